@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The base layer's private interface, for the layers above it: allocator with fault
+ * injection, per-call arena, growable buffer and channel logging, plus the public
+ * GUID, status and UTF-16 API.  Lower layers never include higher ones.
+ */
+#ifndef DCOM_BASE_INTERNAL_H
+#define DCOM_BASE_INTERNAL_H
+
+#include <dcom/guid.h>
+#include <dcom/status.h>
+#include <dcom/utf16.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/log.h"
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Recovers the containing object from a pointer to one of its members (Wine's impl_from_*). */
+#define CONTAINING_RECORD(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#endif /* DCOM_BASE_INTERNAL_H */

@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# `meson install` into a scratch DESTDIR, then build an outside program the way a user
+# would -- `pkg-config --cflags --libs dcom` -- and run it against the installed
+# libdcom.so.
+#     check-install.sh BUILDDIR PROGRAM.c
+set -eu
+build=$1
+prog=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+meson install -C "$build" --no-rebuild --destdir "$tmp/root" --quiet >/dev/null
+libdir=$(find "$tmp/root" -name 'libdcom.so' -print | head -n 1)
+pcdir=$(find "$tmp/root" -name 'dcom.pc' -exec dirname {} \; | head -n 1)
+[ -n "$libdir" ] || { echo "check-install: libdcom.so was not installed" >&2; exit 1; }
+[ -n "$pcdir" ] || { echo "check-install: dcom.pc was not installed" >&2; exit 1; }
+find "$tmp/root" -name dcomerr -type f | grep -q . || { echo "check-install: dcomerr missing" >&2; exit 1; }
+
+export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$tmp/root"
+flags=$(pkg-config --cflags --libs dcom)
+# shellcheck disable=SC2086
+${CC:-cc} -std=c11 -Wall -Werror -o "$tmp/prog" "$prog" $flags
+# A sanitized build's library pulls in libasan after the program's own libraries.
+ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+        LD_LIBRARY_PATH=$(dirname "$libdir") "$tmp/prog" >/dev/null
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog")"

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The harness's main(): runs every TEST() of the executable in declaration order,
+ * printing one line per case.  See test.h.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "base/alloc.h"
+
+static struct test_case *cases_head, **cases_tail = &cases_head;
+static const char *current = "(setup)";
+
+void test_register(struct test_case *tc) {
+        *cases_tail = tc;
+        cases_tail = &tc->next;
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...) {
+        va_list ap;
+
+        fflush(stdout);
+        fprintf(stderr, "FAIL %s\n%s:%d: assertion failed: ", current, file, line);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        exit(1);
+}
+
+void test_skip(const char *reason) {
+        printf("SKIP %s: %s\n", current, reason);
+        fflush(stdout);
+        exit(77);
+}
+
+void test_dump_mem(const char *label, const void *p, size_t n) {
+        const uint8_t *b = p;
+
+        fprintf(stderr, "  %s (%zu bytes):", label, n);
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s%02x", i % 16 == 0 ? "\n    " : " ", b[i]);
+        fputc('\n', stderr);
+}
+
+void test_fail_mem(const char *file, int line, const char *expr_a, const char *expr_b,
+                   const void *a, const void *b, size_t n) {
+        const uint8_t *x = a, *y = b;
+        size_t i = 0;
+
+        while (i < n && x[i] == y[i])
+                i++;
+        fflush(stdout);
+        fprintf(stderr, "FAIL %s\n%s:%d: assertion failed: %s == %s (first difference at byte %zu)\n",
+                current, file, line, expr_a, expr_b, i);
+        test_dump_mem("left", a, n);
+        test_dump_mem("right", b, n);
+        exit(1);
+}
+
+unsigned test_oom_loop_(const char *file, int line, const char *what,
+                        int (*fn)(void *ctx), void (*reset)(void *ctx), void *ctx) {
+        for (unsigned long n = 1;; n++) {
+                int r;
+
+                if (reset)
+                        reset(ctx);
+                alloc_fail_at(n, false);
+                r = fn(ctx);
+                bool fired = alloc_fail_fired();
+                alloc_fail_at(0, false);
+
+                if (!fired) {
+                        if (r < 0)
+                                test_fail(file, line, "%s failed (%d) with no allocation failing", what, r);
+                        if (reset)
+                                reset(ctx);
+                        return (unsigned)(n - 1);
+                }
+                if (r >= 0)
+                        test_fail(file, line, "%s returned %d although allocation %lu failed", what, r, n);
+                if (n > 1000000)
+                        test_fail(file, line, "%s: more than a million allocation points", what);
+        }
+}
+
+const char *test_data_dir(void) {
+        const char *d = getenv("TEST_DATA_DIR");
+        return d ? d : "tests/data";
+}
+
+const char *test_build_dir(void) {
+        const char *d = getenv("TEST_BUILD_DIR");
+        return d ? d : ".";
+}
+
+static void on_alarm(int sig) {
+        static const char msg[] = "FAIL: test timed out\n";
+        (void)sig;
+        (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+        _exit(1);
+}
+
+int main(int argc, char **argv) {
+        const char *t = getenv("TEST_TIMEOUT");
+        unsigned timeout = t ? (unsigned)strtoul(t, NULL, 10) : 60;
+        unsigned count = 0;
+
+        signal(SIGALRM, on_alarm);
+        alarm(timeout);
+        setvbuf(stdout, NULL, _IOLBF, 0);
+
+        for (struct test_case *tc = cases_head; tc; tc = tc->next) {
+                /* Optional filter: run only the cases named on the command line. */
+                if (argc > 1) {
+                        bool wanted = false;
+                        for (int i = 1; i < argc; i++)
+                                wanted |= strcmp(argv[i], tc->name) == 0;
+                        if (!wanted)
+                                continue;
+                }
+                current = tc->name;
+                tc->fn();
+                printf("ok %s\n", tc->name);
+                count++;
+        }
+        current = "(teardown)";
+        printf("%u cases ok\n", count);
+        return 0;
+}
