@@ -3,6 +3,7 @@
  * The harness's main(): runs every TEST() of the executable in declaration order,
  * printing one line per case.  See test.h.
  */
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -84,6 +85,33 @@ unsigned test_oom_loop_(const char *file, int line, const char *what,
                 if (n > 1000000)
                         test_fail(file, line, "%s: more than a million allocation points", what);
         }
+}
+
+static char state_dir[64];
+static pid_t state_owner;
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+static void state_cleanup(void) {
+        if (state_dir[0] && getpid() == state_owner && !getenv("TEST_KEEP_STATE"))
+                nftw(state_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *test_state_dir(void) {
+        if (!state_dir[0]) {
+                snprintf(state_dir, sizeof state_dir, "/tmp/dcom-test-XXXXXX");
+                if (!mkdtemp(state_dir))
+                        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+                state_owner = getpid();
+                setenv("OPENDCOM_ROOT", state_dir, 1);
+                atexit(state_cleanup);
+        }
+        return state_dir;
 }
 
 const char *test_data_dir(void) {

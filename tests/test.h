@@ -139,6 +139,13 @@ unsigned test_oom_loop_(const char *file, int line, const char *what,
                         int (*fn)(void *ctx), void (*reset)(void *ctx), void *ctx);
 #define ASSERT_OOM_LOOP(fn, reset, ctx) test_oom_loop_(__FILE__, __LINE__, #fn, fn, reset, ctx)
 
+/*
+ * A fresh private state directory for this test process: created on first call,
+ * exported as OPENDCOM_ROOT (so every library call and child process uses it) and
+ * removed at exit by the process that created it.
+ */
+const char *test_state_dir(void);
+
 /* Directory of test data (tests/data) and the build dir, from Meson's environment. */
 const char *test_data_dir(void);
 const char *test_build_dir(void);

@@ -7,5 +7,6 @@
 #include <dcom/guid.h>
 #include <dcom/status.h>
 #include <dcom/utf16.h>
+#include <dcom/winreg.h>
 
 #endif /* DCOM_DCOM_H */

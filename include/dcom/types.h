@@ -38,6 +38,26 @@ typedef int32_t HRESULT;
 typedef int32_t RPC_STATUS;     /* Windows: long, 32 bits there */
 typedef int32_t SCODE;
 
+typedef LONG LSTATUS;           /* Win32 error code returned by the registry API */
+typedef void *PVOID;
+typedef void *LPVOID;
+typedef const void *LPCVOID;
+typedef BYTE *LPBYTE;
+typedef DWORD *LPDWORD;
+typedef DWORD *PDWORD;
+typedef LONG *PLONG;
+typedef WCHAR *LPWSTR;
+typedef const WCHAR *LPCWSTR;
+typedef WCHAR *PWSTR;
+typedef const WCHAR *PCWSTR;
+typedef uintptr_t ULONG_PTR;
+
+/* [MS-DTYP] 2.3.3: 100-ns intervals since 1601-01-01 UTC, in two halves. */
+typedef struct _FILETIME {
+        DWORD dwLowDateTime;
+        DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+
 #ifndef TRUE
 #define TRUE 1
 #define FALSE 0

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The registry layer's private interface.  A hive is one SQLite database file holding
+ * a tree of keys: the machine hive (HKEY_LOCAL_MACHINE and HKEY_USERS\.DEFAULT) and
+ * one user hive per user (HKEY_CURRENT_USER).  hive.c owns the files, the schema and
+ * transactions; api.c implements the Windows API on top; regfile.c reads and writes
+ * .reg files through that API.
+ */
+#ifndef DCOM_REGISTRY_INTERNAL_H
+#define DCOM_REGISTRY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include <dcom/winreg.h>
+#include "base/base-internal.h"
+
+enum hive_kind {
+        HIVE_MACHINE,
+        HIVE_USER,
+        HIVE_MAX,
+};
+
+enum hive_stmt {
+        ST_ROOT,
+        ST_FIND_CHILD,
+        ST_INSERT_KEY,
+        ST_TOUCH,
+        ST_KEY_INFO,
+        ST_CHILD_STATS,
+        ST_LIST_CHILDREN,
+        ST_HAS_CHILDREN,
+        ST_DELETE_KEY,
+        ST_DELETE_CHILDREN,
+        ST_GET_VALUE,
+        ST_SET_VALUE,
+        ST_DELETE_VALUE,
+        ST_DELETE_VALUES,
+        ST_LIST_VALUES,
+        ST_VALUE_STATS,
+        ST_MAX,
+};
+
+struct hive {
+        enum hive_kind kind;
+        sqlite3 *db;            /* NULL: the file does not exist and cannot be created */
+        char *path;
+        bool readonly;
+        bool in_tx;             /* inside the thread transaction (dcom_reg_begin) */
+        sqlite3_stmt *stmt[ST_MAX];
+};
+
+/* The schema version this build writes; older files are migrated on open. */
+#define HIVE_SCHEMA_VERSION 1
+
+/* All hive access happens with this (recursive) lock held. */
+void hive_lock(void);
+void hive_unlock(void);
+
+/*
+ * The process's hive of a kind, opened (and created, migrated) on first use.
+ * Returns ERROR_SUCCESS with *ret possibly having db == NULL (absent hive: nothing to
+ * read, writes denied), or an error.  Lock held.
+ */
+LSTATUS hive_get(enum hive_kind kind, struct hive **ret);
+/* A prepared statement, reset and unbound. */
+sqlite3_stmt *hive_stmt(struct hive *h, enum hive_stmt s);
+LSTATUS hive_status(struct hive *h, int sqlite_rc);
+
+/*
+ * One API call's unit of work: outside a thread transaction a transaction of its own
+ * (BEGIN IMMEDIATE when writing, so writers queue in the busy handler instead of
+ * failing on upgrade); inside one, a savepoint, so a failed call leaves nothing.
+ * hive_op_end commits when st == ERROR_SUCCESS, else rolls back; returns the status.
+ */
+LSTATUS hive_op_begin(struct hive *h, bool write);
+LSTATUS hive_op_end(struct hive *h, LSTATUS st);
+
+/* The thread transaction (dcom_reg_begin/commit/rollback), lock held throughout. */
+bool hive_thread_tx(void);
+
+/* Upper-cased UTF-16BE form of a name: identity and sort order of keys and values. */
+int hive_fold(const WCHAR *name, size_t len, uint8_t **ret, size_t *ret_size);
+
+/* Now as a FILETIME count (100 ns units since 1601). */
+int64_t hive_now(void);
+
+/* For tests: closes every hive so the next use reopens (e.g. after OPENDCOM_ROOT changes). */
+void hive_close_all(void);
+
+#endif /* DCOM_REGISTRY_INTERNAL_H */
