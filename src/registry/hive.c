@@ -181,11 +181,25 @@ sqlite3_stmt *hive_stmt(struct hive *h, enum hive_stmt s) {
         return h->stmt[s];
 }
 
+/*
+ * Runs sql.  SQLITE_BUSY that reaches us despite the busy handler (SQLite skips the
+ * handler where waiting could deadlock, e.g. taking the write lock on a WAL file whose
+ * snapshot moved on) is retried here with backoff for up to a minute: starting or
+ * committing a transaction never fails for contention alone.
+ */
 static int exec(struct hive *h, const char *sql) {
-        int rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+        int rc;
+
+        for (unsigned attempt = 0;; attempt++) {
+                rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+                if ((rc & 0xff) != SQLITE_BUSY || attempt >= 6000)
+                        break;
+                usleep(attempt < 20 ? 200 : attempt < 200 ? 2000 : 10000);
+        }
 
         if (rc != SQLITE_OK)
-                log_debug(registry, "%s: \"%.40s\": %s", h->path, sql, sqlite3_errmsg(h->db));
+                log_debug(registry, "%s: \"%.40s\": %s (%d)", h->path, sql, sqlite3_errmsg(h->db),
+                          sqlite3_extended_errcode(h->db));
         return rc;
 }
 

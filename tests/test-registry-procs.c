@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Several processes on one registry: concurrent read-modify-write transactions lose
+ * no update and never surface "database is locked"; a writer killed with SIGKILL at
+ * any moment leaves a file that opens clean and holds each transaction whole or not
+ * at all.
+ */
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dcom/winreg.h>
+
+#include "registry/registry-internal.h"
+#include "test.h"
+
+#define WORKERS 4
+#define SECONDS 3.0
+
+static double now(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Child body: for SECONDS, increments the shared counter in a transaction and writes
+ * and enumerates keys outside one.  Stores how many increments it made under its own
+ * key.  Exit status 0 if every call succeeded, else which one failed.
+ */
+static int worker(int n) {
+        double end = now() + SECONDS;
+        DWORD done = 0;
+        WCHAR mine[64];
+        HKEY k;
+
+        for (int i = 0; i < 40 && u"Software\\Conc\\W"[i]; i++)
+                mine[i] = u"Software\\Conc\\W"[i];
+        mine[15] = (WCHAR)('0' + n);
+        mine[16] = 0;
+        for (int i = 0; now() < end; i++) {
+                DWORD v = 0, size = sizeof v;
+                LSTATUS s = dcom_reg_begin();
+                if (s)
+                        return 100 + (int)(s & 0x7f);
+                s = RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\Conc", u"Counter", RRF_RT_REG_DWORD, NULL,
+                                 &v, &size);
+                if (s && s != ERROR_FILE_NOT_FOUND)
+                        return 10;
+                v++;
+                s = RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Conc", u"Counter", REG_DWORD, &v, 4);
+                if (s)
+                        return 11;
+                s = dcom_reg_commit();
+                if (s)
+                        return 12;
+                done++;
+                /* Plain (auto-committed) writes and reads of its own and others' keys. */
+                s = RegCreateKeyExW(HKEY_LOCAL_MACHINE, mine, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &k, NULL);
+                if (s)
+                        return 13;
+                DWORD iv = (DWORD)i;
+                s = RegSetValueExW(k, u"Last", 0, REG_DWORD, (const BYTE *)&iv, 4);
+                RegCloseKey(k);
+                if (s)
+                        return 14;
+                HKEY c;
+                if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, u"Software\\Conc", 0, KEY_READ, &c) == ERROR_SUCCESS) {
+                        WCHAR name[32];
+                        for (DWORD j = 0;; j++) {
+                                DWORD cch = 32;
+                                s = RegEnumKeyExW(c, j, name, &cch, NULL, NULL, NULL, NULL);
+                                if (s == ERROR_NO_MORE_ITEMS)
+                                        break;
+                                if (s)
+                                        return 15;
+                        }
+                        RegCloseKey(c);
+                }
+        }
+        if (RegSetKeyValueW(HKEY_LOCAL_MACHINE, mine, u"Done", REG_DWORD, &done, 4))
+                return 16;
+        return 0;
+}
+
+TEST(concurrent_writers_lose_nothing) {
+        pid_t pids[WORKERS];
+        double t0 = now();
+        DWORD v = 0, size = sizeof v;
+
+        test_state_dir();
+        /* Create the hive first so the workers do not all race to migrate it. */
+        HKEY k;
+        ASSERT_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, u"Software\\Conc", 0, NULL, 0, KEY_ALL_ACCESS,
+                                  NULL, &k, NULL), ERROR_SUCCESS);
+        RegCloseKey(k);
+        hive_close_all();
+
+        for (int i = 0; i < WORKERS; i++) {
+                pids[i] = fork();
+                ASSERT_GE(pids[i], 0);
+                if (pids[i] == 0)
+                        _exit(worker(i));
+        }
+        for (int i = 0; i < WORKERS; i++) {
+                int st;
+                ASSERT_EQ(waitpid(pids[i], &st, 0), pids[i]);
+                ASSERT_TRUE(WIFEXITED(st));
+                ASSERT_EQ(WEXITSTATUS(st), 0);
+        }
+        DWORD total = 0;
+        for (int i = 0; i < WORKERS; i++) {
+                WCHAR path[] = u"Software\\Conc\\W0";
+                DWORD d = 0;
+                path[15] = (WCHAR)('0' + i);
+                size = sizeof d;
+                ASSERT_EQ(RegGetValueW(HKEY_LOCAL_MACHINE, path, u"Done", RRF_RT_REG_DWORD, NULL, &d, &size),
+                          ERROR_SUCCESS);
+                ASSERT_GT(d, 0);
+                total += d;
+        }
+        size = sizeof v;
+        ASSERT_EQ(RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\Conc", u"Counter", RRF_RT_REG_DWORD, NULL,
+                               &v, &size), ERROR_SUCCESS);
+        ASSERT_EQ(v, total);            /* no lost update */
+        printf("%d processes, %u read-modify-write transactions in %.2f s\n", WORKERS,
+               (unsigned)total, now() - t0);
+}
+
+/* Writes batches of BATCH values, one transaction per batch key, until killed. */
+#define BATCH 400
+
+static void writer(int fd) {
+        WCHAR key[64], name[16];
+
+        for (unsigned b = 0;; b++) {
+                unsigned n = 0;
+                const char *pfx = "Software\\Crash\\B";
+                for (; pfx[n]; n++)
+                        key[n] = (WCHAR)pfx[n];
+                for (unsigned d = 100000; d; d /= 10)
+                        key[n++] = (WCHAR)('0' + (b / d) % 10);
+                key[n] = 0;
+                if (dcom_reg_begin())
+                        _exit(2);
+                HKEY k;
+                if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &k, NULL))
+                        _exit(3);
+                for (unsigned i = 0; i < BATCH; i++) {
+                        DWORD v = i;
+                        name[0] = 'v';
+                        name[1] = (WCHAR)('0' + i / 100);
+                        name[2] = (WCHAR)('0' + i / 10 % 10);
+                        name[3] = (WCHAR)('0' + i % 10);
+                        name[4] = 0;
+                        if (RegSetValueExW(k, name, 0, REG_DWORD, (const BYTE *)&v, 4))
+                                _exit(4);
+                        if (b == 0 && i == BATCH / 2)
+                                (void)!write(fd, "x", 1);       /* first batch half done */
+                }
+                RegCloseKey(k);
+                if (dcom_reg_commit())
+                        _exit(5);
+        }
+}
+
+TEST(sigkill_mid_transaction_keeps_the_file_whole) {
+        char path[256];
+        int fds[2];
+        char c;
+
+        test_state_dir();
+        snprintf(path, sizeof path, "%s/registry.db", test_state_dir());
+        for (int round = 0; round < 5; round++) {
+                ASSERT_EQ(pipe(fds), 0);
+                hive_close_all();
+                pid_t pid = fork();
+                ASSERT_GE(pid, 0);
+                if (pid == 0) {
+                        close(fds[0]);
+                        writer(fds[1]);
+                        _exit(0);
+                }
+                close(fds[1]);
+                /* Round 0: kill in the middle of the very first transaction.  Later rounds:
+                 * at some point during a stream of commits. */
+                if (round == 0)
+                        ASSERT_EQ(read(fds[0], &c, 1), 1);
+                else
+                        usleep(50000 + 37000 * (unsigned)round);
+                kill(pid, SIGKILL);
+                int st;
+                ASSERT_EQ(waitpid(pid, &st, 0), pid);
+                ASSERT_TRUE(WIFSIGNALED(st));
+                close(fds[0]);
+
+                /* The file is consistent... */
+                sqlite3 *db;
+                sqlite3_stmt *q;
+                ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+                ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+                ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+                ASSERT_STR_EQ((const char *)sqlite3_column_text(q, 0), "ok");
+                sqlite3_finalize(q);
+                sqlite3_close(db);
+
+                /* ... and every batch is all or nothing. */
+                hive_close_all();
+                HKEY crash;
+                LSTATUS s = RegOpenKeyExW(HKEY_LOCAL_MACHINE, u"Software\\Crash", 0, KEY_READ, &crash);
+                if (round == 0) {
+                        ASSERT_EQ(s, ERROR_FILE_NOT_FOUND);     /* nothing was committed */
+                        continue;
+                }
+                if (s == ERROR_FILE_NOT_FOUND)
+                        continue;
+                ASSERT_EQ(s, ERROR_SUCCESS);
+                DWORD nkeys;
+                ASSERT_EQ(RegQueryInfoKeyW(crash, NULL, NULL, NULL, &nkeys, NULL, NULL, NULL, NULL, NULL,
+                                           NULL, NULL), ERROR_SUCCESS);
+                for (DWORD i = 0; i < nkeys; i++) {
+                        WCHAR name[32];
+                        DWORD cch = 32, nvals;
+                        HKEY b;
+                        ASSERT_EQ(RegEnumKeyExW(crash, i, name, &cch, NULL, NULL, NULL, NULL), ERROR_SUCCESS);
+                        ASSERT_EQ(RegOpenKeyExW(crash, name, 0, KEY_READ, &b), ERROR_SUCCESS);
+                        ASSERT_EQ(RegQueryInfoKeyW(b, NULL, NULL, NULL, NULL, NULL, NULL, &nvals, NULL, NULL,
+                                                   NULL, NULL), ERROR_SUCCESS);
+                        ASSERT_EQ(nvals, BATCH);
+                        RegCloseKey(b);
+                }
+                printf("round %d: %u whole batches survived\n", round, (unsigned)nkeys);
+                RegCloseKey(crash);
+                ASSERT_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, u"Software\\Crash"), ERROR_SUCCESS);
+        }
+}
