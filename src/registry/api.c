@@ -50,6 +50,7 @@ struct snapshot {
 struct HKEY__ {
         uint32_t magic;
         bool merged;
+        bool predefined;                /* a root, rebuilt per call; its keys always exist */
         struct side side[2];            /* merged: [0] user, [1] machine; else [0] */
         unsigned depth;                 /* components below the root */
         REGSAM access;
@@ -174,17 +175,17 @@ static size_t next_comp(const struct path *p, size_t *pos, const WCHAR **ret) {
 
 static LSTATUS find_child(struct hive *h, int64_t parent, const WCHAR *name, size_t len,
                           int64_t *ret) {
-        uint8_t *fold;
+        uint8_t fbuf[512], *fold;
         size_t fsize;
         sqlite3_stmt *st;
         LSTATUS s;
         int rc;
 
-        if (hive_fold(name, len, &fold, &fsize) < 0)
+        if (hive_fold(name, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return ERROR_OUTOFMEMORY;
         st = hive_stmt(h, parent ? ST_FIND_CHILD : ST_ROOT);
         if (!st) {
-                dcom_free(fold);
+                fold_free(fold, fbuf);
                 return ERROR_OUTOFMEMORY;
         }
         if (parent) {
@@ -199,7 +200,7 @@ static LSTATUS find_child(struct hive *h, int64_t parent, const WCHAR *name, siz
         } else
                 s = rc == SQLITE_DONE ? ERROR_FILE_NOT_FOUND : hive_status(h, rc);
         sqlite3_reset(st);
-        dcom_free(fold);
+        fold_free(fold, fbuf);
         return s;
 }
 
@@ -218,16 +219,16 @@ static LSTATUS touch(struct hive *h, int64_t id) {
 
 static LSTATUS insert_key(struct hive *h, int64_t parent, const WCHAR *name, size_t len,
                           const WCHAR *cls, DWORD options, int64_t *ret) {
-        uint8_t *fold;
+        uint8_t fbuf[512], *fold;
         size_t fsize;
         sqlite3_stmt *st;
         int rc;
 
-        if (hive_fold(name, len, &fold, &fsize) < 0)
+        if (hive_fold(name, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return ERROR_OUTOFMEMORY;
         st = hive_stmt(h, ST_INSERT_KEY);
         if (!st) {
-                dcom_free(fold);
+                fold_free(fold, fbuf);
                 return ERROR_OUTOFMEMORY;
         }
         sqlite3_bind_int64(st, 1, parent);
@@ -239,7 +240,7 @@ static LSTATUS insert_key(struct hive *h, int64_t parent, const WCHAR *name, siz
         sqlite3_bind_int(st, 6, (int)options);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
-        dcom_free(fold);
+        fold_free(fold, fbuf);
         if (rc != SQLITE_DONE)
                 return hive_status(h, rc);
         *ret = sqlite3_last_insert_rowid(h->db);
@@ -304,30 +305,12 @@ static LSTATUS key_exists(struct hive *h, int64_t id) {
         return rc == SQLITE_DONE ? ERROR_KEY_DELETED : hive_status(h, rc);
 }
 
-/* ---- handles ---------------------------------------------------------------- */
-
-/* The ids of HKLM, HKCU, HKU and the two Classes keys, looked up by name. */
-static LSTATUS root_id(struct hive *h, const WCHAR *root, const WCHAR *sub, int64_t *ret) {
-        struct path p;
-        int64_t id;
-        LSTATUS s;
-
-        if (!h->db) {
-                *ret = 0;
-                return ERROR_SUCCESS;
-        }
-        s = hive_op_begin(h, false);
-        if (s != ERROR_SUCCESS)
-                return s;
-        s = find_child(h, 0, root, wlen(root), &id);
-        if (s == ERROR_SUCCESS && sub) {
-                parse_path(sub, 0, &p);
-                s = walk(h, id, &p, false, NULL, 0, &id, NULL, NULL);
-        }
-        s = hive_op_end(h, s);
-        *ret = s == ERROR_SUCCESS ? id : 0;
-        return s == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : s;
+/* key_exists for a handle's side; roots always exist. */
+static LSTATUS base_exists(const struct HKEY__ *k, struct hive *h, unsigned i) {
+        return k->predefined ? ERROR_SUCCESS : key_exists(h, k->side[i].id);
 }
+
+/* ---- handles ---------------------------------------------------------------- */
 
 /* Fills *tmp for a predefined key and points *ret at it, or validates a real handle. */
 static LSTATUS resolve(HKEY in, struct HKEY__ *tmp, struct HKEY__ **ret) {
@@ -351,26 +334,22 @@ static LSTATUS resolve(HKEY in, struct HKEY__ *tmp, struct HKEY__ **ret) {
                 s = hive_get(HIVE_USER, &u);
         if (s != ERROR_SUCCESS)
                 return s;
+        /* The roots' ids are cached by the hives and can never go stale. */
+        tmp->predefined = true;
         if (in == HKEY_LOCAL_MACHINE) {
                 tmp->path = (WCHAR *)u"HKEY_LOCAL_MACHINE";
-                tmp->side[0].hive = HIVE_MACHINE;
-                s = root_id(m, u"HKEY_LOCAL_MACHINE", NULL, &tmp->side[0].id);
+                tmp->side[0] = (struct side){ HIVE_MACHINE, m->root_id };
         } else if (in == HKEY_USERS) {
                 tmp->path = (WCHAR *)u"HKEY_USERS";
-                tmp->side[0].hive = HIVE_MACHINE;
-                s = root_id(m, u"HKEY_USERS", NULL, &tmp->side[0].id);
+                tmp->side[0] = (struct side){ HIVE_MACHINE, m->users_id };
         } else if (in == HKEY_CURRENT_USER) {
                 tmp->path = (WCHAR *)u"HKEY_CURRENT_USER";
-                tmp->side[0].hive = HIVE_USER;
-                s = root_id(u, u"HKEY_CURRENT_USER", NULL, &tmp->side[0].id);
+                tmp->side[0] = (struct side){ HIVE_USER, u->root_id };
         } else {
                 tmp->path = (WCHAR *)u"HKEY_CLASSES_ROOT";
                 tmp->merged = true;
-                tmp->side[0].hive = HIVE_USER;
-                tmp->side[1].hive = HIVE_MACHINE;
-                s = root_id(u, u"HKEY_CURRENT_USER", u"Software\\Classes", &tmp->side[0].id);
-                if (s == ERROR_SUCCESS)
-                        s = root_id(m, u"HKEY_LOCAL_MACHINE", u"Software\\Classes", &tmp->side[1].id);
+                tmp->side[0] = (struct side){ HIVE_USER, u->classes_id };
+                tmp->side[1] = (struct side){ HIVE_MACHINE, m->classes_id };
         }
         tmp->path_len = wlen(tmp->path);
         *ret = tmp;
@@ -457,7 +436,7 @@ LSTATUS RegOpenKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDe
                 s = hive_op_begin(h, false);
                 if (s != ERROR_SUCCESS)
                         break;
-                s = key_exists(h, base->side[i].id);
+                s = base_exists(base, h, i);
                 if (s == ERROR_SUCCESS)
                         s = walk(h, base->side[i].id, &p, false, NULL, 0, &sides[i].id, NULL, NULL);
                 s = hive_op_end(h, s);
@@ -509,7 +488,7 @@ LSTATUS RegCreateKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpCl
                 s = hive_op_begin(h, false);
                 if (s != ERROR_SUCCESS)
                         break;
-                s = key_exists(h, base->side[i].id);
+                s = base_exists(base, h, i);
                 if (s == ERROR_SUCCESS) {
                         s = walk(h, base->side[i].id, &p, false, NULL, 0, &sides[i].id, &found[i], NULL);
                         found[i]++;             /* the base itself counts as found */
@@ -534,7 +513,7 @@ LSTATUS RegCreateKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpCl
                 if (s == ERROR_SUCCESS) {
                         s = hive_op_begin(h, true);
                         if (s == ERROR_SUCCESS) {
-                                s = key_exists(h, base->side[target].id);
+                                s = base_exists(base, h, target);
                                 if (s == ERROR_SUCCESS)
                                         s = walk(h, base->side[target].id, &p, true, lpClass,
                                                  dwOptions, &sides[target].id, NULL, &created);
@@ -607,18 +586,18 @@ LSTATUS dcom_reg_key_path(HKEY hKey, LPWSTR *ret_path) {
 static LSTATUS get_value(struct hive *h, int64_t id, const WCHAR *name, DWORD *ret_type,
                          uint8_t **ret_data, size_t *ret_size) {
         size_t len = wlen(name), fsize;
-        uint8_t *fold;
+        uint8_t fbuf[512], *fold;
         sqlite3_stmt *st;
         LSTATUS s;
         int rc;
 
         if (len > DCOM_REG_MAX_VALUE_NAME)
                 return ERROR_INVALID_PARAMETER;
-        if (hive_fold(name, len, &fold, &fsize) < 0)
+        if (hive_fold(name, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return ERROR_OUTOFMEMORY;
         st = hive_stmt(h, ST_GET_VALUE);
         if (!st) {
-                dcom_free(fold);
+                fold_free(fold, fbuf);
                 return ERROR_OUTOFMEMORY;
         }
         sqlite3_bind_int64(st, 1, id);
@@ -641,7 +620,7 @@ static LSTATUS get_value(struct hive *h, int64_t id, const WCHAR *name, DWORD *r
         if (s == ERROR_SUCCESS && rc != SQLITE_ROW)
                 s = ERROR_FILE_NOT_FOUND;
         sqlite3_reset(st);
-        dcom_free(fold);
+        fold_free(fold, fbuf);
         return s;
 }
 
@@ -762,9 +741,145 @@ static LSTATUS expand(const WCHAR *s, size_t len, WCHAR **ret, size_t *ret_len) 
         return ERROR_SUCCESS;
 }
 
+/*
+ * lookup_value for a root and a short path: one SQL statement per side walks the path
+ * and fetches the value (an implicit read transaction), about half the work of a walk
+ * of single lookups.  Lock held.  ERROR_BUSY asks the caller to take the slow path.
+ */
+static LSTATUS lookup_value_fast(const struct HKEY__ *base, const struct path *p, const WCHAR *name,
+                                 DWORD *ret_type, uint8_t **ret_data, size_t *ret_size) {
+        uint8_t pbuf[2048], vbuf[512], *pfold, *vfold;
+        size_t psize, vsize, nlen = wlen(name);
+        LSTATUS s = ERROR_FILE_NOT_FOUND;
+
+        if (nlen > DCOM_REG_MAX_VALUE_NAME)
+                return ERROR_INVALID_PARAMETER;
+        if (hive_fold(p->s, p->len, pbuf, sizeof pbuf, &pfold, &psize) < 0)
+                return ERROR_OUTOFMEMORY;
+        if (hive_fold(name, nlen, vbuf, sizeof vbuf, &vfold, &vsize) < 0) {
+                fold_free(pfold, pbuf);
+                return ERROR_OUTOFMEMORY;
+        }
+        for (unsigned i = 0; i < n_sides(base); i++) {
+                struct hive *h;
+                sqlite3_stmt *st;
+                size_t pos = 0, len;
+                const WCHAR *c;
+                int param = 2, rc;
+
+                if (!base->side[i].id)
+                        continue;
+                s = hive_get(base->side[i].hive, &h);
+                if (s != ERROR_SUCCESS)
+                        break;
+                s = ERROR_FILE_NOT_FOUND;
+                if (!h->db)
+                        continue;
+                st = hive_path_value_stmt(h, p->n);
+                if (!st) {
+                        s = ERROR_OUTOFMEMORY;
+                        break;
+                }
+                sqlite3_bind_int64(st, 1, base->side[i].id);
+                while ((len = next_comp(p, &pos, &c)) > 0)
+                        sqlite3_bind_blob(st, param++, pfold + 2 * (size_t)(c - p->s), (int)(2 * len),
+                                          SQLITE_STATIC);
+                sqlite3_bind_blob(st, param, vfold, (int)vsize, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        /* This side has the key: it answers, value or not. */
+                        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+                                s = ERROR_FILE_NOT_FOUND;
+                        else {
+                                size_t n = (size_t)sqlite3_column_bytes(st, 1);
+                                const void *d = sqlite3_column_blob(st, 1);
+                                *ret_data = dcom_malloc(n ? n : 1);
+                                if (*ret_data) {
+                                        if (n)
+                                                memcpy(*ret_data, d, n);
+                                        *ret_type = (DWORD)sqlite3_column_int64(st, 0);
+                                        *ret_size = n;
+                                        s = ERROR_SUCCESS;
+                                } else
+                                        s = ERROR_OUTOFMEMORY;
+                        }
+                        sqlite3_reset(st);
+                        break;
+                }
+                sqlite3_reset(st);
+                if (rc != SQLITE_DONE) {
+                        s = (rc & 0xff) == SQLITE_BUSY ? ERROR_BUSY : hive_status(h, rc);
+                        break;
+                }
+        }
+        fold_free(vfold, vbuf);
+        fold_free(pfold, pbuf);
+        return s;
+}
+
+/*
+ * The value `name` of key `sub` under hKey, in one read transaction per side (the hot
+ * path of COM activation: HKCR\CLSID\{clsid}\LocalServer32).  For a merged key
+ * the user side answers when it has the key, whatever the value.
+ */
+static LSTATUS lookup_value(HKEY hKey, const WCHAR *sub, const WCHAR *name, DWORD *ret_type,
+                            uint8_t **ret_data, size_t *ret_size) {
+        struct HKEY__ tmp, *base;
+        struct path p;
+        LSTATUS s;
+
+        hive_lock();
+        s = resolve(hKey, &tmp, &base);
+        if (s == ERROR_SUCCESS)
+                s = parse_path(sub, base->depth, &p);
+        if (s == ERROR_SUCCESS && p.n == 0 && !(base->access & KEY_QUERY_VALUE))
+                s = ERROR_ACCESS_DENIED;
+        if (s != ERROR_SUCCESS) {
+                hive_unlock();
+                return s;
+        }
+        if (base->predefined && p.n >= 1 && p.n <= PATH_STMT_MAX) {
+                s = lookup_value_fast(base, &p, name, ret_type, ret_data, ret_size);
+                if (s != ERROR_BUSY) {
+                        hive_unlock();
+                        return s;
+                }
+        }
+        s = ERROR_FILE_NOT_FOUND;
+        for (unsigned i = 0; i < n_sides(base); i++) {
+                struct hive *h;
+                int64_t id;
+                LSTATUS r;
+                if (!base->side[i].id)
+                        continue;
+                r = hive_get(base->side[i].hive, &h);
+                if (r == ERROR_SUCCESS && !h->db)
+                        continue;
+                if (r == ERROR_SUCCESS)
+                        r = hive_op_begin(h, false);
+                if (r != ERROR_SUCCESS) {
+                        s = r;
+                        break;
+                }
+                r = base_exists(base, h, i);
+                if (r == ERROR_SUCCESS)
+                        r = walk(h, base->side[i].id, &p, false, NULL, 0, &id, NULL, NULL);
+                if (r == ERROR_SUCCESS) {
+                        s = hive_op_end(h, get_value(h, id, name, ret_type, ret_data, ret_size));
+                        break;                  /* this side has the key: it answers */
+                }
+                hive_op_end(h, r);
+                if (r != ERROR_FILE_NOT_FOUND && !(r == ERROR_KEY_DELETED && base->merged)) {
+                        s = r;
+                        break;
+                }
+        }
+        hive_unlock();
+        return s;
+}
+
 LSTATUS RegGetValueW(HKEY hkey, LPCWSTR lpSubKey, LPCWSTR lpValue, DWORD dwFlags,
                      LPDWORD pdwType, PVOID pvData, LPDWORD pcbData) {
-        HKEY sub = NULL;
         uint8_t *data = NULL;
         size_t size;
         DWORD type;
@@ -776,13 +891,7 @@ LSTATUS RegGetValueW(HKEY hkey, LPCWSTR lpSubKey, LPCWSTR lpValue, DWORD dwFlags
         if ((dwFlags & RRF_RT_REG_EXPAND_SZ) && !(dwFlags & RRF_NOEXPAND) &&
             (dwFlags & RRF_RT_ANY) != RRF_RT_ANY)
                 return ERROR_INVALID_PARAMETER;
-        if (lpSubKey && lpSubKey[0]) {
-                s = RegOpenKeyExW(hkey, lpSubKey, 0, KEY_QUERY_VALUE, &sub);
-                if (s != ERROR_SUCCESS)
-                        goto fail;
-                hkey = sub;
-        }
-        s = read_value(hkey, lpValue, &type, &data, &size);
+        s = lookup_value(hkey, lpSubKey, lpValue, &type, &data, &size);
         if (s != ERROR_SUCCESS)
                 goto fail;
         if (type == REG_EXPAND_SZ && !(dwFlags & RRF_NOEXPAND)) {
@@ -843,8 +952,6 @@ fail:
                 memset(pvData, 0, *pcbData);
 out:
         dcom_free(data);
-        if (sub)
-                RegCloseKey(sub);
         return s;
 }
 
@@ -852,7 +959,7 @@ LSTATUS RegSetValueExW(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwT
                        const BYTE *lpData, DWORD cbData) {
         struct HKEY__ tmp, *k;
         size_t len = wlen(lpValueName), fsize;
-        uint8_t *fold = NULL;
+        uint8_t fbuf[512], *fold = NULL;
         struct hive *h;
         int64_t id;
         LSTATUS s;
@@ -860,7 +967,7 @@ LSTATUS RegSetValueExW(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwT
         if (len > DCOM_REG_MAX_VALUE_NAME || cbData > DCOM_REG_MAX_VALUE_SIZE ||
             (!lpData && cbData))
                 return ERROR_INVALID_PARAMETER;
-        if (hive_fold(lpValueName, len, &fold, &fsize) < 0)
+        if (hive_fold(lpValueName, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return ERROR_OUTOFMEMORY;
         hive_lock();
         s = resolve(hKey, &tmp, &k);
@@ -894,7 +1001,7 @@ LSTATUS RegSetValueExW(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwT
         if (s == ERROR_SUCCESS)
                 snapshot_clear(&k->values);
         hive_unlock();
-        dcom_free(fold);
+        fold_free(fold, fbuf);
         return s;
 }
 
@@ -918,14 +1025,14 @@ LSTATUS RegSetKeyValueW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpValueName, DWORD 
 LSTATUS RegDeleteValueW(HKEY hKey, LPCWSTR lpValueName) {
         struct HKEY__ tmp, *k;
         size_t len = wlen(lpValueName), fsize;
-        uint8_t *fold = NULL;
+        uint8_t fbuf[512], *fold = NULL;
         struct hive *h;
         int64_t id;
         LSTATUS s;
 
         if (len > DCOM_REG_MAX_VALUE_NAME)
                 return ERROR_INVALID_PARAMETER;
-        if (hive_fold(lpValueName, len, &fold, &fsize) < 0)
+        if (hive_fold(lpValueName, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return ERROR_OUTOFMEMORY;
         hive_lock();
         s = resolve(hKey, &tmp, &k);
@@ -959,7 +1066,7 @@ LSTATUS RegDeleteValueW(HKEY hKey, LPCWSTR lpValueName) {
         if (s == ERROR_SUCCESS)
                 snapshot_clear(&k->values);
         hive_unlock();
-        dcom_free(fold);
+        fold_free(fold, fbuf);
         return s;
 }
 
@@ -1299,6 +1406,13 @@ static LSTATUS delete_key(struct hive *h, int64_t id, bool tree, bool contents_o
         if (s != ERROR_SUCCESS)
                 return s;
         s = key_exists(h, id);
+        /*
+         * The roots, Software and Software\Classes stay: handles start from them (their
+         * ids are cached) and Windows refuses to delete them too.
+         */
+        if (s == ERROR_SUCCESS && (id == h->root_id || id == h->users_id || id == h->software_id ||
+                                   (id == h->classes_id && !contents_only)))
+                s = ERROR_ACCESS_DENIED;
         if (s == ERROR_SUCCESS && !tree) {
                 st = hive_stmt(h, ST_HAS_CHILDREN);
                 if (!st)

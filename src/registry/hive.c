@@ -34,7 +34,6 @@ static LOG_CHANNEL(registry);
 static pthread_mutex_t lock;
 static pthread_once_t lock_once = PTHREAD_ONCE_INIT;
 static struct hive *hives[HIVE_MAX];
-static pid_t hives_pid;
 static _Thread_local bool thread_tx;
 
 static const char *const stmt_sql[ST_MAX] = {
@@ -82,13 +81,30 @@ static const char *const migrations[HIVE_SCHEMA_VERSION] = {
         "CREATE UNIQUE INDEX vals_name ON vals(key, fold);",
 };
 
-static void lock_init(void) {
+static void lock_init_attr(void) {
         pthread_mutexattr_t a;
 
         pthread_mutexattr_init(&a);
         pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
         pthread_mutex_init(&lock, &a);
         pthread_mutexattr_destroy(&a);
+}
+
+/*
+ * A connection must not cross fork(): the child forgets the parent's hives (leaking
+ * them by design -- closing would touch the parent's locks) and opens its own.  An
+ * atfork handler, not a getpid() per call: that is a system call on every lookup.
+ */
+static void forget_hives(void) {
+        for (int i = 0; i < HIVE_MAX; i++)
+                hives[i] = NULL;
+        thread_tx = false;
+        lock_init_attr();               /* the parent's holder does not exist here */
+}
+
+static void lock_init(void) {
+        lock_init_attr();
+        pthread_atfork(NULL, NULL, forget_hives);
 }
 
 void hive_lock(void) {
@@ -108,8 +124,9 @@ int64_t hive_now(void) {
         return ((int64_t)ts.tv_sec + 11644473600LL) * 10000000LL + ts.tv_nsec / 100;
 }
 
-int hive_fold(const WCHAR *name, size_t len, uint8_t **ret, size_t *ret_size) {
-        uint8_t *f = dcom_malloc(len ? 2 * len : 1);
+int hive_fold(const WCHAR *name, size_t len, uint8_t *buf, size_t bufsize, uint8_t **ret,
+              size_t *ret_size) {
+        uint8_t *f = len <= bufsize / 2 ? buf : dcom_malloc(2 * len);
 
         if (!f)
                 return -ENOMEM;
@@ -182,21 +199,82 @@ sqlite3_stmt *hive_stmt(struct hive *h, enum hive_stmt s) {
 }
 
 /*
+ * A statement left un-reset after SQLITE_ROW keeps its read snapshot open past COMMIT,
+ * and the next BEGIN IMMEDIATE then fails with SQLITE_BUSY_SNAPSHOT for good once
+ * another process has written.  Every transaction boundary resets them all.
+ */
+static void reset_all(struct hive *h) {
+        for (int i = 0; i < ST_MAX; i++)
+                if (h->stmt[i])
+                        sqlite3_reset(h->stmt[i]);
+        for (int i = 0; i < PATH_STMT_MAX; i++)
+                if (h->path_stmt[i])
+                        sqlite3_reset(h->path_stmt[i]);
+}
+
+/* Transaction control runs on every call: kept prepared (see exec). */
+static const char *const tx_sql[TX_MAX] = {
+        "BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT op", "RELEASE op", "ROLLBACK TO op",
+};
+
+static int step_once(struct hive *h, const char *sql) {
+        for (int i = 0; i < TX_MAX; i++) {
+                if (strcmp(sql, tx_sql[i]) != 0)
+                        continue;
+                if (!h->tx[i]) {
+                        int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->tx[i], NULL);
+                        if (rc != SQLITE_OK)
+                                return rc;
+                }
+                int rc = sqlite3_step(h->tx[i]);
+                sqlite3_reset(h->tx[i]);
+                return rc == SQLITE_DONE ? SQLITE_OK : rc;
+        }
+        return sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+}
+
+/*
  * Runs sql.  SQLITE_BUSY that reaches us despite the busy handler (SQLite skips the
  * handler where waiting could deadlock, e.g. taking the write lock on a WAL file whose
  * snapshot moved on) is retried here with backoff for up to a minute: starting or
  * committing a transaction never fails for contention alone.
  */
+sqlite3_stmt *hive_path_value_stmt(struct hive *h, unsigned depth) {
+        char sql[1024];
+        int n;
+
+        if (depth < 1 || depth > PATH_STMT_MAX)
+                return NULL;
+        if (!h->path_stmt[depth - 1]) {
+                n = snprintf(sql, sizeof sql, "SELECT v.type, v.data FROM keys k1");
+                for (unsigned i = 2; i <= depth; i++)
+                        n += snprintf(sql + n, sizeof sql - (size_t)n,
+                                      " JOIN keys k%u ON k%u.parent = k%u.id AND k%u.fold = ?%u",
+                                      i, i, i - 1, i, i + 1);
+                snprintf(sql + n, sizeof sql - (size_t)n,
+                         " LEFT JOIN vals v ON v.key = k%u.id AND v.fold = ?%u"
+                         " WHERE k1.parent = ?1 AND k1.fold = ?2", depth, depth + 2);
+                if (sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                       &h->path_stmt[depth - 1], NULL) != SQLITE_OK) {
+                        log_debug(registry, "prepare failed: %s", sqlite3_errmsg(h->db));
+                        return NULL;
+                }
+        }
+        sqlite3_reset(h->path_stmt[depth - 1]);
+        sqlite3_clear_bindings(h->path_stmt[depth - 1]);
+        return h->path_stmt[depth - 1];
+}
+
 static int exec(struct hive *h, const char *sql) {
         int rc;
 
+        reset_all(h);
         for (unsigned attempt = 0;; attempt++) {
-                rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+                rc = step_once(h, sql);
                 if ((rc & 0xff) != SQLITE_BUSY || attempt >= 6000)
                         break;
                 usleep(attempt < 20 ? 200 : attempt < 200 ? 2000 : 10000);
         }
-
         if (rc != SQLITE_OK)
                 log_debug(registry, "%s: \"%.40s\": %s (%d)", h->path, sql, sqlite3_errmsg(h->db),
                           sqlite3_extended_errcode(h->db));
@@ -208,19 +286,26 @@ static void hive_free(struct hive *h) {
                 return;
         for (int i = 0; i < ST_MAX; i++)
                 sqlite3_finalize(h->stmt[i]);
+        for (int i = 0; i < TX_MAX; i++)
+                sqlite3_finalize(h->tx[i]);
+        for (int i = 0; i < PATH_STMT_MAX; i++)
+                sqlite3_finalize(h->path_stmt[i]);
         sqlite3_close_v2(h->db);
         dcom_free(h->path);
         dcom_free(h);
 }
 
-/* Inserts a root (parent NULL) or child key if missing; returns its id. Inside a tx. */
-static int64_t ensure_key(struct hive *h, int64_t parent, const WCHAR *name) {
+/*
+ * Finds a root (parent 0) or child key and, with create, inserts it if missing;
+ * returns its id or -1.  Inside a tx.
+ */
+static int64_t find_key(struct hive *h, int64_t parent, const WCHAR *name, bool create) {
         size_t len = dcom_utf16_len(name), fsize;
-        uint8_t *fold;
+        uint8_t fbuf[512], *fold;
         int64_t id = 0;
         sqlite3_stmt *st;
 
-        if (hive_fold(name, len, &fold, &fsize) < 0)
+        if (hive_fold(name, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return -1;
         st = hive_stmt(h, parent ? ST_FIND_CHILD : ST_ROOT);
         if (!st)
@@ -234,6 +319,8 @@ static int64_t ensure_key(struct hive *h, int64_t parent, const WCHAR *name) {
                 id = sqlite3_column_int64(st, 0);
                 goto out;
         }
+        if (!create)
+                goto out;
         st = hive_stmt(h, ST_INSERT_KEY);
         if (!st)
                 goto out;
@@ -246,8 +333,31 @@ static int64_t ensure_key(struct hive *h, int64_t parent, const WCHAR *name) {
         if (sqlite3_step(st) == SQLITE_DONE)
                 id = sqlite3_last_insert_rowid(h->db);
 out:
-        dcom_free(fold);
+        if (st)
+                sqlite3_reset(st);
+        fold_free(fold, fbuf);
         return id > 0 ? id : -1;
+}
+
+/*
+ * Looks up (with create: makes) the keys every handle starts from, and caches their
+ * ids: they can never be deleted (api.c refuses), so the cache stays true.  Inside a
+ * tx.  Returns 0 or -1.
+ */
+static int load_roots(struct hive *h, bool create) {
+        const WCHAR *root = h->kind == HIVE_MACHINE ? u"HKEY_LOCAL_MACHINE" : u"HKEY_CURRENT_USER";
+
+        h->root_id = find_key(h, 0, root, create);
+        h->software_id = h->root_id > 0 ? find_key(h, h->root_id, u"Software", create) : -1;
+        h->classes_id = h->software_id > 0 ? find_key(h, h->software_id, u"Classes", create) : -1;
+        if (h->kind == HIVE_MACHINE) {
+                h->users_id = find_key(h, 0, u"HKEY_USERS", create);
+                if (h->users_id > 0 && find_key(h, h->users_id, u".DEFAULT", create) < 0)
+                        return -1;
+        }
+        if (h->root_id < 0 || h->classes_id < 0 || (h->kind == HIVE_MACHINE && h->users_id < 0))
+                return -1;
+        return 0;
 }
 
 /* Brings the schema up to date and makes sure the roots exist. */
@@ -284,20 +394,8 @@ static int migrate(struct hive *h) {
         }
 
         /* The roots, and Software\Classes under HKLM and HKCU for HKEY_CLASSES_ROOT. */
-        int64_t root, sw;
-        if (h->kind == HIVE_MACHINE) {
-                root = ensure_key(h, 0, u"HKEY_LOCAL_MACHINE");
-                sw = root > 0 ? ensure_key(h, root, u"Software") : -1;
-                if (sw < 0 || ensure_key(h, sw, u"Classes") < 0 ||
-                    ensure_key(h, 0, u"HKEY_USERS") < 0 ||
-                    ensure_key(h, ensure_key(h, 0, u"HKEY_USERS"), u".DEFAULT") < 0)
-                        goto fail;
-        } else {
-                root = ensure_key(h, 0, u"HKEY_CURRENT_USER");
-                sw = root > 0 ? ensure_key(h, root, u"Software") : -1;
-                if (sw < 0 || ensure_key(h, sw, u"Classes") < 0)
-                        goto fail;
-        }
+        if (load_roots(h, true) < 0)
+                goto fail;
         rc = exec(h, "COMMIT");
         if (rc != SQLITE_OK)
                 exec(h, "ROLLBACK");
@@ -368,6 +466,15 @@ static LSTATUS hive_open(enum hive_kind kind, struct hive **ret) {
                 rc = exec(h, "PRAGMA foreign_keys = ON");
         if (rc == SQLITE_OK && !h->readonly)
                 rc = migrate(h);
+        if (rc == SQLITE_OK && h->readonly) {
+                /* Someone else's hive: read the roots it has (an unmigrated file has none). */
+                rc = exec(h, "BEGIN");
+                if (rc == SQLITE_OK) {
+                        if (load_roots(h, false) < 0)
+                                h->root_id = h->users_id = h->classes_id = h->software_id = 0;
+                        exec(h, "COMMIT");
+                }
+        }
         if (rc != SQLITE_OK) {
                 /* A read-only writer's migration attempt fails: reading may still work. */
                 if ((rc & 0xff) == SQLITE_READONLY) {
@@ -392,12 +499,6 @@ fail:
 LSTATUS hive_get(enum hive_kind kind, struct hive **ret) {
         LSTATUS s;
 
-        /* A connection must not cross fork(): the child opens its own. */
-        if (hives_pid != getpid()) {
-                for (int i = 0; i < HIVE_MAX; i++)
-                        hives[i] = NULL;        /* the parent's; leaked by design */
-                hives_pid = getpid();
-        }
         if (!hives[kind]) {
                 s = hive_open(kind, &hives[kind]);
                 if (s != ERROR_SUCCESS)
@@ -409,11 +510,10 @@ LSTATUS hive_get(enum hive_kind kind, struct hive **ret) {
 
 void hive_close_all(void) {
         hive_lock();
-        if (hives_pid == getpid())
-                for (int i = 0; i < HIVE_MAX; i++) {
-                        hive_free(hives[i]);
-                        hives[i] = NULL;
-                }
+        for (int i = 0; i < HIVE_MAX; i++) {
+                hive_free(hives[i]);
+                hives[i] = NULL;
+        }
         hive_unlock();
 }
 

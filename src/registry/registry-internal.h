@@ -42,6 +42,9 @@ enum hive_stmt {
         ST_MAX,
 };
 
+#define TX_MAX 7
+#define PATH_STMT_MAX 8         /* one-statement lookups for paths up to this deep */
+
 struct hive {
         enum hive_kind kind;
         sqlite3 *db;            /* NULL: the file does not exist and cannot be created */
@@ -49,6 +52,12 @@ struct hive {
         bool readonly;
         bool in_tx;             /* inside the thread transaction (dcom_reg_begin) */
         sqlite3_stmt *stmt[ST_MAX];
+        sqlite3_stmt *tx[TX_MAX];       /* BEGIN, COMMIT, ... prepared once */
+        sqlite3_stmt *path_stmt[PATH_STMT_MAX];  /* see hive_path_value_stmt */
+        int64_t root_id;                /* HKEY_LOCAL_MACHINE or HKEY_CURRENT_USER */
+        int64_t users_id;               /* HKEY_USERS (machine hive) */
+        int64_t software_id;            /* <root>\Software */
+        int64_t classes_id;             /* <root>\Software\Classes, for HKEY_CLASSES_ROOT */
 };
 
 /* The schema version this build writes; older files are migrated on open. */
@@ -67,6 +76,12 @@ LSTATUS hive_get(enum hive_kind kind, struct hive **ret);
 /* A prepared statement, reset and unbound. */
 sqlite3_stmt *hive_stmt(struct hive *h, enum hive_stmt s);
 LSTATUS hive_status(struct hive *h, int sqlite_rc);
+/*
+ * A statement that walks `depth` (1..PATH_STMT_MAX) key names below a parent and
+ * left-joins one value: bind ?1 parent id, ?2.. the folded names, then the folded
+ * value name.  No row: the key is missing; a row with NULL type: the value is.
+ */
+sqlite3_stmt *hive_path_value_stmt(struct hive *h, unsigned depth);
 
 /*
  * One API call's unit of work: outside a thread transaction a transaction of its own
@@ -80,8 +95,18 @@ LSTATUS hive_op_end(struct hive *h, LSTATUS st);
 /* The thread transaction (dcom_reg_begin/commit/rollback), lock held throughout. */
 bool hive_thread_tx(void);
 
-/* Upper-cased UTF-16BE form of a name: identity and sort order of keys and values. */
-int hive_fold(const WCHAR *name, size_t len, uint8_t **ret, size_t *ret_size);
+/*
+ * Upper-cased UTF-16BE form of a name: identity and sort order of keys and values.
+ * Written into buf when it fits (key names always do in 512 bytes), else allocated;
+ * release with fold_free(*ret, buf).
+ */
+int hive_fold(const WCHAR *name, size_t len, uint8_t *buf, size_t bufsize, uint8_t **ret,
+              size_t *ret_size);
+
+static inline void fold_free(uint8_t *fold, const uint8_t *buf) {
+        if (fold != buf)
+                dcom_free(fold);
+}
 
 /* Now as a FILETIME count (100 ns units since 1601). */
 int64_t hive_now(void);
