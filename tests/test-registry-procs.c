@@ -6,6 +6,7 @@
  * at all.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -235,4 +236,63 @@ TEST(sigkill_mid_transaction_keeps_the_file_whole) {
                 RegCloseKey(crash);
                 ASSERT_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, u"Software\\Crash"), ERROR_SUCCESS);
         }
+}
+
+/*
+ * HKLM is writable only by root: another user reads it, gets ERROR_ACCESS_DENIED on
+ * any write, and writes its own HKCU.  Checked by forking a child that drops to
+ * nobody (needs root; skipped otherwise).
+ */
+static int as_nobody(void) {
+        HKEY k;
+        DWORD v = 0, size = sizeof v;
+
+        if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                return 20;
+        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\Perm", u"V", RRF_RT_REG_DWORD, NULL, &v, &size))
+                return 21;                              /* HKLM is readable */
+        if (v != 42)
+                return 22;
+        if (RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Perm", u"V", REG_DWORD, &v, 4) !=
+            ERROR_ACCESS_DENIED)
+                return 23;                              /* ... and not writable */
+        if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, u"Software\\Perm\\New", 0, NULL, 0, KEY_ALL_ACCESS, NULL,
+                            &k, NULL) != ERROR_ACCESS_DENIED)
+                return 24;
+        if (RegDeleteKeyW(HKEY_LOCAL_MACHINE, u"Software\\Perm") != ERROR_ACCESS_DENIED)
+                return 25;
+        if (RegSetKeyValueW(HKEY_CURRENT_USER, u"Software\\Mine", u"V", REG_DWORD, &v, 4))
+                return 26;                              /* own HKCU is writable */
+        /* HKCR writes land in HKLM unless the user has the key: denied here. */
+        if (RegSetKeyValueW(HKEY_CLASSES_ROOT, u"CLSID\\{x}", NULL, REG_DWORD, &v, 4) != ERROR_ACCESS_DENIED)
+                return 27;
+        return 0;
+}
+
+TEST(hklm_is_root_only) {
+        char dir[256];
+        DWORD v = 42;
+        int st;
+
+        test_state_dir();
+        if (geteuid() != 0)
+                SKIP("needs root to drop to another user");
+        ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Perm", u"V", REG_DWORD, &v, 4), ERROR_SUCCESS);
+        hive_close_all();
+        ASSERT_EQ(chmod(test_state_dir(), 0755), 0);
+        snprintf(dir, sizeof dir, "%s/users", test_state_dir());
+        ASSERT_EQ(chmod(dir, 0755), 0);
+        /* Under a shared OPENDCOM_ROOT each user's HKCU lives in users/UID, theirs. */
+        snprintf(dir, sizeof dir, "%s/users/65534", test_state_dir());
+        ASSERT_EQ(mkdir(dir, 0700), 0);
+        ASSERT_EQ(chown(dir, 65534, 65534), 0);
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0)
+                _exit(as_nobody());
+        ASSERT_EQ(waitpid(pid, &st, 0), pid);
+        ASSERT_TRUE(WIFEXITED(st));
+        ASSERT_EQ(WEXITSTATUS(st), 0);
+        /* Root still writes. */
+        ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Perm", u"W", REG_DWORD, &v, 4), ERROR_SUCCESS);
 }

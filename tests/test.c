@@ -138,6 +138,8 @@ int main(int argc, char **argv) {
 
         signal(SIGALRM, on_alarm);
         alarm(timeout);
+        /* No test may touch the machine's real state: every run gets a private root. */
+        test_state_dir();
         setvbuf(stdout, NULL, _IOLBF, 0);
 
         for (struct test_case *tc = cases_head; tc; tc = tc->next) {
