@@ -411,34 +411,33 @@ static LSTATUS primary(struct HKEY__ *k, struct hive **ret_hive, int64_t *ret_id
 
 /* ---- open, create, close ---------------------------------------------------- */
 
-LSTATUS RegOpenKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDesired,
-                      PHKEY phkResult) {
-        struct HKEY__ tmp, *base;
-        struct side sides[2] = { { 0 } };
-        struct path p;
+/*
+ * Looks p up below each side of base: sides[i].id is the key's id there or 0, found[i]
+ * (may be NULL) how many of its components exist there, counting the base itself.
+ * ERROR_FILE_NOT_FOUND when no side has the key.
+ */
+static LSTATUS find_sides(const struct HKEY__ *base, const struct path *p, struct side sides[2],
+                          unsigned found[2]) {
         bool any = false;
-        LSTATUS s;
+        LSTATUS s = ERROR_SUCCESS;
 
-        if (!phkResult)
-                return ERROR_INVALID_PARAMETER;
-        hive_lock();
-        s = resolve(hKey, &tmp, &base);
-        if (s == ERROR_SUCCESS)
-                s = parse_path(lpSubKey, base->depth, &p);
         for (unsigned i = 0; s == ERROR_SUCCESS && i < n_sides(base); i++) {
                 struct hive *h;
-                sides[i].hive = base->side[i].hive;
+                unsigned n = 0;
+                sides[i] = (struct side){ base->side[i].hive, 0 };
                 if (!base->side[i].id)
                         continue;
                 s = hive_get(base->side[i].hive, &h);
-                if (s != ERROR_SUCCESS)
-                        break;
-                s = hive_op_begin(h, false);
+                if (s == ERROR_SUCCESS)
+                        s = hive_op_begin(h, false);
                 if (s != ERROR_SUCCESS)
                         break;
                 s = base_exists(base, h, i);
-                if (s == ERROR_SUCCESS)
-                        s = walk(h, base->side[i].id, &p, false, NULL, 0, &sides[i].id, NULL, NULL);
+                if (s == ERROR_SUCCESS) {
+                        s = walk(h, base->side[i].id, p, false, NULL, 0, &sides[i].id, &n, NULL);
+                        if (found)
+                                found[i] = n + 1;
+                }
                 s = hive_op_end(h, s);
                 if (s == ERROR_FILE_NOT_FOUND || (s == ERROR_KEY_DELETED && base->merged)) {
                         sides[i].id = 0;
@@ -447,12 +446,27 @@ LSTATUS RegOpenKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDe
                 }
                 any |= s == ERROR_SUCCESS;
         }
-        if (s == ERROR_SUCCESS && !any)
-                s = ERROR_FILE_NOT_FOUND;
+        return s == ERROR_SUCCESS && !any ? ERROR_FILE_NOT_FOUND : s;
+}
+
+LSTATUS RegOpenKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD ulOptions, REGSAM samDesired,
+                      PHKEY phkResult) {
+        struct HKEY__ tmp, *base;
+        struct side sides[2];
+        struct path p;
+        LSTATUS s;
+
+        if (!phkResult)
+                return ERROR_INVALID_PARAMETER;
+        hive_lock();
+        s = resolve(hKey, &tmp, &base);
+        if (s == ERROR_SUCCESS)
+                s = parse_path(lpSubKey, base->depth, &p);
+        if (s == ERROR_SUCCESS)
+                s = find_sides(base, &p, sides, NULL);
         if (s == ERROR_SUCCESS)
                 s = new_handle(base, &p, sides, samDesired, phkResult);
         hive_unlock();
-        log_debug(registry, "open: %lu", (unsigned long)s);
         return s;
 }
 
@@ -477,27 +491,10 @@ LSTATUS RegCreateKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpCl
                 s = parse_path(lpSubKey, base->depth, &p);
 
         /* What exists already, on each side. */
-        for (unsigned i = 0; s == ERROR_SUCCESS && i < n_sides(base); i++) {
-                struct hive *h;
-                sides[i].hive = base->side[i].hive;
-                if (!base->side[i].id)
-                        continue;
-                s = hive_get(base->side[i].hive, &h);
-                if (s != ERROR_SUCCESS)
-                        break;
-                s = hive_op_begin(h, false);
-                if (s != ERROR_SUCCESS)
-                        break;
-                s = base_exists(base, h, i);
-                if (s == ERROR_SUCCESS) {
-                        s = walk(h, base->side[i].id, &p, false, NULL, 0, &sides[i].id, &found[i], NULL);
-                        found[i]++;             /* the base itself counts as found */
-                }
-                s = hive_op_end(h, s);
-                if (s == ERROR_FILE_NOT_FOUND || (s == ERROR_KEY_DELETED && base->merged)) {
-                        sides[i].id = 0;
+        if (s == ERROR_SUCCESS) {
+                s = find_sides(base, &p, sides, found);
+                if (s == ERROR_FILE_NOT_FOUND)
                         s = ERROR_SUCCESS;
-                }
         }
         if (s == ERROR_SUCCESS && !sides[0].id && !sides[1].id) {
                 /* Create on one side: see the merged-view rules at the top. */
@@ -525,6 +522,9 @@ LSTATUS RegCreateKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpCl
                 s = new_handle(base, &p, sides, samDesired, phkResult);
         if (s == ERROR_SUCCESS && lpdwDisposition)
                 *lpdwDisposition = created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
+        if (created)
+                log_debug(registry, "created a key in the %s hive (status %ld)",
+                          base->side[target].hive == HIVE_MACHINE ? "machine" : "user", (long)s);
         hive_unlock();
         return s;
 }
@@ -955,19 +955,24 @@ out:
         return s;
 }
 
-LSTATUS RegSetValueExW(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwType,
-                       const BYTE *lpData, DWORD cbData) {
+/*
+ * Sets (del false) or deletes (del true) one value of the key's primary side, in one
+ * write transaction, and drops the handle's value snapshot.
+ */
+static LSTATUS write_value(HKEY hKey, const WCHAR *name, bool del, DWORD type, const BYTE *data,
+                           DWORD size) {
         struct HKEY__ tmp, *k;
-        size_t len = wlen(lpValueName), fsize;
-        uint8_t fbuf[512], *fold = NULL;
+        size_t len = wlen(name), fsize;
+        uint8_t fbuf[512], *fold;
+        sqlite3_stmt *st;
         struct hive *h;
         int64_t id;
         LSTATUS s;
+        int rc;
 
-        if (len > DCOM_REG_MAX_VALUE_NAME || cbData > DCOM_REG_MAX_VALUE_SIZE ||
-            (!lpData && cbData))
+        if (len > DCOM_REG_MAX_VALUE_NAME)
                 return ERROR_INVALID_PARAMETER;
-        if (hive_fold(lpValueName, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
+        if (hive_fold(name, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
                 return ERROR_OUTOFMEMORY;
         hive_lock();
         s = resolve(hKey, &tmp, &k);
@@ -977,32 +982,46 @@ LSTATUS RegSetValueExW(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwT
                 s = primary(k, &h, &id);
         if (s == ERROR_SUCCESS)
                 s = hive_op_begin(h, true);
+        if (s != ERROR_SUCCESS)
+                goto out;
+        s = key_exists(h, id);
+        st = s == ERROR_SUCCESS ? hive_stmt(h, del ? ST_DELETE_VALUE : ST_SET_VALUE) : NULL;
+        if (s == ERROR_SUCCESS && !st)
+                s = ERROR_OUTOFMEMORY;
         if (s == ERROR_SUCCESS) {
-                s = key_exists(h, id);
-                if (s == ERROR_SUCCESS) {
-                        sqlite3_stmt *st = hive_stmt(h, ST_SET_VALUE);
-                        if (st) {
-                                int rc;
-                                sqlite3_bind_int64(st, 1, id);
-                                sqlite3_bind_blob(st, 2, lpValueName ? (const void *)lpValueName : "",
-                                                  (int)(2 * len), SQLITE_STATIC);
-                                sqlite3_bind_blob(st, 3, fold, (int)fsize, SQLITE_STATIC);
-                                sqlite3_bind_int64(st, 4, dwType);
-                                sqlite3_bind_blob(st, 5, lpData ? (const void *)lpData : "",
-                                                  (int)cbData, SQLITE_STATIC);
-                                rc = sqlite3_step(st);
-                                sqlite3_reset(st);
-                                s = rc == SQLITE_DONE ? touch(h, id) : hive_status(h, rc);
-                        } else
-                                s = ERROR_OUTOFMEMORY;
+                sqlite3_bind_int64(st, 1, id);
+                if (del)
+                        sqlite3_bind_blob(st, 2, fold, (int)fsize, SQLITE_STATIC);
+                else {
+                        sqlite3_bind_blob(st, 2, name ? (const void *)name : "", (int)(2 * len),
+                                          SQLITE_STATIC);
+                        sqlite3_bind_blob(st, 3, fold, (int)fsize, SQLITE_STATIC);
+                        sqlite3_bind_int64(st, 4, type);
+                        sqlite3_bind_blob(st, 5, data ? (const void *)data : "", (int)size, SQLITE_STATIC);
                 }
-                s = hive_op_end(h, s);
+                rc = sqlite3_step(st);
+                sqlite3_reset(st);
+                if (rc != SQLITE_DONE)
+                        s = hive_status(h, rc);
+                else if (del && sqlite3_changes(h->db) == 0)
+                        s = ERROR_FILE_NOT_FOUND;
+                else
+                        s = touch(h, id);
         }
+        s = hive_op_end(h, s);
         if (s == ERROR_SUCCESS)
                 snapshot_clear(&k->values);
+out:
         hive_unlock();
         fold_free(fold, fbuf);
         return s;
+}
+
+LSTATUS RegSetValueExW(HKEY hKey, LPCWSTR lpValueName, DWORD Reserved, DWORD dwType,
+                       const BYTE *lpData, DWORD cbData) {
+        if (cbData > DCOM_REG_MAX_VALUE_SIZE || (!lpData && cbData))
+                return ERROR_INVALID_PARAMETER;
+        return write_value(hKey, lpValueName, false, dwType, lpData, cbData);
 }
 
 LSTATUS RegSetKeyValueW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpValueName, DWORD dwType,
@@ -1023,51 +1042,7 @@ LSTATUS RegSetKeyValueW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpValueName, DWORD 
 }
 
 LSTATUS RegDeleteValueW(HKEY hKey, LPCWSTR lpValueName) {
-        struct HKEY__ tmp, *k;
-        size_t len = wlen(lpValueName), fsize;
-        uint8_t fbuf[512], *fold = NULL;
-        struct hive *h;
-        int64_t id;
-        LSTATUS s;
-
-        if (len > DCOM_REG_MAX_VALUE_NAME)
-                return ERROR_INVALID_PARAMETER;
-        if (hive_fold(lpValueName, len, fbuf, sizeof fbuf, &fold, &fsize) < 0)
-                return ERROR_OUTOFMEMORY;
-        hive_lock();
-        s = resolve(hKey, &tmp, &k);
-        if (s == ERROR_SUCCESS && !(k->access & KEY_SET_VALUE))
-                s = ERROR_ACCESS_DENIED;
-        if (s == ERROR_SUCCESS)
-                s = primary(k, &h, &id);
-        if (s == ERROR_SUCCESS)
-                s = hive_op_begin(h, true);
-        if (s == ERROR_SUCCESS) {
-                s = key_exists(h, id);
-                if (s == ERROR_SUCCESS) {
-                        sqlite3_stmt *st = hive_stmt(h, ST_DELETE_VALUE);
-                        if (st) {
-                                int rc;
-                                sqlite3_bind_int64(st, 1, id);
-                                sqlite3_bind_blob(st, 2, fold, (int)fsize, SQLITE_STATIC);
-                                rc = sqlite3_step(st);
-                                sqlite3_reset(st);
-                                if (rc != SQLITE_DONE)
-                                        s = hive_status(h, rc);
-                                else if (sqlite3_changes(h->db) == 0)
-                                        s = ERROR_FILE_NOT_FOUND;
-                                else
-                                        s = touch(h, id);
-                        } else
-                                s = ERROR_OUTOFMEMORY;
-                }
-                s = hive_op_end(h, s);
-        }
-        if (s == ERROR_SUCCESS)
-                snapshot_clear(&k->values);
-        hive_unlock();
-        fold_free(fold, fbuf);
-        return s;
+        return write_value(hKey, lpValueName, true, 0, NULL, 0);
 }
 
 /* ---- enumeration ------------------------------------------------------------ */
