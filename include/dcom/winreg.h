@@ -158,8 +158,9 @@ DCOM_EXPORT LSTATUS dcom_reg_commit(void);
 DCOM_EXPORT LSTATUS dcom_reg_rollback(void);
 
 /*
- * A key's full path as reg.exe prints it ("HKEY_LOCAL_MACHINE\Software\Foo", as the
- * names were created), malloc()ed UTF-16, for tools.  ERROR_SUCCESS or an error.
+ * A key's full path as reg.exe prints it: the long root name, then the subkey path as
+ * it was given when the key was opened ("HKEY_LOCAL_MACHINE\software\Foo").
+ * malloc()ed UTF-16.  ERROR_SUCCESS or an error.
  */
 DCOM_EXPORT LSTATUS dcom_reg_key_path(HKEY hKey, LPWSTR *ret_path);
 
