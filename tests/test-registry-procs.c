@@ -15,6 +15,7 @@
 #include <dcom/winreg.h>
 
 #include "registry/registry-internal.h"
+#include "registry/regfile.h"
 #include "test.h"
 
 #define WORKERS 4
@@ -295,4 +296,74 @@ TEST(hklm_is_root_only) {
         ASSERT_EQ(WEXITSTATUS(st), 0);
         /* Root still writes. */
         ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Perm", u"W", REG_DWORD, &v, 4), ERROR_SUCCESS);
+}
+
+/*
+ * The acceptance case as users meet it: `reg import` of a large file killed with
+ * SIGKILL part-way.  The import is one transaction, so the database opens clean and
+ * holds all of the file or none of it, whenever the kill lands.
+ */
+#define IMPORT_VALUES 20000
+
+static char *large_reg(size_t *ret_len) {
+        struct buf b;
+        static const char head[] = "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\Software\\Import]\r\n";
+
+        buf_init(&b, 0);
+        buf_append(&b, head, sizeof head - 1);
+        for (unsigned i = 0; i < IMPORT_VALUES; i++) {
+                char line[64];
+                int n = snprintf(line, sizeof line, "\"v%05u\"=dword:%08x\r\n", i, i);
+                buf_append(&b, line, (size_t)n);
+        }
+        ASSERT_EQ(b.error, 0);
+        return (char *)buf_steal(&b, ret_len);
+}
+
+TEST(sigkill_mid_import_is_all_or_nothing) {
+        size_t len;
+        char *text = large_reg(&len);
+        unsigned whole = 0, none = 0;
+
+        test_state_dir();
+        for (int round = 0; round < 6; round++) {
+                hive_close_all();
+                pid_t pid = fork();
+                ASSERT_GE(pid, 0);
+                if (pid == 0) {
+                        struct regfile *f;
+                        char *err;
+                        if (regfile_parse((const uint8_t *)text, len, "large.reg", &f, &err) < 0)
+                                _exit(2);
+                        _exit(regfile_apply(f, &err) == ERROR_SUCCESS ? 0 : 3);
+                }
+                /* The first rounds kill inside the import; the last lets it finish. */
+                if (round < 5) {
+                        usleep(20000u + 40000u * (unsigned)round);
+                        kill(pid, SIGKILL);
+                }
+                int st;
+                ASSERT_EQ(waitpid(pid, &st, 0), pid);
+                ASSERT_TRUE(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 0));
+
+                hive_close_all();
+                HKEY k;
+                LSTATUS s = RegOpenKeyExW(HKEY_LOCAL_MACHINE, u"Software\\Import", 0, KEY_READ, &k);
+                if (s == ERROR_FILE_NOT_FOUND) {
+                        none++;
+                        continue;
+                }
+                ASSERT_EQ(s, ERROR_SUCCESS);
+                DWORD nvals;
+                ASSERT_EQ(RegQueryInfoKeyW(k, NULL, NULL, NULL, NULL, NULL, NULL, &nvals, NULL, NULL,
+                                           NULL, NULL), ERROR_SUCCESS);
+                ASSERT_EQ(nvals, IMPORT_VALUES);
+                RegCloseKey(k);
+                whole++;
+                ASSERT_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, u"Software\\Import"), ERROR_SUCCESS);
+        }
+        printf("%u kills left nothing, %u found the import whole\n", none, whole);
+        ASSERT_GT(none, 0);     /* at least one kill landed mid-import */
+        ASSERT_GT(whole, 0);    /* and the unkilled import did complete */
+        free(text);
 }

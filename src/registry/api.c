@@ -45,6 +45,7 @@ struct entry {
 struct snapshot {
         struct entry *e;
         size_t n;
+        size_t cap;
 };
 
 struct HKEY__ {
@@ -115,7 +116,7 @@ static void snapshot_clear(struct snapshot *s) {
         }
         dcom_free(s->e);
         s->e = NULL;
-        s->n = 0;
+        s->n = s->cap = 0;
 }
 
 static bool is_predefined(HKEY h) {
@@ -1076,12 +1077,18 @@ static LSTATUS list(struct hive *h, int64_t id, bool values, struct snapshot *sn
                 return ERROR_OUTOFMEMORY;
         sqlite3_bind_int64(st, 1, id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct entry *e = dcom_reallocarray(snap->e, snap->n + 1, sizeof *e);
-                if (!e) {
-                        s = ERROR_OUTOFMEMORY;
-                        break;
+                struct entry *e;
+                if (snap->n == snap->cap) {
+                        /* Geometric growth: a key with 20,000 values must not cost n^2 copies. */
+                        size_t cap = snap->cap ? 2 * snap->cap : 16;
+                        e = dcom_reallocarray(snap->e, cap, sizeof *e);
+                        if (!e) {
+                                s = ERROR_OUTOFMEMORY;
+                                break;
+                        }
+                        snap->e = e;
+                        snap->cap = cap;
                 }
-                snap->e = e;
                 e = &snap->e[snap->n];
                 memset(e, 0, sizeof *e);
                 e->name = blob_wdup(st, 0, &e->len);
@@ -1123,8 +1130,9 @@ static LSTATUS list(struct hive *h, int64_t id, bool values, struct snapshot *sn
  */
 static LSTATUS take_snapshot(struct HKEY__ *k, bool values) {
         struct snapshot *snap = values ? &k->values : &k->keys;
-        struct snapshot all = { NULL, 0 };
+        struct snapshot all = { NULL, 0, 0 };
         LSTATUS s = ERROR_SUCCESS;
+        size_t user_n = 0;
         bool any = false;
 
         snapshot_clear(snap);
@@ -1138,10 +1146,12 @@ static LSTATUS take_snapshot(struct HKEY__ *k, bool values) {
                 s = hive_op_begin(h, false);
                 if (s != ERROR_SUCCESS)
                         break;
-                s = key_exists(h, k->side[i].id);
+                s = base_exists(k, h, i);
                 if (s == ERROR_SUCCESS)
                         s = list(h, k->side[i].id, values, &all);
                 s = hive_op_end(h, s);
+                if (i == 0)
+                        user_n = all.n;
                 if (s == ERROR_KEY_DELETED && k->merged) {
                         s = ERROR_SUCCESS;
                         continue;
@@ -1154,27 +1164,31 @@ static LSTATUS take_snapshot(struct HKEY__ *k, bool values) {
                 snapshot_clear(&all);
                 return s;
         }
-        if (!values && k->merged && all.n > 1) {
-                /* Stable sort keeps user entries (listed first) ahead of equal machine ones. */
-                for (size_t i = 1; i < all.n; i++) {
-                        struct entry t = all.e[i];
-                        size_t j = i;
-                        while (j > 0 && entry_cmp(&all.e[j - 1], &t) > 0) {
-                                all.e[j] = all.e[j - 1];
-                                j--;
-                        }
-                        all.e[j] = t;
+        if (!values && k->merged && user_n > 0 && user_n < all.n) {
+                /*
+                 * Each side came sorted (ORDER BY fold is dcom_utf16_casecmp order), so one
+                 * linear merge does it; on equal names the user entry wins.
+                 */
+                struct entry *m = dcom_reallocarray(NULL, all.n, sizeof *m);
+                size_t a = 0, b = user_n, w = 0;
+                if (!m) {
+                        snapshot_clear(&all);
+                        return ERROR_OUTOFMEMORY;
                 }
-                size_t w = 1;
-                for (size_t i = 1; i < all.n; i++) {
-                        if (entry_cmp(&all.e[w - 1], &all.e[i]) == 0) {
-                                dcom_free(all.e[i].name);
-                                dcom_free(all.e[i].cls);
+                while (a < user_n || b < all.n) {
+                        int c = a == user_n ? 1 : b == all.n ? -1 : entry_cmp(&all.e[a], &all.e[b]);
+                        if (c == 0) {
+                                dcom_free(all.e[b].name);
+                                dcom_free(all.e[b].cls);
+                                b++;
                                 continue;
                         }
-                        all.e[w++] = all.e[i];
+                        m[w++] = c < 0 ? all.e[a++] : all.e[b++];
                 }
+                dcom_free(all.e);
+                all.e = m;
                 all.n = w;
+                all.cap = all.n;
         }
         *snap = all;
         return ERROR_SUCCESS;
@@ -1279,7 +1293,7 @@ LSTATUS RegQueryInfoKeyW(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWORD 
                          LPDWORD lpcValues, LPDWORD lpcbMaxValueNameLen, LPDWORD lpcbMaxValueLen,
                          LPDWORD lpcbSecurityDescriptor, PFILETIME lpftLastWriteTime) {
         struct HKEY__ tmp, *k;
-        struct snapshot keys = { NULL, 0 }, vals = { NULL, 0 };
+        struct snapshot keys = { NULL, 0, 0 }, vals = { NULL, 0, 0 };
         struct hive *h;
         int64_t id, mtime = 0;
         WCHAR *cls = NULL;
@@ -1296,12 +1310,12 @@ LSTATUS RegQueryInfoKeyW(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchClass, LPDWORD 
                 s = take_snapshot(k, false);
         if (s == ERROR_SUCCESS) {
                 keys = k->keys;
-                k->keys = (struct snapshot){ NULL, 0 };
+                k->keys = (struct snapshot){ NULL, 0, 0 };
                 s = take_snapshot(k, true);
         }
         if (s == ERROR_SUCCESS) {
                 vals = k->values;
-                k->values = (struct snapshot){ NULL, 0 };
+                k->values = (struct snapshot){ NULL, 0, 0 };
                 s = primary(k, &h, &id);
         }
         if (s == ERROR_SUCCESS && h->db) {
