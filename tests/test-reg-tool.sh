@@ -95,7 +95,7 @@ K='HKCU\Software\RegTool'
 # ---- usage ---------------------------------------------------------------------------
 
 what='reg /?'
-run 0 /? && grep -q '^REG Operation \[Parameter List\]$' "$tmp/out" || fail "no usage"
+run 0 '/?' && grep -q '^REG Operation \[Parameter List\]$' "$tmp/out" || fail "no usage"
 what='reg with no operation'
 run 1 && expect err <<'EOF'
 ERROR: Invalid syntax.
@@ -104,11 +104,11 @@ EOF
 what='unknown operation'
 run 1 frobnicate && syntax_error ""
 what='reg query /?'
-run 0 query /? && grep -q '^REG QUERY KeyName' "$tmp/out" || fail "no query usage"
+run 0 query '/?' && grep -q '^REG QUERY KeyName' "$tmp/out" || fail "no query usage"
 what='reg add -H'
 run 0 ADD -H && grep -q '^REG ADD KeyName' "$tmp/out" || fail "no add usage"
 what='help with other arguments'
-run 1 query /? /s && syntax_error "QUERY "
+run 1 query '/?' /s && syntax_error "QUERY "
 
 # ---- add -----------------------------------------------------------------------------
 
@@ -516,6 +516,33 @@ EOF
 what='import: bad usage'
 run 1 import && syntax_error "IMPORT "
 run 1 import "$tmp/bad.reg" /reg:32 /reg:64 && syntax_error "IMPORT "
+
+# ---- regressions found in review -----------------------------------------------------
+
+what='[-HKEY_CLASSES_ROOT\X] removes the key from both sides of the merged view'
+run 0 add 'HKCU\Software\Classes\Dup' /f &&
+run 0 add 'HKLM\Software\Classes\Dup\Sub' /f &&
+printf 'REGEDIT4\r\n\r\n[-HKEY_CLASSES_ROOT\\Dup]\r\n' >"$tmp/deldup.reg" &&
+run 0 import "$tmp/deldup.reg" &&
+run 1 query 'HKCR\Dup'
+
+what='reg copy into its own subtree through an alias copies the snapshot'
+run 0 add 'HKLM\Software\Classes\M\kid' /v v /d 1 /f &&
+run 0 copy 'HKLM\Software\Classes\M' 'HKCR\M\sub' /s /f &&
+run 0 query 'HKLM\Software\Classes\M\sub\kid' /v v &&
+run 1 query 'HKLM\Software\Classes\M\sub\sub'
+
+what='reg copy asks before it locks: another writer is not blocked by the prompt'
+run 0 add 'HKCU\Software\CpA' /v v /d a /f &&
+run 0 add 'HKCU\Software\CpB' /v v /d b /f &&
+mkfifo "$tmp/fifo" &&
+{ "$reg" copy 'HKCU\Software\CpA' 'HKCU\Software\CpB' <"$tmp/fifo" >/dev/null 2>&1 & cpid=$!; } &&
+exec 9>"$tmp/fifo" &&
+sleep 0.3 &&
+{ timeout 10 "$reg" add 'HKLM\Software\Other' /f >/dev/null 2>&1 || fail "a writer waited on the prompt"; } &&
+echo no >&9 && exec 9>&- && wait "$cpid"
+exec 9>&- 2>/dev/null
+passed=$((passed + 1))
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -270,6 +270,19 @@ static int as_nobody(void) {
         return 0;
 }
 
+/* As nobody with the machine state unreadable: HKLM is there but denied, not "deleted". */
+static int as_nobody_locked_out(void) {
+        DWORD v = 1;
+
+        if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                return 30;
+        if (RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\X", u"V", REG_DWORD, &v, 4) != ERROR_ACCESS_DENIED)
+                return 31;
+        if (RegSetValueExW(HKEY_LOCAL_MACHINE, u"V", 0, REG_DWORD, (const BYTE *)&v, 4) != ERROR_ACCESS_DENIED)
+                return 32;
+        return 0;
+}
+
 TEST(hklm_is_root_only) {
         char dir[256];
         DWORD v = 42;
@@ -291,6 +304,16 @@ TEST(hklm_is_root_only) {
         ASSERT_GE(pid, 0);
         if (pid == 0)
                 _exit(as_nobody());
+        ASSERT_EQ(waitpid(pid, &st, 0), pid);
+        ASSERT_TRUE(WIFEXITED(st));
+        ASSERT_EQ(WEXITSTATUS(st), 0);
+        /* With the state directory closed to others, their HKLM is denied. */
+        ASSERT_EQ(chmod(test_state_dir(), 0700), 0);
+        hive_close_all();
+        pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0)
+                _exit(as_nobody_locked_out());
         ASSERT_EQ(waitpid(pid, &st, 0), pid);
         ASSERT_TRUE(WIFEXITED(st));
         ASSERT_EQ(WEXITSTATUS(st), 0);

@@ -506,3 +506,45 @@ TEST(out_of_memory) {
         /* Our own allocations fail one by one; SQLite's allocator is not hooked. */
         ASSERT_GE(ASSERT_OOM_LOOP(oom_round_trip, NULL, NULL), 3);
 }
+
+/* Regressions found in review. */
+TEST(review_regressions) {
+        HKEY cls, k, a;
+        DWORD disp, size;
+        uint8_t eight[8] = { 0 };
+        WCHAR name[8];
+        DWORD cch = 8;
+
+        /* A key under an HKCR handle goes to the side that has its parent. */
+        RegCloseKey(create(HKEY_CURRENT_USER, u"Software\\Classes\\.useronly"));
+        ASSERT_WIN32(RegOpenKeyExW(HKEY_CLASSES_ROOT, u".useronly", 0, KEY_ALL_ACCESS, &cls), ERROR_SUCCESS);
+        ASSERT_WIN32(RegCreateKeyExW(cls, u"kid", 0, NULL, 0, KEY_ALL_ACCESS, NULL, &k, &disp), ERROR_SUCCESS);
+        ASSERT_EQ(disp, REG_CREATED_NEW_KEY);
+        RegCloseKey(k);
+        RegCloseKey(cls);
+        ASSERT_WIN32(RegOpenKeyExW(HKEY_CURRENT_USER, u"Software\\Classes\\.useronly\\kid", 0, KEY_READ, &k),
+                     ERROR_SUCCESS);
+        RegCloseKey(k);
+
+        /* A rolled-back key's id is never handed to the next key. */
+        ASSERT_WIN32(dcom_reg_begin(), ERROR_SUCCESS);
+        a = create(HKEY_CURRENT_USER, u"Software\\RolledBack");
+        ASSERT_WIN32(dcom_reg_rollback(), ERROR_SUCCESS);
+        RegCloseKey(create(HKEY_CURRENT_USER, u"Software\\AfterRollback"));
+        ASSERT_WIN32(RegSetValueExW(a, u"x", 0, REG_SZ, (const BYTE *)u"", 2), ERROR_KEY_DELETED);
+        RegCloseKey(a);
+
+        /* Invalid handles are refused by every entry point. */
+        ASSERT_WIN32(RegEnumKeyExW((HKEY)(uintptr_t)0x1000, 0, name, &cch, NULL, NULL, NULL, NULL),
+                     ERROR_INVALID_HANDLE);
+        ASSERT_WIN32(RegCloseKey((HKEY)(uintptr_t)0x1000), ERROR_INVALID_HANDLE);
+
+        /* RRF_RT_DWORD on a REG_BINARY of the wrong size: a mismatch, not a wrong type. */
+        k = create(HKEY_LOCAL_MACHINE, u"Software\\OpenDCOM\\Mismatch");
+        ASSERT_WIN32(RegSetValueExW(k, u"b", 0, REG_BINARY, eight, 8), ERROR_SUCCESS);
+        size = 4;
+        ASSERT_WIN32(RegGetValueW(k, NULL, u"b", RRF_RT_DWORD, NULL, eight, &size), ERROR_DATATYPE_MISMATCH);
+        size = 8;
+        ASSERT_WIN32(RegGetValueW(k, NULL, u"b", RRF_RT_QWORD, NULL, eight, &size), ERROR_SUCCESS);
+        RegCloseKey(k);
+}

@@ -393,6 +393,15 @@ static LSTATUS new_handle(const struct HKEY__ *base, const struct path *p, const
         return s;
 }
 
+/*
+ * Why a handle has no side to use: a root whose hive file cannot be opened (another
+ * user's state directory, say) is there but not ours to write; anything else has
+ * been deleted.
+ */
+static LSTATUS primary_missing(const struct HKEY__ *k) {
+        return k->predefined ? ERROR_ACCESS_DENIED : ERROR_KEY_DELETED;
+}
+
 /* The side a key's values and deletes use: the user side of a merged key if present. */
 static LSTATUS primary(struct HKEY__ *k, struct hive **ret_hive, int64_t *ret_id) {
         for (unsigned i = 0; i < n_sides(k); i++) {
@@ -407,7 +416,7 @@ static LSTATUS primary(struct HKEY__ *k, struct hive **ret_hive, int64_t *ret_id
                 *ret_id = k->side[i].id;
                 return ERROR_SUCCESS;
         }
-        return ERROR_KEY_DELETED;
+        return primary_missing(k);
 }
 
 /* ---- open, create, close ---------------------------------------------------- */
@@ -500,10 +509,18 @@ LSTATUS RegCreateKeyExW(HKEY hKey, LPCWSTR lpSubKey, DWORD Reserved, LPWSTR lpCl
         if (s == ERROR_SUCCESS && !sides[0].id && !sides[1].id) {
                 /* Create on one side: see the merged-view rules at the top. */
                 struct hive *h;
+                /*
+                 * found[] counts from this handle, whose own depth below Classes is
+                 * base->depth: the user side wins when its deepest existing ancestor is at
+                 * least as deep and below the Classes root.  A side the handle lacks
+                 * cannot take the key.
+                 */
                 if (base->merged)
-                        target = found[0] >= found[1] && found[0] > 1 ? 0 : 1;
+                        target = found[0] >= found[1] && base->depth + found[0] > 1 ? 0 : 1;
+                if (base->merged && !base->side[target].id)
+                        target = 1 - target;
                 if (!base->side[target].id)
-                        s = ERROR_KEY_DELETED;
+                        s = primary_missing(base);
                 else if (!(base->access & KEY_CREATE_SUB_KEY))
                         s = ERROR_ACCESS_DENIED;        /* only checked when creating */
                 if (s == ERROR_SUCCESS)
@@ -674,7 +691,7 @@ LSTATUS RegQueryValueExW(HKEY hKey, LPCWSTR lpValueName, LPDWORD lpReserved, LPD
         return s;
 }
 
-static DWORD rrf_bit(DWORD type, size_t size, DWORD flags) {
+static DWORD rrf_bit(DWORD type) {
         switch (type) {
         case REG_NONE:
                 return RRF_RT_REG_NONE;
@@ -683,11 +700,6 @@ static DWORD rrf_bit(DWORD type, size_t size, DWORD flags) {
         case REG_EXPAND_SZ:
                 return RRF_RT_REG_EXPAND_SZ;
         case REG_BINARY:
-                /* RRF_RT_DWORD / RRF_RT_QWORD admit REG_BINARY only of that size. */
-                if ((flags & RRF_RT_ANY) == RRF_RT_DWORD)
-                        return size == 4 ? RRF_RT_REG_BINARY : 0;
-                if ((flags & RRF_RT_ANY) == RRF_RT_QWORD)
-                        return size == 8 ? RRF_RT_REG_BINARY : 0;
                 return RRF_RT_REG_BINARY;
         case REG_DWORD:
                 return RRF_RT_REG_DWORD;
@@ -930,8 +942,15 @@ LSTATUS RegGetValueW(HKEY hkey, LPCWSTR lpSubKey, LPCWSTR lpValue, DWORD dwFlags
         }
 
         /* The type filter applies after expansion: an expanded REG_EXPAND_SZ is a REG_SZ. */
-        if (!(rrf_bit(type, size, dwFlags) & dwFlags) && (dwFlags & RRF_RT_ANY) != RRF_RT_ANY) {
+        if (!(rrf_bit(type) & dwFlags) && (dwFlags & RRF_RT_ANY) != RRF_RT_ANY) {
                 s = ERROR_UNSUPPORTED_TYPE;
+                goto fail;
+        }
+        /* RRF_RT_DWORD / RRF_RT_QWORD admit a REG_BINARY of exactly that size (Wine, ReactOS). */
+        if (type == REG_BINARY && ((dwFlags & RRF_RT_ANY) == RRF_RT_DWORD ||
+                                   (dwFlags & RRF_RT_ANY) == RRF_RT_QWORD) &&
+            size != ((dwFlags & RRF_RT_ANY) == RRF_RT_DWORD ? 4u : 8u)) {
+                s = ERROR_DATATYPE_MISMATCH;
                 goto fail;
         }
         if (pdwType)
@@ -1230,7 +1249,7 @@ static LSTATUS enum_prepare(HKEY hKey, DWORD index, bool values, REGSAM need,
 LSTATUS RegEnumKeyExW(HKEY hKey, DWORD dwIndex, LPWSTR lpName, LPDWORD lpcchName,
                       LPDWORD lpReserved, LPWSTR lpClass, LPDWORD lpcchClass,
                       PFILETIME lpftLastWriteTime) {
-        struct HKEY__ tmp, *k;
+        struct HKEY__ tmp, *k = NULL;
         LSTATUS s;
 
         if (lpReserved || !lpName || !lpcchName)

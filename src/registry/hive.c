@@ -175,13 +175,14 @@ LSTATUS hive_status(struct hive *h, int rc) {
 
 /*
  * Waits for another connection's write to finish: short sleeps first, then longer
- * ones, for about a minute in all before the call fails with ERROR_BUSY.
+ * ones, for about a second per statement; transaction starts and commits retry on top
+ * of that (exec) up to a minute in all, after which the call fails with ERROR_BUSY.
  */
 static int busy_handler(void *arg, int count) {
         (void)arg;
-        if (count > 6000)
-                return 0;
-        usleep(count < 20 ? 200 : count < 200 ? 2000 : 10000);
+        if (count >= 120)
+                return 0;               /* ~1 s; exec() keeps retrying up to its deadline */
+        usleep(count < 20 ? 200 : 10000);
         return 1;
 }
 
@@ -265,15 +266,29 @@ sqlite3_stmt *hive_path_value_stmt(struct hive *h, unsigned depth) {
         return h->path_stmt[depth - 1];
 }
 
+#define BUSY_DEADLINE_NS (60 * 1000000000LL)
+
+static int64_t monotonic_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static int exec(struct hive *h, const char *sql) {
+        int64_t deadline = 0;
         int rc;
 
         reset_all(h);
         for (unsigned attempt = 0;; attempt++) {
                 rc = step_once(h, sql);
-                if ((rc & 0xff) != SQLITE_BUSY || attempt >= 6000)
+                if ((rc & 0xff) != SQLITE_BUSY)
                         break;
-                usleep(attempt < 20 ? 200 : attempt < 200 ? 2000 : 10000);
+                if (!deadline)
+                        deadline = monotonic_ns() + BUSY_DEADLINE_NS;
+                else if (monotonic_ns() > deadline)
+                        break;
+                usleep(attempt < 20 ? 200 : 10000);
         }
         if (rc != SQLITE_OK)
                 log_debug(registry, "%s: \"%.40s\": %s (%d)", h->path, sql, sqlite3_errmsg(h->db),
@@ -583,6 +598,42 @@ LSTATUS dcom_reg_begin(void) {
         return ERROR_SUCCESS;
 }
 
+/*
+ * ROLLBACK also rolls back AUTOINCREMENT's high-water mark, so a key created and
+ * rolled back would lend its id to the next key created -- and a handle opened inside
+ * the transaction would silently name that other key.  Read the mark before rolling
+ * back and restore it after, so ids are never reused.
+ */
+static int64_t key_sequence(struct hive *h) {
+        sqlite3_stmt *st;
+        int64_t seq = -1;
+
+        if (sqlite3_prepare_v2(h->db, "SELECT seq FROM sqlite_sequence WHERE name = 'keys'", -1, &st,
+                               NULL) != SQLITE_OK)
+                return -1;
+        if (sqlite3_step(st) == SQLITE_ROW)
+                seq = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return seq;
+}
+
+static void rollback_keeping_ids(struct hive *h) {
+        int64_t seq = key_sequence(h);
+        sqlite3_stmt *st;
+
+        exec(h, "ROLLBACK");
+        if (seq < 0 || exec(h, "BEGIN IMMEDIATE") != SQLITE_OK)
+                return;
+        if (sqlite3_prepare_v2(h->db, "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'keys' AND seq < ?1",
+                               -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, seq);
+                sqlite3_step(st);
+                sqlite3_finalize(st);
+        }
+        if (exec(h, "COMMIT") != SQLITE_OK)
+                exec(h, "ROLLBACK");
+}
+
 static LSTATUS end_thread_tx(bool commit) {
         LSTATUS s = ERROR_SUCCESS;
 
@@ -601,10 +652,10 @@ static LSTATUS end_thread_tx(bool commit) {
                         int rc = exec(h, "COMMIT");
                         if (rc != SQLITE_OK) {
                                 s = hive_status(h, rc);
-                                exec(h, "ROLLBACK");
+                                rollback_keeping_ids(h);
                         }
                 } else
-                        exec(h, "ROLLBACK");
+                        rollback_keeping_ids(h);
         }
         thread_tx = false;
         hive_unlock();

@@ -1384,13 +1384,15 @@ LSTATUS regfile_apply(const struct regfile *f, char **ret_error) {
                         break;
                 case REGFILE_DELETE_KEY:
                         /*
-                         * RegDeleteTreeW with a subkey removes that key too, as on Windows;
-                         * the RegDeleteKeyW after it only matters for an implementation that
-                         * empties the key and leaves it (it then reports "not found").
+                         * [-KEY] means the key is gone afterwards.  Under HKEY_CLASSES_ROOT a
+                         * delete removes the user's key first, which uncovers the machine's:
+                         * delete again until the merged view no longer has it.
                          */
-                        st = RegDeleteTreeW(op->root, op->path);
-                        if (st == ERROR_SUCCESS)
-                                st = RegDeleteKeyW(op->root, op->path);
+                        for (int side = 0; side < 2; side++) {
+                                st = RegDeleteTreeW(op->root, op->path);
+                                if (st != ERROR_SUCCESS || op->root != HKEY_CLASSES_ROOT)
+                                        break;
+                        }
                         if (st != ERROR_SUCCESS && st != ERROR_FILE_NOT_FOUND) {
                                 apply_fail(f, op, st, "delete key", ret_error);
                                 goto fail;

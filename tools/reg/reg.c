@@ -1361,8 +1361,34 @@ out:
 
 /* ---- reg copy ------------------------------------------------------------------------ */
 
-/* Copies src's values (and with recurse its subkeys) into dst; a "no" sets *canceled_out. */
-static LSTATUS copy_tree(HKEY src, HKEY dst, bool recurse, bool force, bool *canceled_out) {
+/*
+ * reg copy works in three steps: read the whole source (sub)tree into memory, ask the
+ * overwrite questions against the destination as it is, then write everything in one
+ * transaction.  Reading first makes a copy into the source's own subtree (also
+ * through an alias such as HKCR\X = HKLM\Software\Classes\X) copy what was there
+ * instead of chasing its own writes; asking before the transaction keeps the hives
+ * unlocked while a prompt waits for an answer.
+ */
+struct copy_node {
+        WCHAR *name;
+        size_t name_len;
+        struct value *values;
+        size_t n_values;
+        struct copy_node *children;
+        size_t n_children;
+};
+
+static void copy_node_done(struct copy_node *n) {
+        for (size_t i = 0; i < n->n_values; i++)
+                value_done(&n->values[i]);
+        free(n->values);
+        for (size_t i = 0; i < n->n_children; i++)
+                copy_node_done(&n->children[i]);
+        free(n->children);
+        free(n->name);
+}
+
+static LSTATUS copy_read(HKEY src, bool recurse, struct copy_node *out) {
         LSTATUS st;
 
         for (DWORD i = 0;; i++) {
@@ -1372,40 +1398,86 @@ static LSTATUS copy_tree(HKEY src, HKEY dst, bool recurse, bool force, bool *can
                         break;
                 if (st != ERROR_SUCCESS)
                         return st;
-                const WCHAR *vn = v.name_len ? v.name : NULL;
-                if (!force && RegQueryValueExW(dst, vn, NULL, NULL, NULL, NULL) == ERROR_SUCCESS &&
-                    !confirm_value_overwrite(v.name, v.name_len)) {
+                struct value *t = realloc(out->values, (out->n_values + 1) * sizeof *t);
+                if (!t) {
                         value_done(&v);
-                        *canceled_out = true;
-                        return ERROR_CANCELLED;
+                        return ERROR_OUTOFMEMORY;
                 }
-                st = RegSetValueExW(dst, vn, 0, v.type, v.data, (DWORD)v.size);
-                value_done(&v);
-                if (st != ERROR_SUCCESS)
-                        return st;
+                out->values = t;
+                out->values[out->n_values++] = v;
         }
-        if (!recurse)
-                return ERROR_SUCCESS;
-        for (DWORD i = 0;; i++) {
+        for (DWORD i = 0; recurse; i++) {
                 size_t n;
                 WCHAR *name = enum_key(src, i, &n, &st);
-                HKEY s, d;
+                HKEY s;
                 if (!name)
                         return st == ERROR_NO_MORE_ITEMS ? ERROR_SUCCESS : st;
-                st = RegOpenKeyExW(src, name, 0, KEY_READ, &s);
-                if (st == ERROR_SUCCESS) {
-                        st = RegCreateKeyExW(dst, name, 0, NULL, REG_OPTION_NON_VOLATILE,
-                                             KEY_ALL_ACCESS, NULL, &d, NULL);
-                        if (st == ERROR_SUCCESS) {
-                                st = copy_tree(s, d, true, force, canceled_out);
-                                RegCloseKey(d);
-                        }
-                        RegCloseKey(s);
+                struct copy_node *t = realloc(out->children, (out->n_children + 1) * sizeof *t);
+                if (!t) {
+                        free(name);
+                        return ERROR_OUTOFMEMORY;
                 }
-                free(name);
+                out->children = t;
+                struct copy_node *c = &out->children[out->n_children++];
+                *c = (struct copy_node){ .name = name, .name_len = n };
+                st = RegOpenKeyExW(src, name, 0, KEY_READ, &s);
+                if (st != ERROR_SUCCESS)
+                        return st;
+                st = copy_read(s, true, c);
+                RegCloseKey(s);
                 if (st != ERROR_SUCCESS)
                         return st;
         }
+        return ERROR_SUCCESS;
+}
+
+/* Asks before each overwrite in dst (which may be NULL: nothing there yet); false = cancel. */
+static bool copy_confirm(HKEY dst, const struct copy_node *n) {
+        if (!dst)
+                return true;
+        for (size_t i = 0; i < n->n_values; i++) {
+                const struct value *v = &n->values[i];
+                if (RegQueryValueExW(dst, v->name_len ? v->name : NULL, NULL, NULL, NULL, NULL) ==
+                            ERROR_SUCCESS &&
+                    !confirm_value_overwrite(v->name, v->name_len))
+                        return false;
+        }
+        for (size_t i = 0; i < n->n_children; i++) {
+                HKEY d = NULL;
+                bool ok;
+                if (RegOpenKeyExW(dst, n->children[i].name, 0, KEY_READ, &d) != ERROR_SUCCESS)
+                        d = NULL;
+                ok = copy_confirm(d, &n->children[i]);
+                if (d)
+                        RegCloseKey(d);
+                if (!ok)
+                        return false;
+        }
+        return true;
+}
+
+static LSTATUS copy_write(HKEY dst, const struct copy_node *n) {
+        LSTATUS st;
+
+        for (size_t i = 0; i < n->n_values; i++) {
+                const struct value *v = &n->values[i];
+                st = RegSetValueExW(dst, v->name_len ? v->name : NULL, 0, v->type, v->data,
+                                    (DWORD)v->size);
+                if (st != ERROR_SUCCESS)
+                        return st;
+        }
+        for (size_t i = 0; i < n->n_children; i++) {
+                HKEY d;
+                st = RegCreateKeyExW(dst, n->children[i].name, 0, NULL, REG_OPTION_NON_VOLATILE,
+                                     KEY_ALL_ACCESS, NULL, &d, NULL);
+                if (st != ERROR_SUCCESS)
+                        return st;
+                st = copy_write(d, &n->children[i]);
+                RegCloseKey(d);
+                if (st != ERROR_SUCCESS)
+                        return st;
+        }
+        return ERROR_SUCCESS;
 }
 
 static void usage_copy(void) {
@@ -1471,20 +1543,33 @@ static int do_copy(int argc, char **argv) {
                 ret = status_error(st);
                 goto out;
         }
-        st = dcom_reg_begin();
-        if (st == ERROR_SUCCESS) {
-                st = RegCreateKeyExW(dst.root, dst.sub, 0, NULL, REG_OPTION_NON_VOLATILE,
-                                     KEY_ALL_ACCESS, NULL, &d, NULL);
-                if (st == ERROR_SUCCESS) {
-                        st = copy_tree(s, d, recurse, force, &was_canceled);
-                        RegCloseKey(d);
-                }
-                if (st == ERROR_SUCCESS)
-                        st = dcom_reg_commit();
-                else
-                        dcom_reg_rollback();
-        }
+        struct copy_node tree = { 0 };
+        st = copy_read(s, recurse, &tree);
         RegCloseKey(s);
+        if (st == ERROR_SUCCESS && !force) {
+                HKEY existing = NULL;
+                if (RegOpenKeyExW(dst.root, dst.sub, 0, KEY_READ, &existing) != ERROR_SUCCESS)
+                        existing = NULL;
+                was_canceled = !copy_confirm(existing, &tree);
+                if (existing)
+                        RegCloseKey(existing);
+        }
+        if (st == ERROR_SUCCESS && !was_canceled) {
+                st = dcom_reg_begin();
+                if (st == ERROR_SUCCESS) {
+                        st = RegCreateKeyExW(dst.root, dst.sub, 0, NULL, REG_OPTION_NON_VOLATILE,
+                                             KEY_ALL_ACCESS, NULL, &d, NULL);
+                        if (st == ERROR_SUCCESS) {
+                                st = copy_write(d, &tree);
+                                RegCloseKey(d);
+                        }
+                        if (st == ERROR_SUCCESS)
+                                st = dcom_reg_commit();
+                        else
+                                dcom_reg_rollback();
+                }
+        }
+        copy_node_done(&tree);
         if (was_canceled)
                 ret = canceled();
         else if (st != ERROR_SUCCESS)
