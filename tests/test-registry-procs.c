@@ -270,6 +270,23 @@ static int as_nobody(void) {
         return 0;
 }
 
+/* As nobody without a usable HKCU: HKLM and HKCR still read, HKCU writes are denied. */
+static int as_nobody_without_hkcu(void) {
+        DWORD v = 0, size = sizeof v;
+
+        if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                return 40;
+        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\Perm", u"V", RRF_RT_REG_DWORD, NULL, &v, &size))
+                return 41;
+        HKEY k;
+        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, NULL, 0, KEY_READ, &k))
+                return 42;
+        RegCloseKey(k);
+        if (RegSetKeyValueW(HKEY_CURRENT_USER, u"Software\\Mine", u"V", REG_DWORD, &v, 4) == ERROR_SUCCESS)
+                return 43;
+        return 0;
+}
+
 /* As nobody with the machine state unreadable: HKLM is there but denied, not "deleted". */
 static int as_nobody_locked_out(void) {
         DWORD v = 1;
@@ -295,6 +312,7 @@ TEST(hklm_is_root_only) {
         hive_close_all();
         ASSERT_EQ(chmod(test_state_dir(), 0755), 0);
         snprintf(dir, sizeof dir, "%s/users", test_state_dir());
+        (void)mkdir(dir, 0755);
         ASSERT_EQ(chmod(dir, 0755), 0);
         /* Under a shared OPENDCOM_ROOT each user's HKCU lives in users/UID, theirs. */
         snprintf(dir, sizeof dir, "%s/users/65534", test_state_dir());
@@ -304,6 +322,18 @@ TEST(hklm_is_root_only) {
         ASSERT_GE(pid, 0);
         if (pid == 0)
                 _exit(as_nobody());
+        ASSERT_EQ(waitpid(pid, &st, 0), pid);
+        ASSERT_TRUE(WIFEXITED(st));
+        ASSERT_EQ(WEXITSTATUS(st), 0);
+        /* Without a user hive (its directory is not theirs), HKLM and HKCR still read. */
+        snprintf(dir, sizeof dir, "%s/users/65534", test_state_dir());
+        ASSERT_EQ(chown(dir, 0, 0), 0);
+        ASSERT_EQ(chmod(dir, 0700), 0);
+        hive_close_all();
+        pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0)
+                _exit(as_nobody_without_hkcu());
         ASSERT_EQ(waitpid(pid, &st, 0), pid);
         ASSERT_TRUE(WIFEXITED(st));
         ASSERT_EQ(WEXITSTATUS(st), 0);

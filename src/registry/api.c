@@ -315,7 +315,7 @@ static LSTATUS base_exists(const struct HKEY__ *k, struct hive *h, unsigned i) {
 
 /* Fills *tmp for a predefined key and points *ret at it, or validates a real handle. */
 static LSTATUS resolve(HKEY in, struct HKEY__ *tmp, struct HKEY__ **ret) {
-        struct hive *m, *u;
+        struct hive *m = NULL, *u = NULL;
         LSTATUS s;
 
         if (!in)
@@ -330,11 +330,23 @@ static LSTATUS resolve(HKEY in, struct HKEY__ *tmp, struct HKEY__ **ret) {
         memset(tmp, 0, sizeof *tmp);
         tmp->magic = HKEY_MAGIC;
         tmp->access = ALL_ACCESS;
-        s = hive_get(HIVE_MACHINE, &m);
-        if (s == ERROR_SUCCESS)
-                s = hive_get(HIVE_USER, &u);
+        /*
+         * Open only the hives this root needs: a daemon with no home directory still
+         * reads HKLM.  HKCR goes on without a user hive that cannot be opened.
+         */
+        s = in == HKEY_CURRENT_USER ? ERROR_SUCCESS : hive_get(HIVE_MACHINE, &m);
         if (s != ERROR_SUCCESS)
                 return s;
+        if (in == HKEY_CURRENT_USER || in == HKEY_CLASSES_ROOT) {
+                LSTATUS su = hive_get(HIVE_USER, &u);
+                if (su != ERROR_SUCCESS && in == HKEY_CURRENT_USER)
+                        return su;
+                if (su != ERROR_SUCCESS) {
+                        log_debug(registry, "HKEY_CLASSES_ROOT without the user's hive (error %ld)",
+                                  (long)su);
+                        u = NULL;
+                }
+        }
         /* The roots' ids are cached by the hives and can never go stale. */
         tmp->predefined = true;
         if (in == HKEY_LOCAL_MACHINE) {
@@ -349,12 +361,12 @@ static LSTATUS resolve(HKEY in, struct HKEY__ *tmp, struct HKEY__ **ret) {
         } else {
                 tmp->path = (WCHAR *)u"HKEY_CLASSES_ROOT";
                 tmp->merged = true;
-                tmp->side[0] = (struct side){ HIVE_USER, u->classes_id };
+                tmp->side[0] = (struct side){ HIVE_USER, u ? u->classes_id : 0 };
                 tmp->side[1] = (struct side){ HIVE_MACHINE, m->classes_id };
         }
         tmp->path_len = wlen(tmp->path);
         *ret = tmp;
-        return s;
+        return ERROR_SUCCESS;
 }
 
 static unsigned n_sides(const struct HKEY__ *k) {
