@@ -18,6 +18,17 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/* The value of one hex digit (either case), or -1.  For char and WCHAR alike. */
+static inline int hex_digit(uint32_t c) {
+        if (c >= '0' && c <= '9')
+                return (int)(c - '0');
+        if (c >= 'a' && c <= 'f')
+                return (int)(c - 'a' + 10);
+        if (c >= 'A' && c <= 'F')
+                return (int)(c - 'A' + 10);
+        return -1;
+}
+
 /* Recovers the containing object from a pointer to one of its members (Wine's impl_from_*). */
 #define CONTAINING_RECORD(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 

@@ -10,23 +10,15 @@
 #include <sys/random.h>
 
 #include <dcom/guid.h>
+#include "base/base-internal.h"
 
 const GUID GUID_NULL;
-
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
 
 /* Reads 2*n hex digits at s into an n-byte big-endian value. */
 static int hex_bytes(const char *s, uint8_t *out, size_t n) {
         for (size_t i = 0; i < n; i++) {
-                int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+                int hi = hex_digit((unsigned char)s[2 * i]);
+                int lo = hex_digit((unsigned char)s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 out[i] = (uint8_t)(hi << 4 | lo);

@@ -39,14 +39,10 @@
 #include <dcom/status.h>
 #include <dcom/utf16.h>
 
-#include "base/alloc.h"
-#include "base/buf.h"
-#include "base/log.h"
+#include "base/base-internal.h"
 #include "registry/regfile.h"
 
 static LOG_CHANNEL(registry);
-
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 static const char header_v5[] = "Windows Registry Editor Version 5.00";
 static const char header_v4[] = "REGEDIT4";
@@ -123,16 +119,6 @@ int regfile_check_subkey(const WCHAR *subkey, size_t len, const char **ret_probl
 
 static bool is_blank(WCHAR c) {
         return c == ' ' || c == '\t';
-}
-
-static int hex_digit(WCHAR c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
 }
 
 static uint16_t get_u16le(const uint8_t *p) {
