@@ -83,3 +83,15 @@ TEST(max_size) {
         ASSERT_ERRNO(buf_reserve(&b, SIZE_MAX - 10), -E2BIG);
         buf_free(&b);
 }
+
+TEST(zero_length_on_empty) {
+        struct buf b;
+
+        buf_init(&b, 0);
+        ASSERT_NOT_NULL(buf_extend(&b, 0));     /* success, and no NULL + 0 (UBSan) */
+        buf_append(&b, "", 0);
+        buf_pad(&b, 8);
+        ASSERT_EQ(b.len, 0);
+        ASSERT_EQ(b.error, 0);
+        buf_free(&b);
+}

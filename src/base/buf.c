@@ -58,10 +58,13 @@ int buf_reserve(struct buf *b, size_t n) {
 }
 
 void *buf_extend(struct buf *b, size_t n) {
+        static uint8_t nothing;
         void *p;
 
         if (buf_reserve(b, n) < 0)
                 return NULL;
+        if (!b->data)
+                return &nothing;        /* n == 0 on an empty buffer: NULL + 0 is undefined */
         p = b->data + b->len;
         b->len += n;
         return p;
