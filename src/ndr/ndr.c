@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What push and pull share: the full-pointer map, the attribute checks generated code
+ * runs after pulling counts (size_is, length_is, first_is, last_is, max_is, range),
+ * and the process-wide table of [user_marshal] types.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "ndr/ndr-internal.h"
+
+const uint8_t ndr_drep_le[4] = {
+        NDR_DREP_INT_LITTLE | NDR_DREP_CHAR_ASCII, NDR_DREP_FLOAT_IEEE, 0, 0,
+};
+const uint8_t ndr_ptr_pending_;
+
+/* --- pointer map ---------------------------------------------------------------------- */
+
+static size_t hash_key(uintptr_t k, size_t cap) {
+        uint64_t h = (uint64_t)k * UINT64_C(0x9E3779B97F4A7C15);
+
+        return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* The value slot for key, or NULL. */
+uintptr_t *ndr_map_find_(struct ndr_ptr_map *m, uintptr_t key) {
+        if (!m->cap)
+                return NULL;
+        for (size_t i = hash_key(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+                if (m->keys[i] == key)
+                        return &m->vals[i];
+                if (!m->keys[i])
+                        return NULL;
+        }
+}
+
+static void place(uintptr_t *keys, uintptr_t *vals, size_t cap, uintptr_t key, uintptr_t val) {
+        size_t i = hash_key(key, cap);
+
+        while (keys[i])
+                i = (i + 1) & (cap - 1);
+        keys[i] = key;
+        vals[i] = val;
+}
+
+/*
+ * Inserts a key known to be absent.  With an arena (pull) the tables come from it and
+ * old ones are abandoned there (at most as much again); without, from the heap (push).
+ */
+int ndr_map_insert_(struct ndr_ptr_map *m, struct arena *a, uintptr_t key, uintptr_t val) {
+        if (m->n + 1 > m->cap / 2) {
+                size_t cap = m->cap ? m->cap * 2 : 16;
+                uintptr_t *keys, *vals;
+
+                if (cap > SIZE_MAX / (2 * sizeof(uintptr_t)))
+                        return -ENOMEM;
+                if (a) {
+                        bool over = a->over_limit;
+                        a->over_limit = false;
+                        keys = arena_alloc(a, 2 * cap * sizeof(uintptr_t));
+                        bool capped = a->over_limit;
+                        a->over_limit |= over;
+                        if (!keys)
+                                return capped ? -E2BIG : -ENOMEM;
+                } else {
+                        keys = dcom_malloc(2 * cap * sizeof(uintptr_t));
+                        if (!keys)
+                                return -ENOMEM;
+                }
+                memset(keys, 0, 2 * cap * sizeof(uintptr_t));
+                vals = keys + cap;
+                for (size_t i = 0; i < m->cap; i++)
+                        if (m->keys[i])
+                                place(keys, vals, cap, m->keys[i], m->vals[i]);
+                if (!a)
+                        dcom_free(m->keys);
+                m->keys = keys;
+                m->vals = vals;
+                m->cap = cap;
+        }
+        place(m->keys, m->vals, m->cap, key, val);
+        m->n++;
+        return 0;
+}
+
+void ndr_map_free_(struct ndr_ptr_map *m) {
+        dcom_free(m->keys);
+        *m = (struct ndr_ptr_map){ 0 };
+}
+
+/* --- attribute checks ------------------------------------------------------------------ */
+
+/* [C706] 14.3.3.2: the conformance is the size_is value. */
+int ndr_check_size_is(uint32_t max_count, uint64_t size_is) {
+        return max_count == size_is ? 0 : -EBADMSG;
+}
+
+/* [C706] 4.2.18: max_is names the highest index, so the size is one more. */
+int ndr_check_max_is(uint32_t max_count, uint64_t max_is) {
+        return max_is < UINT32_MAX && max_count == max_is + 1 ? 0 : -EBADMSG;
+}
+
+/* [C706] 14.3.3.3: offset is first_is, actual_count is length_is. */
+int ndr_check_length_is(uint32_t offset, uint32_t actual, uint64_t first_is, uint64_t length_is) {
+        return offset == first_is && actual == length_is ? 0 : -EBADMSG;
+}
+
+int ndr_check_last_is(uint32_t offset, uint32_t actual, uint64_t first_is, uint64_t last_is) {
+        if (offset != first_is)
+                return -EBADMSG;
+        /*
+         * last_is is the inclusive last index, so last_is = first_is - 1 transmits nothing;
+         * for first_is 0 that is -1, which arrives as all ones in the attribute's width.
+         */
+        int64_t first = (int64_t)(uint32_t)first_is;
+        int64_t last = last_is == UINT64_MAX || last_is == UINT32_MAX ? -1 : (int64_t)(uint32_t)last_is;
+        int64_t count = last - first + 1;
+        if (last_is > UINT32_MAX && last_is != UINT64_MAX)
+                return -EBADMSG;
+        if (count < 0)
+                return -EBADMSG;
+        return (int64_t)actual == count ? 0 : -EBADMSG;
+}
+
+int ndr_check_range(uint64_t v, uint64_t min, uint64_t max) {
+        return v >= min && v <= max ? 0 : -ERANGE;
+}
+
+int ndr_check_range_signed(int64_t v, int64_t min, int64_t max) {
+        return v >= min && v <= max ? 0 : -ERANGE;
+}
+
+/* --- [user_marshal] table -------------------------------------------------------------- */
+
+#define USER_MARSHAL_MAX 32
+
+static pthread_mutex_t um_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct ndr_user_marshal *um_table[USER_MARSHAL_MAX];
+
+int ndr_user_marshal_register(const struct ndr_user_marshal *um) {
+        int r = -ENOSPC;
+
+        if (!um || !um->name || !um->push || !um->pull)
+                return -EINVAL;
+        pthread_mutex_lock(&um_lock);
+        for (size_t i = 0; i < USER_MARSHAL_MAX; i++) {
+                if (um_table[i] && strcmp(um_table[i]->name, um->name) == 0) {
+                        r = um_table[i] == um ? 0 : -EEXIST;
+                        break;
+                }
+                if (!um_table[i]) {
+                        um_table[i] = um;
+                        r = 0;
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&um_lock);
+        return r;
+}
+
+const struct ndr_user_marshal *ndr_user_marshal_find(const char *name) {
+        const struct ndr_user_marshal *um = NULL;
+
+        pthread_mutex_lock(&um_lock);
+        for (size_t i = 0; i < USER_MARSHAL_MAX && um_table[i]; i++)
+                if (strcmp(um_table[i]->name, name) == 0) {
+                        um = um_table[i];
+                        break;
+                }
+        pthread_mutex_unlock(&um_lock);
+        return um;
+}
