@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# dcomidl, driven as a user would: golden outputs for tests/dcomidl/*.idl (regenerated
+# and diffed), one compile-error test per class of mistake (exact first diagnostic line,
+# exit status 1, no output written), the opnum limit, the command line, the depfile,
+# and the generated headers compiled as C11 and C++ with warnings as errors.
+# Usage: test-dcomidl.sh DCOMIDL IDL_DIR INCLUDE_DIR "CC..." [C++]
+set -u
+
+DCOMIDL=$1
+IDL_DIR=$2
+INC_DIR=$3
+CC=$4
+CXX=${5:-}
+case $DCOMIDL in /*) ;; *) DCOMIDL=$PWD/$DCOMIDL ;; esac
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+n=0
+
+fail() {
+        echo "FAIL: $*"
+        fails=$((fails + 1))
+}
+ok() {
+        n=$((n + 1))
+}
+
+# --- golden outputs ---
+for idl in "$IDL_DIR"/*.idl; do
+        base=$(basename "$idl" .idl)
+        mkdir -p "$TMP/gold"
+        if ! (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/gold" "$base.idl"); then
+                fail "$base.idl does not compile"
+                continue
+        fi
+        for out in "$base.h" "${base}_i.c"; do
+                if diff -u "$IDL_DIR/$out.golden" "$TMP/gold/$out"; then
+                        ok
+                else
+                        fail "$out differs from $out.golden"
+                fi
+        done
+done
+
+# --- compile errors: exact first line, exit 1, nothing written ---
+for idl in "$IDL_DIR"/errors/*.idl; do
+        base=$(basename "$idl" .idl)
+        out="$TMP/err-$base"
+        mkdir -p "$out"
+        (cd "$IDL_DIR/errors" && "$DCOMIDL" -o "$out" --depfile "$out/dep.d" "$base.idl") \
+                2>"$TMP/stderr" >/dev/null
+        rc=$?
+        want=$(cat "$IDL_DIR/errors/$base.err")
+        got=$(head -n 1 "$TMP/stderr")
+        if [ "$rc" -ne 1 ]; then
+                fail "$base.idl: exit status $rc, expected 1"
+        elif [ "$got" != "$want" ]; then
+                fail "$base.idl: got '$got', expected '$want'"
+        elif [ -n "$(ls -A "$out")" ]; then
+                fail "$base.idl: output written despite the error: $(ls "$out")"
+        else
+                ok
+        fi
+done
+
+# --- opnum overflow: 65536 methods including the inherited one ---
+{
+        echo '[object, local, uuid(00000000-0000-0000-C000-000000000046)]'
+        echo 'interface IUnknown { ULONG AddRef(void); }'
+        echo '[object, uuid(11111111-2222-3333-4444-555555555559)]'
+        echo 'interface IHuge : IUnknown {'
+        i=0
+        while [ $i -lt 65535 ]; do
+                echo "HRESULT M$i(void);"
+                i=$((i + 1))
+        done
+        echo '}'
+} > "$TMP/huge.idl"
+mkdir -p "$TMP/huge"
+(cd "$TMP" && "$DCOMIDL" -o "$TMP/huge" huge.idl) 2>"$TMP/stderr"
+rc=$?
+want="huge.idl:4:11: error: interface 'IHuge' has 65536 methods including inherited ones; opnums stop at 65535"
+if [ $rc -eq 1 ] && [ "$(head -n 1 "$TMP/stderr")" = "$want" ] && [ -z "$(ls -A "$TMP/huge")" ]; then
+        ok
+else
+        fail "opnum overflow: rc=$rc: $(head -n 1 "$TMP/stderr")"
+fi
+
+# --- command line ---
+"$DCOMIDL" --help | grep -q '^Usage: dcomidl' && ok || fail "--help"
+"$DCOMIDL" --frobnicate x.idl 2>"$TMP/stderr"
+[ $? -eq 1 ] && grep -q "unknown option '--frobnicate'" "$TMP/stderr" && ok || fail "unknown option"
+"$DCOMIDL" "$TMP/no-such.idl" 2>"$TMP/stderr"
+[ $? -eq 1 ] && grep -q "cannot read .*no-such.idl" "$TMP/stderr" && ok || fail "missing file"
+"$DCOMIDL" -o 2>"$TMP/stderr"
+[ $? -eq 1 ] && grep -q "option -o needs an argument" "$TMP/stderr" && ok || fail "missing argument"
+"$DCOMIDL" 2>"$TMP/stderr"
+[ $? -eq 1 ] && grep -q "no input file" "$TMP/stderr" && ok || fail "no input"
+
+# --no-header / --iid-file FILE / -h FILE / depfile
+mkdir -p "$TMP/opt"
+(cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/opt" --no-iid -h my.h --depfile "$TMP/opt/calc.d" calc.idl)
+[ -f "$TMP/opt/my.h" ] && [ ! -f "$TMP/opt/calc_i.c" ] && ok || fail "-h / --no-iid"
+grep -q "unknwn.idl" "$TMP/opt/calc.d" && grep -q "calc.idl" "$TMP/opt/calc.d" && ok ||
+        fail "depfile lacks the import"
+mkdir -p "$TMP/opt2"
+(cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/opt2" --no-header --iid --iid-file guids.c calc.idl)
+[ -f "$TMP/opt2/guids.c" ] && [ ! -f "$TMP/opt2/calc.h" ] && ok || fail "--no-header / --iid-file"
+
+# -D reaches the preprocessor
+printf '#ifdef WITH_X\ntypedef LONG X_T;\n#endif\n' > "$TMP/d.idl"
+mkdir -p "$TMP/d"
+"$DCOMIDL" -D WITH_X -o "$TMP/d" "$TMP/d.idl" && grep -q "typedef LONG X_T;" "$TMP/d/d.h" && ok ||
+        fail "-D"
+
+# --- the generated headers compile as C11 and C++ ---
+printf '#define COBJMACROS\n#include "calc.h"\n#include "types.h"\n#include "unknwn.h"\n#include "disp.h"\n' \
+        > "$TMP/use.c"
+# shellcheck disable=SC2086
+if $CC -std=c11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" -I "$TMP/gold" \
+        -c "$TMP/use.c" -o "$TMP/use.o" &&
+   $CC -std=c11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" \
+        -c "$TMP/gold/calc_i.c" -o "$TMP/calc_i.o"; then
+        ok
+else
+        fail "generated headers do not compile as C11"
+fi
+if [ -n "$CXX" ]; then
+        cp "$TMP/use.c" "$TMP/use.cpp"
+        if "$CXX" -std=c++11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" -I "$TMP/gold" \
+                -c "$TMP/use.cpp" -o "$TMP/usepp.o" &&
+           "$CXX" -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" \
+                -c "$TMP/gold/calc_i.c" -o "$TMP/calc_ipp.o"; then
+                ok
+        else
+                fail "generated headers do not compile as C++"
+        fi
+else
+        echo "note: no C++ compiler, C++ check skipped"
+fi
+
+echo "$n checks passed, $fails failed"
+[ $fails -eq 0 ]

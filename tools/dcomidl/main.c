@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dcomidl: OpenDCOM's MIDL-compatible IDL compiler (phase 1: the front end, FILE.h
+ * and FILE_i.c).  Command line like midl/widl; errors as `file:line:col: error:` and
+ * exit 1 with no output written (outputs go to a temporary name and are renamed only
+ * once everything succeeded).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "idl.h"
+
+static void usage(FILE *f) {
+        fputs("Usage: dcomidl [OPTION]... FILE.idl\n"
+              "Compiles MIDL interface definitions into a C header and GUID definitions.\n\n"
+              "  -I DIR                 search DIR for imports and #include files\n"
+              "  -D NAME[=VALUE]        define a preprocessor macro\n"
+              "  -o DIR                 write outputs to DIR (default: .)\n"
+              "  -h, --header FILE      header file name (default: FILE.h)\n"
+              "      --no-header        do not write the header\n"
+              "      --iid              write the GUID definitions (the default)\n"
+              "      --iid-file FILE    GUID definitions file name (default: FILE_i.c)\n"
+              "      --no-iid           do not write the GUID definitions\n"
+              "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
+              "      --cpp COMMAND      preprocessor (default: $DCOMIDL_CPP or cpp)\n"
+              "      --help             show this help\n", f);
+}
+
+static char *path_join(const char *dir, const char *name) {
+        size_t n = strlen(dir) + strlen(name) + 2;
+        char *p = malloc(n);
+        if (!p)
+                abort();
+        if (name[0] == '/' || !dir[0])
+                snprintf(p, n, "%s", name);
+        else
+                snprintf(p, n, "%s/%s", dir, name);
+        return p;
+}
+
+struct output {
+        char *path, *tmp;
+};
+
+static int open_output(struct output *out, FILE **ret) {
+        size_t n = strlen(out->path) + 16;
+        out->tmp = malloc(n);
+        if (!out->tmp)
+                abort();
+        snprintf(out->tmp, n, "%s.tmp%ld", out->path, (long)getpid());
+        *ret = fopen(out->tmp, "w");
+        if (!*ret) {
+                fprintf(stderr, "dcomidl: cannot write %s: %s\n", out->tmp, strerror(errno));
+                free(out->tmp);
+                out->tmp = NULL;
+                return -errno;
+        }
+        return 0;
+}
+
+static int close_output(struct output *out, FILE *f, int r) {
+        if (fclose(f) != 0 && r >= 0)
+                r = -errno;
+        if (r < 0)
+                fprintf(stderr, "dcomidl: writing %s failed: %s\n", out->tmp, strerror(-r));
+        return r;
+}
+
+static void write_dep_path(FILE *f, const char *p) {
+        for (; *p; p++) {
+                if (*p == ' ' || *p == '#')
+                        fputc('\\', f);
+                if (*p == '$')
+                        fputc('$', f);
+                fputc(*p, f);
+        }
+}
+
+int main(int argc, char **argv) {
+        struct idl_ctx ctx;
+        const char *outdir = ".", *header = NULL, *iid = NULL, *depfile = NULL, *input = NULL;
+        bool want_header = true, want_iid = true;
+        int r, ret = 1;
+
+        idl_ctx_init(&ctx);
+        const char *cpp_env = getenv("DCOMIDL_CPP");
+        if (cpp_env && *cpp_env)
+                ctx.cpp = cpp_env;
+        ctx.incdirs = calloc((size_t)argc + 1, sizeof *ctx.incdirs);
+        ctx.defines = calloc((size_t)argc + 1, sizeof *ctx.defines);
+        if (!ctx.incdirs || !ctx.defines)
+                abort();
+
+        static const char *const with_arg[] = { "-I", "-D", "-o", "-h", "--header", "--iid-file",
+                                                "--depfile", "--cpp" };
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i], *val = NULL;
+
+                if (strcmp(a, "--help") == 0) {
+                        usage(stdout);
+                        ret = 0;
+                        goto out;
+                }
+                if ((strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0) && a[2]) {
+                        val = a + 2;            /* -IDIR, -DNAME */
+                } else {
+                        for (size_t k = 0; k < sizeof with_arg / sizeof *with_arg; k++) {
+                                if (strcmp(a, with_arg[k]) != 0)
+                                        continue;
+                                if (i + 1 >= argc) {
+                                        fprintf(stderr, "dcomidl: option %s needs an argument\n", a);
+                                        goto out;
+                                }
+                                val = argv[++i];
+                                break;
+                        }
+                }
+                if (val && a[1] == 'I')
+                        ctx.incdirs[ctx.n_incdirs++] = val;
+                else if (val && a[1] == 'D')
+                        ctx.defines[ctx.n_defines++] = val;
+                else if (val && a[1] == 'o')
+                        outdir = val;
+                else if (val && (a[1] == 'h' || strcmp(a, "--header") == 0))
+                        header = val;
+                else if (val && strcmp(a, "--iid-file") == 0)
+                        iid = val;
+                else if (val && strcmp(a, "--depfile") == 0)
+                        depfile = val;
+                else if (val && strcmp(a, "--cpp") == 0)
+                        ctx.cpp = val;
+                else if (strcmp(a, "--no-header") == 0)
+                        want_header = false;
+                else if (strcmp(a, "--no-iid") == 0)
+                        want_iid = false;
+                else if (strcmp(a, "--iid") == 0)
+                        want_iid = true;
+                else if (a[0] == '-' && a[1]) {
+                        fprintf(stderr, "dcomidl: unknown option '%s' (see dcomidl --help)\n", a);
+                        goto out;
+                } else if (input) {
+                        fprintf(stderr, "dcomidl: more than one input file ('%s' and '%s')\n",
+                                input, a);
+                        goto out;
+                } else {
+                        input = a;
+                }
+        }
+        if (!input) {
+                fprintf(stderr, "dcomidl: no input file (see dcomidl --help)\n");
+                goto out;
+        }
+        if (access(input, R_OK) < 0) {
+                fprintf(stderr, "dcomidl: cannot read %s: %s\n", input, strerror(errno));
+                goto out;
+        }
+
+        idl_add_builtins(&ctx);
+        r = idl_parse_file(&ctx, input, false);
+        if (r < 0 || ctx.errors)
+                goto out;
+        if (idl_check(&ctx) < 0)
+                goto out;
+
+        /* base name: foo/bar.idl -> bar */
+        const char *slash = strrchr(input, '/');
+        const char *base = slash ? slash + 1 : input;
+        const char *dot = strrchr(base, '.');
+        size_t blen = dot ? (size_t)(dot - base) : strlen(base);
+        char name_h[512], name_i[512], guard[600];
+        snprintf(name_h, sizeof name_h, "%.*s.h", (int)blen, base);
+        snprintf(name_i, sizeof name_i, "%.*s_i.c", (int)blen, base);
+        snprintf(guard, sizeof guard, "__%.*s_h__", (int)blen, base);
+        for (char *p = guard; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9')))
+                        *p = '_';
+
+        struct output outs[3] = { { 0 } };
+        FILE *f;
+        r = 0;
+        if (want_header) {
+                outs[0].path = path_join(outdir, header ? header : name_h);
+                r = open_output(&outs[0], &f);
+                if (r >= 0)
+                        r = close_output(&outs[0], f, idl_write_header(&ctx, f, base, guard));
+        }
+        if (r >= 0 && want_iid) {
+                outs[1].path = path_join(outdir, iid ? iid : name_i);
+                r = open_output(&outs[1], &f);
+                if (r >= 0)
+                        r = close_output(&outs[1], f, idl_write_iid(&ctx, f, base));
+        }
+        if (r >= 0 && depfile) {
+                outs[2].path = strdup(depfile);
+                if (!outs[2].path)
+                        abort();
+                r = open_output(&outs[2], &f);
+                if (r >= 0) {
+                        write_dep_path(f, outs[0].path ? outs[0].path :
+                                          outs[1].path ? outs[1].path : input);
+                        fputs(":", f);
+                        for (size_t i = 0; i < ctx.n_deps; i++) {
+                                fputs(" \\\n  ", f);
+                                write_dep_path(f, ctx.deps[i]);
+                        }
+                        fputc('\n', f);
+                        r = close_output(&outs[2], f, 0);
+                }
+        }
+        for (int i = 0; i < 3; i++) {
+                if (!outs[i].tmp)
+                        continue;
+                if (r >= 0 && rename(outs[i].tmp, outs[i].path) < 0) {
+                        r = -errno;
+                        fprintf(stderr, "dcomidl: cannot create %s: %s\n", outs[i].path,
+                                strerror(errno));
+                }
+                if (r < 0)
+                        unlink(outs[i].tmp);
+        }
+        for (int i = 0; i < 3; i++) {
+                free(outs[i].path);
+                free(outs[i].tmp);
+        }
+        if (r >= 0)
+                ret = 0;
+out:
+        free(ctx.incdirs);
+        free(ctx.defines);
+        idl_ctx_free(&ctx);
+        return ret;
+}
