@@ -390,7 +390,7 @@ int ndr_pull_array_alloc(struct ndr_pull *ndr, uint32_t count, size_t wire_size,
 
 int ndr_pull_conformant_bytes(struct ndr_pull *ndr, uint8_t **ret, uint32_t *ret_len) {
         size_t saved = ndr->offset;
-        const uint8_t *src;
+        const uint8_t *src = NULL;
         uint8_t *p = NULL;
         uint32_t n;
         int r;
@@ -428,7 +428,7 @@ static int pull_string(struct ndr_pull *ndr, bool conformant, uint32_t max, size
                        void *dst, void **ret, uint32_t *ret_len) {
         size_t saved = ndr->offset;
         uint32_t offset, actual, first_nul;
-        const uint8_t *src;
+        const uint8_t *src = NULL;
         uint8_t *p;
         int r;
 

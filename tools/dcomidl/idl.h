@@ -283,4 +283,15 @@ int idl_write_iid(struct idl_ctx *ctx, FILE *f, const char *idl_name);
 /* The vtable name: get_/put_/putref_ for [propget]/[propput]/[propputref] (static buffer). */
 const char *idl_method_name(const struct idl_func *fn);
 
+/*
+ * stubs.c: NDR stubs for the main file's plain RPC (non-object) interface: FILE_stub.h
+ * (EPV, client prototypes; it includes header), FILE_c.c and FILE_s.c (they include
+ * stub_header).  -EINVAL, with diagnostics, for constructs it cannot generate yet.
+ */
+enum idl_stub_output { IDL_STUB_HEADER, IDL_STUB_CLIENT, IDL_STUB_SERVER };
+/* The same checks alone, before any output is opened. */
+int idl_check_stubs(struct idl_ctx *ctx);
+int idl_write_stubs(struct idl_ctx *ctx, FILE *f, enum idl_stub_output which, const char *idl_name,
+                    const char *header, const char *stub_header);
+
 #endif /* DCOMIDL_IDL_H */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dcomidl: OpenDCOM's MIDL-compatible IDL compiler (phase 1: the front end, FILE.h
- * and FILE_i.c).  Command line like midl/widl; errors as `file:line:col: error:` and
- * exit 1 with no output written (outputs go to a temporary name and are renamed only
- * once everything succeeded).
+ * dcomidl: OpenDCOM's MIDL-compatible IDL compiler: the front end, FILE.h and FILE_i.c
+ * (phase 1), and on request (--client, --server) the NDR stubs of a plain RPC interface,
+ * FILE_stub.h, FILE_c.c and FILE_s.c (phase 2, stubs.c; off by default while the stub
+ * generator rejects constructs that the header back end accepts).  Command line like
+ * midl/widl; errors as `file:line:col: error:` and exit 1 with no output written
+ * (outputs go to a temporary name and are renamed only once everything succeeded).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +17,8 @@
 
 static void usage(FILE *f) {
         fputs("Usage: dcomidl [OPTION]... FILE.idl\n"
-              "Compiles MIDL interface definitions into a C header and GUID definitions.\n\n"
+              "Compiles MIDL interface definitions into a C header, GUID definitions and\n"
+              "NDR stubs.\n\n"
               "  -I DIR                 search DIR for imports and #include files\n"
               "  -D NAME[=VALUE]        define a preprocessor macro\n"
               "  -o DIR                 write outputs to DIR (default: .)\n"
@@ -24,6 +27,14 @@ static void usage(FILE *f) {
               "      --iid              write the GUID definitions (the default)\n"
               "      --iid-file FILE    GUID definitions file name (default: FILE_i.c)\n"
               "      --no-iid           do not write the GUID definitions\n"
+              "      --client           write the client stubs FILE_c.c and FILE_stub.h (RPC\n"
+              "                         interfaces; off by default)\n"
+              "      --client-file FILE client stubs file name (default: FILE_c.c)\n"
+              "      --no-client        do not write the client stubs\n"
+              "      --server           write the server stubs FILE_s.c and FILE_stub.h\n"
+              "      --server-file FILE server stubs file name (default: FILE_s.c)\n"
+              "      --no-server        do not write the server stubs\n"
+              "      --stub-header FILE stub declarations file name (default: FILE_stub.h)\n"
               "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
               "      --cpp COMMAND      preprocessor (default: $DCOMIDL_CPP or cpp)\n"
               "      --help             show this help\n", f);
@@ -82,7 +93,8 @@ static void write_dep_path(FILE *f, const char *p) {
 int main(int argc, char **argv) {
         struct idl_ctx ctx;
         const char *outdir = ".", *header = NULL, *iid = NULL, *depfile = NULL, *input = NULL;
-        bool want_header = true, want_iid = true;
+        const char *client = NULL, *server = NULL, *stub_header = NULL;
+        bool want_header = true, want_iid = true, want_client = false, want_server = false;
         int r, ret = 1;
 
         idl_ctx_init(&ctx);
@@ -95,7 +107,8 @@ int main(int argc, char **argv) {
                 abort();
 
         static const char *const with_arg[] = { "-I", "-D", "-o", "-h", "--header", "--iid-file",
-                                                "--depfile", "--cpp" };
+                                                "--depfile", "--cpp", "--client-file",
+                                                "--server-file", "--stub-header" };
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *val = NULL;
 
@@ -132,6 +145,20 @@ int main(int argc, char **argv) {
                         depfile = val;
                 else if (val && strcmp(a, "--cpp") == 0)
                         ctx.cpp = val;
+                else if (val && strcmp(a, "--client-file") == 0)
+                        client = val;
+                else if (val && strcmp(a, "--server-file") == 0)
+                        server = val;
+                else if (val && strcmp(a, "--stub-header") == 0)
+                        stub_header = val;
+                else if (strcmp(a, "--client") == 0)
+                        want_client = true;
+                else if (strcmp(a, "--no-client") == 0)
+                        want_client = false;
+                else if (strcmp(a, "--server") == 0)
+                        want_server = true;
+                else if (strcmp(a, "--no-server") == 0)
+                        want_server = false;
                 else if (strcmp(a, "--no-header") == 0)
                         want_header = false;
                 else if (strcmp(a, "--no-iid") == 0)
@@ -164,22 +191,28 @@ int main(int argc, char **argv) {
                 goto out;
         if (idl_check(&ctx) < 0)
                 goto out;
+        if ((want_client || want_server) && idl_check_stubs(&ctx) < 0)
+                goto out;
 
         /* base name: foo/bar.idl -> bar */
         const char *slash = strrchr(input, '/');
         const char *base = slash ? slash + 1 : input;
         const char *dot = strrchr(base, '.');
         size_t blen = dot ? (size_t)(dot - base) : strlen(base);
-        char name_h[512], name_i[512], guard[600];
+        char name_h[512], name_i[512], guard[600], name_c[512], name_s[512], name_sh[512];
         snprintf(name_h, sizeof name_h, "%.*s.h", (int)blen, base);
         snprintf(name_i, sizeof name_i, "%.*s_i.c", (int)blen, base);
+        snprintf(name_c, sizeof name_c, "%.*s_c.c", (int)blen, base);
+        snprintf(name_s, sizeof name_s, "%.*s_s.c", (int)blen, base);
+        snprintf(name_sh, sizeof name_sh, "%.*s_stub.h", (int)blen, base);
         snprintf(guard, sizeof guard, "__%.*s_h__", (int)blen, base);
         for (char *p = guard; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                       (*p >= '0' && *p <= '9')))
                         *p = '_';
 
-        struct output outs[3] = { { 0 } };
+        enum { N_OUTS = 6 };
+        struct output outs[N_OUTS] = { { 0 } };
         FILE *f;
         r = 0;
         if (want_header) {
@@ -194,6 +227,28 @@ int main(int argc, char **argv) {
                 if (r >= 0)
                         r = close_output(&outs[1], f, idl_write_iid(&ctx, f, base));
         }
+        const char *hname = header ? header : name_h, *shname = stub_header ? stub_header : name_sh;
+        if (r >= 0 && (want_client || want_server)) {
+                outs[3].path = path_join(outdir, shname);
+                r = open_output(&outs[3], &f);
+                if (r >= 0)
+                        r = close_output(&outs[3], f, idl_write_stubs(&ctx, f, IDL_STUB_HEADER, base,
+                                                                      hname, shname));
+        }
+        if (r >= 0 && want_client) {
+                outs[4].path = path_join(outdir, client ? client : name_c);
+                r = open_output(&outs[4], &f);
+                if (r >= 0)
+                        r = close_output(&outs[4], f, idl_write_stubs(&ctx, f, IDL_STUB_CLIENT, base,
+                                                                      hname, shname));
+        }
+        if (r >= 0 && want_server) {
+                outs[5].path = path_join(outdir, server ? server : name_s);
+                r = open_output(&outs[5], &f);
+                if (r >= 0)
+                        r = close_output(&outs[5], f, idl_write_stubs(&ctx, f, IDL_STUB_SERVER, base,
+                                                                      hname, shname));
+        }
         if (r >= 0 && depfile) {
                 outs[2].path = strdup(depfile);
                 if (!outs[2].path)
@@ -201,7 +256,8 @@ int main(int argc, char **argv) {
                 r = open_output(&outs[2], &f);
                 if (r >= 0) {
                         write_dep_path(f, outs[0].path ? outs[0].path :
-                                          outs[1].path ? outs[1].path : input);
+                                          outs[1].path ? outs[1].path :
+                                          outs[3].path ? outs[3].path : input);
                         fputs(":", f);
                         for (size_t i = 0; i < ctx.n_deps; i++) {
                                 fputs(" \\\n  ", f);
@@ -211,7 +267,7 @@ int main(int argc, char **argv) {
                         r = close_output(&outs[2], f, 0);
                 }
         }
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < N_OUTS; i++) {
                 if (!outs[i].tmp)
                         continue;
                 if (r >= 0 && rename(outs[i].tmp, outs[i].path) < 0) {
@@ -222,7 +278,7 @@ int main(int argc, char **argv) {
                 if (r < 0)
                         unlink(outs[i].tmp);
         }
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < N_OUTS; i++) {
                 free(outs[i].path);
                 free(outs[i].tmp);
         }

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The seam between the stubs dcomidl generates for plain RPC (non-object) interfaces
+ * (FILE_c.c, FILE_s.c, FILE_stub.h) and the RPC runtime, which does not exist yet.
+ *
+ * Server side: the runtime looks an interface up by its syntax id in a registered
+ * struct ndr_interface, pulls the request stub into call->in, and calls
+ * ops[opnum].dispatch(call) (or the generated Foo_v1_0_dispatch(call, opnum), which
+ * rejects an opnum out of range with -EOPNOTSUPP: nca_s_op_rng_error).  call->impl
+ * points at the server's struct Foo_v1_0_epv (one function pointer per method, MIDL's
+ * *_SERVER_EPV).  The dispatch function pulls the [in] arguments into call->arena,
+ * calls the implementation and pushes the [out] arguments and the return value into
+ * call->out.  It returns 0 or a negative errno (-EBADMSG for a malformed or truncated
+ * request: nca_s_fault_ndr; -ERANGE for a [range] or enum value out of range; -E2BIG
+ * past the arena's cap; -ENOMEM); call->out is then meaningless and the implementation
+ * was not called unless the error came from marshaling its results.  [out] memory the
+ * implementation returns (strings) comes from midl_user_allocate() and is freed by the
+ * stub after marshaling, as MIDL does.  A handle_t parameter reaches the
+ * implementation as NULL (there is no server binding handle yet).
+ *
+ * Client side: the generated `int Foo_Method(handle_t h, args..., RET *ret)` (Foo the
+ * interface, Method the IDL name, prototypes in FILE_stub.h) pushes the
+ * [in] arguments and calls ndr_client_call(h, ...).  h is a struct ndr_binding *; its
+ * call function sends the request and fills *out with the response stub (whose bytes
+ * must stay valid until the client function returns: keep them in the arena).  The
+ * client function returns 0 or a negative errno -- the transport's, -EBADMSG for a
+ * malformed response, -ENOMEM -- and on success stores the method's return value in
+ * *ret (ret may be NULL; the parameter is absent for void methods).  [out] strings are
+ * allocated with midl_user_allocate(): the caller frees them with midl_user_free().
+ * On error no [out] string is left allocated; other [out] values are unspecified.
+ */
+#ifndef DCOM_NDR_STUB_H
+#define DCOM_NDR_STUB_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ndr/ndr-internal.h"
+
+/*
+ * Context handles ([C706] ndr_context_handle: 20 bytes on the wire).  The server's
+ * runtime keeps the table from wire handles to the implementation's void *: lookup
+ * for [in] handles (an unknown one is its error, nca_s_fault_context_mismatch), store
+ * after the call for [out] and [in, out] ones: *wire holds the handle that came in
+ * (zeros for [out]); ctx NULL closes it (*wire zeroed), otherwise the table records
+ * ctx under *wire, making a new handle when *wire is zeros.
+ */
+struct ndr_context_table {
+        int (*lookup)(struct ndr_context_table *t, const struct ndr_context_handle *wire,
+                      void **ret);
+        int (*store)(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *wire);
+};
+
+/*
+ * Client side: a context handle's void * points at one of these (midl_user_allocate);
+ * the stub frees it when the server closes the handle (a NULL handle comes back).
+ */
+struct ndr_client_context {
+        struct ndr_context_handle wire;
+};
+
+struct ndr_server_call {
+        struct ndr_pull *in;            /* the request stub */
+        struct ndr_push *out;           /* the response stub */
+        struct arena *arena;            /* [in] arguments and temporaries, per call */
+        const void *impl;               /* the interface's struct Foo_vX_Y_epv */
+        struct ndr_context_table *contexts;     /* NULL: no context handles */
+};
+
+struct ndr_op {
+        const char *name;               /* the method's name, for tracing */
+        int (*dispatch)(struct ndr_server_call *call);
+};
+
+struct ndr_interface {
+        GUID uuid;                      /* the abstract syntax: uuid and version */
+        uint16_t ver_major, ver_minor;
+        uint32_t n_ops;
+        const struct ndr_op *ops;       /* n_ops entries; NULL in the client's copy */
+        const char *name;
+};
+
+/*
+ * A client binding.  call sends the request (in, a pushed stub) for opnum and
+ * initializes out over the response stub with ndr_pull_init(..., arena).  0 or a
+ * negative errno.  The RPC runtime will provide one per connection; tests plug in a
+ * loopback that calls the server dispatch directly.
+ */
+struct ndr_binding {
+        int (*call)(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
+                    struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
+        void *ctx;
+};
+
+/* What generated client stubs call: binding is the handle_t, a struct ndr_binding *. */
+static inline int ndr_client_call(void *binding, const struct ndr_interface *iface,
+                                  uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
+                                  struct arena *arena) {
+        struct ndr_binding *b = binding;
+
+        if (!b || !b->call)
+                return -EINVAL;
+        return b->call(b, iface, opnum, in, out, arena);
+}
+
+/*
+ * [out] memory that crosses to user code in plain RPC (MIDL's midl_user_allocate):
+ * the project's allocator (malloc underneath, with the tests' failure hook).
+ */
+static inline void *midl_user_allocate(size_t size) {
+        return dcom_malloc(size ? size : 1);
+}
+
+static inline void midl_user_free(void *p) {
+        dcom_free(p);
+}
+
+/* Copies of pulled strings for the caller: NULL for NULL or out of memory. */
+static inline char *ndr_stub_strdup(const char *s) {
+        if (!s)
+                return NULL;
+        size_t n = strlen(s) + 1;
+        char *p = midl_user_allocate(n);
+        if (p)
+                memcpy(p, s, n);
+        return p;
+}
+
+static inline uint16_t *ndr_stub_wstrdup(const uint16_t *s) {
+        if (!s)
+                return NULL;
+        size_t n = 0;
+        while (s[n])
+                n++;
+        uint16_t *p = midl_user_allocate((n + 1) * sizeof *p);
+        if (p)
+                memcpy(p, s, (n + 1) * sizeof *p);
+        return p;
+}
+
+#endif /* DCOM_NDR_STUB_H */
