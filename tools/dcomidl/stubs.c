@@ -548,8 +548,12 @@ unsupported:
 }
 
 /*
- * Whether every identifier of e names one of ps[0..n) with an [in] direction: the
- * server evaluates size_is from what it has pulled so far.
+ * Whether every identifier of e names one of ps[0..n) that is an [in]-only base type
+ * passed by value: the server evaluates size_is/switch_is from what it has pulled so
+ * far, before and after the call, and only a by-value [in] cannot be NULL ([unique]
+ * *pn) or be changed by the implementation in between ([in, out] *pn) -- both of
+ * which would let a count disagree with the memory it sizes.  Counts through pointers
+ * are a generation error until the generator snapshots and checks them.
  */
 static bool expr_uses_in(const struct idl_expr *e, const struct param *ps, size_t n) {
         if (!e)
@@ -557,7 +561,8 @@ static bool expr_uses_in(const struct idl_expr *e, const struct param *ps, size_
         if (e->kind == EXPR_IDENT) {
                 for (size_t i = 0; i < n; i++)
                         if (strcmp(ps[i].f->name, e->str) == 0)
-                                return (ps[i].f->dir & DIR_IN) != 0;
+                                return ps[i].kind == P_SCALAR && (ps[i].f->dir & DIR_IN) &&
+                                       !(ps[i].f->dir & DIR_OUT);
                 return false;
         }
         return expr_uses_in(e->a, ps, n) && expr_uses_in(e->b, ps, n) && expr_uses_in(e->c, ps, n);
@@ -583,7 +588,7 @@ static int classify_all(struct gen *g, struct idl_func *fn, struct param *ps, si
                 if (ps[i].kind == P_STRUCT && ps[i].sw && !expr_uses_in(ps[i].sw, ps, i)) {
                         idl_error(g->ctx, &ps[i].f->loc,
                                   "stubs: switch_is of '%s' must name earlier "
-                                  "[in] parameters",
+                                  "[in] parameters passed by value",
                                   ps[i].f->name);
                         r = -EINVAL;
                 }
@@ -593,7 +598,7 @@ static int classify_all(struct gen *g, struct idl_func *fn, struct param *ps, si
                 if (!expr_uses_in(ps[i].count, ps, upto)) {
                         idl_error(g->ctx, &ps[i].f->loc,
                                   "stubs: size_is of '%s' must name %s[in] "
-                                  "parameters",
+                                  "parameters passed by value",
                                   ps[i].f->name, (ps[i].f->dir & DIR_IN) ? "earlier " : "");
                         r = -EINVAL;
                 }
