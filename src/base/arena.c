@@ -150,6 +150,15 @@ int arena_defer(struct arena *a, void (*fn)(void *p), void *p) {
         return 0;
 }
 
+bool arena_owns(const struct arena *a, const void *p) {
+        uintptr_t x = (uintptr_t)p;
+
+        for (const struct arena_chunk *c = a->chunk; c; c = c->prev)
+                if (x >= (uintptr_t)c->data && x < (uintptr_t)c->data + c->off)
+                        return true;
+        return false;
+}
+
 void arena_reset(struct arena *a) {
         /* Destructors first: they may still read arena memory. */
         while (a->dtors) {

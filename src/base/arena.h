@@ -51,6 +51,8 @@ int arena_defer(struct arena *a, void (*fn)(void *p), void *p);
 
 /* Runs the deferred destructors and frees every chunk; the arena can be reused. */
 void arena_reset(struct arena *a);
+/* Whether p points into memory a handed out (walks its chunks). */
+bool arena_owns(const struct arena *a, const void *p);
 #define arena_done arena_reset
 
 #endif /* DCOM_BASE_ARENA_H */

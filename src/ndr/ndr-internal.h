@@ -93,6 +93,9 @@ struct ndr_pull {
         struct arena *arena;    /* owns every pulled object; its limit is the call's cap */
         struct ndr_ptr_map ids;         /* full pointers: referent ID -> object */
         struct ndr_ptr_map pending;     /* full pointers: object -> referent pulled yet */
+        bool user_mode;                 /* objects from midl_user_allocate(), see below */
+        struct ndr_user_block *user;    /* user-mode objects pulled so far (arena records) */
+        size_t user_bytes;
 };
 
 /*
@@ -105,6 +108,28 @@ int ndr_pull_init(struct ndr_pull *ndr, const void *data, size_t size, const uin
 static inline size_t ndr_pull_remaining(const struct ndr_pull *ndr) {
         return ndr->size - ndr->offset;
 }
+/*
+ * User-memory mode (client stubs: [out] data the caller keeps): from now on the objects,
+ * arrays and strings pulled come from midl_user_allocate(), each recorded in the arena;
+ * rollback frees them all (a failed pull), commit hands them to the caller.  Internal
+ * records stay in the arena either way, and the arena's cap bounds both.
+ */
+void ndr_pull_user_memory(struct ndr_pull *ndr);
+void ndr_pull_user_rollback(struct ndr_pull *ndr);
+void ndr_pull_user_commit(struct ndr_pull *ndr);
+
+/*
+ * [MS-RPCE] midl_user_allocate/midl_user_free: the project's allocator, except inside a
+ * server call (between ndr_server_call_enter and _leave on this thread), where memory
+ * comes from the call's arena and dies with the call, so that whatever an
+ * implementation returns as [out] data needs no freeing walk; midl_user_free of such
+ * memory does nothing.
+ */
+void *midl_user_allocate(size_t size);
+void midl_user_free(void *p);
+/* Sets (or with NULL clears) this thread's call arena; returns the previous one. */
+struct arena *ndr_call_arena_set(struct arena *a);
+
 /* Nesting guard for recursive types (linked lists, trees): -ELOOP past max_depth. */
 int ndr_pull_enter(struct ndr_pull *ndr);
 void ndr_pull_leave(struct ndr_pull *ndr);
@@ -225,6 +250,19 @@ int ndr_pull_ref_ptr(struct ndr_pull *ndr, uint32_t *ret_id);
 int ndr_pull_full_ptr(struct ndr_pull *ndr, const void *type, size_t size, void **ret);
 /* Buffers pass: 1 if p's referent still has to be pulled (marks it), 0 if done/aliased. */
 int ndr_pull_full_ptr_pending(struct ndr_pull *ndr, const void *p);
+/*
+ * Full [ptr] to a referent whose size the wire gives (conformant structure, array): the
+ * ID like a [unique] pointer; an ID seen before is -EBADMSG (aliasing such referents is
+ * not supported: the object would be needed before its size is known).
+ */
+int ndr_pull_full_var_ptr(struct ndr_pull *ndr, uint32_t *ret_id);
+/*
+ * A conformant structure: peeks at its conformance (max_count, not consumed), checks
+ * max_count elements of elem_wire bytes against the bytes left, then allocates base +
+ * max_count * elem_mem zeroed bytes.
+ */
+int ndr_pull_conformant_alloc(struct ndr_pull *ndr, size_t base, size_t elem_mem, size_t elem_wire,
+                              void **ret);
 
 /* --- unions, handles, interface pointers ----------------------------------------------- */
 
@@ -331,6 +369,26 @@ int ndr_push_union_level(struct ndr_push *ndr, size_t size, uint32_t level);
 int ndr_push_bad_arm(struct ndr_push *ndr, uint32_t level);
 int ndr_push_context_handle(struct ndr_push *ndr, const struct ndr_context_handle *h);
 int ndr_push_interface_pointer(struct ndr_push *ndr, const void *objref, uint32_t len);
+
+/* --- interface pointers ([MS-DCOM] 2.2.14) ------------------------------------------- */
+
+/*
+ * Interface pointers in generated stubs: the pointer is [unique] (NDR_SCALARS), its
+ * referent an MInterfacePointer holding an OBJREF (NDR_BUFFERS).  Making and resolving
+ * OBJREFs is the COM layer's job: it installs these hooks.  marshal returns the OBJREF
+ * bytes for obj as interface iid (memory from the arena it is given); unmarshal returns
+ * an object (a proxy) for them.  Without hooks both directions are -EOPNOTSUPP.
+ */
+struct ndr_iface_hooks {
+        int (*marshal)(const GUID *iid, void *obj, struct arena *a, uint8_t **ret_objref,
+                       uint32_t *ret_len);
+        int (*unmarshal)(const GUID *iid, const uint8_t *objref, uint32_t len, void **ret_obj);
+};
+void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
+/* Largest OBJREF accepted (bytes). */
+#define NDR_OBJREF_MAX (64 * 1024)
+int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj);
+int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 
 /* --- [wire_marshal] / [user_marshal] ------------------------------------------------- */
 

@@ -66,7 +66,18 @@ struct ndr_server_call {
         struct arena *arena;            /* [in] arguments and temporaries, per call */
         const void *impl;               /* the interface's struct Foo_vX_Y_epv */
         struct ndr_context_table *contexts;     /* NULL: no context handles */
+        const void *orpc_this;          /* object interfaces: the call's ORPCTHIS */
+        struct arena *saved_arena_;     /* ndr_server_call_enter/leave */
 };
+
+/* Around the implementation: midl_user_allocate() serves from the call's arena. */
+static inline void ndr_server_call_enter(struct ndr_server_call *call) {
+        call->saved_arena_ = ndr_call_arena_set(call->arena);
+}
+
+static inline void ndr_server_call_leave(struct ndr_server_call *call) {
+        ndr_call_arena_set(call->saved_arena_);
+}
 
 struct ndr_op {
         const char *name;               /* the method's name, for tracing */
@@ -102,41 +113,6 @@ static inline int ndr_client_call(void *binding, const struct ndr_interface *ifa
         if (!b || !b->call)
                 return -EINVAL;
         return b->call(b, iface, opnum, in, out, arena);
-}
-
-/*
- * [out] memory that crosses to user code in plain RPC (MIDL's midl_user_allocate):
- * the project's allocator (malloc underneath, with the tests' failure hook).
- */
-static inline void *midl_user_allocate(size_t size) {
-        return dcom_malloc(size ? size : 1);
-}
-
-static inline void midl_user_free(void *p) {
-        dcom_free(p);
-}
-
-/* Copies of pulled strings for the caller: NULL for NULL or out of memory. */
-static inline char *ndr_stub_strdup(const char *s) {
-        if (!s)
-                return NULL;
-        size_t n = strlen(s) + 1;
-        char *p = midl_user_allocate(n);
-        if (p)
-                memcpy(p, s, n);
-        return p;
-}
-
-static inline uint16_t *ndr_stub_wstrdup(const uint16_t *s) {
-        if (!s)
-                return NULL;
-        size_t n = 0;
-        while (s[n])
-                n++;
-        uint16_t *p = midl_user_allocate((n + 1) * sizeof *p);
-        if (p)
-                memcpy(p, s, (n + 1) * sizeof *p);
-        return p;
 }
 
 #endif /* DCOM_NDR_STUB_H */

@@ -131,6 +131,77 @@ int ndr_check_range_signed(int64_t v, int64_t min, int64_t max) {
         return v >= min && v <= max ? 0 : -ERANGE;
 }
 
+/* --- midl_user_allocate, the server call's arena ------------------------------------ */
+
+static _Thread_local struct arena *call_arena;
+
+struct arena *ndr_call_arena_set(struct arena *a) {
+        struct arena *old = call_arena;
+
+        call_arena = a;
+        return old;
+}
+
+void *midl_user_allocate(size_t size) {
+        if (call_arena)
+                return arena_zalloc(call_arena, size ? size : 1);
+        return dcom_malloc(size ? size : 1);
+}
+
+void midl_user_free(void *p) {
+        if (!p || (call_arena && arena_owns(call_arena, p)))
+                return;
+        dcom_free(p);
+}
+
+/* --- interface pointers ([MS-DCOM] 2.2.14) ---------------------------------------------- */
+
+static const struct ndr_iface_hooks *_Atomic iface_hooks;
+
+void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks) {
+        iface_hooks = hooks;
+}
+
+int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
+        const struct ndr_iface_hooks *h = iface_hooks;
+        struct arena a;
+        uint8_t *objref = NULL;
+        uint32_t len = 0;
+        int r;
+
+        if (!h || !h->marshal)
+                return ndr_push_fail(ndr, -EOPNOTSUPP);
+        if (!iid)
+                return ndr_push_fail(ndr, -EINVAL);
+        arena_init(&a, NDR_OBJREF_MAX * 2);
+        r = h->marshal(iid, obj, &a, &objref, &len);
+        if (r >= 0 && len > NDR_OBJREF_MAX)
+                r = -E2BIG;
+        if (r >= 0)
+                r = ndr_push_interface_pointer(ndr, objref, len);
+        else
+                ndr_push_fail(ndr, r);
+        arena_reset(&a);
+        return r;
+}
+
+int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
+        const struct ndr_iface_hooks *h = iface_hooks;
+        uint8_t *objref;
+        uint32_t len;
+        int r;
+
+        *ret_obj = NULL;
+        if (!iid)
+                return -EBADMSG;
+        r = ndr_pull_interface_pointer(ndr, NDR_OBJREF_MAX, &objref, &len);
+        if (r < 0)
+                return r;
+        if (!h || !h->unmarshal)
+                return -EOPNOTSUPP;
+        return h->unmarshal(iid, objref, len, ret_obj);
+}
+
 /* --- [user_marshal] table -------------------------------------------------------------- */
 
 #define USER_MARSHAL_MAX 32

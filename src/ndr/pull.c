@@ -108,12 +108,91 @@ static void *alloc_raw(struct ndr_pull *ndr, size_t count, size_t size) {
         return p;
 }
 
+/*
+ * Memory for what the caller gets (objects, arrays, strings): the arena, or in user-memory
+ * mode midl_user_allocate() with a record in the arena so that a failed pull frees it
+ * all.  Not zeroed.
+ */
+struct ndr_user_block {
+        struct ndr_user_block *next;
+        void *p;
+};
+
+static void *alloc_user(struct ndr_pull *ndr, size_t count, size_t size) {
+        struct ndr_user_block *b;
+        struct arena *a = ndr->arena;
+        void *p;
+
+        if (!ndr->user_mode)
+                return alloc_raw(ndr, count, size);
+        if (size && count > SIZE_MAX / size) {
+                ndr->error = -E2BIG;
+                return NULL;
+        }
+        /* the arena's cap bounds user memory as well */
+        if (a->limit && (count * size > a->limit || ndr->user_bytes > a->limit - count * size)) {
+                ndr->error = -E2BIG;
+                return NULL;
+        }
+        b = alloc_raw(ndr, 1, sizeof *b);
+        if (!b)
+                return NULL;
+        p = midl_user_allocate(count * size);
+        if (!p) {
+                ndr->error = -ENOMEM;
+                return NULL;
+        }
+        ndr->user_bytes += count * size;
+        b->p = p;
+        b->next = ndr->user;
+        ndr->user = b;
+        return p;
+}
+
 void *ndr_pull_alloc(struct ndr_pull *ndr, size_t count, size_t size) {
-        void *p = alloc_raw(ndr, count, size);
+        void *p = alloc_user(ndr, count, size);
 
         if (p)
                 memset(p, 0, count * size);
         return p;
+}
+
+void ndr_pull_user_memory(struct ndr_pull *ndr) {
+        ndr->user_mode = true;
+}
+
+void ndr_pull_user_rollback(struct ndr_pull *ndr) {
+        for (struct ndr_user_block *b = ndr->user; b; b = b->next)
+                midl_user_free(b->p);
+        ndr->user = NULL;
+        ndr->user_bytes = 0;
+}
+
+void ndr_pull_user_commit(struct ndr_pull *ndr) {
+        ndr->user = NULL;
+        ndr->user_bytes = 0;
+}
+
+int ndr_pull_conformant_alloc(struct ndr_pull *ndr, size_t base, size_t elem_mem, size_t elem_wire,
+                              void **ret) {
+        size_t saved = ndr->offset;
+        uint32_t max;
+        int r = ndr_pull_conformance(ndr, &max);
+        void *p;
+
+        if (r < 0)
+                return r;
+        r = ndr_pull_check_count(ndr, max, elem_wire, 1);
+        ndr->offset = saved;    /* only a peek: the structure pulls its conformance itself */
+        if (r < 0)
+                return r;
+        if (elem_mem && max > (SIZE_MAX - base) / elem_mem)
+                return -E2BIG;
+        p = ndr_pull_alloc(ndr, 1, base + (size_t)max * elem_mem);
+        if (!p)
+                return ndr->error;
+        *ret = p;
+        return 0;
 }
 
 /* --- primitives ([C706] 14.2) ---------------------------------------------------------- */
@@ -450,7 +529,7 @@ static int pull_string(struct ndr_pull *ndr, bool conformant, uint32_t max, size
                 goto fail;
         p = dst;
         if (!p) {
-                p = alloc_raw(ndr, actual, elem);
+                p = alloc_user(ndr, actual, elem);
                 if (!p) {
                         r = ndr->error;
                         goto fail;
@@ -548,6 +627,7 @@ int ndr_pull_ref_ptr(struct ndr_pull *ndr, uint32_t *ret_id) {
 struct full_ref {
         const void *type;
         size_t size;
+        void *obj;
 };
 
 int ndr_pull_full_ptr(struct ndr_pull *ndr, const void *type, size_t size, void **ret) {
@@ -568,19 +648,18 @@ int ndr_pull_full_ptr(struct ndr_pull *ndr, const void *type, size_t size, void 
         slot = ndr_map_find_(&ndr->ids, id);
         if (slot) {
                 ref = (struct full_ref *)*slot;
-                if (ref->type != type || ref->size != size) {
+                if (!ref || ref->type != type || ref->size != size) {
                         log_debug(ndr, "referent ID 0x%x reused for another type", id);
                         ndr->offset = saved;
                         return -EBADMSG;
                 }
-                *ret = ref + 1;
+                *ret = ref->obj;
                 return 0;
         }
-        /* The tag sits just before the object; 16 bytes keep the object 16-aligned. */
-        _Static_assert(sizeof(struct full_ref) % 16 == 0 || sizeof(struct full_ref) == 16,
-                       "full_ref must keep ARENA_ALIGN");
-        ref = size <= SIZE_MAX - sizeof *ref ? ndr_pull_alloc(ndr, 1, sizeof *ref + size) : NULL;
-        if (!ref) {
+        ref = alloc_raw(ndr, 1, sizeof *ref);
+        if (ref)
+                ref->obj = ndr_pull_alloc(ndr, 1, size);
+        if (!ref || !ref->obj) {
                 ndr->offset = saved;
                 return ndr->error ? ndr->error : -E2BIG;
         }
@@ -588,12 +667,37 @@ int ndr_pull_full_ptr(struct ndr_pull *ndr, const void *type, size_t size, void 
         ref->size = size;
         r = ndr_map_insert_(&ndr->ids, ndr->arena, id, (uintptr_t)ref);
         if (r >= 0)
-                r = ndr_map_insert_(&ndr->pending, ndr->arena, (uintptr_t)(ref + 1), 0);
+                r = ndr_map_insert_(&ndr->pending, ndr->arena, (uintptr_t)ref->obj, 0);
         if (r < 0) {
                 ndr->offset = saved;
                 return r;
         }
-        *ret = ref + 1;
+        *ret = ref->obj;
+        return 0;
+}
+
+/*
+ * A full pointer to a referent whose size only the wire tells (a conformant structure,
+ * an array): its ID is recorded, and a repeat -- aliasing, which would need the object
+ * before its size is known -- is refused.
+ */
+int ndr_pull_full_var_ptr(struct ndr_pull *ndr, uint32_t *ret_id) {
+        size_t saved = ndr->offset;
+        uint32_t id;
+        int r = ndr_pull_uint32(ndr, &id);
+
+        if (r < 0)
+                return r;
+        if (id && ndr_map_find_(&ndr->ids, id)) {
+                log_debug(ndr, "referent ID 0x%x aliases a variable-size referent", id);
+                ndr->offset = saved;
+                return -EBADMSG;
+        }
+        if (id && (r = ndr_map_insert_(&ndr->ids, ndr->arena, id, 0)) < 0) {
+                ndr->offset = saved;
+                return r;
+        }
+        *ret_id = id;
         return 0;
 }
 
@@ -712,6 +816,8 @@ int ndr_pull_user_marshal(struct ndr_pull *ndr, const struct ndr_user_marshal *u
                           void *obj) {
         int r;
 
+        if (!um)        /* a [user_marshal] type nobody registered */
+                return -EOPNOTSUPP;
         if (ndr_flags & NDR_SCALARS) {
                 memset(obj, 0, um->mem_size);
                 if (um->free) {

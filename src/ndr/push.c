@@ -442,6 +442,8 @@ int ndr_push_user_marshal(struct ndr_push *ndr, const struct ndr_user_marshal *u
 
         if (ndr->buf.error)
                 return ndr->buf.error;
+        if (!um)        /* a [user_marshal] type nobody registered */
+                return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (um->size && (ndr_flags & NDR_SCALARS)) {
                 size_t n = um->size(obj);
                 if (n < SIZE_MAX / 2)

@@ -1,103 +1,163 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dcomidl's stub back end (phase 2) for plain RPC (non-object) interfaces: FILE_stub.h
- * (entry point vectors, client prototypes, dispatch prototypes), FILE_c.c (client
- * stubs) and FILE_s.c (server stubs, dispatch table, struct ndr_interface), all
- * straight-line C calling src/ndr through the seam in src/ndr/ndr-stub.h.
+ * dcomidl's stub back end: NDR 2.0 stubs as straight-line C calling src/ndr through the
+ * seam in src/ndr/ndr-stub.h.  For plain RPC interfaces FILE_stub.h (entry point
+ * vectors, client prototypes), FILE_c.c (client stubs) and FILE_s.c (server stubs,
+ * dispatch table, struct ndr_interface); for object interfaces FILE_p.c (proxies, whose
+ * vtables go through an ORPC channel, and stubs dispatching to an object's vtable),
+ * with ORPCTHIS/ORPCTHAT first ([MS-DCOM] 2.2.13).
  *
- * Supported (anything else is a compile error naming the parameter or member):
- *   - parameters: base types and enums by value ([in]) and as return values; [ref] or
- *     [unique] pointers to them ([in], [out], [in, out]; [unique] not [out]);
- *     [in, string] char * / wchar_t * ([ref] or [unique]); [out, string] char ** /
- *     wchar_t ** (inner pointer [unique]); arrays of base types: [size_is(x)] pointers,
- *     conformant [] / [*] and fixed [N] arrays, [in], [out], [in, out], plus
- *     [length_is] on [out] ones; structures and unions by value ([in]) or through a
- *     pointer ([in] [unique]; [ref] [in], [out], [in, out] when they hold no pointer);
- *     handle_t (explicit binding handle; the client's first argument is the binding
- *     whatever the IDL says); context handles declared by a [context_handle] typedef:
- *     [in] by value, [out] or [in, out] by [ref] pointer (see struct ndr_context_table);
- *   - named types (one static push/pull pair each, NDR_SCALARS / NDR_BUFFERS):
- *     structures of base types, enums, fixed arrays, embedded structures and unions,
- *     [unique] or [ref] [string] pointers and [size_is(member)] pointers to base types;
- *     encapsulated unions and non-encapsulated ones ([switch_type] + [switch_is]), whose
- *     arms are base types, fixed arrays, structures or [string] pointers.
- * Also [range(lo, hi)] on base-type [in] parameters (checked by the server stub).
- * Not yet: object interfaces (they need ORPCTHIS), [context_handle] as a parameter
- * attribute (only the typedef form), full [ptr] pointers, [length_is] on [in] arrays,
- * conformant structures, pointers to structures inside structures (linked lists),
- * [range] elsewhere, [wire_marshal]/[user_marshal], [iid_is], more than
- * one RPC interface per file.  size_is / switch_is of an [in] parameter must name
- * earlier [in] parameters (checked); switch_is inside a structure must name an earlier
- * member (not checked: a later one reads as 0 and the pull fails cleanly).
+ * The model is pidl's: every parameter, member and union arm becomes a list of
+ * *levels* read off its declarator and attributes, outermost first --
+ *      L_PTR    a pointer: top-level [ref] (no wire form), [ref], [unique] or full [ptr]
+ *      L_ARRAY  an array: fixed [N], conformant (size_is/max_is or []), varying
+ *               (length_is/first_is/last_is), or both
+ *      L_STRING a [string]: conformant-varying behind a pointer, varying in a fixed array
+ *      L_DATA   the element: base type, enum, structure, union (with its switch_is),
+ *               context handle, interface pointer, [wire_marshal]/[user_marshal] type,
+ *               handle_t
+ * size_is(a, b, ...) gives one count per pointer/array dimension, outermost first (MIDL).
+ * Each level is emitted by one function for push and one for pull, in the two passes
+ * of [C706] 14.3.12.3 (NDR_SCALARS: inline part and referent IDs; NDR_BUFFERS: the
+ * deferred referents); a top-level parameter does both at once, so its referents follow
+ * it directly.  Structures and unions get one static push/pull pair each.
+ *
+ * Memory: the server pulls [in] arguments into the call's arena and allocates the [out]
+ * ones there; what the implementation allocates with midl_user_allocate() during the
+ * call is arena memory too (see ndr-stub.h).  The client pulls [out] data into the
+ * caller's memory (top level) and midl_user_allocate() memory below it, all or nothing.
+ *
+ * Correlation (size_is, length_is, switch_is naming other parameters or members): the
+ * conformance and variance on the wire size what is allocated; the attribute's value is
+ * checked against them once it is known (after every [in] parameter is pulled for
+ * parameters, where the member is for structures).  The server snapshots the counts of
+ * the [out] arrays it allocates and refuses to push more than that, whatever the
+ * implementation did to an [in, out] count; the client refuses a response larger than
+ * the caller's [out] buffer, sized from its [in] arguments before the call.
+ *
+ * Refused (a generation error naming the parameter or member, never wrong code):
+ * aliasing full pointers to variable-size referents (a repeated ID is rejected at run
+ * time instead), conformant structures nested in structures, [string] on non-character
+ * arrays, unions of pointers to arrays inside arms, __int3264, bit-fields, pipes.
  *
  * Wire notes: structures and encapsulated unions are aligned to their largest member
- * and padded to it at the end (as pidl's trailer alignment); a union's arms are aligned
- * to the largest arm after the discriminant.
+ * and padded to it at the end (as pidl's trailer alignment and MIDL's memory-sized simple
+ * structures); a union's arms are aligned to the largest arm after the discriminant.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "idl.h"
 
-enum pkind {
-        P_HANDLE,     /* handle_t by value */
-        P_SCALAR,     /* [in] base type by value */
-        P_SCALAR_PTR, /* pointer to a base type */
-        P_STRING,     /* [in, string] char * / wchar_t * */
-        P_STRING_OUT, /* [out, string] char ** / wchar_t ** */
-        P_CTX,        /* [context_handle] typedef: [in] by value, [out] or [in, out] by [ref] */
-        P_ARRAY,      /* array of a base type */
-        P_STRUCT,     /* structure by value (.ptr PTR_NONE) or pointer; also
-                         unions (.sw: [switch_is] of a non-encapsulated one) */
-};
-
-struct param {
-        struct idl_field *f;
-        enum pkind kind;
-        struct idl_type *elem;  /* the base type (unresolved: for C names) */
-        enum idl_ptr_kind ptr;  /* P_SCALAR_PTR, P_STRING: ref or unique */
-        bool wide;              /* strings */
-        struct idl_expr *count; /* P_ARRAY: size_is or the fixed size */
-        bool conformant;        /* P_ARRAY: the conformance travels */
-        bool has_range;         /* P_SCALAR: [range(lo, hi)], checked by the server */
-        int64_t lo, hi;
-        struct idl_expr *length; /* P_ARRAY: length_is ([out] only: varying) */
-        struct sreg *st;         /* P_STRUCT */
-        struct idl_expr *sw;     /* P_STRUCT of a non-encapsulated union: switch_is */
-};
-
 struct scalar {
         const char *push, *pull, *wtype;
         unsigned size; /* wire size = alignment */
 };
 
-struct sreg {
-        struct idl_type *st;          /* the resolved TYPE_STRUCT */
-        char cname[160];              /* its C name: the typedef, or struct tag */
-        char fname[160];              /* ndr_push_<fname> / ndr_pull_<fname> */
-        struct idl_type *switch_type; /* non-encapsulated union: [switch_type] */
+enum lkind { L_PTR, L_ARRAY, L_STRING, L_DATA };
+
+enum dkind {
+        D_SCALAR,       /* base type or enum */
+        D_STRUCT,       /* structure or encapsulated union (.sr) */
+        D_UNION,        /* non-encapsulated union (.sr, .sw) */
+        D_GUID,
+        D_FILETIME,
+        D_CTX,          /* context handle (parameters only) */
+        D_IFACE,        /* interface pointer: the lvalue is the pointer (.iid) */
+        D_USER,         /* [wire_marshal]/[user_marshal] type (.uname) */
+        D_HANDLE,       /* handle_t: no wire form */
 };
 
-#define MAX_STRUCTS 128
+struct sreg;
+
+struct level {
+        enum lkind kind;
+        /* L_PTR */
+        enum idl_ptr_kind ptr;
+        bool top;                       /* top-level [ref]: no wire form */
+        bool var_size;                  /* full pointer to a variable-size referent */
+        /* L_ARRAY, L_STRING */
+        struct idl_expr *fixed;         /* [N] */
+        struct idl_expr *size_is, *max_is, *length_is, *first_is, *last_is;
+        bool conformant, varying;
+        bool hoisted;                   /* a conformant structure's last member */
+        bool wide;                      /* L_STRING */
+        /* L_DATA */
+        enum dkind dk;
+        struct idl_type *type;          /* as declared (for C names) */
+        struct sreg *sr;
+        struct idl_expr *sw;            /* D_UNION: switch_is */
+        struct idl_expr *iid_is;        /* D_IFACE: iid_is, else .iface */
+        struct idl_iface *iface;
+        const char *uname;              /* D_USER: the typedef's name */
+        bool range;
+        int64_t lo, hi;
+};
+
+#define MAX_LEVELS 16
+
+struct levels {
+        struct level l[MAX_LEVELS];
+        int n;
+        struct idl_field *f;
+};
+
+/* A structure or union with its push/pull functions. */
+struct sreg {
+        struct idl_type *st;            /* the resolved type */
+        char cname[160];                /* C name: the typedef, or struct/union tag */
+        char fname[160];                /* ndr_push_<fname> / ndr_pull_<fname> */
+        struct idl_type *switch_type;   /* non-encapsulated union: [switch_type] */
+        int state;                      /* 0 new, 1 being registered, 2 done */
+        bool ok;
+        bool deferred;                  /* has a NDR_BUFFERS part */
+        bool conformant;                /* last member a conformant array */
+        bool flat;                      /* no pointers at all (used for tags) */
+        unsigned align;
+        struct levels *members;         /* one per field (NULL entries for empty arms) */
+        size_t n_members;
+};
+
+#define MAX_STRUCTS 512
 
 struct gen {
         struct idl_ctx *ctx;
         FILE *f;
         struct idl_iface *ifc;
-        char prefix[256]; /* Foo_v1_0 */
-        struct sreg structs[MAX_STRUCTS];
+        char prefix[256];               /* Foo_v1_0 */
+        struct sreg *structs[MAX_STRUCTS];
         size_t n_structs;
+        int errors;
 };
 
-#define MAX_PARAMS 64
+/* --- small things ---------------------------------------------------------------------- */
 
-static bool is_struct(struct idl_type *t);
-static struct sreg *struct_register(struct gen *g, struct idl_type *type, int depth);
-static bool struct_flat(struct gen *g, struct idl_type *st, int depth);
+static char *fmt(struct gen *g, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static char *fmt(struct gen *g, const char *f, ...) {
+        va_list ap;
+        char *s = NULL;
 
-/* --- types ----------------------------------------------------------------------------- */
+        va_start(ap, f);
+        if (vasprintf(&s, f, ap) < 0)
+                abort();
+        va_end(ap);
+        char *r = idl_strdup(g->ctx, s);
+        free(s);
+        return r;
+}
+
+static void out(struct gen *g, int ind, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void out(struct gen *g, int ind, const char *f, ...) {
+        va_list ap;
+
+        fprintf(g->f, "%*s", ind * 8, "");
+        va_start(ap, f);
+        vfprintf(g->f, f, ap);
+        va_end(ap);
+}
 
 static bool is_v1_enum(struct idl_type *t) {
         for (int guard = 0; t && guard < 100; guard++) {
@@ -211,55 +271,33 @@ static const char *basic_name(const struct idl_type *t) {
 
 static const char *binop(int op) {
         switch (op) {
-        case 'L':
-                return "<<";
-        case 'R':
-                return ">>";
-        case 'E':
-                return "==";
-        case 'N':
-                return "!=";
-        case 'l':
-                return "<=";
-        case 'g':
-                return ">=";
-        case 'A':
-                return "&&";
-        case 'O':
-                return "||";
-        case 'P':
-                return "->";
-        case '.':
-                return ".";
-        case '+':
-                return "+";
-        case '-':
-                return "-";
-        case '*':
-                return "*";
-        case '/':
-                return "/";
-        case '%':
-                return "%";
-        case '&':
-                return "&";
-        case '|':
-                return "|";
-        case '^':
-                return "^";
-        case '<':
-                return "<";
-        case '>':
-                return ">";
+        case 'L': return "<<";
+        case 'R': return ">>";
+        case 'E': return "==";
+        case 'N': return "!=";
+        case 'l': return "<=";
+        case 'g': return ">=";
+        case 'A': return "&&";
+        case 'O': return "||";
+        case '+': return "+";
+        case '-': return "-";
+        case '*': return "*";
+        case '/': return "/";
+        case '%': return "%";
+        case '&': return "&";
+        case '|': return "|";
+        case '^': return "^";
+        case '<': return "<";
+        case '>': return ">";
         }
-        return "?";
+        return NULL;
 }
 
-/* Identifiers in attribute expressions get this prefix: "r->" inside a structure. */
-static const char *expr_prefix = "";
-
-/* Attribute expressions (size_is and friends): parameter names are C variables on both sides. */
-static bool print_expr(FILE *f, const struct idl_expr *e) {
+/*
+ * Attribute expressions (size_is and friends) in C: identifiers get `prefix` ("r->"
+ * inside a structure function, "" for parameters, which are C variables on both sides).
+ */
+static bool print_expr(FILE *f, const struct idl_expr *e, const char *prefix) {
         if (!e)
                 return false;
         switch (e->kind) {
@@ -267,34 +305,63 @@ static bool print_expr(FILE *f, const struct idl_expr *e) {
                 fputs(e->str, f);
                 return true;
         case EXPR_IDENT:
-                fprintf(f, "%s%s", expr_prefix, e->str);
+                fprintf(f, "%s%s", prefix, e->str);
                 return true;
         case EXPR_UNARY:
+                if (!strchr("-+~!*", e->op))
+                        return false;
+                fputs("(", f);
                 fputc(e->op, f);
-                return print_expr(f, e->a);
+                if (!print_expr(f, e->a, prefix))
+                        return false;
+                fputs(")", f);
+                return true;
         case EXPR_BINARY:
-                if (e->op == '.' || e->op == 'P')
+                if (!binop(e->op))
                         return false;
                 fputc('(', f);
-                if (!print_expr(f, e->a))
+                if (!print_expr(f, e->a, prefix))
                         return false;
                 fprintf(f, " %s ", binop(e->op));
-                if (!print_expr(f, e->b))
+                if (!print_expr(f, e->b, prefix))
+                        return false;
+                fputc(')', f);
+                return true;
+        case EXPR_TERNARY:
+                fputc('(', f);
+                if (!print_expr(f, e->a, prefix))
+                        return false;
+                fputs(" ? ", f);
+                if (!print_expr(f, e->b, prefix))
+                        return false;
+                fputs(" : ", f);
+                if (!print_expr(f, e->c, prefix))
                         return false;
                 fputc(')', f);
                 return true;
         case EXPR_PAREN:
-                fputc('(', f);
-                if (!print_expr(f, e->a))
-                        return false;
-                fputc(')', f);
-                return true;
+                return print_expr(f, e->a, prefix);
         default:
                 return false;
         }
 }
 
-/* Set while printing a server-side local that the stub fills in (const stripped). */
+static char *expr_str(struct gen *g, const struct idl_expr *e, const char *prefix) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *s = open_memstream(&buf, &len);
+        if (!s)
+                abort();
+        bool ok = print_expr(s, e, prefix);
+        fclose(s);
+        char *r = ok ? idl_strdup(g->ctx, buf) : NULL;
+        free(buf);
+        return r;
+}
+
+
+
+/* Set while printing a local the stub fills in (const stripped). */
 static bool no_const;
 
 static void print_spec(FILE *f, struct idl_type *t) {
@@ -314,6 +381,7 @@ static void print_spec(FILE *f, struct idl_type *t) {
                         fputs(t->name, f);
                 break;
         case TYPE_ALIAS:
+        case TYPE_INTERFACE:
                 fputs(t->name, f);
                 break;
         case TYPE_ENUM:
@@ -321,6 +389,10 @@ static void print_spec(FILE *f, struct idl_type *t) {
                 break;
         case TYPE_STRUCT:
                 fprintf(f, "struct %s", t->name ? t->name : "");
+                break;
+        case TYPE_UNION:
+        case TYPE_ENCAP_UNION:
+                fprintf(f, "union %s", t->name ? t->name : "");
                 break;
         default:
                 fputs("void", f);
@@ -341,12 +413,12 @@ static void print_decl(FILE *f, struct idl_type *t, const char *name) {
                 if (!s)
                         abort();
                 if (t->kind == TYPE_POINTER) {
-                        fprintf(s, "*%s%s", t->is_const ? "const " : "", cur);
+                        fprintf(s, "*%s%s", t->is_const && !no_const ? "const " : "", cur);
                         last_ptr = true;
                 } else {
                         fprintf(s, last_ptr ? "(%s)[" : "%s[", cur);
                         if (t->size)
-                                print_expr(s, t->size);
+                                print_expr(s, t->size, "");
                         fputc(']', s);
                         last_ptr = false;
                 }
@@ -363,18 +435,32 @@ static void print_decl(FILE *f, struct idl_type *t, const char *name) {
         free(cur);
 }
 
-/* --- parameters ----------------------------------------------------------------------- */
-
-static struct idl_attr *field_attr(struct idl_field *f, const char *name) {
-        return idl_attr_find(f->attrs, name);
+/* A local that holds a parameter: arrays decay to pointers, const stripped. */
+static void print_local(FILE *f, struct idl_type *t, const char *name) {
+        struct idl_type *r = t;
+        while (r && r->kind == TYPE_NAMEREF && r->ref)
+                r = r->ref;
+        no_const = true;
+        if (r && r->kind == TYPE_ARRAY) {
+                char buf[300];
+                snprintf(buf, sizeof buf, "*%s", name);
+                print_decl(f, r->ref, buf);
+        } else {
+                print_decl(f, t, name);
+        }
+        no_const = false;
 }
 
-/* The first argument of an attribute, or NULL. */
-static struct idl_expr *attr_arg(struct idl_field *f, const char *name) {
-        struct idl_attr *a = field_attr(f, name);
-        if (!a || a->n_args < 1 || a->args[0]->kind == EXPR_EMPTY)
+static struct idl_attr *fattr(struct idl_attr *attrs, const char *name) {
+        return idl_attr_find(attrs, name);
+}
+
+/* Argument k of attribute `name` (NULL if absent or a hole). */
+static struct idl_expr *attr_argk(struct idl_attr *attrs, const char *name, unsigned k) {
+        struct idl_attr *a = idl_attr_find(attrs, name);
+        if (!a || a->n_args <= k || a->args[k]->kind == EXPR_EMPTY)
                 return NULL;
-        return a->args[0];
+        return a->args[k];
 }
 
 static bool is_char_type(struct idl_type *t, bool *wide) {
@@ -389,379 +475,400 @@ static bool is_char_type(struct idl_type *t, bool *wide) {
         return false;
 }
 
-/* A typedef carrying [context_handle] (typedef [context_handle] void *FOO_HANDLE). */
-static bool is_ctx_type(struct idl_type *t) {
-        for (int guard = 0; t && guard < 100; guard++) {
-                if (idl_attr_find(t->attrs, "context_handle"))
-                        return true;
-                if (t->kind != TYPE_ALIAS && t->kind != TYPE_NAMEREF)
-                        return false;
-                t = t->ref;
-        }
-        return false;
+static enum idl_ptr_kind ptr_attr(struct idl_attr *attrs) {
+        if (idl_attr_find(attrs, "ref"))
+                return PTR_REF;
+        if (idl_attr_find(attrs, "unique"))
+                return PTR_UNIQUE;
+        if (idl_attr_find(attrs, "ptr"))
+                return PTR_FULL;
+        return PTR_NONE;
 }
 
-/* Attributes that change the wire or the checks: silently ignoring them would be wrong. */
-static bool has_unsupported_attr(struct idl_field *f) {
-        static const char *const names[] = {"ignore",      "iid_is",       "max_is",
-                                            "first_is",    "last_is",      "context_handle",
-                                            "ptr",         "wire_marshal", "user_marshal",
-                                            "transmit_as", "represent_as"};
-        for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-                if (field_attr(f, names[i]))
-                        return true;
-        return false;
+static void gen_error(struct gen *g, const struct idl_loc *loc, const char *what, const char *name,
+                      const char *why) {
+        idl_error(g->ctx, loc, "stubs: %s '%s': %s", what, name ? name : "?", why);
+        g->errors++;
 }
 
-static int classify(struct gen *g, struct idl_func *fn, struct idl_field *f, struct param *p) {
-        struct idl_type *t = idl_type_resolve(f->type);
-        struct scalar s;
+/* --- levels ---------------------------------------------------------------------------- */
 
-        memset(p, 0, sizeof *p);
-        p->f = f;
-        if (!f->name) {
-                idl_error(g->ctx, &f->loc, "stubs: parameter of '%s' needs a name", fn->name);
-                return -EINVAL;
-        }
-        if (has_unsupported_attr(f))
-                goto unsupported;
-        if (is_ctx_type(f->type)) {
-                if (f->dir != DIR_IN)
-                        goto unsupported;
-                p->kind = P_CTX;
-                p->ptr = PTR_NONE;
-                return 0;
-        }
-        if (t && t->kind == TYPE_POINTER && is_ctx_type(t->ref)) {
-                if (!(f->dir & DIR_OUT) || (t->ptr_kind != PTR_REF && t->ptr_kind != PTR_NONE))
-                        goto unsupported;
-                p->kind = P_CTX;
-                p->ptr = PTR_REF;
-                return 0;
-        }
-        struct idl_attr *ra = field_attr(f, "range");
-        if (ra) {
-                if (!scalar_info(f->type, &s) || ra->n_args != 2 ||
-                    !idl_eval(g->ctx, ra->args[0], &p->lo) ||
-                    !idl_eval(g->ctx, ra->args[1], &p->hi))
-                        goto unsupported;
-                p->has_range = true;
-        }
-        if (t && t->kind == TYPE_BASIC && t->basic == BASIC_HANDLE) {
-                p->kind = P_HANDLE;
-                return 0;
-        }
-        if (scalar_info(f->type, &s)) {
-                if (f->dir != DIR_IN)
-                        goto unsupported;
-                p->kind = P_SCALAR;
-                p->elem = f->type;
-                return 0;
-        }
-        if (is_struct(f->type)) {
-                if (f->dir != DIR_IN)
-                        goto unsupported;
-                p->kind = P_STRUCT;
-                p->ptr = PTR_NONE;
-                p->st = struct_register(g, f->type, 0);
-                if (!p->st)
-                        return -EINVAL;
-                if (p->st->st->kind == TYPE_UNION && !(p->sw = attr_arg(f, "switch_is")))
-                        goto unsupported;
-                return 0;
-        }
-        if (!t)
-                goto unsupported;
-        if (t->kind == TYPE_ARRAY && scalar_info(t->ref, &s) && !field_attr(f, "string")) {
-                p->kind = P_ARRAY;
-                p->elem = t->ref;
-                p->count = attr_arg(f, "size_is");
-                p->conformant = !t->size;
-                if (!p->count)
-                        p->count = t->size;
-                p->length = attr_arg(f, "length_is");
-                if (!p->count || field_attr(f, "max_is") || field_attr(f, "first_is") ||
-                    field_attr(f, "last_is") ||
-                    (field_attr(f, "length_is") && (!p->length || f->dir != DIR_OUT)))
-                        goto unsupported;
-                return 0;
-        }
-        if (t->kind != TYPE_POINTER)
-                goto unsupported;
-        p->ptr = t->ptr_kind == PTR_NONE ? PTR_REF : t->ptr_kind;
-        struct idl_type *pointee = idl_type_resolve(t->ref);
-        if (!pointee)
-                goto unsupported;
-        if (is_struct(t->ref) && !field_attr(f, "string") && !field_attr(f, "size_is")) {
-                p->kind = P_STRUCT;
-                p->st = struct_register(g, t->ref, 0);
-                if (!p->st)
-                        return -EINVAL;
-                if (p->st->st->kind == TYPE_UNION &&
-                    (!(p->sw = attr_arg(f, "switch_is")) || (f->dir & DIR_OUT)))
-                        goto unsupported;
-                if (p->ptr == PTR_FULL || (p->ptr == PTR_UNIQUE && f->dir != DIR_IN))
-                        goto unsupported;
-                /* [out] structures with pointers would need a deep copy (and a free) */
-                if ((f->dir & DIR_OUT) && !struct_flat(g, p->st->st, 0))
-                        goto unsupported;
-                return 0;
-        }
-        if (field_attr(f, "string") && is_char_type(t->ref, &p->wide)) {
-                if (f->dir != DIR_IN || p->ptr == PTR_FULL)
-                        goto unsupported;
-                p->kind = P_STRING;
-                return 0;
-        }
-        if (field_attr(f, "string") && pointee->kind == TYPE_POINTER &&
-            is_char_type(pointee->ref, &p->wide)) {
-                if (f->dir != DIR_OUT || p->ptr != PTR_REF)
-                        goto unsupported;
-                p->kind = P_STRING_OUT;
-                return 0;
-        }
-        if (field_attr(f, "string") || !scalar_info(t->ref, &s))
-                goto unsupported;
-        p->elem = t->ref;
-        if (field_attr(f, "size_is")) {
-                p->kind = P_ARRAY;
-                p->count = attr_arg(f, "size_is");
-                p->conformant = true;
-                p->length = attr_arg(f, "length_is");
-                if (!p->count || p->ptr != PTR_REF || field_attr(f, "max_is") ||
-                    field_attr(f, "first_is") || field_attr(f, "last_is") ||
-                    (field_attr(f, "length_is") && (!p->length || f->dir != DIR_OUT)))
-                        goto unsupported;
-                return 0;
-        }
-        if (p->ptr == PTR_FULL || (p->ptr == PTR_UNIQUE && f->dir == DIR_OUT))
-                goto unsupported;
-        p->kind = P_SCALAR_PTR;
-        return 0;
+static struct sreg *struct_register(struct gen *g, struct idl_type *type);
 
-unsupported:
-        idl_error(g->ctx, &f->loc,
-                  "stubs: parameter '%s' of '%s': type or attributes not supported "
-                  "by the stub generator yet",
-                  f->name ? f->name : "?", fn->name);
-        return -EINVAL;
+static bool is_composite(struct idl_type *t) {
+        t = idl_type_resolve(t);
+        return t && (t->kind == TYPE_STRUCT || t->kind == TYPE_UNION ||
+                     t->kind == TYPE_ENCAP_UNION);
+}
+
+static bool level_has_size(const struct level *l) {
+        return l->size_is || l->max_is;
 }
 
 /*
- * Whether every identifier of e names one of ps[0..n) that is an [in]-only base type
- * passed by value: the server evaluates size_is/switch_is from what it has pulled so
- * far, before and after the call, and only a by-value [in] cannot be NULL ([unique]
- * *pn) or be changed by the implementation in between ([in, out] *pn) -- both of
- * which would let a count disagree with the memory it sizes.  Counts through pointers
- * are a generation error until the generator snapshots and checks them.
+ * The levels of a parameter (param: top-level rules), member or arm.  Returns false
+ * after reporting why it cannot be marshaled.
  */
-static bool expr_uses_in(const struct idl_expr *e, const struct param *ps, size_t n) {
-        if (!e)
-                return true;
-        if (e->kind == EXPR_IDENT) {
-                for (size_t i = 0; i < n; i++)
-                        if (strcmp(ps[i].f->name, e->str) == 0)
-                                return ps[i].kind == P_SCALAR && (ps[i].f->dir & DIR_IN) &&
-                                       !(ps[i].f->dir & DIR_OUT);
+static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct levels *L) {
+        struct idl_attr *fa = f->attrs;
+        struct idl_type *t = f->type;
+        const char *what = param ? "parameter" : "member";
+        bool string = fattr(fa, "string") != NULL;
+        bool string_done = false;
+        enum idl_ptr_kind alias_ptr = PTR_NONE;
+        unsigned dim = 0;
+        int npointers = 0;
+
+        memset(L, 0, sizeof *L);
+        L->f = f;
+        if (f->bits) {
+                gen_error(g, &f->loc, what, f->name, "bit-fields have no NDR form");
                 return false;
         }
-        return expr_uses_in(e->a, ps, n) && expr_uses_in(e->b, ps, n) && expr_uses_in(e->c, ps, n);
-}
+        for (int guard = 0; t && guard < 64; guard++) {
+                struct level *l;
 
-static int classify_all(struct gen *g, struct idl_func *fn, struct param *ps, size_t *ret_n) {
-        size_t n = 0;
-        int r = 0;
-
-        for (struct idl_field *f = fn->type->fields; f; f = f->next) {
-                if (!f->type || f->type->kind == TYPE_VOID)
-                        continue; /* (void) */
-                if (n >= MAX_PARAMS) {
-                        idl_error(g->ctx, &f->loc, "stubs: too many parameters");
-                        return -EINVAL;
+                if (L->n >= MAX_LEVELS - 2) {
+                        gen_error(g, &f->loc, what, f->name, "declarator too deep");
+                        return false;
                 }
-                if (classify(g, fn, f, &ps[n]) < 0)
-                        r = -EINVAL;
-                n++;
-        }
-        /* [in] arrays: size_is from earlier [in] parameters; [out]: from any [in] one */
-        for (size_t i = 0; r == 0 && i < n; i++) {
-                if (ps[i].kind == P_STRUCT && ps[i].sw && !expr_uses_in(ps[i].sw, ps, i)) {
-                        idl_error(g->ctx, &ps[i].f->loc,
-                                  "stubs: switch_is of '%s' must name earlier "
-                                  "[in] parameters passed by value",
-                                  ps[i].f->name);
-                        r = -EINVAL;
-                }
-                if (ps[i].kind != P_ARRAY || !ps[i].conformant)
+                l = &L->l[L->n];
+                if (t->kind == TYPE_NAMEREF) {
+                        t = t->ref;
                         continue;
-                size_t upto = (ps[i].f->dir & DIR_IN) ? i : n;
-                if (!expr_uses_in(ps[i].count, ps, upto)) {
-                        idl_error(g->ctx, &ps[i].f->loc,
-                                  "stubs: size_is of '%s' must name %s[in] "
-                                  "parameters passed by value",
-                                  ps[i].f->name, (ps[i].f->dir & DIR_IN) ? "earlier " : "");
-                        r = -EINVAL;
                 }
+                if (t->kind == TYPE_ALIAS) {
+                        if (idl_attr_find(t->attrs, "context_handle")) {
+                                l->kind = L_DATA;
+                                l->dk = D_CTX;
+                                l->type = t;
+                                L->n++;
+                                break;
+                        }
+                        if (idl_attr_find(t->attrs, "wire_marshal") ||
+                            idl_attr_find(t->attrs, "user_marshal")) {
+                                l->kind = L_DATA;
+                                l->dk = D_USER;
+                                l->type = t;
+                                l->uname = t->name;
+                                L->n++;
+                                break;
+                        }
+                        if (idl_attr_find(t->attrs, "transmit_as") ||
+                            idl_attr_find(t->attrs, "represent_as")) {
+                                gen_error(g, &f->loc, what, f->name,
+                                          "[transmit_as]/[represent_as] types are not supported");
+                                return false;
+                        }
+                        struct idl_type *r = idl_type_resolve(t);
+                        if (r && (r->kind == TYPE_POINTER || r->kind == TYPE_ARRAY)) {
+                                enum idl_ptr_kind k = ptr_attr(t->attrs);
+                                if (k != PTR_NONE)
+                                        alias_ptr = k;
+                                if (idl_attr_find(t->attrs, "string"))
+                                        string = true;
+                                t = t->ref;
+                                continue;
+                        }
+                        /* a named composite or scalar: the data level keeps the alias */
+                        l->type = t;
+                        t = r;
+                        goto data;
+                }
+                if (t->kind == TYPE_POINTER) {
+                        struct idl_type *pointee = idl_type_resolve(t->ref);
+                        bool first = npointers++ == 0 && L->n == 0;
+                        enum idl_ptr_kind k = first ? ptr_attr(fa) : PTR_NONE;
+
+                        if (k == PTR_NONE)
+                                k = alias_ptr;
+                        alias_ptr = PTR_NONE;
+                        if (k == PTR_NONE)
+                                k = param && first ? PTR_REF
+                                                   : t->ptr_kind != PTR_NONE ? t->ptr_kind
+                                                                             : PTR_UNIQUE;
+                        /* interface pointers: the pointer is the data */
+                        if (pointee && (pointee->kind == TYPE_INTERFACE ||
+                                        (pointee->kind == TYPE_VOID && fattr(fa, "iid_is")))) {
+                                l->kind = L_DATA;
+                                l->dk = D_IFACE;
+                                l->type = t;
+                                if (pointee->kind == TYPE_INTERFACE)
+                                        l->iface = pointee->iface;
+                                l->iid_is = attr_argk(fa, "iid_is", 0);
+                                if (!l->iid_is && (!l->iface || !l->iface->has_uuid)) {
+                                        gen_error(g, &f->loc, what, f->name,
+                                                  "interface pointer without a uuid or [iid_is]");
+                                        return false;
+                                }
+                                L->n++;
+                                break;
+                        }
+                        if (pointee && pointee->kind == TYPE_VOID && fattr(fa, "context_handle")) {
+                                l->kind = L_DATA;
+                                l->dk = D_CTX;
+                                l->type = t;
+                                L->n++;
+                                break;
+                        }
+                        if (!pointee || pointee->kind == TYPE_VOID) {
+                                gen_error(g, &f->loc, what, f->name,
+                                          "void * has no NDR form (use [iid_is] or a type)");
+                                return false;
+                        }
+                        l->kind = L_PTR;
+                        l->ptr = k;
+                        l->top = param && L->n == 0 && k == PTR_REF;
+                        L->n++;
+                        struct idl_expr *sz = attr_argk(fa, "size_is", dim);
+                        struct idl_expr *mx = attr_argk(fa, "max_is", dim);
+                        struct idl_expr *ln = attr_argk(fa, "length_is", dim);
+                        struct idl_expr *fi = attr_argk(fa, "first_is", dim);
+                        struct idl_expr *la = attr_argk(fa, "last_is", dim);
+                        dim++;
+                        bool wide;
+                        bool is_str = string && !string_done && is_char_type(t->ref, &wide) &&
+                                      idl_type_resolve(t->ref)->kind == TYPE_BASIC;
+                        if (sz || mx || ln || fi || la || is_str) {
+                                struct level *a = &L->l[L->n++];
+                                a->kind = is_str ? L_STRING : L_ARRAY;
+                                a->wide = is_str && wide;
+                                a->size_is = sz;
+                                a->max_is = mx;
+                                a->length_is = ln;
+                                a->first_is = fi;
+                                a->last_is = la;
+                                a->conformant = true;
+                                a->varying = is_str || ln || fi || la;
+                                if (!is_str && !sz && !mx) {
+                                        gen_error(g, &f->loc, what, f->name,
+                                                  "a pointer to a varying array needs "
+                                                  "size_is or max_is");
+                                        return false;
+                                }
+                                if (is_str) {
+                                        string_done = true;
+                                        if (ln || fi || la) {
+                                                gen_error(g, &f->loc, what, f->name,
+                                                          "[string] with length_is/first_is/"
+                                                          "last_is");
+                                                return false;
+                                        }
+                                        return true;
+                                }
+                        }
+                        t = t->ref;
+                        continue;
+                }
+                if (t->kind == TYPE_ARRAY) {
+                        bool wide;
+                        if (param && L->n == 0) {
+                                /* an array parameter is a [ref] pointer in C and on the wire */
+                                l->kind = L_PTR;
+                                l->ptr = PTR_REF;
+                                l->top = true;
+                                l = &L->l[++L->n];
+                        }
+                        l->fixed = t->size;
+                        l->size_is = attr_argk(fa, "size_is", dim);
+                        l->max_is = attr_argk(fa, "max_is", dim);
+                        l->length_is = attr_argk(fa, "length_is", dim);
+                        l->first_is = attr_argk(fa, "first_is", dim);
+                        l->last_is = attr_argk(fa, "last_is", dim);
+                        dim++;
+                        if (t->size && level_has_size(l)) {
+                                gen_error(g, &f->loc, what, f->name,
+                                          "size_is/max_is on a fixed-size array");
+                                return false;
+                        }
+                        l->conformant = !t->size;
+                        l->varying = l->length_is || l->first_is || l->last_is;
+                        if (string && !string_done && is_char_type(t->ref, &wide) &&
+                            idl_type_resolve(t->ref)->kind == TYPE_BASIC) {
+                                l->kind = L_STRING;
+                                l->wide = wide;
+                                l->varying = true;
+                                L->n++;
+                                if (l->length_is || l->first_is || l->last_is) {
+                                        gen_error(g, &f->loc, what, f->name,
+                                                  "[string] with length_is/first_is/last_is");
+                                        return false;
+                                }
+                                return true;
+                        }
+                        l->kind = L_ARRAY;
+                        if (l->conformant && !level_has_size(l)) {
+                                gen_error(g, &f->loc, what, f->name,
+                                          "a conformant array needs size_is or max_is");
+                                return false;
+                        }
+                        L->n++;
+                        t = t->ref;
+                        continue;
+                }
+        data:
+                l = &L->l[L->n];
+                l->kind = L_DATA;
+                if (!l->type)
+                        l->type = t;
+                struct scalar s;
+                if (t->kind == TYPE_BASIC && t->basic == BASIC_HANDLE) {
+                        if (!param || L->n != 0) {
+                                gen_error(g, &f->loc, what, f->name,
+                                          "handle_t only as a parameter by value");
+                                return false;
+                        }
+                        l->dk = D_HANDLE;
+                } else if (scalar_info(t, &s)) {
+                        l->dk = D_SCALAR;
+                        struct idl_attr *ra = fattr(fa, "range");
+                        if (ra) {
+                                if (ra->n_args != 2 || !idl_eval(g->ctx, ra->args[0], &l->lo) ||
+                                    !idl_eval(g->ctx, ra->args[1], &l->hi)) {
+                                        gen_error(g, &f->loc, what, f->name,
+                                                  "[range] needs two constants");
+                                        return false;
+                                }
+                                l->range = true;
+                        }
+                } else if (t->kind == TYPE_STRUCT && t->builtin && t->name &&
+                           strcmp(t->name, "_GUID") == 0) {
+                        l->dk = D_GUID;
+                } else if (t->kind == TYPE_STRUCT && t->builtin && t->name &&
+                           strcmp(t->name, "_FILETIME") == 0) {
+                        l->dk = D_FILETIME;
+                } else if (is_composite(t)) {
+                        l->sr = struct_register(g, l->type);
+                        if (!l->sr)
+                                return false;
+                        if (t->kind == TYPE_UNION) {
+                                l->dk = D_UNION;
+                                l->sw = attr_argk(fa, "switch_is", 0);
+                                if (!l->sw) {
+                                        gen_error(g, &f->loc, what, f->name,
+                                                  "a non-encapsulated union needs switch_is");
+                                        return false;
+                                }
+                        } else {
+                                l->dk = D_STRUCT;
+                        }
+                } else {
+                        gen_error(g, &f->loc, what, f->name,
+                                  t->kind == TYPE_BASIC && t->basic == BASIC_INT3264
+                                          ? "__int3264 has no portable NDR form"
+                                          : "type not supported by the stub generator");
+                        return false;
+                }
+                L->n++;
+                if (string && !string_done) {
+                        gen_error(g, &f->loc, what, f->name, "[string] on a non-character type");
+                        return false;
+                }
+                return true;
         }
-        struct idl_type *rt = fn->type->ref;
+        if (L->n == 0 || L->l[L->n - 1].kind != L_DATA) {
+                gen_error(g, &f->loc, what, f->name, "type not supported by the stub generator");
+                return false;
+        }
+        if (string && !string_done) {
+                gen_error(g, &f->loc, what, f->name, "[string] on a non-character type");
+                return false;
+        }
+        return true;
+}
+
+/* --- properties of levels -------------------------------------------------------------- */
+
+static unsigned data_align(struct gen *g, const struct level *l);
+
+/* The wire alignment of what level i puts inline. */
+static unsigned level_align(struct gen *g, const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
+        switch (l->kind) {
+        case L_PTR:
+                return l->top ? level_align(g, L, i + 1) : 4;
+        case L_STRING:
+                return 4;
+        case L_ARRAY: {
+                unsigned a = level_align(g, L, i + 1);
+                return (l->conformant || l->varying) && a < 4 ? 4 : a;
+        }
+        case L_DATA:
+                return data_align(g, l);
+        }
+        return 1;
+}
+
+static unsigned data_align(struct gen *g, const struct level *l) {
         struct scalar s;
-        if (rt && rt->kind != TYPE_VOID && !scalar_info(rt, &s)) {
-                idl_error(g->ctx, &fn->loc, "stubs: return type of '%s' not supported", fn->name);
-                r = -EINVAL;
+        (void)g;
+        switch (l->dk) {
+        case D_SCALAR:
+                scalar_info(l->type, &s);
+                return s.size;
+        case D_STRUCT:
+        case D_UNION:
+                return l->sr ? l->sr->align : 4;
+        case D_GUID:
+        case D_FILETIME:
+        case D_CTX:
+        case D_IFACE:
+                return 4;
+        case D_USER:
+                return 8;       /* unknown: the widest (only used for a structure's alignment) */
+        case D_HANDLE:
+                return 1;
         }
-        *ret_n = n;
-        return r;
+        return 1;
 }
 
-static bool has_ret(struct idl_func *fn) {
-        return fn->type->ref && fn->type->ref->kind != TYPE_VOID;
+/* Whether levels from i have a deferred (NDR_BUFFERS) part when embedded. */
+static bool level_deferred(const struct levels *L, int i) {
+        for (; i < L->n; i++) {
+                const struct level *l = &L->l[i];
+                if (l->kind == L_PTR && !l->top)
+                        return true;
+                if (l->kind == L_DATA)
+                        return ((l->dk == D_STRUCT || l->dk == D_UNION) && l->sr &&
+                                l->sr->deferred) ||
+                               l->dk == D_IFACE || l->dk == D_USER;
+        }
+        return false;
 }
 
-/* --- marshaling snippets --------------------------------------------------------------- */
-
-static void push_scalar(FILE *f, int ind, struct idl_type *t, const char *ndr, const char *expr) {
+/* Element wire size (for count checks) of an array whose elements are level i. */
+static unsigned elem_wire_size(struct gen *g, const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
         struct scalar s;
-
-        scalar_info(t, &s);
-        fprintf(f, "%*s%s(%s, ", ind, "", s.push, ndr);
-        if (strcmp(s.wtype, "bool") == 0)
-                fprintf(f, "(%s) != 0);\n", expr);
-        else
-                fprintf(f, "(%s)(%s));\n", s.wtype, expr);
+        if (l->kind == L_DATA && l->dk == D_SCALAR && scalar_info(l->type, &s))
+                return s.size;
+        if (l->kind == L_DATA && l->dk == D_GUID)
+                return 16;
+        if (l->kind == L_PTR && !l->top)
+                return 4;
+        (void)g;
+        return 1;       /* a lower bound for anything else */
 }
 
-static void pull_scalar(FILE *f, int ind, struct idl_type *t, const char *lvalue) {
-        struct scalar s;
+/* --- structures and unions ------------------------------------------------------------- */
 
-        scalar_info(t, &s);
-        fprintf(f, "%*s{\n", ind, "");
-        fprintf(f, "%*s        %s v_;\n", ind, "", s.wtype);
-        fprintf(f, "%*s        NDR_CHECK(%s(ndr, &v_));\n", ind, "", s.pull);
-        fprintf(f, "%*s        %s = v_;\n", ind, "", lvalue);
-        fprintf(f, "%*s}\n", ind, "");
-}
-
-static void print_count(FILE *f, const struct param *p) {
-        fputs("(uint32_t)(", f);
-        print_expr(f, p->count);
-        fputc(')', f);
-}
-
-/* --- structures ---------------------------------------------------------------------- */
-
-enum mkind {
-        M_SCALAR, /* base type or enum */
-        M_FIXED,  /* fixed array [N] of a base type */
-        M_STRUCT, /* embedded structure */
-        M_STRING, /* [string] pointer to char / wchar_t, [unique] or [ref] */
-        M_PARRAY, /* [size_is(x)] pointer to a base type, [unique] or [ref] */
-};
-
-struct member {
-        struct idl_field *f;
-        enum mkind kind;
-        struct idl_type *elem;
-        enum idl_ptr_kind ptr;
-        bool wide;
-        struct idl_expr *count; /* M_PARRAY: size_is */
-        uint32_t fixed;         /* M_FIXED */
-        struct sreg *st;        /* M_STRUCT */
-        struct idl_expr *sw;    /* M_STRUCT of a non-encapsulated union: switch_is */
-};
-
-#define MAX_MEMBERS 128
-
-/* (declared above) */
-static bool is_struct(struct idl_type *t) {
-        t = idl_type_resolve(t);
-        return t &&
-               (t->kind == TYPE_STRUCT || t->kind == TYPE_UNION ||
-                (t->kind == TYPE_ENCAP_UNION && t->switch_field)) &&
-               t->fields;
-}
-
-static int classify_member(struct gen *g, struct idl_field *f, struct member *m, int depth) {
-        struct idl_type *t = idl_type_resolve(f->type);
-        struct scalar s;
-        int64_t v;
-
-        memset(m, 0, sizeof *m);
-        m->f = f;
-        if (!f->name || !f->type || f->bits || has_unsupported_attr(f) || field_attr(f, "range"))
-                goto unsupported;
-        if (scalar_info(f->type, &s)) {
-                m->kind = M_SCALAR;
-                m->elem = f->type;
-                return 0;
-        }
-        if (is_struct(f->type)) {
-                m->kind = M_STRUCT;
-                m->st = struct_register(g, f->type, depth + 1);
-                if (!m->st)
-                        return -EINVAL;
-                if (m->st->st->kind == TYPE_UNION && !(m->sw = attr_arg(f, "switch_is")))
-                        goto unsupported;
-                return 0;
-        }
-        if (t && t->kind == TYPE_ARRAY && t->size && scalar_info(t->ref, &s) &&
-            !field_attr(f, "string") && !field_attr(f, "size_is") && !field_attr(f, "length_is") &&
-            idl_eval(g->ctx, t->size, &v) && v > 0 && v <= 0x10000) {
-                m->kind = M_FIXED;
-                m->elem = t->ref;
-                m->fixed = (uint32_t)v;
-                return 0;
-        }
-        if (!t || t->kind != TYPE_POINTER)
-                goto unsupported;
-        m->ptr = t->ptr_kind == PTR_NONE ? PTR_UNIQUE : t->ptr_kind;
-        if (m->ptr == PTR_FULL)
-                goto unsupported;
-        if (field_attr(f, "string") && is_char_type(t->ref, &m->wide)) {
-                m->kind = M_STRING;
-                return 0;
-        }
-        if (field_attr(f, "size_is") && scalar_info(t->ref, &s) && !field_attr(f, "length_is") &&
-            (m->count = attr_arg(f, "size_is"))) {
-                m->kind = M_PARRAY;
-                m->elem = t->ref;
-                return 0;
-        }
-unsupported:
-        idl_error(g->ctx, &f->loc,
-                  "stubs: member '%s': type or attributes not supported by the "
-                  "stub generator yet",
-                  f->name ? f->name : "?");
-        return -EINVAL;
-}
-
-static size_t members_of(struct gen *g, struct idl_type *st, struct member *ms, int depth, int *r) {
-        size_t n = 0;
-
-        for (struct idl_field *f = st->fields; f && n < MAX_MEMBERS; f = f->next) {
-                if (!f->type && (st->kind == TYPE_ENCAP_UNION || st->kind == TYPE_UNION))
-                        continue; /* an empty arm */
-                if (classify_member(g, f, &ms[n++], depth) < 0)
-                        *r = -EINVAL;
-        }
-        return n;
-}
-
-/* Registers the structure type (and the ones it embeds); NULL after an error. */
-static struct sreg *struct_register(struct gen *g, struct idl_type *type, int depth) {
+static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
         struct idl_type *st = idl_type_resolve(type);
-        struct member ms[MAX_MEMBERS];
         struct sreg *sr;
-        int r = 0;
 
         for (size_t i = 0; i < g->n_structs; i++)
-                if (g->structs[i].st == st)
-                        return &g->structs[i];
-        if (depth > 32 || g->n_structs >= MAX_STRUCTS) {
-                idl_error(g->ctx, &st->loc, "stubs: structures nested too deeply");
+                if (g->structs[i]->st == st)
+                        return g->structs[i]->ok || g->structs[i]->state == 1 ? g->structs[i]
+                                                                               : NULL;
+        if (g->n_structs >= MAX_STRUCTS) {
+                idl_error(g->ctx, &st->loc, "stubs: too many structures");
+                g->errors++;
                 return NULL;
         }
-        sr = &g->structs[g->n_structs++];
+        sr = idl_alloc(g->ctx, sizeof *sr);
+        g->structs[g->n_structs++] = sr;
         sr->st = st;
+        sr->state = 1;
         while (type->kind == TYPE_NAMEREF && type->ref)
                 type = type->ref;
         if (type->kind == TYPE_ALIAS) {
@@ -769,13 +876,31 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type, int de
                 snprintf(sr->fname, sizeof sr->fname, "%s", type->name);
         } else if (st->name) {
                 snprintf(sr->cname, sizeof sr->cname, "%s %s",
-                         st->kind == TYPE_UNION ? "union" : "struct", st->name);
+                         st->kind == TYPE_STRUCT ? "struct" : "union", st->name);
                 snprintf(sr->fname, sizeof sr->fname, "%s", st->name);
         } else {
-                idl_error(g->ctx, &st->loc, "stubs: an anonymous structure needs a typedef");
+                idl_error(g->ctx, &st->loc, "stubs: an anonymous structure or union needs a typedef");
+                g->errors++;
+                sr->state = 2;
                 return NULL;
         }
-        size_t n = members_of(g, st, ms, depth, &r);
+        if (!st->defined && !st->fields) {
+                idl_error(g->ctx, &st->loc, "stubs: '%s' is declared but never defined",
+                          sr->cname);
+                g->errors++;
+                sr->state = 2;
+                return NULL;
+        }
+
+        bool ok = true, is_union = st->kind != TYPE_STRUCT;
+        size_t n = 0;
+        for (struct idl_field *f = st->fields; f; f = f->next)
+                n++;
+        sr->members = idl_alloc(g->ctx, (n ? n : 1) * sizeof *sr->members);
+        sr->n_members = n;
+        sr->align = 1;
+        sr->flat = true;
+
         if (st->kind == TYPE_UNION) {
                 struct idl_attr *a = NULL;
                 for (struct idl_type *x = type; x && !a; x = x->kind == TYPE_ALIAS ? x->ref : NULL)
@@ -785,321 +910,774 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type, int de
                 if (a && a->n_args == 1 && a->args[0]->kind == EXPR_TYPE)
                         sr->switch_type = a->args[0]->type;
         }
-        if (st->kind == TYPE_ENCAP_UNION || st->kind == TYPE_UNION) {
+        if (is_union) {
                 struct scalar s;
-                int64_t v;
-                if (!scalar_info(st->kind == TYPE_UNION ? sr->switch_type : st->switch_field->type,
-                                 &s)) {
-                        idl_error(g->ctx, &st->loc, "stubs: union discriminant type not supported");
-                        r = -EINVAL;
+                struct idl_type *dt = st->kind == TYPE_UNION ? sr->switch_type
+                                                             : st->switch_field
+                                                                       ? st->switch_field->type
+                                                                       : NULL;
+                if (!dt || !scalar_info(dt, &s)) {
+                        idl_error(g->ctx, &st->loc, "stubs: union '%s': discriminant type %s",
+                                  sr->cname, dt ? "not supported" : "missing ([switch_type])");
+                        g->errors++;
+                        ok = false;
+                } else {
+                        sr->align = s.size;
                 }
-                for (size_t i = 0; i < n; i++)
-                        if (ms[i].kind == M_PARRAY) {
-                                idl_error(g->ctx, &ms[i].f->loc,
-                                          "stubs: [size_is] in a union arm "
-                                          "not supported yet");
-                                r = -EINVAL;
-                        }
-                for (struct idl_field *f = st->fields; f; f = f->next)
+        }
+
+        size_t i = 0;
+        for (struct idl_field *f = st->fields; f; f = f->next, i++) {
+                struct levels *L = &sr->members[i];
+                int64_t v;
+                if (is_union)
                         for (size_t k = 0; k < f->n_cases; k++)
                                 if (!idl_eval(g->ctx, f->cases[k], &v)) {
-                                        idl_error(g->ctx, &f->loc,
-                                                  "stubs: case label not constant");
-                                        r = -EINVAL;
+                                        idl_error(g->ctx, &f->loc, "stubs: case label not constant");
+                                        g->errors++;
+                                        ok = false;
                                 }
+                if (!f->type) {
+                        if (!is_union) {
+                                ok = false;
+                                continue;
+                        }
+                        L->n = 0;       /* an empty arm */
+                        L->f = f;
+                        continue;
+                }
+                if (!f->name) {
+                        gen_error(g, &f->loc, "member", "?", "needs a name");
+                        ok = false;
+                        continue;
+                }
+                if (!build_levels(g, f, false, L)) {
+                        ok = false;
+                        continue;
+                }
+                struct level *l0 = &L->l[0];
+                if (l0->kind == L_DATA && (l0->dk == D_CTX || l0->dk == D_HANDLE)) {
+                        gen_error(g, &f->loc, "member", f->name,
+                                  "context handles and handle_t only as parameters");
+                        ok = false;
+                        continue;
+                }
+                if ((l0->kind == L_ARRAY || l0->kind == L_STRING) && l0->conformant) {
+                        if (is_union || f->next) {
+                                gen_error(g, &f->loc, "member", f->name,
+                                          "a conformant array must be a structure's last member");
+                                ok = false;
+                                continue;
+                        }
+                        l0->hoisted = true;
+                        sr->conformant = true;
+                        if (l0->kind == L_STRING && !level_has_size(l0)) {
+                                gen_error(g, &f->loc, "member", f->name,
+                                          "a conformant [string] member needs size_is");
+                                ok = false;
+                                continue;
+                        }
+                }
+                if (l0->kind == L_DATA && l0->dk == D_STRUCT && l0->sr && l0->sr->conformant) {
+                        gen_error(g, &f->loc, "member", f->name,
+                                  "a conformant structure inside a structure is not supported");
+                        ok = false;
+                        continue;
+                }
+                unsigned a = level_align(g, L, 0);
+                if (a > sr->align)
+                        sr->align = a;
+                if (level_deferred(L, 0))
+                        sr->deferred = true;
+                for (int k = 0; k < L->n; k++)
+                        if ((L->l[k].kind == L_PTR && !L->l[k].top) ||
+                            (L->l[k].kind == L_DATA &&
+                             (L->l[k].dk == D_IFACE || L->l[k].dk == D_USER ||
+                              ((L->l[k].dk == D_STRUCT || L->l[k].dk == D_UNION) && L->l[k].sr &&
+                               !L->l[k].sr->flat))))
+                                sr->flat = false;
         }
-        return r < 0 ? NULL : sr;
+        if (sr->conformant && sr->align < 4)
+                sr->align = 4;
+        sr->ok = ok;
+        sr->state = 2;
+        return ok ? sr : NULL;
 }
 
-static unsigned struct_align(struct gen *g, struct idl_type *st, int depth) {
-        struct member ms[MAX_MEMBERS];
-        unsigned a = 1, x;
-        struct scalar s;
-        int r = 0;
-        size_t n = members_of(g, st, ms, depth, &r);
-        struct scalar ds;
+/* --- emitting push and pull code ------------------------------------------------------ */
 
-        if (st->kind == TYPE_ENCAP_UNION && scalar_info(st->switch_field->type, &ds))
-                a = ds.size;
-        for (size_t i = 0; st->kind == TYPE_UNION && i < g->n_structs; i++)
-                if (g->structs[i].st == st && scalar_info(g->structs[i].switch_type, &ds))
-                        a = ds.size;
-        for (size_t i = 0; i < n && depth < 32; i++) {
-                switch (ms[i].kind) {
-                case M_SCALAR:
-                case M_FIXED:
-                        scalar_info(ms[i].elem, &s);
-                        x = s.size;
-                        break;
-                case M_STRUCT:
-                        x = struct_align(g, ms[i].st->st, depth + 1);
-                        break;
-                default:
-                        x = 4;
+enum side { SIDE_TYPE, SIDE_SERVER, SIDE_CLIENT };
+enum mode { M_INLINE, M_ALLOC, M_INPLACE };
+
+struct em {
+        struct gen *g;
+        const struct levels *L;
+        const char *ndr;                /* the cursor variable */
+        const char *prefix;             /* identifiers in attribute expressions */
+        enum side side;
+        const char *pname;              /* parameter name: function-scope count variables */
+        int loops;                      /* nesting of element loops */
+        FILE *checks;                   /* parameters: correlation checks after the last pull */
+        bool returns_void;              /* unused */
+};
+
+static const char *ptr_fn(enum idl_ptr_kind k) {
+        return k == PTR_REF ? "ref" : k == PTR_FULL ? "full" : "unique";
+}
+
+/* The element count of array level l: fixed size, size_is or max_is + 1. */
+static char *count_expr(struct em *e, const struct level *l) {
+        struct gen *g = e->g;
+        if (l->fixed)
+                return fmt(g, "(uint32_t)(%s)", expr_str(g, l->fixed, ""));
+        if (l->size_is)
+                return fmt(g, "(uint32_t)(%s)", expr_str(g, l->size_is, e->prefix));
+        if (l->max_is)
+                return fmt(g, "((uint32_t)(%s) + 1)", expr_str(g, l->max_is, e->prefix));
+        return NULL;
+}
+
+static char *first_expr(struct em *e, const struct level *l) {
+        return l->first_is ? fmt(e->g, "(uint32_t)(%s)", expr_str(e->g, l->first_is, e->prefix))
+                           : "0";
+}
+
+/* The number of elements transmitted of a varying array (given its count). */
+static char *length_expr(struct em *e, const struct level *l, const char *count) {
+        struct gen *g = e->g;
+        if (l->length_is)
+                return fmt(g, "(uint32_t)(%s)", expr_str(g, l->length_is, e->prefix));
+        if (l->last_is)
+                return fmt(g, "((uint32_t)(%s) - %s + 1)", expr_str(g, l->last_is, e->prefix),
+                           first_expr(e, l));
+        return fmt(g, "(%s - %s)", count, first_expr(e, l));
+}
+
+/* Fast paths: arrays of bytes and of 16/32-bit integers whose C type has the wire size. */
+static int fast_elem(const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
+        if (i >= L->n || l->kind != L_DATA || l->dk != D_SCALAR || l->range)
+                return 0;
+        struct idl_type *t = idl_type_resolve(l->type);
+        if (!t || t->kind != TYPE_BASIC)
+                return 0;
+        switch (t->basic) {
+        case BASIC_BYTE:
+        case BASIC_CHAR:
+        case BASIC_SMALL:
+                return 1;
+        case BASIC_SHORT:
+        case BASIC_WCHAR:
+                return 2;
+        case BASIC_LONG:
+        case BASIC_INT:
+        case BASIC_ERROR_STATUS:
+                return 4;
+        default:
+                return 0;
+        }
+}
+
+static char *deref(struct gen *g, const char *v) {
+        return fmt(g, "(*%s)", v);
+}
+
+/* The referent of pointer level i: arrays and strings use the pointer itself as base. */
+static bool next_is_array(const struct levels *L, int i) {
+        return i + 1 < L->n && (L->l[i + 1].kind == L_ARRAY || L->l[i + 1].kind == L_STRING);
+}
+
+/* A referent whose size is only known from the wire (conformant structure, array). */
+static bool referent_var_size(const struct levels *L, int i) {
+        if (next_is_array(L, i))
+                return true;
+        const struct level *n = &L->l[i + 1];
+        return n->kind == L_DATA && n->dk == D_STRUCT && n->sr && n->sr->conformant;
+}
+
+static char *tag_name(struct gen *g, const struct levels *L, int i) {
+        const struct level *n = &L->l[i + 1];
+        struct scalar s;
+        if (n->kind == L_PTR)
+                return "ndr_tag_ptr_";
+        switch (n->dk) {
+        case D_STRUCT:
+        case D_UNION:
+                return fmt(g, "ndr_tag_%s_", n->sr->fname);
+        case D_SCALAR:
+                scalar_info(n->type, &s);
+                return fmt(g, "ndr_tag_%s_", s.wtype);
+        case D_GUID:
+                return "ndr_tag_GUID_";
+        case D_FILETIME:
+                return "ndr_tag_FILETIME_";
+        default:
+                return "ndr_tag_other_";
+        }
+}
+
+static void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind);
+static void emit_conf_alloc(struct em *e, struct sreg *sr, const char *v, int ind);
+static void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
+                      enum mode m);
+
+static void emit_push_data(struct em *e, const struct level *l, const char *v, bool prim,
+                           bool def, int ind) {
+        struct gen *g = e->g;
+        struct scalar s;
+        const char *flags = prim && def ? "NDR_SCALARS | NDR_BUFFERS"
+                                        : prim ? "NDR_SCALARS" : "NDR_BUFFERS";
+
+        switch (l->dk) {
+        case D_SCALAR:
+                if (prim) {
+                        scalar_info(l->type, &s);
+                        out(g, ind, "%s(%s, (%s)(%s));\n", s.push, e->ndr, s.wtype, v);
+                }
+                break;
+        case D_STRUCT:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "ndr_push__%s(%s, %s, &%s);\n", l->sr->fname, e->ndr, flags, v);
+                break;
+        case D_UNION:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "ndr_push__%s(%s, %s, (int64_t)(%s), &%s);\n", l->sr->fname,
+                            e->ndr, flags, expr_str(g, l->sw, e->prefix), v);
+                break;
+        case D_GUID:
+                if (prim)
+                        out(g, ind, "ndr_push_guid(%s, &%s);\n", e->ndr, v);
+                break;
+        case D_FILETIME:
+                if (prim) {
+                        out(g, ind, "ndr_push_align(%s, 4);\n", e->ndr);
+                        out(g, ind, "ndr_push_uint32(%s, %s.dwLowDateTime);\n", e->ndr, v);
+                        out(g, ind, "ndr_push_uint32(%s, %s.dwHighDateTime);\n", e->ndr, v);
+                }
+                break;
+        case D_IFACE:
+                if (prim)
+                        out(g, ind, "ndr_push_unique_ptr(%s, %s);\n", e->ndr, v);
+                if (def) {
+                        const char *iid = l->iid_is ? fmt(g, "(const GUID *)(%s)",
+                                                          expr_str(g, l->iid_is, e->prefix))
+                                                    : fmt(g, "&ndr_iid_%s_", l->iface->name);
+                        out(g, ind, "if (%s)\n", v);
+                        out(g, ind + 1, "ndr_push_iface(%s, %s, (void *)%s);\n", e->ndr, iid, v);
+                }
+                break;
+        case D_USER:
+                out(g, ind, "ndr_push_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s);\n",
+                    e->ndr, l->uname, flags, v);
+                break;
+        case D_CTX:
+        case D_HANDLE:
+                break;
+        }
+}
+
+static void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR: {
+                const char *r = next_is_array(L, i) ? v : deref(g, v);
+                if (l->top) {
+                        out(g, ind, "if (!%s)\n", v);
+                        out(g, ind + 1, "return ndr_push_fail(%s, -EINVAL);       /* NULL [ref] */\n",
+                            e->ndr);
+                        emit_push(e, i + 1, r, true, true, ind);
                         break;
                 }
-                if (x > a)
-                        a = x;
+                if (prim)
+                        out(g, ind, "ndr_push_%s_ptr(%s, %s);\n", ptr_fn(l->ptr), e->ndr, v);
+                if (def) {
+                        if (l->ptr == PTR_FULL)
+                                out(g, ind, "if (%s && ndr_push_full_ptr_pending(%s, %s) > 0) {\n",
+                                    v, e->ndr, v);
+                        else
+                                out(g, ind, "if (%s) {\n", v);
+                        emit_push(e, i + 1, r, true, true, ind + 1);
+                        out(g, ind, "}\n");
+                }
+                break;
         }
-        return a;
+        case L_STRING: {
+                const char *cast = l->wide ? "(const uint16_t *)" : "(const char *)";
+                const char *w = l->wide ? "w" : "";
+                if (!prim)
+                        break;
+                if (l->fixed) {
+                        out(g, ind, "ndr_push_%sstring_fixed(%s, %s%s, %s);\n", w, e->ndr, cast, v,
+                            count_expr(e, l));
+                } else if (level_has_size(l)) {
+                        if (!l->hoisted)
+                                out(g, ind, "ndr_push_conformance(%s, %s);\n", e->ndr,
+                                    count_expr(e, l));
+                        out(g, ind, "ndr_push_%sstring_fixed(%s, %s%s, %s);\n", w, e->ndr, cast, v,
+                            count_expr(e, l));
+                } else {
+                        out(g, ind, "ndr_push_%sstring(%s, %s%s);\n", w, e->ndr, cast, v);
+                }
+                break;
+        }
+        case L_ARRAY: {
+                int k = e->loops;
+                char *idx = fmt(g, "i%d_", k);
+                char *cnt = count_expr(e, l);
+                char *first = l->varying ? first_expr(e, l) : "0";
+                char *len = l->varying ? length_expr(e, l, cnt) : cnt;
+                char *elem = fmt(g, "%s[%s + %s]", v, first, idx);
+                bool sub_def = level_deferred(L, i + 1);
+                int fast = fast_elem(L, i + 1);
+
+                if (!l->varying)
+                        elem = fmt(g, "%s[%s]", v, idx);
+                out(g, ind, "{\n");
+                ind++;
+                out(g, ind, "uint32_t n%d_ = %s;\n", k, len);
+                if (prim) {
+                        if (l->varying)
+                                out(g, ind,
+                                    "if ((uint64_t)%s + n%d_ > %s)\n", first, k, cnt);
+                        if (l->varying)
+                                out(g, ind + 1,
+                                    "return ndr_push_fail(%s, -EINVAL);      /* length past the "
+                                    "size */\n",
+                                    e->ndr);
+                        if (l->conformant && !l->hoisted)
+                                out(g, ind, "ndr_push_conformance(%s, %s);\n", e->ndr, cnt);
+                        if (l->varying)
+                                out(g, ind, "ndr_push_variance(%s, %s, n%d_);\n", e->ndr, first, k);
+                        if (fast == 1) {
+                                out(g, ind, "ndr_push_bytes(%s, &%s[%s], n%d_);\n", e->ndr, v,
+                                    first, k);
+                        } else if (fast) {
+                                out(g, ind, "ndr_push_uint%d_array(%s, (const uint%d_t *)&%s[%s], n%d_);\n",
+                                    fast * 8, e->ndr, fast * 8, v, first, k);
+                        } else {
+                                out(g, ind, "for (uint32_t %s = 0; %s < n%d_; %s++) {\n", idx, idx,
+                                    k, idx);
+                                e->loops++;
+                                emit_push(e, i + 1, elem, true, false, ind + 1);
+                                e->loops--;
+                                out(g, ind, "}\n");
+                        }
+                }
+                if (def && sub_def) {
+                        out(g, ind, "for (uint32_t %s = 0; %s < n%d_; %s++) {\n", idx, idx, k, idx);
+                        e->loops++;
+                        emit_push(e, i + 1, elem, false, true, ind + 1);
+                        e->loops--;
+                        out(g, ind, "}\n");
+                }
+                ind--;
+                out(g, ind, "}\n");
+                break;
+        }
+        case L_DATA:
+                emit_push_data(e, l, v, prim, def, ind);
+                break;
+        }
 }
 
-/* No pointers anywhere inside: may cross to the caller as an [out] value. */
-static bool struct_flat(struct gen *g, struct idl_type *st, int depth) {
-        struct member ms[MAX_MEMBERS];
-        int r = 0;
-        size_t n = members_of(g, st, ms, depth, &r);
+/* A correlation check: now, or (parameters) after every [in] parameter is pulled. */
+static void emit_check(struct em *e, int ind, bool later, const char *fmt_, ...)
+        __attribute__((format(printf, 4, 5)));
+static void emit_check(struct em *e, int ind, bool later, const char *fmt_, ...) {
+        va_list ap;
+        FILE *f = later && e->checks ? e->checks : e->g->f;
 
-        for (size_t i = 0; i < n; i++)
-                if (ms[i].kind == M_STRING || ms[i].kind == M_PARRAY ||
-                    (ms[i].kind == M_STRUCT &&
-                     (depth > 32 || !struct_flat(g, ms[i].st->st, depth + 1))))
-                        return false;
-        return true;
+        fprintf(f, "%*sNDR_CHECK(", later && e->checks ? 8 : ind * 8, "");
+        va_start(ap, fmt_);
+        vfprintf(f, fmt_, ap);
+        va_end(ap);
+        fputs(");\n", f);
 }
 
-/* ", (int64_t)(level)": the switch_is argument of a non-encapsulated union's functions */
-static void level_arg(FILE *f, const struct idl_expr *sw, const char *prefix) {
-        if (!sw)
-                return;
-        expr_prefix = prefix;
-        fputs(", (int64_t)(", f);
-        print_expr(f, sw);
-        fputc(')', f);
-        expr_prefix = "";
+static void emit_pull_data(struct em *e, const struct level *l, const char *v, bool prim,
+                           bool def, int ind) {
+        struct gen *g = e->g;
+        struct scalar s;
+        const char *flags = prim && def ? "NDR_SCALARS | NDR_BUFFERS"
+                                        : prim ? "NDR_SCALARS" : "NDR_BUFFERS";
+
+        switch (l->dk) {
+        case D_SCALAR:
+                if (!prim)
+                        break;
+                scalar_info(l->type, &s);
+                out(g, ind, "{\n");
+                out(g, ind + 1, "%s v_;\n", s.wtype);
+                out(g, ind + 1, "NDR_CHECK(%s(%s, &v_));\n", s.pull, e->ndr);
+                if (l->range) {
+                        struct idl_type *t = idl_type_resolve(l->type);
+                        bool sgn = t->kind == TYPE_BASIC && t->sign != SIGN_UNSIGNED &&
+                                   t->basic != BASIC_BYTE && t->basic != BASIC_BOOLEAN &&
+                                   t->basic != BASIC_WCHAR && t->basic != BASIC_ERROR_STATUS;
+                        if (sgn)
+                                out(g, ind + 1, "NDR_CHECK(ndr_check_range_signed(v_, %lldLL, %lldLL));\n",
+                                    (long long)l->lo, (long long)l->hi);
+                        else
+                                out(g, ind + 1, "NDR_CHECK(ndr_check_range(v_, %lluULL, %lluULL));\n",
+                                    (unsigned long long)l->lo, (unsigned long long)l->hi);
+                }
+                out(g, ind + 1, "%s = v_;\n", v);
+                out(g, ind, "}\n");
+                break;
+        case D_STRUCT:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "NDR_CHECK(ndr_pull__%s(%s, %s, &%s));\n", l->sr->fname,
+                            e->ndr, flags, v);
+                break;
+        case D_UNION:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "NDR_CHECK(ndr_pull__%s(%s, %s, (int64_t)(%s), &%s));\n",
+                            l->sr->fname, e->ndr, flags, expr_str(g, l->sw, e->prefix), v);
+                break;
+        case D_GUID:
+                if (prim)
+                        out(g, ind, "NDR_CHECK(ndr_pull_guid(%s, &%s));\n", e->ndr, v);
+                break;
+        case D_FILETIME:
+                if (prim) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_align(%s, 4));\n", e->ndr);
+                        out(g, ind, "NDR_CHECK(ndr_pull_uint32(%s, &%s.dwLowDateTime));\n", e->ndr, v);
+                        out(g, ind, "NDR_CHECK(ndr_pull_uint32(%s, &%s.dwHighDateTime));\n", e->ndr,
+                            v);
+                }
+                break;
+        case D_IFACE:
+                if (prim) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_unique_ptr(%s, &id_));\n", e->ndr);
+                        out(g, ind, "%s = id_ ? NDR_PTR_PENDING : NULL;\n", v);
+                }
+                if (def) {
+                        const char *iid = l->iid_is ? fmt(g, "(const GUID *)(%s)",
+                                                          expr_str(g, l->iid_is, e->prefix))
+                                                    : fmt(g, "&ndr_iid_%s_", l->iface->name);
+                        out(g, ind, "if (%s)\n", v);
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_iface(%s, %s, (void **)&%s));\n", e->ndr,
+                            iid, v);
+                }
+                break;
+        case D_USER:
+                out(g, ind, "NDR_CHECK(ndr_pull_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s));\n",
+                    e->ndr, l->uname, flags, v);
+                break;
+        case D_CTX:
+        case D_HANDLE:
+                break;
+        }
 }
+
+/* Whether a parameter-level count is checked after all parameters (not inside loops). */
+static bool later(const struct em *e) {
+        return e->pname && e->loops == 0;
+}
+
+/* Count variables: function scope for a parameter's outer arrays (checked later). */
+static char *cvar(struct em *e, const char *what, int i) {
+        if (later(e))
+                return fmt(e->g, "%s_%s_%d", what, e->pname, i);
+        return fmt(e->g, "%s%d_", what, e->loops);
+}
+
+/*
+ * A conformant structure behind a pointer: its size is only known from the conformance
+ * at its start, which the runtime peeks at before allocating.
+ */
+static void emit_conf_alloc(struct em *e, struct sreg *sr, const char *v, int ind) {
+        struct gen *g = e->g;
+        const struct levels *M = &sr->members[sr->n_members - 1];
+        const char *m = M->f->name;
+        unsigned wire = M->l[0].kind == L_STRING ? (M->l[0].wide ? 2 : 1) : elem_wire_size(g, M, 1);
+
+        out(g, ind, "NDR_CHECK(ndr_pull_conformant_alloc(%s, sizeof *%s, sizeof (*%s).%s[0], %u, (void **)&%s));\n",
+            e->ndr, v, v, m, wire, v);
+}
+
+static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool def, int ind,
+                            enum mode m) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+        int k = e->loops;
+        char *idx = fmt(g, "i%d_", k);
+        bool sub_def = level_deferred(L, i + 1);
+        bool lat = later(e);
+        char *c = cvar(e, "c", i), *o = cvar(e, "o", i), *a = cvar(e, "a", i);
+        int fast = fast_elem(L, i + 1);
+        unsigned wire = elem_wire_size(g, L, i + 1), align = level_align(g, L, i + 1);
+
+        out(g, ind, "{\n");
+        ind++;
+        if (!lat)
+                out(g, ind, "uint32_t %s, %s = 0, %s;\n", c, o, a);
+        if (!prim) {
+                /* buffers pass of an inline array: the counts were checked by the scalars pass */
+                char *cnt = count_expr(e, l);
+                out(g, ind, "%s = %s;\n", c, cnt);
+                if (l->varying) {
+                        out(g, ind, "%s = %s;\n", o, first_expr(e, l));
+                        out(g, ind, "%s = %s;\n", a, length_expr(e, l, cnt));
+                } else {
+                        out(g, ind, "%s = %s;\n", a, c);
+                }
+        } else {
+                if (l->conformant)
+                        out(g, ind, "%s;\n",
+                            l->hoisted ? fmt(g, "%s = conf_", c)
+                                       : fmt(g, "NDR_CHECK(ndr_pull_conformance(%s, &%s))", e->ndr,
+                                             c));
+                else
+                        out(g, ind, "%s = %s;\n", c, count_expr(e, l));
+                if (l->varying && l->kind == L_ARRAY)
+                        out(g, ind, "NDR_CHECK(ndr_pull_variance(%s, %s, &%s, &%s));\n", e->ndr, c, o,
+                            a);
+                else
+                        out(g, ind, "%s = %s;\n", a, c);
+                /* correlation */
+                if (l->conformant && l->size_is)
+                        emit_check(e, ind, lat, "ndr_check_size_is(%s, %s)", c,
+                                   expr_str(g, l->size_is, e->prefix));
+                else if (l->conformant && l->max_is)
+                        emit_check(e, ind, lat, "ndr_check_max_is(%s, %s)", c,
+                                   expr_str(g, l->max_is, e->prefix));
+                if (l->kind == L_ARRAY && l->varying) {
+                        char *first = l->first_is ? expr_str(g, l->first_is, e->prefix) : "0";
+                        if (l->length_is)
+                                emit_check(e, ind, lat, "ndr_check_length_is(%s, %s, %s, %s)", o, a,
+                                           first, expr_str(g, l->length_is, e->prefix));
+                        else if (l->last_is)
+                                emit_check(e, ind, lat, "ndr_check_last_is(%s, %s, %s, %s)", o, a,
+                                           first, expr_str(g, l->last_is, e->prefix));
+                        else
+                                emit_check(e, ind, lat,
+                                           "ndr_check_length_is(%s, %s, %s, (uint64_t)%s - (%s))",
+                                           o, a, first, c, first);
+                }
+                /* memory */
+                if (m == M_ALLOC) {
+                        if (l->kind == L_STRING)
+                                out(g, ind,
+                                    "if (!(%s = ndr_pull_alloc(%s, %s ? %s : 1, sizeof *%s)))\n",
+                                    v, e->ndr, c, c, v);
+                        else {
+                                out(g, ind, "NDR_CHECK(ndr_pull_check_count(%s, %s, %u, %u));\n",
+                                    e->ndr, a, wire, align);
+                                out(g, ind,
+                                    "if (!(%s = ndr_pull_alloc(%s, %s ? %s : 1, sizeof *%s)))\n",
+                                    v, e->ndr, c, c, v);
+                        }
+                        out(g, ind + 1, "return %s->error;\n", e->ndr);
+                } else if (m == M_INPLACE) {
+                        out(g, ind, "if (%s > cap_%s)\n", c, e->pname);
+                        out(g, ind + 1, "return -EBADMSG;        /* more than the caller's buffer */\n");
+                }
+                /* elements */
+                if (l->kind == L_STRING) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_%sstring_fixed(%s, (%s *)%s, %s, NULL));\n",
+                            l->wide ? "w" : "", e->ndr, l->wide ? "uint16_t" : "char", v, c);
+                } else if (fast == 1) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_bytes(%s, &%s[%s], %s));\n", e->ndr, v, o, a);
+                } else if (fast) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_uint%d_array(%s, (uint%d_t *)&%s[%s], %s));\n",
+                            fast * 8, e->ndr, fast * 8, v, o, a);
+                } else {
+                        out(g, ind, "for (uint32_t %s = 0; %s < %s; %s++) {\n", idx, idx, a, idx);
+                        e->loops++;
+                        emit_pull(e, i + 1, fmt(g, "%s[%s + %s]", v, o, idx), true, false, ind + 1,
+                                  M_INLINE);
+                        e->loops--;
+                        out(g, ind, "}\n");
+                }
+        }
+        if (def && sub_def) {
+                out(g, ind, "for (uint32_t %s = 0; %s < %s; %s++) {\n", idx, idx, a, idx);
+                e->loops++;
+                emit_pull(e, i + 1, fmt(g, "%s[%s + %s]", v, o, idx), false, true, ind + 1,
+                          M_INLINE);
+                e->loops--;
+                out(g, ind, "}\n");
+        }
+        if (!lat)
+                out(g, ind, "(void)%s;\n", o);
+        ind--;
+        out(g, ind, "}\n");
+}
+
+static void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
+                      enum mode m) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR: {
+                bool arr = next_is_array(L, i);
+                const char *r = arr ? v : deref(g, v);
+                if (l->top) {
+                        if (m == M_INPLACE) {
+                                emit_pull(e, i + 1, r, true, true, ind, arr ? M_INPLACE : M_INLINE);
+                                break;
+                        }
+                        if (!arr) {
+                                const struct level *n = &L->l[i + 1];
+                                if (n->kind == L_DATA && n->dk == D_STRUCT && n->sr->conformant)
+                                        emit_conf_alloc(e, n->sr, v, ind);
+                                else {
+                                        out(g, ind, "if (!(%s = ndr_pull_alloc(%s, 1, sizeof *%s)))\n",
+                                            v, e->ndr, v);
+                                        out(g, ind + 1, "return %s->error;\n", e->ndr);
+                                }
+                        }
+                        emit_pull(e, i + 1, r, true, true, ind, arr ? M_ALLOC : M_INLINE);
+                        break;
+                }
+                if (prim) {
+                        if (m == M_INPLACE && l->ptr == PTR_UNIQUE) {
+                                /* the caller's [in, out] unique pointer: filled in place */
+                                out(g, ind, "NDR_CHECK(ndr_pull_unique_ptr(%s, &id_));\n", e->ndr);
+                                out(g, ind, "if (id_ && !%s)\n", v);
+                                out(g, ind + 1, "return -EBADMSG;        /* NULL cannot become non-NULL */\n");
+                                out(g, ind, "if (id_ && %s) {\n", v);
+                                emit_pull(e, i + 1, r, true, true, ind + 1,
+                                          arr ? M_INPLACE : M_INLINE);
+                                out(g, ind, "}\n");
+                                break;
+                        }
+                        if (l->ptr == PTR_FULL && !referent_var_size(L, i)) {
+                                out(g, ind, "NDR_CHECK(ndr_pull_full_ptr(%s, &%s, sizeof *%s, (void **)&%s));\n",
+                                    e->ndr, tag_name(g, L, i), v, v);
+                        } else {
+                                out(g, ind, "NDR_CHECK(ndr_pull_%s_ptr(%s, &id_));\n",
+                                    l->ptr == PTR_REF ? "ref" : l->ptr == PTR_FULL ? "full_var" : "unique",
+                                    e->ndr);
+                                out(g, ind, "%s = id_ ? NDR_PTR_PENDING : NULL;\n", v);
+                        }
+                }
+                if (def) {
+                        if (l->ptr == PTR_FULL && !referent_var_size(L, i)) {
+                                out(g, ind, "if (%s && ndr_pull_full_ptr_pending(%s, %s) > 0) {\n", v,
+                                    e->ndr, v);
+                                emit_pull(e, i + 1, r, true, true, ind + 1, M_INLINE);
+                                out(g, ind, "}\n");
+                                break;
+                        }
+                        out(g, ind, "if (%s) {\n", v);
+                        if (!arr) {
+                                const struct level *n = &L->l[i + 1];
+                                if (n->kind == L_DATA && n->dk == D_STRUCT && n->sr->conformant)
+                                        emit_conf_alloc(e, n->sr, v, ind + 1);
+                                else {
+                                        out(g, ind + 1, "if (!(%s = ndr_pull_alloc(%s, 1, sizeof *%s)))\n",
+                                            v, e->ndr, v);
+                                        out(g, ind + 2, "return %s->error;\n", e->ndr);
+                                }
+                        }
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_enter(%s));\n", e->ndr);
+                        emit_pull(e, i + 1, r, true, true, ind + 1, arr ? M_ALLOC : M_INLINE);
+                        out(g, ind + 1, "ndr_pull_leave(%s);\n", e->ndr);
+                        out(g, ind, "}\n");
+                }
+                break;
+        }
+        case L_STRING:
+                if (!prim)
+                        break;
+                if (l->fixed) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_%sstring_fixed(%s, (%s *)%s, %s, NULL));\n",
+                            l->wide ? "w" : "", e->ndr, l->wide ? "uint16_t" : "char", v,
+                            count_expr(e, l));
+                } else if (level_has_size(l) || m == M_INPLACE) {
+                        emit_pull_array(e, i, v, prim, def, ind, m);
+                } else {
+                        out(g, ind, "NDR_CHECK(ndr_pull_%sstring(%s, (%s **)&%s, NULL));\n",
+                            l->wide ? "w" : "", e->ndr, l->wide ? "uint16_t" : "char", v);
+                }
+                break;
+        case L_ARRAY:
+                emit_pull_array(e, i, v, prim, def, ind, m);
+                break;
+        case L_DATA:
+                emit_pull_data(e, l, v, prim, def, ind);
+                break;
+        }
+}
+
+/* --- structure and union functions ----------------------------------------------------- */
 
 static const char *level_param(const struct sreg *sr) {
         return sr->st->kind == TYPE_UNION ? " int64_t level," : "";
 }
 
-static void write_struct_protos(struct gen *g) {
-        for (size_t i = 0; i < g->n_structs; i++) {
-                struct sreg *sr = &g->structs[i];
-                fprintf(g->f,
-                        "static int ndr_push_%s(struct ndr_push *ndr, int ndr_flags,%s const %s "
-                        "*r) "
-                        "__attribute__((unused));\n",
-                        sr->fname, level_param(sr), sr->cname);
-                fprintf(g->f,
-                        "static int ndr_pull_%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) "
-                        "__attribute__((unused));\n",
-                        sr->fname, level_param(sr), sr->cname);
+
+static void write_struct(struct gen *g, struct sreg *sr, bool push) {
+        struct em e = {.g = g, .ndr = "ndr", .prefix = "r->", .side = SIDE_TYPE};
+        const struct levels *last = sr->conformant ? &sr->members[sr->n_members - 1] : NULL;
+
+        if (push)
+                out(g, 0, "\nstatic int ndr_push__%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
+                    sr->fname, sr->cname);
+        else
+                out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
+                    sr->fname, sr->cname);
+        if (!push) {
+                out(g, 1, "uint32_t id_ = 0, conf_ = 0;\n\n");
+                out(g, 1, "(void)id_;\n        (void)conf_;\n");
         }
+        out(g, 1, "if (ndr_flags & NDR_SCALARS) {\n");
+        if (last) {
+                e.L = last;
+                if (push)
+                        out(g, 2, "ndr_push_conformance(ndr, %s);       /* hoisted */\n",
+                            count_expr(&e, &last->l[0]));
+                else
+                        out(g, 2, "NDR_CHECK(ndr_pull_conformance(ndr, &conf_));       /* hoisted */\n");
+        }
+        out(g, 2, push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
+            sr->align);
+        for (size_t i = 0; i < sr->n_members; i++) {
+                e.L = &sr->members[i];
+                char *v = fmt(g, "r->%s", e.L->f->name);
+                if (push)
+                        emit_push(&e, 0, v, true, false, 2);
+                else
+                        emit_pull(&e, 0, v, true, false, 2, M_INLINE);
+        }
+        out(g, 2, push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
+            sr->align);
+        out(g, 1, "}\n");
+        if (sr->deferred) {
+                out(g, 1, "if (ndr_flags & NDR_BUFFERS) {\n");
+                for (size_t i = 0; i < sr->n_members; i++) {
+                        e.L = &sr->members[i];
+                        if (!level_deferred(e.L, 0))
+                                continue;
+                        char *v = fmt(g, "r->%s", e.L->f->name);
+                        if (push)
+                                emit_push(&e, 0, v, false, true, 2);
+                        else
+                                emit_pull(&e, 0, v, false, true, 2, M_INLINE);
+                }
+                out(g, 1, "}\n");
+        }
+        out(g, 1, push ? "return ndr_push_error(ndr);\n" : "return 0;\n");
+        out(g, 0, "}\n");
 }
 
-static void write_struct_push(struct gen *g, struct sreg *sr) {
-        FILE *f = g->f;
-        struct member ms[MAX_MEMBERS];
-        int r = 0;
-        size_t n = members_of(g, sr->st, ms, 0, &r);
-        unsigned align = struct_align(g, sr->st, 0);
-        char buf[300];
-
-        fprintf(f, "\nstatic int ndr_push_%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
-                sr->fname, sr->cname);
-        fputs("        if (ndr_flags & NDR_SCALARS) {\n", f);
-        fprintf(f, "                ndr_push_align(ndr, %u);\n", align);
-        for (size_t i = 0; i < n; i++) {
-                const struct member *m = &ms[i];
-                snprintf(buf, sizeof buf, "r->%s", m->f->name);
-                switch (m->kind) {
-                case M_SCALAR:
-                        push_scalar(f, 16, m->elem, "ndr", buf);
-                        break;
-                case M_FIXED:
-                        fprintf(f, "                for (uint32_t i_ = 0; i_ < %u; i_++)\n",
-                                m->fixed);
-                        snprintf(buf, sizeof buf, "r->%s[i_]", m->f->name);
-                        push_scalar(f, 24, m->elem, "ndr", buf);
-                        break;
-                case M_STRUCT:
-                        fprintf(f, "                ndr_push_%s(ndr, NDR_SCALARS", m->st->fname);
-                        level_arg(f, m->sw, "r->");
-                        fprintf(f, ", &%s);\n", buf);
-                        break;
-                case M_STRING:
-                case M_PARRAY:
-                        fprintf(f, "                ndr_push_%s_ptr(ndr, %s);\n",
-                                m->ptr == PTR_REF ? "ref" : "unique", buf);
-                        break;
-                }
-        }
-        fprintf(f, "                ndr_push_align(ndr, %u);\n", align);
-        fputs("        }\n", f);
-        fputs("        if (ndr_flags & NDR_BUFFERS) {\n", f);
-        for (size_t i = 0; i < n; i++) {
-                const struct member *m = &ms[i];
-                snprintf(buf, sizeof buf, "r->%s", m->f->name);
-                switch (m->kind) {
-                case M_STRUCT:
-                        fprintf(f, "                ndr_push_%s(ndr, NDR_BUFFERS", m->st->fname);
-                        level_arg(f, m->sw, "r->");
-                        fprintf(f, ", &%s);\n", buf);
-                        break;
-                case M_STRING:
-                        fprintf(f,
-                                "                if (%s)\n                        ndr_push_%s(ndr, "
-                                "(const %s *)%s);\n",
-                                buf, m->wide ? "wstring" : "string", m->wide ? "uint16_t" : "char",
-                                buf);
-                        break;
-                case M_PARRAY:
-                        fprintf(f, "                if (%s) {\n", buf);
-                        fputs("                        ndr_push_conformance(ndr, (uint32_t)(", f);
-                        expr_prefix = "r->";
-                        print_expr(f, m->count);
-                        fputs("));\n                        for (uint32_t i_ = 0; i_ < (uint32_t)(",
-                              f);
-                        print_expr(f, m->count);
-                        expr_prefix = "";
-                        fputs("); i_++)\n", f);
-                        snprintf(buf, sizeof buf, "r->%s[i_]", m->f->name);
-                        push_scalar(f, 32, m->elem, "ndr", buf);
-                        fputs("                }\n", f);
-                        break;
-                default:
-                        break;
-                }
-        }
-        fputs("        }\n        return ndr_push_error(ndr);\n}\n", f);
-}
-
-static void write_struct_pull(struct gen *g, struct sreg *sr) {
-        FILE *f = g->f;
-        struct member ms[MAX_MEMBERS];
-        int r = 0;
-        size_t n = members_of(g, sr->st, ms, 0, &r);
-        unsigned align = struct_align(g, sr->st, 0);
-        bool ptrs = false;
-        char buf[300];
-
-        for (size_t i = 0; i < n; i++)
-                ptrs |= ms[i].kind == M_STRING || ms[i].kind == M_PARRAY;
-        fprintf(f, "\nstatic int ndr_pull_%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
-                sr->fname, sr->cname);
-        if (ptrs)
-                fputs("        uint32_t id_;\n\n", f);
-        fputs("        if (ndr_flags & NDR_SCALARS) {\n", f);
-        fprintf(f, "                NDR_CHECK(ndr_pull_align(ndr, %u));\n", align);
-        for (size_t i = 0; i < n; i++) {
-                const struct member *m = &ms[i];
-                snprintf(buf, sizeof buf, "r->%s", m->f->name);
-                switch (m->kind) {
-                case M_SCALAR:
-                        pull_scalar(f, 16, m->elem, buf);
-                        break;
-                case M_FIXED:
-                        fprintf(f, "                for (uint32_t i_ = 0; i_ < %u; i_++)\n",
-                                m->fixed);
-                        snprintf(buf, sizeof buf, "r->%s[i_]", m->f->name);
-                        pull_scalar(f, 24, m->elem, buf);
-                        break;
-                case M_STRUCT:
-                        fprintf(f, "                NDR_CHECK(ndr_pull_%s(ndr, NDR_SCALARS",
-                                m->st->fname);
-                        level_arg(f, m->sw, "r->");
-                        fprintf(f, ", &%s));\n", buf);
-                        break;
-                case M_STRING:
-                case M_PARRAY:
-                        fprintf(f, "                NDR_CHECK(ndr_pull_%s_ptr(ndr, &id_));\n",
-                                m->ptr == PTR_REF ? "ref" : "unique");
-                        fprintf(f, "                %s = id_ ? NDR_PTR_PENDING : NULL;\n", buf);
-                        break;
-                }
-        }
-        fprintf(f, "                NDR_CHECK(ndr_pull_align(ndr, %u));\n", align);
-        fputs("        }\n", f);
-        fputs("        if (ndr_flags & NDR_BUFFERS) {\n", f);
-        for (size_t i = 0; i < n; i++) {
-                const struct member *m = &ms[i];
-                struct scalar s;
-                snprintf(buf, sizeof buf, "r->%s", m->f->name);
-                switch (m->kind) {
-                case M_STRUCT:
-                        fprintf(f, "                NDR_CHECK(ndr_pull_%s(ndr, NDR_BUFFERS",
-                                m->st->fname);
-                        level_arg(f, m->sw, "r->");
-                        fprintf(f, ", &%s));\n", buf);
-                        break;
-                case M_STRING:
-                        fprintf(f,
-                                "                if (%s)\n                        "
-                                "NDR_CHECK(ndr_pull_%s(ndr, "
-                                "(%s **)&%s, NULL));\n",
-                                buf, m->wide ? "wstring" : "string", m->wide ? "uint16_t" : "char",
-                                buf);
-                        break;
-                case M_PARRAY:
-                        scalar_info(m->elem, &s);
-                        fprintf(f, "                if (%s) {\n", buf);
-                        fputs("                        uint32_t count_;\n", f);
-                        fputs("                        void *p_;\n", f);
-                        fputs("                        ", f);
-                        no_const = true;
-                        print_decl(f, m->elem, "*a_");
-                        no_const = false;
-                        fputs(";\n\n", f);
-                        fputs("                        NDR_CHECK(ndr_pull_conformance(ndr, "
-                              "&count_));\n",
-                              f);
-                        fputs("                        NDR_CHECK(ndr_check_size_is(count_, ", f);
-                        expr_prefix = "r->";
-                        print_expr(f, m->count);
-                        expr_prefix = "";
-                        fputs("));\n", f);
-                        fprintf(f,
-                                "                        NDR_CHECK(ndr_pull_array_alloc(ndr, "
-                                "count_, %u, %u, "
-                                "sizeof *a_, &p_));\n",
-                                s.size, s.size);
-                        fprintf(f, "                        %s = a_ = p_;\n", buf);
-                        fputs("                        for (uint32_t i_ = 0; i_ < count_; i_++)\n",
-                              f);
-                        pull_scalar(f, 32, m->elem, "a_[i_]");
-                        fputs("                }\n", f);
-                        break;
-                default:
-                        break;
-                }
-        }
-        fputs("        }\n        return 0;\n}\n", f);
-}
-
-/* The alignment of an encapsulated union's arms ([C706] 14.3.8): the largest arm's. */
-static unsigned arms_align(struct gen *g, struct idl_type *st) {
-        struct member ms[MAX_MEMBERS];
-        unsigned a = 1, x;
-        struct scalar s;
-        int r = 0;
-        size_t n = members_of(g, st, ms, 1, &r);
-
-        for (size_t i = 0; i < n; i++) {
-                if (ms[i].kind == M_SCALAR || ms[i].kind == M_FIXED) {
-                        scalar_info(ms[i].elem, &s);
-                        x = s.size;
-                } else if (ms[i].kind == M_STRUCT) {
-                        x = struct_align(g, ms[i].st->st, 1);
-                } else {
-                        x = 4;
-                }
-                if (x > a)
-                        a = x;
-        }
-        return a;
-}
-
-/* case labels of one arm (or default:) */
 static void write_case_labels(struct gen *g, struct idl_field *f, int ind) {
         int64_t v;
 
         for (size_t k = 0; k < f->n_cases; k++) {
                 idl_eval(g->ctx, f->cases[k], &v);
-                fprintf(g->f, "%*scase %lldLL:\n", ind, "", (long long)v);
+                out(g, ind, "case %lldLL:\n", (long long)v);
         }
         if (f->is_default)
-                fprintf(g->f, "%*sdefault:\n", ind, "");
+                out(g, ind, "default:\n");
 }
 
 static bool has_default(struct idl_type *st) {
@@ -1110,485 +1688,737 @@ static bool has_default(struct idl_type *st) {
 }
 
 static void write_union(struct gen *g, struct sreg *sr, bool push) {
-        FILE *f = g->f;
         struct idl_type *st = sr->st;
-        unsigned align = struct_align(g, st, 0), aa = arms_align(g, st);
         bool encap = st->kind == TYPE_ENCAP_UNION;
         const char *un = st->union_name ? st->union_name : "u";
-        char buf[400], sw[200];
-        bool ptrs = false;
-
-        /* the discriminant: a member of the encapsulated union, else the caller's switch_is */
-        snprintf(sw, sizeof sw, "%s%s", encap ? "r->" : "",
-                 encap ? st->switch_field->name : "level");
-        if (push)
-                fprintf(f,
-                        "\nstatic int ndr_push_%s(struct ndr_push *ndr, int ndr_flags,%s const %s "
-                        "*r) {\n",
-                        sr->fname, level_param(sr), sr->cname);
-        else
-                fprintf(f,
-                        "\nstatic int ndr_pull_%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) "
-                        "{\n",
-                        sr->fname, level_param(sr), sr->cname);
-        for (struct idl_field *a = st->fields; a; a = a->next) {
-                struct member m;
-                if (a->type && classify_member(g, a, &m, 1) == 0 && m.kind == M_STRING)
-                        ptrs = true;
-        }
-        if (!push && ptrs)
-                fputs("        uint32_t id_;\n", f);
-        if (!push && !encap)
-                fputs("        int64_t wire_level_;\n", f);
-        if (!push && (ptrs || !encap))
-                fputc('\n', f);
-        fputs("        if (ndr_flags & NDR_SCALARS) {\n", f);
+        struct em e = {.g = g, .ndr = "ndr", .prefix = "r->", .side = SIDE_TYPE};
         struct idl_type *swt = encap ? st->switch_field->type : sr->switch_type;
+        struct scalar s;
+        unsigned aa = 1;
+        char *sw = encap ? fmt(g, "r->%s", st->switch_field->name) : "level";
+
+        for (size_t i = 0; i < sr->n_members; i++)
+                if (sr->members[i].n) {
+                        unsigned a = level_align(g, &sr->members[i], 0);
+                        if (a > aa)
+                                aa = a;
+                }
+        scalar_info(swt, &s);
+        if (push)
+                out(g, 0, "\nstatic int ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) {\n",
+                    sr->fname, level_param(sr), sr->cname);
+        else
+                out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) {\n",
+                    sr->fname, level_param(sr), sr->cname);
+        if (!push)
+                out(g, 1, "uint32_t id_ = 0;\n\n        (void)id_;\n");
+        out(g, 1, "if (ndr_flags & NDR_SCALARS) {\n");
         if (push) {
-                fprintf(f, "                ndr_push_align(ndr, %u);\n", align);
-                push_scalar(f, 16, swt, "ndr", sw);
-                fprintf(f, "                ndr_push_align(ndr, %u);\n", aa);
+                out(g, 2, "ndr_push_align(ndr, %u);\n", sr->align);
+                out(g, 2, "%s(ndr, (%s)(%s));\n", s.push, s.wtype, sw);
+                out(g, 2, "ndr_push_align(ndr, %u);\n", aa);
         } else {
-                fprintf(f, "                NDR_CHECK(ndr_pull_align(ndr, %u));\n", align);
-                pull_scalar(f, 16, swt, encap ? sw : "wire_level_");
-                if (!encap)
-                        fputs("                if (wire_level_ != level)\n"
-                              "                        return -EBADMSG;        /* not the "
-                              "switch_is value */\n",
-                              f);
-                fprintf(f, "                NDR_CHECK(ndr_pull_align(ndr, %u));\n", aa);
+                out(g, 2, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", sr->align);
+                out(g, 2, "{\n");
+                out(g, 3, "%s v_;\n", s.wtype);
+                out(g, 3, "NDR_CHECK(%s(ndr, &v_));\n", s.pull);
+                if (encap)
+                        out(g, 3, "%s = v_;\n", sw);
+                else
+                        out(g, 3, "if ((int64_t)v_ != level)\n                                return -EBADMSG;        /* not the switch_is value */\n");
+                out(g, 2, "}\n");
+                out(g, 2, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", aa);
         }
         for (int pass = 0; pass < 2; pass++) {
-                if (pass == 1)
-                        fputs("        if (ndr_flags & NDR_BUFFERS) {\n", f);
-                fprintf(f, "                switch ((int64_t)%s) {\n", sw);
-                for (struct idl_field *a = st->fields; a; a = a->next) {
-                        struct member m;
-                        write_case_labels(g, a, 16);
-                        if (!a->type || classify_member(g, a, &m, 1) < 0) {
-                                fputs("                        break;\n", f);
-                                continue;
+                if (pass == 1) {
+                        if (!sr->deferred)
+                                break;
+                        out(g, 1, "if (ndr_flags & NDR_BUFFERS) {\n");
+                }
+                out(g, 2, "switch ((int64_t)%s) {\n", sw);
+                for (size_t i = 0; i < sr->n_members; i++) {
+                        const struct levels *L = &sr->members[i];
+                        write_case_labels(g, L->f, 2);
+                        if (L->n) {
+                                char *v = encap ? fmt(g, "r->%s.%s", un, L->f->name)
+                                                : fmt(g, "r->%s", L->f->name);
+                                e.L = L;
+                                if (push)
+                                        emit_push(&e, 0, v, pass == 0, pass == 1, 3);
+                                else
+                                        emit_pull(&e, 0, v, pass == 0, pass == 1, 3, M_INLINE);
                         }
-                        if (encap)
-                                snprintf(buf, sizeof buf, "r->%s.%s", un, a->name);
-                        else
-                                snprintf(buf, sizeof buf, "r->%s", a->name);
-                        if (pass == 0 && m.kind == M_SCALAR) {
-                                if (push)
-                                        push_scalar(f, 24, m.elem, "ndr", buf);
-                                else
-                                        pull_scalar(f, 24, m.elem, buf);
-                        } else if (pass == 0 && m.kind == M_FIXED) {
-                                char e[420];
-                                snprintf(e, sizeof e, "%s[i_]", buf);
-                                fprintf(f,
-                                        "                        for (uint32_t i_ = 0; i_ < %u; "
-                                        "i_++)\n",
-                                        m.fixed);
-                                if (push)
-                                        push_scalar(f, 32, m.elem, "ndr", e);
-                                else
-                                        pull_scalar(f, 32, m.elem, e);
-                        } else if (m.kind == M_STRUCT) {
-                                fprintf(f, "                        %sndr_%s_%s(ndr, %s",
-                                        push ? "" : "NDR_CHECK(", push ? "push" : "pull",
-                                        m.st->fname, pass ? "NDR_BUFFERS" : "NDR_SCALARS");
-                                level_arg(f, m.sw, "r->");
-                                fprintf(f, ", &%s)%s;\n", buf, push ? "" : ")");
-                        } else if (pass == 0 && m.kind == M_STRING) {
-                                if (push) {
-                                        fprintf(f,
-                                                "                        ndr_push_%s_ptr(ndr, "
-                                                "%s);\n",
-                                                m.ptr == PTR_REF ? "ref" : "unique", buf);
-                                } else {
-                                        fprintf(f,
-                                                "                        "
-                                                "NDR_CHECK(ndr_pull_%s_ptr(ndr, &id_));\n",
-                                                m.ptr == PTR_REF ? "ref" : "unique");
-                                        fprintf(f,
-                                                "                        %s = id_ ? "
-                                                "NDR_PTR_PENDING : NULL;\n",
-                                                buf);
-                                }
-                        } else if (pass == 1 && m.kind == M_STRING) {
-                                fprintf(f, "                        if (%s)\n", buf);
-                                if (push)
-                                        fprintf(f,
-                                                "                                ndr_push_%s(ndr, "
-                                                "(const %s *)%s);\n",
-                                                m.wide ? "wstring" : "string",
-                                                m.wide ? "uint16_t" : "char", buf);
-                                else
-                                        fprintf(f,
-                                                "                                "
-                                                "NDR_CHECK(ndr_pull_%s(ndr, (%s **)&%s, NULL));\n",
-                                                m.wide ? "wstring" : "string",
-                                                m.wide ? "uint16_t" : "char", buf);
-                        }
-                        fputs("                        break;\n", f);
+                        out(g, 3, "break;\n");
                 }
                 if (!has_default(st)) {
-                        fputs("                default:\n", f);
+                        out(g, 2, "default:\n");
                         if (pass == 0)
-                                fprintf(f,
-                                        "                        return ndr_%s_bad_arm(ndr, "
-                                        "(uint32_t)%s);\n",
-                                        push ? "push" : "pull", sw);
+                                out(g, 3, "return ndr_%s_bad_arm(ndr, (uint32_t)%s);\n",
+                                    push ? "push" : "pull", sw);
                         else
-                                fputs("                        break;\n", f);
+                                out(g, 3, "break;\n");
                 }
-                fputs("                }\n", f);
-                if (pass == 0) {
-                        if (push)
-                                fprintf(f, "                ndr_push_align(ndr, %u);\n", align);
-                        else
-                                fprintf(f, "                NDR_CHECK(ndr_pull_align(ndr, %u));\n",
-                                        align);
-                }
-                fputs("        }\n", f);
+                out(g, 2, "}\n");
+                if (pass == 0)
+                        out(g, 2,
+                            push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
+                            sr->align);
+                out(g, 1, "}\n");
         }
-        fputs(push ? "        return ndr_push_error(ndr);\n}\n" : "        return 0;\n}\n", f);
+        out(g, 1, push ? "return ndr_push_error(ndr);\n" : "return 0;\n");
+        out(g, 0, "}\n");
 }
 
-static void write_struct_funcs(struct gen *g) {
+static void write_type_funcs(struct gen *g) {
         if (!g->n_structs)
                 return;
-        fputs("\n/* --- types --- */\n\n", g->f);
-        write_struct_protos(g);
+        out(g, 0, "\n/* --- types --- */\n\n");
         for (size_t i = 0; i < g->n_structs; i++) {
-                if (g->structs[i].st->kind != TYPE_STRUCT) {
-                        write_union(g, &g->structs[i], true);
-                        write_union(g, &g->structs[i], false);
-                        continue;
+                struct sreg *sr = g->structs[i];
+                out(g, 0, "static int ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) __attribute__((unused));\n",
+                    sr->fname, level_param(sr), sr->cname);
+                out(g, 0, "static int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) __attribute__((unused));\n",
+                    sr->fname, level_param(sr), sr->cname);
+                out(g, 0, "static const char ndr_tag_%s_ __attribute__((unused));\n", sr->fname);
+        }
+        for (size_t i = 0; i < g->n_structs; i++) {
+                struct sreg *sr = g->structs[i];
+                if (sr->st->kind == TYPE_STRUCT) {
+                        write_struct(g, sr, true);
+                        write_struct(g, sr, false);
+                } else {
+                        write_union(g, sr, true);
+                        write_union(g, sr, false);
                 }
-                write_struct_push(g, &g->structs[i]);
-                write_struct_pull(g, &g->structs[i]);
         }
 }
 
-/* Pushes one parameter's value (the client's [in] side, the server's [out] side). */
-static void push_param(FILE *f, const struct param *p, const char *ndr) {
-        const char *n = p->f->name;
-        char buf[300];
+/* --- methods ----------------------------------------------------------------------------- */
 
-        switch (p->kind) {
-        case P_CTX:
-                /* the client's side: the handle's wire form, zeros for NULL */
-                fputs("        {\n                struct ndr_context_handle w_ = { 0 };\n\n", f);
-                if (p->ptr == PTR_NONE)
-                        fprintf(f,
-                                "                if (%s)\n                        w_ = ((const "
-                                "struct "
-                                "ndr_client_context *)%s)->wire;\n",
-                                n, n);
-                else
-                        fprintf(f,
-                                "                if (%s && *%s)\n                        w_ = "
-                                "((const "
-                                "struct ndr_client_context *)*%s)->wire;\n",
-                                n, n, n);
-                fprintf(f, "                ndr_push_context_handle(%s, &w_);\n        }\n", ndr);
-                break;
-        case P_STRUCT:
-                if (p->ptr == PTR_NONE) {
-                        fprintf(f, "        ndr_push_%s(%s, NDR_SCALARS | NDR_BUFFERS",
-                                p->st->fname, ndr);
-                        level_arg(f, p->sw, "");
-                        fprintf(f, ", &%s);\n", n);
-                        break;
-                }
-                if (p->ptr == PTR_UNIQUE)
-                        fprintf(f, "        ndr_push_unique_ptr(%s, %s);\n        if (%s)\n", ndr,
-                                n, n);
-                else
-                        fprintf(f, "        if (ndr_push_check_ref(%s, %s) >= 0)\n", ndr, n);
-                fprintf(f, "                ndr_push_%s(%s, NDR_SCALARS | NDR_BUFFERS",
-                        p->st->fname, ndr);
-                level_arg(f, p->sw, "");
-                fprintf(f, ", %s);\n", n);
-                break;
-        case P_HANDLE:
-                break;
-        case P_SCALAR:
-                push_scalar(f, 8, p->elem, ndr, n);
-                break;
-        case P_SCALAR_PTR:
-                snprintf(buf, sizeof buf, "*%s", n);
-                if (p->ptr == PTR_UNIQUE) {
-                        fprintf(f, "        ndr_push_unique_ptr(%s, %s);\n", ndr, n);
-                        fprintf(f, "        if (%s)\n", n);
-                        push_scalar(f, 16, p->elem, ndr, buf);
-                } else {
-                        fprintf(f, "        if (ndr_push_check_ref(%s, %s) >= 0)\n", ndr, n);
-                        push_scalar(f, 16, p->elem, ndr, buf);
-                }
-                break;
-        case P_STRING:
-                if (p->ptr == PTR_UNIQUE) {
-                        fprintf(f, "        ndr_push_unique_ptr(%s, %s);\n", ndr, n);
-                        fprintf(f, "        if (%s)\n", n);
-                } else {
-                        fprintf(f, "        if (ndr_push_check_ref(%s, %s) >= 0)\n", ndr, n);
-                }
-                fprintf(f, "                ndr_push_%s(%s, (const %s *)%s);\n",
-                        p->wide ? "wstring" : "string", ndr, p->wide ? "uint16_t" : "char", n);
-                break;
-        case P_STRING_OUT:
-                /* the server's side: the outer [ref] pointer is its own local */
-                fprintf(f, "        ndr_push_unique_ptr(%s, *%s);\n", ndr, n);
-                fprintf(f, "        if (*%s)\n", n);
-                fprintf(f, "                ndr_push_%s(%s, (const %s *)*%s);\n",
-                        p->wide ? "wstring" : "string", ndr, p->wide ? "uint16_t" : "char", n);
-                break;
-        case P_ARRAY:
-                fprintf(f, "        if (ndr_push_check_ref(%s, %s) >= 0) {\n", ndr, n);
-                if (p->conformant) {
-                        fprintf(f, "                ndr_push_conformance(%s, ", ndr);
-                        print_count(f, p);
-                        fputs(");\n", f);
-                }
-                if (p->length) {
-                        /* varying: offset 0, length_is elements, never more than size_is */
-                        fputs("                if ((uint32_t)(", f);
-                        print_expr(f, p->length);
-                        fputs(") > ", f);
-                        print_count(f, p);
-                        fprintf(f, ") {\n                        ndr_push_fail(%s, -EINVAL);\n",
-                                ndr);
-                        fputs("                } else {\n", f);
-                        fprintf(f, "                        ndr_push_variance(%s, 0, (uint32_t)(",
-                                ndr);
-                        print_expr(f, p->length);
-                        fputs("));\n                        for (uint32_t i_ = 0; i_ < (uint32_t)(",
-                              f);
-                        print_expr(f, p->length);
-                        fputs("); i_++)\n", f);
-                        snprintf(buf, sizeof buf, "%s[i_]", n);
-                        push_scalar(f, 32, p->elem, ndr, buf);
-                        fputs("                }\n        }\n", f);
-                        break;
-                }
-                fputs("                for (uint32_t i_ = 0; i_ < ", f);
-                print_count(f, p);
-                fputs("; i_++)\n", f);
-                snprintf(buf, sizeof buf, "%s[i_]", n);
-                push_scalar(f, 24, p->elem, ndr, buf);
-                fputs("        }\n", f);
-                break;
-        }
+#define MAX_PARAMS 64
+
+struct param {
+        struct idl_field *f;
+        struct levels L;
+        bool handle;            /* handle_t by value: not on the wire */
+        bool ctx;               /* context handle: level 0 by value, level 1 behind [ref] */
+        bool top_array;         /* [ref] pointer to an array or sized string (level 1) */
+};
+
+struct method {
+        struct idl_func *fn;
+        struct param ps[MAX_PARAMS];
+        size_t n;
+        bool ret;               /* a non-void return value */
+        struct idl_type *rtype;
+        unsigned opnum;
+        bool object;            /* object interface: ORPCTHIS/ORPCTHAT, HRESULT */
+};
+
+static struct param *param_named(struct method *m, const char *name) {
+        for (size_t i = 0; i < m->n; i++)
+                if (strcmp(m->ps[i].f->name, name) == 0)
+                        return &m->ps[i];
+        return NULL;
 }
 
 /*
- * Pulls one parameter.  Server ([in]): into locals, the arrays and strings in the
- * arena.  Client ([out]): scalars and arrays into the caller's memory, strings into
- * the local pointer tmp_NAME (copied out once everything is pulled).
+ * Identifiers of a parameter attribute expression must name parameters; a parameter
+ * dereferenced there must be a [ref] pointer (a [unique] one may be NULL); dir_mask:
+ * the directions they may have; before: they must come before parameter `pos`.
  */
-static void pull_param(FILE *f, const struct param *p, bool server) {
-        const char *n = p->f->name;
-        char buf[300];
+static bool check_expr(struct gen *g, struct method *m, const struct idl_expr *x, size_t pos,
+                       unsigned dir_mask, bool before, const char *what) {
+        if (!x)
+                return true;
+        if (x->kind == EXPR_UNARY && x->op == '*' && x->a && x->a->kind == EXPR_IDENT) {
+                struct param *p = param_named(m, x->a->str);
+                if (p && !(p->L.n > 0 && p->L.l[0].kind == L_PTR && p->L.l[0].top)) {
+                        gen_error(g, &m->ps[pos].f->loc, "parameter", m->ps[pos].f->name,
+                                  "a count or switch through a pointer that may be NULL");
+                        return false;
+                }
+        }
+        if (x->kind == EXPR_IDENT) {
+                struct param *p = param_named(m, x->str);
+                if (!p) {
+                        idl_error(g->ctx, &x->loc, "stubs: '%s' in %s is not a parameter",
+                                  x->str, what);
+                        g->errors++;
+                        return false;
+                }
+                if (!(p->f->dir & dir_mask) || (before && p >= &m->ps[pos])) {
+                        gen_error(g, &m->ps[pos].f->loc, "parameter", m->ps[pos].f->name,
+                                  fmt(g, "%s names '%s', which the receiver does not have yet",
+                                      what, x->str));
+                        return false;
+                }
+                return true;
+        }
+        return check_expr(g, m, x->a, pos, dir_mask, before, what) &&
+               check_expr(g, m, x->b, pos, dir_mask, before, what) &&
+               check_expr(g, m, x->c, pos, dir_mask, before, what);
+}
 
-        switch (p->kind) {
-        case P_CTX:
-                fprintf(f, "        NDR_CHECK(ndr_pull_context_handle(ndr, &w_%s));\n", n);
-                if (server) {
-                        /* the runtime's table: an unknown handle is its error (context mismatch) */
-                        fputs("        if (!call->contexts)\n                return -EOPNOTSUPP;\n",
-                              f);
-                        fprintf(f,
-                                "        NDR_CHECK(call->contexts->lookup(call->contexts, &w_%s, "
-                                "(void **)%s%s));\n",
-                                n, p->ptr == PTR_NONE ? "&" : "", n);
-                }
-                break;
-        case P_STRUCT:
-                if (p->ptr == PTR_NONE) {
-                        fprintf(f, "        NDR_CHECK(ndr_pull_%s(ndr, NDR_SCALARS | NDR_BUFFERS",
-                                p->st->fname);
-                        level_arg(f, p->sw, "");
-                        fprintf(f, ", &%s));\n", n);
-                } else if (p->ptr == PTR_UNIQUE) {
-                        /* [in] only: the server's side */
-                        fputs("        NDR_CHECK(ndr_pull_unique_ptr(ndr, &id_));\n", f);
-                        fprintf(f, "        %s = NULL;\n        if (id_) {\n", n);
-                        fprintf(f,
-                                "                if (!(%s = ndr_pull_alloc(ndr, 1, sizeof *%s)))\n"
-                                "                        return ndr->error;\n",
-                                n, n);
-                        fprintf(f,
-                                "                NDR_CHECK(ndr_pull_%s(ndr, NDR_SCALARS | "
-                                "NDR_BUFFERS",
-                                p->st->fname);
-                        level_arg(f, p->sw, "");
-                        fprintf(f, ", %s));\n        }\n", n);
-                } else {
-                        fprintf(f, "        NDR_CHECK(ndr_pull_%s(ndr, NDR_SCALARS | NDR_BUFFERS",
-                                p->st->fname);
-                        level_arg(f, p->sw, "");
-                        fprintf(f, ", %s));\n", n);
-                }
-                break;
-        case P_HANDLE:
-                break;
-        case P_SCALAR:
-                pull_scalar(f, 8, p->elem, n);
-                if (p->has_range) {
-                        struct idl_type *rt = idl_type_resolve(p->elem);
-                        if (rt && rt->kind == TYPE_BASIC && rt->sign != SIGN_UNSIGNED &&
-                            rt->basic != BASIC_BYTE && rt->basic != BASIC_BOOLEAN &&
-                            rt->basic != BASIC_WCHAR && rt->basic != BASIC_ERROR_STATUS)
-                                fprintf(f,
-                                        "        NDR_CHECK(ndr_check_range_signed(%s, %lldLL, "
-                                        "%lldLL));\n",
-                                        n, (long long)p->lo, (long long)p->hi);
-                        else
-                                fprintf(f,
-                                        "        NDR_CHECK(ndr_check_range(%s, %lluULL, "
-                                        "%lluULL));\n",
-                                        n, (unsigned long long)p->lo, (unsigned long long)p->hi);
-                }
-                break;
-        case P_SCALAR_PTR:
-                snprintf(buf, sizeof buf, "*%s", n);
-                if (p->ptr == PTR_UNIQUE) {
-                        fputs("        NDR_CHECK(ndr_pull_unique_ptr(ndr, &id_));\n", f);
-                        if (server) {
-                                fprintf(f, "        %s = NULL;\n", n);
-                                fputs("        if (id_) {\n", f);
-                                fprintf(f,
-                                        "                if (!(%s = ndr_pull_alloc(ndr, 1, sizeof "
-                                        "*%s)))\n",
-                                        n, n);
-                                fputs("                        return ndr->error;\n", f);
-                        } else {
-                                /* [in, out, unique]: the server cannot make it NULL or non-NULL */
-                                fprintf(f, "        if (!id_ != !%s)\n", n);
-                                fputs("                return -EBADMSG;\n", f);
-                                fputs("        if (id_) {\n", f);
+static bool check_param_exprs(struct gen *g, struct method *m, size_t pos) {
+        struct param *p = &m->ps[pos];
+        bool ok = true;
+        for (int i = 0; i < p->L.n; i++) {
+                const struct level *l = &p->L.l[i];
+                const struct idl_expr *xs[] = {l->size_is, l->max_is, l->length_is, l->first_is,
+                                               l->last_is};
+                for (size_t k = 0; k < 5; k++) {
+                        if (!xs[k])
+                                continue;
+                        if (!expr_str(g, xs[k], "")) {
+                                gen_error(g, &p->f->loc, "parameter", p->f->name,
+                                          "attribute expression not supported");
+                                ok = false;
+                                continue;
                         }
-                        pull_scalar(f, 16, p->elem, buf);
-                        fputs("        }\n", f);
+                        ok &= check_expr(g, m, xs[k], pos, DIR_INOUT, false, "a count");
+                        /* an [out]-only array's memory is sized from [in] values */
+                        if (p->f->dir == DIR_OUT && i == 1 && k < 2)
+                                ok &= check_expr(g, m, xs[k], pos, DIR_IN, false, "an [out] size");
+                }
+                if (l->kind == L_DATA && l->dk == D_UNION) {
+                        if (!expr_str(g, l->sw, "")) {
+                                gen_error(g, &p->f->loc, "parameter", p->f->name,
+                                          "switch_is expression not supported");
+                                ok = false;
+                        } else {
+                                ok &= check_expr(g, m, l->sw, pos,
+                                                 (p->f->dir & DIR_IN) ? DIR_IN : DIR_INOUT,
+                                                 (p->f->dir & DIR_IN) != 0, "switch_is");
+                        }
+                }
+                if (l->kind == L_DATA && l->dk == D_IFACE && l->iid_is) {
+                        if (!expr_str(g, l->iid_is, ""))
+                                ok = false;
+                        else
+                                ok &= check_expr(g, m, l->iid_is, pos, DIR_IN, false, "iid_is");
+                }
+        }
+        return ok;
+}
+
+static bool method_build(struct gen *g, struct idl_func *fn, struct method *m, bool object) {
+        bool ok = true;
+        struct scalar s;
+
+        memset(m, 0, sizeof *m);
+        m->fn = fn;
+        m->object = object;
+        m->rtype = fn->type->ref;
+        m->ret = m->rtype && idl_type_resolve(m->rtype) &&
+                 idl_type_resolve(m->rtype)->kind != TYPE_VOID;
+        if (m->ret && !scalar_info(m->rtype, &s)) {
+                idl_error(g->ctx, &fn->loc, "stubs: '%s': the return type has no NDR form here",
+                          fn->name);
+                g->errors++;
+                ok = false;
+        }
+        if (object && (!m->ret || !is_basic(m->rtype, BASIC_LONG))) {
+                idl_error(g->ctx, &fn->loc,
+                          "stubs: '%s': a remotable object method returns HRESULT", fn->name);
+                g->errors++;
+                ok = false;
+        }
+        for (struct idl_field *f = fn->type->fields; f; f = f->next) {
+                if (!f->type || idl_type_resolve(f->type)->kind == TYPE_VOID)
+                        continue;
+                if (m->n >= MAX_PARAMS) {
+                        idl_error(g->ctx, &fn->loc, "stubs: '%s': too many parameters", fn->name);
+                        g->errors++;
+                        return false;
+                }
+                struct param *p = &m->ps[m->n++];
+                p->f = f;
+                if (!f->name) {
+                        idl_error(g->ctx, &f->loc, "stubs: a parameter of '%s' needs a name",
+                                  fn->name);
+                        g->errors++;
+                        ok = false;
+                        continue;
+                }
+                if (!build_levels(g, f, true, &p->L)) {
+                        ok = false;
+                        continue;
+                }
+                const struct level *l0 = &p->L.l[0];
+                p->handle = l0->kind == L_DATA && l0->dk == D_HANDLE;
+                if (p->handle && (f->dir != DIR_IN || object)) {
+                        gen_error(g, &f->loc, "parameter", f->name, "handle_t is [in] only");
+                        ok = false;
+                }
+                if (l0->kind == L_DATA && l0->dk == D_CTX) {
+                        p->ctx = true;
+                        if (f->dir != DIR_IN) {
+                                gen_error(g, &f->loc, "parameter", f->name,
+                                          "an [out] context handle is passed by [ref] pointer");
+                                ok = false;
+                        }
+                } else if (p->L.n == 2 && l0->kind == L_PTR && l0->top &&
+                           p->L.l[1].kind == L_DATA && p->L.l[1].dk == D_CTX) {
+                        p->ctx = true;
+                        if (!(f->dir & DIR_OUT)) {
+                                gen_error(g, &f->loc, "parameter", f->name,
+                                          "an [in] context handle is passed by value");
+                                ok = false;
+                        }
                 } else {
-                        pull_scalar(f, 8, p->elem, buf);
+                        for (int i = 0; i < p->L.n; i++)
+                                if (p->L.l[i].kind == L_DATA && p->L.l[i].dk == D_CTX) {
+                                        gen_error(g, &f->loc, "parameter", f->name,
+                                                  "context handle in this position");
+                                        ok = false;
+                                }
                 }
-                break;
-        case P_STRING:
-                if (p->ptr == PTR_UNIQUE) {
-                        fputs("        NDR_CHECK(ndr_pull_unique_ptr(ndr, &id_));\n", f);
-                        fprintf(f, "        %s = NULL;\n", n);
-                        fputs("        if (id_)\n", f);
+                if (object && p->ctx) {
+                        gen_error(g, &f->loc, "parameter", f->name,
+                                  "context handles in an object interface");
+                        ok = false;
                 }
-                fprintf(f, "%*sNDR_CHECK(ndr_pull_%s(ndr, (%s **)&%s, NULL));\n",
-                        p->ptr == PTR_UNIQUE ? 16 : 8, "", p->wide ? "wstring" : "string",
-                        p->wide ? "uint16_t" : "char", n);
-                break;
-        case P_STRING_OUT:
-                /* client only */
-                fputs("        NDR_CHECK(ndr_pull_unique_ptr(ndr, &id_));\n", f);
-                fputs("        if (id_)\n", f);
-                fprintf(f, "                NDR_CHECK(ndr_pull_%s(ndr, &tmp_%s, NULL));\n",
-                        p->wide ? "wstring" : "string", n);
-                break;
-        case P_ARRAY: {
+                if (f->dir == DIR_INOUT && l0->kind == L_PTR && l0->ptr == PTR_UNIQUE &&
+                    !next_is_array(&p->L, 0)) {
+                        /* [in, out, unique]: may be NULL, stays what it was */
+                } else if ((f->dir & DIR_OUT) && !(l0->kind == L_PTR && l0->top)) {
+                        gen_error(g, &f->loc, "parameter", f->name,
+                                  "an [out] parameter must be a [ref] pointer (or an [in, out, "
+                                  "unique] one to a single value)");
+                        ok = false;
+                        continue;
+                }
+                if (l0->kind == L_DATA && l0->dk == D_STRUCT && l0->sr && l0->sr->conformant) {
+                        gen_error(g, &f->loc, "parameter", f->name,
+                                  "a conformant structure is passed by pointer");
+                        ok = false;
+                }
+                p->top_array = l0->kind == L_PTR && l0->top && next_is_array(&p->L, 0);
+                if (f->dir & DIR_OUT) {
+                        const struct level *l1 = &p->L.l[1];
+                        if (p->top_array && l1->kind == L_STRING && !l1->fixed &&
+                            !level_has_size(l1)) {
+                                gen_error(g, &f->loc, "parameter", f->name,
+                                          "an [out] [string] buffer needs size_is (or use a "
+                                          "pointer to a string pointer)");
+                                ok = false;
+                        }
+                        if (f->dir == DIR_OUT && l1->kind == L_DATA && l1->dk == D_STRUCT &&
+                            l1->sr && l1->sr->conformant) {
+                                gen_error(g, &f->loc, "parameter", f->name,
+                                          "an [out] conformant structure needs a pointer to a "
+                                          "pointer (its size is the server's)");
+                                ok = false;
+                        }
+                }
+        }
+        if (!ok)
+                return false;
+        for (size_t i = 0; i < m->n; i++)
+                ok &= check_param_exprs(g, m, i);
+        return ok;
+}
+
+/* The outer (function-scope) count variables of a parameter: levels before any array. */
+static void declare_counts(struct gen *g, const struct param *p) {
+        for (int i = 0; i < p->L.n; i++) {
+                const struct level *l = &p->L.l[i];
+                if (l->kind == L_ARRAY || l->kind == L_STRING) {
+                        const char *n = p->f->name;
+                        out(g, 1, "uint32_t c_%s_%d = 0, o_%s_%d = 0, a_%s_%d = 0;\n", n, i, n, i,
+                            n, i);
+                        out(g, 1, "(void)c_%s_%d;\n        (void)o_%s_%d;\n        (void)a_%s_%d;\n",
+                            n, i, n, i, n, i);
+                        if (l->kind == L_ARRAY)
+                                return;
+                }
+        }
+}
+
+static void print_params(struct gen *g, const struct method *m, bool skip_handles) {
+        for (size_t i = 0; i < m->n; i++) {
+                if (skip_handles && m->ps[i].handle)
+                        continue;
+                fputs(", ", g->f);
+                print_decl(g->f, m->ps[i].f->type, m->ps[i].f->name);
+        }
+}
+
+static void print_ret_param(struct gen *g, const struct method *m) {
+        if (m->ret) {
+                fputs(", ", g->f);
+                print_decl(g->f, m->rtype, "*ret_");
+        }
+}
+
+/* int Foo_Method(handle_t h_, args... [, RET *ret_]) */
+static void print_client_proto(struct gen *g, const struct method *m) {
+        fprintf(g->f, "int %s_%s(handle_t h_", g->ifc->name, m->fn->name);
+        print_params(g, m, true);
+        print_ret_param(g, m);
+        fputc(')', g->f);
+}
+
+/* What the pulled-into-caller-memory [out] arrays may hold: the caller's sizes. */
+static char *cap_expr(struct gen *g, const struct param *p) {
+        struct em e = {.g = g, .prefix = ""};
+        return count_expr(&e, &p->L.l[1]);
+}
+
+/* The server's [in] parameters: pull, then the correlation checks. */
+static void server_pull_in(struct gen *g, struct method *m) {
+        char *checks = NULL;
+        size_t len = 0;
+        FILE *cf = open_memstream(&checks, &len);
+        if (!cf)
+                abort();
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *n = p->f->name;
+                if (!(p->f->dir & DIR_IN) || p->handle)
+                        continue;
+                if (p->ctx) {
+                        out(g, 1, "NDR_CHECK(ndr_pull_context_handle(ndr, &w_%s));\n", n);
+                        out(g, 1, "if (!call->contexts)\n                return -EOPNOTSUPP;\n");
+                        if (p->L.l[0].kind == L_PTR) {
+                                out(g, 1, "if (!ndr_context_handle_is_null(&w_%s))\n", n);
+                                out(g, 2, "NDR_CHECK(call->contexts->lookup(call->contexts, &w_%s, &s_%s));\n",
+                                    n, n);
+                        } else {
+                                out(g, 1, "NDR_CHECK(call->contexts->lookup(call->contexts, &w_%s, (void **)&%s));\n",
+                                    n, n);
+                        }
+                        continue;
+                }
+                struct em e = {.g = g, .L = &p->L, .ndr = "ndr", .prefix = "",
+                               .side = SIDE_SERVER, .pname = n, .checks = cf};
+                emit_pull(&e, 0, n, true, true, 1, M_ALLOC);
+                if (p->top_array && !p->L.l[1].fixed)
+                        out(g, 1, "alloc_%s = c_%s_1;\n", n, n);
+        }
+        fclose(cf);
+        if (len)
+                fputs(checks, g->f);
+        free(checks);
+}
+
+/* The server's [out]-only parameters: memory for the implementation to fill. */
+static void server_alloc_out(struct gen *g, struct method *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *n = p->f->name;
+                if (p->f->dir != DIR_OUT || p->ctx)
+                        continue;
+                if (p->top_array) {
+                        out(g, 1, "alloc_%s = %s;\n", n, cap_expr(g, p));
+                        out(g, 1, "if (!(%s = ndr_pull_alloc(ndr, alloc_%s ? alloc_%s : 1, sizeof *%s)))\n",
+                            n, n, n, n);
+                } else {
+                        out(g, 1, "if (!(%s = ndr_pull_alloc(ndr, 1, sizeof *%s)))\n", n, n);
+                }
+                out(g, 2, "return ndr->error;\n");
+        }
+}
+
+/* The server's [out] parameters and return value. */
+static void server_push_out(struct gen *g, struct method *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *n = p->f->name;
+                if (!(p->f->dir & DIR_OUT))
+                        continue;
+                if (p->ctx) {
+                        /* the runtime's table makes, updates or closes the wire handle */
+                        out(g, 1, "if (!call->contexts)\n                ndr_push_fail(out_, -EOPNOTSUPP);\n");
+                        out(g, 1, "else if ((rc_ = call->contexts->store(call->contexts, s_%s, &w_%s)) < 0)\n",
+                            n, n);
+                        out(g, 2, "ndr_push_fail(out_, rc_);\n");
+                        out(g, 1, "ndr_push_context_handle(out_, &w_%s);\n", n);
+                        continue;
+                }
+                if (p->top_array && !p->L.l[1].fixed) {
+                        /* never more than the stub allocated, whatever became of the count */
+                        out(g, 1, "if ((uint64_t)%s > alloc_%s)\n", cap_expr(g, p), n);
+                        out(g, 2, "return ndr_push_fail(out_, -EINVAL);\n");
+                }
+                struct em e = {.g = g, .L = &p->L, .ndr = "out_", .prefix = "",
+                               .side = SIDE_SERVER, .pname = n};
+                emit_push(&e, 0, n, true, true, 1);
+        }
+        if (m->ret) {
                 struct scalar s;
-                scalar_info(p->elem, &s);
-                fputs("        {\n", f);
-                fputs("                uint32_t count_ = ", f);
-                if (p->conformant) {
-                        fputs("0;\n", f);
-                        fputs("                NDR_CHECK(ndr_pull_conformance(ndr, &count_));\n",
-                              f);
-                        fputs("                NDR_CHECK(ndr_check_size_is(count_, ", f);
-                        print_expr(f, p->count);
-                        fputs("));\n", f);
-                } else {
-                        print_count(f, p);
-                        fputs(";\n", f);
+                scalar_info(m->rtype, &s);
+                out(g, 1, "%s(out_, (%s)(ret_));\n", s.push, s.wtype);
+        }
+}
+
+static void server_locals(struct gen *g, struct method *m) {
+        bool any_ctx_out = false;
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *n = p->f->name;
+                fputs("        ", g->f);
+                print_local(g->f, p->f->type, n);
+                fputs(";\n", g->f);
+                out(g, 1, "memset(&%s, 0, sizeof %s);\n", n, n);
+                if (p->ctx) {
+                        out(g, 1, "struct ndr_context_handle w_%s = { 0 };\n", n);
+                        if (p->L.l[0].kind == L_PTR) {
+                                out(g, 1, "void *s_%s = NULL;\n", n);
+                                any_ctx_out = true;
+                        }
                 }
-                if (server) {
-                        fprintf(f,
-                                "                NDR_CHECK(ndr_pull_array_alloc(ndr, count_, %u, "
-                                "%u, "
-                                "sizeof *%s, &p_));\n",
-                                s.size, s.size, n);
-                        fprintf(f, "                %s = p_;\n", n);
-                } else if (p->length) {
-                        /* varying: the elements the server sent, at most size_is */
-                        fputs("                uint32_t offset_, actual_;\n\n", f);
-                        fputs("                NDR_CHECK(ndr_pull_variance(ndr, count_, &offset_, "
-                              "&actual_));\n",
-                              f);
-                        fputs("                if (offset_ != 0)\n                        return "
-                              "-EBADMSG;\n",
-                              f);
-                        fputs("                count_ = actual_;\n", f);
-                        fprintf(f, "                if (count_ && !%s)\n", n);
-                        fputs("                        return -EINVAL;\n", f);
-                        fprintf(f,
-                                "                NDR_CHECK(ndr_pull_check_count(ndr, count_, %u, "
-                                "%u));\n",
-                                s.size, s.size);
-                } else {
-                        fprintf(f, "                if (count_ && !%s)\n", n);
-                        fputs("                        return -EINVAL;\n", f);
-                        fprintf(f,
-                                "                NDR_CHECK(ndr_pull_check_count(ndr, count_, %u, "
-                                "%u));\n",
-                                s.size, s.size);
+                if (p->top_array)
+                        out(g, 1, "uint64_t alloc_%s = 0;\n        (void)alloc_%s;\n", n, n);
+                declare_counts(g, p);
+        }
+        if (any_ctx_out)
+                out(g, 1, "int rc_;\n");
+        if (m->ret) {
+                fputs("        ", g->f);
+                print_decl(g->f, m->rtype, "ret_");
+                fputs(";\n", g->f);
+        }
+        out(g, 1, "uint32_t id_ = 0;\n\n");
+        out(g, 1, "(void)id_;\n        (void)ndr;\n");
+        for (size_t i = 0; i < m->n; i++)
+                if (m->ps[i].ctx && m->ps[i].L.l[0].kind == L_PTR)
+                        out(g, 1, "%s = (void *)&s_%s;\n", m->ps[i].f->name, m->ps[i].f->name);
+}
+
+static void server_call_impl(struct gen *g, struct method *m, const char *target,
+                             const char *this_arg) {
+        out(g, 1, "ndr_server_call_enter(call);\n");
+        out(g, 1, "%s%s(%s", m->ret ? "ret_ = " : "", target, this_arg);
+        for (size_t i = 0; i < m->n; i++)
+                fprintf(g->f, "%s%s", i || *this_arg ? ", " : "", m->ps[i].f->name);
+        fputs(");\n", g->f);
+        out(g, 1, "ndr_server_call_leave(call);\n");
+}
+
+static void write_server_method(struct gen *g, struct method *m) {
+        out(g, 0, "\n/* %s (opnum %u) */\n", m->fn->name, m->opnum);
+        out(g, 0, "static int %s_%s_stub(struct ndr_server_call *call) {\n", g->ifc->name,
+            m->fn->name);
+        out(g, 1, "const struct %s_epv *epv_ = call->impl;\n", g->prefix);
+        out(g, 1, "struct ndr_pull *ndr = call->in;\n");
+        out(g, 1, "struct ndr_push *out_ = call->out;\n");
+        server_locals(g, m);
+        server_pull_in(g, m);
+        server_alloc_out(g, m);
+        fputc('\n', g->f);
+        server_call_impl(g, m, fmt(g, "epv_->%s", m->fn->name), "");
+        fputc('\n', g->f);
+        server_push_out(g, m);
+        out(g, 1, "return ndr_push_error(out_);\n}\n");
+}
+
+/* The client: push_ (the [in] arguments), pull_ (the [out] ones), and the stub. */
+static void client_push_fn(struct gen *g, struct method *m, const char *name, const char *extra) {
+        out(g, 0, "static int %s(struct ndr_push *ndr%s", name, extra);
+        for (size_t i = 0; i < m->n; i++)
+                if ((m->ps[i].f->dir & DIR_IN) && !m->ps[i].handle) {
+                        fputs(", ", g->f);
+                        print_decl(g->f, m->ps[i].f->type, m->ps[i].f->name);
                 }
-                fputs("                for (uint32_t i_ = 0; i_ < count_; i_++)\n", f);
-                snprintf(buf, sizeof buf, "%s[i_]", n);
-                pull_scalar(f, 24, p->elem, buf);
-                fputs("        }\n", f);
-                break;
-        }
-        }
-}
-
-static bool pulls_unique(const struct param *ps, size_t n, unsigned dir) {
-        for (size_t i = 0; i < n; i++)
-                if ((ps[i].f->dir & dir) && (ps[i].kind == P_STRING_OUT ||
-                                             ((ps[i].kind == P_SCALAR_PTR ||
-                                               ps[i].kind == P_STRING || ps[i].kind == P_STRUCT) &&
-                                              ps[i].ptr == PTR_UNIQUE)))
-                        return true;
-        return false;
-}
-
-/* --- output ------------------------------------------------------------------------- */
-
-static void print_params(FILE *f, struct idl_func *fn) {
-        bool first = true;
-        for (struct idl_field *p = fn->type->fields; p; p = p->next) {
-                if (!p->type || p->type->kind == TYPE_VOID)
+        fputs(") {\n", g->f);
+        if (m->object)
+                out(g, 1, "NDR_CHECK(ndr_push__ORPCTHIS(ndr, NDR_SCALARS | NDR_BUFFERS, orpcthis));\n");
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *n = p->f->name;
+                if (!(p->f->dir & DIR_IN) || p->handle)
                         continue;
-                if (!first)
-                        fputs(", ", f);
-                first = false;
-                print_decl(f, p->type, p->name);
-        }
-        if (first)
-                fputs("void", f);
-}
-
-/* int Foo_Method(handle_t h, args... [, RET *ret]) */
-static void print_client_proto(struct gen *g, struct idl_func *fn, const struct param *ps,
-                               size_t n) {
-        FILE *f = g->f;
-
-        fprintf(f, "int %s_%s(handle_t h_", g->ifc->name, fn->name);
-        for (size_t i = 0; i < n; i++) {
-                if (ps[i].kind == P_HANDLE)
+                if (p->ctx) {
+                        /* the handle's wire form, zeros for NULL */
+                        out(g, 1, "{\n");
+                        out(g, 2, "struct ndr_context_handle w_ = { 0 };\n\n");
+                        if (p->L.l[0].kind == L_PTR)
+                                out(g, 2, "if (%s && *%s)\n                        w_ = ((const struct ndr_client_context *)*%s)->wire;\n",
+                                    n, n, n);
+                        else
+                                out(g, 2, "if (%s)\n                        w_ = ((const struct ndr_client_context *)%s)->wire;\n",
+                                    n, n);
+                        out(g, 2, "ndr_push_context_handle(ndr, &w_);\n");
+                        out(g, 1, "}\n");
                         continue;
-                fputs(", ", f);
-                print_decl(f, ps[i].f->type, ps[i].f->name);
+                }
+                struct em e = {.g = g, .L = &p->L, .ndr = "ndr", .prefix = "",
+                               .side = SIDE_CLIENT};
+                emit_push(&e, 0, n, true, true, 1);
         }
-        if (has_ret(fn)) {
-                fputs(", ", f);
-                print_decl(f, fn->type->ref, "*ret_");
-        }
-        fputc(')', f);
+        out(g, 1, "return ndr_push_error(ndr);\n}\n\n");
 }
+
+static void client_pull_fn(struct gen *g, struct method *m, const char *name, const char *extra) {
+        char *checks = NULL;
+        size_t len = 0;
+
+        out(g, 0, "static int %s(struct ndr_pull *ndr%s", name, extra);
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (p->handle)
+                        continue;
+                fputs(", ", g->f);
+                print_decl(g->f, p->f->type, p->f->name);
+                if (p->ctx && (p->f->dir & DIR_OUT))
+                        fprintf(g->f, ", struct ndr_context_handle *w_%s", p->f->name);
+                if (p->top_array && (p->f->dir & DIR_OUT))
+                        fprintf(g->f, ", uint64_t cap_%s", p->f->name);
+        }
+        print_ret_param(g, m);
+        fputs(") {\n", g->f);
+        out(g, 1, "uint32_t id_ = 0;\n");
+        for (size_t i = 0; i < m->n; i++)
+                if (m->ps[i].f->dir & DIR_OUT)
+                        declare_counts(g, &m->ps[i]);
+        if (m->ret) {
+                fputs("        ", g->f);
+                print_decl(g->f, m->rtype, "rv_");
+                fputs(";\n", g->f);
+        }
+        out(g, 0, "\n        (void)id_;\n");
+        for (size_t i = 0; i < m->n; i++)
+                if (!(m->ps[i].f->dir & DIR_OUT) && !m->ps[i].handle)
+                        out(g, 1, "(void)%s;\n", m->ps[i].f->name);
+        if (m->object)
+                out(g, 1, "NDR_CHECK(ndr_pull__ORPCTHAT(ndr, NDR_SCALARS | NDR_BUFFERS, orpcthat));\n");
+        FILE *cf = open_memstream(&checks, &len);
+        if (!cf)
+                abort();
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *n = p->f->name;
+                if (!(p->f->dir & DIR_OUT))
+                        continue;
+                if (p->ctx) {
+                        out(g, 1, "NDR_CHECK(ndr_pull_context_handle(ndr, w_%s));\n", n);
+                        continue;
+                }
+                struct em e = {.g = g, .L = &p->L, .ndr = "ndr", .prefix = "",
+                               .side = SIDE_CLIENT, .pname = n, .checks = cf};
+                emit_pull(&e, 0, n, true, true, 1, M_INPLACE);
+        }
+        fclose(cf);
+        if (len)
+                fputs(checks, g->f);
+        free(checks);
+        if (m->ret) {
+                struct scalar s;
+                scalar_info(m->rtype, &s);
+                out(g, 1, "{\n                %s v_;\n                NDR_CHECK(%s(ndr, &v_));\n                rv_ = v_;\n        }\n",
+                    s.wtype, s.pull);
+                out(g, 1, "if (ret_)\n                *ret_ = rv_;\n");
+        }
+        out(g, 1, "return 0;\n}\n\n");
+}
+
+/* After a failed pull: the caller's [out] pointers hold nothing we freed. */
+static void client_clear_out(struct gen *g, struct method *m, int ind) {
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (!(p->f->dir & DIR_OUT) || p->ctx || p->top_array)
+                        continue;
+                if (level_deferred(&p->L, 1))
+                        out(g, ind, "memset(%s, 0, sizeof *%s);\n", p->f->name, p->f->name);
+        }
+}
+
+static void write_client_method(struct gen *g, struct method *m) {
+        const char *ifn = g->ifc->name, *fn = m->fn->name;
+
+        out(g, 0, "\n/* %s (opnum %u) */\n", fn, m->opnum);
+        client_push_fn(g, m, fmt(g, "%s_%s_push", ifn, fn), "");
+        client_pull_fn(g, m, fmt(g, "%s_%s_pull", ifn, fn), "");
+        print_client_proto(g, m);
+        fputs(" {\n", g->f);
+        out(g, 1, "struct ndr_push in_;\n        struct ndr_pull out_;\n        struct arena arena_;\n        int rc_;\n");
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (p->ctx && (p->f->dir & DIR_OUT))
+                        out(g, 1, "struct ndr_context_handle w_%s = { 0 };\n        struct ndr_client_context *cc_%s = NULL;\n",
+                            p->f->name, p->f->name);
+                if (p->top_array && (p->f->dir & DIR_OUT))
+                        out(g, 1, "uint64_t cap_%s = %s;\n", p->f->name, cap_expr(g, p));
+        }
+        fputc('\n', g->f);
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if ((p->f->dir & DIR_OUT) && p->L.l[0].kind == L_PTR && p->L.l[0].top)
+                        out(g, 1, "if (!%s)\n                return -EINVAL;\n", p->f->name);
+        }
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (p->f->dir == DIR_OUT && !p->ctx && !p->top_array && level_deferred(&p->L, 1))
+                        out(g, 1, "memset(%s, 0, sizeof *%s);\n", p->f->name, p->f->name);
+        }
+        out(g, 1, "ndr_push_init(&in_, 0);\n        arena_init(&arena_, 0);\n");
+        out(g, 1, "rc_ = %s_%s_push(&in_", ifn, fn);
+        for (size_t i = 0; i < m->n; i++)
+                if ((m->ps[i].f->dir & DIR_IN) && !m->ps[i].handle)
+                        fprintf(g->f, ", %s", m->ps[i].f->name);
+        fputs(");\n", g->f);
+        out(g, 1, "if (rc_ >= 0)\n                rc_ = ndr_client_call(h_, &%s_c_interface, %u, &in_, &out_, &arena_);\n",
+            g->prefix, m->opnum);
+        out(g, 1, "if (rc_ >= 0) {\n");
+        out(g, 2, "ndr_pull_user_memory(&out_);\n");
+        out(g, 2, "rc_ = %s_%s_pull(&out_", ifn, fn);
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (p->handle)
+                        continue;
+                fprintf(g->f, ", %s", p->f->name);
+                if (p->ctx && (p->f->dir & DIR_OUT))
+                        fprintf(g->f, ", &w_%s", p->f->name);
+                if (p->top_array && (p->f->dir & DIR_OUT))
+                        fprintf(g->f, ", cap_%s", p->f->name);
+        }
+        fputs(m->ret ? ", ret_);\n" : ");\n", g->f);
+        /* context handles: a new one gets its client context, a NULL one closes it */
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *cn = p->f->name;
+                if (!p->ctx || !(p->f->dir & DIR_OUT))
+                        continue;
+                out(g, 2, "if (rc_ >= 0 && !ndr_context_handle_is_null(&w_%s)) {\n", cn);
+                if (p->f->dir == DIR_INOUT)
+                        out(g, 3, "if (*%s)\n                                ((struct ndr_client_context *)*%s)->wire = w_%s;\n                        else ",
+                            cn, cn, cn);
+                else
+                        out(g, 3, "%s", "");
+                fprintf(g->f, "if (!(cc_%s = midl_user_allocate(sizeof *cc_%s)))\n", cn, cn);
+                out(g, 4, "rc_ = -ENOMEM;\n");
+                out(g, 2, "}\n");
+        }
+        out(g, 2, "if (rc_ < 0) {\n");
+        out(g, 3, "ndr_pull_user_rollback(&out_);\n");
+        client_clear_out(g, m, 3);
+        for (size_t i = 0; i < m->n; i++)
+                if (m->ps[i].ctx && (m->ps[i].f->dir & DIR_OUT))
+                        out(g, 3, "midl_user_free(cc_%s);\n", m->ps[i].f->name);
+        out(g, 2, "} else {\n");
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const char *cn = p->f->name;
+                if (!p->ctx || !(p->f->dir & DIR_OUT))
+                        continue;
+                out(g, 3, "if (cc_%s) {\n", cn);
+                out(g, 4, "cc_%s->wire = w_%s;\n", cn, cn);
+                out(g, 4, "*%s = cc_%s;\n", cn, cn);
+                out(g, 3, "} else if (ndr_context_handle_is_null(&w_%s)) {\n", cn);
+                if (p->f->dir == DIR_INOUT)
+                        out(g, 4, "midl_user_free(*%s);  /* closed */\n", cn);
+                out(g, 4, "*%s = NULL;\n", cn);
+                out(g, 3, "}\n");
+        }
+        out(g, 3, "ndr_pull_user_commit(&out_);\n");
+        out(g, 2, "}\n");
+        out(g, 1, "}\n");
+        out(g, 1, "arena_reset(&arena_);\n        ndr_push_free(&in_);\n        return rc_;\n}\n");
+}
+
+/* --- files --------------------------------------------------------------------------------- */
 
 static bool is_rpc_iface(struct idl_stmt *s) {
         return s->kind == STMT_INTERFACE && !s->imported && s->iface &&
@@ -1604,27 +2434,167 @@ static void set_prefix(struct gen *g, struct idl_iface *ifc) {
 
 #define FOR_METHODS(ifc, s)                                                                        \
         for (struct idl_stmt *s = (ifc)->stmts; s; s = s->next)                                    \
-                if (s->kind == STMT_FUNC && s->func)
+                if (s->kind == STMT_FUNC && s->func && !idl_attr_find(s->func->attrs, "local"))
 
-static int check_ifaces(struct gen *g) {
-        int r = 0;
-        struct param ps[MAX_PARAMS];
-        size_t n;
-
+/* Builds every method of every RPC interface (reporting what cannot be generated). */
+static int build_all(struct gen *g) {
+        struct method *m = malloc(sizeof *m);
+        if (!m)
+                return -ENOMEM;
         for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
                 if (!is_rpc_iface(s))
                         continue;
-                FOR_METHODS(s->iface, m)
-                if (classify_all(g, m->func, ps, &n) < 0)
-                        r = -EINVAL;
+                if (!s->iface->has_uuid) {
+                        idl_error(g->ctx, &s->iface->loc, "stubs: interface '%s' needs a uuid",
+                                  s->iface->name);
+                        g->errors++;
+                }
+                FOR_METHODS(s->iface, x)
+                method_build(g, x->func, m, false);
         }
-        return r;
+        free(m);
+        return g->errors ? -EINVAL : 0;
 }
 
-static void write_header(struct gen *g, const char *idl_name, const char *header) {
+static const char check_macro[] = "#ifndef NDR_CHECK\n"
+                                  "#define NDR_CHECK(x)                            \\\n"
+                                  "        do {                                    \\\n"
+                                  "                int r_ = (x);                   \\\n"
+                                  "                if (r_ < 0)                     \\\n"
+                                  "                        return r_;              \\\n"
+                                  "        } while (0)\n"
+                                  "#endif\n";
+
+static void write_guid(FILE *f, const struct idl_guid *u) {
+        fprintf(f, "{ 0x%08x, 0x%04x, 0x%04x, { ", u->d1, u->d2, u->d3);
+        for (int i = 0; i < 8; i++)
+                fprintf(f, "0x%02x%s", u->d4[i], i < 7 ? ", " : " } }");
+}
+
+static unsigned count_methods(struct idl_iface *ifc) {
+        unsigned n = 0;
+        FOR_METHODS(ifc, m)
+        n++;
+        return n;
+}
+
+static void write_iface_def(struct gen *g, const char *which, bool ops) {
         FILE *f = g->f;
-        struct param ps[MAX_PARAMS];
-        size_t n;
+        fprintf(f, "%sconst struct ndr_interface %s_%s_interface = {\n", ops ? "" : "static ",
+                g->prefix, which);
+        fputs("        .uuid = ", f);
+        write_guid(f, &g->ifc->uuid);
+        fprintf(f, ",\n        .ver_major = %u,\n        .ver_minor = %u,\n", g->ifc->ver_major,
+                g->ifc->ver_minor);
+        fprintf(f, "        .n_ops = %u,\n", count_methods(g->ifc));
+        fprintf(f, "        .ops = %s,\n", ops ? "ops_" : "NULL");
+        fprintf(f, "        .name = \"%s\",\n};\n", g->ifc->name);
+}
+
+/* GUIDs of the interfaces passed as interface pointers (no link dependency on _i.c). */
+static void write_iid_consts(struct gen *g) {
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
+                if (s->kind != STMT_INTERFACE || !s->iface || !s->iface->has_uuid ||
+                    s->iface->kind != IFACE_INTERFACE)
+                        continue;
+                fprintf(g->f, "static const GUID ndr_iid_%s_ __attribute__((unused)) = ",
+                        s->iface->name);
+                write_guid(g->f, &s->iface->uuid);
+                fputs(";\n", g->f);
+        }
+}
+
+/*
+ * Generated code first goes to a buffer: the type functions it needed are only known
+ * once every method was written, and they must come first.
+ */
+static void write_prologue(struct gen *g, FILE *real, const char *idl_name, const char *stub_header,
+                           const char *what, const char *body) {
+        FILE *saved = g->f;
+        g->f = real;
+        fprintf(real, "/* Generated by dcomidl from %s: do not edit. */\n", idl_name);
+        fprintf(real, "/* %s (see src/ndr/ndr-stub.h for the conventions). */\n\n", what);
+        fprintf(real, "#include <errno.h>\n#include <string.h>\n\n#include \"%s\"\n\n", stub_header);
+        fputs(check_macro, real);
+        fputs("\nstatic const char ndr_tag_ptr_ __attribute__((unused));\n", real);
+        static const char *const wt[] = {"uint8_t", "int8_t", "uint16_t", "int16_t", "uint32_t",
+                                         "int32_t", "uint64_t", "float", "double", "bool",
+                                         "GUID", "FILETIME", "other"};
+        for (size_t i = 0; i < sizeof wt / sizeof *wt; i++)
+                fprintf(real, "static const char ndr_tag_%s_ __attribute__((unused));\n", wt[i]);
+        write_iid_consts(g);
+        write_type_funcs(g);
+        fputs(body, real);
+        g->f = saved;
+}
+
+static void write_client(struct gen *g, FILE *real, const char *idl_name, const char *stub_header,
+                         struct method *m) {
+        char *body = NULL;
+        size_t len = 0;
+
+        g->f = open_memstream(&body, &len);
+        if (!g->f)
+                abort();
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
+                if (!is_rpc_iface(s))
+                        continue;
+                set_prefix(g, s->iface);
+                out(g, 0, "\n/* --- %s --- */\n\n", g->prefix);
+                write_iface_def(g, "c", false);
+                unsigned opnum = 0;
+                FOR_METHODS(g->ifc, x) {
+                        method_build(g, x->func, m, false);
+                        m->opnum = opnum++;
+                        write_client_method(g, m);
+                }
+        }
+        fclose(g->f);
+        write_prologue(g, real, idl_name, stub_header, "Client stubs", body);
+        free(body);
+}
+
+static void write_server(struct gen *g, FILE *real, const char *idl_name, const char *stub_header,
+                         struct method *m) {
+        char *body = NULL;
+        size_t len = 0;
+        unsigned n_ifaces = 0;
+
+        g->f = open_memstream(&body, &len);
+        if (!g->f)
+                abort();
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
+                if (!is_rpc_iface(s))
+                        continue;
+                set_prefix(g, s->iface);
+                n_ifaces++;
+                out(g, 0, "\n/* --- %s --- */\n", g->prefix);
+                unsigned opnum = 0;
+                FOR_METHODS(g->ifc, x) {
+                        method_build(g, x->func, m, false);
+                        m->opnum = opnum++;
+                        write_server_method(g, m);
+                }
+                out(g, 0, "\n#define ops_ %s_ops_\nstatic const struct ndr_op ops_[] = {\n", g->prefix);
+                FOR_METHODS(g->ifc, x)
+                out(g, 1, "{ \"%s\", %s_%s_stub },\n", x->func->name, g->ifc->name, x->func->name);
+                if (!count_methods(g->ifc))
+                        out(g, 1, "{ NULL, NULL },\n");
+                out(g, 0, "};\n\n");
+                write_iface_def(g, "s", true);
+                out(g, 0, "\nint %s_dispatch(struct ndr_server_call *call, uint32_t opnum) {\n", g->prefix);
+                out(g, 1, "if (opnum >= %u)\n", count_methods(g->ifc));
+                out(g, 2, "return -EOPNOTSUPP;\n");
+                out(g, 1, "return ops_[opnum].dispatch(call);\n}\n#undef ops_\n");
+        }
+        fclose(g->f);
+        write_prologue(g, real, idl_name, stub_header, "Server stubs", body);
+        free(body);
+}
+
+static void write_stub_header(struct gen *g, const char *idl_name, const char *header,
+                              struct method *m) {
+        FILE *f = g->f;
         char guard[300];
 
         snprintf(guard, sizeof guard, "__%s_stub_h__", idl_name);
@@ -1641,15 +2611,18 @@ static void write_header(struct gen *g, const char *idl_name, const char *header
                 set_prefix(g, s->iface);
                 fprintf(f, "\n/* %s: the server's entry point vector */\n", g->prefix);
                 fprintf(f, "struct %s_epv {\n", g->prefix);
-                FOR_METHODS(g->ifc, m) {
+                FOR_METHODS(g->ifc, x) {
+                        method_build(g, x->func, m, false);
                         fputs("        ", f);
-                        char name[300];
-                        snprintf(name, sizeof name, "(*%s)(", m->func->name);
-                        /* RET (*Method)(params) */
-                        print_decl(f, m->func->type->ref, "");
-                        fprintf(f, " %s", name);
-                        print_params(f, m->func);
-                        fputs(");\n", f);
+                        print_decl(f, x->func->type->ref, "");
+                        fprintf(f, " (*%s)(", x->func->name);
+                        bool first = true;
+                        for (size_t i = 0; i < m->n; i++) {
+                                fputs(first ? "" : ", ", f);
+                                first = false;
+                                print_decl(f, m->ps[i].f->type, m->ps[i].f->name);
+                        }
+                        fputs(first ? "void);\n" : ");\n", f);
                 }
                 fputs("};\n\n", f);
                 fprintf(f, "extern const struct ndr_interface %s_s_interface;\n", g->prefix);
@@ -1657,450 +2630,42 @@ static void write_header(struct gen *g, const char *idl_name, const char *header
                 fprintf(f, "int %s_dispatch(struct ndr_server_call *call, uint32_t opnum);\n\n",
                         g->prefix);
                 fputs("/* client stubs: 0 or a negative errno, the return value in *ret_ */\n", f);
-                FOR_METHODS(g->ifc, m) {
-                        classify_all(g, m->func, ps, &n);
-                        print_client_proto(g, m->func, ps, n);
+                FOR_METHODS(g->ifc, x) {
+                        method_build(g, x->func, m, false);
+                        print_client_proto(g, m);
                         fputs(";\n", f);
                 }
         }
         fprintf(f, "\n#endif /* %s */\n", guard);
 }
 
-static const char check_macro[] = "#ifndef NDR_CHECK\n"
-                                  "#define NDR_CHECK(x)                            \\\n"
-                                  "        do {                                    \\\n"
-                                  "                int r_ = (x);                   \\\n"
-                                  "                if (r_ < 0)                     \\\n"
-                                  "                        return r_;              \\\n"
-                                  "        } while (0)\n"
-                                  "#endif\n";
-
-static void write_client_method(struct gen *g, struct idl_func *fn, unsigned opnum) {
-        FILE *f = g->f;
-        struct param ps[MAX_PARAMS];
-        size_t n;
-        bool any_in = false, any_out = false;
-
-        classify_all(g, fn, ps, &n);
-        for (size_t i = 0; i < n; i++) {
-                if (ps[i].kind == P_HANDLE)
-                        continue;
-                any_in |= (ps[i].f->dir & DIR_IN) != 0;
-                any_out |= (ps[i].f->dir & DIR_OUT) != 0;
-        }
-
-        /* marshal: the [in] arguments */
-        fprintf(f, "\n/* %s (opnum %u) */\n", fn->name, opnum);
-        fprintf(f, "static int %s_%s_push(struct ndr_push *ndr", g->ifc->name, fn->name);
-        for (size_t i = 0; i < n; i++) {
-                if (ps[i].kind == P_HANDLE || !(ps[i].f->dir & DIR_IN))
-                        continue;
-                fputs(", ", f);
-                print_decl(f, ps[i].f->type, ps[i].f->name);
-        }
-        fputs(") {\n", f);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].f->dir & DIR_IN)
-                        push_param(f, &ps[i], "ndr");
-        fputs("        return ndr_push_error(ndr);\n}\n\n", f);
-
-        /* unmarshal: the [out] arguments and the return value */
-        fprintf(f, "static int %s_%s_pull(struct ndr_pull *ndr", g->ifc->name, fn->name);
-        for (size_t i = 0; i < n; i++) {
-                if (ps[i].kind == P_HANDLE)
-                        continue;
-                fputs(", ", f);
-                print_decl(f, ps[i].f->type, ps[i].f->name);
-        }
-        if (has_ret(fn)) {
-                fputs(", ", f);
-                print_decl(f, fn->type->ref, "*ret_");
-        }
-        fputs(") {\n", f);
-        if (pulls_unique(ps, n, DIR_OUT))
-                fputs("        uint32_t id_;\n", f);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_STRING_OUT)
-                        fprintf(f, "        %s *tmp_%s = NULL, *dup_%s = NULL;\n",
-                                ps[i].wide ? "uint16_t" : "char", ps[i].f->name, ps[i].f->name);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_CTX && (ps[i].f->dir & DIR_OUT))
-                        fprintf(f,
-                                "        struct ndr_context_handle w_%s;\n"
-                                "        struct ndr_client_context *cc_%s = NULL;\n",
-                                ps[i].f->name, ps[i].f->name);
-        if (has_ret(fn)) {
-                fputs("        ", f);
-                print_decl(f, fn->type->ref, "rv_");
-                fputs(";\n", f);
-        }
-        fputc('\n', f);
-        if (!any_out && !has_ret(fn))
-                fputs("        (void)ndr;\n", f);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind != P_HANDLE && ps[i].f->dir == DIR_IN)
-                        fprintf(f, "        (void)%s;\n", ps[i].f->name);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].f->dir & DIR_OUT)
-                        pull_param(f, &ps[i], false);
-        if (has_ret(fn))
-                pull_scalar(f, 8, fn->type->ref, "rv_");
-        /* strings cross to the caller in midl_user_allocate() memory, all or none */
-        bool strings = false;
-        for (size_t i = 0; i < n; i++) {
-                if (ps[i].kind != P_STRING_OUT)
-                        continue;
-                strings = true;
-                fprintf(f, "        if (tmp_%s && !(dup_%s = ndr_stub_%s(tmp_%s)))\n",
-                        ps[i].f->name, ps[i].f->name, ps[i].wide ? "wstrdup" : "strdup",
-                        ps[i].f->name);
-                fputs("                goto nomem;\n", f);
-        }
-        /* context handles: a new one gets its client context, a NULL one closes it */
-        for (size_t i = 0; i < n; i++) {
-                const char *cn = ps[i].f->name;
-                if (ps[i].kind != P_CTX || !(ps[i].f->dir & DIR_OUT))
-                        continue;
-                strings = true;
-                fprintf(f, "        if (!ndr_context_handle_is_null(&w_%s)%s) {\n", cn,
-                        ps[i].f->dir == DIR_INOUT ? "" : "");
-                if (ps[i].f->dir == DIR_INOUT)
-                        fprintf(f,
-                                "                if (*%s)\n                        ((struct "
-                                "ndr_client_context *)*%s)->wire = w_%s;\n                else ",
-                                cn, cn, cn);
-                else
-                        fputs("                ", f);
-                fprintf(f,
-                        "if (!(cc_%s = midl_user_allocate(sizeof *cc_%s)))\n"
-                        "                        goto nomem;\n        }\n",
-                        cn, cn);
-        }
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_STRING_OUT)
-                        fprintf(f, "        *%s = (void *)dup_%s;\n", ps[i].f->name, ps[i].f->name);
-        for (size_t i = 0; i < n; i++) {
-                const char *cn = ps[i].f->name;
-                if (ps[i].kind != P_CTX || !(ps[i].f->dir & DIR_OUT))
-                        continue;
-                fprintf(f,
-                        "        if (cc_%s) {\n                cc_%s->wire = w_%s;\n"
-                        "                *%s = cc_%s;\n",
-                        cn, cn, cn, cn, cn);
-                fprintf(f, "        } else if (ndr_context_handle_is_null(&w_%s)) {\n", cn);
-                if (ps[i].f->dir == DIR_INOUT)
-                        fprintf(f, "                midl_user_free(*%s);  /* closed */\n", cn);
-                fprintf(f, "                *%s = NULL;\n        }\n", cn);
-        }
-        if (has_ret(fn))
-                fputs("        if (ret_)\n                *ret_ = rv_;\n", f);
-        fputs("        return 0;\n", f);
-        if (strings) {
-                fputs("nomem:\n", f);
-                for (size_t i = 0; i < n; i++)
-                        if (ps[i].kind == P_STRING_OUT)
-                                fprintf(f, "        midl_user_free(dup_%s);\n", ps[i].f->name);
-                for (size_t i = 0; i < n; i++)
-                        if (ps[i].kind == P_CTX && (ps[i].f->dir & DIR_OUT))
-                                fprintf(f, "        midl_user_free(cc_%s);\n", ps[i].f->name);
-                fputs("        return -ENOMEM;\n", f);
-        }
-        fputs("}\n\n", f);
-
-        /* the client stub */
-        print_client_proto(g, fn, ps, n);
-        fputs(" {\n", f);
-        fputs("        struct ndr_push in_;\n        struct ndr_pull out_;\n", f);
-        fputs("        struct arena arena_;\n        int rc_;\n\n", f);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_STRING_OUT)
-                        fprintf(f,
-                                "        if (!%s)\n                return -EINVAL;\n"
-                                "        *%s = NULL;\n",
-                                ps[i].f->name, ps[i].f->name);
-        for (size_t i = 0; i < n; i++)
-                if ((ps[i].kind == P_SCALAR_PTR || ps[i].kind == P_STRUCT || ps[i].kind == P_CTX) &&
-                    ps[i].ptr == PTR_REF && (ps[i].f->dir & DIR_OUT))
-                        fprintf(f, "        if (!%s)\n                return -EINVAL;\n",
-                                ps[i].f->name);
-        fputs("        ndr_push_init(&in_, 0);\n        arena_init(&arena_, 0);\n", f);
-        fprintf(f, "        rc_ = %s_%s_push(&in_", g->ifc->name, fn->name);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind != P_HANDLE && (ps[i].f->dir & DIR_IN))
-                        fprintf(f, ", %s", ps[i].f->name);
-        fputs(");\n", f);
-        fprintf(f,
-                "        if (rc_ >= 0)\n                rc_ = ndr_client_call(h_, &%s_c_interface, "
-                "%u, "
-                "&in_, &out_, &arena_);\n",
-                g->prefix, opnum);
-        fprintf(f, "        if (rc_ >= 0)\n                rc_ = %s_%s_pull(&out_", g->ifc->name,
-                fn->name);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind != P_HANDLE)
-                        fprintf(f, ", %s", ps[i].f->name);
-        if (has_ret(fn))
-                fputs(", ret_", f);
-        fputs(");\n", f);
-        fputs("        arena_reset(&arena_);\n        ndr_push_free(&in_);\n        return "
-              "rc_;\n}\n",
-              f);
-        (void)any_in;
-}
-
-static void write_guid(FILE *f, const struct idl_guid *u) {
-        fprintf(f, "{ 0x%08x, 0x%04x, 0x%04x, { ", u->d1, u->d2, u->d3);
-        for (int i = 0; i < 8; i++)
-                fprintf(f, "0x%02x%s", u->d4[i], i < 7 ? ", " : " } }");
-}
-
-static void write_iface_def(struct gen *g, const char *which, bool ops) {
-        FILE *f = g->f;
-        unsigned n = 0;
-        FOR_METHODS(g->ifc, m)
-        n++;
-        fprintf(f, "%sconst struct ndr_interface %s_%s_interface = {\n", ops ? "" : "static ",
-                g->prefix, which);
-        fputs("        .uuid = ", f);
-        write_guid(f, &g->ifc->uuid);
-        fprintf(f, ",\n        .ver_major = %u,\n        .ver_minor = %u,\n", g->ifc->ver_major,
-                g->ifc->ver_minor);
-        fprintf(f, "        .n_ops = %u,\n", n);
-        fprintf(f, "        .ops = %s,\n", ops ? "ops_" : "NULL");
-        fprintf(f, "        .name = \"%s\",\n};\n", g->ifc->name);
-}
-
-/* What _c.c and _s.c both open with: banner, includes, NDR_CHECK, the type functions. */
-static void write_prologue(struct gen *g, const char *idl_name, const char *stub_header,
-                           const char *what) {
-        FILE *f = g->f;
-
-        fprintf(f, "/* Generated by dcomidl from %s: do not edit. */\n", idl_name);
-        fprintf(f, "/* %s stubs (see src/ndr/ndr-stub.h for the conventions). */\n\n", what);
-        fprintf(f, "#include <errno.h>\n\n#include \"%s\"\n\n", stub_header);
-        fputs(check_macro, f);
-        write_struct_funcs(g);
-}
-
-static void write_client(struct gen *g, const char *idl_name, const char *stub_header) {
-        FILE *f = g->f;
-
-        write_prologue(g, idl_name, stub_header, "Client");
-        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
-                if (!is_rpc_iface(s))
-                        continue;
-                set_prefix(g, s->iface);
-                fprintf(f, "\n/* --- %s --- */\n\n", g->prefix);
-                write_iface_def(g, "c", false);
-                unsigned opnum = 0;
-                FOR_METHODS(g->ifc, m)
-                write_client_method(g, m->func, opnum++);
-        }
-}
-
-static void write_server_method(struct gen *g, struct idl_func *fn, unsigned opnum) {
-        FILE *f = g->f;
-        struct param ps[MAX_PARAMS];
-        size_t n;
-        bool arrays_in = false;
-
-        classify_all(g, fn, ps, &n);
-        fprintf(f, "\n/* %s (opnum %u) */\n", fn->name, opnum);
-        fprintf(f, "static int %s_%s_stub(struct ndr_server_call *call) {\n", g->ifc->name,
-                fn->name);
-        fprintf(f, "        const struct %s_epv *epv_ = call->impl;\n", g->prefix);
-        fputs("        struct ndr_pull *ndr = call->in;\n        struct ndr_push *out_ = "
-              "call->out;\n",
-              f);
-        if (pulls_unique(ps, n, DIR_IN))
-                fputs("        uint32_t id_;\n", f);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_ARRAY && ps[i].conformant && (ps[i].f->dir & DIR_IN))
-                        arrays_in = true;
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_ARRAY && (ps[i].f->dir & DIR_IN))
-                        arrays_in = true;
-        if (arrays_in)
-                fputs("        void *p_;\n", f);
-        for (size_t i = 0; i < n; i++) {
-                const struct param *p = &ps[i];
-                struct idl_type *t = idl_type_resolve(p->f->type);
-                fputs("        ", f);
-                if (p->kind == P_ARRAY && t->kind == TYPE_ARRAY) {
-                        /* an array parameter is a pointer in C */
-                        no_const = true;
-                        print_decl(f, t->ref, "*");
-                        no_const = false;
-                        fprintf(f, "%s = NULL;\n", p->f->name);
-                        continue;
-                }
-                if (p->kind == P_STRUCT) {
-                        if (p->ptr == PTR_NONE) {
-                                fprintf(f, "%s %s;\n", p->st->cname, p->f->name);
-                                fprintf(f, "        memset(&%s, 0, sizeof %s);\n", p->f->name,
-                                        p->f->name);
-                                continue;
-                        }
-                        no_const = true; /* the stub fills it */
-                }
-                no_const |= p->kind == P_ARRAY;
-                print_decl(f, p->f->type, p->f->name);
-                no_const = false;
-                fputs(p->kind == P_SCALAR ? " = 0;\n" : " = NULL;\n", f);
-                if (p->kind == P_STRUCT && p->ptr == PTR_REF)
-                        fprintf(f, "        %s s_%s;\n        memset(&s_%s, 0, sizeof s_%s);\n",
-                                p->st->cname, p->f->name, p->f->name, p->f->name);
-                if (p->kind == P_CTX) {
-                        if (p->ptr == PTR_REF)
-                                fprintf(f, "        void *s_%s = NULL;\n", p->f->name);
-                        fprintf(f, "        struct ndr_context_handle w_%s = { 0 };\n", p->f->name);
-                }
-                if (p->kind == P_SCALAR_PTR && p->ptr == PTR_REF) {
-                        fputs("        ", f);
-                        print_decl(f, p->elem, "");
-                        fprintf(f, " s_%s = 0;\n", p->f->name);
-                } else if (p->kind == P_STRING_OUT) {
-                        fputs("        ", f);
-                        char sname[300];
-                        snprintf(sname, sizeof sname, "s_%s", p->f->name);
-                        print_decl(f, t->ref, sname);
-                        fputs(" = NULL;\n", f);
-                }
-        }
-        if (has_ret(fn)) {
-                fputs("        ", f);
-                print_decl(f, fn->type->ref, "ret_");
-                fputs(";\n", f);
-        }
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_CTX && (ps[i].f->dir & DIR_OUT)) {
-                        fputs("        int rc_;\n", f);
-                        break;
-                }
-        fputs("\n        (void)ndr;\n", f);
-        /* point the [ref] pointers at their storage */
-        for (size_t i = 0; i < n; i++)
-                if (((ps[i].kind == P_SCALAR_PTR || ps[i].kind == P_STRUCT) &&
-                     ps[i].ptr == PTR_REF) ||
-                    ps[i].kind == P_STRING_OUT)
-                        fprintf(f, "        %s = &s_%s;\n", ps[i].f->name, ps[i].f->name);
-                else if (ps[i].kind == P_CTX && ps[i].ptr == PTR_REF)
-                        fprintf(f, "        %s = (void *)&s_%s;\n", ps[i].f->name, ps[i].f->name);
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].f->dir & DIR_IN)
-                        pull_param(f, &ps[i], true);
-        /* [out]-only arrays: the server allocates them, size from the [in] arguments */
-        for (size_t i = 0; i < n; i++) {
-                const struct param *p = &ps[i];
-                if (p->kind != P_ARRAY || (p->f->dir & DIR_IN))
-                        continue;
-                fputs("        {\n                uint32_t count_ = ", f);
-                print_count(f, p);
-                fprintf(f,
-                        ";\n                if (!(%s = ndr_pull_alloc(ndr, count_ ? count_ : 1, "
-                        "sizeof *%s)))\n                        return ndr->error;\n        }\n",
-                        p->f->name, p->f->name);
-        }
-        fputs("\n        ", f);
-        if (has_ret(fn))
-                fputs("ret_ = ", f);
-        fprintf(f, "epv_->%s(", fn->name);
-        for (size_t i = 0; i < n; i++) {
-                if (i)
-                        fputs(", ", f);
-                fputs(ps[i].f->name, f); /* a handle_t is NULL */
-        }
-        fputs(");\n\n", f);
-        for (size_t i = 0; i < n; i++) {
-                if (!(ps[i].f->dir & DIR_OUT))
-                        continue;
-                if (ps[i].kind != P_CTX) {
-                        push_param(f, &ps[i], "out_");
-                        continue;
-                }
-                /* the runtime's table makes, updates or closes the wire handle */
-                fprintf(f,
-                        "        if (!call->contexts)\n                ndr_push_fail(out_, "
-                        "-EOPNOTSUPP);\n"
-                        "        else if ((rc_ = call->contexts->store(call->contexts, s_%s, "
-                        "&w_%s)) < 0)\n"
-                        "                ndr_push_fail(out_, rc_);\n",
-                        ps[i].f->name, ps[i].f->name);
-                fprintf(f, "        ndr_push_context_handle(out_, &w_%s);\n", ps[i].f->name);
-        }
-        if (has_ret(fn))
-                push_scalar(f, 8, fn->type->ref, "out_", "ret_");
-        for (size_t i = 0; i < n; i++)
-                if (ps[i].kind == P_STRING_OUT)
-                        fprintf(f, "        midl_user_free(s_%s);\n", ps[i].f->name);
-        fputs("        return ndr_push_error(out_);\n}\n", f);
-}
-
-static void write_server(struct gen *g, const char *idl_name, const char *stub_header) {
-        FILE *f = g->f;
-
-        write_prologue(g, idl_name, stub_header, "Server");
-        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
-                if (!is_rpc_iface(s))
-                        continue;
-                set_prefix(g, s->iface);
-                fprintf(f, "\n/* --- %s --- */\n", g->prefix);
-                unsigned opnum = 0;
-                FOR_METHODS(g->ifc, m)
-                write_server_method(g, m->func, opnum++);
-                fputs("\nstatic const struct ndr_op ops_[] = {\n", f);
-                FOR_METHODS(g->ifc, m)
-                fprintf(f, "        { \"%s\", %s_%s_stub },\n", m->func->name, g->ifc->name,
-                        m->func->name);
-                fputs("};\n\n", f);
-                write_iface_def(g, "s", true);
-                fprintf(f, "\nint %s_dispatch(struct ndr_server_call *call, uint32_t opnum) {\n",
-                        g->prefix);
-                fputs("        if (opnum >= sizeof ops_ / sizeof *ops_)\n", f);
-                fputs("                return -EOPNOTSUPP;\n", f);
-                fputs("        return ops_[opnum].dispatch(call);\n}\n", f);
-        }
-}
-
 int idl_check_stubs(struct idl_ctx *ctx) {
         struct gen g = {.ctx = ctx};
-        int count = 0;
-
-        for (struct idl_stmt *s = ctx->stmts; s; s = s->next)
-                if (is_rpc_iface(s))
-                        count++;
-        if (count > 1) {
-                fprintf(ctx->err, "dcomidl: stubs: one RPC interface per file\n");
-                return -EINVAL;
-        }
-        return check_ifaces(&g);
+        return build_all(&g);
 }
 
 int idl_write_stubs(struct idl_ctx *ctx, FILE *f, enum idl_stub_output which, const char *idl_name,
                     const char *header, const char *stub_header) {
         struct gen g = {.ctx = ctx, .f = f};
-        int count = 0;
+        struct method *m;
+        int r;
 
-        for (struct idl_stmt *s = ctx->stmts; s; s = s->next)
-                if (is_rpc_iface(s))
-                        count++;
-        if (count > 1) {
-                /* one ops_ table per file */
-                fprintf(ctx->err, "dcomidl: stubs: one RPC interface per file\n");
-                return -EINVAL;
-        }
-        if (check_ifaces(&g) < 0)
-                return -EINVAL;
+        if ((r = build_all(&g)) < 0)
+                return r;
+        m = malloc(sizeof *m);
+        if (!m)
+                return -ENOMEM;
         switch (which) {
         case IDL_STUB_HEADER:
-                write_header(&g, idl_name, header);
+                write_stub_header(&g, idl_name, header, m);
                 break;
         case IDL_STUB_CLIENT:
-                write_client(&g, idl_name, stub_header);
+                write_client(&g, f, idl_name, stub_header, m);
                 break;
         case IDL_STUB_SERVER:
-                write_server(&g, idl_name, stub_header);
+                write_server(&g, f, idl_name, stub_header, m);
                 break;
         }
+        free(m);
         return ferror(f) ? -EIO : 0;
 }
