@@ -731,10 +731,9 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                                 }
                                 l->range = true;
                         }
-                } else if (t->kind == TYPE_STRUCT && t->builtin && t->name &&
-                           strcmp(t->name, "_GUID") == 0) {
-                        l->dk = D_GUID;
-                } else if (t->kind == TYPE_STRUCT && t->builtin && t->name &&
+                } else if (t->kind == TYPE_STRUCT && t->name && strcmp(t->name, "_GUID") == 0) {
+                        l->dk = D_GUID;         /* [MS-DTYP] 2.3.4.2, however declared */
+                } else if (t->kind == TYPE_STRUCT && t->name &&
                            strcmp(t->name, "_FILETIME") == 0) {
                         l->dk = D_FILETIME;
                 } else if (is_composite(t)) {
@@ -762,6 +761,12 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                 L->n++;
                 if (string && !string_done) {
                         gen_error(g, &f->loc, what, f->name, "[string] on a non-character type");
+                        return false;
+                }
+                if (L->n >= 2 && L->l[L->n - 2].kind == L_ARRAY && l->dk == D_STRUCT &&
+                    l->sr->conformant) {
+                        gen_error(g, &f->loc, what, f->name,
+                                  "an array of conformant structures has no NDR form");
                         return false;
                 }
                 return true;
@@ -2004,11 +2009,11 @@ static bool method_build(struct gen *g, struct idl_func *fn, struct method *m, b
                                           "pointer to a string pointer)");
                                 ok = false;
                         }
-                        if (f->dir == DIR_OUT && l1->kind == L_DATA && l1->dk == D_STRUCT &&
-                            l1->sr && l1->sr->conformant) {
+                        if (l1->kind == L_DATA && l1->dk == D_STRUCT && l1->sr &&
+                            l1->sr->conformant) {
                                 gen_error(g, &f->loc, "parameter", f->name,
-                                          "an [out] conformant structure needs a pointer to a "
-                                          "pointer (its size is the server's)");
+                                          "an [out] or [in, out] conformant structure needs a "
+                                          "pointer to a pointer (its size is the server's)");
                                 ok = false;
                         }
                 }
