@@ -1444,8 +1444,13 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                             a);
                 else
                         out(g, ind, "%s = %s;\n", a, c);
-                /* correlation */
-                if (l->conformant && l->size_is)
+                /*
+                 * correlation; a response's conformance need only fit the caller's buffer
+                 * (impacket sends max_count = actual_count where size_is says more)
+                 */
+                if (m == M_INPLACE && l->conformant)
+                        ;
+                else if (l->conformant && l->size_is)
                         emit_check(e, ind, lat, "ndr_check_size_is(%s, %s)", c,
                                    expr_str(g, l->size_is, e->prefix));
                 else if (l->conformant && l->max_is)
@@ -2323,8 +2328,15 @@ static void client_pull_fn(struct gen *g, struct method *m, const char *name, co
 static void client_clear_out(struct gen *g, struct method *m, int ind) {
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
-                if (!(p->f->dir & DIR_OUT) || p->ctx || p->top_array)
+                if (!(p->f->dir & DIR_OUT) || p->ctx)
                         continue;
+                if (p->top_array) {
+                        /* elements holding pointers to memory the rollback freed */
+                        if (p->L.l[1].kind == L_ARRAY && level_deferred(&p->L, 2))
+                                out(g, ind, "memset(%s, 0, cap_%s * sizeof *%s);\n", p->f->name,
+                                    p->f->name, p->f->name);
+                        continue;
+                }
                 if (level_deferred(&p->L, 1))
                         out(g, ind, "memset(%s, 0, sizeof *%s);\n", p->f->name, p->f->name);
         }
