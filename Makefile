@@ -41,7 +41,7 @@ demo: build
 	scripts/demo $(BUILD)
 
 $(RELEASE)/build.ninja:
-	scripts/install-deps build
+	scripts/install-deps bench
 	meson setup $(RELEASE) --buildtype=release --prefix=$(PREFIX)
 
 bench: $(RELEASE)/build.ninja
