@@ -31,7 +31,7 @@ ok() {
 for idl in "$IDL_DIR"/*.idl; do
         base=$(basename "$idl" .idl)
         mkdir -p "$TMP/gold"
-        if ! (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/gold" "$base.idl"); then
+        if ! (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/gold" --no-stubs "$base.idl"); then
                 fail "$base.idl does not compile"
                 continue
         fi
@@ -114,6 +114,31 @@ printf '#ifdef WITH_X\ntypedef LONG X_T;\n#endif\n' > "$TMP/d.idl"
 mkdir -p "$TMP/d"
 "$DCOMIDL" -D WITH_X -o "$TMP/d" "$TMP/d.idl" && grep -q "typedef LONG X_T;" "$TMP/d/d.h" && ok ||
         fail "-D"
+
+# --- stubs by default, as midl: _c.c/_s.c for RPC interfaces, _p.c for object ones ---
+mkdir -p "$TMP/def" "$TMP/nostubs"
+if (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/def" stub.idl && "$DCOMIDL" -o "$TMP/def" obj.idl) &&
+   [ -s "$TMP/def/stub_c.c" ] && [ -s "$TMP/def/stub_s.c" ] && [ -s "$TMP/def/stub_stub.h" ] &&
+   [ ! -e "$TMP/def/stub_p.c" ] && [ -s "$TMP/def/obj_p.c" ] && [ ! -e "$TMP/def/obj_c.c" ]; then
+        ok
+else
+        fail "default outputs"
+fi
+if (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/nostubs" --no-stubs stub.idl) &&
+   [ "$(ls "$TMP/nostubs")" = "$(printf 'stub.h\nstub_i.c')" ]; then
+        ok
+else
+        fail "--no-stubs"
+fi
+# a function pointer cannot be remoted: an error naming the parameter, nothing written
+mkdir -p "$TMP/fp"
+if (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/fp" disp.idl) 2>"$TMP/stderr"; then
+        fail "disp.idl's callback parameter was accepted for stubs"
+elif grep -q "disp.idl:40:90: error: stubs: parameter 'cb'" "$TMP/stderr" && [ -z "$(ls "$TMP/fp")" ]; then
+        ok
+else
+        fail "disp.idl's stub error: $(cat "$TMP/stderr")"
+fi
 
 # --- the generated headers compile as C11 and C++ ---
 printf '#define COBJMACROS\n#include "calc.h"\n#include "types.h"\n#include "unknwn.h"\n#include "disp.h"\n' \

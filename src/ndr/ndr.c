@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ndr/ndr-internal.h"
+#include "ndr/ndr-stub.h"
 
 const uint8_t ndr_drep_le[4] = {
         NDR_DREP_INT_LITTLE | NDR_DREP_CHAR_ASCII, NDR_DREP_FLOAT_IEEE, 0, 0,
@@ -200,6 +201,35 @@ int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
         if (!h || !h->unmarshal)
                 return -EOPNOTSUPP;
         return h->unmarshal(iid, objref, len, ret_obj);
+}
+
+/* --- ORPC ([MS-DCOM] 2.2.13) --------------------------------------------------------- */
+
+int ndr_orpc_this_init(ORPCTHIS *t) {
+        memset(t, 0, sizeof *t);
+        t->version.MajorVersion = NDR_COM_MAJOR_VERSION;
+        t->version.MinorVersion = NDR_COM_MINOR_VERSION;
+        /* [MS-DCOM] 1.3.5: a new causality ID for a call not made from inside another */
+        return dcom_guid_generate(&t->cid);
+}
+
+int ndr_orpc_this_check(const ORPCTHIS *t) {
+        /* [MS-DCOM] 1.7: the major version is 5; minor versions only add capabilities */
+        return t->version.MajorVersion == NDR_COM_MAJOR_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+HRESULT ndr_stub_hresult(int err) {
+        switch (err < 0 ? -err : err) {
+        case EBADMSG:
+        case ERANGE:
+        case E2BIG:
+        case ELOOP:
+                return HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA);
+        case EINVAL:
+                return HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER);
+        default:
+                return dcom_hresult_from_errno(err);
+        }
 }
 
 /* --- [user_marshal] table -------------------------------------------------------------- */

@@ -284,11 +284,14 @@ int idl_write_iid(struct idl_ctx *ctx, FILE *f, const char *idl_name);
 const char *idl_method_name(const struct idl_func *fn);
 
 /*
- * stubs.c: NDR stubs for the main file's plain RPC (non-object) interface: FILE_stub.h
- * (EPV, client prototypes; it includes header), FILE_c.c and FILE_s.c (they include
- * stub_header).  -EINVAL, with diagnostics, for constructs it cannot generate yet.
+ * stubs.c: NDR stubs for the main file's interfaces: FILE_stub.h (EPVs, client, proxy and
+ * stub prototypes; it includes header), FILE_c.c and FILE_s.c for RPC interfaces,
+ * FILE_p.c for object interfaces (they include stub_header).  -EINVAL, with
+ * diagnostics, for constructs it cannot generate.
  */
-enum idl_stub_output { IDL_STUB_HEADER, IDL_STUB_CLIENT, IDL_STUB_SERVER };
+enum idl_stub_output { IDL_STUB_HEADER, IDL_STUB_CLIENT, IDL_STUB_SERVER, IDL_STUB_PROXY };
+/* What the main file defines: RPC (non-object) interfaces, remotable object interfaces. */
+void idl_stub_kinds(struct idl_ctx *ctx, bool *rpc, bool *object);
 /* The same checks alone, before any output is opened. */
 int idl_check_stubs(struct idl_ctx *ctx);
 int idl_write_stubs(struct idl_ctx *ctx, FILE *f, enum idl_stub_output which, const char *idl_name,

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dcomidl: OpenDCOM's MIDL-compatible IDL compiler: the front end, FILE.h and FILE_i.c
- * (phase 1), and on request (--client, --server) the NDR stubs of a plain RPC interface,
- * FILE_stub.h, FILE_c.c and FILE_s.c (phase 2, stubs.c; off by default while the stub
- * generator rejects constructs that the header back end accepts).  Command line like
- * midl/widl; errors as `file:line:col: error:` and exit 1 with no output written
- * (outputs go to a temporary name and are renamed only once everything succeeded).
+ * dcomidl: OpenDCOM's MIDL-compatible IDL compiler: the front end, FILE.h and FILE_i.c,
+ * and the NDR stubs (stubs.c): FILE_stub.h with FILE_c.c and FILE_s.c when the file
+ * defines RPC interfaces, FILE_p.c (proxies and stubs) when it defines remotable object
+ * interfaces -- by default as midl does, or exactly what --client/--server/--proxy ask
+ * for (an asked-for file is written even when empty).  Command line like midl/widl;
+ * errors as `file:line:col: error:` and exit 1 with no output written (outputs go to a
+ * temporary name and are renamed only once everything succeeded).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,13 +28,18 @@ static void usage(FILE *f) {
               "      --iid              write the GUID definitions (the default)\n"
               "      --iid-file FILE    GUID definitions file name (default: FILE_i.c)\n"
               "      --no-iid           do not write the GUID definitions\n"
-              "      --client           write the client stubs FILE_c.c and FILE_stub.h (RPC\n"
-              "                         interfaces; off by default)\n"
+              "      --client           write the client stubs FILE_c.c and FILE_stub.h (by\n"
+              "                         default when the file defines RPC interfaces)\n"
               "      --client-file FILE client stubs file name (default: FILE_c.c)\n"
               "      --no-client        do not write the client stubs\n"
               "      --server           write the server stubs FILE_s.c and FILE_stub.h\n"
               "      --server-file FILE server stubs file name (default: FILE_s.c)\n"
               "      --no-server        do not write the server stubs\n"
+              "      --proxy            write the proxies and stubs FILE_p.c and FILE_stub.h (by\n"
+              "                         default when the file defines object interfaces)\n"
+              "      --proxy-file FILE  proxy file name (default: FILE_p.c)\n"
+              "      --no-proxy         do not write the proxies\n"
+              "      --no-stubs         header and GUIDs only (--no-client --no-server --no-proxy)\n"
               "      --stub-header FILE stub declarations file name (default: FILE_stub.h)\n"
               "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
               "      --cpp COMMAND      preprocessor (default: $DCOMIDL_CPP or cpp)\n"
@@ -93,8 +99,9 @@ static void write_dep_path(FILE *f, const char *p) {
 int main(int argc, char **argv) {
         struct idl_ctx ctx;
         const char *outdir = ".", *header = NULL, *iid = NULL, *depfile = NULL, *input = NULL;
-        const char *client = NULL, *server = NULL, *stub_header = NULL;
-        bool want_header = true, want_iid = true, want_client = false, want_server = false;
+        const char *client = NULL, *server = NULL, *proxy = NULL, *stub_header = NULL;
+        bool want_header = true, want_iid = true;
+        int want_client = -1, want_server = -1, want_proxy = -1;        /* -1: by content */
         int r, ret = 1;
 
         idl_ctx_init(&ctx);
@@ -108,7 +115,7 @@ int main(int argc, char **argv) {
 
         static const char *const with_arg[] = { "-I", "-D", "-o", "-h", "--header", "--iid-file",
                                                 "--depfile", "--cpp", "--client-file",
-                                                "--server-file", "--stub-header" };
+                                                "--server-file", "--stub-header", "--proxy-file" };
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *val = NULL;
 
@@ -151,14 +158,22 @@ int main(int argc, char **argv) {
                         server = val;
                 else if (val && strcmp(a, "--stub-header") == 0)
                         stub_header = val;
+                else if (val && strcmp(a, "--proxy-file") == 0)
+                        proxy = val;
                 else if (strcmp(a, "--client") == 0)
-                        want_client = true;
+                        want_client = 1;
                 else if (strcmp(a, "--no-client") == 0)
-                        want_client = false;
+                        want_client = 0;
                 else if (strcmp(a, "--server") == 0)
-                        want_server = true;
+                        want_server = 1;
                 else if (strcmp(a, "--no-server") == 0)
-                        want_server = false;
+                        want_server = 0;
+                else if (strcmp(a, "--proxy") == 0)
+                        want_proxy = 1;
+                else if (strcmp(a, "--no-proxy") == 0)
+                        want_proxy = 0;
+                else if (strcmp(a, "--no-stubs") == 0)
+                        want_client = want_server = want_proxy = 0;
                 else if (strcmp(a, "--no-header") == 0)
                         want_header = false;
                 else if (strcmp(a, "--no-iid") == 0)
@@ -191,7 +206,16 @@ int main(int argc, char **argv) {
                 goto out;
         if (idl_check(&ctx) < 0)
                 goto out;
-        if ((want_client || want_server) && idl_check_stubs(&ctx) < 0)
+        /* by default, the stubs of what the file defines */
+        bool has_rpc, has_object;
+        idl_stub_kinds(&ctx, &has_rpc, &has_object);
+        if (want_client < 0)
+                want_client = has_rpc;
+        if (want_server < 0)
+                want_server = has_rpc;
+        if (want_proxy < 0)
+                want_proxy = has_object;
+        if ((want_client || want_server || want_proxy) && idl_check_stubs(&ctx) < 0)
                 goto out;
 
         /* base name: foo/bar.idl -> bar */
@@ -200,18 +224,20 @@ int main(int argc, char **argv) {
         const char *dot = strrchr(base, '.');
         size_t blen = dot ? (size_t)(dot - base) : strlen(base);
         char name_h[512], name_i[512], guard[600], name_c[512], name_s[512], name_sh[512];
+        char name_p[512];
         snprintf(name_h, sizeof name_h, "%.*s.h", (int)blen, base);
         snprintf(name_i, sizeof name_i, "%.*s_i.c", (int)blen, base);
         snprintf(name_c, sizeof name_c, "%.*s_c.c", (int)blen, base);
         snprintf(name_s, sizeof name_s, "%.*s_s.c", (int)blen, base);
         snprintf(name_sh, sizeof name_sh, "%.*s_stub.h", (int)blen, base);
+        snprintf(name_p, sizeof name_p, "%.*s_p.c", (int)blen, base);
         snprintf(guard, sizeof guard, "__%.*s_h__", (int)blen, base);
         for (char *p = guard; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                       (*p >= '0' && *p <= '9')))
                         *p = '_';
 
-        enum { N_OUTS = 6 };
+        enum { N_OUTS = 7 };
         struct output outs[N_OUTS] = { { 0 } };
         FILE *f;
         r = 0;
@@ -228,7 +254,7 @@ int main(int argc, char **argv) {
                         r = close_output(&outs[1], f, idl_write_iid(&ctx, f, base));
         }
         const char *hname = header ? header : name_h, *shname = stub_header ? stub_header : name_sh;
-        if (r >= 0 && (want_client || want_server)) {
+        if (r >= 0 && (want_client || want_server || want_proxy)) {
                 outs[3].path = path_join(outdir, shname);
                 r = open_output(&outs[3], &f);
                 if (r >= 0)
@@ -247,6 +273,13 @@ int main(int argc, char **argv) {
                 r = open_output(&outs[5], &f);
                 if (r >= 0)
                         r = close_output(&outs[5], f, idl_write_stubs(&ctx, f, IDL_STUB_SERVER, base,
+                                                                      hname, shname));
+        }
+        if (r >= 0 && want_proxy) {
+                outs[6].path = path_join(outdir, proxy ? proxy : name_p);
+                r = open_output(&outs[6], &f);
+                if (r >= 0)
+                        r = close_output(&outs[6], f, idl_write_stubs(&ctx, f, IDL_STUB_PROXY, base,
                                                                       hname, shname));
         }
         if (r >= 0 && depfile) {

@@ -213,6 +213,11 @@ static bool scalar_info(struct idl_type *type, struct scalar *s) {
         case BASIC_ERROR_STATUS:
                 *s = (struct scalar){"ndr_push_uint32", "ndr_pull_uint32", "uint32_t", 4};
                 return true;
+        case BASIC_INT3264:
+                /* NDR 2.0 sends __int3264 (LONG_PTR, WPARAM) as 32 bits, as MIDL does */
+                *s = u ? (struct scalar){"ndr_push_uint32", "ndr_pull_uint32", "uint32_t", 4}
+                       : (struct scalar){"ndr_push_int32", "ndr_pull_int32", "int32_t", 4};
+                return true;
         case BASIC_HYPER:
         case BASIC_INT64:
                 *s = (struct scalar){"ndr_push_hyper", "ndr_pull_hyper", "uint64_t", 8};
@@ -441,7 +446,14 @@ static void print_local(FILE *f, struct idl_type *t, const char *name) {
         while (r && r->kind == TYPE_NAMEREF && r->ref)
                 r = r->ref;
         no_const = true;
-        if (r && r->kind == TYPE_ARRAY) {
+        /* a typedef'd pointer (REFIID) is spelled out so that const can go */
+        if (r && r->kind == TYPE_ALIAS && !idl_attr_find(r->attrs, "context_handle") &&
+            !idl_attr_find(r->attrs, "wire_marshal") && !idl_attr_find(r->attrs, "user_marshal") &&
+            idl_type_resolve(r) && idl_type_resolve(r)->kind == TYPE_POINTER)
+                r = idl_type_resolve(r);
+        if (r && r->kind == TYPE_POINTER) {
+                print_decl(f, r, name);
+        } else if (r && r->kind == TYPE_ARRAY) {
                 char buf[300];
                 snprintf(buf, sizeof buf, "*%s", name);
                 print_decl(f, r->ref, buf);
@@ -752,10 +764,7 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                                 l->dk = D_STRUCT;
                         }
                 } else {
-                        gen_error(g, &f->loc, what, f->name,
-                                  t->kind == TYPE_BASIC && t->basic == BASIC_INT3264
-                                          ? "__int3264 has no portable NDR form"
-                                          : "type not supported by the stub generator");
+                        gen_error(g, &f->loc, what, f->name, "type not supported by the stub generator");
                         return false;
                 }
                 L->n++;
@@ -1823,6 +1832,7 @@ struct method {
         struct idl_type *rtype;
         unsigned opnum;
         bool object;            /* object interface: ORPCTHIS/ORPCTHAT, HRESULT */
+        struct idl_func *local; /* [call_as(local)]: the [local] method this is the wire form of */
 };
 
 static struct param *param_named(struct method *m, const char *name) {
@@ -2208,17 +2218,43 @@ static void server_call_impl(struct gen *g, struct method *m, const char *target
 }
 
 static void write_server_method(struct gen *g, struct method *m) {
-        out(g, 0, "\n/* %s (opnum %u) */\n", m->fn->name, m->opnum);
-        out(g, 0, "static int %s_%s_stub(struct ndr_server_call *call) {\n", g->ifc->name,
-            m->fn->name);
-        out(g, 1, "const struct %s_epv *epv_ = call->impl;\n", g->prefix);
+        const char *mname = m->object ? fmt(g, "%s", idl_method_name(m->fn)) : m->fn->name;
+
+        out(g, 0, "\n/* %s (opnum %u) */\n", mname, m->opnum);
+        if (m->object) {
+                out(g, 0, "int %s_%s_Stub(struct ndr_server_call *call) {\n", g->ifc->name, mname);
+                out(g, 1, "%s *obj_ = (%s *)call->impl;\n", g->ifc->name, g->ifc->name);
+                out(g, 1, "ORPCTHIS this_;\n        ORPCTHAT that_;\n");
+        } else {
+                out(g, 0, "static int %s_%s_stub(struct ndr_server_call *call) {\n", g->ifc->name,
+                    mname);
+                out(g, 1, "const struct %s_epv *epv_ = call->impl;\n", g->prefix);
+        }
         out(g, 1, "struct ndr_pull *ndr = call->in;\n");
         out(g, 1, "struct ndr_push *out_ = call->out;\n");
         server_locals(g, m);
+        if (m->object) {
+                /* [MS-DCOM] 2.2.13.3: every request starts with ORPCTHIS */
+                out(g, 1, "memset(&this_, 0, sizeof this_);\n        memset(&that_, 0, sizeof that_);\n");
+                out(g, 1, "NDR_CHECK(ndr_pull__ORPCTHIS(ndr, NDR_SCALARS | NDR_BUFFERS, &this_));\n");
+                out(g, 1, "NDR_CHECK(ndr_orpc_this_check(&this_));\n");
+        }
         server_pull_in(g, m);
         server_alloc_out(g, m);
         fputc('\n', g->f);
-        server_call_impl(g, m, fmt(g, "epv_->%s", m->fn->name), "");
+        if (m->object) {
+                out(g, 1, "call->orpc_this = &this_;\n");
+                if (m->local)   /* [call_as]: the application's IFoo_M_Stub calls the object */
+                        server_call_impl(g, m, fmt(g, "%s_%s_Stub", g->ifc->name,
+                                                   idl_method_name(m->local)), "obj_");
+                else
+                        server_call_impl(g, m, fmt(g, "obj_->lpVtbl->%s", mname), "obj_");
+                out(g, 1, "call->orpc_this = NULL;\n");
+                /* [MS-DCOM] 2.2.13.4: every response starts with ORPCTHAT */
+                out(g, 1, "ndr_push__ORPCTHAT(out_, NDR_SCALARS | NDR_BUFFERS, &that_);\n");
+        } else {
+                server_call_impl(g, m, fmt(g, "epv_->%s", mname), "");
+        }
         fputc('\n', g->f);
         server_push_out(g, m);
         out(g, 1, "return ndr_push_error(out_);\n}\n");
@@ -2294,6 +2330,8 @@ static void client_pull_fn(struct gen *g, struct method *m, const char *name, co
                         out(g, 1, "(void)%s;\n", m->ps[i].f->name);
         if (m->object)
                 out(g, 1, "NDR_CHECK(ndr_pull__ORPCTHAT(ndr, NDR_SCALARS | NDR_BUFFERS, orpcthat));\n");
+        /* what the caller keeps comes from midl_user_allocate(), all or nothing */
+        out(g, 1, "ndr_pull_user_memory(ndr);\n");
         FILE *cf = open_memstream(&checks, &len);
         if (!cf)
                 abort();
@@ -2342,15 +2380,32 @@ static void client_clear_out(struct gen *g, struct method *m, int ind) {
         }
 }
 
+/* The object method's proxy prototype (the vtable's signature). */
+static void print_proxy_proto(struct gen *g, const struct method *m, const char *mname) {
+        print_decl(g->f, m->rtype, "");
+        fprintf(g->f, " STDMETHODCALLTYPE %s_%s_Proxy(%s *This", g->ifc->name, mname,
+                g->ifc->name);
+        print_params(g, m, false);
+        fputc(')', g->f);
+}
+
 static void write_client_method(struct gen *g, struct method *m) {
-        const char *ifn = g->ifc->name, *fn = m->fn->name;
+        const char *ifn = g->ifc->name;
+        const char *fn = m->object ? fmt(g, "%s", idl_method_name(m->fn)) : m->fn->name;
+        const char *einval = m->object ? "ndr_stub_hresult(-EINVAL)" : "-EINVAL";
 
         out(g, 0, "\n/* %s (opnum %u) */\n", fn, m->opnum);
-        client_push_fn(g, m, fmt(g, "%s_%s_push", ifn, fn), "");
-        client_pull_fn(g, m, fmt(g, "%s_%s_pull", ifn, fn), "");
-        print_client_proto(g, m);
+        client_push_fn(g, m, fmt(g, "%s_%s_push", ifn, fn),
+                       m->object ? ", const ORPCTHIS *orpcthis" : "");
+        client_pull_fn(g, m, fmt(g, "%s_%s_pull", ifn, fn), m->object ? ", ORPCTHAT *orpcthat" : "");
+        if (m->object)
+                print_proxy_proto(g, m, fn);
+        else
+                print_client_proto(g, m);
         fputs(" {\n", g->f);
         out(g, 1, "struct ndr_push in_;\n        struct ndr_pull out_;\n        struct arena arena_;\n        int rc_;\n");
+        if (m->object)
+                out(g, 1, "ORPCTHIS this_;\n        ORPCTHAT that_;\n        HRESULT hr_ = E_UNEXPECTED;\n");
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 if (p->ctx && (p->f->dir & DIR_OUT))
@@ -2363,24 +2418,33 @@ static void write_client_method(struct gen *g, struct method *m) {
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 if ((p->f->dir & DIR_OUT) && p->L.l[0].kind == L_PTR && p->L.l[0].top)
-                        out(g, 1, "if (!%s)\n                return -EINVAL;\n", p->f->name);
+                        out(g, 1, "if (!%s)\n                return %s;\n", p->f->name, einval);
         }
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 if (p->f->dir == DIR_OUT && !p->ctx && !p->top_array && level_deferred(&p->L, 1))
                         out(g, 1, "memset(%s, 0, sizeof *%s);\n", p->f->name, p->f->name);
         }
+        if (m->object) {
+                out(g, 1, "if ((rc_ = ndr_orpc_this_init(&this_)) < 0)\n                return ndr_stub_hresult(rc_);\n");
+                out(g, 1, "memset(&that_, 0, sizeof that_);\n");
+        }
         out(g, 1, "ndr_push_init(&in_, 0);\n        arena_init(&arena_, 0);\n");
-        out(g, 1, "rc_ = %s_%s_push(&in_", ifn, fn);
+        out(g, 1, "rc_ = %s_%s_push(&in_%s", ifn, fn, m->object ? ", &this_" : "");
         for (size_t i = 0; i < m->n; i++)
                 if ((m->ps[i].f->dir & DIR_IN) && !m->ps[i].handle)
                         fprintf(g->f, ", %s", m->ps[i].f->name);
         fputs(");\n", g->f);
-        out(g, 1, "if (rc_ >= 0)\n                rc_ = ndr_client_call(h_, &%s_c_interface, %u, &in_, &out_, &arena_);\n",
-            g->prefix, m->opnum);
+        if (m->object)
+                out(g, 1, "if (rc_ >= 0)\n                rc_ = ndr_client_call(((struct ndr_proxy *)This)->channel,\n"
+                          "                                      ((struct ndr_proxy *)This)->iface ? ((struct ndr_proxy *)This)->iface : &%s_c_interface_,\n"
+                          "                                      %u, &in_, &out_, &arena_);\n",
+                    ifn, m->opnum);
+        else
+                out(g, 1, "if (rc_ >= 0)\n                rc_ = ndr_client_call(h_, &%s_c_interface, %u, &in_, &out_, &arena_);\n",
+                    g->prefix, m->opnum);
         out(g, 1, "if (rc_ >= 0) {\n");
-        out(g, 2, "ndr_pull_user_memory(&out_);\n");
-        out(g, 2, "rc_ = %s_%s_pull(&out_", ifn, fn);
+        out(g, 2, "rc_ = %s_%s_pull(&out_%s", ifn, fn, m->object ? ", &that_" : "");
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 if (p->handle)
@@ -2391,7 +2455,7 @@ static void write_client_method(struct gen *g, struct method *m) {
                 if (p->top_array && (p->f->dir & DIR_OUT))
                         fprintf(g->f, ", cap_%s", p->f->name);
         }
-        fputs(m->ret ? ", ret_);\n" : ");\n", g->f);
+        fputs(m->object ? ", &hr_);\n" : m->ret ? ", ret_);\n" : ");\n", g->f);
         /* context handles: a new one gets its client context, a NULL one closes it */
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
@@ -2432,15 +2496,29 @@ static void write_client_method(struct gen *g, struct method *m) {
         out(g, 3, "ndr_pull_user_commit(&out_);\n");
         out(g, 2, "}\n");
         out(g, 1, "}\n");
-        out(g, 1, "arena_reset(&arena_);\n        ndr_push_free(&in_);\n        return rc_;\n}\n");
+        out(g, 1, "arena_reset(&arena_);\n        ndr_push_free(&in_);\n");
+        if (m->object)
+                out(g, 1, "return rc_ < 0 ? ndr_stub_hresult(rc_) : hr_;\n}\n");
+        else
+                out(g, 1, "return rc_;\n}\n");
 }
 
 /* --- files --------------------------------------------------------------------------------- */
 
+static bool is_obj_iface(struct idl_stmt *s);
+static bool build_obj_iface(struct gen *g, struct idl_iface *ifc, struct method *m);
+static struct sreg *orpc_type(struct gen *g, const char *name);
+
+/* An RPC interface with methods (one holding only types needs no stubs, nor a uuid). */
 static bool is_rpc_iface(struct idl_stmt *s) {
-        return s->kind == STMT_INTERFACE && !s->imported && s->iface &&
-               s->iface->kind == IFACE_INTERFACE && !s->iface->is_object && !s->iface->is_local &&
-               s->iface->defined;
+        if (s->kind != STMT_INTERFACE || s->imported || !s->iface ||
+            s->iface->kind != IFACE_INTERFACE || s->iface->is_object || s->iface->is_local ||
+            !s->iface->defined)
+                return false;
+        for (struct idl_stmt *x = s->iface->stmts; x; x = x->next)
+                if (x->kind == STMT_FUNC && x->func && !idl_attr_find(x->func->attrs, "local"))
+                        return true;
+        return false;
 }
 
 static void set_prefix(struct gen *g, struct idl_iface *ifc) {
@@ -2468,6 +2546,16 @@ static int build_all(struct gen *g) {
                 }
                 FOR_METHODS(s->iface, x)
                 method_build(g, x->func, m, false);
+        }
+        bool objects = false;
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
+                if (is_obj_iface(s)) {
+                        objects = true;
+                        build_obj_iface(g, s->iface, m);
+                }
+        if (objects && !g->errors) {
+                orpc_type(g, "ORPCTHIS");
+                orpc_type(g, "ORPCTHAT");
         }
         free(m);
         return g->errors ? -EINVAL : 0;
@@ -2609,6 +2697,288 @@ static void write_server(struct gen *g, FILE *real, const char *idl_name, const 
         free(body);
 }
 
+/* --- object interfaces ([MS-DCOM] ORPC) ------------------------------------------------- */
+
+/*
+ * [MS-DCOM] 2.2.13.3, 2.2.13.4: ORPCTHIS and ORPCTHAT open every request and response of
+ * an object method.  Like MIDL, dcomidl knows them without an import: this IDL is compiled into
+ * the stubs (its C declarations are in ndr/ndr-stub.h).
+ */
+static const char orpc_idl[] =
+        "typedef struct tagCOMVERSION { unsigned short MajorVersion; unsigned short MinorVersion; } COMVERSION;\n"
+        "typedef struct tagORPC_EXTENT { GUID id; unsigned long size;\n"
+        "        [size_is((size + 7) & ~7)] byte data[]; } ORPC_EXTENT;\n"
+        "typedef struct tagORPC_EXTENT_ARRAY { unsigned long size; unsigned long reserved;\n"
+        "        [size_is((size + 1) & ~1), unique] ORPC_EXTENT **extent; } ORPC_EXTENT_ARRAY;\n"
+        "typedef struct tagORPCTHIS { COMVERSION version; unsigned long flags; unsigned long reserved1;\n"
+        "        GUID cid; [unique] ORPC_EXTENT_ARRAY *extensions; } ORPCTHIS;\n"
+        "typedef struct tagORPCTHAT { unsigned long flags; [unique] ORPC_EXTENT_ARRAY *extensions; } ORPCTHAT;\n";
+
+static struct idl_ctx orpc_ctx;
+static bool orpc_ready;
+
+static struct sreg *orpc_type(struct gen *g, const char *name) {
+        if (!orpc_ready) {
+                idl_ctx_init(&orpc_ctx);
+                orpc_ctx.err = g->ctx->err;
+                idl_add_builtins(&orpc_ctx);
+                if (idl_parse_buffer(&orpc_ctx, orpc_idl, sizeof orpc_idl - 1, "<orpc>", true) < 0 ||
+                    orpc_ctx.errors || idl_check(&orpc_ctx) < 0)
+                        abort();        /* our own text */
+                orpc_ready = true;
+        }
+        struct idl_sym *sym = idl_sym_find(&orpc_ctx, name, 0);
+        if (!sym || !sym->type)
+                abort();
+        return struct_register(g, sym->type);
+}
+
+static bool is_obj_iface(struct idl_stmt *s) {
+        return s->kind == STMT_INTERFACE && !s->imported && s->iface &&
+               s->iface->kind == IFACE_INTERFACE && s->iface->is_object && !s->iface->is_local &&
+               s->iface->defined && s->iface->has_uuid && strcmp(s->iface->name, "IUnknown") != 0;
+}
+
+#define FOR_OBJ_METHODS(ifc, s)                                                                    \
+        for (struct idl_stmt *s = (ifc)->stmts; s; s = s->next)                                    \
+                if (s->kind == STMT_FUNC && s->func && !idl_attr_find(s->func->attrs, "call_as"))
+
+/* The [call_as(local)] method of an interface that is local's wire form, or NULL. */
+static struct idl_func *call_as_of(struct idl_iface *i, struct idl_func *local) {
+        for (struct idl_stmt *s = i->stmts; s; s = s->next) {
+                struct idl_attr *a = s->kind == STMT_FUNC && s->func
+                                             ? idl_attr_find(s->func->attrs, "call_as")
+                                             : NULL;
+                if (a && a->n_args == 1 && a->args[0]->kind == EXPR_IDENT && local->name &&
+                    strcmp(a->args[0]->str, local->name) == 0)
+                        return s->func;
+        }
+        return NULL;
+}
+
+static struct idl_func *local_of(struct idl_iface *i, struct idl_func *remote) {
+        struct idl_attr *a = idl_attr_find(remote->attrs, "call_as");
+        if (!a || a->n_args != 1 || a->args[0]->kind != EXPR_IDENT)
+                return NULL;
+        for (struct idl_stmt *s = i->stmts; s; s = s->next)
+                if (s->kind == STMT_FUNC && s->func && s->func->name &&
+                    strcmp(s->func->name, a->args[0]->str) == 0)
+                        return s->func;
+        return NULL;
+}
+
+static bool is_local_fn(struct idl_func *fn) {
+        return idl_attr_find(fn->attrs, "local") != NULL;
+}
+
+/* The root of an interface's base chain (IUnknown for a proper COM interface). */
+static struct idl_iface *root_iface(struct idl_iface *i) {
+        for (int d = 0; i && i->base && i->base != i && d < 100; d++)
+                i = i->base;
+        return i;
+}
+
+static bool build_obj_iface(struct gen *g, struct idl_iface *ifc, struct method *m) {
+        bool ok = true;
+        struct idl_iface *root = root_iface(ifc);
+
+        if (!root || strcmp(root->name, "IUnknown") != 0) {
+                idl_error(g->ctx, &ifc->loc, "stubs: object interface '%s' does not derive from IUnknown",
+                          ifc->name);
+                g->errors++;
+                return false;
+        }
+        for (struct idl_stmt *x = ifc->stmts; x; x = x->next) {
+                if (x->kind != STMT_FUNC || !x->func || is_local_fn(x->func))
+                        continue;       /* [local]: no wire form (its [call_as] has one) */
+                if (idl_attr_find(x->func->attrs, "call_as") && !local_of(ifc, x->func)) {
+                        idl_error(g->ctx, &x->func->loc,
+                                  "stubs: '%s': [call_as] names no method of '%s'", x->func->name,
+                                  ifc->name);
+                        g->errors++;
+                        ok = false;
+                        continue;
+                }
+                ok &= method_build(g, x->func, m, true);
+        }
+        return ok;
+}
+
+/* A method's parameters and return type only (for wrappers that marshal nothing). */
+static void method_signature(struct gen *g, struct idl_func *fn, struct method *m) {
+        (void)g;
+        memset(m, 0, sizeof *m);
+        m->fn = fn;
+        m->rtype = fn->type->ref;
+        for (struct idl_field *f = fn->type->fields; f && m->n < MAX_PARAMS; f = f->next)
+                if (f->type && idl_type_resolve(f->type)->kind != TYPE_VOID)
+                        m->ps[m->n++].f = f;
+}
+
+/* IFoo's inherited slots: IUnknown's go to the proxy manager, others to the base's proxy. */
+static void write_proxy_inherited(struct gen *g, struct idl_iface *i, struct method *m, int depth) {
+        if (!i || depth > 100)
+                return;
+        write_proxy_inherited(g, i->base != i ? i->base : NULL, m, depth + 1);
+        if (i == g->ifc)
+                return;
+        bool unk = strcmp(i->name, "IUnknown") == 0;
+        FOR_OBJ_METHODS(i, x) {
+                const char *mname = fmt(g, "%s", idl_method_name(x->func));
+                method_signature(g, x->func, m);
+                if (!unk && is_local_fn(x->func) && !call_as_of(i, x->func)) {
+                        fputs("static ", g->f);
+                        print_decl(g->f, m->rtype, "");
+                        fprintf(g->f, " STDMETHODCALLTYPE %s_%s_via_%s_(%s *This", g->ifc->name,
+                                mname, i->name, g->ifc->name);
+                        print_params(g, m, false);
+                        fputs(") {\n", g->f);
+                        out(g, 1, "(void)This;\n");
+                        out(g, 1, "return %s;     /* [local] without [call_as]: not remotable */\n}\n\n",
+                            is_basic(m->rtype, BASIC_LONG) ? "E_NOTIMPL" : "0");
+                        continue;
+                }
+                if (!unk) {
+                        /* the base's proxy, from its own _p.c */
+                        fputs("HRESULT STDMETHODCALLTYPE ", g->f);
+                        fprintf(g->f, "%s_%s_Proxy(%s *This", i->name, mname, i->name);
+                        print_params(g, m, false);
+                        fputs(");\n", g->f);
+                }
+                fputs("static ", g->f);
+                print_decl(g->f, m->rtype, "");
+                fprintf(g->f, " STDMETHODCALLTYPE %s_%s_via_%s_(%s *This", g->ifc->name, mname, i->name,
+                        g->ifc->name);
+                print_params(g, m, false);
+                fputs(") {\n", g->f);
+                if (unk) {
+                        const char *op = strcmp(x->func->name, "QueryInterface") == 0 ? "query_interface"
+                                         : strcmp(x->func->name, "AddRef") == 0        ? "add_ref"
+                                                                                       : "release";
+                        out(g, 1, "struct ndr_proxy *px_ = (struct ndr_proxy *)This;\n\n");
+                        out(g, 1, "return px_->unk->%s(px_", op);
+                } else {
+                        out(g, 1, "return %s_%s_Proxy((%s *)This", i->name, mname, i->name);
+                }
+                for (size_t k = 0; k < m->n; k++)
+                        fprintf(g->f, ", %s", m->ps[k].f->name);
+                fputs(");\n}\n\n", g->f);
+        }
+}
+
+static void write_vtbl_entries(struct gen *g, struct idl_iface *i, int depth) {
+        if (!i || depth > 100)
+                return;
+        write_vtbl_entries(g, i->base != i ? i->base : NULL, depth + 1);
+        FOR_OBJ_METHODS(i, x) {
+                const char *mname = idl_method_name(x->func);
+                if (i != g->ifc)
+                        out(g, 1, "%s_%s_via_%s_,\n", g->ifc->name, mname, i->name);
+                else if (is_local_fn(x->func) && !call_as_of(i, x->func))
+                        out(g, 1, "%s_%s_notremotable_,\n", g->ifc->name, mname);
+                else    /* generated, or the application's for a [local] method */
+                        out(g, 1, "%s_%s_Proxy,\n", g->ifc->name, mname);
+        }
+}
+
+static void write_ops_entries(struct gen *g, struct idl_iface *i, int depth, bool protos) {
+        if (!i || depth > 100)
+                return;
+        write_ops_entries(g, i->base != i ? i->base : NULL, depth + 1, protos);
+        bool unk = strcmp(i->name, "IUnknown") == 0;
+        FOR_OBJ_METHODS(i, x) {
+                const char *mname = idl_method_name(x->func);
+                if (protos) {
+                        struct idl_func *r = is_local_fn(x->func) ? call_as_of(i, x->func) : NULL;
+                        if (!unk && i != g->ifc && (r || !is_local_fn(x->func)))
+                                out(g, 0, "int %s_%s_Stub(struct ndr_server_call *call);\n", i->name,
+                                    r ? idl_method_name(r) : mname);
+                } else if (unk) {
+                        /* IUnknown's methods travel as IRemUnknown calls, never to the object */
+                        out(g, 1, "{ \"%s\", NULL },\n", mname);
+                } else if (is_local_fn(x->func)) {
+                        struct idl_func *r = call_as_of(i, x->func);
+                        if (r)
+                                out(g, 1, "{ \"%s\", %s_%s_Stub },\n", idl_method_name(r), i->name,
+                                    idl_method_name(r));
+                        else
+                                out(g, 1, "{ \"%s\", NULL },    /* [local] */\n", mname);
+                } else {
+                        out(g, 1, "{ \"%s\", %s_%s_Stub },\n", mname, i->name, mname);
+                }
+        }
+}
+
+static void write_proxy(struct gen *g, FILE *real, const char *idl_name, const char *stub_header,
+                        struct method *m) {
+        char *body = NULL;
+        size_t len = 0;
+
+        g->f = open_memstream(&body, &len);
+        if (!g->f)
+                abort();
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
+                if (!is_obj_iface(s))
+                        continue;
+                struct idl_iface *ifc = s->iface;
+                set_prefix(g, ifc);
+                out(g, 0, "\n/* --- %s --- */\n\n", ifc->name);
+                out(g, 0, "static const struct ndr_interface %s_c_interface_ = {\n", ifc->name);
+                fputs("        .uuid = ", g->f);
+                write_guid(g->f, &ifc->uuid);
+                out(g, 0, ",\n        .n_ops = %u,\n        .name = \"%s\",\n};\n", ifc->n_methods,
+                    ifc->name);
+                for (struct idl_stmt *x = ifc->stmts; x; x = x->next) {
+                        if (x->kind != STMT_FUNC || !x->func)
+                                continue;
+                        if (is_local_fn(x->func)) {
+                                if (call_as_of(ifc, x->func))
+                                        continue;       /* the application's IFoo_M_Proxy */
+                                method_signature(g, x->func, m);
+                                fputs("\nstatic ", g->f);
+                                print_decl(g->f, m->rtype, "");
+                                fprintf(g->f, " STDMETHODCALLTYPE %s_%s_notremotable_(%s *This",
+                                        ifc->name, idl_method_name(x->func), ifc->name);
+                                print_params(g, m, false);
+                                fputs(") {\n", g->f);
+                                out(g, 1, "(void)This;\n");
+                                out(g, 1, "return %s;     /* [local] without [call_as]: not remotable */\n}\n",
+                                    is_basic(m->rtype, BASIC_LONG) ? "E_NOTIMPL" : "0");
+                                continue;
+                        }
+                        method_build(g, x->func, m, true);
+                        m->opnum = x->func->opnum;
+                        m->local = local_of(ifc, x->func);
+                        write_client_method(g, m);
+                        write_server_method(g, m);
+                }
+                out(g, 0, "\n/* %s's proxy vtable */\n\n", ifc->name);
+                write_proxy_inherited(g, ifc, m, 0);
+                out(g, 0, "const %sVtbl %s_ProxyVtbl = {\n", ifc->name, ifc->name);
+                write_vtbl_entries(g, ifc, 0);
+                out(g, 0, "};\n\n");
+                out(g, 0, "/* %s's stub: opnum -> method (IUnknown's are IRemUnknown's) */\n\n",
+                    ifc->name);
+                write_ops_entries(g, ifc, 0, true);
+                out(g, 0, "static const struct ndr_op %s_ops_[] = {\n", ifc->name);
+                write_ops_entries(g, ifc, 0, false);
+                out(g, 0, "};\n\n");
+                out(g, 0, "const struct ndr_interface %s_p_interface = {\n", ifc->name);
+                fputs("        .uuid = ", g->f);
+                write_guid(g->f, &ifc->uuid);
+                out(g, 0, ",\n        .n_ops = %u,\n        .ops = %s_ops_,\n        .name = \"%s\",\n};\n\n",
+                    ifc->n_methods, ifc->name, ifc->name);
+                out(g, 0, "int %s_stub_dispatch(struct ndr_server_call *call, uint32_t opnum) {\n",
+                    ifc->name);
+                out(g, 1, "if (opnum >= %u || !%s_ops_[opnum].dispatch)\n", ifc->n_methods, ifc->name);
+                out(g, 2, "return -EOPNOTSUPP;\n");
+                out(g, 1, "return %s_ops_[opnum].dispatch(call);\n}\n", ifc->name);
+        }
+        fclose(g->f);
+        write_prologue(g, real, idl_name, stub_header, "Proxies and stubs", body);
+        free(body);
+}
+
 static void write_stub_header(struct gen *g, const char *idl_name, const char *header,
                               struct method *m) {
         FILE *f = g->f;
@@ -2653,7 +3023,53 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                         fputs(";\n", f);
                 }
         }
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
+                if (!is_obj_iface(s))
+                        continue;
+                set_prefix(g, s->iface);
+                fprintf(f, "\n/* %s: the proxy vtable and the stub (FILE_p.c) */\n", g->ifc->name);
+                fprintf(f, "extern const %sVtbl %s_ProxyVtbl;\n", g->ifc->name, g->ifc->name);
+                fprintf(f, "extern const struct ndr_interface %s_p_interface;\n", g->ifc->name);
+                fprintf(f, "/* -EOPNOTSUPP for an opnum out of range or one of IUnknown's */\n");
+                fprintf(f, "int %s_stub_dispatch(struct ndr_server_call *call, uint32_t opnum);\n",
+                        g->ifc->name);
+                for (struct idl_stmt *x = g->ifc->stmts; x; x = x->next) {
+                        if (x->kind != STMT_FUNC || !x->func)
+                                continue;
+                        const char *mname = fmt(g, "%s", idl_method_name(x->func));
+                        if (is_local_fn(x->func)) {
+                                struct idl_func *r = call_as_of(g->ifc, x->func);
+                                if (!r)
+                                        continue;
+                                /* MIDL's contract: the application converts */
+                                fprintf(f, "/* [local] %s, sent as %s: the application provides these two */\n",
+                                        mname, idl_method_name(r));
+                                method_signature(g, x->func, m);
+                                print_proxy_proto(g, m, mname);
+                                fputs(";\n", f);
+                                method_signature(g, r, m);
+                                fputs("HRESULT STDMETHODCALLTYPE ", f);
+                                fprintf(f, "%s_%s_Stub(%s *This", g->ifc->name, mname, g->ifc->name);
+                                print_params(g, m, false);
+                                fputs(");\n", f);
+                                continue;
+                        }
+                        method_build(g, x->func, m, true);
+                        print_proxy_proto(g, m, mname);
+                        fputs(";\n", f);
+                        fprintf(f, "int %s_%s_Stub(struct ndr_server_call *call);\n", g->ifc->name,
+                                mname);
+                }
+        }
         fprintf(f, "\n#endif /* %s */\n", guard);
+}
+
+void idl_stub_kinds(struct idl_ctx *ctx, bool *rpc, bool *object) {
+        *rpc = *object = false;
+        for (struct idl_stmt *s = ctx->stmts; s; s = s->next) {
+                *rpc |= is_rpc_iface(s);
+                *object |= is_obj_iface(s);
+        }
 }
 
 int idl_check_stubs(struct idl_ctx *ctx) {
@@ -2681,6 +3097,9 @@ int idl_write_stubs(struct idl_ctx *ctx, FILE *f, enum idl_stub_output which, co
                 break;
         case IDL_STUB_SERVER:
                 write_server(&g, f, idl_name, stub_header, m);
+                break;
+        case IDL_STUB_PROXY:
+                write_proxy(&g, f, idl_name, stub_header, m);
                 break;
         }
         free(m);
