@@ -2,7 +2,8 @@
 /*
  * dcomidl's front end on arbitrary text: the bytes go straight to the parser (no cpp,
  * imports are not followed), then, if they parse, through the semantic checks and
- * both back ends (into /dev/null).  Nothing may crash, hang or leak whatever the input.
+ * every back end -- header, GUIDs, and the stub generator's four outputs -- into
+ * /dev/null.  Nothing may crash, hang or leak whatever the input.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             idl_check(&ctx) == 0) {
                 idl_write_header(&ctx, null, "fuzz.idl", "__fuzz_h__");
                 idl_write_iid(&ctx, null, "fuzz.idl");
+                if (idl_check_stubs(&ctx) == 0) {
+                        static const enum idl_stub_output outs[] = {
+                                IDL_STUB_HEADER, IDL_STUB_CLIENT, IDL_STUB_SERVER, IDL_STUB_PROXY,
+                        };
+                        for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+                                idl_write_stubs(&ctx, null, outs[i], "fuzz.idl", "fuzz.h",
+                                                "fuzz_stub.h");
+                }
         }
         idl_ctx_free(&ctx);
         return 0;

@@ -104,6 +104,13 @@ struct ndr_binding {
         void *ctx;
 };
 
+/*
+ * The client stub's per-call arena cap: the response stub and what is pulled from it (the
+ * caller's midl_user_allocate() memory counts too) -- a server cannot make a client
+ * allocate more than this.
+ */
+#define NDR_CLIENT_CALL_MAX (64u << 20)
+
 /* What generated client stubs call: binding is the handle_t, a struct ndr_binding *. */
 static inline int ndr_client_call(void *binding, const struct ndr_interface *iface,
                                   uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,

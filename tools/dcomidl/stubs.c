@@ -298,6 +298,8 @@ static const char *binop(int op) {
         return NULL;
 }
 
+static void print_decl(FILE *f, struct idl_type *t, const char *name);
+
 /*
  * Attribute expressions (size_is and friends) in C: identifiers get `prefix` ("r->"
  * inside a structure function, "" for parameters, which are C variables on both sides).
@@ -346,6 +348,23 @@ static bool print_expr(FILE *f, const struct idl_expr *e, const char *prefix) {
                 return true;
         case EXPR_PAREN:
                 return print_expr(f, e->a, prefix);
+        case EXPR_SIZEOF:       /* of a type: the C type has the IDL type's size */
+                if (!e->type)
+                        return false;
+                fputs("sizeof(", f);
+                print_decl(f, e->type, "");
+                fputc(')', f);
+                return true;
+        case EXPR_CAST:
+                if (!e->type)
+                        return false;
+                fputs("((", f);
+                print_decl(f, e->type, "");
+                fputs(")", f);
+                if (!print_expr(f, e->a, prefix))
+                        return false;
+                fputc(')', f);
+                return true;
         default:
                 return false;
         }
@@ -589,16 +608,18 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                 }
                 if (t->kind == TYPE_POINTER) {
                         struct idl_type *pointee = idl_type_resolve(t->ref);
-                        bool first = npointers++ == 0 && L->n == 0;
+                        /* ref/unique/ptr name the first pointer: the parameter or member
+                           itself, or an array's elements */
+                        bool first = npointers++ == 0;
                         enum idl_ptr_kind k = first ? ptr_attr(fa) : PTR_NONE;
 
                         if (k == PTR_NONE)
                                 k = alias_ptr;
                         alias_ptr = PTR_NONE;
                         if (k == PTR_NONE)
-                                k = param && first ? PTR_REF
-                                                   : t->ptr_kind != PTR_NONE ? t->ptr_kind
-                                                                             : PTR_UNIQUE;
+                                k = param && L->n == 0 ? PTR_REF    /* top level */
+                                    : t->ptr_kind != PTR_NONE ? t->ptr_kind
+                                                              : PTR_UNIQUE;
                         /* interface pointers: the pointer is the data */
                         if (pointee && (pointee->kind == TYPE_INTERFACE ||
                                         (pointee->kind == TYPE_VOID && fattr(fa, "iid_is")))) {
@@ -866,6 +887,21 @@ static unsigned elem_wire_size(struct gen *g, const struct levels *L, int i) {
 
 /* --- structures and unions ------------------------------------------------------------- */
 
+static char *expr_str(struct gen *g, const struct idl_expr *e, const char *prefix);
+
+/* Whether every attribute expression of L prints as C. */
+static bool level_exprs_ok(struct gen *g, const struct levels *L) {
+        for (int i = 0; i < L->n; i++) {
+                const struct level *l = &L->l[i];
+                const struct idl_expr *xs[] = {l->fixed,    l->size_is, l->max_is, l->length_is,
+                                               l->first_is, l->last_is, l->sw,     l->iid_is};
+                for (size_t k = 0; k < sizeof xs / sizeof *xs; k++)
+                        if (xs[k] && !expr_str(g, xs[k], "r->"))
+                                return false;
+        }
+        return true;
+}
+
 static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
         struct idl_type *st = idl_type_resolve(type);
         struct sreg *sr;
@@ -953,6 +989,7 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                                 }
                 if (!f->type) {
                         if (!is_union) {
+                                gen_error(g, &f->loc, "member", f->name, "has no type");
                                 ok = false;
                                 continue;
                         }
@@ -995,6 +1032,12 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                 if (l0->kind == L_DATA && l0->dk == D_STRUCT && l0->sr && l0->sr->conformant) {
                         gen_error(g, &f->loc, "member", f->name,
                                   "a conformant structure inside a structure is not supported");
+                        ok = false;
+                        continue;
+                }
+                if (!level_exprs_ok(g, L)) {
+                        gen_error(g, &f->loc, "member", f->name,
+                                  "attribute expression not supported by the stub generator");
                         ok = false;
                         continue;
                 }
@@ -1883,6 +1926,12 @@ static bool check_expr(struct gen *g, struct method *m, const struct idl_expr *x
 static bool check_param_exprs(struct gen *g, struct method *m, size_t pos) {
         struct param *p = &m->ps[pos];
         bool ok = true;
+
+        if (!level_exprs_ok(g, &p->L)) {
+                gen_error(g, &p->f->loc, "parameter", p->f->name,
+                          "attribute expression not supported by the stub generator");
+                return false;
+        }
         for (int i = 0; i < p->L.n; i++) {
                 const struct level *l = &p->L.l[i];
                 const struct idl_expr *xs[] = {l->size_is, l->max_is, l->length_is, l->first_is,
@@ -2429,7 +2478,7 @@ static void write_client_method(struct gen *g, struct method *m) {
                 out(g, 1, "if ((rc_ = ndr_orpc_this_init(&this_)) < 0)\n                return ndr_stub_hresult(rc_);\n");
                 out(g, 1, "memset(&that_, 0, sizeof that_);\n");
         }
-        out(g, 1, "ndr_push_init(&in_, 0);\n        arena_init(&arena_, 0);\n");
+        out(g, 1, "ndr_push_init(&in_, 0);\n        arena_init(&arena_, NDR_CLIENT_CALL_MAX);\n");
         out(g, 1, "rc_ = %s_%s_push(&in_%s", ifn, fn, m->object ? ", &this_" : "");
         for (size_t i = 0; i < m->n; i++)
                 if ((m->ps[i].f->dir & DIR_IN) && !m->ps[i].handle)
