@@ -373,3 +373,113 @@ TEST(iid_is_out) {
         ASSERT_HR_EQ(IObjTest2_Peer(P, &IObjTest_p_interface.uuid, &pv), E_NOTIMPL);
         ASSERT_NULL(pv);
 }
+
+/* --- IDispatch::GetIDsOfNames against impacket ------------------------------------------ */
+
+/*
+ * impacket 0.10's IDispatch_GetIDsOfNames().getData() (test-ndr.c's vector): cid
+ * 11223344-..., riid IID_NULL, names "Go" and "Bar", lcid 0x409.  Ours differs in the
+ * cid (a new one per call), its referent IDs (0xa6, 0x4bd0; ours 0x20000, 0x20004) and
+ * its pad bytes (0xab; ours 0).
+ */
+static const uint8_t getidsofnames_impacket[] = {
+        0x05, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x44, 0x33, 0x22, 0x11, 0x66, 0x55, 0x88, 0x77, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00,
+        0x00, 0x00, 0x00, 0x00,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x02, 0x00, 0x00, 0x00, 0xa6, 0x00, 0x00, 0x00, 0xd0, 0x4b, 0x00, 0x00,
+        0x03, 0, 0, 0, 0, 0, 0, 0, 0x03, 0, 0, 0, 'G', 0, 'o', 0, 0, 0, 0xab, 0xab,
+        0x04, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0, 'B', 0, 'a', 0, 'r', 0, 0, 0,
+        0x02, 0x00, 0x00, 0x00, 0x09, 0x04, 0x00, 0x00,
+};
+
+static HRESULT STDMETHODCALLTYPE d_qi(IDispLike *This, REFIID riid, void **ppv) {
+        return E_NOINTERFACE;
+}
+static ULONG STDMETHODCALLTYPE d_ref(IDispLike *This) {
+        return 1;
+}
+static HRESULT STDMETHODCALLTYPE d_count(IDispLike *This, UINT *n) {
+        *n = 1;
+        return S_OK;
+}
+static HRESULT STDMETHODCALLTYPE d_info(IDispLike *This, UINT i, LCID lcid, IUnknown **ti) {
+        *ti = NULL;
+        return E_NOTIMPL;
+}
+static HRESULT STDMETHODCALLTYPE d_ids(IDispLike *This, REFIID riid, LPOLESTR *names, UINT n,
+                                       LCID lcid, DISPID *ids) {
+        for (UINT i = 0; i < n; i++)
+                ids[i] = (DISPID)(lcid + 100 * i + names[i][0]);
+        return S_OK;
+}
+static const IDispLikeVtbl disp_vtbl = { d_qi, d_ref, d_ref, d_count, d_info, d_ids };
+static struct { IDispLike iface; } disp_obj = { { &disp_vtbl } };
+
+static int disp_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
+                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct ndr_pull sin;
+        struct ndr_push sout;
+        struct arena sa;
+        int r;
+
+        req_len = in->buf.len;
+        ASSERT_LE(req_len, sizeof req);
+        memcpy(req, in->buf.data, req_len);
+        last_opnum = opnum;
+        arena_init(&sa, 1 << 20);
+        ndr_push_init(&sout, 0);
+        ASSERT_OK(ndr_pull_init(&sin, req, req_len, NULL, &sa));
+        struct ndr_server_call call = { .in = &sin, .out = &sout, .arena = &sa, .impl = &disp_obj };
+        r = IDispLike_stub_dispatch(&call, opnum);
+        if (r >= 0) {
+                resp_len = sout.buf.len;
+                memcpy(resp, sout.buf.data, resp_len);
+        }
+        ndr_push_free(&sout);
+        arena_reset(&sa);
+        if (r < 0)
+                return r;
+        uint8_t *p = arena_alloc(arena, resp_len);
+        memcpy(p, resp, resp_len);
+        return ndr_pull_init(out, p, resp_len, NULL, arena);
+}
+
+static struct ndr_binding disp_channel = { disp_call, NULL };
+static struct ndr_proxy disp_proxy = { &IDispLike_ProxyVtbl, &disp_channel, NULL, &pm, NULL };
+
+TEST(getidsofnames_as_impacket) {
+        static const GUID iid_null;
+        WCHAR go[] = { 'G', 'o', 0 }, bar[] = { 'B', 'a', 'r', 0 };
+        LPOLESTR names[] = { go, bar };
+        DISPID ids[2] = { 0 };
+        IDispLike *d = (IDispLike *)(void *)&disp_proxy;
+        uint8_t want[sizeof getidsofnames_impacket];
+
+        ASSERT_HR_EQ(IDispLike_GetIDsOfNames(d, &iid_null, names, 2, 0x409, ids), S_OK);
+        ASSERT_EQ(last_opnum, 5);       /* [MS-OAUT] 3.1.4.3 */
+        ASSERT_EQ(ids[0], 0x409 + 'G');
+        ASSERT_EQ(ids[1], 0x409 + 100 + 'B');
+        memcpy(want, getidsofnames_impacket, sizeof want);
+        memcpy(want + 12, req + 12, 16);                        /* our cid */
+        memcpy(want + 52, "\x00\x00\x02\x00\x04\x00\x02\x00", 8);  /* our referent IDs */
+        want[78] = want[79] = 0;                                /* our pad */
+        ASSERT_EQ(req_len, sizeof want);
+        ASSERT_MEM_EQ(req, want, sizeof want);
+        /* the stub pulls impacket's own bytes too */
+        struct ndr_pull sin;
+        struct ndr_push sout;
+        struct arena sa;
+        arena_init(&sa, 0);
+        ndr_push_init(&sout, 0);
+        ASSERT_OK(ndr_pull_init(&sin, getidsofnames_impacket, sizeof getidsofnames_impacket, NULL, &sa));
+        struct ndr_server_call call = { .in = &sin, .out = &sout, .arena = &sa, .impl = &disp_obj };
+        ASSERT_OK(IDispLike_stub_dispatch(&call, 5));
+        /* ORPCTHAT, rgDispId (conformance 2, two DISPIDs), S_OK */
+        static const uint8_t out[] = { 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0x50, 0x04, 0, 0,
+                                       0xaf, 0x04, 0, 0, 0, 0, 0, 0 };
+        ASSERT_EQ(sout.buf.len, sizeof out);
+        ASSERT_MEM_EQ(sout.buf.data, out, sizeof out);
+        ndr_push_free(&sout);
+        arena_reset(&sa);
+}

@@ -35,10 +35,19 @@
  * implementation did to an [in, out] count; the client refuses a response larger than
  * the caller's [out] buffer, sized from its [in] arguments before the call.
  *
+ * Object interfaces: opnums are vtable slots (IUnknown's three are IRemUnknown's and not
+ * dispatched); a [local] method with a [call_as] partner follows MIDL's contract (the
+ * application writes IFoo_M_Proxy and IFoo_M_Stub, the generator the partner's wire
+ * stubs); a [local] method without one answers E_NOTIMPL through a proxy.
+ *
  * Refused (a generation error naming the parameter or member, never wrong code):
- * aliasing full pointers to variable-size referents (a repeated ID is rejected at run
- * time instead), conformant structures nested in structures, [string] on non-character
- * arrays, unions of pointers to arrays inside arms, __int3264, bit-fields, pipes.
+ * conformant structures inside structures, in arrays or passed [out]/[in, out] by a
+ * single pointer; [string] on non-character types; a count through a [unique]
+ * parameter; anonymous nested structures and unions (VARIANT's); function pointers,
+ * bit-fields, [transmit_as], pipes.  At run time: a full pointer repeating the ID of a
+ * variable-size referent (aliasing it would need the object before its size is known);
+ * a union discriminant naming no arm without a default.
+ * __int3264 travels as 32 bits, as MIDL's NDR 2.0 does.
  *
  * Wire notes: structures and encapsulated unions are aligned to their largest member
  * and padded to it at the end (as pidl's trailer alignment and MIDL's memory-sized simple
