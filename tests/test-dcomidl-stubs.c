@@ -581,17 +581,16 @@ TEST(union_bytes) {
                 0, 0, 0, 0,                             /* w: NULL */
         };
         static const uint8_t req_s[] = {
-                0x03, 0x00, 0, 0, 0, 0, 0, 0,
-                0x00, 0x00, 0x02, 0x00, 0, 0, 0, 0,     /* s: referent, pad to 8 */
+                0x03, 0x00, 0, 0,                       /* kind 3, pad to the pointer's 4 */
+                0x00, 0x00, 0x02, 0x00,                 /* s: referent (no trailing pad) */
                 0x03, 0, 0, 0, 0, 0, 0, 0, 0x03, 0, 0, 0, 'h', 'i', 0,
                 0,                                      /* pad */
                 0, 0, 0, 0,                             /* w: NULL */
         };
         static const uint8_t req_empty[] = {
-                0x09, 0x00, 0, 0, 0, 0, 0, 0,           /* default: nothing follows */
+                0x09, 0x00, 0, 0,                       /* default: nothing follows */
                 0x00, 0x00, 0x02, 0x00,                 /* w: the first referent */
-                0, 0, 0, 0,                             /* pad */
-                0x01, 0x00, 0, 0, 0, 0, 0, 0, 0x07, 0, 0, 0, 0, 0, 0, 0,
+                0x01, 0x00, 0, 0, 0x07, 0, 0, 0,        /* *w: kind 1, pad, l = 7 */
         };
         STUB_VALUE v = { .kind = 2, .u.d = 1.0 }, w = { .kind = 1, .u.l = 7 };
         LONG ret = 0;
@@ -620,10 +619,10 @@ static int dispatch_bytes(const uint8_t *data, size_t len, uint32_t opnum);
 TEST(nonencapsulated_union_bytes) {
         static const uint8_t req[] = {
                 0x01, 0x00,                             /* level */
-                0, 0, 0x01, 0x00, 0, 0,                 /* pad, *arm: discriminant, pad */
+                0x01, 0x00,                             /* *arm: discriminant (its own 2) */
                 0x05, 0, 0, 0,                          /* arm->l */
-                0x02, 0x00, 0, 0,                       /* h.which, pad */
-                0x02, 0x00, 0, 0,                       /* h.arm: discriminant, pad */
+                0x02, 0x00,                             /* h.which */
+                0x02, 0x00,                             /* h.arm: discriminant */
                 0x00, 0x00, 0x02, 0x00,                 /* h.arm.s: referent */
                 0x02, 0, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0, 'x', 0, 0, 0,
         };
@@ -643,7 +642,7 @@ TEST(nonencapsulated_union_bytes) {
         /* the discriminant on the wire must be the switch_is value */
         uint8_t bad[sizeof req];
         memcpy(bad, req, sizeof req);
-        bad[4] = 0x03;
+        bad[2] = 0x03;          /* *arm's discriminant */
         calls = 0;
         ASSERT_ERRNO(dispatch_bytes(bad, sizeof bad, 11), -EBADMSG);
         ASSERT_EQ(calls, 0);

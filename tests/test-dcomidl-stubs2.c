@@ -296,7 +296,7 @@ TEST(conformant_struct_bytes) {
                 0x00, 0x00, 0x02, 0x00,         /* [ptr] referent ID */
                 0x03, 0, 0, 0,                  /* the hoisted conformance */
                 0x03, 0, 0, 0,                  /* tower_length */
-                0x01, 0x02, 0x03, 0x00,         /* the octets, trailer pad */
+                0x01, 0x02, 0x03,               /* the octets (no trailing pad in NDR 2.0) */
         };
         static const uint8_t resp[] = {
                 0x00, 0x00, 0x02, 0x00,         /* *out_tower: [unique] referent */

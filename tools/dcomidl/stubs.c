@@ -49,9 +49,10 @@
  * a union discriminant naming no arm without a default.
  * __int3264 travels as 32 bits, as MIDL's NDR 2.0 does.
  *
- * Wire notes: structures and encapsulated unions are aligned to their largest member
- * and padded to it at the end (as pidl's trailer alignment and MIDL's memory-sized simple
- * structures); a union's arms are aligned to the largest arm after the discriminant.
+ * Wire notes ([MS-RPCE] 2.2.5.3.4.1 and 2.2.5.3.4.4, as Samba's libndr does it):
+ * structures and encapsulated unions start aligned to their largest member and have no
+ * trailing pad in NDR 2.0 (that is NDR64's); a non-encapsulated union is its
+ * discriminant, aligned to its own type, then the arm, aligned to its own.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -313,19 +314,27 @@ static void print_decl(FILE *f, struct idl_type *t, const char *name);
  * Attribute expressions (size_is and friends) in C: identifiers get `prefix` ("r->"
  * inside a structure function, "" for parameters, which are C variables on both sides).
  */
+/* Set while printing a count or discriminant: operands are widened to 64 bits so that
+   (size + 7) & ~7 cannot wrap to a small count on a hostile size. */
+static bool expr_wide;
+
 static bool print_expr(FILE *f, const struct idl_expr *e, const char *prefix) {
         if (!e)
                 return false;
         switch (e->kind) {
         case EXPR_NUM:
-                fputs(e->str, f);
+                fprintf(f, expr_wide ? "((int64_t)%s)" : "%s", e->str);
                 return true;
         case EXPR_IDENT:
-                fprintf(f, "%s%s", prefix, e->str);
+                fprintf(f, expr_wide ? "((int64_t)%s%s)" : "%s%s", prefix, e->str);
                 return true;
         case EXPR_UNARY:
                 if (!strchr("-+~!*", e->op))
                         return false;
+                if (e->op == '*' && expr_wide && e->a && e->a->kind == EXPR_IDENT) {
+                        fprintf(f, "((int64_t)*%s%s)", prefix, e->a->str);
+                        return true;
+                }
                 fputs("(", f);
                 fputc(e->op, f);
                 if (!print_expr(f, e->a, prefix))
@@ -377,6 +386,16 @@ static bool print_expr(FILE *f, const struct idl_expr *e, const char *prefix) {
         default:
                 return false;
         }
+}
+
+static char *expr_str(struct gen *g, const struct idl_expr *e, const char *prefix);
+
+/* A count, length or discriminant expression, evaluated in 64 bits. */
+static char *num_str(struct gen *g, const struct idl_expr *e, const char *prefix) {
+        expr_wide = true;
+        char *r = expr_str(g, e, prefix);
+        expr_wide = false;
+        return r;
 }
 
 static char *expr_str(struct gen *g, const struct idl_expr *e, const char *prefix) {
@@ -450,8 +469,11 @@ static void print_decl(FILE *f, struct idl_type *t, const char *name) {
                         last_ptr = true;
                 } else {
                         fprintf(s, last_ptr ? "(%s)[" : "%s[", cur);
+                        bool w = expr_wide;
+                        expr_wide = false;
                         if (t->size)
                                 print_expr(s, t->size, "");
+                        expr_wide = w;
                         fputc(']', s);
                         last_ptr = false;
                 }
@@ -898,6 +920,44 @@ static unsigned elem_wire_size(struct gen *g, const struct levels *L, int i) {
 
 static char *expr_str(struct gen *g, const struct idl_expr *e, const char *prefix);
 
+/* Whether every identifier of x naming a member of st names one declared before f. */
+static bool names_earlier(struct idl_type *st, struct idl_field *f, const struct idl_expr *x) {
+        if (!x)
+                return true;
+        if (x->kind == EXPR_IDENT) {
+                for (struct idl_field *m = st->fields; m; m = m->next) {
+                        if (m == f)
+                                break;
+                        if (m->name && strcmp(m->name, x->str) == 0)
+                                return true;
+                }
+                for (struct idl_field *m = f; m; m = m->next)
+                        if (m->name && strcmp(m->name, x->str) == 0)
+                                return false;   /* this member or a later one */
+                return true;                    /* not a member: a constant */
+        }
+        return names_earlier(st, f, x->a) && names_earlier(st, f, x->b) &&
+               names_earlier(st, f, x->c);
+}
+
+/*
+ * What the scalars pass evaluates (inline arrays' counts, inline unions' switch_is) can
+ * only use members already pulled; behind a pointer the buffers pass comes after all.
+ */
+static bool inline_exprs_earlier(struct idl_type *st, struct idl_field *f, const struct levels *L) {
+        for (int i = 0; i < L->n; i++) {
+                const struct level *l = &L->l[i];
+                if (l->kind == L_PTR && !l->top)
+                        return true;
+                const struct idl_expr *xs[] = {l->size_is, l->max_is, l->length_is, l->first_is,
+                                               l->last_is, l->sw};
+                for (size_t k = 0; k < sizeof xs / sizeof *xs; k++)
+                        if (!names_earlier(st, f, xs[k]))
+                                return false;
+        }
+        return true;
+}
+
 /* Whether every attribute expression of L prints as C. */
 static bool level_exprs_ok(struct gen *g, const struct levels *L) {
         for (int i = 0; i < L->n; i++) {
@@ -968,6 +1028,12 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                         a = idl_attr_find(st->attrs, "switch_type");
                 if (a && a->n_args == 1 && a->args[0]->kind == EXPR_TYPE)
                         sr->switch_type = a->args[0]->type;
+                else if (a && a->n_args == 1 && a->args[0]->kind == EXPR_IDENT) {
+                        /* switch_type(ULONG): a typedef the parser saw as a name */
+                        struct idl_sym *sym = idl_sym_find(g->ctx, a->args[0]->str, 0);
+                        if (sym)
+                                sr->switch_type = sym->type;
+                }
         }
         if (is_union) {
                 struct scalar s;
@@ -1050,6 +1116,13 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                         ok = false;
                         continue;
                 }
+                if (!inline_exprs_earlier(st, f, L)) {
+                        gen_error(g, &f->loc, "member", f->name,
+                                  "a count or switch_is of an inline array or union must name "
+                                  "earlier members (the receiver reads them first)");
+                        ok = false;
+                        continue;
+                }
                 unsigned a = level_align(g, L, 0);
                 if (a > sr->align)
                         sr->align = a;
@@ -1083,6 +1156,8 @@ struct em {
         enum side side;
         const char *pname;              /* parameter name: function-scope count variables */
         int loops;                      /* nesting of element loops */
+        int behind;                     /* nesting below non-top pointers (may be NULL) */
+        bool strict;                    /* client [out] buffer whose size the server returns */
         FILE *checks;                   /* parameters: correlation checks after the last pull */
         bool returns_void;              /* unused */
 };
@@ -1097,14 +1172,26 @@ static char *count_expr(struct em *e, const struct level *l) {
         if (l->fixed)
                 return fmt(g, "(uint32_t)(%s)", expr_str(g, l->fixed, ""));
         if (l->size_is)
-                return fmt(g, "(uint32_t)(%s)", expr_str(g, l->size_is, e->prefix));
+                return fmt(g, "(uint32_t)(%s)", num_str(g, l->size_is, e->prefix));
         if (l->max_is)
-                return fmt(g, "((uint32_t)(%s) + 1)", expr_str(g, l->max_is, e->prefix));
+                return fmt(g, "((uint32_t)(%s) + 1)", num_str(g, l->max_is, e->prefix));
+        return NULL;
+}
+
+/* The same in 64 bits, for what the stubs allocate and compare: no truncation. */
+static char *count_expr64(struct em *e, const struct level *l) {
+        struct gen *g = e->g;
+        if (l->fixed)
+                return fmt(g, "(uint64_t)(%s)", expr_str(g, l->fixed, ""));
+        if (l->size_is)
+                return fmt(g, "(uint64_t)(%s)", num_str(g, l->size_is, e->prefix));
+        if (l->max_is)
+                return fmt(g, "((uint64_t)(%s) + 1)", num_str(g, l->max_is, e->prefix));
         return NULL;
 }
 
 static char *first_expr(struct em *e, const struct level *l) {
-        return l->first_is ? fmt(e->g, "(uint32_t)(%s)", expr_str(e->g, l->first_is, e->prefix))
+        return l->first_is ? fmt(e->g, "(uint32_t)(%s)", num_str(e->g, l->first_is, e->prefix))
                            : "0";
 }
 
@@ -1112,9 +1199,9 @@ static char *first_expr(struct em *e, const struct level *l) {
 static char *length_expr(struct em *e, const struct level *l, const char *count) {
         struct gen *g = e->g;
         if (l->length_is)
-                return fmt(g, "(uint32_t)(%s)", expr_str(g, l->length_is, e->prefix));
+                return fmt(g, "(uint32_t)(%s)", num_str(g, l->length_is, e->prefix));
         if (l->last_is)
-                return fmt(g, "((uint32_t)(%s) - %s + 1)", expr_str(g, l->last_is, e->prefix),
+                return fmt(g, "((uint32_t)(%s) - %s + 1)", num_str(g, l->last_is, e->prefix),
                            first_expr(e, l));
         return fmt(g, "(%s - %s)", count, first_expr(e, l));
 }
@@ -1158,7 +1245,9 @@ static bool referent_var_size(const struct levels *L, int i) {
         if (next_is_array(L, i))
                 return true;
         const struct level *n = &L->l[i + 1];
-        return n->kind == L_DATA && n->dk == D_STRUCT && n->sr && n->sr->conformant;
+        /* a union's referent depends on its switch_is: aliasing could change its arm */
+        return n->kind == L_DATA &&
+               ((n->dk == D_STRUCT && n->sr && n->sr->conformant) || n->dk == D_UNION);
 }
 
 static char *tag_name(struct gen *g, const struct levels *L, int i) {
@@ -1441,7 +1530,7 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
 
 /* Whether a parameter-level count is checked after all parameters (not inside loops). */
 static bool later(const struct em *e) {
-        return e->pname && e->loops == 0;
+        return e->pname && e->loops == 0 && e->behind == 0;
 }
 
 /* Count variables: function scope for a parameter's outer arrays (checked later). */
@@ -1459,7 +1548,8 @@ static void emit_conf_alloc(struct em *e, struct sreg *sr, const char *v, int in
         struct gen *g = e->g;
         const struct levels *M = &sr->members[sr->n_members - 1];
         const char *m = M->f->name;
-        unsigned wire = M->l[0].kind == L_STRING ? (M->l[0].wide ? 2 : 1) : elem_wire_size(g, M, 1);
+        /* a varying tail carries only actual_count elements: only the cap bounds max_count */
+        unsigned wire = M->l[0].varying ? 0 : elem_wire_size(g, M, 1);
 
         out(g, ind, "NDR_CHECK(ndr_pull_conformant_alloc(%s, sizeof *%s, sizeof (*%s).%s[0], %u, (void **)&%s));\n",
             e->ndr, v, v, m, wire, v);
@@ -1509,7 +1599,7 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                  * correlation; a response's conformance need only fit the caller's buffer
                  * (impacket sends max_count = actual_count where size_is says more)
                  */
-                if (m == M_INPLACE && l->conformant)
+                if (m == M_INPLACE && l->conformant && !e->strict)
                         ;
                 else if (l->conformant && l->size_is)
                         emit_check(e, ind, lat, "ndr_check_size_is(%s, %s)", c,
@@ -1518,13 +1608,13 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                         emit_check(e, ind, lat, "ndr_check_max_is(%s, %s)", c,
                                    expr_str(g, l->max_is, e->prefix));
                 if (l->kind == L_ARRAY && l->varying) {
-                        char *first = l->first_is ? expr_str(g, l->first_is, e->prefix) : "0";
+                        char *first = l->first_is ? fmt(g, "(uint64_t)%s", num_str(g, l->first_is, e->prefix)) : "0";
                         if (l->length_is)
-                                emit_check(e, ind, lat, "ndr_check_length_is(%s, %s, %s, %s)", o, a,
-                                           first, expr_str(g, l->length_is, e->prefix));
+                                emit_check(e, ind, lat, "ndr_check_length_is(%s, %s, %s, (uint64_t)%s)", o, a,
+                                           first, num_str(g, l->length_is, e->prefix));
                         else if (l->last_is)
-                                emit_check(e, ind, lat, "ndr_check_last_is(%s, %s, %s, %s)", o, a,
-                                           first, expr_str(g, l->last_is, e->prefix));
+                                emit_check(e, ind, lat, "ndr_check_last_is(%s, %s, %s, (uint64_t)%s)", o, a,
+                                           first, num_str(g, l->last_is, e->prefix));
                         else
                                 emit_check(e, ind, lat,
                                            "ndr_check_length_is(%s, %s, %s, (uint64_t)%s - (%s))",
@@ -1575,7 +1665,8 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                 out(g, ind, "}\n");
         }
         if (!lat)
-                out(g, ind, "(void)%s;\n", o);
+                out(g, ind, "(void)%s;\n%*s(void)%s;\n%*s(void)%s;\n", o, ind * 8, "", c,
+                    ind * 8, "", a);
         ind--;
         out(g, ind, "}\n");
 }
@@ -1615,8 +1706,10 @@ static void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, i
                                 out(g, ind, "if (id_ && !%s)\n", v);
                                 out(g, ind + 1, "return -EBADMSG;        /* NULL cannot become non-NULL */\n");
                                 out(g, ind, "if (id_ && %s) {\n", v);
+                                e->behind++;
                                 emit_pull(e, i + 1, r, true, true, ind + 1,
                                           arr ? M_INPLACE : M_INLINE);
+                                e->behind--;
                                 out(g, ind, "}\n");
                                 break;
                         }
@@ -1634,7 +1727,9 @@ static void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, i
                         if (l->ptr == PTR_FULL && !referent_var_size(L, i)) {
                                 out(g, ind, "if (%s && ndr_pull_full_ptr_pending(%s, %s) > 0) {\n", v,
                                     e->ndr, v);
+                                e->behind++;
                                 emit_pull(e, i + 1, r, true, true, ind + 1, M_INLINE);
+                                e->behind--;
                                 out(g, ind, "}\n");
                                 break;
                         }
@@ -1650,7 +1745,9 @@ static void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, i
                                 }
                         }
                         out(g, ind + 1, "NDR_CHECK(ndr_pull_enter(%s));\n", e->ndr);
+                        e->behind++;
                         emit_pull(e, i + 1, r, true, true, ind + 1, arr ? M_ALLOC : M_INLINE);
+                        e->behind--;
                         out(g, ind + 1, "ndr_pull_leave(%s);\n", e->ndr);
                         out(g, ind, "}\n");
                 }
@@ -1719,8 +1816,6 @@ static void write_struct(struct gen *g, struct sreg *sr, bool push) {
                 else
                         emit_pull(&e, 0, v, true, false, 2, M_INLINE);
         }
-        out(g, 2, push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
-            sr->align);
         out(g, 1, "}\n");
         if (sr->deferred) {
                 out(g, 1, "if (ndr_flags & NDR_BUFFERS) {\n");
@@ -1784,12 +1879,19 @@ static void write_union(struct gen *g, struct sreg *sr, bool push) {
         if (!push)
                 out(g, 1, "uint32_t id_ = 0;\n\n        (void)id_;\n");
         out(g, 1, "if (ndr_flags & NDR_SCALARS) {\n");
+        /*
+         * [MS-RPCE] 2.2.5.3.4.4: in NDR 2.0 a union is its discriminant, aligned to its own
+         * type, then the arm, aligned to its own; an encapsulated union is a structure, so
+         * it starts aligned to its largest member.  No trailing pad (2.2.5.3.4.1: NDR64).
+         */
+        (void)aa;
         if (push) {
-                out(g, 2, "ndr_push_align(ndr, %u);\n", sr->align);
+                if (encap)
+                        out(g, 2, "ndr_push_align(ndr, %u);\n", sr->align);
                 out(g, 2, "%s(ndr, (%s)(%s));\n", s.push, s.wtype, sw);
-                out(g, 2, "ndr_push_align(ndr, %u);\n", aa);
         } else {
-                out(g, 2, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", sr->align);
+                if (encap)
+                        out(g, 2, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", sr->align);
                 out(g, 2, "{\n");
                 out(g, 3, "%s v_;\n", s.wtype);
                 out(g, 3, "NDR_CHECK(%s(ndr, &v_));\n", s.pull);
@@ -1798,7 +1900,6 @@ static void write_union(struct gen *g, struct sreg *sr, bool push) {
                 else
                         out(g, 3, "if ((int64_t)v_ != level)\n                                return -EBADMSG;        /* not the switch_is value */\n");
                 out(g, 2, "}\n");
-                out(g, 2, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", aa);
         }
         for (int pass = 0; pass < 2; pass++) {
                 if (pass == 1) {
@@ -1830,10 +1931,6 @@ static void write_union(struct gen *g, struct sreg *sr, bool push) {
                                 out(g, 3, "break;\n");
                 }
                 out(g, 2, "}\n");
-                if (pass == 0)
-                        out(g, 2,
-                            push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
-                            sr->align);
                 out(g, 1, "}\n");
         }
         out(g, 1, push ? "return ndr_push_error(ndr);\n" : "return 0;\n");
@@ -1945,9 +2042,19 @@ static bool check_param_exprs(struct gen *g, struct method *m, size_t pos) {
                 const struct level *l = &p->L.l[i];
                 const struct idl_expr *xs[] = {l->size_is, l->max_is, l->length_is, l->first_is,
                                                l->last_is};
+                /* inside an element loop or below a pointer that may be NULL, a count is
+                   checked where it is pulled: it must name parameters pulled before */
+                bool nested = false;
+                for (int j = 0; j < i; j++)
+                        if (p->L.l[j].kind == L_ARRAY ||
+                            (p->L.l[j].kind == L_PTR && !p->L.l[j].top))
+                                nested = true;
                 for (size_t k = 0; k < 5; k++) {
                         if (!xs[k])
                                 continue;
+                        if (nested)
+                                ok &= check_expr(g, m, xs[k], pos, DIR_INOUT, true,
+                                                 "a nested count");
                         if (!expr_str(g, xs[k], "")) {
                                 gen_error(g, &p->f->loc, "parameter", p->f->name,
                                           "attribute expression not supported");
@@ -2098,6 +2205,20 @@ static bool method_build(struct gen *g, struct idl_func *fn, struct method *m, b
         return ok;
 }
 
+static bool expr_names_out(struct method *m, const struct idl_expr *x) {
+        if (!x)
+                return false;
+        if (x->kind == EXPR_IDENT) {
+                struct param *p = param_named(m, x->str);
+                return p && (p->f->dir & DIR_OUT);
+        }
+        return expr_names_out(m, x->a) || expr_names_out(m, x->b) || expr_names_out(m, x->c);
+}
+
+static bool size_names_out(struct method *m, const struct level *l) {
+        return expr_names_out(m, l->size_is) || expr_names_out(m, l->max_is);
+}
+
 /* The outer (function-scope) count variables of a parameter: levels before any array. */
 static void declare_counts(struct gen *g, const struct param *p) {
         for (int i = 0; i < p->L.n; i++) {
@@ -2141,7 +2262,7 @@ static void print_client_proto(struct gen *g, const struct method *m) {
 /* What the pulled-into-caller-memory [out] arrays may hold: the caller's sizes. */
 static char *cap_expr(struct gen *g, const struct param *p) {
         struct em e = {.g = g, .prefix = ""};
-        return count_expr(&e, &p->L.l[1]);
+        return count_expr64(&e, &p->L.l[1]);
 }
 
 /* The server's [in] parameters: pull, then the correlation checks. */
@@ -2404,6 +2525,8 @@ static void client_pull_fn(struct gen *g, struct method *m, const char *name, co
                 }
                 struct em e = {.g = g, .L = &p->L, .ndr = "ndr", .prefix = "",
                                .side = SIDE_CLIENT, .pname = n, .checks = cf};
+                /* a size the server sends back ([in, out] *pn) must match what it sent */
+                e.strict = p->top_array && size_names_out(m, &p->L.l[1]);
                 emit_pull(&e, 0, n, true, true, 1, M_INPLACE);
         }
         fclose(cf);
@@ -2434,7 +2557,8 @@ static void client_clear_out(struct gen *g, struct method *m, int ind) {
                         continue;
                 }
                 if (level_deferred(&p->L, 1))
-                        out(g, ind, "memset(%s, 0, sizeof *%s);\n", p->f->name, p->f->name);
+                        out(g, ind, "if (%s)\n%*smemset(%s, 0, sizeof *%s);\n", p->f->name,
+                            (ind + 1) * 8, "", p->f->name, p->f->name);
         }
 }
 
@@ -2469,14 +2593,18 @@ static void write_client_method(struct gen *g, struct method *m) {
                 if (p->ctx && (p->f->dir & DIR_OUT))
                         out(g, 1, "struct ndr_context_handle w_%s = { 0 };\n        struct ndr_client_context *cc_%s = NULL;\n",
                             p->f->name, p->f->name);
-                if (p->top_array && (p->f->dir & DIR_OUT))
-                        out(g, 1, "uint64_t cap_%s = %s;\n", p->f->name, cap_expr(g, p));
         }
         fputc('\n', g->f);
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 if ((p->f->dir & DIR_OUT) && p->L.l[0].kind == L_PTR && p->L.l[0].top)
                         out(g, 1, "if (!%s)\n                return %s;\n", p->f->name, einval);
+        }
+        /* the caller's buffers, sized before the call (counts through [ref] pointers) */
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (p->top_array && (p->f->dir & DIR_OUT))
+                        out(g, 1, "uint64_t cap_%s = %s;\n", p->f->name, cap_expr(g, p));
         }
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
