@@ -217,9 +217,15 @@ static int no_lookup(struct ndr_context_table *t, const struct ndr_context_handl
         return -EBADMSG;
 }
 
-static int null_store(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *w) {
+static int null_store(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *w,
+                       void (*rundown)(void *)) {
         memset(w, 0, sizeof *w);
         return 0;
+}
+
+/* MIDL's rundown convention: the runtime's table would call it at association end */
+void ept_lookup_handle_t_rundown(void *ctx) {
+        (void)ctx;
 }
 
 static struct ndr_context_table contexts = { no_lookup, null_store };

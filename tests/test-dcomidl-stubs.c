@@ -198,7 +198,8 @@ static int table_lookup(struct ndr_context_table *t, const struct ndr_context_ha
         return 0;
 }
 
-static int table_store(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *wire) {
+static int table_store(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *wire,
+                       void (*rundown)(void *)) {
         struct table *tb = (struct table *)t;
         uint32_t i = wire->uuid.Data1 - 1;
 
@@ -218,6 +219,11 @@ static int table_store(struct ndr_context_table *t, void *ctx, struct ndr_contex
         tb->objs[i] = ctx;
         wire->uuid.Data1 = i + 1;
         return 0;
+}
+
+/* MIDL's rundown convention: the runtime's table would call it at association end */
+void STUB_CTX_rundown(void *ctx) {
+        free(ctx);
 }
 
 static struct table table = { { table_lookup, table_store }, { NULL } };

@@ -44,12 +44,16 @@
  * for [in] handles (an unknown one is its error, nca_s_fault_context_mismatch), store
  * after the call for [out] and [in, out] ones: *wire holds the handle that came in
  * (zeros for [out]); ctx NULL closes it (*wire zeroed), otherwise the table records
- * ctx under *wire, making a new handle when *wire is zeros.
+ * ctx under *wire, making a new handle when *wire is zeros.  rundown is the type's
+ * T_rundown(), which the server's implementation defines for every [context_handle]
+ * type T (MIDL's convention; declared in FILE_stub.h): the runtime calls it for handles
+ * still open when their association ends.
  */
 struct ndr_context_table {
         int (*lookup)(struct ndr_context_table *t, const struct ndr_context_handle *wire,
                       void **ret);
-        int (*store)(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *wire);
+        int (*store)(struct ndr_context_table *t, void *ctx, struct ndr_context_handle *wire,
+                     void (*rundown)(void *ctx));
 };
 
 /*

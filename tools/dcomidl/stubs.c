@@ -2320,6 +2320,17 @@ static void server_alloc_out(struct gen *g, struct method *m) {
         }
 }
 
+/* A context handle parameter's T_rundown (MIDL: one per [context_handle] typedef). */
+static const char *ctx_rundown(struct gen *g, const struct param *p) {
+        const struct level *l = &p->L.l[p->L.n - 1];
+        struct idl_type *t = l->type;
+        while (t && t->kind == TYPE_NAMEREF && t->ref)
+                t = t->ref;
+        if (t && t->kind == TYPE_ALIAS)
+                return fmt(g, "%s_rundown", t->name);
+        return "NULL";  /* [context_handle] void *: no type to name a rundown after */
+}
+
 /* The server's [out] parameters and return value. */
 static void server_push_out(struct gen *g, struct method *m) {
         for (size_t i = 0; i < m->n; i++) {
@@ -2330,8 +2341,8 @@ static void server_push_out(struct gen *g, struct method *m) {
                 if (p->ctx) {
                         /* the runtime's table makes, updates or closes the wire handle */
                         out(g, 1, "if (!call->contexts)\n                ndr_push_fail(out_, -EOPNOTSUPP);\n");
-                        out(g, 1, "else if ((rc_ = call->contexts->store(call->contexts, s_%s, &w_%s)) < 0)\n",
-                            n, n);
+                        out(g, 1, "else if ((rc_ = call->contexts->store(call->contexts, s_%s, &w_%s, %s)) < 0)\n",
+                            n, n, ctx_rundown(g, p));
                         out(g, 2, "ndr_push_fail(out_, rc_);\n");
                         out(g, 1, "ndr_push_context_handle(out_, &w_%s);\n", n);
                         continue;
@@ -3198,6 +3209,25 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                         fputs(first ? "void);\n" : ");\n", f);
                 }
                 fputs("};\n\n", f);
+                /* the implementation's rundowns, one per context handle type */
+                const char *seen[64];
+                size_t n_seen = 0;
+                FOR_METHODS(g->ifc, x) {
+                        method_build(g, x->func, m, false);
+                        for (size_t i = 0; i < m->n; i++) {
+                                if (!m->ps[i].ctx || !(m->ps[i].f->dir & DIR_OUT))
+                                        continue;
+                                const char *r = ctx_rundown(g, &m->ps[i]);
+                                bool dup = strcmp(r, "NULL") == 0;
+                                for (size_t k = 0; k < n_seen && !dup; k++)
+                                        dup = strcmp(seen[k], r) == 0;
+                                if (dup || n_seen >= 64)
+                                        continue;
+                                seen[n_seen++] = r;
+                                fprintf(f, "/* the server's: called for a handle open when its association ends */\n");
+                                fprintf(f, "void %s(void *ctx);\n", r);
+                        }
+                }
                 fprintf(f, "extern const struct ndr_interface %s_s_interface;\n", g->prefix);
                 fprintf(f, "/* -EOPNOTSUPP for an opnum out of range (nca_s_op_rng_error) */\n");
                 fprintf(f, "int %s_dispatch(struct ndr_server_call *call, uint32_t opnum);\n\n",
