@@ -18,7 +18,7 @@
 static unsigned calls;
 
 static LONG impl_add(handle_t h, LONG a, LONG b, LONG *sum) {
-        ASSERT_NULL(h);
+        ASSERT_NOT_NULL(h);     /* the server binding handle: the call */
         calls++;
         *sum = a + b;
         return a - b;

@@ -14,9 +14,10 @@
  * request: nca_s_fault_ndr; -ERANGE for a [range] or enum value out of range; -E2BIG
  * past the arena's cap; -ENOMEM); call->out is then meaningless and the implementation
  * was not called unless the error came from marshaling its results.  [out] memory the
- * implementation returns (strings) comes from midl_user_allocate() and is freed by the
- * stub after marshaling, as MIDL does.  A handle_t parameter reaches the
- * implementation as NULL (there is no server binding handle yet).
+ * implementation returns comes from midl_user_allocate(), which during the call serves
+ * from call->arena: it dies with the call.  A handle_t parameter reaches the
+ * implementation as the server binding handle: the struct ndr_server_call * itself,
+ * which the RPC runtime's rpc_call_*() functions take.
  *
  * Client side: the generated `int Foo_Method(handle_t h, args..., RET *ret)` (Foo the
  * interface, Method the IDL name, prototypes in FILE_stub.h) pushes the
@@ -72,6 +73,7 @@ struct ndr_server_call {
         struct ndr_context_table *contexts;     /* NULL: no context handles */
         const void *orpc_this;          /* object interfaces: the call's ORPCTHIS */
         struct arena *saved_arena_;     /* ndr_server_call_enter/leave */
+        void *runtime;                  /* the RPC runtime's per-call state (rpc_call_*) */
 };
 
 /* Around the implementation: midl_user_allocate() serves from the call's arena. */

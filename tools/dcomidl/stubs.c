@@ -2395,6 +2395,8 @@ static void server_locals(struct gen *g, struct method *m) {
         for (size_t i = 0; i < m->n; i++)
                 if (m->ps[i].ctx && m->ps[i].L.l[0].kind == L_PTR)
                         out(g, 1, "%s = (void *)&s_%s;\n", m->ps[i].f->name, m->ps[i].f->name);
+                else if (m->ps[i].handle)       /* the server binding handle: this call */
+                        out(g, 1, "%s = (handle_t)call;\n", m->ps[i].f->name);
 }
 
 static void server_call_impl(struct gen *g, struct method *m, const char *target,
