@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rpcss, first version: the endpoint mapper (e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0)
+ * and the management interface on port 135 and on ncalrpc:[epmapper], where local
+ * servers register their endpoints (the runtime's rpc_server_register_ep) and lose them
+ * when they exit.  Windows' RPCSS answers remote requests with low privilege: run it as
+ * an unprivileged user with CAP_NET_BIND_SERVICE, or on another port (--port).
+ *
+ *      rpcss [--port N] [--listen ADDR]... [--foreground]
+ *
+ * One log line per start, stop and error (stderr, or syslog with DCOM_LOG=syslog).
+ * SIGTERM and SIGINT stop it cleanly.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "epm_stub.h"
+#include "rpc/epm/epm-server.h"
+#include "rpc/rpc-internal.h"
+
+#define MAX_LISTEN 16
+
+static void usage(FILE *f) {
+        fputs("Usage: rpcss [--port N] [--listen ADDR]... [--foreground]\n"
+              "Serves the DCE/RPC endpoint mapper and management interface.\n\n"
+              "  --port N        TCP port (default 135)\n"
+              "  --listen ADDR   listen on this address (repeatable; default: all)\n"
+              "  --foreground    stay attached to the terminal (the default under a\n"
+              "                  service manager; without it rpcss detaches)\n"
+              "  --help          show this help\n", f);
+}
+
+int main(int argc, char **argv) {
+        const char *addrs[MAX_LISTEN];
+        unsigned n_addrs = 0, port = 135;
+        bool foreground = false;
+        struct rpc_server *srv;
+        sigset_t sigs;
+        int sig, r;
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+                        char *end;
+                        unsigned long p = strtoul(argv[++i], &end, 10);
+                        if (*end || p == 0 || p > 65535) {
+                                fprintf(stderr, "rpcss: bad port '%s'\n", argv[i]);
+                                return 2;
+                        }
+                        port = (unsigned)p;
+                } else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+                        if (n_addrs >= MAX_LISTEN) {
+                                fprintf(stderr, "rpcss: at most %d --listen\n", MAX_LISTEN);
+                                return 2;
+                        }
+                        addrs[n_addrs++] = argv[++i];
+                } else if (strcmp(argv[i], "--foreground") == 0) {
+                        foreground = true;
+                } else if (strcmp(argv[i], "--help") == 0) {
+                        usage(stdout);
+                        return 0;
+                } else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+
+        /* signals go to sigwait() below, in every thread */
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        sigaddset(&sigs, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        srv = rpc_server_new();
+        if (!srv) {
+                fprintf(stderr, "rpcss: out of memory\n");
+                return 1;
+        }
+        rpc_set_owner_end_hook(epm_forget_owner);
+        r = rpc_server_register_if(srv, &epm_v3_0_s_interface, &epm_server_epv);
+        if (r < 0) {
+                fprintf(stderr, "rpcss: cannot serve the endpoint mapper: %s\n", strerror(-r));
+                return 1;
+        }
+        for (unsigned i = 0; i < (n_addrs ? n_addrs : 1); i++) {
+                const char *a = n_addrs ? addrs[i] : NULL;
+                r = rpc_server_listen_tcp(srv, a, (uint16_t)port, NULL);
+                if (r < 0) {
+                        fprintf(stderr, "rpcss: cannot listen on %s port %u: %s\n", a ? a : "*",
+                                port, strerror(-r));
+                        rpc_server_free(srv);
+                        return 1;
+                }
+        }
+        /* local servers register here; any local user may */
+        r = rpc_server_listen_lrpc(srv, "epmapper", 0666);
+        if (r < 0) {
+                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper]: %s\n", strerror(-r));
+                rpc_server_free(srv);
+                return 1;
+        }
+        if (!foreground && daemon(0, 1) < 0) {
+                fprintf(stderr, "rpcss: cannot detach: %s\n", strerror(errno));
+                rpc_server_free(srv);
+                return 1;
+        }
+        fprintf(stderr, "rpcss: started (pid %d): port %u on %s, ncalrpc:[epmapper]\n",
+                (int)getpid(), port, n_addrs ? addrs[0] : "all addresses");
+        do
+                r = sigwait(&sigs, &sig);
+        while (r == 0 && sig == SIGHUP);
+        rpc_server_free(srv);
+        fprintf(stderr, "rpcss: stopped (%s)\n", r == 0 ? strsignal(sig) : "error");
+        return 0;
+}

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The RPC client: a binding handle (a string binding plus the connection it keeps), on
+ * which dcomidl's generated client stubs run -- struct rpc_binding starts with the
+ * struct ndr_binding they take as handle_t.  A call connects if needed (ncacn_ip_tcp or
+ * ncalrpc; a binding without an endpoint asks the endpoint mapper, through ept_map, on
+ * port 135 or ncalrpc:[epmapper]), binds the interface's presentation context (bind
+ * first, alter_context after), sends the request in fragments of the negotiated size,
+ * and reassembles the response.  One call at a time per binding; the connection is
+ * reused until it fails.  Errors: the transport's (-ECONNREFUSED: the RPC server is
+ * unavailable; -ECONNRESET: the call failed), -ETIMEDOUT, -EPROTO for a peer breaking
+ * the protocol, -EREMOTEIO for a fault (rpc_binding_fault() has its status);
+ * rpc_binding_status() gives the RPC_STATUS a Windows caller would see.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "epm_stub.h"
+#include "rpc/rpc-internal.h"
+
+static LOG_CHANNEL(rpc);
+
+#define CLIENT_MAX_FRAG 5840
+#define CLIENT_MAX_CONTEXTS 16
+
+struct rpc_binding {
+        struct ndr_binding nb;          /* first: the generated stubs' handle_t */
+        struct rpc_string_binding sb;
+        unsigned timeout_ms;
+        pthread_mutex_t lock;
+        int fd;                         /* -1: not connected */
+        uint32_t next_call_id;
+        uint16_t max_xmit, max_recv;
+        uint32_t assoc_group;
+        struct {
+                const struct ndr_interface *iface;
+                uint16_t id;
+        } ctx[CLIENT_MAX_CONTEXTS];
+        unsigned n_ctx;
+        uint16_t next_ctx_id;
+        bool bound;                     /* bind_ack seen: more contexts by alter_context */
+        uint32_t fault;                 /* the last fault's status */
+        int last_error;
+};
+
+static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                       struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
+
+int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
+        struct rpc_binding *b = dcom_calloc(1, sizeof *b);
+        int r;
+
+        if (!b)
+                return -ENOMEM;
+        r = rpc_string_binding_parse(s, &b->sb);
+        if (r < 0) {
+                dcom_free(b);
+                return r;
+        }
+        b->nb.call = client_call;
+        b->nb.ctx = b;
+        b->fd = -1;
+        b->timeout_ms = 30000;
+        b->next_call_id = 1;
+        b->next_ctx_id = 0;
+        pthread_mutex_init(&b->lock, NULL);
+        *ret = b;
+        return 0;
+}
+
+static void disconnect(struct rpc_binding *b) {
+        if (b->fd >= 0)
+                close(b->fd);
+        b->fd = -1;
+        b->n_ctx = 0;
+        b->next_ctx_id = 0;
+        b->bound = false;
+}
+
+void rpc_binding_free(struct rpc_binding *b) {
+        if (!b)
+                return;
+        disconnect(b);
+        pthread_mutex_destroy(&b->lock);
+        dcom_free(b);
+}
+
+void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms) {
+        b->timeout_ms = ms;
+}
+
+uint32_t rpc_binding_fault(const struct rpc_binding *b) {
+        return b->fault;
+}
+
+const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b) {
+        return &b->sb;
+}
+
+RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err) {
+        switch (err) {
+        case 0:
+                return RPC_S_OK;
+        case -EREMOTEIO:
+                return b ? dcom_status_from_fault(b->fault) : RPC_S_CALL_FAILED;
+        case -ECONNREFUSED:
+        case -ENOENT:           /* no such ncalrpc endpoint */
+        case -EHOSTUNREACH:
+        case -ENETUNREACH:
+        case -EADDRNOTAVAIL:
+                return RPC_S_SERVER_UNAVAILABLE;
+        case -ECONNRESET:
+        case -EPIPE:
+        case -ECONNABORTED:
+                return RPC_S_CALL_FAILED;
+        case -ETIMEDOUT:
+                return RPC_S_CALL_FAILED_DNE;
+        case -ENXIO:
+                return RPC_S_UNKNOWN_IF;
+        case -EPROTO:
+        case -EBADMSG:
+                return RPC_S_PROTOCOL_ERROR;
+        case -ENOMEM:
+                return RPC_S_OUT_OF_MEMORY;
+        case -EPROTONOSUPPORT:
+                return RPC_S_PROTSEQ_NOT_SUPPORTED;
+        case -EINVAL:
+                return RPC_S_INVALID_BINDING;
+        default:
+                return (RPC_STATUS)HRESULT_CODE(dcom_hresult_from_errno(err));
+        }
+}
+
+/* --- transport --------------------------------------------------------------------------- */
+
+static int wait_fd(int fd, short events, unsigned timeout_ms) {
+        struct pollfd p = { .fd = fd, .events = events };
+        int r;
+
+        do
+                r = poll(&p, 1, timeout_ms ? (int)timeout_ms : -1);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return -errno;
+        return r == 0 ? -ETIMEDOUT : 0;
+}
+
+static int send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
+        while (n > 0) {
+                ssize_t w = send(b->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                        int r = wait_fd(b->fd, POLLOUT, b->timeout_ms);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+static int recv_all(struct rpc_binding *b, uint8_t *p, size_t n) {
+        while (n > 0) {
+                ssize_t got = recv(b->fd, p, n, MSG_DONTWAIT);
+                if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                        int r = wait_fd(b->fd, POLLIN, b->timeout_ms);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (got < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (got == 0)
+                        return -ECONNRESET;     /* the peer closed mid-call */
+                p += got;
+                n -= (size_t)got;
+        }
+        return 0;
+}
+
+/* One PDU into buf (at most 64 KiB), validated. */
+static int recv_pdu(struct rpc_binding *b, uint8_t *buf, struct rpc_pdu *pdu) {
+        struct rpc_hdr h;
+        int r = recv_all(b, buf, RPC_CO_HEADER_SIZE);
+
+        if (r < 0)
+                return r;
+        if ((r = rpc_hdr_parse(buf, RPC_CO_HEADER_SIZE, &h)) < 0)
+                return -EPROTO;
+        if ((r = recv_all(b, buf + RPC_CO_HEADER_SIZE, h.frag_length - RPC_CO_HEADER_SIZE)) < 0)
+                return r;
+        if (rpc_pdu_parse(buf, h.frag_length, pdu) < 0)
+                return -EPROTO;
+        return 0;
+}
+
+static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
+        int fd = -1, r;
+
+        if (b->sb.protseq == RPC_PROTSEQ_LRPC) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                r = rpc_lrpc_path(endpoint, sa.sun_path, sizeof sa.sun_path);
+                if (r < 0)
+                        return r;
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return -errno;
+                if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                        r = errno == ENOENT ? -ECONNREFUSED : -errno;
+                        close(fd);
+                        return r;
+                }
+        } else {
+                struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                          .ai_flags = AI_NUMERICSERV };
+                struct addrinfo *res = NULL;
+                const char *host = b->sb.host[0] ? b->sb.host : "127.0.0.1";
+                r = getaddrinfo(host, endpoint, &hints, &res);
+                if (r != 0)
+                        return r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+                r = -ECONNREFUSED;
+                for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+                        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+                        if (fd < 0)
+                                continue;
+                        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+                                break;
+                        r = -errno;
+                        close(fd);
+                        fd = -1;
+                }
+                freeaddrinfo(res);
+                if (fd < 0)
+                        return r;
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+        b->fd = fd;
+        return 0;
+}
+
+/* [C706] ept_map: the endpoint of iface at the binding's host, asked of its mapper. */
+static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *iface,
+                            char *ret, size_t size);
+
+static int ensure_connected(struct rpc_binding *b, const struct ndr_interface *iface) {
+        char ep[64];
+        int r;
+
+        if (b->fd >= 0)
+                return 0;
+        if (b->sb.endpoint[0])
+                return connect_endpoint(b, b->sb.endpoint);
+        r = resolve_endpoint(b, iface, ep, sizeof ep);
+        if (r < 0)
+                return r;
+        return connect_endpoint(b, ep);
+}
+
+/* --- bind / alter_context ---------------------------------------------------------------------- */
+
+static int context_for(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret) {
+        for (unsigned i = 0; i < b->n_ctx; i++)
+                if (b->ctx[i].iface == iface ||
+                    (dcom_guid_equal(&b->ctx[i].iface->uuid, &iface->uuid) &&
+                     b->ctx[i].iface->ver_major == iface->ver_major &&
+                     b->ctx[i].iface->ver_minor == iface->ver_minor)) {
+                        *ret = b->ctx[i].id;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret,
+                        uint8_t *rbuf) {
+        bool alter = b->bound;
+        uint16_t id = b->next_ctx_id;
+        struct buf out;
+        struct rpc_pdu pdu;
+        int r;
+
+        if (b->n_ctx >= CLIENT_MAX_CONTEXTS)
+                return -ENOSPC;
+        buf_init(&out, 0);
+        size_t start = rpc_pdu_begin(&out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, b->next_call_id++);
+        rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_xmit_frag */
+        rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_recv_frag */
+        rpc_put_u32(&out, b->assoc_group);
+        buf_put_u8(&out, 1);                    /* one presentation context */
+        buf_put_u8(&out, 0);
+        rpc_put_u16(&out, 0);
+        rpc_put_u16(&out, id);
+        buf_put_u8(&out, 1);                    /* one transfer syntax: NDR 2.0 */
+        buf_put_u8(&out, 0);
+        struct rpc_syntax_id as = { iface->uuid, iface->ver_major, iface->ver_minor };
+        rpc_put_syntax(&out, &as);
+        rpc_put_syntax(&out, &rpc_syntax_ndr20);
+        r = rpc_pdu_end(&out, start);
+        if (r >= 0)
+                r = send_all(b, out.data, out.len);
+        buf_free(&out);
+        if (r < 0)
+                return r;
+        if ((r = recv_pdu(b, rbuf, &pdu)) < 0)
+                return r;
+        if (pdu.hdr.ptype == RPC_PTYPE_BIND_NAK) {
+                log_debug(rpc, "bind_nak");
+                return -ECONNREFUSED;
+        }
+        if (pdu.hdr.ptype == RPC_PTYPE_FAULT) {
+                if (rpc_fault_parse(&pdu) >= 0)
+                        b->fault = pdu.status;
+                return -EREMOTEIO;
+        }
+        if (pdu.hdr.ptype != (alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK))
+                return -EPROTO;
+        /* bind_ack: max_xmit, max_recv, assoc_group, sec_addr, pad, results */
+        const uint8_t *p = pdu.body, *end = pdu.body + pdu.body_len;
+        if (end - p < 10)
+                return -EPROTO;
+        uint16_t mx = (uint16_t)(p[0] | p[1] << 8), mr = (uint16_t)(p[2] | p[3] << 8);
+        uint32_t ag = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
+                      (uint32_t)p[7] << 24;
+        uint16_t sl = (uint16_t)(p[8] | p[9] << 8);
+        p += 10;
+        if ((size_t)(end - p) < sl)
+                return -EPROTO;
+        p += sl;
+        size_t off = (size_t)(p - pdu.raw);
+        p += (4 - (off & 3)) & 3;
+        if (end - p < 4 + 24 || p[0] < 1)
+                return -EPROTO;
+        uint16_t result = (uint16_t)(p[4] | p[5] << 8);
+        if (!alter) {
+                if (mx < 1432)  /* [C706] 12.6.3.1 MustRecvFragSize */
+                        return -EPROTO;
+                b->max_xmit = mx < CLIENT_MAX_FRAG ? mx : CLIENT_MAX_FRAG;
+                b->max_recv = mr;
+                b->assoc_group = ag;
+                b->bound = true;
+        }
+        b->next_ctx_id++;
+        if (result != RPC_RESULT_ACCEPTANCE) {
+                log_debug(rpc, "presentation context rejected: result %u reason %u", result,
+                          p[6] | p[7] << 8);
+                return -ENXIO;  /* RPC_S_UNKNOWN_IF */
+        }
+        b->ctx[b->n_ctx].iface = iface;
+        b->ctx[b->n_ctx].id = id;
+        b->n_ctx++;
+        *ret = id;
+        return 0;
+}
+
+/* --- calls -------------------------------------------------------------------------------- */
+
+static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t opnum,
+                   struct ndr_push *in, struct ndr_pull *out, struct arena *arena, uint8_t *rbuf) {
+        uint16_t ctx_id;
+        int r;
+
+        if ((r = ensure_connected(b, iface)) < 0)
+                return r;
+        if (context_for(b, iface, &ctx_id) < 0 && (r = bind_context(b, iface, &ctx_id, rbuf)) < 0)
+                return r;
+
+        /* the request, in fragments ([C706] 12.6.4.9) */
+        uint32_t call_id = b->next_call_id++;
+        const uint8_t *stub = in->buf.data + in->base;
+        size_t len = in->buf.len - in->base, off = 0;
+        size_t head = 24 + (b->sb.has_object ? 16 : 0), room = b->max_xmit - head;
+        struct buf pdu;
+        buf_init(&pdu, 0);
+        do {
+                size_t n = len - off < room ? len - off : room;
+                uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
+                                (off + n == len ? RPC_PFC_LAST_FRAG : 0) |
+                                (b->sb.has_object ? RPC_PFC_OBJECT_UUID : 0);
+                buf_clear(&pdu);
+                size_t start = rpc_pdu_begin(&pdu, RPC_PTYPE_REQUEST, flags, call_id);
+                rpc_put_u32(&pdu, (uint32_t)(len - off));
+                rpc_put_u16(&pdu, ctx_id);
+                rpc_put_u16(&pdu, opnum);
+                if (b->sb.has_object) {
+                        uint8_t g[16];
+                        dcom_guid_to_wire(&b->sb.object, g);
+                        buf_append(&pdu, g, 16);
+                }
+                buf_append(&pdu, stub + off, n);
+                if ((r = rpc_pdu_end(&pdu, start)) < 0 ||
+                    (r = send_all(b, pdu.data, pdu.len)) < 0)
+                        break;
+                off += n;
+        } while (off < len);
+        buf_free(&pdu);
+        if (r < 0)
+                return r;
+
+        /* the response, reassembled in the call's arena */
+        struct buf resp;
+        buf_init(&resp, NDR_CLIENT_CALL_MAX);
+        uint8_t drep[4];
+        for (bool first = true;; first = false) {
+                struct rpc_pdu p;
+                if ((r = recv_pdu(b, rbuf, &p)) < 0)
+                        break;
+                if (p.hdr.call_id != call_id) {
+                        r = -EPROTO;
+                        break;
+                }
+                if (p.hdr.ptype == RPC_PTYPE_FAULT) {
+                        r = rpc_fault_parse(&p) < 0 ? -EPROTO : -EREMOTEIO;
+                        if (r == -EREMOTEIO)
+                                b->fault = p.status;
+                        break;
+                }
+                if (p.hdr.ptype != RPC_PTYPE_RESPONSE || rpc_response_parse(&p) < 0 ||
+                    (first && !(p.hdr.pfc_flags & RPC_PFC_FIRST_FRAG))) {
+                        r = -EPROTO;
+                        break;
+                }
+                if (first)
+                        memcpy(drep, p.hdr.drep, 4);
+                buf_append(&resp, p.stub, p.stub_len);
+                if (resp.error) {
+                        r = -E2BIG;
+                        break;
+                }
+                if (p.hdr.pfc_flags & RPC_PFC_LAST_FRAG)
+                        break;
+        }
+        if (r >= 0) {
+                uint8_t *stub_copy = arena_alloc(arena, resp.len ? resp.len : 1);
+                if (!stub_copy)
+                        r = -ENOMEM;
+                else {
+                        memcpy(stub_copy, resp.data ? resp.data : (const uint8_t *)"", resp.len);
+                        r = ndr_pull_init(out, stub_copy, resp.len, drep, arena);
+                }
+        }
+        buf_free(&resp);
+        return r;
+}
+
+static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                       struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct rpc_binding *b = nb->ctx;
+        uint8_t *rbuf = dcom_malloc(UINT16_MAX + 1);
+        int r;
+
+        if (!rbuf)
+                return -ENOMEM;
+        pthread_mutex_lock(&b->lock);
+        r = do_call(b, iface, opnum, in, out, arena, rbuf);
+        /* a fault leaves the connection usable; anything else ends it */
+        if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
+                disconnect(b);
+        b->last_error = r;
+        pthread_mutex_unlock(&b->lock);
+        dcom_free(rbuf);
+        return r;
+}
+
+/* --- the endpoint mapper, from the client's side -------------------------------------------------- */
+
+static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *iface,
+                            char *ret, size_t size) {
+        struct rpc_string_binding sb = b->sb;
+        struct rpc_binding *epm;
+        char *s;
+        int r;
+
+        /* the mapper itself: port 135, or ncalrpc:[epmapper] */
+        snprintf(sb.endpoint, sizeof sb.endpoint, "%s",
+                 sb.protseq == RPC_PROTSEQ_LRPC ? "epmapper" : "135");
+        sb.has_object = false;
+        sb.n_options = 0;
+        s = rpc_string_binding_compose(&sb);
+        if (!s)
+                return -ENOMEM;
+        r = rpc_binding_from_string(s, &epm);
+        free(s);
+        if (r < 0)
+                return r;
+        rpc_binding_set_timeout(epm, b->timeout_ms);
+        r = rpc_epm_map(epm, iface, b->sb.has_object ? &b->sb.object : NULL, b->sb.protseq, ret,
+                        size);
+        rpc_binding_free(epm);
+        return r;
+}

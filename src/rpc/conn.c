@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The server's connection-oriented protocol engine ([C706] 12, [MS-RPCE] 3.3.1): bytes
+ * in, PDUs out, no sockets -- server.c feeds it what a connection reads and writes back
+ * what it produces, and the fuzzer feeds it directly.
+ *
+ * A connection binds presentation contexts (bind, then alter_context), answering each
+ * ([C706] 12.6.3.1 p_cont_def_result): NDR 2.0 accepted, anything else (NDR64) declined,
+ * [MS-RPCE] 3.3.1.5.3's bind time feature negotiation acknowledged.  It joins an
+ * association group (new, or the one a bind names), which owns the context handles of
+ * its calls and runs them down when its last connection goes.  Requests are reassembled
+ * per call_id (bounded in number and bytes, alloc_hint never trusted), dispatched to the
+ * registered interface's generated stub with a capped arena, and the response is cut
+ * into fragments of the negotiated size.  Malformed input is answered with a fault or a
+ * bind_nak where the protocol has one, and otherwise closes the connection; nothing a
+ * peer sends makes memory grow past the bounds below.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc/rpc-server.h"
+
+static LOG_CHANNEL(rpc);
+
+#define SERVER_MAX_FRAG 5840            /* what Windows offers on TCP */
+#define MUST_RECV_FRAG 1432             /* [C706] 12.6.3.1: the least a peer may offer */
+#define MAX_PARTIAL_CALLS 8             /* requests being reassembled at once */
+#define MAX_REQUEST_STUB (4u << 20)     /* one request's stub, reassembled */
+#define CALL_ARENA_MAX (16u << 20)      /* one call's [in] and [out] data */
+#define MAX_RESPONSE_STUB (16u << 20)
+#define MAX_HANDLES_PER_ASSOC 4096
+
+/* --- association groups and their context handles ([C706] 12.4, ndr_context_handle) ------ */
+
+struct ctx_handle {
+        struct ctx_handle *next;
+        GUID uuid;
+        void *obj;
+        void (*rundown)(void *obj);
+};
+
+static struct rpc_assoc *assoc_of(struct ndr_context_table *t) {
+        return CONTAINING_RECORD(t, struct rpc_assoc, table);
+}
+
+static int assoc_lookup(struct ndr_context_table *t, const struct ndr_context_handle *wire,
+                        void **ret) {
+        struct rpc_assoc *a = assoc_of(t);
+        int r = -ESTALE;        /* nca_s_fault_context_mismatch */
+
+        pthread_mutex_lock(&a->lock);
+        for (struct ctx_handle *h = a->handles; h; h = h->next)
+                if (dcom_guid_equal(&h->uuid, &wire->uuid)) {
+                        *ret = h->obj;
+                        r = 0;
+                        break;
+                }
+        pthread_mutex_unlock(&a->lock);
+        return r;
+}
+
+static int assoc_store(struct ndr_context_table *t, void *obj, struct ndr_context_handle *wire,
+                       void (*rundown)(void *)) {
+        struct rpc_assoc *a = assoc_of(t);
+        struct ctx_handle **pp, *h;
+        int r = 0;
+
+        pthread_mutex_lock(&a->lock);
+        for (pp = &a->handles; *pp; pp = &(*pp)->next)
+                if (dcom_guid_equal(&(*pp)->uuid, &wire->uuid))
+                        break;
+        if (*pp) {
+                h = *pp;
+                if (obj) {
+                        h->obj = obj;
+                } else {        /* closed */
+                        *pp = h->next;
+                        a->n_handles--;
+                        dcom_free(h);
+                        memset(wire, 0, sizeof *wire);
+                }
+        } else if (!obj) {
+                memset(wire, 0, sizeof *wire);
+        } else if (!ndr_context_handle_is_null(wire)) {
+                r = -ESTALE;
+        } else if (a->n_handles >= MAX_HANDLES_PER_ASSOC) {
+                r = -ENOSPC;
+        } else if (!(h = dcom_malloc(sizeof *h))) {
+                r = -ENOMEM;
+        } else if ((r = dcom_guid_generate(&h->uuid)) < 0) {
+                dcom_free(h);
+        } else {
+                h->obj = obj;
+                h->rundown = rundown;
+                h->next = a->handles;
+                a->handles = h;
+                a->n_handles++;
+                wire->attributes = 0;
+                wire->uuid = h->uuid;
+        }
+        pthread_mutex_unlock(&a->lock);
+        return r;
+}
+
+/* Joins group id (0: a new one); NULL if the id is unknown or memory is short. */
+static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id) {
+        struct rpc_assoc *a = NULL;
+
+        pthread_mutex_lock(&srv->lock);
+        if (id) {
+                for (a = srv->assocs; a && a->id != id; a = a->next)
+                        ;
+                if (a)
+                        a->refs++;
+        } else if (srv->n_assocs < RPC_SERVER_MAX_ASSOCS && (a = dcom_calloc(1, sizeof *a))) {
+                do
+                        a->id = ++srv->next_assoc_id & 0x7fffffff;
+                while (!a->id);
+                a->refs = 1;
+                a->srv = srv;
+                pthread_mutex_init(&a->lock, NULL);
+                a->table.lookup = assoc_lookup;
+                a->table.store = assoc_store;
+                a->next = srv->assocs;
+                srv->assocs = a;
+                srv->n_assocs++;
+        }
+        pthread_mutex_unlock(&srv->lock);
+        return a;
+}
+
+/* The last connection of a group gone: its open context handles are run down. */
+static void assoc_leave(struct rpc_assoc *a) {
+        struct rpc_server *srv = a->srv;
+        bool last;
+
+        pthread_mutex_lock(&srv->lock);
+        last = --a->refs == 0;
+        if (last) {
+                struct rpc_assoc **pp;
+                for (pp = &srv->assocs; *pp && *pp != a; pp = &(*pp)->next)
+                        ;
+                if (*pp)
+                        *pp = a->next;
+                srv->n_assocs--;
+        }
+        pthread_mutex_unlock(&srv->lock);
+        if (!last)
+                return;
+        while (a->handles) {
+                struct ctx_handle *h = a->handles;
+                a->handles = h->next;
+                if (h->rundown)
+                        h->rundown(h->obj);
+                dcom_free(h);
+        }
+        rpc_owner_ended(a->id);
+        pthread_mutex_destroy(&a->lock);
+        dcom_free(a);
+}
+
+/* --- connections --------------------------------------------------------------------------- */
+
+struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq) {
+        struct rpc_conn *c = dcom_calloc(1, sizeof *c);
+
+        if (!c)
+                return NULL;
+        c->srv = srv;
+        c->protseq = protseq;
+        c->max_xmit = MUST_RECV_FRAG;
+        c->max_recv = SERVER_MAX_FRAG;
+        return c;
+}
+
+void rpc_conn_free(struct rpc_conn *c) {
+        if (!c)
+                return;
+        for (unsigned i = 0; i < c->n_partial; i++)
+                buf_free(&c->partial[i].stub);
+        if (c->assoc)
+                assoc_leave(c->assoc);
+        dcom_free(c->in);
+        dcom_free(c);
+}
+
+static const struct rpc_if_reg *context_if(struct rpc_conn *c, uint16_t id) {
+        for (unsigned i = 0; i < c->n_ctx; i++)
+                if (c->ctx[i].id == id)
+                        return c->ctx[i].reg;
+        return NULL;
+}
+
+/* --- writing PDUs ---------------------------------------------------------------------- */
+
+static void put_fault(struct buf *out, uint32_t call_id, uint16_t ctx_id, uint32_t status,
+                      bool did_not_execute) {
+        size_t start = rpc_pdu_begin(out, RPC_PTYPE_FAULT,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
+                                             (did_not_execute ? RPC_PFC_DID_NOT_EXECUTE : 0),
+                                     call_id);
+        /* [C706] 12.6.4.7: alloc_hint, p_cont_id, cancel_count, reserved, status, reserved2 */
+        rpc_put_u32(out, 0);
+        rpc_put_u16(out, ctx_id);
+        buf_put_u8(out, 0);
+        buf_put_u8(out, 0);
+        rpc_put_u32(out, status);
+        rpc_put_u32(out, 0);
+        rpc_pdu_end(out, start);
+        log_debug(rpc, "fault 0x%08x for call %u", status, call_id);
+}
+
+static void put_bind_nak(struct buf *out, uint32_t call_id, uint16_t reason) {
+        size_t start = rpc_pdu_begin(out, RPC_PTYPE_BIND_NAK,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, call_id);
+        /* [C706] 12.6.4.4: provider_reject_reason, versions supported (5.0) */
+        rpc_put_u16(out, reason);
+        buf_put_u8(out, 1);
+        buf_put_u8(out, 5);
+        buf_put_u8(out, 0);
+        rpc_put_align(out, start, 4);
+        rpc_pdu_end(out, start);
+}
+
+/* --- bind / alter_context ----------------------------------------------------------------- */
+
+static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *out) {
+        bool alter = pdu->hdr.ptype == RPC_PTYPE_ALTER_CONTEXT;
+        struct rpc_bind *b = &c->scratch_bind;
+        int r;
+
+        if (!alter && c->bound) {
+                log_debug(rpc, "second bind on a connection");
+                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                return -EPROTO;
+        }
+        if (alter && !c->bound) {
+                put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
+                return -EPROTO;
+        }
+        r = rpc_bind_parse(pdu, b);
+        if (r == -E2BIG) {
+                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED);
+                return alter ? -EPROTO : 0;
+        }
+        if (r < 0) {
+                if (alter) {
+                        put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
+                        return -EPROTO;
+                }
+                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                return 0;
+        }
+        /* The security providers are a later layer: an auth verifier is refused for now. */
+        if (pdu->has_auth && pdu->sec.auth_type != 0) {
+                if (alter) {
+                        put_fault(out, pdu->hdr.call_id, 0, ERROR_ACCESS_DENIED, true);
+                        return -EACCES;
+                }
+                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
+                return 0;
+        }
+        if (!alter) {
+                /* [C706] 12.6.3.1: both sides must offer at least MustRecvFragSize */
+                if (b->max_xmit_frag < MUST_RECV_FRAG || b->max_recv_frag < MUST_RECV_FRAG) {
+                        put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                        return 0;
+                }
+                c->assoc = assoc_join(c->srv, b->assoc_group_id);
+                if (!c->assoc) {
+                        log_debug(rpc, "bind to unknown association group 0x%x", b->assoc_group_id);
+                        put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                        return 0;
+                }
+                /* [MS-RPCE] 3.3.1.5.2: each side uses the smaller of the two offers */
+                c->max_xmit = b->max_recv_frag < SERVER_MAX_FRAG ? b->max_recv_frag : SERVER_MAX_FRAG;
+                c->max_recv = b->max_xmit_frag < SERVER_MAX_FRAG ? b->max_xmit_frag : SERVER_MAX_FRAG;
+                c->bound = true;
+        }
+
+        size_t start = rpc_pdu_begin(out, alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, pdu->hdr.call_id);
+        rpc_put_u16(out, c->max_xmit);
+        rpc_put_u16(out, c->max_recv);
+        rpc_put_u32(out, c->assoc->id);
+        /* sec_addr ([C706] port_any_t): the port (TCP) or endpoint name, NUL-terminated;
+           an alter_context_resp has none */
+        const char *sec = alter ? "" : c->sec_addr;
+        size_t sl = alter ? 0 : strlen(sec) + 1;
+        rpc_put_u16(out, (uint16_t)sl);
+        buf_append(out, sec, sl);
+        rpc_put_align(out, start, 4);
+        buf_put_u8(out, (uint8_t)b->n_contexts);
+        buf_put_u8(out, 0);
+        rpc_put_u16(out, 0);
+        for (unsigned i = 0; i < b->n_contexts; i++) {
+                const struct rpc_pres_context *pc = &b->contexts[i];
+                const struct rpc_if_reg *reg = rpc_server_find_if(c->srv, &pc->abstract);
+                uint16_t result = RPC_RESULT_PROVIDER_REJECTION;
+                uint16_t reason = RPC_REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED;
+                const struct rpc_syntax_id *ts = NULL;
+                uint16_t btfn;
+                bool ndr20 = false;
+
+                for (unsigned k = 0; k < pc->n_transfer; k++)
+                        if (memcmp(&pc->transfer[k], &rpc_syntax_ndr20, sizeof rpc_syntax_ndr20) == 0)
+                                ndr20 = true;
+                if (pc->n_transfer == 1 && rpc_syntax_is_btfn(&pc->transfer[0], &btfn)) {
+                        /* [MS-RPCE] 3.3.1.5.3: ack, with the features we support: keep the
+                           connection when a call is orphaned (0x2) */
+                        result = RPC_RESULT_NEGOTIATE_ACK;
+                        reason = btfn & 0x2;
+                } else if (reg && ndr20) {
+                        if (c->n_ctx < RPC_MAX_CONTEXTS || context_if(c, pc->context_id)) {
+                                result = RPC_RESULT_ACCEPTANCE;
+                                reason = 0;
+                                ts = &rpc_syntax_ndr20;
+                                bool found = false;
+                                for (unsigned k = 0; k < c->n_ctx; k++)
+                                        if (c->ctx[k].id == pc->context_id) {
+                                                c->ctx[k].reg = reg;
+                                                found = true;
+                                        }
+                                if (!found) {
+                                        c->ctx[c->n_ctx].id = pc->context_id;
+                                        c->ctx[c->n_ctx].reg = reg;
+                                        c->n_ctx++;
+                                }
+                        } else {
+                                reason = RPC_REASON_LOCAL_LIMIT_EXCEEDED;
+                        }
+                } else if (reg) {
+                        reason = RPC_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED;
+                }
+                rpc_put_u16(out, result);
+                rpc_put_u16(out, reason);
+                static const struct rpc_syntax_id none;
+                rpc_put_syntax(out, ts ? ts : &none);
+        }
+        return rpc_pdu_end(out, start);
+}
+
+/* --- requests ------------------------------------------------------------------------------ */
+
+/* The fault status for a stub's or the dispatch's error ([MS-RPCE] 3.1.1.5.5). */
+static uint32_t fault_status(int err) {
+        switch (err) {
+        case -EOPNOTSUPP:
+                return NCA_S_OP_RNG_ERROR;
+        case -ESTALE:
+                return NCA_S_FAULT_CONTEXT_MISMATCH;
+        case -EACCES:
+        case -EPERM:
+                return ERROR_ACCESS_DENIED;
+        case -E2BIG:
+        case -ENOMEM:
+        case -ENOSPC:
+                return NCA_S_FAULT_REMOTE_NO_MEMORY;
+        case -EPROTONOSUPPORT:
+                return NCA_S_RPC_VERSION_MISMATCH;
+        default:        /* -EBADMSG, -ERANGE, -ELOOP: the stub data */
+                return dcom_fault_from_status(RPC_X_BAD_STUB_DATA);
+        }
+}
+
+/* Cuts the response stub into fragments of at most max_xmit bytes ([C706] 12.6.4.10). */
+static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
+                         const uint8_t *stub, size_t len) {
+        size_t room = c->max_xmit - 24, off = 0;
+
+        do {
+                size_t n = len - off < room ? len - off : room;
+                uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
+                                (off + n == len ? RPC_PFC_LAST_FRAG : 0);
+                size_t start = rpc_pdu_begin(out, RPC_PTYPE_RESPONSE, flags, call_id);
+                rpc_put_u32(out, (uint32_t)(len - off));        /* alloc_hint */
+                rpc_put_u16(out, ctx_id);
+                buf_put_u8(out, 0);
+                buf_put_u8(out, 0);
+                buf_append(out, stub + off, n);
+                rpc_pdu_end(out, start);
+                off += n;
+        } while (off < len);
+}
+
+static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
+                     uint16_t opnum, const GUID *object, const uint8_t drep[4], const uint8_t *stub,
+                     size_t len) {
+        const struct rpc_if_reg *reg = context_if(c, ctx_id);
+        struct rpc_call_info info = { .conn = c, .call_id = call_id };
+        struct ndr_pull in;
+        struct ndr_push resp;
+        struct arena a;
+        int r;
+
+        if (!reg) {
+                put_fault(out, call_id, ctx_id, NCA_S_UNK_IF, true);
+                return;
+        }
+        if (opnum >= reg->iface->n_ops || !reg->iface->ops[opnum].dispatch) {
+                put_fault(out, call_id, ctx_id, NCA_S_OP_RNG_ERROR, true);
+                return;
+        }
+        if (object) {
+                info.object = *object;
+                info.has_object = true;
+        }
+        arena_init(&a, CALL_ARENA_MAX);
+        ndr_push_init(&resp, MAX_RESPONSE_STUB);
+        r = ndr_pull_init(&in, stub, len, drep, &a);
+        if (r >= 0) {
+                struct ndr_server_call call = {
+                        .in = &in, .out = &resp, .arena = &a, .impl = reg->epv,
+                        .contexts = &c->assoc->table, .runtime = &info,
+                };
+                r = reg->iface->ops[opnum].dispatch(&call);
+        }
+        __atomic_add_fetch(&c->srv->stats.calls_in, 1, __ATOMIC_RELAXED);
+        if (r < 0)
+                put_fault(out, call_id, ctx_id, fault_status(r), false);
+        else
+                put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len);
+        ndr_push_free(&resp);
+        arena_reset(&a);
+}
+
+static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
+        for (unsigned i = 0; i < c->n_partial; i++)
+                if (c->partial[i].call_id == call_id)
+                        return &c->partial[i];
+        return NULL;
+}
+
+static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
+        c->partial_bytes -= p->stub.len;
+        buf_free(&p->stub);
+        *p = c->partial[--c->n_partial];
+}
+
+static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *out) {
+        uint32_t call_id = pdu->hdr.call_id;
+        uint8_t flags = pdu->hdr.pfc_flags;
+        struct rpc_partial *p;
+
+        if (!c->bound) {
+                put_fault(out, call_id, 0, NCA_S_PROTO_ERROR, true);
+                return -EPROTO;
+        }
+        if (rpc_request_parse(pdu) < 0) {
+                put_fault(out, call_id, 0, NCA_S_PROTO_ERROR, true);
+                return -EPROTO;
+        }
+        if (pdu->has_auth && pdu->sec.auth_type != 0) {
+                put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
+                return 0;
+        }
+        p = partial_find(c, call_id);
+        /* the common case: one fragment, dispatched straight from the input */
+        if ((flags & RPC_PFC_FIRST_FRAG) && (flags & RPC_PFC_LAST_FRAG) && !p) {
+                dispatch(c, out, call_id, pdu->context_id, pdu->opnum,
+                         pdu->has_object ? &pdu->object : NULL, pdu->hdr.drep, pdu->stub,
+                         pdu->stub_len);
+                return 0;
+        }
+        if (flags & RPC_PFC_FIRST_FRAG) {
+                if (p || c->n_partial >= MAX_PARTIAL_CALLS) {
+                        put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
+                        return -EPROTO;
+                }
+                p = &c->partial[c->n_partial++];
+                memset(p, 0, sizeof *p);
+                p->call_id = call_id;
+                p->context_id = pdu->context_id;
+                p->opnum = pdu->opnum;
+                p->has_object = pdu->has_object;
+                p->object = pdu->object;
+                memcpy(p->drep, pdu->hdr.drep, 4);
+                buf_init(&p->stub, MAX_REQUEST_STUB);
+        } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum) {
+                /* a fragment out of order, or of a call we never saw start */
+                put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
+                if (p)
+                        partial_drop(c, p);
+                return -EPROTO;
+        }
+        if (pdu->stub_len > MAX_REQUEST_STUB - p->stub.len ||
+            pdu->stub_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes) {
+                put_fault(out, call_id, pdu->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
+                partial_drop(c, p);
+                return -EPROTO;
+        }
+        buf_append(&p->stub, pdu->stub, pdu->stub_len);
+        if (p->stub.error) {
+                put_fault(out, call_id, pdu->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
+                partial_drop(c, p);
+                return -EPROTO;
+        }
+        c->partial_bytes += pdu->stub_len;
+        if (flags & RPC_PFC_LAST_FRAG) {
+                dispatch(c, out, call_id, p->context_id, p->opnum, p->has_object ? &p->object : NULL,
+                         p->drep, p->stub.data, p->stub.len);
+                partial_drop(c, p);
+        }
+        return 0;
+}
+
+/* --- the engine ------------------------------------------------------------------------------ */
+
+static int handle_pdu(struct rpc_conn *c, const uint8_t *data, size_t len, struct buf *out) {
+        struct rpc_pdu pdu;
+        int r = rpc_pdu_parse(data, len, &pdu);
+
+        if (r < 0)
+                return r;
+        __atomic_add_fetch(&c->srv->stats.pkts_in, 1, __ATOMIC_RELAXED);
+        if (c->bound && len > c->max_recv) {
+                log_debug(rpc, "fragment of %zu bytes, %u negotiated", len, c->max_recv);
+                put_fault(out, pdu.hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
+                return -EPROTO;
+        }
+        switch (pdu.hdr.ptype) {
+        case RPC_PTYPE_BIND:
+        case RPC_PTYPE_ALTER_CONTEXT:
+                return handle_bind(c, &pdu, out);
+        case RPC_PTYPE_REQUEST:
+                return handle_request(c, &pdu, out);
+        case RPC_PTYPE_AUTH3:
+                return 0;       /* no reply; the providers come later */
+        case RPC_PTYPE_CO_CANCEL:
+                return 0;       /* calls run to completion */
+        case RPC_PTYPE_ORPHANED: {
+                struct rpc_partial *p = partial_find(c, pdu.hdr.call_id);
+                if (p)
+                        partial_drop(c, p);
+                return 0;
+        }
+        default:
+                /* a server never receives responses, acks or shutdown */
+                log_debug(rpc, "unexpected PDU type %u", pdu.hdr.ptype);
+                return -EPROTO;
+        }
+}
+
+int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct buf *out) {
+        struct rpc_hdr h;
+        int r;
+
+        while (len > 0) {
+                const uint8_t *pdu = NULL;
+                size_t pdu_len = 0;
+
+                if (c->in_len == 0) {
+                        r = rpc_hdr_parse(data, len, &h);
+                        if (r == 0 && h.frag_length <= len) {
+                                /* a whole PDU in the input: no copy */
+                                pdu = data;
+                                pdu_len = h.frag_length;
+                                data += pdu_len;
+                                len -= pdu_len;
+                        } else if (r < 0 && r != -EAGAIN) {
+                                return r;
+                        }
+                }
+                if (!pdu) {
+                        /* accumulate the part we have, up to one header, then one PDU */
+                        size_t want = RPC_CO_HEADER_SIZE;
+                        if (c->in_len >= RPC_CO_HEADER_SIZE) {
+                                if ((r = rpc_hdr_parse(c->in, c->in_len, &h)) < 0)
+                                        return r;
+                                want = h.frag_length;
+                        }
+                        if (!c->in && !(c->in = dcom_malloc(UINT16_MAX)))
+                                return -ENOMEM;
+                        size_t n = want - c->in_len < len ? want - c->in_len : len;
+                        memcpy(c->in + c->in_len, data, n);
+                        c->in_len += n;
+                        data += n;
+                        len -= n;
+                        if (c->in_len < want)
+                                continue;
+                        if (want == RPC_CO_HEADER_SIZE) {
+                                if ((r = rpc_hdr_parse(c->in, c->in_len, &h)) < 0)
+                                        return r;
+                                if (h.frag_length > RPC_CO_HEADER_SIZE)
+                                        continue;       /* now read the rest */
+                        }
+                        pdu = c->in;
+                        pdu_len = c->in_len;
+                }
+                r = handle_pdu(c, pdu, pdu_len, out);
+                if (pdu == c->in)
+                        c->in_len = 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* --- what a call's handle_t tells ------------------------------------------------------------ */
+
+static const struct rpc_call_info *info_of(void *h) {
+        const struct ndr_server_call *call = h;
+        return call ? call->runtime : NULL;
+}
+
+uint64_t rpc_call_owner(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+        return i && i->conn && i->conn->assoc ? i->conn->assoc->id : 0;
+}
+
+enum rpc_protseq rpc_call_protseq(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+        return i && i->conn ? i->conn->protseq : RPC_PROTSEQ_NONE;
+}
+
+int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_len) {
+        const struct rpc_call_info *i = info_of(h);
+
+        if (!i || !i->conn || !i->conn->local_len)
+                return -EINVAL;
+        *ret = i->conn->local;
+        *ret_len = i->conn->local_len;
+        return 0;
+}
+
+const GUID *rpc_call_object(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+        return i && i->has_object ? &i->object : NULL;
+}

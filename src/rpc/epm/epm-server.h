@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The endpoint mapper's database and implementation ([C706] appendix O, [MS-RPCE]
+ * 2.2.1.2 and 3.1.2): what the server of e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0
+ * (epm_server_epv, for rpcss) and the runtime (epm_register ... for servers in this
+ * process) call.
+ *
+ * One process-wide database, guarded by a mutex, bounded: EPM_MAX_ENTRIES entries in all,
+ * EPM_MAX_ENTRIES_PER_OWNER for one owner other than 0, towers of at most
+ * RPC_TOWER_MAX_SIZE bytes.  Each entry has an owner: the association that inserted it
+ * (rpc_call_owner() of the ept_insert call), 0 for entries registered directly in
+ * process.  Whoever serves the endpoint mapper hooks epm_forget_owner() to the end of an
+ * owner's association (rpc_set_owner_end_hook), so that a local server's endpoints go
+ * when it exits.
+ *
+ * Local and remote callers: ept_insert, ept_delete and ept_mgmt_delete change the map;
+ * they are served only to local callers (ncalrpc, or a direct call with h == NULL) unless
+ * epm_set_remote_management(true).  Remote callers get ept_s_cant_perform_op for
+ * insert/delete and access denied (5) for mgmt_delete, as Windows refuses them.
+ *
+ * Call details (owner, transport) come from the runtime's rpc_call_owner() and
+ * rpc_call_protseq(); a call from outside the runtime (h NULL, or a test's own
+ * ndr_server_call) has owner 0, and counts as local only when h is NULL.
+ */
+#ifndef DCOM_RPC_EPM_SERVER_H
+#define DCOM_RPC_EPM_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "epm_stub.h"
+#include "rpc/epm/tower.h"
+#include "rpc/rpc-internal.h"
+
+#define EPM_MAX_ENTRIES 4096
+#define EPM_MAX_ENTRIES_PER_OWNER 1024
+#define EPM_ANNOTATION_SIZE 64          /* ept_max_annotation_size, with the NUL */
+
+/* error_status_t values on the wire (DCE's, as Windows' endpoint mapper sends them) */
+#define EPT_S_OK 0x00000000u
+#define EPT_S_ACCESS_DENIED 0x00000005u                 /* ERROR_ACCESS_DENIED */
+#define EPT_S_CANT_PERFORM_OP_DCE 0x16c9a0cdu
+#define EPT_S_NO_MEMORY_DCE 0x16c9a0ceu
+#define EPT_S_INVALID_ENTRY_DCE 0x16c9a0d3u
+#define EPT_S_NOT_REGISTERED_DCE 0x16c9a0d6u
+
+/* The implementation for the generated server stub (epm_v3_0_s_interface). */
+extern const struct epm_v3_0_epv epm_server_epv;
+
+/*
+ * Registers iface over protseq at endpoint (TCP: the port in decimal; LRPC: the socket
+ * name) for object (NULL: nil), owned by owner (0: until unregistered).  Like
+ * RpcEpRegister it replaces the entries with the same interface (uuid, major version),
+ * object and protocol sequence.  0, -EINVAL, -ENOSPC (the database or the owner's share
+ * of it is full), -ENOMEM.
+ */
+int epm_register(const struct ndr_interface *iface, const GUID *object, enum rpc_protseq protseq,
+                 const char *endpoint, const char *annotation, uint64_t owner);
+
+/* Removes what epm_register() added (any owner).  0 or -ENOENT, -EINVAL. */
+int epm_unregister(const struct ndr_interface *iface, const GUID *object,
+                   enum rpc_protseq protseq, const char *endpoint);
+
+/*
+ * The general form (ept_insert's): one entry for a tower of len bytes.  replace as
+ * ept_insert's flag; without it an entry with the same object and tower only gets the
+ * new annotation.  -EBADMSG for a tower that is not a valid interface tower, -E2BIG past
+ * RPC_TOWER_MAX_SIZE, -ENOSPC, -ENOMEM.
+ */
+int epm_insert_tower(const GUID *object, const uint8_t *tower, size_t len,
+                     const char *annotation, uint64_t owner, bool replace);
+
+/* Removes every entry of owner (its association ended).  owner 0 is never forgotten. */
+void epm_forget_owner(uint64_t owner);
+
+/* Removes every entry and forgets the settings (tests). */
+void epm_reset(void);
+
+/* Lets remote callers insert and delete (off by default). */
+void epm_set_remote_management(bool allow);
+
+/* One entry of the map, as epm_list() copies it. */
+struct epm_entry_info {
+        GUID object;
+        struct rpc_tower_syntax iface;
+        const char *protseq;            /* "ncacn_ip_tcp", "ncalrpc", ...; NULL if unknown */
+        char endpoint[128];             /* rpc_tower_endpoint_string(); "" if unreadable */
+        char annotation[EPM_ANNOTATION_SIZE];
+        uint64_t owner;
+        uint8_t *tower;                 /* the tower as registered */
+        size_t tower_len;
+};
+
+/* A snapshot of the map in registration order; free with epm_list_free().  0 or -ENOMEM. */
+int epm_list(struct epm_entry_info **ret, size_t *ret_n);
+void epm_list_free(struct epm_entry_info *v, size_t n);
+
+/* Entries in the map; lookup/map handles open (allocated and not yet freed or run down). */
+size_t epm_count(void);
+unsigned epm_open_handles(void);
+
+#endif /* DCOM_RPC_EPM_SERVER_H */

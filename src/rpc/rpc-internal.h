@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The connection-oriented DCE/RPC runtime ([C706] chapter 12, [MS-RPCE] 2.2.2 and
+ * 3.3.1): PDUs (pdu.c), the server's per-connection protocol engine (conn.c), the
+ * server (server.c: listeners, registered interfaces, workers), the client (client.c:
+ * binding handles, connections, calls), string bindings (binding.c), protocol towers
+ * and the endpoint mapper (epm/), the management interface (mgmt.c).
+ *
+ * Internal errors are negative errno; rpc_status_from_errno() gives the RPC_S_* /
+ * nca_s_* a caller or a fault sees.
+ */
+#ifndef DCOM_RPC_INTERNAL_H
+#define DCOM_RPC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "base/base-internal.h"
+#include "ndr/ndr-stub.h"
+
+/* --- PDUs ([C706] 12.6, [MS-RPCE] 2.2.2) ------------------------------------------------- */
+
+enum rpc_ptype {
+        RPC_PTYPE_REQUEST = 0,
+        RPC_PTYPE_PING = 1,             /* connectionless only */
+        RPC_PTYPE_RESPONSE = 2,
+        RPC_PTYPE_FAULT = 3,
+        RPC_PTYPE_WORKING = 4,
+        RPC_PTYPE_NOCALL = 5,
+        RPC_PTYPE_REJECT = 6,
+        RPC_PTYPE_ACK = 7,
+        RPC_PTYPE_CL_CANCEL = 8,
+        RPC_PTYPE_FACK = 9,
+        RPC_PTYPE_CANCEL_ACK = 10,
+        RPC_PTYPE_BIND = 11,
+        RPC_PTYPE_BIND_ACK = 12,
+        RPC_PTYPE_BIND_NAK = 13,
+        RPC_PTYPE_ALTER_CONTEXT = 14,
+        RPC_PTYPE_ALTER_CONTEXT_RESP = 15,
+        RPC_PTYPE_AUTH3 = 16,
+        RPC_PTYPE_SHUTDOWN = 17,
+        RPC_PTYPE_CO_CANCEL = 18,
+        RPC_PTYPE_ORPHANED = 19,
+};
+
+/* pfc_flags */
+#define RPC_PFC_FIRST_FRAG 0x01
+#define RPC_PFC_LAST_FRAG 0x02
+#define RPC_PFC_PENDING_CANCEL 0x04     /* request: cancel was pending; also SUPPORT_HEADER_SIGN
+                                           in bind/bind_ack ([MS-RPCE] 2.2.2.3) */
+#define RPC_PFC_SUPPORT_HEADER_SIGN 0x04
+#define RPC_PFC_RESERVED_1 0x08
+#define RPC_PFC_CONC_MPX 0x10
+#define RPC_PFC_DID_NOT_EXECUTE 0x20
+#define RPC_PFC_MAYBE 0x40
+#define RPC_PFC_OBJECT_UUID 0x80
+
+#define RPC_CO_HEADER_SIZE 16
+#define RPC_SEC_TRAILER_SIZE 8
+
+/* The common header of every connection-oriented PDU ([C706] 12.6.3.1). */
+struct rpc_hdr {
+        uint8_t rpc_vers, rpc_vers_minor;       /* 5.0 (or 5.1) */
+        uint8_t ptype, pfc_flags;
+        uint8_t drep[4];
+        uint16_t frag_length, auth_length;
+        uint32_t call_id;
+};
+
+/* [MS-RPCE] 2.2.2.11 sec_trailer: where an auth verifier starts. */
+struct rpc_sec_trailer {
+        uint8_t auth_type, auth_level, auth_pad_length, auth_reserved;
+        uint32_t auth_context_id;
+};
+
+/* An abstract or transfer syntax: interface uuid and version ([C706] p_syntax_id_t). */
+struct rpc_syntax_id {
+        GUID uuid;
+        uint16_t ver_major, ver_minor;
+};
+
+extern const struct rpc_syntax_id rpc_syntax_ndr20;    /* 8a885d04-... v2.0 */
+extern const struct rpc_syntax_id rpc_syntax_ndr64;    /* 71710533-... v1.0 (declined) */
+/* [MS-RPCE] 3.3.1.5.3 bind time feature negotiation: 6cb71c2c-9812-4540-XXXX-0... */
+bool rpc_syntax_is_btfn(const struct rpc_syntax_id *s, uint16_t *ret_bitmask);
+
+#define RPC_MAX_CONTEXTS_PER_BIND 32
+#define RPC_MAX_TRANSFER_SYNTAXES 4
+
+struct rpc_pres_context {
+        uint16_t context_id;
+        struct rpc_syntax_id abstract;
+        struct rpc_syntax_id transfer[RPC_MAX_TRANSFER_SYNTAXES];
+        unsigned n_transfer;            /* those kept (more are read and ignored) */
+};
+
+/* bind / alter_context */
+struct rpc_bind {
+        uint16_t max_xmit_frag, max_recv_frag;
+        uint32_t assoc_group_id;
+        struct rpc_pres_context contexts[RPC_MAX_CONTEXTS_PER_BIND];
+        unsigned n_contexts;
+};
+
+/* [C706] 12.6.3.1 p_cont_def_result_t and provider reasons */
+enum {
+        RPC_RESULT_ACCEPTANCE = 0,
+        RPC_RESULT_USER_REJECTION = 1,
+        RPC_RESULT_PROVIDER_REJECTION = 2,
+        RPC_RESULT_NEGOTIATE_ACK = 3,           /* [MS-RPCE] 2.2.2.4 */
+};
+enum {
+        RPC_REASON_NOT_SPECIFIED = 0,
+        RPC_REASON_ABSTRACT_SYNTAX_NOT_SUPPORTED = 1,
+        RPC_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED = 2,
+        RPC_REASON_LOCAL_LIMIT_EXCEEDED = 3,
+};
+/* bind_nak reject reasons ([C706] 12.6.3.1 p_reject_reason_t) */
+enum {
+        RPC_BIND_NAK_REASON_NOT_SPECIFIED = 0,
+        RPC_BIND_NAK_TEMPORARY_CONGESTION = 1,
+        RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED = 2,
+        RPC_BIND_NAK_PROTOCOL_VERSION_NOT_SUPPORTED = 4,
+        RPC_BIND_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED = 8,
+        RPC_BIND_NAK_INVALID_CHECKSUM = 9,
+};
+
+/* A parsed PDU; pointers into the caller's bytes. */
+struct rpc_pdu {
+        struct rpc_hdr hdr;
+        const uint8_t *raw;             /* the whole PDU, frag_length bytes */
+        const uint8_t *body;            /* after the header, before the auth padding/trailer */
+        size_t body_len;
+        bool has_auth;
+        struct rpc_sec_trailer sec;
+        const uint8_t *auth;            /* the auth verifier's credentials */
+        size_t auth_len;
+        /* request, response, fault */
+        uint32_t alloc_hint;
+        uint16_t context_id, opnum;
+        bool has_object;
+        GUID object;
+        const uint8_t *stub;
+        size_t stub_len;
+        uint32_t status;                /* fault */
+};
+
+/* 0, -EAGAIN (fewer than 16 bytes), -EPROTO / -EPROTONOSUPPORT (bad header). */
+int rpc_hdr_parse(const uint8_t *p, size_t len, struct rpc_hdr *ret);
+void rpc_hdr_write(uint8_t *p, uint8_t ptype, uint8_t flags, uint16_t frag_length,
+                   uint16_t auth_length, uint32_t call_id);
+/* A whole PDU (len must be its frag_length). */
+int rpc_pdu_parse(const uint8_t *p, size_t len, struct rpc_pdu *ret);
+int rpc_request_parse(struct rpc_pdu *pdu);
+int rpc_response_parse(struct rpc_pdu *pdu);
+int rpc_fault_parse(struct rpc_pdu *pdu);
+int rpc_stub_of(struct rpc_pdu *pdu, const void *reader);
+/* -E2BIG for more than RPC_MAX_CONTEXTS_PER_BIND contexts (answered with a bind_nak). */
+int rpc_bind_parse(const struct rpc_pdu *pdu, struct rpc_bind *ret);
+
+/* Writing (always little-endian): begin writes a header, end patches frag_length. */
+size_t rpc_pdu_begin(struct buf *b, uint8_t ptype, uint8_t flags, uint32_t call_id);
+int rpc_pdu_end(struct buf *b, size_t start);
+void rpc_put_u16(struct buf *b, uint16_t v);
+void rpc_put_u32(struct buf *b, uint32_t v);
+void rpc_put_syntax(struct buf *b, const struct rpc_syntax_id *s);
+void rpc_put_align(struct buf *b, size_t start, size_t a);
+
+/* --- server calls ------------------------------------------------------------------------ */
+
+/*
+ * What an implementation learns from its handle_t (the struct ndr_server_call * that the
+ * generated stub passes): an owner key of the association the call came on (the same
+ * for every connection of an association group; endpoints a server registers with the
+ * endpoint mapper are removed when their owner's association ends), the transport and
+ * addresses.  NULL or a call from outside the runtime gives 0 / -EINVAL.
+ */
+uint64_t rpc_call_owner(void *h);
+enum rpc_protseq {
+        RPC_PROTSEQ_NONE = 0,
+        RPC_PROTSEQ_TCP,                /* ncacn_ip_tcp */
+        RPC_PROTSEQ_LRPC,               /* ncalrpc: a Unix socket under the state directory */
+};
+enum rpc_protseq rpc_call_protseq(void *h);
+int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_len);
+
+const GUID *rpc_call_object(void *h);      /* PFC_OBJECT_UUID's object, or NULL */
+
+/* An owner's association ended: the endpoint mapper's hook (set by whoever serves it). */
+void rpc_set_owner_end_hook(void (*hook)(uint64_t owner));
+
+/* --- the server ---------------------------------------------------------------------------- */
+
+struct rpc_server;
+
+struct rpc_stats {
+        uint64_t calls_in, calls_out, pkts_in, pkts_out;
+};
+
+/* A server answering the management interface; NULL without memory. */
+struct rpc_server *rpc_server_new(void);
+/* Stops it (see rpc_server_stop) and frees it. */
+void rpc_server_free(struct rpc_server *srv);
+/* Serves a generated interface (Foo_vX_Y_s_interface) with its implementation. */
+int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *iface,
+                           const void *epv);
+/* ncacn_ip_tcp on addr (NULL: every address, IPv4 and IPv6) and port (0: dynamic). */
+int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
+                          uint16_t *ret_port);
+/* ncalrpc endpoint name (a file name; the socket is rpc/NAME in the runtime directory). */
+int rpc_server_listen_lrpc(struct rpc_server *srv, const char *endpoint, mode_t mode);
+int rpc_lrpc_path(const char *endpoint, char *buf, size_t size);
+/* Closes the listeners, ends every connection, waits for the workers. */
+void rpc_server_stop(struct rpc_server *srv);
+unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,
+                               unsigned max);
+void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret);
+int rpc_mgmt_register(struct rpc_server *srv);
+/* Registers iface at every listener with the local endpoint mapper (ncalrpc:[epmapper]);
+   the entries live as long as this server (RpcEpRegister's role). */
+int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
+                           const char *annotation);
+
+/* --- string bindings (binding.c) ------------------------------------------------------- */
+
+#define RPC_MAX_BINDING_OPTIONS 8
+
+struct rpc_string_binding {
+        bool has_object;
+        GUID object;
+        enum rpc_protseq protseq;
+        char host[256];
+        char endpoint[64];
+        char options[RPC_MAX_BINDING_OPTIONS][96];
+        unsigned n_options;
+};
+
+/* [ObjectUuid@]ProtSeq:[NetworkAddr][[Endpoint][,Option]...]: -EINVAL for a malformed
+   one, -EPROTONOSUPPORT for a protocol sequence we do not speak. */
+int rpc_string_binding_parse(const char *s, struct rpc_string_binding *ret);
+/* malloc'd, or NULL */
+char *rpc_string_binding_compose(const struct rpc_string_binding *b);
+const char *rpc_protseq_name(enum rpc_protseq p);
+
+/* --- the client (client.c) ------------------------------------------------------------- */
+
+/* A binding handle; as handle_t it goes to generated client stubs (its first member is
+   their struct ndr_binding). */
+struct rpc_binding;
+
+int rpc_binding_from_string(const char *s, struct rpc_binding **ret);
+void rpc_binding_free(struct rpc_binding *b);
+/* Per-call timeout (ms; 0: none; default 30 s). */
+void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms);
+/* The status of the last fault (after a call returned -EREMOTEIO). */
+uint32_t rpc_binding_fault(const struct rpc_binding *b);
+const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b);
+/* What a Windows caller would see for a call's result: RPC_S_SERVER_UNAVAILABLE for a
+   refused connection, RPC_S_CALL_FAILED when the peer closed mid-call, a fault's status. */
+RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err);
+
+/* ept_map on epm's mapper: the endpoint (port or ncalrpc name) of iface. */
+int rpc_epm_map(struct rpc_binding *epm, const struct ndr_interface *iface, const GUID *object,
+                enum rpc_protseq protseq, char *ret, size_t size);
+
+#endif /* DCOM_RPC_INTERNAL_H */

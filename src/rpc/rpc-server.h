@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The server side of the runtime, shared by conn.c (the protocol engine) and server.c
+ * (registration, listeners, workers).
+ */
+#ifndef DCOM_RPC_SERVER_H
+#define DCOM_RPC_SERVER_H
+
+#include <pthread.h>
+
+#include "rpc/rpc-internal.h"
+
+#define RPC_MAX_CONTEXTS 64                     /* presentation contexts per connection */
+#define RPC_SERVER_MAX_ASSOCS 4096
+#define RPC_CONN_MAX_PARTIAL_BYTES (8u << 20)   /* reassembly, all calls of a connection */
+#define RPC_SERVER_MAX_IFS 64
+
+struct rpc_if_reg {
+        const struct ndr_interface *iface;      /* syntax id, opnum table (generated) */
+        const void *epv;                        /* the implementation */
+};
+
+struct rpc_assoc {
+        struct rpc_assoc *next;
+        struct rpc_server *srv;
+        uint32_t id;                            /* assoc_group_id, also the owner key */
+        unsigned refs;                          /* connections (srv->lock) */
+        pthread_mutex_t lock;                   /* the handles */
+        struct ctx_handle *handles;
+        unsigned n_handles;
+        struct ndr_context_table table;
+};
+
+struct rpc_partial {                            /* a request being reassembled */
+        uint32_t call_id;
+        uint16_t context_id, opnum;
+        bool has_object;
+        GUID object;
+        uint8_t drep[4];
+        struct buf stub;
+};
+
+struct rpc_conn {
+        struct rpc_server *srv;
+        struct rpc_assoc *assoc;
+        enum rpc_protseq protseq;
+        struct sockaddr_storage local, peer;
+        socklen_t local_len, peer_len;
+        char sec_addr[64];                      /* bind_ack's sec_addr: port or endpoint */
+        bool bound;
+        uint16_t max_xmit, max_recv;            /* negotiated fragment sizes */
+        struct {
+                uint16_t id;
+                const struct rpc_if_reg *reg;
+        } ctx[RPC_MAX_CONTEXTS];
+        unsigned n_ctx;
+        uint8_t *in;                            /* a PDU split across reads */
+        size_t in_len;
+        struct rpc_partial partial[8];
+        unsigned n_partial;
+        size_t partial_bytes;
+        struct rpc_bind scratch_bind;
+};
+
+struct rpc_call_info {                          /* ndr_server_call.runtime */
+        struct rpc_conn *conn;
+        uint32_t call_id;
+        bool has_object;
+        GUID object;
+};
+
+struct rpc_listener;
+struct rpc_worker;
+
+struct rpc_server {
+        pthread_mutex_t lock;                   /* everything below */
+        struct rpc_if_reg ifs[RPC_SERVER_MAX_IFS];
+        unsigned n_ifs;
+        struct rpc_assoc *assocs;
+        unsigned n_assocs;
+        uint32_t next_assoc_id;
+        struct rpc_stats stats;
+        struct rpc_listener *listeners;
+        struct rpc_worker *workers;
+        unsigned n_workers, max_workers;
+        bool stopping;
+        pthread_cond_t idle;                    /* signalled when a worker ends */
+        struct rpc_binding *epm;                /* our registrations' connection */
+};
+
+/* The registered interface for an abstract syntax: same uuid and major version, the
+   client's minor version at most ours ([C706] 12.6.3.1). */
+const struct rpc_if_reg *rpc_server_find_if(struct rpc_server *srv,
+                                            const struct rpc_syntax_id *abstract);
+
+struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq);
+void rpc_conn_free(struct rpc_conn *c);
+/*
+ * Feeds bytes a connection received; what it answers is appended to out.  0, or a
+ * negative errno after which the connection is closed (once out is sent).
+ */
+int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct buf *out);
+
+/* An association group ended (conn.c -> the owner-end hook). */
+void rpc_owner_ended(uint64_t owner);
+
+#endif /* DCOM_RPC_SERVER_H */

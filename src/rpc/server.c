@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The RPC server: interfaces registered from dcomidl's generated tables
+ * (RpcServerRegisterIf2's role), listeners on ncacn_ip_tcp (IPv4/IPv6, fixed or dynamic
+ * port) and ncalrpc (a Unix socket under the runtime directory), and one worker thread
+ * per connection.  A worker's loop is one read, the protocol engine (conn.c), one write:
+ * a null call costs one read and one write on each side, and concurrent connections
+ * spread over every core.  Connections are capped; stopping closes the listeners, shuts
+ * every connection down and waits for the workers.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "epm_stub.h"
+#include "rpc/epm/tower.h"
+#include "rpc/rpc-server.h"
+
+static LOG_CHANNEL(rpc);
+
+#define DEFAULT_MAX_WORKERS 1024
+#define READ_BUFFER 65536
+
+struct rpc_listener {
+        struct rpc_listener *next;
+        struct rpc_server *srv;
+        int fd;
+        enum rpc_protseq protseq;
+        char sec_addr[64];
+        char path[108];                 /* ncalrpc: the socket, removed at stop */
+        pthread_t thread;
+        bool started;
+};
+
+struct rpc_worker {
+        struct rpc_worker *next;
+        struct rpc_server *srv;
+        int fd;
+        struct rpc_conn *conn;
+        pthread_t thread;
+};
+
+/* --- the owner-end hook ---------------------------------------------------------------- */
+
+static void (*_Atomic owner_end_hook)(uint64_t owner);
+
+void rpc_set_owner_end_hook(void (*hook)(uint64_t owner)) {
+        owner_end_hook = hook;
+}
+
+void rpc_owner_ended(uint64_t owner) {
+        void (*hook)(uint64_t) = owner_end_hook;
+        if (hook)
+                hook(owner);
+}
+
+/* --- interfaces ------------------------------------------------------------------------------ */
+
+struct rpc_server *rpc_server_new(void) {
+        struct rpc_server *srv = dcom_calloc(1, sizeof *srv);
+
+        if (!srv)
+                return NULL;
+        pthread_mutex_init(&srv->lock, NULL);
+        pthread_cond_init(&srv->idle, NULL);
+        srv->max_workers = DEFAULT_MAX_WORKERS;
+        /* [C706] appendix Q: every server answers the management interface */
+        if (rpc_mgmt_register(srv) < 0) {
+                rpc_server_free(srv);
+                return NULL;
+        }
+        return srv;
+}
+
+int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *iface,
+                           const void *epv) {
+        int r = 0;
+
+        if (!iface || !iface->ops)
+                return -EINVAL;
+        pthread_mutex_lock(&srv->lock);
+        for (unsigned i = 0; i < srv->n_ifs; i++)
+                if (dcom_guid_equal(&srv->ifs[i].iface->uuid, &iface->uuid) &&
+                    srv->ifs[i].iface->ver_major == iface->ver_major)
+                        r = -EEXIST;
+        if (r == 0 && srv->n_ifs >= RPC_SERVER_MAX_IFS)
+                r = -ENOSPC;
+        if (r == 0)
+                srv->ifs[srv->n_ifs++] = (struct rpc_if_reg){ iface, epv };
+        pthread_mutex_unlock(&srv->lock);
+        return r;
+}
+
+const struct rpc_if_reg *rpc_server_find_if(struct rpc_server *srv,
+                                            const struct rpc_syntax_id *abstract) {
+        const struct rpc_if_reg *found = NULL;
+
+        pthread_mutex_lock(&srv->lock);
+        for (unsigned i = 0; i < srv->n_ifs; i++) {
+                const struct ndr_interface *f = srv->ifs[i].iface;
+                if (dcom_guid_equal(&f->uuid, &abstract->uuid) &&
+                    f->ver_major == abstract->ver_major && abstract->ver_minor <= f->ver_minor) {
+                        found = &srv->ifs[i];
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&srv->lock);
+        return found;
+}
+
+unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,
+                               unsigned max) {
+        unsigned n = 0;
+
+        pthread_mutex_lock(&srv->lock);
+        for (unsigned i = 0; i < srv->n_ifs && n < max; i++)
+                ret[n++] = srv->ifs[i].iface;
+        pthread_mutex_unlock(&srv->lock);
+        return n;
+}
+
+/* --- workers ---------------------------------------------------------------------------------- */
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+        while (n > 0) {
+                ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+static void *worker_main(void *arg) {
+        struct rpc_worker *w = arg;
+        struct rpc_server *srv = w->srv;
+        uint8_t *in = dcom_malloc(READ_BUFFER);
+        struct buf out;
+
+        buf_init(&out, 0);
+        while (in) {
+                ssize_t n = recv(w->fd, in, READ_BUFFER, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                int r = rpc_conn_input(w->conn, in, (size_t)n, &out);
+                if (out.len) {
+                        __atomic_add_fetch(&srv->stats.pkts_out, 1, __ATOMIC_RELAXED);
+                        if (write_all(w->fd, out.data, out.len) < 0)
+                                break;
+                        buf_clear(&out);
+                }
+                if (r < 0) {
+                        log_debug(rpc, "closing a connection: %s", strerror(-r));
+                        break;
+                }
+        }
+        buf_free(&out);
+        dcom_free(in);
+        /* unlink from the list, then go */
+        pthread_mutex_lock(&srv->lock);
+        for (struct rpc_worker **pp = &srv->workers; *pp; pp = &(*pp)->next)
+                if (*pp == w) {
+                        *pp = w->next;
+                        break;
+                }
+        srv->n_workers--;
+        pthread_cond_broadcast(&srv->idle);
+        pthread_mutex_unlock(&srv->lock);
+        shutdown(w->fd, SHUT_RDWR);
+        close(w->fd);
+        rpc_conn_free(w->conn);
+        dcom_free(w);
+        return NULL;
+}
+
+static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
+                         socklen_t peer_len) {
+        struct rpc_server *srv = l->srv;
+        struct rpc_worker *w = dcom_calloc(1, sizeof *w);
+        pthread_attr_t attr;
+        int one = 1;
+
+        if (l->protseq == RPC_PROTSEQ_TCP)
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!w || !(w->conn = rpc_conn_new(srv, l->protseq))) {
+                dcom_free(w);
+                close(fd);
+                return;
+        }
+        w->srv = srv;
+        w->fd = fd;
+        w->conn->peer = *peer;
+        w->conn->peer_len = peer_len;
+        w->conn->local_len = sizeof w->conn->local;
+        if (getsockname(fd, (struct sockaddr *)&w->conn->local, &w->conn->local_len) < 0)
+                w->conn->local_len = 0;
+        snprintf(w->conn->sec_addr, sizeof w->conn->sec_addr, "%s", l->sec_addr);
+        pthread_mutex_lock(&srv->lock);
+        if (srv->stopping || srv->n_workers >= srv->max_workers) {
+                pthread_mutex_unlock(&srv->lock);
+                log_debug(rpc, "connection refused: %u workers", srv->n_workers);
+                rpc_conn_free(w->conn);
+                dcom_free(w);
+                close(fd);
+                return;
+        }
+        w->next = srv->workers;
+        srv->workers = w;
+        srv->n_workers++;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
+                srv->workers = w->next;
+                srv->n_workers--;
+                pthread_mutex_unlock(&srv->lock);
+                rpc_conn_free(w->conn);
+                dcom_free(w);
+                close(fd);
+        } else {
+                pthread_mutex_unlock(&srv->lock);
+        }
+        pthread_attr_destroy(&attr);
+}
+
+static void *listener_main(void *arg) {
+        struct rpc_listener *l = arg;
+
+        for (;;) {
+                struct sockaddr_storage peer;
+                socklen_t plen = sizeof peer;
+                int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+                if (fd < 0) {
+                        if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
+                            errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                                if (errno != EINTR && errno != ECONNABORTED)
+                                        usleep(10000);  /* out of descriptors: back off */
+                                pthread_mutex_lock(&l->srv->lock);
+                                bool stop = l->srv->stopping;
+                                pthread_mutex_unlock(&l->srv->lock);
+                                if (!stop)
+                                        continue;
+                        }
+                        break;
+                }
+                start_worker(l, fd, &peer, plen);
+        }
+        return NULL;
+}
+
+/* --- listeners ------------------------------------------------------------------------------- */
+
+static int add_listener(struct rpc_server *srv, int fd, enum rpc_protseq protseq,
+                        const char *sec_addr, const char *path) {
+        struct rpc_listener *l = dcom_calloc(1, sizeof *l);
+
+        if (!l) {
+                close(fd);
+                return -ENOMEM;
+        }
+        l->srv = srv;
+        l->fd = fd;
+        l->protseq = protseq;
+        snprintf(l->sec_addr, sizeof l->sec_addr, "%s", sec_addr);
+        if (path)
+                snprintf(l->path, sizeof l->path, "%s", path);
+        if (pthread_create(&l->thread, NULL, listener_main, l) != 0) {
+                close(fd);
+                dcom_free(l);
+                return -EAGAIN;
+        }
+        l->started = true;
+        pthread_mutex_lock(&srv->lock);
+        l->next = srv->listeners;
+        srv->listeners = l;
+        pthread_mutex_unlock(&srv->lock);
+        return 0;
+}
+
+int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
+                          uint16_t *ret_port) {
+        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+        struct addrinfo *res = NULL;
+        char pstr[8];
+        int fd = -1, r, one = 1;
+
+        snprintf(pstr, sizeof pstr, "%u", port);
+        r = getaddrinfo(addr, pstr, &hints, &res);
+        if (r != 0)
+                return r == EAI_NONAME ? -EADDRNOTAVAIL : -EINVAL;
+        for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+                fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        continue;
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+                if (ai->ai_family == AF_INET6 && !addr)
+                        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 0 }, sizeof(int));
+                if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+                        break;
+                r = -errno;
+                close(fd);
+                fd = -1;
+        }
+        freeaddrinfo(res);
+        if (fd < 0)
+                return r < 0 ? r : -EADDRNOTAVAIL;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+                port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                      : ((struct sockaddr_in *)&ss)->sin_port);
+        if (ret_port)
+                *ret_port = port;
+        snprintf(pstr, sizeof pstr, "%u", port);
+        return add_listener(srv, fd, RPC_PROTSEQ_TCP, pstr, NULL);
+}
+
+int rpc_lrpc_path(const char *endpoint, char *buf, size_t size) {
+        char *dir = NULL;
+        int r;
+
+        /* an endpoint is a file name: no directories, nothing hidden */
+        if (!endpoint || !*endpoint || strchr(endpoint, '/') || endpoint[0] == '.' ||
+            strlen(endpoint) > 64)
+                return -EINVAL;
+        r = paths_runtime(&dir);
+        if (r < 0)
+                return r;
+        r = snprintf(buf, size, "%s/rpc/%s", dir, endpoint);
+        dcom_free(dir);
+        return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int rpc_server_listen_lrpc(struct rpc_server *srv, const char *endpoint, mode_t mode) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char path[sizeof sa.sun_path];
+        int fd, r;
+
+        r = rpc_lrpc_path(endpoint, path, sizeof path);
+        if (r < 0)
+                return r;
+        char *slash = strrchr(path, '/');
+        *slash = 0;
+        r = paths_mkdir_p(path, 0755);
+        *slash = '/';
+        if (r < 0)
+                return r;
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* a stale socket (its server died) is replaced; a live one is EADDRINUSE */
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EADDRINUSE) {
+                int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
+                if (probe >= 0)
+                        close(probe);
+                if (live) {
+                        close(fd);
+                        return -EADDRINUSE;
+                }
+                unlink(path);
+                if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                        r = -errno;
+                        close(fd);
+                        return r;
+                }
+        }
+        if (chmod(path, mode) < 0 || listen(fd, 128) < 0) {
+                r = -errno;
+                close(fd);
+                unlink(path);
+                return r;
+        }
+        return add_listener(srv, fd, RPC_PROTSEQ_LRPC, endpoint, path);
+}
+
+/* --- registering with the endpoint mapper ------------------------------------------------ */
+
+/*
+ * RpcEpRegister's role: ept_insert, over ncalrpc:[epmapper], of iface at each of this
+ * server's listeners.  The connection stays open while the server lives: the mapper
+ * forgets these entries when it closes (the server stopped, or died).
+ */
+int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
+                           const char *annotation) {
+        const struct rpc_tower_syntax syn = { iface->uuid, iface->ver_major, iface->ver_minor };
+        ept_entry_t ents[8];
+        unsigned n = 0;
+        error_status_t st = 0;
+        int r = 0;
+
+        memset(ents, 0, sizeof ents);
+        pthread_mutex_lock(&srv->lock);
+        for (struct rpc_listener *l = srv->listeners; l && n < ELEMENTSOF(ents); l = l->next) {
+                uint8_t *oct = NULL;
+                size_t len = 0;
+                r = rpc_tower_build(&syn, l->protseq, l->sec_addr, NULL, &oct, &len);
+                if (r < 0)
+                        break;
+                twr_t *t = dcom_malloc(sizeof *t + len);
+                if (!t) {
+                        dcom_free(oct);
+                        r = -ENOMEM;
+                        break;
+                }
+                t->tower_length = (unsigned32)len;
+                memcpy(t->tower_octet_string, oct, len);
+                dcom_free(oct);
+                ents[n].tower = t;
+                snprintf(ents[n].annotation, sizeof ents[n].annotation, "%s",
+                         annotation ? annotation : "");
+                n++;
+        }
+        if (r >= 0 && !srv->epm && n)
+                r = rpc_binding_from_string("ncalrpc:[epmapper]", &srv->epm);
+        pthread_mutex_unlock(&srv->lock);
+        if (r >= 0 && n) {
+                r = epm_ept_insert((handle_t)srv->epm, n, ents, 1, &st);
+                if (r >= 0 && st != 0)
+                        r = -EACCES;
+        }
+        for (unsigned i = 0; i < n; i++)
+                dcom_free(ents[i].tower);
+        return r;
+}
+
+/* --- stopping ------------------------------------------------------------------------------- */
+
+void rpc_server_stop(struct rpc_server *srv) {
+        struct rpc_listener *ls;
+
+        pthread_mutex_lock(&srv->lock);
+        srv->stopping = true;
+        ls = srv->listeners;
+        srv->listeners = NULL;
+        pthread_mutex_unlock(&srv->lock);
+        for (struct rpc_listener *l = ls; l; l = l->next)
+                shutdown(l->fd, SHUT_RDWR);     /* wakes accept() */
+        while (ls) {
+                struct rpc_listener *l = ls;
+                ls = l->next;
+                if (l->started)
+                        pthread_join(l->thread, NULL);
+                close(l->fd);
+                if (l->path[0])
+                        unlink(l->path);
+                dcom_free(l);
+        }
+        pthread_mutex_lock(&srv->lock);
+        for (struct rpc_worker *w = srv->workers; w; w = w->next)
+                shutdown(w->fd, SHUT_RDWR);     /* the worker sees end of file and leaves */
+        while (srv->n_workers)
+                pthread_cond_wait(&srv->idle, &srv->lock);
+        pthread_mutex_unlock(&srv->lock);
+}
+
+void rpc_server_free(struct rpc_server *srv) {
+        if (!srv)
+                return;
+        rpc_server_stop(srv);
+        rpc_binding_free(srv->epm);     /* the mapper forgets our endpoints */
+        pthread_mutex_destroy(&srv->lock);
+        pthread_cond_destroy(&srv->idle);
+        dcom_free(srv);
+}
+
+void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
+        ret->calls_in = __atomic_load_n(&srv->stats.calls_in, __ATOMIC_RELAXED);
+        ret->calls_out = __atomic_load_n(&srv->stats.calls_out, __ATOMIC_RELAXED);
+        ret->pkts_in = __atomic_load_n(&srv->stats.pkts_in, __ATOMIC_RELAXED);
+        ret->pkts_out = __atomic_load_n(&srv->stats.pkts_out, __ATOMIC_RELAXED);
+}
