@@ -16,7 +16,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +50,14 @@ struct rpc_binding {
         bool bound;                     /* bind_ack seen: more contexts by alter_context */
         uint32_t fault;                 /* the last fault's status */
         int last_error;
+        uint8_t *rbuf;                  /* received bytes (RBUF_SIZE, kept across calls) */
+        struct buf sendbuf;             /* request PDUs, kept across calls */
+        size_t rlen, roff;
 };
 
 static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                        struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
+static void set_timeouts(int fd, unsigned ms);
 
 int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
         struct rpc_binding *b = dcom_calloc(1, sizeof *b);
@@ -92,11 +95,17 @@ void rpc_binding_free(struct rpc_binding *b) {
                 return;
         disconnect(b);
         pthread_mutex_destroy(&b->lock);
+        dcom_free(b->rbuf);
+        buf_free(&b->sendbuf);
         dcom_free(b);
 }
 
 void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms) {
+        pthread_mutex_lock(&b->lock);
         b->timeout_ms = ms;
+        if (b->fd >= 0)
+                set_timeouts(b->fd, ms);
+        pthread_mutex_unlock(&b->lock);
 }
 
 uint32_t rpc_binding_fault(const struct rpc_binding *b) {
@@ -143,31 +152,14 @@ RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err) {
 
 /* --- transport --------------------------------------------------------------------------- */
 
-static int wait_fd(int fd, short events, unsigned timeout_ms) {
-        struct pollfd p = { .fd = fd, .events = events };
-        int r;
-
-        do
-                r = poll(&p, 1, timeout_ms ? (int)timeout_ms : -1);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return -errno;
-        return r == 0 ? -ETIMEDOUT : 0;
-}
 
 static int send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
         while (n > 0) {
-                ssize_t w = send(b->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                        int r = wait_fd(b->fd, POLLOUT, b->timeout_ms);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
+                ssize_t w = send(b->fd, p, n, MSG_NOSIGNAL);
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return -errno;
+                        return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
                 }
                 p += w;
                 n -= (size_t)w;
@@ -175,42 +167,57 @@ static int send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
         return 0;
 }
 
-static int recv_all(struct rpc_binding *b, uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t got = recv(b->fd, p, n, MSG_DONTWAIT);
-                if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                        int r = wait_fd(b->fd, POLLIN, b->timeout_ms);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
+/*
+ * Received bytes are buffered in rbuf (2 x 64 KiB): one recv() usually brings a whole
+ * response, and what follows a PDU stays for the next.  Blocking, with the per-call
+ * timeout as SO_RCVTIMEO.
+ */
+#define RBUF_SIZE (2u * 65536)
+
+static int fill(struct rpc_binding *b, size_t want) {
+        if (b->roff && b->rlen - b->roff < want) {
+                memmove(b->rbuf, b->rbuf + b->roff, b->rlen - b->roff);
+                b->rlen -= b->roff;
+                b->roff = 0;
+        }
+        while (b->rlen - b->roff < want) {
+                ssize_t got = recv(b->fd, b->rbuf + b->rlen, RBUF_SIZE - b->rlen, 0);
                 if (got < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return -errno;
+                        return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
                 }
                 if (got == 0)
                         return -ECONNRESET;     /* the peer closed mid-call */
-                p += got;
-                n -= (size_t)got;
+                b->rlen += (size_t)got;
         }
         return 0;
 }
 
-/* One PDU into buf (at most 64 KiB), validated. */
-static int recv_pdu(struct rpc_binding *b, uint8_t *buf, struct rpc_pdu *pdu) {
+/* One PDU (at most 64 KiB), validated; it stays valid until the next recv_pdu(). */
+static int recv_pdu(struct rpc_binding *b, uint8_t *unused, struct rpc_pdu *pdu) {
         struct rpc_hdr h;
-        int r = recv_all(b, buf, RPC_CO_HEADER_SIZE);
+        int r;
 
-        if (r < 0)
+        (void)unused;
+        if (b->roff == b->rlen)
+                b->roff = b->rlen = 0;
+        if ((r = fill(b, RPC_CO_HEADER_SIZE)) < 0)
                 return r;
-        if ((r = rpc_hdr_parse(buf, RPC_CO_HEADER_SIZE, &h)) < 0)
+        if (rpc_hdr_parse(b->rbuf + b->roff, RPC_CO_HEADER_SIZE, &h) < 0)
                 return -EPROTO;
-        if ((r = recv_all(b, buf + RPC_CO_HEADER_SIZE, h.frag_length - RPC_CO_HEADER_SIZE)) < 0)
+        if ((r = fill(b, h.frag_length)) < 0)
                 return r;
-        if (rpc_pdu_parse(buf, h.frag_length, pdu) < 0)
+        if (rpc_pdu_parse(b->rbuf + b->roff, h.frag_length, pdu) < 0)
                 return -EPROTO;
+        b->roff += h.frag_length;
         return 0;
+}
+
+static void set_timeouts(int fd, unsigned ms) {
+        struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
@@ -254,7 +261,9 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                 int one = 1;
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
+        set_timeouts(fd, b->timeout_ms);
         b->fd = fd;
+        b->rlen = b->roff = 0;
         return 0;
 }
 
@@ -389,8 +398,7 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
         const uint8_t *stub = in->buf.data + in->base;
         size_t len = in->buf.len - in->base, off = 0;
         size_t head = 24 + (b->sb.has_object ? 16 : 0), room = b->max_xmit - head;
-        struct buf pdu;
-        buf_init(&pdu, 0);
+        struct buf pdu = b->sendbuf;    /* kept across calls */
         do {
                 size_t n = len - off < room ? len - off : room;
                 uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
@@ -412,7 +420,11 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
                         break;
                 off += n;
         } while (off < len);
-        buf_free(&pdu);
+        if (pdu.cap > 65536 || pdu.error) {
+                buf_free(&pdu);
+                buf_init(&pdu, 0);
+        }
+        b->sendbuf = pdu;
         if (r < 0)
                 return r;
 
@@ -441,6 +453,17 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
                 }
                 if (first)
                         memcpy(drep, p.hdr.drep, 4);
+                if (first && (p.hdr.pfc_flags & RPC_PFC_LAST_FRAG)) {
+                        /* one fragment (the common case): straight into the arena */
+                        uint8_t *copy = arena_alloc(arena, p.stub_len ? p.stub_len : 1);
+                        if (!copy) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        memcpy(copy, p.stub_len ? p.stub : (const uint8_t *)"", p.stub_len);
+                        buf_free(&resp);
+                        return ndr_pull_init(out, copy, p.stub_len, drep, arena);
+                }
                 buf_append(&resp, p.stub, p.stub_len);
                 if (resp.error) {
                         r = -E2BIG;
@@ -465,19 +488,19 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
 static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                        struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         struct rpc_binding *b = nb->ctx;
-        uint8_t *rbuf = dcom_malloc(UINT16_MAX + 1);
         int r;
 
-        if (!rbuf)
-                return -ENOMEM;
         pthread_mutex_lock(&b->lock);
-        r = do_call(b, iface, opnum, in, out, arena, rbuf);
+        if (!b->rbuf && !(b->rbuf = dcom_malloc(RBUF_SIZE))) {
+                pthread_mutex_unlock(&b->lock);
+                return -ENOMEM;
+        }
+        r = do_call(b, iface, opnum, in, out, arena, b->rbuf);
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
                 disconnect(b);
         b->last_error = r;
         pthread_mutex_unlock(&b->lock);
-        dcom_free(rbuf);
         return r;
 }
 

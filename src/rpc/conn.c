@@ -181,6 +181,8 @@ void rpc_conn_free(struct rpc_conn *c) {
                 buf_free(&c->partial[i].stub);
         if (c->assoc)
                 assoc_leave(c->assoc);
+        if (c->resp_ready)
+                ndr_push_free(&c->resp);
         dcom_free(c->in);
         dcom_free(c);
 }
@@ -406,8 +408,14 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 info.object = *object;
                 info.has_object = true;
         }
-        arena_init(&a, CALL_ARENA_MAX);
-        ndr_push_init(&resp, MAX_RESPONSE_STUB);
+        /* the connection's scratch memory serves small calls without malloc */
+        arena_init_buf(&a, c->arena_buf, sizeof c->arena_buf, CALL_ARENA_MAX);
+        if (c->resp_ready) {
+                resp = c->resp;
+                ndr_push_reset(&resp);
+        } else {
+                ndr_push_init(&resp, MAX_RESPONSE_STUB);
+        }
         r = ndr_pull_init(&in, stub, len, drep, &a);
         if (r >= 0) {
                 struct ndr_server_call call = {
@@ -421,7 +429,14 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 put_fault(out, call_id, ctx_id, fault_status(r), false);
         else
                 put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len);
-        ndr_push_free(&resp);
+        /* keep a modest response buffer for the next call; give a big one back */
+        if (resp.buf.cap <= 65536 && !resp.buf.error) {
+                c->resp = resp;
+                c->resp_ready = true;
+        } else {
+                ndr_push_free(&resp);
+                c->resp_ready = false;
+        }
         arena_reset(&a);
 }
 

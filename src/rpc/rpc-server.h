@@ -60,6 +60,9 @@ struct rpc_conn {
         unsigned n_partial;
         size_t partial_bytes;
         struct rpc_bind scratch_bind;
+        struct ndr_push resp;                   /* the last response's buffer, reused */
+        bool resp_ready;
+        _Alignas(16) uint8_t arena_buf[4096];   /* a call's first arena chunk */
 };
 
 struct rpc_call_info {                          /* ndr_server_call.runtime */

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The RPC null call -- one [in] long, one [out] long (tests/dcomidl/rpctest.idl's
+ * RtNull) -- through the generated client stub, the runtime's client, the server's
+ * protocol engine and the generated server stub, over loopback TCP and over ncalrpc
+ * (a Unix socket), next to the raw-socket ping-pong floors of the same size measured in
+ * the same run.  Then two clients at once, against two raw ping-pong clients.
+ * Targets (issue 6): <= 1.05x the raw TCP round trip, <= 1.10x the raw Unix one,
+ * two-client throughput >= 0.9x raw.  The server runs in a forked child.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "rpc/rpc-internal.h"
+#include "rpctest_stub.h"
+
+#define MSG 32          /* about a null call's request (28 B) and response (32 B) */
+
+static LONG rt_null(handle_t h, LONG x, LONG *y) {
+        *y = x + 1;
+        return 0;
+}
+
+static LONG rt_echo(handle_t h, ULONG n, const BYTE *data, BYTE *back) {
+        memcpy(back, data, n);
+        return 0;
+}
+
+static LONG rt_owner(handle_t h, int64_t *owner, ULONG *ps) {
+        *owner = 0;
+        *ps = 0;
+        return 0;
+}
+
+static const struct RpcTest_v1_1_epv epv = { rt_null, rt_echo, rt_owner };
+
+struct srv_ctx {
+        int ready[2], control[2];
+        uint16_t port;
+        char lrpc[32];
+};
+
+/* The child: serve until the parent closes the control pipe. */
+static int serve(void *arg) {
+        struct srv_ctx *c = arg;
+        struct rpc_server *srv = rpc_server_new();
+        char byte = 1;
+
+        close(c->ready[0]);
+        close(c->control[1]);
+        if (!srv || rpc_server_register_if(srv, &RpcTest_v1_1_s_interface, &epv) < 0 ||
+            rpc_server_listen_tcp(srv, "127.0.0.1", c->port, NULL) < 0 ||
+            rpc_server_listen_lrpc(srv, c->lrpc, 0600) < 0)
+                return -1;
+        if (write(c->ready[1], &byte, 1) != 1)
+                return -1;
+        while (read(c->control[0], &byte, 1) > 0)
+                ;
+        rpc_server_free(srv);
+        return 0;
+}
+
+static int null_call(void *ctx, uint64_t n) {
+        struct rpc_binding *b = ctx;
+        LONG y, ret;
+
+        for (uint64_t i = 0; i < n; i++) {
+                int r = RpcTest_RtNull((handle_t)b, (LONG)i, &y, &ret);
+                if (r < 0)
+                        return r;
+                if (y != (LONG)i + 1)
+                        return -EPROTO;
+        }
+        return 0;
+}
+
+/* --- two clients at once ------------------------------------------------------------- */
+
+struct pair {
+        int (*fn)(void *ctx, uint64_t n);
+        void *ctx;
+        uint64_t n;
+        int r;
+};
+
+static void *pair_main(void *arg) {
+        struct pair *p = arg;
+        p->r = p->fn(p->ctx, p->n);
+        return NULL;
+}
+
+/* ops/s of two threads running fn on their own contexts. */
+static double two_clients(int (*fn)(void *, uint64_t), void *a, void *b, uint64_t n) {
+        struct pair p[2] = { { fn, a, n, 0 }, { fn, b, n, 0 } };
+        pthread_t t[2];
+        uint64_t t0 = bench_now_ns();
+
+        for (int i = 0; i < 2; i++)
+                pthread_create(&t[i], NULL, pair_main, &p[i]);
+        for (int i = 0; i < 2; i++)
+                pthread_join(t[i], NULL);
+        if (p[0].r < 0 || p[1].r < 0)
+                return 0;
+        return 2.0 * (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+}
+
+/* A raw echo server for two connections (one thread each), and its clients. */
+struct raw_ctx {
+        int lfd;
+};
+
+static void *echo_main(void *arg) {
+        int fd = (int)(intptr_t)arg;
+        uint8_t buf[MSG];
+        while (bench_read_full(fd, buf, MSG) == 0 && bench_write_full(fd, buf, MSG) == 0)
+                ;
+        close(fd);
+        return NULL;
+}
+
+static int raw_serve(void *arg) {
+        struct raw_ctx *c = arg;
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++) {
+                int fd = accept(c->lfd, NULL, NULL);
+                int one = 1;
+                if (fd < 0)
+                        return -1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                pthread_create(&t[i], NULL, echo_main, (void *)(intptr_t)fd);
+        }
+        for (int i = 0; i < 2; i++)
+                pthread_join(t[i], NULL);
+        return 0;
+}
+
+static int raw_ping(void *ctx, uint64_t n) {
+        int fd = (int)(intptr_t)ctx;
+        uint8_t buf[MSG] = { 0 };
+        for (uint64_t i = 0; i < n; i++) {
+                int r = bench_write_full(fd, buf, MSG);
+                if (r < 0 || (r = bench_read_full(fd, buf, MSG)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int tcp_connect(uint16_t port) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+                return -1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        bench_set_io_timeout(fd, BENCH_IO_TIMEOUT_MS);
+        return fd;
+}
+
+static uint16_t free_port(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof sa;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+            getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
+                return 0;
+        close(fd);
+        return ntohs(sa.sin_port);
+}
+
+int main(int argc, char **argv) {
+        struct bench *b = bench_new(argc, argv, "RPC null call: ncacn_ip_tcp and ncalrpc vs raw sockets");
+        struct srv_ctx sc;
+        char tcp_floor[BENCH_NAME_MAX], unix_floor[BENCH_NAME_MAX], s[96];
+        pid_t pid;
+        uint64_t pairs_n = 20000;
+
+        bench_size_name(tcp_floor, "floor-tcp", MSG);
+        bench_size_name(unix_floor, "floor-unix", MSG);
+        bench_floor_tcp(b, MSG, NULL);
+        bench_floor_unix(b, MSG, NULL);
+
+        /* two raw clients, before any connection under test is open (see bench_fork) */
+        double raw2 = 0;
+        if (bench_enabled(b, "two-clients")) {
+                struct raw_ctx rc;
+                struct sockaddr_in sa = { .sin_family = AF_INET,
+                                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                socklen_t sl = sizeof sa;
+                rc.lfd = socket(AF_INET, SOCK_STREAM, 0);
+                if (rc.lfd >= 0 && bind(rc.lfd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+                    listen(rc.lfd, 4) == 0 && getsockname(rc.lfd, (struct sockaddr *)&sa, &sl) == 0 &&
+                    bench_fork(b, raw_serve, &rc, &pid) == 0) {
+                        int f1 = tcp_connect(ntohs(sa.sin_port)), f2 = tcp_connect(ntohs(sa.sin_port));
+                        if (f1 >= 0 && f2 >= 0) {
+                                raw_ping((void *)(intptr_t)f1, 1000);
+                                raw_ping((void *)(intptr_t)f2, 1000);
+                                raw2 = two_clients(raw_ping, (void *)(intptr_t)f1,
+                                                   (void *)(intptr_t)f2, pairs_n);
+                        }
+                        if (f1 >= 0)
+                                close(f1);
+                        if (f2 >= 0)
+                                close(f2);
+                        bench_reap(b, pid);
+                }
+                if (rc.lfd >= 0)
+                        close(rc.lfd);
+        }
+
+        /* the RPC server in a child */
+        memset(&sc, 0, sizeof sc);
+        sc.port = free_port();
+        snprintf(sc.lrpc, sizeof sc.lrpc, "bench-rpc-%d", (int)getpid());
+        if (pipe(sc.ready) < 0 || pipe(sc.control) < 0)
+                return 1;
+        if (bench_fork(b, serve, &sc, &pid) < 0)
+                return 1;
+        close(sc.ready[1]);
+        close(sc.control[0]);
+        char byte;
+        if (read(sc.ready[0], &byte, 1) != 1) {
+                fprintf(stderr, "bench-rpc: the server did not start\n");
+                bench_reap(b, pid);
+                return 1;
+        }
+
+        struct rpc_binding *tcp = NULL, *lrpc = NULL, *tcp2 = NULL;
+        snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", sc.port);
+        rpc_binding_from_string(s, &tcp);
+        rpc_binding_from_string(s, &tcp2);
+        snprintf(s, sizeof s, "ncalrpc:[%s]", sc.lrpc);
+        rpc_binding_from_string(s, &lrpc);
+        if (!tcp || !lrpc || !tcp2)
+                return 1;
+        bench_run(b, &(struct bench_spec){ .name = "rpc-null-tcp", .fn = null_call, .ctx = tcp,
+                                            .baseline = tcp_floor }, NULL);
+        bench_run(b, &(struct bench_spec){ .name = "rpc-null-lrpc", .fn = null_call, .ctx = lrpc,
+                                            .baseline = unix_floor }, NULL);
+        if (bench_enabled(b, "two-clients") && raw2 > 0) {
+                null_call(tcp, 1000);
+                null_call(tcp2, 1000);
+                double rpc2 = two_clients(null_call, tcp, tcp2, pairs_n);
+                printf("two-clients: rpc %.0f calls/s, raw %.0f round trips/s: %.2fx raw\n", rpc2,
+                       raw2, rpc2 / raw2);
+        }
+        rpc_binding_free(tcp);
+        rpc_binding_free(tcp2);
+        rpc_binding_free(lrpc);
+        close(sc.control[1]);   /* the server's signal to stop */
+        bench_reap(b, pid);
+        return bench_finish(b);
+}
