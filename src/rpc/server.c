@@ -170,7 +170,14 @@ static void *worker_main(void *arg) {
         }
         buf_free(&out);
         dcom_free(in);
-        /* unlink from the list, then go */
+        /*
+         * The connection goes first (its association may run down context handles and
+         * tell the owner-end hook, under srv->lock); then the worker leaves the list.
+         * Once n_workers reaches 0 rpc_server_stop() may return and the server be
+         * freed: after that unlock nothing of srv is touched.
+         */
+        shutdown(w->fd, SHUT_RDWR);
+        rpc_conn_free(w->conn);
         pthread_mutex_lock(&srv->lock);
         for (struct rpc_worker **pp = &srv->workers; *pp; pp = &(*pp)->next)
                 if (*pp == w) {
@@ -180,9 +187,7 @@ static void *worker_main(void *arg) {
         srv->n_workers--;
         pthread_cond_broadcast(&srv->idle);
         pthread_mutex_unlock(&srv->lock);
-        shutdown(w->fd, SHUT_RDWR);
         close(w->fd);
-        rpc_conn_free(w->conn);
         dcom_free(w);
         return NULL;
 }
