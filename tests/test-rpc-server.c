@@ -167,6 +167,22 @@ TEST(calls_lrpc) {
         calls_on(lrpc_binding, RPC_PROTSEQ_LRPC);
 }
 
+TEST(calls_ipv6) {
+        uint16_t p6;
+        char s[64];
+        int r;
+
+        start();
+        r = rpc_server_listen_tcp(srv, "::1", 0, &p6);
+        if (r == -EADDRNOTAVAIL || r == -EAFNOSUPPORT) {
+                fprintf(stderr, "note: no IPv6 loopback here: %s\n", strerror(-r));
+                return;
+        }
+        ASSERT_OK(r);
+        snprintf(s, sizeof s, "ncacn_ip_tcp:::1[%u]", p6);
+        calls_on(s, RPC_PROTSEQ_TCP);
+}
+
 TEST(statuses) {
         struct rpc_binding *b;
         LONG y, ret;

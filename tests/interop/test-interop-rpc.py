@@ -167,6 +167,33 @@ try:
                                    epmapper.RPC_C_VERS_ALL, misc.policy_handle(), 10)
     check("samba epm_Lookup", result == 0 and
           any("OpenDCOM hello example" in x.annotation for x in ents), "%s %s" % (result, ents))
+    # epm_Map with hello's tower (built by impacket, handed to Samba as NDR)
+    from impacket.uuid import string_to_bin
+    from samba.ndr import ndr_pack, ndr_unpack
+    tw = epm.EPMTower()
+    iface = epm.EPMRPCInterface()
+    iface["InterfaceUUID"] = string_to_bin(HELLO)
+    iface["MajorVersion"] = 1
+    iface["MinorVersion"] = 0
+    rep = epm.EPMRPCDataRepresentation()
+    rep["DataRepUuid"] = string_to_bin("8a885d04-1ceb-11c9-9fe8-08002b104860")
+    rep["MajorVersion"] = 2
+    rep["MinorVersion"] = 0
+    prot = epm.EPMProtocolIdentifier()
+    prot["ProtIdentifier"] = epm.FLOOR_RPCV5_IDENTIFIER
+    pa = epm.EPMPortAddr()
+    pa["IpPort"] = 0
+    ha = epm.EPMHostAddr()
+    ha["Ip4addr"] = socket.inet_aton("0.0.0.0")
+    tw["NumberOfFloors"] = 5
+    tw["Floors"] = iface.getData() + rep.getData() + prot.getData() + pa.getData() + ha.getData()
+    oct_ = tw.getData()
+    twr = ndr_unpack(epmapper.epm_twr_t, struct.pack("<II", len(oct_), len(oct_)) + oct_)
+    h, towers, result = e.epm_Map(None, twr, misc.policy_handle(), 4)
+    got = [ndr_pack(t.twr) for t in towers if t.twr] if result == 0 else []
+    check("samba epm_Map finds hello's port",
+          any(b"\x07\x02\x00" + struct.pack(">H", hello_port) in g for g in got),
+          "%s %s" % (result, got))
 
     # --- our client against impacket's server ---
     def say(stub):
@@ -226,6 +253,13 @@ try:
               out[-200:])
     else:
         print("note: not root or no dumpcap: the tshark check was skipped")
+    # rpcss stops cleanly on SIGTERM and says so
+    rpcss.send_signal(signal.SIGTERM)
+    rc = rpcss.wait(10)
+    rpcss_log.close()
+    log = open(os.path.join(root, "rpcss.log")).read()
+    check("rpcss: SIGTERM stops it cleanly", rc == 0 and "rpcss: stopped" in log and
+          "rpcss: started" in log, "%s %s" % (rc, log))
 finally:
     cleanup()
 
