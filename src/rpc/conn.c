@@ -183,6 +183,9 @@ void rpc_conn_free(struct rpc_conn *c) {
                 assoc_leave(c->assoc);
         if (c->resp_ready)
                 ndr_push_free(&c->resp);
+        for (unsigned i = 0; i < c->n_sec; i++)
+                c->sec[i].ops->free(c->sec[i].ctx);
+        dcom_free(c->scratch);
         dcom_free(c->in);
         dcom_free(c);
 }
@@ -225,6 +228,78 @@ static void put_bind_nak(struct buf *out, uint32_t call_id, uint16_t reason) {
         rpc_pdu_end(out, start);
 }
 
+/* --- security contexts ([MS-RPCE] 3.3.1.5.2) ----------------------------------------------- */
+
+static struct rpc_sec *sec_find(struct rpc_conn *c, uint32_t id) {
+        for (unsigned i = 0; i < c->n_sec; i++)
+                if (c->sec[i].id == id)
+                        return &c->sec[i];
+        return NULL;
+}
+
+/*
+ * The token of a bind, alter_context or AUTH3 for its auth_context_id: a new context
+ * (accept) or the next leg of one (step); what the provider answers goes to tok.
+ * -EPROTONOSUPPORT: no provider for the type; -ENOSPC: too many contexts; -EACCES and
+ * the provider's errors otherwise.
+ */
+static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *tok,
+                     struct rpc_sec **ret) {
+        const struct rpc_auth_ops *ops = rpc_auth_find(pdu->sec.auth_type);
+        struct rpc_sec *s = sec_find(c, pdu->sec.auth_context_id);
+        bool done = false;
+        int r;
+
+        if (!ops)
+                return -EPROTONOSUPPORT;
+        if (pdu->sec.auth_level < RPC_AUTHN_LEVEL_CONNECT ||
+            pdu->sec.auth_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                return -EACCES;
+        if (s && s->type != pdu->sec.auth_type)
+                return -EACCES;
+        if (s) {
+                r = s->ops->step(s->ctx, pdu->auth, pdu->auth_len, tok, &done);
+        } else {
+                if (c->n_sec >= RPC_MAX_SEC_CONTEXTS)
+                        return -ENOSPC;
+                s = &c->sec[c->n_sec];
+                memset(s, 0, sizeof *s);
+                r = ops->accept(&s->ctx, pdu->auth, pdu->auth_len, tok, &done);
+                if (r < 0)
+                        return r;
+                s->id = pdu->sec.auth_context_id;
+                s->type = pdu->sec.auth_type;
+                s->ops = ops;
+                c->n_sec++;
+        }
+        s->level = pdu->sec.auth_level;
+        if (r < 0)
+                s->failed = true;
+        else if (done)
+                s->done = true;
+        *ret = s;
+        return r;
+}
+
+/* Appends a sec_trailer and token (auth_pad_length to 4), setting auth_length. */
+static void put_auth(struct buf *out, size_t start, const struct rpc_sec *s, const uint8_t *tok,
+                     size_t len) {
+        size_t pad = (4 - ((out->len - start) & 3)) & 3;
+        static const uint8_t zeros[4];
+
+        buf_append(out, zeros, pad);
+        buf_put_u8(out, s->type);
+        buf_put_u8(out, s->level);
+        buf_put_u8(out, (uint8_t)pad);
+        buf_put_u8(out, 0);
+        rpc_put_u32(out, s->id);
+        buf_append(out, tok, len);
+        if (!out->error) {
+                out->data[start + 10] = (uint8_t)len;
+                out->data[start + 11] = (uint8_t)(len >> 8);
+        }
+}
+
 /* --- bind / alter_context ----------------------------------------------------------------- */
 
 static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *out) {
@@ -254,23 +329,37 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                 return 0;
         }
-        /* The security providers are a later layer: an auth verifier is refused for now. */
+        /* an auth verifier: its security provider's token ([MS-RPCE] 3.3.1.5.2) */
+        struct rpc_sec *sec = NULL;
+        struct buf tok;
+        buf_init(&tok, 64 * 1024);
         if (pdu->has_auth && pdu->sec.auth_type != 0) {
-                if (alter) {
-                        put_fault(out, pdu->hdr.call_id, 0, ERROR_ACCESS_DENIED, true);
-                        return -EACCES;
+                r = sec_token(c, pdu, &tok, &sec);
+                if (r < 0 || tok.error) {
+                        buf_free(&tok);
+                        log_debug(rpc, "bind auth type %u: %s", pdu->sec.auth_type, strerror(-r));
+                        if (alter) {
+                                put_fault(out, pdu->hdr.call_id, 0, ERROR_ACCESS_DENIED, true);
+                                return -EACCES;
+                        }
+                        put_bind_nak(out, pdu->hdr.call_id,
+                                     r == -EPROTONOSUPPORT
+                                             ? RPC_BIND_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED
+                                             : r == -ENOSPC ? RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED
+                                                            : RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                        return 0;
                 }
-                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
-                return 0;
         }
         if (!alter) {
                 /* [C706] 12.6.3.1: both sides must offer at least MustRecvFragSize */
                 if (b->max_xmit_frag < MUST_RECV_FRAG || b->max_recv_frag < MUST_RECV_FRAG) {
+                        buf_free(&tok);
                         put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                         return 0;
                 }
                 c->assoc = assoc_join(c->srv, b->assoc_group_id);
                 if (!c->assoc) {
+                        buf_free(&tok);
                         log_debug(rpc, "bind to unknown association group 0x%x", b->assoc_group_id);
                         put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                         return 0;
@@ -288,10 +377,10 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
         rpc_put_u32(out, c->assoc->id);
         /* sec_addr ([C706] port_any_t): the port (TCP) or endpoint name, NUL-terminated;
            an alter_context_resp has none */
-        const char *sec = alter ? "" : c->sec_addr;
-        size_t sl = alter ? 0 : strlen(sec) + 1;
+        const char *sec_addr = alter ? "" : c->sec_addr;
+        size_t sl = alter ? 0 : strlen(sec_addr) + 1;
         rpc_put_u16(out, (uint16_t)sl);
-        buf_append(out, sec, sl);
+        buf_append(out, sec_addr, sl);
         rpc_put_align(out, start, 4);
         buf_put_u8(out, (uint8_t)b->n_contexts);
         buf_put_u8(out, 0);
@@ -340,7 +429,26 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 static const struct rpc_syntax_id none;
                 rpc_put_syntax(out, ts ? ts : &none);
         }
+        if (sec && tok.len)
+                put_auth(out, start, sec, tok.data, tok.len);
+        buf_free(&tok);
         return rpc_pdu_end(out, start);
+}
+
+/* AUTH3 ([MS-RPCE] 2.2.2.10): the last leg, no reply.  A failure is answered on the next
+   request (a fault), not by closing: impacket spins on a closed connection. */
+static int handle_auth3(struct rpc_conn *c, const struct rpc_pdu *pdu) {
+        struct rpc_sec *sec = NULL;
+        struct buf tok;
+
+        if (!c->bound || !pdu->has_auth)
+                return -EPROTO;
+        buf_init(&tok, 64 * 1024);
+        int r = sec_token(c, pdu, &tok, &sec);
+        buf_free(&tok);
+        if (r < 0)
+                log_debug(rpc, "AUTH3 for context %u: %s", pdu->sec.auth_context_id, strerror(-r));
+        return 0;
 }
 
 /* --- requests ------------------------------------------------------------------------------ */
@@ -368,9 +476,14 @@ static uint32_t fault_status(int err) {
 
 /* Cuts the response stub into fragments of at most max_xmit bytes ([C706] 12.6.4.10). */
 static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
-                         const uint8_t *stub, size_t len) {
-        size_t room = c->max_xmit - 24, off = 0;
+                         const uint8_t *stub, size_t len, struct rpc_sec *sec) {
+        bool signed_ = sec && sec->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY && sec->ops->sign &&
+                       sec->ops->verifier_size;
+        size_t vsize = signed_ ? sec->ops->verifier_size(sec->ctx, sec->level) : 0;
+        size_t room = c->max_xmit - 24 - (signed_ ? RPC_SEC_TRAILER_SIZE + vsize + 3 : 0), off = 0;
 
+        if (room < 8 || room > c->max_xmit)
+                room = 8;
         do {
                 size_t n = len - off < room ? len - off : room;
                 uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
@@ -380,17 +493,34 @@ static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, 
                 rpc_put_u16(out, ctx_id);
                 buf_put_u8(out, 0);
                 buf_put_u8(out, 0);
+                size_t stub_off = out->len - start;
                 buf_append(out, stub + off, n);
-                rpc_pdu_end(out, start);
+                if (signed_) {
+                        /* [MS-RPCE] 2.2.2.11: padding, sec_trailer, then the verifier the
+                           provider computes over the finished PDU */
+                        uint8_t *zero = dcom_calloc(1, vsize ? vsize : 1);
+                        size_t pad = (4 - ((out->len - start) & 3)) & 3;
+                        put_auth(out, start, sec, zero, vsize);
+                        dcom_free(zero);
+                        if (rpc_pdu_end(out, start) >= 0 && !out->error) {
+                                uint8_t *p = out->data + start;
+                                size_t plen = out->len - start;
+                                if (sec->ops->sign(sec->ctx, sec->level, p, plen, p + stub_off,
+                                                   n + pad, p + plen - vsize, vsize) < 0)
+                                        buf_poison(out, -EACCES);
+                        }
+                } else {
+                        rpc_pdu_end(out, start);
+                }
                 off += n;
         } while (off < len);
 }
 
 static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
                      uint16_t opnum, const GUID *object, const uint8_t drep[4], const uint8_t *stub,
-                     size_t len) {
+                     size_t len, struct rpc_sec *sec) {
         const struct rpc_if_reg *reg = context_if(c, ctx_id);
-        struct rpc_call_info info = { .conn = c, .call_id = call_id };
+        struct rpc_call_info info = { .conn = c, .call_id = call_id, .sec = sec };
         struct ndr_pull in;
         struct ndr_push resp;
         struct arena a;
@@ -428,7 +558,7 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         if (r < 0)
                 put_fault(out, call_id, ctx_id, fault_status(r), false);
         else
-                put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len);
+                put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len, sec);
         /* keep a modest response buffer for the next call; give a big one back */
         if (resp.buf.cap <= 65536 && !resp.buf.error) {
                 c->resp = resp;
@@ -466,16 +596,41 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 put_fault(out, call_id, 0, NCA_S_PROTO_ERROR, true);
                 return -EPROTO;
         }
+        struct rpc_sec *sec = NULL;
         if (pdu->has_auth && pdu->sec.auth_type != 0) {
-                put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
-                return 0;
+                sec = sec_find(c, pdu->sec.auth_context_id);
+                if (!sec || !sec->done || sec->failed || sec->type != pdu->sec.auth_type ||
+                    sec->level != pdu->sec.auth_level) {
+                        put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
+                        return 0;
+                }
+                if (sec->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+                        /* verified (and unsealed) in a copy: the input may be read-only */
+                        if (!c->scratch && !(c->scratch = dcom_malloc(UINT16_MAX)))
+                                return -ENOMEM;
+                        memcpy(c->scratch, pdu->raw, pdu->hdr.frag_length);
+                        size_t stub_off = (size_t)(pdu->stub - pdu->raw);
+                        size_t ver_off = (size_t)(pdu->auth - pdu->raw);
+                        int r = sec->ops->verify ? sec->ops->verify(sec->ctx, sec->level, c->scratch,
+                                                                    pdu->hdr.frag_length,
+                                                                    c->scratch + stub_off,
+                                                                    pdu->stub_len + pdu->sec.auth_pad_length,
+                                                                    c->scratch + ver_off, pdu->auth_len)
+                                                 : -EACCES;
+                        if (r < 0) {
+                                log_debug(rpc, "request %u failed verification", call_id);
+                                put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
+                                return 0;
+                        }
+                        pdu->stub = c->scratch + stub_off;
+                }
         }
         p = partial_find(c, call_id);
         /* the common case: one fragment, dispatched straight from the input */
         if ((flags & RPC_PFC_FIRST_FRAG) && (flags & RPC_PFC_LAST_FRAG) && !p) {
                 dispatch(c, out, call_id, pdu->context_id, pdu->opnum,
                          pdu->has_object ? &pdu->object : NULL, pdu->hdr.drep, pdu->stub,
-                         pdu->stub_len);
+                         pdu->stub_len, sec);
                 return 0;
         }
         if (flags & RPC_PFC_FIRST_FRAG) {
@@ -490,9 +645,11 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 p->opnum = pdu->opnum;
                 p->has_object = pdu->has_object;
                 p->object = pdu->object;
+                p->sec = sec;
                 memcpy(p->drep, pdu->hdr.drep, 4);
                 buf_init(&p->stub, MAX_REQUEST_STUB);
-        } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum) {
+        } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum ||
+                   p->sec != sec) {
                 /* a fragment out of order, or of a call we never saw start */
                 put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
                 if (p)
@@ -514,7 +671,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
         c->partial_bytes += pdu->stub_len;
         if (flags & RPC_PFC_LAST_FRAG) {
                 dispatch(c, out, call_id, p->context_id, p->opnum, p->has_object ? &p->object : NULL,
-                         p->drep, p->stub.data, p->stub.len);
+                         p->drep, p->stub.data, p->stub.len, p->sec);
                 partial_drop(c, p);
         }
         return 0;
@@ -541,7 +698,7 @@ static int handle_pdu(struct rpc_conn *c, const uint8_t *data, size_t len, struc
         case RPC_PTYPE_REQUEST:
                 return handle_request(c, &pdu, out);
         case RPC_PTYPE_AUTH3:
-                return 0;       /* no reply; the providers come later */
+                return handle_auth3(c, &pdu);
         case RPC_PTYPE_CO_CANCEL:
                 return 0;       /* calls run to completion */
         case RPC_PTYPE_ORPHANED: {
@@ -642,4 +799,15 @@ int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_le
 const GUID *rpc_call_object(void *h) {
         const struct rpc_call_info *i = info_of(h);
         return i && i->has_object ? &i->object : NULL;
+}
+
+int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx) {
+        const struct rpc_call_info *i = info_of(h);
+
+        if (!i)
+                return -EINVAL;
+        *ret_type = i->sec ? i->sec->type : 0;
+        *ret_level = i->sec ? i->sec->level : RPC_AUTHN_LEVEL_NONE;
+        *ret_ctx = i->sec ? i->sec->ctx : NULL;
+        return 0;
 }

@@ -168,6 +168,54 @@ void rpc_put_u32(struct buf *b, uint32_t v);
 void rpc_put_syntax(struct buf *b, const struct rpc_syntax_id *s);
 void rpc_put_align(struct buf *b, size_t start, size_t a);
 
+/* --- security providers ([MS-RPCE] 2.2.1.1.7, 2.2.2.11, 3.3.1.5.2) ------------------------ */
+
+/* auth_level */
+enum {
+        RPC_AUTHN_LEVEL_NONE = 1,
+        RPC_AUTHN_LEVEL_CONNECT = 2,
+        RPC_AUTHN_LEVEL_CALL = 3,
+        RPC_AUTHN_LEVEL_PKT = 4,
+        RPC_AUTHN_LEVEL_PKT_INTEGRITY = 5,
+        RPC_AUTHN_LEVEL_PKT_PRIVACY = 6,
+};
+
+/*
+ * A security provider, as the security layer registers one per auth_type (NTLM = 10,
+ * SPNEGO = 9, Kerberos = 16).  The runtime keeps one context per auth_context_id on a
+ * connection (several per connection: [MS-RPCE] 3.3.1.5.2, impacket's alter_context
+ * with a new id; Samba re-sending a token under the same id continues that context).
+ *
+ *  accept  a new server context from the first token of a bind/alter_context;
+ *  step    every later token (alter_context, AUTH3);
+ *          both may append a token for the peer to out (bind_ack/alter_context_resp;
+ *          none is sent for AUTH3) and set *done once the context is established.
+ *  verify  a request PDU at auth_level >= PKT_INTEGRITY: pdu/len is the whole PDU (the
+ *          stub plaintext after unsealing, in place, at PKT_PRIVACY), stub the part
+ *          sealed, verifier the auth_value; 0 or -EACCES.
+ *  sign    a response PDU built with a zeroed verifier of verifier_size(): fill it (and
+ *          seal the stub in place at PKT_PRIVACY).
+ * Errors are negative errno; -EACCES means "access denied" on the wire.
+ */
+struct rpc_auth_ops {
+        uint8_t auth_type;
+        const char *name;
+        int (*accept)(void **ret_ctx, const uint8_t *in, size_t in_len, struct buf *out,
+                      bool *done);
+        int (*step)(void *ctx, const uint8_t *in, size_t in_len, struct buf *out, bool *done);
+        int (*verify)(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_t *stub,
+                      size_t stub_len, const uint8_t *verifier, size_t verifier_len);
+        int (*sign)(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_t *stub,
+                    size_t stub_len, uint8_t *verifier, size_t verifier_len);
+        size_t (*verifier_size)(void *ctx, uint8_t level);
+        void (*free)(void *ctx);
+};
+
+/* Process-wide; -EEXIST for an auth_type taken, -ENOSPC when full. */
+int rpc_auth_register(const struct rpc_auth_ops *ops);
+void rpc_auth_unregister(const struct rpc_auth_ops *ops);
+const struct rpc_auth_ops *rpc_auth_find(uint8_t auth_type);
+
 /* --- server calls ------------------------------------------------------------------------ */
 
 /*
@@ -187,6 +235,9 @@ enum rpc_protseq rpc_call_protseq(void *h);
 int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_len);
 
 const GUID *rpc_call_object(void *h);      /* PFC_OBJECT_UUID's object, or NULL */
+/* The call's security: auth_type and auth_level (RPC_AUTHN_LEVEL_NONE, type 0, ctx NULL
+   for an unauthenticated call) and the provider's context (for the client's identity). */
+int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx);
 
 /* An owner's association ended: the endpoint mapper's hook (set by whoever serves it). */
 void rpc_set_owner_end_hook(void (*hook)(uint64_t owner));

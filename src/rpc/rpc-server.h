@@ -31,8 +31,20 @@ struct rpc_assoc {
         struct ndr_context_table table;
 };
 
+#define RPC_MAX_SEC_CONTEXTS 8                  /* security contexts per connection */
+
+struct rpc_sec {                                /* one auth_context_id's context */
+        uint32_t id;
+        uint8_t type, level;
+        const struct rpc_auth_ops *ops;
+        void *ctx;
+        bool done;                              /* established */
+        bool failed;                            /* a later step failed: calls are refused */
+};
+
 struct rpc_partial {                            /* a request being reassembled */
         uint32_t call_id;
+        struct rpc_sec *sec;
         uint16_t context_id, opnum;
         bool has_object;
         GUID object;
@@ -60,6 +72,9 @@ struct rpc_conn {
         unsigned n_partial;
         size_t partial_bytes;
         struct rpc_bind scratch_bind;
+        struct rpc_sec sec[RPC_MAX_SEC_CONTEXTS];
+        unsigned n_sec;
+        uint8_t *scratch;                       /* a PDU to verify/unseal in place */
         struct ndr_push resp;                   /* the last response's buffer, reused */
         bool resp_ready;
         _Alignas(16) uint8_t arena_buf[4096];   /* a call's first arena chunk */
@@ -70,6 +85,7 @@ struct rpc_call_info {                          /* ndr_server_call.runtime */
         uint32_t call_id;
         bool has_object;
         GUID object;
+        struct rpc_sec *sec;                    /* NULL: unauthenticated */
 };
 
 struct rpc_listener;

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The security provider hook of the RPC server ([MS-RPCE] 2.2.2.11, 3.3.1.5.2), with a
+ * toy provider standing in for NTLM (auth_type 0xf0): a three-leg handshake (bind
+ * "HELLO" -> bind_ack "WORLD", AUTH3 "DONE"), an 8-byte verifier (the sum of the PDU's
+ * bytes with a zeroed verifier, and a per-context sequence number), sealing by XOR.  A
+ * raw-socket client speaks it: the bind_ack carries the provider's token in a
+ * sec_trailer; signed and sealed requests are verified and unsealed, responses signed
+ * and sealed; a tampered request, an unknown context id, a level mismatch or a
+ * handshake not completed get access denied; two security contexts live on one
+ * connection (alter_context with a new auth_context_id); an unknown auth_type is a
+ * bind_nak "authentication type not recognized".
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rpc/rpc-internal.h"
+#include "rpctest_stub.h"
+#include "test.h"
+
+#define TOY 0xf0
+
+struct toy {
+        bool done;
+        uint32_t seq_in, seq_out;
+        unsigned frees;
+};
+
+static unsigned toy_contexts;
+
+static uint32_t sum(const uint8_t *p, size_t n) {
+        uint32_t s = 0;
+        for (size_t i = 0; i < n; i++)
+                s = s * 31 + p[i];
+        return s;
+}
+
+static int toy_accept(void **ret, const uint8_t *in, size_t len, struct buf *out, bool *done) {
+        if (len != 5 || memcmp(in, "HELLO", 5) != 0)
+                return -EACCES;
+        struct toy *t = calloc(1, sizeof *t);
+        if (!t)
+                return -ENOMEM;
+        toy_contexts++;
+        buf_append(out, "WORLD", 5);
+        *ret = t;
+        *done = false;
+        return 0;
+}
+
+static int toy_step(void *ctx, const uint8_t *in, size_t len, struct buf *out, bool *done) {
+        struct toy *t = ctx;
+        if (len != 4 || memcmp(in, "DONE", 4) != 0)
+                return -EACCES;
+        t->done = true;
+        *done = true;
+        return 0;
+}
+
+static void seal(uint8_t *p, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                p[i] ^= 0x5a;
+}
+
+/* checksum over the PDU with the verifier zeroed and the stub in plaintext */
+static uint32_t checksum(uint8_t *pdu, size_t len, uint8_t *ver, size_t vlen) {
+        uint8_t saved[8];
+        memcpy(saved, ver, 8);
+        memset(ver, 0, vlen);
+        uint32_t s = sum(pdu, len);
+        memcpy(ver, saved, 8);
+        return s;
+}
+
+static int toy_verify(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_t *stub,
+                      size_t stub_len, const uint8_t *ver, size_t vlen) {
+        struct toy *t = ctx;
+        uint32_t want, seq;
+        if (vlen != 8)
+                return -EACCES;
+        if (level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                seal(stub, stub_len);
+        memcpy(&want, ver, 4);
+        memcpy(&seq, ver + 4, 4);
+        if (seq != t->seq_in || checksum(pdu, len, (uint8_t *)ver, vlen) != want)
+                return -EACCES;
+        t->seq_in++;
+        return 0;
+}
+
+static int toy_sign(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_t *stub,
+                    size_t stub_len, uint8_t *ver, size_t vlen) {
+        struct toy *t = ctx;
+        uint32_t s = checksum(pdu, len, ver, vlen);
+        memcpy(ver, &s, 4);
+        memcpy(ver + 4, &t->seq_out, 4);
+        t->seq_out++;
+        if (level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                seal(stub, stub_len);
+        return 0;
+}
+
+static size_t toy_size(void *ctx, uint8_t level) {
+        return 8;
+}
+
+static void toy_free(void *ctx) {
+        toy_contexts--;
+        free(ctx);
+}
+
+static const struct rpc_auth_ops toy_ops = {
+        TOY, "toy", toy_accept, toy_step, toy_verify, toy_sign, toy_size, toy_free,
+};
+
+/* --- server -------------------------------------------------------------------------- */
+
+static uint8_t last_type, last_level;
+
+static LONG rt_null(handle_t h, LONG x, LONG *y) {
+        void *ctx;
+        rpc_call_auth(h, &last_type, &last_level, &ctx);
+        *y = x + 1;
+        return 0;
+}
+
+static LONG rt_echo(handle_t h, ULONG n, const BYTE *d, BYTE *b) {
+        memcpy(b, d, n);
+        return 0;
+}
+
+static LONG rt_owner(handle_t h, int64_t *o, ULONG *p) {
+        *o = 0;
+        *p = 0;
+        return 0;
+}
+
+static const struct RpcTest_v1_1_epv epv = { rt_null, rt_echo, rt_owner };
+
+static struct rpc_server *srv;
+static uint16_t port;
+
+/* --- the client's side of the toy protocol ---------------------------------------- */
+
+static int conn_open(void) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct timeval tv = { 5, 0 };
+        ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        return fd;
+}
+
+static size_t read_pdu(int fd, uint8_t *buf) {
+        size_t got = 0, want = 16;
+        while (got < want) {
+                ssize_t n = recv(fd, buf + got, want - got, 0);
+                if (n <= 0)
+                        return 0;
+                got += (size_t)n;
+                if (got >= 16 && want == 16)
+                        want = (size_t)(buf[8] | buf[9] << 8);
+        }
+        return got;
+}
+
+static void put_trailer(struct buf *b, size_t start, uint8_t type, uint8_t level, uint32_t id,
+                        const void *tok, size_t len) {
+        size_t pad = (4 - ((b->len - start) & 3)) & 3;
+        static const uint8_t z[4];
+        buf_append(b, z, pad);
+        buf_put_u8(b, type);
+        buf_put_u8(b, level);
+        buf_put_u8(b, (uint8_t)pad);
+        buf_put_u8(b, 0);
+        rpc_put_u32(b, id);
+        buf_append(b, tok, len);
+        b->data[start + 10] = (uint8_t)len;
+        b->data[start + 11] = 0;
+}
+
+static void send_buf(int fd, struct buf *b) {
+        ASSERT_EQ(send(fd, b->data, b->len, 0), (ssize_t)b->len);
+        buf_clear(b);
+}
+
+/* bind (or alter_context) with the toy token; returns the answer's type */
+static uint8_t bind_toy(int fd, bool alter, uint32_t id, uint8_t level, uint8_t type,
+                        uint8_t *rd) {
+        struct buf b;
+        buf_init(&b, 0);
+        size_t start = rpc_pdu_begin(&b, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND, 3, 1);
+        rpc_put_u16(&b, 4280);
+        rpc_put_u16(&b, 4280);
+        rpc_put_u32(&b, 0);
+        buf_put_u8(&b, 1);
+        buf_put_u8(&b, 0);
+        rpc_put_u16(&b, 0);
+        rpc_put_u16(&b, alter ? 1 : 0);
+        buf_put_u8(&b, 1);
+        buf_put_u8(&b, 0);
+        struct rpc_syntax_id as = { RpcTest_v1_1_s_interface.uuid, 1, 1 };
+        rpc_put_syntax(&b, &as);
+        rpc_put_syntax(&b, &rpc_syntax_ndr20);
+        put_trailer(&b, start, type, level, id, "HELLO", 5);
+        rpc_pdu_end(&b, start);
+        send_buf(fd, &b);
+        buf_free(&b);
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        return rd[2];
+}
+
+static void auth3(int fd, uint32_t id, uint8_t level, const char *tok) {
+        struct buf b;
+        buf_init(&b, 0);
+        size_t start = rpc_pdu_begin(&b, RPC_PTYPE_AUTH3, 3, 2);
+        rpc_put_u32(&b, 0);     /* pad */
+        put_trailer(&b, start, TOY, level, id, tok, strlen(tok));
+        rpc_pdu_end(&b, start);
+        send_buf(fd, &b);
+        buf_free(&b);
+}
+
+/* RtNull(x) signed (and sealed at PKT_PRIVACY) under context id; tamper flips a byte */
+static uint8_t call_null(int fd, uint16_t ctx, uint32_t id, uint8_t level, uint32_t seq,
+                         LONG x, bool tamper, LONG *y, uint8_t *rd) {
+        struct buf b;
+        buf_init(&b, 0);
+        size_t start = rpc_pdu_begin(&b, RPC_PTYPE_REQUEST, 3, 10 + seq);
+        rpc_put_u32(&b, 4);
+        rpc_put_u16(&b, ctx);
+        rpc_put_u16(&b, 0);
+        size_t stub_off = b.len - start;
+        rpc_put_u32(&b, (uint32_t)x);
+        uint8_t zero[8] = { 0 };
+        put_trailer(&b, start, TOY, level, id, zero, 8);
+        rpc_pdu_end(&b, start);
+        uint8_t *p = b.data + start;
+        size_t len = b.len - start;
+        uint32_t s = sum(p, len);
+        memcpy(p + len - 8, &s, 4);
+        memcpy(p + len - 4, &seq, 4);
+        if (level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                seal(p + stub_off, 4);
+        if (tamper)
+                p[stub_off] ^= 1;
+        send_buf(fd, &b);
+        buf_free(&b);
+        size_t n = read_pdu(fd, rd);
+        ASSERT_GT(n, 0);
+        if (rd[2] == RPC_PTYPE_RESPONSE) {
+                /* [MS-RPCE] 2.2.2.11: a verifier of 8 bytes after the sec_trailer */
+                uint16_t alen = (uint16_t)(rd[10] | rd[11] << 8);
+                ASSERT_EQ(alen, 8);
+                uint8_t pad = rd[n - 8 - 8 + 2];
+                ASSERT_EQ(rd[n - 16], TOY);
+                ASSERT_EQ(rd[n - 15], level);
+                uint8_t *stub = rd + 24;
+                size_t stub_len = n - 24 - 16;
+                if (level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                        seal(stub, stub_len);
+                uint32_t want, rseq;
+                memcpy(&want, rd + n - 8, 4);
+                memcpy(&rseq, rd + n - 4, 4);
+                ASSERT_EQ(checksum(rd, n, rd + n - 8, 8), want);
+                ASSERT_EQ(rseq, seq);
+                ASSERT_EQ(stub_len - pad, 8);
+                memcpy(y, stub, 4);
+        }
+        return rd[2];
+}
+
+static uint32_t fault_status(const uint8_t *rd) {
+        return rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24;
+}
+
+TEST(toy_provider) {
+        uint8_t rd[8192];
+        LONG y = 0;
+        int fd;
+
+        srv = rpc_server_new();
+        ASSERT_NOT_NULL(srv);
+        ASSERT_OK(rpc_server_register_if(srv, &RpcTest_v1_1_s_interface, &epv));
+        ASSERT_OK(rpc_server_listen_tcp(srv, "127.0.0.1", 0, &port));
+
+        /* no provider for the type: bind_nak, authentication type not recognized */
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, TOY, rd), RPC_PTYPE_BIND_NAK);
+        ASSERT_EQ(rd[16] | rd[17] << 8, RPC_BIND_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED);
+        close(fd);
+
+        ASSERT_OK(rpc_auth_register(&toy_ops));
+        ASSERT_ERRNO(rpc_auth_register(&(struct rpc_auth_ops){ TOY, "other", toy_accept, toy_step,
+                                                               NULL, NULL, NULL, toy_free }),
+                     -EEXIST);
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, TOY, rd), RPC_PTYPE_BIND_ACK);
+        /* the provider's token in the bind_ack's auth verifier */
+        size_t n = (size_t)(rd[8] | rd[9] << 8);
+        ASSERT_EQ(rd[10] | rd[11] << 8, 5);
+        ASSERT_MEM_EQ(rd + n - 5, "WORLD", 5);
+        ASSERT_EQ(rd[n - 13], TOY);
+        ASSERT_EQ(rd[n - 12], RPC_AUTHN_LEVEL_PKT_PRIVACY);
+        ASSERT_EQ(rd[n - 9] | rd[n - 8] << 8 | rd[n - 7] << 16 | (uint32_t)rd[n - 6] << 24, 7);
+        /* before AUTH3: not established */
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        auth3(fd, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, "DONE");
+        /* signed and sealed both ways */
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 41, false, &y, rd),
+                  RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(y, 42);
+        ASSERT_EQ(last_type, TOY);
+        ASSERT_EQ(last_level, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 1, 1, false, &y, rd),
+                  RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(y, 2);
+        /* tampered: access denied, and the connection still serves */
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 2, 1, true, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        /* an unknown context id; a level other than the context's */
+        ASSERT_EQ(call_null(fd, 0, 9, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 2, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        /* a second security context on the same connection: alter_context, new id */
+        ASSERT_EQ(bind_toy(fd, true, 8, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd),
+                  RPC_PTYPE_ALTER_CONTEXT_RESP);
+        auth3(fd, 8, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "DONE");
+        ASSERT_EQ(call_null(fd, 1, 8, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 9, false, &y, rd),
+                  RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(y, 10);
+        ASSERT_EQ(last_level, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
+        /* and the first one still works, with its own sequence */
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 2, 5, false, &y, rd),
+                  RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(y, 6);
+        close(fd);
+
+        /* a failed AUTH3: the next request is refused (the connection stays) */
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd), RPC_PTYPE_BIND_ACK);
+        auth3(fd, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "NOPE");
+        ASSERT_EQ(call_null(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        close(fd);
+
+        rpc_server_free(srv);
+        ASSERT_EQ(toy_contexts, 0);     /* every context freed with its connection */
+        rpc_auth_unregister(&toy_ops);
+}
