@@ -418,6 +418,94 @@ TEST(hostile_peers) {
         still_serving();
 }
 
+TEST(protocol_details) {
+        uint8_t pdu[4096], rd[8192], t;
+        size_t n;
+        int fd, fd2;
+        static const uint8_t x4[4] = { 1, 0, 0, 0 };
+
+        start();
+        /* NDR64 only: declined, transfer syntaxes not supported; the bind still acks */
+        fd = raw_connect();
+        n = make_bind(pdu, 0, 1);
+        memcpy(pdu + 16 + 12 + 4 + 20, "\x33\x05\x71\x71\xba\xbe\x37\x49\x83\x19\xb5\xdb\xef\x9c\xcc\x36\x01\x00\x00\x00", 20);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        /* the result list after sec_addr ("<port>\0") and padding */
+        size_t sl = (size_t)(rd[24] | rd[25] << 8), off = 26 + sl;
+        off = (off + 3) & ~(size_t)3;
+        ASSERT_EQ(rd[off], 1);
+        ASSERT_EQ(rd[off + 4] | rd[off + 5] << 8, RPC_RESULT_PROVIDER_REJECTION);
+        ASSERT_EQ(rd[off + 6] | rd[off + 7] << 8, RPC_REASON_TRANSFER_SYNTAXES_NOT_SUPPORTED);
+        uint32_t group = rd[20] | rd[21] << 8 | rd[22] << 16 | (uint32_t)rd[23] << 24;
+        ASSERT_NE(group, 0);
+
+        /* a second connection joins the first one's association group */
+        fd2 = raw_connect();
+        n = make_bind(pdu, 0, 1);
+        memcpy(pdu + 20, &group, 4);
+        ASSERT_EQ(send(fd2, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd2, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        ASSERT_EQ(rd[20] | rd[21] << 8 | rd[22] << 16 | (uint32_t)rd[23] << 24, group);
+        close(fd2);
+        /* an association group nobody has: bind_nak */
+        fd2 = raw_connect();
+        n = make_bind(pdu, 0, 1);
+        memcpy(pdu + 20, "\xfe\xff\xff\x7f", 4);
+        ASSERT_EQ(send(fd2, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd2, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_NAK);
+        close(fd2);
+        close(fd);
+
+        /* pipelined: two requests (the same call_id, as peers reuse them) sent before the
+           first answer, one with PFC_OBJECT_UUID; both answered in order */
+        fd = raw_connect();
+        n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        size_t n1 = make_request(pdu, 1, 0, 0, 3, 4, x4, 4);
+        uint8_t obj[4 + 16 + 4];
+        memcpy(obj, "\x04\0\0\0", 4);
+        memset(obj + 4, 0xab, 16);
+        size_t n2 = make_request(pdu + n1, 1, 0, 0, 3 | RPC_PFC_OBJECT_UUID, 4, x4, 4);
+        /* the object uuid goes between the request header and the stub */
+        memmove(pdu + n1 + 24 + 16, pdu + n1 + 24, 4);
+        memset(pdu + n1 + 24, 0xab, 16);
+        pdu[n1 + 8] = (uint8_t)(n2 + 16);
+        ASSERT_EQ(send(fd, pdu, n1 + n2 + 16, 0), (ssize_t)(n1 + n2 + 16));
+        for (int i = 0; i < 2; i++) {
+                ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+                ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+                ASSERT_EQ(rd[24], 2);   /* y = x + 1 */
+        }
+        close(fd);
+}
+
+TEST(client_timeout) {
+        /* a server that accepts and never answers */
+        int lfd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof sa;
+        struct rpc_binding *b;
+        LONG y, ret;
+        char s[64];
+
+        ASSERT_OK(bind(lfd, (struct sockaddr *)&sa, sizeof sa));
+        ASSERT_OK(listen(lfd, 1));
+        ASSERT_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl));
+        snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 300);
+        int r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_ERRNO(r, -ETIMEDOUT);
+        ASSERT_EQ(rpc_binding_status(b, r), RPC_S_CALL_FAILED_DNE);
+        rpc_binding_free(b);
+        close(lfd);
+}
+
 /* --- many clients ----------------------------------------------------------------------------- */
 
 #define CLIENTS 200

@@ -436,6 +436,10 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
                 struct rpc_pdu p;
                 if ((r = recv_pdu(b, rbuf, &p)) < 0)
                         break;
+                if (p.hdr.ptype == RPC_PTYPE_SHUTDOWN) {
+                        r = -ECONNRESET;        /* [C706] 12.6.4.11: the server is closing */
+                        break;
+                }
                 if (p.hdr.call_id != call_id) {
                         r = -EPROTO;
                         break;
