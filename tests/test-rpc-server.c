@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -510,6 +511,14 @@ TEST(client_timeout) {
 
 #define CLIENTS 200
 
+static uint64_t deadline_ns;
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *client_main(void *arg) {
         struct rpc_binding *b;
         unsigned *fails = arg;
@@ -519,28 +528,54 @@ static void *client_main(void *arg) {
                 __atomic_add_fetch(fails, 1, __ATOMIC_RELAXED);
                 return NULL;
         }
-        for (int i = 0; i < 20; i++)
-                if (RpcTest_RtNull((handle_t)b, i, &y, &ret) < 0 || y != i + 1)
+        /* calls until the deadline, at least a few */
+        for (int i = 0; i < 5 || now_ns() < deadline_ns; i++)
+                if (RpcTest_RtNull((handle_t)b, i, &y, &ret) < 0 || y != i + 1) {
                         __atomic_add_fetch(fails, 1, __ATOMIC_RELAXED);
+                        break;
+                }
         rpc_binding_free(b);
         return NULL;
+}
+
+/* The server's per-connection state back to nothing once its clients are gone. */
+static void wait_idle(void) {
+        unsigned workers = 1, assocs = 1;
+        for (int i = 0; i < 500 && (workers || assocs); i++) {
+                rpc_server_counts(srv, &workers, &assocs);
+                if (workers || assocs)
+                        usleep(10000);
+        }
+        ASSERT_EQ(workers, 0);
+        ASSERT_EQ(assocs, 0);
 }
 
 TEST(many_clients) {
         pthread_t th[CLIENTS];
         unsigned fails = 0;
-        unsigned started = 0;
 
         start();
-        for (int i = 0; i < CLIENTS; i++)
-                if (pthread_create(&th[i], NULL, client_main, &fails) == 0)
-                        started++;
-                else
-                        break;
-        ASSERT_GT(started, 100);
-        for (unsigned i = 0; i < started; i++)
-                pthread_join(th[i], NULL);
-        ASSERT_EQ(fails, 0);
+        wait_idle();
+        /* two rounds of 200 connections calling for ~1.5 s: no error, and the server holds
+           nothing of them afterwards (the same after each round: no growth) */
+        for (int round = 0; round < 2; round++) {
+                unsigned started = 0;
+                struct rpc_stats before, after;
+                rpc_server_get_stats(srv, &before);
+                deadline_ns = now_ns() + 1500000000u;
+                for (int i = 0; i < CLIENTS; i++)
+                        if (pthread_create(&th[i], NULL, client_main, &fails) == 0)
+                                started++;
+                        else
+                                break;
+                ASSERT_GT(started, 100);
+                for (unsigned i = 0; i < started; i++)
+                        pthread_join(th[i], NULL);
+                ASSERT_EQ(fails, 0);
+                rpc_server_get_stats(srv, &after);
+                ASSERT_GE(after.calls_in - before.calls_in, started * 5);
+                wait_idle();
+        }
 }
 
 TEST(zz_stop) {

@@ -268,6 +268,8 @@ void rpc_server_stop(struct rpc_server *srv);
 unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,
                                unsigned max);
 void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret);
+/* Connections being served and association groups alive. */
+void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs);
 int rpc_mgmt_register(struct rpc_server *srv);
 /* Registers iface at every listener with the local endpoint mapper (ncalrpc:[epmapper]);
    the entries live as long as this server (RpcEpRegister's role). */

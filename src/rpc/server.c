@@ -491,3 +491,10 @@ void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
         ret->pkts_in = __atomic_load_n(&srv->stats.pkts_in, __ATOMIC_RELAXED);
         ret->pkts_out = __atomic_load_n(&srv->stats.pkts_out, __ATOMIC_RELAXED);
 }
+
+void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs) {
+        pthread_mutex_lock(&srv->lock);
+        *ret_workers = srv->n_workers;
+        *ret_assocs = srv->n_assocs;
+        pthread_mutex_unlock(&srv->lock);
+}
