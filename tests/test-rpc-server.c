@@ -485,32 +485,6 @@ TEST(protocol_details) {
         close(fd);
 }
 
-TEST(client_timeout) {
-        /* a server that accepts and never answers */
-        int lfd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t sl = sizeof sa;
-        struct rpc_binding *b;
-        LONG y, ret;
-        char s[64];
-
-        ASSERT_OK(bind(lfd, (struct sockaddr *)&sa, sizeof sa));
-        ASSERT_OK(listen(lfd, 1));
-        ASSERT_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl));
-        snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
-        ASSERT_OK(rpc_binding_from_string(s, &b));
-        rpc_binding_set_timeout(b, 300);
-        int r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
-        ASSERT_ERRNO(r, -ETIMEDOUT);
-        ASSERT_EQ(rpc_binding_status(b, r), RPC_S_CALL_FAILED_DNE);
-        rpc_binding_free(b);
-        close(lfd);
-}
-
-/* --- many clients ----------------------------------------------------------------------------- */
-
-#define CLIENTS 200
-
 static uint64_t deadline_ns;
 
 static uint64_t now_ns(void) {
@@ -549,6 +523,53 @@ static void wait_idle(void) {
         ASSERT_EQ(workers, 0);
         ASSERT_EQ(assocs, 0);
 }
+
+TEST(server_too_busy) {
+        struct rpc_binding *a, *b;
+        LONG y, ret;
+
+        start();
+        wait_idle();
+        rpc_server_set_max_connections(srv, 1);
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &a));
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+        ASSERT_OK(RpcTest_RtNull((handle_t)a, 1, &y, &ret));      /* a holds the one slot */
+        int r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_EQ(rpc_binding_status(b, r), RPC_S_SERVER_TOO_BUSY);
+        rpc_binding_free(a);
+        wait_idle();
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 2, &y, &ret));      /* now there is room */
+        ASSERT_EQ(y, 3);
+        rpc_binding_free(b);
+        rpc_server_set_max_connections(srv, 0);
+        wait_idle();
+}
+
+TEST(client_timeout) {
+        /* a server that accepts and never answers */
+        int lfd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof sa;
+        struct rpc_binding *b;
+        LONG y, ret;
+        char s[64];
+
+        ASSERT_OK(bind(lfd, (struct sockaddr *)&sa, sizeof sa));
+        ASSERT_OK(listen(lfd, 1));
+        ASSERT_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl));
+        snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 300);
+        int r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_ERRNO(r, -ETIMEDOUT);
+        ASSERT_EQ(rpc_binding_status(b, r), RPC_S_CALL_FAILED_DNE);
+        rpc_binding_free(b);
+        close(lfd);
+}
+
+/* --- many clients ----------------------------------------------------------------------------- */
+
+#define CLIENTS 200
 
 TEST(many_clients) {
         pthread_t th[CLIENTS];

@@ -136,6 +136,8 @@ RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err) {
                 return RPC_S_CALL_FAILED_DNE;
         case -ENXIO:
                 return RPC_S_UNKNOWN_IF;
+        case -EBUSY:
+                return RPC_S_SERVER_TOO_BUSY;
         case -EPROTO:
         case -EBADMSG:
                 return RPC_S_PROTOCOL_ERROR;
@@ -333,8 +335,9 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         if ((r = recv_pdu(b, rbuf, &pdu)) < 0)
                 return r;
         if (pdu.hdr.ptype == RPC_PTYPE_BIND_NAK) {
-                log_debug(rpc, "bind_nak");
-                return -ECONNREFUSED;
+                uint16_t reason = pdu.body_len >= 2 ? (uint16_t)(pdu.body[0] | pdu.body[1] << 8) : 0;
+                log_debug(rpc, "bind_nak, reason %u", reason);
+                return reason == RPC_BIND_NAK_TEMPORARY_CONGESTION ? -EBUSY : -ECONNREFUSED;
         }
         if (pdu.hdr.ptype == RPC_PTYPE_FAULT) {
                 if (rpc_fault_parse(&pdu) >= 0)

@@ -268,6 +268,9 @@ void rpc_server_stop(struct rpc_server *srv);
 unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,
                                unsigned max);
 void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret);
+/* At most max connections at once (0: the default, 1024); more get a bind_nak
+   "temporary congestion" (RPC_S_SERVER_TOO_BUSY). */
+void rpc_server_set_max_connections(struct rpc_server *srv, unsigned max);
 /* Connections being served and association groups alive. */
 void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs);
 int rpc_mgmt_register(struct rpc_server *srv);

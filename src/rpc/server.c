@@ -192,6 +192,34 @@ static void *worker_main(void *arg) {
         return NULL;
 }
 
+/*
+ * Over capacity: the bind is answered with a bind_nak, temporary congestion ([C706]
+ * 12.6.3.1 p_reject_reason_t), which clients report as RPC_S_SERVER_TOO_BUSY.  The
+ * listener waits at most 100 ms for that bind.
+ */
+static void refuse_busy(int fd) {
+        struct timeval tv = { 0, 100000 };
+        uint8_t h[RPC_CO_HEADER_SIZE];
+        struct rpc_hdr hdr;
+        struct buf out;
+
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (recv(fd, h, sizeof h, MSG_WAITALL) != (ssize_t)sizeof h ||
+            rpc_hdr_parse(h, sizeof h, &hdr) < 0 || hdr.ptype != RPC_PTYPE_BIND)
+                return;
+        buf_init(&out, 0);
+        size_t start = rpc_pdu_begin(&out, RPC_PTYPE_BIND_NAK, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG,
+                                     hdr.call_id);
+        rpc_put_u16(&out, RPC_BIND_NAK_TEMPORARY_CONGESTION);
+        buf_put_u8(&out, 1);
+        buf_put_u8(&out, 5);
+        buf_put_u8(&out, 0);
+        rpc_put_align(&out, start, 4);
+        if (rpc_pdu_end(&out, start) >= 0)
+                (void)write_all(fd, out.data, out.len);
+        buf_free(&out);
+}
+
 static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
                          socklen_t peer_len) {
         struct rpc_server *srv = l->srv;
@@ -216,10 +244,13 @@ static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_s
         snprintf(w->conn->sec_addr, sizeof w->conn->sec_addr, "%s", l->sec_addr);
         pthread_mutex_lock(&srv->lock);
         if (srv->stopping || srv->n_workers >= srv->max_workers) {
+                bool busy = !srv->stopping;
                 pthread_mutex_unlock(&srv->lock);
                 log_debug(rpc, "connection refused: %u workers", srv->n_workers);
                 rpc_conn_free(w->conn);
                 dcom_free(w);
+                if (busy)
+                        refuse_busy(fd);
                 close(fd);
                 return;
         }
@@ -496,5 +527,11 @@ void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *
         pthread_mutex_lock(&srv->lock);
         *ret_workers = srv->n_workers;
         *ret_assocs = srv->n_assocs;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+void rpc_server_set_max_connections(struct rpc_server *srv, unsigned max) {
+        pthread_mutex_lock(&srv->lock);
+        srv->max_workers = max ? max : DEFAULT_MAX_WORKERS;
         pthread_mutex_unlock(&srv->lock);
 }
