@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "base/alloc.h"
 
 static struct test_case *cases_head, **cases_tail = &cases_head;
 static const char *current = "(setup)";
@@ -59,32 +58,6 @@ void test_fail_mem(const char *file, int line, const char *expr_a, const char *e
         test_dump_mem("left", a, n);
         test_dump_mem("right", b, n);
         exit(1);
-}
-
-unsigned test_oom_loop_(const char *file, int line, const char *what,
-                        int (*fn)(void *ctx), void (*reset)(void *ctx), void *ctx) {
-        for (unsigned long n = 1;; n++) {
-                int r;
-
-                if (reset)
-                        reset(ctx);
-                alloc_fail_at(n, false);
-                r = fn(ctx);
-                bool fired = alloc_fail_fired();
-                alloc_fail_at(0, false);
-
-                if (!fired) {
-                        if (r < 0)
-                                test_fail(file, line, "%s failed (%d) with no allocation failing", what, r);
-                        if (reset)
-                                reset(ctx);
-                        return (unsigned)(n - 1);
-                }
-                if (r >= 0)
-                        test_fail(file, line, "%s returned %d although allocation %lu failed", what, r, n);
-                if (n > 1000000)
-                        test_fail(file, line, "%s: more than a million allocation points", what);
-        }
 }
 
 static char state_dir[64];

@@ -51,6 +51,9 @@ typedef const WCHAR *LPCWSTR;
 typedef WCHAR *PWSTR;
 typedef const WCHAR *PCWSTR;
 typedef uintptr_t ULONG_PTR;
+typedef size_t SIZE_T;
+typedef WCHAR *LPOLESTR;
+typedef const WCHAR *LPCOLESTR;
 
 /* [MS-DTYP] 2.3.3: 100-ns intervals since 1601-01-01 UTC, in two halves. */
 typedef struct _FILETIME {

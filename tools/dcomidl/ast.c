@@ -264,6 +264,9 @@ void idl_add_builtins(struct idl_ctx *ctx) {
         builtin(ctx, "RPC_STATUS", lng);
         builtin(ctx, "SCODE", lng);
         builtin(ctx, "ULONG_PTR", b(ctx, BASIC_INT3264, SIGN_UNSIGNED));
+        builtin(ctx, "SIZE_T", b(ctx, BASIC_INT3264, SIGN_UNSIGNED));
+        builtin(ctx, "LPOLESTR", ptr(ctx, wchar, false));
+        builtin(ctx, "LPCOLESTR", ptr(ctx, wchar, true));
         struct idl_type *v = idl_type_new(ctx, TYPE_VOID, NULL);
         builtin(ctx, "PVOID", ptr(ctx, v, false));
         builtin(ctx, "LPVOID", ptr(ctx, v, false));

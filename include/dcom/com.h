@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The COM library's functions and constants, with Windows' names and C shapes
+ * (objbase.h / combaseapi.h): initialization and apartments, activation, the class
+ * table, memory, GUID strings and ProgIDs.  Portable code includes <objbase.h>, which
+ * includes this; the interfaces themselves (IUnknown, IClassFactory, IMalloc, ...) come
+ * from the dcomidl-generated unknwn.h and objidl.h.
+ */
+#ifndef DCOM_COM_H
+#define DCOM_COM_H
+
+#include <stddef.h>
+
+#include <dcom/types.h>
+#include <dcom/winerror.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef DCOM_EXPORT
+#define DCOM_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifndef STDMETHODCALLTYPE
+#define STDMETHODCALLTYPE
+#endif
+#ifndef STDAPICALLTYPE
+#define STDAPICALLTYPE
+#endif
+#ifndef WINAPI
+#define WINAPI
+#endif
+#define STDAPI HRESULT STDAPICALLTYPE
+#define STDAPI_(type) type STDAPICALLTYPE
+
+typedef CLSID *LPCLSID;
+
+/* 16-bit string literals: WCHAR is 16 bits here, wchar_t is not. */
+#define OLESTR(s) ((const OLECHAR *)u##s)
+#define TEXT(s) OLESTR(s)
+
+/* --- initialization and apartments ---------------------------------------------------- */
+
+typedef enum tagCOINIT {
+        COINIT_APARTMENTTHREADED = 0x2,
+        COINIT_MULTITHREADED = 0x0,
+        COINIT_DISABLE_OLE1DDE = 0x4,
+        COINIT_SPEED_OVER_MEMORY = 0x8,
+} COINIT;
+
+typedef enum _APTTYPE {
+        APTTYPE_CURRENT = -1,
+        APTTYPE_STA = 0,
+        APTTYPE_MTA = 1,
+        APTTYPE_NA = 2,
+        APTTYPE_MAINSTA = 3,
+} APTTYPE;
+
+typedef enum _APTTYPEQUALIFIER {
+        APTTYPEQUALIFIER_NONE = 0,
+        APTTYPEQUALIFIER_IMPLICIT_MTA = 1,
+        APTTYPEQUALIFIER_NA_ON_MTA = 2,
+        APTTYPEQUALIFIER_NA_ON_STA = 3,
+        APTTYPEQUALIFIER_NA_ON_IMPLICIT_MTA = 4,
+        APTTYPEQUALIFIER_NA_ON_MAINSTA = 5,
+        APTTYPEQUALIFIER_APPLICATION_STA = 6,
+} APTTYPEQUALIFIER;
+
+DCOM_EXPORT HRESULT WINAPI CoInitializeEx(void *reserved, DWORD coinit);
+DCOM_EXPORT HRESULT WINAPI CoInitialize(void *reserved);
+DCOM_EXPORT void WINAPI CoUninitialize(void);
+DCOM_EXPORT HRESULT WINAPI CoGetApartmentType(APTTYPE *type, APTTYPEQUALIFIER *qualifier);
+
+/*
+ * Waiting without blocking an STA: the work posted to the caller's STA (later, the
+ * calls remoting delivers to it) runs while it waits.  Handles are events.
+ */
+#ifndef DCOM_HANDLE_DEFINED
+#define DCOM_HANDLE_DEFINED
+typedef void *HANDLE;
+#endif
+#define INFINITE 0xFFFFFFFFu
+#define COWAIT_WAITALL 1
+#define COWAIT_ALERTABLE 2
+#define COWAIT_INPUTAVAILABLE 4
+DCOM_EXPORT HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n,
+                                                    HANDLE *handles, DWORD *index);
+/* Events (kernel32's names): unnamed, manual- or auto-reset. */
+DCOM_EXPORT HANDLE WINAPI CreateEventW(void *attributes, BOOL manual_reset, BOOL initial,
+                                       LPCWSTR name);
+DCOM_EXPORT BOOL WINAPI SetEvent(HANDLE h);
+DCOM_EXPORT BOOL WINAPI ResetEvent(HANDLE h);
+DCOM_EXPORT BOOL WINAPI CloseHandle(HANDLE h);
+
+/* --- activation ------------------------------------------------------------------------ */
+
+typedef enum tagCLSCTX {
+        CLSCTX_INPROC_SERVER = 0x1,
+        CLSCTX_INPROC_HANDLER = 0x2,
+        CLSCTX_LOCAL_SERVER = 0x4,
+        CLSCTX_INPROC_SERVER16 = 0x8,
+        CLSCTX_REMOTE_SERVER = 0x10,
+        CLSCTX_INPROC_HANDLER16 = 0x20,
+        CLSCTX_NO_CODE_DOWNLOAD = 0x400,
+        CLSCTX_NO_CUSTOM_MARSHAL = 0x1000,
+        CLSCTX_ENABLE_CODE_DOWNLOAD = 0x2000,
+        CLSCTX_NO_FAILURE_LOG = 0x4000,
+        CLSCTX_DISABLE_AAA = 0x8000,
+        CLSCTX_ENABLE_AAA = 0x10000,
+        CLSCTX_FROM_DEFAULT_CONTEXT = 0x20000,
+        CLSCTX_ACTIVATE_32_BIT_SERVER = 0x40000,
+        CLSCTX_ACTIVATE_64_BIT_SERVER = 0x80000,
+} CLSCTX;
+#define CLSCTX_INPROC (CLSCTX_INPROC_SERVER | CLSCTX_INPROC_HANDLER)
+#define CLSCTX_ALL (CLSCTX_INPROC_SERVER | CLSCTX_INPROC_HANDLER | CLSCTX_LOCAL_SERVER | \
+                    CLSCTX_REMOTE_SERVER)
+#define CLSCTX_SERVER (CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER)
+
+typedef struct _COSERVERINFO {
+        DWORD dwReserved1;
+        LPWSTR pwszName;
+        void *pAuthInfo;                /* COAUTHINFO *, with the security layer */
+        DWORD dwReserved2;
+} COSERVERINFO;
+
+struct IUnknown;
+
+typedef struct tagMULTI_QI {
+        const IID *pIID;
+        struct IUnknown *pItf;
+        HRESULT hr;
+} MULTI_QI;
+
+DCOM_EXPORT HRESULT WINAPI CoCreateInstance(REFCLSID rclsid, struct IUnknown *outer, DWORD clsctx,
+                                            REFIID riid, void **ppv);
+DCOM_EXPORT HRESULT WINAPI CoCreateInstanceEx(REFCLSID rclsid, struct IUnknown *outer,
+                                              DWORD clsctx, COSERVERINFO *server, DWORD count,
+                                              MULTI_QI *results);
+DCOM_EXPORT HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *server,
+                                            REFIID riid, void **ppv);
+DCOM_EXPORT void WINAPI CoFreeUnusedLibraries(void);
+DCOM_EXPORT void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved);
+
+/* --- the class table (local servers) -------------------------------------------------- */
+
+typedef enum tagREGCLS {
+        REGCLS_SINGLEUSE = 0,
+        REGCLS_MULTIPLEUSE = 1,
+        REGCLS_MULTI_SEPARATE = 2,
+        REGCLS_SUSPENDED = 4,
+        REGCLS_SURROGATE = 8,
+        REGCLS_AGILE = 0x10,
+} REGCLS;
+
+DCOM_EXPORT HRESULT WINAPI CoRegisterClassObject(REFCLSID rclsid, struct IUnknown *unk,
+                                                 DWORD clsctx, DWORD flags, DWORD *cookie);
+DCOM_EXPORT HRESULT WINAPI CoRevokeClassObject(DWORD cookie);
+DCOM_EXPORT HRESULT WINAPI CoResumeClassObjects(void);
+DCOM_EXPORT HRESULT WINAPI CoSuspendClassObjects(void);
+DCOM_EXPORT ULONG WINAPI CoAddRefServerProcess(void);
+DCOM_EXPORT ULONG WINAPI CoReleaseServerProcess(void);
+
+/* --- memory ----------------------------------------------------------------------------- */
+
+DCOM_EXPORT void *WINAPI CoTaskMemAlloc(SIZE_T size);
+DCOM_EXPORT void *WINAPI CoTaskMemRealloc(void *p, SIZE_T size);
+DCOM_EXPORT void WINAPI CoTaskMemFree(void *p);
+struct IMalloc;
+#define MEMCTX_TASK 1
+DCOM_EXPORT HRESULT WINAPI CoGetMalloc(DWORD context, struct IMalloc **ret);
+
+/* --- GUIDs, strings, ProgIDs ----------------------------------------------------------- */
+
+DCOM_EXPORT HRESULT WINAPI CoCreateGuid(GUID *ret);
+/* "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" in CoTaskMemAlloc'd memory */
+DCOM_EXPORT HRESULT WINAPI StringFromCLSID(REFCLSID rclsid, LPOLESTR *ret);
+DCOM_EXPORT HRESULT WINAPI StringFromIID(REFIID riid, LPOLESTR *ret);
+/* Writes into buf (cch >= 39 characters with the NUL); returns the characters written
+   including the NUL, 0 when buf is too small. */
+DCOM_EXPORT int WINAPI StringFromGUID2(REFGUID rguid, LPOLESTR buf, int cch);
+/* "{...}", or a ProgID looked up in HKCR; CO_E_CLASSSTRING for neither. */
+DCOM_EXPORT HRESULT WINAPI CLSIDFromString(LPCOLESTR s, LPCLSID ret);
+DCOM_EXPORT HRESULT WINAPI IIDFromString(LPCOLESTR s, IID *ret);
+DCOM_EXPORT HRESULT WINAPI ProgIDFromCLSID(REFCLSID rclsid, LPOLESTR *ret);
+/* HKCR\ProgID\CLSID, following HKCR\ProgID\CurVer to the current version. */
+DCOM_EXPORT HRESULT WINAPI CLSIDFromProgID(LPCOLESTR progid, LPCLSID ret);
+DCOM_EXPORT HRESULT WINAPI CoGetTreatAsClass(REFCLSID old, LPCLSID ret);
+DCOM_EXPORT HRESULT WINAPI CoTreatAsClass(REFCLSID old, REFCLSID newclsid);
+
+/* --- in-process servers' exports ------------------------------------------------------ */
+
+typedef HRESULT(STDAPICALLTYPE *LPFNGETCLASSOBJECT)(REFCLSID, REFIID, void **);
+typedef HRESULT(STDAPICALLTYPE *LPFNCANUNLOADNOW)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCOM_COM_H */

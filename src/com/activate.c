@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * In-process activation: CoGetClassObject, CoCreateInstance(Ex) for CLSCTX_INPROC_SERVER
+ * (and class objects registered in this process), and the cache of loaded components.
+ *
+ *      HKCR\CLSID\{clsid}\InprocServer32      (default) = path of the .so
+ *                                             ThreadingModel = Apartment | Free | Both |
+ *                                                              Neutral | (absent)
+ *
+ * The library is dlopen()ed once and asked DllGetClassObject; CoFreeUnusedLibraries
+ * unloads those whose DllCanUnloadNow says S_OK.  ThreadingModel decides where the
+ * object lives ([COM] "In-process server threading issues"): absent = the main STA,
+ * Apartment = any STA, Free = the MTA, Both/Neutral = wherever the caller is.  When
+ * the caller's apartment does not fit, Windows creates the object elsewhere and hands
+ * back a proxy; until remoting exists there is no proxy to give, and the call fails as
+ * Windows fails when an interface cannot be marshaled: E_NOINTERFACE (logged on the
+ * "com" debug channel with the reason).  Every failure names the key or file at fault on
+ * that channel (DCOM_DEBUG=com).
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "com/com-internal.h"
+
+static LOG_CHANNEL(com);
+
+/* --- the library cache --------------------------------------------------------------- */
+
+struct com_library {
+        struct com_library *next;
+        char *path;
+        void *handle;
+        LPFNGETCLASSOBJECT get_class_object;
+        LPFNCANUNLOADNOW can_unload_now;
+};
+
+static pthread_mutex_t libs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct com_library *libs;
+
+static HRESULT load_library(const char *path, struct com_library **ret) {
+        struct com_library *l;
+        HRESULT hr = S_OK;
+
+        pthread_mutex_lock(&libs_lock);
+        for (l = libs; l; l = l->next)
+                if (strcmp(l->path, path) == 0)
+                        goto out;
+        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                log_debug(com, "InprocServer32 %s: %s", path, dlerror());
+                hr = CO_E_DLLNOTFOUND;
+                goto out;
+        }
+        LPFNGETCLASSOBJECT gco;
+        *(void **)&gco = dlsym(h, "DllGetClassObject");
+        if (!gco) {
+                log_debug(com, "InprocServer32 %s has no DllGetClassObject", path);
+                dlclose(h);
+                hr = CO_E_ERRORINDLL;
+                goto out;
+        }
+        l = dcom_calloc(1, sizeof *l);
+        if (!l || !(l->path = dcom_strdup(path))) {
+                dcom_free(l);
+                l = NULL;
+                dlclose(h);
+                hr = E_OUTOFMEMORY;
+                goto out;
+        }
+        l->handle = h;
+        l->get_class_object = gco;
+        *(void **)&l->can_unload_now = dlsym(h, "DllCanUnloadNow");
+        l->next = libs;
+        libs = l;
+        log_debug(com, "loaded %s", path);
+out:
+        pthread_mutex_unlock(&libs_lock);
+        *ret = l;
+        return hr;
+}
+
+void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved) {
+        pthread_mutex_lock(&libs_lock);
+        for (struct com_library **pp = &libs; *pp;) {
+                struct com_library *l = *pp;
+                /* no DllCanUnloadNow: never unloaded, as Windows does */
+                if (l->can_unload_now && l->can_unload_now() == S_OK) {
+                        *pp = l->next;
+                        log_debug(com, "unloading %s", l->path);
+                        dlclose(l->handle);
+                        dcom_free(l->path);
+                        dcom_free(l);
+                } else {
+                        pp = &l->next;
+                }
+        }
+        pthread_mutex_unlock(&libs_lock);
+}
+
+void WINAPI CoFreeUnusedLibraries(void) {
+        CoFreeUnusedLibrariesEx(INFINITE, 0);
+}
+
+/* --- the registry --------------------------------------------------------------------- */
+
+static void clsid_key(const CLSID *clsid, WCHAR *buf) {
+        static const char prefix[] = "CLSID\\";
+        char s[DCOM_GUID_STRING_REG];
+        size_t n = 0;
+
+        dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, s);
+        for (const char *p = prefix; *p; p++)
+                buf[n++] = (WCHAR)*p;
+        for (const char *p = s; *p; p++)
+                buf[n++] = (WCHAR)*p;
+        buf[n] = 0;
+}
+
+static void widen(const char *s, WCHAR *buf) {
+        while ((*buf++ = (WCHAR)(unsigned char)*s++))
+                ;
+}
+
+/*
+ * A string value of HKCR\CLSID\{clsid}\sub as UTF-8 (dcom_malloc'd); RRF_RT_REG_SZ also
+ * takes REG_EXPAND_SZ, expanded (winreg.h: asking for RRF_RT_REG_EXPAND_SZ needs
+ * RRF_NOEXPAND).
+ */
+static LSTATUS read_value(const CLSID *clsid, const char *sub, const char *value, char **ret) {
+        WCHAR key[96], wsub[64], wval[64], path[96 + 64];
+        WCHAR *data = NULL;
+        DWORD size = 0;
+        LSTATUS st;
+
+        clsid_key(clsid, key);
+        widen(sub, wsub);
+        size_t k = dcom_utf16_len(key);
+        memcpy(path, key, k * sizeof *key);
+        path[k] = '\\';
+        memcpy(path + k + 1, wsub, (dcom_utf16_len(wsub) + 1) * sizeof *wsub);
+        if (value)
+                widen(value, wval);
+        st = RegGetValueW(HKEY_CLASSES_ROOT, path, value ? wval : NULL,
+                          RRF_RT_REG_SZ, NULL, NULL, &size);
+        if (st != ERROR_SUCCESS)
+                return st;
+        data = dcom_malloc(size + 2);
+        if (!data)
+                return ERROR_NOT_ENOUGH_MEMORY;
+        st = RegGetValueW(HKEY_CLASSES_ROOT, path, value ? wval : NULL,
+                          RRF_RT_REG_SZ, NULL, data, &size);
+        if (st == ERROR_SUCCESS && dcom_utf16_to_utf8(data, dcom_utf16_len(data), ret, NULL) < 0)
+                st = ERROR_INVALID_DATA;
+        dcom_free(data);
+        return st;
+}
+
+static bool clsid_registered(const CLSID *clsid) {
+        WCHAR key[96];
+        HKEY h;
+
+        clsid_key(clsid, key);
+        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &h) != ERROR_SUCCESS)
+                return false;
+        RegCloseKey(h);
+        return true;
+}
+
+enum model { MODEL_MAIN_STA, MODEL_APARTMENT, MODEL_FREE, MODEL_BOTH, MODEL_BAD };
+
+static enum model parse_model(const char *s) {
+        if (!s)
+                return MODEL_MAIN_STA;
+        if (strcasecmp(s, "Apartment") == 0)
+                return MODEL_APARTMENT;
+        if (strcasecmp(s, "Free") == 0)
+                return MODEL_FREE;
+        if (strcasecmp(s, "Both") == 0 || strcasecmp(s, "Neutral") == 0)
+                return MODEL_BOTH;
+        return MODEL_BAD;
+}
+
+/* Whether an object of this model may live in the caller's apartment. */
+static bool model_fits(enum model m, APTTYPE caller) {
+        switch (m) {
+        case MODEL_MAIN_STA:
+                return caller == APTTYPE_MAINSTA;
+        case MODEL_APARTMENT:
+                return caller == APTTYPE_STA || caller == APTTYPE_MAINSTA;
+        case MODEL_FREE:
+                return caller == APTTYPE_MTA;
+        case MODEL_BOTH:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) {
+        char *path = NULL, *model_s = NULL;
+        struct com_library *lib;
+        APTTYPE apt;
+        APTTYPEQUALIFIER q;
+        LSTATUS st;
+        HRESULT hr;
+        char id[DCOM_GUID_STRING_REG];
+
+        dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, id);
+        st = read_value(clsid, "InprocServer32", NULL, &path);
+        if (st != ERROR_SUCCESS) {
+                log_debug(com, "HKCR\\CLSID\\%s\\InprocServer32: %s", id,
+                          clsid_registered(clsid) ? "no such key or no path" : "class not registered");
+                return REGDB_E_CLASSNOTREG;
+        }
+        st = read_value(clsid, "InprocServer32", "ThreadingModel", &model_s);
+        enum model m = parse_model(st == ERROR_SUCCESS ? model_s : NULL);
+        if (m == MODEL_BAD) {
+                log_debug(com, "HKCR\\CLSID\\%s\\InprocServer32: ThreadingModel '%s' is not a model",
+                          id, model_s);
+                dcom_free(model_s);
+                dcom_free(path);
+                return REGDB_E_BADTHREADINGMODEL;
+        }
+        dcom_free(model_s);
+        hr = CoGetApartmentType(&apt, &q);
+        if (FAILED(hr)) {
+                dcom_free(path);
+                return hr;
+        }
+        if (!model_fits(m, apt)) {
+                log_debug(com, "%s lives in another apartment than the caller's; it needs a "
+                          "proxy, which comes with remoting", id);
+                dcom_free(path);
+                return E_NOINTERFACE;
+        }
+        hr = load_library(path, &lib);
+        dcom_free(path);
+        if (FAILED(hr))
+                return hr;
+        hr = lib->get_class_object(clsid, riid, ppv);
+        if (FAILED(hr))
+                log_debug(com, "DllGetClassObject(%s): 0x%08x", id, (unsigned)hr);
+        return hr;
+}
+
+/* --- the API ------------------------------------------------------------------------------ */
+
+HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *server, REFIID riid,
+                                void **ppv) {
+        APTTYPE apt;
+        APTTYPEQUALIFIER q;
+        HRESULT hr;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (!rclsid || !riid)
+                return E_INVALIDARG;
+        hr = CoGetApartmentType(&apt, &q);
+        if (FAILED(hr))
+                return hr;      /* CO_E_NOTINITIALIZED */
+        if (server && (clsctx & CLSCTX_REMOTE_SERVER) && server->pwszName)
+                return REGDB_E_CLASSNOTREG;     /* remote activation: with rpcss */
+        /* class objects this process registered come first */
+        hr = com_class_table_get(rclsid, clsctx, riid, ppv);
+        if (hr != REGDB_E_CLASSNOTREG)
+                return hr;
+        /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one */
+        CLSID treat;
+        if (CoGetTreatAsClass(rclsid, &treat) == S_OK) {
+                rclsid = &treat;
+                hr = com_class_table_get(rclsid, clsctx, riid, ppv);
+        }
+        if (hr != REGDB_E_CLASSNOTREG)
+                return hr;
+        if (clsctx & CLSCTX_INPROC_SERVER)
+                return inproc_class_object(rclsid, riid, ppv);
+        return REGDB_E_CLASSNOTREG;
+}
+
+HRESULT WINAPI CoCreateInstance(REFCLSID rclsid, IUnknown *outer, DWORD clsctx, REFIID riid,
+                                void **ppv) {
+        MULTI_QI qi = { riid, NULL, S_OK };
+        HRESULT hr;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (!riid)
+                return E_INVALIDARG;
+        hr = CoCreateInstanceEx(rclsid, outer, clsctx, NULL, 1, &qi);
+        if (SUCCEEDED(hr))
+                *ppv = qi.pItf;
+        return hr == CO_S_NOTALLINTERFACES ? qi.hr : hr;
+}
+
+HRESULT WINAPI CoCreateInstanceEx(REFCLSID rclsid, IUnknown *outer, DWORD clsctx,
+                                  COSERVERINFO *server, DWORD count, MULTI_QI *results) {
+        IClassFactory *cf = NULL;
+        IUnknown *unk = NULL;
+        HRESULT hr;
+        DWORD got = 0;
+
+        if (!results || count == 0)
+                return E_INVALIDARG;
+        for (DWORD i = 0; i < count; i++) {
+                if (!results[i].pIID)
+                        return E_INVALIDARG;
+                results[i].pItf = NULL;
+                results[i].hr = E_NOINTERFACE;
+        }
+        /* aggregation: the outer object asks for the inner's IUnknown only */
+        if (outer && (count != 1 || !IsEqualIID(results[0].pIID, &IID_IUnknown)))
+                return CLASS_E_NOAGGREGATION;
+        hr = CoGetClassObject(rclsid, clsctx, server, &IID_IClassFactory, (void **)&cf);
+        if (FAILED(hr))
+                return hr;
+        hr = cf->lpVtbl->CreateInstance(cf, outer, results[0].pIID, (void **)&unk);
+        cf->lpVtbl->Release(cf);
+        if (FAILED(hr)) {
+                results[0].hr = hr;
+                return hr;
+        }
+        results[0].pItf = unk;
+        results[0].hr = S_OK;
+        got = 1;
+        for (DWORD i = 1; i < count; i++) {
+                results[i].hr = unk->lpVtbl->QueryInterface(unk, results[i].pIID,
+                                                            (void **)&results[i].pItf);
+                if (SUCCEEDED(results[i].hr))
+                        got++;
+        }
+        if (got == count)
+                return S_OK;
+        return got ? CO_S_NOTALLINTERFACES : E_NOINTERFACE;
+}

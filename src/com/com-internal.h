@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The COM library's internals: apartments (apartment.c), the in-process activation path
+ * and its library cache (activate.c), the class table (classtable.c).
+ */
+#ifndef DCOM_COM_INTERNAL_H
+#define DCOM_COM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <objbase.h>
+
+#include "base/base-internal.h"
+
+/* --- apartments ---------------------------------------------------------------------------- */
+
+/*
+ * An apartment: the MTA (one per process, alive while a thread is in it) or an STA
+ * (one per thread that asked for it).  Work posted to an STA -- later: incoming calls --
+ * runs on its thread while that thread pumps (CoWaitForMultipleHandles, com_pump).
+ */
+struct com_task {
+        struct com_task *next;
+        void (*fn)(void *ctx);
+        void *ctx;
+};
+
+struct com_apartment {
+        APTTYPE type;                   /* APTTYPE_STA, APTTYPE_MAINSTA or APTTYPE_MTA */
+        pthread_t owner;                /* an STA's thread */
+        unsigned refs;                  /* threads in it (MTA), 1 for an STA */
+        pthread_mutex_t lock;
+        struct com_task *head, **tail;  /* posted work, FIFO */
+        int wake;                       /* eventfd: posted work or a stop */
+        bool closing;
+};
+
+/* The calling thread's apartment (NULL: not initialized; implicit MTA not counted). */
+struct com_apartment *com_current_apartment(void);
+/* The MTA if it exists (for threads that never initialized: the implicit MTA). */
+struct com_apartment *com_mta(void);
+/* Queues fn(ctx) on an STA: -ESHUTDOWN when it is going, -ENOMEM. */
+int com_apartment_post(struct com_apartment *apt, void (*fn)(void *), void *ctx);
+/* Runs the posted work of the caller's STA; waits up to timeout_ms (-1 forever) for some. */
+int com_pump(int timeout_ms);
+
+/* --- activation ----------------------------------------------------------------------------- */
+
+/* A class object registered with CoRegisterClassObject, for clsctx, or NULL. */
+HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void **ppv);
+/* Revokes the registrations of an apartment that is going (CoUninitialize). */
+void com_class_table_apartment_gone(struct com_apartment *apt);
+
+#endif /* DCOM_COM_INTERNAL_H */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The STA's queue (src/com/apartment.c), where remoting will deliver incoming calls:
+ * work posted from other threads runs on the apartment's own thread, in order, and only
+ * while that thread pumps (com_pump or CoWaitForMultipleHandles).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "com/com-internal.h"
+#include "test.h"
+
+struct work {
+        pthread_t ran_on;
+        atomic_int runs;
+        int order[8];
+        atomic_int n;
+};
+
+struct item {
+        struct work *w;
+        int id;
+};
+
+static void do_work(void *ctx) {
+        struct item *it = ctx;
+        it->w->ran_on = pthread_self();
+        it->w->order[atomic_fetch_add(&it->w->n, 1)] = it->id;
+        atomic_fetch_add(&it->w->runs, 1);
+}
+
+struct poster {
+        struct com_apartment *apt;
+        struct item items[4];
+        HANDLE done;
+        int r;
+};
+
+static void *post_from_elsewhere(void *arg) {
+        struct poster *p = arg;
+        for (int i = 0; i < 4; i++) {
+                p->r = com_apartment_post(p->apt, do_work, &p->items[i]);
+                if (p->r < 0)
+                        break;
+        }
+        if (p->done)
+                SetEvent(p->done);
+        return NULL;
+}
+
+TEST(sta_runs_posted_work_only_while_pumping) {
+        struct work w = { 0 };
+        struct poster p = { 0 };
+        pthread_t t;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED), S_OK);
+        p.apt = com_current_apartment();
+        ASSERT_NOT_NULL(p.apt);
+        for (int i = 0; i < 4; i++)
+                p.items[i] = (struct item){ &w, i };
+        ASSERT_EQ(pthread_create(&t, NULL, post_from_elsewhere, &p), 0);
+        pthread_join(t, NULL);
+        ASSERT_EQ(p.r, 0);
+        usleep(20 * 1000);
+        ASSERT_EQ(atomic_load(&w.runs), 0);             /* nothing runs behind our back */
+        ASSERT_GT(com_pump(1000), 0);
+        ASSERT_EQ(atomic_load(&w.runs), 4);
+        ASSERT_TRUE(pthread_equal(w.ran_on, pthread_self()));
+        for (int i = 0; i < 4; i++)
+                ASSERT_EQ(w.order[i], i);               /* first posted, first run */
+        ASSERT_EQ(com_pump(0), 0);                      /* nothing left */
+        CoUninitialize();
+}
+
+TEST(modal_wait_runs_posted_work) {
+        struct work w = { 0 };
+        struct poster p = { 0 };
+        pthread_t t;
+        DWORD index;
+
+        ASSERT_HR_EQ(CoInitialize(NULL), S_OK);
+        p.apt = com_current_apartment();
+        p.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+        for (int i = 0; i < 4; i++)
+                p.items[i] = (struct item){ &w, i };
+        ASSERT_EQ(pthread_create(&t, NULL, post_from_elsewhere, &p), 0);
+        /* waiting for the poster's event: the posted work runs here meanwhile */
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 5000, 1, &p.done, &index), S_OK);
+        pthread_join(t, NULL);
+        while (atomic_load(&w.runs) < 4)
+                ASSERT_GE(com_pump(1000), 0);   /* the event may win the race with the last */
+        ASSERT_TRUE(pthread_equal(w.ran_on, pthread_self()));
+        CloseHandle(p.done);
+        CoUninitialize();
+}
+
+TEST(mta_has_no_queue) {
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        ASSERT_EQ(com_pump(0), -EINVAL);
+        CoUninitialize();
+        ASSERT_EQ(com_pump(0), -EINVAL);                /* not initialized */
+}
+
+TEST(work_posted_before_the_end_still_runs) {
+        struct work w = { 0 };
+        struct item it = { &w, 0 };
+
+        ASSERT_HR_EQ(CoInitialize(NULL), S_OK);
+        ASSERT_EQ(com_apartment_post(com_current_apartment(), do_work, &it), 0);
+        CoUninitialize();                               /* the apartment drains as it goes */
+        ASSERT_EQ(atomic_load(&w.runs), 1);
+}
