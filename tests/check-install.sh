@@ -3,10 +3,11 @@
 # `meson install` into a scratch DESTDIR, then build an outside program the way a user
 # would -- `pkg-config --cflags --libs dcom` -- and run it against the installed
 # libdcom.so.
-#     check-install.sh BUILDDIR PROGRAM.c
+#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c]
 set -eu
 build=$1
 prog=$2
+com_prog=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -24,4 +25,11 @@ ${CC:-cc} -std=c11 -Wall -Werror -o "$tmp/prog" "$prog" $flags
 # A sanitized build's library pulls in libasan after the program's own libraries.
 ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
         LD_LIBRARY_PATH=$(dirname "$libdir") "$tmp/prog" >/dev/null
-echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog")"
+# Windows-style COM code finds <objbase.h> through the same flags.
+if [ -n "$com_prog" ]; then
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -o "$tmp/com-prog" "$com_prog" $flags
+        ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 OPENDCOM_ROOT="$tmp/state" \
+                LD_LIBRARY_PATH=$(dirname "$libdir") "$tmp/com-prog" >/dev/null
+fi
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}"

@@ -277,10 +277,15 @@ STDAPI DllRegisterServer(void) {
         Dl_info info;
         LSTATUS st = ERROR_SUCCESS;
 
-        /* our own file: what GetModuleFileNameW(hinstance) gives on Windows */
+        /* our own file, absolute: what GetModuleFileNameW(hinstance) gives on Windows */
+        char *file = NULL;
         if (!dladdr((void *)&live_objects, &info) || !info.dli_fname ||
-            dcom_utf8_to_utf16(info.dli_fname, strlen(info.dli_fname), &path, NULL) < 0)
+            !(file = realpath(info.dli_fname, NULL)) ||
+            dcom_utf8_to_utf16(file, strlen(file), &path, NULL) < 0) {
+                free(file);
                 return SELFREG_E_CLASS;
+        }
+        free(file);
         StringFromGUID2(&CLSID_Calculator, clsid, 39);
 
         clsid_key(key, u"");
