@@ -8,7 +8,9 @@
  * sec_trailer; signed and sealed requests are verified and unsealed, responses signed
  * and sealed; a tampered request, an unknown context id, a level mismatch or a
  * handshake not completed get access denied; two security contexts live on one
- * connection (alter_context with a new auth_context_id); an unknown auth_type is a
+ * connection (alter_context with a new auth_context_id); a provider failing to sign gets
+ * the call a fault (never an unsigned response); request and response stubs are padded
+ * to 16 bytes ([MS-RPCE] 2.2.2.11); an AUTH3 makes no context; an unknown auth_type is a
  * bind_nak "authentication type not recognized".
  */
 #include <arpa/inet.h>
@@ -91,9 +93,15 @@ static int toy_verify(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_
         return 0;
 }
 
+static bool toy_sign_fails;
+
 static int toy_sign(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_t *stub,
                     size_t stub_len, uint8_t *ver, size_t vlen) {
         struct toy *t = ctx;
+        if (toy_sign_fails) {
+                t->seq_out++;           /* a sequence number spent, as a real one would */
+                return -EIO;
+        }
         uint32_t s = checksum(pdu, len, ver, vlen);
         memcpy(ver, &s, 4);
         memcpy(ver + 4, &t->seq_out, 4);
@@ -168,10 +176,11 @@ static size_t read_pdu(int fd, uint8_t *buf) {
         return got;
 }
 
-static void put_trailer(struct buf *b, size_t start, uint8_t type, uint8_t level, uint32_t id,
-                        const void *tok, size_t len) {
-        size_t pad = (4 - ((b->len - start) & 3)) & 3;
-        static const uint8_t z[4];
+/* padding to align past base (the stub's start: 16; a bind's header: 4), sec_trailer, token */
+static void put_trailer(struct buf *b, size_t start, size_t base, size_t align, uint8_t type,
+                        uint8_t level, uint32_t id, const void *tok, size_t len) {
+        size_t pad = (align - ((b->len - base) % align)) % align;
+        static const uint8_t z[16];
         buf_append(b, z, pad);
         buf_put_u8(b, type);
         buf_put_u8(b, level);
@@ -206,7 +215,7 @@ static uint8_t bind_toy(int fd, bool alter, uint32_t id, uint8_t level, uint8_t 
         struct rpc_syntax_id as = { RpcTest_v1_1_s_interface.uuid, 1, 1 };
         rpc_put_syntax(&b, &as);
         rpc_put_syntax(&b, &rpc_syntax_ndr20);
-        put_trailer(&b, start, type, level, id, "HELLO", 5);
+        put_trailer(&b, start, start, 4, type, level, id, "HELLO", 5);
         rpc_pdu_end(&b, start);
         send_buf(fd, &b);
         buf_free(&b);
@@ -219,7 +228,7 @@ static void auth3(int fd, uint32_t id, uint8_t level, const char *tok) {
         buf_init(&b, 0);
         size_t start = rpc_pdu_begin(&b, RPC_PTYPE_AUTH3, 3, 2);
         rpc_put_u32(&b, 0);     /* pad */
-        put_trailer(&b, start, TOY, level, id, tok, strlen(tok));
+        put_trailer(&b, start, start, 4, TOY, level, id, tok, strlen(tok));
         rpc_pdu_end(&b, start);
         send_buf(fd, &b);
         buf_free(&b);
@@ -237,7 +246,7 @@ static uint8_t call_null(int fd, uint16_t ctx, uint32_t id, uint8_t level, uint3
         size_t stub_off = b.len - start;
         rpc_put_u32(&b, (uint32_t)x);
         uint8_t zero[8] = { 0 };
-        put_trailer(&b, start, TOY, level, id, zero, 8);
+        put_trailer(&b, start, start + stub_off, 16, TOY, level, id, zero, 8);
         rpc_pdu_end(&b, start);
         uint8_t *p = b.data + start;
         size_t len = b.len - start;
@@ -245,7 +254,7 @@ static uint8_t call_null(int fd, uint16_t ctx, uint32_t id, uint8_t level, uint3
         memcpy(p + len - 8, &s, 4);
         memcpy(p + len - 4, &seq, 4);
         if (level == RPC_AUTHN_LEVEL_PKT_PRIVACY)
-                seal(p + stub_off, 4);
+                seal(p + stub_off, 16);         /* the stub and its padding */
         if (tamper)
                 p[stub_off] ^= 1;
         send_buf(fd, &b);
@@ -269,6 +278,9 @@ static uint8_t call_null(int fd, uint16_t ctx, uint32_t id, uint8_t level, uint3
                 ASSERT_EQ(checksum(rd, n, rd + n - 8, 8), want);
                 ASSERT_EQ(rseq, seq);
                 ASSERT_EQ(stub_len - pad, 8);
+                /* [MS-RPCE] 2.2.2.11: the stub padded to 16 bytes from its start */
+                ASSERT_EQ(pad, 8);
+                ASSERT_EQ(stub_len % 16, 0);
                 memcpy(y, stub, 4);
         }
         return rd[2];
@@ -321,14 +333,30 @@ TEST(toy_provider) {
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 1, 1, false, &y, rd),
                   RPC_PTYPE_RESPONSE);
         ASSERT_EQ(y, 2);
+        /* the provider cannot sign: a fault, nothing unsigned or unsealed goes out */
+        toy_sign_fails = true;
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 2, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(rd[8] | rd[9] << 8, 32);      /* the fault alone */
+        toy_sign_fails = false;
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 3, 1, false, &y, rd),
+                  RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(y, 2);
+        /* an AUTH3 for a context nobody began: no context is made */
+        unsigned before = toy_contexts;
+        auth3(fd, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, "HELLO");
+        ASSERT_EQ(call_null(fd, 0, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(toy_contexts, before);
         /* tampered: access denied, and the connection still serves */
-        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 2, 1, true, &y, rd),
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 4, 1, true, &y, rd),
                   RPC_PTYPE_FAULT);
         ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
         /* an unknown context id; a level other than the context's */
         ASSERT_EQ(call_null(fd, 0, 9, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
                   RPC_PTYPE_FAULT);
-        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 2, 1, false, &y, rd),
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 4, 1, false, &y, rd),
                   RPC_PTYPE_FAULT);
         /* a second security context on the same connection: alter_context, new id */
         ASSERT_EQ(bind_toy(fd, true, 8, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd),
@@ -339,7 +367,7 @@ TEST(toy_provider) {
         ASSERT_EQ(y, 10);
         ASSERT_EQ(last_level, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
         /* and the first one still works, with its own sequence */
-        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 2, 5, false, &y, rd),
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 4, 5, false, &y, rd),
                   RPC_PTYPE_RESPONSE);
         ASSERT_EQ(y, 6);
         close(fd);

@@ -11,6 +11,7 @@
  * order, huge alloc hints -- while a well-behaved client keeps being served.  Then many
  * clients at once.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "mgmt_stub.h"
+#include "rpc/epm/epm-server.h"
 #include "rpc/rpc-internal.h"
 #include "rpctest_stub.h"
 #include "test.h"
@@ -278,21 +280,22 @@ static bool raw_closed(int fd) {
         return n == 0;
 }
 
-/* A bind for RpcTest v1.1, NDR 2.0, context id ctx. */
-static size_t make_bind(uint8_t *p, uint16_t ctx, uint32_t call_id) {
+/* A bind for iface, NDR 2.0, context id ctx, joining group (0: a new one). */
+static size_t make_bind_if(uint8_t *p, const struct ndr_interface *iface, uint16_t ctx,
+                           uint32_t call_id, uint32_t group) {
         struct buf b;
         buf_init(&b, 0);
         size_t start = rpc_pdu_begin(&b, RPC_PTYPE_BIND, 3, call_id);
         rpc_put_u16(&b, 4280);
         rpc_put_u16(&b, 4280);
-        rpc_put_u32(&b, 0);
+        rpc_put_u32(&b, group);
         buf_put_u8(&b, 1);
         buf_put_u8(&b, 0);
         rpc_put_u16(&b, 0);
         rpc_put_u16(&b, ctx);
         buf_put_u8(&b, 1);
         buf_put_u8(&b, 0);
-        struct rpc_syntax_id as = { RpcTest_v1_1_s_interface.uuid, 1, 1 };
+        struct rpc_syntax_id as = { iface->uuid, iface->ver_major, iface->ver_minor };
         rpc_put_syntax(&b, &as);
         rpc_put_syntax(&b, &rpc_syntax_ndr20);
         rpc_pdu_end(&b, start);
@@ -300,6 +303,11 @@ static size_t make_bind(uint8_t *p, uint16_t ctx, uint32_t call_id) {
         memcpy(p, b.data, n);
         buf_free(&b);
         return n;
+}
+
+/* A bind for RpcTest v1.1, NDR 2.0, context id ctx. */
+static size_t make_bind(uint8_t *p, uint16_t ctx, uint32_t call_id) {
+        return make_bind_if(p, &RpcTest_v1_1_s_interface, ctx, call_id, 0);
 }
 
 static size_t make_request(uint8_t *p, uint32_t call_id, uint16_t ctx, uint16_t opnum, uint8_t flags,
@@ -599,8 +607,561 @@ TEST(many_clients) {
         }
 }
 
+/* --- context handles shared by the connections of a group ------------------------------------ */
+
+/*
+ * A second server serving the endpoint mapper (its lookup handles are context handles):
+ * ept_lookup with max_ents 1 over a map of several entries leaves a handle open.
+ */
+static struct rpc_server *epm_srv;
+static uint16_t epm_port;
+static struct ndr_interface epm_ifs[8];
+static struct ndr_interface epm_twin;  /* the epm's methods under another uuid */
+
+static void epm_start(void) {
+        if (epm_srv)
+                return;
+        epm_srv = rpc_server_new();
+        ASSERT_NOT_NULL(epm_srv);
+        ASSERT_OK(rpc_server_register_if(epm_srv, &epm_v3_0_s_interface, &epm_server_epv));
+        epm_twin = epm_v3_0_s_interface;
+        epm_twin.uuid.Data1 ^= 0xffffffffu;
+        ASSERT_OK(rpc_server_register_if(epm_srv, &epm_twin, &epm_server_epv));
+        ASSERT_OK(rpc_server_listen_tcp(epm_srv, "127.0.0.1", 0, &epm_port));
+        for (unsigned i = 0; i < ELEMENTSOF(epm_ifs); i++) {
+                epm_ifs[i] = RpcTest_v1_1_s_interface;
+                epm_ifs[i].uuid.Data1 = 0x7e570000u + i;
+                ASSERT_OK(epm_register(&epm_ifs[i], NULL, RPC_PROTSEQ_TCP, "4242", "race", 0));
+        }
+}
+
+static int raw_connect_to(uint16_t p) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct timeval tv = { 5, 0 };
+        ASSERT_GE(fd, 0);
+        ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        return fd;
+}
+
+static uint32_t u32_at(const uint8_t *p) {
+        return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Binds the endpoint mapper on a new connection, in group (0: a new one); its group. */
+static uint32_t epm_bind(int fd, uint32_t group) {
+        uint8_t pdu[512], rd[512], t;
+        size_t n = make_bind_if(pdu, &epm_v3_0_s_interface, 0, 1, group);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        return u32_at(rd + 20);
+}
+
+/* ept_lookup (opnum 2) of everything, max_ents of them, on handle h (NULL: a new
+   lookup), on presentation context ctx. */
+static void epm_send_lookup_n(int fd, uint16_t ctx, uint32_t call_id, const uint8_t h[20],
+                              uint8_t max_ents) {
+        uint8_t stub[40] = { 0 }, pdu[128];
+        stub[12] = 1;                                   /* vers_option: rpc_c_vers_all */
+        if (h)
+                memcpy(stub + 16, h, 20);
+        stub[36] = max_ents;
+        size_t n = make_request(pdu, call_id, ctx, 2, 3, sizeof stub, stub, sizeof stub);
+        ASSERT_EQ(send(fd, pdu, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+static void epm_send_lookup_on(int fd, uint16_t ctx, uint32_t call_id, const uint8_t h[20]) {
+        epm_send_lookup_n(fd, ctx, call_id, h, 1);
+}
+
+static void epm_send_lookup(int fd, uint32_t call_id, const uint8_t h[20]) {
+        epm_send_lookup_on(fd, 0, call_id, h);
+}
+
+/* ept_lookup_handle_free (opnum 4) of h. */
+static void epm_send_free(int fd, uint32_t call_id, const uint8_t h[20]) {
+        uint8_t pdu[128];
+        size_t n = make_request(pdu, call_id, 0, 4, 3, 20, h, 20);
+        ASSERT_EQ(send(fd, pdu, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* A response (its handle in h, its status) or a fault (its status); the PDU type. */
+static uint8_t epm_read(int fd, uint8_t h[20], uint32_t *status) {
+        uint8_t rd[8192], t;
+        size_t n = raw_read(fd, rd, sizeof rd, &t);
+        ASSERT_GT(n, 28);
+        if (t == RPC_PTYPE_RESPONSE) {
+                if (h)
+                        memcpy(h, rd + 24, 20);
+                *status = u32_at(rd + n - 4);
+        } else {
+                ASSERT_EQ(t, RPC_PTYPE_FAULT);
+                *status = u32_at(rd + 24);
+        }
+        return t;
+}
+
+static bool handle_is_null(const uint8_t h[20]) {
+        static const uint8_t zero[20];
+        return memcmp(h, zero, 20) == 0;
+}
+
+static void wait_epm_handles(unsigned want) {
+        for (int i = 0; i < 500 && epm_open_handles() != want; i++)
+                usleep(10000);
+        ASSERT_EQ(epm_open_handles(), want);
+}
+
+#define RACE_ROUNDS 2000
+
+static struct {
+        pthread_barrier_t go, done;
+        int fd;
+        uint8_t h[20];
+        unsigned faults;
+} race;
+
+/* The second connection: finishes the lookup the first one is continuing, or frees its
+   handle: either ends the handle (the epm frees its state) while the other call may be
+   using it. */
+static void *race_main(void *arg) {
+        (void)arg;
+        for (int i = 0; i < RACE_ROUNDS; i++) {
+                uint32_t st;
+                pthread_barrier_wait(&race.go);
+                /* a varying head start for the other side: the window moves around */
+                for (volatile int k = 0; k < (i % 16) * 200; k++)
+                        ;
+                if (i & 1)
+                        epm_send_free(race.fd, 100 + (uint32_t)i, race.h);
+                else
+                        epm_send_lookup_n(race.fd, 0, 100 + (uint32_t)i, race.h, 8);
+                if (epm_read(race.fd, NULL, &st) == RPC_PTYPE_FAULT) {
+                        ASSERT_EQ(st, NCA_S_FAULT_CONTEXT_MISMATCH);
+                        race.faults++;
+                }
+                pthread_barrier_wait(&race.done);
+        }
+        return NULL;
+}
+
+TEST(context_handle_race) {
+        pthread_t th;
+        uint32_t st;
+        int a, b;
+
+        epm_start();
+        wait_epm_handles(0);
+        a = raw_connect_to(epm_port);
+        b = raw_connect_to(epm_port);
+        uint32_t group = epm_bind(a, 0);
+        ASSERT_EQ(epm_bind(b, group), group);
+        race.fd = b;
+        pthread_barrier_init(&race.go, NULL, 2);
+        pthread_barrier_init(&race.done, NULL, 2);
+        ASSERT_EQ(pthread_create(&th, NULL, race_main, NULL), 0);
+        /* each round: a opens a handle, then a reads the rest of the lookup with it while
+           b does the same or frees it; either ends the handle, and the other may find it
+           gone (context mismatch), but nobody touches freed memory */
+        for (int i = 0; i < RACE_ROUNDS; i++) {
+                epm_send_lookup(a, 1, NULL);
+                ASSERT_EQ(epm_read(a, race.h, &st), RPC_PTYPE_RESPONSE);
+                ASSERT_EQ(st, 0);
+                ASSERT_FALSE(handle_is_null(race.h));
+                pthread_barrier_wait(&race.go);
+                epm_send_lookup_n(a, 0, 2, race.h, 8);
+                if (epm_read(a, NULL, &st) == RPC_PTYPE_FAULT)
+                        ASSERT_EQ(st, NCA_S_FAULT_CONTEXT_MISMATCH);
+                pthread_barrier_wait(&race.done);
+        }
+        pthread_join(th, NULL);
+        pthread_barrier_destroy(&race.go);
+        pthread_barrier_destroy(&race.done);
+        /* every handle was freed by one side or the other */
+        ASSERT_EQ(epm_open_handles(), 0);
+        close(a);
+        close(b);
+        wait_epm_handles(0);
+}
+
+TEST(context_handle_typed) {
+        uint8_t pdu[512], rd[512], h[20], t;
+        uint32_t st;
+        int fd;
+
+        epm_start();
+        fd = raw_connect_to(epm_port);
+        epm_bind(fd, 0);
+        /* a second interface with the same methods, on context 1 (alter_context) */
+        size_t n = make_bind_if(pdu, &epm_twin, 1, 2, 0);
+        pdu[2] = RPC_PTYPE_ALTER_CONTEXT;
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_ALTER_CONTEXT_RESP);
+        epm_send_lookup(fd, 3, NULL);
+        ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+        ASSERT_FALSE(handle_is_null(h));
+        /* the epm's handle presented to the other interface: a context mismatch */
+        epm_send_lookup_on(fd, 1, 4, h);
+        ASSERT_EQ(epm_read(fd, NULL, &st), RPC_PTYPE_FAULT);
+        ASSERT_EQ(st, NCA_S_FAULT_CONTEXT_MISMATCH);
+        /* a handle nobody made */
+        uint8_t bogus[20];
+        memcpy(bogus, h, 20);
+        bogus[19] ^= 0xff;
+        epm_send_lookup(fd, 5, bogus);
+        ASSERT_EQ(epm_read(fd, NULL, &st), RPC_PTYPE_FAULT);
+        ASSERT_EQ(st, NCA_S_FAULT_CONTEXT_MISMATCH);
+        /* the real one still works where it was made, and closes */
+        epm_send_free(fd, 6, h);
+        ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+        ASSERT_TRUE(handle_is_null(h));
+        close(fd);
+        wait_epm_handles(0);
+}
+
+TEST(context_handle_limits) {
+        uint8_t h[20];
+        uint32_t st;
+        int fd;
+
+        epm_start();
+        wait_epm_handles(0);
+        /* the group's table full: the new handle is run down, not leaked */
+        fd = raw_connect_to(epm_port);
+        epm_bind(fd, 0);
+        for (unsigned i = 0; i < 4096; i++) {
+                epm_send_lookup(fd, i + 1, NULL);
+                ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+                ASSERT_EQ(st, 0);
+        }
+        ASSERT_EQ(epm_open_handles(), 4096);
+        epm_send_lookup(fd, 5000, NULL);
+        ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_FAULT);
+        ASSERT_EQ(st, NCA_S_FAULT_REMOTE_NO_MEMORY);
+        ASSERT_EQ(epm_open_handles(), 4096);
+        close(fd);
+        wait_epm_handles(0);    /* run down with the group */
+
+        /* the mapper's own limit, over all clients */
+        epm_set_max_handles(3);
+        fd = raw_connect_to(epm_port);
+        epm_bind(fd, 0);
+        for (unsigned i = 0; i < 3; i++) {
+                epm_send_lookup(fd, i + 1, NULL);
+                ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+                ASSERT_EQ(st, 0);
+        }
+        epm_send_lookup(fd, 9, NULL);
+        ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(st, EPT_S_NO_MEMORY_DCE);
+        ASSERT_TRUE(handle_is_null(h));
+        ASSERT_EQ(epm_open_handles(), 3);
+        close(fd);
+        wait_epm_handles(0);
+        epm_set_max_handles(0);
+}
+
+/* --- idle connections and the local budget ---------------------------------------------------- */
+
+TEST(idle_connections) {
+        struct rpc_server *s;
+        struct rpc_binding *b;
+        uint16_t p;
+        char name[48], lb[80];
+        uint8_t pdu[512], rd[512], t;
+        LONG y = 0, ret;
+        int fds[2];
+
+        s = rpc_server_new();
+        ASSERT_NOT_NULL(s);
+        ASSERT_OK(rpc_server_register_if(s, &RpcTest_v1_1_s_interface, &rt_epv));
+        ASSERT_OK(rpc_server_listen_tcp(s, "127.0.0.1", 0, &p));
+        snprintf(name, sizeof name, "rpctest-idle-%d", (int)getpid());
+        ASSERT_OK(rpc_server_listen_lrpc(s, name, 0600));
+        rpc_server_set_max_connections(s, 2);
+        rpc_server_set_timeouts(s, 300, 700);
+
+        /* TCP peers holding every TCP slot, silent: a local client still gets in */
+        uint64_t t0 = now_ns();
+        for (int i = 0; i < 2; i++)
+                fds[i] = raw_connect_to(p);
+        usleep(50000);
+        snprintf(lb, sizeof lb, "ncalrpc:[%s]", name);
+        ASSERT_OK(rpc_binding_from_string(lb, &b));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(y, 2);
+        /* the silent ones are closed once the bind timeout passes */
+        for (int i = 0; i < 2; i++) {
+                ASSERT_TRUE(raw_closed(fds[i]));
+                close(fds[i]);
+        }
+        ASSERT_LT(now_ns() - t0, 3000000000u);
+
+        /* a bound TCP connection with no call is closed after the idle timeout */
+        int fd = raw_connect_to(p);
+        size_t n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        t0 = now_ns();
+        ASSERT_TRUE(raw_closed(fd));
+        ASSERT_GE(now_ns() - t0, 500000000u);
+        ASSERT_LT(now_ns() - t0, 3000000000u);
+        close(fd);
+
+        /* the local connection (bound, idle as long) is still there */
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 5, &y, &ret));
+        ASSERT_EQ(y, 6);
+        rpc_binding_free(b);
+        rpc_server_free(s);
+}
+
+/* --- association groups ------------------------------------------------------------------------ */
+
+TEST(association_groups) {
+        uint8_t pdu[512], rd[512], t;
+        uint32_t g[4];
+        int fds[4];
+
+        start();
+        for (int i = 0; i < 4; i++) {
+                fds[i] = raw_connect();
+                size_t n = make_bind(pdu, 0, 1);
+                ASSERT_EQ(send(fds[i], pdu, n, 0), (ssize_t)n);
+                ASSERT_GT(raw_read(fds[i], rd, sizeof rd, &t), 0);
+                ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+                g[i] = u32_at(rd + 20);
+                ASSERT_NE(g[i], 0);
+        }
+        /* not a sequence another client could guess */
+        ASSERT_FALSE(g[1] == g[0] + 1 && g[2] == g[1] + 1 && g[3] == g[2] + 1);
+
+        /* a local connection cannot join a TCP client's group */
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        ASSERT_OK(rpc_lrpc_path(lrpc_name, sa.sun_path, sizeof sa.sun_path));
+        int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct timeval tv = { 5, 0 };
+        setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ASSERT_OK(connect(lfd, (struct sockaddr *)&sa, sizeof sa));
+        size_t n = make_bind_if(pdu, &RpcTest_v1_1_s_interface, 0, 1, g[0]);
+        ASSERT_EQ(send(lfd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(lfd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_NAK);
+        close(lfd);
+        /* a TCP connection can */
+        int fd = raw_connect();
+        n = make_bind_if(pdu, &RpcTest_v1_1_s_interface, 0, 1, g[0]);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        ASSERT_EQ(u32_at(rd + 20), g[0]);
+        close(fd);
+        for (int i = 0; i < 4; i++)
+                close(fds[i]);
+        wait_idle();
+}
+
+/* --- the client against a hostile server -------------------------------------------------------- */
+
+enum fake_mode {
+        FAKE_TRICKLE,           /* answers with empty fragments, one every 50 ms, no end */
+        FAKE_SMALL_RECV,        /* bind_ack max_xmit 5840, max_recv 1432; faults the call */
+        FAKE_WRONG_CALL_ID,     /* the bind_ack answers another call */
+};
+
+static struct {
+        int lfd;
+        enum fake_mode mode;
+        size_t max_frag;        /* the largest request fragment seen */
+        unsigned frags;
+} fake;
+
+static void fake_send(int fd, uint8_t ptype, uint8_t flags, uint32_t call_id, const void *body,
+                      size_t len) {
+        struct buf b;
+        buf_init(&b, 0);
+        size_t start = rpc_pdu_begin(&b, ptype, flags, call_id);
+        buf_append(&b, body, len);
+        rpc_pdu_end(&b, start);
+        (void)send(fd, b.data, b.len, MSG_NOSIGNAL);
+        buf_free(&b);
+}
+
+static void *fake_main(void *arg) {
+        uint8_t rd[65536], t;
+        size_t n;
+        int fd;
+
+        (void)arg;
+        fd = accept(fake.lfd, NULL, NULL);
+        if (fd < 0)
+                return NULL;
+        struct timeval tv = { 5, 0 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        n = raw_read(fd, rd, sizeof rd, &t);
+        if (n == 0 || t != RPC_PTYPE_BIND)
+                goto out;
+        uint32_t call_id = u32_at(rd + 12);
+        /* bind_ack: max_xmit, max_recv, group, sec_addr "1\0", pad, one result accepted */
+        uint8_t ack[4 + 4 + 2 + 2 + 4 + 24] = { 0 };
+        ack[0] = 5840 & 0xff;
+        ack[1] = 5840 >> 8;
+        ack[2] = (fake.mode == FAKE_SMALL_RECV ? 1432 : 5840) & 0xff;
+        ack[3] = (fake.mode == FAKE_SMALL_RECV ? 1432 : 5840) >> 8;
+        ack[4] = 0x42;
+        ack[8] = 2;
+        ack[10] = '1';
+        ack[12] = 1;                    /* n_results; 16 + 12 = 28: aligned */
+        {
+                struct buf sb;
+                buf_init(&sb, 0);
+                rpc_put_syntax(&sb, &rpc_syntax_ndr20);
+                memcpy(ack + 16 + 4, sb.data, 20);
+                buf_free(&sb);
+        }
+        fake_send(fd, RPC_PTYPE_BIND_ACK, 3,
+                  fake.mode == FAKE_WRONG_CALL_ID ? call_id + 7 : call_id, ack, sizeof ack);
+        /* the request's fragments */
+        for (;;) {
+                n = raw_read(fd, rd, sizeof rd, &t);
+                if (n == 0 || t != RPC_PTYPE_REQUEST)
+                        goto out;
+                fake.frags++;
+                if (n > fake.max_frag)
+                        fake.max_frag = n;
+                call_id = u32_at(rd + 12);
+                if (rd[3] & RPC_PFC_LAST_FRAG)
+                        break;
+        }
+        if (fake.mode == FAKE_TRICKLE) {
+                uint8_t resp[8] = { 0 };
+                for (int i = 0; i < 100; i++) {
+                        fake_send(fd, RPC_PTYPE_RESPONSE, i == 0 ? RPC_PFC_FIRST_FRAG : 0, call_id,
+                                  resp, sizeof resp);
+                        struct pollfd pfd = { fd, POLLIN, 0 };
+                        if (poll(&pfd, 1, 50) > 0)
+                                break;  /* the client gave up and closed */
+                }
+        } else {
+                uint8_t fault[16] = { 0 };
+                fault[8] = 0x1c;        /* nca_s_fault_remote_no_memory's low byte: any */
+                fake_send(fd, RPC_PTYPE_FAULT, 3, call_id, fault, sizeof fault);
+        }
+out:
+        close(fd);
+        return NULL;
+}
+
+static pthread_t fake_start(enum fake_mode mode, char *binding, size_t size) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof sa;
+        pthread_t th;
+
+        memset(&fake, 0, sizeof fake);
+        fake.mode = mode;
+        fake.lfd = socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT_OK(bind(fake.lfd, (struct sockaddr *)&sa, sizeof sa));
+        ASSERT_OK(listen(fake.lfd, 1));
+        ASSERT_OK(getsockname(fake.lfd, (struct sockaddr *)&sa, &sl));
+        snprintf(binding, size, "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+        ASSERT_EQ(pthread_create(&th, NULL, fake_main, NULL), 0);
+        return th;
+}
+
+static void fake_stop(pthread_t th) {
+        pthread_join(th, NULL);
+        close(fake.lfd);
+}
+
+TEST(client_deadline) {
+        struct rpc_binding *b;
+        char s[64];
+        LONG y, ret;
+
+        pthread_t th = fake_start(FAKE_TRICKLE, s, sizeof s);
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 400);
+        uint64_t t0 = now_ns();
+        int r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_ERRNO(r, -ETIMEDOUT);
+        /* one deadline for the call, however often the server sends something */
+        ASSERT_LT(now_ns() - t0, 2000000000u);
+        rpc_binding_free(b);
+        fake_stop(th);
+}
+
+TEST(client_fragment_size) {
+        struct rpc_binding *b;
+        char s[64];
+        LONG ret;
+
+        pthread_t th = fake_start(FAKE_SMALL_RECV, s, sizeof s);
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 5000);
+        ULONG n = 8192;
+        BYTE *in = calloc(1, n), *out = calloc(1, n);
+        ASSERT_NOT_NULL(in);
+        ASSERT_NOT_NULL(out);
+        int r = RpcTest_RtEcho((handle_t)b, n, in, out, &ret);
+        ASSERT_ERRNO(r, -EREMOTEIO);
+        rpc_binding_free(b);
+        fake_stop(th);
+        /* what the client sent fits what the server said it receives */
+        ASSERT_GT(fake.frags, 5);
+        ASSERT_LE(fake.max_frag, 1432);
+        free(in);
+        free(out);
+
+        /* a bind_ack for another call: a protocol error */
+        th = fake_start(FAKE_WRONG_CALL_ID, s, sizeof s);
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 5000);
+        LONG y;
+        r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_ERRNO(r, -EPROTO);
+        rpc_binding_free(b);
+        fake_stop(th);
+}
+
+TEST(client_reconnect) {
+        struct rpc_server *s;
+        struct rpc_binding *b;
+        uint16_t p;
+        char bs[64];
+        LONG y = 0, ret;
+
+        s = rpc_server_new();
+        ASSERT_NOT_NULL(s);
+        ASSERT_OK(rpc_server_register_if(s, &RpcTest_v1_1_s_interface, &rt_epv));
+        ASSERT_OK(rpc_server_listen_tcp(s, "127.0.0.1", 0, &p));
+        snprintf(bs, sizeof bs, "ncacn_ip_tcp:127.0.0.1[%u]", p);
+        ASSERT_OK(rpc_binding_from_string(bs, &b));
+        rpc_binding_set_timeout(b, 5000);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        /* the server restarts on the same port: its association groups are gone */
+        rpc_server_free(s);
+        s = rpc_server_new();
+        ASSERT_NOT_NULL(s);
+        ASSERT_OK(rpc_server_register_if(s, &RpcTest_v1_1_s_interface, &rt_epv));
+        ASSERT_OK(rpc_server_listen_tcp(s, "127.0.0.1", p, NULL));
+        /* the call on the dead connection may fail; the next one binds afresh */
+        if (RpcTest_RtNull((handle_t)b, 2, &y, &ret) < 0)
+                ASSERT_OK(RpcTest_RtNull((handle_t)b, 2, &y, &ret));
+        ASSERT_EQ(y, 3);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 3, &y, &ret));
+        ASSERT_EQ(y, 4);
+        rpc_binding_free(b);
+        rpc_server_free(s);
+}
+
 TEST(zz_stop) {
         start();
         rpc_server_free(srv);
         srv = NULL;
+        rpc_server_free(epm_srv);
+        epm_srv = NULL;
 }

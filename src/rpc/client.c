@@ -16,12 +16,14 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "epm_stub.h"
@@ -36,6 +38,7 @@ struct rpc_binding {
         struct ndr_binding nb;          /* first: the generated stubs' handle_t */
         struct rpc_string_binding sb;
         unsigned timeout_ms;
+        uint64_t deadline_ms;           /* the call's end (CLOCK_MONOTONIC); 0: none */
         pthread_mutex_t lock;
         int fd;                         /* -1: not connected */
         uint32_t next_call_id;
@@ -88,6 +91,9 @@ static void disconnect(struct rpc_binding *b) {
         b->n_ctx = 0;
         b->next_ctx_id = 0;
         b->bound = false;
+        /* the association group ended with its last connection: a new connection must
+           not ask to join it (a restarted server would refuse, or worse, know the id) */
+        b->assoc_group = 0;
 }
 
 void rpc_binding_free(struct rpc_binding *b) {
@@ -169,20 +175,49 @@ static int send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
         return 0;
 }
 
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * Received bytes are buffered in rbuf (2 x 64 KiB): one recv() usually brings a whole
- * response, and what follows a PDU stays for the next.  Blocking, with the per-call
- * timeout as SO_RCVTIMEO.
+ * response, and what follows a PDU stays for the next.  The per-call timeout is one
+ * deadline for the whole call: each wait is for the time left, so a server trickling
+ * bytes or empty fragments cannot stretch a call past it.
  */
 #define RBUF_SIZE (2u * 65536)
 
+static int wait_readable(struct rpc_binding *b) {
+        struct pollfd pfd = { .fd = b->fd, .events = POLLIN };
+        int r;
+
+        if (!b->deadline_ms)
+                return 0;
+        do {
+                uint64_t now = now_ms();
+                if (now >= b->deadline_ms)
+                        return -ETIMEDOUT;
+                r = poll(&pfd, 1, (int)(b->deadline_ms - now));
+        } while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return -errno;
+        return r == 0 ? -ETIMEDOUT : 0;
+}
+
 static int fill(struct rpc_binding *b, size_t want) {
+        int r;
+
         if (b->roff && b->rlen - b->roff < want) {
                 memmove(b->rbuf, b->rbuf + b->roff, b->rlen - b->roff);
                 b->rlen -= b->roff;
                 b->roff = 0;
         }
         while (b->rlen - b->roff < want) {
+                if ((r = wait_readable(b)) < 0)
+                        return r;
                 ssize_t got = recv(b->fd, b->rbuf + b->rlen, RBUF_SIZE - b->rlen, 0);
                 if (got < 0) {
                         if (errno == EINTR)
@@ -301,6 +336,16 @@ static int context_for(struct rpc_binding *b, const struct ndr_interface *iface,
         return -ENOENT;
 }
 
+static uint16_t get_u16(const uint8_t *p, bool be) {
+        return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get_u32(const uint8_t *p, bool be) {
+        return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+                  : (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                            (uint32_t)p[3] << 24;
+}
+
 static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret,
                         uint8_t *rbuf) {
         bool alter = b->bound;
@@ -311,9 +356,10 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
 
         if (b->n_ctx >= CLIENT_MAX_CONTEXTS)
                 return -ENOSPC;
+        uint32_t call_id = b->next_call_id++;
         buf_init(&out, 0);
         size_t start = rpc_pdu_begin(&out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
-                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, b->next_call_id++);
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, call_id);
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_xmit_frag */
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_recv_frag */
         rpc_put_u32(&out, b->assoc_group);
@@ -334,8 +380,14 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
                 return r;
         if ((r = recv_pdu(b, rbuf, &pdu)) < 0)
                 return r;
+        if (pdu.hdr.call_id != call_id) {
+                log_debug(rpc, "answer to bind %u for call %u", call_id, pdu.hdr.call_id);
+                return -EPROTO;
+        }
+        /* the body's integers in the sender's data representation ([C706] 14.1) */
+        bool be = (pdu.hdr.drep[0] & 0xf0) == 0;
         if (pdu.hdr.ptype == RPC_PTYPE_BIND_NAK) {
-                uint16_t reason = pdu.body_len >= 2 ? (uint16_t)(pdu.body[0] | pdu.body[1] << 8) : 0;
+                uint16_t reason = pdu.body_len >= 2 ? get_u16(pdu.body, be) : 0;
                 log_debug(rpc, "bind_nak, reason %u", reason);
                 return reason == RPC_BIND_NAK_TEMPORARY_CONGESTION ? -EBUSY : -ECONNREFUSED;
         }
@@ -350,10 +402,9 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         const uint8_t *p = pdu.body, *end = pdu.body + pdu.body_len;
         if (end - p < 10)
                 return -EPROTO;
-        uint16_t mx = (uint16_t)(p[0] | p[1] << 8), mr = (uint16_t)(p[2] | p[3] << 8);
-        uint32_t ag = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-                      (uint32_t)p[7] << 24;
-        uint16_t sl = (uint16_t)(p[8] | p[9] << 8);
+        uint16_t mx = get_u16(p, be), mr = get_u16(p + 2, be);
+        uint32_t ag = get_u32(p + 4, be);
+        uint16_t sl = get_u16(p + 8, be);
         p += 10;
         if ((size_t)(end - p) < sl)
                 return -EPROTO;
@@ -362,19 +413,21 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         p += (4 - (off & 3)) & 3;
         if (end - p < 4 + 24 || p[0] < 1)
                 return -EPROTO;
-        uint16_t result = (uint16_t)(p[4] | p[5] << 8);
+        uint16_t result = get_u16(p + 4, be);
         if (!alter) {
-                if (mx < 1432)  /* [C706] 12.6.3.1 MustRecvFragSize */
+                /* what we send is bounded by what the server receives: its max_recv_frag
+                   ([C706] 12.6.3.1, at least MustRecvFragSize) */
+                if (mr < 1432)
                         return -EPROTO;
-                b->max_xmit = mx < CLIENT_MAX_FRAG ? mx : CLIENT_MAX_FRAG;
-                b->max_recv = mr;
+                b->max_xmit = mr < CLIENT_MAX_FRAG ? mr : CLIENT_MAX_FRAG;
+                b->max_recv = mx;
                 b->assoc_group = ag;
                 b->bound = true;
         }
         b->next_ctx_id++;
         if (result != RPC_RESULT_ACCEPTANCE) {
                 log_debug(rpc, "presentation context rejected: result %u reason %u", result,
-                          p[6] | p[7] << 8);
+                          get_u16(p + 6, be));
                 return -ENXIO;  /* RPC_S_UNKNOWN_IF */
         }
         b->ctx[b->n_ctx].iface = iface;
@@ -502,6 +555,7 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 pthread_mutex_unlock(&b->lock);
                 return -ENOMEM;
         }
+        b->deadline_ms = b->timeout_ms ? now_ms() + b->timeout_ms : 0;
         r = do_call(b, iface, opnum, in, out, arena, b->rbuf);
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)

@@ -7,17 +7,21 @@
  * A connection binds presentation contexts (bind, then alter_context), answering each
  * ([C706] 12.6.3.1 p_cont_def_result): NDR 2.0 accepted, anything else (NDR64) declined,
  * [MS-RPCE] 3.3.1.5.3's bind time feature negotiation acknowledged.  It joins an
- * association group (new, or the one a bind names), which owns the context handles of
- * its calls and runs them down when its last connection goes.  Requests are reassembled
+ * association group (new with a random id, or the one a bind names over the same
+ * transport), which owns the context handles of its calls -- each tied to the interface
+ * that made it, held by one call at a time -- and runs them down when its last
+ * connection goes.  Requests are reassembled
  * per call_id (bounded in number and bytes, alloc_hint never trusted), dispatched to the
  * registered interface's generated stub with a capped arena, and the response is cut
  * into fragments of the negotiated size.  Malformed input is answered with a fault or a
  * bind_nak where the protocol has one, and otherwise closes the connection; nothing a
  * peer sends makes memory grow past the bounds below.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "rpc/rpc-server.h"
 
@@ -33,104 +37,237 @@ static LOG_CHANNEL(rpc);
 
 /* --- association groups and their context handles ([C706] 12.4, ndr_context_handle) ------ */
 
+/*
+ * A context handle is shared by every connection of its association group, and those
+ * connections run on their own workers: a handle is reference counted (one for the
+ * group's table, one per call holding it) and a call holds it "busy" from the lookup of
+ * its [in] value to the end of the call, so that calls on one handle run one after the
+ * other (as Windows serializes them) and no call frees an object another one is using.
+ */
 struct ctx_handle {
         struct ctx_handle *next;
         GUID uuid;
         void *obj;
         void (*rundown)(void *obj);
+        const struct ndr_interface *iface;      /* the interface whose call made it */
+        unsigned refs;                          /* the table's + the calls' (a->lock) */
+        bool busy;                              /* a call holds it */
 };
 
-static struct rpc_assoc *assoc_of(struct ndr_context_table *t) {
-        return CONTAINING_RECORD(t, struct rpc_assoc, table);
+#define CALL_MAX_HANDLES 8              /* context handles one call may hold */
+
+/* A call's view of its group's table: what it holds, released when the call ends. */
+struct call_contexts {
+        struct ndr_context_table table;
+        struct rpc_assoc *assoc;
+        const struct ndr_interface *iface;
+        struct ctx_handle *held[CALL_MAX_HANDLES];
+        unsigned n_held;
+};
+
+static struct call_contexts *call_contexts_of(struct ndr_context_table *t) {
+        return CONTAINING_RECORD(t, struct call_contexts, table);
 }
 
-static int assoc_lookup(struct ndr_context_table *t, const struct ndr_context_handle *wire,
-                        void **ret) {
-        struct rpc_assoc *a = assoc_of(t);
-        int r = -ESTALE;        /* nca_s_fault_context_mismatch */
+static struct ctx_handle *handle_find_locked(struct rpc_assoc *a, const GUID *uuid,
+                                             struct ctx_handle ***ret_pp) {
+        struct ctx_handle **pp;
+
+        for (pp = &a->handles; *pp; pp = &(*pp)->next)
+                if (dcom_guid_equal(&(*pp)->uuid, uuid))
+                        break;
+        if (ret_pp)
+                *ret_pp = pp;
+        return *pp;
+}
+
+static bool call_holds(const struct call_contexts *cc, const struct ctx_handle *h) {
+        for (unsigned i = 0; i < cc->n_held; i++)
+                if (cc->held[i] == h)
+                        return true;
+        return false;
+}
+
+/*
+ * An [in] handle: -ESTALE (nca_s_fault_context_mismatch) for one the group does not
+ * have, or that another interface made; a handle busy in another call is waited for,
+ * unless this call already holds one (two calls each waiting for the other's handle
+ * would never end), which is a context mismatch too.
+ */
+static int call_lookup(struct ndr_context_table *t, const struct ndr_context_handle *wire,
+                       void **ret) {
+        struct call_contexts *cc = call_contexts_of(t);
+        struct rpc_assoc *a = cc->assoc;
+        int r;
 
         pthread_mutex_lock(&a->lock);
-        for (struct ctx_handle *h = a->handles; h; h = h->next)
-                if (dcom_guid_equal(&h->uuid, &wire->uuid)) {
+        for (;;) {
+                struct ctx_handle *h = handle_find_locked(a, &wire->uuid, NULL);
+
+                r = -ESTALE;
+                if (!h || h->iface != cc->iface)
+                        break;
+                if (call_holds(cc, h)) {
                         *ret = h->obj;
                         r = 0;
                         break;
                 }
+                if (!h->busy) {
+                        if (cc->n_held >= CALL_MAX_HANDLES)
+                                break;
+                        h->busy = true;
+                        h->refs++;
+                        cc->held[cc->n_held++] = h;
+                        *ret = h->obj;
+                        r = 0;
+                        break;
+                }
+                if (cc->n_held)
+                        break;
+                /* h may be closed meanwhile: it is looked up again when woken */
+                pthread_cond_wait(&a->released, &a->lock);
+        }
         pthread_mutex_unlock(&a->lock);
         return r;
 }
 
-static int assoc_store(struct ndr_context_table *t, void *obj, struct ndr_context_handle *wire,
-                       void (*rundown)(void *)) {
-        struct rpc_assoc *a = assoc_of(t);
-        struct ctx_handle **pp, *h;
+static void handle_unref_locked(struct ctx_handle *h) {
+        if (--h->refs == 0)
+                dcom_free(h);
+}
+
+static int call_store(struct ndr_context_table *t, void *obj, struct ndr_context_handle *wire,
+                      void (*rundown)(void *)) {
+        struct call_contexts *cc = call_contexts_of(t);
+        struct rpc_assoc *a = cc->assoc;
+        struct ctx_handle **pp, *h = NULL;
+        bool fresh = false;
         int r = 0;
 
         pthread_mutex_lock(&a->lock);
-        for (pp = &a->handles; *pp; pp = &(*pp)->next)
-                if (dcom_guid_equal(&(*pp)->uuid, &wire->uuid))
-                        break;
-        if (*pp) {
-                h = *pp;
-                if (obj) {
+        if (!ndr_context_handle_is_null(wire))
+                h = handle_find_locked(a, &wire->uuid, &pp);
+        if (h) {
+                if (h->iface != cc->iface) {
+                        r = -ESTALE;
+                } else if (obj) {
                         h->obj = obj;
-                } else {        /* closed */
+                } else {        /* closed: out of the table; freed when no call holds it */
                         *pp = h->next;
+                        h->next = NULL;
                         a->n_handles--;
-                        dcom_free(h);
+                        handle_unref_locked(h);
                         memset(wire, 0, sizeof *wire);
                 }
         } else if (!obj) {
                 memset(wire, 0, sizeof *wire);
         } else if (!ndr_context_handle_is_null(wire)) {
                 r = -ESTALE;
-        } else if (a->n_handles >= MAX_HANDLES_PER_ASSOC) {
-                r = -ENOSPC;
-        } else if (!(h = dcom_malloc(sizeof *h))) {
-                r = -ENOMEM;
-        } else if ((r = dcom_guid_generate(&h->uuid)) < 0) {
-                dcom_free(h);
         } else {
-                h->obj = obj;
-                h->rundown = rundown;
-                h->next = a->handles;
-                a->handles = h;
-                a->n_handles++;
-                wire->attributes = 0;
-                wire->uuid = h->uuid;
+                fresh = true;
+                if (a->n_handles >= MAX_HANDLES_PER_ASSOC) {
+                        r = -ENOSPC;
+                } else if (!(h = dcom_calloc(1, sizeof *h))) {
+                        r = -ENOMEM;
+                } else if ((r = dcom_guid_generate(&h->uuid)) < 0) {
+                        dcom_free(h);
+                } else {
+                        h->obj = obj;
+                        h->rundown = rundown;
+                        h->iface = cc->iface;
+                        h->refs = 1;
+                        h->next = a->handles;
+                        a->handles = h;
+                        a->n_handles++;
+                        wire->attributes = 0;
+                        wire->uuid = h->uuid;
+                }
         }
         pthread_mutex_unlock(&a->lock);
+        /* a new object the table cannot keep would leak: it is run down at once */
+        if (r < 0 && fresh && rundown)
+                rundown(obj);
         return r;
 }
 
-/* Joins group id (0: a new one); NULL if the id is unknown or memory is short. */
-static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id) {
+/* The call ended: its handles are free for the next call (and freed if closed). */
+static void call_contexts_release(struct call_contexts *cc) {
+        struct rpc_assoc *a = cc->assoc;
+
+        if (!cc->n_held)
+                return;
+        pthread_mutex_lock(&a->lock);
+        for (unsigned i = 0; i < cc->n_held; i++) {
+                cc->held[i]->busy = false;
+                handle_unref_locked(cc->held[i]);
+        }
+        cc->n_held = 0;
+        pthread_cond_broadcast(&a->released);
+        pthread_mutex_unlock(&a->lock);
+}
+
+/*
+ * A fresh group id: random, so that a peer cannot guess another client's group and join
+ * it (ids were sequential), never 0 and not in use.  srv->lock held.
+ */
+static int assoc_new_id_locked(struct rpc_server *srv, uint32_t *ret) {
+        for (int tries = 0; tries < 16; tries++) {
+                uint32_t id;
+                struct rpc_assoc *a;
+
+                if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+                        return -EIO;
+                id &= 0x7fffffff;       /* positive: some peers keep it in an int */
+                for (a = srv->assocs; a && a->id != id; a = a->next)
+                        ;
+                if (id && !a) {
+                        *ret = id;
+                        return 0;
+                }
+        }
+        return -EAGAIN;
+}
+
+/*
+ * Joins group id (0: a new one); NULL if the id is unknown, belongs to another
+ * transport (a TCP peer must not join a local client's group, nor the reverse: the
+ * group owns the local client's endpoint registrations) or memory is short.
+ */
+static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id, enum rpc_protseq protseq) {
         struct rpc_assoc *a = NULL;
 
         pthread_mutex_lock(&srv->lock);
         if (id) {
                 for (a = srv->assocs; a && a->id != id; a = a->next)
                         ;
+                if (a && a->protseq != protseq)
+                        a = NULL;
                 if (a)
                         a->refs++;
         } else if (srv->n_assocs < RPC_SERVER_MAX_ASSOCS && (a = dcom_calloc(1, sizeof *a))) {
-                do
-                        a->id = ++srv->next_assoc_id & 0x7fffffff;
-                while (!a->id);
-                a->refs = 1;
-                a->srv = srv;
-                pthread_mutex_init(&a->lock, NULL);
-                a->table.lookup = assoc_lookup;
-                a->table.store = assoc_store;
-                a->next = srv->assocs;
-                srv->assocs = a;
-                srv->n_assocs++;
+                if (assoc_new_id_locked(srv, &a->id) < 0) {
+                        dcom_free(a);
+                        a = NULL;
+                } else {
+                        a->refs = 1;
+                        a->srv = srv;
+                        a->protseq = protseq;
+                        pthread_mutex_init(&a->lock, NULL);
+                        pthread_cond_init(&a->released, NULL);
+                        a->next = srv->assocs;
+                        srv->assocs = a;
+                        srv->n_assocs++;
+                }
         }
         pthread_mutex_unlock(&srv->lock);
         return a;
 }
 
-/* The last connection of a group gone: its open context handles are run down. */
+/*
+ * The last connection of a group gone: its open context handles are run down.  No call
+ * of the group is in flight then (each connection's calls run on its own worker, and
+ * this is the last one, ending), so no handle is held.
+ */
 static void assoc_leave(struct rpc_assoc *a) {
         struct rpc_server *srv = a->srv;
         bool last;
@@ -151,11 +288,13 @@ static void assoc_leave(struct rpc_assoc *a) {
         while (a->handles) {
                 struct ctx_handle *h = a->handles;
                 a->handles = h->next;
+                assert(h->refs == 1 && !h->busy);
                 if (h->rundown)
                         h->rundown(h->obj);
                 dcom_free(h);
         }
         rpc_owner_ended(a->id);
+        pthread_cond_destroy(&a->released);
         pthread_mutex_destroy(&a->lock);
         dcom_free(a);
 }
@@ -257,8 +396,13 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 return -EACCES;
         if (s && s->type != pdu->sec.auth_type)
                 return -EACCES;
+        if (s && s->done && s->level != pdu->sec.auth_level)
+                return -EACCES;         /* an established context keeps its level */
         if (s) {
                 r = s->ops->step(s->ctx, pdu->auth, pdu->auth_len, tok, &done);
+        } else if (pdu->hdr.ptype == RPC_PTYPE_AUTH3) {
+                /* [MS-RPCE] 2.2.2.10: AUTH3 ends a handshake a bind or alter_context began */
+                return -EACCES;
         } else {
                 if (c->n_sec >= RPC_MAX_SEC_CONTEXTS)
                         return -ENOSPC;
@@ -272,20 +416,30 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 s->ops = ops;
                 c->n_sec++;
         }
-        s->level = pdu->sec.auth_level;
-        if (r < 0)
+        /* the level changes only with a step that succeeded: a failed (or hostile) token
+           must not downgrade an established context */
+        if (r < 0) {
                 s->failed = true;
-        else if (done)
-                s->done = true;
+        } else {
+                s->level = pdu->sec.auth_level;
+                if (done)
+                        s->done = true;
+        }
         *ret = s;
         return r;
 }
 
-/* Appends a sec_trailer and token (auth_pad_length to 4), setting auth_length. */
-static void put_auth(struct buf *out, size_t start, const struct rpc_sec *s, const uint8_t *tok,
-                     size_t len) {
-        size_t pad = (4 - ((out->len - start) & 3)) & 3;
-        static const uint8_t zeros[4];
+/*
+ * Appends padding, a sec_trailer and the token (len zeros when tok is NULL: a verifier
+ * the provider fills in later), setting auth_length; returns the padding.  The padding
+ * aligns what follows the bytes from base on to align ([MS-RPCE] 2.2.2.11: the stub of
+ * a request or response to 16 bytes, so that the sealed part is whole cipher blocks;
+ * bind-type bodies to 4).
+ */
+static size_t put_auth(struct buf *out, size_t start, size_t base, size_t align,
+                       const struct rpc_sec *s, const uint8_t *tok, size_t len) {
+        size_t pad = (align - ((out->len - base) % align)) % align;
+        static const uint8_t zeros[16];
 
         buf_append(out, zeros, pad);
         buf_put_u8(out, s->type);
@@ -293,11 +447,16 @@ static void put_auth(struct buf *out, size_t start, const struct rpc_sec *s, con
         buf_put_u8(out, (uint8_t)pad);
         buf_put_u8(out, 0);
         rpc_put_u32(out, s->id);
-        buf_append(out, tok, len);
+        if (tok)
+                buf_append(out, tok, len);
+        else
+                for (size_t k = 0; k < len; k++)
+                        buf_put_u8(out, 0);
         if (!out->error) {
                 out->data[start + 10] = (uint8_t)len;
                 out->data[start + 11] = (uint8_t)(len >> 8);
         }
+        return pad;
 }
 
 /* --- bind / alter_context ----------------------------------------------------------------- */
@@ -357,7 +516,7 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                         put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                         return 0;
                 }
-                c->assoc = assoc_join(c->srv, b->assoc_group_id);
+                c->assoc = assoc_join(c->srv, b->assoc_group_id, c->protseq);
                 if (!c->assoc) {
                         buf_free(&tok);
                         log_debug(rpc, "bind to unknown association group 0x%x", b->assoc_group_id);
@@ -430,9 +589,23 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 rpc_put_syntax(out, ts ? ts : &none);
         }
         if (sec && tok.len)
-                put_auth(out, start, sec, tok.data, tok.len);
+                put_auth(out, start, start, 4, sec, tok.data, tok.len);
         buf_free(&tok);
-        return rpc_pdu_end(out, start);
+        r = rpc_pdu_end(out, start);
+        if (r < 0 && !out->error) {
+                /* more than a PDU holds (a provider's huge token): refused, never sent
+                   with a frag_length that wrapped; the connection's state has moved on,
+                   so it is closed after the refusal */
+                log_debug(rpc, "%s too big: %s", alter ? "alter_context_resp" : "bind_ack",
+                          strerror(-r));
+                out->len = start;
+                if (alter)
+                        put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
+                else
+                        put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED);
+                return -EPROTO;
+        }
+        return r;
 }
 
 /* AUTH3 ([MS-RPCE] 2.2.2.10): the last leg, no reply.  A failure is answered on the next
@@ -474,16 +647,24 @@ static uint32_t fault_status(int err) {
         }
 }
 
-/* Cuts the response stub into fragments of at most max_xmit bytes ([C706] 12.6.4.10). */
+/*
+ * Cuts the response stub into fragments of at most max_xmit bytes ([C706] 12.6.4.10).
+ * Signed, each fragment's stub is a multiple of 16 bytes but the last, which is padded
+ * to one ([MS-RPCE] 2.2.2.11).  A provider failing to sign gets the call a fault instead:
+ * what is in out of the response is taken back, never sent unsigned or unsealed.
+ */
 static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
                          const uint8_t *stub, size_t len, struct rpc_sec *sec) {
         bool signed_ = sec && sec->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY && sec->ops->sign &&
                        sec->ops->verifier_size;
         size_t vsize = signed_ ? sec->ops->verifier_size(sec->ctx, sec->level) : 0;
-        size_t room = c->max_xmit - 24 - (signed_ ? RPC_SEC_TRAILER_SIZE + vsize + 3 : 0), off = 0;
+        size_t room = c->max_xmit - 24 - (signed_ ? RPC_SEC_TRAILER_SIZE + vsize + 15 : 0), off = 0;
+        size_t resp_start = out->len;
 
-        if (room < 8 || room > c->max_xmit)
-                room = 8;
+        if (room < 16 || room > c->max_xmit)
+                room = 16;
+        if (signed_)
+                room &= ~(size_t)15;
         do {
                 size_t n = len - off < room ? len - off : room;
                 uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
@@ -498,16 +679,17 @@ static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, 
                 if (signed_) {
                         /* [MS-RPCE] 2.2.2.11: padding, sec_trailer, then the verifier the
                            provider computes over the finished PDU */
-                        uint8_t *zero = dcom_calloc(1, vsize ? vsize : 1);
-                        size_t pad = (4 - ((out->len - start) & 3)) & 3;
-                        put_auth(out, start, sec, zero, vsize);
-                        dcom_free(zero);
-                        if (rpc_pdu_end(out, start) >= 0 && !out->error) {
-                                uint8_t *p = out->data + start;
-                                size_t plen = out->len - start;
-                                if (sec->ops->sign(sec->ctx, sec->level, p, plen, p + stub_off,
-                                                   n + pad, p + plen - vsize, vsize) < 0)
-                                        buf_poison(out, -EACCES);
+                        size_t pad = put_auth(out, start, start + stub_off, 16, sec, NULL, vsize);
+                        if (rpc_pdu_end(out, start) < 0 || out->error)
+                                return;         /* out of memory: the worker closes */
+                        uint8_t *p = out->data + start;
+                        size_t plen = out->len - start;
+                        if (sec->ops->sign(sec->ctx, sec->level, p, plen, p + stub_off, n + pad,
+                                           p + plen - vsize, vsize) < 0) {
+                                log_debug(rpc, "call %u: signing the response failed", call_id);
+                                out->len = resp_start;
+                                put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
+                                return;
                         }
                 } else {
                         rpc_pdu_end(out, start);
@@ -521,6 +703,10 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                      size_t len, struct rpc_sec *sec) {
         const struct rpc_if_reg *reg = context_if(c, ctx_id);
         struct rpc_call_info info = { .conn = c, .call_id = call_id, .sec = sec };
+        struct call_contexts cc = {
+                .table = { call_lookup, call_store }, .assoc = c->assoc,
+                .iface = reg ? reg->iface : NULL,
+        };
         struct ndr_pull in;
         struct ndr_push resp;
         struct arena a;
@@ -550,10 +736,12 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         if (r >= 0) {
                 struct ndr_server_call call = {
                         .in = &in, .out = &resp, .arena = &a, .impl = reg->epv,
-                        .contexts = &c->assoc->table, .runtime = &info,
+                        .contexts = &cc.table, .runtime = &info,
                 };
                 r = reg->iface->ops[opnum].dispatch(&call);
         }
+        /* the stub may return between its lookup and its store: handles go back here */
+        call_contexts_release(&cc);
         __atomic_add_fetch(&c->srv->stats.calls_in, 1, __ATOMIC_RELAXED);
         if (r < 0)
                 put_fault(out, call_id, ctx_id, fault_status(r), false);

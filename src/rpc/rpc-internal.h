@@ -268,9 +268,15 @@ void rpc_server_stop(struct rpc_server *srv);
 unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,
                                unsigned max);
 void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret);
-/* At most max connections at once (0: the default, 1024); more get a bind_nak
-   "temporary congestion" (RPC_S_SERVER_TOO_BUSY). */
+/* At most max TCP connections at once (0: the default, 1024); more get a bind_nak
+   "temporary congestion" (RPC_S_SERVER_TOO_BUSY).  ncalrpc connections have a budget
+   of their own (the same default), so that remote peers cannot lock local clients out. */
 void rpc_server_set_max_connections(struct rpc_server *srv, unsigned max);
+void rpc_server_set_max_local_connections(struct rpc_server *srv, unsigned max);
+/* A connection that has not bound within bind_ms of its accept is closed (0: the
+   default, 5 s), and so is a bound TCP connection idle for idle_ms between PDUs (0: the
+   default, 5 min); bound ncalrpc connections stay (they hold endpoint registrations). */
+void rpc_server_set_timeouts(struct rpc_server *srv, unsigned bind_ms, unsigned idle_ms);
 /* Connections being served and association groups alive. */
 void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs);
 int rpc_mgmt_register(struct rpc_server *srv);

@@ -23,12 +23,13 @@ struct rpc_if_reg {
 struct rpc_assoc {
         struct rpc_assoc *next;
         struct rpc_server *srv;
-        uint32_t id;                            /* assoc_group_id, also the owner key */
+        uint32_t id;                            /* assoc_group_id (random), the owner key */
+        enum rpc_protseq protseq;               /* its first connection's: others must match */
         unsigned refs;                          /* connections (srv->lock) */
         pthread_mutex_t lock;                   /* the handles */
+        pthread_cond_t released;                /* a call let go of its handles */
         struct ctx_handle *handles;
         unsigned n_handles;
-        struct ndr_context_table table;
 };
 
 #define RPC_MAX_SEC_CONTEXTS 8                  /* security contexts per connection */
@@ -97,11 +98,12 @@ struct rpc_server {
         unsigned n_ifs;
         struct rpc_assoc *assocs;
         unsigned n_assocs;
-        uint32_t next_assoc_id;
         struct rpc_stats stats;
         struct rpc_listener *listeners;
         struct rpc_worker *workers;
-        unsigned n_workers, max_workers;
+        unsigned n_workers;                     /* n_tcp + n_lrpc */
+        unsigned n_tcp, max_tcp, n_lrpc, max_lrpc;      /* separate budgets */
+        unsigned bind_timeout_ms, idle_timeout_ms;
         bool stopping;
         pthread_cond_t idle;                    /* signalled when a worker ends */
         struct rpc_binding *epm;                /* our registrations' connection */

@@ -5,11 +5,13 @@
  * port) and ncalrpc (a Unix socket under the runtime directory), and one worker thread
  * per connection.  A worker's loop is one read, the protocol engine (conn.c), one write:
  * a null call costs one read and one write on each side, and concurrent connections
- * spread over every core.  Connections are capped; stopping closes the listeners, shuts
- * every connection down and waits for the workers.
+ * spread over every core.  Connections are capped, TCP and ncalrpc each on its own
+ * budget; one that does not bind in time, or a TCP one idle too long, is closed.
+ * Stopping closes the listeners, shuts every connection down and waits for the workers.
  */
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/paths.h"
@@ -26,7 +29,10 @@
 
 static LOG_CHANNEL(rpc);
 
-#define DEFAULT_MAX_WORKERS 1024
+#define DEFAULT_MAX_WORKERS 1024        /* per transport: TCP, and ncalrpc apart */
+#define DEFAULT_BIND_TIMEOUT_MS 5000
+#define DEFAULT_IDLE_TIMEOUT_MS (5 * 60 * 1000)
+#define MAX_REFUSERS 32                 /* threads answering "too busy" at once */
 #define READ_BUFFER 65536
 
 struct rpc_listener {
@@ -44,6 +50,7 @@ struct rpc_worker {
         struct rpc_worker *next;
         struct rpc_server *srv;
         int fd;
+        enum rpc_protseq conn_protseq;  /* which budget it counts against */
         struct rpc_conn *conn;
         pthread_t thread;
 };
@@ -71,7 +78,10 @@ struct rpc_server *rpc_server_new(void) {
                 return NULL;
         pthread_mutex_init(&srv->lock, NULL);
         pthread_cond_init(&srv->idle, NULL);
-        srv->max_workers = DEFAULT_MAX_WORKERS;
+        srv->max_tcp = DEFAULT_MAX_WORKERS;
+        srv->max_lrpc = DEFAULT_MAX_WORKERS;
+        srv->bind_timeout_ms = DEFAULT_BIND_TIMEOUT_MS;
+        srv->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
         /* [C706] appendix Q: every server answers the management interface */
         if (rpc_mgmt_register(srv) < 0) {
                 rpc_server_free(srv);
@@ -143,20 +153,67 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
         return 0;
 }
 
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * How long the worker waits for the peer's next bytes: until the bind deadline while
+ * unbound (a bind must be complete within bind_timeout_ms of the accept, however the
+ * bytes trickle), idle_timeout_ms between PDUs of a bound TCP connection.  A bound
+ * ncalrpc connection is not timed out: a local server keeps its connection to the
+ * endpoint mapper open, quiet, for as long as its registrations should live.
+ * -1: forever; 0: the time is up.
+ */
+static int wait_ms(const struct rpc_worker *w, uint64_t bind_deadline, unsigned idle_ms) {
+        if (!w->conn->bound) {
+                uint64_t now = now_ms();
+                return now >= bind_deadline ? 0 : (int)(bind_deadline - now);
+        }
+        if (w->conn->protseq == RPC_PROTSEQ_LRPC || !idle_ms)
+                return -1;
+        return (int)idle_ms;
+}
+
 static void *worker_main(void *arg) {
         struct rpc_worker *w = arg;
         struct rpc_server *srv = w->srv;
         uint8_t *in = dcom_malloc(READ_BUFFER);
         struct buf out;
 
+        pthread_mutex_lock(&srv->lock);
+        uint64_t bind_deadline = now_ms() + srv->bind_timeout_ms;
+        unsigned idle_ms = srv->idle_timeout_ms;
+        pthread_mutex_unlock(&srv->lock);
+
         buf_init(&out, 0);
         while (in) {
+                struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+                int ms = wait_ms(w, bind_deadline, idle_ms);
+                int pr = ms == 0 ? 0 : poll(&pfd, 1, ms);
+                if (pr < 0 && errno == EINTR)
+                        continue;
+                if (pr == 0) {
+                        log_debug(rpc, "closing a connection: %s",
+                                  w->conn->bound ? "idle" : "no bind in time");
+                        break;
+                }
+                if (pr < 0)
+                        break;
                 ssize_t n = recv(w->fd, in, READ_BUFFER, 0);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
                         break;
                 int r = rpc_conn_input(w->conn, in, (size_t)n, &out);
+                if (out.error) {
+                        /* what was built may be half done (or unsigned): none of it goes */
+                        log_debug(rpc, "closing a connection: response: %s", strerror(-out.error));
+                        break;
+                }
                 if (out.len) {
                         __atomic_add_fetch(&srv->stats.pkts_out, 1, __ATOMIC_RELAXED);
                         if (write_all(w->fd, out.data, out.len) < 0)
@@ -185,6 +242,10 @@ static void *worker_main(void *arg) {
                         break;
                 }
         srv->n_workers--;
+        if (w->conn_protseq == RPC_PROTSEQ_LRPC)
+                srv->n_lrpc--;
+        else
+                srv->n_tcp--;
         pthread_cond_broadcast(&srv->idle);
         pthread_mutex_unlock(&srv->lock);
         close(w->fd);
@@ -194,9 +255,13 @@ static void *worker_main(void *arg) {
 
 /*
  * Over capacity: the bind is answered with a bind_nak, temporary congestion ([C706]
- * 12.6.3.1 p_reject_reason_t), which clients report as RPC_S_SERVER_TOO_BUSY.  The
- * listener waits at most 100 ms for that bind.
+ * 12.6.3.1 p_reject_reason_t), which clients report as RPC_S_SERVER_TOO_BUSY.  A thread
+ * of its own waits at most 100 ms for that bind, so that the listener goes on accepting
+ * (a local client must not queue behind remote ones); past MAX_REFUSERS of them the
+ * connection is simply closed.
  */
+static unsigned refusers;       /* atomic */
+
 static void refuse_busy(int fd) {
         struct timeval tv = { 0, 100000 };
         uint8_t h[RPC_CO_HEADER_SIZE];
@@ -220,6 +285,33 @@ static void refuse_busy(int fd) {
         buf_free(&out);
 }
 
+static void *refuser_main(void *arg) {
+        int fd = (int)(intptr_t)arg;
+
+        refuse_busy(fd);
+        close(fd);
+        __atomic_sub_fetch(&refusers, 1, __ATOMIC_RELAXED);
+        return NULL;
+}
+
+static void refuse_busy_async(int fd) {
+        pthread_attr_t attr;
+        pthread_t t;
+        bool started = false;
+
+        if (__atomic_add_fetch(&refusers, 1, __ATOMIC_RELAXED) <= MAX_REFUSERS) {
+                pthread_attr_init(&attr);
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                pthread_attr_setstacksize(&attr, 64 * 1024);
+                started = pthread_create(&t, &attr, refuser_main, (void *)(intptr_t)fd) == 0;
+                pthread_attr_destroy(&attr);
+        }
+        if (!started) {
+                __atomic_sub_fetch(&refusers, 1, __ATOMIC_RELAXED);
+                close(fd);
+        }
+}
+
 static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
                          socklen_t peer_len) {
         struct rpc_server *srv = l->srv;
@@ -236,6 +328,7 @@ static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_s
         }
         w->srv = srv;
         w->fd = fd;
+        w->conn_protseq = l->protseq;
         w->conn->peer = *peer;
         w->conn->peer_len = peer_len;
         w->conn->local_len = sizeof w->conn->local;
@@ -243,26 +336,34 @@ static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_s
                 w->conn->local_len = 0;
         snprintf(w->conn->sec_addr, sizeof w->conn->sec_addr, "%s", l->sec_addr);
         pthread_mutex_lock(&srv->lock);
-        if (srv->stopping || srv->n_workers >= srv->max_workers) {
+        /* each transport has its own budget: remote peers cannot use up the local one */
+        unsigned *count = l->protseq == RPC_PROTSEQ_LRPC ? &srv->n_lrpc : &srv->n_tcp;
+        unsigned max = l->protseq == RPC_PROTSEQ_LRPC ? srv->max_lrpc : srv->max_tcp;
+        if (srv->stopping || *count >= max) {
                 bool busy = !srv->stopping;
+                unsigned n = *count;
                 pthread_mutex_unlock(&srv->lock);
-                log_debug(rpc, "connection refused: %u workers", srv->n_workers);
+                log_debug(rpc, "connection refused: %u %s connections", n,
+                          rpc_protseq_name(l->protseq));
                 rpc_conn_free(w->conn);
                 dcom_free(w);
                 if (busy)
-                        refuse_busy(fd);
-                close(fd);
+                        refuse_busy_async(fd);
+                else
+                        close(fd);
                 return;
         }
         w->next = srv->workers;
         srv->workers = w;
         srv->n_workers++;
+        (*count)++;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 256 * 1024);
         if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
                 srv->workers = w->next;
                 srv->n_workers--;
+                (*count)--;
                 pthread_mutex_unlock(&srv->lock);
                 rpc_conn_free(w->conn);
                 dcom_free(w);
@@ -532,6 +633,19 @@ void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *
 
 void rpc_server_set_max_connections(struct rpc_server *srv, unsigned max) {
         pthread_mutex_lock(&srv->lock);
-        srv->max_workers = max ? max : DEFAULT_MAX_WORKERS;
+        srv->max_tcp = max ? max : DEFAULT_MAX_WORKERS;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+void rpc_server_set_max_local_connections(struct rpc_server *srv, unsigned max) {
+        pthread_mutex_lock(&srv->lock);
+        srv->max_lrpc = max ? max : DEFAULT_MAX_WORKERS;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+void rpc_server_set_timeouts(struct rpc_server *srv, unsigned bind_ms, unsigned idle_ms) {
+        pthread_mutex_lock(&srv->lock);
+        srv->bind_timeout_ms = bind_ms ? bind_ms : DEFAULT_BIND_TIMEOUT_MS;
+        srv->idle_timeout_ms = idle_ms ? idle_ms : DEFAULT_IDLE_TIMEOUT_MS;
         pthread_mutex_unlock(&srv->lock);
 }

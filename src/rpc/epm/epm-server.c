@@ -36,9 +36,9 @@ static struct {
         struct entry **v;               /* n entries, ascending seq */
         size_t n, cap;
         uint64_t next_seq;
-        unsigned open_handles;
+        unsigned open_handles, max_handles;
         bool remote_mgmt;
-} db = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1 };
+} db = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1, .max_handles = EPM_MAX_OPEN_HANDLES };
 
 /* --- entries ----------------------------------------------------------------------------- */
 
@@ -291,6 +291,7 @@ void epm_reset(void) {
         db.v = NULL;
         db.n = db.cap = 0;
         db.remote_mgmt = false;
+        db.max_handles = EPM_MAX_OPEN_HANDLES;
         pthread_mutex_unlock(&db.lock);
 }
 
@@ -307,6 +308,12 @@ size_t epm_count(void) {
         n = db.n;
         pthread_mutex_unlock(&db.lock);
         return n;
+}
+
+void epm_set_max_handles(unsigned max) {
+        pthread_mutex_lock(&db.lock);
+        db.max_handles = max ? max : EPM_MAX_OPEN_HANDLES;
+        pthread_mutex_unlock(&db.lock);
 }
 
 unsigned epm_open_handles(void) {
@@ -389,9 +396,14 @@ struct epm_handle {
         uint8_t map_tower[];            /* ept_map's request tower */
 };
 
+/* NULL without memory, or when every client together holds max_handles already: an
+   association group's own limit does not bound what many groups hold. */
 static struct epm_handle *handle_new(uint32_t magic, const uint8_t *map_tower, size_t map_len) {
-        struct epm_handle *hd = dcom_calloc(1, sizeof *hd + map_len);
+        struct epm_handle *hd;
 
+        if (db.open_handles >= db.max_handles)  /* callers hold db.lock */
+                return NULL;
+        hd = dcom_calloc(1, sizeof *hd + map_len);
         if (!hd)
                 return NULL;
         hd->magic = magic;

@@ -7,7 +7,7 @@
  *
  * One process-wide database, guarded by a mutex, bounded: EPM_MAX_ENTRIES entries in all,
  * EPM_MAX_ENTRIES_PER_OWNER for one owner other than 0, towers of at most
- * RPC_TOWER_MAX_SIZE bytes.  Each entry has an owner: the association that inserted it
+ * RPC_TOWER_MAX_SIZE bytes, EPM_MAX_OPEN_HANDLES lookup/map handles open.  Each entry has an owner: the association that inserted it
  * (rpc_call_owner() of the ept_insert call), 0 for entries registered directly in
  * process.  Whoever serves the endpoint mapper hooks epm_forget_owner() to the end of an
  * owner's association (rpc_set_owner_end_hook), so that a local server's endpoints go
@@ -35,6 +35,7 @@
 
 #define EPM_MAX_ENTRIES 4096
 #define EPM_MAX_ENTRIES_PER_OWNER 1024
+#define EPM_MAX_OPEN_HANDLES 16384      /* lookup/map handles, all clients together */
 #define EPM_ANNOTATION_SIZE 64          /* ept_max_annotation_size, with the NUL */
 
 /* error_status_t values on the wire (DCE's, as Windows' endpoint mapper sends them) */
@@ -99,5 +100,7 @@ void epm_list_free(struct epm_entry_info *v, size_t n);
 /* Entries in the map; lookup/map handles open (allocated and not yet freed or run down). */
 size_t epm_count(void);
 unsigned epm_open_handles(void);
+/* At most max handles open at once (0: EPM_MAX_OPEN_HANDLES); more get ept_s_no_memory. */
+void epm_set_max_handles(unsigned max);
 
 #endif /* DCOM_RPC_EPM_SERVER_H */
