@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <objbase.h>
@@ -801,4 +802,41 @@ TEST(class_table_apartments) {
         /* the apartment's end revokes what it registered */
         CoUninitialize();
         ASSERT_EQ(atomic_load(&f.refs), 1);
+}
+
+/* --- the class cache ------------------------------------------------------------------------ */
+
+TEST(class_cache_sees_other_processes) {
+        ICalc *calc;
+        void *p;
+        int status;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        register_inproc(&CLSID_Calculator, calc_so(), "Both");
+        ASSERT_HR_EQ(CoCreateInstance(&CLSID_Calculator, NULL, CLSCTX_INPROC_SERVER, &IID_ICalc,
+                                      (void **)&calc), S_OK);          /* cached now */
+        ICalc_Release(calc);
+        /* another process makes the class free-threaded only ... */
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                WCHAR id[39], key[64] = u"CLSID\\";
+                StringFromGUID2(&CLSID_Calculator, id, 39);
+                memcpy(key + 6, id, 38 * sizeof(WCHAR));
+                memcpy(key + 44, u"\\InprocServer32", 16 * sizeof(WCHAR));
+                _exit(RegSetKeyValueW(HKEY_CLASSES_ROOT, key, u"ThreadingModel", REG_SZ, u"Apartment",
+                                      20) == ERROR_SUCCESS ? 0 : 1);
+        }
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_EQ(status, 0);
+        /* ... which this MTA sees within the cache's recheck interval (50 ms) */
+        usleep(120 * 1000);
+        ASSERT_HR_EQ(CoCreateInstance(&CLSID_Calculator, NULL, CLSCTX_INPROC_SERVER, &IID_ICalc, &p),
+                     E_NOINTERFACE);
+        /* and our own change shows at once */
+        register_inproc(&CLSID_Calculator, calc_so(), "Both");
+        ASSERT_HR_EQ(CoCreateInstance(&CLSID_Calculator, NULL, CLSCTX_INPROC_SERVER, &IID_ICalc,
+                                      (void **)&calc), S_OK);
+        ICalc_Release(calc);
+        CoUninitialize();
 }

@@ -18,11 +18,14 @@
  * that channel (DCOM_DEBUG=com).
  */
 #include <dlfcn.h>
+#include <limits.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "com/com-internal.h"
+#include "registry/registry-internal.h"
 
 static LOG_CHANNEL(com);
 
@@ -198,21 +201,21 @@ static bool model_fits(enum model m, APTTYPE caller) {
         }
 }
 
-static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) {
+/*
+ * HKCR\CLSID\{clsid}\InprocServer32's path and model, from the registry; failures are
+ * logged (naming the key) and not cached, so every failing call says why.
+ */
+static HRESULT read_inproc(const CLSID *clsid, char **ret_path, enum model *ret_model) {
         char *path = NULL, *model_s = NULL;
-        struct com_library *lib;
-        APTTYPE apt;
-        APTTYPEQUALIFIER q;
-        LSTATUS st;
-        HRESULT hr;
         char id[DCOM_GUID_STRING_REG];
+        LSTATUS st;
 
         dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, id);
         st = read_value(clsid, "InprocServer32", NULL, &path);
         if (st != ERROR_SUCCESS) {
                 log_debug(com, "HKCR\\CLSID\\%s\\InprocServer32: %s", id,
                           clsid_registered(clsid) ? "no such key or no path" : "class not registered");
-                return REGDB_E_CLASSNOTREG;
+                return st == ERROR_NOT_ENOUGH_MEMORY ? E_OUTOFMEMORY : REGDB_E_CLASSNOTREG;
         }
         st = read_value(clsid, "InprocServer32", "ThreadingModel", &model_s);
         enum model m = parse_model(st == ERROR_SUCCESS ? model_s : NULL);
@@ -224,19 +227,168 @@ static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) 
                 return REGDB_E_BADTHREADINGMODEL;
         }
         dcom_free(model_s);
-        hr = CoGetApartmentType(&apt, &q);
-        if (FAILED(hr)) {
-                dcom_free(path);
-                return hr;
+        *ret_path = path;
+        *ret_model = m;
+        return S_OK;
+}
+
+/* --- the class cache --------------------------------------------------------------------- */
+
+/*
+ * What activation read from the registry for a class -- TreatAs, InprocServer32's path
+ * and model -- kept while the registry stays the same.  This process's own registry
+ * writes empty the cache at once; other processes' commits are seen by SQLite's
+ * data_version, which costs a read lock per hive, so that is asked at most every
+ * CACHE_RECHECK_MS: another process's registration change shows here within that time
+ * (a freshly started client always reads the registry).  A warm CoCreateInstance then
+ * costs no registry lookup and no system call.
+ */
+#define CACHE_RECHECK_MS 50
+#define CACHE_MAX 128
+
+struct class_info {
+        CLSID clsid;
+        bool treat_known, has_treat;
+        CLSID treat;
+        bool inproc_known;
+        enum model model;
+        char *path;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hive_stamp cache_stamp;
+static uint64_t cache_checked_ms;       /* when other processes' commits were last asked */
+static struct class_info cache[CACHE_MAX];
+static unsigned cache_n;
+
+static void cache_flush(void) {
+        for (unsigned i = 0; i < cache_n; i++)
+                dcom_free(cache[i].path);
+        cache_n = 0;
+}
+
+/* The entry of clsid (created empty), lock held and the stamp checked; NULL when full. */
+static struct class_info *cache_entry(const CLSID *clsid) {
+        for (unsigned i = 0; i < cache_n; i++)
+                if (IsEqualCLSID(&cache[i].clsid, clsid))
+                        return &cache[i];
+        if (cache_n == CACHE_MAX)
+                cache_flush();
+        struct class_info *e = &cache[cache_n++];
+        *e = (struct class_info){ .clsid = *clsid };
+        return e;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);     /* vDSO: no system call */
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void cache_check(void) {
+        struct hive_stamp now;
+        uint64_t ms = now_ms();
+        bool others = ms - cache_checked_ms >= CACHE_RECHECK_MS || cache_n == 0;
+
+        hive_change_stamp(&now, others);
+        if (others)
+                cache_checked_ms = ms;
+        else
+                memcpy(now.data_version, cache_stamp.data_version, sizeof now.data_version);
+        if (memcmp(&now, &cache_stamp, sizeof now) != 0) {
+                cache_flush();
+                cache_stamp = now;
         }
+}
+
+/* CoGetTreatAsClass through the cache: true with *treat when another class emulates it. */
+static bool treat_as(const CLSID *clsid, CLSID *treat) {
+        bool known, has = false;
+
+        pthread_mutex_lock(&cache_lock);
+        cache_check();
+        struct class_info *e = cache_entry(clsid);
+        known = e->treat_known;
+        if (known) {
+                has = e->has_treat;
+                *treat = e->treat;
+        }
+        pthread_mutex_unlock(&cache_lock);
+        if (known)
+                return has;
+        /* read outside the lock: the registry has its own, and may be slow */
+        HRESULT hr = CoGetTreatAsClass(clsid, treat);
+        has = hr == S_OK;
+        if (hr == S_OK || hr == S_FALSE || hr == REGDB_E_CLASSNOTREG) {
+                pthread_mutex_lock(&cache_lock);
+                e = cache_entry(clsid);
+                e->treat_known = true;
+                e->has_treat = has;
+                e->treat = *treat;
+                pthread_mutex_unlock(&cache_lock);
+        }
+        return has;
+}
+
+/* read_inproc through the cache; path copied into buf. */
+static HRESULT inproc_info(const CLSID *clsid, char *buf, size_t size, enum model *model) {
+        char *path = NULL;
+        HRESULT hr;
+
+        pthread_mutex_lock(&cache_lock);
+        cache_check();
+        struct class_info *e = cache_entry(clsid);
+        if (e->inproc_known && strlen(e->path) < size) {
+                strcpy(buf, e->path);
+                *model = e->model;
+                pthread_mutex_unlock(&cache_lock);
+                return S_OK;
+        }
+        pthread_mutex_unlock(&cache_lock);
+        hr = read_inproc(clsid, &path, model);
+        if (FAILED(hr))
+                return hr;
+        if (strlen(path) >= size) {
+                log_debug(com, "InprocServer32 path too long: %s", path);
+                dcom_free(path);
+                return CO_E_DLLNOTFOUND;
+        }
+        strcpy(buf, path);
+        pthread_mutex_lock(&cache_lock);
+        e = cache_entry(clsid);
+        if (!e->inproc_known) {
+                e->inproc_known = true;
+                e->model = *model;
+                e->path = path;
+                path = NULL;
+        }
+        pthread_mutex_unlock(&cache_lock);
+        dcom_free(path);
+        return S_OK;
+}
+
+static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) {
+        char path[PATH_MAX];
+        struct com_library *lib;
+        enum model m;
+        APTTYPE apt;
+        APTTYPEQUALIFIER q;
+        HRESULT hr;
+        char id[DCOM_GUID_STRING_REG];
+
+        hr = inproc_info(clsid, path, sizeof path, &m);
+        if (FAILED(hr))
+                return hr;
+        hr = CoGetApartmentType(&apt, &q);
+        if (FAILED(hr))
+                return hr;
+        dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, id);
         if (!model_fits(m, apt)) {
                 log_debug(com, "%s lives in another apartment than the caller's; it needs a "
                           "proxy, which comes with remoting", id);
-                dcom_free(path);
                 return E_NOINTERFACE;
         }
         hr = load_library(path, &lib);
-        dcom_free(path);
         if (FAILED(hr))
                 return hr;
         hr = lib->get_class_object(clsid, riid, ppv);
@@ -269,7 +421,7 @@ HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *ser
                 return hr;
         /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one */
         CLSID treat;
-        if (CoGetTreatAsClass(rclsid, &treat) == S_OK) {
+        if (treat_as(rclsid, &treat)) {
                 rclsid = &treat;
                 hr = com_class_table_get(rclsid, clsctx, riid, ppv);
         }

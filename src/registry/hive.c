@@ -34,6 +34,7 @@ static LOG_CHANNEL(registry);
 static pthread_mutex_t lock;
 static pthread_once_t lock_once = PTHREAD_ONCE_INIT;
 static struct hive *hives[HIVE_MAX];
+static int64_t hive_opens;              /* hive_open()s so far: see hive_change_stamp */
 static _Thread_local bool thread_tx;
 
 static const char *const stmt_sql[ST_MAX] = {
@@ -305,6 +306,7 @@ static void hive_free(struct hive *h) {
                 sqlite3_finalize(h->tx[i]);
         for (int i = 0; i < PATH_STMT_MAX; i++)
                 sqlite3_finalize(h->path_stmt[i]);
+        sqlite3_finalize(h->data_version);
         sqlite3_close_v2(h->db);
         dcom_free(h->path);
         dcom_free(h);
@@ -518,9 +520,36 @@ LSTATUS hive_get(enum hive_kind kind, struct hive **ret) {
                 s = hive_open(kind, &hives[kind]);
                 if (s != ERROR_SUCCESS)
                         return s;
+                hive_opens++;
         }
         *ret = hives[kind];
         return ERROR_SUCCESS;
+}
+
+void hive_change_stamp(struct hive_stamp *st, bool others) {
+        memset(st, 0, sizeof *st);
+        hive_lock();
+        for (int k = 0; k < HIVE_MAX; k++) {
+                struct hive *h;
+                if (hive_get(k, &h) != ERROR_SUCCESS || !h->db)
+                        continue;
+                st->changes[k] = sqlite3_total_changes64(h->db);
+                if (!others)
+                        continue;
+                if (!h->data_version &&
+                    sqlite3_prepare_v3(h->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                                       &h->data_version, NULL) != SQLITE_OK) {
+                        st->data_version[k] = -1 - hive_opens; /* unknown: never equal twice */
+                        hive_opens++;
+                        continue;
+                }
+                sqlite3_reset(h->data_version);
+                if (sqlite3_step(h->data_version) == SQLITE_ROW)
+                        st->data_version[k] = sqlite3_column_int64(h->data_version, 0);
+                sqlite3_reset(h->data_version);
+        }
+        st->opens = hive_opens;
+        hive_unlock();
 }
 
 void hive_close_all(void) {

@@ -58,6 +58,7 @@ struct hive {
         int64_t users_id;               /* HKEY_USERS (machine hive) */
         int64_t software_id;            /* <root>\Software */
         int64_t classes_id;             /* <root>\Software\Classes, for HKEY_CLASSES_ROOT */
+        sqlite3_stmt *data_version;     /* PRAGMA data_version, for hive_change_stamp */
 };
 
 /* The schema version this build writes; older files are migrated on open. */
@@ -110,6 +111,21 @@ static inline void fold_free(uint8_t *fold, const uint8_t *buf) {
 
 /* Now as a FILETIME count (100 ns units since 1601). */
 int64_t hive_now(void);
+
+/*
+ * What changes whenever the registry this process sees may have changed: a commit by
+ * another connection (SQLite's data_version), a change through our own (its
+ * total_changes), a hive opened or reopened.  Equal stamps: nothing changed in between,
+ * so what was read may be reused (COM's class cache).  With `others` false only this
+ * process's own changes count: no system call; with it, data_version takes SQLite's
+ * read lock on each hive (two fcntl calls per hive).
+ */
+struct hive_stamp {
+        int64_t opens;
+        int64_t data_version[HIVE_MAX];
+        int64_t changes[HIVE_MAX];
+};
+void hive_change_stamp(struct hive_stamp *s, bool others);
 
 /* For tests: closes every hive so the next use reopens (e.g. after OPENDCOM_ROOT changes). */
 void hive_close_all(void);
