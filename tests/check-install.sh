@@ -3,11 +3,12 @@
 # `meson install` into a scratch DESTDIR, then build an outside program the way a user
 # would -- `pkg-config --cflags --libs dcom` -- and run it against the installed
 # libdcom.so.
-#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c]
+#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c [CALC-EXAMPLE-DIR]]
 set -eu
 build=$1
 prog=$2
 com_prog=${3:-}
+calc_dir=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -32,4 +33,30 @@ if [ -n "$com_prog" ]; then
         ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 OPENDCOM_ROOT="$tmp/state" \
                 LD_LIBRARY_PATH=$(dirname "$libdir") "$tmp/com-prog" >/dev/null
 fi
-echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}"
+# The calculator example built from the installed tree as the README shows: dcomidl
+# with the installed IDL, component and client with pkg-config, regsvr, the client.
+if [ -n "$calc_dir" ]; then
+        bindir=$(dirname "$(find "$tmp/root" -name dcomidl -type f | head -n 1)")
+        idldir=$tmp/root$(pkg-config --variable=idldir dcom | sed "s|^$tmp/root||")
+        [ -f "$idldir/unknwn.idl" ] || { echo "check-install: unknwn.idl not installed" >&2; exit 1; }
+        mkdir "$tmp/calc"
+        "$bindir/dcomidl" -I "$idldir" -o "$tmp/calc" "$calc_dir/calc.idl"
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -shared -fPIC -I"$tmp/calc" -o "$tmp/calc/calc.so" \
+                "$calc_dir/calc-component.c" "$tmp/calc/calc_i.c" $flags
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -I"$tmp/calc" -o "$tmp/calc/calc-client" \
+                "$calc_dir/calc-client.c" "$tmp/calc/calc_i.c" $flags
+        export OPENDCOM_ROOT="$tmp/calc-state" ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0
+        export LD_LIBRARY_PATH
+        LD_LIBRARY_PATH=$(dirname "$libdir")
+        "$bindir/regsvr" /s "$tmp/calc/calc.so"
+        "$tmp/calc/calc-client" 40 2 | grep -qx '40 + 2 = 42' ||
+                { echo "check-install: calc-client did not add up" >&2; exit 1; }
+        "$bindir/regsvr" /u /s "$tmp/calc/calc.so"
+        if "$tmp/calc/calc-client" 2>/dev/null; then
+                echo "check-install: calc-client worked after regsvr /u" >&2
+                exit 1
+        fi
+fi
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr}"
