@@ -23,6 +23,11 @@
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
+/* The "com" debug channel on (unless the environment chose), before the library reads it. */
+__attribute__((constructor)) static void debug_channel_on(void) {
+        setenv("DCOM_DEBUG", "com", 0);
+}
+
 static const CLSID CLSID_Missing = { 0x6f1c3a52, 0x7d0e, 0x4c1b,
                                      { 0x9a, 0x57, 0x3f, 0x0d, 0x5e, 0x8b, 0x2c, 0x99 } };
 static const CLSID CLSID_Emulated = { 0x6f1c3a52, 0x7d0e, 0x4c1b,
