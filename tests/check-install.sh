@@ -33,6 +33,14 @@ if [ -n "$com_prog" ]; then
         ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 OPENDCOM_ROOT="$tmp/state" \
                 LD_LIBRARY_PATH=$(dirname "$libdir") "$tmp/com-prog" >/dev/null
 fi
+# ... and in C++, next to the C file, when there is a C++ compiler.
+if [ -n "$com_prog" ] && [ -f "${com_prog%.c}.cc" ] && command -v c++ >/dev/null 2>&1; then
+        # shellcheck disable=SC2086
+        c++ -std=c++11 -Wall -Werror -o "$tmp/com-prog-cc" "${com_prog%.c}.cc" $flags
+        ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 OPENDCOM_ROOT="$tmp/state-cc" \
+                LD_LIBRARY_PATH=$(dirname "$libdir") "$tmp/com-prog-cc" >/dev/null
+fi
+
 # The calculator example built from the installed tree as the README shows: dcomidl
 # with the installed IDL, component and client with pkg-config, regsvr, the client.
 if [ -n "$calc_dir" ]; then

@@ -25,9 +25,21 @@
 #define interface struct
 #endif
 
-/* IsEqualGUID and friends */
+/* IsEqualGUID and friends: pointers in C, references in C++ (as REFGUID is). */
 #include <string.h>
+#ifdef __cplusplus
+inline bool IsEqualGUID(REFGUID a, REFGUID b) {
+        return memcmp(&a, &b, sizeof(GUID)) == 0;
+}
+inline bool operator==(REFGUID a, REFGUID b) {
+        return IsEqualGUID(a, b);
+}
+inline bool operator!=(REFGUID a, REFGUID b) {
+        return !IsEqualGUID(a, b);
+}
+#else
 #define IsEqualGUID(a, b) (memcmp((a), (b), sizeof(GUID)) == 0)
+#endif
 #define IsEqualIID(a, b) IsEqualGUID(a, b)
 #define IsEqualCLSID(a, b) IsEqualGUID(a, b)
 #define CLSID_NULL GUID_NULL
