@@ -427,6 +427,36 @@ TEST(hostile_peers) {
         still_serving();
 }
 
+/*
+ * Two calls outstanding on one connection, their fragments interleaved (A first, B
+ * first, A last, B last): each is reassembled on its own and answered with its call_id.
+ */
+TEST(interleaved_calls) {
+        uint8_t pdu[4096], rd[8192], t;
+        static const uint8_t a_lo[2] = { 5, 0 }, b_lo[2] = { 9, 0 }, hi[2] = { 0, 0 };
+        size_t n = 0;
+        int fd = raw_connect();
+
+        size_t m = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, m, 0), (ssize_t)m);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        n += make_request(pdu + n, 41, 0, 0, RPC_PFC_FIRST_FRAG, 4, a_lo, 2);
+        n += make_request(pdu + n, 42, 0, 0, RPC_PFC_FIRST_FRAG, 4, b_lo, 2);
+        n += make_request(pdu + n, 41, 0, 0, RPC_PFC_LAST_FRAG, 4, hi, 2);
+        n += make_request(pdu + n, 42, 0, 0, RPC_PFC_LAST_FRAG, 4, hi, 2);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        for (int i = 0; i < 2; i++) {
+                ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+                ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+                uint32_t call_id = rd[12] | rd[13] << 8 | rd[14] << 16 | (uint32_t)rd[15] << 24;
+                ASSERT_EQ(call_id, 41u + (uint32_t)i);
+                ASSERT_EQ(rd[24], i == 0 ? 6 : 10);     /* y = x + 1 */
+        }
+        close(fd);
+        still_serving();
+}
+
 TEST(protocol_details) {
         uint8_t pdu[4096], rd[8192], t;
         size_t n;
