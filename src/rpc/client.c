@@ -16,7 +16,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@ struct rpc_binding {
         struct rpc_string_binding sb;
         unsigned timeout_ms;
         uint64_t deadline_ms;           /* the call's end (CLOCK_MONOTONIC); 0: none */
+        unsigned rcvtimeo_ms;           /* what the socket's SO_RCVTIMEO holds */
         pthread_mutex_t lock;
         int fd;                         /* -1: not connected */
         uint32_t next_call_id;
@@ -109,8 +109,10 @@ void rpc_binding_free(struct rpc_binding *b) {
 void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms) {
         pthread_mutex_lock(&b->lock);
         b->timeout_ms = ms;
-        if (b->fd >= 0)
+        if (b->fd >= 0) {
                 set_timeouts(b->fd, ms);
+                b->rcvtimeo_ms = ms;
+        }
         pthread_mutex_unlock(&b->lock);
 }
 
@@ -190,21 +192,31 @@ static uint64_t now_ms(void) {
  */
 #define RBUF_SIZE (2u * 65536)
 
-static int wait_readable(struct rpc_binding *b) {
-        struct pollfd pfd = { .fd = b->fd, .events = POLLIN };
-        int r;
+/*
+ * Before each recv: the call's time may be up; otherwise the socket's receive timeout
+ * (the whole per-call timeout, set at connect) bounds the wait -- lowered to the time
+ * left only when a call needs another recv more than DEADLINE_SLACK_MS into it (so a
+ * call may overrun its deadline by that much at most), and a call answered by one recv
+ * costs no system call for its deadline.
+ */
+#define DEADLINE_SLACK_MS 100
 
+static int arm_deadline(struct rpc_binding *b) {
         if (!b->deadline_ms)
                 return 0;
-        do {
-                uint64_t now = now_ms();
-                if (now >= b->deadline_ms)
-                        return -ETIMEDOUT;
-                r = poll(&pfd, 1, (int)(b->deadline_ms - now));
-        } while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return -errno;
-        return r == 0 ? -ETIMEDOUT : 0;
+        uint64_t now = now_ms();
+        if (now >= b->deadline_ms)
+                return -ETIMEDOUT;
+        uint64_t left = b->deadline_ms - now;
+        /* within DEADLINE_SLACK_MS of the set timeout: not worth a system call */
+        if (left + DEADLINE_SLACK_MS < b->rcvtimeo_ms) {
+                struct timeval tv = { (time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000 };
+                if (left == 0)
+                        tv.tv_usec = 1000;
+                setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                b->rcvtimeo_ms = (unsigned)left;
+        }
+        return 0;
 }
 
 static int fill(struct rpc_binding *b, size_t want) {
@@ -216,7 +228,7 @@ static int fill(struct rpc_binding *b, size_t want) {
                 b->roff = 0;
         }
         while (b->rlen - b->roff < want) {
-                if ((r = wait_readable(b)) < 0)
+                if ((r = arm_deadline(b)) < 0)
                         return r;
                 ssize_t got = recv(b->fd, b->rbuf + b->rlen, RBUF_SIZE - b->rlen, 0);
                 if (got < 0) {
@@ -299,6 +311,7 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
         set_timeouts(fd, b->timeout_ms);
+        b->rcvtimeo_ms = b->timeout_ms;
         b->fd = fd;
         b->rlen = b->roff = 0;
         return 0;
@@ -556,6 +569,10 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 return -ENOMEM;
         }
         b->deadline_ms = b->timeout_ms ? now_ms() + b->timeout_ms : 0;
+        if (b->fd >= 0 && b->rcvtimeo_ms != b->timeout_ms) {
+                set_timeouts(b->fd, b->timeout_ms);     /* a previous call lowered it */
+                b->rcvtimeo_ms = b->timeout_ms;
+        }
         r = do_call(b, iface, opnum, in, out, arena, b->rbuf);
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
