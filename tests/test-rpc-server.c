@@ -947,6 +947,17 @@ TEST(idle_connections) {
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 5, &y, &ret));
         ASSERT_EQ(y, 6);
         rpc_binding_free(b);
+
+        /* a client whose TCP connection the server closed while it was quiet notices
+           before sending and reconnects: no call fails */
+        char tb[80];
+        snprintf(tb, sizeof tb, "ncacn_ip_tcp:127.0.0.1[%u]", (unsigned)p);
+        ASSERT_OK(rpc_binding_from_string(tb, &b));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 7, &y, &ret));
+        usleep(1300 * 1000);                    /* > idle timeout and > the reuse check */
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 8, &y, &ret));
+        ASSERT_EQ(y, 9);
+        rpc_binding_free(b);
         rpc_server_free(s);
 }
 

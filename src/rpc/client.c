@@ -39,6 +39,7 @@ struct rpc_binding {
         unsigned timeout_ms;
         uint64_t deadline_ms;           /* the call's end (CLOCK_MONOTONIC); 0: none */
         unsigned rcvtimeo_ms;           /* what the socket's SO_RCVTIMEO holds */
+        uint64_t last_use_ms;           /* the last call's end on this connection */
         pthread_mutex_t lock;
         int fd;                         /* -1: not connected */
         uint32_t next_call_id;
@@ -321,10 +322,28 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
 static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *iface,
                             char *ret, size_t size);
 
+#define REUSE_CHECK_MS 1000
+
 static int ensure_connected(struct rpc_binding *b, const struct ndr_interface *iface) {
         char ep[64];
         int r;
 
+        /*
+         * A connection quiet for a while may have been closed by the server (its idle
+         * timeout, a restart): peeking costs a system call, so only after a pause.
+         * Finding it closed before sending anything, the call reconnects instead of
+         * failing -- nothing of it has run.
+         */
+        if (b->fd >= 0 && now_ms() - b->last_use_ms >= REUSE_CHECK_MS) {
+                uint8_t c;
+                ssize_t n = recv(b->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+                    n > 0) {
+                        log_debug(rpc, "connection closed while idle (%s): reconnecting",
+                                  n == 0 ? "end of stream" : n > 0 ? "unexpected data" : strerror(errno));
+                        disconnect(b);
+                }
+        }
         if (b->fd >= 0)
                 return 0;
         if (b->sb.endpoint[0])
@@ -574,6 +593,7 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 b->rcvtimeo_ms = b->timeout_ms;
         }
         r = do_call(b, iface, opnum, in, out, arena, b->rbuf);
+        b->last_use_ms = now_ms();
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
                 disconnect(b);
