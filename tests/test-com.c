@@ -845,3 +845,138 @@ TEST(class_cache_sees_other_processes) {
         ICalc_Release(calc);
         CoUninitialize();
 }
+
+static void set_model(const CLSID *clsid, const char *model) {
+        WCHAR id[39], key[64] = u"CLSID\\", val[32];
+        StringFromGUID2(clsid, id, 39);
+        memcpy(key + 6, id, 38 * sizeof(WCHAR));
+        memcpy(key + 44, u"\\InprocServer32", 16 * sizeof(WCHAR));
+        wstr(model, val, 32);
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, key, u"ThreadingModel", REG_SZ, val,
+                                  (DWORD)((dcom_utf16_len(val) + 1) * 2)), ERROR_SUCCESS);
+}
+
+static HRESULT probe_calc(void) {
+        IClassFactory *cf = NULL;
+        HRESULT hr = CoGetClassObject(&CLSID_Calculator, CLSCTX_INPROC_SERVER, NULL,
+                                      &IID_IClassFactory, (void **)&cf);
+        if (cf)
+                IClassFactory_Release(cf);
+        return hr;
+}
+
+TEST(class_cache_and_transactions) {
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        register_inproc(&CLSID_Calculator, calc_so(), "Both");
+        ASSERT_HR_EQ(probe_calc(), S_OK);
+        /* inside a registry transaction this thread sees its uncommitted change ... */
+        ASSERT_EQ(dcom_reg_begin(), ERROR_SUCCESS);
+        set_model(&CLSID_Calculator, "Apartment");
+        ASSERT_HR_EQ(probe_calc(), E_NOINTERFACE);
+        /* ... and after the rollback, the registry as it was, not a cached leftover */
+        ASSERT_EQ(dcom_reg_rollback(), ERROR_SUCCESS);
+        ASSERT_HR_EQ(probe_calc(), S_OK);
+        /* committed, it stays */
+        ASSERT_EQ(dcom_reg_begin(), ERROR_SUCCESS);
+        set_model(&CLSID_Calculator, "Apartment");
+        ASSERT_EQ(dcom_reg_commit(), ERROR_SUCCESS);
+        ASSERT_HR_EQ(probe_calc(), E_NOINTERFACE);
+        set_model(&CLSID_Calculator, "Both");
+        CoUninitialize();
+}
+
+struct probe_result {
+        HRESULT hr;
+};
+
+static void *probe_thread(void *arg) {
+        struct probe_result *r = arg;
+        r->hr = probe_calc();           /* the implicit MTA */
+        return NULL;
+}
+
+/* One thread activating inside its registry transaction, another activating meanwhile. */
+TEST(activation_during_a_transaction) {
+        struct probe_result r = { E_FAIL };
+        pthread_t t;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        ASSERT_HR_EQ(probe_calc(), S_OK);
+        ASSERT_EQ(dcom_reg_begin(), ERROR_SUCCESS);
+        set_model(&CLSID_Calculator, "Both");
+        ASSERT_EQ(pthread_create(&t, NULL, probe_thread, &r), 0);
+        usleep(100 * 1000);
+        ASSERT_HR_EQ(probe_calc(), S_OK);               /* no deadlock (the harness times out) */
+        ASSERT_EQ(dcom_reg_commit(), ERROR_SUCCESS);
+        pthread_join(t, NULL);
+        ASSERT_HR_EQ(r.hr, S_OK);
+        CoUninitialize();
+}
+
+static atomic_int stop_threads;
+
+static void *hammer_probe(void *arg) {
+        (void)arg;
+        while (!atomic_load(&stop_threads))
+                probe_calc();
+        return NULL;
+}
+
+static void *hammer_unload(void *arg) {
+        (void)arg;
+        while (!atomic_load(&stop_threads))
+                CoFreeUnusedLibrariesEx(0, 0);
+        return NULL;
+}
+
+/* Activation racing library unloading: every activation succeeds, nothing is used after free. */
+TEST(activation_races_unloading) {
+        pthread_t t[2];
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        atomic_store(&stop_threads, 0);
+        for (int i = 0; i < 2; i++)
+                ASSERT_EQ(pthread_create(&t[i], NULL, hammer_unload, NULL), 0);
+        for (int i = 0; i < 20000; i++)
+                ASSERT_HR_EQ(probe_calc(), S_OK);
+        atomic_store(&stop_threads, 1);
+        for (int i = 0; i < 2; i++)
+                pthread_join(t[i], NULL);
+        CoUninitialize();
+}
+
+/* Own registry changes are seen at once even while other threads keep the cache busy. */
+TEST(class_cache_under_concurrent_lookups) {
+        pthread_t t[3];
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        atomic_store(&stop_threads, 0);
+        for (int i = 0; i < 3; i++)
+                ASSERT_EQ(pthread_create(&t[i], NULL, hammer_probe, NULL), 0);
+        for (int i = 0; i < 300; i++) {
+                set_model(&CLSID_Calculator, (i & 1) ? "Both" : "Apartment");
+                ASSERT_HR_EQ(probe_calc(), (i & 1) ? S_OK : E_NOINTERFACE);
+        }
+        atomic_store(&stop_threads, 1);
+        for (int i = 0; i < 3; i++)
+                pthread_join(t[i], NULL);
+        set_model(&CLSID_Calculator, "Both");
+        CoUninitialize();
+}
+
+/* More classes than the cache holds: it starts over, answers stay right. */
+TEST(class_cache_overflow) {
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        for (int i = 0; i < 300; i++) {
+                CLSID c = CLSID_Calculator;
+                void *p;
+                c.Data4[7] = (uint8_t)i;
+                c.Data4[6] = (uint8_t)(0x80 | i >> 8);
+                ASSERT_HR_EQ(CoCreateInstance(&c, NULL, CLSCTX_INPROC_SERVER, &IID_IUnknown, &p),
+                             REGDB_E_CLASSNOTREG);
+        }
+        ASSERT_HR_EQ(probe_calc(), S_OK);
+        ASSERT_HR_EQ(CoGetClassObject(&CLSID_Calculator, CLSCTX_INPROC_SERVER, NULL,
+                                      &IID_IClassFactory, NULL), E_INVALIDARG);
+        CoUninitialize();
+}

@@ -37,69 +37,130 @@ struct com_library {
         void *handle;
         LPFNGETCLASSOBJECT get_class_object;
         LPFNCANUNLOADNOW can_unload_now;
+        unsigned busy;          /* calls into it in progress (libs_lock) */
+        bool unloading;         /* asked DllCanUnloadNow right now: not handed out */
 };
 
+/*
+ * libs_lock guards the list only: no code of a component -- its constructors (dlopen),
+ * DllGetClassObject, DllCanUnloadNow, its destructors (dlclose) -- runs under it, since
+ * that code may call back into COM.
+ */
 static pthread_mutex_t libs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct com_library *libs;
 
-static HRESULT load_library(const char *path, struct com_library **ret) {
+static struct com_library *find_library_locked(const char *path) {
+        for (struct com_library *l = libs; l; l = l->next)
+                if (!l->unloading && strcmp(l->path, path) == 0)
+                        return l;
+        return NULL;
+}
+
+/* The loaded library of path, loading it if needed, held busy until library_done(). */
+static HRESULT library_get(const char *path, struct com_library **ret) {
         struct com_library *l;
-        HRESULT hr = S_OK;
 
         pthread_mutex_lock(&libs_lock);
-        for (l = libs; l; l = l->next)
-                if (strcmp(l->path, path) == 0)
-                        goto out;
+        if ((l = find_library_locked(path)))
+                l->busy++;
+        pthread_mutex_unlock(&libs_lock);
+        if (l) {
+                *ret = l;
+                return S_OK;
+        }
         void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!h) {
                 log_debug(com, "InprocServer32 %s: %s", path, dlerror());
-                hr = CO_E_DLLNOTFOUND;
-                goto out;
+                return CO_E_DLLNOTFOUND;
         }
-        LPFNGETCLASSOBJECT gco;
-        *(void **)&gco = dlsym(h, "DllGetClassObject");
-        if (!gco) {
+        void *sym = dlsym(h, "DllGetClassObject");
+        if (!sym) {
                 log_debug(com, "InprocServer32 %s has no DllGetClassObject", path);
                 dlclose(h);
-                hr = CO_E_ERRORINDLL;
-                goto out;
+                return CO_E_ERRORINDLL;
         }
         l = dcom_calloc(1, sizeof *l);
         if (!l || !(l->path = dcom_strdup(path))) {
                 dcom_free(l);
-                l = NULL;
                 dlclose(h);
-                hr = E_OUTOFMEMORY;
-                goto out;
+                return E_OUTOFMEMORY;
         }
         l->handle = h;
-        l->get_class_object = gco;
-        *(void **)&l->can_unload_now = dlsym(h, "DllCanUnloadNow");
-        l->next = libs;
-        libs = l;
-        log_debug(com, "loaded %s", path);
-out:
+        memcpy(&l->get_class_object, &sym, sizeof sym);
+        sym = dlsym(h, "DllCanUnloadNow");
+        memcpy(&l->can_unload_now, &sym, sizeof sym);
+        l->busy = 1;
+
+        pthread_mutex_lock(&libs_lock);
+        struct com_library *other = find_library_locked(path);
+        if (other) {                    /* another thread loaded it meanwhile */
+                other->busy++;
+        } else {
+                l->next = libs;
+                libs = l;
+        }
         pthread_mutex_unlock(&libs_lock);
+        if (other) {
+                dlclose(h);             /* drops only our reference: it stays loaded */
+                dcom_free(l->path);
+                dcom_free(l);
+                l = other;
+        } else {
+                log_debug(com, "loaded %s", path);
+        }
         *ret = l;
-        return hr;
+        return S_OK;
 }
 
-void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved) {
+static void library_done(struct com_library *l) {
         pthread_mutex_lock(&libs_lock);
-        for (struct com_library **pp = &libs; *pp;) {
-                struct com_library *l = *pp;
-                /* no DllCanUnloadNow: never unloaded, as Windows does */
-                if (l->can_unload_now && l->can_unload_now() == S_OK) {
-                        *pp = l->next;
+        l->busy--;
+        pthread_mutex_unlock(&libs_lock);
+}
+
+/*
+ * Unloads the components whose DllCanUnloadNow says S_OK and that no activation is
+ * using at that moment.  A component without DllCanUnloadNow is never unloaded, as on
+ * Windows.  delay_ms is not honoured: a library goes as soon as it says it may.
+ */
+void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved) {
+        struct com_library *cand[64];
+        unsigned n = 0;
+
+        (void)delay_ms;
+        (void)reserved;
+        pthread_mutex_lock(&libs_lock);
+        for (struct com_library *l = libs; l && n < 64; l = l->next)
+                if (!l->unloading && !l->busy && l->can_unload_now) {
+                        l->unloading = true;
+                        cand[n++] = l;
+                }
+        pthread_mutex_unlock(&libs_lock);
+
+        for (unsigned i = 0; i < n; i++) {
+                struct com_library *l = cand[i];
+                bool gone = false;
+                HRESULT hr = l->can_unload_now();       /* no lock: it may call COM */
+
+                pthread_mutex_lock(&libs_lock);
+                if (hr == S_OK && !l->busy) {
+                        for (struct com_library **pp = &libs; *pp; pp = &(*pp)->next)
+                                if (*pp == l) {
+                                        *pp = l->next;
+                                        gone = true;
+                                        break;
+                                }
+                } else {
+                        l->unloading = false;
+                }
+                pthread_mutex_unlock(&libs_lock);
+                if (gone) {
                         log_debug(com, "unloading %s", l->path);
                         dlclose(l->handle);
                         dcom_free(l->path);
                         dcom_free(l);
-                } else {
-                        pp = &l->next;
                 }
         }
-        pthread_mutex_unlock(&libs_lock);
 }
 
 void WINAPI CoFreeUnusedLibraries(void) {
@@ -236,12 +297,16 @@ static HRESULT read_inproc(const CLSID *clsid, char **ret_path, enum model *ret_
 
 /*
  * What activation read from the registry for a class -- TreatAs, InprocServer32's path
- * and model -- kept while the registry stays the same.  This process's own registry
- * writes empty the cache at once; other processes' commits are seen by SQLite's
- * data_version, which costs a read lock per hive, so that is asked at most every
- * CACHE_RECHECK_MS: another process's registration change shows here within that time
- * (a freshly started client always reads the registry).  A warm CoCreateInstance then
- * costs no registry lookup and no system call.
+ * and model -- kept while the registry stays the same:
+ *  - this process's writes (hive_generation: commits, rollbacks, thread transactions)
+ *    empty the cache at once, without a lock or a system call;
+ *  - other processes' commits are seen by SQLite's data_version, which costs a read lock
+ *    per hive, so that is asked at most every CACHE_RECHECK_MS: a registration changed
+ *    elsewhere shows here within that time (a freshly started client always reads);
+ *  - a value read while the cache changed (epoch) or the registry did (generation) is
+ *    not kept: it may be older than what emptied the cache;
+ *  - nothing is cached inside the caller's own registry transaction (uncommitted).
+ * A warm CoCreateInstance then costs no registry lookup and no system call.
  */
 #define CACHE_RECHECK_MS 50
 #define CACHE_MAX 128
@@ -256,25 +321,35 @@ struct class_info {
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hive_stamp cache_stamp;
-static uint64_t cache_checked_ms;       /* when other processes' commits were last asked */
+static uint64_t cache_gen = UINT64_MAX; /* hive_generation() the entries are valid for */
+static int64_t cache_dv[HIVE_MAX];      /* other processes' commits, as last seen */
+static uint64_t cache_checked_ms;       /* when cache_dv was last asked */
+static uint64_t cache_epoch;            /* bumped by every flush */
 static struct class_info cache[CACHE_MAX];
 static unsigned cache_n;
 
-static void cache_flush(void) {
+static void cache_flush_locked(void) {
         for (unsigned i = 0; i < cache_n; i++)
                 dcom_free(cache[i].path);
         cache_n = 0;
+        cache_epoch++;
 }
 
-/* The entry of clsid (created empty), lock held and the stamp checked; NULL when full. */
-static struct class_info *cache_entry(const CLSID *clsid) {
+static struct class_info *cache_find_locked(const CLSID *clsid) {
         for (unsigned i = 0; i < cache_n; i++)
                 if (IsEqualCLSID(&cache[i].clsid, clsid))
                         return &cache[i];
+        return NULL;
+}
+
+/* An entry to fill (created empty); the cache starts over when full. */
+static struct class_info *cache_entry_locked(const CLSID *clsid) {
+        struct class_info *e = cache_find_locked(clsid);
+        if (e)
+                return e;
         if (cache_n == CACHE_MAX)
-                cache_flush();
-        struct class_info *e = &cache[cache_n++];
+                cache_flush_locked();
+        e = &cache[cache_n++];
         *e = (struct class_info){ .clsid = *clsid };
         return e;
 }
@@ -285,30 +360,53 @@ static uint64_t now_ms(void) {
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void cache_check(void) {
-        struct hive_stamp now;
+/*
+ * Brings the cache up to date and takes cache_lock; *epoch gets the epoch a value read
+ * from now on must still find when it is stored.  No registry lock is waited for under
+ * cache_lock (a thread inside a registry transaction may be activating too).
+ */
+static void cache_lock_valid(uint64_t *epoch) {
+        int64_t dv[HIVE_MAX];
         uint64_t ms = now_ms();
-        bool others = ms - cache_checked_ms >= CACHE_RECHECK_MS || cache_n == 0;
+        bool have_dv = false;
 
-        hive_change_stamp(&now, others);
-        if (others)
+        pthread_mutex_lock(&cache_lock);
+        bool ask = cache_n == 0 || ms - cache_checked_ms >= CACHE_RECHECK_MS;
+        pthread_mutex_unlock(&cache_lock);
+        if (ask)
+                have_dv = hive_data_versions(dv);       /* try-lock: busy means later */
+        uint64_t gen = hive_generation();
+
+        pthread_mutex_lock(&cache_lock);
+        if (have_dv) {
                 cache_checked_ms = ms;
-        else
-                memcpy(now.data_version, cache_stamp.data_version, sizeof now.data_version);
-        if (memcmp(&now, &cache_stamp, sizeof now) != 0) {
-                cache_flush();
-                cache_stamp = now;
+                if (memcmp(dv, cache_dv, sizeof dv) != 0) {
+                        cache_flush_locked();
+                        memcpy(cache_dv, dv, sizeof dv);
+                }
+        } else if (ask) {
+                cache_flush_locked();   /* could not look: do not trust what is there */
         }
+        if (gen != cache_gen) {
+                cache_flush_locked();
+                cache_gen = gen;
+        }
+        *epoch = cache_epoch;
+}
+
+/* Whether a value read since cache_lock_valid() may be kept (cache_lock held). */
+static bool cache_may_store_locked(uint64_t epoch) {
+        return epoch == cache_epoch && hive_generation() == cache_gen && !hive_thread_tx();
 }
 
 /* CoGetTreatAsClass through the cache: true with *treat when another class emulates it. */
 static bool treat_as(const CLSID *clsid, CLSID *treat) {
+        uint64_t epoch;
         bool known, has = false;
 
-        pthread_mutex_lock(&cache_lock);
-        cache_check();
-        struct class_info *e = cache_entry(clsid);
-        known = e->treat_known;
+        cache_lock_valid(&epoch);
+        struct class_info *e = cache_find_locked(clsid);
+        known = e && e->treat_known;
         if (known) {
                 has = e->has_treat;
                 *treat = e->treat;
@@ -321,10 +419,12 @@ static bool treat_as(const CLSID *clsid, CLSID *treat) {
         has = hr == S_OK;
         if (hr == S_OK || hr == S_FALSE || hr == REGDB_E_CLASSNOTREG) {
                 pthread_mutex_lock(&cache_lock);
-                e = cache_entry(clsid);
-                e->treat_known = true;
-                e->has_treat = has;
-                e->treat = *treat;
+                if (cache_may_store_locked(epoch)) {
+                        e = cache_entry_locked(clsid);
+                        e->treat_known = true;
+                        e->has_treat = has;
+                        e->treat = *treat;
+                }
                 pthread_mutex_unlock(&cache_lock);
         }
         return has;
@@ -333,12 +433,12 @@ static bool treat_as(const CLSID *clsid, CLSID *treat) {
 /* read_inproc through the cache; path copied into buf. */
 static HRESULT inproc_info(const CLSID *clsid, char *buf, size_t size, enum model *model) {
         char *path = NULL;
+        uint64_t epoch;
         HRESULT hr;
 
-        pthread_mutex_lock(&cache_lock);
-        cache_check();
-        struct class_info *e = cache_entry(clsid);
-        if (e->inproc_known && strlen(e->path) < size) {
+        cache_lock_valid(&epoch);
+        struct class_info *e = cache_find_locked(clsid);
+        if (e && e->inproc_known && strlen(e->path) < size) {
                 strcpy(buf, e->path);
                 *model = e->model;
                 pthread_mutex_unlock(&cache_lock);
@@ -355,12 +455,14 @@ static HRESULT inproc_info(const CLSID *clsid, char *buf, size_t size, enum mode
         }
         strcpy(buf, path);
         pthread_mutex_lock(&cache_lock);
-        e = cache_entry(clsid);
-        if (!e->inproc_known) {
-                e->inproc_known = true;
-                e->model = *model;
-                e->path = path;
-                path = NULL;
+        if (cache_may_store_locked(epoch)) {
+                e = cache_entry_locked(clsid);
+                if (!e->inproc_known) {
+                        e->inproc_known = true;
+                        e->model = *model;
+                        e->path = path;
+                        path = NULL;
+                }
         }
         pthread_mutex_unlock(&cache_lock);
         dcom_free(path);
@@ -388,10 +490,11 @@ static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) 
                           "proxy, which comes with remoting", id);
                 return E_NOINTERFACE;
         }
-        hr = load_library(path, &lib);
+        hr = library_get(path, &lib);
         if (FAILED(hr))
                 return hr;
         hr = lib->get_class_object(clsid, riid, ppv);
+        library_done(lib);      /* what it handed out now keeps DllCanUnloadNow at S_FALSE */
         if (FAILED(hr))
                 log_debug(com, "DllGetClassObject(%s): 0x%08x", id, (unsigned)hr);
         return hr;
@@ -403,28 +506,23 @@ HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *ser
                                 void **ppv) {
         APTTYPE apt;
         APTTYPEQUALIFIER q;
+        CLSID treat;
         HRESULT hr;
 
-        if (!ppv)
-                return E_POINTER;
-        *ppv = NULL;
-        if (!rclsid || !riid)
+        /* E_INVALIDARG before anything else, NULL ppv included (Wine's conformance tests) */
+        if (!ppv || !rclsid || !riid)
                 return E_INVALIDARG;
+        *ppv = NULL;
         hr = CoGetApartmentType(&apt, &q);
         if (FAILED(hr))
                 return hr;      /* CO_E_NOTINITIALIZED */
         if (server && (clsctx & CLSCTX_REMOTE_SERVER) && server->pwszName)
                 return REGDB_E_CLASSNOTREG;     /* remote activation: with rpcss */
+        /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one, whoever serves it */
+        if (treat_as(rclsid, &treat))
+                rclsid = &treat;
         /* class objects this process registered come first */
         hr = com_class_table_get(rclsid, clsctx, riid, ppv);
-        if (hr != REGDB_E_CLASSNOTREG)
-                return hr;
-        /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one */
-        CLSID treat;
-        if (treat_as(rclsid, &treat)) {
-                rclsid = &treat;
-                hr = com_class_table_get(rclsid, clsctx, riid, ppv);
-        }
         if (hr != REGDB_E_CLASSNOTREG)
                 return hr;
         if (clsctx & CLSCTX_INPROC_SERVER)

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,7 +35,8 @@ static LOG_CHANNEL(registry);
 static pthread_mutex_t lock;
 static pthread_once_t lock_once = PTHREAD_ONCE_INIT;
 static struct hive *hives[HIVE_MAX];
-static int64_t hive_opens;              /* hive_open()s so far: see hive_change_stamp */
+/* Bumped by every write, rollback and hive open: see hive_generation(). */
+static _Atomic uint64_t generation;
 static _Thread_local bool thread_tx;
 
 static const char *const stmt_sql[ST_MAX] = {
@@ -520,40 +522,43 @@ LSTATUS hive_get(enum hive_kind kind, struct hive **ret) {
                 s = hive_open(kind, &hives[kind]);
                 if (s != ERROR_SUCCESS)
                         return s;
-                hive_opens++;
+                atomic_fetch_add(&generation, 1);
         }
         *ret = hives[kind];
         return ERROR_SUCCESS;
 }
 
-void hive_change_stamp(struct hive_stamp *st, bool others) {
-        memset(st, 0, sizeof *st);
-        hive_lock();
+uint64_t hive_generation(void) {
+        return atomic_load(&generation);
+}
+
+bool hive_data_versions(int64_t dv[HIVE_MAX]) {
+        pthread_once(&lock_once, lock_init);
+        if (pthread_mutex_trylock(&lock) != 0)
+                return false;
         for (int k = 0; k < HIVE_MAX; k++) {
-                struct hive *h;
-                if (hive_get(k, &h) != ERROR_SUCCESS || !h->db)
-                        continue;
-                st->changes[k] = sqlite3_total_changes64(h->db);
-                if (!others)
+                struct hive *h = hives[k];
+                dv[k] = 0;
+                if (!h || !h->db)
                         continue;
                 if (!h->data_version &&
                     sqlite3_prepare_v3(h->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
                                        &h->data_version, NULL) != SQLITE_OK) {
-                        st->data_version[k] = -1 - hive_opens; /* unknown: never equal twice */
-                        hive_opens++;
-                        continue;
+                        pthread_mutex_unlock(&lock);
+                        return false;
                 }
                 sqlite3_reset(h->data_version);
                 if (sqlite3_step(h->data_version) == SQLITE_ROW)
-                        st->data_version[k] = sqlite3_column_int64(h->data_version, 0);
+                        dv[k] = sqlite3_column_int64(h->data_version, 0);
                 sqlite3_reset(h->data_version);
         }
-        st->opens = hive_opens;
-        hive_unlock();
+        pthread_mutex_unlock(&lock);
+        return true;
 }
 
 void hive_close_all(void) {
         hive_lock();
+        atomic_fetch_add(&generation, 1);
         for (int i = 0; i < HIVE_MAX; i++) {
                 hive_free(hives[i]);
                 hives[i] = NULL;
@@ -570,6 +575,7 @@ LSTATUS hive_op_begin(struct hive *h, bool write) {
                 return write ? ERROR_ACCESS_DENIED : ERROR_SUCCESS;
         if (write && h->readonly)
                 return ERROR_ACCESS_DENIED;
+        h->op_write = write;
         if (h->in_tx)
                 return hive_status(h, exec(h, "SAVEPOINT op"));
         return hive_status(h, exec(h, write ? "BEGIN IMMEDIATE" : "BEGIN"));
@@ -590,8 +596,12 @@ LSTATUS hive_op_end(struct hive *h, LSTATUS st) {
                         exec(h, "ROLLBACK");
         } else {
                 exec(h, "ROLLBACK");
-                return st;
+                rc = SQLITE_OK;
         }
+        /* after the outcome is visible: a cache validated against it reads it again */
+        if (h->op_write)
+                atomic_fetch_add(&generation, 1);
+        h->op_write = false;
         return st != ERROR_SUCCESS ? st : hive_status(h, rc);
 }
 
@@ -687,6 +697,7 @@ static LSTATUS end_thread_tx(bool commit) {
                         rollback_keeping_ids(h);
         }
         thread_tx = false;
+        atomic_fetch_add(&generation, 1);       /* committed or undone: either way, news */
         hive_unlock();
         return s;
 }

@@ -58,7 +58,8 @@ struct hive {
         int64_t users_id;               /* HKEY_USERS (machine hive) */
         int64_t software_id;            /* <root>\Software */
         int64_t classes_id;             /* <root>\Software\Classes, for HKEY_CLASSES_ROOT */
-        sqlite3_stmt *data_version;     /* PRAGMA data_version, for hive_change_stamp */
+        sqlite3_stmt *data_version;     /* PRAGMA data_version, for hive_data_versions */
+        bool op_write;                  /* the current hive_op_begin was for writing */
 };
 
 /* The schema version this build writes; older files are migrated on open. */
@@ -113,19 +114,18 @@ static inline void fold_free(uint8_t *fold, const uint8_t *buf) {
 int64_t hive_now(void);
 
 /*
- * What changes whenever the registry this process sees may have changed: a commit by
- * another connection (SQLite's data_version), a change through our own (its
- * total_changes), a hive opened or reopened.  Equal stamps: nothing changed in between,
- * so what was read may be reused (COM's class cache).  With `others` false only this
- * process's own changes count: no system call; with it, data_version takes SQLite's
- * read lock on each hive (two fcntl calls per hive).
+ * For caches of registry data (COM's class cache).  hive_generation() changes after
+ * every write through this process -- committed, rolled back, or inside a thread
+ * transaction -- and whenever a hive is opened: equal generations, nothing this process
+ * did changed the registry in between.  Lock-free, no system call.
  */
-struct hive_stamp {
-        int64_t opens;
-        int64_t data_version[HIVE_MAX];
-        int64_t changes[HIVE_MAX];
-};
-void hive_change_stamp(struct hive_stamp *s, bool others);
+uint64_t hive_generation(void);
+/*
+ * Other processes' commits: each open hive's SQLite data_version (which moves when
+ * another connection commits).  Takes the registry lock only if free (false: busy,
+ * ask later) and SQLite's read lock (two fcntl calls per hive).
+ */
+bool hive_data_versions(int64_t dv[HIVE_MAX]);
 
 /* For tests: closes every hive so the next use reopens (e.g. after OPENDCOM_ROOT changes). */
 void hive_close_all(void);
