@@ -96,8 +96,15 @@ TEST(modal_wait_runs_posted_work) {
 }
 
 TEST(mta_has_no_queue) {
+        struct work w = { 0 };
+        struct item it = { &w, 0 };
+
         ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
         ASSERT_EQ(com_pump(0), -EINVAL);
+        struct com_apartment *mta = com_apartment_get();
+        ASSERT_NOT_NULL(mta);
+        ASSERT_EQ(com_apartment_post(mta, do_work, &it), -EINVAL);     /* no thread to run it */
+        com_apartment_release(mta);
         CoUninitialize();
         ASSERT_EQ(com_pump(0), -EINVAL);                /* not initialized */
 }
@@ -110,4 +117,40 @@ TEST(work_posted_before_the_end_still_runs) {
         ASSERT_EQ(com_apartment_post(com_current_apartment(), do_work, &it), 0);
         CoUninitialize();                               /* the apartment drains as it goes */
         ASSERT_EQ(atomic_load(&w.runs), 1);
+}
+
+struct holder {
+        struct com_apartment *apt;
+        HANDLE held, ended;
+};
+
+static void *sta_that_ends(void *arg) {
+        struct holder *h = arg;
+        DWORD index;
+        CoInitialize(NULL);
+        h->apt = com_apartment_get();           /* a hold, as remoting will keep one */
+        SetEvent(h->held);
+        CoWaitForMultipleHandles(0, 5000, 1, &h->ended, &index);
+        CoUninitialize();
+        return NULL;
+}
+
+/* An apartment held by another thread outlives its end: posting then says so. */
+TEST(held_apartment_outlives_its_end) {
+        struct holder h = { NULL, CreateEventW(NULL, TRUE, FALSE, NULL),
+                            CreateEventW(NULL, TRUE, FALSE, NULL) };
+        struct work w = { 0 };
+        struct item it = { &w, 0 };
+        pthread_t t;
+        DWORD index;
+
+        ASSERT_EQ(pthread_create(&t, NULL, sta_that_ends, &h), 0);
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 5000, 1, &h.held, &index), S_OK);
+        SetEvent(h.ended);
+        pthread_join(t, NULL);                  /* the STA is over ... */
+        ASSERT_EQ(com_apartment_post(h.apt, do_work, &it), -ESHUTDOWN);   /* ... not freed */
+        ASSERT_EQ(atomic_load(&w.runs), 0);
+        com_apartment_release(h.apt);           /* now it is */
+        CloseHandle(h.held);
+        CloseHandle(h.ended);
 }

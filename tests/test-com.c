@@ -244,7 +244,10 @@ TEST(wait_for_handles) {
         ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 2, ev, &index), S_OK);
         ASSERT_EQ(index, 0);
         ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 2, ev, &index), RPC_S_CALLPENDING);
-        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 0, ev, &index), E_INVALIDARG);
+        index = 5;
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 0, ev, &index), RPC_E_NO_SYNC);
+        ASSERT_EQ(index, 0);
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 1, ev, NULL), E_INVALIDARG);
         ASSERT_HR_EQ(CoWaitForMultipleHandles(COWAIT_WAITALL, 0, 2, ev, &index), E_INVALIDARG);
         CloseHandle(ev[0]);
         CloseHandle(ev[1]);
@@ -979,4 +982,36 @@ TEST(class_cache_overflow) {
         ASSERT_HR_EQ(CoGetClassObject(&CLSID_Calculator, CLSCTX_INPROC_SERVER, NULL,
                                       &IID_IClassFactory, NULL), E_INVALIDARG);
         CoUninitialize();
+}
+
+static void *implicit_mta_registers(void *arg) {
+        struct factory *f = arg;
+        IClassFactory *cf;
+        DWORD cookie;
+
+        /* this thread never initialized: it is in the implicit MTA */
+        ASSERT_HR_EQ(CoRegisterClassObject(&CLSID_Missing, (IUnknown *)&f->IClassFactory_iface,
+                                           CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie), S_OK);
+        ASSERT_HR_EQ(get_cf(&CLSID_Missing, CLSCTX_INPROC_SERVER, &cf), S_OK);
+        IClassFactory_Release(cf);
+        ASSERT_HR_EQ(CoRevokeClassObject(cookie), S_OK);
+        return NULL;
+}
+
+TEST(class_table_implicit_mta) {
+        struct factory f = { { &factory_vtbl }, 1, 0 };
+        IClassFactory *cf;
+        DWORD cookie;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        run_thread(implicit_mta_registers, &f);
+        ASSERT_EQ(atomic_load(&f.refs), 1);
+        /* registered by an MTA thread, found from an implicit-MTA one: one apartment */
+        ASSERT_HR_EQ(CoRegisterClassObject(&CLSID_Missing, (IUnknown *)&f.IClassFactory_iface,
+                                           CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie), S_OK);
+        ASSERT_HR_EQ(get_cf(&CLSID_Missing, CLSCTX_INPROC_SERVER, &cf), S_OK);
+        IClassFactory_Release(cf);
+        /* the MTA's end revokes it */
+        CoUninitialize();
+        ASSERT_EQ(atomic_load(&f.refs), 1);
 }

@@ -41,6 +41,7 @@ static struct com_apartment *apartment_new(APTTYPE type) {
         a->type = type;
         a->owner = pthread_self();
         a->refs = 1;
+        atomic_init(&a->ref, 1);
         a->tail = &a->head;
         pthread_mutex_init(&a->lock, NULL);
         a->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -70,12 +71,19 @@ static void run_tasks(struct com_apartment *a) {
         }
 }
 
+/* The apartment ends: what was accepted still runs; the memory goes with the last hold. */
 static void apartment_free(struct com_apartment *a) {
         pthread_mutex_lock(&a->lock);
         a->closing = true;
         pthread_mutex_unlock(&a->lock);
-        run_tasks(a);   /* what was accepted before closing still runs */
-        close(a->wake);
+        run_tasks(a);
+        com_apartment_release(a);
+}
+
+void com_apartment_release(struct com_apartment *a) {
+        if (!a || atomic_fetch_sub(&a->ref, 1) != 1)
+                return;
+        close(a->wake);         /* nothing is queued after the end: posts get -ESHUTDOWN */
         pthread_mutex_destroy(&a->lock);
         dcom_free(a);
 }
@@ -177,9 +185,16 @@ struct com_apartment *com_current_apartment(void) {
         return tls.apt;
 }
 
-struct com_apartment *com_mta(void) {
+struct com_apartment *com_apartment_get(void) {
+        struct com_apartment *a = tls.apt;
+
+        if (a) {
+                atomic_fetch_add(&a->ref, 1);
+                return a;
+        }
         pthread_mutex_lock(&mta_lock);
-        struct com_apartment *a = mta;
+        if ((a = mta))
+                atomic_fetch_add(&a->ref, 1);
         pthread_mutex_unlock(&mta_lock);
         return a;
 }
@@ -187,10 +202,13 @@ struct com_apartment *com_mta(void) {
 /* --- the STA's queue ------------------------------------------------------------------------- */
 
 int com_apartment_post(struct com_apartment *a, void (*fn)(void *), void *ctx) {
-        struct com_task *t = dcom_malloc(sizeof *t);
+        struct com_task *t;
         uint64_t one = 1;
         int r = 0;
 
+        if (a->type == APTTYPE_MTA)
+                return -EINVAL;
+        t = dcom_malloc(sizeof *t);
         if (!t)
                 return -ENOMEM;
         t->next = NULL;
@@ -299,7 +317,12 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
         struct pollfd p[64];
         uint64_t start = 0;
 
-        if (!handles || !index || n == 0 || n > 63)
+        if (!index)
+                return E_INVALIDARG;
+        *index = 0;                     /* as combase does, whatever the outcome */
+        if (n == 0)
+                return RPC_E_NO_SYNC;   /* nothing to wait on (Wine's conformance tests) */
+        if (!handles || n > 63)
                 return E_INVALIDARG;
         if (flags & COWAIT_WAITALL)
                 return E_INVALIDARG;

@@ -49,16 +49,19 @@ static DWORD served_contexts(const struct com_class_reg *r) {
         return ctx;
 }
 
-/* The apartment a thread's registrations and lookups belong to. */
+/*
+ * The apartment a thread's registrations and lookups belong to, held for the call (an
+ * implicit-MTA thread's MTA may end meanwhile; the pointer must not be reused).
+ */
 static struct com_apartment *caller_apartment(void) {
-        struct com_apartment *a = com_current_apartment();
-        return a ? a : com_mta();
+        return com_apartment_get();
 }
 
 HRESULT WINAPI CoRegisterClassObject(REFCLSID rclsid, IUnknown *unk, DWORD clsctx, DWORD flags,
                                      DWORD *cookie) {
-        struct com_apartment *apt = caller_apartment();
+        struct com_apartment *apt;
         struct com_class_reg *r;
+        HRESULT hr = S_OK;
 
         if (!cookie)
                 return E_INVALIDARG;
@@ -69,39 +72,49 @@ HRESULT WINAPI CoRegisterClassObject(REFCLSID rclsid, IUnknown *unk, DWORD clsct
         if (flags & ~(DWORD)(REGCLS_MULTIPLEUSE | REGCLS_MULTI_SEPARATE | REGCLS_SUSPENDED |
                              REGCLS_SURROGATE | REGCLS_AGILE))
                 return E_INVALIDARG;
-        if (!apt)
+        if (!(apt = caller_apartment()))
                 return CO_E_NOTINITIALIZED;
         r = dcom_calloc(1, sizeof *r);
-        if (!r)
+        if (!r) {
+                com_apartment_release(apt);
                 return E_OUTOFMEMORY;
+        }
         r->clsid = *rclsid;
         r->unk = unk;
         r->clsctx = clsctx;
         r->flags = flags;
         r->apt = apt;
         r->suspended = flags & REGCLS_SUSPENDED;
+        /* the table's reference exists before anyone can find (and revoke) the entry */
+        unk->lpVtbl->AddRef(unk);
 
         pthread_mutex_lock(&table_lock);
-        for (struct com_class_reg *o = table; o; o = o->next)
+        if (apt->classes_gone)
+                hr = CO_E_NOTINITIALIZED;       /* its apartment ended meanwhile */
+        for (struct com_class_reg *o = table; o && hr == S_OK; o = o->next)
                 if (o->apt == apt && IsEqualCLSID(&o->clsid, rclsid) &&
                     (served_contexts(o) & served_contexts(r))) {
-                        pthread_mutex_unlock(&table_lock);
-                        dcom_free(r);
                         char id[DCOM_GUID_STRING_REG];
                         dcom_guid_format(rclsid, DCOM_GUID_FORMAT_REGISTRY, id);
                         log_debug(com, "class %s is already registered (cookie %u)", id,
                                   (unsigned)o->cookie);
-                        return CO_E_OBJISREG;
+                        hr = CO_E_OBJISREG;
                 }
-        r->cookie = next_cookie++;
-        if (next_cookie == 0)
-                next_cookie = 1;
-        r->next = table;
-        table = r;
-        *cookie = r->cookie;
+        if (hr == S_OK) {
+                r->cookie = next_cookie++;
+                if (next_cookie == 0)
+                        next_cookie = 1;
+                r->next = table;
+                table = r;
+                *cookie = r->cookie;
+        }
         pthread_mutex_unlock(&table_lock);
-        unk->lpVtbl->AddRef(unk);
-        return S_OK;
+        if (hr != S_OK) {
+                dcom_free(r);
+                unk->lpVtbl->Release(unk);
+        }
+        com_apartment_release(apt);
+        return hr;
 }
 
 HRESULT WINAPI CoRevokeClassObject(DWORD cookie) {
@@ -127,6 +140,7 @@ HRESULT WINAPI CoRevokeClassObject(DWORD cookie) {
                 break;
         }
         pthread_mutex_unlock(&table_lock);
+        com_apartment_release(apt);
         /* released outside the lock: the class object's destructor may call back into COM */
         if (unk)
                 unk->lpVtbl->Release(unk);
@@ -140,18 +154,21 @@ static void set_suspended(bool suspended) {
         pthread_mutex_unlock(&table_lock);
 }
 
-HRESULT WINAPI CoResumeClassObjects(void) {
-        if (!caller_apartment())
+static HRESULT suspend_all(bool suspended) {
+        struct com_apartment *apt = caller_apartment();
+        if (!apt)
                 return CO_E_NOTINITIALIZED;
-        set_suspended(false);
+        set_suspended(suspended);
+        com_apartment_release(apt);
         return S_OK;
 }
 
+HRESULT WINAPI CoResumeClassObjects(void) {
+        return suspend_all(false);
+}
+
 HRESULT WINAPI CoSuspendClassObjects(void) {
-        if (!caller_apartment())
-                return CO_E_NOTINITIALIZED;
-        set_suspended(true);
-        return S_OK;
+        return suspend_all(true);
 }
 
 ULONG WINAPI CoAddRefServerProcess(void) {
@@ -194,6 +211,7 @@ HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void 
                 break;
         }
         pthread_mutex_unlock(&table_lock);
+        com_apartment_release(apt);
         if (!unk)
                 return REGDB_E_CLASSNOTREG;
         HRESULT hr = unk->lpVtbl->QueryInterface(unk, riid, ppv);
@@ -205,6 +223,7 @@ void com_class_table_apartment_gone(struct com_apartment *apt) {
         for (;;) {
                 IUnknown *unk = NULL;
                 pthread_mutex_lock(&table_lock);
+                apt->classes_gone = true;       /* a registration racing the end is refused */
                 for (struct com_class_reg **pp = &table; *pp; pp = &(*pp)->next) {
                         struct com_class_reg *r = *pp;
                         if (r->apt != apt)

@@ -7,6 +7,7 @@
 #define DCOM_COM_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <objbase.h>
@@ -34,13 +35,23 @@ struct com_apartment {
         struct com_task *head, **tail;  /* posted work, FIFO */
         int wake;                       /* eventfd: posted work or a stop */
         bool closing;
+        bool classes_gone;              /* its registrations revoked (classtable.c's lock) */
+        atomic_uint ref;                /* its existence + com_apartment_get() holders */
 };
 
 /* The calling thread's apartment (NULL: not initialized; implicit MTA not counted). */
 struct com_apartment *com_current_apartment(void);
-/* The MTA if it exists (for threads that never initialized: the implicit MTA). */
-struct com_apartment *com_mta(void);
-/* Queues fn(ctx) on an STA: -ESHUTDOWN when it is going, -ENOMEM. */
+/*
+ * The caller's apartment -- its own, or the MTA for a thread that never initialized
+ * while one exists (the implicit MTA) -- held: the memory stays valid until
+ * com_apartment_release(), even if the apartment ends meanwhile.  NULL: none.
+ */
+struct com_apartment *com_apartment_get(void);
+void com_apartment_release(struct com_apartment *apt);
+/*
+ * Queues fn(ctx) on an STA the caller holds (its own, or one from com_apartment_get()):
+ * -ESHUTDOWN when it is going, -EINVAL for the MTA (it has no thread to run it), -ENOMEM.
+ */
 int com_apartment_post(struct com_apartment *apt, void (*fn)(void *), void *ctx);
 /* Runs the posted work of the caller's STA; waits up to timeout_ms (-1 forever) for some. */
 int com_pump(int timeout_ms);
