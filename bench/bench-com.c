@@ -53,8 +53,9 @@ static int vtable_call(void *ctx, uint64_t n) {
         return 0;
 }
 
-/* The same work as calc.so's ICalc::Add, called directly (kept out of line). */
-__attribute__((noinline)) static HRESULT direct_add(ICalc *self, LONG a, LONG b, LONG *sum) {
+/* The same work as calc.so's ICalc::Add, called directly; noipa: compiled as an
+   ordinary external function would be (no inlining, no register-use shortcuts). */
+__attribute__((noipa)) static HRESULT direct_add(ICalc *self, LONG a, LONG b, LONG *sum) {
         __asm__ volatile("" ::: "memory");
         (void)self;
         if (!sum)
@@ -68,6 +69,33 @@ static int direct_call(void *ctx, uint64_t n) {
         (void)ctx;
         for (uint64_t i = 0; i < n; i++)
                 direct_add(the_calc, (LONG)i, r, &r);
+        sink = r;
+        return 0;
+}
+
+/* calc.so's own Add, called as a plain C function pointer (no object, no vtable). */
+static HRESULT (*volatile dso_add)(ICalc *, LONG, LONG, LONG *);
+
+static int dso_pointer_call(void *ctx, uint64_t n) {
+        LONG r = 0;
+        (void)ctx;
+        for (uint64_t i = 0; i < n; i++)
+                dso_add(the_calc, (LONG)i, r, &r);
+        sink = r;
+        return 0;
+}
+
+/* A vtable of our own whose Add slot is direct_add: the vtable's two loads, our code. */
+static ICalcVtbl local_vtbl;
+static ICalc local_calc = { &local_vtbl };
+
+static int local_vtable_call(void *ctx, uint64_t n) {
+        ICalc *calc = &local_calc;
+        LONG r = 0;
+        (void)ctx;
+        __asm__ volatile("" : "+r"(calc));
+        for (uint64_t i = 0; i < n; i++)
+                ICalc_Add(calc, (LONG)i, r, &r);
         sink = r;
         return 0;
 }
@@ -141,8 +169,15 @@ int main(int argc, char **argv) {
                                                    .baseline = "floor-unix-64B" }, NULL);
                 bench_run(b, &(struct bench_spec){ .name = "call-direct", .fn = direct_call },
                           NULL);
-                bench_run(b, &(struct bench_spec){ .name = "call-vtable", .fn = vtable_call,
+                local_vtbl.Add = direct_add;
+                bench_run(b, &(struct bench_spec){ .name = "call-vtable-local",
+                                                   .fn = local_vtable_call,
                                                    .baseline = "call-direct" }, NULL);
+                dso_add = the_calc->lpVtbl->Add;
+                bench_run(b, &(struct bench_spec){ .name = "call-dso-pointer",
+                                                   .fn = dso_pointer_call }, NULL);
+                bench_run(b, &(struct bench_spec){ .name = "call-vtable", .fn = vtable_call,
+                                                   .baseline = "call-dso-pointer" }, NULL);
         }
         if (the_calc)
                 ICalc_Release(the_calc);
