@@ -592,7 +592,8 @@ TEST(unload) {
         ICalc *calc;
         IClassFactory *cf;
 
-        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        /* in an STA the default delay is none */
+        ASSERT_HR_EQ(CoInitialize(NULL), S_OK);
         ASSERT_HR_EQ(CoCreateInstance(&CLSID_Calculator, NULL, CLSCTX_INPROC_SERVER, &IID_ICalc,
                                       (void **)&calc), S_OK);
         ASSERT_TRUE(calc_loaded());
@@ -602,10 +603,10 @@ TEST(unload) {
 
         ASSERT_HR_EQ(CoGetClassObject(&CLSID_Calculator, CLSCTX_INPROC_SERVER, NULL,
                                       &IID_IClassFactory, (void **)&cf), S_OK);
-        CoFreeUnusedLibrariesEx(0, 0);
+        CoFreeUnusedLibraries();
         ASSERT_TRUE(calc_loaded());                     /* the class factory is held */
         IClassFactory_Release(cf);
-        CoFreeUnusedLibrariesEx(0, 0);
+        CoFreeUnusedLibraries();
         ASSERT_FALSE(calc_loaded());
 
         /* and it loads again on demand */
@@ -613,7 +614,22 @@ TEST(unload) {
                                       (void **)&calc), S_OK);
         ASSERT_EQ(live_objects(calc), 1);
         ICalc_Release(calc);
+        CoUninitialize();
+
+        /* in the MTA the default waits (another thread may still be returning from the
+           component's last Release); an explicit delay of 0 does not */
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
         CoFreeUnusedLibraries();
+        ASSERT_TRUE(calc_loaded());
+        CoFreeUnusedLibrariesEx(50, 0);                 /* says S_OK: the wait starts */
+        ASSERT_TRUE(calc_loaded());
+        usleep(120 * 1000);
+        CoFreeUnusedLibrariesEx(50, 0);                 /* still S_OK 50 ms later: unloaded */
+        ASSERT_FALSE(calc_loaded());
+        ASSERT_HR_EQ(CoCreateInstance(&CLSID_Calculator, NULL, CLSCTX_INPROC_SERVER, &IID_ICalc,
+                                      (void **)&calc), S_OK);
+        ICalc_Release(calc);
+        CoFreeUnusedLibrariesEx(0, 0);
         ASSERT_FALSE(calc_loaded());
         CoUninitialize();
 }
@@ -627,9 +643,9 @@ TEST(create_release_cycles) {
                 IUnknown_Release(qi[1].pItf);
                 IUnknown_Release(qi[0].pItf);
                 if (i % 500 == 0)
-                        CoFreeUnusedLibraries();        /* unload/reload under the loop too */
+                        CoFreeUnusedLibrariesEx(0, 0);  /* unload/reload under the loop too */
         }
-        CoFreeUnusedLibraries();
+        CoFreeUnusedLibrariesEx(0, 0);
         ASSERT_FALSE(calc_loaded());
         CoUninitialize();
 }
@@ -932,10 +948,18 @@ static void *hammer_unload(void *arg) {
         return NULL;
 }
 
-/* Activation racing library unloading: every activation succeeds, nothing is used after free. */
+/*
+ * Activation racing library unloading with no delay: every activation succeeds and the
+ * library cache's bookkeeping holds (ASan).  The test keeps its own dlopen reference so
+ * calc.so stays mapped: with a delay of 0, a thread returning from the factory's last
+ * Release may otherwise find the code gone -- on Windows too, which is why the MTA's
+ * default delay is ten minutes.
+ */
 TEST(activation_races_unloading) {
         pthread_t t[2];
+        void *keep = dlopen(calc_so(), RTLD_NOW);
 
+        ASSERT_NOT_NULL(keep);
         ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
         atomic_store(&stop_threads, 0);
         for (int i = 0; i < 2; i++)
@@ -946,6 +970,7 @@ TEST(activation_races_unloading) {
         for (int i = 0; i < 2; i++)
                 pthread_join(t[i], NULL);
         CoUninitialize();
+        dlclose(keep);
 }
 
 /* Own registry changes are seen at once even while other threads keep the cache busy. */

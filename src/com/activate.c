@@ -39,6 +39,7 @@ struct com_library {
         LPFNCANUNLOADNOW can_unload_now;
         unsigned busy;          /* calls into it in progress (libs_lock) */
         bool unloading;         /* asked DllCanUnloadNow right now: not handed out */
+        uint64_t idle_since_ms; /* when DllCanUnloadNow first said S_OK in a row; 0: not */
 };
 
 /*
@@ -118,17 +119,34 @@ static void library_done(struct com_library *l) {
         pthread_mutex_unlock(&libs_lock);
 }
 
+static uint64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
- * Unloads the components whose DllCanUnloadNow says S_OK and that no activation is
- * using at that moment.  A component without DllCanUnloadNow is never unloaded, as on
- * Windows.  delay_ms is not honoured: a library goes as soon as it says it may.
+ * Unloads the components whose DllCanUnloadNow has said S_OK for delay_ms (asked at
+ * each call; an S_FALSE starts the wait over) and that no activation is using.  A
+ * component without DllCanUnloadNow is never unloaded, as on Windows.  INFINITE is the
+ * default delay: none in an STA, whose objects are released on its own thread, ten
+ * minutes in the MTA, where another thread may still be returning from a component's
+ * last Release when DllCanUnloadNow already says S_OK (combaseapi.h; Wine does the
+ * same).  A delay of 0 unloads at once: the caller vouches that nothing is running in it.
  */
+#define MTA_UNLOAD_DELAY_MS (10u * 60 * 1000)
+
 void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved) {
         struct com_library *cand[64];
         unsigned n = 0;
 
-        (void)delay_ms;
         (void)reserved;
+        if (delay_ms == INFINITE) {
+                APTTYPE t;
+                APTTYPEQUALIFIER q;
+                bool sta = SUCCEEDED(CoGetApartmentType(&t, &q)) && t != APTTYPE_MTA;
+                delay_ms = sta ? 0 : MTA_UNLOAD_DELAY_MS;
+        }
         pthread_mutex_lock(&libs_lock);
         for (struct com_library *l = libs; l && n < 64; l = l->next)
                 if (!l->unloading && !l->busy && l->can_unload_now) {
@@ -141,18 +159,25 @@ void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved) {
                 struct com_library *l = cand[i];
                 bool gone = false;
                 HRESULT hr = l->can_unload_now();       /* no lock: it may call COM */
+                uint64_t now = mono_ms();
 
                 pthread_mutex_lock(&libs_lock);
                 if (hr == S_OK && !l->busy) {
-                        for (struct com_library **pp = &libs; *pp; pp = &(*pp)->next)
-                                if (*pp == l) {
-                                        *pp = l->next;
-                                        gone = true;
-                                        break;
-                                }
+                        if (!l->idle_since_ms)
+                                l->idle_since_ms = now ? now : 1;
+                        if (now - l->idle_since_ms >= delay_ms) {
+                                for (struct com_library **pp = &libs; *pp; pp = &(*pp)->next)
+                                        if (*pp == l) {
+                                                *pp = l->next;
+                                                gone = true;
+                                                break;
+                                        }
+                        }
                 } else {
-                        l->unloading = false;
+                        l->idle_since_ms = 0;
                 }
+                if (!gone)
+                        l->unloading = false;
                 pthread_mutex_unlock(&libs_lock);
                 if (gone) {
                         log_debug(com, "unloading %s", l->path);
