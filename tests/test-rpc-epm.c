@@ -850,3 +850,52 @@ TEST(out_of_memory) {
         free(req);
         reset();
 }
+
+/*
+ * Over TCP, a tower registered on every address (host 0.0.0.0) is listed with the
+ * address the client reached the endpoint mapper at, as Windows lists its own.
+ */
+TEST(lookup_names_the_address_reached) {
+        struct rpc_server *s = rpc_server_new();
+        struct rpc_binding *b;
+        ept_lookup_handle_t h = NULL;
+        ept_entry_t entries[4];
+        unsigned32 num = 0;
+        error_status_t st = 1;
+        struct rpc_tower t;
+        uint16_t port;
+        char sb[64];
+
+        reset();
+        ASSERT_NOT_NULL(s);
+        ASSERT_OK(rpc_server_register_if(s, &epm_v3_0_s_interface, &epm_server_epv));
+        ASSERT_OK(rpc_server_listen_tcp(s, "127.0.0.1", 0, &port));
+        ASSERT_OK(epm_register(&mgmt_v1_0_s_interface, NULL, RPC_PROTSEQ_TCP, "4242", "any", 0));
+        snprintf(sb, sizeof sb, "ncacn_ip_tcp:127.0.0.1[%u]", (unsigned)port);
+        ASSERT_OK(rpc_binding_from_string(sb, &b));
+        memset(entries, 0, sizeof entries);
+        ASSERT_OK(epm_ept_lookup((handle_t)b, rpc_c_ep_all_elts, NULL, NULL, 0, &h, 4, &num,
+                                 entries, &st));
+        ASSERT_EQ(st, 0);
+        ASSERT_EQ(num, 1);
+        ASSERT_OK(rpc_tower_parse(entries[0].tower->tower_octet_string,
+                                  entries[0].tower->tower_length, &t));
+        ASSERT_EQ(t.n_floors, 5);
+        ASSERT_EQ(t.floors[4].lhs[0], RPC_TOWER_PROTO_IP);
+        ASSERT_MEM_EQ(t.floors[4].rhs, "\x7f\x00\x00\x01", 4);
+        ASSERT_EQ(tower_port(entries[0].tower), 4242);
+        midl_user_free(entries[0].tower);
+        /* the map itself is unchanged: the stored tower keeps its wildcard */
+        {
+                struct epm_entry_info *v;
+                size_t n;
+                ASSERT_OK(epm_list(&v, &n));
+                ASSERT_EQ(n, 1);
+                ASSERT_OK(rpc_tower_parse(v[0].tower, v[0].tower_len, &t));
+                ASSERT_MEM_EQ(t.floors[4].rhs, "\x00\x00\x00\x00", 4);
+                epm_list_free(v, n);
+        }
+        rpc_binding_free(b);
+        rpc_server_free(s);
+        reset();
+}

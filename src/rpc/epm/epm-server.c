@@ -14,6 +14,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "rpc/epm/epm-server.h"
 
@@ -484,6 +486,49 @@ static twr_t *twr_dup(const uint8_t *data, size_t len) {
         return t;
 }
 
+/*
+ * The IPv4 address a TCP call reached us at, for towers registered on every address
+ * (host floor 0.0.0.0): a listing then names an address the client can use, as
+ * Windows' endpoint mapper does.  false over ncalrpc or IPv6-only.
+ */
+static bool call_ipv4(handle_t h, uint8_t ip[4]) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+
+        if (rpc_call_protseq(h) != RPC_PROTSEQ_TCP || rpc_call_local_addr(h, &ss, &len) < 0)
+                return false;
+        if (ss.ss_family == AF_INET) {
+                memcpy(ip, &((const struct sockaddr_in *)&ss)->sin_addr, 4);
+        } else if (ss.ss_family == AF_INET6 &&
+                   IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)&ss)->sin6_addr)) {
+                memcpy(ip, ((const struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr + 12, 4);
+        } else {
+                return false;
+        }
+        return memcmp(ip, "\0\0\0\0", 4) != 0;
+}
+
+/* An entry's tower for a listing: its own, with a wildcard host floor made ip. */
+static twr_t *lookup_tower(const struct entry *e, const uint8_t *ip) {
+        struct rpc_tower t;
+        int n;
+
+        if (!ip || rpc_tower_parse(e->tower, e->tower_len, &t) < 0 || t.n_floors < 5 ||
+            t.floors[4].lhs[0] != RPC_TOWER_PROTO_IP || t.floors[4].rhs_len != 4 ||
+            memcmp(t.floors[4].rhs, "\0\0\0\0", 4) != 0)
+                return twr_dup(e->tower, e->tower_len);
+        t.floors[4].rhs = ip;
+        n = rpc_tower_encode(&t, NULL, 0);
+        if (n < 0)
+                return NULL;
+        twr_t *w = twr_new((size_t)n);
+        if (w && rpc_tower_encode(&t, w->tower_octet_string, (size_t)n) != n) {
+                midl_user_free(w);
+                w = NULL;
+        }
+        return w;
+}
+
 static void impl_insert(handle_t h, unsigned32 num_ents, ept_entry_t entries[], boolean32 replace,
                         error_status_t *status) {
         uint64_t owner = rpc_call_owner(h);
@@ -642,8 +687,9 @@ static void impl_lookup(handle_t h, unsigned32 inquiry_type, uuid_p_t object,
         uint64_t start = 0, resume = 0;
         unsigned32 n = 0;
         bool more = false, oom = false;
+        uint8_t ip[4];
+        bool have_ip = call_ipv4(h, ip);
 
-        (void)h;
         *num_ents = 0;
         if (!hd) {
                 memset(&c, 0, sizeof c);
@@ -688,7 +734,7 @@ static void impl_lookup(handle_t h, unsigned32 inquiry_type, uuid_p_t object,
                 }
                 entries[n].object = e->object;
                 memcpy(entries[n].annotation, e->annotation, EPM_ANNOTATION_SIZE);
-                entries[n].tower = twr_dup(e->tower, e->tower_len);
+                entries[n].tower = lookup_tower(e, have_ip ? ip : NULL);
                 if (!entries[n].tower) {
                         oom = true;
                         break;
