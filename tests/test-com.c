@@ -248,7 +248,16 @@ TEST(wait_for_handles) {
         ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 0, ev, &index), RPC_E_NO_SYNC);
         ASSERT_EQ(index, 0);
         ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 1, ev, NULL), E_INVALIDARG);
-        ASSERT_HR_EQ(CoWaitForMultipleHandles(COWAIT_WAITALL, 0, 2, ev, &index), E_INVALIDARG);
+        /* COWAIT_WAITALL: not while one is unsignaled; then both, the auto-reset one taken */
+        ASSERT_TRUE(SetEvent(ev[1]));
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(COWAIT_WAITALL, 20, 2, ev, &index), RPC_S_CALLPENDING);
+        ASSERT_EQ(pthread_create(&t, NULL, set_later, ev[0]), 0);
+        index = 7;
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(COWAIT_WAITALL, 5000, 2, ev, &index), S_OK);
+        ASSERT_EQ(index, 0);
+        pthread_join(t, NULL);
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 1, &ev[0], &index), RPC_S_CALLPENDING);
+        ASSERT_HR_EQ(CoWaitForMultipleHandles(0, 0, 1, &ev[1], &index), S_OK);  /* manual: still */
         CloseHandle(ev[0]);
         CloseHandle(ev[1]);
         CoUninitialize();

@@ -307,15 +307,26 @@ BOOL WINAPI CloseHandle(HANDLE h) {
 }
 
 /*
- * Waits for any of the events (COWAIT_WAITALL is not supported); in an STA, work posted
- * to the apartment runs meanwhile.  S_OK with *index, RPC_S_CALLPENDING on timeout.
+ * Waits for any of the events, or with COWAIT_WAITALL for all of them; in an STA, work
+ * posted to the apartment runs meanwhile.  S_OK with *index (0 for COWAIT_WAITALL),
+ * RPC_S_CALLPENDING on timeout, RPC_E_NO_SYNC with no handles.  COWAIT_WAITALL takes the
+ * auto-reset events once all are signaled; it is not atomic across them as Windows' is:
+ * if another waiter takes one first, the wait goes on for it.
  */
+static uint64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, HANDLE *handles,
                                         DWORD *index) {
         struct com_apartment *a = tls.apt;
         bool sta = a && a->type != APTTYPE_MTA;
+        bool all = flags & COWAIT_WAITALL;
         struct pollfd p[64];
-        uint64_t start = 0;
+        bool seen[64] = { false };
+        uint64_t start = mono_ms();
 
         if (!index)
                 return E_INVALIDARG;
@@ -323,8 +334,6 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
         if (n == 0)
                 return RPC_E_NO_SYNC;   /* nothing to wait on (Wine's conformance tests) */
         if (!handles || n > 63)
-                return E_INVALIDARG;
-        if (flags & COWAIT_WAITALL)
                 return E_INVALIDARG;
         for (ULONG i = 0; i < n; i++) {
                 struct com_event *e = handles[i];
@@ -334,19 +343,15 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
         }
         if (sta)
                 p[n] = (struct pollfd){ .fd = a->wake, .events = POLLIN };
-        {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                start = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-        }
         for (;;) {
                 int wait = -1;
                 if (timeout_ms != INFINITE) {
-                        struct timespec ts;
-                        clock_gettime(CLOCK_MONOTONIC, &ts);
-                        uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+                        uint64_t now = mono_ms();
                         wait = now - start >= timeout_ms ? 0 : (int)(timeout_ms - (now - start));
                 }
+                /* waiting for all: the ones already seen signaled are not polled again */
+                for (ULONG i = 0; i < n; i++)
+                        p[i].events = all && seen[i] ? 0 : POLLIN;
                 int r = poll(p, n + (sta ? 1 : 0), wait);
                 if (r < 0 && errno == EINTR)
                         continue;
@@ -358,20 +363,47 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
                         drain_wake(a);
                         run_tasks(a);
                 }
+                if (!all) {
+                        for (ULONG i = 0; i < n; i++) {
+                                struct com_event *e = handles[i];
+                                uint64_t v;
+                                if (!p[i].revents)
+                                        continue;
+                                if (e->manual) {
+                                        *index = i;
+                                        return S_OK;
+                                }
+                                /* auto-reset: the one waiter that consumes it wins */
+                                if (read(e->fd, &v, sizeof v) == sizeof v) {
+                                        *index = i;
+                                        return S_OK;
+                                }
+                        }
+                        continue;
+                }
+                bool every = true;
+                for (ULONG i = 0; i < n; i++) {
+                        if (p[i].revents & POLLIN)
+                                seen[i] = true;
+                        every &= seen[i];
+                }
+                if (!every)
+                        continue;
+                /* all were seen: still so now?  Then take the auto-reset ones. */
+                for (ULONG i = 0; i < n; i++) {
+                        struct pollfd q = { .fd = p[i].fd, .events = POLLIN };
+                        if (poll(&q, 1, 0) != 1)
+                                seen[i] = every = false;
+                }
+                if (!every)
+                        continue;
                 for (ULONG i = 0; i < n; i++) {
                         struct com_event *e = handles[i];
                         uint64_t v;
-                        if (!p[i].revents)
-                                continue;
-                        if (e->manual) {
-                                *index = i;
-                                return S_OK;
-                        }
-                        /* auto-reset: the one waiter that consumes it wins */
-                        if (read(e->fd, &v, sizeof v) == sizeof v) {
-                                *index = i;
-                                return S_OK;
-                        }
+                        if (!e->manual && read(e->fd, &v, sizeof v) != sizeof v)
+                                seen[i] = every = false;        /* another waiter took it */
                 }
+                if (every)
+                        return S_OK;
         }
 }
