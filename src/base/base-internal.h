@@ -7,6 +7,9 @@
 #ifndef DCOM_BASE_INTERNAL_H
 #define DCOM_BASE_INTERNAL_H
 
+#include <stdint.h>
+#include <time.h>
+
 #include <dcom/guid.h>
 #include <dcom/status.h>
 #include <dcom/utf16.h>
@@ -27,6 +30,17 @@ static inline int hex_digit(uint32_t c) {
         if (c >= 'A' && c <= 'F')
                 return (int)(c - 'A' + 10);
         return -1;
+}
+
+/*
+ * Milliseconds of the coarse monotonic clock, for deadlines and timeouts: read from the
+ * vDSO without a system call and cheaper than CLOCK_MONOTONIC (it is on the activation
+ * and RPC call paths); its resolution, a few milliseconds, is below any timeout here.
+ */
+static inline uint64_t dcom_monotonic_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Recovers the containing object from a pointer to one of its members (Wine's impl_from_*). */

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "com/com-internal.h"
+#include "com/helpers/helpers-internal.h"
 #include "registry/registry-internal.h"
 
 static LOG_CHANNEL(com);
@@ -119,12 +120,6 @@ static void library_done(struct com_library *l) {
         pthread_mutex_unlock(&libs_lock);
 }
 
-static uint64_t mono_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Unloads the components whose DllCanUnloadNow has said S_OK for delay_ms (asked at
  * each call; an S_FALSE starts the wait over) and that no activation is using.  A
@@ -159,7 +154,7 @@ void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved) {
                 struct com_library *l = cand[i];
                 bool gone = false;
                 HRESULT hr = l->can_unload_now();       /* no lock: it may call COM */
-                uint64_t now = mono_ms();
+                uint64_t now = dcom_monotonic_ms();
 
                 pthread_mutex_lock(&libs_lock);
                 if (hr == S_OK && !l->busy) {
@@ -194,19 +189,6 @@ void WINAPI CoFreeUnusedLibraries(void) {
 
 /* --- the registry --------------------------------------------------------------------- */
 
-static void clsid_key(const CLSID *clsid, WCHAR *buf) {
-        static const char prefix[] = "CLSID\\";
-        char s[DCOM_GUID_STRING_REG];
-        size_t n = 0;
-
-        dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, s);
-        for (const char *p = prefix; *p; p++)
-                buf[n++] = (WCHAR)*p;
-        for (const char *p = s; *p; p++)
-                buf[n++] = (WCHAR)*p;
-        buf[n] = 0;
-}
-
 static void widen(const char *s, WCHAR *buf) {
         while ((*buf++ = (WCHAR)(unsigned char)*s++))
                 ;
@@ -218,12 +200,12 @@ static void widen(const char *s, WCHAR *buf) {
  * RRF_NOEXPAND).
  */
 static LSTATUS read_value(const CLSID *clsid, const char *sub, const char *value, char **ret) {
-        WCHAR key[96], wsub[64], wval[64], path[96 + 64];
+        WCHAR key[COM_CLSID_PATH_CHARS], wsub[64], wval[64], path[COM_CLSID_PATH_CHARS + 64];
         WCHAR *data = NULL;
         DWORD size = 0;
         LSTATUS st;
 
-        clsid_key(clsid, key);
+        com_clsid_path(clsid, key);
         widen(sub, wsub);
         size_t k = dcom_utf16_len(key);
         memcpy(path, key, k * sizeof *key);
@@ -247,10 +229,10 @@ static LSTATUS read_value(const CLSID *clsid, const char *sub, const char *value
 }
 
 static bool clsid_registered(const CLSID *clsid) {
-        WCHAR key[96];
+        WCHAR key[COM_CLSID_PATH_CHARS];
         HKEY h;
 
-        clsid_key(clsid, key);
+        com_clsid_path(clsid, key);
         if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &h) != ERROR_SUCCESS)
                 return false;
         RegCloseKey(h);
@@ -379,12 +361,6 @@ static struct class_info *cache_entry_locked(const CLSID *clsid) {
         return e;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);     /* vDSO: no system call */
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Brings the cache up to date and takes cache_lock; *epoch gets the epoch a value read
  * from now on must still find when it is stored.  No registry lock is waited for under
@@ -392,7 +368,7 @@ static uint64_t now_ms(void) {
  */
 static void cache_lock_valid(uint64_t *epoch) {
         int64_t dv[HIVE_MAX];
-        uint64_t ms = now_ms();
+        uint64_t ms = dcom_monotonic_ms();
         bool have_dv = false;
 
         pthread_mutex_lock(&cache_lock);

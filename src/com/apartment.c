@@ -313,12 +313,6 @@ BOOL WINAPI CloseHandle(HANDLE h) {
  * auto-reset events once all are signaled; it is not atomic across them as Windows' is:
  * if another waiter takes one first, the wait goes on for it.
  */
-static uint64_t mono_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, HANDLE *handles,
                                         DWORD *index) {
         struct com_apartment *a = tls.apt;
@@ -326,7 +320,7 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
         bool all = flags & COWAIT_WAITALL;
         struct pollfd p[64];
         bool seen[64] = { false };
-        uint64_t start = mono_ms();
+        uint64_t start = dcom_monotonic_ms();
 
         if (!index)
                 return E_INVALIDARG;
@@ -346,7 +340,7 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
         for (;;) {
                 int wait = -1;
                 if (timeout_ms != INFINITE) {
-                        uint64_t now = mono_ms();
+                        uint64_t now = dcom_monotonic_ms();
                         wait = now - start >= timeout_ms ? 0 : (int)(timeout_ms - (now - start));
                 }
                 /* waiting for all: the ones already seen signaled are not polled again */

@@ -39,7 +39,8 @@ struct rpc_binding {
         unsigned timeout_ms;
         uint64_t deadline_ms;           /* the call's end (CLOCK_MONOTONIC); 0: none */
         unsigned rcvtimeo_ms;           /* what the socket's SO_RCVTIMEO holds */
-        uint64_t last_use_ms;           /* the last call's end on this connection */
+        uint64_t call_start_ms;         /* this call's start */
+        uint64_t last_use_ms;           /* the previous call's start on this connection */
         pthread_mutex_t lock;
         int fd;                         /* -1: not connected */
         uint32_t next_call_id;
@@ -178,13 +179,6 @@ static int send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
         return 0;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Received bytes are buffered in rbuf (2 x 64 KiB): one recv() usually brings a whole
  * response, and what follows a PDU stays for the next.  The per-call timeout is one
@@ -205,7 +199,7 @@ static uint64_t now_ms(void) {
 static int arm_deadline(struct rpc_binding *b) {
         if (!b->deadline_ms)
                 return 0;
-        uint64_t now = now_ms();
+        uint64_t now = dcom_monotonic_ms();
         if (now >= b->deadline_ms)
                 return -ETIMEDOUT;
         uint64_t left = b->deadline_ms - now;
@@ -334,7 +328,7 @@ static int ensure_connected(struct rpc_binding *b, const struct ndr_interface *i
          * Finding it closed before sending anything, the call reconnects instead of
          * failing -- nothing of it has run.
          */
-        if (b->fd >= 0 && now_ms() - b->last_use_ms >= REUSE_CHECK_MS) {
+        if (b->fd >= 0 && b->call_start_ms - b->last_use_ms >= REUSE_CHECK_MS) {
                 uint8_t c;
                 ssize_t n = recv(b->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
                 if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
@@ -587,13 +581,15 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 pthread_mutex_unlock(&b->lock);
                 return -ENOMEM;
         }
-        b->deadline_ms = b->timeout_ms ? now_ms() + b->timeout_ms : 0;
+        /* one clock read per call: the deadline and the quiet-connection check share it */
+        b->call_start_ms = dcom_monotonic_ms();
+        b->deadline_ms = b->timeout_ms ? b->call_start_ms + b->timeout_ms : 0;
         if (b->fd >= 0 && b->rcvtimeo_ms != b->timeout_ms) {
                 set_timeouts(b->fd, b->timeout_ms);     /* a previous call lowered it */
                 b->rcvtimeo_ms = b->timeout_ms;
         }
         r = do_call(b, iface, opnum, in, out, arena, b->rbuf);
-        b->last_use_ms = now_ms();
+        b->last_use_ms = b->call_start_ms;      /* a long call only makes the check likelier */
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
                 disconnect(b);

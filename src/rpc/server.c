@@ -152,13 +152,6 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
         return 0;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * How long the worker waits for the peer's next bytes: until the bind deadline while
  * unbound (a bind must be complete within bind_timeout_ms of the accept, however the
@@ -169,7 +162,7 @@ static uint64_t now_ms(void) {
  */
 static int wait_ms(const struct rpc_worker *w, uint64_t bind_deadline, unsigned idle_ms) {
         if (!w->conn->bound) {
-                uint64_t now = now_ms();
+                uint64_t now = dcom_monotonic_ms();
                 return now >= bind_deadline ? 0 : (int)(bind_deadline - now);
         }
         if (w->conn->protseq == RPC_PROTSEQ_LRPC || !idle_ms)
@@ -184,7 +177,7 @@ static void *worker_main(void *arg) {
         struct buf out;
 
         pthread_mutex_lock(&srv->lock);
-        uint64_t bind_deadline = now_ms() + srv->bind_timeout_ms;
+        uint64_t bind_deadline = dcom_monotonic_ms() + srv->bind_timeout_ms;
         unsigned idle_ms = srv->idle_timeout_ms;
         pthread_mutex_unlock(&srv->lock);
 
