@@ -692,7 +692,9 @@ TEST(owners_and_bounds) {
         ASSERT_OK(epm_register(&itf, NULL, RPC_PROTSEQ_TCP, "1", NULL, 42));
         ASSERT_OK(epm_register(&itf, NULL, RPC_PROTSEQ_LRPC, "x", NULL, 42));
         ASSERT_OK(epm_register(&itf, NULL, RPC_PROTSEQ_LRPC, "y", NULL, 43));
-        ASSERT_EQ(epm_count(), 2);              /* y replaced x: same interface and protseq */
+        ASSERT_EQ(epm_count(), 3);              /* y does not replace another owner's x */
+        ASSERT_OK(epm_register(&itf, NULL, RPC_PROTSEQ_LRPC, "z", NULL, 42));
+        ASSERT_EQ(epm_count(), 3);              /* z replaces x: same owner, interface, protseq */
         epm_forget_owner(42);
         ASSERT_EQ(epm_count(), 1);
         epm_forget_owner(0);

@@ -98,6 +98,15 @@ static void disconnect(struct rpc_binding *b) {
         b->assoc_group = 0;
 }
 
+uint32_t rpc_binding_assoc_group(struct rpc_binding *b) {
+        uint32_t g;
+
+        pthread_mutex_lock(&b->lock);
+        g = b->fd >= 0 && b->bound ? b->assoc_group : 0;
+        pthread_mutex_unlock(&b->lock);
+        return g;
+}
+
 void rpc_binding_free(struct rpc_binding *b) {
         if (!b)
                 return;

@@ -228,19 +228,27 @@ static int assoc_new_id_locked(struct rpc_server *srv, uint32_t *ret) {
         return -EAGAIN;
 }
 
+bool rpc_peer_same(const struct rpc_peer *a, const struct rpc_peer *b) {
+        if (a->has_cred || b->has_cred)
+                return a->has_cred && b->has_cred && a->uid == b->uid;
+        return a->family == b->family && memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
 /*
  * Joins group id (0: a new one); NULL if the id is unknown, belongs to another
- * transport (a TCP peer must not join a local client's group, nor the reverse: the
- * group owns the local client's endpoint registrations) or memory is short.
+ * transport or another peer (a TCP peer must not join a local client's group, nor
+ * another local user join it: the group owns the local client's endpoint
+ * registrations), or memory is short.
  */
-static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id, enum rpc_protseq protseq) {
+static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id, enum rpc_protseq protseq,
+                                    const struct rpc_peer *who) {
         struct rpc_assoc *a = NULL;
 
         pthread_mutex_lock(&srv->lock);
         if (id) {
                 for (a = srv->assocs; a && a->id != id; a = a->next)
                         ;
-                if (a && a->protseq != protseq)
+                if (a && (a->protseq != protseq || !rpc_peer_same(&a->who, who)))
                         a = NULL;
                 if (a)
                         a->refs++;
@@ -252,6 +260,7 @@ static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id, enum rp
                         a->refs = 1;
                         a->srv = srv;
                         a->protseq = protseq;
+                        a->who = *who;
                         pthread_mutex_init(&a->lock, NULL);
                         pthread_cond_init(&a->released, NULL);
                         a->next = srv->assocs;
@@ -516,7 +525,7 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                         put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                         return 0;
                 }
-                c->assoc = assoc_join(c->srv, b->assoc_group_id, c->protseq);
+                c->assoc = assoc_join(c->srv, b->assoc_group_id, c->protseq, &c->who);
                 if (!c->assoc) {
                         buf_free(&tok);
                         log_debug(rpc, "bind to unknown association group 0x%x", b->assoc_group_id);
@@ -981,6 +990,15 @@ int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_le
                 return -EINVAL;
         *ret = i->conn->local;
         *ret_len = i->conn->local_len;
+        return 0;
+}
+
+int rpc_call_peer(void *h, struct rpc_peer *ret) {
+        const struct rpc_call_info *i = info_of(h);
+
+        if (!i || !i->conn)
+                return -EINVAL;
+        *ret = i->conn->who;
         return 0;
 }
 

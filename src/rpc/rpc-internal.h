@@ -234,6 +234,26 @@ enum rpc_protseq {
 enum rpc_protseq rpc_call_protseq(void *h);
 int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_len);
 
+/*
+ * Who is at the other end of a call's connection, as the kernel tells it, not as the
+ * peer claims: over ncalrpc the process's credentials at connect time (SO_PEERCRED);
+ * over TCP the peer's address without its port.  An association group belongs to its
+ * first connection's peer: a connection from another user or another address cannot
+ * join it (and so cannot act as the owner of what the group registered).
+ */
+struct rpc_peer {
+        bool has_cred;                  /* ncalrpc: uid, gid and pid are the kernel's */
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+        int family;                     /* TCP: AF_INET or AF_INET6, addr in network order */
+        uint8_t addr[16];
+};
+/* The peer of a call's connection; -EINVAL for a call from outside the runtime. */
+int rpc_call_peer(void *h, struct rpc_peer *ret);
+/* The same peer: the same user (ncalrpc) or the same address (TCP). */
+bool rpc_peer_same(const struct rpc_peer *a, const struct rpc_peer *b);
+
 const GUID *rpc_call_object(void *h);      /* PFC_OBJECT_UUID's object, or NULL */
 /* The call's security: auth_type and auth_level (RPC_AUTHN_LEVEL_NONE, type 0, ctx NULL
    for an unauthenticated call) and the provider's context (for the client's identity). */
@@ -314,6 +334,8 @@ struct rpc_binding;
 
 int rpc_binding_from_string(const char *s, struct rpc_binding **ret);
 void rpc_binding_free(struct rpc_binding *b);
+/* The association group the server gave this binding's connection (0: not bound). */
+uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
 /* Per-call timeout (ms; 0: none; default 30 s). */
 void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms);
 /* The status of the last fault (after a call returned -EREMOTEIO). */

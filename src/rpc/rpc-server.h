@@ -7,6 +7,7 @@
 #define DCOM_RPC_SERVER_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "rpc/rpc-internal.h"
 
@@ -25,6 +26,7 @@ struct rpc_assoc {
         struct rpc_server *srv;
         uint32_t id;                            /* assoc_group_id (random), the owner key */
         enum rpc_protseq protseq;               /* its first connection's: others must match */
+        struct rpc_peer who;                    /* its first connection's peer: others must match */
         unsigned refs;                          /* connections (srv->lock) */
         pthread_mutex_t lock;                   /* the handles */
         pthread_cond_t released;                /* a call let go of its handles */
@@ -59,6 +61,7 @@ struct rpc_conn {
         enum rpc_protseq protseq;
         struct sockaddr_storage local, peer;
         socklen_t local_len, peer_len;
+        struct rpc_peer who;                    /* the peer's credentials or address */
         char sec_addr[64];                      /* bind_ack's sec_addr: port or endpoint */
         bool bound;
         uint16_t max_xmit, max_recv;            /* negotiated fragment sizes */

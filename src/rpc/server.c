@@ -318,6 +318,35 @@ static void refuse_busy_async(int fd) {
         }
 }
 
+/*
+ * Who connected: a local peer's credentials from the kernel (SO_PEERCRED), a remote
+ * peer's address.  A local peer whose credentials cannot be read is nobody.
+ */
+static void peer_identify(int fd, enum rpc_protseq protseq, const struct sockaddr_storage *peer,
+                          struct rpc_peer *ret) {
+        memset(ret, 0, sizeof *ret);
+        if (protseq == RPC_PROTSEQ_LRPC) {
+                struct ucred uc;
+                socklen_t len = sizeof uc;
+
+                ret->has_cred = true;
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 && len == sizeof uc) {
+                        ret->uid = uc.uid;
+                        ret->gid = uc.gid;
+                        ret->pid = uc.pid;
+                } else {
+                        ret->uid = (uid_t)-2;   /* nfsnobody: matches no real owner */
+                        ret->gid = (gid_t)-2;
+                }
+                return;
+        }
+        ret->family = peer->ss_family;
+        if (peer->ss_family == AF_INET)
+                memcpy(ret->addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+        else if (peer->ss_family == AF_INET6)
+                memcpy(ret->addr, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+}
+
 static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
                          socklen_t peer_len) {
         struct rpc_server *srv = l->srv;
@@ -337,6 +366,7 @@ static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_s
         w->conn_protseq = l->protseq;
         w->conn->peer = *peer;
         w->conn->peer_len = peer_len;
+        peer_identify(fd, l->protseq, peer, &w->conn->who);
         w->conn->local_len = sizeof w->conn->local;
         if (getsockname(fd, (struct sockaddr *)&w->conn->local, &w->conn->local_len) < 0)
                 w->conn->local_len = 0;

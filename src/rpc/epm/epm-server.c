@@ -16,6 +16,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "rpc/epm/epm-server.h"
 
@@ -23,7 +24,9 @@ static LOG_CHANNEL(rpc);
 
 struct entry {
         uint64_t seq;                   /* registration order: the paging cursor */
-        uint64_t owner;
+        uint64_t owner;                 /* the association that registered it; 0: in process */
+        uid_t uid;                      /* who registered it (the kernel's word; -1: remote) */
+        pid_t pid;
         GUID object;
         struct rpc_tower_info info;     /* its pointers go into tower[] */
         uint16_t n_floors;
@@ -87,6 +90,8 @@ static int entry_new(const GUID *object, const uint8_t *tower, size_t len, const
                 e->protos[i] = t.floors[i].lhs[0];
         e->object = object ? *object : GUID_NULL;
         e->owner = owner;
+        e->uid = geteuid();             /* in process; ept_insert sets its caller's */
+        e->pid = getpid();
         set_annotation(e->annotation, annotation);
         *ret = e;
         return 0;
@@ -103,10 +108,14 @@ static bool same_protocols(const struct entry *a, const struct entry *b) {
 
 /*
  * [C706] ept_insert: replace "replaces any existing elements with the same interface
- * (uuid and major version), object and protocol sequence", whatever their endpoint.
+ * (uuid and major version), object and protocol sequence", whatever their endpoint --
+ * of the same owner only.  An entry belongs to the association (the process) that
+ * registered it, as Windows' endpoint mapper scopes entries to the registering process:
+ * another local user must not redirect a server's clients, and a second instance of a
+ * server must not take the first one's entries with it when it exits.
  */
 static bool replaces(const struct entry *e, const struct entry *old) {
-        return dcom_guid_equal(&e->object, &old->object) &&
+        return e->owner == old->owner && dcom_guid_equal(&e->object, &old->object) &&
                dcom_guid_equal(&e->info.iface.uuid, &old->info.iface.uuid) &&
                e->info.iface.major == old->info.iface.major &&
                syntax_equal(&e->info.xfer, &old->info.xfer) && same_protocols(e, old);
@@ -166,7 +175,8 @@ static void insert_locked(struct entry *e, bool replace) {
         for (size_t i = 0; i < db.n; i++) {
                 struct entry *old = db.v[i];
 
-                if (dcom_guid_equal(&old->object, &e->object) && old->tower_len == e->tower_len &&
+                if (old->owner == e->owner && dcom_guid_equal(&old->object, &e->object) &&
+                    old->tower_len == e->tower_len &&
                     memcmp(old->tower, e->tower, e->tower_len) == 0) {
                         /* the same element again: only the annotation changes */
                         memcpy(old->annotation, e->annotation, EPM_ANNOTATION_SIZE);
@@ -180,11 +190,11 @@ static void insert_locked(struct entry *e, bool replace) {
                                 remove_at_locked(i);
         e->seq = db.next_seq++;
         db.v[db.n++] = e;
-        log_debug(rpc, "epm: registered %s[%.*s] (owner %llu), %zu entries",
+        log_debug(rpc, "epm: registered %s[%.*s] (owner %llu, uid %d, pid %d), %zu entries",
                   rpc_tower_protseq_name(&e->info) ? rpc_tower_protseq_name(&e->info) : "?",
                   e->info.transport == RPC_TOWER_PROTO_UNIX ? (int)e->info.endpoint_len : 0,
                   e->info.endpoint ? (const char *)e->info.endpoint : "",
-                  (unsigned long long)e->owner, db.n);
+                  (unsigned long long)e->owner, (int)e->uid, (int)e->pid, db.n);
 }
 
 /* Inserts k prepared entries, all or none.  Takes them in every case. */
@@ -363,6 +373,8 @@ int epm_list(struct epm_entry_info **ret, size_t *ret_n) {
                         o->endpoint[0] = 0;
                 memcpy(o->annotation, e->annotation, EPM_ANNOTATION_SIZE);
                 o->owner = e->owner;
+                o->uid = e->uid;
+                o->pid = e->pid;
         }
         pthread_mutex_unlock(&db.lock);
         if (r < 0) {
@@ -451,6 +463,41 @@ static bool may_manage(handle_t h) {
         return remote || call_is_local(h);
 }
 
+/*
+ * Who changes the map.  An entry may be replaced or deleted by its owner (the
+ * association that registered it) or by an administrator: this process itself (h NULL,
+ * or a call from outside the runtime, which has owner 0 like the entries registered in
+ * process), root, or the user the endpoint mapper runs as, over ncalrpc, where the
+ * kernel vouches for the caller's uid (SO_PEERCRED).  A remote caller (remote management
+ * on) is never an administrator.
+ */
+struct caller {
+        uint64_t owner;
+        bool admin;
+        uid_t uid;                      /* (uid_t)-1: not known (remote) */
+        pid_t pid;
+};
+
+static struct caller caller_of(handle_t h) {
+        struct caller c = { .owner = rpc_call_owner(h), .uid = (uid_t)-1 };
+        struct rpc_peer p;
+
+        if (!h || rpc_call_peer(h, &p) < 0) {
+                c.admin = true;
+                c.uid = geteuid();
+                c.pid = getpid();
+        } else if (p.has_cred) {
+                c.admin = p.uid == 0 || p.uid == geteuid();
+                c.uid = p.uid;
+                c.pid = p.pid;
+        }
+        return c;
+}
+
+static bool may_change(const struct caller *c, const struct entry *e) {
+        return c->admin || e->owner == c->owner;
+}
+
 static error_status_t status_from_errno(int r) {
         switch (r) {
         case 0:
@@ -463,6 +510,8 @@ static error_status_t status_from_errno(int r) {
                 return EPT_S_INVALID_ENTRY_DCE;
         case -ENOENT:
                 return EPT_S_NOT_REGISTERED_DCE;
+        case -EACCES:
+                return EPT_S_ACCESS_DENIED;
         default:
                 return EPT_S_CANT_PERFORM_OP_DCE;
         }
@@ -531,7 +580,8 @@ static twr_t *lookup_tower(const struct entry *e, const uint8_t *ip) {
 
 static void impl_insert(handle_t h, unsigned32 num_ents, ept_entry_t entries[], boolean32 replace,
                         error_status_t *status) {
-        uint64_t owner = rpc_call_owner(h);
+        struct caller who = caller_of(h);
+        uint64_t owner = who.owner;
         struct entry **v;
         int r = 0;
 
@@ -559,6 +609,10 @@ static void impl_insert(handle_t h, unsigned32 num_ents, ept_entry_t entries[], 
                 r = t ? entry_new(&entries[i].object, t->tower_octet_string, t->tower_length,
                                   entries[i].annotation, owner, &v[i])
                       : -EBADMSG;
+                if (r >= 0) {
+                        v[i]->uid = who.uid;
+                        v[i]->pid = who.pid;
+                }
         }
         if (r >= 0)
                 r = insert_batch(v, num_ents, owner, replace != 0);
@@ -569,16 +623,19 @@ static void impl_insert(handle_t h, unsigned32 num_ents, ept_entry_t entries[], 
         *status = status_from_errno(r);
 }
 
-/* Removes entries like key (object and binding), of owner unless owner is 0; -ENOENT. */
-static size_t delete_locked(const struct entry *key, bool match_object, uint64_t owner) {
+static bool key_matches(const struct entry *e, const struct entry *key, bool match_object) {
+        return (!match_object || dcom_guid_equal(&e->object, &key->object)) &&
+               same_binding(e, key);
+}
+
+/* Removes the entries like key (object and binding) that who may change. */
+static size_t delete_locked(const struct entry *key, bool match_object, const struct caller *who) {
         size_t removed = 0;
 
         for (size_t i = db.n; i-- > 0;) {
                 const struct entry *e = db.v[i];
 
-                if ((owner == 0 || e->owner == owner) &&
-                    (!match_object || dcom_guid_equal(&e->object, &key->object)) &&
-                    same_binding(e, key)) {
+                if (may_change(who, e) && key_matches(e, key, match_object)) {
                         remove_at_locked(i);
                         removed++;
                 }
@@ -586,12 +643,27 @@ static size_t delete_locked(const struct entry *key, bool match_object, uint64_t
         return removed;
 }
 
-static bool exists_locked(const struct entry *key, uint64_t owner) {
+/*
+ * Whether entries like key exist: 0 when who may delete one of them, -EACCES when
+ * there are some but all are someone else's, -ENOENT when there are none.
+ */
+static int check_delete_locked(const struct entry *key, bool match_object,
+                               const struct caller *who) {
+        int r = -ENOENT;
+
         for (size_t i = 0; i < db.n; i++)
-                if ((owner == 0 || db.v[i]->owner == owner) &&
-                    dcom_guid_equal(&db.v[i]->object, &key->object) && same_binding(db.v[i], key))
-                        return true;
-        return false;
+                if (key_matches(db.v[i], key, match_object)) {
+                        if (may_change(who, db.v[i]))
+                                return 0;
+                        r = -EACCES;
+                }
+        return r;
+}
+
+static void log_denied(const char *op, const struct caller *who) {
+        log_debug(rpc, "epm: %s refused: uid %d pid %d (owner %llu) may not change another's "
+                       "entries", op, (int)who->uid, (int)who->pid,
+                  (unsigned long long)who->owner);
 }
 
 /*
@@ -601,7 +673,7 @@ static bool exists_locked(const struct entry *key, uint64_t owner) {
  */
 static void impl_delete(handle_t h, unsigned32 num_ents, ept_entry_t entries[],
                         error_status_t *status) {
-        uint64_t owner = rpc_call_owner(h);
+        struct caller who = caller_of(h);
         struct entry **v;
         int r = 0;
 
@@ -628,11 +700,12 @@ static void impl_delete(handle_t h, unsigned32 num_ents, ept_entry_t entries[],
         if (r >= 0) {
                 pthread_mutex_lock(&db.lock);
                 for (unsigned32 i = 0; i < num_ents && r >= 0; i++)
-                        if (!exists_locked(v[i], owner))
-                                r = -ENOENT;
+                        r = check_delete_locked(v[i], true, &who);
                 for (unsigned32 i = 0; i < num_ents && r >= 0; i++)
-                        delete_locked(v[i], true, owner);
+                        delete_locked(v[i], true, &who);
                 pthread_mutex_unlock(&db.lock);
+                if (r == -EACCES)
+                        log_denied("ept_delete", &who);
         }
         for (unsigned32 i = 0; i < num_ents; i++)
                 dcom_free(v[i]);
@@ -948,6 +1021,7 @@ static void impl_inq_object(handle_t h, uuid_t *ept_object, error_status_t *stat
  */
 static void impl_mgmt_delete(handle_t h, boolean32 object_speced, uuid_p_t object,
                              twr_p_t tower, error_status_t *status) {
+        struct caller who = caller_of(h);
         struct entry *key;
         size_t removed;
         int r;
@@ -967,10 +1041,13 @@ static void impl_mgmt_delete(handle_t h, boolean32 object_speced, uuid_p_t objec
                 return;
         }
         pthread_mutex_lock(&db.lock);
-        removed = delete_locked(key, object_speced != 0, 0);
+        r = check_delete_locked(key, object_speced != 0, &who);
+        removed = delete_locked(key, object_speced != 0, &who);
         pthread_mutex_unlock(&db.lock);
         dcom_free(key);
-        *status = removed ? EPT_S_OK : EPT_S_NOT_REGISTERED_DCE;
+        if (r == -EACCES && !removed)
+                log_denied("ept_mgmt_delete", &who);
+        *status = removed ? EPT_S_OK : r == -EACCES ? EPT_S_ACCESS_DENIED : EPT_S_NOT_REGISTERED_DCE;
 }
 
 const struct epm_v3_0_epv epm_server_epv = {

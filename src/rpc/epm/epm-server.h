@@ -13,6 +13,13 @@
  * owner's association (rpc_set_owner_end_hook), so that a local server's endpoints go
  * when it exits.
  *
+ * Who may change what: an entry belongs to its owner.  ept_insert's replace replaces only
+ * the caller's own entries, and ept_delete / ept_mgmt_delete remove another owner's
+ * entries only for an administrator: this process, root, or the user the endpoint mapper
+ * runs as, identified by the kernel over ncalrpc (SO_PEERCRED).  Anyone else gets access
+ * denied (5) for entries it does not own.  epm_register() and epm_insert_tower() replace
+ * only entries of the owner they are given.
+ *
  * Local and remote callers: ept_insert, ept_delete and ept_mgmt_delete change the map;
  * they are served only to local callers (ncalrpc, or a direct call with h == NULL) unless
  * epm_set_remote_management(true).  Remote callers get ept_s_cant_perform_op for
@@ -28,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "epm_stub.h"
 #include "rpc/epm/tower.h"
@@ -89,6 +97,8 @@ struct epm_entry_info {
         char endpoint[128];             /* rpc_tower_endpoint_string(); "" if unreadable */
         char annotation[EPM_ANNOTATION_SIZE];
         uint64_t owner;
+        uid_t uid;                      /* who registered it: the kernel's word (ncalrpc) */
+        pid_t pid;                      /* or this process; (uid_t)-1 for a remote caller */
         uint8_t *tower;                 /* the tower as registered */
         size_t tower_len;
 };
