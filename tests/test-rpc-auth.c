@@ -121,7 +121,8 @@ static void toy_free(void *ctx) {
 }
 
 static const struct rpc_auth_ops toy_ops = {
-        TOY, "toy", toy_accept, toy_step, toy_verify, toy_sign, toy_size, toy_free,
+        .auth_type = TOY, .name = "toy", .accept = toy_accept, .step = toy_step,
+        .verify = toy_verify, .sign = toy_sign, .verifier_size = toy_size, .free = toy_free,
 };
 
 /* --- server -------------------------------------------------------------------------- */
@@ -307,8 +308,9 @@ TEST(toy_provider) {
         close(fd);
 
         ASSERT_OK(rpc_auth_register(&toy_ops));
-        ASSERT_ERRNO(rpc_auth_register(&(struct rpc_auth_ops){ TOY, "other", toy_accept, toy_step,
-                                                               NULL, NULL, NULL, toy_free }),
+        ASSERT_ERRNO(rpc_auth_register(&(struct rpc_auth_ops){ .auth_type = TOY, .name = "other",
+                                                               .accept = toy_accept, .step = toy_step,
+                                                               .free = toy_free }),
                      -EEXIST);
         fd = conn_open();
         ASSERT_EQ(bind_toy(fd, false, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, TOY, rd), RPC_PTYPE_BIND_ACK);

@@ -7,10 +7,13 @@
  *      hello-server [--port N] [--listen ADDR]
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <dcom/winerror.h>
 
 #include "hello_stub.h"
 #include "rpc/rpc-internal.h"
@@ -20,13 +23,31 @@ static LONG say(handle_t h, const char *name, char **greeting) {
 
         *greeting = midl_user_allocate(n);      /* the call's memory: no free needed */
         if (!*greeting)
-                return -1;
+                return ERROR_OUTOFMEMORY;
         snprintf(*greeting, n, "Hello, %s! (from hello-server %d over %s)", name, (int)getpid(),
                  rpc_call_protseq(h) == RPC_PROTSEQ_TCP ? "ncacn_ip_tcp" : "ncalrpc");
+        /* an authenticated caller: who it is, as the security provider vouches */
+        struct rpc_identity id;
+        if (rpc_call_identity(h, &id) >= 0) {
+                char *more = midl_user_allocate(n + 600);
+                if (!more)
+                        return ERROR_OUTOFMEMORY;
+                snprintf(more, n + 600, "%s, to %s\\%s (%s)", *greeting, id.domain, id.user, id.sid);
+                *greeting = more;
+        }
         return 0;
 }
 
+/*
+ * a + b for any a and b a client sends.  Signed overflow is undefined behaviour in C (and
+ * the server's to avoid: the client chooses the operands), so the sum is checked before
+ * it is computed, and one that does not fit in a LONG is an error, not a wrapped value.
+ */
 static LONG add(handle_t h, LONG a, LONG b, LONG *sum) {
+        if ((b > 0 && a > INT32_MAX - b) || (b < 0 && a < INT32_MIN - b)) {
+                *sum = 0;
+                return ERROR_ARITHMETIC_OVERFLOW;
+        }
         *sum = a + b;
         return 0;
 }

@@ -13,6 +13,8 @@
  * rpc_binding_status() gives the RPC_STATUS a Windows caller would see.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/random.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -55,6 +57,10 @@ struct rpc_binding {
         bool bound;                     /* bind_ack seen: more contexts by alter_context */
         uint32_t fault;                 /* the last fault's status */
         int last_error;
+        /* security (rpc_binding_set_auth): the identity, and the connection's context */
+        uint8_t auth_level, auth_type;  /* auth_level 0: none */
+        char *auth_user, *auth_domain, *auth_password;
+        struct rpc_sec_ref sec;         /* sec.ctx non-NULL: negotiated on this connection */
         uint8_t *rbuf;                  /* received bytes (RBUF_SIZE, kept across calls) */
         struct buf sendbuf;             /* request PDUs, kept across calls */
         size_t rlen, roff;
@@ -86,10 +92,17 @@ int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
         return 0;
 }
 
+static void sec_end(struct rpc_binding *b) {
+        if (b->sec.ctx)
+                b->sec.ops->free(b->sec.ctx);
+        b->sec.ctx = NULL;
+}
+
 static void disconnect(struct rpc_binding *b) {
         if (b->fd >= 0)
                 close(b->fd);
         b->fd = -1;
+        sec_end(b);     /* a security context lives and dies with its connection */
         b->n_ctx = 0;
         b->next_ctx_id = 0;
         b->bound = false;
@@ -107,10 +120,57 @@ uint32_t rpc_binding_assoc_group(struct rpc_binding *b) {
         return g;
 }
 
+static void free_secret(char *s) {
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                dcom_free(s);
+        }
+}
+
+static void auth_clear(struct rpc_binding *b) {
+        free_secret(b->auth_password);
+        dcom_free(b->auth_user);
+        dcom_free(b->auth_domain);
+        b->auth_password = b->auth_user = b->auth_domain = NULL;
+        b->auth_level = b->auth_type = 0;
+}
+
+int rpc_binding_set_auth(struct rpc_binding *b, uint8_t level, uint8_t authn_svc,
+                         const struct rpc_auth_identity *id) {
+        const struct rpc_auth_ops *ops = NULL;
+        int r = 0;
+
+        if (!b || level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                return -EINVAL;
+        if (level > RPC_AUTHN_LEVEL_NONE) {
+                rpc_auth_register_defaults();
+                ops = rpc_auth_find(authn_svc);
+                if (!ops || !ops->init || !ops->init_step)
+                        return -EPROTONOSUPPORT;
+        }
+        pthread_mutex_lock(&b->lock);
+        disconnect(b);
+        auth_clear(b);
+        if (ops) {
+                b->auth_level = level < RPC_AUTHN_LEVEL_CONNECT ? RPC_AUTHN_LEVEL_CONNECT : level;
+                b->auth_type = authn_svc;
+                b->auth_user = dcom_strdup(id && id->user ? id->user : "");
+                b->auth_domain = dcom_strdup(id && id->domain ? id->domain : "");
+                b->auth_password = dcom_strdup(id && id->password ? id->password : "");
+                if (!b->auth_user || !b->auth_domain || !b->auth_password) {
+                        auth_clear(b);
+                        r = -ENOMEM;
+                }
+        }
+        pthread_mutex_unlock(&b->lock);
+        return r;
+}
+
 void rpc_binding_free(struct rpc_binding *b) {
         if (!b)
                 return;
         disconnect(b);
+        auth_clear(b);
         pthread_mutex_destroy(&b->lock);
         dcom_free(b->rbuf);
         buf_free(&b->sendbuf);
@@ -381,6 +441,41 @@ static uint32_t get_u32(const uint8_t *p, bool be) {
                             (uint32_t)p[3] << 24;
 }
 
+/*
+ * A security context's auth_context_id: new for each one the process opens, as Windows
+ * counts them, so that a capture tool (or a server) never sees two contexts of ours
+ * under one id.
+ */
+static uint32_t next_auth_context_id(void) {
+        static _Atomic uint32_t next;
+        uint32_t id = atomic_fetch_add(&next, 1);
+
+        if (id == 0) {          /* the first: start somewhere unpredictable */
+                uint32_t seed = 0;
+                if (getrandom(&seed, sizeof seed, 0) == (ssize_t)sizeof seed)
+                        atomic_store(&next, (seed & 0xffff) + 2);
+                id = (seed & 0xffff) + 1;
+        }
+        return id;
+}
+
+/* [MS-RPCE] 2.2.2.10: rpc_auth_3, the handshake's last leg; the server does not answer. */
+static int send_auth3(struct rpc_binding *b, uint32_t call_id, const struct buf *tok) {
+        struct buf out;
+        int r;
+
+        buf_init(&out, 0);
+        size_t start = rpc_pdu_begin(&out, RPC_PTYPE_AUTH3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG,
+                                     call_id);
+        rpc_put_u32(&out, 0);                   /* pad */
+        rpc_sec_put_trailer(&out, start, start, 4, &b->sec, tok->data, tok->len);
+        r = rpc_pdu_end(&out, start);
+        if (r >= 0)
+                r = out.error ? -ENOMEM : send_all(b, out.data, out.len);
+        buf_free(&out);
+        return r;
+}
+
 static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret,
                         uint8_t *rbuf) {
         bool alter = b->bound;
@@ -393,6 +488,30 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
                 return -ENOSPC;
         uint32_t call_id = b->next_call_id++;
         buf_init(&out, 0);
+        /* the first bind of an authenticated binding opens its security context
+           ([MS-RPCE] 3.3.1.5.2): the provider's first token in the bind's sec_trailer */
+        struct buf tok;
+        buf_init(&tok, 64 * 1024);
+        bool sec_start = !alter && b->auth_level && !b->sec.ctx;
+        if (sec_start) {
+                const struct rpc_auth_ops *ops = rpc_auth_find(b->auth_type);
+                struct rpc_auth_identity who = { b->auth_user, b->auth_domain, b->auth_password };
+                bool done = false;
+                if (!ops || !ops->init) {
+                        buf_free(&out);
+                        return -EPROTONOSUPPORT;
+                }
+                r = ops->init(&b->sec.ctx, &who, &tok, &done);
+                if (r < 0 || tok.error) {
+                        buf_free(&tok);
+                        buf_free(&out);
+                        return r < 0 ? r : -ENOMEM;
+                }
+                b->sec.ops = ops;
+                b->sec.type = b->auth_type;
+                b->sec.level = b->auth_level;
+                b->sec.id = next_auth_context_id();
+        }
         size_t start = rpc_pdu_begin(&out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
                                      RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, call_id);
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_xmit_frag */
@@ -407,6 +526,9 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         struct rpc_syntax_id as = { iface->uuid, iface->ver_major, iface->ver_minor };
         rpc_put_syntax(&out, &as);
         rpc_put_syntax(&out, &rpc_syntax_ndr20);
+        if (sec_start)
+                rpc_sec_put_trailer(&out, start, start, 4, &b->sec, tok.data, tok.len);
+        buf_free(&tok);
         r = rpc_pdu_end(&out, start);
         if (r >= 0)
                 r = send_all(b, out.data, out.len);
@@ -449,6 +571,25 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         if (end - p < 4 + 24 || p[0] < 1)
                 return -EPROTO;
         uint16_t result = get_u16(p + 4, be);
+        if (sec_start) {
+                /* the server's answer to our token; the last leg goes in an AUTH3 */
+                bool done = false;
+                if (!pdu.has_auth || pdu.sec.auth_type != b->sec.type ||
+                    pdu.sec.auth_context_id != b->sec.id) {
+                        log_debug(rpc, "bind_ack without the security provider's answer");
+                        return -EACCES;
+                }
+                buf_init(&tok, 64 * 1024);
+                r = b->sec.ops->init_step(b->sec.ctx, pdu.auth, pdu.auth_len, &tok, &done);
+                if (r >= 0 && tok.len)
+                        r = send_auth3(b, call_id, &tok);
+                buf_free(&tok);
+                if (r < 0) {
+                        const char *why = b->sec.ops->failure ? b->sec.ops->failure(b->sec.ctx) : NULL;
+                        log_debug(rpc, "%s: %s", b->sec.ops->name, why ? why : strerror(-r));
+                        return r == -ENOMEM ? r : -EACCES;
+                }
+        }
         if (!alter) {
                 /* what we send is bounded by what the server receives: its max_recv_frag
                    ([C706] 12.6.3.1, at least MustRecvFragSize) */
@@ -488,7 +629,11 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
         uint32_t call_id = b->next_call_id++;
         const uint8_t *stub = in->buf.data + in->base;
         size_t len = in->buf.len - in->base, off = 0;
-        size_t head = 24 + (b->sb.has_object ? 16 : 0), room = b->max_xmit - head;
+        bool protect = rpc_sec_protects(&b->sec);
+        size_t head = 24 + (b->sb.has_object ? 16 : 0);
+        size_t room = b->max_xmit - head - rpc_sec_overhead(&b->sec);
+        if (protect)
+                room &= ~(size_t)15;    /* whole cipher blocks but in the last fragment */
         struct buf pdu = b->sendbuf;    /* kept across calls */
         do {
                 size_t n = len - off < room ? len - off : room;
@@ -505,8 +650,9 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
                         dcom_guid_to_wire(&b->sb.object, g);
                         buf_append(&pdu, g, 16);
                 }
+                size_t stub_off = pdu.len - start;
                 buf_append(&pdu, stub + off, n);
-                if ((r = rpc_pdu_end(&pdu, start)) < 0 ||
+                if ((r = rpc_sec_end_fragment(&pdu, start, stub_off, &b->sec)) < 0 ||
                     (r = send_all(b, pdu.data, pdu.len)) < 0)
                         break;
                 off += n;
@@ -544,6 +690,12 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
                 if (p.hdr.ptype != RPC_PTYPE_RESPONSE || rpc_response_parse(&p) < 0 ||
                     (first && !(p.hdr.pfc_flags & RPC_PFC_FIRST_FRAG))) {
                         r = -EPROTO;
+                        break;
+                }
+                if (protect && rpc_sec_open_fragment(&p, (uint8_t *)p.raw, &b->sec) < 0) {
+                        /* the receive buffer is ours: opened in place */
+                        log_debug(rpc, "response %u failed verification", call_id);
+                        r = -EACCES;
                         break;
                 }
                 if (first)

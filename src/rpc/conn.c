@@ -21,6 +21,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 
 #include "rpc/rpc-server.h"
@@ -378,6 +381,47 @@ static void put_bind_nak(struct buf *out, uint32_t call_id, uint16_t reason) {
 
 /* --- security contexts ([MS-RPCE] 3.3.1.5.2) ----------------------------------------------- */
 
+/* The peer as an audit line names it. */
+static void peer_name(const struct rpc_conn *c, char *buf, size_t size) {
+        if (c->who.has_cred)
+                snprintf(buf, size, "local uid %u pid %d", (unsigned)c->who.uid, (int)c->who.pid);
+        else if (c->who.family == AF_INET || c->who.family == AF_INET6)
+                inet_ntop(c->who.family, c->who.addr, buf, (socklen_t)size);
+        else
+                snprintf(buf, size, "unknown peer");
+}
+
+static void (*_Atomic audit_hook)(const char *line);
+
+void rpc_set_audit_hook(void (*hook)(const char *line)) {
+        audit_hook = hook;
+}
+
+void rpc_audit(const char *fmt, ...) {
+        void (*hook)(const char *) = audit_hook;
+        char line[768];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        if (hook)
+                hook(line);
+        else
+                log_debug(rpc, "%s", line);
+}
+
+/* A security context failed: one audit line, who and why. */
+static void audit_sec_failure(const struct rpc_conn *c, const struct rpc_auth_ops *ops, void *ctx,
+                              const char *what, int err) {
+        const char *why = ops && ctx && ops->failure ? ops->failure(ctx) : NULL;
+        char peer[64];
+
+        peer_name(c, peer, sizeof peer);
+        rpc_audit("access denied to %s: %s, %s: %s", peer, ops ? ops->name : "unknown provider",
+                  what, why ? why : strerror(-err));
+}
+
 static struct rpc_sec *sec_find(struct rpc_conn *c, uint32_t id) {
         for (unsigned i = 0; i < c->n_sec; i++)
                 if (c->sec[i].id == id)
@@ -409,6 +453,8 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 return -EACCES;         /* an established context keeps its level */
         if (s) {
                 r = s->ops->step(s->ctx, pdu->auth, pdu->auth_len, tok, &done);
+                if (r < 0)
+                        audit_sec_failure(c, s->ops, s->ctx, "authentication", r);
         } else if (pdu->hdr.ptype == RPC_PTYPE_AUTH3) {
                 /* [MS-RPCE] 2.2.2.10: AUTH3 ends a handshake a bind or alter_context began */
                 return -EACCES;
@@ -418,8 +464,10 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 s = &c->sec[c->n_sec];
                 memset(s, 0, sizeof *s);
                 r = ops->accept(&s->ctx, pdu->auth, pdu->auth_len, tok, &done);
-                if (r < 0)
+                if (r < 0) {
+                        audit_sec_failure(c, ops, NULL, "security context refused", r);
                         return r;
+                }
                 s->id = pdu->sec.auth_context_id;
                 s->type = pdu->sec.auth_type;
                 s->ops = ops;
@@ -438,34 +486,17 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
         return r;
 }
 
-/*
- * Appends padding, a sec_trailer and the token (len zeros when tok is NULL: a verifier
- * the provider fills in later), setting auth_length; returns the padding.  The padding
- * aligns what follows the bytes from base on to align ([MS-RPCE] 2.2.2.11: the stub of
- * a request or response to 16 bytes, so that the sealed part is whole cipher blocks;
- * bind-type bodies to 4).
- */
-static size_t put_auth(struct buf *out, size_t start, size_t base, size_t align,
-                       const struct rpc_sec *s, const uint8_t *tok, size_t len) {
-        size_t pad = (align - ((out->len - base) % align)) % align;
-        static const uint8_t zeros[16];
+static struct rpc_sec_ref sec_ref(const struct rpc_sec *s) {
+        struct rpc_sec_ref r = { NULL, NULL, 0, 0, 0 };
 
-        buf_append(out, zeros, pad);
-        buf_put_u8(out, s->type);
-        buf_put_u8(out, s->level);
-        buf_put_u8(out, (uint8_t)pad);
-        buf_put_u8(out, 0);
-        rpc_put_u32(out, s->id);
-        if (tok)
-                buf_append(out, tok, len);
-        else
-                for (size_t k = 0; k < len; k++)
-                        buf_put_u8(out, 0);
-        if (!out->error) {
-                out->data[start + 10] = (uint8_t)len;
-                out->data[start + 11] = (uint8_t)(len >> 8);
+        if (s) {
+                r.ops = s->ops;
+                r.ctx = s->ctx;
+                r.type = s->type;
+                r.level = s->level;
+                r.id = s->id;
         }
-        return pad;
+        return r;
 }
 
 /* --- bind / alter_context ----------------------------------------------------------------- */
@@ -597,8 +628,10 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 static const struct rpc_syntax_id none;
                 rpc_put_syntax(out, ts ? ts : &none);
         }
-        if (sec && tok.len)
-                put_auth(out, start, start, 4, sec, tok.data, tok.len);
+        if (sec && tok.len) {
+                struct rpc_sec_ref ref = sec_ref(sec);
+                rpc_sec_put_trailer(out, start, start, 4, &ref, tok.data, tok.len);
+        }
         buf_free(&tok);
         r = rpc_pdu_end(out, start);
         if (r < 0 && !out->error) {
@@ -664,10 +697,9 @@ static uint32_t fault_status(int err) {
  */
 static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
                          const uint8_t *stub, size_t len, struct rpc_sec *sec) {
-        bool signed_ = sec && sec->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY && sec->ops->sign &&
-                       sec->ops->verifier_size;
-        size_t vsize = signed_ ? sec->ops->verifier_size(sec->ctx, sec->level) : 0;
-        size_t room = c->max_xmit - 24 - (signed_ ? RPC_SEC_TRAILER_SIZE + vsize + 15 : 0), off = 0;
+        struct rpc_sec_ref ref = sec_ref(sec);
+        bool signed_ = rpc_sec_protects(&ref);
+        size_t room = c->max_xmit - 24 - rpc_sec_overhead(&ref), off = 0;
         size_t resp_start = out->len;
 
         if (room < 16 || room > c->max_xmit)
@@ -685,24 +717,15 @@ static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, 
                 buf_put_u8(out, 0);
                 size_t stub_off = out->len - start;
                 buf_append(out, stub + off, n);
-                if (signed_) {
-                        /* [MS-RPCE] 2.2.2.11: padding, sec_trailer, then the verifier the
-                           provider computes over the finished PDU */
-                        size_t pad = put_auth(out, start, start + stub_off, 16, sec, NULL, vsize);
-                        if (rpc_pdu_end(out, start) < 0 || out->error)
-                                return;         /* out of memory: the worker closes */
-                        uint8_t *p = out->data + start;
-                        size_t plen = out->len - start;
-                        if (sec->ops->sign(sec->ctx, sec->level, p, plen, p + stub_off, n + pad,
-                                           p + plen - vsize, vsize) < 0) {
-                                log_debug(rpc, "call %u: signing the response failed", call_id);
-                                out->len = resp_start;
-                                put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
-                                return;
-                        }
-                } else {
-                        rpc_pdu_end(out, start);
+                int r = rpc_sec_end_fragment(out, start, stub_off, &ref);
+                if (r == -EACCES) {
+                        log_debug(rpc, "call %u: signing the response failed", call_id);
+                        out->len = resp_start;
+                        put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
+                        return;
                 }
+                if (r < 0 || out->error)
+                        return;         /* out of memory: the worker closes */
                 off += n;
         } while (off < len);
 }
@@ -727,6 +750,18 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         }
         if (opnum >= reg->iface->n_ops || !reg->iface->ops[opnum].dispatch) {
                 put_fault(out, call_id, ctx_id, NCA_S_OP_RNG_ERROR, true);
+                return;
+        }
+        /* the interface's minimum level (RpcServerRegisterIf2's security callback in
+           spirit): below it, access denied and nothing runs */
+        uint8_t level = sec ? sec->level : RPC_AUTHN_LEVEL_NONE;
+        if (level < reg->min_level) {
+                char peer[64];
+                peer_name(c, peer, sizeof peer);
+                rpc_audit("access denied to %s: %s at level %u, interface %s requires %u", peer,
+                          sec ? sec->ops->name : "unauthenticated", level, reg->iface->name,
+                          reg->min_level);
+                put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, true);
                 return;
         }
         if (object) {
@@ -801,26 +836,36 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
                         return 0;
                 }
-                if (sec->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+                struct rpc_sec_ref ref = sec_ref(sec);
+                if (rpc_sec_protects(&ref)) {
                         /* verified (and unsealed) in a copy: the input may be read-only */
                         if (!c->scratch && !(c->scratch = dcom_malloc(UINT16_MAX)))
                                 return -ENOMEM;
                         memcpy(c->scratch, pdu->raw, pdu->hdr.frag_length);
-                        size_t stub_off = (size_t)(pdu->stub - pdu->raw);
-                        size_t ver_off = (size_t)(pdu->auth - pdu->raw);
-                        int r = sec->ops->verify ? sec->ops->verify(sec->ctx, sec->level, c->scratch,
-                                                                    pdu->hdr.frag_length,
-                                                                    c->scratch + stub_off,
-                                                                    pdu->stub_len + pdu->sec.auth_pad_length,
-                                                                    c->scratch + ver_off, pdu->auth_len)
-                                                 : -EACCES;
+                        int r = rpc_sec_open_fragment(pdu, c->scratch, &ref);
                         if (r < 0) {
+                                audit_sec_failure(c, sec->ops, sec->ctx, "request verification", r);
                                 log_debug(rpc, "request %u failed verification", call_id);
                                 put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
                                 return 0;
                         }
-                        pdu->stub = c->scratch + stub_off;
                 }
+        }
+        if (!sec && !pdu->has_auth) {
+                /* [MS-RPCE] 3.3.1.5.2: at CONNECT, CALL and PKT the requests carry no
+                   verifier (impacket sends no sec_trailer at all): the call has the
+                   connection's established context of such a level */
+                for (unsigned i = 0; i < c->n_sec && !sec; i++)
+                        if (c->sec[i].done && !c->sec[i].failed &&
+                            c->sec[i].level < RPC_AUTHN_LEVEL_PKT_INTEGRITY)
+                                sec = &c->sec[i];
+                /* a context that failed leaves its connection's calls refused (impacket
+                   loops on a closed socket: the answer is a fault, not a close) */
+                for (unsigned i = 0; i < c->n_sec && !sec; i++)
+                        if (c->sec[i].failed) {
+                                put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
+                                return 0;
+                        }
         }
         p = partial_find(c, call_id);
         /* the common case: one fragment, dispatched straight from the input */
@@ -991,6 +1036,14 @@ int rpc_call_local_addr(void *h, struct sockaddr_storage *ret, socklen_t *ret_le
         *ret = i->conn->local;
         *ret_len = i->conn->local_len;
         return 0;
+}
+
+int rpc_call_identity(void *h, struct rpc_identity *ret) {
+        const struct rpc_call_info *i = info_of(h);
+
+        if (!i || !i->sec || !i->sec->done || !i->sec->ops->inq_identity)
+                return -ENODATA;
+        return i->sec->ops->inq_identity(i->sec->ctx, ret);
 }
 
 int rpc_call_peer(void *h, struct rpc_peer *ret) {

@@ -180,6 +180,14 @@ enum {
         RPC_AUTHN_LEVEL_PKT_PRIVACY = 6,
 };
 
+/* auth_type ([MS-RPCE] 2.2.1.1.7) */
+enum {
+        RPC_AUTHN_NONE = 0,
+        RPC_AUTHN_GSS_NEGOTIATE = 9,
+        RPC_AUTHN_WINNT = 10,
+        RPC_AUTHN_GSS_KERBEROS = 16,
+};
+
 /*
  * A security provider, as the security layer registers one per auth_type (NTLM = 10,
  * SPNEGO = 9, Kerberos = 16).  The runtime keeps one context per auth_context_id on a
@@ -197,6 +205,23 @@ enum {
  *          seal the stub in place at PKT_PRIVACY).
  * Errors are negative errno; -EACCES means "access denied" on the wire.
  */
+/* Who an authenticated peer is (RpcServerInqCallAttributes in spirit). */
+struct rpc_identity {
+        char user[257];                 /* the account's name; "ANONYMOUS LOGON" */
+        char domain[257];               /* its authority: our NetBIOS domain, "NT AUTHORITY" */
+        char sid[80];                   /* S-1-5-21-...-RID, S-1-22-1-UID, S-1-5-7 */
+        bool anonymous;
+        bool has_uid;                   /* the name is also a Unix user */
+        uid_t uid;
+};
+
+/* A client's credentials (SEC_WINNT_AUTH_IDENTITY in spirit); user "" is anonymous. */
+struct rpc_auth_identity {
+        const char *user;
+        const char *domain;
+        const char *password;
+};
+
 struct rpc_auth_ops {
         uint8_t auth_type;
         const char *name;
@@ -209,7 +234,64 @@ struct rpc_auth_ops {
                     size_t stub_len, uint8_t *verifier, size_t verifier_len);
         size_t (*verifier_size)(void *ctx, uint8_t level);
         void (*free)(void *ctx);
+        /* the client's side (optional): the first token for an identity, then each
+           answer of the server's to the next token; *done once established */
+        int (*init)(void **ret_ctx, const struct rpc_auth_identity *id, struct buf *out,
+                    bool *done);
+        int (*init_step)(void *ctx, const uint8_t *in, size_t in_len, struct buf *out,
+                         bool *done);
+        /* optional: who the peer is, once the context is established */
+        int (*inq_identity)(void *ctx, struct rpc_identity *ret);
+        /* optional: why the last accept/step failed, naming the user if known (the
+           audit line's text); NULL if nothing to say */
+        const char *(*failure)(void *ctx);
 };
+
+/*
+ * One security context as the per-PDU code sees it, on either side ([MS-RPCE] 2.2.2.11):
+ * src/rpc/sec.c, shared by the client and the server.
+ */
+struct rpc_sec_ref {
+        const struct rpc_auth_ops *ops;
+        void *ctx;
+        uint8_t type, level;
+        uint32_t id;                    /* auth_context_id */
+};
+/* Whether PDUs of s carry a verifier (PKT_INTEGRITY and PKT_PRIVACY). */
+bool rpc_sec_protects(const struct rpc_sec_ref *s);
+/* The most a fragment's verifier adds (padding, sec_trailer, verifier); 0 unprotected. */
+size_t rpc_sec_overhead(const struct rpc_sec_ref *s);
+/*
+ * Appends the padding (to align what follows base), a sec_trailer and the token (len
+ * zero bytes when tok is NULL), setting auth_length of the PDU at start; the padding.
+ */
+size_t rpc_sec_put_trailer(struct buf *out, size_t start, size_t base, size_t align,
+                           const struct rpc_sec_ref *s, const uint8_t *tok, size_t len);
+/*
+ * Ends a request or response fragment begun at start whose stub began stub_off bytes
+ * into it: protected, the stub is padded to 16, a sec_trailer and the verifier appended,
+ * and the PDU signed (PKT_INTEGRITY) or sealed (PKT_PRIVACY); otherwise it is only
+ * ended.  0, -EACCES (the provider failed), -ENOMEM, -E2BIG.
+ */
+int rpc_sec_end_fragment(struct buf *out, size_t start, size_t stub_off, const struct rpc_sec_ref *s);
+/*
+ * Verifies (and unseals) a received request or response fragment of a protected
+ * context, in raw (a writable copy of pdu->raw, or pdu->raw's own bytes); pdu then
+ * points into raw.  -EACCES for a missing or foreign verifier, a bad signature, a
+ * replayed or reordered sequence number.
+ */
+int rpc_sec_open_fragment(struct rpc_pdu *pdu, uint8_t *raw, const struct rpc_sec_ref *s);
+
+/*
+ * Security failures (wrong password, unknown user, a level below an interface's
+ * minimum, a bad signature) are audited: one line each, to the hook a daemon sets (rpcss
+ * prints them), or to the "rpc" debug channel without one.
+ */
+void rpc_set_audit_hook(void (*hook)(const char *line));
+void rpc_audit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The built-in providers (NTLM; src/rpc/auth), registered once; 0 or negative errno. */
+int rpc_auth_register_defaults(void);
 
 /* Process-wide; -EEXIST for an auth_type taken, -ENOSPC when full. */
 int rpc_auth_register(const struct rpc_auth_ops *ops);
@@ -249,6 +331,8 @@ struct rpc_peer {
         int family;                     /* TCP: AF_INET or AF_INET6, addr in network order */
         uint8_t addr[16];
 };
+/* Who authenticated the call's security context; -ENODATA for an unauthenticated call. */
+int rpc_call_identity(void *h, struct rpc_identity *ret);
 /* The peer of a call's connection; -EINVAL for a call from outside the runtime. */
 int rpc_call_peer(void *h, struct rpc_peer *ret);
 /* The same peer: the same user (ncalrpc) or the same address (TCP). */
@@ -277,6 +361,10 @@ void rpc_server_free(struct rpc_server *srv);
 /* Serves a generated interface (Foo_vX_Y_s_interface) with its implementation. */
 int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *iface,
                            const void *epv);
+/* The same with a minimum auth_level: calls below it get access denied (and an audit
+   line); RPC_AUTHN_LEVEL_NONE admits everyone, as rpc_server_register_if(). */
+int rpc_server_register_if2(struct rpc_server *srv, const struct ndr_interface *iface,
+                            const void *epv, uint8_t min_level);
 /* ncacn_ip_tcp on addr (NULL: every address, IPv4 and IPv6) and port (0: dynamic). */
 int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
                           uint16_t *ret_port);
@@ -338,6 +426,15 @@ void rpc_binding_free(struct rpc_binding *b);
 uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
 /* Per-call timeout (ms; 0: none; default 30 s). */
 void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms);
+/*
+ * RpcBindingSetAuthInfoEx in spirit: the binding's calls authenticate with provider
+ * authn_svc (RPC_AUTHN_WINNT) at level (RPC_AUTHN_LEVEL_CONNECT ... _PKT_PRIVACY) as id
+ * (copied); RPC_AUTHN_LEVEL_NONE turns it off.  The current connection is closed: the
+ * next call binds again with the new security.  -EINVAL, -EPROTONOSUPPORT (no such
+ * provider, or one with no client side), -ENOMEM.
+ */
+int rpc_binding_set_auth(struct rpc_binding *b, uint8_t level, uint8_t authn_svc,
+                         const struct rpc_auth_identity *id);
 /* The status of the last fault (after a call returned -EREMOTEIO). */
 uint32_t rpc_binding_fault(const struct rpc_binding *b);
 const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b);

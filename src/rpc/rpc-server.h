@@ -19,6 +19,7 @@
 struct rpc_if_reg {
         const struct ndr_interface *iface;      /* syntax id, opnum table (generated) */
         const void *epv;                        /* the implementation */
+        uint8_t min_level;                      /* calls below this auth_level are refused */
 };
 
 struct rpc_assoc {

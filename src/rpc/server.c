@@ -81,6 +81,8 @@ struct rpc_server *rpc_server_new(void) {
         srv->max_lrpc = DEFAULT_MAX_WORKERS;
         srv->bind_timeout_ms = DEFAULT_BIND_TIMEOUT_MS;
         srv->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+        /* the built-in security providers (NTLM), as Windows' are always there */
+        rpc_auth_register_defaults();
         /* [C706] appendix Q: every server answers the management interface */
         if (rpc_mgmt_register(srv) < 0) {
                 rpc_server_free(srv);
@@ -91,9 +93,14 @@ struct rpc_server *rpc_server_new(void) {
 
 int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *iface,
                            const void *epv) {
+        return rpc_server_register_if2(srv, iface, epv, RPC_AUTHN_LEVEL_NONE);
+}
+
+int rpc_server_register_if2(struct rpc_server *srv, const struct ndr_interface *iface,
+                            const void *epv, uint8_t min_level) {
         int r = 0;
 
-        if (!iface || !iface->ops)
+        if (!iface || !iface->ops || min_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
                 return -EINVAL;
         pthread_mutex_lock(&srv->lock);
         for (unsigned i = 0; i < srv->n_ifs; i++)
@@ -103,7 +110,7 @@ int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *i
         if (r == 0 && srv->n_ifs >= RPC_SERVER_MAX_IFS)
                 r = -ENOSPC;
         if (r == 0)
-                srv->ifs[srv->n_ifs++] = (struct rpc_if_reg){ iface, epv };
+                srv->ifs[srv->n_ifs++] = (struct rpc_if_reg){ iface, epv, min_level };
         pthread_mutex_unlock(&srv->lock);
         return r;
 }

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * NTLM end to end in one process: our client (rpc_binding_set_auth) against our server
+ * over TCP and ncalrpc, with an account of the real store (accounts.c) in this test's own
+ * OPENDCOM_ROOT -- at CONNECT, PKT_INTEGRITY and PKT_PRIVACY, 200 KiB each way (many
+ * signed or sealed fragments in both directions), a second interface on the connection
+ * (alter_context under the same security context), the caller's identity and level as
+ * the server sees them; a wrong password, an unknown user and a disabled account denied
+ * (fault 5) while the server keeps serving; an interface with a minimum level refusing
+ * calls below it; anonymous NTLM.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "mgmt_stub.h"
+#include "rpc/auth/accounts.h"
+#include "rpc/rpc-internal.h"
+#include "rpctest_stub.h"
+#include "test.h"
+
+#define ACCESS_DENIED 5
+
+static struct {
+        uint8_t level, type;
+        struct rpc_identity id;
+        int id_r;
+} seen;
+
+static LONG rt_null(handle_t h, LONG x, LONG *y) {
+        void *ctx;
+
+        rpc_call_auth(h, &seen.type, &seen.level, &ctx);
+        seen.id_r = rpc_call_identity(h, &seen.id);
+        *y = x + 1;
+        return 0;
+}
+
+static LONG rt_echo(handle_t h, ULONG n, const BYTE *data, BYTE *back) {
+        for (ULONG i = 0; i < n; i++)
+                back[i] = (BYTE)(data[i] ^ 0x5a);
+        return (LONG)n;
+}
+
+static LONG rt_owner(handle_t h, int64_t *owner, ULONG *protseq) {
+        *owner = (int64_t)rpc_call_owner(h);
+        *protseq = rpc_call_protseq(h);
+        return 0;
+}
+
+static const struct RpcTest_v1_1_epv rt_epv = { rt_null, rt_echo, rt_owner };
+
+static struct rpc_server *srv, *strict;
+static char tcp_binding[64], lrpc_binding[64], strict_binding[64];
+
+static void start(void) {
+        uint16_t port, sport;
+
+        if (srv)
+                return;
+        ASSERT_OK(accounts_set_password("alice", "Secret-1"));
+        ASSERT_OK(accounts_set_password("carol", "Secret-3"));
+        ASSERT_OK(accounts_set_disabled("carol", true));
+        srv = rpc_server_new();
+        ASSERT_NOT_NULL(srv);
+        ASSERT_OK(rpc_server_register_if(srv, &RpcTest_v1_1_s_interface, &rt_epv));
+        ASSERT_OK(rpc_server_listen_tcp(srv, "127.0.0.1", 0, &port));
+        char name[32];
+        snprintf(name, sizeof name, "ntlm-%d", (int)getpid());
+        ASSERT_OK(rpc_server_listen_lrpc(srv, name, 0600));
+        snprintf(tcp_binding, sizeof tcp_binding, "ncacn_ip_tcp:127.0.0.1[%u]", port);
+        snprintf(lrpc_binding, sizeof lrpc_binding, "ncalrpc:[%s]", name);
+
+        /* the same interface where it requires PKT_PRIVACY */
+        strict = rpc_server_new();
+        ASSERT_NOT_NULL(strict);
+        ASSERT_ERRNO(rpc_server_register_if2(strict, &RpcTest_v1_1_s_interface, &rt_epv, 7),
+                     -EINVAL);
+        ASSERT_OK(rpc_server_register_if2(strict, &RpcTest_v1_1_s_interface, &rt_epv,
+                                          RPC_AUTHN_LEVEL_PKT_PRIVACY));
+        ASSERT_OK(rpc_server_listen_tcp(strict, "127.0.0.1", 0, &sport));
+        snprintf(strict_binding, sizeof strict_binding, "ncacn_ip_tcp:127.0.0.1[%u]", sport);
+}
+
+static struct rpc_binding *bind_as(const char *s, uint8_t level, const char *user,
+                                   const char *password) {
+        struct rpc_binding *b;
+        struct rpc_auth_identity id = { user, "WORKGROUP", password };
+
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 10000);
+        if (level > RPC_AUTHN_LEVEL_NONE)
+                ASSERT_OK(rpc_binding_set_auth(b, level, RPC_AUTHN_WINNT, &id));
+        return b;
+}
+
+static void calls_at(const char *s, uint8_t level) {
+        struct rpc_binding *b = bind_as(s, level, "Alice", "Secret-1");
+        LONG y = 0, ret = -1;
+
+        memset(&seen, 0, sizeof seen);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 41, &y, &ret));
+        ASSERT_EQ(y, 42);
+        ASSERT_EQ(seen.type, RPC_AUTHN_WINNT);
+        ASSERT_EQ(seen.level, level);
+        ASSERT_OK(seen.id_r);
+        ASSERT_STR_EQ(seen.id.user, "alice");           /* the account's own spelling */
+        ASSERT_FALSE(seen.id.anonymous);
+        ASSERT_EQ(strncmp(seen.id.sid, "S-1-5-21-", 9), 0);
+
+        ULONG n = 200 * 1024;
+        BYTE *in = malloc(n), *out = calloc(1, n);
+        ASSERT_NOT_NULL(in);
+        ASSERT_NOT_NULL(out);
+        for (ULONG i = 0; i < n; i++)
+                in[i] = (BYTE)(i * 13);
+        ASSERT_OK(RpcTest_RtEcho((handle_t)b, n, in, out, &ret));
+        ASSERT_EQ(ret, (LONG)n);
+        for (ULONG i = 0; i < n; i++)
+                if (out[i] != (BYTE)((i * 13) ^ 0x5a))
+                        ASSERT_EQ(out[i], (BYTE)((i * 13) ^ 0x5a));
+        free(in);
+        free(out);
+
+        /* another interface on the connection: alter_context, the same security */
+        rpc_if_id_vector_p_t v = NULL;
+        error_status_t st = 1;
+        ASSERT_OK(mgmt_rpc__mgmt_inq_if_ids((handle_t)b, &v, &st));
+        ASSERT_EQ(st, 0);
+        ASSERT_NOT_NULL(v);
+        for (unsigned i = 0; i < v->count; i++)
+                midl_user_free(v->if_id[i]);
+        midl_user_free(v);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(y, 2);
+        ASSERT_EQ(seen.level, level);
+        rpc_binding_free(b);
+}
+
+TEST(levels_tcp) {
+        start();
+        calls_at(tcp_binding, RPC_AUTHN_LEVEL_CONNECT);
+        calls_at(tcp_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
+        calls_at(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+}
+
+TEST(levels_lrpc) {
+        start();
+        calls_at(lrpc_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
+        calls_at(lrpc_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+}
+
+static void denied(const char *s, uint8_t level, const char *user, const char *password) {
+        struct rpc_binding *b = bind_as(s, level, user, password);
+        LONG y = 0, ret = -1;
+
+        ASSERT_ERRNO(RpcTest_RtNull((handle_t)b, 1, &y, &ret), -EREMOTEIO);
+        ASSERT_EQ(rpc_binding_fault(b), ACCESS_DENIED);
+        rpc_binding_free(b);
+}
+
+TEST(refusals) {
+        start();
+        denied(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY, "alice", "wrong");
+        denied(tcp_binding, RPC_AUTHN_LEVEL_CONNECT, "alice", "wrong");
+        denied(tcp_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "mallory", "Secret-1");
+        denied(tcp_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "carol", "Secret-3");
+        /* and the server goes on serving */
+        calls_at(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+}
+
+TEST(minimum_level) {
+        struct rpc_binding *b;
+        LONG y = 0, ret = -1;
+
+        start();
+        denied(strict_binding, RPC_AUTHN_LEVEL_NONE, NULL, NULL);
+        denied(strict_binding, RPC_AUTHN_LEVEL_CONNECT, "alice", "Secret-1");
+        denied(strict_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "alice", "Secret-1");
+        b = bind_as(strict_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY, "alice", "Secret-1");
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(y, 2);
+        rpc_binding_free(b);
+}
+
+TEST(anonymous) {
+        struct rpc_binding *b;
+        LONG y = 0, ret = -1;
+
+        start();
+        b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY, "", "");
+        memset(&seen, 0, sizeof seen);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_OK(seen.id_r);
+        ASSERT_TRUE(seen.id.anonymous);
+        ASSERT_STR_EQ(seen.id.sid, "S-1-5-7");
+        rpc_binding_free(b);
+        /* unauthenticated: no identity */
+        b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_NONE, NULL, NULL);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_ERRNO(seen.id_r, -ENODATA);
+        ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_NONE);
+        rpc_binding_free(b);
+        ASSERT_ERRNO(rpc_binding_set_auth(b = bind_as(tcp_binding, 0, NULL, NULL), 6, 99, NULL),
+                     -EPROTONOSUPPORT);
+        rpc_binding_free(b);
+}
+
+TEST(zz_stop) {
+        rpc_server_free(srv);
+        rpc_server_free(strict);
+}
