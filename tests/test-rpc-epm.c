@@ -4,7 +4,8 @@
  * over a loopback binding with a real context-handle table, as impacket and rpcdump use
  * it: ept_map for impacket's own tower, lookup paging until the handle comes back null,
  * every inquiry type and version option, insert/delete/mgmt_delete and their refusal to
- * remote callers, owners forgotten, the bounds, hostile towers, threads, out of memory.
+ * remote callers, owners forgotten, the bounds, hostile towers, threads, out of memory,
+ * and lookup handles: opened only while entries remain, bounded per client.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -583,14 +584,12 @@ TEST(handles_of_the_wrong_kind) {
         ASSERT_NOT_NULL(h);
         ept_lookup_handle_t_rundown(h);
         ASSERT_EQ(epm_open_handles(), 0);
-        /* max_ents 0 with matches: nothing returned, the handle says more remain */
+        /* max_ents 0 with matches: nothing returned, and no handle to hold (Samba's answer) */
         h = NULL;
         epm_server_epv.ept_lookup(NULL, rpc_c_ep_all_elts, NULL, NULL, 0, &h, 0, &num, entries,
                                   &st);
         ASSERT_EQ(num, 0);
-        ASSERT_EQ(st, 0);
-        ASSERT_NOT_NULL(h);
-        epm_server_epv.ept_lookup_handle_free(NULL, &h, &st);
+        ASSERT_HR_EQ(st, NOT_REGISTERED);
         ASSERT_NULL(h);
         ASSERT_EQ(epm_open_handles(), 0);
         uuid_t obj = guid_n(1);
@@ -598,6 +597,236 @@ TEST(handles_of_the_wrong_kind) {
         ASSERT_EQ(st, 0);
         ASSERT_TRUE(dcom_guid_is_null(&obj));
         free(req);
+        reset();
+}
+
+/* --- lookup handles: when one is opened, and how many -------------------------------------- */
+
+/* One ept_lookup of everything over the loopback, on *h; the number of entries returned. */
+static unsigned32 lookup_some(ept_lookup_handle_t *h, unsigned32 max, error_status_t *st) {
+        ept_entry_t entries[16];
+        unsigned32 num = 99;
+
+        ASSERT_LE(max, 16);
+        memset(entries, 0, sizeof entries);
+        *st = 1;
+        ASSERT_OK(epm_ept_lookup(&binding, rpc_c_ep_all_elts, NULL, NULL, 0, h, max, &num,
+                                 entries, st));
+        ASSERT_LE(num, max);
+        for (unsigned32 i = 0; i < num; i++) {
+                ASSERT_NOT_NULL(entries[i].tower);
+                midl_user_free(entries[i].tower);
+        }
+        return num;
+}
+
+/* Three of impacket's towers (mgmt 1.0 over TCP, ports 2000-2002), for ept_map. */
+static void three_mgmt(void) {
+        for (unsigned i = 0; i < 3; i++) {
+                twr_t *t = tcp_tower((uint16_t)(2000 + i), NULL, 1, 0);
+                ASSERT_OK(epm_insert_tower(NULL, t->tower_octet_string, t->tower_length, NULL, 0,
+                                           false));
+                free(t);
+        }
+}
+
+/* The association ended: its handles were run down; the client forgets its own. */
+static void forget_client_handles(ept_lookup_handle_t *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                midl_user_free(v[i]);
+                v[i] = NULL;
+        }
+}
+
+/*
+ * [MS-RPCE] 2.2.1.2.4: the last batch comes with a null handle.  A reply with every
+ * match, or with none, or to max_ents 0 (the review's attack: each such lookup left a
+ * handle behind until the association ended) holds nothing open.
+ */
+TEST(lookup_handle_only_while_more_remain) {
+        twr_t *req = twr_from(tower0, sizeof tower0);
+        ept_lookup_handle_t h = NULL;
+        error_status_t st;
+
+        reset();
+        /* an empty map: nothing, no handle, whatever max_ents */
+        ASSERT_EQ(lookup_some(&h, 0, &st), 0);
+        ASSERT_HR_EQ(st, NOT_REGISTERED);
+        ASSERT_NULL(h);
+        ASSERT_EQ(lookup_some(&h, 8, &st), 0);
+        ASSERT_HR_EQ(st, NOT_REGISTERED);
+        ASSERT_NULL(h);
+        seven();
+        /* everything in one reply, exactly or with room to spare: no handle */
+        ASSERT_EQ(lookup_some(&h, 7, &st), 7);
+        ASSERT_EQ(st, 0);
+        ASSERT_NULL(h);
+        ASSERT_EQ(lookup_some(&h, 16, &st), 7);
+        ASSERT_EQ(st, 0);
+        ASSERT_NULL(h);
+        ASSERT_EQ(epm_open_handles(), 0);
+        /* max_ents 0 with seven matches, many times over: no entries, no handle */
+        for (unsigned i = 0; i < 1000; i++) {
+                ASSERT_EQ(lookup_some(&h, 0, &st), 0);
+                ASSERT_HR_EQ(st, NOT_REGISTERED);
+                ASSERT_NULL(h);
+        }
+        ASSERT_EQ(epm_open_handles(), 0);
+        /* max_ents 0 on an open handle: the lookup ends there, the handle closed */
+        ASSERT_EQ(lookup_some(&h, 3, &st), 3);
+        ASSERT_NOT_NULL(h);
+        ASSERT_EQ(epm_open_handles(), 1);
+        ASSERT_EQ(lookup_some(&h, 0, &st), 0);
+        ASSERT_HR_EQ(st, NOT_REGISTERED);
+        ASSERT_NULL(h);
+        ASSERT_EQ(epm_open_handles(), 0);
+        /* the last page, exactly full: the handle comes back null with it */
+        ASSERT_EQ(lookup_some(&h, 4, &st), 4);
+        ASSERT_NOT_NULL(h);
+        ASSERT_EQ(lookup_some(&h, 3, &st), 3);
+        ASSERT_EQ(st, 0);
+        ASSERT_NULL(h);
+        ASSERT_EQ(epm_open_handles(), 0);
+
+        /* ept_map the same way: max_towers 0 holds nothing, on a new or an open handle */
+        three_mgmt();
+        for (unsigned i = 0; i < 100; i++) {
+                ASSERT_EQ(map_ports(NULL, req, &h, 0, NULL, &st), 0);
+                ASSERT_HR_EQ(st, NOT_REGISTERED);
+                ASSERT_NULL(h);
+        }
+        ASSERT_EQ(epm_open_handles(), 0);
+        ASSERT_EQ(map_ports(NULL, req, &h, 3, NULL, &st), 3);
+        ASSERT_NULL(h);
+        ASSERT_EQ(map_ports(NULL, req, &h, 1, NULL, &st), 1);
+        ASSERT_NOT_NULL(h);
+        ASSERT_EQ(map_ports(NULL, req, &h, 0, NULL, &st), 0);
+        ASSERT_HR_EQ(st, NOT_REGISTERED);
+        ASSERT_NULL(h);
+        ASSERT_EQ(epm_open_handles(), 0);
+        free(req);
+        reset();
+}
+
+/*
+ * Each client (owner: its association) holds at most EPM_MAX_HANDLES_PER_OWNER handles.
+ * One opening more gets ept_s_no_memory for new lookups and maps, while its open handles
+ * and every other client keep paging; the total stays bounded whatever the number of
+ * clients.  This test's calls come from outside the runtime: epm_set_foreign_call_owner()
+ * makes them one client's or another's.
+ */
+TEST(lookup_handles_bounded_per_owner) {
+        enum { MAX = EPM_MAX_HANDLES_PER_OWNER };
+        ept_lookup_handle_t h[MAX + 1] = { NULL }, o[3] = { NULL };
+        twr_t *req = twr_from(tower0, sizeof tower0);
+        error_status_t st;
+        uint16_t p[16];
+        unsigned calls;
+
+        ASSERT_LE(MAX + 3, MAX_CTX);            /* the harness's handle table holds them */
+        reset();
+        seven();
+        three_mgmt();                           /* ten entries */
+
+        /* client 7 opens lookups until refused */
+        epm_set_foreign_call_owner(7);
+        for (unsigned i = 0; i < MAX; i++) {
+                ASSERT_EQ(lookup_some(&h[i], 1, &st), 1);
+                ASSERT_EQ(st, 0);
+                ASSERT_NOT_NULL(h[i]);
+        }
+        ASSERT_EQ(epm_open_handles_of(7), MAX);
+        ASSERT_EQ(lookup_some(&h[MAX], 1, &st), 0);
+        ASSERT_HR_EQ(st, EPT_S_NO_MEMORY_DCE);
+        ASSERT_NULL(h[MAX]);
+        ASSERT_EQ(map_ports(NULL, req, &h[MAX], 1, NULL, &st), 0);     /* ept_map too */
+        ASSERT_HR_EQ(st, EPT_S_NO_MEMORY_DCE);
+        ASSERT_NULL(h[MAX]);
+        ASSERT_EQ(epm_open_handles(), MAX);
+        /* what needs no handle it still gets: a lookup answered in one reply */
+        ASSERT_EQ(lookup_some(&h[MAX], 16, &st), 10);
+        ASSERT_EQ(st, 0);
+        ASSERT_NULL(h[MAX]);
+        ASSERT_EQ(map_ports(NULL, req, &h[MAX], 3, NULL, &st), 3);
+        ASSERT_NULL(h[MAX]);
+        /* its open handles keep paging; one finished makes room for another */
+        ASSERT_EQ(lookup_some(&h[0], 16, &st), 9);
+        ASSERT_EQ(st, 0);
+        ASSERT_NULL(h[0]);
+        ASSERT_EQ(epm_open_handles_of(7), MAX - 1);
+        ASSERT_EQ(lookup_some(&h[0], 2, &st), 2);
+        ASSERT_NOT_NULL(h[0]);
+        ASSERT_EQ(epm_open_handles_of(7), MAX);
+
+        /* client 8 pages as if nobody else were there */
+        epm_set_foreign_call_owner(8);
+        ASSERT_EQ(lookup_all(rpc_c_ep_all_elts, NULL, NULL, 0, 3, p, 16, &calls), 10);
+        ASSERT_EQ(calls, 4);
+        ASSERT_EQ(lookup_some(&o[0], 1, &st), 1);
+        ASSERT_NOT_NULL(o[0]);
+        ASSERT_EQ(epm_open_handles_of(8), 1);
+        ASSERT_EQ(epm_open_handles_of(7), MAX);
+
+        /* the total: with room for one more handle, client 9 gets it and client 10 not */
+        epm_set_max_handles(MAX + 2);
+        epm_set_foreign_call_owner(9);
+        ASSERT_EQ(lookup_some(&o[1], 1, &st), 1);
+        ASSERT_NOT_NULL(o[1]);
+        epm_set_foreign_call_owner(10);
+        ASSERT_EQ(lookup_some(&o[2], 1, &st), 0);
+        ASSERT_HR_EQ(st, EPT_S_NO_MEMORY_DCE);
+        ASSERT_NULL(o[2]);
+        ASSERT_EQ(epm_open_handles(), MAX + 2);
+
+        /* the associations end: every handle is run down, every count back to 0 */
+        association_end();
+        forget_client_handles(h, ELEMENTSOF(h));
+        forget_client_handles(o, ELEMENTSOF(o));
+        ASSERT_EQ(epm_open_handles(), 0);
+        ASSERT_EQ(epm_open_handles_of(7), 0);
+        ASSERT_EQ(epm_open_handles_of(8), 0);
+        ASSERT_EQ(epm_open_handles_of(9), 0);
+        /* ...and client 7 may page again */
+        epm_set_foreign_call_owner(7);
+        ASSERT_EQ(lookup_all(rpc_c_ep_all_elts, NULL, NULL, 0, 1, p, 16, &calls), 10);
+        ASSERT_EQ(calls, 10);
+        free(req);
+        reset();
+}
+
+/* Many clients, each opening lookups in bulk: the total is clients * the share, no more. */
+TEST(lookup_handles_many_clients) {
+        enum { MAX = EPM_MAX_HANDLES_PER_OWNER, CLIENTS = MAX_CTX / MAX - 1, TRIES = 50 };
+        ept_lookup_handle_t h[CLIENTS][TRIES];
+        error_status_t st;
+
+        memset(h, 0, sizeof h);
+        reset();
+        seven();
+        for (unsigned c = 0; c < CLIENTS; c++) {
+                unsigned refused = 0;
+
+                epm_set_foreign_call_owner(100 + c);
+                for (unsigned i = 0; i < TRIES; i++) {
+                        unsigned32 n = lookup_some(&h[c][i], 1, &st);
+
+                        if (st == EPT_S_NO_MEMORY_DCE) {
+                                ASSERT_EQ(n, 0);
+                                ASSERT_NULL(h[c][i]);
+                                refused++;
+                        } else {
+                                ASSERT_EQ(st, 0);
+                                ASSERT_NOT_NULL(h[c][i]);
+                        }
+                }
+                ASSERT_EQ(refused, TRIES - MAX);
+                ASSERT_EQ(epm_open_handles_of(100 + c), MAX);
+        }
+        ASSERT_EQ(epm_open_handles(), CLIENTS * MAX);
+        association_end();
+        for (unsigned c = 0; c < CLIENTS; c++)
+                forget_client_handles(h[c], TRIES);
+        ASSERT_EQ(epm_open_handles(), 0);
         reset();
 }
 

@@ -860,7 +860,9 @@ TEST(context_handle_limits) {
 
         epm_start();
         wait_epm_handles(0);
-        /* the group's table full: the new handle is run down, not leaked */
+        /* the group's table full: the new handle is run down, not leaked (the epm's own
+           share per client lifted, so that the runtime's limit is the one reached) */
+        epm_set_max_handles_per_owner(5000);
         fd = raw_connect_to(epm_port);
         epm_bind(fd, 0);
         for (unsigned i = 0; i < 4096; i++) {
@@ -875,6 +877,7 @@ TEST(context_handle_limits) {
         ASSERT_EQ(epm_open_handles(), 4096);
         close(fd);
         wait_epm_handles(0);    /* run down with the group */
+        epm_set_max_handles_per_owner(0);
 
         /* the mapper's own limit, over all clients */
         epm_set_max_handles(3);
@@ -893,6 +896,80 @@ TEST(context_handle_limits) {
         close(fd);
         wait_epm_handles(0);
         epm_set_max_handles(0);
+}
+
+/*
+ * The review's attack: ept_lookup with max_ents 0 opened a handle every time, and five
+ * connections held all 16,384 within a second, after which every other client's paged
+ * lookup failed.  max_ents 0 now opens none; a client (an association) holds at most
+ * EPM_MAX_HANDLES_PER_OWNER and gets ept_s_no_memory beyond, alone; a client that comes
+ * later still pages; what a client held goes when it disconnects.
+ */
+TEST(epm_handles_per_client) {
+        enum { N = 5, TRIES = 100, MAX = EPM_MAX_HANDLES_PER_OWNER };
+        uint8_t h[20], first[20];
+        uint32_t st;
+        int fds[N], fd;
+
+        epm_start();
+        wait_epm_handles(0);
+        for (int c = 0; c < N; c++) {
+                unsigned opened = 0;
+
+                fds[c] = raw_connect_to(epm_port);
+                epm_bind(fds[c], 0);
+                /* max_ents 0 over a map with entries: nothing, and no handle */
+                for (unsigned i = 0; i < TRIES; i++) {
+                        epm_send_lookup_n(fds[c], 0, i + 1, NULL, 0);
+                        ASSERT_EQ(epm_read(fds[c], h, &st), RPC_PTYPE_RESPONSE);
+                        ASSERT_EQ(st, EPT_S_NOT_REGISTERED_DCE);
+                        ASSERT_TRUE(handle_is_null(h));
+                }
+                ASSERT_EQ(epm_open_handles(), c * MAX);
+                /* lookups that leave more behind: MAX handles, then ept_s_no_memory */
+                for (unsigned i = 0; i < TRIES; i++) {
+                        epm_send_lookup(fds[c], 1000 + i, NULL);
+                        ASSERT_EQ(epm_read(fds[c], h, &st), RPC_PTYPE_RESPONSE);
+                        if (i < MAX) {
+                                ASSERT_EQ(st, 0);
+                                ASSERT_FALSE(handle_is_null(h));
+                                if (i == 0)
+                                        memcpy(first, h, 20);
+                                opened++;
+                        } else {
+                                ASSERT_EQ(st, EPT_S_NO_MEMORY_DCE);
+                                ASSERT_TRUE(handle_is_null(h));
+                        }
+                }
+                ASSERT_EQ(opened, MAX);
+                ASSERT_EQ(epm_open_handles(), (c + 1) * MAX);
+        }
+        /* the last client's open handles still page: its first one reads on to the end */
+        for (unsigned i = 0; i < EPM_MAX_ENTRIES / 8; i++) {
+                epm_send_lookup_n(fds[N - 1], 0, 5000 + i, first, 8);
+                ASSERT_EQ(epm_read(fds[N - 1], h, &st), RPC_PTYPE_RESPONSE);
+                ASSERT_EQ(st, 0);
+                if (handle_is_null(h))
+                        break;
+        }
+        ASSERT_TRUE(handle_is_null(h));
+        ASSERT_EQ(epm_open_handles(), N * MAX - 1);
+        /* a client arriving now pages as usual */
+        fd = raw_connect_to(epm_port);
+        epm_bind(fd, 0);
+        epm_send_lookup(fd, 1, NULL);
+        ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(st, 0);
+        ASSERT_FALSE(handle_is_null(h));
+        epm_send_lookup_n(fd, 0, 2, h, 8);
+        ASSERT_EQ(epm_read(fd, h, &st), RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(st, 0);
+        ASSERT_TRUE(handle_is_null(h));
+        close(fd);
+        /* the clients leave: their handles are run down with their associations */
+        for (int c = 0; c < N; c++)
+                close(fds[c]);
+        wait_epm_handles(0);
 }
 
 /* --- idle connections and the local budget ---------------------------------------------------- */

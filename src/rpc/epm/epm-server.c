@@ -10,6 +10,7 @@
  * a handle costs the same whatever the map holds, and entries added or removed between
  * calls are simply seen or not seen, never twice.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -36,14 +37,28 @@ struct entry {
         uint8_t tower[];
 };
 
+/* How many lookup/map handles one owner (other than 0) holds open. */
+struct owner_handles {
+        uint64_t owner;
+        unsigned n;                     /* > 0: an owner holding none has no slot */
+};
+
 static struct {
         pthread_mutex_t lock;
         struct entry **v;               /* n entries, ascending seq */
         size_t n, cap;
         uint64_t next_seq;
-        unsigned open_handles, max_handles;
+        unsigned open_handles, max_handles, max_handles_per_owner;
+        struct owner_handles *owners;   /* n_owners, unordered; NULL while none holds one */
+        size_t n_owners, cap_owners;
         bool remote_mgmt;
-} db = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1, .max_handles = EPM_MAX_OPEN_HANDLES };
+} db = {
+        .lock = PTHREAD_MUTEX_INITIALIZER, .next_seq = 1, .max_handles = EPM_MAX_OPEN_HANDLES,
+        .max_handles_per_owner = EPM_MAX_HANDLES_PER_OWNER,
+};
+
+/* The owner of calls from outside the runtime (epm_set_foreign_call_owner; tests). */
+static _Atomic uint64_t foreign_owner;
 
 /* --- entries ----------------------------------------------------------------------------- */
 
@@ -304,7 +319,10 @@ void epm_reset(void) {
         db.n = db.cap = 0;
         db.remote_mgmt = false;
         db.max_handles = EPM_MAX_OPEN_HANDLES;
+        db.max_handles_per_owner = EPM_MAX_HANDLES_PER_OWNER;
+        /* open handles are the runtime's to run down; their owners' counts stay */
         pthread_mutex_unlock(&db.lock);
+        foreign_owner = 0;
 }
 
 void epm_set_remote_management(bool allow) {
@@ -326,6 +344,27 @@ void epm_set_max_handles(unsigned max) {
         pthread_mutex_lock(&db.lock);
         db.max_handles = max ? max : EPM_MAX_OPEN_HANDLES;
         pthread_mutex_unlock(&db.lock);
+}
+
+void epm_set_max_handles_per_owner(unsigned max) {
+        pthread_mutex_lock(&db.lock);
+        db.max_handles_per_owner = max ? max : EPM_MAX_HANDLES_PER_OWNER;
+        pthread_mutex_unlock(&db.lock);
+}
+
+void epm_set_foreign_call_owner(uint64_t owner) {
+        foreign_owner = owner;
+}
+
+unsigned epm_open_handles_of(uint64_t owner) {
+        unsigned n = 0;
+
+        pthread_mutex_lock(&db.lock);
+        for (size_t i = 0; i < db.n_owners; i++)
+                if (db.owners[i].owner == owner)
+                        n = db.owners[i].n;
+        pthread_mutex_unlock(&db.lock);
+        return n;
 }
 
 unsigned epm_open_handles(void) {
@@ -402,6 +441,7 @@ struct lookup_criteria {
 /* An ept_lookup_handle_t: where a lookup or map resumes. */
 struct epm_handle {
         uint32_t magic;
+        uint64_t owner;                 /* the association that opened it; 0: in process */
         uint64_t next_seq;              /* the first entry not yet considered */
         unsigned pass;                  /* ept_map: 0 entries for the object, 1 nil ones */
         GUID object;                    /* ept_map's */
@@ -410,27 +450,96 @@ struct epm_handle {
         uint8_t map_tower[];            /* ept_map's request tower */
 };
 
-/* NULL without memory, or when every client together holds max_handles already: an
-   association group's own limit does not bound what many groups hold. */
-static struct epm_handle *handle_new(uint32_t magic, const uint8_t *map_tower, size_t map_len) {
+static struct owner_handles *owner_find_locked(uint64_t owner) {
+        for (size_t i = 0; i < db.n_owners; i++)
+                if (db.owners[i].owner == owner)
+                        return &db.owners[i];
+        return NULL;
+}
+
+/* One more handle held by owner (not 0).  0 or -ENOMEM. */
+static int owner_hold_locked(uint64_t owner) {
+        struct owner_handles *o = owner_find_locked(owner);
+
+        if (!o) {
+                /* at most one slot per open handle: bounded by max_handles */
+                if (db.n_owners == db.cap_owners) {
+                        size_t cap = db.cap_owners ? db.cap_owners * 2 : 16;
+                        struct owner_handles *v = dcom_reallocarray(db.owners, cap, sizeof *v);
+
+                        if (!v)
+                                return -ENOMEM;
+                        db.owners = v;
+                        db.cap_owners = cap;
+                }
+                o = &db.owners[db.n_owners++];
+                o->owner = owner;
+                o->n = 0;
+        }
+        o->n++;
+        return 0;
+}
+
+static void owner_release_locked(uint64_t owner) {
+        struct owner_handles *o = owner_find_locked(owner);
+
+        assert(o && o->n > 0);
+        if (--o->n > 0)
+                return;
+        *o = db.owners[--db.n_owners];
+        if (db.n_owners == 0) {
+                dcom_free(db.owners);
+                db.owners = NULL;
+                db.cap_owners = 0;
+        }
+}
+
+/*
+ * A new handle for owner (db.lock held), or NULL: without memory, when owner already
+ * holds max_handles_per_owner, or when every client together holds max_handles.  The
+ * runtime's own limit per association group (thousands of context handles) bounds
+ * neither: each lookup handle is the endpoint mapper's memory, and a client opening
+ * them in bulk must not leave other clients unable to page.  A client beyond its share
+ * gets ept_s_no_memory for new lookups only; its open handles, and everyone else's,
+ * keep paging.  Owner 0 (calls in process, or from outside the runtime) is bounded by
+ * the total alone, as its entries are.
+ */
+static struct epm_handle *handle_new(uint32_t magic, const uint8_t *map_tower, size_t map_len,
+                                     uint64_t owner) {
+        struct owner_handles *o = owner ? owner_find_locked(owner) : NULL;
         struct epm_handle *hd;
 
-        if (db.open_handles >= db.max_handles)  /* callers hold db.lock */
+        if (db.open_handles >= db.max_handles) {
+                log_debug(rpc, "epm: %u lookup handles open: owner %llu refused one",
+                          db.open_handles, (unsigned long long)owner);
                 return NULL;
+        }
+        if (o && o->n >= db.max_handles_per_owner) {
+                log_debug(rpc, "epm: owner %llu holds %u lookup handles: refused another",
+                          (unsigned long long)owner, o->n);
+                return NULL;
+        }
         hd = dcom_calloc(1, sizeof *hd + map_len);
         if (!hd)
                 return NULL;
+        if (owner && owner_hold_locked(owner) < 0) {
+                dcom_free(hd);
+                return NULL;
+        }
         hd->magic = magic;
+        hd->owner = owner;
         if (map_len)
                 memcpy(hd->map_tower, map_tower, map_len);
         hd->map_len = map_len;
-        db.open_handles++;              /* callers hold db.lock */
+        db.open_handles++;
         return hd;
 }
 
 static void handle_free_locked(struct epm_handle *hd) {
         if (!hd)
                 return;
+        if (hd->owner)
+                owner_release_locked(hd->owner);
         hd->magic = 0;
         dcom_free(hd);
         db.open_handles--;
@@ -478,8 +587,21 @@ struct caller {
         pid_t pid;
 };
 
+/*
+ * The caller's owner key: its association group (rpc_call_owner), 0 for a direct call
+ * (h NULL).  A call from outside the runtime (a test's own struct ndr_server_call, no
+ * runtime state) has no association: it is foreign_owner's, 0 unless a test set one.
+ */
+static uint64_t call_owner(handle_t h) {
+        const struct ndr_server_call *call = h;
+
+        if (call && !call->runtime)
+                return foreign_owner;
+        return rpc_call_owner(h);
+}
+
 static struct caller caller_of(handle_t h) {
-        struct caller c = { .owner = rpc_call_owner(h), .uid = (uid_t)-1 };
+        struct caller c = { .owner = call_owner(h), .uid = (uid_t)-1 };
         struct rpc_peer p;
 
         if (!h || rpc_call_peer(h, &p) < 0) {
@@ -749,7 +871,17 @@ static bool lookup_matches(const struct entry *e, const struct lookup_criteria *
 /*
  * [C706] ept_lookup, [MS-RPCE] 2.2.1.2.4: up to max_ents matching elements from where the
  * handle left off.  The handle stays open while more remain and comes back null with the
- * last of them; nothing (more) to return is ept_s_not_registered with a null handle.
+ * last of them; nothing (more) to return is ept_s_not_registered with a null handle.  A
+ * handle is opened only for a reply that has entries and leaves some behind: a lookup
+ * answered in full, or with nothing, holds nothing open.
+ *
+ * max_ents 0 ([MS-RPCE]: range(0,500)) asks for nothing, so nothing comes back and the
+ * lookup ends there: no entries, ept_s_not_registered, a null handle (the caller's, if
+ * it gave one, is closed).  Samba's endpoint mapper answers max_ents 0 the same way
+ * (count 0: handle closed, EPMAPPER_STATUS_NO_MORE_ENTRIES, which is
+ * ept_s_not_registered), and clients page with max_ents > 0 (impacket's hept_lookup and
+ * so rpcdump.py ask 500, smbtorture 10); a handle that says "more remain" for a reply
+ * that can never carry any would only be a handle for the taking.
  */
 static void impl_lookup(handle_t h, unsigned32 inquiry_type, uuid_p_t object,
                         rpc_if_id_p_t interface_id, unsigned32 vers_option,
@@ -762,6 +894,7 @@ static void impl_lookup(handle_t h, unsigned32 inquiry_type, uuid_p_t object,
         bool more = false, oom = false;
         uint8_t ip[4];
         bool have_ip = call_ipv4(h, ip);
+        uint64_t owner = call_owner(h);
 
         *num_ents = 0;
         if (!hd) {
@@ -789,6 +922,13 @@ static void impl_lookup(handle_t h, unsigned32 inquiry_type, uuid_p_t object,
         if (hd && hd->magic != HANDLE_LOOKUP) {
                 pthread_mutex_unlock(&db.lock);
                 *status = EPT_S_CANT_PERFORM_OP_DCE;
+                return;
+        }
+        if (max_ents == 0) {
+                handle_free_locked(hd);
+                pthread_mutex_unlock(&db.lock);
+                *entry_handle = NULL;
+                *status = EPT_S_NOT_REGISTERED_DCE;
                 return;
         }
         if (hd) {
@@ -821,7 +961,7 @@ static void impl_lookup(handle_t h, unsigned32 inquiry_type, uuid_p_t object,
                 *status = EPT_S_NO_MEMORY_DCE;  /* the handle stays as it was */
         } else if (more) {
                 if (!hd)
-                        hd = handle_new(HANDLE_LOOKUP, NULL, 0);
+                        hd = handle_new(HANDLE_LOOKUP, NULL, 0, owner);
                 if (hd) {
                         hd->lookup = c;
                         hd->next_seq = resume;
@@ -901,13 +1041,21 @@ static void impl_map(handle_t h, uuid_p_t object, twr_p_t map_tower,
         uint64_t start, resume_seq = 0;
         unsigned32 n = 0;
         bool more = false, oom = false;
+        uint64_t owner = call_owner(h);
 
-        (void)h;
         *num_towers = 0;
         /* a handle's state is read and written under the lock */
         pthread_mutex_lock(&db.lock);
         if (hd && hd->magic != HANDLE_MAP) {
                 *status = EPT_S_CANT_PERFORM_OP_DCE;
+                goto out_unlock;
+        }
+        /* max_towers 0: nothing asked, nothing returned, the map ends, as for ept_lookup's
+           max_ents 0 (Samba answers max_towers 0 with no_more_entries too) */
+        if (max_towers == 0) {
+                handle_free_locked(hd);
+                *entry_handle = NULL;
+                *status = EPT_S_NOT_REGISTERED_DCE;
                 goto out_unlock;
         }
         if (hd) {
@@ -964,7 +1112,7 @@ static void impl_map(handle_t h, uuid_p_t object, twr_p_t map_tower,
                 *status = EPT_S_NO_MEMORY_DCE;
         } else if (more) {
                 if (!hd) {
-                        hd = handle_new(HANDLE_MAP, req, rt.len);
+                        hd = handle_new(HANDLE_MAP, req, rt.len, owner);
                         if (hd)
                                 hd->object = obj;
                 }

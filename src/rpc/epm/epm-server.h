@@ -7,11 +7,12 @@
  *
  * One process-wide database, guarded by a mutex, bounded: EPM_MAX_ENTRIES entries in all,
  * EPM_MAX_ENTRIES_PER_OWNER for one owner other than 0, towers of at most
- * RPC_TOWER_MAX_SIZE bytes, EPM_MAX_OPEN_HANDLES lookup/map handles open.  Each entry has an owner: the association that inserted it
- * (rpc_call_owner() of the ept_insert call), 0 for entries registered directly in
- * process.  Whoever serves the endpoint mapper hooks epm_forget_owner() to the end of an
- * owner's association (rpc_set_owner_end_hook), so that a local server's endpoints go
- * when it exits.
+ * RPC_TOWER_MAX_SIZE bytes, EPM_MAX_OPEN_HANDLES lookup/map handles open in all and
+ * EPM_MAX_HANDLES_PER_OWNER for one owner other than 0.  Each entry and each handle has
+ * an owner: the association that inserted or opened it (rpc_call_owner() of the call),
+ * 0 for what is registered or looked up directly in process.  Whoever serves the
+ * endpoint mapper hooks epm_forget_owner() to the end of an owner's association
+ * (rpc_set_owner_end_hook), so that a local server's endpoints go when it exits.
  *
  * Who may change what: an entry belongs to its owner.  ept_insert's replace replaces only
  * the caller's own entries, and ept_delete / ept_mgmt_delete remove another owner's
@@ -27,7 +28,14 @@
  *
  * Call details (owner, transport) come from the runtime's rpc_call_owner() and
  * rpc_call_protseq(); a call from outside the runtime (h NULL, or a test's own
- * ndr_server_call) has owner 0, and counts as local only when h is NULL.
+ * ndr_server_call) has owner 0 (or, for the latter, epm_set_foreign_call_owner()'s), and
+ * counts as local only when h is NULL.
+ *
+ * Lookup/map handles ([MS-RPCE] 2.2.1.2.4-6): one is opened only for a reply that has
+ * entries and leaves more behind; a reply with every remaining match, or with none (and
+ * any reply to max_ents 0), comes with a null handle.  Handles are the runtime's context
+ * handles: one left open is run down (ept_lookup_handle_t_rundown) when its
+ * association ends.
  */
 #ifndef DCOM_RPC_EPM_SERVER_H
 #define DCOM_RPC_EPM_SERVER_H
@@ -44,6 +52,15 @@
 #define EPM_MAX_ENTRIES 4096
 #define EPM_MAX_ENTRIES_PER_OWNER 1024
 #define EPM_MAX_OPEN_HANDLES 16384      /* lookup/map handles, all clients together */
+/*
+ * Lookup/map handles one association holds open.  A client pages one lookup at a time
+ * (rpcdump, impacket, RpcMgmtEpEltInq*): 8 leaves room for a few at once.  And every owner
+ * holding handles holds a connection, so with the runtime's default connection budgets
+ * (1024 TCP + 1024 ncalrpc) 2048 * 8 = EPM_MAX_OPEN_HANDLES: exhausting the handles
+ * takes every connection the server accepts, a denial of service the handles add nothing
+ * to.  (At 64 each, 256 connections would do.)
+ */
+#define EPM_MAX_HANDLES_PER_OWNER 8
 #define EPM_ANNOTATION_SIZE 64          /* ept_max_annotation_size, with the NUL */
 
 /* error_status_t values on the wire (DCE's, as Windows' endpoint mapper sends them) */
@@ -107,10 +124,21 @@ struct epm_entry_info {
 int epm_list(struct epm_entry_info **ret, size_t *ret_n);
 void epm_list_free(struct epm_entry_info *v, size_t n);
 
-/* Entries in the map; lookup/map handles open (allocated and not yet freed or run down). */
+/* Entries in the map; lookup/map handles open (allocated and not yet freed or run down),
+   in all and those of one owner (other than 0). */
 size_t epm_count(void);
 unsigned epm_open_handles(void);
+unsigned epm_open_handles_of(uint64_t owner);
 /* At most max handles open at once (0: EPM_MAX_OPEN_HANDLES); more get ept_s_no_memory. */
 void epm_set_max_handles(unsigned max);
+/* At most max handles open for one owner other than 0 (0: EPM_MAX_HANDLES_PER_OWNER);
+   more get ept_s_no_memory (tests; epm_reset() restores the default). */
+void epm_set_max_handles_per_owner(unsigned max);
+/*
+ * Tests: calls from outside the runtime (an ndr_server_call of the test's own, whose
+ * runtime is NULL) act as owner instead of 0 -- for inserts and for the handles they
+ * open -- so that one process can play several clients.  epm_reset() restores 0.
+ */
+void epm_set_foreign_call_owner(uint64_t owner);
 
 #endif /* DCOM_RPC_EPM_SERVER_H */
