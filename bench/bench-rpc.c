@@ -13,12 +13,14 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "rpc/rpc-internal.h"
+#include "rpc/auth/accounts.h"
 #include "rpctest_stub.h"
 
 #define MSG 32          /* about a null call's request (28 B) and response (32 B) */
@@ -214,6 +216,16 @@ int main(int argc, char **argv) {
                         close(rc.lfd);
         }
 
+        /* an NTLM account for the authenticated calls, in a private state directory */
+        char root[] = "/tmp/bench-rpc-XXXXXX";
+        bool own_root = !getenv("OPENDCOM_ROOT");
+        if (own_root && (!mkdtemp(root) || setenv("OPENDCOM_ROOT", root, 1) < 0))
+                return 1;
+        if (accounts_set_password("bench", "bench-Passw0rd") < 0) {
+                fprintf(stderr, "bench-rpc: cannot add the NTLM account\n");
+                return 1;
+        }
+
         /* the RPC server in a child */
         memset(&sc, 0, sizeof sc);
         sc.port = free_port();
@@ -243,6 +255,26 @@ int main(int argc, char **argv) {
                                             .baseline = tcp_floor }, NULL);
         bench_run(b, &(struct bench_spec){ .name = "rpc-null-lrpc", .fn = null_call, .ctx = lrpc,
                                             .baseline = unix_floor }, NULL);
+        /* NTLM: the whole PDU signed (PKT_INTEGRITY), and the stub sealed (PKT_PRIVACY) */
+        static const struct { const char *name; uint8_t level; } sec[] = {
+                { "rpc-null-tcp-ntlm-integrity", RPC_AUTHN_LEVEL_PKT_INTEGRITY },
+                { "rpc-null-tcp-ntlm-privacy", RPC_AUTHN_LEVEL_PKT_PRIVACY },
+        };
+        for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++) {
+                struct rpc_binding *a = NULL;
+                struct rpc_auth_identity id = { "bench", "", "bench-Passw0rd" };
+                snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", sc.port);
+                if (rpc_binding_from_string(s, &a) < 0 ||
+                    rpc_binding_set_auth(a, sec[i].level, RPC_AUTHN_WINNT, &id) < 0 ||
+                    null_call(a, 10) < 0) {
+                        fprintf(stderr, "bench-rpc: %s: the authenticated call failed\n", sec[i].name);
+                        rpc_binding_free(a);
+                        continue;
+                }
+                bench_run(b, &(struct bench_spec){ .name = sec[i].name, .fn = null_call, .ctx = a,
+                                                    .baseline = tcp_floor }, NULL);
+                rpc_binding_free(a);
+        }
         if (bench_enabled(b, "two-clients") && raw2 > 0) {
                 null_call(tcp, 1000);
                 null_call(tcp2, 1000);
@@ -255,5 +287,11 @@ int main(int argc, char **argv) {
         rpc_binding_free(lrpc);
         close(sc.control[1]);   /* the server's signal to stop */
         bench_reap(b, pid);
+        if (own_root) {
+                char cmd[64];
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "bench-rpc: could not remove %s\n", root);
+        }
         return bench_finish(b);
 }

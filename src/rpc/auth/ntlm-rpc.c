@@ -9,13 +9,13 @@
  * Accounts come from the local store (dcompasswd, src/rpc/auth/accounts.c).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rpc/auth/accounts.h"
 #include "rpc/auth/ntlm.h"
+#include "rpc/auth/providers.h"
 #include "rpc/rpc-internal.h"
 
 struct ntlm_rpc {
@@ -200,10 +200,8 @@ const struct rpc_auth_ops rpc_ntlm_ops = {
         .failure = rpc_ntlm_failure,
 };
 
-static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
-static int defaults_result;
-
-static void register_defaults(void) {
+/* Sets the local account store as NTLM's lookup unless one is set (providers.c). */
+void rpc_ntlm_use_account_store(void) {
         struct ntlm_settings s;
 
         ntlm_get_settings(&s);
@@ -211,10 +209,4 @@ static void register_defaults(void) {
                 s.lookup = store_lookup;
                 ntlm_set_settings(&s);
         }
-        defaults_result = rpc_auth_register(&rpc_ntlm_ops);
-}
-
-int rpc_auth_register_defaults(void) {
-        pthread_once(&defaults_once, register_defaults);
-        return defaults_result;
 }
