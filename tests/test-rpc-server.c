@@ -23,7 +23,7 @@
 
 #include "mgmt_stub.h"
 #include "rpc/epm/epm-server.h"
-#include "rpc/rpc-internal.h"
+#include "rpc/rpc-server.h"
 #include "rpctest_stub.h"
 #include "test.h"
 
@@ -1274,6 +1274,168 @@ TEST(client_reconnect) {
         ASSERT_EQ(y, 4);
         rpc_binding_free(b);
         rpc_server_free(s);
+}
+
+/* --- hostile peers against the server's bounds (the adversarial review's findings) --------- */
+
+/* Reads until the server closes (true) or ms pass (false); what it sends is discarded. */
+static bool closed_within(int fd, unsigned ms) {
+        uint64_t end = dcom_monotonic_ms() + ms;
+        uint8_t b[512];
+
+        for (;;) {
+                uint64_t now = dcom_monotonic_ms();
+                if (now >= end)
+                        return false;
+                struct pollfd p = { fd, POLLIN, 0 };
+                if (poll(&p, 1, (int)(end - now)) <= 0)
+                        continue;
+                ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                        return true;
+        }
+}
+
+static int bound_raw(void) {
+        uint8_t pdu[512], rd[512], t;
+        int fd = raw_connect();
+        size_t n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        return fd;
+}
+
+/*
+ * Slowloris: a bound connection trickling a request one byte at a time (each byte
+ * restarted the idle timer) is closed when its PDU is not whole by the PDU deadline; a
+ * fragmented request whose fragments trickle, at the call deadline.
+ */
+TEST(slow_peers) {
+        uint8_t pdu[256], stub[64] = { 0 };
+
+        start();
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .pdu_timeout_ms = 500,
+                                                                .call_timeout_ms = 800 });
+        int fd = bound_raw();
+        size_t n = make_request(pdu, 2, 0, 0, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, 8, stub, 8);
+        uint64_t t0 = dcom_monotonic_ms();
+        bool closed = false;
+        for (size_t i = 0; i < n - 1 && !closed; i++) {
+                if (send(fd, pdu + i, 1, MSG_NOSIGNAL) != 1)
+                        break;
+                closed = closed_within(fd, 100);
+        }
+        if (!closed)
+                closed = closed_within(fd, 1000);
+        ASSERT_TRUE(closed);
+        ASSERT_LT(dcom_monotonic_ms() - t0, 1500);
+        close(fd);
+
+        /* whole fragments, each on time, of a call that never ends */
+        fd = bound_raw();
+        t0 = dcom_monotonic_ms();
+        closed = false;
+        for (uint32_t i = 0; i < 30 && !closed; i++) {
+                n = make_request(pdu, 3, 0, 1, i == 0 ? RPC_PFC_FIRST_FRAG : 0, 1 << 20, stub, 16);
+                if (send(fd, pdu, n, MSG_NOSIGNAL) != (ssize_t)n)
+                        break;
+                closed = closed_within(fd, 100);
+        }
+        ASSERT_TRUE(closed);
+        ASSERT_LT(dcom_monotonic_ms() - t0, 1500);
+        close(fd);
+        still_serving();
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+}
+
+/*
+ * Bound idle connections: a peer holding every place with silent bound connections no
+ * longer locks others out -- at the bound the longest idle is closed for a newcomer, and
+ * one address holds at most max_per_peer.
+ */
+TEST(idle_lockout) {
+        enum { MAX = 24 };
+        int fds[MAX];
+
+        start();
+        rpc_server_set_max_connections(srv, MAX);
+        for (int i = 0; i < MAX; i++)
+                fds[i] = bound_raw();
+        usleep(1200 * 1000);    /* idle long enough to be evicted */
+        uint64_t t0 = dcom_monotonic_ms();
+        still_serving();
+        ASSERT_LT(dcom_monotonic_ms() - t0, 1000);
+        unsigned gone = 0;
+        for (int i = 0; i < MAX; i++) {
+                gone += closed_within(fds[i], 10);
+                close(fds[i]);
+        }
+        ASSERT_GE(gone, 1);
+        rpc_server_set_max_connections(srv, 0);
+
+        /* per address: 8 from 127.0.0.1, then the oldest idle one makes room */
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_per_peer = 8 });
+        for (int i = 0; i < 8; i++)
+                fds[i] = bound_raw();
+        usleep(1200 * 1000);
+        t0 = dcom_monotonic_ms();
+        still_serving();
+        ASSERT_LT(dcom_monotonic_ms() - t0, 1000);
+        for (int i = 0; i < 8; i++)
+                close(fds[i]);
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+}
+
+/* The whole server's reassembly memory is bounded, not only each connection's. */
+TEST(global_reassembly_cap) {
+        uint8_t pdu[8192], rd[512], t, stub[4096] = { 0 };
+
+        start();
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_partial_bytes = 16384 });
+        int a = bound_raw(), b = bound_raw();
+        /* a holds 12 KiB of an unfinished call */
+        for (int i = 0; i < 3; i++) {
+                size_t n = make_request(pdu, 7, 0, 1, i == 0 ? RPC_PFC_FIRST_FRAG : 0, 1 << 20,
+                                        stub, 4096);
+                ASSERT_EQ(send(a, pdu, n, 0), (ssize_t)n);
+        }
+        usleep(100 * 1000);
+        /* b's 8 KiB would pass its own bound but not the server's */
+        size_t n = make_request(pdu, 9, 0, 1, RPC_PFC_FIRST_FRAG, 1 << 20, stub, 4096);
+        ASSERT_EQ(send(b, pdu, n, 0), (ssize_t)n);
+        n = make_request(pdu, 9, 0, 1, 0, 1 << 20, stub, 4096);
+        ASSERT_EQ(send(b, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(b, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_FAULT);
+        ASSERT_EQ(u32_at(rd + 24), NCA_S_FAULT_REMOTE_NO_MEMORY);
+        close(a);
+        close(b);
+        usleep(100 * 1000);
+        still_serving();
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+}
+
+/* Association-group guessing: a connection whose binds keep being refused is closed. */
+TEST(bind_nak_guessing) {
+        uint8_t pdu[512], rd[512], t;
+
+        start();
+        int fd = raw_connect();
+        unsigned naks = 0;
+        for (uint32_t g = 1; g <= 10; g++) {
+                size_t n = make_bind_if(pdu, &RpcTest_v1_1_s_interface, 0, g, 0x5a5a0000 + g);
+                if (send(fd, pdu, n, MSG_NOSIGNAL) != (ssize_t)n)
+                        break;
+                if (raw_read(fd, rd, sizeof rd, &t) == 0)
+                        break;
+                ASSERT_EQ(t, RPC_PTYPE_BIND_NAK);
+                naks++;
+        }
+        ASSERT_EQ(naks, RPC_MAX_BIND_NAKS);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+        still_serving();
 }
 
 TEST(zz_stop) {

@@ -313,6 +313,30 @@ static void assoc_leave(struct rpc_assoc *a) {
 
 /* --- connections --------------------------------------------------------------------------- */
 
+/* The server's reassembly budget, shared by every connection (srv->lock). */
+static bool server_partial_take(struct rpc_conn *c, size_t n) {
+        struct rpc_server *srv = c->srv;
+        bool ok;
+
+        if (!srv)
+                return true;
+        pthread_mutex_lock(&srv->lock);
+        ok = n <= srv->max_partial_bytes - srv->partial_bytes;
+        if (ok)
+                srv->partial_bytes += n;
+        pthread_mutex_unlock(&srv->lock);
+        return ok;
+}
+
+static void server_partial_give(struct rpc_conn *c, size_t n) {
+        if (!c->srv || !n)
+                return;
+        pthread_mutex_lock(&c->srv->lock);
+        c->srv->partial_bytes -= n;
+        pthread_mutex_unlock(&c->srv->lock);
+}
+
+
 struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq) {
         struct rpc_conn *c = dcom_calloc(1, sizeof *c);
 
@@ -325,11 +349,24 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq) 
         return c;
 }
 
+uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned call_ms) {
+        uint64_t d = 0;
+
+        if (c->in_len)
+                d = c->in_since_ms + pdu_ms;
+        for (unsigned i = 0; i < c->n_partial; i++)
+                if (!d || c->partial[i].since_ms + call_ms < d)
+                        d = c->partial[i].since_ms + call_ms;
+        return d;
+}
+
 void rpc_conn_free(struct rpc_conn *c) {
         if (!c)
                 return;
-        for (unsigned i = 0; i < c->n_partial; i++)
+        for (unsigned i = 0; i < c->n_partial; i++) {
+                server_partial_give(c, c->partial[i].stub.len);
                 buf_free(&c->partial[i].stub);
+        }
         if (c->assoc)
                 assoc_leave(c->assoc);
         if (c->resp_ready)
@@ -811,6 +848,7 @@ static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
 
 static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
         c->partial_bytes -= p->stub.len;
+        server_partial_give(c, p->stub.len);
         buf_free(&p->stub);
         *p = c->partial[--c->n_partial];
 }
@@ -883,6 +921,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 p = &c->partial[c->n_partial++];
                 memset(p, 0, sizeof *p);
                 p->call_id = call_id;
+                p->since_ms = dcom_monotonic_ms();
                 p->context_id = pdu->context_id;
                 p->opnum = pdu->opnum;
                 p->has_object = pdu->has_object;
@@ -899,13 +938,16 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 return -EPROTO;
         }
         if (pdu->stub_len > MAX_REQUEST_STUB - p->stub.len ||
-            pdu->stub_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes) {
+            pdu->stub_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes ||
+            !server_partial_take(c, pdu->stub_len)) {
+                /* past the call's, the connection's or the whole server's bound */
                 put_fault(out, call_id, pdu->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
                 partial_drop(c, p);
                 return -EPROTO;
         }
         buf_append(&p->stub, pdu->stub, pdu->stub_len);
         if (p->stub.error) {
+                server_partial_give(c, pdu->stub_len);
                 put_fault(out, call_id, pdu->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
                 partial_drop(c, p);
                 return -EPROTO;
@@ -936,7 +978,17 @@ static int handle_pdu(struct rpc_conn *c, const uint8_t *data, size_t len, struc
         switch (pdu.hdr.ptype) {
         case RPC_PTYPE_BIND:
         case RPC_PTYPE_ALTER_CONTEXT:
-                return handle_bind(c, &pdu, out);
+        {
+                r = handle_bind(c, &pdu, out);
+                /* a bind answered with bind_nak leaves the connection unbound; a peer
+                   retrying again and again (guessing association groups, say) is cut off */
+                if (r >= 0 && pdu.hdr.ptype == RPC_PTYPE_BIND && !c->bound &&
+                    ++c->bind_naks >= RPC_MAX_BIND_NAKS) {
+                        log_debug(rpc, "closing a connection: %u binds refused", c->bind_naks);
+                        return -EPROTO;
+                }
+                return r;
+        }
         case RPC_PTYPE_REQUEST:
                 return handle_request(c, &pdu, out);
         case RPC_PTYPE_AUTH3:
@@ -986,6 +1038,8 @@ int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct b
                         }
                         if (!c->in && !(c->in = dcom_malloc(UINT16_MAX)))
                                 return -ENOMEM;
+                        if (c->in_len == 0)
+                                c->in_since_ms = dcom_monotonic_ms();
                         size_t n = want - c->in_len < len ? want - c->in_len : len;
                         memcpy(c->in + c->in_len, data, n);
                         c->in_len += n;

@@ -385,6 +385,20 @@ void rpc_server_set_max_local_connections(struct rpc_server *srv, unsigned max);
    default, 5 s), and so is a bound TCP connection idle for idle_ms between PDUs (0: the
    default, 5 min); bound ncalrpc connections stay (they hold endpoint registrations). */
 void rpc_server_set_timeouts(struct rpc_server *srv, unsigned bind_ms, unsigned idle_ms);
+/*
+ * Bounds on what peers may hold (0 in a field: its default).  A PDU must be whole within
+ * pdu_timeout_ms of its first byte (10 s) and a fragmented request within
+ * call_timeout_ms of its first fragment (60 s), however the bytes trickle; one address
+ * has at most max_per_peer TCP connections (256); requests being reassembled hold at
+ * most max_partial_bytes in all (256 MiB).  At a connection bound the connection idle
+ * longest is closed for the newcomer (see server.c make_room_locked).
+ */
+struct rpc_server_limits {
+        unsigned pdu_timeout_ms, call_timeout_ms;
+        unsigned max_per_peer;
+        size_t max_partial_bytes;
+};
+void rpc_server_set_limits(struct rpc_server *srv, const struct rpc_server_limits *l);
 /* Connections being served and association groups alive. */
 void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs);
 int rpc_mgmt_register(struct rpc_server *srv);

@@ -14,6 +14,8 @@
 #define RPC_MAX_CONTEXTS 64                     /* presentation contexts per connection */
 #define RPC_SERVER_MAX_ASSOCS 4096
 #define RPC_CONN_MAX_PARTIAL_BYTES (8u << 20)   /* reassembly, all calls of a connection */
+#define RPC_SERVER_MAX_PARTIAL_BYTES (256u << 20)       /* reassembly, the whole server */
+#define RPC_MAX_BIND_NAKS 4                     /* refused binds before the connection goes */
 #define RPC_SERVER_MAX_IFS 64
 
 struct rpc_if_reg {
@@ -48,6 +50,7 @@ struct rpc_sec {                                /* one auth_context_id's context
 
 struct rpc_partial {                            /* a request being reassembled */
         uint32_t call_id;
+        uint64_t since_ms;                      /* its first fragment's arrival */
         struct rpc_sec *sec;
         uint16_t context_id, opnum;
         bool has_object;
@@ -73,6 +76,8 @@ struct rpc_conn {
         unsigned n_ctx;
         uint8_t *in;                            /* a PDU split across reads */
         size_t in_len;
+        uint64_t in_since_ms;                   /* when its first bytes came */
+        unsigned bind_naks;                     /* binds refused on this connection */
         struct rpc_partial partial[8];
         unsigned n_partial;
         size_t partial_bytes;
@@ -108,6 +113,9 @@ struct rpc_server {
         unsigned n_workers;                     /* n_tcp + n_lrpc */
         unsigned n_tcp, max_tcp, n_lrpc, max_lrpc;      /* separate budgets */
         unsigned bind_timeout_ms, idle_timeout_ms;
+        unsigned pdu_timeout_ms, call_timeout_ms;       /* a PDU, a fragmented call: whole in time */
+        unsigned max_per_peer;                  /* TCP connections from one address */
+        size_t partial_bytes, max_partial_bytes;        /* reassembly of every connection */
         bool stopping;
         pthread_cond_t idle;                    /* signalled when a worker ends */
         struct rpc_binding *epm;                /* our registrations' connection */
@@ -120,6 +128,13 @@ const struct rpc_if_reg *rpc_server_find_if(struct rpc_server *srv,
 
 struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq);
 void rpc_conn_free(struct rpc_conn *c);
+/*
+ * When what the connection has started receiving must be complete (the monotonic ms of
+ * the earliest deadline: a PDU split across reads within pdu_ms of its first byte, a
+ * fragmented request within call_ms of its first fragment); 0 when nothing is pending.
+ * A peer trickling bytes cannot hold a connection past it.
+ */
+uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned call_ms);
 /*
  * Feeds bytes a connection received; what it answers is appended to out.  0, or a
  * negative errno after which the connection is closed (once out is sent).

@@ -31,6 +31,9 @@ static LOG_CHANNEL(rpc);
 #define DEFAULT_MAX_WORKERS 1024        /* per transport: TCP, and ncalrpc apart */
 #define DEFAULT_BIND_TIMEOUT_MS 5000
 #define DEFAULT_IDLE_TIMEOUT_MS (5 * 60 * 1000)
+#define DEFAULT_PDU_TIMEOUT_MS 10000            /* one PDU, however its bytes trickle */
+#define DEFAULT_CALL_TIMEOUT_MS 60000           /* one fragmented request, all fragments */
+#define EVICT_MIN_IDLE_MS 1000                  /* idle at least this long to be evicted */
 #define MAX_REFUSERS 32                 /* threads answering "too busy" at once */
 #define READ_BUFFER 65536
 
@@ -51,6 +54,9 @@ struct rpc_worker {
         int fd;
         enum rpc_protseq conn_protseq;  /* which budget it counts against */
         struct rpc_conn *conn;
+        struct rpc_peer who;            /* a copy the listener may read (srv->lock) */
+        uint64_t quiet_since_ms;        /* atomic: waiting for a new PDU since; 0 busy */
+        bool evicted;                   /* srv->lock: shut down to make room */
         pthread_t thread;
 };
 
@@ -81,6 +87,10 @@ struct rpc_server *rpc_server_new(void) {
         srv->max_lrpc = DEFAULT_MAX_WORKERS;
         srv->bind_timeout_ms = DEFAULT_BIND_TIMEOUT_MS;
         srv->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+        srv->pdu_timeout_ms = DEFAULT_PDU_TIMEOUT_MS;
+        srv->call_timeout_ms = DEFAULT_CALL_TIMEOUT_MS;
+        srv->max_per_peer = DEFAULT_MAX_WORKERS / 4;
+        srv->max_partial_bytes = RPC_SERVER_MAX_PARTIAL_BYTES;
         /* the built-in security providers (NTLM), as Windows' are always there */
         rpc_auth_register_defaults();
         /* [C706] appendix Q: every server answers the management interface */
@@ -167,10 +177,20 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
  * endpoint mapper open, quiet, for as long as its registrations should live.
  * -1: forever; 0: the time is up.
  */
-static int wait_ms(const struct rpc_worker *w, uint64_t bind_deadline, unsigned idle_ms) {
-        if (!w->conn->bound) {
-                uint64_t now = dcom_monotonic_ms();
+static int wait_ms(const struct rpc_worker *w, uint64_t bind_deadline, unsigned idle_ms,
+                   unsigned pdu_ms, unsigned call_ms) {
+        uint64_t now = dcom_monotonic_ms();
+
+        if (!w->conn->bound)
                 return now >= bind_deadline ? 0 : (int)(bind_deadline - now);
+        /* a PDU (or a fragmented call) begun must be whole by its deadline: a peer
+           trickling one byte at a time does not restart the clock */
+        uint64_t d = rpc_conn_deadline(w->conn, pdu_ms, call_ms);
+        if (d) {
+                if (now >= d)
+                        return 0;
+                if (w->conn->protseq == RPC_PROTSEQ_LRPC || !idle_ms || d - now < idle_ms)
+                        return (int)(d - now);
         }
         if (w->conn->protseq == RPC_PROTSEQ_LRPC || !idle_ms)
                 return -1;
@@ -186,16 +206,23 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&srv->lock);
         uint64_t bind_deadline = dcom_monotonic_ms() + srv->bind_timeout_ms;
         unsigned idle_ms = srv->idle_timeout_ms;
+        unsigned pdu_ms = srv->pdu_timeout_ms, call_ms = srv->call_timeout_ms;
         pthread_mutex_unlock(&srv->lock);
 
         buf_init(&out, 0);
         int timeo = -2;         /* what SO_RCVTIMEO holds now (-1: no limit) */
         while (in) {
-                int ms = wait_ms(w, bind_deadline, idle_ms);
+                int ms = wait_ms(w, bind_deadline, idle_ms, pdu_ms, call_ms);
                 if (ms == 0) {
-                        log_debug(rpc, "closing a connection: no bind in time");
+                        log_debug(rpc, "closing a connection: %s", w->conn->bound
+                                  ? "a PDU or call not complete in time" : "no bind in time");
                         break;
                 }
+                /* evictable while bound and waiting for a new PDU (nothing begun) */
+                __atomic_store_n(&w->quiet_since_ms,
+                                 w->conn->bound && !rpc_conn_deadline(w->conn, pdu_ms, call_ms)
+                                         ? dcom_monotonic_ms() : 0,
+                                 __ATOMIC_RELAXED);
                 /*
                  * The wait rides on the socket's receive timeout rather than a poll()
                  * before each recv: a bound connection sets it once, and a call costs
@@ -214,13 +241,14 @@ static void *worker_main(void *arg) {
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                        if (!w->conn->bound)
-                                continue;       /* the bind deadline decides, above */
+                        if (!w->conn->bound || rpc_conn_deadline(w->conn, pdu_ms, call_ms))
+                                continue;       /* the bind or PDU deadline decides, above */
                         log_debug(rpc, "closing a connection: idle");
                         break;
                 }
                 if (n <= 0)
                         break;
+                __atomic_store_n(&w->quiet_since_ms, 0, __ATOMIC_RELAXED);
                 int r = rpc_conn_input(w->conn, in, (size_t)n, &out);
                 if (out.error) {
                         /* what was built may be half done (or unsigned): none of it goes */
@@ -354,6 +382,56 @@ static void peer_identify(int fd, enum rpc_protseq protseq, const struct sockadd
                 memcpy(ret->addr, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
 }
 
+/* Connections shut down to make room but not yet gone (srv->lock). */
+static unsigned evicting_locked(struct rpc_server *srv, enum rpc_protseq ps) {
+        unsigned n = 0;
+
+        for (struct rpc_worker *w = srv->workers; w; w = w->next)
+                n += w->evicted && w->conn_protseq == ps;
+        return n;
+}
+
+/*
+ * Room for a connection from who (srv->lock): under the transport's budget and, over
+ * TCP, under max_per_peer connections from one address.  At a bound, the connection of
+ * that set that has waited longest for a new PDU (bound, nothing begun, quiet for
+ * EVICT_MIN_IDLE_MS) is shut down for it -- idle connections cost their holder the
+ * place, so a peer holding hundreds of silent connections cannot lock others out; our
+ * clients reconnect transparently.  false: all of them are busy.
+ */
+static bool make_room_locked(struct rpc_server *srv, enum rpc_protseq ps,
+                             const struct rpc_peer *who, unsigned count, unsigned max) {
+        unsigned same = 0;
+        bool per_peer = false;
+
+        if (ps == RPC_PROTSEQ_TCP) {
+                for (struct rpc_worker *w = srv->workers; w; w = w->next)
+                        same += !w->evicted && w->conn_protseq == ps && rpc_peer_same(&w->who, who);
+                per_peer = same >= srv->max_per_peer;
+        }
+        if (!per_peer && count < max + evicting_locked(srv, ps))
+                return true;
+        uint64_t now = dcom_monotonic_ms(), oldest = 0;
+        struct rpc_worker *victim = NULL;
+        for (struct rpc_worker *w = srv->workers; w; w = w->next) {
+                uint64_t q = __atomic_load_n(&w->quiet_since_ms, __ATOMIC_RELAXED);
+                if (w->evicted || w->conn_protseq != ps || !q || now - q < EVICT_MIN_IDLE_MS ||
+                    (per_peer && !rpc_peer_same(&w->who, who)))
+                        continue;
+                if (!victim || q < oldest) {
+                        victim = w;
+                        oldest = q;
+                }
+        }
+        if (!victim)
+                return false;
+        log_debug(rpc, "evicting a connection idle for %llu ms to make room",
+                  (unsigned long long)(now - oldest));
+        victim->evicted = true;
+        shutdown(victim->fd, SHUT_RDWR);        /* its worker sees end of file and leaves */
+        return true;
+}
+
 static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
                          socklen_t peer_len) {
         struct rpc_server *srv = l->srv;
@@ -378,10 +456,15 @@ static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_s
         if (getsockname(fd, (struct sockaddr *)&w->conn->local, &w->conn->local_len) < 0)
                 w->conn->local_len = 0;
         snprintf(w->conn->sec_addr, sizeof w->conn->sec_addr, "%s", l->sec_addr);
+        w->who = w->conn->who;
         pthread_mutex_lock(&srv->lock);
         /* each transport has its own budget: remote peers cannot use up the local one */
         unsigned *count = l->protseq == RPC_PROTSEQ_LRPC ? &srv->n_lrpc : &srv->n_tcp;
         unsigned max = l->protseq == RPC_PROTSEQ_LRPC ? srv->max_lrpc : srv->max_tcp;
+        if (!srv->stopping && !make_room_locked(srv, l->protseq, &w->who, *count, max))
+                max = 0;                /* full of busy connections: refused */
+        else
+                max += evicting_locked(srv, l->protseq);
         if (srv->stopping || *count >= max) {
                 bool busy = !srv->stopping;
                 unsigned n = *count;
@@ -683,6 +766,16 @@ void rpc_server_set_max_connections(struct rpc_server *srv, unsigned max) {
 void rpc_server_set_max_local_connections(struct rpc_server *srv, unsigned max) {
         pthread_mutex_lock(&srv->lock);
         srv->max_lrpc = max ? max : DEFAULT_MAX_WORKERS;
+        pthread_mutex_unlock(&srv->lock);
+}
+
+void rpc_server_set_limits(struct rpc_server *srv, const struct rpc_server_limits *l) {
+        pthread_mutex_lock(&srv->lock);
+        srv->pdu_timeout_ms = l->pdu_timeout_ms ? l->pdu_timeout_ms : DEFAULT_PDU_TIMEOUT_MS;
+        srv->call_timeout_ms = l->call_timeout_ms ? l->call_timeout_ms : DEFAULT_CALL_TIMEOUT_MS;
+        srv->max_per_peer = l->max_per_peer ? l->max_per_peer : DEFAULT_MAX_WORKERS / 4;
+        srv->max_partial_bytes = l->max_partial_bytes ? l->max_partial_bytes
+                                                      : RPC_SERVER_MAX_PARTIAL_BYTES;
         pthread_mutex_unlock(&srv->lock);
 }
 
