@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
         };
         for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++) {
                 struct rpc_binding *a = NULL;
-                struct rpc_auth_identity id = { "bench", "", "bench-Passw0rd" };
+                struct rpc_auth_identity id = { .user = "bench", .password = "bench-Passw0rd" };
                 snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", sc.port);
                 if (rpc_binding_from_string(s, &a) < 0 ||
                     rpc_binding_set_auth(a, sec[i].level, RPC_AUTHN_WINNT, &id) < 0 ||

@@ -8,6 +8,7 @@
  *   2  a CHALLENGE for our client (AV pairs, timestamp, target info)
  *   3  a signed message for an established server context: the last 16 bytes are the
  *      signature, the rest the message -- and the same again sealed
+ *   4  a request stub ending (or not) in a verification trailer ([MS-RPCE] 2.2.2.13)
  * Whatever it is, the answer is an error or an established context, never a crash, a
  * read out of bounds or a leak.
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "rpc/auth/ntlm.h"
+#include "rpc/rpc-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         setup(data[0] & 0x80);
         buf_init(&out, 0);
-        switch (data[0] & 3) {
+        switch (data[0] & 7) {
         case 0:
                 if (ntlm_server_start(impacket_negotiate, sizeof impacket_negotiate, &out, &c) == 0) {
                         uint8_t k[16];
@@ -107,6 +109,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         ntlm_unseal(c, copy, n / 2, copy, n, data + size - 16);
                 }
                 break;
+        case 4: {
+                struct rpc_vt_call v = { .abstract = rpc_syntax_ndr20, .transfer = rpc_syntax_ndr20,
+                                         .drep = { 0x10 }, .call_id = 1, .header_signing = true };
+                size_t n;
+                if (rpc_sec_vt_check(data + 1, size - 1, &v, &n) == 0 && n > size - 1)
+                        __builtin_trap();
+                break;
+        }
         }
         ntlm_free(c);
         ntlm_free(cli);

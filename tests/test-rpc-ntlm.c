@@ -24,6 +24,9 @@ static struct {
         uint8_t level, type;
         struct rpc_identity id;
         int id_r;
+        bool has_object;
+        GUID object;
+        uint64_t owner;
 } seen;
 
 static LONG rt_null(handle_t h, LONG x, LONG *y) {
@@ -31,6 +34,11 @@ static LONG rt_null(handle_t h, LONG x, LONG *y) {
 
         rpc_call_auth(h, &seen.type, &seen.level, &ctx);
         seen.id_r = rpc_call_identity(h, &seen.id);
+        const GUID *o = rpc_call_object(h);
+        seen.has_object = o != NULL;
+        if (o)
+                seen.object = *o;
+        seen.owner = rpc_call_owner(h);
         *y = x + 1;
         return 0;
 }
@@ -84,7 +92,7 @@ static void start(void) {
 static struct rpc_binding *bind_as(const char *s, uint8_t level, const char *user,
                                    const char *password) {
         struct rpc_binding *b;
-        struct rpc_auth_identity id = { user, "WORKGROUP", password };
+        struct rpc_auth_identity id = { .user = user, .domain = "WORKGROUP", .password = password };
 
         ASSERT_OK(rpc_binding_from_string(s, &b));
         rpc_binding_set_timeout(b, 10000);
@@ -203,6 +211,92 @@ TEST(anonymous) {
         ASSERT_ERRNO(rpc_binding_set_auth(b = bind_as(tcp_binding, 0, NULL, NULL), 6, 99, NULL),
                      -EPROTONOSUPPORT);
         rpc_binding_free(b);
+}
+
+/* Per-call handles: each call its own object UUID (ORPC's IPIDs) on one sealed connection. */
+TEST(per_call_object) {
+        struct rpc_binding *b;
+        struct rpc_call_handle h1, h2, plain;
+        GUID g1 = { 0x11111111, 1, 1, { 1 } }, g2 = { 0x22222222, 2, 2, { 2 } };
+        LONG y = 0, ret = -1;
+        uint64_t owner;
+
+        start();
+        b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY, "alice", "Secret-1");
+        rpc_call_handle_init(&h1, b, &g1);
+        rpc_call_handle_init(&h2, b, &g2);
+        rpc_call_handle_init(&plain, b, NULL);
+        ASSERT_OK(RpcTest_RtNull((handle_t)&h1, 1, &y, &ret));
+        ASSERT_TRUE(seen.has_object);
+        ASSERT_TRUE(dcom_guid_equal(&seen.object, &g1));
+        owner = seen.owner;
+        ASSERT_OK(RpcTest_RtNull((handle_t)&h2, 2, &y, &ret));
+        ASSERT_TRUE(dcom_guid_equal(&seen.object, &g2));
+        ASSERT_EQ(seen.owner, owner);                   /* the same association */
+        ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+        ASSERT_OK(RpcTest_RtNull((handle_t)&plain, 3, &y, &ret));
+        ASSERT_FALSE(seen.has_object);
+        ASSERT_EQ(plain.fault, 0);
+        ASSERT_EQ(plain.last_error, 0);
+        rpc_binding_free(b);
+
+        /* a refused call's fault is the handle's */
+        b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY, "alice", "wrong");
+        rpc_call_handle_init(&h1, b, &g1);
+        ASSERT_ERRNO(RpcTest_RtNull((handle_t)&h1, 1, &y, &ret), -EREMOTEIO);
+        ASSERT_EQ(h1.fault, ACCESS_DENIED);
+        rpc_binding_free(b);
+}
+
+/* [MS-RPCE] 2.2.2.13: the trailer our client writes, and every way the server refuses one. */
+TEST(verification_trailer) {
+        struct rpc_vt_call v = {
+                .abstract = { RpcTest_v1_1_s_interface.uuid, 1, 1 },
+                .transfer = rpc_syntax_ndr20,
+                .drep = { 0x10, 0, 0, 0 }, .call_id = 7, .context_id = 2, .opnum = 1,
+                .header_signing = true,
+        };
+        struct buf b;
+        size_t n;
+
+        buf_init(&b, 0);
+        buf_append(&b, "stub-of-13-by", 13);
+        rpc_sec_vt_append(&b, 0, &v);
+        ASSERT_EQ(b.len, 16 + 8 + 8 + 44 + 20);        /* aligned to 4, magic, 3 commands */
+        ASSERT_OK(rpc_sec_vt_check(b.data, b.len, &v, &n));
+        ASSERT_EQ(n, 16);
+        /* no trailer: the stub as it is */
+        ASSERT_OK(rpc_sec_vt_check(b.data, 13, &v, &n));
+        ASSERT_EQ(n, 13);
+        /* each field that must match */
+        struct rpc_vt_call w = v;
+        w.call_id = 8;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        w = v;
+        w.opnum = 0;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        w = v;
+        w.context_id = 0;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        w = v;
+        w.abstract.ver_minor = 0;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        w = v;
+        w.transfer = rpc_syntax_ndr64;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        /* the client supports header signing, the server never saw it offered: downgrade */
+        w = v;
+        w.header_signing = false;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        /* truncated: malformed */
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len - 3, &v, &n), -EBADMSG);
+        /* an unknown command: skipped, unless it must be processed */
+        uint8_t *cmd = b.data + 16 + 8;                 /* the bitmask command */
+        cmd[0] = 0x7f;
+        ASSERT_OK(rpc_sec_vt_check(b.data, b.len, &v, &n));
+        cmd[1] = 0x80;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &v, &n), -EACCES);
+        buf_free(&b);
 }
 
 TEST(zz_stop) {

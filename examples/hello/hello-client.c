@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
                         return 2;
                 }
                 password[strcspn(password, "\r\n")] = 0;
-                struct rpc_auth_identity id = { user, domain, password };
+                struct rpc_auth_identity id = { .user = user, .domain = domain, .password = password };
                 r = rpc_binding_set_auth(b, level, RPC_AUTHN_WINNT, &id);
                 explicit_bzero(password, sizeof password);
                 if (r < 0) {

@@ -61,6 +61,7 @@ struct rpc_binding {
         uint8_t auth_level, auth_type;  /* auth_level 0: none */
         char *auth_user, *auth_domain, *auth_password;
         struct rpc_sec_ref sec;         /* sec.ctx non-NULL: negotiated on this connection */
+        bool hdr_sign;                  /* the server answered PFC_SUPPORT_HEADER_SIGN */
         uint8_t *rbuf;                  /* received bytes (RBUF_SIZE, kept across calls) */
         struct buf sendbuf;             /* request PDUs, kept across calls */
         size_t rlen, roff;
@@ -102,6 +103,7 @@ static void disconnect(struct rpc_binding *b) {
         if (b->fd >= 0)
                 close(b->fd);
         b->fd = -1;
+        b->hdr_sign = false;
         sec_end(b);     /* a security context lives and dies with its connection */
         b->n_ctx = 0;
         b->next_ctx_id = 0;
@@ -495,7 +497,10 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         bool sec_start = !alter && b->auth_level && !b->sec.ctx;
         if (sec_start) {
                 const struct rpc_auth_ops *ops = rpc_auth_find(b->auth_type);
-                struct rpc_auth_identity who = { b->auth_user, b->auth_domain, b->auth_password };
+                struct rpc_auth_identity who = {
+                        .user = b->auth_user, .domain = b->auth_domain,
+                        .password = b->auth_password,
+                };
                 bool done = false;
                 if (!ops || !ops->init) {
                         buf_free(&out);
@@ -512,8 +517,11 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
                 b->sec.level = b->auth_level;
                 b->sec.id = next_auth_context_id();
         }
+        /* [MS-RPCE] 2.2.2.3: an authenticated bind offers header signing */
         size_t start = rpc_pdu_begin(&out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
-                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, call_id);
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
+                                             (sec_start ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
+                                     call_id);
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_xmit_frag */
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_recv_frag */
         rpc_put_u32(&out, b->assoc_group);
@@ -574,6 +582,7 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         if (sec_start) {
                 /* the server's answer to our token; the last leg goes in an AUTH3 */
                 bool done = false;
+                b->hdr_sign = pdu.hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN;
                 if (!pdu.has_auth || pdu.sec.auth_type != b->sec.type ||
                     pdu.sec.auth_context_id != b->sec.id) {
                         log_debug(rpc, "bind_ack without the security provider's answer");
@@ -615,8 +624,9 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
 
 /* --- calls -------------------------------------------------------------------------------- */
 
-static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t opnum,
-                   struct ndr_push *in, struct ndr_pull *out, struct arena *arena, uint8_t *rbuf) {
+static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_interface *iface,
+                   uint16_t opnum, struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
+                   uint8_t *rbuf) {
         uint16_t ctx_id;
         int r;
 
@@ -627,10 +637,23 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
 
         /* the request, in fragments ([C706] 12.6.4.9) */
         uint32_t call_id = b->next_call_id++;
+        bool protect = rpc_sec_protects(&b->sec);
+        if (protect) {
+                /* [MS-RPCE] 2.2.2.13: the verification trailer ends the stub */
+                struct rpc_vt_call vt = {
+                        .abstract = { iface->uuid, iface->ver_major, iface->ver_minor },
+                        .transfer = rpc_syntax_ndr20,
+                        .call_id = call_id, .context_id = ctx_id, .opnum = opnum,
+                        .header_signing = true,
+                };
+                memcpy(vt.drep, ndr_drep_le, 4);
+                rpc_sec_vt_append(&in->buf, in->base, &vt);
+                if (in->buf.error)
+                        return -ENOMEM;
+        }
         const uint8_t *stub = in->buf.data + in->base;
         size_t len = in->buf.len - in->base, off = 0;
-        bool protect = rpc_sec_protects(&b->sec);
-        size_t head = 24 + (b->sb.has_object ? 16 : 0);
+        size_t head = 24 + (object ? 16 : 0);
         size_t room = b->max_xmit - head - rpc_sec_overhead(&b->sec);
         if (protect)
                 room &= ~(size_t)15;    /* whole cipher blocks but in the last fragment */
@@ -639,15 +662,15 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
                 size_t n = len - off < room ? len - off : room;
                 uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
                                 (off + n == len ? RPC_PFC_LAST_FRAG : 0) |
-                                (b->sb.has_object ? RPC_PFC_OBJECT_UUID : 0);
+                                (object ? RPC_PFC_OBJECT_UUID : 0);
                 buf_clear(&pdu);
                 size_t start = rpc_pdu_begin(&pdu, RPC_PTYPE_REQUEST, flags, call_id);
                 rpc_put_u32(&pdu, (uint32_t)(len - off));
                 rpc_put_u16(&pdu, ctx_id);
                 rpc_put_u16(&pdu, opnum);
-                if (b->sb.has_object) {
+                if (object) {
                         uint8_t g[16];
-                        dcom_guid_to_wire(&b->sb.object, g);
+                        dcom_guid_to_wire(object, g);
                         buf_append(&pdu, g, 16);
                 }
                 size_t stub_off = pdu.len - start;
@@ -732,9 +755,10 @@ static int do_call(struct rpc_binding *b, const struct ndr_interface *iface, uin
         return r;
 }
 
-static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
-                       struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
-        struct rpc_binding *b = nb->ctx;
+/* One call on b, with object as PFC_OBJECT_UUID (NULL: none); b->lock is taken. */
+static int binding_call(struct rpc_binding *b, const GUID *object, const struct ndr_interface *iface,
+                        uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
+                        struct arena *arena, uint32_t *ret_fault) {
         int r;
 
         pthread_mutex_lock(&b->lock);
@@ -749,14 +773,48 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 set_timeouts(b->fd, b->timeout_ms);     /* a previous call lowered it */
                 b->rcvtimeo_ms = b->timeout_ms;
         }
-        r = do_call(b, iface, opnum, in, out, arena, b->rbuf);
+        r = do_call(b, object, iface, opnum, in, out, arena, b->rbuf);
         b->last_use_ms = b->call_start_ms;      /* a long call only makes the check likelier */
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
                 disconnect(b);
         b->last_error = r;
+        if (ret_fault)
+                *ret_fault = r == -EREMOTEIO ? b->fault : 0;
         pthread_mutex_unlock(&b->lock);
         return r;
+}
+
+static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                       struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct rpc_binding *b = nb->ctx;
+
+        return binding_call(b, b->sb.has_object ? &b->sb.object : NULL, iface, opnum, in, out,
+                            arena, NULL);
+}
+
+/* --- per-call handles ---------------------------------------------------------------------- */
+
+static int handle_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                       struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct rpc_call_handle *h = nb->ctx;
+        const GUID *object = h->has_object ? &h->object
+                             : h->b->sb.has_object ? &h->b->sb.object : NULL;
+
+        h->fault = 0;
+        h->last_error = binding_call(h->b, object, iface, opnum, in, out, arena, &h->fault);
+        return h->last_error;
+}
+
+void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object) {
+        memset(h, 0, sizeof *h);
+        h->nb.call = handle_call;
+        h->nb.ctx = h;
+        h->b = b;
+        if (object) {
+                h->has_object = true;
+                h->object = *object;
+        }
 }
 
 /* --- the endpoint mapper, from the client's side -------------------------------------------------- */

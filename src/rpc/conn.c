@@ -606,8 +606,13 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 c->bound = true;
         }
 
+        /* [MS-RPCE] 2.2.2.3, 3.3.1.5.2.2: header signing, when the client offers it */
+        if (!alter && (pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN))
+                c->hdr_sign = true;
         size_t start = rpc_pdu_begin(out, alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK,
-                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, pdu->hdr.call_id);
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
+                                             (!alter && c->hdr_sign ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
+                                     pdu->hdr.call_id);
         rpc_put_u16(out, c->max_xmit);
         rpc_put_u16(out, c->max_recv);
         rpc_put_u32(out, c->assoc->id);
@@ -804,6 +809,32 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         if (object) {
                 info.object = *object;
                 info.has_object = true;
+        }
+        struct rpc_sec_ref ref = sec_ref(sec);
+        if (rpc_sec_protects(&ref)) {
+                /* [MS-RPCE] 2.2.2.13: a verification trailer, when there is one, must
+                   describe this very call; the stub ends where it begins */
+                struct rpc_vt_call vt = {
+                        .abstract = { reg->iface->uuid, reg->iface->ver_major, reg->iface->ver_minor },
+                        .transfer = rpc_syntax_ndr20,
+                        .call_id = call_id, .context_id = ctx_id, .opnum = opnum,
+                        .header_signing = c->hdr_sign,
+                };
+                memcpy(vt.drep, drep, 4);
+                size_t n;
+                int vr = rpc_sec_vt_check(stub, len, &vt, &n);
+                if (vr < 0) {
+                        char peer[64];
+                        peer_name(c, peer, sizeof peer);
+                        rpc_audit("access denied to %s: %s, call %u: verification trailer %s", peer,
+                                  sec->ops->name, call_id, vr == -EACCES ? "does not match the call"
+                                                                         : "malformed");
+                        put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, true);
+                        return;
+                }
+                if (n != len)
+                        log_debug(rpc, "call %u: verification trailer checked", call_id);
+                len = n;
         }
         /* the connection's scratch memory serves small calls without malloc */
         arena_init_buf(&a, c->arena_buf, sizeof c->arena_buf, CALL_ARENA_MAX);

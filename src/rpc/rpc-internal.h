@@ -283,6 +283,31 @@ int rpc_sec_end_fragment(struct buf *out, size_t start, size_t stub_off, const s
 int rpc_sec_open_fragment(struct rpc_pdu *pdu, uint8_t *raw, const struct rpc_sec_ref *s);
 
 /*
+ * The verification trailer ([MS-RPCE] 2.2.2.13): what a protected request says about
+ * itself at the end of its stub -- the presentation context, its own header, whether the
+ * client supports header signing -- so that a man in the middle who changed unsigned
+ * parts of the exchange (the bind's syntaxes, the header when it is not signed, the
+ * header-signing flag) is caught.  Our client appends one to every request at
+ * PKT_INTEGRITY and above; our server checks it when present.
+ */
+struct rpc_vt_call {
+        struct rpc_syntax_id abstract, transfer;
+        uint8_t drep[4];
+        uint32_t call_id;
+        uint16_t context_id, opnum;
+        bool header_signing;            /* negotiated (server) / offered (client) */
+};
+/* Appends the trailer to b, whose stub began at stub_start. */
+void rpc_sec_vt_append(struct buf *b, size_t stub_start, const struct rpc_vt_call *v);
+/*
+ * Finds and checks the trailer at the end of a request's stub: 0 (none, or one that
+ * matches: *ret_len is then the stub's length without it), -EACCES for a mismatch or a
+ * must-process command we do not know, -EBADMSG for a malformed one.
+ */
+int rpc_sec_vt_check(const uint8_t *stub, size_t len, const struct rpc_vt_call *v,
+                     size_t *ret_len);
+
+/*
  * Security failures (wrong password, unknown user, a level below an interface's
  * minimum, a bad signature) are audited: one line each, to the hook a daemon sets (rpcss
  * prints them), or to the "rpc" debug channel without one.
@@ -436,16 +461,36 @@ struct rpc_binding;
 
 int rpc_binding_from_string(const char *s, struct rpc_binding **ret);
 void rpc_binding_free(struct rpc_binding *b);
+/*
+ * A per-call view of a binding, passed to a generated stub as its handle_t: the call
+ * goes over the binding's connection (and security context) with this handle's object
+ * UUID in PFC_OBJECT_UUID -- ORPC's IPID, different for each interface pointer sharing
+ * one connection -- instead of the binding's.  Nothing process-wide: each call says
+ * what it is.  After the call, fault holds the server's fault status (0: none) and
+ * last_error the call's result.  On the caller's stack; nothing to free.
+ */
+struct rpc_call_handle {
+        struct ndr_binding nb;          /* first: what the stub calls through */
+        struct rpc_binding *b;
+        bool has_object;
+        GUID object;
+        uint32_t fault;
+        int last_error;
+};
+void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object);
+
 /* The association group the server gave this binding's connection (0: not bound). */
 uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
 /* Per-call timeout (ms; 0: none; default 30 s). */
 void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms);
 /*
  * RpcBindingSetAuthInfoEx in spirit: the binding's calls authenticate with provider
- * authn_svc (RPC_AUTHN_WINNT) at level (RPC_AUTHN_LEVEL_CONNECT ... _PKT_PRIVACY) as id
- * (copied); RPC_AUTHN_LEVEL_NONE turns it off.  The current connection is closed: the
- * next call binds again with the new security.  -EINVAL, -EPROTONOSUPPORT (no such
- * provider, or one with no client side), -ENOMEM.
+ * authn_svc (RPC_AUTHN_WINNT; RPC_AUTHN_GSS_KERBEROS and RPC_AUTHN_GSS_NEGOTIATE when built
+ * with GSSAPI, see src/rpc/auth/gss-rpc.h for their credentials and the server's name)
+ * at level (RPC_AUTHN_LEVEL_CONNECT ... _PKT_PRIVACY) as id (copied); RPC_AUTHN_LEVEL_NONE
+ * turns it off.  The current connection is closed: the next call binds again with the
+ * new security.  -EINVAL, -EPROTONOSUPPORT (no such provider, or one with no client
+ * side), -ENOMEM.
  */
 int rpc_binding_set_auth(struct rpc_binding *b, uint8_t level, uint8_t authn_svc,
                          const struct rpc_auth_identity *id);

@@ -78,6 +78,7 @@ struct rpc_conn {
         size_t in_len;
         uint64_t in_since_ms;                   /* when its first bytes came */
         unsigned bind_naks;                     /* binds refused on this connection */
+        bool hdr_sign;                          /* PFC_SUPPORT_HEADER_SIGN negotiated */
         struct rpc_partial partial[8];
         unsigned n_partial;
         size_t partial_bytes;

@@ -87,3 +87,123 @@ int rpc_sec_open_fragment(struct rpc_pdu *pdu, uint8_t *raw, const struct rpc_se
         pdu->stub = raw + stub_off;
         return 0;
 }
+
+/* --- the verification trailer ([MS-RPCE] 2.2.2.13) ----------------------------------------- */
+
+static const uint8_t vt_magic[8] = { 0x8a, 0xe3, 0x13, 0x71, 0x02, 0xf4, 0x36, 0x71 };
+
+enum {
+        SEC_VT_COMMAND_BITMASK_1 = 0x0001,
+        SEC_VT_COMMAND_PCONTEXT = 0x0002,
+        SEC_VT_COMMAND_HEADER2 = 0x0003,
+        SEC_VT_COMMAND_END = 0x4000,
+        SEC_VT_MUST_PROCESS_COMMAND = 0x8000,
+        SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING = 0x00000001,
+};
+
+#define VT_MAX 512                      /* the most of a stub's end searched for a trailer */
+
+static void put_syntax_le(struct buf *b, const struct rpc_syntax_id *s) {
+        uint8_t g[16];
+
+        dcom_guid_to_wire(&s->uuid, g);
+        buf_append(b, g, 16);
+        buf_put_u16le(b, s->ver_major);
+        buf_put_u16le(b, s->ver_minor);
+}
+
+void rpc_sec_vt_append(struct buf *b, size_t stub_start, const struct rpc_vt_call *v) {
+        /* 2.2.2.13: 4-byte aligned from the stub's start; the commands, the last with END */
+        static const uint8_t zeros[4];
+        size_t pad = (4 - ((b->len - stub_start) & 3)) & 3;
+
+        buf_append(b, zeros, pad);
+        buf_append(b, vt_magic, 8);
+        buf_put_u16le(b, SEC_VT_COMMAND_BITMASK_1);
+        buf_put_u16le(b, 4);
+        buf_put_u32le(b, v->header_signing ? SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING : 0);
+        buf_put_u16le(b, SEC_VT_COMMAND_PCONTEXT);
+        buf_put_u16le(b, 40);
+        put_syntax_le(b, &v->abstract);
+        put_syntax_le(b, &v->transfer);
+        buf_put_u16le(b, SEC_VT_COMMAND_HEADER2 | SEC_VT_COMMAND_END);
+        buf_put_u16le(b, 16);
+        buf_put_u8(b, RPC_PTYPE_REQUEST);
+        buf_put_u8(b, 0);
+        buf_put_u16le(b, 0);
+        buf_append(b, v->drep, 4);
+        buf_put_u32le(b, v->call_id);
+        buf_put_u16le(b, v->context_id);
+        buf_put_u16le(b, v->opnum);
+}
+
+static uint16_t le16(const uint8_t *p) {
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool syntax_is(const uint8_t *p, const struct rpc_syntax_id *s) {
+        uint8_t g[16];
+
+        dcom_guid_to_wire(&s->uuid, g);
+        return memcmp(p, g, 16) == 0 && le16(p + 16) == s->ver_major && le16(p + 18) == s->ver_minor;
+}
+
+int rpc_sec_vt_check(const uint8_t *stub, size_t len, const struct rpc_vt_call *v,
+                     size_t *ret_len) {
+        size_t from = len > VT_MAX ? (len - VT_MAX + 3) & ~(size_t)3 : 0, at = SIZE_MAX;
+
+        *ret_len = len;
+        /* the last 4-aligned occurrence of the magic near the end: the trailer runs to the
+           stub's end, so a match inside the NDR data before it cannot be the one */
+        for (size_t o = from; o + 8 <= len; o += 4)
+                if (memcmp(stub + o, vt_magic, 8) == 0)
+                        at = o;
+        if (at == SIZE_MAX)
+                return 0;               /* none: clients need not send one */
+        const uint8_t *p = stub + at + 8, *end = stub + len;
+        for (;;) {
+                if (end - p < 4)
+                        return -EBADMSG;
+                uint16_t cmd = le16(p), n = le16(p + 2);
+                p += 4;
+                if ((size_t)(end - p) < n)
+                        return -EBADMSG;
+                switch (cmd & 0x3fff) {
+                case SEC_VT_COMMAND_BITMASK_1:
+                        if (n != 4)
+                                return -EBADMSG;
+                        /* a client that supports header signing, on a connection where it
+                           was not negotiated: a downgrade by someone in between */
+                        if ((le32(p) & SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING) && !v->header_signing)
+                                return -EACCES;
+                        break;
+                case SEC_VT_COMMAND_PCONTEXT:
+                        if (n != 40)
+                                return -EBADMSG;
+                        if (!syntax_is(p, &v->abstract) || !syntax_is(p + 20, &v->transfer))
+                                return -EACCES;
+                        break;
+                case SEC_VT_COMMAND_HEADER2:
+                        if (n != 16)
+                                return -EBADMSG;
+                        if (p[0] != RPC_PTYPE_REQUEST || memcmp(p + 4, v->drep, 4) != 0 ||
+                            le32(p + 8) != v->call_id || le16(p + 12) != v->context_id ||
+                            le16(p + 14) != v->opnum)
+                                return -EACCES;
+                        break;
+                default:
+                        if (cmd & SEC_VT_MUST_PROCESS_COMMAND)
+                                return -EACCES; /* a command we must understand and do not */
+                        break;
+                }
+                p += n;
+                if (cmd & SEC_VT_COMMAND_END)
+                        break;
+        }
+        *ret_len = at;
+        return 0;
+}
