@@ -624,6 +624,10 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
 
 /* --- calls -------------------------------------------------------------------------------- */
 
+static int send_fragment(void *ctx, const uint8_t *p, size_t n) {
+        return send_all(ctx, p, n);
+}
+
 static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_interface *iface,
                    uint16_t opnum, struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
                    uint8_t *rbuf) {
@@ -651,35 +655,13 @@ static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_i
                 if (in->buf.error)
                         return -ENOMEM;
         }
-        const uint8_t *stub = in->buf.data + in->base;
-        size_t len = in->buf.len - in->base, off = 0;
-        size_t head = 24 + (object ? 16 : 0);
-        size_t room = b->max_xmit - head - rpc_sec_overhead(&b->sec);
-        if (protect)
-                room &= ~(size_t)15;    /* whole cipher blocks but in the last fragment */
         struct buf pdu = b->sendbuf;    /* kept across calls */
-        do {
-                size_t n = len - off < room ? len - off : room;
-                uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
-                                (off + n == len ? RPC_PFC_LAST_FRAG : 0) |
-                                (object ? RPC_PFC_OBJECT_UUID : 0);
-                buf_clear(&pdu);
-                size_t start = rpc_pdu_begin(&pdu, RPC_PTYPE_REQUEST, flags, call_id);
-                rpc_put_u32(&pdu, (uint32_t)(len - off));
-                rpc_put_u16(&pdu, ctx_id);
-                rpc_put_u16(&pdu, opnum);
-                if (object) {
-                        uint8_t g[16];
-                        dcom_guid_to_wire(object, g);
-                        buf_append(&pdu, g, 16);
-                }
-                size_t stub_off = pdu.len - start;
-                buf_append(&pdu, stub + off, n);
-                if ((r = rpc_sec_end_fragment(&pdu, start, stub_off, &b->sec)) < 0 ||
-                    (r = send_all(b, pdu.data, pdu.len)) < 0)
-                        break;
-                off += n;
-        } while (off < len);
+        struct rpc_frag_spec f = {
+                .ptype = RPC_PTYPE_REQUEST, .call_id = call_id, .context_id = ctx_id,
+                .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = &b->sec,
+                .emit = send_fragment, .emit_ctx = b,
+        };
+        r = rpc_frag_write(&pdu, &f, in->buf.data + in->base, in->buf.len - in->base);
         if (pdu.cap > 65536 || pdu.error) {
                 buf_free(&pdu);
                 buf_init(&pdu, 0);

@@ -740,36 +740,20 @@ static uint32_t fault_status(int err) {
 static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
                          const uint8_t *stub, size_t len, struct rpc_sec *sec) {
         struct rpc_sec_ref ref = sec_ref(sec);
-        bool signed_ = rpc_sec_protects(&ref);
-        size_t room = c->max_xmit - 24 - rpc_sec_overhead(&ref), off = 0;
+        struct rpc_frag_spec f = {
+                .ptype = RPC_PTYPE_RESPONSE, .call_id = call_id, .context_id = ctx_id,
+                .max_xmit = c->max_xmit, .sec = &ref,
+        };
         size_t resp_start = out->len;
+        int r = rpc_frag_write(out, &f, stub, len);
 
-        if (room < 16 || room > c->max_xmit)
-                room = 16;
-        if (signed_)
-                room &= ~(size_t)15;
-        do {
-                size_t n = len - off < room ? len - off : room;
-                uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
-                                (off + n == len ? RPC_PFC_LAST_FRAG : 0);
-                size_t start = rpc_pdu_begin(out, RPC_PTYPE_RESPONSE, flags, call_id);
-                rpc_put_u32(out, (uint32_t)(len - off));        /* alloc_hint */
-                rpc_put_u16(out, ctx_id);
-                buf_put_u8(out, 0);
-                buf_put_u8(out, 0);
-                size_t stub_off = out->len - start;
-                buf_append(out, stub + off, n);
-                int r = rpc_sec_end_fragment(out, start, stub_off, &ref);
-                if (r == -EACCES) {
-                        log_debug(rpc, "call %u: signing the response failed", call_id);
-                        out->len = resp_start;
-                        put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
-                        return;
-                }
-                if (r < 0 || out->error)
-                        return;         /* out of memory: the worker closes */
-                off += n;
-        } while (off < len);
+        if (r == -EACCES) {
+                /* what is in out of the response is taken back: never sent unsigned */
+                log_debug(rpc, "call %u: signing the response failed", call_id);
+                out->len = resp_start;
+                put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
+        }
+        /* out of memory: out->error, the worker closes */
 }
 
 static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,

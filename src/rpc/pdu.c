@@ -326,3 +326,54 @@ bool rpc_syntax_is_btfn(const struct rpc_syntax_id *s, uint16_t *ret_bitmask) {
                 *ret_bitmask = (uint16_t)(s->uuid.Data4[0] | s->uuid.Data4[1] << 8);
         return true;
 }
+
+/*
+ * [C706] 12.6.4.9, 12.6.4.10: a request's or response's stub cut into fragments of at
+ * most f->max_xmit bytes, each protected by f->sec ([MS-RPCE] 2.2.2.11: a protected
+ * fragment's stub is a multiple of 16 bytes but the last) -- for both sides.
+ */
+int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
+                   size_t len) {
+        bool request = f->ptype == RPC_PTYPE_REQUEST;
+        bool protect = rpc_sec_protects(f->sec);
+        size_t head = RPC_CO_HEADER_SIZE + 8 + (request && f->object ? 16 : 0);
+        size_t room = f->max_xmit - head - rpc_sec_overhead(f->sec), off = 0;
+        int r;
+
+        if (room < 16 || room > f->max_xmit)
+                room = 16;
+        if (protect)
+                room &= ~(size_t)15;
+        do {
+                size_t n = len - off < room ? len - off : room;
+                uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
+                                (off + n == len ? RPC_PFC_LAST_FRAG : 0) |
+                                (request && f->object ? RPC_PFC_OBJECT_UUID : 0);
+                if (f->emit)
+                        buf_clear(out);
+                size_t start = rpc_pdu_begin(out, f->ptype, flags, f->call_id);
+                rpc_put_u32(out, (uint32_t)(len - off));        /* alloc_hint */
+                rpc_put_u16(out, f->context_id);
+                if (request) {
+                        rpc_put_u16(out, f->opnum);
+                        if (f->object) {
+                                uint8_t g[16];
+                                dcom_guid_to_wire(f->object, g);
+                                buf_append(out, g, 16);
+                        }
+                } else {
+                        buf_put_u8(out, 0);                     /* cancel_count */
+                        buf_put_u8(out, 0);
+                }
+                size_t stub_off = out->len - start;
+                buf_append(out, stub + off, n);
+                if ((r = rpc_sec_end_fragment(out, start, stub_off, f->sec)) < 0)
+                        return r;
+                if (out->error)
+                        return -ENOMEM;
+                if (f->emit && (r = f->emit(f->emit_ctx, out->data + start, out->len - start)) < 0)
+                        return r;
+                off += n;
+        } while (off < len);
+        return 0;
+}

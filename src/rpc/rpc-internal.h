@@ -283,6 +283,26 @@ int rpc_sec_end_fragment(struct buf *out, size_t start, size_t stub_off, const s
 int rpc_sec_open_fragment(struct rpc_pdu *pdu, uint8_t *raw, const struct rpc_sec_ref *s);
 
 /*
+ * Writes a request or response stub as fragments ([C706] 12.6.4.9/10), each signed or
+ * sealed by sec (NULL or below PKT_INTEGRITY: plain) -- the one fragment writer of both
+ * sides.  With emit, out holds one fragment at a time and emit sends it; without, every
+ * fragment is appended to out.  0, -EACCES (the provider failed: nothing of this call
+ * may go out), -ENOMEM, or emit's error.
+ */
+struct rpc_frag_spec {
+        uint8_t ptype;                  /* RPC_PTYPE_REQUEST or RPC_PTYPE_RESPONSE */
+        uint32_t call_id;
+        uint16_t context_id, opnum;     /* opnum, object: requests only */
+        const GUID *object;
+        uint16_t max_xmit;
+        const struct rpc_sec_ref *sec;
+        int (*emit)(void *ctx, const uint8_t *pdu, size_t len);
+        void *emit_ctx;
+};
+int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
+                   size_t len);
+
+/*
  * The verification trailer ([MS-RPCE] 2.2.2.13): what a protected request says about
  * itself at the end of its stub -- the presentation context, its own header, whether the
  * client supports header signing -- so that a man in the middle who changed unsigned
