@@ -34,7 +34,9 @@ static void usage(FILE *f) {
               "  --listen ADDR   listen on this address (repeatable; default: all)\n"
               "  --foreground    stay attached to the terminal (the default under a\n"
               "                  service manager; without it rpcss detaches)\n"
-              "  --help          show this help\n", f);
+              "  --help          show this help\n"
+              "  --version       show the version\n\n"
+              "Local accounts for NTLM: dcompasswd(8).  Settings: rpcss(8).\n", f);
 }
 
 /* One line per security refusal: who, which provider, why. */
@@ -108,6 +110,9 @@ int main(int argc, char **argv) {
                         foreground = true;
                 } else if (strcmp(argv[i], "--help") == 0) {
                         usage(stdout);
+                        return 0;
+                } else if (strcmp(argv[i], "--version") == 0) {
+                        printf("rpcss (OpenDCOM) %s\n", OPENDCOM_VERSION);
                         return 0;
                 } else {
                         usage(stderr);
