@@ -154,6 +154,16 @@ static uint16_t port;
 
 /* --- the client's side of the toy protocol ---------------------------------------- */
 
+/* The server closed the connection (end of file after what it sent). */
+static bool raw_closed(int fd) {
+        uint8_t b[512];
+        ssize_t n;
+        do
+                n = recv(fd, b, sizeof b, 0);
+        while (n > 0);
+        return n == 0;
+}
+
 static int conn_open(void) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
@@ -351,10 +361,6 @@ TEST(toy_provider) {
         ASSERT_EQ(call_null(fd, 0, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
                   RPC_PTYPE_FAULT);
         ASSERT_EQ(toy_contexts, before);
-        /* tampered: access denied, and the connection still serves */
-        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 4, 1, true, &y, rd),
-                  RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
         /* an unknown context id; a level other than the context's */
         ASSERT_EQ(call_null(fd, 0, 9, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
                   RPC_PTYPE_FAULT);
@@ -372,6 +378,14 @@ TEST(toy_provider) {
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 4, 5, false, &y, rd),
                   RPC_PTYPE_RESPONSE);
         ASSERT_EQ(y, 6);
+        /* tampered: access denied, nothing executed, and the connection closed (a
+           forged or replayed PDU means someone is in the middle) */
+        last_level = 0;
+        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 5, 1, true, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(last_level, 0);
+        ASSERT_TRUE(raw_closed(fd));
         close(fd);
 
         /* a failed AUTH3: the next request is refused (the connection stays) */

@@ -897,10 +897,12 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         memcpy(c->scratch, pdu->raw, pdu->hdr.frag_length);
                         int r = rpc_sec_open_fragment(pdu, c->scratch, &ref);
                         if (r < 0) {
+                                /* a forged, replayed or reordered PDU: the fault, then the
+                                   connection closes (its RC4 state is lost anyway) */
                                 audit_sec_failure(c, sec->ops, sec->ctx, "request verification", r);
                                 log_debug(rpc, "request %u failed verification", call_id);
                                 put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
-                                return 0;
+                                return -EACCES;
                         }
                 }
         }
