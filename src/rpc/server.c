@@ -177,10 +177,8 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
  * endpoint mapper open, quiet, for as long as its registrations should live.
  * -1: forever; 0: the time is up.
  */
-static int wait_ms(const struct rpc_worker *w, uint64_t bind_deadline, unsigned idle_ms,
-                   unsigned pdu_ms, unsigned call_ms) {
-        uint64_t now = dcom_monotonic_ms();
-
+static int wait_ms(const struct rpc_worker *w, uint64_t now, uint64_t bind_deadline,
+                   unsigned idle_ms, unsigned pdu_ms, unsigned call_ms) {
         if (!w->conn->bound)
                 return now >= bind_deadline ? 0 : (int)(bind_deadline - now);
         /* a PDU (or a fragmented call) begun must be whole by its deadline: a peer
@@ -212,7 +210,9 @@ static void *worker_main(void *arg) {
         buf_init(&out, 0);
         int timeo = -2;         /* what SO_RCVTIMEO holds now (-1: no limit) */
         while (in) {
-                int ms = wait_ms(w, bind_deadline, idle_ms, pdu_ms, call_ms);
+                /* one (coarse) clock read per PDU: the deadlines and the idle mark share it */
+                uint64_t now = dcom_monotonic_ms();
+                int ms = wait_ms(w, now, bind_deadline, idle_ms, pdu_ms, call_ms);
                 if (ms == 0) {
                         log_debug(rpc, "closing a connection: %s", w->conn->bound
                                   ? "a PDU or call not complete in time" : "no bind in time");
@@ -221,7 +221,7 @@ static void *worker_main(void *arg) {
                 /* evictable while bound and waiting for a new PDU (nothing begun) */
                 __atomic_store_n(&w->quiet_since_ms,
                                  w->conn->bound && !rpc_conn_deadline(w->conn, pdu_ms, call_ms)
-                                         ? dcom_monotonic_ms() : 0,
+                                         ? now : 0,
                                  __ATOMIC_RELAXED);
                 /*
                  * The wait rides on the socket's receive timeout rather than a poll()
