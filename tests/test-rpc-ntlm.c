@@ -67,6 +67,7 @@ static void start(void) {
                 return;
         ASSERT_OK(accounts_set_password("alice", "Secret-1"));
         ASSERT_OK(accounts_set_password("carol", "Secret-3"));
+        ASSERT_OK(accounts_set_password("bob", "Secret-2"));
         ASSERT_OK(accounts_set_disabled("carol", true));
         srv = rpc_server_new();
         ASSERT_NOT_NULL(srv);
@@ -245,6 +246,59 @@ TEST(per_call_object) {
         rpc_call_handle_init(&h1, b, &g1);
         ASSERT_ERRNO(RpcTest_RtNull((handle_t)&h1, 1, &y, &ret), -EREMOTEIO);
         ASSERT_EQ(h1.fault, ACCESS_DENIED);
+        rpc_binding_free(b);
+}
+
+/*
+ * Per-call security: one connection, the binding's context (alice, PKT_INTEGRITY) and a
+ * call handle's own (bob, PKT_PRIVACY) opened by alter_context under a new
+ * auth_context_id; each call is what it says it is.
+ */
+TEST(per_call_security) {
+        struct rpc_auth_identity bob = { .user = "bob", .password = "Secret-2" };
+        struct rpc_call_handle h, plain, wrong;
+        struct rpc_binding *b;
+        LONG y = 0, ret = -1;
+
+        start();
+        b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "alice", "Secret-1");
+        rpc_call_handle_init(&h, b, NULL);
+        rpc_call_handle_init(&plain, b, NULL);
+        ASSERT_ERRNO(rpc_call_handle_set_auth(&h, RPC_AUTHN_LEVEL_CONNECT, RPC_AUTHN_WINNT, &bob),
+                     -EINVAL);
+        ASSERT_OK(rpc_call_handle_set_auth(&h, RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT, &bob));
+        for (int round = 0; round < 3; round++) {
+                ASSERT_OK(RpcTest_RtNull((handle_t)&plain, 1, &y, &ret));
+                ASSERT_STR_EQ(seen.id.user, "alice");
+                ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
+                uint64_t owner = seen.owner;
+                ASSERT_OK(RpcTest_RtNull((handle_t)&h, 2, &y, &ret));
+                ASSERT_STR_EQ(seen.id.user, "bob");
+                ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_PKT_PRIVACY);
+                ASSERT_EQ(seen.owner, owner);           /* the same connection */
+        }
+        /* a wrong password on a per-call context: that call is denied, the others go on */
+        struct rpc_auth_identity bad = { .user = "bob", .password = "nope" };
+        rpc_call_handle_init(&wrong, b, NULL);
+        ASSERT_OK(rpc_call_handle_set_auth(&wrong, RPC_AUTHN_LEVEL_PKT_INTEGRITY, RPC_AUTHN_WINNT,
+                                           &bad));
+        ASSERT_ERRNO(RpcTest_RtNull((handle_t)&wrong, 3, &y, &ret), -EREMOTEIO);
+        ASSERT_EQ(wrong.fault, ACCESS_DENIED);
+        ASSERT_OK(RpcTest_RtNull((handle_t)&h, 4, &y, &ret));
+        ASSERT_STR_EQ(seen.id.user, "bob");
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 5, &y, &ret));
+        ASSERT_STR_EQ(seen.id.user, "alice");
+        rpc_binding_free(b);
+
+        /* an unauthenticated binding, a per-call context on top of it */
+        b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_NONE, NULL, NULL);
+        rpc_call_handle_init(&h, b, NULL);
+        ASSERT_OK(rpc_call_handle_set_auth(&h, RPC_AUTHN_LEVEL_PKT_INTEGRITY, RPC_AUTHN_WINNT, &bob));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 6, &y, &ret));
+        ASSERT_ERRNO(seen.id_r, -ENODATA);
+        ASSERT_OK(RpcTest_RtNull((handle_t)&h, 7, &y, &ret));
+        ASSERT_STR_EQ(seen.id.user, "bob");
+        ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
         rpc_binding_free(b);
 }
 

@@ -34,6 +34,7 @@ static LOG_CHANNEL(rpc);
 
 #define CLIENT_MAX_FRAG 5840
 #define CLIENT_MAX_CONTEXTS 16
+#define CLIENT_MAX_SEC 4                /* per-call security contexts beyond the binding's */
 
 struct rpc_binding {
         struct ndr_binding nb;          /* first: the generated stubs' handle_t */
@@ -61,6 +62,14 @@ struct rpc_binding {
         uint8_t auth_level, auth_type;  /* auth_level 0: none */
         char *auth_user, *auth_domain, *auth_password;
         struct rpc_sec_ref sec;         /* sec.ctx non-NULL: negotiated on this connection */
+        /* more security contexts on the connection, for per-call security (rpc_call_handle):
+           each opened by an alter_context with its own auth_context_id */
+        struct client_sec {
+                struct rpc_sec_ref ref;
+                char *user, *domain;    /* the identity it was opened for (with ref.type/level) */
+        } extra[CLIENT_MAX_SEC];
+        unsigned n_extra;
+        bool hdr_offered;               /* our bind offered PFC_SUPPORT_HEADER_SIGN */
         bool hdr_sign;                  /* the server answered PFC_SUPPORT_HEADER_SIGN */
         uint8_t *rbuf;                  /* received bytes (RBUF_SIZE, kept across calls) */
         struct buf sendbuf;             /* request PDUs, kept across calls */
@@ -97,13 +106,21 @@ static void sec_end(struct rpc_binding *b) {
         if (b->sec.ctx)
                 b->sec.ops->free(b->sec.ctx);
         b->sec.ctx = NULL;
+        for (unsigned i = 0; i < b->n_extra; i++) {
+                struct client_sec *e = &b->extra[i];
+                if (e->ref.ctx)
+                        e->ref.ops->free(e->ref.ctx);
+                dcom_free(e->user);
+                dcom_free(e->domain);
+        }
+        b->n_extra = 0;
 }
 
 static void disconnect(struct rpc_binding *b) {
         if (b->fd >= 0)
                 close(b->fd);
         b->fd = -1;
-        b->hdr_sign = false;
+        b->hdr_sign = b->hdr_offered = false;
         sec_end(b);     /* a security context lives and dies with its connection */
         b->n_ctx = 0;
         b->next_ctx_id = 0;
@@ -462,7 +479,8 @@ static uint32_t next_auth_context_id(void) {
 }
 
 /* [MS-RPCE] 2.2.2.10: rpc_auth_3, the handshake's last leg; the server does not answer. */
-static int send_auth3(struct rpc_binding *b, uint32_t call_id, const struct buf *tok) {
+static int send_auth3(struct rpc_binding *b, const struct rpc_sec_ref *sec, uint32_t call_id,
+                      const struct buf *tok) {
         struct buf out;
         int r;
 
@@ -470,7 +488,7 @@ static int send_auth3(struct rpc_binding *b, uint32_t call_id, const struct buf 
         size_t start = rpc_pdu_begin(&out, RPC_PTYPE_AUTH3, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG,
                                      call_id);
         rpc_put_u32(&out, 0);                   /* pad */
-        rpc_sec_put_trailer(&out, start, start, 4, &b->sec, tok->data, tok->len);
+        rpc_sec_put_trailer(&out, start, start, 4, sec, tok->data, tok->len);
         r = rpc_pdu_end(&out, start);
         if (r >= 0)
                 r = out.error ? -ENOMEM : send_all(b, out.data, out.len);
@@ -478,15 +496,23 @@ static int send_auth3(struct rpc_binding *b, uint32_t call_id, const struct buf 
         return r;
 }
 
+/*
+ * A bind (or, once bound, an alter_context) for iface: a new presentation context, or
+ * *ret's existing one again when reuse.  With sec (its ctx NULL) it also opens that
+ * security context for who ([MS-RPCE] 3.3.1.5.2): the provider's first token in the
+ * sec_trailer, its answer from the bind_ack / alter_context_resp, the last leg in an
+ * AUTH3 -- the binding's own context on the first bind, a per-call one later.
+ */
 static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret,
+                        bool reuse, struct rpc_sec_ref *sec, const struct rpc_auth_identity *who,
                         uint8_t *rbuf) {
         bool alter = b->bound;
-        uint16_t id = b->next_ctx_id;
+        uint16_t id = reuse ? *ret : b->next_ctx_id;
         struct buf out;
         struct rpc_pdu pdu;
         int r;
 
-        if (b->n_ctx >= CLIENT_MAX_CONTEXTS)
+        if (!reuse && b->n_ctx >= CLIENT_MAX_CONTEXTS)
                 return -ENOSPC;
         uint32_t call_id = b->next_call_id++;
         buf_init(&out, 0);
@@ -494,33 +520,29 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
            ([MS-RPCE] 3.3.1.5.2): the provider's first token in the bind's sec_trailer */
         struct buf tok;
         buf_init(&tok, 64 * 1024);
-        bool sec_start = !alter && b->auth_level && !b->sec.ctx;
+        bool sec_start = sec && !sec->ctx;
         if (sec_start) {
-                const struct rpc_auth_ops *ops = rpc_auth_find(b->auth_type);
-                struct rpc_auth_identity who = {
-                        .user = b->auth_user, .domain = b->auth_domain,
-                        .password = b->auth_password,
-                };
+                const struct rpc_auth_ops *ops = rpc_auth_find(sec->type);
                 bool done = false;
                 if (!ops || !ops->init) {
                         buf_free(&out);
                         return -EPROTONOSUPPORT;
                 }
-                r = ops->init(&b->sec.ctx, &who, &tok, &done);
+                r = ops->init(&sec->ctx, who, &tok, &done);
                 if (r < 0 || tok.error) {
                         buf_free(&tok);
                         buf_free(&out);
                         return r < 0 ? r : -ENOMEM;
                 }
-                b->sec.ops = ops;
-                b->sec.type = b->auth_type;
-                b->sec.level = b->auth_level;
-                b->sec.id = next_auth_context_id();
+                sec->ops = ops;
+                sec->id = next_auth_context_id();
         }
         /* [MS-RPCE] 2.2.2.3: an authenticated bind offers header signing */
+        if (!alter)
+                b->hdr_offered = sec_start;
         size_t start = rpc_pdu_begin(&out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
                                      RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
-                                             (sec_start ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
+                                             (sec_start && !alter ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
                                      call_id);
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_xmit_frag */
         rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_recv_frag */
@@ -535,7 +557,7 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         rpc_put_syntax(&out, &as);
         rpc_put_syntax(&out, &rpc_syntax_ndr20);
         if (sec_start)
-                rpc_sec_put_trailer(&out, start, start, 4, &b->sec, tok.data, tok.len);
+                rpc_sec_put_trailer(&out, start, start, 4, sec, tok.data, tok.len);
         buf_free(&tok);
         r = rpc_pdu_end(&out, start);
         if (r >= 0)
@@ -582,20 +604,25 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         if (sec_start) {
                 /* the server's answer to our token; the last leg goes in an AUTH3 */
                 bool done = false;
-                b->hdr_sign = pdu.hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN;
-                if (!pdu.has_auth || pdu.sec.auth_type != b->sec.type ||
-                    pdu.sec.auth_context_id != b->sec.id) {
-                        log_debug(rpc, "bind_ack without the security provider's answer");
+                if (!alter)
+                        b->hdr_sign = pdu.hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN;
+                if (!pdu.has_auth || pdu.sec.auth_type != sec->type ||
+                    pdu.sec.auth_context_id != sec->id) {
+                        log_debug(rpc, "%s without the security provider's answer",
+                                  alter ? "alter_context_resp" : "bind_ack");
                         return -EACCES;
                 }
                 buf_init(&tok, 64 * 1024);
-                r = b->sec.ops->init_step(b->sec.ctx, pdu.auth, pdu.auth_len, &tok, &done);
+                /* whether its verifiers cover the header: what the bind_ack answered */
+                if (sec->ops->header_signing)
+                        sec->ops->header_signing(sec->ctx, b->hdr_sign);
+                r = sec->ops->init_step(sec->ctx, pdu.auth, pdu.auth_len, &tok, &done);
                 if (r >= 0 && tok.len)
-                        r = send_auth3(b, call_id, &tok);
+                        r = send_auth3(b, sec, call_id, &tok);
                 buf_free(&tok);
                 if (r < 0) {
-                        const char *why = b->sec.ops->failure ? b->sec.ops->failure(b->sec.ctx) : NULL;
-                        log_debug(rpc, "%s: %s", b->sec.ops->name, why ? why : strerror(-r));
+                        const char *why = sec->ops->failure ? sec->ops->failure(sec->ctx) : NULL;
+                        log_debug(rpc, "%s: %s", sec->ops->name, why ? why : strerror(-r));
                         return r == -ENOMEM ? r : -EACCES;
                 }
         }
@@ -609,15 +636,18 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
                 b->assoc_group = ag;
                 b->bound = true;
         }
-        b->next_ctx_id++;
+        if (!reuse)
+                b->next_ctx_id++;
         if (result != RPC_RESULT_ACCEPTANCE) {
                 log_debug(rpc, "presentation context rejected: result %u reason %u", result,
                           get_u16(p + 6, be));
                 return -ENXIO;  /* RPC_S_UNKNOWN_IF */
         }
-        b->ctx[b->n_ctx].iface = iface;
-        b->ctx[b->n_ctx].id = id;
-        b->n_ctx++;
+        if (!reuse) {
+                b->ctx[b->n_ctx].iface = iface;
+                b->ctx[b->n_ctx].id = id;
+                b->n_ctx++;
+        }
         *ret = id;
         return 0;
 }
@@ -628,27 +658,102 @@ static int send_fragment(void *ctx, const uint8_t *p, size_t n) {
         return send_all(ctx, p, n);
 }
 
-static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_interface *iface,
-                   uint16_t opnum, struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
-                   uint8_t *rbuf) {
+/* What a call asks for besides the binding: its object UUID, its own security. */
+struct call_opts {
+        const GUID *object;             /* NULL: none */
+        uint8_t auth_level, auth_type;  /* auth_level 0: the binding's security */
+        const struct rpc_auth_identity *auth;
+};
+
+static bool same_str(const char *a, const char *b) {
+        return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/*
+ * The security context of a call with its own security: one of the connection's, or a
+ * new one opened by an alter_context for iface's presentation context ([MS-RPCE]
+ * 3.3.1.5.2: a connection holds several, each under its own auth_context_id).
+ */
+static int call_sec(struct rpc_binding *b, const struct call_opts *o,
+                    const struct ndr_interface *iface, uint16_t ctx_id, uint8_t *rbuf,
+                    struct rpc_sec_ref **ret) {
+        const char *user = o->auth ? o->auth->user : NULL, *dom = o->auth ? o->auth->domain : NULL;
+        struct client_sec *e;
+        int r;
+
+        if (b->auth_level && b->sec.ctx && b->sec.type == o->auth_type &&
+            b->sec.level == o->auth_level && same_str(b->auth_user, user) &&
+            same_str(b->auth_domain, dom)) {
+                *ret = &b->sec;
+                return 0;
+        }
+        for (unsigned i = 0; i < b->n_extra; i++) {
+                e = &b->extra[i];
+                if (e->ref.type == o->auth_type && e->ref.level == o->auth_level &&
+                    same_str(e->user, user) && same_str(e->domain, dom)) {
+                        *ret = &e->ref;
+                        return 0;
+                }
+        }
+        if (b->n_extra >= CLIENT_MAX_SEC)
+                return -ENOSPC;
+        e = &b->extra[b->n_extra];
+        memset(e, 0, sizeof *e);
+        e->user = dcom_strdup(user ? user : "");
+        e->domain = dcom_strdup(dom ? dom : "");
+        if (!e->user || !e->domain) {
+                dcom_free(e->user);
+                dcom_free(e->domain);
+                return -ENOMEM;
+        }
+        e->ref.type = o->auth_type;
+        e->ref.level = o->auth_level;
+        b->n_extra++;
+        r = bind_context(b, iface, &ctx_id, true, &e->ref, o->auth, rbuf);
+        if (r < 0)
+                return r;       /* the connection goes, and the half-made context with it */
+        *ret = &e->ref;
+        return 0;
+}
+
+static int do_call(struct rpc_binding *b, const struct call_opts *o,
+                   const struct ndr_interface *iface, uint16_t opnum, struct ndr_push *in,
+                   struct ndr_pull *out, struct arena *arena, uint8_t *rbuf) {
+        const GUID *object = o->object;
+        struct rpc_sec_ref *sec = &b->sec;
         uint16_t ctx_id;
         int r;
 
         if ((r = ensure_connected(b, iface)) < 0)
                 return r;
-        if (context_for(b, iface, &ctx_id) < 0 && (r = bind_context(b, iface, &ctx_id, rbuf)) < 0)
+        if (context_for(b, iface, &ctx_id) < 0) {
+                /* the first bind opens the binding's own security context */
+                struct rpc_auth_identity who = {
+                        .user = b->auth_user, .domain = b->auth_domain,
+                        .password = b->auth_password,
+                };
+                bool open = !b->bound && b->auth_level;
+                if (open) {
+                        b->sec.type = b->auth_type;
+                        b->sec.level = b->auth_level;
+                }
+                r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who, rbuf);
+                if (r < 0)
+                        return r;
+        }
+        if (o->auth_level && (r = call_sec(b, o, iface, ctx_id, rbuf, &sec)) < 0)
                 return r;
 
         /* the request, in fragments ([C706] 12.6.4.9) */
         uint32_t call_id = b->next_call_id++;
-        bool protect = rpc_sec_protects(&b->sec);
+        bool protect = rpc_sec_protects(sec);
         if (protect) {
                 /* [MS-RPCE] 2.2.2.13: the verification trailer ends the stub */
                 struct rpc_vt_call vt = {
                         .abstract = { iface->uuid, iface->ver_major, iface->ver_minor },
                         .transfer = rpc_syntax_ndr20,
                         .call_id = call_id, .context_id = ctx_id, .opnum = opnum,
-                        .header_signing = true,
+                        .header_signing = b->hdr_offered,
                 };
                 memcpy(vt.drep, ndr_drep_le, 4);
                 rpc_sec_vt_append(&in->buf, in->base, &vt);
@@ -658,7 +763,7 @@ static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_i
         struct buf pdu = b->sendbuf;    /* kept across calls */
         struct rpc_frag_spec f = {
                 .ptype = RPC_PTYPE_REQUEST, .call_id = call_id, .context_id = ctx_id,
-                .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = &b->sec,
+                .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = sec,
                 .emit = send_fragment, .emit_ctx = b,
         };
         r = rpc_frag_write(&pdu, &f, in->buf.data + in->base, in->buf.len - in->base);
@@ -697,7 +802,7 @@ static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_i
                         r = -EPROTO;
                         break;
                 }
-                if (protect && rpc_sec_open_fragment(&p, (uint8_t *)p.raw, &b->sec) < 0) {
+                if (protect && rpc_sec_open_fragment(&p, (uint8_t *)p.raw, sec) < 0) {
                         /* the receive buffer is ours: opened in place */
                         log_debug(rpc, "response %u failed verification", call_id);
                         r = -EACCES;
@@ -738,9 +843,9 @@ static int do_call(struct rpc_binding *b, const GUID *object, const struct ndr_i
 }
 
 /* One call on b, with object as PFC_OBJECT_UUID (NULL: none); b->lock is taken. */
-static int binding_call(struct rpc_binding *b, const GUID *object, const struct ndr_interface *iface,
-                        uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
-                        struct arena *arena, uint32_t *ret_fault) {
+static int binding_call(struct rpc_binding *b, const struct call_opts *o,
+                        const struct ndr_interface *iface, uint16_t opnum, struct ndr_push *in,
+                        struct ndr_pull *out, struct arena *arena, uint32_t *ret_fault) {
         int r;
 
         pthread_mutex_lock(&b->lock);
@@ -755,7 +860,7 @@ static int binding_call(struct rpc_binding *b, const GUID *object, const struct 
                 set_timeouts(b->fd, b->timeout_ms);     /* a previous call lowered it */
                 b->rcvtimeo_ms = b->timeout_ms;
         }
-        r = do_call(b, object, iface, opnum, in, out, arena, b->rbuf);
+        r = do_call(b, o, iface, opnum, in, out, arena, b->rbuf);
         b->last_use_ms = b->call_start_ms;      /* a long call only makes the check likelier */
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
@@ -771,8 +876,9 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                        struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         struct rpc_binding *b = nb->ctx;
 
-        return binding_call(b, b->sb.has_object ? &b->sb.object : NULL, iface, opnum, in, out,
-                            arena, NULL);
+        struct call_opts o = { .object = b->sb.has_object ? &b->sb.object : NULL };
+
+        return binding_call(b, &o, iface, opnum, in, out, arena, NULL);
 }
 
 /* --- per-call handles ---------------------------------------------------------------------- */
@@ -780,12 +886,36 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
 static int handle_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                        struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         struct rpc_call_handle *h = nb->ctx;
-        const GUID *object = h->has_object ? &h->object
-                             : h->b->sb.has_object ? &h->b->sb.object : NULL;
+        struct call_opts o = {
+                .object = h->has_object ? &h->object
+                          : h->b->sb.has_object ? &h->b->sb.object : NULL,
+                .auth_level = h->auth_level, .auth_type = h->auth_type, .auth = &h->auth,
+        };
 
         h->fault = 0;
-        h->last_error = binding_call(h->b, object, iface, opnum, in, out, arena, &h->fault);
+        h->last_error = binding_call(h->b, &o, iface, opnum, in, out, arena, &h->fault);
         return h->last_error;
+}
+
+int rpc_call_handle_set_auth(struct rpc_call_handle *h, uint8_t level, uint8_t authn_svc,
+                             const struct rpc_auth_identity *id) {
+        const struct rpc_auth_ops *ops;
+
+        if (level == RPC_AUTHN_LEVEL_NONE || level == 0) {
+                h->auth_level = 0;
+                return 0;
+        }
+        /* below PKT_INTEGRITY a request carries no verifier naming its context */
+        if (level < RPC_AUTHN_LEVEL_PKT_INTEGRITY || level > RPC_AUTHN_LEVEL_PKT_PRIVACY || !id)
+                return -EINVAL;
+        rpc_auth_register_defaults();
+        ops = rpc_auth_find(authn_svc);
+        if (!ops || !ops->init || !ops->init_step)
+                return -EPROTONOSUPPORT;
+        h->auth_level = level;
+        h->auth_type = authn_svc;
+        h->auth = *id;
+        return 0;
 }
 
 void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object) {

@@ -509,6 +509,9 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 s->type = pdu->sec.auth_type;
                 s->ops = ops;
                 c->n_sec++;
+                /* whether its verifiers cover the header (the bind decided it) */
+                if (ops->header_signing)
+                        ops->header_signing(s->ctx, c->hdr_sign);
         }
         /* the level changes only with a step that succeeded: a failed (or hostile) token
            must not downgrade an established context */
@@ -565,6 +568,9 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                 return 0;
         }
+        /* [MS-RPCE] 2.2.2.3, 3.3.1.5.2.2: header signing, when the client offers it */
+        if (!alter && (pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN))
+                c->hdr_sign = true;
         /* an auth verifier: its security provider's token ([MS-RPCE] 3.3.1.5.2) */
         struct rpc_sec *sec = NULL;
         struct buf tok;
@@ -606,9 +612,6 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 c->bound = true;
         }
 
-        /* [MS-RPCE] 2.2.2.3, 3.3.1.5.2.2: header signing, when the client offers it */
-        if (!alter && (pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN))
-                c->hdr_sign = true;
         size_t start = rpc_pdu_begin(out, alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK,
                                      RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
                                              (!alter && c->hdr_sign ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),

@@ -245,6 +245,11 @@ struct rpc_auth_ops {
         /* optional: why the last accept/step failed, naming the user if known (the
            audit line's text); NULL if nothing to say */
         const char *(*failure)(void *ctx);
+        /* optional: whether header signing ([MS-RPCE] 3.3.1.5.2.2: both sides set
+           PFC_SUPPORT_HEADER_SIGN in bind/bind_ack) applies to the context's PDUs, for
+           providers whose verifier covers the header only then (Kerberos: gss-rpc.c;
+           NTLM's always does) -- for the runtime to call once the bind is answered */
+        void (*header_signing)(void *ctx, bool on);
 };
 
 /*
@@ -494,10 +499,22 @@ struct rpc_call_handle {
         struct rpc_binding *b;
         bool has_object;
         GUID object;
+        uint8_t auth_level, auth_type;  /* auth_level 0: the binding's security */
+        struct rpc_auth_identity auth;  /* its strings are the caller's, kept alive */
         uint32_t fault;
         int last_error;
 };
 void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object);
+/*
+ * The handle's calls with their own security, at PKT_INTEGRITY or PKT_PRIVACY: on the
+ * binding's connection, a security context of their own, opened once by an
+ * alter_context under a new auth_context_id and kept with the connection (at most 4
+ * besides the binding's).  RPC_AUTHN_LEVEL_NONE: the binding's security again.  -EINVAL
+ * (a level without per-PDU verifiers, which could not tell the contexts apart),
+ * -EPROTONOSUPPORT.
+ */
+int rpc_call_handle_set_auth(struct rpc_call_handle *h, uint8_t level, uint8_t authn_svc,
+                             const struct rpc_auth_identity *id);
 
 /* The association group the server gave this binding's connection (0: not bound). */
 uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
