@@ -1438,6 +1438,72 @@ TEST(bind_nak_guessing) {
         still_serving();
 }
 
+/*
+ * Binding handles to one endpoint share an association group (each with its own
+ * connection): a context handle opened through one pages on through another; a unique
+ * binding has a group of its own; a group the server forgot is replaced transparently.
+ */
+TEST(shared_associations) {
+        struct rpc_binding *a, *b, *u;
+        char s[64];
+        int64_t oa = 0, ob = 0, ou = 0;
+        ULONG ps;
+        LONG ret;
+
+        start();
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &a));
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &u));
+        rpc_binding_set_unique(u, true);
+        ASSERT_OK(RpcTest_RtOwner((handle_t)a, &oa, &ps, &ret));
+        ASSERT_OK(RpcTest_RtOwner((handle_t)b, &ob, &ps, &ret));
+        ASSERT_OK(RpcTest_RtOwner((handle_t)u, &ou, &ps, &ret));
+        ASSERT_EQ(oa, ob);
+        ASSERT_NE(oa, ou);
+        rpc_binding_free(a);
+        rpc_binding_free(b);
+        rpc_binding_free(u);
+        /* every connection gone: the server forgets the group; the next binding's bind
+           to it is refused and it begins a new one */
+        for (int i = 0;; i++) {
+                unsigned w, n;
+                rpc_server_counts(srv, &w, &n);
+                if (n == 0)
+                        break;
+                ASSERT_LT(i, 200);
+                usleep(10000);
+        }
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &a));
+        ASSERT_OK(RpcTest_RtOwner((handle_t)a, &ob, &ps, &ret));
+        ASSERT_NE(ob, 0);
+        rpc_binding_free(a);
+
+        /* an endpoint mapper lookup handle opened through one binding, used through another */
+        epm_start();
+        snprintf(s, sizeof s, "ncacn_ip_tcp:127.0.0.1[%u]", epm_port);
+        ASSERT_OK(rpc_binding_from_string(s, &a));
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        ept_lookup_handle_t h = NULL;
+        ept_entry_t e[1];
+        unsigned32 n = 0;
+        error_status_t st = 1;
+        memset(e, 0, sizeof e);
+        ASSERT_OK(epm_ept_lookup((handle_t)a, rpc_c_ep_all_elts, NULL, NULL, rpc_c_vers_all, &h, 1,
+                                 &n, e, &st));
+        ASSERT_EQ(st, 0);
+        ASSERT_NOT_NULL(h);
+        midl_user_free(e[0].tower);
+        memset(e, 0, sizeof e);
+        ASSERT_OK(epm_ept_lookup((handle_t)b, rpc_c_ep_all_elts, NULL, NULL, rpc_c_vers_all, &h, 1,
+                                 &n, e, &st));
+        ASSERT_EQ(st, 0);                       /* the handle is the group's, not a connection's */
+        ASSERT_EQ(n, 1);
+        midl_user_free(e[0].tower);
+        ASSERT_OK(epm_ept_lookup_handle_free((handle_t)b, &h, &st));
+        rpc_binding_free(a);
+        rpc_binding_free(b);
+}
+
 TEST(zz_stop) {
         start();
         rpc_server_free(srv);

@@ -49,6 +49,8 @@ struct rpc_binding {
         uint32_t next_call_id;
         uint16_t max_xmit, max_recv;
         uint32_t assoc_group;
+        bool unique;                    /* RPC_C_OPT_UNIQUE_BINDING: an association of its own */
+        char ep[64];                    /* the endpoint connected to */
         struct {
                 const struct ndr_interface *iface;
                 uint16_t id;
@@ -355,6 +357,7 @@ static void set_timeouts(int fd, unsigned ms) {
 static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
         int fd = -1, r;
 
+        snprintf(b->ep, sizeof b->ep, "%s", endpoint);
         if (b->sb.protseq == RPC_PROTSEQ_LRPC) {
                 struct sockaddr_un sa = { .sun_family = AF_UNIX };
                 r = rpc_lrpc_path(endpoint, sa.sun_path, sizeof sa.sun_path);
@@ -434,6 +437,73 @@ static int ensure_connected(struct rpc_binding *b, const struct ndr_interface *i
         if (r < 0)
                 return r;
         return connect_endpoint(b, ep);
+}
+
+/* --- associations shared by binding handles ------------------------------------------------ */
+
+/*
+ * Binding handles to the same server endpoint with the same security share one
+ * association group, as Windows' do unless RPC_C_OPT_UNIQUE_BINDING: each handle has its
+ * own connection, joined to the group the first one got, so a context handle opened
+ * through one is valid through the others ([C706] 12.4).  The table remembers the last
+ * group of each (protocol sequence, host, endpoint, security); a group the server has
+ * forgotten (its last connection closed) is answered with a bind_nak, forgotten here,
+ * and a new one begun.
+ */
+#define SHARED_GROUPS 64
+
+static struct {
+        pthread_mutex_t lock;
+        struct {
+                char key[400];
+                uint32_t group;
+        } v[SHARED_GROUPS];
+        unsigned next;                  /* the slot replaced next when full */
+} groups = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void group_key(const struct rpc_binding *b, char *key, size_t size) {
+        snprintf(key, size, "%d|%s|%s|%u|%u|%.100s|%.100s", (int)b->sb.protseq, b->sb.host, b->ep,
+                 b->auth_type, b->auth_level, b->auth_user ? b->auth_user : "",
+                 b->auth_domain ? b->auth_domain : "");
+}
+
+static uint32_t group_find(const char *key) {
+        uint32_t g = 0;
+
+        pthread_mutex_lock(&groups.lock);
+        for (unsigned i = 0; i < SHARED_GROUPS && !g; i++)
+                if (groups.v[i].group && strcmp(groups.v[i].key, key) == 0)
+                        g = groups.v[i].group;
+        pthread_mutex_unlock(&groups.lock);
+        return g;
+}
+
+/* Remembers group for key (0: forgets it). */
+static void group_set(const char *key, uint32_t group) {
+        unsigned slot = SHARED_GROUPS;
+
+        pthread_mutex_lock(&groups.lock);
+        for (unsigned i = 0; i < SHARED_GROUPS; i++)
+                if (groups.v[i].group && strcmp(groups.v[i].key, key) == 0)
+                        slot = i;
+        if (slot == SHARED_GROUPS && group) {
+                for (unsigned i = 0; i < SHARED_GROUPS && slot == SHARED_GROUPS; i++)
+                        if (!groups.v[i].group)
+                                slot = i;
+                if (slot == SHARED_GROUPS)
+                        slot = groups.next++ % SHARED_GROUPS;
+        }
+        if (slot < SHARED_GROUPS) {
+                snprintf(groups.v[slot].key, sizeof groups.v[slot].key, "%s", key);
+                groups.v[slot].group = group;
+        }
+        pthread_mutex_unlock(&groups.lock);
+}
+
+void rpc_binding_set_unique(struct rpc_binding *b, bool unique) {
+        pthread_mutex_lock(&b->lock);
+        b->unique = unique;
+        pthread_mutex_unlock(&b->lock);
 }
 
 /* --- bind / alter_context ---------------------------------------------------------------------- */
@@ -733,13 +803,32 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         .password = b->auth_password,
                 };
                 bool open = !b->bound && b->auth_level;
+                bool first = !b->bound, shared = false;
+                char key[400];
+                if (first && !b->unique) {
+                        group_key(b, key, sizeof key);
+                        if (!b->assoc_group && (b->assoc_group = group_find(key)))
+                                shared = true;
+                }
                 if (open) {
                         b->sec.type = b->auth_type;
                         b->sec.level = b->auth_level;
                 }
                 r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who, rbuf);
+                if (r == -ECONNREFUSED && shared) {
+                        /* the server forgot the group: a new one, on the same connection */
+                        log_debug(rpc, "association group 0x%x gone: a new one", b->assoc_group);
+                        group_set(key, 0);
+                        b->assoc_group = 0;
+                        if (open)
+                                sec_end(b);
+                        r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who,
+                                         rbuf);
+                }
                 if (r < 0)
                         return r;
+                if (first && !b->unique)
+                        group_set(key, b->assoc_group);
         }
         if (o->auth_level && (r = call_sec(b, o, iface, ctx_id, rbuf, &sec)) < 0)
                 return r;

@@ -516,6 +516,13 @@ void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, cons
 int rpc_call_handle_set_auth(struct rpc_call_handle *h, uint8_t level, uint8_t authn_svc,
                              const struct rpc_auth_identity *id);
 
+/*
+ * Binding handles to one endpoint with the same security share an association group
+ * (each with its own connection), so that context handles pass between them -- unless
+ * the handle is unique (RPC_C_OPT_UNIQUE_BINDING): an association of its own, as a
+ * server's registrations with the endpoint mapper need (they live as long as it).
+ */
+void rpc_binding_set_unique(struct rpc_binding *b, bool unique);
 /* The association group the server gave this binding's connection (0: not bound). */
 uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
 /* Per-call timeout (ms; 0: none; default 30 s). */

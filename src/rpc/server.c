@@ -690,8 +690,12 @@ int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *i
                          annotation ? annotation : "");
                 n++;
         }
-        if (r >= 0 && !srv->epm && n)
+        if (r >= 0 && !srv->epm && n) {
                 r = rpc_binding_from_string("ncalrpc:[epmapper]", &srv->epm);
+                /* the registrations live with this server's own association */
+                if (r >= 0)
+                        rpc_binding_set_unique(srv->epm, true);
+        }
         pthread_mutex_unlock(&srv->lock);
         if (r >= 0 && n) {
                 r = epm_ept_insert((handle_t)srv->epm, n, ents, 1, &st);
