@@ -73,9 +73,8 @@ struct rpc_binding {
         unsigned n_extra;
         bool hdr_offered;               /* our bind offered PFC_SUPPORT_HEADER_SIGN */
         bool hdr_sign;                  /* the server answered PFC_SUPPORT_HEADER_SIGN */
-        uint8_t *rbuf;                  /* received bytes (RBUF_SIZE, kept across calls) */
+        struct rpc_reader rd;           /* received bytes, framed into PDUs (reader.c) */
         struct buf sendbuf;             /* request PDUs, kept across calls */
-        size_t rlen, roff;
 };
 
 static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
@@ -193,7 +192,7 @@ void rpc_binding_free(struct rpc_binding *b) {
         disconnect(b);
         auth_clear(b);
         pthread_mutex_destroy(&b->lock);
-        dcom_free(b->rbuf);
+        rpc_reader_free(&b->rd);
         buf_free(&b->sendbuf);
         dcom_free(b);
 }
@@ -270,14 +269,6 @@ static int send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
 }
 
 /*
- * Received bytes are buffered in rbuf (2 x 64 KiB): one recv() usually brings a whole
- * response, and what follows a PDU stays for the next.  The per-call timeout is one
- * deadline for the whole call: each wait is for the time left, so a server trickling
- * bytes or empty fragments cannot stretch a call past it.
- */
-#define RBUF_SIZE (2u * 65536)
-
-/*
  * Before each recv: the call's time may be up; otherwise the socket's receive timeout
  * (the whole per-call timeout, set at connect) bounds the wait -- lowered to the time
  * left only when a call needs another recv more than DEADLINE_SLACK_MS into it (so a
@@ -304,18 +295,21 @@ static int arm_deadline(struct rpc_binding *b) {
         return 0;
 }
 
-static int fill(struct rpc_binding *b, size_t want) {
+/*
+ * One PDU (at most 64 KiB), validated; it stays valid until the next recv_pdu().  The
+ * framing is the server's too (reader.c); the waits are the call's deadline.
+ */
+static int recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
+        const uint8_t *p;
+        size_t len;
         int r;
 
-        if (b->roff && b->rlen - b->roff < want) {
-                memmove(b->rbuf, b->rbuf + b->roff, b->rlen - b->roff);
-                b->rlen -= b->roff;
-                b->roff = 0;
-        }
-        while (b->rlen - b->roff < want) {
-                if ((r = arm_deadline(b)) < 0)
+        while ((r = rpc_reader_next(&b->rd, &p, &len)) == 0) {
+                uint8_t *room;
+                size_t n;
+                if ((r = arm_deadline(b)) < 0 || (r = rpc_reader_room(&b->rd, &room, &n)) < 0)
                         return r;
-                ssize_t got = recv(b->fd, b->rbuf + b->rlen, RBUF_SIZE - b->rlen, 0);
+                ssize_t got = recv(b->fd, room, n, 0);
                 if (got < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -323,28 +317,10 @@ static int fill(struct rpc_binding *b, size_t want) {
                 }
                 if (got == 0)
                         return -ECONNRESET;     /* the peer closed mid-call */
-                b->rlen += (size_t)got;
+                rpc_reader_filled(&b->rd, (size_t)got);
         }
-        return 0;
-}
-
-/* One PDU (at most 64 KiB), validated; it stays valid until the next recv_pdu(). */
-static int recv_pdu(struct rpc_binding *b, uint8_t *unused, struct rpc_pdu *pdu) {
-        struct rpc_hdr h;
-        int r;
-
-        (void)unused;
-        if (b->roff == b->rlen)
-                b->roff = b->rlen = 0;
-        if ((r = fill(b, RPC_CO_HEADER_SIZE)) < 0)
-                return r;
-        if (rpc_hdr_parse(b->rbuf + b->roff, RPC_CO_HEADER_SIZE, &h) < 0)
+        if (r < 0 || rpc_pdu_parse(p, len, pdu) < 0)
                 return -EPROTO;
-        if ((r = fill(b, h.frag_length)) < 0)
-                return r;
-        if (rpc_pdu_parse(b->rbuf + b->roff, h.frag_length, pdu) < 0)
-                return -EPROTO;
-        b->roff += h.frag_length;
         return 0;
 }
 
@@ -399,7 +375,7 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
         set_timeouts(fd, b->timeout_ms);
         b->rcvtimeo_ms = b->timeout_ms;
         b->fd = fd;
-        b->rlen = b->roff = 0;
+        rpc_reader_free(&b->rd);        /* nothing of an old connection carries over */
         return 0;
 }
 
@@ -574,8 +550,7 @@ static int send_auth3(struct rpc_binding *b, const struct rpc_sec_ref *sec, uint
  * AUTH3 -- the binding's own context on the first bind, a per-call one later.
  */
 static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret,
-                        bool reuse, struct rpc_sec_ref *sec, const struct rpc_auth_identity *who,
-                        uint8_t *rbuf) {
+                        bool reuse, struct rpc_sec_ref *sec, const struct rpc_auth_identity *who) {
         bool alter = b->bound;
         uint16_t id = reuse ? *ret : b->next_ctx_id;
         struct buf out;
@@ -635,7 +610,7 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         buf_free(&out);
         if (r < 0)
                 return r;
-        if ((r = recv_pdu(b, rbuf, &pdu)) < 0)
+        if ((r = recv_pdu(b, &pdu)) < 0)
                 return r;
         if (pdu.hdr.call_id != call_id) {
                 log_debug(rpc, "answer to bind %u for call %u", call_id, pdu.hdr.call_id);
@@ -745,7 +720,7 @@ static bool same_str(const char *a, const char *b) {
  * 3.3.1.5.2: a connection holds several, each under its own auth_context_id).
  */
 static int call_sec(struct rpc_binding *b, const struct call_opts *o,
-                    const struct ndr_interface *iface, uint16_t ctx_id, uint8_t *rbuf,
+                    const struct ndr_interface *iface, uint16_t ctx_id,
                     struct rpc_sec_ref **ret) {
         const char *user = o->auth ? o->auth->user : NULL, *dom = o->auth ? o->auth->domain : NULL;
         struct client_sec *e;
@@ -779,7 +754,7 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
         e->ref.type = o->auth_type;
         e->ref.level = o->auth_level;
         b->n_extra++;
-        r = bind_context(b, iface, &ctx_id, true, &e->ref, o->auth, rbuf);
+        r = bind_context(b, iface, &ctx_id, true, &e->ref, o->auth);
         if (r < 0)
                 return r;       /* the connection goes, and the half-made context with it */
         *ret = &e->ref;
@@ -788,7 +763,7 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
 
 static int do_call(struct rpc_binding *b, const struct call_opts *o,
                    const struct ndr_interface *iface, uint16_t opnum, struct ndr_push *in,
-                   struct ndr_pull *out, struct arena *arena, uint8_t *rbuf) {
+                   struct ndr_pull *out, struct arena *arena) {
         const GUID *object = o->object;
         struct rpc_sec_ref *sec = &b->sec;
         uint16_t ctx_id;
@@ -814,7 +789,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         b->sec.type = b->auth_type;
                         b->sec.level = b->auth_level;
                 }
-                r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who, rbuf);
+                r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who);
                 if (r == -ECONNREFUSED && shared) {
                         /* the server forgot the group: a new one, on the same connection */
                         log_debug(rpc, "association group 0x%x gone: a new one", b->assoc_group);
@@ -822,15 +797,14 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         b->assoc_group = 0;
                         if (open)
                                 sec_end(b);
-                        r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who,
-                                         rbuf);
+                        r = bind_context(b, iface, &ctx_id, false, open ? &b->sec : NULL, &who);
                 }
                 if (r < 0)
                         return r;
                 if (first && !b->unique)
                         group_set(key, b->assoc_group);
         }
-        if (o->auth_level && (r = call_sec(b, o, iface, ctx_id, rbuf, &sec)) < 0)
+        if (o->auth_level && (r = call_sec(b, o, iface, ctx_id, &sec)) < 0)
                 return r;
 
         /* the request, in fragments ([C706] 12.6.4.9) */
@@ -870,7 +844,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         uint8_t drep[4];
         for (bool first = true;; first = false) {
                 struct rpc_pdu p;
-                if ((r = recv_pdu(b, rbuf, &p)) < 0)
+                if ((r = recv_pdu(b, &p)) < 0)
                         break;
                 if (p.hdr.ptype == RPC_PTYPE_SHUTDOWN) {
                         r = -ECONNRESET;        /* [C706] 12.6.4.11: the server is closing */
@@ -938,10 +912,6 @@ static int binding_call(struct rpc_binding *b, const struct call_opts *o,
         int r;
 
         pthread_mutex_lock(&b->lock);
-        if (!b->rbuf && !(b->rbuf = dcom_malloc(RBUF_SIZE))) {
-                pthread_mutex_unlock(&b->lock);
-                return -ENOMEM;
-        }
         /* one clock read per call: the deadline and the quiet-connection check share it */
         b->call_start_ms = dcom_monotonic_ms();
         b->deadline_ms = b->timeout_ms ? b->call_start_ms + b->timeout_ms : 0;
@@ -949,7 +919,7 @@ static int binding_call(struct rpc_binding *b, const struct call_opts *o,
                 set_timeouts(b->fd, b->timeout_ms);     /* a previous call lowered it */
                 b->rcvtimeo_ms = b->timeout_ms;
         }
-        r = do_call(b, o, iface, opnum, in, out, arena, b->rbuf);
+        r = do_call(b, o, iface, opnum, in, out, arena);
         b->last_use_ms = b->call_start_ms;      /* a long call only makes the check likelier */
         /* a fault leaves the connection usable; anything else ends it */
         if (r < 0 && r != -EREMOTEIO && r != -ENXIO)

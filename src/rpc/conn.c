@@ -352,8 +352,8 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq) 
 uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned call_ms) {
         uint64_t d = 0;
 
-        if (c->in_len)
-                d = c->in_since_ms + pdu_ms;
+        if (rpc_reader_pending(&c->rd))
+                d = c->rd.since_ms + pdu_ms;
         for (unsigned i = 0; i < c->n_partial; i++)
                 if (!d || c->partial[i].since_ms + call_ms < d)
                         d = c->partial[i].since_ms + call_ms;
@@ -374,7 +374,7 @@ void rpc_conn_free(struct rpc_conn *c) {
         for (unsigned i = 0; i < c->n_sec; i++)
                 c->sec[i].ops->free(c->sec[i].ctx);
         dcom_free(c->scratch);
-        dcom_free(c->in);
+        rpc_reader_free(&c->rd);
         dcom_free(c);
 }
 
@@ -1028,58 +1028,32 @@ static int handle_pdu(struct rpc_conn *c, const uint8_t *data, size_t len, struc
         }
 }
 
-int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct buf *out) {
-        struct rpc_hdr h;
+int rpc_conn_process(struct rpc_conn *c, struct buf *out) {
+        const uint8_t *pdu;
+        size_t len;
         int r;
 
-        while (len > 0) {
-                const uint8_t *pdu = NULL;
-                size_t pdu_len = 0;
+        while ((r = rpc_reader_next(&c->rd, &pdu, &len)) > 0)
+                if ((r = handle_pdu(c, pdu, len, out)) < 0)
+                        return r;
+        return r;
+}
 
-                if (c->in_len == 0) {
-                        r = rpc_hdr_parse(data, len, &h);
-                        if (r == 0 && h.frag_length <= len) {
-                                /* a whole PDU in the input: no copy */
-                                pdu = data;
-                                pdu_len = h.frag_length;
-                                data += pdu_len;
-                                len -= pdu_len;
-                        } else if (r < 0 && r != -EAGAIN) {
-                                return r;
-                        }
-                }
-                if (!pdu) {
-                        /* accumulate the part we have, up to one header, then one PDU */
-                        size_t want = RPC_CO_HEADER_SIZE;
-                        if (c->in_len >= RPC_CO_HEADER_SIZE) {
-                                if ((r = rpc_hdr_parse(c->in, c->in_len, &h)) < 0)
-                                        return r;
-                                want = h.frag_length;
-                        }
-                        if (!c->in && !(c->in = dcom_malloc(UINT16_MAX)))
-                                return -ENOMEM;
-                        if (c->in_len == 0)
-                                c->in_since_ms = dcom_monotonic_ms();
-                        size_t n = want - c->in_len < len ? want - c->in_len : len;
-                        memcpy(c->in + c->in_len, data, n);
-                        c->in_len += n;
-                        data += n;
-                        len -= n;
-                        if (c->in_len < want)
-                                continue;
-                        if (want == RPC_CO_HEADER_SIZE) {
-                                if ((r = rpc_hdr_parse(c->in, c->in_len, &h)) < 0)
-                                        return r;
-                                if (h.frag_length > RPC_CO_HEADER_SIZE)
-                                        continue;       /* now read the rest */
-                        }
-                        pdu = c->in;
-                        pdu_len = c->in_len;
-                }
-                r = handle_pdu(c, pdu, pdu_len, out);
-                if (pdu == c->in)
-                        c->in_len = 0;
+int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct buf *out) {
+        while (len > 0) {
+                uint8_t *room;
+                size_t n;
+                int r = rpc_reader_room(&c->rd, &room, &n);
+
                 if (r < 0)
+                        return r;
+                if (n > len)
+                        n = len;
+                memcpy(room, data, n);
+                rpc_reader_filled(&c->rd, n);
+                data += n;
+                len -= n;
+                if ((r = rpc_conn_process(c, out)) < 0)
                         return r;
         }
         return 0;

@@ -147,6 +147,27 @@ struct rpc_pdu {
         uint32_t status;                /* fault */
 };
 
+/*
+ * Framing ([C706] 12.6.1), for both sides (src/rpc/reader.c): received bytes go into
+ * rpc_reader_room() (which may move what is pending, so a PDU from rpc_reader_next() is
+ * valid until the next call to it), rpc_reader_filled() says how many came, and
+ * rpc_reader_next() gives each whole PDU in place: 1 with it, 0 when more bytes are
+ * needed, -EPROTO / -EPROTONOSUPPORT for a bad header.  since_ms: when the bytes of the
+ * PDU being received began to arrive (its deadline).  rpc_reader_trim() gives a grown
+ * buffer back when nothing is pending.
+ */
+struct rpc_reader {
+        uint8_t *buf;
+        size_t cap, len, off;
+        uint64_t since_ms;
+};
+int rpc_reader_room(struct rpc_reader *r, uint8_t **ret, size_t *ret_n);
+void rpc_reader_filled(struct rpc_reader *r, size_t n);
+int rpc_reader_next(struct rpc_reader *r, const uint8_t **ret, size_t *ret_len);
+size_t rpc_reader_pending(const struct rpc_reader *r);
+void rpc_reader_trim(struct rpc_reader *r);
+void rpc_reader_free(struct rpc_reader *r);
+
 /* 0, -EAGAIN (fewer than 16 bytes), -EPROTO / -EPROTONOSUPPORT (bad header). */
 int rpc_hdr_parse(const uint8_t *p, size_t len, struct rpc_hdr *ret);
 void rpc_hdr_write(uint8_t *p, uint8_t ptype, uint8_t flags, uint16_t frag_length,

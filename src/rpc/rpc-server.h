@@ -74,9 +74,7 @@ struct rpc_conn {
                 const struct rpc_if_reg *reg;
         } ctx[RPC_MAX_CONTEXTS];
         unsigned n_ctx;
-        uint8_t *in;                            /* a PDU split across reads */
-        size_t in_len;
-        uint64_t in_since_ms;                   /* when its first bytes came */
+        struct rpc_reader rd;                   /* received bytes, framed into PDUs */
         unsigned bind_naks;                     /* binds refused on this connection */
         bool hdr_sign;                          /* PFC_SUPPORT_HEADER_SIGN negotiated */
         struct rpc_partial partial[8];
@@ -136,6 +134,12 @@ void rpc_conn_free(struct rpc_conn *c);
  * A peer trickling bytes cannot hold a connection past it.
  */
 uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned call_ms);
+/*
+ * Handles every whole PDU the connection's reader holds (the worker recv()s straight into
+ * rpc_reader_room(&c->rd, ...)); what it answers is appended to out.  0, or a negative
+ * errno after which the connection is closed (once out is sent).
+ */
+int rpc_conn_process(struct rpc_conn *c, struct buf *out);
 /*
  * Feeds bytes a connection received; what it answers is appended to out.  0, or a
  * negative errno after which the connection is closed (once out is sent).

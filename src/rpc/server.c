@@ -35,7 +35,6 @@ static LOG_CHANNEL(rpc);
 #define DEFAULT_CALL_TIMEOUT_MS 60000           /* one fragmented request, all fragments */
 #define EVICT_MIN_IDLE_MS 1000                  /* idle at least this long to be evicted */
 #define MAX_REFUSERS 32                 /* threads answering "too busy" at once */
-#define READ_BUFFER 65536
 
 struct rpc_listener {
         struct rpc_listener *next;
@@ -198,7 +197,6 @@ static int wait_ms(const struct rpc_worker *w, uint64_t now, uint64_t bind_deadl
 static void *worker_main(void *arg) {
         struct rpc_worker *w = arg;
         struct rpc_server *srv = w->srv;
-        uint8_t *in = dcom_malloc(READ_BUFFER);
         struct buf out;
 
         pthread_mutex_lock(&srv->lock);
@@ -209,7 +207,7 @@ static void *worker_main(void *arg) {
 
         buf_init(&out, 0);
         int timeo = -2;         /* what SO_RCVTIMEO holds now (-1: no limit) */
-        while (in) {
+        for (;;) {
                 /* one (coarse) clock read per PDU: the deadlines and the idle mark share it */
                 uint64_t now = dcom_monotonic_ms();
                 int ms = wait_ms(w, now, bind_deadline, idle_ms, pdu_ms, call_ms);
@@ -237,7 +235,12 @@ static void *worker_main(void *arg) {
                         setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
                         timeo = ms;
                 }
-                ssize_t n = recv(w->fd, in, READ_BUFFER, 0);
+                /* straight into the connection's reader: whole PDUs are handled in place */
+                uint8_t *room;
+                size_t size;
+                if (rpc_reader_room(&w->conn->rd, &room, &size) < 0)
+                        break;
+                ssize_t n = recv(w->fd, room, size, 0);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -249,7 +252,8 @@ static void *worker_main(void *arg) {
                 if (n <= 0)
                         break;
                 __atomic_store_n(&w->quiet_since_ms, 0, __ATOMIC_RELAXED);
-                int r = rpc_conn_input(w->conn, in, (size_t)n, &out);
+                rpc_reader_filled(&w->conn->rd, (size_t)n);
+                int r = rpc_conn_process(w->conn, &out);
                 if (out.error) {
                         /* what was built may be half done (or unsigned): none of it goes */
                         log_debug(rpc, "closing a connection: response: %s", strerror(-out.error));
@@ -261,13 +265,15 @@ static void *worker_main(void *arg) {
                                 break;
                         buf_clear(&out);
                 }
+                /* nothing pending: a buffer grown for a large PDU shrinks back */
+                if (r >= 0)
+                        rpc_reader_trim(&w->conn->rd);
                 if (r < 0) {
                         log_debug(rpc, "closing a connection: %s", strerror(-r));
                         break;
                 }
         }
         buf_free(&out);
-        dcom_free(in);
         /*
          * The connection goes first (its association may run down context handles and
          * tell the owner-end hook, under srv->lock); then the worker leaves the list.
