@@ -6,6 +6,9 @@
 #include <pthread.h>
 
 #include "rpc/auth/providers.h"
+#ifdef DCOM_HAVE_GSSAPI
+#include "rpc/auth/gss-rpc.h"
+#endif
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int result;
@@ -13,6 +16,11 @@ static int result;
 static void register_all(void) {
         rpc_ntlm_use_account_store();
         result = rpc_auth_register(&rpc_ntlm_ops);
+#ifdef DCOM_HAVE_GSSAPI
+        /* an application's own provider of the type registered first wins (-EEXIST) */
+        (void)rpc_auth_register(&rpc_krb5_ops);         /* Kerberos, 16 (gss-rpc.c) */
+        (void)rpc_auth_register(&rpc_negotiate_ops);    /* Negotiate, 9 (gss-rpc.c) */
+#endif
 }
 
 int rpc_auth_register_defaults(void) {
