@@ -198,7 +198,7 @@ TEST(setup) {
 static struct rpc_binding *bind_as(uint8_t type, uint8_t level, const char *user,
                                    const char *domain, const char *password) {
         struct rpc_binding *b;
-        struct rpc_auth_identity id = { user, domain, password };
+        struct rpc_auth_identity id = { .user = user, .domain = domain, .password = password };
 
         ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
         rpc_binding_set_timeout(b, 10000);
@@ -297,6 +297,18 @@ TEST(target_names) {
                 calls_at(RPC_AUTHN_GSS_NEGOTIATE, RPC_AUTHN_LEVEL_PKT_PRIVACY, "", "", "alice");
         }
         ASSERT_OK(rpc_gss_set_target("host/localhost@OPENDCOM.TEST"));
+
+        /* a binding's own target, the process naming none */
+        ASSERT_OK(rpc_gss_set_target(NULL));
+        struct rpc_binding *b;
+        struct rpc_auth_identity id = { .target = "RPCSS/localhost@OPENDCOM.TEST" };
+        LONG y = 0, ret = -1;
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+        ASSERT_OK(rpc_binding_set_auth(b, RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_GSS_KERBEROS, &id));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(y, 2);
+        rpc_binding_free(b);
+        ASSERT_OK(rpc_gss_set_target("host/localhost@OPENDCOM.TEST"));
 }
 
 static int call_as(uint8_t type, const char *user, const char *password) {
@@ -374,7 +386,7 @@ TEST(cost) {
                                 rpc_binding_free(b);
                                 ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
                                 if (levels[i] > RPC_AUTHN_LEVEL_NONE) {
-                                        struct rpc_auth_identity id = { "", "", "" };
+                                        struct rpc_auth_identity id = { .user = "", .domain = "", .password = "" };
                                         ASSERT_OK(rpc_binding_set_auth(b, levels[i], type, &id));
                                 }
                                 double t0 = now_us();
@@ -403,7 +415,7 @@ struct pair {
 };
 
 static void establish(const struct rpc_auth_ops *ops, struct pair *p) {
-        struct rpc_auth_identity id = { "", "", "" };
+        struct rpc_auth_identity id = { .user = "", .domain = "", .password = "" };
         struct buf t1, t2, t3, t4, t5;
         bool done = true;
 

@@ -62,7 +62,7 @@ struct rpc_binding {
         int last_error;
         /* security (rpc_binding_set_auth): the identity, and the connection's context */
         uint8_t auth_level, auth_type;  /* auth_level 0: none */
-        char *auth_user, *auth_domain, *auth_password;
+        char *auth_user, *auth_domain, *auth_password, *auth_target;
         struct rpc_sec_ref sec;         /* sec.ctx non-NULL: negotiated on this connection */
         /* more security contexts on the connection, for per-call security (rpc_call_handle):
            each opened by an alter_context with its own auth_context_id */
@@ -151,7 +151,8 @@ static void auth_clear(struct rpc_binding *b) {
         free_secret(b->auth_password);
         dcom_free(b->auth_user);
         dcom_free(b->auth_domain);
-        b->auth_password = b->auth_user = b->auth_domain = NULL;
+        dcom_free(b->auth_target);
+        b->auth_password = b->auth_user = b->auth_domain = b->auth_target = NULL;
         b->auth_level = b->auth_type = 0;
 }
 
@@ -177,7 +178,10 @@ int rpc_binding_set_auth(struct rpc_binding *b, uint8_t level, uint8_t authn_svc
                 b->auth_user = dcom_strdup(id && id->user ? id->user : "");
                 b->auth_domain = dcom_strdup(id && id->domain ? id->domain : "");
                 b->auth_password = dcom_strdup(id && id->password ? id->password : "");
-                if (!b->auth_user || !b->auth_domain || !b->auth_password) {
+                if (id && id->target)
+                        b->auth_target = dcom_strdup(id->target);
+                if (!b->auth_user || !b->auth_domain || !b->auth_password ||
+                    (id && id->target && !b->auth_target)) {
                         auth_clear(b);
                         r = -ENOMEM;
                 }
@@ -542,6 +546,60 @@ static int send_auth3(struct rpc_binding *b, const struct rpc_sec_ref *sec, uint
         return r;
 }
 
+/* A bind or alter_context PDU for iface as context id, with sec's token when given. */
+static int put_bind(struct buf *out, struct rpc_binding *b, bool alter, uint32_t call_id,
+                    const struct ndr_interface *iface, uint16_t id, const struct rpc_sec_ref *sec,
+                    const struct buf *tok) {
+        size_t start = rpc_pdu_begin(out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
+                                             (sec && !alter ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
+                                     call_id);
+        rpc_put_u16(out, CLIENT_MAX_FRAG);      /* max_xmit_frag */
+        rpc_put_u16(out, CLIENT_MAX_FRAG);      /* max_recv_frag */
+        rpc_put_u32(out, b->assoc_group);
+        buf_put_u8(out, 1);                     /* one presentation context */
+        buf_put_u8(out, 0);
+        rpc_put_u16(out, 0);
+        rpc_put_u16(out, id);
+        buf_put_u8(out, 1);                     /* one transfer syntax: NDR 2.0 */
+        buf_put_u8(out, 0);
+        struct rpc_syntax_id as = { iface->uuid, iface->ver_major, iface->ver_minor };
+        rpc_put_syntax(out, &as);
+        rpc_put_syntax(out, &rpc_syntax_ndr20);
+        if (sec)
+                rpc_sec_put_trailer(out, start, start, 4, sec, tok->data, tok->len);
+        return rpc_pdu_end(out, start);
+}
+
+/*
+ * A leg of a handshake that needs more than three ([MS-RPCE] 3.3.1.5.2; SPNEGO's
+ * fourth): tok goes to the server in an alter_context for iface's context id, and its
+ * answer (from the alter_context_resp) to the provider, whose next token replaces tok.
+ */
+static int sec_leg(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t id,
+                   struct rpc_sec_ref *sec, struct buf *tok, bool *done) {
+        uint32_t call_id = b->next_call_id++;
+        struct rpc_pdu pdu;
+        struct buf out;
+        int r;
+
+        log_debug(rpc, "%s: another leg, in an alter_context", sec->ops->name);
+        buf_init(&out, 0);
+        r = put_bind(&out, b, true, call_id, iface, id, sec, tok);
+        if (r >= 0)
+                r = send_all(b, out.data, out.len);
+        buf_free(&out);
+        if (r < 0)
+                return r;
+        if ((r = recv_pdu(b, &pdu)) < 0)
+                return r;
+        if (pdu.hdr.call_id != call_id || pdu.hdr.ptype != RPC_PTYPE_ALTER_CONTEXT_RESP ||
+            !pdu.has_auth || pdu.sec.auth_type != sec->type || pdu.sec.auth_context_id != sec->id)
+                return pdu.hdr.ptype == RPC_PTYPE_FAULT ? -EACCES : -EPROTO;
+        buf_clear(tok);
+        return sec->ops->init_step(sec->ctx, pdu.auth, pdu.auth_len, tok, done);
+}
+
 /*
  * A bind (or, once bound, an alter_context) for iface: a new presentation context, or
  * *ret's existing one again when reuse.  With sec (its ctx NULL) it also opens that
@@ -585,26 +643,8 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         /* [MS-RPCE] 2.2.2.3: an authenticated bind offers header signing */
         if (!alter)
                 b->hdr_offered = sec_start;
-        size_t start = rpc_pdu_begin(&out, alter ? RPC_PTYPE_ALTER_CONTEXT : RPC_PTYPE_BIND,
-                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
-                                             (sec_start && !alter ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
-                                     call_id);
-        rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_xmit_frag */
-        rpc_put_u16(&out, CLIENT_MAX_FRAG);     /* max_recv_frag */
-        rpc_put_u32(&out, b->assoc_group);
-        buf_put_u8(&out, 1);                    /* one presentation context */
-        buf_put_u8(&out, 0);
-        rpc_put_u16(&out, 0);
-        rpc_put_u16(&out, id);
-        buf_put_u8(&out, 1);                    /* one transfer syntax: NDR 2.0 */
-        buf_put_u8(&out, 0);
-        struct rpc_syntax_id as = { iface->uuid, iface->ver_major, iface->ver_minor };
-        rpc_put_syntax(&out, &as);
-        rpc_put_syntax(&out, &rpc_syntax_ndr20);
-        if (sec_start)
-                rpc_sec_put_trailer(&out, start, start, 4, sec, tok.data, tok.len);
+        r = put_bind(&out, b, alter, call_id, iface, id, sec_start ? sec : NULL, &tok);
         buf_free(&tok);
-        r = rpc_pdu_end(&out, start);
         if (r >= 0)
                 r = send_all(b, out.data, out.len);
         buf_free(&out);
@@ -662,6 +702,10 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
                 if (sec->ops->header_signing)
                         sec->ops->header_signing(sec->ctx, b->hdr_sign);
                 r = sec->ops->init_step(sec->ctx, pdu.auth, pdu.auth_len, &tok, &done);
+                /* more legs (the provider not done with a token to send): alter_contexts;
+                   the last token, the provider done, goes in an AUTH3 */
+                for (unsigned legs = 0; r >= 0 && !done && tok.len; legs++)
+                        r = legs < 4 ? sec_leg(b, iface, id, sec, &tok, &done) : -EPROTO;
                 if (r >= 0 && tok.len)
                         r = send_auth3(b, sec, call_id, &tok);
                 buf_free(&tok);
@@ -775,7 +819,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 /* the first bind opens the binding's own security context */
                 struct rpc_auth_identity who = {
                         .user = b->auth_user, .domain = b->auth_domain,
-                        .password = b->auth_password,
+                        .password = b->auth_password, .target = b->auth_target,
                 };
                 bool open = !b->bound && b->auth_level;
                 bool first = !b->bound, shared = false;

@@ -241,6 +241,9 @@ struct rpc_auth_identity {
         const char *user;
         const char *domain;
         const char *password;
+        /* Kerberos and Negotiate: the server's principal (RpcBindingSetAuthInfoEx's
+           ServerPrincName), as rpc_gss_set_target() takes it; NULL: the process's */
+        const char *target;
 };
 
 struct rpc_auth_ops {

@@ -408,17 +408,22 @@ int rpc_gss_set_target(const char *target) {
 
 /* The server's name: "svc/host@REALM" or "svc/host" (a Kerberos principal), "svc@host"
    (host-based), or a bare host name ("host@NAME"). */
-static int import_target(struct gss_rpc *g) {
+static int import_target(struct gss_rpc *g, const struct rpc_auth_identity *id) {
         gss_buffer_desc b;
         gss_OID type = GSS_C_NT_HOSTBASED_SERVICE;
         char target[300];
         OM_uint32 major, minor = 0;
 
-        pthread_mutex_lock(&target_lock);
-        snprintf(target, sizeof target, "%s", target_name ? target_name : "");
-        pthread_mutex_unlock(&target_lock);
+        /* the binding's own (rpc_auth_identity.target), else the process's */
+        if (id && id->target && id->target[0]) {
+                snprintf(target, sizeof target, "%s", id->target);
+        } else {
+                pthread_mutex_lock(&target_lock);
+                snprintf(target, sizeof target, "%s", target_name ? target_name : "");
+                pthread_mutex_unlock(&target_lock);
+        }
         if (!target[0]) {
-                fail_text(g, "no target: name the server's principal (rpc_gss_set_target)");
+                fail_text(g, "no target: name the server's principal (rpc_auth_identity.target or rpc_gss_set_target)");
                 return -EINVAL;
         }
         if (strchr(target, '/'))
@@ -543,7 +548,7 @@ static int client_init(bool spnego, void **ret, const struct rpc_auth_identity *
 
         if (!g)
                 return -ENOMEM;
-        r = import_target(g);
+        r = import_target(g, id);
         if (r >= 0)
                 r = client_cred(g, id);
         if (r >= 0)

@@ -20,11 +20,10 @@ extern const struct rpc_auth_ops rpc_negotiate_ops;     /* RPC_AUTHN_GSS_NEGOTIA
  *
  * The server's principal (RpcBindingSetAuthInfoEx's ServerPrincName): "host/fqdn@REALM"
  * or "RPCSS/fqdn" (a Kerberos name; no realm: the default one), "service@host"
- * (host-based), or a bare host name (host@NAME).  struct rpc_auth_identity has no field
- * for it yet (adding one needs the binding to carry it, src/rpc/client.c), so the
- * process names it here, for every Kerberos or Negotiate context its clients open from
- * then on; NULL forgets it.  Without one a client context refuses to start.  0 or
- * -ENOMEM.
+ * (host-based), or a bare host name (host@NAME).  A binding names it in its
+ * rpc_auth_identity.target; this names it for every Kerberos or Negotiate context the
+ * process's clients open without one from then on; NULL forgets it.  Without either a
+ * client context refuses to start.  0 or -ENOMEM.
  */
 int rpc_gss_set_target(const char *target);
 
