@@ -1504,6 +1504,43 @@ TEST(shared_associations) {
         rpc_binding_free(b);
 }
 
+/* Statuses as Windows gives them, through the endpoint mapper (OPENDCOM_EPM_PORT). */
+TEST(statuses_epm) {
+        struct rpc_binding *b;
+        LONG y, ret;
+        char eport[16];
+        int r;
+
+        epm_start();
+        snprintf(eport, sizeof eport, "%u", epm_port);
+        setenv("OPENDCOM_EPM_PORT", eport, 1);
+        ASSERT_STR_EQ(rpc_epm_port(), eport);
+        /* an interface the mapper does not know: EPT_S_NOT_REGISTERED (1753) */
+        ASSERT_OK(rpc_binding_from_string("ncacn_ip_tcp:127.0.0.1", &b));
+        r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_EQ(rpc_binding_status(b, r), EPT_S_NOT_REGISTERED);
+        rpc_binding_free(b);
+        /* a registered one: found at the port the mapper names (our own server here) */
+        start();
+        char p2[16];
+        snprintf(p2, sizeof p2, "%u", port);
+        ASSERT_OK(epm_register(&RpcTest_v1_1_s_interface, NULL, RPC_PROTSEQ_TCP, p2, "test", 0));
+        ASSERT_OK(rpc_binding_from_string("ncacn_ip_tcp:127.0.0.1", &b));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(y, 2);
+        rpc_binding_free(b);
+        ASSERT_OK(epm_unregister(&RpcTest_v1_1_s_interface, NULL, RPC_PROTSEQ_TCP, p2));
+        /* a host that does not resolve: RPC_S_SERVER_UNAVAILABLE */
+        ASSERT_OK(rpc_binding_from_string("ncacn_ip_tcp:no-such-host.invalid[135]", &b));
+        r = RpcTest_RtNull((handle_t)b, 1, &y, &ret);
+        ASSERT_EQ(rpc_binding_status(b, r), RPC_S_SERVER_UNAVAILABLE);
+        rpc_binding_free(b);
+        setenv("OPENDCOM_EPM_PORT", "not-a-port", 1);
+        ASSERT_STR_EQ(rpc_epm_port(), "135");
+        unsetenv("OPENDCOM_EPM_PORT");
+        ASSERT_STR_EQ(rpc_epm_port(), "135");
+}
+
 TEST(zz_stop) {
         start();
         rpc_server_free(srv);

@@ -36,6 +36,7 @@ static void usage(FILE *f) {
               "                  service manager; without it rpcss detaches)\n"
               "  --help          show this help\n"
               "  --version       show the version\n\n"
+              "Clients find a private rpcss on another port with OPENDCOM_EPM_PORT=N.\n"
               "Local accounts for NTLM: dcompasswd(8).  Settings: rpcss(8).\n", f);
 }
 

@@ -239,6 +239,8 @@ RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err) {
                 return RPC_S_CALL_FAILED_DNE;
         case -ENXIO:
                 return RPC_S_UNKNOWN_IF;
+        case -ENODATA:          /* the endpoint mapper knows no such interface */
+                return EPT_S_NOT_REGISTERED;
         case -EBUSY:
                 return RPC_S_SERVER_TOO_BUSY;
         case -EPROTO:
@@ -348,6 +350,7 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                         return -errno;
                 if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
                         r = errno == ENOENT ? -ECONNREFUSED : -errno;
+                        log_debug(rpc, "connect to ncalrpc:[%s]: %s", endpoint, strerror(errno));
                         close(fd);
                         return r;
                 }
@@ -357,8 +360,11 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                 struct addrinfo *res = NULL;
                 const char *host = b->sb.host[0] ? b->sb.host : "127.0.0.1";
                 r = getaddrinfo(host, endpoint, &hints, &res);
-                if (r != 0)
-                        return r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+                if (r != 0) {
+                        log_debug(rpc, "cannot resolve %s: %s", host,
+                                  r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+                        return -EHOSTUNREACH;   /* RPC_S_SERVER_UNAVAILABLE */
+                }
                 r = -ECONNREFUSED;
                 for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
                         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
@@ -371,14 +377,19 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                         fd = -1;
                 }
                 freeaddrinfo(res);
-                if (fd < 0)
+                if (fd < 0) {
+                        log_debug(rpc, "connect to %s[%s]: %s", host, endpoint, strerror(-r));
                         return r;
+                }
                 int one = 1;
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
         set_timeouts(fd, b->timeout_ms);
         b->rcvtimeo_ms = b->timeout_ms;
         b->fd = fd;
+        log_debug(rpc, "connected to %s:%s[%s]", rpc_protseq_name(b->sb.protseq),
+                  b->sb.protseq == RPC_PROTSEQ_LRPC ? "" : b->sb.host[0] ? b->sb.host : "127.0.0.1",
+                  endpoint);
         rpc_reader_free(&b->rd);        /* nothing of an old connection carries over */
         return 0;
 }
@@ -1034,6 +1045,19 @@ void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, cons
 
 /* --- the endpoint mapper, from the client's side -------------------------------------------------- */
 
+const char *rpc_epm_port(void) {
+        const char *p = getenv("OPENDCOM_EPM_PORT");
+        char *end;
+
+        if (p && *p) {
+                unsigned long v = strtoul(p, &end, 10);
+                if (!*end && v > 0 && v <= 65535)
+                        return p;
+                log_debug(rpc, "OPENDCOM_EPM_PORT=%s is not a port: using 135", p);
+        }
+        return "135";
+}
+
 static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *iface,
                             char *ret, size_t size) {
         struct rpc_string_binding sb = b->sb;
@@ -1041,9 +1065,10 @@ static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *i
         char *s;
         int r;
 
-        /* the mapper itself: port 135, or ncalrpc:[epmapper] */
+        /* the mapper itself: port 135 (OPENDCOM_EPM_PORT: a private rpcss's), or
+           ncalrpc:[epmapper] */
         snprintf(sb.endpoint, sizeof sb.endpoint, "%s",
-                 sb.protseq == RPC_PROTSEQ_LRPC ? "epmapper" : "135");
+                 sb.protseq == RPC_PROTSEQ_LRPC ? "epmapper" : rpc_epm_port());
         sb.has_object = false;
         sb.n_options = 0;
         s = rpc_string_binding_compose(&sb);
@@ -1056,6 +1081,14 @@ static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *i
         rpc_binding_set_timeout(epm, b->timeout_ms);
         r = rpc_epm_map(epm, iface, b->sb.has_object ? &b->sb.object : NULL, b->sb.protseq, ret,
                         size);
+        char id[DCOM_GUID_STRING_REG];
+        dcom_guid_format(&iface->uuid, DCOM_GUID_FORMAT_BARE, id);
+        if (r >= 0)
+                log_debug(rpc, "ept_map: %s v%u.%u at %s[%s]", id, iface->ver_major,
+                          iface->ver_minor, rpc_protseq_name(b->sb.protseq), ret);
+        else
+                log_debug(rpc, "ept_map: %s v%u.%u on %s: %s", id, iface->ver_major, iface->ver_minor,
+                          sb.endpoint, r == -ENODATA ? "not registered" : strerror(-r));
         rpc_binding_free(epm);
         return r;
 }

@@ -41,11 +41,11 @@ int rpc_epm_map(struct rpc_binding *epm, const struct ndr_interface *iface, cons
         dcom_free(tower);
         if (r < 0)
                 return r;
-        r = -ENXIO;     /* RPC_S_UNKNOWN_IF: nothing registered */
+        r = -ENODATA;   /* EPT_S_NOT_REGISTERED: nothing registered */
         for (unsigned32 i = 0; i < n && i < 4; i++) {
                 struct rpc_tower t;
                 struct rpc_tower_info info;
-                if (r == -ENXIO && st == 0 && towers[i] &&
+                if (r == -ENODATA && st == 0 && towers[i] &&
                     rpc_tower_parse(towers[i]->tower_octet_string, towers[i]->tower_length, &t) >= 0 &&
                     rpc_tower_decode(&t, &info) >= 0 && info.protseq == protseq &&
                     rpc_tower_endpoint_string(&info, ret, size) >= 0 && ret[0])

@@ -501,6 +501,8 @@ int rpc_string_binding_parse(const char *s, struct rpc_string_binding *ret);
 /* malloc'd, or NULL */
 char *rpc_string_binding_compose(const struct rpc_string_binding *b);
 const char *rpc_protseq_name(enum rpc_protseq p);
+/* The endpoint mapper's TCP port clients ask: OPENDCOM_EPM_PORT, else "135". */
+const char *rpc_epm_port(void);
 
 /* --- the client (client.c) ------------------------------------------------------------- */
 
@@ -569,7 +571,8 @@ const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b)
    refused connection, RPC_S_CALL_FAILED when the peer closed mid-call, a fault's status. */
 RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err);
 
-/* ept_map on epm's mapper: the endpoint (port or ncalrpc name) of iface. */
+/* ept_map on epm's mapper: the endpoint (port or ncalrpc name) of iface; -ENODATA
+   (EPT_S_NOT_REGISTERED) when the mapper knows none. */
 int rpc_epm_map(struct rpc_binding *epm, const struct ndr_interface *iface, const GUID *object,
                 enum rpc_protseq protseq, char *ret, size_t size);
 
