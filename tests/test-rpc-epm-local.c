@@ -8,7 +8,8 @@
  * server's association group (whose entries the group owns).  The server's entries
  * must survive all of it and the attacker's own go when it leaves.  A second instance
  * of the server registering the same interface and exiting must not take the first
- * one's entries with it.  Root may delete anyone's entries.
+ * one's entries with it.  Root may delete anyone's entries.  A server registers again
+ * by itself when rpcss restarts.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -365,5 +366,28 @@ TEST(local_users_cannot_touch_others_entries) {
         rpc_server_free(victim);
         close(to_child[1]);
         close(from_child[0]);
+        stop_rpcss();
+}
+
+/* rpcss restarts (its map empty): a server notices and registers its endpoints again. */
+TEST(rpcss_restart) {
+        char eps[512], want[512];
+        uint16_t port1;
+
+        start_rpcss();
+        struct rpc_server *s = victim_start("again", &port1);
+        snprintf(want, sizeof want, "again,%u", port1);
+        victim_endpoints(eps, sizeof eps);
+        ASSERT_STR_EQ(eps, want);
+        stop_rpcss();
+        start_rpcss();
+        for (int i = 0;; i++) {
+                victim_endpoints(eps, sizeof eps);
+                if (strcmp(eps, want) == 0)
+                        break;
+                ASSERT_LT(i, 50);               /* 5 s; the server looks once a second */
+                usleep(100000);
+        }
+        rpc_server_free(s);
         stop_rpcss();
 }

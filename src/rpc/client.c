@@ -131,6 +131,21 @@ static void disconnect(struct rpc_binding *b) {
         b->assoc_group = 0;
 }
 
+bool rpc_binding_connection_lost(struct rpc_binding *b) {
+        bool lost = true;
+
+        pthread_mutex_lock(&b->lock);
+        if (b->fd >= 0) {
+                uint8_t c;
+                ssize_t n = recv(b->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                lost = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+                if (lost)
+                        disconnect(b);
+        }
+        pthread_mutex_unlock(&b->lock);
+        return lost;
+}
+
 uint32_t rpc_binding_assoc_group(struct rpc_binding *b) {
         uint32_t g;
 

@@ -549,6 +549,8 @@ int rpc_call_handle_set_auth(struct rpc_call_handle *h, uint8_t level, uint8_t a
  * server's registrations with the endpoint mapper need (they live as long as it).
  */
 void rpc_binding_set_unique(struct rpc_binding *b, bool unique);
+/* Whether the binding has no live connection (never made, or the server closed it). */
+bool rpc_binding_connection_lost(struct rpc_binding *b);
 /* The association group the server gave this binding's connection (0: not bound). */
 uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
 /* Per-call timeout (ms; 0: none; default 30 s). */

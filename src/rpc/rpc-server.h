@@ -118,6 +118,14 @@ struct rpc_server {
         bool stopping;
         pthread_cond_t idle;                    /* signalled when a worker ends */
         struct rpc_binding *epm;                /* our registrations' connection */
+        struct {                                /* what we registered, to do it again */
+                const struct ndr_interface *iface;
+                char annotation[64];
+        } regs[RPC_SERVER_MAX_IFS];
+        unsigned n_regs;
+        pthread_t epm_watch;                    /* re-registers after an rpcss restart */
+        bool watching;
+        pthread_cond_t watch_wake;
 };
 
 /* The registered interface for an abstract syntax: same uuid and major version, the

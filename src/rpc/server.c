@@ -82,6 +82,7 @@ struct rpc_server *rpc_server_new(void) {
                 return NULL;
         pthread_mutex_init(&srv->lock, NULL);
         pthread_cond_init(&srv->idle, NULL);
+        pthread_cond_init(&srv->watch_wake, NULL);
         srv->max_tcp = DEFAULT_MAX_WORKERS;
         srv->max_lrpc = DEFAULT_MAX_WORKERS;
         srv->bind_timeout_ms = DEFAULT_BIND_TIMEOUT_MS;
@@ -666,8 +667,8 @@ int rpc_server_listen_lrpc(struct rpc_server *srv, const char *endpoint, mode_t 
  * server's listeners.  The connection stays open while the server lives: the mapper
  * forgets these entries when it closes (the server stopped, or died).
  */
-int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
-                           const char *annotation) {
+static int register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
+                       const char *annotation) {
         const struct rpc_tower_syntax syn = { iface->uuid, iface->ver_major, iface->ver_minor };
         ept_entry_t ents[8];
         unsigned n = 0;
@@ -698,9 +699,12 @@ int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *i
         }
         if (r >= 0 && !srv->epm && n) {
                 r = rpc_binding_from_string("ncalrpc:[epmapper]", &srv->epm);
-                /* the registrations live with this server's own association */
-                if (r >= 0)
+                /* the registrations live with this server's own association; a hung
+                   mapper holds nobody for long */
+                if (r >= 0) {
                         rpc_binding_set_unique(srv->epm, true);
+                        rpc_binding_set_timeout(srv->epm, 5000);
+                }
         }
         pthread_mutex_unlock(&srv->lock);
         if (r >= 0 && n) {
@@ -713,6 +717,72 @@ int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *i
         return r;
 }
 
+/*
+ * rpcss restarted: the connection our registrations lived on is gone, and so are they.
+ * Once a second the watcher looks; finding it closed, it registers everything again
+ * (and again the next second while rpcss is down).
+ */
+static void *epm_watch_main(void *arg) {
+        struct rpc_server *srv = arg;
+
+        pthread_mutex_lock(&srv->lock);
+        while (!srv->stopping) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_sec += 1;
+                pthread_cond_timedwait(&srv->watch_wake, &srv->lock, &ts);
+                if (srv->stopping || !srv->epm)
+                        continue;
+                struct rpc_binding *epm = srv->epm;
+                pthread_mutex_unlock(&srv->lock);
+                bool lost = rpc_binding_connection_lost(epm);
+                pthread_mutex_lock(&srv->lock);
+                if (!lost || srv->stopping)
+                        continue;
+                log_debug(rpc, "the endpoint mapper's connection closed (rpcss restarted?): "
+                               "registering %u interfaces again", srv->n_regs);
+                for (unsigned i = 0; i < srv->n_regs && !srv->stopping; i++) {
+                        const struct ndr_interface *iface = srv->regs[i].iface;
+                        char ann[64];
+                        memcpy(ann, srv->regs[i].annotation, sizeof ann);
+                        pthread_mutex_unlock(&srv->lock);
+                        int r = register_ep(srv, iface, ann);
+                        pthread_mutex_lock(&srv->lock);
+                        if (r < 0) {
+                                log_debug(rpc, "registering again: %s (next try in a second)",
+                                          strerror(-r));
+                                break;
+                        }
+                }
+        }
+        pthread_mutex_unlock(&srv->lock);
+        return NULL;
+}
+
+int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
+                           const char *annotation) {
+        int r = register_ep(srv, iface, annotation);
+
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&srv->lock);
+        unsigned i;
+        for (i = 0; i < srv->n_regs && srv->regs[i].iface != iface; i++)
+                ;
+        if (i == srv->n_regs && i < ELEMENTSOF(srv->regs))
+                srv->n_regs++;
+        if (i < ELEMENTSOF(srv->regs)) {
+                srv->regs[i].iface = iface;
+                snprintf(srv->regs[i].annotation, sizeof srv->regs[i].annotation, "%s",
+                         annotation ? annotation : "");
+        }
+        if (!srv->watching && !srv->stopping &&
+            pthread_create(&srv->epm_watch, NULL, epm_watch_main, srv) == 0)
+                srv->watching = true;
+        pthread_mutex_unlock(&srv->lock);
+        return 0;
+}
+
 /* --- stopping ------------------------------------------------------------------------------- */
 
 void rpc_server_stop(struct rpc_server *srv) {
@@ -720,9 +790,14 @@ void rpc_server_stop(struct rpc_server *srv) {
 
         pthread_mutex_lock(&srv->lock);
         srv->stopping = true;
+        bool watching = srv->watching;
+        srv->watching = false;
+        pthread_cond_broadcast(&srv->watch_wake);
         ls = srv->listeners;
         srv->listeners = NULL;
         pthread_mutex_unlock(&srv->lock);
+        if (watching)
+                pthread_join(srv->epm_watch, NULL);
         for (struct rpc_listener *l = ls; l; l = l->next)
                 shutdown(l->fd, SHUT_RDWR);     /* wakes accept() */
         while (ls) {
@@ -750,6 +825,7 @@ void rpc_server_free(struct rpc_server *srv) {
         rpc_binding_free(srv->epm);     /* the mapper forgets our endpoints */
         pthread_mutex_destroy(&srv->lock);
         pthread_cond_destroy(&srv->idle);
+        pthread_cond_destroy(&srv->watch_wake);
         dcom_free(srv);
 }
 
