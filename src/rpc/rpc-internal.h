@@ -463,9 +463,10 @@ void rpc_server_set_timeouts(struct rpc_server *srv, unsigned bind_ms, unsigned 
  * Bounds on what peers may hold (0 in a field: its default).  A PDU must be whole within
  * pdu_timeout_ms of its first byte (10 s) and a fragmented request within
  * call_timeout_ms of its first fragment (60 s), however the bytes trickle; one address
- * has at most max_per_peer TCP connections (256); requests being reassembled hold at
- * most max_partial_bytes in all (256 MiB).  At a connection bound the connection idle
- * longest is closed for the newcomer (see server.c make_room_locked).
+ * (TCP) or one local user (ncalrpc) has at most max_per_peer connections (256);
+ * requests being reassembled hold at most max_partial_bytes in all (256 MiB).  At a
+ * connection bound the connection idle longest is closed for the newcomer (see
+ * server.c make_room_locked).
  */
 struct rpc_server_limits {
         unsigned pdu_timeout_ms, call_timeout_ms;

@@ -399,8 +399,8 @@ static unsigned evicting_locked(struct rpc_server *srv, enum rpc_protseq ps) {
 }
 
 /*
- * Room for a connection from who (srv->lock): under the transport's budget and, over
- * TCP, under max_per_peer connections from one address.  At a bound, the connection of
+ * Room for a connection from who (srv->lock): under the transport's budget and under
+ * max_per_peer connections from one address (TCP) or one local user (ncalrpc).  At a bound, the connection of
  * that set that has waited longest for a new PDU (bound, nothing begun, quiet for
  * EVICT_MIN_IDLE_MS) is shut down for it -- idle connections cost their holder the
  * place, so a peer holding hundreds of silent connections cannot lock others out; our
@@ -411,11 +411,10 @@ static bool make_room_locked(struct rpc_server *srv, enum rpc_protseq ps,
         unsigned same = 0;
         bool per_peer = false;
 
-        if (ps == RPC_PROTSEQ_TCP) {
-                for (struct rpc_worker *w = srv->workers; w; w = w->next)
-                        same += !w->evicted && w->conn_protseq == ps && rpc_peer_same(&w->who, who);
-                per_peer = same >= srv->max_per_peer;
-        }
+        /* one address (TCP) or one local user (ncalrpc) holds at most max_per_peer */
+        for (struct rpc_worker *w = srv->workers; w; w = w->next)
+                same += !w->evicted && w->conn_protseq == ps && rpc_peer_same(&w->who, who);
+        per_peer = same >= srv->max_per_peer;
         if (!per_peer && count < max + evicting_locked(srv, ps))
                 return true;
         uint64_t now = dcom_monotonic_ms(), oldest = 0;
