@@ -284,6 +284,13 @@ TEST(per_call_security) {
                                            &bad));
         ASSERT_ERRNO(RpcTest_RtNull((handle_t)&wrong, 3, &y, &ret), -EREMOTEIO);
         ASSERT_EQ(wrong.fault, ACCESS_DENIED);
+        /* the same user and level with another password: not bob's context again */
+        struct rpc_call_handle wrong2;
+        rpc_call_handle_init(&wrong2, b, NULL);
+        ASSERT_OK(rpc_call_handle_set_auth(&wrong2, RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT,
+                                           &bad));
+        ASSERT_ERRNO(RpcTest_RtNull((handle_t)&wrong2, 3, &y, &ret), -EREMOTEIO);
+        ASSERT_EQ(wrong2.fault, ACCESS_DENIED);
         ASSERT_OK(RpcTest_RtNull((handle_t)&h, 4, &y, &ret));
         ASSERT_STR_EQ(seen.id.user, "bob");
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 5, &y, &ret));

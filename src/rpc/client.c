@@ -68,7 +68,7 @@ struct rpc_binding {
            each opened by an alter_context with its own auth_context_id */
         struct client_sec {
                 struct rpc_sec_ref ref;
-                char *user, *domain;    /* the identity it was opened for (with ref.type/level) */
+                char *user, *domain, *password; /* the identity it was opened for */
         } extra[CLIENT_MAX_SEC];
         unsigned n_extra;
         bool hdr_offered;               /* our bind offered PFC_SUPPORT_HEADER_SIGN */
@@ -103,6 +103,13 @@ int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
         return 0;
 }
 
+static void free_secret(char *s) {
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                dcom_free(s);
+        }
+}
+
 static void sec_end(struct rpc_binding *b) {
         if (b->sec.ctx)
                 b->sec.ops->free(b->sec.ctx);
@@ -113,6 +120,7 @@ static void sec_end(struct rpc_binding *b) {
                         e->ref.ops->free(e->ref.ctx);
                 dcom_free(e->user);
                 dcom_free(e->domain);
+                free_secret(e->password);
         }
         b->n_extra = 0;
 }
@@ -153,13 +161,6 @@ uint32_t rpc_binding_assoc_group(struct rpc_binding *b) {
         g = b->fd >= 0 && b->bound ? b->assoc_group : 0;
         pthread_mutex_unlock(&b->lock);
         return g;
-}
-
-static void free_secret(char *s) {
-        if (s) {
-                explicit_bzero(s, strlen(s));
-                dcom_free(s);
-        }
 }
 
 static void auth_clear(struct rpc_binding *b) {
@@ -793,19 +794,22 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
                     const struct ndr_interface *iface, uint16_t ctx_id,
                     struct rpc_sec_ref **ret) {
         const char *user = o->auth ? o->auth->user : NULL, *dom = o->auth ? o->auth->domain : NULL;
+        const char *pw = o->auth ? o->auth->password : NULL;
         struct client_sec *e;
         int r;
 
+        /* the same identity -- password included: another password is another logon */
         if (b->auth_level && b->sec.ctx && b->sec.type == o->auth_type &&
             b->sec.level == o->auth_level && same_str(b->auth_user, user) &&
-            same_str(b->auth_domain, dom)) {
+            same_str(b->auth_domain, dom) && same_str(b->auth_password, pw)) {
                 *ret = &b->sec;
                 return 0;
         }
         for (unsigned i = 0; i < b->n_extra; i++) {
                 e = &b->extra[i];
                 if (e->ref.type == o->auth_type && e->ref.level == o->auth_level &&
-                    same_str(e->user, user) && same_str(e->domain, dom)) {
+                    same_str(e->user, user) && same_str(e->domain, dom) &&
+                    same_str(e->password, pw)) {
                         *ret = &e->ref;
                         return 0;
                 }
@@ -816,9 +820,11 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
         memset(e, 0, sizeof *e);
         e->user = dcom_strdup(user ? user : "");
         e->domain = dcom_strdup(dom ? dom : "");
-        if (!e->user || !e->domain) {
+        e->password = dcom_strdup(pw ? pw : "");
+        if (!e->user || !e->domain || !e->password) {
                 dcom_free(e->user);
                 dcom_free(e->domain);
+                free_secret(e->password);
                 return -ENOMEM;
         }
         e->ref.type = o->auth_type;
