@@ -6,9 +6,16 @@
  * our server: the identity, signing and sealing both ways, replayed, reordered and
  * tampered messages refused, the MIC checked, wrong passwords, unknown and disabled
  * users, anonymous, NTLMv1 (4.2.2's response) and the NTLM2 session response refused by
- * default and accepted when enabled, and malformed messages.
+ * default and accepted when enabled, and malformed messages.  And NTLM inside SPNEGO
+ * ([MS-SPNG] 3.3.5.1) on 4.2.4's keys: the mechListMICs both ways, computed here with
+ * nettle as the spec defines them, and the first sealed message after them -- 4.2.4.4's
+ * very ciphertext (the RC4 handle keyed afresh), its sequence number 1.
  */
 #include <stdio.h>
+
+#include <nettle/arcfour.h>
+#include <nettle/hmac.h>
+#include <nettle/md5.h>
 
 #include "rpc/auth/ntlm.h"
 #include "test.h"
@@ -117,17 +124,10 @@ static const uint32_t v2_flags = NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_N
                                  NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL;
 
 /* [MS-NLMP] 4.2.4: the spec's NTLMv2 exchange, verified by our server. */
-TEST(spec_ntlmv2_vectors) {
-        struct ntlm_ctx *c;
-        struct buf chal;
-        uint8_t sc[8], av[36], proof[16], ekey[16], m[1024], nt[256], key[16], want[16];
-        const char *why;
+/* 4.2.4's AUTHENTICATE for a server context given 4.2.4's challenge: its length. */
+static size_t spec_auth(uint8_t m[1024]) {
+        uint8_t av[36], proof[16], ekey[16], nt[256];
 
-        setup(false);
-        buf_init(&chal, 0);
-        ASSERT_OK(ntlm_server_start(impacket_negotiate, sizeof impacket_negotiate, &chal, &c));
-        unhex("0123456789abcdef", sc, 8);
-        ntlm_test_set_challenge(c, sc);
 
         /* temp = 01 01 Z(6) time(0) ClientChallenge(aa*8) Z(4) AV pairs Z(4) */
         unhex("02000c0044006f006d00610069006e0001000c0053006500720076006500720000000000", av, 36);
@@ -151,7 +151,31 @@ TEST(spec_ntlmv2_vectors) {
         unhex("c5dad2544fc9799094ce1ce90bc9d03e", ekey, 16);    /* 4.2.4.2.3 */
         uint8_t lm[24];
         unhex("86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa", lm, 24);     /* 4.2.4.2.1 */
-        size_t len = make_auth(m, v2_flags, lm, 24, nt, n, "Domain", "User", ekey, 16);
+        return make_auth(m, v2_flags, lm, 24, nt, n, "Domain", "User", ekey, 16);
+}
+
+/* A server context with 4.2.4's challenge, before the AUTHENTICATE. */
+static struct ntlm_ctx *spec_server(void) {
+        struct ntlm_ctx *c;
+        struct buf chal;
+        uint8_t sc[8];
+
+        buf_init(&chal, 0);
+        ASSERT_OK(ntlm_server_start(impacket_negotiate, sizeof impacket_negotiate, &chal, &c));
+        unhex("0123456789abcdef", sc, 8);
+        ntlm_test_set_challenge(c, sc);
+        buf_free(&chal);
+        return c;
+}
+
+TEST(spec_ntlmv2_vectors) {
+        struct ntlm_ctx *c;
+        uint8_t m[1024], key[16], want[16];
+        const char *why;
+
+        setup(false);
+        c = spec_server();
+        size_t len = spec_auth(m);
 
         /* a wrong proof first: refused, the context not established */
         m[88 + 12 + 8 + 24 + 3] ^= 1;   /* inside NTProofStr: after domain, user and lm */
@@ -186,7 +210,109 @@ TEST(spec_ntlmv2_vectors) {
         /* the same signature again: the sequence number moved on */
         ASSERT_ERRNO(ntlm_verify(c, data, 18, sig), -EACCES);
         ntlm_free(c);
-        buf_free(&chal);
+}
+
+/* [MS-NLMP] 3.4.4.2: a signature with sequence number seq, its checksum encrypted by rc4. */
+static void spec_sig(const uint8_t sign_key[16], struct arcfour_ctx *rc4, uint32_t seq,
+                     const uint8_t *msg, size_t len, uint8_t out[16]) {
+        struct hmac_md5_ctx h;
+        uint8_t s[4] = { (uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16),
+                         (uint8_t)(seq >> 24) };
+        uint8_t d[16];
+
+        hmac_md5_set_key(&h, 16, sign_key);
+        hmac_md5_update(&h, 4, s);
+        hmac_md5_update(&h, len, msg);
+        hmac_md5_digest(&h, 16, d);
+        memcpy(out, "\1\0\0\0", 4);
+        arcfour_crypt(rc4, 8, out + 4, d);
+        memcpy(out + 12, s, 4);
+}
+
+static void md5_key(const uint8_t session[16], const char *magic, uint8_t out[16]) {
+        struct md5_ctx m;
+
+        md5_init(&m);
+        md5_update(&m, 16, session);
+        md5_update(&m, strlen(magic) + 1, (const uint8_t *)magic);
+        md5_digest(&m, 16, out);
+}
+
+/*
+ * [MS-SPNG] 3.3.5.1 on 4.2.4's keys: the client's mechListMIC checked, ours made, both
+ * as the spec computes them; then each direction's first sealed message encrypted by an
+ * RC4 handle keyed afresh -- the client's is 4.2.4.4's ciphertext byte for byte -- and
+ * signed with sequence number 1.
+ */
+TEST(spec_spnego_mic) {
+        static const uint8_t types[] = { 0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01,
+                                         0x82, 0x37, 0x02, 0x02, 0x0a };      /* { NTLMSSP } */
+        uint8_t m[1024], csign[16], cseal[16], ssign[16], sseal[16], session[16], mic[16],
+                want[16], data[18], plain[18], sig[16], skip[18] = { 0 };
+        struct arcfour_ctx rc4;
+        struct ntlm_ctx *c;
+        const char *why;
+
+        setup(false);
+        c = spec_server();
+        size_t len = spec_auth(m);
+        ASSERT_OK(ntlm_server_finish(c, m, len, &why));
+        ASSERT_FALSE(ntlm_mic_present(c));      /* 4.2.4's AUTHENTICATE has none */
+        memset(session, 0x55, 16);
+        unhex("4788dc861b4782f35d43fd98fe1a2d39", csign, 16);   /* 4.2.4.4 */
+        unhex("59f600973cc4960a25480a7c196e4c58", cseal, 16);
+        md5_key(session, "session key to server-to-client signing key magic constant", ssign);
+        md5_key(session, "session key to server-to-client sealing key magic constant", sseal);
+
+        /* the client's mechListMIC: sequence number 0, a fresh handle */
+        arcfour_set_key(&rc4, 16, cseal);
+        spec_sig(csign, &rc4, 0, types, sizeof types, mic);
+        mic[5] ^= 1;
+        ASSERT_ERRNO(ntlm_spnego_mic_verify(c, types, sizeof types, mic, 16), -EACCES);
+        ntlm_free(c);
+        c = spec_server();
+        ASSERT_OK(ntlm_server_finish(c, m, len, &why));
+        mic[5] ^= 1;
+        ASSERT_ERRNO(ntlm_spnego_mic_verify(c, types, sizeof types, mic, 12), -EACCES);
+        ntlm_free(c);
+        c = spec_server();
+        ASSERT_OK(ntlm_server_finish(c, m, len, &why));
+        ASSERT_OK(ntlm_spnego_mic_verify(c, types, sizeof types, mic, 16));
+        /* ours: the server's keys, sequence number 0, a fresh handle */
+        ASSERT_OK(ntlm_spnego_mic_sign(c, types, sizeof types, mic));
+        arcfour_set_key(&rc4, 16, sseal);
+        spec_sig(ssign, &rc4, 0, types, sizeof types, want);
+        ASSERT_MEM_EQ(mic, want, 16);
+
+        /* the client's first sealed "Plaintext": 4.2.4.4's ciphertext (the RC4 handle as
+           the MIC found it), sequence number 1 */
+        for (int i = 0; i < 9; i++) {
+                plain[2 * i] = (uint8_t)"Plaintext"[i];
+                plain[2 * i + 1] = 0;
+        }
+        unhex("54e50165bf1936dc996020c1811b0f06fb5f", data, 18);
+        arcfour_set_key(&rc4, 16, cseal);
+        arcfour_crypt(&rc4, 18, skip, skip);            /* the data's part of the stream */
+        spec_sig(csign, &rc4, 1, plain, 18, sig);
+        ASSERT_OK(ntlm_unseal(c, data, 18, data, 18, sig));
+        ASSERT_MEM_EQ(data, plain, 18);
+        /* and ours the same way: a fresh handle, sequence number 1 */
+        uint8_t expect[18];
+        arcfour_set_key(&rc4, 16, sseal);
+        arcfour_crypt(&rc4, 18, expect, plain);
+        spec_sig(ssign, &rc4, 1, plain, 18, want);
+        memcpy(data, plain, 18);
+        ASSERT_OK(ntlm_seal(c, data, 18, plain, 18, sig));
+        ASSERT_MEM_EQ(data, expect, 18);
+        ASSERT_MEM_EQ(sig, want, 16);
+
+        /* ntlm_reset_crypto: both handles afresh, sequence numbers kept (2 next) */
+        ntlm_reset_crypto(c);
+        arcfour_set_key(&rc4, 16, sseal);
+        spec_sig(ssign, &rc4, 2, plain, 18, want);
+        ASSERT_OK(ntlm_sign(c, plain, 18, sig));
+        ASSERT_MEM_EQ(sig, want, 16);
+        ntlm_free(c);
 }
 
 struct pair {

@@ -489,7 +489,11 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
         if (s && s->done && s->level != pdu->sec.auth_level)
                 return -EACCES;         /* an established context keeps its level */
         if (s) {
-                r = s->ops->step(s->ctx, pdu->auth, pdu->auth_len, tok, &done);
+                /* an AUTH3 has no answer: the provider is told so (out NULL), so that it
+                   makes nothing the client would never see (SPNEGO's mechListMIC, whose
+                   signing would move the sequence numbers on) */
+                r = s->ops->step(s->ctx, pdu->auth, pdu->auth_len,
+                                 pdu->hdr.ptype == RPC_PTYPE_AUTH3 ? NULL : tok, &done);
                 if (r < 0)
                         audit_sec_failure(c, s->ops, s->ctx, "authentication", r);
         } else if (pdu->hdr.ptype == RPC_PTYPE_AUTH3) {

@@ -251,6 +251,7 @@ struct rpc_auth_ops {
         const char *name;
         int (*accept)(void **ret_ctx, const uint8_t *in, size_t in_len, struct buf *out,
                       bool *done);
+        /* the next leg; out is NULL for an AUTH3's token, which has no answer */
         int (*step)(void *ctx, const uint8_t *in, size_t in_len, struct buf *out, bool *done);
         int (*verify)(void *ctx, uint8_t level, uint8_t *pdu, size_t len, uint8_t *stub,
                       size_t stub_len, const uint8_t *verifier, size_t verifier_len);
@@ -558,8 +559,9 @@ uint32_t rpc_binding_assoc_group(struct rpc_binding *b);
 void rpc_binding_set_timeout(struct rpc_binding *b, unsigned ms);
 /*
  * RpcBindingSetAuthInfoEx in spirit: the binding's calls authenticate with provider
- * authn_svc (RPC_AUTHN_WINNT; RPC_AUTHN_GSS_KERBEROS and RPC_AUTHN_GSS_NEGOTIATE when built
- * with GSSAPI, see src/rpc/auth/gss-rpc.h for their credentials and the server's name)
+ * authn_svc (RPC_AUTHN_WINNT, RPC_AUTHN_GSS_NEGOTIATE -- Kerberos when a ticket can be
+ * had, NTLM otherwise -- and RPC_AUTHN_GSS_KERBEROS when built with GSSAPI; see
+ * src/rpc/auth/gss-rpc.h for their credentials and the server's name)
  * at level (RPC_AUTHN_LEVEL_CONNECT ... _PKT_PRIVACY) as id (copied); RPC_AUTHN_LEVEL_NONE
  * turns it off.  The current connection is closed: the next call binds again with the
  * new security.  -EINVAL, -EPROTONOSUPPORT (no such provider, or one with no client

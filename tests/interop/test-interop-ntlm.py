@@ -12,11 +12,22 @@ NTLM against independent clients, as `make test` runs it:
       accepted (sealed) once LmCompatibilityLevel is set with reg;
     - Samba's python bindings: mgmt inq_if_ids over [ntlm,sign] and [ntlm,seal] --
       Samba checks every signature of ours -- and a wrong password denied;
+    - Negotiate (auth_type 9) with NTLM credentials and no Kerberos: Samba's [spnego,seal],
+      [spnego,sign] and [spnego,connect] -- NTLM inside SPNEGO, the mechListMICs checked
+      both ways, then Samba checks our signatures and seals -- and a wrong password
+      denied; impacket 0.10 with RPC_C_AUTHN_GSS_NEGOTIATE and NTLM credentials (it only
+      knows Kerberos there: reported, not failed, when it gives up before binding);
+    - with a private MIT KDC (tests/krb5-realm.sh, when installed) and rpcss without a
+      keytab: Samba gets a ticket and offers Kerberos first, NTLM third; rpcss chooses
+      NTLM (request-mic), Samba sends its NEGOTIATE in an alter_context and the
+      mechListMIC -- now mandatory -- with its AUTHENTICATE: [spnego,seal] and
+      [spnego,sign] work;
     - our hello-client --user against hello-server at every level, the server naming
       the caller (DOMAIN\\user, SID); a wrong password denied;
     - rpcss's audit lines: one per refusal, naming the user and the reason;
     - tshark on the capture, decrypting with the password: no malformed packet, no
-      expert error (but in impacket's sealed requests, which tshark cannot follow).
+      expert error (but in impacket's sealed requests, which tshark cannot follow); the
+      NTLM messages inside SPNEGO and both sides' mechListMICs dissected.
   Each peer runs with a timeout; every process started is killed by PID at the end.
   Exit 77 (skipped) without python3-impacket or python3-samba.
 Usage: test-interop-ntlm.py BUILD_DIR
@@ -140,7 +151,35 @@ def impacket_call(port, level, user=USER, password=PASSWORD, alter=False):
         return False, str(e)
 
 
-def samba_mgmt(port, how, user=USER, password=PASSWORD):
+def impacket_negotiate(port):
+    """mgmt over auth_type 9 with NTLM credentials; (ok, detail) -- detail starts with
+    'impacket-kerberos:' when impacket's own Kerberos code gave up before any bind."""
+    import traceback
+    t = transport.DCERPCTransportFactory("ncacn_ip_tcp:127.0.0.1[%d]" % port)
+    t.set_credentials(USER, PASSWORD, "WORKGROUP", "", "")
+    t.set_kerberos(False, "127.0.0.1")     # no KDC name lookups, should it try one
+    t.set_connect_timeout(5)
+    dce = t.get_dce_rpc()
+    dce.set_auth_type(rpcrt.RPC_C_AUTHN_GSS_NEGOTIATE)
+    dce.set_auth_level(rpcrt.RPC_C_AUTHN_LEVEL_PKT_PRIVACY)
+    try:
+        dce.connect()
+        dce.bind(imgmt.MSRPC_UUID_MGMT)
+        n = imgmt.hinq_if_ids(dce)["if_id_vector"]["count"]
+        dce.disconnect()
+        return n >= 2, "%d interfaces" % n
+    except Exception as e:  # noqa: BLE001
+        tb = traceback.format_exc()
+        try:
+            dce.disconnect()
+        except Exception:  # noqa: BLE001
+            pass
+        if "impacket/krb5/" in tb:
+            return False, "impacket-kerberos: %s" % e
+        return False, str(e)
+
+
+def samba_mgmt(port, how, user=USER, password=PASSWORD, auth="ntlm"):
     lp = param.LoadParm()
     lp.load_default()
     creds = credentials.Credentials()
@@ -149,8 +188,10 @@ def samba_mgmt(port, how, user=USER, password=PASSWORD):
     creds.set_password(password)
     creds.set_domain("WORKGROUP")
     creds.set_workstation("SAMBA")
+    # NTLM credentials only: Samba's SPNEGO then offers NTLMSSP alone
+    creds.set_kerberos_state(credentials.DONT_USE_KERBEROS)
     try:
-        c = mgmt.mgmt("ncacn_ip_tcp:127.0.0.1[%d,ntlm,%s]" % (port, how), lp, creds)
+        c = mgmt.mgmt("ncacn_ip_tcp:127.0.0.1[%d,%s,%s]" % (port, auth, how), lp, creds)
         ids = c.inq_if_ids()
         return True, str(len(ids.if_id))
     except Exception as e:  # noqa: BLE001
@@ -217,6 +258,20 @@ try:
     ok, detail = samba_mgmt(port, "seal", password="wrong")
     check("Samba with a wrong password is denied", not ok, detail)
 
+    # Negotiate without Kerberos: NTLM inside SPNEGO, mechListMICs both ways
+    for how in ("seal", "sign", "connect"):
+        ok, detail = samba_mgmt(port, how, auth="spnego")
+        check("Samba mgmt inq_if_ids over [spnego,%s] with NTLM credentials" % how, ok, detail)
+    ok, detail = samba_mgmt(port, "seal", password="wrong", auth="spnego")
+    check("Samba [spnego,seal] with a wrong password is denied",
+          not ok and ("LOGON_FAILURE" in detail or "logon" in detail.lower()), detail)
+    ok, detail = impacket_negotiate(port)
+    if detail.startswith("impacket-kerberos:"):
+        print("# impacket: RPC_C_AUTHN_GSS_NEGOTIATE is Kerberos only in this impacket "
+              "(no NTLM inside SPNEGO for DCE/RPC); it gave up before binding: %s" % detail)
+    else:
+        check("impacket mgmt inq_if_ids over Negotiate (NTLM) at PKT_PRIVACY", ok, detail)
+
     # our client against our server: hello-client --user over sealed NTLM
     hello = subprocess.Popen([os.path.join(build, "examples/hello-server"), "--port", str(hport),
                               "--listen", "127.0.0.1"], env=env, stdout=subprocess.PIPE,
@@ -247,6 +302,9 @@ try:
     denied = [ln for ln in text.splitlines() if "access denied" in ln]
     check("rpcss audits the wrong password, naming the user",
           any("alice" in ln and "wrong password" in ln for ln in denied), text)
+    check("rpcss audits Samba's wrong password over Negotiate, naming provider and user",
+          any("Negotiate" in ln and "alice" in ln and "wrong password" in ln for ln in denied),
+          text)
     check("rpcss audits the unknown user", any("mallory" in ln and "unknown user" in ln
                                                for ln in denied), text)
     check("rpcss names the setting that enables NTLMv1",
@@ -295,6 +353,86 @@ try:
                            capture_output=True, text=True, timeout=60)
         check("tshark sees the NTLM handshakes", r.stdout.count("NTLMSSP_AUTH") >= 5,
               "%d AUTHENTICATE messages: %s" % (r.stdout.count("NTLMSSP_AUTH"), r.stdout[:800]))
+        # Negotiate: each NTLM message inside SPNEGO, and the mechListMICs -- Samba's in its
+        # alter_contexts, ours in the alter_context_resps (sign and seal, not connect)
+        r = subprocess.run([tshark, "-r", capture, "-d", "tcp.port==%d,dcerpc" % port,
+                            "-Y", "dcerpc.auth_type == 9 && ntlmssp"],
+                           capture_output=True, text=True, timeout=60)
+        n = r.stdout.count("\n")
+        check("tshark dissects NTLM inside SPNEGO", n >= 4 * 3,
+              "%d PDUs: %s" % (n, r.stdout[:800]))
+        r = subprocess.run([tshark, "-r", capture, "-d", "tcp.port==%d,dcerpc" % port,
+                            "-Y", "dcerpc.auth_type == 9 && spnego.mechListMIC",
+                            "-T", "fields", "-e", "dcerpc.pkt_type"],
+                           capture_output=True, text=True, timeout=60)
+        types = r.stdout.split()
+        check("tshark: mechListMICs both ways", types.count("14") >= 2 and types.count("15") >= 2,
+              "pkt_types with a mechListMIC: %s" % types)
+
+    # The server choosing NTLM over the client's preferred Kerberos (RFC 4178 5): Samba
+    # with a ticket from a private realm, rpcss with no keytab.  Samba names itself
+    # "alice@OPENDCOM.TEST" (its principal, domain "") in NTLM once Kerberos was tried:
+    # the local account has that name.
+    realm_dir = os.path.join(root, "realm")
+    rlog = open(os.path.join(root, "realm.log"), "w+")
+    kdc = subprocess.Popen(["/bin/sh", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    "..", "krb5-realm.sh"), realm_dir],
+                           stdout=rlog, stderr=rlog)
+    procs.append(kdc)
+    env_file = os.path.join(realm_dir, "env")
+    end = time.time() + 30
+    while not os.path.exists(env_file) and kdc.poll() is None and time.time() < end:
+        time.sleep(0.05)
+    if not os.path.exists(env_file):
+        rlog.seek(0)
+        print("# no Kerberos realm for the downgrade checks: %s" % rlog.read().strip()[:300])
+    else:
+        settings = dict(ln.strip().split("=", 1) for ln in open(env_file) if "=" in ln)
+        os.environ["KRB5_CONFIG"] = settings["KRB5_CONFIG"]
+        alice_pw = settings["ALICE_PW"]
+        r = subprocess.run([os.path.join(build, "tools/dcompasswd/dcompasswd"), "-a", "-s",
+                            "alice@OPENDCOM.TEST"], input=alice_pw + "\n", env=env,
+                           capture_output=True, text=True, timeout=30)
+        check("dcompasswd adds alice@OPENDCOM.TEST", r.returncode == 0, r.stderr)
+        dport = free_port()
+        denv = dict(env, KRB5_KTNAME="FILE:" + os.path.join(root, "no-such.keytab"),
+                    KRB5_CONFIG=settings["KRB5_CONFIG"])
+        dlog = open(os.path.join(root, "rpcss-downgrade.log"), "w+")
+        rpcss = subprocess.Popen([os.path.join(build, "services/rpcss"), "--port", str(dport),
+                                  "--listen", "127.0.0.1", "--foreground"],
+                                 env=denv, stdout=dlog, stderr=dlog)
+        procs.append(rpcss)
+        check("rpcss without a keytab listens", wait_port(dport))
+
+        def samba_krb5_first(how):
+            lp = param.LoadParm()
+            lp.load_default()
+            creds = credentials.Credentials()
+            creds.guess(lp)
+            creds.set_username("alice")
+            creds.set_password(alice_pw)
+            creds.set_realm("OPENDCOM.TEST")
+            creds.set_domain("OPENDCOM")
+            creds.set_kerberos_state(credentials.AUTO_USE_KERBEROS)
+            b = ("ncacn_ip_tcp:127.0.0.1[%d,spnego,%s,target_hostname=localhost,"
+                 "target_principal=host/localhost@OPENDCOM.TEST]" % (dport, how))
+            try:
+                ids = mgmt.mgmt(b, lp, creds).inq_if_ids()
+                return len(ids.if_id) >= 2, "%d interfaces" % len(ids.if_id)
+            except Exception as e:  # noqa: BLE001
+                return False, str(e)
+
+        for how in ("seal", "sign"):
+            ok, detail = samba_krb5_first(how)
+            check("Samba offering Kerberos first, rpcss choosing NTLM: [spnego,%s]" % how, ok,
+                  detail)
+        rpcss.send_signal(signal.SIGTERM)
+        rpcss.wait(10)
+        dlog.seek(0)
+        text = dlog.read()
+        # no keytab: what succeeded was NTLM, the client's third choice
+        check("rpcss refused none of those binds",
+              "access denied" not in text, text[-1500:])
 finally:
     cleanup()
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Kerberos (auth_type 16, RPC_C_AUTHN_GSS_KERBEROS) and Negotiate (auth_type 9,
- * RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO with Kerberos inside) as DCE/RPC security providers,
- * both sides, through MIT Kerberos' GSSAPI -- no Kerberos, ASN.1 or cipher of our own.
+ * Kerberos (auth_type 16, RPC_C_AUTHN_GSS_KERBEROS) and Kerberos inside SPNEGO (auth_type
+ * 9, RPC_C_AUTHN_GSS_NEGOTIATE, when Negotiate -- negotiate.c -- chooses Kerberos) as
+ * DCE/RPC security providers, both sides, through MIT Kerberos' GSSAPI -- no Kerberos,
+ * ASN.1 or cipher of our own.
  *
  * Handshake, DCE style ([MS-RPCE] 3.3.1.5.2, [MS-KILE] 3.2.5.x/3.4.5.x): the client asks
  * GSS_C_DCE_STYLE | MUTUAL | INTEG | CONF | SEQUENCE | REPLAY; bind carries its AP-REQ,
@@ -47,6 +48,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
+#include <krb5.h>
 
 #include "rpc/auth/gss-rpc.h"
 #include "rpc/auth/spnego.h"
@@ -89,6 +91,8 @@ struct gss_rpc {
         struct rpc_identity who;        /* server: the caller, once established */
         char principal[256];            /* the peer (server) or ourselves (client) */
         char failure[512];
+        OM_uint32 last_major, last_minor;       /* of the last failure (fail()) */
+        bool no_target;                 /* client: no server principal to ask a ticket for */
 };
 
 static const char *provider_name(const struct gss_rpc *g) {
@@ -134,6 +138,8 @@ static void status_text(OM_uint32 major, OM_uint32 minor, char *buf, size_t size
 static void fail(struct gss_rpc *g, const char *what, OM_uint32 major, OM_uint32 minor) {
         char text[384];
 
+        g->last_major = major;
+        g->last_minor = minor;
         status_text(major, minor, text, sizeof text);
         if (g->principal[0])
                 snprintf(g->failure, sizeof g->failure, "%s principal '%.200s': %s: %s",
@@ -314,7 +320,7 @@ static int server_token(struct gss_rpc *g, const uint8_t *in, size_t len, struct
                 r = errno_of(minor);
                 goto out;
         }
-        if (otok.length)
+        if (otok.length && out)         /* out NULL: nothing goes back (AUTH3) */
                 buf_append(out, otok.value, otok.length);
         *done = major == GSS_S_COMPLETE;
         if (*done) {
@@ -371,6 +377,19 @@ static int server_accept(bool spnego, void **ret, const uint8_t *in, size_t len,
         return 0;
 }
 
+bool rpc_gss_have_keys(void) {
+        gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+        OM_uint32 major, minor = 0, min;
+
+        /* MIT refuses a keytab that is missing or holds no key (krb5_kt_have_content) */
+        major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &krb5_set, GSS_C_ACCEPT,
+                                 &cred, NULL, NULL);
+        if (GSS_ERROR(major))
+                return false;
+        gss_release_cred(&min, &cred);
+        return true;
+}
+
 static int krb5_accept(void **ret, const uint8_t *in, size_t len, struct buf *out, bool *done) {
         return server_accept(false, ret, in, len, out, done);
 }
@@ -424,6 +443,7 @@ static int import_target(struct gss_rpc *g, const struct rpc_auth_identity *id) 
         }
         if (!target[0]) {
                 fail_text(g, "no target: name the server's principal (rpc_auth_identity.target or rpc_gss_set_target)");
+                g->no_target = true;
                 return -EINVAL;
         }
         if (strchr(target, '/'))
@@ -541,11 +561,62 @@ out:
         return r;
 }
 
+/* The first line of a minor status' text, as its mechanism (mech) gives it. */
+static bool minor_text(OM_uint32 minor, gss_OID mech, char *buf, size_t size) {
+        gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
+        OM_uint32 min, more = 0;
+
+        if (GSS_ERROR(gss_display_status(&min, minor, GSS_C_MECH_CODE, mech, &more, &msg)))
+                return false;
+        snprintf(buf, size, "%.*s", (int)msg.length, (const char *)msg.value);
+        gss_release_buffer(&min, &msg);
+        return true;
+}
+
+/*
+ * Whether a client context failed because Kerberos cannot be had here -- no server named,
+ * no realm or KDC to ask, no tickets, a server or user the KDC does not know (Windows'
+ * Negotiate falls back to NTLM for a server without an SPN) -- rather than because the
+ * KDC refused us (a wrong password, an expired or locked account, clock skew), which is
+ * an answer, not an absence.
+ */
+static bool kerberos_unavailable(const struct gss_rpc *g) {
+        static const krb5_error_code absent[] = {
+                KRB5_KDC_UNREACH,       KRB5_REALM_UNKNOWN, KRB5_REALM_CANT_RESOLVE,
+                KRB5_CONFIG_NODEFREALM, KRB5_FCC_NOFILE,    KRB5_CC_NOTFOUND,
+                KRB5_CC_END,            KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN,
+                KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        };
+        char got[512], want[512];
+
+        if (g->no_target)
+                return true;
+        for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+                if (g->last_minor == (OM_uint32)absent[i])
+                        return true;
+        /*
+         * Through SPNEGO MIT's mechanism glue hands the Kerberos code out renumbered (a
+         * code already claimed by the Kerberos mechanism gets a number of its own under
+         * SPNEGO) and has no public way back; both numbers display as the same Kerberos
+         * error, with the same text (krb5's message for that code, or the extended one
+         * it kept for the failure just seen), so the text says which code it was.
+         */
+        if (!g->last_minor || !minor_text(g->last_minor, GSS_C_NO_OID, got, sizeof got))
+                return false;
+        for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+                if (minor_text((OM_uint32)absent[i], &krb5_oid, want, sizeof want) &&
+                    strcmp(got, want) == 0)
+                        return true;
+        return false;
+}
+
 static int client_init(bool spnego, void **ret, const struct rpc_auth_identity *id,
-                       struct buf *out, bool *done) {
+                       struct buf *out, bool *done, bool *ret_unavailable) {
         struct gss_rpc *g = rpc_gss_new(spnego, true);
         int r;
 
+        if (ret_unavailable)
+                *ret_unavailable = false;
         if (!g)
                 return -ENOMEM;
         r = import_target(g, id);
@@ -556,6 +627,8 @@ static int client_init(bool spnego, void **ret, const struct rpc_auth_identity *
         if (r < 0) {
                 /* the runtime logs the provider's failure only for a context it keeps */
                 log_debug(rpc, "%s", g->failure);
+                if (ret_unavailable && r != -ENOMEM)
+                        *ret_unavailable = kerberos_unavailable(g);
                 rpc_gss_free(g);
                 return r;
         }
@@ -564,12 +637,17 @@ static int client_init(bool spnego, void **ret, const struct rpc_auth_identity *
 }
 
 static int krb5_init(void **ret, const struct rpc_auth_identity *id, struct buf *out, bool *done) {
-        return client_init(false, ret, id, out, done);
+        return client_init(false, ret, id, out, done, NULL);
 }
 
 static int negotiate_init(void **ret, const struct rpc_auth_identity *id, struct buf *out,
                           bool *done) {
-        return client_init(true, ret, id, out, done);
+        return client_init(true, ret, id, out, done, NULL);
+}
+
+int rpc_gss_spnego_init(void **ret, const struct rpc_auth_identity *id, struct buf *out,
+                        bool *done, bool *ret_unavailable) {
+        return client_init(true, ret, id, out, done, ret_unavailable);
 }
 
 static int rpc_gss_init_step(void *ctx, const uint8_t *in, size_t len, struct buf *out, bool *done) {
@@ -751,7 +829,7 @@ const struct rpc_auth_ops rpc_krb5_ops = {
         .header_signing = rpc_gss_header_signing,
 };
 
-const struct rpc_auth_ops rpc_negotiate_ops = {
+const struct rpc_auth_ops rpc_gss_spnego_ops = {
         .auth_type = RPC_AUTHN_GSS_NEGOTIATE,
         .name = "Negotiate",
         .accept = negotiate_accept,

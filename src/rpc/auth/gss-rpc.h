@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Kerberos (auth_type 16) and Negotiate (auth_type 9, SPNEGO) through MIT Kerberos'
- * GSSAPI (gss-rpc.c); built only when the build finds krb5-gssapi (DCOM_HAVE_GSSAPI).
+ * Kerberos (auth_type 16) and Kerberos inside SPNEGO (the Kerberos half of Negotiate,
+ * auth_type 9) through MIT Kerberos' GSSAPI (gss-rpc.c); built only when the build finds
+ * krb5-gssapi (DCOM_HAVE_GSSAPI).  Negotiate itself -- Kerberos when a ticket can be had,
+ * NTLM otherwise -- is negotiate.c's rpc_negotiate_ops (providers.h).
  */
 #ifndef DCOM_RPC_AUTH_GSS_RPC_H
 #define DCOM_RPC_AUTH_GSS_RPC_H
 
+#include "rpc/auth/providers.h"
 #include "rpc/rpc-internal.h"
 
 extern const struct rpc_auth_ops rpc_krb5_ops;          /* RPC_AUTHN_GSS_KERBEROS */
-extern const struct rpc_auth_ops rpc_negotiate_ops;     /* RPC_AUTHN_GSS_NEGOTIATE */
+/* MIT's SPNEGO with Kerberos alone inside: what rpc_negotiate_ops hands a context to
+   when Kerberos is chosen (not registered by itself) */
+extern const struct rpc_auth_ops rpc_gss_spnego_ops;
 
 /*
  * A client's credentials (struct rpc_auth_identity): user "" and password "" take the
@@ -23,8 +28,21 @@ extern const struct rpc_auth_ops rpc_negotiate_ops;     /* RPC_AUTHN_GSS_NEGOTIA
  * (host-based), or a bare host name (host@NAME).  A binding names it in its
  * rpc_auth_identity.target; this names it for every Kerberos or Negotiate context the
  * process's clients open without one from then on; NULL forgets it.  Without either a
- * client context refuses to start.  0 or -ENOMEM.
+ * Kerberos client context refuses to start (and Negotiate uses NTLM).  0 or -ENOMEM.
  */
 int rpc_gss_set_target(const char *target);
+
+/*
+ * rpc_gss_spnego_ops' init, saying also, when it fails, whether that is because Kerberos
+ * cannot be had here (*ret_unavailable: no server named, no realm or KDC to ask, no
+ * tickets, a server or user the KDC does not know) rather than a refusal (a wrong
+ * password, an expired account): Negotiate falls back to NTLM in the first case only.
+ */
+int rpc_gss_spnego_init(void **ret, const struct rpc_auth_identity *id, struct buf *out,
+                        bool *done, bool *ret_unavailable);
+
+/* Server: whether the keytab (KRB5_KTNAME, else the system's) holds keys to accept
+   Kerberos with. */
+bool rpc_gss_have_keys(void);
 
 #endif /* DCOM_RPC_AUTH_GSS_RPC_H */

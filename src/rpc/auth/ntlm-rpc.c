@@ -200,6 +200,12 @@ const struct rpc_auth_ops rpc_ntlm_ops = {
         .failure = rpc_ntlm_failure,
 };
 
+struct ntlm_ctx *rpc_ntlm_context(void *ctx) {
+        struct ntlm_rpc *n = ctx;
+
+        return n ? n->ntlm : NULL;
+}
+
 /* Sets the local account store as NTLM's lookup unless one is set (providers.c). */
 void rpc_ntlm_use_account_store(void) {
         struct ntlm_settings s;

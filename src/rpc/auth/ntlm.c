@@ -60,8 +60,10 @@ struct ntlm_ctx {
         size_t neg_len, chal_len, auth_len;
         uint8_t session_key[16];        /* ExportedSessionKey */
         uint8_t sign_out[16], sign_in[16];
+        uint8_t seal_key_out[16], seal_key_in[16];      /* for ntlm_reset_crypto() */
         struct arcfour_ctx seal_out, seal_in;
         uint32_t seq_out, seq_in;
+        bool mic;                       /* the AUTHENTICATE carried a MIC (3.1.5.1.2) */
         struct ntlm_identity id;
         /* client */
         char *user, *domain;
@@ -287,8 +289,10 @@ static void derive_keys(struct ntlm_ctx *c) {
 
         memcpy(c->sign_out, c->server ? ssign : csign, 16);
         memcpy(c->sign_in, c->server ? csign : ssign, 16);
-        arcfour_set_key(&c->seal_out, 16, c->server ? sseal : cseal);
-        arcfour_set_key(&c->seal_in, 16, c->server ? cseal : sseal);
+        memcpy(c->seal_key_out, c->server ? sseal : cseal, 16);
+        memcpy(c->seal_key_in, c->server ? cseal : sseal, 16);
+        arcfour_set_key(&c->seal_out, 16, c->seal_key_out);
+        arcfour_set_key(&c->seal_in, 16, c->seal_key_in);
         c->seq_out = c->seq_in = 0;
         explicit_bzero(csign, 16);
         explicit_bzero(ssign, 16);
@@ -633,6 +637,7 @@ int ntlm_server_finish(struct ntlm_ctx *c, const uint8_t *m, size_t len, const c
                 }
         }
         derive_keys(c);
+        c->mic = mic_present;
         c->auth = memdup_or_null(m, len);
         if (!c->auth)
                 return -ENOMEM;
@@ -875,6 +880,7 @@ int ntlm_client_finish(struct ntlm_ctx *c, const uint8_t *m, size_t len, struct 
                 memcpy(out->data + start + 72, d, 16);
         }
         derive_keys(c);
+        c->mic = mic;
         c->established = true;
         r = 0;
 fail:
@@ -993,4 +999,49 @@ int ntlm_unseal(struct ntlm_ctx *c, uint8_t *data, size_t data_len, const uint8_
                 return -ENOTCONN;
         arcfour_crypt(&c->seal_in, data_len, data, data);
         return check_sig(c, msg, len, sig);
+}
+
+/* --- inside SPNEGO ([MS-SPNG]) ------------------------------------------------------------ */
+
+bool ntlm_mic_present(const struct ntlm_ctx *c) {
+        return c && c->established && c->mic;
+}
+
+/* The sealing handles back to their first state: RC4 keyed afresh, sequence numbers kept. */
+static void rekey(struct ntlm_ctx *c, bool out, bool in) {
+        if (out)
+                arcfour_set_key(&c->seal_out, 16, c->seal_key_out);
+        if (in)
+                arcfour_set_key(&c->seal_in, 16, c->seal_key_in);
+}
+
+void ntlm_reset_crypto(struct ntlm_ctx *c) {
+        if (c && c->established)
+                rekey(c, true, true);
+}
+
+int ntlm_spnego_mic_sign(struct ntlm_ctx *c, const uint8_t *mech_types, size_t len,
+                         uint8_t sig[NTLM_SIGNATURE_SIZE]) {
+        int r = ntlm_sign(c, mech_types, len, sig);
+
+        /* [MS-SPNG] 3.3.5.1: the first message signed afterwards sees the handle the MIC
+           saw; the sequence number goes on (as Samba: only a context that checked no MIC
+           resets its sequence numbers, and it has used none) */
+        if (r >= 0)
+                rekey(c, true, false);
+        return r;
+}
+
+int ntlm_spnego_mic_verify(struct ntlm_ctx *c, const uint8_t *mech_types, size_t len,
+                           const uint8_t *sig, size_t sig_len) {
+        int r;
+
+        if (!c->established)
+                return -ENOTCONN;
+        if (sig_len != NTLM_SIGNATURE_SIZE)
+                return -EACCES;
+        r = check_sig(c, mech_types, len, sig);
+        /* whether it verified or not: a failed check ends the context anyway */
+        rekey(c, false, true);
+        return r;
 }

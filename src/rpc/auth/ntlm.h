@@ -138,6 +138,28 @@ int ntlm_seal(struct ntlm_ctx *c, uint8_t *data, size_t data_len, const uint8_t 
 int ntlm_unseal(struct ntlm_ctx *c, uint8_t *data, size_t data_len, const uint8_t *msg,
                 size_t len, const uint8_t sig[NTLM_SIGNATURE_SIZE]);
 
+/*
+ * NTLM inside SPNEGO ([MS-SPNG] 3.1.5.1, 3.2.5.1, 3.3.5.1; src/rpc/auth/negotiate.c).
+ *
+ * ntlm_mic_present: the AUTHENTICATE carried a MIC (the server's view: its MsvAvFlags
+ * said so; the client's: it sent one) -- and then a mechListMIC is mandatory.
+ *
+ * The mechListMIC is NTLM's signature (ntlm_sign) of the DER MechTypeList, with the
+ * context's own keys and sequence numbers.  [MS-SPNG] 3.3.5.1 ("NTLM RC4 Key State for
+ * MechListMIC and First Signed Message"): the first message signed or sealed afterwards
+ * uses the RC4 handle as it was before the mechListMIC, so each direction's handle is
+ * keyed afresh once its mechListMIC is made or checked; the sequence numbers go on
+ * (the first PDU after the exchange carries 1), as Windows and Samba do.
+ * ntlm_spnego_mic_verify: 0, -EACCES (a bad signature, a wrong size or sequence).
+ * ntlm_reset_crypto: both handles keyed afresh, sequence numbers kept.
+ */
+bool ntlm_mic_present(const struct ntlm_ctx *c);
+int ntlm_spnego_mic_sign(struct ntlm_ctx *c, const uint8_t *mech_types, size_t len,
+                         uint8_t sig[NTLM_SIGNATURE_SIZE]);
+int ntlm_spnego_mic_verify(struct ntlm_ctx *c, const uint8_t *mech_types, size_t len,
+                           const uint8_t *sig, size_t sig_len);
+void ntlm_reset_crypto(struct ntlm_ctx *c);
+
 /* Tests: the server's challenge replaced by a known one (the spec's vectors). */
 void ntlm_test_set_challenge(struct ntlm_ctx *c, const uint8_t challenge[8]);
 

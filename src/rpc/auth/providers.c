@@ -16,11 +16,12 @@ static int result;
 static void register_all(void) {
         rpc_ntlm_use_account_store();
         result = rpc_auth_register(&rpc_ntlm_ops);
-#ifdef DCOM_HAVE_GSSAPI
         /* an application's own provider of the type registered first wins (-EEXIST) */
+#ifdef DCOM_HAVE_GSSAPI
         (void)rpc_auth_register(&rpc_krb5_ops);         /* Kerberos, 16 (gss-rpc.c) */
-        (void)rpc_auth_register(&rpc_negotiate_ops);    /* Negotiate, 9 (gss-rpc.c) */
 #endif
+        /* Negotiate, 9 (negotiate.c): Kerberos through gss-rpc.c when built, NTLM always */
+        (void)rpc_auth_register(&rpc_negotiate_ops);
 }
 
 int rpc_auth_register_defaults(void) {

@@ -9,8 +9,17 @@
 
 #include "rpc/rpc-internal.h"
 
+struct ntlm_ctx;
+
 /* NTLM, auth_type 10 (ntlm-rpc.c) */
 extern const struct rpc_auth_ops rpc_ntlm_ops;
 void rpc_ntlm_use_account_store(void);
+/* The NTLM context inside a context of rpc_ntlm_ops (Negotiate signs its mechListMIC
+   with it), or NULL. */
+struct ntlm_ctx *rpc_ntlm_context(void *ctx);
+
+/* Negotiate, auth_type 9 (negotiate.c): SPNEGO with Kerberos (MIT's, gss-rpc.c) when a
+   ticket can be had, NTLM (ours) otherwise -- registered with or without GSSAPI. */
+extern const struct rpc_auth_ops rpc_negotiate_ops;
 
 #endif /* DCOM_RPC_AUTH_PROVIDERS_H */

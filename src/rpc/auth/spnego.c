@@ -218,6 +218,23 @@ static void put_octets(struct buf *b, uint8_t ctx_tag, const struct spnego_bytes
         buf_free(&t);
 }
 
+void spnego_write_mech_types(struct buf *out, const struct spnego_bytes *mechs, unsigned n) {
+        struct buf oids;
+
+        buf_init(&oids, MAX_TOKEN);
+        for (unsigned i = 0; i < n && i < SPNEGO_MAX_MECHS; i++)
+                put_tlv(&oids, DER_OID, mechs[i].p, mechs[i].len);
+        wrap(out, DER_SEQUENCE, &oids);
+        buf_free(&oids);
+}
+
+int spnego_mech_index(const struct spnego_init *v, const uint8_t *oid, size_t oid_len) {
+        for (unsigned i = 0; i < v->n_mechs && i < SPNEGO_MAX_MECHS; i++)
+                if (spnego_oid_is(&v->mechs[i], oid, oid_len))
+                        return (int)i;
+        return -1;
+}
+
 void spnego_write_init(struct buf *out, const struct spnego_init *v) {
         struct buf list, seq, ctx, app;
 
@@ -225,16 +242,10 @@ void spnego_write_init(struct buf *out, const struct spnego_init *v) {
         buf_init(&seq, MAX_TOKEN);
         buf_init(&ctx, MAX_TOKEN);
         buf_init(&app, MAX_TOKEN);
-        if (v->mech_types.p) {
+        if (v->mech_types.p)
                 buf_append(&list, v->mech_types.p, v->mech_types.len);
-        } else {
-                struct buf oids;
-                buf_init(&oids, MAX_TOKEN);
-                for (unsigned i = 0; i < v->n_mechs && i < SPNEGO_MAX_MECHS; i++)
-                        put_tlv(&oids, DER_OID, v->mechs[i].p, v->mechs[i].len);
-                wrap(&list, DER_SEQUENCE, &oids);
-                buf_free(&oids);
-        }
+        else
+                spnego_write_mech_types(&list, v->mechs, v->n_mechs);
         wrap(&seq, DER_CONTEXT_0, &list);
         if (v->req_flags.p)
                 put_tlv(&seq, DER_CONTEXT_0 + 1, v->req_flags.p, v->req_flags.len);

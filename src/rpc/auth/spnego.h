@@ -2,9 +2,10 @@
 /*
  * SPNEGO's two tokens ([RFC 4178] 4.2, [MS-SPNG] 2.2) and the GSS framing of a Kerberos
  * AP-REQ ([RFC 1964] 1.1, [RFC 2743] 3.1) -- just enough DER to read and rewrite what
- * DCE/RPC clients send, not a general ASN.1 codec.  MIT's SPNEGO mechanism does the
- * negotiation itself (gss-rpc.c); this is for what it cannot take as it comes (impacket's
- * GSS-framed AP-REQ in a DCE-style context) and for NTLM inside SPNEGO later.
+ * DCE/RPC clients send, not a general ASN.1 codec.  MIT's SPNEGO mechanism negotiates
+ * Kerberos itself (gss-rpc.c); this is for what it cannot take as it comes (impacket's
+ * GSS-framed AP-REQ in a DCE-style context), for choosing between Kerberos and NTLM, and
+ * for NTLM inside SPNEGO, which is ours (negotiate.c).
  *
  * Parsing is bounds-checked DER: definite lengths only (at most 4 length bytes, the
  * shortest form not required), every element inside its parent, the fields of a
@@ -70,6 +71,12 @@ void spnego_write_resp(struct buf *out, const struct spnego_resp *v);
 
 bool spnego_oid_is(const struct spnego_bytes *oid, const uint8_t *want, size_t want_len);
 #define SPNEGO_OID_IS(b, o) spnego_oid_is((b), (o), sizeof(o))
+
+/* The MechTypeList of n OIDs, a DER SEQUENCE OF OID (what a mechListMIC signs). */
+void spnego_write_mech_types(struct buf *out, const struct spnego_bytes *mechs, unsigned n);
+/* Where a mechanism stands in a NegTokenInit's list (0: the initiator's preferred), or -1. */
+int spnego_mech_index(const struct spnego_init *v, const uint8_t *oid, size_t oid_len);
+#define SPNEGO_MECH_INDEX(v, o) spnego_mech_index((v), (o), sizeof(o))
 
 /*
  * A Kerberos AP-REQ in its GSS framing (0x60, the Kerberos OID or Microsoft's, TOK_ID
