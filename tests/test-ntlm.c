@@ -501,6 +501,36 @@ TEST(ntlmv1) {
         buf_free(&chal);
 }
 
+/* 56- and 40-bit keys are a downgrade someone in the middle forces: refused both ways. */
+TEST(no_weak_keys) {
+        struct ntlm_ctx *c;
+        struct buf chal, neg, out;
+        uint8_t m[40];
+
+        setup(false);
+        buf_init(&chal, 0);
+        memcpy(m, impacket_negotiate, 32);
+        put32(m + 12, 0xe0888235u & ~NTLMSSP_NEGOTIATE_128);   /* 128 taken out */
+        ASSERT_ERRNO(ntlm_server_start(m, 32, &chal, &c), -EACCES);
+        put32(m + 12, 0xe0888235u & ~(NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56));
+        ASSERT_ERRNO(ntlm_server_start(m, 32, &chal, &c), -EACCES);
+        /* the client refuses a CHALLENGE that grants no 128-bit keys */
+        ASSERT_OK(ntlm_server_start(impacket_negotiate, 32, &chal, &c));
+        uint32_t f = (uint32_t)chal.data[20] | (uint32_t)chal.data[21] << 8 |
+                     (uint32_t)chal.data[22] << 16 | (uint32_t)chal.data[23] << 24;
+        put32(chal.data + 20, f & ~NTLMSSP_NEGOTIATE_128);
+        struct ntlm_ctx *cli;
+        buf_init(&neg, 0);
+        buf_init(&out, 0);
+        ASSERT_OK(ntlm_client_start("User", "", "Password", NULL, &neg, &cli));
+        ASSERT_ERRNO(ntlm_client_finish(cli, chal.data, chal.len, &out), -EACCES);
+        ntlm_free(cli);
+        ntlm_free(c);
+        buf_free(&neg);
+        buf_free(&out);
+        buf_free(&chal);
+}
+
 TEST(malformed) {
         struct ntlm_ctx *c;
         struct buf chal;

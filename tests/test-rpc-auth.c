@@ -154,6 +154,12 @@ static uint16_t port;
 
 /* --- the client's side of the toy protocol ---------------------------------------- */
 
+static char audited[256];
+
+static void capture_audit(const char *line) {
+        snprintf(audited, sizeof audited, "%s", line);
+}
+
 /* The server closed the connection (end of file after what it sent). */
 static bool raw_closed(int fd) {
         uint8_t b[512];
@@ -395,7 +401,18 @@ TEST(toy_provider) {
         ASSERT_EQ(call_null(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 1, false, &y, rd),
                   RPC_PTYPE_FAULT);
         ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        /* and another try on the failed context changes nothing: no guessing on it */
+        auth3(fd, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "DONE");
+        ASSERT_EQ(call_null(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 1, false, &y, rd),
+                  RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
         close(fd);
+
+        /* audit lines: what a peer chose cannot forge lines */
+        rpc_set_audit_hook(capture_audit);
+        rpc_audit("user '%s'", "evil\nrpcss: access granted to root");
+        rpc_set_audit_hook(NULL);
+        ASSERT_STR_EQ(audited, "user 'evil?rpcss: access granted to root'");
 
         rpc_server_free(srv);
         ASSERT_EQ(toy_contexts, 0);     /* every context freed with its connection */

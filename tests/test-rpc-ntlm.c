@@ -189,6 +189,23 @@ TEST(minimum_level) {
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
         ASSERT_EQ(y, 2);
         rpc_binding_free(b);
+
+        /* an interface requiring PKT: CALL and PKT, whose PDUs nothing verifies, count as
+           CONNECT; PKT_INTEGRITY meets it */
+        struct rpc_server *pkt = rpc_server_new();
+        uint16_t pport;
+        char pb[64];
+        ASSERT_NOT_NULL(pkt);
+        ASSERT_OK(rpc_server_register_if2(pkt, &RpcTest_v1_1_s_interface, &rt_epv,
+                                          RPC_AUTHN_LEVEL_PKT));
+        ASSERT_OK(rpc_server_listen_tcp(pkt, "127.0.0.1", 0, &pport));
+        snprintf(pb, sizeof pb, "ncacn_ip_tcp:127.0.0.1[%u]", pport);
+        denied(pb, RPC_AUTHN_LEVEL_PKT, "alice", "Secret-1");
+        denied(pb, RPC_AUTHN_LEVEL_CALL, "alice", "Secret-1");
+        b = bind_as(pb, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "alice", "Secret-1");
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        rpc_binding_free(b);
+        rpc_server_free(pkt);
 }
 
 TEST(anonymous) {

@@ -73,6 +73,7 @@ struct rpc_binding {
         unsigned n_extra;
         bool hdr_offered;               /* our bind offered PFC_SUPPORT_HEADER_SIGN */
         bool hdr_sign;                  /* the server answered PFC_SUPPORT_HEADER_SIGN */
+        bool fault_protected;           /* the last call's fault came to a protected call */
         struct rpc_reader rd;           /* received bytes, framed into PDUs (reader.c) */
         struct buf sendbuf;             /* request PDUs, kept across calls */
 };
@@ -693,7 +694,9 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         if (pdu.hdr.ptype == RPC_PTYPE_FAULT) {
                 if (rpc_fault_parse(&pdu) >= 0)
                         b->fault = pdu.status;
-                return -EREMOTEIO;
+                /* a bind that was opening a security context and failed: the connection
+                   goes with the half-made context, never to be bound again without it */
+                return sec_start ? -EACCES : -EREMOTEIO;
         }
         if (pdu.hdr.ptype != (alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK))
                 return -EPROTO;
@@ -934,6 +937,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         r = rpc_fault_parse(&p) < 0 ? -EPROTO : -EREMOTEIO;
                         if (r == -EREMOTEIO)
                                 b->fault = p.status;
+                        b->fault_protected = protect;
                         break;
                 }
                 if (p.hdr.ptype != RPC_PTYPE_RESPONSE || rpc_response_parse(&p) < 0 ||
@@ -997,9 +1001,12 @@ static int binding_call(struct rpc_binding *b, const struct call_opts *o,
         }
         r = do_call(b, o, iface, opnum, in, out, arena);
         b->last_use_ms = b->call_start_ms;      /* a long call only makes the check likelier */
-        /* a fault leaves the connection usable; anything else ends it */
-        if (r < 0 && r != -EREMOTEIO && r != -ENXIO)
+        /* a fault leaves the connection usable; anything else ends it -- and so does a
+           fault to a signed or sealed call: faults carry no verifier we check, so one
+           forged in the middle must not leave the sequence numbers out of step */
+        if (r < 0 && ((r != -EREMOTEIO && r != -ENXIO) || b->fault_protected))
                 disconnect(b);
+        b->fault_protected = false;
         b->last_error = r;
         if (ret_fault)
                 *ret_fault = r == -EREMOTEIO ? b->fault : 0;

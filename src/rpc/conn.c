@@ -321,7 +321,8 @@ static bool server_partial_take(struct rpc_conn *c, size_t n) {
         if (!srv)
                 return true;
         pthread_mutex_lock(&srv->lock);
-        ok = n <= srv->max_partial_bytes - srv->partial_bytes;
+        ok = srv->partial_bytes <= srv->max_partial_bytes &&
+             n <= srv->max_partial_bytes - srv->partial_bytes;  /* the bound may have been lowered */
         if (ok)
                 srv->partial_bytes += n;
         pthread_mutex_unlock(&srv->lock);
@@ -441,6 +442,10 @@ void rpc_audit(const char *fmt, ...) {
 
         va_start(ap, fmt);
         vsnprintf(line, sizeof line, fmt, ap);
+        /* names a peer chose (user, domain, workstation) cannot forge log lines */
+        for (char *p = line; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
         va_end(ap);
         if (hook)
                 hook(line);
@@ -488,6 +493,8 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 return -EACCES;
         if (s && s->done && s->level != pdu->sec.auth_level)
                 return -EACCES;         /* an established context keeps its level */
+        if (s && s->failed)
+                return -EACCES;         /* one try per context: no password guessing on it */
         if (s) {
                 /* an AUTH3 has no answer: the provider is told so (out NULL), so that it
                    makes nothing the client would never see (SPNEGO's mechListMIC, whose
@@ -788,6 +795,9 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         /* the interface's minimum level (RpcServerRegisterIf2's security callback in
            spirit): below it, access denied and nothing runs */
         uint8_t level = sec ? sec->level : RPC_AUTHN_LEVEL_NONE;
+        /* at CALL and PKT our providers verify no PDU: they count as CONNECT */
+        if (level == RPC_AUTHN_LEVEL_CALL || level == RPC_AUTHN_LEVEL_PKT)
+                level = RPC_AUTHN_LEVEL_CONNECT;
         if (level < reg->min_level) {
                 char peer[64];
                 peer_name(c, peer, sizeof peer);

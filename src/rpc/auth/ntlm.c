@@ -344,9 +344,12 @@ int ntlm_server_start(const uint8_t *m, size_t len, struct buf *out, struct ntlm
         flags = (want & FLAGS_SUPPORTED) | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_TARGET_INFO;
         if (want & NTLMSSP_REQUEST_TARGET)
                 flags |= NTLMSSP_TARGET_TYPE_SERVER;
-        if (!(flags & NTLMSSP_NEGOTIATE_128) && !(flags & NTLMSSP_NEGOTIATE_56) &&
-            (flags & NTLMSSP_NEGOTIATE_SEAL)) {
-                log_debug(rpc, "ntlm: client offers only 40-bit sealing keys");
+        /* keys of 56 or 40 bits are a downgrade someone in the middle can force (by
+           taking the flag out): signing or sealing needs 128 (Windows' NtlmMinServerSec) */
+        if ((flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) &&
+            !(flags & NTLMSSP_NEGOTIATE_128)) {
+                log_debug(rpc, "ntlm: client offers no 128-bit keys");
+                return -EACCES;
         }
 
         c = dcom_calloc(1, sizeof *c);
@@ -532,6 +535,11 @@ int ntlm_server_finish(struct ntlm_ctx *c, const uint8_t *m, size_t len, const c
                         NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56 |
                         NTLMSSP_NEGOTIATE_ALWAYS_SIGN;
         c->flags &= ~keep | (aflags & keep);
+        if ((c->flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) &&
+            !(c->flags & NTLMSSP_NEGOTIATE_128)) {
+                *ret_reason = "no 128-bit keys";
+                return -EACCES;
+        }
 
         memset(&c->id, 0, sizeof c->id);
         if (utf16le_to_name(dom, dom_len, c->id.client_domain) < 0 ||
@@ -729,6 +737,8 @@ int ntlm_client_finish(struct ntlm_ctx *c, const uint8_t *m, size_t len, struct 
         if (!(sflags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) ||
             !(sflags & NTLMSSP_NEGOTIATE_UNICODE))
                 return -EACCES;         /* NTLMv2 with ESS or nothing */
+        if (!(sflags & NTLMSSP_NEGOTIATE_128))
+                return -EACCES;         /* 56 or 40 bits: a downgrade (NtlmMinClientSec) */
         c->flags &= sflags;             /* what both sides have, Version included */
         c->chal = memdup_or_null(m, len);
         if (!c->chal)
