@@ -54,6 +54,11 @@ static LONG add(handle_t h, LONG a, LONG b, LONG *sum) {
 
 static const struct Hello_v1_0_epv hello_epv = { say, add };
 
+/* Security refusals (a wrong password, a bad signature...): one line each, who and why. */
+static void audit(const char *line) {
+        fprintf(stderr, "hello-server: %s\n", line);
+}
+
 int main(int argc, char **argv) {
         const char *addr = "127.0.0.1";
         unsigned port = 0;
@@ -78,6 +83,7 @@ int main(int argc, char **argv) {
         pthread_sigmask(SIG_BLOCK, &sigs, NULL);
         signal(SIGPIPE, SIG_IGN);
 
+        rpc_set_audit_hook(audit);
         struct rpc_server *srv = rpc_server_new();
         if (!srv)
                 return 1;
