@@ -25,26 +25,14 @@ Usage: test-interop-krb5.py SOURCE_DIR BUILD_DIR
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from harness import check, cleanup, finish, free_port, procs, wait_port
+
 source, build = sys.argv[1], sys.argv[2]
-failures = 0
-checks = 0
-
-
-def check(name, cond, detail=""):
-    global failures, checks
-    checks += 1
-    if cond:
-        print("ok - %s%s" % (name, " (%s)" % detail if detail and len(detail) < 200 else ""))
-    else:
-        failures += 1
-        print("FAIL - %s %s" % (name, detail))
-
 
 try:
     from impacket.dcerpc.v5 import transport, mgmt as imgmt, rpcrt
@@ -60,39 +48,6 @@ except ImportError:
 
 root = tempfile.mkdtemp(prefix="opendcom-krb5-")
 realm_dir = os.path.join(root, "realm")
-procs = []
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def start_realm():
@@ -184,7 +139,7 @@ def impacket_mgmt(port, level, ccache):
 try:
     settings = start_realm()
     if settings is None:
-        cleanup()
+        cleanup(root)
         sys.exit(77)
     alice_pw = settings["ALICE_PW"]
     port = free_port()
@@ -278,7 +233,6 @@ try:
         check("tshark: no malformed packet or expert error", r.stdout.strip() == "",
               r.stdout[:2000])
 finally:
-    cleanup()
+    cleanup(root)
 
-print("%d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+finish()

@@ -35,26 +35,14 @@ Usage: test-interop-ntlm.py BUILD_DIR
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from harness import check, cleanup, finish, free_port, procs, wait_port
+
 build = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(name, cond, detail=""):
-    global failures, checks
-    checks += 1
-    if cond:
-        print("ok - %s" % name)
-    else:
-        failures += 1
-        print("FAIL - %s %s" % (name, detail))
-
 
 try:
     from impacket.dcerpc.v5 import transport, epm, mgmt as imgmt, rpcrt
@@ -75,39 +63,6 @@ EPM = "e1af8308-5d1f-11c9-91a4-08002b14a0fa"
 
 root = tempfile.mkdtemp(prefix="opendcom-ntlm-")
 env = dict(os.environ, OPENDCOM_ROOT=root)
-procs = []
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def impacket_call(port, level, user=USER, password=PASSWORD, alter=False):
@@ -434,7 +389,6 @@ try:
         check("rpcss refused none of those binds",
               "access denied" not in text, text[-1500:])
 finally:
-    cleanup()
+    cleanup(root)
 
-print("%d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+finish()

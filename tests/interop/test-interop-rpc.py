@@ -28,20 +28,10 @@ import tempfile
 import threading
 import time
 
+import harness
+from harness import check, cleanup, finish, free_port, procs, wait_port
+
 build = sys.argv[1]
-failures = 0
-checks = 0
-
-
-def check(name, cond, detail=""):
-    global failures, checks
-    checks += 1
-    if cond:
-        print("ok - %s" % name)
-    else:
-        failures += 1
-        print("FAIL - %s %s" % (name, detail))
-
 
 try:
     from impacket.dcerpc.v5 import transport, epm, rpcrt
@@ -62,45 +52,12 @@ MGMT = "afa8bd80-7d8a-11c9-bef4-08002b102989"
 
 root = tempfile.mkdtemp(prefix="opendcom-interop-")
 env = dict(os.environ, OPENDCOM_ROOT=root)
-procs = []
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 def start(args, **kw):
     p = subprocess.Popen(args, env=env, **kw)
     procs.append(p)
     return p
-
-
-def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def run(args, timeout=30):
@@ -305,7 +262,7 @@ try:
     check("rpcss: SIGTERM stops it cleanly", rc == 0 and "rpcss: stopped" in log and
           "rpcss: started" in log, "%s %s" % (rc, log))
 finally:
-    cleanup()
+    cleanup(root)
 
-print("%d passed, %d failed" % (checks - failures, failures))
-sys.exit(1 if failures else 0)
+print("%d passed, %d failed" % (harness.checks - harness.failures, harness.failures))
+sys.exit(1 if harness.failures else 0)
