@@ -32,6 +32,7 @@
 #include "mgmt_stub.h"
 #include "rpc/rpc-internal.h"
 #include "rpctest_stub.h"
+#include "rpctest-calls.h"
 #include "test.h"
 
 #ifdef DCOM_HAVE_GSSAPI
@@ -237,29 +238,10 @@ static void calls_at(uint8_t type, uint8_t level, const char *user, const char *
         ASSERT_EQ(seen.level, level);
         check_identity(expect_user);
 
-        ULONG n = 200 * 1024;
-        BYTE *in = malloc(n), *out = calloc(1, n);
-        ASSERT_NOT_NULL(in);
-        ASSERT_NOT_NULL(out);
-        for (ULONG i = 0; i < n; i++)
-                in[i] = (BYTE)(i * 13);
-        ASSERT_OK(RpcTest_RtEcho((handle_t)b, n, in, out, &ret));
-        ASSERT_EQ(ret, (LONG)n);
-        for (ULONG i = 0; i < n; i++)
-                if (out[i] != (BYTE)((i * 13) ^ 0x5a))
-                        ASSERT_EQ(out[i], (BYTE)((i * 13) ^ 0x5a));
-        free(in);
-        free(out);
+        rpctest_echo((handle_t)b, 200 * 1024);
 
         /* another interface on the connection: alter_context, the same security context */
-        rpc_if_id_vector_p_t v = NULL;
-        error_status_t st = 1;
-        ASSERT_OK(mgmt_rpc__mgmt_inq_if_ids((handle_t)b, &v, &st));
-        ASSERT_EQ(st, 0);
-        ASSERT_NOT_NULL(v);
-        for (unsigned i = 0; i < v->count; i++)
-                midl_user_free(v->if_id[i]);
-        midl_user_free(v);
+        rpctest_second_interface((handle_t)b);
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
         ASSERT_EQ(y, 2);
         ASSERT_EQ(seen.level, level);

@@ -16,6 +16,7 @@
 #include "rpc/auth/accounts.h"
 #include "rpc/rpc-internal.h"
 #include "rpctest_stub.h"
+#include "rpctest-calls.h"
 #include "test.h"
 
 #define ACCESS_DENIED 5
@@ -116,29 +117,10 @@ static void calls_at(const char *s, uint8_t level) {
         ASSERT_FALSE(seen.id.anonymous);
         ASSERT_EQ(strncmp(seen.id.sid, "S-1-5-21-", 9), 0);
 
-        ULONG n = 200 * 1024;
-        BYTE *in = malloc(n), *out = calloc(1, n);
-        ASSERT_NOT_NULL(in);
-        ASSERT_NOT_NULL(out);
-        for (ULONG i = 0; i < n; i++)
-                in[i] = (BYTE)(i * 13);
-        ASSERT_OK(RpcTest_RtEcho((handle_t)b, n, in, out, &ret));
-        ASSERT_EQ(ret, (LONG)n);
-        for (ULONG i = 0; i < n; i++)
-                if (out[i] != (BYTE)((i * 13) ^ 0x5a))
-                        ASSERT_EQ(out[i], (BYTE)((i * 13) ^ 0x5a));
-        free(in);
-        free(out);
+        rpctest_echo((handle_t)b, 200 * 1024);
 
         /* another interface on the connection: alter_context, the same security */
-        rpc_if_id_vector_p_t v = NULL;
-        error_status_t st = 1;
-        ASSERT_OK(mgmt_rpc__mgmt_inq_if_ids((handle_t)b, &v, &st));
-        ASSERT_EQ(st, 0);
-        ASSERT_NOT_NULL(v);
-        for (unsigned i = 0; i < v->count; i++)
-                midl_user_free(v->if_id[i]);
-        midl_user_free(v);
+        rpctest_second_interface((handle_t)b);
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
         ASSERT_EQ(y, 2);
         ASSERT_EQ(seen.level, level);
