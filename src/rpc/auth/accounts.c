@@ -566,6 +566,18 @@ static int get_paths(char **ret_dir, char **ret_file) {
         return 0;
 }
 
+int accounts_parse(const char *data, size_t size, size_t *ret_n) {
+        struct db db;
+        int r;
+
+        memset(&db, 0, sizeof db);
+        r = parse("(buffer)", data, size, &db);
+        if (r >= 0 && ret_n)
+                *ret_n = db.n;
+        db_done(&db);
+        return r;
+}
+
 int accounts_path(char **ret) {
         return get_paths(NULL, ret);
 }

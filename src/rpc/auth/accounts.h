@@ -47,6 +47,9 @@ struct account {
 };
 
 /* The file's path (malloc()ed; dcom_free it).  Nothing is created. */
+/* The parser alone, over a file's bytes (fuzz-accounts): 0 and the number of accounts,
+   -EBADMSG for anything malformed, -ENOMEM. */
+int accounts_parse(const char *data, size_t size, size_t *ret_n);
 int accounts_path(char **ret);
 
 /* The account whose name equals name case-insensitively. */
