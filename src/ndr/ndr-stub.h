@@ -136,10 +136,13 @@ static inline int ndr_client_call(void *binding, const struct ndr_interface *ifa
  */
 #ifndef DCOM_ORPC_TYPES_DEFINED
 #define DCOM_ORPC_TYPES_DEFINED
+#ifndef DCOM_COMVERSION_DEFINED         /* <orpc.h> declares it too */
+#define DCOM_COMVERSION_DEFINED
 typedef struct tagCOMVERSION {
         uint16_t MajorVersion;
         uint16_t MinorVersion;
 } COMVERSION;
+#endif
 
 typedef struct tagORPC_EXTENT {
         GUID id;

@@ -1003,6 +1003,13 @@ static struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                 sr->state = 2;
                 return NULL;
         }
+        /* The same name registered from the built-in ORPC declarations (a file that
+           declares COMVERSION itself, as orpc.idl does): one marshaler, the first. */
+        for (size_t i = 0; i + 1 < g->n_structs; i++)
+                if (strcmp(g->structs[i]->fname, sr->fname) == 0) {
+                        g->n_structs--;
+                        return g->structs[i]->ok || g->structs[i]->state == 1 ? g->structs[i] : NULL;
+                }
         if (!st->defined && !st->fields) {
                 idl_error(g->ctx, &st->loc, "stubs: '%s' is declared but never defined",
                           sr->cname);
