@@ -142,6 +142,49 @@ DCOM_EXPORT HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSER
 DCOM_EXPORT void WINAPI CoFreeUnusedLibraries(void);
 DCOM_EXPORT void WINAPI CoFreeUnusedLibrariesEx(DWORD delay_ms, DWORD reserved);
 
+/* --- marshaling interface pointers ([MS-DCOM] 2.2.18, objbase.h) ----------------------------- */
+
+struct IStream;
+
+typedef enum tagMSHCTX {
+        MSHCTX_LOCAL = 0,               /* another process on this machine */
+        MSHCTX_NOSHAREDMEM = 1,
+        MSHCTX_DIFFERENTMACHINE = 2,
+        MSHCTX_INPROC = 3,              /* another apartment of this process */
+        MSHCTX_CROSSCTX = 4,
+} MSHCTX;
+
+typedef enum tagMSHLFLAGS {
+        MSHLFLAGS_NORMAL = 0,           /* unmarshaled once */
+        MSHLFLAGS_TABLESTRONG = 1,      /* any number of times, until CoReleaseMarshalData */
+        MSHLFLAGS_TABLEWEAK = 2,
+        MSHLFLAGS_NOPING = 4,           /* clients do not ping: no garbage collection */
+} MSHLFLAGS;
+
+DCOM_EXPORT HRESULT WINAPI CoMarshalInterface(struct IStream *stm, REFIID riid,
+                                              struct IUnknown *unk, DWORD dest_ctx,
+                                              void *dest_ctx_data, DWORD mshlflags);
+DCOM_EXPORT HRESULT WINAPI CoUnmarshalInterface(struct IStream *stm, REFIID riid, void **ppv);
+DCOM_EXPORT HRESULT WINAPI CoReleaseMarshalData(struct IStream *stm);
+DCOM_EXPORT HRESULT WINAPI CoGetMarshalSizeMax(ULONG *size, REFIID riid, struct IUnknown *unk,
+                                               DWORD dest_ctx, void *dest_ctx_data,
+                                               DWORD mshlflags);
+DCOM_EXPORT HRESULT WINAPI CoDisconnectObject(struct IUnknown *unk, DWORD reserved);
+struct IMarshal;
+DCOM_EXPORT HRESULT WINAPI CoGetStandardMarshal(REFIID riid, struct IUnknown *unk, DWORD dest_ctx,
+                                                void *dest_ctx_data, DWORD mshlflags,
+                                                struct IMarshal **ret);
+/* An interface pointer for another thread (apartment) of this process, and back. */
+DCOM_EXPORT HRESULT WINAPI CoMarshalInterThreadInterfaceInStream(REFIID riid, struct IUnknown *unk,
+                                                                 struct IStream **ret);
+DCOM_EXPORT HRESULT WINAPI CoGetInterfaceAndReleaseStream(struct IStream *stm, REFIID riid,
+                                                          void **ppv);
+/* The standard marshaler's class, and the Global Interface Table's (IGlobalInterfaceTable). */
+DCOM_EXPORT extern const CLSID CLSID_StdMarshal;
+DCOM_EXPORT extern const CLSID CLSID_StdGlobalInterfaceTable;
+DCOM_EXPORT HRESULT WINAPI CoLockObjectExternal(struct IUnknown *unk, BOOL lock,
+                                                BOOL last_unlock_releases);
+
 /* --- the class table (local servers) -------------------------------------------------- */
 
 typedef enum tagREGCLS {

@@ -45,4 +45,58 @@ inline bool operator!=(REFGUID a, REFGUID b) {
 #define CLSID_NULL GUID_NULL
 #define IID_NULL GUID_NULL
 
+/* IStream's constants (objidl.h on Windows). */
+typedef enum tagSTREAM_SEEK {
+        STREAM_SEEK_SET = 0,
+        STREAM_SEEK_CUR = 1,
+        STREAM_SEEK_END = 2,
+} STREAM_SEEK;
+
+typedef enum tagSTGTY {
+        STGTY_STORAGE = 1,
+        STGTY_STREAM = 2,
+        STGTY_LOCKBYTES = 3,
+        STGTY_PROPERTY = 4,
+} STGTY;
+
+typedef enum tagSTATFLAG {
+        STATFLAG_DEFAULT = 0,
+        STATFLAG_NONAME = 1,
+        STATFLAG_NOOPEN = 2,
+} STATFLAG;
+
+typedef enum tagSTGC {
+        STGC_DEFAULT = 0,
+        STGC_OVERWRITE = 1,
+        STGC_ONLYIFCURRENT = 2,
+        STGC_DANGEROUSLYCOMMITMERELYTODISKCACHE = 4,
+        STGC_CONSOLIDATE = 8,
+} STGC;
+
+/* glibc's <fcntl.h> (_GNU_SOURCE) has a LOCK_WRITE macro of its own (flock): with it
+   included first, that one stands and the enumerator is left out. */
+typedef enum tagLOCKTYPE {
+#ifndef LOCK_WRITE
+        LOCK_WRITE = 1,
+#endif
+        LOCK_EXCLUSIVE = 2,
+        LOCK_ONLYONCE = 4,
+} LOCKTYPE;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/*
+ * A stream on an HGLOBAL (src/com/stream.c), as COM marshaling writes to: hglobal NULL
+ * allocates a moveable block; the stream grows it on writes past the end, and frees it
+ * on the last Release (of the stream and its clones) when delete_on_release is set.
+ */
+DCOM_EXPORT HRESULT WINAPI CreateStreamOnHGlobal(HGLOBAL hglobal, BOOL delete_on_release,
+                                                 LPSTREAM *ret);
+/* The stream's current HGLOBAL (SetSize may replace a GMEM_FIXED one). */
+DCOM_EXPORT HRESULT WINAPI GetHGlobalFromStream(LPSTREAM stream, HGLOBAL *ret);
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* DCOM_WIN_OBJBASE_H */

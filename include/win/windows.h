@@ -47,4 +47,44 @@ typedef char *LPSTR;
 typedef const char *LPCSTR;
 typedef WCHAR TCHAR;
 
+/*
+ * Global memory (winbase.h): the handle-based blocks Windows APIs pass around, such as
+ * CreateStreamOnHGlobal's.  A GMEM_FIXED block's handle is its address; a GMEM_MOVEABLE
+ * block's is not, and GlobalLock turns it into one.  No GetLastError: failures return
+ * NULL (0 from GlobalSize).  Implemented in libdcom (src/com/hglobal.c).
+ */
+typedef HANDLE HGLOBAL;
+typedef HANDLE HLOCAL;
+
+#define GMEM_FIXED 0x0000
+#define GMEM_MOVEABLE 0x0002
+#define GMEM_NOCOMPACT 0x0010
+#define GMEM_NODISCARD 0x0020
+#define GMEM_ZEROINIT 0x0040
+#define GMEM_MODIFY 0x0080
+#define GMEM_DISCARDABLE 0x0100
+#define GMEM_NOT_BANKED 0x1000
+#define GMEM_SHARE 0x2000
+#define GMEM_DDESHARE 0x2000
+#define GMEM_NOTIFY 0x4000
+#define GMEM_LOWER GMEM_NOT_BANKED
+#define GMEM_VALID_FLAGS 0x7F72
+#define GMEM_INVALID_HANDLE 0x8000
+#define GHND (GMEM_MOVEABLE | GMEM_ZEROINIT)
+#define GPTR (GMEM_FIXED | GMEM_ZEROINIT)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+DCOM_EXPORT HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T bytes);
+DCOM_EXPORT HGLOBAL WINAPI GlobalReAlloc(HGLOBAL mem, SIZE_T bytes, UINT flags);
+DCOM_EXPORT HGLOBAL WINAPI GlobalFree(HGLOBAL mem);
+DCOM_EXPORT LPVOID WINAPI GlobalLock(HGLOBAL mem);
+DCOM_EXPORT BOOL WINAPI GlobalUnlock(HGLOBAL mem);
+DCOM_EXPORT SIZE_T WINAPI GlobalSize(HGLOBAL mem);
+DCOM_EXPORT HGLOBAL WINAPI GlobalHandle(LPCVOID mem);
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* DCOM_WIN_WINDOWS_H */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * rpcss, first version: the endpoint mapper (e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0)
- * and the management interface on port 135 and on ncalrpc:[epmapper], where local
- * servers register their endpoints (the runtime's rpc_server_register_ep) and lose them
- * when they exit.  Windows' RPCSS answers remote requests with low privilege: run it as
- * an unprivileged user with CAP_NET_BIND_SERVICE, or on another port (--port).
+ * rpcss, first version: the endpoint mapper (e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0),
+ * the management interface and the OXID resolver (IObjectExporter, oxid.c) on port 135
+ * and on ncalrpc:[epmapper], where local servers register their endpoints (the runtime's
+ * rpc_server_register_ep) and object exporters their OXIDs (src/com/resolver.c), and
+ * lose them when they exit.  Windows' RPCSS answers remote requests with low privilege:
+ * run it as an unprivileged user with CAP_NET_BIND_SERVICE, or on another port (--port).
  *
  *      rpcss [--port N] [--listen ADDR]... [--foreground]
  *
@@ -18,9 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "com/resolver.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"
 #include "epm_stub.h"
+#include "oxid.h"
 #include "rpc/auth/ntlm.h"
 #include "rpc/epm/epm-server.h"
 #include "rpc/rpc-internal.h"
@@ -29,7 +32,8 @@
 
 static void usage(FILE *f) {
         fputs("Usage: rpcss [--port N] [--listen ADDR]... [--foreground]\n"
-              "Serves the DCE/RPC endpoint mapper and management interface.\n\n"
+              "Serves the DCE/RPC endpoint mapper and management interface and the\n"
+              "DCOM OXID resolver.\n\n"
               "  --port N        TCP port (default 135)\n"
               "  --listen ADDR   listen on this address (repeatable; default: all)\n"
               "  --foreground    stay attached to the terminal (the default under a\n"
@@ -37,6 +41,8 @@ static void usage(FILE *f) {
               "  --help          show this help\n"
               "  --version       show the version\n\n"
               "Clients find a private rpcss on another port with OPENDCOM_EPM_PORT=N.\n"
+              "OPENDCOM_PING_PERIOD_MS: the DCOM ping period (default 120000); a ping set\n"
+              "not pinged for three periods is deleted.\n"
               "Local accounts for NTLM: dcompasswd(8).  Settings: rpcss(8).\n", f);
 }
 
@@ -135,11 +141,24 @@ int main(int argc, char **argv) {
                 return 1;
         }
         rpc_set_owner_end_hook(epm_forget_owner);
+        rpc_set_owner_end_hook(oxid_forget_owner);
         rpc_set_audit_hook(audit);
         load_security_settings();
         r = rpc_server_register_if(srv, &epm_v3_0_s_interface, &epm_server_epv);
         if (r < 0) {
                 fprintf(stderr, "rpcss: cannot serve the endpoint mapper: %s\n", strerror(-r));
+                return 1;
+        }
+        /* the OXID resolver: IObjectExporter at every authentication level, and the local
+           exporters' registrations (over ncalrpc only: oxid.c refuses the rest) */
+        r = oxid_init((uint16_t)port, addrs, n_addrs, com_ping_period_ms());
+        if (r >= 0)
+                r = rpc_server_register_if(srv, &IObjectExporter_v0_0_s_interface,
+                                           &oxid_exporter_epv);
+        if (r >= 0)
+                r = rpc_server_register_if(srv, &oxidreg_v1_0_s_interface, &oxid_registry_epv);
+        if (r < 0) {
+                fprintf(stderr, "rpcss: cannot serve the OXID resolver: %s\n", strerror(-r));
                 return 1;
         }
         for (unsigned i = 0; i < (n_addrs ? n_addrs : 1); i++) {

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "com/com-internal.h"
+#include "com/remote-internal.h"
 #include "com/helpers/helpers-internal.h"
 #include "registry/registry-internal.h"
 
@@ -525,6 +526,10 @@ HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *ser
         /* class objects this process registered come first */
         hr = com_class_table_get(rclsid, clsctx, riid, ppv);
         if (hr != REGDB_E_CLASSNOTREG)
+                return hr;
+        /* the library's own classes (the Global Interface Table, the standard marshaler) */
+        if ((clsctx & CLSCTX_INPROC_SERVER) &&
+            (hr = com_builtin_class_object(rclsid, riid, ppv)) != REGDB_E_CLASSNOTREG)
                 return hr;
         if (clsctx & CLSCTX_INPROC_SERVER)
                 return inproc_class_object(rclsid, riid, ppv);

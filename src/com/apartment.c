@@ -149,11 +149,13 @@ void WINAPI CoUninitialize(void) {
                 pthread_mutex_unlock(&mta_lock);
                 if (last) {
                         com_class_table_apartment_gone(a);
+                        com_exporter_apartment_gone(a);
                         apartment_free(a);
                 }
                 return;
         }
         com_class_table_apartment_gone(a);
+        com_exporter_apartment_gone(a);
         if (a->type == APTTYPE_MAINSTA) {
                 pthread_mutex_lock(&mta_lock);
                 main_sta_taken = false;

@@ -62,5 +62,7 @@ int com_pump(int timeout_ms);
 HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void **ppv);
 /* Revokes the registrations of an apartment that is going (CoUninitialize). */
 void com_class_table_apartment_gone(struct com_apartment *apt);
+/* Disconnects the objects an apartment that is going exported, revokes its OXID. */
+void com_exporter_apartment_gone(struct com_apartment *apt);
 
 #endif /* DCOM_COM_INTERNAL_H */

@@ -207,5 +207,11 @@ struct ndr_proxy {
 
 /* A proxy's failure as the caller sees it ([MS-RPCE] 3.1.1.5.5 codes as HRESULTs). */
 HRESULT ndr_stub_hresult(int err);
+/*
+ * The channel's word on a call that failed with a fault (-EREMOTEIO): its status, for
+ * this thread's next ndr_stub_hresult() -- an HRESULT the server faulted with
+ * (RPC_E_DISCONNECTED) comes back as it is, an nca_s_ code as its RPC_STATUS.
+ */
+void ndr_set_call_fault(uint32_t status);
 
 #endif /* DCOM_NDR_STUB_H */

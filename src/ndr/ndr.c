@@ -218,8 +218,24 @@ int ndr_orpc_this_check(const ORPCTHIS *t) {
         return t->version.MajorVersion == NDR_COM_MAJOR_VERSION ? 0 : -EPROTONOSUPPORT;
 }
 
+static _Thread_local uint32_t call_fault;
+
+void ndr_set_call_fault(uint32_t status) {
+        call_fault = status;
+}
+
 HRESULT ndr_stub_hresult(int err) {
+        uint32_t f;
+
         switch (err < 0 ? -err : err) {
+        case EREMOTEIO:         /* a fault: its status, if the channel told it */
+                f = call_fault;
+                call_fault = 0;
+                if (f & 0x80000000u)
+                        return (HRESULT)f;      /* an HRESULT already (RPC_E_DISCONNECTED) */
+                if (f)
+                        return HRESULT_FROM_WIN32(dcom_status_from_fault(f));
+                return dcom_hresult_from_errno(err);
         case EBADMSG:
         case ERANGE:
         case E2BIG:

@@ -782,19 +782,24 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         struct ndr_pull in;
         struct ndr_push resp;
         struct arena a;
+        uint32_t obj_fault = 0;
         int r;
 
         if (!reg) {
                 put_fault(out, call_id, ctx_id, NCA_S_UNK_IF, true);
                 return;
         }
-        if (opnum >= reg->iface->n_ops || !reg->iface->ops[opnum].dispatch) {
+        if (opnum >= reg->iface->n_ops || (!reg->invoke && !reg->iface->ops[opnum].dispatch)) {
                 put_fault(out, call_id, ctx_id, NCA_S_OP_RNG_ERROR, true);
                 return;
         }
         /* the interface's minimum level (RpcServerRegisterIf2's security callback in
            spirit): below it, access denied and nothing runs */
         uint8_t level = sec ? sec->level : RPC_AUTHN_LEVEL_NONE;
+        /* ncalrpc: the kernel names the peer and nobody sits between us and it, so an
+           unauthenticated local call counts as PKT_PRIVACY (as Windows' ALPC calls do) */
+        if (!sec && c->protseq == RPC_PROTSEQ_LRPC)
+                level = RPC_AUTHN_LEVEL_PKT_PRIVACY;
         /* at CALL and PKT our providers verify no PDU: they count as CONNECT */
         if (level == RPC_AUTHN_LEVEL_CALL || level == RPC_AUTHN_LEVEL_PKT)
                 level = RPC_AUTHN_LEVEL_CONNECT;
@@ -851,12 +856,15 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                         .in = &in, .out = &resp, .arena = &a, .impl = reg->epv,
                         .contexts = &cc.table, .runtime = &info,
                 };
-                r = reg->iface->ops[opnum].dispatch(&call);
+                r = reg->invoke ? reg->invoke(&call, opnum, reg->invoke_ctx, &obj_fault)
+                                : reg->iface->ops[opnum].dispatch(&call);
         }
         /* the stub may return between its lookup and its store: handles go back here */
         call_contexts_release(&cc);
         __atomic_add_fetch(&c->srv->stats.calls_in, 1, __ATOMIC_RELAXED);
-        if (r < 0)
+        if (obj_fault)          /* an object interface's own fault status */
+                put_fault(out, call_id, ctx_id, obj_fault, false);
+        else if (r < 0)
                 put_fault(out, call_id, ctx_id, fault_status(r), false);
         else
                 put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len, sec);

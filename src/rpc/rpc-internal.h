@@ -418,8 +418,10 @@ const GUID *rpc_call_object(void *h);      /* PFC_OBJECT_UUID's object, or NULL 
    for an unauthenticated call) and the provider's context (for the client's identity). */
 int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx);
 
-/* An owner's association ended: the endpoint mapper's hook (set by whoever serves it). */
-void rpc_set_owner_end_hook(void (*hook)(uint64_t owner));
+/* An owner's association ended: the hooks of the services keeping what owners registered
+   (rpcss: the endpoint mapper's, the OXID resolver's), called in the order added.  Adding
+   one again is a no-op; 0, or -ENOSPC past 4. */
+int rpc_set_owner_end_hook(void (*hook)(uint64_t owner));
 
 /* --- the server ---------------------------------------------------------------------------- */
 
@@ -443,6 +445,19 @@ int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *i
    Windows' RPC_IF_ALLOW_SECURE_ONLY); who may call is rpc_call_identity()'s to tell. */
 int rpc_server_register_if2(struct rpc_server *srv, const struct ndr_interface *iface,
                             const void *epv, uint8_t min_level);
+/*
+ * An object (ORPC) interface ([MS-DCOM] 3.1.1.5.4): its calls, whose object UUID names
+ * the interface pointer (the IPID), go to invoke(call, opnum, ctx) -- the COM layer's,
+ * which finds the object, runs the generated stub where the object lives (call->impl
+ * the interface pointer) and returns what the stub returned; or it sets *ret_fault to a
+ * fault status to send as it is (RPC_E_DISCONNECTED for an IPID it does not know).  Registering the
+ * same interface with the same invoke and ctx again is a no-op.
+ */
+int rpc_server_register_object_if(struct rpc_server *srv, const struct ndr_interface *iface,
+                                  uint8_t min_level,
+                                  int (*invoke)(struct ndr_server_call *call, uint16_t opnum,
+                                                void *ctx, uint32_t *ret_fault),
+                                  void *ctx);
 /* ncacn_ip_tcp on addr (NULL: every address, IPv4 and IPv6) and port (0: dynamic). */
 int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
                           uint16_t *ret_port);

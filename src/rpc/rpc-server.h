@@ -16,12 +16,16 @@
 #define RPC_CONN_MAX_PARTIAL_BYTES (8u << 20)   /* reassembly, all calls of a connection */
 #define RPC_SERVER_MAX_PARTIAL_BYTES (256u << 20)       /* reassembly, the whole server */
 #define RPC_MAX_BIND_NAKS 4                     /* refused binds before the connection goes */
-#define RPC_SERVER_MAX_IFS 64
+#define RPC_SERVER_MAX_IFS 256
 
 struct rpc_if_reg {
         const struct ndr_interface *iface;      /* syntax id, opnum table (generated) */
         const void *epv;                        /* the implementation */
         uint8_t min_level;                      /* calls below this auth_level are refused */
+        /* object (ORPC) interfaces: the call goes to invoke instead of ops[opnum] */
+        int (*invoke)(struct ndr_server_call *call, uint16_t opnum, void *ctx,
+                      uint32_t *ret_fault);
+        void *invoke_ctx;
 };
 
 struct rpc_assoc {

@@ -59,18 +59,29 @@ struct rpc_worker {
         pthread_t thread;
 };
 
-/* --- the owner-end hook ---------------------------------------------------------------- */
+/* --- the owner-end hooks --------------------------------------------------------------- */
 
-static void (*_Atomic owner_end_hook)(uint64_t owner);
+#define MAX_OWNER_END_HOOKS 4
 
-void rpc_set_owner_end_hook(void (*hook)(uint64_t owner)) {
-        owner_end_hook = hook;
+static void (*owner_end_hooks[MAX_OWNER_END_HOOKS])(uint64_t owner);    /* atomic */
+
+int rpc_set_owner_end_hook(void (*hook)(uint64_t owner)) {
+        for (unsigned i = 0; i < MAX_OWNER_END_HOOKS; i++) {
+                void (*cur)(uint64_t) = NULL;
+                if (__atomic_compare_exchange_n(&owner_end_hooks[i], &cur, hook, false,
+                                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+                    cur == hook)
+                        return 0;
+        }
+        return -ENOSPC;
 }
 
 void rpc_owner_ended(uint64_t owner) {
-        void (*hook)(uint64_t) = owner_end_hook;
-        if (hook)
-                hook(owner);
+        for (unsigned i = 0; i < MAX_OWNER_END_HOOKS; i++) {
+                void (*hook)(uint64_t) = __atomic_load_n(&owner_end_hooks[i], __ATOMIC_ACQUIRE);
+                if (hook)
+                        hook(owner);
+        }
 }
 
 /* --- interfaces ------------------------------------------------------------------------------ */
@@ -120,9 +131,34 @@ int rpc_server_register_if2(struct rpc_server *srv, const struct ndr_interface *
         if (r == 0 && srv->n_ifs >= RPC_SERVER_MAX_IFS)
                 r = -ENOSPC;
         if (r == 0)
-                srv->ifs[srv->n_ifs++] = (struct rpc_if_reg){ iface, epv, min_level };
+                srv->ifs[srv->n_ifs++] = (struct rpc_if_reg){ .iface = iface, .epv = epv,
+                                                               .min_level = min_level };
         pthread_mutex_unlock(&srv->lock);
         return r;
+}
+
+int rpc_server_register_object_if(struct rpc_server *srv, const struct ndr_interface *iface,
+                                  uint8_t min_level,
+                                  int (*invoke)(struct ndr_server_call *call, uint16_t opnum,
+                                                void *ctx, uint32_t *ret_fault),
+                                  void *ctx) {
+        int r = 0;
+
+        if (!iface || !iface->ops || !invoke || min_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                return -EINVAL;
+        pthread_mutex_lock(&srv->lock);
+        for (unsigned i = 0; i < srv->n_ifs; i++)
+                if (dcom_guid_equal(&srv->ifs[i].iface->uuid, &iface->uuid) &&
+                    srv->ifs[i].iface->ver_major == iface->ver_major)
+                        r = srv->ifs[i].invoke == invoke && srv->ifs[i].invoke_ctx == ctx ? 1 : -EEXIST;
+        if (r == 0 && srv->n_ifs >= RPC_SERVER_MAX_IFS)
+                r = -ENOSPC;
+        if (r == 0)
+                srv->ifs[srv->n_ifs++] = (struct rpc_if_reg){
+                        .iface = iface, .min_level = min_level, .invoke = invoke, .invoke_ctx = ctx,
+                };
+        pthread_mutex_unlock(&srv->lock);
+        return r < 0 ? r : 0;
 }
 
 const struct rpc_if_reg *rpc_server_find_if(struct rpc_server *srv,

@@ -173,7 +173,7 @@ static void print_fields(struct out *o, FILE *f, struct idl_field *fields, int i
 static void print_spec(struct out *o, FILE *f, struct idl_type *t, int indent, bool body) {
         switch (t->kind) {
         case TYPE_VOID:
-                fputs("void", f);
+                fputs(t->is_const ? "const void" : "void", f);
                 break;
         case TYPE_BASIC:
                 if (t->is_const)

@@ -727,10 +727,13 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                 if (t->kind == TYPE_ARRAY) {
                         bool wide;
                         if (param && L->n == 0) {
-                                /* an array parameter is a [ref] pointer in C and on the wire */
+                                /* an array parameter is a pointer in C and on the wire:
+                                   [ref] (no wire form) unless it says [unique] or [ptr],
+                                   as MIDL reads IObjectExporter::ComplexPing's AddToSet */
+                                enum idl_ptr_kind k = npointers++ == 0 ? ptr_attr(fa) : PTR_NONE;
                                 l->kind = L_PTR;
-                                l->ptr = PTR_REF;
-                                l->top = true;
+                                l->ptr = k == PTR_NONE ? PTR_REF : k;
+                                l->top = l->ptr == PTR_REF;
                                 l = &L->l[++L->n];
                         }
                         l->fixed = t->size;

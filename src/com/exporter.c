@@ -1,0 +1,1127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The object exporter ([MS-DCOM] 3.1.1): one per apartment (its OXID), a stub manager per
+ * exported object (its OID) holding one IPID per interface with the public and private
+ * references clients hold, IRemUnknown2 at each exporter's ipidRemUnknown, and the
+ * process's listener (ncalrpc and TCP, started on the first marshal) whose ORPC calls
+ * are dispatched by IPID to the generated stubs, in the object's apartment: an STA
+ * object's calls run on its thread (posted to it; it runs them while it pumps), an MTA
+ * object's on the RPC worker that received them.
+ *
+ * IPIDs, OIDs and OXIDs are random (getrandom): an IPID is the only handle a client has
+ * on an interface, so it must not be guessable.  One lock guards the tables; objects'
+ * methods (QueryInterface, Release) are never called under it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "com/remote-internal.h"
+#include "com/resolver.h"
+#include "dcom/guid.h"
+#include "dcom/winreg.h"
+#include "orpc_stub.h"
+#include "rpc/rpc-internal.h"
+
+static LOG_CHANNEL(com);
+
+#define IPID_BUCKETS 1024
+#define MAX_PS 512
+#define MAX_QI_IIDS 256                 /* interfaces one RemQueryInterface may ask for */
+#define MAX_PUBLIC_REFS 0x40000000u     /* per IPID: beyond it RemAddRef fails */
+
+struct ifstub;
+struct stubmgr;
+
+struct exporter {
+        struct exporter *next;
+        struct com_apartment *apt;      /* held */
+        OXID oxid;
+        IPID ipid_remunk;
+        IRemUnknown2 remunk;
+        bool registered;                /* with rpcss */
+        struct ifstub *remunk_stub;
+        unsigned busy;                  /* calls in it (the lock) */
+        bool gone;                      /* its apartment ended: freed when not busy */
+};
+
+struct stubmgr {
+        struct stubmgr *next;
+        struct exporter *ex;
+        IUnknown *unk;                  /* the identity, held */
+        OID oid;
+        bool noping;
+        bool pinged;                    /* the OID is registered with rpcss for pings */
+        unsigned table_marshals;        /* TABLESTRONG/TABLEWEAK marshals not released */
+        unsigned locks;                 /* CoLockObjectExternal */
+        struct ifstub *ifs;
+};
+
+struct ifstub {
+        struct ifstub *hnext;           /* the IPID hash chain */
+        struct ifstub *next;            /* the stub manager's */
+        struct stubmgr *sm;             /* NULL for an exporter's IRemUnknown */
+        struct exporter *ex;
+        IPID ipid;
+        IID iid;
+        IUnknown *itf;                  /* the interface pointer, held (not for IRemUnknown) */
+        const struct com_ps *ps;        /* NULL: IUnknown (its calls go to IRemUnknown) */
+        uint32_t public_refs, private_refs;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct exporter *exporters;
+static struct stubmgr *objects;
+static struct ifstub *ipids[IPID_BUCKETS];
+static struct rpc_server *srv;
+static char lrpc_ep[40];
+static DUALSTRINGARRAY *own_bindings;           /* where this process's objects are called */
+static DUALSTRINGARRAY *resolver_bindings;      /* rpcss's, for OBJREFs' saResAddr */
+static uint8_t min_level;                       /* 0: not set, LegacyAuthenticationLevel's */
+static pthread_t rundown_thread;
+static bool rundown_started;
+
+/* --- the proxy/stub registry --------------------------------------------------------------- */
+
+static pthread_mutex_t ps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct com_ps ps_table[MAX_PS];
+static unsigned n_ps;
+
+int com_ps_register(const void *proxy_vtbl, const struct ndr_interface *iface) {
+        int r = 0;
+
+        if (!proxy_vtbl || !iface)
+                return -EINVAL;
+        pthread_mutex_lock(&ps_lock);
+        for (unsigned i = 0; i < n_ps; i++)
+                if (dcom_guid_equal(&ps_table[i].iid, &iface->uuid)) {
+                        r = ps_table[i].iface == iface ? 1 : -EEXIST;
+                        break;
+                }
+        if (r == 0 && n_ps >= MAX_PS)
+                r = -ENOSPC;
+        if (r == 0)
+                ps_table[n_ps++] = (struct com_ps){ iface->uuid, proxy_vtbl, iface };
+        pthread_mutex_unlock(&ps_lock);
+        return r < 0 ? r : 0;
+}
+
+bool com_ps_is_proxy_vtbl(const void *vtbl) {
+        bool found = false;
+
+        pthread_mutex_lock(&ps_lock);
+        for (unsigned i = 0; i < n_ps && !found; i++)
+                found = ps_table[i].proxy_vtbl == vtbl;
+        pthread_mutex_unlock(&ps_lock);
+        return found;
+}
+
+static void ps_builtin(void) {
+        com_ps_register(&IRemUnknown_ProxyVtbl, &IRemUnknown_p_interface);
+        com_ps_register(&IRemUnknown2_ProxyVtbl, &IRemUnknown2_p_interface);
+}
+
+const struct com_ps *com_ps_find(const IID *iid) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        const struct com_ps *found = NULL;
+
+        pthread_once(&once, ps_builtin);
+        pthread_mutex_lock(&ps_lock);
+        for (unsigned i = 0; i < n_ps; i++)
+                if (dcom_guid_equal(&ps_table[i].iid, iid)) {
+                        found = &ps_table[i];
+                        break;
+                }
+        pthread_mutex_unlock(&ps_lock);
+        return found;
+}
+
+/* --- identifiers and tables ------------------------------------------------------------------ */
+
+static void random_bytes(void *p, size_t n) {
+        uint8_t *b = p;
+        size_t got = 0;
+
+        while (got < n) {
+                ssize_t k = getrandom(b + got, n - got, 0);
+                if (k > 0)
+                        got += (size_t)k;
+        }
+}
+
+static uint64_t random_id(void) {
+        uint64_t v;
+        do
+                random_bytes(&v, sizeof v);
+        while (!v);
+        return v;
+}
+
+static void random_ipid(IPID *ipid) {
+        random_bytes(ipid, sizeof *ipid);
+        /* a version 4 UUID, as Windows' are well-formed UUIDs too */
+        ipid->Data3 = (uint16_t)((ipid->Data3 & 0x0fff) | 0x4000);
+        ipid->Data4[0] = (uint8_t)((ipid->Data4[0] & 0x3f) | 0x80);
+}
+
+static unsigned ipid_hash(const IPID *ipid) {
+        return (ipid->Data1 ^ ipid->Data2 ^ (uint32_t)ipid->Data4[7] << 3) % IPID_BUCKETS;
+}
+
+static struct ifstub *ipid_find_locked(const IPID *ipid) {
+        for (struct ifstub *s = ipids[ipid_hash(ipid)]; s; s = s->hnext)
+                if (dcom_guid_equal(&s->ipid, ipid))
+                        return s;
+        return NULL;
+}
+
+static void ipid_insert_locked(struct ifstub *s) {
+        unsigned h = ipid_hash(&s->ipid);
+        s->hnext = ipids[h];
+        ipids[h] = s;
+}
+
+static void ipid_remove_locked(struct ifstub *s) {
+        for (struct ifstub **p = &ipids[ipid_hash(&s->ipid)]; *p; p = &(*p)->hnext)
+                if (*p == s) {
+                        *p = s->hnext;
+                        return;
+                }
+}
+
+static struct stubmgr *stubmgr_find_locked(IUnknown *unk) {
+        for (struct stubmgr *m = objects; m; m = m->next)
+                if (m->unk == unk)
+                        return m;
+        return NULL;
+}
+
+static struct stubmgr *stubmgr_by_oid_locked(const struct exporter *ex, OID oid) {
+        for (struct stubmgr *m = objects; m; m = m->next)
+                if (m->ex == ex && m->oid == oid)
+                        return m;
+        return NULL;
+}
+
+/* What a stub manager going away leaves to release outside the lock. */
+struct dead {
+        IUnknown *ptrs[64];
+        unsigned n;
+        OXID oxid[16];
+        OID oid[16];
+        unsigned n_oids;
+        struct dead *more;
+};
+
+static void dead_add(struct dead *d, IUnknown *p) {
+        while (d->n == 64) {
+                if (!d->more && !(d->more = calloc(1, sizeof *d->more))) {
+                        p->lpVtbl->Release(p);  /* no memory: release it now rather than leak */
+                        return;
+                }
+                d = d->more;
+        }
+        d->ptrs[d->n++] = p;
+}
+
+static void dead_release(struct dead *d) {
+        for (struct dead *x = d, *next; x; x = next) {
+                next = x->more;
+                for (unsigned i = 0; i < x->n; i++)
+                        x->ptrs[i]->lpVtbl->Release(x->ptrs[i]);
+                for (unsigned i = 0; i < x->n_oids; i++)
+                        com_resolver_remove_oids(x->oxid[i], &x->oid[i], 1);
+                if (x != d)
+                        free(x);
+        }
+}
+
+/* The object leaves: every IPID goes (calls get RPC_E_DISCONNECTED), its references too. */
+static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
+        for (struct stubmgr **p = &objects; *p; p = &(*p)->next)
+                if (*p == m) {
+                        *p = m->next;
+                        break;
+                }
+        for (struct ifstub *s = m->ifs, *next; s; s = next) {
+                next = s->next;
+                ipid_remove_locked(s);
+                dead_add(d, s->itf);
+                free(s);
+        }
+        if (m->pinged && d->n_oids < 16) {
+                d->oxid[d->n_oids] = m->ex->oxid;
+                d->oid[d->n_oids++] = m->oid;
+        }
+        dead_add(d, m->unk);
+        log_debug(com, "object %016llx disconnected", (unsigned long long)m->oid);
+        free(m);
+}
+
+/* No client, table marshal or lock holds it any more: it goes. */
+static void stubmgr_check_locked(struct stubmgr *m, struct dead *d) {
+        if (m->table_marshals || m->locks)
+                return;
+        for (struct ifstub *s = m->ifs; s; s = s->next)
+                if (s->public_refs || s->private_refs)
+                        return;
+        stubmgr_disconnect_locked(m, d);
+}
+
+/* --- IRemUnknown2 ([MS-DCOM] 3.1.1.5.6, 3.1.1.5.7) --------------------------------------- */
+
+static struct exporter *impl_from_IRemUnknown2(IRemUnknown2 *iface) {
+        return (struct exporter *)((char *)iface - offsetof(struct exporter, remunk));
+}
+
+static HRESULT STDMETHODCALLTYPE ru_QueryInterface(IRemUnknown2 *iface, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IRemUnknown) ||
+            IsEqualIID(riid, &IID_IRemUnknown2)) {
+                *ppv = iface;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE ru_AddRef(IRemUnknown2 *iface) {
+        return 2;       /* lives with its exporter */
+}
+
+static ULONG STDMETHODCALLTYPE ru_Release(IRemUnknown2 *iface) {
+        return 1;
+}
+
+/* The object of an IPID of ex's, AddRef'd (its identity), or NULL. */
+static IUnknown *object_of(struct exporter *ex, const IPID *ipid, struct stubmgr **ret_sm) {
+        IUnknown *unk = NULL;
+
+        pthread_mutex_lock(&lock);
+        struct ifstub *s = ipid_find_locked(ipid);
+        if (s && s->sm && s->ex == ex) {
+                unk = s->sm->unk;
+                unk->lpVtbl->AddRef(unk);
+                *ret_sm = s->sm;
+        }
+        pthread_mutex_unlock(&lock);
+        return unk;
+}
+
+/* The IPID of sm's interface iid (made for itf, whose reference it then keeps), with refs
+   more public references; the std a client gets for it.  Under the lock. */
+static HRESULT ifstub_get_locked(struct stubmgr *sm, const IID *iid, IUnknown **itf, uint32_t refs,
+                                 STDOBJREF *std) {
+        struct ifstub *s;
+        const struct com_ps *ps = NULL;
+
+        for (s = sm->ifs; s; s = s->next)
+                if (dcom_guid_equal(&s->iid, iid))
+                        break;
+        if (!s) {
+                if (!IsEqualIID(iid, &IID_IUnknown) && !(ps = com_ps_find(iid)))
+                        return REGDB_E_IIDNOTREG;
+                s = calloc(1, sizeof *s);
+                if (!s)
+                        return E_OUTOFMEMORY;
+                s->sm = sm;
+                s->ex = sm->ex;
+                s->iid = *iid;
+                s->ps = ps;
+                s->itf = *itf;
+                *itf = NULL;            /* the stub keeps the reference */
+                random_ipid(&s->ipid);
+                s->next = sm->ifs;
+                sm->ifs = s;
+                ipid_insert_locked(s);
+        }
+        if (refs > MAX_PUBLIC_REFS - s->public_refs)
+                return E_OUTOFMEMORY;
+        s->public_refs += refs;
+        std->flags = sm->noping ? SORF_NOPING : 0;
+        std->cPublicRefs = refs;
+        std->oxid = sm->ex->oxid;
+        std->oid = sm->oid;
+        std->ipid = s->ipid;
+        return S_OK;
+}
+
+static int register_iface(const IID *iid);
+
+/* [MS-DCOM] 3.1.1.5.6.1.1 */
+static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface(IRemUnknown2 *iface, REFIPID ripid, ULONG cRefs,
+                                                      unsigned short cIids, IID *iids,
+                                                      REMQIRESULT **ppQIResults) {
+        struct exporter *ex = impl_from_IRemUnknown2(iface);
+        struct stubmgr *sm;
+        REMQIRESULT *res;
+        IUnknown *unk;
+
+        *ppQIResults = NULL;
+        if (!cIids || cIids > MAX_QI_IIDS || cRefs > MAX_PUBLIC_REFS)
+                return E_INVALIDARG;
+        res = midl_user_allocate(cIids * sizeof *res);
+        if (!res)
+                return E_OUTOFMEMORY;
+        memset(res, 0, cIids * sizeof *res);
+        if (!(unk = object_of(ex, ripid, &sm)))
+                return RPC_E_INVALID_OBJECT;
+        for (unsigned i = 0; i < cIids; i++) {
+                IUnknown *itf = NULL;
+                HRESULT hr = unk->lpVtbl->QueryInterface(unk, &iids[i], (void **)&itf);
+                if (SUCCEEDED(hr) && register_iface(&iids[i]) < 0)
+                        hr = REGDB_E_IIDNOTREG;
+                if (SUCCEEDED(hr)) {
+                        pthread_mutex_lock(&lock);
+                        if (stubmgr_find_locked(unk) == sm)
+                                hr = ifstub_get_locked(sm, &iids[i], &itf, cRefs, &res[i].std);
+                        else
+                                hr = CO_E_OBJNOTCONNECTED;      /* disconnected meanwhile */
+                        pthread_mutex_unlock(&lock);
+                }
+                if (itf)
+                        itf->lpVtbl->Release(itf);
+                res[i].hResult = hr;
+        }
+        unk->lpVtbl->Release(unk);
+        *ppQIResults = res;
+        return S_OK;
+}
+
+/* [MS-DCOM] 3.1.1.5.6.1.2 */
+static HRESULT STDMETHODCALLTYPE ru_RemAddRef(IRemUnknown2 *iface, unsigned short cInterfaceRefs,
+                                              REMINTERFACEREF InterfaceRefs[], HRESULT *pResults) {
+        struct exporter *ex = impl_from_IRemUnknown2(iface);
+        HRESULT all = S_OK;
+
+        pthread_mutex_lock(&lock);
+        for (unsigned i = 0; i < cInterfaceRefs; i++) {
+                struct ifstub *s = ipid_find_locked(&InterfaceRefs[i].ipid);
+                HRESULT hr = S_OK;
+                if (!s || s->ex != ex || !s->sm)
+                        hr = E_INVALIDARG;
+                else if (InterfaceRefs[i].cPublicRefs > MAX_PUBLIC_REFS - s->public_refs ||
+                         InterfaceRefs[i].cPrivateRefs > MAX_PUBLIC_REFS - s->private_refs)
+                        hr = E_OUTOFMEMORY;
+                else {
+                        s->public_refs += InterfaceRefs[i].cPublicRefs;
+                        s->private_refs += InterfaceRefs[i].cPrivateRefs;
+                }
+                if (pResults)
+                        pResults[i] = hr;
+                if (FAILED(hr))
+                        all = S_FALSE;
+        }
+        pthread_mutex_unlock(&lock);
+        return all;
+}
+
+/* [MS-DCOM] 3.1.1.5.6.1.3 */
+static HRESULT STDMETHODCALLTYPE ru_RemRelease(IRemUnknown2 *iface, unsigned short cInterfaceRefs,
+                                               REMINTERFACEREF InterfaceRefs[]) {
+        struct exporter *ex = impl_from_IRemUnknown2(iface);
+        struct dead d = { .n = 0 };
+
+        pthread_mutex_lock(&lock);
+        for (unsigned i = 0; i < cInterfaceRefs; i++) {
+                struct ifstub *s = ipid_find_locked(&InterfaceRefs[i].ipid);
+                if (!s || s->ex != ex || !s->sm)
+                        continue;
+                uint32_t pub = InterfaceRefs[i].cPublicRefs, priv = InterfaceRefs[i].cPrivateRefs;
+                s->public_refs -= pub < s->public_refs ? pub : s->public_refs;
+                s->private_refs -= priv < s->private_refs ? priv : s->private_refs;
+                stubmgr_check_locked(s->sm, &d);
+        }
+        pthread_mutex_unlock(&lock);
+        dead_release(&d);
+        return S_OK;
+}
+
+/* [MS-DCOM] 3.1.1.5.7.1.1: each interface as an OBJREF of its own */
+static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface2(IRemUnknown2 *iface, REFIPID ripid,
+                                                       unsigned short cIids, IID *iids, HRESULT *phr,
+                                                       PMInterfacePointer *ppMIF) {
+        struct exporter *ex = impl_from_IRemUnknown2(iface);
+        struct stubmgr *sm;
+        IUnknown *unk;
+
+        if (!cIids || cIids > MAX_QI_IIDS)
+                return E_INVALIDARG;
+        for (unsigned i = 0; i < cIids; i++) {
+                phr[i] = E_NOINTERFACE;
+                ppMIF[i] = NULL;
+        }
+        if (!(unk = object_of(ex, ripid, &sm)))
+                return RPC_E_INVALID_OBJECT;
+        for (unsigned i = 0; i < cIids; i++) {
+                struct objref o;
+                struct buf b;
+                HRESULT hr = com_export(unk, &iids[i], MSHCTX_DIFFERENTMACHINE, MSHLFLAGS_NORMAL, &o);
+                if (FAILED(hr)) {
+                        phr[i] = hr;
+                        continue;
+                }
+                buf_init(&b, NDR_OBJREF_MAX);
+                if (objref_write(&b, &o) >= 0 &&
+                    (ppMIF[i] = midl_user_allocate(offsetof(MInterfacePointer, abData) + b.len))) {
+                        ppMIF[i]->ulCntData = (ULONG)b.len;
+                        memcpy(ppMIF[i]->abData, b.data, b.len);
+                        phr[i] = S_OK;
+                } else {
+                        com_export_release(&o.std, o.std.cPublicRefs);
+                        phr[i] = E_OUTOFMEMORY;
+                }
+                buf_free(&b);
+                objref_clear(&o);
+        }
+        unk->lpVtbl->Release(unk);
+        return S_OK;
+}
+
+static const IRemUnknown2Vtbl remunk_vtbl = {
+        ru_QueryInterface, ru_AddRef, ru_Release, ru_RemQueryInterface, ru_RemAddRef,
+        ru_RemRelease, ru_RemQueryInterface2,
+};
+
+static void exporter_free(struct exporter *ex) {
+        free(ex->remunk_stub);
+        free(ex);
+}
+
+/* --- ORPC calls ([MS-DCOM] 3.1.1.5.4) ---------------------------------------------------------- */
+
+struct sta_call {
+        int (*fn)(struct ndr_server_call *call);
+        struct ndr_server_call *call;
+        int r;
+        bool done;
+        pthread_mutex_t m;
+        pthread_cond_t c;
+};
+
+static void sta_run(void *ctx) {
+        struct sta_call *sc = ctx;
+        int r = sc->fn(sc->call);
+
+        pthread_mutex_lock(&sc->m);
+        sc->r = r;
+        sc->done = true;
+        pthread_cond_signal(&sc->c);
+        pthread_mutex_unlock(&sc->m);
+}
+
+/* Runs the call on the STA's thread (it runs posted work while it pumps). */
+static int run_in_sta(struct com_apartment *apt, int (*fn)(struct ndr_server_call *),
+                      struct ndr_server_call *call, uint32_t *ret_fault) {
+        struct sta_call sc = { .fn = fn, .call = call };
+        int r;
+
+        pthread_mutex_init(&sc.m, NULL);
+        pthread_cond_init(&sc.c, NULL);
+        r = com_apartment_post(apt, sta_run, &sc);
+        if (r < 0) {
+                *ret_fault = (uint32_t)RPC_E_DISCONNECTED;      /* the apartment is gone */
+        } else {
+                pthread_mutex_lock(&sc.m);
+                while (!sc.done)
+                        pthread_cond_wait(&sc.c, &sc.m);
+                pthread_mutex_unlock(&sc.m);
+                r = sc.r;
+        }
+        pthread_cond_destroy(&sc.c);
+        pthread_mutex_destroy(&sc.m);
+        return r;
+}
+
+static bool is_remunk_iid(const GUID *g) {
+        return dcom_guid_equal(g, &IID_IRemUnknown) || dcom_guid_equal(g, &IID_IRemUnknown2);
+}
+
+/* The runtime's invoke hook for every object interface: ctx is the interface's stubs. */
+static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, uint32_t *ret_fault) {
+        const struct ndr_interface *iface = ctx;
+        const GUID *ipid = rpc_call_object(call);
+        struct com_apartment *apt = NULL;
+        struct exporter *ex = NULL;
+        IUnknown *itf = NULL;
+        bool ok = false, held = false;
+        int r;
+
+        pthread_mutex_lock(&lock);
+        struct ifstub *s = ipid ? ipid_find_locked(ipid) : NULL;
+        if (s && (s->sm ? dcom_guid_equal(&s->iid, &iface->uuid) : is_remunk_iid(&iface->uuid))) {
+                ok = true;
+                itf = s->itf;
+                ex = s->ex;
+                ex->busy++;
+                apt = ex->apt;
+                if ((held = s->sm != NULL))
+                        itf->lpVtbl->AddRef(itf);
+                atomic_fetch_add(&apt->ref, 1);
+        }
+        pthread_mutex_unlock(&lock);
+        if (!ok) {
+                /* an IPID we do not have, or one of another interface */
+                *ret_fault = (uint32_t)RPC_E_DISCONNECTED;
+                return 0;
+        }
+        call->impl = itf;
+        if (opnum < 3 || !iface->ops[opnum].dispatch)
+                r = -EOPNOTSUPP;        /* IUnknown's methods go to IRemUnknown */
+        else if (apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self()))
+                r = run_in_sta(apt, iface->ops[opnum].dispatch, call, ret_fault);
+        else
+                r = iface->ops[opnum].dispatch(call);
+        /* [MS-DCOM] 3.1.1.5.4: another major version, or a higher minor one */
+        if (r == -EPROTONOSUPPORT)
+                *ret_fault = (uint32_t)RPC_E_VERSION_MISMATCH;
+        if (held)
+                itf->lpVtbl->Release(itf);
+        com_apartment_release(apt);
+        pthread_mutex_lock(&lock);
+        bool free_it = --ex->busy == 0 && ex->gone;
+        pthread_mutex_unlock(&lock);
+        if (free_it)
+                exporter_free(ex);
+        return r;
+}
+
+/* Lets the listener take calls to iid's interface (its stubs registered). */
+static int register_iface(const IID *iid) {
+        const struct com_ps *ps;
+
+        if (IsEqualIID(iid, &IID_IUnknown))
+                return 0;
+        if (!(ps = com_ps_find(iid)))
+                return -ENOENT;
+        if (!srv)
+                return -ENOTCONN;
+        return rpc_server_register_object_if(srv, ps->iface, min_level, orpc_invoke,
+                                             (void *)ps->iface);
+}
+
+/* --- listening ------------------------------------------------------------------------------- */
+
+static void add_addr(struct dsa_builder *b, const char *addr, uint16_t port) {
+        char s[96];
+
+        snprintf(s, sizeof s, "%s[%u]", addr, port);
+        dsa_builder_add_string(b, DSA_TOWER_TCP, s);
+}
+
+/*
+ * The addresses clients may reach us at: OPENDCOM_ORPC_ADVERTISE (comma-separated names
+ * or addresses: NAT, multi-homed hosts) when set, else those we listen on -- every
+ * address of the host's interfaces when we listen on all.
+ */
+static void advertise(struct dsa_builder *b, const char *listen, uint16_t port) {
+        const char *adv = getenv("OPENDCOM_ORPC_ADVERTISE");
+        const char *list = adv && *adv ? adv : listen;
+        struct ifaddrs *ifa;
+
+        if (list && *list) {
+                char tmp[512];
+                snprintf(tmp, sizeof tmp, "%s", list);
+                for (char *save, *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+                        add_addr(b, t, port);
+                return;
+        }
+        if (getifaddrs(&ifa) < 0)
+                return;
+        for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+                char s[INET6_ADDRSTRLEN];
+                if (!i->ifa_addr || !(i->ifa_flags & IFF_UP))
+                        continue;
+                if (i->ifa_addr->sa_family == AF_INET)
+                        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, s, sizeof s);
+                else if (i->ifa_addr->sa_family == AF_INET6 &&
+                         !IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+                        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, s, sizeof s);
+                else
+                        continue;
+                add_addr(b, s, port);
+        }
+        freeifaddrs(ifa);
+}
+
+/*
+ * A child of fork() has none of the parent's threads, listener or clients: it starts
+ * afresh (the parent's objects stay the parent's; what the tables held is left behind).
+ */
+static void atfork_child(void) {
+        pthread_mutex_init(&lock, NULL);
+        exporters = NULL;
+        objects = NULL;
+        memset(ipids, 0, sizeof ipids);
+        srv = NULL;
+        own_bindings = NULL;
+        resolver_bindings = NULL;
+        rundown_started = false;
+}
+
+static void atfork_register(void) {
+        pthread_atfork(NULL, NULL, atfork_child);
+}
+
+/*
+ * The level ORPC calls over the network must have when the process set none: seed 000's
+ * HKLM\Software\Microsoft\Ole LegacyAuthenticationLevel (REG_DWORD, 1 none ... 6
+ * privacy; absent: 2, connect, as on Windows).  Local calls (ncalrpc) always pass: the
+ * kernel names the caller.
+ */
+static uint8_t legacy_level(void) {
+        DWORD level = 0, size = sizeof level;
+
+        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole", u"LegacyAuthenticationLevel",
+                         RRF_RT_REG_DWORD, NULL, &level, &size) != ERROR_SUCCESS ||
+            level < RPC_AUTHN_LEVEL_NONE || level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                level = RPC_AUTHN_LEVEL_CONNECT;
+        return (uint8_t)level;
+}
+
+/*
+ * The listener, on the first marshal ([MS-DCOM] 3.1.1.3: listening is deferred until
+ * then): ncalrpc:[OLE<random>] for this machine, TCP on a dynamic port on
+ * OPENDCOM_ORPC_LISTEN's addresses (comma-separated) or on every address.
+ */
+static int listen_locked(void) {
+        struct dsa_builder b;
+        uint64_t rnd = random_id();
+        const char *listen = getenv("OPENDCOM_ORPC_LISTEN");
+        uint16_t port = 0;
+        int r;
+
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+        if (srv)
+                return 0;
+        pthread_once(&once, atfork_register);
+        if (!min_level)
+                min_level = legacy_level();
+        rpc_auth_register_defaults();
+        if (!(srv = rpc_server_new()))
+                return -ENOMEM;
+        snprintf(lrpc_ep, sizeof lrpc_ep, "OLE%016llX", (unsigned long long)rnd);
+        r = rpc_server_listen_lrpc(srv, lrpc_ep, 0666);
+        if (r >= 0) {
+                if (listen && *listen) {
+                        char tmp[512];
+                        snprintf(tmp, sizeof tmp, "%s", listen);
+                        for (char *save, *t = strtok_r(tmp, ", ", &save); t && r >= 0;
+                             t = strtok_r(NULL, ", ", &save))
+                                r = rpc_server_listen_tcp(srv, t, port, &port);
+                } else {
+                        r = rpc_server_listen_tcp(srv, NULL, 0, &port);
+                }
+        }
+        if (r >= 0) {
+                dsa_builder_init(&b);
+                advertise(&b, listen, port);
+                dsa_builder_add_string(&b, DSA_TOWER_LRPC, lrpc_ep);
+                dsa_builder_add_security(&b, RPC_AUTHN_WINNT, "");
+                dsa_builder_add_security(&b, RPC_AUTHN_GSS_NEGOTIATE, "");
+                r = dsa_builder_finish(&b, &own_bindings);
+        }
+        if (r >= 0)
+                r = rpc_server_register_object_if(srv, &IRemUnknown_p_interface, min_level,
+                                                  orpc_invoke, (void *)&IRemUnknown_p_interface);
+        if (r >= 0)
+                r = rpc_server_register_object_if(srv, &IRemUnknown2_p_interface, min_level,
+                                                  orpc_invoke, (void *)&IRemUnknown2_p_interface);
+        if (r < 0) {
+                log_debug(com, "the object exporter cannot listen: %s", strerror(-r));
+                rpc_server_free(srv);
+                srv = NULL;
+                free(own_bindings);
+                own_bindings = NULL;
+                return r;
+        }
+        log_debug(com, "object exporter listening: ncalrpc:[%s], TCP port %u", lrpc_ep, port);
+        return 0;
+}
+
+int com_exporter_local_binding(char *buf, size_t size) {
+        int r;
+
+        pthread_mutex_lock(&lock);
+        r = listen_locked();
+        if (r >= 0)
+                snprintf(buf, size, "ncalrpc:[%s]", lrpc_ep);
+        pthread_mutex_unlock(&lock);
+        return r;
+}
+
+void com_exporter_set_min_level(uint8_t level) {
+        min_level = level;
+}
+
+/* --- exporters --------------------------------------------------------------------------------- */
+
+static struct exporter *exporter_get_locked(struct com_apartment *apt) {
+        struct exporter *ex;
+
+        for (ex = exporters; ex; ex = ex->next)
+                if (ex->apt == apt)
+                        return ex;
+        if (!(ex = calloc(1, sizeof *ex)) || !(ex->remunk_stub = calloc(1, sizeof *ex->remunk_stub))) {
+                free(ex);
+                return NULL;
+        }
+        atomic_fetch_add(&apt->ref, 1);
+        ex->apt = apt;
+        ex->oxid = random_id();
+        ex->remunk.lpVtbl = &remunk_vtbl;
+        random_ipid(&ex->ipid_remunk);
+        ex->remunk_stub->ex = ex;
+        ex->remunk_stub->ipid = ex->ipid_remunk;
+        ex->remunk_stub->iid = IID_IRemUnknown2;
+        ex->remunk_stub->itf = (IUnknown *)&ex->remunk;
+        ipid_insert_locked(ex->remunk_stub);
+        ex->next = exporters;
+        exporters = ex;
+        return ex;
+}
+
+bool com_exporter_is_local(OXID oxid) {
+        bool found = false;
+
+        pthread_mutex_lock(&lock);
+        for (struct exporter *ex = exporters; ex; ex = ex->next)
+                if (ex->oxid == oxid)
+                        found = true;
+        pthread_mutex_unlock(&lock);
+        return found;
+}
+
+bool com_exporter_oxid_info(OXID oxid, IPID *ret_ipid_remunk, uint32_t *ret_hint) {
+        bool found = false;
+
+        pthread_mutex_lock(&lock);
+        for (struct exporter *ex = exporters; ex; ex = ex->next)
+                if (ex->oxid == oxid) {
+                        *ret_ipid_remunk = ex->ipid_remunk;
+                        *ret_hint = min_level;
+                        found = true;
+                }
+        pthread_mutex_unlock(&lock);
+        return found;
+}
+
+/* The authentication hint clients get ([MS-DCOM] 3.1.2.5.1.1: the level the exporter wants) */
+static uint32_t authn_hint(void) {
+        return min_level;
+}
+
+static void *rundown_main(void *arg);
+
+/* Registers ex with rpcss so that other processes and machines resolve its OXID. */
+static HRESULT register_locked(struct exporter *ex) {
+        DUALSTRINGARRAY *res = NULL;
+        int r;
+
+        if (ex->registered)
+                return S_OK;
+        r = com_resolver_register_oxid(ex->oxid, &ex->ipid_remunk, authn_hint(), own_bindings, &res);
+        if (r < 0) {
+                log_debug(com, "registering OXID %016llx with rpcss: %s",
+                          (unsigned long long)ex->oxid, strerror(-r));
+                return HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE);
+        }
+        ex->registered = true;
+        if (res) {
+                free(resolver_bindings);
+                resolver_bindings = res;
+        }
+        if (!rundown_started && pthread_create(&rundown_thread, NULL, rundown_main, NULL) == 0) {
+                pthread_detach(rundown_thread);
+                rundown_started = true;
+        }
+        return S_OK;
+}
+
+HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o) {
+        struct com_apartment *apt = com_apartment_get();
+        IUnknown *id = NULL, *itf = NULL;
+        struct exporter *ex;
+        struct stubmgr *sm;
+        HRESULT hr;
+        uint32_t refs = (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK)) ? 0 : COM_MARSHAL_REFS;
+        bool add_oid = false;
+
+        memset(o, 0, sizeof *o);
+        if (!apt)
+                return CO_E_NOTINITIALIZED;
+        hr = unk->lpVtbl->QueryInterface(unk, &IID_IUnknown, (void **)&id);
+        if (FAILED(hr))
+                goto out_apt;
+        hr = id->lpVtbl->QueryInterface(id, iid, (void **)&itf);
+        if (FAILED(hr))
+                goto out_id;
+        pthread_mutex_lock(&lock);
+        if (listen_locked() < 0) {
+                hr = HRESULT_FROM_WIN32(RPC_S_OUT_OF_RESOURCES);
+                goto out_unlock;
+        }
+        if (register_iface(iid) < 0) {
+                hr = REGDB_E_IIDNOTREG;
+                goto out_unlock;
+        }
+        sm = stubmgr_find_locked(id);
+        if (!sm) {
+                /* the object lives in the apartment that exports it first */
+                if (!(ex = exporter_get_locked(apt)) || !(sm = calloc(1, sizeof *sm))) {
+                        hr = E_OUTOFMEMORY;
+                        goto out_unlock;
+                }
+                sm->ex = ex;
+                sm->unk = id;
+                id->lpVtbl->AddRef(id);
+                sm->oid = random_id();
+                sm->noping = mshlflags & MSHLFLAGS_NOPING;
+                sm->next = objects;
+                objects = sm;
+        }
+        ex = sm->ex;
+        if (dest != MSHCTX_INPROC && FAILED(hr = register_locked(ex))) {
+                struct dead d = { .n = 0 };
+                stubmgr_check_locked(sm, &d);   /* a new one with nothing: gone again */
+                pthread_mutex_unlock(&lock);
+                dead_release(&d);
+                goto out_itf;
+        }
+        hr = ifstub_get_locked(sm, iid, &itf, refs, &o->std);
+        if (SUCCEEDED(hr)) {
+                if (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK))
+                        sm->table_marshals++;
+                if (!sm->noping && !sm->pinged && dest != MSHCTX_INPROC) {
+                        sm->pinged = true;
+                        add_oid = true;
+                }
+                o->flags = OBJREF_STANDARD;
+                o->iid = *iid;
+                o->res = dsa_dup(dest != MSHCTX_INPROC && resolver_bindings ? resolver_bindings
+                                                                              : own_bindings);
+                if (!o->res)
+                        hr = E_OUTOFMEMORY;
+        }
+        if (add_oid && SUCCEEDED(hr)) {
+                OXID oxid = ex->oxid;
+                OID oid = sm->oid;
+                pthread_mutex_unlock(&lock);
+                if (com_resolver_add_oids(oxid, &oid, 1) < 0)
+                        log_debug(com, "rpcss does not take OID %016llx for pinging",
+                                  (unsigned long long)oid);
+                goto out_itf;
+        }
+out_unlock:
+        pthread_mutex_unlock(&lock);
+out_itf:
+        if (itf)
+                itf->lpVtbl->Release(itf);
+out_id:
+        id->lpVtbl->Release(id);
+out_apt:
+        com_apartment_release(apt);
+        if (FAILED(hr))
+                objref_clear(o);
+        return hr;
+}
+
+HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool release, void **ret) {
+        struct com_apartment *apt = com_apartment_get();
+        struct dead d = { .n = 0 };
+        IUnknown *unk = NULL;
+        HRESULT hr = CO_E_OBJNOTCONNECTED;
+
+        *ret = NULL;
+        pthread_mutex_lock(&lock);
+        struct ifstub *s = ipid_find_locked(&std->ipid);
+        if (s && s->sm && s->sm->oid == std->oid && s->ex->oxid == std->oxid) {
+                struct com_apartment *home = s->ex->apt;
+                if (home == apt || (home->type == APTTYPE_MTA && (!apt || apt->type == APTTYPE_MTA))) {
+                        unk = s->sm->unk;
+                        unk->lpVtbl->AddRef(unk);
+                        hr = S_OK;
+                } else {
+                        hr = S_FALSE;   /* another apartment: a proxy */
+                }
+                if (release) {
+                        uint32_t n = std->cPublicRefs;
+                        if (hr == S_OK) {
+                                s->public_refs -= n < s->public_refs ? n : s->public_refs;
+                                stubmgr_check_locked(s->sm, &d);
+                        }
+                }
+        }
+        pthread_mutex_unlock(&lock);
+        dead_release(&d);
+        if (apt)
+                com_apartment_release(apt);
+        if (hr != S_OK)
+                return hr;
+        hr = unk->lpVtbl->QueryInterface(unk, iid, ret);
+        unk->lpVtbl->Release(unk);
+        return hr;
+}
+
+HRESULT com_export_release(const STDOBJREF *std, unsigned refs) {
+        struct dead d = { .n = 0 };
+        HRESULT hr = CO_E_OBJNOTCONNECTED;
+
+        pthread_mutex_lock(&lock);
+        struct ifstub *s = ipid_find_locked(&std->ipid);
+        if (s && s->sm && s->sm->oid == std->oid) {
+                if (refs)
+                        s->public_refs -= refs < s->public_refs ? refs : s->public_refs;
+                else if (s->sm->table_marshals)
+                        s->sm->table_marshals--;        /* a table marshal's data released */
+                stubmgr_check_locked(s->sm, &d);
+                hr = S_OK;
+        }
+        pthread_mutex_unlock(&lock);
+        dead_release(&d);
+        return hr;
+}
+
+HRESULT com_export_disconnect(IUnknown *unk) {
+        struct dead d = { .n = 0 };
+        IUnknown *id;
+
+        if (FAILED(unk->lpVtbl->QueryInterface(unk, &IID_IUnknown, (void **)&id)))
+                return S_OK;
+        pthread_mutex_lock(&lock);
+        struct stubmgr *m = stubmgr_find_locked(id);
+        if (m)
+                stubmgr_disconnect_locked(m, &d);
+        pthread_mutex_unlock(&lock);
+        id->lpVtbl->Release(id);
+        dead_release(&d);
+        return S_OK;
+}
+
+HRESULT com_export_lock(IUnknown *unk, bool lck, bool last_unlock_releases) {
+        struct objref o;
+        struct dead d = { .n = 0 };
+        IUnknown *id;
+        HRESULT hr = S_OK;
+
+        if (FAILED(hr = unk->lpVtbl->QueryInterface(unk, &IID_IUnknown, (void **)&id)))
+                return hr;
+        if (lck) {
+                /* a stub manager for it, as for a marshal that gives nobody references */
+                hr = com_export(id, &IID_IUnknown, MSHCTX_INPROC, MSHLFLAGS_TABLEWEAK, &o);
+                if (SUCCEEDED(hr)) {
+                        objref_clear(&o);
+                        pthread_mutex_lock(&lock);
+                        struct stubmgr *m = stubmgr_find_locked(id);
+                        if (m) {
+                                m->locks++;
+                                m->table_marshals--;
+                        }
+                        pthread_mutex_unlock(&lock);
+                }
+        } else {
+                pthread_mutex_lock(&lock);
+                struct stubmgr *m = stubmgr_find_locked(id);
+                if (m && m->locks) {
+                        m->locks--;
+                        if (last_unlock_releases)
+                                stubmgr_check_locked(m, &d);
+                }
+                pthread_mutex_unlock(&lock);
+        }
+        id->lpVtbl->Release(id);
+        dead_release(&d);
+        return hr;
+}
+
+/* The apartment ends (CoUninitialize): its objects are disconnected, its OXID revoked. */
+void com_exporter_apartment_gone(struct com_apartment *apt) {
+        struct dead d = { .n = 0 };
+        struct exporter *gone = NULL;
+
+        pthread_mutex_lock(&lock);
+        for (struct stubmgr *m = objects, *next; m; m = next) {
+                next = m->next;
+                if (m->ex->apt == apt)
+                        stubmgr_disconnect_locked(m, &d);
+        }
+        for (struct exporter **p = &exporters; *p; p = &(*p)->next)
+                if ((*p)->apt == apt) {
+                        gone = *p;
+                        *p = gone->next;
+                        ipid_remove_locked(gone->remunk_stub);
+                        break;
+                }
+        pthread_mutex_unlock(&lock);
+        dead_release(&d);
+        if (gone) {
+                bool free_it;
+                if (gone->registered)
+                        com_resolver_revoke_oxid(gone->oxid);
+                com_apartment_release(gone->apt);
+                /* a call may still be running in it: the last one frees it */
+                pthread_mutex_lock(&lock);
+                gone->gone = true;
+                free_it = !gone->busy;
+                pthread_mutex_unlock(&lock);
+                if (free_it)
+                        exporter_free(gone);
+        }
+}
+
+/* --- garbage collection ([MS-DCOM] 3.1.1.5.2.3 / 3.2.6): rpcss names the OIDs nobody pings - */
+
+void com_exporter_rundown_now(void) {
+        OXID ox[64];
+        unsigned n = 0;
+
+        pthread_mutex_lock(&lock);
+        for (struct exporter *ex = exporters; ex && n < 64; ex = ex->next)
+                if (ex->registered)
+                        ox[n++] = ex->oxid;
+        pthread_mutex_unlock(&lock);
+        for (unsigned i = 0; i < n; i++) {
+                OID *oids = NULL;
+                unsigned k = 0;
+                struct dead d = { .n = 0 };
+                if (com_resolver_rundown(ox[i], &oids, &k) < 0)
+                        continue;
+                pthread_mutex_lock(&lock);
+                for (struct exporter *ex = exporters; ex; ex = ex->next) {
+                        if (ex->oxid != ox[i])
+                                continue;
+                        for (unsigned j = 0; j < k; j++) {
+                                struct stubmgr *m = stubmgr_by_oid_locked(ex, oids[j]);
+                                if (!m)
+                                        continue;
+                                log_debug(com, "OID %016llx ran down: no client pings it",
+                                          (unsigned long long)oids[j]);
+                                m->pinged = false;      /* rpcss has forgotten it */
+                                for (struct ifstub *s = m->ifs; s; s = s->next)
+                                        s->public_refs = 0;
+                                stubmgr_check_locked(m, &d);
+                        }
+                }
+                pthread_mutex_unlock(&lock);
+                dead_release(&d);
+                free(oids);
+        }
+}
+
+static void *rundown_main(void *arg) {
+        (void)arg;
+        for (;;) {
+                unsigned ms = com_ping_period_ms() / 4;
+                usleep((useconds_t)(ms ? ms : 1) * 1000);
+                com_exporter_rundown_now();
+        }
+        return NULL;
+}

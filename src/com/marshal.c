@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Marshaling interface pointers: CoMarshalInterface and friends over an IStream.  What
+ * goes in the stream is an OBJREF ([MS-DCOM] 2.2.18): OBJREF_STANDARD for objects this
+ * process exports (exporter.c) and for proxies marshaled on (proxy.c), OBJREF_CUSTOM for
+ * objects with their own IMarshal, whose unmarshaler class reads its part back.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "com/remote-internal.h"
+
+/* A header (24 bytes) plus what the largest standard form holds. */
+#define OBJREF_STD_MAX (24 + 40 + 16 + 4 + 2 * OBJREF_MAX_DSA_ENTRIES + 64)
+
+static HRESULT stream_write(IStream *stm, const void *p, size_t n) {
+        ULONG done = 0;
+        HRESULT hr = stm->lpVtbl->Write(stm, p, (ULONG)n, &done);
+
+        if (SUCCEEDED(hr) && done != n)
+                hr = STG_E_MEDIUMFULL;
+        return hr;
+}
+
+static HRESULT stream_read(IStream *stm, struct buf *b, size_t n) {
+        ULONG done = 0;
+        void *p = buf_extend(b, n);
+        HRESULT hr;
+
+        if (!p)
+                return E_OUTOFMEMORY;
+        hr = stm->lpVtbl->Read(stm, p, (ULONG)n, &done);
+        if (SUCCEEDED(hr) && done != n)
+                hr = STG_E_READFAULT;
+        return hr;
+}
+
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A DUALSTRINGARRAY's head, then its entries. */
+static HRESULT read_dsa(IStream *stm, struct buf *b) {
+        HRESULT hr = stream_read(stm, b, 4);
+        if (FAILED(hr))
+                return hr;
+        size_t n = b->data[b->len - 4] | b->data[b->len - 3] << 8;
+        if (n > OBJREF_MAX_DSA_ENTRIES)
+                return RPC_E_INVALID_OBJREF;
+        return n ? stream_read(stm, b, 2 * n) : S_OK;
+}
+
+/*
+ * Reads a whole OBJREF of a standard form from the stream (a CUSTOM one: its header, the
+ * clsid and the two words; the rest is its unmarshaler's) and parses it.
+ */
+static HRESULT read_objref(IStream *stm, struct objref *o) {
+        struct buf b;
+        HRESULT hr;
+        int r;
+
+        buf_init(&b, OBJREF_STD_MAX + OBJREF_MAX_CUSTOM);
+        if (FAILED(hr = stream_read(stm, &b, 24)))
+                goto out;
+        if (le32(b.data) != OBJREF_SIGNATURE) {
+                hr = RPC_E_INVALID_OBJREF;
+                goto out;
+        }
+        switch (le32(b.data + 4)) {
+        case OBJREF_STANDARD:
+                if (FAILED(hr = stream_read(stm, &b, 40)) || FAILED(hr = read_dsa(stm, &b)))
+                        goto out;
+                break;
+        case OBJREF_HANDLER:
+                if (FAILED(hr = stream_read(stm, &b, 56)) || FAILED(hr = read_dsa(stm, &b)))
+                        goto out;
+                break;
+        case OBJREF_CUSTOM:
+                if (FAILED(hr = stream_read(stm, &b, 24)))
+                        goto out;
+                break;
+        case OBJREF_EXTENDED: {
+                if (FAILED(hr = stream_read(stm, &b, 44)) || FAILED(hr = read_dsa(stm, &b)) ||
+                    FAILED(hr = stream_read(stm, &b, 32)))
+                        goto out;
+                uint32_t rounded = le32(b.data + b.len - 4);
+                if (rounded > OBJREF_MAX_CUSTOM) {
+                        hr = RPC_E_INVALID_OBJREF;
+                        goto out;
+                }
+                if (rounded && FAILED(hr = stream_read(stm, &b, rounded)))
+                        goto out;
+                break;
+        }
+        default:
+                hr = RPC_E_INVALID_OBJREF;
+                goto out;
+        }
+        r = objref_parse(b.data, b.len, o, NULL);
+        hr = r == -ENOMEM ? E_OUTOFMEMORY : r < 0 ? RPC_E_INVALID_OBJREF : S_OK;
+out:
+        buf_free(&b);
+        return hr;
+}
+
+/* The object's own marshaler, if it has one (a proxy of ours marshals the standard way). */
+static IMarshal *custom_marshaler(IUnknown *unk) {
+        IMarshal *m = NULL;
+
+        if (com_proxy_is_proxy(unk))
+                return NULL;
+        if (FAILED(unk->lpVtbl->QueryInterface(unk, &IID_IMarshal, (void **)&m)))
+                return NULL;
+        return m;
+}
+
+static HRESULT marshal_custom(IStream *stm, REFIID riid, IUnknown *unk, IMarshal *m, DWORD dest,
+                              void *dest_data, DWORD mshlflags) {
+        struct objref o;
+        struct buf b;
+        DWORD size = 0;
+        HRESULT hr;
+
+        memset(&o, 0, sizeof o);
+        o.flags = OBJREF_CUSTOM;
+        o.iid = *riid;
+        if (FAILED(hr = m->lpVtbl->GetUnmarshalClass(m, riid, unk, dest, dest_data, mshlflags, &o.clsid)))
+                return hr;
+        m->lpVtbl->GetMarshalSizeMax(m, riid, unk, dest, dest_data, mshlflags, &size);
+        o.data_len = 0;
+        buf_init(&b, 0);
+        objref_write(&b, &o);
+        /* the reserved word: the size of what the marshaler writes, as Windows puts it */
+        if (b.len >= 4 && !b.error) {
+                b.data[b.len - 4] = (uint8_t)size;
+                b.data[b.len - 3] = (uint8_t)(size >> 8);
+                b.data[b.len - 2] = (uint8_t)(size >> 16);
+                b.data[b.len - 1] = (uint8_t)(size >> 24);
+        }
+        hr = b.error ? E_OUTOFMEMORY : stream_write(stm, b.data, b.len);
+        buf_free(&b);
+        if (SUCCEEDED(hr))
+                hr = m->lpVtbl->MarshalInterface(m, stm, riid, unk, dest, dest_data, mshlflags);
+        return hr;
+}
+
+/* 00000017-0000-0000-C000-000000000046 */
+DCOM_EXPORT const CLSID CLSID_StdMarshal = {
+        0x00000017, 0x0000, 0x0000, { 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46 }
+};
+
+/* Whether the object's own marshaler only hands it to the standard one. */
+static bool is_standard(IMarshal *m, REFIID riid, IUnknown *unk, DWORD dest, void *dest_data,
+                        DWORD mshlflags) {
+        CLSID clsid;
+        return SUCCEEDED(m->lpVtbl->GetUnmarshalClass(m, riid, unk, dest, dest_data, mshlflags,
+                                                      &clsid)) &&
+               IsEqualCLSID(&clsid, &CLSID_StdMarshal);
+}
+
+static HRESULT marshal_standard(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
+                                DWORD mshlflags);
+
+HRESULT WINAPI CoMarshalInterface(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
+                                  void *dest_data, DWORD mshlflags) {
+        IMarshal *m;
+        HRESULT hr;
+
+        if (!stm || !unk || !riid)
+                return E_INVALIDARG;
+        if (dest > MSHCTX_CROSSCTX || (mshlflags & ~(DWORD)(MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK |
+                                                          MSHLFLAGS_NOPING)))
+                return E_INVALIDARG;
+        if ((m = custom_marshaler(unk))) {
+                if (is_standard(m, riid, unk, dest, dest_data, mshlflags))
+                        hr = marshal_standard(stm, riid, unk, dest, mshlflags);
+                else
+                        hr = marshal_custom(stm, riid, unk, m, dest, dest_data, mshlflags);
+                m->lpVtbl->Release(m);
+                return hr;
+        }
+        return marshal_standard(stm, riid, unk, dest, mshlflags);
+}
+
+/* An OBJREF_STANDARD for the object (or the proxy marshaled on). */
+static HRESULT marshal_standard(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
+                                DWORD mshlflags) {
+        struct objref o;
+        struct buf b;
+        HRESULT hr;
+
+        if (com_proxy_is_proxy(unk))
+                hr = com_proxy_marshal(unk, riid, &o);
+        else
+                hr = com_export(unk, riid, dest, mshlflags, &o);
+        if (FAILED(hr))
+                return hr;
+        buf_init(&b, OBJREF_STD_MAX);
+        hr = objref_write(&b, &o) < 0 ? E_OUTOFMEMORY : stream_write(stm, b.data, b.len);
+        if (FAILED(hr) && !com_proxy_is_proxy(unk))
+                com_export_release(&o.std, o.std.cPublicRefs);
+        buf_free(&b);
+        objref_clear(&o);
+        return hr;
+}
+
+HRESULT WINAPI CoGetMarshalSizeMax(ULONG *size, REFIID riid, IUnknown *unk, DWORD dest,
+                                   void *dest_data, DWORD mshlflags) {
+        IMarshal *m;
+
+        if (!size || !unk || !riid)
+                return E_INVALIDARG;
+        if ((m = custom_marshaler(unk))) {
+                DWORD n = 0;
+                HRESULT hr = m->lpVtbl->GetMarshalSizeMax(m, riid, unk, dest, dest_data, mshlflags, &n);
+                m->lpVtbl->Release(m);
+                *size = n + 24 + 24;    /* the OBJREF_CUSTOM around it */
+                return hr;
+        }
+        *size = OBJREF_STD_MAX;
+        return S_OK;
+}
+
+static HRESULT unmarshal_custom(IStream *stm, const struct objref *o, REFIID riid, void **ppv) {
+        IMarshal *m;
+        HRESULT hr = CoCreateInstance(&o->clsid, NULL, CLSCTX_INPROC_SERVER, &IID_IMarshal, (void **)&m);
+
+        if (FAILED(hr))
+                return hr;
+        hr = m->lpVtbl->UnmarshalInterface(m, stm, riid, ppv);
+        m->lpVtbl->Release(m);
+        return hr;
+}
+
+HRESULT WINAPI CoUnmarshalInterface(IStream *stm, REFIID riid, void **ppv) {
+        struct objref o;
+        HRESULT hr;
+
+        if (!stm || !ppv)
+                return E_INVALIDARG;
+        *ppv = NULL;
+        if (FAILED(hr = read_objref(stm, &o)))
+                return hr;
+        const IID *want = riid && !IsEqualIID(riid, &GUID_NULL) ? riid : &o.iid;
+        if (o.flags == OBJREF_CUSTOM && IsEqualCLSID(&o.clsid, &CLSID_StdMarshal)) {
+                /* the standard marshaler's data follows: an OBJREF of its own */
+                objref_clear(&o);
+                return CoUnmarshalInterface(stm, riid, ppv);
+        }
+        if (o.flags == OBJREF_CUSTOM) {
+                hr = unmarshal_custom(stm, &o, want, ppv);
+        } else {
+                hr = com_exporter_is_local(o.std.oxid)
+                             ? com_export_unmarshal_local(&o.std, want, true, ppv)
+                             : S_FALSE;
+                if (hr == S_FALSE)
+                        hr = com_proxy_unmarshal(&o, want, ppv);
+        }
+        objref_clear(&o);
+        return hr;
+}
+
+HRESULT WINAPI CoReleaseMarshalData(IStream *stm) {
+        struct objref o;
+        HRESULT hr;
+
+        if (!stm)
+                return E_INVALIDARG;
+        if (FAILED(hr = read_objref(stm, &o)))
+                return hr;
+        if (o.flags == OBJREF_CUSTOM) {
+                IMarshal *m;
+                hr = CoCreateInstance(&o.clsid, NULL, CLSCTX_INPROC_SERVER, &IID_IMarshal, (void **)&m);
+                if (SUCCEEDED(hr)) {
+                        hr = m->lpVtbl->ReleaseMarshalData(m, stm);
+                        m->lpVtbl->Release(m);
+                }
+        } else if (com_exporter_is_local(o.std.oxid)) {
+                hr = com_export_release(&o.std, o.std.cPublicRefs);
+        } else {
+                /* another process's object: its references go back through a proxy */
+                IUnknown *unk = NULL;
+                hr = com_proxy_unmarshal(&o, &IID_IUnknown, (void **)&unk);
+                if (unk)
+                        unk->lpVtbl->Release(unk);
+        }
+        objref_clear(&o);
+        return hr;
+}
+
+HRESULT WINAPI CoDisconnectObject(IUnknown *unk, DWORD reserved) {
+        IMarshal *m;
+        HRESULT hr;
+
+        if (!unk)
+                return E_INVALIDARG;
+        if ((m = custom_marshaler(unk))) {
+                hr = m->lpVtbl->DisconnectObject(m, reserved);
+                m->lpVtbl->Release(m);
+                return hr;
+        }
+        return com_export_disconnect(unk);
+}
+
+HRESULT WINAPI CoLockObjectExternal(IUnknown *unk, BOOL lock, BOOL last_unlock_releases) {
+        if (!unk)
+                return E_INVALIDARG;
+        return com_export_lock(unk, lock, last_unlock_releases);
+}
+
+/* --- the standard marshaler as an object (CoGetStandardMarshal, CLSID_StdMarshal) ---------- */
+
+struct std_marshal {
+        IMarshal IMarshal_iface;
+        atomic_uint refs;
+        IUnknown *obj;                  /* the object it marshals (NULL: an unmarshaler) */
+};
+
+static struct std_marshal *impl_from_IMarshal(IMarshal *iface) {
+        return (struct std_marshal *)iface;
+}
+
+static HRESULT STDMETHODCALLTYPE sm_QueryInterface(IMarshal *iface, REFIID riid, void **ppv) {
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IMarshal)) {
+                *ppv = iface;
+                iface->lpVtbl->AddRef(iface);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE sm_AddRef(IMarshal *iface) {
+        return atomic_fetch_add(&impl_from_IMarshal(iface)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE sm_Release(IMarshal *iface) {
+        struct std_marshal *m = impl_from_IMarshal(iface);
+        ULONG r = atomic_fetch_sub(&m->refs, 1) - 1;
+
+        if (!r) {
+                if (m->obj)
+                        m->obj->lpVtbl->Release(m->obj);
+                free(m);
+        }
+        return r;
+}
+
+static HRESULT STDMETHODCALLTYPE sm_GetUnmarshalClass(IMarshal *iface, REFIID riid, void *pv,
+                                                      DWORD dest, void *dest_data, DWORD mshlflags,
+                                                      CLSID *clsid) {
+        if (!clsid)
+                return E_POINTER;
+        *clsid = CLSID_StdMarshal;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE sm_GetMarshalSizeMax(IMarshal *iface, REFIID riid, void *pv,
+                                                      DWORD dest, void *dest_data, DWORD mshlflags,
+                                                      DWORD *size) {
+        if (!size)
+                return E_POINTER;
+        *size = OBJREF_STD_MAX;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE sm_MarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
+                                                     void *pv, DWORD dest, void *dest_data,
+                                                     DWORD mshlflags) {
+        struct std_marshal *m = impl_from_IMarshal(iface);
+        IUnknown *unk = pv ? pv : m->obj;
+
+        if (!stm || !unk || !riid)
+                return E_INVALIDARG;
+        return marshal_standard(stm, riid, unk, dest, mshlflags);
+}
+
+static HRESULT STDMETHODCALLTYPE sm_UnmarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
+                                                       void **ppv) {
+        return CoUnmarshalInterface(stm, riid, ppv);
+}
+
+static HRESULT STDMETHODCALLTYPE sm_ReleaseMarshalData(IMarshal *iface, IStream *stm) {
+        return CoReleaseMarshalData(stm);
+}
+
+static HRESULT STDMETHODCALLTYPE sm_DisconnectObject(IMarshal *iface, DWORD reserved) {
+        struct std_marshal *m = impl_from_IMarshal(iface);
+        return m->obj ? com_export_disconnect(m->obj) : S_OK;
+}
+
+static const IMarshalVtbl std_marshal_vtbl = {
+        sm_QueryInterface, sm_AddRef, sm_Release, sm_GetUnmarshalClass, sm_GetMarshalSizeMax,
+        sm_MarshalInterface, sm_UnmarshalInterface, sm_ReleaseMarshalData, sm_DisconnectObject,
+};
+
+static HRESULT std_marshal_new(IUnknown *obj, IMarshal **ret) {
+        struct std_marshal *m = calloc(1, sizeof *m);
+
+        if (!m)
+                return E_OUTOFMEMORY;
+        m->IMarshal_iface.lpVtbl = &std_marshal_vtbl;
+        atomic_init(&m->refs, 1);
+        if ((m->obj = obj))
+                obj->lpVtbl->AddRef(obj);
+        *ret = &m->IMarshal_iface;
+        return S_OK;
+}
+
+HRESULT WINAPI CoGetStandardMarshal(REFIID riid, IUnknown *unk, DWORD dest, void *dest_data,
+                                    DWORD mshlflags, IMarshal **ret) {
+        if (!ret)
+                return E_INVALIDARG;
+        *ret = NULL;
+        return std_marshal_new(unk, ret);
+}
+
+/* CLSID_StdMarshal's class object: makes unmarshalers */
+static HRESULT STDMETHODCALLTYPE smcf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClassFactory)) {
+                *ppv = iface;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE smcf_AddRef(IClassFactory *iface) {
+        return 2;
+}
+
+static ULONG STDMETHODCALLTYPE smcf_Release(IClassFactory *iface) {
+        return 1;
+}
+
+static HRESULT STDMETHODCALLTYPE smcf_CreateInstance(IClassFactory *iface, IUnknown *outer,
+                                                     REFIID riid, void **ppv) {
+        IMarshal *m;
+        HRESULT hr;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (outer)
+                return CLASS_E_NOAGGREGATION;
+        if (FAILED(hr = std_marshal_new(NULL, &m)))
+                return hr;
+        hr = m->lpVtbl->QueryInterface(m, riid, ppv);
+        m->lpVtbl->Release(m);
+        return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE smcf_LockServer(IClassFactory *iface, BOOL lock_it) {
+        return S_OK;
+}
+
+static const IClassFactoryVtbl smcf_vtbl = {
+        smcf_QueryInterface, smcf_AddRef, smcf_Release, smcf_CreateInstance, smcf_LockServer,
+};
+
+static IClassFactory smcf = { &smcf_vtbl };
+
+HRESULT com_std_marshal_class_object(const IID *riid, void **ppv) {
+        return smcf_QueryInterface(&smcf, riid, ppv);
+}
+
+/* --- interface pointers in generated stubs ([MS-DCOM] 2.2.14: an MInterfacePointer) -------- */
+
+static int hr_errno(HRESULT hr) {
+        return hr == E_OUTOFMEMORY ? -ENOMEM : hr == E_NOINTERFACE || hr == REGDB_E_IIDNOTREG ? -ENOENT
+                                                                                           : -EIO;
+}
+
+static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **ret, uint32_t *ret_len) {
+        IUnknown *unk = obj;
+        struct objref o;
+        struct buf b;
+        HRESULT hr;
+        int r;
+
+        hr = com_proxy_is_proxy(unk) ? com_proxy_marshal(unk, iid, &o)
+                                     : com_export(unk, iid, MSHCTX_DIFFERENTMACHINE, MSHLFLAGS_NORMAL, &o);
+        if (FAILED(hr))
+                return hr_errno(hr);
+        buf_init(&b, NDR_OBJREF_MAX);
+        r = objref_write(&b, &o);
+        if (r >= 0) {
+                uint8_t *p = arena_alloc(a, b.len);
+                if (p) {
+                        memcpy(p, b.data, b.len);
+                        *ret = p;
+                        *ret_len = (uint32_t)b.len;
+                } else {
+                        r = -ENOMEM;
+                }
+        }
+        if (r < 0 && !com_proxy_is_proxy(unk))
+                com_export_release(&o.std, o.std.cPublicRefs);
+        buf_free(&b);
+        objref_clear(&o);
+        return r;
+}
+
+static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, void **ret) {
+        struct objref o;
+        HRESULT hr;
+        int r = objref_parse(bytes, len, &o, NULL);
+
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        if (o.flags == OBJREF_CUSTOM) {
+                objref_clear(&o);
+                return -EOPNOTSUPP;     /* a custom unmarshaler reads from a stream */
+        }
+        hr = com_exporter_is_local(o.std.oxid) ? com_export_unmarshal_local(&o.std, iid, true, ret)
+                                               : S_FALSE;
+        if (hr == S_FALSE)
+                hr = com_proxy_unmarshal(&o, iid, ret);
+        objref_clear(&o);
+        return FAILED(hr) ? hr_errno(hr) : 0;
+}
+
+static const struct ndr_iface_hooks hooks = { hook_marshal, hook_unmarshal };
+
+/* Generated stubs marshal interface pointers through us as soon as the library is loaded. */
+__attribute__((constructor)) static void install_hooks(void) {
+        ndr_set_iface_hooks(&hooks);
+}

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The client side of remoting ([MS-DCOM] 3.2): one proxy manager per remote object
+ * (OXID + OID: unmarshaling the same object twice gives the same IUnknown, as COM
+ * identity requires), one interface proxy per IID with the IPID and the public
+ * references we hold on it, remote QueryInterface through the exporter's IRemUnknown
+ * (results cached), references released in one RemRelease when the last local one goes.
+ * OXIDs are resolved through the resolver named in the OBJREF (IObjectExporter::
+ * ResolveOxid2 on rpcss) and cached with their connection; an OXID of this process (an
+ * object in another apartment) is reached over our own ncalrpc endpoint.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "com/remote-internal.h"
+#include "com/resolver.h"
+#include "dcom/guid.h"
+#include "orpc_stub.h"
+#include "rpc/rpc-internal.h"
+
+static LOG_CHANNEL(com);
+
+/* A channel: calls of one interface pointer (IPID) over its OXID's connection. */
+struct chan {
+        struct ndr_binding nb;          /* first: what the generated proxies call through */
+        struct oxid_entry *ox;
+        IPID ipid;
+};
+
+struct oxid_entry {
+        struct oxid_entry *next;
+        char resolver[320];             /* the resolver that told us ("": ours, in-process) */
+        OXID oxid;
+        IPID ipid_remunk;
+        uint32_t authn_hint;
+        struct rpc_binding *b;
+        unsigned refs;                  /* proxy managers on it */
+        struct chan remunk_chan;
+};
+
+struct ifproxy {
+        struct ndr_proxy px;            /* first: the interface pointer handed out */
+        struct ifproxy *next;
+        struct proxymgr *mgr;
+        IID iid;
+        struct chan chan;
+        uint32_t refs;                  /* public references we hold on the IPID */
+};
+
+struct proxymgr {
+        IUnknown IUnknown_iface;        /* the identity */
+        struct proxymgr *next;
+        atomic_uint refs;
+        struct oxid_entry *ox;
+        OXID oxid;
+        OID oid;
+        bool noping;
+        DUALSTRINGARRAY *res;           /* the resolver's bindings, for marshaling it on */
+        struct ifproxy *ifs;
+        char pinged_at[320];            /* the resolver that pings for it ("": none) */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct oxid_entry *oxids;
+static struct proxymgr *managers;
+
+static bool tcp_only;
+
+void com_proxy_set_tcp_only(bool on) {
+        tcp_only = on;
+}
+
+static struct {
+        uint8_t level, svc;
+        char user[257], domain[257], password[257];
+        bool set;
+} def_auth;
+
+void com_proxy_set_default_auth(uint8_t level, uint8_t authn_svc, const char *user,
+                                const char *domain, const char *password) {
+        pthread_mutex_lock(&lock);
+        def_auth.level = level;
+        def_auth.svc = authn_svc;
+        snprintf(def_auth.user, sizeof def_auth.user, "%s", user ? user : "");
+        snprintf(def_auth.domain, sizeof def_auth.domain, "%s", domain ? domain : "");
+        snprintf(def_auth.password, sizeof def_auth.password, "%s", password ? password : "");
+        def_auth.set = user != NULL;
+        pthread_mutex_unlock(&lock);
+}
+
+/* A child of fork() does not share the parent's connections: its proxies start afresh. */
+static struct pingset *pingsets;
+static bool ping_started;
+
+static void atfork_child(void) {
+        pthread_mutex_init(&lock, NULL);
+        oxids = NULL;
+        managers = NULL;
+        pingsets = NULL;
+        ping_started = false;
+}
+
+static void atfork_register(void) {
+        pthread_atfork(NULL, NULL, atfork_child);
+}
+
+/* --- the channel ------------------------------------------------------------------------------ */
+
+static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct chan *c = (struct chan *)nb;
+        struct rpc_call_handle h;
+        int r;
+
+        /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
+        rpc_call_handle_init(&h, c->ox->b, &c->ipid);
+        r = h.nb.call(&h.nb, iface, opnum, in, out, arena);
+        if (r == -EREMOTEIO)
+                ndr_set_call_fault(h.fault);
+        return r;
+}
+
+static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
+        c->nb.call = chan_call;
+        c->nb.ctx = c;
+        c->ox = ox;
+        c->ipid = *ipid;
+}
+
+/* A stack proxy for the OXID's IRemUnknown (its IUnknown methods are never called). */
+static HRESULT remunk_qi(struct ndr_proxy *px, const IID *riid, void **ppv) {
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG remunk_ref(struct ndr_proxy *px) {
+        return 1;
+}
+
+static const struct ndr_proxy_unknown remunk_unk = { remunk_qi, remunk_ref, remunk_ref };
+
+static IRemUnknown *remunk_proxy(struct oxid_entry *ox, struct ndr_proxy *px) {
+        px->lpVtbl = &IRemUnknown_ProxyVtbl;
+        px->channel = &ox->remunk_chan.nb;
+        px->iface = &IRemUnknown_p_interface;
+        px->unk = &remunk_unk;
+        px->ctx = NULL;
+        return (IRemUnknown *)px;
+}
+
+/* --- OXID resolution ([MS-DCOM] 3.2.4.1.2) --------------------------------------------------- */
+
+static bool host_is_loopback(const char *h) {
+        return strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcasecmp(h, "localhost") == 0;
+}
+
+/* "host[port]" or "host" from a tower 7 binding, as a string binding (port: 135's default) */
+static void tcp_binding(const char *addr, const char *default_port, char *out, size_t size,
+                        char *host, size_t host_size) {
+        const char *br = strchr(addr, '[');
+        size_t hl = br ? (size_t)(br - addr) : strlen(addr);
+
+        snprintf(host, host_size, "%.*s", (int)hl, addr);
+        if (br)
+                snprintf(out, size, "ncacn_ip_tcp:%s", addr);
+        else
+                snprintf(out, size, "ncacn_ip_tcp:%s[%s]", addr, default_port);
+}
+
+static int connect_exporter(struct oxid_entry *ox, const char *sb, bool tcp) {
+        int r = rpc_binding_from_string(sb, &ox->b);
+
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&lock);
+        uint8_t level = def_auth.level ? def_auth.level : (uint8_t)ox->authn_hint;
+        if (tcp && def_auth.set && level > RPC_AUTHN_LEVEL_NONE) {
+                struct rpc_auth_identity id = { def_auth.user, def_auth.domain, def_auth.password, NULL };
+                r = rpc_binding_set_auth(ox->b, level, def_auth.svc ? def_auth.svc : RPC_AUTHN_WINNT,
+                                         &id);
+        }
+        pthread_mutex_unlock(&lock);
+        if (r < 0) {
+                rpc_binding_free(ox->b);
+                ox->b = NULL;
+        }
+        return r;
+}
+
+/* Asks the OBJREF's resolver where its OXID is; fills ox. */
+static HRESULT resolve_remote(const struct objref *o, struct oxid_entry *ox) {
+        char addr[256], host[256], sb[320];
+        uint16_t tower;
+        struct rpc_binding *rb = NULL;
+        int r = -ENOENT;
+
+        for (unsigned i = 0; dsa_string_binding(o->res, i, &tower, addr, sizeof addr) >= 0; i++)
+                if (tower == DSA_TOWER_TCP) {
+                        tcp_binding(addr, rpc_epm_port(), sb, sizeof sb, host, sizeof host);
+                        r = rpc_binding_from_string(sb, &rb);
+                        break;
+                }
+        if (r < 0) {
+                log_debug(com, "OXID %016llx: no usable resolver binding", (unsigned long long)ox->oxid);
+                return RPC_E_INVALID_OBJREF;
+        }
+        bool local = host_is_loopback(host) && !tcp_only;
+        unsigned short protseqs[2] = { DSA_TOWER_LRPC, DSA_TOWER_TCP };
+        DUALSTRINGARRAY *dsa = NULL;
+        DWORD hint = 0;
+        COMVERSION ver = { 0, 0 };
+        error_status_t st = 0;
+        OXID oxid = ox->oxid;
+
+        rpc_binding_set_timeout(rb, 10000);
+        r = IObjectExporter_ResolveOxid2(rb, &oxid, local ? 2 : 1, local ? protseqs : protseqs + 1, &dsa,
+                                         &ox->ipid_remunk, &hint, &ver, &st);
+        rpc_binding_free(rb);
+        if (r < 0 || st) {
+                log_debug(com, "ResolveOxid2 %016llx at %s: %s", (unsigned long long)oxid, sb,
+                          r < 0 ? strerror(-r) : "refused");
+                midl_user_free(dsa);
+                return r < 0 ? dcom_hresult_from_errno(r) : HRESULT_FROM_WIN32(st);
+        }
+        ox->authn_hint = hint;
+        snprintf(ox->resolver, sizeof ox->resolver, "%s", sb);
+        r = -ENOENT;
+        if (dsa && dsa_check(dsa) >= 0) {
+                /* this machine's exporters over ncalrpc, others over TCP */
+                for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
+                        if (tower == DSA_TOWER_LRPC && local) {
+                                snprintf(sb, sizeof sb, "ncalrpc:[%s]", addr);
+                                r = connect_exporter(ox, sb, false);
+                        }
+                for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
+                        if (tower == DSA_TOWER_TCP) {
+                                tcp_binding(addr, "135", sb, sizeof sb, host, sizeof host);
+                                r = connect_exporter(ox, sb, true);
+                        }
+        }
+        midl_user_free(dsa);
+        if (r < 0)
+                return RPC_E_INVALID_OBJREF;
+        log_debug(com, "OXID %016llx is at %s", (unsigned long long)oxid, sb);
+        return S_OK;
+}
+
+static void oxid_put(struct oxid_entry *ox) {
+        bool last;
+
+        pthread_mutex_lock(&lock);
+        last = --ox->refs == 0;
+        if (last)
+                for (struct oxid_entry **p = &oxids; *p; p = &(*p)->next)
+                        if (*p == ox) {
+                                *p = ox->next;
+                                break;
+                        }
+        pthread_mutex_unlock(&lock);
+        if (last) {
+                rpc_binding_free(ox->b);
+                free(ox);
+        }
+}
+
+static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
+        struct oxid_entry *ox;
+        HRESULT hr = S_OK;
+
+        pthread_mutex_lock(&lock);
+        for (ox = oxids; ox; ox = ox->next)
+                if (ox->oxid == o->std.oxid) {
+                        ox->refs++;
+                        pthread_mutex_unlock(&lock);
+                        *ret = ox;
+                        return S_OK;
+                }
+        pthread_mutex_unlock(&lock);
+        if (!(ox = calloc(1, sizeof *ox)))
+                return E_OUTOFMEMORY;
+        ox->oxid = o->std.oxid;
+        ox->refs = 1;
+        if (com_exporter_oxid_info(o->std.oxid, &ox->ipid_remunk, &ox->authn_hint)) {
+                char sb[64];
+                int r = com_exporter_local_binding(sb, sizeof sb);
+                if (r >= 0)
+                        r = connect_exporter(ox, sb, false);
+                if (r < 0)
+                        hr = dcom_hresult_from_errno(r);
+        } else {
+                hr = resolve_remote(o, ox);
+        }
+        if (FAILED(hr)) {
+                free(ox);
+                return hr;
+        }
+        rpc_binding_set_timeout(ox->b, 30000);
+        chan_init(&ox->remunk_chan, ox, &ox->ipid_remunk);
+        pthread_mutex_lock(&lock);
+        for (struct oxid_entry *x = oxids; x; x = x->next)
+                if (x->oxid == ox->oxid) {      /* another thread was quicker */
+                        x->refs++;
+                        pthread_mutex_unlock(&lock);
+                        rpc_binding_free(ox->b);
+                        free(ox);
+                        *ret = x;
+                        return S_OK;
+                }
+        ox->next = oxids;
+        oxids = ox;
+        pthread_mutex_unlock(&lock);
+        *ret = ox;
+        return S_OK;
+}
+
+/* --- pinging ([MS-DCOM] 3.2.6): the OIDs we hold, per resolver, kept alive ------------------- */
+
+/*
+ * One ping set per resolver: ComplexPing when its membership changed (the set made on the
+ * first), SimplePing otherwise, every ping period, so that the exporters do not run our
+ * objects down.  A resolver that forgot the set (restarted: OR_INVALID_SET) gets it
+ * again in full.
+ */
+struct pingset {
+        struct pingset *next;
+        char binding[320];
+        struct rpc_binding *b;
+        SETID setid;
+        uint16_t seq;
+        OID *members, *add, *del;
+        unsigned n_members, n_add, n_del;
+        unsigned cap_members, cap_add, cap_del;
+};
+
+static pthread_t ping_thread;
+static pthread_cond_t ping_wake = PTHREAD_COND_INITIALIZER;
+
+static int oid_push(OID **v, unsigned *n, unsigned *cap, OID oid) {
+        if (*n == *cap) {
+                unsigned nc = *cap ? *cap * 2 : 16;
+                OID *nv = realloc(*v, nc * sizeof *nv);
+                if (!nv)
+                        return -ENOMEM;
+                *v = nv;
+                *cap = nc;
+        }
+        (*v)[(*n)++] = oid;
+        return 0;
+}
+
+static bool oid_take(OID *v, unsigned *n, OID oid) {
+        for (unsigned i = 0; i < *n; i++)
+                if (v[i] == oid) {
+                        v[i] = v[--*n];
+                        return true;
+                }
+        return false;
+}
+
+static void *ping_main(void *arg);
+
+static void ping_add_locked(const char *binding, OID oid) {
+        struct pingset *ps;
+
+        for (ps = pingsets; ps && strcmp(ps->binding, binding); ps = ps->next)
+                ;
+        if (!ps) {
+                if (!(ps = calloc(1, sizeof *ps)))
+                        return;
+                snprintf(ps->binding, sizeof ps->binding, "%s", binding);
+                ps->next = pingsets;
+                pingsets = ps;
+        }
+        if (!oid_take(ps->del, &ps->n_del, oid))
+                oid_push(&ps->add, &ps->n_add, &ps->cap_add, oid);
+        if (!ping_started && pthread_create(&ping_thread, NULL, ping_main, NULL) == 0) {
+                pthread_detach(ping_thread);
+                ping_started = true;
+        }
+}
+
+static void ping_del_locked(const char *binding, OID oid) {
+        for (struct pingset *ps = pingsets; ps; ps = ps->next)
+                if (strcmp(ps->binding, binding) == 0) {
+                        if (!oid_take(ps->add, &ps->n_add, oid))
+                                oid_push(&ps->del, &ps->n_del, &ps->cap_del, oid);
+                        return;
+                }
+}
+
+/* One set's ping; the lock is dropped around the call. */
+static void ping_one(struct pingset *ps) {
+        unsigned n_add = ps->n_add, n_del = ps->n_del;
+        OID *add = n_add ? malloc(n_add * sizeof *add) : NULL;
+        OID *del = n_del ? malloc(n_del * sizeof *del) : NULL;
+        SETID setid = ps->setid;
+        uint16_t seq = ps->seq;
+        struct rpc_binding *b = ps->b;
+        error_status_t st = 0;
+        unsigned short backoff = 0;
+        int r;
+
+        if ((n_add && !add) || (n_del && !del)) {
+                free(add);
+                free(del);
+                return;
+        }
+        if (n_add)
+                memcpy(add, ps->add, n_add * sizeof *add);
+        if (n_del)
+                memcpy(del, ps->del, n_del * sizeof *del);
+        ps->b = NULL;           /* ours while the lock is dropped */
+        pthread_mutex_unlock(&lock);
+        r = b ? 0 : rpc_binding_from_string(ps->binding, &b);
+        if (r >= 0) {
+                rpc_binding_set_timeout(b, 10000);
+                if (n_add || n_del || !setid)
+                        /* [MS-DCOM] 3.2.6.1: the set's changes, with the next sequence number */
+                        r = IObjectExporter_ComplexPing(b, &setid, (unsigned short)(seq + 1),
+                                                        (unsigned short)n_add, (unsigned short)n_del,
+                                                        add, del, &backoff, &st);
+                else
+                        r = IObjectExporter_SimplePing(b, &setid, &st);
+        }
+        pthread_mutex_lock(&lock);
+        ps->b = b;
+        if (r < 0) {
+                log_debug(com, "ping %s: %s", ps->binding, strerror(-r));
+        } else if (st == OR_INVALID_SET) {
+                /* the resolver forgot the set: everything again, in a new one */
+                ps->setid = 0;
+                for (unsigned i = 0; i < ps->n_members; i++)
+                        oid_push(&ps->add, &ps->n_add, &ps->cap_add, ps->members[i]);
+                ps->n_members = 0;
+        } else if (st && st != OR_INVALID_OID) {
+                log_debug(com, "ping %s: status %u", ps->binding, (unsigned)st);
+        } else if (n_add || n_del || !setid || ps->setid != setid) {
+                ps->setid = setid;
+                ps->seq = (uint16_t)(seq + 1);
+                /* what was sent is in the set now; later changes stay pending */
+                for (unsigned i = 0; i < n_add; i++)
+                        if (oid_take(ps->add, &ps->n_add, add[i]))
+                                oid_push(&ps->members, &ps->n_members, &ps->cap_members, add[i]);
+                for (unsigned i = 0; i < n_del; i++)
+                        if (oid_take(ps->del, &ps->n_del, del[i]))
+                                oid_take(ps->members, &ps->n_members, del[i]);
+        }
+        free(add);
+        free(del);
+}
+
+static void *ping_main(void *arg) {
+        (void)arg;
+        pthread_mutex_lock(&lock);
+        for (;;) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)com_ping_period_ms() * 1000000u;
+                ts.tv_sec += (time_t)(ns / 1000000000u);
+                ts.tv_nsec = (long)(ns % 1000000000u);
+                pthread_cond_timedwait(&ping_wake, &lock, &ts);
+                for (struct pingset *ps = pingsets, *next; ps; ps = next) {
+                        next = ps->next;
+                        if (!ps->n_members && !ps->n_add && !ps->n_del)
+                                continue;       /* nothing to keep alive */
+                        ping_one(ps);
+                }
+        }
+        return NULL;
+}
+
+/* Pings every set now (tests: no waiting for the period). */
+void com_proxy_ping_now(void) {
+        pthread_mutex_lock(&lock);
+        pthread_cond_signal(&ping_wake);
+        pthread_mutex_unlock(&lock);
+}
+
+/* --- the proxy manager ---------------------------------------------------------------------- */
+
+static struct proxymgr *impl_from_IUnknown(IUnknown *iface) {
+        return (struct proxymgr *)iface;
+}
+
+static ULONG mgr_addref(struct proxymgr *m) {
+        return atomic_fetch_add(&m->refs, 1) + 1;
+}
+
+/* [MS-DCOM] 3.2.4.4.2: the references we hold go back in one RemRelease */
+static void mgr_free(struct proxymgr *m) {
+        REMINTERFACEREF refs[64];
+        unsigned n = 0;
+        struct ndr_proxy rpx;
+
+        for (struct ifproxy *i = m->ifs; i; i = i->next)
+                if (i->refs && n < 64)
+                        refs[n++] = (REMINTERFACEREF){ i->chan.ipid, i->refs, 0 };
+        if (n) {
+                HRESULT hr = IRemUnknown_RemRelease_Proxy(remunk_proxy(m->ox, &rpx), (unsigned short)n, refs);
+                if (FAILED(hr))
+                        log_debug(com, "RemRelease on OID %016llx: 0x%08x", (unsigned long long)m->oid,
+                                  (unsigned)hr);
+        }
+        if (m->pinged_at[0]) {
+                pthread_mutex_lock(&lock);
+                ping_del_locked(m->pinged_at, m->oid);
+                pthread_mutex_unlock(&lock);
+        }
+        for (struct ifproxy *i = m->ifs, *next; i; i = next) {
+                next = i->next;
+                free(i);
+        }
+        oxid_put(m->ox);
+        free(m->res);
+        free(m);
+}
+
+static ULONG mgr_release(struct proxymgr *m) {
+        ULONG r = atomic_fetch_sub(&m->refs, 1) - 1;
+
+        if (r)
+                return r;
+        pthread_mutex_lock(&lock);
+        if (atomic_load(&m->refs)) {    /* found again by an unmarshal meanwhile */
+                pthread_mutex_unlock(&lock);
+                return 0;
+        }
+        for (struct proxymgr **p = &managers; *p; p = &(*p)->next)
+                if (*p == m) {
+                        *p = m->next;
+                        break;
+                }
+        pthread_mutex_unlock(&lock);
+        mgr_free(m);
+        return 0;
+}
+
+static HRESULT px_qi(struct ndr_proxy *px, const IID *riid, void **ppv);
+
+static ULONG px_addref(struct ndr_proxy *px) {
+        return mgr_addref(((struct ifproxy *)px)->mgr);
+}
+
+static ULONG px_release(struct ndr_proxy *px) {
+        return mgr_release(((struct ifproxy *)px)->mgr);
+}
+
+static const struct ndr_proxy_unknown px_unk = { px_qi, px_addref, px_release };
+
+/* The interface proxy of iid, made for the IPID std names (its references added), under the lock. */
+static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, const STDOBJREF *std,
+                                          HRESULT *ret_hr) {
+        const struct com_ps *ps = NULL;
+        struct ifproxy *i;
+
+        for (i = m->ifs; i; i = i->next)
+                if (dcom_guid_equal(&i->iid, iid)) {
+                        /* the same interface again: more references on the IPID we hold */
+                        if (std && dcom_guid_equal(&std->ipid, &i->chan.ipid))
+                                i->refs += std->cPublicRefs;
+                        *ret_hr = S_OK;
+                        return i;
+                }
+        if (!IsEqualIID(iid, &IID_IUnknown) && !(ps = com_ps_find(iid))) {
+                *ret_hr = E_NOINTERFACE;        /* no proxy for it here */
+                return NULL;
+        }
+        if (!(i = calloc(1, sizeof *i))) {
+                *ret_hr = E_OUTOFMEMORY;
+                return NULL;
+        }
+        i->px.lpVtbl = ps ? ps->proxy_vtbl : NULL;
+        i->px.channel = &i->chan.nb;
+        i->px.iface = ps ? ps->iface : NULL;
+        i->px.unk = &px_unk;
+        i->px.ctx = i;
+        i->mgr = m;
+        i->iid = *iid;
+        i->refs = std->cPublicRefs;
+        chan_init(&i->chan, m->ox, &std->ipid);
+        i->next = m->ifs;
+        m->ifs = i;
+        *ret_hr = S_OK;
+        return i;
+}
+
+/* [MS-DCOM] 3.2.4.4.3: QueryInterface not answered locally goes to RemQueryInterface */
+static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
+        struct ndr_proxy rpx;
+        REMQIRESULT *res = NULL;
+        IPID via;
+        HRESULT hr;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        pthread_mutex_lock(&lock);
+        if (IsEqualIID(riid, &IID_IUnknown)) {
+                pthread_mutex_unlock(&lock);
+                mgr_addref(m);
+                *ppv = &m->IUnknown_iface;
+                return S_OK;
+        }
+        for (struct ifproxy *i = m->ifs; i; i = i->next)
+                if (dcom_guid_equal(&i->iid, riid)) {
+                        pthread_mutex_unlock(&lock);
+                        mgr_addref(m);
+                        *ppv = &i->px;
+                        return S_OK;
+                }
+        via = m->ifs->chan.ipid;
+        pthread_mutex_unlock(&lock);
+        if (!com_ps_find(riid))
+                return E_NOINTERFACE;
+        hr = IRemUnknown_RemQueryInterface_Proxy(remunk_proxy(m->ox, &rpx), &via, COM_MARSHAL_REFS, 1,
+                                           (IID *)riid, &res);
+        if (FAILED(hr) || !res) {
+                midl_user_free(res);
+                return FAILED(hr) ? hr : E_UNEXPECTED;
+        }
+        hr = res[0].hResult;
+        if (SUCCEEDED(hr)) {
+                STDOBJREF std = res[0].std;
+                struct ifproxy *i;
+                pthread_mutex_lock(&lock);
+                i = ifproxy_add_locked(m, riid, &std, &hr);
+                pthread_mutex_unlock(&lock);
+                if (i) {
+                        mgr_addref(m);
+                        *ppv = &i->px;
+                }
+        }
+        midl_user_free(res);
+        return hr;
+}
+
+static HRESULT px_qi(struct ndr_proxy *px, const IID *riid, void **ppv) {
+        return mgr_qi(((struct ifproxy *)px)->mgr, riid, ppv);
+}
+
+static HRESULT STDMETHODCALLTYPE id_qi(IUnknown *iface, REFIID riid, void **ppv) {
+        return mgr_qi(impl_from_IUnknown(iface), riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE id_addref(IUnknown *iface) {
+        return mgr_addref(impl_from_IUnknown(iface));
+}
+
+static ULONG STDMETHODCALLTYPE id_release(IUnknown *iface) {
+        return mgr_release(impl_from_IUnknown(iface));
+}
+
+static const IUnknownVtbl identity_vtbl = { id_qi, id_addref, id_release };
+
+HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret) {
+        struct proxymgr *m;
+        struct ifproxy *i;
+        struct oxid_entry *ox;
+        HRESULT hr;
+
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+        *ret = NULL;
+        pthread_once(&once, atfork_register);
+        pthread_mutex_lock(&lock);
+        for (m = managers; m; m = m->next)
+                if (m->oxid == o->std.oxid && m->oid == o->std.oid) {
+                        /* the same object: its proxy manager (COM identity) */
+                        mgr_addref(m);
+                        i = ifproxy_add_locked(m, &o->iid, &o->std, &hr);
+                        pthread_mutex_unlock(&lock);
+                        if (i) {
+                                hr = mgr_qi(m, riid, ret);
+                        }
+                        mgr_release(m);
+                        return hr;
+                }
+        pthread_mutex_unlock(&lock);
+
+        if (FAILED(hr = oxid_get(o, &ox)))
+                return hr;
+        if (!(m = calloc(1, sizeof *m)) || !(m->res = dsa_dup(o->res))) {
+                free(m);
+                oxid_put(ox);
+                return E_OUTOFMEMORY;
+        }
+        m->IUnknown_iface.lpVtbl = &identity_vtbl;
+        atomic_init(&m->refs, 1);
+        m->ox = ox;
+        m->oxid = o->std.oxid;
+        m->oid = o->std.oid;
+        m->noping = o->std.flags & SORF_NOPING;
+        pthread_mutex_lock(&lock);
+        i = ifproxy_add_locked(m, &o->iid, &o->std, &hr);
+        if (i) {
+                for (struct proxymgr *x = managers; x; x = x->next)
+                        if (x->oxid == m->oxid && x->oid == m->oid) {
+                                /* made by another thread meanwhile: ours gives its references back */
+                                pthread_mutex_unlock(&lock);
+                                mgr_release(m);
+                                return com_proxy_unmarshal(o, riid, ret);
+                        }
+                m->next = managers;
+                managers = m;
+                /* [MS-DCOM] 3.2.4.4.1: OIDs without SORF_NOPING are pinged */
+                if (!m->noping && ox->resolver[0]) {
+                        snprintf(m->pinged_at, sizeof m->pinged_at, "%s", ox->resolver);
+                        ping_add_locked(m->pinged_at, m->oid);
+                }
+        }
+        pthread_mutex_unlock(&lock);
+        if (!i) {
+                /* no proxy for the OBJREF's interface: its references go back */
+                REMINTERFACEREF ref = { o->std.ipid, o->std.cPublicRefs, 0 };
+                struct ndr_proxy rpx;
+                if (ref.cPublicRefs)
+                        IRemUnknown_RemRelease_Proxy(remunk_proxy(ox, &rpx), 1, &ref);
+                oxid_put(ox);
+                free(m->res);
+                free(m);
+                return hr;
+        }
+        hr = mgr_qi(m, riid, ret);
+        mgr_release(m);
+        return hr;
+}
+
+bool com_proxy_is_proxy(IUnknown *unk) {
+        /* an interface proxy's vtable is a generated one, and its manager ours */
+        return unk->lpVtbl == &identity_vtbl ||
+               (com_ps_is_proxy_vtbl(unk->lpVtbl) && ((struct ndr_proxy *)unk)->unk == &px_unk);
+}
+
+/* [MS-DCOM] 3.2.4.3: a proxy marshaled on carries references of its own */
+HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o) {
+        struct proxymgr *m = unk->lpVtbl == &identity_vtbl ? impl_from_IUnknown(unk)
+                                                           : ((struct ifproxy *)unk)->mgr;
+        struct ndr_proxy rpx;
+        struct ifproxy *i;
+        void *itf;
+        HRESULT hr = mgr_qi(m, iid, &itf);
+
+        memset(o, 0, sizeof *o);
+        if (FAILED(hr))
+                return hr;
+        pthread_mutex_lock(&lock);
+        for (i = m->ifs; i && !dcom_guid_equal(&i->iid, iid); i = i->next)
+                ;
+        uint32_t give = 0;
+        if (i && i->refs > 1) {
+                give = 1;
+                i->refs--;
+        }
+        IPID ipid = i ? i->chan.ipid : GUID_NULL;
+        pthread_mutex_unlock(&lock);
+        if (!i) {
+                mgr_release(m);
+                return E_NOINTERFACE;
+        }
+        if (!give) {
+                REMINTERFACEREF ref = { ipid, COM_MARSHAL_REFS, 0 };
+                HRESULT res = S_OK;
+                hr = IRemUnknown_RemAddRef_Proxy(remunk_proxy(m->ox, &rpx), 1, &ref, &res);
+                if (FAILED(hr) || FAILED(res)) {
+                        mgr_release(m);
+                        return FAILED(hr) ? hr : res;
+                }
+                give = COM_MARSHAL_REFS;
+        }
+        o->flags = OBJREF_STANDARD;
+        o->iid = *iid;
+        o->std.flags = m->noping ? SORF_NOPING : 0;
+        o->std.cPublicRefs = give;
+        o->std.oxid = m->oxid;
+        o->std.oid = m->oid;
+        o->std.ipid = ipid;
+        o->res = dsa_dup(m->res);
+        mgr_release(m);
+        return o->res ? S_OK : E_OUTOFMEMORY;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * COM remoting inside the library ([MS-DCOM] 3.1.1 the object exporter, 3.2 the client):
+ * the proxy/stub registry, the exporter (stub managers, IPIDs, IRemUnknown2, the
+ * listener whose ORPC calls it dispatches), and the proxy manager (one proxy object per
+ * remote object identity, the channel its calls go through).  marshal.c holds the
+ * public API (CoMarshalInterface & co.) on top of both.
+ */
+#ifndef DCOM_COM_REMOTE_INTERNAL_H
+#define DCOM_COM_REMOTE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <objbase.h>
+
+#include "com/com-internal.h"
+#include "com/objref.h"
+#include "ndr/ndr-stub.h"
+#include "orpc.h"
+
+/* --- proxies and stubs, by IID ---------------------------------------------------------------- */
+
+struct com_ps {
+        IID iid;
+        const void *proxy_vtbl;                 /* IFoo_ProxyVtbl */
+        const struct ndr_interface *iface;      /* IFoo_p_interface: the stubs' ops, and what
+                                                   proxies bind to (IID, version 0.0) */
+};
+/* Registers a generated interface's proxy and stub (built in: IRemUnknown, IRemUnknown2). */
+int com_ps_register(const void *proxy_vtbl, const struct ndr_interface *iface);
+const struct com_ps *com_ps_find(const IID *iid);
+/* Whether vtbl is a registered interface's proxy vtable. */
+bool com_ps_is_proxy_vtbl(const void *vtbl);
+
+/* --- the exporter (exporter.c) ---------------------------------------------------------------- */
+
+#define COM_MARSHAL_REFS 5              /* public references an OBJREF carries ([MS-DCOM] 3.1.1.5.2) */
+
+/*
+ * Exports (the caller's apartment's exporter, made and listening on first use) the
+ * object unk as iid for a marshal of mshlflags (MSHLFLAGS_*) and fills o as an
+ * OBJREF_STANDARD for dest (MSHCTX_*).  unk is the object's identity (its IUnknown);
+ * E_NOINTERFACE when it does not have iid, RPC_S_SERVER_UNAVAILABLE (as HRESULT) when a
+ * reference for another process cannot be registered with rpcss.
+ */
+HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o);
+/* Whether oxid is one of this process's exporters. */
+bool com_exporter_is_local(OXID oxid);
+/* One of this process's OXIDs: its IRemUnknown's IPID and authentication hint. */
+bool com_exporter_oxid_info(OXID oxid, IPID *ret_ipid_remunk, uint32_t *ret_hint);
+/*
+ * An OBJREF of this process's: the object's interface iid (AddRef'd) if the caller is in
+ * the object's apartment (or either is the MTA); otherwise *ret NULL and S_FALSE (the
+ * caller needs a proxy).  refs: the OBJREF's public references, given back to the
+ * IPID (release true) or kept (a table marshal's).  CO_E_OBJNOTCONNECTED for an IPID we
+ * do not have.
+ */
+HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool release,
+                                   void **ret);
+/* Gives back refs public references of std's IPID (CoReleaseMarshalData). */
+HRESULT com_export_release(const STDOBJREF *std, unsigned refs);
+/* Disconnects the object unk from every remote client (CoDisconnectObject). */
+HRESULT com_export_disconnect(IUnknown *unk);
+/* CoLockObjectExternal: holds (or lets go of) an external lock on the stub manager. */
+HRESULT com_export_lock(IUnknown *unk, bool lock, bool last_unlock_releases);
+/* This process's ncalrpc endpoint for its exporters (listening), for in-process proxies. */
+int com_exporter_local_binding(char *buf, size_t size);
+/* The level ORPC calls into this process must have at least (RPC_AUTHN_LEVEL_*). */
+void com_exporter_set_min_level(uint8_t level);
+/* Runs down OIDs rpcss says nobody pings (called by the exporter's timer; tests). */
+void com_exporter_rundown_now(void);
+
+/* --- the proxy manager (proxy.c) ------------------------------------------------------------- */
+
+/*
+ * A proxy for a STANDARD (or HANDLER/EXTENDED) OBJREF of another process or apartment:
+ * the object's proxy manager (made, or found by OID: COM identity holds), its interface
+ * o->iid, then riid.  The OBJREF's public references go to the proxy manager.
+ */
+HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret);
+/* Whether p is one of our proxies (a proxy marshaled again passes its OBJREF on). */
+bool com_proxy_is_proxy(IUnknown *unk);
+/* A proxy's interface marshaled for another client ([MS-DCOM] 3.2.4.3): *o filled. */
+HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o);
+/* The credentials and level our proxies' connections use over TCP (tests, until
+   CoInitializeSecurity/CoSetProxyBlanket): level 0 uses the OXID's authnHint. */
+/* Pings every ping set now instead of at the next period (tests). */
+void com_proxy_ping_now(void);
+/* Tests: reach this machine's exporters over TCP too (not ncalrpc). */
+void com_proxy_set_tcp_only(bool on);
+void com_proxy_set_default_auth(uint8_t level, uint8_t authn_svc, const char *user,
+                                const char *domain, const char *password);
+
+/* --- built-in classes (git.c, marshal.c) -------------------------------------------------- */
+
+/* CLSID_StdGlobalInterfaceTable's and CLSID_StdMarshal's class objects, for CoGetClassObject;
+   REGDB_E_CLASSNOTREG for any other class. */
+HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv);
+HRESULT com_std_marshal_class_object(const IID *riid, void **ppv);
+
+#endif /* DCOM_COM_REMOTE_INTERNAL_H */

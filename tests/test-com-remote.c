@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * COM remoting end to end: OBJREFs both ways (every truncation refused), an object in an
+ * STA called from the MTA through a proxy (the call runs on the STA's thread), and an
+ * object in another process (with the real rpcss resolving its OXID) called through a
+ * proxy over ncalrpc and over TCP: methods with strings and arrays, remote
+ * QueryInterface, COM identity across unmarshals, references given back when the last
+ * proxy goes, CoDisconnectObject (RPC_E_DISCONNECTED), a server that dies.
+ */
+#define COBJMACROS
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <objbase.h>
+
+#include "com/objref.h"
+#include "rpc/auth/accounts.h"
+#include "com/remote-internal.h"
+#include "obj_stub.h"
+#include "rpcss-run.h"
+#include "test.h"
+
+/* A short ping period for every process of the test (rpcss, servers, clients): the
+   period is read once per process. */
+__attribute__((constructor)) static void short_ping_period(void) {
+        setenv("OPENDCOM_PING_PERIOD_MS", "200", 0);
+}
+
+/* --- OBJREF and DUALSTRINGARRAY ------------------------------------------------------------ */
+
+static DUALSTRINGARRAY *sample_dsa(void) {
+        struct dsa_builder b;
+        DUALSTRINGARRAY *d = NULL;
+
+        dsa_builder_init(&b);
+        ASSERT_OK(dsa_builder_add_string(&b, DSA_TOWER_TCP, "127.0.0.1[1234]"));
+        ASSERT_OK(dsa_builder_add_string(&b, DSA_TOWER_TCP, "host.example"));
+        ASSERT_OK(dsa_builder_add_security(&b, 10, ""));
+        ASSERT_OK(dsa_builder_add_security(&b, 16, "host/x@R"));
+        ASSERT_OK(dsa_builder_finish(&b, &d));
+        return d;
+}
+
+TEST(dsa_build_and_read) {
+        DUALSTRINGARRAY *d = sample_dsa(), *e = NULL;
+        char s[64];
+        uint16_t t;
+        struct dsa_builder b;
+
+        ASSERT_OK(dsa_check(d));
+        ASSERT_OK(dsa_string_binding(d, 0, &t, s, sizeof s));
+        ASSERT_EQ(t, DSA_TOWER_TCP);
+        ASSERT_STR_EQ(s, "127.0.0.1[1234]");
+        ASSERT_OK(dsa_string_binding(d, 1, &t, s, sizeof s));
+        ASSERT_STR_EQ(s, "host.example");
+        ASSERT_EQ(dsa_string_binding(d, 2, &t, s, sizeof s), -ENOENT);
+        ASSERT_OK(dsa_security_binding(d, 1, &t, s, sizeof s));
+        ASSERT_EQ(t, 16);
+        ASSERT_STR_EQ(s, "host/x@R");
+        /* [MS-DCOM] 2.2.19: the security offset lies past the string part's double NUL */
+        ASSERT_EQ(d->aStringArray[d->wSecurityOffset - 1], 0);
+        ASSERT_EQ(d->aStringArray[d->wSecurityOffset - 2], 0);
+        /* empty: two NULs each */
+        dsa_builder_init(&b);
+        ASSERT_OK(dsa_builder_finish(&b, &e));
+        ASSERT_EQ(e->wNumEntries, 4);
+        ASSERT_EQ(e->wSecurityOffset, 2);
+        ASSERT_OK(dsa_check(e));
+        /* a security offset past the end, or strings not terminated in their part */
+        d->wSecurityOffset = d->wNumEntries;
+        ASSERT_EQ(dsa_check(d), -EBADMSG);
+        d->wSecurityOffset = 3;
+        ASSERT_EQ(dsa_check(d), -EBADMSG);
+        free(d);
+        free(e);
+}
+
+static void roundtrip(struct objref *o) {
+        struct buf b;
+        struct objref p;
+        size_t used;
+
+        buf_init(&b, 0);
+        ASSERT_OK(objref_write(&b, o));
+        ASSERT_OK(objref_parse(b.data, b.len, &p, &used));
+        ASSERT_EQ(used, b.len);
+        ASSERT_EQ(p.flags, o->flags);
+        ASSERT_TRUE(dcom_guid_equal(&p.iid, &o->iid));
+        if (o->flags != OBJREF_CUSTOM) {
+                ASSERT_EQ(p.std.oxid, o->std.oxid);
+                ASSERT_EQ(p.std.oid, o->std.oid);
+                ASSERT_EQ(p.std.cPublicRefs, o->std.cPublicRefs);
+                ASSERT_TRUE(dcom_guid_equal(&p.std.ipid, &o->std.ipid));
+                ASSERT_EQ(dsa_size(p.res), dsa_size(o->res));
+                ASSERT_EQ(memcmp(p.res, o->res, dsa_size(o->res)), 0);
+        }
+        if (o->flags == OBJREF_CUSTOM || o->flags == OBJREF_EXTENDED) {
+                ASSERT_EQ(p.data_len, o->data_len);
+                ASSERT_EQ(memcmp(p.data, o->data, o->data_len), 0);
+        }
+        objref_clear(&p);
+        /* every truncation is refused, never read past */
+        for (size_t n = 0; n < b.len; n++) {
+                uint8_t *cut = malloc(n ? n : 1);
+                memcpy(cut, b.data, n);
+                if (o->flags == OBJREF_CUSTOM && n >= 48)
+                        ; /* the custom data runs to the end: any length of it parses */
+                else
+                        ASSERT_LT(objref_parse(cut, n, &p, NULL), 0);
+                if (o->flags == OBJREF_CUSTOM && n >= 48)
+                        objref_clear(&p);
+                free(cut);
+        }
+        buf_free(&b);
+}
+
+TEST(objref_forms) {
+        uint8_t data[5] = { 1, 2, 3, 4, 5 };
+        struct objref o = {
+                .flags = OBJREF_STANDARD, .iid = IID_IUnknown,
+                .std = { 0, 5, 0x1122334455667788ull, 0x99aabbccddeeff00ull, { 1, 2, 3, { 4 } } },
+        };
+
+        o.res = sample_dsa();
+        roundtrip(&o);
+        o.flags = OBJREF_HANDLER;
+        o.clsid = IID_IStream;
+        roundtrip(&o);
+        o.flags = OBJREF_EXTENDED;
+        o.data = data;
+        o.data_len = sizeof data;
+        o.ext_id = IID_IMarshal;
+        roundtrip(&o);
+        o.flags = OBJREF_CUSTOM;
+        roundtrip(&o);
+        free(o.res);
+}
+
+TEST(objref_rejects) {
+        uint8_t b[64] = { 0x4d, 0x45, 0x4f, 0x57, 1, 0, 0, 0 };
+        struct objref o;
+
+        /* GUID_NULL iid, a bad signature, an unknown form */
+        ASSERT_EQ(objref_parse(b, sizeof b, &o, NULL), -EBADMSG);
+        b[8] = 1;
+        b[0] = 0;
+        ASSERT_EQ(objref_parse(b, sizeof b, &o, NULL), -EBADMSG);
+        b[0] = 0x4d;
+        b[4] = 0x10;
+        ASSERT_EQ(objref_parse(b, sizeof b, &o, NULL), -EPROTONOSUPPORT);
+        /* a DUALSTRINGARRAY claiming more than is there */
+        b[4] = 1;
+        b[64 - 24 + 0] = 0;
+        memset(b + 24, 0, 40);
+        ASSERT_LT(objref_parse(b, sizeof b, &o, NULL), 0);
+}
+
+/* --- an object ------------------------------------------------------------------------------ */
+
+struct obj {
+        IObjTest2 IObjTest2_iface;
+        atomic_int refs;
+        LONG value;
+        pthread_t last_thread;
+        atomic_int calls;
+};
+
+static struct obj *impl(IObjTest2 *i) {
+        return (struct obj *)i;
+}
+
+static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IObjTest) ||
+            IsEqualIID(riid, &IID_IObjTest2)) {
+                *ppv = This;
+                atomic_fetch_add(&impl(This)->refs, 1);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE o_addref(IObjTest2 *This) {
+        return (ULONG)atomic_fetch_add(&impl(This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE o_release(IObjTest2 *This) {
+        return (ULONG)atomic_fetch_sub(&impl(This)->refs, 1) - 1;
+}
+
+static HRESULT STDMETHODCALLTYPE o_add(IObjTest2 *This, LONG a, LONG b, LONG *sum) {
+        impl(This)->last_thread = pthread_self();
+        atomic_fetch_add(&impl(This)->calls, 1);
+        *sum = a + b;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_greet(IObjTest2 *This, const WCHAR *name, WCHAR **greeting) {
+        size_t n = 0;
+        while (name[n])
+                n++;
+        *greeting = midl_user_allocate((n + 2) * sizeof(WCHAR));
+        if (!*greeting)
+                return E_OUTOFMEMORY;
+        (*greeting)[0] = '>';
+        memcpy(*greeting + 1, name, (n + 1) * sizeof(WCHAR));
+        return S_FALSE;
+}
+
+static HRESULT STDMETHODCALLTYPE o_sum(IObjTest2 *This, ULONG n, const LONG *v, LONG *ret) {
+        LONG s = 0;
+        for (ULONG i = 0; i < n; i++)
+                s += v[i];
+        *ret = s;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_get_value(IObjTest2 *This, LONG *v) {
+        *v = impl(This)->value;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_put_value(IObjTest2 *This, LONG v) {
+        impl(This)->value = v;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_pair(IObjTest2 *This, OBJ_PAIR *p) {
+        p->a *= 2;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_fail(IObjTest2 *This, HRESULT hr) {
+        return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE o_twice(IObjTest2 *This, LONG x, LONG *y) {
+        *y = 2 * x;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_peer(IObjTest2 *This, REFIID riid, void **ppv) {
+        return o_qi(This, riid, ppv);
+}
+
+static const IObjTest2Vtbl obj_vtbl = {
+        o_qi, o_addref, o_release, o_add, o_greet, o_sum, o_get_value, o_put_value, o_pair, o_fail,
+        o_twice, o_peer,
+};
+
+static void obj_init(struct obj *o) {
+        memset(o, 0, sizeof *o);
+        o->IObjTest2_iface.lpVtbl = &obj_vtbl;
+        atomic_init(&o->refs, 1);
+}
+
+static void register_ps(void) {
+        ASSERT_OK(com_ps_register(&IObjTest_ProxyVtbl, &IObjTest_p_interface));
+        ASSERT_OK(com_ps_register(&IObjTest2_ProxyVtbl, &IObjTest2_p_interface));
+}
+
+/* The OBJREF a marshal wrote, as bytes. */
+static size_t stream_bytes(IStream *stm, uint8_t *out, size_t size) {
+        HGLOBAL h;
+        STATSTG st;
+        ASSERT_OK(GetHGlobalFromStream(stm, &h));
+        ASSERT_OK(IStream_Stat(stm, &st, STATFLAG_NONAME));
+        ASSERT_LE(st.cbSize.QuadPart, size);
+        memcpy(out, GlobalLock(h), (size_t)st.cbSize.QuadPart);
+        GlobalUnlock(h);
+        return (size_t)st.cbSize.QuadPart;
+}
+
+static IStream *stream_of(const uint8_t *p, size_t n) {
+        IStream *stm;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(IStream_Write(stm, p, (ULONG)n, NULL));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        return stm;
+}
+
+/* Checks what a client sees of the object through p. */
+static void exercise(IObjTest2 *p) {
+        LONG v = 0;
+        WCHAR *g = NULL;
+        LONG nums[4] = { 1, 2, 3, 4 };
+        IObjTest *base = NULL;
+        IUnknown *u1 = NULL, *u2 = NULL;
+
+        ASSERT_OK(IObjTest2_Add(p, 40, 2, &v));
+        ASSERT_EQ(v, 42);
+        ASSERT_EQ(IObjTest2_Greet(p, u"bob", &g), S_FALSE);
+        ASSERT_TRUE(g && g[0] == '>' && g[1] == 'b' && g[4] == 0);
+        midl_user_free(g);
+        ASSERT_OK(IObjTest2_Sum(p, 4, nums, &v));
+        ASSERT_EQ(v, 10);
+        ASSERT_OK(IObjTest2_put_Value(p, 7));
+        ASSERT_OK(IObjTest2_get_Value(p, &v));
+        ASSERT_EQ(v, 7);
+        ASSERT_EQ(IObjTest2_Fail(p, E_ACCESSDENIED), E_ACCESSDENIED);
+        /* remote QueryInterface, and identity */
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IObjTest, (void **)&base));
+        ASSERT_OK(IObjTest_Add(base, 1, 1, &v));
+        ASSERT_EQ(v, 2);
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IUnknown, (void **)&u1));
+        ASSERT_OK(IObjTest_QueryInterface(base, &IID_IUnknown, (void **)&u2));
+        ASSERT_TRUE((void *)(u1) == (void *)(u2));
+        ASSERT_EQ(IObjTest2_QueryInterface(p, &IID_IStream, (void **)&u2), E_NOINTERFACE);
+        IUnknown_Release(u1);
+        IUnknown_Release(u1);
+        IObjTest_Release(base);
+}
+
+/* --- across apartments of one process ---------------------------------------------------------- */
+
+struct sta_ctx {
+        struct obj obj;
+        uint8_t objref[2048];
+        size_t len;
+        HANDLE ready, done;
+        pthread_t thread;
+};
+
+static void *sta_main(void *arg) {
+        struct sta_ctx *c = arg;
+        IStream *stm;
+        DWORD idx;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        obj_init(&c->obj);
+        c->thread = pthread_self();
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&c->obj.IObjTest2_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+        c->len = stream_bytes(stm, c->objref, sizeof c->objref);
+        IStream_Release(stm);
+        SetEvent(c->ready);
+        /* the STA serves its calls while it waits */
+        ASSERT_OK(CoWaitForMultipleHandles(0, 20000, 1, &c->done, &idx));
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(cross_apartment) {
+        struct sta_ctx c;
+        pthread_t t;
+        IObjTest2 *p = NULL;
+        IStream *stm;
+        DWORD idx;
+        LONG v;
+
+        register_ps();
+        memset(&c, 0, sizeof c);
+        c.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+        c.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(pthread_create(&t, NULL, sta_main, &c));
+        ASSERT_OK(CoWaitForMultipleHandles(0, 10000, 1, &c.ready, &idx));
+
+        stm = stream_of(c.objref, c.len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+        /* another apartment: a proxy, and the call runs on the object's thread */
+        ASSERT_TRUE(p != &c.obj.IObjTest2_iface);
+        ASSERT_OK(IObjTest2_Add(p, 1, 2, &v));
+        ASSERT_EQ(v, 3);
+        ASSERT_TRUE(pthread_equal(c.obj.last_thread, c.thread));
+        exercise(p);
+        IObjTest2_Release(p);
+        SetEvent(c.done);
+        pthread_join(t, NULL);
+        /* every reference the exporter took is back: only the creator's remains */
+        ASSERT_EQ(atomic_load(&c.obj.refs), 1);
+        CloseHandle(c.ready);
+        CloseHandle(c.done);
+        CoUninitialize();
+}
+
+/* --- across processes (rpcss resolves the OXID) ----------------------------------------------- */
+
+static void xwrite(int fd, const void *p, size_t n) {
+        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
+}
+
+static void xread(int fd, void *p, size_t n) {
+        size_t got = 0;
+        while (got < n) {
+                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
+                ASSERT_GT(k, 0);
+                got += (size_t)k;
+        }
+}
+
+/*
+ * The server process: marshals its object twice (MSHCTX_LOCAL) and sends both OBJREFs,
+ * then obeys one-byte commands: 'r' reports its reference count, 'd' disconnects the
+ * object, 'q' quits.
+ */
+static _Noreturn void server_main(int in, int out) {
+        struct obj o;
+        IStream *stm;
+        uint8_t buf[2048];
+        uint32_t len;
+        char cmd;
+
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        obj_init(&o);
+        for (int i = 0; i < 2; i++) {
+                ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+                ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&o.IObjTest2_iface,
+                                             MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+                len = (uint32_t)stream_bytes(stm, buf, sizeof buf);
+                IStream_Release(stm);
+                xwrite(out, &len, sizeof len);
+                xwrite(out, buf, len);
+        }
+        while (read(in, &cmd, 1) == 1) {
+                int32_t r = atomic_load(&o.refs);
+                if (cmd == 'r')
+                        xwrite(out, &r, sizeof r);
+                else if (cmd == 'd')
+                        CoDisconnectObject((IUnknown *)&o.IObjTest2_iface, 0);
+                else
+                        break;
+                if (cmd == 'd')
+                        xwrite(out, &r, sizeof r);
+        }
+        CoUninitialize();
+        _exit(0);
+}
+
+static pid_t server_start(int *to, int *from) {
+        int a[2], b[2];
+        pid_t pid;
+
+        ASSERT_OK(pipe(a));
+        ASSERT_OK(pipe(b));
+        pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                close(a[1]);
+                close(b[0]);
+                server_main(a[0], b[1]);
+        }
+        close(a[0]);
+        close(b[1]);
+        *to = a[1];
+        *from = b[0];
+        return pid;
+}
+
+static IObjTest2 *unmarshal_from(int from) {
+        uint8_t buf[2048];
+        uint32_t len;
+        IObjTest2 *p = NULL;
+        IStream *stm;
+
+        xread(from, &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(from, buf, len);
+        stm = stream_of(buf, len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+        return p;
+}
+
+static int32_t server_refs(int to, int from) {
+        int32_t r;
+        xwrite(to, "r", 1);
+        xread(from, &r, sizeof r);
+        return r;
+}
+
+TEST(cross_process) {
+        int to, from, status;
+        pid_t pid;
+        IObjTest2 *p, *q;
+        IUnknown *u1, *u2;
+        LONG v;
+
+        rpcss_start();
+        pid = server_start(&to, &from);
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        p = unmarshal_from(from);
+        q = unmarshal_from(from);
+        exercise(p);
+        /* the same object twice: one proxy manager, one identity */
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IUnknown, (void **)&u1));
+        ASSERT_OK(IObjTest2_QueryInterface(q, &IID_IUnknown, (void **)&u2));
+        ASSERT_TRUE((void *)(u1) == (void *)(u2));
+        ASSERT_TRUE((void *)(p) == (void *)(q));
+        IUnknown_Release(u1);
+        IUnknown_Release(u2);
+        ASSERT_GT(server_refs(to, from), 1);
+        IObjTest2_Release(q);
+        IObjTest2_Release(p);
+        /* the last proxy gave the references back: the exporter let the object go */
+        ASSERT_EQ(server_refs(to, from), 1);
+
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(to);
+        close(from);
+        (void)v;
+        CoUninitialize();
+        rpcss_stop();
+}
+
+TEST(disconnect_and_death) {
+        int to, from, status;
+        pid_t pid;
+        IObjTest2 *p, *q;
+        int32_t r;
+        LONG v = 0;
+
+        rpcss_start();
+        pid = server_start(&to, &from);
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        p = unmarshal_from(from);
+        q = unmarshal_from(from);
+        ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
+        /* the server disconnects its object: calls get RPC_E_DISCONNECTED */
+        xwrite(to, "d", 1);
+        xread(from, &r, sizeof r);
+        ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), RPC_E_DISCONNECTED);
+        IObjTest2_Release(q);
+        IObjTest2_Release(p);
+
+        /* the server ends */
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/* Over TCP, as another machine would call: NTLM at PKT_PRIVACY passes, nothing is refused. */
+TEST(cross_process_tcp_ntlm) {
+        int to, from, status;
+        pid_t pid;
+        IObjTest2 *p;
+        LONG v = 0;
+
+        if (geteuid() != 0)
+                SKIP("the NTLM account store is root's");
+        ASSERT_OK(accounts_set_password("alice", "Secret-1"));
+        rpcss_start();
+        pid = server_start(&to, &from);
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        com_proxy_set_tcp_only(true);
+
+        /* no credentials: the exporter (LegacyAuthenticationLevel's connect) refuses */
+        com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
+        p = unmarshal_from(from);
+        ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), E_ACCESSDENIED);
+        IObjTest2_Release(p);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+
+        pid = server_start(&to, &from);
+        com_proxy_set_default_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT, "alice", "",
+                                   "Secret-1");
+        p = unmarshal_from(from);
+        exercise(p);
+        IObjTest2_Release(p);
+        p = unmarshal_from(from);       /* (the macro evaluates its argument twice) */
+        IObjTest2_Release(p);
+        ASSERT_EQ(server_refs(to, from), 1);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(to);
+        close(from);
+        com_proxy_set_tcp_only(false);
+        com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/*
+ * Garbage collection ([MS-DCOM] 3.2.6, 3.1.2.5.1.3): a client holding a proxy pings and
+ * keeps the object; a client killed with SIGKILL stops pinging, and three ping periods
+ * later the exporter has given its references up.
+ */
+TEST(pinging_and_rundown) {
+        int to, from, ready[2], status;
+        pid_t pid, client;
+        IObjTest2 *p;
+        uint8_t buf[2048];
+        uint32_t len;
+        LONG v = 0;
+        char c;
+
+        rpcss_start();
+        pid = server_start(&to, &from);
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        p = unmarshal_from(from);
+        /* the second OBJREF goes to a client that is then killed */
+        xread(from, &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(from, buf, len);
+        usleep(1500 * 1000);                    /* seven periods */
+        ASSERT_OK(IObjTest2_Add(p, 2, 2, &v));
+        ASSERT_EQ(v, 4);
+        ASSERT_GT(server_refs(to, from), 1);
+        IObjTest2_Release(p);
+        ASSERT_GT(server_refs(to, from), 1);    /* the second OBJREF's references */
+
+        ASSERT_OK(pipe(ready));
+        client = fork();
+        ASSERT_GE(client, 0);
+        if (client == 0) {
+                IObjTest2 *q = NULL;
+                IStream *stm = stream_of(buf, len);
+                ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&q));
+                ASSERT_OK(IObjTest2_Add(q, 1, 1, &v));
+                xwrite(ready[1], "k", 1);
+                for (;;)
+                        pause();
+        }
+        xread(ready[0], &c, 1);
+        ASSERT_GT(server_refs(to, from), 1);
+        usleep(800 * 1000);                     /* it pings meanwhile */
+        ASSERT_GT(server_refs(to, from), 1);
+        kill(client, SIGKILL);
+        waitpid(client, NULL, 0);
+        int i;
+        for (i = 0; i < 100 && server_refs(to, from) > 1; i++)
+                usleep(50 * 1000);
+        ASSERT_LT(i, 100);                      /* run down within 5 s */
+
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+        close(ready[0]);
+        close(ready[1]);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/* --- the Global Interface Table, thread streams, the standard marshaler ---------------------- */
+
+struct git_ctx {
+        struct obj obj;
+        IGlobalInterfaceTable *git;
+        DWORD cookie;
+        IStream *thread_stream;
+        HANDLE ready, done;
+        pthread_t thread;
+};
+
+static void *git_sta(void *arg) {
+        struct git_ctx *c = arg;
+        IObjTest2 *back = NULL;
+        DWORD idx;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        obj_init(&c->obj);
+        c->thread = pthread_self();
+        ASSERT_OK(IGlobalInterfaceTable_RegisterInterfaceInGlobal(
+                c->git, (IUnknown *)&c->obj.IObjTest2_iface, &IID_IObjTest2, &c->cookie));
+        /* in its own apartment the table gives the object itself */
+        ASSERT_OK(IGlobalInterfaceTable_GetInterfaceFromGlobal(c->git, c->cookie, &IID_IObjTest2,
+                                                                (void **)&back));
+        ASSERT_TRUE(back == &c->obj.IObjTest2_iface);
+        IObjTest2_Release(back);
+        ASSERT_OK(CoMarshalInterThreadInterfaceInStream(&IID_IObjTest2,
+                                                        (IUnknown *)&c->obj.IObjTest2_iface,
+                                                        &c->thread_stream));
+        SetEvent(c->ready);
+        ASSERT_OK(CoWaitForMultipleHandles(0, 20000, 1, &c->done, &idx));
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(global_interface_table) {
+        struct git_ctx c;
+        pthread_t t;
+        IObjTest2 *p = NULL, *q = NULL;
+        IGlobalInterfaceTable *git2 = NULL;
+        DWORD idx;
+        LONG v = 0;
+
+        register_ps();
+        memset(&c, 0, sizeof c);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CoCreateInstance(&CLSID_StdGlobalInterfaceTable, NULL, CLSCTX_INPROC_SERVER,
+                                   &IID_IGlobalInterfaceTable, (void **)&c.git));
+        ASSERT_OK(CoCreateInstance(&CLSID_StdGlobalInterfaceTable, NULL, CLSCTX_INPROC_SERVER,
+                                   &IID_IGlobalInterfaceTable, (void **)&git2));
+        ASSERT_TRUE(c.git == git2);             /* one per process */
+        c.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+        c.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+        ASSERT_OK(pthread_create(&t, NULL, git_sta, &c));
+        ASSERT_OK(CoWaitForMultipleHandles(0, 10000, 1, &c.ready, &idx));
+
+        /* from another apartment: a proxy, each time, calls on the STA's thread */
+        ASSERT_OK(IGlobalInterfaceTable_GetInterfaceFromGlobal(c.git, c.cookie, &IID_IObjTest2,
+                                                                (void **)&p));
+        ASSERT_TRUE(p != &c.obj.IObjTest2_iface);
+        ASSERT_OK(IObjTest2_Add(p, 5, 6, &v));
+        ASSERT_EQ(v, 11);
+        ASSERT_TRUE(pthread_equal(c.obj.last_thread, c.thread));
+        ASSERT_OK(CoGetInterfaceAndReleaseStream(c.thread_stream, &IID_IObjTest2, (void **)&q));
+        ASSERT_TRUE(p == q);                    /* one object, one proxy */
+        IObjTest2_Release(q);
+        IObjTest2_Release(p);
+        ASSERT_OK(IGlobalInterfaceTable_RevokeInterfaceFromGlobal(c.git, c.cookie));
+        ASSERT_EQ(IGlobalInterfaceTable_GetInterfaceFromGlobal(c.git, c.cookie, &IID_IObjTest2,
+                                                                (void **)&p), E_INVALIDARG);
+        ASSERT_EQ(IGlobalInterfaceTable_RevokeInterfaceFromGlobal(c.git, c.cookie), E_INVALIDARG);
+        SetEvent(c.done);
+        pthread_join(t, NULL);
+        ASSERT_EQ(atomic_load(&c.obj.refs), 1);
+        CloseHandle(c.ready);
+        CloseHandle(c.done);
+        CoUninitialize();
+}
+
+/* An object with its own marshaler: its OBJREF_CUSTOM names its unmarshal class, whose
+   instance reads the object's data back (here: the value). */
+static const CLSID CLSID_ValueUnmarshaler = {
+        0x5a1e7c2b, 0x3d4f, 0x4e6a, { 0x9b, 0x8c, 0x1d, 0x2e, 0x3f, 0x40, 0x51, 0x62 }
+};
+
+struct custom {
+        IObjTest2 IObjTest2_iface;
+        IMarshal IMarshal_iface;
+        atomic_int refs;
+        LONG value;
+};
+
+static struct custom *custom_from_marshal(IMarshal *m) {
+        return (struct custom *)((char *)m - offsetof(struct custom, IMarshal_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE c_qi(IObjTest2 *This, REFIID riid, void **ppv) {
+        struct custom *c = (struct custom *)This;
+        if (IsEqualIID(riid, &IID_IMarshal))
+                *ppv = &c->IMarshal_iface;
+        else if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IObjTest2))
+                *ppv = This;
+        else {
+                *ppv = NULL;
+                return E_NOINTERFACE;
+        }
+        atomic_fetch_add(&c->refs, 1);
+        return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE c_addref(IObjTest2 *This) {
+        return (ULONG)atomic_fetch_add(&((struct custom *)This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE c_release(IObjTest2 *This) {
+        struct custom *c = (struct custom *)This;
+        int r = atomic_fetch_sub(&c->refs, 1) - 1;
+        if (!r)
+                free(c);
+        return (ULONG)r;
+}
+
+static HRESULT STDMETHODCALLTYPE c_get_value(IObjTest2 *This, LONG *v) {
+        *v = ((struct custom *)This)->value;
+        return S_OK;
+}
+
+static const IObjTest2Vtbl custom_vtbl = {
+        c_qi, c_addref, c_release, o_add, o_greet, o_sum, c_get_value, o_put_value, o_pair, o_fail,
+        o_twice, o_peer,
+};
+
+static HRESULT STDMETHODCALLTYPE m_qi(IMarshal *m, REFIID riid, void **ppv) {
+        return c_qi(&custom_from_marshal(m)->IObjTest2_iface, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE m_addref(IMarshal *m) {
+        return c_addref(&custom_from_marshal(m)->IObjTest2_iface);
+}
+
+static ULONG STDMETHODCALLTYPE m_release(IMarshal *m) {
+        return c_release(&custom_from_marshal(m)->IObjTest2_iface);
+}
+
+static HRESULT STDMETHODCALLTYPE m_class(IMarshal *m, REFIID riid, void *pv, DWORD d, void *dd,
+                                         DWORD f, CLSID *clsid) {
+        *clsid = CLSID_ValueUnmarshaler;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE m_size(IMarshal *m, REFIID riid, void *pv, DWORD d, void *dd,
+                                        DWORD f, DWORD *size) {
+        *size = sizeof(LONG);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE m_marshal(IMarshal *m, IStream *stm, REFIID riid, void *pv, DWORD d,
+                                           void *dd, DWORD f) {
+        LONG v = custom_from_marshal(m)->value;
+        return IStream_Write(stm, &v, sizeof v, NULL);
+}
+
+static struct custom *custom_new(LONG value);
+
+static HRESULT STDMETHODCALLTYPE m_unmarshal(IMarshal *m, IStream *stm, REFIID riid, void **ppv) {
+        LONG v;
+        ULONG got = 0;
+        HRESULT hr = IStream_Read(stm, &v, sizeof v, &got);
+        if (FAILED(hr) || got != sizeof v)
+                return RPC_E_INVALID_OBJREF;
+        struct custom *c = custom_new(v);
+        hr = c_qi(&c->IObjTest2_iface, riid, ppv);
+        c_release(&c->IObjTest2_iface);
+        return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE m_release_data(IMarshal *m, IStream *stm) {
+        LONG v;
+        return IStream_Read(stm, &v, sizeof v, NULL);
+}
+
+static HRESULT STDMETHODCALLTYPE m_disconnect(IMarshal *m, DWORD r) {
+        return S_OK;
+}
+
+static const IMarshalVtbl custom_marshal_vtbl = {
+        m_qi, m_addref, m_release, m_class, m_size, m_marshal, m_unmarshal, m_release_data,
+        m_disconnect,
+};
+
+static struct custom *custom_new(LONG value) {
+        struct custom *c = calloc(1, sizeof *c);
+        ASSERT_NOT_NULL(c);
+        c->IObjTest2_iface.lpVtbl = &custom_vtbl;
+        c->IMarshal_iface.lpVtbl = &custom_marshal_vtbl;
+        atomic_init(&c->refs, 1);
+        c->value = value;
+        return c;
+}
+
+/* the unmarshaler's class object: its instances are blank customs */
+static HRESULT STDMETHODCALLTYPE ucf_qi(IClassFactory *f, REFIID riid, void **ppv) {
+        *ppv = f;
+        return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE ucf_ref(IClassFactory *f) {
+        return 1;
+}
+
+static HRESULT STDMETHODCALLTYPE ucf_create(IClassFactory *f, IUnknown *outer, REFIID riid, void **ppv) {
+        struct custom *c = custom_new(0);
+        HRESULT hr = c_qi(&c->IObjTest2_iface, riid, ppv);
+        c_release(&c->IObjTest2_iface);
+        return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE ucf_lock(IClassFactory *f, BOOL l) {
+        return S_OK;
+}
+
+static const IClassFactoryVtbl ucf_vtbl = { ucf_qi, ucf_ref, ucf_ref, ucf_create, ucf_lock };
+static IClassFactory ucf = { &ucf_vtbl };
+
+TEST(custom_and_standard_marshalers) {
+        struct custom *c;
+        IObjTest2 *p = NULL;
+        IMarshal *std = NULL;
+        IStream *stm;
+        uint8_t bytes[256];
+        size_t n;
+        DWORD cookie;
+        CLSID clsid;
+        LONG v = 0;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CoRegisterClassObject(&CLSID_ValueUnmarshaler, (IUnknown *)&ucf,
+                                        CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie));
+        c = custom_new(1234);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&c->IObjTest2_iface,
+                                     MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+        n = stream_bytes(stm, bytes, sizeof bytes);
+        /* [MS-DCOM] 2.2.18.6: OBJREF_CUSTOM, the unmarshaler's CLSID, then its data */
+        ASSERT_EQ(n, 24u + 16 + 8 + 4);
+        ASSERT_EQ(bytes[4], OBJREF_CUSTOM);
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        ASSERT_TRUE(p != &c->IObjTest2_iface);  /* a copy made by the unmarshaler */
+        ASSERT_OK(IObjTest2_get_Value(p, &v));
+        ASSERT_EQ(v, 1234);
+        IObjTest2_Release(p);
+        IStream_Release(stm);
+
+        /* the standard marshaler as an object: an OBJREF_STANDARD like CoMarshalInterface's */
+        struct obj o;
+        obj_init(&o);
+        ASSERT_OK(CoGetStandardMarshal(&IID_IObjTest2, (IUnknown *)&o.IObjTest2_iface, MSHCTX_INPROC,
+                                       NULL, MSHLFLAGS_NORMAL, &std));
+        ASSERT_OK(IMarshal_GetUnmarshalClass(std, &IID_IObjTest2, &o, MSHCTX_INPROC, NULL,
+                                             MSHLFLAGS_NORMAL, &clsid));
+        ASSERT_TRUE(IsEqualCLSID(&clsid, &CLSID_StdMarshal));
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(IMarshal_MarshalInterface(std, stm, &IID_IObjTest2, &o, MSHCTX_INPROC, NULL,
+                                            MSHLFLAGS_NORMAL));
+        n = stream_bytes(stm, bytes, sizeof bytes);
+        ASSERT_EQ(bytes[4], OBJREF_STANDARD);
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        ASSERT_TRUE(p == &o.IObjTest2_iface);   /* same apartment: the object itself */
+        IObjTest2_Release(p);
+        IStream_Release(stm);
+        IMarshal_Release(std);
+        ASSERT_EQ(atomic_load(&o.refs), 1);
+
+        /* a table-strong marshal: unmarshaled twice, kept until CoReleaseMarshalData */
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&o.IObjTest2_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_TABLESTRONG));
+        for (int i = 0; i < 2; i++) {
+                ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+                ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+                IObjTest2_Release(p);
+        }
+        ASSERT_GT(atomic_load(&o.refs), 1);
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        ASSERT_EQ(atomic_load(&o.refs), 1);
+        IStream_Release(stm);
+
+        /* CoLockObjectExternal keeps a stub manager; CoDisconnectObject ends it */
+        ASSERT_OK(CoLockObjectExternal((IUnknown *)&o.IObjTest2_iface, TRUE, TRUE));
+        ASSERT_GT(atomic_load(&o.refs), 1);
+        ASSERT_OK(CoLockObjectExternal((IUnknown *)&o.IObjTest2_iface, FALSE, TRUE));
+        ASSERT_EQ(atomic_load(&o.refs), 1);
+
+        ASSERT_OK(CoRevokeClassObject(cookie));
+        c_release(&c->IObjTest2_iface);
+        CoUninitialize();
+}
