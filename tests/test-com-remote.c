@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include <objbase.h>
 
@@ -18,6 +19,7 @@
 #include "rpc/auth/accounts.h"
 #include "com/remote-internal.h"
 #include "obj_stub.h"
+#include "remote_stub.h"
 #include "rpcss-run.h"
 #include "test.h"
 
@@ -25,6 +27,12 @@
    period is read once per process. */
 __attribute__((constructor)) static void short_ping_period(void) {
         setenv("OPENDCOM_PING_PERIOD_MS", "200", 0);
+}
+
+static uint64_t test_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* --- OBJREF and DUALSTRINGARRAY ------------------------------------------------------------ */
@@ -532,9 +540,25 @@ TEST(disconnect_and_death) {
         IObjTest2_Release(q);
         IObjTest2_Release(p);
 
-        /* the server ends */
         xwrite(to, "q", 1);
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+
+        /* a server that dies under its clients: a clear failure at once, not a hang */
+        pid = server_start(&to, &from);
+        p = unmarshal_from(from);
+        q = unmarshal_from(from);
+        ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
+        kill(pid, SIGKILL);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        uint64_t t0 = test_now_ms();
+        HRESULT hr = IObjTest2_Add(p, 1, 1, &v);
+        ASSERT_TRUE(hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) ||
+                    hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED) || hr == RPC_E_SERVER_DIED_DNE);
+        ASSERT_LT(test_now_ms() - t0, 5000);
+        IObjTest2_Release(q);
+        IObjTest2_Release(p);
         close(to);
         close(from);
         CoUninitialize();
@@ -951,4 +975,123 @@ TEST(custom_and_standard_marshalers) {
         ASSERT_OK(CoRevokeClassObject(cookie));
         c_release(&c->IObjTest2_iface);
         CoUninitialize();
+}
+
+/* --- the modal loop: a callback into an STA that is waiting for its own call ------------- */
+
+struct callme {
+        ICallMe ICallMe_iface;
+        atomic_int refs;
+        pthread_t ran_on;
+};
+
+static HRESULT STDMETHODCALLTYPE cm_qi(ICallMe *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_ICallMe)) {
+                *ppv = This;
+                atomic_fetch_add(&((struct callme *)This)->refs, 1);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE cm_addref(ICallMe *This) {
+        return (ULONG)atomic_fetch_add(&((struct callme *)This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE cm_release(ICallMe *This) {
+        return (ULONG)atomic_fetch_sub(&((struct callme *)This)->refs, 1) - 1;
+}
+
+static HRESULT STDMETHODCALLTYPE cm_ping(ICallMe *This, LONG x, LONG *y) {
+        ((struct callme *)This)->ran_on = pthread_self();
+        *y = x + 1;
+        return S_OK;
+}
+
+static const ICallMeVtbl callme_vtbl = { cm_qi, cm_addref, cm_release, cm_ping };
+
+struct caller {
+        ICaller ICaller_iface;
+        atomic_int refs;
+};
+
+static HRESULT STDMETHODCALLTYPE cr_qi(ICaller *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_ICaller)) {
+                *ppv = This;
+                atomic_fetch_add(&((struct caller *)This)->refs, 1);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE cr_addref(ICaller *This) {
+        return (ULONG)atomic_fetch_add(&((struct caller *)This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE cr_release(ICaller *This) {
+        return (ULONG)atomic_fetch_sub(&((struct caller *)This)->refs, 1) - 1;
+}
+
+/* the object (in the MTA) calls back the caller's object (in its STA) */
+static HRESULT STDMETHODCALLTYPE cr_callback(ICaller *This, ICallMe *cb, LONG x, LONG *y) {
+        return cb ? ICallMe_Ping(cb, x, y) : E_POINTER;
+}
+
+static const ICallerVtbl caller_vtbl = { cr_qi, cr_addref, cr_release, cr_callback };
+
+struct modal_ctx {
+        uint8_t objref[2048];
+        size_t len;
+        struct callme cm;
+        pthread_t thread;
+        LONG y;
+        HRESULT hr;
+};
+
+static void *modal_sta(void *arg) {
+        struct modal_ctx *c = arg;
+        ICaller *p = NULL;
+        IStream *stm;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        c->thread = pthread_self();
+        c->cm.ICallMe_iface.lpVtbl = &callme_vtbl;
+        atomic_init(&c->cm.refs, 1);
+        stm = stream_of(c->objref, c->len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
+        IStream_Release(stm);
+        /* without the modal loop this call waits for itself */
+        c->hr = ICaller_CallBack(p, &c->cm.ICallMe_iface, 20, &c->y);
+        ICaller_Release(p);
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(sta_callback_modal_loop) {
+        struct modal_ctx c;
+        struct caller obj = { { &caller_vtbl }, 1 };
+        pthread_t t;
+        IStream *stm;
+
+        ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
+        ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
+        rpcss_start();
+        memset(&c, 0, sizeof c);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_ICaller, (IUnknown *)&obj.ICaller_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+        c.len = stream_bytes(stm, c.objref, sizeof c.objref);
+        IStream_Release(stm);
+        ASSERT_OK(pthread_create(&t, NULL, modal_sta, &c));
+        pthread_join(t, NULL);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.y, 21);
+        ASSERT_TRUE(pthread_equal(c.cm.ran_on, c.thread));     /* on the STA's own thread */
+        ASSERT_EQ(atomic_load(&c.cm.refs), 1);
+        ASSERT_EQ(atomic_load(&obj.refs), 1);
+        CoUninitialize();
+        rpcss_stop();
 }

@@ -110,17 +110,75 @@ static void atfork_register(void) {
 
 /* --- the channel ------------------------------------------------------------------------------ */
 
-static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
-                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
-        struct chan *c = (struct chan *)nb;
+/* One call on the wire; *ret_fault: a fault's status. */
+static int chan_send(struct chan *c, const struct ndr_interface *iface, uint16_t opnum,
+                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
+                     uint32_t *ret_fault) {
         struct rpc_call_handle h;
         int r;
 
         /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
         rpc_call_handle_init(&h, c->ox->b, &c->ipid);
         r = h.nb.call(&h.nb, iface, opnum, in, out, arena);
+        *ret_fault = r == -EREMOTEIO ? h.fault : 0;
+        return r;
+}
+
+/* An STA's outgoing call, made by another thread while the STA pumps. */
+struct outcall {
+        struct chan *c;
+        const struct ndr_interface *iface;
+        uint16_t opnum;
+        struct ndr_push *in;
+        struct ndr_pull *out;
+        struct arena *arena;
+        uint32_t fault;
+        int r;
+        HANDLE done;
+};
+
+static void *outcall_main(void *arg) {
+        struct outcall *o = arg;
+
+        o->r = chan_send(o->c, o->iface, o->opnum, o->in, o->out, o->arena, &o->fault);
+        SetEvent(o->done);
+        return NULL;
+}
+
+static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct chan *c = (struct chan *)nb;
+        struct com_apartment *apt = com_current_apartment();
+        uint32_t fault = 0;
+        int r;
+
+        if (apt && apt->type != APTTYPE_MTA) {
+                /*
+                 * The COM modal loop: an STA waiting for its call's answer keeps running
+                 * the calls that arrive for its objects meanwhile -- a callback from the
+                 * object it called, in particular, which would otherwise wait for the STA
+                 * while the STA waits for it.
+                 */
+                struct outcall o = { c, iface, opnum, in, out, arena, 0, 0, NULL };
+                pthread_t t;
+                DWORD idx;
+
+                if ((o.done = CreateEventW(NULL, TRUE, FALSE, NULL))) {
+                        if (pthread_create(&t, NULL, outcall_main, &o) == 0) {
+                                CoWaitForMultipleHandles(0, INFINITE, 1, &o.done, &idx);
+                                pthread_join(t, NULL);
+                                CloseHandle(o.done);
+                                if (o.r == -EREMOTEIO)
+                                        ndr_set_call_fault(o.fault);
+                                return o.r;
+                        }
+                        CloseHandle(o.done);
+                }
+                /* no thread to spare: the call is made here, without the loop */
+        }
+        r = chan_send(c, iface, opnum, in, out, arena, &fault);
         if (r == -EREMOTEIO)
-                ndr_set_call_fault(h.fault);
+                ndr_set_call_fault(fault);
         return r;
 }
 
