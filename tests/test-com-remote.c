@@ -16,6 +16,8 @@
 #include <objbase.h>
 
 #include "com/objref.h"
+#include "dcom/winreg.h"
+#include "orpc_stub.h"
 #include "rpc/auth/accounts.h"
 #include "com/remote-internal.h"
 #include "obj_stub.h"
@@ -585,6 +587,25 @@ TEST(cross_process_tcp_ntlm) {
         com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
         p = unmarshal_from(from);
         ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), E_ACCESSDENIED);
+        /* CoSetProxyBlanket: this proxy's calls in a sealed NTLM context of their own */
+        SEC_WINNT_AUTH_IDENTITY_W id = {
+                .User = (unsigned short *)u"alice", .UserLength = 5,
+                .Domain = (unsigned short *)u"", .DomainLength = 0,
+                .Password = (unsigned short *)u"Secret-1", .PasswordLength = 8,
+                .Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        DWORD level = 0, svc = 0;
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, &id, 0));
+        ASSERT_OK(CoQueryProxyBlanket((IUnknown *)p, &svc, NULL, NULL, &level, NULL, NULL, NULL));
+        ASSERT_EQ(level, RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
+        ASSERT_EQ(svc, RPC_C_AUTHN_WINNT);
+        ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
+        ASSERT_EQ(v, 2);
+        id.PasswordLength = 3;          /* "Sec": a wrong password */
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, &id, 0));
+        ASSERT_TRUE(FAILED(IObjTest2_Add(p, 1, 1, &v)));
         IObjTest2_Release(p);
         xwrite(to, "q", 1);
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -1093,5 +1114,59 @@ TEST(sta_callback_modal_loop) {
         ASSERT_EQ(atomic_load(&c.cm.refs), 1);
         ASSERT_EQ(atomic_load(&obj.refs), 1);
         CoUninitialize();
+        rpcss_stop();
+}
+
+/* HKLM\Software\OpenDCOM\Remoting AdvertisedAddresses: what clients are told (NAT). */
+TEST(advertised_addresses) {
+        int to, from, status;
+        pid_t pid;
+        uint8_t buf[2048];
+        uint32_t len;
+        struct objref o;
+        struct rpc_binding *b;
+        char sb[64], addr[128];
+        DUALSTRINGARRAY *dsa = NULL;
+        IPID ipid;
+        DWORD hint = 0;
+        COMVERSION ver;
+        error_status_t st = 1;
+        unsigned short tcp = DSA_TOWER_TCP;
+        uint16_t tower;
+        bool found = false;
+        static const WCHAR names[] = u"dcom.example.test\0" u"192.0.2.7\0";
+
+        ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\OpenDCOM\\Remoting",
+                                  u"AdvertisedAddresses", REG_MULTI_SZ, names, sizeof names),
+                  ERROR_SUCCESS);
+        rpcss_start();
+        pid = server_start(&to, &from);
+        xread(from, &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(from, buf, len);
+        ASSERT_OK(objref_parse(buf, len, &o, NULL));
+        snprintf(sb, sizeof sb, "ncacn_ip_tcp:127.0.0.1[%s]", rpcss_port);
+        ASSERT_OK(rpc_binding_from_string(sb, &b));
+        ASSERT_OK(IObjectExporter_ResolveOxid2(b, &o.std.oxid, 1, &tcp, &dsa, &ipid, &hint, &ver, &st));
+        ASSERT_EQ(st, 0);
+        for (unsigned i = 0; dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++) {
+                ASSERT_EQ(tower, DSA_TOWER_TCP);
+                ASSERT_TRUE(strncmp(addr, "dcom.example.test[", 18) == 0 ||
+                            strncmp(addr, "192.0.2.7[", 10) == 0);
+                found = true;
+        }
+        ASSERT_TRUE(found);
+        midl_user_free(dsa);
+        rpc_binding_free(b);
+        objref_clear(&o);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+        HKEY k;
+        ASSERT_EQ(RegOpenKeyExW(HKEY_LOCAL_MACHINE, u"Software\\OpenDCOM\\Remoting", 0, KEY_ALL_ACCESS,
+                                &k), ERROR_SUCCESS);
+        ASSERT_EQ(RegDeleteValueW(k, u"AdvertisedAddresses"), ERROR_SUCCESS);
+        RegCloseKey(k);
         rpcss_stop();
 }

@@ -179,6 +179,16 @@ DCOM_EXPORT HRESULT WINAPI CoMarshalInterThreadInterfaceInStream(REFIID riid, st
                                                                  struct IStream **ret);
 DCOM_EXPORT HRESULT WINAPI CoGetInterfaceAndReleaseStream(struct IStream *stm, REFIID riid,
                                                           void **ppv);
+/* A proxy's security: RPC_C_AUTHN_* service, RPC_C_AUTHN_LEVEL_*, RPC_C_IMP_LEVEL_*,
+   a SEC_WINNT_AUTH_IDENTITY_W (<rpcdce.h>) or COLE_DEFAULT_AUTHINFO; levels below
+   PKT_INTEGRITY stay those of the connection. */
+DCOM_EXPORT HRESULT WINAPI CoSetProxyBlanket(struct IUnknown *proxy, DWORD authn_svc,
+                                             DWORD authz_svc, OLECHAR *principal, DWORD level,
+                                             DWORD imp, void *auth_info, DWORD caps);
+DCOM_EXPORT HRESULT WINAPI CoQueryProxyBlanket(struct IUnknown *proxy, DWORD *authn_svc,
+                                               DWORD *authz_svc, OLECHAR **principal,
+                                               DWORD *level, DWORD *imp, void **auth_info,
+                                               DWORD *caps);
 /* The standard marshaler's class, and the Global Interface Table's (IGlobalInterfaceTable). */
 DCOM_EXPORT extern const CLSID CLSID_StdMarshal;
 DCOM_EXPORT extern const CLSID CLSID_StdGlobalInterfaceTable;

@@ -9,6 +9,7 @@
 #define DCOM_WIN_OBJBASE_H
 
 #include <windows.h>
+#include <rpcdce.h>
 #include <dcom/com.h>
 #include <dcom/guid.h>
 #include <unknwn.h>

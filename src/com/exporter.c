@@ -27,6 +27,7 @@
 #include "com/remote-internal.h"
 #include "com/resolver.h"
 #include "dcom/guid.h"
+#include "dcom/utf16.h"
 #include "dcom/winreg.h"
 #include "orpc_stub.h"
 #include "rpc/rpc-internal.h"
@@ -617,13 +618,46 @@ static void add_addr(struct dsa_builder *b, const char *addr, uint16_t port) {
 }
 
 /*
- * The addresses clients may reach us at: OPENDCOM_ORPC_ADVERTISE (comma-separated names
- * or addresses: NAT, multi-homed hosts) when set, else those we listen on -- every
- * address of the host's interfaces when we listen on all.
+ * An address list: the environment variable (comma-separated; tests, private instances)
+ * or else HKLM\Software\OpenDCOM\Remoting's REG_MULTI_SZ value; "" when neither.
+ */
+static void address_setting(const char *env, const WCHAR *value, char *out, size_t size) {
+        const char *e = getenv(env);
+        WCHAR w[1024];
+        DWORD n = sizeof w;
+
+        out[0] = 0;
+        if (e && *e) {
+                snprintf(out, size, "%s", e);
+                return;
+        }
+        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\OpenDCOM\\Remoting", value,
+                         RRF_RT_REG_MULTI_SZ, NULL, w, &n) != ERROR_SUCCESS)
+                return;
+        size_t len = 0;
+        for (const WCHAR *p = w; p < w + n / 2 && *p; p += dcom_utf16_len(p) + 1) {
+                char *u;
+                if (dcom_utf16_to_utf8(p, dcom_utf16_len(p), &u, NULL) < 0)
+                        continue;
+                len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+                                        len ? "," : "", u);
+                free(u);
+                if (len >= size) {
+                        out[size - 1] = 0;
+                        break;
+                }
+        }
+}
+
+/*
+ * The addresses clients may reach us at: the advertised list (names or addresses: NAT,
+ * multi-homed hosts) when set, else those we listen on -- every address of the host's
+ * interfaces when we listen on all.
  */
 static void advertise(struct dsa_builder *b, const char *listen, uint16_t port) {
-        const char *adv = getenv("OPENDCOM_ORPC_ADVERTISE");
-        const char *list = adv && *adv ? adv : listen;
+        char adv[512];
+        address_setting("OPENDCOM_ORPC_ADVERTISE", u"AdvertisedAddresses", adv, sizeof adv);
+        const char *list = *adv ? adv : listen;
         struct ifaddrs *ifa;
 
         if (list && *list) {
@@ -688,13 +722,13 @@ static uint8_t legacy_level(void) {
 
 /*
  * The listener, on the first marshal ([MS-DCOM] 3.1.1.3: listening is deferred until
- * then): ncalrpc:[OLE<random>] for this machine, TCP on a dynamic port on
- * OPENDCOM_ORPC_LISTEN's addresses (comma-separated) or on every address.
+ * then): ncalrpc:[OLE<random>] for this machine, TCP on a dynamic port on the
+ * ListenAddresses (OPENDCOM_ORPC_LISTEN) or on every address.
  */
 static int listen_locked(void) {
         struct dsa_builder b;
         uint64_t rnd = random_id();
-        const char *listen = getenv("OPENDCOM_ORPC_LISTEN");
+        char listen[512];
         uint16_t port = 0;
         int r;
 
@@ -706,12 +740,13 @@ static int listen_locked(void) {
         if (!min_level)
                 min_level = legacy_level();
         rpc_auth_register_defaults();
+        address_setting("OPENDCOM_ORPC_LISTEN", u"ListenAddresses", listen, sizeof listen);
         if (!(srv = rpc_server_new()))
                 return -ENOMEM;
         snprintf(lrpc_ep, sizeof lrpc_ep, "OLE%016llX", (unsigned long long)rnd);
         r = rpc_server_listen_lrpc(srv, lrpc_ep, 0666);
         if (r >= 0) {
-                if (listen && *listen) {
+                if (*listen) {
                         char tmp[512];
                         snprintf(tmp, sizeof tmp, "%s", listen);
                         for (char *save, *t = strtok_r(tmp, ", ", &save); t && r >= 0;

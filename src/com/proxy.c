@@ -19,16 +19,27 @@
 #include "com/remote-internal.h"
 #include "com/resolver.h"
 #include "dcom/guid.h"
+#include "dcom/utf16.h"
 #include "orpc_stub.h"
 #include "rpc/rpc-internal.h"
 
 static LOG_CHANNEL(com);
+
+/* CoSetProxyBlanket's settings for one interface proxy's calls. */
+struct blanket {
+        bool set;
+        uint8_t level, svc, imp;
+        uint32_t caps;
+        char user[257], domain[257], password[257];
+        bool has_identity;
+};
 
 /* A channel: calls of one interface pointer (IPID) over its OXID's connection. */
 struct chan {
         struct ndr_binding nb;          /* first: what the generated proxies call through */
         struct oxid_entry *ox;
         IPID ipid;
+        struct blanket *blanket;        /* NULL: the connection's security */
 };
 
 struct oxid_entry {
@@ -49,6 +60,7 @@ struct ifproxy {
         IID iid;
         struct chan chan;
         uint32_t refs;                  /* public references we hold on the IPID */
+        struct blanket blanket;
 };
 
 struct proxymgr {
@@ -119,6 +131,20 @@ static int chan_send(struct chan *c, const struct ndr_interface *iface, uint16_t
 
         /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
         rpc_call_handle_init(&h, c->ox->b, &c->ipid);
+        struct blanket bl;
+        pthread_mutex_lock(&lock);
+        bl = c->blanket ? *c->blanket : (struct blanket){ .set = false };
+        pthread_mutex_unlock(&lock);
+        if (bl.set && bl.level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+                /* the blanket's own security context on the OXID's connection */
+                struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL };
+                r = rpc_call_handle_set_auth(&h, bl.level, bl.svc,
+                                             bl.has_identity ? &id : NULL);
+                if (r < 0) {
+                        *ret_fault = 0;
+                        return r;
+                }
+        }
         r = h.nb.call(&h.nb, iface, opnum, in, out, arena);
         *ret_fault = r == -EREMOTEIO ? h.fault : 0;
         return r;
@@ -187,6 +213,7 @@ static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->nb.ctx = c;
         c->ox = ox;
         c->ipid = *ipid;
+        c->blanket = NULL;
 }
 
 /* A stack proxy for the OXID's IRemUnknown (its IUnknown methods are never called). */
@@ -640,6 +667,7 @@ static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, co
         i->iid = *iid;
         i->refs = std->cPublicRefs;
         chan_init(&i->chan, m->ox, &std->ipid);
+        i->chan.blanket = &i->blanket;
         i->next = m->ifs;
         m->ifs = i;
         *ret_hr = S_OK;
@@ -839,4 +867,92 @@ HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o) {
         o->res = dsa_dup(m->res);
         mgr_release(m);
         return o->res ? S_OK : E_OUTOFMEMORY;
+}
+
+/* --- CoSetProxyBlanket / CoQueryProxyBlanket (IClientSecurity in spirit) ------------------- */
+
+static struct ifproxy *ifproxy_of(IUnknown *unk) {
+        if (!unk || unk->lpVtbl == &identity_vtbl || !com_proxy_is_proxy(unk))
+                return NULL;
+        return (struct ifproxy *)unk;
+}
+
+static void utf16_field(const unsigned short *s, ULONG len, char *out, size_t size) {
+        char *u = NULL;
+
+        out[0] = 0;
+        if (s && dcom_utf16_to_utf8(s, len, &u, NULL) >= 0) {
+                snprintf(out, size, "%s", u);
+                free(u);
+        }
+}
+
+HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_svc,
+                                 OLECHAR *principal, DWORD level, DWORD imp,
+                                 RPC_AUTH_IDENTITY_HANDLE auth_info, DWORD caps) {
+        struct ifproxy *i = ifproxy_of(proxy);
+        struct blanket b = { .set = true };
+
+        if (!proxy)
+                return E_INVALIDARG;
+        if (!i)
+                return proxy->lpVtbl == &identity_vtbl ? S_OK : E_NOINTERFACE;
+        if (level > RPC_AUTHN_LEVEL_PKT_PRIVACY || imp > RPC_C_IMP_LEVEL_DELEGATE)
+                return E_INVALIDARG;
+        pthread_mutex_lock(&lock);
+        b.level = (uint8_t)(level ? level : (def_auth.level ? def_auth.level : i->mgr->ox->authn_hint));
+        b.svc = (uint8_t)(authn_svc == RPC_C_AUTHN_DEFAULT ? RPC_AUTHN_WINNT : authn_svc);
+        b.imp = (uint8_t)imp;
+        b.caps = caps;
+        if (auth_info == COLE_DEFAULT_AUTHINFO) {
+                b.has_identity = def_auth.set;
+                memcpy(b.user, def_auth.user, sizeof b.user);
+                memcpy(b.domain, def_auth.domain, sizeof b.domain);
+                memcpy(b.password, def_auth.password, sizeof b.password);
+        } else if (auth_info) {
+                const SEC_WINNT_AUTH_IDENTITY_W *id = auth_info;
+                if (id->Flags != SEC_WINNT_AUTH_IDENTITY_UNICODE) {
+                        pthread_mutex_unlock(&lock);
+                        return E_INVALIDARG;
+                }
+                utf16_field(id->User, id->UserLength, b.user, sizeof b.user);
+                utf16_field(id->Domain, id->DomainLength, b.domain, sizeof b.domain);
+                utf16_field(id->Password, id->PasswordLength, b.password, sizeof b.password);
+                b.has_identity = true;
+        }
+        (void)authz_svc;
+        (void)principal;
+        i->blanket = b;
+        pthread_mutex_unlock(&lock);
+        return S_OK;
+}
+
+HRESULT WINAPI CoQueryProxyBlanket(IUnknown *proxy, DWORD *authn_svc, DWORD *authz_svc,
+                                   OLECHAR **principal, DWORD *level, DWORD *imp,
+                                   RPC_AUTH_IDENTITY_HANDLE *auth_info, DWORD *caps) {
+        struct ifproxy *i = ifproxy_of(proxy);
+
+        if (!proxy)
+                return E_INVALIDARG;
+        if (!i)
+                return E_NOINTERFACE;
+        pthread_mutex_lock(&lock);
+        struct blanket b = i->blanket;
+        uint8_t conn_level = def_auth.level ? def_auth.level : (uint8_t)i->mgr->ox->authn_hint;
+        pthread_mutex_unlock(&lock);
+        if (authn_svc)
+                *authn_svc = b.set ? b.svc : (conn_level > RPC_AUTHN_LEVEL_NONE ? RPC_AUTHN_WINNT : 0);
+        if (authz_svc)
+                *authz_svc = RPC_C_AUTHZ_NONE;
+        if (principal)
+                *principal = NULL;
+        if (level)
+                *level = b.set ? b.level : conn_level;
+        if (imp)
+                *imp = b.set ? b.imp : RPC_C_IMP_LEVEL_IDENTIFY;
+        if (auth_info)
+                *auth_info = NULL;      /* the credentials are not handed back */
+        if (caps)
+                *caps = b.set ? b.caps : 0;
+        return S_OK;
 }
