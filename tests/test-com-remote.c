@@ -11,11 +11,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <objbase.h>
 
 #include "com/objref.h"
+#include "dcom/utf16.h"
 #include "dcom/winreg.h"
 #include "orpc_stub.h"
 #include "rpc/auth/accounts.h"
@@ -1169,4 +1172,88 @@ TEST(advertised_addresses) {
         ASSERT_EQ(RegDeleteValueW(k, u"AdvertisedAddresses"), ERROR_SUCCESS);
         RegCloseKey(k);
         rpcss_stop();
+}
+
+/* --- ThreadingModel: an object made in an apartment that fits, the caller given a proxy -- */
+
+static const CLSID CLSID_XaptObject = {
+        0x6f3b2a10, 0x9c4d, 0x4b7e, { 0x8a, 0x1f, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0x71 }
+};
+
+static void register_xapt(const char *model) {
+        const char *bdir = getenv("TEST_BUILD_DIR");
+        char path[512];
+        WCHAR wpath[512], wmodel[32];
+        static const WCHAR key[] = u"CLSID\\{6F3B2A10-9C4D-4B7E-8A1F-2C3D4E5F6071}\\InprocServer32";
+
+        ASSERT_NOT_NULL(bdir);
+        snprintf(path, sizeof path, "%s/tests/xapt-component.so", bdir);
+        size_t i;
+        for (i = 0; path[i]; i++)
+                wpath[i] = (WCHAR)path[i];
+        wpath[i] = 0;
+        for (i = 0; model[i]; i++)
+                wmodel[i] = (WCHAR)model[i];
+        wmodel[i] = 0;
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, key, NULL, REG_SZ, wpath, (DWORD)(2 * (dcom_utf16_len(wpath) + 1))),
+                  ERROR_SUCCESS);
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, key, u"ThreadingModel", REG_SZ, wmodel,
+                                  (DWORD)(2 * (dcom_utf16_len(wmodel) + 1))),
+                  ERROR_SUCCESS);
+}
+
+struct xapt_case {
+        DWORD coinit;
+        HRESULT hr;
+        LONG caller_tid, object_tid, sum;
+};
+
+static void *xapt_thread(void *arg) {
+        struct xapt_case *c = arg;
+        IObjTest2 *p = NULL;
+
+        ASSERT_OK(CoInitializeEx(NULL, c->coinit));
+        c->caller_tid = (LONG)syscall(SYS_gettid);
+        c->hr = CoCreateInstance(&CLSID_XaptObject, NULL, CLSCTX_INPROC_SERVER, &IID_IObjTest2,
+                                 (void **)&p);
+        if (SUCCEEDED(c->hr)) {
+                ASSERT_OK(IObjTest2_Add(p, 20, 22, &c->sum));
+                ASSERT_OK(IObjTest2_get_Value(p, &c->object_tid));
+                IObjTest2_Release(p);
+        }
+        CoUninitialize();
+        return NULL;
+}
+
+static struct xapt_case xapt_run(const char *model, DWORD coinit) {
+        struct xapt_case c = { .coinit = coinit, .hr = E_FAIL };
+        pthread_t t;
+
+        register_xapt(model);
+        ASSERT_OK(pthread_create(&t, NULL, xapt_thread, &c));
+        pthread_join(t, NULL);
+        return c;
+}
+
+TEST(threading_model_proxies) {
+        struct xapt_case c;
+
+        register_ps();
+        /* Free from an STA: made in the MTA, called there */
+        c = xapt_run("Free", COINIT_APARTMENTTHREADED);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.sum, 42);
+        ASSERT_TRUE(c.object_tid != c.caller_tid);
+        /* Apartment from the MTA: made in the host STA, every call on its one thread */
+        c = xapt_run("Apartment", COINIT_MULTITHREADED);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.sum, 42);
+        ASSERT_TRUE(c.object_tid != c.caller_tid);
+        struct xapt_case d = xapt_run("Apartment", COINIT_MULTITHREADED);
+        ASSERT_OK(d.hr);
+        ASSERT_EQ(d.object_tid, c.object_tid);
+        /* fitting: the object itself, on the caller's thread */
+        c = xapt_run("Both", COINIT_APARTMENTTHREADED);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.object_tid, c.caller_tid);
 }

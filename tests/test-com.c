@@ -884,12 +884,14 @@ static void set_model(const CLSID *clsid, const char *model) {
                                   (DWORD)((dcom_utf16_len(val) + 1) * 2)), ERROR_SUCCESS);
 }
 
+/* S_OK when the model fits the MTA; E_NOINTERFACE when the object would need a proxy
+   (made in another apartment) and ICalc has no proxy/stub registered in this process. */
 static HRESULT probe_calc(void) {
-        IClassFactory *cf = NULL;
-        HRESULT hr = CoGetClassObject(&CLSID_Calculator, CLSCTX_INPROC_SERVER, NULL,
-                                      &IID_IClassFactory, (void **)&cf);
-        if (cf)
-                IClassFactory_Release(cf);
+        ICalc *calc = NULL;
+        HRESULT hr = CoCreateInstance(&CLSID_Calculator, NULL, CLSCTX_INPROC_SERVER, &IID_ICalc,
+                                      (void **)&calc);
+        if (calc)
+                ICalc_Release(calc);
         return hr;
 }
 

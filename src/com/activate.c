@@ -471,6 +471,212 @@ static HRESULT inproc_info(const CLSID *clsid, char *buf, size_t size, enum mode
         return S_OK;
 }
 
+/* --- objects of another apartment's model: made there, reached through a proxy ------------ */
+
+/*
+ * An object whose ThreadingModel does not fit the caller's apartment is created in one
+ * that fits -- a host STA (Apartment, and no model: Windows would use the main STA)
+ * or the MTA (Free; the object keeps the MTA alive) -- and the caller gets a proxy into it ([COM]: the apartment rules;
+ * Windows does the same).  The class object the caller sees is a small local one
+ * whose CreateInstance does that; an interface without a registered proxy/stub
+ * cannot cross and gives E_NOINTERFACE, as on Windows.
+ */
+struct xapt_job {
+        const CLSID *clsid;
+        const char *path;
+        const IID *riid;
+        IStream *stm;
+        HRESULT hr;
+        bool done;
+        pthread_mutex_t m;
+        pthread_cond_t c;
+};
+
+static void xapt_make(void *ctx) {
+        struct xapt_job *j = ctx;
+        struct com_library *lib;
+        IClassFactory *cf = NULL;
+        IUnknown *obj = NULL;
+        HRESULT hr = library_get(j->path, &lib);
+
+        if (SUCCEEDED(hr)) {
+                hr = lib->get_class_object(j->clsid, &IID_IClassFactory, (void **)&cf);
+                if (SUCCEEDED(hr)) {
+                        hr = cf->lpVtbl->CreateInstance(cf, NULL, j->riid, (void **)&obj);
+                        cf->lpVtbl->Release(cf);
+                }
+                if (SUCCEEDED(hr)) {
+                        hr = CoMarshalInterface(j->stm, j->riid, obj, MSHCTX_INPROC, NULL,
+                                                MSHLFLAGS_NORMAL);
+                        if (hr == REGDB_E_IIDNOTREG)
+                                hr = E_NOINTERFACE;     /* no proxy for it: it cannot cross */
+                        obj->lpVtbl->Release(obj);
+                }
+                library_done(lib);
+        }
+        pthread_mutex_lock(&j->m);
+        j->hr = hr;
+        j->done = true;
+        pthread_cond_signal(&j->c);
+        pthread_mutex_unlock(&j->m);
+}
+
+/* The host STA: a thread of the library's that serves the objects made there, forever. */
+static pthread_once_t host_sta_once = PTHREAD_ONCE_INIT;
+static struct com_apartment *host_sta;
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t host_ready = PTHREAD_COND_INITIALIZER;
+
+static void *host_sta_main(void *arg) {
+        HANDLE never = CreateEventW(NULL, TRUE, FALSE, NULL);
+        DWORD idx;
+
+        (void)arg;
+        CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+        pthread_mutex_lock(&host_lock);
+        host_sta = com_apartment_get();
+        pthread_cond_broadcast(&host_ready);
+        pthread_mutex_unlock(&host_lock);
+        for (;;)
+                CoWaitForMultipleHandles(0, INFINITE, 1, &never, &idx);
+        return NULL;
+}
+
+static void start_host(void *(*fn)(void *)) {
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, fn, NULL) == 0)
+                pthread_detach(t);
+}
+
+static void start_host_sta(void) {
+        start_host(host_sta_main);
+}
+
+static void *mta_job_main(void *arg) {
+        CoInitializeEx(NULL, COINIT_MULTITHREADED);
+        xapt_make(arg);
+        CoUninitialize();
+        return NULL;
+}
+
+static HRESULT create_elsewhere(const CLSID *clsid, const char *path, enum model m, REFIID riid,
+                                void **ppv) {
+        struct xapt_job j = { .clsid = clsid, .path = path, .riid = riid };
+        LARGE_INTEGER zero = { 0 };
+        pthread_t t;
+        HRESULT hr;
+        int r = 0;
+
+        if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &j.stm)))
+                return hr;
+        pthread_mutex_init(&j.m, NULL);
+        pthread_cond_init(&j.c, NULL);
+        pthread_mutex_lock(&host_lock);
+        if (m == MODEL_FREE) {
+                /* a thread of the MTA makes it; the object keeps the MTA alive after it */
+                pthread_mutex_unlock(&host_lock);
+                r = pthread_create(&t, NULL, mta_job_main, &j);
+                if (r == 0)
+                        pthread_join(t, NULL);
+        } else {
+                pthread_once(&host_sta_once, start_host_sta);
+                while (!host_sta)
+                        pthread_cond_wait(&host_ready, &host_lock);
+                pthread_mutex_unlock(&host_lock);
+                r = com_apartment_post(host_sta, xapt_make, &j);
+                if (r >= 0) {
+                        pthread_mutex_lock(&j.m);
+                        while (!j.done)
+                                pthread_cond_wait(&j.c, &j.m);
+                        pthread_mutex_unlock(&j.m);
+                }
+        }
+        hr = r < 0 ? dcom_hresult_from_errno(r) : r > 0 ? E_OUTOFMEMORY : j.hr;
+        if (SUCCEEDED(hr) && SUCCEEDED(hr = j.stm->lpVtbl->Seek(j.stm, zero, STREAM_SEEK_SET, NULL)))
+                hr = CoUnmarshalInterface(j.stm, riid, ppv);
+        j.stm->lpVtbl->Release(j.stm);
+        pthread_cond_destroy(&j.c);
+        pthread_mutex_destroy(&j.m);
+        return hr;
+}
+
+/* The caller's class object for such a class. */
+struct xapt_factory {
+        IClassFactory IClassFactory_iface;
+        atomic_uint refs;
+        CLSID clsid;
+        enum model model;
+        char path[];
+};
+
+static struct xapt_factory *impl_from_IClassFactory(IClassFactory *iface) {
+        return (struct xapt_factory *)iface;
+}
+
+static HRESULT STDMETHODCALLTYPE xf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClassFactory)) {
+                *ppv = iface;
+                iface->lpVtbl->AddRef(iface);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE xf_AddRef(IClassFactory *iface) {
+        return atomic_fetch_add(&impl_from_IClassFactory(iface)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE xf_Release(IClassFactory *iface) {
+        struct xapt_factory *f = impl_from_IClassFactory(iface);
+        ULONG r = atomic_fetch_sub(&f->refs, 1) - 1;
+
+        if (!r)
+                dcom_free(f);
+        return r;
+}
+
+static HRESULT STDMETHODCALLTYPE xf_CreateInstance(IClassFactory *iface, IUnknown *outer, REFIID riid,
+                                                   void **ppv) {
+        struct xapt_factory *f = impl_from_IClassFactory(iface);
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (outer)
+                return CLASS_E_NOAGGREGATION;   /* an aggregate cannot span apartments */
+        return create_elsewhere(&f->clsid, f->path, f->model, riid, ppv);
+}
+
+static HRESULT STDMETHODCALLTYPE xf_LockServer(IClassFactory *iface, BOOL lock) {
+        return S_OK;
+}
+
+static const IClassFactoryVtbl xapt_factory_vtbl = {
+        xf_QueryInterface, xf_AddRef, xf_Release, xf_CreateInstance, xf_LockServer,
+};
+
+static HRESULT xapt_class_object(const CLSID *clsid, const char *path, enum model m, REFIID riid,
+                                 void **ppv) {
+        size_t n = strlen(path) + 1;
+        struct xapt_factory *f = dcom_malloc(sizeof *f + n);
+        HRESULT hr;
+
+        if (!f)
+                return E_OUTOFMEMORY;
+        f->IClassFactory_iface.lpVtbl = &xapt_factory_vtbl;
+        atomic_init(&f->refs, 1);
+        f->clsid = *clsid;
+        f->model = m;
+        memcpy(f->path, path, n);
+        hr = xf_QueryInterface(&f->IClassFactory_iface, riid, ppv);
+        xf_Release(&f->IClassFactory_iface);
+        return hr;
+}
+
 static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) {
         char path[PATH_MAX];
         struct com_library *lib;
@@ -488,9 +694,9 @@ static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) 
                 return hr;
         dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, id);
         if (!model_fits(m, apt)) {
-                log_debug(com, "%s lives in another apartment than the caller's; it needs a "
-                          "proxy, which comes with remoting", id);
-                return E_NOINTERFACE;
+                log_debug(com, "%s lives in %s: the caller gets a proxy into it", id,
+                          m == MODEL_FREE ? "the MTA" : "the host STA");
+                return xapt_class_object(clsid, path, m, riid, ppv);
         }
         hr = library_get(path, &lib);
         if (FAILED(hr))

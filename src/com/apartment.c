@@ -135,6 +135,32 @@ HRESULT WINAPI CoInitialize(void *reserved) {
         return CoInitializeEx(reserved, COINIT_APARTMENTTHREADED);
 }
 
+/* One hold on the MTA less (a thread leaving it, or an exporter's usage); the last ends it. */
+static void mta_put(struct com_apartment *a) {
+        pthread_mutex_lock(&mta_lock);
+        bool last = --a->refs == 0;
+        if (last)
+                mta = NULL;     /* a thread initializing from now on makes a new one */
+        pthread_mutex_unlock(&mta_lock);
+        if (last) {
+                com_class_table_apartment_gone(a);
+                com_exporter_apartment_gone(a);
+                apartment_free(a);
+        }
+}
+
+void com_mta_usage(struct com_apartment *a, bool add) {
+        if (a->type != APTTYPE_MTA)
+                return;
+        if (!add) {
+                mta_put(a);
+                return;
+        }
+        pthread_mutex_lock(&mta_lock);
+        a->refs++;
+        pthread_mutex_unlock(&mta_lock);
+}
+
 void WINAPI CoUninitialize(void) {
         struct com_apartment *a = tls.apt;
 
@@ -142,16 +168,7 @@ void WINAPI CoUninitialize(void) {
                 return;         /* unbalanced calls are ignored, as on Windows */
         tls.apt = NULL;
         if (a->type == APTTYPE_MTA) {
-                pthread_mutex_lock(&mta_lock);
-                bool last = --a->refs == 0;
-                if (last)
-                        mta = NULL;     /* a thread initializing from now on makes a new one */
-                pthread_mutex_unlock(&mta_lock);
-                if (last) {
-                        com_class_table_apartment_gone(a);
-                        com_exporter_apartment_gone(a);
-                        apartment_free(a);
-                }
+                mta_put(a);
                 return;
         }
         com_class_table_apartment_gone(a);

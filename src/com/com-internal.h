@@ -53,6 +53,12 @@ void com_apartment_release(struct com_apartment *apt);
  * -ESHUTDOWN when it is going, -EINVAL for the MTA (it has no thread to run it), -ENOMEM.
  */
 int com_apartment_post(struct com_apartment *apt, void (*fn)(void *), void *ctx);
+/*
+ * A hold on the MTA (add) or its release: objects exported from the MTA keep it alive
+ * as threads in it do (CoIncrementMTAUsage in spirit); the last release ends it.  No-op
+ * for an STA.  The caller holds a (com_apartment_get) reference to a.
+ */
+void com_mta_usage(struct com_apartment *a, bool add);
 /* Runs the posted work of the caller's STA; waits up to timeout_ms (-1 forever) for some. */
 int com_pump(int timeout_ms);
 

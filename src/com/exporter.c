@@ -52,6 +52,7 @@ struct exporter {
         struct ifstub *remunk_stub;
         unsigned busy;                  /* calls in it (the lock) */
         bool gone;                      /* its apartment ended: freed when not busy */
+        unsigned n_objects;             /* stub managers: in the MTA they keep it alive */
 };
 
 struct stubmgr {
@@ -219,6 +220,7 @@ struct dead {
         OXID oxid[16];
         OID oid[16];
         unsigned n_oids;
+        struct com_apartment *mta_release;      /* its last object went: the MTA's hold */
         struct dead *more;
 };
 
@@ -234,6 +236,8 @@ static void dead_add(struct dead *d, IUnknown *p) {
 }
 
 static void dead_release(struct dead *d) {
+        if (d->mta_release)
+                com_mta_usage(d->mta_release, false);   /* may end the MTA: not under the lock */
         for (struct dead *x = d, *next; x; x = next) {
                 next = x->more;
                 for (unsigned i = 0; i < x->n; i++)
@@ -263,6 +267,8 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
                 d->oid[d->n_oids++] = m->oid;
         }
         dead_add(d, m->unk);
+        if (--m->ex->n_objects == 0 && m->ex->apt->type == APTTYPE_MTA && !d->mta_release)
+                d->mta_release = m->ex->apt;
         log_debug(com, "object %016llx disconnected", (unsigned long long)m->oid);
         free(m);
 }
@@ -918,6 +924,9 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 sm->ex = ex;
                 sm->unk = id;
                 id->lpVtbl->AddRef(id);
+                /* objects exported from the MTA keep it alive, as its threads do */
+                if (ex->n_objects++ == 0)
+                        com_mta_usage(ex->apt, true);
                 sm->oid = random_id();
                 sm->noping = mshlflags & MSHLFLAGS_NOPING;
                 sm->next = objects;
