@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -605,6 +606,14 @@ TEST(cross_process_tcp_ntlm) {
         ASSERT_EQ(svc, RPC_C_AUTHN_WINNT);
         ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
         ASSERT_EQ(v, 2);
+        /* ANONYMOUS LOGON over the network: authenticated, and still refused */
+        SEC_WINNT_AUTH_IDENTITY_W anon = {
+                .User = (unsigned short *)u"", .Domain = (unsigned short *)u"",
+                .Password = (unsigned short *)u"", .Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, &anon, 0));
+        ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), E_ACCESSDENIED);
         id.PasswordLength = 3;          /* "Sec": a wrong password */
         ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
                                     RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, &id, 0));
@@ -1256,4 +1265,53 @@ TEST(threading_model_proxies) {
         c = xapt_run("Both", COINIT_APARTMENTTHREADED);
         ASSERT_OK(c.hr);
         ASSERT_EQ(c.object_tid, c.caller_tid);
+}
+
+/* Another local user cannot call the objects of this one (SELF and root only). */
+TEST(other_local_user_refused) {
+        int to, from, status, res[2];
+        pid_t pid, child;
+        uint8_t buf[2048];
+        uint32_t len;
+
+        if (geteuid() != 0)
+                SKIP("needs root to run a client as nobody");
+        const char *root = getenv("OPENDCOM_ROOT");
+        ASSERT_NOT_NULL(root);
+        ASSERT_OK(chmod(root, 0755));
+        rpcss_start();
+        pid = server_start(&to, &from);
+        for (int i = 0; i < 2; i++) {           /* both OBJREFs; the child gets the last */
+                xread(from, &len, sizeof len);
+                ASSERT_LE(len, sizeof buf);
+                xread(from, buf, len);
+        }
+        ASSERT_OK(pipe(res));
+        child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+                IObjTest2 *p = NULL;
+                LONG v = 0;
+                HRESULT hr;
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(3);
+                IStream *stm = stream_of(buf, len);
+                hr = CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p);
+                if (SUCCEEDED(hr))
+                        hr = IObjTest2_Add(p, 1, 1, &v);
+                xwrite(res[1], &hr, sizeof hr);
+                _exit(0);
+        }
+        HRESULT hr;
+        xread(res[0], &hr, sizeof hr);
+        ASSERT_TRUE(FAILED(hr));
+        ASSERT_EQ(waitpid(child, &status, 0), child);
+        ASSERT_GT(server_refs(to, from), 1);    /* the OBJREFs' references: still there */
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+        close(res[0]);
+        close(res[1]);
+        rpcss_stop();
 }

@@ -551,10 +551,43 @@ static bool is_remunk_iid(const GUID *g) {
         return dcom_guid_equal(g, &IID_IRemUnknown) || dcom_guid_equal(g, &IID_IRemUnknown2);
 }
 
+/*
+ * Who may call objects of this process, until AppID access permissions decide it
+ * (issue 15), as Windows' defaults do: over ncalrpc the process's own user and root
+ * (DefaultAccessPermission's SELF and SYSTEM; the kernel names the caller); over the
+ * network an authenticated caller -- never ANONYMOUS LOGON (MachineAccessRestriction
+ * grants it local access only) -- unless LegacyAuthenticationLevel is 1 (none), which
+ * lets anyone in.  Refusals are audited.
+ */
+static bool caller_allowed(struct ndr_server_call *call) {
+        struct rpc_peer peer;
+        struct rpc_identity id;
+
+        if (rpc_call_protseq(call) == RPC_PROTSEQ_LRPC) {
+                if (rpc_call_peer(call, &peer) >= 0 && peer.has_cred &&
+                    (peer.uid == geteuid() || peer.uid == 0))
+                        return true;
+                rpc_audit("ORPC call refused: local user %u is not this server's",
+                          peer.has_cred ? (unsigned)peer.uid : 0u);
+                return false;
+        }
+        if (min_level <= RPC_AUTHN_LEVEL_NONE)
+                return true;
+        if (rpc_call_identity(call, &id) >= 0 && !id.anonymous)
+                return true;
+        rpc_audit("ORPC call refused: an anonymous caller over the network");
+        return false;
+}
+
 /* The runtime's invoke hook for every object interface: ctx is the interface's stubs. */
 static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, uint32_t *ret_fault) {
         const struct ndr_interface *iface = ctx;
         const GUID *ipid = rpc_call_object(call);
+
+        if (!caller_allowed(call)) {
+                *ret_fault = ERROR_ACCESS_DENIED;
+                return 0;
+        }
         struct com_apartment *apt = NULL;
         struct exporter *ex = NULL;
         IUnknown *itf = NULL;
@@ -750,7 +783,8 @@ static int listen_locked(void) {
         if (!(srv = rpc_server_new()))
                 return -ENOMEM;
         snprintf(lrpc_ep, sizeof lrpc_ep, "OLE%016llX", (unsigned long long)rnd);
-        r = rpc_server_listen_lrpc(srv, lrpc_ep, 0666);
+        /* the process's own user (and root) only: others are not let in anyway */
+        r = rpc_server_listen_lrpc(srv, lrpc_ep, 0600);
         if (r >= 0) {
                 if (*listen) {
                         char tmp[512];

@@ -462,6 +462,8 @@ static void ping_add_locked(const char *binding, OID oid) {
         }
         if (!oid_take(ps->del, &ps->n_del, oid))
                 oid_push(&ps->add, &ps->n_add, &ps->cap_add, oid);
+        /* a new OID is pinged at once: the exporter's grace for it is three periods */
+        pthread_cond_signal(&ping_wake);
         if (!ping_started && pthread_create(&ping_thread, NULL, ping_main, NULL) == 0) {
                 pthread_detach(ping_thread);
                 ping_started = true;
@@ -575,6 +577,15 @@ static ULONG mgr_addref(struct proxymgr *m) {
         return atomic_fetch_add(&m->refs, 1) + 1;
 }
 
+/* References we got and cannot use go back at once. */
+static void give_back(struct oxid_entry *ox, const IPID *ipid, uint32_t refs) {
+        REMINTERFACEREF ref = { *ipid, refs, 0 };
+        struct ndr_proxy rpx;
+
+        if (refs)
+                IRemUnknown_RemRelease_Proxy(remunk_proxy(ox, &rpx), 1, &ref);
+}
+
 /* [MS-DCOM] 3.2.4.4.2: the references we hold go back in one RemRelease */
 static void mgr_free(struct proxymgr *m) {
         REMINTERFACEREF refs[64];
@@ -605,14 +616,19 @@ static void mgr_free(struct proxymgr *m) {
 }
 
 static ULONG mgr_release(struct proxymgr *m) {
-        ULONG r = atomic_fetch_sub(&m->refs, 1) - 1;
+        unsigned cur = atomic_load(&m->refs);
 
-        if (r)
-                return r;
+        /* above one: a plain decrement.  The one that may reach zero is made under the
+           lock that unmarshals look managers up under, so that none is found (and used)
+           while it goes. */
+        while (cur > 1)
+                if (atomic_compare_exchange_weak(&m->refs, &cur, cur - 1))
+                        return cur - 1;
         pthread_mutex_lock(&lock);
-        if (atomic_load(&m->refs)) {    /* found again by an unmarshal meanwhile */
+        ULONG r = atomic_fetch_sub(&m->refs, 1) - 1;
+        if (r) {
                 pthread_mutex_unlock(&lock);
-                return 0;
+                return r;
         }
         for (struct proxymgr **p = &managers; *p; p = &(*p)->next)
                 if (*p == m) {
@@ -637,16 +653,28 @@ static ULONG px_release(struct ndr_proxy *px) {
 static const struct ndr_proxy_unknown px_unk = { px_qi, px_addref, px_release };
 
 /* The interface proxy of iid, made for the IPID std names (its references added), under the lock. */
+/*
+ * The interface proxy of iid, made for the IPID std names, under the lock.  The OBJREF's
+ * public references go to it; *ret_unused (may be NULL) gets those it could not take --
+ * another IPID for an interface we have, no proxy for the interface -- which the caller
+ * gives back.
+ */
 static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, const STDOBJREF *std,
-                                          HRESULT *ret_hr) {
+                                          HRESULT *ret_hr, uint32_t *ret_unused) {
         const struct com_ps *ps = NULL;
         struct ifproxy *i;
 
+        if (ret_unused)
+                *ret_unused = std->cPublicRefs;
         for (i = m->ifs; i; i = i->next)
                 if (dcom_guid_equal(&i->iid, iid)) {
                         /* the same interface again: more references on the IPID we hold */
-                        if (std && dcom_guid_equal(&std->ipid, &i->chan.ipid))
+                        if (dcom_guid_equal(&std->ipid, &i->chan.ipid) &&
+                            std->cPublicRefs <= UINT32_MAX - i->refs) {
                                 i->refs += std->cPublicRefs;
+                                if (ret_unused)
+                                        *ret_unused = 0;
+                        }
                         *ret_hr = S_OK;
                         return i;
                 }
@@ -666,6 +694,8 @@ static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, co
         i->mgr = m;
         i->iid = *iid;
         i->refs = std->cPublicRefs;
+        if (ret_unused)
+                *ret_unused = 0;
         chan_init(&i->chan, m->ox, &std->ipid);
         i->chan.blanket = &i->blanket;
         i->next = m->ifs;
@@ -713,8 +743,11 @@ static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
                 STDOBJREF std = res[0].std;
                 struct ifproxy *i;
                 pthread_mutex_lock(&lock);
-                i = ifproxy_add_locked(m, riid, &std, &hr);
+                uint32_t unused = 0;
+                i = ifproxy_add_locked(m, riid, &std, &hr, &unused);
                 pthread_mutex_unlock(&lock);
+                if (unused)
+                        give_back(m->ox, &std.ipid, unused);
                 if (i) {
                         mgr_addref(m);
                         *ppv = &i->px;
@@ -742,10 +775,52 @@ static ULONG STDMETHODCALLTYPE id_release(IUnknown *iface) {
 
 static const IUnknownVtbl identity_vtbl = { id_qi, id_addref, id_release };
 
+/*
+ * A proxy from a table marshal carries no references of its own: it takes some, so that
+ * releasing the table's data (CoReleaseMarshalData, RevokeInterfaceFromGlobal) does not
+ * disconnect it.
+ */
+static void take_refs(struct proxymgr *m, struct ifproxy *i) {
+        REMINTERFACEREF ref;
+        struct ndr_proxy rpx;
+        HRESULT res = S_OK;
+
+        pthread_mutex_lock(&lock);
+        bool need = i->refs == 0;
+        ref = (REMINTERFACEREF){ i->chan.ipid, COM_MARSHAL_REFS, 0 };
+        pthread_mutex_unlock(&lock);
+        if (!need)
+                return;
+        if (SUCCEEDED(IRemUnknown_RemAddRef_Proxy(remunk_proxy(m->ox, &rpx), 1, &ref, &res)) &&
+            SUCCEEDED(res)) {
+                pthread_mutex_lock(&lock);
+                i->refs += COM_MARSHAL_REFS;
+                pthread_mutex_unlock(&lock);
+        }
+}
+
+/* The part of an existing manager: the OBJREF's references join it. */
+static HRESULT unmarshal_into(struct proxymgr *m, const struct objref *o, const IID *riid, void **ret) {
+        uint32_t unused = 0;
+        HRESULT hr;
+        struct ifproxy *i = ifproxy_add_locked(m, &o->iid, &o->std, &hr, &unused);
+
+        pthread_mutex_unlock(&lock);
+        if (unused)
+                give_back(m->ox, &o->std.ipid, unused);
+        if (i) {
+                take_refs(m, i);
+                hr = mgr_qi(m, riid, ret);
+        }
+        mgr_release(m);
+        return hr;
+}
+
 HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret) {
         struct proxymgr *m;
         struct ifproxy *i;
         struct oxid_entry *ox;
+        uint32_t unused = 0;
         HRESULT hr;
 
         static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -757,13 +832,7 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
                 if (m->oxid == o->std.oxid && m->oid == o->std.oid) {
                         /* the same object: its proxy manager (COM identity) */
                         mgr_addref(m);
-                        i = ifproxy_add_locked(m, &o->iid, &o->std, &hr);
-                        pthread_mutex_unlock(&lock);
-                        if (i) {
-                                hr = mgr_qi(m, riid, ret);
-                        }
-                        mgr_release(m);
-                        return hr;
+                        return unmarshal_into(m, o, riid, ret);         /* unlocks */
                 }
         pthread_mutex_unlock(&lock);
 
@@ -781,15 +850,19 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
         m->oid = o->std.oid;
         m->noping = o->std.flags & SORF_NOPING;
         pthread_mutex_lock(&lock);
-        i = ifproxy_add_locked(m, &o->iid, &o->std, &hr);
+        for (struct proxymgr *x = managers; x; x = x->next)
+                if (x->oxid == m->oxid && x->oid == m->oid) {
+                        /* made by another thread meanwhile: the references join that one,
+                           ours goes without a word to the exporter */
+                        mgr_addref(x);
+                        hr = unmarshal_into(x, o, riid, ret);           /* unlocks */
+                        oxid_put(ox);
+                        free(m->res);
+                        free(m);
+                        return hr;
+                }
+        i = ifproxy_add_locked(m, &o->iid, &o->std, &hr, &unused);
         if (i) {
-                for (struct proxymgr *x = managers; x; x = x->next)
-                        if (x->oxid == m->oxid && x->oid == m->oid) {
-                                /* made by another thread meanwhile: ours gives its references back */
-                                pthread_mutex_unlock(&lock);
-                                mgr_release(m);
-                                return com_proxy_unmarshal(o, riid, ret);
-                        }
                 m->next = managers;
                 managers = m;
                 /* [MS-DCOM] 3.2.4.4.1: OIDs without SORF_NOPING are pinged */
@@ -801,15 +874,13 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
         pthread_mutex_unlock(&lock);
         if (!i) {
                 /* no proxy for the OBJREF's interface: its references go back */
-                REMINTERFACEREF ref = { o->std.ipid, o->std.cPublicRefs, 0 };
-                struct ndr_proxy rpx;
-                if (ref.cPublicRefs)
-                        IRemUnknown_RemRelease_Proxy(remunk_proxy(ox, &rpx), 1, &ref);
+                give_back(ox, &o->std.ipid, o->std.cPublicRefs);
                 oxid_put(ox);
                 free(m->res);
                 free(m);
                 return hr;
         }
+        take_refs(m, i);
         hr = mgr_qi(m, riid, ret);
         mgr_release(m);
         return hr;
