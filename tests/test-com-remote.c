@@ -1315,3 +1315,76 @@ TEST(other_local_user_refused) {
         close(res[1]);
         rpcss_stop();
 }
+
+/* An object held through a proxy of this process's is not run down: we do not ping
+   ourselves, and the OID's other clients going must not disconnect it. */
+TEST(local_proxies_survive_rundown) {
+        struct sta_ctx c;
+        pthread_t t;
+        IObjTest2 *p = NULL;
+        IStream *stm;
+        DWORD idx;
+        LONG v;
+
+        register_ps();
+        rpcss_start();
+        memset(&c, 0, sizeof c);
+        c.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+        c.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(pthread_create(&t, NULL, sta_main, &c));
+        ASSERT_OK(CoWaitForMultipleHandles(0, 10000, 1, &c.ready, &idx));
+        stm = stream_of(c.objref, c.len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+        /* the same object marshaled for another process (its OID now pinged), that
+           reference given back, and nobody pinging for seven periods */
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&c.obj.IObjTest2_iface,
+                                     MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        usleep(1500 * 1000);
+        ASSERT_OK(IObjTest2_Add(p, 1, 2, &v));
+        ASSERT_EQ(v, 3);
+        IObjTest2_Release(p);
+        SetEvent(c.done);
+        pthread_join(t, NULL);
+        ASSERT_EQ(atomic_load(&c.obj.refs), 1);
+        CloseHandle(c.ready);
+        CloseHandle(c.done);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/* A host that never answers a connection (its SYNs dropped: here a listener whose backlog
+   is full) fails the call within the binding's timeout, not the kernel's two minutes. */
+TEST(unanswered_connect_times_out) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof sa;
+        int lfd = socket(AF_INET, SOCK_STREAM, 0), fill[8];
+        struct rpc_binding *b;
+        char sb[64];
+        error_status_t st = 0;
+
+        ASSERT_OK(bind(lfd, (struct sockaddr *)&sa, sizeof sa));
+        ASSERT_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl));
+        ASSERT_OK(listen(lfd, 0));
+        for (int i = 0; i < 8; i++) {   /* fill the accept queue; later SYNs are dropped */
+                fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+                connect(fill[i], (struct sockaddr *)&sa, sizeof sa);
+        }
+        usleep(100 * 1000);
+        snprintf(sb, sizeof sb, "ncacn_ip_tcp:127.0.0.1[%u]", ntohs(sa.sin_port));
+        ASSERT_OK(rpc_binding_from_string(sb, &b));
+        rpc_binding_set_timeout(b, 700);
+        uint64_t t0 = test_now_ms();
+        ASSERT_LT(IObjectExporter_ServerAlive(b, &st), 0);
+        ASSERT_LT(test_now_ms() - t0, 5000);
+        rpc_binding_free(b);
+        for (int i = 0; i < 8; i++)
+                close(fill[i]);
+        close(lfd);
+}

@@ -64,6 +64,7 @@ struct stubmgr {
         bool pinged;                    /* the OID is registered with rpcss for pings */
         unsigned table_marshals;        /* TABLESTRONG/TABLEWEAK marshals not released */
         unsigned locks;                 /* CoLockObjectExternal */
+        unsigned local_proxies;         /* proxy managers of this process's other apartments */
         struct ifstub *ifs;
 };
 
@@ -1068,6 +1069,18 @@ HRESULT com_export_release(const STDOBJREF *std, unsigned refs) {
         return hr;
 }
 
+void com_export_local_proxy(OXID oxid, OID oid, bool add) {
+        pthread_mutex_lock(&lock);
+        for (struct exporter *ex = exporters; ex; ex = ex->next) {
+                if (ex->oxid != oxid)
+                        continue;
+                struct stubmgr *m = stubmgr_by_oid_locked(ex, oid);
+                if (m && (add || m->local_proxies))
+                        m->local_proxies += add ? 1 : -1;
+        }
+        pthread_mutex_unlock(&lock);
+}
+
 HRESULT com_export_disconnect(IUnknown *unk) {
         struct dead d = { .n = 0 };
         IUnknown *id;
@@ -1183,6 +1196,8 @@ void com_exporter_rundown_now(void) {
                                 log_debug(com, "OID %016llx ran down: no client pings it",
                                           (unsigned long long)oids[j]);
                                 m->pinged = false;      /* rpcss has forgotten it */
+                                if (m->local_proxies)
+                                        continue;       /* our own apartments do not ping */
                                 for (struct ifstub *s = m->ifs; s; s = s->next)
                                         s->public_refs = 0;
                                 stubmgr_check_locked(m, &d);

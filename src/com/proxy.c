@@ -352,13 +352,32 @@ static void oxid_put(struct oxid_entry *ox) {
         }
 }
 
+/* The resolver an OBJREF names (its first TCP binding), "" for one of this process's. */
+static void resolver_of(const struct objref *o, char *sb, size_t size) {
+        char addr[256], host[256];
+        uint16_t tower;
+
+        sb[0] = 0;
+        if (com_exporter_is_local(o->std.oxid))
+                return;
+        for (unsigned i = 0; dsa_string_binding(o->res, i, &tower, addr, sizeof addr) >= 0; i++)
+                if (tower == DSA_TOWER_TCP) {
+                        tcp_binding(addr, rpc_epm_port(), sb, size, host, sizeof host);
+                        return;
+                }
+}
+
 static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
         struct oxid_entry *ox;
         HRESULT hr = S_OK;
+        char res[320];
 
+        /* an OXID is known by the resolver that vouches for it too: an OBJREF naming a
+           known OXID at another resolver cannot redirect that OXID's later proxies */
+        resolver_of(o, res, sizeof res);
         pthread_mutex_lock(&lock);
         for (ox = oxids; ox; ox = ox->next)
-                if (ox->oxid == o->std.oxid) {
+                if (ox->oxid == o->std.oxid && strcmp(ox->resolver, res) == 0) {
                         ox->refs++;
                         pthread_mutex_unlock(&lock);
                         *ret = ox;
@@ -387,7 +406,8 @@ static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
         chan_init(&ox->remunk_chan, ox, &ox->ipid_remunk);
         pthread_mutex_lock(&lock);
         for (struct oxid_entry *x = oxids; x; x = x->next)
-                if (x->oxid == ox->oxid) {      /* another thread was quicker */
+                if (x->oxid == ox->oxid && strcmp(x->resolver, ox->resolver) == 0) {
+                        /* another thread was quicker */
                         x->refs++;
                         pthread_mutex_unlock(&lock);
                         rpc_binding_free(ox->b);
@@ -606,6 +626,8 @@ static void mgr_free(struct proxymgr *m) {
                 ping_del_locked(m->pinged_at, m->oid);
                 pthread_mutex_unlock(&lock);
         }
+        if (!m->ox->resolver[0])
+                com_export_local_proxy(m->oxid, m->oid, false);
         for (struct ifproxy *i = m->ifs, *next; i; i = next) {
                 next = i->next;
                 free(i);
@@ -872,6 +894,8 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
                 }
         }
         pthread_mutex_unlock(&lock);
+        if (i && !ox->resolver[0])
+                com_export_local_proxy(m->oxid, m->oid, true);
         if (!i) {
                 /* no proxy for the OBJREF's interface: its references go back */
                 give_back(ox, &o->std.ipid, o->std.cPublicRefs);

@@ -60,6 +60,9 @@ HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool re
                                    void **ret);
 /* Gives back refs public references of std's IPID (CoReleaseMarshalData). */
 HRESULT com_export_release(const STDOBJREF *std, unsigned refs);
+/* A proxy manager of this process for one of its own objects came (add) or went: such
+   proxies do not ping, so the object is not run down while they exist. */
+void com_export_local_proxy(OXID oxid, OID oid, bool add);
 /* Disconnects the object unk from every remote client (CoDisconnectObject). */
 HRESULT com_export_disconnect(IUnknown *unk);
 /* CoLockObjectExternal: holds (or lets go of) an external lock on the stub manager. */

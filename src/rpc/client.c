@@ -13,6 +13,8 @@
  * rpc_binding_status() gives the RPC_STATUS a Windows caller would see.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <sys/random.h>
 #include <netdb.h>
@@ -353,6 +355,39 @@ static void set_timeouts(int fd, unsigned ms) {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+/*
+ * connect() that gives up after ms (0: the system's own patience): a peer whose SYNs go
+ * unanswered -- a host that drops them, a listener whose backlog is full -- fails the
+ * call within the binding's timeout instead of after the kernel's two minutes.
+ */
+static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, unsigned ms) {
+        int flags = fcntl(fd, F_GETFL);
+        int err = 0;
+        socklen_t elen = sizeof err;
+
+        if (!ms || flags < 0)
+                return connect(fd, sa, len) == 0 ? 0 : -errno;
+        if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
+        if (connect(fd, sa, len) < 0) {
+                if (errno != EINPROGRESS) {
+                        err = errno;
+                } else {
+                        struct pollfd p = { .fd = fd, .events = POLLOUT };
+                        int r;
+                        do
+                                r = poll(&p, 1, (int)ms);
+                        while (r < 0 && errno == EINTR);
+                        if (r == 0)
+                                err = ETIMEDOUT;
+                        else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+                                err = errno;
+                }
+        }
+        fcntl(fd, F_SETFL, flags);
+        return -err;
+}
+
 static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
         int fd = -1, r;
 
@@ -387,9 +422,8 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
                         if (fd < 0)
                                 continue;
-                        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+                        if ((r = connect_within(fd, ai->ai_addr, ai->ai_addrlen, b->timeout_ms)) == 0)
                                 break;
-                        r = -errno;
                         close(fd);
                         fd = -1;
                 }
