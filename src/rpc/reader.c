@@ -31,6 +31,19 @@ void rpc_reader_trim(struct rpc_reader *r) {
         }
 }
 
+void rpc_reader_bulk(struct rpc_reader *r) {
+        /* fragments keep coming: room for several per read, as much as a PDU may hold */
+        if (r->off && r->off == r->len)
+                r->off = r->len = 0;            /* everything taken: start over */
+        if (r->cap < READER_MAX && r->off == 0 && r->cap - r->len < READER_MAX / 2) {
+                uint8_t *p = dcom_realloc(r->buf, READER_MAX);
+                if (p) {
+                        r->buf = p;
+                        r->cap = READER_MAX;
+                }
+        }
+}
+
 /* The length of the PDU being received, once its header is in; 0 before. */
 static size_t pending_pdu_length(const struct rpc_reader *r) {
         struct rpc_hdr h;

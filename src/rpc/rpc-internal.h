@@ -166,6 +166,9 @@ void rpc_reader_filled(struct rpc_reader *r, size_t n);
 int rpc_reader_next(struct rpc_reader *r, const uint8_t **ret, size_t *ret_len);
 size_t rpc_reader_pending(const struct rpc_reader *r);
 void rpc_reader_trim(struct rpc_reader *r);
+/* A stream of large PDUs is coming (a fragmented call): grows the buffer to 64 KiB so
+   that one read takes several fragments; rpc_reader_trim gives it back. */
+void rpc_reader_bulk(struct rpc_reader *r);
 void rpc_reader_free(struct rpc_reader *r);
 
 /* 0, -EAGAIN (fewer than 16 bytes), -EPROTO / -EPROTONOSUPPORT (bad header). */

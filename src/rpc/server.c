@@ -275,6 +275,9 @@ static void *worker_main(void *arg) {
                 /* straight into the connection's reader: whole PDUs are handled in place */
                 uint8_t *room;
                 size_t size;
+                /* a fragmented call in progress: read up to 64 KiB at a time */
+                if (w->conn->n_partial)
+                        rpc_reader_bulk(&w->conn->rd);
                 if (rpc_reader_room(&w->conn->rd, &room, &size) < 0)
                         break;
                 ssize_t n = recv(w->fd, room, size, 0);
@@ -302,8 +305,9 @@ static void *worker_main(void *arg) {
                                 break;
                         buf_clear(&out);
                 }
-                /* nothing pending: a buffer grown for a large PDU shrinks back */
-                if (r >= 0)
+                /* nothing pending: a buffer grown for a large PDU shrinks back -- but not
+                   between the fragments of a call being reassembled, which keep coming */
+                if (r >= 0 && !w->conn->n_partial)
                         rpc_reader_trim(&w->conn->rd);
                 if (r < 0) {
                         log_debug(rpc, "closing a connection: %s", strerror(-r));
