@@ -52,6 +52,7 @@ struct rpc_binding {
         uint16_t max_xmit, max_recv;
         uint32_t assoc_group;
         bool unique;                    /* RPC_C_OPT_UNIQUE_BINDING: an association of its own */
+        bool in_group;                  /* counted in the shared groups' table */
         char ep[64];                    /* the endpoint connected to */
         struct {
                 const struct ndr_interface *iface;
@@ -128,6 +129,9 @@ static void sec_end(struct rpc_binding *b) {
         b->n_extra = 0;
 }
 
+static void group_key(const struct rpc_binding *b, char *key, size_t size);
+static void group_left(const char *key, uint32_t group);
+
 static void disconnect(struct rpc_binding *b) {
         if (b->fd >= 0)
                 close(b->fd);
@@ -137,6 +141,12 @@ static void disconnect(struct rpc_binding *b) {
         b->n_ctx = 0;
         b->next_ctx_id = 0;
         b->bound = false;
+        if (b->in_group) {
+                char key[400];
+                group_key(b, key, sizeof key);
+                group_left(key, b->assoc_group);
+                b->in_group = false;
+        }
         /* the association group ended with its last connection: a new connection must
            not ask to join it (a restarted server would refuse, or worse, know the id) */
         b->assoc_group = 0;
@@ -499,6 +509,7 @@ static struct {
         struct {
                 char key[400];
                 uint32_t group;
+                unsigned live;          /* our connections in it */
         } v[SHARED_GROUPS];
         unsigned next;                  /* the slot replaced next when full */
 } groups = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -520,7 +531,23 @@ static uint32_t group_find(const char *key) {
         return g;
 }
 
-/* Remembers group for key (0: forgets it). */
+/*
+ * One of our connections in the group of key ended: when it was the last, the server
+ * forgets the group ([C706] 12.4) and so do we -- a new connection asking to join it
+ * would only get a bind_nak and a second bind.
+ */
+static void group_left(const char *key, uint32_t group) {
+        pthread_mutex_lock(&groups.lock);
+        for (unsigned i = 0; i < SHARED_GROUPS; i++)
+                if (groups.v[i].group == group && strcmp(groups.v[i].key, key) == 0) {
+                        if (groups.v[i].live && --groups.v[i].live == 0)
+                                groups.v[i].group = 0;
+                        break;
+                }
+        pthread_mutex_unlock(&groups.lock);
+}
+
+/* Remembers group for key (0: forgets it); a connection that joined it counts. */
 static void group_set(const char *key, uint32_t group) {
         unsigned slot = SHARED_GROUPS;
 
@@ -536,8 +563,12 @@ static void group_set(const char *key, uint32_t group) {
                         slot = groups.next++ % SHARED_GROUPS;
         }
         if (slot < SHARED_GROUPS) {
+                if (groups.v[slot].group != group)
+                        groups.v[slot].live = 0;
                 snprintf(groups.v[slot].key, sizeof groups.v[slot].key, "%s", key);
                 groups.v[slot].group = group;
+                if (group)
+                        groups.v[slot].live++;
         }
         pthread_mutex_unlock(&groups.lock);
 }
@@ -941,8 +972,10 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 }
                 if (r < 0)
                         return r;
-                if (first && !b->unique)
+                if (first && !b->unique) {
                         group_set(key, b->assoc_group);
+                        b->in_group = b->assoc_group != 0;
+                }
         }
         if (o->auth_level && (r = call_sec(b, o, iface, ctx_id, &sec)) < 0)
                 return r;
