@@ -205,6 +205,21 @@ static struct rpc_peer caller_peer(handle_t h) {
         return p;
 }
 
+/*
+ * Whom a remote ping set counts against: the caller's network, not its exact address --
+ * a /24 for IPv4, a /64 for IPv6, which one attacker holds as easily as one address --
+ * so that a range of addresses cannot fill the table of sets.
+ */
+static struct rpc_peer ping_peer(handle_t h) {
+        struct rpc_peer p = caller_peer(h);
+
+        if (!p.has_cred && p.family == AF_INET)
+                p.addr[3] = 0;
+        else if (!p.has_cred && p.family == AF_INET6)
+                memset(p.addr + 8, 0, 8);
+        return p;
+}
+
 static struct peer *peer_get_locked(const struct rpc_peer *who) {
         uint64_t key = peer_key(who);
         struct peer *p;
@@ -784,7 +799,7 @@ static bool room_to_hold(const struct pset *s, const struct peer *p, size_t k) {
 static error_status_t or_complex_ping(handle_t h, SETID *pSetId, unsigned short seq,
                                       unsigned short n_add, unsigned short n_del, OID add[],
                                       OID del[], unsigned short *backoff) {
-        struct rpc_peer who = caller_peer(h);
+        struct rpc_peer who = ping_peer(h);
         uint64_t now = dcom_monotonic_ms();
         error_status_t st = 0;
         bool invalid = false;

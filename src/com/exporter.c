@@ -236,6 +236,17 @@ static void dead_add(struct dead *d, IUnknown *p) {
         d->ptrs[d->n++] = p;
 }
 
+/* An OID rpcss is to forget, told once the lock is dropped. */
+static void dead_add_oid(struct dead *d, OXID oxid, OID oid) {
+        while (d->n_oids == 16) {
+                if (!d->more && !(d->more = calloc(1, sizeof *d->more)))
+                        return;         /* no memory: rpcss runs it down after three periods */
+                d = d->more;
+        }
+        d->oxid[d->n_oids] = oxid;
+        d->oid[d->n_oids++] = oid;
+}
+
 static void dead_release(struct dead *d) {
         if (d->mta_release)
                 com_mta_usage(d->mta_release, false);   /* may end the MTA: not under the lock */
@@ -263,10 +274,8 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
                 dead_add(d, s->itf);
                 free(s);
         }
-        if (m->pinged && d->n_oids < 16) {
-                d->oxid[d->n_oids] = m->ex->oxid;
-                d->oid[d->n_oids++] = m->oid;
-        }
+        if (m->pinged)
+                dead_add_oid(d, m->ex->oxid, m->oid);
         dead_add(d, m->unk);
         if (--m->ex->n_objects == 0 && m->ex->apt->type == APTTYPE_MTA && !d->mta_release)
                 d->mta_release = m->ex->apt;
