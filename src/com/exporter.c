@@ -86,6 +86,8 @@ static struct stubmgr *objects;
 static struct ifstub *ipids[IPID_BUCKETS];
 static struct rpc_server *srv;
 static char lrpc_ep[40];
+static char lrpc_path[256];                     /* its socket, removed at exit */
+static bool unlink_registered;
 static DUALSTRINGARRAY *own_bindings;           /* where this process's objects are called */
 static DUALSTRINGARRAY *resolver_bindings;      /* rpcss's, for OBJREFs' saResAddr */
 static uint8_t min_level;                       /* 0: not set, LegacyAuthenticationLevel's */
@@ -747,10 +749,17 @@ static void atfork_child(void) {
         own_bindings = NULL;
         resolver_bindings = NULL;
         rundown_started = false;
+        lrpc_path[0] = 0;       /* the parent's socket is the parent's to remove */
 }
 
 static void atfork_register(void) {
         pthread_atfork(NULL, NULL, atfork_child);
+}
+
+/* The ncalrpc socket goes with the process (a server that exits without stopping). */
+static void unlink_socket(void) {
+        if (lrpc_path[0] && srv)
+                unlink(lrpc_path);
 }
 
 /*
@@ -829,6 +838,8 @@ static int listen_locked(void) {
                 return r;
         }
         log_debug(com, "object exporter listening: ncalrpc:[%s], TCP port %u", lrpc_ep, port);
+        if (rpc_lrpc_path(lrpc_ep, lrpc_path, sizeof lrpc_path) >= 0 && !unlink_registered)
+                unlink_registered = atexit(unlink_socket) == 0;
         return 0;
 }
 
