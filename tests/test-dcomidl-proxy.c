@@ -161,24 +161,24 @@ static struct ndr_binding channel = { chan_call, NULL };
 
 static unsigned refs, qis;
 
-static HRESULT pm_qi(struct ndr_proxy *px, const IID *riid, void **ppv) {
+static HRESULT pm_qi(struct com_proxy *px, const IID *riid, void **ppv) {
         qis++;
         *ppv = px;
         refs++;
         return S_OK;
 }
 
-static ULONG pm_addref(struct ndr_proxy *px) {
+static ULONG pm_addref(struct com_proxy *px) {
         return ++refs;
 }
 
-static ULONG pm_release(struct ndr_proxy *px) {
+static ULONG pm_release(struct com_proxy *px) {
         return --refs;
 }
 
-static const struct ndr_proxy_unknown pm = { pm_qi, pm_addref, pm_release };
+static const struct com_proxy_unknown pm = { pm_qi, pm_addref, pm_release };
 
-static struct ndr_proxy proxy = { &IObjTest2_ProxyVtbl, &channel, &IObjTest2_p_interface, &pm, NULL };
+static struct com_proxy proxy = { &IObjTest2_ProxyVtbl, &channel, &IObjTest2_p_interface, &pm, NULL };
 
 /* The proxy as its callers see it: an IObjTest2 * (its lpVtbl is the proxy vtable). */
 static IObjTest2 *P;
@@ -446,7 +446,7 @@ static int disp_call(struct ndr_binding *b, const struct ndr_interface *iface, u
 }
 
 static struct ndr_binding disp_channel = { disp_call, NULL };
-static struct ndr_proxy disp_proxy = { &IDispLike_ProxyVtbl, &disp_channel, NULL, &pm, NULL };
+static struct com_proxy disp_proxy = { &IDispLike_ProxyVtbl, &disp_channel, NULL, &pm, NULL };
 
 TEST(getidsofnames_as_impacket) {
         static const GUID iid_null;

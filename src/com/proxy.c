@@ -54,7 +54,7 @@ struct oxid_entry {
 };
 
 struct ifproxy {
-        struct ndr_proxy px;            /* first: the interface pointer handed out */
+        struct com_proxy px;            /* first: the interface pointer handed out */
         struct ifproxy *next;
         struct proxymgr *mgr;
         IID iid;
@@ -195,7 +195,7 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
                                 pthread_join(t, NULL);
                                 CloseHandle(o.done);
                                 if (o.r == -EREMOTEIO)
-                                        ndr_set_call_fault(o.fault);
+                                        com_set_call_fault(o.fault);
                                 return o.r;
                         }
                         CloseHandle(o.done);
@@ -204,7 +204,7 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         }
         r = chan_send(c, iface, opnum, in, out, arena, &fault);
         if (r == -EREMOTEIO)
-                ndr_set_call_fault(fault);
+                com_set_call_fault(fault);
         return r;
 }
 
@@ -217,18 +217,18 @@ static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
 }
 
 /* A stack proxy for the OXID's IRemUnknown (its IUnknown methods are never called). */
-static HRESULT remunk_qi(struct ndr_proxy *px, const IID *riid, void **ppv) {
+static HRESULT remunk_qi(struct com_proxy *px, const IID *riid, void **ppv) {
         *ppv = NULL;
         return E_NOINTERFACE;
 }
 
-static ULONG remunk_ref(struct ndr_proxy *px) {
+static ULONG remunk_ref(struct com_proxy *px) {
         return 1;
 }
 
-static const struct ndr_proxy_unknown remunk_unk = { remunk_qi, remunk_ref, remunk_ref };
+static const struct com_proxy_unknown remunk_unk = { remunk_qi, remunk_ref, remunk_ref };
 
-static IRemUnknown *remunk_proxy(struct oxid_entry *ox, struct ndr_proxy *px) {
+static IRemUnknown *remunk_proxy(struct oxid_entry *ox, struct com_proxy *px) {
         px->lpVtbl = &IRemUnknown_ProxyVtbl;
         px->channel = &ox->remunk_chan.nb;
         px->iface = &IRemUnknown_p_interface;
@@ -600,7 +600,7 @@ static ULONG mgr_addref(struct proxymgr *m) {
 /* References we got and cannot use go back at once. */
 static void give_back(struct oxid_entry *ox, const IPID *ipid, uint32_t refs) {
         REMINTERFACEREF ref = { *ipid, refs, 0 };
-        struct ndr_proxy rpx;
+        struct com_proxy rpx;
 
         if (refs)
                 IRemUnknown_RemRelease_Proxy(remunk_proxy(ox, &rpx), 1, &ref);
@@ -610,7 +610,7 @@ static void give_back(struct oxid_entry *ox, const IPID *ipid, uint32_t refs) {
 static void mgr_free(struct proxymgr *m) {
         REMINTERFACEREF refs[64];
         unsigned n = 0;
-        struct ndr_proxy rpx;
+        struct com_proxy rpx;
 
         for (struct ifproxy *i = m->ifs; i; i = i->next)
                 if (i->refs && n < 64)
@@ -662,17 +662,17 @@ static ULONG mgr_release(struct proxymgr *m) {
         return 0;
 }
 
-static HRESULT px_qi(struct ndr_proxy *px, const IID *riid, void **ppv);
+static HRESULT px_qi(struct com_proxy *px, const IID *riid, void **ppv);
 
-static ULONG px_addref(struct ndr_proxy *px) {
+static ULONG px_addref(struct com_proxy *px) {
         return mgr_addref(((struct ifproxy *)px)->mgr);
 }
 
-static ULONG px_release(struct ndr_proxy *px) {
+static ULONG px_release(struct com_proxy *px) {
         return mgr_release(((struct ifproxy *)px)->mgr);
 }
 
-static const struct ndr_proxy_unknown px_unk = { px_qi, px_addref, px_release };
+static const struct com_proxy_unknown px_unk = { px_qi, px_addref, px_release };
 
 /* The interface proxy of iid, made for the IPID std names (its references added), under the lock. */
 /*
@@ -728,7 +728,7 @@ static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, co
 
 /* [MS-DCOM] 3.2.4.4.3: QueryInterface not answered locally goes to RemQueryInterface */
 static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
-        struct ndr_proxy rpx;
+        struct com_proxy rpx;
         REMQIRESULT *res = NULL;
         IPID via;
         HRESULT hr;
@@ -779,7 +779,7 @@ static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
         return hr;
 }
 
-static HRESULT px_qi(struct ndr_proxy *px, const IID *riid, void **ppv) {
+static HRESULT px_qi(struct com_proxy *px, const IID *riid, void **ppv) {
         return mgr_qi(((struct ifproxy *)px)->mgr, riid, ppv);
 }
 
@@ -804,7 +804,7 @@ static const IUnknownVtbl identity_vtbl = { id_qi, id_addref, id_release };
  */
 static void take_refs(struct proxymgr *m, struct ifproxy *i) {
         REMINTERFACEREF ref;
-        struct ndr_proxy rpx;
+        struct com_proxy rpx;
         HRESULT res = S_OK;
 
         pthread_mutex_lock(&lock);
@@ -913,14 +913,14 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
 bool com_proxy_is_proxy(IUnknown *unk) {
         /* an interface proxy's vtable is a generated one, and its manager ours */
         return unk->lpVtbl == &identity_vtbl ||
-               (com_ps_is_proxy_vtbl(unk->lpVtbl) && ((struct ndr_proxy *)unk)->unk == &px_unk);
+               (com_ps_is_proxy_vtbl(unk->lpVtbl) && ((struct com_proxy *)unk)->unk == &px_unk);
 }
 
 /* [MS-DCOM] 3.2.4.3: a proxy marshaled on carries references of its own */
 HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o) {
         struct proxymgr *m = unk->lpVtbl == &identity_vtbl ? impl_from_IUnknown(unk)
                                                            : ((struct ifproxy *)unk)->mgr;
-        struct ndr_proxy rpx;
+        struct com_proxy rpx;
         struct ifproxy *i;
         void *itf;
         HRESULT hr = mgr_qi(m, iid, &itf);

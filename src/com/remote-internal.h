@@ -16,7 +16,7 @@
 
 #include "com/com-internal.h"
 #include "com/objref.h"
-#include "ndr/ndr-stub.h"
+#include "com/orpc-stub.h"
 #include "orpc.h"
 
 /* --- proxies and stubs, by IID ---------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The seam between the stubs dcomidl generates for plain RPC (non-object) interfaces
- * (FILE_c.c, FILE_s.c, FILE_stub.h) and the RPC runtime, which does not exist yet.
+ * The seam between the stubs dcomidl generates (FILE_c.c, FILE_s.c, FILE_p.c,
+ * FILE_stub.h) and the RPC runtime (src/rpc); object interfaces' ORPC part is the COM
+ * layer's (com/orpc-stub.h).
  *
  * Server side: the runtime looks an interface up by its syntax id in a registered
  * struct ndr_interface, pulls the request stub into call->in, and calls
@@ -71,7 +72,7 @@ struct ndr_server_call {
         struct arena *arena;            /* [in] arguments and temporaries, per call */
         const void *impl;               /* the interface's struct Foo_vX_Y_epv */
         struct ndr_context_table *contexts;     /* NULL: no context handles */
-        const void *orpc_this;          /* object interfaces: the call's ORPCTHIS */
+        const void *orpc_this;          /* object interfaces: the call's ORPCTHIS (com/orpc-stub.h) */
         struct arena *saved_arena_;     /* ndr_server_call_enter/leave */
         void *runtime;                  /* the RPC runtime's per-call state (rpc_call_*) */
 };
@@ -127,91 +128,5 @@ static inline int ndr_client_call(void *binding, const struct ndr_interface *ifa
                 return -EINVAL;
         return b->call(b, iface, opnum, in, out, arena);
 }
-
-/* --- object interfaces: ORPC ([MS-DCOM] 2.2.13) ---------------------------------------- */
-
-/*
- * ORPCTHIS and ORPCTHAT in C, as dcomidl's built-in IDL declares them (FILE_p.c marshals
- * them from that IDL; these declarations must match it member for member).
- */
-#ifndef DCOM_ORPC_TYPES_DEFINED
-#define DCOM_ORPC_TYPES_DEFINED
-#ifndef DCOM_COMVERSION_DEFINED         /* <orpc.h> declares it too */
-#define DCOM_COMVERSION_DEFINED
-typedef struct tagCOMVERSION {
-        uint16_t MajorVersion;
-        uint16_t MinorVersion;
-} COMVERSION;
-#endif
-
-typedef struct tagORPC_EXTENT {
-        GUID id;
-        uint32_t size;
-        uint8_t data[1];                /* [size_is((size + 7) & ~7)] */
-} ORPC_EXTENT;
-
-typedef struct tagORPC_EXTENT_ARRAY {
-        uint32_t size;
-        uint32_t reserved;
-        ORPC_EXTENT **extent;           /* [size_is((size + 1) & ~1), unique] */
-} ORPC_EXTENT_ARRAY;
-
-typedef struct tagORPCTHIS {
-        COMVERSION version;
-        uint32_t flags;
-        uint32_t reserved1;
-        GUID cid;
-        ORPC_EXTENT_ARRAY *extensions;
-} ORPCTHIS;
-
-typedef struct tagORPCTHAT {
-        uint32_t flags;
-        ORPC_EXTENT_ARRAY *extensions;
-} ORPCTHAT;
-#endif
-
-/* [MS-DCOM] 1.7: the version we speak (5.7) */
-#define NDR_COM_MAJOR_VERSION 5
-#define NDR_COM_MINOR_VERSION 7
-
-/* A new call's ORPCTHIS: version 5.7, no flags, a new causality ID, no extensions. */
-int ndr_orpc_this_init(ORPCTHIS *t);
-/* A request's ORPCTHIS: -EPROTONOSUPPORT for another major version (RPC_E_VERSION_MISMATCH). */
-int ndr_orpc_this_check(const ORPCTHIS *t);
-
-/*
- * A proxy object: the generated proxy vtable IFoo_ProxyVtbl goes in lpVtbl; channel
- * carries calls to the object (the ORPC layer's binding: IPID, authentication); unk is
- * the proxy manager's IUnknown (QueryInterface, AddRef, Release go to it, and from it
- * to IRemUnknown).
- */
-struct ndr_proxy;
-
-struct ndr_proxy_unknown {
-        HRESULT (*query_interface)(struct ndr_proxy *px, const IID *riid, void **ppv);
-        ULONG (*add_ref)(struct ndr_proxy *px);
-        ULONG (*release)(struct ndr_proxy *px);
-};
-
-struct ndr_proxy {
-        const void *lpVtbl;             /* first: the object's interface pointer is this */
-        struct ndr_binding *channel;
-        /*
-         * The interface this proxy is for (IFoo_p_interface): what its calls bind to,
-         * inherited methods included (NULL: each method's own interface).
-         */
-        const struct ndr_interface *iface;
-        const struct ndr_proxy_unknown *unk;
-        void *ctx;                      /* the proxy manager's */
-};
-
-/* A proxy's failure as the caller sees it ([MS-RPCE] 3.1.1.5.5 codes as HRESULTs). */
-HRESULT ndr_stub_hresult(int err);
-/*
- * The channel's word on a call that failed with a fault (-EREMOTEIO): its status, for
- * this thread's next ndr_stub_hresult() -- an HRESULT the server faulted with
- * (RPC_E_DISCONNECTED) comes back as it is, an nca_s_ code as its RPC_STATUS.
- */
-void ndr_set_call_fault(uint32_t status);
 
 #endif /* DCOM_NDR_STUB_H */

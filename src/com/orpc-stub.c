@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The COM layer's part of generated object-interface code (com/orpc-stub.h): ORPCTHIS
+ * made and checked ([MS-DCOM] 2.2.13), a channel's failure as the HRESULT a caller sees.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "base/base-internal.h"
+#include "com/orpc-stub.h"
+#include "dcom/guid.h"
+#include "dcom/status.h"
+
+/*
+ * Causality IDs, one per outgoing call: random like any GUID, drawn from a per-thread
+ * pool that one getrandom() fills for 32 of them (a system call per call cost ~5% of a
+ * null ORPC call); a forked child refills its own.
+ */
+static _Thread_local struct {
+        uint8_t b[32 * 16];
+        unsigned used;
+        pid_t pid;
+} cid_pool = { .used = 32 };
+
+static int next_cid(GUID *ret) {
+        pid_t pid = getpid();
+
+        if (cid_pool.used >= 32 || cid_pool.pid != pid) {
+                size_t got = 0;
+                while (got < sizeof cid_pool.b) {
+                        ssize_t n = getrandom(cid_pool.b + got, sizeof cid_pool.b - got, 0);
+                        if (n < 0 && errno != EINTR)
+                                return -errno;
+                        if (n > 0)
+                                got += (size_t)n;
+                }
+                cid_pool.used = 0;
+                cid_pool.pid = pid;
+        }
+        uint8_t *b = cid_pool.b + 16 * cid_pool.used++;
+        b[7] = (uint8_t)((b[7] & 0x0F) | 0x40);         /* RFC 4122 version 4 */
+        b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
+        dcom_guid_from_wire(b, ret);
+        return 0;
+}
+
+int com_orpc_this_init(ORPCTHIS *t) {
+        memset(t, 0, sizeof *t);
+        t->version.MajorVersion = COM_MAJOR_VERSION;
+        t->version.MinorVersion = COM_MINOR_VERSION;
+        /* [MS-DCOM] 1.3.5: a new causality ID for a call not made from inside another */
+        return next_cid(&t->cid);
+}
+
+int com_orpc_this_check(const ORPCTHIS *t) {
+        /* [MS-DCOM] 1.7: the major version is 5; minor versions only add capabilities */
+        return t->version.MajorVersion == COM_MAJOR_VERSION ? 0 : -EPROTONOSUPPORT;
+}
+
+static _Thread_local uint32_t call_fault;
+
+void com_set_call_fault(uint32_t status) {
+        call_fault = status;
+}
+
+HRESULT com_stub_hresult(int err) {
+        uint32_t f;
+
+        switch (err < 0 ? -err : err) {
+        case EREMOTEIO:         /* a fault: its status, if the channel told it */
+                f = call_fault;
+                call_fault = 0;
+                if (f & 0x80000000u)
+                        return (HRESULT)f;      /* an HRESULT already (RPC_E_DISCONNECTED) */
+                if (f)
+                        return HRESULT_FROM_WIN32(dcom_status_from_fault(f));
+                return dcom_hresult_from_errno(err);
+        case EBADMSG:
+        case ERANGE:
+        case E2BIG:
+        case ELOOP:
+                return HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA);
+        case EINVAL:
+                return HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER);
+        default:
+                return dcom_hresult_from_errno(err);
+        }
+}
