@@ -390,6 +390,27 @@ void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
 int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj);
 int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 
+/* --- type serialization ([MS-RPCE] 2.2.6, version 1: "pickling") ------------------- */
+
+/*
+ * A pickled type is its NDR preceded by a common header (version 1, the data
+ * representation, header length 8, filler 0xcccccccc) and a private header (the length
+ * of what follows, a multiple of 8, and a zero filler); generated NAME_Encode/_Decode
+ * use these.  Alignment inside the pickle is relative to its start.
+ */
+#define NDR_PICKLE_HEADER 16
+/* Writes the headers (length to come); returns the pickle's start; ndr->base moves to it. */
+size_t ndr_pickle_begin(struct ndr_push *ndr);
+/* Pads to 8, fills the length in, restores base; 0 or the push's error. */
+int ndr_pickle_end(struct ndr_push *ndr, size_t start, size_t base);
+/*
+ * Checks the headers of a pickle of len bytes: *ret_body the NDR data's length (after
+ * NDR_PICKLE_HEADER), drep its data representation.  -EBADMSG for another version, a
+ * bad header length, a length past the end; -EPROTONOSUPPORT for big-endian data we do
+ * not take either.
+ */
+int ndr_pickle_open(const void *p, size_t len, uint8_t drep[4], size_t *ret_body);
+
 /* --- [wire_marshal] / [user_marshal] ------------------------------------------------- */
 
 /*

@@ -249,3 +249,52 @@ const struct ndr_user_marshal *ndr_user_marshal_find(const char *name) {
         pthread_mutex_unlock(&um_lock);
         return um;
 }
+
+/* --- type serialization ([MS-RPCE] 2.2.6) ------------------------------------------------ */
+
+size_t ndr_pickle_begin(struct ndr_push *ndr) {
+        size_t start = ndr->buf.len;
+        /* [MS-RPCE] 2.2.6.1 common type header: version 1, little-endian, 8, filler */
+        static const uint8_t common[8] = { 0x01, 0x10, 0x08, 0x00, 0xcc, 0xcc, 0xcc, 0xcc };
+
+        buf_append(&ndr->buf, common, sizeof common);
+        /* [MS-RPCE] 2.2.6.2 private header: ObjectBufferLength (below), filler */
+        buf_put_u32le(&ndr->buf, 0);
+        buf_put_u32le(&ndr->buf, 0);
+        ndr->base = start;
+        return start;
+}
+
+int ndr_pickle_end(struct ndr_push *ndr, size_t start, size_t base) {
+        while ((ndr->buf.len - start) % 8)
+                buf_put_u8(&ndr->buf, 0);
+        ndr->base = base;
+        if (ndr->buf.error)
+                return ndr->buf.error;
+        size_t n = ndr->buf.len - start - NDR_PICKLE_HEADER;
+        if (n > UINT32_MAX)
+                return -E2BIG;
+        uint8_t *p = ndr->buf.data + start + 8;
+        p[0] = (uint8_t)n;
+        p[1] = (uint8_t)(n >> 8);
+        p[2] = (uint8_t)(n >> 16);
+        p[3] = (uint8_t)(n >> 24);
+        return 0;
+}
+
+int ndr_pickle_open(const void *data, size_t len, uint8_t drep[4], size_t *ret_body) {
+        const uint8_t *p = data;
+        uint32_t n;
+
+        if (len < NDR_PICKLE_HEADER || p[0] != 1 || p[2] != 8 || p[3] != 0)
+                return -EBADMSG;
+        if (p[1] != 0x10)
+                return -EPROTONOSUPPORT;        /* big-endian pickles: not taken */
+        n = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24;
+        if (n > len - NDR_PICKLE_HEADER)
+                return -EBADMSG;
+        drep[0] = 0x10;
+        drep[1] = drep[2] = drep[3] = 0;
+        *ret_body = n;
+        return 0;
+}

@@ -140,6 +140,8 @@ struct gen {
         char prefix[256];               /* Foo_v1_0 */
         struct sreg *structs[MAX_STRUCTS];
         size_t n_structs;
+        struct idl_type *pickles[MAX_STRUCTS];  /* [encode, decode] typedefs */
+        size_t n_pickles;
         int errors;
 };
 
@@ -2740,6 +2742,61 @@ static void set_prefix(struct gen *g, struct idl_iface *ifc) {
         for (struct idl_stmt *s = (ifc)->stmts; s; s = s->next)                                    \
                 if (s->kind == STMT_FUNC && s->func && !idl_attr_find(s->func->attrs, "local"))
 
+/*
+ * Typedefs with [encode] or [decode] (MIDL's type serialization, as an ACF would ask for
+ * it): a structure or union named by the typedef, pickled with [MS-RPCE] 2.2.6's version
+ * 1 headers by NAME_Encode / NAME_Decode in the client file.
+ */
+static bool wants_pickle(struct idl_attr *a) {
+        return idl_attr_find(a, "encode") || idl_attr_find(a, "decode");
+}
+
+static void collect_pickles(struct gen *g, struct idl_stmt *stmts) {
+        for (struct idl_stmt *s = stmts; s; s = s->next) {
+                if (s->imported)
+                        continue;
+                if (s->kind == STMT_INTERFACE && s->iface)
+                        collect_pickles(g, s->iface->stmts);
+                if (s->kind != STMT_TYPEDEF)
+                        continue;
+                for (size_t i = 0; i < s->n_decls; i++) {
+                        struct idl_type *t = s->decls[i];
+                        if (!wants_pickle(s->attrs) && !wants_pickle(t->attrs))
+                                continue;
+                        if (!is_composite(t) || g->n_pickles >= MAX_STRUCTS) {
+                                idl_error(g->ctx, &s->loc,
+                                          "stubs: [encode, decode] needs a structure or union typedef");
+                                g->errors++;
+                                continue;
+                        }
+                        if (struct_register(g, t))
+                                g->pickles[g->n_pickles++] = t;
+                }
+        }
+}
+
+static void write_pickles(struct gen *g) {
+        for (size_t i = 0; i < g->n_pickles; i++) {
+                struct sreg *sr = struct_register(g, g->pickles[i]);
+                const char *n = g->pickles[i]->name;
+                if (!sr || sr->st->kind != TYPE_STRUCT)
+                        continue;
+                out(g, 0, "\n/* %s pickled ([MS-RPCE] 2.2.6: type serialization version 1) */\n", n);
+                out(g, 0, "int %s_Encode(struct ndr_push *ndr, const %s *r) {\n", n, sr->cname);
+                out(g, 1, "size_t base_ = ndr->base, start_ = ndr_pickle_begin(ndr);\n\n");
+                out(g, 1, "ndr_push__%s(ndr, NDR_SCALARS | NDR_BUFFERS, r);\n", sr->fname);
+                out(g, 1, "return ndr_pickle_end(ndr, start_, base_);\n}\n");
+                out(g, 0, "\nint %s_Decode(const void *p, size_t len, struct arena *arena, %s *r, size_t *ret_used) {\n",
+                    n, sr->cname);
+                out(g, 1, "struct ndr_pull ndr_;\n        uint8_t drep_[4];\n        size_t body_;\n\n");
+                out(g, 1, "NDR_CHECK(ndr_pickle_open(p, len, drep_, &body_));\n");
+                out(g, 1, "NDR_CHECK(ndr_pull_init(&ndr_, (const uint8_t *)p + NDR_PICKLE_HEADER, body_, drep_, arena));\n");
+                out(g, 1, "NDR_CHECK(ndr_pull__%s(&ndr_, NDR_SCALARS | NDR_BUFFERS, r));\n", sr->fname);
+                out(g, 1, "if (ret_used)\n                *ret_used = NDR_PICKLE_HEADER + body_;\n");
+                out(g, 1, "return 0;\n}\n");
+        }
+}
+
 /* Builds every method of every RPC interface (reporting what cannot be generated). */
 static int build_all(struct gen *g) {
         struct method *m = malloc(sizeof *m);
@@ -2766,6 +2823,7 @@ static int build_all(struct gen *g) {
                 orpc_type(g, "ORPCTHIS");
                 orpc_type(g, "ORPCTHAT");
         }
+        collect_pickles(g, g->ctx->stmts);
         free(m);
         return g->errors ? -EINVAL : 0;
 }
@@ -2863,6 +2921,7 @@ static void write_client(struct gen *g, FILE *real, const char *idl_name, const 
                         write_client_method(g, m);
                 }
         }
+        write_pickles(g);
         fclose(g->f);
         write_prologue(g, real, idl_name, stub_header, "Client stubs", body);
         free(body);
@@ -3207,6 +3266,18 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                         fprintf(f, "#include \"com/orpc-stub.h\"\n");
                         break;
                 }
+        for (size_t i = 0; i < g->n_pickles; i++) {
+                struct sreg *sr = struct_register(g, g->pickles[i]);
+                const char *n = g->pickles[i]->name;
+                if (!sr || sr->st->kind != TYPE_STRUCT)
+                        continue;
+                fprintf(f, "\n/* %s pickled ([MS-RPCE] 2.2.6, FILE_c.c): Encode appends it with its\n"
+                           "   headers (0 or a negative errno), Decode reads one back from p (memory\n"
+                           "   from arena; *ret_used: the bytes it took, padding included) */\n", n);
+                fprintf(f, "int %s_Encode(struct ndr_push *ndr, const %s *r);\n", n, sr->cname);
+                fprintf(f, "int %s_Decode(const void *p, size_t len, struct arena *arena, %s *r, size_t *ret_used);\n",
+                        n, sr->cname);
+        }
         for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
                 if (!is_rpc_iface(s))
                         continue;
