@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dcomidl's type serialization ([MS-RPCE] 2.2.6, tests/dcomidl/pickle.idl): a DCOM
+ * dcomidl's type serialization ([MS-RPCE] 2.2.6, tests/pickle.idl): a DCOM
  * activation property pickled byte for byte as impacket 0.10 pickles it (its
  * InstantiationInfoData under a TypeSerialization1 header; only the pointer's referent
  * ID, the private header's filler and the padding's value may differ), impacket's own
