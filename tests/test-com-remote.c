@@ -178,13 +178,20 @@ struct obj {
         LONG value;
         pthread_t last_thread;
         atomic_int calls;
+        /* an STA object: its IUnknown methods must run on its thread only */
+        bool check_home;
+        pthread_t home;
+        atomic_int foreign;
 };
+
+static void home_check(IObjTest2 *This);
 
 static struct obj *impl(IObjTest2 *i) {
         return (struct obj *)i;
 }
 
 static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) {
+        home_check(This);
         if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IObjTest) ||
             IsEqualIID(riid, &IID_IObjTest2)) {
                 *ppv = This;
@@ -195,11 +202,19 @@ static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) 
         return E_NOINTERFACE;
 }
 
+static void home_check(IObjTest2 *This) {
+        struct obj *o = impl(This);
+        if (o->check_home && !pthread_equal(pthread_self(), o->home))
+                atomic_fetch_add(&o->foreign, 1);
+}
+
 static ULONG STDMETHODCALLTYPE o_addref(IObjTest2 *This) {
+        home_check(This);
         return (ULONG)atomic_fetch_add(&impl(This)->refs, 1) + 1;
 }
 
 static ULONG STDMETHODCALLTYPE o_release(IObjTest2 *This) {
+        home_check(This);
         return (ULONG)atomic_fetch_sub(&impl(This)->refs, 1) - 1;
 }
 
@@ -345,6 +360,8 @@ static void *sta_main(void *arg) {
         ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
         obj_init(&c->obj);
         c->thread = pthread_self();
+        c->obj.home = pthread_self();
+        c->obj.check_home = true;
         ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
         ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&c->obj.IObjTest2_iface,
                                      MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
@@ -387,6 +404,8 @@ TEST(cross_apartment) {
         pthread_join(t, NULL);
         /* every reference the exporter took is back: only the creator's remains */
         ASSERT_EQ(atomic_load(&c.obj.refs), 1);
+        /* and none was taken or given back off the STA's own thread */
+        ASSERT_EQ(atomic_load(&c.obj.foreign), 0);
         CloseHandle(c.ready);
         CloseHandle(c.done);
         CoUninitialize();

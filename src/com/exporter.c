@@ -219,6 +219,7 @@ static struct stubmgr *stubmgr_by_oid_locked(const struct exporter *ex, OID oid)
 /* What a stub manager going away leaves to release outside the lock. */
 struct dead {
         IUnknown *ptrs[64];
+        struct com_apartment *apts[64];         /* each one's apartment, held */
         unsigned n;
         OXID oxid[16];
         OID oid[16];
@@ -227,7 +228,7 @@ struct dead {
         struct dead *more;
 };
 
-static void dead_add(struct dead *d, IUnknown *p) {
+static void dead_add(struct dead *d, IUnknown *p, struct com_apartment *apt) {
         while (d->n == 64) {
                 if (!d->more && !(d->more = calloc(1, sizeof *d->more))) {
                         p->lpVtbl->Release(p);  /* no memory: release it now rather than leak */
@@ -235,7 +236,21 @@ static void dead_add(struct dead *d, IUnknown *p) {
                 }
                 d = d->more;
         }
+        atomic_fetch_add(&apt->ref, 1);
+        d->apts[d->n] = apt;
         d->ptrs[d->n++] = p;
+}
+
+static void release_task(void *p) {
+        ((IUnknown *)p)->lpVtbl->Release((IUnknown *)p);
+}
+
+/* A reference of an object's given back in its apartment: an STA's on its thread. */
+static void release_in(IUnknown *p, struct com_apartment *apt) {
+        if (apt->type == APTTYPE_MTA || pthread_equal(apt->owner, pthread_self()) ||
+            com_apartment_post(apt, release_task, p) < 0)
+                p->lpVtbl->Release(p);  /* the MTA, its own thread, or an STA gone */
+        com_apartment_release(apt);
 }
 
 /* An OID rpcss is to forget, told once the lock is dropped. */
@@ -255,7 +270,7 @@ static void dead_release(struct dead *d) {
         for (struct dead *x = d, *next; x; x = next) {
                 next = x->more;
                 for (unsigned i = 0; i < x->n; i++)
-                        x->ptrs[i]->lpVtbl->Release(x->ptrs[i]);
+                        release_in(x->ptrs[i], x->apts[i]);
                 for (unsigned i = 0; i < x->n_oids; i++)
                         com_resolver_remove_oids(x->oxid[i], &x->oid[i], 1);
                 if (x != d)
@@ -273,12 +288,12 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
         for (struct ifstub *s = m->ifs, *next; s; s = next) {
                 next = s->next;
                 ipid_remove_locked(s);
-                dead_add(d, s->itf);
+                dead_add(d, s->itf, m->ex->apt);
                 free(s);
         }
         if (m->pinged)
                 dead_add_oid(d, m->ex->oxid, m->oid);
-        dead_add(d, m->unk);
+        dead_add(d, m->unk, m->ex->apt);
         if (--m->ex->n_objects == 0 && m->ex->apt->type == APTTYPE_MTA && !d->mta_release)
                 d->mta_release = m->ex->apt;
         log_debug(com, "object %016llx disconnected", (unsigned long long)m->oid);
@@ -516,19 +531,47 @@ static void exporter_free(struct exporter *ex) {
 
 /* --- ORPC calls ([MS-DCOM] 3.1.1.5.4) ---------------------------------------------------------- */
 
+/*
+ * A call for an STA object, run on the STA's thread: the interface pointer is looked up
+ * and AddRef'd there, not on the RPC worker -- an STA object's reference count is its
+ * thread's alone (it need not be atomic), and its last Release runs there too.
+ */
 struct sta_call {
-        int (*fn)(struct ndr_server_call *call);
+        const struct ndr_interface *iface;
+        IPID ipid;
         struct ndr_server_call *call;
+        uint16_t opnum;
+        uint32_t fault;
         int r;
         bool done;
         pthread_mutex_t m;
         pthread_cond_t c;
 };
 
+static bool is_remunk_iid(const GUID *g);
+
 static void sta_run(void *ctx) {
         struct sta_call *sc = ctx;
-        int r = sc->fn(sc->call);
+        IUnknown *itf = NULL;
+        bool held = false;
+        int r = 0;
 
+        pthread_mutex_lock(&lock);
+        struct ifstub *s = ipid_find_locked(&sc->ipid);
+        if (s && (s->sm ? dcom_guid_equal(&s->iid, &sc->iface->uuid) : is_remunk_iid(&sc->iface->uuid))) {
+                itf = s->itf;
+                if ((held = s->sm != NULL))
+                        itf->lpVtbl->AddRef(itf);
+        }
+        pthread_mutex_unlock(&lock);
+        if (!itf) {
+                sc->fault = (uint32_t)RPC_E_DISCONNECTED;       /* disconnected meanwhile */
+        } else {
+                sc->call->impl = itf;
+                r = sc->iface->ops[sc->opnum].dispatch(sc->call);
+                if (held)
+                        itf->lpVtbl->Release(itf);
+        }
         pthread_mutex_lock(&sc->m);
         sc->r = r;
         sc->done = true;
@@ -537,9 +580,9 @@ static void sta_run(void *ctx) {
 }
 
 /* Runs the call on the STA's thread (it runs posted work while it pumps). */
-static int run_in_sta(struct com_apartment *apt, int (*fn)(struct ndr_server_call *),
-                      struct ndr_server_call *call, uint32_t *ret_fault) {
-        struct sta_call sc = { .fn = fn, .call = call };
+static int run_in_sta(struct com_apartment *apt, const struct ndr_interface *iface, const IPID *ipid,
+                      uint16_t opnum, struct ndr_server_call *call, uint32_t *ret_fault) {
+        struct sta_call sc = { .iface = iface, .ipid = *ipid, .call = call, .opnum = opnum };
         int r;
 
         pthread_mutex_init(&sc.m, NULL);
@@ -553,6 +596,8 @@ static int run_in_sta(struct com_apartment *apt, int (*fn)(struct ndr_server_cal
                         pthread_cond_wait(&sc.c, &sc.m);
                 pthread_mutex_unlock(&sc.m);
                 r = sc.r;
+                if (sc.fault)
+                        *ret_fault = sc.fault;
         }
         pthread_cond_destroy(&sc.c);
         pthread_mutex_destroy(&sc.m);
@@ -606,6 +651,8 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
         bool ok = false, held = false;
         int r;
 
+        bool sta = false;
+
         pthread_mutex_lock(&lock);
         struct ifstub *s = ipid ? ipid_find_locked(ipid) : NULL;
         if (s && (s->sm ? dcom_guid_equal(&s->iid, &iface->uuid) : is_remunk_iid(&iface->uuid))) {
@@ -614,7 +661,9 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
                 ex = s->ex;
                 ex->busy++;
                 apt = ex->apt;
-                if ((held = s->sm != NULL))
+                sta = apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self());
+                /* an STA object's reference is taken on its own thread (sta_run) */
+                if (!sta && (held = s->sm != NULL))
                         itf->lpVtbl->AddRef(itf);
                 atomic_fetch_add(&apt->ref, 1);
         }
@@ -627,8 +676,8 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
         call->impl = itf;
         if (opnum < 3 || !iface->ops[opnum].dispatch)
                 r = -EOPNOTSUPP;        /* IUnknown's methods go to IRemUnknown */
-        else if (apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self()))
-                r = run_in_sta(apt, iface->ops[opnum].dispatch, call, ret_fault);
+        else if (sta)
+                r = run_in_sta(apt, iface, ipid, opnum, call, ret_fault);
         else
                 r = iface->ops[opnum].dispatch(call);
         /* [MS-DCOM] 3.1.1.5.4: another major version, or a higher minor one */
