@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The real rpcss for a test: in the test's own OPENDCOM_ROOT, on a free loopback port
- * (exported as OPENDCOM_EPM_PORT for the test's clients), stopped by PID at exit.
+ * (exported as OPENDCOM_EPM_PORT for the test's clients), stopped by PID at exit.  One
+ * copy for every test that runs it (test-com-remote, test-oxid-resolver,
+ * test-rpc-epm-local).
  */
 #ifndef OPENDCOM_TESTS_RPCSS_RUN_H
 #define OPENDCOM_TESTS_RPCSS_RUN_H
@@ -9,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -30,22 +33,32 @@ static void rpcss_stop(void) {
         }
 }
 
-/* Starts it and returns when ncalrpc:[epmapper] answers. */
-static void rpcss_start(void) {
-        const char *bdir = getenv("TEST_BUILD_DIR");
-        char exe[512];
+/* A free loopback port for rpcss, kept for the process's later starts (restarts). */
+static void rpcss_pick_port(void) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof sa;
-        struct sockaddr_un un = { .sun_family = AF_UNIX };
-        int fd;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-        ASSERT_NOT_NULL(bdir);
-        snprintf(exe, sizeof exe, "%s/services/rpcss", bdir);
-        fd = socket(AF_INET, SOCK_STREAM, 0);
         ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
         ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
         close(fd);
         snprintf(rpcss_port, sizeof rpcss_port, "%u", ntohs(sa.sin_port));
+}
+
+/* Starts it (on the port picked, or a new one) and returns when both its ncalrpc
+   endpoint and its TCP port answer. */
+static void rpcss_start(void) {
+        static bool registered;
+        const char *bdir = getenv("TEST_BUILD_DIR");
+        char exe[512];
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_un un = { .sun_family = AF_UNIX };
+
+        ASSERT_NOT_NULL(bdir);
+        snprintf(exe, sizeof exe, "%s/services/rpcss", bdir);
+        if (!rpcss_port[0])
+                rpcss_pick_port();
+        sa.sin_port = htons((uint16_t)atoi(rpcss_port));
         setenv("OPENDCOM_EPM_PORT", rpcss_port, 1);
 
         rpcss_pid = fork();
@@ -55,15 +68,17 @@ static void rpcss_start(void) {
                       (char *)NULL);
                 _exit(127);
         }
-        atexit(rpcss_stop);
+        if (!registered)
+                registered = atexit(rpcss_stop) == 0;
         ASSERT_OK(rpc_lrpc_path("epmapper", un.sun_path, sizeof un.sun_path));
         for (int i = 0;; i++) {
-                fd = socket(AF_UNIX, SOCK_STREAM, 0);
-                if (connect(fd, (struct sockaddr *)&un, sizeof un) == 0) {
-                        close(fd);
+                int u = socket(AF_UNIX, SOCK_STREAM, 0), t = socket(AF_INET, SOCK_STREAM, 0);
+                bool up = connect(u, (struct sockaddr *)&un, sizeof un) == 0 &&
+                          connect(t, (struct sockaddr *)&sa, sizeof sa) == 0;
+                close(u);
+                close(t);
+                if (up)
                         break;
-                }
-                close(fd);
                 ASSERT_LT(i, 500);              /* 5 s */
                 ASSERT_EQ(waitpid(rpcss_pid, NULL, WNOHANG), 0);
                 usleep(10000);

@@ -23,6 +23,7 @@
 #include "orpc_stub.h"
 #include "oxidreg_stub.h"
 #include "rpc/rpc-internal.h"
+#include "rpcss-run.h"
 #include "test.h"
 
 #define NOBODY 65534
@@ -35,61 +36,12 @@
 #define ST_INVALID_SET 1912u
 #define ST_OUT_OF_RESOURCES 1721u
 
-static pid_t rpcss_pid;
-static char port_str[16];
 static char tcp_binding[64];
 
-static void stop_rpcss(void) {
-        if (rpcss_pid > 0) {
-                kill(rpcss_pid, SIGTERM);
-                waitpid(rpcss_pid, NULL, 0);
-                rpcss_pid = 0;
-        }
-}
-
+/* rpcss on a port of its own (kept across restarts), and the TCP binding to it */
 static void pick_port(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof sa;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-        ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
-        ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
-        close(fd);
-        snprintf(port_str, sizeof port_str, "%u", ntohs(sa.sin_port));
-        snprintf(tcp_binding, sizeof tcp_binding, "ncacn_ip_tcp:127.0.0.1[%s]", port_str);
-}
-
-/* The real rpcss on the chosen port; returns when both its endpoints answer. */
-static void start_rpcss(void) {
-        const char *bdir = getenv("TEST_BUILD_DIR");
-        struct sockaddr_un un = { .sun_family = AF_UNIX };
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                                  .sin_port = htons((uint16_t)atoi(port_str)) };
-        char exe[512];
-
-        ASSERT_NOT_NULL(bdir);
-        snprintf(exe, sizeof exe, "%s/services/rpcss", bdir);
-        rpcss_pid = fork();
-        ASSERT_GE(rpcss_pid, 0);
-        if (rpcss_pid == 0) {
-                execl(exe, "rpcss", "--port", port_str, "--listen", "127.0.0.1", "--foreground",
-                      (char *)NULL);
-                _exit(127);
-        }
-        ASSERT_OK(rpc_lrpc_path("epmapper", un.sun_path, sizeof un.sun_path));
-        for (int i = 0;; i++) {
-                int u = socket(AF_UNIX, SOCK_STREAM, 0), t = socket(AF_INET, SOCK_STREAM, 0);
-                bool up = connect(u, (struct sockaddr *)&un, sizeof un) == 0 &&
-                          connect(t, (struct sockaddr *)&sa, sizeof sa) == 0;
-                close(u);
-                close(t);
-                if (up)
-                        break;
-                ASSERT_LT(i, 500);              /* 5 s */
-                ASSERT_EQ(waitpid(rpcss_pid, NULL, WNOHANG), 0);
-                usleep(10000);
-        }
+        rpcss_pick_port();
+        snprintf(tcp_binding, sizeof tcp_binding, "ncacn_ip_tcp:127.0.0.1[%s]", rpcss_port);
 }
 
 /* --- DUALSTRINGARRAY ------------------------------------------------------------------------ */
@@ -233,9 +185,9 @@ TEST(setup) {
         setenv("OPENDCOM_PING_PERIOD_MS", "200", 1);
         ASSERT_EQ(com_ping_period_ms(), PERIOD_MS);
         pick_port();
-        setenv("OPENDCOM_EPM_PORT", port_str, 1);
-        atexit(stop_rpcss);
-        start_rpcss();
+        setenv("OPENDCOM_EPM_PORT", rpcss_port, 1);
+        atexit(rpcss_stop);
+        rpcss_start();
 }
 
 TEST(register_and_resolve) {
@@ -254,7 +206,7 @@ TEST(register_and_resolve) {
         /* the resolver's own bindings, for OBJREFs: its address and port, NTLM */
         ASSERT_NOT_NULL(res);
         dsa_text(res, text, sizeof text);
-        snprintf(want, sizeof want, "7:127.0.0.1[%s]|", port_str);
+        snprintf(want, sizeof want, "7:127.0.0.1[%s]|", rpcss_port);
         ASSERT_EQ(strncmp(text, want, strlen(want)), 0);
         ASSERT_NOT_NULL(strstr(text, "10:"));
         free(res);
@@ -323,7 +275,7 @@ TEST(server_alive) {
                 dsa_text(d, text, sizeof text);
                 /* --listen 127.0.0.1: that address, with the port (not 135); NTLM, and
                    Negotiate and Kerberos only with a keytab */
-                snprintf(want, sizeof want, "7:127.0.0.1[%s]|", port_str);
+                snprintf(want, sizeof want, "7:127.0.0.1[%s]|", rpcss_port);
                 ASSERT_EQ(strncmp(text, want, strlen(want)), 0);
                 const char *sec = text + strlen(want);
                 ASSERT_TRUE(strcmp(sec, "10:") == 0 || strcmp(sec, "9:,16:,10:") == 0);
@@ -703,9 +655,9 @@ TEST(rpcss_restart) {
         dcom_guid_generate(&ipid);
         ASSERT_OK(com_resolver_register_oxid(oxid, &ipid, 1, bind, NULL));
         ASSERT_OK(com_resolver_add_oids(oxid, oids, 2));
-        stop_rpcss();
+        rpcss_stop();
         ASSERT_ERRNO(com_resolver_rundown(oxid, &got, &n), -ECONNREFUSED);
-        start_rpcss();
+        rpcss_start();
         ASSERT_EQ(resolve2(oxid, 1, &p7, NULL, 0, NULL, NULL), ST_INVALID_OXID);
         ASSERT_OK(com_resolver_rundown(oxid, &got, &n));       /* registers everything again */
         ASSERT_EQ(n, 0);
@@ -731,5 +683,5 @@ TEST(rpcss_restart) {
         ASSERT_OK(com_resolver_revoke_oxid(oxid));
         ASSERT_EQ(resolve2(oxid, 1, &p7, NULL, 0, NULL, NULL), ST_INVALID_OXID);
         free(bind);
-        stop_rpcss();
+        rpcss_stop();
 }

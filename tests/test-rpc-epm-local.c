@@ -28,6 +28,7 @@
 #include "epm_stub.h"
 #include "rpc/epm/tower.h"
 #include "rpc/rpc-server.h"
+#include "rpcss-run.h"
 #include "test.h"
 
 #define NOBODY 65534
@@ -39,55 +40,6 @@ static const struct ndr_interface victim_if = {
         { 0x7e57e9a1, 0x1234, 0x5678, { 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78 } },
         1, 0, 0, NULL, "victim",
 };
-
-static pid_t rpcss_pid;
-
-static void stop_rpcss(void) {
-        if (rpcss_pid > 0) {
-                kill(rpcss_pid, SIGTERM);
-                waitpid(rpcss_pid, NULL, 0);
-                rpcss_pid = 0;
-        }
-}
-
-/* The real rpcss on a free loopback port; returns when ncalrpc:[epmapper] answers. */
-static void start_rpcss(void) {
-        const char *bdir = getenv("TEST_BUILD_DIR");
-        char exe[512], portstr[16];
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof sa;
-        struct sockaddr_un un = { .sun_family = AF_UNIX };
-        int fd;
-
-        ASSERT_NOT_NULL(bdir);
-        snprintf(exe, sizeof exe, "%s/services/rpcss", bdir);
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
-        ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
-        close(fd);
-        snprintf(portstr, sizeof portstr, "%u", ntohs(sa.sin_port));
-
-        rpcss_pid = fork();
-        ASSERT_GE(rpcss_pid, 0);
-        if (rpcss_pid == 0) {
-                execl(exe, "rpcss", "--port", portstr, "--listen", "127.0.0.1", "--foreground",
-                      (char *)NULL);
-                _exit(127);
-        }
-        atexit(stop_rpcss);
-        ASSERT_OK(rpc_lrpc_path("epmapper", un.sun_path, sizeof un.sun_path));
-        for (int i = 0;; i++) {
-                fd = socket(AF_UNIX, SOCK_STREAM, 0);
-                if (connect(fd, (struct sockaddr *)&un, sizeof un) == 0) {
-                        close(fd);
-                        break;
-                }
-                close(fd);
-                ASSERT_LT(i, 500);              /* 5 s */
-                ASSERT_EQ(waitpid(rpcss_pid, NULL, WNOHANG), 0);
-                usleep(10000);
-        }
-}
 
 static twr_t *tower_for(const struct ndr_interface *itf, enum rpc_protseq ps, const char *ep) {
         const struct rpc_tower_syntax syn = { itf->uuid, itf->ver_major, itf->ver_minor };
@@ -292,7 +244,7 @@ TEST(local_users_cannot_touch_others_entries) {
         close(to_child[0]);
         close(from_child[1]);
 
-        start_rpcss();
+        rpcss_start();
         struct rpc_server *victim = victim_start("victim", &port1);
         snprintf(want, sizeof want, "victim,%u", port1);
         victim_endpoints(eps, sizeof eps);
@@ -366,7 +318,7 @@ TEST(local_users_cannot_touch_others_entries) {
         rpc_server_free(victim);
         close(to_child[1]);
         close(from_child[0]);
-        stop_rpcss();
+        rpcss_stop();
 }
 
 /* rpcss restarts (its map empty): a server notices and registers its endpoints again. */
@@ -374,13 +326,13 @@ TEST(rpcss_restart) {
         char eps[512], want[512];
         uint16_t port1;
 
-        start_rpcss();
+        rpcss_start();
         struct rpc_server *s = victim_start("again", &port1);
         snprintf(want, sizeof want, "again,%u", port1);
         victim_endpoints(eps, sizeof eps);
         ASSERT_STR_EQ(eps, want);
-        stop_rpcss();
-        start_rpcss();
+        rpcss_stop();
+        rpcss_start();
         for (int i = 0;; i++) {
                 victim_endpoints(eps, sizeof eps);
                 if (strcmp(eps, want) == 0)
@@ -389,5 +341,5 @@ TEST(rpcss_restart) {
                 usleep(100000);
         }
         rpc_server_free(s);
-        stop_rpcss();
+        rpcss_stop();
 }
