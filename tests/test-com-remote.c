@@ -1100,6 +1100,7 @@ struct modal_ctx {
         pthread_t thread;
         LONG y;
         HRESULT hr;
+        int refs_after;
 };
 
 static void *modal_sta(void *arg) {
@@ -1116,6 +1117,9 @@ static void *modal_sta(void *arg) {
         IStream_Release(stm);
         /* without the modal loop this call waits for itself */
         c->hr = ICaller_CallBack(p, &c->cm.ICallMe_iface, 20, &c->y);
+        /* the server gave up the [in] pointer it got (its proxy released, our stub
+           manager gone) before it answered */
+        c->refs_after = atomic_load(&c->cm.refs);
         ICaller_Release(p);
         CoUninitialize();
         return NULL;
@@ -1142,6 +1146,7 @@ TEST(sta_callback_modal_loop) {
         ASSERT_OK(c.hr);
         ASSERT_EQ(c.y, 21);
         ASSERT_TRUE(pthread_equal(c.cm.ran_on, c.thread));     /* on the STA's own thread */
+        ASSERT_EQ(c.refs_after, 1);
         ASSERT_EQ(atomic_load(&c.cm.refs), 1);
         ASSERT_EQ(atomic_load(&obj.refs), 1);
         CoUninitialize();
@@ -1406,4 +1411,28 @@ TEST(unanswered_connect_times_out) {
         for (int i = 0; i < 8; i++)
                 close(fill[i]);
         close(lfd);
+}
+
+/* A stream nesting standard-marshaler wrappers without end is refused, not recursed. */
+TEST(nested_wrappers_refused) {
+        IStream *stm;
+        void *p = NULL;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        struct objref o = { .flags = OBJREF_CUSTOM, .iid = IID_IUnknown, .clsid = CLSID_StdMarshal };
+        struct buf b;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        buf_init(&b, 0);
+        ASSERT_OK(objref_write(&b, &o));
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        for (int i = 0; i < 10000; i++)
+                ASSERT_OK(IStream_Write(stm, b.data, (ULONG)b.len, NULL));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_EQ(CoUnmarshalInterface(stm, &IID_IUnknown, &p), RPC_E_INVALID_OBJREF);
+        ASSERT_TRUE(p == NULL);
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_EQ(CoReleaseMarshalData(stm), RPC_E_INVALID_OBJREF);
+        IStream_Release(stm);
+        buf_free(&b);
+        CoUninitialize();
 }

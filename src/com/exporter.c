@@ -569,6 +569,9 @@ static void sta_run(void *ctx) {
         } else {
                 sc->call->impl = itf;
                 r = sc->iface->ops[sc->opnum].dispatch(sc->call);
+                /* what the call pulled is given up here, in the object's apartment: the
+                   response holds copies, the arena's contents are done with */
+                arena_reset(sc->call->arena);
                 if (held)
                         itf->lpVtbl->Release(itf);
         }

@@ -223,6 +223,8 @@ HRESULT WINAPI CoGetMarshalSizeMax(ULONG *size, REFIID riid, IUnknown *unk, DWOR
         return S_OK;
 }
 
+static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv);
+
 static HRESULT unmarshal_custom(IStream *stm, const struct objref *o, REFIID riid, void **ppv) {
         IMarshal *m;
         HRESULT hr = CoCreateInstance(&o->clsid, NULL, CLSCTX_INPROC_SERVER, &IID_IMarshal, (void **)&m);
@@ -234,13 +236,31 @@ static HRESULT unmarshal_custom(IStream *stm, const struct objref *o, REFIID rii
         return hr;
 }
 
+/*
+ * OBJREF_CUSTOM naming the standard marshaler wraps one OBJREF (its data); nesting is
+ * bounded (8 deep, counting unmarshals a custom unmarshaler or a call run meanwhile
+ * makes), so that a hostile stream cannot nest wrappers until the stack ends.
+ */
+static _Thread_local unsigned unmarshal_depth;
+
 HRESULT WINAPI CoUnmarshalInterface(IStream *stm, REFIID riid, void **ppv) {
-        struct objref o;
         HRESULT hr;
 
         if (!stm || !ppv)
                 return E_INVALIDARG;
         *ppv = NULL;
+        if (unmarshal_depth >= 8)
+                return RPC_E_INVALID_OBJREF;
+        unmarshal_depth++;
+        hr = unmarshal(stm, riid, ppv);
+        unmarshal_depth--;
+        return hr;
+}
+
+static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv) {
+        struct objref o;
+        HRESULT hr;
+
         if (FAILED(hr = read_objref(stm, &o)))
                 return hr;
         const IID *want = riid && !IsEqualIID(riid, &GUID_NULL) ? riid : &o.iid;
@@ -262,12 +282,25 @@ HRESULT WINAPI CoUnmarshalInterface(IStream *stm, REFIID riid, void **ppv) {
         return hr;
 }
 
+static HRESULT release_data(IStream *stm);
+
 HRESULT WINAPI CoReleaseMarshalData(IStream *stm) {
-        struct objref o;
         HRESULT hr;
 
         if (!stm)
                 return E_INVALIDARG;
+        if (unmarshal_depth >= 8)
+                return RPC_E_INVALID_OBJREF;    /* wrappers in wrappers, as above */
+        unmarshal_depth++;
+        hr = release_data(stm);
+        unmarshal_depth--;
+        return hr;
+}
+
+static HRESULT release_data(IStream *stm) {
+        struct objref o;
+        HRESULT hr;
+
         if (FAILED(hr = read_objref(stm, &o)))
                 return hr;
         if (o.flags == OBJREF_CUSTOM) {
@@ -526,7 +559,11 @@ static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, v
         return FAILED(hr) ? hr_errno(hr) : 0;
 }
 
-static const struct ndr_iface_hooks hooks = { hook_marshal, hook_unmarshal };
+static void hook_release(void *obj) {
+        ((IUnknown *)obj)->lpVtbl->Release((IUnknown *)obj);
+}
+
+static const struct ndr_iface_hooks hooks = { hook_marshal, hook_unmarshal, hook_release };
 
 /* Generated stubs marshal interface pointers through us as soon as the library is loaded. */
 __attribute__((constructor)) static void install_hooks(void) {

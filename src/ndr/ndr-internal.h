@@ -94,6 +94,7 @@ struct ndr_pull {
         struct ndr_ptr_map ids;         /* full pointers: referent ID -> object */
         struct ndr_ptr_map pending;     /* full pointers: object -> referent pulled yet */
         bool user_mode;                 /* objects from midl_user_allocate(), see below */
+        bool release_ifaces;            /* a server's request: pulled interfaces die with the call */
         struct ndr_user_block *user;    /* user-mode objects pulled so far (arena records) */
         size_t user_bytes;
 };
@@ -297,6 +298,7 @@ struct ndr_push {
         enum ndr_syntax syntax;
         uint32_t next_ref_id;
         struct ndr_ptr_map full;        /* full pointers: object -> referent ID << 1 | pushed */
+        bool release_ifaces;            /* a server's response: pushed interfaces are given up */
 };
 
 /* An empty push buffer growing to at most max bytes (0: no cap). */
@@ -383,12 +385,23 @@ struct ndr_iface_hooks {
         int (*marshal)(const GUID *iid, void *obj, struct arena *a, uint8_t **ret_objref,
                        uint32_t *ret_len);
         int (*unmarshal)(const GUID *iid, const uint8_t *objref, uint32_t len, void **ret_obj);
+        /* gives up a reference (IUnknown::Release); NULL: references are kept */
+        void (*release)(void *obj);
 };
 void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
 /* Largest OBJREF accepted (bytes). */
 #define NDR_OBJREF_MAX (64 * 1024)
+/*
+ * A server's side of a call owns the interface pointers it handles: with release_ifaces
+ * set (the runtime sets it on a server call's request and response), an [in] pointer
+ * pulled is released when the call's arena is reset, and an [out] pointer pushed is
+ * released once marshaled ([in, out] ones: ndr_pull_iface_kept, the implementation
+ * having released or kept the one it got).  A client keeps what it pulls (user memory)
+ * and what it pushes.
+ */
 int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj);
 int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
+int ndr_pull_iface_kept(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 
 /* --- type serialization ([MS-RPCE] 2.2.6, version 1: "pickling") ------------------- */
 

@@ -185,10 +185,13 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
         else
                 ndr_push_fail(ndr, r);
         arena_reset(&a);
+        /* a server gives up the implementation's reference once marshaled (or not) */
+        if (ndr->release_ifaces && obj && h->release)
+                h->release(obj);
         return r;
 }
 
-int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
+static int pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj, bool keep) {
         const struct ndr_iface_hooks *h = iface_hooks;
         uint8_t *objref;
         uint32_t len;
@@ -202,7 +205,19 @@ int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
                 return r;
         if (!h || !h->unmarshal)
                 return -EOPNOTSUPP;
-        return h->unmarshal(iid, objref, len, ret_obj);
+        r = h->unmarshal(iid, objref, len, ret_obj);
+        /* a server's [in] interface: released with the call, whatever happens next */
+        if (r >= 0 && *ret_obj && !keep && ndr->release_ifaces && !ndr->user_mode && h->release)
+                r = arena_defer(ndr->arena, h->release, *ret_obj);
+        return r;
+}
+
+int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
+        return pull_iface(ndr, iid, ret_obj, false);
+}
+
+int ndr_pull_iface_kept(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
+        return pull_iface(ndr, iid, ret_obj, true);
 }
 
 /* --- ORPC ([MS-DCOM] 2.2.13) --------------------------------------------------------- */

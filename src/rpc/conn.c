@@ -851,6 +851,9 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 ndr_push_init(&resp, MAX_RESPONSE_STUB);
         }
         r = ndr_pull_init(&in, stub, len, drep, &a);
+        /* the server's side owns the interface pointers it handles (ndr-internal.h) */
+        in.release_ifaces = true;
+        resp.release_ifaces = true;
         if (r >= 0) {
                 struct ndr_server_call call = {
                         .in = &in, .out = &resp, .arena = &a, .impl = reg->epv,

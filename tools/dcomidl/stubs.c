@@ -1525,9 +1525,11 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
                         const char *iid = l->iid_is ? fmt(g, "(const GUID *)(%s)",
                                                           expr_str(g, l->iid_is, e->prefix))
                                                     : fmt(g, "&ndr_iid_%s_", l->iface->name);
+                        /* [in, out]: the implementation decides about the one it got */
+                        bool kept = e->L->f && e->L->f->dir == DIR_INOUT;
                         out(g, ind, "if (%s)\n", v);
-                        out(g, ind + 1, "NDR_CHECK(ndr_pull_iface(%s, %s, (void **)&%s));\n", e->ndr,
-                            iid, v);
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_iface%s(%s, %s, (void **)&%s));\n",
+                            kept ? "_kept" : "", e->ndr, iid, v);
                 }
                 break;
         case D_USER:
