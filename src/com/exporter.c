@@ -969,6 +969,8 @@ static uint32_t authn_hint(void) {
 
 static void *rundown_main(void *arg);
 
+static void start_rundown_locked(void);
+
 /* Registers ex with rpcss so that other processes and machines resolve its OXID. */
 static HRESULT register_locked(struct exporter *ex) {
         DUALSTRINGARRAY *res = NULL;
@@ -987,11 +989,56 @@ static HRESULT register_locked(struct exporter *ex) {
                 free(resolver_bindings);
                 resolver_bindings = res;
         }
+        start_rundown_locked();
+        return S_OK;
+}
+
+static void start_rundown_locked(void) {
         if (!rundown_started && pthread_create(&rundown_thread, NULL, rundown_main, NULL) == 0) {
                 pthread_detach(rundown_thread);
                 rundown_started = true;
         }
-        return S_OK;
+}
+
+/*
+ * Registers the caller's apartment's exporter with rpcss before com_export takes the
+ * lock: the call to rpcss (up to its timeout when rpcss is slow) then holds up no ORPC
+ * call of the process.  Two threads doing it at once both ask; the second answer
+ * (EEXIST) is as good as the first.  An object exported earlier from another
+ * apartment is registered by com_export itself, under the lock.
+ */
+static void preregister(struct com_apartment *apt) {
+        struct exporter *ex;
+        DUALSTRINGARRAY *res = NULL;
+        OXID oxid;
+        IPID ipid;
+        int r;
+
+        pthread_mutex_lock(&lock);
+        if (listen_locked() < 0 || !(ex = exporter_get_locked(apt)) || ex->registered) {
+                pthread_mutex_unlock(&lock);
+                return;
+        }
+        oxid = ex->oxid;
+        ipid = ex->ipid_remunk;
+        const DUALSTRINGARRAY *bindings = own_bindings;         /* set once, while listening */
+        pthread_mutex_unlock(&lock);
+        r = com_resolver_register_oxid(oxid, &ipid, authn_hint(), bindings, &res);
+        pthread_mutex_lock(&lock);
+        if (r >= 0 || r == -EEXIST) {
+                for (ex = exporters; ex; ex = ex->next)
+                        if (ex->oxid == oxid && !ex->registered) {
+                                ex->registered = true;
+                                start_rundown_locked();
+                        }
+                if (res) {
+                        free(resolver_bindings);
+                        resolver_bindings = res;
+                        res = NULL;
+                }
+        }
+        pthread_mutex_unlock(&lock);
+        free(res);
 }
 
 HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o) {
@@ -1012,6 +1059,8 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
         hr = id->lpVtbl->QueryInterface(id, iid, (void **)&itf);
         if (FAILED(hr))
                 goto out_id;
+        if (dest != MSHCTX_INPROC)
+                preregister(apt);       /* rpcss asked without the lock, in the common case */
         pthread_mutex_lock(&lock);
         if (listen_locked() < 0) {
                 hr = HRESULT_FROM_WIN32(RPC_S_OUT_OF_RESOURCES);
