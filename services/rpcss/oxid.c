@@ -215,6 +215,8 @@ static struct rpc_peer ping_peer(handle_t h) {
 
         if (!p.has_cred && p.family == AF_INET)
                 p.addr[3] = 0;
+        else if (!p.has_cred && p.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)p.addr))
+                p.addr[15] = 0;                 /* an IPv4 caller of a dual-stack listener */
         else if (!p.has_cred && p.family == AF_INET6)
                 memset(p.addr + 8, 0, 8);
         return p;

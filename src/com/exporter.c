@@ -1026,11 +1026,22 @@ static void preregister(struct com_apartment *apt) {
         r = com_resolver_register_oxid(oxid, &ipid, authn_hint(), bindings, &res);
         pthread_mutex_lock(&lock);
         if (r >= 0 || r == -EEXIST) {
+                bool found = false;
                 for (ex = exporters; ex; ex = ex->next)
-                        if (ex->oxid == oxid && !ex->registered) {
-                                ex->registered = true;
-                                start_rundown_locked();
+                        if (ex->oxid == oxid) {
+                                found = true;
+                                if (!ex->registered) {
+                                        ex->registered = true;
+                                        start_rundown_locked();
+                                }
                         }
+                if (!found && r >= 0) {
+                        /* the apartment ended meanwhile: its OXID goes again */
+                        pthread_mutex_unlock(&lock);
+                        com_resolver_revoke_oxid(oxid);
+                        free(res);
+                        return;
+                }
                 if (res) {
                         free(resolver_bindings);
                         resolver_bindings = res;
@@ -1276,7 +1287,10 @@ void com_exporter_apartment_gone(struct com_apartment *apt) {
         dead_release(&d);
         if (gone) {
                 bool free_it;
-                if (gone->registered)
+                pthread_mutex_lock(&lock);
+                bool registered = gone->registered;
+                pthread_mutex_unlock(&lock);
+                if (registered)
                         com_resolver_revoke_oxid(gone->oxid);
                 com_apartment_release(gone->apt);
                 /* a call may still be running in it: the last one frees it */
@@ -1304,6 +1318,8 @@ void com_exporter_rundown_now(void) {
                 OID *oids = NULL;
                 unsigned k = 0;
                 struct dead d = { .n = 0 };
+                OID again[64];
+                unsigned n_again = 0;
                 if (com_resolver_rundown(ox[i], &oids, &k) < 0)
                         continue;
                 pthread_mutex_lock(&lock);
@@ -1316,9 +1332,14 @@ void com_exporter_rundown_now(void) {
                                         continue;
                                 log_debug(com, "OID %016llx ran down: no client pings it",
                                           (unsigned long long)oids[j]);
+                                if (m->local_proxies) {
+                                        /* our own apartments do not ping: it stays, and
+                                           rpcss is to watch it again for the others */
+                                        if (n_again < 64)
+                                                again[n_again++] = m->oid;
+                                        continue;
+                                }
                                 m->pinged = false;      /* rpcss has forgotten it */
-                                if (m->local_proxies)
-                                        continue;       /* our own apartments do not ping */
                                 for (struct ifstub *s = m->ifs; s; s = s->next)
                                         s->public_refs = 0;
                                 stubmgr_check_locked(m, &d);
@@ -1326,6 +1347,8 @@ void com_exporter_rundown_now(void) {
                 }
                 pthread_mutex_unlock(&lock);
                 dead_release(&d);
+                if (n_again)
+                        com_resolver_add_oids(ox[i], again, n_again);
                 free(oids);
         }
 }

@@ -176,6 +176,12 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (!iid)
                 return ndr_push_fail(ndr, -EINVAL);
+        if (ndr->buf.error) {
+                /* a response that will not be sent: nothing to export for it */
+                if (ndr->release_ifaces && obj && h->release)
+                        h->release(obj);
+                return ndr->buf.error;
+        }
         arena_init(&a, NDR_OBJREF_MAX * 2);
         r = h->marshal(iid, obj, &a, &objref, &len);
         if (r >= 0 && len > NDR_OBJREF_MAX)

@@ -1525,8 +1525,10 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
                         const char *iid = l->iid_is ? fmt(g, "(const GUID *)(%s)",
                                                           expr_str(g, l->iid_is, e->prefix))
                                                     : fmt(g, "&ndr_iid_%s_", l->iface->name);
-                        /* [in, out]: the implementation decides about the one it got */
-                        bool kept = e->L->f && e->L->f->dir == DIR_INOUT;
+                        /* only an [in] parameter's own pointer is the server's to give
+                           up after the call; [in, out] ones and members of structures
+                           (which may travel both ways) are the implementation's */
+                        bool kept = !(e->L->f && e->L->f->dir == DIR_IN);
                         out(g, ind, "if (%s)\n", v);
                         out(g, ind + 1, "NDR_CHECK(ndr_pull_iface%s(%s, %s, (void **)&%s));\n",
                             kept ? "_kept" : "", e->ndr, iid, v);
@@ -2765,9 +2767,10 @@ static void collect_pickles(struct gen *g, struct idl_stmt *stmts) {
                         struct idl_type *t = s->decls[i];
                         if (!wants_pickle(s->attrs) && !wants_pickle(t->attrs))
                                 continue;
-                        if (!is_composite(t) || g->n_pickles >= MAX_STRUCTS) {
+                        struct idl_type *r = idl_type_resolve(t);
+                        if (!r || r->kind != TYPE_STRUCT || g->n_pickles >= MAX_STRUCTS) {
                                 idl_error(g->ctx, &s->loc,
-                                          "stubs: [encode, decode] needs a structure or union typedef");
+                                          "stubs: [encode, decode] needs a structure typedef");
                                 g->errors++;
                                 continue;
                         }
