@@ -366,16 +366,17 @@ static void set_timeouts(int fd, unsigned ms) {
 }
 
 /*
- * connect() that gives up after ms (0: the system's own patience): a peer whose SYNs go
- * unanswered -- a host that drops them, a listener whose backlog is full -- fails the
- * call within the binding's timeout instead of after the kernel's two minutes.
+ * connect() that gives up at deadline_ms (CLOCK_MONOTONIC; 0: the system's own
+ * patience): a peer whose SYNs go unanswered -- a host that drops them, a listener whose
+ * backlog is full -- fails the call within the binding's timeout, every address of a
+ * host together, instead of after the kernel's two minutes each.
  */
-static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, unsigned ms) {
+static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, uint64_t deadline_ms) {
         int flags = fcntl(fd, F_GETFL);
         int err = 0;
         socklen_t elen = sizeof err;
 
-        if (!ms || flags < 0)
+        if (!deadline_ms || flags < 0)
                 return connect(fd, sa, len) == 0 ? 0 : -errno;
         if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
                 return -errno;
@@ -385,9 +386,10 @@ static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, unsi
                 } else {
                         struct pollfd p = { .fd = fd, .events = POLLOUT };
                         int r;
-                        do
-                                r = poll(&p, 1, (int)ms);
-                        while (r < 0 && errno == EINTR);
+                        do {
+                                uint64_t now = dcom_monotonic_ms();
+                                r = now >= deadline_ms ? 0 : poll(&p, 1, (int)(deadline_ms - now));
+                        } while (r < 0 && errno == EINTR);
                         if (r == 0)
                                 err = ETIMEDOUT;
                         else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
@@ -428,11 +430,12 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                         return -EHOSTUNREACH;   /* RPC_S_SERVER_UNAVAILABLE */
                 }
                 r = -ECONNREFUSED;
+                uint64_t deadline = b->timeout_ms ? dcom_monotonic_ms() + b->timeout_ms : 0;
                 for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
                         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
                         if (fd < 0)
                                 continue;
-                        if ((r = connect_within(fd, ai->ai_addr, ai->ai_addrlen, b->timeout_ms)) == 0)
+                        if ((r = connect_within(fd, ai->ai_addr, ai->ai_addrlen, deadline)) == 0)
                                 break;
                         close(fd);
                         fd = -1;
