@@ -131,10 +131,14 @@ static int chan_send(struct chan *c, const struct ndr_interface *iface, uint16_t
 
         /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
         rpc_call_handle_init(&h, c->ox->b, &c->ipid);
-        struct blanket bl;
-        pthread_mutex_lock(&lock);
-        bl = c->blanket ? *c->blanket : (struct blanket){ .set = false };
-        pthread_mutex_unlock(&lock);
+        /* the common call has no blanket: only then is one (with its strings) copied */
+        struct blanket bl = { .set = false };
+        if (c->blanket) {
+                pthread_mutex_lock(&lock);
+                if (c->blanket->set)
+                        bl = *c->blanket;
+                pthread_mutex_unlock(&lock);
+        }
         if (bl.set && bl.level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
                 /* the blanket's own security context on the OXID's connection */
                 struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL };
