@@ -1,0 +1,876 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dcomlaunch, the DCOM Server Process Launcher: the small privileged process that
+ * starts local servers.  rpcss, unprivileged and facing the network, asks it over the
+ * Unix socket "dcomlaunch" in the runtime directory to start the server of a CLSID for
+ * a launching user (launch-proto.h); dcomlaunch trusts it for those two things only.
+ * The program, its arguments and the identity it runs as come from the registry, read
+ * here:
+ *
+ *   HKCR\CLSID\{clsid}\LocalServer32   (default)  the command line (REG_SZ/REG_EXPAND_SZ)
+ *   HKCR\CLSID\{clsid}                 AppID      -> HKCR\AppID\{appid}  RunAs:
+ *        absent               the launching user
+ *        "Interactive User"   the user of the active local login session
+ *        NAME                 that Unix user
+ *
+ * The server runs with "-Embedding" appended, in its own session, stdin on /dev/null,
+ * stdout and stderr shared with dcomlaunch's log, no other descriptor, a clean
+ * environment, and -- when dcomlaunch is root -- that identity's uid, gid and groups.
+ * dcomlaunch answers STARTED with its pid, and if the server exits while rpcss still
+ * holds the connection (it has not registered its class yet), EXITED with the status.
+ *
+ *      dcomlaunch [--client-user NAME] [--foreground]
+ *
+ * One thread, one poll() loop: signals through a signalfd, at most MAX_CONNS
+ * connections, a request due within REQUEST_TIMEOUT_MS of the connection, every write
+ * non-blocking -- no client can stall the launcher for the others.  One log line per
+ * launch, failure, refusal, early exit, start and stop (stderr, or syslog with
+ * DCOM_LOG=syslog).
+ *
+ * Surrogates: an AppID's DllSurrogate (a class with only an InprocServer32 run in a
+ * surrogate host) is not handled yet.  It would be one more way to fill a struct
+ * launch_plan (program and arguments) in plan_launch(); identity, checks and launch
+ * stay as they are.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <utmpx.h>
+
+#include <dcom/winreg.h>
+
+#include "base/base-internal.h"
+#include "base/paths.h"
+#include "cmdline.h"
+#include "launch-client.h"
+
+static LOG_CHANNEL(dcomlaunch);
+
+#define MAX_CONNS 64
+#define REQUEST_TIMEOUT_MS 3000
+#define MAX_GROUPS 256
+
+/* ---- the log ------------------------------------------------------------------------------ */
+
+static bool use_syslog;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+        char line[1024];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        if (use_syslog) {
+                syslog(LOG_INFO, "%s", line);
+                return;
+        }
+        /* one write per line: children share this stderr */
+        char out[1100];
+        n = snprintf(out, sizeof out, "dcomlaunch: %s\n", line);
+        if (n > 0)
+                (void)!write(STDERR_FILENO, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+}
+
+/* ---- the registry ------------------------------------------------------------------------- */
+
+/* An ASCII string as a WCHAR one (registry paths made of GUIDs and fixed names). */
+static void ascii_w(WCHAR *out, size_t n, const char *s) {
+        size_t i;
+
+        for (i = 0; s[i] && i + 1 < n; i++)
+                out[i] = (WCHAR)(unsigned char)s[i];
+        out[i] = 0;
+}
+
+/*
+ * HKCR\key's string value (NULL: the default value), REG_SZ or REG_EXPAND_SZ (expanded),
+ * as UTF-8 in *ret.  Returns ERROR_SUCCESS, ERROR_FILE_NOT_FOUND (no key or no value),
+ * or another error (wrong type, too long, not UTF-16, no memory).
+ */
+static LSTATUS reg_string(const char *key, const char *value, char **ret) {
+        WCHAR wkey[128], wvalue[32], *data = NULL;
+        DWORD size = 0;
+        size_t n;
+        LSTATUS s;
+
+        ascii_w(wkey, ELEMENTSOF(wkey), key);
+        if (value)
+                ascii_w(wvalue, ELEMENTSOF(wvalue), value);
+        s = RegGetValueW(HKEY_CLASSES_ROOT, wkey, value ? wvalue : NULL, RRF_RT_REG_SZ, NULL,
+                         NULL, &size);
+        if (s != ERROR_SUCCESS)
+                return s;
+        if (size > 2 * (CMDLINE_MAX_LEN + 1))
+                return ERROR_INVALID_DATA;
+        data = dcom_malloc(size + sizeof(WCHAR));
+        if (!data)
+                return ERROR_OUTOFMEMORY;
+        s = RegGetValueW(HKEY_CLASSES_ROOT, wkey, value ? wvalue : NULL, RRF_RT_REG_SZ, NULL,
+                         data, &size);
+        if (s == ERROR_SUCCESS) {
+                data[size / 2] = 0;
+                if (dcom_utf16_to_utf8(data, dcom_utf16_len(data), ret, &n) < 0)
+                        s = ERROR_INVALID_DATA;
+        }
+        dcom_free(data);
+        return s;
+}
+
+/* ---- who the server runs as ----------------------------------------------------------------- */
+
+struct identity {
+        uid_t uid;
+        gid_t gid;
+        char *name, *home, *shell;
+        gid_t groups[MAX_GROUPS];
+        int n_groups;
+};
+
+static void identity_clear(struct identity *id) {
+        dcom_free(id->name);
+        dcom_free(id->home);
+        dcom_free(id->shell);
+        memset(id, 0, sizeof *id);
+}
+
+static HRESULT identity_from_passwd(const struct passwd *pw, struct identity *id) {
+        id->uid = pw->pw_uid;
+        id->gid = pw->pw_gid;
+        id->name = dcom_strdup(pw->pw_name);
+        id->home = dcom_strdup(pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/");
+        id->shell = dcom_strdup(pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+        if (!id->name || !id->home || !id->shell) {
+                identity_clear(id);
+                return E_OUTOFMEMORY;
+        }
+        id->n_groups = MAX_GROUPS;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, id->groups, &id->n_groups) < 0) {
+                /* more than MAX_GROUPS: the primary group and the first ones */
+                id->n_groups = MAX_GROUPS;
+        }
+        return S_OK;
+}
+
+/* "KEY=value" lines of a logind state file: the value of key, or NULL. */
+static const char *state_field(const char *text, const char *key, char *buf, size_t size) {
+        size_t kl = strlen(key);
+
+        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                if (strncmp(l, key, kl) == 0 && l[kl] == '=') {
+                        size_t vl = strcspn(l + kl + 1, "\n");
+                        if (vl >= size)
+                                return NULL;
+                        memcpy(buf, l + kl + 1, vl);
+                        buf[vl] = 0;
+                        return buf;
+                }
+        }
+        return NULL;
+}
+
+/*
+ * The user of the active local login session: systemd-logind's seat0 (its ACTIVE_UID),
+ * else the newest utmp USER_PROCESS entry of a local login (no remote host) whose
+ * process still runs.  0 and *ret_uid, or -ENOENT.
+ */
+static int interactive_uid(uid_t *ret_uid) {
+        char text[4096], val[32];
+        FILE *f = fopen("/run/systemd/seats/seat0", "re");
+
+        if (f) {
+                size_t n = fread(text, 1, sizeof text - 1, f);
+                fclose(f);
+                text[n] = 0;
+                if (state_field(text, "ACTIVE_UID", val, sizeof val)) {
+                        char *end;
+                        unsigned long u = strtoul(val, &end, 10);
+                        if (end != val && !*end && u < UINT32_MAX) {
+                                *ret_uid = (uid_t)u;
+                                return 0;
+                        }
+                }
+                return -ENOENT;         /* logind runs the seat: no one is on it */
+        }
+
+        struct utmpx *ut;
+        struct timeval best = { 0, 0 };
+        char user[sizeof ut->ut_user + 1] = "";
+
+        setutxent();
+        while ((ut = getutxent())) {
+                if (ut->ut_type != USER_PROCESS || ut->ut_host[0] || ut->ut_pid <= 0)
+                        continue;
+                if (kill(ut->ut_pid, 0) < 0 && errno == ESRCH)
+                        continue;
+                if (ut->ut_tv.tv_sec > best.tv_sec ||
+                    (ut->ut_tv.tv_sec == best.tv_sec && ut->ut_tv.tv_usec >= best.tv_usec)) {
+                        best.tv_sec = ut->ut_tv.tv_sec;
+                        best.tv_usec = ut->ut_tv.tv_usec;
+                        memcpy(user, ut->ut_user, sizeof ut->ut_user);
+                        user[sizeof ut->ut_user] = 0;
+                }
+        }
+        endutxent();
+        struct passwd *pw = user[0] ? getpwnam(user) : NULL;
+        if (!pw)
+                return -ENOENT;
+        *ret_uid = pw->pw_uid;
+        return 0;
+}
+
+/*
+ * The identity the class's server runs as (see the top of the file).  S_OK, or
+ * CO_E_RUNAS_LOGON_FAILURE / REGDB_E_INVALIDVALUE / E_OUTOFMEMORY with a log line.
+ */
+static HRESULT resolve_identity(const char *clsid, uid_t launching_uid, struct identity *id) {
+        char key[80], *appid = NULL, *runas = NULL, appid_s[DCOM_GUID_STRING_REG];
+        struct passwd *pw;
+        GUID g;
+        LSTATUS s;
+        HRESULT hr;
+
+        snprintf(key, sizeof key, "CLSID\\%s", clsid);
+        s = reg_string(key, "AppID", &appid);
+        if (s == ERROR_SUCCESS) {
+                if (dcom_guid_parse(appid, &g) < 0) {
+                        say("%s: AppID value '%.80s' is not a GUID", clsid, appid);
+                        dcom_free(appid);
+                        return REGDB_E_INVALIDVALUE;
+                }
+                dcom_free(appid);
+                dcom_guid_format(&g, DCOM_GUID_FORMAT_REGISTRY, appid_s);
+                snprintf(key, sizeof key, "AppID\\%s", appid_s);
+                s = reg_string(key, "RunAs", &runas);
+                if (s != ERROR_SUCCESS && s != ERROR_FILE_NOT_FOUND) {
+                        say("%s: cannot read RunAs of AppID %s (error %ld)", clsid, appid_s,
+                            (long)s);
+                        return CO_E_RUNAS_LOGON_FAILURE;
+                }
+        } else if (s != ERROR_FILE_NOT_FOUND) {
+                say("%s: cannot read its AppID value (error %ld)", clsid, (long)s);
+                return REGDB_E_INVALIDVALUE;
+        }
+
+        if (!runas) {
+                pw = getpwuid(launching_uid);
+                if (!pw) {
+                        say("%s: the launching user, uid %u, has no account here", clsid,
+                            (unsigned)launching_uid);
+                        return CO_E_RUNAS_LOGON_FAILURE;
+                }
+        } else if (strcasecmp(runas, "Interactive User") == 0) {
+                uid_t u;
+                pw = interactive_uid(&u) == 0 ? getpwuid(u) : NULL;
+                if (!pw) {
+                        say("%s: RunAs Interactive User, but no one is logged in at this machine",
+                            clsid);
+                        dcom_free(runas);
+                        return CO_E_RUNAS_LOGON_FAILURE;
+                }
+        } else {
+                pw = runas[0] ? getpwnam(runas) : NULL;
+                if (!pw) {
+                        say("%s: RunAs user '%.80s' (AppID %s) does not exist", clsid, runas,
+                            appid_s);
+                        dcom_free(runas);
+                        return CO_E_RUNAS_LOGON_FAILURE;
+                }
+        }
+        dcom_free(runas);
+        hr = identity_from_passwd(pw, id);
+        if (FAILED(hr))
+                say("%s: out of memory", clsid);
+        return hr;
+}
+
+/* ---- what to run ---------------------------------------------------------------------------- */
+
+struct launch_plan {
+        char **argv;            /* the program (absolute), its arguments, "-Embedding" */
+        size_t argc;
+        struct identity id;
+};
+
+static void plan_clear(struct launch_plan *p) {
+        dcom_free(p->argv);
+        identity_clear(&p->id);
+        memset(p, 0, sizeof *p);
+}
+
+/* The program must be an absolute path to an executable regular file. */
+static HRESULT check_program(const char *clsid, const char *path) {
+        struct stat st;
+
+        if (path[0] != '/') {
+                say("%s: LocalServer32 program '%.200s' is not an absolute path", clsid, path);
+                return CO_E_APPNOTFOUND;
+        }
+        if (stat(path, &st) < 0) {
+                say("%s: LocalServer32 program %.200s: %s", clsid, path, strerror(errno));
+                return CO_E_APPNOTFOUND;
+        }
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
+            (geteuid() != 0 && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)) {
+                say("%s: LocalServer32 program %.200s: %s", clsid, path,
+                    S_ISREG(st.st_mode) ? "not executable" : "not a regular file");
+                return CO_E_APPNOTFOUND;
+        }
+        return S_OK;
+}
+
+/*
+ * The program and arguments of clsid's server.  (A DllSurrogate would be planned here:
+ * the surrogate host's path and the class's GUID as its argument.)
+ */
+static HRESULT plan_program(const char *clsid, struct launch_plan *p) {
+        char key[80], *line = NULL;
+        LSTATUS s;
+        HRESULT hr;
+        int r;
+
+        snprintf(key, sizeof key, "CLSID\\%s\\LocalServer32", clsid);
+        s = reg_string(key, NULL, &line);
+        if (s == ERROR_FILE_NOT_FOUND) {
+                say("%s: class not registered (no LocalServer32)", clsid);
+                return REGDB_E_CLASSNOTREG;
+        }
+        if (s != ERROR_SUCCESS) {
+                say("%s: LocalServer32 unreadable (error %ld: not a string, or too long)", clsid,
+                    (long)s);
+                return REGDB_E_CLASSNOTREG;
+        }
+        r = cmdline_split(line, 1, &p->argv, &p->argc);
+        if (r < 0) {
+                say("%s: LocalServer32 '%.200s': %s", clsid, line,
+                    r == -EINVAL ? "no program (or an unclosed quote)" : strerror(-r));
+                dcom_free(line);
+                return r == -ENOMEM ? E_OUTOFMEMORY : CO_E_APPNOTFOUND;
+        }
+        dcom_free(line);
+        hr = check_program(clsid, p->argv[0]);
+        if (FAILED(hr))
+                return hr;
+        p->argv[p->argc++] = (char *)"-Embedding";      /* Windows' convention */
+        return S_OK;
+}
+
+/* ---- the launch ----------------------------------------------------------------------------- */
+
+static uid_t my_uid;
+static bool privileged;
+
+/* What the server's environment holds: its identity's, and the instance's own settings
+   (a private instance -- tests, OPENDCOM_ROOT -- must stay private). */
+static const char *const instance_env[] = {
+        "OPENDCOM_ROOT", "OPENDCOM_EPM_PORT", "OPENDCOM_ORPC_LISTEN", "OPENDCOM_ORPC_ADVERTISE",
+        "OPENDCOM_PING_PERIOD_MS", "DCOM_DEBUG", "DCOM_LOG",
+};
+#define MAX_ENV (6 + ELEMENTSOF(instance_env) + 1)
+
+static char *env_entry(const char *name, const char *value) {
+        size_t n = strlen(name) + strlen(value) + 2;
+        char *e = dcom_malloc(n);
+
+        if (e)
+                snprintf(e, n, "%s=%s", name, value);
+        return e;
+}
+
+static void env_free(char **env) {
+        for (size_t i = 0; env[i]; i++)
+                dcom_free(env[i]);
+}
+
+static int env_build(const struct identity *id, char *env[MAX_ENV]) {
+        size_t n = 0;
+
+        memset(env, 0, MAX_ENV * sizeof *env);
+        env[n++] = env_entry("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env[n++] = env_entry("HOME", id->home);
+        env[n++] = env_entry("USER", id->name);
+        env[n++] = env_entry("LOGNAME", id->name);
+        env[n++] = env_entry("SHELL", id->shell);
+        env[n++] = env_entry("LANG", "C.UTF-8");
+        for (size_t i = 0; i < ELEMENTSOF(instance_env); i++) {
+                const char *v = getenv(instance_env[i]);
+                if (v)
+                        env[n++] = env_entry(instance_env[i], v);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (!env[i]) {
+                        for (size_t j = 0; j < n; j++)
+                                dcom_free(env[j]);
+                        memset(env, 0, MAX_ENV * sizeof *env);
+                        return -ENOMEM;
+                }
+        return 0;
+}
+
+static void close_fds_from(int lowest) {
+        if (close_range((unsigned)lowest, ~0U, 0) == 0)
+                return;
+        long max = sysconf(_SC_OPEN_MAX);
+        for (int fd = lowest; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+                close(fd);
+}
+
+/* The child between fork() and exec(): everything was prepared by the parent. */
+static _Noreturn void child_exec(const struct launch_plan *p, char *const env[]) {
+        sigset_t none;
+        int fd;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        setsid();
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
+                dprintf(STDERR_FILENO, "dcomlaunch: %s: cannot open /dev/null\n", p->argv[0]);
+                _exit(127);
+        }
+        close_fds_from(3);
+        if (privileged) {
+                if (setgroups((size_t)p->id.n_groups, p->id.groups) < 0 ||
+                    setresgid(p->id.gid, p->id.gid, p->id.gid) < 0 ||
+                    setresuid(p->id.uid, p->id.uid, p->id.uid) < 0 || getuid() != p->id.uid ||
+                    geteuid() != p->id.uid || getgid() != p->id.gid || getegid() != p->id.gid ||
+                    (p->id.uid != 0 && setuid(0) == 0)) {
+                        dprintf(STDERR_FILENO, "dcomlaunch: %s: cannot become %s: %s\n",
+                                p->argv[0], p->id.name, strerror(errno));
+                        _exit(127);
+                }
+        }
+        if (chdir(p->id.home) < 0 && chdir("/") < 0)
+                _exit(127);
+        execve(p->argv[0], p->argv, env);
+        dprintf(STDERR_FILENO, "dcomlaunch: cannot execute %s: %s\n", p->argv[0],
+                strerror(errno));
+        _exit(127);
+}
+
+/*
+ * Everything a request asks: S_OK and *ret_pid, or the failure (each with its log
+ * line).  clsid is the class in registry form.
+ */
+static HRESULT launch(const struct launch_msg_request *req, const char *clsid, pid_t *ret_pid) {
+        struct launch_plan p = { 0 };
+        char *env[MAX_ENV];
+        HRESULT hr;
+        pid_t pid;
+
+        hr = plan_program(clsid, &p);
+        if (SUCCEEDED(hr))
+                hr = resolve_identity(clsid, (uid_t)req->launching_uid, &p.id);
+        if (FAILED(hr))
+                goto out;
+        if (!privileged && p.id.uid != my_uid) {
+                say("%s: cannot start a server as %s (uid %u): dcomlaunch runs as uid %u, not root",
+                    clsid, p.id.name, (unsigned)p.id.uid, (unsigned)my_uid);
+                hr = CO_E_RUNAS_LOGON_FAILURE;
+                goto out;
+        }
+        if (env_build(&p.id, env) < 0) {
+                say("%s: out of memory", clsid);
+                hr = E_OUTOFMEMORY;
+                goto out;
+        }
+        pid = fork();
+        if (pid == 0)
+                child_exec(&p, env);
+        env_free(env);
+        if (pid < 0) {
+                say("%s: cannot start %s: fork: %s", clsid, p.argv[0], strerror(errno));
+                hr = CO_E_SERVER_EXEC_FAILURE;
+                goto out;
+        }
+        say("started %s as %s (pid %d): %s", clsid, p.id.name, (int)pid, p.argv[0]);
+        log_debug(dcomlaunch, "%s: launching uid %u%s, %zu arguments", clsid,
+                  (unsigned)req->launching_uid, req->flags & LAUNCH_FLAG_REMOTE ? " (remote)" : "",
+                  p.argc - 1);
+        *ret_pid = pid;
+out:
+        plan_clear(&p);
+        return hr;
+}
+
+/* ---- connections ---------------------------------------------------------------------------- */
+
+struct conn {
+        int fd;                         /* -1: a free slot */
+        bool watching;                  /* STARTED sent: waiting for the server or the close */
+        size_t have;
+        uint8_t buf[LAUNCH_REQUEST_SIZE];
+        uint64_t deadline;              /* for the request */
+        pid_t child;
+        char clsid[DCOM_GUID_STRING_REG];
+        uid_t peer_uid;
+        pid_t peer_pid;
+};
+
+static struct conn conns[MAX_CONNS];
+static unsigned n_conns;
+static uid_t client_uid = (uid_t)-1;
+
+static void conn_close(struct conn *c) {
+        close(c->fd);
+        memset(c, 0, sizeof *c);
+        c->fd = -1;
+        n_conns--;
+}
+
+/* One record, never blocking: false if it could not go whole (the client is gone or
+   stuck; the caller drops it). */
+static bool send_reply(struct conn *c, uint32_t kind, HRESULT hr, uint32_t value) {
+        const struct launch_msg_reply m = { kind, hr, value };
+        uint8_t out[LAUNCH_REPLY_SIZE];
+
+        launch_reply_encode(&m, out);
+        return send(c->fd, out, sizeof out, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof out;
+}
+
+static void accept_one(int listener) {
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (fd < 0)
+                return;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                close(fd);
+                return;
+        }
+        if (cred.uid != 0 && cred.uid != my_uid && cred.uid != client_uid) {
+                say("refused a connection from uid %u (pid %d): only root, uid %u and the "
+                    "--client-user may ask", (unsigned)cred.uid, (int)cred.pid, (unsigned)my_uid);
+                close(fd);
+                return;
+        }
+        for (unsigned i = 0; i < MAX_CONNS; i++) {
+                if (conns[i].fd >= 0)
+                        continue;
+                conns[i].fd = fd;
+                conns[i].deadline = dcom_monotonic_ms() + REQUEST_TIMEOUT_MS;
+                conns[i].peer_uid = cred.uid;
+                conns[i].peer_pid = cred.pid;
+                n_conns++;
+                return;
+        }
+        close(fd);              /* not reached: the listener is not polled while full */
+}
+
+static const char *decode_error(int r) {
+        switch (r) {
+        case -EPROTONOSUPPORT:
+                return "unknown protocol version";
+        case -EINVAL:
+                return "unknown flags";
+        default:
+                return "malformed";
+        }
+}
+
+static void on_request(struct conn *c) {
+        struct launch_msg_request req;
+        pid_t pid = 0;
+        HRESULT hr;
+        int r = launch_request_decode(c->buf, c->have, &req);
+
+        if (r < 0) {
+                say("request from uid %u (pid %d) refused: %s", (unsigned)c->peer_uid,
+                    (int)c->peer_pid, decode_error(r));
+                send_reply(c, LAUNCH_REPLY_STARTED, E_INVALIDARG, 0);
+                conn_close(c);
+                return;
+        }
+        dcom_guid_format(&req.clsid, DCOM_GUID_FORMAT_REGISTRY, c->clsid);
+        hr = launch(&req, c->clsid, &pid);
+        if (!send_reply(c, LAUNCH_REPLY_STARTED, hr, SUCCEEDED(hr) ? (uint32_t)pid : 0) ||
+            FAILED(hr)) {
+                conn_close(c);
+                return;
+        }
+        c->watching = true;
+        c->child = pid;
+}
+
+static void on_readable(struct conn *c) {
+        if (c->watching) {
+                /* the client sends nothing more: end of file (or anything else) ends it */
+                uint8_t b[16];
+                ssize_t k = recv(c->fd, b, sizeof b, MSG_DONTWAIT);
+                if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                        return;
+                if (k > 0)
+                        log_debug(dcomlaunch, "uid %u sent bytes after its request: dropped",
+                                  (unsigned)c->peer_uid);
+                conn_close(c);
+                return;
+        }
+        ssize_t k = recv(c->fd, c->buf + c->have, sizeof c->buf - c->have, MSG_DONTWAIT);
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (k <= 0) {
+                if (c->have)
+                        say("request from uid %u (pid %d) refused: short (%zu bytes)",
+                            (unsigned)c->peer_uid, (int)c->peer_pid, c->have);
+                conn_close(c);
+                return;
+        }
+        c->have += (size_t)k;
+        if (c->have == sizeof c->buf)
+                on_request(c);
+}
+
+static void describe_status(int st, char *buf, size_t size) {
+        if (WIFEXITED(st))
+                snprintf(buf, size, "status %d", WEXITSTATUS(st));
+        else if (WIFSIGNALED(st))
+                snprintf(buf, size, "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+        else
+                snprintf(buf, size, "wait status 0x%x", (unsigned)st);
+}
+
+/* Every exited child is reaped; the one a client still waits on is reported to it. */
+static void reap_children(void) {
+        int st;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+                char what[64];
+                bool told = false;
+
+                describe_status(st, what, sizeof what);
+                for (unsigned i = 0; i < MAX_CONNS && !told; i++) {
+                        struct conn *c = &conns[i];
+                        if (c->fd < 0 || !c->watching || c->child != pid)
+                                continue;
+                        say("%s server (pid %d) exited with %s before registering", c->clsid,
+                            (int)pid, what);
+                        send_reply(c, LAUNCH_REPLY_EXITED, CO_E_SERVER_EXEC_FAILURE, (uint32_t)st);
+                        conn_close(c);
+                        told = true;
+                }
+                if (!told)
+                        log_debug(dcomlaunch, "server pid %d exited with %s", (int)pid, what);
+        }
+}
+
+/* ---- the socket ------------------------------------------------------------------------------ */
+
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static int listen_socket(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd, r;
+
+        r = launch_socket_path(sock_path, sizeof sock_path);
+        if (r < 0)
+                return r;
+        char *slash = strrchr(sock_path, '/');
+        *slash = 0;
+        r = paths_mkdir_p(sock_path, 0755);
+        *slash = '/';
+        if (r < 0)
+                return r;
+        memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* a stale socket (its launcher died) is replaced; a live one is EADDRINUSE */
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                bool live = errno == EADDRINUSE && probe >= 0 &&
+                            connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
+                if (probe >= 0)
+                        close(probe);
+                if (live) {
+                        close(fd);
+                        return -EADDRINUSE;
+                }
+                unlink(sock_path);
+                if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                        r = -errno;
+                        close(fd);
+                        return r;
+                }
+        }
+        /* anyone may connect; SO_PEERCRED decides who is served */
+        if (chmod(sock_path, 0666) < 0 || listen(fd, MAX_CONNS) < 0) {
+                r = -errno;
+                close(fd);
+                unlink(sock_path);
+                return r;
+        }
+        return fd;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+static void usage(FILE *f) {
+        fputs("Usage: dcomlaunch [--client-user NAME] [--foreground]\n"
+              "The DCOM Server Process Launcher: starts the local server of a COM class\n"
+              "when rpcss asks (over the socket 'dcomlaunch' in the runtime directory),\n"
+              "as the identity the class's AppID names (RunAs), with \"-Embedding\".\n"
+              "The program comes from HKCR\\CLSID\\{clsid}\\LocalServer32, never from\n"
+              "the caller.  Runs as root to start servers as other users.\n\n"
+              "  --client-user NAME  the user rpcss runs as: it may ask too (besides root\n"
+              "                      and dcomlaunch's own user)\n"
+              "  --foreground        stay attached to the terminal (the default under a\n"
+              "                      service manager; without it dcomlaunch detaches)\n"
+              "  --help              show this help\n"
+              "  --version           show the version\n\n"
+              "Example: dcomlaunch --client-user rpcss --foreground\n"
+              "OPENDCOM_ROOT relocates its state and socket (a private instance);\n"
+              "servers it starts inherit it.  Details: dcomlaunch(8).\n", f);
+}
+
+int main(int argc, char **argv) {
+        const char *client_user = NULL;
+        bool foreground = false, stop = false;
+        struct pollfd pfd[2 + MAX_CONNS];
+        sigset_t sigs;
+        int listener, sfd, r;
+        const char *why = "error";
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--client-user") == 0 && i + 1 < argc) {
+                        client_user = argv[++i];
+                } else if (strcmp(argv[i], "--foreground") == 0) {
+                        foreground = true;
+                } else if (strcmp(argv[i], "--help") == 0) {
+                        usage(stdout);
+                        return 0;
+                } else if (strcmp(argv[i], "--version") == 0) {
+                        printf("dcomlaunch (OpenDCOM) %s\n", OPENDCOM_VERSION);
+                        return 0;
+                } else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        const char *t = getenv("DCOM_LOG");
+        use_syslog = t && strcasecmp(t, "syslog") == 0;
+        if (use_syslog)
+                openlog("dcomlaunch", LOG_PID, LOG_DAEMON);
+        my_uid = geteuid();
+        privileged = my_uid == 0;
+        if (client_user) {
+                struct passwd *pw = getpwnam(client_user);
+                if (!pw) {
+                        say("--client-user %s: no such user", client_user);
+                        return 1;
+                }
+                client_uid = pw->pw_uid;
+        }
+        for (unsigned i = 0; i < MAX_CONNS; i++)
+                conns[i].fd = -1;
+
+        listener = listen_socket();
+        if (listener < 0) {
+                say("cannot listen on %s: %s", sock_path[0] ? sock_path : "its socket",
+                    listener == -EADDRINUSE ? "another dcomlaunch serves it" : strerror(-listener));
+                return 1;
+        }
+        if (!foreground && daemon(0, 1) < 0) {
+                say("cannot detach: %s", strerror(errno));
+                unlink(sock_path);
+                return 1;
+        }
+        /* signals arrive as reads: SIGCHLD reaps, SIGTERM/SIGINT stop, SIGHUP is ignored */
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGCHLD);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        sigaddset(&sigs, SIGHUP);
+        sigprocmask(SIG_BLOCK, &sigs, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (sfd < 0) {
+                say("cannot watch signals: %s", strerror(errno));
+                unlink(sock_path);
+                return 1;
+        }
+        say("started (pid %d): %s%s%s", (int)getpid(), sock_path,
+            client_user ? ", client user " : "", client_user ? client_user : "");
+
+        while (!stop) {
+                uint64_t now = dcom_monotonic_ms(), next = UINT64_MAX;
+                unsigned map[MAX_CONNS], n = 2;
+
+                pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                for (unsigned i = 0; i < MAX_CONNS; i++) {
+                        struct conn *c = &conns[i];
+                        if (c->fd < 0)
+                                continue;
+                        if (!c->watching && c->deadline <= now) {
+                                say("dropped a connection from uid %u (pid %d): no request "
+                                    "within %d ms", (unsigned)c->peer_uid, (int)c->peer_pid,
+                                    REQUEST_TIMEOUT_MS);
+                                conn_close(c);
+                                continue;
+                        }
+                        if (!c->watching && c->deadline < next)
+                                next = c->deadline;
+                        map[n - 2] = i;
+                        pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+                }
+                /* while every slot is taken, new peers wait in the backlog */
+                pfd[1] = (struct pollfd){ .fd = n_conns < MAX_CONNS ? listener : -1,
+                                          .events = POLLIN };
+                int timeout = next == UINT64_MAX ? -1 : (int)(next - now) + 1;
+                r = poll(pfd, n, timeout);
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        say("poll: %s", strerror(errno));
+                        break;
+                }
+                if (pfd[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+                                        stop = true;
+                                        why = strsignal((int)si.ssi_signo);
+                                }
+                        }
+                        reap_children();
+                }
+                for (unsigned k = 2; k < n; k++)
+                        if (pfd[k].revents && conns[map[k - 2]].fd == pfd[k].fd)
+                                on_readable(&conns[map[k - 2]]);
+                if (pfd[1].revents & POLLIN)
+                        accept_one(listener);
+        }
+
+        /* the servers started are independent processes: they stay */
+        for (unsigned i = 0; i < MAX_CONNS; i++)
+                if (conns[i].fd >= 0)
+                        conn_close(&conns[i]);
+        close(listener);
+        unlink(sock_path);
+        close(sfd);
+        say("stopped (%s)", why);
+        return 0;
+}
