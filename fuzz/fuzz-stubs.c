@@ -208,9 +208,18 @@ static LONG s_blob(S2_BLOB b, S2_BLOB *back) {
         return 0;
 }
 
+static LONG s_ignore(S2_IGN *in, S2_IGN *back) {
+        *back = *in;
+        return 0;
+}
+
+static LONG s_holder(S2_HOLDER *h) {
+        return h->s;
+}
+
 static const struct Stub2_v1_0_epv stub2_impl = {
         s_tower, s_list, s_alias, s_named, s_table, s_grow, s_window, s_maxis, s_sized, s_inner,
-        s_strings, s_iface, s_blob,
+        s_strings, s_iface, s_blob, s_ignore, s_holder,
 };
 
 static int no_lookup(struct ndr_context_table *t, const struct ndr_context_handle *w, void **ret) {

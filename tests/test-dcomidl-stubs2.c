@@ -190,6 +190,58 @@ static LONG impl_blob(S2_BLOB b, S2_BLOB *back) {
         return 7;
 }
 
+static LONG impl_ignore(S2_IGN *in, S2_IGN *back) {
+        calls++;
+        /* whatever the peer sent in an [ignore] slot, the member arrives NULL */
+        if (in->reserved || in->callback)
+                return -1;
+        back->a = (short)(in->a + 1);
+        back->b = (short)(in->b + 1);
+        back->reserved = back;          /* and leaves as a NULL pointer's zeros */
+        return 0;
+}
+
+/* S2_UPT: its wire type is a [unique] pointer, so a holder is 4-aligned: the ID, then an S2_PT */
+static int upt_push(struct ndr_push *ndr, int flags, const void *obj) {
+        const S2_PT *p = *(void *const *)obj;
+        if (flags & NDR_SCALARS)
+                ndr_push_unique_ptr(ndr, p);
+        if ((flags & NDR_BUFFERS) && p) {
+                ndr_push_int32(ndr, p->x);
+                ndr_push_int32(ndr, p->y);
+        }
+        return ndr_push_error(ndr);
+}
+
+static int upt_pull(struct ndr_pull *ndr, int flags, void *obj) {
+        uint32_t id;
+        int r;
+        if (flags & NDR_SCALARS) {
+                if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                        return r;
+                *(void **)obj = id ? NDR_PTR_PENDING : NULL;
+        }
+        if ((flags & NDR_BUFFERS) && *(void **)obj) {
+                S2_PT *p = ndr_pull_alloc(ndr, 1, sizeof *p);
+                if (!p)
+                        return ndr->error;
+                if ((r = ndr_pull_int32(ndr, &p->x)) < 0 || (r = ndr_pull_int32(ndr, &p->y)) < 0)
+                        return r;
+                *(void **)obj = p;
+        }
+        return 0;
+}
+
+static const struct ndr_user_marshal upt_um = {
+        .name = "S2_UPT", .mem_size = sizeof(S2_UPT), .push = upt_push, .pull = upt_pull,
+};
+
+static LONG impl_holder(S2_HOLDER *h) {
+        const S2_PT *p = h->p;
+        calls++;
+        return p ? h->s + p->x + p->y : -1;
+}
+
 static LONG impl_ping(LONG x) {
         calls++;
         return -x;
@@ -197,7 +249,8 @@ static LONG impl_ping(LONG x) {
 
 static const struct Stub2_v1_0_epv epv = {
         impl_tower, impl_list, impl_alias, impl_named, impl_table, impl_grow, impl_window,
-        impl_maxis, impl_sized, impl_inner, impl_strings, impl_iface, impl_blob,
+        impl_maxis, impl_sized, impl_inner, impl_strings, impl_iface, impl_blob, impl_ignore,
+        impl_holder,
 };
 static const struct Stub2b_v2_0_epv epv_b = { impl_ping };
 
@@ -629,13 +682,50 @@ TEST(wire_marshal) {
         EXPECT_BYTES(lp.req, lp.req_len, req);
 }
 
+TEST(ignore_members) {
+        S2_IGN in = { 5, &in, NULL, -3 }, back;
+        LONG ret = -9;
+
+        memset(&back, 0xcc, sizeof back);
+        ASSERT_OK(Stub2_S2Ignore(&binding, &in, &back, &ret));
+        ASSERT_EQ(ret, 0);
+        ASSERT_EQ(back.a, 6);
+        ASSERT_EQ(back.b, -2);
+        ASSERT_NULL(back.reserved);
+        ASSERT_TRUE(back.callback == NULL);
+        /* a short, two zero slots (4-aligned), a short */
+        static const uint8_t req[] = { 5, 0, 0xbf, 0xbf, 0, 0, 0, 0, 0, 0, 0, 0, 0xfd, 0xff };
+        ASSERT_EQ(lp.req_len, sizeof req);
+        ASSERT_MEM_EQ(lp.req, req, 2);
+        ASSERT_MEM_EQ(lp.req + 4, req + 4, sizeof req - 4);
+        truncations(13);
+}
+
+TEST(wire_marshal_pointer_alignment) {
+        S2_PT pt = { 10, 20 };
+        S2_HOLDER h = { 3, &pt };
+        LONG ret = 0;
+
+        ASSERT_OK(ndr_user_marshal_register(&upt_um));
+        ASSERT_OK(Stub2_S2Holder(&binding, &h, &ret));
+        ASSERT_EQ(ret, 33);
+        /* the holder 4-aligned as its pointer (not 8): short, pad, ID, then x and y */
+        ASSERT_EQ(lp.req_len, 16);
+        ASSERT_EQ(lp.req[8], 10);
+        ASSERT_EQ(lp.req[12], 20);
+        h.p = NULL;
+        ASSERT_OK(Stub2_S2Holder(&binding, &h, &ret));
+        ASSERT_EQ(ret, -1);
+        ASSERT_EQ(lp.req_len, 8);
+}
+
 TEST(second_interface) {
         LONG ret = 0;
 
         ASSERT_OK(Stub2b_S2bPing(&binding, 9, &ret));
         ASSERT_EQ(ret, -9);
         ASSERT_EQ(Stub2b_v2_0_s_interface.n_ops, 1);
-        ASSERT_EQ(Stub2_v1_0_s_interface.n_ops, 13);
+        ASSERT_EQ(Stub2_v1_0_s_interface.n_ops, 15);
         ASSERT_STR_EQ(Stub2_v1_0_s_interface.ops[12].name, "S2Blob");
         struct ndr_push o;
         ndr_push_init(&o, 0);

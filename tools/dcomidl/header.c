@@ -160,6 +160,10 @@ static void print_fields(struct out *o, FILE *f, struct idl_field *fields, int i
                 indent_to(f, indent);
                 if (o)
                         o->member = true;
+                /* an anonymous structure or union member (VARIANT's, DECIMAL's) is C11 but
+                   an extension in C++: __extension__ keeps -pedantic quiet in both */
+                if (!m->name && (m->type->kind == TYPE_STRUCT || m->type->kind == TYPE_UNION))
+                        fputs("__extension__ ", f);
                 print_type_decl(o, f, m->type, NULL, m->name, indent, true);
                 if (m->bits) {
                         fputs(" : ", f);

@@ -43,7 +43,8 @@
  * Refused (a generation error naming the parameter or member, never wrong code):
  * conformant structures inside structures, in arrays or passed [out]/[in, out] by a
  * single pointer; [string] on non-character types; a count through a [unique]
- * parameter; anonymous nested structures and unions (VARIANT's); function pointers,
+ * parameter; anonymous nested structures and unions (VARIANT's); function pointers
+ * (except as [ignore] members, which travel as a NULL pointer's 4 bytes, as MIDL's do),
  * bit-fields, [transmit_as], pipes.  At run time: a full pointer repeating the ID of a
  * variable-size referent (aliasing it would need the object before its size is known);
  * a union discriminant naming no arm without a default.
@@ -79,6 +80,7 @@ enum dkind {
         D_IFACE,        /* interface pointer: the lvalue is the pointer (.iid) */
         D_USER,         /* [wire_marshal]/[user_marshal] type (.uname) */
         D_HANDLE,       /* handle_t: no wire form */
+        D_IGNORE,       /* an [ignore] member: a pointer that travels as NULL (4 bytes) */
 };
 
 struct sreg;
@@ -103,6 +105,7 @@ struct level {
         struct idl_expr *iid_is;        /* D_IFACE: iid_is, else .iface */
         struct idl_iface *iface;
         const char *uname;              /* D_USER: the typedef's name */
+        unsigned ualign;                /* D_USER: its wire type's alignment (0: unknown) */
         bool range;
         int64_t lo, hi;
 };
@@ -573,6 +576,33 @@ static bool level_has_size(const struct level *l) {
  * The levels of a parameter (param: top-level rules), member or arm.  Returns false
  * after reporting why it cannot be marshaled.
  */
+/*
+ * A [wire_marshal(W)] type's alignment on the wire when W is a pointer (4: its referent
+ * ID comes first, the routines put the rest in the deferred part) -- BSTR and VARIANT
+ * ([MS-OAUT] 2.2.23.2, 2.2.29.2) -- or 0 when it is not known here.
+ */
+static unsigned user_wire_align(struct gen *g, struct idl_type *t) {
+        struct idl_attr *a = idl_attr_find(t->attrs, "wire_marshal");
+        if (!a || a->n_args != 1 || !a->args[0] || a->args[0]->kind != EXPR_IDENT)
+                return 0;
+        struct idl_sym *s = idl_sym_find(g->ctx, a->args[0]->str, 0);   /* a type */
+        struct idl_type *w = s ? idl_type_resolve(s->type) : NULL;
+        return w && w->kind == TYPE_POINTER ? 4 : 0;
+}
+
+/* Whether t is, through typedefs, a [wire_marshal]/[user_marshal] type. */
+static bool aliases_user_type(struct idl_type *t) {
+        for (int guard = 0; t && guard < 64; guard++, t = t->ref) {
+                if (t->kind == TYPE_NAMEREF)
+                        continue;
+                if (t->kind != TYPE_ALIAS)
+                        return false;
+                if (idl_attr_find(t->attrs, "wire_marshal") || idl_attr_find(t->attrs, "user_marshal"))
+                        return true;
+        }
+        return false;
+}
+
 static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct levels *L) {
         struct idl_attr *fa = f->attrs;
         struct idl_type *t = f->type;
@@ -588,6 +618,20 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
         if (f->bits) {
                 gen_error(g, &f->loc, what, f->name, "bit-fields have no NDR form");
                 return false;
+        }
+        /* MIDL's [ignore]: a member pointer (even a function pointer, as EXCEPINFO's) whose
+           referent is not transmitted; its slot is, always NULL */
+        if (!param && fattr(fa, "ignore")) {
+                struct idl_type *r = idl_type_resolve(t);
+                if (!r || r->kind != TYPE_POINTER) {
+                        gen_error(g, &f->loc, what, f->name, "[ignore] needs a pointer");
+                        return false;
+                }
+                L->l[0].kind = L_DATA;
+                L->l[0].dk = D_IGNORE;
+                L->l[0].type = t;
+                L->n = 1;
+                return true;
         }
         for (int guard = 0; t && guard < 64; guard++) {
                 struct level *l;
@@ -615,6 +659,7 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                                 l->dk = D_USER;
                                 l->type = t;
                                 l->uname = t->name;
+                                l->ualign = user_wire_align(g, t);
                                 L->n++;
                                 break;
                         }
@@ -623,6 +668,12 @@ static bool build_levels(struct gen *g, struct idl_field *f, bool param, struct 
                                 gen_error(g, &f->loc, what, f->name,
                                           "[transmit_as]/[represent_as] types are not supported");
                                 return false;
+                        }
+                        /* an alias of a [wire_marshal] type (VARIANTARG of VARIANT) is
+                           marshaled as that type */
+                        if (aliases_user_type(t->ref)) {
+                                t = t->ref;
+                                continue;
                         }
                         struct idl_type *r = idl_type_resolve(t);
                         if (r && (r->kind == TYPE_POINTER || r->kind == TYPE_ARRAY)) {
@@ -884,9 +935,13 @@ static unsigned data_align(struct gen *g, const struct level *l) {
         case D_FILETIME:
         case D_CTX:
         case D_IFACE:
+        case D_IGNORE:
                 return 4;
         case D_USER:
-                return 8;       /* unknown: the widest (only used for a structure's alignment) */
+                /* the wire type's, when the IDL names one we can see (wireBSTR, wireVARIANT
+                   are [unique] pointers: 4); else the widest (only used for a structure's
+                   alignment) */
+                return l->ualign ? l->ualign : 8;
         case D_HANDLE:
                 return 1;
         }
@@ -1337,6 +1392,10 @@ static void emit_push_data(struct em *e, const struct level *l, const char *v, b
                 out(g, ind, "ndr_push_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s);\n",
                     e->ndr, l->uname, flags, v);
                 break;
+        case D_IGNORE:
+                if (prim)
+                        out(g, ind, "ndr_push_uint32(%s, 0);   /* [ignore] */\n", e->ndr);
+                break;
         case D_CTX:
         case D_HANDLE:
                 break;
@@ -1537,6 +1596,15 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
         case D_USER:
                 out(g, ind, "NDR_CHECK(ndr_pull_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s));\n",
                     e->ndr, l->uname, flags, v);
+                break;
+        case D_IGNORE:
+                if (prim) {     /* [ignore]: whatever the peer sent, the member is NULL */
+                        out(g, ind, "{\n");
+                        out(g, ind + 1, "uint32_t v_;\n");
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_uint32(%s, &v_));\n", e->ndr);
+                        out(g, ind + 1, "%s = NULL;\n", v);
+                        out(g, ind, "}\n");
+                }
                 break;
         case D_CTX:
         case D_HANDLE:
@@ -3196,7 +3264,7 @@ static void write_proxy(struct gen *g, FILE *real, const char *idl_name, const c
                 struct idl_iface *ifc = s->iface;
                 set_prefix(g, ifc);
                 out(g, 0, "\n/* --- %s --- */\n\n", ifc->name);
-                out(g, 0, "static const struct ndr_interface %s_c_interface_ = {\n", ifc->name);
+                out(g, 0, "static const struct ndr_interface %s_c_interface_ __attribute__((unused)) = {\n", ifc->name);
                 fputs("        .uuid = ", g->f);
                 write_guid(g->f, &ifc->uuid);
                 out(g, 0, ",\n        .n_ops = %u,\n        .name = \"%s\",\n};\n", ifc->n_methods,
