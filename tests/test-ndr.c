@@ -651,6 +651,38 @@ TEST(user_marshal) {
         arena_done(&a);
 }
 
+TEST(user_marshal_user_memory) {
+        static const uint8_t two[] = { 0x03, 0x00, 'c', 'a', 't', 0x03, 0x00, 'd', 'o' };
+        const struct ndr_user_marshal *um = &toy_um;
+        struct toy out[2];
+        struct ndr_pull pull;
+        struct arena a;
+
+        ASSERT_OK(ndr_user_marshal_register(&toy_um));
+        /* a client's [out] object: the caller's once committed, not freed with the arena */
+        toy_frees = 0;
+        arena_init(&a, 0);
+        ASSERT_OK(ndr_pull_init(&pull, two, 5, NULL, &a));
+        ndr_pull_user_memory(&pull);
+        ASSERT_OK(ndr_pull_user_marshal(&pull, um, NDR_SCALARS | NDR_BUFFERS, &out[0]));
+        ndr_pull_user_commit(&pull);
+        arena_reset(&a);
+        ASSERT_EQ(toy_frees, 0);
+        ASSERT_STR_EQ(out[0].s, "cat");
+        toy_free(&out[0]);
+        /* a failed pull frees what it had pulled, on rollback only */
+        toy_frees = 0;
+        ASSERT_OK(ndr_pull_init(&pull, two, sizeof two, NULL, &a));
+        ndr_pull_user_memory(&pull);
+        ASSERT_OK(ndr_pull_user_marshal(&pull, um, NDR_SCALARS | NDR_BUFFERS, &out[0]));
+        ASSERT_ERRNO(ndr_pull_user_marshal(&pull, um, NDR_SCALARS | NDR_BUFFERS, &out[1]), -EBADMSG);
+        ASSERT_EQ(toy_frees, 0);
+        ndr_pull_user_rollback(&pull);
+        ASSERT_EQ(toy_frees, 1);
+        ASSERT_NULL(out[0].s);
+        arena_done(&a);
+}
+
 TEST(stub_offset_alignment) {
         /* Alignment counts from the stub, not from a PDU header already in the buffer. */
         struct ndr_push push;

@@ -97,6 +97,7 @@ struct ndr_pull {
         bool release_ifaces;            /* a server's request: pulled interfaces die with the call */
         struct ndr_user_block *user;    /* user-mode objects pulled so far (arena records) */
         size_t user_bytes;
+        struct ndr_user_dtor *user_dtors;       /* user-mode [user_marshal] objects' frees */
 };
 
 /*
@@ -130,6 +131,8 @@ void *midl_user_allocate(size_t size);
 void midl_user_free(void *p);
 /* Sets (or with NULL clears) this thread's call arena; returns the previous one. */
 struct arena *ndr_call_arena_set(struct arena *a);
+/* This thread's call arena (inside a server call), or NULL. */
+struct arena *ndr_call_arena(void);
 
 /* Nesting guard for recursive types (linked lists, trees): -ELOOP past max_depth. */
 int ndr_pull_enter(struct ndr_pull *ndr);
@@ -430,7 +433,9 @@ int ndr_pickle_open(const void *p, size_t len, uint8_t drep[4], size_t *ret_body
  * Marshaling of a type the IDL declares [user_marshal]/[wire_marshal] (BSTR, VARIANT):
  * the owner of the type provides these; generated code calls the wrappers below.
  * pull fills *obj (its memory from the arena or its own allocator); if free is set it
- * runs when the arena is reset, so a pulled object dies with the call.
+ * runs when the arena is reset, so a pulled object dies with the call -- except in
+ * user-memory mode (a client's [out] data), where the object is the caller's once the
+ * pull is committed and free runs only on rollback.
  */
 struct ndr_user_marshal {
         const char *name;                                       /* "BSTR" */

@@ -138,6 +138,10 @@ int ndr_check_range_signed(int64_t v, int64_t min, int64_t max) {
 
 static _Thread_local struct arena *call_arena;
 
+struct arena *ndr_call_arena(void) {
+        return call_arena;
+}
+
 struct arena *ndr_call_arena_set(struct arena *a) {
         struct arena *old = call_arena;
 

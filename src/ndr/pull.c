@@ -161,7 +161,18 @@ void ndr_pull_user_memory(struct ndr_pull *ndr) {
         ndr->user_mode = true;
 }
 
+/* A [user_marshal] object pulled in user-memory mode: freed only if the pull fails. */
+struct ndr_user_dtor {
+        struct ndr_user_dtor *next;
+        void (*fn)(void *obj);
+        void *obj;
+};
+
 void ndr_pull_user_rollback(struct ndr_pull *ndr) {
+        /* the objects first: they may sit in the blocks freed next */
+        for (struct ndr_user_dtor *d = ndr->user_dtors; d; d = d->next)
+                d->fn(d->obj);
+        ndr->user_dtors = NULL;
         for (struct ndr_user_block *b = ndr->user; b; b = b->next)
                 midl_user_free(b->p);
         ndr->user = NULL;
@@ -169,6 +180,7 @@ void ndr_pull_user_rollback(struct ndr_pull *ndr) {
 }
 
 void ndr_pull_user_commit(struct ndr_pull *ndr) {
+        ndr->user_dtors = NULL;
         ndr->user = NULL;
         ndr->user_bytes = 0;
 }
@@ -820,7 +832,13 @@ int ndr_pull_user_marshal(struct ndr_pull *ndr, const struct ndr_user_marshal *u
                 return -EOPNOTSUPP;
         if (ndr_flags & NDR_SCALARS) {
                 memset(obj, 0, um->mem_size);
-                if (um->free) {
+                if (um->free && ndr->user_mode) {
+                        struct ndr_user_dtor *d = alloc_raw(ndr, 1, sizeof *d);
+                        if (!d)
+                                return ndr->error;
+                        *d = (struct ndr_user_dtor){ ndr->user_dtors, um->free, obj };
+                        ndr->user_dtors = d;
+                } else if (um->free) {
                         /* Registered first, so a half-pulled object is freed with the call too. */
                         struct um_dtor *d = alloc_raw(ndr, 1, sizeof *d);
                         if (!d)
