@@ -29,6 +29,7 @@
 #include "dcom/guid.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"
+#include "oleaut/oleaut-internal.h"
 #include "orpc_stub.h"
 #include "rpc/rpc-internal.h"
 
@@ -132,6 +133,8 @@ bool com_ps_is_proxy_vtbl(const void *vtbl) {
 static void ps_builtin(void) {
         com_ps_register(&IRemUnknown_ProxyVtbl, &IRemUnknown_p_interface);
         com_ps_register(&IRemUnknown2_ProxyVtbl, &IRemUnknown2_p_interface);
+        /* IDispatch (and BSTR's and VARIANT's wire forms): every object that has it */
+        oleaut_ps_register();
 }
 
 const struct com_ps *com_ps_find(const IID *iid) {

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * <oleauto.h> as Windows automation code expects it: the BSTR and VARIANT API of
+ * OLE Automation (oleaut32 on Windows; libdcom here, src/oleaut) over the types of
+ * <oaidl.h>, the V_* accessors and VariantChangeType's flags.  <objbase.h> includes it.
+ */
+#ifndef DCOM_WIN_OLEAUTO_H
+#define DCOM_WIN_OLEAUTO_H
+
+#include <windows.h>
+#include <oaidl.h>
+
+#ifndef WINOLEAUTAPI
+#define WINOLEAUTAPI DCOM_EXPORT HRESULT STDAPICALLTYPE
+#define WINOLEAUTAPI_(type) DCOM_EXPORT type STDAPICALLTYPE
+#endif
+
+/* A UTF-16 literal as an OLECHAR string (OLECHAR is uint16_t, u"" is char16_t's). */
+#ifndef OLESTR
+#define OLESTR(str) ((const OLECHAR *)u##str)
+#endif
+
+/* VariantChangeType(Ex) flags */
+#define VARIANT_NOVALUEPROP 0x01
+#define VARIANT_ALPHABOOL 0x02
+#define VARIANT_NOUSEROVERRIDE 0x04
+#define VARIANT_CALENDAR_HIJRI 0x08
+#define VARIANT_LOCALBOOL 0x10
+#define VARIANT_CALENDAR_THAI 0x20
+#define VARIANT_CALENDAR_GREGORIAN 0x40
+#define VARIANT_USE_NLS 0x80
+
+/* The locales callers pass as lcid; coercions use the invariant rules whatever it is. */
+#ifndef LOCALE_SYSTEM_DEFAULT
+#define LOCALE_SYSTEM_DEFAULT 0x0800
+#define LOCALE_USER_DEFAULT 0x0400
+#define LOCALE_NEUTRAL 0x0000
+#define LOCALE_INVARIANT 0x007f
+#endif
+
+/* The VARIANT accessors (the nameless unions of <oaidl.h> make them plain members). */
+#define V_VT(X) ((X)->vt)
+#define V_ISBYREF(X) (V_VT(X) & VT_BYREF)
+#define V_ISARRAY(X) (V_VT(X) & VT_ARRAY)
+#define V_ISVECTOR(X) (V_VT(X) & VT_VECTOR)
+#define V_NONE(X) V_I2(X)
+#define V_UI1(X) ((X)->bVal)
+#define V_UI1REF(X) ((X)->pbVal)
+#define V_I1(X) ((X)->cVal)
+#define V_I1REF(X) ((X)->pcVal)
+#define V_I2(X) ((X)->iVal)
+#define V_I2REF(X) ((X)->piVal)
+#define V_UI2(X) ((X)->uiVal)
+#define V_UI2REF(X) ((X)->puiVal)
+#define V_I4(X) ((X)->lVal)
+#define V_I4REF(X) ((X)->plVal)
+#define V_UI4(X) ((X)->ulVal)
+#define V_UI4REF(X) ((X)->pulVal)
+#define V_I8(X) ((X)->llVal)
+#define V_I8REF(X) ((X)->pllVal)
+#define V_UI8(X) ((X)->ullVal)
+#define V_UI8REF(X) ((X)->pullVal)
+#define V_INT(X) ((X)->intVal)
+#define V_INTREF(X) ((X)->pintVal)
+#define V_UINT(X) ((X)->uintVal)
+#define V_UINTREF(X) ((X)->puintVal)
+#define V_R4(X) ((X)->fltVal)
+#define V_R4REF(X) ((X)->pfltVal)
+#define V_R8(X) ((X)->dblVal)
+#define V_R8REF(X) ((X)->pdblVal)
+#define V_CY(X) ((X)->cyVal)
+#define V_CYREF(X) ((X)->pcyVal)
+#define V_DATE(X) ((X)->date)
+#define V_DATEREF(X) ((X)->pdate)
+#define V_BSTR(X) ((X)->bstrVal)
+#define V_BSTRREF(X) ((X)->pbstrVal)
+#define V_DISPATCH(X) ((X)->pdispVal)
+#define V_DISPATCHREF(X) ((X)->ppdispVal)
+#define V_ERROR(X) ((X)->scode)
+#define V_ERRORREF(X) ((X)->pscode)
+#define V_BOOL(X) ((X)->boolVal)
+#define V_BOOLREF(X) ((X)->pboolVal)
+#define V_UNKNOWN(X) ((X)->punkVal)
+#define V_UNKNOWNREF(X) ((X)->ppunkVal)
+#define V_VARIANTREF(X) ((X)->pvarVal)
+#define V_ARRAY(X) ((X)->parray)
+#define V_ARRAYREF(X) ((X)->pparray)
+#define V_BYREF(X) ((X)->byref)
+#define V_DECIMAL(X) ((X)->decVal)
+#define V_DECIMALREF(X) ((X)->pdecVal)
+#define V_RECORD(X) ((X)->pvRecord)
+#define V_RECORDINFO(X) ((X)->pRecInfo)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * BSTR: a UTF-16 string whose byte length sits in the 4 bytes before it, with a NUL
+ * after it that the length does not count; it may hold NULs.  A NULL BSTR is the empty
+ * string to every function here.  The Sys* functions allocate and free them.
+ */
+WINOLEAUTAPI_(BSTR) SysAllocString(const OLECHAR *psz);
+WINOLEAUTAPI_(BSTR) SysAllocStringLen(const OLECHAR *str, UINT cch);
+WINOLEAUTAPI_(BSTR) SysAllocStringByteLen(LPCSTR psz, UINT len);
+WINOLEAUTAPI_(INT) SysReAllocString(BSTR *pbstr, const OLECHAR *psz);
+WINOLEAUTAPI_(INT) SysReAllocStringLen(BSTR *pbstr, const OLECHAR *psz, UINT len);
+WINOLEAUTAPI_(void) SysFreeString(BSTR bstrString);
+WINOLEAUTAPI_(UINT) SysStringLen(BSTR pbstr);
+WINOLEAUTAPI_(UINT) SysStringByteLen(BSTR bstr);
+
+/*
+ * VARIANT: VariantClear frees what a VARIANT owns (a BSTR, a reference to an interface;
+ * not what a VT_BYREF one points at) and leaves VT_EMPTY; VariantCopy makes a deep copy,
+ * VariantCopyInd one with the VT_BYREF indirection followed; VariantChangeType(Ex)
+ * coerces with Windows' rules (DISP_E_TYPEMISMATCH, DISP_E_OVERFLOW, DISP_E_BADVARTYPE),
+ * numbers and strings in the invariant locale whatever lcid says.
+ */
+WINOLEAUTAPI_(void) VariantInit(VARIANTARG *pvarg);
+WINOLEAUTAPI VariantClear(VARIANTARG *pvarg);
+WINOLEAUTAPI VariantCopy(VARIANTARG *pvargDest, const VARIANTARG *pvargSrc);
+WINOLEAUTAPI VariantCopyInd(VARIANT *pvarDest, const VARIANTARG *pvargSrc);
+WINOLEAUTAPI VariantChangeType(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, USHORT wFlags,
+                               VARTYPE vt);
+WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LCID lcid,
+                                 USHORT wFlags, VARTYPE vt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCOM_WIN_OLEAUTO_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OLE Automation's internals (src/oleaut): BSTR (bstr.c), VARIANT (variant.c), their
+ * wire forms for the NDR runtime (usrmarshal.c) and IDispatch's proxy and stub
+ * (dispatch.c, with the dcomidl-generated oaidl_p.c).  The COM layer's exporter calls
+ * oleaut_ps_register() with its built-in proxies and stubs.
+ */
+#ifndef DCOM_OLEAUT_INTERNAL_H
+#define DCOM_OLEAUT_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <objbase.h>
+
+#include "base/base-internal.h"
+
+/*
+ * Registers "BSTR" and "VARIANT" with the NDR runtime and IDispatch's proxy and stub
+ * with the COM layer (com_ps_register); once per process, idempotent.
+ */
+void oleaut_ps_register(void);
+
+/* Registers only the wire routines of BSTR and VARIANT (tests, fuzz targets). */
+void oleaut_user_marshal_register(void);
+
+/*
+ * Frees what an unmarshaled VARIANT owns: its value (VariantClear) and, for a
+ * VT_BYREF one, the memory the unmarshaler allocated for the referent and what that
+ * holds.  Leaves VT_EMPTY.
+ */
+void oleaut_variant_user_free(VARIANT *v);
+
+#endif /* DCOM_OLEAUT_INTERNAL_H */
