@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * An object server for the interop tests (test-interop-orpc.py): it marshals an
- * IObjTest2 object (tests/dcomidl/obj.idl) for another machine N times (default 2),
- * prints each OBJREF as one hex line, then answers commands on stdin, one per line:
- * "refs" prints the object's reference count and the calls it served, "quit" ends.
+ * An object server for the interop tests (test-interop-orpc.py, test-interop-oaut.py):
+ * it marshals an IObjTest2 object (tests/dcomidl/obj.idl) -- or with a second argument
+ * "dispatch", the automation object of disp-tester.h as IDispatch -- for another machine
+ * N times (default 2), prints each OBJREF as one hex line, then answers commands on
+ * stdin, one per line: "refs" prints the object's reference count and the calls it
+ * served, "quit" ends.
  * Its rpcss is the one OPENDCOM_ROOT and OPENDCOM_EPM_PORT name.
  */
 #include <stdatomic.h>
@@ -14,6 +16,7 @@
 #include <objbase.h>
 
 #include "com/remote-internal.h"
+#include "disp-tester.h"
 #include "obj_stub.h"
 
 static atomic_int refs = 1, calls;
@@ -104,11 +107,16 @@ static IObjTest2 object = { &vtbl };
 
 int main(int argc, char **argv) {
         int n = argc > 1 ? atoi(argv[1]) : 2;
+        bool dispatch = argc > 2 && strcmp(argv[2], "dispatch") == 0;
+        static struct tester tester;
+        const IID *iid = dispatch ? &IID_IDispatch : &IID_IObjTest2;
+        IUnknown *unk = dispatch ? (IUnknown *)&tester.IDispatch_iface : (IUnknown *)&object;
         char line[64];
         HRESULT hr;
 
         com_ps_register(&IObjTest_ProxyVtbl, &IObjTest_p_interface);
         com_ps_register(&IObjTest2_ProxyVtbl, &IObjTest2_p_interface);
+        tester_init(&tester);
         if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED)))
                 return 1;
         for (int i = 0; i < n; i++) {
@@ -116,7 +124,7 @@ int main(int argc, char **argv) {
                 HGLOBAL h;
                 STATSTG st;
                 if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm)) ||
-                    FAILED(hr = CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&object,
+                    FAILED(hr = CoMarshalInterface(stm, iid, unk,
                                                    MSHCTX_DIFFERENTMACHINE, NULL, MSHLFLAGS_NORMAL)) ||
                     FAILED(hr = GetHGlobalFromStream(stm, &h)) ||
                     FAILED(hr = stm->lpVtbl->Stat(stm, &st, STATFLAG_NONAME))) {
@@ -132,7 +140,9 @@ int main(int argc, char **argv) {
         }
         fflush(stdout);
         while (fgets(line, sizeof line, stdin)) {
-                if (strncmp(line, "refs", 4) == 0)
+                if (strncmp(line, "refs", 4) == 0 && dispatch)
+                        printf("%d %d\n", atomic_load(&tester.refs), atomic_load(&tester.calls));
+                else if (strncmp(line, "refs", 4) == 0)
                         printf("%d %d\n", atomic_load(&refs), atomic_load(&calls));
                 else if (strncmp(line, "quit", 4) == 0)
                         break;

@@ -144,8 +144,13 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Proxy(IDispatch *This, DISPID dispIdM
         }
         V_VT(&result) = VT_EMPTY;
         memset(&excep, 0, sizeof excep);
+        /* the reference arrays are [ref]: never NULL on the wire, even empty */
+        UINT no_idx = 0;
+        VARIANT no_ref;
+        V_VT(&no_ref) = VT_EMPTY;
         hr = IDispatch_RemoteInvoke_Proxy(This, dispIdMember, riid, lcid, flags, &params, &result,
-                                          &excep, &arg_err, n_refs, ref_idx, refs);
+                                          &excep, &arg_err, n_refs, n_refs ? ref_idx : &no_idx,
+                                          n_refs ? refs : &no_ref);
         /* refs[] came back as the object left them: into the caller's referents */
         for (UINT k = 0; k < n_refs; k++)
                 copy_back(&pDispParams->rgvarg[ref_idx[k]], &refs[k]);

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * IDispatch across processes through our own proxy and stub (idl/oaidl.idl, built into
+ * the exporter): a child process marshals the automation object of disp-tester.h as
+ * IDispatch, the test unmarshals it (OXID resolved at the real rpcss) and calls it late
+ * bound -- GetTypeInfoCount, GetTypeInfo, GetIDsOfNames by name (any case; unknown names),
+ * Invoke with VT_I4, VT_BSTR, VT_BOOL, VT_R8 and VT_EMPTY arguments, a VT_BYREF|VT_I4
+ * argument written by the object, VT_DISPATCH and VT_UNKNOWN results (proxies to the
+ * same object), DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
+ * argument counts and types, NULL result/EXCEPINFO/argerr pointers -- and finally checks
+ * that every reference came back to the object.
+ */
+#define COBJMACROS
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <objbase.h>
+
+#include "com/remote-internal.h"
+#include "disp-tester.h"
+#include "rpcss-run.h"
+#include "test.h"
+
+static void xwrite(int fd, const void *p, size_t n) {
+        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
+}
+
+static void xread(int fd, void *p, size_t n) {
+        size_t got = 0;
+        while (got < n) {
+                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
+                ASSERT_GT(k, 0);
+                got += (size_t)k;
+        }
+}
+
+/* The child: marshals the tester, then 'r' reports its references and calls, 'q' quits. */
+static _Noreturn void server_main(int in, int out) {
+        struct tester t;
+        IStream *stm;
+        HGLOBAL h;
+        STATSTG st;
+        uint8_t cmd;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        tester_init(&t);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IDispatch, (IUnknown *)&t.IDispatch_iface,
+                                     MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+        ASSERT_OK(GetHGlobalFromStream(stm, &h));
+        ASSERT_OK(IStream_Stat(stm, &st, STATFLAG_NONAME));
+        uint32_t len = (uint32_t)st.cbSize.QuadPart;
+        xwrite(out, &len, sizeof len);
+        xwrite(out, GlobalLock(h), len);
+        GlobalUnlock(h);
+        IStream_Release(stm);
+        while (read(in, &cmd, 1) == 1 && cmd == 'r') {
+                int32_t r[2] = { atomic_load(&t.refs), atomic_load(&t.calls) };
+                xwrite(out, r, sizeof r);
+        }
+        CoUninitialize();
+        _exit(0);
+}
+
+static int to_server, from_server;
+
+static int32_t server_refs(void) {
+        int32_t r[2];
+        xwrite(to_server, "r", 1);
+        xread(from_server, r, sizeof r);
+        return r[0];
+}
+
+static IDispatch *connect_server(pid_t *ret_pid) {
+        int a[2], b[2];
+        uint8_t buf[4096];
+        uint32_t len;
+        IDispatch *d = NULL;
+        IStream *stm;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+
+        ASSERT_OK(pipe(a));
+        ASSERT_OK(pipe(b));
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                close(a[1]);
+                close(b[0]);
+                server_main(a[0], b[1]);
+        }
+        close(a[0]);
+        close(b[1]);
+        to_server = a[1];
+        from_server = b[0];
+        xread(from_server, &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(from_server, buf, len);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(IStream_Write(stm, buf, len, NULL));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IDispatch, (void **)&d));
+        IStream_Release(stm);
+        *ret_pid = pid;
+        return d;
+}
+
+static DISPID id_of(IDispatch *d, const char *name) {
+        OLECHAR w[32];
+        LPOLESTR names[1] = { w };
+        DISPID id = 12345;
+        size_t i = 0;
+
+        for (; name[i]; i++)
+                w[i] = (OLECHAR)name[i];
+        w[i] = 0;
+        HRESULT hr = IDispatch_GetIDsOfNames(d, &IID_NULL, names, 1, LOCALE_USER_DEFAULT, &id);
+        if (FAILED(hr) && hr != DISP_E_UNKNOWNNAME)
+                printf("GetIDsOfNames(%s): 0x%08x\n", name, (unsigned)hr);
+        return SUCCEEDED(hr) ? id : hr == DISP_E_UNKNOWNNAME ? DISPID_UNKNOWN : -1000;
+}
+
+/* Invokes method id with args given first to last; *result cleared first. */
+static HRESULT call(IDispatch *d, DISPID id, VARIANT *args, UINT n, VARIANT *result,
+                    EXCEPINFO *ei, UINT *argerr) {
+        VARIANT rev[4];
+        DISPPARAMS dp = { rev, NULL, n, 0 };
+
+        for (UINT i = 0; i < n; i++)
+                rev[n - 1 - i] = args[i];
+        if (result)
+                VariantInit(result);
+        return IDispatch_Invoke(d, id, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_METHOD, &dp,
+                                result, ei, argerr);
+}
+
+static const OLECHAR bob[] = { 'b', 'o', 'b', 0 };
+
+TEST(idispatch_across_processes) {
+        pid_t pid;
+        int status;
+        VARIANT args[2], r;
+        EXCEPINFO ei;
+        UINT argerr = 99;
+
+        rpcss_start();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        IDispatch *d = connect_server(&pid);
+        ASSERT_NOT_NULL(d);
+
+        /* no type information yet */
+        UINT n = 7;
+        ASSERT_HR_EQ(IDispatch_GetTypeInfoCount(d, &n), S_OK);
+        ASSERT_EQ(n, 0);
+        ITypeInfo *ti = (ITypeInfo *)d;
+        ASSERT_HR_EQ(IDispatch_GetTypeInfo(d, 0, LOCALE_USER_DEFAULT, &ti), E_NOTIMPL);
+        ASSERT_NULL(ti);
+
+        /* names, in any case; unknown ones */
+        ASSERT_EQ(id_of(d, "Add"), 1);
+        ASSERT_EQ(id_of(d, "gREET"), 2);
+        ASSERT_EQ(id_of(d, "VALUE"), 10);
+        ASSERT_EQ(id_of(d, "Nope"), DISPID_UNKNOWN);
+        OLECHAR add[] = { 'a', 'd', 'd', 0 }, x[] = { 'x', 0 };
+        LPOLESTR two[2] = { add, x };
+        DISPID ids[2] = { 0, 0 };
+        ASSERT_HR_EQ(IDispatch_GetIDsOfNames(d, &IID_NULL, two, 2, 0, ids), DISP_E_UNKNOWNNAME);
+        ASSERT_EQ(ids[0], 1);
+        ASSERT_EQ(ids[1], DISPID_UNKNOWN);
+
+        /* VT_I4 in and out; a BSTR argument coerced to a number */
+        V_VT(&args[0]) = VT_I4;
+        V_I4(&args[0]) = 40;
+        V_VT(&args[1]) = VT_BSTR;
+        V_BSTR(&args[1]) = SysAllocString((const OLECHAR[]){ '2', 0 });
+        ASSERT_HR_EQ(call(d, 1, args, 2, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_I4);
+        ASSERT_EQ(V_I4(&r), 42);
+        VariantClear(&args[1]);
+
+        /* BSTR in and out */
+        V_VT(&args[0]) = VT_BSTR;
+        V_BSTR(&args[0]) = SysAllocString(bob);
+        ASSERT_HR_EQ(call(d, 2, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_BSTR);
+        ASSERT_EQ(SysStringLen(V_BSTR(&r)), 4);
+        ASSERT_MEM_EQ(V_BSTR(&r), ((const OLECHAR[]){ '>', 'b', 'o', 'b', 0 }), 10);
+        VariantClear(&r);
+        VariantClear(&args[0]);
+
+        /* BOOL, R8, EMPTY */
+        V_VT(&args[0]) = VT_BOOL;
+        V_BOOL(&args[0]) = VARIANT_FALSE;
+        ASSERT_HR_EQ(call(d, 3, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_BOOL);
+        ASSERT_EQ(V_BOOL(&r), VARIANT_TRUE);
+        V_VT(&args[0]) = VT_R8;
+        V_R8(&args[0]) = 5.0;
+        ASSERT_HR_EQ(call(d, 4, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_R8);
+        ASSERT_TRUE(V_R8(&r) == 2.5);
+        V_VT(&args[0]) = VT_EMPTY;
+        ASSERT_HR_EQ(call(d, 5, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_BOOL(&r), VARIANT_TRUE);
+        V_VT(&args[0]) = VT_NULL;
+        ASSERT_HR_EQ(call(d, 5, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_BOOL(&r), VARIANT_FALSE);
+
+        /* a by-reference [out] argument: the object writes the caller's variable */
+        LONG out = -1;
+        V_VT(&args[0]) = VT_I4;
+        V_I4(&args[0]) = 21;
+        V_VT(&args[1]) = VT_I4 | VT_BYREF;
+        V_I4REF(&args[1]) = &out;
+        ASSERT_HR_EQ(call(d, 6, args, 2, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(out, 42);
+        ASSERT_EQ(V_VT(&r), VT_EMPTY);
+        /* and without pVarResult at all */
+        out = 0;
+        V_I4(&args[0]) = 5;
+        ASSERT_HR_EQ(call(d, 6, args, 2, NULL, NULL, NULL), S_OK);
+        ASSERT_EQ(out, 10);
+
+        /* VT_DISPATCH and VT_UNKNOWN results: the same object, through proxies */
+        ASSERT_HR_EQ(call(d, 7, NULL, 0, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_DISPATCH);
+        ASSERT_TRUE((void *)V_DISPATCH(&r) == (void *)d);       /* one proxy manager */
+        VariantClear(&r);
+        ASSERT_HR_EQ(call(d, 8, NULL, 0, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_UNKNOWN);
+        IUnknown *u = NULL;
+        ASSERT_OK(IDispatch_QueryInterface(d, &IID_IUnknown, (void **)&u));
+        ASSERT_TRUE(u == V_UNKNOWN(&r));                        /* COM identity */
+        IUnknown_Release(u);
+        VariantClear(&r);
+
+        /* an exception: DISP_E_EXCEPTION and its EXCEPINFO; and with a NULL EXCEPINFO */
+        memset(&ei, 0xcc, sizeof ei);
+        ASSERT_HR_EQ(call(d, 9, NULL, 0, &r, &ei, &argerr), DISP_E_EXCEPTION);
+        ASSERT_HR_EQ(ei.scode, E_FAIL);
+        ASSERT_EQ(SysStringLen(ei.bstrSource), 6);
+        ASSERT_EQ(ei.bstrSource[0], 't');
+        ASSERT_EQ(SysStringLen(ei.bstrDescription), 9);
+        ASSERT_NULL(ei.bstrHelpFile);
+        ASSERT_TRUE(ei.pfnDeferredFillIn == NULL);
+        SysFreeString(ei.bstrSource);
+        SysFreeString(ei.bstrDescription);
+        ASSERT_HR_EQ(call(d, 9, NULL, 0, NULL, NULL, NULL), DISP_E_EXCEPTION);
+
+        /* a property: put (its value the DISPID_PROPERTYPUT named argument), then get */
+        DISPID put = DISPID_PROPERTYPUT;
+        V_VT(&args[0]) = VT_I2;
+        V_I2(&args[0]) = 77;
+        DISPPARAMS dp = { args, &put, 1, 1 };
+        VariantInit(&r);
+        ASSERT_HR_EQ(IDispatch_Invoke(d, 10, &IID_NULL, 0, DISPATCH_PROPERTYPUT, &dp, &r, NULL,
+                                      NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_EMPTY);                  /* PROPERTYPUT has no result */
+        DISPPARAMS none = { NULL, NULL, 0, 0 };
+        ASSERT_HR_EQ(IDispatch_Invoke(d, 10, &IID_NULL, 0, DISPATCH_PROPERTYGET, &none, &r, NULL,
+                                      NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_I4);
+        ASSERT_EQ(V_I4(&r), 77);
+
+        /* failures: argument count, a type that does not coerce (its index), a member,
+           an interface ID */
+        V_VT(&args[0]) = VT_I4;
+        ASSERT_HR_EQ(call(d, 1, args, 1, &r, NULL, NULL), DISP_E_BADPARAMCOUNT);
+        V_VT(&args[0]) = VT_BSTR;
+        V_BSTR(&args[0]) = SysAllocString(bob);
+        V_VT(&args[1]) = VT_I4;
+        V_I4(&args[1]) = 1;
+        argerr = 99;
+        ASSERT_HR_EQ(call(d, 1, args, 2, &r, NULL, &argerr), DISP_E_TYPEMISMATCH);
+        ASSERT_EQ(argerr, 1);                   /* rgvarg[1]: the first argument */
+        VariantClear(&args[0]);
+        ASSERT_HR_EQ(call(d, 77, NULL, 0, &r, NULL, NULL), DISP_E_MEMBERNOTFOUND);
+        ASSERT_HR_EQ(IDispatch_Invoke(d, 1, &IID_IUnknown, 0, DISPATCH_METHOD, &none, &r, NULL,
+                                      NULL), DISP_E_UNKNOWNINTERFACE);
+        /* arrays have no wire form yet: refused before anything is sent */
+        V_VT(&args[0]) = VT_ARRAY | VT_I4;
+        V_ARRAY(&args[0]) = NULL;
+        ASSERT_HR_EQ(call(d, 5, args, 1, &r, NULL, NULL), DISP_E_BADVARTYPE);
+
+        /* every reference the calls made came back */
+        ASSERT_GT(server_refs(), 1);
+        IDispatch_Release(d);
+        ASSERT_EQ(server_refs(), 1);
+        xwrite(to_server, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(to_server);
+        close(from_server);
+        CoUninitialize();
+        rpcss_stop();
+}
