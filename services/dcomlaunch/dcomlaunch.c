@@ -2,8 +2,9 @@
 /*
  * dcomlaunch, the DCOM Server Process Launcher: the small privileged process that
  * starts local servers.  rpcss, unprivileged and facing the network, asks it over the
- * Unix socket "dcomlaunch" in the runtime directory to start the server of a CLSID for
- * a launching user (launch-proto.h); dcomlaunch trusts it for those two things only.
+ * Unix socket /run/opendcom/dcomlaunch (OPENDCOM_ROOT/run/dcomlaunch in a private
+ * instance) to start the server of a CLSID for a launching user (launch-proto.h);
+ * dcomlaunch trusts it for those two things only.
  * The program, its arguments and the identity it runs as come from the registry, read
  * here:
  *
@@ -731,7 +732,7 @@ static int listen_socket(void) {
 static void usage(FILE *f) {
         fputs("Usage: dcomlaunch [--client-user NAME] [--foreground]\n"
               "The DCOM Server Process Launcher: starts the local server of a COM class\n"
-              "when rpcss asks (over the socket 'dcomlaunch' in the runtime directory),\n"
+              "when rpcss asks (over the socket /run/opendcom/dcomlaunch),\n"
               "as the identity the class's AppID names (RunAs), with \"-Embedding\".\n"
               "The program comes from HKCR\\CLSID\\{clsid}\\LocalServer32, never from\n"
               "the caller.  Runs as root to start servers as other users.\n\n"
@@ -789,8 +790,10 @@ int main(int argc, char **argv) {
 
         listener = listen_socket();
         if (listener < 0) {
-                say("cannot listen on %s: %s", sock_path[0] ? sock_path : "its socket",
-                    listener == -EADDRINUSE ? "another dcomlaunch serves it" : strerror(-listener));
+                say("cannot listen on %s: %s%s", sock_path[0] ? sock_path : "its socket",
+                    listener == -EADDRINUSE ? "another dcomlaunch serves it" : strerror(-listener),
+                    listener == -EACCES && !getenv("OPENDCOM_ROOT") ?
+                            " (run it as root, or set OPENDCOM_ROOT for a private instance)" : "");
                 return 1;
         }
         if (!foreground && daemon(0, 1) < 0) {

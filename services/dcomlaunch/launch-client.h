@@ -69,7 +69,8 @@ int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int t
  */
 int launch_read_exited(int conn_fd, HRESULT *ret_hr, int *ret_wait_status);
 
-/* The socket's path (paths_runtime()/dcomlaunch) into buf: 0 or a negative errno. */
+/* The socket's path into buf: /run/opendcom/dcomlaunch whoever asks, or
+   $OPENDCOM_ROOT/run/dcomlaunch in a private instance.  0 or a negative errno. */
 int launch_socket_path(char *buf, size_t size);
 
 #endif /* OPENDCOM_LAUNCH_CLIENT_H */

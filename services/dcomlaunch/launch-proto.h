@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The wire between rpcss and dcomlaunch, over the Unix stream socket "dcomlaunch" in the
- * runtime directory (paths_runtime()).  Fixed-size little-endian records, one request
+ * The wire between rpcss and dcomlaunch, over the Unix stream socket "dcomlaunch" in
+ * root's runtime directory (/run/opendcom, or OPENDCOM_ROOT/run for a private instance).  Fixed-size little-endian records, one request
  * per connection:
  *
  *   client -> dcomlaunch   request  { u32 version = 1; u32 flags; GUID clsid (16 bytes,
@@ -31,7 +31,9 @@
 #include <dcom/guid.h>
 #include <dcom/types.h>
 
-#define LAUNCH_SOCKET_NAME "dcomlaunch"         /* in paths_runtime() */
+/* The socket: LAUNCH_RUNTIME_DIR/dcomlaunch, or under OPENDCOM_ROOT (paths_runtime()) */
+#define LAUNCH_RUNTIME_DIR "/run/opendcom"      /* root's paths_runtime() */
+#define LAUNCH_SOCKET_NAME "dcomlaunch"
 #define LAUNCH_PROTO_VERSION 1u
 
 /* request flags */
