@@ -15,6 +15,8 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -69,6 +71,9 @@ static void dl_kill_at_exit(void) {
         }
 }
 
+/* Runs in dcomlaunch's process before exec (NULL: nothing). */
+static void (*dl_prepare)(void);
+
 /* dcomlaunch --foreground [extra], its log in log_path; returns when it accepts. */
 static void dl_start(const char *extra, const char *extra_arg) {
         static bool registered;
@@ -82,6 +87,8 @@ static void dl_start(const char *extra, const char *extra_arg) {
                 int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
                         _exit(126);
+                if (dl_prepare)
+                        dl_prepare();
                 execl(exe, "dcomlaunch", "--foreground", extra, extra_arg, (char *)NULL);
                 _exit(127);
         }
@@ -767,4 +774,78 @@ TEST(root_other_users_refused) {
         dl_stop();
         dl_start("--client-user", name);
         ASSERT_EQ(ask_as_nobody(), 1);
+}
+
+/* ---- Interactive User through systemd-logind's state, in a mount namespace -------------- */
+
+static const char *fake_class;
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+        if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+                _exit(125);
+}
+
+/* In dcomlaunch's process: a /run of its own where seat0's active session is c7, a
+   session of nobody's of class fake_class. */
+static void fake_logind(void) {
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 ||
+            mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/seats", 0755) < 0 ||
+            mkdir("/run/systemd/sessions", 0755) < 0)
+                _exit(124);
+        write_text("/run/systemd/seats/seat0", "# This is private data. Do not parse.\n"
+                   "IS_SEAT0=1\nCAN_MULTI_SESSION=1\nACTIVE=c7\nACTIVE_UID=65534\n"
+                   "SESSIONS=c7\nUIDS=65534\n");
+        char text[256];
+        snprintf(text, sizeof text, "UID=65534\nUSER=nobody\nACTIVE=1\nSTATE=active\n"
+                 "REMOTE=0\nTYPE=x11\nCLASS=%s\nSEAT=seat0\n", fake_class);
+        write_text("/run/systemd/sessions/c7", text);
+}
+
+static bool can_unshare_mounts(void) {
+        int st;
+        pid_t c = fork();
+
+        ASSERT_GE(c, 0);
+        if (c == 0)
+                _exit(unshare(CLONE_NEWNS) == 0 &&
+                      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+                      mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") == 0 ? 0 : 1);
+        ASSERT_EQ(waitpid(c, &st, 0), c);
+        return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+TEST(root_interactive_user) {
+        char line[1024];
+        int fd;
+
+        if (geteuid() != 0)
+                SKIP("needs root to start a server as nobody");
+        if (!can_unshare_mounts())
+                SKIP("no mount namespaces here (CAP_SYS_ADMIN)");
+        snprintf(line, sizeof line, "%s %s/interactive", helper, outdir);
+        register_server(&CLSID_RunAs, line, REG_SZ);
+        register_runas(&CLSID_RunAs, &APPID_RunAs, "Interactive User");
+
+        /* a user's session on seat0: its user */
+        dl_stop();
+        dl_prepare = fake_logind;
+        fake_class = "user";
+        dl_start(NULL, NULL);
+        pid_t pid = launch_ok(&CLSID_RunAs, &fd);
+        const char *r = wait_report("interactive");
+        ASSERT_TRUE(has_line(r, "uid 65534"));
+        ASSERT_OK(kill(pid, SIGKILL));
+        wait_exited(fd);
+        close(fd);
+
+        /* the login screen's session is no one's */
+        dl_stop();
+        fake_class = "greeter";
+        dl_start(NULL, NULL);
+        ASSERT_HR_EQ(launch_fails(&CLSID_RunAs), CO_E_RUNAS_LOGON_FAILURE);
+        expect_log("RunAs Interactive User, but no one is logged in at this machine");
+        dl_stop();
+        dl_prepare = NULL;
 }

@@ -191,28 +191,43 @@ static const char *state_field(const char *text, const char *key, char *buf, siz
         return NULL;
 }
 
-/*
- * The user of the active local login session: systemd-logind's seat0 (its ACTIVE_UID),
- * else the newest utmp USER_PROCESS entry of a local login (no remote host) whose
- * process still runs.  0 and *ret_uid, or -ENOENT.
- */
-static int interactive_uid(uid_t *ret_uid) {
-        char text[4096], val[32];
-        FILE *f = fopen("/run/systemd/seats/seat0", "re");
+static size_t read_small(const char *path, char *buf, size_t size) {
+        FILE *f = fopen(path, "re");
+        size_t n = 0;
 
         if (f) {
-                size_t n = fread(text, 1, sizeof text - 1, f);
+                n = fread(buf, 1, size - 1, f);
                 fclose(f);
-                text[n] = 0;
-                if (state_field(text, "ACTIVE_UID", val, sizeof val)) {
-                        char *end;
-                        unsigned long u = strtoul(val, &end, 10);
-                        if (end != val && !*end && u < UINT32_MAX) {
-                                *ret_uid = (uid_t)u;
-                                return 0;
-                        }
-                }
-                return -ENOENT;         /* logind runs the seat: no one is on it */
+        }
+        buf[n] = 0;
+        return n;
+}
+
+/*
+ * The user of the active local login session: systemd-logind's seat0 (its ACTIVE_UID,
+ * when that session is a user's, not a greeter's or a lock screen's), else the newest
+ * utmp USER_PROCESS entry of a local login (no remote host) whose process still runs.
+ * 0 and *ret_uid, or -ENOENT.
+ */
+static int interactive_uid(uid_t *ret_uid) {
+        char text[4096], val[64], path[128];
+
+        if (access("/run/systemd/seats/seat0", F_OK) == 0) {
+                read_small("/run/systemd/seats/seat0", text, sizeof text);
+                if (!state_field(text, "ACTIVE", val, sizeof val) || strchr(val, '/') ||
+                    val[0] == '.')
+                        return -ENOENT;         /* logind runs the seat: no one is on it */
+                snprintf(path, sizeof path, "/run/systemd/sessions/%s", val);
+                if (!state_field(text, "ACTIVE_UID", val, sizeof val))
+                        return -ENOENT;
+                char *end;
+                unsigned long u = strtoul(val, &end, 10);
+                read_small(path, text, sizeof text);
+                if (end == val || *end || u >= UINT32_MAX ||
+                    !state_field(text, "CLASS", val, sizeof val) || strcmp(val, "user") != 0)
+                        return -ENOENT;
+                *ret_uid = (uid_t)u;
+                return 0;
         }
 
         struct utmpx *ut;
