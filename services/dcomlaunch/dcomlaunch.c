@@ -33,11 +33,9 @@
  * launch_plan (program and arguments) in plan_launch(); identity, checks and launch
  * stay as they are.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
