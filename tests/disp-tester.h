@@ -133,12 +133,11 @@ static BSTR tester_bstr(const char *s) {
         return SysAllocStringLen(w, n);
 }
 
-static HRESULT STDMETHODCALLTYPE tester_invoke(IDispatch *iface, DISPID id, REFIID riid,
-                                               LCID lcid, WORD flags, DISPPARAMS *dp,
-                                               VARIANT *result, EXCEPINFO *ei, UINT *argerr) {
+static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags, DISPPARAMS *dp,
+                           VARIANT *result, EXCEPINFO *ei, UINT *argerr) {
         struct tester *t = tester_from(iface);
         static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0 };
-        VARIANT a, b, dummy;
+        VARIANT a, b;
         HRESULT hr;
 
         atomic_fetch_add(&t->calls, 1);
@@ -148,8 +147,6 @@ static HRESULT STDMETHODCALLTYPE tester_invoke(IDispatch *iface, DISPID id, REFI
                 return E_INVALIDARG;
         if (id < 1 || id > TESTER_MEMBERS)
                 return DISP_E_MEMBERNOTFOUND;
-        if (!result)
-                result = &dummy;
         VariantInit(result);
         if (id == 10) {                 /* the Value property */
                 if (flags & DISPATCH_PROPERTYPUT) {
@@ -188,7 +185,8 @@ static HRESULT STDMETHODCALLTYPE tester_invoke(IDispatch *iface, DISPID id, REFI
                 BSTR s = SysAllocStringLen(NULL, n + 1);
                 if (s) {
                         s[0] = '>';
-                        memcpy(s + 1, V_BSTR(&a), n * sizeof(OLECHAR));
+                        if (n)          /* a NULL BSTR is the empty string */
+                                memcpy(s + 1, V_BSTR(&a), n * sizeof(OLECHAR));
                 }
                 VariantClear(&a);
                 if (!s)
@@ -241,6 +239,20 @@ static HRESULT STDMETHODCALLTYPE tester_invoke(IDispatch *iface, DISPID id, REFI
                 return DISP_E_EXCEPTION;
         }
         return DISP_E_MEMBERNOTFOUND;
+}
+
+static HRESULT STDMETHODCALLTYPE tester_invoke(IDispatch *iface, DISPID id, REFIID riid,
+                                               LCID lcid, WORD flags, DISPPARAMS *dp,
+                                               VARIANT *result, EXCEPINFO *ei, UINT *argerr) {
+        VARIANT dummy;
+
+        if (result)
+                return tester_call(iface, id, riid, flags, dp, result, ei, argerr);
+        /* the caller wants no result: whatever the member returns is freed here */
+        VariantInit(&dummy);
+        HRESULT hr = tester_call(iface, id, riid, flags, dp, &dummy, ei, argerr);
+        VariantClear(&dummy);
+        return hr;
 }
 
 static const IDispatchVtbl tester_vtbl = {

@@ -19,6 +19,11 @@
 #include "test.h"
 
 extern const struct ndr_interface IDispatch_p_interface;
+HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMember, REFIID riid,
+                                                LCID lcid, DWORD dwFlags, DISPPARAMS *pDispParams,
+                                                VARIANT *pVarResult, EXCEPINFO *pExcepInfo,
+                                                UINT *pArgErr, UINT cVarRef, UINT *rgVarRefIdx,
+                                                VARIANTARG *rgVarRef);
 
 static const OLECHAR hello[] = { 'h', 'e', 'l', 'l', 'o', 0 };
 
@@ -877,5 +882,52 @@ TEST(stub_pulls_impacket_invoke) {
                 arena_reset(&a);
         }
         ASSERT_EQ(o.invokes, 1);
+        clear_seen();
+}
+
+TEST(invoke_stub_refuses_inconsistent_params) {
+        struct obj o = { { &obj_vtbl }, 1, 0 };
+        VARIANT result, refs[2], args[2];
+        EXCEPINFO ei;
+        UINT argerr = 0, idx[2] = { 0, 0 };
+        DISPPARAMS dp = { NULL, NULL, 2, 0 };
+
+        memset(&ei, 0, sizeof ei);
+        V_VT(&result) = VT_EMPTY;
+        /* the wire lets rgvarg be NULL with cArgs 2, named arguments exceed the count, ... */
+        ASSERT_HR_EQ(IDispatch_Invoke_Stub(&o.IDispatch_iface, 2, &IID_NULL, 0, DISPATCH_METHOD, &dp,
+                                           &result, &ei, &argerr, 0, idx, refs), E_INVALIDARG);
+        dp.rgvarg = args;
+        dp.cNamedArgs = 3;
+        ASSERT_HR_EQ(IDispatch_Invoke_Stub(&o.IDispatch_iface, 2, &IID_NULL, 0, DISPATCH_METHOD, &dp,
+                                           &result, &ei, &argerr, 0, idx, refs), E_INVALIDARG);
+        /* ... a reference's place is out of range, given twice, or not a reference */
+        dp.cNamedArgs = 0;
+        V_VT(&args[0]) = VT_EMPTY;
+        V_VT(&args[1]) = VT_EMPTY;
+        LONG l = 0;
+        V_VT(&refs[0]) = VT_I4 | VT_BYREF;
+        V_I4REF(&refs[0]) = &l;
+        refs[1] = refs[0];
+        idx[0] = 2;
+        ASSERT_HR_EQ(IDispatch_Invoke_Stub(&o.IDispatch_iface, 2, &IID_NULL, 0, DISPATCH_METHOD, &dp,
+                                           &result, &ei, &argerr, 1, idx, refs), E_INVALIDARG);
+        idx[0] = 1;
+        idx[1] = 1;
+        ASSERT_HR_EQ(IDispatch_Invoke_Stub(&o.IDispatch_iface, 2, &IID_NULL, 0, DISPATCH_METHOD, &dp,
+                                           &result, &ei, &argerr, 2, idx, refs), E_INVALIDARG);
+        ASSERT_EQ(V_VT(&args[1]), VT_EMPTY);            /* put back as it was */
+        V_VT(&refs[0]) = VT_I4;
+        ASSERT_HR_EQ(IDispatch_Invoke_Stub(&o.IDispatch_iface, 2, &IID_NULL, 0, DISPATCH_METHOD, &dp,
+                                           &result, &ei, &argerr, 1, idx, refs), E_INVALIDARG);
+        ASSERT_EQ(o.invokes, 0);
+        /* a good one: the reference in its place during the call, gone after */
+        V_VT(&refs[0]) = VT_I4 | VT_BYREF;
+        ASSERT_HR_EQ(IDispatch_Invoke_Stub(&o.IDispatch_iface, 2, &IID_NULL, 0, DISPATCH_METHOD, &dp,
+                                           &result, &ei, &argerr, 1, idx, refs), S_OK);
+        ASSERT_EQ(o.invokes, 1);
+        ASSERT_EQ(V_VT(&args_seen[1]), VT_I4 | VT_BYREF);
+        ASSERT_EQ(V_VT(&args[1]), VT_EMPTY);
+        ASSERT_EQ(V_VT(&result), VT_I4);
         clear_seen();
 }

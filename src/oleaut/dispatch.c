@@ -195,7 +195,10 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
         VARIANT *saved = NULL;
         HRESULT hr;
 
-        if (pDispParams->cNamedArgs > pDispParams->cArgs || cVarRef > pDispParams->cArgs)
+        /* the wire lets rgvarg be NULL whatever cArgs says: the object must not see that */
+        if (pDispParams->cNamedArgs > pDispParams->cArgs || cVarRef > pDispParams->cArgs ||
+            (pDispParams->cArgs && !pDispParams->rgvarg) ||
+            (pDispParams->cNamedArgs && !pDispParams->rgdispidNamedArgs))
                 return E_INVALIDARG;
         /* what the object returns dies with the call, after it has been sent */
         if (a && (arena_defer(a, result_free, pVarResult) < 0 ||

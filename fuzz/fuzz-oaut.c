@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OLE Automation's wire on hostile bytes.  Byte 0 picks a target, the rest is a stub:
+ *   0-3  IDispatch's stub, opnum 3 + (byte 0): GetTypeInfoCount, GetTypeInfo,
+ *        GetIDsOfNames, RemoteInvoke -- ORPCTHIS first, as impacket or Windows send
+ *        them -- into the automation object of tests/disp-tester.h, which reads its
+ *        arguments, coerces them (VariantChangeType), writes through references and
+ *        returns BSTRs, objects and exceptions, so that the response is pushed too;
+ *   4    one VARIANT pulled as a client's [out] (user memory), then committed and freed,
+ *        or rolled back when the pull failed;
+ *   5    one VARIANT pulled as a server's [in], pushed back, pulled again, and coerced to
+ *        every type VariantChangeType knows.
+ * Interface pointers inside VARIANTs unmarshal (through a stand-in for the COM layer's
+ * hooks) to a counted object: after each input every reference must have come back, and
+ * LeakSanitizer sees any BSTR, referent or array left behind.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <objbase.h>
+
+#include "ndr/ndr-stub.h"
+#include "oleaut/oleaut-internal.h"
+#include "../tests/disp-tester.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+extern const struct ndr_interface IDispatch_p_interface;
+
+static struct tester object;
+
+/* The COM layer's interface pointer hooks, standing in: any OBJREF is our object. */
+static int fake_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **ret, uint32_t *len) {
+        uint8_t *p = arena_alloc(a, 8);
+        if (!p)
+                return -ENOMEM;
+        memcpy(p, "MEOWfake", 8);
+        *ret = p;
+        *len = 8;
+        return 0;
+}
+
+static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, void **ret) {
+        if (len < 4 || memcmp(objref, "MEOW", 4) != 0)
+                return -EBADMSG;
+        tester_addref(&object.IDispatch_iface);
+        *ret = &object.IDispatch_iface;
+        return 0;
+}
+
+static void fake_release(void *obj) {
+        tester_release(obj);
+}
+
+static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release };
+
+static void init_once(void) {
+        static bool done;
+        if (done)
+                return;
+        done = true;
+        tester_init(&object);
+        oleaut_user_marshal_register();
+        ndr_set_iface_hooks(&hooks);
+}
+
+static void check_refs(void) {
+        if (atomic_load(&object.refs) != 1)
+                abort();        /* a reference leaked or was released twice */
+}
+
+static void serve(unsigned opnum, const uint8_t *data, size_t size) {
+        struct arena a;
+        struct ndr_pull in;
+        struct ndr_push out;
+        struct ndr_server_call call;
+
+        arena_init(&a, 1u << 24);
+        if (ndr_pull_init(&in, data, size, NULL, &a) < 0) {
+                arena_reset(&a);
+                return;
+        }
+        in.release_ifaces = true;
+        ndr_push_init(&out, 1u << 24);
+        out.release_ifaces = true;
+        memset(&call, 0, sizeof call);
+        call.in = &in;
+        call.out = &out;
+        call.arena = &a;
+        call.impl = &object.IDispatch_iface;
+        (void)IDispatch_p_interface.ops[opnum].dispatch(&call);
+        ndr_push_free(&out);
+        arena_reset(&a);
+}
+
+static void pull_client(const uint8_t *data, size_t size) {
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
+        struct arena a;
+        struct ndr_pull in;
+        VARIANT v;
+
+        arena_init(&a, 1u << 24);
+        if (ndr_pull_init(&in, data, size, NULL, &a) < 0) {
+                arena_reset(&a);
+                return;
+        }
+        ndr_pull_user_memory(&in);
+        if (ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, &v) < 0) {
+                ndr_pull_user_rollback(&in);
+        } else {
+                ndr_pull_user_commit(&in);
+                oleaut_variant_user_free(&v);
+        }
+        arena_reset(&a);
+}
+
+static void round_trip(const uint8_t *data, size_t size) {
+        static const VARTYPE types[] = {
+                VT_EMPTY, VT_NULL, VT_I1, VT_I2, VT_I4, VT_I8, VT_UI1, VT_UI2, VT_UI4, VT_UI8,
+                VT_INT, VT_UINT, VT_R4, VT_R8, VT_BOOL, VT_BSTR, VT_ERROR, VT_UNKNOWN,
+                VT_DISPATCH, VT_CY, VT_DATE, VT_DECIMAL, VT_VARIANT,
+        };
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
+        struct arena a;
+        struct ndr_pull in;
+        struct ndr_push out;
+        VARIANT v, again;
+
+        arena_init(&a, 1u << 24);
+        if (ndr_pull_init(&in, data, size, NULL, &a) < 0 ||
+            ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, &v) < 0) {
+                arena_reset(&a);
+                return;
+        }
+        ndr_push_init(&out, 1u << 24);
+        if (ndr_push_user_marshal(&out, um, NDR_SCALARS | NDR_BUFFERS, &v) >= 0) {
+                /* what we write, we read back */
+                if (ndr_pull_init(&in, out.buf.data, out.buf.len, NULL, &a) < 0 ||
+                    ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, &again) < 0)
+                        abort();
+        }
+        ndr_push_free(&out);
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+                VARIANT c;
+                VariantInit(&c);
+                if (SUCCEEDED(VariantChangeTypeEx(&c, &v, 0, VARIANT_ALPHABOOL, types[i])))
+                        VariantClear(&c);
+        }
+        arena_reset(&a);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        if (size < 1)
+                return 0;
+        init_once();
+        if (data[0] < 4)
+                serve(3u + data[0], data + 1, size - 1);
+        else if (data[0] == 4)
+                pull_client(data + 1, size - 1);
+        else if (data[0] == 5)
+                round_trip(data + 1, size - 1);
+        check_refs();
+        return 0;
+}
