@@ -2,7 +2,8 @@
 /*
  * A minimal <windows.h> for portable COM code: the base types (32-bit LONG/DWORD,
  * 16-bit WCHAR), status codes, the registry API and the calling-convention macros,
- * all empty or fixed-width on Linux.  Not the Win32 API.
+ * all empty or fixed-width on Linux, and (unless WIN32_LEAN_AND_MEAN) COM and OLE
+ * Automation, as Windows' <windows.h> includes them.  Not the Win32 API.
  */
 #ifndef DCOM_WIN_WINDOWS_H
 #define DCOM_WIN_WINDOWS_H
@@ -85,6 +86,12 @@ DCOM_EXPORT SIZE_T WINAPI GlobalSize(HGLOBAL mem);
 DCOM_EXPORT HGLOBAL WINAPI GlobalHandle(LPCVOID mem);
 #ifdef __cplusplus
 }
+#endif
+
+/* As on Windows, <windows.h> brings in COM and OLE Automation (there through <ole2.h>:
+   <objbase.h>, <oleauto.h>) unless the program asks for less with WIN32_LEAN_AND_MEAN. */
+#ifndef WIN32_LEAN_AND_MEAN
+#include <objbase.h>
 #endif
 
 #endif /* DCOM_WIN_WINDOWS_H */
