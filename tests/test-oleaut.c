@@ -931,3 +931,42 @@ TEST(invoke_stub_refuses_inconsistent_params) {
         ASSERT_EQ(V_VT(&result), VT_I4);
         clear_seen();
 }
+
+/* --- out of memory ---------------------------------------------------------------------------- */
+
+/* A VARIANT by reference to a VARIANT holding a BSTR: pushed, pulled, freed, coerced. */
+static int oom_wire(void *ctx) {
+        BSTR s = SysAllocString(hello);
+        VARIANT inner, v, back, conv;
+        struct arena a;
+        struct ndr_push p;
+        int r;
+
+        (void)ctx;
+        if (!s)
+                return -ENOMEM;
+        V_VT(&inner) = VT_BSTR;
+        V_BSTR(&inner) = s;
+        V_VT(&v) = VT_VARIANT | VT_BYREF;
+        V_VARIANTREF(&v) = &inner;
+        arena_init(&a, 0);
+        r = round_trip(&v, &a, &back, &p);
+        if (r >= 0) {
+                VariantInit(&conv);
+                HRESULT hr = VariantChangeType(&conv, &back, 0, VT_BSTR);
+                if (hr == E_OUTOFMEMORY)
+                        r = -ENOMEM;
+                else if (FAILED(hr))
+                        r = -EINVAL;
+                VariantClear(&conv);
+        }
+        arena_reset(&a);                /* frees what the pull made, whatever happened */
+        ndr_push_free(&p);
+        SysFreeString(s);
+        return r;
+}
+
+TEST(out_of_memory) {
+        oleaut_user_marshal_register();
+        ASSERT_GT(ASSERT_OOM_LOOP(oom_wire, NULL, NULL), 3);
+}

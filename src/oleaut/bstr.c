@@ -23,7 +23,7 @@ static BSTR bstr_alloc(UINT len) {
 
         if (len > BSTR_MAX_BYTES)
                 return NULL;
-        p = malloc(sizeof(uint32_t) + (size_t)len + sizeof(OLECHAR) + 1);
+        p = dcom_malloc(sizeof(uint32_t) + (size_t)len + sizeof(OLECHAR) + 1);
         if (!p)
                 return NULL;
         memcpy(p, &(uint32_t){ len }, sizeof(uint32_t));
@@ -65,7 +65,7 @@ BSTR SysAllocString(const OLECHAR *psz) {
 
 void SysFreeString(BSTR bstrString) {
         if (bstrString)
-                free(header(bstrString));
+                dcom_free(header(bstrString));
 }
 
 UINT SysStringByteLen(BSTR bstr) {
@@ -91,7 +91,7 @@ INT SysReAllocStringLen(BSTR *pbstr, const OLECHAR *psz, UINT len) {
                 return TRUE;
         }
         UINT old = SysStringByteLen(*pbstr);
-        char *p = realloc(header(*pbstr), sizeof(uint32_t) + bytes + sizeof(OLECHAR) + 1);
+        char *p = dcom_realloc(header(*pbstr), sizeof(uint32_t) + bytes + sizeof(OLECHAR) + 1);
         if (!p)
                 return FALSE;
         BSTR s = (BSTR)(void *)(p + sizeof(uint32_t));

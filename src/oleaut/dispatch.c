@@ -126,9 +126,9 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Proxy(IDispatch *This, DISPID dispIdM
         params = *pDispParams;
         if (n_refs) {
                 /* rgvarg travels with VT_EMPTY where the references were */
-                args = calloc(params.cArgs, sizeof *args);
-                refs = calloc(n_refs, sizeof *refs);
-                ref_idx = calloc(n_refs, sizeof *ref_idx);
+                args = dcom_calloc(params.cArgs, sizeof *args);
+                refs = dcom_calloc(n_refs, sizeof *refs);
+                ref_idx = dcom_calloc(n_refs, sizeof *ref_idx);
                 if (!args || !refs || !ref_idx) {
                         hr = E_OUTOFMEMORY;
                         goto out;
@@ -172,9 +172,9 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Proxy(IDispatch *This, DISPID dispIdM
         if (puArgErr && (hr == DISP_E_TYPEMISMATCH || hr == DISP_E_PARAMNOTFOUND))
                 *puArgErr = arg_err;
 out:
-        free(args);
-        free(refs);
-        free(ref_idx);
+        dcom_free(args);
+        dcom_free(refs);
+        dcom_free(ref_idx);
         return hr;
 }
 
@@ -206,7 +206,7 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
                 return E_OUTOFMEMORY;
         if (cVarRef) {
                 /* the references back in their places, each place once, each a reference */
-                saved = calloc(cVarRef, sizeof *saved);
+                saved = dcom_calloc(cVarRef, sizeof *saved);
                 if (!saved)
                         return E_OUTOFMEMORY;
                 for (UINT k = 0; k < cVarRef; k++) {
@@ -215,7 +215,7 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
                             !(V_VT(&rgVarRef[k]) & VT_BYREF)) {
                                 for (UINT j = 0; j < k; j++)
                                         pDispParams->rgvarg[rgVarRefIdx[j]] = saved[j];
-                                free(saved);
+                                dcom_free(saved);
                                 return E_INVALIDARG;
                         }
                         saved[k] = pDispParams->rgvarg[i];
@@ -229,7 +229,7 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
         /* rgVarRef keeps the references (and frees them); rgvarg its placeholders */
         for (UINT k = 0; k < cVarRef; k++)
                 pDispParams->rgvarg[rgVarRefIdx[k]] = saved[k];
-        free(saved);
+        dcom_free(saved);
         if (hr == DISP_E_EXCEPTION && pExcepInfo->pfnDeferredFillIn) {
                 pExcepInfo->pfnDeferredFillIn(pExcepInfo);
                 pExcepInfo->pfnDeferredFillIn = NULL;

@@ -343,7 +343,7 @@ static int pull_byref(struct ndr_pull *ndr, VARIANT *v, VARTYPE vt) {
                 return r;
         if (!id)
                 return -EBADMSG;        /* [MS-OAUT] 2.2.29.2: a reference is never NULL */
-        void *p = calloc(1, size);
+        void *p = dcom_calloc(1, size);
         if (!p)
                 return -ENOMEM;
         V_BYREF(v) = p;
@@ -449,7 +449,7 @@ void oleaut_variant_user_free(VARIANT *v) {
                         (*(IUnknown **)p)->lpVtbl->Release(*(IUnknown **)p);
                 else if (base == VT_VARIANT)
                         oleaut_variant_user_free(p);
-                free(p);
+                dcom_free(p);
         }
         V_VT(v) = VT_EMPTY;
 }
