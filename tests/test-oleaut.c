@@ -14,6 +14,7 @@
 
 #include <objbase.h>
 
+#include "disp-tester.h"
 #include "ndr/ndr-stub.h"
 #include "oleaut/oleaut-internal.h"
 #include "test.h"
@@ -930,6 +931,74 @@ TEST(invoke_stub_refuses_inconsistent_params) {
         ASSERT_EQ(V_VT(&args[1]), VT_EMPTY);
         ASSERT_EQ(V_VT(&result), VT_I4);
         clear_seen();
+}
+
+/*
+ * impacket's encoding of Invoke(6, [VT_I4 21, by reference VT_I4 5]): rgvarg holds
+ * VT_EMPTY where the reference was, rgVarRefIdx [0], rgVarRef [VT_I4|VT_BYREF -> 5].
+ * impacket 0.10 leaves rgVarRef's wireVARIANTStr at offset 156, 4 bytes short of the
+ * 8-byte alignment NDR gives it (its rgvarg ones are aligned): as sent, the stub reads
+ * the structure 4 bytes on and refuses it; with the 4 pad bytes NDR wants there, it is
+ * the call impacket meant.
+ */
+static const uint8_t impacket_invoke_byref[] = {
+        0x05, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0x11, 0x11,
+        0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x00, 0x00,
+        0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x04, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0xdc, 0x39, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x68, 0x7b, 0x00, 0x00, 0xfa, 0xaf, 0x00, 0x00, 0x05, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0xab, 0xab, 0xab, 0xab, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x15, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+        0x00, 0x00, 0xa9, 0x94, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+        0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x40, 0x00, 0x00, 0x0d, 0x01, 0x00, 0x00,
+        0x05, 0x00, 0x00, 0x00,
+};
+
+TEST(stub_pulls_impacket_invoke_byref) {
+        struct tester t;
+        struct arena a;
+        struct ndr_pull in;
+        struct ndr_push out;
+        struct ndr_server_call call;
+
+        uint8_t fixed[sizeof impacket_invoke_byref + 4] = { 0 };
+
+        oleaut_user_marshal_register();
+        tester_init(&t);
+        arena_init(&a, 0);
+        ndr_pull_init(&in, impacket_invoke_byref, sizeof impacket_invoke_byref, NULL, &a);
+        ndr_push_init(&out, 0);
+        memset(&call, 0, sizeof call);
+        call.in = &in;
+        call.out = &out;
+        call.arena = &a;
+        call.impl = &t.IDispatch_iface;
+        ASSERT_ERRNO(IDispatch_p_interface.ops[6].dispatch(&call), -EBADMSG);
+        ASSERT_EQ(atomic_load(&t.calls), 0);
+        ndr_push_free(&out);
+        arena_reset(&a);
+
+        memcpy(fixed, impacket_invoke_byref, 156);
+        memcpy(fixed + 160, impacket_invoke_byref + 156, sizeof impacket_invoke_byref - 156);
+        arena_init(&a, 0);
+        ndr_pull_init(&in, fixed, sizeof fixed, NULL, &a);
+        ndr_push_init(&out, 0);
+        ASSERT_OK(IDispatch_p_interface.ops[6].dispatch(&call));
+        ASSERT_EQ(atomic_load(&t.calls), 1);
+        /* Twice(21, &y): rgVarRef comes back last, its referent 42, then S_OK */
+        ASSERT_GE(out.buf.len, 12);
+        uint8_t tail[8] = { 42, 0, 0, 0, 0, 0, 0, 0 };
+        ASSERT_MEM_EQ(out.buf.data + out.buf.len - 8, tail, 8);
+        /* ... as a VT_I4|VT_BYREF wireVARIANTStr */
+        ASSERT_EQ(out.buf.data[out.buf.len - 24], 0x03);
+        ASSERT_EQ(out.buf.data[out.buf.len - 23], 0x40);
+        ASSERT_EQ(out.buf.data[out.buf.len - 16], 0x03);        /* the discriminant */
+        ndr_push_free(&out);
+        arena_reset(&a);
+        ASSERT_EQ(atomic_load(&t.refs), 1);
 }
 
 /* --- out of memory ---------------------------------------------------------------------------- */
