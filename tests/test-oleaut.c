@@ -579,6 +579,24 @@ TEST(change_objects) {
         ASSERT_EQ(V_VT(&r), VT_NULL);
         ASSERT_HR_EQ(VariantChangeType(&r, &d, 0, VT_I4 | VT_BYREF), DISP_E_TYPEMISMATCH);
         ASSERT_HR_EQ(VariantChangeType(&r, &d, 0, 15), DISP_E_BADVARTYPE);
+        /* a number to these: Windows' answers (Wine's COMMON_TYPETEST) */
+        static const VARTYPE mismatch[] = { VT_DISPATCH, VT_ERROR, VT_UNKNOWN, VT_VARIANT, VT_RECORD };
+        static const VARTYPE bad[] = {
+                VT_VOID, VT_HRESULT, VT_SAFEARRAY, VT_CARRAY, VT_USERDEFINED, VT_LPSTR, VT_LPWSTR,
+                VT_PTR, VT_INT_PTR, VT_UINT_PTR, VT_FILETIME, VT_BLOB, VT_STREAM, VT_STORAGE,
+                VT_STREAMED_OBJECT, VT_STORED_OBJECT, VT_BLOB_OBJECT, VT_CF, VT_CLSID, VT_BSTR_BLOB,
+        };
+        for (size_t i = 0; i < sizeof mismatch / sizeof mismatch[0]; i++)
+                ASSERT_HR_EQ(VariantChangeType(&r, &d, 0, mismatch[i]), DISP_E_TYPEMISMATCH);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                ASSERT_HR_EQ(VariantChangeType(&r, &d, 0, bad[i]), DISP_E_BADVARTYPE);
+        /* and to EMPTY and NULL, and to BSTR "1" from 1 */
+        V_I4(&d) = 1;
+        ASSERT_HR_EQ(VariantChangeType(&r, &d, 0, VT_EMPTY), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_EMPTY);
+        ASSERT_HR_EQ(VariantChangeType(&r, &d, 0, VT_BSTR), S_OK);
+        ASSERT_STR_EQ(ascii(&r), "1");
+        VariantClear(&r);
 }
 
 TEST(change_byref_and_in_place) {

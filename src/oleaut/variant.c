@@ -552,7 +552,10 @@ HRESULT VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LC
                 return hr;
         if (vt & VT_BYREF)
                 return DISP_E_TYPEMISMATCH;
-        if (FAILED(hr = check_vt(vt)) || vt == VT_VARIANT || vt == VT_VOID)
+        /* a VARIANT or a record is a type, but nothing converts to one */
+        if (vt == VT_VARIANT || vt == VT_RECORD)
+                return DISP_E_TYPEMISMATCH;
+        if (FAILED(hr = check_vt(vt)))
                 return DISP_E_BADVARTYPE;
         /* a private by-value copy: the source may be a reference, or the destination */
         V_VT(&src) = VT_EMPTY;
