@@ -93,6 +93,8 @@ static IDispatch *connect_server(pid_t *ret_pid) {
         close(b[1]);
         to_server = a[1];
         from_server = b[0];
+        /* COM only after the fork: the child starts its own */
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         xread(from_server, &len, sizeof len);
         ASSERT_LE(len, sizeof buf);
         xread(from_server, buf, len);
@@ -144,7 +146,6 @@ TEST(idispatch_across_processes) {
         UINT argerr = 99;
 
         rpcss_start();
-        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         IDispatch *d = connect_server(&pid);
         ASSERT_NOT_NULL(d);
 
