@@ -400,14 +400,27 @@ TEST(hostile_peers) {
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
 
-        /* a second bind on a bound connection: bind_nak */
+        /* a second bind on a bound connection (impacket's DCOMConnection binds before
+           every activation): a bind_ack, the connection goes on serving; a bind naming
+           another association group: bind_nak, closed */
         fd = raw_connect();
         n = make_bind(pdu, 0, 1);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        uint32_t group = rd[20] | rd[21] << 8 | rd[22] << 16 | (uint32_t)rd[23] << 24;
+        n = make_bind_if(pdu, &RpcTest_v1_1_s_interface, 1, 2, group);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        n = make_request(pdu, 3, 1, 0, 3, 4, x4, 4);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+        n = make_bind_if(pdu, &RpcTest_v1_1_s_interface, 2, 4, group + 1);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(t, RPC_PTYPE_BIND_NAK);
+        ASSERT_TRUE(raw_closed(fd));
         close(fd);
 
         /* the first fragment of many calls at once: bounded, then a fault and closed */

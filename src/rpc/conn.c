@@ -466,7 +466,7 @@ static void audit_sec_failure(const struct rpc_conn *c, const struct rpc_auth_op
 
 static struct rpc_sec *sec_find(struct rpc_conn *c, uint32_t id) {
         for (unsigned i = 0; i < c->n_sec; i++)
-                if (c->sec[i].id == id)
+                if (c->sec[i].id == id && !c->sec[i].retired)
                         return &c->sec[i];
         return NULL;
 }
@@ -554,14 +554,19 @@ static struct rpc_sec_ref sec_ref(const struct rpc_sec *s) {
 
 static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *out) {
         bool alter = pdu->hdr.ptype == RPC_PTYPE_ALTER_CONTEXT;
+        /*
+         * A bind on a bound connection: impacket sends one for every DCOMConnection
+         * activation (dcomrt's bind() before each RemoteCreateInstance), with a new
+         * handshake under the auth_context_id it used before.  It is taken as an
+         * alter_context answered with a bind_ack: the association stays, contexts are
+         * added or replaced, and a security context under that id starts over (the old
+         * one is retired, not freed: calls in flight may still hold it; the contexts a
+         * connection may have bound this).
+         */
+        bool rebind = !alter && c->bound;
         struct rpc_bind *b = &c->scratch_bind;
         int r;
 
-        if (!alter && c->bound) {
-                log_debug(rpc, "second bind on a connection");
-                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
-                return -EPROTO;
-        }
         if (alter && !c->bound) {
                 put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
                 return -EPROTO;
@@ -579,9 +584,19 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                 put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                 return 0;
         }
+        if (rebind && b->assoc_group_id && b->assoc_group_id != c->assoc->id) {
+                log_debug(rpc, "bind again on a connection, to another association group");
+                put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                return -EPROTO;
+        }
         /* [MS-RPCE] 2.2.2.3, 3.3.1.5.2.2: header signing, when the client offers it */
-        if (!alter && (pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN))
+        if (!alter && !rebind && (pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN))
                 c->hdr_sign = true;
+        if (rebind && pdu->has_auth && pdu->sec.auth_type != 0) {
+                struct rpc_sec *old = sec_find(c, pdu->sec.auth_context_id);
+                if (old)
+                        old->retired = true;
+        }
         /* an auth verifier: its security provider's token ([MS-RPCE] 3.3.1.5.2) */
         struct rpc_sec *sec = NULL;
         struct buf tok;
@@ -603,7 +618,7 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
                         return 0;
                 }
         }
-        if (!alter) {
+        if (!alter && !rebind) {
                 /* [C706] 12.6.3.1: both sides must offer at least MustRecvFragSize */
                 if (b->max_xmit_frag < MUST_RECV_FRAG || b->max_recv_frag < MUST_RECV_FRAG) {
                         buf_free(&tok);

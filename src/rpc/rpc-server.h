@@ -50,6 +50,7 @@ struct rpc_sec {                                /* one auth_context_id's context
         void *ctx;
         bool done;                              /* established */
         bool failed;                            /* a later step failed: calls are refused */
+        bool retired;                           /* replaced by a bind again (its id reused) */
 };
 
 struct rpc_partial {                            /* a request being reassembled */
