@@ -117,10 +117,23 @@ typedef enum tagCLSCTX {
                     CLSCTX_REMOTE_SERVER)
 #define CLSCTX_SERVER (CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER)
 
+/* The security of an activation on another host: authentication service (RPC_C_AUTHN_*),
+   level, the credentials (COAUTHIDENTITY, <rpcdce.h>); NULL members: the defaults. */
+struct _SEC_WINNT_AUTH_IDENTITY_W;
+typedef struct _COAUTHINFO {
+        DWORD dwAuthnSvc;
+        DWORD dwAuthzSvc;
+        LPWSTR pwszServerPrincName;
+        DWORD dwAuthnLevel;
+        DWORD dwImpersonationLevel;
+        struct _SEC_WINNT_AUTH_IDENTITY_W *pAuthIdentityData;
+        DWORD dwCapabilities;
+} COAUTHINFO;
+
 typedef struct _COSERVERINFO {
         DWORD dwReserved1;
-        LPWSTR pwszName;
-        void *pAuthInfo;                /* COAUTHINFO *, with the security layer */
+        LPWSTR pwszName;                /* the host: a name or an address */
+        COAUTHINFO *pAuthInfo;
         DWORD dwReserved2;
 } COSERVERINFO;
 

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "oxid.h"
+#include "scm.h"
 #include "rpc/rpc-internal.h"
 #ifdef DCOM_HAVE_GSSAPI
 #include "rpc/auth/gss-rpc.h"
@@ -1122,4 +1123,50 @@ const struct oxidreg_v1_0_epv oxid_registry_epv = {
         .AddOids = reg_add_oids,
         .RemoveOids = reg_remove_oids,
         .Rundown = reg_rundown,
+        .RegisterClass = scm_register_class,
+        .RevokeClass = scm_revoke_class,
 };
+
+/* --- for the activator (scm.c) ------------------------------------------------------------ */
+
+error_status_t oxid_resolve(OXID oxid, unsigned short n_want, const unsigned short *want,
+                            DUALSTRINGARRAY **ppdsa, IPID *ipid, DWORD *hint) {
+        return resolve(&oxid, n_want, want, ppdsa, ipid, hint);
+}
+
+error_status_t oxid_caller_endpoint(handle_t h, OXID oxid, char *ep, size_t size) {
+        struct oxid_ent *ox = NULL;
+        error_status_t st;
+
+        if (!local_call(h))
+                return ERROR_ACCESS_DENIED;
+        pthread_mutex_lock(&db.lock);
+        st = own_oxid_locked(h, oxid, "RegisterClass", &ox);
+        if (st == 0) {
+                /* the string bindings (valid: checked at registration): ncalrpc's address */
+                const uint16_t *a = ox->bindings->aStringArray;
+                size_t sec = ox->bindings->wSecurityOffset, i = 0;
+                st = OR_INVALID_OXID;
+                while (i < sec && a[i]) {
+                        size_t start = i, k = 0;
+                        skip_binding(a, &i, sec, 0);
+                        if (a[start] != DSA_TOWER_LRPC_ID)
+                                continue;
+                        for (size_t j = start + 1; j < i - 1 && k + 1 < size; j++) {
+                                if (a[j] > 0x7e || a[j] < 0x21 || a[j] == '[' || a[j] == ']' ||
+                                    a[j] == '/') {
+                                        k = 0;
+                                        break;
+                                }
+                                ep[k++] = (char)a[j];
+                        }
+                        ep[k] = 0;
+                        if (k) {
+                                st = 0;
+                                break;
+                        }
+                }
+        }
+        pthread_mutex_unlock(&db.lock);
+        return st;
+}

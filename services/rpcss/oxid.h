@@ -52,6 +52,15 @@ int oxid_init(uint16_t port, const char *const *addrs, unsigned n_addrs, unsigne
 /* The owner-end hook (rpc_set_owner_end_hook): the owner's OXIDs and their OIDs go. */
 void oxid_forget_owner(uint64_t owner);
 
+/* For the activator: an OXID's bindings of the wanted towers (from midl_user_allocate),
+   its IRemUnknown's IPID and authentication hint; OR_INVALID_OXID. */
+error_status_t oxid_resolve(OXID oxid, unsigned short n_want, const unsigned short *want,
+                            DUALSTRINGARRAY **ppdsa, IPID *ipid, DWORD *hint);
+/* The ncalrpc endpoint name of an OXID the caller registered (ERROR_ACCESS_DENIED for
+   another's, OR_INVALID_OXID for an unknown one or one without ncalrpc). */
+#define DSA_TOWER_LRPC_ID 0x10
+error_status_t oxid_caller_endpoint(handle_t h, OXID oxid, char *ep, size_t size);
+
 /* Forgets every OXID, OID and set (tests). */
 void oxid_reset(void);
 

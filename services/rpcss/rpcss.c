@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * rpcss, first version: the endpoint mapper (e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0),
- * the management interface and the OXID resolver (IObjectExporter, oxid.c) on port 135
+ * rpcss: the endpoint mapper (e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0), the management
+ * interface, the OXID resolver (IObjectExporter, oxid.c) and activation
+ * (IRemoteSCMActivator and IActivation, scm.c; servers started by dcomlaunch) on port 135
  * and on ncalrpc:[epmapper], where local servers register their endpoints (the runtime's
  * rpc_server_register_ep) and object exporters their OXIDs (src/com/resolver.c), and
  * lose them when they exit.  Windows' RPCSS answers remote requests with low privilege:
@@ -24,6 +25,7 @@
 #include "dcom/winreg.h"
 #include "epm_stub.h"
 #include "oxid.h"
+#include "scm.h"
 #include "rpc/auth/ntlm.h"
 #include "rpc/epm/epm-server.h"
 #include "rpc/rpc-internal.h"
@@ -142,6 +144,7 @@ int main(int argc, char **argv) {
         }
         rpc_set_owner_end_hook(epm_forget_owner);
         rpc_set_owner_end_hook(oxid_forget_owner);
+        rpc_set_owner_end_hook(scm_forget_owner);
         rpc_set_audit_hook(audit);
         load_security_settings();
         r = rpc_server_register_if(srv, &epm_v3_0_s_interface, &epm_server_epv);
@@ -159,6 +162,15 @@ int main(int argc, char **argv) {
                 r = rpc_server_register_if(srv, &oxidreg_v1_0_s_interface, &oxid_registry_epv);
         if (r < 0) {
                 fprintf(stderr, "rpcss: cannot serve the OXID resolver: %s\n", strerror(-r));
+                return 1;
+        }
+        /* activation ([MS-DCOM] 3.1.2.5.2): who may activate is checked per call (scm.c) */
+        scm_init();
+        r = rpc_server_register_if(srv, scm_remote_activator_interface(), &scm_remote_activator_epv);
+        if (r >= 0)
+                r = rpc_server_register_if(srv, &IActivation_v0_0_s_interface, &scm_activation_epv);
+        if (r < 0) {
+                fprintf(stderr, "rpcss: cannot serve activation: %s\n", strerror(-r));
                 return 1;
         }
         for (unsigned i = 0; i < (n_addrs ? n_addrs : 1); i++) {

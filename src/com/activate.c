@@ -710,25 +710,10 @@ static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) 
 
 /* --- the API ------------------------------------------------------------------------------ */
 
-HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *server, REFIID riid,
-                                void **ppv) {
-        APTTYPE apt;
-        APTTYPEQUALIFIER q;
-        CLSID treat;
+/* The class object from this process: its class table, built-in classes, in-process servers. */
+static HRESULT local_class_object(REFCLSID rclsid, DWORD clsctx, REFIID riid, void **ppv) {
         HRESULT hr;
 
-        /* E_INVALIDARG before anything else, NULL ppv included (Wine's conformance tests) */
-        if (!ppv || !rclsid || !riid)
-                return E_INVALIDARG;
-        *ppv = NULL;
-        hr = CoGetApartmentType(&apt, &q);
-        if (FAILED(hr))
-                return hr;      /* CO_E_NOTINITIALIZED */
-        if (server && (clsctx & CLSCTX_REMOTE_SERVER) && server->pwszName)
-                return REGDB_E_CLASSNOTREG;     /* remote activation: with rpcss */
-        /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one, whoever serves it */
-        if (treat_as(rclsid, &treat))
-                rclsid = &treat;
         /* class objects this process registered come first */
         hr = com_class_table_get(rclsid, clsctx, riid, ppv);
         if (hr != REGDB_E_CLASSNOTREG)
@@ -740,6 +725,41 @@ HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *ser
         if (clsctx & CLSCTX_INPROC_SERVER)
                 return inproc_class_object(rclsid, riid, ppv);
         return REGDB_E_CLASSNOTREG;
+}
+
+/* Another host named, and allowed: activation goes there without looking here. */
+static bool names_host(const COSERVERINFO *server, DWORD clsctx) {
+        return server && server->pwszName && server->pwszName[0] && (clsctx & CLSCTX_REMOTE_SERVER);
+}
+
+HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *server, REFIID riid,
+                                void **ppv) {
+        APTTYPE apt;
+        APTTYPEQUALIFIER q;
+        CLSID treat;
+        HRESULT hr = REGDB_E_CLASSNOTREG;
+
+        /* E_INVALIDARG before anything else, NULL ppv included (Wine's conformance tests) */
+        if (!ppv || !rclsid || !riid)
+                return E_INVALIDARG;
+        *ppv = NULL;
+        hr = CoGetApartmentType(&apt, &q);
+        if (FAILED(hr))
+                return hr;      /* CO_E_NOTINITIALIZED */
+        /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one, whoever serves it */
+        if (treat_as(rclsid, &treat))
+                rclsid = &treat;
+        if (!names_host(server, clsctx))
+                hr = local_class_object(rclsid, clsctx, riid, ppv);
+        if (hr == REGDB_E_CLASSNOTREG && (clsctx & (CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER))) {
+                MULTI_QI qi = { riid, NULL, S_OK };
+                hr = com_scm_activate(rclsid, clsctx, server, true, 1, &qi);
+                if (SUCCEEDED(hr))
+                        *ppv = qi.pItf;
+                else if (hr == CO_S_NOTALLINTERFACES)
+                        hr = qi.hr;
+        }
+        return hr;
 }
 
 HRESULT WINAPI CoCreateInstance(REFCLSID rclsid, IUnknown *outer, DWORD clsctx, REFIID riid,
@@ -776,7 +796,24 @@ HRESULT WINAPI CoCreateInstanceEx(REFCLSID rclsid, IUnknown *outer, DWORD clsctx
         /* aggregation: the outer object asks for the inner's IUnknown only */
         if (outer && (count != 1 || !IsEqualIID(results[0].pIID, &IID_IUnknown)))
                 return CLASS_E_NOAGGREGATION;
-        hr = CoGetClassObject(rclsid, clsctx, server, &IID_IClassFactory, (void **)&cf);
+        hr = REGDB_E_CLASSNOTREG;
+        if (!names_host(server, clsctx)) {
+                APTTYPE apt;
+                APTTYPEQUALIFIER q;
+                CLSID treat;
+                hr = CoGetApartmentType(&apt, &q);
+                if (FAILED(hr))
+                        return hr;
+                if (treat_as(rclsid, &treat))
+                        rclsid = &treat;
+                hr = local_class_object(rclsid, clsctx, &IID_IClassFactory, (void **)&cf);
+        }
+        /* a local server or another host: one round trip to rpcss makes the object */
+        if (hr == REGDB_E_CLASSNOTREG && (clsctx & (CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER))) {
+                if (outer)
+                        return CLASS_E_NOAGGREGATION;
+                return com_scm_activate(rclsid, clsctx, server, false, count, results);
+        }
         if (FAILED(hr))
                 return hr;
         hr = cf->lpVtbl->CreateInstance(cf, outer, results[0].pIID, (void **)&unk);

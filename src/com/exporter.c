@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "com/remote-internal.h"
@@ -31,6 +32,8 @@
 #include "dcom/winreg.h"
 #include "oleaut/oleaut-internal.h"
 #include "orpc_stub.h"
+#include "oxidreg_stub.h"
+#include "unknwn_stub.h"
 #include "rpc/rpc-internal.h"
 
 static LOG_CHANNEL(com);
@@ -133,6 +136,8 @@ bool com_ps_is_proxy_vtbl(const void *vtbl) {
 static void ps_builtin(void) {
         com_ps_register(&IRemUnknown_ProxyVtbl, &IRemUnknown_p_interface);
         com_ps_register(&IRemUnknown2_ProxyVtbl, &IRemUnknown2_p_interface);
+        /* class objects: CoGetClassObject from another process or host */
+        com_ps_register(&IClassFactory_ProxyVtbl, &IClassFactory_p_interface);
         /* IDispatch (and BSTR's and VARIANT's wire forms): every object that has it */
         oleaut_ps_register();
 }
@@ -714,6 +719,8 @@ static int register_iface(const IID *iid) {
                                              (void *)ps->iface);
 }
 
+static const struct objact_v1_0_epv objact_epv;
+
 /* --- listening ------------------------------------------------------------------------------- */
 
 static void add_addr(struct dsa_builder *b, const char *addr, uint16_t port) {
@@ -857,8 +864,10 @@ static int listen_locked(void) {
         if (!(srv = rpc_server_new()))
                 return -ENOMEM;
         snprintf(lrpc_ep, sizeof lrpc_ep, "OLE%016llX", (unsigned long long)rnd);
-        /* the process's own user (and root) only: others are not let in anyway */
-        r = rpc_server_listen_lrpc(srv, lrpc_ep, 0600);
+        /* open to every local user: rpcss (its own account) asks for activations here,
+           and every call is checked by the kernel's word on its caller (caller_allowed,
+           objact_create) -- the socket's mode decides nothing */
+        r = rpc_server_listen_lrpc(srv, lrpc_ep, 0666);
         if (r >= 0) {
                 if (*listen) {
                         char tmp[512];
@@ -878,6 +887,9 @@ static int listen_locked(void) {
                 dsa_builder_add_security(&b, RPC_AUTHN_GSS_NEGOTIATE, "");
                 r = dsa_builder_finish(&b, &own_bindings);
         }
+        /* rpcss's activation requests (objact), local only: checked per call */
+        if (r >= 0)
+                r = rpc_server_register_if(srv, &objact_v1_0_s_interface, &objact_epv);
         if (r >= 0)
                 r = rpc_server_register_object_if(srv, &IRemUnknown_p_interface, min_level,
                                                   orpc_invoke, (void *)&IRemUnknown_p_interface);
@@ -1054,6 +1066,84 @@ static void preregister(struct com_apartment *apt) {
         pthread_mutex_unlock(&lock);
         free(res);
 }
+
+HRESULT com_exporter_offer(struct com_apartment *apt, OXID *ret) {
+        struct exporter *ex;
+        HRESULT hr = S_OK;
+
+        preregister(apt);
+        pthread_mutex_lock(&lock);
+        if (listen_locked() < 0)
+                hr = HRESULT_FROM_WIN32(RPC_S_OUT_OF_RESOURCES);
+        else if (!(ex = exporter_get_locked(apt)))
+                hr = E_OUTOFMEMORY;
+        else if (SUCCEEDED(hr = register_locked(ex)))
+                *ret = ex->oxid;
+        pthread_mutex_unlock(&lock);
+        return hr;
+}
+
+/* --- objact: rpcss asks for instances of our registered classes ---------------------------- */
+
+/* rpcss's user: the owner of its ncalrpc:[epmapper] socket (the runtime directory is
+   rpcss's and ours: a socket there is not planted by a stranger). */
+static bool is_rpcss_user(uid_t uid) {
+        char path[256];
+        struct stat st;
+
+        return rpc_lrpc_path("epmapper", path, sizeof path) >= 0 && stat(path, &st) == 0 &&
+               S_ISSOCK(st.st_mode) && st.st_uid == uid;
+}
+
+static HRESULT objact_create(handle_t h, ULONG cookie, GUID *clsid, ULONG class_object, ULONG dest,
+                             ULONG n, IID *iids, HRESULT *results, PMInterfacePointer *ifaces) {
+        struct rpc_peer peer;
+        uint8_t **blobs;
+        size_t *lens;
+        HRESULT hr;
+
+        for (ULONG i = 0; i < n; i++) {
+                results[i] = E_NOINTERFACE;
+                ifaces[i] = NULL;
+        }
+        if (rpc_call_protseq(h) != RPC_PROTSEQ_LRPC || rpc_call_peer(h, &peer) < 0 ||
+            !peer.has_cred ||
+            (peer.uid != geteuid() && peer.uid != 0 && !is_rpcss_user(peer.uid))) {
+                rpc_audit("activation request refused: local user %u is not rpcss's",
+                          (unsigned)peer.uid);
+                return E_ACCESSDENIED;
+        }
+        if (!clsid || !iids || n == 0)
+                return E_INVALIDARG;
+        blobs = calloc(n, sizeof *blobs);
+        lens = calloc(n, sizeof *lens);
+        if (!blobs || !lens) {
+                free(blobs);
+                free(lens);
+                return E_OUTOFMEMORY;
+        }
+        hr = com_class_table_activate(cookie, clsid, class_object != 0, dest, n, iids, results,
+                                      blobs, lens);
+        for (ULONG i = 0; i < n; i++) {
+                if (blobs[i] && SUCCEEDED(results[i])) {
+                        /* the reply's memory: the call's arena */
+                        MInterfacePointer *mip = midl_user_allocate(sizeof *mip + lens[i]);
+                        if (mip) {
+                                mip->ulCntData = (ULONG)lens[i];
+                                memcpy(mip->abData, blobs[i], lens[i]);
+                                ifaces[i] = mip;
+                        } else {
+                                results[i] = E_OUTOFMEMORY;
+                        }
+                }
+                free(blobs[i]);
+        }
+        free(blobs);
+        free(lens);
+        return hr;
+}
+
+static const struct objact_v1_0_epv objact_epv = { .ObjactCreate = objact_create };
 
 HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o) {
         struct com_apartment *apt = com_apartment_get();

@@ -104,6 +104,24 @@ void com_proxy_set_default_auth(uint8_t level, uint8_t authn_svc, const char *us
         pthread_mutex_unlock(&lock);
 }
 
+bool com_proxy_default_auth(uint8_t *level, uint8_t *svc, char *user, char *domain, char *password) {
+        bool set;
+
+        pthread_mutex_lock(&lock);
+        set = def_auth.set;
+        if (set) {
+                if (def_auth.level > *level)
+                        *level = def_auth.level;
+                if (def_auth.svc)
+                        *svc = def_auth.svc;
+                memcpy(user, def_auth.user, sizeof def_auth.user);
+                memcpy(domain, def_auth.domain, sizeof def_auth.domain);
+                memcpy(password, def_auth.password, sizeof def_auth.password);
+        }
+        pthread_mutex_unlock(&lock);
+        return set;
+}
+
 /* A child of fork() does not share the parent's connections: its proxies start afresh. */
 static struct pingset *pingsets;
 static bool ping_started;

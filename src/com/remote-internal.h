@@ -71,6 +71,20 @@ HRESULT com_export_lock(IUnknown *unk, bool lock, bool last_unlock_releases);
 int com_exporter_local_binding(char *buf, size_t size);
 /* The level ORPC calls into this process must have at least (RPC_AUTHN_LEVEL_*). */
 void com_exporter_set_min_level(uint8_t level);
+/*
+ * The apartment's exporter, listening and registered with rpcss (its OXID in *ret): what
+ * a class object offered to activation is called through.  RPC_S_SERVER_UNAVAILABLE
+ * without rpcss.
+ */
+HRESULT com_exporter_offer(struct com_apartment *apt, OXID *ret);
+/*
+ * rpcss's activation request (objact), classtable.c: an instance of the class object
+ * registered as cookie (or the class object itself), in its apartment, marshaled for
+ * dest as each of iids into blobs[i] (malloc'd OBJREF bytes, lens[i]) with results[i].
+ */
+HRESULT com_class_table_activate(DWORD cookie, const CLSID *clsid, bool class_object, DWORD dest,
+                                 DWORD n, const IID *iids, HRESULT *results, uint8_t **blobs,
+                                 size_t *lens);
 /* Runs down OIDs rpcss says nobody pings (called by the exporter's timer; tests). */
 void com_exporter_rundown_now(void);
 
@@ -94,6 +108,21 @@ void com_proxy_ping_now(void);
 void com_proxy_set_tcp_only(bool on);
 void com_proxy_set_default_auth(uint8_t level, uint8_t authn_svc, const char *user,
                                 const char *domain, const char *password);
+/* The defaults set (true, buffers of 257 filled; *level raised to the default's if
+   higher), or false. */
+bool com_proxy_default_auth(uint8_t *level, uint8_t *svc, char *user, char *domain, char *password);
+
+/* --- activation through rpcss (scm.c) ------------------------------------------------------- */
+
+/*
+ * CoCreateInstanceEx (class_object false) or CoGetClassObject (true, n 1) of clsid on
+ * this machine's rpcss (CLSCTX_LOCAL_SERVER) or another host's (COSERVERINFO, AppID
+ * RemoteServerName): results[i] filled.  S_OK, CO_S_NOTALLINTERFACES, or the failure:
+ * REGDB_E_CLASSNOTREG, CO_E_SERVER_EXEC_FAILURE, E_ACCESSDENIED,
+ * HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) for an rpcss that does not answer.
+ */
+HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server, bool class_object,
+                         DWORD n, MULTI_QI *results);
 
 /* --- built-in classes (git.c, marshal.c) -------------------------------------------------- */
 

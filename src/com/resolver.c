@@ -152,12 +152,22 @@ struct reg {
         uint32_t group;                 /* the association it is registered in (0: none) */
 };
 
+/* A class object offered to activation (RegisterClass). */
+struct classreg {
+        struct classreg *next;
+        OXID oxid;
+        GUID clsid;
+        uint32_t cookie, flags;
+        uint32_t group;                 /* the association it is registered in (0: none) */
+};
+
 static struct {
         pthread_mutex_t lock;           /* everything below, and the calls */
         struct rpc_binding *b;
         pid_t pid;                      /* whose connection and registrations these are */
         bool stale;                     /* registrations to make again on a new association */
         struct reg *regs;
+        struct classreg *classes;
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static size_t dsa_size(const DUALSTRINGARRAY *d) {
@@ -294,6 +304,19 @@ static int replay_locked(void) {
                 }
                 g->group = rpc_binding_assoc_group(st.b);
         }
+        /* the class objects after the OXIDs they are called through */
+        for (struct classreg *c = st.classes; c; c = c->next) {
+                error_status_t s = 0;
+                int r;
+
+                if (c->group && c->group == rpc_binding_assoc_group(st.b))
+                        continue;
+                r = oxidreg_RegisterClass((handle_t)st.b, c->oxid, &c->clsid, c->cookie, c->flags,
+                                          &s);
+                if ((r = result_locked(r, s)) < 0)
+                        return r;
+                c->group = rpc_binding_assoc_group(st.b);
+        }
         if (st.regs)
                 log_debug(com, "registered our OXIDs again with rpcss (a new connection)");
         return 0;
@@ -311,6 +334,11 @@ static int prepare_locked(void) {
                         struct reg *g = st.regs;
                         st.regs = g->next;
                         reg_free(g);
+                }
+                while (st.classes) {
+                        struct classreg *c = st.classes;
+                        st.classes = c->next;
+                        free(c);
                 }
                 st.stale = false;
                 st.pid = getpid();
@@ -535,6 +563,75 @@ int com_resolver_rundown(OXID oxid, OID **ret, unsigned *ret_n) {
         *ret = a.out;                   /* midl_user_allocate outside a call: malloc */
         *ret_n = a.n_out;
         return 0;
+}
+
+struct class_args {
+        struct classreg *c;
+        uint32_t cookie;
+};
+
+static int op_register_class(void *ctx) {
+        struct class_args *a = ctx;
+        error_status_t s = 0;
+        int r = oxidreg_RegisterClass((handle_t)st.b, a->c->oxid, &a->c->clsid, a->c->cookie,
+                                      a->c->flags, &s);
+
+        return result_locked(r, s);
+}
+
+int com_resolver_register_class(OXID oxid, const GUID *clsid, uint32_t cookie, uint32_t flags) {
+        struct class_args a = { .cookie = cookie };
+        int r;
+
+        if (!clsid)
+                return -EINVAL;
+        if (!(a.c = calloc(1, sizeof *a.c)))
+                return -ENOMEM;
+        a.c->oxid = oxid;
+        a.c->clsid = *clsid;
+        a.c->cookie = cookie;
+        a.c->flags = flags;
+        pthread_mutex_lock(&st.lock);
+        r = run_locked(op_register_class, &a);
+        if (r >= 0) {
+                a.c->group = rpc_binding_assoc_group(st.b);
+                a.c->next = st.classes;
+                st.classes = a.c;
+                a.c = NULL;
+        }
+        pthread_mutex_unlock(&st.lock);
+        free(a.c);
+        return r;
+}
+
+static int op_revoke_class(void *ctx) {
+        struct class_args *a = ctx;
+        error_status_t s = 0;
+        int r = oxidreg_RevokeClass((handle_t)st.b, a->cookie, &s);
+
+        return result_locked(r, s);
+}
+
+int com_resolver_revoke_class(uint32_t cookie) {
+        struct class_args a = { .cookie = cookie };
+        bool ours = false;
+        int r;
+
+        pthread_mutex_lock(&st.lock);
+        for (struct classreg **p = &st.classes; st.pid == getpid() && *p; p = &(*p)->next)
+                if ((*p)->cookie == cookie) {
+                        struct classreg *c = *p;
+                        *p = c->next;
+                        free(c);
+                        ours = true;
+                        break;
+                }
+        r = ours ? run_locked(op_revoke_class, &a) : 0;
+        pthread_mutex_unlock(&st.lock);
+        /* unreachable rpcss: the registration went with it */
+        if (r == -ECONNREFUSED || r == -ENOENT || broken(r))
+                r = 0;
+        return r;
 }
 
 void com_resolver_disconnect(void) {

@@ -42,6 +42,16 @@ int com_resolver_remove_oids(OXID oxid, const OID *oids, unsigned n);
  * They are forgotten by rpcss once returned.  *ret is malloc'd (free()); *ret_n may be 0.
  */
 int com_resolver_rundown(OXID oxid, OID **ret, unsigned *ret_n);
+/*
+ * A class object of this process's (CoRegisterClassObject with CLSCTX_LOCAL_SERVER) is
+ * offered to activation: rpcss sends activations of clsid to this process's objact
+ * interface at the OXID's ncalrpc binding, naming cookie.  Registered again after an
+ * rpcss restart like the OXIDs.  -ENOENT for an OXID not registered, -EEXIST for a
+ * cookie registered twice.
+ */
+int com_resolver_register_class(OXID oxid, const GUID *clsid, uint32_t cookie, uint32_t flags);
+/* 0 also when rpcss is unreachable (the registration went with it). */
+int com_resolver_revoke_class(uint32_t cookie);
 /* The ping period in ms: OPENDCOM_PING_PERIOD_MS (10 to 120000; more is 120000), else
    120000 ([MS-DCOM] 3.1.2.2, 3.2.6).  rpcss reads the same variable. */
 unsigned com_ping_period_ms(void);

@@ -243,9 +243,10 @@ try:
     # rpc.oxidresolve (Samba 4.17; Samba never ran it: selftest/skip "Not provided by
     # Samba 4", removed in 2023).  ServerAlive and ServerAlive2 must pass.  ComplexPing,
     # ResolveOxid and ResolveOxid2 first activate CLSID 02B01C80-E03D-101A-B294-
-    # 00DD010F2BF9 (the Windows 2000 Imaging document) through IRemoteActivation
-    # (4d9f4ab8-7d1c-11cf-861e-0020af6e7c57), which rpcss does not serve: the bind is
-    # refused.  SimplePing pings a SETID it never initialises (a stack variable) and
+    # 00DD010F2BF9 (the Windows 2000 Imaging document) through IActivation
+    # (4d9f4ab8-7d1c-11cf-861e-0020af6e7c57) as an anonymous caller, which rpcss refuses
+    # with E_ACCESSDENIED as Windows does (activation needs an authenticated caller at
+    # PKT_INTEGRITY).  SimplePing pings a SETID it never initialises (a stack variable) and
     # expects success: an unknown set is OR_INVALID_SET ([MS-DCOM] 3.1.2.5.1.2).
     torture = shutil.which("smbtorture")
     if torture:
@@ -253,10 +254,10 @@ try:
         for t in ("ServerAlive", "ServerAlive2"):
             check("smbtorture rpc.oxidresolve: %s" % t, "success: oxidresolver.%s\n" % t in out,
                   out[-1500:])
-        remact = "Failed to bind to uuid 4d9f4ab8-7d1c-11cf-861e-0020af6e7c57"
-        check("smbtorture: ComplexPing, ResolveOxid(2) need IRemoteActivation",
-              out.count(remact) == 3 and "success: oxidresolver.ComplexPing" not in out,
-              out[-1500:])
+        remact = "was HRES_E_ACCESSDENIED, expected HRES code 0x00000000: RemoteActivation failed"
+        check("smbtorture: its anonymous RemoteActivation (ComplexPing, ResolveOxid(2)) "
+              "gets E_ACCESSDENIED", out.count(remact) == 3 and
+              "success: oxidresolver.ComplexPing" not in out, out[-1500:])
         check("smbtorture: SimplePing of its uninitialised SETID is OR_INVALID_SET",
               "WERR_OR_INVALID_SET, expected WERR_OK: SimplePing" in out, out[-1500:])
     else:

@@ -162,9 +162,12 @@ try:
     m = mgmt.mgmt(sb, lp, creds)
     v = m.inq_if_ids()
     ids = [str(x.id.uuid) for x in v.if_id]
-    # and the OXID resolver's IObjectExporter and rpcss's private oxidreg (idl/oxidreg.idl)
-    check("samba mgmt inq_if_ids", v.count == 4 and MGMT in ids and EPM in ids and
-          "99fcfec4-5260-101b-bbcb-00aa0021347a" in ids, str(ids))
+    # and the OXID resolver's IObjectExporter, rpcss's private oxidreg (idl/oxidreg.idl),
+    # and activation's IRemoteSCMActivator and IActivation
+    check("samba mgmt inq_if_ids", v.count == 6 and MGMT in ids and EPM in ids and
+          "99fcfec4-5260-101b-bbcb-00aa0021347a" in ids and
+          "000001a0-0000-0000-c000-000000000046" in ids and
+          "4d9f4ab8-7d1c-11cf-861e-0020af6e7c57" in ids, str(ids))
     e = epmapper.epmapper(sb, lp, creds)
     h, ents, result = e.epm_Lookup(epmapper.RPC_C_EP_ALL_ELTS, None, None,
                                    epmapper.RPC_C_VERS_ALL, misc.policy_handle(), 10)

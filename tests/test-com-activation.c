@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Activation through the real services (rpcss and dcomlaunch in the test's OPENDCOM_ROOT):
+ * CoCreateInstanceEx and CoGetClassObject with CLSCTX_LOCAL_SERVER start a registered
+ * LocalServer32 (tests/act-server) with -Embedding, which registers its class object;
+ * the object comes back as a proxy.  REGCLS_MULTIPLEUSE shares one process,
+ * REGCLS_SINGLEUSE makes one per activation; a server exits with its last object and
+ * the next activation starts another; errors a user can act on (REGDB_E_CLASSNOTREG,
+ * CO_E_SERVER_EXEC_FAILURE, RPC_S_SERVER_UNAVAILABLE promptly without dcomlaunch);
+ * servers killed mid-activation, rpcss restarted (its servers register again), a class
+ * registration of another process's OXID refused; and, as root, CLSCTX_REMOTE_SERVER with
+ * COSERVERINFO and NTLM credentials over TCP.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COBJMACROS
+#include <objbase.h>
+
+#include "com/remote-internal.h"
+#include "dcom/utf16.h"
+#include "dcom/winreg.h"
+#include "obj_stub.h"
+#include "rpc/auth/accounts.h"
+#include "rpcss-run.h"
+#include "test.h"
+
+/* the test's classes: one per behaviour of act-server */
+#define CLSID_FMT "{7a3d2c10-5b6e-4f81-9c2d-0e1f2a3b4c%02x}"
+enum { C_MULTI = 1, C_SINGLE, C_EXIT, C_HANG, C_SLOW, C_UNREG };
+
+static pid_t launch_pid;
+
+/* A short ping period for every process of the test: servers call rpcss (and so notice
+   a restart) every quarter period. */
+__attribute__((constructor)) static void short_ping_period(void) {
+        setenv("OPENDCOM_PING_PERIOD_MS", "200", 0);
+}
+
+static void launcher_stop(void) {
+        if (launch_pid > 0) {
+                kill(launch_pid, SIGTERM);
+                waitpid(launch_pid, NULL, 0);
+                launch_pid = 0;
+        }
+}
+
+static void launcher_start(void) {
+        static bool registered;
+        char exe[512], path[256];
+
+        snprintf(exe, sizeof exe, "%s/services/dcomlaunch", test_build_dir());
+        launch_pid = fork();
+        ASSERT_GE(launch_pid, 0);
+        if (launch_pid == 0) {
+                execl(exe, "dcomlaunch", "--foreground", (char *)NULL);
+                _exit(127);
+        }
+        if (!registered)
+                registered = atexit(launcher_stop) == 0;
+        /* up when its socket is there */
+        snprintf(path, sizeof path, "%s/run/dcomlaunch", test_state_dir());
+        for (int i = 0; access(path, F_OK) != 0; i++) {
+                ASSERT_LT(i, 500);
+                usleep(10000);
+        }
+}
+
+static void clsid_of(int which, CLSID *ret, char *s, size_t size) {
+        WCHAR w[40];
+
+        snprintf(s, size, CLSID_FMT, which);
+        for (size_t i = 0; i < 39; i++)
+                w[i] = (WCHAR)(unsigned char)s[i];
+        w[38] = 0;
+        ASSERT_OK(CLSIDFromString(w, ret));
+}
+
+static void set_sz(const char *key, const char *value) {
+        WCHAR *wk = NULL, *wv = NULL;
+
+        ASSERT_OK(dcom_utf8_to_utf16(key, strlen(key), &wk, NULL));
+        ASSERT_OK(dcom_utf8_to_utf16(value, strlen(value), &wv, NULL));
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, wk, NULL, REG_SZ, wv,
+                                  (DWORD)((dcom_utf16_len(wv) + 1) * sizeof(WCHAR))), ERROR_SUCCESS);
+        free(wk);
+        free(wv);
+}
+
+/* HKCR\CLSID\{...}\LocalServer32 = "act-server {clsid} mode" */
+static void register_class(int which, const char *mode) {
+        char id[64], key[128], cmd[768];
+        CLSID c;
+
+        clsid_of(which, &c, id, sizeof id);
+        snprintf(key, sizeof key, "CLSID\\%s\\LocalServer32", id);
+        snprintf(cmd, sizeof cmd, "\"%s/tests/act-server\" %s %s", test_build_dir(), id, mode);
+        set_sz(key, cmd);
+}
+
+static void kill_servers(void);
+
+static void setup(void) {
+        static bool done;
+
+        if (done)
+                return;
+        done = true;
+        test_state_dir();
+        atexit(kill_servers);
+        register_class(C_MULTI, "multi");
+        register_class(C_SINGLE, "single");
+        register_class(C_EXIT, "exit");
+        register_class(C_HANG, "hang");
+        register_class(C_SLOW, "slow");
+        setenv("OPENDCOM_LAUNCH_TIMEOUT_MS", "2000", 1);
+        rpcss_start();
+        launcher_start();
+        com_ps_register(&IObjTest_ProxyVtbl, &IObjTest_p_interface);
+        com_ps_register(&IObjTest2_ProxyVtbl, &IObjTest2_p_interface);
+}
+
+static HRESULT create(int which, IObjTest2 **ret) {
+        char id[64];
+        CLSID c;
+
+        clsid_of(which, &c, id, sizeof id);
+        return CoCreateInstance(&c, NULL, CLSCTX_LOCAL_SERVER, &IID_IObjTest2, (void **)ret);
+}
+
+static LONG server_pid(IObjTest2 *p) {
+        LONG v = 0;
+        ASSERT_OK(IObjTest2_get_Value(p, &v));
+        return v;
+}
+
+static bool alive(pid_t pid) {
+        return kill(pid, 0) == 0;
+}
+
+/* Waits for a process (not our child) to end. */
+static void wait_gone(pid_t pid) {
+        for (int i = 0; alive(pid); i++) {
+                ASSERT_LT(i, 500);
+                usleep(10000);
+        }
+}
+
+static bool ours(pid_t pid);
+
+/* The act-server process of this test started for mode (by its command line), or 0. */
+static pid_t find_server(const char *mode) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        pid_t found = 0;
+
+        while (d && !found && (e = readdir(d))) {
+                char path[300], buf[1024];
+                pid_t pid = (pid_t)atoi(e->d_name);
+                if (pid <= 0)
+                        continue;
+                snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                size_t n = fread(buf, 1, sizeof buf - 1, f);
+                fclose(f);
+                buf[n] = 0;
+                /* argv[0] NUL argv[1] NUL argv[2] ... */
+                const char *a0 = buf, *a1 = a0 + strlen(a0) + 1, *a2 = a1 < buf + n ? a1 + strlen(a1) + 1 : a1;
+                size_t l0 = strlen(a0);
+                if (l0 >= 10 && strcmp(a0 + l0 - 10, "act-server") == 0 && a2 < buf + n &&
+                    strcmp(a2, mode) == 0 && ours(pid))
+                        found = pid;
+        }
+        if (d)
+                closedir(d);
+        return found;
+}
+
+/* Whether process pid runs in this test's state directory. */
+static bool ours(pid_t pid) {
+        char path[64], want[512], buf[8192];
+        size_t n;
+        FILE *f;
+
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+        snprintf(want, sizeof want, "OPENDCOM_ROOT=%s", test_state_dir());
+        if (!(f = fopen(path, "r")))
+                return false;
+        n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        for (size_t i = 0; i < n && memchr(buf + i, 0, n - i); i += strlen(buf + i) + 1)
+                if (strcmp(buf + i, want) == 0)
+                        return true;
+        return false;
+}
+
+/* At exit: the servers dcomlaunch started for this test and still running (their
+   output is the test's: the harness would wait for them). */
+static void kill_servers(void) {
+        for (const char *const *m = (const char *const[]){ "multi", "single", "hang", "slow", NULL };
+             *m; m++)
+                for (pid_t p; (p = find_server(*m)) > 0;) {
+                        kill(p, SIGKILL);
+                        wait_gone(p);
+                }
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+TEST(local_server_launched_and_shared) {
+        IObjTest2 *a, *b;
+        LONG sum = 0;
+
+        setup();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(create(C_MULTI, &a));
+        ASSERT_TRUE(com_proxy_is_proxy((IUnknown *)a));
+        ASSERT_OK(IObjTest2_Add(a, 40, 2, &sum));
+        ASSERT_EQ(sum, 42);
+        LONG pid = server_pid(a);
+        ASSERT_TRUE(pid > 0 && pid != getpid());
+        /* REGCLS_MULTIPLEUSE: the running server makes the second object */
+        ASSERT_OK(create(C_MULTI, &b));
+        ASSERT_EQ(server_pid(b), pid);
+        ASSERT_TRUE((void *)a != (void *)b);
+        IObjTest2_Release(a);
+        ASSERT_TRUE(alive(pid));
+        /* the last object gone, the server exits (CoReleaseServerProcess) */
+        IObjTest2_Release(b);
+        wait_gone(pid);
+        /* and the next activation starts another */
+        ASSERT_OK(create(C_MULTI, &a));
+        ASSERT_TRUE(server_pid(a) != pid);
+        IObjTest2_Release(a);
+
+        /* CoGetClassObject: the class object itself, then an instance from it */
+        char id[64];
+        CLSID c;
+        IClassFactory *cf = NULL;
+        clsid_of(C_MULTI, &c, id, sizeof id);
+        ASSERT_OK(CoGetClassObject(&c, CLSCTX_LOCAL_SERVER, NULL, &IID_IClassFactory, (void **)&cf));
+        ASSERT_OK(IClassFactory_CreateInstance(cf, NULL, &IID_IObjTest2, (void **)&a));
+        ASSERT_OK(IObjTest2_Add(a, 1, 2, &sum));
+        ASSERT_EQ(sum, 3);
+        IObjTest2_Release(a);
+        IClassFactory_Release(cf);
+
+        /* MULTI_QI: several interfaces in one activation, one missing */
+        MULTI_QI qi[3] = { { &IID_IObjTest2, NULL, 0 }, { &IID_IObjTest, NULL, 0 },
+                           { &IID_IClassFactory, NULL, 0 } };
+        ASSERT_EQ(CoCreateInstanceEx(&c, NULL, CLSCTX_LOCAL_SERVER, NULL, 3, qi), CO_S_NOTALLINTERFACES);
+        ASSERT_OK(qi[0].hr);
+        ASSERT_OK(qi[1].hr);
+        ASSERT_EQ(qi[2].hr, E_NOINTERFACE);
+        ASSERT_NULL(qi[2].pItf);
+        /* COM identity: both proxies are one object */
+        IUnknown *u0, *u1;
+        ASSERT_OK(qi[0].pItf->lpVtbl->QueryInterface(qi[0].pItf, &IID_IUnknown, (void **)&u0));
+        ASSERT_OK(qi[1].pItf->lpVtbl->QueryInterface(qi[1].pItf, &IID_IUnknown, (void **)&u1));
+        ASSERT_TRUE(u0 == u1);
+        u0->lpVtbl->Release(u0);
+        u1->lpVtbl->Release(u1);
+        qi[0].pItf->lpVtbl->Release(qi[0].pItf);
+        qi[1].pItf->lpVtbl->Release(qi[1].pItf);
+        CoUninitialize();
+}
+
+TEST(single_use_gets_a_process_each) {
+        IObjTest2 *a, *b;
+
+        setup();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(create(C_SINGLE, &a));
+        ASSERT_OK(create(C_SINGLE, &b));
+        LONG pa = server_pid(a), pb = server_pid(b);
+        ASSERT_TRUE(pa != pb);
+        IObjTest2_Release(a);
+        IObjTest2_Release(b);
+        wait_gone(pa);
+        wait_gone(pb);
+        CoUninitialize();
+}
+
+TEST(errors_a_user_can_act_on) {
+        IObjTest2 *p = NULL;
+        char id[64];
+        CLSID c;
+
+        setup();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        /* a class nobody registered */
+        ASSERT_EQ(create(C_UNREG, &p), REGDB_E_CLASSNOTREG);
+        ASSERT_NULL(p);
+        /* a server that exits before registering: promptly, not after the timeout */
+        uint64_t t0 = now_ms();
+        ASSERT_EQ(create(C_EXIT, &p), CO_E_SERVER_EXEC_FAILURE);
+        ASSERT_LT(now_ms() - t0, 1500u);
+        /* one that never registers: after the launch timeout (2 s here) */
+        t0 = now_ms();
+        ASSERT_EQ(create(C_HANG, &p), CO_E_SERVER_EXEC_FAILURE);
+        ASSERT_GE(now_ms() - t0, 1900u);
+        /* an in-process-only request for a local server's class */
+        clsid_of(C_MULTI, &c, id, sizeof id);
+        ASSERT_EQ(CoCreateInstance(&c, NULL, CLSCTX_INPROC_SERVER, &IID_IObjTest2, (void **)&p),
+                  REGDB_E_CLASSNOTREG);
+        /* rpcss keeps serving */
+        ASSERT_OK(create(C_MULTI, &p));
+        IObjTest2_Release(p);
+        CoUninitialize();
+}
+
+TEST(kills_leave_nothing_half_done) {
+        IObjTest2 *p = NULL;
+
+        setup();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        /* the server SIGKILLed while it makes the object: rpcss starts another one (or, out
+           of attempts, fails); nothing of the dead one is used */
+        int fds[2];
+        ASSERT_OK(pipe(fds));
+        pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+                /* finds the slow server by its command line and kills it mid-CreateInstance */
+                for (int i = 0; i < 300; i++) {
+                        usleep(10000);
+                        pid_t s = find_server("slow");
+                        if (s > 0) {
+                                usleep(300000);         /* registered, inside CreateInstance */
+                                if (write(fds[1], &s, sizeof s) != sizeof s)
+                                        _exit(1);
+                                _exit(kill(s, SIGKILL) == 0 ? 0 : 1);
+                        }
+                }
+                _exit(1);
+        }
+        HRESULT hr = create(C_SLOW, &p);
+        int status;
+        ASSERT_EQ(waitpid(child, &status, 0), child);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        pid_t killed = 0;
+        ASSERT_EQ(read(fds[0], &killed, sizeof killed), (ssize_t)sizeof killed);
+        close(fds[0]);
+        close(fds[1]);
+        if (SUCCEEDED(hr)) {
+                ASSERT_TRUE(server_pid(p) != killed);
+                IObjTest2_Release(p);
+                p = NULL;
+        }
+
+        /* dcomlaunch gone: RPC_S_SERVER_UNAVAILABLE, promptly */
+        launcher_stop();
+        uint64_t t0 = now_ms();
+        ASSERT_EQ(create(C_MULTI, &p), HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE));
+        ASSERT_LT(now_ms() - t0, 1000u);
+        launcher_start();
+        ASSERT_OK(create(C_MULTI, &p));
+        LONG pid = server_pid(p);
+
+        /* rpcss killed and started again: the running server registers its class again
+           (its next call to rpcss, at most a quarter ping period later) and is reused */
+        kill(rpcss_pid, SIGKILL);
+        waitpid(rpcss_pid, NULL, 0);
+        rpcss_pid = 0;
+        IObjTest2 *q = NULL;
+        ASSERT_EQ(create(C_MULTI, &q), HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE));
+        rpcss_start();
+        usleep(500000);         /* a few quarters of the 200 ms ping period */
+        ASSERT_OK(create(C_MULTI, &q));
+        ASSERT_EQ(server_pid(q), pid);
+        IObjTest2_Release(q);
+        IObjTest2_Release(p);
+        wait_gone(pid);
+        CoUninitialize();
+}
+
+TEST(remote_server_over_tcp_with_ntlm) {
+        IObjTest2 *p = NULL;
+        char id[64];
+        CLSID c;
+
+        if (geteuid() != 0)
+                SKIP("the NTLM account store is root's");
+        setup();
+        ASSERT_OK(accounts_set_password("actuser", "Act-Secret-1"));
+        /* the account's Unix user: root's own name runs the server as the launching user */
+        ASSERT_OK(accounts_set_password("root", "Root-Secret-1"));
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        clsid_of(C_MULTI, &c, id, sizeof id);
+        COAUTHIDENTITY ident = {
+                .User = (unsigned short *)u"root", .UserLength = 4,
+                .Domain = (unsigned short *)u"", .DomainLength = 0,
+                .Password = (unsigned short *)u"Root-Secret-1", .PasswordLength = 13,
+                .Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        COAUTHINFO ai = {
+                .dwAuthnSvc = RPC_C_AUTHN_WINNT, .dwAuthnLevel = RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+                .dwImpersonationLevel = RPC_C_IMP_LEVEL_IDENTIFY, .pAuthIdentityData = &ident,
+        };
+        /* an address, not this machine's name: the TCP path another host takes */
+        COSERVERINFO si = { .pwszName = (LPWSTR)u"127.0.0.1", .pAuthInfo = &ai };
+        MULTI_QI qi = { &IID_IObjTest2, NULL, 0 };
+        com_proxy_set_tcp_only(true);
+        ASSERT_OK(CoCreateInstanceEx(&c, NULL, CLSCTX_REMOTE_SERVER, &si, 1, &qi));
+        p = (IObjTest2 *)qi.pItf;
+        LONG sum = 0;
+        ASSERT_OK(IObjTest2_Add(p, 20, 22, &sum));
+        ASSERT_EQ(sum, 42);
+        IObjTest2_Release(p);
+
+        /* an account that is no Unix user, and the class has no RunAs: refused */
+        ident.User = (unsigned short *)u"actuser";
+        ident.UserLength = 7;
+        ident.Password = (unsigned short *)u"Act-Secret-1";
+        ident.PasswordLength = 12;
+        qi.pItf = NULL;
+        ASSERT_EQ(CoCreateInstanceEx(&c, NULL, CLSCTX_REMOTE_SERVER, &si, 1, &qi), E_ACCESSDENIED);
+        /* a wrong password: the activation is refused by the authentication */
+        ident.PasswordLength = 3;
+        ASSERT_TRUE(FAILED(CoCreateInstanceEx(&c, NULL, CLSCTX_REMOTE_SERVER, &si, 1, &qi)));
+        com_proxy_set_tcp_only(false);
+        CoUninitialize();
+}
+
