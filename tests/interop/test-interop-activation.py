@@ -157,6 +157,13 @@ try:
                   "/t", "REG_DWORD", "/d", "6", "/f")
     check("LegacyAuthenticationLevel 6", rc == 0, out)
 
+    pcap = os.path.join(root, "activation.pcap")
+    capture = None
+    if shutil.which("dumpcap"):
+        capture = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "tcp", "-w", pcap],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(capture)
+        time.sleep(1.0)
     launch_log = open(os.path.join(root, "dcomlaunch.log"), "w+")
     rpcss_log = open(os.path.join(root, "rpcss.log"), "w+")
     launcher = start([os.path.join(build, "services/dcomlaunch"), "--foreground"], launch_log)
@@ -264,6 +271,20 @@ try:
               hresult(e) == E_ACCESSDENIED, str(e))
     d.disconnect()
 
+    # smbtorture rpc.remact: RemoteActivation of Windows' Imaging document class, sealed
+    # with our account -- unknown here, and answered so
+    torture = shutil.which("smbtorture")
+    if torture:
+        r = subprocess.run([torture, "ncacn_ip_tcp:127.0.0.1[seal]", "rpc.remact",
+                            "-U%s%%%s" % (USER, PASSWORD)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        out = r.stdout + r.stderr
+        check("smbtorture rpc.remact: RemoteActivation answered (REGDB_E_CLASSNOTREG for "
+              "Windows' class)", "REGDB_E_CLASSNOTREG" in out or "0x80040154" in out,
+              out[-800:])
+    else:
+        print("note: smbtorture is not installed (samba-testsuite): skipped")
+
     # dcomlaunch down: the class's server cannot be started, promptly
     for p in counter_pids():
         os.kill(p, 9)
@@ -279,6 +300,24 @@ try:
               hresult(e) == 0x800706BA and time.time() - t0 < 3,
               "%s in %.2f s" % (e, time.time() - t0))
     dcom.disconnect()
+
+    if capture:
+        time.sleep(0.5)
+        capture.terminate()
+        capture.wait(10)
+        args = ["tshark", "-n", "-r", pcap, "-o", "ntlmssp.nt_password:" + PASSWORD]
+        r = subprocess.run(args + ["-Y", "_ws.malformed || _ws.expert.severity >= error"],
+                           capture_output=True, text=True, timeout=120)
+        out = "\n".join(l for l in (r.stdout + r.stderr).splitlines()
+                        if "Running as user" not in l and "This could be dangerous" not in l)
+        check("tshark: no malformed packet, no expert error", r.returncode == 0 and
+              out.strip() == "", out[-1500:])
+        r = subprocess.run(args + ["-Y", "isystemactivator || remact", "-T", "fields", "-e",
+                                   "frame.number"], capture_output=True, text=True, timeout=120)
+        check("tshark: dissected the activation traffic (isystemactivator, remact)",
+              r.returncode == 0 and len(r.stdout.split()) >= 4, r.stdout[-200:] + r.stderr[-300:])
+    else:
+        print("note: no dumpcap: the tshark check was skipped")
 except Exception as e:
     import traceback
     traceback.print_exc()
