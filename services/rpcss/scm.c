@@ -61,6 +61,7 @@ struct class_ent {
         uid_t uid;                      /* the server's user (the kernel's word) */
         pid_t pid;
         char ep[64];                    /* the server's ncalrpc endpoint */
+        bool launched;                  /* by a process dcomlaunch started for this class */
 };
 
 /* A server being started, so that activations meanwhile wait for it instead of
@@ -69,6 +70,7 @@ struct launch {
         struct launch *next;
         GUID clsid;
         uid_t uid;
+        pid_t pid;                      /* the server dcomlaunch started (0: not yet) */
 };
 
 static struct {
@@ -169,6 +171,9 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
                 c->owner = owner;
                 c->uid = who.uid;
                 c->pid = who.pid;
+                for (struct launch *l = tab.launches; l; l = l->next)
+                        if (l->pid == who.pid && dcom_guid_equal(&l->clsid, clsid))
+                                c->launched = true;
                 snprintf(c->ep, sizeof c->ep, "%s", ep);
                 c->next = tab.classes;
                 tab.classes = c;
@@ -333,7 +338,12 @@ static bool has_local_server(const GUID *clsid) {
 static bool take_locked(const GUID *clsid, uid_t uid, struct class_ent *out) {
         for (struct class_ent **pp = &tab.classes; *pp; pp = &(*pp)->next) {
                 struct class_ent *c = *pp;
-                if (!dcom_guid_equal(&c->clsid, clsid) || (uid != ANY_UID && c->uid != uid))
+                if (!dcom_guid_equal(&c->clsid, clsid))
+                        continue;
+                /* "Interactive User" (ANY_UID): whoever runs it, as long as dcomlaunch
+                   started it (or root registered it) -- not a class object any local user
+                   could register to catch the activations */
+                if (uid == ANY_UID ? !c->launched && c->uid != 0 : c->uid != uid)
                         continue;
                 *out = *c;
                 if (!(c->flags & (REGCLS_MULTIPLEUSE | REGCLS_MULTI_SEPARATE)))
@@ -392,6 +402,13 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
 
         r = launch_request(clsid, launching_uid, remote ? LAUNCH_FLAG_REMOTE : 0, LAUNCH_REQUEST_MS,
                            &fd, &pid, &hr);
+        pthread_mutex_lock(&tab.lock);
+        l->pid = r >= 0 && SUCCEEDED(hr) ? pid : 0;
+        /* a registration quicker than dcomlaunch's answer */
+        for (struct class_ent *c = tab.classes; c && l->pid; c = c->next)
+                if (c->pid == l->pid && dcom_guid_equal(&c->clsid, clsid))
+                        c->launched = true;
+        pthread_mutex_unlock(&tab.lock);
         if (r < 0) {
                 say("activation of %s: the DCOM server process launcher (dcomlaunch) "
                                "is not reachable: %s", id, strerror(-r));
@@ -407,7 +424,7 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
                 struct class_ent *found = NULL;
                 for (struct class_ent *c = tab.classes; c && !found; c = c->next)
                         if (dcom_guid_equal(&c->clsid, clsid) &&
-                            (c->pid == pid || uid == ANY_UID || c->uid == uid))
+                            (c->pid == pid || (uid != ANY_UID && c->uid == uid)))
                                 found = c;
                 if (found)
                         break;

@@ -6,7 +6,8 @@
  *
  * Servers register their class objects over ncalrpc (oxidreg's RegisterClass, from
  * CoRegisterClassObject); an activation finds a registration of the class running as
- * the identity the class runs as, or asks dcomlaunch to start the server (its
+ * the identity the class runs as (for "Interactive User": one dcomlaunch started, or
+ * root's -- never one any local user registered), or asks dcomlaunch to start the server (its
  * LocalServer32) and waits for the registration.  The instance is made by the server
  * (objact over its ncalrpc endpoint) and marshaled for the client; rpcss answers with
  * it and the OXID's bindings.  Registrations belong to the association that made them
