@@ -85,6 +85,13 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                        struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
 static void set_timeouts(int fd, unsigned ms);
 
+/* rpc_client_trips()' counts, by enum rpc_protseq */
+static _Thread_local struct rpc_trips trips[RPC_PROTSEQ_LRPC + 1];
+
+void rpc_client_trips(enum rpc_protseq protseq, struct rpc_trips *ret) {
+        *ret = (unsigned)protseq <= RPC_PROTSEQ_LRPC ? trips[protseq] : (struct rpc_trips){ 0 };
+}
+
 int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
         struct rpc_binding *b = dcom_calloc(1, sizeof *b);
         int r;
@@ -451,6 +458,7 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
         set_timeouts(fd, b->timeout_ms);
         b->rcvtimeo_ms = b->timeout_ms;
         b->fd = fd;
+        trips[b->sb.protseq].connects++;
         log_debug(rpc, "connected to %s:%s[%s]", rpc_protseq_name(b->sb.protseq),
                   b->sb.protseq == RPC_PROTSEQ_LRPC ? "" : b->sb.host[0] ? b->sb.host : "127.0.0.1",
                   endpoint);
@@ -687,6 +695,7 @@ static int sec_leg(struct rpc_binding *b, const struct ndr_interface *iface, uin
         buf_free(&out);
         if (r < 0)
                 return r;
+        trips[b->sb.protseq].binds++;
         if ((r = recv_pdu(b, &pdu)) < 0)
                 return r;
         if (pdu.hdr.call_id != call_id || pdu.hdr.ptype != RPC_PTYPE_ALTER_CONTEXT_RESP ||
@@ -746,6 +755,7 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
         buf_free(&out);
         if (r < 0)
                 return r;
+        trips[b->sb.protseq].binds++;
         if ((r = recv_pdu(b, &pdu)) < 0)
                 return r;
         if (pdu.hdr.call_id != call_id) {
@@ -1024,6 +1034,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         b->sendbuf = pdu;
         if (r < 0)
                 return r;
+        trips[b->sb.protseq].requests++;
 
         /* the response, reassembled in the call's arena */
         struct buf resp;

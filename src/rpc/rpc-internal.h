@@ -597,6 +597,17 @@ const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b)
    refused connection, RPC_S_CALL_FAILED when the peer closed mid-call, a fault's status. */
 RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err);
 
+/*
+ * What this thread has asked of servers as a client, by transport -- tests and benchmarks
+ * count a protocol's round trips with it: connections opened, binds and alter_contexts
+ * (each handshake leg that waits for an answer; AUTH3 waits for none) and requests.  Per
+ * thread, so that the runtime's own threads (pings) do not blur a caller's count.
+ */
+struct rpc_trips {
+        uint64_t connects, binds, requests;
+};
+void rpc_client_trips(enum rpc_protseq protseq, struct rpc_trips *ret);
+
 /* ept_map on epm's mapper: the endpoint (port or ncalrpc name) of iface; -ENODATA
    (EPT_S_NOT_REGISTERED) when the mapper knows none. */
 int rpc_epm_map(struct rpc_binding *epm, const struct ndr_interface *iface, const GUID *object,
