@@ -8,8 +8,9 @@
  * the next activation starts another; errors a user can act on (REGDB_E_CLASSNOTREG,
  * CO_E_SERVER_EXEC_FAILURE, RPC_S_SERVER_UNAVAILABLE promptly without dcomlaunch);
  * servers killed mid-activation, rpcss restarted (its servers register again), a class
- * registration of another process's OXID refused; and, as root, CLSCTX_REMOTE_SERVER with
- * COSERVERINFO and NTLM credentials over TCP.
+ * registration of another process's OXID refused; the round trips of activating a running
+ * server (the reply's OXID bindings used: no ResolveOxid2); and, as root,
+ * CLSCTX_REMOTE_SERVER with COSERVERINFO and NTLM credentials over TCP.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "dcom/winreg.h"
 #include "obj_stub.h"
 #include "rpc/auth/accounts.h"
+#include "rpc/rpc-internal.h"
 #include "rpcss-run.h"
 #include "test.h"
 
@@ -277,6 +279,68 @@ TEST(local_server_launched_and_shared) {
         CoUninitialize();
 }
 
+/* The round trips this thread made since *before (rpc_client_trips), by transport. */
+static struct rpc_trips trips_since(enum rpc_protseq p, const struct rpc_trips *before) {
+        struct rpc_trips now;
+
+        rpc_client_trips(p, &now);
+        return (struct rpc_trips){ now.connects - before->connects, now.binds - before->binds,
+                                   now.requests - before->requests };
+}
+
+/*
+ * Issue 14's goal: activating a running server is the SCM's round trip and then the
+ * object's.  The reply carries the OXID's bindings, so no ResolveOxid2 follows -- it
+ * would go to the resolver the OBJREF names, rpcss's TCP address: nothing over TCP.
+ */
+TEST(running_server_activation_asks_no_resolver) {
+        IClassFactory *cf = NULL;
+        IObjTest2 *p = NULL;
+        struct rpc_trips lrpc0, tcp0;
+        char id[64];
+        CLSID c;
+        LONG sum = 0;
+
+        setup();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        clsid_of(C_MULTI, &c, id, sizeof id);
+        /* the server running and locked, and no proxy of ours left on its OXID */
+        ASSERT_OK(CoGetClassObject(&c, CLSCTX_LOCAL_SERVER, NULL, &IID_IClassFactory, (void **)&cf));
+        ASSERT_OK(IClassFactory_LockServer(cf, TRUE));
+        IClassFactory_Release(cf);
+
+        rpc_client_trips(RPC_PROTSEQ_LRPC, &lrpc0);
+        rpc_client_trips(RPC_PROTSEQ_TCP, &tcp0);
+        ASSERT_OK(create(C_MULTI, &p));
+        ASSERT_OK(IObjTest2_Add(p, 40, 2, &sum));
+        struct rpc_trips lrpc = trips_since(RPC_PROTSEQ_LRPC, &lrpc0);
+        struct rpc_trips tcp = trips_since(RPC_PROTSEQ_TCP, &tcp0);
+        ASSERT_EQ(sum, 42);
+        /* RemoteCreateInstance on rpcss, Add on the exporter: each a new connection and
+           its bind (ncalrpc: the kernel names the caller, no handshake) */
+        ASSERT_EQ(lrpc.requests, 2u);
+        ASSERT_EQ(lrpc.binds, 2u);
+        ASSERT_EQ(lrpc.connects, 2u);
+        ASSERT_EQ(tcp.connects + tcp.binds + tcp.requests, 0u);
+        /* another activation while the OXID is known: its connection serves it too */
+        IObjTest2 *q = NULL;
+        rpc_client_trips(RPC_PROTSEQ_LRPC, &lrpc0);
+        ASSERT_OK(create(C_MULTI, &q));
+        ASSERT_OK(IObjTest2_Add(q, 1, 2, &sum));
+        lrpc = trips_since(RPC_PROTSEQ_LRPC, &lrpc0);
+        ASSERT_EQ(lrpc.requests, 2u);
+        ASSERT_EQ(lrpc.binds, 1u);
+        LONG pid = server_pid(p);
+        IObjTest2_Release(q);
+        IObjTest2_Release(p);
+        /* unlocked, the server goes */
+        ASSERT_OK(CoGetClassObject(&c, CLSCTX_LOCAL_SERVER, NULL, &IID_IClassFactory, (void **)&cf));
+        ASSERT_OK(IClassFactory_LockServer(cf, FALSE));
+        IClassFactory_Release(cf);
+        wait_gone(pid);
+        CoUninitialize();
+}
+
 TEST(single_use_gets_a_process_each) {
         IObjTest2 *a, *b;
 
@@ -413,11 +477,20 @@ TEST(remote_server_over_tcp_with_ntlm) {
         COSERVERINFO si = { .pwszName = (LPWSTR)u"127.0.0.1", .pAuthInfo = &ai };
         MULTI_QI qi = { &IID_IObjTest2, NULL, 0 };
         com_proxy_set_tcp_only(true);
+        struct rpc_trips tcp0;
+        rpc_client_trips(RPC_PROTSEQ_TCP, &tcp0);
         ASSERT_OK(CoCreateInstanceEx(&c, NULL, CLSCTX_REMOTE_SERVER, &si, 1, &qi));
         p = (IObjTest2 *)qi.pItf;
         LONG sum = 0;
         ASSERT_OK(IObjTest2_Add(p, 20, 22, &sum));
         ASSERT_EQ(sum, 42);
+        /* rpcss's connection (its NTLM bind), RemoteCreateInstance; the exporter's
+           connection, its bind and the proxy's NTLM context (an alter_context), Add: no
+           ResolveOxid2 between them */
+        struct rpc_trips tcp = trips_since(RPC_PROTSEQ_TCP, &tcp0);
+        ASSERT_EQ(tcp.connects, 2u);
+        ASSERT_EQ(tcp.requests, 2u);
+        ASSERT_EQ(tcp.binds, 3u);
         IObjTest2_Release(p);
 
         /* an account that is no Unix user, and the class has no RunAs: refused */

@@ -6,8 +6,10 @@
  * references we hold on it, remote QueryInterface through the exporter's IRemUnknown
  * (results cached), references released in one RemRelease when the last local one goes.
  * OXIDs are resolved through the resolver named in the OBJREF (IObjectExporter::
- * ResolveOxid2 on rpcss) and cached with their connection; an OXID of this process (an
- * object in another apartment) is reached over our own ncalrpc endpoint.
+ * ResolveOxid2 on rpcss) and cached with their connection -- or, for the objects an
+ * activation returns, taken from its reply, which carries what ResolveOxid2 would have
+ * answered; an OXID of this process (an object in another apartment) is reached over our
+ * own ncalrpc endpoint.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -298,24 +300,64 @@ static int connect_exporter(struct oxid_entry *ox, const char *sb, bool tcp) {
         return r;
 }
 
-/* Asks the OBJREF's resolver where its OXID is; fills ox. */
-static HRESULT resolve_remote(const struct objref *o, struct oxid_entry *ox) {
-        char addr[256], host[256], sb[320];
+/* The resolver an OBJREF names: its first TCP binding as a string binding (port: the
+   endpoint mapper's), the host alone in host; false when it names none. */
+static bool resolver_binding(const struct objref *o, char *sb, size_t size, char *host,
+                             size_t host_size) {
+        char addr[256];
         uint16_t tower;
-        struct rpc_binding *rb = NULL;
-        int r = -ENOENT;
 
         for (unsigned i = 0; dsa_string_binding(o->res, i, &tower, addr, sizeof addr) >= 0; i++)
                 if (tower == DSA_TOWER_TCP) {
-                        tcp_binding(addr, rpc_epm_port(), sb, sizeof sb, host, sizeof host);
-                        r = rpc_binding_from_string(sb, &rb);
-                        break;
+                        tcp_binding(addr, rpc_epm_port(), sb, size, host, host_size);
+                        return true;
                 }
-        if (r < 0) {
+        return false;
+}
+
+/* Whether an OXID its resolver at host tells us of is reached over ncalrpc when it can be
+   (this machine's) rather than TCP. */
+static bool resolver_is_local(const char *host) {
+        return host_is_loopback(host) && !tcp_only;
+}
+
+/*
+ * Connects ox to its exporter at the bindings its resolver gave (ResolveOxid2's, or an
+ * activation reply's): this machine's exporters over ncalrpc when local, others over TCP.
+ */
+static int oxid_connect(struct oxid_entry *ox, const DUALSTRINGARRAY *dsa, bool local) {
+        char addr[256], host[256], sb[320];
+        uint16_t tower;
+        int r = -ENOENT;
+
+        if (!dsa || dsa_check(dsa) < 0)
+                return -EBADMSG;
+        for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
+                if (tower == DSA_TOWER_LRPC && local) {
+                        snprintf(sb, sizeof sb, "ncalrpc:[%s]", addr);
+                        r = connect_exporter(ox, sb, false);
+                }
+        for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
+                if (tower == DSA_TOWER_TCP) {
+                        tcp_binding(addr, "135", sb, sizeof sb, host, sizeof host);
+                        r = connect_exporter(ox, sb, true);
+                }
+        if (r >= 0)
+                log_debug(com, "OXID %016llx is at %s", (unsigned long long)ox->oxid, sb);
+        return r;
+}
+
+/* Asks the OBJREF's resolver where its OXID is; fills ox. */
+static HRESULT resolve_remote(const struct objref *o, struct oxid_entry *ox) {
+        char host[256], sb[320];
+        struct rpc_binding *rb = NULL;
+
+        if (!resolver_binding(o, sb, sizeof sb, host, sizeof host) ||
+            rpc_binding_from_string(sb, &rb) < 0) {
                 log_debug(com, "OXID %016llx: no usable resolver binding", (unsigned long long)ox->oxid);
                 return RPC_E_INVALID_OBJREF;
         }
-        bool local = host_is_loopback(host) && !tcp_only;
+        bool local = resolver_is_local(host);
         unsigned short protseqs[2] = { DSA_TOWER_LRPC, DSA_TOWER_TCP };
         DUALSTRINGARRAY *dsa = NULL;
         DWORD hint = 0;
@@ -324,8 +366,8 @@ static HRESULT resolve_remote(const struct objref *o, struct oxid_entry *ox) {
         OXID oxid = ox->oxid;
 
         rpc_binding_set_timeout(rb, 10000);
-        r = IObjectExporter_ResolveOxid2(rb, &oxid, local ? 2 : 1, local ? protseqs : protseqs + 1, &dsa,
-                                         &ox->ipid_remunk, &hint, &ver, &st);
+        int r = IObjectExporter_ResolveOxid2(rb, &oxid, local ? 2 : 1, local ? protseqs : protseqs + 1,
+                                             &dsa, &ox->ipid_remunk, &hint, &ver, &st);
         rpc_binding_free(rb);
         if (r < 0 || st) {
                 log_debug(com, "ResolveOxid2 %016llx at %s: %s", (unsigned long long)oxid, sb,
@@ -334,26 +376,9 @@ static HRESULT resolve_remote(const struct objref *o, struct oxid_entry *ox) {
                 return r < 0 ? dcom_hresult_from_errno(r) : HRESULT_FROM_WIN32(st);
         }
         ox->authn_hint = hint;
-        snprintf(ox->resolver, sizeof ox->resolver, "%s", sb);
-        r = -ENOENT;
-        if (dsa && dsa_check(dsa) >= 0) {
-                /* this machine's exporters over ncalrpc, others over TCP */
-                for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
-                        if (tower == DSA_TOWER_LRPC && local) {
-                                snprintf(sb, sizeof sb, "ncalrpc:[%s]", addr);
-                                r = connect_exporter(ox, sb, false);
-                        }
-                for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
-                        if (tower == DSA_TOWER_TCP) {
-                                tcp_binding(addr, "135", sb, sizeof sb, host, sizeof host);
-                                r = connect_exporter(ox, sb, true);
-                        }
-        }
+        r = oxid_connect(ox, dsa, local);
         midl_user_free(dsa);
-        if (r < 0)
-                return RPC_E_INVALID_OBJREF;
-        log_debug(com, "OXID %016llx is at %s", (unsigned long long)oxid, sb);
-        return S_OK;
+        return r < 0 ? RPC_E_INVALID_OBJREF : S_OK;
 }
 
 static void oxid_put(struct oxid_entry *ox) {
@@ -376,40 +401,75 @@ static void oxid_put(struct oxid_entry *ox) {
 
 /* The resolver an OBJREF names (its first TCP binding), "" for one of this process's. */
 static void resolver_of(const struct objref *o, char *sb, size_t size) {
-        char addr[256], host[256];
-        uint16_t tower;
+        char host[256];
 
         sb[0] = 0;
-        if (com_exporter_is_local(o->std.oxid))
-                return;
-        for (unsigned i = 0; dsa_string_binding(o->res, i, &tower, addr, sizeof addr) >= 0; i++)
-                if (tower == DSA_TOWER_TCP) {
-                        tcp_binding(addr, rpc_epm_port(), sb, size, host, sizeof host);
-                        return;
+        if (!com_exporter_is_local(o->std.oxid))
+                resolver_binding(o, sb, size, host, sizeof host);     /* else "" */
+}
+
+/* The entry of oxid at resolver res, referenced, or NULL; under the lock. */
+static struct oxid_entry *oxid_find_locked(OXID oxid, const char *res) {
+        for (struct oxid_entry *ox = oxids; ox; ox = ox->next)
+                if (ox->oxid == oxid && strcmp(ox->resolver, res) == 0) {
+                        ox->refs++;
+                        return ox;
                 }
+        return NULL;
+}
+
+/* A new entry, connected, into the table -- or, when another thread was quicker, that
+   thread's (referenced) and ours freed. */
+static struct oxid_entry *oxid_publish(struct oxid_entry *ox) {
+        struct oxid_entry *x;
+
+        rpc_binding_set_timeout(ox->b, 30000);
+        chan_init(&ox->remunk_chan, ox, &ox->ipid_remunk);
+        pthread_mutex_lock(&lock);
+        if ((x = oxid_find_locked(ox->oxid, ox->resolver))) {
+                pthread_mutex_unlock(&lock);
+                rpc_binding_free(ox->b);
+                free(ox);
+                return x;
+        }
+        ox->next = oxids;
+        oxids = ox;
+        pthread_mutex_unlock(&lock);
+        return ox;
+}
+
+/* The entry of oxid at resolver res: a known one (referenced; *ret_known), else a new
+   one for the caller to connect and publish (not in the table yet).  NULL without memory. */
+static struct oxid_entry *oxid_find_or_new(OXID oxid, const char *res, bool *ret_known) {
+        struct oxid_entry *ox;
+
+        pthread_mutex_lock(&lock);
+        ox = oxid_find_locked(oxid, res);
+        pthread_mutex_unlock(&lock);
+        *ret_known = ox != NULL;
+        if (!ox && (ox = calloc(1, sizeof *ox))) {
+                ox->oxid = oxid;
+                ox->refs = 1;
+                snprintf(ox->resolver, sizeof ox->resolver, "%s", res);
+        }
+        return ox;
 }
 
 static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
         struct oxid_entry *ox;
         HRESULT hr = S_OK;
         char res[320];
+        bool known;
 
         /* an OXID is known by the resolver that vouches for it too: an OBJREF naming a
            known OXID at another resolver cannot redirect that OXID's later proxies */
         resolver_of(o, res, sizeof res);
-        pthread_mutex_lock(&lock);
-        for (ox = oxids; ox; ox = ox->next)
-                if (ox->oxid == o->std.oxid && strcmp(ox->resolver, res) == 0) {
-                        ox->refs++;
-                        pthread_mutex_unlock(&lock);
-                        *ret = ox;
-                        return S_OK;
-                }
-        pthread_mutex_unlock(&lock);
-        if (!(ox = calloc(1, sizeof *ox)))
+        if (!(ox = oxid_find_or_new(o->std.oxid, res, &known)))
                 return E_OUTOFMEMORY;
-        ox->oxid = o->std.oxid;
-        ox->refs = 1;
+        if (known) {
+                *ret = ox;
+                return S_OK;
+        }
         if (com_exporter_oxid_info(o->std.oxid, &ox->ipid_remunk, &ox->authn_hint)) {
                 char sb[64];
                 int r = com_exporter_local_binding(sb, sizeof sb);
@@ -424,24 +484,42 @@ static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
                 free(ox);
                 return hr;
         }
-        rpc_binding_set_timeout(ox->b, 30000);
-        chan_init(&ox->remunk_chan, ox, &ox->ipid_remunk);
-        pthread_mutex_lock(&lock);
-        for (struct oxid_entry *x = oxids; x; x = x->next)
-                if (x->oxid == ox->oxid && strcmp(x->resolver, ox->resolver) == 0) {
-                        /* another thread was quicker */
-                        x->refs++;
-                        pthread_mutex_unlock(&lock);
-                        rpc_binding_free(ox->b);
+        *ret = oxid_publish(ox);
+        return S_OK;
+}
+
+HRESULT com_proxy_oxid_seed(const struct objref *o, const DUALSTRINGARRAY *bindings,
+                            const IPID *ipid_remunk, uint32_t authn_hint, struct oxid_entry **ret) {
+        char host[256], res[320];
+        struct oxid_entry *ox;
+        bool known;
+
+        *ret = NULL;
+        /* this process's OXIDs need no resolver; an OBJREF naming none is refused later */
+        if (com_exporter_is_local(o->std.oxid) || !resolver_binding(o, res, sizeof res, host, sizeof host))
+                return S_OK;
+        if (!(ox = oxid_find_or_new(o->std.oxid, res, &known)))
+                return E_OUTOFMEMORY;
+        /* an OXID known already keeps what we know: the reply cannot redirect it */
+        if (!known) {
+                ox->ipid_remunk = *ipid_remunk;
+                ox->authn_hint = authn_hint;
+                int r = oxid_connect(ox, bindings, resolver_is_local(host));
+                if (r < 0) {
+                        log_debug(com, "OXID %016llx: the activation reply's bindings are unusable (%s)",
+                                  (unsigned long long)ox->oxid, strerror(-r));
                         free(ox);
-                        *ret = x;
-                        return S_OK;
+                        return r == -ENOMEM ? E_OUTOFMEMORY : RPC_E_INVALID_OBJREF;
                 }
-        ox->next = oxids;
-        oxids = ox;
-        pthread_mutex_unlock(&lock);
+                ox = oxid_publish(ox);
+        }
         *ret = ox;
         return S_OK;
+}
+
+void com_proxy_oxid_release(struct oxid_entry *ox) {
+        if (ox)
+                oxid_put(ox);
 }
 
 /* --- pinging ([MS-DCOM] 3.2.6): the OIDs we hold, per resolver, kept alive ------------------- */

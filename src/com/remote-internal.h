@@ -96,6 +96,20 @@ void com_exporter_rundown_now(void);
  * o->iid, then riid.  The OBJREF's public references go to the proxy manager.
  */
 HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret);
+/*
+ * What an activation reply says of the OXID of its OBJREF o (ScmReplyInfoData's bindings
+ * -- the towers the client asked for --, ipidRemUnknown and authnHint) enters the OXID
+ * table, as [MS-DCOM] 3.2.4.1.1 has the client do, the way a ResolveOxid2 at o's
+ * resolver would have made it, connection included: unmarshaling the reply's OBJREFs
+ * asks no resolver.  An OXID known already keeps what we know.  *ret (a reference, for com_proxy_oxid_release
+ * once the OBJREFs are unmarshaled) is NULL when there is nothing to seed: an OXID of
+ * this process, an OBJREF naming no resolver.  RPC_E_INVALID_OBJREF for bindings with no
+ * usable exporter address (the caller may resolve as usual), E_OUTOFMEMORY.
+ */
+struct oxid_entry;
+HRESULT com_proxy_oxid_seed(const struct objref *o, const DUALSTRINGARRAY *bindings,
+                            const IPID *ipid_remunk, uint32_t authn_hint, struct oxid_entry **ret);
+void com_proxy_oxid_release(struct oxid_entry *ox);
 /* Whether p is one of our proxies (a proxy marshaled again passes its OBJREF on). */
 bool com_proxy_is_proxy(IUnknown *unk);
 /* A proxy's interface marshaled for another client ([MS-DCOM] 3.2.4.3): *o filled. */

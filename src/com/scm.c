@@ -5,7 +5,9 @@
  * IRemoteSCMActivator on rpcss -- this machine's over ncalrpc:[epmapper], another's over
  * TCP port 135 (OPENDCOM_EPM_PORT) at PKT_INTEGRITY at least -- with the activation
  * properties (actprops.c); the interfaces in the reply are unmarshaled as any OBJREF is
- * (proxy.c), their OXID already known from the reply.
+ * (proxy.c), their OXID entered in the proxy manager's table from the reply first (it
+ * carries the OXID's bindings, IRemUnknown's IPID and authentication hint), so that no
+ * ResolveOxid2 follows: an activation is the SCM's round trip, then the object's.
  *
  * The host: COSERVERINFO's pwszName, else the class's AppID RemoteServerName (Windows'
  * way of sending a class elsewhere without changing the client), else this machine.
@@ -148,6 +150,37 @@ static HRESULT scm_binding(const char *host, const COSERVERINFO *server, struct 
         return S_OK;
 }
 
+/*
+ * The reply's OXID into the proxy manager's table ([MS-DCOM] 3.2.4.1.1), from the first
+ * OBJREF naming it: the reply carries what a ResolveOxid2 would answer, so unmarshaling
+ * asks no resolver.  NULL when nothing was seeded -- the OBJREFs are then resolved as any
+ * other's.
+ */
+static struct oxid_entry *seed_oxid(const struct actprops_out *rep, const char *id) {
+        struct oxid_entry *ox = NULL;
+
+        for (DWORD i = 0; rep->bindings && i < rep->n; i++) {
+                struct objref o;
+                if (FAILED(rep->hrs[i]) || !rep->ifaces[i] ||
+                    objref_parse(rep->ifaces[i]->abData, rep->ifaces[i]->ulCntData, &o, NULL) < 0)
+                        continue;
+                bool std = o.flags == OBJREF_STANDARD || o.flags == OBJREF_HANDLER ||
+                           o.flags == OBJREF_EXTENDED;
+                if (std && o.std.oxid == rep->oxid) {
+                        HRESULT hr = com_proxy_oxid_seed(&o, rep->bindings, &rep->ipid_remunk,
+                                                         rep->authn_hint, &ox);
+                        if (FAILED(hr))
+                                log_debug(com, "activation of %s: OXID %016llx from the reply: "
+                                          "0x%08x, resolving it instead", id,
+                                          (unsigned long long)rep->oxid, (unsigned)hr);
+                        objref_clear(&o);
+                        break;
+                }
+                objref_clear(&o);
+        }
+        return ox;
+}
+
 HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server, bool class_object,
                          DWORD n, MULTI_QI *results) {
         char host[MAX_HOST] = "", id[DCOM_GUID_STRING_REG];
@@ -242,6 +275,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
                 arena_reset(&a);
                 goto out;
         }
+        struct oxid_entry *seeded = seed_oxid(&rep, id);
         DWORD got = 0;
         for (DWORD i = 0; i < n; i++) {
                 IStream *stm = NULL;
@@ -277,6 +311,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
                 results[i].hr = h;
                 got += SUCCEEDED(h);
         }
+        com_proxy_oxid_release(seeded);         /* the proxy managers hold it now */
         arena_reset(&a);
         hr = got == n ? S_OK : got ? CO_S_NOTALLINTERFACES : results[0].hr;
 out:
