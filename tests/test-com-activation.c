@@ -259,6 +259,14 @@ TEST(local_server_launched_and_shared) {
         IObjTest2_Release(a);
         IClassFactory_Release(cf);
 
+        /* CLSCTX_REMOTE_SERVER naming this machine: a local activation, as on Windows */
+        COSERVERINFO here = { .pwszName = (LPWSTR)u"localhost" };
+        MULTI_QI one = { &IID_IObjTest2, NULL, 0 };
+        ASSERT_OK(CoCreateInstanceEx(&c, NULL, CLSCTX_REMOTE_SERVER, &here, 1, &one));
+        ASSERT_OK(IObjTest2_Add((IObjTest2 *)one.pItf, 2, 2, &sum));
+        ASSERT_EQ(sum, 4);
+        one.pItf->lpVtbl->Release(one.pItf);
+
         /* MULTI_QI: several interfaces in one activation, one missing */
         MULTI_QI qi[3] = { { &IID_IObjTest2, NULL, 0 }, { &IID_IObjTest, NULL, 0 },
                            { &IID_IClassFactory, NULL, 0 } };

@@ -204,7 +204,8 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
         else if (clsctx & CLSCTX_REMOTE_SERVER)
                 remote_server_name(clsid, host, sizeof host);
         remote = *host && !is_this_machine(host);
-        if (!remote && !(clsctx & CLSCTX_LOCAL_SERVER))
+        /* a host naming this machine is a local activation, as on Windows */
+        if (!remote && !(clsctx & CLSCTX_LOCAL_SERVER) && !*host)
                 return REGDB_E_CLASSNOTREG;
         if (n == 0 || n > ACTPROPS_MAX_IIDS)
                 return E_INVALIDARG;
