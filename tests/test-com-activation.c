@@ -499,6 +499,14 @@ TEST(remote_server_over_tcp_with_ntlm) {
         ASSERT_EQ(tcp.connects, 2u);
         ASSERT_EQ(tcp.requests, 2u);
         ASSERT_EQ(tcp.binds, 3u);
+
+        /* CoGetClassObject with COSERVERINFO: the class object over there */
+        IClassFactory *cf = NULL;
+        ASSERT_OK(CoGetClassObject(&c, CLSCTX_REMOTE_SERVER, &si, &IID_IClassFactory, (void **)&cf));
+        ASSERT_NOT_NULL(cf);
+        ASSERT_OK(IClassFactory_LockServer(cf, TRUE));
+        ASSERT_OK(IClassFactory_LockServer(cf, FALSE));
+        IClassFactory_Release(cf);
         IObjTest2_Release(p);
 
         /* an account that is no Unix user, and the class has no RunAs: refused */

@@ -749,6 +749,7 @@ HRESULT WINAPI CoGetClassObject(REFCLSID rclsid, DWORD clsctx, COSERVERINFO *ser
         /* HKCR\CLSID\{clsid}\TreatAs: another class emulates this one, whoever serves it */
         if (treat_as(rclsid, &treat))
                 rclsid = &treat;
+        hr = REGDB_E_CLASSNOTREG;       /* another host named: nothing is looked up here */
         if (!names_host(server, clsctx))
                 hr = local_class_object(rclsid, clsctx, riid, ppv);
         if (hr == REGDB_E_CLASSNOTREG && (clsctx & (CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER))) {
