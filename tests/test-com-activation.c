@@ -492,13 +492,17 @@ TEST(remote_server_over_tcp_with_ntlm) {
         LONG sum = 0;
         ASSERT_OK(IObjTest2_Add(p, 20, 22, &sum));
         ASSERT_EQ(sum, 42);
-        /* rpcss's connection (its NTLM bind), RemoteCreateInstance; the exporter's
-           connection, its bind and the proxy's NTLM context (an alter_context), Add: no
-           ResolveOxid2 between them */
+        /* rpcss's connection and its NTLM bind, RemoteCreateInstance; the exporter's
+           connection and its NTLM bind -- the activation's credentials, which the proxy's
+           blanket names too --, Add: no ResolveOxid2 between them */
         struct rpc_trips tcp = trips_since(RPC_PROTSEQ_TCP, &tcp0);
         ASSERT_EQ(tcp.connects, 2u);
         ASSERT_EQ(tcp.requests, 2u);
-        ASSERT_EQ(tcp.binds, 3u);
+        ASSERT_EQ(tcp.binds, 2u);
+        /* IRemUnknown's calls carry the credentials too: a remote QueryInterface */
+        IObjTest *t = NULL;
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IObjTest, (void **)&t));
+        IObjTest_Release(t);
 
         /* CoGetClassObject with COSERVERINFO: the class object over there */
         IClassFactory *cf = NULL;

@@ -280,14 +280,19 @@ static void tcp_binding(const char *addr, const char *default_port, char *out, s
                 snprintf(out, size, "ncacn_ip_tcp:%s[%s]", addr, default_port);
 }
 
-static int connect_exporter(struct oxid_entry *ox, const char *sb, bool tcp) {
+/* The exporter's connection; over TCP authenticated as auth says, else with the
+   process's defaults when set. */
+static int connect_exporter(struct oxid_entry *ox, const char *sb, bool tcp,
+                            const struct com_conn_auth *auth) {
         int r = rpc_binding_from_string(sb, &ox->b);
 
         if (r < 0)
                 return r;
         pthread_mutex_lock(&lock);
         uint8_t level = def_auth.level ? def_auth.level : (uint8_t)ox->authn_hint;
-        if (tcp && def_auth.set && level > RPC_AUTHN_LEVEL_NONE) {
+        if (tcp && auth) {
+                r = rpc_binding_set_auth(ox->b, auth->level, auth->svc, &auth->id);
+        } else if (tcp && def_auth.set && level > RPC_AUTHN_LEVEL_NONE) {
                 struct rpc_auth_identity id = { def_auth.user, def_auth.domain, def_auth.password, NULL };
                 r = rpc_binding_set_auth(ox->b, level, def_auth.svc ? def_auth.svc : RPC_AUTHN_WINNT,
                                          &id);
@@ -325,7 +330,8 @@ static bool resolver_is_local(const char *host) {
  * Connects ox to its exporter at the bindings its resolver gave (ResolveOxid2's, or an
  * activation reply's): this machine's exporters over ncalrpc when local, others over TCP.
  */
-static int oxid_connect(struct oxid_entry *ox, const DUALSTRINGARRAY *dsa, bool local) {
+static int oxid_connect(struct oxid_entry *ox, const DUALSTRINGARRAY *dsa, bool local,
+                        const struct com_conn_auth *auth) {
         char addr[256], host[256], sb[320];
         uint16_t tower;
         int r = -ENOENT;
@@ -335,12 +341,12 @@ static int oxid_connect(struct oxid_entry *ox, const DUALSTRINGARRAY *dsa, bool 
         for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
                 if (tower == DSA_TOWER_LRPC && local) {
                         snprintf(sb, sizeof sb, "ncalrpc:[%s]", addr);
-                        r = connect_exporter(ox, sb, false);
+                        r = connect_exporter(ox, sb, false, NULL);
                 }
         for (unsigned i = 0; r < 0 && dsa_string_binding(dsa, i, &tower, addr, sizeof addr) >= 0; i++)
                 if (tower == DSA_TOWER_TCP) {
                         tcp_binding(addr, "135", sb, sizeof sb, host, sizeof host);
-                        r = connect_exporter(ox, sb, true);
+                        r = connect_exporter(ox, sb, true, auth);
                 }
         if (r >= 0)
                 log_debug(com, "OXID %016llx is at %s", (unsigned long long)ox->oxid, sb);
@@ -376,7 +382,7 @@ static HRESULT resolve_remote(const struct objref *o, struct oxid_entry *ox) {
                 return r < 0 ? dcom_hresult_from_errno(r) : HRESULT_FROM_WIN32(st);
         }
         ox->authn_hint = hint;
-        r = oxid_connect(ox, dsa, local);
+        r = oxid_connect(ox, dsa, local, NULL);
         midl_user_free(dsa);
         return r < 0 ? RPC_E_INVALID_OBJREF : S_OK;
 }
@@ -474,7 +480,7 @@ static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
                 char sb[64];
                 int r = com_exporter_local_binding(sb, sizeof sb);
                 if (r >= 0)
-                        r = connect_exporter(ox, sb, false);
+                        r = connect_exporter(ox, sb, false, NULL);
                 if (r < 0)
                         hr = dcom_hresult_from_errno(r);
         } else {
@@ -489,7 +495,8 @@ static HRESULT oxid_get(const struct objref *o, struct oxid_entry **ret) {
 }
 
 HRESULT com_proxy_oxid_seed(const struct objref *o, const DUALSTRINGARRAY *bindings,
-                            const IPID *ipid_remunk, uint32_t authn_hint, struct oxid_entry **ret) {
+                            const IPID *ipid_remunk, uint32_t authn_hint,
+                            const struct com_conn_auth *auth, struct oxid_entry **ret) {
         char host[256], res[320];
         struct oxid_entry *ox;
         bool known;
@@ -504,7 +511,7 @@ HRESULT com_proxy_oxid_seed(const struct objref *o, const DUALSTRINGARRAY *bindi
         if (!known) {
                 ox->ipid_remunk = *ipid_remunk;
                 ox->authn_hint = authn_hint;
-                int r = oxid_connect(ox, bindings, resolver_is_local(host));
+                int r = oxid_connect(ox, bindings, resolver_is_local(host), auth);
                 if (r < 0) {
                         log_debug(com, "OXID %016llx: the activation reply's bindings are unusable (%s)",
                                   (unsigned long long)ox->oxid, strerror(-r));

@@ -18,6 +18,7 @@
 #include "com/objref.h"
 #include "com/orpc-stub.h"
 #include "orpc.h"
+#include "rpc/rpc-internal.h"
 
 /* --- proxies and stubs, by IID ---------------------------------------------------------------- */
 
@@ -104,11 +105,20 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
  * asks no resolver.  An OXID known already keeps what we know.  *ret (a reference, for com_proxy_oxid_release
  * once the OBJREFs are unmarshaled) is NULL when there is nothing to seed: an OXID of
  * this process, an OBJREF naming no resolver.  RPC_E_INVALID_OBJREF for bindings with no
- * usable exporter address (the caller may resolve as usual), E_OUTOFMEMORY.
+ * usable exporter address (the caller may resolve as usual), E_OUTOFMEMORY.  auth (may be
+ * NULL: the process's defaults) is the security of a TCP connection to the exporter --
+ * the activation's credentials, so that IRemUnknown's calls (RemRelease, remote
+ * QueryInterface) carry them too and proxies with the same blanket need no context of
+ * their own.
  */
 struct oxid_entry;
+struct com_conn_auth {
+        uint8_t level, svc;             /* RPC_AUTHN_LEVEL_*, RPC_AUTHN_* */
+        struct rpc_auth_identity id;    /* its strings the caller's, for the call */
+};
 HRESULT com_proxy_oxid_seed(const struct objref *o, const DUALSTRINGARRAY *bindings,
-                            const IPID *ipid_remunk, uint32_t authn_hint, struct oxid_entry **ret);
+                            const IPID *ipid_remunk, uint32_t authn_hint,
+                            const struct com_conn_auth *auth, struct oxid_entry **ret);
 void com_proxy_oxid_release(struct oxid_entry *ox);
 /* Whether p is one of our proxies (a proxy marshaled again passes its OBJREF on). */
 bool com_proxy_is_proxy(IUnknown *unk);

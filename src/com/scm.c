@@ -96,8 +96,41 @@ static bool is_this_machine(const char *host) {
         return false;
 }
 
+/* The security of calls to another host: COSERVERINFO's COAUTHINFO, else the process's
+   defaults -- at PKT_INTEGRITY at least ([MS-DCOM] 3.2.4.1.1.2, and Windows' 2022
+   hardening). */
+struct scm_auth {
+        uint8_t level, svc;
+        char user[257], domain[257], password[257], princ[257];
+        bool have, given;               /* credentials; given in COAUTHINFO */
+};
+
+static void scm_auth_of(const COSERVERINFO *server, struct scm_auth *a) {
+        const COAUTHINFO *ai = server ? server->pAuthInfo : NULL;
+
+        *a = (struct scm_auth){ .level = RPC_AUTHN_LEVEL_PKT_INTEGRITY, .svc = RPC_AUTHN_WINNT };
+        if (ai && ai != COLE_DEFAULT_AUTHINFO) {
+                if (ai->dwAuthnLevel > a->level && ai->dwAuthnLevel <= RPC_AUTHN_LEVEL_PKT_PRIVACY)
+                        a->level = (uint8_t)ai->dwAuthnLevel;
+                if (ai->dwAuthnSvc == RPC_C_AUTHN_GSS_NEGOTIATE ||
+                    ai->dwAuthnSvc == RPC_C_AUTHN_GSS_KERBEROS)
+                        a->svc = (uint8_t)ai->dwAuthnSvc;
+                if (ai->pwszServerPrincName && ai->pwszServerPrincName != COLE_DEFAULT_PRINCIPAL)
+                        narrow(ai->pwszServerPrincName, 0, a->princ, sizeof a->princ);
+                const COAUTHIDENTITY *id = ai->pAuthIdentityData;
+                if (id && id->Flags == SEC_WINNT_AUTH_IDENTITY_UNICODE) {
+                        narrow(id->User, id->UserLength, a->user, sizeof a->user);
+                        narrow(id->Domain, id->DomainLength, a->domain, sizeof a->domain);
+                        narrow(id->Password, id->PasswordLength, a->password, sizeof a->password);
+                        a->have = a->given = true;
+                }
+        }
+        if (!a->have)
+                a->have = com_proxy_default_auth(&a->level, &a->svc, a->user, a->domain, a->password);
+}
+
 /* The binding to the SCM that activates: rpcss here or on host, authenticated for host. */
-static HRESULT scm_binding(const char *host, const COSERVERINFO *server, struct rpc_binding **ret) {
+static HRESULT scm_binding(const char *host, const struct scm_auth *auth, struct rpc_binding **ret) {
         char sb[MAX_HOST + 64];
         struct rpc_binding *b = NULL;
         int r;
@@ -115,32 +148,9 @@ static HRESULT scm_binding(const char *host, const COSERVERINFO *server, struct 
                 return r == -ENOMEM ? E_OUTOFMEMORY : E_INVALIDARG;
         rpc_binding_set_timeout(b, SCM_TIMEOUT_MS);
         if (host) {
-                /* [MS-DCOM] 3.2.4.1.1.2, and Windows' 2022 hardening: at least PKT_INTEGRITY */
-                const COAUTHINFO *ai = server ? server->pAuthInfo : NULL;
-                uint8_t level = RPC_AUTHN_LEVEL_PKT_INTEGRITY, svc = RPC_AUTHN_WINNT;
-                char user[257] = "", domain[257] = "", password[257] = "", princ[257] = "";
-                bool have = false;
-                if (ai && ai != COLE_DEFAULT_AUTHINFO) {
-                        if (ai->dwAuthnLevel > level && ai->dwAuthnLevel <= RPC_AUTHN_LEVEL_PKT_PRIVACY)
-                                level = (uint8_t)ai->dwAuthnLevel;
-                        if (ai->dwAuthnSvc == RPC_C_AUTHN_GSS_NEGOTIATE ||
-                            ai->dwAuthnSvc == RPC_C_AUTHN_GSS_KERBEROS)
-                                svc = (uint8_t)ai->dwAuthnSvc;
-                        if (ai->pwszServerPrincName && ai->pwszServerPrincName != COLE_DEFAULT_PRINCIPAL)
-                                narrow(ai->pwszServerPrincName, 0, princ, sizeof princ);
-                        const COAUTHIDENTITY *id = ai->pAuthIdentityData;
-                        if (id && id->Flags == SEC_WINNT_AUTH_IDENTITY_UNICODE) {
-                                narrow(id->User, id->UserLength, user, sizeof user);
-                                narrow(id->Domain, id->DomainLength, domain, sizeof domain);
-                                narrow(id->Password, id->PasswordLength, password, sizeof password);
-                                have = true;
-                        }
-                }
-                if (!have)
-                        have = com_proxy_default_auth(&level, &svc, user, domain, password);
-                struct rpc_auth_identity ident = { user, domain, password, *princ ? princ : NULL };
-                r = rpc_binding_set_auth(b, level, svc, have ? &ident : NULL);
-                memset(password, 0, sizeof password);
+                struct rpc_auth_identity ident = { auth->user, auth->domain, auth->password,
+                                                   *auth->princ ? auth->princ : NULL };
+                r = rpc_binding_set_auth(b, auth->level, auth->svc, auth->have ? &ident : NULL);
                 if (r < 0) {
                         rpc_binding_free(b);
                         return E_INVALIDARG;
@@ -156,7 +166,8 @@ static HRESULT scm_binding(const char *host, const COSERVERINFO *server, struct 
  * asks no resolver.  NULL when nothing was seeded -- the OBJREFs are then resolved as any
  * other's.
  */
-static struct oxid_entry *seed_oxid(const struct actprops_out *rep, const char *id) {
+static struct oxid_entry *seed_oxid(const struct actprops_out *rep, const char *id,
+                                    const struct com_conn_auth *auth) {
         struct oxid_entry *ox = NULL;
 
         for (DWORD i = 0; rep->bindings && i < rep->n; i++) {
@@ -168,7 +179,7 @@ static struct oxid_entry *seed_oxid(const struct actprops_out *rep, const char *
                            o.flags == OBJREF_EXTENDED;
                 if (std && o.std.oxid == rep->oxid) {
                         HRESULT hr = com_proxy_oxid_seed(&o, rep->bindings, &rep->ipid_remunk,
-                                                         rep->authn_hint, &ox);
+                                                         rep->authn_hint, auth, &ox);
                         if (FAILED(hr))
                                 log_debug(com, "activation of %s: OXID %016llx from the reply: "
                                           "0x%08x, resolving it instead", id,
@@ -195,6 +206,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
         ORPCTHAT that_ = { 0 };
         HRESULT hr, call_hr = E_UNEXPECTED;
         WCHAR *wname = NULL;
+        struct scm_auth auth = { .have = false };
         bool remote;
         int r;
 
@@ -229,7 +241,8 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
         }
         in->ulCntData = (ULONG)len;
         memcpy(in->abData, blob, len);
-        hr = scm_binding(remote ? host : NULL, server, &b);
+        scm_auth_of(server, &auth);
+        hr = scm_binding(remote ? host : NULL, &auth, &b);
         if (FAILED(hr))
                 goto out;
         if (com_orpc_this_init(&this_) < 0) {
@@ -276,7 +289,17 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
                 arena_reset(&a);
                 goto out;
         }
-        struct oxid_entry *seeded = seed_oxid(&rep, id);
+        /* another host's exporter is called with the activation's credentials: its
+           IRemUnknown calls too, and the proxies' blanket below is the connection's */
+        const COAUTHINFO *ai = server ? server->pAuthInfo : NULL;
+        bool explicit = remote && ai && ai != COLE_DEFAULT_AUTHINFO && ai->pAuthIdentityData;
+        struct com_conn_auth ca = {
+                auth.level,
+                explicit && ai->dwAuthnSvc != RPC_C_AUTHN_DEFAULT ? (uint8_t)ai->dwAuthnSvc
+                                                                   : RPC_AUTHN_WINNT,
+                { auth.user, auth.domain, auth.password, NULL },
+        };
+        struct oxid_entry *seeded = seed_oxid(&rep, id, explicit && auth.given ? &ca : NULL);
         DWORD got = 0;
         for (DWORD i = 0; i < n; i++) {
                 IStream *stm = NULL;
@@ -302,9 +325,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
                         stm->lpVtbl->Release(stm);
                 /* [MS-DCOM] 3.2.4.1.1: the proxies of another host's object call with
                    COAUTHINFO's security, as the activation did */
-                const COAUTHINFO *ai = server ? server->pAuthInfo : NULL;
-                if (SUCCEEDED(h) && remote && ai && ai != COLE_DEFAULT_AUTHINFO &&
-                    ai->pAuthIdentityData)
+                if (SUCCEEDED(h) && explicit)
                         CoSetProxyBlanket(results[i].pItf, ai->dwAuthnSvc, RPC_C_AUTHZ_NONE, NULL,
                                           ai->dwAuthnLevel > RPC_C_AUTHN_LEVEL_PKT_INTEGRITY
                                                   ? ai->dwAuthnLevel : RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
@@ -316,6 +337,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
         arena_reset(&a);
         hr = got == n ? S_OK : got ? CO_S_NOTALLINTERFACES : results[0].hr;
 out:
+        explicit_bzero(auth.password, sizeof auth.password);
         midl_user_free(out);
         free(in);
         free(blob);
