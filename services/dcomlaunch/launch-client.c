@@ -20,24 +20,19 @@
 #include "launch-client.h"
 
 /*
- * The machine has one launcher, root's: its socket is in root's runtime directory
- * (/run/opendcom) whoever asks -- rpcss runs as a user of its own, whose paths_runtime()
- * would be a per-user directory.  A private instance (OPENDCOM_ROOT) has its own.
+ * The machine has one launcher, root's: its socket is in the machine's runtime directory
+ * (/run/opendcom) whoever asks -- rpcss runs as a user of its own.  A private instance
+ * (OPENDCOM_ROOT) has its own.
  */
 int launch_socket_path(char *buf, size_t size) {
-        const char *root = getenv("OPENDCOM_ROOT");
         char *dir = NULL;
         int r;
 
-        if (!root || !*root)
-                r = snprintf(buf, size, "%s/%s", LAUNCH_RUNTIME_DIR, LAUNCH_SOCKET_NAME);
-        else {
-                r = paths_runtime(&dir);
-                if (r < 0)
-                        return r;
-                r = snprintf(buf, size, "%s/%s", dir, LAUNCH_SOCKET_NAME);
-                dcom_free(dir);
-        }
+        r = paths_runtime(&dir);
+        if (r < 0)
+                return r;
+        r = snprintf(buf, size, "%s/%s", dir, LAUNCH_SOCKET_NAME);
+        dcom_free(dir);
         return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The wire between rpcss and dcomlaunch, over the Unix stream socket "dcomlaunch" in
- * root's runtime directory (/run/opendcom, or OPENDCOM_ROOT/run for a private instance).  Fixed-size little-endian records, one request
- * per connection:
+ * the machine's runtime directory (/run/opendcom, or OPENDCOM_ROOT/run for a private
+ * instance).  Fixed-size little-endian records, one request per connection:
  *
  *   client -> dcomlaunch   request  { u32 version = 1; u32 flags; GUID clsid (16 bytes,
  *                                     Windows' layout: Data1..3 little-endian);
@@ -31,8 +31,7 @@
 #include <dcom/guid.h>
 #include <dcom/types.h>
 
-/* The socket: LAUNCH_RUNTIME_DIR/dcomlaunch, or under OPENDCOM_ROOT (paths_runtime()) */
-#define LAUNCH_RUNTIME_DIR "/run/opendcom"      /* root's paths_runtime() */
+/* The socket: paths_runtime()/dcomlaunch (/run/opendcom, or OPENDCOM_ROOT/run) */
 #define LAUNCH_SOCKET_NAME "dcomlaunch"
 #define LAUNCH_PROTO_VERSION 1u
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "com/resolver.h"
@@ -90,6 +91,59 @@ static void load_security_settings(void) {
                 free(u8);
         }
         ntlm_set_settings(&s);
+}
+
+/*
+ * ncalrpc:[epmapper], in the machine's runtime directory (0755, this service's account's or
+ * root's; tmpfiles.d/opendcom.conf makes it), and every process's endpoint directory
+ * rpc/ made 1777 (src/rpc/server.c tells why).  A stale socket of ours (a previous
+ * rpcss's) is replaced, and said so; anyone else's is left alone.
+ */
+static int listen_epmapper(struct rpc_server *srv) {
+        char path[108], dir[108];
+        struct stat st;
+        int r;
+
+        r = rpc_lrpc_path("epmapper", path, sizeof path);
+        if (r < 0) {
+                fprintf(stderr, "rpcss: no runtime directory: %s\n", strerror(-r));
+                return r;
+        }
+        snprintf(dir, sizeof dir, "%s", path);
+        *strrchr(dir, '/') = 0;
+        r = rpc_lrpc_prepare();
+        if (r >= 0)
+                r = rpc_server_listen_lrpc(srv, "epmapper", 0666);
+        if (r == -EACCES || r == -EPERM) {
+                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper] (%s): %s -- %s must "
+                        "belong to the user rpcss runs as (uid %u) or rpcss must run as root "
+                        "(systemd-tmpfiles --create opendcom.conf)\n", path, strerror(-r), dir,
+                        (unsigned)geteuid());
+                return r;
+        }
+        if (r == -EADDRINUSE && lstat(path, &st) == 0 && st.st_uid != geteuid()) {
+                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper]: %s belongs to uid "
+                        "%u, not to rpcss's (%u): remove it if no rpcss of that user runs\n",
+                        path, (unsigned)st.st_uid, (unsigned)geteuid());
+                return r;
+        }
+        if (r == -EADDRINUSE) {
+                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper] (%s): another rpcss "
+                        "serves it\n", path);
+                return r;
+        }
+        if (r < 0) {
+                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper] (%s): %s\n", path,
+                        strerror(-r));
+                return r;
+        }
+        if (r == 1)
+                fprintf(stderr, "rpcss: removed the stale socket %s (a previous rpcss's)\n", path);
+        snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/rpc");
+        if (lstat(dir, &st) == 0 && (st.st_mode & 07777) != 01777)
+                fprintf(stderr, "rpcss: warning: %s is mode %o, not 1777: other users' servers "
+                        "cannot create their endpoints there\n", dir, (unsigned)(st.st_mode & 07777));
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -184,9 +238,7 @@ int main(int argc, char **argv) {
                 }
         }
         /* local servers register here; any local user may */
-        r = rpc_server_listen_lrpc(srv, "epmapper", 0666);
-        if (r < 0) {
-                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper]: %s\n", strerror(-r));
+        if (listen_epmapper(srv) < 0) {
                 rpc_server_free(srv);
                 return 1;
         }

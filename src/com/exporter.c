@@ -1085,14 +1085,19 @@ HRESULT com_exporter_offer(struct com_apartment *apt, OXID *ret) {
 
 /* --- objact: rpcss asks for instances of our registered classes ---------------------------- */
 
-/* rpcss's user: the owner of its ncalrpc:[epmapper] socket (the runtime directory is
-   rpcss's and ours: a socket there is not planted by a stranger). */
+/* rpcss's user: the owner of its ncalrpc:[epmapper] socket.  That socket is in the
+   machine's runtime directory, where only root and rpcss's account can create one
+   (src/rpc/server.c, rpc_lrpc_path): it is not planted by a stranger -- and should
+   someone have made that directory writable, its owner must be the directory's too. */
 static bool is_rpcss_user(uid_t uid) {
         char path[256];
-        struct stat st;
+        struct stat st, dir;
 
-        return rpc_lrpc_path("epmapper", path, sizeof path) >= 0 && stat(path, &st) == 0 &&
-               S_ISSOCK(st.st_mode) && st.st_uid == uid;
+        if (rpc_lrpc_path("epmapper", path, sizeof path) < 0 || lstat(path, &st) < 0 ||
+            !S_ISSOCK(st.st_mode) || st.st_uid != uid)
+                return false;
+        *strrchr(path, '/') = 0;
+        return uid == 0 || (stat(path, &dir) == 0 && dir.st_uid == uid);
 }
 
 static HRESULT objact_create(handle_t h, ULONG cookie, GUID *clsid, ULONG class_object, ULONG dest,

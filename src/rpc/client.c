@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -407,6 +408,37 @@ static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, uint
         return -err;
 }
 
+/*
+ * A well-known endpoint (epmapper) is served by its system service: root, or the
+ * account that owns the directory its socket is in (the runtime directory, rpcss's).
+ * That directory lets nobody else create a socket (server.c, rpc_lrpc_path); this is the
+ * second lock, for a directory someone made writable.  The kernel names the process
+ * that listens (SO_PEERCRED, as of its listen()), so no race with the file: ourselves
+ * are trusted too (a private instance).
+ */
+static bool trusted_server(int fd, const char *endpoint, const char *path) {
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        struct stat st;
+        char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+        char *slash;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return false;
+        if (cred.uid == 0 || cred.uid == geteuid())
+                return true;
+        snprintf(dir, sizeof dir, "%s", path);
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = 0;
+        if (stat(dir, &st) == 0 && st.st_uid == cred.uid)
+                return true;
+        log_debug(rpc, "ncalrpc:[%s] (%s) is served by uid %u, neither root nor the owner of "
+                  "%s: refused (a squatter? only rpcss's account may serve it)", endpoint, path,
+                  (unsigned)cred.uid, dir);
+        return false;
+}
+
 static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
         int fd = -1, r;
 
@@ -424,6 +456,10 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                         log_debug(rpc, "connect to ncalrpc:[%s]: %s", endpoint, strerror(errno));
                         close(fd);
                         return r;
+                }
+                if (rpc_lrpc_well_known(endpoint) && !trusted_server(fd, endpoint, sa.sun_path)) {
+                        close(fd);
+                        return -EACCES;
                 }
         } else {
                 struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,

@@ -464,9 +464,18 @@ int rpc_server_register_object_if(struct rpc_server *srv, const struct ndr_inter
 /* ncacn_ip_tcp on addr (NULL: every address, IPv4 and IPv6) and port (0: dynamic). */
 int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
                           uint16_t *ret_port);
-/* ncalrpc endpoint name (a file name; the socket is rpc/NAME in the runtime directory). */
+/*
+ * ncalrpc endpoint name: a file name; the socket is rpc/NAME in the runtime directory
+ * (machine-wide, mode 1777), or NAME there for a system service's well-known endpoint
+ * (epmapper; that directory is 0755, the service's).  0, or 1 when a stale socket of
+ * ours was replaced; -EADDRINUSE when the name is served, or is another user's.
+ */
 int rpc_server_listen_lrpc(struct rpc_server *srv, const char *endpoint, mode_t mode);
 int rpc_lrpc_path(const char *endpoint, char *buf, size_t size);
+bool rpc_lrpc_well_known(const char *endpoint);
+/* Creates the runtime directory (0755) and its rpc/ (1777) if missing, and makes rpc/
+   1777 when it is ours (or we are root).  0 or a negative errno. */
+int rpc_lrpc_prepare(void);
 /* Closes the listeners, ends every connection, waits for the workers. */
 void rpc_server_stop(struct rpc_server *srv);
 unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,

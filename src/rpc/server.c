@@ -639,6 +639,27 @@ int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t por
         return add_listener(srv, fd, RPC_PROTSEQ_TCP, pstr, NULL);
 }
 
+/*
+ * ncalrpc is machine-wide, as Windows' ALPC ports are: every user's endpoints are in one
+ * directory, paths_runtime()/rpc (/run/opendcom/rpc), world-writable and sticky like /tmp,
+ * so any process creates its own socket there and none removes another's.  In such a
+ * directory a local user could bind a well-known name (epmapper) before its service does,
+ * and servers would then register with him.  So the system services' well-known
+ * endpoints are not there but in paths_runtime() itself, 0755 and the services' account's
+ * (or root's): only they can create a socket in it, and squatting is impossible by
+ * construction rather than detected by every client after the fact (a client still
+ * checks who serves one: client.c, trusted_server).  Other names are first come, first
+ * served, as on Windows; an object exporter's OLE<random> is per process.
+ */
+static const char *const well_known[] = { "epmapper" };
+
+bool rpc_lrpc_well_known(const char *endpoint) {
+        for (size_t i = 0; i < ELEMENTSOF(well_known); i++)
+                if (strcmp(endpoint, well_known[i]) == 0)
+                        return true;
+        return false;
+}
+
 int rpc_lrpc_path(const char *endpoint, char *buf, size_t size) {
         char *dir = NULL;
         int r;
@@ -650,53 +671,114 @@ int rpc_lrpc_path(const char *endpoint, char *buf, size_t size) {
         r = paths_runtime(&dir);
         if (r < 0)
                 return r;
-        r = snprintf(buf, size, "%s/rpc/%s", dir, endpoint);
+        r = snprintf(buf, size, "%s/%s%s", dir, rpc_lrpc_well_known(endpoint) ? "" : "rpc/",
+                     endpoint);
         dcom_free(dir);
         return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int rpc_lrpc_prepare(void) {
+        char *dir = NULL, *rpc = NULL;
+        struct stat st;
+        int r;
+
+        r = paths_runtime(&dir);
+        if (r < 0)
+                return r;
+        r = paths_mkdir_p(dir, 0755);
+        if (r < 0)
+                goto out;
+        r = -ENOMEM;
+        if (!(rpc = dcom_malloc(strlen(dir) + sizeof "/rpc")))
+                goto out;
+        sprintf(rpc, "%s/rpc", dir);
+        if (mkdir(rpc, 01777) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto out;
+        }
+        /* the mode, past the umask; never through a symbolic link */
+        if (lstat(rpc, &st) < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                r = -ENOTDIR;
+                goto out;
+        }
+        r = 0;
+        if ((st.st_mode & 07777) != 01777 && (st.st_uid == geteuid() || geteuid() == 0)) {
+                r = chmod(rpc, 01777) < 0 ? -errno : 0;
+                log_debug(rpc, "%s: mode %o made 1777", rpc, (unsigned)(st.st_mode & 07777));
+        }
+out:
+        dcom_free(rpc);
+        dcom_free(dir);
+        return r;
 }
 
 int rpc_server_listen_lrpc(struct rpc_server *srv, const char *endpoint, mode_t mode) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char path[sizeof sa.sun_path];
+        bool replaced = false;
+        struct stat st;
         int fd, r;
 
         r = rpc_lrpc_path(endpoint, path, sizeof path);
         if (r < 0)
                 return r;
-        char *slash = strrchr(path, '/');
-        *slash = 0;
-        r = paths_mkdir_p(path, 0755);
-        *slash = '/';
+        r = rpc_lrpc_prepare();
         if (r < 0)
                 return r;
         memcpy(sa.sun_path, path, strlen(path) + 1);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        /* a stale socket (its server died) is replaced; a live one is EADDRINUSE */
-        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EADDRINUSE) {
+        /* bind() creates the socket and never follows a symbolic link: any name already
+           there, a link included, is EADDRINUSE.  A live socket stays; a stale one (its
+           server died) is replaced only when it is ours -- or we are root -- and never
+           anything but a socket: in the sticky directory another user's is not ours to
+           remove, whatever it is. */
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                r = -errno;
+                if (r != -EADDRINUSE)
+                        goto out_close;
                 int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
                 if (probe >= 0)
                         close(probe);
-                if (live) {
-                        close(fd);
-                        return -EADDRINUSE;
+                if (live)
+                        goto out_close;
+                if (lstat(path, &st) == 0 &&
+                    (!S_ISSOCK(st.st_mode) || (st.st_uid != geteuid() && geteuid() != 0))) {
+                        log_debug(rpc, "ncalrpc:[%s]: %s is %s of uid %u: left alone", endpoint,
+                                  path, S_ISSOCK(st.st_mode) ? "a socket" : "not a socket",
+                                  (unsigned)st.st_uid);
+                        goto out_close;
                 }
-                unlink(path);
+                if (unlink(path) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        goto out_close;
+                }
+                log_debug(rpc, "ncalrpc:[%s]: removed the stale socket %s", endpoint, path);
+                replaced = true;
                 if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
                         r = -errno;
-                        close(fd);
-                        return r;
+                        goto out_close;
                 }
         }
+        /* path is the socket we just bound: in the sticky directory nobody else may
+           remove or replace it, outside it only root and the services' account, so
+           chmod() follows no one's link */
         if (chmod(path, mode) < 0 || listen(fd, 128) < 0) {
                 r = -errno;
-                close(fd);
                 unlink(path);
-                return r;
+                goto out_close;
         }
-        return add_listener(srv, fd, RPC_PROTSEQ_LRPC, endpoint, path);
+        r = add_listener(srv, fd, RPC_PROTSEQ_LRPC, endpoint, path);
+        return r < 0 ? r : replaced;
+out_close:
+        close(fd);
+        return r;
 }
 
 /* --- registering with the endpoint mapper ------------------------------------------------ */
