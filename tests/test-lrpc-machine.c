@@ -10,8 +10,8 @@
  * take ncalrpc:[epmapper] (not even with rpcss stopped) nor serve it through the sticky
  * directory, and a client refuses an epmapper that is not rpcss's (a directory made
  * writable by mistake) with a debug line saying so; rpcss replaces a stale socket of its
- * own and says so, and leaves another user's; nobody can remove neither root's live
- * socket nor its stale one, and a symbolic link in the sticky directory is left alone.
+ * own and says so, and leaves another user's; nobody can remove either root's live
+ * socket or its stale one, and a symbolic link in the sticky directory is left alone.
  * Root only (it skips otherwise).
  */
 #include <fcntl.h>
