@@ -35,26 +35,22 @@
  */
 #define COBJMACROS
 #include <errno.h>
-#include <ftw.h>
-#include <libgen.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <objbase.h>
 
 #include "bench.h"
+#include "bench-services.h"
 #include "com/remote-internal.h"
 #include "mgmt_stub.h"
 #include "orpc-bench_stub.h"
@@ -453,94 +449,6 @@ static HRESULT server_unmarshal(struct server *s, char cmd, IOrpcBench **ret) {
         hr = CoUnmarshalInterface(stm, &IID_IOrpcBench, (void **)ret);
         IStream_Release(stm);
         return hr;
-}
-
-/* --- rpcss ---------------------------------------------------------------------------- */
-
-/* The rpcss built next to this program: BUILDDIR/services/rpcss. */
-static int rpcss_path(char *buf, size_t size) {
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-        if (n < 0)
-                return -errno;
-        exe[n] = 0;
-        snprintf(buf, size, "%s/../services/rpcss", dirname(exe));
-        return access(buf, X_OK) < 0 ? -errno : 0;
-}
-
-struct rpcss {
-        char exe[PATH_MAX + 32];
-        char port[16];
-};
-
-static int rpcss_exec(void *arg) {
-        struct rpcss *c = arg;
-
-        /* its notices are not the benchmark's output; errors still go to stderr */
-        if (!freopen("/dev/null", "w", stdout))
-                return -errno;
-        execl(c->exe, "rpcss", "--port", c->port, "--listen", "127.0.0.1", "--foreground",
-              (char *)NULL);
-        return -errno;
-}
-
-static uint16_t free_port(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t sl = sizeof sa;
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        uint16_t port = 0;
-
-        if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-            getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-                port = ntohs(sa.sin_port);
-        if (fd >= 0)
-                close(fd);
-        return port;
-}
-
-/* Starts rpcss (a bench_fork child, so the watchdog kills it too) and waits for it. */
-static int rpcss_start(struct bench *b, pid_t *ret_pid) {
-        struct rpcss c;
-        struct sockaddr_un un = { .sun_family = AF_UNIX };
-        uint16_t port = free_port();
-        int r;
-
-        if (!port)
-                return -EADDRNOTAVAIL;
-        r = rpcss_path(c.exe, sizeof c.exe);
-        if (r < 0) {
-                fprintf(stderr, "bench-orpc: %s: %s (build it first)\n", c.exe, strerror(-r));
-                return r;
-        }
-        snprintf(c.port, sizeof c.port, "%u", port);
-        setenv("OPENDCOM_EPM_PORT", c.port, 1);
-        r = rpc_lrpc_path("epmapper", un.sun_path, sizeof un.sun_path);
-        if (r < 0)
-                return r;
-        r = bench_fork(b, rpcss_exec, &c, ret_pid);
-        if (r < 0)
-                return r;
-        for (int i = 0; i < 500; i++) {         /* 5 s */
-                siginfo_t si = { .si_pid = 0 };
-                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                if (fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof un) == 0) {
-                        close(fd);
-                        return 0;
-                }
-                if (fd >= 0)
-                        close(fd);
-                /* exited (not reaped: bench_reap does that) */
-                if (waitid(P_PID, (id_t)*ret_pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                    si.si_pid)
-                        break;
-                usleep(10000);
-        }
-        fprintf(stderr, "bench-orpc: rpcss did not start\n");
-        bench_reap(b, *ret_pid);
-        *ret_pid = -1;
-        return -ECONNREFUSED;
 }
 
 /* --- the calls ------------------------------------------------------------------------ */
@@ -963,13 +871,6 @@ static void summary(struct bench *b) {
 
 /* --- main ----------------------------------------------------------------------------- */
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(p);
-}
-
 /* Whether any entry needing the object server (and rpcss) is selected. */
 static bool cross_process_enabled(const struct bench *b) {
         static const char *const names[] = {
@@ -1012,7 +913,7 @@ int main(int argc, char **argv) {
         struct bench *b = bench_new(argc, argv,
                                     "DCOM remoting: ORPC calls across processes and apartments vs "
                                     "raw sockets");
-        char root[] = "/tmp/bench-orpc-XXXXXX";
+        char root[64];
         bool have_root = false, com = false;
         struct srv_ctx sc = { { -1, -1 }, { -1, -1 } };
         struct server s = { -1, -1, -1 };
@@ -1026,8 +927,7 @@ int main(int argc, char **argv) {
                 if (floor_rr(b, i % 2 == 0, i < 2 ? NULL_REQ : BULK, NULL_RESP) < 0)
                         status = 1;
 
-        if (!mkdtemp(root) || setenv("OPENDCOM_ROOT", root, 1) < 0) {
-                perror("bench-orpc: the state directory");
+        if (bench_root_new("bench-orpc", root, sizeof root) < 0) {
                 status = 1;
                 goto out;
         }
@@ -1042,7 +942,7 @@ int main(int argc, char **argv) {
 
         /* rpcss and the object server, forked before COM starts threads in this process */
         if (cross_process_enabled(b)) {
-                if (rpcss_start(b, &rpcss) < 0) {
+                if (bench_rpcss_start(b, &rpcss) < 0) {
                         status = 1;
                         goto out;
                 }
@@ -1092,14 +992,11 @@ out:
         }
         if (com)
                 CoUninitialize();
-        if (rpcss > 0) {
-                kill(rpcss, SIGTERM);
-                if (bench_reap(b, rpcss) < 0)
-                        status = 1;
-        }
+        if (bench_service_stop(b, rpcss) < 0)
+                status = 1;
         free(data);
         if (have_root)
-                nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                bench_root_remove(root);
         if (bench_finish(b) != 0)
                 status = 1;
         return status;

@@ -481,6 +481,13 @@ static int grow_samples(uint64_t **samples, uint64_t *cap) {
         return 0;
 }
 
+/* An untimed call: the spec's prepare, then fn. */
+static int call_fn(const struct bench_spec *s, uint64_t n) {
+        int r = s->prepare ? s->prepare(s->ctx) : 0;
+
+        return r < 0 ? r : s->fn(s->ctx, n);
+}
+
 static int measure(struct bench *b, const struct bench_spec *s, struct bench_result *res) {
         uint64_t batch = s->batch, batch_max, max_ops, deadline, t, end;
         uint64_t *samples = NULL, cap = 0, n = 0, total = 0;
@@ -492,7 +499,7 @@ static int measure(struct bench *b, const struct bench_spec *s, struct bench_res
                 batch_max = b->iterations / 100 > 0 ? b->iterations / 100 : 1;
 
         /* One untimed call first: page faults and cold caches are not the operation. */
-        r = s->fn(s->ctx, 1);
+        r = call_fn(s, 1);
         if (r < 0)
                 return r;
         deadline = bench_now_ns() + (uint64_t)(b->warmup * 1e9);
@@ -504,8 +511,11 @@ static int measure(struct bench *b, const struct bench_spec *s, struct bench_res
 
                         /* Best of two, so one preemption does not stop the doubling early. */
                         for (int i = 0; i < 2; i++) {
-                                uint64_t t0 = bench_now_ns();
+                                uint64_t t0;
 
+                                if (s->prepare && (r = s->prepare(s->ctx)) < 0)
+                                        return r;
+                                t0 = bench_now_ns();
                                 r = s->fn(s->ctx, batch);
                                 if (r < 0)
                                         return r;
@@ -523,7 +533,7 @@ static int measure(struct bench *b, const struct bench_spec *s, struct bench_res
         res->batch = batch;
 
         while (bench_now_ns() < deadline) {
-                r = s->fn(s->ctx, batch);
+                r = call_fn(s, batch);
                 if (r < 0)
                         return r;
         }
@@ -537,6 +547,11 @@ static int measure(struct bench *b, const struct bench_spec *s, struct bench_res
         while (res->ops < max_ops) {
                 uint64_t t1;
 
+                if (s->prepare) {
+                        if ((r = s->prepare(s->ctx)) < 0)
+                                goto out;
+                        t = bench_now_ns();
+                }
                 r = s->fn(s->ctx, batch);
                 if (r < 0)
                         goto out;

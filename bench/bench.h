@@ -62,6 +62,9 @@ struct bench_spec {
         size_t bytes;           /* payload bytes per operation, for MB/s; 0: no MB/s */
         uint64_t batch;         /* operations per timed sample; 0: automatic */
         const char *baseline;   /* earlier entry to print a ratio against, or NULL */
+        /* Called before each call of fn, untimed: what an operation needs and is not
+           (waiting for the previous one's process to be gone).  NULL: nothing. */
+        int (*prepare)(void *ctx);
 };
 
 struct bench_result {
