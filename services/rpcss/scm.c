@@ -547,6 +547,7 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
         log_debug(com, "activation of %s for %s (%u interfaces)", id, who.name, (unsigned)n);
 
         /* a registration, or the server started; a server gone meanwhile is started again */
+        res->hr = CO_E_SERVER_EXEC_FAILURE;     /* until a server answers */
         for (int attempt = 0; attempt < 3; attempt++) {
                 bool got;
 
