@@ -192,6 +192,17 @@ static struct oxid_entry *seed_oxid(const struct actprops_out *rep, const char *
         return ox;
 }
 
+/* ORPCTHAT's extensions, as the client stub unmarshaled them (malloc'd: no call arena). */
+static void free_extensions(ORPC_EXTENT_ARRAY *x) {
+        if (!x)
+                return;
+        if (x->extent)
+                for (uint32_t i = 0; i < ((x->size + 1) & ~1u); i++)
+                        midl_user_free(x->extent[i]);
+        midl_user_free(x->extent);
+        midl_user_free(x);
+}
+
 HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server, bool class_object,
                          DWORD n, MULTI_QI *results) {
         char host[MAX_HOST] = "", id[DCOM_GUID_STRING_REG];
@@ -339,6 +350,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
 out:
         explicit_bzero(auth.password, sizeof auth.password);
         midl_user_free(out);
+        free_extensions(that_.extensions);
         free(in);
         free(blob);
         free(iids);
