@@ -8,6 +8,8 @@
  *      counter-client                          this machine
  *      counter-client HOST USER PASSWORD       another host (its rpcss on port 135, or
  *                                              OPENDCOM_EPM_PORT), NTLM at PKT_PRIVACY
+ *      counter-client - USER PASSWORD          the host the class's AppID names
+ *                                              (RemoteServerName), else this machine
  */
 #define COBJMACROS
 #include <stdio.h>
@@ -66,17 +68,17 @@ int main(int argc, char **argv) {
         int status = 1;
 
         if (argc != 1 && argc != 4) {
-                fprintf(stderr, "Usage: counter-client [HOST USER PASSWORD]\n");
+                fprintf(stderr, "Usage: counter-client [HOST|- USER PASSWORD]\n");
                 return 2;
         }
         hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
         if (FAILED(hr))
                 return 1;
         if (argc == 4) {
-                host = wide(argv[1]);
+                host = strcmp(argv[1], "-") ? wide(argv[1]) : NULL;
                 user = wide(argv[2]);
                 password = wide(argv[3]);
-                if (!host || !user || !password) {
+                if ((!host && strcmp(argv[1], "-")) || !user || !password) {
                         fprintf(stderr, "counter-client: out of memory\n");
                         goto out;
                 }
@@ -93,8 +95,9 @@ int main(int argc, char **argv) {
                 si.pwszName = host;
                 si.pAuthInfo = &ai;
         }
-        hr = CoCreateInstanceEx(&CLSID_Counter, NULL, host ? CLSCTX_REMOTE_SERVER : CLSCTX_LOCAL_SERVER,
-                                host ? &si : NULL, 1, &qi);
+        hr = CoCreateInstanceEx(&CLSID_Counter, NULL,
+                                host ? CLSCTX_REMOTE_SERVER : CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER,
+                                argc == 4 ? &si : NULL, 1, &qi);
         if (FAILED(hr)) {
                 fprintf(stderr, "counter-client: CoCreateInstanceEx: 0x%08x (dcomerr %08x says why)\n",
                         (unsigned)hr, (unsigned)hr);

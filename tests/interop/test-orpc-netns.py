@@ -6,7 +6,11 @@ server's, and 10.77.0.2, the client's).  In the server's: rpcss on port 135 and
 orpc-serve exporting an object; in the client's, with a state directory of its own (no
 rpcss, no shared ncalrpc): orpc-client unmarshals the OBJREF, resolves the OXID at the
 other host's rpcss over TCP and calls the object with NTLM at PKT_PRIVACY; then the
-references it took are back.
+references it took are back.  Then activation across the hosts: dcomlaunch and the example
+class (counter-server) on the server's host; counter-client on the other creates it with
+CLSCTX_REMOTE_SERVER (COSERVERINFO 10.77.0.1, NTLM credentials), rpcss there starts the
+server, the calls go through IDispatch; and with no host named, through the class's
+AppID RemoteServerName in the client's registry.
 Needs root and `ip netns` (exit 77 otherwise).
 Usage: test-orpc-netns.py BUILD_DIR
 """
@@ -100,7 +104,59 @@ try:
     server.stdin.write("quit\n")
     server.stdin.flush()
     check("orpc-serve exits cleanly", server.wait(10) == 0)
+
+    # --- activation on the other host -------------------------------------------------
+    APPID = "{5E2D9C41-8B3A-4F6E-A1D7-0C9B8E7F6A50}"
+    CLSID = "{5E2D9C41-8B3A-4F6E-A1D7-0C9B8E7F6A51}"
+    reg = os.path.join(build, "tools/reg/reg")
+    r = subprocess.run([os.path.join(build, "examples/counter-server"), "-RegServer"],
+                       env=srv_env, capture_output=True, text=True, timeout=30)
+    check("counter-server registered on the server's host", r.returncode == 0, r.stderr)
+    subprocess.run([reg, "add", "HKCR\\AppID\\" + APPID, "/v", "RunAs", "/d", "root", "/f"],
+                   env=srv_env, capture_output=True, timeout=30)
+    launch_log = open(os.path.join(srv_root, "dcomlaunch.log"), "w")
+    launcher = subprocess.Popen(["ip", "netns", "exec", SRV,
+                                 os.path.join(build, "services/dcomlaunch"), "--foreground"],
+                                env=srv_env, stderr=launch_log)
+    procs.append(launcher)
+    subprocess.run(["sleep", "0.3"])
+    client = os.path.join(build, "examples/counter-client")
+    r = subprocess.run(["ip", "netns", "exec", CLI, client, "10.77.0.1", USER, PASSWORD],
+                       env=cli_env, capture_output=True, text=True, timeout=60)
+    for line in r.stdout.splitlines():
+        print("  counter-client: " + line)
+    check("CoCreateInstanceEx(CLSCTX_REMOTE_SERVER) on the other host, calls through IDispatch",
+          r.returncode == 0 and "Add(40, 2) = 42" in r.stdout and "WhoAmI = uid 0 " in r.stdout,
+          r.stderr[-500:])
+    # AppID RemoteServerName: the client names no host; its registry sends the class there
+    subprocess.run([reg, "add", "HKCR\\CLSID\\" + CLSID, "/v", "AppID", "/d", APPID, "/f"],
+                   env=cli_env, capture_output=True, timeout=30)
+    subprocess.run([reg, "add", "HKCR\\AppID\\" + APPID, "/v", "RemoteServerName", "/d",
+                    "10.77.0.1", "/f"], env=cli_env, capture_output=True, timeout=30)
+    r = subprocess.run(["ip", "netns", "exec", CLI, client, "-", USER, PASSWORD],
+                       env=cli_env, capture_output=True, text=True, timeout=60)
+    check("AppID RemoteServerName sends the activation to the other host",
+          r.returncode == 0 and "Add(40, 2) = 42" in r.stdout, r.stdout[-300:] + r.stderr[-500:])
+    # a wrong password there: refused, and said so
+    r = subprocess.run(["ip", "netns", "exec", CLI, client, "10.77.0.1", USER, "wrong"],
+                       env=cli_env, capture_output=True, text=True, timeout=60)
+    check("a wrong password is refused by the other host", r.returncode != 0, r.stderr[-300:])
+    # rpcss of the other host unreachable: RPC_S_SERVER_UNAVAILABLE
+    r = subprocess.run(["ip", "netns", "exec", CLI, client, "10.77.0.9", USER, PASSWORD],
+                       env=cli_env, capture_output=True, text=True, timeout=60)
+    check("a host with no rpcss: 0x800706ba", r.returncode != 0 and "0x800706ba" in r.stderr,
+          r.stderr[-300:])
 finally:
+    # the servers dcomlaunch started for this test (by their OPENDCOM_ROOT), by PID
+    out = subprocess.run(["pgrep", "-f", "counter-server -Embedding"], capture_output=True,
+                         text=True).stdout.split()
+    for pid in out:
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                if b"OPENDCOM_ROOT=" + srv_root.encode() + b"\0" in f.read():
+                    os.kill(int(pid), 9)
+        except OSError:
+            pass
     cleanup(srv_root)
     shutil.rmtree(cli_root, ignore_errors=True)
     teardown()
