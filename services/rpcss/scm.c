@@ -45,9 +45,9 @@ static void say(const char *fmt, ...) {
 #define OBJACT_TIMEOUT_MS 30000u        /* the server's CreateInstance */
 #define ANY_UID ((uid_t)-1)
 
-#ifndef REGCLS_MULTIPLEUSE
+#ifndef REGCLS_MULTIPLEUSE      /* enumerators in com.h: not seen by #ifndef */
 #define REGCLS_MULTIPLEUSE 1
-#define REGCLS_MULTI_SEPARATE 4
+#define REGCLS_MULTI_SEPARATE 2
 #endif
 #define MODE_GET_CLASS_OBJECT 0xffffffffu       /* [MS-DCOM] 3.1.2.5.2.3.1 */
 #define CLSCTX_LOCAL_SERVER_ 0x4u
