@@ -10,7 +10,9 @@
  * servers killed mid-activation, rpcss restarted (its servers register again), a class
  * registration of another process's OXID refused; the round trips of activating a running
  * server (the reply's OXID bindings used: no ResolveOxid2); and, as root,
- * CLSCTX_REMOTE_SERVER with COSERVERINFO and NTLM credentials over TCP.
+ * CLSCTX_REMOTE_SERVER with COSERVERINFO and NTLM credentials over TCP.  DllSurrogate: an
+ * in-process component (tests/surrogate-component.so) whose AppID has an empty
+ * DllSurrogate is served by a dcomsurrogate process, which ends with its last object.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -38,6 +40,7 @@
 enum { C_MULTI = 1, C_SINGLE, C_EXIT, C_HANG, C_SLOW, C_UNREG };
 
 static pid_t launch_pid;
+static pid_t surrogate_pid;     /* the last dcomsurrogate seen, killed at exit if left */
 
 /* A short ping period for every process of the test: servers call rpcss (and so notice
    a restart) every quarter period. */
@@ -213,6 +216,8 @@ static void kill_servers(void) {
                         kill(p, SIGKILL);
                         wait_gone(p);
                 }
+        if (surrogate_pid > 0 && alive(surrogate_pid))
+                kill(surrogate_pid, SIGKILL);
 }
 
 static uint64_t now_ms(void) {
@@ -390,6 +395,157 @@ TEST(errors_a_user_can_act_on) {
         /* rpcss keeps serving */
         ASSERT_OK(create(C_MULTI, &p));
         IObjTest2_Release(p);
+        CoUninitialize();
+}
+
+/* ---- DllSurrogate: an in-process component served by dcomsurrogate ------------------- */
+
+enum { C_SURR = 0x20, C_INPROC_ONLY, C_SURR_MISSING };
+
+static void set_named(const char *key, const char *name, const char *value) {
+        WCHAR *wk = NULL, *wn = NULL, *wv = NULL;
+
+        ASSERT_OK(dcom_utf8_to_utf16(key, strlen(key), &wk, NULL));
+        ASSERT_OK(dcom_utf8_to_utf16(name, strlen(name), &wn, NULL));
+        ASSERT_OK(dcom_utf8_to_utf16(value, strlen(value), &wv, NULL));
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, wk, wn, REG_SZ, wv,
+                                  (DWORD)((dcom_utf16_len(wv) + 1) * sizeof(WCHAR))), ERROR_SUCCESS);
+        free(wk);
+        free(wn);
+        free(wv);
+}
+
+/* tests/surrogate-component.so as the class's InprocServer32; with an AppID whose
+   DllSurrogate is surrogate unless that is NULL. */
+static void register_inproc(int which, const char *surrogate) {
+        char id[64], appid[64], key[160], path[600];
+        CLSID c;
+
+        clsid_of(which, &c, id, sizeof id);
+        snprintf(key, sizeof key, "CLSID\\%s\\InprocServer32", id);
+        snprintf(path, sizeof path, "%s/tests/surrogate-component.so", test_build_dir());
+        set_sz(key, path);
+        set_named(key, "ThreadingModel", "Both");
+        if (!surrogate)
+                return;
+        snprintf(appid, sizeof appid, "{7a3d2c10-5b6e-4f81-9c2d-0e1f2a3b4d%02x}", which);
+        snprintf(key, sizeof key, "CLSID\\%s", id);
+        set_named(key, "AppID", appid);
+        snprintf(key, sizeof key, "AppID\\%s", appid);
+        set_named(key, "DllSurrogate", surrogate);
+}
+
+static HRESULT create_disp(int which, DWORD clsctx, IDispatch **ret) {
+        char id[64];
+        CLSID c;
+
+        clsid_of(which, &c, id, sizeof id);
+        return CoCreateInstance(&c, NULL, clsctx, &IID_IDispatch, (void **)ret);
+}
+
+static DISPID disp_id(IDispatch *d, const char *name) {
+        WCHAR w[32], *names[1] = { w };
+        DISPID id = DISPID_UNKNOWN;
+        size_t i;
+
+        for (i = 0; name[i] && i < 31; i++)
+                w[i] = (WCHAR)(unsigned char)name[i];
+        w[i] = 0;
+        ASSERT_OK(IDispatch_GetIDsOfNames(d, &IID_NULL, names, 1, LOCALE_USER_DEFAULT, &id));
+        return id;
+}
+
+/* The object's Value property: the pid of the process it lives in. */
+static LONG disp_value(IDispatch *d) {
+        DISPPARAMS dp = { NULL, NULL, 0, 0 };
+        VARIANT r;
+
+        VariantInit(&r);
+        ASSERT_OK(IDispatch_Invoke(d, disp_id(d, "Value"), &IID_NULL, LOCALE_USER_DEFAULT,
+                                   DISPATCH_PROPERTYGET, &dp, &r, NULL, NULL));
+        ASSERT_EQ(V_VT(&r), VT_I4);
+        return V_I4(&r);
+}
+
+static LONG disp_add(IDispatch *d, LONG a, LONG b) {
+        VARIANT args[2], r;
+        DISPPARAMS dp = { args, NULL, 2, 0 };
+
+        V_VT(&args[0]) = VT_I4;         /* last argument first */
+        V_I4(&args[0]) = b;
+        V_VT(&args[1]) = VT_I4;
+        V_I4(&args[1]) = a;
+        VariantInit(&r);
+        ASSERT_OK(IDispatch_Invoke(d, disp_id(d, "Add"), &IID_NULL, LOCALE_USER_DEFAULT,
+                                   DISPATCH_METHOD, &dp, &r, NULL, NULL));
+        ASSERT_EQ(V_VT(&r), VT_I4);
+        return V_I4(&r);
+}
+
+/* Whether pid's program (argv[0]) ends in name. */
+static bool runs(pid_t pid, const char *name) {
+        char path[64], buf[1024];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+        if (!(f = fopen(path, "r")))
+                return false;
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        n = strlen(buf);
+        return n >= strlen(name) && strcmp(buf + n - strlen(name), name) == 0;
+}
+
+TEST(dll_surrogate_hosts_an_inproc_component) {
+        IDispatch *a = NULL, *b = NULL;
+
+        setup();
+        register_inproc(C_SURR, "");
+        register_inproc(C_INPROC_ONLY, NULL);
+        register_inproc(C_SURR_MISSING, "/nonexistent/surrogate");
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+
+        /* in process, the component is still loaded here */
+        ASSERT_OK(create_disp(C_SURR, CLSCTX_INPROC_SERVER, &a));
+        ASSERT_EQ(disp_value(a), (LONG)getpid());
+        IDispatch_Release(a);
+
+        /* as a local server: a proxy to an object in a dcomsurrogate process, called
+           through IDispatch; a second activation shares the surrogate */
+        ASSERT_OK(create_disp(C_SURR, CLSCTX_LOCAL_SERVER, &a));
+        pid_t host = (pid_t)disp_value(a);
+        surrogate_pid = host;
+        ASSERT_TRUE(host > 0 && host != getpid());
+        ASSERT_TRUE(runs(host, "/dcomsurrogate"));
+        ASSERT_TRUE(ours(host));
+        ASSERT_EQ(disp_add(a, 40, 2), 42);
+        ASSERT_OK(create_disp(C_SURR, CLSCTX_LOCAL_SERVER, &b));
+        ASSERT_EQ(disp_value(b), (LONG)host);
+        IDispatch_Release(b);
+        /* one object left: the surrogate stays */
+        usleep(1500 * 1000);
+        ASSERT_TRUE(alive(host));
+        ASSERT_EQ(disp_add(a, 1, 2), 3);
+        /* the last one gone: so is the surrogate, and the next activation starts another */
+        IDispatch_Release(a);
+        wait_gone(host);
+        ASSERT_OK(create_disp(C_SURR, CLSCTX_LOCAL_SERVER, &a));
+        pid_t host2 = (pid_t)disp_value(a);
+        surrogate_pid = host2;
+        ASSERT_TRUE(host2 != host && host2 != getpid());
+        IDispatch_Release(a);
+        wait_gone(host2);
+
+        /* an InprocServer32 without DllSurrogate stays in-process only */
+        a = NULL;
+        ASSERT_EQ(create_disp(C_INPROC_ONLY, CLSCTX_LOCAL_SERVER, &a), REGDB_E_CLASSNOTREG);
+        ASSERT_NULL(a);
+        /* a DllSurrogate naming no program (dcomlaunch logs which) */
+        HRESULT hr = create_disp(C_SURR_MISSING, CLSCTX_LOCAL_SERVER, &a);
+        ASSERT_TRUE(hr == CO_E_SERVER_EXEC_FAILURE || hr == CO_E_APPNOTFOUND);
+        ASSERT_NULL(a);
         CoUninitialize();
 }
 

@@ -7,7 +7,8 @@
  * OPENDCOM_ROOT does), its own session, /dev/null on stdin, no other descriptor.  The
  * pid returned is the server's; EXITED carries its status; registry mistakes give
  * Windows' codes and one log line; malformed requests and idle peers do not stop the
- * service.  As root: RunAs a named user (nobody) and a peer of another uid refused
+ * service; a class with only an InprocServer32 runs in its AppID's DllSurrogate.
+ * As root: RunAs a named user (nobody) and a peer of another uid refused
  * unless it is the --client-user.
  */
 #include <fcntl.h>
@@ -45,6 +46,10 @@ static const CLSID CLSID_RunAs = { 0x3c0b6a10, 0x52d1, 0x4e7a,
                                    { 0x9f, 0x10, 0x6e, 0x2a, 0x41, 0x07, 0xd5, 0x05 } };
 static const CLSID CLSID_Spaces = { 0x3c0b6a10, 0x52d1, 0x4e7a,
                                     { 0x9f, 0x10, 0x6e, 0x2a, 0x41, 0x07, 0xd5, 0x06 } };
+static const CLSID CLSID_Surr = { 0x3c0b6a10, 0x52d1, 0x4e7a,
+                                  { 0x9f, 0x10, 0x6e, 0x2a, 0x41, 0x07, 0xd5, 0x07 } };
+static const GUID APPID_Surr = { 0x3c0b6a10, 0x52d1, 0x4e7a,
+                                 { 0x9f, 0x10, 0x6e, 0x2a, 0x41, 0x07, 0xa0, 0x02 } };
 static const GUID APPID_RunAs = { 0x3c0b6a10, 0x52d1, 0x4e7a,
                                   { 0x9f, 0x10, 0x6e, 0x2a, 0x41, 0x07, 0xa0, 0x01 } };
 
@@ -456,6 +461,42 @@ TEST(client_gone_server_stays) {
 TEST(class_not_registered) {
         ASSERT_HR_EQ(launch_fails(&CLSID_None), REGDB_E_CLASSNOTREG);
         expect_log("{3C0B6A10-52D1-4E7A-9F10-6E2A4107D503}: class not registered");
+}
+
+/* DllSurrogate: a class with only an InprocServer32 runs in its AppID's surrogate, given
+   -Embedding and the CLSID; none, or a missing program, is refused with a log line. */
+TEST(dll_surrogate) {
+        char key[128], id[DCOM_GUID_STRING_REG], app[DCOM_GUID_STRING_REG], line[1024];
+        int fd;
+
+        dcom_guid_format(&CLSID_Surr, DCOM_GUID_FORMAT_REGISTRY, id);
+        dcom_guid_format(&APPID_Surr, DCOM_GUID_FORMAT_REGISTRY, app);
+        snprintf(key, sizeof key, "CLSID\\%s\\InprocServer32", id);
+        reg_set(key, NULL, REG_SZ, "/nonexistent/component.so");     /* not dcomlaunch's to load */
+        ASSERT_HR_EQ(launch_fails(&CLSID_Surr), REGDB_E_CLASSNOTREG);
+        snprintf(line, sizeof line, "%s: class not registered for local activation (no "
+                 "LocalServer32; an InprocServer32 but no AppID with DllSurrogate)", id);
+        expect_log(line);
+
+        snprintf(key, sizeof key, "CLSID\\%s", id);
+        reg_set(key, "AppID", REG_SZ, app);
+        snprintf(key, sizeof key, "AppID\\%s", app);
+        reg_set(key, "DllSurrogate", REG_SZ, "/nonexistent/surrogate");
+        ASSERT_HR_EQ(launch_fails(&CLSID_Surr), CO_E_APPNOTFOUND);
+        expect_log("DllSurrogate program /nonexistent/surrogate: No such file or directory");
+
+        snprintf(line, sizeof line, "\"%s\" %s/surr", helper, outdir);
+        reg_set(key, "DllSurrogate", REG_SZ, line);
+        pid_t pid = launch_ok(&CLSID_Surr, &fd);
+        const char *r = wait_report("surr");
+        ASSERT_TRUE(has_line(r, "argc 4"));
+        ASSERT_TRUE(has_line(r, "argv[2]=-Embedding"));
+        snprintf(line, sizeof line, "argv[3]=%s", id);
+        ASSERT_TRUE(has_line(r, line));
+        ASSERT_OK(kill(pid, SIGTERM));
+        wait_exited(fd);
+        close(fd);
+        expect_reaped(pid);
 }
 
 TEST(bad_program) {

@@ -28,14 +28,20 @@
  * launch, failure, refusal, early exit, start and stop (stderr, or syslog with
  * DCOM_LOG=syslog).
  *
- * Surrogates: an AppID's DllSurrogate (a class with only an InprocServer32 run in a
- * surrogate host) is not handled yet.  It would be one more way to fill a struct
- * launch_plan (program and arguments) in plan_launch(); identity, checks and launch
- * stay as they are.
+ * Surrogates (Windows' dllhost): a class with no LocalServer32 but an InprocServer32,
+ * whose AppID has a DllSurrogate value, runs in a surrogate host --
+ *
+ *   HKCR\AppID\{appid}  DllSurrogate  ""     dcomsurrogate, beside dcomlaunch
+ *                                      PATH   that program (a command line, checked
+ *                                             as LocalServer32's)
+ *
+ * started as `program -Embedding {clsid}`, with the same identity, environment and
+ * checks as a local server.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -333,21 +339,22 @@ static void plan_clear(struct launch_plan *p) {
         memset(p, 0, sizeof *p);
 }
 
-/* The program must be an absolute path to an executable regular file. */
-static HRESULT check_program(const char *clsid, const char *path) {
+/* The program must be an absolute path to an executable regular file.  what names the
+   value it came from. */
+static HRESULT check_program(const char *clsid, const char *what, const char *path) {
         struct stat st;
 
         if (path[0] != '/') {
-                say("%s: LocalServer32 program '%.200s' is not an absolute path", clsid, path);
+                say("%s: %s program '%.200s' is not an absolute path", clsid, what, path);
                 return CO_E_APPNOTFOUND;
         }
         if (stat(path, &st) < 0) {
-                say("%s: LocalServer32 program %.200s: %s", clsid, path, strerror(errno));
+                say("%s: %s program %.200s: %s", clsid, what, path, strerror(errno));
                 return CO_E_APPNOTFOUND;
         }
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
             (geteuid() != 0 && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)) {
-                say("%s: LocalServer32 program %.200s: %s", clsid, path,
+                say("%s: %s program %.200s: %s", clsid, what, path,
                     S_ISREG(st.st_mode) ? "not executable" : "not a regular file");
                 return CO_E_APPNOTFOUND;
         }
@@ -355,11 +362,82 @@ static HRESULT check_program(const char *clsid, const char *path) {
 }
 
 /*
- * The program and arguments of clsid's server.  (A DllSurrogate would be planned here:
- * the surrogate host's path and the class's GUID as its argument.)
+ * The default surrogate: dcomsurrogate in dcomlaunch's own directory (both are installed
+ * in sbindir; in the build tree both are in services/), as a quoted command line.
+ */
+static char *default_surrogate(void) {
+        char self[PATH_MAX], *line;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+        if (n <= 0)
+                return NULL;
+        self[n] = 0;
+        char *slash = strrchr(self, '/');
+        if (!slash)
+                return NULL;
+        *slash = 0;
+        n = (ssize_t)strlen(self) + 32;
+        line = dcom_malloc((size_t)n);
+        if (line)
+                snprintf(line, (size_t)n, "\"%s/dcomsurrogate\"", self);
+        return line;
+}
+
+/*
+ * A class with no LocalServer32: its surrogate's command line (the AppID's DllSurrogate,
+ * or the default surrogate when that is empty) in *ret, or REGDB_E_CLASSNOTREG with a log
+ * line saying what is missing.
+ */
+static HRESULT surrogate_line(const char *clsid, char **ret) {
+        char key[80], *v = NULL, appid_s[DCOM_GUID_STRING_REG];
+        GUID g;
+        LSTATUS s;
+
+        snprintf(key, sizeof key, "CLSID\\%s\\InprocServer32", clsid);
+        s = reg_string(key, NULL, &v);
+        dcom_free(v);
+        v = NULL;
+        if (s != ERROR_SUCCESS) {
+                say("%s: class not registered (no LocalServer32, no InprocServer32)", clsid);
+                return REGDB_E_CLASSNOTREG;
+        }
+        snprintf(key, sizeof key, "CLSID\\%s", clsid);
+        s = reg_string(key, "AppID", &v);
+        if (s == ERROR_SUCCESS && dcom_guid_parse(v, &g) == 0) {
+                dcom_guid_format(&g, DCOM_GUID_FORMAT_REGISTRY, appid_s);
+                dcom_free(v);
+                v = NULL;
+                snprintf(key, sizeof key, "AppID\\%s", appid_s);
+                s = reg_string(key, "DllSurrogate", &v);
+        } else {
+                s = ERROR_FILE_NOT_FOUND;
+        }
+        if (s != ERROR_SUCCESS) {
+                dcom_free(v);
+                say("%s: class not registered for local activation (no LocalServer32; an "
+                    "InprocServer32 but no AppID with DllSurrogate)", clsid);
+                return REGDB_E_CLASSNOTREG;
+        }
+        if (!v[0]) {
+                dcom_free(v);
+                v = default_surrogate();
+                if (!v) {
+                        say("%s: cannot find the default surrogate beside dcomlaunch", clsid);
+                        return CO_E_APPNOTFOUND;
+                }
+        }
+        *ret = v;
+        return S_OK;
+}
+
+/*
+ * The program and arguments of clsid's server: its LocalServer32 command line, else its
+ * AppID's surrogate with the CLSID as argument.
  */
 static HRESULT plan_program(const char *clsid, struct launch_plan *p) {
         char key[80], *line = NULL;
+        const char *what = "LocalServer32";
+        bool surrogate = false;
         LSTATUS s;
         HRESULT hr;
         int r;
@@ -367,26 +445,32 @@ static HRESULT plan_program(const char *clsid, struct launch_plan *p) {
         snprintf(key, sizeof key, "CLSID\\%s\\LocalServer32", clsid);
         s = reg_string(key, NULL, &line);
         if (s == ERROR_FILE_NOT_FOUND) {
-                say("%s: class not registered (no LocalServer32)", clsid);
-                return REGDB_E_CLASSNOTREG;
+                hr = surrogate_line(clsid, &line);
+                if (FAILED(hr))
+                        return hr;
+                what = "DllSurrogate";
+                surrogate = true;
+                s = ERROR_SUCCESS;
         }
         if (s != ERROR_SUCCESS) {
                 say("%s: LocalServer32 unreadable (error %ld: not a string, or too long)", clsid,
                     (long)s);
                 return REGDB_E_CLASSNOTREG;
         }
-        r = cmdline_split(line, 1, &p->argv, &p->argc);
+        r = cmdline_split(line, 2, &p->argv, &p->argc);
         if (r < 0) {
-                say("%s: LocalServer32 '%.200s': %s", clsid, line,
+                say("%s: %s '%.200s': %s", clsid, what, line,
                     r == -EINVAL ? "no program (or an unclosed quote)" : strerror(-r));
                 dcom_free(line);
                 return r == -ENOMEM ? E_OUTOFMEMORY : CO_E_APPNOTFOUND;
         }
         dcom_free(line);
-        hr = check_program(clsid, p->argv[0]);
+        hr = check_program(clsid, what, p->argv[0]);
         if (FAILED(hr))
                 return hr;
         p->argv[p->argc++] = (char *)"-Embedding";      /* Windows' convention */
+        if (surrogate)
+                p->argv[p->argc++] = (char *)clsid;     /* the surrogate's class */
         return S_OK;
 }
 

@@ -325,12 +325,23 @@ static HRESULT run_as(const GUID *clsid, const struct caller *c, uid_t *ret, boo
         return S_OK;
 }
 
+/* Whether dcomlaunch can start a server for the class: a LocalServer32, or an
+   InprocServer32 whose AppID has a DllSurrogate (run in a surrogate host). */
 static bool has_local_server(const GUID *clsid) {
-        char id[DCOM_GUID_STRING_REG], path[128], cmd[8];
+        char id[DCOM_GUID_STRING_REG], path[128], cmd[8], appid[64];
 
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s\\LocalServer32", id);
-        return reg_string(HKEY_CLASSES_ROOT, path, NULL, cmd, sizeof cmd);
+        if (reg_string(HKEY_CLASSES_ROOT, path, NULL, cmd, sizeof cmd))
+                return true;
+        snprintf(path, sizeof path, "CLSID\\%s\\InprocServer32", id);
+        if (!reg_string(HKEY_CLASSES_ROOT, path, NULL, cmd, sizeof cmd))
+                return false;
+        snprintf(path, sizeof path, "CLSID\\%s", id);
+        if (!reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid))
+                return false;
+        snprintf(path, sizeof path, "AppID\\%s", appid);
+        return reg_string(HKEY_CLASSES_ROOT, path, "DllSurrogate", cmd, sizeof cmd);
 }
 
 /* A registration of clsid for uid (any for ANY_UID), taken: a single-use one leaves the
