@@ -455,9 +455,15 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
                         hr = CO_E_SERVER_EXEC_FAILURE;
                         break;
                 }
-                /* the exit notice comes on the socket, registrations on the condition */
+                /* the exit notice comes on the socket, registrations on the condition
+                   (whose clock is the realtime one: the monotonic deadline is ours) */
                 struct timespec step;
-                deadline_in(&step, 50);
+                clock_gettime(CLOCK_REALTIME, &step);
+                step.tv_nsec += 50 * 1000000L;
+                if (step.tv_nsec >= 1000000000L) {
+                        step.tv_sec++;
+                        step.tv_nsec -= 1000000000L;
+                }
                 pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
         }
         if (fd >= 0)
