@@ -67,4 +67,17 @@ if [ -n "$calc_dir" ]; then
                 exit 1
         fi
 fi
-echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr}"
+# The DCOM example (a local server called through IDispatch, its client with COAUTHINFO)
+# compiles and links against the installed tree too; running it needs rpcss and
+# dcomlaunch (test-com-activation, test-interop-activation do).
+dcom_dir=${calc_dir:+$(dirname "$calc_dir")/dcom}
+if [ -n "$dcom_dir" ] && [ -d "$dcom_dir" ]; then
+        mkdir "$tmp/dcom"
+        "$bindir/dcomidl" -I "$idldir" -o "$tmp/dcom" "$dcom_dir/counter.idl"
+        for p in counter-server counter-client; do
+                # shellcheck disable=SC2086
+                ${CC:-cc} -std=c11 -Wall -Werror -I"$tmp/dcom" -o "$tmp/dcom/$p" \
+                        "$dcom_dir/$p.c" "$tmp/dcom/counter_i.c" $flags
+        done
+fi
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the DCOM example}"

@@ -19,6 +19,9 @@
  * A server started by hand (no argument) serves until interrupted.
  */
 #define COBJMACROS
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* realpath, clock_gettime, strcasecmp under -std=c11 */
+#endif
 #include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
