@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <objbase.h>
 
 #include "com/remote-internal.h"
+#include "com/resolver.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"
 #include "obj_stub.h"
@@ -683,3 +685,45 @@ TEST(remote_server_over_tcp_with_ntlm) {
         CoUninitialize();
 }
 
+
+/* Another local user cannot put a class in rpcss's table behind this process's OXID (its
+   activations would come to us), nor ask this process's exporter for instances. */
+TEST(class_registration_of_another_user_refused) {
+        struct dsa_builder b;
+        DUALSTRINGARRAY *d = NULL;
+        IPID ipid = { 0x1234, 0, 0, { 0 } };
+        OXID oxid = 0x0123456789abcdefull;
+        char id[64];
+        CLSID c;
+        int res[2], status;
+
+        if (geteuid() != 0)
+                SKIP("needs root to run a process as nobody");
+        setup();
+        ASSERT_OK(chmod(test_state_dir(), 0755));
+        dsa_builder_init(&b);
+        ASSERT_OK(dsa_builder_add_string(&b, DSA_TOWER_LRPC, "OLE0000000000000001"));
+        ASSERT_OK(dsa_builder_add_security(&b, 10, ""));
+        ASSERT_OK(dsa_builder_finish(&b, &d));
+        ASSERT_OK(com_resolver_register_oxid(oxid, &ipid, 2, d, NULL));
+        clsid_of(C_MULTI, &c, id, sizeof id);
+        ASSERT_OK(pipe(res));
+        pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+                int r = -1;
+                if (setgid(65534) == 0 && setuid(65534) == 0)
+                        r = com_resolver_register_class(oxid, &c, 1, REGCLS_MULTIPLEUSE);
+                if (write(res[1], &r, sizeof r) != sizeof r)
+                        _exit(2);
+                _exit(0);
+        }
+        int r = 0;
+        ASSERT_EQ(read(res[0], &r, sizeof r), (ssize_t)sizeof r);
+        ASSERT_EQ(waitpid(child, &status, 0), child);
+        ASSERT_EQ(r, -EACCES);          /* the OXID is root's: ERROR_ACCESS_DENIED */
+        close(res[0]);
+        close(res[1]);
+        ASSERT_OK(com_resolver_revoke_oxid(oxid));
+        free(d);
+}
