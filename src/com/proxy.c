@@ -1089,6 +1089,16 @@ static void utf16_field(const unsigned short *s, ULONG len, char *out, size_t si
         }
 }
 
+int com_auth_identity_utf8(const SEC_WINNT_AUTH_IDENTITY_W *id, char user[257], char domain[257],
+                           char password[257]) {
+        if (id->Flags != SEC_WINNT_AUTH_IDENTITY_UNICODE)
+                return -EINVAL;
+        utf16_field(id->User, id->UserLength, user, 257);
+        utf16_field(id->Domain, id->DomainLength, domain, 257);
+        utf16_field(id->Password, id->PasswordLength, password, 257);
+        return 0;
+}
+
 HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_svc,
                                  OLECHAR *principal, DWORD level, DWORD imp,
                                  RPC_AUTH_IDENTITY_HANDLE auth_info, DWORD caps) {
@@ -1112,14 +1122,10 @@ HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_s
                 memcpy(b.domain, def_auth.domain, sizeof b.domain);
                 memcpy(b.password, def_auth.password, sizeof b.password);
         } else if (auth_info) {
-                const SEC_WINNT_AUTH_IDENTITY_W *id = auth_info;
-                if (id->Flags != SEC_WINNT_AUTH_IDENTITY_UNICODE) {
+                if (com_auth_identity_utf8(auth_info, b.user, b.domain, b.password) < 0) {
                         pthread_mutex_unlock(&lock);
                         return E_INVALIDARG;
                 }
-                utf16_field(id->User, id->UserLength, b.user, sizeof b.user);
-                utf16_field(id->Domain, id->DomainLength, b.domain, sizeof b.domain);
-                utf16_field(id->Password, id->PasswordLength, b.password, sizeof b.password);
                 b.has_identity = true;
         }
         (void)authz_svc;

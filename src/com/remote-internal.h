@@ -132,6 +132,9 @@ void com_proxy_ping_now(void);
 void com_proxy_set_tcp_only(bool on);
 void com_proxy_set_default_auth(uint8_t level, uint8_t authn_svc, const char *user,
                                 const char *domain, const char *password);
+/* A SEC_WINNT_AUTH_IDENTITY_W's strings in UTF-8 (-EINVAL unless UNICODE). */
+int com_auth_identity_utf8(const SEC_WINNT_AUTH_IDENTITY_W *id, char user[257], char domain[257],
+                           char password[257]);
 /* The defaults set (true, buffers of 257 filled; *level raised to the default's if
    higher), or false. */
 bool com_proxy_default_auth(uint8_t *level, uint8_t *svc, char *user, char *domain, char *password);

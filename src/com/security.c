@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A process's COM security (issue 15): CoInitializeSecurity, the defaults a process gets
+ * when it never calls it (its AppID's, else the machine's), the access check every
+ * incoming ORPC call passes, and the server's view of its caller (CoGetCallContext,
+ * CoQueryClientBlanket, CoImpersonateClient, CoRevertToSelf).
+ *
+ * Windows' order (learn.microsoft.com, "Setting Processwide Security"): CoInitializeSecurity
+ * if the process calls it before it marshals or unmarshals anything; else COM calls it with
+ * the process's AppID settings -- found through HKCR\AppID\<executable name> (seed 003) --
+ * and, for what the AppID does not say, the machine's: DefaultAccessPermission,
+ * LegacyAuthenticationLevel, LegacyImpersonationLevel (seed 000).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "com/com-internal.h"
+#include "com/remote-internal.h"
+#include "dcom/utf16.h"
+#include "rpc/rpc-internal.h"
+#include "security/caller.h"
+#include "security/impersonate.h"
+#include "security/settings.h"
+
+static LOG_CHANNEL(com);
+
+static struct {
+        pthread_mutex_t lock;
+        bool done;                      /* initialized, explicitly or by default */
+        bool explicit_call;             /* by CoInitializeSecurity */
+        struct sec_machine machine;
+        bool has_app;
+        struct sec_appid app;
+        bool check_access;              /* false: CoInitializeSecurity(NULL) admits everyone */
+        struct sec_perm access;
+        uint8_t authn_level, imp_level;
+        DWORD caps;
+        char how[400];                  /* for the debug line and tests */
+} ps = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void self_sid(char *out, size_t n) {
+        snprintf(out, n, "S-1-22-1-%u", (unsigned)geteuid());
+}
+
+/* This process's AppID through its executable's name (seed 003: the name it was
+   started with, as LocalServer32 named it). */
+static bool find_own_appid(GUID *ret, char *exe, size_t n) {
+        snprintf(exe, n, "%s", program_invocation_short_name);
+        return sec_appid_of_exe(exe, ret) >= 0;
+}
+
+static void describe_locked(const char *from) {
+        snprintf(ps.how, sizeof ps.how, "%s; access: %s; authentication level %u, impersonation "
+                 "level %u", from, ps.check_access ? ps.access.source : "anyone (no descriptor)",
+                 (unsigned)ps.authn_level, (unsigned)ps.imp_level);
+        log_debug(com, "process security: %s", ps.how);
+}
+
+/* Loads the AppID's settings: access permission and level, where it has them. */
+static int apply_appid_locked(const GUID *appid, const char *from) {
+        char self[64], buf[200];
+        int r;
+
+        if (sec_appid_load(appid, &ps.app) < 0) {
+                snprintf(buf, sizeof buf, "%s names an AppID that does not exist; machine "
+                         "defaults", from);
+                ps.has_app = false;
+        } else {
+                ps.has_app = true;
+                snprintf(buf, sizeof buf, "AppID %s (%s)", ps.app.id, from);
+        }
+        ps.check_access = true;
+        if (ps.has_app && ps.app.access.sd) {
+                ps.access = ps.app.access;      /* moved: the AppID's copy is not freed twice */
+                memset(&ps.app.access, 0, sizeof ps.app.access);
+        } else {
+                self_sid(self, sizeof self);
+                if ((r = sec_default_access(&ps.machine, self, &ps.access)) < 0)
+                        return r;
+        }
+        ps.authn_level = ps.has_app && ps.app.authn_level ? (uint8_t)ps.app.authn_level
+                                                          : ps.machine.legacy_authn_level;
+        ps.imp_level = ps.machine.legacy_imp_level;
+        describe_locked(buf);
+        return 0;
+}
+
+static int init_default_locked(void) {
+        char exe[256], self[64], buf[320];
+        GUID appid;
+        int r;
+
+        if (ps.done)
+                return 0;
+        if ((r = sec_machine_load(&ps.machine)) < 0)
+                return r;
+        if (find_own_appid(&appid, exe, sizeof exe)) {
+                snprintf(buf, sizeof buf, "through HKCR\\AppID\\%s", exe);
+                r = apply_appid_locked(&appid, buf);
+        } else {
+                /* seed 003: without the mapping, the application's own settings are not used */
+                self_sid(self, sizeof self);
+                r = sec_default_access(&ps.machine, self, &ps.access);
+                ps.check_access = true;
+                ps.authn_level = ps.machine.legacy_authn_level;
+                ps.imp_level = ps.machine.legacy_imp_level;
+                if (r >= 0) {
+                        snprintf(buf, sizeof buf, "no AppID (HKCR\\AppID\\%s does not exist): the "
+                                 "machine's defaults", exe);
+                        describe_locked(buf);
+                }
+        }
+        if (r < 0) {
+                sec_machine_clear(&ps.machine);
+                return r;
+        }
+        ps.done = true;
+        return 0;
+}
+
+int com_security_init(void) {
+        pthread_mutex_lock(&ps.lock);
+        int r = init_default_locked();
+        pthread_mutex_unlock(&ps.lock);
+        return r;
+}
+
+uint8_t com_security_authn_level(void) {
+        uint8_t level = RPC_AUTHN_LEVEL_CONNECT;
+
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() >= 0)
+                level = ps.authn_level;
+        pthread_mutex_unlock(&ps.lock);
+        return level;
+}
+
+const char *com_security_describe(void) {
+        return ps.how;
+}
+
+/* --- CoInitializeSecurity ----------------------------------------------------------------------- */
+
+HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
+                                    SOLE_AUTHENTICATION_SERVICE *svcs, void *reserved1,
+                                    DWORD authn_level, DWORD imp_level, void *auth_list,
+                                    DWORD caps, void *reserved3) {
+        HRESULT hr = S_OK;
+        int r;
+
+        (void)svcs;
+        if (reserved1 || reserved3 || n_svc < -1 || (n_svc > 0 && !svcs))
+                return E_INVALIDARG;
+        if (authn_level > RPC_C_AUTHN_LEVEL_PKT_PRIVACY ||
+            imp_level > RPC_C_IMP_LEVEL_DELEGATE)
+                return E_INVALIDARG;
+        if ((caps & EOAC_APPID) && (caps & EOAC_ACCESS_CONTROL))
+                return E_INVALIDARG;
+        if (caps & EOAC_ACCESS_CONTROL)
+                return E_NOTIMPL;       /* an IAccessControl object: not supported */
+
+        pthread_mutex_lock(&ps.lock);
+        if (ps.done) {
+                /* once, before anything is marshaled or unmarshaled */
+                pthread_mutex_unlock(&ps.lock);
+                return RPC_E_TOO_LATE;
+        }
+        if ((r = sec_machine_load(&ps.machine)) < 0) {
+                pthread_mutex_unlock(&ps.lock);
+                return dcom_hresult_from_errno(r);
+        }
+        if (caps & EOAC_APPID) {
+                /* the descriptor argument is an AppID, or NULL for the executable's */
+                GUID appid;
+                char exe[256], from[300];
+                if (sd) {
+                        appid = *(const GUID *)sd;
+                        snprintf(from, sizeof from, "CoInitializeSecurity(EOAC_APPID)");
+                } else if (!find_own_appid(&appid, exe, sizeof exe)) {
+                        snprintf(from, sizeof from, "CoInitializeSecurity(EOAC_APPID): "
+                                 "HKCR\\AppID\\%s does not exist", exe);
+                        appid = GUID_NULL;
+                } else {
+                        snprintf(from, sizeof from, "CoInitializeSecurity(EOAC_APPID) through "
+                                 "HKCR\\AppID\\%s", exe);
+                }
+                r = apply_appid_locked(&appid, from);
+                if (r < 0)
+                        hr = dcom_hresult_from_errno(r);
+        } else {
+                ps.check_access = sd != NULL;
+                if (sd) {
+                        size_t len = GetSecurityDescriptorLength(sd);
+                        if (!len || sec_sd_validate(sd, len) < 0 || !(ps.access.sd = malloc(len))) {
+                                hr = E_INVALIDARG;
+                        } else {
+                                memcpy(ps.access.sd, sd, len);
+                                ps.access.len = len;
+                                ps.access.set = true;
+                                snprintf(ps.access.source, sizeof ps.access.source,
+                                         "the descriptor given to CoInitializeSecurity");
+                        }
+                }
+                /* RPC_C_AUTHN_LEVEL_DEFAULT: the machine's legacy level */
+                ps.authn_level = authn_level ? (uint8_t)authn_level : ps.machine.legacy_authn_level;
+                ps.imp_level = imp_level ? (uint8_t)imp_level : ps.machine.legacy_imp_level;
+                if (SUCCEEDED(hr))
+                        describe_locked("CoInitializeSecurity");
+        }
+        if (FAILED(hr)) {
+                sec_machine_clear(&ps.machine);
+                free(ps.access.sd);
+                memset(&ps.access, 0, sizeof ps.access);
+                sec_appid_clear(&ps.app);
+                ps.has_app = false;
+                pthread_mutex_unlock(&ps.lock);
+                return hr;
+        }
+        ps.caps = caps;
+        ps.explicit_call = true;
+        ps.done = true;
+        pthread_mutex_unlock(&ps.lock);
+
+        /* the client side: our proxies' default level (and credentials, if listed) */
+        const char *user = NULL, *domain = NULL, *password = NULL;
+        char ubuf[257], dbuf[257], pbuf[257];
+        uint8_t svc = RPC_C_AUTHN_WINNT;
+        const SOLE_AUTHENTICATION_LIST *list = auth_list;
+        if (list && list != COLE_DEFAULT_AUTHINFO) {
+                for (DWORD i = 0; i < list->cAuthInfo && list->aAuthInfo; i++) {
+                        const SOLE_AUTHENTICATION_INFO *ai = &list->aAuthInfo[i];
+                        const SEC_WINNT_AUTH_IDENTITY_W *id = ai->pAuthInfo;
+                        if (!id || (ai->dwAuthnSvc != RPC_C_AUTHN_WINNT &&
+                                    ai->dwAuthnSvc != RPC_C_AUTHN_GSS_NEGOTIATE))
+                                continue;
+                        if (com_auth_identity_utf8(id, ubuf, dbuf, pbuf) < 0)
+                                return E_INVALIDARG;
+                        user = ubuf;
+                        domain = dbuf;
+                        password = pbuf;
+                        svc = (uint8_t)ai->dwAuthnSvc;
+                        break;
+                }
+        }
+        if (user || authn_level)
+                com_proxy_set_default_auth(authn_level ? (uint8_t)authn_level : 0, svc, user ? user : "",
+                                           domain, password);
+        return S_OK;
+}
+
+/* --- the access check of every incoming call ------------------------------------------------------ */
+
+bool com_security_check_call(void *call) {
+        struct sec_token *t = NULL;
+        uint8_t level = 0;
+        bool remote = false, ok = false;
+        char why[1024];
+
+        if (sec_token_from_call(call, &t, &level, &remote) < 0) {
+                rpc_audit("ORPC call refused: the caller cannot be named");
+                return false;
+        }
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() < 0) {
+                pthread_mutex_unlock(&ps.lock);
+                sec_token_free(t);
+                rpc_audit("ORPC call refused: the process's security settings cannot be read");
+                return false;
+        }
+        /* calls below the process's level: refused before anything else (local calls are
+           privacy) -- RPC_C_AUTHN_LEVEL_NONE admits unauthenticated callers */
+        if (remote && level < ps.authn_level && ps.authn_level > RPC_C_AUTHN_LEVEL_NONE) {
+                char who[320];
+                sec_token_describe(t, who, sizeof who);
+                snprintf(why, sizeof why, "remote-access refused to %s: authentication level %u is "
+                         "below this process's %u (%s)", who, (unsigned)level,
+                         (unsigned)ps.authn_level, ps.how);
+        } else {
+                int r = sec_check_access(&ps.machine, ps.check_access ? &ps.access : NULL,
+                                         ps.has_app ? &ps.app : NULL, t, remote, why, sizeof why);
+                ok = r > 0;
+        }
+        pthread_mutex_unlock(&ps.lock);
+        if (!ok)
+                rpc_audit("ORPC call refused: %s", why);
+        sec_token_free(t);
+        return ok;
+}
+
+/* --- the server's view of its caller -------------------------------------------------------------- */
+
+struct call_ctx {
+        IServerSecurity IServerSecurity_iface;
+        void *call;                     /* the RPC call; NULL once it returned */
+        struct call_ctx *prev;          /* a call nested in another on this thread (STA) */
+        bool impersonating;
+        struct sec_saved_creds saved;
+};
+
+static _Thread_local struct call_ctx *current;
+
+static struct call_ctx *impl_from_IServerSecurity(IServerSecurity *iface) {
+        return (struct call_ctx *)((char *)iface - offsetof(struct call_ctx, IServerSecurity_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE ss_qi(IServerSecurity *iface, REFIID riid, void **ppv) {
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IServerSecurity)) {
+                *ppv = iface;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+/* The object lives as long as the call (Windows' call context is the call's, not
+   reference counted past it): AddRef and Release count nothing. */
+static ULONG STDMETHODCALLTYPE ss_addref(IServerSecurity *iface) {
+        (void)iface;
+        return 2;
+}
+
+static ULONG STDMETHODCALLTYPE ss_release(IServerSecurity *iface) {
+        (void)iface;
+        return 1;
+}
+
+static HRESULT query_blanket(struct call_ctx *c, DWORD *authn_svc, DWORD *authz_svc,
+                             OLECHAR **server_princ, DWORD *authn_level, DWORD *imp_level,
+                             void **privs, DWORD *caps) {
+        uint8_t type = 0, level = 0;
+        void *ctx = NULL;
+        struct rpc_identity id;
+
+        if (!c->call)
+                return RPC_E_CALL_COMPLETE;
+        if (rpc_call_protseq(c->call) == RPC_PROTSEQ_LRPC) {
+                type = RPC_C_AUTHN_WINNT;       /* Windows reports ncalrpc as NTLM, privacy */
+                level = RPC_C_AUTHN_LEVEL_PKT_PRIVACY;
+        } else {
+                rpc_call_auth(c->call, &type, &level, &ctx);
+        }
+        if (authn_svc)
+                *authn_svc = type;
+        if (authz_svc)
+                *authz_svc = RPC_C_AUTHZ_NONE;
+        if (server_princ)
+                *server_princ = NULL;
+        if (authn_level)
+                *authn_level = level;
+        if (imp_level)
+                *imp_level = RPC_C_IMP_LEVEL_IMPERSONATE;
+        if (caps)
+                *caps = EOAC_NONE;
+        if (privs) {
+                /* the client's name, "DOMAIN\user", as a string owned by the call context */
+                static _Thread_local WCHAR name[520];
+                char u8[520];
+                struct rpc_peer peer;
+                *privs = NULL;
+                if (rpc_call_protseq(c->call) == RPC_PROTSEQ_LRPC) {
+                        char sid[64];
+                        if (rpc_call_peer(c->call, &peer) < 0)
+                                return S_OK;
+                        snprintf(sid, sizeof sid, "S-1-22-1-%u", (unsigned)peer.uid);
+                        if (sec_lookup_sid(sid, u8, sizeof u8) < 0)
+                                snprintf(u8, sizeof u8, "%s", sid);
+                } else if (rpc_call_identity(c->call, &id) >= 0) {
+                        snprintf(u8, sizeof u8, "%s\\%s", id.domain, id.user);
+                } else {
+                        return S_OK;
+                }
+                WCHAR *w = NULL;
+                size_t n = 0;
+                if (dcom_utf8_to_utf16(u8, strlen(u8), &w, &n) >= 0 && n < 520) {
+                        memcpy(name, w, (n + 1) * sizeof(WCHAR));
+                        *privs = name;
+                }
+                free(w);
+        }
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ss_query_blanket(IServerSecurity *iface, DWORD *authn_svc,
+                                                  DWORD *authz_svc, OLECHAR **server_princ,
+                                                  DWORD *authn_level, DWORD *imp_level, void **privs,
+                                                  DWORD *caps) {
+        return query_blanket(impl_from_IServerSecurity(iface), authn_svc, authz_svc, server_princ,
+                             authn_level, imp_level, privs, caps);
+}
+
+/* The caller's Unix user: the kernel's over ncalrpc, the account's over the network. */
+static HRESULT caller_uid(struct call_ctx *c, uid_t *ret) {
+        struct rpc_peer peer;
+        struct rpc_identity id;
+
+        if (!c->call)
+                return RPC_E_CALL_COMPLETE;
+        if (rpc_call_protseq(c->call) == RPC_PROTSEQ_LRPC) {
+                if (rpc_call_peer(c->call, &peer) < 0 || !peer.has_cred)
+                        return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
+                *ret = peer.uid;
+                return S_OK;
+        }
+        if (rpc_call_identity(c->call, &id) < 0 || id.anonymous) {
+                /* an unauthenticated or anonymous caller has no one to be */
+                return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
+        }
+        if (!id.has_uid) {
+                rpc_audit("impersonation of %s\\%s refused: the account is no user of this machine",
+                          id.domain, id.user);
+                return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
+        }
+        *ret = id.uid;
+        return S_OK;
+}
+
+static HRESULT impersonate(struct call_ctx *c) {
+        uid_t uid;
+        HRESULT hr = caller_uid(c, &uid);
+        if (FAILED(hr))
+                return hr;
+        if (c->impersonating)
+                return S_OK;
+        int r = sec_impersonate_uid(uid, &c->saved);
+        if (r < 0) {
+                rpc_audit("impersonation of uid %u refused: this server (uid %u) may not take "
+                          "another user's identity (%s)", (unsigned)uid, (unsigned)geteuid(),
+                          strerror(-r));
+                return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
+        }
+        c->impersonating = true;
+        return S_OK;
+}
+
+static HRESULT revert(struct call_ctx *c) {
+        if (!c->impersonating)
+                return S_OK;
+        int r = sec_revert(&c->saved);
+        if (r < 0) {
+                /* a thread that cannot return to itself must not run anything else */
+                log_error(com, "cannot revert an impersonation: %s", strerror(-r));
+                abort();
+        }
+        c->impersonating = false;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ss_impersonate(IServerSecurity *iface) {
+        return impersonate(impl_from_IServerSecurity(iface));
+}
+
+static HRESULT STDMETHODCALLTYPE ss_revert(IServerSecurity *iface) {
+        return revert(impl_from_IServerSecurity(iface));
+}
+
+static BOOL STDMETHODCALLTYPE ss_is_impersonating(IServerSecurity *iface) {
+        return impl_from_IServerSecurity(iface)->impersonating;
+}
+
+static const IServerSecurityVtbl ss_vtbl = {
+        ss_qi, ss_addref, ss_release, ss_query_blanket, ss_impersonate, ss_revert,
+        ss_is_impersonating,
+};
+
+void *com_call_enter(void *call) {
+        struct call_ctx *c = calloc(1, sizeof *c);
+
+        if (!c)
+                return NULL;
+        c->IServerSecurity_iface.lpVtbl = &ss_vtbl;
+        c->call = call;
+        c->prev = current;
+        current = c;
+        return c;
+}
+
+void com_call_leave(void *cookie) {
+        struct call_ctx *c = cookie;
+
+        if (!c)
+                return;
+        /* a method that returns while impersonating is reverted, as Windows does */
+        revert(c);
+        current = c->prev;
+        free(c);
+}
+
+HRESULT WINAPI CoGetCallContext(REFIID riid, void **ppv) {
+        if (!ppv)
+                return E_INVALIDARG;
+        *ppv = NULL;
+        if (!current)
+                return RPC_E_CALL_COMPLETE;
+        return ss_qi(&current->IServerSecurity_iface, riid, ppv);
+}
+
+HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_svc, OLECHAR **server_princ,
+                                    DWORD *authn_level, DWORD *imp_level, RPC_AUTHZ_HANDLE *privs,
+                                    DWORD *caps) {
+        if (!current)
+                return RPC_E_CALL_COMPLETE;
+        return query_blanket(current, authn_svc, authz_svc, server_princ, authn_level, imp_level,
+                             privs, caps);
+}
+
+HRESULT WINAPI CoImpersonateClient(void) {
+        if (!current)
+                return RPC_E_CALL_COMPLETE;
+        return impersonate(current);
+}
+
+HRESULT WINAPI CoRevertToSelf(void) {
+        if (!current)
+                return RPC_E_CALL_COMPLETE;
+        return revert(current);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "security/security.h"
+
+/*
+ * The token of the caller of a server-side RPC call (its handle_t): over ncalrpc the
+ * process the kernel names (SO_PEERCRED; level PKT_PRIVACY), over TCP the authenticated
+ * identity (its SID, its Unix user if it has one), or ANONYMOUS LOGON for an anonymous or
+ * unauthenticated caller.  *ret_level is the call's authentication level, *ret_remote
+ * whether it came over the network.  -EPERM when the caller cannot be named.
+ */
+int sec_token_from_call(void *call, struct sec_token **ret, uint8_t *ret_level, bool *ret_remote);
