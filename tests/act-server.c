@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define COBJMACROS
 #include <objbase.h>
 
 #include "com/remote-internal.h"

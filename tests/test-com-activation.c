@@ -26,6 +26,7 @@
 
 #define COBJMACROS
 #include <objbase.h>
+#include <sddl.h>
 
 #include "com/remote-internal.h"
 #include "com/resolver.h"

@@ -116,7 +116,6 @@ DCOM_EXPORT HRESULT WINAPI GetHGlobalFromStream(LPSTREAM stream, HGLOBAL *ret);
  * pointer to an AppID (NULL: the executable's, HKCR\AppID\<name>).  A process that
  * never calls it gets its AppID's settings, else the machine's defaults.
  */
-typedef void *PSECURITY_DESCRIPTOR;
 DCOM_EXPORT HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sec_desc, LONG n_auth_svc,
                                                 SOLE_AUTHENTICATION_SERVICE *auth_svc,
                                                 void *reserved1, DWORD authn_level,

@@ -319,7 +319,13 @@ static HRESULT scm_check_launch(handle_t h, const GUID *clsid, const struct call
         sec_machine_clear(&m);
         sec_token_free(t);
         if (!p->launch && !p->activate) {
-                rpc_audit("activation refused: %s", p->why_activate);
+                /* the reason that applies: activation if a server runs, else launch */
+                bool running = false;
+                pthread_mutex_lock(&tab.lock);
+                for (struct class_ent *x = tab.classes; x && !running; x = x->next)
+                        running = dcom_guid_equal(&x->clsid, clsid);
+                pthread_mutex_unlock(&tab.lock);
+                rpc_audit("activation refused: %s", running ? p->why_activate : p->why_launch);
                 return E_ACCESSDENIED;
         }
         return S_OK;
