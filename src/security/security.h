@@ -63,7 +63,8 @@ struct sec_token_info {
         bool anonymous;         /* ANONYMOUS LOGON (S-1-5-7) and not Authenticated Users */
 };
 /*
- * Groups always: Everyone S-1-1-0; Authenticated Users S-1-5-11 (and, as on Windows,
+ * Groups: Everyone S-1-1-0 (an anonymous caller only with HKLM\SYSTEM\CurrentControlSet\
+ * Control\Lsa EveryoneIncludesAnonymous = 1, as on Windows since XP); Authenticated Users S-1-5-11 (and, as on Windows,
  * BUILTIN\Users S-1-5-32-545) unless anonymous; uid 0: BUILTIN\Administrators
  * S-1-5-32-544 and SYSTEM S-1-5-18; members of the administrators' Unix group
  * (HKLM\Software\OpenDCOM value AdministratorsGroup, REG_SZ, a Unix group name; absent:
