@@ -48,6 +48,16 @@ inline bool operator!=(REFGUID a, REFGUID b) {
 #define CLSID_NULL GUID_NULL
 #define IID_NULL GUID_NULL
 
+/* COM's access rights in launch and access permission descriptors ("Access Control Lists
+   for COM"): COM_RIGHTS_EXECUTE alone is the pre-XP SP2 format, standing for all of them. */
+#ifndef COM_RIGHTS_EXECUTE
+#define COM_RIGHTS_EXECUTE 1
+#define COM_RIGHTS_EXECUTE_LOCAL 2
+#define COM_RIGHTS_EXECUTE_REMOTE 4
+#define COM_RIGHTS_ACTIVATE_LOCAL 8
+#define COM_RIGHTS_ACTIVATE_REMOTE 16
+#endif
+
 /* IStream's constants (objidl.h on Windows). */
 typedef enum tagSTREAM_SEEK {
         STREAM_SEEK_SET = 0,

@@ -84,12 +84,25 @@ DCOM_EXPORT LPVOID WINAPI GlobalLock(HGLOBAL mem);
 DCOM_EXPORT BOOL WINAPI GlobalUnlock(HGLOBAL mem);
 DCOM_EXPORT SIZE_T WINAPI GlobalSize(HGLOBAL mem);
 DCOM_EXPORT HGLOBAL WINAPI GlobalHandle(LPCVOID mem);
+/* Local memory (winbase.h), what <sddl.h>'s conversions return: LMEM_FIXED blocks only,
+   their handle their address; LocalFree returns NULL, or the handle it could not free. */
+#define LMEM_FIXED 0x0000
+#define LMEM_ZEROINIT 0x0040
+#define LPTR (LMEM_FIXED | LMEM_ZEROINIT)
+DCOM_EXPORT HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T bytes);
+DCOM_EXPORT HLOCAL WINAPI LocalFree(HLOCAL mem);
+/* The calling thread's last error (Win32 ERROR_* codes), as the <sddl.h> and
+   <securitybaseapi.h> functions set it. */
+DCOM_EXPORT DWORD WINAPI GetLastError(void);
+DCOM_EXPORT void WINAPI SetLastError(DWORD err);
 #ifdef __cplusplus
 }
 #endif
 
 /* As on Windows, <windows.h> brings in COM and OLE Automation (there through <ole2.h>:
    <objbase.h>, <oleauto.h>) unless the program asks for less with WIN32_LEAN_AND_MEAN. */
+#include <winnt.h>
+#include <securitybaseapi.h>
 #ifndef WIN32_LEAN_AND_MEAN
 #include <objbase.h>
 #endif
