@@ -303,10 +303,12 @@ snapshot before
 run 1 set Counter --grant-launch 'no-such-user-zz:local-launch' &&
 contains err "'no-such-user-zz' names no user, group or SID"
 unchanged before
-what='set: a right of the wrong kind is an error naming it'
-run 1 set Counter --grant-launch 'nobody:local-access' &&
+what='set: a right of the wrong kind is a usage error naming it'
+run 2 set Counter --grant-launch 'nobody:local-access' &&
 contains err "'local-access' is not a launch right"
-run 1 set Counter --grant-access 'nobody:' && contains err "no right after the ':'"
+run 2 set Counter --grant-access 'nobody:' && contains err "no right after the ':'"
+run 2 set Counter --deny-access 'nobody:local-access,,remote-access' && contains err "'' is not an access right"
+run 2 machine --revoke-default-launch ':local-launch' && contains err "no user or group name"
 unchanged before
 
 what='set: SDDL, validated; default removes the value'
@@ -325,6 +327,37 @@ run 0 show Counter && block LaunchPermission &&
 contains block 'SDDL: O:BAG:BAD:(D;;CCLC;;;WD)(A;;CCDCSWRP;;;WD)(A;;CCDCLCSWRP;;;BA)'
 run 0 set Counter --default-launch
 
+what='set: a malformed descriptor in the registry is shown as admitting no one and not edited'
+regok add "HKCR\\AppID\\$APP" /v LaunchPermission /t REG_BINARY /d 0100048014000000 /f
+run 0 show Counter && contains out 'but not a valid security descriptor: no one is admitted'
+run 1 set Counter --grant-launch nobody && contains err 'is not a valid security descriptor'
+run 0 set Counter --default-launch
+what='set: no DACL (everyone) -- a deny makes Everyone explicit'
+run 0 set Counter --launch-sddl 'O:BAG:BA'
+run 0 show Counter && block LaunchPermission && contains block 'allow  everyone: every right (no DACL)'
+run 0 set Counter --grant-launch nobody && contains out 'no change'
+run 0 set Counter --deny-launch 'nobody:remote-launch'
+run 0 show Counter && block LaunchPermission &&
+contains block "SDDL: O:BAG:BAD:(D;;CCLC;;;$NOBODY)(A;;CCDCLCSWRP;;;WD)"
+run 0 set Counter --default-launch
+what='set: a grant starts from the machine DefaultLaunchPermission when it is set'
+run 0 machine --default-launch-sddl 'O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;S-1-5-32-562)'
+run 0 show Counter && contains out "LaunchPermission: not set; the machine's DefaultLaunchPermission applies (set in HKLM"
+run 0 set Counter --grant-launch 'nobody:remote-activation'
+run 0 show Counter && block LaunchPermission &&
+contains block "SDDL: O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;S-1-5-32-562)(A;;CCRP;;;$NOBODY)"
+run 0 set Counter --default-launch && run 0 machine --reset-default-launch
+what='show: a class with no AppID and no LocalServer32 is no application'
+CI='{C1110000-0000-0000-0000-0000000000C1}'
+regok add "HKCR\\CLSID\\$CI\\InprocServer32" /ve /d '/usr/lib/x.so' /f
+run 1 show "$CI" && contains err "class $CI has no AppID value and no LocalServer32"
+what='show: a name two applications have is ambiguous'
+regok add 'HKCR\AppID\{E1000000-0000-0000-0000-0000000000E1}' /ve /d 'Twin' /f
+regok add 'HKCR\AppID\{E2000000-0000-0000-0000-0000000000E2}' /ve /d 'Twin' /f
+run 1 show Twin && contains err "'Twin' names more than one application"
+regok delete 'HKCR\AppID\{E1000000-0000-0000-0000-0000000000E1}' /f
+regok delete 'HKCR\AppID\{E2000000-0000-0000-0000-0000000000E2}' /f
+
 what='set: authentication level, RunAs, surrogate, remote server, name'
 run 0 set Counter --authn-level pkt-privacy --run-as nobody --surrogate --remote-server host1
 regok query "HKCR\\AppID\\$APP" /v AuthenticationLevel && contains reg '0x6'
@@ -334,7 +367,7 @@ regok query "HKCR\\AppID\\$APP" /v RemoteServerName && contains reg 'host1'
 run 0 show Counter && contains out "AuthenticationLevel: privacy (6) (set in HKCR\\AppID\\$APP)" &&
 contains out 'RunAs: nobody' && contains out 'DllSurrogate: "" (the default surrogate' &&
 contains out 'RemoteServerName: host1'
-run 0 set Counter --authn-level 2 --run-as 'interactive user' --surrogate=/usr/lib/x/surrogate
+run 0 set Counter --authn-level 2 --run-as 'interactive user' --surrogate /usr/lib/x/surrogate
 regok query "HKCR\\AppID\\$APP" /v RunAs && contains reg 'Interactive User'
 regok query "HKCR\\AppID\\$APP" /v AuthenticationLevel && contains reg '0x2'
 run 0 show Counter && contains out 'DllSurrogate: /usr/lib/x/surrogate'
@@ -349,6 +382,8 @@ what='set: bad values'
 run 2 set "$APP" --authn-level 9 && contains err "--authn-level '9': not a level"
 run 2 set "$APP" --authn-level bogus && contains err "'bogus'"
 run 2 set "$APP" --surrogate=relative/path && contains err 'absolute path'
+run 0 set "$APP" --surrogate=/usr/lib/y/surrogate && run 0 show "$APP" &&
+contains out 'DllSurrogate: /usr/lib/y/surrogate' && run 0 set "$APP" --no-surrogate
 run 1 set "$APP" --run-as no-such-user-zz && contains err "--run-as 'no-such-user-zz': no such user"
 
 what='set: all or nothing -- the second option fails, the first is not kept'

@@ -106,6 +106,20 @@ static const char *reg_error(LSTATUS s) {
         }
 }
 
+/* A string from the registry as printed: control characters as '?', so that a value cannot
+   drive the terminal.  Four rotating buffers, for up to four in one printf. */
+static const char *shown(const char *str) {
+        static char bufs[4][2048];
+        static unsigned next;
+        char *b = bufs[next++ % 4];
+        size_t i;
+
+        for (i = 0; str[i] && i < sizeof bufs[0] - 1; i++)
+                b[i] = (unsigned char)str[i] < 0x20 || str[i] == 0x7f ? '?' : str[i];
+        b[i] = 0;
+        return b;
+}
+
 static void usage(void) {
         fputs("Usage: dcomcnfg list\n"
               "       dcomcnfg show APP\n"
@@ -623,7 +637,7 @@ static void print_perm(const void *sd, size_t len, bool launch) {
                         snprintf(sid, sizeof sid, "?");
                 if (sec_lookup_sid(sid, name, sizeof name) < 0)
                         snprintf(name, sizeof name, "%s", sid);
-                printf("    %-5s  %s", a->type == ACL_ACE_DENIED ? "deny" : "allow", name);
+                printf("    %-5s  %s", a->type == ACL_ACE_DENIED ? "deny" : "allow", shown(name));
                 if (strcmp(name, sid) != 0)
                         printf(" (%s)", sid);
                 printf(": ");
@@ -721,7 +735,7 @@ static int cmd_list(int argc, char **argv) {
                 if (!sec_reg_string(HKEY_CLASSES_ROOT, path, NULL, name, sizeof name))
                         name[0] = 0;
                 printf("%s  %s\n", dcom_guid_format(&g, DCOM_GUID_FORMAT_REGISTRY, id),
-                       name[0] ? name : "(no name)");
+                       name[0] ? shown(name) : "(no name)");
         }
         free_names(keys, n);
         /* legacy servers, once each: seed 003's conditions, as set would find them */
@@ -737,7 +751,7 @@ static int cmd_list(int argc, char **argv) {
                 if (!is_legacy(c))
                         continue;
                 printf("%s  %s  (legacy server %s: no AppID)\n", c->id,
-                       c->name[0] ? c->name : c->exe, c->program);
+                       shown(c->name[0] ? c->name : c->exe), shown(c->program));
         }
         return EXIT_OK;
 }
@@ -767,16 +781,16 @@ static void show_mapping(const struct app *a, bool *ret_applied) {
                 int m = exe_mapping(c->exe, &g);
                 if (m > 0 && dcom_guid_equal(&g, &a->appid)) {
                         printf("    HKCR\\AppID\\%s -> %s: the server process %s finds these "
-                               "settings\n", c->exe, a->id, c->program);
+                               "settings\n", shown(c->exe), a->id, shown(c->program));
                         continue;
                 }
                 applied = false;
                 if (m > 0)
                         printf("    HKCR\\AppID\\%s names another AppID, %s: the server process "
-                               "%s takes that application's settings, not these\n", c->exe,
-                               dcom_guid_format(&g, DCOM_GUID_FORMAT_REGISTRY, id), c->program);
+                               "%s takes that application's settings, not these\n", shown(c->exe),
+                               dcom_guid_format(&g, DCOM_GUID_FORMAT_REGISTRY, id), shown(c->program));
                 else
-                        printf("    none for %s: HKCR\\AppID\\%s does not %s\n", c->program, c->exe,
+                        printf("    none for %s: HKCR\\AppID\\%s does not %s\n", shown(c->program), shown(c->exe),
                                m < 0 ? "name a valid AppID" : "exist");
         }
         if (!any) {
@@ -798,7 +812,7 @@ static void show_mapping(const struct app *a, bool *ret_applied) {
                 if (!used)
                         printf("    HKCR\\AppID\\%s -> %s, but no LocalServer32 starts a program "
                                "of that name: the mapping must use the name as LocalServer32 "
-                               "writes it\n", keys[i], a->id);
+                               "writes it\n", shown(keys[i]), a->id);
         }
         free_names(keys, n);
         if (!applied)
@@ -832,13 +846,13 @@ static int cmd_show(int argc, char **argv) {
                 snprintf(s.id, sizeof s.id, "%s", a.id);
         }
         printf("AppID: %s\n", a.id);
-        printf("Found by: %s\n", a.how);
-        printf("Name: %s\n", s.name[0] ? s.name : "(none)");
+        printf("Found by: %s\n", shown(a.how));
+        printf("Name: %s\n", s.name[0] ? shown(s.name) : "(none)");
         if (a.synthesize)
                 printf("Key: HKCR\\%s does not exist: this is a legacy server.  `dcomcnfg set` "
                        "gives it this AppID, made from the first class it serves, writes its "
                        "classes' AppID values and HKCR\\AppID\\%s (KB Q246054); until then the "
-                       "machine defaults below apply.\n", a.path, a.server->exe);
+                       "machine defaults below apply.\n", a.path, shown(a.server->exe));
         else
                 printf("Key: HKCR\\%s%s\n", a.path, a.key_exists ? "" : " (does not exist yet: "
                        "every setting is the machine default)");
@@ -851,8 +865,8 @@ static int cmd_show(int argc, char **argv) {
                 if (!mine)
                         continue;
                 any = true;
-                printf("    %s %s%s%s\n", c->id, c->name[0] ? c->name : "(no name)",
-                       c->server[0] ? "; LocalServer32: " : "", c->server);
+                printf("    %s %s%s%s\n", c->id, c->name[0] ? shown(c->name) : "(no name)",
+                       c->server[0] ? "; LocalServer32: " : "", shown(c->server));
         }
         if (!any)
                 printf("    none: no class names this AppID (HKCR\\CLSID\\{clsid} AppID)\n");
@@ -901,20 +915,20 @@ static int cmd_show(int argc, char **argv) {
                        "applies: %s (%u) (%s)\n", level_name(authn_names, 7, m.legacy_authn_level),
                        m.legacy_authn_level, origin("LegacyAuthenticationLevel"));
         if (s.run_as[0])
-                printf("RunAs: %s\n", s.run_as);
+                printf("RunAs: %s\n", shown(s.run_as));
         else
                 printf("RunAs: not set; the server runs as the user who launches it\n");
         if (s.has_surrogate)
-                printf("DllSurrogate: %s\n", s.dll_surrogate[0] ? s.dll_surrogate
+                printf("DllSurrogate: %s\n", s.dll_surrogate[0] ? shown(s.dll_surrogate)
                        : "\"\" (the default surrogate, dcomsurrogate)");
         else
                 printf("DllSurrogate: not set; in-process classes are not run in a surrogate\n");
         if (s.remote_server[0])
-                printf("RemoteServerName: %s (activations go to that machine)\n", s.remote_server);
+                printf("RemoteServerName: %s (activations go to that machine)\n", shown(s.remote_server));
         else
                 printf("RemoteServerName: not set; the application runs on this machine\n");
         if (s.local_service[0])
-                printf("LocalService: %s\n", s.local_service);
+                printf("LocalService: %s\n", shown(s.local_service));
         sec_appid_clear(&s);
         sec_machine_clear(&m);
         return EXIT_OK;
@@ -1029,53 +1043,65 @@ static bool value_changed(const struct value *v) {
 
 enum perm_op { PERM_GRANT, PERM_DENY, PERM_REVOKE, PERM_SDDL, PERM_RESET };
 
-/* "NAME[:RIGHTS]": the principal's SID and the rights (with COM_RIGHTS_EXECUTE; 0 for a
-   revoke of everything).  Names are looked up by the security layer (sec_lookup_name). */
-static int parse_grantee(const char *opt, const char *arg, bool launch, bool revoke,
-                         struct sec_sid *ret_sid, uint32_t *ret_rights) {
+/* The RIGHTS of "NAME[:RIGHTS]", with COM_RIGHTS_EXECUTE (0 for a revoke of everything);
+   a usage error when it names no right of the kind. */
+static int parse_rights(const char *opt, const char *arg, bool launch, bool revoke,
+                        uint32_t *ret_rights) {
         const struct right *table = launch ? launch_rights : access_rights;
         const char *colon = strrchr(arg, ':');
-        char name[512], sid[SEC_SID_STRING_MAX];
         uint32_t rights = 0;
 
-        if (colon) {
-                const char *p = colon + 1;
-                if (!*p)
-                        return failure("%s '%s': no right after the ':' -- leave out ':' for all "
-                                       "%s rights", opt, arg, launch ? "launch" : "access");
-                while (*p) {
-                        size_t len = strcspn(p, ",");
-                        const struct right *r;
-                        for (r = table; r->name; r++)
-                                if (strlen(r->name) == len && strncasecmp(p, r->name, len) == 0)
-                                        break;
-                        if (!r->name)
-                                return failure("%s '%s': '%.*s' is not a%s right (%s)", opt, arg,
-                                               (int)len, p, launch ? " launch" : "n access",
-                                               launch ? "local-launch, remote-launch, "
-                                                        "local-activation, remote-activation"
-                                                      : "local-access, remote-access");
-                        rights |= r->bit;
-                        p += len;
-                        if (*p == ',')
-                                p++;
-                }
-                rights |= COM_RIGHTS_EXECUTE;
-        } else {
-                rights = revoke ? 0 : launch ? ACL_LAUNCH_ALL : ACL_ACCESS_ALL;
+        if (!colon) {
+                *ret_rights = revoke ? 0 : launch ? ACL_LAUNCH_ALL : ACL_ACCESS_ALL;
+                return 0;
         }
+        if (colon == arg)
+                return usage_error("%s '%s': no user or group name before the ':'", opt, arg);
+        if (!colon[1])
+                return usage_error("%s '%s': no right after the ':' -- leave out the ':' for "
+                                   "every %s right", opt, arg, launch ? "launch" : "access");
+        for (const char *p = colon + 1;;) {
+                size_t len = strcspn(p, ",");
+                const struct right *r;
+                for (r = table; r->name; r++)
+                        if (strlen(r->name) == len && strncasecmp(p, r->name, len) == 0)
+                                break;
+                if (!r->name)
+                        return usage_error("%s '%s': '%.*s' is not a%s right (%s)", opt, arg,
+                                           (int)len, p, launch ? " launch" : "n access",
+                                           launch ? "local-launch, remote-launch, "
+                                                    "local-activation, remote-activation"
+                                                  : "local-access, remote-access");
+                rights |= r->bit;
+                p += len;
+                if (!*p++)
+                        break;
+        }
+        *ret_rights = rights | COM_RIGHTS_EXECUTE;
+        return 0;
+}
+
+/* "NAME[:RIGHTS]": the principal's SID and the rights.  Names are looked up by the
+   security layer (sec_lookup_name); a name that does not resolve is an error naming it. */
+static int parse_grantee(const char *opt, const char *arg, bool launch, bool revoke,
+                         struct sec_sid *ret_sid, uint32_t *ret_rights) {
+        const char *colon = strrchr(arg, ':');
+        char name[512], sid[SEC_SID_STRING_MAX];
+        int r = parse_rights(opt, arg, launch, revoke, ret_rights);
+
+        if (r != 0)
+                return r;
         size_t nlen = colon ? (size_t)(colon - arg) : strlen(arg);
         if (!nlen || nlen >= sizeof name)
-                return failure("%s '%s': no user or group name", opt, arg);
+                return usage_error("%s '%s': no user or group name", opt, arg);
         memcpy(name, arg, nlen);
         name[nlen] = 0;
-        int r = sec_lookup_name(name, sid, sizeof sid);
+        r = sec_lookup_name(name, sid, sizeof sid);
         if (r < 0 || sec_sid_parse(sid, false, ret_sid) < 0)
                 return failure("%s '%s': '%s' names no user, group or SID known here (a Unix user "
                                "or group, an OpenDCOM account -- see dcompasswd(8) --, a "
                                "well-known name such as Everyone, an SDDL alias or S-1-...)",
                                opt, arg, name);
-        *ret_rights = rights;
         return 0;
 }
 
@@ -1260,10 +1286,17 @@ static int parse_level(const char *opt, const char *arg, const char *const *name
 }
 
 /* Checks what can be checked without the registry, so that a bad value is a usage error. */
-static int check_syntax(const struct op *o) {
+static int check_syntax(const struct op *o, const struct value *values) {
         uint32_t l;
 
         switch (o->def->op) {
+        case PERM_GRANT:
+        case PERM_DENY:
+        case PERM_REVOKE:
+                if (!*o->arg)
+                        return usage_error("%s: the value is empty", o->opt);
+                return parse_rights(o->opt, o->arg, values[o->def->value].launch,
+                                    o->def->op == PERM_REVOKE, &l);
         case OP_AUTHN:
                 return parse_level(o->opt, o->arg, authn_names, 7, &l);
         case OP_IMP:
@@ -1421,7 +1454,7 @@ static int synthesize(const struct app *a) {
                             first->name[0] ? first->name : first->exe)) != ERROR_SUCCESS)
                 return failure("cannot create HKCR\\%s: %s", a->path, reg_error(s));
         printf("created HKCR\\%s for the legacy server %s (from its first class, KB Q246054)\n",
-               a->path, first->program);
+               a->path, shown(first->program));
         for (size_t i = 0; i < n_classes; i++) {
                 char cpath[64];
                 if (!same_server(&classes[i], first))
@@ -1433,7 +1466,7 @@ static int synthesize(const struct app *a) {
         }
         if ((s = set_string(HKEY_CLASSES_ROOT, path, "AppID", a->id)) != ERROR_SUCCESS)
                 return failure("cannot write HKCR\\%s AppID: %s", path, reg_error(s));
-        printf("set HKCR\\%s AppID (the executable mapping)\n", path);
+        printf("set HKCR\\%s AppID (the executable mapping)\n", shown(path));
         return 0;
 }
 
@@ -1462,7 +1495,7 @@ static int cmd_set(int argc, char **argv) {
         if (r == 0 && !n_ops)
                 r = usage_error("set %s: no option says what to change", argv[0]);
         for (size_t i = 0; r == 0 && i < n_ops; i++)
-                r = check_syntax(&ops[i]);
+                r = check_syntax(&ops[i], values);
         if (r != 0)
                 goto out;
         load_classes();
@@ -1641,7 +1674,7 @@ static int cmd_machine(int argc, char **argv) {
                 return show_machine();
         r = parse_options(argc, argv, machine_options, &ops, &n_ops, &owned);
         for (size_t i = 0; r == 0 && i < n_ops; i++)
-                r = check_syntax(&ops[i]);
+                r = check_syntax(&ops[i], values);
         if (r != 0)
                 goto out;
         for (size_t i = 0; i < N_MACHINE_VALUES; i++) {
