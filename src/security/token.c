@@ -60,11 +60,15 @@ static int configured_group(const WCHAR *value, gid_t *ret) {
         struct group gr, *gp = NULL;
         char buf[8192], *u8;
         size_t n;
+        LSTATUS st;
         int r;
 
-        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\OpenDCOM", value, RRF_RT_REG_SZ, NULL,
-                         name, &size) != ERROR_SUCCESS || !name[0])
-                return -ENOENT;
+        st = RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\OpenDCOM", value, RRF_RT_REG_SZ, NULL,
+                          name, &size);
+        if (st == ERROR_NOT_ENOUGH_MEMORY || st == ERROR_OUTOFMEMORY)
+                return -ENOMEM;
+        if (st != ERROR_SUCCESS || !name[0])
+                return -ENOENT;         /* unset (or unreadable): no such group */
         r = dcom_utf16_to_utf8(name, dcom_utf16_len(name), &u8, &n);
         if (r < 0)
                 return r;
@@ -128,12 +132,18 @@ static int add_unix(struct sec_token *t, uid_t uid) {
                 if (r < 0)
                         goto out;
         }
-        if (configured_group(u"AdministratorsGroup", &g) == 0 && in_groups(groups, n, g)) {
+        r = configured_group(u"AdministratorsGroup", &g);
+        if (r == -ENOMEM)
+                goto out;
+        if (r == 0 && in_groups(groups, n, g)) {
                 r = add_str(t, "S-1-5-32-544");
                 if (r < 0)
                         goto out;
         }
-        if (configured_group(u"DistributedComUsersGroup", &g) == 0 && in_groups(groups, n, g)) {
+        r = configured_group(u"DistributedComUsersGroup", &g);
+        if (r == -ENOMEM)
+                goto out;
+        if (r == 0 && in_groups(groups, n, g)) {
                 r = add_str(t, "S-1-5-32-562");
                 if (r < 0)
                         goto out;
