@@ -331,7 +331,9 @@ int sec_com_check(const void *sd, size_t len, const struct sec_token *t, uint32_
                 return 0;
         }
         /*
-         * "Access Control Lists for COM" (Windows XP SP2 / Server 2003 SP1): an ACL is either
+         * [MS-DCOM] leaves these masks to the implementation; Microsoft's "Access Control
+         * Lists for COM" (learn.microsoft.com, win32/com/access-control-lists-for-com, the
+         * XP SP2 / Server 2003 SP1 enhancements) gives the rule: an ACL is either
          * in the old format, every ACE granting COM_RIGHTS_EXECUTE alone -- which stands for
          * every local and remote launch, activation and call right -- or in the new one,
          * every ACE carrying COM_RIGHTS_EXECUTE with a combination of the four specific
