@@ -257,6 +257,16 @@ TEST(access_decisions) {
         ASSERT_NOT_NULL(strstr(why, "MachineAccessRestriction"));
         ASSERT_NOT_NULL(strstr(why, "--grant-access-restriction"));
 
+        /* PRINCIPAL SELF in a descriptor: the server's own user, once the exporter adds
+           S-1-5-10 to that caller's token (com_security_check_call) */
+        struct sec_perm ps = { .set = true };
+        snprintf(ps.source, sizeof ps.source, "a descriptor naming SELF");
+        ASSERT_OK(sec_sddl_parse("O:BAG:BAD:(A;;CCDCLC;;;PS)", &ps.sd, &ps.len));
+        ASSERT_EQ(sec_check_access(&m, &ps, NULL, me, false, why, sizeof why), 0);
+        ASSERT_OK(sec_token_add_sid(me, "S-1-5-10"));
+        ASSERT_EQ(sec_check_access(&m, &ps, NULL, me, false, why, sizeof why), 1);
+        free(ps.sd);
+
         free(def.sd);
         sec_machine_clear(&m);
         sec_token_free(me);

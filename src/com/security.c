@@ -283,6 +283,14 @@ bool com_security_check_call(void *call) {
                 rpc_audit("ORPC call refused: the caller cannot be named");
                 return false;
         }
+        /* PRINCIPAL SELF in a descriptor means the server's own user ([MS-DTYP] 2.5.3.2's
+           PrincipalSelfSubstitute): a caller who is that user holds it */
+        char self[64];
+        self_sid(self, sizeof self);
+        if (sec_token_has_sid(t, self) && sec_token_add_sid(t, "S-1-5-10") < 0) {
+                sec_token_free(t);
+                return false;
+        }
         pthread_mutex_lock(&ps.lock);
         if (init_default_locked() < 0) {
                 pthread_mutex_unlock(&ps.lock);

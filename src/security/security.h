@@ -74,6 +74,9 @@ struct sec_token_info {
  */
 int sec_token_new(const struct sec_token_info *info, struct sec_token **ret);
 struct sec_token *sec_token_free(struct sec_token *t);     /* NULL ok, returns NULL */
+/* One more group (a SID string or SDDL alias): PRINCIPAL SELF (S-1-5-10) for a caller who
+   is the server's own user, as Windows substitutes it in access checks. */
+int sec_token_add_sid(struct sec_token *t, const char *sid);
 bool sec_token_has_sid(const struct sec_token *t, const char *sid);
 bool sec_token_has(const struct sec_token *t, const struct sec_sid *sid);
 const char *sec_token_user_sid(const struct sec_token *t);

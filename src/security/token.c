@@ -220,6 +220,14 @@ fail:
         return r;
 }
 
+int sec_token_add_sid(struct sec_token *t, const char *sid) {
+        if (!t || !sid)
+                return -EINVAL;
+        if (sec_token_has_sid(t, sid))
+                return 0;
+        return add_str(t, sid);
+}
+
 struct sec_token *sec_token_free(struct sec_token *t) {
         if (t) {
                 dcom_free(t->sids);
