@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -163,7 +164,14 @@ static void wait_gone(pid_t pid) {
 static bool ours(pid_t pid);
 
 /* The act-server process of this test started for mode (by its command line), or 0. */
+static pid_t find_server_of(const char *mode, const char *clsid);
+
 static pid_t find_server(const char *mode) {
+        return find_server_of(mode, NULL);
+}
+
+/* The same, for one class (its CLSID, as the command line names it) when clsid is set. */
+static pid_t find_server_of(const char *mode, const char *clsid) {
         DIR *d = opendir("/proc");
         struct dirent *e;
         pid_t found = 0;
@@ -184,7 +192,7 @@ static pid_t find_server(const char *mode) {
                 const char *a0 = buf, *a1 = a0 + strlen(a0) + 1, *a2 = a1 < buf + n ? a1 + strlen(a1) + 1 : a1;
                 size_t l0 = strlen(a0);
                 if (l0 >= 10 && strcmp(a0 + l0 - 10, "act-server") == 0 && a2 < buf + n &&
-                    strcmp(a2, mode) == 0 && ours(pid))
+                    strcmp(a2, mode) == 0 && (!clsid || strcasecmp(a1, clsid) == 0) && ours(pid))
                         found = pid;
         }
         if (d)
@@ -658,6 +666,23 @@ TEST(remote_server_over_tcp_with_ntlm) {
         ASSERT_EQ(tcp.connects, 2u);
         ASSERT_EQ(tcp.requests, 2u);
         ASSERT_EQ(tcp.binds, 2u);
+        /* RPC_C_IMP_LEVEL_IDENTIFY (COAUTHINFO's): the server sees who calls but may not
+           act as the caller; with IMPERSONATE on the proxy's blanket it may */
+        WCHAR *g = NULL;
+        char *u8 = NULL;
+        ASSERT_OK(IObjTest2_Greet(p, u"who", &g));
+        ASSERT_OK(dcom_utf16_to_utf8(g, dcom_utf16_len(g), &u8, NULL));
+        ASSERT_NOT_NULL(strstr(u8, "\\root level 6 impersonated 0x80070542 after 0"));
+        free(u8);
+        CoTaskMemFree(g);
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IMPERSONATE,
+                                    &ident, 0));
+        ASSERT_OK(IObjTest2_Greet(p, u"who", &g));
+        ASSERT_OK(dcom_utf16_to_utf8(g, dcom_utf16_len(g), &u8, NULL));
+        ASSERT_NOT_NULL(strstr(u8, "\\root level 6 impersonated 0 after 0"));
+        free(u8);
+        CoTaskMemFree(g);
         /* IRemUnknown's calls carry the credentials too: a remote QueryInterface */
         IObjTest *t = NULL;
         ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IObjTest, (void **)&t));
@@ -670,7 +695,10 @@ TEST(remote_server_over_tcp_with_ntlm) {
         ASSERT_OK(IClassFactory_LockServer(cf, TRUE));
         ASSERT_OK(IClassFactory_LockServer(cf, FALSE));
         IClassFactory_Release(cf);
+        pid_t served = (pid_t)server_pid(p);
         IObjTest2_Release(p);
+        /* every reference given back (the blanket's own context's too): the server ends */
+        wait_gone(served);
 
         /* an account that is no Unix user, and the class has no RunAs: refused */
         ident.User = (unsigned short *)u"actuser";
@@ -824,7 +852,7 @@ TEST(launch_and_access_permissions) {
         set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)");
         run_client(65534, id, out, sizeof out);
         ASSERT_STR_EQ(out, "create 0x80070005\n");
-        ASSERT_EQ(find_server("multi"), 0);
+        ASSERT_EQ(find_server_of("multi", id), 0);
         /* a deny ACE wins over an allow for everyone */
         set_sddl(app, "LaunchPermission",
                  "O:BAG:BAD:(D;;CCDCLCSWRP;;;S-1-22-1-65534)(A;;CCDCLCSWRP;;;WD)");
@@ -835,7 +863,7 @@ TEST(launch_and_access_permissions) {
         set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;S-1-22-1-65534)");
         run_client(65534, id, out, sizeof out);
         ASSERT_TRUE(strncmp(out, "create 0x00000000\nadd 0x80070005 0\n", 35) == 0);
-        pid_t first = find_server("multi");
+        pid_t first = find_server_of("multi", id);
         ASSERT_GT(first, 0);
         wait_gone(first);       /* its object released: the server ends */
 

@@ -161,7 +161,8 @@ static int chan_send(struct chan *c, const struct ndr_interface *iface, uint16_t
         }
         if (bl.set && bl.level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
                 /* the blanket's own security context on the OXID's connection */
-                struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL };
+                struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL,
+                                                bl.imp ? bl.imp : com_security_imp_level() };
                 r = rpc_call_handle_set_auth(&h, bl.level, bl.svc,
                                              bl.has_identity ? &id : NULL);
                 if (r < 0) {
@@ -293,7 +294,8 @@ static int connect_exporter(struct oxid_entry *ox, const char *sb, bool tcp,
         if (tcp && auth) {
                 r = rpc_binding_set_auth(ox->b, auth->level, auth->svc, &auth->id);
         } else if (tcp && def_auth.set && level > RPC_AUTHN_LEVEL_NONE) {
-                struct rpc_auth_identity id = { def_auth.user, def_auth.domain, def_auth.password, NULL };
+                struct rpc_auth_identity id = { def_auth.user, def_auth.domain, def_auth.password,
+                                                NULL, com_security_imp_level() };
                 r = rpc_binding_set_auth(ox->b, level, def_auth.svc ? def_auth.svc : RPC_AUTHN_WINNT,
                                          &id);
         }

@@ -78,6 +78,9 @@ int com_exporter_local_binding(char *buf, size_t size);
 int com_security_init(void);
 /* The level ORPC calls into this process must have at least (RPC_AUTHN_LEVEL_*). */
 uint8_t com_security_authn_level(void);
+/* The impersonation level this process's calls give servers (RPC_C_IMP_LEVEL_*):
+   CoInitializeSecurity's, else LegacyImpersonationLevel (identify). */
+uint8_t com_security_imp_level(void);
 /* Where the process's settings come from, in words (the DCOM_DEBUG=com line). */
 const char *com_security_describe(void);
 /* Whether an incoming ORPC call may run: the machine's access restriction, the process's

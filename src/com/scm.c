@@ -100,7 +100,7 @@ static bool is_this_machine(const char *host) {
    defaults -- at PKT_INTEGRITY at least ([MS-DCOM] 3.2.4.1.1.2, and Windows' 2022
    hardening). */
 struct scm_auth {
-        uint8_t level, svc;
+        uint8_t level, svc, imp;        /* imp: RPC_C_IMP_LEVEL_* (COAUTHINFO's, else the process's) */
         char user[257], domain[257], password[257], princ[257];
         bool have, given;               /* credentials; given in COAUTHINFO */
 };
@@ -108,8 +108,12 @@ struct scm_auth {
 static void scm_auth_of(const COSERVERINFO *server, struct scm_auth *a) {
         const COAUTHINFO *ai = server ? server->pAuthInfo : NULL;
 
-        *a = (struct scm_auth){ .level = RPC_AUTHN_LEVEL_PKT_INTEGRITY, .svc = RPC_AUTHN_WINNT };
+        *a = (struct scm_auth){ .level = RPC_AUTHN_LEVEL_PKT_INTEGRITY, .svc = RPC_AUTHN_WINNT,
+                                .imp = com_security_imp_level() };
         if (ai && ai != COLE_DEFAULT_AUTHINFO) {
+                if (ai->dwImpersonationLevel >= RPC_C_IMP_LEVEL_ANONYMOUS &&
+                    ai->dwImpersonationLevel <= RPC_C_IMP_LEVEL_DELEGATE)
+                        a->imp = (uint8_t)ai->dwImpersonationLevel;
                 if (ai->dwAuthnLevel > a->level && ai->dwAuthnLevel <= RPC_AUTHN_LEVEL_PKT_PRIVACY)
                         a->level = (uint8_t)ai->dwAuthnLevel;
                 if (ai->dwAuthnSvc == RPC_C_AUTHN_GSS_NEGOTIATE ||
@@ -149,7 +153,7 @@ static HRESULT scm_binding(const char *host, const struct scm_auth *auth, struct
         rpc_binding_set_timeout(b, SCM_TIMEOUT_MS);
         if (host) {
                 struct rpc_auth_identity ident = { auth->user, auth->domain, auth->password,
-                                                   *auth->princ ? auth->princ : NULL };
+                                                   *auth->princ ? auth->princ : NULL, auth->imp };
                 r = rpc_binding_set_auth(b, auth->level, auth->svc, auth->have ? &ident : NULL);
                 if (r < 0) {
                         rpc_binding_free(b);
@@ -308,7 +312,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
                 auth.level,
                 explicit && ai->dwAuthnSvc != RPC_C_AUTHN_DEFAULT ? (uint8_t)ai->dwAuthnSvc
                                                                    : RPC_AUTHN_WINNT,
-                { auth.user, auth.domain, auth.password, NULL },
+                { auth.user, auth.domain, auth.password, NULL, auth.imp },
         };
         struct oxid_entry *seeded = seed_oxid(&rep, id, explicit && auth.given ? &ca : NULL);
         DWORD got = 0;

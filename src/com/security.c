@@ -158,6 +158,16 @@ uint8_t com_security_authn_level(void) {
         return level;
 }
 
+uint8_t com_security_imp_level(void) {
+        uint8_t level = RPC_C_IMP_LEVEL_IDENTIFY;
+
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() >= 0)
+                level = ps.imp_level;
+        pthread_mutex_unlock(&ps.lock);
+        return level;
+}
+
 const char *com_security_describe(void) {
         return ps.how;
 }
@@ -380,8 +390,14 @@ static HRESULT query_blanket(struct call_ctx *c, DWORD *authn_svc, DWORD *authz_
                 *server_princ = NULL;
         if (authn_level)
                 *authn_level = level;
-        if (imp_level)
+        if (imp_level) {
+                /* what the client allowed: over the network its security context says
+                   (NTLM's NEGOTIATE_IDENTIFY); a local caller's process can be taken */
                 *imp_level = RPC_C_IMP_LEVEL_IMPERSONATE;
+                if (rpc_call_protseq(c->call) != RPC_PROTSEQ_LRPC &&
+                    rpc_call_identity(c->call, &id) >= 0 && id.imp_level)
+                        *imp_level = id.imp_level;
+        }
         if (caps)
                 *caps = EOAC_NONE;
         if (privs) {
@@ -437,6 +453,11 @@ static HRESULT caller_uid(struct call_ctx *c, uid_t *ret) {
         if (rpc_call_identity(c->call, &id) < 0 || id.anonymous) {
                 /* an unauthenticated or anonymous caller has no one to be */
                 return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
+        }
+        if (id.imp_level == RPC_IMP_LEVEL_IDENTIFY) {
+                /* the client allowed identification only (RPC_C_IMP_LEVEL_IDENTIFY): the
+                   server may ask who calls (CoQueryClientBlanket), not act as it */
+                return HRESULT_FROM_WIN32(ERROR_BAD_IMPERSONATION_LEVEL);
         }
         if (!id.has_uid) {
                 rpc_audit("impersonation of %s\\%s refused: the account is no user of this machine",

@@ -67,12 +67,14 @@ struct rpc_binding {
         /* security (rpc_binding_set_auth): the identity, and the connection's context */
         uint8_t auth_level, auth_type;  /* auth_level 0: none */
         char *auth_user, *auth_domain, *auth_password, *auth_target;
+        uint8_t auth_imp;                       /* RPC_C_IMP_LEVEL_* of its identity */
         struct rpc_sec_ref sec;         /* sec.ctx non-NULL: negotiated on this connection */
         /* more security contexts on the connection, for per-call security (rpc_call_handle):
            each opened by an alter_context with its own auth_context_id */
         struct client_sec {
                 struct rpc_sec_ref ref;
                 char *user, *domain, *password; /* the identity it was opened for */
+                uint8_t imp;
         } extra[CLIENT_MAX_SEC];
         unsigned n_extra;
         bool hdr_offered;               /* our bind offered PFC_SUPPORT_HEADER_SIGN */
@@ -217,6 +219,7 @@ int rpc_binding_set_auth(struct rpc_binding *b, uint8_t level, uint8_t authn_svc
                 b->auth_password = dcom_strdup(id && id->password ? id->password : "");
                 if (id && id->target)
                         b->auth_target = dcom_strdup(id->target);
+                b->auth_imp = id ? id->imp_level : 0;
                 if (!b->auth_user || !b->auth_domain || !b->auth_password ||
                     (id && id->target && !b->auth_target)) {
                         auth_clear(b);
@@ -943,8 +946,9 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
         int r;
 
         /* the same identity -- password included: another password is another logon */
+        uint8_t imp = o->auth ? o->auth->imp_level : 0;
         if (b->auth_level && b->sec.ctx && b->sec.type == o->auth_type &&
-            b->sec.level == o->auth_level && same_str(b->auth_user, user) &&
+            b->sec.level == o->auth_level && b->auth_imp == imp && same_str(b->auth_user, user) &&
             same_str(b->auth_domain, dom) && same_str(b->auth_password, pw)) {
                 *ret = &b->sec;
                 return 0;
@@ -952,7 +956,7 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
         for (unsigned i = 0; i < b->n_extra; i++) {
                 e = &b->extra[i];
                 if (e->ref.type == o->auth_type && e->ref.level == o->auth_level &&
-                    same_str(e->user, user) && same_str(e->domain, dom) &&
+                    e->imp == imp && same_str(e->user, user) && same_str(e->domain, dom) &&
                     same_str(e->password, pw)) {
                         *ret = &e->ref;
                         return 0;
@@ -973,6 +977,7 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
         }
         e->ref.type = o->auth_type;
         e->ref.level = o->auth_level;
+        e->imp = imp;
         b->n_extra++;
         r = bind_context(b, iface, &ctx_id, true, &e->ref, o->auth);
         if (r < 0)
@@ -996,6 +1001,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 struct rpc_auth_identity who = {
                         .user = b->auth_user, .domain = b->auth_domain,
                         .password = b->auth_password, .target = b->auth_target,
+                        .imp_level = b->auth_imp,
                 };
                 bool open = !b->bound && b->auth_level;
                 bool first = !b->bound, shared = false;

@@ -204,6 +204,12 @@ enum {
         RPC_AUTHN_LEVEL_PKT_PRIVACY = 6,
 };
 
+/* impersonation levels (RPC_C_IMP_LEVEL_* in <rpcdce.h>) */
+enum {
+        RPC_IMP_LEVEL_IDENTIFY = 2,
+        RPC_IMP_LEVEL_IMPERSONATE = 3,
+};
+
 /* auth_type ([MS-RPCE] 2.2.1.1.7) */
 enum {
         RPC_AUTHN_NONE = 0,
@@ -237,6 +243,10 @@ struct rpc_identity {
         bool anonymous;
         bool has_uid;                   /* the name is also a Unix user */
         uid_t uid;
+        /* what the client allows ([MS-RPCE] 2.2.1.1.9 levels): RPC_IMP_LEVEL_IDENTIFY
+           when it asked for an identification-only token (NTLM's NEGOTIATE_IDENTIFY),
+           else RPC_IMP_LEVEL_IMPERSONATE */
+        uint8_t imp_level;
 };
 
 /* A client's credentials (SEC_WINNT_AUTH_IDENTITY in spirit); user "" is anonymous. */
@@ -247,6 +257,9 @@ struct rpc_auth_identity {
         /* Kerberos and Negotiate: the server's principal (RpcBindingSetAuthInfoEx's
            ServerPrincName), as rpc_gss_set_target() takes it; NULL: the process's */
         const char *target;
+        /* RPC_C_IMP_LEVEL_*: IDENTIFY asks the server for an identification-only token
+           (the server may query who calls, not act as it); 0 and the others: impersonate */
+        uint8_t imp_level;
 };
 
 struct rpc_auth_ops {

@@ -86,8 +86,11 @@ static int rpc_ntlm_init(void **ret, const struct rpc_auth_identity *id, struct 
 
         if (!n)
                 return -ENOMEM;
-        r = ntlm_client_start(id && id->user ? id->user : "", id ? id->domain : NULL,
-                              id ? id->password : NULL, NULL, out, &n->ntlm);
+        r = ntlm_client_start_ex(id && id->user ? id->user : "", id ? id->domain : NULL,
+                                 id ? id->password : NULL, NULL,
+                                 id && id->imp_level == RPC_IMP_LEVEL_IDENTIFY ?
+                                         NTLMSSP_NEGOTIATE_IDENTIFY : 0,
+                                 out, &n->ntlm);
         if (r < 0) {
                 dcom_free(n);
                 return r;
@@ -163,6 +166,7 @@ static int rpc_ntlm_identity(void *ctx, struct rpc_identity *ret) {
         memset(ret, 0, sizeof *ret);
         snprintf(ret->user, sizeof ret->user, "%s", id->user);
         snprintf(ret->domain, sizeof ret->domain, "%s", id->domain);
+        ret->imp_level = id->identify ? RPC_IMP_LEVEL_IDENTIFY : RPC_IMP_LEVEL_IMPERSONATE;
         if (id->anonymous) {
                 ret->anonymous = true;
                 snprintf(ret->sid, sizeof ret->sid, "S-1-5-7");

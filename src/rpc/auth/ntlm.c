@@ -602,6 +602,8 @@ int ntlm_server_finish(struct ntlm_ctx *c, const uint8_t *m, size_t len, const c
                         r = -EBADMSG;
                 }
                 c->id.rid = acct.rid;
+                /* [MS-NLMP] 2.2.2.5: an identify-level token was asked for */
+                c->id.identify = (c->flags & NTLMSSP_NEGOTIATE_IDENTIFY) != 0;
                 snprintf(c->id.user, sizeof c->id.user, "%s", acct.name);
                 snprintf(c->id.domain, sizeof c->id.domain, "%s", s.domain);
                 explicit_bzero(&acct, sizeof acct);
@@ -665,6 +667,12 @@ int ntlm_server_finish(struct ntlm_ctx *c, const uint8_t *m, size_t len, const c
 
 int ntlm_client_start(const char *user, const char *domain, const char *password,
                       const uint8_t *nt_hash, struct buf *out, struct ntlm_ctx **ret) {
+        return ntlm_client_start_ex(user, domain, password, nt_hash, 0, out, ret);
+}
+
+int ntlm_client_start_ex(const char *user, const char *domain, const char *password,
+                         const uint8_t *nt_hash, uint32_t extra_flags, struct buf *out,
+                         struct ntlm_ctx **ret) {
         struct ntlm_ctx *c;
         int r = 0;
 
@@ -686,7 +694,8 @@ int ntlm_client_start(const char *user, const char *domain, const char *password
                 ntlm_free(c);
                 return r;
         }
-        c->flags = CLIENT_FLAGS | (c->anonymous ? NTLMSSP_NEGOTIATE_ANONYMOUS : 0);
+        c->flags = CLIENT_FLAGS | (c->anonymous ? NTLMSSP_NEGOTIATE_ANONYMOUS : 0) |
+                   (extra_flags & NTLMSSP_NEGOTIATE_IDENTIFY);
 
         /* 2.2.1.1: 40 bytes, no domain or workstation, with Version */
         size_t start = out->len;

@@ -83,6 +83,7 @@ struct ntlm_identity {
         bool anonymous;
         bool v1;                        /* an NTLMv1 response was accepted */
         uint32_t rid;
+        bool identify;                  /* the client asked NEGOTIATE_IDENTIFY */
 };
 
 struct ntlm_ctx;
@@ -108,6 +109,10 @@ int ntlm_server_finish(struct ntlm_ctx *c, const uint8_t *auth, size_t len,
  */
 int ntlm_client_start(const char *user, const char *domain, const char *password,
                       const uint8_t *nt_hash, struct buf *out, struct ntlm_ctx **ret);
+/* The same with NTLMSSP_NEGOTIATE_IDENTIFY in extra_flags for an identify-level client. */
+int ntlm_client_start_ex(const char *user, const char *domain, const char *password,
+                         const uint8_t *nt_hash, uint32_t extra_flags, struct buf *out,
+                         struct ntlm_ctx **ret);
 /* Client: the CHALLENGE_MESSAGE in, the AUTHENTICATE_MESSAGE (with a MIC) out. */
 int ntlm_client_finish(struct ntlm_ctx *c, const uint8_t *challenge, size_t len, struct buf *out);
 
