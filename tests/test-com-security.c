@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -359,6 +362,39 @@ static void no_call_context(void) {
         CHILD_CHECK(CoRevertToSelf() == RPC_E_CALL_COMPLETE);
 }
 
+static uint16_t static_port;
+
+/* The AppID's Endpoints: the exporter listens on that TCP port once something is marshaled. */
+static void static_endpoint(void) {
+        IStream *stm = NULL, *obj = NULL;
+        CHILD_CHECK(com_security_tcp_port() == static_port);
+        CHILD_CHECK(CoInitializeEx(NULL, COINIT_MULTITHREADED) == S_OK);
+        CHILD_CHECK(CreateStreamOnHGlobal(NULL, TRUE, &stm) == S_OK);
+        CHILD_CHECK(CreateStreamOnHGlobal(NULL, TRUE, &obj) == S_OK);
+        HRESULT hr = CoMarshalInterface(stm, &IID_IUnknown, (IUnknown *)obj, MSHCTX_DIFFERENTMACHINE,
+                                        NULL, MSHLFLAGS_TABLESTRONG);
+        /* no rpcss in this test: the OXID cannot be registered (RPC_S_SERVER_UNAVAILABLE),
+           but the exporter listens first */
+        CHILD_CHECK(hr == S_OK || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE));
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(static_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        CHILD_CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+        close(fd);
+        _exit(0);       /* the objects go with the process */
+}
+
+static uint16_t free_port(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof sa;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+        ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
+        ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
+        close(fd);
+        return ntohs(sa.sin_port);
+}
+
 TEST(process_security) {
         test_state_dir();
         delete_tree(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole");
@@ -373,6 +409,17 @@ TEST(process_security) {
         set_sddl(HKEY_CLASSES_ROOT, "AppID\\" APPID, "AccessPermission", "O:BAG:BAD:(A;;CCDCLC;;;AU)");
         ASSERT_EQ(in_child(from_executable_appid), 0);
         ASSERT_EQ(in_child(eoac_appid), 0);
+        /* Endpoints: a static TCP port for the application's exporter */
+        char ep[64];
+        static_port = free_port();
+        int n = snprintf(ep, sizeof ep, "ncacn_ip_tcp,0,%u", (unsigned)static_port);
+        WCHAR wep[64] = { 0 };
+        for (int i = 0; i < n; i++)
+                wep[i] = (WCHAR)ep[i];
+        set_value(HKEY_CLASSES_ROOT, "AppID\\" APPID, "Endpoints", REG_MULTI_SZ, wep,
+                  (DWORD)((n + 2) * sizeof(WCHAR)));
+        setenv("OPENDCOM_ORPC_LISTEN", "127.0.0.1", 1);
+        ASSERT_EQ(in_child(static_endpoint), 0);
         delete_tree(HKEY_CLASSES_ROOT, u"AppID\\test-com-security");
         ASSERT_EQ(in_child(without_mapping), 0);
         delete_tree(HKEY_CLASSES_ROOT, u"AppID\\" u"{1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809}");

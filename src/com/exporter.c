@@ -831,6 +831,8 @@ static int listen_locked(void) {
            CoInitializeSecurity after this is RPC_E_TOO_LATE) */
         if (!min_level)
                 min_level = com_security_authn_level();
+        /* the AppID's static endpoint (Endpoints "ncacn_ip_tcp,0,PORT"), else a dynamic port */
+        port = com_security_tcp_port();
         rpc_auth_register_defaults();
         address_setting("OPENDCOM_ORPC_LISTEN", u"ListenAddresses", listen, sizeof listen);
         if (!(srv = rpc_server_new()))
@@ -848,7 +850,7 @@ static int listen_locked(void) {
                              t = strtok_r(NULL, ", ", &save))
                                 r = rpc_server_listen_tcp(srv, t, port, &port);
                 } else {
-                        r = rpc_server_listen_tcp(srv, NULL, 0, &port);
+                        r = rpc_server_listen_tcp(srv, NULL, port, &port);
                 }
         }
         if (r >= 0) {

@@ -81,6 +81,8 @@ uint8_t com_security_authn_level(void);
 /* The impersonation level this process's calls give servers (RPC_C_IMP_LEVEL_*):
    CoInitializeSecurity's, else LegacyImpersonationLevel (identify). */
 uint8_t com_security_imp_level(void);
+/* The TCP port the process's AppID Endpoints names for its exporter (0: dynamic). */
+uint16_t com_security_tcp_port(void);
 /* Where the process's settings come from, in words (the DCOM_DEBUG=com line). */
 const char *com_security_describe(void);
 /* Whether an incoming ORPC call may run: the machine's access restriction, the process's

@@ -168,6 +168,16 @@ uint8_t com_security_imp_level(void) {
         return level;
 }
 
+uint16_t com_security_tcp_port(void) {
+        uint16_t port = 0;
+
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() >= 0 && ps.has_app)
+                port = ps.app.tcp_port;
+        pthread_mutex_unlock(&ps.lock);
+        return port;
+}
+
 const char *com_security_describe(void) {
         return ps.how;
 }

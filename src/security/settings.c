@@ -295,6 +295,43 @@ int sec_appid_of_exe(const char *exe, GUID *ret) {
         return guid_value(path, "AppID", ret);
 }
 
+/*
+ * Endpoints (REG_MULTI_SZ): the static endpoints of the application's server, each
+ * "protseq,flags,endpoint" -- "ncacn_ip_tcp,0,5000" puts its object exporter on TCP
+ * port 5000 (for a firewall) instead of a dynamic one.  Other protocol sequences are not
+ * served here and are said so.
+ */
+static void read_endpoints(const char *path, struct sec_appid *a) {
+        void *data;
+        DWORD n;
+
+        if (get_value(HKEY_CLASSES_ROOT, path, "Endpoints", RRF_RT_REG_MULTI_SZ, NULL, &data,
+                      &n) != ERROR_SUCCESS)
+                return;
+        const WCHAR *w = data;
+        size_t len = n / sizeof(WCHAR);
+        for (size_t i = 0; i < len && w[i];) {
+                size_t k = i;
+                while (k < len && w[k])
+                        k++;
+                char *u8 = NULL;
+                if (dcom_utf16_to_utf8(w + i, k - i, &u8, NULL) >= 0) {
+                        char proto[32];
+                        unsigned flags, port;
+                        char end;
+                        if (sscanf(u8, "%31[^,],%u,%u%c", proto, &flags, &port, &end) == 3 &&
+                            strcmp(proto, "ncacn_ip_tcp") == 0 && port > 0 && port < 65536)
+                                a->tcp_port = (uint16_t)port;
+                        else
+                                log_debug(security, "HKCR\\%s Endpoints: '%s' is not served "
+                                          "(only ncacn_ip_tcp,0,PORT)", path, u8);
+                }
+                free(u8);
+                i = k + 1;
+        }
+        free(data);
+}
+
 int sec_appid_load(const GUID *appid, struct sec_appid *a) {
         char path[64], source[128], s[16];
         HKEY k;
@@ -332,6 +369,7 @@ int sec_appid_load(const GUID *appid, struct sec_appid *a) {
                        sizeof a->remote_server);
         sec_reg_string(HKEY_CLASSES_ROOT, path, "LocalService", a->local_service,
                        sizeof a->local_service);
+        read_endpoints(path, a);
         (void)s;
         return 0;
 }

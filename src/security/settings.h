@@ -52,6 +52,7 @@ struct sec_appid {
         char dll_surrogate[1024];       /* DllSurrogate ("" = the default surrogate) */
         char remote_server[256];        /* RemoteServerName */
         char local_service[256];        /* LocalService */
+        uint16_t tcp_port;              /* Endpoints' "ncacn_ip_tcp,0,PORT"; 0: dynamic */
 };
 /* HKCR\CLSID\{clsid} AppID; -ENOENT when the class names none. */
 int sec_appid_of_clsid(const GUID *clsid, GUID *ret);
