@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -293,6 +295,49 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
 
 /* --- the access check of every incoming call ------------------------------------------------------ */
 
+/*
+ * A refusal in a server process: the debug channel's audit line, and the system log
+ * (authpriv, notice) where an administrator looks -- Windows' event 10016, but saying
+ * what to do.  At most 10 lines a second: a caller hammering a refused server cannot
+ * flood the log (the lines held back are counted in the next one).
+ */
+static void audit(const char *line) {
+        static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+        static time_t second;
+        static unsigned in_second, held;
+        time_t now = time(NULL);
+        bool say;
+        unsigned dropped = 0;
+
+        rpc_audit("%s", line);
+        pthread_mutex_lock(&m);
+        if (now != second) {
+                second = now;
+                in_second = 0;
+        }
+        say = in_second < 10;
+        if (say) {
+                in_second++;
+                dropped = held;
+                held = 0;
+        } else {
+                held++;
+        }
+        pthread_mutex_unlock(&m);
+        if (!say)
+                return;
+        char clean[1400];
+        snprintf(clean, sizeof clean, "%s", line);
+        for (char *p = clean; *p; p++)          /* names a peer chose cannot forge lines */
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        if (dropped)
+                syslog(LOG_AUTHPRIV | LOG_NOTICE, "DCOM: %s (and %u more refusals not logged)",
+                       clean, dropped);
+        else
+                syslog(LOG_AUTHPRIV | LOG_NOTICE, "DCOM: %s", clean);
+}
+
 bool com_security_check_call(void *call) {
         struct sec_token *t = NULL;
         uint8_t level = 0;
@@ -300,7 +345,7 @@ bool com_security_check_call(void *call) {
         char why[1024];
 
         if (sec_token_from_call(call, &t, &level, &remote) < 0) {
-                rpc_audit("ORPC call refused: the caller cannot be named");
+                audit("ORPC call refused: the caller cannot be named");
                 return false;
         }
         /* PRINCIPAL SELF in a descriptor means the server's own user ([MS-DTYP] 2.5.3.2's
@@ -315,7 +360,7 @@ bool com_security_check_call(void *call) {
         if (init_default_locked() < 0) {
                 pthread_mutex_unlock(&ps.lock);
                 sec_token_free(t);
-                rpc_audit("ORPC call refused: the process's security settings cannot be read");
+                audit("ORPC call refused: the process's security settings cannot be read");
                 return false;
         }
         /* calls below the process's level: refused before anything else (local calls are
@@ -332,8 +377,12 @@ bool com_security_check_call(void *call) {
                 ok = r > 0;
         }
         pthread_mutex_unlock(&ps.lock);
-        if (!ok)
-                rpc_audit("ORPC call refused: %s", why);
+        if (!ok) {
+                char line[1100];
+                snprintf(line, sizeof line, "ORPC call into %s (pid %d) refused: %s",
+                         program_invocation_short_name, (int)getpid(), why);
+                audit(line);
+        }
         sec_token_free(t);
         return ok;
 }
