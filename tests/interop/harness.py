@@ -103,3 +103,30 @@ def grant_app(reg, appid, exe=None, launch=LAUNCH_AU, access=ACCESS_AU):
         if rc != 0:
             return "reg %s: %s" % (" ".join(s[:2]), out)
     return None
+
+
+def hresult(e):
+    """The status an impacket exception carries (error_code, or 'code: 0x...' in its text),
+    as an unsigned 32-bit number; None if it names none."""
+    code = getattr(e, "error_code", None)
+    if code is None:
+        try:
+            code = int(str(e).split("code: ")[1].split()[0], 16)
+        except Exception:
+            code = None
+    return code & 0xffffffff if code is not None else None
+
+
+def pids_of(pattern, root):
+    """The processes whose command line matches pattern (pgrep -f) and that run in the
+    private instance root (their OPENDCOM_ROOT)."""
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+    mine = []
+    for p in out:
+        try:
+            with open("/proc/%s/environ" % p, "rb") as f:
+                if b"OPENDCOM_ROOT=" + root.encode() + b"\0" in f.read():
+                    mine.append(int(p))
+        except OSError:
+            pass
+    return mine

@@ -42,7 +42,7 @@ if not os.environ.get("OPENDCOM_TEST_NETNS"):
 subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
 
 import harness
-from harness import check, cleanup, finish, grant_app, procs, wait_port
+from harness import check, cleanup, finish, grant_app, hresult, procs, wait_port
 
 try:
     from impacket.dcerpc.v5 import transport, rpcrt
@@ -87,29 +87,8 @@ def start(args, log):
     return p
 
 
-def hresult(e):
-    code = getattr(e, "error_code", None)
-    if code is None:
-        try:
-            code = int(str(e).split("code: ")[1].split()[0], 16)
-        except Exception:
-            code = None
-    return code & 0xffffffff if code is not None else None
-
-
 def counter_pids():
-    """The counter-server processes of this test's private instance (by their OPENDCOM_ROOT)."""
-    out = subprocess.run(["pgrep", "-f", "counter-server -Embedding"], capture_output=True,
-                         text=True).stdout.split()
-    mine = []
-    for p in out:
-        try:
-            with open("/proc/%s/environ" % p, "rb") as f:
-                if b"OPENDCOM_ROOT=" + root.encode() + b"\0" in f.read():
-                    mine.append(int(p))
-        except OSError:
-            pass
-    return mine
+    return harness.pids_of("counter-server -Embedding", root)
 
 
 def bstr_arg(s):

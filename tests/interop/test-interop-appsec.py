@@ -36,7 +36,8 @@ if not os.environ.get("OPENDCOM_TEST_NETNS"):
     sys.exit(r.returncode)
 subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
 
-from harness import check, cleanup, finish, procs, wait_port
+import harness
+from harness import check, cleanup, finish, hresult, procs, wait_port
 
 try:
     from impacket.dcerpc.v5 import rpcrt
@@ -69,28 +70,8 @@ def dcomcnfg(*args):
     return tool(os.path.join(build, "tools/dcomcnfg/dcomcnfg"), *args)
 
 
-def hresult(e):
-    code = getattr(e, "error_code", None)
-    if code is None:
-        try:
-            code = int(str(e).split("code: ")[1].split()[0], 16)
-        except Exception:
-            code = None
-    return code & 0xffffffff if code is not None else None
-
-
 def counter_pids():
-    out = subprocess.run(["pgrep", "-f", "counter-server -Embedding"], capture_output=True,
-                         text=True).stdout.split()
-    mine = []
-    for p in out:
-        try:
-            with open("/proc/%s/environ" % p, "rb") as f:
-                if b"OPENDCOM_ROOT=" + root.encode() + b"\0" in f.read():
-                    mine.append(int(p))
-        except OSError:
-            pass
-    return mine
+    return harness.pids_of("counter-server -Embedding", root)
 
 
 def activate(user, level=None):
