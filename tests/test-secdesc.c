@@ -491,6 +491,20 @@ TEST(access_check) {
         ASSERT_OK(sec_sddl_parse("D:(A;;CC;;;WD)(A;;CCDC;;;BA)", &sd, &len));
         ASSERT_ERRNO(sec_com_check(sd, len, root, LOCAL_LAUNCH, &(bool){ false }), -EBADMSG);
         free(sd);
+        /* object ACEs for the object itself count; those for a property do not */
+        ASSERT_OK(sec_sddl_parse("D:(OD;;0x1;;;WD)(OA;;0x2;bf967a7f-0de6-11d0-a285-00aa003049e2;;WD)"
+                                 "(OA;;0x7;;;WD)", &sd, &len));
+        ASSERT_OK(sec_access_check(sd, len, remote, 0x7, &g));
+        ASSERT_EQ(g, 0x6);
+        free(sd);
+        /* callback ACEs: their condition is not evaluated (UNKNOWN): a deny applies, an
+           allow does not */
+        ASSERT_OK(sec_sddl_parse("D:(D;;0x1;;;WD)(A;;0x7;;;WD)(A;;0x8;;;WD)", &sd, &len));
+        ((uint8_t *)sd)[len - 3 * 20] = 0x0A;   /* ACCESS_DENIED_CALLBACK_ACE */
+        ((uint8_t *)sd)[len - 20] = 0x09;       /* ACCESS_ALLOWED_CALLBACK_ACE */
+        ASSERT_OK(sec_access_check(sd, len, remote, 0xf, &g));
+        ASSERT_EQ(g, 0x6);
+        free(sd);
         /* the generic check: the bits each ACE decides first */
         ASSERT_OK(sec_sddl_parse("D:(D;;0x2;;;WD)(A;;0x7;;;WD)(A;;0x8;;;BA)", &sd, &len));
         ASSERT_OK(sec_access_check(sd, len, remote, 0xf, &g));

@@ -294,13 +294,40 @@ int sec_access_check(const void *sd, size_t len, const struct sec_token *t, uint
                 r = sec_acl_next(&v.dacl, &off, &a);
                 if (r < 0)
                         return r;
+                bool allow;
+
                 if (a.flags & SEC_ACE_INHERIT_ONLY)
                         continue;       /* applies to children only */
-                if (a.type != SEC_ACE_ALLOWED && a.type != SEC_ACE_DENIED)
-                        continue;       /* object and callback ACEs decide nothing here */
+                switch (a.type) {
+                case SEC_ACE_ALLOWED:
+                        allow = true;
+                        break;
+                case SEC_ACE_DENIED:
+                        allow = false;
+                        break;
+                case SEC_ACE_ALLOWED_OBJECT:
+                case SEC_ACE_DENIED_OBJECT:
+                        /* [MS-DTYP] 2.5.3.2: one without an ObjectType is for the object
+                           itself; one for a property or set is not (no object tree here) */
+                        if (a.obj_flags & SEC_ACE_OBJECT_TYPE_PRESENT)
+                                continue;
+                        allow = a.type == SEC_ACE_ALLOWED_OBJECT;
+                        break;
+                case SEC_ACE_DENIED_CALLBACK:
+                case SEC_ACE_DENIED_CALLBACK_OBJECT:
+                        /* a condition we do not evaluate is UNKNOWN, and [MS-DTYP] 2.5.3.2
+                           applies a deny ACE whose condition is not FALSE */
+                        if (a.type == SEC_ACE_DENIED_CALLBACK_OBJECT &&
+                            (a.obj_flags & SEC_ACE_OBJECT_TYPE_PRESENT))
+                                continue;
+                        allow = false;
+                        break;
+                default:
+                        continue;       /* allow callbacks (UNKNOWN: not applied), audit... */
+                }
                 if (!sec_token_has(t, &a.sid))
                         continue;
-                if (a.type == SEC_ACE_ALLOWED)
+                if (allow)
                         granted |= a.mask & remaining;
                 remaining &= ~a.mask;
         }
@@ -331,7 +358,9 @@ int sec_com_check(const void *sd, size_t len, const struct sec_token *t, uint32_
                 return 0;
         }
         /*
-         * "Access Control Lists for COM" (Windows XP SP2 / Server 2003 SP1): an ACL is either
+         * [MS-DCOM] leaves these masks to the implementation; Microsoft's "Access Control
+         * Lists for COM" (learn.microsoft.com, win32/com/access-control-lists-for-com, the
+         * XP SP2 / Server 2003 SP1 enhancements) gives the rule: an ACL is either
          * in the old format, every ACE granting COM_RIGHTS_EXECUTE alone -- which stands for
          * every local and remote launch, activation and call right -- or in the new one,
          * every ACE carrying COM_RIGHTS_EXECUTE with a combination of the four specific

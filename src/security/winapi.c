@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the Win32 side only: COM's headers (generated) are not needed here */
+#define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 #include <sddl.h>
 
