@@ -337,7 +337,8 @@ run 0 show Counter && contains out 'but not a valid security descriptor: no one 
 run 1 set Counter --grant-launch nobody && contains err 'is not a valid security descriptor'
 run 0 set Counter --default-launch
 what='set: no DACL (everyone) -- a deny makes Everyone explicit'
-run 0 set Counter --launch-sddl 'O:BAG:BA'
+run 2 set Counter --launch-sddl '' && contains err 'the value is empty'
+run 0 set Counter --launch-sddl 'O:BAG:BA' && contains out 'has no DACL: everyone gets every right'
 run 0 show Counter && block LaunchPermission && contains block 'allow  everyone: every right (no DACL)'
 run 0 set Counter --grant-launch nobody && contains out 'no change'
 run 0 set Counter --deny-launch 'nobody:remote-launch'

@@ -1116,6 +1116,8 @@ static int check_com_sd(const char *opt, const char *arg, const void *sd, size_t
         /* a bare COM_RIGHTS_EXECUTE is widened to the marker ~0, to be told apart */
         if (acl_sd_load(sd, len, UINT32_MAX, &acl) < 0)
                 return failure("%s '%s': not a descriptor dcomcnfg can edit", opt, arg);
+        if (!acl.has_dacl)
+                printf("note: %s '%s' has no DACL: everyone gets every right\n", opt, arg);
         for (size_t i = 0; i < acl.n && bad < 0; i++) {
                 if (acl.aces[i].raw)
                         continue;
@@ -1290,6 +1292,12 @@ static int check_syntax(const struct op *o, const struct value *values) {
         uint32_t l;
 
         switch (o->def->op) {
+        case PERM_SDDL:
+                if (!*o->arg)
+                        return usage_error("%s: the value is empty (an empty descriptor has no "
+                                           "DACL and admits everyone; say O:BAG:BAD: for no one)",
+                                           o->opt);
+                return 0;
         case PERM_GRANT:
         case PERM_DENY:
         case PERM_REVOKE:
