@@ -29,7 +29,7 @@
  * The object server is a forked child in the MTA (calls run on RPC workers), the OBJREFs
  * to unmarshal come over a pipe, and a private rpcss (its own OPENDCOM_ROOT, a free
  * loopback port) resolves the OXIDs.  The exporter takes unauthenticated calls
- * (com_exporter_set_min_level(RPC_AUTHN_LEVEL_NONE)) so that TCP calls need no NTLM.
+ * (CoInitializeSecurity with no descriptor and RPC_C_AUTHN_LEVEL_NONE) so that TCP calls need no NTLM.
  * Compare ratios from runs with --pin (see scripts/run-bench): unpinned, cross-core
  * wake-ups dominate a loopback round trip and vary from run to run.
  */
@@ -392,7 +392,9 @@ static int serve(void *arg) {
             FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
                 return -EIO;
         /* before the first marshal starts the listener: no NTLM for the TCP calls */
-        com_exporter_set_min_level(RPC_AUTHN_LEVEL_NONE);
+        if (FAILED(CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_NONE,
+                                        RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE, NULL)))
+                return -EIO;
         obj_init(&objs[0]);
         obj_init(&objs[1]);
         while (r >= 0 && read(c->cmd[0], &cmd, 1) == 1 && cmd != 'q') {

@@ -18,9 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#define COBJMACROS
 #include <objbase.h>
 
 #include "com/remote-internal.h"
+#include "dcom/utf16.h"
 #include "obj_stub.h"
 
 struct obj {
@@ -61,9 +63,49 @@ static HRESULT STDMETHODCALLTYPE o_add(IObjTest2 *This, LONG a, LONG b, LONG *su
         return S_OK;
 }
 
+/* Who is calling (issue 15's server side): "<client name> level <n> impersonated <uid
+   or hresult> after <uid>" from CoQueryClientBlanket, CoImpersonateClient, CoRevertToSelf;
+   name "nocontext" asks the context of a thread outside the call. */
 static HRESULT STDMETHODCALLTYPE o_greet(IObjTest2 *This, const WCHAR *name, WCHAR **greeting) {
+        DWORD svc = 0, level = 0;
+        RPC_AUTHZ_HANDLE privs = NULL;
+        char client[300] = "?", imp[32], out[512];
+        HRESULT hr;
+
         *greeting = NULL;
-        return E_NOTIMPL;
+        hr = CoQueryClientBlanket(&svc, NULL, NULL, &level, NULL, &privs, NULL);
+        if (FAILED(hr))
+                return hr;
+        if (privs) {
+                char *u8 = NULL;
+                if (dcom_utf16_to_utf8(privs, dcom_utf16_len(privs), &u8, NULL) >= 0)
+                        snprintf(client, sizeof client, "%s", u8);
+                free(u8);
+        }
+        IServerSecurity *ss = NULL;
+        if (FAILED(hr = CoGetCallContext(&IID_IServerSecurity, (void **)&ss)))
+                return hr;
+        hr = CoImpersonateClient();
+        if (SUCCEEDED(hr)) {
+                snprintf(imp, sizeof imp, "%u%s", (unsigned)geteuid(),
+                         IServerSecurity_IsImpersonating(ss) ? "" : "!");
+                CoRevertToSelf();
+        } else {
+                snprintf(imp, sizeof imp, "0x%08x", (unsigned)hr);
+        }
+        IServerSecurity_Release(ss);
+        snprintf(out, sizeof out, "%s level %u impersonated %s after %u", client, (unsigned)level,
+                 imp, (unsigned)geteuid());
+        (void)name;
+        WCHAR *w = NULL;
+        size_t n = 0;
+        if (dcom_utf8_to_utf16(out, strlen(out), &w, &n) < 0)
+                return E_OUTOFMEMORY;
+        *greeting = CoTaskMemAlloc((n + 1) * sizeof(WCHAR));
+        if (*greeting)
+                memcpy(*greeting, w, (n + 1) * sizeof(WCHAR));
+        free(w);
+        return *greeting ? S_OK : E_OUTOFMEMORY;
 }
 
 static HRESULT STDMETHODCALLTYPE o_sum(IObjTest2 *This, ULONG n, const LONG *v, LONG *ret) {

@@ -26,6 +26,7 @@
 
 #define COBJMACROS
 #include <objbase.h>
+#include <sddl.h>
 
 #include "com/remote-internal.h"
 #include "com/resolver.h"
@@ -726,4 +727,146 @@ TEST(class_registration_of_another_user_refused) {
         close(res[1]);
         ASSERT_OK(com_resolver_revoke_oxid(oxid));
         free(d);
+}
+
+/* --- launch and access permissions (issue 15) ------------------------------------------------ */
+
+enum { C_SEC = 0x30 };
+#define APPID_SEC "{7a3d2c10-5b6e-4f81-9c2d-0e1f2a3b4e30}"
+
+/* A REG_BINARY security descriptor from SDDL (through <sddl.h>, as Windows code does). */
+static void set_sddl(const char *key, const char *name, const char *sddl) {
+        PSECURITY_DESCRIPTOR sd = NULL;
+        ULONG len = 0;
+        WCHAR *wk = NULL, *wn = NULL;
+
+        ASSERT_TRUE(ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1,
+                                                                         &sd, &len));
+        ASSERT_OK(dcom_utf8_to_utf16(key, strlen(key), &wk, NULL));
+        ASSERT_OK(dcom_utf8_to_utf16(name, strlen(name), &wn, NULL));
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, wk, wn, REG_BINARY, sd, len), ERROR_SUCCESS);
+        LocalFree(sd);
+        free(wk);
+        free(wn);
+}
+
+static void delete_value(const char *key, const char *name) {
+        WCHAR *wk = NULL, *wn = NULL;
+        HKEY k;
+
+        ASSERT_OK(dcom_utf8_to_utf16(key, strlen(key), &wk, NULL));
+        ASSERT_OK(dcom_utf8_to_utf16(name, strlen(name), &wn, NULL));
+        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, wk, 0, KEY_ALL_ACCESS, &k) == ERROR_SUCCESS) {
+                RegDeleteValueW(k, wn);
+                RegCloseKey(k);
+        }
+        free(wk);
+        free(wn);
+}
+
+/* tests/sec-client as uid: its output lines, in out. */
+static void run_client(uid_t uid, const char *clsid, char *out, size_t size) {
+        char exe[512], u[16];
+        int p[2], status;
+        size_t n = 0;
+
+        snprintf(exe, sizeof exe, "%s/tests/sec-client", test_build_dir());
+        snprintf(u, sizeof u, "%u", (unsigned)uid);
+        ASSERT_OK(pipe(p));
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                dup2(p[1], 1);
+                close(p[0]);
+                execl(exe, "sec-client", u, clsid, (char *)NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        for (;;) {
+                ssize_t k = read(p[0], out + n, size - 1 - n);
+                if (k <= 0)
+                        break;
+                n += (size_t)k;
+        }
+        out[n] = 0;
+        close(p[0]);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * As root, a client running as nobody against a class whose AppID runs its server as root:
+ * LaunchPermission refuses or grants the launch (a deny ACE before any allow); with launch
+ * but without access permission (no HKCR\AppID\<exe> mapping: the server process applies
+ * the default access permission, SELF and SYSTEM) the first call is refused; with the
+ * mapping and an AccessPermission naming nobody the calls run, and the server sees its
+ * caller (CoQueryClientBlanket) and impersonates it (CoImpersonateClient: nobody's uid on
+ * that thread only, root again after CoRevertToSelf).  Activation of a running server
+ * needs activation permission, a new one launch permission.
+ */
+TEST(launch_and_access_permissions) {
+        char id[64], key[128], out[2048], app[96];
+        CLSID c;
+
+        if (geteuid() != 0)
+                SKIP("needs root to run a client as nobody");
+        setup();
+        ASSERT_OK(chmod(test_state_dir(), 0755));
+        clsid_of(C_SEC, &c, id, sizeof id);
+        register_class(C_SEC, "multi");
+        snprintf(key, sizeof key, "CLSID\\%s", id);
+        set_named(key, "AppID", APPID_SEC);
+        snprintf(app, sizeof app, "AppID\\%s", APPID_SEC);
+        set_named(app, "RunAs", "root");
+
+        /* the default launch permission (Administrators, SYSTEM, INTERACTIVE): a local
+           user is INTERACTIVE; LaunchPermission naming only Administrators refuses it */
+        set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)");
+        run_client(65534, id, out, sizeof out);
+        ASSERT_STR_EQ(out, "create 0x80070005\n");
+        ASSERT_EQ(find_server("multi"), 0);
+        /* a deny ACE wins over an allow for everyone */
+        set_sddl(app, "LaunchPermission",
+                 "O:BAG:BAD:(D;;CCDCLCSWRP;;;S-1-22-1-65534)(A;;CCDCLCSWRP;;;WD)");
+        run_client(65534, id, out, sizeof out);
+        ASSERT_STR_EQ(out, "create 0x80070005\n");
+
+        /* launch granted, access not: the server starts, the first call is refused */
+        set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;S-1-22-1-65534)");
+        run_client(65534, id, out, sizeof out);
+        ASSERT_TRUE(strncmp(out, "create 0x00000000\nadd 0x80070005 0\n", 35) == 0);
+        pid_t first = find_server("multi");
+        ASSERT_GT(first, 0);
+        wait_gone(first);       /* its object released: the server ends */
+
+        /* the executable's mapping (seed 003) and an access permission for nobody */
+        set_named("AppID\\act-server", "AppID", APPID_SEC);
+        set_sddl(app, "AccessPermission", "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDC;;;S-1-22-1-65534)");
+        run_client(65534, id, out, sizeof out);
+        ASSERT_TRUE(strncmp(out, "create 0x00000000\nadd 0x00000000 42\n", 36) == 0);
+        ASSERT_NOT_NULL(strstr(out, "greet 0x00000000 "));
+        ASSERT_NOT_NULL(strstr(out, "nobody level 6 impersonated 65534 after 0\n"));
+
+        /* activation of a running server: activation permission, not launch */
+        IObjTest2 *p = NULL;
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CoCreateInstance(&c, NULL, CLSCTX_LOCAL_SERVER, &IID_IObjTest2, (void **)&p));
+        pid_t running = (pid_t)server_pid(p);
+        set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDC;;;S-1-22-1-65534)");
+        run_client(65534, id, out, sizeof out);
+        ASSERT_STR_EQ(out, "create 0x80070005\n");
+        set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCSW;;;S-1-22-1-65534)");
+        run_client(65534, id, out, sizeof out);
+        ASSERT_TRUE(strncmp(out, "create 0x00000000\nadd 0x00000000 42\n", 36) == 0);
+        ASSERT_EQ((pid_t)server_pid(p), running);
+        IObjTest2_Release(p);
+        wait_gone(running);
+        /* ... and with no server running, that is not enough to start one */
+        run_client(65534, id, out, sizeof out);
+        ASSERT_STR_EQ(out, "create 0x80070005\n");
+        CoUninitialize();
+
+        delete_value("AppID\\act-server", "AppID");
+        delete_value(app, "LaunchPermission");
+        delete_value(app, "AccessPermission");
 }

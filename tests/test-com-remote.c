@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <objbase.h>
+#include <sddl.h>
 
 #include "com/objref.h"
 #include "dcom/utf16.h"
@@ -590,7 +591,35 @@ TEST(disconnect_and_death) {
         rpcss_stop();
 }
 
-/* Over TCP, as another machine would call: NTLM at PKT_PRIVACY passes, nothing is refused. */
+#define APPID_REMOTE u"{4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f}"
+
+/* This test program's AppID through its executable's name (seed 003), with an access
+   permission for every authenticated user -- or no mapping (on = false). */
+static void access_for_authenticated_users(bool on) {
+        PSECURITY_DESCRIPTOR sd = NULL;
+        ULONG len = 0;
+
+        if (!on) {
+                ASSERT_EQ(RegDeleteTreeW(HKEY_CLASSES_ROOT, u"AppID\\test-com-remote"), ERROR_SUCCESS);
+                ASSERT_EQ(RegDeleteTreeW(HKEY_CLASSES_ROOT, u"AppID\\" APPID_REMOTE), ERROR_SUCCESS);
+                return;
+        }
+        ASSERT_TRUE(ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                u"O:BAG:BAD:(A;;CCDCLC;;;AU)(A;;CCDCLC;;;SY)(A;;CCDCLC;;;BA)", SDDL_REVISION_1,
+                &sd, &len));
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, u"AppID\\test-com-remote", u"AppID", REG_SZ,
+                                  APPID_REMOTE, sizeof APPID_REMOTE), ERROR_SUCCESS);
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, u"AppID\\" APPID_REMOTE, u"AccessPermission",
+                                  REG_BINARY, sd, len), ERROR_SUCCESS);
+        LocalFree(sd);
+}
+
+/*
+ * Over TCP, as another machine would call: NTLM at PKT_PRIVACY passes once the process's
+ * AppID (HKCR\AppID\test-com-remote) grants remote access; without it the process keeps
+ * Windows' default access permission (its own user, SYSTEM, Administrators) and refuses
+ * the account.  Unauthenticated and anonymous callers are refused either way.
+ */
 TEST(cross_process_tcp_ntlm) {
         int to, from, status;
         pid_t pid;
@@ -601,11 +630,24 @@ TEST(cross_process_tcp_ntlm) {
                 SKIP("the NTLM account store is root's");
         ASSERT_OK(accounts_set_password("alice", "Secret-1"));
         rpcss_start();
-        pid = server_start(&to, &from);
         register_ps();
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         com_proxy_set_tcp_only(true);
 
+        /* no AppID for the server process: alice, authenticated, is not its user */
+        pid = server_start(&to, &from);
+        com_proxy_set_default_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT, "alice", "",
+                                   "Secret-1");
+        p = unmarshal_from(from);
+        ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), E_ACCESSDENIED);
+        IObjTest2_Release(p);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+
+        access_for_authenticated_users(true);
+        pid = server_start(&to, &from);
         /* no credentials: the exporter (LegacyAuthenticationLevel's connect) refuses */
         com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
         p = unmarshal_from(from);
@@ -659,6 +701,7 @@ TEST(cross_process_tcp_ntlm) {
         close(from);
         com_proxy_set_tcp_only(false);
         com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
+        access_for_authenticated_users(false);
         CoUninitialize();
         rpcss_stop();
 }

@@ -406,11 +406,23 @@ TEST(tokens) {
         ASSERT_FALSE(sec_token_has_sid(t, "S-1-22-1-0"));
         sec_token_free(t);
 
+        /* ANONYMOUS LOGON is not Everyone unless the machine says EveryoneIncludesAnonymous
+           (Windows since XP) */
+        test_state_dir();
         t = token(&(struct sec_token_info){ .user_sid = "S-1-5-7", .anonymous = true, .remote = true });
         ASSERT_TRUE(sec_token_has_sid(t, "AN"));
         ASSERT_FALSE(sec_token_has_sid(t, "AU"));
+        ASSERT_FALSE(sec_token_has_sid(t, "WD"));
+        sec_token_free(t);
+        DWORD one = 1;
+        ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"SYSTEM\\CurrentControlSet\\Control\\Lsa",
+                                  u"EveryoneIncludesAnonymous", REG_DWORD, &one, sizeof one),
+                  ERROR_SUCCESS);
+        t = token(&(struct sec_token_info){ .user_sid = "S-1-5-7", .anonymous = true, .remote = true });
         ASSERT_TRUE(sec_token_has_sid(t, "WD"));
         sec_token_free(t);
+        ASSERT_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, u"SYSTEM\\CurrentControlSet\\Control\\Lsa"),
+                  ERROR_SUCCESS);
 
         t = token(&(struct sec_token_info){ .has_uid = true, .uid = nobody(), .remote = true });
         ASSERT_FALSE(sec_token_has_sid(t, "BA"));

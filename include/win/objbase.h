@@ -108,6 +108,30 @@ DCOM_EXPORT HRESULT WINAPI CreateStreamOnHGlobal(HGLOBAL hglobal, BOOL delete_on
                                                  LPSTREAM *ret);
 /* The stream's current HGLOBAL (SetSize may replace a GMEM_FIXED one). */
 DCOM_EXPORT HRESULT WINAPI GetHGlobalFromStream(LPSTREAM stream, HGLOBAL *ret);
+
+/*
+ * Process-wide security (src/com/security.c): once, before the process marshals or
+ * unmarshals anything (RPC_E_TOO_LATE after).  sec_desc: a self-relative security
+ * descriptor granting COM_RIGHTS_EXECUTE (NULL: no access check), or with EOAC_APPID a
+ * pointer to an AppID (NULL: the executable's, HKCR\AppID\<name>).  A process that
+ * never calls it gets its AppID's settings, else the machine's defaults.
+ */
+DCOM_EXPORT HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sec_desc, LONG n_auth_svc,
+                                                SOLE_AUTHENTICATION_SERVICE *auth_svc,
+                                                void *reserved1, DWORD authn_level,
+                                                DWORD imp_level, void *auth_list,
+                                                DWORD capabilities, void *reserved3);
+/* The server's view of the call it runs (RPC_E_CALL_COMPLETE outside one): an
+   IServerSecurity; the client's blanket (privs: its "DOMAIN\user" as a WCHAR string);
+   impersonation -- this thread takes the caller's Unix identity, where the server may
+   (root or CAP_SETUID/CAP_SETGID), else HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE). */
+DCOM_EXPORT HRESULT WINAPI CoGetCallContext(REFIID riid, void **ppv);
+DCOM_EXPORT HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_svc,
+                                                OLECHAR **server_princ_name, DWORD *authn_level,
+                                                DWORD *imp_level, RPC_AUTHZ_HANDLE *privs,
+                                                DWORD *capabilities);
+DCOM_EXPORT HRESULT WINAPI CoImpersonateClient(void);
+DCOM_EXPORT HRESULT WINAPI CoRevertToSelf(void);
 #ifdef __cplusplus
 }
 #endif

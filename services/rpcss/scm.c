@@ -25,6 +25,8 @@
 #include "oxid.h"
 #include "rpc/rpc-internal.h"
 #include "scm.h"
+#include "security/caller.h"
+#include "security/settings.h"
 
 static LOG_CHANNEL(com);
 
@@ -275,14 +277,57 @@ static HRESULT who_calls(handle_t h, struct caller *c) {
 }
 
 /*
- * The AppID's launch and activation permissions: the hook the AppID security work
- * (LaunchPermission, DefaultLaunchPermission, MachineLaunchRestriction) fills.  Until
- * then, Windows' defaults for what reaches this point: local callers and authenticated
- * remote ones.
+ * The AppID's launch and activation permissions ([MS-DCOM] 3.1.2.5.2.3 in spirit; the
+ * rules are src/security/settings.c's): EnableDCOM, MachineLaunchRestriction, then the
+ * class's AppID LaunchPermission or DefaultLaunchPermission, for a launch (a new server
+ * process) and for an activation (in a running one).  E_ACCESSDENIED when neither is
+ * allowed, with the audit line saying why and what would grant it.
  */
-static HRESULT scm_check_launch(const GUID *clsid, const struct caller *c) {
-        (void)clsid;
-        (void)c;
+struct permits {
+        bool launch, activate;
+        char why_launch[1024], why_activate[1024];
+};
+
+static HRESULT scm_check_launch(handle_t h, const GUID *clsid, const struct caller *c,
+                                struct permits *p) {
+        struct sec_machine m;
+        struct sec_appid app;
+        struct sec_token *t = NULL;
+        bool has_app = false, remote = false;
+        GUID appid;
+        int r;
+
+        memset(p, 0, sizeof *p);
+        if ((r = sec_token_from_call(h, &t, NULL, &remote)) < 0) {
+                rpc_audit("activation refused to %s: the caller cannot be named", c->name);
+                return E_ACCESSDENIED;
+        }
+        if ((r = sec_machine_load(&m)) < 0) {
+                sec_token_free(t);
+                return E_OUTOFMEMORY;
+        }
+        if (sec_appid_of_clsid(clsid, &appid) >= 0 && sec_appid_load(&appid, &app) >= 0)
+                has_app = true;
+        r = sec_check_launch(&m, has_app ? &app : NULL, t, remote, SEC_LAUNCH, p->why_launch,
+                             sizeof p->why_launch);
+        p->launch = r > 0;
+        r = sec_check_launch(&m, has_app ? &app : NULL, t, remote, SEC_ACTIVATE, p->why_activate,
+                             sizeof p->why_activate);
+        p->activate = r > 0;
+        if (has_app)
+                sec_appid_clear(&app);
+        sec_machine_clear(&m);
+        sec_token_free(t);
+        if (!p->launch && !p->activate) {
+                /* the reason that applies: activation if a server runs, else launch */
+                bool running = false;
+                pthread_mutex_lock(&tab.lock);
+                for (struct class_ent *x = tab.classes; x && !running; x = x->next)
+                        running = dcom_guid_equal(&x->clsid, clsid);
+                pthread_mutex_unlock(&tab.lock);
+                rpc_audit("activation refused: %s", running ? p->why_activate : p->why_launch);
+                return E_ACCESSDENIED;
+        }
         return S_OK;
 }
 
@@ -346,7 +391,9 @@ static bool has_local_server(const GUID *clsid) {
 
 /* A registration of clsid for uid (any for ANY_UID), taken: a single-use one leaves the
    table.  false if none. */
-static bool take_locked(const GUID *clsid, uid_t uid, struct class_ent *out) {
+/* The first registration that serves clsid as uid; with take, a single-use one is
+   consumed.  out may be NULL (a look only). */
+static bool find_locked(const GUID *clsid, uid_t uid, struct class_ent *out, bool take) {
         for (struct class_ent **pp = &tab.classes; *pp; pp = &(*pp)->next) {
                 struct class_ent *c = *pp;
                 if (!dcom_guid_equal(&c->clsid, clsid))
@@ -356,12 +403,17 @@ static bool take_locked(const GUID *clsid, uid_t uid, struct class_ent *out) {
                    could register to catch the activations */
                 if (uid == ANY_UID ? !c->launched && c->uid != 0 : c->uid != uid)
                         continue;
-                *out = *c;
-                if (!(c->flags & (REGCLS_MULTIPLEUSE | REGCLS_MULTI_SEPARATE)))
+                if (out)
+                        *out = *c;
+                if (take && !(c->flags & (REGCLS_MULTIPLEUSE | REGCLS_MULTI_SEPARATE)))
                         unlink_locked(pp);      /* REGCLS_SINGLEUSE: one activation */
                 return true;
         }
         return false;
+}
+
+static bool take_locked(const GUID *clsid, uid_t uid, struct class_ent *out) {
+        return find_locked(clsid, uid, out, true);
 }
 
 static struct launch *launch_find_locked(const GUID *clsid, uid_t uid) {
@@ -525,6 +577,7 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
         char id[DCOM_GUID_STRING_REG];
         struct caller who;
         struct class_ent c;
+        struct permits permit;
         bool interactive = false;
         uid_t uid = ANY_UID;
         HRESULT hr;
@@ -554,7 +607,7 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
                         hr = REGDB_E_CLASSNOTREG;
         }
         if (SUCCEEDED(hr))
-                hr = scm_check_launch(clsid, &who);
+                hr = scm_check_launch(h, clsid, &who, &permit);
         if (SUCCEEDED(hr))
                 hr = run_as(clsid, &who, &uid, &interactive);
         if (FAILED(hr)) {
@@ -570,10 +623,28 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
 
                 pthread_mutex_lock(&tab.lock);
                 for (;;) {
+                        /* a running server needs activation permission, a new one
+                           launch permission: looked at before anything is taken */
+                        if (find_locked(clsid, uid, NULL, false) && !permit.activate) {
+                                got = true;
+                                break;
+                        }
                         got = take_locked(clsid, uid, &c);
                         if (got || !launch_find_locked(clsid, uid))
                                 break;
                         pthread_cond_wait(&tab.changed, &tab.lock);     /* another's launch */
+                }
+                if (got && !permit.activate) {
+                        pthread_mutex_unlock(&tab.lock);
+                        rpc_audit("activation refused: %s", permit.why_activate);
+                        res->hr = E_ACCESSDENIED;
+                        return;
+                }
+                if (!got && !permit.launch && has_local_server(clsid)) {
+                        pthread_mutex_unlock(&tab.lock);
+                        rpc_audit("activation refused: %s", permit.why_launch);
+                        res->hr = E_ACCESSDENIED;
+                        return;
                 }
                 if (!got) {
                         if (!has_local_server(clsid)) {

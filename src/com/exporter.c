@@ -576,7 +576,9 @@ static void sta_run(void *ctx) {
                 sc->fault = (uint32_t)RPC_E_DISCONNECTED;       /* disconnected meanwhile */
         } else {
                 sc->call->impl = itf;
+                void *cc = com_call_enter(sc->call);
                 r = sc->iface->ops[sc->opnum].dispatch(sc->call);
+                com_call_leave(cc);
                 /* what the call pulled is given up here, in the object's apartment: the
                    response holds copies, the arena's contents are done with */
                 arena_reset(sc->call->arena);
@@ -620,31 +622,12 @@ static bool is_remunk_iid(const GUID *g) {
 }
 
 /*
- * Who may call objects of this process, until AppID access permissions decide it
- * (issue 15), as Windows' defaults do: over ncalrpc the process's own user and root
- * (DefaultAccessPermission's SELF and SYSTEM; the kernel names the caller); over the
- * network an authenticated caller -- never ANONYMOUS LOGON (MachineAccessRestriction
- * grants it local access only) -- unless LegacyAuthenticationLevel is 1 (none), which
- * lets anyone in.  Refusals are audited.
+ * Who may call objects of this process: the machine's access restriction, then the
+ * process's access permission and authentication level (CoInitializeSecurity's, else its
+ * AppID's, else the machine's defaults: src/com/security.c).  Refusals are audited.
  */
 static bool caller_allowed(struct ndr_server_call *call) {
-        struct rpc_peer peer;
-        struct rpc_identity id;
-
-        if (rpc_call_protseq(call) == RPC_PROTSEQ_LRPC) {
-                if (rpc_call_peer(call, &peer) >= 0 && peer.has_cred &&
-                    (peer.uid == geteuid() || peer.uid == 0))
-                        return true;
-                rpc_audit("ORPC call refused: local user %u is not this server's",
-                          peer.has_cred ? (unsigned)peer.uid : 0u);
-                return false;
-        }
-        if (min_level <= RPC_AUTHN_LEVEL_NONE)
-                return true;
-        if (rpc_call_identity(call, &id) >= 0 && !id.anonymous)
-                return true;
-        rpc_audit("ORPC call refused: an anonymous caller over the network");
-        return false;
+        return com_security_check_call(call);
 }
 
 /* The runtime's invoke hook for every object interface: ctx is the interface's stubs. */
@@ -689,8 +672,11 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
                 r = -EOPNOTSUPP;        /* IUnknown's methods go to IRemUnknown */
         else if (sta)
                 r = run_in_sta(apt, iface, ipid, opnum, call, ret_fault);
-        else
+        else {
+                void *cc = com_call_enter(call);
                 r = iface->ops[opnum].dispatch(call);
+                com_call_leave(cc);
+        }
         /* [MS-DCOM] 3.1.1.5.4: another major version, or a higher minor one */
         if (r == -EPROTONOSUPPORT)
                 *ret_fault = (uint32_t)RPC_E_VERSION_MISMATCH;
@@ -825,22 +811,6 @@ static void unlink_socket(void) {
 }
 
 /*
- * The level ORPC calls over the network must have when the process set none: seed 000's
- * HKLM\Software\Microsoft\Ole LegacyAuthenticationLevel (REG_DWORD, 1 none ... 6
- * privacy; absent: 2, connect, as on Windows).  Local calls (ncalrpc) always pass: the
- * kernel names the caller.
- */
-static uint8_t legacy_level(void) {
-        DWORD level = 0, size = sizeof level;
-
-        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole", u"LegacyAuthenticationLevel",
-                         RRF_RT_REG_DWORD, NULL, &level, &size) != ERROR_SUCCESS ||
-            level < RPC_AUTHN_LEVEL_NONE || level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
-                level = RPC_AUTHN_LEVEL_CONNECT;
-        return (uint8_t)level;
-}
-
-/*
  * The listener, on the first marshal ([MS-DCOM] 3.1.1.3: listening is deferred until
  * then): ncalrpc:[OLE<random>] for this machine, TCP on a dynamic port on the
  * ListenAddresses (OPENDCOM_ORPC_LISTEN) or on every address.
@@ -857,8 +827,10 @@ static int listen_locked(void) {
         if (srv)
                 return 0;
         pthread_once(&once, atfork_register);
+        /* the process's security is settled by its first marshal ([MS-DCOM] 3.1.1.3;
+           CoInitializeSecurity after this is RPC_E_TOO_LATE) */
         if (!min_level)
-                min_level = legacy_level();
+                min_level = com_security_authn_level();
         rpc_auth_register_defaults();
         address_setting("OPENDCOM_ORPC_LISTEN", u"ListenAddresses", listen, sizeof listen);
         if (!(srv = rpc_server_new()))
@@ -919,10 +891,6 @@ int com_exporter_local_binding(char *buf, size_t size) {
                 snprintf(buf, size, "ncalrpc:[%s]", lrpc_ep);
         pthread_mutex_unlock(&lock);
         return r;
-}
-
-void com_exporter_set_min_level(uint8_t level) {
-        min_level = level;
 }
 
 /* --- exporters --------------------------------------------------------------------------------- */

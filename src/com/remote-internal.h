@@ -70,8 +70,23 @@ HRESULT com_export_disconnect(IUnknown *unk);
 HRESULT com_export_lock(IUnknown *unk, bool lock, bool last_unlock_releases);
 /* This process's ncalrpc endpoint for its exporters (listening), for in-process proxies. */
 int com_exporter_local_binding(char *buf, size_t size);
+
+/* --- the process's security (security.c) -------------------------------------------------- */
+
+/* Settles the process's security if CoInitializeSecurity did not: its AppID's settings
+   (HKCR\AppID\<executable>), else the machine's defaults.  0 or a negative errno. */
+int com_security_init(void);
 /* The level ORPC calls into this process must have at least (RPC_AUTHN_LEVEL_*). */
-void com_exporter_set_min_level(uint8_t level);
+uint8_t com_security_authn_level(void);
+/* Where the process's settings come from, in words (the DCOM_DEBUG=com line). */
+const char *com_security_describe(void);
+/* Whether an incoming ORPC call may run: the machine's access restriction, the process's
+   access permission and level; a refusal is audited with what would grant it. */
+bool com_security_check_call(void *call);
+/* The call context (CoGetCallContext) of a call about to run on this thread; leave it
+   when the call returns (an impersonation still on is reverted). */
+void *com_call_enter(void *call);
+void com_call_leave(void *cookie);
 /*
  * The apartment's exporter, listening and registered with rpcss (its OXID in *ret): what
  * a class object offered to activation is called through.  RPC_S_SERVER_UNAVAILABLE

@@ -123,6 +123,24 @@ static int init_default_locked(void) {
         return 0;
 }
 
+/* A child of fork() is another process: its security is settled again, from its own
+   registry view, as a process started afresh would. */
+static void atfork_child(void) {
+        pthread_mutex_init(&ps.lock, NULL);
+        ps.done = false;
+        ps.explicit_call = false;
+        sec_machine_clear(&ps.machine);
+        sec_appid_clear(&ps.app);
+        ps.has_app = false;
+        free(ps.access.sd);
+        memset(&ps.access, 0, sizeof ps.access);
+        ps.how[0] = 0;
+}
+
+__attribute__((constructor)) static void security_atfork(void) {
+        pthread_atfork(NULL, NULL, atfork_child);
+}
+
 int com_security_init(void) {
         pthread_mutex_lock(&ps.lock);
         int r = init_default_locked();
@@ -177,7 +195,7 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         if (caps & EOAC_APPID) {
                 /* the descriptor argument is an AppID, or NULL for the executable's */
                 GUID appid;
-                char exe[256], from[300];
+                char exe[256], from[400];
                 if (sd) {
                         appid = *(const GUID *)sd;
                         snprintf(from, sizeof from, "CoInitializeSecurity(EOAC_APPID)");
@@ -263,6 +281,14 @@ bool com_security_check_call(void *call) {
 
         if (sec_token_from_call(call, &t, &level, &remote) < 0) {
                 rpc_audit("ORPC call refused: the caller cannot be named");
+                return false;
+        }
+        /* PRINCIPAL SELF in a descriptor means the server's own user ([MS-DTYP] 2.5.3.2's
+           PrincipalSelfSubstitute): a caller who is that user holds it */
+        char self[64];
+        self_sid(self, sizeof self);
+        if (sec_token_has_sid(t, self) && sec_token_add_sid(t, "S-1-5-10") < 0) {
+                sec_token_free(t);
                 return false;
         }
         pthread_mutex_lock(&ps.lock);
@@ -445,7 +471,7 @@ static HRESULT revert(struct call_ctx *c) {
         int r = sec_revert(&c->saved);
         if (r < 0) {
                 /* a thread that cannot return to itself must not run anything else */
-                log_error(com, "cannot revert an impersonation: %s", strerror(-r));
+                fprintf(stderr, "opendcom: cannot revert an impersonation: %s\n", strerror(-r));
                 abort();
         }
         c->impersonating = false;

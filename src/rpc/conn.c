@@ -437,7 +437,7 @@ void rpc_set_audit_hook(void (*hook)(const char *line)) {
 
 void rpc_audit(const char *fmt, ...) {
         void (*hook)(const char *) = audit_hook;
-        char line[768];
+        char line[1280];          /* denials name who, what, which descriptor and the grant */
         va_list ap;
 
         va_start(ap, fmt);

@@ -63,7 +63,8 @@ struct sec_token_info {
         bool anonymous;         /* ANONYMOUS LOGON (S-1-5-7) and not Authenticated Users */
 };
 /*
- * Groups always: Everyone S-1-1-0; Authenticated Users S-1-5-11 (and, as on Windows,
+ * Groups: Everyone S-1-1-0 (an anonymous caller only with HKLM\SYSTEM\CurrentControlSet\
+ * Control\Lsa EveryoneIncludesAnonymous = 1, as on Windows since XP); Authenticated Users S-1-5-11 (and, as on Windows,
  * BUILTIN\Users S-1-5-32-545) unless anonymous; uid 0: BUILTIN\Administrators
  * S-1-5-32-544 and SYSTEM S-1-5-18; members of the administrators' Unix group
  * (HKLM\Software\OpenDCOM value AdministratorsGroup, REG_SZ, a Unix group name; absent:
@@ -73,6 +74,9 @@ struct sec_token_info {
  */
 int sec_token_new(const struct sec_token_info *info, struct sec_token **ret);
 struct sec_token *sec_token_free(struct sec_token *t);     /* NULL ok, returns NULL */
+/* One more group (a SID string or SDDL alias): PRINCIPAL SELF (S-1-5-10) for a caller who
+   is the server's own user, as Windows substitutes it in access checks. */
+int sec_token_add_sid(struct sec_token *t, const char *sid);
 bool sec_token_has_sid(const struct sec_token *t, const char *sid);
 bool sec_token_has(const struct sec_token *t, const struct sec_sid *sid);
 const char *sec_token_user_sid(const struct sec_token *t);

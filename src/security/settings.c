@@ -14,7 +14,7 @@
 #include "dcom/utf16.h"
 #include "security/settings.h"
 
-static LOG_CHANNEL(com);
+static LOG_CHANNEL(security);
 
 #define OLE_KEY "Software\\Microsoft\\Ole"
 
@@ -170,7 +170,7 @@ static int perm_from_registry(struct sec_perm *p, HKEY root, const char *path, c
         if (!sec_reg_binary(root, path, value, &sd, &len))
                 return 0;
         if (sec_sd_validate(sd, len) < 0) {
-                log_debug(com, "%s is not a valid security descriptor (%zu bytes)", source, len);
+                log_debug(security, "%s is not a valid security descriptor (%zu bytes)", source, len);
                 free(sd);
                 return -EBADMSG;
         }
@@ -370,7 +370,7 @@ static int check(const struct sec_perm *p, const struct sec_token *t, uint32_t w
                 return 1;
         int r = sec_com_check(p->sd, p->len, t, want, &ok);
         if (r < 0) {
-                log_debug(com, "%s could not be checked: %s", p->source, strerror(-r));
+                log_debug(security, "%s could not be checked: %s", p->source, strerror(-r));
                 return 0;
         }
         return ok;

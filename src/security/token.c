@@ -16,6 +16,7 @@
 #include <dcom/winreg.h>
 
 #include "security/security-internal.h"
+#include "security/settings.h"
 
 struct sec_token {
         char user[SEC_SID_STRING_MAX];
@@ -181,9 +182,17 @@ int sec_token_new(const struct sec_token_info *info, struct sec_token **ret) {
                 if (r < 0)
                         goto fail;
         }
-        r = add_str(t, "S-1-1-0");                      /* Everyone */
-        if (r < 0)
-                goto fail;
+        /* Everyone -- which holds ANONYMOUS LOGON only when the machine says so
+           (HKLM\SYSTEM\CurrentControlSet\Control\Lsa EveryoneIncludesAnonymous, 0
+           since Windows XP: anonymous callers pass only what names them explicitly) */
+        uint32_t everyone_anon = 0;
+        if (!info->anonymous ||
+            (sec_reg_dword(HKEY_LOCAL_MACHINE, "SYSTEM\\CurrentControlSet\\Control\\Lsa",
+                           "EveryoneIncludesAnonymous", &everyone_anon) && everyone_anon)) {
+                r = add_str(t, "S-1-1-0");
+                if (r < 0)
+                        goto fail;
+        }
         if (info->anonymous)
                 r = add_str(t, "S-1-5-7");              /* ANONYMOUS LOGON */
         else {
@@ -195,6 +204,8 @@ int sec_token_new(const struct sec_token_info *info, struct sec_token **ret) {
                 goto fail;
         if (info->remote)
                 r = add_str(t, "S-1-5-2");              /* NETWORK */
+        else if (info->anonymous)
+                r = add_str(t, "S-1-2-0");              /* LOCAL, never INTERACTIVE */
         else {
                 r = add_str(t, "S-1-5-4");              /* INTERACTIVE */
                 if (r >= 0)
@@ -207,6 +218,14 @@ int sec_token_new(const struct sec_token_info *info, struct sec_token **ret) {
 fail:
         sec_token_free(t);
         return r;
+}
+
+int sec_token_add_sid(struct sec_token *t, const char *sid) {
+        if (!t || !sid)
+                return -EINVAL;
+        if (sec_token_has_sid(t, sid))
+                return 0;
+        return add_str(t, sid);
 }
 
 struct sec_token *sec_token_free(struct sec_token *t) {

@@ -64,3 +64,42 @@ def cleanup(root):
             p.kill()
             p.wait()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def sd_hex(sddl):
+    """A self-relative security descriptor from SDDL, packed by Samba's implementation
+    (independent of ours), as the hex string `reg add /t REG_BINARY /d` takes."""
+    from samba.dcerpc import security
+    from samba.ndr import ndr_pack
+    return ndr_pack(security.descriptor.from_sddl(sddl, security.dom_sid("S-1-5-21-0-0-0"))).hex()
+
+
+# Every authenticated user: local and remote launch and activation; local and remote access.
+LAUNCH_AU = "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCLCSWRP;;;SY)(A;;CCDCLCSWRP;;;AU)"
+ACCESS_AU = "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDCLC;;;SY)(A;;CCDCLC;;;AU)"
+
+
+def grant_app(reg, appid, exe=None, launch=LAUNCH_AU, access=ACCESS_AU):
+    """Gives an application (HKCR\\AppID\\{appid}) launch and access permissions, with the
+    machine's launch restriction opened to remote users of them, and maps the executable
+    name exe to it (seed 003) when given.  reg(*args) runs the reg tool -> (rc, out);
+    returns the first failure's output, or None."""
+    steps = []
+    if exe:
+        steps.append(("add", "HKCR\\AppID\\" + exe, "/v", "AppID", "/d", appid, "/f"))
+    if launch:
+        steps.append(("add", "HKCR\\AppID\\" + appid, "/v", "LaunchPermission", "/t", "REG_BINARY",
+                      "/d", sd_hex(launch), "/f"))
+        # Windows' MachineLaunchRestriction gives Everyone local launch only
+        steps.append(("add", "HKLM\\Software\\Microsoft\\Ole", "/v", "MachineLaunchRestriction",
+                      "/t", "REG_BINARY", "/d",
+                      sd_hex("O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;WD)(A;;CCDCLCSWRP;;;AU)"),
+                      "/f"))
+    if access:
+        steps.append(("add", "HKCR\\AppID\\" + appid, "/v", "AccessPermission", "/t", "REG_BINARY",
+                      "/d", sd_hex(access), "/f"))
+    for s in steps:
+        rc, out = reg(*s)
+        if rc != 0:
+            return "reg %s: %s" % (" ".join(s[:2]), out)
+    return None

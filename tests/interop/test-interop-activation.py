@@ -42,7 +42,7 @@ if not os.environ.get("OPENDCOM_TEST_NETNS"):
 subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
 
 import harness
-from harness import check, cleanup, finish, procs, wait_port
+from harness import check, cleanup, finish, grant_app, procs, wait_port
 
 try:
     from impacket.dcerpc.v5 import transport, rpcrt
@@ -152,6 +152,9 @@ try:
     me = pwd.getpwuid(os.geteuid()).pw_name
     rc, out = reg("add", "HKCR\\AppID\\" + APPID, "/v", "RunAs", "/d", me, "/f")
     check("RunAs set on its AppID", rc == 0, out)
+    # issue 15: Windows' defaults give a remote non-administrator neither launch nor access
+    err = grant_app(reg, APPID)
+    check("launch and access permissions for authenticated users", err is None, err or "")
     # the object connection at PKT_PRIVACY: the exporter's authnHint
     rc, out = reg("add", "HKLM\\Software\\Microsoft\\Ole", "/v", "LegacyAuthenticationLevel",
                   "/t", "REG_DWORD", "/d", "6", "/f")

@@ -124,6 +124,16 @@ try:
                        input=PASSWORD + "\n", env=env, capture_output=True, text=True, timeout=30)
     check("dcompasswd adds the account", r.returncode == 0, r.stderr)
 
+    # issue 15: orpc-serve's AppID (HKCR\\AppID\\orpc-serve, seed 003) grants remote
+    # access to authenticated users; Windows' default would let only its own user in
+    def reg_tool(*args):
+        r = subprocess.run([os.path.join(build, "tools/reg/reg")] + list(args), env=env,
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout + r.stderr
+    err = harness.grant_app(reg_tool, "{0A5C3E21-6B7D-4E8F-9A0B-1C2D3E4F5A6B}", exe="orpc-serve",
+                            launch=None)
+    check("access permission for authenticated users (orpc-serve's AppID)", err is None, err or "")
+
     pcap = os.path.join(root, "orpc.pcap")
     capture = None
     if shutil.which("dumpcap"):

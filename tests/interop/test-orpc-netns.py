@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 
+import harness
 from harness import check, cleanup, finish, procs
 
 build = sys.argv[1]
@@ -72,6 +73,16 @@ try:
                        input=PASSWORD + "\n", env=srv_env, capture_output=True, text=True,
                        timeout=30)
     check("dcompasswd adds the account on the server host", r.returncode == 0, r.stderr)
+
+    def srv_reg(*args):
+        r = subprocess.run([os.path.join(build, "tools/reg/reg")] + list(args), env=srv_env,
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout + r.stderr
+    # issue 15: the server host's applications grant authenticated users (Windows' defaults
+    # give a remote non-administrator neither launch nor access)
+    err = harness.grant_app(srv_reg, "{0A5C3E21-6B7D-4E8F-9A0B-1C2D3E4F5A6B}", exe="orpc-serve",
+                            launch=None)
+    check("access permission for authenticated users (orpc-serve's AppID)", err is None, err or "")
     log = open(os.path.join(srv_root, "rpcss.log"), "w")
     rpcss = subprocess.Popen(["ip", "netns", "exec", SRV, os.path.join(build, "services/rpcss"),
                               "--listen", "10.77.0.1", "--foreground"], env=srv_env,
@@ -114,6 +125,9 @@ try:
     check("counter-server registered on the server's host", r.returncode == 0, r.stderr)
     subprocess.run([reg, "add", "HKCR\\AppID\\" + APPID, "/v", "RunAs", "/d", "root", "/f"],
                    env=srv_env, capture_output=True, timeout=30)
+    err = harness.grant_app(srv_reg, APPID)
+    check("counter-server's launch and access permissions for authenticated users", err is None,
+          err or "")
     launch_log = open(os.path.join(srv_root, "dcomlaunch.log"), "w")
     launcher = subprocess.Popen(["ip", "netns", "exec", SRV,
                                  os.path.join(build, "services/dcomlaunch"), "--foreground"],
