@@ -264,6 +264,7 @@ contains out "AccessPermission: not set; the machine's DefaultAccessPermission a
 contains out "AuthenticationLevel: not set; the machine's LegacyAuthenticationLevel applies: connect (2)" &&
 contains out 'RunAs: not set; the server runs as the user who launches it' &&
 contains out 'DllSurrogate: not set' &&
+contains out 'Endpoints: not set; dynamic endpoints' &&
 contains out 'RemoteServerName: not set' &&
 lacks out 'NOT applied'
 what='seed 003: viewing writes nothing'
@@ -484,6 +485,9 @@ regno query 'HKCR\AppID\b-server'
 regno query "HKCR\\AppID\\$CB"
 run 0 show b-server && contains out 'HKCR\AppID\b-server does not exist' && contains out 'NOT applied' &&
 contains out "AuthenticationLevel: call (3) (set in HKCR\\AppID\\$B) -- NOT applied"
+regok add "HKCR\\AppID\\$B" /v Endpoints /t REG_MULTI_SZ /d 'ncacn_ip_tcp,0,5000\0ncalrpc,0,b' /f
+run 0 show b-server &&
+contains out "Endpoints: ncacn_ip_tcp,0,5000; ncalrpc,0,b (set in HKCR\\AppID\\$B) -- NOT applied"
 
 what='seed 003: no mapping is added when HKCR\AppID\{clsid} exists'
 CC='{CC000000-0000-0000-0000-00000000000C}'
