@@ -4,14 +4,17 @@
 # (OPENDCOM_ROOT=$(mktemp -d)), with reg to set the scene and to look at what was written:
 # list, show, set and machine; Windows' defaults when nothing is configured; seed 000's
 # Legacy levels; seed 003's rules (KB Q246054), each in a check named after it; the
-# all-or-nothing transactions; the .reg round trip; --help, --version and the man page.
-#     test-dcomcnfg.sh PATH_TO_DCOMCNFG PATH_TO_REG VERSION PATH_TO_MAN_PAGE
+# all-or-nothing transactions; the .reg round trip; --help, --version and the man page; and
+# the contract with the settings model: the commands its refusals name (dcomcnfg-check
+# prints them) are accepted by dcomcnfg and grant what was refused.
+#     test-dcomcnfg.sh DCOMCNFG REG VERSION MAN_PAGE DCOMCNFG_CHECK
 set -u
 
-dcomcnfg=${1:?usage: test-dcomcnfg.sh DCOMCNFG REG VERSION MANPAGE}
+dcomcnfg=${1:?usage: test-dcomcnfg.sh DCOMCNFG REG VERSION MAN_PAGE DCOMCNFG_CHECK}
 reg=${2:?}
 version=${3:?}
 manpage=${4:?}
+check=${5:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 OPENDCOM_ROOT=$tmp/root
@@ -22,7 +25,7 @@ passed=0
 what=
 
 fail() {
-        echo "FAIL: $what: $*" >&2
+        printf 'FAIL: %s: %s\n' "$what" "$*" >&2
         failed=$((failed + 1))
 }
 
@@ -195,7 +198,8 @@ regok query "$OLE" /v LegacySecureReferences && contains reg 'REG_SZ    Y'
 regok query "$OLE" /v RequireIntegrityActivationAuthenticationLevel && contains reg '0x0'
 run 0 machine && contains out 'EnableDCOM: N (set in' && contains out 'impersonate (3)' &&
 contains out 'RequireIntegrityActivationAuthenticationLevel: 0 (set in'
-run 0 machine --legacy-authn-level default --legacy-imp-level 2 --enable-dcom Y
+run 0 machine --legacy-authn-level default --legacy-imp-level 2 --enable-dcom Y \
+        --enable-remote-connect Y --legacy-secure-refs N --require-integrity-activation 1
 regno query "$OLE" /v LegacyAuthenticationLevel
 regok query "$OLE" /v LegacyImpersonationLevel && contains reg '0x2'
 what='machine: bad values are usage errors naming the value'
@@ -260,6 +264,7 @@ contains out "AccessPermission: not set; the machine's DefaultAccessPermission a
 contains out "AuthenticationLevel: not set; the machine's LegacyAuthenticationLevel applies: connect (2)" &&
 contains out 'RunAs: not set; the server runs as the user who launches it' &&
 contains out 'DllSurrogate: not set' &&
+contains out 'Endpoints: not set; dynamic endpoints' &&
 contains out 'RemoteServerName: not set' &&
 lacks out 'NOT applied'
 what='seed 003: viewing writes nothing'
@@ -333,7 +338,8 @@ run 0 show Counter && contains out 'but not a valid security descriptor: no one 
 run 1 set Counter --grant-launch nobody && contains err 'is not a valid security descriptor'
 run 0 set Counter --default-launch
 what='set: no DACL (everyone) -- a deny makes Everyone explicit'
-run 0 set Counter --launch-sddl 'O:BAG:BA'
+run 2 set Counter --launch-sddl '' && contains err 'the value is empty'
+run 0 set Counter --launch-sddl 'O:BAG:BA' && contains out 'has no DACL: everyone gets every right'
 run 0 show Counter && block LaunchPermission && contains block 'allow  everyone: every right (no DACL)'
 run 0 set Counter --grant-launch nobody && contains out 'no change'
 run 0 set Counter --deny-launch 'nobody:remote-launch'
@@ -479,6 +485,9 @@ regno query 'HKCR\AppID\b-server'
 regno query "HKCR\\AppID\\$CB"
 run 0 show b-server && contains out 'HKCR\AppID\b-server does not exist' && contains out 'NOT applied' &&
 contains out "AuthenticationLevel: call (3) (set in HKCR\\AppID\\$B) -- NOT applied"
+regok add "HKCR\\AppID\\$B" /v Endpoints /t REG_MULTI_SZ /d 'ncacn_ip_tcp,0,5000\0ncalrpc,0,b' /f
+run 0 show b-server &&
+contains out "Endpoints: ncacn_ip_tcp,0,5000; ncalrpc,0,b (set in HKCR\\AppID\\$B) -- NOT applied"
 
 what='seed 003: no mapping is added when HKCR\AppID\{clsid} exists'
 CC='{CC000000-0000-0000-0000-00000000000C}'
@@ -513,6 +522,83 @@ contains out 'HKCR\AppID\longse~1 -> '"$S"', but no LocalServer32 starts a progr
 contains out 'NOT applied'
 regok add 'HKCR\AppID\long-server-name' /v AppID /d "$S" /f
 run 0 show Short && lacks out 'NOT applied'
+
+# ---- the settings model's refusals name dcomcnfg commands that grant what was refused ------
+
+# follow KIND WHERE UID APPID : checks, and while refused runs the dcomcnfg command the
+# refusal names; the commands go to $tmp/steps.
+follow() {
+        : >"$tmp/steps"
+        n=0
+        while [ "$n" -lt 6 ]; do
+                "$check" "$@" >"$tmp/check" 2>&1
+                st=$?
+                [ "$st" -eq 0 ] && return 0
+                if [ "$st" -ne 1 ]; then
+                        fail "dcomcnfg-check $*: $(cat "$tmp/check")"
+                        return 1
+                fi
+                cmd=$(sed -n 's/.*to allow: .*dcomcnfg //p' "$tmp/check")
+                if [ -z "$cmd" ]; then
+                        fail "no dcomcnfg command in the refusal: $(cat "$tmp/check")"
+                        return 1
+                fi
+                printf '%s\n' "$cmd" >>"$tmp/steps"
+                eval "run 0 $cmd" || return 1
+                n=$((n + 1))
+        done
+        fail "dcomcnfg-check $*: still refused after 6 commands"
+        return 1
+}
+
+# steps N PATTERN... : $tmp/steps has N lines, line i matching PATTERN i (a grep -E pattern).
+steps() {
+        want=$1
+        shift
+        if [ "$(wc -l <"$tmp/steps")" -ne "$want" ]; then
+                fail "expected $want commands, ran:"
+                sed 's/^/    /' "$tmp/steps" >&2
+                return 1
+        fi
+        i=1
+        for pat in "$@"; do
+                sed -n "${i}p" "$tmp/steps" | grep -qE -- "$pat" ||
+                        fail "command $i is not /$pat/: $(sed -n "${i}p" "$tmp/steps")"
+                i=$((i + 1))
+        done
+}
+
+K='{A7000000-0000-0000-0000-0000000000A7}'
+NOAPP='{A8000000-0000-0000-0000-0000000000A8}'
+NB=$(id -u nobody)
+regok add "HKCR\\AppID\\$K" /ve /d 'Contract' /f
+what='contract: a local launch by an interactive user is allowed by Windows defaults'
+follow launch local "$NB" "$K" && steps 0
+what='contract: EnableDCOM N, then the launch restriction, then the launch permission'
+run 0 machine --enable-dcom N
+follow launch remote "$NB" "$K" &&
+steps 3 '^machine --enable-dcom Y$' \
+        "^machine --grant-launch-restriction '[^']*nobody:remote-launch'\$" \
+        "^set \\$K --grant-launch '[^']*nobody:remote-launch'\$"
+what='contract: remote activation, then local and remote access'
+follow activate remote "$NB" "$K" &&
+steps 2 "^machine --grant-launch-restriction '[^']*nobody:remote-activation'\$" \
+        "^set \\$K --grant-launch '[^']*nobody:remote-activation'\$"
+follow access local "$NB" "$K" && steps 1 "^set \\$K --grant-access '[^']*nobody:local-access'\$"
+follow access remote "$NB" "$K" && steps 1 "--grant-access '[^']*nobody:remote-access'\$"
+what='contract: the grants took nothing from the defaults (root still launches and calls)'
+follow launch remote 0 "$K" && steps 0
+follow access remote 0 "$K" && steps 0
+what='contract: the access restriction, named when it refuses'
+run 0 machine --deny-access-restriction 'nobody:remote-access'
+follow access remote "$NB" "$K" &&
+steps 1 "^machine --grant-access-restriction '[^']*nobody:remote-access'\$"
+what='contract: without an AppID, the machine default launch permission'
+follow launch remote "$NB" "$NOAPP" &&
+steps 1 "^machine --grant-default-launch '[^']*nobody:remote-launch'\$"
+what='contract: EnableRemoteConnect N refuses remote launches and is named'
+run 0 machine --enable-remote-connect N
+follow launch remote "$NB" "$K" && steps 1 '^machine --enable-remote-connect Y$'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -824,6 +824,41 @@ static void show_mapping(const struct app *a, bool *ret_applied) {
         *ret_applied = applied;
 }
 
+/* Endpoints (REG_MULTI_SZ, "protseq,flags,endpoint" each): the application's static
+   endpoints, one of the settings seed 003 names as unused without the executable mapping. */
+static void show_endpoints(const struct app *a, const char *unapplied) {
+        uint8_t *data;
+        size_t size;
+        DWORD type;
+
+        if (!a->key_exists || get_raw(HKEY_CLASSES_ROOT, a->path, "Endpoints", &type, &data, &size) !=
+                                      ERROR_SUCCESS) {
+                printf("Endpoints: not set; dynamic endpoints\n");
+                return;
+        }
+        printf("Endpoints:");
+        if (type != REG_MULTI_SZ) {
+                printf(" (not REG_MULTI_SZ: not used)");
+        } else {
+                const WCHAR *w = (const WCHAR *)data;
+                size_t n = size / sizeof(WCHAR), i = 0;
+                const char *sep = " ";
+                while (i < n && w[i]) {
+                        size_t len = 0;
+                        char *u8 = NULL;
+                        while (i + len < n && w[i + len])
+                                len++;
+                        if (dcom_utf16_to_utf8(w + i, len, &u8, NULL) >= 0)
+                                printf("%s%s", sep, shown(u8));
+                        free(u8);
+                        sep = "; ";
+                        i += len + 1;
+                }
+        }
+        printf(" (set in HKCR\\%s)%s\n", a->path, unapplied);
+        free(data);
+}
+
 static int cmd_show(int argc, char **argv) {
         struct app a;
         struct sec_machine m;
@@ -929,6 +964,7 @@ static int cmd_show(int argc, char **argv) {
                 printf("RemoteServerName: not set; the application runs on this machine\n");
         if (s.local_service[0])
                 printf("LocalService: %s\n", shown(s.local_service));
+        show_endpoints(&a, unapplied);
         sec_appid_clear(&s);
         sec_machine_clear(&m);
         return EXIT_OK;
@@ -1116,6 +1152,8 @@ static int check_com_sd(const char *opt, const char *arg, const void *sd, size_t
         /* a bare COM_RIGHTS_EXECUTE is widened to the marker ~0, to be told apart */
         if (acl_sd_load(sd, len, UINT32_MAX, &acl) < 0)
                 return failure("%s '%s': not a descriptor dcomcnfg can edit", opt, arg);
+        if (!acl.has_dacl)
+                printf("note: %s '%s' has no DACL: everyone gets every right\n", opt, arg);
         for (size_t i = 0; i < acl.n && bad < 0; i++) {
                 if (acl.aces[i].raw)
                         continue;
@@ -1290,6 +1328,12 @@ static int check_syntax(const struct op *o, const struct value *values) {
         uint32_t l;
 
         switch (o->def->op) {
+        case PERM_SDDL:
+                if (!*o->arg)
+                        return usage_error("%s: the value is empty (an empty descriptor has no "
+                                           "DACL and admits everyone; say O:BAG:BAD: for no one)",
+                                           o->opt);
+                return 0;
         case PERM_GRANT:
         case PERM_DENY:
         case PERM_REVOKE:
