@@ -361,6 +361,17 @@ uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned c
         return d;
 }
 
+void rpc_conn_trim(struct rpc_conn *c) {
+        if (rpc_reader_pending(&c->rd) || c->n_partial)
+                return;
+        rpc_reader_free(&c->rd);
+        /* a small response buffer stays for the next call; a grown one goes */
+        if (c->resp_ready && c->resp.buf.cap > 4096) {
+                ndr_push_free(&c->resp);
+                c->resp_ready = false;
+        }
+}
+
 void rpc_conn_free(struct rpc_conn *c) {
         if (!c)
                 return;
@@ -374,7 +385,6 @@ void rpc_conn_free(struct rpc_conn *c) {
                 ndr_push_free(&c->resp);
         for (unsigned i = 0; i < c->n_sec; i++)
                 c->sec[i].ops->free(c->sec[i].ctx);
-        dcom_free(c->scratch);
         rpc_reader_free(&c->rd);
         dcom_free(c);
 }
@@ -384,6 +394,35 @@ static const struct rpc_if_reg *context_if(struct rpc_conn *c, uint16_t id) {
                 if (c->ctx[i].id == id)
                         return c->ctx[i].reg;
         return NULL;
+}
+
+/*
+ * What a PDU's processing needs only while it runs belongs to the thread running it
+ * (a connection's PDUs are processed by one thread at a time, and a thread processes
+ * one PDU at a time), so that idle connections hold none of it: the parse of a bind
+ * (~3.5 KiB), a copy of a signed PDU to verify and unseal (64 KiB, allocated on first
+ * use and freed with the thread), a call's first arena chunk.
+ */
+static _Thread_local struct rpc_bind tls_bind;
+static _Thread_local _Alignas(16) uint8_t tls_arena[4096];
+static _Thread_local bool tls_arena_busy;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_key_make(void) {
+        (void)pthread_key_create(&scratch_key, dcom_free);
+}
+
+static uint8_t *thread_scratch(void) {
+        uint8_t *p;
+
+        pthread_once(&scratch_once, scratch_key_make);
+        p = pthread_getspecific(scratch_key);
+        if (!p && (p = dcom_malloc(UINT16_MAX)) && pthread_setspecific(scratch_key, p) != 0) {
+                dcom_free(p);
+                p = NULL;
+        }
+        return p;
 }
 
 /* --- writing PDUs ---------------------------------------------------------------------- */
@@ -564,7 +603,7 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
          * connection may have bound this).
          */
         bool rebind = !alter && c->bound;
-        struct rpc_bind *b = &c->scratch_bind;
+        struct rpc_bind *b = &tls_bind;
         int r;
 
         if (alter && !c->bound) {
@@ -857,8 +896,16 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                         log_debug(rpc, "call %u: verification trailer checked", call_id);
                 len = n;
         }
-        /* the connection's scratch memory serves small calls without malloc */
-        arena_init_buf(&a, c->arena_buf, sizeof c->arena_buf, CALL_ARENA_MAX);
+        /* the thread's scratch memory serves small calls without malloc (a call that
+           runs while another is dispatched on this thread, should that ever be, takes
+           the heap) */
+        bool own_arena = !tls_arena_busy;
+        if (own_arena) {
+                tls_arena_busy = true;
+                arena_init_buf(&a, tls_arena, sizeof tls_arena, CALL_ARENA_MAX);
+        } else {
+                arena_init(&a, CALL_ARENA_MAX);
+        }
         if (c->resp_ready) {
                 resp = c->resp;
                 ndr_push_reset(&resp);
@@ -895,6 +942,8 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 c->resp_ready = false;
         }
         arena_reset(&a);
+        if (own_arena)
+                tls_arena_busy = false;
 }
 
 static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
@@ -935,10 +984,11 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 struct rpc_sec_ref ref = sec_ref(sec);
                 if (rpc_sec_protects(&ref)) {
                         /* verified (and unsealed) in a copy: the input may be read-only */
-                        if (!c->scratch && !(c->scratch = dcom_malloc(UINT16_MAX)))
+                        uint8_t *scratch = thread_scratch();
+                        if (!scratch)
                                 return -ENOMEM;
-                        memcpy(c->scratch, pdu->raw, pdu->hdr.frag_length);
-                        int r = rpc_sec_open_fragment(pdu, c->scratch, &ref);
+                        memcpy(scratch, pdu->raw, pdu->hdr.frag_length);
+                        int r = rpc_sec_open_fragment(pdu, scratch, &ref);
                         if (r < 0) {
                                 /* a forged, replayed or reordered PDU: the fault, then the
                                    connection closes (its RC4 state is lost anyway) */
