@@ -129,6 +129,7 @@ struct rpc_server {
         unsigned threads, idle_threads;         /* the pool; idle ones wait in epoll_wait */
         unsigned min_threads, max_threads;
         unsigned peak_threads;
+        unsigned lingering, max_lingerers;      /* threads waiting on their connection */
         unsigned accepting;                     /* threads inside a listener's accept loop */
         unsigned sweep_ms;                      /* the deadline sweep's period */
         bool pool_quit;
