@@ -188,7 +188,11 @@ int main(int argc, char **argv) {
         struct srv_ctx sc;
         char tcp_floor[BENCH_NAME_MAX], unix_floor[BENCH_NAME_MAX], s[96];
         pid_t pid;
-        uint64_t pairs_n = 20000;
+        uint64_t pairs_n = 20000;       /* calls per client; --iterations N: N (the smoke test) */
+
+        for (int i = 1; i + 1 < argc; i++)
+                if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--iterations") == 0)
+                        pairs_n = strtoull(argv[i + 1], NULL, 10);
 
         bench_size_name(tcp_floor, "floor-tcp", MSG);
         bench_size_name(unix_floor, "floor-unix", MSG);
