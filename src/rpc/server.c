@@ -47,6 +47,7 @@ static LOG_CHANNEL(rpc);
 #define POOL_LINGER_MS 30000            /* a thread above the minimum idle this long leaves */
 #define POOL_STACK (256 * 1024)
 #define ACCEPT_BATCH 64                 /* accepts per listener event */
+#define MAX_FULL_READS 16               /* reads that filled the buffer, per event */
 #define LINGER_MS 2                     /* a busy connection's thread waits for its next call */
 
 /* --- the owner-end hooks --------------------------------------------------------------- */
@@ -611,6 +612,7 @@ static void linger_give(struct rpc_sconn *sc) {
 static void conn_event(struct rpc_sconn *sc, struct buf *out) {
         struct rpc_conn *c = sc->conn;
         bool lingering = false;
+        unsigned full_reads = 0;
         int r;
 
         /* busy: neither the sweep nor an eviction takes it now */
@@ -675,6 +677,14 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                    or, for a busy connection, to this thread lingering */
                 if ((size_t)n < size && !lingering && !(lingering = linger_take(sc)))
                         break;
+                /* a peer streaming PDUs gets its turn, then the others theirs: the
+                   connection is armed again with its bytes still waiting */
+                if ((size_t)n == size && ++full_reads >= MAX_FULL_READS) {
+                        if (lingering)
+                                linger_give(sc);
+                        conn_arm(sc, EPOLLIN);
+                        return;
+                }
         }
         if (lingering)
                 linger_give(sc);
