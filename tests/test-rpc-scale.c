@@ -8,6 +8,8 @@
  * 2x of the idle server's (plus a slack for a shared, loaded machine); the server's
  * threads stay within its pool's bound; the memory per idle connection is printed, and
  * held to 16 KiB (the goal) in a build without sanitizers, 48 KiB with ASan's redzones.
+ * Then the pool at its bound: calls queue and are all answered, and a call calling back
+ * into its own server is served.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +38,42 @@
 #define SAMPLE_CALLS 1500       /* per client and sample */
 #define SAMPLES 5
 
+/*
+ * RtNull(-1) waits at the gate (at most 20 s) and counts how many wait at once;
+ * RtNull(-2) calls RtNull(5) back into this same server on a connection of its own.
+ */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+static unsigned gate_waiting, gate_most;
+static char self_binding[64];
+
 static LONG rt_null(handle_t h, LONG x, LONG *y) {
+        if (x == -1) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_sec += 20;
+                pthread_mutex_lock(&gate_lock);
+                if (++gate_waiting > gate_most)
+                        gate_most = gate_waiting;
+                while (!gate_open && pthread_cond_timedwait(&gate_cond, &gate_lock, &ts) == 0)
+                        ;
+                gate_waiting--;
+                pthread_mutex_unlock(&gate_lock);
+                *y = 0;
+                return 0;
+        }
+        if (x == -2) {
+                struct rpc_binding *b;
+                LONG ret;
+                *y = -1;
+                if (rpc_binding_from_string(self_binding, &b) >= 0) {
+                        if (RpcTest_RtNull((handle_t)b, 5, y, &ret) < 0)
+                                *y = -1;
+                        rpc_binding_free(b);
+                }
+                return 0;
+        }
         *y = x + 1;
         return 0;
 }
@@ -405,4 +442,93 @@ TEST(idle_and_slow_connections) {
         int st;
         ASSERT_EQ(waitpid(pid, &st, 0), pid);
         ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* --- the pool's bound ------------------------------------------------------------------- */
+
+struct blocked_call {
+        LONG x, y;
+        int r;
+};
+
+static void *blocked_main(void *arg) {
+        struct blocked_call *c = arg;
+        struct rpc_binding *b;
+        LONG ret;
+
+        c->r = rpc_binding_from_string(self_binding, &b);
+        if (c->r >= 0) {
+                c->r = RpcTest_RtNull((handle_t)b, c->x, &c->y, &ret);
+                rpc_binding_free(b);
+        }
+        return NULL;
+}
+
+static unsigned waiting_at_gate(void) {
+        pthread_mutex_lock(&gate_lock);
+        unsigned n = gate_waiting;
+        pthread_mutex_unlock(&gate_lock);
+        return n;
+}
+
+/*
+ * At the pool's bound (4 threads here) calls queue: 10 calls that block run 4 at a
+ * time, the others wait in the event loop -- none is lost, each is answered once the
+ * gate opens.  A call that calls back into its own server (rpcss calling a server that
+ * calls rpcss, in one process) gets a thread for the callback while the pool is under
+ * its bound: two such chains at once complete with 4 threads.
+ */
+TEST(pool_bound) {
+        enum { MAX = 4, CALLS = 10, CHAINS = 2 };
+        struct blocked_call calls[CALLS];
+        pthread_t t[CALLS];
+        struct rpc_server *srv = rpc_server_new();
+        uint16_t p;
+        unsigned threads, peak;
+
+        ASSERT_NOT_NULL(srv);
+        ASSERT_OK(rpc_server_register_if(srv, &RpcTest_v1_1_s_interface, &rt_epv));
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_threads = MAX });
+        ASSERT_OK(rpc_server_listen_tcp(srv, "127.0.0.1", 0, &p));
+        snprintf(self_binding, sizeof self_binding, "ncacn_ip_tcp:127.0.0.1[%u]", p);
+
+        for (int i = 0; i < CALLS; i++) {
+                calls[i] = (struct blocked_call){ .x = -1, .y = 99 };
+                ASSERT_EQ(pthread_create(&t[i], NULL, blocked_main, &calls[i]), 0);
+        }
+        /* the pool fills up to its bound, and no further */
+        uint64_t t0 = now_us();
+        while (waiting_at_gate() < MAX && now_us() - t0 < 10 * 1000000)
+                usleep(10000);
+        ASSERT_EQ(waiting_at_gate(), MAX);
+        usleep(300 * 1000);
+        ASSERT_EQ(waiting_at_gate(), MAX);
+        rpc_server_threads(srv, &threads, &peak);
+        ASSERT_LE(peak, MAX);
+        ASSERT_EQ(threads, MAX);
+        /* the gate opens: every call queued behind is answered */
+        pthread_mutex_lock(&gate_lock);
+        gate_open = true;
+        pthread_cond_broadcast(&gate_cond);
+        pthread_mutex_unlock(&gate_lock);
+        for (int i = 0; i < CALLS; i++) {
+                ASSERT_EQ(pthread_join(t[i], NULL), 0);
+                ASSERT_OK(calls[i].r);
+                ASSERT_EQ(calls[i].y, 0);
+        }
+        ASSERT_EQ(gate_most, MAX);
+
+        /* calls that call back into this server, two at once */
+        for (int i = 0; i < CHAINS; i++) {
+                calls[i] = (struct blocked_call){ .x = -2, .y = 99 };
+                ASSERT_EQ(pthread_create(&t[i], NULL, blocked_main, &calls[i]), 0);
+        }
+        for (int i = 0; i < CHAINS; i++) {
+                ASSERT_EQ(pthread_join(t[i], NULL), 0);
+                ASSERT_OK(calls[i].r);
+                ASSERT_EQ(calls[i].y, 6);
+        }
+        rpc_server_threads(srv, &threads, &peak);
+        ASSERT_LE(peak, MAX);
+        rpc_server_free(srv);
 }
