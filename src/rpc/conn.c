@@ -400,29 +400,42 @@ static const struct rpc_if_reg *context_if(struct rpc_conn *c, uint16_t id) {
  * What a PDU's processing needs only while it runs belongs to the thread running it
  * (a connection's PDUs are processed by one thread at a time, and a thread processes
  * one PDU at a time), so that idle connections hold none of it: the parse of a bind
- * (~3.5 KiB), a copy of a signed PDU to verify and unseal (64 KiB, allocated on first
- * use and freed with the thread), a call's first arena chunk.
+ * (~3.5 KiB), a call's first arena chunk, a copy of a signed PDU to verify and unseal
+ * (64 KiB, on first use).  Allocated the first time a thread needs it, freed with the
+ * thread -- not thread-local storage, which every thread of a program linking the
+ * library would carry.
  */
-static _Thread_local struct rpc_bind tls_bind;
-static _Thread_local _Alignas(16) uint8_t tls_arena[4096];
-static _Thread_local bool tls_arena_busy;
+struct thread_scratch {
+        struct rpc_bind bind;
+        _Alignas(16) uint8_t arena[4096];
+        bool arena_busy;
+        uint8_t *pdu;
+};
+
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
-static void scratch_key_make(void) {
-        (void)pthread_key_create(&scratch_key, dcom_free);
+static void scratch_free(void *p) {
+        struct thread_scratch *ts = p;
+
+        dcom_free(ts->pdu);
+        dcom_free(ts);
 }
 
-static uint8_t *thread_scratch(void) {
-        uint8_t *p;
+static void scratch_key_make(void) {
+        (void)pthread_key_create(&scratch_key, scratch_free);
+}
+
+static struct thread_scratch *thread_scratch(void) {
+        struct thread_scratch *ts;
 
         pthread_once(&scratch_once, scratch_key_make);
-        p = pthread_getspecific(scratch_key);
-        if (!p && (p = dcom_malloc(UINT16_MAX)) && pthread_setspecific(scratch_key, p) != 0) {
-                dcom_free(p);
-                p = NULL;
+        ts = pthread_getspecific(scratch_key);
+        if (!ts && (ts = dcom_calloc(1, sizeof *ts)) && pthread_setspecific(scratch_key, ts) != 0) {
+                dcom_free(ts);
+                ts = NULL;
         }
-        return p;
+        return ts;
 }
 
 /* --- writing PDUs ---------------------------------------------------------------------- */
@@ -603,13 +616,17 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
          * connection may have bound this).
          */
         bool rebind = !alter && c->bound;
-        struct rpc_bind *b = &tls_bind;
+        struct thread_scratch *scratch = thread_scratch();
+        struct rpc_bind *b;
         int r;
 
         if (alter && !c->bound) {
                 put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
                 return -EPROTO;
         }
+        if (!scratch)
+                return -ENOMEM;
+        b = &scratch->bind;
         r = rpc_bind_parse(pdu, b);
         if (r == -E2BIG) {
                 put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED);
@@ -899,10 +916,11 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         /* the thread's scratch memory serves small calls without malloc (a call that
            runs while another is dispatched on this thread, should that ever be, takes
            the heap) */
-        bool own_arena = !tls_arena_busy;
+        struct thread_scratch *ts = thread_scratch();
+        bool own_arena = ts && !ts->arena_busy;
         if (own_arena) {
-                tls_arena_busy = true;
-                arena_init_buf(&a, tls_arena, sizeof tls_arena, CALL_ARENA_MAX);
+                ts->arena_busy = true;
+                arena_init_buf(&a, ts->arena, sizeof ts->arena, CALL_ARENA_MAX);
         } else {
                 arena_init(&a, CALL_ARENA_MAX);
         }
@@ -943,7 +961,7 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         }
         arena_reset(&a);
         if (own_arena)
-                tls_arena_busy = false;
+                ts->arena_busy = false;
 }
 
 static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
@@ -984,9 +1002,12 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 struct rpc_sec_ref ref = sec_ref(sec);
                 if (rpc_sec_protects(&ref)) {
                         /* verified (and unsealed) in a copy: the input may be read-only */
-                        uint8_t *scratch = thread_scratch();
-                        if (!scratch)
+                        struct thread_scratch *ts = thread_scratch();
+                        if (ts && !ts->pdu)
+                                ts->pdu = dcom_malloc(UINT16_MAX);
+                        if (!ts || !ts->pdu)
                                 return -ENOMEM;
+                        uint8_t *scratch = ts->pdu;
                         memcpy(scratch, pdu->raw, pdu->hdr.frag_length);
                         int r = rpc_sec_open_fragment(pdu, scratch, &ref);
                         if (r < 0) {
