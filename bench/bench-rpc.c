@@ -6,8 +6,9 @@
  * (a Unix socket), next to the raw-socket ping-pong floors of the same size measured in
  * the same run.  Then 1, 2, 4 and 8 clients at once, each on its own connection,
  * against as many raw ping-pong clients (a raw echo server with a thread per
- * connection), best of three alternating runs.  Targets (issue 6): <= 1.05x the raw TCP round trip, <= 1.10x the raw
- * Unix one, two-client throughput >= 0.9x raw.  The server runs in a forked child.
+ * connection), best of three alternating runs.  Targets (issue 6): <= 1.05x the raw
+ * TCP round trip, <= 1.10x the raw Unix one, two-client throughput >= 0.9x raw.  The
+ * server runs in a forked child.
  */
 #include <errno.h>
 #include <netinet/in.h>

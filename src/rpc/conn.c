@@ -42,10 +42,11 @@ static LOG_CHANNEL(rpc);
 
 /*
  * A context handle is shared by every connection of its association group, and those
- * connections run on their own workers: a handle is reference counted (one for the
- * group's table, one per call holding it) and a call holds it "busy" from the lookup of
- * its [in] value to the end of the call, so that calls on one handle run one after the
- * other (as Windows serializes them) and no call frees an object another one is using.
+ * connections' calls run on pool threads at once: a handle is reference counted (one
+ * for the group's table, one per call holding it) and a call holds it "busy" from the
+ * lookup of its [in] value to the end of the call, so that calls on one handle run one
+ * after the other (as Windows serializes them) and no call frees an object another one
+ * is using.
  */
 struct ctx_handle {
         struct ctx_handle *next;
@@ -277,8 +278,8 @@ static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id, enum rp
 
 /*
  * The last connection of a group gone: its open context handles are run down.  No call
- * of the group is in flight then (each connection's calls run on its own worker, and
- * this is the last one, ending), so no handle is held.
+ * of the group is in flight then (a connection is freed by the thread that ran its last
+ * call, and this is the last one, ending), so no handle is held.
  */
 static void assoc_leave(struct rpc_assoc *a) {
         struct rpc_server *srv = a->srv;
@@ -838,7 +839,7 @@ static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, 
                 out->len = resp_start;
                 put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
         }
-        /* out of memory: out->error, the worker closes */
+        /* out of memory: out->error, the server closes the connection */
 }
 
 static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,

@@ -2,9 +2,10 @@
 /*
  * The connection-oriented DCE/RPC runtime ([C706] chapter 12, [MS-RPCE] 2.2.2 and
  * 3.3.1): PDUs (pdu.c), the server's per-connection protocol engine (conn.c), the
- * server (server.c: listeners, registered interfaces, workers), the client (client.c:
- * binding handles, connections, calls), string bindings (binding.c), protocol towers
- * and the endpoint mapper (epm/), the management interface (mgmt.c).
+ * server (server.c: listeners, registered interfaces, the event loop and its thread
+ * pool), the client (client.c: binding handles, connections, calls), string bindings
+ * (binding.c), protocol towers and the endpoint mapper (epm/), the management interface
+ * (mgmt.c).
  *
  * Internal errors are negative errno; rpc_status_from_errno() gives the RPC_S_* /
  * nca_s_* a caller or a fault sees.
@@ -522,7 +523,7 @@ struct rpc_server_limits {
 };
 void rpc_server_set_limits(struct rpc_server *srv, const struct rpc_server_limits *l);
 /* Connections being served and association groups alive. */
-void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs);
+void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs);
 /* The pool's threads now, and the most it has had. */
 void rpc_server_threads(struct rpc_server *srv, unsigned *ret_threads, unsigned *ret_peak);
 int rpc_mgmt_register(struct rpc_server *srv);

@@ -293,7 +293,8 @@ static unsigned peer_bucket(const struct rpc_peer *who) {
         return h % RPC_PEER_BUCKETS;
 }
 
-static struct rpc_peer_count **peer_find_locked(struct rpc_server *srv, const struct rpc_peer *who) {
+static struct rpc_peer_count **peer_find_locked(struct rpc_server *srv,
+                                                const struct rpc_peer *who) {
         struct rpc_peer_count **pp = &srv->peers[peer_bucket(who)];
 
         while (*pp && !rpc_peer_same(&(*pp)->who, who))
@@ -830,8 +831,8 @@ static void refuser_event(struct rpc_refuser *rf) {
         if (rpc_hdr_parse(rf->h, sizeof rf->h, &hdr) < 0 || hdr.ptype != RPC_PTYPE_BIND)
                 goto out;
         buf_init(&out, 0);
-        size_t start = rpc_pdu_begin(&out, RPC_PTYPE_BIND_NAK, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG,
-                                     hdr.call_id);
+        size_t start = rpc_pdu_begin(&out, RPC_PTYPE_BIND_NAK,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, hdr.call_id);
         rpc_put_u16(&out, RPC_BIND_NAK_TEMPORARY_CONGESTION);
         buf_put_u8(&out, 1);
         buf_put_u8(&out, 5);
@@ -960,7 +961,8 @@ static void sweep(struct rpc_server *srv) {
                 if (!d || now < d || sc->expired)
                         continue;
                 unsigned why = __atomic_load_n(&sc->why, __ATOMIC_RELAXED);
-                log_debug(rpc, "closing a connection: %s", why_text[why < ELEMENTSOF(why_text) ? why : 0]);
+                log_debug(rpc, "closing a connection: %s",
+                          why_text[why < ELEMENTSOF(why_text) ? why : WHY_NONE]);
                 sc->expired = true;
                 shutdown(sc->fd, SHUT_RDWR);
         }
@@ -1471,9 +1473,9 @@ void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
         ret->pkts_out = __atomic_load_n(&srv->stats.pkts_out, __ATOMIC_RELAXED);
 }
 
-void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs) {
+void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs) {
         pthread_mutex_lock(&srv->lock);
-        *ret_workers = srv->n_conns;
+        *ret_conns = srv->n_conns;
         *ret_assocs = srv->n_assocs;
         pthread_mutex_unlock(&srv->lock);
 }
