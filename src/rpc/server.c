@@ -89,7 +89,7 @@ struct rpc_server *rpc_server_new(void) {
         srv->min_threads = DEFAULT_MIN_THREADS;
         srv->max_threads = DEFAULT_MAX_THREADS;
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        srv->max_lingerers = cpus > 2 ? (unsigned)cpus : 2;
+        srv->max_lingerers = cpus > 2 ? 4 * (unsigned)cpus : 8;
         srv->max_tcp = DEFAULT_MAX_CONNECTIONS;
         srv->max_lrpc = DEFAULT_MAX_CONNECTIONS;
         srv->bind_timeout_ms = DEFAULT_BIND_TIMEOUT_MS;
@@ -573,8 +573,9 @@ static int conn_send(struct rpc_sconn *sc, struct buf *out) {
  * waiting in a blocking read of that socket, as a thread per connection did -- the next
  * call of a busy client then costs one read and one write, not the event loop's wake-up
  * and re-arming (two system calls more, ~4 us a call here).  Only a bound connection with
- * nothing begun lingers, at most LINGER_MS, and at most max_lingerers threads linger at
- * once: past that, and for every other connection, the event loop waits.  A peer sending
+ * nothing begun lingers, at most LINGER_MS, and at most max_lingerers threads (4 per CPU,
+ * at least 8, at most half the pool) linger at once: past that, and for every other
+ * connection, the event loop waits.  A peer sending
  * whole PDUs fast enough to keep a thread is making calls, and still holds at most one of
  * those few threads for at most LINGER_MS past its last PDU; a partial PDU ends the linger.
  */
@@ -586,8 +587,10 @@ static bool linger_take(struct rpc_sconn *sc) {
         /* (stopping shuts the socket down: a lingering read sees end of file) */
         if (!c->bound || c->n_partial || rpc_reader_pending(&c->rd) || sc->wlen)
                 return false;
+        /* never more than half the pool: lingering must not keep ready connections
+           waiting for a thread */
         do
-                if (n >= srv->max_lingerers)
+                if (n >= srv->max_lingerers || n >= limit_load(&srv->max_threads) / 2)
                         return false;
         while (!__atomic_compare_exchange_n(&srv->lingering, &n, n + 1, false, __ATOMIC_ACQ_REL,
                                             __ATOMIC_RELAXED));
@@ -1504,9 +1507,10 @@ void rpc_server_set_limits(struct rpc_server *srv, const struct rpc_server_limit
         srv->max_per_peer = l->max_per_peer ? l->max_per_peer : DEFAULT_MAX_CONNECTIONS / 4;
         srv->max_partial_bytes = l->max_partial_bytes ? l->max_partial_bytes
                                                       : RPC_SERVER_MAX_PARTIAL_BYTES;
-        srv->max_threads = l->max_threads ? l->max_threads : DEFAULT_MAX_THREADS;
-        if (srv->max_threads < srv->min_threads)
-                srv->max_threads = srv->min_threads;
+        unsigned max_threads = l->max_threads ? l->max_threads : DEFAULT_MAX_THREADS;
+        if (max_threads < srv->min_threads)
+                max_threads = srv->min_threads;
+        __atomic_store_n(&srv->max_threads, max_threads, __ATOMIC_RELAXED);
         sweep_period_locked(srv);
         pthread_mutex_unlock(&srv->lock);
 }
