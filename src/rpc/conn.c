@@ -42,10 +42,11 @@ static LOG_CHANNEL(rpc);
 
 /*
  * A context handle is shared by every connection of its association group, and those
- * connections run on their own workers: a handle is reference counted (one for the
- * group's table, one per call holding it) and a call holds it "busy" from the lookup of
- * its [in] value to the end of the call, so that calls on one handle run one after the
- * other (as Windows serializes them) and no call frees an object another one is using.
+ * connections' calls run on pool threads at once: a handle is reference counted (one
+ * for the group's table, one per call holding it) and a call holds it "busy" from the
+ * lookup of its [in] value to the end of the call, so that calls on one handle run one
+ * after the other (as Windows serializes them) and no call frees an object another one
+ * is using.
  */
 struct ctx_handle {
         struct ctx_handle *next;
@@ -277,8 +278,8 @@ static struct rpc_assoc *assoc_join(struct rpc_server *srv, uint32_t id, enum rp
 
 /*
  * The last connection of a group gone: its open context handles are run down.  No call
- * of the group is in flight then (each connection's calls run on its own worker, and
- * this is the last one, ending), so no handle is held.
+ * of the group is in flight then (a connection is freed by the thread that ran its last
+ * call, and this is the last one, ending), so no handle is held.
  */
 static void assoc_leave(struct rpc_assoc *a) {
         struct rpc_server *srv = a->srv;
@@ -361,6 +362,17 @@ uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned c
         return d;
 }
 
+void rpc_conn_trim(struct rpc_conn *c) {
+        if (rpc_reader_pending(&c->rd) || c->n_partial)
+                return;
+        rpc_reader_free(&c->rd);
+        /* a small response buffer stays for the next call; a grown one goes */
+        if (c->resp_ready && c->resp.buf.cap > 4096) {
+                ndr_push_free(&c->resp);
+                c->resp_ready = false;
+        }
+}
+
 void rpc_conn_free(struct rpc_conn *c) {
         if (!c)
                 return;
@@ -374,7 +386,6 @@ void rpc_conn_free(struct rpc_conn *c) {
                 ndr_push_free(&c->resp);
         for (unsigned i = 0; i < c->n_sec; i++)
                 c->sec[i].ops->free(c->sec[i].ctx);
-        dcom_free(c->scratch);
         rpc_reader_free(&c->rd);
         dcom_free(c);
 }
@@ -384,6 +395,48 @@ static const struct rpc_if_reg *context_if(struct rpc_conn *c, uint16_t id) {
                 if (c->ctx[i].id == id)
                         return c->ctx[i].reg;
         return NULL;
+}
+
+/*
+ * What a PDU's processing needs only while it runs belongs to the thread running it
+ * (a connection's PDUs are processed by one thread at a time, and a thread processes
+ * one PDU at a time), so that idle connections hold none of it: the parse of a bind
+ * (~3.5 KiB), a call's first arena chunk, a copy of a signed PDU to verify and unseal
+ * (64 KiB, on first use).  Allocated the first time a thread needs it, freed with the
+ * thread -- not thread-local storage, which every thread of a program linking the
+ * library would carry.
+ */
+struct thread_scratch {
+        struct rpc_bind bind;
+        _Alignas(16) uint8_t arena[4096];
+        bool arena_busy;
+        uint8_t *pdu;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p) {
+        struct thread_scratch *ts = p;
+
+        dcom_free(ts->pdu);
+        dcom_free(ts);
+}
+
+static void scratch_key_make(void) {
+        (void)pthread_key_create(&scratch_key, scratch_free);
+}
+
+static struct thread_scratch *thread_scratch(void) {
+        struct thread_scratch *ts;
+
+        pthread_once(&scratch_once, scratch_key_make);
+        ts = pthread_getspecific(scratch_key);
+        if (!ts && (ts = dcom_calloc(1, sizeof *ts)) && pthread_setspecific(scratch_key, ts) != 0) {
+                dcom_free(ts);
+                ts = NULL;
+        }
+        return ts;
 }
 
 /* --- writing PDUs ---------------------------------------------------------------------- */
@@ -564,13 +617,17 @@ static int handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf
          * connection may have bound this).
          */
         bool rebind = !alter && c->bound;
-        struct rpc_bind *b = &c->scratch_bind;
+        struct thread_scratch *scratch = thread_scratch();
+        struct rpc_bind *b;
         int r;
 
         if (alter && !c->bound) {
                 put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
                 return -EPROTO;
         }
+        if (!scratch)
+                return -ENOMEM;
+        b = &scratch->bind;
         r = rpc_bind_parse(pdu, b);
         if (r == -E2BIG) {
                 put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED);
@@ -782,7 +839,7 @@ static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, 
                 out->len = resp_start;
                 put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
         }
-        /* out of memory: out->error, the worker closes */
+        /* out of memory: out->error, the server closes the connection */
 }
 
 static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
@@ -857,8 +914,17 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                         log_debug(rpc, "call %u: verification trailer checked", call_id);
                 len = n;
         }
-        /* the connection's scratch memory serves small calls without malloc */
-        arena_init_buf(&a, c->arena_buf, sizeof c->arena_buf, CALL_ARENA_MAX);
+        /* the thread's scratch memory serves small calls without malloc (a call that
+           runs while another is dispatched on this thread, should that ever be, takes
+           the heap) */
+        struct thread_scratch *ts = thread_scratch();
+        bool own_arena = ts && !ts->arena_busy;
+        if (own_arena) {
+                ts->arena_busy = true;
+                arena_init_buf(&a, ts->arena, sizeof ts->arena, CALL_ARENA_MAX);
+        } else {
+                arena_init(&a, CALL_ARENA_MAX);
+        }
         if (c->resp_ready) {
                 resp = c->resp;
                 ndr_push_reset(&resp);
@@ -895,6 +961,8 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 c->resp_ready = false;
         }
         arena_reset(&a);
+        if (own_arena)
+                ts->arena_busy = false;
 }
 
 static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
@@ -935,10 +1003,14 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 struct rpc_sec_ref ref = sec_ref(sec);
                 if (rpc_sec_protects(&ref)) {
                         /* verified (and unsealed) in a copy: the input may be read-only */
-                        if (!c->scratch && !(c->scratch = dcom_malloc(UINT16_MAX)))
+                        struct thread_scratch *ts = thread_scratch();
+                        if (ts && !ts->pdu)
+                                ts->pdu = dcom_malloc(UINT16_MAX);
+                        if (!ts || !ts->pdu)
                                 return -ENOMEM;
-                        memcpy(c->scratch, pdu->raw, pdu->hdr.frag_length);
-                        int r = rpc_sec_open_fragment(pdu, c->scratch, &ref);
+                        uint8_t *scratch = ts->pdu;
+                        memcpy(scratch, pdu->raw, pdu->hdr.frag_length);
+                        int r = rpc_sec_open_fragment(pdu, scratch, &ref);
                         if (r < 0) {
                                 /* a forged, replayed or reordered PDU: the fault, then the
                                    connection closes (its RC4 state is lost anyway) */

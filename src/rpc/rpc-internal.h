@@ -2,9 +2,10 @@
 /*
  * The connection-oriented DCE/RPC runtime ([C706] chapter 12, [MS-RPCE] 2.2.2 and
  * 3.3.1): PDUs (pdu.c), the server's per-connection protocol engine (conn.c), the
- * server (server.c: listeners, registered interfaces, workers), the client (client.c:
- * binding handles, connections, calls), string bindings (binding.c), protocol towers
- * and the endpoint mapper (epm/), the management interface (mgmt.c).
+ * server (server.c: listeners, registered interfaces, the event loop and its thread
+ * pool), the client (client.c: binding handles, connections, calls), string bindings
+ * (binding.c), protocol towers and the endpoint mapper (epm/), the management interface
+ * (mgmt.c).
  *
  * Internal errors are negative errno; rpc_status_from_errno() gives the RPC_S_* /
  * nca_s_* a caller or a fault sees.
@@ -489,7 +490,8 @@ bool rpc_lrpc_well_known(const char *endpoint);
 /* Creates the runtime directory (0755) and its rpc/ (1777) if missing, and makes rpc/
    1777 when it is ours (or we are root).  0 or a negative errno. */
 int rpc_lrpc_prepare(void);
-/* Closes the listeners, ends every connection, waits for the workers. */
+/* Closes the listeners, ends every connection (after the calls running), stops the
+   pool.  Not from a call of this server: it waits for that call. */
 void rpc_server_stop(struct rpc_server *srv);
 unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interface **ret,
                                unsigned max);
@@ -510,16 +512,20 @@ void rpc_server_set_timeouts(struct rpc_server *srv, unsigned bind_ms, unsigned 
  * (TCP) or one local user (ncalrpc) has at most max_per_peer connections (256);
  * requests being reassembled hold at most max_partial_bytes in all (256 MiB).  At a
  * connection bound the connection idle longest is closed for the newcomer (see
- * server.c make_room_locked).
+ * server.c make_room_locked).  The pool runs at most max_threads calls at once (256):
+ * past it, ready connections wait in the event loop until a call ends.
  */
 struct rpc_server_limits {
         unsigned pdu_timeout_ms, call_timeout_ms;
         unsigned max_per_peer;
         size_t max_partial_bytes;
+        unsigned max_threads;
 };
 void rpc_server_set_limits(struct rpc_server *srv, const struct rpc_server_limits *l);
 /* Connections being served and association groups alive. */
-void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs);
+void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs);
+/* The pool's threads now, and the most it has had. */
+void rpc_server_threads(struct rpc_server *srv, unsigned *ret_threads, unsigned *ret_peak);
 int rpc_mgmt_register(struct rpc_server *srv);
 /* Registers iface at every listener with the local endpoint mapper (ncalrpc:[epmapper]);
    the entries live as long as this server (RpcEpRegister's role). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The server side of the runtime, shared by conn.c (the protocol engine) and server.c
- * (registration, listeners, workers).
+ * (registration, listeners, the event loop and its thread pool).
  */
 #ifndef DCOM_RPC_SERVER_H
 #define DCOM_RPC_SERVER_H
@@ -85,13 +85,13 @@ struct rpc_conn {
         struct rpc_partial partial[8];
         unsigned n_partial;
         size_t partial_bytes;
-        struct rpc_bind scratch_bind;
         struct rpc_sec sec[RPC_MAX_SEC_CONTEXTS];
         unsigned n_sec;
-        uint8_t *scratch;                       /* a PDU to verify/unseal in place */
         struct ndr_push resp;                   /* the last response's buffer, reused */
         bool resp_ready;
-        _Alignas(16) uint8_t arena_buf[4096];   /* a call's first arena chunk */
+        /* a bind's parse, a signed PDU's copy and a call's first arena chunk are the
+           processing thread's (conn.c), not the connection's: an idle connection holds
+           none of them (see rpc_conn_trim) */
 };
 
 struct rpc_call_info {                          /* ndr_server_call.runtime */
@@ -103,7 +103,11 @@ struct rpc_call_info {                          /* ndr_server_call.runtime */
 };
 
 struct rpc_listener;
-struct rpc_worker;
+struct rpc_sconn;
+struct rpc_refuser;
+struct rpc_peer_count;
+
+#define RPC_PEER_BUCKETS 256
 
 struct rpc_server {
         pthread_mutex_t lock;                   /* everything below */
@@ -113,15 +117,28 @@ struct rpc_server {
         unsigned n_assocs;
         struct rpc_stats stats;
         struct rpc_listener *listeners;
-        struct rpc_worker *workers;
-        unsigned n_workers;                     /* n_tcp + n_lrpc */
+        struct rpc_sconn *conns;                /* every connection served (server.c) */
+        unsigned n_conns;                       /* n_tcp + n_lrpc */
         unsigned n_tcp, max_tcp, n_lrpc, max_lrpc;      /* separate budgets */
+        unsigned n_evicting[2];                 /* shut down to make room, not yet gone */
+        struct rpc_peer_count *peers[RPC_PEER_BUCKETS]; /* connections per address / user */
+        struct rpc_refuser *refusers;           /* "too busy" answers waiting for a bind */
+        unsigned n_refusers;
+        /* the event loop: one epoll set served by a pool of threads (server.c) */
+        int epfd, timerfd, wakefd;
+        unsigned threads, idle_threads;         /* the pool; idle ones wait in epoll_wait */
+        unsigned min_threads, max_threads;
+        unsigned peak_threads;
+        unsigned lingering, max_lingerers;      /* threads waiting on their connection */
+        unsigned accepting;                     /* threads inside a listener's accept loop */
+        unsigned sweep_ms;                      /* the deadline sweep's period */
+        bool pool_quit;
+        pthread_cond_t pool_gone;               /* a pool thread or a connection ended */
         unsigned bind_timeout_ms, idle_timeout_ms;
         unsigned pdu_timeout_ms, call_timeout_ms;       /* a PDU, a fragmented call: whole in time */
         unsigned max_per_peer;                  /* TCP connections from one address */
         size_t partial_bytes, max_partial_bytes;        /* reassembly of every connection */
         bool stopping;
-        pthread_cond_t idle;                    /* signalled when a worker ends */
         struct rpc_binding *epm;                /* our registrations' connection */
         struct {                                /* what we registered, to do it again */
                 const struct ndr_interface *iface;
@@ -148,7 +165,12 @@ void rpc_conn_free(struct rpc_conn *c);
  */
 uint64_t rpc_conn_deadline(const struct rpc_conn *c, unsigned pdu_ms, unsigned call_ms);
 /*
- * Handles every whole PDU the connection's reader holds (the worker recv()s straight into
+ * Nothing pending: gives back what only a PDU or call in progress needs (the receive
+ * buffer, a large response buffer), so that an idle connection costs its structure.
+ */
+void rpc_conn_trim(struct rpc_conn *c);
+/*
+ * Handles every whole PDU the connection's reader holds (the server recv()s straight into
  * rpc_reader_room(&c->rd, ...)); what it answers is appended to out.  0, or a negative
  * errno after which the connection is closed (once out is sent).
  */

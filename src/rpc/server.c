@@ -2,12 +2,15 @@
 /*
  * The RPC server: interfaces registered from dcomidl's generated tables
  * (RpcServerRegisterIf2's role), listeners on ncacn_ip_tcp (IPv4/IPv6, fixed or dynamic
- * port) and ncalrpc (a Unix socket under the runtime directory), and one worker thread
- * per connection.  A worker's loop is one read, the protocol engine (conn.c), one write:
- * a null call costs one read and one write on each side, and concurrent connections
- * spread over every core.  Connections are capped, TCP and ncalrpc each on its own
- * budget; one that does not bind in time, or a TCP one idle too long, is closed.
- * Stopping closes the listeners, shuts every connection down and waits for the workers.
+ * port) and ncalrpc (a Unix socket under the runtime directory), and an event loop
+ * served by a bounded pool of threads (Windows' RPC runtime: a thread pool on a
+ * completion port).  An idle or slow connection costs a descriptor and its state in the
+ * loop, never a thread; a thread is held only while a call runs.  A null call costs one
+ * read and one write on each side, as with a thread per connection, plus the re-arming
+ * of the connection.  Connections are capped, TCP and ncalrpc each on its own budget;
+ * one that does not bind in time, a PDU or call not whole by its deadline, or a TCP one
+ * idle too long, is closed by a periodic sweep.  Stopping closes the listeners, shuts
+ * every connection down, waits for the calls running and then for the pool.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -15,8 +18,12 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,36 +35,20 @@
 
 static LOG_CHANNEL(rpc);
 
-#define DEFAULT_MAX_WORKERS 1024        /* per transport: TCP, and ncalrpc apart */
+#define DEFAULT_MAX_CONNECTIONS 1024    /* per transport: TCP, and ncalrpc apart */
 #define DEFAULT_BIND_TIMEOUT_MS 5000
 #define DEFAULT_IDLE_TIMEOUT_MS (5 * 60 * 1000)
 #define DEFAULT_PDU_TIMEOUT_MS 10000            /* one PDU, however its bytes trickle */
 #define DEFAULT_CALL_TIMEOUT_MS 60000           /* one fragmented request, all fragments */
 #define EVICT_MIN_IDLE_MS 1000                  /* idle at least this long to be evicted */
-#define MAX_REFUSERS 32                 /* threads answering "too busy" at once */
-
-struct rpc_listener {
-        struct rpc_listener *next;
-        struct rpc_server *srv;
-        int fd;
-        enum rpc_protseq protseq;
-        char sec_addr[64];
-        char path[108];                 /* ncalrpc: the socket, removed at stop */
-        pthread_t thread;
-        bool started;
-};
-
-struct rpc_worker {
-        struct rpc_worker *next;
-        struct rpc_server *srv;
-        int fd;
-        enum rpc_protseq conn_protseq;  /* which budget it counts against */
-        struct rpc_conn *conn;
-        struct rpc_peer who;            /* a copy the listener may read (srv->lock) */
-        uint64_t quiet_since_ms;        /* atomic: waiting for a new PDU since; 0 busy */
-        bool evicted;                   /* srv->lock: shut down to make room */
-        pthread_t thread;
-};
+#define MAX_REFUSERS 32                 /* connections waiting for their "too busy" */
+#define DEFAULT_MIN_THREADS 2           /* the pool: always waiting */
+#define DEFAULT_MAX_THREADS 256         /* the pool: calls running (or blocked) at once */
+#define POOL_LINGER_MS 30000            /* a thread above the minimum idle this long leaves */
+#define POOL_STACK (256 * 1024)
+#define ACCEPT_BATCH 64                 /* accepts per listener event */
+#define MAX_FULL_READS 16               /* reads that filled the buffer, per event */
+#define LINGER_MS 2                     /* a busy connection's thread waits for its next call */
 
 /* --- the owner-end hooks --------------------------------------------------------------- */
 
@@ -92,15 +83,20 @@ struct rpc_server *rpc_server_new(void) {
         if (!srv)
                 return NULL;
         pthread_mutex_init(&srv->lock, NULL);
-        pthread_cond_init(&srv->idle, NULL);
+        pthread_cond_init(&srv->pool_gone, NULL);
         pthread_cond_init(&srv->watch_wake, NULL);
-        srv->max_tcp = DEFAULT_MAX_WORKERS;
-        srv->max_lrpc = DEFAULT_MAX_WORKERS;
+        srv->epfd = srv->timerfd = srv->wakefd = -1;
+        srv->min_threads = DEFAULT_MIN_THREADS;
+        srv->max_threads = DEFAULT_MAX_THREADS;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        srv->max_lingerers = cpus > 2 ? 4 * (unsigned)cpus : 8;
+        srv->max_tcp = DEFAULT_MAX_CONNECTIONS;
+        srv->max_lrpc = DEFAULT_MAX_CONNECTIONS;
         srv->bind_timeout_ms = DEFAULT_BIND_TIMEOUT_MS;
         srv->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
         srv->pdu_timeout_ms = DEFAULT_PDU_TIMEOUT_MS;
         srv->call_timeout_ms = DEFAULT_CALL_TIMEOUT_MS;
-        srv->max_per_peer = DEFAULT_MAX_WORKERS / 4;
+        srv->max_per_peer = DEFAULT_MAX_CONNECTIONS / 4;
         srv->max_partial_bytes = RPC_SERVER_MAX_PARTIAL_BYTES;
         /* the built-in security providers (NTLM), as Windows' are always there */
         rpc_auth_register_defaults();
@@ -189,215 +185,522 @@ unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interfac
         return n;
 }
 
-/* --- workers ---------------------------------------------------------------------------------- */
+/* --- the event loop -------------------------------------------------------------------------- */
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
+/*
+ * One epoll set holds the listeners, every connection, the deadline timer and a wake-up
+ * eventfd; a pool of threads waits on it (IOCP's model: any pool thread takes the next
+ * ready event).  Every descriptor but the wake-up is armed EPOLLONESHOT, so a connection
+ * is in the hands of one thread at a time: its PDUs are processed, its calls run and its
+ * responses go out in order, while other connections' calls run on other threads.  A
+ * thread takes an event, reads what the socket holds without blocking, runs the calls
+ * whose PDUs are whole, writes their responses and re-arms the connection: a partial PDU
+ * waits in the connection's reader, holding no thread.
+ */
+enum ev_kind { EV_LISTENER, EV_CONN, EV_REFUSER, EV_TIMER, EV_WAKE };
+
+struct ev_source {
+        enum ev_kind kind;
+};
+
+static struct ev_source timer_source = { EV_TIMER }, wake_source = { EV_WAKE };
+
+struct rpc_listener {
+        struct ev_source ev;
+        struct rpc_listener *next;
+        struct rpc_server *srv;
+        int fd;
+        enum rpc_protseq protseq;
+        char sec_addr[64];
+        char path[108];                 /* ncalrpc: the socket, removed at stop */
+};
+
+/* What a connection's deadline is for (the log line when it passes). */
+enum { WHY_NONE, WHY_BIND, WHY_PDU, WHY_IDLE, WHY_WRITE };
+
+static const char *const why_text[] = {
+        [WHY_NONE] = "", [WHY_BIND] = "no bind in time",
+        [WHY_PDU] = "a PDU or call not complete in time", [WHY_IDLE] = "idle",
+        [WHY_WRITE] = "the peer did not take its response in time",
+};
+
+struct rpc_sconn {                      /* a connection the server serves */
+        struct ev_source ev;
+        struct rpc_sconn *next, *prev;  /* srv->conns (srv->lock) */
+        struct rpc_server *srv;
+        int fd;
+        enum rpc_protseq protseq;       /* which budget it counts against */
+        struct rpc_conn *conn;          /* the protocol engine's state */
+        struct rpc_peer who;            /* a copy the acceptor may read (srv->lock) */
+        uint64_t bind_deadline_ms;
+        uint64_t deadline_ms;           /* atomic: the sweep shuts it down then; 0 none */
+        unsigned why;                   /* atomic: WHY_* of deadline_ms */
+        uint64_t quiet_since_ms;        /* atomic: waiting for a new PDU since; 0 busy */
+        bool evicted;                   /* srv->lock: shut down to make room */
+        bool expired;                   /* srv->lock: shut down by the sweep */
+        uint8_t *wbuf;                  /* response bytes the peer has not taken yet */
+        size_t wlen, woff;
+        uint64_t wsince_ms;             /* since when they wait */
+        bool linger_set;                /* SO_RCVTIMEO holds LINGER_MS */
+};
+
+/*
+ * Over capacity: the bind is answered with a bind_nak, temporary congestion ([C706]
+ * 12.6.3.1 p_reject_reason_t), which clients report as RPC_S_SERVER_TOO_BUSY.  The
+ * refused connection waits at most REFUSE_WAIT_MS for that bind in the event loop, like
+ * any connection (no thread of its own); past MAX_REFUSERS of them it is simply closed.
+ */
+#define REFUSE_WAIT_MS 100
+
+struct rpc_refuser {
+        struct ev_source ev;
+        struct rpc_refuser *next, *prev;        /* srv->refusers (srv->lock) */
+        struct rpc_server *srv;
+        int fd;
+        uint64_t deadline_ms;
+        bool expired;
+        uint8_t h[RPC_CO_HEADER_SIZE];
+        size_t n;
+};
+
+static unsigned limit_load(const unsigned *p) {
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static int epoll_arm(struct rpc_server *srv, int op, int fd, uint32_t events, void *ptr) {
+        struct epoll_event ev = { .events = events, .data.ptr = ptr };
+        return epoll_ctl(srv->epfd, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* --- connections per address (TCP) or per local user (ncalrpc) ---------------------------- */
+
+struct rpc_peer_count {
+        struct rpc_peer_count *next;
+        struct rpc_peer who;
+        unsigned n;
+};
+
+static unsigned peer_bucket(const struct rpc_peer *who) {
+        uint32_t h = 2166136261u;       /* FNV-1a over what rpc_peer_same compares */
+
+        if (who->has_cred) {
+                h = (h ^ (uint32_t)who->uid) * 16777619u;
+        } else {
+                h = (h ^ (uint32_t)who->family) * 16777619u;
+                for (size_t i = 0; i < sizeof who->addr; i++)
+                        h = (h ^ who->addr[i]) * 16777619u;
+        }
+        return h % RPC_PEER_BUCKETS;
+}
+
+static struct rpc_peer_count **peer_find_locked(struct rpc_server *srv,
+                                                const struct rpc_peer *who) {
+        struct rpc_peer_count **pp = &srv->peers[peer_bucket(who)];
+
+        while (*pp && !rpc_peer_same(&(*pp)->who, who))
+                pp = &(*pp)->next;
+        return pp;
+}
+
+static unsigned peer_count_locked(struct rpc_server *srv, const struct rpc_peer *who) {
+        struct rpc_peer_count *p = *peer_find_locked(srv, who);
+        return p ? p->n : 0;
+}
+
+static int peer_add_locked(struct rpc_server *srv, const struct rpc_peer *who) {
+        struct rpc_peer_count **pp = peer_find_locked(srv, who);
+
+        if (!*pp) {
+                if (!(*pp = dcom_calloc(1, sizeof **pp)))
+                        return -ENOMEM;
+                (*pp)->who = *who;
+        }
+        (*pp)->n++;
+        return 0;
+}
+
+static void peer_remove_locked(struct rpc_server *srv, const struct rpc_peer *who) {
+        struct rpc_peer_count **pp = peer_find_locked(srv, who), *p = *pp;
+
+        if (p && --p->n == 0) {
+                *pp = p->next;
+                dcom_free(p);
+        }
+}
+
+/* --- the pool -------------------------------------------------------------------------------- */
+
+static void *pool_main(void *arg);
+
+/* A thread more for the pool, under its maximum (srv->lock). */
+static int pool_spawn_locked(struct rpc_server *srv) {
+        pthread_attr_t attr;
+        pthread_t t;
+        int r;
+
+        if (srv->pool_quit || srv->threads >= srv->max_threads)
+                return -EAGAIN;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, POOL_STACK);
+        r = -pthread_create(&t, &attr, pool_main, srv);
+        pthread_attr_destroy(&attr);
+        if (r < 0)
+                return r;
+        srv->threads++;
+        __atomic_add_fetch(&srv->idle_threads, 1, __ATOMIC_ACQ_REL);
+        if (srv->threads > srv->peak_threads)
+                srv->peak_threads = srv->threads;
+        return 0;
+}
+
+/*
+ * A thread leaves the wait for work it may block in (a call can wait for its apartment,
+ * or 30 s for a launched server): when no other thread is waiting, one more starts, so
+ * that ready events never wait for a call to end -- up to max_threads.  At the maximum,
+ * ready connections stay queued in the epoll set (nothing is lost) until a thread comes
+ * back.
+ */
+static void pool_busy(struct rpc_server *srv) {
+        if (__atomic_sub_fetch(&srv->idle_threads, 1, __ATOMIC_ACQ_REL) == 0) {
+                pthread_mutex_lock(&srv->lock);
+                if (__atomic_load_n(&srv->idle_threads, __ATOMIC_ACQUIRE) == 0)
+                        (void)pool_spawn_locked(srv);
+                pthread_mutex_unlock(&srv->lock);
+        }
+}
+
+static void pool_unbusy(struct rpc_server *srv) {
+        __atomic_add_fetch(&srv->idle_threads, 1, __ATOMIC_ACQ_REL);
+}
+
+/* The sweep's period: a tenth of the shortest deadline, within [10 ms, 250 ms]. */
+static void sweep_period_locked(struct rpc_server *srv) {
+        unsigned m = srv->bind_timeout_ms;
+
+        if (srv->pdu_timeout_ms < m)
+                m = srv->pdu_timeout_ms;
+        if (srv->call_timeout_ms < m)
+                m = srv->call_timeout_ms;
+        if (srv->idle_timeout_ms && srv->idle_timeout_ms < m)
+                m = srv->idle_timeout_ms;
+        m /= 10;
+        m = m < 10 ? 10 : m > 250 ? 250 : m;
+        srv->sweep_ms = m;
+        if (srv->timerfd >= 0) {
+                struct itimerspec its = {
+                        .it_interval = { m / 1000, (long)(m % 1000) * 1000000 },
+                        .it_value = { m / 1000, (long)(m % 1000) * 1000000 },
+                };
+                timerfd_settime(srv->timerfd, 0, &its, NULL);
+        }
+}
+
+/* The epoll set, the timer, the wake-up and the first threads (srv->lock). */
+static int pool_start_locked(struct rpc_server *srv) {
+        int r;
+
+        if (srv->epfd >= 0)
+                return 0;
+        if (srv->stopping)
+                return -ESHUTDOWN;
+        srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+        srv->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (srv->epfd < 0 || srv->timerfd < 0 || srv->wakefd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        /* the wake-up is level-triggered and never read: once written, every thread
+           sees it (stopping) */
+        if ((r = epoll_arm(srv, EPOLL_CTL_ADD, srv->wakefd, EPOLLIN, &wake_source)) < 0 ||
+            (r = epoll_arm(srv, EPOLL_CTL_ADD, srv->timerfd, EPOLLIN | EPOLLONESHOT,
+                           &timer_source)) < 0)
+                goto fail;
+        sweep_period_locked(srv);
+        for (unsigned i = 0; i < srv->min_threads; i++)
+                if ((r = pool_spawn_locked(srv)) < 0 && srv->threads == 0)
+                        goto fail;
+        return 0;
+fail:
+        if (srv->epfd >= 0)
+                close(srv->epfd);
+        if (srv->timerfd >= 0)
+                close(srv->timerfd);
+        if (srv->wakefd >= 0)
+                close(srv->wakefd);
+        srv->epfd = srv->timerfd = srv->wakefd = -1;
+        return r;
+}
+
+/* --- connections ----------------------------------------------------------------------------- */
+
+static void conn_close(struct rpc_sconn *sc) {
+        struct rpc_server *srv = sc->srv;
+
+        /*
+         * The connection goes first (its association may run down context handles and
+         * tell the owner-end hook, under srv->lock); then it leaves the list.  Once
+         * n_conns reaches 0 rpc_server_stop() goes on: nothing of sc is touched after.
+         */
+        epoll_ctl(srv->epfd, EPOLL_CTL_DEL, sc->fd, NULL);
+        shutdown(sc->fd, SHUT_RDWR);
+        rpc_conn_free(sc->conn);
+        pthread_mutex_lock(&srv->lock);
+        if (sc->prev)
+                sc->prev->next = sc->next;
+        else
+                srv->conns = sc->next;
+        if (sc->next)
+                sc->next->prev = sc->prev;
+        srv->n_conns--;
+        if (sc->protseq == RPC_PROTSEQ_LRPC)
+                srv->n_lrpc--;
+        else
+                srv->n_tcp--;
+        if (sc->evicted)
+                srv->n_evicting[sc->protseq == RPC_PROTSEQ_LRPC]--;
+        else
+                peer_remove_locked(srv, &sc->who);
+        pthread_cond_broadcast(&srv->pool_gone);
+        pthread_mutex_unlock(&srv->lock);
+        close(sc->fd);
+        dcom_free(sc->wbuf);
+        dcom_free(sc);
+}
+
+/*
+ * Re-arms the connection for what it waits for (EPOLLIN: the peer's next bytes; EPOLLOUT:
+ * room for a response the peer has not taken), with the deadline the sweep holds it to:
+ * until the bind deadline while unbound (a bind must be complete within bind_timeout_ms of
+ * the accept, however the bytes trickle); a PDU begun must be whole within pdu_timeout_ms
+ * and a fragmented call within call_timeout_ms (a peer trickling one byte at a time does
+ * not restart the clock); a bound TCP connection is idle_timeout_ms between PDUs.  A bound
+ * ncalrpc connection is not timed out when idle: a local server keeps its connection to
+ * the endpoint mapper open, quiet, for as long as its registrations should live.
+ */
+static void conn_arm(struct rpc_sconn *sc, uint32_t events) {
+        struct rpc_server *srv = sc->srv;
+        struct rpc_conn *c = sc->conn;
+        uint64_t now = dcom_monotonic_ms(), d = 0, quiet = 0;
+        unsigned why = WHY_NONE;
+
+        if (!c->bound) {
+                d = sc->bind_deadline_ms;
+                why = WHY_BIND;
+        } else {
+                unsigned idle_ms = limit_load(&srv->idle_timeout_ms);
+                uint64_t p = rpc_conn_deadline(c, limit_load(&srv->pdu_timeout_ms),
+                                               limit_load(&srv->call_timeout_ms));
+                if (p) {
+                        d = p;
+                        why = WHY_PDU;
                 }
-                p += w;
-                n -= (size_t)w;
+                if (sc->wlen) {
+                        uint64_t w = sc->wsince_ms + limit_load(&srv->pdu_timeout_ms);
+                        if (!d || w < d) {
+                                d = w;
+                                why = WHY_WRITE;
+                        }
+                }
+                if (sc->protseq != RPC_PROTSEQ_LRPC && idle_ms && (!d || now + idle_ms < d)) {
+                        d = now + idle_ms;
+                        why = WHY_IDLE;
+                }
+                /* evictable while bound and waiting for a new PDU (nothing begun) */
+                if (!p && !sc->wlen)
+                        quiet = now;
+        }
+        __atomic_store_n(&sc->why, why, __ATOMIC_RELAXED);
+        __atomic_store_n(&sc->deadline_ms, d, __ATOMIC_RELAXED);
+        __atomic_store_n(&sc->quiet_since_ms, quiet, __ATOMIC_RELAXED);
+        if (epoll_arm(srv, EPOLL_CTL_MOD, sc->fd, events | EPOLLONESHOT, &sc->ev) < 0)
+                conn_close(sc);
+}
+
+/* Sends what the peer has not taken yet; 0 (all of it, or the socket is full), -errno. */
+static int conn_flush(struct rpc_sconn *sc) {
+        while (sc->woff < sc->wlen) {
+                ssize_t w = send(sc->fd, sc->wbuf + sc->woff, sc->wlen - sc->woff,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        return 0;
+                if (w < 0)
+                        return -errno;
+                sc->woff += (size_t)w;
+        }
+        dcom_free(sc->wbuf);
+        sc->wbuf = NULL;
+        sc->wlen = sc->woff = 0;
+        return 0;
+}
+
+/*
+ * The responses to what was processed: written at once when the socket takes them (the
+ * common case: one write per call), else kept for the event loop to write when the peer
+ * reads -- a peer that does not read holds memory for its own responses, not a thread.
+ */
+static int conn_send(struct rpc_sconn *sc, struct buf *out) {
+        size_t off = 0;
+
+        __atomic_add_fetch(&sc->srv->stats.pkts_out, 1, __ATOMIC_RELAXED);
+        while (off < out->len) {
+                ssize_t w = send(sc->fd, out->data + off, out->len - off,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        break;
+                if (w < 0)
+                        return -errno;
+                off += (size_t)w;
+        }
+        if (off < out->len) {
+                if (!(sc->wbuf = dcom_malloc(out->len - off)))
+                        return -ENOMEM;
+                memcpy(sc->wbuf, out->data + off, out->len - off);
+                sc->wlen = out->len - off;
+                sc->woff = 0;
+                sc->wsince_ms = dcom_monotonic_ms();
         }
         return 0;
 }
 
 /*
- * How long the worker waits for the peer's next bytes: until the bind deadline while
- * unbound (a bind must be complete within bind_timeout_ms of the accept, however the
- * bytes trickle), idle_timeout_ms between PDUs of a bound TCP connection.  A bound
- * ncalrpc connection is not timed out: a local server keeps its connection to the
- * endpoint mapper open, quiet, for as long as its registrations should live.
- * -1: forever; 0: the time is up.
+ * Lingering: a thread that has just answered a call keeps its connection a moment longer,
+ * waiting in a blocking read of that socket, as a thread per connection did -- the next
+ * call of a busy client then costs one read and one write, not the event loop's wake-up
+ * and re-arming (two system calls more, ~4 us a call here).  Only a bound connection with
+ * nothing begun lingers, at most LINGER_MS, and at most max_lingerers threads (4 per CPU,
+ * at least 8, at most half the pool) linger at once: past that, and for every other
+ * connection, the event loop waits.  A peer sending
+ * whole PDUs fast enough to keep a thread is making calls, and still holds at most one of
+ * those few threads for at most LINGER_MS past its last PDU; a partial PDU ends the linger.
  */
-static int wait_ms(const struct rpc_worker *w, uint64_t now, uint64_t bind_deadline,
-                   unsigned idle_ms, unsigned pdu_ms, unsigned call_ms) {
-        if (!w->conn->bound)
-                return now >= bind_deadline ? 0 : (int)(bind_deadline - now);
-        /* a PDU (or a fragmented call) begun must be whole by its deadline: a peer
-           trickling one byte at a time does not restart the clock */
-        uint64_t d = rpc_conn_deadline(w->conn, pdu_ms, call_ms);
-        if (d) {
-                if (now >= d)
-                        return 0;
-                if (w->conn->protseq == RPC_PROTSEQ_LRPC || !idle_ms || d - now < idle_ms)
-                        return (int)(d - now);
+static bool linger_take(struct rpc_sconn *sc) {
+        struct rpc_server *srv = sc->srv;
+        struct rpc_conn *c = sc->conn;
+        unsigned n = __atomic_load_n(&srv->lingering, __ATOMIC_RELAXED);
+
+        /* (stopping shuts the socket down: a lingering read sees end of file) */
+        if (!c->bound || c->n_partial || rpc_reader_pending(&c->rd) || sc->wlen)
+                return false;
+        /* never more than half the pool: lingering must not keep ready connections
+           waiting for a thread */
+        do
+                if (n >= srv->max_lingerers || n >= limit_load(&srv->max_threads) / 2)
+                        return false;
+        while (!__atomic_compare_exchange_n(&srv->lingering, &n, n + 1, false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_RELAXED));
+        if (!sc->linger_set) {
+                struct timeval tv = { 0, LINGER_MS * 1000 };
+                setsockopt(sc->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                sc->linger_set = true;
         }
-        if (w->conn->protseq == RPC_PROTSEQ_LRPC || !idle_ms)
-                return -1;
-        return (int)idle_ms;
+        return true;
 }
 
-static void *worker_main(void *arg) {
-        struct rpc_worker *w = arg;
-        struct rpc_server *srv = w->srv;
-        struct buf out;
-
-        pthread_mutex_lock(&srv->lock);
-        uint64_t bind_deadline = dcom_monotonic_ms() + srv->bind_timeout_ms;
-        unsigned idle_ms = srv->idle_timeout_ms;
-        unsigned pdu_ms = srv->pdu_timeout_ms, call_ms = srv->call_timeout_ms;
-        pthread_mutex_unlock(&srv->lock);
-
-        buf_init(&out, 0);
-        int timeo = -2;         /* what SO_RCVTIMEO holds now (-1: no limit) */
-        for (;;) {
-                /* one (coarse) clock read per PDU: the deadlines and the idle mark share it */
-                uint64_t now = dcom_monotonic_ms();
-                int ms = wait_ms(w, now, bind_deadline, idle_ms, pdu_ms, call_ms);
-                if (ms == 0) {
-                        log_debug(rpc, "closing a connection: %s", w->conn->bound
-                                  ? "a PDU or call not complete in time" : "no bind in time");
-                        break;
-                }
-                /* evictable while bound and waiting for a new PDU (nothing begun) */
-                __atomic_store_n(&w->quiet_since_ms,
-                                 w->conn->bound && !rpc_conn_deadline(w->conn, pdu_ms, call_ms)
-                                         ? now : 0,
-                                 __ATOMIC_RELAXED);
-                /*
-                 * The wait rides on the socket's receive timeout rather than a poll()
-                 * before each recv: a bound connection sets it once, and a call costs
-                 * one read and one write ([MS-RPCE] allows no fewer).
-                 */
-                if (ms != timeo) {
-                        struct timeval tv = { 0, 0 };
-                        if (ms > 0) {
-                                tv.tv_sec = ms / 1000;
-                                tv.tv_usec = (ms % 1000) * 1000;
-                        }
-                        setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-                        timeo = ms;
-                }
-                /* straight into the connection's reader: whole PDUs are handled in place */
-                uint8_t *room;
-                size_t size;
-                /* a fragmented call in progress: read up to 64 KiB at a time */
-                if (w->conn->n_partial)
-                        rpc_reader_bulk(&w->conn->rd);
-                if (rpc_reader_room(&w->conn->rd, &room, &size) < 0)
-                        break;
-                ssize_t n = recv(w->fd, room, size, 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                        if (!w->conn->bound || rpc_conn_deadline(w->conn, pdu_ms, call_ms))
-                                continue;       /* the bind or PDU deadline decides, above */
-                        log_debug(rpc, "closing a connection: idle");
-                        break;
-                }
-                if (n <= 0)
-                        break;
-                __atomic_store_n(&w->quiet_since_ms, 0, __ATOMIC_RELAXED);
-                rpc_reader_filled(&w->conn->rd, (size_t)n);
-                int r = rpc_conn_process(w->conn, &out);
-                if (out.error) {
-                        /* what was built may be half done (or unsigned): none of it goes */
-                        log_debug(rpc, "closing a connection: response: %s", strerror(-out.error));
-                        break;
-                }
-                if (out.len) {
-                        __atomic_add_fetch(&srv->stats.pkts_out, 1, __ATOMIC_RELAXED);
-                        if (write_all(w->fd, out.data, out.len) < 0)
-                                break;
-                        buf_clear(&out);
-                }
-                /* nothing pending: a buffer grown for a large PDU shrinks back -- but not
-                   between the fragments of a call being reassembled, which keep coming */
-                if (r >= 0 && !w->conn->n_partial)
-                        rpc_reader_trim(&w->conn->rd);
-                if (r < 0) {
-                        log_debug(rpc, "closing a connection: %s", strerror(-r));
-                        break;
-                }
-        }
-        buf_free(&out);
-        /*
-         * The connection goes first (its association may run down context handles and
-         * tell the owner-end hook, under srv->lock); then the worker leaves the list.
-         * Once n_workers reaches 0 rpc_server_stop() may return and the server be
-         * freed: after that unlock nothing of srv is touched.
-         */
-        shutdown(w->fd, SHUT_RDWR);
-        rpc_conn_free(w->conn);
-        pthread_mutex_lock(&srv->lock);
-        for (struct rpc_worker **pp = &srv->workers; *pp; pp = &(*pp)->next)
-                if (*pp == w) {
-                        *pp = w->next;
-                        break;
-                }
-        srv->n_workers--;
-        if (w->conn_protseq == RPC_PROTSEQ_LRPC)
-                srv->n_lrpc--;
-        else
-                srv->n_tcp--;
-        pthread_cond_broadcast(&srv->idle);
-        pthread_mutex_unlock(&srv->lock);
-        close(w->fd);
-        dcom_free(w);
-        return NULL;
+static void linger_give(struct rpc_sconn *sc) {
+        __atomic_sub_fetch(&sc->srv->lingering, 1, __ATOMIC_ACQ_REL);
 }
 
 /*
- * Over capacity: the bind is answered with a bind_nak, temporary congestion ([C706]
- * 12.6.3.1 p_reject_reason_t), which clients report as RPC_S_SERVER_TOO_BUSY.  A thread
- * of its own waits at most 100 ms for that bind, so that the listener goes on accepting
- * (a local client must not queue behind remote ones); past MAX_REFUSERS of them the
- * connection is simply closed.
+ * A connection's event: a response waiting for room goes first; then what the socket
+ * holds is read (without blocking) into the connection's reader, and every whole PDU in
+ * it is processed -- binds answered, calls run, responses written -- lingering a moment
+ * for the next call when the connection is busy.  The connection is then armed again,
+ * or closed.
  */
-static unsigned refusers;       /* atomic */
+static void conn_event(struct rpc_sconn *sc, struct buf *out) {
+        struct rpc_conn *c = sc->conn;
+        bool lingering = false;
+        unsigned full_reads = 0;
+        int r;
 
-static void refuse_busy(int fd) {
-        struct timeval tv = { 0, 100000 };
-        uint8_t h[RPC_CO_HEADER_SIZE];
-        struct rpc_hdr hdr;
-        struct buf out;
-
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (recv(fd, h, sizeof h, MSG_WAITALL) != (ssize_t)sizeof h ||
-            rpc_hdr_parse(h, sizeof h, &hdr) < 0 || hdr.ptype != RPC_PTYPE_BIND)
-                return;
-        buf_init(&out, 0);
-        size_t start = rpc_pdu_begin(&out, RPC_PTYPE_BIND_NAK, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG,
-                                     hdr.call_id);
-        rpc_put_u16(&out, RPC_BIND_NAK_TEMPORARY_CONGESTION);
-        buf_put_u8(&out, 1);
-        buf_put_u8(&out, 5);
-        buf_put_u8(&out, 0);
-        rpc_put_align(&out, start, 4);
-        if (rpc_pdu_end(&out, start) >= 0)
-                (void)write_all(fd, out.data, out.len);
-        buf_free(&out);
-}
-
-static void *refuser_main(void *arg) {
-        int fd = (int)(intptr_t)arg;
-
-        refuse_busy(fd);
-        close(fd);
-        __atomic_sub_fetch(&refusers, 1, __ATOMIC_RELAXED);
-        return NULL;
-}
-
-static void refuse_busy_async(int fd) {
-        pthread_attr_t attr;
-        pthread_t t;
-        bool started = false;
-
-        if (__atomic_add_fetch(&refusers, 1, __ATOMIC_RELAXED) <= MAX_REFUSERS) {
-                pthread_attr_init(&attr);
-                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-                pthread_attr_setstacksize(&attr, 64 * 1024);
-                started = pthread_create(&t, &attr, refuser_main, (void *)(intptr_t)fd) == 0;
-                pthread_attr_destroy(&attr);
+        /* busy: neither the sweep nor an eviction takes it now */
+        __atomic_store_n(&sc->deadline_ms, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&sc->quiet_since_ms, 0, __ATOMIC_RELAXED);
+        if (sc->wlen) {
+                if ((r = conn_flush(sc)) < 0)
+                        goto close;
+                if (sc->wlen) {
+                        conn_arm(sc, EPOLLOUT);
+                        return;
+                }
         }
-        if (!started) {
-                __atomic_sub_fetch(&refusers, 1, __ATOMIC_RELAXED);
-                close(fd);
+        for (;;) {
+                uint8_t *room;
+                size_t size;
+
+                /* a fragmented call in progress: read up to 64 KiB at a time */
+                if (c->n_partial)
+                        rpc_reader_bulk(&c->rd);
+                if ((r = rpc_reader_room(&c->rd, &room, &size)) < 0)
+                        goto close;
+                /* lingering, the read blocks (for at most LINGER_MS: SO_RCVTIMEO) */
+                ssize_t n = recv(sc->fd, room, size, lingering ? 0 : MSG_DONTWAIT);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        break;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : 0;
+                        goto close;     /* the peer went, or the sweep shut it down */
+                }
+                rpc_reader_filled(&c->rd, (size_t)n);
+                r = rpc_conn_process(c, out);
+                if (out->error) {
+                        /* what was built may be half done (or unsigned): none of it goes */
+                        log_debug(rpc, "closing a connection: response: %s", strerror(-out->error));
+                        goto close;
+                }
+                if (out->len) {
+                        int w = conn_send(sc, out);
+                        buf_clear(out);
+                        if (w < 0)
+                                goto close;
+                }
+                if (r < 0) {
+                        log_debug(rpc, "closing a connection: %s", strerror(-r));
+                        goto close;
+                }
+                if (sc->wlen) {
+                        if (lingering)
+                                linger_give(sc);
+                        conn_arm(sc, EPOLLOUT);
+                        return;
+                }
+                /* a PDU begun: the event loop waits for the rest, not this thread */
+                if (lingering && rpc_reader_pending(&c->rd)) {
+                        linger_give(sc);
+                        lingering = false;
+                }
+                /* a short read took what there was: the next bytes come with an event,
+                   or, for a busy connection, to this thread lingering */
+                if ((size_t)n < size && !lingering && !(lingering = linger_take(sc)))
+                        break;
+                /* a peer streaming PDUs gets its turn, then the others theirs: the
+                   connection is armed again with its bytes still waiting */
+                if ((size_t)n == size && ++full_reads >= MAX_FULL_READS) {
+                        if (lingering)
+                                linger_give(sc);
+                        conn_arm(sc, EPOLLIN);
+                        return;
+                }
         }
+        if (lingering)
+                linger_give(sc);
+        /* nothing pending: an idle connection holds no receive buffer */
+        rpc_conn_trim(c);
+        conn_arm(sc, EPOLLIN);
+        return;
+close:
+        if (lingering)
+                linger_give(sc);
+        buf_clear(out);
+        conn_close(sc);
 }
 
 /*
@@ -429,43 +732,30 @@ static void peer_identify(int fd, enum rpc_protseq protseq, const struct sockadd
                 memcpy(ret->addr, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
 }
 
-/* Connections shut down to make room but not yet gone (srv->lock). */
-static unsigned evicting_locked(struct rpc_server *srv, enum rpc_protseq ps) {
-        unsigned n = 0;
-
-        for (struct rpc_worker *w = srv->workers; w; w = w->next)
-                n += w->evicted && w->conn_protseq == ps;
-        return n;
-}
-
 /*
  * Room for a connection from who (srv->lock): under the transport's budget and under
- * max_per_peer connections from one address (TCP) or one local user (ncalrpc).  At a bound, the connection of
- * that set that has waited longest for a new PDU (bound, nothing begun, quiet for
- * EVICT_MIN_IDLE_MS) is shut down for it -- idle connections cost their holder the
- * place, so a peer holding hundreds of silent connections cannot lock others out; our
- * clients reconnect transparently.  false: all of them are busy.
+ * max_per_peer connections from one address (TCP) or one local user (ncalrpc).  At a
+ * bound, the connection of that set that has waited longest for a new PDU (bound,
+ * nothing begun, quiet for EVICT_MIN_IDLE_MS) is shut down for it -- idle connections
+ * cost their holder the place, so a peer holding hundreds of silent connections cannot
+ * lock others out; our clients reconnect transparently.  false: all of them are busy.
  */
 static bool make_room_locked(struct rpc_server *srv, enum rpc_protseq ps,
                              const struct rpc_peer *who, unsigned count, unsigned max) {
-        unsigned same = 0;
-        bool per_peer = false;
+        unsigned lrpc = ps == RPC_PROTSEQ_LRPC;
+        bool per_peer = peer_count_locked(srv, who) >= srv->max_per_peer;
 
-        /* one address (TCP) or one local user (ncalrpc) holds at most max_per_peer */
-        for (struct rpc_worker *w = srv->workers; w; w = w->next)
-                same += !w->evicted && w->conn_protseq == ps && rpc_peer_same(&w->who, who);
-        per_peer = same >= srv->max_per_peer;
-        if (!per_peer && count < max + evicting_locked(srv, ps))
+        if (!per_peer && count < max + srv->n_evicting[lrpc])
                 return true;
         uint64_t now = dcom_monotonic_ms(), oldest = 0;
-        struct rpc_worker *victim = NULL;
-        for (struct rpc_worker *w = srv->workers; w; w = w->next) {
-                uint64_t q = __atomic_load_n(&w->quiet_since_ms, __ATOMIC_RELAXED);
-                if (w->evicted || w->conn_protseq != ps || !q || now - q < EVICT_MIN_IDLE_MS ||
-                    (per_peer && !rpc_peer_same(&w->who, who)))
+        struct rpc_sconn *victim = NULL;
+        for (struct rpc_sconn *sc = srv->conns; sc; sc = sc->next) {
+                uint64_t q = __atomic_load_n(&sc->quiet_since_ms, __ATOMIC_RELAXED);
+                if (sc->evicted || sc->protseq != ps || !q || now - q < EVICT_MIN_IDLE_MS ||
+                    (per_peer && !rpc_peer_same(&sc->who, who)))
                         continue;
                 if (!victim || q < oldest) {
-                        victim = w;
+                        victim = sc;
                         oldest = q;
                 }
         }
@@ -474,99 +764,289 @@ static bool make_room_locked(struct rpc_server *srv, enum rpc_protseq ps,
         log_debug(rpc, "evicting a connection idle for %llu ms to make room",
                   (unsigned long long)(now - oldest));
         victim->evicted = true;
-        shutdown(victim->fd, SHUT_RDWR);        /* its worker sees end of file and leaves */
+        srv->n_evicting[lrpc]++;
+        peer_remove_locked(srv, &victim->who);
+        shutdown(victim->fd, SHUT_RDWR);        /* its next event sees end of file */
         return true;
 }
 
-static void start_worker(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
-                         socklen_t peer_len) {
+static void refuser_close(struct rpc_refuser *rf) {
+        struct rpc_server *srv = rf->srv;
+
+        epoll_ctl(srv->epfd, EPOLL_CTL_DEL, rf->fd, NULL);
+        pthread_mutex_lock(&srv->lock);
+        if (rf->prev)
+                rf->prev->next = rf->next;
+        else
+                srv->refusers = rf->next;
+        if (rf->next)
+                rf->next->prev = rf->prev;
+        srv->n_refusers--;
+        pthread_cond_broadcast(&srv->pool_gone);
+        pthread_mutex_unlock(&srv->lock);
+        close(rf->fd);
+        dcom_free(rf);
+}
+
+static void refuse_busy(struct rpc_server *srv, int fd) {
+        struct rpc_refuser *rf = NULL;
+
+        pthread_mutex_lock(&srv->lock);
+        if (srv->n_refusers < MAX_REFUSERS && !srv->stopping && (rf = dcom_calloc(1, sizeof *rf))) {
+                rf->ev.kind = EV_REFUSER;
+                rf->srv = srv;
+                rf->fd = fd;
+                rf->deadline_ms = dcom_monotonic_ms() + REFUSE_WAIT_MS;
+                rf->next = srv->refusers;
+                if (rf->next)
+                        rf->next->prev = rf;
+                srv->refusers = rf;
+                srv->n_refusers++;
+        }
+        pthread_mutex_unlock(&srv->lock);
+        if (!rf)
+                close(fd);
+        else if (epoll_arm(srv, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLONESHOT, &rf->ev) < 0)
+                refuser_close(rf);
+}
+
+static void refuser_event(struct rpc_refuser *rf) {
+        struct rpc_hdr hdr;
+        struct buf out;
+        ssize_t n;
+
+        do
+                n = recv(rf->fd, rf->h + rf->n, sizeof rf->h - rf->n, MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (epoll_arm(rf->srv, EPOLL_CTL_MOD, rf->fd, EPOLLIN | EPOLLONESHOT, &rf->ev) < 0)
+                        refuser_close(rf);
+                return;
+        }
+        if (n <= 0)
+                goto out;
+        rf->n += (size_t)n;
+        if (rf->n < sizeof rf->h) {
+                if (epoll_arm(rf->srv, EPOLL_CTL_MOD, rf->fd, EPOLLIN | EPOLLONESHOT, &rf->ev) < 0)
+                        refuser_close(rf);
+                return;
+        }
+        if (rpc_hdr_parse(rf->h, sizeof rf->h, &hdr) < 0 || hdr.ptype != RPC_PTYPE_BIND)
+                goto out;
+        buf_init(&out, 0);
+        size_t start = rpc_pdu_begin(&out, RPC_PTYPE_BIND_NAK,
+                                     RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, hdr.call_id);
+        rpc_put_u16(&out, RPC_BIND_NAK_TEMPORARY_CONGESTION);
+        buf_put_u8(&out, 1);
+        buf_put_u8(&out, 5);
+        buf_put_u8(&out, 0);
+        rpc_put_align(&out, start, 4);
+        /* a few dozen bytes into an empty socket buffer: one send, or the peer loses it */
+        if (rpc_pdu_end(&out, start) >= 0 && !out.error)
+                (void)send(rf->fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        buf_free(&out);
+out:
+        refuser_close(rf);
+}
+
+static void conn_start(struct rpc_listener *l, int fd, const struct sockaddr_storage *peer,
+                       socklen_t peer_len) {
         struct rpc_server *srv = l->srv;
-        struct rpc_worker *w = dcom_calloc(1, sizeof *w);
-        pthread_attr_t attr;
+        struct rpc_sconn *sc = dcom_calloc(1, sizeof *sc);
         int one = 1;
 
         if (l->protseq == RPC_PROTSEQ_TCP)
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (!w || !(w->conn = rpc_conn_new(srv, l->protseq))) {
-                dcom_free(w);
+        if (!sc || !(sc->conn = rpc_conn_new(srv, l->protseq))) {
+                dcom_free(sc);
                 close(fd);
                 return;
         }
-        w->srv = srv;
-        w->fd = fd;
-        w->conn_protseq = l->protseq;
-        w->conn->peer = *peer;
-        w->conn->peer_len = peer_len;
-        peer_identify(fd, l->protseq, peer, &w->conn->who);
-        w->conn->local_len = sizeof w->conn->local;
-        if (getsockname(fd, (struct sockaddr *)&w->conn->local, &w->conn->local_len) < 0)
-                w->conn->local_len = 0;
-        snprintf(w->conn->sec_addr, sizeof w->conn->sec_addr, "%s", l->sec_addr);
-        w->who = w->conn->who;
+        sc->ev.kind = EV_CONN;
+        sc->srv = srv;
+        sc->fd = fd;
+        sc->protseq = l->protseq;
+        sc->conn->peer = *peer;
+        sc->conn->peer_len = peer_len;
+        peer_identify(fd, l->protseq, peer, &sc->conn->who);
+        sc->conn->local_len = sizeof sc->conn->local;
+        if (getsockname(fd, (struct sockaddr *)&sc->conn->local, &sc->conn->local_len) < 0)
+                sc->conn->local_len = 0;
+        snprintf(sc->conn->sec_addr, sizeof sc->conn->sec_addr, "%s", l->sec_addr);
+        sc->who = sc->conn->who;
         pthread_mutex_lock(&srv->lock);
         /* each transport has its own budget: remote peers cannot use up the local one */
-        unsigned *count = l->protseq == RPC_PROTSEQ_LRPC ? &srv->n_lrpc : &srv->n_tcp;
-        unsigned max = l->protseq == RPC_PROTSEQ_LRPC ? srv->max_lrpc : srv->max_tcp;
-        if (!srv->stopping && !make_room_locked(srv, l->protseq, &w->who, *count, max))
+        unsigned lrpc = l->protseq == RPC_PROTSEQ_LRPC;
+        unsigned *count = lrpc ? &srv->n_lrpc : &srv->n_tcp;
+        unsigned max = lrpc ? srv->max_lrpc : srv->max_tcp;
+        if (!srv->stopping && !make_room_locked(srv, l->protseq, &sc->who, *count, max))
                 max = 0;                /* full of busy connections: refused */
         else
-                max += evicting_locked(srv, l->protseq);
-        if (srv->stopping || *count >= max) {
+                max += srv->n_evicting[lrpc];
+        if (srv->stopping || *count >= max || peer_add_locked(srv, &sc->who) < 0) {
                 bool busy = !srv->stopping;
                 unsigned n = *count;
                 pthread_mutex_unlock(&srv->lock);
                 log_debug(rpc, "connection refused: %u %s connections", n,
                           rpc_protseq_name(l->protseq));
-                rpc_conn_free(w->conn);
-                dcom_free(w);
+                rpc_conn_free(sc->conn);
+                dcom_free(sc);
                 if (busy)
-                        refuse_busy_async(fd);
+                        refuse_busy(srv, fd);
                 else
                         close(fd);
                 return;
         }
-        w->next = srv->workers;
-        srv->workers = w;
-        srv->n_workers++;
+        sc->next = srv->conns;
+        if (sc->next)
+                sc->next->prev = sc;
+        srv->conns = sc;
+        srv->n_conns++;
         (*count)++;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
-                srv->workers = w->next;
-                srv->n_workers--;
-                (*count)--;
-                pthread_mutex_unlock(&srv->lock);
-                rpc_conn_free(w->conn);
-                dcom_free(w);
-                close(fd);
-        } else {
-                pthread_mutex_unlock(&srv->lock);
-        }
-        pthread_attr_destroy(&attr);
+        sc->bind_deadline_ms = dcom_monotonic_ms() + srv->bind_timeout_ms;
+        sc->deadline_ms = sc->bind_deadline_ms;
+        sc->why = WHY_BIND;
+        pthread_mutex_unlock(&srv->lock);
+        if (epoll_arm(srv, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLONESHOT, &sc->ev) < 0)
+                conn_close(sc);
 }
 
-static void *listener_main(void *arg) {
-        struct rpc_listener *l = arg;
+/* A listener's event: the connections waiting are accepted (a batch), then it re-arms. */
+static void listener_event(struct rpc_listener *l) {
+        struct rpc_server *srv = l->srv;
+        bool backoff = false;
 
-        for (;;) {
+        pthread_mutex_lock(&srv->lock);
+        if (srv->stopping) {
+                pthread_mutex_unlock(&srv->lock);
+                return;
+        }
+        srv->accepting++;
+        pthread_mutex_unlock(&srv->lock);
+        for (int i = 0; i < ACCEPT_BATCH; i++) {
                 struct sockaddr_storage peer;
                 socklen_t plen = sizeof peer;
+                /* blocking, for lingering; the event loop's reads and writes do not
+                   block (MSG_DONTWAIT) */
                 int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
                 if (fd < 0) {
-                        if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
-                            errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                                if (errno != EINTR && errno != ECONNABORTED)
-                                        usleep(10000);  /* out of descriptors: back off */
-                                pthread_mutex_lock(&l->srv->lock);
-                                bool stop = l->srv->stopping;
-                                pthread_mutex_unlock(&l->srv->lock);
-                                if (!stop)
-                                        continue;
-                        }
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        /* out of descriptors: back off rather than spin on the listener */
+                        backoff = errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                                  errno == ENOMEM;
                         break;
                 }
-                start_worker(l, fd, &peer, plen);
+                conn_start(l, fd, &peer, plen);
+        }
+        if (backoff)
+                usleep(10000);
+        pthread_mutex_lock(&srv->lock);
+        srv->accepting--;
+        if (!srv->stopping)
+                (void)epoll_arm(srv, EPOLL_CTL_MOD, l->fd, EPOLLIN | EPOLLONESHOT, &l->ev);
+        pthread_cond_broadcast(&srv->pool_gone);
+        pthread_mutex_unlock(&srv->lock);
+}
+
+/*
+ * The deadline sweep: every sweep_ms one thread looks at every connection's deadline and
+ * shuts down those past it (the thread that takes its next event sees end of file and
+ * closes it); connections being processed have none.
+ */
+static void sweep(struct rpc_server *srv) {
+        uint64_t ticks, now = dcom_monotonic_ms();
+
+        (void)!read(srv->timerfd, &ticks, sizeof ticks);
+        pthread_mutex_lock(&srv->lock);
+        for (struct rpc_sconn *sc = srv->conns; sc; sc = sc->next) {
+                uint64_t d = __atomic_load_n(&sc->deadline_ms, __ATOMIC_RELAXED);
+                if (!d || now < d || sc->expired)
+                        continue;
+                unsigned why = __atomic_load_n(&sc->why, __ATOMIC_RELAXED);
+                log_debug(rpc, "closing a connection: %s",
+                          why_text[why < ELEMENTSOF(why_text) ? why : WHY_NONE]);
+                sc->expired = true;
+                shutdown(sc->fd, SHUT_RDWR);
+        }
+        for (struct rpc_refuser *rf = srv->refusers; rf; rf = rf->next)
+                if (!rf->expired && now >= rf->deadline_ms) {
+                        rf->expired = true;
+                        shutdown(rf->fd, SHUT_RDWR);
+                }
+        if (!srv->pool_quit)
+                (void)epoll_arm(srv, EPOLL_CTL_MOD, srv->timerfd, EPOLLIN | EPOLLONESHOT,
+                                &timer_source);
+        pthread_mutex_unlock(&srv->lock);
+}
+
+static void *pool_main(void *arg) {
+        struct rpc_server *srv = arg;
+        struct buf out;
+        bool counted = true;    /* still in srv->threads and idle_threads */
+
+        buf_init(&out, 0);
+        for (;;) {
+                struct epoll_event ev;
+                /* one event at a time: the others stay for the other threads */
+                int n = epoll_wait(srv->epfd, &ev, 1, POOL_LINGER_MS);
+                if (n < 0 && errno != EINTR)
+                        break;
+                if (n <= 0) {
+                        /* nothing for a while: threads above the minimum leave */
+                        pthread_mutex_lock(&srv->lock);
+                        if (n == 0 && srv->threads > srv->min_threads) {
+                                srv->threads--;
+                                __atomic_sub_fetch(&srv->idle_threads, 1, __ATOMIC_ACQ_REL);
+                                counted = false;
+                                pthread_cond_broadcast(&srv->pool_gone);
+                        }
+                        pthread_mutex_unlock(&srv->lock);
+                        if (!counted)
+                                break;
+                        continue;
+                }
+                struct ev_source *src = ev.data.ptr;
+                if (src->kind == EV_WAKE) {
+                        pthread_mutex_lock(&srv->lock);
+                        bool quit = srv->pool_quit;
+                        pthread_mutex_unlock(&srv->lock);
+                        if (quit)
+                                break;
+                        continue;
+                }
+                pool_busy(srv);
+                switch (src->kind) {
+                case EV_LISTENER:
+                        listener_event(CONTAINING_RECORD(src, struct rpc_listener, ev));
+                        break;
+                case EV_CONN:
+                        conn_event(CONTAINING_RECORD(src, struct rpc_sconn, ev), &out);
+                        break;
+                case EV_REFUSER:
+                        refuser_event(CONTAINING_RECORD(src, struct rpc_refuser, ev));
+                        break;
+                case EV_TIMER:
+                        sweep(srv);
+                        break;
+                case EV_WAKE:
+                        break;
+                }
+                pool_unbusy(srv);
+                /* a buffer grown for a large response goes back */
+                if (out.cap > 65536) {
+                        buf_free(&out);
+                        buf_init(&out, 0);
+                }
+        }
+        buf_free(&out);
+        if (counted) {
+                pthread_mutex_lock(&srv->lock);
+                srv->threads--;
+                __atomic_sub_fetch(&srv->idle_threads, 1, __ATOMIC_ACQ_REL);
+                pthread_cond_broadcast(&srv->pool_gone);
+                /* after this unlock nothing of srv is touched: it may be freed */
+                pthread_mutex_unlock(&srv->lock);
         }
         return NULL;
 }
@@ -576,28 +1056,36 @@ static void *listener_main(void *arg) {
 static int add_listener(struct rpc_server *srv, int fd, enum rpc_protseq protseq,
                         const char *sec_addr, const char *path) {
         struct rpc_listener *l = dcom_calloc(1, sizeof *l);
+        int r;
 
         if (!l) {
                 close(fd);
                 return -ENOMEM;
         }
+        /* accepted in batches until the queue is empty: never blocks */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        l->ev.kind = EV_LISTENER;
         l->srv = srv;
         l->fd = fd;
         l->protseq = protseq;
         snprintf(l->sec_addr, sizeof l->sec_addr, "%s", sec_addr);
         if (path)
                 snprintf(l->path, sizeof l->path, "%s", path);
-        if (pthread_create(&l->thread, NULL, listener_main, l) != 0) {
+        pthread_mutex_lock(&srv->lock);
+        r = pool_start_locked(srv);
+        if (r >= 0) {
+                l->next = srv->listeners;
+                srv->listeners = l;
+                r = epoll_arm(srv, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLONESHOT, &l->ev);
+                if (r < 0)
+                        srv->listeners = l->next;
+        }
+        pthread_mutex_unlock(&srv->lock);
+        if (r < 0) {
                 close(fd);
                 dcom_free(l);
-                return -EAGAIN;
         }
-        l->started = true;
-        pthread_mutex_lock(&srv->lock);
-        l->next = srv->listeners;
-        srv->listeners = l;
-        pthread_mutex_unlock(&srv->lock);
-        return 0;
+        return r;
 }
 
 int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
@@ -919,24 +1407,49 @@ void rpc_server_stop(struct rpc_server *srv) {
         pthread_mutex_unlock(&srv->lock);
         if (watching)
                 pthread_join(srv->epm_watch, NULL);
+        /* no listener is armed again (stopping), none is being accepted from once
+           accepting is 0: their descriptors can go */
         for (struct rpc_listener *l = ls; l; l = l->next)
-                shutdown(l->fd, SHUT_RDWR);     /* wakes accept() */
+                epoll_ctl(srv->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+        pthread_mutex_lock(&srv->lock);
+        while (srv->accepting)
+                pthread_cond_wait(&srv->pool_gone, &srv->lock);
+        pthread_mutex_unlock(&srv->lock);
+        for (struct rpc_listener *l = ls; l; l = l->next) {
+                close(l->fd);
+                l->fd = -1;
+                if (l->path[0])
+                        unlink(l->path);
+        }
+        /* every connection sees end of file at its next event (a call running ends
+           first, its response going nowhere); the pool closes them */
+        pthread_mutex_lock(&srv->lock);
+        for (struct rpc_sconn *sc = srv->conns; sc; sc = sc->next)
+                shutdown(sc->fd, SHUT_RDWR);
+        for (struct rpc_refuser *rf = srv->refusers; rf; rf = rf->next)
+                shutdown(rf->fd, SHUT_RDWR);
+        while (srv->n_conns || srv->n_refusers)
+                pthread_cond_wait(&srv->pool_gone, &srv->lock);
+        /* then the pool: the wake-up stays readable, every thread sees it and leaves */
+        srv->pool_quit = true;
+        if (srv->wakefd >= 0)
+                (void)!write(srv->wakefd, &(uint64_t){ 1 }, sizeof(uint64_t));
+        while (srv->threads)
+                pthread_cond_wait(&srv->pool_gone, &srv->lock);
+        pthread_mutex_unlock(&srv->lock);
+        /* no thread is left that might hold a listener's event */
         while (ls) {
                 struct rpc_listener *l = ls;
                 ls = l->next;
-                if (l->started)
-                        pthread_join(l->thread, NULL);
-                close(l->fd);
-                if (l->path[0])
-                        unlink(l->path);
                 dcom_free(l);
         }
-        pthread_mutex_lock(&srv->lock);
-        for (struct rpc_worker *w = srv->workers; w; w = w->next)
-                shutdown(w->fd, SHUT_RDWR);     /* the worker sees end of file and leaves */
-        while (srv->n_workers)
-                pthread_cond_wait(&srv->idle, &srv->lock);
-        pthread_mutex_unlock(&srv->lock);
+        if (srv->epfd >= 0)
+                close(srv->epfd);
+        if (srv->timerfd >= 0)
+                close(srv->timerfd);
+        if (srv->wakefd >= 0)
+                close(srv->wakefd);
+        srv->epfd = srv->timerfd = srv->wakefd = -1;
 }
 
 void rpc_server_free(struct rpc_server *srv) {
@@ -944,8 +1457,14 @@ void rpc_server_free(struct rpc_server *srv) {
                 return;
         rpc_server_stop(srv);
         rpc_binding_free(srv->epm);     /* the mapper forgets our endpoints */
+        for (unsigned i = 0; i < RPC_PEER_BUCKETS; i++)
+                while (srv->peers[i]) {
+                        struct rpc_peer_count *p = srv->peers[i];
+                        srv->peers[i] = p->next;
+                        dcom_free(p);
+                }
         pthread_mutex_destroy(&srv->lock);
-        pthread_cond_destroy(&srv->idle);
+        pthread_cond_destroy(&srv->pool_gone);
         pthread_cond_destroy(&srv->watch_wake);
         dcom_free(srv);
 }
@@ -957,38 +1476,57 @@ void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
         ret->pkts_out = __atomic_load_n(&srv->stats.pkts_out, __ATOMIC_RELAXED);
 }
 
-void rpc_server_counts(struct rpc_server *srv, unsigned *ret_workers, unsigned *ret_assocs) {
+void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs) {
         pthread_mutex_lock(&srv->lock);
-        *ret_workers = srv->n_workers;
+        *ret_conns = srv->n_conns;
         *ret_assocs = srv->n_assocs;
         pthread_mutex_unlock(&srv->lock);
 }
 
 void rpc_server_set_max_connections(struct rpc_server *srv, unsigned max) {
         pthread_mutex_lock(&srv->lock);
-        srv->max_tcp = max ? max : DEFAULT_MAX_WORKERS;
+        srv->max_tcp = max ? max : DEFAULT_MAX_CONNECTIONS;
         pthread_mutex_unlock(&srv->lock);
 }
 
 void rpc_server_set_max_local_connections(struct rpc_server *srv, unsigned max) {
         pthread_mutex_lock(&srv->lock);
-        srv->max_lrpc = max ? max : DEFAULT_MAX_WORKERS;
+        srv->max_lrpc = max ? max : DEFAULT_MAX_CONNECTIONS;
         pthread_mutex_unlock(&srv->lock);
 }
 
 void rpc_server_set_limits(struct rpc_server *srv, const struct rpc_server_limits *l) {
         pthread_mutex_lock(&srv->lock);
-        srv->pdu_timeout_ms = l->pdu_timeout_ms ? l->pdu_timeout_ms : DEFAULT_PDU_TIMEOUT_MS;
-        srv->call_timeout_ms = l->call_timeout_ms ? l->call_timeout_ms : DEFAULT_CALL_TIMEOUT_MS;
-        srv->max_per_peer = l->max_per_peer ? l->max_per_peer : DEFAULT_MAX_WORKERS / 4;
+        /* read by the pool without the lock (conn_arm): stored whole */
+        __atomic_store_n(&srv->pdu_timeout_ms, l->pdu_timeout_ms ? l->pdu_timeout_ms
+                                                                 : DEFAULT_PDU_TIMEOUT_MS,
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&srv->call_timeout_ms, l->call_timeout_ms ? l->call_timeout_ms
+                                                                   : DEFAULT_CALL_TIMEOUT_MS,
+                         __ATOMIC_RELAXED);
+        srv->max_per_peer = l->max_per_peer ? l->max_per_peer : DEFAULT_MAX_CONNECTIONS / 4;
         srv->max_partial_bytes = l->max_partial_bytes ? l->max_partial_bytes
                                                       : RPC_SERVER_MAX_PARTIAL_BYTES;
+        unsigned max_threads = l->max_threads ? l->max_threads : DEFAULT_MAX_THREADS;
+        if (max_threads < srv->min_threads)
+                max_threads = srv->min_threads;
+        __atomic_store_n(&srv->max_threads, max_threads, __ATOMIC_RELAXED);
+        sweep_period_locked(srv);
         pthread_mutex_unlock(&srv->lock);
 }
 
 void rpc_server_set_timeouts(struct rpc_server *srv, unsigned bind_ms, unsigned idle_ms) {
         pthread_mutex_lock(&srv->lock);
         srv->bind_timeout_ms = bind_ms ? bind_ms : DEFAULT_BIND_TIMEOUT_MS;
-        srv->idle_timeout_ms = idle_ms ? idle_ms : DEFAULT_IDLE_TIMEOUT_MS;
+        __atomic_store_n(&srv->idle_timeout_ms, idle_ms ? idle_ms : DEFAULT_IDLE_TIMEOUT_MS,
+                         __ATOMIC_RELAXED);
+        sweep_period_locked(srv);
+        pthread_mutex_unlock(&srv->lock);
+}
+
+void rpc_server_threads(struct rpc_server *srv, unsigned *ret_threads, unsigned *ret_peak) {
+        pthread_mutex_lock(&srv->lock);
+        *ret_threads = srv->threads;
+        *ret_peak = srv->peak_threads;
         pthread_mutex_unlock(&srv->lock);
 }
