@@ -675,14 +675,35 @@ TEST(remote_server_over_tcp_with_ntlm) {
         ASSERT_NOT_NULL(strstr(u8, "\\root level 6 impersonated 0x80070542 after 0"));
         free(u8);
         CoTaskMemFree(g);
-        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+        /* ... on a copy of the proxy (CoCopyProxy): its blanket only, the original's stays */
+        IObjTest2 *copy = NULL;
+        ASSERT_OK(CoCopyProxy((IUnknown *)p, (IUnknown **)&copy));
+        ASSERT_TRUE((void *)copy != (void *)p);
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)copy, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
                                     RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IMPERSONATE,
                                     &ident, 0));
-        ASSERT_OK(IObjTest2_Greet(p, u"who", &g));
+        DWORD imp = 0;
+        ASSERT_OK(CoQueryProxyBlanket((IUnknown *)copy, NULL, NULL, NULL, NULL, &imp, NULL, NULL));
+        ASSERT_EQ(imp, (DWORD)RPC_C_IMP_LEVEL_IMPERSONATE);
+        ASSERT_OK(IObjTest2_Greet(copy, u"who", &g));
         ASSERT_OK(dcom_utf16_to_utf8(g, dcom_utf16_len(g), &u8, NULL));
         ASSERT_NOT_NULL(strstr(u8, "\\root level 6 impersonated 0 after 0"));
         free(u8);
         CoTaskMemFree(g);
+        ASSERT_OK(IObjTest2_Greet(p, u"who", &g));
+        ASSERT_OK(dcom_utf16_to_utf8(g, dcom_utf16_len(g), &u8, NULL));
+        ASSERT_NOT_NULL(strstr(u8, "impersonated 0x80070542"));
+        free(u8);
+        CoTaskMemFree(g);
+        /* the copy's QueryInterface is the object's identity's */
+        IUnknown *u1 = NULL, *u2 = NULL;
+        ASSERT_OK(IObjTest2_QueryInterface(copy, &IID_IUnknown, (void **)&u1));
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IUnknown, (void **)&u2));
+        ASSERT_TRUE(u1 == u2);
+        IUnknown_Release(u1);
+        IUnknown_Release(u2);
+        IObjTest2_Release(copy);
+        ASSERT_EQ(CoCopyProxy(NULL, (IUnknown **)&copy), E_INVALIDARG);
         /* IRemUnknown's calls carry the credentials too: a remote QueryInterface */
         IObjTest *t = NULL;
         ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IObjTest, (void **)&t));

@@ -202,6 +202,9 @@ DCOM_EXPORT HRESULT WINAPI CoQueryProxyBlanket(struct IUnknown *proxy, DWORD *au
                                                DWORD *authz_svc, OLECHAR **principal,
                                                DWORD *level, DWORD *imp, void **auth_info,
                                                DWORD *caps);
+/* A proxy of the same interface with a blanket of its own (CoSetProxyBlanket on the copy
+   leaves the original's alone); released on its own.  E_INVALIDARG for what is no proxy. */
+DCOM_EXPORT HRESULT WINAPI CoCopyProxy(struct IUnknown *proxy, struct IUnknown **copy);
 /* The standard marshaler's class, and the Global Interface Table's (IGlobalInterfaceTable). */
 DCOM_EXPORT extern const CLSID CLSID_StdMarshal;
 DCOM_EXPORT extern const CLSID CLSID_StdGlobalInterfaceTable;

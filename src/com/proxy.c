@@ -63,6 +63,7 @@ struct ifproxy {
         struct chan chan;
         uint32_t refs;                  /* public references we hold on the IPID */
         struct blanket blanket;
+        atomic_uint copy_refs;          /* a CoCopyProxy copy's own count (0: not a copy) */
 };
 
 struct proxymgr {
@@ -783,6 +784,30 @@ static ULONG px_release(struct com_proxy *px) {
 
 static const struct com_proxy_unknown px_unk = { px_qi, px_addref, px_release };
 
+/*
+ * CoCopyProxy's copies: an interface proxy of its own for the same IPID, outside the
+ * manager's list (so its blanket is its own), holding one reference on the manager --
+ * the IPID's references stay the original's.  QueryInterface goes to the manager: a copy
+ * is one interface's, as Windows' are.
+ */
+static ULONG copy_addref(struct com_proxy *px) {
+        return atomic_fetch_add(&((struct ifproxy *)px)->copy_refs, 1) + 1;
+}
+
+static ULONG copy_release(struct com_proxy *px) {
+        struct ifproxy *i = (struct ifproxy *)px;
+        unsigned left = atomic_fetch_sub(&i->copy_refs, 1) - 1;
+
+        if (left == 0) {
+                struct proxymgr *m = i->mgr;
+                free(i);
+                mgr_release(m);
+        }
+        return left;
+}
+
+static const struct com_proxy_unknown copy_unk = { px_qi, copy_addref, copy_release };
+
 /* The interface proxy of iid, made for the IPID std names (its references added), under the lock. */
 /*
  * The interface proxy of iid, made for the IPID std names, under the lock.  The OBJREF's
@@ -1022,7 +1047,8 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
 bool com_proxy_is_proxy(IUnknown *unk) {
         /* an interface proxy's vtable is a generated one, and its manager ours */
         return unk->lpVtbl == &identity_vtbl ||
-               (com_ps_is_proxy_vtbl(unk->lpVtbl) && ((struct com_proxy *)unk)->unk == &px_unk);
+               (com_ps_is_proxy_vtbl(unk->lpVtbl) && (((struct com_proxy *)unk)->unk == &px_unk ||
+                                                      ((struct com_proxy *)unk)->unk == &copy_unk));
 }
 
 /* [MS-DCOM] 3.2.4.3: a proxy marshaled on carries references of its own */
@@ -1164,5 +1190,34 @@ HRESULT WINAPI CoQueryProxyBlanket(IUnknown *proxy, DWORD *authn_svc, DWORD *aut
                 *auth_info = NULL;      /* the credentials are not handed back */
         if (caps)
                 *caps = b.set ? b.caps : 0;
+        return S_OK;
+}
+
+HRESULT WINAPI CoCopyProxy(IUnknown *proxy, IUnknown **ret) {
+        struct ifproxy *i, *c;
+
+        if (!ret)
+                return E_INVALIDARG;
+        *ret = NULL;
+        if (!proxy)
+                return E_INVALIDARG;
+        if (!(i = ifproxy_of(proxy)))
+                return proxy->lpVtbl == &identity_vtbl ? E_NOINTERFACE : E_INVALIDARG;
+        if (!(c = calloc(1, sizeof *c)))
+                return E_OUTOFMEMORY;
+        pthread_mutex_lock(&lock);
+        c->px = i->px;
+        c->px.unk = &copy_unk;
+        c->px.ctx = c;
+        c->mgr = i->mgr;
+        c->iid = i->iid;
+        c->blanket = i->blanket;        /* the original's, until CoSetProxyBlanket on the copy */
+        chan_init(&c->chan, i->chan.ox, &i->chan.ipid);
+        c->px.channel = &c->chan.nb;
+        c->chan.blanket = &c->blanket;
+        atomic_init(&c->copy_refs, 1);
+        pthread_mutex_unlock(&lock);
+        mgr_addref(c->mgr);
+        *ret = (IUnknown *)&c->px;
         return S_OK;
 }
