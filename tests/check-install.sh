@@ -3,14 +3,24 @@
 # `meson install` into a scratch DESTDIR, then build an outside program the way a user
 # would -- `pkg-config --cflags --libs dcom` -- and run it against the installed
 # libdcom.so.
-#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c [CALC-EXAMPLE-DIR]]
+#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c [CALC-EXAMPLE-DIR [WINRPC-DIR]]]
+# With the examples' directory (CALC-EXAMPLE-DIR's parent) it also builds and runs the RPC
+# example (examples/hello) out of tree, and with WINRPC-DIR a Windows SDK-shaped RPC
+# program (tests/data/winrpc: the SDK's "Hello" sample as written for Windows).
 set -eu
 build=$1
 prog=$2
 com_prog=${3:-}
 calc_dir=${4:-}
+winrpc_dir=${5:-}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pids=""
+cleanup() {
+        for p in $pids; do kill "$p" 2>/dev/null || true; done
+        for p in $pids; do wait "$p" 2>/dev/null || true; done
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 meson install -C "$build" --no-rebuild --destdir "$tmp/root" --quiet >/dev/null
 libdir=$(find "$tmp/root" -name 'libdcom.so' -print | head -n 1)
@@ -80,4 +90,72 @@ if [ -n "$dcom_dir" ] && [ -d "$dcom_dir" ]; then
                         "$dcom_dir/$p.c" "$tmp/dcom/counter_i.c" $flags
         done
 fi
-echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the DCOM example}"
+# The RPC example as a user builds it (README, DCE/RPC): dcomidl's MIDL-shaped stubs -- the
+# server takes FOO_s.c, the client FOO_c.c -- and `pkg-config --cflags --libs dcom` only;
+# the server on a dynamic loopback port, the client calling it over TCP and ncalrpc.
+hello_dir=${calc_dir:+$(dirname "$calc_dir")/hello}
+if [ -n "$hello_dir" ] && [ -d "$hello_dir" ]; then
+        mkdir -p "$tmp/hello/s" "$tmp/hello/c"
+        "$bindir/dcomidl" -o "$tmp/hello/s" --no-client "$hello_dir/hello.idl"
+        "$bindir/dcomidl" -o "$tmp/hello/c" --no-server "$hello_dir/hello.idl"
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -I"$tmp/hello/s" -o "$tmp/hello/hello-server" \
+                "$hello_dir/hello-server.c" "$tmp/hello/s/hello_s.c" $flags
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -I"$tmp/hello/c" -o "$tmp/hello/hello-client" \
+                "$hello_dir/hello-client.c" "$tmp/hello/c/hello_c.c" $flags
+        export OPENDCOM_ROOT="$tmp/hello-state"
+        mkfifo "$tmp/hello/out"
+        "$tmp/hello/hello-server" --port 0 --listen 127.0.0.1 >"$tmp/hello/out" 2>/dev/null &
+        pids="$pids $!"
+        read -r line <"$tmp/hello/out" || true
+        port=$(printf '%s\n' "$line" | sed -n 's/.*ncacn_ip_tcp:127.0.0.1\[\([0-9]*\)\].*/\1/p')
+        lrpc=$(printf '%s\n' "$line" | sed -n 's/.*ncalrpc:\[\([^]]*\)\].*/\1/p')
+        [ -n "$port" ] && [ -n "$lrpc" ] ||
+                { echo "check-install: hello-server did not start: '$line'" >&2; exit 1; }
+        for sb in "ncacn_ip_tcp:127.0.0.1[$port]" "ncalrpc:[$lrpc]"; do
+                out=$("$tmp/hello/hello-client" "$sb" install) ||
+                        { echo "check-install: hello-client $sb failed" >&2; exit 1; }
+                printf '%s\n' "$out" | grep -q '^Hello, install! (from hello-server' &&
+                        printf '%s\n' "$out" | grep -qx '40 + 2 = 42' ||
+                        { echo "check-install: hello-client $sb said '$out'" >&2; exit 1; }
+        done
+fi
+# A Windows RPC program as the SDK writes it (<windows.h>, <rpc.h>, RpcServerUseProtseqEp,
+# RpcServerRegisterIf(hello_v1_0_s_ifspec, NULL, NULL), RpcServerListen; the client:
+# RpcStringBindingCompose, RpcBindingFromStringBinding, RpcTryExcept), unchanged:
+# -Wno-pointer-sign only, for MSVC's unsigned char string literals.
+if [ -n "$winrpc_dir" ]; then
+        mkdir -p "$tmp/winrpc/s" "$tmp/winrpc/c"
+        "$bindir/dcomidl" -o "$tmp/winrpc/s" --no-client "$winrpc_dir/hello.idl"
+        "$bindir/dcomidl" -o "$tmp/winrpc/c" --no-server "$winrpc_dir/hello.idl"
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Wno-pointer-sign -Werror -I"$tmp/winrpc/s" -o "$tmp/winrpc/hellos" \
+                "$winrpc_dir/hellos.c" "$tmp/winrpc/s/hello_s.c" $flags
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Wno-pointer-sign -Werror -I"$tmp/winrpc/c" -o "$tmp/winrpc/helloc" \
+                "$winrpc_dir/helloc.c" "$tmp/winrpc/c/hello_c.c" $flags
+        export OPENDCOM_ROOT="$tmp/winrpc-state" OPENDCOM_RPC_LISTEN=127.0.0.1
+        mkfifo "$tmp/winrpc/out"
+        for try in 1 2 3 4 5; do
+                wport=$(( 20000 + ($$ * 7 + try * 1009) % 40000 ))
+                "$tmp/winrpc/hellos" "$wport" >"$tmp/winrpc/out" 2>&1 &
+                spid=$!
+                read -r line <"$tmp/winrpc/out" || true
+                [ "$line" = "listening on $wport" ] && break
+                wait "$spid" 2>/dev/null || true      # the port was taken: another one
+        done
+        [ "$line" = "listening on $wport" ] ||
+                { echo "check-install: hellos did not start: '$line'" >&2; exit 1; }
+        exec 8<"$tmp/winrpc/out"
+        pids="$pids $spid"
+        "$tmp/winrpc/helloc" 127.0.0.1 "$wport" ||
+                { echo "check-install: helloc failed ($?)" >&2; exit 1; }
+        read -r said <&8 || true
+        [ "$said" = "hello, world" ] ||
+                { echo "check-install: hellos printed '$said'" >&2; exit 1; }
+        # Shutdown made RpcServerListen return: the server ends by itself
+        wait "$spid" || { echo "check-install: hellos exited with $?" >&2; exit 1; }
+        exec 8<&-
+fi
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the DCOM example, the RPC example}${winrpc_dir:+, a Windows SDK RPC program}"

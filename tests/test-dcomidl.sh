@@ -141,10 +141,13 @@ else
 fi
 
 # --- the generated headers compile as C11 and C++ ---
+# (an RPC interface's header includes <rpc.h>: the Windows headers, and the generated
+# <dcom/winerror.h> of the build tree)
+BUILD_INC=${TEST_BUILD_DIR:-.}/include
 printf '#define COBJMACROS\n#include "calc.h"\n#include "types.h"\n#include "unknwn.h"\n#include "disp.h"\n' \
         > "$TMP/use.c"
 # shellcheck disable=SC2086
-if $CC -std=c11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" -I "$TMP/gold" \
+if $CC -std=c11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" -I "$INC_DIR/win" -I "$BUILD_INC" -I "$TMP/gold" \
         -c "$TMP/use.c" -o "$TMP/use.o" &&
    $CC -std=c11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" \
         -c "$TMP/gold/calc_i.c" -o "$TMP/calc_i.o"; then
@@ -154,7 +157,7 @@ else
 fi
 if [ -n "$CXX" ]; then
         cp "$TMP/use.c" "$TMP/use.cpp"
-        if "$CXX" -std=c++11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" -I "$TMP/gold" \
+        if "$CXX" -std=c++11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" -I "$INC_DIR/win" -I "$BUILD_INC" -I "$TMP/gold" \
                 -c "$TMP/use.cpp" -o "$TMP/usepp.o" &&
            "$CXX" -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -I "$INC_DIR" \
                 -c "$TMP/gold/calc_i.c" -o "$TMP/calc_ipp.o"; then

@@ -50,7 +50,7 @@
 
 static const struct ndr_interface test_if = {
         { 0x7e57e9a1, 0x4321, 0x5678, { 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x99 } },
-        1, 0, 0, NULL, "lrpc-machine",
+        1, 0, 0, NULL, "lrpc-machine", NULL,
 };
 
 static pid_t rpcss_pid;

@@ -38,7 +38,7 @@
 /* The victim's interface (no methods are called: only its registrations matter). */
 static const struct ndr_interface victim_if = {
         { 0x7e57e9a1, 0x1234, 0x5678, { 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78 } },
-        1, 0, 0, NULL, "victim",
+        1, 0, 0, NULL, "victim", NULL,
 };
 
 static twr_t *tower_for(const struct ndr_interface *itf, enum rpc_protseq ps, const char *ep) {

@@ -63,7 +63,7 @@ static GUID guid_n(uint32_t n) {
 
 /* An interface like mgmt's, with another uuid (Data1 = n) and version. */
 static struct ndr_interface iface_n(uint32_t n, uint16_t major, uint16_t minor) {
-        struct ndr_interface i = { guid_n(n), major, minor, 0, NULL, "test" };
+        struct ndr_interface i = { guid_n(n), major, minor, 0, NULL, "test", NULL };
         return i;
 }
 

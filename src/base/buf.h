@@ -1,43 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/*
- * Growable byte buffer with a sticky error flag (sd-bus's "poisoned" message): once an
- * append fails, every later append is a no-op and the error stays, so code that
- * pushes many fields checks buf.error once at the end.
- */
+/* The growable buffer: public (<dcom/buf.h>) since an NDR push holds one. */
 #ifndef DCOM_BASE_BUF_H
 #define DCOM_BASE_BUF_H
-
-#include <stddef.h>
-#include <stdint.h>
-
-struct buf {
-        uint8_t *data;
-        size_t len;
-        size_t cap;
-        size_t max;             /* growth cap in bytes; 0 = none */
-        int error;              /* 0 or the first negative errno */
-};
-
-void buf_init(struct buf *b, size_t max);
-void buf_free(struct buf *b);
-/* Empties the buffer, keeps its memory, clears the error. */
-void buf_clear(struct buf *b);
-
-/* Makes room for n more bytes; returns 0 or the (sticky) error. */
-int buf_reserve(struct buf *b, size_t n);
-/* Appends n bytes and returns a pointer to them (to fill in), or NULL after an error. */
-void *buf_extend(struct buf *b, size_t n);
-void buf_append(struct buf *b, const void *p, size_t n);
-void buf_put_u8(struct buf *b, uint8_t v);
-void buf_put_u16le(struct buf *b, uint16_t v);
-void buf_put_u32le(struct buf *b, uint32_t v);
-void buf_put_u64le(struct buf *b, uint64_t v);
-/* Zero bytes up to a multiple of align (a power of two), relative to the start. */
-void buf_pad(struct buf *b, size_t align);
-/* Records err (negative errno) unless an error is already recorded. */
-void buf_poison(struct buf *b, int err);
-
-/* Hands the bytes to the caller (free with dcom_free); the buffer is left empty. */
-uint8_t *buf_steal(struct buf *b, size_t *ret_len);
-
-#endif /* DCOM_BASE_BUF_H */
+#include <dcom/buf.h>
+#endif

@@ -1281,3 +1281,73 @@ static int resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *i
         rpc_binding_free(epm);
         return r;
 }
+
+/* --- for the public API (api.c) ------------------------------------------------------------ */
+
+bool rpc_binding_is(const void *h) {
+        return h && ((const struct ndr_binding *)h)->call == client_call;
+}
+
+int rpc_binding_resolve(struct rpc_binding *b, const struct ndr_interface *iface) {
+        char ep[64];
+        int r;
+
+        if (b->sb.endpoint[0])
+                return 0;
+        r = resolve_endpoint(b, iface, ep, sizeof ep);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&b->lock);
+        snprintf(b->sb.endpoint, sizeof b->sb.endpoint, "%s", ep);
+        pthread_mutex_unlock(&b->lock);
+        return 0;
+}
+
+void rpc_binding_set_object(struct rpc_binding *b, const GUID *object) {
+        pthread_mutex_lock(&b->lock);
+        b->sb.has_object = object && !dcom_guid_is_null(object);
+        b->sb.object = b->sb.has_object ? *object : (GUID){ 0 };
+        pthread_mutex_unlock(&b->lock);
+}
+
+void rpc_binding_reset_endpoint(struct rpc_binding *b) {
+        pthread_mutex_lock(&b->lock);
+        disconnect(b);
+        b->sb.endpoint[0] = 0;
+        pthread_mutex_unlock(&b->lock);
+}
+
+int rpc_binding_copy(struct rpc_binding *b, struct rpc_binding **ret) {
+        struct rpc_binding *c;
+        char *s;
+        int r;
+
+        s = rpc_string_binding_compose(&b->sb);
+        if (!s)
+                return -ENOMEM;
+        r = rpc_binding_from_string(s, &c);
+        free(s);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&b->lock);
+        c->timeout_ms = b->timeout_ms;
+        c->unique = b->unique;
+        uint8_t level = b->auth_level, type = b->auth_type;
+        struct rpc_auth_identity id = { b->auth_user, b->auth_domain, b->auth_password,
+                                        b->auth_target };
+        r = level ? rpc_binding_set_auth(c, level, type, &id) : 0;
+        pthread_mutex_unlock(&b->lock);
+        if (r < 0) {
+                rpc_binding_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+void rpc_binding_auth_info(struct rpc_binding *b, uint8_t *ret_level, uint8_t *ret_type) {
+        pthread_mutex_lock(&b->lock);
+        *ret_level = b->auth_level;
+        *ret_type = b->auth_type;
+        pthread_mutex_unlock(&b->lock);
+}

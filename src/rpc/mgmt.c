@@ -87,3 +87,48 @@ static const struct mgmt_v1_0_epv mgmt_epv = {
 int rpc_mgmt_register(struct rpc_server *srv) {
         return rpc_server_register_if(srv, &mgmt_v1_0_s_interface, &mgmt_epv);
 }
+
+/* --- a client of another server's management interface (RpcMgmt* with a binding) --------- */
+
+int rpc_mgmt_remote_stop(struct rpc_binding *b, uint32_t *ret_status) {
+        error_status_t st = 0;
+        int r = mgmt_rpc__mgmt_stop_server_listening((handle_t)b, &st);
+
+        *ret_status = st;
+        return r;
+}
+
+int rpc_mgmt_remote_is_listening(struct rpc_binding *b, uint32_t *ret_status, bool *ret_yes) {
+        error_status_t st = 0;
+        boolean32 yes = 0;
+        int r = mgmt_rpc__mgmt_is_server_listening((handle_t)b, &st, &yes);
+
+        *ret_status = st;
+        *ret_yes = yes != 0;
+        return r;
+}
+
+int rpc_mgmt_remote_if_ids(struct rpc_binding *b, uint32_t *ret_status,
+                           struct rpc_syntax_id **ret, unsigned *ret_n) {
+        rpc_if_id_vector_p_t v = NULL;
+        error_status_t st = 0;
+        int r = mgmt_rpc__mgmt_inq_if_ids((handle_t)b, &v, &st);
+
+        *ret = NULL;
+        *ret_n = 0;
+        *ret_status = st;
+        if (r >= 0 && !st && v && v->count) {
+                *ret = dcom_calloc(v->count, sizeof **ret);
+                if (!*ret)
+                        r = -ENOMEM;
+        }
+        for (unsigned i = 0; v && i < v->count; i++) {
+                if (*ret && v->if_id[i])
+                        (*ret)[(*ret_n)++] = (struct rpc_syntax_id){ v->if_id[i]->uuid,
+                                                                     v->if_id[i]->vers_major,
+                                                                     v->if_id[i]->vers_minor };
+                midl_user_free(v->if_id[i]);
+        }
+        midl_user_free(v);
+        return r;
+}

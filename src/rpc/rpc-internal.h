@@ -475,6 +475,9 @@ int rpc_server_register_object_if(struct rpc_server *srv, const struct ndr_inter
                                   int (*invoke)(struct ndr_server_call *call, uint16_t opnum,
                                                 void *ctx, uint32_t *ret_fault),
                                   void *ctx);
+/* Stops serving iface (registered with either call above): new calls to it get
+   nca_s_unk_if; -ENOENT when it was not registered. */
+int rpc_server_unregister_if(struct rpc_server *srv, const struct ndr_interface *iface);
 /* ncacn_ip_tcp on addr (NULL: every address, IPv4 and IPv6) and port (0: dynamic). */
 int rpc_server_listen_tcp(struct rpc_server *srv, const char *addr, uint16_t port,
                           uint16_t *ret_port);
@@ -531,6 +534,10 @@ int rpc_mgmt_register(struct rpc_server *srv);
    the entries live as long as this server (RpcEpRegister's role). */
 int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
                            const char *annotation);
+
+/* The reverse (RpcEpUnregister): ept_delete of iface's entries; -ENOENT when this server
+   did not register it. */
+int rpc_server_unregister_ep(struct rpc_server *srv, const struct ndr_interface *iface);
 
 /* --- string bindings (binding.c) ------------------------------------------------------- */
 
@@ -626,6 +633,20 @@ const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b)
 RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err);
 
 /*
+ * For the public API (api.c): whether h is a binding handle of ours (struct rpc_binding);
+ * ept_map now, keeping the endpoint found in the binding (RpcEpResolveBinding); the object
+ * UUID its calls carry (RpcBindingSetObject; NULL or GUID_NULL: none); the endpoint
+ * forgotten (RpcBindingReset); a copy with the same string binding, timeout and security
+ * (RpcBindingCopy); its authentication level and service (0, 0: none).
+ */
+bool rpc_binding_is(const void *h);
+int rpc_binding_resolve(struct rpc_binding *b, const struct ndr_interface *iface);
+void rpc_binding_set_object(struct rpc_binding *b, const GUID *object);
+void rpc_binding_reset_endpoint(struct rpc_binding *b);
+int rpc_binding_copy(struct rpc_binding *b, struct rpc_binding **ret);
+void rpc_binding_auth_info(struct rpc_binding *b, uint8_t *ret_level, uint8_t *ret_type);
+
+/*
  * What this thread has asked of servers as a client, by transport -- tests and benchmarks
  * count a protocol's round trips with it: connections opened, binds and alter_contexts
  * (each handshake leg that waits for an answer; AUTH3 waits for none) and requests.  Per
@@ -640,5 +661,12 @@ void rpc_client_trips(enum rpc_protseq protseq, struct rpc_trips *ret);
    (EPT_S_NOT_REGISTERED) when the mapper knows none. */
 int rpc_epm_map(struct rpc_binding *epm, const struct ndr_interface *iface, const GUID *object,
                 enum rpc_protseq protseq, char *ret, size_t size);
+
+/* The management interface of the server at b ([C706] appendix Q): 0 and *ret_status its
+   answer, or the call's negative errno.  if_ids: a dcom_malloc'd array. */
+int rpc_mgmt_remote_stop(struct rpc_binding *b, uint32_t *ret_status);
+int rpc_mgmt_remote_is_listening(struct rpc_binding *b, uint32_t *ret_status, bool *ret_yes);
+int rpc_mgmt_remote_if_ids(struct rpc_binding *b, uint32_t *ret_status,
+                           struct rpc_syntax_id **ret, unsigned *ret_n);
 
 #endif /* DCOM_RPC_INTERNAL_H */

@@ -157,6 +157,35 @@ int rpc_server_register_object_if(struct rpc_server *srv, const struct ndr_inter
         return r < 0 ? r : 0;
 }
 
+/* What an unregistered interface's slot holds: connections may still point at the slot
+   (their presentation contexts), so it stays, matching no bind and no opnum -- or, with
+   an invoke hook, every opnum, for the hook to answer (nca_s_unk_if). */
+static const struct ndr_interface unregistered_if = {
+        .ver_major = 0xffff, .ver_minor = 0xffff, .n_ops = 0, .name = "(unregistered)",
+};
+static const struct ndr_interface unregistered_invoke_if = {
+        .ver_major = 0xffff, .ver_minor = 0xffff, .n_ops = UINT32_MAX, .name = "(unregistered)",
+};
+
+int rpc_server_unregister_if(struct rpc_server *srv, const struct ndr_interface *iface) {
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&srv->lock);
+        for (unsigned i = 0; i < srv->n_ifs; i++)
+                if (srv->ifs[i].iface == iface) {
+                        srv->ifs[i] = (struct rpc_if_reg){
+                                .iface = srv->ifs[i].invoke ? &unregistered_invoke_if
+                                                            : &unregistered_if,
+                                .invoke = srv->ifs[i].invoke,
+                                .invoke_ctx = srv->ifs[i].invoke_ctx,
+                        };
+                        r = 0;
+                        break;
+                }
+        pthread_mutex_unlock(&srv->lock);
+        return r;
+}
+
 const struct rpc_if_reg *rpc_server_find_if(struct rpc_server *srv,
                                             const struct rpc_syntax_id *abstract) {
         const struct rpc_if_reg *found = NULL;
@@ -180,7 +209,9 @@ unsigned rpc_server_interfaces(struct rpc_server *srv, const struct ndr_interfac
 
         pthread_mutex_lock(&srv->lock);
         for (unsigned i = 0; i < srv->n_ifs && n < max; i++)
-                ret[n++] = srv->ifs[i].iface;
+                if (srv->ifs[i].iface != &unregistered_if &&
+                    srv->ifs[i].iface != &unregistered_invoke_if)
+                        ret[n++] = srv->ifs[i].iface;
         pthread_mutex_unlock(&srv->lock);
         return n;
 }
@@ -1390,6 +1421,57 @@ int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *i
                 srv->watching = true;
         pthread_mutex_unlock(&srv->lock);
         return 0;
+}
+
+/*
+ * RpcEpUnregister's role: ept_delete of iface at each listener, over the connection the
+ * registrations were made on, and no registering again after an rpcss restart.  (The
+ * entries are built as register_ep builds them; kept apart so that the event-driven
+ * server's rework of registration merges without conflict.)
+ */
+int rpc_server_unregister_ep(struct rpc_server *srv, const struct ndr_interface *iface) {
+        const struct rpc_tower_syntax syn = { iface->uuid, iface->ver_major, iface->ver_minor };
+        ept_entry_t ents[8];
+        unsigned n = 0, i;
+        error_status_t st = 0;
+        int r = 0;
+
+        memset(ents, 0, sizeof ents);
+        pthread_mutex_lock(&srv->lock);
+        for (i = 0; i < srv->n_regs && srv->regs[i].iface != iface; i++)
+                ;
+        if (i == srv->n_regs || !srv->epm) {
+                pthread_mutex_unlock(&srv->lock);
+                return -ENOENT;
+        }
+        srv->regs[i] = srv->regs[--srv->n_regs];
+        for (struct rpc_listener *l = srv->listeners; l && n < ELEMENTSOF(ents); l = l->next) {
+                uint8_t *oct = NULL;
+                size_t len = 0;
+                r = rpc_tower_build(&syn, l->protseq, l->sec_addr, NULL, &oct, &len);
+                if (r < 0)
+                        break;
+                twr_t *t = dcom_malloc(sizeof *t + len);
+                if (!t) {
+                        dcom_free(oct);
+                        r = -ENOMEM;
+                        break;
+                }
+                t->tower_length = (unsigned32)len;
+                memcpy(t->tower_octet_string, oct, len);
+                dcom_free(oct);
+                ents[n++].tower = t;
+        }
+        struct rpc_binding *epm = srv->epm;
+        pthread_mutex_unlock(&srv->lock);
+        if (r >= 0 && n) {
+                r = epm_ept_delete((handle_t)epm, n, ents, &st);
+                if (r >= 0 && st != 0)
+                        r = st == EPT_S_NOT_REGISTERED ? -ENOENT : -EACCES;
+        }
+        for (unsigned k = 0; k < n; k++)
+                dcom_free(ents[k].tower);
+        return r;
 }
 
 /* --- stopping ------------------------------------------------------------------------------- */

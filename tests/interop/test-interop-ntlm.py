@@ -240,7 +240,8 @@ try:
                            input=PASSWORD + "\n", env=env, capture_output=True, text=True,
                            timeout=30)
         check("hello-client --user at %s: the server names the caller" % lvl,
-              r.returncode == 0 and "to " in r.stdout and "\\alice (S-1-5-21-" in r.stdout,
+              r.returncode == 0 and "to " in r.stdout and
+              "\\alice (authentication service 10, level" in r.stdout,
               r.stdout + r.stderr)
     r = subprocess.run([os.path.join(build, "examples/hello-client"), "--user", USER, hb],
                        input="wrong\n", env=env, capture_output=True, text=True, timeout=30)

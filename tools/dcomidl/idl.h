@@ -242,6 +242,9 @@ struct idl_ctx {
         int errors;
         FILE *err;                              /* where diagnostics go (stderr) */
         bool no_cpp_imports;                    /* fuzzer: imports are not followed */
+        /* --status-stubs: client stubs return a status (int Foo_M(handle_t, ..., RET *)),
+           no MIDL-shaped procedures, no default manager EPV, no <rpc.h> in FILE.h */
+        bool status_stubs;
 };
 
 /* ast.c */

@@ -40,6 +40,15 @@ static void usage(FILE *f) {
               "      --proxy-file FILE  proxy file name (default: FILE_p.c)\n"
               "      --no-proxy         do not write the proxies\n"
               "      --no-stubs         header and GUIDs only (--no-client --no-server --no-proxy)\n"
+              "      --status-stubs     RPC client stubs in the status-returning form:\n"
+              "                         int IFACE_METHOD(handle_t, args..., RET *ret): 0 or a\n"
+              "                         negative errno, the method's value in *ret.  Without it\n"
+              "                         (MIDL's form) the client procedure is METHOD(args...),\n"
+              "                         returns the method's type and raises the call's\n"
+              "                         RPC_STATUS (RpcRaiseException) when the call fails; the\n"
+              "                         server stub's default manager EPV (RpcServerRegisterIf\n"
+              "                         with a NULL EPV) is the program's functions METHOD; and\n"
+              "                         FILE.h includes <rpc.h> and <rpcndr.h>\n"
               "      --stub-header FILE stub declarations file name (default: FILE_stub.h)\n"
               "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
               "      --cpp COMMAND      preprocessor (default: $DCOMIDL_CPP or cpp)\n"
@@ -174,6 +183,8 @@ int main(int argc, char **argv) {
                         want_proxy = 0;
                 else if (strcmp(a, "--no-stubs") == 0)
                         want_client = want_server = want_proxy = 0;
+                else if (strcmp(a, "--status-stubs") == 0)
+                        ctx.status_stubs = true;
                 else if (strcmp(a, "--no-header") == 0)
                         want_header = false;
                 else if (strcmp(a, "--no-iid") == 0)

@@ -2343,6 +2343,50 @@ static void print_client_proto(struct gen *g, const struct method *m) {
         fputc(')', g->f);
 }
 
+/*
+ * MIDL's client procedure: RET Method(args...) over the status form (static then, in
+ * FILE_c.c): a failed call raises its RPC_STATUS, as MIDL's stubs raise through
+ * RpcRaiseException.  The binding is the method's handle_t parameter; a method without
+ * one has no binding (no ACF: no implicit or auto handles) and raises RPC_S_INVALID_BINDING.
+ */
+static void write_midl_client(struct gen *g, const struct method *m) {
+        const char *h = NULL;
+
+        for (size_t i = 0; i < m->n; i++)
+                if (m->ps[i].handle) {
+                        h = m->ps[i].f->name;
+                        break;
+                }
+        fputs("\n", g->f);
+        if (m->ret)
+                print_decl(g->f, m->rtype, "");
+        else
+                fputs("void", g->f);
+        fprintf(g->f, " %s(", m->fn->name);
+        for (size_t i = 0; i < m->n; i++) {
+                if (i)
+                        fputs(", ", g->f);
+                print_decl(g->f, m->ps[i].f->type, m->ps[i].f->name);
+        }
+        fputs(m->n ? ") {\n" : "void) {\n", g->f);
+        if (m->ret) {
+                fputs("        ", g->f);
+                print_decl(g->f, m->rtype, "ret_");
+                fputs(";\n", g->f);
+                out(g, 1, "memset(&ret_, 0, sizeof ret_);\n");
+        }
+        out(g, 1, "handle_t h_ = %s;\n", h ? h : "NULL");
+        out(g, 1, "int rc_ = %s_%s(h_", g->ifc->name, m->fn->name);
+        for (size_t i = 0; i < m->n; i++)
+                if (!m->ps[i].handle)
+                        fprintf(g->f, ", %s", m->ps[i].f->name);
+        fputs(m->ret ? ", &ret_);\n" : ");\n", g->f);
+        out(g, 1, "if (rc_ < 0)\n                RpcRaiseException(dcom_rpc_call_status(h_, rc_));\n");
+        if (m->ret)
+                out(g, 1, "return ret_;\n");
+        out(g, 0, "}\n");
+}
+
 /* What the pulled-into-caller-memory [out] arrays may hold: the caller's sizes. */
 static char *cap_expr(struct gen *g, const struct param *p) {
         struct em e = {.g = g, .prefix = ""};
@@ -2493,6 +2537,29 @@ static void server_call_impl(struct gen *g, struct method *m, const char *target
         out(g, 1, "ndr_server_call_leave(call);\n");
 }
 
+/*
+ * MIDL's contract for a program's manager routines: what they return through an [out]
+ * pointer comes from midl_user_allocate (the program's), and the server stub frees it
+ * with midl_user_free once marshaled.  Done for the referent of an [out] parameter's
+ * pointer (a string, a structure, an array); pointers inside that referent are the
+ * manager's to keep or leak (not walked).  Memory of the call's arena (what the stub
+ * pulled, the runtime's own) is left alone.
+ */
+static void server_free_out(struct gen *g, struct method *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                const struct levels *L = &p->L;
+                if (p->f->dir != DIR_OUT || p->ctx || L->n < 2 || L->l[0].kind != L_PTR ||
+                    !L->l[0].top || L->l[1].kind != L_PTR || L->l[1].top)
+                        continue;
+                if (L->n > 2 && L->l[2].kind == L_DATA &&
+                    (L->l[2].dk == D_IFACE || L->l[2].dk == D_USER))
+                        continue;
+                out(g, 1, "if (*%s && !arena_owns(call->arena, *%s))\n", p->f->name, p->f->name);
+                out(g, 2, "midl_user_free((void *)*%s);\n", p->f->name);
+        }
+}
+
 static void write_server_method(struct gen *g, struct method *m) {
         const char *mname = m->object ? fmt(g, "%s", idl_method_name(m->fn)) : m->fn->name;
 
@@ -2505,6 +2572,8 @@ static void write_server_method(struct gen *g, struct method *m) {
                 out(g, 0, "static int %s_%s_stub(struct ndr_server_call *call) {\n", g->ifc->name,
                     mname);
                 out(g, 1, "const struct %s_epv *epv_ = call->impl;\n", g->prefix);
+                /* a default EPV's method the program did not define */
+                out(g, 1, "if (!epv_->%s)\n                return -EOPNOTSUPP;\n", mname);
         }
         out(g, 1, "struct ndr_pull *ndr = call->in;\n");
         out(g, 1, "struct ndr_push *out_ = call->out;\n");
@@ -2533,6 +2602,8 @@ static void write_server_method(struct gen *g, struct method *m) {
         }
         fputc('\n', g->f);
         server_push_out(g, m);
+        if (!m->object && !g->ctx->status_stubs)
+                server_free_out(g, m);
         out(g, 1, "return ndr_push_error(out_);\n}\n");
 }
 
@@ -2677,10 +2748,13 @@ static void write_client_method(struct gen *g, struct method *m) {
         client_push_fn(g, m, fmt(g, "%s_%s_push", ifn, fn),
                        m->object ? ", const ORPCTHIS *orpcthis" : "");
         client_pull_fn(g, m, fmt(g, "%s_%s_pull", ifn, fn), m->object ? ", ORPCTHAT *orpcthat" : "");
-        if (m->object)
+        if (m->object) {
                 print_proxy_proto(g, m, fn);
-        else
+        } else {
+                if (!g->ctx->status_stubs)
+                        fputs("static ", g->f);
                 print_client_proto(g, m);
+        }
         fputs(" {\n", g->f);
         out(g, 1, "struct ndr_push in_;\n        struct ndr_pull out_;\n        struct arena arena_;\n        int rc_;\n");
         if (m->object)
@@ -2784,6 +2858,8 @@ static void write_client_method(struct gen *g, struct method *m) {
                 out(g, 1, "return rc_ < 0 ? com_stub_hresult(rc_) : hr_;\n}\n");
         else
                 out(g, 1, "return rc_;\n}\n");
+        if (!m->object && !g->ctx->status_stubs)
+                write_midl_client(g, m);
 }
 
 /* --- files --------------------------------------------------------------------------------- */
@@ -2933,7 +3009,28 @@ static void write_iface_def(struct gen *g, const char *which, bool ops) {
                 g->ifc->ver_minor);
         fprintf(f, "        .n_ops = %u,\n", count_methods(g->ifc));
         fprintf(f, "        .ops = %s,\n", ops ? "ops_" : "NULL");
-        fprintf(f, "        .name = \"%s\",\n};\n", g->ifc->name);
+        fprintf(f, "        .name = \"%s\",\n", g->ifc->name);
+        if (ops && !g->ctx->status_stubs && count_methods(g->ifc))
+                fprintf(f, "        .default_epv = &%s_default_epv_,\n", g->prefix);
+        fputs("};\n", f);
+}
+
+/*
+ * MIDL's default manager EPV: the program's functions named as the methods, so that
+ * RpcServerRegisterIf(Foo_v1_0_s_ifspec, NULL, NULL) serves them.  Weak references: a
+ * server that registers an EPV of its own need not define them; a method left undefined
+ * answers nca_s_op_rng_error.
+ */
+static void write_default_epv(struct gen *g) {
+        out(g, 0, "\n/* the default manager EPV: the program's %s functions */\n", g->ifc->name);
+        FOR_METHODS(g->ifc, x) {
+                fputs("extern __typeof__(", g->f);
+                fprintf(g->f, "%s) %s __attribute__((weak));\n", x->func->name, x->func->name);
+        }
+        out(g, 0, "static const %s_epv_t %s_default_epv_ = {\n", g->prefix, g->prefix);
+        FOR_METHODS(g->ifc, x)
+        out(g, 1, "%s,\n", x->func->name);
+        out(g, 0, "};\n\n");
 }
 
 /* GUIDs of the interfaces passed as interface pointers (no link dependency on _i.c). */
@@ -2958,7 +3055,7 @@ static void write_prologue(struct gen *g, FILE *real, const char *idl_name, cons
         FILE *saved = g->f;
         g->f = real;
         fprintf(real, "/* Generated by dcomidl from %s: do not edit. */\n", idl_name);
-        fprintf(real, "/* %s (see src/ndr/ndr-stub.h for the conventions). */\n\n", what);
+        fprintf(real, "/* %s (see <dcom/ndr-stub.h> for the conventions). */\n\n", what);
         fprintf(real, "#include <errno.h>\n#include <string.h>\n\n#include \"%s\"\n\n", stub_header);
         fputs(check_macro, real);
         fputs("\nstatic const char ndr_tag_ptr_ __attribute__((unused));\n", real);
@@ -2987,6 +3084,8 @@ static void write_client(struct gen *g, FILE *real, const char *idl_name, const 
                 set_prefix(g, s->iface);
                 out(g, 0, "\n/* --- %s --- */\n\n", g->prefix);
                 write_iface_def(g, "c", false);
+                out(g, 0, "RPC_IF_HANDLE %s_c_ifspec = (RPC_IF_HANDLE)&%s_c_interface;\n", g->prefix,
+                    g->prefix);
                 unsigned opnum = 0;
                 FOR_METHODS(g->ifc, x) {
                         method_build(g, x->func, m, false);
@@ -3027,7 +3126,11 @@ static void write_server(struct gen *g, FILE *real, const char *idl_name, const 
                 if (!count_methods(g->ifc))
                         out(g, 1, "{ NULL, NULL },\n");
                 out(g, 0, "};\n\n");
+                if (!g->ctx->status_stubs && count_methods(g->ifc))
+                        write_default_epv(g);
                 write_iface_def(g, "s", true);
+                out(g, 0, "RPC_IF_HANDLE %s_s_ifspec = (RPC_IF_HANDLE)&%s_s_interface;\n", g->prefix,
+                    g->prefix);
                 out(g, 0, "\nint %s_dispatch(struct ndr_server_call *call, uint32_t opnum) {\n", g->prefix);
                 out(g, 1, "if (opnum >= %u)\n", count_methods(g->ifc));
                 out(g, 2, "return -EOPNOTSUPP;\n");
@@ -3332,7 +3435,7 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                         *p = '_';
         fprintf(f, "/* Generated by dcomidl from %s: do not edit. */\n\n", idl_name);
         fprintf(f, "#ifndef %s\n#define %s\n\n", guard, guard);
-        fprintf(f, "#include \"%s\"\n#include \"ndr/ndr-stub.h\"\n", header);
+        fprintf(f, "#include \"%s\"\n#include <dcom/ndr-stub.h>\n", header);
         /* object interfaces: ORPCTHIS, ORPCTHAT and the proxy object are COM's */
         for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
                 if (is_obj_iface(s)) {
@@ -3355,22 +3458,8 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                 if (!is_rpc_iface(s))
                         continue;
                 set_prefix(g, s->iface);
-                fprintf(f, "\n/* %s: the server's entry point vector */\n", g->prefix);
-                fprintf(f, "struct %s_epv {\n", g->prefix);
-                FOR_METHODS(g->ifc, x) {
-                        method_build(g, x->func, m, false);
-                        fputs("        ", f);
-                        print_decl(f, x->func->type->ref, "");
-                        fprintf(f, " (*%s)(", x->func->name);
-                        bool first = true;
-                        for (size_t i = 0; i < m->n; i++) {
-                                fputs(first ? "" : ", ", f);
-                                first = false;
-                                print_decl(f, m->ps[i].f->type, m->ps[i].f->name);
-                        }
-                        fputs(first ? "void);\n" : ");\n", f);
-                }
-                fputs("};\n\n", f);
+                /* the entry point vector, struct %s_epv, is FILE.h's (%s_epv_t) */
+                fprintf(f, "\n/* %s */\n", g->prefix);
                 /* the implementation's rundowns, one per context handle type */
                 const char *seen[64];
                 size_t n_seen = 0;
@@ -3394,6 +3483,10 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                 fprintf(f, "/* -EOPNOTSUPP for an opnum out of range (nca_s_op_rng_error) */\n");
                 fprintf(f, "int %s_dispatch(struct ndr_server_call *call, uint32_t opnum);\n\n",
                         g->prefix);
+                if (!g->ctx->status_stubs) {
+                        /* MIDL's procedures are declared in FILE.h */
+                        continue;
+                }
                 fputs("/* client stubs: 0 or a negative errno, the return value in *ret_ */\n", f);
                 FOR_METHODS(g->ifc, x) {
                         method_build(g, x->func, m, false);
