@@ -167,7 +167,18 @@ static RPC_STATUS echo_status(RPC_BINDING_HANDLE b, LONG v, LONG want) {
         return st;
 }
 
+/* Windows' sizes ([MS-RPCE] 2.2.1.1, [MS-DTYP]): long is 32 bits there */
+_Static_assert(sizeof(RPC_STATUS) == 4, "RPC_STATUS");
+_Static_assert(sizeof(error_status_t) == 4, "error_status_t");
+_Static_assert(sizeof(hyper) == 8 && sizeof(MIDL_uhyper) == 8, "hyper");
+_Static_assert(sizeof(RPC_IF_ID) == 20, "RPC_IF_ID");
+
 TEST(string_bindings) {
+        /* without UNICODE, the unsuffixed names are the A forms */
+        ASSERT_TRUE(RpcStringBindingCompose == RpcStringBindingComposeA);
+        ASSERT_TRUE(RpcBindingFromStringBinding == RpcBindingFromStringBindingA);
+        ASSERT_TRUE(RpcServerUseProtseqEp == RpcServerUseProtseqEpA);
+
         RPC_CSTR s = NULL, obj = NULL, ps = NULL, addr = NULL, ep = NULL, opt = NULL;
         RPC_BINDING_HANDLE b = (RPC_BINDING_HANDLE)1;
 

@@ -99,7 +99,6 @@ typedef const unsigned char *RPC_CCSTR;
 typedef const WCHAR *RPC_CWSTR;
 typedef void *RPC_AUTHZ_HANDLE;
 typedef void RPC_MGR_EPV;
-typedef GUID uuid_t;
 
 typedef struct _RPC_BINDING_VECTOR {
         ULONG Count;
