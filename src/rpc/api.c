@@ -306,7 +306,7 @@ RPC_STATUS RpcStringBindingParseA(RPC_CSTR StringBinding, RPC_CSTR *ObjUuid, RPC
         }
         if (*s)
                 goto out;
-        /* [MS-RPCE] 2.1: absent parts come back as empty strings, as Windows gives them */
+        /* absent parts come back as empty strings (RpcStringBindingParse, Windows API doc) */
         if (!obj && !(obj = strdup("")))
                 goto oom;
         if (!ep && !(ep = strdup("")))
