@@ -56,6 +56,7 @@ static struct {
         unsigned n_eps;
         struct api_if *ifs;                     /* kept for the process's life: calls in flight */
         unsigned active;                        /* calls in managers, every interface */
+        unsigned unanswered;                    /* threads whose calls' answers are unsent */
         bool listening, stop;
 } api = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
@@ -69,6 +70,18 @@ struct api_call {
         uint16_t opnum;
 };
 static _Thread_local struct api_call *current;
+static _Thread_local bool answer_due;           /* counted in api.unanswered */
+
+/* rpc_answered_hook: this worker's answers are out (see wait_stop_locked). */
+static void answered(void) {
+        if (!answer_due)
+                return;
+        answer_due = false;
+        pthread_mutex_lock(&api.lock);
+        api.unanswered--;
+        pthread_cond_broadcast(&api.cond);
+        pthread_mutex_unlock(&api.lock);
+}
 
 static struct rpc_server *server_locked(void) {
         if (!api.srv)
@@ -275,7 +288,11 @@ static int invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, uint3
         pthread_mutex_lock(&api.lock);
         reg->active++;
         api.active++;
+        if (!answer_due && !me.prev)
+                api.unanswered++;
         pthread_mutex_unlock(&api.lock);
+        if (!me.prev)
+                answer_due = true;
         unsigned depth = rpc_api_try_depth();
         struct arena *saved = ndr_call_arena();
         if (setjmp(*dcom_rpc_try_enter()) == 0) {
@@ -552,6 +569,7 @@ static RPC_STATUS register_if(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_E
         if (st == RPC_S_OK) {
                 uint8_t level = flags & RPC_IF_ALLOW_SECURE_ONLY ? RPC_AUTHN_LEVEL_CONNECT
                                                                  : RPC_AUTHN_LEVEL_NONE;
+                __atomic_store_n(&rpc_answered_hook, answered, __ATOMIC_RELEASE);
                 int r = rpc_server_register_object_if(srv, iface, level, invoke, reg);
                 st = r == -EEXIST ? RPC_S_ALREADY_REGISTERED : rpc_api_status(r);
         }
@@ -632,14 +650,15 @@ RPC_STATUS RpcServerRegisterAuthInfoW(RPC_WSTR ServerPrincName, ULONG AuthnSvc, 
 /* --- listening ------------------------------------------------------------------------------ */
 
 /*
- * Until RpcMgmtStopServerListening, then until the calls in manager routines have returned
- * (Windows' RpcServerListen returns once they completed; their responses are being
- * written as it returns -- a program exiting at once races with the last of them).  The
- * thread of a manager routine waiting here (RpcMgmtWaitServerListen in a call) does not
- * wait for itself.
+ * Until RpcMgmtStopServerListening, then until the calls in manager routines have
+ * completed, their responses written (Windows' RpcServerListen returns once they
+ * completed: a program exits right after it, and the Shutdown call that stopped it must
+ * still get its answer).  The thread of a manager routine waiting here
+ * (RpcMgmtWaitServerListen in a call) does not wait for itself.
  */
 static void wait_stop_locked(void) {
-        while (!api.stop || api.active > (current ? 1u : 0u))
+        while (!api.stop || api.active > (current ? 1u : 0u) ||
+               api.unanswered > (answer_due ? 1u : 0u))
                 pthread_cond_wait(&api.cond, &api.lock);
         api.listening = false;
         atomic_store(&serving, false);

@@ -535,6 +535,12 @@ int rpc_mgmt_register(struct rpc_server *srv);
 int rpc_server_register_ep(struct rpc_server *srv, const struct ndr_interface *iface,
                            const char *annotation);
 
+/* Called on the thread that ran a connection's calls once their responses have been
+   written (or handed to the event loop because the peer had no room, or never will be:
+   the connection closed) -- the public API's RpcServerListen waits for them
+   (api-server.c).  Set once, atomically. */
+extern void (*rpc_answered_hook)(void);
+
 /* The reverse (RpcEpUnregister): ept_delete of iface's entries; -ENOENT when this server
    did not register it. */
 int rpc_server_unregister_ep(struct rpc_server *srv, const struct ndr_interface *iface);

@@ -637,6 +637,17 @@ static void linger_give(struct rpc_sconn *sc) {
         __atomic_sub_fetch(&sc->srv->lingering, 1, __ATOMIC_ACQ_REL);
 }
 
+void (*rpc_answered_hook)(void);
+
+/* What this thread's requests answered is written -- or left for the event loop to write
+   when the peer has room, or never will be: the connection closed (rpc_answered_hook). */
+static void answered(void) {
+        void (*hook)(void) = __atomic_load_n(&rpc_answered_hook, __ATOMIC_ACQUIRE);
+
+        if (hook)
+                hook();
+}
+
 /*
  * A connection's event: a response waiting for room goes first; then what the socket
  * holds is read (without blocking) into the connection's reader, and every whole PDU in
@@ -658,6 +669,7 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         goto close;
                 if (sc->wlen) {
                         conn_arm(sc, EPOLLOUT);
+                        answered();
                         return;
                 }
         }
@@ -701,6 +713,7 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         if (lingering)
                                 linger_give(sc);
                         conn_arm(sc, EPOLLOUT);
+                        answered();
                         return;
                 }
                 /* a PDU begun: the event loop waits for the rest, not this thread */
@@ -718,6 +731,7 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         if (lingering)
                                 linger_give(sc);
                         conn_arm(sc, EPOLLIN);
+                        answered();
                         return;
                 }
         }
@@ -726,12 +740,14 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
         /* nothing pending: an idle connection holds no receive buffer */
         rpc_conn_trim(c);
         conn_arm(sc, EPOLLIN);
+        answered();
         return;
 close:
         if (lingering)
                 linger_give(sc);
         buf_clear(out);
         conn_close(sc);
+        answered();
 }
 
 /*
