@@ -455,7 +455,8 @@ DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcServerInqCallAttributesW(RPC_BINDING_HANDLE 
  * over ncalrpc (SO_PEERCRED) or from an authenticated name that is a Unix user.  No such
  * identity: RPC_S_NO_CONTEXT_AVAILABLE; one this process may not take (it is not root and
  * the caller is another user): ERROR_CANNOT_IMPERSONATE -- the thread never goes on as the
- * server while the caller believes otherwise.
+ * server while the caller believes otherwise.  A client that allowed identification only
+ * (RPC_C_IMP_LEVEL_IDENTIFY) is not impersonated either: ERROR_CANNOT_IMPERSONATE.
  */
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcImpersonateClient(RPC_BINDING_HANDLE BindingHandle);
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcRevertToSelfEx(RPC_BINDING_HANDLE BindingHandle);

@@ -144,6 +144,12 @@ static int caller_uid(struct ndr_server_call *call, uid_t *ret_uid, gid_t *ret_g
         struct rpc_peer peer;
 
         name[0] = 0;
+        if (rpc_call_identity(call, &id) >= 0 && id.imp_level == RPC_IMP_LEVEL_IDENTIFY) {
+                /* [MS-RPCE] 2.2.1.1.9: the client allowed identification only; taking its
+                   identity would act as it */
+                snprintf(name, size, "%s", id.user);
+                return -EPERM;
+        }
         if (rpc_call_identity(call, &id) >= 0 && id.has_uid && !id.anonymous) {
                 *ret_uid = id.uid;
                 *ret_gid = (gid_t)-1;
@@ -167,7 +173,12 @@ RPC_STATUS RpcImpersonateClient(RPC_BINDING_HANDLE BindingHandle) {
 
         if (!c)
                 return BindingHandle ? RPC_S_INVALID_BINDING : RPC_S_NO_CALL_ACTIVE;
-        if (caller_uid(c->call, &uid, &gid, name, sizeof name) < 0) {
+        int r = caller_uid(c->call, &uid, &gid, name, sizeof name);
+        if (r == -EPERM) {
+                log_debug(rpc, "RpcImpersonateClient: %s allowed identification only", name);
+                return ERROR_CANNOT_IMPERSONATE;
+        }
+        if (r < 0) {
                 log_debug(rpc, "RpcImpersonateClient: the caller has no Unix identity");
                 return RPC_S_NO_CONTEXT_AVAILABLE;
         }

@@ -521,8 +521,9 @@ static void free_secret(char *s) {
 /*
  * [MS-RPCE] 2.2.1.1.7, 2.2.1.1.8: AuthnSvc RPC_C_AUTHN_WINNT (NTLM), _GSS_NEGOTIATE,
  * _GSS_KERBEROS (RPC_C_AUTHN_DEFAULT: NTLM, as Windows), RPC_C_AUTHN_NONE turns security
- * off; AuthnLevel RPC_C_AUTHN_LEVEL_DEFAULT is CONNECT.  The QOS is accepted (mutual
- * authentication is what Kerberos does anyway); identity tracking is static.
+ * off; AuthnLevel RPC_C_AUTHN_LEVEL_DEFAULT is CONNECT.  The QOS's ImpersonationType is
+ * the level the server gets (RPC_C_IMP_LEVEL_IDENTIFY: identification only); mutual
+ * authentication is what Kerberos does anyway; identity tracking is static.
  */
 RPC_STATUS RpcBindingSetAuthInfoExA(RPC_BINDING_HANDLE Binding, RPC_CSTR ServerPrincName,
                                     ULONG AuthnLevel, ULONG AuthnSvc,
@@ -554,8 +555,12 @@ RPC_STATUS RpcBindingSetAuthInfoExA(RPC_BINDING_HANDLE Binding, RPC_CSTR ServerP
                 return RPC_S_UNKNOWN_AUTHN_SERVICE;
         st = identity_of(AuthIdentity, &user, &domain, &password);
         if (st == RPC_S_OK) {
-                struct rpc_auth_identity id = { user, domain, password,
-                                                (const char *)ServerPrincName };
+                /* the QOS's impersonation level: IDENTIFY gives the server an
+                   identification-only token */
+                struct rpc_auth_identity id = {
+                        user, domain, password, (const char *)ServerPrincName,
+                        SecurityQos ? (uint8_t)SecurityQos->ImpersonationType : 0,
+                };
                 r = rpc_binding_set_auth(b, (uint8_t)AuthnLevel, (uint8_t)AuthnSvc, &id);
                 st = r == -EPROTONOSUPPORT ? RPC_S_UNKNOWN_AUTHN_SERVICE : rpc_api_status(r);
         }

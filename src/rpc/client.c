@@ -1334,7 +1334,7 @@ int rpc_binding_copy(struct rpc_binding *b, struct rpc_binding **ret) {
         c->unique = b->unique;
         uint8_t level = b->auth_level, type = b->auth_type;
         struct rpc_auth_identity id = { b->auth_user, b->auth_domain, b->auth_password,
-                                        b->auth_target };
+                                        b->auth_target, b->auth_imp };
         r = level ? rpc_binding_set_auth(c, level, type, &id) : 0;
         pthread_mutex_unlock(&b->lock);
         if (r < 0) {
