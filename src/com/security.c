@@ -25,6 +25,7 @@
 #include "com/remote-internal.h"
 #include "dcom/utf16.h"
 #include "rpc/rpc-internal.h"
+#include "registry/registry-internal.h"
 #include "security/caller.h"
 #include "security/impersonate.h"
 #include "security/settings.h"
@@ -125,6 +126,8 @@ static int init_default_locked(void) {
         return 0;
 }
 
+static void admit_forget(void);
+
 /* A child of fork() is another process: its security is settled again, from its own
    registry view, as a process started afresh would. */
 static void atfork_child(void) {
@@ -137,6 +140,7 @@ static void atfork_child(void) {
         free(ps.access.sd);
         memset(&ps.access, 0, sizeof ps.access);
         ps.how[0] = 0;
+        admit_forget();
 }
 
 __attribute__((constructor)) static void security_atfork(void) {
@@ -338,14 +342,64 @@ static void audit(const char *line) {
                 syslog(LOG_AUTHPRIV | LOG_NOTICE, "DCOM: %s", clean);
 }
 
+/*
+ * The callers recently let in: a caller's token costs NSS lookups (its Unix groups) and
+ * registry reads, too much for every call, so an admission is kept for a second for the
+ * same caller (its user, SID, transport and level) while this process writes nothing to
+ * the registry (hive_generation).  Another process's change to the permissions, or to a
+ * Unix group, shows within that second.  Refusals are never kept: each is checked and said.
+ */
+#define ADMIT_CACHE 32
+#define ADMIT_MS 1000
+
+struct admitted {
+        bool used, remote, anonymous, has_uid;
+        uid_t uid;
+        uint8_t level;
+        char sid[80];
+        uint64_t gen, until_ms;
+};
+static struct admitted admit_cache[ADMIT_CACHE];
+static unsigned admit_next;
+
+static void admit_forget(void) {
+        memset(admit_cache, 0, sizeof admit_cache);
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool same_caller(const struct admitted *a, const struct sec_caller *c) {
+        return a->used && a->remote == c->info.remote && a->anonymous == c->info.anonymous &&
+               a->has_uid == c->info.has_uid && (!a->has_uid || a->uid == c->info.uid) &&
+               a->level == c->level && strcmp(a->sid, c->sid) == 0;
+}
+
 bool com_security_check_call(void *call) {
+        struct sec_caller who;
         struct sec_token *t = NULL;
-        uint8_t level = 0;
-        bool remote = false, ok = false;
+        bool ok = false;
         char why[1024];
 
-        if (sec_token_from_call(call, &t, &level, &remote) < 0) {
+        if (sec_caller_of_call(call, &who) < 0) {
                 audit("ORPC call refused: the caller cannot be named");
+                return false;
+        }
+        uint64_t gen = hive_generation(), now = now_ms();
+        pthread_mutex_lock(&ps.lock);
+        for (unsigned i = 0; i < ADMIT_CACHE; i++)
+                if (same_caller(&admit_cache[i], &who) && admit_cache[i].gen == gen &&
+                    now < admit_cache[i].until_ms) {
+                        pthread_mutex_unlock(&ps.lock);
+                        return true;
+                }
+        pthread_mutex_unlock(&ps.lock);
+
+        if (sec_token_new(&who.info, &t) < 0) {
+                audit("ORPC call refused: the caller's token cannot be made");
                 return false;
         }
         /* PRINCIPAL SELF in a descriptor means the server's own user ([MS-DTYP] 2.5.3.2's
@@ -356,6 +410,8 @@ bool com_security_check_call(void *call) {
                 sec_token_free(t);
                 return false;
         }
+        bool remote = who.info.remote;
+        uint8_t level = who.level;
         pthread_mutex_lock(&ps.lock);
         if (init_default_locked() < 0) {
                 pthread_mutex_unlock(&ps.lock);
@@ -366,15 +422,23 @@ bool com_security_check_call(void *call) {
         /* calls below the process's level: refused before anything else (local calls are
            privacy) -- RPC_C_AUTHN_LEVEL_NONE admits unauthenticated callers */
         if (remote && level < ps.authn_level && ps.authn_level > RPC_C_AUTHN_LEVEL_NONE) {
-                char who[320];
-                sec_token_describe(t, who, sizeof who);
+                char whom[320];
+                sec_token_describe(t, whom, sizeof whom);
                 snprintf(why, sizeof why, "remote-access refused to %s: authentication level %u is "
-                         "below this process's %u (%s)", who, (unsigned)level,
+                         "below this process's %u (%s)", whom, (unsigned)level,
                          (unsigned)ps.authn_level, ps.how);
         } else {
                 int r = sec_check_access(&ps.machine, ps.check_access ? &ps.access : NULL,
                                          ps.has_app ? &ps.app : NULL, t, remote, why, sizeof why);
                 ok = r > 0;
+        }
+        if (ok) {
+                struct admitted *a = &admit_cache[admit_next++ % ADMIT_CACHE];
+                *a = (struct admitted){ .used = true, .remote = remote,
+                                        .anonymous = who.info.anonymous,
+                                        .has_uid = who.info.has_uid, .uid = who.info.uid,
+                                        .level = level, .gen = gen, .until_ms = now + ADMIT_MS };
+                snprintf(a->sid, sizeof a->sid, "%s", who.sid);
         }
         pthread_mutex_unlock(&ps.lock);
         if (!ok) {

@@ -14,3 +14,12 @@
  * whether it came over the network.  -EPERM when the caller cannot be named.
  */
 int sec_token_from_call(void *call, struct sec_token **ret, uint8_t *ret_level, bool *ret_remote);
+
+/* What names the caller, without the token (its groups cost NSS and registry reads):
+   for caches keyed by who calls.  info.user_sid points into sid. */
+struct sec_caller {
+        struct sec_token_info info;
+        char sid[80];
+        uint8_t level;
+};
+int sec_caller_of_call(void *call, struct sec_caller *ret);
