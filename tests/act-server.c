@@ -66,6 +66,8 @@ static HRESULT STDMETHODCALLTYPE o_add(IObjTest2 *This, LONG a, LONG b, LONG *su
 /* Who is calling (issue 15's server side): "<client name> level <n> impersonated <uid
    or hresult> after <uid>" from CoQueryClientBlanket, CoImpersonateClient, CoRevertToSelf;
    name "nocontext" asks the context of a thread outside the call. */
+static IServerSecurity *kept;   /* a call context kept past its call ("keep", then "kept") */
+
 static HRESULT STDMETHODCALLTYPE o_greet(IObjTest2 *This, const WCHAR *name, WCHAR **greeting) {
         DWORD svc = 0, level = 0;
         RPC_AUTHZ_HANDLE privs = NULL;
@@ -85,6 +87,33 @@ static HRESULT STDMETHODCALLTYPE o_greet(IObjTest2 *This, const WCHAR *name, WCH
         IServerSecurity *ss = NULL;
         if (FAILED(hr = CoGetCallContext(&IID_IServerSecurity, (void **)&ss)))
                 return hr;
+        if (name && name[0] == 'k' && name[1] == 'e' && name[2] == 'p' && !kept) {
+                /* "kept": an earlier call's context, past its call */
+                IServerSecurity_Release(ss);
+                return E_INVALIDARG;
+        }
+        if (name && name[0] == 'k' && name[1] == 'e' && name[2] == 'e' && name[3] == 'p') {
+                IServerSecurity_AddRef(ss);
+                kept = ss;
+        } else if (name && name[0] == 'k' && name[1] == 'e' && name[2] == 'p' && kept) {
+                DWORD l = 0;
+                HRESULT old = IServerSecurity_QueryBlanket(kept, NULL, NULL, NULL, &l, NULL, NULL, NULL);
+                HRESULT late = IServerSecurity_ImpersonateClient(kept);
+                IServerSecurity_Release(kept);
+                kept = NULL;
+                IServerSecurity_Release(ss);
+                char said[96];
+                snprintf(said, sizeof said, "kept 0x%08x 0x%08x", (unsigned)old, (unsigned)late);
+                WCHAR *w = NULL;
+                size_t n = 0;
+                if (dcom_utf8_to_utf16(said, strlen(said), &w, &n) < 0)
+                        return E_OUTOFMEMORY;
+                *greeting = CoTaskMemAlloc((n + 1) * sizeof(WCHAR));
+                if (*greeting)
+                        memcpy(*greeting, w, (n + 1) * sizeof(WCHAR));
+                free(w);
+                return *greeting ? S_OK : E_OUTOFMEMORY;
+        }
         hr = CoImpersonateClient();
         if (SUCCEEDED(hr)) {
                 snprintf(imp, sizeof imp, "%u%s", (unsigned)geteuid(),

@@ -901,6 +901,16 @@ TEST(launch_and_access_permissions) {
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         ASSERT_OK(CoCreateInstance(&c, NULL, CLSCTX_LOCAL_SERVER, &IID_IObjTest2, (void **)&p));
         pid_t running = (pid_t)server_pid(p);
+        /* a call context kept past its call (AddRef'd) answers RPC_E_CALL_COMPLETE */
+        WCHAR *g = NULL;
+        char *u8 = NULL;
+        ASSERT_OK(IObjTest2_Greet(p, u"keep", &g));
+        CoTaskMemFree(g);
+        ASSERT_OK(IObjTest2_Greet(p, u"kept", &g));
+        ASSERT_OK(dcom_utf16_to_utf8(g, dcom_utf16_len(g), &u8, NULL));
+        ASSERT_STR_EQ(u8, "kept 0x80010117 0x80010117");
+        free(u8);
+        CoTaskMemFree(g);
         set_sddl(app, "LaunchPermission", "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDC;;;S-1-22-1-65534)");
         run_client(65534, id, out, sizeof out);
         ASSERT_STR_EQ(out, "create 0x80070005\n");

@@ -545,8 +545,11 @@ static void *host_sta_main(void *arg) {
 static void start_host(void *(*fn)(void *)) {
         pthread_t t;
 
+        /* the host lives on: it must not inherit an impersonated caller's identity */
+        bool paused = com_impersonation_pause();
         if (pthread_create(&t, NULL, fn, NULL) == 0)
                 pthread_detach(t);
+        com_impersonation_resume(paused);
 }
 
 static void start_host_sta(void) {
@@ -576,7 +579,9 @@ static HRESULT create_elsewhere(const CLSID *clsid, const char *path, enum model
         if (m == MODEL_FREE) {
                 /* a thread of the MTA makes it; the object keeps the MTA alive after it */
                 pthread_mutex_unlock(&host_lock);
+                bool paused = com_impersonation_pause();        /* made as the process */
                 r = pthread_create(&t, NULL, mta_job_main, &j);
+                com_impersonation_resume(paused);
                 if (r == 0)
                         pthread_join(t, NULL);
         } else {

@@ -577,8 +577,12 @@ static void sta_run(void *ctx) {
         } else {
                 sc->call->impl = itf;
                 void *cc = com_call_enter(sc->call);
-                r = sc->iface->ops[sc->opnum].dispatch(sc->call);
-                com_call_leave(cc);
+                if (cc) {
+                        r = sc->iface->ops[sc->opnum].dispatch(sc->call);
+                        com_call_leave(cc);
+                } else {
+                        sc->fault = (uint32_t)E_OUTOFMEMORY;    /* no context: not run */
+                }
                 /* what the call pulled is given up here, in the object's apartment: the
                    response holds copies, the arena's contents are done with */
                 arena_reset(sc->call->arena);
@@ -674,8 +678,13 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
                 r = run_in_sta(apt, iface, ipid, opnum, call, ret_fault);
         else {
                 void *cc = com_call_enter(call);
-                r = iface->ops[opnum].dispatch(call);
-                com_call_leave(cc);
+                if (cc) {
+                        r = iface->ops[opnum].dispatch(call);
+                        com_call_leave(cc);
+                } else {
+                        *ret_fault = (uint32_t)E_OUTOFMEMORY;   /* no context: not run */
+                        r = 0;
+                }
         }
         /* [MS-DCOM] 3.1.1.5.4: another major version, or a higher minor one */
         if (r == -EPROTONOSUPPORT)
@@ -979,7 +988,10 @@ static HRESULT register_locked(struct exporter *ex) {
 }
 
 static void start_rundown_locked(void) {
-        if (!rundown_started && pthread_create(&rundown_thread, NULL, rundown_main, NULL) == 0) {
+        bool paused = com_impersonation_pause();        /* the process's, not a caller's */
+        bool made = !rundown_started && pthread_create(&rundown_thread, NULL, rundown_main, NULL) == 0;
+        com_impersonation_resume(paused);
+        if (made) {
                 pthread_detach(rundown_thread);
                 rundown_started = true;
         }

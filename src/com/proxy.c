@@ -594,7 +594,10 @@ static void ping_add_locked(const char *binding, OID oid) {
                 oid_push(&ps->add, &ps->n_add, &ps->cap_add, oid);
         /* a new OID is pinged at once: the exporter's grace for it is three periods */
         pthread_cond_signal(&ping_wake);
-        if (!ping_started && pthread_create(&ping_thread, NULL, ping_main, NULL) == 0) {
+        bool paused = com_impersonation_pause();        /* the pinger is the process's */
+        bool made = !ping_started && pthread_create(&ping_thread, NULL, ping_main, NULL) == 0;
+        com_impersonation_resume(paused);
+        if (made) {
                 pthread_detach(ping_thread);
                 ping_started = true;
         }

@@ -92,6 +92,11 @@ bool com_security_check_call(void *call);
    when the call returns (an impersonation still on is reverted). */
 void *com_call_enter(void *call);
 void com_call_leave(void *cookie);
+/* A thread started while this one impersonates a caller would keep the caller's
+   identity for its whole life (Linux threads inherit their creator's credentials): pause
+   around pthread_create of the library's long-lived threads. */
+bool com_impersonation_pause(void);
+void com_impersonation_resume(bool paused);
 /*
  * The apartment's exporter, listening and registered with rpcss (its OXID in *ret): what
  * a class object offered to activation is called through.  RPC_S_SERVER_UNAVAILABLE

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,28 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
                 return E_INVALIDARG;
         if (caps & EOAC_ACCESS_CONTROL)
                 return E_NOTIMPL;       /* an IAccessControl object: not supported */
+        /* the client side: our proxies' default level and credentials -- checked before
+           anything is settled, so a bad list changes nothing */
+        const char *user = NULL, *domain = NULL, *password = NULL;
+        char ubuf[257], dbuf[257], pbuf[257];
+        uint8_t svc = RPC_C_AUTHN_WINNT;
+        const SOLE_AUTHENTICATION_LIST *list = auth_list;
+        if (list && list != COLE_DEFAULT_AUTHINFO) {
+                for (DWORD i = 0; i < list->cAuthInfo && list->aAuthInfo; i++) {
+                        const SOLE_AUTHENTICATION_INFO *ai = &list->aAuthInfo[i];
+                        const SEC_WINNT_AUTH_IDENTITY_W *id = ai->pAuthInfo;
+                        if (!id || (ai->dwAuthnSvc != RPC_C_AUTHN_WINNT &&
+                                    ai->dwAuthnSvc != RPC_C_AUTHN_GSS_NEGOTIATE))
+                                continue;
+                        if (com_auth_identity_utf8(id, ubuf, dbuf, pbuf) < 0)
+                                return E_INVALIDARG;
+                        user = ubuf;
+                        domain = dbuf;
+                        password = pbuf;
+                        svc = (uint8_t)ai->dwAuthnSvc;
+                        break;
+                }
+        }
 
         pthread_mutex_lock(&ps.lock);
         if (ps.done) {
@@ -270,27 +293,6 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         ps.done = true;
         pthread_mutex_unlock(&ps.lock);
 
-        /* the client side: our proxies' default level (and credentials, if listed) */
-        const char *user = NULL, *domain = NULL, *password = NULL;
-        char ubuf[257], dbuf[257], pbuf[257];
-        uint8_t svc = RPC_C_AUTHN_WINNT;
-        const SOLE_AUTHENTICATION_LIST *list = auth_list;
-        if (list && list != COLE_DEFAULT_AUTHINFO) {
-                for (DWORD i = 0; i < list->cAuthInfo && list->aAuthInfo; i++) {
-                        const SOLE_AUTHENTICATION_INFO *ai = &list->aAuthInfo[i];
-                        const SEC_WINNT_AUTH_IDENTITY_W *id = ai->pAuthInfo;
-                        if (!id || (ai->dwAuthnSvc != RPC_C_AUTHN_WINNT &&
-                                    ai->dwAuthnSvc != RPC_C_AUTHN_GSS_NEGOTIATE))
-                                continue;
-                        if (com_auth_identity_utf8(id, ubuf, dbuf, pbuf) < 0)
-                                return E_INVALIDARG;
-                        user = ubuf;
-                        domain = dbuf;
-                        password = pbuf;
-                        svc = (uint8_t)ai->dwAuthnSvc;
-                        break;
-                }
-        }
         if (user || authn_level)
                 com_proxy_set_default_auth(authn_level ? (uint8_t)authn_level : 0, svc, user ? user : "",
                                            domain, password);
@@ -455,9 +457,13 @@ bool com_security_check_call(void *call) {
 
 struct call_ctx {
         IServerSecurity IServerSecurity_iface;
+        atomic_uint refs;               /* the call's, and each AddRef kept past it */
         void *call;                     /* the RPC call; NULL once it returned */
+        pthread_t thread;               /* the one it runs on: impersonation is that thread's */
         struct call_ctx *prev;          /* a call nested in another on this thread (STA) */
         bool impersonating;
+        bool paused_outer;              /* it paused prev's impersonation while it runs */
+        uid_t uid;                      /* whom it impersonates */
         struct sec_saved_creds saved;
 };
 
@@ -467,10 +473,13 @@ static struct call_ctx *impl_from_IServerSecurity(IServerSecurity *iface) {
         return (struct call_ctx *)((char *)iface - offsetof(struct call_ctx, IServerSecurity_iface));
 }
 
+static ULONG STDMETHODCALLTYPE ss_addref(IServerSecurity *iface);
+
 static HRESULT STDMETHODCALLTYPE ss_qi(IServerSecurity *iface, REFIID riid, void **ppv) {
         if (!ppv)
                 return E_POINTER;
         if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IServerSecurity)) {
+                ss_addref(iface);
                 *ppv = iface;
                 return S_OK;
         }
@@ -478,16 +487,18 @@ static HRESULT STDMETHODCALLTYPE ss_qi(IServerSecurity *iface, REFIID riid, void
         return E_NOINTERFACE;
 }
 
-/* The object lives as long as the call (Windows' call context is the call's, not
-   reference counted past it): AddRef and Release count nothing. */
+/* Counted: a context kept past its call answers RPC_E_CALL_COMPLETE, never freed memory.
+   CoGetCallContext's pointer is the call's own reference's until AddRef'd, as on Windows. */
 static ULONG STDMETHODCALLTYPE ss_addref(IServerSecurity *iface) {
-        (void)iface;
-        return 2;
+        return atomic_fetch_add(&impl_from_IServerSecurity(iface)->refs, 1) + 1;
 }
 
 static ULONG STDMETHODCALLTYPE ss_release(IServerSecurity *iface) {
-        (void)iface;
-        return 1;
+        struct call_ctx *c = impl_from_IServerSecurity(iface);
+        unsigned left = atomic_fetch_sub(&c->refs, 1) - 1;
+        if (left == 0)
+                free(c);
+        return left;
 }
 
 static HRESULT query_blanket(struct call_ctx *c, DWORD *authn_svc, DWORD *authz_svc,
@@ -593,6 +604,10 @@ static HRESULT caller_uid(struct call_ctx *c, uid_t *ret) {
 
 static HRESULT impersonate(struct call_ctx *c) {
         uid_t uid;
+        if (!c->call)
+                return RPC_E_CALL_COMPLETE;
+        if (!pthread_equal(c->thread, pthread_self()))
+                return RPC_E_WRONG_THREAD;      /* the identity is the call's thread's */
         HRESULT hr = caller_uid(c, &uid);
         if (FAILED(hr))
                 return hr;
@@ -606,12 +621,15 @@ static HRESULT impersonate(struct call_ctx *c) {
                 return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
         }
         c->impersonating = true;
+        c->uid = uid;
         return S_OK;
 }
 
 static HRESULT revert(struct call_ctx *c) {
         if (!c->impersonating)
                 return S_OK;
+        if (!pthread_equal(c->thread, pthread_self()))
+                return RPC_E_WRONG_THREAD;
         int r = sec_revert(&c->saved);
         if (r < 0) {
                 /* a thread that cannot return to itself must not run anything else */
@@ -639,14 +657,40 @@ static const IServerSecurityVtbl ss_vtbl = {
         ss_is_impersonating,
 };
 
+/* Back to the process's identity while something else runs on this thread (a nested
+   call, a thread started from here): true if there was an impersonation to pause. */
+static bool pause_locked_thread(struct call_ctx *c) {
+        if (!c || !c->impersonating)
+                return false;
+        revert(c);
+        return true;
+}
+
+static void resume_thread(struct call_ctx *c, bool paused) {
+        if (!paused)
+                return;
+        if (sec_impersonate_uid(c->uid, &c->saved) < 0) {
+                /* the outer method believes it still acts as its caller: it must not go on
+                   as the server instead */
+                fprintf(stderr, "opendcom: cannot resume an impersonation\n");
+                abort();
+        }
+        c->impersonating = true;
+}
+
 void *com_call_enter(void *call) {
         struct call_ctx *c = calloc(1, sizeof *c);
 
         if (!c)
                 return NULL;
         c->IServerSecurity_iface.lpVtbl = &ss_vtbl;
+        atomic_init(&c->refs, 1);
         c->call = call;
+        c->thread = pthread_self();
         c->prev = current;
+        /* a call nested in an impersonating one (an STA's modal loop) runs as the
+           process, not as the outer call's caller; the outer resumes after it */
+        c->paused_outer = pause_locked_thread(c->prev);
         current = c;
         return c;
 }
@@ -659,7 +703,17 @@ void com_call_leave(void *cookie) {
         /* a method that returns while impersonating is reverted, as Windows does */
         revert(c);
         current = c->prev;
-        free(c);
+        resume_thread(c->prev, c->paused_outer);
+        c->call = NULL;                 /* kept references answer RPC_E_CALL_COMPLETE */
+        ss_release(&c->IServerSecurity_iface);
+}
+
+bool com_impersonation_pause(void) {
+        return pause_locked_thread(current);
+}
+
+void com_impersonation_resume(bool paused) {
+        resume_thread(current, paused);
 }
 
 HRESULT WINAPI CoGetCallContext(REFIID riid, void **ppv) {
