@@ -11,9 +11,12 @@
  * calls are refused while the server does not listen; impersonation takes the caller's
  * identity over ncalrpc and is refused without one.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -302,7 +305,14 @@ static void rpcss_start(void) {
         test_state_dir();
         ASSERT_OK(setenv("OPENDCOM_RPC_LISTEN", "127.0.0.1", 1));
         snprintf(exe, sizeof exe, "%s/services/rpcss", getenv("TEST_BUILD_DIR"));
-        snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 20000));
+        /* a port free now (bound and let go), not one guessed from the pid */
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t salen = sizeof sa;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
+        ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &salen));
+        close(fd);
+        snprintf(port, sizeof port, "%u", (unsigned)ntohs(sa.sin_port));
         setenv("OPENDCOM_EPM_PORT", port, 1);
         rpcss_pid = fork();
         ASSERT_GE(rpcss_pid, 0);
