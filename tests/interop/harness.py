@@ -130,3 +130,48 @@ def pids_of(pattern, root):
         except OSError:
             pass
     return mine
+
+
+def reexec_in_netns():
+    """Runs this test again in a network namespace of its own (unshare -n), where port 135
+    and firewall rules are the test's, and exits with its status; in the namespace, brings
+    lo up and returns.  Needs root; exits 77 (skipped) without unshare."""
+    import os
+    if os.environ.get("OPENDCOM_TEST_NETNS"):
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
+        return
+    if not shutil.which("unshare"):
+        print("SKIP: no unshare")
+        sys.exit(77)
+    r = subprocess.run(["unshare", "-n", "--", sys.executable] + sys.argv,
+                       env=dict(os.environ, OPENDCOM_TEST_NETNS="1"))
+    sys.exit(r.returncode)
+
+
+def variant(vt, value):
+    """An impacket wireVARIANT of VT_I4 or VT_BSTR, for IDispatch::Invoke."""
+    from impacket.dcerpc.v5.dcom.oaut import VARIANT, VARENUM
+    v = VARIANT(None, False)
+    v['clSize'] = 5
+    v['vt'] = vt
+    v['_varUnion']['tag'] = vt
+    if vt == VARENUM.VT_BSTR:
+        v['_varUnion']['bstrVal']['asData'] = value
+    else:
+        v['_varUnion']['lVal'] = value
+    return v
+
+
+def dispparams(args):
+    """impacket DISPPARAMS holding args (the arguments last first, as DISPPARAMS does)."""
+    from impacket.dcerpc.v5.dcom.oaut import DISPPARAMS
+    from impacket.dcerpc.v5.dtypes import NULL
+    p = DISPPARAMS(None, False)
+    p['rgdispidNamedArgs'] = NULL
+    p['cNamedArgs'] = 0
+    p['cArgs'] = len(args)
+    if not args:
+        p['rgvarg'] = NULL
+    for a in reversed(args):
+        p['rgvarg'].append(a)
+    return p
