@@ -39,6 +39,7 @@
 
 #include "base/base-internal.h"
 #include "base/paths.h"
+#include "service-socket.h"
 #include "ntlm-settings.h"
 #include "rpc/auth/accounts.h"
 #include "rpc/auth/lsa-client.h"
@@ -371,48 +372,9 @@ static void on_readable(struct conn *c) {
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 static int listen_socket(void) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd, r;
+        int r = lsa_socket_path(sock_path, sizeof sock_path);
 
-        r = lsa_socket_path(sock_path, sizeof sock_path);
-        if (r < 0)
-                return r;
-        char *slash = strrchr(sock_path, '/');
-        *slash = 0;
-        r = paths_mkdir_p(sock_path, 0755);
-        *slash = '/';
-        if (r < 0)
-                return r;
-        memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        /* a stale socket (its dcomlsa died) is replaced; a live one is EADDRINUSE */
-        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-                int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-                bool live = errno == EADDRINUSE && probe >= 0 &&
-                            connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
-                if (probe >= 0)
-                        close(probe);
-                if (live) {
-                        close(fd);
-                        return -EADDRINUSE;
-                }
-                unlink(sock_path);
-                if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-        }
-        /* every local process may have its callers verified, as on Windows */
-        if (chmod(sock_path, 0666) < 0 || listen(fd, 128) < 0) {
-                r = -errno;
-                close(fd);
-                unlink(sock_path);
-                return r;
-        }
-        return fd;
+        return r < 0 ? r : service_listen_unix(sock_path, SOCK_SEQPACKET, 128);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */

@@ -175,3 +175,37 @@ def dispparams(args):
     for a in reversed(args):
         p['rgvarg'].append(a)
     return p
+
+
+def private_instance(build, prefix):
+    """A private OpenDCOM instance for a test: a fresh OPENDCOM_ROOT and its environment
+    (exporters on loopback, a 5 s launch timeout), and three helpers bound to it:
+    tool(*args, stdin=None) -> (rc, output), reg(*args) (the reg tool), and
+    start(args, log, user=None) -> Popen (as a Unix user if given; stopped by cleanup()).
+    Returns (root, env, tool, reg, start)."""
+    import os
+    import pwd
+    import tempfile
+    root = tempfile.mkdtemp(prefix=prefix)
+    env = dict(os.environ, OPENDCOM_ROOT=root, OPENDCOM_ORPC_LISTEN="127.0.0.1",
+               OPENDCOM_LAUNCH_TIMEOUT_MS="5000")
+    env.pop("OPENDCOM_EPM_PORT", None)
+
+    def tool(*args, stdin=None):
+        r = subprocess.run(list(args), input=stdin, env=env, capture_output=True, text=True,
+                           timeout=30)
+        return r.returncode, r.stdout + r.stderr
+
+    def reg(*args):
+        return tool(os.path.join(build, "tools/reg/reg"), *args)
+
+    def start(args, log, user=None):
+        if user:
+            pw = pwd.getpwnam(user)
+            args = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
+                    "--clear-groups", "--"] + list(args)
+        p = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        procs.append(p)
+        return p
+
+    return root, env, tool, reg, start

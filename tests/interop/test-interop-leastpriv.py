@@ -19,7 +19,6 @@ import os
 import pwd
 import subprocess
 import sys
-import tempfile
 import time
 
 if os.geteuid() != 0:
@@ -28,7 +27,7 @@ if os.geteuid() != 0:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
 harness.reexec_in_netns()
-from harness import check, cleanup, finish, grant_app, hresult, procs, wait_port, variant, dispparams
+from harness import check, cleanup, finish, grant_app, hresult, wait_port, variant, dispparams
 
 try:
     from impacket.dcerpc.v5.dcomrt import DCOMConnection
@@ -47,31 +46,8 @@ RPCSS_USER, SERVER_USER = "nobody", "daemon"
 rpcss_uid = pwd.getpwnam(RPCSS_USER).pw_uid
 server_uid = pwd.getpwnam(SERVER_USER).pw_uid
 
-root = tempfile.mkdtemp(prefix="opendcom-lp-")
+root, env, tool, reg, start = harness.private_instance(build, "opendcom-lp-")
 os.chmod(root, 0o755)
-env = dict(os.environ, OPENDCOM_ROOT=root, OPENDCOM_ORPC_LISTEN="127.0.0.1",
-           OPENDCOM_LAUNCH_TIMEOUT_MS="5000")
-env.pop("OPENDCOM_EPM_PORT", None)
-
-
-def tool(*args, stdin=None):
-    r = subprocess.run(list(args), input=stdin, env=env, capture_output=True, text=True,
-                       timeout=30)
-    return r.returncode, r.stdout + r.stderr
-
-
-def reg(*args):
-    return tool(os.path.join(build, "tools/reg/reg"), *args)
-
-
-def start(args, log, user=None):
-    if user:
-        pw = pwd.getpwnam(user)
-        args = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups",
-                "--"] + args
-    p = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    procs.append(p)
-    return p
 
 
 def uid_of(pid):
