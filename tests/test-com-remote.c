@@ -760,6 +760,7 @@ static void secure_refs_round(int how) {
                 xread(ctl[0], &c, 1);                   /* bob has struck */
                 hr = IObjTest2_Add(p, 2, 2, &v);
                 xwrite(res[1], &hr, sizeof hr);
+                xread(ctl[0], &c, 1);                   /* bob has called too */
                 IObjTest2_Release(p);
                 xwrite(res[1], "r", 1);                 /* released */
                 xread(ctl[0], &c, 1);
@@ -780,6 +781,7 @@ static void secure_refs_round(int how) {
         } else {
                 ASSERT_HR_EQ(hr, RPC_E_DISCONNECTED);   /* released from under her */
         }
+        xwrite(ctl[1], "c", 1);
         xread(res[0], &c, 1);
         IObjTest2_Release(p);
         /* alice's and bob's references gone: only the object's own is left */

@@ -345,6 +345,9 @@ struct rpc_frag_spec {
         const struct rpc_sec_ref *sec;
         int (*emit)(void *ctx, const uint8_t *pdu, size_t len);
         void *emit_ctx;
+        /* with emit: 0 hands each fragment over alone; else fragments gather in out and
+           go over together once they reach flush_at bytes, and at the last one */
+        size_t flush_at;
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
                    size_t len);
