@@ -48,6 +48,9 @@
 #include <unistd.h>
 
 #include <objbase.h>
+#include <sddl.h>
+
+#include "dcom/winreg.h"
 
 #include "bench.h"
 #include "bench-services.h"
@@ -391,7 +394,19 @@ static int serve(void *arg) {
         if (com_ps_register(&IOrpcBench_ProxyVtbl, &IOrpcBench_p_interface) < 0 ||
             FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
                 return -EIO;
-        /* before the first marshal starts the listener: no NTLM for the TCP calls */
+        /* before the first marshal starts the listener: no NTLM for the TCP calls --
+           which this private instance's MachineAccessRestriction must let in (Windows'
+           default admits no unauthenticated remote caller) */
+        PSECURITY_DESCRIPTOR sd = NULL;
+        ULONG sd_len = 0;
+        if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                    u"O:BAG:BAD:(A;;CCDCLC;;;WD)(A;;CCDCLC;;;AN)", SDDL_REVISION_1, &sd, &sd_len) ||
+            RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole",
+                            u"MachineAccessRestriction", REG_BINARY, sd, sd_len) != ERROR_SUCCESS) {
+                LocalFree(sd);
+                return -EIO;
+        }
+        LocalFree(sd);
         if (FAILED(CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_NONE,
                                         RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE, NULL)))
                 return -EIO;
