@@ -628,6 +628,7 @@ static void newproxy_entry(struct bench *b, struct server *s, const char *name, 
         if (FAILED(server_objref(s, cmd, buf, sizeof buf, &len)) ||
             !(np.stm = stream_of(buf, len))) {
                 fprintf(stderr, "bench-orpc: %s: no OBJREF\n", name);
+                bench_fail(b);
                 goto out;
         }
         bench_run(b, &(struct bench_spec){ .name = name, .fn = newproxy_ops, .ctx = &np,
@@ -662,6 +663,7 @@ static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *
         if (FAILED(hr)) {
                 fprintf(stderr, "bench-orpc: the %s proxy does not work: 0x%08x\n", t,
                         (unsigned)hr);
+                bench_fail(b);
                 goto out;
         }
 
@@ -824,6 +826,7 @@ static void in_process(struct bench *b) {
         if (FAILED(hr)) {
                 fprintf(stderr, "bench-orpc: the proxy into the STA does not work: 0x%08x\n",
                         (unsigned)hr);
+                bench_fail(b);
                 goto out_stream;
         }
         /* (each operation leaves 5 more public references with the held proxy; the
