@@ -13,9 +13,10 @@
  *      dcomlsa [--foreground] [--lockout-threshold N] [--lockout-seconds S]
  *
  * Bounds, so that no local user or remote guesser holds it: one thread, one poll() loop,
- * at most MAX_CONNS logons in flight and MAX_PER_UID per local user (SO_PEERCRED), the
- * NEGOTIATE due within NEGOTIATE_TIMEOUT_MS of the connection and the AUTHENTICATE within
- * LOGON_TIMEOUT_MS (a remote client's round trip), every packet bounded.  An account
+ * at most MAX_CONNS (16384) logons in flight and a quarter of them per local user
+ * (SO_PEERCRED), the NEGOTIATE due within NEGOTIATE_TIMEOUT_MS of the connection and the
+ * AUTHENTICATE within LOGON_TIMEOUT_MS (a remote client's round trip), every packet
+ * bounded.  An account
  * that fails --lockout-threshold logons (default 10) within --lockout-seconds (default
  * 60) is locked out for that long -- every logon refused, the right password included --
  * as Windows' account lockout policy; 0 turns it off.  One log line per failed logon
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,8 +49,14 @@
 #include "rpc/auth/ntlm.h"
 #include "rpc/auth/providers.h"
 
-#define MAX_CONNS 1024
-#define MAX_PER_UID 64
+/*
+ * Pending logons are cheap here (a descriptor and an NTLM context), and every one of a
+ * server's NTLM binds holds one until its AUTHENTICATE: rpcss alone may have 1024
+ * connections with 8 contexts each.  A local user holds at most a quarter.
+ */
+#define MAX_CONNS 16384
+#define MAX_PER_UID (MAX_CONNS / 4)
+#define UID_TABLE (2 * MAX_CONNS)
 #define NEGOTIATE_TIMEOUT_MS 5000
 #define LOGON_TIMEOUT_MS 60000
 #define LOCKOUT_TABLE 4096
@@ -180,6 +188,30 @@ static void lockout_succeeded(const char *user, uint64_t now) {
 
 /* ---- connections -------------------------------------------------------------------------- */
 
+/* Logons in flight per local user: open addressing, slots never emptied (a user with
+   none keeps its slot at 0; there are few users). */
+static struct uid_count {
+        bool used;
+        uid_t uid;
+        unsigned n;
+} uid_counts[UID_TABLE];
+
+static struct uid_count *uid_slot(uid_t uid) {
+        size_t h = ((size_t)uid * 2654435761u) % UID_TABLE;
+
+        for (size_t i = 0; i < UID_TABLE; i++) {
+                struct uid_count *u = &uid_counts[(h + i) % UID_TABLE];
+                if (!u->used) {
+                        u->used = true;
+                        u->uid = uid;
+                        return u;
+                }
+                if (u->uid == uid)
+                        return u;
+        }
+        return NULL;                    /* UID_TABLE distinct users: refuse the newcomer */
+}
+
 struct conn {
         int fd;
         uid_t uid;
@@ -189,24 +221,19 @@ struct conn {
 };
 
 static struct conn conns[MAX_CONNS];
-static unsigned n_conns;
+static unsigned n_conns, next_free;
 static char machine_sid[ACCOUNT_MACHINE_SID_MAX];
 
 static void conn_close(struct conn *c) {
+        struct uid_count *u = uid_slot(c->uid);
+
+        if (u && u->n)
+                u->n--;
         ntlm_free(c->ntlm);
         c->ntlm = NULL;
         close(c->fd);
         c->fd = -1;
         n_conns--;
-}
-
-static unsigned conns_of(uid_t uid) {
-        unsigned n = 0;
-
-        for (unsigned i = 0; i < MAX_CONNS; i++)
-                if (conns[i].fd >= 0 && conns[i].uid == uid)
-                        n++;
-        return n;
 }
 
 static void send_packet(struct conn *c, const uint8_t *p, size_t len) {
@@ -236,17 +263,21 @@ static void accept_one(int listener) {
                 close(fd);
                 return;
         }
-        if (conns_of(cred.uid) >= MAX_PER_UID) {
+        struct uid_count *u = uid_slot(cred.uid);
+        if (!u || u->n >= MAX_PER_UID) {
                 say_failure("refused a logon from uid %u (pid %d): it has %d in flight already",
                             (unsigned)cred.uid, (int)cred.pid, MAX_PER_UID);
                 close(fd);
                 return;
         }
         for (unsigned i = 0; i < MAX_CONNS; i++) {
-                if (conns[i].fd < 0) {
-                        conns[i] = (struct conn){ .fd = fd, .uid = cred.uid, .pid = cred.pid,
+                unsigned k = (next_free + i) % MAX_CONNS;
+                if (conns[k].fd < 0) {
+                        conns[k] = (struct conn){ .fd = fd, .uid = cred.uid, .pid = cred.pid,
                                                   .deadline = dcom_monotonic_ms() + NEGOTIATE_TIMEOUT_MS };
                         n_conns++;
+                        u->n++;
+                        next_free = (k + 1) % MAX_CONNS;
                         return;
                 }
         }
@@ -474,6 +505,12 @@ int main(int argc, char **argv) {
                 machine_sid[0] = 0;     /* no store yet: logons fail as unknown users */
         for (unsigned i = 0; i < MAX_CONNS; i++)
                 conns[i].fd = -1;
+        /* a descriptor per logon in flight: the soft limit up to what they need */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_CONNS + 64) {
+                rl.rlim_cur = rl.rlim_max < MAX_CONNS + 64 ? rl.rlim_max : MAX_CONNS + 64;
+                (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
 
         listener = listen_socket();
         if (listener < 0) {
