@@ -562,6 +562,12 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
         } else {
                 if (c->n_sec >= RPC_MAX_SEC_CONTEXTS)
                         return -ENOSPC;
+                /* one handshake at a time per connection: a context not yet established
+                   holds a logon of the security provider (dcomlsa's, for a process that
+                   cannot read the accounts), and a peer must not pile them up */
+                for (unsigned i = 0; i < c->n_sec; i++)
+                        if (!c->sec[i].done && !c->sec[i].failed)
+                                return -ENOSPC;
                 s = &c->sec[c->n_sec];
                 memset(s, 0, sizeof *s);
                 r = ops->accept(&s->ctx, pdu->auth, pdu->auth_len, tok, &done);
