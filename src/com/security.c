@@ -637,6 +637,7 @@ static HRESULT impersonate(struct call_ctx *c) {
         }
         c->impersonating = true;
         c->uid = uid;
+        (void)rpc_call_delegate(c->call);       /* and the caller's delegated credential */
         return S_OK;
 }
 
@@ -652,6 +653,7 @@ static HRESULT revert(struct call_ctx *c) {
                 abort();
         }
         c->impersonating = false;
+        rpc_call_undelegate();
         return S_OK;
 }
 

@@ -27,6 +27,9 @@
 #include <sys/random.h>
 
 #include "rpc/rpc-server.h"
+#ifdef DCOM_HAVE_GSSAPI
+#include "rpc/auth/gss-rpc.h"
+#endif
 
 static LOG_CHANNEL(rpc);
 
@@ -1210,6 +1213,30 @@ int rpc_call_identity(void *h, struct rpc_identity *ret) {
         if (!i || !i->sec || !i->sec->done || !i->sec->ops->inq_identity)
                 return -ENODATA;
         return i->sec->ops->inq_identity(i->sec->ctx, ret);
+}
+
+int rpc_call_delegate(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+        void *cred = NULL;
+        int r;
+
+        if (!i || !i->sec || !i->sec->done || !i->sec->ops->delegated)
+                return -ENOKEY;
+        r = i->sec->ops->delegated(i->sec->ctx, &cred);
+        if (r < 0)
+                return r;
+#ifdef DCOM_HAVE_GSSAPI
+        rpc_gss_thread_delegate(cred);
+        return 0;
+#else
+        return -ENOKEY;
+#endif
+}
+
+void rpc_call_undelegate(void) {
+#ifdef DCOM_HAVE_GSSAPI
+        rpc_gss_thread_delegate(NULL);
+#endif
 }
 
 int rpc_call_peer(void *h, struct rpc_peer *ret) {
