@@ -462,7 +462,11 @@ static bool step_auth(enum provider p) {
                 return step_end(s, STEP_OK, NULL, "%s as %s at %s: bound, and ServerAlive "
                                 "answered at that level", providers[p].label, user_display(), lvl);
         }
-        if (r == -EACCES || rs == RPC_S_ACCESS_DENIED) {
+        /* the port accepted connections a step ago: a refused connection now is the
+           bind's refusal (a bind_nak -- how a server answers a ticket it cannot read),
+           an access denied the failed handshake or call */
+        bool nak = r == -ECONNREFUSED;
+        if (r == -EACCES || rs == RPC_S_ACCESS_DENIED || nak) {
                 if (p == PROV_NTLM)
                         snprintf(fix, sizeof fix,
                                  "%s refused the credentials of %s: a wrong password, or an "
@@ -476,8 +480,9 @@ static bool step_auth(enum provider p) {
                                  "principal (--spn, now %s) is in its keytab, and that both "
                                  "clocks agree; rpcss's log on the host names the reason",
                                  id.target);
-                return step_end(s, STEP_FAIL, fix, "%s as %s at %s: access denied", providers[p].label,
-                                user_display(), lvl);
+                return step_end(s, STEP_FAIL, fix, "%s as %s at %s: %s", providers[p].label,
+                                user_display(), lvl,
+                                nak ? "the bind was refused (bind_nak)" : "access denied");
         }
         snprintf(fix, sizeof fix, "`dcomerr %u` explains the status; rerun with DCOM_DEBUG=rpc "
                  "for the exchange", (unsigned)rs);
