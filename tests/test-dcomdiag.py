@@ -119,6 +119,69 @@ def apply_fix(fix, only=None):
     return ran
 
 
+def start_realm():
+    """A KDC of the test's own (tests/krb5-realm.sh, our child) and the realm's settings, or
+    None when the Kerberos packages are missing (the script's exit 77)."""
+    realm_dir = os.path.join(root, "realm")
+    log = open(os.path.join(root, "realm.log"), "w+")
+    kdc = subprocess.Popen(["/bin/sh", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    "krb5-realm.sh"), realm_dir],
+                           stdout=log, stderr=log)
+    procs.append(kdc)
+    env_file = os.path.join(realm_dir, "env")
+    end = time.time() + 30
+    while not os.path.exists(env_file):
+        if kdc.poll() is not None:
+            log.seek(0)
+            if kdc.returncode == 77:
+                print(log.read().strip())
+                return None
+            raise RuntimeError("krb5-realm.sh failed: " + log.read())
+        if time.time() > end:
+            raise RuntimeError("krb5-realm.sh: no realm after 30 s")
+        time.sleep(0.05)
+    settings = {}
+    for line in open(env_file):
+        k, _, v = line.strip().partition("=")
+        settings[k] = v
+    return settings
+
+
+def kinit(ccache, user, password):
+    """Tickets into ccache once the KDC answers (it binds its ports a moment after)."""
+    e = dict(env, KRB5CCNAME="FILE:" + ccache, PATH="/usr/bin:/bin:" + os.environ["PATH"])
+    for _ in range(100):
+        r = subprocess.run(["kinit", user], input=password + "\n", env=e, capture_output=True,
+                           text=True, timeout=30)
+        if r.returncode == 0:
+            return True, ""
+        time.sleep(0.1)
+    return False, r.stderr
+
+
+def kerberos_cases(realm):
+    """With tickets, Negotiate and Kerberos are tested without being asked; a principal
+    the host has no key for fails with the Kerberos advice."""
+    ccache = os.path.join(root, "ccache-alice")
+    ok, detail = kinit(ccache, "alice", realm["ALICE_PW"])
+    check("kinit alice against the test's own KDC", ok, detail)
+    tickets = {"KRB5CCNAME": "FILE:" + ccache}
+    rc, j, out = diag("localhost", extra_env=tickets)
+    check("tickets held: auth-negotiate and auth-kerberos run and pass, NTLM skipped (no --user)",
+          rc == 0 and j is not None and step(j, "auth-negotiate")["result"] == "ok" and
+          step(j, "auth-kerberos")["result"] == "ok" and
+          step(j, "auth-ntlm")["result"] == "skip", out[-1500:])
+    check("serveralive2: the host accepts Kerberos (rpcss has keys)", j is not None and
+          "Kerberos" in step(j, "serveralive2")["detail"], out[-800:])
+    rc, j, out = diag("localhost", "--auth", "kerberos", "--spn", "cifs/localhost",
+                      extra_env=tickets)
+    check_failed("a principal the host has no key for: step auth-kerberos, the keytab advice",
+                 rc, j, out, "auth-kerberos", ["Kerberos", "refused"],
+                 ["keytab", "cifs/localhost"])
+    check("negotiate not asked: skipped", j is not None and
+          step(j, "auth-negotiate")["result"] == "skip", out[-800:])
+
+
 def counter_pids():
     return harness.pids_of("counter-server -Embedding", root)
 
@@ -172,6 +235,11 @@ def root_cases():
     rc, out, err = run([tool("dcomcnfg"), "set", CLSID, "--run-as", me])
     check("dcomcnfg set --run-as", rc == 0, out + err)
 
+    # a realm of the test's own, and rpcss with its service keys (Kerberos, Negotiate)
+    realm = start_realm()
+    if realm:
+        for k in ("KRB5_CONFIG", "KRB5_KDC_PROFILE", "KRB5_KTNAME", "KRB5RCACHEDIR"):
+            env[k] = realm[k]
     launch_log = open(os.path.join(root, "dcomlaunch.log"), "w+")
     rpcss_log = open(os.path.join(root, "rpcss.log"), "w+")
     launcher = subprocess.Popen([os.path.join(build, "services/dcomlaunch"), "--foreground"],
@@ -240,6 +308,11 @@ def root_cases():
     rc, j, out = diag("127.0.0.1", *auth)
     check("without --clsid: exit 0, activation skipped", rc == 0 and j is not None and
           step(j, "activation")["result"] == "skip" and step(j, "first-call") is None, out[-800:])
+
+    if realm:
+        kerberos_cases(realm)
+    else:
+        print("SKIP: the Kerberos cases: no KDC (krb5-kdc, krb5-admin-server, krb5-user)")
 
     # a level below the application's: told from a missing permission by asking again at
     # privacy; the server reads its AppID's level when it starts
