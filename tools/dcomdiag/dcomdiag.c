@@ -408,11 +408,15 @@ static bool built_with_gss(void) {
 #endif
 }
 
-static struct rpc_auth_identity identity(void) {
+/* Provider p's credentials: --user's, except for Negotiate and Kerberos tested because
+   tickets are held (not named by --auth), which use those tickets -- --user may well be
+   an NTLM-only account of the host's. */
+static struct rpc_auth_identity identity(enum provider p) {
+        bool mine = opt.has_user && (p == PROV_NTLM || opt.auth_given);
         struct rpc_auth_identity id = {
-                .user = opt.has_user ? opt.user : "",
-                .domain = opt.has_user ? opt.domain : "",
-                .password = opt.has_user ? opt.password : "",
+                .user = mine ? opt.user : "",
+                .domain = mine ? opt.domain : "",
+                .password = mine ? opt.password : "",
                 .target = opt.spn ? opt.spn : opt.host,
                 .imp_level = RPC_IMP_LEVEL_IDENTIFY,
         };
@@ -426,7 +430,7 @@ static bool step_auth(enum provider p) {
         struct step *s = step_begin(providers[p].step);
         char sb[MAX_HOST + 64], fix[1024];
         struct rpc_binding *b = NULL;
-        struct rpc_auth_identity id = identity();
+        struct rpc_auth_identity id = identity(p);
         error_status_t st = 0;
         const char *lvl = level_names[opt.level];
         int r;
@@ -456,11 +460,12 @@ static bool step_auth(enum provider p) {
                 r = IObjectExporter_ServerAlive((handle_t)b, &st);
         RPC_STATUS rs = r < 0 ? rpc_binding_status(b, r) : (RPC_STATUS)st;
         rpc_binding_free(b);
+        const char *who = id.user[0] ? user_display() : "the tickets' principal (klist)";
         if (r >= 0 && st == 0) {
                 if (auth_passed < 0)
                         auth_passed = (int)p;
                 return step_end(s, STEP_OK, NULL, "%s as %s at %s: bound, and ServerAlive "
-                                "answered at that level", providers[p].label, user_display(), lvl);
+                                "answered at that level", providers[p].label, who, lvl);
         }
         /* the port accepted connections a step ago: a refused connection now is the
            bind's refusal (a bind_nak -- how a server answers a ticket it cannot read),
@@ -481,7 +486,7 @@ static bool step_auth(enum provider p) {
                                  "clocks agree; rpcss's log on the host names the reason",
                                  id.target);
                 return step_end(s, STEP_FAIL, fix, "%s as %s at %s: %s", providers[p].label,
-                                user_display(), lvl,
+                                who, lvl,
                                 nak ? "the bind was refused (bind_nak)" : "access denied");
         }
         snprintf(fix, sizeof fix, "`dcomerr %u` explains the status; rerun with DCOM_DEBUG=rpc "
@@ -561,7 +566,8 @@ static bool step_server_alive2(void) {
         struct step *s = step_begin("serveralive2");
         char sb[MAX_HOST + 64], list[768] = "";
         struct rpc_binding *b = NULL;
-        struct rpc_auth_identity id = identity();
+        struct rpc_auth_identity id = identity(auth_passed >= 0 ? (enum provider)auth_passed
+                                                                : PROV_NTLM);
         DUALSTRINGARRAY *d = NULL;
         COMVERSION v = { 0, 0 };
         DWORD reserved = 0;
@@ -791,7 +797,8 @@ static int step_activation_and_call(void) {
         unk = qi.pItf;
         /* the library activates at PKT_INTEGRITY at least ([MS-DCOM] 3.2.4.1.1.2) */
         step_end(s, STEP_OK, NULL, "%s created on %s as %s (%s at %s)", opt.clsid_s, host,
-                 user_display(), auth_passed >= 0 ? providers[auth_passed].label : "unauthenticated",
+                 opt.has_user || auth_passed < 0 ? user_display() : "the tickets' principal",
+                 auth_passed >= 0 ? providers[auth_passed].label : "unauthenticated",
                  level_names[opt.level > RPC_AUTHN_LEVEL_PKT_INTEGRITY ? opt.level
                                                                        : RPC_AUTHN_LEVEL_PKT_INTEGRITY]);
 
