@@ -10,8 +10,9 @@ step passing after it:
     loopback port);
   - as root, in a network namespace of its own (unshare -n) where rpcss has port 135:
     launch denied (the dcomcnfg grants it prints, run, then pass), access denied at the
-    first call (likewise), the all-OK path in both output forms, a wrong password, a
-    class not registered, the port dropped by an nft rule (the firewall message after
+    first call (likewise), the all-OK path in both output forms, a level below the
+    application's, a wrong password, a class not registered, a server that exits without
+    registering, the port dropped by an nft rule (the firewall message after
     --timeout), advertised addresses behind NAT (an nft DNAT: reached, but what the host
     advertises is not), dcomlaunch down, rpcss down.
 Cases that need root are skipped with the reason when not root.
@@ -173,6 +174,12 @@ def kerberos_cases(realm):
           step(j, "auth-ntlm")["result"] == "skip", out[-1500:])
     check("serveralive2: the host accepts Kerberos (rpcss has keys)", j is not None and
           "Kerberos" in step(j, "serveralive2")["detail"], out[-800:])
+    rc, j, out = diag("localhost", "--user", USER, "--password-file", pwfile,
+                      extra_env=tickets)
+    check("tickets and --user (an NTLM account): NTLM as the user, Kerberos with the tickets",
+          rc == 0 and j is not None and step(j, "auth-ntlm")["result"] == "ok" and
+          step(j, "auth-kerberos")["result"] == "ok" and
+          "tickets' principal" in step(j, "auth-kerberos")["detail"], out[-1500:])
     rc, j, out = diag("localhost", "--auth", "kerberos", "--spn", "cifs/localhost",
                       extra_env=tickets)
     check_failed("a principal the host has no key for: step auth-kerberos, the keytab advice",
@@ -337,6 +344,19 @@ def root_cases():
     rc, j, out = diag("127.0.0.1", "--clsid", UNREGISTERED, *auth)
     check_failed("a class not registered: step activation, REGDB_E_CLASSNOTREG, register it",
                  rc, j, out, "activation", ["0x80040154"], ["-RegServer", UNREGISTERED])
+
+    # a server that cannot be started: a class of the same (granted) AppID whose
+    # LocalServer32 exits at once
+    bad = "{66666666-7777-8888-9999-AAAAAAAAAAAA}"
+    for args in (("add", "HKCR\\CLSID\\%s\\LocalServer32" % bad, "/ve", "/d", "/bin/false", "/f"),
+                 ("add", "HKCR\\CLSID\\%s" % bad, "/v", "AppID", "/d",
+                  "{5E2D9C41-8B3A-4F6E-A1D7-0C9B8E7F6A50}", "/f")):
+        rc, out, err = run([tool("reg")] + list(args))
+        check("reg %s" % " ".join(args[:2]), rc == 0, out + err)
+    rc, j, out = diag("127.0.0.1", "--clsid", bad, *auth)
+    check_failed("a server that exits without registering: step activation, "
+                 "CO_E_SERVER_EXEC_FAILURE, its command line and the logs", rc, j, out,
+                 "activation", ["0x80080005"], ["LocalServer32", "journalctl"])
 
     # a host that does not resolve, here too
     rc, j, out = diag("nosuchhost.invalid", "--clsid", CLSID, *auth)
