@@ -30,15 +30,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "interop"))
 
-if os.geteuid() == 0 and not os.environ.get("OPENDCOM_TEST_NETNS") and shutil.which("unshare"):
-    r = subprocess.run(["unshare", "-n", "--", sys.executable] + sys.argv,
-                       env=dict(os.environ, OPENDCOM_TEST_NETNS="1"))
-    sys.exit(r.returncode)
-in_netns = bool(os.environ.get("OPENDCOM_TEST_NETNS"))
-if in_netns:
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
-
 import harness
+if os.geteuid() == 0:
+    harness.reexec_in_netns()
+in_netns = bool(os.environ.get("OPENDCOM_TEST_NETNS"))
 from harness import check, cleanup, finish, free_port, procs, wait_port
 
 build = sys.argv[1]
