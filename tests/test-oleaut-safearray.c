@@ -17,6 +17,9 @@
 #include "oleaut/oleaut-internal.h"
 #include "test.h"
 
+#include <errno.h>
+#include <string.h>
+
 static const OLECHAR hello[] = { 'h', 'e', 'l', 'l', 'o', 0 };
 
 /* An IUnknown that counts its references. */
@@ -485,5 +488,320 @@ TEST(variant_arrays) {
         V_VT(&v) = VT_ARRAY | VT_BSTR;
         V_ARRAY(&v) = sa;
         ASSERT_HR_EQ(VariantClear(&v), S_OK);          /* frees the array and its strings */
+        SysFreeString(s);
+}
+
+/* --- the wire ([MS-OAUT] 2.2.30) ------------------------------------------------------------ */
+
+/* Pushes v as a top-level VARIANT (ID, pad, wireVARIANTStr), pulls it back into *ret. */
+static int round_trip(const VARIANT *v, struct arena *a, VARIANT *ret, struct ndr_push *keep) {
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
+        struct ndr_pull in;
+        int r;
+
+        ndr_push_init(keep, 0);
+        if ((r = ndr_push_user_marshal(keep, um, NDR_SCALARS | NDR_BUFFERS, v)) < 0)
+                return r;
+        ndr_pull_init(&in, keep->buf.data, keep->buf.len, NULL, a);
+        r = ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, ret);
+        if (r >= 0 && ndr_pull_remaining(&in))
+                r = -EBADMSG;
+        return r;
+}
+
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int pull_bytes(const uint8_t *p, size_t n, struct arena *a, VARIANT *ret) {
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
+        struct ndr_pull in;
+
+        ndr_pull_init(&in, p, n, NULL, a);
+        return ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, ret);
+}
+
+TEST(wire_layout_as_windows) {
+        /*
+         * Wine's usrmarshal test, which Windows passes: a VT_UI4|VT_ARRAY VARIANT holding a
+         * VT_R8 array of 10 from 5 is 152 bytes; the header, two pointer IDs, then
+         * cDims, cDims, fFeatures, the element size, cLocks|vt<<16, sfType (the array's
+         * type), the count, a data pointer, the bounds, the count again, the doubles
+         * 8-aligned.
+         */
+        SAFEARRAYBOUND b = { 10, 5 };
+        SAFEARRAY *sa = SafeArrayCreate(VT_R8, 1, &b);
+        struct arena a;
+        struct ndr_push p;
+        VARIANT v, back;
+
+        oleaut_user_marshal_register();
+        ((double *)sa->pvData)[0] = 3.1415;
+        ((double *)sa->pvData)[9] = -1;
+        V_VT(&v) = VT_UI4 | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(p.buf.len, 8 + 152);          /* our top-level ID and pad, then Windows' */
+        const uint8_t *w = p.buf.data + 8;
+        ASSERT_EQ(le32(w), (152 + 7) / 8);      /* clSize */
+        ASSERT_EQ(le32(w + 8) & 0xffff, VT_UI4 | VT_ARRAY);
+        ASSERT_EQ(le32(w + 16), VT_ARRAY);     /* the discriminant: the element type masked */
+        ASSERT_NE(le32(w + 20), 0);            /* wirePSAFEARRAY */
+        ASSERT_NE(le32(w + 24), 0);            /* wireSAFEARRAY */
+        ASSERT_EQ(le32(w + 28), 1);            /* conformance: cDims */
+        ASSERT_EQ(le32(w + 32), 1 | (uint32_t)(FADF_HAVEVARTYPE << 16));
+        ASSERT_EQ(le32(w + 36), 8);            /* cbElements */
+        ASSERT_EQ(le32(w + 40), (uint32_t)VT_R8 << 16);        /* cLocks 0, vt */
+        ASSERT_EQ(le32(w + 44), VT_I8);        /* SF_I8 */
+        ASSERT_EQ(le32(w + 48), 10);
+        ASSERT_NE(le32(w + 52), 0);
+        ASSERT_EQ(le32(w + 56), 10);           /* the bound: cElements, lLbound */
+        ASSERT_EQ(le32(w + 60), 5);
+        ASSERT_EQ(le32(w + 64), 10);           /* the data's conformance, then pad to 8 */
+        ASSERT_MEM_EQ(w + 72, sa->pvData, 80);
+        /* and back */
+        ASSERT_EQ(V_VT(&back), VT_UI4 | VT_ARRAY);
+        SAFEARRAY *got = V_ARRAY(&back);
+        VARTYPE vt;
+        LONG l;
+        ASSERT_HR_EQ(SafeArrayGetVartype(got, &vt), S_OK);
+        ASSERT_EQ(vt, VT_R8);
+        ASSERT_EQ(got->cLocks, 0);
+        ASSERT_HR_EQ(SafeArrayGetLBound(got, 1, &l), S_OK);
+        ASSERT_EQ(l, 5);
+        ASSERT_HR_EQ(SafeArrayGetUBound(got, 1, &l), S_OK);
+        ASSERT_EQ(l, 14);
+        ASSERT_MEM_EQ(got->pvData, sa->pvData, 80);
+        arena_reset(&a);                        /* destroys the pulled array */
+        ndr_push_free(&p);
+
+        /* by reference: one more pointer ID, the same 152 bytes (Wine's test again) */
+        V_VT(&v) = VT_UI4 | VT_ARRAY | VT_BYREF;
+        V_ARRAYREF(&v) = &sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(p.buf.len, 8 + 152);
+        ASSERT_EQ(le32(p.buf.data + 8 + 16), VT_ARRAY | VT_BYREF);
+        ASSERT_EQ(V_VT(&back), VT_UI4 | VT_ARRAY | VT_BYREF);
+        ASSERT_MEM_EQ((*V_ARRAYREF(&back))->pvData, sa->pvData, 80);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+}
+
+TEST(wire_round_trips) {
+        struct arena a;
+        struct ndr_push p;
+        VARIANT v, back;
+        LONG idx[2];
+
+        oleaut_user_marshal_register();
+        /* two dimensions of I4, bounds first dimension first on the wire */
+        SAFEARRAYBOUND b2[2] = { { 3, -1 }, { 2, 4 } };
+        SAFEARRAY *sa = SafeArrayCreate(VT_I4, 2, b2);
+        for (LONG i = 0; i < 6; i++)
+                ((LONG *)sa->pvData)[i] = i * 1000 - 7;
+        V_VT(&v) = VT_I4 | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(le32(p.buf.data + 8 + 56), 3);
+        ASSERT_EQ(le32(p.buf.data + 8 + 60), (uint32_t)-1);
+        ASSERT_EQ(le32(p.buf.data + 8 + 64), 2);
+        SAFEARRAY *got = V_ARRAY(&back);
+        ASSERT_EQ(got->cDims, 2);
+        ASSERT_EQ(got->rgsabound[0].cElements, 2);     /* kept last dimension first */
+        ASSERT_EQ(got->rgsabound[0].lLbound, 4);
+        idx[0] = 1;
+        idx[1] = 5;
+        LONG l;
+        ASSERT_HR_EQ(SafeArrayGetElement(got, idx, &l), S_OK);
+        ASSERT_EQ(l, 5 * 1000 - 7);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+
+        /* BSTRs: IDs first, then the blobs; a NULL element stays NULL */
+        sa = SafeArrayCreateVector(VT_BSTR, 0, 3);
+        BSTR s = SysAllocString(hello);
+        idx[0] = 0;
+        SafeArrayPutElement(sa, idx, s);
+        idx[0] = 2;
+        SafeArrayPutElement(sa, idx, s);
+        V_VT(&v) = VT_BSTR | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(le32(p.buf.data + 8 + 36), 4);       /* a BSTR's wire size */
+        ASSERT_EQ(le32(p.buf.data + 8 + 44), VT_BSTR); /* SF_BSTR */
+        got = V_ARRAY(&back);
+        ASSERT_EQ(got->fFeatures, FADF_HAVEVARTYPE | FADF_BSTR);
+        ASSERT_MEM_EQ(((BSTR *)got->pvData)[0], hello, sizeof hello);
+        ASSERT_NULL(((BSTR *)got->pvData)[1]);
+        ASSERT_MEM_EQ(((BSTR *)got->pvData)[2], hello, sizeof hello);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+
+        /* VARIANTs, one holding a BSTR, one an array of I2 (nested), one empty */
+        sa = SafeArrayCreateVector(VT_VARIANT, 1, 3);
+        SAFEARRAY *inner = SafeArrayCreateVector(VT_I2, 0, 2);
+        ((SHORT *)inner->pvData)[1] = -2;
+        VARIANT e;
+        V_VT(&e) = VT_BSTR;
+        V_BSTR(&e) = s;
+        idx[0] = 1;
+        SafeArrayPutElement(sa, idx, &e);
+        V_VT(&e) = VT_I2 | VT_ARRAY;
+        V_ARRAY(&e) = inner;
+        idx[0] = 2;
+        SafeArrayPutElement(sa, idx, &e);
+        V_VT(&v) = VT_VARIANT | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(le32(p.buf.data + 8 + 36), 16);      /* a 32-bit VARIANT */
+        got = V_ARRAY(&back);
+        VARIANT *cells = got->pvData;
+        ASSERT_EQ(V_VT(&cells[0]), VT_BSTR);
+        ASSERT_MEM_EQ(V_BSTR(&cells[0]), hello, sizeof hello);
+        ASSERT_EQ(V_VT(&cells[1]), VT_I2 | VT_ARRAY);
+        ASSERT_EQ(((SHORT *)V_ARRAY(&cells[1])->pvData)[1], -2);
+        ASSERT_EQ(V_VT(&cells[2]), VT_EMPTY);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+        SafeArrayDestroy(inner);
+        SysFreeString(s);
+
+        /* an empty array, and a NULL one */
+        sa = SafeArrayCreateVector(VT_I8, 7, 0);
+        V_VT(&v) = VT_I8 | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(V_ARRAY(&back)->rgsabound[0].cElements, 0);
+        ASSERT_EQ(V_ARRAY(&back)->rgsabound[0].lLbound, 7);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+        V_ARRAY(&v) = NULL;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(V_VT(&back), VT_I8 | VT_ARRAY);
+        ASSERT_NULL(V_ARRAY(&back));
+        arena_reset(&a);
+        ndr_push_free(&p);
+
+        /* LPSAFEARRAY alone (a method's parameter): the ID, then the array */
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("LPSAFEARRAY");
+        ASSERT_NOT_NULL(um);
+        sa = SafeArrayCreateVector(VT_UI1, 0, 3);
+        memcpy(sa->pvData, "abc", 3);
+        ndr_push_init(&p, 0);
+        ASSERT_OK(ndr_push_user_marshal(&p, um, NDR_SCALARS | NDR_BUFFERS, &sa));
+        ASSERT_EQ(p.buf.len, 44 + 3);          /* Wine's 44-byte header, then the bytes */
+        struct ndr_pull in;
+        SAFEARRAY *out = NULL;
+        arena_init(&a, 0);
+        ndr_pull_init(&in, p.buf.data, p.buf.len, NULL, &a);
+        ASSERT_OK(ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, &out));
+        ASSERT_MEM_EQ(out->pvData, "abc", 3);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+}
+
+TEST(wire_refused) {
+        struct arena a;
+        struct ndr_push p;
+        VARIANT v, back;
+
+        oleaut_user_marshal_register();
+        /* DECIMAL has no arm (SF_ERROR on Windows): not sent */
+        SAFEARRAY *sa = SafeArrayCreateVector(VT_DECIMAL, 0, 1);
+        V_VT(&v) = VT_DECIMAL | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_ERRNO(round_trip(&v, &a, &back, &p), -EOPNOTSUPP);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+
+        /* a good array to spoil: I4 x 2 */
+        sa = SafeArrayCreateVector(VT_I4, 0, 2);
+        V_VT(&v) = VT_I4 | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        ndr_push_init(&p, 0);
+        ASSERT_OK(ndr_push_user_marshal(&p, ndr_user_marshal_find("VARIANT"),
+                                        NDR_SCALARS | NDR_BUFFERS, &v));
+        size_t n = p.buf.len;
+        uint8_t *good = p.buf.data, bad[256];
+        ASSERT_LE(n, sizeof bad);
+        /* every truncation fails cleanly */
+        for (size_t k = 0; k < n; k++) {
+                arena_init(&a, 0);
+                ASSERT_TRUE(pull_bytes(good, k, &a, &back) < 0);
+                arena_reset(&a);
+        }
+        static const struct { size_t at; uint32_t value; int err; } spoil[] = {
+                { 8 + 16, VT_I4 | VT_ARRAY, -EBADMSG },         /* discriminant with the type */
+                { 8 + 24, 0, -EBADMSG },                        /* wireSAFEARRAY NULL inside: ok? */
+                { 8 + 28, 2, -EBADMSG },                        /* conformance != cDims */
+                { 8 + 36, 8, -EBADMSG },                        /* element size for SF_I4 */
+                { 8 + 44, VT_RECORD, -EOPNOTSUPP },             /* SF_RECORD */
+                { 8 + 44, VT_ERROR, -EBADMSG },                 /* SF_ERROR */
+                { 8 + 44, VT_I2, -EBADMSG },                    /* arm not the VARTYPE's */
+                { 8 + 48, 3, -EBADMSG },                        /* count != the bounds' */
+                { 8 + 52, 0, -EBADMSG },                        /* elements without data */
+                { 8 + 56, 0x40000000, -EBADMSG },               /* bound beyond the bytes */
+                { 8 + 64, 1, -EBADMSG },                        /* data conformance */
+                { 8 + 40, (uint32_t)VT_DECIMAL << 16, -EBADMSG },       /* vt without an arm */
+        };
+        for (size_t k = 0; k < sizeof spoil / sizeof spoil[0]; k++) {
+                memcpy(bad, good, n);
+                bad[spoil[k].at] = (uint8_t)spoil[k].value;
+                bad[spoil[k].at + 1] = (uint8_t)(spoil[k].value >> 8);
+                bad[spoil[k].at + 2] = (uint8_t)(spoil[k].value >> 16);
+                bad[spoil[k].at + 3] = (uint8_t)(spoil[k].value >> 24);
+                arena_init(&a, 0);
+                int r = pull_bytes(bad, n, &a, &back);
+                if (spoil[k].at == 8 + 24) {
+                        /* a NULL array is a value: the rest of the bytes are left over */
+                        ASSERT_OK(r);
+                        ASSERT_NULL(V_ARRAY(&back));
+                } else {
+                        ASSERT_ERRNO(r, spoil[k].err);
+                }
+                arena_reset(&a);
+        }
+        /* cDims 0 */
+        memcpy(bad, good, n);
+        bad[8 + 28] = bad[8 + 32] = 0;
+        arena_init(&a, 0);
+        ASSERT_ERRNO(pull_bytes(bad, n, &a, &back), -EBADMSG);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+
+        /* a BSTR array whose third blob is cut short frees the two pulled before it */
+        sa = SafeArrayCreateVector(VT_BSTR, 0, 3);
+        BSTR s = SysAllocString(hello);
+        LONG idx;
+        for (idx = 0; idx < 3; idx++)
+                SafeArrayPutElement(sa, &idx, s);
+        V_VT(&v) = VT_BSTR | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        ndr_push_init(&p, 0);
+        ASSERT_OK(ndr_push_user_marshal(&p, ndr_user_marshal_find("VARIANT"),
+                                        NDR_SCALARS | NDR_BUFFERS, &v));
+        for (size_t k = 0; k < p.buf.len; k++) {
+                arena_init(&a, 0);
+                ASSERT_TRUE(pull_bytes(p.buf.data, k, &a, &back) < 0);
+                arena_reset(&a);                /* ASan: nothing leaked */
+        }
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
         SysFreeString(s);
 }
