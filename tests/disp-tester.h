@@ -14,6 +14,8 @@
  *      9 Fail()             -> DISP_E_EXCEPTION, EXCEPINFO {source "tester",
  *                              description "it failed", scode E_FAIL}
  *     10 Value              property: get -> I4, put (DISPID_PROPERTYPUT named) <- I4
+ *     11 Reverse(a)         a one-dimensional VT_ARRAY (by value or VT_BYREF) -> the same
+ *                           type, its elements in reverse order, the same lower bound
  * Anything else is DISP_E_UNKNOWNNAME / DISP_E_MEMBERNOTFOUND; a wrong argument count
  * DISP_E_BADPARAMCOUNT; an argument that does not coerce DISP_E_TYPEMISMATCH with its
  * index in puArgErr.  Its reference count and calls are atomics a test can read.
@@ -23,6 +25,8 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <objbase.h>
 
@@ -72,8 +76,9 @@ static HRESULT STDMETHODCALLTYPE tester_typeinfo(IDispatch *iface, UINT i, LCID 
 
 static const char *const tester_names[] = {
         NULL, "Add", "Greet", "Not", "Half", "IsEmpty", "Twice", "Self", "Unknown", "Fail", "Value",
+        "Reverse",
 };
-#define TESTER_MEMBERS 10
+#define TESTER_MEMBERS 11
 
 static bool tester_name_is(const OLECHAR *w, const char *name) {
         size_t i = 0;
@@ -136,7 +141,7 @@ static BSTR tester_bstr(const char *s) {
 static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags, DISPPARAMS *dp,
                            VARIANT *result, EXCEPINFO *ei, UINT *argerr) {
         struct tester *t = tester_from(iface);
-        static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0 };
+        static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0, 1 };
         VARIANT a, b;
         HRESULT hr;
 
@@ -237,6 +242,36 @@ static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags,
                         ei->scode = E_FAIL;
                 }
                 return DISP_E_EXCEPTION;
+        case 11: {
+                VARIANT *arg = &dp->rgvarg[0];
+                SAFEARRAY *in = V_VT(arg) & VT_BYREF ? (V_ARRAYREF(arg) ? *V_ARRAYREF(arg) : NULL)
+                                                     : V_ARRAY(arg);
+                SAFEARRAY *out;
+                uint8_t *cells;
+                if (!(V_VT(arg) & VT_ARRAY) || !in || SafeArrayGetDim(in) != 1) {
+                        if (argerr)
+                                *argerr = 0;
+                        return DISP_E_TYPEMISMATCH;
+                }
+                if (FAILED(hr = SafeArrayCopy(in, &out)))
+                        return hr;
+                /* whole cells swapped: the copy's BSTRs and VARIANTs stay owned once */
+                size_t n = out->rgsabound[0].cElements, sz = out->cbElements;
+                uint8_t tmp[32];
+                if (sz > sizeof tmp || FAILED(hr = SafeArrayAccessData(out, (void **)&cells))) {
+                        SafeArrayDestroy(out);
+                        return sz > sizeof tmp ? DISP_E_TYPEMISMATCH : hr;
+                }
+                for (size_t i = 0; i < n / 2; i++) {
+                        memcpy(tmp, cells + i * sz, sz);
+                        memcpy(cells + i * sz, cells + (n - 1 - i) * sz, sz);
+                        memcpy(cells + (n - 1 - i) * sz, tmp, sz);
+                }
+                SafeArrayUnaccessData(out);
+                V_VT(result) = V_VT(arg) & ~VT_BYREF;
+                V_ARRAY(result) = out;
+                return S_OK;
+        }
         }
         return DISP_E_MEMBERNOTFOUND;
 }
