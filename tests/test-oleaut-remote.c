@@ -7,7 +7,8 @@
  * Invoke with VT_I4, VT_BSTR, VT_BOOL, VT_R8 and VT_EMPTY arguments, a VT_BYREF|VT_I4
  * argument written by the object, VT_DISPATCH and VT_UNKNOWN results (proxies to the
  * same object), SAFEARRAYs of I4, BSTR and VARIANT as argument (by value and VT_BYREF)
- * and result, DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
+ * and result, an error object set by the failing object and read back here (GetErrorInfo,
+ * ISupportErrorInfo), DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
  * argument counts and types, NULL result/EXCEPINFO/argerr pointers -- and finally checks
  * that every reference came back to the object.
  */
@@ -360,6 +361,50 @@ TEST(idispatch_across_processes) {
         argerr = 99;
         ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, &argerr), DISP_E_TYPEMISMATCH);
         ASSERT_EQ(argerr, 0);
+
+        /*
+         * Error objects ([MS-DCOM] 2.2.21.1): the object's SetErrorInfo before failing
+         * comes back in ORPCTHAT and is this thread's; the object says it gives them
+         */
+        ISupportErrorInfo *sei = NULL;
+        ASSERT_HR_EQ(IDispatch_QueryInterface(d, &IID_ISupportErrorInfo, (void **)&sei), S_OK);
+        ASSERT_HR_EQ(ISupportErrorInfo_InterfaceSupportsErrorInfo(sei, &IID_IDispatch), S_OK);
+        ASSERT_HR_EQ(ISupportErrorInfo_InterfaceSupportsErrorInfo(sei, &IID_IUnknown), S_FALSE);
+        ISupportErrorInfo_Release(sei);
+        IErrorInfo *info = (IErrorInfo *)1;
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
+        ASSERT_NULL(info);
+        ASSERT_EQ(id_of(d, "Raise"), 12);
+        static const OLECHAR boom[] = { 'b', 'o', 'o', 'm', 0 };
+        V_VT(&args[0]) = VT_BSTR;
+        V_BSTR(&args[0]) = SysAllocString(boom);
+        ASSERT_HR_EQ(call(d, 12, args, 1, &r, NULL, NULL), E_FAIL);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_OK);
+        BSTR text;
+        GUID g;
+        DWORD ctx;
+        ASSERT_HR_EQ(IErrorInfo_GetDescription(info, &text), S_OK);
+        ASSERT_MEM_EQ(text, boom, sizeof boom);
+        SysFreeString(text);
+        ASSERT_HR_EQ(IErrorInfo_GetSource(info, &text), S_OK);
+        ASSERT_EQ(SysStringLen(text), 6);
+        SysFreeString(text);
+        ASSERT_HR_EQ(IErrorInfo_GetHelpFile(info, &text), S_OK);
+        ASSERT_EQ(SysStringLen(text), 10);
+        SysFreeString(text);
+        ASSERT_HR_EQ(IErrorInfo_GetGUID(info, &g), S_OK);
+        ASSERT_TRUE(IsEqualGUID(&g, &IID_IDispatch));
+        ASSERT_HR_EQ(IErrorInfo_GetHelpContext(info, &ctx), S_OK);
+        (void)ctx;              /* [MS-DCOM] 2.2.21.2: implementation-specific */
+        IErrorInfo_Release(info);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);   /* taken */
+        /* a call that succeeds brings none, and one that fails without one neither */
+        ASSERT_HR_EQ(call(d, 2, args, 1, &r, NULL, NULL), S_OK);
+        VariantClear(&r);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
+        ASSERT_HR_EQ(call(d, 77, NULL, 0, &r, NULL, NULL), DISP_E_MEMBERNOTFOUND);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
+        VariantClear(&args[0]);
 
         /* every reference the calls made came back */
         ASSERT_GT(server_refs(), 1);

@@ -164,6 +164,16 @@ WINOLEAUTAPI SafeArrayGetVartype(SAFEARRAY *psa, VARTYPE *pvt);
 WINOLEAUTAPI SafeArraySetIID(SAFEARRAY *psa, REFGUID guid);
 WINOLEAUTAPI SafeArrayGetIID(SAFEARRAY *psa, GUID *pguid);
 
+/*
+ * Error objects: CreateErrorInfo makes one (ICreateErrorInfo; QueryInterface for
+ * IErrorInfo), SetErrorInfo puts it in the calling thread's slot, GetErrorInfo takes it
+ * out (S_FALSE and NULL when the slot is empty).  A method of a remote object that fails
+ * with error info set has it carried back to the caller's thread ([MS-DCOM] 2.2.21.1).
+ */
+WINOLEAUTAPI CreateErrorInfo(ICreateErrorInfo **pperrinfo);
+WINOLEAUTAPI SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo);
+WINOLEAUTAPI GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo);
+
 #ifdef __cplusplus
 }
 #endif
