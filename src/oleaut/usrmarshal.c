@@ -302,8 +302,16 @@ static uint32_t sf_of_array(SAFEARRAY *psa, VARTYPE *ret_vt) {
         if (FAILED(SafeArrayGetVartype(psa, &vt))) {
                 vt = 0;
                 *ret_vt = 0;
+                /* what the elements are, from the features first: pointers are never sent as
+                   integers (Windows guesses from the size alone, after FADF_VARIANT) */
                 if (psa->fFeatures & FADF_VARIANT)
                         return SF_VARIANT;
+                if (psa->fFeatures & FADF_BSTR)
+                        return SF_BSTR;
+                if (psa->fFeatures & FADF_UNKNOWN)
+                        return SF_UNKNOWN;
+                if (psa->fFeatures & FADF_DISPATCH)
+                        return SF_DISPATCH;
                 switch (psa->cbElements) {
                 case 1: return SF_I1;
                 case 2: return SF_I2;
