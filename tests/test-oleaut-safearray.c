@@ -513,6 +513,13 @@ static uint32_t le32(const uint8_t *p) {
         return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void put32(uint8_t *p, uint32_t v) {
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+}
+
 static int pull_bytes(const uint8_t *p, size_t n, struct arena *a, VARIANT *ret) {
         const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
         struct ndr_pull in;
@@ -694,6 +701,40 @@ TEST(wire_round_trips) {
         arena_reset(&a);
         ndr_push_free(&p);
 
+        /*
+         * no VARTYPE (a descriptor filled in by hand): the arm from the features, else
+         * from the element size (Wine's test: cbElements 8 is SF_I8, vt 0 on the wire);
+         * BSTRs are never sent as the integers their pointers are
+         */
+        ASSERT_HR_EQ(SafeArrayAllocDescriptor(1, &sa), S_OK);
+        sa->cbElements = 8;
+        sa->rgsabound[0].cElements = 2;
+        ASSERT_HR_EQ(SafeArrayAllocData(sa), S_OK);
+        ((LONGLONG *)sa->pvData)[1] = -5;
+        V_VT(&v) = VT_I8 | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(le32(p.buf.data + 8 + 40), 0);      /* cLocks 0, no VARTYPE */
+        ASSERT_EQ(le32(p.buf.data + 8 + 44), VT_I8);  /* SF_I8 */
+        ASSERT_EQ(((LONGLONG *)V_ARRAY(&back)->pvData)[1], -5);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        sa->cbElements = sizeof(BSTR);
+        sa->fFeatures = FADF_BSTR;
+        s = SysAllocString(hello);
+        ((BSTR *)sa->pvData)[0] = s;
+        ((BSTR *)sa->pvData)[1] = NULL;
+        V_VT(&v) = VT_BSTR | VT_ARRAY;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(le32(p.buf.data + 8 + 44), VT_BSTR);        /* SF_BSTR */
+        ASSERT_EQ(V_ARRAY(&back)->fFeatures, FADF_BSTR);
+        ASSERT_MEM_EQ(((BSTR *)V_ARRAY(&back)->pvData)[0], hello, sizeof hello);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        ASSERT_HR_EQ(SafeArrayDestroy(sa), S_OK);      /* FADF_BSTR: frees s */
+
         /* LPSAFEARRAY alone (a method's parameter): the ID, then the array */
         const struct ndr_user_marshal *um = ndr_user_marshal_find("LPSAFEARRAY");
         ASSERT_NOT_NULL(um);
@@ -781,6 +822,46 @@ TEST(wire_refused) {
         bad[8 + 28] = bad[8 + 32] = 0;
         arena_init(&a, 0);
         ASSERT_ERRNO(pull_bytes(bad, n, &a, &back), -EBADMSG);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        SafeArrayDestroy(sa);
+
+        /* a VARIANT element by reference: not sent, and refused when it comes (fuzz-oaut) */
+        sa = SafeArrayCreateVector(VT_VARIANT, 0, 1);
+        LONG l4 = 4;
+        ((VARIANT *)sa->pvData)[0].vt = VT_I4 | VT_BYREF;
+        ((VARIANT *)sa->pvData)[0].plVal = &l4;
+        V_VT(&v) = VT_VARIANT | VT_ARRAY;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_ERRNO(round_trip(&v, &a, &back, &p), -EOPNOTSUPP);
+        arena_reset(&a);
+        ndr_push_free(&p);
+        ((VARIANT *)sa->pvData)[0].vt = VT_I4;
+        ((VARIANT *)sa->pvData)[0].lVal = 4;
+        ndr_push_init(&p, 0);
+        ASSERT_OK(ndr_push_user_marshal(&p, ndr_user_marshal_find("VARIANT"),
+                                        NDR_SCALARS | NDR_BUFFERS, &v));
+        /* the element's vt and discriminant made VT_I4|VT_BYREF, its value a pointer ID:
+           the referent (the 4 bytes after) is then pulled -- and refused, freed (ASan) */
+        uint8_t *w = p.buf.data;
+        size_t body = 0;
+        for (size_t k = 8 + 72; k + 20 <= p.buf.len; k += 8)
+                if (le32(w + k + 8) == VT_I4 && le32(w + k + 16) == VT_I4) {
+                        body = k;
+                        break;
+                }
+        ASSERT_NE(body, 0);
+        uint8_t spoilt[512];
+        ASSERT_LE(p.buf.len + 8, sizeof spoilt);
+        /* header, then: pointer ID, the I4 -- a by-reference arm instead of the value */
+        memcpy(spoilt, w, body + 20);
+        put32(spoilt + body + 8, VT_I4 | VT_BYREF);
+        put32(spoilt + body + 16, VT_I4 | VT_BYREF);
+        put32(spoilt + body + 20, 0x00020000);
+        put32(spoilt + body + 24, 4);
+        arena_init(&a, 0);
+        ASSERT_ERRNO(pull_bytes(spoilt, body + 28, &a, &back), -EBADMSG);
         arena_reset(&a);
         ndr_push_free(&p);
         SafeArrayDestroy(sa);

@@ -23,7 +23,8 @@
  * VARTYPE in its high word (as Windows sends it), SAFEARRAYUNION (sfType, the count, a
  * pointer to the elements; SF_HAVEIID's IID), the bounds first dimension first, then the
  * elements: little-endian values (SF_I1..SF_I8) or pointer IDs and their BSTRs,
- * wireVARIANTs or OBJREFs.  SF_RECORD (IRecordInfo is not in yet) is refused
+ * wireVARIANTs (none VT_BYREF: SafeArrayDestroy could not free its referent) or
+ * OBJREFs.  SF_RECORD (IRecordInfo is not in yet) is refused
  * (-EOPNOTSUPP), SF_ERROR and counts that disagree with the bounds are -EBADMSG.
  *
  * An unmarshaled VARIANT's by-reference referent is memory of ours: oleaut_variant_user_free()
@@ -330,11 +331,16 @@ static size_t sf_scalar_size(uint32_t sf) {
         return sf == SF_I1 ? 1 : sf == SF_I2 ? 2 : sf == SF_I4 ? 4 : sf == SF_I8 ? 8 : 0;
 }
 
+/* The element count, SIZE_MAX when it does not fit (a descriptor filled in by hand). */
 static size_t cells_of(const SAFEARRAY *psa) {
         size_t n = 1;
 
-        for (USHORT i = 0; i < psa->cDims; i++)
-                n *= psa->rgsabound[i].cElements;       /* the array exists: no overflow */
+        for (USHORT i = 0; i < psa->cDims; i++) {
+                size_t c = psa->rgsabound[i].cElements;
+                if (c && n > SIZE_MAX / c)
+                        return SIZE_MAX;
+                n *= c;
+        }
         return n;
 }
 
@@ -365,6 +371,8 @@ static int push_cells(struct ndr_push *ndr, SAFEARRAY *psa, uint32_t sf, const I
                         if (sf == SF_BSTR) {
                                 push_bstr(ndr, pass, c);
                         } else if (sf == SF_VARIANT) {
+                                if (V_VT((VARIANT *)c) & VT_BYREF)
+                                        return ndr_push_fail(ndr, -EOPNOTSUPP); /* not taken back */
                                 push_variant(ndr, pass, c);
                         } else {
                                 IUnknown *u = *(IUnknown **)c;
@@ -392,6 +400,8 @@ static int push_sa_body(struct ndr_push *ndr, SAFEARRAY *psa) {
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (psa->pvData == NULL && cells_of(psa))
                 return ndr_push_fail(ndr, -EINVAL);
+        if ((uint64_t)cells_of(psa) > UINT32_MAX)
+                return ndr_push_fail(ndr, -E2BIG);      /* Size is a ULONG */
         if (sf == SF_HAVEIID)
                 SafeArrayGetIID(psa, &iid);
         else
@@ -482,8 +492,17 @@ static int pull_cells(struct ndr_pull *ndr, SAFEARRAY *psa, uint32_t sf, size_t 
                         continue;
                 if (sf == SF_BSTR)
                         r = pull_blob(ndr, c);
-                else if (sf == SF_VARIANT)
+                else if (sf == SF_VARIANT) {
                         r = pull_variant_referent(ndr, c);
+                        /* a reference in an array would be memory of ours that
+                           SafeArrayDestroy (VariantClear) never frees: refused, and
+                           freed here however far its pull got */
+                        if (V_VT((VARIANT *)c) & VT_BYREF) {
+                                oleaut_variant_user_free(c);
+                                if (r >= 0)
+                                        r = -EBADMSG;
+                        }
+                }
                 else
                         r = ndr_pull_iface_kept(ndr, iid, c);
                 if (r < 0)
