@@ -72,8 +72,8 @@ static int measure(struct bench *b, struct ctx *c, const char *name) {
 }
 
 int main(int argc, char **argv) {
-        struct bench *b = bench_new(argc, argv,
-                                    "SAFEARRAY in a VARIANT: 10,000 elements marshaled and unmarshaled");
+        struct bench *b = bench_new(argc, argv, "SAFEARRAY in a VARIANT: 10,000 elements "
+                                    "marshaled and unmarshaled");
         struct ctx c = { 0 };
         SAFEARRAY *vars, *strs;
         int r = 0;

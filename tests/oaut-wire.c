@@ -107,7 +107,8 @@ static int pull(const char *hex) {
         }
         arena_init(&a, 0);
         ndr_pull_init(&in, bytes, len, NULL, &a);
-        r = ndr_pull_user_marshal(&in, ndr_user_marshal_find("VARIANT"), NDR_SCALARS | NDR_BUFFERS, &v);
+        r = ndr_pull_user_marshal(&in, ndr_user_marshal_find("VARIANT"), NDR_SCALARS | NDR_BUFFERS,
+                                  &v);
         if (r < 0) {
                 fprintf(stderr, "oaut-wire: refused: %s\n", strerror(-r));
         } else {
@@ -170,7 +171,8 @@ static int push(const char *kind) {
         V_ARRAY(&v) = sa;
         struct ndr_push p;
         ndr_push_init(&p, 0);
-        int r = ndr_push_user_marshal(&p, ndr_user_marshal_find("VARIANT"), NDR_SCALARS | NDR_BUFFERS, &v);
+        int r = ndr_push_user_marshal(&p, ndr_user_marshal_find("VARIANT"),
+                                      NDR_SCALARS | NDR_BUFFERS, &v);
         if (r < 0) {
                 fprintf(stderr, "oaut-wire: push failed: %s\n", strerror(-r));
         } else {

@@ -64,7 +64,8 @@ void com_errorext_begin(void) {
 
 /* The OBJREF_CUSTOM of the error object ([MS-DCOM] 2.2.21.2), appended to b. */
 static int error_objref(IErrorInfo *ei, struct buf *b) {
-        struct objref o = { .flags = OBJREF_CUSTOM, .iid = IID_IErrorInfo, .clsid = CLSID_ErrorObject };
+        struct objref o = { .flags = OBJREF_CUSTOM, .iid = IID_IErrorInfo,
+                            .clsid = CLSID_ErrorObject };
         struct buf data;
         int r;
 

@@ -32,11 +32,13 @@ static struct errorinfo *from_ei(IErrorInfo *iface) {
 }
 
 static struct errorinfo *from_cei(ICreateErrorInfo *iface) {
-        return (struct errorinfo *)((char *)iface - offsetof(struct errorinfo, ICreateErrorInfo_iface));
+        return (struct errorinfo *)((char *)iface -
+                                    offsetof(struct errorinfo, ICreateErrorInfo_iface));
 }
 
 static struct errorinfo *from_sei(ISupportErrorInfo *iface) {
-        return (struct errorinfo *)((char *)iface - offsetof(struct errorinfo, ISupportErrorInfo_iface));
+        return (struct errorinfo *)((char *)iface -
+                                    offsetof(struct errorinfo, ISupportErrorInfo_iface));
 }
 
 static HRESULT qi(struct errorinfo *e, REFIID riid, void **ppv) {
@@ -163,7 +165,8 @@ static HRESULT STDMETHODCALLTYPE cei_set_source(ICreateErrorInfo *iface, LPOLEST
         return set_string(&from_cei(iface)->source, szSource);
 }
 
-static HRESULT STDMETHODCALLTYPE cei_set_description(ICreateErrorInfo *iface, LPOLESTR szDescription) {
+static HRESULT STDMETHODCALLTYPE cei_set_description(ICreateErrorInfo *iface,
+                                                     LPOLESTR szDescription) {
         return set_string(&from_cei(iface)->description, szDescription);
 }
 
@@ -171,7 +174,8 @@ static HRESULT STDMETHODCALLTYPE cei_set_help_file(ICreateErrorInfo *iface, LPOL
         return set_string(&from_cei(iface)->help_file, szHelpFile);
 }
 
-static HRESULT STDMETHODCALLTYPE cei_set_help_context(ICreateErrorInfo *iface, DWORD dwHelpContext) {
+static HRESULT STDMETHODCALLTYPE cei_set_help_context(ICreateErrorInfo *iface,
+                                                      DWORD dwHelpContext) {
         from_cei(iface)->help_context = dwHelpContext;
         return S_OK;
 }

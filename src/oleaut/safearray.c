@@ -118,7 +118,8 @@ static HRESULT copy_cells(const SAFEARRAY *src, SAFEARRAY *dst) {
                 if (src->fFeatures & FADF_BSTR) {
                         BSTR s = *(const BSTR *)from;
                         *(BSTR *)to = NULL;
-                        if (s && !(*(BSTR *)to = SysAllocStringByteLen((LPCSTR)s, SysStringByteLen(s))))
+                        if (s && !(*(BSTR *)to = SysAllocStringByteLen((LPCSTR)s,
+                                                                       SysStringByteLen(s))))
                                 return E_OUTOFMEMORY;
                 } else if (src->fFeatures & (FADF_UNKNOWN | FADF_DISPATCH)) {
                         IUnknown *u = *(IUnknown *const *)from;
@@ -548,7 +549,8 @@ HRESULT SafeArrayGetVartype(SAFEARRAY *psa, VARTYPE *pvt) {
                 return E_INVALIDARG;
         if (psa->fFeatures & FADF_RECORD) {
                 *pvt = VT_RECORD;
-        } else if ((psa->fFeatures & (FADF_HAVEIID | FADF_DISPATCH)) == (FADF_HAVEIID | FADF_DISPATCH)) {
+        } else if ((psa->fFeatures & (FADF_HAVEIID | FADF_DISPATCH)) ==
+                   (FADF_HAVEIID | FADF_DISPATCH)) {
                 *pvt = VT_DISPATCH;
         } else if (psa->fFeatures & FADF_HAVEIID) {
                 *pvt = VT_UNKNOWN;

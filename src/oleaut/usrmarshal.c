@@ -356,11 +356,25 @@ static int push_cells(struct ndr_push *ndr, SAFEARRAY *psa, uint32_t sf, const I
                         ndr_push_align(ndr, 8);
                 for (size_t i = 0; i < n; i++) {
                         const uint8_t *c = p + i * psa->cbElements;
+                        uint16_t x16;
+                        uint32_t x32;
+                        uint64_t x64;
                         switch (sf) {
-                        case SF_I1: ndr_push_uint8(ndr, c[0]); break;
-                        case SF_I2: { uint16_t x; memcpy(&x, c, 2); ndr_push_uint16(ndr, x); break; }
-                        case SF_I4: { uint32_t x; memcpy(&x, c, 4); ndr_push_uint32(ndr, x); break; }
-                        default: { uint64_t x; memcpy(&x, c, 8); ndr_push_uint64(ndr, x); break; }
+                        case SF_I1:
+                                ndr_push_uint8(ndr, c[0]);
+                                break;
+                        case SF_I2:
+                                memcpy(&x16, c, 2);
+                                ndr_push_uint16(ndr, x16);
+                                break;
+                        case SF_I4:
+                                memcpy(&x32, c, 4);
+                                ndr_push_uint32(ndr, x32);
+                                break;
+                        default:
+                                memcpy(&x64, c, 8);
+                                ndr_push_uint64(ndr, x64);
+                                break;
                         }
                 }
                 return ndr_push_error(ndr);
@@ -543,9 +557,13 @@ static int new_array(VARTYPE vt, uint32_t sf, USHORT wire_features, USHORT dims,
                 case SF_UNKNOWN:
                 case SF_DISPATCH:
                 case SF_HAVEIID:
-                        psa->fFeatures = sf == SF_UNKNOWN ? FADF_UNKNOWN : sf == SF_DISPATCH ? FADF_DISPATCH :
-                                         FADF_HAVEIID | (wire_features & FADF_DISPATCH ? FADF_DISPATCH
-                                                                                       : FADF_UNKNOWN);
+                        if (sf == SF_UNKNOWN)
+                                psa->fFeatures = FADF_UNKNOWN;
+                        else if (sf == SF_DISPATCH)
+                                psa->fFeatures = FADF_DISPATCH;
+                        else    /* SF_HAVEIID: which of the two the sender's flags say */
+                                psa->fFeatures = FADF_HAVEIID | (wire_features & FADF_DISPATCH ?
+                                                                 FADF_DISPATCH : FADF_UNKNOWN);
                         psa->cbElements = sizeof(IUnknown *);
                         if (sf == SF_HAVEIID)
                                 SafeArraySetIID(psa, iid);
