@@ -644,7 +644,10 @@ static void sta_run(void *ctx) {
                 sc->call->impl = itf;
                 void *cc = com_call_enter(sc->call);
                 if (cc) {
+                        com_errorext_begin();
                         r = sc->iface->ops[sc->opnum].dispatch(sc->call);
+                        if (r >= 0)
+                                com_errorext_response(sc->call->out);
                         com_call_leave(cc);
                 } else {
                         sc->fault = (uint32_t)E_OUTOFMEMORY;    /* no context: not run */
@@ -745,7 +748,10 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
         else {
                 void *cc = com_call_enter(call);
                 if (cc) {
+                        com_errorext_begin();
                         r = iface->ops[opnum].dispatch(call);
+                        if (r >= 0)     /* [MS-DCOM] 2.2.21.1: the method's error object */
+                                com_errorext_response(call->out);
                         com_call_leave(cc);
                 } else {
                         *ret_fault = (uint32_t)E_OUTOFMEMORY;   /* no context: not run */

@@ -223,6 +223,8 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
                                 CloseHandle(o.done);
                                 if (o.r == -EREMOTEIO)
                                         com_set_call_fault(o.fault);
+                                else if (o.r >= 0)
+                                        com_errorext_reply(out);        /* on this thread */
                                 return o.r;
                         }
                         CloseHandle(o.done);
@@ -232,6 +234,8 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         r = chan_send(c, iface, opnum, in, out, arena, &fault);
         if (r == -EREMOTEIO)
                 com_set_call_fault(fault);
+        else if (r >= 0)
+                com_errorext_reply(out);        /* [MS-DCOM] 2.2.21.1 */
         return r;
 }
 

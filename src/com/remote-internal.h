@@ -189,4 +189,16 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
 HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv);
 HRESULT com_std_marshal_class_object(const IID *riid, void **ppv);
 
+/* --- error information in ORPCTHAT ([MS-DCOM] 2.2.21.1, errorext.c) ----------------------- */
+
+/* Before an exported object's method runs, on its thread: no stale error object is sent. */
+void com_errorext_begin(void);
+/*
+ * After it ran, on the same thread, with the response the stub wrote: the thread's error
+ * object (taken either way) goes into ORPCTHAT when the HRESULT is a failure.
+ */
+void com_errorext_response(struct ndr_push *out);
+/* A proxy's response, on the caller's thread: an error object in it becomes the caller's. */
+void com_errorext_reply(const struct ndr_pull *in);
+
 #endif /* DCOM_COM_REMOTE_INTERNAL_H */
