@@ -429,10 +429,6 @@ except Exception as e:
     traceback.print_exc()
     check("the diagnosis flow ran to its end", False, repr(e))
 finally:
-    for p in counter_pids():
-        try:
-            os.kill(p, 9)
-        except OSError:
-            pass
+    harness.kill_instance_processes("counter-server -Embedding", root)
     cleanup(root)
 finish()

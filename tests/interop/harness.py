@@ -209,3 +209,14 @@ def private_instance(build, prefix):
         return p
 
     return root, env, tool, reg, start
+
+
+def kill_instance_processes(pattern, root):
+    """SIGKILL to the processes matching pattern that run in the private instance root
+    (servers dcomlaunch started, which are not in procs), by PID."""
+    import os
+    for p in pids_of(pattern, root):
+        try:
+            os.kill(p, 9)
+        except OSError:
+            pass

@@ -164,11 +164,7 @@ except Exception as e:
     traceback.print_exc()
     check("the least-privilege flow ran to its end", False, repr(e))
 finally:
-    for p in counter_pids():
-        try:
-            os.kill(p, 9)
-        except OSError:
-            pass
+    harness.kill_instance_processes("counter-server -Embedding", root)
     for name in ("rpcss", "dcomlaunch", "dcomlsa"):
         try:
             with open(os.path.join(root, name + ".log")) as f:
