@@ -48,6 +48,9 @@
 #include <unistd.h>
 
 #include <objbase.h>
+#include <sddl.h>
+
+#include "dcom/winreg.h"
 
 #include "bench.h"
 #include "bench-services.h"
@@ -391,7 +394,19 @@ static int serve(void *arg) {
         if (com_ps_register(&IOrpcBench_ProxyVtbl, &IOrpcBench_p_interface) < 0 ||
             FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
                 return -EIO;
-        /* before the first marshal starts the listener: no NTLM for the TCP calls */
+        /* before the first marshal starts the listener: no NTLM for the TCP calls --
+           which this private instance's MachineAccessRestriction must let in (Windows'
+           default admits no unauthenticated remote caller) */
+        PSECURITY_DESCRIPTOR sd = NULL;
+        ULONG sd_len = 0;
+        if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                    u"O:BAG:BAD:(A;;CCDCLC;;;WD)(A;;CCDCLC;;;AN)", SDDL_REVISION_1, &sd, &sd_len) ||
+            RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole",
+                            u"MachineAccessRestriction", REG_BINARY, sd, sd_len) != ERROR_SUCCESS) {
+                LocalFree(sd);
+                return -EIO;
+        }
+        LocalFree(sd);
         if (FAILED(CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_NONE,
                                         RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE, NULL)))
                 return -EIO;
@@ -613,6 +628,7 @@ static void newproxy_entry(struct bench *b, struct server *s, const char *name, 
         if (FAILED(server_objref(s, cmd, buf, sizeof buf, &len)) ||
             !(np.stm = stream_of(buf, len))) {
                 fprintf(stderr, "bench-orpc: %s: no OBJREF\n", name);
+                bench_fail(b);
                 goto out;
         }
         bench_run(b, &(struct bench_spec){ .name = name, .fn = newproxy_ops, .ctx = &np,
@@ -647,6 +663,7 @@ static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *
         if (FAILED(hr)) {
                 fprintf(stderr, "bench-orpc: the %s proxy does not work: 0x%08x\n", t,
                         (unsigned)hr);
+                bench_fail(b);
                 goto out;
         }
 
@@ -809,6 +826,7 @@ static void in_process(struct bench *b) {
         if (FAILED(hr)) {
                 fprintf(stderr, "bench-orpc: the proxy into the STA does not work: 0x%08x\n",
                         (unsigned)hr);
+                bench_fail(b);
                 goto out_stream;
         }
         /* (each operation leaves 5 more public references with the held proxy; the

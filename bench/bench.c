@@ -695,6 +695,10 @@ static int write_json(const struct bench *b) {
         return 0;
 }
 
+void bench_fail(struct bench *b) {
+        b->failed = true;
+}
+
 int bench_finish(struct bench *b) {
         int status;
 

@@ -98,6 +98,9 @@ struct bench *bench_new(int argc, char **argv, const char *about);
  */
 int bench_finish(struct bench *b);
 
+/* Marks the run failed (bench_finish returns 1): an entry that could not run at all. */
+void bench_fail(struct bench *b);
+
 /*
  * Whether --filter selects this entry name (comma-separated substrings; no filter
  * selects all).  Check it before an expensive setup such as forking a server.

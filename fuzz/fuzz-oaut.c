@@ -9,7 +9,11 @@
  *   4    one VARIANT pulled as a client's [out] (user memory), then committed and freed,
  *        or rolled back when the pull failed;
  *   5    one VARIANT pulled as a server's [in], pushed back, pulled again, and coerced to
- *        every type VariantChangeType knows.
+ *        every type VariantChangeType knows (arrays among them: VT_ARRAY, VT_BYREF);
+ *   6    one LPSAFEARRAY (wireSAFEARRAY, [MS-OAUT] 2.2.30) pulled, pushed back and pulled
+ *        again, copied (SafeArrayCopy), read by index and resized;
+ *   7    a response's ORPCTHAT read for its error extension ([MS-DCOM] 2.2.21.1), and the
+ *        bytes as an error object's data (2.2.21.2).
  * Interface pointers inside VARIANTs unmarshal (through a stand-in for the COM layer's
  * hooks) to a counted object: after each input every reference must have come back, and
  * LeakSanitizer sees any BSTR, referent or array left behind.
@@ -19,6 +23,7 @@
 
 #include <objbase.h>
 
+#include "com/remote-internal.h"
 #include "ndr/ndr-stub.h"
 #include "oleaut/oleaut-internal.h"
 #include "../tests/disp-tester.h"
@@ -149,6 +154,71 @@ static void round_trip(const uint8_t *data, size_t size) {
         arena_reset(&a);
 }
 
+static void safearray(const uint8_t *data, size_t size) {
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("LPSAFEARRAY");
+        struct arena a;
+        struct ndr_pull in;
+        struct ndr_push out;
+        SAFEARRAY *sa = NULL, *again = NULL, *copy = NULL;
+
+        arena_init(&a, 1u << 24);
+        if (ndr_pull_init(&in, data, size, NULL, &a) < 0 ||
+            ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, &sa) < 0 || !sa) {
+                arena_reset(&a);
+                return;
+        }
+        ndr_push_init(&out, 1u << 24);
+        if (ndr_push_user_marshal(&out, um, NDR_SCALARS | NDR_BUFFERS, &sa) >= 0) {
+                /* what we write, we read back */
+                if (ndr_pull_init(&in, out.buf.data, out.buf.len, NULL, &a) < 0 ||
+                    ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, &again) < 0 ||
+                    !again || again->cDims != sa->cDims || again->cbElements != sa->cbElements)
+                        abort();
+        }
+        ndr_push_free(&out);
+        if (SUCCEEDED(SafeArrayCopy(sa, &copy))) {
+                LONG idx[4] = { 0, 0, 0, 0 }, lb;
+                uint8_t cell[32];
+                VARIANT v;
+                UINT dims = SafeArrayGetDim(copy);
+                for (UINT d = 1; d <= dims && d <= 4; d++)
+                        if (SUCCEEDED(SafeArrayGetLBound(copy, d, &lb)))
+                                idx[d - 1] = lb;
+                if (dims <= 4 && copy->cbElements <= sizeof cell) {
+                        if (copy->fFeatures & FADF_VARIANT) {
+                                if (SUCCEEDED(SafeArrayGetElement(copy, idx, &v)))
+                                        VariantClear(&v);
+                        } else if (copy->fFeatures & FADF_BSTR) {
+                                BSTR s;
+                                if (SUCCEEDED(SafeArrayGetElement(copy, idx, &s)))
+                                        SysFreeString(s);
+                        } else if (copy->fFeatures & (FADF_UNKNOWN | FADF_DISPATCH)) {
+                                IUnknown *u;
+                                if (SUCCEEDED(SafeArrayGetElement(copy, idx, &u)) && u)
+                                        u->lpVtbl->Release(u);
+                        } else {
+                                (void)SafeArrayGetElement(copy, idx, cell);
+                        }
+                }
+                SAFEARRAYBOUND nb = { 1, 0 };
+                (void)SafeArrayRedim(copy, &nb);
+                SafeArrayDestroy(copy);
+        }
+        arena_reset(&a);                /* destroys sa and again */
+}
+
+static void error_extension(const uint8_t *data, size_t size) {
+        struct ndr_pull in;
+        IErrorInfo *ei;
+
+        if (ndr_pull_init(&in, data, size, NULL, NULL) >= 0)
+                com_errorext_reply(&in);
+        if (GetErrorInfo(0, &ei) == S_OK)
+                ei->lpVtbl->Release(ei);
+        if (oleaut_errorinfo_read(data, size, &ei) >= 0)
+                ei->lpVtbl->Release(ei);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size < 1)
                 return 0;
@@ -159,6 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 pull_client(data + 1, size - 1);
         else if (data[0] == 5)
                 round_trip(data + 1, size - 1);
+        else if (data[0] == 6)
+                safearray(data + 1, size - 1);
+        else if (data[0] == 7)
+                error_extension(data + 1, size - 1);
         check_refs();
         return 0;
 }

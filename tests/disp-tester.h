@@ -14,6 +14,12 @@
  *      9 Fail()             -> DISP_E_EXCEPTION, EXCEPINFO {source "tester",
  *                              description "it failed", scode E_FAIL}
  *     10 Value              property: get -> I4, put (DISPID_PROPERTYPUT named) <- I4
+ *     11 Reverse(a)         a one-dimensional VT_ARRAY (by value or VT_BYREF) -> the same
+ *                           type, its elements in reverse order, the same lower bound
+ *     12 Raise(d)           BSTR -> E_FAIL with an error object set (SetErrorInfo):
+ *                           source "tester", description d, GUID IID_IDispatch, help
+ *                           file "tester.hlp", context 42
+ * It answers ISupportErrorInfo for IDispatch.
  * Anything else is DISP_E_UNKNOWNNAME / DISP_E_MEMBERNOTFOUND; a wrong argument count
  * DISP_E_BADPARAMCOUNT; an argument that does not coerce DISP_E_TYPEMISMATCH with its
  * index in puArgErr.  Its reference count and calls are atomics a test can read.
@@ -23,11 +29,14 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <objbase.h>
 
 struct tester {
         IDispatch IDispatch_iface;
+        ISupportErrorInfo ISupportErrorInfo_iface;
         atomic_int refs;
         atomic_int calls;
         LONG value;
@@ -40,6 +49,11 @@ static struct tester *tester_from(IDispatch *iface) {
 static HRESULT STDMETHODCALLTYPE tester_qi(IDispatch *iface, REFIID riid, void **ppv) {
         if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch)) {
                 *ppv = iface;
+                atomic_fetch_add(&tester_from(iface)->refs, 1);
+                return S_OK;
+        }
+        if (IsEqualIID(riid, &IID_ISupportErrorInfo)) {
+                *ppv = &tester_from(iface)->ISupportErrorInfo_iface;
                 atomic_fetch_add(&tester_from(iface)->refs, 1);
                 return S_OK;
         }
@@ -72,8 +86,9 @@ static HRESULT STDMETHODCALLTYPE tester_typeinfo(IDispatch *iface, UINT i, LCID 
 
 static const char *const tester_names[] = {
         NULL, "Add", "Greet", "Not", "Half", "IsEmpty", "Twice", "Self", "Unknown", "Fail", "Value",
+        "Reverse", "Raise",
 };
-#define TESTER_MEMBERS 10
+#define TESTER_MEMBERS 12
 
 static bool tester_name_is(const OLECHAR *w, const char *name) {
         size_t i = 0;
@@ -136,7 +151,7 @@ static BSTR tester_bstr(const char *s) {
 static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags, DISPPARAMS *dp,
                            VARIANT *result, EXCEPINFO *ei, UINT *argerr) {
         struct tester *t = tester_from(iface);
-        static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0 };
+        static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0, 1, 1 };
         VARIANT a, b;
         HRESULT hr;
 
@@ -237,6 +252,59 @@ static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags,
                         ei->scode = E_FAIL;
                 }
                 return DISP_E_EXCEPTION;
+        case 11: {
+                VARIANT *arg = &dp->rgvarg[0];
+                SAFEARRAY *in = V_VT(arg) & VT_BYREF ? (V_ARRAYREF(arg) ? *V_ARRAYREF(arg) : NULL)
+                                                     : V_ARRAY(arg);
+                SAFEARRAY *out;
+                uint8_t *cells;
+                if (!(V_VT(arg) & VT_ARRAY) || !in || SafeArrayGetDim(in) != 1) {
+                        if (argerr)
+                                *argerr = 0;
+                        return DISP_E_TYPEMISMATCH;
+                }
+                if (FAILED(hr = SafeArrayCopy(in, &out)))
+                        return hr;
+                /* whole cells swapped: the copy's BSTRs and VARIANTs stay owned once */
+                size_t n = out->rgsabound[0].cElements, sz = out->cbElements;
+                uint8_t tmp[32];
+                if (sz > sizeof tmp || FAILED(hr = SafeArrayAccessData(out, (void **)&cells))) {
+                        SafeArrayDestroy(out);
+                        return sz > sizeof tmp ? DISP_E_TYPEMISMATCH : hr;
+                }
+                for (size_t i = 0; i < n / 2; i++) {
+                        memcpy(tmp, cells + i * sz, sz);
+                        memcpy(cells + i * sz, cells + (n - 1 - i) * sz, sz);
+                        memcpy(cells + (n - 1 - i) * sz, tmp, sz);
+                }
+                SafeArrayUnaccessData(out);
+                V_VT(result) = V_VT(arg) & ~VT_BYREF;
+                V_ARRAY(result) = out;
+                return S_OK;
+        }
+        case 12: {
+                ICreateErrorInfo *cei;
+                IErrorInfo *info;
+                OLECHAR src[] = { 't', 'e', 's', 't', 'e', 'r', 0 };
+                OLECHAR hlp[] = { 't', 'e', 's', 't', 'e', 'r', '.', 'h', 'l', 'p', 0 };
+                if (FAILED(hr = tester_arg(dp, 0, VT_BSTR, &a, argerr)))
+                        return hr;
+                if (SUCCEEDED(hr = CreateErrorInfo(&cei))) {
+                        cei->lpVtbl->SetSource(cei, src);
+                        cei->lpVtbl->SetDescription(cei, V_BSTR(&a));
+                        cei->lpVtbl->SetGUID(cei, &IID_IDispatch);
+                        cei->lpVtbl->SetHelpFile(cei, hlp);
+                        cei->lpVtbl->SetHelpContext(cei, 42);
+                        if (SUCCEEDED(hr = cei->lpVtbl->QueryInterface(cei, &IID_IErrorInfo,
+                                                                           (void **)&info))) {
+                                SetErrorInfo(0, info);
+                                info->lpVtbl->Release(info);
+                        }
+                        cei->lpVtbl->Release(cei);
+                }
+                VariantClear(&a);
+                return FAILED(hr) ? hr : E_FAIL;
+        }
         }
         return DISP_E_MEMBERNOTFOUND;
 }
@@ -260,8 +328,33 @@ static const IDispatchVtbl tester_vtbl = {
         tester_invoke,
 };
 
+static struct tester *tester_from_sei(ISupportErrorInfo *iface) {
+        return (struct tester *)((char *)iface - offsetof(struct tester, ISupportErrorInfo_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE tester_sei_qi(ISupportErrorInfo *iface, REFIID riid, void **ppv) {
+        return tester_qi(&tester_from_sei(iface)->IDispatch_iface, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE tester_sei_addref(ISupportErrorInfo *iface) {
+        return tester_addref(&tester_from_sei(iface)->IDispatch_iface);
+}
+
+static ULONG STDMETHODCALLTYPE tester_sei_release(ISupportErrorInfo *iface) {
+        return tester_release(&tester_from_sei(iface)->IDispatch_iface);
+}
+
+static HRESULT STDMETHODCALLTYPE tester_sei_supports(ISupportErrorInfo *iface, REFIID riid) {
+        return IsEqualIID(riid, &IID_IDispatch) ? S_OK : S_FALSE;
+}
+
+static const ISupportErrorInfoVtbl tester_sei_vtbl = {
+        tester_sei_qi, tester_sei_addref, tester_sei_release, tester_sei_supports,
+};
+
 static void tester_init(struct tester *t) {
         t->IDispatch_iface.lpVtbl = &tester_vtbl;
+        t->ISupportErrorInfo_iface.lpVtbl = &tester_sei_vtbl;
         atomic_init(&t->refs, 1);
         atomic_init(&t->calls, 0);
         t->value = 0;

@@ -57,6 +57,7 @@ cat >"$dir/krb5.conf" <<EOF
         dns_lookup_kdc = false
         dns_lookup_realm = false
         dns_canonicalize_hostname = false
+        forwardable = true
         rdns = false
         udp_preference_limit = 1
         default_ccache_name = FILE:$dir/ccache-default

@@ -707,6 +707,124 @@ TEST(cross_process_tcp_ntlm) {
 }
 
 /*
+ * Secure references ([MS-DCOM] 1.3.6): one client (alice, a child process) holds the
+ * object; another (bob, this process) sends a RemRelease of far more public and private
+ * references than it holds.  With EOAC_SECURE_REFS alice's proxy holds a private
+ * reference, which only alice may release: her calls go on, and when she lets go the
+ * object goes.  Without it she holds public references, which anyone may release: bob's
+ * RemRelease disconnects her object -- the attack secure references are for.  A process
+ * that never calls CoInitializeSecurity takes secure references when the machine's
+ * LegacySecureReferences is "Y".
+ */
+enum { SECURE_EOAC, SECURE_LEGACY, SECURE_NONE };
+
+static void secure_refs_round(int how) {
+        bool secure = how != SECURE_NONE;
+        int to, from, status, ctl[2], res[2];
+        pid_t pid, victim;
+        IObjTest2 *p;
+        LONG v = 0;
+        char c;
+        HRESULT hr;
+
+        pid = server_start(&to, &from);
+        ASSERT_OK(pipe(ctl));
+        ASSERT_OK(pipe(res));
+        victim = fork();
+        ASSERT_GE(victim, 0);
+        if (victim == 0) {
+                /* a process of its own: its security is settled afresh */
+                close(ctl[1]);
+                close(res[0]);
+                SOLE_AUTHENTICATION_INFO ai;
+                SEC_WINNT_AUTH_IDENTITY_W alice = {
+                        .User = (unsigned short *)u"alice", .UserLength = 5,
+                        .Domain = (unsigned short *)u"", .DomainLength = 0,
+                        .Password = (unsigned short *)u"Secret-1", .PasswordLength = 8,
+                        .Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE,
+                };
+                ai = (SOLE_AUTHENTICATION_INFO){ RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, &alice };
+                SOLE_AUTHENTICATION_LIST list = { 1, &ai };
+                if (how == SECURE_LEGACY)
+                        com_proxy_set_default_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT,
+                                                   "alice", "", "Secret-1");
+                else if (FAILED(CoInitializeSecurity(NULL, -1, NULL, NULL,
+                                                     RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+                                                     RPC_C_IMP_LEVEL_IDENTIFY, &list,
+                                                     secure ? EOAC_SECURE_REFS : EOAC_NONE, NULL)))
+                        _exit(10);
+                p = unmarshal_from(from);
+                if (FAILED(IObjTest2_Add(p, 1, 1, &v)) || v != 2)
+                        _exit(11);
+                xwrite(res[1], "h", 1);                 /* held */
+                xread(ctl[0], &c, 1);                   /* bob has struck */
+                hr = IObjTest2_Add(p, 2, 2, &v);
+                xwrite(res[1], &hr, sizeof hr);
+                xread(ctl[0], &c, 1);                   /* bob has called too */
+                IObjTest2_Release(p);
+                xwrite(res[1], "r", 1);                 /* released */
+                xread(ctl[0], &c, 1);
+                _exit(0);
+        }
+        close(ctl[0]);
+        close(res[1]);
+        xread(res[0], &c, 1);
+        /* bob: the second OBJREF, then a RemRelease beyond anything he holds */
+        p = unmarshal_from(from);
+        ASSERT_OK(IObjTest2_Add(p, 3, 3, &v));
+        ASSERT_OK(com_proxy_rem_release((IUnknown *)p, 100000, 100000));
+        xwrite(ctl[1], "g", 1);
+        xread(res[0], &hr, sizeof hr);
+        if (secure) {
+                ASSERT_OK(hr);                          /* alice's private reference held */
+                ASSERT_OK(IObjTest2_Add(p, 4, 4, &v));  /* and bob's proxy still calls */
+        } else {
+                ASSERT_HR_EQ(hr, RPC_E_DISCONNECTED);   /* released from under her */
+        }
+        xwrite(ctl[1], "c", 1);
+        xread(res[0], &c, 1);
+        IObjTest2_Release(p);
+        /* alice's and bob's references gone: only the object's own is left */
+        ASSERT_EQ(server_refs(to, from), 1);
+        xwrite(ctl[1], "q", 1);
+        ASSERT_EQ(waitpid(victim, &status, 0), victim);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        close(to);
+        close(from);
+        close(ctl[1]);
+        close(res[0]);
+}
+
+TEST(secure_references) {
+        if (geteuid() != 0)
+                SKIP("the NTLM account store is root's");
+        ASSERT_OK(accounts_set_password("alice", "Secret-1"));
+        ASSERT_OK(accounts_set_password("bob", "Secret-2"));
+        rpcss_start();
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        com_proxy_set_tcp_only(true);
+        access_for_authenticated_users(true);
+        com_proxy_set_default_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT, "bob", "",
+                                   "Secret-2");
+        secure_refs_round(SECURE_EOAC);
+        secure_refs_round(SECURE_NONE);
+        ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole",
+                                  u"LegacySecureReferences", REG_SZ, u"Y", sizeof u"Y"),
+                  ERROR_SUCCESS);
+        secure_refs_round(SECURE_LEGACY);
+        ASSERT_EQ(RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, u"Software\\Microsoft\\Ole",
+                                     u"LegacySecureReferences"), ERROR_SUCCESS);
+        com_proxy_set_tcp_only(false);
+        com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
+        access_for_authenticated_users(false);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/*
  * Garbage collection ([MS-DCOM] 3.2.6, 3.1.2.5.1.3): a client holding a proxy pings and
  * keeps the object; a client killed with SIGKILL stops pinging, and three ping periods
  * later the exporter has given its references up.

@@ -6,7 +6,9 @@
  * bound -- GetTypeInfoCount, GetTypeInfo, GetIDsOfNames by name (any case; unknown names),
  * Invoke with VT_I4, VT_BSTR, VT_BOOL, VT_R8 and VT_EMPTY arguments, a VT_BYREF|VT_I4
  * argument written by the object, VT_DISPATCH and VT_UNKNOWN results (proxies to the
- * same object), DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
+ * same object), SAFEARRAYs of I4, BSTR and VARIANT as argument (by value and VT_BYREF)
+ * and result, an error object set by the failing object and read back here (GetErrorInfo,
+ * ISupportErrorInfo), DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
  * argument counts and types, NULL result/EXCEPINFO/argerr pointers -- and finally checks
  * that every reference came back to the object.
  */
@@ -278,10 +280,131 @@ TEST(idispatch_across_processes) {
         ASSERT_HR_EQ(call(d, 77, NULL, 0, &r, NULL, NULL), DISP_E_MEMBERNOTFOUND);
         ASSERT_HR_EQ(IDispatch_Invoke(d, 1, &IID_IUnknown, 0, DISPATCH_METHOD, &none, &r, NULL,
                                       NULL), DISP_E_UNKNOWNINTERFACE);
-        /* arrays have no wire form yet: refused before anything is sent */
-        V_VT(&args[0]) = VT_ARRAY | VT_I4;
-        V_ARRAY(&args[0]) = NULL;
+        /* vectors have no wire form: refused before anything is sent */
+        V_VT(&args[0]) = VT_VECTOR | VT_I4;
         ASSERT_HR_EQ(call(d, 5, args, 1, &r, NULL, NULL), DISP_E_BADVARTYPE);
+
+        /* SAFEARRAYs as argument and result ([MS-OAUT] 2.2.30): I4, BSTR, VARIANT */
+        ASSERT_EQ(id_of(d, "reverse"), 11);
+        SAFEARRAY *sa = SafeArrayCreateVector(VT_I4, 3, 4);
+        for (LONG i = 0; i < 4; i++)
+                ((LONG *)sa->pvData)[i] = 100 + i;
+        V_VT(&args[0]) = VT_ARRAY | VT_I4;
+        V_ARRAY(&args[0]) = sa;
+        ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_ARRAY | VT_I4);
+        LONG lb;
+        ASSERT_HR_EQ(SafeArrayGetLBound(V_ARRAY(&r), 1, &lb), S_OK);
+        ASSERT_EQ(lb, 3);
+        ASSERT_EQ(V_ARRAY(&r)->rgsabound[0].cElements, 4);
+        ASSERT_EQ(((LONG *)V_ARRAY(&r)->pvData)[0], 103);
+        ASSERT_EQ(((LONG *)V_ARRAY(&r)->pvData)[3], 100);
+        ASSERT_EQ(((LONG *)sa->pvData)[0], 100);       /* the caller's own is untouched */
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+        SafeArrayDestroy(sa);
+
+        sa = SafeArrayCreateVector(VT_BSTR, 0, 2);
+        LONG ix = 0;
+        BSTR s = SysAllocString(bob);
+        ASSERT_HR_EQ(SafeArrayPutElement(sa, &ix, s), S_OK);
+        V_VT(&args[0]) = VT_ARRAY | VT_BSTR;
+        V_ARRAY(&args[0]) = sa;
+        ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_ARRAY | VT_BSTR);
+        ASSERT_NULL(((BSTR *)V_ARRAY(&r)->pvData)[0]);
+        ASSERT_MEM_EQ(((BSTR *)V_ARRAY(&r)->pvData)[1], bob, sizeof bob);
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+        SafeArrayDestroy(sa);
+
+        sa = SafeArrayCreateVector(VT_VARIANT, 0, 3);
+        VARIANT e;
+        V_VT(&e) = VT_BSTR;
+        V_BSTR(&e) = s;
+        ASSERT_HR_EQ(SafeArrayPutElement(sa, &ix, &e), S_OK);
+        ix = 2;
+        V_VT(&e) = VT_R8;
+        V_R8(&e) = 0.25;
+        ASSERT_HR_EQ(SafeArrayPutElement(sa, &ix, &e), S_OK);
+        V_VT(&args[0]) = VT_ARRAY | VT_VARIANT;
+        V_ARRAY(&args[0]) = sa;
+        ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, NULL), S_OK);
+        VARIANT *cells = V_ARRAY(&r)->pvData;
+        ASSERT_EQ(V_VT(&cells[0]), VT_R8);
+        ASSERT_TRUE(V_R8(&cells[0]) == 0.25);
+        ASSERT_EQ(V_VT(&cells[1]), VT_EMPTY);
+        ASSERT_EQ(V_VT(&cells[2]), VT_BSTR);
+        ASSERT_MEM_EQ(V_BSTR(&cells[2]), bob, sizeof bob);
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+
+        /* by reference: the object reads it through rgVarRef; an empty array; a non-array */
+        V_VT(&args[0]) = VT_ARRAY | VT_VARIANT | VT_BYREF;
+        V_ARRAYREF(&args[0]) = &sa;
+        ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_ARRAY | VT_VARIANT);
+        ASSERT_EQ(V_VT(&((VARIANT *)V_ARRAY(&r)->pvData)[2]), VT_BSTR);
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+        ASSERT_NOT_NULL(sa);                    /* the array that came back, in its place */
+        ASSERT_EQ(V_VT(&((VARIANT *)sa->pvData)[0]), VT_BSTR);
+        SafeArrayDestroy(sa);
+        SysFreeString(s);
+        sa = SafeArrayCreateVector(VT_I2, -1, 0);
+        V_VT(&args[0]) = VT_ARRAY | VT_I2;
+        V_ARRAY(&args[0]) = sa;
+        ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_ARRAY | VT_I2);
+        ASSERT_EQ(V_ARRAY(&r)->rgsabound[0].cElements, 0);
+        ASSERT_EQ(V_ARRAY(&r)->rgsabound[0].lLbound, -1);
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+        SafeArrayDestroy(sa);
+        V_VT(&args[0]) = VT_I4;
+        V_I4(&args[0]) = 1;
+        argerr = 99;
+        ASSERT_HR_EQ(call(d, 11, args, 1, &r, NULL, &argerr), DISP_E_TYPEMISMATCH);
+        ASSERT_EQ(argerr, 0);
+
+        /*
+         * Error objects ([MS-DCOM] 2.2.21.1): the object's SetErrorInfo before failing
+         * comes back in ORPCTHAT and is this thread's; the object says it gives them
+         */
+        ISupportErrorInfo *sei = NULL;
+        ASSERT_HR_EQ(IDispatch_QueryInterface(d, &IID_ISupportErrorInfo, (void **)&sei), S_OK);
+        ASSERT_HR_EQ(ISupportErrorInfo_InterfaceSupportsErrorInfo(sei, &IID_IDispatch), S_OK);
+        ASSERT_HR_EQ(ISupportErrorInfo_InterfaceSupportsErrorInfo(sei, &IID_IUnknown), S_FALSE);
+        ISupportErrorInfo_Release(sei);
+        IErrorInfo *info = (IErrorInfo *)1;
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
+        ASSERT_NULL(info);
+        ASSERT_EQ(id_of(d, "Raise"), 12);
+        static const OLECHAR boom[] = { 'b', 'o', 'o', 'm', 0 };
+        V_VT(&args[0]) = VT_BSTR;
+        V_BSTR(&args[0]) = SysAllocString(boom);
+        ASSERT_HR_EQ(call(d, 12, args, 1, &r, NULL, NULL), E_FAIL);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_OK);
+        BSTR text;
+        GUID g;
+        DWORD ctx;
+        ASSERT_HR_EQ(IErrorInfo_GetDescription(info, &text), S_OK);
+        ASSERT_MEM_EQ(text, boom, sizeof boom);
+        SysFreeString(text);
+        ASSERT_HR_EQ(IErrorInfo_GetSource(info, &text), S_OK);
+        ASSERT_EQ(SysStringLen(text), 6);
+        SysFreeString(text);
+        ASSERT_HR_EQ(IErrorInfo_GetHelpFile(info, &text), S_OK);
+        ASSERT_EQ(SysStringLen(text), 10);
+        SysFreeString(text);
+        ASSERT_HR_EQ(IErrorInfo_GetGUID(info, &g), S_OK);
+        ASSERT_TRUE(IsEqualGUID(&g, &IID_IDispatch));
+        ASSERT_HR_EQ(IErrorInfo_GetHelpContext(info, &ctx), S_OK);
+        (void)ctx;              /* [MS-DCOM] 2.2.21.2: implementation-specific */
+        IErrorInfo_Release(info);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);   /* taken */
+        /* a call that succeeds brings none, and one that fails without one neither */
+        ASSERT_HR_EQ(call(d, 2, args, 1, &r, NULL, NULL), S_OK);
+        VariantClear(&r);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
+        ASSERT_HR_EQ(call(d, 77, NULL, 0, &r, NULL, NULL), DISP_E_MEMBERNOTFOUND);
+        ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
+        VariantClear(&args[0]);
 
         /* every reference the calls made came back */
         ASSERT_GT(server_refs(), 1);

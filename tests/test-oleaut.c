@@ -798,9 +798,9 @@ TEST(wire_refused) {
         VARIANT v, back;
 
         oleaut_user_marshal_register();
-        /* arrays have no wire form yet; a reference is never NULL */
+        /* vectors have no wire form in a VARIANT; a reference is never NULL */
         memset(&v, 0, sizeof v);
-        V_VT(&v) = VT_ARRAY | VT_I4;
+        V_VT(&v) = VT_VECTOR | VT_I4;
         arena_init(&a, 0);
         ASSERT_ERRNO(round_trip(&v, &a, &back, &p), -EOPNOTSUPP);
         arena_reset(&a);

@@ -393,6 +393,15 @@ TEST(classes_root_merged_view) {
                                      u"AppID", REG_SZ, u"m", 4), ERROR_SUCCESS);
         expect_sz(HKEY_LOCAL_MACHINE, u"Software\\Classes\\CLSID\\{11111111-0000-0000-0000-000000000002}",
                   u"AppID", u"m");
+        /* RegDeleteKeyValueW: a subkey's value, no subkey opened by the caller */
+        ASSERT_WIN32(RegDeleteKeyValueW(HKEY_CLASSES_ROOT, u"CLSID\\{11111111-0000-0000-0000-000000000002}",
+                                        u"AppID"), ERROR_SUCCESS);
+        ASSERT_WIN32(RegDeleteKeyValueW(HKEY_CLASSES_ROOT, u"CLSID\\{11111111-0000-0000-0000-000000000002}",
+                                        u"AppID"), ERROR_FILE_NOT_FOUND);
+        ASSERT_WIN32(RegDeleteKeyValueW(HKEY_CLASSES_ROOT, u"CLSID\\{no-such-key}", u"AppID"),
+                     ERROR_FILE_NOT_FOUND);
+        ASSERT_WIN32(RegSetKeyValueW(HKEY_CLASSES_ROOT, u"CLSID\\{11111111-0000-0000-0000-000000000002}",
+                                     u"AppID", REG_SZ, u"m", 4), ERROR_SUCCESS);
         /* ... and new keys under a user-side parent go to HKCU, under the root to HKLM. */
         RegCloseKey(create(HKEY_CLASSES_ROOT, u"CLSID\\{11111111-0000-0000-0000-000000000000}\\InprocServer32"));
         ASSERT_WIN32(RegOpenKeyExW(HKEY_CURRENT_USER,

@@ -408,6 +408,21 @@ TEST(toy_provider) {
         ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
         close(fd);
 
+        /* one handshake at a time per connection: a second context begun while the
+           first is unfinished is refused -- each holds a logon of the provider (dcomlsa's
+           for an unprivileged server), which a peer must not pile up */
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 1, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd), RPC_PTYPE_BIND_ACK);
+        uint8_t second = bind_toy(fd, true, 2, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd);
+        ASSERT_EQ(second, RPC_PTYPE_FAULT);
+        close(fd);
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 1, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd), RPC_PTYPE_BIND_ACK);
+        auth3(fd, 1, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "DONE");
+        ASSERT_EQ(bind_toy(fd, true, 2, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd),
+                  RPC_PTYPE_ALTER_CONTEXT_RESP);        /* once it is done, the next one */
+        close(fd);
+
         /* audit lines: what a peer chose cannot forge lines */
         rpc_set_audit_hook(capture_audit);
         rpc_audit("user '%s'", "evil\nrpcss: access granted to root");

@@ -139,6 +139,7 @@ DCOM_EXPORT LSTATUS RegQueryInfoKeyW(HKEY hKey, LPWSTR lpClass, LPDWORD lpcchCla
                                      PFILETIME lpftLastWriteTime);
 
 DCOM_EXPORT LSTATUS RegDeleteValueW(HKEY hKey, LPCWSTR lpValueName);
+DCOM_EXPORT LSTATUS RegDeleteKeyValueW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpValueName);
 DCOM_EXPORT LSTATUS RegDeleteKeyW(HKEY hKey, LPCWSTR lpSubKey);
 DCOM_EXPORT LSTATUS RegDeleteKeyExW(HKEY hKey, LPCWSTR lpSubKey, REGSAM samDesired,
                                     DWORD Reserved);

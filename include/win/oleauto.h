@@ -125,6 +125,55 @@ WINOLEAUTAPI VariantChangeType(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc,
 WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LCID lcid,
                                  USHORT wFlags, VARTYPE vt);
 
+/*
+ * SAFEARRAY ([MS-OAUT] 2.2.30): a descriptor (cDims bounds, kept last dimension first)
+ * and its data.  Arrays of BSTR, VARIANT, IUnknown* and IDispatch* own their elements:
+ * SafeArrayDestroy(Data) frees them, SafeArrayCopy/CopyData copy them deeply, and
+ * Get/PutElement copy one (PutElement takes the BSTR or interface pointer itself, a
+ * pointer to the value otherwise).  A locked array (SafeArrayLock, AccessData) is not
+ * destroyed or resized: DISP_E_ARRAYISLOCKED.  An index outside the bounds is
+ * DISP_E_BADINDEX, a NULL argument E_INVALIDARG.  VT_RECORD arrays are refused.
+ */
+WINOLEAUTAPI SafeArrayAllocDescriptor(UINT cDims, SAFEARRAY **ppsaOut);
+WINOLEAUTAPI SafeArrayAllocDescriptorEx(VARTYPE vt, UINT cDims, SAFEARRAY **ppsaOut);
+WINOLEAUTAPI SafeArrayAllocData(SAFEARRAY *psa);
+WINOLEAUTAPI_(SAFEARRAY *) SafeArrayCreate(VARTYPE vt, UINT cDims, SAFEARRAYBOUND *rgsabound);
+WINOLEAUTAPI_(SAFEARRAY *) SafeArrayCreateEx(VARTYPE vt, UINT cDims, SAFEARRAYBOUND *rgsabound,
+                                             PVOID pvExtra);
+WINOLEAUTAPI_(SAFEARRAY *) SafeArrayCreateVector(VARTYPE vt, LONG lLbound, ULONG cElements);
+WINOLEAUTAPI_(SAFEARRAY *) SafeArrayCreateVectorEx(VARTYPE vt, LONG lLbound, ULONG cElements,
+                                                   PVOID pvExtra);
+WINOLEAUTAPI SafeArrayDestroy(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayDestroyData(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayDestroyDescriptor(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayLock(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayUnlock(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayAccessData(SAFEARRAY *psa, void **ppvData);
+WINOLEAUTAPI SafeArrayUnaccessData(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayPtrOfIndex(SAFEARRAY *psa, LONG *rgIndices, void **ppvData);
+WINOLEAUTAPI SafeArrayGetElement(SAFEARRAY *psa, LONG *rgIndices, void *pv);
+WINOLEAUTAPI SafeArrayPutElement(SAFEARRAY *psa, LONG *rgIndices, void *pv);
+WINOLEAUTAPI SafeArrayRedim(SAFEARRAY *psa, SAFEARRAYBOUND *psaboundNew);
+WINOLEAUTAPI SafeArrayCopy(SAFEARRAY *psa, SAFEARRAY **ppsaOut);
+WINOLEAUTAPI SafeArrayCopyData(SAFEARRAY *psaSource, SAFEARRAY *psaTarget);
+WINOLEAUTAPI_(UINT) SafeArrayGetDim(SAFEARRAY *psa);
+WINOLEAUTAPI_(UINT) SafeArrayGetElemsize(SAFEARRAY *psa);
+WINOLEAUTAPI SafeArrayGetLBound(SAFEARRAY *psa, UINT nDim, LONG *plLbound);
+WINOLEAUTAPI SafeArrayGetUBound(SAFEARRAY *psa, UINT nDim, LONG *plUbound);
+WINOLEAUTAPI SafeArrayGetVartype(SAFEARRAY *psa, VARTYPE *pvt);
+WINOLEAUTAPI SafeArraySetIID(SAFEARRAY *psa, REFGUID guid);
+WINOLEAUTAPI SafeArrayGetIID(SAFEARRAY *psa, GUID *pguid);
+
+/*
+ * Error objects: CreateErrorInfo makes one (ICreateErrorInfo; QueryInterface for
+ * IErrorInfo), SetErrorInfo puts it in the calling thread's slot, GetErrorInfo takes it
+ * out (S_FALSE and NULL when the slot is empty).  A method of a remote object that fails
+ * with error info set has it carried back to the caller's thread ([MS-DCOM] 2.2.21.1).
+ */
+WINOLEAUTAPI CreateErrorInfo(ICreateErrorInfo **pperrinfo);
+WINOLEAUTAPI SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo);
+WINOLEAUTAPI GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo);
+
 #ifdef __cplusplus
 }
 #endif

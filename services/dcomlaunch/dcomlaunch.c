@@ -64,6 +64,7 @@
 #include "base/base-internal.h"
 #include "base/paths.h"
 #include "base/version.h"
+#include "service-socket.h"
 #include "cmdline.h"
 #include "launch-client.h"
 
@@ -765,48 +766,9 @@ static void reap_children(void) {
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 static int listen_socket(void) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd, r;
+        int r = launch_socket_path(sock_path, sizeof sock_path);
 
-        r = launch_socket_path(sock_path, sizeof sock_path);
-        if (r < 0)
-                return r;
-        char *slash = strrchr(sock_path, '/');
-        *slash = 0;
-        r = paths_mkdir_p(sock_path, 0755);
-        *slash = '/';
-        if (r < 0)
-                return r;
-        memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        /* a stale socket (its launcher died) is replaced; a live one is EADDRINUSE */
-        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-                int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                bool live = errno == EADDRINUSE && probe >= 0 &&
-                            connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
-                if (probe >= 0)
-                        close(probe);
-                if (live) {
-                        close(fd);
-                        return -EADDRINUSE;
-                }
-                unlink(sock_path);
-                if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-                        r = -errno;
-                        close(fd);
-                        return r;
-                }
-        }
-        /* anyone may connect; SO_PEERCRED decides who is served */
-        if (chmod(sock_path, 0666) < 0 || listen(fd, MAX_CONNS) < 0) {
-                r = -errno;
-                close(fd);
-                unlink(sock_path);
-                return r;
-        }
-        return fd;
+        return r < 0 ? r : service_listen_unix(sock_path, SOCK_STREAM, MAX_CONNS);
 }
 
 /* ---- main ------------------------------------------------------------------------------------ */

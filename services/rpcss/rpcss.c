@@ -30,6 +30,7 @@
 #include "epm_stub.h"
 #include "oxid.h"
 #include "scm.h"
+#include "ntlm-settings.h"
 #include "rpc/auth/ntlm.h"
 #include "rpc/epm/epm-server.h"
 #include "rpc/rpc-internal.h"
@@ -58,45 +59,6 @@ static void usage(FILE *f) {
 /* One line per security refusal: who, which provider, why. */
 static void audit(const char *line) {
         log_service(LOG_WARNING, "%s", line);
-}
-
-/*
- * The machine's security settings from the registry, as Windows keeps them:
- *   HKLM\SYSTEM\CurrentControlSet\Control\Lsa  LmCompatibilityLevel (REG_DWORD): 0-4
- *     accept NTLMv1 and the NTLM2 session response, 5 (the default when absent here,
- *     unlike Windows' 3) accepts NTLMv2 only;
- *   HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName  ComputerName
- *     (REG_SZ): the NetBIOS name NTLM announces, and the domain of local accounts
- *     (default: the host name's first label, upper case).
- */
-static void load_security_settings(void) {
-        struct ntlm_settings s;
-        DWORD level = 0, size = sizeof level;
-        WCHAR name[64];
-        char *u8;
-        size_t n;
-
-        ntlm_get_settings(&s);
-        if (RegGetValueW(HKEY_LOCAL_MACHINE, u"SYSTEM\\CurrentControlSet\\Control\\Lsa",
-                         u"LmCompatibilityLevel", RRF_RT_REG_DWORD, NULL, &level,
-                         &size) == ERROR_SUCCESS) {
-                s.allow_v1 = level <= 4;
-                log_service(LOG_INFO, "LmCompatibilityLevel %u: NTLMv1 %s", (unsigned)level,
-                        s.allow_v1 ? "accepted" : "refused");
-        }
-        size = sizeof name;
-        if (RegGetValueW(HKEY_LOCAL_MACHINE,
-                         u"SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName",
-                         u"ComputerName", RRF_RT_REG_SZ, NULL, name, &size) == ERROR_SUCCESS &&
-            dcom_utf16_to_utf8(name, dcom_utf16_len(name), &u8, &n) >= 0) {
-                size_t i;
-                for (i = 0; i < 15 && u8[i]; i++)
-                        s.computer[i] = (char)(u8[i] >= 'a' && u8[i] <= 'z' ? u8[i] - 32 : u8[i]);
-                s.computer[i] = 0;
-                memcpy(s.domain, s.computer, sizeof s.domain);
-                free(u8);
-        }
-        ntlm_set_settings(&s);
 }
 
 /*
@@ -209,7 +171,7 @@ int main(int argc, char **argv) {
         rpc_set_owner_end_hook(oxid_forget_owner);
         rpc_set_owner_end_hook(scm_forget_owner);
         rpc_set_audit_hook(audit);
-        load_security_settings();
+        ntlm_settings_from_registry("rpcss");
         r = rpc_server_register_if(srv, &epm_v3_0_s_interface, &epm_server_epv);
         if (r < 0) {
                 log_service(LOG_ERR, "cannot serve the endpoint mapper: %s", strerror(-r));

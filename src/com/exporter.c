@@ -81,8 +81,22 @@ struct ifstub {
         IID iid;
         IUnknown *itf;                  /* the interface pointer, held (not for IRemUnknown) */
         const struct com_ps *ps;        /* NULL: IUnknown (its calls go to IRemUnknown) */
-        uint32_t public_refs, private_refs;
+        uint32_t public_refs, private_refs;     /* private_refs: the sum of privs' */
+        struct privref *privs;          /* private references, per client identity */
 };
+
+/*
+ * [MS-DCOM] 1.3.6: "private references can be released only by the client identity that
+ * requested them" -- a client with secure references (EOAC_SECURE_REFS) holds these, so
+ * that no other client can release the object from under it.  At most MAX_PRIVREF_HOLDERS
+ * identities per IPID.
+ */
+struct privref {
+        struct privref *next;
+        uint32_t refs;
+        char who[96];                   /* com_call_principal()'s key */
+};
+#define MAX_PRIVREF_HOLDERS 64
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct exporter *exporters;
@@ -202,6 +216,33 @@ static void ipid_insert_locked(struct ifstub *s) {
         ipids[h] = s;
 }
 
+static struct privref *privref_find_locked(struct ifstub *s, const char *who, bool create) {
+        unsigned n = 0;
+
+        for (struct privref *p = s->privs; p; p = p->next, n++)
+                if (strcmp(p->who, who) == 0)
+                        return p;
+        if (!create || n >= MAX_PRIVREF_HOLDERS)
+                return NULL;
+        struct privref *p = calloc(1, sizeof *p);
+        if (!p)
+                return NULL;
+        snprintf(p->who, sizeof p->who, "%s", who);
+        p->next = s->privs;
+        s->privs = p;
+        return p;
+}
+
+/* Every private reference gone (the IPID goes, or its clients stopped pinging). */
+static void privrefs_clear_locked(struct ifstub *s) {
+        for (struct privref *p = s->privs, *next; p; p = next) {
+                next = p->next;
+                free(p);
+        }
+        s->privs = NULL;
+        s->private_refs = 0;
+}
+
 static void ipid_remove_locked(struct ifstub *s) {
         for (struct ifstub **p = &ipids[ipid_hash(&s->ipid)]; *p; p = &(*p)->hnext)
                 if (*p == s) {
@@ -296,6 +337,7 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
         for (struct ifstub *s = m->ifs, *next; s; s = next) {
                 next = s->next;
                 ipid_remove_locked(s);
+                privrefs_clear_locked(s);
                 dead_add(d, s->itf, m->ex->apt);
                 free(s);
         }
@@ -437,24 +479,31 @@ static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface(IRemUnknown2 *iface, REFIP
         return S_OK;
 }
 
-/* [MS-DCOM] 3.1.1.5.6.1.2 */
+/* [MS-DCOM] 3.1.1.5.6.1.2: private references are the caller's own (1.3.6) */
 static HRESULT STDMETHODCALLTYPE ru_RemAddRef(IRemUnknown2 *iface, unsigned short cInterfaceRefs,
                                               REMINTERFACEREF InterfaceRefs[], HRESULT *pResults) {
         struct exporter *ex = impl_from_IRemUnknown2(iface);
         HRESULT all = S_OK;
+        char who[96];
 
+        com_call_principal(who, sizeof who);
         pthread_mutex_lock(&lock);
         for (unsigned i = 0; i < cInterfaceRefs; i++) {
                 struct ifstub *s = ipid_find_locked(&InterfaceRefs[i].ipid);
+                uint32_t pub = InterfaceRefs[i].cPublicRefs, priv = InterfaceRefs[i].cPrivateRefs;
+                struct privref *p = NULL;
                 HRESULT hr = S_OK;
                 if (!s || s->ex != ex || !s->sm)
                         hr = E_INVALIDARG;
-                else if (InterfaceRefs[i].cPublicRefs > MAX_PUBLIC_REFS - s->public_refs ||
-                         InterfaceRefs[i].cPrivateRefs > MAX_PUBLIC_REFS - s->private_refs)
+                else if (pub > MAX_PUBLIC_REFS - s->public_refs ||
+                         priv > MAX_PUBLIC_REFS - s->private_refs ||
+                         (priv && !(p = privref_find_locked(s, who, true))))
                         hr = E_OUTOFMEMORY;
                 else {
-                        s->public_refs += InterfaceRefs[i].cPublicRefs;
-                        s->private_refs += InterfaceRefs[i].cPrivateRefs;
+                        s->public_refs += pub;
+                        s->private_refs += priv;
+                        if (p)
+                                p->refs += priv;
                 }
                 if (pResults)
                         pResults[i] = hr;
@@ -465,12 +514,14 @@ static HRESULT STDMETHODCALLTYPE ru_RemAddRef(IRemUnknown2 *iface, unsigned shor
         return all;
 }
 
-/* [MS-DCOM] 3.1.1.5.6.1.3 */
+/* [MS-DCOM] 3.1.1.5.6.1.3: a client releases only the private references it holds */
 static HRESULT STDMETHODCALLTYPE ru_RemRelease(IRemUnknown2 *iface, unsigned short cInterfaceRefs,
                                                REMINTERFACEREF InterfaceRefs[]) {
         struct exporter *ex = impl_from_IRemUnknown2(iface);
         struct dead d = { .n = 0 };
+        char who[96];
 
+        com_call_principal(who, sizeof who);
         pthread_mutex_lock(&lock);
         for (unsigned i = 0; i < cInterfaceRefs; i++) {
                 struct ifstub *s = ipid_find_locked(&InterfaceRefs[i].ipid);
@@ -478,7 +529,22 @@ static HRESULT STDMETHODCALLTYPE ru_RemRelease(IRemUnknown2 *iface, unsigned sho
                         continue;
                 uint32_t pub = InterfaceRefs[i].cPublicRefs, priv = InterfaceRefs[i].cPrivateRefs;
                 s->public_refs -= pub < s->public_refs ? pub : s->public_refs;
-                s->private_refs -= priv < s->private_refs ? priv : s->private_refs;
+                struct privref *p = priv ? privref_find_locked(s, who, false) : NULL;
+                if (p) {
+                        uint32_t n = priv < p->refs ? priv : p->refs;
+                        p->refs -= n;
+                        s->private_refs -= n;
+                        if (!p->refs) {
+                                struct privref **pp = &s->privs;
+                                while (*pp != p)
+                                        pp = &(*pp)->next;
+                                *pp = p->next;
+                                free(p);
+                        }
+                } else if (priv) {
+                        log_debug(com, "RemRelease of %u private references on an IPID by %s, "
+                                  "who holds none: ignored", (unsigned)priv, who[0] ? who : "?");
+                }
                 stubmgr_check_locked(s->sm, &d);
         }
         pthread_mutex_unlock(&lock);
@@ -578,7 +644,10 @@ static void sta_run(void *ctx) {
                 sc->call->impl = itf;
                 void *cc = com_call_enter(sc->call);
                 if (cc) {
+                        com_errorext_begin();
                         r = sc->iface->ops[sc->opnum].dispatch(sc->call);
+                        if (r >= 0)
+                                com_errorext_response(sc->call->out);
                         com_call_leave(cc);
                 } else {
                         sc->fault = (uint32_t)E_OUTOFMEMORY;    /* no context: not run */
@@ -679,7 +748,10 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
         else {
                 void *cc = com_call_enter(call);
                 if (cc) {
+                        com_errorext_begin();
                         r = iface->ops[opnum].dispatch(call);
+                        if (r >= 0)     /* [MS-DCOM] 2.2.21.1: the method's error object */
+                                com_errorext_response(call->out);
                         com_call_leave(cc);
                 } else {
                         *ret_fault = (uint32_t)E_OUTOFMEMORY;   /* no context: not run */
@@ -1420,8 +1492,10 @@ void com_exporter_rundown_now(void) {
                                         continue;
                                 }
                                 m->pinged = false;      /* rpcss has forgotten it */
-                                for (struct ifstub *s = m->ifs; s; s = s->next)
+                                for (struct ifstub *s = m->ifs; s; s = s->next) {
                                         s->public_refs = 0;
+                                        privrefs_clear_locked(s);
+                                }
                                 stubmgr_check_locked(m, &d);
                         }
                 }

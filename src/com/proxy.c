@@ -62,6 +62,7 @@ struct ifproxy {
         IID iid;
         struct chan chan;
         uint32_t refs;                  /* public references we hold on the IPID */
+        uint32_t priv;                  /* private ones (secure references) */
         struct blanket blanket;
         atomic_uint copy_refs;          /* a CoCopyProxy copy's own count (0: not a copy) */
 };
@@ -222,6 +223,8 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
                                 CloseHandle(o.done);
                                 if (o.r == -EREMOTEIO)
                                         com_set_call_fault(o.fault);
+                                else if (o.r >= 0)
+                                        com_errorext_reply(out);        /* on this thread */
                                 return o.r;
                         }
                         CloseHandle(o.done);
@@ -231,6 +234,8 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         r = chan_send(c, iface, opnum, in, out, arena, &fault);
         if (r == -EREMOTEIO)
                 com_set_call_fault(fault);
+        else if (r >= 0)
+                com_errorext_reply(out);        /* [MS-DCOM] 2.2.21.1 */
         return r;
 }
 
@@ -726,8 +731,8 @@ static void mgr_free(struct proxymgr *m) {
         struct com_proxy rpx;
 
         for (struct ifproxy *i = m->ifs; i; i = i->next)
-                if (i->refs && n < 64)
-                        refs[n++] = (REMINTERFACEREF){ i->chan.ipid, i->refs, 0 };
+                if ((i->refs || i->priv) && n < 64)
+                        refs[n++] = (REMINTERFACEREF){ i->chan.ipid, i->refs, i->priv };
         if (n) {
                 HRESULT hr = IRemUnknown_RemRelease_Proxy(remunk_proxy(m->ox, &rpx), (unsigned short)n, refs);
                 if (FAILED(hr))
@@ -863,6 +868,8 @@ static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, co
         return i;
 }
 
+static void secure_refs(struct proxymgr *m, struct ifproxy *i);
+
 /* [MS-DCOM] 3.2.4.4.3: QueryInterface not answered locally goes to RemQueryInterface */
 static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
         struct com_proxy rpx;
@@ -907,6 +914,8 @@ static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
                 pthread_mutex_unlock(&lock);
                 if (unused)
                         give_back(m->ox, &std.ipid, unused);
+                if (i && com_security_secure_refs())
+                        secure_refs(m, i);
                 if (i) {
                         mgr_addref(m);
                         *ppv = &i->px;
@@ -935,17 +944,58 @@ static ULONG STDMETHODCALLTYPE id_release(IUnknown *iface) {
 static const IUnknownVtbl identity_vtbl = { id_qi, id_addref, id_release };
 
 /*
+ * [MS-DCOM] 1.3.6, secure references (EOAC_SECURE_REFS, LegacySecureReferences): the
+ * proxy holds one private reference -- which no other client may release -- and gives
+ * the public ones it got back.  The private one is taken first, so the object never
+ * drops to none meanwhile.
+ */
+static void secure_refs(struct proxymgr *m, struct ifproxy *i) {
+        REMINTERFACEREF ref;
+        struct com_proxy rpx;
+        HRESULT res = S_OK;
+        uint32_t pub;
+
+        pthread_mutex_lock(&lock);
+        bool need = i->priv == 0;
+        pub = i->refs;
+        i->refs = 0;
+        ref = (REMINTERFACEREF){ i->chan.ipid, 0, 1 };
+        pthread_mutex_unlock(&lock);
+        if (need) {
+                if (FAILED(IRemUnknown_RemAddRef_Proxy(remunk_proxy(m->ox, &rpx), 1, &ref, &res)) ||
+                    FAILED(res)) {
+                        /* the public references stay ours: an insecure proxy beats none */
+                        log_debug(com, "no private reference on OID %016llx: 0x%08x",
+                                  (unsigned long long)m->oid, (unsigned)res);
+                        pthread_mutex_lock(&lock);
+                        i->refs += pub;
+                        pthread_mutex_unlock(&lock);
+                        return;
+                }
+                pthread_mutex_lock(&lock);
+                i->priv = 1;
+                pthread_mutex_unlock(&lock);
+        }
+        if (pub)
+                give_back(m->ox, &i->chan.ipid, pub);
+}
+
+/*
  * A proxy from a table marshal carries no references of its own: it takes some, so that
  * releasing the table's data (CoReleaseMarshalData, RevokeInterfaceFromGlobal) does not
- * disconnect it.
+ * disconnect it.  With secure references, a private one.
  */
 static void take_refs(struct proxymgr *m, struct ifproxy *i) {
         REMINTERFACEREF ref;
         struct com_proxy rpx;
         HRESULT res = S_OK;
 
+        if (com_security_secure_refs()) {
+                secure_refs(m, i);
+                return;
+        }
         pthread_mutex_lock(&lock);
-        bool need = i->refs == 0;
+        bool need = i->refs == 0 && i->priv == 0;
         ref = (REMINTERFACEREF){ i->chan.ipid, COM_MARSHAL_REFS, 0 };
         pthread_mutex_unlock(&lock);
         if (!need)
@@ -1045,6 +1095,17 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
         hr = mgr_qi(m, riid, ret);
         mgr_release(m);
         return hr;
+}
+
+HRESULT com_proxy_rem_release(IUnknown *proxy, uint32_t public_refs, uint32_t private_refs) {
+        if (!com_proxy_is_proxy(proxy) || proxy->lpVtbl == &identity_vtbl ||
+            ((struct com_proxy *)proxy)->unk != &px_unk)
+                return E_INVALIDARG;
+        struct ifproxy *i = (struct ifproxy *)proxy;
+        REMINTERFACEREF ref = { i->chan.ipid, public_refs, private_refs };
+        struct com_proxy rpx;
+
+        return IRemUnknown_RemRelease_Proxy(remunk_proxy(i->mgr->ox, &rpx), 1, &ref);
 }
 
 bool com_proxy_is_proxy(IUnknown *unk) {

@@ -85,6 +85,10 @@ uint8_t com_security_imp_level(void);
 uint16_t com_security_tcp_port(void);
 /* Where the process's settings come from, in words (the DCOM_DEBUG=com line). */
 const char *com_security_describe(void);
+/* EOAC_SECURE_REFS / LegacySecureReferences: our proxies take private references. */
+bool com_security_secure_refs(void);
+/* The current incoming call's identity as a reference-holder key ("" outside a call). */
+void com_call_principal(char *out, size_t size);
 /* Whether an incoming ORPC call may run: the machine's access restriction, the process's
    access permission and level; a refusal is audited with what would grant it. */
 bool com_security_check_call(void *call);
@@ -155,6 +159,8 @@ HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o);
 void com_proxy_ping_now(void);
 /* Tests: reach this machine's exporters over TCP too (not ncalrpc). */
 void com_proxy_set_tcp_only(bool on);
+/* Tests: a RemRelease of any counts on a proxy's IPID, as a hostile client would send. */
+HRESULT com_proxy_rem_release(IUnknown *proxy, uint32_t public_refs, uint32_t private_refs);
 void com_proxy_set_default_auth(uint8_t level, uint8_t authn_svc, const char *user,
                                 const char *domain, const char *password);
 /* A SEC_WINNT_AUTH_IDENTITY_W's strings in UTF-8 (-EINVAL unless UNICODE). */
@@ -182,5 +188,17 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
    REGDB_E_CLASSNOTREG for any other class. */
 HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv);
 HRESULT com_std_marshal_class_object(const IID *riid, void **ppv);
+
+/* --- error information in ORPCTHAT ([MS-DCOM] 2.2.21.1, errorext.c) ----------------------- */
+
+/* Before an exported object's method runs, on its thread: no stale error object is sent. */
+void com_errorext_begin(void);
+/*
+ * After it ran, on the same thread, with the response the stub wrote: the thread's error
+ * object (taken either way) goes into ORPCTHAT when the HRESULT is a failure.
+ */
+void com_errorext_response(struct ndr_push *out);
+/* A proxy's response, on the caller's thread: an error object in it becomes the caller's. */
+void com_errorext_reply(const struct ndr_pull *in);
 
 #endif /* DCOM_COM_REMOTE_INTERNAL_H */

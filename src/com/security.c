@@ -185,6 +185,21 @@ uint16_t com_security_tcp_port(void) {
         return port;
 }
 
+/*
+ * Secure references ([MS-DCOM] 1.3.6): CoInitializeSecurity's EOAC_SECURE_REFS, or for a
+ * process that never called it HKLM\Software\Microsoft\Ole LegacySecureReferences "Y".
+ * Our proxies then hold private references, which only their own identity may release.
+ */
+bool com_security_secure_refs(void) {
+        bool on = false;
+
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() >= 0)
+                on = ps.explicit_call ? (ps.caps & EOAC_SECURE_REFS) != 0 : ps.machine.legacy_secure_refs;
+        pthread_mutex_unlock(&ps.lock);
+        return on;
+}
+
 const char *com_security_describe(void) {
         return ps.how;
 }
@@ -622,6 +637,7 @@ static HRESULT impersonate(struct call_ctx *c) {
         }
         c->impersonating = true;
         c->uid = uid;
+        (void)rpc_call_delegate(c->call);       /* and the caller's delegated credential */
         return S_OK;
 }
 
@@ -637,6 +653,7 @@ static HRESULT revert(struct call_ctx *c) {
                 abort();
         }
         c->impersonating = false;
+        rpc_call_undelegate();
         return S_OK;
 }
 
@@ -676,6 +693,34 @@ static void resume_thread(struct call_ctx *c, bool paused) {
                 abort();
         }
         c->impersonating = true;
+}
+
+/*
+ * Who the current incoming call is, as a key for references it holds: over ncalrpc the
+ * local user the kernel names ("uid:N"), else the authenticated account's SID (or
+ * DOMAIN\user), "anonymous" for an unauthenticated or anonymous caller.  "" when no
+ * call is in progress on this thread.
+ */
+void com_call_principal(char *out, size_t size) {
+        struct rpc_peer peer;
+        struct rpc_identity id;
+
+        out[0] = 0;
+        if (!current || !current->call)
+                return;
+        if (rpc_call_protseq(current->call) == RPC_PROTSEQ_LRPC) {
+                if (rpc_call_peer(current->call, &peer) == 0 && peer.has_cred)
+                        snprintf(out, size, "uid:%u", (unsigned)peer.uid);
+                else
+                        snprintf(out, size, "anonymous");
+                return;
+        }
+        if (rpc_call_identity(current->call, &id) < 0 || id.anonymous)
+                snprintf(out, size, "anonymous");
+        else if (id.sid[0])
+                snprintf(out, size, "%s", id.sid);
+        else
+                snprintf(out, size, "%s\\%s", id.domain, id.user);
 }
 
 void *com_call_enter(void *call) {

@@ -11,7 +11,9 @@
  *   - by-reference arguments leave rgvarg (VT_EMPTY there) for rgVarRef, [in, out], with
  *     their places in rgVarRefIdx; the object sees them back in rgvarg, and what it
  *     writes through them lands in the caller's variables;
- *   - a deferred EXCEPINFO is filled in before it travels.
+ *   - a deferred EXCEPINFO is filled in before it travels;
+ *   - arrays travel as wireSAFEARRAYs (usrmarshal.c); a VT_ARRAY|VT_BYREF argument's
+ *     array is replaced by the one the object left.
  * Also: the registration of IDispatch's proxy and stub, and of BSTR's and VARIANT's
  * wire routines, as built-ins of the COM layer (oleaut_ps_register).
  */
@@ -53,6 +55,13 @@ static void copy_back(VARIANT *arg, VARIANT *back) {
                 return;
         if (V_VT(back) != V_VT(arg) || !dst || !src)
                 goto out;
+        if (V_VT(arg) & VT_ARRAY) {
+                /* the caller's array is replaced by the one that came back */
+                SafeArrayDestroy(*(SAFEARRAY **)dst);
+                *(SAFEARRAY **)dst = *(SAFEARRAY **)src;
+                *(SAFEARRAY **)src = NULL;
+                goto out;
+        }
         switch (base) {
         case VT_BSTR:
                 SysFreeString(*(BSTR *)dst);
@@ -118,8 +127,8 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Proxy(IDispatch *This, DISPID dispIdM
                 flags |= fDISPATCH_zeroArgErr;
         for (UINT i = 0; i < pDispParams->cArgs; i++) {
                 VARTYPE vt = V_VT(&pDispParams->rgvarg[i]);
-                if (vt & (VT_ARRAY | VT_VECTOR) || (vt & VT_TYPEMASK) == VT_RECORD)
-                        return DISP_E_BADVARTYPE;       /* no wireSAFEARRAY yet */
+                if (vt & VT_VECTOR || (vt & VT_TYPEMASK) == VT_RECORD)
+                        return DISP_E_BADVARTYPE;       /* no wire form (IRecordInfo: not yet) */
                 if (vt & VT_BYREF)
                         n_refs++;
         }
@@ -235,8 +244,8 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
                 pExcepInfo->pfnDeferredFillIn = NULL;
         }
         pExcepInfo->pvReserved = NULL;
-        if (V_VT(pVarResult) & (VT_ARRAY | VT_VECTOR)) {
-                /* no wireSAFEARRAY yet: the caller hears so rather than a fault */
+        if (V_VT(pVarResult) & VT_VECTOR || (V_VT(pVarResult) & VT_TYPEMASK) == VT_RECORD) {
+                /* no wire form: the caller hears so rather than a fault */
                 V_VT(pVarResult) = VT_EMPTY;
                 hr = DISP_E_BADVARTYPE;
         }
@@ -247,6 +256,8 @@ static void register_once(void) {
         oleaut_user_marshal_register();
         com_ps_register(&IDispatch_ProxyVtbl, &IDispatch_p_interface);
         com_ps_register(&ITypeInfo_ProxyVtbl, &ITypeInfo_p_interface);
+        com_ps_register(&ISupportErrorInfo_ProxyVtbl, &ISupportErrorInfo_p_interface);
+        com_ps_register(&IErrorInfo_ProxyVtbl, &IErrorInfo_p_interface);
 }
 
 void oleaut_ps_register(void) {

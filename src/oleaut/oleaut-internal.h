@@ -30,4 +30,12 @@ void oleaut_user_marshal_register(void);
  */
 void oleaut_variant_user_free(VARIANT *v);
 
+/*
+ * An error object's data as [MS-DCOM] 2.2.21.2 lays it out (the pObjectData of an
+ * OBJREF_CUSTOM of CLSID_ErrorObject): appended to b (its sticky error returned), and
+ * read back into a new error object (-EBADMSG for malformed data, -ENOMEM).
+ */
+int oleaut_errorinfo_write(IErrorInfo *ei, struct buf *b);
+int oleaut_errorinfo_read(const uint8_t *p, size_t len, IErrorInfo **ret);
+
 #endif /* DCOM_OLEAUT_INTERNAL_H */

@@ -16,8 +16,16 @@
  * The union's arms: nothing for EMPTY and NULL, the value for numbers, BOOL and ERROR,
  * a wireBSTR, an MInterfacePointer behind a [unique] pointer, a DECIMAL; with VT_BYREF
  * a [unique] pointer to the by-value arm (to a wireVARIANT for VT_VARIANT).
- * VT_ARRAY (wireSAFEARRAY) and VT_RECORD are refused (-EOPNOTSUPP) until SAFEARRAY and
- * IRecordInfo are in.
+ * VT_ARRAY: a [unique] pointer to a wireSAFEARRAY (the discriminant is VT_ARRAY, the vt
+ * field says the element type), itself a [unique] pointer to _wireSAFEARRAY
+ * ([MS-OAUT] 2.2.30.10, registered alone as "LPSAFEARRAY"): cDims (as the conformance of
+ * the bounds, then as a USHORT), fFeatures, the element's wire size, cLocks with the
+ * VARTYPE in its high word (as Windows sends it), SAFEARRAYUNION (sfType, the count, a
+ * pointer to the elements; SF_HAVEIID's IID), the bounds first dimension first, then the
+ * elements: little-endian values (SF_I1..SF_I8) or pointer IDs and their BSTRs,
+ * wireVARIANTs (none VT_BYREF: SafeArrayDestroy could not free its referent) or
+ * OBJREFs.  SF_RECORD (IRecordInfo is not in yet) is refused
+ * (-EOPNOTSUPP), SF_ERROR and counts that disagree with the bounds are -EBADMSG.
  *
  * An unmarshaled VARIANT's by-reference referent is memory of ours: oleaut_variant_user_free()
  * frees it (the registered free routine), where VariantClear would leave it.
@@ -248,21 +256,441 @@ static int pull_iface(struct ndr_pull *ndr, VARTYPE base, IUnknown **ret) {
         return ndr_pull_iface_kept(ndr, iface_iid(base), (void **)ret);
 }
 
-/* --- VARIANT --------------------------------------------------------------------------------- */
+/* --- SAFEARRAY ([MS-OAUT] 2.2.30) --------------------------------------------------------- */
 
 static int push_variant(struct ndr_push *ndr, int flags, const VARIANT *v);
 static int pull_variant(struct ndr_pull *ndr, int flags, VARIANT *v);
 
+/* [MS-OAUT] 2.2.8 */
+enum {
+        SF_ERROR = VT_ERROR, SF_I1 = VT_I1, SF_I2 = VT_I2, SF_I4 = VT_I4, SF_I8 = VT_I8,
+        SF_BSTR = VT_BSTR, SF_UNKNOWN = VT_UNKNOWN, SF_DISPATCH = VT_DISPATCH,
+        SF_VARIANT = VT_VARIANT, SF_RECORD = VT_RECORD, SF_HAVEIID = VT_UNKNOWN | 0x8000,
+};
+
+/* The union arm an array of vt travels in (Windows' choice; SF_ERROR: none). */
+static uint32_t sf_of_vt(VARTYPE vt) {
+        switch (vt) {
+        case VT_I1: case VT_UI1:
+                return SF_I1;
+        case VT_I2: case VT_UI2: case VT_BOOL:
+                return SF_I2;
+        case VT_I4: case VT_UI4: case VT_INT: case VT_UINT: case VT_R4: case VT_ERROR:
+                return SF_I4;
+        case VT_I8: case VT_UI8: case VT_R8: case VT_CY: case VT_DATE:
+                return SF_I8;
+        case VT_INT_PTR: case VT_UINT_PTR:
+                return sizeof(void *) == 4 ? SF_I4 : SF_I8;
+        case VT_BSTR:
+                return SF_BSTR;
+        case VT_VARIANT:
+                return SF_VARIANT;
+        case VT_UNKNOWN:
+                return SF_UNKNOWN;
+        case VT_DISPATCH:
+                return SF_DISPATCH;
+        case VT_RECORD:
+                return SF_RECORD;
+        default:
+                return SF_ERROR;
+        }
+}
+
+/* An array's arm: from its VARTYPE, else (no FADF_HAVEVARTYPE) from its features or size. */
+static uint32_t sf_of_array(SAFEARRAY *psa, VARTYPE *ret_vt) {
+        VARTYPE vt;
+
+        if (FAILED(SafeArrayGetVartype(psa, &vt))) {
+                vt = 0;
+                *ret_vt = 0;
+                /* what the elements are, from the features first: pointers are never sent as
+                   integers (Windows guesses from the size alone, after FADF_VARIANT) */
+                if (psa->fFeatures & FADF_VARIANT)
+                        return SF_VARIANT;
+                if (psa->fFeatures & FADF_BSTR)
+                        return SF_BSTR;
+                if (psa->fFeatures & FADF_UNKNOWN)
+                        return SF_UNKNOWN;
+                if (psa->fFeatures & FADF_DISPATCH)
+                        return SF_DISPATCH;
+                switch (psa->cbElements) {
+                case 1: return SF_I1;
+                case 2: return SF_I2;
+                case 4: return SF_I4;
+                case 8: return SF_I8;
+                default: return SF_ERROR;
+                }
+        }
+        *ret_vt = vt;
+        if (psa->fFeatures & FADF_HAVEIID)
+                return SF_HAVEIID;
+        return sf_of_vt(vt);
+}
+
+static size_t sf_scalar_size(uint32_t sf) {
+        return sf == SF_I1 ? 1 : sf == SF_I2 ? 2 : sf == SF_I4 ? 4 : sf == SF_I8 ? 8 : 0;
+}
+
+/* The element count, SIZE_MAX when it does not fit (a descriptor filled in by hand). */
+static size_t cells_of(const SAFEARRAY *psa) {
+        size_t n = 1;
+
+        for (USHORT i = 0; i < psa->cDims; i++) {
+                size_t c = psa->rgsabound[i].cElements;
+                if (c && n > SIZE_MAX / c)
+                        return SIZE_MAX;
+                n *= c;
+        }
+        return n;
+}
+
+/* The elements: conformance, then values, or pointer IDs and their referents. */
+static int push_cells(struct ndr_push *ndr, SAFEARRAY *psa, uint32_t sf, const IID *iid) {
+        size_t n = cells_of(psa);
+        uint8_t *p = psa->pvData;
+
+        ndr_push_conformance(ndr, (uint32_t)n);
+        if (sf_scalar_size(sf)) {
+                /* [MS-OAUT] 2.2.30.8: little-endian whatever the data representation */
+                if (sf == SF_I8)
+                        ndr_push_align(ndr, 8);
+                for (size_t i = 0; i < n; i++) {
+                        const uint8_t *c = p + i * psa->cbElements;
+                        uint16_t x16;
+                        uint32_t x32;
+                        uint64_t x64;
+                        switch (sf) {
+                        case SF_I1:
+                                ndr_push_uint8(ndr, c[0]);
+                                break;
+                        case SF_I2:
+                                memcpy(&x16, c, 2);
+                                ndr_push_uint16(ndr, x16);
+                                break;
+                        case SF_I4:
+                                memcpy(&x32, c, 4);
+                                ndr_push_uint32(ndr, x32);
+                                break;
+                        default:
+                                memcpy(&x64, c, 8);
+                                ndr_push_uint64(ndr, x64);
+                                break;
+                        }
+                }
+                return ndr_push_error(ndr);
+        }
+        for (int pass = NDR_SCALARS; pass <= NDR_BUFFERS; pass <<= 1) {
+                for (size_t i = 0; i < n && !ndr_push_error(ndr); i++) {
+                        void *c = p + i * psa->cbElements;
+                        if (sf == SF_BSTR) {
+                                push_bstr(ndr, pass, c);
+                        } else if (sf == SF_VARIANT) {
+                                if (V_VT((VARIANT *)c) & VT_BYREF)
+                                        return ndr_push_fail(ndr, -EOPNOTSUPP); /* not taken back */
+                                push_variant(ndr, pass, c);
+                        } else {
+                                IUnknown *u = *(IUnknown **)c;
+                                if (pass == NDR_SCALARS) {
+                                        ndr_push_unique_ptr(ndr, u);
+                                } else if (u) {
+                                        if (ndr->release_ifaces)
+                                                u->lpVtbl->AddRef(u);
+                                        ndr_push_iface(ndr, iid, u);
+                                }
+                        }
+                }
+        }
+        return ndr_push_error(ndr);
+}
+
+/* [MS-OAUT] 2.2.30.10 _wireSAFEARRAY, the referent of a wireSAFEARRAY. */
+static int push_sa_body(struct ndr_push *ndr, SAFEARRAY *psa) {
+        VARTYPE vt;
+        IID iid;
+        uint32_t sf = sf_of_array(psa, &vt);
+        int r;
+
+        if (sf == SF_RECORD || sf == SF_ERROR || !psa->cDims)
+                return ndr_push_fail(ndr, -EOPNOTSUPP);
+        if (psa->pvData == NULL && cells_of(psa))
+                return ndr_push_fail(ndr, -EINVAL);
+        if ((uint64_t)cells_of(psa) > UINT32_MAX)
+                return ndr_push_fail(ndr, -E2BIG);      /* Size is a ULONG */
+        if (sf == SF_HAVEIID)
+                SafeArrayGetIID(psa, &iid);
+        else
+                iid = sf == SF_DISPATCH ? IID_IDispatch : IID_IUnknown;
+        if ((r = ndr_push_enter(ndr)) < 0)
+                return ndr_push_fail(ndr, r);
+        ndr_push_conformance(ndr, psa->cDims);          /* rgsabound's, hoisted */
+        ndr_push_uint16(ndr, psa->cDims);
+        ndr_push_uint16(ndr, psa->fFeatures);
+        /* the wire size of an element: a BSTR's pointer, a 32-bit VARIANT */
+        ndr_push_uint32(ndr, sf == SF_BSTR ? 4 : sf == SF_VARIANT ? 16 : psa->cbElements);
+        /* Windows sends the VARTYPE in cLocks' high word */
+        ndr_push_uint32(ndr, (uint32_t)(uint16_t)psa->cLocks | (uint32_t)vt << 16);
+        ndr_push_uint32(ndr, sf);                       /* the union's discriminant */
+        ndr_push_uint32(ndr, (uint32_t)cells_of(psa));  /* Size / clSize */
+        ndr_push_unique_ptr(ndr, psa->pvData);
+        if (sf == SF_HAVEIID)
+                ndr_push_guid(ndr, &iid);
+        for (USHORT i = 0; i < psa->cDims; i++) {       /* first dimension first */
+                const SAFEARRAYBOUND *b = &psa->rgsabound[psa->cDims - 1 - i];
+                ndr_push_uint32(ndr, b->cElements);
+                ndr_push_uint32(ndr, (uint32_t)b->lLbound);
+        }
+        if (psa->pvData)
+                push_cells(ndr, psa, sf, &iid);
+        ndr_push_leave(ndr);
+        return ndr_push_error(ndr);
+}
+
+/* LPSAFEARRAY as a wireSAFEARRAY: the ID inline, the array deferred. */
+static int push_lpsafearray(struct ndr_push *ndr, int flags, SAFEARRAY *const *ppsa) {
+        if (flags & NDR_SCALARS)
+                ndr_push_unique_ptr(ndr, *ppsa);
+        if ((flags & NDR_BUFFERS) && *ppsa)
+                push_sa_body(ndr, *ppsa);
+        return ndr_push_error(ndr);
+}
+
+/* The deferred part of a wireVARIANT whose ID was not 0. */
+static int pull_variant_referent(struct ndr_pull *ndr, VARIANT *v) {
+        V_VT(v) = VT_PENDING;
+        return pull_variant(ndr, NDR_BUFFERS, v);
+}
+
+/* Element IDs, then the referents of the non-NULL ones; cells start zeroed (empty). */
+static int pull_cells(struct ndr_pull *ndr, SAFEARRAY *psa, uint32_t sf, size_t n, const IID *iid) {
+        uint8_t *p = psa->pvData, *present;
+        uint32_t count, id;
+        int r;
+
+        if ((r = ndr_pull_conformance(ndr, &count)) < 0)
+                return r;
+        if (count != n)
+                return -EBADMSG;
+        size_t size = sf_scalar_size(sf);
+        if (size) {
+                const uint8_t *src;
+                if ((sf == SF_I8 && (r = ndr_pull_align(ndr, 8)) < 0) ||
+                    (r = ndr_pull_bytes_ref(ndr, n * size, &src)) < 0)
+                        return r;
+                /* [MS-OAUT] 2.2.30.8: little-endian whatever the data representation */
+                for (size_t i = 0; i < n; i++) {
+                        uint64_t x = 0;
+                        for (size_t b = 0; b < size; b++)
+                                x |= (uint64_t)src[i * size + b] << (8 * b);
+                        uint8_t *c = p + i * psa->cbElements;
+                        switch (size) {
+                        case 1: c[0] = (uint8_t)x; break;
+                        case 2: { uint16_t v = (uint16_t)x; memcpy(c, &v, 2); break; }
+                        case 4: { uint32_t v = (uint32_t)x; memcpy(c, &v, 4); break; }
+                        default: memcpy(c, &x, 8); break;
+                        }
+                }
+                return 0;
+        }
+        if (!n)
+                return 0;
+        if (!(present = dcom_malloc(n)))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                        goto out_free;
+                present[i] = id != 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                void *c = p + i * psa->cbElements;
+                if (!present[i])
+                        continue;
+                if (sf == SF_BSTR)
+                        r = pull_blob(ndr, c);
+                else if (sf == SF_VARIANT) {
+                        r = pull_variant_referent(ndr, c);
+                        /* a reference in an array would be memory of ours that
+                           SafeArrayDestroy (VariantClear) never frees: refused, and
+                           freed here however far its pull got */
+                        if (V_VT((VARIANT *)c) & VT_BYREF) {
+                                oleaut_variant_user_free(c);
+                                if (r >= 0)
+                                        r = -EBADMSG;
+                        }
+                }
+                else
+                        r = ndr_pull_iface_kept(ndr, iid, c);
+                if (r < 0)
+                        goto out_free;
+        }
+        r = 0;
+out_free:
+        dcom_free(present);
+        return r;
+}
+
+/* The descriptor an array read off the wire lives in: Windows' for its VARTYPE. */
+static int new_array(VARTYPE vt, uint32_t sf, USHORT wire_features, USHORT dims,
+                     const SAFEARRAYBOUND *bounds, const IID *iid, SAFEARRAY **ret) {
+        SAFEARRAY *psa;
+
+        if (vt) {
+                /* the VARTYPE must be one that travels in this arm */
+                if (sf == SF_HAVEIID ? vt != VT_UNKNOWN && vt != VT_DISPATCH : sf_of_vt(vt) != sf)
+                        return -EBADMSG;
+                if (!(psa = SafeArrayCreateEx(vt, dims, (SAFEARRAYBOUND *)bounds, (PVOID)iid)))
+                        return -ENOMEM;
+        } else {
+                /* no VARTYPE: features and element size from the arm, as Windows does */
+                if (FAILED(SafeArrayAllocDescriptor(dims, &psa)))
+                        return -ENOMEM;
+                for (USHORT i = 0; i < dims; i++)
+                        psa->rgsabound[dims - 1 - i] = bounds[i];
+                switch (sf) {
+                case SF_BSTR:
+                        psa->fFeatures = FADF_BSTR;
+                        psa->cbElements = sizeof(BSTR);
+                        break;
+                case SF_VARIANT:
+                        psa->fFeatures = FADF_VARIANT;
+                        psa->cbElements = sizeof(VARIANT);
+                        break;
+                case SF_UNKNOWN:
+                case SF_DISPATCH:
+                case SF_HAVEIID:
+                        if (sf == SF_UNKNOWN)
+                                psa->fFeatures = FADF_UNKNOWN;
+                        else if (sf == SF_DISPATCH)
+                                psa->fFeatures = FADF_DISPATCH;
+                        else    /* SF_HAVEIID: which of the two the sender's flags say */
+                                psa->fFeatures = FADF_HAVEIID | (wire_features & FADF_DISPATCH ?
+                                                                 FADF_DISPATCH : FADF_UNKNOWN);
+                        psa->cbElements = sizeof(IUnknown *);
+                        if (sf == SF_HAVEIID)
+                                SafeArraySetIID(psa, iid);
+                        break;
+                default:
+                        psa->cbElements = (ULONG)sf_scalar_size(sf);
+                        break;
+                }
+                if (FAILED(SafeArrayAllocData(psa))) {
+                        SafeArrayDestroyDescriptor(psa);
+                        return -ENOMEM;
+                }
+        }
+        /* of the sender's flags only FADF_FIXEDSIZE: the others say whose memory it is */
+        psa->fFeatures |= wire_features & FADF_FIXEDSIZE;
+        *ret = psa;
+        return 0;
+}
+
+static int pull_sa_body(struct ndr_pull *ndr, SAFEARRAY **ret) {
+        uint32_t conf, cb, locks, sf, size, data_id;
+        uint16_t dims, features;
+        SAFEARRAYBOUND *bounds = NULL;
+        SAFEARRAY *psa = NULL;
+        IID iid = IID_IUnknown;
+        size_t n = 1;
+        int r;
+
+        if ((r = ndr_pull_conformance(ndr, &conf)) < 0 || (r = ndr_pull_uint16(ndr, &dims)) < 0 ||
+            (r = ndr_pull_uint16(ndr, &features)) < 0 || (r = ndr_pull_uint32(ndr, &cb)) < 0 ||
+            (r = ndr_pull_uint32(ndr, &locks)) < 0 || (r = ndr_pull_uint32(ndr, &sf)) < 0)
+                return r;
+        if (conf != dims || !dims)
+                return -EBADMSG;
+        switch (sf) {
+        case SF_I1: case SF_I2: case SF_I4: case SF_I8:
+                if (cb != sf_scalar_size(sf))
+                        return -EBADMSG;
+                break;
+        case SF_BSTR: case SF_VARIANT: case SF_UNKNOWN: case SF_DISPATCH: case SF_HAVEIID:
+                break;
+        case SF_RECORD:
+                return -EOPNOTSUPP;     /* IRecordInfo is not in yet */
+        default:
+                return -EBADMSG;        /* [MS-OAUT] 2.2.8: SF_ERROR is refused too */
+        }
+        if ((r = ndr_pull_uint32(ndr, &size)) < 0 || (r = ndr_pull_unique_ptr(ndr, &data_id)) < 0)
+                return r;
+        if (sf == SF_HAVEIID && (r = ndr_pull_guid(ndr, &iid)) < 0)
+                return r;
+        if ((r = ndr_pull_check_count(ndr, dims, 8, 4)) < 0)
+                return r;
+        if (!(bounds = dcom_malloc(dims * sizeof *bounds)))
+                return -ENOMEM;
+        for (USHORT i = 0; i < dims; i++) {
+                uint32_t lb;
+                if ((r = ndr_pull_uint32(ndr, &bounds[i].cElements)) < 0 ||
+                    (r = ndr_pull_uint32(ndr, &lb)) < 0)
+                        goto out_free;
+                bounds[i].lLbound = (LONG)lb;
+                if (bounds[i].cElements && n > UINT32_MAX / bounds[i].cElements) {
+                        r = -EBADMSG;           /* more elements than Size can say */
+                        goto out_free;
+                }
+                n *= bounds[i].cElements;
+        }
+        /* Size is the element count; elements need their data, and the bytes to be there */
+        if (size != n || (n && !data_id)) {
+                r = -EBADMSG;
+                goto out_free;
+        }
+        if (data_id && (r = ndr_pull_check_count(ndr, (uint32_t)n, sf_scalar_size(sf) ?
+                                                 sf_scalar_size(sf) : 4, 4)) < 0)
+                goto out_free;
+        if ((r = new_array((VARTYPE)(locks >> 16), sf, features, dims, bounds, &iid, &psa)) < 0)
+                goto out_free;
+        if (data_id && (r = pull_cells(ndr, psa, sf, n, &iid)) < 0) {
+                SafeArrayDestroy(psa);  /* what was pulled so far is the array's */
+                goto out_free;
+        }
+        *ret = psa;
+        r = 0;
+out_free:
+        dcom_free(bounds);
+        return r;
+}
+
+/* A wireSAFEARRAY: ID, then (deferred) the array; *ppsa owns it. */
+static int pull_lpsafearray(struct ndr_pull *ndr, int flags, SAFEARRAY **ppsa) {
+        uint32_t id;
+        int r;
+
+        if (flags & NDR_SCALARS) {
+                if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                        return r;
+                *ppsa = id ? NDR_PTR_PENDING : NULL;
+        }
+        if ((flags & NDR_BUFFERS) && *ppsa == NDR_PTR_PENDING) {
+                *ppsa = NULL;
+                if ((r = ndr_pull_enter(ndr)) < 0)
+                        return r;
+                r = pull_sa_body(ndr, ppsa);
+                ndr_pull_leave(ndr);
+                return r;
+        }
+        return 0;
+}
+
 static int push_arm(struct ndr_push *ndr, const VARIANT *v) {
         VARTYPE vt = V_VT(v), base = vt & VT_TYPEMASK;
 
-        if (vt & (VT_ARRAY | VT_VECTOR | VT_RESERVED))
+        if (vt & (VT_VECTOR | VT_RESERVED))
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
+        if ((vt & VT_ARRAY) && !(vt & VT_BYREF)) {
+                /* [MS-OAUT] 2.2.29.1: a wirePSAFEARRAY, a pointer to a wireSAFEARRAY */
+                ndr_push_unique_ptr(ndr, &V_ARRAY(v));
+                return push_lpsafearray(ndr, NDR_SCALARS | NDR_BUFFERS, &V_ARRAY(v));
+        }
         if (vt & VT_BYREF) {
                 const void *p = V_BYREF(v);
                 if (!p)
                         return ndr_push_fail(ndr, -EINVAL);
                 ndr_push_unique_ptr(ndr, p);
+                if (vt & VT_ARRAY) {
+                        ndr_push_unique_ptr(ndr, p);
+                        return push_lpsafearray(ndr, NDR_SCALARS | NDR_BUFFERS, p);
+                }
                 switch (base) {
                 case VT_BSTR:
                         return push_bstr(ndr, NDR_SCALARS | NDR_BUFFERS, p);
@@ -306,7 +734,8 @@ static int push_body(struct ndr_push *ndr, const VARIANT *v) {
         ndr_push_uint16(ndr, 0);
         ndr_push_uint16(ndr, 0);
         ndr_push_uint16(ndr, 0);
-        ndr_push_uint32(ndr, V_VT(v));          /* the union's discriminant */
+        /* the union's discriminant: vt, an array's without its element type */
+        ndr_push_uint32(ndr, V_VT(v) & VT_ARRAY ? V_VT(v) & ~VT_TYPEMASK : V_VT(v));
         push_arm(ndr, v);
         ndr_push_leave(ndr);
         if (ndr_push_error(ndr))
@@ -331,7 +760,8 @@ static int push_variant(struct ndr_push *ndr, int flags, const VARIANT *v) {
 /* A VT_BYREF referent of ours: zeroed memory the VARIANT points at from the start. */
 static int pull_byref(struct ndr_pull *ndr, VARIANT *v, VARTYPE vt) {
         VARTYPE base = vt & VT_TYPEMASK;
-        size_t size = base == VT_VARIANT ? sizeof(VARIANT) :
+        size_t size = vt & VT_ARRAY ? sizeof(SAFEARRAY *) :
+                      base == VT_VARIANT ? sizeof(VARIANT) :
                       base == VT_BSTR || base == VT_UNKNOWN || base == VT_DISPATCH ? sizeof(void *) :
                       base == VT_DECIMAL ? sizeof(DECIMAL) : value_size(base);
         uint32_t id;
@@ -348,6 +778,13 @@ static int pull_byref(struct ndr_pull *ndr, VARIANT *v, VARTYPE vt) {
                 return -ENOMEM;
         V_BYREF(v) = p;
         V_VT(v) = vt;                   /* from here oleaut_variant_user_free frees p */
+        if (vt & VT_ARRAY) {
+                if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                        return r;
+                if (!id)
+                        return -EBADMSG;
+                return pull_lpsafearray(ndr, NDR_SCALARS | NDR_BUFFERS, p);
+        }
         switch (base) {
         case VT_BSTR:
                 return pull_bstr(ndr, NDR_SCALARS | NDR_BUFFERS, p);
@@ -374,13 +811,25 @@ static int pull_body(struct ndr_pull *ndr, VARIANT *v) {
             (r = ndr_pull_uint16(ndr, &w[2])) < 0 || (r = ndr_pull_uint32(ndr, &disc)) < 0)
                 return r;
         /* clSize is not checked: impacket sends its own idea of it */
-        if (disc != vt)
+        if (disc != (vt & VT_ARRAY ? vt & ~VT_TYPEMASK : vt))
                 return -EBADMSG;
         VARTYPE base = vt & VT_TYPEMASK;
-        if (vt & (VT_ARRAY | VT_VECTOR | VT_RESERVED) || base == VT_RECORD)
+        if (vt & (VT_VECTOR | VT_RESERVED) || base == VT_RECORD)
                 return -EOPNOTSUPP;
+        if ((vt & VT_ARRAY) && (base <= VT_NULL || base == 15 || base > VT_UINT))
+                return -EBADMSG;        /* an array of no type */
         if (vt & VT_BYREF)
                 return pull_byref(ndr, v, vt);
+        if (vt & VT_ARRAY) {
+                uint32_t id;
+                if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                        return r;
+                if (!id)
+                        return -EBADMSG;
+                V_ARRAY(v) = NULL;
+                V_VT(v) = vt;           /* from here VariantClear destroys what is pulled */
+                return pull_lpsafearray(ndr, NDR_SCALARS | NDR_BUFFERS, &V_ARRAY(v));
+        }
         switch (base) {
         case VT_EMPTY:
         case VT_NULL:
@@ -443,7 +892,9 @@ void oleaut_variant_user_free(VARIANT *v) {
         }
         void *p = V_BYREF(v);
         if (p) {
-                if (base == VT_BSTR)
+                if (vt & VT_ARRAY)
+                        SafeArrayDestroy(*(SAFEARRAY **)p);
+                else if (base == VT_BSTR)
                         bstr_free(p);
                 else if ((base == VT_UNKNOWN || base == VT_DISPATCH) && *(IUnknown **)p)
                         (*(IUnknown **)p)->lpVtbl->Release(*(IUnknown **)p);
@@ -476,9 +927,31 @@ static const struct ndr_user_marshal variant_um = {
         .push = variant_push, .pull = variant_pull, .free = variant_free,
 };
 
+static int lpsafearray_push(struct ndr_push *ndr, int flags, const void *obj) {
+        return push_lpsafearray(ndr, flags, obj);
+}
+
+static int lpsafearray_pull(struct ndr_pull *ndr, int flags, void *obj) {
+        return pull_lpsafearray(ndr, flags, obj);
+}
+
+static void lpsafearray_free(void *obj) {
+        SAFEARRAY **ppsa = obj;
+
+        if (*ppsa != NDR_PTR_PENDING)
+                SafeArrayDestroy(*ppsa);
+        *ppsa = NULL;
+}
+
+static const struct ndr_user_marshal lpsafearray_um = {
+        .name = "LPSAFEARRAY", .mem_size = sizeof(SAFEARRAY *),
+        .push = lpsafearray_push, .pull = lpsafearray_pull, .free = lpsafearray_free,
+};
+
 static void register_once(void) {
         ndr_user_marshal_register(&bstr_um);
         ndr_user_marshal_register(&variant_um);
+        ndr_user_marshal_register(&lpsafearray_um);
 }
 
 void oleaut_user_marshal_register(void) {
@@ -486,3 +959,4 @@ void oleaut_user_marshal_register(void) {
 
         pthread_once(&once, register_once);
 }
+

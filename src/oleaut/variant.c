@@ -7,8 +7,9 @@
  * target's range (floating point rounds half to even first, as Windows does), BOOL as
  * -1/0 (and to the unsigned types as -1 truncated), numbers to and from strings in the
  * invariant locale whatever lcid says, DISP_E_TYPEMISMATCH for what does not convert.
- * CY, DATE, DECIMAL and arrays are not converted yet: DISP_E_TYPEMISMATCH (VT_ARRAY
- * and VT_RECORD are DISP_E_BADVARTYPE until SAFEARRAY and IRecordInfo are in).
+ * CY, DATE, DECIMAL and arrays are not converted yet: DISP_E_TYPEMISMATCH (VT_RECORD
+ * is DISP_E_BADVARTYPE until IRecordInfo is in).  A VT_ARRAY VARIANT owns its SAFEARRAY:
+ * VariantClear destroys it, VariantCopy copies it (SafeArrayCopy).
  */
 #include <errno.h>
 #include <float.h>
@@ -26,11 +27,11 @@
 static HRESULT check_vt(VARTYPE vt) {
         VARTYPE base = vt & VT_TYPEMASK;
 
-        if (vt & (VT_VECTOR | VT_RESERVED | VT_ARRAY))
+        if (vt & (VT_VECTOR | VT_RESERVED))
                 return DISP_E_BADVARTYPE;
         if (base == 15 || base > VT_UINT)
                 return DISP_E_BADVARTYPE;
-        if ((vt & VT_BYREF) && base <= VT_NULL)
+        if ((vt & (VT_BYREF | VT_ARRAY)) && base <= VT_NULL)
                 return DISP_E_BADVARTYPE;
         return S_OK;
 }
@@ -47,6 +48,12 @@ HRESULT VariantClear(VARIANTARG *pvarg) {
                 return E_INVALIDARG;
         if (FAILED(hr = check_vt(V_VT(pvarg))))
                 return hr;
+        if ((V_VT(pvarg) & (VT_ARRAY | VT_BYREF)) == VT_ARRAY) {
+                /* a locked array stays (and leaks, as on Windows); the VARIANT is emptied */
+                hr = SafeArrayDestroy(V_ARRAY(pvarg));
+                V_VT(pvarg) = VT_EMPTY;
+                return hr;
+        }
         switch (V_VT(pvarg)) {
         case VT_BSTR:
                 SysFreeString(V_BSTR(pvarg));
@@ -75,7 +82,10 @@ HRESULT VariantCopy(VARIANTARG *pvargDest, const VARIANTARG *pvargSrc) {
         if (FAILED(hr = VariantClear(pvargDest)))
                 return hr;
         VARIANT v = *pvargSrc;
-        if (V_VT(&v) == VT_BSTR && V_BSTR(&v)) {
+        if ((V_VT(&v) & (VT_ARRAY | VT_BYREF)) == VT_ARRAY) {
+                if (FAILED(hr = SafeArrayCopy(V_ARRAY(pvargSrc), &V_ARRAY(&v))))
+                        return hr;
+        } else if (V_VT(&v) == VT_BSTR && V_BSTR(&v)) {
                 V_BSTR(&v) = SysAllocStringByteLen((LPCSTR)V_BSTR(pvargSrc),
                                                    SysStringByteLen(V_BSTR(pvargSrc)));
                 if (!V_BSTR(&v))
@@ -96,6 +106,12 @@ static HRESULT deref(const VARIANT *src, VARIANT *ret) {
         if (!p)
                 return E_INVALIDARG;
         memset(&v, 0, sizeof v);
+        if (V_VT(src) & VT_ARRAY) {
+                V_VT(&v) = V_VT(src) & ~VT_BYREF;
+                memcpy(&V_ARRAY(&v), p, sizeof(SAFEARRAY *));
+                *ret = v;
+                return S_OK;
+        }
         V_VT(&v) = vt;
         switch (vt) {
         case VT_I1: case VT_UI1: memcpy(&V_UI1(&v), p, 1); break;
@@ -557,6 +573,9 @@ HRESULT VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LC
                 return DISP_E_TYPEMISMATCH;
         if (FAILED(hr = check_vt(vt)))
                 return DISP_E_BADVARTYPE;
+        /* an array converts only to its own type (a copy) */
+        if (((V_VT(pvarSrc) & ~VT_BYREF) != vt) && ((V_VT(pvarSrc) | vt) & VT_ARRAY))
+                return DISP_E_TYPEMISMATCH;
         /* a private by-value copy: the source may be a reference, or the destination */
         V_VT(&src) = VT_EMPTY;
         if (FAILED(hr = VariantCopyInd(&src, pvarSrc)))

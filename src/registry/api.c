@@ -1077,6 +1077,23 @@ LSTATUS RegDeleteValueW(HKEY hKey, LPCWSTR lpValueName) {
         return write_value(hKey, lpValueName, true, 0, NULL, 0);
 }
 
+/* A value of a subkey, deleted without opening the subkey first (Vista's advapi32). */
+LSTATUS RegDeleteKeyValueW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpValueName) {
+        HKEY sub = NULL;
+        LSTATUS s;
+
+        if (lpSubKey && lpSubKey[0]) {
+                s = RegOpenKeyExW(hKey, lpSubKey, 0, KEY_SET_VALUE, &sub);
+                if (s != ERROR_SUCCESS)
+                        return s;
+                hKey = sub;
+        }
+        s = RegDeleteValueW(hKey, lpValueName);
+        if (sub)
+                RegCloseKey(sub);
+        return s;
+}
+
 /* ---- enumeration ------------------------------------------------------------ */
 
 static int entry_cmp(const void *a, const void *b) {

@@ -134,6 +134,7 @@ static RPC_STATUS revert(void) {
                 }
         }
         imp.active = imp.switched = false;
+        rpc_call_undelegate();
         return RPC_S_OK;
 }
 
@@ -197,6 +198,7 @@ RPC_STATUS RpcImpersonateClient(RPC_BINDING_HANDLE BindingHandle) {
         if (uid == imp.euid) {
                 /* the caller is the server's own user: nothing to change */
                 imp.active = true;
+                (void)rpc_call_delegate(c->call);
                 return RPC_S_OK;
         }
         if (imp.euid != 0) {
@@ -224,6 +226,9 @@ RPC_STATUS RpcImpersonateClient(RPC_BINDING_HANDLE BindingHandle) {
         }
         log_debug(rpc, "impersonating uid %u gid %u%s%s", (unsigned)uid, (unsigned)gid,
                   name[0] ? " as " : "", name);
+        /* a caller who delegated (Kerberos, RPC_C_IMP_LEVEL_DELEGATE): this thread's
+           outgoing calls are its, as Windows' impersonation makes them */
+        (void)rpc_call_delegate(c->call);
         return RPC_S_OK;
 }
 

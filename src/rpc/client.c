@@ -891,34 +891,13 @@ static int bind_context(struct rpc_binding *b, const struct ndr_interface *iface
 /* --- calls -------------------------------------------------------------------------------- */
 
 /*
- * Fragments go out in batches of up to 256 KiB: one send() per fragment of a 1 MiB
+ * Fragments go out in batches of about 256 KiB: one send() per fragment of a 1 MiB
  * request was 180 system calls (and as many wake-ups of the server), most of its time.
  */
 #define SEND_BATCH (256u << 10)
 
 static int send_one(void *ctx, const uint8_t *p, size_t n) {
         return send_all(ctx, p, n);
-}
-
-struct send_batch {
-        struct rpc_binding *b;
-        struct buf stage;
-};
-
-static int send_fragment(void *ctx, const uint8_t *p, size_t n) {
-        struct send_batch *sb = ctx;
-        int r;
-
-        if (!sb->stage.len && n >= SEND_BATCH)
-                return send_all(sb->b, p, n);
-        buf_append(&sb->stage, p, n);
-        if (sb->stage.error)
-                return sb->stage.error;
-        if (sb->stage.len < SEND_BATCH)
-                return 0;
-        r = send_all(sb->b, sb->stage.data, sb->stage.len);
-        buf_clear(&sb->stage);
-        return r;
 }
 
 /* What a call asks for besides the binding: its object UUID, its own security. */
@@ -1053,22 +1032,15 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         }
         struct buf pdu = b->sendbuf;    /* kept across calls */
         size_t stub_len = in->buf.len - in->base;
-        struct send_batch batch = { .b = b };
+        /* fragments gather in pdu and go out SEND_BATCH at a time, from where they were
+           made (a single fragment at once) */
         struct rpc_frag_spec f = {
                 .ptype = RPC_PTYPE_REQUEST, .call_id = call_id, .context_id = ctx_id,
                 .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = sec,
-                .emit = send_fragment, .emit_ctx = &batch,
+                .emit = send_one, .emit_ctx = b, .flush_at = SEND_BATCH,
         };
-        if (stub_len <= b->max_xmit) {
-                f.emit_ctx = b;         /* one fragment: straight out, no staging */
-                f.emit = send_one;
-        } else {
-                buf_init(&batch.stage, 0);
-        }
+        buf_clear(&pdu);
         r = rpc_frag_write(&pdu, &f, in->buf.data + in->base, stub_len);
-        if (r >= 0 && batch.stage.len)
-                r = send_all(b, batch.stage.data, batch.stage.len);
-        buf_free(&batch.stage);
         if (pdu.cap > 65536 || pdu.error) {
                 buf_free(&pdu);
                 buf_init(&pdu, 0);

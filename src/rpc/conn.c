@@ -27,6 +27,9 @@
 #include <sys/random.h>
 
 #include "rpc/rpc-server.h"
+#ifdef DCOM_HAVE_GSSAPI
+#include "rpc/auth/gss-rpc.h"
+#endif
 
 static LOG_CHANNEL(rpc);
 
@@ -562,6 +565,12 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
         } else {
                 if (c->n_sec >= RPC_MAX_SEC_CONTEXTS)
                         return -ENOSPC;
+                /* one handshake at a time per connection: a context not yet established
+                   holds a logon of the security provider (dcomlsa's, for a process that
+                   cannot read the accounts), and a peer must not pile them up */
+                for (unsigned i = 0; i < c->n_sec; i++)
+                        if (!c->sec[i].done && !c->sec[i].failed)
+                                return -ENOSPC;
                 s = &c->sec[c->n_sec];
                 memset(s, 0, sizeof *s);
                 r = ops->accept(&s->ctx, pdu->auth, pdu->auth_len, tok, &done);
@@ -1204,6 +1213,30 @@ int rpc_call_identity(void *h, struct rpc_identity *ret) {
         if (!i || !i->sec || !i->sec->done || !i->sec->ops->inq_identity)
                 return -ENODATA;
         return i->sec->ops->inq_identity(i->sec->ctx, ret);
+}
+
+int rpc_call_delegate(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+        void *cred = NULL;
+        int r;
+
+        if (!i || !i->sec || !i->sec->done || !i->sec->ops->delegated)
+                return -ENOKEY;
+        r = i->sec->ops->delegated(i->sec->ctx, &cred);
+        if (r < 0)
+                return r;
+#ifdef DCOM_HAVE_GSSAPI
+        rpc_gss_thread_delegate(cred);
+        return 0;
+#else
+        return -ENOKEY;
+#endif
+}
+
+void rpc_call_undelegate(void) {
+#ifdef DCOM_HAVE_GSSAPI
+        rpc_gss_thread_delegate(NULL);
+#endif
 }
 
 int rpc_call_peer(void *h, struct rpc_peer *ret) {

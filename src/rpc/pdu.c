@@ -349,7 +349,7 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                 uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
                                 (off + n == len ? RPC_PFC_LAST_FRAG : 0) |
                                 (request && f->object ? RPC_PFC_OBJECT_UUID : 0);
-                if (f->emit)
+                if (f->emit && !f->flush_at)
                         buf_clear(out);
                 size_t start = rpc_pdu_begin(out, f->ptype, flags, f->call_id);
                 rpc_put_u32(out, (uint32_t)(len - off));        /* alloc_hint */
@@ -371,9 +371,17 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                         return r;
                 if (out->error)
                         return -ENOMEM;
-                if (f->emit && (r = f->emit(f->emit_ctx, out->data + start, out->len - start)) < 0)
-                        return r;
                 off += n;
+                if (f->emit && !f->flush_at &&
+                    (r = f->emit(f->emit_ctx, out->data + start, out->len - start)) < 0)
+                        return r;
+                if (f->emit && f->flush_at && (out->len >= f->flush_at || off == len)) {
+                        /* a batch of whole fragments, written where they were made */
+                        r = f->emit(f->emit_ctx, out->data, out->len);
+                        buf_clear(out);
+                        if (r < 0)
+                                return r;
+                }
         } while (off < len);
         return 0;
 }

@@ -209,6 +209,7 @@ enum {
 enum {
         RPC_IMP_LEVEL_IDENTIFY = 2,
         RPC_IMP_LEVEL_IMPERSONATE = 3,
+        RPC_IMP_LEVEL_DELEGATE = 4,     /* Kerberos only: the client forwards its ticket */
 };
 
 /* auth_type ([MS-RPCE] 2.2.1.1.7) */
@@ -292,6 +293,10 @@ struct rpc_auth_ops {
            providers whose verifier covers the header only then (Kerberos: gss-rpc.c;
            NTLM's always does) -- for the runtime to call once the bind is answered */
         void (*header_signing)(void *ctx, bool on);
+        /* optional, server side: the credential the client delegated (Kerberos with
+           RPC_C_IMP_LEVEL_DELEGATE), as an opaque handle this thread's outgoing calls
+           may use (rpc_call_delegate); -ENOKEY when the client delegated none */
+        int (*delegated)(void *ctx, void **ret_cred);
 };
 
 /*
@@ -345,6 +350,9 @@ struct rpc_frag_spec {
         const struct rpc_sec_ref *sec;
         int (*emit)(void *ctx, const uint8_t *pdu, size_t len);
         void *emit_ctx;
+        /* with emit: 0 hands each fragment over alone; else fragments gather in out and
+           go over together once they reach flush_at bytes, and at the last one */
+        size_t flush_at;
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
                    size_t len);
@@ -425,6 +433,14 @@ struct rpc_peer {
 };
 /* Who authenticated the call's security context; -ENODATA for an unauthenticated call. */
 int rpc_call_identity(void *h, struct rpc_identity *ret);
+/*
+ * Acting for the caller: this thread's outgoing Kerberos/Negotiate calls that bring no
+ * credentials of their own use the one the caller delegated (RPC_C_IMP_LEVEL_DELEGATE),
+ * until rpc_call_undelegate().  -ENOKEY: the caller delegated none.
+ * RpcImpersonateClient and CoImpersonateClient call it.
+ */
+int rpc_call_delegate(void *h);
+void rpc_call_undelegate(void);
 /* The peer of a call's connection; -EINVAL for a call from outside the runtime. */
 int rpc_call_peer(void *h, struct rpc_peer *ret);
 /* The same peer: the same user (ncalrpc) or the same address (TCP). */

@@ -130,3 +130,82 @@ def pids_of(pattern, root):
         except OSError:
             pass
     return mine
+
+
+def reexec_in_netns():
+    """Runs this test again in a network namespace of its own (unshare -n), where port 135
+    and firewall rules are the test's, and exits with its status; in the namespace, brings
+    lo up and returns.  Needs root; exits 77 (skipped) without unshare."""
+    import os
+    if os.environ.get("OPENDCOM_TEST_NETNS"):
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
+        return
+    if not shutil.which("unshare"):
+        print("SKIP: no unshare")
+        sys.exit(77)
+    r = subprocess.run(["unshare", "-n", "--", sys.executable] + sys.argv,
+                       env=dict(os.environ, OPENDCOM_TEST_NETNS="1"))
+    sys.exit(r.returncode)
+
+
+def variant(vt, value):
+    """An impacket wireVARIANT of VT_I4 or VT_BSTR, for IDispatch::Invoke."""
+    from impacket.dcerpc.v5.dcom.oaut import VARIANT, VARENUM
+    v = VARIANT(None, False)
+    v['clSize'] = 5
+    v['vt'] = vt
+    v['_varUnion']['tag'] = vt
+    if vt == VARENUM.VT_BSTR:
+        v['_varUnion']['bstrVal']['asData'] = value
+    else:
+        v['_varUnion']['lVal'] = value
+    return v
+
+
+def dispparams(args):
+    """impacket DISPPARAMS holding args (the arguments last first, as DISPPARAMS does)."""
+    from impacket.dcerpc.v5.dcom.oaut import DISPPARAMS
+    from impacket.dcerpc.v5.dtypes import NULL
+    p = DISPPARAMS(None, False)
+    p['rgdispidNamedArgs'] = NULL
+    p['cNamedArgs'] = 0
+    p['cArgs'] = len(args)
+    if not args:
+        p['rgvarg'] = NULL
+    for a in reversed(args):
+        p['rgvarg'].append(a)
+    return p
+
+
+def private_instance(build, prefix):
+    """A private OpenDCOM instance for a test: a fresh OPENDCOM_ROOT and its environment
+    (exporters on loopback, a 5 s launch timeout), and three helpers bound to it:
+    tool(*args, stdin=None) -> (rc, output), reg(*args) (the reg tool), and
+    start(args, log, user=None) -> Popen (as a Unix user if given; stopped by cleanup()).
+    Returns (root, env, tool, reg, start)."""
+    import os
+    import pwd
+    import tempfile
+    root = tempfile.mkdtemp(prefix=prefix)
+    env = dict(os.environ, OPENDCOM_ROOT=root, OPENDCOM_ORPC_LISTEN="127.0.0.1",
+               OPENDCOM_LAUNCH_TIMEOUT_MS="5000")
+    env.pop("OPENDCOM_EPM_PORT", None)
+
+    def tool(*args, stdin=None):
+        r = subprocess.run(list(args), input=stdin, env=env, capture_output=True, text=True,
+                           timeout=30)
+        return r.returncode, r.stdout + r.stderr
+
+    def reg(*args):
+        return tool(os.path.join(build, "tools/reg/reg"), *args)
+
+    def start(args, log, user=None):
+        if user:
+            pw = pwd.getpwnam(user)
+            args = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
+                    "--clear-groups", "--"] + list(args)
+        p = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        procs.append(p)
+        return p
+
+    return root, env, tool, reg, start

@@ -26,30 +26,21 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 if os.geteuid() != 0:
     print("SKIP: needs root (a network namespace, the NTLM account store)")
     sys.exit(77)
-if not os.environ.get("OPENDCOM_TEST_NETNS"):
-    if not shutil.which("unshare"):
-        print("SKIP: no unshare")
-        sys.exit(77)
-    r = subprocess.run(["unshare", "-n", "--", sys.executable] + sys.argv,
-                       env=dict(os.environ, OPENDCOM_TEST_NETNS="1"))
-    sys.exit(r.returncode)
-subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
+harness.reexec_in_netns()
 from harness import check, cleanup, finish, grant_app, hresult, procs, wait_port
 
 try:
     from impacket.dcerpc.v5 import transport, rpcrt
     from impacket.dcerpc.v5.dcomrt import DCOMConnection, IActivation
-    from impacket.dcerpc.v5.dcom.oaut import (IID_IDispatch, IDispatch, DISPPARAMS, VARIANT,
+    from impacket.dcerpc.v5.dcom.oaut import (IID_IDispatch, IDispatch,
                                                VARENUM, DISPATCH_METHOD, DISPATCH_PROPERTYGET)
-    from impacket.dcerpc.v5.dtypes import NULL
     from impacket.dcerpc.v5.rpcrt import DCERPCException
     from impacket.uuid import string_to_bin
 except ImportError:
@@ -65,26 +56,7 @@ REGDB_E_CLASSNOTREG = 0x80040154
 CO_E_SERVER_EXEC_FAILURE = 0x80080005
 E_ACCESSDENIED = 0x80070005
 
-root = tempfile.mkdtemp(prefix="opendcom-act-")
-env = dict(os.environ, OPENDCOM_ROOT=root, OPENDCOM_ORPC_LISTEN="127.0.0.1",
-           OPENDCOM_LAUNCH_TIMEOUT_MS="5000")
-env.pop("OPENDCOM_EPM_PORT", None)
-
-
-def tool(*args, stdin=None):
-    r = subprocess.run(list(args), input=stdin, env=env, capture_output=True, text=True,
-                       timeout=30)
-    return r.returncode, r.stdout + r.stderr
-
-
-def reg(*args):
-    return tool(os.path.join(build, "tools/reg/reg"), *args)
-
-
-def start(args, log):
-    p = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    procs.append(p)
-    return p
+root, env, tool, reg, start = harness.private_instance(build, "opendcom-act-")
 
 
 def counter_pids():
@@ -92,33 +64,14 @@ def counter_pids():
 
 
 def bstr_arg(s):
-    v = VARIANT(None, False)
-    v['clSize'] = 5
-    v['vt'] = VARENUM.VT_BSTR
-    v['_varUnion']['tag'] = VARENUM.VT_BSTR
-    v['_varUnion']['bstrVal']['asData'] = s
-    return v
+    return harness.variant(VARENUM.VT_BSTR, s)
 
 
 def i4_arg(n):
-    v = VARIANT(None, False)
-    v['clSize'] = 5
-    v['vt'] = VARENUM.VT_I4
-    v['_varUnion']['tag'] = VARENUM.VT_I4
-    v['_varUnion']['lVal'] = n
-    return v
+    return harness.variant(VARENUM.VT_I4, n)
 
 
-def params(args):
-    p = DISPPARAMS(None, False)
-    p['rgdispidNamedArgs'] = NULL
-    p['cNamedArgs'] = 0
-    p['cArgs'] = len(args)
-    if not args:
-        p['rgvarg'] = NULL
-    for a in reversed(args):            # DISPPARAMS holds the arguments last first
-        p['rgvarg'].append(a)
-    return p
+params = harness.dispparams
 
 
 try:

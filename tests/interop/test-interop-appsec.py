@@ -18,25 +18,16 @@ python3-impacket (exit 77 otherwise).  Usage: test-interop-appsec.py BUILD_DIR
 """
 import os
 import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 if os.geteuid() != 0:
     print("SKIP: needs root (a network namespace, the NTLM account store)")
     sys.exit(77)
-if not os.environ.get("OPENDCOM_TEST_NETNS"):
-    if not shutil.which("unshare"):
-        print("SKIP: no unshare")
-        sys.exit(77)
-    r = subprocess.run(["unshare", "-n", "--", sys.executable] + sys.argv,
-                       env=dict(os.environ, OPENDCOM_TEST_NETNS="1"))
-    sys.exit(r.returncode)
-subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
+harness.reexec_in_netns()
 from harness import check, cleanup, finish, hresult, procs, wait_port
 
 try:
@@ -54,16 +45,7 @@ APPID = "{5E2D9C41-8B3A-4F6E-A1D7-0C9B8E7F6A50}"
 PASSWORD = "Appsec-Pass-1"
 E_ACCESSDENIED = 0x80070005
 
-root = tempfile.mkdtemp(prefix="opendcom-appsec-")
-env = dict(os.environ, OPENDCOM_ROOT=root, OPENDCOM_ORPC_LISTEN="127.0.0.1",
-           OPENDCOM_LAUNCH_TIMEOUT_MS="5000")
-env.pop("OPENDCOM_EPM_PORT", None)
-
-
-def tool(*args, stdin=None):
-    r = subprocess.run(list(args), input=stdin, env=env, capture_output=True, text=True,
-                       timeout=30)
-    return r.returncode, r.stdout + r.stderr
+root, env, tool, reg, start = harness.private_instance(build, "opendcom-appsec-")
 
 
 def dcomcnfg(*args):

@@ -31,6 +31,9 @@ extern const struct rpc_auth_ops rpc_gss_spnego_ops;
  * Kerberos client context refuses to start (and Negotiate uses NTLM).  0 or -ENOMEM.
  */
 int rpc_gss_set_target(const char *target);
+/* This thread's outgoing Kerberos contexts without credentials of their own use cred (a
+   delegated credential, the rpc_auth_ops.delegated of a call's context); NULL: none. */
+void rpc_gss_thread_delegate(void *cred);
 
 /*
  * rpc_gss_spnego_ops' init, saying also, when it fails, whether that is because Kerberos

@@ -595,6 +595,14 @@ static int neg_identity(void *ctx, struct rpc_identity *ret) {
         return n->inner->inq_identity(n->ctx, ret);
 }
 
+static int neg_delegated(void *ctx, void **ret_cred) {
+        struct negotiate *n = ctx;
+
+        if (n->initiator || !ready(n) || !n->inner->delegated)
+                return -ENOKEY;
+        return n->inner->delegated(n->ctx, ret_cred);
+}
+
 static const char *neg_failure(void *ctx) {
         struct negotiate *n = ctx;
 
@@ -625,4 +633,5 @@ const struct rpc_auth_ops rpc_negotiate_ops = {
         .inq_identity = neg_identity,
         .failure = neg_failure,
         .header_signing = neg_header_signing,
+        .delegated = neg_delegated,
 };

@@ -6,20 +6,27 @@
  * PDU is signed, header included, from its first byte through the sec_trailer, with the
  * stub in plaintext; at PKT_PRIVACY the stub and its padding are sealed.
  *
- * Accounts come from the local store (dcompasswd, src/rpc/auth/accounts.c).
+ * Accounts come from the local store (dcompasswd, src/rpc/auth/accounts.c).  A process
+ * that may not read it -- the store is root's and the process runs as another user --
+ * has dcomlsa verify the logon instead (lsa-client.h), as Windows processes have LSASS.
  */
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "rpc/auth/accounts.h"
+#include "rpc/auth/lsa-client.h"
 #include "rpc/auth/ntlm.h"
 #include "rpc/auth/providers.h"
 #include "rpc/rpc-internal.h"
 
+static LOG_CHANNEL(auth);
+
 struct ntlm_rpc {
         struct ntlm_ctx *ntlm;
+        struct lsa_logon *lsa;          /* dcomlsa verifies this logon (until it ends) */
         char failure[512];
 };
 
@@ -48,13 +55,27 @@ static void fail(struct ntlm_rpc *n, const char *why) {
                 snprintf(n->failure, sizeof n->failure, "NTLM: %.200s", why);
 }
 
+/* Whether dcomlsa must verify logons: the store is the lookup and not ours to read. */
+static bool use_lsa(void) {
+        struct ntlm_settings s;
+
+        ntlm_get_settings(&s);
+        return s.lookup == store_lookup && lsa_needed();
+}
+
 static int rpc_ntlm_accept(void **ret, const uint8_t *in, size_t len, struct buf *out, bool *done) {
         struct ntlm_rpc *n = dcom_calloc(1, sizeof *n);
         int r;
 
         if (!n)
                 return -ENOMEM;
-        r = ntlm_server_start(in, len, out, &n->ntlm);
+        if (use_lsa()) {
+                r = lsa_logon_start(in, len, out, &n->lsa, n->failure, sizeof n->failure);
+                if (r < 0)
+                        log_debug(auth, "NTLM through dcomlsa: %s", n->failure);
+        } else {
+                r = ntlm_server_start(in, len, out, &n->ntlm);
+        }
         if (r < 0) {
                 dcom_free(n);
                 return r == -ENOMEM ? r : -EACCES;
@@ -67,8 +88,20 @@ static int rpc_ntlm_accept(void **ret, const uint8_t *in, size_t len, struct buf
 static int rpc_ntlm_step(void *ctx, const uint8_t *in, size_t len, struct buf *out, bool *done) {
         struct ntlm_rpc *n = ctx;
         const char *why = NULL;
-        int r = ntlm_server_finish(n->ntlm, in, len, &why);
+        int r;
 
+        if (n->lsa) {
+                r = lsa_logon_finish(n->lsa, in, len, &n->ntlm, n->failure, sizeof n->failure);
+                lsa_logon_free(n->lsa);
+                n->lsa = NULL;
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EACCES;
+                *done = true;
+                return 0;
+        }
+        if (!n->ntlm)
+                return -EACCES;
+        r = ntlm_server_finish(n->ntlm, in, len, &why);
         if (r == -EALREADY)             /* Samba's AUTHENTICATE again on alter_context */
                 r = 0;
         if (r < 0) {
@@ -151,6 +184,7 @@ static void rpc_ntlm_free(void *ctx) {
         if (!n)
                 return;
         ntlm_free(n->ntlm);
+        lsa_logon_free(n->lsa);
         dcom_free(n);
 }
 
@@ -177,7 +211,9 @@ static int rpc_ntlm_identity(void *ctx, struct rpc_identity *ret) {
                 ret->uid = pp->pw_uid;
         }
         char msid[64];
-        if (accounts_machine_sid(msid, sizeof msid) >= 0)
+        if (id->sid[0])                 /* dcomlsa named it */
+                snprintf(ret->sid, sizeof ret->sid, "%s", id->sid);
+        else if (accounts_machine_sid(msid, sizeof msid) >= 0)
                 snprintf(ret->sid, sizeof ret->sid, "%s-%u", msid, id->rid);
         else if (ret->has_uid)
                 snprintf(ret->sid, sizeof ret->sid, "S-1-22-1-%u", (unsigned)ret->uid);

@@ -923,6 +923,40 @@ void ntlm_free(struct ntlm_ctx *c) {
         dcom_free(c);
 }
 
+/*
+ * A server context whose logon another process verified (dcomlsa, lsa-proto.h): the flags
+ * and exported session key it agreed, the identity it found, and the AUTHENTICATE bytes
+ * (so a second identical one is recognised as reuse).  Signing and sealing go on here.
+ */
+int ntlm_server_import(uint32_t flags, const uint8_t session_key[16], bool mic,
+                       const struct ntlm_identity *id, const uint8_t *auth, size_t auth_len,
+                       struct ntlm_ctx **ret) {
+        struct ntlm_ctx *c;
+
+        if (auth_len == 0 || auth_len > NTLM_MAX_MESSAGE ||
+            ((flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) &&
+             !(flags & NTLMSSP_NEGOTIATE_128)))
+                return -EINVAL;
+        c = dcom_calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->server = true;
+        c->flags = flags & FLAGS_SUPPORTED;
+        memcpy(c->session_key, session_key, 16);
+        c->mic = mic;
+        c->id = *id;
+        c->auth = memdup_or_null(auth, auth_len);
+        if (!c->auth) {
+                ntlm_free(c);
+                return -ENOMEM;
+        }
+        c->auth_len = auth_len;
+        derive_keys(c);
+        c->established = true;
+        *ret = c;
+        return 0;
+}
+
 void ntlm_test_set_challenge(struct ntlm_ctx *c, const uint8_t challenge[8]) {
         memcpy(c->server_challenge, challenge, 8);
 }

@@ -84,6 +84,7 @@ struct ntlm_identity {
         bool v1;                        /* an NTLMv1 response was accepted */
         uint32_t rid;
         bool identify;                  /* the client asked NEGOTIATE_IDENTIFY */
+        char sid[80];                   /* the account's SID when dcomlsa verified the logon */
 };
 
 struct ntlm_ctx;
@@ -115,6 +116,14 @@ int ntlm_client_start_ex(const char *user, const char *domain, const char *passw
                          struct ntlm_ctx **ret);
 /* Client: the CHALLENGE_MESSAGE in, the AUTHENTICATE_MESSAGE (with a MIC) out. */
 int ntlm_client_finish(struct ntlm_ctx *c, const uint8_t *challenge, size_t len, struct buf *out);
+
+/*
+ * Server: an established context from a logon dcomlsa verified (lsa-client.c): 0,
+ * -EINVAL (no 128-bit keys with signing, no AUTHENTICATE bytes), -ENOMEM.
+ */
+int ntlm_server_import(uint32_t flags, const uint8_t session_key[16], bool mic,
+                       const struct ntlm_identity *id, const uint8_t *auth, size_t auth_len,
+                       struct ntlm_ctx **ret);
 
 void ntlm_free(struct ntlm_ctx *c);
 
