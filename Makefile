@@ -2,13 +2,15 @@
 #
 # A thin wrapper around Meson.  Build trees:
 #   build/          debug build with ASan+UBSan and -Werror: make, make test, make demo
-#   build-release/  optimised, no sanitizers: make bench, make install
+#   build-release/  optimised, no sanitizers: make bench
+#   build-install/  optimised, -Werror, only what ships (-Dtests=false): make install
 #   build-fuzz/     clang + libFuzzer: make fuzz
 # Each is configured on first use; scripts/install-deps installs missing Debian
 # packages first (as root).
 
 BUILD ?= build
 RELEASE ?= build-release
+INSTALLBUILD ?= build-install
 FUZZBUILD ?= build-fuzz
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
@@ -48,10 +50,18 @@ bench: $(RELEASE)/build.ninja
 	ninja -C $(RELEASE)
 	scripts/run-bench $(RELEASE) $(BENCH_ARGS)
 
-install: $(RELEASE)/build.ninja
-	meson configure $(RELEASE) --prefix=$(PREFIX)
-	ninja -C $(RELEASE)
-	meson install -C $(RELEASE)
+# Builds and installs only what ships (libdcom, headers, dcom.pc, IDL, tools, services,
+# man pages) with the build dependencies only; DESTDIR=... stages it (meson install
+# reads it from the environment).  Installed programs find libdcom.so through an RPATH
+# relative to themselves, so any PREFIX works without ldconfig.
+$(INSTALLBUILD)/build.ninja:
+	scripts/install-deps install
+	meson setup $(INSTALLBUILD) --buildtype=release -Dtests=false -Dwerror=true --prefix=$(PREFIX)
+
+install: $(INSTALLBUILD)/build.ninja
+	meson configure $(INSTALLBUILD) --prefix=$(PREFIX)
+	ninja -C $(INSTALLBUILD)
+	meson install -C $(INSTALLBUILD)
 
 $(FUZZBUILD)/build.ninja:
 	scripts/install-deps fuzz
@@ -62,4 +72,4 @@ fuzz: $(FUZZBUILD)/build.ninja
 	scripts/run-fuzz $(FUZZBUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(RELEASE) $(FUZZBUILD)
+	rm -rf $(BUILD) $(RELEASE) $(INSTALLBUILD) $(FUZZBUILD)

@@ -130,8 +130,20 @@ for opt in list show set machine --grant-launch --deny-launch --revoke-launch --
            --require-integrity-activation --grant-launch-restriction --grant-access-restriction \
            --grant-default-launch --grant-default-access 'Exit status' Examples; do
         contains out "$opt"
-        grep -qiF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$manpage" || fail "the man page lacks $opt"
 done
+# the options as the page reads, rendered (scdoc's man(7) output)
+if command -v man >/dev/null 2>&1; then
+        LC_ALL=C.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$manpage" 2>/dev/null | sed 's/\xe2\x80\x90/-/g' >"$tmp/manpage.txt"
+        for opt in list show set machine --grant-launch --deny-launch --revoke-launch --launch-sddl \
+                   --default-launch --grant-access --deny-access --revoke-access --access-sddl \
+                   --default-access --authn-level --run-as --run-as-launching-user --surrogate \
+                   --no-surrogate --remote-server --no-remote-server --name --enable-dcom \
+                   --enable-remote-connect --legacy-authn-level --legacy-imp-level --legacy-secure-refs \
+                   --require-integrity-activation --grant-launch-restriction --grant-access-restriction \
+                   --grant-default-launch --grant-default-access 'EXIT STATUS' EXAMPLES; do
+                grep -qiF -- "$opt" "$tmp/manpage.txt" || fail "the man page lacks $opt"
+        done
+fi
 what='version'
 run 0 --version && [ "$(cat "$tmp/out")" = "dcomcnfg (OpenDCOM) $version" ] || fail "version: $(cat "$tmp/out")"
 what='usage errors: exit 2, the argument named, a pointer to --help'

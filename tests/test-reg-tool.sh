@@ -4,10 +4,13 @@
 # add, query (plain, /v, /ve, /s, /f), delete, copy, export and import, with their
 # output, messages, exit codes and prompts; the golden .reg files in tests/data; and
 # export -> import -> export giving the same bytes in both formats.
-#     test-reg-tool.sh PATH_TO_REG
+# Prompts are answered on a terminal (tests/pty-stdin.py); without one reg must refuse.
+#     test-reg-tool.sh PATH_TO_REG [VERSION]
 set -u
 
-reg=${1:?usage: test-reg-tool.sh PATH_TO_REG}
+reg=${1:?usage: test-reg-tool.sh PATH_TO_REG [VERSION]}
+version=${2:-}
+pty_stdin=$(dirname "$0")/pty-stdin.py
 data=${TEST_DATA_DIR:-$(dirname "$0")/data}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -32,8 +35,18 @@ run() {
         check_status "$want" "$@"
 }
 
-# answer TEXT EXPECTED_STATUS ARGS... : the same with TEXT on stdin (a prompt's answer).
+# answer TEXT EXPECTED_STATUS ARGS... : the same with a terminal on stdin where TEXT is
+# typed (a prompt's answer), then end of input.
 answer() {
+        text=$1
+        want=$2
+        shift 2
+        /usr/bin/python3 "$pty_stdin" "$text" "$reg" "$@" >"$tmp/out" 2>"$tmp/err"
+        check_status "$want" "$@"
+}
+
+# piped TEXT EXPECTED_STATUS ARGS... : TEXT on stdin through a pipe (no terminal).
+piped() {
         text=$1
         want=$2
         shift 2
@@ -286,10 +299,20 @@ Value Str exists, overwrite(Yes/No)?
 The operation was canceled by the user.
 EOF
 run 0 query "$K" /v Str && grep -q '    Str    REG_SZ    Hello, World' "$tmp/out" || fail "value changed"
-what='overwrite with no answer at all'
-run 0 add "$K" /v Str /d changed && grep -q 'canceled by the user' "$tmp/out" || fail "not canceled"
-what='overwrite answered maybe (not a terminal: cancels)'
-answer maybe 0 add "$K" /v Str /d changed && grep -q 'canceled by the user' "$tmp/out" || fail "not canceled"
+what='overwrite without /f and without a terminal: refused, exit 1 (reg.exe /f rule)'
+run 1 add "$K" /v Str /d changed && empty out && expect err <<'EOF'
+ERROR: Value Str exists, overwrite? Standard input is not a terminal, so reg cannot ask: nothing was changed (/f answers yes without asking).
+EOF
+what='overwrite with "y" piped in: still no terminal, still refused'
+piped y 1 add "$K" /v Str /d changed && empty out &&
+        grep -q 'Standard input is not a terminal' "$tmp/err" || fail "not refused"
+run 0 query "$K" /v Str && grep -q '    Str    REG_SZ    Hello, World' "$tmp/out" || fail "value changed"
+what='overwrite answered maybe, then nothing (a terminal: asks again, then cancels)'
+answer maybe 0 add "$K" /v Str /d changed && expect out <<'EOF'
+Value Str exists, overwrite(Yes/No)? 
+Value Str exists, overwrite(Yes/No)? 
+The operation was canceled by the user.
+EOF
 what='overwrite answered yes'
 answer Yes 0 add "$K" /v Str /d changed && expect out <<'EOF'
 Value Str exists, overwrite(Yes/No)? 
@@ -335,6 +358,11 @@ answer n 0 delete "$K\Other" && expect out <<'EOF'
 Permanently delete the registry key HKEY_CURRENT_USER\Software\RegTool\Other (Yes/No)? 
 The operation was canceled by the user.
 EOF
+what='delete a key without /f and without a terminal: refused'
+run 1 delete "$K\Other" && empty out && expect err <<'EOF'
+ERROR: Permanently delete the registry key HKEY_CURRENT_USER\Software\RegTool\Other? Standard input is not a terminal, so reg cannot ask: nothing was changed (/f answers yes without asking).
+EOF
+run 0 query "$K\Other"
 run 0 delete "$K\Other" /f && success
 run 1 query "$K\Other" && not_found
 what='delete: bad usage'
@@ -359,6 +387,12 @@ answer n 0 copy "$K" 'HKCU\Software\RegCopy' /s && grep -q 'canceled by the user
         fail "not canceled"
 run 0 query 'HKCU\Software\RegCopy' /v Str && grep -q 'REG_SZ    changed$' "$tmp/out" ||
         fail "copy was not rolled back"
+what='copy without /f and without a terminal: refused, nothing changes'
+run 1 copy "$K" 'HKCU\Software\RegCopy' /s && empty out &&
+        grep -q '^ERROR: Value Str exists, overwrite? Standard input is not a terminal' "$tmp/err" ||
+        fail "not refused"
+run 0 query 'HKCU\Software\RegCopy' /v Str && grep -q 'REG_SZ    changed$' "$tmp/out" ||
+        fail "copy changed the target"
 what='copy onto itself or below itself'
 run 1 copy "$K" "$K" /f
 run 1 copy "$K" "$K\Sub\New" /s /f
@@ -468,6 +502,11 @@ File $tmp/g4.reg already exists. Overwrite (Yes/No)?
 The operation was canceled by the user.
 EOF
 cmp -s "$tmp/keep" "$tmp/g4.reg" || fail "file changed after no"
+what='export over an existing file without /y and without a terminal: refused'
+run 1 export 'HKCU\Software\OpenDCOM-Golden' "$tmp/g4.reg" && empty out && expect err <<EOF
+ERROR: File $tmp/g4.reg already exists. Overwrite? Standard input is not a terminal, so reg cannot ask: nothing was changed (/y answers yes without asking).
+EOF
+cmp -s "$tmp/keep" "$tmp/g4.reg" || fail "file changed without a terminal"
 run 0 export 'HKCU\Software\OpenDCOM-Golden' "$tmp/g4.reg" /y && success
 cmp -s "$tmp/keep" "$tmp/g4.reg" && fail "file unchanged after /y"
 what='export of a missing key'
@@ -510,9 +549,13 @@ run 1 import "$tmp/nohdr.reg" && expect err <<EOF
 reg: $tmp/nohdr.reg:1: missing header: the first line must be "Windows Registry Editor Version 5.00" or "REGEDIT4"
 EOF
 what='import of a missing file'
-run 1 import "$tmp/nope.reg" && expect err <<'EOF'
+run 1 import "$tmp/nope.reg" && expect err <<EOF
 ERROR: Error opening the file. There may be a disk or file system error.
+reg: cannot open $tmp/nope.reg: No such file or directory
 EOF
+what='import of a directory'
+run 1 import "$tmp" && grep -q "^ERROR: cannot read $tmp: Is a directory\$" "$tmp/err" ||
+        fail "the directory or the cause is not named"
 what='import: bad usage'
 run 1 import && syntax_error "IMPORT "
 run 1 import "$tmp/bad.reg" /reg:32 /reg:64 && syntax_error "IMPORT "
@@ -535,14 +578,29 @@ run 1 query 'HKLM\Software\Classes\M\sub\sub'
 what='reg copy asks before it locks: another writer is not blocked by the prompt'
 run 0 add 'HKCU\Software\CpA' /v v /d a /f &&
 run 0 add 'HKCU\Software\CpB' /v v /d b /f &&
-mkfifo "$tmp/fifo" &&
-{ "$reg" copy 'HKCU\Software\CpA' 'HKCU\Software\CpB' <"$tmp/fifo" >/dev/null 2>&1 & cpid=$!; } &&
-exec 9>"$tmp/fifo" &&
+{ /usr/bin/python3 "$pty_stdin" --wait-for "$tmp/answer-now" no \
+        "$reg" copy 'HKCU\Software\CpA' 'HKCU\Software\CpB' >"$tmp/cp-out" 2>&1 & cpid=$!; } &&
 sleep 0.3 &&
-{ timeout 10 "$reg" add 'HKLM\Software\Other' /f >/dev/null 2>&1 || fail "a writer waited on the prompt"; } &&
-echo no >&9 && exec 9>&- && wait "$cpid"
-exec 9>&- 2>/dev/null
+{ timeout 10 "$reg" add 'HKLM\Software\Other' /f >/dev/null 2>&1 || fail "a writer waited on the prompt"; }
+touch "$tmp/answer-now"
+wait "$cpid" || fail "reg copy answered no exited with $?"
+grep -q 'canceled by the user' "$tmp/cp-out" || fail "the prompt was not answered: $(cat "$tmp/cp-out")"
 passed=$((passed + 1))
+
+# ---- help and version ----------------------------------------------------------------
+
+what='reg --help'
+for h in --help /? -h; do
+        run 0 "$h" && empty err
+        grep -q 'QUERY | ADD | DELETE | COPY | EXPORT | IMPORT' "$tmp/out" || fail "$h: no operations"
+        grep -q 'COMPARE' "$tmp/out" && fail "$h mentions REG COMPARE, which does not exist"
+        grep -q 'Examples' "$tmp/out" || fail "$h: no example"
+done
+what='reg --version'
+run 0 --version && empty err
+if [ -n "$version" ]; then
+        echo "reg (OpenDCOM) $version" | expect out
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -25,8 +25,8 @@
  * One thread, one poll() loop: signals through a signalfd, at most MAX_CONNS
  * connections, a request due within REQUEST_TIMEOUT_MS of the connection, every write
  * non-blocking -- no client can stall the launcher for the others.  One log line per
- * launch, failure, refusal, early exit, start and stop (stderr, or syslog with
- * DCOM_LOG=syslog).
+ * launch, failure, refusal, early exit, start and stop (stderr, the journal with
+ * priorities under systemd, or syslog with DCOM_LOG=syslog: say() below).
  *
  * Surrogates (Windows' dllhost): a class with no LocalServer32 but an InprocServer32,
  * whose AppID has a DllSurrogate value, runs in a surrogate host --
@@ -63,6 +63,7 @@
 
 #include "base/base-internal.h"
 #include "base/paths.h"
+#include "base/version.h"
 #include "service-socket.h"
 #include "cmdline.h"
 #include "launch-client.h"
@@ -75,29 +76,12 @@ static LOG_CHANNEL(dcomlaunch);
 
 /* ---- the log ------------------------------------------------------------------------------ */
 
-static bool use_syslog;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-        char line[1024];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(line, sizeof line, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                return;
-        if (use_syslog) {
-                syslog(LOG_INFO, "%s", line);
-                return;
-        }
-        /* one write per line: children share this stderr */
-        char out[1100];
-        n = snprintf(out, sizeof out, "dcomlaunch: %s\n", line);
-        if (n > 0)
-                (void)!write(STDERR_FILENO, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
-}
+/*
+ * One line per event (log_service): stderr -- the journal under systemd, with the
+ * syslog priority first -- or syslog with DCOM_LOG=syslog.  Failed launches are LOG_ERR,
+ * refused requests and connections LOG_WARNING, starts and stops LOG_INFO.
+ */
+#define say(priority, ...) log_service(priority, __VA_ARGS__)
 
 /* ---- the registry ------------------------------------------------------------------------- */
 
@@ -276,7 +260,7 @@ static HRESULT resolve_identity(const char *clsid, uid_t launching_uid, struct i
         s = reg_string(key, "AppID", &appid);
         if (s == ERROR_SUCCESS) {
                 if (dcom_guid_parse(appid, &g) < 0) {
-                        say("%s: AppID value '%.80s' is not a GUID", clsid, appid);
+                        say(LOG_ERR, "%s: AppID value '%.80s' is not a GUID", clsid, appid);
                         dcom_free(appid);
                         return REGDB_E_INVALIDVALUE;
                 }
@@ -285,19 +269,19 @@ static HRESULT resolve_identity(const char *clsid, uid_t launching_uid, struct i
                 snprintf(key, sizeof key, "AppID\\%s", appid_s);
                 s = reg_string(key, "RunAs", &runas);
                 if (s != ERROR_SUCCESS && s != ERROR_FILE_NOT_FOUND) {
-                        say("%s: cannot read RunAs of AppID %s (error %ld)", clsid, appid_s,
+                        say(LOG_ERR, "%s: cannot read RunAs of AppID %s (error %ld)", clsid, appid_s,
                             (long)s);
                         return CO_E_RUNAS_LOGON_FAILURE;
                 }
         } else if (s != ERROR_FILE_NOT_FOUND) {
-                say("%s: cannot read its AppID value (error %ld)", clsid, (long)s);
+                say(LOG_ERR, "%s: cannot read its AppID value (error %ld)", clsid, (long)s);
                 return REGDB_E_INVALIDVALUE;
         }
 
         if (!runas) {
                 pw = getpwuid(launching_uid);
                 if (!pw) {
-                        say("%s: the launching user, uid %u, has no account here", clsid,
+                        say(LOG_ERR, "%s: the launching user, uid %u, has no account here", clsid,
                             (unsigned)launching_uid);
                         return CO_E_RUNAS_LOGON_FAILURE;
                 }
@@ -305,7 +289,7 @@ static HRESULT resolve_identity(const char *clsid, uid_t launching_uid, struct i
                 uid_t u;
                 pw = interactive_uid(&u) == 0 ? getpwuid(u) : NULL;
                 if (!pw) {
-                        say("%s: RunAs Interactive User, but no one is logged in at this machine",
+                        say(LOG_ERR, "%s: RunAs Interactive User, but no one is logged in at this machine",
                             clsid);
                         dcom_free(runas);
                         return CO_E_RUNAS_LOGON_FAILURE;
@@ -313,7 +297,7 @@ static HRESULT resolve_identity(const char *clsid, uid_t launching_uid, struct i
         } else {
                 pw = runas[0] ? getpwnam(runas) : NULL;
                 if (!pw) {
-                        say("%s: RunAs user '%.80s' (AppID %s) does not exist", clsid, runas,
+                        say(LOG_ERR, "%s: RunAs user '%.80s' (AppID %s) does not exist", clsid, runas,
                             appid_s);
                         dcom_free(runas);
                         return CO_E_RUNAS_LOGON_FAILURE;
@@ -322,7 +306,7 @@ static HRESULT resolve_identity(const char *clsid, uid_t launching_uid, struct i
         dcom_free(runas);
         hr = identity_from_passwd(pw, id);
         if (FAILED(hr))
-                say("%s: out of memory", clsid);
+                say(LOG_ERR, "%s: out of memory", clsid);
         return hr;
 }
 
@@ -346,16 +330,16 @@ static HRESULT check_program(const char *clsid, const char *what, const char *pa
         struct stat st;
 
         if (path[0] != '/') {
-                say("%s: %s program '%.200s' is not an absolute path", clsid, what, path);
+                say(LOG_ERR, "%s: %s program '%.200s' is not an absolute path", clsid, what, path);
                 return CO_E_APPNOTFOUND;
         }
         if (stat(path, &st) < 0) {
-                say("%s: %s program %.200s: %s", clsid, what, path, strerror(errno));
+                say(LOG_ERR, "%s: %s program %.200s: %s", clsid, what, path, strerror(errno));
                 return CO_E_APPNOTFOUND;
         }
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
             (geteuid() != 0 && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)) {
-                say("%s: %s program %.200s: %s", clsid, what, path,
+                say(LOG_ERR, "%s: %s program %.200s: %s", clsid, what, path,
                     S_ISREG(st.st_mode) ? "not executable" : "not a regular file");
                 return CO_E_APPNOTFOUND;
         }
@@ -399,7 +383,7 @@ static HRESULT surrogate_line(const char *clsid, char **ret) {
         dcom_free(v);
         v = NULL;
         if (s != ERROR_SUCCESS) {
-                say("%s: class not registered (no LocalServer32, no InprocServer32)", clsid);
+                say(LOG_ERR, "%s: class not registered (no LocalServer32, no InprocServer32)", clsid);
                 return REGDB_E_CLASSNOTREG;
         }
         snprintf(key, sizeof key, "CLSID\\%s", clsid);
@@ -415,7 +399,7 @@ static HRESULT surrogate_line(const char *clsid, char **ret) {
         }
         if (s != ERROR_SUCCESS) {
                 dcom_free(v);
-                say("%s: class not registered for local activation (no LocalServer32; an "
+                say(LOG_ERR, "%s: class not registered for local activation (no LocalServer32; an "
                     "InprocServer32 but no AppID with DllSurrogate)", clsid);
                 return REGDB_E_CLASSNOTREG;
         }
@@ -423,7 +407,7 @@ static HRESULT surrogate_line(const char *clsid, char **ret) {
                 dcom_free(v);
                 v = default_surrogate();
                 if (!v) {
-                        say("%s: cannot find the default surrogate beside dcomlaunch", clsid);
+                        say(LOG_ERR, "%s: cannot find the default surrogate beside dcomlaunch", clsid);
                         return CO_E_APPNOTFOUND;
                 }
         }
@@ -454,13 +438,13 @@ static HRESULT plan_program(const char *clsid, struct launch_plan *p) {
                 s = ERROR_SUCCESS;
         }
         if (s != ERROR_SUCCESS) {
-                say("%s: LocalServer32 unreadable (error %ld: not a string, or too long)", clsid,
+                say(LOG_ERR, "%s: LocalServer32 unreadable (error %ld: not a string, or too long)", clsid,
                     (long)s);
                 return REGDB_E_CLASSNOTREG;
         }
         r = cmdline_split(line, 2, &p->argv, &p->argc);
         if (r < 0) {
-                say("%s: %s '%.200s': %s", clsid, what, line,
+                say(LOG_ERR, "%s: %s '%.200s': %s", clsid, what, line,
                     r == -EINVAL ? "no program (or an unclosed quote)" : strerror(-r));
                 dcom_free(line);
                 return r == -ENOMEM ? E_OUTOFMEMORY : CO_E_APPNOTFOUND;
@@ -481,10 +465,11 @@ static uid_t my_uid;
 static bool privileged;
 
 /* What the server's environment holds: its identity's, and the instance's own settings
-   (a private instance -- tests, OPENDCOM_ROOT -- must stay private). */
+   (a private instance -- tests, OPENDCOM_ROOT -- must stay private).  JOURNAL_STREAM: the
+   server's stderr is dcomlaunch's, so under systemd the same journal stream. */
 static const char *const instance_env[] = {
         "OPENDCOM_ROOT", "OPENDCOM_EPM_PORT", "OPENDCOM_ORPC_LISTEN", "OPENDCOM_ORPC_ADVERTISE",
-        "OPENDCOM_PING_PERIOD_MS", "DCOM_DEBUG", "DCOM_LOG",
+        "OPENDCOM_PING_PERIOD_MS", "DCOM_DEBUG", "DCOM_LOG", "JOURNAL_STREAM",
 };
 #define MAX_ENV (6 + ELEMENTSOF(instance_env) + 1)
 
@@ -585,13 +570,13 @@ static HRESULT launch(const struct launch_msg_request *req, const char *clsid, p
         if (FAILED(hr))
                 goto out;
         if (!privileged && p.id.uid != my_uid) {
-                say("%s: cannot start a server as %s (uid %u): dcomlaunch runs as uid %u, not root",
+                say(LOG_ERR, "%s: cannot start a server as %s (uid %u): dcomlaunch runs as uid %u, not root",
                     clsid, p.id.name, (unsigned)p.id.uid, (unsigned)my_uid);
                 hr = CO_E_RUNAS_LOGON_FAILURE;
                 goto out;
         }
         if (env_build(&p.id, env) < 0) {
-                say("%s: out of memory", clsid);
+                say(LOG_ERR, "%s: out of memory", clsid);
                 hr = E_OUTOFMEMORY;
                 goto out;
         }
@@ -600,11 +585,11 @@ static HRESULT launch(const struct launch_msg_request *req, const char *clsid, p
                 child_exec(&p, env);
         env_free(env);
         if (pid < 0) {
-                say("%s: cannot start %s: fork: %s", clsid, p.argv[0], strerror(errno));
+                say(LOG_ERR, "%s: cannot start %s: fork: %s", clsid, p.argv[0], strerror(errno));
                 hr = CO_E_SERVER_EXEC_FAILURE;
                 goto out;
         }
-        say("started %s as %s (pid %d): %s", clsid, p.id.name, (int)pid, p.argv[0]);
+        say(LOG_INFO, "started %s as %s (pid %d): %s", clsid, p.id.name, (int)pid, p.argv[0]);
         log_debug(dcomlaunch, "%s: launching uid %u%s, %zu arguments", clsid,
                   (unsigned)req->launching_uid, req->flags & LAUNCH_FLAG_REMOTE ? " (remote)" : "",
                   p.argc - 1);
@@ -661,7 +646,7 @@ static void accept_one(int listener) {
                 return;
         }
         if (cred.uid != 0 && cred.uid != my_uid && cred.uid != client_uid) {
-                say("refused a connection from uid %u (pid %d): only root, uid %u and the "
+                say(LOG_WARNING, "refused a connection from uid %u (pid %d): only root, uid %u and the "
                     "--client-user may ask", (unsigned)cred.uid, (int)cred.pid, (unsigned)my_uid);
                 close(fd);
                 return;
@@ -697,7 +682,7 @@ static void on_request(struct conn *c) {
         int r = launch_request_decode(c->buf, c->have, &req);
 
         if (r < 0) {
-                say("request from uid %u (pid %d) refused: %s", (unsigned)c->peer_uid,
+                say(LOG_WARNING, "request from uid %u (pid %d) refused: %s", (unsigned)c->peer_uid,
                     (int)c->peer_pid, decode_error(r));
                 send_reply(c, LAUNCH_REPLY_STARTED, E_INVALIDARG, 0);
                 conn_close(c);
@@ -732,7 +717,7 @@ static void on_readable(struct conn *c) {
                 return;
         if (k <= 0) {
                 if (c->have)
-                        say("request from uid %u (pid %d) refused: short (%zu bytes)",
+                        say(LOG_WARNING, "request from uid %u (pid %d) refused: short (%zu bytes)",
                             (unsigned)c->peer_uid, (int)c->peer_pid, c->have);
                 conn_close(c);
                 return;
@@ -765,7 +750,7 @@ static void reap_children(void) {
                         struct conn *c = &conns[i];
                         if (c->fd < 0 || !c->watching || c->child != pid)
                                 continue;
-                        say("%s server (pid %d) exited with %s before registering", c->clsid,
+                        say(LOG_ERR, "%s server (pid %d) exited with %s before registering", c->clsid,
                             (int)pid, what);
                         send_reply(c, LAUNCH_REPLY_EXITED, CO_E_SERVER_EXEC_FAILURE, (uint32_t)st);
                         conn_close(c);
@@ -803,7 +788,9 @@ static void usage(FILE *f) {
               "  --version           show the version\n\n"
               "Example: dcomlaunch --client-user rpcss --foreground\n"
               "OPENDCOM_ROOT relocates its state and socket (a private instance);\n"
-              "servers it starts inherit it.  Details: dcomlaunch(8).\n", f);
+              "servers it starts inherit it.  Details: dcomlaunch(8).\n\n"
+              "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start (the log line\n"
+              "says why), 2 bad command line.\n", f);
 }
 
 int main(int argc, char **argv) {
@@ -826,20 +813,19 @@ int main(int argc, char **argv) {
                         printf("dcomlaunch (OpenDCOM) %s\n", OPENDCOM_VERSION);
                         return 0;
                 } else {
-                        usage(stderr);
+                        fprintf(stderr, "dcomlaunch: %s: %s (try --help)\n", argv[i],
+                                strcmp(argv[i], "--client-user") == 0 ? "needs a value"
+                                                                      : "unknown option");
                         return 2;
                 }
         }
-        const char *t = getenv("DCOM_LOG");
-        use_syslog = t && strcasecmp(t, "syslog") == 0;
-        if (use_syslog)
-                openlog("dcomlaunch", LOG_PID, LOG_DAEMON);
+        log_service_init("dcomlaunch", false);
         my_uid = geteuid();
         privileged = my_uid == 0;
         if (client_user) {
                 struct passwd *pw = getpwnam(client_user);
                 if (!pw) {
-                        say("--client-user %s: no such user", client_user);
+                        say(LOG_ERR, "--client-user %s: no such user", client_user);
                         return 1;
                 }
                 client_uid = pw->pw_uid;
@@ -849,14 +835,14 @@ int main(int argc, char **argv) {
 
         listener = listen_socket();
         if (listener < 0) {
-                say("cannot listen on %s: %s%s", sock_path[0] ? sock_path : "its socket",
+                say(LOG_ERR, "cannot listen on %s: %s%s", sock_path[0] ? sock_path : "its socket",
                     listener == -EADDRINUSE ? "another dcomlaunch serves it" : strerror(-listener),
                     listener == -EACCES && !getenv("OPENDCOM_ROOT") ?
                             " (run it as root, or set OPENDCOM_ROOT for a private instance)" : "");
                 return 1;
         }
         if (!foreground && daemon(0, 1) < 0) {
-                say("cannot detach: %s", strerror(errno));
+                say(LOG_ERR, "cannot detach: %s", strerror(errno));
                 unlink(sock_path);
                 return 1;
         }
@@ -870,11 +856,11 @@ int main(int argc, char **argv) {
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
         if (sfd < 0) {
-                say("cannot watch signals: %s", strerror(errno));
+                say(LOG_ERR, "cannot watch signals: %s", strerror(errno));
                 unlink(sock_path);
                 return 1;
         }
-        say("started (pid %d): %s%s%s", (int)getpid(), sock_path,
+        say(LOG_INFO, "started (pid %d): %s%s%s", (int)getpid(), sock_path,
             client_user ? ", client user " : "", client_user ? client_user : "");
 
         while (!stop) {
@@ -887,7 +873,7 @@ int main(int argc, char **argv) {
                         if (c->fd < 0)
                                 continue;
                         if (!c->watching && c->deadline <= now) {
-                                say("dropped a connection from uid %u (pid %d): no request "
+                                say(LOG_WARNING, "dropped a connection from uid %u (pid %d): no request "
                                     "within %d ms", (unsigned)c->peer_uid, (int)c->peer_pid,
                                     REQUEST_TIMEOUT_MS);
                                 conn_close(c);
@@ -906,7 +892,7 @@ int main(int argc, char **argv) {
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
-                        say("poll: %s", strerror(errno));
+                        say(LOG_ERR, "poll: %s", strerror(errno));
                         break;
                 }
                 if (pfd[0].revents & POLLIN) {
@@ -933,6 +919,6 @@ int main(int argc, char **argv) {
         close(listener);
         unlink(sock_path);
         close(sfd);
-        say("stopped (%s)", why);
+        say(LOG_INFO, "stopped (%s)", why);
         return 0;
 }

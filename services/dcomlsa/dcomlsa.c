@@ -41,6 +41,7 @@
 
 #include "base/base-internal.h"
 #include "base/paths.h"
+#include "base/version.h"
 #include "service-socket.h"
 #include "ntlm-settings.h"
 #include "rpc/auth/accounts.h"

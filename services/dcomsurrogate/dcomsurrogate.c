@@ -41,6 +41,9 @@
 #include <dcom/utf16.h>
 #include <dcom/winreg.h>
 
+#include "base/log.h"
+#include "base/version.h"
+
 #define POLL_MS 200
 #define UNLOAD_DELAY_MS 1000
 #define IDLE_MS (60u * 1000)
@@ -54,21 +57,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static bool activated, stopping;
 static atomic_int server_locks;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-        char line[1024];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
-        va_end(ap);
-        /* one write per line: stderr is dcomlaunch's log */
-        char out[1100];
-        n = snprintf(out, sizeof out, "dcomsurrogate[%d]: %s\n", (int)getpid(), line);
-        if (n > 0)
-                (void)!write(STDERR_FILENO, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
-}
+/* One line per failure in dcomlaunch's log (our stderr is its): log_service, LOG_ERR. */
+#define say(...) log_service(LOG_ERR, __VA_ARGS__)
 
 /* ---- the class factory registered for the component ------------------------------------ */
 
@@ -179,6 +169,10 @@ static void usage(FILE *f) {
               "It ends when the component has no object left, or after a minute unused.\n\n"
               "  --help      show this help\n"
               "  --version   show the version\n\n"
+              "Example (as dcomlaunch runs it):\n"
+              "  dcomsurrogate -Embedding {C0FFEE00-1234-4321-8765-0123456789AB}\n\n"
+              "Exit status: 0 the component was served and unloaded, 1 it could not be\n"
+              "loaded or registered (the message says why), 2 bad command line.\n"
               "Details: dcomsurrogate(8).\n", f);
 }
 
@@ -190,6 +184,7 @@ int main(int argc, char **argv) {
         HRESULT hr;
         int rc = 1;
 
+        log_service_init("dcomsurrogate", true);
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--help") == 0) {
                         usage(stdout);
@@ -203,12 +198,14 @@ int main(int argc, char **argv) {
                 } else if (!id && argv[i][0] == '{') {
                         id = argv[i];
                 } else {
-                        usage(stderr);
+                        fprintf(stderr, "dcomsurrogate: unexpected argument '%s' (try --help)\n",
+                                argv[i]);
                         return 2;
                 }
         }
         if (!embedding || !id) {
-                usage(stderr);
+                fprintf(stderr, "dcomsurrogate: %s is missing (usage: dcomsurrogate -Embedding "
+                        "{CLSID}; try --help)\n", !embedding ? "-Embedding" : "the {CLSID}");
                 return 2;
         }
         WCHAR wid[40];

@@ -637,10 +637,11 @@ static DUALSTRINGARRAY *own_build(void) {
         size_t room = OXID_MAX_BINDINGS - 3 * n_svcs - 3;
         for (unsigned i = 0; i < n; i++) {
                 char s[INET6_ADDRSTRLEN + 8];
+                /* the precision says what gcc -O3 cannot see: addrs[i] is one address */
                 if (db.port == EPM_WELL_KNOWN_PORT)
-                        snprintf(s, sizeof s, "%s", addrs[i]);
+                        snprintf(s, sizeof s, "%.*s", INET6_ADDRSTRLEN - 1, addrs[i]);
                 else
-                        snprintf(s, sizeof s, "%s[%u]", addrs[i], db.port);
+                        snprintf(s, sizeof s, "%.*s[%u]", INET6_ADDRSTRLEN - 1, addrs[i], db.port);
                 if (k + strlen(s) + 2 > room)
                         break;
                 a[k++] = TOWER_TCP;

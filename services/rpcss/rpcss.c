@@ -10,7 +10,8 @@
  *
  *      rpcss [--port N] [--listen ADDR]... [--foreground]
  *
- * One log line per start, stop and error (stderr, or syslog with DCOM_LOG=syslog).
+ * One log line per start, stop, error and refusal (log_service: stderr with the syslog
+ * priority first when stderr is the journal, or syslog with DCOM_LOG=syslog).
  * SIGTERM and SIGINT stop it cleanly.
  */
 #include <errno.h>
@@ -21,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/version.h"
 #include "com/resolver.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"
@@ -47,12 +50,15 @@ static void usage(FILE *f) {
               "Clients find a private rpcss on another port with OPENDCOM_EPM_PORT=N.\n"
               "OPENDCOM_PING_PERIOD_MS: the DCOM ping period (default 120000); a ping set\n"
               "not pinged for three periods is deleted.\n"
-              "Local accounts for NTLM: dcompasswd(8).  Settings: rpcss(8).\n", f);
+              "Local accounts for NTLM: dcompasswd(8).  Settings: rpcss(8).\n\n"
+              "Example: rpcss --port 135 --listen 127.0.0.1 --foreground\n\n"
+              "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start (the log line\n"
+              "says why), 2 bad command line.\n", f);
 }
 
 /* One line per security refusal: who, which provider, why. */
 static void audit(const char *line) {
-        fprintf(stderr, "rpcss: %s\n", line);
+        log_service(LOG_WARNING, "%s", line);
 }
 
 /*
@@ -68,7 +74,7 @@ static int listen_epmapper(struct rpc_server *srv) {
 
         r = rpc_lrpc_path("epmapper", path, sizeof path);
         if (r < 0) {
-                fprintf(stderr, "rpcss: no runtime directory: %s\n", strerror(-r));
+                log_service(LOG_ERR, "no runtime directory: %s", strerror(-r));
                 return r;
         }
         snprintf(dir, sizeof dir, "%s", path);
@@ -77,34 +83,34 @@ static int listen_epmapper(struct rpc_server *srv) {
         if (r >= 0)
                 r = rpc_server_listen_lrpc(srv, "epmapper", 0666);
         if (r == -EACCES || r == -EPERM) {
-                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper] (%s): %s -- %s must "
+                log_service(LOG_ERR, "cannot listen on ncalrpc:[epmapper] (%s): %s -- %s must "
                         "belong to the user rpcss runs as (uid %u) or rpcss must run as root "
-                        "(systemd-tmpfiles --create opendcom.conf)\n", path, strerror(-r), dir,
+                        "(systemd-tmpfiles --create opendcom.conf)", path, strerror(-r), dir,
                         (unsigned)geteuid());
                 return r;
         }
         if (r == -EADDRINUSE && lstat(path, &st) == 0 && st.st_uid != geteuid()) {
-                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper]: %s belongs to uid "
-                        "%u, not to rpcss's (%u): remove it if no rpcss of that user runs\n",
+                log_service(LOG_ERR, "cannot listen on ncalrpc:[epmapper]: %s belongs to uid "
+                        "%u, not to rpcss's (%u): remove it if no rpcss of that user runs",
                         path, (unsigned)st.st_uid, (unsigned)geteuid());
                 return r;
         }
         if (r == -EADDRINUSE) {
-                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper] (%s): another rpcss "
-                        "serves it\n", path);
+                log_service(LOG_ERR, "cannot listen on ncalrpc:[epmapper] (%s): another rpcss "
+                        "serves it", path);
                 return r;
         }
         if (r < 0) {
-                fprintf(stderr, "rpcss: cannot listen on ncalrpc:[epmapper] (%s): %s\n", path,
+                log_service(LOG_ERR, "cannot listen on ncalrpc:[epmapper] (%s): %s", path,
                         strerror(-r));
                 return r;
         }
         if (r == 1)
-                fprintf(stderr, "rpcss: removed the stale socket %s (a previous rpcss's)\n", path);
+                log_service(LOG_INFO, "removed the stale socket %s (a previous rpcss's)", path);
         snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/rpc");
         if (lstat(dir, &st) == 0 && (st.st_mode & 07777) != 01777)
-                fprintf(stderr, "rpcss: warning: %s is mode %o, not 1777: other users' servers "
-                        "cannot create their endpoints there\n", dir, (unsigned)(st.st_mode & 07777));
+                log_service(LOG_WARNING, "warning: %s is mode %o, not 1777: other users' servers "
+                        "cannot create their endpoints there", dir, (unsigned)(st.st_mode & 07777));
         return 0;
 }
 
@@ -116,6 +122,7 @@ int main(int argc, char **argv) {
         sigset_t sigs;
         int sig, r;
 
+        log_service_init("rpcss", false);
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
                         char *end;
@@ -140,7 +147,9 @@ int main(int argc, char **argv) {
                         printf("rpcss (OpenDCOM) %s\n", OPENDCOM_VERSION);
                         return 0;
                 } else {
-                        usage(stderr);
+                        fprintf(stderr, "rpcss: %s: %s (try --help)\n", argv[i],
+                                strcmp(argv[i], "--port") == 0 || strcmp(argv[i], "--listen") == 0
+                                        ? "needs a value" : "unknown option");
                         return 2;
                 }
         }
@@ -155,7 +164,7 @@ int main(int argc, char **argv) {
 
         srv = rpc_server_new();
         if (!srv) {
-                fprintf(stderr, "rpcss: out of memory\n");
+                log_service(LOG_ERR, "out of memory");
                 return 1;
         }
         rpc_set_owner_end_hook(epm_forget_owner);
@@ -165,7 +174,7 @@ int main(int argc, char **argv) {
         ntlm_settings_from_registry("rpcss");
         r = rpc_server_register_if(srv, &epm_v3_0_s_interface, &epm_server_epv);
         if (r < 0) {
-                fprintf(stderr, "rpcss: cannot serve the endpoint mapper: %s\n", strerror(-r));
+                log_service(LOG_ERR, "cannot serve the endpoint mapper: %s", strerror(-r));
                 return 1;
         }
         /* the OXID resolver: IObjectExporter at every authentication level, and the local
@@ -177,7 +186,7 @@ int main(int argc, char **argv) {
         if (r >= 0)
                 r = rpc_server_register_if(srv, &oxidreg_v1_0_s_interface, &oxid_registry_epv);
         if (r < 0) {
-                fprintf(stderr, "rpcss: cannot serve the OXID resolver: %s\n", strerror(-r));
+                log_service(LOG_ERR, "cannot serve the OXID resolver: %s", strerror(-r));
                 return 1;
         }
         /* activation ([MS-DCOM] 3.1.2.5.2): who may activate is checked per call (scm.c) */
@@ -186,14 +195,14 @@ int main(int argc, char **argv) {
         if (r >= 0)
                 r = rpc_server_register_if(srv, &IActivation_v0_0_s_interface, &scm_activation_epv);
         if (r < 0) {
-                fprintf(stderr, "rpcss: cannot serve activation: %s\n", strerror(-r));
+                log_service(LOG_ERR, "cannot serve activation: %s", strerror(-r));
                 return 1;
         }
         for (unsigned i = 0; i < (n_addrs ? n_addrs : 1); i++) {
                 const char *a = n_addrs ? addrs[i] : NULL;
                 r = rpc_server_listen_tcp(srv, a, (uint16_t)port, NULL);
                 if (r < 0) {
-                        fprintf(stderr, "rpcss: cannot listen on %s port %u: %s\n", a ? a : "*",
+                        log_service(LOG_ERR, "cannot listen on %s port %u: %s", a ? a : "*",
                                 port, strerror(-r));
                         rpc_server_free(srv);
                         return 1;
@@ -205,16 +214,16 @@ int main(int argc, char **argv) {
                 return 1;
         }
         if (!foreground && daemon(0, 1) < 0) {
-                fprintf(stderr, "rpcss: cannot detach: %s\n", strerror(errno));
+                log_service(LOG_ERR, "cannot detach: %s", strerror(errno));
                 rpc_server_free(srv);
                 return 1;
         }
-        fprintf(stderr, "rpcss: started (pid %d): port %u on %s, ncalrpc:[epmapper]\n",
+        log_service(LOG_INFO, "started (pid %d): port %u on %s, ncalrpc:[epmapper]",
                 (int)getpid(), port, n_addrs ? addrs[0] : "all addresses");
         do
                 r = sigwait(&sigs, &sig);
         while (r == 0 && sig == SIGHUP);
         rpc_server_free(srv);
-        fprintf(stderr, "rpcss: stopped (%s)\n", r == 0 ? strsignal(sig) : "error");
+        log_service(LOG_INFO, "stopped (%s)", r == 0 ? strsignal(sig) : "error");
         return 0;
 }

@@ -30,17 +30,8 @@
 
 static LOG_CHANNEL(com);
 
-/* One line in rpcss's log (stderr: the journal under systemd). */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-        char line[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(line, sizeof line, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "rpcss: %s\n", line);
-}
+/* One line in rpcss's log: an activation that failed, and why (log_service, LOG_ERR). */
+#define say(...) log_service(LOG_ERR, __VA_ARGS__)
 
 #define LAUNCH_TIMEOUT_DEFAULT_MS 30000u
 #define LAUNCH_REQUEST_MS 5000          /* dcomlaunch's answer (not the server's start) */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +96,89 @@ void log_set_target(enum log_target t) {
         pthread_mutex_unlock(&lock);
 }
 
+/*
+ * systemd connects a service's stderr to the journal and says so in JOURNAL_STREAM,
+ * "DEV:INODE" of that stream (systemd.exec(5)); the variable may be inherited by a
+ * process whose stderr was redirected since, hence the comparison with fstat().
+ */
+bool log_stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        char tail;
+
+        if (!e || sscanf(e, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+static char service_name[64] = "opendcom";
+static bool service_pid;
+
+void log_service_init(const char *name, bool with_pid) {
+        snprintf(service_name, sizeof service_name, "%s", name);
+        service_pid = with_pid;
+}
+
+static void open_syslog(void) {
+        if (!syslog_open) {
+                openlog(service_name, LOG_PID, LOG_DAEMON);
+                syslog_open = true;
+        }
+}
+
+void log_service(int priority, const char *fmt, ...) {
+        char line[1100];
+        size_t n = 0;
+        int r, saved_errno = errno;
+        va_list ap;
+
+        pthread_mutex_lock(&lock);
+        if (parsed_generation != atomic_load(&log_generation_)) {
+                parse_env();
+                parsed_generation = atomic_load(&log_generation_);
+        }
+        enum log_target t = target;
+        if (t == LOG_TARGET_SYSLOG)
+                open_syslog();
+        pthread_mutex_unlock(&lock);
+
+        if (t != LOG_TARGET_SYSLOG) {
+                /* sd-daemon(3): "<N>" first, N the syslog priority */
+                if (log_stderr_is_journal())
+                        r = snprintf(line, sizeof line, "<%d>", priority & LOG_PRIMASK);
+                else
+                        r = 0;
+                n = r > 0 ? (size_t)r : 0;
+                if (service_pid)
+                        r = snprintf(line + n, sizeof line - n, "%s[%d]: ", service_name,
+                                     (int)getpid());
+                else
+                        r = snprintf(line + n, sizeof line - n, "%s: ", service_name);
+                n += r > 0 ? (size_t)r : 0;
+        }
+        va_start(ap, fmt);
+        errno = saved_errno;
+        r = vsnprintf(line + n, sizeof line - n, fmt, ap);
+        va_end(ap);
+        if (r > 0)
+                n = n + (size_t)r < sizeof line - 1 ? n + (size_t)r : sizeof line - 2;
+        /* one event, one line: a newline inside (a peer's name, a path) would forge one */
+        for (size_t i = 0; i < n; i++)
+                if (line[i] == '\n' || line[i] == '\r')
+                        line[i] = ' ';
+        if (t == LOG_TARGET_SYSLOG) {
+                line[n] = 0;
+                syslog(priority, "%s", line);
+        } else {
+                line[n++] = '\n';
+                (void)!write(STDERR_FILENO, line, n);   /* one write: no interleaving */
+        }
+        errno = saved_errno;
+}
+
 void log_printf_(struct log_channel *ch, const char *func, const char *fmt, ...) {
         char line[1024];
         struct timespec ts;
@@ -105,6 +189,8 @@ void log_printf_(struct log_channel *ch, const char *func, const char *fmt, ...)
 
         if (target == LOG_TARGET_SYSLOG) {
                 n = 0;
+        } else if (log_stderr_is_journal()) {
+                n = (size_t)snprintf(line, sizeof line, "<%d>", LOG_DEBUG);   /* journal: no time */
         } else {
                 clock_gettime(CLOCK_REALTIME, &ts);
                 gmtime_r(&ts.tv_sec, &tm);
@@ -126,10 +212,9 @@ void log_printf_(struct log_channel *ch, const char *func, const char *fmt, ...)
 
         if (target == LOG_TARGET_SYSLOG) {
                 line[n] = 0;
-                if (!syslog_open) {
-                        openlog("opendcom", LOG_PID, LOG_DAEMON);
-                        syslog_open = true;
-                }
+                pthread_mutex_lock(&lock);
+                open_syslog();
+                pthread_mutex_unlock(&lock);
                 syslog(LOG_DEBUG, "%s", line);
         } else {
                 line[n++] = '\n';

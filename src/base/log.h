@@ -10,12 +10,20 @@
  *      log_debug(rpc, "bind from %s: %d contexts", peer, n);
  *
  * A disabled channel costs one relaxed atomic load and a compare per log_debug().
+ *
+ * Services (rpcss, dcomlaunch, dcomsurrogate) also log events -- a start, a stop, an
+ * error, a refusal -- with log_service(priority, ...): one line "NAME: message" on
+ * stderr, or under systemd, when stderr is the journal (JOURNAL_STREAM names it), the
+ * line starts with the syslog priority as sd-daemon(3) defines it ("<3>" for LOG_ERR)
+ * so that the journal keeps the priority; debug lines then carry "<7>" and no timestamp
+ * (the journal has its own).  DCOM_LOG=syslog sends both kinds to syslog(3) instead.
  */
 #ifndef DCOM_BASE_LOG_H
 #define DCOM_BASE_LOG_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <syslog.h>     /* LOG_ERR ... for log_service() */
 
 struct log_channel {
         const char *name;
@@ -55,5 +63,15 @@ void log_printf_(struct log_channel *ch, const char *func, const char *fmt, ...)
  */
 void log_reload(void);
 void log_set_target(enum log_target t);
+
+/*
+ * The service's name for its lines ("rpcss"); with_pid adds "[PID]" on stderr (a
+ * process whose stderr is another's log).  Call once, before the first log_service().
+ */
+void log_service_init(const char *name, bool with_pid);
+/* One event at a syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO ...), one line. */
+void log_service(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether stderr is the journal's stream (JOURNAL_STREAM is "DEV:INODE" of stderr). */
+bool log_stderr_is_journal(void);
 
 #endif /* DCOM_BASE_LOG_H */

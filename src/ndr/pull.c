@@ -798,7 +798,11 @@ int ndr_pull_interface_pointer(struct ndr_pull *ndr, size_t cap, uint8_t **ret, 
                         r = ndr->error;
                         goto fail;
                 }
-                (void)take(ndr, 1, cnt, &src);
+                /* ndr_pull_check_count() made sure the bytes are there; checked anyway, so
+                   that an optimizer (gcc -O3) sees src set on every path it is read */
+                r = take(ndr, 1, cnt, &src);
+                if (r < 0)
+                        goto fail;
                 memcpy(p, src, cnt);
         }
         *ret = p;

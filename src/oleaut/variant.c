@@ -424,7 +424,7 @@ static HRESULT value_property(IDispatch *disp, LCID lcid, VARIANT *ret) {
 static HRESULT coerce(VARIANT *dst, const VARIANT *src, LCID lcid, USHORT flags, VARTYPE vt) {
         VARTYPE from = V_VT(src);
         struct num x;
-        uint64_t u;
+        uint64_t u = 0;         /* what dst gets when to_int() refuses: 0, never stack garbage */
         HRESULT hr;
 
         if (from == vt)

@@ -333,7 +333,9 @@ static void read_endpoints(const char *path, struct sec_appid *a) {
 }
 
 int sec_appid_load(const GUID *appid, struct sec_appid *a) {
-        char path[64], source[128], s[16];
+        /* source as long as the sec_perm field it is copied to ("HKCR\AppID\{...} Name"
+           fits): gcc -O3 warns of a truncation otherwise */
+        char path[64], source[sizeof a->launch.source], s[16];
         HKEY k;
         WCHAR *wpath = NULL;
 

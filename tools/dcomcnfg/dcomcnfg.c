@@ -40,6 +40,7 @@
 #include "acl.h"
 #include "cmdline.h"
 #include "base/alloc.h"
+#include "base/version.h"
 #include "dcom/guid.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"

@@ -36,6 +36,7 @@
 #include <objbase.h>
 #include <oleauto.h>
 
+#include "base/version.h"
 #include "dcom/guid.h"
 #include "dcom/status.h"
 #include "dcom/utf16.h"

@@ -20,6 +20,8 @@
 
 #include <dcom/status.h>
 
+#include "base/version.h"      /* OPENDCOM_VERSION only: a macro, no internal API */
+
 #define HRESULT_FROM_WIN32_PREFIX "HRESULT_FROM_WIN32("
 
 static void usage(FILE *f) {
@@ -32,9 +34,16 @@ static void usage(FILE *f) {
               "  NAME   RPC_S_SERVER_UNAVAILABLE, E_ACCESSDENIED, nca_s_op_rng_error,\n"
               "         HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND); exact case first, then any case\n"
               "\n"
-              "  -h, --help   show this help\n"
+              "  -h, --help     show this help\n"
+              "      --version  show the version\n"
+              "  --             what follows is a code or name, even if it starts with '-'\n"
               "\n"
-              "Exit status: 0 all known, 1 some code or name unknown, 2 bad usage.\n",
+              "Examples:\n"
+              "  dcomerr 0x800706BA\n"
+              "  dcomerr RPC_S_SERVER_UNAVAILABLE 5 -- -2147024891\n"
+              "\n"
+              "Exit status: 0 all known, 1 some code or name unknown, 2 bad usage.\n"
+              "See dcomerr(1).\n",
               f);
 }
 
@@ -252,6 +261,10 @@ int main(int argc, char **argv) {
                 }
                 if (!options_done && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
                         usage(stdout);
+                        return EXIT_SUCCESS;
+                }
+                if (!options_done && strcmp(a, "--version") == 0) {
+                        printf("dcomerr (OpenDCOM) %s\n", OPENDCOM_VERSION);
                         return EXIT_SUCCESS;
                 }
                 if (!options_done && a[0] == '-' && !isdigit((unsigned char)a[1])) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/version.h"
 #include "idl.h"
 
 static void usage(FILE *f) {
@@ -52,7 +53,14 @@ static void usage(FILE *f) {
               "      --stub-header FILE stub declarations file name (default: FILE_stub.h)\n"
               "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
               "      --cpp COMMAND      preprocessor (default: $DCOMIDL_CPP or cpp)\n"
-              "      --help             show this help\n", f);
+              "      --help             show this help\n"
+              "      --version          show the version\n\n"
+              "Examples:\n"
+              "  dcomidl -I /usr/include/dcom/win -o out widget.idl\n"
+              "  dcomidl --no-client hello.idl     (an RPC server: hello.h, hello_s.c)\n\n"
+              "Errors are printed as FILE:LINE:COL: error: ... and no output is written.\n"
+              "Exit status: 0 done; 1 failed (errors in the IDL, an input that cannot be read,\n"
+              "an output that cannot be written, or a bad command line).  See dcomidl(1).\n", f);
 }
 
 static char *path_join(const char *dir, const char *name) {
@@ -130,6 +138,11 @@ int main(int argc, char **argv) {
 
                 if (strcmp(a, "--help") == 0) {
                         usage(stdout);
+                        ret = 0;
+                        goto out;
+                }
+                if (strcmp(a, "--version") == 0) {
+                        printf("dcomidl (OpenDCOM) %s\n", OPENDCOM_VERSION);
                         ret = 0;
                         goto out;
                 }

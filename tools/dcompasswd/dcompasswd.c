@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/version.h"
 #include "rpc/auth/accounts.h"
 
 #define PASSWORD_MAX 512        /* bytes of one password line, without its line end */
@@ -66,6 +67,10 @@ static void usage(FILE *f) {
               "                 prompting (also the case when standard input is no terminal)\n"
               "  -h, --help     show this help\n"
               "      --version  show the version\n"
+              "\n"
+              "Examples:\n"
+              "  printf 'S3cret\\n' | dcompasswd -a -s alice    add alice (or set her password)\n"
+              "  dcompasswd -d alice                            disable alice\n"
               "\n"
               "Exit status: 0 done, 1 failed, 2 bad usage.\n",
               f);

@@ -17,11 +17,11 @@
  * documented we follow Wine's reg.exe tests, which run against Windows; the choices
  * made without such a reference are marked "ours" below.
  *
- * Confirmation prompts (overwrite, delete) print "... (Yes/No)? " and read one line
- * from stdin, whether it is a terminal or not: "y"/"yes" (any case) goes ahead, "n"/"no"
- * cancels; on a terminal any other answer asks again, otherwise it cancels.  A
- * cancelled operation prints "The operation was canceled by the user." and exits 0,
- * as reg.exe does (per Wine; ours where unverified).  /f (/y for export) skips prompts.
+ * Confirmation prompts (overwrite, delete) print "... (Yes/No)? " and read a line from
+ * the terminal: "y"/"yes" (any case) goes ahead, "n"/"no" cancels, any other answer asks
+ * again.  A cancelled operation prints "The operation was canceled by the user." and
+ * exits 0, as reg.exe does (per Wine; ours where unverified).  /f (/y for export) skips
+ * prompts; without it and without a terminal on stdin reg refuses with exit 1 (ask()).
  *
  * Matched from reg.exe (Wine's tests pin them): the query layout (blank line, key name
  * with the root's long name and the rest as typed, "    NAME    TYPE    DATA" lines,
@@ -32,8 +32,8 @@
  * dropped except after a bare root; "End of search: N match(es) found." after /f and
  * after /v with /s.  Ours, where reg.exe's behaviour is not pinned down: a search
  * with no match exits 1; /f prints each key with a match as one block (name, matching
- * values, blank line); unknown value types show as 0x%x; from a pipe the prompt line
- * is ended with a newline since the answer is not echoed; reg copy is one transaction
+ * values, blank line); unknown value types show as 0x%x; when stdout is not the terminal
+ * the prompt line is ended with a newline since the answer is not echoed there; reg copy is one transaction
  * and answering "no" to any overwrite cancels all of it; the export prompt's wording;
  * import errors name the file, line and problem ("reg: a.reg:12: ...").  On Linux a
  * FILE argument may start with '/': it is positional, never taken for a switch.
@@ -55,6 +55,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/version.h"
 #include "registry/regfile.h"
 
 #define MSG_SUCCESS "The operation completed successfully."
@@ -267,13 +268,35 @@ static WCHAR *key_path(const struct keyarg *k) {
 /* ---- Prompts ------------------------------------------------------------------------- */
 
 /*
- * Prints "<prompt>(Yes/No)? " and reads answers from stdin: true for y/yes.  On a
- * terminal other answers ask again; from a pipe or file they cancel, as does EOF.
+ * reg.exe's /f rule: without /f (/y for export) reg asks before it overwrites or
+ * deletes, and asking needs a person.  When standard input is not a terminal nobody can
+ * answer, so reg refuses -- one line on stderr naming what it would have asked, exit 1 --
+ * instead of reading an answer from a pipe or pretending the user canceled (which a
+ * script would take for success).  force_switch names the switch that skips the question.
+ */
+static const char *force_switch = "/f";
+static bool refused_no_tty;             /* ask() refused: canceled() fails with exit 1 */
+
+/*
+ * On a terminal, prints "<prompt>(Yes/No)? " and reads answers: true for y/yes, false for
+ * n/no or end of input; other answers ask again.  The prompt's line is ended when stdout
+ * is not the terminal that echoes the answer.  Without a terminal: false, with
+ * refused_no_tty set and the refusal printed.
  */
 static bool ask(const char *prompt) {
-        bool tty = isatty(STDIN_FILENO);
+        bool echoed = isatty(STDOUT_FILENO);
         char line[256];
 
+        if (!isatty(STDIN_FILENO)) {
+                size_t n = strlen(prompt);
+                while (n > 0 && prompt[n - 1] == ' ')
+                        n--;
+                fprintf(stderr, "ERROR: %.*s? Standard input is not a terminal, so reg cannot "
+                        "ask: nothing was changed (%s answers yes without asking).\n", (int)n,
+                        prompt, force_switch);
+                refused_no_tty = true;
+                return false;
+        }
         for (;;) {
                 printf("%s(Yes/No)? ", prompt);
                 fflush(stdout);
@@ -281,8 +304,8 @@ static bool ask(const char *prompt) {
                         putchar('\n');
                         return false;
                 }
-                if (!tty)
-                        putchar('\n');  /* the answer was not echoed: end the prompt's line */
+                if (!echoed)
+                        putchar('\n');  /* the answer was not echoed here: end the prompt's line */
                 line[strcspn(line, "\r\n")] = 0;
                 char *a = line;
                 while (*a == ' ' || *a == '\t')
@@ -292,7 +315,7 @@ static bool ask(const char *prompt) {
                         a[--n] = 0;
                 if (strcasecmp(a, "y") == 0 || strcasecmp(a, "yes") == 0)
                         return true;
-                if (!tty || strcasecmp(a, "n") == 0 || strcasecmp(a, "no") == 0)
+                if (strcasecmp(a, "n") == 0 || strcasecmp(a, "no") == 0)
                         return false;
         }
 }
@@ -320,7 +343,10 @@ static bool confirm(struct buf *question) {
         return ask(buf_str(question));
 }
 
+/* A question answered no (exit 0, as reg.exe), or refused for want of a terminal (exit 1). */
 static int canceled(void) {
+        if (refused_no_tty)
+                return 1;
         puts(MSG_CANCELED);
         return 0;
 }
@@ -1121,7 +1147,8 @@ static void usage_add(void) {
              "  /s    one-character separator for REG_MULTI_SZ data (default \\0)\n"
              "  /d    data: text; a decimal or 0x number for REG_DWORD and REG_QWORD; hex\n"
              "        digits for REG_BINARY\n"
-             "  /f    overwrite an existing value without asking");
+             "  /f    overwrite an existing value without asking (without /f and without\n"
+             "        a terminal to ask on, reg refuses)");
 }
 
 static int do_add(int argc, char **argv) {
@@ -1239,7 +1266,7 @@ static void usage_delete(void) {
              "\n"
              "  /v    deletes one value       /ve   deletes the default value\n"
              "  /va   deletes all values of the key (not its subkeys' values)\n"
-             "  /f    deletes without asking\n"
+             "  /f    deletes without asking (needed when stdin is not a terminal)\n"
              "  Without /v, /ve or /va the key is deleted with all its subkeys.");
 }
 
@@ -1485,7 +1512,8 @@ static void usage_copy(void) {
              "\n"
              "  Copies the values of KeyName1 into KeyName2 (created if needed).\n"
              "  /s    copies all subkeys and their values too\n"
-             "  /f    overwrites existing values without asking\n"
+             "  /f    overwrites existing values without asking (needed when stdin is not a\n"
+             "        terminal)\n"
              "  The copy is one transaction: cancelling or a failure leaves KeyName2 as it was.");
 }
 
@@ -1591,7 +1619,8 @@ static void usage_export(void) {
              "\n"
              "  Writes the key and everything under it to FileName as regedit does:\n"
              "  \"Windows Registry Editor Version 5.00\", UTF-16LE with BOM and CRLF.\n"
-             "  /y      overwrites an existing file without asking\n"
+             "  /y      overwrites an existing file without asking (needed when stdin is\n"
+             "          not a terminal)\n"
              "  /reg:4  writes the older REGEDIT4 format instead (UTF-8 text)");
 }
 
@@ -1607,6 +1636,7 @@ static int do_export(int argc, char **argv) {
                 usage_export();
                 return 0;
         }
+        force_switch = "/y";
         /* FILE may start with '/' (an absolute path): it is positional, never a switch. */
         if (argc < 2 || argv[0][0] == '/' || argv[0][0] == '-')
                 return syntax_error();
@@ -1698,8 +1728,9 @@ static int do_import(int argc, char **argv) {
 
         f = fopen(argv[0], "rb");
         if (!f) {
-                fputs("ERROR: Error opening the file. There may be a disk or file system error.\n",
-                      stderr);
+                /* reg.exe's sentence, then which file and why (ours) */
+                fprintf(stderr, "ERROR: Error opening the file. There may be a disk or file system "
+                        "error.\nreg: cannot open %s: %s\n", argv[0], strerror(errno));
                 return 1;
         }
         for (;;) {
@@ -1713,9 +1744,9 @@ static int do_import(int argc, char **argv) {
                 size += n;
         }
         if (ferror(f)) {
+                fprintf(stderr, "ERROR: cannot read %s: %s\n", argv[0], strerror(errno));
                 fclose(f);
                 free(data);
-                fputs("ERROR: Error accessing the registry.\n", stderr);
                 return 1;
         }
         fclose(f);
@@ -1750,18 +1781,30 @@ out:
 static void usage(void) {
         puts("REG Operation [Parameter List]\n"
              "\n"
+             "Reads and changes the OpenDCOM registry with the commands, switches, output and\n"
+             "exit codes of Windows' reg.exe.\n"
+             "\n"
              "  Operation  [ QUERY | ADD | DELETE | COPY | EXPORT | IMPORT ]\n"
              "\n"
-             "Return Code: (Except for REG COMPARE)\n"
+             "Return Code:\n"
              "\n"
-             "  0 - Successful\n"
-             "  1 - Failed\n"
+             "  0 - Successful (or a question answered no)\n"
+             "  1 - Failed (also: a question that cannot be asked because standard input is\n"
+             "      not a terminal -- use /f)\n"
              "\n"
              "For help on a specific operation type:\n"
              "\n"
              "  REG Operation /?\n"
              "\n"
-             "The registry lives under $OPENDCOM_ROOT (see the OpenDCOM README).");
+             "Examples:\n"
+             "\n"
+             "  reg query 'HKLM\\Software\\Microsoft\\Ole'\n"
+             "  reg add 'HKCU\\Software\\Example' /v Level /t REG_DWORD /d 2 /f\n"
+             "\n"
+             "  REG /?, -h, --help   show this help;  REG --version   show the version\n"
+             "\n"
+             "The registry lives under $OPENDCOM_ROOT, by default /var/lib/opendcom for root and\n"
+             "$XDG_STATE_HOME/opendcom for other users: see reg(1) and opendcom(7).");
 }
 
 int main(int argc, char **argv) {
@@ -1780,6 +1823,10 @@ int main(int argc, char **argv) {
 
         if (argc == 2 && is_help(argv[1])) {
                 usage();
+                return 0;
+        }
+        if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+                printf("reg (OpenDCOM) %s\n", OPENDCOM_VERSION);
                 return 0;
         }
         if (argc < 2)

@@ -43,6 +43,8 @@
 #include <dcom/status.h>
 #include <dcom/utf16.h>
 
+#include "base/version.h"      /* OPENDCOM_VERSION only: a macro, no internal API */
+
 enum {
         EXIT_OK = 0,
         FAIL_ARGS = 1,          /* invalid argument */
@@ -59,11 +61,21 @@ static bool silent;
 
 static void usage(FILE *f) {
         fputs("Usage: regsvr [/u] [/s] [/n] [/i[:cmdline]] LIBRARY.so...\n"
+              "Registers COM components built as shared libraries, like Windows' regsvr32:\n"
+              "loads each library and calls its DllRegisterServer (or DllUnregisterServer).\n\n"
               "/u - Unregister server\n"
               "/s - Silent; display no messages\n"
               "/i - Call DllInstall passing it an optional [cmdline]; when it is used with /u,"
               " it calls dll uninstall\n"
-              "/n - do not call DllRegisterServer; this option must be used with /i\n", f);
+              "/n - do not call DllRegisterServer; this option must be used with /i\n"
+              "/?, -h, --help  show this help;  --version  show the version\n"
+              "Switches start with '/' or '-'; \"--\" ends them.\n\n"
+              "Examples:\n"
+              "  regsvr ./calc.so\n"
+              "  regsvr /u /s /usr/lib/x86_64-linux-gnu/widget.so\n\n"
+              "Exit status (regsvr32's): 0 success, 1 bad command line, 2 COM initialization\n"
+              "failed, 3 the library failed to load, 4 an entry point is missing, 5 the entry\n"
+              "point returned a failure.  See regsvr(1).\n", f);
 }
 
 static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...) {
@@ -138,6 +150,10 @@ static int parse_args(int argc, char **argv, struct options *o) {
                 if (switches && (!strcmp(a, "/?") || !strcmp(a, "-?") || !strcmp(a, "-h") ||
                                  !strcmp(a, "--help"))) {
                         usage(stdout);
+                        exit(EXIT_OK);
+                }
+                if (switches && !strcmp(a, "--version")) {
+                        printf("regsvr (OpenDCOM) %s\n", OPENDCOM_VERSION);
                         exit(EXIT_OK);
                 }
                 if (switches && (a[0] == '/' || a[0] == '-') && a[1]) {
