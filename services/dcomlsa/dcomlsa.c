@@ -65,26 +65,14 @@
 
 /* ---- the log ------------------------------------------------------------------------------ */
 
-static bool use_syslog;
+/*
+ * One line per event (log_service): stderr -- the journal under systemd, with the syslog
+ * priority first -- or syslog (authpriv) with DCOM_LOG=syslog.  Failed and refused
+ * logons and lockouts are warnings, what stops dcomlsa errors, start and stop info.
+ */
+#define say(priority, ...) log_service(LOG_AUTHPRIV | (priority), __VA_ARGS__)
 static uint64_t log_second;
 static unsigned log_count, log_dropped;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-        char line[1024];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(line, sizeof line, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                return;
-        if (use_syslog)
-                syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", line);
-        else
-                fprintf(stderr, "dcomlsa: %s\n", line);
-}
 
 /* A failed logon's line: at most LOG_BURST a second, the rest counted. */
 static void say_failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -95,7 +83,8 @@ static void say_failure(const char *fmt, ...) {
 
         if (sec != log_second) {
                 if (log_dropped)
-                        say("%u more failed logons in the last second not logged", log_dropped);
+                        say(LOG_WARNING, "%u more failed logons in the last second not logged",
+                            log_dropped);
                 log_second = sec;
                 log_count = log_dropped = 0;
         }
@@ -107,7 +96,7 @@ static void say_failure(const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(line, sizeof line, fmt, ap);
         va_end(ap);
-        say("%s", line);
+        say(LOG_WARNING, "%s", line);
 }
 
 /* ---- account lockout ---------------------------------------------------------------------- */
@@ -175,7 +164,7 @@ static void lockout_failed(const char *user, uint64_t now) {
         if (++l->failures >= lockout_threshold) {
                 l->locked_until_ms = now + lockout_ms;
                 l->failures = 0;
-                say("account '%s' locked out for %llu s after %u failed logons", user,
+                say(LOG_WARNING, "account '%s' locked out for %llu s after %u failed logons", user,
                     (unsigned long long)(lockout_ms / 1000), lockout_threshold);
         }
 }
@@ -483,19 +472,16 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        const char *t = getenv("DCOM_LOG");
-        use_syslog = t && strcasecmp(t, "syslog") == 0;
-        if (use_syslog)
-                openlog("dcomlsa", LOG_PID, LOG_AUTHPRIV);
+        log_service_init("dcomlsa", false);
 
         /* the store must be ours to read: a dcomlsa that cannot is no authority */
         char *store = NULL;
         if (accounts_path(&store) < 0) {
-                say("no state directory");
+                say(LOG_ERR, "no state directory");
                 return 1;
         }
         if (access(store, R_OK) < 0 && errno != ENOENT) {
-                say("cannot read the account store %s: %s (run dcomlsa as root, or set "
+                say(LOG_ERR, "cannot read the account store %s: %s (run dcomlsa as root, or set "
                     "OPENDCOM_ROOT for a private instance)", store, strerror(errno));
                 dcom_free(store);
                 return 1;
@@ -515,13 +501,13 @@ int main(int argc, char **argv) {
 
         listener = listen_socket();
         if (listener < 0) {
-                say("cannot listen on %s: %s", sock_path[0] ? sock_path : "its socket",
+                say(LOG_ERR, "cannot listen on %s: %s", sock_path[0] ? sock_path : "its socket",
                     listener == -EADDRINUSE ? "another dcomlsa serves it" : strerror(-listener));
                 dcom_free(store);
                 return 1;
         }
         if (!foreground && daemon(0, 1) < 0) {
-                say("cannot detach: %s", strerror(errno));
+                say(LOG_ERR, "cannot detach: %s", strerror(errno));
                 unlink(sock_path);
                 dcom_free(store);
                 return 1;
@@ -534,13 +520,14 @@ int main(int argc, char **argv) {
         signal(SIGPIPE, SIG_IGN);
         sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
         if (sfd < 0) {
-                say("cannot watch signals: %s", strerror(errno));
+                say(LOG_ERR, "cannot watch signals: %s", strerror(errno));
                 unlink(sock_path);
                 dcom_free(store);
                 return 1;
         }
-        say("started (pid %d): %s, accounts %s, lockout %u failures / %llu s", (int)getpid(),
-            sock_path, store, lockout_threshold, (unsigned long long)(lockout_ms / 1000));
+        say(LOG_INFO, "started (pid %d): %s, accounts %s, lockout %u failures / %llu s",
+            (int)getpid(), sock_path, store, lockout_threshold,
+            (unsigned long long)(lockout_ms / 1000));
         dcom_free(store);
 
         while (!stop) {
@@ -571,7 +558,7 @@ int main(int argc, char **argv) {
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
-                        say("poll: %s", strerror(errno));
+                        say(LOG_ERR, "poll: %s", strerror(errno));
                         break;
                 }
                 if (pfd[0].revents & POLLIN) {
@@ -597,6 +584,6 @@ int main(int argc, char **argv) {
         close(listener);
         unlink(sock_path);
         close(sfd);
-        say("stopped (%s)", why);
+        say(LOG_INFO, "stopped (%s)", why);
         return 0;
 }
