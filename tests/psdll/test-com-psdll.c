@@ -17,6 +17,7 @@
 #define COBJMACROS
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -422,6 +423,59 @@ TEST(regsvr_registers_the_library) {
         register_broken(&IID_NoLibrary, &c2, path);
         /* the proxy/stub library under a CLSID its DllGetClassObject does not know */
         register_broken(&IID_NotPs, &c3, psdll());
+}
+
+/*
+ * A process whose threads all need ICallMe's stub at once, before anything of the test
+ * loaded it (forked before the other cases): they all get it however the lookups and the
+ * library's load interleave (ASan watches the tables).
+ */
+#define RACERS 8
+
+static void *racer(void *arg) {
+        struct callme *cb = arg;
+        LARGE_INTEGER zero = { 0 };
+        IStream *stm = NULL;
+        HRESULT hr;
+
+        hr = CreateStreamOnHGlobal(NULL, TRUE, &stm);
+        if (SUCCEEDED(hr))
+                hr = CoMarshalInterface(stm, &IID_ICallMe, (IUnknown *)&cb->ICallMe_iface,
+                                        MSHCTX_INPROC, NULL, MSHLFLAGS_TABLESTRONG);
+        if (SUCCEEDED(hr) && SUCCEEDED(hr = IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL)))
+                hr = CoReleaseMarshalData(stm);
+        if (stm)
+                IStream_Release(stm);
+        return (void *)(intptr_t)hr;
+}
+
+TEST(concurrent_first_lookups) {
+        int status;
+        pid_t pid;
+
+        ASSERT_EQ(regsvr(psdll(), false), 0);
+        pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                static struct callme cb = { { &callme_vtbl }, 1, 0 };
+                pthread_t t[RACERS];
+                int bad = 0;
+                if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
+                        _exit(2);
+                for (int i = 0; i < RACERS; i++)
+                        if (pthread_create(&t[i], NULL, racer, &cb) != 0)
+                                _exit(3);
+                for (int i = 0; i < RACERS; i++) {
+                        void *r;
+                        pthread_join(t[i], &r);
+                        bad += (HRESULT)(intptr_t)r != S_OK;
+                }
+                CoUninitialize();
+                _exit(bad ? 1 : 0);
+        }
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        ASSERT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(calls_across_processes_through_the_library) {
