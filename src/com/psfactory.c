@@ -215,7 +215,12 @@ HRESULT RPC_ENTRY NdrDllRegisterProxy(HMODULE hDll, const ProxyFileInfo **pProxy
         if (!(path = library_path(pProxyFileList)))
                 return SELFREG_E_CLASS;
         dcom_guid_format(pclsid, DCOM_GUID_FORMAT_REGISTRY, clsid);
-        if ((st = dcom_reg_begin()) != ERROR_SUCCESS)
+        /* one transaction -- or the caller's, when it registers inside one of its own */
+        st = dcom_reg_begin();
+        bool own_tx = st == ERROR_SUCCESS;
+        if (st == ERROR_INVALID_FUNCTION)
+                st = ERROR_SUCCESS;
+        if (st != ERROR_SUCCESS)
                 goto out;
         for (unsigned f = 0; pProxyFileList[f] && st == ERROR_SUCCESS; f++) {
                 const ProxyFileInfo *pfi = pProxyFileList[f];
@@ -238,9 +243,9 @@ HRESULT RPC_ENTRY NdrDllRegisterProxy(HMODULE hDll, const ProxyFileInfo **pProxy
         guid_key(key, "CLSID\\", pclsid, "\\InprocServer32");
         st = st ? st : set_sz(key, NULL, path);
         st = st ? st : set_sz(key, u"ThreadingModel", "Both");
-        if (st == ERROR_SUCCESS)
+        if (own_tx && st == ERROR_SUCCESS)
                 st = dcom_reg_commit();
-        else
+        else if (own_tx)
                 dcom_reg_rollback();
 out:
         free(path);
@@ -255,7 +260,11 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
         (void)hDll;
         if (!pclsid || !valid_list(pProxyFileList))
                 return E_INVALIDARG;
-        if ((st = dcom_reg_begin()) != ERROR_SUCCESS)
+        st = dcom_reg_begin();
+        bool own_tx = st == ERROR_SUCCESS;
+        if (st == ERROR_INVALID_FUNCTION)
+                st = ERROR_SUCCESS;             /* inside the caller's transaction */
+        if (st != ERROR_SUCCESS)
                 return SELFREG_E_CLASS;
         for (unsigned f = 0; pProxyFileList[f] && st == ERROR_SUCCESS; f++) {
                 const ProxyFileInfo *pfi = pProxyFileList[f];
@@ -280,9 +289,9 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
         guid_key(key, "CLSID\\", pclsid, "");
         if (st == ERROR_SUCCESS && (st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key)) == ERROR_FILE_NOT_FOUND)
                 st = ERROR_SUCCESS;
-        if (st == ERROR_SUCCESS)
+        if (own_tx && st == ERROR_SUCCESS)
                 st = dcom_reg_commit();
-        else
+        else if (own_tx)
                 dcom_reg_rollback();
         return st == ERROR_SUCCESS ? S_OK : SELFREG_E_CLASS;
 }

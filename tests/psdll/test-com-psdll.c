@@ -10,12 +10,16 @@
  * QueryInterface, and a callback into the client through an interface pointer passed
  * [in].  An unregistered IID, a ProxyStubClsid32 whose library has no DllGetClassObject,
  * one whose library is missing and one whose library does not know the CLSID give
- * E_NOINTERFACE to QueryInterface on a proxy and REGDB_E_IIDNOTREG to CoMarshalInterface;
+ * E_NOINTERFACE to QueryInterface on a proxy and REGDB_E_IIDNOTREG to CoMarshalInterface,
+ * as does a library whose class object is a hand-written IPSFactoryBuffer (let go, never
+ * called);
  * regsvr /u takes the keys away.
- *     test-com-psdll  (env: PSDLL = the library, NOEXPORTS = a library without exports)
+ *     test-com-psdll  (env: PSDLL = the library, NOEXPORTS = a library without exports,
+ *                      FOREIGNPS = tests/psdll/foreign-ps.c's library)
  */
 #define COBJMACROS
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,10 +43,13 @@ static const IID IID_NoLibrary = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
                                    { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x13 } };
 static const IID IID_NotPs = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
                                { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x14 } };
+static const IID IID_Foreign = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
+                                 { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x15 } };
 
 /* no proxy/stub: unregistered, a library without DllGetClassObject, a missing library, a
-   library that is not a proxy/stub library for that CLSID */
-static const IID *const bad_iids[] = { &IID_Unregistered, &IID_NoExports, &IID_NoLibrary, &IID_NotPs };
+   proxy/stub library that does not know that CLSID, a hand-written IPSFactoryBuffer */
+static const IID *const bad_iids[] = { &IID_Unregistered, &IID_NoExports, &IID_NoLibrary, &IID_NotPs,
+                                       &IID_Foreign };
 
 static void xwrite(int fd, const void *p, size_t n) {
         ASSERT_EQ(write(fd, p, n), (ssize_t)n);
@@ -423,6 +430,9 @@ TEST(regsvr_registers_the_library) {
         register_broken(&IID_NoLibrary, &c2, path);
         /* the proxy/stub library under a CLSID its DllGetClassObject does not know */
         register_broken(&IID_NotPs, &c3, psdll());
+        static const CLSID c4 = { 0x5e1f0c2a, 0x77d4, 0x4b1e, { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x04 } };
+        ASSERT_NOT_NULL(getenv("FOREIGNPS"));
+        register_broken(&IID_Foreign, &c4, getenv("FOREIGNPS"));
 }
 
 /*
@@ -563,6 +573,14 @@ TEST(calls_across_processes_through_the_library) {
                 ASSERT_NULL(u1);
         }
         ASSERT_HR_EQ(IObjTest2_Add(p, 1, 1, &v), S_OK);      /* and the proxy still works */
+        /* the hand-written factory was asked for and let go, never called */
+        void *foreign = dlopen(getenv("FOREIGNPS"), RTLD_NOW | RTLD_NOLOAD);
+        ASSERT_NOT_NULL(foreign);
+        LONG (*state)(void);
+        *(void **)&state = dlsym(foreign, "foreign_ps_state");
+        ASSERT_NOT_NULL(state);
+        ASSERT_EQ(state(), 0);
+        dlclose(foreign);
 
         IObjTest2_Release(p);
         xwrite(a[1], "q", 1);
@@ -597,4 +615,22 @@ TEST(regsvr_unregisters_the_library) {
         ASSERT_FALSE(hkcr_value("CLSID\\", &IID_IObjTest, "\\InprocServer32", v, sizeof v));
         /* a library without DllRegisterServer: regsvr's exit code 4 */
         ASSERT_EQ(regsvr(getenv("NOEXPORTS"), false), 4);
+}
+
+/* DllRegisterServer inside the caller's registry transaction is part of it: rolled back. */
+TEST(register_inside_a_transaction) {
+        HRESULT (*reg)(void);
+        char v[512];
+        void *lib = dlopen(psdll(), RTLD_NOW | RTLD_LOCAL);
+
+        ASSERT_NOT_NULL(lib);
+        *(void **)&reg = dlsym(lib, "DllRegisterServer");
+        ASSERT_NOT_NULL(reg);
+        ASSERT_EQ(dcom_reg_begin(), ERROR_SUCCESS);
+        ASSERT_HR_EQ(reg(), S_OK);
+        ASSERT_TRUE(hkcr_value("Interface\\", &IID_ICaller, "\\ProxyStubClsid32", v, sizeof v));
+        ASSERT_EQ(dcom_reg_rollback(), ERROR_SUCCESS);
+        ASSERT_FALSE(hkcr_value("Interface\\", &IID_ICaller, "\\ProxyStubClsid32", v, sizeof v));
+        ASSERT_FALSE(hkcr_value("CLSID\\", &IID_IObjTest, "\\InprocServer32", v, sizeof v));
+        dlclose(lib);
 }
