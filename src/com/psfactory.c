@@ -298,7 +298,66 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
 
 /* --- the COM library's side ---------------------------------------------------------------- */
 
+/*
+ * IIDs found to have no proxy/stub, remembered for NEG_TTL_MS while this process writes
+ * nothing to the registry (hive_generation): a QueryInterface on a proxy for an interface
+ * the object may not have -- clients probe for optional ones -- then costs no registry
+ * read each time.  A registration by another process (regsvr) is seen within NEG_TTL_MS;
+ * what was looked up inside this thread's own registry transaction is not remembered.
+ */
+#define NEG_MAX 64
+#define NEG_TTL_MS 1000
+
+static pthread_mutex_t neg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+        IID iid;
+        uint64_t gen, at_ms;
+} neg[NEG_MAX];
+static unsigned neg_next;
+
+static bool neg_find(const IID *iid) {
+        uint64_t gen = hive_generation(), now = dcom_monotonic_ms();
+        bool hit = false;
+
+        pthread_mutex_lock(&neg_lock);
+        for (unsigned i = 0; i < NEG_MAX && !hit; i++)
+                hit = neg[i].at_ms && neg[i].gen == gen && now - neg[i].at_ms < NEG_TTL_MS &&
+                      IsEqualIID(&neg[i].iid, iid);
+        pthread_mutex_unlock(&neg_lock);
+        return hit;
+}
+
+static void neg_add(const IID *iid, uint64_t gen) {
+        if (hive_thread_tx())
+                return;
+        pthread_mutex_lock(&neg_lock);
+        unsigned k = neg_next++ % NEG_MAX;
+        neg[k].iid = *iid;
+        neg[k].gen = gen;
+        neg[k].at_ms = dcom_monotonic_ms() | 1;         /* 0: an empty slot */
+        pthread_mutex_unlock(&neg_lock);
+}
+
+static int ps_load(const IID *iid);
+
 int com_ps_load(const IID *iid) {
+        char id[DCOM_GUID_STRING_REG];
+        uint64_t gen = hive_generation();       /* before reading: a write meanwhile voids it */
+        int r;
+
+        if (neg_find(iid)) {
+                dcom_guid_format(iid, DCOM_GUID_FORMAT_REGISTRY, id);
+                log_debug(com, "no proxy/stub for %s (looked up less than %u ms ago)", id,
+                          NEG_TTL_MS);
+                return -ENOENT;
+        }
+        r = ps_load(iid);
+        if (r == -ENOENT || r == -ENOEXEC)
+                neg_add(iid, gen);
+        return r;
+}
+
+static int ps_load(const IID *iid) {
         char id[DCOM_GUID_STRING_REG], cid[DCOM_GUID_STRING_REG];
         WCHAR key[128], val[64];
         DWORD size = sizeof val;

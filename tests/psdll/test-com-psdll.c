@@ -438,7 +438,8 @@ TEST(regsvr_registers_the_library) {
 /*
  * A process whose threads all need ICallMe's stub at once, before anything of the test
  * loaded it (forked before the other cases): they all get it however the lookups and the
- * library's load interleave (ASan watches the tables).
+ * library's load interleave (ASan watches the tables).  Before that, the same process
+ * found no stub while the library was not registered.
  */
 #define RACERS 8
 
@@ -460,10 +461,15 @@ static void *racer(void *arg) {
 }
 
 TEST(concurrent_first_lookups) {
-        int status;
+        int to[2], from[2], status;
+        char c;
         pid_t pid;
 
-        ASSERT_EQ(regsvr(psdll(), false), 0);
+        /* first without the library: the miss is remembered a while (psfactory.c) and a
+           registration by another process is seen once that while is over */
+        ASSERT_EQ(regsvr(psdll(), true), 0);
+        ASSERT_OK(pipe(to));
+        ASSERT_OK(pipe(from));
         pid = fork();
         ASSERT_GE(pid, 0);
         if (pid == 0) {
@@ -472,9 +478,14 @@ TEST(concurrent_first_lookups) {
                 int bad = 0;
                 if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
                         _exit(2);
+                if ((HRESULT)(intptr_t)racer(&cb) != REGDB_E_IIDNOTREG)
+                        _exit(3);
+                if (write(from[1], "n", 1) != 1 || read(to[0], &c, 1) != 1)
+                        _exit(4);
+                usleep(1100 * 1000);            /* NEG_TTL_MS */
                 for (int i = 0; i < RACERS; i++)
                         if (pthread_create(&t[i], NULL, racer, &cb) != 0)
-                                _exit(3);
+                                _exit(5);
                 for (int i = 0; i < RACERS; i++) {
                         void *r;
                         pthread_join(t[i], &r);
@@ -483,9 +494,16 @@ TEST(concurrent_first_lookups) {
                 CoUninitialize();
                 _exit(bad ? 1 : 0);
         }
+        close(to[0]);
+        close(from[1]);
+        xread(from[0], &c, 1);
+        ASSERT_EQ(regsvr(psdll(), false), 0);
+        xwrite(to[1], "g", 1);
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
         ASSERT_TRUE(WIFEXITED(status));
         ASSERT_EQ(WEXITSTATUS(status), 0);
+        close(to[1]);
+        close(from[0]);
 }
 
 TEST(calls_across_processes_through_the_library) {
