@@ -77,7 +77,8 @@ DCOM_EXPORT HRESULT RPC_ENTRY NdrDllCanUnloadNow(CStdPSFactoryBuffer *pPSFactory
  * transaction.  hDll may be NULL: the library is the one holding pProxyFileList.
  * SELFREG_E_CLASS when the registry cannot be written.
  */
-DCOM_EXPORT HRESULT RPC_ENTRY NdrDllRegisterProxy(HMODULE hDll, const ProxyFileInfo **pProxyFileList,
+DCOM_EXPORT HRESULT RPC_ENTRY NdrDllRegisterProxy(HMODULE hDll,
+                                                  const ProxyFileInfo **pProxyFileList,
                                                   const CLSID *pclsid);
 DCOM_EXPORT HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll,
                                                     const ProxyFileInfo **pProxyFileList,

@@ -37,11 +37,12 @@
 
 static LOG_CHANNEL(com);
 
-#define MAX_PROXY_FILES 1024            /* entries of an aProxyFileList */
+#define MAX_PROXY_FILES 1024 /* entries of an aProxyFileList */
 
 /* --- the factory (a proxy/stub library's class object) ----------------------------------- */
 
-static HRESULT STDMETHODCALLTYPE psf_QueryInterface(IPSFactoryBuffer *iface, REFIID riid, void **ppv) {
+static HRESULT STDMETHODCALLTYPE psf_QueryInterface(IPSFactoryBuffer *iface, REFIID riid,
+                                                    void **ppv) {
         if (!ppv)
                 return E_POINTER;
         if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IPSFactoryBuffer)) {
@@ -71,8 +72,9 @@ static ULONG STDMETHODCALLTYPE psf_Release(IPSFactoryBuffer *iface) {
  * to connect them to, and a caller gets the honest answer rather than an object that
  * cannot work.
  */
-static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnknown *outer, REFIID riid,
-                                                 IRpcProxyBuffer **ppProxy, void **ppv) {
+static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnknown *outer,
+                                                 REFIID riid, IRpcProxyBuffer **ppProxy,
+                                                 void **ppv) {
         if (!ppProxy || !ppv)
                 return E_POINTER;
         *ppProxy = NULL;
@@ -82,8 +84,8 @@ static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnkno
         return E_NOTIMPL;
 }
 
-static HRESULT STDMETHODCALLTYPE psf_CreateStub(IPSFactoryBuffer *iface, REFIID riid, IUnknown *server,
-                                                IRpcStubBuffer **ppStub) {
+static HRESULT STDMETHODCALLTYPE psf_CreateStub(IPSFactoryBuffer *iface, REFIID riid,
+                                                IUnknown *server, IRpcStubBuffer **ppStub) {
         if (!ppStub)
                 return E_POINTER;
         *ppStub = NULL;
@@ -142,7 +144,8 @@ HRESULT RPC_ENTRY NdrDllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv,
         if (!rclsid || !riid || !pProxyFileList || !pPSFactoryBuffer)
                 return E_INVALIDARG;
         /* the library's class: its CLSID, or (as rpcrt4 answers) any of its IIDs */
-        if (!(pclsid && IsEqualCLSID(rclsid, pclsid)) && !pfl_find(pProxyFileList, rclsid, &pfi, &idx))
+        if (!(pclsid && IsEqualCLSID(rclsid, pclsid)) &&
+            !pfl_find(pProxyFileList, rclsid, &pfi, &idx))
                 return CLASS_E_CLASSNOTAVAILABLE;
         pthread_mutex_lock(&factory_lock);
         if (!pPSFactoryBuffer->lpVtbl) {
@@ -263,7 +266,7 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
         st = dcom_reg_begin();
         bool own_tx = st == ERROR_SUCCESS;
         if (st == ERROR_INVALID_FUNCTION)
-                st = ERROR_SUCCESS;             /* inside the caller's transaction */
+                st = ERROR_SUCCESS; /* inside the caller's transaction */
         if (st != ERROR_SUCCESS)
                 return SELFREG_E_CLASS;
         for (unsigned f = 0; pProxyFileList[f] && st == ERROR_SUCCESS; f++) {
@@ -287,7 +290,8 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
                 }
         }
         guid_key(key, "CLSID\\", pclsid, "");
-        if (st == ERROR_SUCCESS && (st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key)) == ERROR_FILE_NOT_FOUND)
+        if (st == ERROR_SUCCESS &&
+            (st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key)) == ERROR_FILE_NOT_FOUND)
                 st = ERROR_SUCCESS;
         if (own_tx && st == ERROR_SUCCESS)
                 st = dcom_reg_commit();
@@ -305,7 +309,7 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
  * read each time.  A registration by another process (regsvr) is seen within NEG_TTL_MS;
  * what was looked up inside this thread's own registry transaction is not remembered.
  */
-#define NEG_MAX 64
+#define NEG_MAX    64
 #define NEG_TTL_MS 1000
 
 static pthread_mutex_t neg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -334,7 +338,7 @@ static void neg_add(const IID *iid, uint64_t gen) {
         unsigned k = neg_next++ % NEG_MAX;
         neg[k].iid = *iid;
         neg[k].gen = gen;
-        neg[k].at_ms = dcom_monotonic_ms() | 1;         /* 0: an empty slot */
+        neg[k].at_ms = dcom_monotonic_ms() | 1; /* 0: an empty slot */
         pthread_mutex_unlock(&neg_lock);
 }
 
@@ -342,7 +346,7 @@ static int ps_load(const IID *iid);
 
 int com_ps_load(const IID *iid) {
         char id[DCOM_GUID_STRING_REG];
-        uint64_t gen = hive_generation();       /* before reading: a write meanwhile voids it */
+        uint64_t gen = hive_generation(); /* before reading: a write meanwhile voids it */
         int r;
 
         if (neg_find(iid)) {
@@ -375,14 +379,19 @@ static int ps_load(const IID *iid) {
          * marshaled there): the caller looked the IID up on its own thread before.
          */
         if (hive_tx_elsewhere()) {
-                log_debug(com, "no proxy/stub for %s: not looked up while another thread is "
-                               "inside a registry transaction", id);
+                log_debug(com,
+                          "no proxy/stub for %s: not looked up while another thread is "
+                          "inside a registry transaction",
+                          id);
                 return -EAGAIN;
         }
         guid_key(key, "Interface\\", iid, "\\ProxyStubClsid32");
-        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &size) != ERROR_SUCCESS) {
-                log_debug(com, "no proxy/stub for %s: HKCR\\Interface\\%s\\ProxyStubClsid32 is not "
-                               "registered", id, id);
+        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &size) !=
+            ERROR_SUCCESS) {
+                log_debug(com,
+                          "no proxy/stub for %s: HKCR\\Interface\\%s\\ProxyStubClsid32 is not "
+                          "registered",
+                          id, id);
                 return -ENOENT;
         }
         if (FAILED(CLSIDFromString(val, &clsid))) {
@@ -392,14 +401,18 @@ static int ps_load(const IID *iid) {
         dcom_guid_format(&clsid, DCOM_GUID_FORMAT_REGISTRY, cid);
         hr = com_inproc_class_object_any(&clsid, &IID_IPSFactoryBuffer, (void **)&f);
         if (FAILED(hr) || !f) {
-                log_debug(com, "no proxy/stub for %s: its PSFactoryBuffer %s: 0x%08x (DCOM_DEBUG=com "
-                               "above names the key or library)", id, cid, (unsigned)hr);
+                log_debug(com,
+                          "no proxy/stub for %s: its PSFactoryBuffer %s: 0x%08x (DCOM_DEBUG=com "
+                          "above names the key or library)",
+                          id, cid, (unsigned)hr);
                 return -ENOEXEC;
         }
         if (f->lpVtbl != &psf_vtbl) {
                 /* a hand-written factory: its proxies would need an IRpcChannelBuffer */
-                log_debug(com, "no proxy/stub for %s: %s is not a dcomidl/MIDL proxy/stub library "
-                               "(DLLDATA_ROUTINES)", id, cid);
+                log_debug(com,
+                          "no proxy/stub for %s: %s is not a dcomidl/MIDL proxy/stub library "
+                          "(DLLDATA_ROUTINES)",
+                          id, cid);
                 f->lpVtbl->Release(f);
                 return -ENOEXEC;
         }
@@ -421,7 +434,7 @@ static int ps_load(const IID *iid) {
         }
         /* registered (or another thread's load of the same library was): the reference keeps
            the library loaded while the table points into it -- for the process's life */
-        log_debug(com, "proxy/stub for %s (%s) from %s", id, pfi->pNamesArray ? pfi->pNamesArray[idx] : "?",
-                  cid);
+        log_debug(com, "proxy/stub for %s (%s) from %s", id,
+                  pfi->pNamesArray ? pfi->pNamesArray[idx] : "?", cid);
         return 0;
 }

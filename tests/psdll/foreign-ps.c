@@ -28,32 +28,35 @@ static ULONG STDMETHODCALLTYPE f_release(IPSFactoryBuffer *This) {
         return (ULONG)__atomic_sub_fetch(&refs, 1, __ATOMIC_SEQ_CST);
 }
 
-static HRESULT STDMETHODCALLTYPE f_create_proxy(IPSFactoryBuffer *This, IUnknown *outer, REFIID riid,
-                                                IRpcProxyBuffer **proxy, void **ppv) {
+static HRESULT STDMETHODCALLTYPE f_create_proxy(IPSFactoryBuffer *This, IUnknown *outer,
+                                                REFIID riid, IRpcProxyBuffer **proxy, void **ppv) {
         __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
         *proxy = NULL;
         *ppv = NULL;
         return E_FAIL;
 }
 
-static HRESULT STDMETHODCALLTYPE f_create_stub(IPSFactoryBuffer *This, REFIID riid, IUnknown *server,
-                                               IRpcStubBuffer **stub) {
+static HRESULT STDMETHODCALLTYPE f_create_stub(IPSFactoryBuffer *This, REFIID riid,
+                                               IUnknown *server, IRpcStubBuffer **stub) {
         __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
         *stub = NULL;
         return E_FAIL;
 }
 
-static const IPSFactoryBufferVtbl vtbl = { f_qi, f_addref, f_release, f_create_proxy, f_create_stub };
-static IPSFactoryBuffer factory = { &vtbl };
+static const IPSFactoryBufferVtbl vtbl = {f_qi, f_addref, f_release, f_create_proxy, f_create_stub};
+static IPSFactoryBuffer factory = {&vtbl};
 
-__attribute__((visibility("default"))) STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv);
+__attribute__((visibility("default"))) STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid,
+                                                                void **ppv);
 __attribute__((visibility("default"))) LONG foreign_ps_state(void);
 
-__attribute__((visibility("default"))) STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv) {
+__attribute__((visibility("default"))) STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid,
+                                                                void **ppv) {
         return f_qi(&factory, riid, ppv);
 }
 
 /* calls * 1000 + references held: 0 once COM has looked at it and let it go */
 __attribute__((visibility("default"))) LONG foreign_ps_state(void) {
-        return __atomic_load_n(&calls, __ATOMIC_SEQ_CST) * 1000 + __atomic_load_n(&refs, __ATOMIC_SEQ_CST);
+        return __atomic_load_n(&calls, __ATOMIC_SEQ_CST) * 1000 +
+               __atomic_load_n(&refs, __ATOMIC_SEQ_CST);
 }

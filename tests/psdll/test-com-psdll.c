@@ -35,21 +35,21 @@
 #include "remote.h"
 #include "test.h"
 
-static const IID IID_Unregistered = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
-                                      { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x11 } };
-static const IID IID_NoExports = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
-                                   { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x12 } };
-static const IID IID_NoLibrary = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
-                                   { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x13 } };
-static const IID IID_NotPs = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
-                               { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x14 } };
-static const IID IID_Foreign = { 0x5e1f0c2a, 0x77d4, 0x4b1e,
-                                 { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x15 } };
+static const IID IID_Unregistered = {
+        0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x11}};
+static const IID IID_NoExports = {
+        0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x12}};
+static const IID IID_NoLibrary = {
+        0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x13}};
+static const IID IID_NotPs = {
+        0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x14}};
+static const IID IID_Foreign = {
+        0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x40, 0x15}};
 
 /* no proxy/stub: unregistered, a library without DllGetClassObject, a missing library, a
    proxy/stub library that does not know that CLSID, a hand-written IPSFactoryBuffer */
-static const IID *const bad_iids[] = { &IID_Unregistered, &IID_NoExports, &IID_NoLibrary, &IID_NotPs,
-                                       &IID_Foreign };
+static const IID *const bad_iids[] = {&IID_Unregistered, &IID_NoExports, &IID_NoLibrary, &IID_NotPs,
+                                      &IID_Foreign};
 
 static void xwrite(int fd, const void *p, size_t n) {
         ASSERT_EQ(write(fd, p, n), (ssize_t)n);
@@ -78,7 +78,7 @@ static void rpcss_stop(void) {
 
 /* rpcss on a free loopback port, answering on ncalrpc (its endpoint mapper) before we go on. */
 static void rpcss_start(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         socklen_t len = sizeof sa;
         char exe[512], port[16];
         int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -106,7 +106,7 @@ static void rpcss_start(void) {
                         RpcBindingFree(&b);
                 if (st == RPC_S_OK)
                         break;
-                ASSERT_LT(i, 500);              /* 5 s */
+                ASSERT_LT(i, 500); /* 5 s */
                 ASSERT_EQ(waitpid(rpcss_pid, NULL, WNOHANG), 0);
                 usleep(10000);
         }
@@ -134,7 +134,8 @@ static int regsvr(const char *lib, bool unregister) {
 }
 
 /* HKCR\PREFIX{guid}SUFFIX's default value, as UTF-8 in buf; false when absent. */
-static bool hkcr_value(const char *prefix, const GUID *g, const char *suffix, char *buf, size_t size) {
+static bool hkcr_value(const char *prefix, const GUID *g, const char *suffix, char *buf,
+                       size_t size) {
         char s[160];
         WCHAR key[160], val[512], id[39];
         DWORD n = sizeof val;
@@ -149,7 +150,8 @@ static bool hkcr_value(const char *prefix, const GUID *g, const char *suffix, ch
         for (size_t i = 0; suffix[i]; i++)
                 key[k++] = (WCHAR)suffix[i];
         key[k] = 0;
-        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &n) != ERROR_SUCCESS)
+        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &n) !=
+            ERROR_SUCCESS)
                 return false;
         for (k = 0; val[k] && k + 1 < size; k++)
                 buf[k] = (char)val[k];
@@ -173,7 +175,8 @@ static void set_hkcr(const char *key, const char *value) {
         for (i = 0; value[i]; i++)
                 v[i] = (WCHAR)(unsigned char)value[i];
         v[i] = 0;
-        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, k, NULL, REG_SZ, v, (DWORD)((i + 1) * sizeof(WCHAR))),
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, k, NULL, REG_SZ, v,
+                                  (DWORD)((i + 1) * sizeof(WCHAR))),
                   ERROR_SUCCESS);
 }
 
@@ -189,7 +192,8 @@ static void register_broken(const IID *iid, const CLSID *clsid, const char *path
         set_hkcr(key, path);
 }
 
-/* --- the objects -------------------------------------------------------------------------------- */
+/* --- the objects --------------------------------------------------------------------------------
+ */
 
 /* The server's: IObjTest2 and ICaller, one identity. */
 struct server_obj {
@@ -287,8 +291,8 @@ static HRESULT STDMETHODCALLTYPE o_peer(IObjTest2 *This, REFIID riid, void **ppv
 }
 
 static const IObjTest2Vtbl obj_vtbl = {
-        o_qi, o_addref, o_release, o_add, o_greet, o_sum, o_get_value, o_put_value, o_pair, o_fail,
-        o_twice, o_peer,
+        o_qi,        o_addref,    o_release, o_add,  o_greet, o_sum,
+        o_get_value, o_put_value, o_pair,    o_fail, o_twice, o_peer,
 };
 
 static HRESULT STDMETHODCALLTYPE c_qi(ICaller *This, REFIID riid, void **ppv) {
@@ -315,7 +319,7 @@ static HRESULT STDMETHODCALLTYPE c_callback(ICaller *This, ICallMe *cb, LONG x, 
         return hr;
 }
 
-static const ICallerVtbl caller_vtbl = { c_qi, c_addref, c_release, c_callback };
+static const ICallerVtbl caller_vtbl = {c_qi, c_addref, c_release, c_callback};
 
 /* The client's ICallMe (it also answers to the test IIDs without a proxy, for marshaling). */
 struct callme {
@@ -351,13 +355,13 @@ static HRESULT STDMETHODCALLTYPE cm_ping(ICallMe *This, LONG x, LONG *y) {
         return S_OK;
 }
 
-static const ICallMeVtbl callme_vtbl = { cm_qi, cm_addref, cm_release, cm_ping };
+static const ICallMeVtbl callme_vtbl = {cm_qi, cm_addref, cm_release, cm_ping};
 
 /* --- the server process ---------------------------------------------------------------------- */
 
 /* Marshals its object for another process, sends the OBJREF, serves until told 'q'. */
 static _Noreturn void server_main(int in, int out) {
-        static struct server_obj o = { { &obj_vtbl }, { &caller_vtbl }, 1, 0 };
+        static struct server_obj o = {{&obj_vtbl}, {&caller_vtbl}, 1, 0};
         IStream *stm;
         HGLOBAL h;
         STATSTG st;
@@ -368,7 +372,8 @@ static _Noreturn void server_main(int in, int out) {
             FAILED(CreateStreamOnHGlobal(NULL, TRUE, &stm)) ||
             FAILED(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&o.IObjTest2_iface,
                                       MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL)) ||
-            FAILED(GetHGlobalFromStream(stm, &h)) || FAILED(IStream_Stat(stm, &st, STATFLAG_NONAME)))
+            FAILED(GetHGlobalFromStream(stm, &h)) ||
+            FAILED(IStream_Stat(stm, &st, STATFLAG_NONAME)))
                 _exit(2);
         uint32_t len = (uint32_t)st.cbSize.QuadPart;
         xwrite(out, &len, sizeof len);
@@ -420,9 +425,12 @@ TEST(regsvr_registers_the_library) {
         free(real);
 
         /* registrations that lead nowhere useful */
-        static const CLSID c1 = { 0x5e1f0c2a, 0x77d4, 0x4b1e, { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x01 } };
-        static const CLSID c2 = { 0x5e1f0c2a, 0x77d4, 0x4b1e, { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x02 } };
-        static const CLSID c3 = { 0x5e1f0c2a, 0x77d4, 0x4b1e, { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x03 } };
+        static const CLSID c1 = {
+                0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x01}};
+        static const CLSID c2 = {
+                0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x02}};
+        static const CLSID c3 = {
+                0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x03}};
         char path[600];
         ASSERT_NOT_NULL(getenv("NOEXPORTS"));
         register_broken(&IID_NoExports, &c1, getenv("NOEXPORTS"));
@@ -430,7 +438,8 @@ TEST(regsvr_registers_the_library) {
         register_broken(&IID_NoLibrary, &c2, path);
         /* the proxy/stub library under a CLSID its DllGetClassObject does not know */
         register_broken(&IID_NotPs, &c3, psdll());
-        static const CLSID c4 = { 0x5e1f0c2a, 0x77d4, 0x4b1e, { 0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x04 } };
+        static const CLSID c4 = {
+                0x5e1f0c2a, 0x77d4, 0x4b1e, {0x9a, 0x31, 0x0c, 0x6e, 0x52, 0x8d, 0x41, 0x04}};
         ASSERT_NOT_NULL(getenv("FOREIGNPS"));
         register_broken(&IID_Foreign, &c4, getenv("FOREIGNPS"));
 }
@@ -445,7 +454,7 @@ TEST(regsvr_registers_the_library) {
 
 static void *racer(void *arg) {
         struct callme *cb = arg;
-        LARGE_INTEGER zero = { 0 };
+        LARGE_INTEGER zero = {0};
         IStream *stm = NULL;
         HRESULT hr;
 
@@ -473,7 +482,7 @@ TEST(concurrent_first_lookups) {
         pid = fork();
         ASSERT_GE(pid, 0);
         if (pid == 0) {
-                static struct callme cb = { { &callme_vtbl }, 1, 0 };
+                static struct callme cb = {{&callme_vtbl}, 1, 0};
                 pthread_t t[RACERS];
                 int bad = 0;
                 if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
@@ -482,7 +491,7 @@ TEST(concurrent_first_lookups) {
                         _exit(3);
                 if (write(from[1], "n", 1) != 1 || read(to[0], &c, 1) != 1)
                         _exit(4);
-                usleep(1100 * 1000);            /* NEG_TTL_MS */
+                usleep(1100 * 1000); /* NEG_TTL_MS */
                 for (int i = 0; i < RACERS; i++)
                         if (pthread_create(&t[i], NULL, racer, &cb) != 0)
                                 _exit(5);
@@ -507,7 +516,7 @@ TEST(concurrent_first_lookups) {
 }
 
 TEST(calls_across_processes_through_the_library) {
-        struct callme cb = { { &callme_vtbl }, 1, 0 };
+        struct callme cb = {{&callme_vtbl}, 1, 0};
         int a[2], b[2], status;
         uint8_t buf[2048];
         uint32_t len;
@@ -517,8 +526,8 @@ TEST(calls_across_processes_through_the_library) {
         IUnknown *u1 = NULL, *u2 = NULL;
         IStream *stm;
         WCHAR *g = NULL;
-        LONG v = 0, arr[4] = { 1, 2, 3, 4 };
-        LARGE_INTEGER zero = { 0 };
+        LONG v = 0, arr[4] = {1, 2, 3, 4};
+        LARGE_INTEGER zero = {0};
         pid_t pid;
 
         rpcss_start();
@@ -556,7 +565,7 @@ TEST(calls_across_processes_through_the_library) {
         ASSERT_HR_EQ(IObjTest2_put_Value(p, 7), S_OK);
         ASSERT_HR_EQ(IObjTest2_get_Value(p, &v), S_OK);
         ASSERT_EQ(v, 7);
-        OBJ_PAIR pair = { 21, NULL };
+        OBJ_PAIR pair = {21, NULL};
         ASSERT_HR_EQ(IObjTest2_Pair(p, &pair), S_OK);
         ASSERT_EQ(pair.a, 42);
         ASSERT_HR_EQ(IObjTest2_Fail(p, E_ACCESSDENIED), E_ACCESSDENIED);
@@ -590,7 +599,7 @@ TEST(calls_across_processes_through_the_library) {
                 ASSERT_HR_EQ(IObjTest2_QueryInterface(p, bad_iids[i], (void **)&u1), E_NOINTERFACE);
                 ASSERT_NULL(u1);
         }
-        ASSERT_HR_EQ(IObjTest2_Add(p, 1, 1, &v), S_OK);      /* and the proxy still works */
+        ASSERT_HR_EQ(IObjTest2_Add(p, 1, 1, &v), S_OK); /* and the proxy still works */
         /* the hand-written factory was asked for and let go, never called */
         void *foreign = dlopen(getenv("FOREIGNPS"), RTLD_NOW | RTLD_NOLOAD);
         ASSERT_NOT_NULL(foreign);
@@ -611,7 +620,7 @@ TEST(calls_across_processes_through_the_library) {
 
 /* The exporter has no stub for them either: REGDB_E_IIDNOTREG, as Windows answers. */
 TEST(marshaling_without_a_stub) {
-        struct callme cb = { { &callme_vtbl }, 1, 0 };
+        struct callme cb = {{&callme_vtbl}, 1, 0};
         IStream *stm;
 
         ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);

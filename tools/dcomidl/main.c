@@ -50,8 +50,8 @@ static void usage(FILE *f) {
               "                         with a NULL EPV) is the program's functions METHOD; and\n"
               "                         FILE.h includes <rpc.h> and <rpcndr.h>\n"
               "      --stub-header FILE stub declarations file name (default: FILE_stub.h)\n"
-              "      --dlldata FILE     with the proxies, write FILE (midl's /dlldata: dlldata.c),\n"
-              "                         the proxy/stub library's list of proxy files for\n"
+              "      --dlldata FILE     with the proxies, write FILE (midl's /dlldata), the\n"
+              "                         proxy/stub library's list of proxy files for\n"
               "                         <rpcproxy.h>'s DLLDATA_ROUTINES; the files an existing\n"
               "                         FILE lists are kept and FILE_ProxyFileInfo joins them\n"
               "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
@@ -127,8 +127,9 @@ static int write_dlldata(FILE *f, const char *existing, const char *name) {
                                 continue;
                         for (p += sizeof tag - 1; *p == ' ' || *p == '\t'; p++)
                                 ;
-                        while (k < sizeof id - 1 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                                                     *p == '_' || (k && *p >= '0' && *p <= '9')))
+                        while (k < sizeof id - 1 &&
+                               ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+                                (k && *p >= '0' && *p <= '9')))
                                 id[k++] = *p++;
                         id[k] = 0;
                         while (*p == ' ' || *p == '\t')

@@ -3146,7 +3146,7 @@ static void write_server(struct gen *g, FILE *real, const char *idl_name, const 
 /*
  * [MS-DCOM] 2.2.13.3, 2.2.13.4: ORPCTHIS and ORPCTHAT open every request and response of
  * an object method.  Like MIDL, dcomidl knows them without an import: this IDL is compiled into
- * the stubs (its C declarations are in ndr/ndr-stub.h).
+ * the stubs (its C declarations are in <dcom/orpc-stub.h>).
  */
 static const char orpc_idl[] =
         "typedef struct tagCOMVERSION { unsigned short MajorVersion; unsigned short MinorVersion; } COMVERSION;\n"
@@ -3385,9 +3385,10 @@ static void write_proxy_file_info(struct gen *g, const char *idl_name) {
                 if (!is_obj_iface(s))
                         continue;
                 const char *i = s->iface->name;
-                out(g, 0, "static const CInterfaceProxyVtbl %s_ProxyInfo_ = { { &ndr_iid_%s_ }, &%s_ProxyVtbl };\n",
-                    i, i, i);
-                out(g, 0, "static const CInterfaceStubVtbl %s_StubInfo_ = { { &ndr_iid_%s_, &%s_p_interface, %u } };\n",
+                out(g, 0, "static const CInterfaceProxyVtbl %s_ProxyInfo_ = "
+                          "{ { &ndr_iid_%s_ }, &%s_ProxyVtbl };\n", i, i, i);
+                out(g, 0, "static const CInterfaceStubVtbl %s_StubInfo_ = "
+                          "{ { &ndr_iid_%s_, &%s_p_interface, %u } };\n",
                     i, i, i, s->iface->n_methods);
                 n++;
         }
@@ -3408,7 +3409,8 @@ static void write_proxy_file_info(struct gen *g, const char *idl_name) {
         out(g, 1, "NULL\n};\n\n");
         out(g, 0, "static int %s_IID_Lookup_(const IID *pIID, int *pIndex) {\n", name);
         out(g, 1, "for (int i = 0; i < %u; i++)\n", n);
-        out(g, 2, "if (memcmp(pIID, %s_StubVtblList_[i]->header.piid, sizeof(IID)) == 0) {\n", name);
+        out(g, 2, "if (memcmp(pIID, %s_StubVtblList_[i]->header.piid, sizeof(IID)) == 0) {\n",
+            name);
         out(g, 3, "*pIndex = i;\n");
         out(g, 3, "return 1;\n");
         out(g, 2, "}\n");

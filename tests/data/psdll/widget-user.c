@@ -46,7 +46,7 @@ static HRESULT STDMETHODCALLTYPE w_scale(IWidget *This, LONG x, LONG *y) {
 }
 
 static HRESULT STDMETHODCALLTYPE w_name(IWidget *This, WCHAR **name) {
-        static const WCHAR n[] = { 'w', 'i', 'd', 'g', 'e', 't', 0 };
+        static const WCHAR n[] = {'w', 'i', 'd', 'g', 'e', 't', 0};
         (void)This;
         *name = CoTaskMemAlloc(sizeof n);
         if (!*name)
@@ -55,8 +55,8 @@ static HRESULT STDMETHODCALLTYPE w_name(IWidget *This, WCHAR **name) {
         return S_OK;
 }
 
-static const IWidgetVtbl vtbl = { w_qi, w_addref, w_release, w_scale, w_name };
-static IWidget widget = { &vtbl };
+static const IWidgetVtbl vtbl = {w_qi, w_addref, w_release, w_scale, w_name};
+static IWidget widget = {&vtbl};
 
 static int result = 2;
 
@@ -77,7 +77,8 @@ static void *sta_caller(void *arg) {
         } else if (SUCCEEDED(hr) && (void *)w != (void *)&widget &&
                    SUCCEEDED(IWidget_Scale(w, 14, &y)) && y == 42 &&
                    SUCCEEDED(IWidget_Name(w, &name)) && name && name[0] == 'w' && name[6] == 0) {
-                printf("widget-user: Scale(14) = %d and Name through the proxy/stub library\n", (int)y);
+                printf("widget-user: Scale(14) = %d and Name through the proxy/stub library\n",
+                       (int)y);
                 result = 0;
         } else {
                 printf("widget-user: call failed (0x%08x, y = %d)\n", (unsigned)hr, (int)y);
