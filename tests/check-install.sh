@@ -3,16 +3,19 @@
 # `meson install` into a scratch DESTDIR, then build an outside program the way a user
 # would -- `pkg-config --cflags --libs dcom` -- and run it against the installed
 # libdcom.so.
-#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c [CALC-EXAMPLE-DIR [WINRPC-DIR]]]
+#     check-install.sh BUILDDIR PROGRAM.c [OBJBASE-PROGRAM.c [CALC-EXAMPLE-DIR [WINRPC-DIR
+#                      [PSDLL-DIR]]]]
 # With the examples' directory (CALC-EXAMPLE-DIR's parent) it also builds and runs the RPC
-# example (examples/hello) out of tree, and with WINRPC-DIR a Windows SDK-shaped RPC
-# program (tests/data/winrpc: the SDK's "Hello" sample as written for Windows).
+# example (examples/hello) out of tree, with WINRPC-DIR a Windows SDK-shaped RPC
+# program (tests/data/winrpc: the SDK's "Hello" sample as written for Windows), and with
+# PSDLL-DIR a proxy/stub library built as a Windows project builds one (tests/data/psdll).
 set -eu
 build=$1
 prog=$2
 com_prog=${3:-}
 calc_dir=${4:-}
 winrpc_dir=${5:-}
+psdll_dir=${6:-}
 tmp=$(mktemp -d)
 pids=""
 cleanup() {
@@ -158,4 +161,32 @@ if [ -n "$winrpc_dir" ]; then
         wait "$spid" || { echo "check-install: hellos exited with $?" >&2; exit 1; }
         exec 8<&-
 fi
-echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the DCOM example, the RPC example}${winrpc_dir:+, a Windows SDK RPC program}"
+# A proxy/stub library as a Windows project builds one: dcomidl (midl) with --dlldata,
+# FILE_p.c + FILE_i.c + dlldata.c compiled with -DREGISTER_PROXY_DLL into a shared
+# library, registered with regsvr; a program that links none of it calls an object in
+# another apartment through it -- and finds no proxy before regsvr or after regsvr /u.
+if [ -n "$psdll_dir" ]; then
+        ps=$tmp/psdll
+        mkdir -p "$ps"
+        "$bindir/dcomidl" -I "$idldir" -o "$ps" --dlldata dlldata.c "$psdll_dir/widget.idl"
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -shared -fPIC -DREGISTER_PROXY_DLL -I"$ps" \
+                -o "$ps/widgetps.so" "$ps/widget_p.c" "$ps/widget_i.c" "$ps/dlldata.c" $flags
+        # shellcheck disable=SC2086
+        ${CC:-cc} -std=c11 -Wall -Werror -I"$ps" -o "$ps/widget-user" \
+                "$psdll_dir/widget-user.c" "$ps/widget_i.c" $flags -lpthread
+        export OPENDCOM_ROOT="$tmp/psdll-state"
+        rc=0
+        "$ps/widget-user" >/dev/null || rc=$?
+        [ "$rc" -eq 1 ] || { echo "check-install: widget-user without its library: $rc" >&2; exit 1; }
+        "$bindir/regsvr" /s "$ps/widgetps.so" ||
+                { echo "check-install: regsvr widgetps.so failed ($?)" >&2; exit 1; }
+        "$ps/widget-user" | grep -q '^widget-user: Scale(14) = 42' ||
+                { echo "check-install: widget-user did not call through widgetps.so" >&2; exit 1; }
+        "$bindir/regsvr" /u /s "$ps/widgetps.so" ||
+                { echo "check-install: regsvr /u widgetps.so failed ($?)" >&2; exit 1; }
+        rc=0
+        "$ps/widget-user" >/dev/null || rc=$?
+        [ "$rc" -eq 1 ] || { echo "check-install: widget-user after regsvr /u: $rc" >&2; exit 1; }
+fi
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the DCOM example, the RPC example}${winrpc_dir:+, a Windows SDK RPC program}${psdll_dir:+, a proxy/stub library}"

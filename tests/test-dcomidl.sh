@@ -169,5 +169,45 @@ else
         echo "note: no C++ compiler, C++ check skipped"
 fi
 
+# --- --dlldata (midl's /dlldata): one list for a proxy/stub library ---
+# Each IDL file compiled with the same --dlldata joins the list (sorted, once each); what an
+# existing file lists is kept if it is a C identifier; the files compile against the
+# installed headers only, with and without REGISTER_PROXY_DLL and PROXY_CLSID_IS.
+mkdir -p "$TMP/dd"
+printf '/* old */\nREFERENCE_PROXY_FILE( kept_1 ),\nREFERENCE_PROXY_FILE(not an id),\nREFERENCE_PROXY_FILE($bad)\n' \
+        > "$TMP/dd/dlldata.c"
+if (cd "$IDL_DIR" && "$DCOMIDL" -o "$TMP/dd" --dlldata dlldata.c obj.idl &&
+    "$DCOMIDL" -o "$TMP/dd" --dlldata dlldata.c calc.idl &&
+    "$DCOMIDL" -o "$TMP/dd" --dlldata dlldata.c obj.idl); then
+        got=$(grep REFERENCE_PROXY_FILE "$TMP/dd/dlldata.c" | tr -d ' ' | tr '\n' ' ')
+        want='REFERENCE_PROXY_FILE(calc), REFERENCE_PROXY_FILE(kept_1), REFERENCE_PROXY_FILE(obj), '
+        if [ "$got" = "$want" ] && grep -qx 'EXTERN_PROXY_FILE(obj)' "$TMP/dd/dlldata.c" &&
+           grep -qx 'DLLDATA_ROUTINES(aProxyFileList, GET_DLL_CLSID)' "$TMP/dd/dlldata.c"; then
+                ok
+        else
+                fail "--dlldata: list is '$got'"
+        fi
+        grep -q '^const ProxyFileInfo obj_ProxyFileInfo = {' "$TMP/dd/obj_p.c" && ok ||
+                fail "--dlldata: obj_p.c has no obj_ProxyFileInfo"
+        sed -i 's/REFERENCE_PROXY_FILE(kept_1),//; /EXTERN_PROXY_FILE(kept_1)/d' "$TMP/dd/dlldata.c"
+        ddok=1
+        for defs in "" "-DREGISTER_PROXY_DLL" \
+                    "-DREGISTER_PROXY_DLL -DPROXY_CLSID_IS={0x1,0x2,0x3,{0,1,2,3,4,5,6,7}}"; do
+                # shellcheck disable=SC2086
+                $CC -std=c11 -Wall -Wextra -pedantic -Werror -Wmissing-prototypes $defs \
+                        -I "$INC_DIR" -I "$INC_DIR/win" -I "$BUILD_INC" -I "$BUILD_INC/win" \
+                        -I "$TMP/dd" -c "$TMP/dd/dlldata.c" -o "$TMP/dd/dlldata.o" || ddok=0
+        done
+        for f in obj_p.c calc_p.c; do
+                # shellcheck disable=SC2086
+                $CC -std=c11 -Wall -Wextra -pedantic -Werror -Wno-unused-parameter \
+                        -I "$INC_DIR" -I "$INC_DIR/win" -I "$BUILD_INC" -I "$BUILD_INC/win" \
+                        -I "$TMP/dd" -c "$TMP/dd/$f" -o "$TMP/dd/$f.o" || ddok=0
+        done
+        [ $ddok -eq 1 ] && ok || fail "--dlldata: dlldata.c or FILE_p.c does not compile on installed headers"
+else
+        fail "--dlldata: dcomidl failed"
+fi
+
 echo "$n checks passed, $fails failed"
 [ $fails -eq 0 ]

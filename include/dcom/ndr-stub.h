@@ -2,7 +2,7 @@
 /*
  * The seam between the stubs dcomidl generates (FILE_c.c, FILE_s.c, FILE_p.c,
  * FILE_stub.h) and the RPC runtime (src/rpc); object interfaces' ORPC part is the COM
- * layer's (com/orpc-stub.h).  Installed: generated files are compiled in users' programs.
+ * layer's (<dcom/orpc-stub.h>).  Installed: generated files are compiled in users' programs.
  *
  * Server side: the runtime looks an interface up by its syntax id in a registered
  * struct ndr_interface, pulls the request stub into call->in, and calls
@@ -76,7 +76,7 @@ struct ndr_server_call {
         struct arena *arena;            /* [in] arguments and temporaries, per call */
         const void *impl;               /* the interface's struct Foo_vX_Y_epv */
         struct ndr_context_table *contexts;     /* NULL: no context handles */
-        const void *orpc_this;          /* object interfaces: the call's ORPCTHIS (com/orpc-stub.h) */
+        const void *orpc_this;          /* object interfaces: its ORPCTHIS (<dcom/orpc-stub.h>) */
         struct arena *saved_arena_;     /* ndr_server_call_enter/leave */
         void *runtime;                  /* the RPC runtime's per-call state (rpc_call_*) */
 };

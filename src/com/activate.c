@@ -573,6 +573,9 @@ static HRESULT create_elsewhere(const CLSID *clsid, const char *path, enum model
 
         if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &j.stm)))
                 return hr;
+        /* riid's proxy/stub library is looked up here, where a registry transaction of the
+           caller's does not hold the lookup up (psfactory.c) */
+        com_ps_find(riid);
         pthread_mutex_init(&j.m, NULL);
         pthread_cond_init(&j.c, NULL);
         pthread_mutex_lock(&host_lock);
@@ -710,6 +713,34 @@ static HRESULT inproc_class_object(const CLSID *clsid, REFIID riid, void **ppv) 
         library_done(lib);      /* what it handed out now keeps DllCanUnloadNow at S_FALSE */
         if (FAILED(hr))
                 log_debug(com, "DllGetClassObject(%s): 0x%08x", id, (unsigned)hr);
+        return hr;
+}
+
+/*
+ * A class object straight from its InprocServer32 library, whatever the caller's apartment
+ * (or none): proxy/stub libraries' factories, which COM uses from any thread, as Windows
+ * does for them (they register ThreadingModel Both).
+ */
+HRESULT com_inproc_class_object_any(const CLSID *clsid, REFIID riid, void **ppv) {
+        char path[PATH_MAX];
+        struct com_library *lib;
+        enum model m;
+        HRESULT hr;
+
+        *ppv = NULL;
+        hr = inproc_info(clsid, path, sizeof path, &m);
+        if (FAILED(hr))
+                return hr;
+        hr = library_get(path, &lib);
+        if (FAILED(hr))
+                return hr;
+        hr = lib->get_class_object(clsid, riid, ppv);
+        library_done(lib);
+        if (FAILED(hr)) {
+                char id[DCOM_GUID_STRING_REG];
+                dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, id);
+                log_debug(com, "DllGetClassObject(%s) of %s: 0x%08x", id, path, (unsigned)hr);
+        }
         return hr;
 }
 

@@ -66,6 +66,9 @@ int com_pump(int timeout_ms);
 
 /* A class object registered with CoRegisterClassObject, for clsctx, or NULL. */
 HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void **ppv);
+/* The class object of clsid's InprocServer32 library in any apartment, or none
+   (activate.c; for proxy/stub factories). */
+HRESULT com_inproc_class_object_any(const CLSID *clsid, REFIID riid, void **ppv);
 /* Revokes the registrations of an apartment that is going (CoUninitialize). */
 void com_class_table_apartment_gone(struct com_apartment *apt);
 /* Disconnects the objects an apartment that is going exported, revokes its OXID. */

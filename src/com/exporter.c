@@ -156,11 +156,9 @@ static void ps_builtin(void) {
         oleaut_ps_register();
 }
 
-const struct com_ps *com_ps_find(const IID *iid) {
-        static pthread_once_t once = PTHREAD_ONCE_INIT;
+static const struct com_ps *ps_lookup(const IID *iid) {
         const struct com_ps *found = NULL;
 
-        pthread_once(&once, ps_builtin);
         pthread_mutex_lock(&ps_lock);
         for (unsigned i = 0; i < n_ps; i++)
                 if (dcom_guid_equal(&ps_table[i].iid, iid)) {
@@ -169,6 +167,23 @@ const struct com_ps *com_ps_find(const IID *iid) {
                 }
         pthread_mutex_unlock(&ps_lock);
         return found;
+}
+
+/*
+ * Built in or registered in this process, else from the interface's proxy/stub library
+ * (HKCR\Interface\{iid}\ProxyStubClsid32, psfactory.c), which then stays registered
+ * here: each IID is looked up in the registry until it is found once.
+ */
+const struct com_ps *com_ps_find(const IID *iid) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        const struct com_ps *found;
+
+        pthread_once(&once, ps_builtin);
+        if ((found = ps_lookup(iid)))
+                return found;
+        if (IsEqualIID(iid, &IID_IUnknown) || com_ps_load(iid) < 0)
+                return NULL;
+        return ps_lookup(iid);
 }
 
 /* --- identifiers and tables ------------------------------------------------------------------ */
@@ -1224,6 +1239,7 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 goto out_id;
         if (dest != MSHCTX_INPROC)
                 preregister(apt);       /* rpcss asked without the lock, in the common case */
+        com_ps_find(iid);               /* a proxy/stub library is loaded without the lock */
         pthread_mutex_lock(&lock);
         if (listen_locked() < 0) {
                 hr = HRESULT_FROM_WIN32(RPC_S_OUT_OF_RESOURCES);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The COM layer's part of generated object-interface code (com/orpc-stub.h): ORPCTHIS
+ * The COM layer's part of generated object-interface code (<dcom/orpc-stub.h>): ORPCTHIS
  * made and checked ([MS-DCOM] 2.2.13), a channel's failure as the HRESULT a caller sees.
  */
 #include <errno.h>

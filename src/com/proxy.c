@@ -1036,6 +1036,7 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
 
         *ret = NULL;
         pthread_once(&once, atfork_register);
+        com_ps_find(&o->iid);           /* a proxy/stub library is loaded without the lock */
         pthread_mutex_lock(&lock);
         for (m = managers; m; m = m->next)
                 if (m->oxid == o->std.oxid && m->oid == o->std.oid) {

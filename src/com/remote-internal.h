@@ -30,7 +30,18 @@ struct com_ps {
 };
 /* Registers a generated interface's proxy and stub (built in: IRemUnknown, IRemUnknown2). */
 int com_ps_register(const void *proxy_vtbl, const struct ndr_interface *iface);
+/* iid's proxy and stub: built in, registered, or from its proxy/stub library; NULL if none. */
 const struct com_ps *com_ps_find(const IID *iid);
+/*
+ * Loads iid's proxy/stub library as Windows finds it (HKCR\Interface\{iid}\
+ * ProxyStubClsid32 -> HKCR\CLSID\{clsid}\InprocServer32, its IPSFactoryBuffer) and
+ * registers the interface's proxy and stub from it (psfactory.c).  0, or a negative errno
+ * with the reason on the "com" debug channel: -ENOENT (not registered), -ENOEXEC (no such
+ * library, no DllGetClassObject, not a dcomidl/MIDL proxy/stub factory, iid not in it),
+ * -EAGAIN (another thread is inside a registry transaction, which would hold the lookup up
+ * -- and may be waiting for this thread).
+ */
+int com_ps_load(const IID *iid);
 /* Whether vtbl is a registered interface's proxy vtable. */
 bool com_ps_is_proxy_vtbl(const void *vtbl);
 

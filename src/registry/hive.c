@@ -38,6 +38,7 @@ static struct hive *hives[HIVE_MAX];
 /* Bumped by every write, rollback and hive open: see hive_generation(). */
 static _Atomic uint64_t generation;
 static _Thread_local bool thread_tx;
+static atomic_bool any_tx;              /* some thread is inside dcom_reg_begin() */
 
 static const char *const stmt_sql[ST_MAX] = {
         [ST_ROOT] = "SELECT id FROM keys WHERE parent IS NULL AND fold = ?1",
@@ -102,6 +103,7 @@ static void forget_hives(void) {
         for (int i = 0; i < HIVE_MAX; i++)
                 hives[i] = NULL;
         thread_tx = false;
+        atomic_store(&any_tx, false);
         lock_init_attr();               /* the parent's holder does not exist here */
 }
 
@@ -570,6 +572,10 @@ bool hive_thread_tx(void) {
         return thread_tx;
 }
 
+bool hive_tx_elsewhere(void) {
+        return atomic_load(&any_tx) && !thread_tx;
+}
+
 LSTATUS hive_op_begin(struct hive *h, bool write) {
         if (!h->db)
                 return write ? ERROR_ACCESS_DENIED : ERROR_SUCCESS;
@@ -633,6 +639,7 @@ LSTATUS dcom_reg_begin(void) {
                 return s;
         }
         thread_tx = true;
+        atomic_store(&any_tx, true);
         /* The lock stays held until commit or rollback. */
         return ERROR_SUCCESS;
 }
@@ -697,6 +704,7 @@ static LSTATUS end_thread_tx(bool commit) {
                         rollback_keeping_ids(h);
         }
         thread_tx = false;
+        atomic_store(&any_tx, false);
         atomic_fetch_add(&generation, 1);       /* committed or undone: either way, news */
         hive_unlock();
         return s;

@@ -96,6 +96,9 @@ LSTATUS hive_op_end(struct hive *h, LSTATUS st);
 
 /* The thread transaction (dcom_reg_begin/commit/rollback), lock held throughout. */
 bool hive_thread_tx(void);
+/* Whether another thread is inside its transaction: a registry call now would wait for
+   its end (a thread that the transaction's owner waits for must not make one). */
+bool hive_tx_elsewhere(void);
 
 /*
  * Upper-cased UTF-16BE form of a name: identity and sort order of keys and values.

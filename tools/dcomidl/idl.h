@@ -299,5 +299,7 @@ void idl_stub_kinds(struct idl_ctx *ctx, bool *rpc, bool *object);
 int idl_check_stubs(struct idl_ctx *ctx);
 int idl_write_stubs(struct idl_ctx *ctx, FILE *f, enum idl_stub_output which, const char *idl_name,
                     const char *header, const char *stub_header);
+/* FILE of FILE.idl as a C identifier: FILE_p.c's table is FILE_ProxyFileInfo. */
+void idl_proxy_file_name(const char *idl_name, char *buf, size_t size);
 
 #endif /* DCOMIDL_IDL_H */

@@ -3146,7 +3146,7 @@ static void write_server(struct gen *g, FILE *real, const char *idl_name, const 
 /*
  * [MS-DCOM] 2.2.13.3, 2.2.13.4: ORPCTHIS and ORPCTHAT open every request and response of
  * an object method.  Like MIDL, dcomidl knows them without an import: this IDL is compiled into
- * the stubs (its C declarations are in ndr/ndr-stub.h).
+ * the stubs (its C declarations are in <dcom/orpc-stub.h>).
  */
 static const char orpc_idl[] =
         "typedef struct tagCOMVERSION { unsigned short MajorVersion; unsigned short MinorVersion; } COMVERSION;\n"
@@ -3353,6 +3353,79 @@ static void write_ops_entries(struct gen *g, struct idl_iface *i, int depth, boo
         }
 }
 
+/* FILE for FILE.idl, as a C identifier (MIDL's FILE_ProxyFileInfo). */
+void idl_proxy_file_name(const char *idl_name, char *buf, size_t size) {
+        const char *dot = strrchr(idl_name, '.');
+        size_t n = dot ? (size_t)(dot - idl_name) : strlen(idl_name);
+
+        if (n >= size)
+                n = size - 1;
+        for (size_t i = 0; i < n; i++) {
+                char c = idl_name[i];
+                buf[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                                         (i > 0 && c >= '0' && c <= '9')
+                                 ? c
+                                 : '_';
+        }
+        buf[n] = 0;
+}
+
+/*
+ * The proxy file's table, MIDL's FILE_ProxyFileInfo (<dcom/orpc-stub.h>): what a proxy/stub
+ * library's dlldata.c lists and the COM library reads after loading it (psfactory.c):
+ * each interface's proxy vtable, its stubs, its name and method count.
+ */
+static void write_proxy_file_info(struct gen *g, const char *idl_name) {
+        char name[256];
+        unsigned n = 0;
+
+        idl_proxy_file_name(idl_name, name, sizeof name);
+        out(g, 0, "\n/* --- the proxy file (MIDL's ProxyFileInfo, listed by dlldata.c) --- */\n\n");
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
+                if (!is_obj_iface(s))
+                        continue;
+                const char *i = s->iface->name;
+                out(g, 0, "static const CInterfaceProxyVtbl %s_ProxyInfo_ = "
+                          "{ { &ndr_iid_%s_ }, &%s_ProxyVtbl };\n", i, i, i);
+                out(g, 0, "static const CInterfaceStubVtbl %s_StubInfo_ = "
+                          "{ { &ndr_iid_%s_, &%s_p_interface, %u } };\n",
+                    i, i, i, s->iface->n_methods);
+                n++;
+        }
+        out(g, 0, "\nstatic const PCInterfaceProxyVtblList %s_ProxyVtblList_[] = {\n", name);
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
+                if (is_obj_iface(s))
+                        out(g, 1, "&%s_ProxyInfo_,\n", s->iface->name);
+        out(g, 1, "NULL\n};\n\n");
+        out(g, 0, "static const PCInterfaceStubVtblList %s_StubVtblList_[] = {\n", name);
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
+                if (is_obj_iface(s))
+                        out(g, 1, "&%s_StubInfo_,\n", s->iface->name);
+        out(g, 1, "NULL\n};\n\n");
+        out(g, 0, "static const PCInterfaceName %s_InterfaceNamesList_[] = {\n", name);
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
+                if (is_obj_iface(s))
+                        out(g, 1, "\"%s\",\n", s->iface->name);
+        out(g, 1, "NULL\n};\n\n");
+        out(g, 0, "static int %s_IID_Lookup_(const IID *pIID, int *pIndex) {\n", name);
+        out(g, 1, "for (int i = 0; i < %u; i++)\n", n);
+        out(g, 2, "if (memcmp(pIID, %s_StubVtblList_[i]->header.piid, sizeof(IID)) == 0) {\n",
+            name);
+        out(g, 3, "*pIndex = i;\n");
+        out(g, 3, "return 1;\n");
+        out(g, 2, "}\n");
+        out(g, 1, "return 0;\n}\n\n");
+        out(g, 0, "const ProxyFileInfo %s_ProxyFileInfo = {\n", name);
+        out(g, 1, "%s_ProxyVtblList_,\n", name);
+        out(g, 1, "%s_StubVtblList_,\n", name);
+        out(g, 1, "%s_InterfaceNamesList_,\n", name);
+        out(g, 1, "NULL,\n");
+        out(g, 1, "%s_IID_Lookup_,\n", name);
+        out(g, 1, "%u,\n", n);
+        out(g, 1, "2,\n");
+        out(g, 1, "NULL, 0, 0, 0\n};\n");
+}
+
 static void write_proxy(struct gen *g, FILE *real, const char *idl_name, const char *stub_header,
                         struct method *m) {
         char *body = NULL;
@@ -3418,6 +3491,7 @@ static void write_proxy(struct gen *g, FILE *real, const char *idl_name, const c
                 out(g, 2, "return -EOPNOTSUPP;\n");
                 out(g, 1, "return %s_ops_[opnum].dispatch(call);\n}\n", ifc->name);
         }
+        write_proxy_file_info(g, idl_name);
         fclose(g->f);
         write_prologue(g, real, idl_name, stub_header, "Proxies and stubs", body);
         free(body);
@@ -3439,7 +3513,7 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
         /* object interfaces: ORPCTHIS, ORPCTHAT and the proxy object are COM's */
         for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
                 if (is_obj_iface(s)) {
-                        fprintf(f, "#include \"com/orpc-stub.h\"\n");
+                        fprintf(f, "#include <dcom/orpc-stub.h>\n");
                         break;
                 }
         for (size_t i = 0; i < g->n_pickles; i++) {
@@ -3494,6 +3568,14 @@ static void write_stub_header(struct gen *g, const char *idl_name, const char *h
                         fputs(";\n", f);
                 }
         }
+        for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next)
+                if (is_obj_iface(s)) {
+                        char pname[256];
+                        idl_proxy_file_name(idl_name, pname, sizeof pname);
+                        fprintf(f, "\n/* the proxy file's table (FILE_p.c), for dlldata.c */\n");
+                        fprintf(f, "extern const ProxyFileInfo %s_ProxyFileInfo;\n", pname);
+                        break;
+                }
         for (struct idl_stmt *s = g->ctx->stmts; s; s = s->next) {
                 if (!is_obj_iface(s))
                         continue;

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Proxy/stub libraries, registered and found as Windows registers and finds them
+ * ([MS-DCOM] leaves it to the implementation; this is COM's documented "Interface" key):
+ *
+ *     HKCR\Interface\{iid}                    (default) = the interface's name
+ *                         \NumMethods         (default) = its methods, IUnknown's included
+ *                         \ProxyStubClsid32   (default) = {clsid} of its PSFactoryBuffer
+ *     HKCR\CLSID\{clsid}                      (default) = PSFactoryBuffer
+ *                   \InprocServer32           (default) = the library, ThreadingModel Both
+ *
+ * The library's side is <rpcproxy.h>'s DLLDATA_ROUTINES: DllGetClassObject hands out the
+ * library's CStdPSFactoryBuffer (NdrDllGetClassObject), DllRegisterServer writes the keys
+ * above (NdrDllRegisterProxy).  The COM side is com_ps_load(): when the exporter or the
+ * proxy manager meets an IID it has no proxy for, it follows the keys, loads the library
+ * through the in-process server cache (activate.c), asks it for its IPSFactoryBuffer and,
+ * when that is one of ours, takes the interface's proxy vtable and stubs from the
+ * factory's ProxyFileInfo list (dcomidl's FILE_p.c) and registers them for the process
+ * (exporter.c's table).  The factory stays referenced, so the library stays loaded.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rpcproxy.h>
+
+#include "com/com-internal.h"
+#include "com/remote-internal.h"
+#include "dcom/guid.h"
+#include "dcom/utf16.h"
+#include "dcom/winreg.h"
+#include "registry/registry-internal.h"
+
+static LOG_CHANNEL(com);
+
+#define MAX_PROXY_FILES 1024 /* entries of an aProxyFileList */
+
+/* --- the factory (a proxy/stub library's class object) ----------------------------------- */
+
+static HRESULT STDMETHODCALLTYPE psf_QueryInterface(IPSFactoryBuffer *iface, REFIID riid,
+                                                    void **ppv) {
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IPSFactoryBuffer)) {
+                *ppv = iface;
+                iface->lpVtbl->AddRef(iface);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE psf_AddRef(IPSFactoryBuffer *iface) {
+        CStdPSFactoryBuffer *f = (CStdPSFactoryBuffer *)iface;
+        return (ULONG)__atomic_add_fetch(&f->RefCount, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The factory is the library's static gPFactory: never freed, only counted. */
+static ULONG STDMETHODCALLTYPE psf_Release(IPSFactoryBuffer *iface) {
+        CStdPSFactoryBuffer *f = (CStdPSFactoryBuffer *)iface;
+        return (ULONG)__atomic_sub_fetch(&f->RefCount, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Windows' proxy manager calls these and connects what they make to its
+ * IRpcChannelBuffer.  Our proxies and stubs run on the COM library's own channel, which
+ * takes them from the ProxyFileInfo instead (com_ps_load): there is no IRpcChannelBuffer
+ * to connect them to, and a caller gets the honest answer rather than an object that
+ * cannot work.
+ */
+static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnknown *outer,
+                                                 REFIID riid, IRpcProxyBuffer **ppProxy,
+                                                 void **ppv) {
+        if (!ppProxy || !ppv)
+                return E_POINTER;
+        *ppProxy = NULL;
+        *ppv = NULL;
+        log_debug(com, "IPSFactoryBuffer::CreateProxy: proxies are made by the COM library's "
+                       "proxy manager, not on an IRpcChannelBuffer");
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE psf_CreateStub(IPSFactoryBuffer *iface, REFIID riid,
+                                                IUnknown *server, IRpcStubBuffer **ppStub) {
+        if (!ppStub)
+                return E_POINTER;
+        *ppStub = NULL;
+        log_debug(com, "IPSFactoryBuffer::CreateStub: stubs are run by the COM library's "
+                       "exporter, not on an IRpcChannelBuffer");
+        return E_NOTIMPL;
+}
+
+static const IPSFactoryBufferVtbl psf_vtbl = {
+        psf_QueryInterface, psf_AddRef, psf_Release, psf_CreateProxy, psf_CreateStub,
+};
+
+/*
+ * iid in a proxy file list: its file and index (bounded: a list ends at NULL within
+ * MAX_PROXY_FILES, an index is below TableSize, every entry it leads to is there).
+ */
+static bool pfl_find(const ProxyFileInfo **pfl, const IID *iid, const ProxyFileInfo **ret_pfi,
+                     unsigned *ret_index) {
+        for (unsigned f = 0; pfl && f < MAX_PROXY_FILES && pfl[f]; f++) {
+                const ProxyFileInfo *pfi = pfl[f];
+                int idx = -1;
+
+                if (!pfi->pProxyVtblList || !pfi->pStubVtblList)
+                        continue;
+                if (pfi->pIIDLookupRtn) {
+                        if (!pfi->pIIDLookupRtn(iid, &idx))
+                                continue;
+                } else {
+                        for (unsigned i = 0; i < pfi->TableSize && idx < 0; i++)
+                                if (pfi->pStubVtblList[i] && pfi->pStubVtblList[i]->header.piid &&
+                                    IsEqualIID(pfi->pStubVtblList[i]->header.piid, iid))
+                                        idx = (int)i;
+                }
+                if (idx < 0 || idx >= pfi->TableSize || !pfi->pProxyVtblList[idx] ||
+                    !pfi->pStubVtblList[idx] || !pfi->pStubVtblList[idx]->header.piid ||
+                    !IsEqualIID(pfi->pStubVtblList[idx]->header.piid, iid))
+                        continue;
+                *ret_pfi = pfi;
+                *ret_index = (unsigned)idx;
+                return true;
+        }
+        return false;
+}
+
+static pthread_mutex_t factory_lock = PTHREAD_MUTEX_INITIALIZER;
+
+HRESULT RPC_ENTRY NdrDllGetClassObject(REFCLSID rclsid, REFIID riid, void **ppv,
+                                       const ProxyFileInfo **pProxyFileList, const CLSID *pclsid,
+                                       CStdPSFactoryBuffer *pPSFactoryBuffer) {
+        const ProxyFileInfo *pfi;
+        unsigned idx;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (!rclsid || !riid || !pProxyFileList || !pPSFactoryBuffer)
+                return E_INVALIDARG;
+        /* the library's class: its CLSID, or (as rpcrt4 answers) any of its IIDs */
+        if (!(pclsid && IsEqualCLSID(rclsid, pclsid)) &&
+            !pfl_find(pProxyFileList, rclsid, &pfi, &idx))
+                return CLASS_E_CLASSNOTAVAILABLE;
+        pthread_mutex_lock(&factory_lock);
+        if (!pPSFactoryBuffer->lpVtbl) {
+                pPSFactoryBuffer->pProxyFileList = pProxyFileList;
+                pPSFactoryBuffer->lpVtbl = &psf_vtbl;
+        }
+        pthread_mutex_unlock(&factory_lock);
+        return psf_QueryInterface((IPSFactoryBuffer *)pPSFactoryBuffer, riid, ppv);
+}
+
+HRESULT RPC_ENTRY NdrDllCanUnloadNow(CStdPSFactoryBuffer *pPSFactoryBuffer) {
+        if (!pPSFactoryBuffer)
+                return E_INVALIDARG;
+        return __atomic_load_n(&pPSFactoryBuffer->RefCount, __ATOMIC_SEQ_CST) == 0 ? S_OK : S_FALSE;
+}
+
+/* --- registration ------------------------------------------------------------------------ */
+
+/* "PREFIX{GUID}SUFFIX" as UTF-16 in buf (128 WCHARs). */
+static void guid_key(WCHAR *buf, const char *prefix, const GUID *g, const char *suffix) {
+        char id[DCOM_GUID_STRING_REG], s[128];
+        size_t i;
+
+        dcom_guid_format(g, DCOM_GUID_FORMAT_REGISTRY, id);
+        snprintf(s, sizeof s, "%s%s%s", prefix, id, suffix);
+        for (i = 0; s[i] && i < 127; i++)
+                buf[i] = (WCHAR)(unsigned char)s[i];
+        buf[i] = 0;
+}
+
+static LSTATUS set_sz(const WCHAR *key, const WCHAR *name, const char *value) {
+        WCHAR *w = NULL;
+        LSTATUS st;
+
+        if (dcom_utf8_to_utf16(value, strlen(value), &w, NULL) < 0)
+                return ERROR_NOT_ENOUGH_MEMORY;
+        st = RegSetKeyValueW(HKEY_CLASSES_ROOT, key, name, REG_SZ, w,
+                             (DWORD)((dcom_utf16_len(w) + 1) * sizeof(WCHAR)));
+        free(w);
+        return st;
+}
+
+/* The absolute path of the library holding p (what GetModuleFileName gives on Windows). */
+static char *library_path(const void *p) {
+        Dl_info info;
+
+        if (!dladdr(p, &info) || !info.dli_fname)
+                return NULL;
+        return realpath(info.dli_fname, NULL);
+}
+
+static bool valid_list(const ProxyFileInfo **pfl) {
+        unsigned f;
+
+        for (f = 0; pfl && f < MAX_PROXY_FILES && pfl[f]; f++)
+                if (!pfl[f]->pStubVtblList || !pfl[f]->pNamesArray)
+                        return false;
+        return pfl && f < MAX_PROXY_FILES;
+}
+
+HRESULT RPC_ENTRY NdrDllRegisterProxy(HMODULE hDll, const ProxyFileInfo **pProxyFileList,
+                                      const CLSID *pclsid) {
+        char clsid[DCOM_GUID_STRING_REG], *path;
+        WCHAR key[128];
+        LSTATUS st = ERROR_SUCCESS;
+
+        (void)hDll;
+        if (!pclsid || !valid_list(pProxyFileList))
+                return E_INVALIDARG;
+        if (!(path = library_path(pProxyFileList)))
+                return SELFREG_E_CLASS;
+        dcom_guid_format(pclsid, DCOM_GUID_FORMAT_REGISTRY, clsid);
+        /* one transaction -- or the caller's, when it registers inside one of its own */
+        st = dcom_reg_begin();
+        bool own_tx = st == ERROR_SUCCESS;
+        if (st == ERROR_INVALID_FUNCTION)
+                st = ERROR_SUCCESS;
+        if (st != ERROR_SUCCESS)
+                goto out;
+        for (unsigned f = 0; pProxyFileList[f] && st == ERROR_SUCCESS; f++) {
+                const ProxyFileInfo *pfi = pProxyFileList[f];
+                for (unsigned i = 0; i < pfi->TableSize && st == ERROR_SUCCESS; i++) {
+                        const CInterfaceStubVtbl *sv = pfi->pStubVtblList[i];
+                        char n[16];
+                        if (!sv || !sv->header.piid || !pfi->pNamesArray[i])
+                                continue;
+                        snprintf(n, sizeof n, "%u", (unsigned)sv->header.DispatchTableCount);
+                        guid_key(key, "Interface\\", sv->header.piid, "");
+                        st = set_sz(key, NULL, pfi->pNamesArray[i]);
+                        guid_key(key, "Interface\\", sv->header.piid, "\\NumMethods");
+                        st = st ? st : set_sz(key, NULL, n);
+                        guid_key(key, "Interface\\", sv->header.piid, "\\ProxyStubClsid32");
+                        st = st ? st : set_sz(key, NULL, clsid);
+                }
+        }
+        guid_key(key, "CLSID\\", pclsid, "");
+        st = st ? st : set_sz(key, NULL, "PSFactoryBuffer");
+        guid_key(key, "CLSID\\", pclsid, "\\InprocServer32");
+        st = st ? st : set_sz(key, NULL, path);
+        st = st ? st : set_sz(key, u"ThreadingModel", "Both");
+        if (own_tx && st == ERROR_SUCCESS)
+                st = dcom_reg_commit();
+        else if (own_tx)
+                dcom_reg_rollback();
+out:
+        free(path);
+        return st == ERROR_SUCCESS ? S_OK : SELFREG_E_CLASS;
+}
+
+HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pProxyFileList,
+                                        const CLSID *pclsid) {
+        WCHAR key[128], val[64];
+        LSTATUS st;
+
+        (void)hDll;
+        if (!pclsid || !valid_list(pProxyFileList))
+                return E_INVALIDARG;
+        st = dcom_reg_begin();
+        bool own_tx = st == ERROR_SUCCESS;
+        if (st == ERROR_INVALID_FUNCTION)
+                st = ERROR_SUCCESS; /* inside the caller's transaction */
+        if (st != ERROR_SUCCESS)
+                return SELFREG_E_CLASS;
+        for (unsigned f = 0; pProxyFileList[f] && st == ERROR_SUCCESS; f++) {
+                const ProxyFileInfo *pfi = pProxyFileList[f];
+                for (unsigned i = 0; i < pfi->TableSize && st == ERROR_SUCCESS; i++) {
+                        const CInterfaceStubVtbl *sv = pfi->pStubVtblList[i];
+                        DWORD size = sizeof val;
+                        CLSID cur;
+                        if (!sv || !sv->header.piid)
+                                continue;
+                        /* an interface another library registered since is left to it */
+                        guid_key(key, "Interface\\", sv->header.piid, "\\ProxyStubClsid32");
+                        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val,
+                                         &size) == ERROR_SUCCESS &&
+                            (FAILED(CLSIDFromString(val, &cur)) || !IsEqualCLSID(&cur, pclsid)))
+                                continue;
+                        guid_key(key, "Interface\\", sv->header.piid, "");
+                        st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key);
+                        if (st == ERROR_FILE_NOT_FOUND)
+                                st = ERROR_SUCCESS;
+                }
+        }
+        guid_key(key, "CLSID\\", pclsid, "");
+        if (st == ERROR_SUCCESS &&
+            (st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key)) == ERROR_FILE_NOT_FOUND)
+                st = ERROR_SUCCESS;
+        if (own_tx && st == ERROR_SUCCESS)
+                st = dcom_reg_commit();
+        else if (own_tx)
+                dcom_reg_rollback();
+        return st == ERROR_SUCCESS ? S_OK : SELFREG_E_CLASS;
+}
+
+/* --- the COM library's side ---------------------------------------------------------------- */
+
+/*
+ * IIDs found to have no proxy/stub, remembered for NEG_TTL_MS while this process writes
+ * nothing to the registry (hive_generation): a QueryInterface on a proxy for an interface
+ * the object may not have -- clients probe for optional ones -- then costs no registry
+ * read each time.  A registration by another process (regsvr) is seen within NEG_TTL_MS;
+ * what was looked up inside this thread's own registry transaction is not remembered.
+ */
+#define NEG_MAX    64
+#define NEG_TTL_MS 1000
+
+static pthread_mutex_t neg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+        IID iid;
+        uint64_t gen, at_ms;
+} neg[NEG_MAX];
+static unsigned neg_next;
+
+static bool neg_find(const IID *iid) {
+        uint64_t gen = hive_generation(), now = dcom_monotonic_ms();
+        bool hit = false;
+
+        pthread_mutex_lock(&neg_lock);
+        for (unsigned i = 0; i < NEG_MAX && !hit; i++)
+                hit = neg[i].at_ms && neg[i].gen == gen && now - neg[i].at_ms < NEG_TTL_MS &&
+                      IsEqualIID(&neg[i].iid, iid);
+        pthread_mutex_unlock(&neg_lock);
+        return hit;
+}
+
+static void neg_add(const IID *iid, uint64_t gen) {
+        if (hive_thread_tx())
+                return;
+        pthread_mutex_lock(&neg_lock);
+        unsigned k = neg_next++ % NEG_MAX;
+        neg[k].iid = *iid;
+        neg[k].gen = gen;
+        neg[k].at_ms = dcom_monotonic_ms() | 1; /* 0: an empty slot */
+        pthread_mutex_unlock(&neg_lock);
+}
+
+static int ps_load(const IID *iid);
+
+int com_ps_load(const IID *iid) {
+        char id[DCOM_GUID_STRING_REG];
+        uint64_t gen = hive_generation(); /* before reading: a write meanwhile voids it */
+        int r;
+
+        if (neg_find(iid)) {
+                dcom_guid_format(iid, DCOM_GUID_FORMAT_REGISTRY, id);
+                log_debug(com, "no proxy/stub for %s (looked up less than %u ms ago)", id,
+                          NEG_TTL_MS);
+                return -ENOENT;
+        }
+        r = ps_load(iid);
+        if (r == -ENOENT || r == -ENOEXEC)
+                neg_add(iid, gen);
+        return r;
+}
+
+static int ps_load(const IID *iid) {
+        char id[DCOM_GUID_STRING_REG], cid[DCOM_GUID_STRING_REG];
+        WCHAR key[128], val[64];
+        DWORD size = sizeof val;
+        IPSFactoryBuffer *f = NULL;
+        const ProxyFileInfo *pfi;
+        CLSID clsid;
+        unsigned idx;
+        HRESULT hr;
+        int r;
+
+        dcom_guid_format(iid, DCOM_GUID_FORMAT_REGISTRY, id);
+        /*
+         * Another thread inside a registry transaction holds the registry until it ends,
+         * and may be waiting for this one (an object it activates in another apartment is
+         * marshaled there): the caller looked the IID up on its own thread before.
+         */
+        if (hive_tx_elsewhere()) {
+                log_debug(com,
+                          "no proxy/stub for %s: not looked up while another thread is "
+                          "inside a registry transaction",
+                          id);
+                return -EAGAIN;
+        }
+        guid_key(key, "Interface\\", iid, "\\ProxyStubClsid32");
+        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &size) !=
+            ERROR_SUCCESS) {
+                log_debug(com,
+                          "no proxy/stub for %s: HKCR\\Interface\\%s\\ProxyStubClsid32 is not "
+                          "registered",
+                          id, id);
+                return -ENOENT;
+        }
+        if (FAILED(CLSIDFromString(val, &clsid))) {
+                log_debug(com, "no proxy/stub for %s: its ProxyStubClsid32 is not a CLSID", id);
+                return -ENOENT;
+        }
+        dcom_guid_format(&clsid, DCOM_GUID_FORMAT_REGISTRY, cid);
+        hr = com_inproc_class_object_any(&clsid, &IID_IPSFactoryBuffer, (void **)&f);
+        if (FAILED(hr) || !f) {
+                log_debug(com,
+                          "no proxy/stub for %s: its PSFactoryBuffer %s: 0x%08x (DCOM_DEBUG=com "
+                          "above names the key or library)",
+                          id, cid, (unsigned)hr);
+                return -ENOEXEC;
+        }
+        if (f->lpVtbl != &psf_vtbl) {
+                /* a hand-written factory: its proxies would need an IRpcChannelBuffer */
+                log_debug(com,
+                          "no proxy/stub for %s: %s is not a dcomidl/MIDL proxy/stub library "
+                          "(DLLDATA_ROUTINES)",
+                          id, cid);
+                f->lpVtbl->Release(f);
+                return -ENOEXEC;
+        }
+        if (!pfl_find(((CStdPSFactoryBuffer *)f)->pProxyFileList, iid, &pfi, &idx) ||
+            !pfi->pProxyVtblList[idx]->pProxyVtbl || !pfi->pStubVtblList[idx]->header.pServerInfo ||
+            !IsEqualIID(&pfi->pStubVtblList[idx]->header.pServerInfo->uuid, iid) ||
+            pfi->pStubVtblList[idx]->header.pServerInfo->n_ops < 3 ||
+            !pfi->pStubVtblList[idx]->header.pServerInfo->ops) {
+                log_debug(com, "no proxy/stub for %s: its library (%s) does not have it", id, cid);
+                f->lpVtbl->Release(f);
+                return -ENOEXEC;
+        }
+        r = com_ps_register(pfi->pProxyVtblList[idx]->pProxyVtbl,
+                            pfi->pStubVtblList[idx]->header.pServerInfo);
+        if (r < 0) {
+                /* -EEXIST: another library's proxy for it came first, and stays */
+                f->lpVtbl->Release(f);
+                return r == -EEXIST ? 0 : r;
+        }
+        /* registered (or another thread's load of the same library was): the reference keeps
+           the library loaded while the table points into it -- for the process's life */
+        log_debug(com, "proxy/stub for %s (%s) from %s", id,
+                  pfi->pNamesArray ? pfi->pNamesArray[idx] : "?", cid);
+        return 0;
+}
