@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"
 #include "ntlm-settings.h"
 #include "rpc/auth/ntlm.h"
 
-void ntlm_settings_from_registry(const char *who) {
+void ntlm_settings_from_registry(void) {
         struct ntlm_settings s;
         DWORD level = 0, size = sizeof level;
         WCHAR name[64];
@@ -20,8 +21,8 @@ void ntlm_settings_from_registry(const char *who) {
                          u"LmCompatibilityLevel", RRF_RT_REG_DWORD, NULL, &level,
                          &size) == ERROR_SUCCESS) {
                 s.allow_v1 = level <= 4;
-                fprintf(stderr, "%s: LmCompatibilityLevel %u: NTLMv1 %s\n", who, (unsigned)level,
-                        s.allow_v1 ? "accepted" : "refused");
+                log_service(LOG_INFO, "LmCompatibilityLevel %u: NTLMv1 %s", (unsigned)level,
+                            s.allow_v1 ? "accepted" : "refused");
         }
         size = sizeof name;
         if (RegGetValueW(HKEY_LOCAL_MACHINE,

@@ -15,6 +15,7 @@
  *     (REG_SZ): the NetBIOS name NTLM announces, and the domain of local accounts
  *     (default: the host name's first label, upper case).
  */
-void ntlm_settings_from_registry(const char *who);
+/* (one log_service line when LmCompatibilityLevel is set) */
+void ntlm_settings_from_registry(void);
 
 #endif

@@ -487,7 +487,7 @@ int main(int argc, char **argv) {
                 return 1;
         }
         rpc_ntlm_use_account_store();
-        ntlm_settings_from_registry("dcomlsa");
+        ntlm_settings_from_registry();
         if (accounts_machine_sid(machine_sid, sizeof machine_sid) < 0)
                 machine_sid[0] = 0;     /* no store yet: logons fail as unknown users */
         for (unsigned i = 0; i < MAX_CONNS; i++)

@@ -171,7 +171,7 @@ int main(int argc, char **argv) {
         rpc_set_owner_end_hook(oxid_forget_owner);
         rpc_set_owner_end_hook(scm_forget_owner);
         rpc_set_audit_hook(audit);
-        ntlm_settings_from_registry("rpcss");
+        ntlm_settings_from_registry();
         r = rpc_server_register_if(srv, &epm_v3_0_s_interface, &epm_server_epv);
         if (r < 0) {
                 log_service(LOG_ERR, "cannot serve the endpoint mapper: %s", strerror(-r));
