@@ -7,16 +7,18 @@
 #     should, everything root's, programs 0755 and nothing setuid, /var/lib/opendcom
 #     0755 root's, no RPATH/RUNPATH (libdcom.so.0 is in the system directory) and no
 #     path of the build tree in any file.
-#  2. Install, use, upgrade, purge -- in a throwaway copy of this machine: a new mount
-#     and PID namespace (unshare) with an overlay over / whose upper layer is a tmpfs,
-#     chrooted into, with fresh /run and /tmp.  dpkg runs the real maintainer scripts
-#     there (systemd-sysusers, systemd-tmpfiles, deb-systemd-helper; systemd is not
-#     running, so nothing is started), writing only to the tmpfs; the namespace, its
-#     processes and its files vanish at the end.  Installed: `reg --version`, `rpcss
-#     --help`, `pkg-config --modversion dcom`, the rpcss user, /run/opendcom, the enabled
-#     units, a registry write with reg.  Upgraded: the same packages repacked as
-#     VERSION+t1.  Purged: every file the packages or their scripts made is gone (the
-#     overlay's upper layer is compared with its state before the install).
+#  2. Install, use, upgrade, purge -- in a throwaway copy of this machine: new mount,
+#     PID and network namespaces (unshare) with an overlay over / whose upper layer is
+#     a tmpfs, chrooted into, with fresh /run and /tmp.  dpkg runs the real maintainer
+#     scripts there (systemd-sysusers, systemd-tmpfiles, deb-systemd-helper; systemd is
+#     not running, so nothing is started), writing only to the tmpfs; the namespaces,
+#     their processes and their files vanish at the end.  Installed: `reg --version`,
+#     `rpcss --help`, `pkg-config --modversion dcom`, a client built with dcom.pc, the
+#     rpcss user, /run/opendcom, the enabled units, a registry write with reg, rpcss run
+#     as the rpcss user on the namespace's loopback and dcomdiag's steps to it.
+#     Upgraded: the same packages repacked as VERSION+t1.  Purged: every file the
+#     packages or their scripts made is gone (the overlay's upper layer is compared with
+#     its state before the install).
 #
 #     test-deb.sh [DIR]        (default build-deb: where `make deb` left the .deb files)
 # Exit 0 passed, 1 failed, 77 skipped (not root, or no overlayfs/namespaces here).
@@ -125,6 +127,7 @@ set -u
 tmp=$1 version=$2 multiarch=$3
 root=$tmp/ovl/root
 mount -t tmpfs -o mode=0755 ovl "$tmp/ovl" || exit 77
+ip link set lo up || exit 77
 mkdir -p "$tmp/ovl/upper" "$tmp/ovl/work" "$root"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$tmp/ovl/upper,workdir=$tmp/ovl/work" "$root" ||
         exit 77
@@ -171,6 +174,17 @@ for u in rpcss dcomlaunch dcomlsa; do
 done
 check "reg add HKLM" /usr/bin/reg add 'HKLM\Software\OpenDCOMDebTest' /v x /t REG_SZ /d y /f
 check "reg query HKLM" sh -c "/usr/bin/reg query 'HKLM\\Software\\OpenDCOMDebTest' /v x | grep -q y"
+# rpcss as its unit runs it -- user rpcss, only CAP_NET_BIND_SERVICE -- on port 135 of
+# this namespace's own loopback, and dcomdiag's way to it
+setpriv --reuid=rpcss --regid=rpcss --init-groups --inh-caps=+net_bind_service \
+        --ambient-caps=+net_bind_service /usr/sbin/rpcss --listen 127.0.0.1 --foreground \
+        > /tmp/rpcss.log 2>&1 &
+rpcss=$!
+check "dcomdiag 127.0.0.1 against the packaged rpcss" sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do
+        /usr/bin/dcomdiag 127.0.0.1 --timeout 2 > /tmp/diag 2>&1 && exit 0; sleep 0.5; done;
+        cat /tmp/diag /tmp/rpcss.log; exit 1'
+kill "$rpcss" 2>/dev/null
+wait "$rpcss"
 check "a compiled client" sh -c 'printf "#include <dcom/dcom.h>\nint main(void) { return 0; }\n" > /tmp/c.c &&
         cc -o /tmp/c /tmp/c.c $(pkg-config --cflags --libs dcom) && /tmp/c'
 
@@ -195,7 +209,7 @@ fi
 exit $rc
 INNER
 mkdir -p "$tmp/ovl"
-unshare --mount --pid --fork --propagation private sh "$tmp/inner.sh" "$tmp" "$version" "$multiarch"
+unshare --mount --pid --net --fork --propagation private sh "$tmp/inner.sh" "$tmp" "$version" "$multiarch"
 rc=$?
 case $rc in
 0) ;;
