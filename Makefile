@@ -5,6 +5,7 @@
 #   build-release/  optimised, no sanitizers: make bench
 #   build-install/  optimised, -Werror, only what ships (-Dtests=false): make install
 #   build-fuzz/     clang + libFuzzer: make fuzz
+#   build-deb/      the Debian packages (dpkg-buildpackage, debian/): make deb, make deb-test
 # Each is configured on first use; scripts/install-deps installs missing Debian
 # packages first (as root).
 
@@ -12,13 +13,14 @@ BUILD ?= build
 RELEASE ?= build-release
 INSTALLBUILD ?= build-install
 FUZZBUILD ?= build-fuzz
+DEBBUILD ?= build-deb
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
 MESON_TEST_ARGS ?=
 
 SANITIZE := -Db_sanitize=address,undefined -Db_lundef=false
 
-.PHONY: all build test demo fuzz bench install deps clean
+.PHONY: all build test demo fuzz bench install deb deb-test deps clean
 
 all: build
 
@@ -63,6 +65,15 @@ install: $(INSTALLBUILD)/build.ninja
 	ninja -C $(INSTALLBUILD)
 	meson install -C $(INSTALLBUILD)
 
+# Debian packages from the tree into build-deb/ (scripts/build-deb), lintian-checked;
+# deb-test also installs, upgrades and purges them in a throwaway overlay of / (root).
+deb:
+	scripts/install-deps deb
+	scripts/build-deb $(DEBBUILD)
+
+deb-test: deb
+	tests/test-deb.sh $(DEBBUILD)
+
 $(FUZZBUILD)/build.ninja:
 	scripts/install-deps fuzz
 	CC=clang meson setup $(FUZZBUILD) -Dfuzzing=true $(SANITIZE)
@@ -72,4 +83,4 @@ fuzz: $(FUZZBUILD)/build.ninja
 	scripts/run-fuzz $(FUZZBUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(RELEASE) $(INSTALLBUILD) $(FUZZBUILD)
+	rm -rf $(BUILD) $(RELEASE) $(INSTALLBUILD) $(FUZZBUILD) $(DEBBUILD)
