@@ -218,6 +218,13 @@ TEST(no_dcomlsa_no_logon) {
 
 TEST(account_lockout) {
         start();
+        /* names the store does not have cost the lockout table nothing, and lock nobody */
+        char name[32];
+        for (int i = 0; i < 8; i++) {
+                snprintf(name, sizeof name, "nosuch%d", i);
+                ASSERT_LT(call_as(name, "guess", NULL, 0), 0);
+        }
+        ASSERT_OK(call_as("alice", "Secret-1", NULL, 0));
         for (int i = 0; i < 3; i++)
                 ASSERT_LT(call_as("alice", "guess", NULL, 0), 0);
         /* locked: the right password too */
@@ -228,6 +235,8 @@ TEST(account_lockout) {
 
 /* NEGOTIATE and AUTHENTICATE of alice's client through dcomlsa directly (this process is
    root, which dcomlsa serves like anyone); the AUTHENTICATE bytes kept in *auth. */
+static char last_reason[512];
+
 static int logon_direct(const char *password, struct buf *auth_out, const struct buf *replay) {
         struct buf neg, chal, auth;
         struct ntlm_ctx *cli = NULL, *srv = NULL;
@@ -253,6 +262,7 @@ static int logon_direct(const char *password, struct buf *auth_out, const struct
                 ASSERT_STR_EQ(ntlm_identity(srv)->user, "alice");
         } else {
                 ASSERT_TRUE(reason[0] != 0);
+                snprintf(last_reason, sizeof last_reason, "%s", reason);
         }
         if (auth_out)
                 buf_append(auth_out, auth.data, auth.len);
@@ -273,6 +283,9 @@ TEST(replayed_response_refused) {
         ASSERT_OK(logon_direct("Secret-1", &captured, NULL));
         /* the same response against dcomlsa's next challenge: no session key for it */
         ASSERT_ERRNO(logon_direct("Secret-1", NULL, &captured), -EACCES);
+        /* the peer learns that it failed, not why (that would list the accounts) */
+        ASSERT_NOT_NULL(strstr(last_reason, "logon failure"));
+        ASSERT_NULL(strstr(last_reason, "wrong password"));
         buf_free(&captured);
 }
 

@@ -199,8 +199,9 @@ static struct uid_count *uid_slot(uid_t uid) {
                 if (u->uid == uid)
                         return u;
         }
-        return NULL;                    /* UID_TABLE distinct users: refuse the newcomer */
+        return NULL;                    /* full of users, live or gone */
 }
+
 
 struct conn {
         int fd;
@@ -212,6 +213,18 @@ struct conn {
 
 static struct conn conns[MAX_CONNS];
 static unsigned n_conns, next_free;
+
+/* The table counted afresh from the connections: users with none in flight leave it (a
+   user with many subordinate uids must not fill it for good). */
+static void uid_table_rebuild(void) {
+        memset(uid_counts, 0, sizeof uid_counts);
+        for (unsigned i = 0; i < MAX_CONNS; i++)
+                if (conns[i].fd >= 0) {
+                        struct uid_count *u = uid_slot(conns[i].uid);
+                        if (u)
+                                u->n++;
+                }
+}
 static char machine_sid[ACCOUNT_MACHINE_SID_MAX];
 
 static void conn_close(struct conn *c) {
@@ -254,6 +267,10 @@ static void accept_one(int listener) {
                 return;
         }
         struct uid_count *u = uid_slot(cred.uid);
+        if (!u) {
+                uid_table_rebuild();
+                u = uid_slot(cred.uid);
+        }
         if (!u || u->n >= MAX_PER_UID) {
                 say_failure("refused a logon from uid %u (pid %d): it has %d in flight already",
                             (unsigned)cred.uid, (int)cred.pid, MAX_PER_UID);
@@ -304,32 +321,47 @@ static void on_negotiate(struct conn *c, const uint8_t *msg, size_t len) {
 
 static void on_authenticate(struct conn *c, const uint8_t *msg, size_t len) {
         uint64_t now = dcom_monotonic_ms();
-        char user[NTLM_NAME_MAX + 1], reason[512];
+        char claimed[NTLM_NAME_MAX + 1], reason[512];
         const char *why = NULL;
-        unsigned left;
+        unsigned left = 0;
         int r;
 
-        lsa_claimed_user(msg, len, user);
-        left = user[0] ? lockout_left(user, now) : 0;
+        lsa_claimed_user(msg, len, claimed);
+        r = ntlm_server_finish(c->ntlm, msg, len, &why);
+        const struct ntlm_identity *id = ntlm_identity(c->ntlm);
+        /*
+         * Lockout concerns accounts of the store only, under the store's own spelling of
+         * the name, which ntlm.c gives once it found the account (a logon, or a wrong
+         * password): names nobody has cost the table nothing, and no spelling of a name
+         * escapes its account's count.  A locked account is refused whether or not the
+         * password was right, so a guess learns nothing.
+         */
+        bool wrong_password = r == -EACCES && why && strcmp(why, "wrong password") == 0;
+        if ((r == 0 && !id->anonymous) || wrong_password)
+                left = lockout_left(id->user, now);
         if (left) {
-                snprintf(reason, sizeof reason, "user '%s': account locked out for %u more s after "
-                         "repeated failed logons", user, left);
+                snprintf(reason, sizeof reason, "user '%s': account locked out for %u more s "
+                         "after repeated failed logons", claimed, left);
                 say_failure("logon refused for uid %u (pid %d): %s", (unsigned)c->uid, (int)c->pid,
                             reason);
                 send_status(c, LSA_KIND_AUTHENTICATE, -EAGAIN, reason);
                 conn_close(c);
                 return;
         }
-        r = ntlm_server_finish(c->ntlm, msg, len, &why);
         if (r < 0) {
-                const struct ntlm_identity *id = ntlm_identity(c->ntlm);
                 snprintf(reason, sizeof reason, "NTLM user '%.100s\\%.100s' (workstation '%.64s'): %s",
-                         id->client_domain, id->user[0] ? id->user : user, id->workstation,
+                         id->client_domain, id->user[0] ? id->user : claimed, id->workstation,
                          why ? why : strerror(-r));
                 say_failure("logon failed for uid %u (pid %d): %s", (unsigned)c->uid, (int)c->pid,
                             reason);
-                if (r == -EACCES)
-                        lockout_failed(id->user[0] ? id->user : user, now);
+                if (wrong_password)
+                        lockout_failed(id->user, now);
+                /* the peer learns that it failed, not why: "unknown user" against "wrong
+                   password" would list the store's accounts to any local user */
+                snprintf(reason, sizeof reason, "NTLM user '%.100s\\%.100s': %s",
+                         id->client_domain, claimed,
+                         r == -EBADMSG ? "malformed AUTHENTICATE message"
+                                       : "logon failure (dcomlsa's log says why)");
                 send_status(c, LSA_KIND_AUTHENTICATE, r == -EBADMSG ? -EBADMSG : -EACCES, reason);
                 conn_close(c);
                 return;

@@ -63,6 +63,7 @@ struct ifproxy {
         struct chan chan;
         uint32_t refs;                  /* public references we hold on the IPID */
         uint32_t priv;                  /* private ones (secure references) */
+        bool priv_pending;              /* a thread is taking the private one */
         struct blanket blanket;
         atomic_uint copy_refs;          /* a CoCopyProxy copy's own count (0: not a copy) */
 };
@@ -956,25 +957,30 @@ static void secure_refs(struct proxymgr *m, struct ifproxy *i) {
         uint32_t pub;
 
         pthread_mutex_lock(&lock);
-        bool need = i->priv == 0;
+        /* one thread takes it; another meanwhile only gives its public ones back */
+        bool need = i->priv == 0 && !i->priv_pending;
+        if (need)
+                i->priv_pending = true;
         pub = i->refs;
         i->refs = 0;
         ref = (REMINTERFACEREF){ i->chan.ipid, 0, 1 };
         pthread_mutex_unlock(&lock);
         if (need) {
-                if (FAILED(IRemUnknown_RemAddRef_Proxy(remunk_proxy(m->ox, &rpx), 1, &ref, &res)) ||
-                    FAILED(res)) {
+                bool ok = SUCCEEDED(IRemUnknown_RemAddRef_Proxy(remunk_proxy(m->ox, &rpx), 1, &ref,
+                                                                &res)) && SUCCEEDED(res);
+                pthread_mutex_lock(&lock);
+                i->priv_pending = false;
+                if (ok)
+                        i->priv = 1;
+                else
+                        i->refs += pub;
+                pthread_mutex_unlock(&lock);
+                if (!ok) {
                         /* the public references stay ours: an insecure proxy beats none */
                         log_debug(com, "no private reference on OID %016llx: 0x%08x",
                                   (unsigned long long)m->oid, (unsigned)res);
-                        pthread_mutex_lock(&lock);
-                        i->refs += pub;
-                        pthread_mutex_unlock(&lock);
                         return;
                 }
-                pthread_mutex_lock(&lock);
-                i->priv = 1;
-                pthread_mutex_unlock(&lock);
         }
         if (pub)
                 give_back(m->ox, &i->chan.ipid, pub);

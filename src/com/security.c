@@ -693,6 +693,7 @@ static void resume_thread(struct call_ctx *c, bool paused) {
                 abort();
         }
         c->impersonating = true;
+        (void)rpc_call_delegate(c->call);       /* and its delegated credential again */
 }
 
 /*

@@ -126,6 +126,10 @@ int lsa_logon_start(const uint8_t *negotiate, size_t len, struct buf *challenge,
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
+        /* before connect: a full backlog must not hold the caller (SO_SNDTIMEO bounds a
+           blocking connect on a Unix socket) */
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
                 r = -errno;
                 snprintf(reason, reason_size, "the account store is root's and dcomlsa, which "
@@ -140,8 +144,6 @@ int lsa_logon_start(const uint8_t *negotiate, size_t len, struct buf *challenge,
                 close(fd);
                 return -EACCES;
         }
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         r = exchange(fd, LSA_KIND_NEGOTIATE, negotiate, len, reply, &reply_len);
         if (r < 0) {
                 snprintf(reason, reason_size, "dcomlsa: %s", strerror(-r));
