@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dcomidl's stub back end, the NDR emitters: push and pull code for each level (pointers,
+ * arrays, strings, data) and the push/pull functions of structures and unions.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "stubs-internal.h"
+
+/* --- emitting push and pull code ------------------------------------------------------ */
+
+
+static const char *ptr_fn(enum idl_ptr_kind k) {
+        return k == PTR_REF ? "ref" : k == PTR_FULL ? "full" : "unique";
+}
+
+/* The element count of array level l: fixed size, size_is or max_is + 1. */
+static char *count_expr(struct em *e, const struct level *l) {
+        struct gen *g = e->g;
+        if (l->fixed)
+                return fmt(g, "(uint32_t)(%s)", expr_str(g, l->fixed, ""));
+        if (l->size_is)
+                return fmt(g, "(uint32_t)(%s)", num_str(g, l->size_is, e->prefix));
+        if (l->max_is)
+                return fmt(g, "((uint32_t)(%s) + 1)", num_str(g, l->max_is, e->prefix));
+        return NULL;
+}
+
+/* The same in 64 bits, for what the stubs allocate and compare: no truncation. */
+char *count_expr64(struct em *e, const struct level *l) {
+        struct gen *g = e->g;
+        if (l->fixed)
+                return fmt(g, "(uint64_t)(%s)", expr_str(g, l->fixed, ""));
+        if (l->size_is)
+                return fmt(g, "(uint64_t)(%s)", num_str(g, l->size_is, e->prefix));
+        if (l->max_is)
+                return fmt(g, "((uint64_t)(%s) + 1)", num_str(g, l->max_is, e->prefix));
+        return NULL;
+}
+
+static char *first_expr(struct em *e, const struct level *l) {
+        return l->first_is ? fmt(e->g, "(uint32_t)(%s)", num_str(e->g, l->first_is, e->prefix))
+                           : "0";
+}
+
+/* The number of elements transmitted of a varying array (given its count). */
+static char *length_expr(struct em *e, const struct level *l, const char *count) {
+        struct gen *g = e->g;
+        if (l->length_is)
+                return fmt(g, "(uint32_t)(%s)", num_str(g, l->length_is, e->prefix));
+        if (l->last_is)
+                return fmt(g, "((uint32_t)(%s) - %s + 1)", num_str(g, l->last_is, e->prefix),
+                           first_expr(e, l));
+        return fmt(g, "(%s - %s)", count, first_expr(e, l));
+}
+
+/* Fast paths: arrays of bytes and of 16/32-bit integers whose C type has the wire size. */
+static int fast_elem(const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
+        if (i >= L->n || l->kind != L_DATA || l->dk != D_SCALAR || l->range)
+                return 0;
+        struct idl_type *t = idl_type_resolve(l->type);
+        if (!t || t->kind != TYPE_BASIC)
+                return 0;
+        switch (t->basic) {
+        case BASIC_BYTE:
+        case BASIC_CHAR:
+        case BASIC_SMALL:
+                return 1;
+        case BASIC_SHORT:
+        case BASIC_WCHAR:
+                return 2;
+        case BASIC_LONG:
+        case BASIC_INT:
+        case BASIC_ERROR_STATUS:
+                return 4;
+        default:
+                return 0;
+        }
+}
+
+static char *deref(struct gen *g, const char *v) {
+        return fmt(g, "(*%s)", v);
+}
+
+/* The referent of pointer level i: arrays and strings use the pointer itself as base. */
+bool next_is_array(const struct levels *L, int i) {
+        return i + 1 < L->n && (L->l[i + 1].kind == L_ARRAY || L->l[i + 1].kind == L_STRING);
+}
+
+/* A referent whose size is only known from the wire (conformant structure, array). */
+static bool referent_var_size(const struct levels *L, int i) {
+        if (next_is_array(L, i))
+                return true;
+        const struct level *n = &L->l[i + 1];
+        /* a union's referent depends on its switch_is: aliasing could change its arm */
+        return n->kind == L_DATA &&
+               ((n->dk == D_STRUCT && n->sr && n->sr->conformant) || n->dk == D_UNION);
+}
+
+static char *tag_name(struct gen *g, const struct levels *L, int i) {
+        const struct level *n = &L->l[i + 1];
+        struct scalar s;
+        if (n->kind == L_PTR)
+                return "ndr_tag_ptr_";
+        switch (n->dk) {
+        case D_STRUCT:
+        case D_UNION:
+                return fmt(g, "ndr_tag_%s_", n->sr->fname);
+        case D_SCALAR:
+                scalar_info(n->type, &s);
+                return fmt(g, "ndr_tag_%s_", s.wtype);
+        case D_GUID:
+                return "ndr_tag_GUID_";
+        case D_FILETIME:
+                return "ndr_tag_FILETIME_";
+        default:
+                return "ndr_tag_other_";
+        }
+}
+
+static void emit_conf_alloc(struct em *e, struct sreg *sr, const char *v, int ind);
+
+static void emit_push_data(struct em *e, const struct level *l, const char *v, bool prim,
+                           bool def, int ind) {
+        struct gen *g = e->g;
+        struct scalar s;
+        const char *flags = prim && def ? "NDR_SCALARS | NDR_BUFFERS"
+                                        : prim ? "NDR_SCALARS" : "NDR_BUFFERS";
+
+        switch (l->dk) {
+        case D_SCALAR:
+                if (prim) {
+                        scalar_info(l->type, &s);
+                        out(g, ind, "%s(%s, (%s)(%s));\n", s.push, e->ndr, s.wtype, v);
+                }
+                break;
+        case D_STRUCT:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "ndr_push__%s(%s, %s, &%s);\n", l->sr->fname, e->ndr, flags, v);
+                break;
+        case D_UNION:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "ndr_push__%s(%s, %s, (int64_t)(%s), &%s);\n", l->sr->fname,
+                            e->ndr, flags, expr_str(g, l->sw, e->prefix), v);
+                break;
+        case D_GUID:
+                if (prim)
+                        out(g, ind, "ndr_push_guid(%s, &%s);\n", e->ndr, v);
+                break;
+        case D_FILETIME:
+                if (prim) {
+                        out(g, ind, "ndr_push_align(%s, 4);\n", e->ndr);
+                        out(g, ind, "ndr_push_uint32(%s, %s.dwLowDateTime);\n", e->ndr, v);
+                        out(g, ind, "ndr_push_uint32(%s, %s.dwHighDateTime);\n", e->ndr, v);
+                }
+                break;
+        case D_IFACE:
+                if (prim)
+                        out(g, ind, "ndr_push_unique_ptr(%s, %s);\n", e->ndr, v);
+                if (def) {
+                        const char *iid = l->iid_is ? fmt(g, "(const GUID *)(%s)",
+                                                          expr_str(g, l->iid_is, e->prefix))
+                                                    : fmt(g, "&ndr_iid_%s_", l->iface->name);
+                        out(g, ind, "if (%s)\n", v);
+                        out(g, ind + 1, "ndr_push_iface(%s, %s, (void *)%s);\n", e->ndr, iid, v);
+                }
+                break;
+        case D_USER:
+                out(g, ind, "ndr_push_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s);\n",
+                    e->ndr, l->uname, flags, v);
+                break;
+        case D_IGNORE:
+                if (prim)
+                        out(g, ind, "ndr_push_uint32(%s, 0);   /* [ignore] */\n", e->ndr);
+                break;
+        case D_CTX:
+        case D_HANDLE:
+                break;
+        }
+}
+
+void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR: {
+                const char *r = next_is_array(L, i) ? v : deref(g, v);
+                if (l->top) {
+                        out(g, ind, "if (!%s)\n", v);
+                        out(g, ind + 1, "return ndr_push_fail(%s, -EINVAL);       /* NULL [ref] */\n",
+                            e->ndr);
+                        emit_push(e, i + 1, r, true, true, ind);
+                        break;
+                }
+                if (prim)
+                        out(g, ind, "ndr_push_%s_ptr(%s, %s);\n", ptr_fn(l->ptr), e->ndr, v);
+                if (def) {
+                        if (l->ptr == PTR_FULL)
+                                out(g, ind, "if (%s && ndr_push_full_ptr_pending(%s, %s) > 0) {\n",
+                                    v, e->ndr, v);
+                        else
+                                out(g, ind, "if (%s) {\n", v);
+                        emit_push(e, i + 1, r, true, true, ind + 1);
+                        out(g, ind, "}\n");
+                }
+                break;
+        }
+        case L_STRING: {
+                const char *cast = l->wide ? "(const uint16_t *)" : "(const char *)";
+                const char *w = l->wide ? "w" : "";
+                if (!prim)
+                        break;
+                if (l->fixed) {
+                        out(g, ind, "ndr_push_%sstring_fixed(%s, %s%s, %s);\n", w, e->ndr, cast, v,
+                            count_expr(e, l));
+                } else if (level_has_size(l)) {
+                        if (!l->hoisted)
+                                out(g, ind, "ndr_push_conformance(%s, %s);\n", e->ndr,
+                                    count_expr(e, l));
+                        out(g, ind, "ndr_push_%sstring_fixed(%s, %s%s, %s);\n", w, e->ndr, cast, v,
+                            count_expr(e, l));
+                } else {
+                        out(g, ind, "ndr_push_%sstring(%s, %s%s);\n", w, e->ndr, cast, v);
+                }
+                break;
+        }
+        case L_ARRAY: {
+                int k = e->loops;
+                char *idx = fmt(g, "i%d_", k);
+                char *cnt = count_expr(e, l);
+                char *first = l->varying ? first_expr(e, l) : "0";
+                char *len = l->varying ? length_expr(e, l, cnt) : cnt;
+                char *elem = fmt(g, "%s[%s + %s]", v, first, idx);
+                bool sub_def = level_deferred(L, i + 1);
+                int fast = fast_elem(L, i + 1);
+
+                if (!l->varying)
+                        elem = fmt(g, "%s[%s]", v, idx);
+                out(g, ind, "{\n");
+                ind++;
+                out(g, ind, "uint32_t n%d_ = %s;\n", k, len);
+                if (prim) {
+                        if (l->varying)
+                                out(g, ind,
+                                    "if ((uint64_t)%s + n%d_ > %s)\n", first, k, cnt);
+                        if (l->varying)
+                                out(g, ind + 1,
+                                    "return ndr_push_fail(%s, -EINVAL);      /* length past the "
+                                    "size */\n",
+                                    e->ndr);
+                        if (l->conformant && !l->hoisted)
+                                out(g, ind, "ndr_push_conformance(%s, %s);\n", e->ndr, cnt);
+                        if (l->varying)
+                                out(g, ind, "ndr_push_variance(%s, %s, n%d_);\n", e->ndr, first, k);
+                        if (fast == 1) {
+                                out(g, ind, "ndr_push_bytes(%s, &%s[%s], n%d_);\n", e->ndr, v,
+                                    first, k);
+                        } else if (fast) {
+                                out(g, ind, "ndr_push_uint%d_array(%s, (const uint%d_t *)&%s[%s], n%d_);\n",
+                                    fast * 8, e->ndr, fast * 8, v, first, k);
+                        } else {
+                                out(g, ind, "for (uint32_t %s = 0; %s < n%d_; %s++) {\n", idx, idx,
+                                    k, idx);
+                                e->loops++;
+                                emit_push(e, i + 1, elem, true, false, ind + 1);
+                                e->loops--;
+                                out(g, ind, "}\n");
+                        }
+                }
+                if (def && sub_def) {
+                        out(g, ind, "for (uint32_t %s = 0; %s < n%d_; %s++) {\n", idx, idx, k, idx);
+                        e->loops++;
+                        emit_push(e, i + 1, elem, false, true, ind + 1);
+                        e->loops--;
+                        out(g, ind, "}\n");
+                }
+                ind--;
+                out(g, ind, "}\n");
+                break;
+        }
+        case L_DATA:
+                emit_push_data(e, l, v, prim, def, ind);
+                break;
+        }
+}
+
+/* A correlation check: now, or (parameters) after every [in] parameter is pulled. */
+static void emit_check(struct em *e, int ind, bool later, const char *fmt_, ...)
+        __attribute__((format(printf, 4, 5)));
+static void emit_check(struct em *e, int ind, bool later, const char *fmt_, ...) {
+        va_list ap;
+        FILE *f = later && e->checks ? e->checks : e->g->f;
+
+        fprintf(f, "%*sNDR_CHECK(", later && e->checks ? 8 : ind * 8, "");
+        va_start(ap, fmt_);
+        vfprintf(f, fmt_, ap);
+        va_end(ap);
+        fputs(");\n", f);
+}
+
+static void emit_pull_data(struct em *e, const struct level *l, const char *v, bool prim,
+                           bool def, int ind) {
+        struct gen *g = e->g;
+        struct scalar s;
+        const char *flags = prim && def ? "NDR_SCALARS | NDR_BUFFERS"
+                                        : prim ? "NDR_SCALARS" : "NDR_BUFFERS";
+
+        switch (l->dk) {
+        case D_SCALAR:
+                if (!prim)
+                        break;
+                scalar_info(l->type, &s);
+                out(g, ind, "{\n");
+                out(g, ind + 1, "%s v_;\n", s.wtype);
+                out(g, ind + 1, "NDR_CHECK(%s(%s, &v_));\n", s.pull, e->ndr);
+                if (l->range) {
+                        struct idl_type *t = idl_type_resolve(l->type);
+                        bool sgn = t->kind == TYPE_BASIC && t->sign != SIGN_UNSIGNED &&
+                                   t->basic != BASIC_BYTE && t->basic != BASIC_BOOLEAN &&
+                                   t->basic != BASIC_WCHAR && t->basic != BASIC_ERROR_STATUS;
+                        if (sgn)
+                                out(g, ind + 1, "NDR_CHECK(ndr_check_range_signed(v_, %lldLL, %lldLL));\n",
+                                    (long long)l->lo, (long long)l->hi);
+                        else
+                                out(g, ind + 1, "NDR_CHECK(ndr_check_range(v_, %lluULL, %lluULL));\n",
+                                    (unsigned long long)l->lo, (unsigned long long)l->hi);
+                }
+                out(g, ind + 1, "%s = v_;\n", v);
+                out(g, ind, "}\n");
+                break;
+        case D_STRUCT:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "NDR_CHECK(ndr_pull__%s(%s, %s, &%s));\n", l->sr->fname,
+                            e->ndr, flags, v);
+                break;
+        case D_UNION:
+                if (prim || l->sr->deferred)
+                        out(g, ind, "NDR_CHECK(ndr_pull__%s(%s, %s, (int64_t)(%s), &%s));\n",
+                            l->sr->fname, e->ndr, flags, expr_str(g, l->sw, e->prefix), v);
+                break;
+        case D_GUID:
+                if (prim)
+                        out(g, ind, "NDR_CHECK(ndr_pull_guid(%s, &%s));\n", e->ndr, v);
+                break;
+        case D_FILETIME:
+                if (prim) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_align(%s, 4));\n", e->ndr);
+                        out(g, ind, "NDR_CHECK(ndr_pull_uint32(%s, &%s.dwLowDateTime));\n", e->ndr, v);
+                        out(g, ind, "NDR_CHECK(ndr_pull_uint32(%s, &%s.dwHighDateTime));\n", e->ndr,
+                            v);
+                }
+                break;
+        case D_IFACE:
+                if (prim) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_unique_ptr(%s, &id_));\n", e->ndr);
+                        out(g, ind, "%s = id_ ? NDR_PTR_PENDING : NULL;\n", v);
+                }
+                if (def) {
+                        const char *iid = l->iid_is ? fmt(g, "(const GUID *)(%s)",
+                                                          expr_str(g, l->iid_is, e->prefix))
+                                                    : fmt(g, "&ndr_iid_%s_", l->iface->name);
+                        /* only an [in] parameter's own pointer is the server's to give
+                           up after the call; [in, out] ones and members of structures
+                           (which may travel both ways) are the implementation's */
+                        bool kept = !(e->L->f && e->L->f->dir == DIR_IN);
+                        out(g, ind, "if (%s)\n", v);
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_iface%s(%s, %s, (void **)&%s));\n",
+                            kept ? "_kept" : "", e->ndr, iid, v);
+                }
+                break;
+        case D_USER:
+                out(g, ind, "NDR_CHECK(ndr_pull_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s));\n",
+                    e->ndr, l->uname, flags, v);
+                break;
+        case D_IGNORE:
+                if (prim) {     /* [ignore]: whatever the peer sent, the member is NULL */
+                        out(g, ind, "{\n");
+                        out(g, ind + 1, "uint32_t v_;\n");
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_uint32(%s, &v_));\n", e->ndr);
+                        out(g, ind + 1, "%s = NULL;\n", v);
+                        out(g, ind, "}\n");
+                }
+                break;
+        case D_CTX:
+        case D_HANDLE:
+                break;
+        }
+}
+
+/* Whether a parameter-level count is checked after all parameters (not inside loops). */
+bool later(const struct em *e) {
+        return e->pname && e->loops == 0 && e->behind == 0;
+}
+
+/* Count variables: function scope for a parameter's outer arrays (checked later). */
+static char *cvar(struct em *e, const char *what, int i) {
+        if (later(e))
+                return fmt(e->g, "%s_%s_%d", what, e->pname, i);
+        return fmt(e->g, "%s%d_", what, e->loops);
+}
+
+/*
+ * A conformant structure behind a pointer: its size is only known from the conformance
+ * at its start, which the runtime peeks at before allocating.
+ */
+static void emit_conf_alloc(struct em *e, struct sreg *sr, const char *v, int ind) {
+        struct gen *g = e->g;
+        const struct levels *M = &sr->members[sr->n_members - 1];
+        const char *m = M->f->name;
+        /* a varying tail carries only actual_count elements: only the cap bounds max_count */
+        unsigned wire = M->l[0].varying ? 0 : elem_wire_size(g, M, 1);
+
+        out(g, ind, "NDR_CHECK(ndr_pull_conformant_alloc(%s, sizeof *%s, sizeof (*%s).%s[0], %u, (void **)&%s));\n",
+            e->ndr, v, v, m, wire, v);
+}
+
+static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool def, int ind,
+                            enum mode m) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+        int k = e->loops;
+        char *idx = fmt(g, "i%d_", k);
+        bool sub_def = level_deferred(L, i + 1);
+        bool lat = later(e);
+        char *c = cvar(e, "c", i), *o = cvar(e, "o", i), *a = cvar(e, "a", i);
+        int fast = fast_elem(L, i + 1);
+        unsigned wire = elem_wire_size(g, L, i + 1), align = level_align(g, L, i + 1);
+
+        out(g, ind, "{\n");
+        ind++;
+        if (!lat)
+                out(g, ind, "uint32_t %s, %s = 0, %s;\n", c, o, a);
+        if (!prim) {
+                /* buffers pass of an inline array: the counts were checked by the scalars pass */
+                char *cnt = count_expr(e, l);
+                out(g, ind, "%s = %s;\n", c, cnt);
+                if (l->varying) {
+                        out(g, ind, "%s = %s;\n", o, first_expr(e, l));
+                        out(g, ind, "%s = %s;\n", a, length_expr(e, l, cnt));
+                } else {
+                        out(g, ind, "%s = %s;\n", a, c);
+                }
+        } else {
+                if (l->conformant)
+                        out(g, ind, "%s;\n",
+                            l->hoisted ? fmt(g, "%s = conf_", c)
+                                       : fmt(g, "NDR_CHECK(ndr_pull_conformance(%s, &%s))", e->ndr,
+                                             c));
+                else
+                        out(g, ind, "%s = %s;\n", c, count_expr(e, l));
+                if (l->varying && l->kind == L_ARRAY)
+                        out(g, ind, "NDR_CHECK(ndr_pull_variance(%s, %s, &%s, &%s));\n", e->ndr, c, o,
+                            a);
+                else
+                        out(g, ind, "%s = %s;\n", a, c);
+                /*
+                 * correlation; a response's conformance need only fit the caller's buffer
+                 * (impacket sends max_count = actual_count where size_is says more)
+                 */
+                if (m == M_INPLACE && l->conformant && !e->strict)
+                        ;
+                else if (l->conformant && l->size_is)
+                        emit_check(e, ind, lat, "ndr_check_size_is(%s, %s)", c,
+                                   expr_str(g, l->size_is, e->prefix));
+                else if (l->conformant && l->max_is)
+                        emit_check(e, ind, lat, "ndr_check_max_is(%s, %s)", c,
+                                   expr_str(g, l->max_is, e->prefix));
+                if (l->kind == L_ARRAY && l->varying) {
+                        char *first = l->first_is ? fmt(g, "(uint64_t)%s", num_str(g, l->first_is, e->prefix)) : "0";
+                        if (l->length_is)
+                                emit_check(e, ind, lat, "ndr_check_length_is(%s, %s, %s, (uint64_t)%s)", o, a,
+                                           first, num_str(g, l->length_is, e->prefix));
+                        else if (l->last_is)
+                                emit_check(e, ind, lat, "ndr_check_last_is(%s, %s, %s, (uint64_t)%s)", o, a,
+                                           first, num_str(g, l->last_is, e->prefix));
+                        else
+                                emit_check(e, ind, lat,
+                                           "ndr_check_length_is(%s, %s, %s, (uint64_t)%s - (%s))",
+                                           o, a, first, c, first);
+                }
+                /* memory */
+                if (m == M_ALLOC) {
+                        if (l->kind == L_STRING)
+                                out(g, ind,
+                                    "if (!(%s = ndr_pull_alloc(%s, %s ? %s : 1, sizeof *%s)))\n",
+                                    v, e->ndr, c, c, v);
+                        else {
+                                out(g, ind, "NDR_CHECK(ndr_pull_check_count(%s, %s, %u, %u));\n",
+                                    e->ndr, a, wire, align);
+                                out(g, ind,
+                                    "if (!(%s = ndr_pull_alloc(%s, %s ? %s : 1, sizeof *%s)))\n",
+                                    v, e->ndr, c, c, v);
+                        }
+                        out(g, ind + 1, "return %s->error;\n", e->ndr);
+                } else if (m == M_INPLACE) {
+                        out(g, ind, "if (%s > cap_%s)\n", c, e->pname);
+                        out(g, ind + 1, "return -EBADMSG;        /* more than the caller's buffer */\n");
+                }
+                /* elements */
+                if (l->kind == L_STRING) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_%sstring_fixed(%s, (%s *)%s, %s, NULL));\n",
+                            l->wide ? "w" : "", e->ndr, l->wide ? "uint16_t" : "char", v, c);
+                } else if (fast == 1) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_bytes(%s, &%s[%s], %s));\n", e->ndr, v, o, a);
+                } else if (fast) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_uint%d_array(%s, (uint%d_t *)&%s[%s], %s));\n",
+                            fast * 8, e->ndr, fast * 8, v, o, a);
+                } else {
+                        out(g, ind, "for (uint32_t %s = 0; %s < %s; %s++) {\n", idx, idx, a, idx);
+                        e->loops++;
+                        emit_pull(e, i + 1, fmt(g, "%s[%s + %s]", v, o, idx), true, false, ind + 1,
+                                  M_INLINE);
+                        e->loops--;
+                        out(g, ind, "}\n");
+                }
+        }
+        if (def && sub_def) {
+                out(g, ind, "for (uint32_t %s = 0; %s < %s; %s++) {\n", idx, idx, a, idx);
+                e->loops++;
+                emit_pull(e, i + 1, fmt(g, "%s[%s + %s]", v, o, idx), false, true, ind + 1,
+                          M_INLINE);
+                e->loops--;
+                out(g, ind, "}\n");
+        }
+        if (!lat)
+                out(g, ind, "(void)%s;\n%*s(void)%s;\n%*s(void)%s;\n", o, ind * 8, "", c,
+                    ind * 8, "", a);
+        ind--;
+        out(g, ind, "}\n");
+}
+
+void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
+               enum mode m) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR: {
+                bool arr = next_is_array(L, i);
+                const char *r = arr ? v : deref(g, v);
+                if (l->top) {
+                        if (m == M_INPLACE) {
+                                emit_pull(e, i + 1, r, true, true, ind, arr ? M_INPLACE : M_INLINE);
+                                break;
+                        }
+                        if (!arr) {
+                                const struct level *n = &L->l[i + 1];
+                                if (n->kind == L_DATA && n->dk == D_STRUCT && n->sr->conformant)
+                                        emit_conf_alloc(e, n->sr, v, ind);
+                                else {
+                                        out(g, ind, "if (!(%s = ndr_pull_alloc(%s, 1, sizeof *%s)))\n",
+                                            v, e->ndr, v);
+                                        out(g, ind + 1, "return %s->error;\n", e->ndr);
+                                }
+                        }
+                        emit_pull(e, i + 1, r, true, true, ind, arr ? M_ALLOC : M_INLINE);
+                        break;
+                }
+                if (prim) {
+                        if (m == M_INPLACE && l->ptr == PTR_UNIQUE) {
+                                /* the caller's [in, out] unique pointer: filled in place */
+                                out(g, ind, "NDR_CHECK(ndr_pull_unique_ptr(%s, &id_));\n", e->ndr);
+                                out(g, ind, "if (id_ && !%s)\n", v);
+                                out(g, ind + 1, "return -EBADMSG;        /* NULL cannot become non-NULL */\n");
+                                out(g, ind, "if (id_ && %s) {\n", v);
+                                e->behind++;
+                                emit_pull(e, i + 1, r, true, true, ind + 1,
+                                          arr ? M_INPLACE : M_INLINE);
+                                e->behind--;
+                                out(g, ind, "}\n");
+                                break;
+                        }
+                        if (l->ptr == PTR_FULL && !referent_var_size(L, i)) {
+                                out(g, ind, "NDR_CHECK(ndr_pull_full_ptr(%s, &%s, sizeof *%s, (void **)&%s));\n",
+                                    e->ndr, tag_name(g, L, i), v, v);
+                        } else {
+                                out(g, ind, "NDR_CHECK(ndr_pull_%s_ptr(%s, &id_));\n",
+                                    l->ptr == PTR_REF ? "ref" : l->ptr == PTR_FULL ? "full_var" : "unique",
+                                    e->ndr);
+                                out(g, ind, "%s = id_ ? NDR_PTR_PENDING : NULL;\n", v);
+                        }
+                }
+                if (def) {
+                        if (l->ptr == PTR_FULL && !referent_var_size(L, i)) {
+                                out(g, ind, "if (%s && ndr_pull_full_ptr_pending(%s, %s) > 0) {\n", v,
+                                    e->ndr, v);
+                                e->behind++;
+                                emit_pull(e, i + 1, r, true, true, ind + 1, M_INLINE);
+                                e->behind--;
+                                out(g, ind, "}\n");
+                                break;
+                        }
+                        out(g, ind, "if (%s) {\n", v);
+                        if (!arr) {
+                                const struct level *n = &L->l[i + 1];
+                                if (n->kind == L_DATA && n->dk == D_STRUCT && n->sr->conformant)
+                                        emit_conf_alloc(e, n->sr, v, ind + 1);
+                                else {
+                                        out(g, ind + 1, "if (!(%s = ndr_pull_alloc(%s, 1, sizeof *%s)))\n",
+                                            v, e->ndr, v);
+                                        out(g, ind + 2, "return %s->error;\n", e->ndr);
+                                }
+                        }
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_enter(%s));\n", e->ndr);
+                        e->behind++;
+                        emit_pull(e, i + 1, r, true, true, ind + 1, arr ? M_ALLOC : M_INLINE);
+                        e->behind--;
+                        out(g, ind + 1, "ndr_pull_leave(%s);\n", e->ndr);
+                        out(g, ind, "}\n");
+                }
+                break;
+        }
+        case L_STRING:
+                if (!prim)
+                        break;
+                if (l->fixed) {
+                        out(g, ind, "NDR_CHECK(ndr_pull_%sstring_fixed(%s, (%s *)%s, %s, NULL));\n",
+                            l->wide ? "w" : "", e->ndr, l->wide ? "uint16_t" : "char", v,
+                            count_expr(e, l));
+                } else if (level_has_size(l) || m == M_INPLACE) {
+                        emit_pull_array(e, i, v, prim, def, ind, m);
+                } else {
+                        out(g, ind, "NDR_CHECK(ndr_pull_%sstring(%s, (%s **)&%s, NULL));\n",
+                            l->wide ? "w" : "", e->ndr, l->wide ? "uint16_t" : "char", v);
+                }
+                break;
+        case L_ARRAY:
+                emit_pull_array(e, i, v, prim, def, ind, m);
+                break;
+        case L_DATA:
+                emit_pull_data(e, l, v, prim, def, ind);
+                break;
+        }
+}
+
+/* --- structure and union functions ----------------------------------------------------- */
+
+static const char *level_param(const struct sreg *sr) {
+        return sr->st->kind == TYPE_UNION ? " int64_t level," : "";
+}
+
+
+static void write_struct(struct gen *g, struct sreg *sr, bool push) {
+        struct em e = {.g = g, .ndr = "ndr", .prefix = "r->", .side = SIDE_TYPE};
+        const struct levels *last = sr->conformant ? &sr->members[sr->n_members - 1] : NULL;
+
+        if (push)
+                out(g, 0, "\nstatic int ndr_push__%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
+                    sr->fname, sr->cname);
+        else
+                out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
+                    sr->fname, sr->cname);
+        if (!push) {
+                out(g, 1, "uint32_t id_ = 0, conf_ = 0;\n\n");
+                out(g, 1, "(void)id_;\n        (void)conf_;\n");
+        }
+        out(g, 1, "if (ndr_flags & NDR_SCALARS) {\n");
+        if (last) {
+                e.L = last;
+                if (push)
+                        out(g, 2, "ndr_push_conformance(ndr, %s);       /* hoisted */\n",
+                            count_expr(&e, &last->l[0]));
+                else
+                        out(g, 2, "NDR_CHECK(ndr_pull_conformance(ndr, &conf_));       /* hoisted */\n");
+        }
+        out(g, 2, push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
+            sr->align);
+        for (size_t i = 0; i < sr->n_members; i++) {
+                e.L = &sr->members[i];
+                char *v = fmt(g, "r->%s", e.L->f->name);
+                if (push)
+                        emit_push(&e, 0, v, true, false, 2);
+                else
+                        emit_pull(&e, 0, v, true, false, 2, M_INLINE);
+        }
+        out(g, 1, "}\n");
+        if (sr->deferred) {
+                out(g, 1, "if (ndr_flags & NDR_BUFFERS) {\n");
+                for (size_t i = 0; i < sr->n_members; i++) {
+                        e.L = &sr->members[i];
+                        if (!level_deferred(e.L, 0))
+                                continue;
+                        char *v = fmt(g, "r->%s", e.L->f->name);
+                        if (push)
+                                emit_push(&e, 0, v, false, true, 2);
+                        else
+                                emit_pull(&e, 0, v, false, true, 2, M_INLINE);
+                }
+                out(g, 1, "}\n");
+        }
+        out(g, 1, push ? "return ndr_push_error(ndr);\n" : "return 0;\n");
+        out(g, 0, "}\n");
+}
+
+static void write_case_labels(struct gen *g, struct idl_field *f, int ind) {
+        int64_t v;
+
+        for (size_t k = 0; k < f->n_cases; k++) {
+                idl_eval(g->ctx, f->cases[k], &v);
+                out(g, ind, "case %lldLL:\n", (long long)v);
+        }
+        if (f->is_default)
+                out(g, ind, "default:\n");
+}
+
+static bool has_default(struct idl_type *st) {
+        for (struct idl_field *f = st->fields; f; f = f->next)
+                if (f->is_default)
+                        return true;
+        return false;
+}
+
+static void write_union(struct gen *g, struct sreg *sr, bool push) {
+        struct idl_type *st = sr->st;
+        bool encap = st->kind == TYPE_ENCAP_UNION;
+        const char *un = st->union_name ? st->union_name : "u";
+        struct em e = {.g = g, .ndr = "ndr", .prefix = "r->", .side = SIDE_TYPE};
+        struct idl_type *swt = encap ? st->switch_field->type : sr->switch_type;
+        struct scalar s;
+        unsigned aa = 1;
+        char *sw = encap ? fmt(g, "r->%s", st->switch_field->name) : "level";
+
+        for (size_t i = 0; i < sr->n_members; i++)
+                if (sr->members[i].n) {
+                        unsigned a = level_align(g, &sr->members[i], 0);
+                        if (a > aa)
+                                aa = a;
+                }
+        scalar_info(swt, &s);
+        if (push)
+                out(g, 0, "\nstatic int ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) {\n",
+                    sr->fname, level_param(sr), sr->cname);
+        else
+                out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) {\n",
+                    sr->fname, level_param(sr), sr->cname);
+        if (!push)
+                out(g, 1, "uint32_t id_ = 0;\n\n        (void)id_;\n");
+        out(g, 1, "if (ndr_flags & NDR_SCALARS) {\n");
+        /*
+         * [MS-RPCE] 2.2.5.3.4.4: in NDR 2.0 a union is its discriminant, aligned to its own
+         * type, then the arm, aligned to its own; an encapsulated union is a structure, so
+         * it starts aligned to its largest member.  No trailing pad (2.2.5.3.4.1: NDR64).
+         */
+        (void)aa;
+        if (push) {
+                if (encap)
+                        out(g, 2, "ndr_push_align(ndr, %u);\n", sr->align);
+                out(g, 2, "%s(ndr, (%s)(%s));\n", s.push, s.wtype, sw);
+        } else {
+                if (encap)
+                        out(g, 2, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", sr->align);
+                out(g, 2, "{\n");
+                out(g, 3, "%s v_;\n", s.wtype);
+                out(g, 3, "NDR_CHECK(%s(ndr, &v_));\n", s.pull);
+                if (encap)
+                        out(g, 3, "%s = v_;\n", sw);
+                else
+                        out(g, 3, "if ((int64_t)v_ != level)\n                                return -EBADMSG;        /* not the switch_is value */\n");
+                out(g, 2, "}\n");
+        }
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1) {
+                        if (!sr->deferred)
+                                break;
+                        out(g, 1, "if (ndr_flags & NDR_BUFFERS) {\n");
+                }
+                out(g, 2, "switch ((int64_t)%s) {\n", sw);
+                for (size_t i = 0; i < sr->n_members; i++) {
+                        const struct levels *L = &sr->members[i];
+                        write_case_labels(g, L->f, 2);
+                        if (L->n) {
+                                char *v = encap ? fmt(g, "r->%s.%s", un, L->f->name)
+                                                : fmt(g, "r->%s", L->f->name);
+                                e.L = L;
+                                if (push)
+                                        emit_push(&e, 0, v, pass == 0, pass == 1, 3);
+                                else
+                                        emit_pull(&e, 0, v, pass == 0, pass == 1, 3, M_INLINE);
+                        }
+                        out(g, 3, "break;\n");
+                }
+                if (!has_default(st)) {
+                        out(g, 2, "default:\n");
+                        if (pass == 0)
+                                out(g, 3, "return ndr_%s_bad_arm(ndr, (uint32_t)%s);\n",
+                                    push ? "push" : "pull", sw);
+                        else
+                                out(g, 3, "break;\n");
+                }
+                out(g, 2, "}\n");
+                out(g, 1, "}\n");
+        }
+        out(g, 1, push ? "return ndr_push_error(ndr);\n" : "return 0;\n");
+        out(g, 0, "}\n");
+}
+
+void write_type_funcs(struct gen *g) {
+        if (!g->n_structs)
+                return;
+        out(g, 0, "\n/* --- types --- */\n\n");
+        for (size_t i = 0; i < g->n_structs; i++) {
+                struct sreg *sr = g->structs[i];
+                out(g, 0, "static int ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) __attribute__((unused));\n",
+                    sr->fname, level_param(sr), sr->cname);
+                out(g, 0, "static int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) __attribute__((unused));\n",
+                    sr->fname, level_param(sr), sr->cname);
+                out(g, 0, "static const char ndr_tag_%s_ __attribute__((unused));\n", sr->fname);
+        }
+        for (size_t i = 0; i < g->n_structs; i++) {
+                struct sreg *sr = g->structs[i];
+                if (sr->st->kind == TYPE_STRUCT) {
+                        write_struct(g, sr, true);
+                        write_struct(g, sr, false);
+                } else {
+                        write_union(g, sr, true);
+                        write_union(g, sr, false);
+                }
+        }
+}
