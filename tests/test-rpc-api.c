@@ -427,6 +427,47 @@ TEST(exceptions) {
         RpcEndExcept;
         ASSERT_EQ(st, 12345);
         ASSERT_EQ(echo_status(b, 6, 7), RPC_S_OK);
+
+        /* RpcTryFinally: the finally block runs both ways; an exception goes on after it */
+        volatile int finally_ran = 0, abnormal = -1;
+        RpcTryFinally {
+                st = echo_status(b, 1, 2);
+        }
+        RpcFinally {
+                finally_ran++;
+                abnormal = RpcAbnormalTermination();
+        }
+        RpcEndFinally;
+        ASSERT_EQ(finally_ran, 1);
+        ASSERT_EQ(abnormal, 0);
+        st = RPC_S_OK;
+        RpcTryExcept {
+                RpcTryFinally {
+                        Raise(b, ERROR_INVALID_DATA);
+                        finally_ran = 100;      /* not reached */
+                }
+                RpcFinally {
+                        finally_ran++;
+                        abnormal = RpcAbnormalTermination();
+                        /* an exception handled inside the finally block leaves the first */
+                        RpcTryExcept {
+                                RpcRaiseException(RPC_S_CALL_FAILED);
+                        }
+                        RpcExcept(1) {
+                        }
+                        RpcEndExcept;
+                }
+                RpcEndFinally;
+                st = 1;                         /* not reached: the exception goes on */
+        }
+        RpcExcept(EXCEPTION_EXECUTE_HANDLER) {
+                st = RpcExceptionCode();
+        }
+        RpcEndExcept;
+        ASSERT_EQ(finally_ran, 2);
+        ASSERT_EQ(abnormal, 1);
+        ASSERT_EQ(st, ERROR_INVALID_DATA);
+        ASSERT_EQ(echo_status(b, 6, 7), RPC_S_OK);
         RpcBindingFree(&b);
 }
 

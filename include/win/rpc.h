@@ -20,7 +20,12 @@
  *   - only RpcRaiseException raises: a crash (SIGSEGV) is not an RPC exception;
  *   - an exception no block handles ends the process (abort), as an unhandled one does
  *     on Windows, after one line on standard error naming the status;
- *   - blocks nest up to 64 deep per thread; RpcTryFinally is not provided.
+ *   - blocks nest up to 64 deep per thread (RpcTryExcept and RpcTryFinally together).
+ * RpcTryFinally / RpcFinally / RpcEndFinally: the finally block runs when the try block
+ * ends, normally or by an exception, which then goes on to the enclosing handler once
+ * the finally block has run; RpcAbnormalTermination() (only inside RpcFinally's block)
+ * tells which.  The same rules hold: volatile locals, leave the try block only by its
+ * end.
  */
 #ifndef DCOM_WIN_RPC_H
 #define DCOM_WIN_RPC_H
@@ -71,7 +76,25 @@ DCOM_EXPORT int dcom_rpc_exception_filter(int filter);
                 }                                               \
         }
 #define RpcExceptionCode() dcom_rpc_exception_code()
-#define RpcAbnormalTermination() 0
+
+#define RpcTryFinally                                           \
+        {                                                       \
+                volatile int dcom_rpc_abnormal_ = 0;            \
+                volatile RPC_STATUS dcom_rpc_code_ = 0;         \
+                if (setjmp(*dcom_rpc_try_enter()) == 0) {
+#define RpcFinally                                              \
+                        dcom_rpc_try_leave();                   \
+                } else {                                        \
+                        dcom_rpc_abnormal_ = 1;                 \
+                        dcom_rpc_code_ = dcom_rpc_exception_code(); \
+                }                                               \
+                {
+#define RpcEndFinally                                           \
+                }                                               \
+                if (dcom_rpc_abnormal_)                         \
+                        RpcRaiseException(dcom_rpc_code_);      \
+        }
+#define RpcAbnormalTermination() (dcom_rpc_abnormal_)
 
 #ifdef __cplusplus
 }
