@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rpcapi.h"
@@ -75,8 +76,28 @@ static void srv_stop(handle_t h) {
         RpcMgmtStopServerListening(NULL);
 }
 
+static atomic_int lingering;            /* Linger calls in progress */
+static atomic_int cancels_seen;         /* ... that saw their cancel */
+static atomic_bool linger_release;      /* the test is done with them */
+
+static LONG srv_linger(handle_t h, LONG ms, LONG test) {
+        LONG r = 0;
+
+        atomic_fetch_add(&lingering, 1);
+        for (LONG waited = 0; waited < ms && !atomic_load(&linger_release); waited += 5) {
+                if (test && RpcTestCancel() == RPC_S_OK) {
+                        atomic_fetch_add(&cancels_seen, 1);
+                        r = 1;
+                        break;
+                }
+                usleep(5000);
+        }
+        atomic_fetch_sub(&lingering, 1);
+        return r;
+}
+
 static RpcApiTest_v1_0_epv_t epv = { srv_echo, srv_raise, srv_impersonate, srv_attributes,
-                                     srv_stop };
+                                     srv_stop, srv_linger };
 
 static atomic_int callback_calls;
 static atomic_bool callback_refuses;
@@ -469,6 +490,126 @@ TEST(exceptions) {
         ASSERT_EQ(st, ERROR_INVALID_DATA);
         ASSERT_EQ(echo_status(b, 6, 7), RPC_S_OK);
         RpcBindingFree(&b);
+}
+
+/* --- cancellation -------------------------------------------------------------------------- */
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct canceller {
+        RPC_BINDING_HANDLE b;
+        LONG ms, test;
+        long own_timeout;               /* RpcMgmtSetCancelTimeout first; -2: not set */
+        volatile LONG result;
+        volatile RPC_STATUS status;
+        uint64_t elapsed_ms;
+};
+
+static void *linger_thread(void *p) {
+        struct canceller *c = p;
+        uint64_t t0 = now_ms();
+
+        if (c->own_timeout != -2)
+                RpcMgmtSetCancelTimeout(c->own_timeout);
+        c->status = RPC_S_OK;
+        RpcTryExcept {
+                c->result = Linger(c->b, c->ms, c->test);
+        }
+        RpcExcept(EXCEPTION_EXECUTE_HANDLER) {
+                c->status = RpcExceptionCode();
+        }
+        RpcEndExcept;
+        c->elapsed_ms = now_ms() - t0;
+        return NULL;
+}
+
+/* Starts c's call on a thread, waits until the server runs it, and cancels it. */
+static pthread_t start_and_cancel(struct canceller *c, int ex, long timeout) {
+        pthread_t t;
+        int before = atomic_load(&lingering);
+
+        ASSERT_EQ(pthread_create(&t, NULL, linger_thread, c), 0);
+        for (uint64_t until = now_ms() + 5000; atomic_load(&lingering) == before;) {
+                ASSERT_LT(now_ms(), until);
+                usleep(1000);
+        }
+        ASSERT_EQ(ex ? RpcCancelThreadEx((void *)(uintptr_t)t, timeout)
+                     : RpcCancelThread((void *)(uintptr_t)t),
+                  RPC_S_OK);
+        return t;
+}
+
+TEST(cancel) {
+        server_up();
+        const char *protseqs[] = { "ncacn_ip_tcp", "ncalrpc" };
+
+        /* outside a call there is nothing to test, and nothing to cancel */
+        ASSERT_EQ(RpcTestCancel(), RPC_S_NO_CALL_ACTIVE);
+        ASSERT_EQ(RpcCancelThread((void *)(uintptr_t)pthread_self()), RPC_S_OK);
+        ASSERT_EQ(RpcCancelThreadEx((void *)(uintptr_t)pthread_self(), -5), RPC_S_INVALID_TIMEOUT);
+
+        for (unsigned i = 0; i < 2; i++) {
+                RPC_BINDING_HANDLE b = bind_to(protseqs[i]);
+                ASSERT_EQ(echo_status(b, 1, 2), RPC_S_OK);
+
+                /* RpcCancelThread waits for ever: the server sees the cancel (co_cancel)
+                   and its answer is the call's */
+                int seen = atomic_load(&cancels_seen);
+                struct canceller c = { .b = b, .ms = 10000, .test = 1, .own_timeout = -2 };
+                pthread_t t = start_and_cancel(&c, 0, 0);
+                pthread_join(t, NULL);
+                ASSERT_EQ(c.status, RPC_S_OK);
+                ASSERT_EQ(c.result, 1);
+                ASSERT_EQ(atomic_load(&cancels_seen), seen + 1);
+                ASSERT_LT(c.elapsed_ms, 5000);
+                ASSERT_EQ(echo_status(b, 3, 4), RPC_S_OK);      /* the connection is fine */
+
+                /* timeout 0: abandoned at once, RPC_S_CALL_CANCELLED; the binding works on */
+                struct canceller c0 = { .b = b, .ms = 10000, .test = 0, .own_timeout = -2 };
+                t = start_and_cancel(&c0, 1, 0);
+                pthread_join(t, NULL);
+                ASSERT_EQ(c0.status, RPC_S_CALL_CANCELLED);
+                ASSERT_LT(c0.elapsed_ms, 5000);
+                ASSERT_EQ(echo_status(b, 5, 6), RPC_S_OK);
+
+                /* the thread's own timeout (RpcMgmtSetCancelTimeout 1 s): a server that
+                   does not look is given a second, then the call is abandoned */
+                struct canceller c1 = { .b = b, .ms = 10000, .test = 0, .own_timeout = 1 };
+                uint64_t t0 = now_ms();
+                t = start_and_cancel(&c1, 0, 0);
+                uint64_t cancelled_at = now_ms();
+                pthread_join(t, NULL);
+                ASSERT_EQ(c1.status, RPC_S_CALL_CANCELLED);
+                ASSERT_GE(now_ms() - cancelled_at, 900);
+                ASSERT_LT(now_ms() - t0, 6000);
+
+                /* RpcCancelThreadEx's timeout, with a server that looks: it answers in time */
+                seen = atomic_load(&cancels_seen);
+                struct canceller c2 = { .b = b, .ms = 10000, .test = 1, .own_timeout = -2 };
+                t = start_and_cancel(&c2, 1, 30);
+                pthread_join(t, NULL);
+                ASSERT_EQ(c2.status, RPC_S_OK);
+                ASSERT_EQ(c2.result, 1);
+                ASSERT_EQ(atomic_load(&cancels_seen), seen + 1);
+
+                /* an uncancelled call is not cancelled */
+                struct canceller c3 = { .b = b, .ms = 20, .test = 1, .own_timeout = -2 };
+                linger_thread(&c3);
+                ASSERT_EQ(c3.status, RPC_S_OK);
+                ASSERT_EQ(c3.result, 0);
+                RpcBindingFree(&b);
+        }
+        /* the abandoned calls' server routines end now */
+        atomic_store(&linger_release, true);
+        for (uint64_t until = now_ms() + 5000; atomic_load(&lingering);) {
+                ASSERT_LT(now_ms(), until);
+                usleep(1000);
+        }
+        atomic_store(&linger_release, false);
 }
 
 TEST(call_attributes_and_callback) {

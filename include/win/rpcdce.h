@@ -432,6 +432,23 @@ DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtInqIfIds(RPC_BINDING_HANDLE Binding,
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcIfIdVectorFree(RPC_IF_ID_VECTOR **IfIdVector);
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcIfInqId(RPC_IF_HANDLE RpcIfHandle, RPC_IF_ID *RpcIfId);
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtSetComTimeout(RPC_BINDING_HANDLE Binding, unsigned int Timeout);
+
+/*
+ * Call cancellation.  Thread names the thread whose call to cancel: on Linux its pthread_t
+ * (`(void *)(uintptr_t)pthread_self()` taken by that thread), where Windows has a thread
+ * HANDLE.  The server is told (co_cancel) and the call waits for its answer Timeout
+ * seconds (RpcCancelThread: the thread's RpcMgmtSetCancelTimeout, by default for ever),
+ * then fails with RPC_S_CALL_CANCELLED.  A thread in no call: nothing happens.
+ */
+#define RPC_C_CANCEL_INFINITE_TIMEOUT (-1)
+DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcCancelThread(void *Thread);
+DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcCancelThreadEx(void *Thread, long Timeout);
+DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcMgmtSetCancelTimeout(long Timeout);
+/* In a server routine: RPC_S_OK when its client cancelled the call, else
+   RPC_S_CALL_IN_PROGRESS (RpcTestCancel: ERROR_ACCESS_DENIED), RPC_S_NO_CALL_ACTIVE
+   outside a call. */
+DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcTestCancel(void);
+DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcServerTestCancel(RPC_BINDING_HANDLE BindingHandle);
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcEpRegisterA(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,
                                                 UUID_VECTOR *UuidVector, RPC_CSTR Annotation);
 DCOM_EXPORT RPC_STATUS RPC_ENTRY RpcEpRegisterW(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,

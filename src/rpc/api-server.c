@@ -1054,3 +1054,19 @@ RPC_STATUS RpcServerInqCallAttributesA(RPC_BINDING_HANDLE ClientBinding, void *R
 RPC_STATUS RpcServerInqCallAttributesW(RPC_BINDING_HANDLE ClientBinding, void *RpcCallAttributes) {
         return inq_call_attributes(ClientBinding, RpcCallAttributes, true);
 }
+
+/* --- cancellation ------------------------------------------------------------------------------ */
+
+RPC_STATUS RpcServerTestCancel(RPC_BINDING_HANDLE BindingHandle) {
+        struct api_call *c = call_of(BindingHandle);
+        if (!c)
+                return BindingHandle ? RPC_S_INVALID_BINDING : RPC_S_NO_CALL_ACTIVE;
+        int r = rpc_call_cancelled(c->call);
+        return r > 0 ? RPC_S_OK : RPC_S_CALL_IN_PROGRESS;
+}
+
+RPC_STATUS RpcTestCancel(void) {
+        RPC_STATUS st = RpcServerTestCancel(NULL);
+        /* Windows answers "not cancelled" with ERROR_ACCESS_DENIED more often than not */
+        return st == RPC_S_CALL_IN_PROGRESS ? ERROR_ACCESS_DENIED : st;
+}

@@ -655,6 +655,27 @@ RPC_STATUS RpcMgmtSetComTimeout(RPC_BINDING_HANDLE Binding, unsigned int Timeout
         return RPC_S_OK;
 }
 
+/* --- cancellation (cancel.c) -------------------------------------------------------------- */
+
+RPC_STATUS RpcCancelThreadEx(void *Thread, long Timeout) {
+        if (Timeout < RPC_C_CANCEL_INFINITE_TIMEOUT)
+                return RPC_S_INVALID_TIMEOUT;
+        rpc_cancel_thread((pthread_t)(uintptr_t)Thread, Timeout);
+        return RPC_S_OK;
+}
+
+RPC_STATUS RpcCancelThread(void *Thread) {
+        rpc_cancel_thread((pthread_t)(uintptr_t)Thread, RPC_CANCEL_DEFAULT);
+        return RPC_S_OK;
+}
+
+RPC_STATUS RpcMgmtSetCancelTimeout(long Timeout) {
+        if (Timeout < RPC_C_CANCEL_INFINITE_TIMEOUT)
+                return RPC_S_INVALID_TIMEOUT;
+        rpc_cancel_set_timeout(Timeout);
+        return RPC_S_OK;
+}
+
 RPC_STATUS RpcIfInqId(RPC_IF_HANDLE RpcIfHandle, RPC_IF_ID *RpcIfId) {
         const struct ndr_interface *i = RpcIfHandle;
 

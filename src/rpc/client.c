@@ -217,6 +217,8 @@ RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err) {
                 return RPC_S_CALL_FAILED;
         case -ETIMEDOUT:
                 return RPC_S_CALL_FAILED_DNE;
+        case -ECANCELED:        /* abandoned after RpcCancelThread(Ex) */
+                return RPC_S_CALL_CANCELLED;
         case -ENXIO:
                 return RPC_S_UNKNOWN_IF;
         case -ENODATA:          /* the endpoint mapper knows no such interface */
@@ -389,14 +391,17 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 .emit = send_one, .emit_ctx = b, .flush_at = SEND_BATCH,
         };
         buf_clear(&pdu);
+        struct cancel_slot *cs = rpc_cancel_begin(b->fd, call_id);
         r = rpc_frag_write(&pdu, &f, in->buf.data + in->base, stub_len);
         if (pdu.cap > 65536 || pdu.error) {
                 buf_free(&pdu);
                 buf_init(&pdu, 0);
         }
         b->sendbuf = pdu;
+        if (r >= 0)
+                r = rpc_cancel_sent(cs, &b->deadline_ms);
         if (r < 0)
-                return r;
+                return rpc_cancel_end(cs, r);
         client_trips[b->sb.protseq].requests++;
 
         /* the response, reassembled in the call's arena */
@@ -444,7 +449,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         }
                         memcpy(copy, p.stub_len ? p.stub : (const uint8_t *)"", p.stub_len);
                         buf_free(&resp);
-                        return ndr_pull_init(out, copy, p.stub_len, drep, arena);
+                        return rpc_cancel_end(cs, ndr_pull_init(out, copy, p.stub_len, drep, arena));
                 }
                 buf_append(&resp, p.stub, p.stub_len);
                 if (resp.error) {
@@ -464,7 +469,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 }
         }
         buf_free(&resp);
-        return r;
+        return rpc_cancel_end(cs, r);
 }
 
 /* One call on b, with object as PFC_OBJECT_UUID (NULL: none); b->lock is taken. */

@@ -94,3 +94,10 @@ int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx
         *ret_ctx = i->sec ? i->sec->ctx : NULL;
         return 0;
 }
+
+int rpc_call_cancelled(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+        if (!i || !i->conn)
+                return -EINVAL;
+        return rpc_conn_cancelled(i->conn, i->call_id);
+}

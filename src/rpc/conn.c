@@ -57,6 +57,7 @@ struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq) 
         if (!c)
                 return NULL;
         c->srv = srv;
+        c->fd = -1;
         c->protseq = protseq;
         c->max_xmit = MUST_RECV_FRAG;
         c->max_recv = SERVER_MAX_FRAG;

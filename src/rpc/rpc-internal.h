@@ -13,6 +13,7 @@
 #ifndef DCOM_RPC_INTERNAL_H
 #define DCOM_RPC_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -447,6 +448,9 @@ int rpc_call_peer(void *h, struct rpc_peer *ret);
 bool rpc_peer_same(const struct rpc_peer *a, const struct rpc_peer *b);
 
 const GUID *rpc_call_object(void *h);      /* PFC_OBJECT_UUID's object, or NULL */
+/* Whether the call's client cancelled it (a co_cancel or orphaned PDU for it has come in
+   behind the request); -EINVAL for a call from outside the runtime. */
+int rpc_call_cancelled(void *h);
 /* The call's security: auth_type and auth_level (RPC_AUTHN_LEVEL_NONE, type 0, ctx NULL
    for an unauthenticated call) and the provider's context (for the client's identity). */
 int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx);
@@ -678,6 +682,25 @@ struct rpc_trips {
         uint64_t connects, binds, requests;
 };
 void rpc_client_trips(enum rpc_protseq protseq, struct rpc_trips *ret);
+
+/*
+ * Call cancellation (cancel.c).  The calling side, around one call on connection fd:
+ * rpc_cancel_begin before its request goes out, rpc_cancel_sent once it is out (it may
+ * lower *deadline_ms to the cancel's timeout, or answer -ECANCELED: abandoned at once),
+ * rpc_cancel_end with the call's result (-ECANCELED for a call abandoned by its cancel).
+ * NULL slots (no memory) make a call that cannot be cancelled.  rpc_cancel_thread cancels
+ * thread's call in progress, if any, waiting timeout_s seconds (RPC_CANCEL_INFINITE: for
+ * ever; RPC_CANCEL_DEFAULT: the thread's own, rpc_cancel_set_timeout) before abandoning
+ * it.
+ */
+#define RPC_CANCEL_INFINITE (-1L)
+#define RPC_CANCEL_DEFAULT (-2L)
+struct cancel_slot;
+struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id);
+int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms);
+int rpc_cancel_end(struct cancel_slot *s, int r);
+void rpc_cancel_thread(pthread_t thread, long timeout_s);
+void rpc_cancel_set_timeout(long timeout_s);
 
 /* ept_map on epm's mapper: the endpoint (port or ncalrpc name) of iface; -ENODATA
    (EPT_S_NOT_REGISTERED) when the mapper knows none. */

@@ -66,6 +66,7 @@ struct rpc_partial {                            /* a request being reassembled *
 
 struct rpc_conn {
         struct rpc_server *srv;
+        int fd;                                 /* server.c's socket, for peeking; -1: none */
         struct rpc_assoc *assoc;
         enum rpc_protseq protseq;
         struct sockaddr_storage local, peer;
@@ -183,5 +184,8 @@ int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct b
 
 /* An association group ended (conn.c -> the owner-end hook). */
 void rpc_owner_ended(uint64_t owner);
+
+/* Whether a co_cancel or orphaned PDU for call_id waits behind the request (cancel.c). */
+bool rpc_conn_cancelled(const struct rpc_conn *c, uint32_t call_id);
 
 #endif /* DCOM_RPC_SERVER_H */

@@ -912,6 +912,7 @@ static void conn_start(struct rpc_listener *l, int fd, const struct sockaddr_sto
         sc->ev.kind = EV_CONN;
         sc->srv = srv;
         sc->fd = fd;
+        sc->conn->fd = fd;
         sc->protseq = l->protseq;
         sc->conn->peer = *peer;
         sc->conn->peer_len = peer_len;

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Call cancellation: a client thread cancels another's call in progress (RpcCancelThread,
+ * RpcCancelThreadEx), and a server routine asks whether its caller cancelled
+ * (RpcTestCancel, RpcServerTestCancel).
+ *
+ * Client ([C706] 12.4.4 "Cancels", 12.6.4.1 co_cancel, 12.6.4.8 orphaned): the cancelled
+ * call's server is told with a co_cancel PDU, and the caller then waits for the answer
+ * as long as the cancel's timeout allows -- by default for ever (RpcCancelThread; Windows'
+ * default), else the seconds given to RpcCancelThreadEx or set by the calling thread with
+ * RpcMgmtSetCancelTimeout.  An answer in time is the call's result (a server that gave
+ * up answers nca_s_fault_cancel: RPC_S_CALL_CANCELLED); past the timeout the call is
+ * abandoned: an orphaned PDU tells the server, the connection is closed (its late answer
+ * must not meet the next call), and the call fails with RPC_S_CALL_CANCELLED, its
+ * resources freed as for any failed call.
+ *
+ * Who writes on the connection: only the calling thread while its request goes out;
+ * while it waits for the answer the canceller may write the co_cancel itself.  Each
+ * calling thread has a slot (registered on its first call, gone with the thread) whose
+ * state moves by compare-and-swap: IDLE -> SENDING -> WAITING -> IDLE for the call, and
+ * WAITING -> BUSY -> WAITING for a canceller holding the socket -- the caller does not
+ * leave WAITING (nor close the socket) while BUSY.  A call costs two atomic stores and
+ * one compare-and-swap; the process-wide lock is taken only to register a thread and to
+ * cancel.
+ *
+ * Server: the event-driven server reads no further on a connection while its call runs
+ * (calls of one connection answer in order), so a co_cancel sent after the request waits
+ * in the connection's buffer or socket.  RpcTestCancel looks there without consuming
+ * anything: the bytes already read behind the request, then the socket's next PDU header
+ * (MSG_PEEK).  The PDU itself is consumed after the call as before (co_cancel: nothing to
+ * do; orphaned: a call still being reassembled is dropped).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "rpc/rpc-server.h"
+
+static LOG_CHANNEL(rpc);
+
+enum { SLOT_IDLE, SLOT_SENDING, SLOT_WAITING, SLOT_BUSY };
+
+struct cancel_slot {
+        struct cancel_slot *next;       /* slots.list (slots.lock) */
+        pthread_t thread;
+        _Atomic int state;
+        atomic_bool requested;          /* a cancel came for the current call */
+        atomic_bool abandoned;          /* ... and its timeout ran out */
+        atomic_bool told;               /* the server has its co_cancel */
+        _Atomic long timeout_s;         /* the pending cancel's timeout; -1: none */
+        _Atomic uint64_t seq;           /* calls begun: a timer tells one from the next */
+        int fd;                         /* the current call's connection (not IDLE) */
+        uint32_t call_id;
+        long own_timeout_s;             /* RpcMgmtSetCancelTimeout (this thread's) */
+};
+
+static struct {
+        pthread_mutex_t lock;
+        struct cancel_slot *list;
+        pthread_key_t key;
+        pthread_once_t once;
+} slots = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
+
+static _Thread_local struct cancel_slot *mine;
+
+static void slot_gone(void *p) {
+        struct cancel_slot *s = p;
+
+        pthread_mutex_lock(&slots.lock);
+        for (struct cancel_slot **pp = &slots.list; *pp; pp = &(*pp)->next)
+                if (*pp == s) {
+                        *pp = s->next;
+                        break;
+                }
+        pthread_mutex_unlock(&slots.lock);
+        free(s);
+}
+
+static void slots_init(void) {
+        pthread_key_create(&slots.key, slot_gone);
+}
+
+static struct cancel_slot *slot_get(void) {
+        if (mine)
+                return mine;
+        pthread_once(&slots.once, slots_init);
+        struct cancel_slot *s = calloc(1, sizeof *s);
+        if (!s)
+                return NULL;    /* the call goes on, only not cancellable */
+        s->thread = pthread_self();
+        s->fd = -1;
+        s->own_timeout_s = RPC_CANCEL_INFINITE;
+        atomic_init(&s->timeout_s, RPC_CANCEL_INFINITE);
+        pthread_mutex_lock(&slots.lock);
+        s->next = slots.list;
+        slots.list = s;
+        pthread_mutex_unlock(&slots.lock);
+        pthread_setspecific(slots.key, s);
+        mine = s;
+        return s;
+}
+
+/* A PDU with no body: co_cancel or orphaned, on the caller's connection. */
+static void send_bare(int fd, uint8_t ptype, uint32_t call_id) {
+        uint8_t pdu[RPC_CO_HEADER_SIZE];
+
+        rpc_hdr_write(pdu, ptype, RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG, sizeof pdu, 0, call_id);
+        /* best effort, never blocking: a peer that does not read learns it from the close */
+        (void)!send(fd, pdu, sizeof pdu, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Abandons the waiting call of s (the socket is held: BUSY, or the caller's own). */
+static void abandon(struct cancel_slot *s) {
+        log_debug(rpc, "call %u cancelled: abandoned (orphaned)", s->call_id);
+        send_bare(s->fd, RPC_PTYPE_ORPHANED, s->call_id);
+        atomic_store(&s->abandoned, true);
+        shutdown(s->fd, SHUT_RDWR);     /* the caller's recv returns now */
+}
+
+/* The co_cancel, once per call (the socket is held). */
+static void tell(struct cancel_slot *s) {
+        if (!atomic_exchange(&s->told, true)) {
+                log_debug(rpc, "call %u cancelled: co_cancel sent", s->call_id);
+                send_bare(s->fd, RPC_PTYPE_CO_CANCEL, s->call_id);
+        }
+}
+
+struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
+        struct cancel_slot *s = slot_get();
+
+        if (!s)
+                return NULL;
+        s->fd = fd;
+        s->call_id = call_id;
+        atomic_store_explicit(&s->requested, false, memory_order_relaxed);
+        atomic_store_explicit(&s->abandoned, false, memory_order_relaxed);
+        atomic_store_explicit(&s->told, false, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
+        atomic_store_explicit(&s->state, SLOT_SENDING, memory_order_release);
+        return s;
+}
+
+int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms) {
+        if (!s)
+                return 0;
+        atomic_store_explicit(&s->state, SLOT_WAITING, memory_order_release);
+        if (!atomic_load_explicit(&s->requested, memory_order_acquire))
+                return 0;
+        /* cancelled while the request went out: the caller tells the server itself */
+        int expect = SLOT_WAITING;
+        while (!atomic_compare_exchange_weak(&s->state, &expect, SLOT_BUSY)) {
+                expect = SLOT_WAITING;
+                sched_yield();          /* a canceller holds the socket for a moment */
+        }
+        tell(s);
+        long t = atomic_load(&s->timeout_s);
+        if (t == 0)
+                abandon(s);
+        else if (t > 0) {
+                uint64_t at = dcom_monotonic_ms() + (uint64_t)t * 1000;
+                if (!*deadline_ms || at < *deadline_ms)
+                        *deadline_ms = at;
+        }
+        atomic_store(&s->state, SLOT_WAITING);
+        return atomic_load(&s->abandoned) ? -ECANCELED : 0;
+}
+
+int rpc_cancel_end(struct cancel_slot *s, int r) {
+        if (!s)
+                return r;
+        for (;;) {
+                int st = atomic_load_explicit(&s->state, memory_order_acquire);
+                if (st == SLOT_BUSY) {
+                        sched_yield();
+                        continue;
+                }
+                if (atomic_compare_exchange_weak(&s->state, &st, SLOT_IDLE))
+                        break;
+        }
+        if (r == -ETIMEDOUT && atomic_load(&s->requested) && !atomic_load(&s->abandoned))
+                send_bare(s->fd, RPC_PTYPE_ORPHANED, s->call_id);  /* the cancel's time ran out */
+        s->fd = -1;
+        /* a call whose cancel ran out of time failed as cancelled, however it ended */
+        if (r < 0 && r != -EREMOTEIO && atomic_load(&s->requested) &&
+            (atomic_load(&s->abandoned) || r == -ETIMEDOUT))
+                return -ECANCELED;
+        return r;
+}
+
+/* --- timers for finite cancel timeouts ------------------------------------------------------ */
+
+struct cancel_timer {
+        struct cancel_slot *s;
+        uint64_t seq;
+        long seconds;
+};
+
+static bool slot_listed_locked(const struct cancel_slot *s) {
+        for (const struct cancel_slot *x = slots.list; x; x = x->next)
+                if (x == s)
+                        return true;
+        return false;
+}
+
+static void *timer_main(void *p) {
+        struct cancel_timer t = *(struct cancel_timer *)p;
+        struct timespec ts = { .tv_sec = t.seconds };
+
+        free(p);
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+        pthread_mutex_lock(&slots.lock);
+        if (slot_listed_locked(t.s)) {
+                int expect = SLOT_WAITING;
+                /* the same call still waiting: abandon it; a later call is not ours */
+                if (atomic_load(&t.s->seq) == t.seq &&
+                    atomic_compare_exchange_strong(&t.s->state, &expect, SLOT_BUSY)) {
+                        if (atomic_load(&t.s->seq) == t.seq)
+                                abandon(t.s);
+                        atomic_store(&t.s->state, SLOT_WAITING);
+                }
+        }
+        pthread_mutex_unlock(&slots.lock);
+        return NULL;
+}
+
+/* --- the canceller's side --------------------------------------------------------------------- */
+
+void rpc_cancel_thread(pthread_t thread, long timeout_s) {
+
+        pthread_once(&slots.once, slots_init);
+        pthread_mutex_lock(&slots.lock);
+        struct cancel_slot *s = slots.list;
+        while (s && !pthread_equal(s->thread, thread))
+                s = s->next;
+        if (!s || atomic_load(&s->state) == SLOT_IDLE) {
+                /* not in a call: nothing to cancel (a cancel is not kept for a later one) */
+                pthread_mutex_unlock(&slots.lock);
+                return;
+        }
+        if (timeout_s == RPC_CANCEL_DEFAULT)
+                timeout_s = s->own_timeout_s;
+        atomic_store(&s->timeout_s, timeout_s);
+        atomic_store(&s->requested, true);
+        int expect = SLOT_WAITING;
+        if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_BUSY)) {
+                /* the caller waits for its answer: tell the server from here */
+                tell(s);
+                if (timeout_s == 0)
+                        abandon(s);
+                else if (timeout_s > 0) {
+                        struct cancel_timer *t = malloc(sizeof *t);
+                        bool timed = false;
+                        pthread_t th;
+                        pthread_attr_t a;
+                        if (t) {
+                                *t = (struct cancel_timer){ s, atomic_load(&s->seq), timeout_s };
+                                pthread_attr_init(&a);
+                                pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+                                timed = pthread_create(&th, &a, timer_main, t) == 0;
+                                pthread_attr_destroy(&a);
+                                if (!timed)
+                                        free(t);
+                        }
+                        if (!timed)
+                                abandon(s);     /* no timer: abandon now, not never */
+                }
+                atomic_store(&s->state, SLOT_WAITING);
+        }
+        /* SENDING: the caller sees `requested` once its request is out (rpc_cancel_sent) */
+        pthread_mutex_unlock(&slots.lock);
+}
+
+void rpc_cancel_set_timeout(long timeout_s) {
+        struct cancel_slot *s = slot_get();
+        if (s)
+                s->own_timeout_s = timeout_s;
+}
+
+/* --- the server's side ---------------------------------------------------------------------------- */
+
+static bool cancels(const uint8_t *p, uint32_t call_id) {
+        struct rpc_hdr h;
+        return rpc_hdr_parse(p, RPC_CO_HEADER_SIZE, &h) == 0 &&
+               (h.ptype == RPC_PTYPE_CO_CANCEL || h.ptype == RPC_PTYPE_ORPHANED) &&
+               h.call_id == call_id;
+}
+
+bool rpc_conn_cancelled(const struct rpc_conn *c, uint32_t call_id) {
+        const struct rpc_reader *rd = &c->rd;
+        size_t off = rd->off;
+
+        /* what was read behind the request, PDU by PDU */
+        while (rd->len - off >= RPC_CO_HEADER_SIZE) {
+                struct rpc_hdr h;
+                int e = rpc_hdr_parse(rd->buf + off, rd->len - off, &h);
+                if (e < 0 && e != -EAGAIN)
+                        return false;   /* garbage: the engine closes the connection after */
+                if (cancels(rd->buf + off, call_id))
+                        return true;
+                if (h.frag_length < RPC_CO_HEADER_SIZE || rd->len - off < h.frag_length)
+                        return false;   /* a PDU begun: the socket holds its middle */
+                off += h.frag_length;
+        }
+        if (off != rd->len || c->fd < 0)
+                return false;
+        /* the socket's next PDU, left where it is */
+        uint8_t hdr[RPC_CO_HEADER_SIZE];
+        ssize_t n = recv(c->fd, hdr, sizeof hdr, MSG_PEEK | MSG_DONTWAIT);
+        return n == (ssize_t)sizeof hdr && cancels(hdr, call_id);
+}
