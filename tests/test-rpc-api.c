@@ -612,6 +612,45 @@ TEST(cancel) {
         atomic_store(&linger_release, false);
 }
 
+/* RpcServerListen's MaxCalls: calls beyond it wait in line for one to leave its manager. */
+TEST(max_calls) {
+        server_up();
+        ASSERT_EQ(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+        ASSERT_EQ(RpcMgmtWaitServerListen(), RPC_S_OK);
+        ASSERT_EQ(RpcServerListen(3, 2, TRUE), RPC_S_MAX_CALLS_TOO_SMALL);
+        ASSERT_EQ(RpcServerListen(1, 2, TRUE), RPC_S_OK);
+
+        enum { N = 5 };
+        struct canceller c[N];
+        pthread_t t[N];
+        for (int i = 0; i < N; i++) {
+                c[i] = (struct canceller){ .b = bind_to("ncacn_ip_tcp"), .ms = 20000,
+                                           .own_timeout = -2 };
+                ASSERT_EQ(pthread_create(&t[i], NULL, linger_thread, &c[i]), 0);
+        }
+        for (uint64_t until = now_ms() + 5000; atomic_load(&lingering) < 2;) {
+                ASSERT_LT(now_ms(), until);
+                usleep(1000);
+        }
+        /* two run, three wait however long we look */
+        for (int i = 0; i < 30; i++) {
+                ASSERT_EQ(atomic_load(&lingering), 2);
+                usleep(10000);
+        }
+        atomic_store(&linger_release, true);
+        for (int i = 0; i < N; i++) {
+                pthread_join(t[i], NULL);
+                ASSERT_EQ(c[i].status, RPC_S_OK);
+                RpcBindingFree(&c[i].b);
+        }
+        atomic_store(&linger_release, false);
+
+        /* back to the default: no bound of its own */
+        ASSERT_EQ(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+        ASSERT_EQ(RpcMgmtWaitServerListen(), RPC_S_OK);
+        server_up();
+}
+
 TEST(call_attributes_and_callback) {
         server_up();
         RPC_BINDING_HANDLE tcp = bind_to("ncacn_ip_tcp"), local = bind_to("ncalrpc");

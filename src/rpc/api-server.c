@@ -40,6 +40,7 @@ struct api_if {
         const void *epv;
         unsigned flags;
         unsigned max_rpc_size;                  /* 0: none */
+        unsigned max_calls;                     /* an auto-listen interface's MaxCalls; 0: none */
         RPC_IF_CALLBACK_FN *callback;
         unsigned active;                        /* calls in its manager (lock) */
         bool removed;
@@ -56,6 +57,7 @@ static struct {
         unsigned n_eps;
         struct api_if *ifs;                     /* kept for the process's life: calls in flight */
         unsigned active;                        /* calls in managers, every interface */
+        unsigned max_calls;                     /* RpcServerListen's MaxCalls; 0: none */
         unsigned unanswered;                    /* threads whose calls' answers are unsent */
         bool listening, stop;
 } api = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
@@ -302,6 +304,14 @@ static int invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, uint3
                 }
         }
         pthread_mutex_lock(&api.lock);
+        /* MaxCalls -- RpcServerListen's, or an auto-listen interface's own: a call beyond
+           it waits in line until one leaves its manager; a call nested in one of this
+           thread's own (a callback) does not, it would wait for itself */
+        while (!me.prev &&
+               ((api.max_calls && !(reg->flags & RPC_IF_AUTOLISTEN) &&
+                 api.active >= api.max_calls) ||
+                (reg->max_calls && reg->active >= reg->max_calls)))
+                pthread_cond_wait(&api.cond, &api.lock);
         reg->active++;
         api.active++;
         if (!answer_due && !me.prev)
@@ -550,11 +560,12 @@ RPC_STATUS rpc_api_server_object(RPC_BINDING_HANDLE h, UUID *ret) {
  * RPC_IF_ALLOW_UNKNOWN_AUTHORITY, RPC_IF_ASYNC_CALLBACK and a security descriptor are
  * refused with RPC_S_CANNOT_SUPPORT (one manager per interface; no SD would be applied).
  * The callback runs for every call (RPC_IF_SEC_NO_CACHE or not: the strictest reading);
- * MaxCalls is accepted and the runtime's own bounds apply.
+ * MaxCalls counts for an RPC_IF_AUTOLISTEN interface (the calls in its manager at once;
+ * others wait in line), as on Windows; the others share RpcServerListen's.
  */
 static RPC_STATUS register_if(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv,
-                              unsigned flags, unsigned max_rpc_size, RPC_IF_CALLBACK_FN *cb,
-                              void *sd) {
+                              unsigned flags, unsigned max_calls, unsigned max_rpc_size,
+                              RPC_IF_CALLBACK_FN *cb, void *sd) {
         const struct ndr_interface *iface = IfSpec;
         RPC_STATUS st = RPC_S_OK;
 
@@ -575,6 +586,8 @@ static RPC_STATUS register_if(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_E
                 return RPC_S_OUT_OF_MEMORY;
         *reg = (struct api_if){ .iface = iface, .epv = epv, .flags = flags,
                                 .max_rpc_size = max_rpc_size, .callback = cb };
+        if ((flags & RPC_IF_AUTOLISTEN) && max_calls != RPC_C_LISTEN_MAX_CALLS_DEFAULT)
+                reg->max_calls = max_calls ? max_calls : 1;
         pthread_mutex_lock(&api.lock);
         struct rpc_server *srv = server_locked();
         for (struct api_if *i = api.ifs; i; i = i->next)
@@ -600,26 +613,27 @@ static RPC_STATUS register_if(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_E
 }
 
 RPC_STATUS RpcServerRegisterIf(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv) {
-        return register_if(IfSpec, MgrTypeUuid, MgrEpv, 0, 0, NULL, NULL);
+        return register_if(IfSpec, MgrTypeUuid, MgrEpv, 0, RPC_C_LISTEN_MAX_CALLS_DEFAULT, 0, NULL,
+                           NULL);
 }
 
 RPC_STATUS RpcServerRegisterIfEx(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv,
                                  unsigned int Flags, unsigned int MaxCalls,
                                  RPC_IF_CALLBACK_FN *IfCallback) {
-        return register_if(IfSpec, MgrTypeUuid, MgrEpv, Flags, 0, IfCallback, NULL);
+        return register_if(IfSpec, MgrTypeUuid, MgrEpv, Flags, MaxCalls, 0, IfCallback, NULL);
 }
 
 RPC_STATUS RpcServerRegisterIf2(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv,
                                 unsigned int Flags, unsigned int MaxCalls, unsigned int MaxRpcSize,
                                 RPC_IF_CALLBACK_FN *IfCallbackFn) {
-        return register_if(IfSpec, MgrTypeUuid, MgrEpv, Flags,
+        return register_if(IfSpec, MgrTypeUuid, MgrEpv, Flags, MaxCalls,
                            MaxRpcSize == (unsigned)-1 ? 0 : MaxRpcSize, IfCallbackFn, NULL);
 }
 
 RPC_STATUS RpcServerRegisterIf3(RPC_IF_HANDLE IfSpec, UUID *MgrTypeUuid, RPC_MGR_EPV *MgrEpv,
                                 unsigned int Flags, unsigned int MaxCalls, unsigned int MaxRpcSize,
                                 RPC_IF_CALLBACK_FN *IfCallback, void *SecurityDescriptor) {
-        return register_if(IfSpec, MgrTypeUuid, MgrEpv, Flags,
+        return register_if(IfSpec, MgrTypeUuid, MgrEpv, Flags, MaxCalls,
                            MaxRpcSize == (unsigned)-1 ? 0 : MaxRpcSize, IfCallback,
                            SecurityDescriptor);
 }
@@ -685,12 +699,16 @@ RPC_STATUS RpcServerListen(unsigned int MinimumCallThreads, unsigned int MaxCall
                            unsigned int DontWait) {
         RPC_STATUS st = RPC_S_OK;
 
+        if (!MaxCalls || MaxCalls < MinimumCallThreads)
+                return RPC_S_MAX_CALLS_TOO_SMALL;
         pthread_mutex_lock(&api.lock);
         if (!api.n_eps)
                 st = RPC_S_NO_PROTSEQS_REGISTERED;
         else if (api.listening)
                 st = RPC_S_ALREADY_LISTENING;
         if (st == RPC_S_OK) {
+                /* MaxCalls: calls in managers at once (beyond it they wait in line) */
+                api.max_calls = MaxCalls == RPC_C_LISTEN_MAX_CALLS_DEFAULT ? 0 : MaxCalls;
                 api.listening = true;
                 api.stop = false;
                 atomic_store(&serving, true);
