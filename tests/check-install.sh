@@ -7,8 +7,9 @@
 #                      [PSDLL-DIR]]]]
 # With the examples' directory (CALC-EXAMPLE-DIR's parent) it also builds and runs the RPC
 # example (examples/hello) out of tree, with WINRPC-DIR a Windows SDK-shaped RPC
-# program (tests/data/winrpc: the SDK's "Hello" sample as written for Windows), and with
-# PSDLL-DIR a proxy/stub library built as a Windows project builds one (tests/data/psdll).
+# program (tests/data/winrpc: the SDK's "Hello" sample as written for Windows, with its
+# ACF), and with PSDLL-DIR a proxy/stub library built as a Windows project builds one
+# (tests/data/psdll).
 set -eu
 build=$1
 prog=$2

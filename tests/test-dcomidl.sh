@@ -13,6 +13,7 @@ IDL_DIR=$2
 INC_DIR=$3
 CC=$4
 CXX=${5:-}
+BUILD_INC=${TEST_BUILD_DIR:-.}/include
 case $DCOMIDL in /*) ;; *) DCOMIDL=$PWD/$DCOMIDL ;; esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -64,6 +65,30 @@ for idl in "$IDL_DIR"/errors/*.idl; do
                 ok
         fi
 done
+
+# --- the ACF beside the IDL (acf/ping.acf): implicit and explicit handles, encode ---
+mkdir -p "$TMP/acf" "$TMP/noacf"
+if (cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/acf" ping.idl); then
+        a=$TMP/acf
+        grep -qx 'extern handle_t Ping_Binding;' "$a/ping.h" && ok || fail "acf: no extern implicit handle"
+        grep -qx 'LONG Echo(LONG v);' "$a/ping.h" && ok || fail "acf: Echo's prototype"
+        grep -qx 'LONG Count(handle_t IDL_handle);' "$a/ping.h" && ok || fail "acf: explicit_handle"
+        grep -qx 'LONG Direct(handle_t h, LONG v);' "$a/ping.h" && ok || fail "acf: Direct changed"
+        grep -q '^handle_t Ping_Binding;' "$a/ping_c.c" && ok || fail "acf: implicit handle not defined"
+        grep -A3 '^LONG Echo(LONG v) {' "$a/ping_c.c" | grep -q 'h_ = Ping_Binding;' && ok ||
+                fail "acf: Echo does not bind through Ping_Binding"
+        grep -q '^int PingRecord_Encode' "$a/ping_c.c" && ok || fail "acf: typedef [encode]"
+        # shellcheck disable=SC2086
+        if echo '#include "ping.h"' | $CC -std=c11 -Wall -Werror -fsyntax-only -I"$a" -I"$INC_DIR" \
+                -I"$INC_DIR/win" -I"$BUILD_INC" -I"$BUILD_INC/win" -x c - 2>"$TMP/stderr"; then ok; else
+                fail "acf: ping.h does not compile: $(head -n 3 "$TMP/stderr")"; fi
+else
+        fail "acf/ping.idl with its ACF does not compile"
+fi
+(cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/noacf" --no-acf ping.idl) &&
+        ! grep -q 'Ping_Binding' "$TMP/noacf/ping.h" && ok || fail "--no-acf read the ACF"
+(cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/noacf" --acf "$TMP/none.acf" ping.idl) 2>"$TMP/stderr"
+[ $? -eq 1 ] && grep -q "cannot read .*none.acf" "$TMP/stderr" && ok || fail "--acf missing file"
 
 # --- opnum overflow: 65536 methods including the inherited one ---
 {
@@ -143,7 +168,6 @@ fi
 # --- the generated headers compile as C11 and C++ ---
 # (an RPC interface's header includes <rpc.h>: the Windows headers, and the generated
 # <dcom/winerror.h> of the build tree)
-BUILD_INC=${TEST_BUILD_DIR:-.}/include
 printf '#define COBJMACROS\n#include "calc.h"\n#include "types.h"\n#include "unknwn.h"\n#include "disp.h"\n' \
         > "$TMP/use.c"
 # shellcheck disable=SC2086

@@ -461,6 +461,8 @@ static void write_iface(struct out *o, struct idl_iface *i, int depth) {
                                            "extern RPC_IF_HANDLE %s_v%u_%u_s_ifspec;\n",
                                         i->name, i->ver_major, i->ver_minor,
                                         i->name, i->ver_major, i->ver_minor);
+                                if (idl_implicit_handle(i))     /* the ACF's */
+                                        fprintf(f, "extern handle_t %s;\n", idl_implicit_handle(i));
                                 write_epv(o, i);
                         }
                 }

@@ -280,6 +280,13 @@ int idl_import(struct idl_ctx *ctx, const char *name, const struct idl_loc *loc)
 int idl_check(struct idl_ctx *ctx);
 bool idl_eval(struct idl_ctx *ctx, const struct idl_expr *e, int64_t *ret);
 
+/* acf.c: applies an application configuration file to the parsed (unchecked) IDL;
+   -EINVAL after diagnostics.  idl_implicit_handle: the [implicit_handle] global of an
+   interface, or NULL. */
+int idl_apply_acf(struct idl_ctx *ctx, const char *path);
+int idl_apply_acf_buffer(struct idl_ctx *ctx, const char *data, size_t len, const char *name);
+const char *idl_implicit_handle(const struct idl_iface *i);
+
 /* header.c */
 int idl_write_header(struct idl_ctx *ctx, FILE *f, const char *idl_name, const char *guard);
 int idl_write_iid(struct idl_ctx *ctx, FILE *f, const char *idl_name);

@@ -55,6 +55,11 @@ static void usage(FILE *f) {
               "                         proxy/stub library's list of proxy files for\n"
               "                         <rpcproxy.h>'s DLLDATA_ROUTINES; the files an existing\n"
               "                         FILE lists are kept and FILE_ProxyFileInfo joins them\n"
+              "      --acf FILE         the application configuration file (MIDL's /acf);\n"
+              "                         by default FILE.acf beside FILE.idl when it exists:\n"
+              "                         [implicit_handle], [explicit_handle], typedef\n"
+              "                         [encode, decode] (see dcomidl(1))\n"
+              "      --no-acf           read no ACF\n"
               "      --depfile FILE     write Makefile-style dependencies (imports, includes)\n"
               "      --cpp COMMAND      preprocessor (default: $DCOMIDL_CPP or cpp)\n"
               "      --help             show this help\n"
@@ -196,8 +201,8 @@ int main(int argc, char **argv) {
         struct idl_ctx ctx;
         const char *outdir = ".", *header = NULL, *iid = NULL, *depfile = NULL, *input = NULL;
         const char *client = NULL, *server = NULL, *proxy = NULL, *stub_header = NULL;
-        const char *dlldata = NULL;
-        bool want_header = true, want_iid = true;
+        const char *dlldata = NULL, *acf = NULL;
+        bool want_header = true, want_iid = true, want_acf = true;
         int want_client = -1, want_server = -1, want_proxy = -1;        /* -1: by content */
         int r, ret = 1;
 
@@ -213,7 +218,7 @@ int main(int argc, char **argv) {
         static const char *const with_arg[] = { "-I", "-D", "-o", "-h", "--header", "--iid-file",
                                                 "--depfile", "--cpp", "--client-file",
                                                 "--server-file", "--stub-header", "--proxy-file",
-                                                "--dlldata" };
+                                                "--dlldata", "--acf" };
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *val = NULL;
 
@@ -265,6 +270,10 @@ int main(int argc, char **argv) {
                         proxy = val;
                 else if (val && strcmp(a, "--dlldata") == 0)
                         dlldata = val;
+                else if (val && strcmp(a, "--acf") == 0)
+                        acf = val;
+                else if (strcmp(a, "--no-acf") == 0)
+                        want_acf = false;
                 else if (strcmp(a, "--client") == 0)
                         want_client = 1;
                 else if (strcmp(a, "--no-client") == 0)
@@ -310,6 +319,17 @@ int main(int argc, char **argv) {
         idl_add_builtins(&ctx);
         r = idl_parse_file(&ctx, input, false);
         if (r < 0 || ctx.errors)
+                goto out;
+        /* the ACF: --acf, else FILE.acf beside FILE.idl if there is one (MIDL's rule) */
+        char acf_path[4096];
+        if (!acf && want_acf) {
+                const char *d = strrchr(input, '.');
+                int stem = d && !strchr(d, '/') ? (int)(d - input) : (int)strlen(input);
+                snprintf(acf_path, sizeof acf_path, "%.*s.acf", stem, input);
+                if (access(acf_path, R_OK) == 0)
+                        acf = acf_path;
+        }
+        if (acf && want_acf && idl_apply_acf(&ctx, acf) < 0)
                 goto out;
         if (idl_check(&ctx) < 0)
                 goto out;

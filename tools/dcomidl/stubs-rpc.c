@@ -22,8 +22,8 @@ void print_client_proto(struct gen *g, const struct method *m) {
 /*
  * MIDL's client procedure: RET Method(args...) over the status form (static then, in
  * FILE_c.c): a failed call raises its RPC_STATUS, as MIDL's stubs raise through
- * RpcRaiseException.  The binding is the method's handle_t parameter; a method without
- * one has no binding (no ACF: no implicit or auto handles) and raises RPC_S_INVALID_BINDING.
+ * RpcRaiseException.  The binding is the method's handle_t parameter, else the ACF's
+ * [implicit_handle] global; a method with neither raises RPC_S_INVALID_BINDING.
  */
 static void write_midl_client(struct gen *g, const struct method *m) {
         const char *h = NULL;
@@ -33,6 +33,8 @@ static void write_midl_client(struct gen *g, const struct method *m) {
                         h = m->ps[i].f->name;
                         break;
                 }
+        if (!h)
+                h = idl_implicit_handle(g->ifc);        /* the ACF's global, or none */
         fputs("\n", g->f);
         if (m->ret)
                 print_decl(g->f, m->rtype, "");
@@ -601,6 +603,9 @@ void write_client(struct gen *g, FILE *real, const char *idl_name, const char *s
                 write_iface_def(g, "c", false);
                 out(g, 0, "RPC_IF_HANDLE %s_c_ifspec = (RPC_IF_HANDLE)&%s_c_interface;\n", g->prefix,
                     g->prefix);
+                if (idl_implicit_handle(g->ifc) && !g->ctx->status_stubs)
+                        out(g, 0, "handle_t %s;       /* the ACF's [implicit_handle] */\n",
+                            idl_implicit_handle(g->ifc));
                 unsigned opnum = 0;
                 FOR_METHODS(g->ifc, x) {
                         method_build(g, x->func, m, false);

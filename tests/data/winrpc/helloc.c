@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // helloc.c: the client of the Windows SDK's RPC "Hello" sample, written as it is for
-// Windows (MIDL's hello.h and hello_c.c; here dcomidl's).  Usage: helloc HOST PORT
+// Windows (MIDL's hello.h and hello_c.c; here dcomidl's), binding through the ACF's
+// implicit handle hello_IfHandle.  Usage: helloc HOST PORT
 #include <stdlib.h>
 #include <stdio.h>
 #include <ctype.h>
@@ -11,7 +12,6 @@
 int main(int argc, char * argv[])
 {
     RPC_STATUS status;
-    handle_t hello_IfHandle = NULL;
     unsigned char * pszUuid             = NULL;
     unsigned char * pszProtocolSequence = "ncacn_ip_tcp";
     unsigned char * pszNetworkAddress   = (unsigned char *)(argc > 1 ? argv[1] : NULL);
@@ -35,8 +35,8 @@ int main(int argc, char * argv[])
 
     RpcTryExcept
     {
-        HelloProc(hello_IfHandle, pszString);
-        Shutdown(hello_IfHandle);
+        HelloProc(pszString);
+        Shutdown();
     }
     RpcExcept(1)
     {

@@ -42,13 +42,13 @@ int main(int argc, char * argv[])
     return 0;
 }
 
-void HelloProc(handle_t hBinding, unsigned char * pszString)
+void HelloProc(unsigned char * pszString)
 {
     printf("%s\n", pszString);
     fflush(stdout);
 }
 
-void Shutdown(handle_t hBinding)
+void Shutdown(void)
 {
     RPC_STATUS status;
 
