@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "mgmt_stub.h"
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 #include "rpc/rpc-server.h"
 #include "rpctest_stub.h"
 #include "test.h"

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 
 static LOG_CHANNEL(rpc);
 
