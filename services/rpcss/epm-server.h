@@ -46,6 +46,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/errno-status.h"
 #include "epm_stub.h"
 #include "rpc/tower.h"
 #include "rpc/rpc-internal.h"
@@ -64,13 +65,6 @@
 #define EPM_MAX_HANDLES_PER_OWNER 8
 #define EPM_ANNOTATION_SIZE 64          /* ept_max_annotation_size, with the NUL */
 
-/* error_status_t values on the wire (DCE's, as Windows' endpoint mapper sends them) */
-#define EPT_S_OK 0x00000000u
-#define EPT_S_ACCESS_DENIED 0x00000005u                 /* ERROR_ACCESS_DENIED */
-#define EPT_S_CANT_PERFORM_OP_DCE 0x16c9a0cdu
-#define EPT_S_NO_MEMORY_DCE 0x16c9a0ceu
-#define EPT_S_INVALID_ENTRY_DCE 0x16c9a0d3u
-#define EPT_S_NOT_REGISTERED_DCE 0x16c9a0d6u
 
 /* The implementation for the generated server stub (epm_v3_0_s_interface). */
 extern const struct epm_v3_0_epv epm_server_epv;

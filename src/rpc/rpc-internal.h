@@ -8,8 +8,9 @@
  * management interface (mgmt.c).  The endpoint mapper's server is rpcss's
  * (services/rpcss/epm-server.c).
  *
- * Internal errors are negative errno; rpc_status_from_errno() gives the RPC_S_* /
- * nca_s_* a caller or a fault sees.
+ * Internal errors are negative errno; src/base/status.c's errno -> status table
+ * (base/errno-status.h) gives the RPC_S_* a caller sees (rpc_binding_status(): a binding's
+ * call) and the nca_s_* a fault carries.
  */
 #ifndef DCOM_RPC_INTERNAL_H
 #define DCOM_RPC_INTERNAL_H
