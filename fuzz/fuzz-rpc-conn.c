@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "epm_stub.h"
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 #include "rpc/rpc-server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -198,7 +198,7 @@ static HRESULT STDMETHODCALLTYPE cf_create(IClassFactory *This, IUnknown *outer,
         if (outer)
                 return CLASS_E_NOAGGREGATION;
         if (slow)
-                sleep(2);
+                sleep(2);       /* the behaviour asked for: a CreateInstance that takes time */
         if (!(o = calloc(1, sizeof *o)))
                 return E_OUTOFMEMORY;
         o->iface.lpVtbl = &vtbl;

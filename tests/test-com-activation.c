@@ -616,7 +616,10 @@ TEST(kills_leave_nothing_half_done) {
         IObjTest2 *q = NULL;
         ASSERT_EQ(create(C_MULTI, &q), HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE));
         rpcss_start();
-        usleep(500000);         /* a few quarters of the 200 ms ping period */
+        /* A few quarters of the 200 ms ping period: the time the server is given to
+           register again.  Not a poll: a CoCreateInstance before that would have a new
+           server started, and the test is that the running one is reused. */
+        usleep(500000);
         ASSERT_OK(create(C_MULTI, &q));
         ASSERT_EQ(server_pid(q), pid);
         IObjTest2_Release(q);

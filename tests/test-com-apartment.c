@@ -62,7 +62,7 @@ TEST(sta_runs_posted_work_only_while_pumping) {
         ASSERT_EQ(pthread_create(&t, NULL, post_from_elsewhere, &p), 0);
         pthread_join(t, NULL);
         ASSERT_EQ(p.r, 0);
-        usleep(20 * 1000);
+        usleep(20 * 1000);      /* the behaviour under test: nothing happens in this time */
         ASSERT_EQ(atomic_load(&w.runs), 0);             /* nothing runs behind our back */
         ASSERT_GT(com_pump(1000), 0);
         ASSERT_EQ(atomic_load(&w.runs), 4);

@@ -847,7 +847,7 @@ TEST(pinging_and_rundown) {
         xread(from, &len, sizeof len);
         ASSERT_LE(len, sizeof buf);
         xread(from, buf, len);
-        usleep(1500 * 1000);                    /* seven periods */
+        usleep(1500 * 1000);                    /* seven periods: the behaviour under test */
         ASSERT_OK(IObjTest2_Add(p, 2, 2, &v));
         ASSERT_EQ(v, 4);
         ASSERT_GT(server_refs(to, from), 1);

@@ -216,7 +216,7 @@ TEST(apartments_across_threads) {
 }
 
 static void *set_later(void *arg) {
-        usleep(50 * 1000);
+        usleep(50 * 1000);      /* the behaviour under test: a wait that an event ends later */
         SetEvent(arg);
         return NULL;
 }

@@ -452,7 +452,7 @@ TEST(client_gone_server_stays) {
         pid_t pid = launch_ok(&CLSID_Stay, &fd);
         wait_report("stay");
         close(fd);                      /* "registered": the client no longer cares */
-        usleep(100000);
+        usleep(100000);         /* the behaviour under test: it is not killed meanwhile */
         ASSERT_OK(kill(pid, 0));
         ASSERT_OK(kill(pid, SIGKILL));
         expect_reaped(pid);             /* reaped without a client, no zombie */

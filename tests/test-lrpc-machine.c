@@ -37,7 +37,7 @@
 #include "com/remote-internal.h"
 #include "epm_stub.h"
 #include "obj_stub.h"
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 #include "rpc/rpc-internal.h"
 #include "test.h"
 

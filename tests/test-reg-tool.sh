@@ -580,7 +580,9 @@ run 0 add 'HKCU\Software\CpA' /v v /d a /f &&
 run 0 add 'HKCU\Software\CpB' /v v /d b /f &&
 { /usr/bin/python3 "$pty_stdin" --wait-for "$tmp/answer-now" no \
         "$reg" copy 'HKCU\Software\CpA' 'HKCU\Software\CpB' >"$tmp/cp-out" 2>&1 & cpid=$!; } &&
-sleep 0.3 &&
+{ i=0; while ! grep -qF '(Yes/No)?' "$tmp/cp-out" 2>/dev/null; do
+        i=$((i + 1)); [ "$i" -le 200 ] || break; sleep 0.05; done; } &&
+grep -qF '(Yes/No)?' "$tmp/cp-out" &&
 { timeout 10 "$reg" add 'HKLM\Software\Other' /f >/dev/null 2>&1 || fail "a writer waited on the prompt"; }
 touch "$tmp/answer-now"
 wait "$cpid" || fail "reg copy answered no exited with $?"

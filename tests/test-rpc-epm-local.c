@@ -26,7 +26,7 @@
 
 #include "base/paths.h"
 #include "epm_stub.h"
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 #include "rpc/rpc-server.h"
 #include "rpcss-run.h"
 #include "test.h"
@@ -154,7 +154,10 @@ static uint8_t bind_into_group(uint32_t group) {
         rpc_put_u16(&b, 0);
         buf_put_u8(&b, 1);
         buf_put_u8(&b, 0);
-        struct rpc_syntax_id as = { epm_v3_0_s_interface.uuid, 3, 0 };
+        /* the endpoint mapper's interface, e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0 */
+        struct rpc_syntax_id as = {
+                { 0xe1af8308, 0x5d1f, 0x11c9, { 0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa } },
+                3, 0 };
         rpc_put_syntax(&b, &as);
         rpc_put_syntax(&b, &rpc_syntax_ndr20);
         rpc_pdu_end(&b, start);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The endpoint mapper (src/rpc/epm) through dcomidl's generated client and server stubs
+ * The endpoint mapper (services/rpcss/epm-server.c) through dcomidl's generated client and server stubs
  * over a loopback binding with a real context-handle table, as impacket and rpcdump use
  * it: ept_map for impacket's own tower, lookup paging until the handle comes back null,
  * every inquiry type and version option, insert/delete/mgmt_delete and their refusal to
@@ -12,7 +12,7 @@
 
 #include "epm_stub.h"
 #include "mgmt_stub.h"
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 #include "test.h"
 
 /* hept_map's tower: mgmt 1.0, NDR 2.0, RPC v5, TCP port 0, IP 0.0.0.0 (impacket 0.10) */

@@ -501,7 +501,7 @@ TEST(pool_bound) {
         while (waiting_at_gate() < MAX && now_us() - t0 < 10 * 1000000)
                 usleep(10000);
         ASSERT_EQ(waiting_at_gate(), MAX);
-        usleep(300 * 1000);
+        usleep(300 * 1000);     /* the behaviour under test: no more join in this time */
         ASSERT_EQ(waiting_at_gate(), MAX);
         rpc_server_threads(srv, &threads, &peak);
         ASSERT_LE(peak, MAX);

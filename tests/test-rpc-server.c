@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "mgmt_stub.h"
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 #include "rpc/rpc-server.h"
 #include "rpctest_stub.h"
 #include "test.h"
@@ -1009,7 +1009,14 @@ TEST(idle_connections) {
         uint64_t t0 = now_ns();
         for (int i = 0; i < 2; i++)
                 fds[i] = raw_connect_to(p);
-        usleep(50000);
+        for (int i = 0; i < 500; i++) {         /* until the server has both (5 s) */
+                unsigned conns, assocs;
+                rpc_server_counts(s, &conns, &assocs);
+                if (conns == 2)
+                        break;
+                ASSERT_LT(i, 499);
+                usleep(10000);
+        }
         snprintf(lb, sizeof lb, "ncalrpc:[%s]", name);
         ASSERT_OK(rpc_binding_from_string(lb, &b));
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
@@ -1044,7 +1051,7 @@ TEST(idle_connections) {
         snprintf(tb, sizeof tb, "ncacn_ip_tcp:127.0.0.1[%u]", (unsigned)p);
         ASSERT_OK(rpc_binding_from_string(tb, &b));
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 7, &y, &ret));
-        usleep(1300 * 1000);                    /* > idle timeout and > the reuse check */
+        usleep(1300 * 1000);    /* the behaviour under test: > idle timeout and > the reuse check */
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 8, &y, &ret));
         ASSERT_EQ(y, 9);
         rpc_binding_free(b);
@@ -1424,7 +1431,7 @@ TEST(global_reassembly_cap) {
         ASSERT_EQ(u32_at(rd + 24), NCA_S_FAULT_REMOTE_NO_MEMORY);
         close(a);
         close(b);
-        usleep(100 * 1000);
+        wait_idle();                    /* a's and b's connections (and reassembly) gone */
         still_serving();
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
 }

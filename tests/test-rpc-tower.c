@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 #include "mgmt_stub.h"
 #include "test.h"
 

@@ -2,7 +2,9 @@
 /*
  * The status table and its lookups: the table's own consistency, the generated headers
  * against the table, names and codes both ways, HRESULT_FROM_WIN32 as macro and as
- * function, the fault-status mapping of [MS-RPCE] 3.1.1.5.5, and errno -> HRESULT.
+ * function, the fault-status mapping of [MS-RPCE] 3.1.1.5.5, and the errno -> status table
+ * (HRESULT, a call's RPC_STATUS, the string-binding and endpoint functions', a fault, the
+ * endpoint mapper's status).
  */
 #define DCOM_STATUS_LISTS 1     /* before any include: the header's X-macro lists */
 
@@ -11,6 +13,7 @@
 
 #include <dcom/status.h>
 
+#include "base/errno-status.h"
 #include "test.h"
 
 static bool is_name_char(char c) {
@@ -416,6 +419,89 @@ TEST(errno_mapping) {
         ASSERT_HR_EQ(dcom_hresult_from_errno(-100000), E_FAIL);
         ASSERT_HR_EQ(dcom_hresult_from_errno(INT_MIN), E_FAIL);
         ASSERT_HR_EQ(dcom_hresult_from_errno(INT_MAX), E_FAIL);
+}
+
+/* What each place an internal error leaves through gives (src/base/status.c's table). */
+TEST(errno_status_by_use) {
+        /* a client call or binding operation (rpc_binding_status, RpcRaiseException) */
+        ASSERT_EQ(dcom_rpc_status_from_errno(0), RPC_S_OK);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ECONNREFUSED), RPC_S_SERVER_UNAVAILABLE);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ENOENT), RPC_S_SERVER_UNAVAILABLE);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EHOSTUNREACH), RPC_S_SERVER_UNAVAILABLE);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ENETUNREACH), RPC_S_SERVER_UNAVAILABLE);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EADDRNOTAVAIL), RPC_S_SERVER_UNAVAILABLE);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ECONNRESET), RPC_S_CALL_FAILED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EPIPE), RPC_S_CALL_FAILED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ECONNABORTED), RPC_S_CALL_FAILED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EREMOTEIO), RPC_S_CALL_FAILED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ETIMEDOUT), RPC_S_CALL_FAILED_DNE);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ENXIO), RPC_S_UNKNOWN_IF);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ENODATA), EPT_S_NOT_REGISTERED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EBUSY), RPC_S_SERVER_TOO_BUSY);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EPROTO), RPC_S_PROTOCOL_ERROR);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EBADMSG), RPC_S_PROTOCOL_ERROR);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ENOMEM), RPC_S_OUT_OF_MEMORY);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EPROTONOSUPPORT), RPC_S_PROTSEQ_NOT_SUPPORTED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EINVAL), RPC_S_INVALID_BINDING);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-EACCES), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(dcom_rpc_status_from_errno(-ERANGE), RPC_X_BAD_STUB_DATA);
+        /* the string-binding functions: the string is what is wrong */
+        ASSERT_EQ(dcom_string_binding_status_from_errno(0), RPC_S_OK);
+        ASSERT_EQ(dcom_string_binding_status_from_errno(-EINVAL), RPC_S_INVALID_STRING_BINDING);
+        ASSERT_EQ(dcom_string_binding_status_from_errno(-ENAMETOOLONG),
+                  RPC_S_INVALID_STRING_BINDING);
+        ASSERT_EQ(dcom_string_binding_status_from_errno(-ENOMEM), RPC_S_OUT_OF_MEMORY);
+        ASSERT_EQ(dcom_string_binding_status_from_errno(-EPROTONOSUPPORT),
+                  RPC_S_PROTSEQ_NOT_SUPPORTED);
+        ASSERT_EQ(dcom_string_binding_status_from_errno(-EREMOTEIO), RPC_S_CALL_FAILED);
+        /* creating a listener */
+        ASSERT_EQ(dcom_endpoint_status_from_errno(-EADDRINUSE), RPC_S_DUPLICATE_ENDPOINT);
+        ASSERT_EQ(dcom_endpoint_status_from_errno(-EINVAL), RPC_S_INVALID_ENDPOINT_FORMAT);
+        ASSERT_EQ(dcom_endpoint_status_from_errno(-ENAMETOOLONG), RPC_S_INVALID_ENDPOINT_FORMAT);
+        ASSERT_EQ(dcom_endpoint_status_from_errno(-ENOMEM), RPC_S_OUT_OF_MEMORY);
+        ASSERT_EQ(dcom_endpoint_status_from_errno(-EACCES), RPC_S_CANT_CREATE_ENDPOINT);
+        /* a server's fault for a stub's or the dispatch's error */
+        ASSERT_EQ(dcom_fault_from_errno(-EOPNOTSUPP), NCA_S_OP_RNG_ERROR);
+        ASSERT_EQ(dcom_fault_from_errno(-ESTALE), NCA_S_FAULT_CONTEXT_MISMATCH);
+        ASSERT_EQ(dcom_fault_from_errno(-EACCES), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(dcom_fault_from_errno(-EPERM), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(dcom_fault_from_errno(-E2BIG), NCA_S_FAULT_REMOTE_NO_MEMORY);
+        ASSERT_EQ(dcom_fault_from_errno(-ENOMEM), NCA_S_FAULT_REMOTE_NO_MEMORY);
+        ASSERT_EQ(dcom_fault_from_errno(-ENOSPC), NCA_S_FAULT_REMOTE_NO_MEMORY);
+        ASSERT_EQ(dcom_fault_from_errno(-EPROTONOSUPPORT), NCA_S_RPC_VERSION_MISMATCH);
+        ASSERT_EQ(dcom_fault_from_errno(-EBADMSG), dcom_fault_from_status(RPC_X_BAD_STUB_DATA));
+        ASSERT_EQ(dcom_fault_from_errno(-ERANGE), dcom_fault_from_status(RPC_X_BAD_STUB_DATA));
+        ASSERT_EQ(dcom_fault_from_errno(-ELOOP), dcom_fault_from_status(RPC_X_BAD_STUB_DATA));
+        /* the endpoint mapper's error_status_t */
+        ASSERT_EQ(dcom_ept_status_from_errno(0), EPT_S_OK);
+        ASSERT_EQ(dcom_ept_status_from_errno(-ENOMEM), EPT_S_NO_MEMORY_DCE);
+        ASSERT_EQ(dcom_ept_status_from_errno(-ENOSPC), EPT_S_NO_MEMORY_DCE);
+        ASSERT_EQ(dcom_ept_status_from_errno(-EBADMSG), EPT_S_INVALID_ENTRY_DCE);
+        ASSERT_EQ(dcom_ept_status_from_errno(-E2BIG), EPT_S_INVALID_ENTRY_DCE);
+        ASSERT_EQ(dcom_ept_status_from_errno(-ENOENT), EPT_S_NOT_REGISTERED_DCE);
+        ASSERT_EQ(dcom_ept_status_from_errno(-EACCES), EPT_S_ACCESS_DENIED);
+        ASSERT_EQ(dcom_ept_status_from_errno(-EINVAL), EPT_S_CANT_PERFORM_OP_DCE);
+}
+
+/*
+ * No errno value reaches a caller as an RPC_STATUS: every one is a Win32 status of the
+ * table -- or, as before the table was one, the code of the HRESULT an errno gives when
+ * that HRESULT is not a Win32 one (E_FAIL for an errno the table does not know, E_POINTER,
+ * E_NOTIMPL).
+ */
+TEST(errno_never_a_status) {
+        for (int e = 1; e < 200; e++) {
+                RPC_STATUS st[] = {dcom_rpc_status_from_errno(-e),
+                                   dcom_string_binding_status_from_errno(-e),
+                                   dcom_endpoint_status_from_errno(-e)};
+                for (size_t k = 0; k < sizeof st / sizeof st[0]; k++)
+                        if (!dcom_status_lookup(DCOM_STATUS_WIN32, (uint32_t)st[k]) &&
+                            (HRESULT_FACILITY(dcom_hresult_from_errno(-e)) == FACILITY_WIN32 ||
+                             st[k] != HRESULT_CODE(dcom_hresult_from_errno(-e))))
+                                test_fail(__FILE__, __LINE__,
+                                          "errno %d -> %d (use %zu) is not a status", e, (int)st[k],
+                                          k);
+        }
 }
 
 TEST(errno_results_have_messages) {

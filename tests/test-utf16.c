@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* UTF-8 <-> UTF-16 conversion (strict) and the registry's case-insensitive compare. */
+/*
+ * UTF-8 <-> UTF-16 conversion (strict), the one decoder of surrogate pairs and UTF-8
+ * encoder the registry's .reg files and the reg tool use, and the registry's
+ * case-insensitive compare.
+ */
 #include <dcom/utf16.h>
 
 #include "base/alloc.h"
+#include "base/utf16.h"
 #include "test.h"
 
 static void roundtrip(const char *u8, size_t len, const WCHAR *expect, size_t units) {
@@ -89,6 +94,63 @@ TEST(invalid_utf16) {
         ASSERT_OK(dcom_utf16_to_utf8(pair, 2, &s, NULL));
         ASSERT_STR_EQ(s, "\xf0\x9f\x98\x80");
         free(s);
+}
+
+/* dcom_utf16_decode(): a pair is one code point, an unpaired surrogate -1 past one unit. */
+TEST(utf16_decode) {
+        static const WCHAR s[] = { 'a', 0xD83D, 0xDE00, 0xDC00, 0xD800, 'b', 0xDBFF, 0xDFFF, 0xD800 };
+        static const int32_t cp[] = { 'a', 0x1F600, -1, -1, 'b', 0x10FFFF, -1 };
+        static const size_t at[] = { 1, 3, 4, 5, 6, 8, 9 };
+        size_t i = 0;
+
+        for (size_t k = 0; k < sizeof cp / sizeof cp[0]; k++) {
+                ASSERT_EQ(dcom_utf16_decode(s, sizeof s / sizeof s[0], &i), cp[k]);
+                ASSERT_EQ(i, at[k]);
+        }
+        /* a pair cut by the length: the high surrogate alone */
+        i = 1;
+        ASSERT_EQ(dcom_utf16_decode(s, 2, &i), -1);
+        ASSERT_EQ(i, 2);
+        /* the edges of the BMP around the surrogates */
+        static const WCHAR edge[] = { 0xD7FF, 0xE000, 0xFFFF, 0 };
+        i = 0;
+        ASSERT_EQ(dcom_utf16_decode(edge, 4, &i), 0xD7FF);
+        ASSERT_EQ(dcom_utf16_decode(edge, 4, &i), 0xE000);
+        ASSERT_EQ(dcom_utf16_decode(edge, 4, &i), 0xFFFF);
+        ASSERT_EQ(dcom_utf16_decode(edge, 4, &i), 0);
+        ASSERT_EQ(i, 4);
+}
+
+TEST(utf16_valid) {
+        static const WCHAR pair[] = { 'x', 0xD83D, 0xDE00 };
+        static const WCHAR lone_high[] = { 'x', 0xD83D, 'y' };
+        static const WCHAR reversed[] = { 0xDE00, 0xD83D };
+
+        ASSERT_TRUE(dcom_utf16_valid(pair, 3));
+        ASSERT_TRUE(dcom_utf16_valid(pair, 0));
+        ASSERT_FALSE(dcom_utf16_valid(pair, 2));
+        ASSERT_FALSE(dcom_utf16_valid(lone_high, 3));
+        ASSERT_FALSE(dcom_utf16_valid(reversed, 2));
+        ASSERT_FALSE(dcom_utf16_valid(reversed + 1, 1));
+}
+
+/* dcom_utf8_encode(): each length's first and last code point. */
+TEST(utf8_encode) {
+        static const struct {
+                uint32_t cp;
+                const char *u8;
+        } v[] = {
+                { 0, "" }, { 0x7F, "\x7f" }, { 0x80, "\xc2\x80" }, { 0x7FF, "\xdf\xbf" },
+                { 0x800, "\xe0\xa0\x80" }, { 0xFFFD, "\xef\xbf\xbd" }, { 0xFFFF, "\xef\xbf\xbf" },
+                { 0x10000, "\xf0\x90\x80\x80" }, { 0x10FFFF, "\xf4\x8f\xbf\xbf" },
+        };
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+                uint8_t o[4];
+                size_t n = dcom_utf8_encode(v[k].cp, o);
+                size_t want = v[k].cp ? strlen(v[k].u8) : 1;
+                ASSERT_EQ(n, want);
+                ASSERT_MEM_EQ(o, v[k].cp ? v[k].u8 : "\0", want);
+        }
 }
 
 TEST(utf16_len) {

@@ -109,8 +109,8 @@ struct ndr_interface {
 /*
  * A client binding.  call sends the request (in, a pushed stub) for opnum and
  * initializes out over the response stub with ndr_pull_init(..., arena).  0 or a
- * negative errno.  The RPC runtime will provide one per connection; tests plug in a
- * loopback that calls the server dispatch directly.
+ * negative errno.  The RPC runtime's binding handles (src/rpc/client.c) are one; tests plug
+ * in a loopback that calls the server dispatch directly.
  */
 struct ndr_binding {
         int (*call)(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,

@@ -32,7 +32,7 @@
 #include "scm.h"
 #include "ntlm-settings.h"
 #include "rpc/auth/ntlm.h"
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 #include "rpc/rpc-internal.h"
 
 #define MAX_LISTEN 16

@@ -14,6 +14,7 @@
 
 #include <dcom/utf16.h>
 #include "base/alloc.h"
+#include "base/utf16.h"
 
 size_t dcom_utf16_len(const WCHAR *s) {
         size_t n = 0;
@@ -81,7 +82,7 @@ static ssize_t utf8_to_utf16_pass(const uint8_t *s, size_t len, WCHAR *out) {
                         return -EILSEQ;
                 if (cp >= 0x10000) {
                         if (out) {
-                                cp -= 0x10000;
+                                cp -= 0x10000;  /* a surrogate pair: 10 bits each */
                                 out[n] = (WCHAR)(0xD800 | (cp >> 10));
                                 out[n + 1] = (WCHAR)(0xDC00 | (cp & 0x3FF));
                         }
@@ -116,46 +117,74 @@ int dcom_utf8_to_utf16(const char *s, size_t len, WCHAR **ret, size_t *ret_len) 
         return 0;
 }
 
+/*
+ * Surrogates ([Unicode] 3.8, 3.9 D91): a high one (D800-DBFF) followed by a low one
+ * (DC00-DFFF) is one code point above U+FFFF; either alone is ill-formed.  This file is
+ * the only place that knows it: the registry's .reg files and the reg tool go through
+ * dcom_utf16_decode() and dcom_utf8_encode().
+ */
+static bool is_high(uint32_t c) {
+        return c >= 0xD800 && c <= 0xDBFF;
+}
+
+static bool is_low(uint32_t c) {
+        return c >= 0xDC00 && c <= 0xDFFF;
+}
+
+int32_t dcom_utf16_decode(const WCHAR *s, size_t len, size_t *i) {
+        uint32_t cp = s[*i];
+
+        if (is_high(cp) && *i + 1 < len && is_low(s[*i + 1])) {
+                *i += 2;
+                return (int32_t)(0x10000 + ((cp - 0xD800) << 10) + (s[*i - 1] - 0xDC00u));
+        }
+        (*i)++;
+        return is_high(cp) || is_low(cp) ? -1 : (int32_t)cp;
+}
+
+bool dcom_utf16_valid(const WCHAR *s, size_t len) {
+        for (size_t i = 0; i < len;)
+                if (dcom_utf16_decode(s, len, &i) < 0)
+                        return false;
+        return true;
+}
+
+size_t dcom_utf8_encode(uint32_t cp, uint8_t out[static 4]) {
+        if (cp < 0x80) {
+                out[0] = (uint8_t)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                out[0] = (uint8_t)(0xC0 | (cp >> 6));
+                out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                out[0] = (uint8_t)(0xE0 | (cp >> 12));
+                out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+                out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+                return 3;
+        }
+        out[0] = (uint8_t)(0xF0 | (cp >> 18));
+        out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 4;
+}
+
 /* One pass: measure (out == NULL) or write.  Returns bytes or -EILSEQ. */
 static ssize_t utf16_to_utf8_pass(const WCHAR *s, size_t len, uint8_t *out) {
         size_t n = 0;
 
-        for (size_t i = 0; i < len; i++) {
-                uint32_t cp = s[i];
-                size_t k;
+        for (size_t i = 0; i < len;) {
+                int32_t cp = dcom_utf16_decode(s, len, &i);
+                uint8_t o[4];
 
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                        if (i + 1 >= len || s[i + 1] < 0xDC00 || s[i + 1] > 0xDFFF)
-                                return -EILSEQ;         /* high surrogate without low */
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00u);
-                        i++;
-                } else if (cp >= 0xDC00 && cp <= 0xDFFF)
-                        return -EILSEQ;                 /* low surrogate without high */
-
-                k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-                if (out) {
-                        uint8_t *o = out + n;
-                        switch (k) {
-                        case 1:
-                                o[0] = (uint8_t)cp;
-                                break;
-                        case 2:
-                                o[0] = (uint8_t)(0xC0 | (cp >> 6));
-                                o[1] = (uint8_t)(0x80 | (cp & 0x3F));
-                                break;
-                        case 3:
-                                o[0] = (uint8_t)(0xE0 | (cp >> 12));
-                                o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-                                o[2] = (uint8_t)(0x80 | (cp & 0x3F));
-                                break;
-                        default:
-                                o[0] = (uint8_t)(0xF0 | (cp >> 18));
-                                o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-                                o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-                                o[3] = (uint8_t)(0x80 | (cp & 0x3F));
-                                break;
-                        }
-                }
+                if (cp < 0)
+                        return -EILSEQ;         /* an unpaired surrogate */
+                size_t k = dcom_utf8_encode((uint32_t)cp, o);
+                if (out)
+                        memcpy(out + n, o, k);
                 n += k;
         }
         return (ssize_t)n;

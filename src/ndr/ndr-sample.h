@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Hand-written "generated-style" marshaling for a few IDL types, written the way
- * dcomidl will emit them (straight-line calls into src/ndr with the NDR_SCALARS /
+ * dcomidl emits them (straight-line calls into src/ndr with the NDR_SCALARS /
  * NDR_BUFFERS passes).  Not part of libdcom: tests, the fuzz target and the benchmark
  * link it (libndr-sample) to exercise the engine on composite types.  The IDL:
  *

@@ -40,6 +40,7 @@
 #include <dcom/utf16.h>
 
 #include "base/base-internal.h"
+#include "base/utf16.h"
 #include "registry/regfile.h"
 
 static LOG_CHANNEL(registry);
@@ -125,19 +126,6 @@ static uint16_t get_u16le(const uint8_t *p) {
         return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* True if s[0..n) is well-formed UTF-16 (every surrogate paired). */
-static bool utf16_valid(const WCHAR *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] >= 0xD800 && s[i] <= 0xDBFF) {
-                        if (i + 1 >= n || s[i + 1] < 0xDC00 || s[i + 1] > 0xDFFF)
-                                return false;
-                        i++;
-                } else if (s[i] >= 0xDC00 && s[i] <= 0xDFFF)
-                        return false;
-        }
-        return true;
-}
-
 /*
  * s[0..n) as a quoted, printable UTF-8 string for messages, truncated to fit buf.
  * Control characters become '?', unpaired surrogates U+FFFD.
@@ -146,36 +134,17 @@ static const char *quoted(char *buf, size_t size, const WCHAR *s, size_t n) {
         size_t o = 0;
 
         buf[o++] = '"';
-        for (size_t i = 0; i < n; i++) {
-                uint32_t cp = s[i];
-                if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && s[i + 1] >= 0xDC00 &&
-                    s[i + 1] <= 0xDFFF) {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00u);
-                        i++;
-                } else if (cp >= 0xD800 && cp <= 0xDFFF)
-                        cp = 0xFFFD;
-                else if (cp < 0x20 || cp == 0x7F)
+        for (size_t i = 0; i < n;) {
+                int32_t c = dcom_utf16_decode(s, n, &i);
+                uint32_t cp = c < 0 ? 0xFFFD : (uint32_t)c;
+                if (cp < 0x20 || cp == 0x7F)
                         cp = '?';
                 if (o + 4 + 5 >= size) {
                         memcpy(buf + o, "...", 3);
                         o += 3;
                         break;
                 }
-                if (cp < 0x80)
-                        buf[o++] = (char)cp;
-                else if (cp < 0x800) {
-                        buf[o++] = (char)(0xC0 | cp >> 6);
-                        buf[o++] = (char)(0x80 | (cp & 0x3F));
-                } else if (cp < 0x10000) {
-                        buf[o++] = (char)(0xE0 | cp >> 12);
-                        buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                        buf[o++] = (char)(0x80 | (cp & 0x3F));
-                } else {
-                        buf[o++] = (char)(0xF0 | cp >> 18);
-                        buf[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                        buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                        buf[o++] = (char)(0x80 | (cp & 0x3F));
-                }
+                o += dcom_utf8_encode(cp, (uint8_t *)buf + o);
         }
         buf[o++] = '"';
         buf[o] = 0;
@@ -345,16 +314,13 @@ static int decode(struct parser *p, const uint8_t *d, size_t size) {
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < p->len; i++) {
-                WCHAR c = p->text[i];
+        for (size_t i = 0; i < p->len;) {
+                int32_t c = dcom_utf16_decode(p->text, p->len, &i);
                 if (c == '\n')
                         line++;
                 else if (c == 0)
                         return fail(p, line, "NUL character in the text");
-                else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < p->len &&
-                         p->text[i + 1] >= 0xDC00 && p->text[i + 1] <= 0xDFFF)
-                        i++;
-                else if (c >= 0xD800 && c <= 0xDFFF)
+                else if (c < 0)
                         return fail(p, line, "invalid UTF-16 text (unpaired surrogate)");
         }
         return 0;
@@ -891,7 +857,7 @@ static bool writable_text(const WCHAR *s, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (s[i] == '\r' || s[i] == '\n' || s[i] == 0)
                         return false;
-        return utf16_valid(s, n);
+        return dcom_utf16_valid(s, n);
 }
 
 /*
@@ -908,15 +874,13 @@ static bool clean_string(const uint8_t *data, size_t size) {
                 WCHAR c = get_u16le(data + 2 * i);
                 if (c == 0 || c == '\r' || c == '\n')
                         return false;
-                if (c >= 0xDC00 && c <= 0xDFFF)
-                        return false;           /* low surrogate without its high one */
-                if (c >= 0xD800 && c <= 0xDBFF) {
-                        unit[0] = c;
-                        unit[1] = i + 2 < n ? get_u16le(data + 2 * (i + 1)) : 0;
-                        if (!utf16_valid(unit, 2))
-                                return false;
-                        i++;
-                }
+                /* a surrogate pairs with the next unit (not the final NUL) */
+                size_t k = 0;
+                unit[0] = c;
+                unit[1] = i + 2 < n ? get_u16le(data + 2 * (i + 1)) : 0;
+                if (dcom_utf16_decode(unit, 2, &k) < 0)
+                        return false;
+                i += k - 1;
         }
         return true;
 }

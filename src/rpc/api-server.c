@@ -26,6 +26,7 @@
 #include <rpc.h>
 #include <rpcndr.h>
 
+#include "base/errno-status.h"
 #include "rpc/rpc-api.h"
 
 static LOG_CHANNEL(rpc);
@@ -359,20 +360,6 @@ static bool protseq_known(const char *ps) {
         return false;
 }
 
-static RPC_STATUS endpoint_status(int r) {
-        switch (r) {
-        case -EADDRINUSE:
-                return RPC_S_DUPLICATE_ENDPOINT;
-        case -EINVAL:
-        case -ENAMETOOLONG:
-                return RPC_S_INVALID_ENDPOINT_FORMAT;
-        case -ENOMEM:
-                return RPC_S_OUT_OF_MEMORY;
-        default:
-                return RPC_S_CANT_CREATE_ENDPOINT;
-        }
-}
-
 /*
  * ncacn_ip_tcp (Endpoint: a port; none: a dynamic one) on every address, or on those of
  * OPENDCOM_RPC_LISTEN (one address); ncalrpc (Endpoint: a name; none: one made up).  A
@@ -418,7 +405,7 @@ RPC_STATUS RpcServerUseProtseqEpA(RPC_CSTR Protseq, unsigned int MaxCalls, RPC_C
                 if (r < 0) {
                         log_debug(rpc, "RpcServerUseProtseqEp(ncacn_ip_tcp, %s): %s", ep ? ep : "",
                                   strerror(-r));
-                        st = endpoint_status(r);
+                        st = dcom_endpoint_status_from_errno(r);
                         goto out;
                 }
                 snprintf(name, sizeof name, "%u", bound);
@@ -437,7 +424,7 @@ RPC_STATUS RpcServerUseProtseqEpA(RPC_CSTR Protseq, unsigned int MaxCalls, RPC_C
                 r = rpc_server_listen_lrpc(srv, name, 0666);
                 if (r < 0) {
                         log_debug(rpc, "RpcServerUseProtseqEp(ncalrpc, %s): %s", name, strerror(-r));
-                        st = endpoint_status(r);
+                        st = dcom_endpoint_status_from_errno(r);
                         goto out;
                 }
         }

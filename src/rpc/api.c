@@ -17,6 +17,7 @@
 #include <rpc.h>
 #include <rpcndr.h>
 
+#include "base/errno-status.h"
 #include "rpc/rpc-api.h"
 
 static LOG_CHANNEL(rpc);
@@ -102,19 +103,7 @@ RPC_STATUS dcom_rpc_call_status(handle_t h, int err) {
 /* --- strings ------------------------------------------------------------------------------ */
 
 RPC_STATUS rpc_api_status(int err) {
-        switch (err) {
-        case 0:
-                return RPC_S_OK;
-        case -ENOMEM:
-                return RPC_S_OUT_OF_MEMORY;
-        case -EPROTONOSUPPORT:
-                return RPC_S_PROTSEQ_NOT_SUPPORTED;
-        case -EINVAL:
-        case -ENAMETOOLONG:
-                return RPC_S_INVALID_STRING_BINDING;
-        default:
-                return rpc_binding_status(NULL, err);
-        }
+        return dcom_string_binding_status_from_errno(err);
 }
 
 char *rpc_api_from_w(const WCHAR *s, RPC_STATUS *st) {

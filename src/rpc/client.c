@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/errno-status.h"
 #include "epm_stub.h"
 
 #include "client-internal.h"
@@ -200,43 +201,9 @@ const struct rpc_string_binding *rpc_binding_string(const struct rpc_binding *b)
 }
 
 RPC_STATUS rpc_binding_status(const struct rpc_binding *b, int err) {
-        switch (err) {
-        case 0:
-                return RPC_S_OK;
-        case -EREMOTEIO:
-                return b ? dcom_status_from_fault(b->fault) : RPC_S_CALL_FAILED;
-        case -ECONNREFUSED:
-        case -ENOENT:           /* no such ncalrpc endpoint */
-        case -EHOSTUNREACH:
-        case -ENETUNREACH:
-        case -EADDRNOTAVAIL:
-                return RPC_S_SERVER_UNAVAILABLE;
-        case -ECONNRESET:
-        case -EPIPE:
-        case -ECONNABORTED:
-                return RPC_S_CALL_FAILED;
-        case -ETIMEDOUT:
-                return RPC_S_CALL_FAILED_DNE;
-        case -ECANCELED:        /* abandoned after RpcCancelThread(Ex) */
-                return RPC_S_CALL_CANCELLED;
-        case -ENXIO:
-                return RPC_S_UNKNOWN_IF;
-        case -ENODATA:          /* the endpoint mapper knows no such interface */
-                return EPT_S_NOT_REGISTERED;
-        case -EBUSY:
-                return RPC_S_SERVER_TOO_BUSY;
-        case -EPROTO:
-        case -EBADMSG:
-                return RPC_S_PROTOCOL_ERROR;
-        case -ENOMEM:
-                return RPC_S_OUT_OF_MEMORY;
-        case -EPROTONOSUPPORT:
-                return RPC_S_PROTSEQ_NOT_SUPPORTED;
-        case -EINVAL:
-                return RPC_S_INVALID_BINDING;
-        default:
-                return (RPC_STATUS)HRESULT_CODE(dcom_hresult_from_errno(err));
-        }
+        if (err == -EREMOTEIO && b)     /* the fault the server sent */
+                return dcom_status_from_fault(b->fault);
+        return dcom_rpc_status_from_errno(err);
 }
 
 /* --- calls -------------------------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/errno-status.h"
 #include "conn-internal.h"
 
 static LOG_CHANNEL(rpc);
@@ -178,27 +179,6 @@ void conn_put_bind_nak(struct buf *out, uint32_t call_id, uint16_t reason) {
 
 /* --- requests ------------------------------------------------------------------------------ */
 
-/* The fault status for a stub's or the dispatch's error ([MS-RPCE] 3.1.1.5.5). */
-static uint32_t fault_status(int err) {
-        switch (err) {
-        case -EOPNOTSUPP:
-                return NCA_S_OP_RNG_ERROR;
-        case -ESTALE:
-                return NCA_S_FAULT_CONTEXT_MISMATCH;
-        case -EACCES:
-        case -EPERM:
-                return ERROR_ACCESS_DENIED;
-        case -E2BIG:
-        case -ENOMEM:
-        case -ENOSPC:
-                return NCA_S_FAULT_REMOTE_NO_MEMORY;
-        case -EPROTONOSUPPORT:
-                return NCA_S_RPC_VERSION_MISMATCH;
-        default:        /* -EBADMSG, -ERANGE, -ELOOP: the stub data */
-                return dcom_fault_from_status(RPC_X_BAD_STUB_DATA);
-        }
-}
-
 /*
  * Cuts the response stub into fragments of at most max_xmit bytes ([C706] 12.6.4.10).
  * Signed, each fragment's stub is a multiple of 16 bytes but the last, which is padded
@@ -331,7 +311,7 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         if (obj_fault)          /* an object interface's own fault status */
                 conn_put_fault(out, call_id, ctx_id, obj_fault, false);
         else if (r < 0)
-                conn_put_fault(out, call_id, ctx_id, fault_status(r), false);
+                conn_put_fault(out, call_id, ctx_id, dcom_fault_from_errno(r), false);
         else
                 put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len, sec);
         /* keep a modest response buffer for the next call; give a big one back */

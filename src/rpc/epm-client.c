@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "epm_stub.h"
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 #include "rpc/rpc-internal.h"
 
 int rpc_epm_map(struct rpc_binding *epm, const struct ndr_interface *iface, const GUID *object,

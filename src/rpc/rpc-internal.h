@@ -4,11 +4,13 @@
  * 3.3.1): PDUs (pdu.c), the server's per-connection protocol engine (conn.c), the
  * server (server.c: listeners, registered interfaces, the event loop and its thread
  * pool), the client (client.c: binding handles, connections, calls), string bindings
- * (binding.c), protocol towers and the endpoint mapper (epm/), the management interface
- * (mgmt.c).
+ * (binding.c), protocol towers (tower.c), the endpoint mapper's client (epm-client.c), the
+ * management interface (mgmt.c).  The endpoint mapper's server is rpcss's
+ * (services/rpcss/epm-server.c).
  *
- * Internal errors are negative errno; rpc_status_from_errno() gives the RPC_S_* /
- * nca_s_* a caller or a fault sees.
+ * Internal errors are negative errno; src/base/status.c's errno -> status table
+ * (base/errno-status.h) gives the RPC_S_* a caller sees (rpc_binding_status(): a binding's
+ * call) and the nca_s_* a fault carries.
  */
 #ifndef DCOM_RPC_INTERNAL_H
 #define DCOM_RPC_INTERNAL_H

@@ -30,7 +30,7 @@
 
 #include "base/paths.h"
 #include "epm_stub.h"
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 #include "rpc/rpc-server.h"
 
 static LOG_CHANNEL(rpc);

@@ -4,7 +4,7 @@
  * <rpcproxy.h>'s DLLDATA_ROUTINES made.  COM takes proxies and stubs only from a
  * ProxyFileInfo, so it must refuse this one cleanly (and release it) rather than call it.
  * Its CreateProxy/CreateStub count the calls they get: the test reads the count through
- * foreign_ps_calls() and expects none.
+ * foreign_ps_state() and expects none.
  */
 #include <objbase.h>
 

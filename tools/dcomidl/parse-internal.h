@@ -16,7 +16,7 @@ struct idl_lexstate {
         struct idl_stmt *stmts, **tail;         /* what the parse produced */
 };
 
-/* Parser-private declarator: applied to a base type by idl_apply_declarator(). */
+/* Parser-private declarator: applied to a base type by parser.y's apply(). */
 struct idl_decl {
         int kind;               /* 'i' identifier, '*' pointer, '[' array, '(' function */
         const char *name;

@@ -3,7 +3,7 @@
  * What the parts of dcomidl's stub back end (stubs*.c) share, and its model.
  *
  * dcomidl's stub back end: NDR 2.0 stubs as straight-line C calling src/ndr through the
- * seam in src/ndr/ndr-stub.h.  For plain RPC interfaces FILE_stub.h (entry point
+ * installed seam, <dcom/ndr-stub.h>.  For plain RPC interfaces FILE_stub.h (entry point
  * vectors, client prototypes), FILE_c.c (client stubs) and FILE_s.c (server stubs,
  * dispatch table, struct ndr_interface); for object interfaces FILE_p.c (proxies, whose
  * vtables go through an ORPC channel, and stubs dispatching to an object's vtable),

@@ -55,6 +55,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/utf16.h"
 #include "base/version.h"
 #include "registry/regfile.h"
 
@@ -123,37 +124,11 @@ static WCHAR *to_utf16(const char *s, size_t *ret_len) {
 
 /* Appends UTF-16 as UTF-8 to a buffer; unpaired surrogates become U+FFFD. */
 static void buf_put_utf16(struct buf *b, const WCHAR *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                uint32_t cp = s[i];
+        for (size_t i = 0; i < n;) {
+                int32_t cp = dcom_utf16_decode(s, n, &i);
                 uint8_t o[4];
-                size_t k;
 
-                if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && s[i + 1] >= 0xDC00 &&
-                    s[i + 1] <= 0xDFFF) {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00u);
-                        i++;
-                } else if (cp >= 0xD800 && cp <= 0xDFFF)
-                        cp = 0xFFFD;
-                if (cp < 0x80) {
-                        o[0] = (uint8_t)cp;
-                        k = 1;
-                } else if (cp < 0x800) {
-                        o[0] = (uint8_t)(0xC0 | cp >> 6);
-                        o[1] = (uint8_t)(0x80 | (cp & 0x3F));
-                        k = 2;
-                } else if (cp < 0x10000) {
-                        o[0] = (uint8_t)(0xE0 | cp >> 12);
-                        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-                        o[2] = (uint8_t)(0x80 | (cp & 0x3F));
-                        k = 3;
-                } else {
-                        o[0] = (uint8_t)(0xF0 | cp >> 18);
-                        o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-                        o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-                        o[3] = (uint8_t)(0x80 | (cp & 0x3F));
-                        k = 4;
-                }
-                buf_append(b, o, k);
+                buf_append(b, o, dcom_utf8_encode(cp < 0 ? 0xFFFD : (uint32_t)cp, o));
         }
 }
 

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "rpc/epm/epm-server.h"
+#include "epm-server.h"
 
 static LOG_CHANNEL(rpc);
 
@@ -620,25 +620,6 @@ static bool may_change(const struct caller *c, const struct entry *e) {
         return c->admin || e->owner == c->owner;
 }
 
-static error_status_t status_from_errno(int r) {
-        switch (r) {
-        case 0:
-                return EPT_S_OK;
-        case -ENOMEM:
-        case -ENOSPC:
-                return EPT_S_NO_MEMORY_DCE;
-        case -EBADMSG:
-        case -E2BIG:
-                return EPT_S_INVALID_ENTRY_DCE;
-        case -ENOENT:
-                return EPT_S_NOT_REGISTERED_DCE;
-        case -EACCES:
-                return EPT_S_ACCESS_DENIED;
-        default:
-                return EPT_S_CANT_PERFORM_OP_DCE;
-        }
-}
-
 /* The ept_entry_t's tower as a twr_t from midl_user_allocate(). */
 static twr_t *twr_new(size_t len) {
         size_t size = offsetof(twr_t, tower_octet_string) + len;
@@ -742,7 +723,7 @@ static void impl_insert(handle_t h, unsigned32 num_ents, ept_entry_t entries[], 
                 for (unsigned32 i = 0; i < num_ents; i++)
                         dcom_free(v[i]);
         dcom_free(v);
-        *status = status_from_errno(r);
+        *status = dcom_ept_status_from_errno(r);
 }
 
 static bool key_matches(const struct entry *e, const struct entry *key, bool match_object) {
@@ -832,7 +813,7 @@ static void impl_delete(handle_t h, unsigned32 num_ents, ept_entry_t entries[],
         for (unsigned32 i = 0; i < num_ents; i++)
                 dcom_free(v[i]);
         dcom_free(v);
-        *status = status_from_errno(r);
+        *status = dcom_ept_status_from_errno(r);
 }
 
 /* [C706] ept_lookup vers_option, [MS-RPCE] 2.2.1.2.4 */

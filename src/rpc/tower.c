@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 
 /* [C706] 14: NDR transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860, version 2.0 */
 const struct rpc_tower_syntax rpc_tower_ndr_syntax = {

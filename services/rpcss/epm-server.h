@@ -2,8 +2,9 @@
 /*
  * The endpoint mapper's database and implementation ([C706] appendix O, [MS-RPCE]
  * 2.2.1.2 and 3.1.2): what the server of e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0
- * (epm_server_epv, for rpcss) and the runtime (epm_register ... for servers in this
- * process) call.
+ * (epm_server_epv) and rpcss's own registrations and the tests (epm_register ...) call.
+ * It is rpcss's (libdcom has only the client side, src/rpc/epm-client.c); tests and fuzz
+ * targets that drive it in process link it as services/meson.build's epm_server_dep.
  *
  * One process-wide database, guarded by a mutex, bounded: EPM_MAX_ENTRIES entries in all,
  * EPM_MAX_ENTRIES_PER_OWNER for one owner other than 0, towers of at most
@@ -37,16 +38,17 @@
  * handles: one left open is run down (ept_lookup_handle_t_rundown) when its
  * association ends.
  */
-#ifndef DCOM_RPC_EPM_SERVER_H
-#define DCOM_RPC_EPM_SERVER_H
+#ifndef DCOM_RPCSS_EPM_SERVER_H
+#define DCOM_RPCSS_EPM_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/errno-status.h"
 #include "epm_stub.h"
-#include "rpc/epm/tower.h"
+#include "rpc/tower.h"
 #include "rpc/rpc-internal.h"
 
 #define EPM_MAX_ENTRIES 4096
@@ -63,13 +65,6 @@
 #define EPM_MAX_HANDLES_PER_OWNER 8
 #define EPM_ANNOTATION_SIZE 64          /* ept_max_annotation_size, with the NUL */
 
-/* error_status_t values on the wire (DCE's, as Windows' endpoint mapper sends them) */
-#define EPT_S_OK 0x00000000u
-#define EPT_S_ACCESS_DENIED 0x00000005u                 /* ERROR_ACCESS_DENIED */
-#define EPT_S_CANT_PERFORM_OP_DCE 0x16c9a0cdu
-#define EPT_S_NO_MEMORY_DCE 0x16c9a0ceu
-#define EPT_S_INVALID_ENTRY_DCE 0x16c9a0d3u
-#define EPT_S_NOT_REGISTERED_DCE 0x16c9a0d6u
 
 /* The implementation for the generated server stub (epm_v3_0_s_interface). */
 extern const struct epm_v3_0_epv epm_server_epv;
@@ -141,4 +136,4 @@ void epm_set_max_handles_per_owner(unsigned max);
  */
 void epm_set_foreign_call_owner(uint64_t owner);
 
-#endif /* DCOM_RPC_EPM_SERVER_H */
+#endif /* DCOM_RPCSS_EPM_SERVER_H */
