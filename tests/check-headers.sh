@@ -34,6 +34,8 @@ done
 for h in "$src"/win/*.h "$gen"/win/*.h; do
         [ -f "$h" ] || continue
         name=$(basename "$h")
+        # <pshpackN.h> and <poppack.h> come in pairs around structures: checked below
+        case $name in pshpack*.h | poppack.h) continue ;; esac
         printf '#include <%s>\n#include <%s>\nint check_headers_dummy;\n' "$name" "$name" >"$tmp/t.c"
         inc="-I$src -I$gen -I$src/win -I$gen/win"
         if ! $cc -std=c11 -Wall -Wextra -pedantic -Werror -fsyntax-only $inc "$tmp/t.c"; then
@@ -46,6 +48,16 @@ for h in "$src"/win/*.h "$gen"/win/*.h; do
                         echo "check-headers: $name does not compile alone as C++" >&2
                         failed=1
                 fi
+        fi
+        n=$((n + 1))
+done
+for k in 1 2 4 8; do
+        printf '#include <pshpack%s.h>\nstruct p { char c; double d; };\n#include <poppack.h>\n%s\n' \
+                "$k" "_Static_assert(sizeof(struct p) == $k + 8, \"packed\");" \
+                >"$tmp/t.c"
+        if ! $cc -std=c11 -Wall -Wextra -pedantic -Werror -fsyntax-only -I"$src/win" "$tmp/t.c"; then
+                echo "check-headers: <pshpack$k.h>/<poppack.h> do not pack to $k" >&2
+                failed=1
         fi
         n=$((n + 1))
 done

@@ -81,6 +81,38 @@ if [ -n "$calc_dir" ]; then
                 exit 1
         fi
 fi
+# The C++ example the same way, with c++: the component's classes derive from the
+# generated interface, the client calls CoCreateInstance(__uuidof(Greeter), ...,
+# IID_PPV_ARGS(&p)); DllRegisterServer writes its own path (GetModuleFileNameW).
+cxx_dir=${calc_dir:+$(dirname "$calc_dir")/cxx}
+if [ -n "$cxx_dir" ] && [ -d "$cxx_dir" ] && command -v c++ >/dev/null 2>&1; then
+        g=$tmp/cxx
+        mkdir "$g"
+        "$bindir/dcomidl" -I "$idldir" -o "$g" "$cxx_dir/greeter.idl"
+        # shellcheck disable=SC2046
+        ${CC:-cc} -std=c11 -Wall -Werror -fPIC -c -o "$g/greeter_i.o" "$g/greeter_i.c" \
+                $(pkg-config --cflags dcom)
+        # shellcheck disable=SC2086
+        c++ -std=c++11 -Wall -Wextra -Werror -shared -fPIC -I"$g" -o "$g/greeter.so" \
+                "$cxx_dir/greeter-component.cc" "$g/greeter_i.o" $flags
+        # shellcheck disable=SC2086
+        c++ -std=c++11 -Wall -Wextra -Werror -I"$g" -o "$g/greeter-client" \
+                "$cxx_dir/greeter-client.cc" "$g/greeter_i.o" $flags
+        export OPENDCOM_ROOT="$tmp/cxx-state"
+        "$bindir/regsvr" /s "$g/greeter.so"
+        "$bindir/reg" query 'HKCR\CLSID\{3B0F6A2E-9C41-4D7A-8E15-6A2C9D0B7F40}\InprocServer32' 2>&1 |
+                grep -q "$g/greeter.so" ||
+                { echo "check-install: greeter.so did not register its own path" >&2; exit 1; }
+        out=$("$g/greeter-client" world 'C++') ||
+                { echo "check-install: greeter-client failed" >&2; exit 1; }
+        [ "$out" = "$(printf 'Hello, world!\nHello, C++!\n2 greeting(s)')" ] ||
+                { echo "check-install: greeter-client said '$out'" >&2; exit 1; }
+        "$bindir/regsvr" /u /s "$g/greeter.so"
+        if "$g/greeter-client" 2>/dev/null; then
+                echo "check-install: greeter-client worked after regsvr /u" >&2
+                exit 1
+        fi
+fi
 # The DCOM example (a local server called through IDispatch, its client with COAUTHINFO)
 # compiles and links against the installed tree too; running it needs rpcss and
 # dcomlaunch (test-com-activation, test-interop-activation do).
@@ -190,4 +222,4 @@ if [ -n "$psdll_dir" ]; then
         "$ps/widget-user" >/dev/null || rc=$?
         [ "$rc" -eq 1 ] || { echo "check-install: widget-user after regsvr /u: $rc" >&2; exit 1; }
 fi
-echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the DCOM example, the RPC example}${winrpc_dir:+, a Windows SDK RPC program}${psdll_dir:+, a proxy/stub library}"
+echo "ok: installed library, headers and dcom.pc build and run $(basename "$prog") ${com_prog:+and $(basename "$com_prog")}${calc_dir:+, the calculator via dcomidl and regsvr, the C++ example, the DCOM example, the RPC example}${winrpc_dir:+, a Windows SDK RPC program}${psdll_dir:+, a proxy/stub library}"

@@ -31,14 +31,20 @@ extern "C" {
 #ifndef WINAPI
 #define WINAPI
 #endif
+/* extern "C" in C++, as Windows' (DllGetClassObject and friends keep their C names) */
+#ifdef __cplusplus
+#define STDAPI extern "C" HRESULT STDAPICALLTYPE
+#define STDAPI_(type) extern "C" type STDAPICALLTYPE
+#else
 #define STDAPI HRESULT STDAPICALLTYPE
 #define STDAPI_(type) type STDAPICALLTYPE
+#endif
 
-typedef CLSID *LPCLSID;
 
-/* 16-bit string literals: WCHAR is 16 bits here, wchar_t is not. */
-#define OLESTR(s) ((const OLECHAR *)u##s)
+/* 16-bit string literals (OLESTR is <dcom/types.h>'s: WCHAR is 16 bits, wchar_t is not). */
+#ifndef TEXT
 #define TEXT(s) OLESTR(s)
+#endif
 
 /* --- initialization and apartments ---------------------------------------------------- */
 
@@ -117,16 +123,27 @@ typedef enum tagCLSCTX {
                     CLSCTX_REMOTE_SERVER)
 #define CLSCTX_SERVER (CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER)
 
+/* Credentials for another host (wtypes.h): the layout of <rpcdce.h>'s
+   SEC_WINNT_AUTH_IDENTITY_W, which RPC takes it as (Flags SEC_WINNT_AUTH_IDENTITY_UNICODE). */
+typedef struct _COAUTHIDENTITY {
+        USHORT *User;
+        ULONG UserLength;
+        USHORT *Domain;
+        ULONG DomainLength;
+        USHORT *Password;
+        ULONG PasswordLength;
+        ULONG Flags;
+} COAUTHIDENTITY;
+
 /* The security of an activation on another host: authentication service (RPC_C_AUTHN_*),
-   level, the credentials (COAUTHIDENTITY, <rpcdce.h>); NULL members: the defaults. */
-struct _SEC_WINNT_AUTH_IDENTITY_W;
+   level, the credentials; NULL members: the defaults. */
 typedef struct _COAUTHINFO {
         DWORD dwAuthnSvc;
         DWORD dwAuthzSvc;
         LPWSTR pwszServerPrincName;
         DWORD dwAuthnLevel;
         DWORD dwImpersonationLevel;
-        struct _SEC_WINNT_AUTH_IDENTITY_W *pAuthIdentityData;
+        COAUTHIDENTITY *pAuthIdentityData;
         DWORD dwCapabilities;
 } COAUTHINFO;
 

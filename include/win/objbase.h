@@ -13,13 +13,25 @@
 #include <rpcdce.h>
 #include <dcom/com.h>
 #include <dcom/guid.h>
+#include <guiddef.h>
 #include <unknwn.h>
 #include <objidl.h>
 #include <oleauto.h>
 
+/* Declaring methods: a vtable slot in C, a virtual member in C++ (STDMETHOD(Foo)(...) PURE;
+   in an interface, STDMETHOD(Foo)(...) override; in a class implementing one). */
 #ifndef STDMETHOD
+#if defined(__cplusplus) && !defined(CINTERFACE)
+#define STDMETHOD(method) virtual HRESULT STDMETHODCALLTYPE method
+#define STDMETHOD_(type, method) virtual type STDMETHODCALLTYPE method
+#define PURE = 0
+#define THIS_
+#define THIS void
+#else
 #define STDMETHOD(method) HRESULT(STDMETHODCALLTYPE *method)
 #define STDMETHOD_(type, method) type(STDMETHODCALLTYPE *method)
+#define PURE
+#endif
 #define STDMETHODIMP HRESULT STDMETHODCALLTYPE
 #define STDMETHODIMP_(type) type STDMETHODCALLTYPE
 #endif
@@ -28,23 +40,6 @@
 #define interface struct
 #endif
 
-/* IsEqualGUID and friends: pointers in C, references in C++ (as REFGUID is). */
-#include <string.h>
-#ifdef __cplusplus
-inline bool IsEqualGUID(REFGUID a, REFGUID b) {
-        return memcmp(&a, &b, sizeof(GUID)) == 0;
-}
-inline bool operator==(REFGUID a, REFGUID b) {
-        return IsEqualGUID(a, b);
-}
-inline bool operator!=(REFGUID a, REFGUID b) {
-        return !IsEqualGUID(a, b);
-}
-#else
-#define IsEqualGUID(a, b) (memcmp((a), (b), sizeof(GUID)) == 0)
-#endif
-#define IsEqualIID(a, b) IsEqualGUID(a, b)
-#define IsEqualCLSID(a, b) IsEqualGUID(a, b)
 #define CLSID_NULL GUID_NULL
 #define IID_NULL GUID_NULL
 

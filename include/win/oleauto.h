@@ -15,11 +15,6 @@
 #define WINOLEAUTAPI_(type) DCOM_EXPORT type STDAPICALLTYPE
 #endif
 
-/* A UTF-16 literal as an OLECHAR string (OLECHAR is uint16_t, u"" is char16_t's). */
-#ifndef OLESTR
-#define OLESTR(str) ((const OLECHAR *)u##str)
-#endif
-
 /* VariantChangeType(Ex) flags */
 #define VARIANT_NOVALUEPROP 0x01
 #define VARIANT_ALPHABOOL 0x02

@@ -34,6 +34,18 @@ typedef unsigned char cs_byte;
 #define __RPCNDR_H_VERSION__ 500
 #define TARGET_IS_NT50_OR_LATER 1
 
+/* What MIDL-generated prototypes of [call_as] stubs name (Windows' <rpcndr.h> and
+   <rpcdcep.h> declare them; the message itself is opaque here). */
+#ifndef __IRpcStubBuffer_FWD_DEFINED__
+#define __IRpcStubBuffer_FWD_DEFINED__
+typedef struct IRpcStubBuffer IRpcStubBuffer;
+#endif
+#ifndef __IRpcChannelBuffer_FWD_DEFINED__
+#define __IRpcChannelBuffer_FWD_DEFINED__
+typedef struct IRpcChannelBuffer IRpcChannelBuffer;
+#endif
+typedef struct _RPC_MESSAGE RPC_MESSAGE, *PRPC_MESSAGE;
+
 /* Defined by the program (Windows' contract). */
 void *__RPC_USER midl_user_allocate(size_t size);
 void __RPC_USER midl_user_free(void *p);
@@ -44,14 +56,6 @@ void __RPC_USER midl_user_free(void *p);
  * transport met; the stub raises it.
  */
 DCOM_EXPORT RPC_STATUS dcom_rpc_call_status(handle_t h, int err);
-
-#ifndef MIDL_INTERFACE
-#ifdef __cplusplus
-#define MIDL_INTERFACE(x) struct
-#else
-#define MIDL_INTERFACE(x) struct
-#endif
-#endif
 
 #ifdef __cplusplus
 }

@@ -55,7 +55,11 @@ typedef void *HINSTANCE;
 
 /* The class object of a proxy/stub library (DLLDATA_ROUTINES' gPFactory). */
 typedef struct tagCStdPSFactoryBuffer {
+#if defined(__cplusplus) && !defined(CINTERFACE)
+        const void *lpVtbl;             /* C++ has no IPSFactoryBufferVtbl: the C layout */
+#else
         const IPSFactoryBufferVtbl *lpVtbl;
+#endif
         LONG RefCount;
         const ProxyFileInfo **pProxyFileList;
         LONG Filler1;

@@ -11,42 +11,9 @@
 #include <dcom/types.h>
 #include <dcom/winerror.h>
 #include <dcom/winreg.h>
+#include <dcom/utf16.h>
 
-#ifndef WINAPI
-#define WINAPI
-#endif
-#ifndef STDMETHODCALLTYPE
-#define STDMETHODCALLTYPE
-#endif
-#ifndef STDAPICALLTYPE
-#define STDAPICALLTYPE
-#endif
-#ifndef __stdcall
-#define __stdcall
-#endif
-#ifndef CALLBACK
-#define CALLBACK
-#endif
-#ifndef APIENTRY
-#define APIENTRY
-#endif
-#ifndef EXTERN_C
-#ifdef __cplusplus
-#define EXTERN_C extern "C"
-#else
-#define EXTERN_C extern
-#endif
-#endif
-
-#ifndef DCOM_HANDLE_DEFINED
-#define DCOM_HANDLE_DEFINED
-typedef void *HANDLE;
-#endif
-typedef void *HMODULE;
-typedef void *HINSTANCE;
-typedef char *LPSTR;
-typedef const char *LPCSTR;
-typedef WCHAR TCHAR;
+#include <windef.h>
 
 /*
  * Global memory (winbase.h): the handle-based blocks Windows APIs pass around, such as
@@ -98,6 +65,120 @@ DCOM_EXPORT void WINAPI SetLastError(DWORD err);
 #ifdef __cplusplus
 }
 #endif
+
+/*
+ * Modules (libloaderapi.h).  An HMODULE is the address the module is mapped at, as on
+ * Windows: GetModuleHandleW(NULL) is the executable's, GetModuleHandleExW with
+ * GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS the one holding an address -- how a shared
+ * library's DllRegisterServer finds its own file here, where no DllMain hands it its
+ * HINSTANCE.  GetModuleFileNameW(NULL, ...) is the executable's path.  A path longer than
+ * the buffer is cut, still terminated: the return value is then size and the last error
+ * ERROR_INSUFFICIENT_BUFFER.  Implemented in libdcom (src/com/module.c).
+ */
+#define GET_MODULE_HANDLE_EX_FLAG_PIN 0x00000001
+#define GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT 0x00000002
+#define GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS 0x00000004
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+DCOM_EXPORT HMODULE WINAPI GetModuleHandleW(LPCWSTR name);
+DCOM_EXPORT BOOL WINAPI GetModuleHandleExW(DWORD flags, LPCWSTR name, HMODULE *ret);
+DCOM_EXPORT DWORD WINAPI GetModuleFileNameW(HMODULE module, LPWSTR buf, DWORD size);
+#ifdef __cplusplus
+}
+#endif
+
+/*
+ * Interlocked* (winnt.h/winbase.h): full-barrier atomics on 32-bit LONGs (and 64-bit and
+ * pointer variants), as COM objects count their references.  Increment, Decrement and Add
+ * return the new value, Exchange and ExchangeAdd the old, CompareExchange the initial.
+ */
+static inline LONG InterlockedIncrement(LONG volatile *p) {
+        return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedDecrement(LONG volatile *p) {
+        return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedAdd(LONG volatile *p, LONG v) {
+        return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchangeAdd(LONG volatile *p, LONG v) {
+        return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchange(LONG volatile *p, LONG v) {
+        return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG exchange, LONG comparand) {
+        __atomic_compare_exchange_n(p, &comparand, exchange, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+        return comparand;
+}
+static inline LONGLONG InterlockedIncrement64(LONGLONG volatile *p) {
+        return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedDecrement64(LONGLONG volatile *p) {
+        return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedExchange64(LONGLONG volatile *p, LONGLONG v) {
+        return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *p, LONGLONG exchange,
+                                                    LONGLONG comparand) {
+        __atomic_compare_exchange_n(p, &comparand, exchange, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+        return comparand;
+}
+static inline PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v) {
+        return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID exchange,
+                                                      PVOID comparand) {
+        __atomic_compare_exchange_n(p, &comparand, exchange, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+        return comparand;
+}
+
+/*
+ * lstr*W (winbase.h) on WCHAR strings; NULL counts as empty in lstrlenW as on Windows.
+ * lstrcmpiW compares <dcom/utf16.h>'s simple upper-casing (locale-independent), where
+ * Windows uses the user's locale: equal results for the identifiers COM compares.
+ */
+static inline int lstrlenW(LPCWSTR s) {
+        int n = 0;
+        if (s)
+                while (s[n])
+                        n++;
+        return n;
+}
+static inline int lstrcmpW(LPCWSTR a, LPCWSTR b) {
+        while (*a && *a == *b)
+                a++, b++;
+        return *a < *b ? -1 : *a > *b;
+}
+static inline int lstrcmpiW(LPCWSTR a, LPCWSTR b) {
+        int r = dcom_utf16_casecmp(a, (size_t)lstrlenW(a), b, (size_t)lstrlenW(b));
+        return r < 0 ? -1 : r > 0;
+}
+static inline LPWSTR lstrcpyW(LPWSTR dst, LPCWSTR src) {
+        LPWSTR d = dst;
+        while ((*d++ = *src++) != 0)
+                ;
+        return dst;
+}
+static inline LPWSTR lstrcpynW(LPWSTR dst, LPCWSTR src, int n) {
+        int i = 0;
+        if (n <= 0)
+                return dst;
+        for (; i < n - 1 && src[i]; i++)
+                dst[i] = src[i];
+        dst[i] = 0;
+        return dst;
+}
+static inline LPWSTR lstrcatW(LPWSTR dst, LPCWSTR src) {
+        lstrcpyW(dst + lstrlenW(dst), src);
+        return dst;
+}
 
 /* As on Windows, <windows.h> brings in COM and OLE Automation (there through <ole2.h>:
    <objbase.h>, <oleauto.h>) unless the program asks for less with WIN32_LEAN_AND_MEAN. */

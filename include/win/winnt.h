@@ -10,6 +10,41 @@
 #include <dcom/types.h>
 #include <dcom/winreg.h>        /* ACCESS_MASK and the standard rights */
 
+#ifndef VOID
+#define VOID void
+#endif
+typedef BYTE BOOLEAN, *PBOOLEAN;
+typedef ULONGLONG DWORDLONG, *PDWORDLONG;
+typedef LONG NTSTATUS;
+
+/* [MS-DTYP] 2.3.7: a locally unique identifier */
+typedef struct _LUID {
+        DWORD LowPart;
+        LONG HighPart;
+} LUID, *PLUID;
+
+typedef void (*PAPCFUNC)(ULONG_PTR param);
+
+/* Bitwise operators for a flags enumeration: C++ needs them spelt out, C does not. */
+#ifdef __cplusplus
+#define DEFINE_ENUM_FLAG_OPERATORS(T) \
+        extern "C++" { \
+        inline T operator|(T a, T b) { return T((long long)a | (long long)b); } \
+        inline T operator&(T a, T b) { return T((long long)a & (long long)b); } \
+        inline T operator^(T a, T b) { return T((long long)a ^ (long long)b); } \
+        inline T operator~(T a) { return T(~(long long)a); } \
+        inline T &operator|=(T &a, T b) { return a = a | b; } \
+        inline T &operator&=(T &a, T b) { return a = a & b; } \
+        inline T &operator^=(T &a, T b) { return a = a ^ b; } \
+        }
+#else
+#define DEFINE_ENUM_FLAG_OPERATORS(T)
+#endif
+
+/* Locales (as oaidl.h's LCID; a repeated identical typedef is allowed in C11 and C++) */
+typedef DWORD LCID, *PLCID;
+typedef WORD LANGID;
+
 #ifndef ANYSIZE_ARRAY
 #define ANYSIZE_ARRAY 1
 #endif

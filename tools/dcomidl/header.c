@@ -2,8 +2,9 @@
 /*
  * dcomidl's C back end for phase 1: FILE.h in MIDL's shape (include guard, forward
  * declarations, every type in declaration order, IFooVtbl + struct IFoo + COBJMACROS
- * call macros for object interfaces, prototypes and ifspec handles for RPC
- * interfaces) and FILE_i.c with the IID/CLSID/LIBID/DIID definitions.  Only the main
+ * call macros for object interfaces in C, MIDL_INTERFACE abstract classes in C++ with
+ * DCOM_UUID_DECL for __uuidof, prototypes and ifspec handles for RPC interfaces) and
+ * FILE_i.c with the IID/CLSID/LIBID/DIID definitions.  Only the main
  * file's declarations are written; imports become #include "import.h".
  *
  * Wire-size note: IDL `long` is 32 bits, so it prints as LONG/ULONG (int32_t), and
@@ -388,9 +389,61 @@ static void call_macros(struct out *o, struct idl_iface *i, const char *self, in
         }
 }
 
+/* DCOM_UUID_DECL(Name, 0x..., ...): what __uuidof(Name) answers in C++ (<dcom/types.h>). */
+static void uuid_decl(FILE *f, const char *name, const struct idl_guid *g) {
+        fprintf(f, "DCOM_UUID_DECL(%s, 0x%08x, 0x%04x, 0x%04x, 0x%02x, 0x%02x, 0x%02x, 0x%02x, "
+                   "0x%02x, 0x%02x, 0x%02x, 0x%02x)\n", name, g->d1, g->d2, g->d3, g->d4[0],
+                g->d4[1], g->d4[2], g->d4[3], g->d4[4], g->d4[5], g->d4[6], g->d4[7]);
+}
+
+/*
+ * The C++ form MIDL writes: an abstract class per interface deriving from its base, one
+ * pure virtual member per vtable slot of its own, in IDL order.  With single inheritance
+ * and no virtual destructor, the C++ ABI (Itanium, as MSVC's) lays the vtable out as the
+ * C form's IFooVtbl, `this` in the place of This: one object serves C and C++ callers.
+ */
+static void write_cxx_iface(struct out *o, struct idl_iface *i) {
+        FILE *f = o->f;
+        const struct idl_iface *base = i->base;
+
+        if (i->has_uuid) {
+                const struct idl_guid *g = &i->uuid;
+                fprintf(f, "MIDL_INTERFACE(\"%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x\")\n",
+                        g->d1, g->d2, g->d3, g->d4[0], g->d4[1], g->d4[2], g->d4[3], g->d4[4],
+                        g->d4[5], g->d4[6], g->d4[7]);
+        } else {
+                fputs("struct ", f);
+        }
+        fputs(i->name, f);
+        if (base)
+                fprintf(f, " : public %s", base->name);
+        fputs("\n{\npublic:\n", f);
+        if (!base)
+                fputs("        BEGIN_INTERFACE\n", f);
+        for (struct idl_stmt *s = i->kind == IFACE_INTERFACE ? i->stmts : NULL; s; s = s->next) {
+                if (s->kind != STMT_FUNC || idl_attr_find(s->func->attrs, "call_as"))
+                        continue;
+                char name[512];
+                method_name(s->func, name, sizeof name);
+                fputs("        virtual ", f);
+                print_type_decl(o, f, s->func->type->ref, NULL, NULL, 1, false);
+                fprintf(f, " STDMETHODCALLTYPE %s(", name);
+                print_params(o, f, s->func->type->fields, NULL);
+                fputs(") = 0;\n", f);
+        }
+        if (!base)
+                fputs("        END_INTERFACE\n", f);
+        fputs("};\n", f);
+        if (i->has_uuid)
+                uuid_decl(f, i->name, &i->uuid);
+}
+
 static void write_object_iface(struct out *o, struct idl_iface *i, const char *prefix) {
         FILE *f = o->f;
         fprintf(f, "extern const IID %s_%s;\n\n", prefix, i->name);
+        fputs("#if defined(__cplusplus) && !defined(CINTERFACE)\n", f);
+        write_cxx_iface(o, i);
+        fputs("#else\n\n", f);
         fprintf(f, "typedef struct %sVtbl {\n        BEGIN_INTERFACE\n", i->name);
         if (i->kind == IFACE_DISPINTERFACE)
                 vtbl_methods(o, i->base, i->name, 0);
@@ -404,6 +457,7 @@ static void write_object_iface(struct out *o, struct idl_iface *i, const char *p
         else
                 call_macros(o, i, i->name, 0);
         fputs("#endif /* COBJMACROS */\n", f);
+        fputs("\n#endif /* C++ or C */\n", f);
 }
 
 /*
@@ -471,7 +525,10 @@ static void write_iface(struct out *o, struct idl_iface *i, int depth) {
                 break;
         case IFACE_COCLASS:
                 fprintf(f, "/* coclass %s */\nextern const CLSID CLSID_%s;\n", i->name, i->name);
-                fprintf(f, "#ifdef __cplusplus\nclass %s;\n#endif\n\n", i->name);
+                fprintf(f, "#ifdef __cplusplus\nclass %s;\n", i->name);
+                if (i->has_uuid)
+                        uuid_decl(f, i->name, &i->uuid);
+                fputs("#endif\n\n", f);
                 break;
         case IFACE_LIBRARY:
                 fprintf(f, "/* library %s */\nextern const IID LIBID_%s;\n\n", i->name, i->name);
