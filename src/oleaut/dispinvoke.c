@@ -533,6 +533,12 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                 hr = DISP_E_BADPARAMCOUNT;      /* more than the call frame takes */
                 goto out;
         }
+        /* the slot inside the interface's vtable as its description has it */
+        if (fd->oVft < 0 || fd->oVft % (SHORT)sizeof(void *) ||
+            fd->oVft >= (int)owner->attr.cbSizeVft) {
+                hr = DISP_E_MEMBERNOTFOUND;
+                goto out;
+        }
         void **vtbl = *(void ***)instance;
         call_vtbl(vtbl[fd->oVft / (SHORT)sizeof(void *)], &c, ret_vt == VT_VOID ? VT_UI8 : ret_vt,
                   &ret);
@@ -610,9 +616,11 @@ HRESULT tl_invoke(struct tl_info *ti, void *instance, MEMBERID memid, WORD flags
         } else if (ti->attr.typekind == TKIND_DISPATCH) {
                 /* a pure dispinterface: the object's own IDispatch does the work */
                 IUnknown *unk = instance;
-                IDispatch *disp;
+                IDispatch *disp = NULL;
                 if ((hr = unk->lpVtbl->QueryInterface(unk, &IID_IDispatch, (void **)&disp)) < 0)
                         return hr;
+                if (!disp)
+                        return E_NOINTERFACE;
                 hr = disp->lpVtbl->Invoke(disp, memid, &IID_NULL, LOCALE_USER_DEFAULT_, flags, dp,
                                           result, excep, arg_err);
                 disp->lpVtbl->Release(disp);

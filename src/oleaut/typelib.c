@@ -22,7 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "oleaut/typelib-internal.h"
+
+static LOG_CHANNEL(typelib);
 
 #define MSFT_MAGIC 0x5446534du          /* "MSFT" */
 #define HEADER_SIZE 0x54u
@@ -212,26 +215,19 @@ static HRESULT read_value(struct msft *m, int32_t enc, VARIANT *v) {
 
         VariantInit(v);
         if (enc < 0) {
+                /*
+                 * 26 bits of value under a 5-bit VARTYPE, the bits as they are (widl and
+                 * midl write a small R4 default's integer value so; Windows reads it so)
+                 */
                 vt = (uint16_t)((uint32_t)enc >> 26 & 0x1f);
-                int32_t val = enc & 0x03ffffff;
-                if (val & 0x02000000)
-                        val |= ~0x03ffffff;     /* sign-extended */
-                switch (vt) {
-                case VT_I1: case VT_UI1: case VT_I2: case VT_UI2: case VT_I4: case VT_UI4:
-                case VT_INT: case VT_UINT: case VT_BOOL: case VT_ERROR: case VT_HRESULT:
-                        break;
-                default:
-                        return TYPE_E_CANTLOADLIBRARY;
-                }
+                uint32_t val = (uint32_t)enc & 0x03ffffff;
+                if ((vt == VT_BSTR || vt == VT_UNKNOWN || vt == VT_DISPATCH || vt == VT_VARIANT) &&
+                    val)
+                        return TYPE_E_CANTLOADLIBRARY;  /* no pointer is a constant */
+                if (vt == VT_VARIANT)
+                        vt = VT_EMPTY;  /* a VARIANT parameter's default 0: nothing */
                 V_VT(v) = vt;
-                switch (vt) {
-                case VT_I1: V_I1(v) = (CHAR)val; break;
-                case VT_UI1: V_UI1(v) = (BYTE)val; break;
-                case VT_I2: V_I2(v) = (SHORT)val; break;
-                case VT_UI2: V_UI2(v) = (USHORT)val; break;
-                case VT_BOOL: V_BOOL(v) = (VARIANT_BOOL)val; break;
-                default: V_I4(v) = val; break;
-                }
+                V_UI4(v) = val;
                 return S_OK;
         }
         if (!seg_has(s, enc, 2))
@@ -322,7 +318,9 @@ static HRESULT read_func(struct msft *m, struct tl_info *ti, const uint8_t *rec,
                     (hr = read_name(m, (int32_t)le32(p + 4), &f->param_names[i])) < 0)
                         return hr;
                 ed->paramdesc.wParamFlags = (USHORT)le32(p + 8);
-                if ((fkccic & 0x1000) && (ed->paramdesc.wParamFlags & PARAMFLAG_FHASDEFAULT)) {
+                /* -1: this parameter has no default, though others of the function do */
+                if ((fkccic & 0x1000) && (ed->paramdesc.wParamFlags & PARAMFLAG_FHASDEFAULT) &&
+                    (int32_t)le32(defaults + 4 * i) != -1) {
                         PARAMDESCEX *ex = tl_alloc(m->lib, sizeof *ex);
                         if (!ex)
                                 return E_OUTOFMEMORY;
@@ -565,6 +563,7 @@ HRESULT tl_load_msft(const uint8_t *data, size_t len, struct tlib **ret) {
         lib->attr.wLibFlags = (WORD)le32(data + 0x1c);
         lib->help_ctx = le32(data + 0x2c);
         lib->dispatch_href = le32(data + 0x4c);
+        log_debug(typelib, "MSFT: %u types, syskind %u", n_infos, varflags & 0xf);
         if ((hr = read_guid(&m, (int32_t)le32(data + 0x08), &lib->attr.guid)) < 0 ||
             (hr = read_name(&m, (int32_t)le32(data + 0x38), &lib->name)) < 0 ||
             (hr = read_string(&m, (int32_t)le32(data + 0x24), &lib->doc)) < 0 ||
@@ -583,16 +582,22 @@ HRESULT tl_load_msft(const uint8_t *data, size_t len, struct tlib **ret) {
                 }
                 lib->infos[i] = ti;
                 lib->n_infos = i + 1;
-                if ((hr = read_typeinfo(&m, i, ti)) < 0)
+                if ((hr = read_typeinfo(&m, i, ti)) < 0) {
+                        log_debug(typelib, "type %u of %u: malformed (0x%08x)", i, n_infos,
+                                  (unsigned)hr);
                         goto fail;
+                }
                 if (ti->attr.typekind == TKIND_DISPATCH && (ti->attr.wTypeFlags & TYPEFLAG_FDUAL) &&
                     (hr = tl_dual_views(lib, ti)) < 0)
                         goto fail;
         }
         for (UINT i = 0; i < n_infos; i++)
                 if (lib->infos[i]->iface_view &&
-                    (hr = tl_dual_dispatch_funcs(lib, lib->infos[i])) < 0)
+                    (hr = tl_dual_dispatch_funcs(lib, lib->infos[i])) < 0) {
+                        log_debug(typelib, "dual type %u: no dispatch view (0x%08x)", i,
+                                  (unsigned)hr);
                         goto fail;
+                }
         *ret = lib;
         return S_OK;
 fail:
