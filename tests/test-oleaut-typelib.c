@@ -14,6 +14,8 @@
  *     puArgErr, DISP_E_MEMBERNOTFOUND, DISP_E_UNKNOWNNAME, DISP_E_PARAMNOTFOUND,
  *     DISP_E_EXCEPTION filled from the object's error object);
  *   - CreateDispTypeInfo;
+ *   - a library importing another (tests/typelib/derived.idl): its dual interface's
+ *     parent found through the registry, its inherited members described and called;
  *   - RegisterTypeLib/LoadTypeLibEx(REGKIND_REGISTER), QueryPathOfRegTypeLib,
  *     LoadRegTypeLib and UnRegisterTypeLib in this run's private OPENDCOM_ROOT;
  *   - malformed files: every truncation and thousands of corrupted bytes are refused
@@ -35,13 +37,15 @@
 #include "oleaut/oleaut-internal.h"
 #include "test.h"
 
-static const char *tlb64, *tlb32;
+static const char *tlb64, *tlb32, *tlb_derived;
 
 /* The widl-made libraries, or a skip. */
 static void need_tlbs(void) {
         tlb64 = getenv("CALC_TLB64");
         tlb32 = getenv("CALC_TLB32");
-        if (!tlb64 || !tlb32 || access(tlb64, R_OK) != 0 || access(tlb32, R_OK) != 0)
+        tlb_derived = getenv("DERIVED_TLB");
+        if (!tlb64 || !tlb32 || !tlb_derived || access(tlb64, R_OK) != 0 ||
+            access(tlb32, R_OK) != 0 || access(tlb_derived, R_OK) != 0)
                 SKIP("no widl-made type libraries (Debian package wine64-tools)");
 }
 
@@ -1289,6 +1293,105 @@ TEST(register_and_load_registered) {
         ASSERT_STR_EQ(reg_sz(LIBKEY "\\HELPDIR", NULL), "/usr/share/help");
         ASSERT_HR_EQ(UnRegisterTypeLib(&LIBID_CalcLib, 1, 2, 0, SYS_WIN64), S_OK);
         ASSERT_EQ(ITypeLib_Release(tl), 0);
+}
+
+/* ---- imported types ---- */
+
+static const GUID IID_ISciCalc = { 0x6d0f7f00, 0x52c4, 0x4b8e,
+                                   { 0x9a, 0x57, 0x3f, 0x1f, 0x0e, 0x0a, 0x7c, 0x11 } };
+
+static HRESULT STDMETHODCALLTYPE c_sqrt(ICalc *i, double x, double *r) {
+        (void)i;
+        *r = sqrt(x);
+        return S_OK;
+}
+
+struct ISciCalcVtbl {
+        ICalcVtbl base;
+        HRESULT (STDMETHODCALLTYPE *Sqrt)(ICalc *, double, double *);
+};
+
+TEST(imported_types) {
+        need_tlbs();
+        ITypeLib *tl, *calc;
+        ITypeInfo *ti, *iti, *parent;
+        TYPEATTR *ta;
+        HREFTYPE href;
+        char full[4096];
+
+        /* CalcLib not registered: ISciCalc's parent cannot be read, the library can */
+        tl = load(tlb_derived);
+        ti = info_of(tl, &IID_ISciCalc);
+        ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(ti, &ta), S_OK);
+        ASSERT_EQ(ta->cFuncs, 1);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(ti, (UINT)-1, &href), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(ti, href, &iti), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(iti, 0, &href), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(iti, href, &parent), TYPE_E_CANTLOADLIBRARY);
+        ITypeInfo_Release(iti);
+        ITypeInfo_Release(ti);
+        ASSERT_EQ(ITypeLib_Release(tl), 0);
+
+        /* registered: IDispatch's seven, ICalc's twelve and Sqrt */
+        ASSERT_NOT_NULL(realpath(tlb64, full));
+        ASSERT_HR_EQ(LoadTypeLibEx(W(full), REGKIND_REGISTER, &calc), S_OK);
+        tl = load(tlb_derived);
+        ti = info_of(tl, &IID_ISciCalc);
+        ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(ti, &ta), S_OK);
+        ASSERT_EQ(ta->cFuncs, 7 + 12 + 1);
+        const FUNCDESC *fd = func_named(ti, "Add", INVOKE_FUNC);
+        ASSERT_EQ(fd->funckind, FUNC_DISPATCH);
+        ASSERT_EQ(fd->cParams, 2);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(ti, (UINT)-1, &href), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(ti, href, &iti), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(iti, &ta), S_OK);
+        ASSERT_EQ(ta->cbSizeVft, (7 + 12 + 1) * sizeof(void *));
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(iti, 0, &href), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(iti, href, &parent), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(parent, &ta), S_OK);
+        ASSERT_GUID_EQ(&ta->guid, &IID_ICalc);
+        ITypeLib *owner;
+        ASSERT_HR_EQ(ITypeInfo_GetContainingTypeLib(parent, &owner, NULL), S_OK);
+        TLIBATTR *la;
+        ASSERT_HR_EQ(ITypeLib_GetLibAttr(owner, &la), S_OK);
+        ASSERT_GUID_EQ(&la->guid, &LIBID_CalcLib);
+        ITypeLib_Release(owner);
+        ITypeInfo_Release(parent);
+
+        /* an inherited method and an own one, late-bound by name */
+        struct ISciCalcVtbl vt;
+        vt.base = calc_vtbl;
+        vt.Sqrt = c_sqrt;
+        struct calc c = { { &vt.base }, 1, NULL, ti, { { { 0 } } } };
+        IDispatch *d = (IDispatch *)&c.ICalc_iface;
+        VARIANT a[2], r;
+        a[0] = vi4(20);
+        a[1] = vstr("22");
+        ASSERT_HR_EQ(call(d, "Add", DISPATCH_METHOD, a, 2, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_I4(&r), 42);
+        VariantClear(&a[1]);
+        a[0] = vr8(2.25);
+        ASSERT_HR_EQ(call(d, "Sqrt", DISPATCH_METHOD, a, 1, &r, NULL, NULL), S_OK);
+        ASSERT_TRUE(V_R8(&r) == 1.5);
+        /* and through the interface view with CreateStdDispatch */
+        IUnknown *unk;
+        ASSERT_HR_EQ(CreateStdDispatch(NULL, &c.ICalc_iface, iti, &unk), S_OK);
+        ASSERT_HR_EQ(IUnknown_QueryInterface(unk, &IID_IDispatch, (void **)&d), S_OK);
+        a[0] = vstr("abc");
+        a[1] = vi4(5);
+        ASSERT_HR_EQ(call(d, "Concat", DISPATCH_METHOD, a, 2, &r, NULL, NULL), S_OK);
+        ASSERT_STR_EQ(A(V_BSTR(&r)), "abc5");
+        VariantClear(&r);
+        VariantClear(&a[0]);
+        VariantClear(&c.last_b);
+        IDispatch_Release(d);
+        ASSERT_EQ(IUnknown_Release(unk), 0);
+
+        ITypeInfo_Release(iti);
+        ITypeInfo_Release(ti);
+        ASSERT_EQ(ITypeLib_Release(tl), 0);
+        ASSERT_HR_EQ(UnRegisterTypeLib(&LIBID_CalcLib, 1, 2, 0, SYS_WIN64), S_OK);
+        ASSERT_EQ(ITypeLib_Release(calc), 0);
 }
 
 /* ---- malformed files ---- */

@@ -91,8 +91,12 @@ static void lib_free(struct tlib *lib) {
                         info_free(ti, true);
                 }
         }
-        for (UINT i = 0; i < lib->n_imports; i++)
+        for (UINT i = 0; i < lib->n_imports; i++) {
+                ITypeLib *other = atomic_load(&lib->imports[i].loaded);
                 SysFreeString(lib->imports[i].file);
+                if (other)
+                        other->lpVtbl->Release(other);
+        }
         for (size_t i = 0; i < lib->n_held; i++)
                 lib->held[i]->lpVtbl->Release(lib->held[i]);
         dcom_free(lib->held);
@@ -833,10 +837,19 @@ struct tl_info *tl_info_new(struct tlib *lib) {
 
 /* ---- references ---- */
 
-static HRESULT import_info(struct tlib *lib, const struct tl_import *imp, ITypeInfo **ret) {
-        ITypeLib *other = NULL;
+/*
+ * The imported library is looked up once and kept (libraries importing each other keep
+ * each other alive: a cycle this does not break).
+ */
+static HRESULT import_info(struct tlib *lib, struct tl_import *imp, ITypeInfo **ret) {
+        ITypeLib *other = atomic_load(&imp->loaded), *expected = NULL;
         HRESULT hr;
 
+        if (other) {
+                if (imp->by_guid)
+                        return other->lpVtbl->GetTypeInfoOfGuid(other, &imp->guid, ret);
+                return other->lpVtbl->GetTypeInfo(other, imp->index, ret);
+        }
         if (IsEqualGUID(&imp->lib_guid, &LIBID_stdole2)) {
                 struct tlib *std;
                 if ((hr = tl_stdole_dispatch(&std)) < 0)
@@ -850,7 +863,8 @@ static HRESULT import_info(struct tlib *lib, const struct tl_import *imp, ITypeI
                 hr = other->lpVtbl->GetTypeInfoOfGuid(other, &imp->guid, ret);
         else
                 hr = other->lpVtbl->GetTypeInfo(other, imp->index, ret);
-        other->lpVtbl->Release(other);
+        if (!atomic_compare_exchange_strong(&imp->loaded, &expected, other))
+                other->lpVtbl->Release(other);  /* another thread's is kept */
         (void)lib;
         return hr;
 }
@@ -977,7 +991,14 @@ HRESULT tl_dual_dispatch_funcs(struct tlib *lib, struct tl_info *ti) {
         if (iv->attr.cImplTypes &&
             (hr = append_vtable(lib, iv, iv->impls[0].href, &funcs, &n, 0)) < 0) {
                 dcom_free(funcs);
-                return hr;
+                if (hr == E_OUTOFMEMORY)
+                        return hr;
+                /*
+                 * a parent we cannot read (its library not registered): the
+                 * dispinterface shows the interface's own functions only
+                 */
+                funcs = NULL;
+                n = 0;
         }
         if (n + iv->attr.cFuncs > 0xffff || !(own = tl_alloc(lib, (n + iv->attr.cFuncs) * sizeof *own))) {
                 dcom_free(funcs);

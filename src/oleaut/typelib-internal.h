@@ -62,6 +62,7 @@ struct tl_import {
         bool by_guid;
         GUID guid;              /* by_guid */
         UINT index;             /* !by_guid */
+        _Atomic(ITypeLib *) loaded;     /* once found: held for the importer's life */
 };
 
 struct tlib {
