@@ -32,9 +32,12 @@ static HRESULT STDMETHODCALLTYPE slot_fail(void *this) {
         return E_FAIL;
 }
 
-static HRESULT STDMETHODCALLTYPE slot_qi(void *this, REFIID riid, void **ppv) {
-        (void)this; (void)riid;
-        *ppv = NULL;
+/*
+ * Slot 0 as QueryInterface (a pure dispinterface's Invoke asks for IDispatch); a
+ * description may call it as anything else, so it writes nothing.
+ */
+static HRESULT STDMETHODCALLTYPE slot_qi(void *this) {
+        (void)this;
         return E_NOINTERFACE;
 }
 
@@ -175,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         memcpy(&vtbl_ok[i], &ok, sizeof ok);
                         memcpy(&vtbl_fail[i], &fail, sizeof fail);
                 }
-                HRESULT (STDMETHODCALLTYPE *qi)(void *, REFIID, void **) = slot_qi;
+                HRESULT (STDMETHODCALLTYPE *qi)(void *) = slot_qi;
                 memcpy(&vtbl_ok[0], &qi, sizeof qi);
                 memcpy(&vtbl_fail[0], &qi, sizeof qi);
         }

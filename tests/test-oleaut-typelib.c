@@ -14,6 +14,8 @@
  *     puArgErr, DISP_E_MEMBERNOTFOUND, DISP_E_UNKNOWNNAME, DISP_E_PARAMNOTFOUND,
  *     DISP_E_EXCEPTION filled from the object's error object);
  *   - CreateDispTypeInfo;
+ *   - a type library inside a PE image (Wine's stdole2.tlb, when installed), whole and
+ *     damaged;
  *   - a library importing another (tests/typelib/derived.idl): its dual interface's
  *     parent found through the registry, its inherited members described and called;
  *   - RegisterTypeLib/LoadTypeLibEx(REGKIND_REGISTER), QueryPathOfRegTypeLib,
@@ -1392,6 +1394,69 @@ TEST(imported_types) {
         ASSERT_EQ(ITypeLib_Release(tl), 0);
         ASSERT_HR_EQ(UnRegisterTypeLib(&LIBID_CalcLib, 1, 2, 0, SYS_WIN64), S_OK);
         ASSERT_EQ(ITypeLib_Release(calc), 0);
+}
+
+/* ---- type libraries inside PE images (Wine's, when installed) ---- */
+
+TEST(pe_images) {
+        static const char stdole2[] = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/stdole2.tlb";
+        static const GUID LIBID_stdole = { 0x00020430, 0, 0, { 0xc0, 0, 0, 0, 0, 0, 0, 0x46 } };
+        char path[512];
+        ITypeLib *tl;
+        TLIBATTR *la;
+        TYPEATTR *ta;
+
+        if (access(stdole2, R_OK) != 0)
+                SKIP("no Wine stdole2.tlb (a PE image holding a TYPELIB resource)");
+        /* resource 1, by default and by name */
+        for (int named = 0; named < 2; named++) {
+                snprintf(path, sizeof path, "%s%s", stdole2, named ? "\\1" : "");
+                tl = load(path);
+                ASSERT_HR_EQ(ITypeLib_GetLibAttr(tl, &la), S_OK);
+                ASSERT_GUID_EQ(&la->guid, &LIBID_stdole);
+                ASSERT_EQ(la->wMajorVerNum, 2);
+                ITypeInfo *ti = info_of(tl, &IID_IDispatch);
+                ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(ti, &ta), S_OK);
+                ASSERT_EQ(ta->typekind, TKIND_INTERFACE);
+                ASSERT_EQ(ta->cFuncs, 4);
+                ASSERT_EQ(ta->cbSizeVft, 7 * sizeof(void *));
+                const FUNCDESC *fd = func_named(ti, "Invoke", INVOKE_FUNC);
+                ASSERT_EQ(fd->memid, 0x60010003);
+                ASSERT_EQ(fd->cParams, 8);
+                ASSERT_EQ(fd->oVft, 6 * sizeof(void *));
+                ITypeInfo_Release(ti);
+                ASSERT_EQ(ITypeLib_Release(tl), 0);
+        }
+        snprintf(path, sizeof path, "%s\\2", stdole2);
+        ASSERT_HR_EQ(LoadTypeLib(W(path), &tl), TYPE_E_CANTLOADLIBRARY);
+
+        /* a damaged image: refused or sound, never read past */
+        size_t len;
+        uint8_t *good, *b;
+        int fd = open(stdole2, O_RDONLY);
+        struct stat st;
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ(fstat(fd, &st), 0);
+        len = (size_t)st.st_size;
+        good = malloc(len);
+        ASSERT_EQ(read(fd, good, len), (ssize_t)len);
+        close(fd);
+        for (size_t n = 0; n < len; n += 61) {
+                b = malloc(n ? n : 1);
+                memcpy(b, good, n);
+                if (oleaut_load_typelib_mem(b, n, &tl) == S_OK)
+                        ITypeLib_Release(tl);
+                free(b);
+        }
+        b = malloc(len);
+        for (size_t i = 0; i < 0x400 && i < len; i++) {
+                memcpy(b, good, len);
+                b[i] ^= 0xff;
+                if (oleaut_load_typelib_mem(b, len, &tl) == S_OK)
+                        ITypeLib_Release(tl);
+        }
+        free(b);
+        free(good);
 }
 
 /* ---- malformed files ---- */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * MSFT-format type libraries (what midl /tlb, widl -t and ICreateTypeLib2 write) read
- * into memory (typelib-internal.h), and LoadTypeLib/LoadTypeLibEx.
+ * into memory (typelib-internal.h), from a .tlb file or a PE image's TYPELIB resource
+ * ("x.dll" is resource 1, "x.dll\\2" resource 2), as LoadTypeLib(Ex) takes them.
  *
  * The file: a header (0x54 bytes; one more word when a help DLL is named), one word
  * per type description, then a directory of 15 segments {offset, length, -1, 0x0f}:
@@ -161,6 +162,10 @@ static HRESULT decode_type(struct msft *m, int32_t enc, TYPEDESC *td, int depth)
         memset(td, 0, sizeof *td);
         if (enc < 0) {
                 td->vt = (VARTYPE)(enc & VT_TYPEMASK);
+                /* a base type: those that name another type need a table entry */
+                if (td->vt == VT_PTR || td->vt == VT_SAFEARRAY || td->vt == VT_CARRAY ||
+                    td->vt == VT_USERDEFINED)
+                        return TYPE_E_CANTLOADLIBRARY;
                 return S_OK;
         }
         if (depth >= MAX_TD_DEPTH || !seg_u32(s, enc, &w0) || !seg_u32(s, (int64_t)enc + 4, &w1))
@@ -605,6 +610,107 @@ fail:
         return hr == E_OUTOFMEMORY ? hr : TYPE_E_CANTLOADLIBRARY;
 }
 
+/*
+ * A type library inside a PE image (a DLL or EXE, as Windows' LoadTypeLib takes them):
+ * the resource of type "TYPELIB" and ID index, any language.  Walks the image's
+ * headers, its section table and three levels of resource directory, each offset
+ * checked; NULL when there is none.
+ */
+static const uint8_t *pe_typelib(const uint8_t *data, size_t len, uint32_t index,
+                                 size_t *ret_len) {
+        struct seg f = { data, (uint32_t)len };
+        uint32_t pe, opt, nsect, optsize, magic, ndirs, rva, size, sect;
+        uint16_t w;
+
+        if (!seg_u32(&f, 0x3c, &pe) || !seg_u32(&f, pe, &magic) || magic != 0x00004550 ||
+            !seg_has(&f, (int64_t)pe + 4, 20))
+                return NULL;
+        nsect = le16(data + pe + 6);
+        optsize = le16(data + pe + 20);
+        opt = pe + 24;
+        if (!seg_has(&f, opt, optsize) || optsize < 2)
+                return NULL;
+        w = le16(data + opt);
+        uint32_t dirs = w == 0x20b ? 112 : w == 0x10b ? 96 : 0;
+        if (!dirs || optsize < dirs || !seg_u32(&f, (int64_t)opt + dirs - 4, &ndirs) ||
+            ndirs < 3 || optsize < dirs + 3 * 8)
+                return NULL;
+        rva = le32(data + opt + dirs + 16);     /* IMAGE_DIRECTORY_ENTRY_RESOURCE */
+        sect = opt + optsize;
+        if (!seg_has(&f, sect, (uint64_t)nsect * 40))
+                return NULL;
+        /* the resource section's bytes, and how RVAs in it map to the file */
+        const uint8_t *rsrc = NULL;
+        uint32_t rsrc_len = 0, rsrc_rva = 0;
+        for (uint32_t i = 0; i < nsect; i++) {
+                const uint8_t *s = data + sect + 40 * i;
+                uint32_t va = le32(s + 12), raw = le32(s + 16), ptr = le32(s + 20);
+                if (rva < va || rva - va >= raw || !seg_has(&f, ptr, raw))
+                        continue;
+                rsrc = data + ptr + (rva - va);
+                rsrc_len = raw - (rva - va);
+                rsrc_rva = rva;
+                break;
+        }
+        if (!rsrc)
+                return NULL;
+        struct seg r = { rsrc, rsrc_len };
+        uint32_t dir = 0;
+        static const char type_name[] = "TYPELIB";
+        for (int level = 0; level < 3; level++) {
+                uint32_t found = 0;
+                bool hit = false;
+                if (!seg_has(&r, dir, 16))
+                        return NULL;
+                uint32_t n = (uint32_t)le16(rsrc + dir + 12) + le16(rsrc + dir + 14);
+                if (!seg_has(&r, (int64_t)dir + 16, (uint64_t)n * 8))
+                        return NULL;
+                for (uint32_t i = 0; i < n && !hit; i++) {
+                        uint32_t name = le32(rsrc + dir + 16 + 8 * i);
+                        found = le32(rsrc + dir + 20 + 8 * i);
+                        if (level == 0) {
+                                /* by name: a 16-bit length, then UTF-16 */
+                                uint32_t o = name & 0x7fffffff;
+                                if (!(name & 0x80000000u) || !seg_has(&r, o, 2))
+                                        continue;
+                                uint16_t nl = le16(rsrc + o);
+                                if (nl != sizeof type_name - 1 || !seg_has(&r, (int64_t)o + 2, 2u * nl))
+                                        continue;
+                                hit = true;
+                                for (uint16_t k = 0; k < nl; k++)
+                                        if (le16(rsrc + o + 2 + 2 * k) != (uint8_t)type_name[k])
+                                                hit = false;
+                        } else if (level == 1) {
+                                hit = !(name & 0x80000000u) && name == index;
+                        } else {
+                                hit = true;     /* any language */
+                        }
+                }
+                if (!hit || (level < 2) != !!(found & 0x80000000u))
+                        return NULL;
+                dir = found & 0x7fffffff;
+        }
+        /* the data entry: RVA and size */
+        if (!seg_u32(&r, dir, &rva) || !seg_u32(&r, (int64_t)dir + 4, &size) || rva < rsrc_rva ||
+            !seg_has(&r, rva - rsrc_rva, size))
+                return NULL;
+        *ret_len = size;
+        return rsrc + (rva - rsrc_rva);
+}
+
+/* An MSFT file, or a PE image holding one as resource index. */
+static HRESULT load_any(const uint8_t *data, size_t len, uint32_t index, struct tlib **ret) {
+        if (len >= 2 && data[0] == 'M' && data[1] == 'Z') {
+                size_t n;
+                const uint8_t *tl = pe_typelib(data, len, index, &n);
+                if (!tl)
+                        return TYPE_E_CANTLOADLIBRARY;
+                data = tl;
+                len = n;
+        }
+        return tl_load_msft(data, len, ret);
+}
+
 /* Reads a whole file (at most MAX_FILE bytes). */
 static HRESULT read_file(const char *path, uint8_t **ret, size_t *ret_len) {
         struct stat st;
@@ -638,7 +744,7 @@ static HRESULT read_file(const char *path, uint8_t **ret, size_t *ret_len) {
 
 HRESULT oleaut_load_typelib_mem(const void *data, size_t len, ITypeLib **ret) {
         struct tlib *lib;
-        HRESULT hr = tl_load_msft(data, len, &lib);
+        HRESULT hr = load_any(data, len, 1, &lib);
 
         if (hr >= 0)
                 *ret = &lib->ITypeLib_iface;
@@ -652,13 +758,26 @@ HRESULT oleaut_load_typelib_file(const OLECHAR *path, ITypeLib **ret) {
         struct tlib *lib;
         HRESULT hr;
 
+        uint32_t index = 1;
+
         if (dcom_utf16_to_utf8(path, dcom_utf16_len(path), &p8, NULL) < 0)
                 return E_OUTOFMEMORY;
         hr = read_file(p8, &data, &len);
+        if (hr == TYPE_E_CANTLOADLIBRARY) {
+                /* "file\\N": the image's type library resource N */
+                char *bs = strrchr(p8, '\\');
+                char *end = NULL;
+                unsigned long n = bs && bs[1] ? strtoul(bs + 1, &end, 10) : 0;
+                if (end && !*end && n && n <= 0xffff) {
+                        *bs = 0;
+                        index = (uint32_t)n;
+                        hr = read_file(p8, &data, &len);
+                }
+        }
         dcom_free(p8);
         if (hr < 0)
                 return hr;
-        hr = tl_load_msft(data, len, &lib);
+        hr = load_any(data, len, index, &lib);
         dcom_free(data);
         if (hr < 0)
                 return hr;
