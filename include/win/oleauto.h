@@ -182,6 +182,8 @@ WINOLEAUTAPI GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo);
  * "win64"/"win32" after the library's SYSKIND, LP64 lookups trying "win64" first.
  * The descriptions GetTypeAttr, GetFuncDesc, GetVarDesc and GetLibAttr hand out belong
  * to the library and stay valid while the caller holds its ITypeInfo/ITypeLib.
+ * LoadTypeLib (and REGKIND_DEFAULT) never register; REGKIND_REGISTER does.  A file may be
+ * a .tlb or a PE image with the library as TYPELIB resource 1 ("x.dll\\2": resource 2).
  */
 typedef enum tagREGKIND {
         REGKIND_DEFAULT,
