@@ -541,6 +541,7 @@ TEST(dispinterface_and_coclass) {
         ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(ti, &ta), S_OK);
         ASSERT_EQ(ta->typekind, TKIND_DISPATCH);
         ASSERT_EQ(ta->wTypeFlags & TYPEFLAG_FDUAL, 0);
+        ASSERT_EQ(ta->cbSizeVft, 7 * sizeof(void *));
         ASSERT_EQ(ta->cVars, 1);
         ASSERT_EQ(ta->cImplTypes, 1);
         ASSERT_HR_EQ(ITypeInfo_GetVarDesc(ti, 0, &vd), S_OK);

@@ -430,6 +430,10 @@ static HRESULT read_typeinfo(struct msft *m, UINT index, struct tl_info *ti) {
         ta->wMinorVerNum = le16(b + 0x3a);
         ta->cImplTypes = (WORD)(impl_vft & 0xffff);
         ta->cbSizeVft = (WORD)((impl_vft >> 16) * sizeof(void *) / m->ptr_size);
+        /* a dispinterface's vtable is IDispatch's, whatever the file says (a dual's: its
+           interface view keeps the file's, tl_dual_dispatch_funcs sets the other) */
+        if (ta->typekind == TKIND_DISPATCH && !(ta->wTypeFlags & TYPEFLAG_FDUAL))
+                ta->cbSizeVft = 7 * sizeof(void *);
         ta->cbSizeInstance = le32(b + 0x50);
         if (ta->typekind == TKIND_INTERFACE || ta->typekind == TKIND_DISPATCH ||
             ta->typekind == TKIND_COCLASS)
