@@ -169,6 +169,72 @@ WINOLEAUTAPI CreateErrorInfo(ICreateErrorInfo **pperrinfo);
 WINOLEAUTAPI SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo);
 WINOLEAUTAPI GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo);
 
+/*
+ * Type libraries ([MS-OAUT] 2.2.49 ff.; src/oleaut/typelib.c): MSFT-format .tlb files as
+ * midl and widl write them, read whole and checked when loaded (a malformed file is
+ * TYPE_E_CANTLOADLIBRARY, one that is not a type library TYPE_E_INVDATAREAD).  The
+ * registry keys (HKCR\TypeLib, HKCR\Interface) are Windows'; the platform key is
+ * "win64"/"win32" after the library's SYSKIND, LP64 lookups trying "win64" first.
+ * The descriptions GetTypeAttr, GetFuncDesc, GetVarDesc and GetLibAttr hand out belong
+ * to the library and stay valid while the caller holds its ITypeInfo/ITypeLib.
+ * LoadTypeLib (and REGKIND_DEFAULT) never register; REGKIND_REGISTER does.  A file may be
+ * a .tlb or a PE image with the library as TYPELIB resource 1 ("x.dll\\2": resource 2).
+ */
+typedef enum tagREGKIND {
+        REGKIND_DEFAULT,
+        REGKIND_REGISTER,
+        REGKIND_NONE
+} REGKIND;
+
+WINOLEAUTAPI LoadTypeLib(LPCOLESTR szFile, ITypeLib **pptlib);
+WINOLEAUTAPI LoadTypeLibEx(LPCOLESTR szFile, REGKIND regkind, ITypeLib **pptlib);
+WINOLEAUTAPI LoadRegTypeLib(REFGUID rguid, WORD wVerMajor, WORD wVerMinor, LCID lcid,
+                            ITypeLib **pptlib);
+WINOLEAUTAPI QueryPathOfRegTypeLib(REFGUID guid, USHORT wMaj, USHORT wMin, LCID lcid,
+                                   BSTR *lpbstrPathName);
+WINOLEAUTAPI RegisterTypeLib(ITypeLib *ptlib, const OLECHAR *szFullPath,
+                             const OLECHAR *szHelpDir);
+WINOLEAUTAPI UnRegisterTypeLib(REFGUID libID, WORD wVerMajor, WORD wVerMinor, LCID lcid,
+                               SYSKIND syskind);
+
+/*
+ * The IDispatch helpers: an object's IDispatch by its type description (ITypeInfo::Invoke
+ * does the call, with Windows' coercions and errors; see src/oleaut/dispinvoke.c).
+ */
+typedef struct tagPARAMDATA {
+        OLECHAR *szName;
+        VARTYPE vt;
+} PARAMDATA, *LPPARAMDATA;
+
+typedef struct tagMETHODDATA {
+        OLECHAR *szName;
+        PARAMDATA *ppdata;
+        DISPID dispid;
+        UINT iMeth;
+        CALLCONV cc;
+        UINT cArgs;
+        WORD wFlags;
+        VARTYPE vtReturn;
+} METHODDATA, *LPMETHODDATA;
+
+typedef struct tagINTERFACEDATA {
+        METHODDATA *pmethdata;
+        UINT cMembers;
+} INTERFACEDATA, *LPINTERFACEDATA;
+
+#ifndef MEMBERID_NIL
+#define MEMBERID_NIL DISPID_UNKNOWN
+#endif
+
+WINOLEAUTAPI DispGetIDsOfNames(ITypeInfo *ptinfo, OLECHAR **rgszNames, UINT cNames,
+                               DISPID *rgdispid);
+WINOLEAUTAPI DispInvoke(void *_this, ITypeInfo *ptinfo, DISPID dispidMember, WORD wFlags,
+                        DISPPARAMS *pparams, VARIANT *pvarResult, EXCEPINFO *pexcepinfo,
+                        UINT *puArgErr);
+WINOLEAUTAPI CreateStdDispatch(IUnknown *punkOuter, void *pvThis, ITypeInfo *ptinfo,
+                               IUnknown **ppunkStdDisp);
+WINOLEAUTAPI CreateDispTypeInfo(INTERFACEDATA *pidata, LCID lcid, ITypeInfo **pptinfo);
+
 #ifdef __cplusplus
 }
 #endif

@@ -255,7 +255,6 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
 static void register_once(void) {
         oleaut_user_marshal_register();
         com_ps_register(&IDispatch_ProxyVtbl, &IDispatch_p_interface);
-        com_ps_register(&ITypeInfo_ProxyVtbl, &ITypeInfo_p_interface);
         com_ps_register(&ISupportErrorInfo_ProxyVtbl, &ISupportErrorInfo_p_interface);
         com_ps_register(&IErrorInfo_ProxyVtbl, &IErrorInfo_p_interface);
 }

@@ -38,4 +38,11 @@ void oleaut_variant_user_free(VARIANT *v);
 int oleaut_errorinfo_write(IErrorInfo *ei, struct buf *b);
 int oleaut_errorinfo_read(const uint8_t *p, size_t len, IErrorInfo **ret);
 
+/*
+ * A type library from memory (the fuzz target's way in) or from a file (LoadTypeLibEx);
+ * TYPE_E_CANTLOADLIBRARY / TYPE_E_INVDATAREAD for what is not a sound MSFT file.
+ */
+HRESULT oleaut_load_typelib_mem(const void *data, size_t len, ITypeLib **ret);
+HRESULT oleaut_load_typelib_file(const OLECHAR *path, ITypeLib **ret);
+
 #endif /* DCOM_OLEAUT_INTERNAL_H */

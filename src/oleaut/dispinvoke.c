@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Late-bound calls through a type description: ITypeInfo::Invoke, and the IDispatch
+ * helpers built on it -- DispGetIDsOfNames, DispInvoke, CreateStdDispatch and
+ * CreateDispTypeInfo -- with Windows' behaviour (Wine's dlls/oleaut32/tests record it):
+ *   - arguments come last first in rgvarg, named ones (by parameter index, or
+ *     DISPID_PROPERTYPUT for a property's new value) first; each is coerced to its
+ *     parameter's type with VariantChangeType (DISP_E_TYPEMISMATCH, DISP_E_OVERFLOW:
+ *     *puArgErr names it);
+ *   - more arguments than parameters, or a required one missing: DISP_E_BADPARAMCOUNT;
+ *     an [optional] VARIANT left out gets VT_ERROR/DISP_E_PARAMNOTFOUND, a
+ *     [defaultvalue] its value; a named argument naming no parameter:
+ *     DISP_E_PARAMNOTFOUND;
+ *   - [lcid] parameters get the locale, a [retval] one becomes *pVarResult;
+ *   - an unknown member, or one without the asked-for kind (method, get, put):
+ *     DISP_E_MEMBERNOTFOUND;
+ *   - a method that fails: DISP_E_EXCEPTION, its HRESULT in EXCEPINFO.scode and the
+ *     error object it left (SetErrorInfo) in the rest of EXCEPINFO.
+ * The call itself goes through the object's vtable with the platform's C calling
+ * convention (what STDMETHODCALLTYPE is here): see push_*() and call_vtbl() -- x86-64
+ * System V and AArch64 (AAPCS64); on other machines Invoke answers E_NOTIMPL.
+ */
+#include <string.h>
+
+#include <objbase.h>
+
+#include "oleaut/typelib-internal.h"
+
+#define MAX_DEPTH 16
+#define LOCALE_USER_DEFAULT_ 0x0400
+
+/* ---- the machine call ---- */
+
+#if defined(__x86_64__)
+#define N_INT_REGS 6
+#define VARIANT_BY_REFERENCE 0          /* a 24-byte struct is passed in memory, by value */
+#define HAVE_CALL 1
+#elif defined(__aarch64__)
+#define N_INT_REGS 8
+#define VARIANT_BY_REFERENCE 1          /* composites over 16 bytes: a pointer to a copy */
+#define HAVE_CALL 1
+#else
+#define HAVE_CALL 0
+#endif
+#define N_FP_REGS 8
+#define N_STACK 32
+
+struct call {
+        uint64_t ints[8];
+        double fps[N_FP_REGS];
+        uint64_t stack[N_STACK];
+        int ni, nf, ns;
+        bool overflow;
+};
+
+static void push_stack(struct call *c, uint64_t w) {
+        if (c->ns < N_STACK)
+                c->stack[c->ns++] = w;
+        else
+                c->overflow = true;
+}
+
+static void push_int(struct call *c, uint64_t w) {
+#if HAVE_CALL
+        if (c->ni < N_INT_REGS) {
+                c->ints[c->ni++] = w;
+                return;
+        }
+#endif
+        push_stack(c, w);
+}
+
+/* A float travels in the low 32 bits of a vector register (or a stack slot). */
+static void push_fp_bits(struct call *c, uint64_t bits) {
+        if (c->nf < N_FP_REGS) {
+                memcpy(&c->fps[c->nf++], &bits, sizeof bits);
+                return;
+        }
+        push_stack(c, bits);
+}
+
+/* A 16-byte struct of integers (DECIMAL): two registers, or both words on the stack. */
+static void push_pair(struct call *c, const void *p) {
+        uint64_t w[2];
+
+        memcpy(w, p, sizeof w);
+#if HAVE_CALL
+        if (c->ni + 2 <= N_INT_REGS) {
+                c->ints[c->ni++] = w[0];
+                c->ints[c->ni++] = w[1];
+                return;
+        }
+        c->ni = N_INT_REGS;
+#endif
+        push_stack(c, w[0]);
+        push_stack(c, w[1]);
+}
+
+#if HAVE_CALL
+#define STACK_PARAMS                                                                           \
+        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
+        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
+        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
+        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
+#if N_INT_REGS == 6
+#define INT_PARAMS uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
+#define INT_ARGS(c) c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5]
+#else
+#define INT_PARAMS uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
+#define INT_ARGS(c) c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5],     \
+                    c->ints[6], c->ints[7]
+#endif
+#define FP_PARAMS double, double, double, double, double, double, double, double
+#define FP_ARGS(c) c->fps[0], c->fps[1], c->fps[2], c->fps[3], c->fps[4], c->fps[5], c->fps[6],  \
+                   c->fps[7]
+#define STACK_ARGS(c)                                                                          \
+        c->stack[0], c->stack[1], c->stack[2], c->stack[3], c->stack[4], c->stack[5],          \
+        c->stack[6], c->stack[7], c->stack[8], c->stack[9], c->stack[10], c->stack[11],        \
+        c->stack[12], c->stack[13], c->stack[14], c->stack[15], c->stack[16], c->stack[17],    \
+        c->stack[18], c->stack[19], c->stack[20], c->stack[21], c->stack[22], c->stack[23],    \
+        c->stack[24], c->stack[25], c->stack[26], c->stack[27], c->stack[28], c->stack[29],    \
+        c->stack[30], c->stack[31]
+
+/*
+ * Every integer register, every vector register and 32 stack words are passed: the
+ * callee takes its own arguments from them as its prototype says, the rest is ignored
+ * (the caller pops the stack in both ABIs).
+ */
+typedef uint64_t (*fn_int)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
+typedef double (*fn_double)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
+typedef float (*fn_float)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
+
+static void call_vtbl(void *fn, struct call *c, VARTYPE ret_vt, VARIANT *ret) {
+        switch (ret_vt) {
+        case VT_R4: {
+                fn_float f;
+                memcpy(&f, &fn, sizeof f);
+                V_R4(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
+                break;
+        }
+        case VT_R8:
+        case VT_DATE: {
+                fn_double f;
+                memcpy(&f, &fn, sizeof f);
+                V_R8(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
+                break;
+        }
+        default: {
+                fn_int f;
+                memcpy(&f, &fn, sizeof f);
+                V_UI8(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
+                break;
+        }
+        }
+        V_VT(ret) = ret_vt;
+}
+#endif
+
+/* ---- types ---- */
+
+/* What a parameter is to the caller: a VARTYPE, and whether it is passed by reference. */
+struct ptype {
+        VARTYPE vt;
+        bool byref;
+};
+
+/* vt of a user-defined type: an enum's is VT_I4, an alias's its type, an interface's... */
+static HRESULT userdefined_vt(struct tl_info *ti, HREFTYPE href, VARTYPE *ret, int depth);
+
+static HRESULT base_vt(struct tl_info *ti, const TYPEDESC *td, VARTYPE *ret, int depth) {
+        if (depth > MAX_DEPTH)
+                return DISP_E_BADVARTYPE;
+        switch (td->vt) {
+        case VT_USERDEFINED:
+                return userdefined_vt(ti, td->hreftype, ret, depth + 1);
+        case VT_SAFEARRAY: {
+                VARTYPE elem;
+                HRESULT hr = base_vt(ti, td->lptdesc, &elem, depth + 1);
+                if (hr < 0)
+                        return hr;
+                *ret = VT_ARRAY | elem;
+                return S_OK;
+        }
+        case VT_PTR:
+                /* a pointer to an interface is the interface (VT_UNKNOWN/VT_DISPATCH) */
+                if (td->lptdesc->vt == VT_USERDEFINED) {
+                        VARTYPE vt;
+                        HRESULT hr = userdefined_vt(ti, td->lptdesc->hreftype, &vt, depth + 1);
+                        if (hr >= 0 && (vt == VT_UNKNOWN || vt == VT_DISPATCH)) {
+                                *ret = vt;
+                                return S_OK;
+                        }
+                }
+                return DISP_E_BADVARTYPE;
+        case VT_I1: case VT_UI1: case VT_I2: case VT_UI2: case VT_I4: case VT_UI4:
+        case VT_I8: case VT_UI8: case VT_INT: case VT_UINT: case VT_R4: case VT_R8:
+        case VT_CY: case VT_DATE: case VT_BSTR: case VT_DISPATCH: case VT_UNKNOWN:
+        case VT_ERROR: case VT_BOOL: case VT_VARIANT: case VT_DECIMAL: case VT_VOID:
+                *ret = td->vt;
+                return S_OK;
+        case VT_HRESULT:
+                *ret = VT_ERROR;
+                return S_OK;
+        default:
+                return DISP_E_BADVARTYPE;
+        }
+}
+
+static HRESULT userdefined_vt(struct tl_info *ti, HREFTYPE href, VARTYPE *ret, int depth) {
+        ITypeInfo *ref;
+        TYPEATTR *ta;
+        HRESULT hr;
+
+        if ((hr = tl_ref_info(ti->lib, href, &ref)) < 0)
+                return hr;
+        if ((hr = ref->lpVtbl->GetTypeAttr(ref, &ta)) < 0)
+                goto out;
+        switch (ta->typekind) {
+        case TKIND_ENUM:
+                *ret = VT_I4;
+                break;
+        case TKIND_ALIAS: {
+                struct tl_info *ai = tl_info_from_iface(ref);
+                hr = ai ? base_vt(ai, &ta->tdescAlias, ret, depth + 1) : DISP_E_BADVARTYPE;
+                break;
+        }
+        case TKIND_INTERFACE:
+                *ret = (ta->wTypeFlags & TYPEFLAG_FDUAL) ? VT_DISPATCH : VT_UNKNOWN;
+                if (IsEqualGUID(&ta->guid, &IID_IDispatch))
+                        *ret = VT_DISPATCH;
+                break;
+        case TKIND_DISPATCH:
+                *ret = VT_DISPATCH;
+                break;
+        case TKIND_COCLASS:
+                *ret = VT_UNKNOWN;
+                break;
+        default:
+                hr = DISP_E_BADVARTYPE;         /* records, unions: IRecordInfo is not here */
+                break;
+        }
+        ref->lpVtbl->ReleaseTypeAttr(ref, ta);
+out:
+        ref->lpVtbl->Release(ref);
+        return hr;
+}
+
+static HRESULT param_type(struct tl_info *ti, const TYPEDESC *td, struct ptype *ret) {
+        ret->byref = false;
+        if (td->vt == VT_PTR && base_vt(ti, td, &ret->vt, 0) < 0) {
+                /* a true pointer: to a value the callee reads or writes */
+                ret->byref = true;
+                return base_vt(ti, td->lptdesc, &ret->vt, 0);
+        }
+        return base_vt(ti, td, &ret->vt, 0);
+}
+
+/* ---- finding the function ---- */
+
+/*
+ * The function of the interface (or its parents) with memid and one of the kinds in
+ * flags; *ret_owner the type description it is in.  DISP_E_MEMBERNOTFOUND otherwise.
+ */
+static HRESULT find_func(struct tl_info *ti, MEMBERID memid, WORD flags, struct tl_info **ret_owner,
+                         const FUNCDESC **ret, ITypeInfo **hold, int depth) {
+        ITypeInfo *p;
+        HRESULT hr;
+
+        for (UINT i = 0; i < ti->attr.cFuncs; i++) {
+                const FUNCDESC *fd = &ti->funcs[i].desc;
+                if (fd->memid == memid && (fd->invkind & flags)) {
+                        *ret_owner = ti;
+                        *ret = fd;
+                        return S_OK;
+                }
+        }
+        if (depth >= MAX_DEPTH || ti->attr.typekind != TKIND_INTERFACE || !ti->attr.cImplTypes ||
+            tl_ref_info(ti->lib, ti->impls[0].href, &p) < 0)
+                return DISP_E_MEMBERNOTFOUND;
+        struct tl_info *pi = tl_info_from_iface(p);
+        if (pi && pi->iface_view)
+                pi = pi->iface_view;
+        hr = pi ? find_func(pi, memid, flags, ret_owner, ret, hold, depth + 1) : DISP_E_MEMBERNOTFOUND;
+        if (hr >= 0 && !*hold)
+                *hold = p;      /* keeps the parent's library alive during the call */
+        else
+                p->lpVtbl->Release(p);
+        return hr;
+}
+
+/* ---- Invoke ---- */
+
+/* A missing [optional] VARIANT argument: [MS-OAUT] 2.2.29.2 VT_ERROR, DISP_E_PARAMNOTFOUND */
+static bool is_missing(const VARIANT *v) {
+        return V_VT(v) == VT_ERROR && V_ERROR(v) == DISP_E_PARAMNOTFOUND;
+}
+
+static void fill_excepinfo(EXCEPINFO *e, HRESULT scode) {
+        IErrorInfo *ei = NULL;
+
+        memset(e, 0, sizeof *e);
+        e->scode = scode;
+        if (GetErrorInfo(0, &ei) != S_OK || !ei)
+                return;
+        ei->lpVtbl->GetSource(ei, &e->bstrSource);
+        ei->lpVtbl->GetDescription(ei, &e->bstrDescription);
+        ei->lpVtbl->GetHelpFile(ei, &e->bstrHelpFile);
+        ei->lpVtbl->GetHelpContext(ei, &e->dwHelpContext);
+        ei->lpVtbl->Release(ei);
+}
+
+/* Where a value of type vt sits in a VARIANT (its union). */
+static void *value_of(VARIANT *v) {
+        return &V_UI1(v);
+}
+
+static HRESULT push_value(struct call *c, VARTYPE vt, VARIANT *v) {
+        switch (vt) {
+        case VT_I1: push_int(c, (uint64_t)(int64_t)V_I1(v)); break;
+        case VT_UI1: push_int(c, V_UI1(v)); break;
+        case VT_I2: push_int(c, (uint64_t)(int64_t)V_I2(v)); break;
+        case VT_BOOL: push_int(c, (uint64_t)(int64_t)V_BOOL(v)); break;
+        case VT_UI2: push_int(c, V_UI2(v)); break;
+        case VT_I4: case VT_INT: case VT_ERROR: push_int(c, (uint64_t)(int64_t)V_I4(v)); break;
+        case VT_UI4: case VT_UINT: push_int(c, V_UI4(v)); break;
+        case VT_I8: case VT_UI8: case VT_CY: push_int(c, V_UI8(v)); break;
+        case VT_R4: {
+                uint64_t bits = 0;
+                memcpy(&bits, &V_R4(v), sizeof(float));
+                push_fp_bits(c, bits);
+                break;
+        }
+        case VT_R8: case VT_DATE: {
+                uint64_t bits;
+                memcpy(&bits, &V_R8(v), sizeof bits);
+                push_fp_bits(c, bits);
+                break;
+        }
+        case VT_BSTR: case VT_UNKNOWN: case VT_DISPATCH:
+                push_int(c, (uint64_t)(uintptr_t)V_BYREF(v));
+                break;
+        case VT_DECIMAL:
+                push_pair(c, &V_DECIMAL(v));
+                break;
+        case VT_VARIANT: {
+#if VARIANT_BY_REFERENCE
+                push_int(c, (uint64_t)(uintptr_t)v);
+#else
+                uint64_t w[sizeof(VARIANT) / 8];
+                memcpy(w, v, sizeof w);
+                for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+                        push_stack(c, w[i]);
+#endif
+                break;
+        }
+        default:
+                if (vt & VT_ARRAY) {
+                        push_int(c, (uint64_t)(uintptr_t)V_ARRAY(v));
+                        break;
+                }
+                return DISP_E_BADVARTYPE;
+        }
+        return S_OK;
+}
+
+struct arg_state {
+        VARIANT *temps;         /* one per parameter: coerced values, retval */
+        UINT n;
+};
+
+/*
+ * The argument for parameter k (vis: its place among the parameters the caller sees),
+ * or NULL when the caller left it out; *ret_idx its index in rgvarg.
+ */
+static VARIANT *arg_for(DISPPARAMS *dp, const FUNCDESC *fd, SHORT k, UINT vis, UINT n_vis,
+                        WORD flags, UINT *ret_idx) {
+        UINT positional = dp->cArgs - dp->cNamedArgs;
+
+        if (vis < positional) {
+                *ret_idx = dp->cArgs - 1 - vis;
+                return &dp->rgvarg[*ret_idx];
+        }
+        for (UINT j = 0; j < dp->cNamedArgs; j++) {
+                DISPID id = dp->rgdispidNamedArgs[j];
+                if (id == k ||
+                    (id == DISPID_PROPERTYPUT && vis + 1 == n_vis &&
+                     (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF)))) {
+                        *ret_idx = j;
+                        return &dp->rgvarg[j];
+                }
+        }
+        (void)fd;
+        return NULL;
+}
+
+static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *instance, WORD flags,
+                           DISPPARAMS *dp, VARIANT *result, EXCEPINFO *excep, UINT *arg_err) {
+#if !HAVE_CALL
+        (void)owner; (void)fd; (void)instance; (void)flags; (void)dp; (void)result; (void)excep;
+        (void)arg_err;
+        return E_NOTIMPL;
+#else
+        struct call c = { 0 };
+        VARIANT *temps = NULL, ret, *retval = NULL;
+        UINT n_vis = 0;
+        VARTYPE ret_vt;
+        HRESULT hr;
+
+        for (SHORT k = 0; k < fd->cParams; k++)
+                if (!(fd->lprgelemdescParam[k].paramdesc.wParamFlags &
+                      (PARAMFLAG_FLCID | PARAMFLAG_FRETVAL)))
+                        n_vis++;
+        if (dp->cArgs > n_vis)
+                return DISP_E_BADPARAMCOUNT;
+        /* every named argument names a parameter (DISPID_PROPERTYPUT: a put's value) */
+        for (UINT j = 0; j < dp->cNamedArgs; j++) {
+                DISPID id = dp->rgdispidNamedArgs[j];
+                bool ok = id == DISPID_PROPERTYPUT ? (flags & (DISPATCH_PROPERTYPUT |
+                                                               DISPATCH_PROPERTYPUTREF)) != 0
+                                                   : id >= 0 && id < fd->cParams;
+                if (!ok) {
+                        if (arg_err)
+                                *arg_err = j;
+                        return DISP_E_PARAMNOTFOUND;
+                }
+        }
+        if ((hr = base_vt(owner, &fd->elemdescFunc.tdesc, &ret_vt, 0)) < 0)
+                return hr;
+        if (ret_vt == VT_VARIANT || ret_vt == VT_DECIMAL)
+                return DISP_E_BADVARTYPE;       /* returned in memory: not a COM method's shape */
+        if (fd->cParams && !(temps = dcom_calloc((size_t)fd->cParams, sizeof *temps)))
+                return E_OUTOFMEMORY;
+        push_int(&c, (uint64_t)(uintptr_t)instance);
+        UINT vis = 0;
+        for (SHORT k = 0; k < fd->cParams; k++) {
+                const ELEMDESC *ed = &fd->lprgelemdescParam[k];
+                USHORT pflags = ed->paramdesc.wParamFlags;
+                VARIANT *t = &temps[k];
+                struct ptype pt;
+                UINT idx = 0;
+
+                if ((hr = param_type(owner, &ed->tdesc, &pt)) < 0)
+                        goto out;
+                if (pflags & PARAMFLAG_FLCID) {
+                        push_int(&c, LOCALE_USER_DEFAULT_);
+                        continue;
+                }
+                if (pflags & PARAMFLAG_FRETVAL) {
+                        if (!pt.byref) {
+                                hr = DISP_E_BADVARTYPE;
+                                goto out;
+                        }
+                        /* the callee writes the value into a VARIANT of ours */
+                        V_VT(t) = VT_EMPTY;
+                        retval = t;
+                        push_int(&c, (uint64_t)(uintptr_t)(pt.vt == VT_VARIANT ? t : value_of(t)));
+                        V_VT(t) = pt.vt == VT_VARIANT ? VT_EMPTY : pt.vt;
+                        continue;
+                }
+                VARIANT *src = arg_for(dp, fd, k, vis, n_vis, flags, &idx);
+                vis++;
+                if (src && is_missing(src) && (pflags & (PARAMFLAG_FOPT | PARAMFLAG_FHASDEFAULT)))
+                        src = NULL;     /* left out explicitly */
+                if (!src) {
+                        if ((pflags & PARAMFLAG_FHASDEFAULT) && ed->paramdesc.pparamdescex) {
+                                src = &ed->paramdesc.pparamdescex->varDefaultValue;
+                        } else if ((pflags & PARAMFLAG_FOPT) && pt.vt == VT_VARIANT) {
+                                V_VT(t) = VT_ERROR;
+                                V_ERROR(t) = DISP_E_PARAMNOTFOUND;
+                                if (pt.byref)
+                                        push_int(&c, (uint64_t)(uintptr_t)t);
+                                else if ((hr = push_value(&c, VT_VARIANT, t)) < 0)
+                                        goto out;
+                                continue;
+                        } else {
+                                hr = DISP_E_BADPARAMCOUNT;
+                                goto out;
+                        }
+                }
+                if (pt.vt == VT_VARIANT) {
+                        if (pt.byref) {         /* VARIANT *: the caller's own VARIANT */
+                                VARIANT *target = V_VT(src) == (VT_BYREF | VT_VARIANT)
+                                                          ? V_VARIANTREF(src) : src;
+                                push_int(&c, (uint64_t)(uintptr_t)target);
+                        } else {
+                                VARIANT *val = V_VT(src) == (VT_BYREF | VT_VARIANT)
+                                                       ? V_VARIANTREF(src) : src;
+                                if ((hr = push_value(&c, VT_VARIANT, val)) < 0)
+                                        goto out;
+                        }
+                        continue;
+                }
+                if (pt.byref && V_VT(src) == (VT_BYREF | pt.vt)) {
+                        push_int(&c, (uint64_t)(uintptr_t)V_BYREF(src));
+                        continue;
+                }
+                if ((pt.vt & VT_ARRAY) && (V_VT(src) & ~VT_BYREF) == pt.vt) {
+                        SAFEARRAY *sa = (V_VT(src) & VT_BYREF) ? *V_ARRAYREF(src) : V_ARRAY(src);
+                        V_VT(t) = pt.vt;
+                        V_ARRAY(t) = sa;
+                        if (pt.byref)
+                                push_int(&c, (uint64_t)(uintptr_t)&V_ARRAY(t));
+                        else
+                                push_int(&c, (uint64_t)(uintptr_t)sa);
+                        V_VT(t) = VT_EMPTY;     /* the caller's array: not ours to free */
+                        continue;
+                }
+                if (V_VT(src) == pt.vt) {
+                        if (pt.byref)
+                                push_int(&c, (uint64_t)(uintptr_t)value_of(src));
+                        else if ((hr = push_value(&c, pt.vt, src)) < 0)
+                                goto out;
+                        continue;
+                }
+                /* [MS-OAUT] coercion as VariantChangeType does it */
+                hr = VariantChangeType(t, src, 0, pt.vt);
+                if (hr < 0) {
+                        V_VT(t) = VT_EMPTY;
+                        if (hr == DISP_E_TYPEMISMATCH || hr == DISP_E_OVERFLOW ||
+                            hr == DISP_E_BADVARTYPE) {
+                                if (arg_err)
+                                        *arg_err = idx;
+                                hr = hr == DISP_E_OVERFLOW ? DISP_E_OVERFLOW : DISP_E_TYPEMISMATCH;
+                        }
+                        goto out;
+                }
+                if (pt.byref)
+                        push_int(&c, (uint64_t)(uintptr_t)value_of(t));
+                else if ((hr = push_value(&c, pt.vt, t)) < 0)
+                        goto out;
+        }
+        if (c.overflow) {
+                hr = DISP_E_BADPARAMCOUNT;      /* more than the call frame takes */
+                goto out;
+        }
+        /* the slot inside the interface's vtable as its description has it */
+        if (fd->oVft < 0 || fd->oVft % (SHORT)sizeof(void *) ||
+            fd->oVft >= (int)owner->attr.cbSizeVft) {
+                hr = DISP_E_MEMBERNOTFOUND;
+                goto out;
+        }
+        void **vtbl = *(void ***)instance;
+        call_vtbl(vtbl[fd->oVft / (SHORT)sizeof(void *)], &c, ret_vt == VT_VOID ? VT_UI8 : ret_vt,
+                  &ret);
+        hr = S_OK;
+        if (fd->elemdescFunc.tdesc.vt == VT_HRESULT) {
+                HRESULT mhr = (HRESULT)(uint32_t)V_UI8(&ret);
+                if (mhr < 0) {
+                        /* Windows: the method's failure and its error object in EXCEPINFO */
+                        if (excep)
+                                fill_excepinfo(excep, mhr);
+                        hr = DISP_E_EXCEPTION;
+                        goto out;
+                }
+                if (retval && result) {
+                        *result = *retval;
+                        V_VT(retval) = VT_EMPTY;
+                }
+        } else if (ret_vt != VT_VOID && result) {
+                if (ret_vt != VT_R4 && ret_vt != VT_R8 && ret_vt != VT_DATE) {
+                        /* the value in the low bits of the register, as the type has it */
+                        uint64_t w = V_UI8(&ret);
+                        V_UI8(&ret) = 0;
+                        switch (ret_vt) {
+                        case VT_I1: case VT_UI1: V_UI1(&ret) = (BYTE)w; break;
+                        case VT_I2: case VT_UI2: case VT_BOOL: V_UI2(&ret) = (USHORT)w; break;
+                        case VT_I8: case VT_UI8: case VT_CY: V_UI8(&ret) = w; break;
+                        case VT_BSTR: case VT_UNKNOWN: case VT_DISPATCH:
+                                V_BYREF(&ret) = (void *)(uintptr_t)w;
+                                break;
+                        default: V_UI4(&ret) = (ULONG)w; break;
+                        }
+                }
+                V_VT(&ret) = ret_vt;
+                *result = ret;
+        }
+out:
+        for (SHORT k = 0; temps && k < fd->cParams; k++)
+                VariantClear(&temps[k]);
+        dcom_free(temps);
+        return hr;
+#endif
+}
+
+HRESULT tl_invoke(struct tl_info *ti, void *instance, MEMBERID memid, WORD flags,
+                  DISPPARAMS *dp, VARIANT *result, EXCEPINFO *excep, UINT *arg_err) {
+        DISPPARAMS none = { NULL, NULL, 0, 0 };
+        struct tl_info *view = ti, *owner;
+        const FUNCDESC *fd;
+        ITypeInfo *hold = NULL;
+        HRESULT hr;
+
+        if (!instance)
+                return E_INVALIDARG;
+        if (!dp)
+                dp = &none;
+        if (dp->cNamedArgs > dp->cArgs || (dp->cArgs && !dp->rgvarg) ||
+            (dp->cNamedArgs && !dp->rgdispidNamedArgs))
+                return E_INVALIDARG;
+        if (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF))
+                result = NULL;
+        if (ti->attr.typekind == TKIND_COCLASS) {
+                /* a coclass (CreateDispTypeInfo's): through its (default) interface */
+                ITypeInfo *ii;
+                if (!ti->attr.cImplTypes || tl_ref_info(ti->lib, ti->impls[0].href, &ii) < 0)
+                        return DISP_E_MEMBERNOTFOUND;
+                struct tl_info *iti = tl_info_from_iface(ii);
+                hr = iti && iti->attr.typekind != TKIND_COCLASS
+                             ? tl_invoke(iti, instance, memid, flags, dp, result, excep, arg_err)
+                             : DISP_E_MEMBERNOTFOUND;
+                ii->lpVtbl->Release(ii);
+                return hr;
+        }
+        if (ti->iface_view) {
+                view = ti->iface_view;
+        } else if (ti->attr.typekind == TKIND_DISPATCH) {
+                /* a pure dispinterface: the object's own IDispatch does the work */
+                IUnknown *unk = instance;
+                IDispatch *disp = NULL;
+                if ((hr = unk->lpVtbl->QueryInterface(unk, &IID_IDispatch, (void **)&disp)) < 0)
+                        return hr;
+                if (!disp)
+                        return E_NOINTERFACE;
+                hr = disp->lpVtbl->Invoke(disp, memid, &IID_NULL, LOCALE_USER_DEFAULT_, flags, dp,
+                                          result, excep, arg_err);
+                disp->lpVtbl->Release(disp);
+                return hr;
+        } else if (ti->attr.typekind != TKIND_INTERFACE) {
+                return TYPE_E_WRONGTYPEKIND;
+        }
+        /* a method called as a property get (VB's "x = o.M") is a method call */
+        hr = find_func(view, memid, flags, &owner, &fd, &hold, 0);
+        if (hr < 0)
+                return hr;
+        if (fd->funckind == FUNC_DISPATCH) {
+                hr = DISP_E_MEMBERNOTFOUND;
+        } else {
+                if (result)
+                        VariantInit(result);
+                hr = invoke_func(owner, fd, instance, flags, dp, result, excep, arg_err);
+        }
+        if (hold)
+                hold->lpVtbl->Release(hold);
+        return hr;
+}
+
+/* ---- the IDispatch helpers ---- */
+
+WINOLEAUTAPI DispGetIDsOfNames(ITypeInfo *ptinfo, OLECHAR **rgszNames, UINT cNames,
+                               DISPID *rgdispid) {
+        if (!ptinfo)
+                return E_INVALIDARG;
+        return ptinfo->lpVtbl->GetIDsOfNames(ptinfo, rgszNames, cNames, rgdispid);
+}
+
+WINOLEAUTAPI DispInvoke(void *_this, ITypeInfo *ptinfo, DISPID dispidMember, WORD wFlags,
+                        DISPPARAMS *pparams, VARIANT *pvarResult, EXCEPINFO *pexcepinfo,
+                        UINT *puArgErr) {
+        if (!ptinfo)
+                return E_INVALIDARG;
+        return ptinfo->lpVtbl->Invoke(ptinfo, _this, dispidMember, wFlags, pparams, pvarResult,
+                                      pexcepinfo, puArgErr);
+}
+
+/*
+ * CreateStdDispatch's object: an IDispatch for pvThis described by ptinfo, whose
+ * IUnknown (what the caller gets) is its own and whose IDispatch's IUnknown methods go
+ * to the controlling unknown (punkOuter, or its own without one).
+ */
+struct stddisp {
+        IUnknown IUnknown_iface;
+        IDispatch IDispatch_iface;
+        atomic_uint refs;
+        IUnknown *outer;
+        void *instance;
+        ITypeInfo *tinfo;
+};
+
+static struct stddisp *sd_from_unk(IUnknown *iface) {
+        return (struct stddisp *)((char *)iface - offsetof(struct stddisp, IUnknown_iface));
+}
+
+static struct stddisp *sd_from_disp(IDispatch *iface) {
+        return (struct stddisp *)((char *)iface - offsetof(struct stddisp, IDispatch_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE sdu_QueryInterface(IUnknown *iface, REFIID riid, void **ppv) {
+        struct stddisp *sd = sd_from_unk(iface);
+
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown))
+                *ppv = &sd->IUnknown_iface;
+        else if (IsEqualIID(riid, &IID_IDispatch))
+                *ppv = &sd->IDispatch_iface;
+        else {
+                *ppv = NULL;
+                return E_NOINTERFACE;
+        }
+        ((IUnknown *)*ppv)->lpVtbl->AddRef((IUnknown *)*ppv);
+        return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE sdu_AddRef(IUnknown *iface) {
+        return atomic_fetch_add(&sd_from_unk(iface)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE sdu_Release(IUnknown *iface) {
+        struct stddisp *sd = sd_from_unk(iface);
+        ULONG r = atomic_fetch_sub(&sd->refs, 1) - 1;
+
+        if (!r) {
+                sd->tinfo->lpVtbl->Release(sd->tinfo);
+                dcom_free(sd);
+        }
+        return r;
+}
+
+static const IUnknownVtbl stddisp_unk_vtbl = { sdu_QueryInterface, sdu_AddRef, sdu_Release };
+
+static HRESULT STDMETHODCALLTYPE sdd_QueryInterface(IDispatch *iface, REFIID riid, void **ppv) {
+        IUnknown *o = sd_from_disp(iface)->outer;
+        return o->lpVtbl->QueryInterface(o, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE sdd_AddRef(IDispatch *iface) {
+        IUnknown *o = sd_from_disp(iface)->outer;
+        return o->lpVtbl->AddRef(o);
+}
+
+static ULONG STDMETHODCALLTYPE sdd_Release(IDispatch *iface) {
+        IUnknown *o = sd_from_disp(iface)->outer;
+        return o->lpVtbl->Release(o);
+}
+
+static HRESULT STDMETHODCALLTYPE sdd_GetTypeInfoCount(IDispatch *iface, UINT *pctinfo) {
+        (void)iface;
+        if (!pctinfo)
+                return E_INVALIDARG;
+        *pctinfo = 1;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE sdd_GetTypeInfo(IDispatch *iface, UINT iTInfo, LCID lcid,
+                                                 ITypeInfo **ppTInfo) {
+        struct stddisp *sd = sd_from_disp(iface);
+
+        (void)lcid;
+        if (!ppTInfo)
+                return E_INVALIDARG;
+        *ppTInfo = NULL;
+        if (iTInfo != 0)
+                return DISP_E_BADINDEX;
+        *ppTInfo = sd->tinfo;
+        sd->tinfo->lpVtbl->AddRef(sd->tinfo);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE sdd_GetIDsOfNames(IDispatch *iface, REFIID riid, LPOLESTR *names,
+                                                   UINT n, LCID lcid, DISPID *ids) {
+        (void)lcid;
+        if (!IsEqualIID(riid, &IID_NULL))
+                return DISP_E_UNKNOWNINTERFACE;
+        return DispGetIDsOfNames(sd_from_disp(iface)->tinfo, names, n, ids);
+}
+
+static HRESULT STDMETHODCALLTYPE sdd_Invoke(IDispatch *iface, DISPID member, REFIID riid, LCID lcid,
+                                            WORD flags, DISPPARAMS *dp, VARIANT *result,
+                                            EXCEPINFO *excep, UINT *arg_err) {
+        struct stddisp *sd = sd_from_disp(iface);
+
+        (void)lcid;
+        if (!IsEqualIID(riid, &IID_NULL))
+                return DISP_E_UNKNOWNINTERFACE;
+        return DispInvoke(sd->instance, sd->tinfo, member, flags, dp, result, excep, arg_err);
+}
+
+static const IDispatchVtbl stddisp_vtbl = {
+        sdd_QueryInterface, sdd_AddRef, sdd_Release, sdd_GetTypeInfoCount, sdd_GetTypeInfo,
+        sdd_GetIDsOfNames, sdd_Invoke,
+};
+
+WINOLEAUTAPI CreateStdDispatch(IUnknown *punkOuter, void *pvThis, ITypeInfo *ptinfo,
+                               IUnknown **ppunkStdDisp) {
+        struct stddisp *sd;
+
+        if (!pvThis || !ptinfo || !ppunkStdDisp)
+                return E_INVALIDARG;
+        if (!(sd = dcom_calloc(1, sizeof *sd)))
+                return E_OUTOFMEMORY;
+        sd->IUnknown_iface.lpVtbl = &stddisp_unk_vtbl;
+        sd->IDispatch_iface.lpVtbl = &stddisp_vtbl;
+        atomic_init(&sd->refs, 1);
+        sd->outer = punkOuter ? punkOuter : &sd->IUnknown_iface;
+        sd->instance = pvThis;
+        sd->tinfo = ptinfo;
+        ptinfo->lpVtbl->AddRef(ptinfo);
+        *ppunkStdDisp = &sd->IUnknown_iface;
+        return S_OK;
+}
+
+/* ---- CreateDispTypeInfo ---- */
+
+static HRESULT ascii_dup(const OLECHAR *s, BSTR *ret) {
+        *ret = NULL;
+        if (s && !(*ret = SysAllocString(s)))
+                return E_OUTOFMEMORY;
+        return S_OK;
+}
+
+/* A PARAMDATA's or a return's VARTYPE as a TYPEDESC (VT_BYREF|x: a pointer to x). */
+static HRESULT vt_desc(struct tlib *lib, VARTYPE vt, TYPEDESC *td) {
+        if (vt & VT_BYREF) {
+                td->vt = VT_PTR;
+                if (!(td->lptdesc = tl_alloc(lib, sizeof *td->lptdesc)))
+                        return E_OUTOFMEMORY;
+                td->lptdesc->vt = vt & (VARTYPE)~VT_BYREF;
+                return S_OK;
+        }
+        td->vt = vt;
+        return S_OK;
+}
+
+/*
+ * As Windows': a coclass (TKIND_COCLASS) whose one implemented type is an interface
+ * with the methods given, FUNC_VIRTUAL at iMeth's vtable slot; Invoke on either calls
+ * the object's vtable.
+ */
+WINOLEAUTAPI CreateDispTypeInfo(INTERFACEDATA *pidata, LCID lcid, ITypeInfo **pptinfo) {
+        struct tlib *lib;
+        struct tl_info *cls, *itf;
+        HRESULT hr = E_OUTOFMEMORY;
+
+        if (!pidata || !pptinfo || (pidata->cMembers && !pidata->pmethdata))
+                return E_INVALIDARG;
+        if (pidata->cMembers > 0xffff)
+                return E_INVALIDARG;
+        if (!(lib = tl_lib_new()))
+                return E_OUTOFMEMORY;
+        lib->attr.lcid = lcid;
+        lib->attr.syskind = sizeof(void *) == 8 ? SYS_WIN64 : SYS_WIN32;
+        if (!(lib->infos = tl_alloc(lib, 2 * sizeof *lib->infos)) ||
+            !(cls = tl_info_new(lib)) || !(itf = tl_info_new(lib)))
+                goto fail;
+        lib->infos[0] = cls;
+        lib->infos[1] = itf;
+        lib->n_infos = 2;
+        cls->index = 0;
+        itf->index = 1;
+        cls->attr.typekind = TKIND_COCLASS;
+        cls->attr.lcid = itf->attr.lcid = lcid;
+        cls->attr.memidConstructor = cls->attr.memidDestructor = -1;
+        itf->attr.memidConstructor = itf->attr.memidDestructor = -1;
+        cls->attr.cbSizeInstance = itf->attr.cbSizeInstance = sizeof(void *);
+        cls->attr.cbAlignment = itf->attr.cbAlignment = sizeof(void *);
+        if (!(cls->impls = tl_alloc(lib, sizeof *cls->impls)))
+                goto fail;
+        cls->attr.cImplTypes = 1;
+        cls->impls[0].href = 1 * 0x64;         /* the interface, index 1 */
+        cls->impls[0].flags = IMPLTYPEFLAG_FDEFAULT;
+        itf->attr.typekind = TKIND_INTERFACE;
+        if (pidata->cMembers && !(itf->funcs = tl_alloc(lib, pidata->cMembers * sizeof *itf->funcs)))
+                goto fail;
+        itf->attr.cFuncs = (WORD)pidata->cMembers;
+        UINT max_slot = 0;
+        for (UINT i = 0; i < pidata->cMembers; i++) {
+                const METHODDATA *md = &pidata->pmethdata[i];
+                struct tl_func *f = &itf->funcs[i];
+                FUNCDESC *fd = &f->desc;
+
+                if (md->cArgs > 0x7fff || (md->cArgs && !md->ppdata) || md->iMeth > 0x3fff) {
+                        hr = E_INVALIDARG;
+                        goto fail;
+                }
+                fd->memid = md->dispid;
+                fd->funckind = FUNC_VIRTUAL;
+                fd->invkind = (INVOKEKIND)md->wFlags;
+                fd->callconv = md->cc;
+                fd->oVft = (SHORT)(md->iMeth * sizeof(void *));
+                if (md->iMeth + 1 > max_slot)
+                        max_slot = md->iMeth + 1;
+                if ((hr = ascii_dup(md->szName, &f->name)) < 0 ||
+                    (hr = vt_desc(lib, md->vtReturn, &fd->elemdescFunc.tdesc)) < 0)
+                        goto fail;
+                hr = E_OUTOFMEMORY;
+                if (md->cArgs && (!(fd->lprgelemdescParam = tl_alloc(lib, md->cArgs * sizeof(ELEMDESC))) ||
+                                  !(f->param_names = tl_alloc(lib, md->cArgs * sizeof(BSTR)))))
+                        goto fail;
+                fd->cParams = (SHORT)md->cArgs;
+                for (UINT k = 0; k < md->cArgs; k++) {
+                        fd->lprgelemdescParam[k].paramdesc.wParamFlags = PARAMFLAG_NONE;
+                        if ((hr = vt_desc(lib, md->ppdata[k].vt,
+                                          &fd->lprgelemdescParam[k].tdesc)) < 0 ||
+                            (hr = ascii_dup(md->ppdata[k].szName, &f->param_names[k])) < 0)
+                                goto fail;
+                }
+        }
+        itf->attr.cbSizeVft = (WORD)(max_slot * sizeof(void *));
+        *pptinfo = &cls->ITypeInfo_iface;
+        return S_OK;
+fail:
+        lib->ITypeLib_iface.lpVtbl->Release(&lib->ITypeLib_iface);
+        return hr;
+}
