@@ -233,5 +233,27 @@ else
         fail "--dlldata: dcomidl failed"
 fi
 
+# --- [local] methods without [call_as] through a proxy: E_NOTIMPL, 0, or nothing (void) ---
+mkdir -p "$TMP/loc"
+cat > "$TMP/loc/loc.idl" <<'IDL'
+import "unknwn.idl";
+[object, uuid(6a1b2c3d-4e5f-4061-8a7b-9c0d1e2f3a4b)]
+interface ILocals : IUnknown
+{
+        [local] void Forget(void);
+        [local] ULONG Count(void);
+        [local] HRESULT Local(void);
+        HRESULT Remote([in] LONG v);
+}
+IDL
+if (cd "$TMP/loc" && "$DCOMIDL" -I "$IDL_DIR/../../idl" -o "$TMP/loc" loc.idl) 2>"$TMP/stderr" &&
+   $CC -std=c11 -Wall -Wextra -pedantic -Werror -Wno-unused-parameter \
+        -I "$INC_DIR" -I "$INC_DIR/win" -I "$BUILD_INC" -I "$BUILD_INC/win" \
+        -I "$TMP/loc" -c "$TMP/loc/loc_p.c" -o "$TMP/loc/loc_p.o" 2>>"$TMP/stderr"; then
+        ok
+else
+        fail "[local] methods: loc_p.c: $(grep error "$TMP/stderr" | head -n 2)"
+fi
+
 echo "$n checks passed, $fails failed"
 [ $fails -eq 0 ]

@@ -124,6 +124,17 @@ void method_signature(struct gen *g, struct idl_func *fn, struct method *m) {
                         m->ps[m->n++].f = f;
 }
 
+/* The body's end of a [local] method without [call_as] called through a proxy: E_NOTIMPL
+   for an HRESULT, 0 for another value, nothing for void. */
+static void not_remotable(struct gen *g, const struct method *m) {
+        struct idl_type *r = m->rtype ? idl_type_resolve(m->rtype) : NULL;
+        if (!r || r->kind == TYPE_VOID)
+                out(g, 1, "return;         /* [local] without [call_as]: not remotable */\n}\n");
+        else
+                out(g, 1, "return %s;     /* [local] without [call_as]: not remotable */\n}\n",
+                    is_basic(m->rtype, BASIC_LONG) ? "E_NOTIMPL" : "0");
+}
+
 /* IFoo's inherited slots: IUnknown's go to the proxy manager, others to the base's proxy. */
 static void write_proxy_inherited(struct gen *g, struct idl_iface *i, struct method *m, int depth) {
         if (!i || depth > 100)
@@ -143,8 +154,8 @@ static void write_proxy_inherited(struct gen *g, struct idl_iface *i, struct met
                         print_params(g, m, false);
                         fputs(") {\n", g->f);
                         out(g, 1, "(void)This;\n");
-                        out(g, 1, "return %s;     /* [local] without [call_as]: not remotable */\n}\n\n",
-                            is_basic(m->rtype, BASIC_LONG) ? "E_NOTIMPL" : "0");
+                        not_remotable(g, m);
+                        out(g, 0, "\n");
                         continue;
                 }
                 if (!unk) {
@@ -324,8 +335,7 @@ void write_proxy(struct gen *g, FILE *real, const char *idl_name, const char *st
                                 print_params(g, m, false);
                                 fputs(") {\n", g->f);
                                 out(g, 1, "(void)This;\n");
-                                out(g, 1, "return %s;     /* [local] without [call_as]: not remotable */\n}\n",
-                                    is_basic(m->rtype, BASIC_LONG) ? "E_NOTIMPL" : "0");
+                                not_remotable(g, m);
                                 continue;
                         }
                         method_build(g, x->func, m, true);
