@@ -329,11 +329,6 @@ bool rpc_syntax_is_btfn(const struct rpc_syntax_id *s, uint16_t *ret_bitmask) {
 }
 
 /*
- * [C706] 12.6.4.9, 12.6.4.10: a request's or response's stub cut into fragments of at
- * most f->max_xmit bytes, each protected by f->sec ([MS-RPCE] 2.2.2.11: a protected
- * fragment's stub is a multiple of 16 bytes but the last) -- for both sides.
- */
-/*
  * Fragments gathered for one emitv: their headers in out (at offsets: out may move as it
  * grows), their stubs where the caller's stub lies.
  */
@@ -344,10 +339,11 @@ struct gather {
         const uint8_t *stub[GATHER_MAX];
         unsigned n;
         size_t bytes;
+        struct iovec iov[2 * GATHER_MAX];
 };
 
 static int gather_flush(struct buf *out, const struct rpc_frag_spec *f, struct gather *g) {
-        struct iovec iov[2 * GATHER_MAX];
+        struct iovec *iov = g->iov;
         int n = 0, r;
 
         for (unsigned i = 0; i < g->n; i++) {
@@ -362,13 +358,17 @@ static int gather_flush(struct buf *out, const struct rpc_frag_spec *f, struct g
         return r;
 }
 
+/*
+ * [C706] 12.6.4.9, 12.6.4.10: a request's or response's stub cut into fragments of at
+ * most f->max_xmit bytes, each protected by f->sec ([MS-RPCE] 2.2.2.11: a protected
+ * fragment's stub is a multiple of 16 bytes but the last) -- for both sides.
+ */
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
                    size_t len) {
         bool request = f->ptype == RPC_PTYPE_REQUEST;
         bool protect = rpc_sec_protects(f->sec);
         size_t head = RPC_CO_HEADER_SIZE + 8 + (request && f->object ? 16 : 0);
         size_t room = f->max_xmit - head - rpc_sec_overhead(f->sec), off = 0;
-        struct gather ga = { .n = 0 };
         int r;
 
         if (room < 16 || room > f->max_xmit)
@@ -379,6 +379,12 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
            headers and the stub's slices go out together (one fragment is copied: one
            small write is cheaper than a gathered one) */
         if (f->emitv && f->flush_at && !protect && len > room) {
+                struct gather *ga = dcom_malloc(sizeof *ga);
+                if (!ga)
+                        return -ENOMEM;
+                ga->n = 0;
+                ga->bytes = 0;
+                r = 0;
                 do {
                         size_t n = len - off < room ? len - off : room;
                         uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
@@ -398,25 +404,28 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                                 buf_put_u8(out, 0);             /* cancel_count */
                                 buf_put_u8(out, 0);
                         }
-                        if (out->error)
-                                return -ENOMEM;
                         size_t hdr = out->len - start;
-                        if (hdr + n > UINT16_MAX)
-                                return -EMSGSIZE;
+                        if (out->error || hdr + n > UINT16_MAX) {
+                                r = out->error ? -ENOMEM : -EMSGSIZE;
+                                break;
+                        }
                         out->data[start + 8] = (uint8_t)(hdr + n);      /* frag_length */
                         out->data[start + 9] = (uint8_t)((hdr + n) >> 8);
-                        ga.hdr_off[ga.n] = start;
-                        ga.hdr_len[ga.n] = hdr;
-                        ga.stub[ga.n] = stub + off;
-                        ga.stub_len[ga.n] = n;
-                        ga.n++;
-                        ga.bytes += hdr + n;
+                        ga->hdr_off[ga->n] = start;
+                        ga->hdr_len[ga->n] = hdr;
+                        ga->stub[ga->n] = stub + off;
+                        ga->stub_len[ga->n] = n;
+                        ga->n++;
+                        ga->bytes += hdr + n;
                         off += n;
-                        if ((ga.n == GATHER_MAX || ga.bytes >= f->flush_at || off == len) &&
-                            (r = gather_flush(out, f, &ga)) < 0)
-                                return r;
+                        /* flush_at bytes a batch: one sendmsg of the whole 1 MiB had the
+                           server woken for (and reading) nearly each fragment */
+                        if ((ga->n == GATHER_MAX || ga->bytes >= f->flush_at || off == len) &&
+                            (r = gather_flush(out, f, ga)) < 0)
+                                break;
                 } while (off < len);
-                return 0;
+                dcom_free(ga);
+                return r;
         }
         do {
                 size_t n = len - off < room ? len - off : room;
