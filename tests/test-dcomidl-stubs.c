@@ -79,9 +79,12 @@ static error_status_t impl_greet(const char *name, WCHAR **greeting, char **echo
         return n == 0 ? 0x16c9a012 : 0;
 }
 
+static const LONG *sum_v;      /* where the last StubSum's array was */
+
 static LONG impl_sum(ULONG n, const LONG *v, short fixed[3]) {
         LONG t = 0;
         calls++;
+        sum_v = v;
         for (ULONG i = 0; i < n; i++)
                 t += v[i];
         return t + fixed[0] + fixed[1] + fixed[2];
@@ -721,6 +724,84 @@ static int dispatch_capped(const uint8_t *data, size_t len, uint32_t opnum, size
 
 static int dispatch_bytes(const uint8_t *data, size_t len, uint32_t opnum) {
         return dispatch_capped(data, len, opnum, 0);
+}
+
+/*
+ * StubSum's request (opnum 5) dispatched as the RPC runtime does (in_alias: the request
+ * outlives the call), from a heap copy at offset shift in the given byte order: 62, and
+ * where the implementation saw the array.
+ */
+static LONG sum_from(const uint8_t *req, size_t len, const uint8_t *drep, size_t shift,
+                     bool in_alias, ptrdiff_t *ret_at) {
+        uint8_t *copy = malloc(len + shift);
+        struct arena a;
+        struct ndr_pull in;
+        struct ndr_push out;
+        LONG ret = 0;
+
+        ASSERT_NOT_NULL(copy);
+        memcpy(copy + shift, req, len);
+        arena_init(&a, 0);
+        ndr_push_init(&out, 0);
+        ASSERT_OK(ndr_pull_init(&in, copy + shift, len, drep, &a));
+        in.in_alias = in_alias;
+        struct ndr_server_call call = { .in = &in, .out = &out, .arena = &a, .impl = &server_epv };
+        sum_v = NULL;
+        ASSERT_OK(Stub_v1_2_dispatch(&call, 5));
+        ASSERT_EQ(out.buf.len, 4);
+        ret = (LONG)(out.buf.data[0] | out.buf.data[1] << 8 | out.buf.data[2] << 16 |
+                     (uint32_t)out.buf.data[3] << 24);
+        ASSERT_NOT_NULL(sum_v);
+        *ret_at = (const uint8_t *)sum_v - (copy + shift);
+        ndr_push_free(&out);
+        arena_reset(&a);
+        free(copy);     /* after the call: an array left pointing here would be caught */
+        return ret;
+}
+
+/* An [in] array of scalars points into the request only when its bytes are the host's. */
+TEST(in_array_alias) {
+        static const uint8_t le[] = {
+                0x03, 0, 0, 0, 0x03, 0, 0, 0,
+                0x01, 0, 0, 0, 0x02, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+                0x0a, 0x00, 0x14, 0x00, 0x1e, 0x00,
+        };
+        static const uint8_t be[] = {
+                0, 0, 0, 0x03, 0, 0, 0, 0x03,
+                0, 0, 0, 0x01, 0, 0, 0, 0x02, 0xff, 0xff, 0xff, 0xff,
+                0x00, 0x0a, 0x00, 0x14, 0x00, 0x1e,
+        };
+        static const uint8_t drep_be[4] = { 0x00, 0x00, 0, 0 };
+        ptrdiff_t at;
+
+        /* little-endian and aligned: the array is the request's bytes 8.. */
+        ASSERT_EQ(sum_from(le, sizeof le, NULL, 0, true, &at), 62);
+        ASSERT_EQ(at, 8);
+        /* the runtime does not allow it: a copy */
+        ASSERT_EQ(sum_from(le, sizeof le, NULL, 0, false, &at), 62);
+        ASSERT_TRUE(at < 0 || at >= (ptrdiff_t)sizeof le);
+        /* misaligned in memory: a copy, the same values */
+        ASSERT_EQ(sum_from(le, sizeof le, NULL, 1, true, &at), 62);
+        ASSERT_TRUE(at < 0 || at >= (ptrdiff_t)sizeof le);
+        /* big-endian: swapped into a copy */
+        ASSERT_EQ(sum_from(be, sizeof be, drep_be, 0, true, &at), 62);
+        ASSERT_TRUE(at < 0 || at >= (ptrdiff_t)sizeof be);
+        /* too short for its conformance: refused either way, nothing read past the end */
+        struct arena a;
+        struct ndr_pull in;
+        struct ndr_push out;
+        arena_init(&a, 0);
+        ndr_push_init(&out, 0);
+        uint8_t *cut = malloc(12);
+        ASSERT_NOT_NULL(cut);
+        memcpy(cut, le, 12);
+        ASSERT_OK(ndr_pull_init(&in, cut, 12, NULL, &a));
+        in.in_alias = true;
+        struct ndr_server_call call = { .in = &in, .out = &out, .arena = &a, .impl = &server_epv };
+        ASSERT_ERRNO(Stub_v1_2_dispatch(&call, 5), -EBADMSG);
+        ndr_push_free(&out);
+        arena_reset(&a);
+        free(cut);
 }
 
 TEST(interface_table) {

@@ -983,3 +983,67 @@ TEST(getidsofnames_from_impacket) {
         ndr_push_free(&push);
         arena_done(&a);
 }
+
+/*
+ * ndr_pull_alias (a server's [in] arrays pointing into the request): only when the pull
+ * allows it, bytes always, wider elements only little-endian and aligned in memory;
+ * otherwise NULL with the cursor where it was, so that the copy pulls from there.
+ */
+TEST(pull_alias) {
+        /* 8-byte aligned storage: the offsets below decide the memory alignment */
+        uint64_t store[4];
+        uint8_t *buf = (uint8_t *)store;
+        static const uint8_t drep_be[4] = { 0x00, 0x00, 0, 0 };
+        struct ndr_pull pull;
+        struct arena a;
+        uint8_t *p;
+
+        for (unsigned i = 0; i < sizeof store; i++)
+                buf[i] = (uint8_t)i;
+        arena_init(&a, 0);
+
+        /* not allowed: NULL, nothing taken */
+        ASSERT_OK(ndr_pull_init(&pull, buf, sizeof store, NULL, &a));
+        ASSERT_NULL(ndr_pull_alias(&pull, 4, 1));
+        ASSERT_EQ(pull.offset, 0);
+
+        /* bytes: where they lie, the cursor past them */
+        pull.in_alias = true;
+        ASSERT_OK(ndr_pull_skip(&pull, 1));
+        p = ndr_pull_alias(&pull, 5, 1);
+        ASSERT_TRUE(p == buf + 1);
+        ASSERT_EQ(pull.offset, 6);
+        /* 32-bit elements: aligned first (offset 8 of the stub), then 3 of them */
+        p = ndr_pull_alias(&pull, 3, 4);
+        ASSERT_TRUE(p == buf + 8);
+        ASSERT_EQ(pull.offset, 20);
+        /* past the end: NULL, nothing taken (the copy's pull reports the short stub) */
+        ASSERT_NULL(ndr_pull_alias(&pull, 4, 4));
+        ASSERT_NULL(ndr_pull_alias(&pull, UINT32_MAX, 8));
+        ASSERT_EQ(pull.offset, 20);
+        /* none: NULL (the copy allocates its one element) */
+        ASSERT_NULL(ndr_pull_alias(&pull, 0, 1));
+
+        /* a stub starting at an odd address: 16-bit elements aligned in the stub are not in
+           memory -- copied */
+        ASSERT_OK(ndr_pull_init(&pull, buf + 1, sizeof store - 1, NULL, &a));
+        pull.in_alias = true;
+        ASSERT_NULL(ndr_pull_alias(&pull, 2, 2));
+        ASSERT_EQ(pull.offset, 0);
+        ASSERT_TRUE(ndr_pull_alias(&pull, 2, 1) == buf + 1);    /* bytes all the same */
+
+        /* big-endian: wider elements byte-swapped by the copy, bytes still aliased */
+        ASSERT_OK(ndr_pull_init(&pull, buf, sizeof store, drep_be, &a));
+        pull.in_alias = true;
+        ASSERT_NULL(ndr_pull_alias(&pull, 2, 4));
+        ASSERT_EQ(pull.offset, 0);
+        ASSERT_TRUE(ndr_pull_alias(&pull, 3, 1) == buf);
+
+        /* user mode (the caller frees what it pulled): never */
+        ASSERT_OK(ndr_pull_init(&pull, buf, sizeof store, NULL, &a));
+        pull.in_alias = true;
+        ndr_pull_user_memory(&pull);
+        ASSERT_NULL(ndr_pull_alias(&pull, 3, 1));
+        ndr_pull_user_rollback(&pull);
+        arena_done(&a);
+}

@@ -103,6 +103,9 @@ struct ndr_pull {
         struct ndr_user_block *user;    /* user-mode objects pulled so far (arena records) */
         size_t user_bytes;
         struct ndr_user_dtor *user_dtors;       /* user-mode [user_marshal] objects' frees */
+        /* the stub is writable memory of the call that outlives it (the server's request):
+           [in] arrays of scalars may point into it (ndr_pull_alias) */
+        bool in_alias;
 };
 
 /*
@@ -182,6 +185,15 @@ DCOM_EXPORT int ndr_pull_guid(struct ndr_pull *ndr, GUID *ret);
 DCOM_EXPORT int ndr_pull_bytes(struct ndr_pull *ndr, void *dst, size_t n);
 /* n raw bytes left in the stub buffer (zero copy; valid while the stub is). */
 DCOM_EXPORT int ndr_pull_bytes_ref(struct ndr_pull *ndr, size_t n, const uint8_t **ret);
+/*
+ * A server stub's [in]-only array of count scalars of size bytes (1, 2, 4 or 8, aligned
+ * to size), pointed to where it lies in the request instead of copied: only when the
+ * pull allows it (in_alias), count > 0, and the elements are already what the host reads
+ * -- one byte each, or little-endian on both sides and aligned in memory.  The cursor
+ * then moves past them (the same bounds check as every pull); otherwise NULL and nothing
+ * moved: the caller copies (ndr_pull_alloc + ndr_pull_bytes / _array).
+ */
+DCOM_EXPORT void *ndr_pull_alias(struct ndr_pull *ndr, uint32_t count, size_t size);
 /* Arrays of uint16/uint32 elements, byte-swapped for a big-endian peer; aligned first. */
 DCOM_EXPORT int ndr_pull_uint16_array(struct ndr_pull *ndr, uint16_t *dst, size_t n);
 DCOM_EXPORT int ndr_pull_uint32_array(struct ndr_pull *ndr, uint32_t *dst, size_t n);

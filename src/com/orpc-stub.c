@@ -4,6 +4,7 @@
  * made and checked ([MS-DCOM] 2.2.13), a channel's failure as the HRESULT a caller sees.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -16,18 +17,32 @@
 /*
  * Causality IDs, one per outgoing call: random like any GUID, drawn from a per-thread
  * pool that one getrandom() fills for 32 of them (a system call per call cost ~5% of a
- * null ORPC call); a forked child refills its own.
+ * null ORPC call); a forked child refills its own -- told by a generation that fork
+ * moves on in the child (getpid() is a system call too: it was the third of a null
+ * call's client, next to send and recv).
  */
 static _Thread_local struct {
         uint8_t b[32 * 16];
         unsigned used;
-        pid_t pid;
+        unsigned gen;
 } cid_pool = { .used = 32 };
 
-static int next_cid(GUID *ret) {
-        pid_t pid = getpid();
+static unsigned fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
-        if (cid_pool.used >= 32 || cid_pool.pid != pid) {
+static void fork_child(void) {
+        __atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void fork_register(void) {
+        pthread_atfork(NULL, NULL, fork_child);
+}
+
+static int next_cid(GUID *ret) {
+        pthread_once(&fork_once, fork_register);
+        unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+
+        if (cid_pool.used >= 32 || cid_pool.gen != gen) {
                 size_t got = 0;
                 while (got < sizeof cid_pool.b) {
                         ssize_t n = getrandom(cid_pool.b + got, sizeof cid_pool.b - got, 0);
@@ -37,7 +52,7 @@ static int next_cid(GUID *ret) {
                                 got += (size_t)n;
                 }
                 cid_pool.used = 0;
-                cid_pool.pid = pid;
+                cid_pool.gen = gen;
         }
         uint8_t *b = cid_pool.b + 16 * cid_pool.used++;
         b[7] = (uint8_t)((b[7] & 0x0F) | 0x40);         /* RFC 4122 version 4 */

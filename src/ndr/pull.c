@@ -7,6 +7,7 @@
  * memory, so a 20-byte request cannot make us allocate gigabytes; what does get
  * allocated is bounded by the arena's cap.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -386,6 +387,24 @@ int ndr_pull_bytes(struct ndr_pull *ndr, void *dst, size_t n) {
 
 int ndr_pull_bytes_ref(struct ndr_pull *ndr, size_t n, const uint8_t **ret) {
         return take(ndr, 1, n, ret);
+}
+
+void *ndr_pull_alias(struct ndr_pull *ndr, uint32_t count, size_t size) {
+        size_t pad = (size - (ndr->offset & (size - 1))) & (size - 1);
+        const uint8_t *p;
+
+        assert(size == 1 || size == 2 || size == 4 || size == 8);
+        /* user mode: the caller would free what it pulled */
+        if (!ndr->in_alias || ndr->user_mode || count == 0)
+                return NULL;
+        if (size > 1 && (!NDR_HOST_LE || ndr->big_endian))
+                return NULL;            /* byte-swapped: copied */
+        if (((uintptr_t)(ndr->data + ndr->offset + pad) & (size - 1)) != 0)
+                return NULL;            /* misaligned in memory: copied */
+        if ((size_t)count > SIZE_MAX / size || take(ndr, size, (size_t)count * size, &p) < 0)
+                return NULL;            /* short: the copy's pull reports it */
+        /* in_alias: the owner's memory is writable, the const is the cursor's */
+        return (void *)(uintptr_t)p;
 }
 
 int ndr_pull_uint16_array(struct ndr_pull *ndr, uint16_t *dst, size_t n) {

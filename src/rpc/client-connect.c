@@ -44,6 +44,29 @@ int client_send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
         return 0;
 }
 
+/* Writes all of iov (n elements, which it moves through: the caller's copy). */
+int client_sendv_all(struct rpc_binding *b, struct iovec *iov, int n) {
+        while (n > 0) {
+                struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+                ssize_t w = sendmsg(b->fd, &m, MSG_NOSIGNAL);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+                }
+                while (n > 0 && (size_t)w >= iov->iov_len) {
+                        w -= (ssize_t)iov->iov_len;
+                        iov++;
+                        n--;
+                }
+                if (n > 0) {
+                        iov->iov_base = (uint8_t *)iov->iov_base + w;
+                        iov->iov_len -= (size_t)w;
+                }
+        }
+        return 0;
+}
+
 /*
  * Before each recv: the call's time may be up; otherwise the socket's receive timeout
  * (the whole per-call timeout, set at connect) bounds the wait -- lowered to the time

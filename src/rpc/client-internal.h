@@ -64,6 +64,7 @@ void client_disconnect(struct rpc_binding *b);
 
 /* client-connect.c */
 int client_send_all(struct rpc_binding *b, const uint8_t *p, size_t n);
+int client_sendv_all(struct rpc_binding *b, struct iovec *iov, int n);
 int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu);
 void client_set_timeouts(int fd, unsigned ms);
 int client_ensure_connected(struct rpc_binding *b, const struct ndr_interface *iface);

@@ -218,6 +218,10 @@ static int send_one(void *ctx, const uint8_t *p, size_t n) {
         return client_send_all(ctx, p, n);
 }
 
+static int send_gathered(void *ctx, struct iovec *iov, int n) {
+        return client_sendv_all(ctx, iov, n);
+}
+
 /* What a call asks for besides the binding: its object UUID, its own security. */
 struct call_opts {
         const GUID *object;             /* NULL: none */
@@ -351,11 +355,13 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         struct buf pdu = b->sendbuf;    /* kept across calls */
         size_t stub_len = in->buf.len - in->base;
         /* fragments gather in pdu and go out SEND_BATCH at a time, from where they were
-           made (a single fragment at once) */
+           made (a single fragment at once); unprotected, only their headers are made in
+           pdu, and the stub goes out from in (sendmsg) */
         struct rpc_frag_spec f = {
                 .ptype = RPC_PTYPE_REQUEST, .call_id = call_id, .context_id = ctx_id,
                 .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = sec,
                 .emit = send_one, .emit_ctx = b, .flush_at = SEND_BATCH,
+                .emitv = send_gathered,
         };
         buf_clear(&pdu);
         struct cancel_slot *cs = rpc_cancel_begin(b->fd, call_id);

@@ -296,6 +296,9 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         r = ndr_pull_init(&in, stub, len, drep, &a);
         /* the server's side owns the interface pointers it handles (ndr-internal.h) */
         in.release_ifaces = true;
+        /* stub (the reader's buffer, the thread's scratch or the reassembled call) is
+           writable and outlives the call: [in] arrays may point into it */
+        in.in_alias = true;
         resp.release_ifaces = true;
         if (r >= 0) {
                 struct ndr_server_call call = {

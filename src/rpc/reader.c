@@ -16,6 +16,7 @@
 
 #define READER_MIN 8192
 #define READER_MAX (UINT16_MAX + 1)
+#define READER_BULK (256u << 10)
 
 void rpc_reader_free(struct rpc_reader *r) {
         dcom_free(r->buf);
@@ -35,11 +36,11 @@ void rpc_reader_bulk(struct rpc_reader *r) {
         /* fragments keep coming: room for several per read, as much as a PDU may hold */
         if (r->off && r->off == r->len)
                 r->off = r->len = 0;            /* everything taken: start over */
-        if (r->cap < READER_MAX && r->off == 0 && r->cap - r->len < READER_MAX / 2) {
-                uint8_t *p = dcom_realloc(r->buf, READER_MAX);
+        if (r->cap < READER_BULK && r->off == 0 && r->cap - r->len < READER_BULK / 2) {
+                uint8_t *p = dcom_realloc(r->buf, READER_BULK);
                 if (p) {
                         r->buf = p;
-                        r->cap = READER_MAX;
+                        r->cap = READER_BULK;
                 }
         }
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "base/base-internal.h"
 #include "ndr/ndr-stub.h"
@@ -356,6 +357,9 @@ struct rpc_frag_spec {
         /* with emit: 0 hands each fragment over alone; else fragments gather in out and
            go over together once they reach flush_at bytes, and at the last one */
         size_t flush_at;
+        /* with flush_at: several unprotected fragments go to emitv instead, their headers
+           from out and their stubs from the caller's buffer (no copy) */
+        int (*emitv)(void *ctx, struct iovec *iov, int n);
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
                    size_t len);

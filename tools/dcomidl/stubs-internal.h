@@ -165,6 +165,7 @@ struct em {
         int loops;                      /* nesting of element loops */
         int behind;                     /* nesting below non-top pointers (may be NULL) */
         bool strict;                    /* client [out] buffer whose size the server returns */
+        bool alias;                     /* server [in]-only parameter: may point into the request */
         FILE *checks;                   /* parameters: correlation checks after the last pull */
         bool returns_void;              /* unused */
 };

@@ -484,6 +484,13 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                                            "ndr_check_length_is(%s, %s, %s, (uint64_t)%s - (%s))",
                                            o, a, first, c, first);
                 }
+                /*
+                 * A server's [in]-only conformant array of scalars points into the request
+                 * when the runtime allows it and the bytes are what the host reads
+                 * (ndr_pull_alias); otherwise it is copied as below.
+                 */
+                bool alias = e->alias && m == M_ALLOC && l->kind == L_ARRAY && !l->varying &&
+                             fast && lat && !(def && sub_def);
                 /* memory */
                 if (m == M_ALLOC) {
                         if (l->kind == L_STRING)
@@ -493,6 +500,11 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                         else {
                                 out(g, ind, "NDR_CHECK(ndr_pull_check_count(%s, %s, %u, %u));\n",
                                     e->ndr, a, wire, align);
+                                if (alias) {
+                                        out(g, ind, "if (!(%s = ndr_pull_alias(%s, %s, sizeof *%s))) {\n",
+                                            v, e->ndr, a, v);
+                                        ind++;
+                                }
                                 out(g, ind,
                                     "if (!(%s = ndr_pull_alloc(%s, %s ? %s : 1, sizeof *%s)))\n",
                                     v, e->ndr, c, c, v);
@@ -517,6 +529,10 @@ static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool 
                         emit_pull(e, i + 1, fmt(g, "%s[%s + %s]", v, o, idx), true, false, ind + 1,
                                   M_INLINE);
                         e->loops--;
+                        out(g, ind, "}\n");
+                }
+                if (alias) {
+                        ind--;
                         out(g, ind, "}\n");
                 }
         }

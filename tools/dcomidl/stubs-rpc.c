@@ -97,7 +97,8 @@ static void server_pull_in(struct gen *g, struct method *m) {
                         continue;
                 }
                 struct em e = {.g = g, .L = &p->L, .ndr = "ndr", .prefix = "",
-                               .side = SIDE_SERVER, .pname = n, .checks = cf};
+                               .side = SIDE_SERVER, .pname = n, .checks = cf,
+                               .alias = p->f->dir == DIR_IN};
                 emit_pull(&e, 0, n, true, true, 1, M_ALLOC);
                 if (p->top_array && !p->L.l[1].fixed)
                         out(g, 1, "alloc_%s = c_%s_1;\n", n, n);
