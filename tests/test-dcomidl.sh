@@ -233,7 +233,8 @@ else
         fail "--dlldata: dcomidl failed"
 fi
 
-# --- [local] methods without [call_as] through a proxy: E_NOTIMPL, 0, or nothing (void) ---
+# --- [local] methods through a proxy: without [call_as] E_NOTIMPL, 0, or nothing (void);
+#     with it, inherited, the application's proxy with the local signature ---
 mkdir -p "$TMP/loc"
 cat > "$TMP/loc/loc.idl" <<'IDL'
 import "unknwn.idl";
@@ -244,6 +245,19 @@ interface ILocals : IUnknown
         [local] ULONG Count(void);
         [local] HRESULT Local(void);
         HRESULT Remote([in] LONG v);
+}
+/* a [local] void method with its [call_as] wire form, inherited: the derived proxy's slot
+   calls the application's ISink_OnClose_Proxy with its own (void) signature */
+[object, uuid(6a1b2c3d-4e5f-4061-8a7b-9c0d1e2f3a4c)]
+interface ISink : IUnknown
+{
+        [local] void OnClose(void);
+        [call_as(OnClose)] HRESULT RemoteOnClose(void);
+}
+[object, uuid(6a1b2c3d-4e5f-4061-8a7b-9c0d1e2f3a4d)]
+interface ISink2 : ISink
+{
+        HRESULT More(void);
 }
 IDL
 if (cd "$TMP/loc" && "$DCOMIDL" -I "$IDL_DIR/../../idl" -o "$TMP/loc" loc.idl) 2>"$TMP/stderr" &&

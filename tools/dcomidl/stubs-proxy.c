@@ -158,10 +158,14 @@ static void write_proxy_inherited(struct gen *g, struct idl_iface *i, struct met
                         out(g, 0, "\n");
                         continue;
                 }
+                struct idl_type *rt = m->rtype ? idl_type_resolve(m->rtype) : NULL;
+                bool is_void = !rt || rt->kind == TYPE_VOID;
                 if (!unk) {
-                        /* the base's proxy, from its own _p.c */
-                        fputs("HRESULT STDMETHODCALLTYPE ", g->f);
-                        fprintf(g->f, "%s_%s_Proxy(%s *This", i->name, mname, i->name);
+                        /* the base's proxy, from its own _p.c (or the application's, for a
+                           [local] method with [call_as]: its own return type) */
+                        print_decl(g->f, m->rtype, "");
+                        fprintf(g->f, " STDMETHODCALLTYPE %s_%s_Proxy(%s *This", i->name, mname,
+                                i->name);
                         print_params(g, m, false);
                         fputs(");\n", g->f);
                 }
@@ -178,7 +182,8 @@ static void write_proxy_inherited(struct gen *g, struct idl_iface *i, struct met
                         out(g, 1, "struct com_proxy *px_ = (struct com_proxy *)This;\n\n");
                         out(g, 1, "return px_->unk->%s(px_", op);
                 } else {
-                        out(g, 1, "return %s_%s_Proxy((%s *)This", i->name, mname, i->name);
+                        out(g, 1, "%s%s_%s_Proxy((%s *)This", is_void ? "" : "return ", i->name,
+                            mname, i->name);
                 }
                 for (size_t k = 0; k < m->n; k++)
                         fprintf(g->f, ", %s", m->ps[k].f->name);
