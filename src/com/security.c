@@ -207,6 +207,17 @@ bool com_security_secure_refs(void) {
         return on;
 }
 
+/* The process's EOAC_* capabilities: CoInitializeSecurity's, none by default. */
+uint32_t com_security_caps(void) {
+        uint32_t caps = 0;
+
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() >= 0 && ps.explicit_call)
+                caps = ps.caps;
+        pthread_mutex_unlock(&ps.lock);
+        return caps;
+}
+
 const char *com_security_describe(void) {
         return ps.how;
 }
@@ -879,6 +890,13 @@ void com_call_leave(void *cookie) {
         resume_thread(c->prev, c->paused_outer);
         c->call = NULL;                 /* kept references answer RPC_E_CALL_COMPLETE */
         ss_release(&c->IServerSecurity_iface);
+}
+
+bool com_impersonation_self(uid_t *ret) {
+        if (!current || !current->impersonating || !current->saved.changed)
+                return false;
+        *ret = current->saved.euid;
+        return true;
 }
 
 bool com_impersonation_pause(void) {
