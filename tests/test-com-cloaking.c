@@ -201,6 +201,7 @@ static void register_ps(void) {
 /* A server: CoInitializeSecurity with caps and no descriptor (anyone may call), its
    object's OBJREF out; with a third OBJREF given, the middle tier.  Runs until killed. */
 static bool mid_over_tcp;               /* the middle tier reaches the third over TCP */
+static bool mid_in_sta;                 /* the middle tier's object lives in an STA */
 
 static pid_t server(DWORD caps, const struct objref_buf *to_call, int *ret_from) {
         int p[2];
@@ -210,7 +211,8 @@ static pid_t server(DWORD caps, const struct objref_buf *to_call, int *ret_from)
         if (pid == 0) {
                 close(p[0]);
                 register_ps();
-                ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+                ASSERT_OK(CoInitializeEx(NULL, to_call && mid_in_sta ? COINIT_APARTMENTTHREADED
+                                                                     : COINIT_MULTITHREADED));
                 ASSERT_HR_EQ(CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_CONNECT,
                                                   RPC_C_IMP_LEVEL_IMPERSONATE, NULL, caps, NULL),
                              S_OK);
@@ -221,6 +223,13 @@ static pid_t server(DWORD caps, const struct objref_buf *to_call, int *ret_from)
                         ASSERT_OK(set_cloaking(dyn_copy, EOAC_DYNAMIC_CLOAKING));
                 }
                 send_objref(p[1], (IUnknown *)&the_obj);
+                if (to_call && mid_in_sta) {
+                        /* the STA runs its calls while it waits (on nothing) */
+                        HANDLE never = CreateEventW(NULL, TRUE, FALSE, NULL);
+                        DWORD idx;
+                        for (;;)
+                                CoWaitForMultipleHandles(0, INFINITE, 1, &never, &idx);
+                }
                 for (;;)
                         pause();
         }
@@ -310,6 +319,17 @@ TEST(cloaking_per_proxy) {
         static const LONG xs[] = { 0, 1, 2, 0, 3, 4, 1 };
         static const LONG want[] = { 0, UID_CALLER, 0, 0, UID_CALLER, 0, UID_CALLER };
         run(EOAC_NONE, xs, 7, want);
+}
+
+/* The middle tier in an STA: its outgoing calls are made by a thread of their own while
+   the STA pumps -- born with the call's identity, not the STA's impersonated one. */
+TEST(cloaking_from_an_sta) {
+        setup();
+        static const LONG xs[] = { 0, 1, 2, 3, 0 };
+        static const LONG want[] = { 0, UID_CALLER, 0, UID_CALLER, 0 };
+        mid_in_sta = true;
+        run(EOAC_NONE, xs, 5, want);
+        mid_in_sta = false;
 }
 
 /* Process-wide dynamic cloaking: the plain proxy follows the thread. */
