@@ -3,7 +3,9 @@
  * rpcss's activator: scm.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -126,6 +128,140 @@ void scm_init(void) {
                 tab.require_integrity = v != 0;
 }
 
+/* --- LocalService: classes served by a systemd unit ------------------------------------------ */
+
+/*
+ * HKCR\AppID\{appid}\LocalService names the service that serves the AppID's classes
+ * (Windows: a Win32 service; here a systemd unit, NAME.service).  Activating such a class
+ * starts the unit instead of a LocalServer32, and rpcss takes the class's registration
+ * only from the unit's main process (its MainPID) or a process in the unit's own cgroup
+ * -- which only the service manager puts processes into -- so that no other local
+ * process can register the class and catch its activations.
+ *
+ * The service manager is systemctl (`systemctl start --no-block NAME.service`,
+ * `systemctl show -p MainPID --value NAME.service`), or the program named by
+ * OPENDCOM_SERVICE_MANAGER, called with the same arguments (tests).  rpcss must be
+ * allowed to start the unit (root, or a polkit rule for it).
+ */
+#define SERVICE_MANAGER_MS 5000
+
+static bool unit_name_ok(const char *s) {
+        if (!*s || *s == '-' || strlen(s) > 200)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+                      ('0' <= *p && *p <= '9') || strchr(":_.@-", *p)))
+                        return false;
+        return true;
+}
+
+/* The unit serving clsid ("NAME.service"), if its AppID has a LocalService. */
+static bool local_service(const GUID *clsid, char *unit, size_t size) {
+        char id[DCOM_GUID_STRING_REG], path[128], appid[64], name[256];
+
+        clsid_str(clsid, id);
+        snprintf(path, sizeof path, "CLSID\\%s", id);
+        if (!reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid))
+                return false;
+        snprintf(path, sizeof path, "AppID\\%s", appid);
+        if (!reg_string(HKEY_CLASSES_ROOT, path, "LocalService", name, sizeof name) || !*name)
+                return false;
+        if (!unit_name_ok(name)) {
+                say("activation of %s: LocalService '%s' of AppID %s is not a unit name", id,
+                    name, appid);
+                return false;
+        }
+        size_t n = strlen(name);
+        snprintf(unit, size, "%s%s", name,
+                 n > 8 && strcmp(name + n - 8, ".service") == 0 ? "" : ".service");
+        return true;
+}
+
+/* Runs the service manager with args; its first line of output into out.  0, or -EIO
+   when it failed (exit status, timeout). */
+static int service_manager(const char *const *args, char *out, size_t size) {
+        const char *prog = getenv("OPENDCOM_SERVICE_MANAGER");
+        const char *argv[8];
+        int p[2], status = -1;
+        size_t n = 0, got = 0;
+
+        if (!prog || !*prog)
+                prog = "systemctl";
+        argv[n++] = prog;
+        for (; args[n - 1] && n < 7; n++)
+                argv[n] = args[n - 1];
+        argv[n] = NULL;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return -errno;
+        }
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR);
+                if (null >= 0)
+                        dup2(null, STDIN_FILENO);
+                dup2(p[1], STDOUT_FILENO);
+                execvp(prog, (char *const *)argv);
+                _exit(127);
+        }
+        close(p[1]);
+        if (out && size)
+                out[0] = 0;
+        uint64_t until = dcom_monotonic_ms() + SERVICE_MANAGER_MS;
+        for (;;) {
+                uint64_t now = dcom_monotonic_ms();
+                struct pollfd pfd = { p[0], POLLIN, 0 };
+                if (now >= until || poll(&pfd, 1, (int)(until - now)) <= 0)
+                        break;
+                char buf[256];
+                ssize_t k = read(p[0], buf, sizeof buf);
+                if (k <= 0)
+                        break;
+                for (ssize_t i = 0; i < k && out && got + 1 < size; i++)
+                        out[got++] = buf[i];
+                if (out && size)
+                        out[got] = 0;
+        }
+        close(p[0]);
+        /* what it did not finish in time is ended */
+        for (int i = 0; waitpid(pid, &status, WNOHANG) == 0; i++) {
+                if (i == 50)
+                        kill(pid, SIGKILL);
+                usleep(10000);
+        }
+        if (out)
+                out[strcspn(out, "\n")] = 0;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* Whether pid is the unit's: its MainPID, or in its cgroup (/proc/PID/cgroup). */
+static bool pid_of_unit(pid_t pid, const char *unit) {
+        char line[512], path[64];
+        const char *args[] = { "show", "-p", "MainPID", "--value", unit, NULL };
+
+        if (pid <= 0)
+                return false;
+        if (service_manager(args, line, sizeof line) == 0 && atol(line) == (long)pid)
+                return true;
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+        FILE *f = fopen(path, "re");
+        bool in = false;
+        size_t ul = strlen(unit);
+        while (f && !in && fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = 0;
+                size_t n = strlen(line);
+                /* "0::/system.slice/NAME.service": the unit's own cgroup, not a
+                   sub-cgroup a delegated unit could create */
+                in = n > ul && line[n - ul - 1] == '/' && strcmp(line + n - ul, unit) == 0;
+        }
+        if (f)
+                fclose(f);
+        return in;
+}
+
 /* --- the class table ------------------------------------------------------------------------ */
 
 error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cookie, ULONG flags) {
@@ -144,6 +280,17 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
         st = oxid_caller_endpoint(h, oxid, ep, sizeof ep);
         if (st)
                 return st;
+        /* a LocalService class: only its unit registers it */
+        char unit[256];
+        bool service = local_service(clsid, unit, sizeof unit);
+        if (service && !pid_of_unit(who.pid, unit)) {
+                clsid_str(clsid, id);
+                rpc_audit("registration of class %s refused to pid %d (uid %u): the class is "
+                          "served by %s (its AppID's LocalService), and pid %d is not that "
+                          "unit's main process or in its cgroup", id, (int)who.pid,
+                          (unsigned)who.uid, unit, (int)who.pid);
+                return ERROR_ACCESS_DENIED;
+        }
         pthread_mutex_lock(&tab.lock);
         for (struct class_ent *c = tab.classes; c; c = c->next) {
                 if (c->owner != owner)
@@ -164,6 +311,7 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
                 c->owner = owner;
                 c->uid = who.uid;
                 c->pid = who.pid;
+                c->launched = service;          /* the unit's, whatever its user */
                 for (struct launch *l = tab.launches; l; l = l->next)
                         if (l->pid == who.pid && dcom_guid_equal(&l->clsid, clsid))
                                 c->launched = true;
@@ -331,6 +479,10 @@ static HRESULT run_as(const GUID *clsid, const struct caller *c, uid_t *ret, boo
         char id[DCOM_GUID_STRING_REG], path[128], appid[64], user[256];
 
         *interactive = false;
+        if (local_service(clsid, user, sizeof user)) {
+                *ret = ANY_UID;         /* the unit's own user: the unit says */
+                return S_OK;
+        }
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s", id);
         if (reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid)) {
@@ -366,6 +518,9 @@ static HRESULT run_as(const GUID *clsid, const struct caller *c, uid_t *ret, boo
 static bool has_local_server(const GUID *clsid) {
         char id[DCOM_GUID_STRING_REG], path[128], cmd[8], appid[64];
 
+        char unit[256];
+        if (local_service(clsid, unit, sizeof unit))
+                return true;
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s\\LocalServer32", id);
         if (reg_string(HKEY_CLASSES_ROOT, path, NULL, cmd, sizeof cmd))
@@ -522,6 +677,62 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
         return hr;
 }
 
+/*
+ * Starts a LocalService class's unit and waits (the lock held, released while waiting)
+ * until the unit registers the class or the timeout passes.
+ */
+static HRESULT service_launch_locked(const GUID *clsid, const char *unit) {
+        char id[DCOM_GUID_STRING_REG];
+        struct launch *l;
+        struct timespec until;
+        HRESULT hr = S_OK;
+
+        clsid_str(clsid, id);
+        if (tab.n_launches >= SCM_MAX_LAUNCHES)
+                return CO_E_SERVER_EXEC_FAILURE;
+        if (!(l = dcom_calloc(1, sizeof *l)))
+                return E_OUTOFMEMORY;
+        l->clsid = *clsid;
+        l->uid = ANY_UID;
+        l->next = tab.launches;
+        tab.launches = l;
+        tab.n_launches++;
+        pthread_mutex_unlock(&tab.lock);
+        const char *args[] = { "start", "--no-block", unit, NULL };
+        if (service_manager(args, NULL, 0) < 0) {
+                say("activation of %s: starting its service %s failed (see `systemctl status "
+                    "%s`)", id, unit, unit);
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        }
+        pthread_mutex_lock(&tab.lock);
+        deadline_in(&until, tab.launch_timeout_ms);
+        while (SUCCEEDED(hr) && !find_locked(clsid, ANY_UID, NULL, false)) {
+                if (past(&until)) {
+                        say("activation of %s: its service %s did not register the class "
+                            "within %u ms", id, unit, tab.launch_timeout_ms);
+                        hr = CO_E_SERVER_EXEC_FAILURE;
+                        break;
+                }
+                struct timespec step;
+                clock_gettime(CLOCK_REALTIME, &step);
+                step.tv_nsec += 50 * 1000000L;
+                if (step.tv_nsec >= 1000000000L) {
+                        step.tv_sec++;
+                        step.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
+        }
+        for (struct launch **pp = &tab.launches; *pp; pp = &(*pp)->next)
+                if (*pp == l) {
+                        *pp = l->next;
+                        break;
+                }
+        tab.n_launches--;
+        dcom_free(l);
+        pthread_cond_broadcast(&tab.changed);
+        return hr;
+}
+
 /* --- the activation ------------------------------------------------------------------------- */
 
 struct result {
@@ -644,7 +855,12 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
                                 res->hr = REGDB_E_CLASSNOTREG;
                                 return;
                         }
-                        hr = launch_locked(clsid, uid, uid == ANY_UID ? who.uid : uid, !who.local);
+                        char unit[256];
+                        if (local_service(clsid, unit, sizeof unit))
+                                hr = service_launch_locked(clsid, unit);
+                        else
+                                hr = launch_locked(clsid, uid, uid == ANY_UID ? who.uid : uid,
+                                                   !who.local);
                         got = SUCCEEDED(hr) && take_locked(clsid, uid, &c);
                 }
                 pthread_mutex_unlock(&tab.lock);
