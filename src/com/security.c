@@ -503,9 +503,9 @@ static bool ask_access_control(IAccessControl *acl, void *call, const struct sec
         checking.on = false;
         if (hr == S_OK && allowed == TRUE)
                 return true;
-        if (FAILED(hr) || hr != S_OK)
+        if (hr != S_OK)
                 snprintf(why, why_size, "%s-access refused to %s: the process's IAccessControl "
-                         "failed to answer (0x%08x)", who->info.remote ? "remote" : "local",
+                         "did not answer S_OK (0x%08x)", who->info.remote ? "remote" : "local",
                          checking.name, (unsigned)hr);
         else
                 snprintf(why, why_size, "%s-access refused to %s by the process's "
