@@ -585,6 +585,47 @@ static bool past(const struct timespec *ts) {
         return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
+/* A launch in the table, so that activations meanwhile wait for it. */
+static HRESULT launch_begin_locked(const GUID *clsid, uid_t uid, struct launch **ret) {
+        struct launch *l;
+
+        if (tab.n_launches >= SCM_MAX_LAUNCHES)
+                return CO_E_SERVER_EXEC_FAILURE;
+        if (!(l = dcom_calloc(1, sizeof *l)))
+                return E_OUTOFMEMORY;
+        *ret = l;
+        l->clsid = *clsid;
+        l->uid = uid;
+        l->next = tab.launches;
+        tab.launches = l;
+        tab.n_launches++;
+        return S_OK;
+}
+
+static void launch_end_locked(struct launch *l) {
+        for (struct launch **pp = &tab.launches; *pp; pp = &(*pp)->next)
+                if (*pp == l) {
+                        *pp = l->next;
+                        break;
+                }
+        tab.n_launches--;
+        dcom_free(l);
+        pthread_cond_broadcast(&tab.changed);
+}
+
+/* Up to 50 ms for a registration (the condition's clock is the realtime one: the
+   monotonic deadline is the caller's). */
+static void wait_step_locked(void) {
+        struct timespec step;
+        clock_gettime(CLOCK_REALTIME, &step);
+        step.tv_nsec += 50 * 1000000L;
+        if (step.tv_nsec >= 1000000000L) {
+                step.tv_sec++;
+                step.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
+}
+
 /*
  * Starts the class's server through dcomlaunch and waits (the lock held, released while
  * waiting) until it registers the class, exits, or the timeout passes.
@@ -598,15 +639,8 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
         int fd = -1, r;
 
         clsid_str(clsid, id);
-        if (tab.n_launches >= SCM_MAX_LAUNCHES)
-                return CO_E_SERVER_EXEC_FAILURE;
-        if (!(l = dcom_calloc(1, sizeof *l)))
-                return E_OUTOFMEMORY;
-        l->clsid = *clsid;
-        l->uid = uid;
-        l->next = tab.launches;
-        tab.launches = l;
-        tab.n_launches++;
+        if (FAILED(hr = launch_begin_locked(clsid, uid, &l)))
+                return hr;
         pthread_mutex_unlock(&tab.lock);
 
         r = launch_request(clsid, launching_uid, remote ? LAUNCH_FLAG_REMOTE : 0, LAUNCH_REQUEST_MS,
@@ -653,27 +687,12 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
                         hr = CO_E_SERVER_EXEC_FAILURE;
                         break;
                 }
-                /* the exit notice comes on the socket, registrations on the condition
-                   (whose clock is the realtime one: the monotonic deadline is ours) */
-                struct timespec step;
-                clock_gettime(CLOCK_REALTIME, &step);
-                step.tv_nsec += 50 * 1000000L;
-                if (step.tv_nsec >= 1000000000L) {
-                        step.tv_sec++;
-                        step.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
+                /* the exit notice comes on the socket, registrations on the condition */
+                wait_step_locked();
         }
         if (fd >= 0)
                 close(fd);
-        for (struct launch **pp = &tab.launches; *pp; pp = &(*pp)->next)
-                if (*pp == l) {
-                        *pp = l->next;
-                        break;
-                }
-        tab.n_launches--;
-        dcom_free(l);
-        pthread_cond_broadcast(&tab.changed);
+        launch_end_locked(l);
         return hr;
 }
 
@@ -688,15 +707,8 @@ static HRESULT service_launch_locked(const GUID *clsid, const char *unit) {
         HRESULT hr = S_OK;
 
         clsid_str(clsid, id);
-        if (tab.n_launches >= SCM_MAX_LAUNCHES)
-                return CO_E_SERVER_EXEC_FAILURE;
-        if (!(l = dcom_calloc(1, sizeof *l)))
-                return E_OUTOFMEMORY;
-        l->clsid = *clsid;
-        l->uid = ANY_UID;
-        l->next = tab.launches;
-        tab.launches = l;
-        tab.n_launches++;
+        if (FAILED(hr = launch_begin_locked(clsid, ANY_UID, &l)))
+                return hr;
         pthread_mutex_unlock(&tab.lock);
         const char *args[] = { "start", "--no-block", unit, NULL };
         if (service_manager(args, NULL, 0) < 0) {
@@ -713,23 +725,9 @@ static HRESULT service_launch_locked(const GUID *clsid, const char *unit) {
                         hr = CO_E_SERVER_EXEC_FAILURE;
                         break;
                 }
-                struct timespec step;
-                clock_gettime(CLOCK_REALTIME, &step);
-                step.tv_nsec += 50 * 1000000L;
-                if (step.tv_nsec >= 1000000000L) {
-                        step.tv_sec++;
-                        step.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
+                wait_step_locked();
         }
-        for (struct launch **pp = &tab.launches; *pp; pp = &(*pp)->next)
-                if (*pp == l) {
-                        *pp = l->next;
-                        break;
-                }
-        tab.n_launches--;
-        dcom_free(l);
-        pthread_cond_broadcast(&tab.changed);
+        launch_end_locked(l);
         return hr;
 }
 
