@@ -461,7 +461,7 @@ static void only(uid_t uid, uid_t deny) {
 /*
  * The server: CoInitializeSecurity(EOAC_ACCESS_CONTROL) with its guard admitting only
  * daemon (by name), then the OBJREF to the test, then one-byte commands: 's' swaps who
- * may call (nobody, daemon denied), 'm' N sets the guard's mode, 'n' sends what COM last
+ * may call (nobody, daemon denied), 'g' admits the Unix group daemon only, 'm' N sets the guard's mode, 'n' sends what COM last
  * asked, 'c' the calls that ran; each answered with a byte, 'q' quits.
  */
 static _Noreturn void server_main(int in, int out) {
@@ -496,6 +496,13 @@ static _Noreturn void server_main(int in, int out) {
         while (read(in, &cmd, 1) == 1 && cmd != 'q') {
                 if (cmd == 's') {
                         only(UID_REFUSED, UID_ALLOWED);
+                } else if (cmd == 'g') {
+                        /* a group: the caller's token, with its Unix groups, decides */
+                        struct one_list g = { 0 };
+                        entry(&g, 0, "S-1-22-2-1", true, ACTRL_ACCESS_ALLOWED);
+                        ASSERT_HR_EQ(IAccessControl_SetAccessRights(&the_guard.IAccessControl_iface,
+                                                                    list_of(&g, 1)), S_OK);
+                        list_done(&g);
                 } else if (cmd == 'm') {
                         char m;
                         xread(in, &m, 1);
@@ -671,8 +678,13 @@ TEST(eoac_access_control_across_processes) {
         }
         cmd('m', 0);
         ASSERT_HR_EQ(call_once(go, res), S_OK);
+        /* by group (gid 1, daemon's): CLSID_DCOMAccessControl asks with the caller's
+           token, its groups included */
+        cmd('g', 0);
+        ASSERT_HR_EQ(call_once(go, res), E_ACCESSDENIED);
         client_end(c, go, res);
-        ASSERT_EQ(calls_ran(), 5);              /* 2 before, 3 since: none refused ran */
+        ASSERT_HR_EQ(call_as(UID_ALLOWED), S_OK);
+        ASSERT_EQ(calls_ran(), 6);              /* 2 before, 4 since: none refused ran */
 
         cmd('q', 0);
         ASSERT_EQ(waitpid(server, &status, 0), server);
