@@ -37,6 +37,12 @@
  *
  * started as `program -Embedding {clsid}`, with the same identity, environment and
  * checks as a local server.
+ *
+ * LocalService: rpcss, which may not start units, asks dcomlaunch to start the
+ * LocalService of an AppID (or to tell its MainPID, for its registration check); the
+ * unit is HKCR\AppID\{appid}\LocalService, read here, and only a unit name passes to
+ * the service manager (systemctl, or OPENDCOM_SERVICE_MANAGER).  See "LocalService"
+ * below.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -599,6 +605,157 @@ out:
         return hr;
 }
 
+/* ---- LocalService: a unit of the service manager -------------------------------------------- */
+
+/*
+ * A service request (LAUNCH_FLAG_SERVICE_*) names an AppID; the unit is its
+ * HKCR\AppID\{appid}\LocalService, read here, never taken from rpcss: rpcss can have a
+ * registered service started, not any unit.  The service manager is systemctl, or the
+ * program OPENDCOM_SERVICE_MANAGER names (tests), run with
+ *
+ *   start --no-block NAME.service          start it (the unit registers its classes)
+ *   show -p MainPID --value NAME.service   its main process, for rpcss's registration check
+ *
+ * with a clean signal mask, stdin on /dev/null, stdout read here and no other descriptor,
+ * for SERVICE_MANAGER_MS at most (then it is killed).  While it runs the loop waits: the
+ * service manager answers --no-block and show at once.
+ */
+#define SERVICE_MANAGER_MS 5000
+
+/* The unit of appid ("NAME.service") into unit, or CO_E_APPNOTFOUND with a log line. */
+static HRESULT service_unit(const char *appid, uid_t peer_uid, pid_t peer_pid, char *unit,
+                            size_t size) {
+        char key[80], *name = NULL;
+        LSTATUS s;
+
+        snprintf(key, sizeof key, "AppID\\%s", appid);
+        s = reg_string(key, "LocalService", &name);
+        if (s != ERROR_SUCCESS || !name[0]) {
+                say(LOG_WARNING, "service request from uid %u (pid %d) refused: AppID %s has no "
+                    "LocalService%s", (unsigned)peer_uid, (int)peer_pid, appid,
+                    s == ERROR_SUCCESS || s == ERROR_FILE_NOT_FOUND ? "" : " (unreadable)");
+                dcom_free(name);
+                return CO_E_APPNOTFOUND;
+        }
+        if (!launch_unit_name_ok(name)) {
+                say(LOG_ERR, "service request from uid %u (pid %d) refused: LocalService '%.80s' "
+                    "of AppID %s is not a unit name", (unsigned)peer_uid, (int)peer_pid, name,
+                    appid);
+                dcom_free(name);
+                return CO_E_APPNOTFOUND;
+        }
+        size_t n = strlen(name);
+        snprintf(unit, size, "%s%s", name,
+                 n > 8 && strcmp(name + n - 8, ".service") == 0 ? "" : ".service");
+        dcom_free(name);
+        return S_OK;
+}
+
+/* Runs the service manager with args; the first line of its output into out.  0, or
+   -EIO when it failed (exit status, killed at the timeout), or another negative errno. */
+static int service_manager(const char *const *args, char *out, size_t size) {
+        const char *prog = getenv("OPENDCOM_SERVICE_MANAGER");
+        const char *argv[8];
+        int p[2], status = -1;
+        size_t n = 0, got = 0;
+
+        if (!prog || !*prog)
+                prog = "systemctl";
+        argv[n++] = prog;
+        for (; args[n - 1] && n < ELEMENTSOF(argv) - 1; n++)
+                argv[n] = args[n - 1];
+        argv[n] = NULL;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return -errno;
+        }
+        if (pid == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                signal(SIGPIPE, SIG_DFL);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+                        _exit(127);
+                close_fds_from(3);
+                execvp(prog, (char *const *)argv);
+                _exit(127);
+        }
+        close(p[1]);
+        if (out && size)
+                out[0] = 0;
+        uint64_t until = dcom_monotonic_ms() + SERVICE_MANAGER_MS;
+        for (;;) {
+                uint64_t now = dcom_monotonic_ms();
+                struct pollfd pfd = { p[0], POLLIN, 0 };
+                if (now >= until || poll(&pfd, 1, (int)(until - now)) <= 0)
+                        break;
+                char buf[256];
+                ssize_t k = read(p[0], buf, sizeof buf);
+                if (k <= 0)
+                        break;
+                for (ssize_t i = 0; i < k && out && got + 1 < size; i++)
+                        out[got++] = buf[i];
+                if (out && size)
+                        out[got] = 0;
+        }
+        close(p[0]);
+        /* what did not finish in time is ended (its own pid: reap_children never sees it) */
+        for (int i = 0; waitpid(pid, &status, WNOHANG) == 0; i++) {
+                if (i == 50 || dcom_monotonic_ms() >= until)
+                        kill(pid, SIGKILL);
+                usleep(10000);
+        }
+        if (out)
+                out[strcspn(out, "\n")] = 0;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/*
+ * A service request: S_OK and *ret_main_pid (0: none yet), or the failure with its log
+ * line.  appid in registry form.
+ */
+static HRESULT service(const struct launch_msg_request *req, const char *appid,
+                       uid_t peer_uid, pid_t peer_pid, pid_t *ret_main_pid) {
+        char unit[LAUNCH_UNIT_NAME_MAX + 16], line[64];
+        HRESULT hr = service_unit(appid, peer_uid, peer_pid, unit, sizeof unit);
+
+        *ret_main_pid = 0;
+        if (FAILED(hr))
+                return hr;
+        if (req->flags & LAUNCH_FLAG_SERVICE_START) {
+                const char *args[] = { "start", "--no-block", unit, NULL };
+                if (service_manager(args, NULL, 0) < 0) {
+                        say(LOG_ERR, "AppID %s: starting its LocalService %s failed (see `systemctl "
+                            "status %s`)", appid, unit, unit);
+                        return CO_E_SERVER_EXEC_FAILURE;
+                }
+                say(LOG_INFO, "started the LocalService %s of AppID %s for uid %u (pid %d)", unit,
+                    appid, (unsigned)peer_uid, (int)peer_pid);
+                return S_OK;
+        }
+        const char *args[] = { "show", "-p", "MainPID", "--value", unit, NULL };
+        if (service_manager(args, line, sizeof line) < 0) {
+                say(LOG_ERR, "AppID %s: cannot learn the MainPID of its LocalService %s", appid,
+                    unit);
+                return CO_E_SERVER_EXEC_FAILURE;
+        }
+        char *end;
+        unsigned long v = strtoul(line, &end, 10);
+        if (end == line || *end || v > INT32_MAX) {
+                say(LOG_ERR, "AppID %s: the MainPID of %s is not a number: '%.40s'", appid, unit,
+                    line);
+                return CO_E_SERVER_EXEC_FAILURE;
+        }
+        *ret_main_pid = (pid_t)v;
+        log_debug(dcomlaunch, "AppID %s: %s has MainPID %lu", appid, unit, v);
+        return S_OK;
+}
+
 /* ---- connections ---------------------------------------------------------------------------- */
 
 struct conn {
@@ -669,7 +826,7 @@ static const char *decode_error(int r) {
         case -EPROTONOSUPPORT:
                 return "unknown protocol version";
         case -EINVAL:
-                return "unknown flags";
+                return "unknown flags, or fields that do not go together";
         default:
                 return "malformed";
         }
@@ -689,6 +846,13 @@ static void on_request(struct conn *c) {
                 return;
         }
         dcom_guid_format(&req.clsid, DCOM_GUID_FORMAT_REGISTRY, c->clsid);
+        if (req.flags & LAUNCH_FLAGS_SERVICE) {
+                /* one answer, then the connection ends: there is no child to watch */
+                hr = service(&req, c->clsid, c->peer_uid, c->peer_pid, &pid);
+                send_reply(c, LAUNCH_REPLY_STARTED, hr, SUCCEEDED(hr) ? (uint32_t)pid : 0);
+                conn_close(c);
+                return;
+        }
         hr = launch(&req, c->clsid, &pid);
         if (!send_reply(c, LAUNCH_REPLY_STARTED, hr, SUCCEEDED(hr) ? (uint32_t)pid : 0) ||
             FAILED(hr)) {
@@ -779,7 +943,8 @@ static void usage(FILE *f) {
               "when rpcss asks (over the socket /run/opendcom/dcomlaunch),\n"
               "as the identity the class's AppID names (RunAs), with \"-Embedding\".\n"
               "The program comes from HKCR\\CLSID\\{clsid}\\LocalServer32, never from\n"
-              "the caller.  Runs as root to start servers as other users.\n\n"
+              "the caller.  Runs as root to start servers as other users, and the\n"
+              "systemd unit an AppID names as its LocalService (systemctl start).\n\n"
               "  --client-user NAME  the user rpcss runs as: it may ask too (besides root\n"
               "                      and dcomlaunch's own user)\n"
               "  --foreground        stay attached to the terminal (the default under a\n"
@@ -788,7 +953,8 @@ static void usage(FILE *f) {
               "  --version           show the version\n\n"
               "Example: dcomlaunch --client-user rpcss --foreground\n"
               "OPENDCOM_ROOT relocates its state and socket (a private instance);\n"
-              "servers it starts inherit it.  Details: dcomlaunch(8).\n\n"
+              "servers it starts inherit it.  OPENDCOM_SERVICE_MANAGER: the program run\n"
+              "instead of systemctl.  Details: dcomlaunch(8).\n\n"
               "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start (the log line\n"
               "says why), 2 bad command line.\n", f);
 }

@@ -3,9 +3,7 @@
  * rpcss's activator: scm.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -138,113 +136,52 @@ void scm_init(void) {
  * -- which only the service manager puts processes into -- so that no other local
  * process can register the class and catch its activations.
  *
- * The service manager is systemctl (`systemctl start --no-block NAME.service`,
- * `systemctl show -p MainPID --value NAME.service`), or the program named by
- * OPENDCOM_SERVICE_MANAGER, called with the same arguments (tests).  rpcss must be
- * allowed to start the unit (root, or a polkit rule for it).
+ * rpcss, unprivileged, does not run the service manager: it asks dcomlaunch (root) to
+ * start the LocalService of the AppID, or to tell the unit's MainPID
+ * (launch_service()), and dcomlaunch reads the unit's name from the registry itself.
+ * The name is read here too, for the cgroup check and the log lines only.
  */
-#define SERVICE_MANAGER_MS 5000
+#define SERVICE_REQUEST_MS 6000         /* dcomlaunch runs the service manager for 5 s at most */
 
-static bool unit_name_ok(const char *s) {
-        if (!*s || *s == '-' || strlen(s) > 200)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
-                      ('0' <= *p && *p <= '9') || strchr(":_.@-", *p)))
-                        return false;
-        return true;
-}
-
-/* The unit serving clsid ("NAME.service"), if its AppID has a LocalService. */
-static bool local_service(const GUID *clsid, char *unit, size_t size) {
+/* The unit serving clsid ("NAME.service") and its AppID, if its AppID has a LocalService. */
+static bool local_service(const GUID *clsid, char *unit, size_t size, GUID *ret_appid) {
         char id[DCOM_GUID_STRING_REG], path[128], appid[64], name[256];
+        GUID g;
 
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s", id);
-        if (!reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid))
+        if (!reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid) ||
+            dcom_guid_parse(appid, &g) < 0)
                 return false;
         snprintf(path, sizeof path, "AppID\\%s", appid);
         if (!reg_string(HKEY_CLASSES_ROOT, path, "LocalService", name, sizeof name) || !*name)
                 return false;
-        if (!unit_name_ok(name)) {
+        if (!launch_unit_name_ok(name)) {
                 say("activation of %s: LocalService '%s' of AppID %s is not a unit name", id,
                     name, appid);
                 return false;
         }
         size_t n = strlen(name);
-        snprintf(unit, size, "%s%s", name,
-                 n > 8 && strcmp(name + n - 8, ".service") == 0 ? "" : ".service");
+        int k = snprintf(unit, size, "%s%s", name,
+                         n > 8 && strcmp(name + n - 8, ".service") == 0 ? "" : ".service");
+        if (k < 0 || (size_t)k >= size)
+                return false;
+        if (ret_appid)
+                *ret_appid = g;
         return true;
 }
 
-/* Runs the service manager with args; its first line of output into out.  0, or -EIO
-   when it failed (exit status, timeout). */
-static int service_manager(const char *const *args, char *out, size_t size) {
-        const char *prog = getenv("OPENDCOM_SERVICE_MANAGER");
-        const char *argv[8];
-        int p[2], status = -1;
-        size_t n = 0, got = 0;
-
-        if (!prog || !*prog)
-                prog = "systemctl";
-        argv[n++] = prog;
-        for (; args[n - 1] && n < 7; n++)
-                argv[n] = args[n - 1];
-        argv[n] = NULL;
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(p[0]);
-                close(p[1]);
-                return -errno;
-        }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(p[1], STDOUT_FILENO);
-                execvp(prog, (char *const *)argv);
-                _exit(127);
-        }
-        close(p[1]);
-        if (out && size)
-                out[0] = 0;
-        uint64_t until = dcom_monotonic_ms() + SERVICE_MANAGER_MS;
-        for (;;) {
-                uint64_t now = dcom_monotonic_ms();
-                struct pollfd pfd = { p[0], POLLIN, 0 };
-                if (now >= until || poll(&pfd, 1, (int)(until - now)) <= 0)
-                        break;
-                char buf[256];
-                ssize_t k = read(p[0], buf, sizeof buf);
-                if (k <= 0)
-                        break;
-                for (ssize_t i = 0; i < k && out && got + 1 < size; i++)
-                        out[got++] = buf[i];
-                if (out && size)
-                        out[got] = 0;
-        }
-        close(p[0]);
-        /* what it did not finish in time is ended */
-        for (int i = 0; waitpid(pid, &status, WNOHANG) == 0; i++) {
-                if (i == 50)
-                        kill(pid, SIGKILL);
-                usleep(10000);
-        }
-        if (out)
-                out[strcspn(out, "\n")] = 0;
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-/* Whether pid is the unit's: its MainPID, or in its cgroup (/proc/PID/cgroup). */
-static bool pid_of_unit(pid_t pid, const char *unit) {
+/* Whether pid is the unit's: its MainPID (dcomlaunch asks the service manager), or in its
+   cgroup (/proc/PID/cgroup). */
+static bool pid_of_unit(pid_t pid, const GUID *appid, const char *unit) {
         char line[512], path[64];
-        const char *args[] = { "show", "-p", "MainPID", "--value", unit, NULL };
+        pid_t main_pid = 0;
+        HRESULT hr = E_FAIL;
 
         if (pid <= 0)
                 return false;
-        if (service_manager(args, line, sizeof line) == 0 && atol(line) == (long)pid)
+        if (launch_service(appid, LAUNCH_FLAG_SERVICE_PID, SERVICE_REQUEST_MS, &main_pid, &hr) == 0 &&
+            SUCCEEDED(hr) && main_pid == pid)
                 return true;
         snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
         FILE *f = fopen(path, "re");
@@ -282,8 +219,9 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
                 return st;
         /* a LocalService class: only its unit registers it */
         char unit[256];
-        bool service = local_service(clsid, unit, sizeof unit);
-        if (service && !pid_of_unit(who.pid, unit)) {
+        GUID appid;
+        bool service = local_service(clsid, unit, sizeof unit, &appid);
+        if (service && !pid_of_unit(who.pid, &appid, unit)) {
                 clsid_str(clsid, id);
                 rpc_audit("registration of class %s refused to pid %d (uid %u): the class is "
                           "served by %s (its AppID's LocalService), and pid %d is not that "
@@ -479,7 +417,7 @@ static HRESULT run_as(const GUID *clsid, const struct caller *c, uid_t *ret, boo
         char id[DCOM_GUID_STRING_REG], path[128], appid[64], user[256];
 
         *interactive = false;
-        if (local_service(clsid, user, sizeof user)) {
+        if (local_service(clsid, user, sizeof user, NULL)) {
                 *ret = ANY_UID;         /* the unit's own user: the unit says */
                 return S_OK;
         }
@@ -519,7 +457,7 @@ static bool has_local_server(const GUID *clsid) {
         char id[DCOM_GUID_STRING_REG], path[128], cmd[8], appid[64];
 
         char unit[256];
-        if (local_service(clsid, unit, sizeof unit))
+        if (local_service(clsid, unit, sizeof unit, NULL))
                 return true;
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s\\LocalServer32", id);
@@ -700,21 +638,26 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
  * Starts a LocalService class's unit and waits (the lock held, released while waiting)
  * until the unit registers the class or the timeout passes.
  */
-static HRESULT service_launch_locked(const GUID *clsid, const char *unit) {
+static HRESULT service_launch_locked(const GUID *clsid, const GUID *appid, const char *unit) {
         char id[DCOM_GUID_STRING_REG];
         struct launch *l;
         struct timespec until;
         HRESULT hr = S_OK;
+        pid_t main_pid = 0;
+        int r;
 
         clsid_str(clsid, id);
         if (FAILED(hr = launch_begin_locked(clsid, ANY_UID, &l)))
                 return hr;
         pthread_mutex_unlock(&tab.lock);
-        const char *args[] = { "start", "--no-block", unit, NULL };
-        if (service_manager(args, NULL, 0) < 0) {
-                say("activation of %s: starting its service %s failed (see `systemctl status "
-                    "%s`)", id, unit, unit);
-                hr = CO_E_SERVER_EXEC_FAILURE;
+        r = launch_service(appid, LAUNCH_FLAG_SERVICE_START, SERVICE_REQUEST_MS, &main_pid, &hr);
+        if (r < 0) {
+                say("activation of %s: the DCOM server process launcher (dcomlaunch), which "
+                    "starts its service %s, is not reachable: %s", id, unit, strerror(-r));
+                hr = HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE);
+        } else if (FAILED(hr)) {
+                say("activation of %s: dcomlaunch could not start its service %s: 0x%08x (its "
+                    "log says why; `systemctl status %s`)", id, unit, (unsigned)hr, unit);
         }
         pthread_mutex_lock(&tab.lock);
         deadline_in(&until, tab.launch_timeout_ms);
@@ -854,8 +797,9 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
                                 return;
                         }
                         char unit[256];
-                        if (local_service(clsid, unit, sizeof unit))
-                                hr = service_launch_locked(clsid, unit);
+                        GUID appid;
+                        if (local_service(clsid, unit, sizeof unit, &appid))
+                                hr = service_launch_locked(clsid, &appid, unit);
                         else
                                 hr = launch_locked(clsid, uid, uid == ANY_UID ? who.uid : uid,
                                                    !who.local);
