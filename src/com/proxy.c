@@ -44,13 +44,25 @@ struct blanket {
 
 #define CLOAK_CONNS 16
 
+/* struct chan's flags, what its blanket holds, readable without the lock */
+#define CHAN_BLANKET_SET 0x1u           /* CoSetProxyBlanket was called (blanket->set) */
+#define CHAN_BLANKET_CLOAKS 0x2u        /* ... with EOAC_STATIC_CLOAKING or _DYNAMIC_ */
+
 /* A channel: calls of one interface pointer (IPID) over its OXID's connection. */
 struct chan {
         struct ndr_binding nb;          /* first: what the generated proxies call through */
         struct oxid_entry *ox;
         IPID ipid;
         struct blanket *blanket;        /* NULL: the connection's security */
+        atomic_uint flags;              /* CHAN_*, stored under the lock with the blanket */
 };
+
+static unsigned blanket_flags(const struct blanket *b) {
+        if (!b->set)
+                return 0;
+        return CHAN_BLANKET_SET |
+               ((b->caps & (EOAC_STATIC_CLOAKING | EOAC_DYNAMIC_CLOAKING)) ? CHAN_BLANKET_CLOAKS : 0);
+}
 
 struct oxid_entry {
         struct oxid_entry *next;
@@ -171,7 +183,7 @@ static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_int
         rpc_call_handle_init(&h, b, &c->ipid);
         /* the common call has no blanket: only then is one (with its strings) copied */
         struct blanket bl = { .set = false };
-        if (c->blanket) {
+        if (c->blanket && (atomic_load_explicit(&c->flags, memory_order_acquire) & CHAN_BLANKET_SET)) {
                 pthread_mutex_lock(&lock);
                 if (c->blanket->set)
                         bl = *c->blanket;
@@ -258,6 +270,21 @@ static HRESULT cloak_binding(struct oxid_entry *ox, uid_t uid, struct rpc_bindin
         pthread_mutex_unlock(&lock);
         *ret = nb;
         return S_OK;
+}
+
+/*
+ * Whether a call can skip route_call and ident_enter -- no geteuid(), no lock: a thread
+ * not impersonating, a proxy whose blanket asks no cloaking (none set: the common call)
+ * and a process without the capability present the thread's identity, which it has, on
+ * the OXID's own connection.  (Static cloaking is the one case where a thread not
+ * impersonating presents another identity: the one fixed earlier.)
+ */
+static bool route_fast(struct chan *c) {
+        uid_t self;
+
+        return !com_impersonation_self(&self) &&
+               !(atomic_load_explicit(&c->flags, memory_order_acquire) & CHAN_BLANKET_CLOAKS) &&
+               !com_security_cloaks();
 }
 
 static HRESULT route_call(struct chan *c, struct route *ret) {
@@ -372,7 +399,10 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         HRESULT hr;
         int r;
 
-        if (FAILED(hr = route_call(c, &rt)) || FAILED(hr = ident_enter(rt.want, &id))) {
+        if (route_fast(c)) {
+                rt.b = c->ox->b;
+                memset(&id, 0, sizeof id);      /* ident_leave: nothing to undo */
+        } else if (FAILED(hr = route_call(c, &rt)) || FAILED(hr = ident_enter(rt.want, &id))) {
                 com_set_call_fault((uint32_t)hr);
                 return -EREMOTEIO;
         }
@@ -420,6 +450,7 @@ static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->ox = ox;
         c->ipid = *ipid;
         c->blanket = NULL;
+        atomic_init(&c->flags, 0);
 }
 
 /* A stack proxy for the OXID's IRemUnknown (its IUnknown methods are never called). */
@@ -1411,6 +1442,7 @@ HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_s
         (void)authz_svc;
         (void)principal;
         i->blanket = b;
+        atomic_store_explicit(&i->chan.flags, blanket_flags(&b), memory_order_release);
         pthread_mutex_unlock(&lock);
         return S_OK;
 }
@@ -1467,6 +1499,7 @@ HRESULT WINAPI CoCopyProxy(IUnknown *proxy, IUnknown **ret) {
         chan_init(&c->chan, i->chan.ox, &i->chan.ipid);
         c->px.channel = &c->chan.nb;
         c->chan.blanket = &c->blanket;
+        atomic_store_explicit(&c->chan.flags, blanket_flags(&c->blanket), memory_order_release);
         atomic_init(&c->copy_refs, 1);
         pthread_mutex_unlock(&lock);
         mgr_addref(c->mgr);

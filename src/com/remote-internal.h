@@ -112,6 +112,9 @@ void com_call_leave(void *cookie);
 bool com_impersonation_self(uid_t *ret);
 /* The process's EOAC_* capabilities (CoInitializeSecurity's; 0 when it was not called). */
 uint32_t com_security_caps(void);
+/* Whether those capabilities include EOAC_STATIC_CLOAKING or EOAC_DYNAMIC_CLOAKING: one
+   atomic load, no lock (the proxy's fast path). */
+bool com_security_cloaks(void);
 /* A thread started while this one impersonates a caller would keep the caller's
    identity for its whole life (Linux threads inherit their creator's credentials): pause
    around pthread_create of the library's long-lived threads. */

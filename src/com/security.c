@@ -133,6 +133,10 @@ static int init_default_locked(void) {
         return 0;
 }
 
+/* Whether CoInitializeSecurity asked for cloaking (static or dynamic): read without the
+   lock on every proxy call (com_security_cloaks), so an atomic of its own. */
+static atomic_bool process_cloaks;
+
 static void admit_forget(void);
 
 /* A child of fork() is another process: its security is settled again, from its own
@@ -141,6 +145,7 @@ static void atfork_child(void) {
         pthread_mutex_init(&ps.lock, NULL);
         ps.done = false;
         ps.explicit_call = false;
+        atomic_store(&process_cloaks, false);
         sec_machine_clear(&ps.machine);
         sec_appid_clear(&ps.app);
         ps.has_app = false;
@@ -205,6 +210,10 @@ bool com_security_secure_refs(void) {
                 on = ps.explicit_call ? (ps.caps & EOAC_SECURE_REFS) != 0 : ps.machine.legacy_secure_refs;
         pthread_mutex_unlock(&ps.lock);
         return on;
+}
+
+bool com_security_cloaks(void) {
+        return atomic_load_explicit(&process_cloaks, memory_order_acquire);
 }
 
 /* The process's EOAC_* capabilities: CoInitializeSecurity's, none by default. */
@@ -340,6 +349,9 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         }
         ps.caps = caps;
         ps.explicit_call = true;
+        atomic_store_explicit(&process_cloaks,
+                              (caps & (EOAC_STATIC_CLOAKING | EOAC_DYNAMIC_CLOAKING)) != 0,
+                              memory_order_release);
         ps.done = true;
         pthread_mutex_unlock(&ps.lock);
 
