@@ -30,6 +30,7 @@
 #define COBJMACROS
 #include <objbase.h>
 
+#include "base/base-internal.h"
 #include "com/remote-internal.h"
 #include "dcom/guid.h"
 #include "dcom/utf16.h"
@@ -45,6 +46,7 @@
 #define APPID_BROKEN "{5b1e2f30-6c7d-4e8f-9a0b-1c2d3e4f5a72}"
 #define APPID_PLAIN "{5b1e2f30-6c7d-4e8f-9a0b-1c2d3e4f5a73}"        /* no LocalService */
 #define APPID_BADNAME "{5b1e2f30-6c7d-4e8f-9a0b-1c2d3e4f5a74}"      /* not a unit name */
+#define APPID_HANG "{5b1e2f30-6c7d-4e8f-9a0b-1c2d3e4f5a75}"         /* systemctl hangs */
 #define RPCSS_USER "nobody"
 
 static void set_named(const char *key, const char *name, const char *value) {
@@ -71,6 +73,7 @@ static const char script[] =
         /* systemctl asks polkit: for an unprivileged user, no */
         "        [ \"$(id -u)\" = 0 ] || exit 4\n"
         "        echo \"$3\" >> \"$d/starts\"\n"
+        "        [ \"$3\" = dcomtest-hang.service ] && exec sleep 30\n"
         "        if [ \"$3\" = dcomtest-svc.service ]; then\n"
         /* the pid is written before the server can register: it is the shell's, which
            becomes the server */
@@ -167,6 +170,7 @@ static void setup(void) {
         set_named("AppID\\" APPID_BROKEN, "LocalService", "dcomtest-broken");
         set_named("AppID\\" APPID_PLAIN, "RunAs", "nobody");
         set_named("AppID\\" APPID_BADNAME, "LocalService", "x.service --root=/tmp");
+        set_named("AppID\\" APPID_HANG, "LocalService", "dcomtest-hang");
         launcher_start();
         rpcss_start();
         if (unprivileged)
@@ -444,6 +448,41 @@ TEST(other_users_cannot_ask) {
         struct answer a = service_request_as("daemon", APPID_SVC, LAUNCH_FLAG_SERVICE_START);
         ASSERT_EQ(a.r, -ECONNRESET);
         ASSERT_EQ(starts("dcomtest-svc.service"), 1u);
+}
+
+/*
+ * A service manager that hangs does not stall dcomlaunch: another request is answered
+ * meanwhile, and the hung one fails with CO_E_SERVER_EXEC_FAILURE after 5 s (the
+ * service manager killed).
+ */
+TEST(hung_service_manager_does_not_stall_dcomlaunch) {
+        setup();
+        const char *user = unprivileged ? RPCSS_USER : "root";
+        uint64_t t0 = dcom_monotonic_ms();
+        pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+                GUID appid;
+                pid_t pid = -1;
+                HRESULT hr = S_OK;
+                if (dcom_guid_parse(APPID_HANG, &appid) < 0)
+                        _exit(2);
+                int r = launch_service(&appid, LAUNCH_FLAG_SERVICE_START, 8000, &pid, &hr);
+                _exit(r == 0 && hr == CO_E_SERVER_EXEC_FAILURE && pid == 0 ? 0 : 1);
+        }
+        while (starts("dcomtest-hang.service") == 0) {
+                ASSERT_LT(dcom_monotonic_ms() - t0, 3000u);
+                usleep(10000);
+        }
+        uint64_t t1 = dcom_monotonic_ms();
+        struct answer a = service_request_as(user, APPID_SVC, LAUNCH_FLAG_SERVICE_PID);
+        ASSERT_EQ(a.r, 0);
+        ASSERT_HR_EQ(a.hr, S_OK);
+        ASSERT_LT(dcom_monotonic_ms() - t1, 2500u);
+        int st;
+        ASSERT_EQ(waitpid(child, &st, 0), child);
+        ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        ASSERT_GE(dcom_monotonic_ms() - t0, 4900u);
 }
 
 /* A unit that never registers the class: the activation fails after the timeout. */

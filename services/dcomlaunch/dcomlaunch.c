@@ -617,8 +617,9 @@ out:
  *   show -p MainPID --value NAME.service   its main process, for rpcss's registration check
  *
  * with a clean signal mask, stdin on /dev/null, stdout read here and no other descriptor,
- * for SERVICE_MANAGER_MS at most (then it is killed).  While it runs the loop waits: the
- * service manager answers --no-block and show at once.
+ * for SERVICE_MANAGER_MS at most (then it is killed and the request fails).  The loop
+ * does not wait for it: the connection waits, and the answer goes when it exits
+ * (reap_children).
  */
 #define SERVICE_MANAGER_MS 5000
 
@@ -651,13 +652,16 @@ static HRESULT service_unit(const char *appid, uid_t peer_uid, pid_t peer_pid, c
         return S_OK;
 }
 
-/* Runs the service manager with args; the first line of its output into out.  0, or
-   -EIO when it failed (exit status, killed at the timeout), or another negative errno. */
-static int service_manager(const char *const *args, char *out, size_t size) {
+/*
+ * Starts the service manager with args (stdout into a pipe, whose non-blocking read end
+ * is *ret_out), without waiting: the loop goes on, and reap_children() finishes the
+ * request when it exits.  0, or a negative errno.
+ */
+static int service_spawn(const char *const *args, pid_t *ret_pid, int *ret_out) {
         const char *prog = getenv("OPENDCOM_SERVICE_MANAGER");
         const char *argv[8];
-        int p[2], status = -1;
-        size_t n = 0, got = 0;
+        int p[2];
+        size_t n = 0;
 
         if (!prog || !*prog)
                 prog = "systemctl";
@@ -665,13 +669,14 @@ static int service_manager(const char *const *args, char *out, size_t size) {
         for (; args[n - 1] && n < ELEMENTSOF(argv) - 1; n++)
                 argv[n] = args[n - 1];
         argv[n] = NULL;
-        if (pipe2(p, O_CLOEXEC) < 0)
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
                 return -errno;
         pid_t pid = fork();
         if (pid < 0) {
+                int e = errno;
                 close(p[0]);
                 close(p[1]);
-                return -errno;
+                return -e;
         }
         if (pid == 0) {
                 sigset_t none;
@@ -681,79 +686,16 @@ static int service_manager(const char *const *args, char *out, size_t size) {
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
                         _exit(127);
+                /* a blocking stdout: the pipe's O_NONBLOCK is the file's, shared */
+                fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) & ~O_NONBLOCK);
                 close_fds_from(3);
                 execvp(prog, (char *const *)argv);
                 _exit(127);
         }
         close(p[1]);
-        if (out && size)
-                out[0] = 0;
-        uint64_t until = dcom_monotonic_ms() + SERVICE_MANAGER_MS;
-        for (;;) {
-                uint64_t now = dcom_monotonic_ms();
-                struct pollfd pfd = { p[0], POLLIN, 0 };
-                if (now >= until || poll(&pfd, 1, (int)(until - now)) <= 0)
-                        break;
-                char buf[256];
-                ssize_t k = read(p[0], buf, sizeof buf);
-                if (k <= 0)
-                        break;
-                for (ssize_t i = 0; i < k && out && got + 1 < size; i++)
-                        out[got++] = buf[i];
-                if (out && size)
-                        out[got] = 0;
-        }
-        close(p[0]);
-        /* what did not finish in time is ended (its own pid: reap_children never sees it) */
-        for (int i = 0; waitpid(pid, &status, WNOHANG) == 0; i++) {
-                if (i == 50 || dcom_monotonic_ms() >= until)
-                        kill(pid, SIGKILL);
-                usleep(10000);
-        }
-        if (out)
-                out[strcspn(out, "\n")] = 0;
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-/*
- * A service request: S_OK and *ret_main_pid (0: none yet), or the failure with its log
- * line.  appid in registry form.
- */
-static HRESULT service(const struct launch_msg_request *req, const char *appid,
-                       uid_t peer_uid, pid_t peer_pid, pid_t *ret_main_pid) {
-        char unit[LAUNCH_UNIT_NAME_MAX + 16], line[64];
-        HRESULT hr = service_unit(appid, peer_uid, peer_pid, unit, sizeof unit);
-
-        *ret_main_pid = 0;
-        if (FAILED(hr))
-                return hr;
-        if (req->flags & LAUNCH_FLAG_SERVICE_START) {
-                const char *args[] = { "start", "--no-block", unit, NULL };
-                if (service_manager(args, NULL, 0) < 0) {
-                        say(LOG_ERR, "AppID %s: starting its LocalService %s failed (see `systemctl "
-                            "status %s`)", appid, unit, unit);
-                        return CO_E_SERVER_EXEC_FAILURE;
-                }
-                say(LOG_INFO, "started the LocalService %s of AppID %s for uid %u (pid %d)", unit,
-                    appid, (unsigned)peer_uid, (int)peer_pid);
-                return S_OK;
-        }
-        const char *args[] = { "show", "-p", "MainPID", "--value", unit, NULL };
-        if (service_manager(args, line, sizeof line) < 0) {
-                say(LOG_ERR, "AppID %s: cannot learn the MainPID of its LocalService %s", appid,
-                    unit);
-                return CO_E_SERVER_EXEC_FAILURE;
-        }
-        char *end;
-        unsigned long v = strtoul(line, &end, 10);
-        if (end == line || *end || v > INT32_MAX) {
-                say(LOG_ERR, "AppID %s: the MainPID of %s is not a number: '%.40s'", appid, unit,
-                    line);
-                return CO_E_SERVER_EXEC_FAILURE;
-        }
-        *ret_main_pid = (pid_t)v;
-        log_debug(dcomlaunch, "AppID %s: %s has MainPID %lu", appid, unit, v);
-        return S_OK;
+        *ret_pid = pid;
+        *ret_out = p[0];
+        return 0;
 }
 
 /* ---- connections ---------------------------------------------------------------------------- */
@@ -768,6 +710,11 @@ struct conn {
         char clsid[DCOM_GUID_STRING_REG];
         uid_t peer_uid;
         pid_t peer_pid;
+        /* a service request while the service manager runs for it */
+        pid_t svc_child;                /* 0: none */
+        int svc_out;                    /* its stdout (-1: none) */
+        bool svc_query;                 /* LAUNCH_FLAG_SERVICE_PID */
+        char unit[LAUNCH_UNIT_NAME_MAX + 16];
 };
 
 static struct conn conns[MAX_CONNS];
@@ -776,8 +723,11 @@ static uid_t client_uid = (uid_t)-1;
 
 static void conn_close(struct conn *c) {
         close(c->fd);
+        if (c->svc_out >= 0)
+                close(c->svc_out);
         memset(c, 0, sizeof *c);
         c->fd = -1;
+        c->svc_out = -1;
         n_conns--;
 }
 
@@ -832,6 +782,82 @@ static const char *decode_error(int r) {
         }
 }
 
+static void describe_status(int st, char *buf, size_t size);
+
+/*
+ * A service request (c->clsid holds the AppID): its unit from the registry, and the
+ * service manager started for it; or the refusal answered at once.
+ */
+static void service_begin(struct conn *c, const struct launch_msg_request *req) {
+        HRESULT hr = service_unit(c->clsid, c->peer_uid, c->peer_pid, c->unit, sizeof c->unit);
+        int r;
+
+        if (SUCCEEDED(hr)) {
+                const char *start[] = { "start", "--no-block", c->unit, NULL };
+                const char *show[] = { "show", "-p", "MainPID", "--value", c->unit, NULL };
+                c->svc_query = (req->flags & LAUNCH_FLAG_SERVICE_PID) != 0;
+                r = service_spawn(c->svc_query ? show : start, &c->svc_child, &c->svc_out);
+                if (r == 0) {
+                        c->deadline = dcom_monotonic_ms() + SERVICE_MANAGER_MS;
+                        return;
+                }
+                say(LOG_ERR, "AppID %s: cannot run the service manager for %s: %s", c->clsid,
+                    c->unit, strerror(-r));
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        }
+        send_reply(c, LAUNCH_REPLY_STARTED, hr, 0);
+        conn_close(c);
+}
+
+/* The service manager ran for c and exited with wait status st (or was killed at the
+   deadline, st -1): the answer, and the connection ends. */
+static void service_end(struct conn *c, int st) {
+        char line[64] = "";
+        size_t got = 0;
+        ssize_t k;
+        unsigned long v = 0;
+        HRESULT hr = S_OK;
+
+        /* its output is in the pipe already (it exited); more than a line is not read */
+        while (c->svc_out >= 0 && got + 1 < sizeof line &&
+               (k = read(c->svc_out, line + got, sizeof line - 1 - got)) > 0)
+                got += (size_t)k;
+        line[got] = 0;
+        line[strcspn(line, "\n")] = 0;
+        if (st == -1) {
+                say(LOG_ERR, "AppID %s: the service manager did not answer for %s within %d ms",
+                    c->clsid, c->unit, SERVICE_MANAGER_MS);
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                char what[64];
+                describe_status(st, what, sizeof what);
+                if (c->svc_query)
+                        say(LOG_ERR, "AppID %s: cannot learn the MainPID of its LocalService %s: the "
+                            "service manager exited with %s", c->clsid, c->unit, what);
+                else
+                        say(LOG_ERR, "AppID %s: starting its LocalService %s failed: the service "
+                            "manager exited with %s (see `systemctl status %s`)", c->clsid, c->unit,
+                            what, c->unit);
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        } else if (c->svc_query) {
+                char *end;
+                v = strtoul(line, &end, 10);
+                if (end == line || *end || v > INT32_MAX) {
+                        say(LOG_ERR, "AppID %s: the MainPID of %s is not a number: '%.40s'", c->clsid,
+                            c->unit, line);
+                        hr = CO_E_SERVER_EXEC_FAILURE;
+                        v = 0;
+                } else {
+                        log_debug(dcomlaunch, "AppID %s: %s has MainPID %lu", c->clsid, c->unit, v);
+                }
+        } else {
+                say(LOG_INFO, "started the LocalService %s of AppID %s for uid %u (pid %d)", c->unit,
+                    c->clsid, (unsigned)c->peer_uid, (int)c->peer_pid);
+        }
+        send_reply(c, LAUNCH_REPLY_STARTED, hr, (uint32_t)v);
+        conn_close(c);
+}
+
 static void on_request(struct conn *c) {
         struct launch_msg_request req;
         pid_t pid = 0;
@@ -847,10 +873,7 @@ static void on_request(struct conn *c) {
         }
         dcom_guid_format(&req.clsid, DCOM_GUID_FORMAT_REGISTRY, c->clsid);
         if (req.flags & LAUNCH_FLAGS_SERVICE) {
-                /* one answer, then the connection ends: there is no child to watch */
-                hr = service(&req, c->clsid, c->peer_uid, c->peer_pid, &pid);
-                send_reply(c, LAUNCH_REPLY_STARTED, hr, SUCCEEDED(hr) ? (uint32_t)pid : 0);
-                conn_close(c);
+                service_begin(c, &req);
                 return;
         }
         hr = launch(&req, c->clsid, &pid);
@@ -912,6 +935,11 @@ static void reap_children(void) {
                 describe_status(st, what, sizeof what);
                 for (unsigned i = 0; i < MAX_CONNS && !told; i++) {
                         struct conn *c = &conns[i];
+                        if (c->fd >= 0 && c->svc_child == pid) {
+                                service_end(c, st);
+                                told = true;
+                                break;
+                        }
                         if (c->fd < 0 || !c->watching || c->child != pid)
                                 continue;
                         say(LOG_ERR, "%s server (pid %d) exited with %s before registering", c->clsid,
@@ -996,8 +1024,10 @@ int main(int argc, char **argv) {
                 }
                 client_uid = pw->pw_uid;
         }
-        for (unsigned i = 0; i < MAX_CONNS; i++)
+        for (unsigned i = 0; i < MAX_CONNS; i++) {
                 conns[i].fd = -1;
+                conns[i].svc_out = -1;
+        }
 
         listener = listen_socket();
         if (listener < 0) {
@@ -1038,6 +1068,16 @@ int main(int argc, char **argv) {
                         struct conn *c = &conns[i];
                         if (c->fd < 0)
                                 continue;
+                        if (c->svc_child) {
+                                /* no reading meanwhile: its answer comes when the child exits */
+                                if (c->deadline <= now) {
+                                        kill(c->svc_child, SIGKILL);    /* reaped as any child */
+                                        service_end(c, -1);
+                                } else if (c->deadline < next) {
+                                        next = c->deadline;
+                                }
+                                continue;
+                        }
                         if (!c->watching && c->deadline <= now) {
                                 say(LOG_WARNING, "dropped a connection from uid %u (pid %d): no request "
                                     "within %d ms", (unsigned)c->peer_uid, (int)c->peer_pid,
