@@ -109,7 +109,8 @@ static inline int launch_request_decode(const uint8_t *p, size_t len,
         if (m.version != LAUNCH_PROTO_VERSION)
                 return -EPROTONOSUPPORT;
         m.flags = launch_get_u32(p + 4);
-        if ((m.flags & ~LAUNCH_FLAGS_KNOWN) || (m.flags & LAUNCH_FLAGS_SERVICE) == LAUNCH_FLAGS_SERVICE)
+        if ((m.flags & ~LAUNCH_FLAGS_KNOWN) ||
+            (m.flags & LAUNCH_FLAGS_SERVICE) == LAUNCH_FLAGS_SERVICE)
                 return -EINVAL;
         dcom_guid_from_wire(p + 8, &m.clsid);
         m.launching_uid = launch_get_u32(p + 24);
@@ -154,8 +155,9 @@ static inline bool launch_unit_name_ok(const char *s) {
         for (const char *p = s; *p; p++, n++) {
                 char ch = *p;
                 if (n >= LAUNCH_UNIT_NAME_MAX ||
-                    !(('a' <= ch && ch <= 'z') || ('A' <= ch && ch <= 'Z') || ('0' <= ch && ch <= '9') ||
-                      ch == ':' || ch == '_' || ch == '.' || ch == '@' || ch == '-'))
+                    !(('a' <= ch && ch <= 'z') || ('A' <= ch && ch <= 'Z') ||
+                      ('0' <= ch && ch <= '9') || ch == ':' || ch == '_' || ch == '.' ||
+                      ch == '@' || ch == '-'))
                         return false;
         }
         return true;
