@@ -172,17 +172,24 @@ static bool local_service(const GUID *clsid, char *unit, size_t size, GUID *ret_
 }
 
 /* Whether pid is the unit's: its MainPID (dcomlaunch asks the service manager), or in its
-   cgroup (/proc/PID/cgroup). */
-static bool pid_of_unit(pid_t pid, const GUID *appid, const char *unit) {
+   cgroup (/proc/PID/cgroup).  When the MainPID could not be learnt, why says so. */
+static bool pid_of_unit(pid_t pid, const GUID *appid, const char *unit, char *why, size_t size) {
         char line[512], path[64];
         pid_t main_pid = 0;
         HRESULT hr = E_FAIL;
 
+        why[0] = 0;
         if (pid <= 0)
                 return false;
-        if (launch_service(appid, LAUNCH_FLAG_SERVICE_PID, SERVICE_REQUEST_MS, &main_pid, &hr) == 0 &&
-            SUCCEEDED(hr) && main_pid == pid)
+        int r = launch_service(appid, LAUNCH_FLAG_SERVICE_PID, SERVICE_REQUEST_MS, &main_pid, &hr);
+        if (r == 0 && SUCCEEDED(hr) && main_pid == pid)
                 return true;
+        if (r < 0)
+                snprintf(why, size, " (its MainPID unknown: dcomlaunch, which asks the service "
+                         "manager, is not reachable: %s)", strerror(-r));
+        else if (FAILED(hr))
+                snprintf(why, size, " (its MainPID unknown: dcomlaunch answered 0x%08x)",
+                         (unsigned)hr);
         snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
         FILE *f = fopen(path, "re");
         bool in = false;
@@ -221,12 +228,13 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
         char unit[256];
         GUID appid;
         bool service = local_service(clsid, unit, sizeof unit, &appid);
-        if (service && !pid_of_unit(who.pid, &appid, unit)) {
+        char why[160];
+        if (service && !pid_of_unit(who.pid, &appid, unit, why, sizeof why)) {
                 clsid_str(clsid, id);
                 rpc_audit("registration of class %s refused to pid %d (uid %u): the class is "
                           "served by %s (its AppID's LocalService), and pid %d is not that "
-                          "unit's main process or in its cgroup", id, (int)who.pid,
-                          (unsigned)who.uid, unit, (int)who.pid);
+                          "unit's main process or in its cgroup%s", id, (int)who.pid,
+                          (unsigned)who.uid, unit, (int)who.pid, why);
                 return ERROR_ACCESS_DENIED;
         }
         pthread_mutex_lock(&tab.lock);
