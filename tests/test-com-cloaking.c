@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,17 @@
 #include "test.h"
 
 #define UID_CALLER 1            /* daemon */
+
+/*
+ * geteuid() counted per thread (this definition takes the place of libc's for the whole
+ * test, the library linked in included): the proxy's fast path makes none.
+ */
+static _Thread_local unsigned geteuid_calls;
+
+uid_t geteuid(void) {
+        geteuid_calls++;
+        return (uid_t)syscall(SYS_geteuid);
+}
 
 static void xwrite(int fd, const void *p, size_t n) {
         ASSERT_EQ(write(fd, p, n), (ssize_t)n);
@@ -349,6 +361,55 @@ TEST(cloaking_over_tcp_refused) {
         mid_over_tcp = true;
         run_hr(EOAC_NONE, xs, 2, want, SEC_E_NO_CREDENTIALS);
         mid_over_tcp = false;
+}
+
+/*
+ * The common call -- a thread not impersonating, a proxy with no blanket, a process
+ * without cloaking -- asks the kernel nothing about identities: no geteuid() on the
+ * calling thread over 200 calls; a copy given dynamic cloaking takes the slow path.
+ */
+TEST(no_cloaking_no_geteuid) {
+        setup();
+        struct objref_buf t;
+        int tf, res[2];
+        unsigned counts[2] = { 99, 0 };
+
+        pid_t tp = server(EOAC_NONE, NULL, &tf);
+        recv_objref(tf, &t);
+        ASSERT_OK(pipe(res));
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                IObjTest2 *p, *copy;
+                LONG y = -1;
+                close(res[0]);
+                register_ps();
+                ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+                p = unmarshal(&t);
+                ASSERT_OK(seen_by_third(p, &y));        /* the connection opened */
+                geteuid_calls = 0;
+                for (int i = 0; i < 200; i++)
+                        ASSERT_OK(seen_by_third(p, &y));
+                counts[0] = geteuid_calls;
+                ASSERT_OK(CoCopyProxy((IUnknown *)p, (IUnknown **)&copy));
+                ASSERT_OK(set_cloaking(copy, EOAC_DYNAMIC_CLOAKING));
+                geteuid_calls = 0;
+                ASSERT_OK(seen_by_third(copy, &y));
+                counts[1] = geteuid_calls;
+                xwrite(res[1], counts, sizeof counts);
+                _exit(0);
+        }
+        close(res[1]);
+        xread(res[0], counts, sizeof counts);
+        int status;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(res[0]);
+        printf("# geteuid() on the calling thread: %u in 200 plain calls, %u in a cloaked one\n",
+               counts[0], counts[1]);
+        ASSERT_EQ(counts[0], 0u);
+        ASSERT_GT(counts[1], 0u);
+        stop(tp, tf);
 }
 
 /* Process-wide static cloaking: the first call's identity (the caller's) for every later
