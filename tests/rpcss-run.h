@@ -9,6 +9,8 @@
 #define OPENDCOM_TESTS_RPCSS_RUN_H
 
 #include <arpa/inet.h>
+#include <grp.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -24,6 +26,7 @@
 
 static pid_t rpcss_pid;
 static char rpcss_port[16];
+static const char *rpcss_user;  /* set by a test (which runs as root): rpcss runs as that user */
 
 static void rpcss_stop(void) {
         if (rpcss_pid > 0) {
@@ -64,6 +67,12 @@ static void rpcss_start(void) {
         rpcss_pid = fork();
         ASSERT_GE(rpcss_pid, 0);
         if (rpcss_pid == 0) {
+                if (rpcss_user) {
+                        struct passwd *pw = getpwnam(rpcss_user);
+                        if (!pw || setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+                            setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+                                _exit(126);
+                }
                 execl(exe, "rpcss", "--port", rpcss_port, "--listen", "127.0.0.1", "--foreground",
                       (char *)NULL);
                 _exit(127);

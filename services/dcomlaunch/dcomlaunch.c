@@ -37,6 +37,12 @@
  *
  * started as `program -Embedding {clsid}`, with the same identity, environment and
  * checks as a local server.
+ *
+ * LocalService: rpcss, which may not start units, asks dcomlaunch to start the
+ * LocalService of an AppID (or to tell its MainPID, for its registration check); the
+ * unit is HKCR\AppID\{appid}\LocalService, read here, and only a unit name passes to
+ * the service manager (systemctl, or OPENDCOM_SERVICE_MANAGER).  See "LocalService"
+ * below.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -599,6 +605,99 @@ out:
         return hr;
 }
 
+/* ---- LocalService: a unit of the service manager -------------------------------------------- */
+
+/*
+ * A service request (LAUNCH_FLAG_SERVICE_*) names an AppID; the unit is its
+ * HKCR\AppID\{appid}\LocalService, read here, never taken from rpcss: rpcss can have a
+ * registered service started, not any unit.  The service manager is systemctl, or the
+ * program OPENDCOM_SERVICE_MANAGER names (tests), run with
+ *
+ *   start --no-block NAME.service          start it (the unit registers its classes)
+ *   show -p MainPID --value NAME.service   its main process, for rpcss's registration check
+ *
+ * with a clean signal mask, stdin on /dev/null, stdout read here and no other descriptor,
+ * for SERVICE_MANAGER_MS at most (then it is killed and the request fails).  The loop
+ * does not wait for it: the connection waits, and the answer goes when it exits
+ * (reap_children).
+ */
+#define SERVICE_MANAGER_MS 5000
+
+/* The unit of appid ("NAME.service") into unit, or CO_E_APPNOTFOUND with a log line. */
+static HRESULT service_unit(const char *appid, uid_t peer_uid, pid_t peer_pid, char *unit,
+                            size_t size) {
+        char key[80], *name = NULL;
+        LSTATUS s;
+
+        snprintf(key, sizeof key, "AppID\\%s", appid);
+        s = reg_string(key, "LocalService", &name);
+        if (s != ERROR_SUCCESS || !name[0]) {
+                say(LOG_WARNING, "service request from uid %u (pid %d) refused: AppID %s has no "
+                    "LocalService%s", (unsigned)peer_uid, (int)peer_pid, appid,
+                    s == ERROR_SUCCESS || s == ERROR_FILE_NOT_FOUND ? "" : " (unreadable)");
+                dcom_free(name);
+                return CO_E_APPNOTFOUND;
+        }
+        if (!launch_unit_name_ok(name)) {
+                say(LOG_ERR, "service request from uid %u (pid %d) refused: LocalService '%.80s' "
+                    "of AppID %s is not a unit name", (unsigned)peer_uid, (int)peer_pid, name,
+                    appid);
+                dcom_free(name);
+                return CO_E_APPNOTFOUND;
+        }
+        size_t n = strlen(name);
+        snprintf(unit, size, "%s%s", name,
+                 n > 8 && strcmp(name + n - 8, ".service") == 0 ? "" : ".service");
+        dcom_free(name);
+        return S_OK;
+}
+
+/*
+ * Starts the service manager with args (stdout into a pipe, whose non-blocking read end
+ * is *ret_out), without waiting: the loop goes on, and reap_children() finishes the
+ * request when it exits.  0, or a negative errno.
+ */
+static int service_spawn(const char *const *args, pid_t *ret_pid, int *ret_out) {
+        const char *prog = getenv("OPENDCOM_SERVICE_MANAGER");
+        const char *argv[8];
+        int p[2];
+        size_t n = 0;
+
+        if (!prog || !*prog)
+                prog = "systemctl";
+        argv[n++] = prog;
+        for (; args[n - 1] && n < ELEMENTSOF(argv) - 1; n++)
+                argv[n] = args[n - 1];
+        argv[n] = NULL;
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(p[0]);
+                close(p[1]);
+                return -e;
+        }
+        if (pid == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                signal(SIGPIPE, SIG_DFL);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+                        _exit(127);
+                /* a blocking stdout: the pipe's O_NONBLOCK is the file's, shared */
+                fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) & ~O_NONBLOCK);
+                close_fds_from(3);
+                execvp(prog, (char *const *)argv);
+                _exit(127);
+        }
+        close(p[1]);
+        *ret_pid = pid;
+        *ret_out = p[0];
+        return 0;
+}
+
 /* ---- connections ---------------------------------------------------------------------------- */
 
 struct conn {
@@ -611,6 +710,11 @@ struct conn {
         char clsid[DCOM_GUID_STRING_REG];
         uid_t peer_uid;
         pid_t peer_pid;
+        /* a service request while the service manager runs for it */
+        pid_t svc_child;                /* 0: none */
+        int svc_out;                    /* its stdout (-1: none) */
+        bool svc_query;                 /* LAUNCH_FLAG_SERVICE_PID */
+        char unit[LAUNCH_UNIT_NAME_MAX + 16];
 };
 
 static struct conn conns[MAX_CONNS];
@@ -619,8 +723,11 @@ static uid_t client_uid = (uid_t)-1;
 
 static void conn_close(struct conn *c) {
         close(c->fd);
+        if (c->svc_out >= 0)
+                close(c->svc_out);
         memset(c, 0, sizeof *c);
         c->fd = -1;
+        c->svc_out = -1;
         n_conns--;
 }
 
@@ -669,10 +776,86 @@ static const char *decode_error(int r) {
         case -EPROTONOSUPPORT:
                 return "unknown protocol version";
         case -EINVAL:
-                return "unknown flags";
+                return "unknown flags, or fields that do not go together";
         default:
                 return "malformed";
         }
+}
+
+static void describe_status(int st, char *buf, size_t size);
+
+/*
+ * A service request (c->clsid holds the AppID): its unit from the registry, and the
+ * service manager started for it; or the refusal answered at once.
+ */
+static void service_begin(struct conn *c, const struct launch_msg_request *req) {
+        HRESULT hr = service_unit(c->clsid, c->peer_uid, c->peer_pid, c->unit, sizeof c->unit);
+        int r;
+
+        if (SUCCEEDED(hr)) {
+                const char *start[] = { "start", "--no-block", c->unit, NULL };
+                const char *show[] = { "show", "-p", "MainPID", "--value", c->unit, NULL };
+                c->svc_query = (req->flags & LAUNCH_FLAG_SERVICE_PID) != 0;
+                r = service_spawn(c->svc_query ? show : start, &c->svc_child, &c->svc_out);
+                if (r == 0) {
+                        c->deadline = dcom_monotonic_ms() + SERVICE_MANAGER_MS;
+                        return;
+                }
+                say(LOG_ERR, "AppID %s: cannot run the service manager for %s: %s", c->clsid,
+                    c->unit, strerror(-r));
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        }
+        send_reply(c, LAUNCH_REPLY_STARTED, hr, 0);
+        conn_close(c);
+}
+
+/* The service manager ran for c and exited with wait status st (or was killed at the
+   deadline, st -1): the answer, and the connection ends. */
+static void service_end(struct conn *c, int st) {
+        char line[64] = "";
+        size_t got = 0;
+        ssize_t k;
+        unsigned long v = 0;
+        HRESULT hr = S_OK;
+
+        /* its output is in the pipe already (it exited); more than a line is not read */
+        while (c->svc_out >= 0 && got + 1 < sizeof line &&
+               (k = read(c->svc_out, line + got, sizeof line - 1 - got)) > 0)
+                got += (size_t)k;
+        line[got] = 0;
+        line[strcspn(line, "\n")] = 0;
+        if (st == -1) {
+                say(LOG_ERR, "AppID %s: the service manager did not answer for %s within %d ms",
+                    c->clsid, c->unit, SERVICE_MANAGER_MS);
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                char what[64];
+                describe_status(st, what, sizeof what);
+                if (c->svc_query)
+                        say(LOG_ERR, "AppID %s: cannot learn the MainPID of its LocalService %s: the "
+                            "service manager exited with %s", c->clsid, c->unit, what);
+                else
+                        say(LOG_ERR, "AppID %s: starting its LocalService %s failed: the service "
+                            "manager exited with %s (see `systemctl status %s`)", c->clsid, c->unit,
+                            what, c->unit);
+                hr = CO_E_SERVER_EXEC_FAILURE;
+        } else if (c->svc_query) {
+                char *end;
+                v = strtoul(line, &end, 10);
+                if (end == line || *end || v > INT32_MAX) {
+                        say(LOG_ERR, "AppID %s: the MainPID of %s is not a number: '%.40s'", c->clsid,
+                            c->unit, line);
+                        hr = CO_E_SERVER_EXEC_FAILURE;
+                        v = 0;
+                } else {
+                        log_debug(dcomlaunch, "AppID %s: %s has MainPID %lu", c->clsid, c->unit, v);
+                }
+        } else {
+                say(LOG_INFO, "started the LocalService %s of AppID %s for uid %u (pid %d)", c->unit,
+                    c->clsid, (unsigned)c->peer_uid, (int)c->peer_pid);
+        }
+        send_reply(c, LAUNCH_REPLY_STARTED, hr, (uint32_t)v);
+        conn_close(c);
 }
 
 static void on_request(struct conn *c) {
@@ -689,6 +872,10 @@ static void on_request(struct conn *c) {
                 return;
         }
         dcom_guid_format(&req.clsid, DCOM_GUID_FORMAT_REGISTRY, c->clsid);
+        if (req.flags & LAUNCH_FLAGS_SERVICE) {
+                service_begin(c, &req);
+                return;
+        }
         hr = launch(&req, c->clsid, &pid);
         if (!send_reply(c, LAUNCH_REPLY_STARTED, hr, SUCCEEDED(hr) ? (uint32_t)pid : 0) ||
             FAILED(hr)) {
@@ -748,6 +935,11 @@ static void reap_children(void) {
                 describe_status(st, what, sizeof what);
                 for (unsigned i = 0; i < MAX_CONNS && !told; i++) {
                         struct conn *c = &conns[i];
+                        if (c->fd >= 0 && c->svc_child == pid) {
+                                service_end(c, st);
+                                told = true;
+                                break;
+                        }
                         if (c->fd < 0 || !c->watching || c->child != pid)
                                 continue;
                         say(LOG_ERR, "%s server (pid %d) exited with %s before registering", c->clsid,
@@ -779,7 +971,8 @@ static void usage(FILE *f) {
               "when rpcss asks (over the socket /run/opendcom/dcomlaunch),\n"
               "as the identity the class's AppID names (RunAs), with \"-Embedding\".\n"
               "The program comes from HKCR\\CLSID\\{clsid}\\LocalServer32, never from\n"
-              "the caller.  Runs as root to start servers as other users.\n\n"
+              "the caller.  Runs as root to start servers as other users, and the\n"
+              "systemd unit an AppID names as its LocalService (systemctl start).\n\n"
               "  --client-user NAME  the user rpcss runs as: it may ask too (besides root\n"
               "                      and dcomlaunch's own user)\n"
               "  --foreground        stay attached to the terminal (the default under a\n"
@@ -788,7 +981,8 @@ static void usage(FILE *f) {
               "  --version           show the version\n\n"
               "Example: dcomlaunch --client-user rpcss --foreground\n"
               "OPENDCOM_ROOT relocates its state and socket (a private instance);\n"
-              "servers it starts inherit it.  Details: dcomlaunch(8).\n\n"
+              "servers it starts inherit it.  OPENDCOM_SERVICE_MANAGER: the program run\n"
+              "instead of systemctl.  Details: dcomlaunch(8).\n\n"
               "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start (the log line\n"
               "says why), 2 bad command line.\n", f);
 }
@@ -830,8 +1024,10 @@ int main(int argc, char **argv) {
                 }
                 client_uid = pw->pw_uid;
         }
-        for (unsigned i = 0; i < MAX_CONNS; i++)
+        for (unsigned i = 0; i < MAX_CONNS; i++) {
                 conns[i].fd = -1;
+                conns[i].svc_out = -1;
+        }
 
         listener = listen_socket();
         if (listener < 0) {
@@ -872,6 +1068,16 @@ int main(int argc, char **argv) {
                         struct conn *c = &conns[i];
                         if (c->fd < 0)
                                 continue;
+                        if (c->svc_child) {
+                                /* no reading meanwhile: its answer comes when the child exits */
+                                if (c->deadline <= now) {
+                                        kill(c->svc_child, SIGKILL);    /* reaped as any child */
+                                        service_end(c, -1);
+                                } else if (c->deadline < next) {
+                                        next = c->deadline;
+                                }
+                                continue;
+                        }
                         if (!c->watching && c->deadline <= now) {
                                 say(LOG_WARNING, "dropped a connection from uid %u (pid %d): no request "
                                     "within %d ms", (unsigned)c->peer_uid, (int)c->peer_pid,

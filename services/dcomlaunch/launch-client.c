@@ -85,23 +85,15 @@ static int read_until(int fd, uint8_t *p, size_t n, uint64_t deadline) {
         return 0;
 }
 
-int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int timeout_ms,
-                   int *conn_fd, pid_t *pid, HRESULT *hr) {
+/* Sends req and reads the STARTED answer before the deadline: 0 with the connection in
+   *ret_fd and the answer in *rep, or a negative errno (the connection closed). */
+static int exchange(const struct launch_msg_request *req, int timeout_ms, int *ret_fd,
+                    struct launch_msg_reply *rep) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const struct launch_msg_request req = {
-                .version = LAUNCH_PROTO_VERSION,
-                .flags = flags,
-                .clsid = clsid ? *clsid : GUID_NULL,
-                .launching_uid = (uint32_t)launching_uid,
-        };
-        struct launch_msg_reply rep;
         uint8_t out[LAUNCH_REQUEST_SIZE], in[LAUNCH_REPLY_SIZE];
-        uint64_t deadline;
+        uint64_t deadline = dcom_monotonic_ms() + (uint64_t)timeout_ms;
         int fd, r;
 
-        if (!clsid || !conn_fd || !pid || !hr || timeout_ms <= 0)
-                return -EINVAL;
-        deadline = dcom_monotonic_ms() + (uint64_t)timeout_ms;
         r = launch_socket_path(sa.sun_path, sizeof sa.sun_path);
         if (r < 0)
                 return r;
@@ -113,7 +105,7 @@ int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int t
                 goto out_close;
 
         /* 28 bytes into an empty socket buffer: never short, never EAGAIN */
-        launch_request_encode(&req, out);
+        launch_request_encode(req, out);
         if (send(fd, out, sizeof out, MSG_NOSIGNAL) != (ssize_t)sizeof out) {
                 r = errno == EPIPE ? -ECONNRESET : -errno;
                 goto out_close;
@@ -121,10 +113,37 @@ int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int t
         r = read_until(fd, in, sizeof in, deadline);
         if (r < 0)
                 goto out_close;
-        if (launch_reply_decode(in, sizeof in, &rep) < 0 || rep.kind != LAUNCH_REPLY_STARTED ||
-            (SUCCEEDED(rep.hresult) && rep.value == 0)) {
+        if (launch_reply_decode(in, sizeof in, rep) < 0 || rep->kind != LAUNCH_REPLY_STARTED) {
                 r = -EBADMSG;
                 goto out_close;
+        }
+        *ret_fd = fd;
+        return 0;
+
+out_close:
+        close(fd);
+        return r;
+}
+
+int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int timeout_ms,
+                   int *conn_fd, pid_t *pid, HRESULT *hr) {
+        const struct launch_msg_request req = {
+                .version = LAUNCH_PROTO_VERSION,
+                .flags = flags,
+                .clsid = clsid ? *clsid : GUID_NULL,
+                .launching_uid = (uint32_t)launching_uid,
+        };
+        struct launch_msg_reply rep;
+        int fd, r;
+
+        if (!clsid || !conn_fd || !pid || !hr || timeout_ms <= 0 || (flags & LAUNCH_FLAGS_SERVICE))
+                return -EINVAL;
+        r = exchange(&req, timeout_ms, &fd, &rep);
+        if (r < 0)
+                return r;
+        if (SUCCEEDED(rep.hresult) && rep.value == 0) {
+                close(fd);
+                return -EBADMSG;
         }
         *hr = rep.hresult;
         if (FAILED(rep.hresult)) {
@@ -136,10 +155,30 @@ int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int t
         *pid = (pid_t)rep.value;
         *conn_fd = fd;
         return 0;
+}
 
-out_close:
+int launch_service(const GUID *appid, uint32_t what, int timeout_ms, pid_t *main_pid,
+                   HRESULT *hr) {
+        const struct launch_msg_request req = {
+                .version = LAUNCH_PROTO_VERSION,
+                .flags = what,
+                .clsid = appid ? *appid : GUID_NULL,
+        };
+        struct launch_msg_reply rep;
+        int fd, r;
+
+        if (!appid || !main_pid || !hr || timeout_ms <= 0 ||
+            (what != LAUNCH_FLAG_SERVICE_START && what != LAUNCH_FLAG_SERVICE_PID))
+                return -EINVAL;
+        r = exchange(&req, timeout_ms, &fd, &rep);
+        if (r < 0)
+                return r;
         close(fd);
-        return r;
+        if (rep.value > INT32_MAX || (FAILED(rep.hresult) && rep.value != 0))
+                return -EBADMSG;
+        *hr = rep.hresult;
+        *main_pid = (pid_t)rep.value;
+        return 0;
 }
 
 int launch_read_exited(int conn_fd, HRESULT *ret_hr, int *ret_wait_status) {

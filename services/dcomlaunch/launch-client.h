@@ -59,6 +59,18 @@ int launch_request(const GUID *clsid, uid_t launching_uid, uint32_t flags, int t
                    int *conn_fd, pid_t *pid, HRESULT *hr);
 
 /*
+ * Asks dcomlaunch about the LocalService of an AppID (HKCR\AppID\{appid}\LocalService,
+ * which dcomlaunch reads itself): what is LAUNCH_FLAG_SERVICE_START (start the unit,
+ * without waiting for it) or LAUNCH_FLAG_SERVICE_PID (only ask its MainPID).  Returns 0
+ * when dcomlaunch answered: *hr is its verdict (S_OK; CO_E_APPNOTFOUND: the AppID has no
+ * LocalService, or not a unit name; CO_E_SERVER_EXEC_FAILURE: the service manager
+ * failed) and *main_pid the unit's main process (0: none, or not yet); or a negative
+ * errno as launch_request() (-EINVAL also for another what).  The connection is closed.
+ */
+int launch_service(const GUID *appid, uint32_t what, int timeout_ms, pid_t *main_pid,
+                   HRESULT *hr);
+
+/*
  * Reads the EXITED notice from a connection launch_request() returned, without
  * blocking.  Returns 1 with *ret_hr (CO_E_SERVER_EXEC_FAILURE) and *ret_wait_status
  * (as waitpid() reports it: WIFEXITED/WEXITSTATUS/WTERMSIG apply; 127 means the

@@ -14,6 +14,15 @@
  *                                     CO_E_SERVER_EXEC_FAILURE; u32 wait_status }   12 bytes
  *                                     when that server exits (then dcomlaunch closes)
  *
+ * With LAUNCH_FLAG_SERVICE_START or LAUNCH_FLAG_SERVICE_PID the GUID is an AppID, not a
+ * class: dcomlaunch reads HKCR\AppID\{appid}\LocalService itself (rpcss never names the
+ * unit: nothing in the record can), checks it is a unit name (launch_unit_name_ok), and
+ * runs the service manager -- `start --no-block NAME.service`, or `show -p MainPID
+ * --value NAME.service` -- answering one STARTED record { S_OK, the unit's MainPID (0:
+ * none yet) } or a failure (CO_E_APPNOTFOUND: no LocalService or not a unit name;
+ * CO_E_SERVER_EXEC_FAILURE: the service manager failed), then closing the connection.
+ * launching_uid is 0 in such a request.
+ *
  * The client closes the connection when it no longer cares (the server registered its
  * class, or it gave up).  A malformed request (short, wrong version, unknown flags) is
  * answered with E_INVALIDARG or the connection is just closed.
@@ -25,6 +34,7 @@
 #define OPENDCOM_LAUNCH_PROTO_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +47,13 @@
 
 /* request flags */
 #define LAUNCH_FLAG_REMOTE 0x1u                 /* a remote client's activation */
-#define LAUNCH_FLAGS_KNOWN LAUNCH_FLAG_REMOTE
+#define LAUNCH_FLAG_SERVICE_START 0x2u          /* start the LocalService of the AppID */
+#define LAUNCH_FLAG_SERVICE_PID 0x4u            /* the MainPID of the AppID's LocalService */
+#define LAUNCH_FLAGS_SERVICE (LAUNCH_FLAG_SERVICE_START | LAUNCH_FLAG_SERVICE_PID)
+#define LAUNCH_FLAGS_KNOWN (LAUNCH_FLAG_REMOTE | LAUNCH_FLAGS_SERVICE)
+
+/* The longest LocalService name (without ".service") dcomlaunch accepts */
+#define LAUNCH_UNIT_NAME_MAX 200
 
 /* reply kinds */
 #define LAUNCH_REPLY_STARTED 1u
@@ -80,7 +96,8 @@ static inline void launch_request_encode(const struct launch_msg_request *m,
 
 /*
  * Exactly LAUNCH_REQUEST_SIZE bytes: 0, or -EBADMSG (wrong size), -EPROTONOSUPPORT
- * (another version), -EINVAL (unknown flags).  *ret only on success.
+ * (another version), -EINVAL (unknown flags, or both service flags, or a service request
+ * with a launching uid).  *ret only on success.
  */
 static inline int launch_request_decode(const uint8_t *p, size_t len,
                                         struct launch_msg_request *ret) {
@@ -92,10 +109,13 @@ static inline int launch_request_decode(const uint8_t *p, size_t len,
         if (m.version != LAUNCH_PROTO_VERSION)
                 return -EPROTONOSUPPORT;
         m.flags = launch_get_u32(p + 4);
-        if (m.flags & ~LAUNCH_FLAGS_KNOWN)
+        if ((m.flags & ~LAUNCH_FLAGS_KNOWN) ||
+            (m.flags & LAUNCH_FLAGS_SERVICE) == LAUNCH_FLAGS_SERVICE)
                 return -EINVAL;
         dcom_guid_from_wire(p + 8, &m.clsid);
         m.launching_uid = launch_get_u32(p + 24);
+        if ((m.flags & LAUNCH_FLAGS_SERVICE) && m.launching_uid != 0)
+                return -EINVAL;
         *ret = m;
         return 0;
 }
@@ -120,6 +140,27 @@ static inline int launch_reply_decode(const uint8_t *p, size_t len, struct launc
         m.value = launch_get_u32(p + 8);
         *ret = m;
         return 0;
+}
+
+/*
+ * A LocalService value dcomlaunch passes to the service manager: 1 to LAUNCH_UNIT_NAME_MAX
+ * characters of systemd's unit-name alphabet (letters, digits, ":_.@-"), not starting
+ * with '-' (no option), so never a path, a space or a second argument.
+ */
+static inline bool launch_unit_name_ok(const char *s) {
+        size_t n = 0;
+
+        if (!s || !*s || *s == '-')
+                return false;
+        for (const char *p = s; *p; p++, n++) {
+                char ch = *p;
+                if (n >= LAUNCH_UNIT_NAME_MAX ||
+                    !(('a' <= ch && ch <= 'z') || ('A' <= ch && ch <= 'Z') ||
+                      ('0' <= ch && ch <= '9') || ch == ':' || ch == '_' || ch == '.' ||
+                      ch == '@' || ch == '-'))
+                        return false;
+        }
+        return true;
 }
 
 #endif /* OPENDCOM_LAUNCH_PROTO_H */

@@ -126,6 +126,86 @@ void scm_init(void) {
                 tab.require_integrity = v != 0;
 }
 
+/* --- LocalService: classes served by a systemd unit ------------------------------------------ */
+
+/*
+ * HKCR\AppID\{appid}\LocalService names the service that serves the AppID's classes
+ * (Windows: a Win32 service; here a systemd unit, NAME.service).  Activating such a class
+ * starts the unit instead of a LocalServer32, and rpcss takes the class's registration
+ * only from the unit's main process (its MainPID) or a process in the unit's own cgroup
+ * -- which only the service manager puts processes into -- so that no other local
+ * process can register the class and catch its activations.
+ *
+ * rpcss, unprivileged, does not run the service manager: it asks dcomlaunch (root) to
+ * start the LocalService of the AppID, or to tell the unit's MainPID
+ * (launch_service()), and dcomlaunch reads the unit's name from the registry itself.
+ * The name is read here too, for the cgroup check and the log lines only.
+ */
+#define SERVICE_REQUEST_MS 6000         /* dcomlaunch runs the service manager for 5 s at most */
+
+/* The unit serving clsid ("NAME.service") and its AppID, if its AppID has a LocalService. */
+static bool local_service(const GUID *clsid, char *unit, size_t size, GUID *ret_appid) {
+        char id[DCOM_GUID_STRING_REG], path[128], appid[64], name[256];
+        GUID g;
+
+        clsid_str(clsid, id);
+        snprintf(path, sizeof path, "CLSID\\%s", id);
+        if (!reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid) ||
+            dcom_guid_parse(appid, &g) < 0)
+                return false;
+        snprintf(path, sizeof path, "AppID\\%s", appid);
+        if (!reg_string(HKEY_CLASSES_ROOT, path, "LocalService", name, sizeof name) || !*name)
+                return false;
+        if (!launch_unit_name_ok(name)) {
+                say("activation of %s: LocalService '%s' of AppID %s is not a unit name", id,
+                    name, appid);
+                return false;
+        }
+        size_t n = strlen(name);
+        int k = snprintf(unit, size, "%s%s", name,
+                         n > 8 && strcmp(name + n - 8, ".service") == 0 ? "" : ".service");
+        if (k < 0 || (size_t)k >= size)
+                return false;
+        if (ret_appid)
+                *ret_appid = g;
+        return true;
+}
+
+/* Whether pid is the unit's: its MainPID (dcomlaunch asks the service manager), or in its
+   cgroup (/proc/PID/cgroup).  When the MainPID could not be learnt, why says so. */
+static bool pid_of_unit(pid_t pid, const GUID *appid, const char *unit, char *why, size_t size) {
+        char line[512], path[64];
+        pid_t main_pid = 0;
+        HRESULT hr = E_FAIL;
+
+        why[0] = 0;
+        if (pid <= 0)
+                return false;
+        int r = launch_service(appid, LAUNCH_FLAG_SERVICE_PID, SERVICE_REQUEST_MS, &main_pid, &hr);
+        if (r == 0 && SUCCEEDED(hr) && main_pid == pid)
+                return true;
+        if (r < 0)
+                snprintf(why, size, " (its MainPID unknown: dcomlaunch, which asks the service "
+                         "manager, is not reachable: %s)", strerror(-r));
+        else if (FAILED(hr))
+                snprintf(why, size, " (its MainPID unknown: dcomlaunch answered 0x%08x)",
+                         (unsigned)hr);
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+        FILE *f = fopen(path, "re");
+        bool in = false;
+        size_t ul = strlen(unit);
+        while (f && !in && fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = 0;
+                size_t n = strlen(line);
+                /* "0::/system.slice/NAME.service": the unit's own cgroup, not a
+                   sub-cgroup a delegated unit could create */
+                in = n > ul && line[n - ul - 1] == '/' && strcmp(line + n - ul, unit) == 0;
+        }
+        if (f)
+                fclose(f);
+        return in;
+}
+
 /* --- the class table ------------------------------------------------------------------------ */
 
 error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cookie, ULONG flags) {
@@ -144,6 +224,19 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
         st = oxid_caller_endpoint(h, oxid, ep, sizeof ep);
         if (st)
                 return st;
+        /* a LocalService class: only its unit registers it */
+        char unit[256];
+        GUID appid;
+        bool service = local_service(clsid, unit, sizeof unit, &appid);
+        char why[160];
+        if (service && !pid_of_unit(who.pid, &appid, unit, why, sizeof why)) {
+                clsid_str(clsid, id);
+                rpc_audit("registration of class %s refused to pid %d (uid %u): the class is "
+                          "served by %s (its AppID's LocalService), and pid %d is not that "
+                          "unit's main process or in its cgroup%s", id, (int)who.pid,
+                          (unsigned)who.uid, unit, (int)who.pid, why);
+                return ERROR_ACCESS_DENIED;
+        }
         pthread_mutex_lock(&tab.lock);
         for (struct class_ent *c = tab.classes; c; c = c->next) {
                 if (c->owner != owner)
@@ -164,6 +257,7 @@ error_status_t scm_register_class(handle_t h, OXID oxid, GUID *clsid, ULONG cook
                 c->owner = owner;
                 c->uid = who.uid;
                 c->pid = who.pid;
+                c->launched = service;          /* the unit's, whatever its user */
                 for (struct launch *l = tab.launches; l; l = l->next)
                         if (l->pid == who.pid && dcom_guid_equal(&l->clsid, clsid))
                                 c->launched = true;
@@ -331,6 +425,10 @@ static HRESULT run_as(const GUID *clsid, const struct caller *c, uid_t *ret, boo
         char id[DCOM_GUID_STRING_REG], path[128], appid[64], user[256];
 
         *interactive = false;
+        if (local_service(clsid, user, sizeof user, NULL)) {
+                *ret = ANY_UID;         /* the unit's own user: the unit says */
+                return S_OK;
+        }
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s", id);
         if (reg_string(HKEY_CLASSES_ROOT, path, "AppID", appid, sizeof appid)) {
@@ -366,6 +464,9 @@ static HRESULT run_as(const GUID *clsid, const struct caller *c, uid_t *ret, boo
 static bool has_local_server(const GUID *clsid) {
         char id[DCOM_GUID_STRING_REG], path[128], cmd[8], appid[64];
 
+        char unit[256];
+        if (local_service(clsid, unit, sizeof unit, NULL))
+                return true;
         clsid_str(clsid, id);
         snprintf(path, sizeof path, "CLSID\\%s\\LocalServer32", id);
         if (reg_string(HKEY_CLASSES_ROOT, path, NULL, cmd, sizeof cmd))
@@ -430,6 +531,47 @@ static bool past(const struct timespec *ts) {
         return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
+/* A launch in the table, so that activations meanwhile wait for it. */
+static HRESULT launch_begin_locked(const GUID *clsid, uid_t uid, struct launch **ret) {
+        struct launch *l;
+
+        if (tab.n_launches >= SCM_MAX_LAUNCHES)
+                return CO_E_SERVER_EXEC_FAILURE;
+        if (!(l = dcom_calloc(1, sizeof *l)))
+                return E_OUTOFMEMORY;
+        *ret = l;
+        l->clsid = *clsid;
+        l->uid = uid;
+        l->next = tab.launches;
+        tab.launches = l;
+        tab.n_launches++;
+        return S_OK;
+}
+
+static void launch_end_locked(struct launch *l) {
+        for (struct launch **pp = &tab.launches; *pp; pp = &(*pp)->next)
+                if (*pp == l) {
+                        *pp = l->next;
+                        break;
+                }
+        tab.n_launches--;
+        dcom_free(l);
+        pthread_cond_broadcast(&tab.changed);
+}
+
+/* Up to 50 ms for a registration (the condition's clock is the realtime one: the
+   monotonic deadline is the caller's). */
+static void wait_step_locked(void) {
+        struct timespec step;
+        clock_gettime(CLOCK_REALTIME, &step);
+        step.tv_nsec += 50 * 1000000L;
+        if (step.tv_nsec >= 1000000000L) {
+                step.tv_sec++;
+                step.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
+}
+
 /*
  * Starts the class's server through dcomlaunch and waits (the lock held, released while
  * waiting) until it registers the class, exits, or the timeout passes.
@@ -443,15 +585,8 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
         int fd = -1, r;
 
         clsid_str(clsid, id);
-        if (tab.n_launches >= SCM_MAX_LAUNCHES)
-                return CO_E_SERVER_EXEC_FAILURE;
-        if (!(l = dcom_calloc(1, sizeof *l)))
-                return E_OUTOFMEMORY;
-        l->clsid = *clsid;
-        l->uid = uid;
-        l->next = tab.launches;
-        tab.launches = l;
-        tab.n_launches++;
+        if (FAILED(hr = launch_begin_locked(clsid, uid, &l)))
+                return hr;
         pthread_mutex_unlock(&tab.lock);
 
         r = launch_request(clsid, launching_uid, remote ? LAUNCH_FLAG_REMOTE : 0, LAUNCH_REQUEST_MS,
@@ -498,27 +633,52 @@ static HRESULT launch_locked(const GUID *clsid, uid_t uid, uid_t launching_uid, 
                         hr = CO_E_SERVER_EXEC_FAILURE;
                         break;
                 }
-                /* the exit notice comes on the socket, registrations on the condition
-                   (whose clock is the realtime one: the monotonic deadline is ours) */
-                struct timespec step;
-                clock_gettime(CLOCK_REALTIME, &step);
-                step.tv_nsec += 50 * 1000000L;
-                if (step.tv_nsec >= 1000000000L) {
-                        step.tv_sec++;
-                        step.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait(&tab.changed, &tab.lock, &step);
+                /* the exit notice comes on the socket, registrations on the condition */
+                wait_step_locked();
         }
         if (fd >= 0)
                 close(fd);
-        for (struct launch **pp = &tab.launches; *pp; pp = &(*pp)->next)
-                if (*pp == l) {
-                        *pp = l->next;
+        launch_end_locked(l);
+        return hr;
+}
+
+/*
+ * Starts a LocalService class's unit and waits (the lock held, released while waiting)
+ * until the unit registers the class or the timeout passes.
+ */
+static HRESULT service_launch_locked(const GUID *clsid, const GUID *appid, const char *unit) {
+        char id[DCOM_GUID_STRING_REG];
+        struct launch *l;
+        struct timespec until;
+        HRESULT hr = S_OK;
+        pid_t main_pid = 0;
+        int r;
+
+        clsid_str(clsid, id);
+        if (FAILED(hr = launch_begin_locked(clsid, ANY_UID, &l)))
+                return hr;
+        pthread_mutex_unlock(&tab.lock);
+        r = launch_service(appid, LAUNCH_FLAG_SERVICE_START, SERVICE_REQUEST_MS, &main_pid, &hr);
+        if (r < 0) {
+                say("activation of %s: the DCOM server process launcher (dcomlaunch), which "
+                    "starts its service %s, is not reachable: %s", id, unit, strerror(-r));
+                hr = HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE);
+        } else if (FAILED(hr)) {
+                say("activation of %s: dcomlaunch could not start its service %s: 0x%08x (its "
+                    "log says why; `systemctl status %s`)", id, unit, (unsigned)hr, unit);
+        }
+        pthread_mutex_lock(&tab.lock);
+        deadline_in(&until, tab.launch_timeout_ms);
+        while (SUCCEEDED(hr) && !find_locked(clsid, ANY_UID, NULL, false)) {
+                if (past(&until)) {
+                        say("activation of %s: its service %s did not register the class "
+                            "within %u ms", id, unit, tab.launch_timeout_ms);
+                        hr = CO_E_SERVER_EXEC_FAILURE;
                         break;
                 }
-        tab.n_launches--;
-        dcom_free(l);
-        pthread_cond_broadcast(&tab.changed);
+                wait_step_locked();
+        }
+        launch_end_locked(l);
         return hr;
 }
 
@@ -644,7 +804,13 @@ static void activate(handle_t h, const GUID *clsid, bool class_object, DWORD des
                                 res->hr = REGDB_E_CLASSNOTREG;
                                 return;
                         }
-                        hr = launch_locked(clsid, uid, uid == ANY_UID ? who.uid : uid, !who.local);
+                        char unit[256];
+                        GUID appid;
+                        if (local_service(clsid, unit, sizeof unit, &appid))
+                                hr = service_launch_locked(clsid, &appid, unit);
+                        else
+                                hr = launch_locked(clsid, uid, uid == ANY_UID ? who.uid : uid,
+                                                   !who.local);
                         got = SUCCEEDED(hr) && take_locked(clsid, uid, &c);
                 }
                 pthread_mutex_unlock(&tab.lock);

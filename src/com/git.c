@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "com/accesscontrol.h"
 #include "com/remote-internal.h"
 
 /* 00000323-0000-0000-C000-000000000046 */
@@ -189,6 +190,8 @@ HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv
                 return cf_QueryInterface(&git_cf, riid, ppv);
         if (IsEqualCLSID(clsid, &CLSID_StdMarshal))
                 return com_std_marshal_class_object(riid, ppv);
+        if (IsEqualCLSID(clsid, &CLSID_DCOMAccessControl))
+                return com_access_control_class_object(riid, ppv);
         return REGDB_E_CLASSNOTREG;
 }
 

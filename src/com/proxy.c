@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "com/remote-internal.h"
 #include "com/resolver.h"
@@ -24,6 +25,7 @@
 #include "dcom/utf16.h"
 #include "orpc_stub.h"
 #include "rpc/rpc-internal.h"
+#include "security/impersonate.h"
 
 static LOG_CHANNEL(com);
 
@@ -34,7 +36,17 @@ struct blanket {
         uint32_t caps;
         char user[257], domain[257], password[257];
         bool has_identity;
+        /* EOAC_STATIC_CLOAKING: the identity fixed when the blanket was set, or at the
+           proxy's first call (kept even while set is false: the process's capability) */
+        bool has_static;
+        uid_t static_uid;
 };
+
+#define CLOAK_CONNS 16
+
+/* struct chan's flags, what its blanket holds, readable without the lock */
+#define CHAN_BLANKET_SET 0x1u           /* CoSetProxyBlanket was called (blanket->set) */
+#define CHAN_BLANKET_CLOAKS 0x2u        /* ... with EOAC_STATIC_CLOAKING or _DYNAMIC_ */
 
 /* A channel: calls of one interface pointer (IPID) over its OXID's connection. */
 struct chan {
@@ -42,7 +54,15 @@ struct chan {
         struct oxid_entry *ox;
         IPID ipid;
         struct blanket *blanket;        /* NULL: the connection's security */
+        atomic_uint flags;              /* CHAN_*, stored under the lock with the blanket */
 };
+
+static unsigned blanket_flags(const struct blanket *b) {
+        if (!b->set)
+                return 0;
+        return CHAN_BLANKET_SET |
+               ((b->caps & (EOAC_STATIC_CLOAKING | EOAC_DYNAMIC_CLOAKING)) ? CHAN_BLANKET_CLOAKS : 0);
+}
 
 struct oxid_entry {
         struct oxid_entry *next;
@@ -53,6 +73,13 @@ struct oxid_entry {
         struct rpc_binding *b;
         unsigned refs;                  /* proxy managers on it */
         struct chan remunk_chan;
+        /* cloaked calls over ncalrpc: a connection of each identity they were made as,
+           opened by a thread with that identity (the server learns it by SO_PEERCRED) */
+        struct {
+                uid_t uid;
+                struct rpc_binding *b;
+        } as[CLOAK_CONNS];
+        unsigned n_as;
 };
 
 struct ifproxy {
@@ -146,17 +173,17 @@ static void atfork_register(void) {
 /* --- the channel ------------------------------------------------------------------------------ */
 
 /* One call on the wire; *ret_fault: a fault's status. */
-static int chan_send(struct chan *c, const struct ndr_interface *iface, uint16_t opnum,
-                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
-                     uint32_t *ret_fault) {
+static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_interface *iface,
+                     uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
+                     struct arena *arena, uint32_t *ret_fault) {
         struct rpc_call_handle h;
         int r;
 
         /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
-        rpc_call_handle_init(&h, c->ox->b, &c->ipid);
+        rpc_call_handle_init(&h, b, &c->ipid);
         /* the common call has no blanket: only then is one (with its strings) copied */
         struct blanket bl = { .set = false };
-        if (c->blanket) {
+        if (c->blanket && (atomic_load_explicit(&c->flags, memory_order_acquire) & CHAN_BLANKET_SET)) {
                 pthread_mutex_lock(&lock);
                 if (c->blanket->set)
                         bl = *c->blanket;
@@ -178,9 +205,172 @@ static int chan_send(struct chan *c, const struct ndr_interface *iface, uint16_t
         return r;
 }
 
+/*
+ * Cloaking (learn.microsoft.com, "Cloaking" and "Cloaking and Client Identity"): the
+ * identity a call presents.  Without cloaking, the process's -- even from a thread that
+ * impersonates its caller; with EOAC_DYNAMIC_CLOAKING, the thread's at each call (its
+ * impersonated caller's, else the process's); with EOAC_STATIC_CLOAKING, the thread's
+ * when CoSetProxyBlanket set it, or at the proxy's first call when the capability is the
+ * process's (CoInitializeSecurity) -- the same for every later call.  An identity set
+ * with CoSetProxyBlanket (pAuthInfo) is the proxy's, unless dynamic cloaking finds the
+ * thread impersonating.
+ *
+ * On Linux a thread's identity while it impersonates is its per-thread Unix credentials;
+ * over ncalrpc the server learns its caller from SO_PEERCRED, which the kernel takes from
+ * the connecting thread at connect().  So a call travels on a connection opened under the
+ * identity it presents: the OXID's own connection for the process's (opened, and
+ * reopened, only with the process's identity: an impersonating thread returns to it for
+ * the call), a connection of its own for each cloaked identity.
+ *
+ * Over TCP the identity is the authentication's: the process's credentials (or the
+ * blanket's).  An impersonated caller's credentials are not available there -- NTLM never
+ * gives them to the server, and Kerberos only with a delegated credential, which MIT's
+ * acceptor never returns for RPC's DCE-style contexts (src/rpc/auth/gss-rpc.c).  Windows
+ * then cannot present the caller either (the "double hop"); we refuse the cloaked call
+ * with SEC_E_NO_CREDENTIALS rather than let it go out as the process.
+ */
+struct route {
+        struct rpc_binding *b;
+        uid_t want;                     /* the identity the call is made with */
+};
+
+static HRESULT cloak_binding(struct oxid_entry *ox, uid_t uid, struct rpc_binding **ret) {
+        struct rpc_binding *nb = NULL;
+
+        pthread_mutex_lock(&lock);
+        for (unsigned i = 0; i < ox->n_as; i++)
+                if (ox->as[i].uid == uid) {
+                        *ret = ox->as[i].b;
+                        pthread_mutex_unlock(&lock);
+                        return S_OK;
+                }
+        pthread_mutex_unlock(&lock);
+        /* copied outside the lock: the OXID's binding is held for its calls' length */
+        int r = rpc_binding_copy(ox->b, &nb);
+        if (r < 0)
+                return dcom_hresult_from_errno(r);
+        pthread_mutex_lock(&lock);
+        for (unsigned i = 0; i < ox->n_as; i++)
+                if (ox->as[i].uid == uid) {     /* another thread was quicker */
+                        *ret = ox->as[i].b;
+                        pthread_mutex_unlock(&lock);
+                        rpc_binding_free(nb);
+                        return S_OK;
+                }
+        if (ox->n_as == CLOAK_CONNS) {
+                pthread_mutex_unlock(&lock);
+                rpc_binding_free(nb);
+                log_debug(com, "cloaked call as uid %u refused: %u identities already have a "
+                          "connection to this server", (unsigned)uid, CLOAK_CONNS);
+                return E_OUTOFMEMORY;
+        }
+        ox->as[ox->n_as].uid = uid;
+        ox->as[ox->n_as].b = nb;
+        ox->n_as++;
+        pthread_mutex_unlock(&lock);
+        *ret = nb;
+        return S_OK;
+}
+
+/*
+ * Whether a call can skip route_call and ident_enter -- no geteuid(), no lock: a thread
+ * not impersonating, a proxy whose blanket asks no cloaking (none set: the common call)
+ * and a process without the capability present the thread's identity, which it has, on
+ * the OXID's own connection.  (Static cloaking is the one case where a thread not
+ * impersonating presents another identity: the one fixed earlier.)
+ */
+static bool route_fast(struct chan *c) {
+        uid_t self;
+
+        return !com_impersonation_self(&self) &&
+               !(atomic_load_explicit(&c->flags, memory_order_acquire) & CHAN_BLANKET_CLOAKS) &&
+               !com_security_cloaks();
+}
+
+static HRESULT route_call(struct chan *c, struct route *ret) {
+        uid_t thread = geteuid(), self = thread;
+        bool impersonating = com_impersonation_self(&self);
+        uint32_t caps;
+        bool has_identity = false, stat_set = false;
+        uid_t stat_uid = 0;
+
+        ret->b = c->ox->b;
+        ret->want = self;
+        pthread_mutex_lock(&lock);
+        if (c->blanket && c->blanket->set) {
+                caps = c->blanket->caps;
+                has_identity = c->blanket->has_identity;
+        } else {
+                caps = (uint32_t)-1;
+        }
+        if (c->blanket && (c->blanket->set ? (caps & EOAC_STATIC_CLOAKING) != 0 : true)) {
+                if (!c->blanket->has_static) {
+                        /* the first call fixes it, unless CoSetProxyBlanket did */
+                        c->blanket->has_static = true;
+                        c->blanket->static_uid = thread;
+                }
+                stat_set = true;
+                stat_uid = c->blanket->static_uid;
+        }
+        pthread_mutex_unlock(&lock);
+        if (caps == (uint32_t)-1)
+                caps = com_security_caps();
+        if (caps & EOAC_DYNAMIC_CLOAKING) {
+                if (!(has_identity && !impersonating))
+                        ret->want = thread;
+        } else if ((caps & EOAC_STATIC_CLOAKING) && !has_identity) {
+                ret->want = stat_set ? stat_uid : thread;
+        }
+        if (ret->want == self)
+                return S_OK;
+        if (rpc_binding_string(c->ox->b)->protseq != RPC_PROTSEQ_LRPC) {
+                log_debug(com, "cloaked call as uid %u refused: over the network a caller's "
+                          "credentials are not available to present (no delegated Kerberos "
+                          "credential); the process (uid %u) does not call in its place",
+                          (unsigned)ret->want, (unsigned)self);
+                return SEC_E_NO_CREDENTIALS;
+        }
+        return cloak_binding(c->ox, ret->want, &ret->b);
+}
+
+/* The thread made ret->want for a call (and any connection it opens), and back. */
+struct ident {
+        bool paused, switched;
+        struct sec_saved_creds saved;
+};
+
+static HRESULT ident_enter(uid_t want, struct ident *s) {
+        memset(s, 0, sizeof *s);
+        if (geteuid() == want)
+                return S_OK;
+        s->paused = com_impersonation_pause();  /* back to the process's identity */
+        if (geteuid() == want)
+                return S_OK;
+        int r = sec_impersonate_uid(want, &s->saved);
+        if (r < 0) {
+                com_impersonation_resume(s->paused);
+                s->paused = false;
+                log_debug(com, "a call as uid %u cannot be made: this thread (uid %u) cannot take "
+                          "that identity (%s)", (unsigned)want, (unsigned)geteuid(), strerror(-r));
+                return HRESULT_FROM_WIN32(ERROR_CANNOT_IMPERSONATE);
+        }
+        s->switched = true;
+        return S_OK;
+}
+
+static void ident_leave(struct ident *s) {
+        if (s->switched && sec_revert(&s->saved) < 0) {
+                /* a thread that cannot return to itself must not run anything else */
+                fprintf(stderr, "opendcom: cannot revert a cloaked call's identity\n");
+                abort();
+        }
+        com_impersonation_resume(s->paused);
+}
+
 /* An STA's outgoing call, made by another thread while the STA pumps. */
 struct outcall {
         struct chan *c;
+        struct rpc_binding *b;
         const struct ndr_interface *iface;
         uint16_t opnum;
         struct ndr_push *in;
@@ -194,7 +384,7 @@ struct outcall {
 static void *outcall_main(void *arg) {
         struct outcall *o = arg;
 
-        o->r = chan_send(o->c, o->iface, o->opnum, o->in, o->out, o->arena, &o->fault);
+        o->r = chan_send(o->c, o->b, o->iface, o->opnum, o->in, o->out, o->arena, &o->fault);
         SetEvent(o->done);
         return NULL;
 }
@@ -204,8 +394,18 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         struct chan *c = (struct chan *)nb;
         struct com_apartment *apt = com_current_apartment();
         uint32_t fault = 0;
+        struct route rt;
+        struct ident id;
+        HRESULT hr;
         int r;
 
+        if (route_fast(c)) {
+                rt.b = c->ox->b;
+                memset(&id, 0, sizeof id);      /* ident_leave: nothing to undo */
+        } else if (FAILED(hr = route_call(c, &rt)) || FAILED(hr = ident_enter(rt.want, &id))) {
+                com_set_call_fault((uint32_t)hr);
+                return -EREMOTEIO;
+        }
         if (apt && apt->type != APTTYPE_MTA) {
                 /*
                  * The COM modal loop: an STA waiting for its call's answer keeps running
@@ -213,12 +413,15 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
                  * object it called, in particular, which would otherwise wait for the STA
                  * while the STA waits for it.
                  */
-                struct outcall o = { c, iface, opnum, in, out, arena, 0, 0, NULL };
+                struct outcall o = { c, rt.b, iface, opnum, in, out, arena, 0, 0, NULL };
                 pthread_t t;
                 DWORD idx;
 
                 if ((o.done = CreateEventW(NULL, TRUE, FALSE, NULL))) {
+                        /* the thread is born with the call's identity; the STA goes back
+                           to its own while it pumps */
                         if (pthread_create(&t, NULL, outcall_main, &o) == 0) {
+                                ident_leave(&id);
                                 CoWaitForMultipleHandles(0, INFINITE, 1, &o.done, &idx);
                                 pthread_join(t, NULL);
                                 CloseHandle(o.done);
@@ -232,7 +435,8 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
                 }
                 /* no thread to spare: the call is made here, without the loop */
         }
-        r = chan_send(c, iface, opnum, in, out, arena, &fault);
+        r = chan_send(c, rt.b, iface, opnum, in, out, arena, &fault);
+        ident_leave(&id);
         if (r == -EREMOTEIO)
                 com_set_call_fault(fault);
         else if (r >= 0)
@@ -246,6 +450,7 @@ static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->ox = ox;
         c->ipid = *ipid;
         c->blanket = NULL;
+        atomic_init(&c->flags, 0);
 }
 
 /* A stack proxy for the OXID's IRemUnknown (its IUnknown methods are never called). */
@@ -409,6 +614,8 @@ static void oxid_put(struct oxid_entry *ox) {
                         }
         pthread_mutex_unlock(&lock);
         if (last) {
+                for (unsigned i = 0; i < ox->n_as; i++)
+                        rpc_binding_free(ox->as[i].b);
                 rpc_binding_free(ox->b);
                 free(ox);
         }
@@ -1215,6 +1422,11 @@ HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_s
         b.svc = (uint8_t)(authn_svc == RPC_C_AUTHN_DEFAULT ? RPC_AUTHN_WINNT : authn_svc);
         b.imp = (uint8_t)imp;
         b.caps = caps;
+        if (caps & EOAC_STATIC_CLOAKING) {
+                /* static cloaking: the thread's identity now, for every later call */
+                b.has_static = true;
+                b.static_uid = geteuid();
+        }
         if (auth_info == COLE_DEFAULT_AUTHINFO) {
                 b.has_identity = def_auth.set;
                 memcpy(b.user, def_auth.user, sizeof b.user);
@@ -1230,6 +1442,7 @@ HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_s
         (void)authz_svc;
         (void)principal;
         i->blanket = b;
+        atomic_store_explicit(&i->chan.flags, blanket_flags(&b), memory_order_release);
         pthread_mutex_unlock(&lock);
         return S_OK;
 }
@@ -1286,6 +1499,7 @@ HRESULT WINAPI CoCopyProxy(IUnknown *proxy, IUnknown **ret) {
         chan_init(&c->chan, i->chan.ox, &i->chan.ipid);
         c->px.channel = &c->chan.nb;
         c->chan.blanket = &c->blanket;
+        atomic_store_explicit(&c->chan.flags, blanket_flags(&c->blanket), memory_order_release);
         atomic_init(&c->copy_refs, 1);
         pthread_mutex_unlock(&lock);
         mgr_addref(c->mgr);

@@ -107,6 +107,14 @@ bool com_security_check_call(void *call);
    when the call returns (an impersonation still on is reverted). */
 void *com_call_enter(void *call);
 void com_call_leave(void *cookie);
+/* Whether this thread acts as its COM caller under another identity (CoImpersonateClient),
+   and then the process's own user, which it returns to (cloaking: proxy.c). */
+bool com_impersonation_self(uid_t *ret);
+/* The process's EOAC_* capabilities (CoInitializeSecurity's; 0 when it was not called). */
+uint32_t com_security_caps(void);
+/* Whether those capabilities include EOAC_STATIC_CLOAKING or EOAC_DYNAMIC_CLOAKING: one
+   atomic load, no lock (the proxy's fast path). */
+bool com_security_cloaks(void);
 /* A thread started while this one impersonates a caller would keep the caller's
    identity for its whole life (Linux threads inherit their creator's credentials): pause
    around pthread_create of the library's long-lived threads. */

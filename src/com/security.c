@@ -21,7 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <iaccess.h>
+
 #include "base/log.h"
+#include "com/accesscontrol.h"
 #include "com/com-internal.h"
 #include "com/remote-internal.h"
 #include "dcom/utf16.h"
@@ -42,6 +45,7 @@ static struct {
         struct sec_appid app;
         bool check_access;              /* false: CoInitializeSecurity(NULL) admits everyone */
         struct sec_perm access;
+        IAccessControl *acl;            /* EOAC_ACCESS_CONTROL: it decides, call by call */
         uint8_t authn_level, imp_level;
         DWORD caps;
         char how[400];                  /* for the debug line and tests */
@@ -60,7 +64,9 @@ static bool find_own_appid(GUID *ret, char *exe, size_t n) {
 
 static void describe_locked(const char *from) {
         snprintf(ps.how, sizeof ps.how, "%s; access: %s; authentication level %u, impersonation "
-                 "level %u", from, ps.check_access ? ps.access.source : "anyone (no descriptor)",
+                 "level %u", from, ps.acl ? "the IAccessControl object given to "
+                 "CoInitializeSecurity" : ps.check_access ? ps.access.source :
+                 "anyone (no descriptor)",
                  (unsigned)ps.authn_level, (unsigned)ps.imp_level);
         log_debug(com, "process security: %s", ps.how);
 }
@@ -127,6 +133,10 @@ static int init_default_locked(void) {
         return 0;
 }
 
+/* Whether CoInitializeSecurity asked for cloaking (static or dynamic): read without the
+   lock on every proxy call (com_security_cloaks), so an atomic of its own. */
+static atomic_bool process_cloaks;
+
 static void admit_forget(void);
 
 /* A child of fork() is another process: its security is settled again, from its own
@@ -135,12 +145,14 @@ static void atfork_child(void) {
         pthread_mutex_init(&ps.lock, NULL);
         ps.done = false;
         ps.explicit_call = false;
+        atomic_store(&process_cloaks, false);
         sec_machine_clear(&ps.machine);
         sec_appid_clear(&ps.app);
         ps.has_app = false;
         free(ps.access.sd);
         memset(&ps.access, 0, sizeof ps.access);
         ps.how[0] = 0;
+        ps.acl = NULL;          /* the parent's reference; the child settles its own */
         admit_forget();
 }
 
@@ -200,6 +212,21 @@ bool com_security_secure_refs(void) {
         return on;
 }
 
+bool com_security_cloaks(void) {
+        return atomic_load_explicit(&process_cloaks, memory_order_acquire);
+}
+
+/* The process's EOAC_* capabilities: CoInitializeSecurity's, none by default. */
+uint32_t com_security_caps(void) {
+        uint32_t caps = 0;
+
+        pthread_mutex_lock(&ps.lock);
+        if (init_default_locked() >= 0 && ps.explicit_call)
+                caps = ps.caps;
+        pthread_mutex_unlock(&ps.lock);
+        return caps;
+}
+
 const char *com_security_describe(void) {
         return ps.how;
 }
@@ -221,8 +248,15 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
                 return E_INVALIDARG;
         if ((caps & EOAC_APPID) && (caps & EOAC_ACCESS_CONTROL))
                 return E_INVALIDARG;
-        if (caps & EOAC_ACCESS_CONTROL)
-                return E_NOTIMPL;       /* an IAccessControl object: not supported */
+        /* EOAC_ACCESS_CONTROL: pSecDesc is an IAccessControl that COM asks about each call
+           (CoInitializeSecurity, "pSecDesc"); kept, with a reference, for the process */
+        IAccessControl *acl = NULL;
+        if (caps & EOAC_ACCESS_CONTROL) {
+                IUnknown *unk = sd;
+                if (!unk || FAILED(unk->lpVtbl->QueryInterface(unk, &IID_IAccessControl,
+                                                                (void **)&acl)) || !acl)
+                        return E_INVALIDARG;
+        }
         /* the client side: our proxies' default level and credentials -- checked before
            anything is settled, so a bad list changes nothing */
         const char *user = NULL, *domain = NULL, *password = NULL;
@@ -250,10 +284,14 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         if (ps.done) {
                 /* once, before anything is marshaled or unmarshaled */
                 pthread_mutex_unlock(&ps.lock);
+                if (acl)
+                        acl->lpVtbl->Release(acl);
                 return RPC_E_TOO_LATE;
         }
         if ((r = sec_machine_load(&ps.machine)) < 0) {
                 pthread_mutex_unlock(&ps.lock);
+                if (acl)
+                        acl->lpVtbl->Release(acl);
                 return dcom_hresult_from_errno(r);
         }
         if (caps & EOAC_APPID) {
@@ -274,6 +312,12 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
                 r = apply_appid_locked(&appid, from);
                 if (r < 0)
                         hr = dcom_hresult_from_errno(r);
+        } else if (acl) {
+                ps.check_access = false;        /* the object decides */
+                ps.acl = acl;
+                ps.authn_level = authn_level ? (uint8_t)authn_level : ps.machine.legacy_authn_level;
+                ps.imp_level = imp_level ? (uint8_t)imp_level : ps.machine.legacy_imp_level;
+                describe_locked("CoInitializeSecurity(EOAC_ACCESS_CONTROL)");
         } else {
                 ps.check_access = sd != NULL;
                 if (sd) {
@@ -305,6 +349,9 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         }
         ps.caps = caps;
         ps.explicit_call = true;
+        atomic_store_explicit(&process_cloaks,
+                              (caps & (EOAC_STATIC_CLOAKING | EOAC_DYNAMIC_CLOAKING)) != 0,
+                              memory_order_release);
         ps.done = true;
         pthread_mutex_unlock(&ps.lock);
 
@@ -395,9 +442,95 @@ static bool same_caller(const struct admitted *a, const struct sec_caller *c) {
                a->level == c->level && strcmp(a->sid, c->sid) == 0;
 }
 
+/* The caller's name as COM gives it to IAccessControl and CoQueryClientBlanket:
+   "DOMAIN\user" (a local caller: its Unix user's account name). */
+static void caller_name(void *call, const struct sec_caller *who, char *out, size_t size) {
+        struct rpc_identity id;
+        char sid[64];
+
+        if (!who->info.remote) {
+                snprintf(sid, sizeof sid, "S-1-22-1-%u", (unsigned)who->info.uid);
+                if (sec_lookup_sid(sid, out, size) < 0)
+                        snprintf(out, size, "%s", sid);
+        } else if (who->info.anonymous || rpc_call_identity(call, &id) < 0) {
+                snprintf(out, size, "NT AUTHORITY\\ANONYMOUS LOGON");
+        } else {
+                snprintf(out, size, "%s\\%s", id.domain, id.user);
+        }
+}
+
+/* The caller being checked on this thread (EOAC_ACCESS_CONTROL's IsAccessAllowed). */
+static _Thread_local struct {
+        bool on;
+        struct sec_caller who;
+        char name[512];
+} checking;
+
+struct call_ctx;
+static _Thread_local struct call_ctx *current;
+static void *call_of(struct call_ctx *c);
+
+int com_security_caller_token(struct sec_token **ret, char *name, size_t name_size) {
+        struct sec_caller who;
+        void *call;
+
+        if (checking.on) {
+                who = checking.who;
+                snprintf(name, name_size, "%s", checking.name);
+        } else if (current && (call = call_of(current)) && sec_caller_of_call(call, &who) >= 0) {
+                caller_name(call, &who, name, name_size);
+        } else {
+                return -ENOENT;
+        }
+        who.info.user_sid = who.sid[0] ? who.sid : NULL;
+        return sec_token_new(&who.info, ret);
+}
+
+/*
+ * EOAC_ACCESS_CONTROL: the object is asked on every call, never through the admission
+ * cache -- it may change its mind between two calls, and the next call follows it.  It
+ * gets the caller's name (TRUSTEE_IS_NAME, "DOMAIN\user": "the only valid trustee name is
+ * the name of the client", IAccessControl::IsAccessAllowed) and COM_RIGHTS_EXECUTE.  Only
+ * S_OK with TRUE admits: a failure, another success code or a BOOL that is neither TRUE
+ * nor FALSE refuses.
+ */
+static bool ask_access_control(IAccessControl *acl, void *call, const struct sec_caller *who,
+                               char *why, size_t why_size) {
+        WCHAR *w = NULL;
+        BOOL allowed = FALSE;
+        HRESULT hr = E_FAIL;
+
+        checking.on = true;
+        checking.who = *who;
+        checking.who.info.user_sid = checking.who.sid[0] ? checking.who.sid : NULL;
+        caller_name(call, who, checking.name, sizeof checking.name);
+        if (dcom_utf8_to_utf16(checking.name, strlen(checking.name), &w, NULL) >= 0) {
+                TRUSTEE_W tr = { .pMultipleTrustee = NULL,
+                                 .MultipleTrusteeOperation = NO_MULTIPLE_TRUSTEE,
+                                 .TrusteeForm = TRUSTEE_IS_NAME, .TrusteeType = TRUSTEE_IS_USER,
+                                 .ptstrName = w };
+                hr = acl->lpVtbl->IsAccessAllowed(acl, &tr, NULL, COM_RIGHTS_EXECUTE, &allowed);
+        }
+        free(w);
+        checking.on = false;
+        if (hr == S_OK && allowed == TRUE)
+                return true;
+        if (hr != S_OK)
+                snprintf(why, why_size, "%s-access refused to %s: the process's IAccessControl "
+                         "did not answer S_OK (0x%08x)", who->info.remote ? "remote" : "local",
+                         checking.name, (unsigned)hr);
+        else
+                snprintf(why, why_size, "%s-access refused to %s by the process's "
+                         "IAccessControl (CoInitializeSecurity with EOAC_ACCESS_CONTROL)%s",
+                         who->info.remote ? "remote" : "local", checking.name,
+                         allowed == FALSE ? "" : " (an answer neither TRUE nor FALSE)");
+        return false;
+}
+
 bool com_security_check_call(void *call) {
         struct sec_caller who;
         struct sec_token *t = NULL;
+        IAccessControl *acl = NULL;
         bool ok = false;
         char why[1024];
 
@@ -407,7 +540,11 @@ bool com_security_check_call(void *call) {
         }
         uint64_t gen = hive_generation(), now = now_ms();
         pthread_mutex_lock(&ps.lock);
-        for (unsigned i = 0; i < ADMIT_CACHE; i++)
+        if (ps.acl) {
+                acl = ps.acl;
+                acl->lpVtbl->AddRef(acl);
+        }
+        for (unsigned i = 0; !acl && i < ADMIT_CACHE; i++)
                 if (same_caller(&admit_cache[i], &who) && admit_cache[i].gen == gen &&
                     now < admit_cache[i].until_ms) {
                         pthread_mutex_unlock(&ps.lock);
@@ -417,7 +554,7 @@ bool com_security_check_call(void *call) {
 
         if (sec_token_new(&who.info, &t) < 0) {
                 audit("ORPC call refused: the caller's token cannot be made");
-                return false;
+                goto refuse;
         }
         /* PRINCIPAL SELF in a descriptor means the server's own user ([MS-DTYP] 2.5.3.2's
            PrincipalSelfSubstitute): a caller who is that user holds it */
@@ -425,7 +562,7 @@ bool com_security_check_call(void *call) {
         self_sid(self, sizeof self);
         if (sec_token_has_sid(t, self) && sec_token_add_sid(t, "S-1-5-10") < 0) {
                 sec_token_free(t);
-                return false;
+                goto refuse;
         }
         bool remote = who.info.remote;
         uint8_t level = who.level;
@@ -434,7 +571,7 @@ bool com_security_check_call(void *call) {
                 pthread_mutex_unlock(&ps.lock);
                 sec_token_free(t);
                 audit("ORPC call refused: the process's security settings cannot be read");
-                return false;
+                goto refuse;
         }
         /* calls below the process's level: refused before anything else (local calls are
            privacy) -- RPC_C_AUTHN_LEVEL_NONE admits unauthenticated callers */
@@ -445,11 +582,14 @@ bool com_security_check_call(void *call) {
                          "below this process's %u (%s)", whom, (unsigned)level,
                          (unsigned)ps.authn_level, ps.how);
         } else {
-                int r = sec_check_access(&ps.machine, ps.check_access ? &ps.access : NULL,
+                /* the machine's restriction first, then the process's permission (or,
+                   with EOAC_ACCESS_CONTROL, its object: below, without the lock) */
+                int r = sec_check_access(&ps.machine,
+                                         ps.check_access && !acl ? &ps.access : NULL,
                                          ps.has_app ? &ps.app : NULL, t, remote, why, sizeof why);
                 ok = r > 0;
         }
-        if (ok) {
+        if (ok && !acl) {
                 struct admitted *a = &admit_cache[admit_next++ % ADMIT_CACHE];
                 *a = (struct admitted){ .used = true, .remote = remote,
                                         .anonymous = who.info.anonymous,
@@ -458,6 +598,10 @@ bool com_security_check_call(void *call) {
                 snprintf(a->sid, sizeof a->sid, "%s", who.sid);
         }
         pthread_mutex_unlock(&ps.lock);
+        if (ok && acl)
+                ok = ask_access_control(acl, call, &who, why, sizeof why);
+        if (acl)
+                acl->lpVtbl->Release(acl);
         if (!ok) {
                 char line[1100];
                 snprintf(line, sizeof line, "ORPC call into %s (pid %d) refused: %s",
@@ -466,6 +610,10 @@ bool com_security_check_call(void *call) {
         }
         sec_token_free(t);
         return ok;
+refuse:
+        if (acl)
+                acl->lpVtbl->Release(acl);
+        return false;
 }
 
 /* --- the server's view of its caller -------------------------------------------------------------- */
@@ -482,7 +630,9 @@ struct call_ctx {
         struct sec_saved_creds saved;
 };
 
-static _Thread_local struct call_ctx *current;
+static void *call_of(struct call_ctx *c) {
+        return c->call;
+}
 
 static struct call_ctx *impl_from_IServerSecurity(IServerSecurity *iface) {
         return (struct call_ctx *)((char *)iface - offsetof(struct call_ctx, IServerSecurity_iface));
@@ -752,6 +902,13 @@ void com_call_leave(void *cookie) {
         resume_thread(c->prev, c->paused_outer);
         c->call = NULL;                 /* kept references answer RPC_E_CALL_COMPLETE */
         ss_release(&c->IServerSecurity_iface);
+}
+
+bool com_impersonation_self(uid_t *ret) {
+        if (!current || !current->impersonating || !current->saved.changed)
+                return false;
+        *ret = current->saved.euid;
+        return true;
 }
 
 bool com_impersonation_pause(void) {

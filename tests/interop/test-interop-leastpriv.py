@@ -8,7 +8,10 @@ IDispatch while rpcss runs as nobody (not root), the server as its AppID's RunAs
 servers as other users) run as root.  Neither rpcss nor the server can read the NTLM
 account store: both have dcomlsa verify their callers.  Stopping dcomlsa stops new logons
 (clients get access denied, nothing else breaks) and starting it brings them back; a
-wrong password is refused with dcomlsa's line naming the user.
+wrong password is refused with dcomlsa's line naming the user.  Last, the AppID names a
+LocalService: rpcss (nobody) has dcomlaunch (root) start the unit -- a stand-in for
+systemctl that starts units for root only -- and impacket's activation is served by the
+unit's main process.
 
 Runs in a network namespace of its own (unshare -n) where unprivileged processes may bind
 port 135 (net.ipv4.ip_unprivileged_port_start, a per-namespace setting -- the namespace's
@@ -48,6 +51,27 @@ server_uid = pwd.getpwnam(SERVER_USER).pw_uid
 
 root, env, tool, reg, start = harness.private_instance(build, "opendcom-lp-")
 os.chmod(root, 0o755)
+# LocalService: a stand-in for systemctl that, like it, starts units for root only;
+# dcomlaunch (root) runs it, rpcss (nobody) never could
+UNIT = "opendcom-lp-counter"
+SERVICE_MANAGER = os.path.join(root, "fake-systemctl")
+with open(SERVICE_MANAGER, "w") as f:
+    f.write("""#!/bin/sh
+d=$(dirname "$0")
+case "$1" in
+start)
+        [ "$(id -u)" = 0 ] || exit 4
+        echo "$3" >> "$d/starts"
+        sh -c 'echo $$ > "$1"; exec "$2" -Embedding' sh "$d/$3.pid" "%s" \
+                </dev/null >/dev/null 2>&1 &;;
+show)
+        cat "$d/$5.pid" 2>/dev/null || echo 0;;
+*)
+        exit 2;;
+esac
+""" % os.path.join(build, "examples/counter-server"))
+os.chmod(SERVICE_MANAGER, 0o755)
+env["OPENDCOM_SERVICE_MANAGER"] = SERVICE_MANAGER
 
 
 def uid_of(pid):
@@ -158,6 +182,34 @@ try:
     _, ok = call_add(d3)
     check("dcomlsa back: activation and calls work again", ok)
     d3.disconnect()
+
+    # LocalService with rpcss as nobody: the AppID names a unit, dcomlaunch starts it
+    # at rpcss's request, and the unit's main process serves impacket's activation
+    harness.kill_instance_processes("counter-server -Embedding", root)
+    time.sleep(0.5)
+    rc, out = reg("add", "HKCR\\AppID\\" + APPID, "/v", "LocalService", "/d", UNIT, "/f")
+    check("LocalService " + UNIT, rc == 0, out)
+    d4 = DCOMConnection("127.0.0.1", USER, PASSWORD, "", "", "", oxidResolver=True)
+    _, ok = call_add(d4)
+    check("LocalService: CoCreateInstanceEx + Invoke Add(40, 2) = 42 with rpcss as %s" % RPCSS_USER,
+          ok, read_log(rpcss_log)[-500:])
+    try:
+        with open(os.path.join(root, UNIT + ".service.pid")) as f:
+            main_pid = int(f.read().strip())
+    except (OSError, ValueError):
+        main_pid = -1
+    with open(os.path.join(root, "starts")) as f:
+        starts = f.read().split()
+    pids = counter_pids()
+    check("the unit was started once, by dcomlaunch (as root)",
+          starts == [UNIT + ".service"] and uid_of(main_pid) == 0, "%s %s" % (starts, main_pid))
+    check("the one counter-server is the unit's main process", pids == [main_pid],
+          "%s %s" % (pids, main_pid))
+    text = read_log(launch_log)
+    check("dcomlaunch's line names the unit, the AppID and rpcss's uid",
+          "started the LocalService %s.service of AppID %s for uid %d" % (UNIT, APPID, rpcss_uid)
+          in text, text[-400:])
+    d4.disconnect()
     check("rpcss kept running throughout", rpcss.poll() is None)
 except Exception as e:
     import traceback
