@@ -85,6 +85,16 @@ if (cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/acf" ping.idl); then
 else
         fail "acf/ping.idl with its ACF does not compile"
 fi
+mkdir -p "$TMP/acfctx"
+if (cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/acfctx" --no-client ctx.idl); then
+        c=$TMP/acfctx/ctx.h
+        grep -qx 'LONG Open(handle_t IDL_handle, PCTX \*h);' "$c" &&
+                grep -qx 'LONG Use(PCTX h, LONG v);' "$c" &&
+                grep -qx 'LONG Plain(handle_t IDL_handle, LONG v);' "$c" && ok ||
+                fail "acf: explicit_handle beside context handles: $(grep '^LONG' "$c")"
+else
+        fail "acf/ctx.idl with its ACF does not compile"
+fi
 (cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/noacf" --no-acf ping.idl) &&
         ! grep -q 'Ping_Binding' "$TMP/noacf/ping.h" && ok || fail "--no-acf read the ACF"
 (cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/noacf" --acf "$TMP/none.acf" ping.idl) 2>"$TMP/stderr"

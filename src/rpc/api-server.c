@@ -311,8 +311,17 @@ static int invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, uint3
         while (!me.prev &&
                ((api.max_calls && !(reg->flags & RPC_IF_AUTOLISTEN) &&
                  api.active >= api.max_calls) ||
-                (reg->max_calls && reg->active >= reg->max_calls)))
+                (reg->max_calls && reg->active >= reg->max_calls))) {
                 pthread_cond_wait(&api.cond, &api.lock);
+                /* while it waited in line the server may have stopped listening or the
+                   interface gone (their waits do not count a call not yet in a manager) */
+                if (reg->removed ||
+                    (!(reg->flags & RPC_IF_AUTOLISTEN) && !atomic_load(&serving))) {
+                        pthread_mutex_unlock(&api.lock);
+                        *ret_fault = reg->removed ? NCA_S_UNK_IF : RPC_S_SERVER_TOO_BUSY;
+                        goto out;
+                }
+        }
         reg->active++;
         api.active++;
         if (!answer_due && !me.prev)

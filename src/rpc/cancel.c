@@ -56,7 +56,7 @@ struct cancel_slot {
         _Atomic uint64_t seq;           /* calls begun: a timer tells one from the next */
         int fd;                         /* the current call's connection (not IDLE) */
         uint32_t call_id;
-        long own_timeout_s;             /* RpcMgmtSetCancelTimeout (this thread's) */
+        _Atomic long own_timeout_s;     /* RpcMgmtSetCancelTimeout (this thread's) */
 };
 
 static struct {
@@ -67,10 +67,15 @@ static struct {
 } slots = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
 static _Thread_local struct cancel_slot *mine;
+/* Call numbers, process-wide: a timer never mistakes a call of a slot reallocated at the
+   same address for the one it was set for. */
+static _Atomic uint64_t call_seq;
+
 
 static void slot_gone(void *p) {
         struct cancel_slot *s = p;
 
+        mine = NULL;    /* a destructor of another key may still make a call: a new slot */
         pthread_mutex_lock(&slots.lock);
         for (struct cancel_slot **pp = &slots.list; *pp; pp = &(*pp)->next)
                 if (*pp == s) {
@@ -94,7 +99,7 @@ static struct cancel_slot *slot_get(void) {
                 return NULL;    /* the call goes on, only not cancellable */
         s->thread = pthread_self();
         s->fd = -1;
-        s->own_timeout_s = RPC_CANCEL_INFINITE;
+        atomic_init(&s->own_timeout_s, RPC_CANCEL_INFINITE);
         atomic_init(&s->timeout_s, RPC_CANCEL_INFINITE);
         pthread_mutex_lock(&slots.lock);
         s->next = slots.list;
@@ -140,7 +145,7 @@ struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
         atomic_store_explicit(&s->requested, false, memory_order_relaxed);
         atomic_store_explicit(&s->abandoned, false, memory_order_relaxed);
         atomic_store_explicit(&s->told, false, memory_order_relaxed);
-        atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
+        atomic_store_explicit(&s->seq, atomic_fetch_add(&call_seq, 1) + 1, memory_order_relaxed);
         atomic_store_explicit(&s->state, SLOT_SENDING, memory_order_release);
         return s;
 }
@@ -148,8 +153,11 @@ struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
 int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms) {
         if (!s)
                 return 0;
-        atomic_store_explicit(&s->state, SLOT_WAITING, memory_order_release);
-        if (!atomic_load_explicit(&s->requested, memory_order_acquire))
+        /* sequentially consistent, both: with the canceller's store of `requested` then its
+           compare-and-swap, one of the two sides sees the other (release/acquire would let
+           the load pass the store, and the cancel be lost) */
+        atomic_store(&s->state, SLOT_WAITING);
+        if (!atomic_load(&s->requested))
                 return 0;
         /* cancelled while the request went out: the caller tells the server itself */
         int expect = SLOT_WAITING;
@@ -185,9 +193,12 @@ int rpc_cancel_end(struct cancel_slot *s, int r) {
         if (r == -ETIMEDOUT && atomic_load(&s->requested) && !atomic_load(&s->abandoned))
                 send_bare(s->fd, RPC_PTYPE_ORPHANED, s->call_id);  /* the cancel's time ran out */
         s->fd = -1;
-        /* a call whose cancel ran out of time failed as cancelled, however it ended */
-        if (r < 0 && r != -EREMOTEIO && atomic_load(&s->requested) &&
-            (atomic_load(&s->abandoned) || r == -ETIMEDOUT))
+        /* abandoned: cancelled, however it ended -- its connection is shut down even if the
+           answer came in just before (the caller must not keep it) */
+        if (atomic_load(&s->abandoned))
+                return -ECANCELED;
+        /* a call whose cancel's time ran out while it waited failed as cancelled */
+        if (r == -ETIMEDOUT && atomic_load(&s->requested))
                 return -ECANCELED;
         return r;
 }
@@ -244,7 +255,7 @@ void rpc_cancel_thread(pthread_t thread, long timeout_s) {
                 return;
         }
         if (timeout_s == RPC_CANCEL_DEFAULT)
-                timeout_s = s->own_timeout_s;
+                timeout_s = atomic_load(&s->own_timeout_s);
         atomic_store(&s->timeout_s, timeout_s);
         atomic_store(&s->requested, true);
         int expect = SLOT_WAITING;
@@ -279,7 +290,7 @@ void rpc_cancel_thread(pthread_t thread, long timeout_s) {
 void rpc_cancel_set_timeout(long timeout_s) {
         struct cancel_slot *s = slot_get();
         if (s)
-                s->own_timeout_s = timeout_s;
+                atomic_store(&s->own_timeout_s, timeout_s);
 }
 
 /* --- the server's side ---------------------------------------------------------------------------- */

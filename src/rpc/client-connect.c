@@ -84,12 +84,12 @@ static int arm_deadline(struct rpc_binding *b) {
                 return -ETIMEDOUT;
         uint64_t left = b->deadline_ms - now;
         /* within DEADLINE_SLACK_MS of the set timeout: not worth a system call */
-        if (left + DEADLINE_SLACK_MS < b->rcvtimeo_ms) {
+        if (!b->rcvtimeo_ms || left + DEADLINE_SLACK_MS < b->rcvtimeo_ms) {
                 struct timeval tv = { (time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000 };
                 if (left == 0)
                         tv.tv_usec = 1000;
                 setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-                b->rcvtimeo_ms = (unsigned)left;
+                b->rcvtimeo_ms = left ? (unsigned)left : 1;     /* 0 would read "infinite" */
         }
         return 0;
 }

@@ -42,6 +42,7 @@ struct acf {
         const char *file;
         const char *p, *end;
         const char *bol;                /* where the current line begins */
+        bool blank;                     /* nothing but blanks on this line so far */
         int line;
         char tok[256];                  /* the current token: identifier, punctuator */
         bool ident;
@@ -71,23 +72,23 @@ static void acf_error(struct acf *a, const struct idl_loc *loc, const char *fmt,
 }
 
 static void skip_space(struct acf *a) {
-        bool bol = true;
         while (a->p < a->end) {
                 char c = *a->p;
                 if (c == '\n') {
                         a->line++;
                         a->p++;
                         a->bol = a->p;
-                        bol = true;
+                        a->blank = true;
                 } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
                         a->p++;
-                } else if (bol && c == '#') {
+                } else if (a->blank && c == '#') {
                         while (a->p < a->end && *a->p != '\n')
                                 a->p++;
                 } else if (c == '/' && a->p + 1 < a->end && a->p[1] == '/') {
                         while (a->p < a->end && *a->p != '\n')
                                 a->p++;
                 } else if (c == '/' && a->p + 1 < a->end && a->p[1] == '*') {
+                        a->blank = false;
                         a->p += 2;
                         while (a->p + 1 < a->end && !(a->p[0] == '*' && a->p[1] == '/')) {
                                 if (*a->p == '\n') {
@@ -96,12 +97,15 @@ static void skip_space(struct acf *a) {
                                 }
                                 a->p++;
                         }
-                        a->p = a->p + 1 < a->end ? a->p + 2 : a->end;
+                        if (a->p + 1 >= a->end) {
+                                a->p = a->end;
+                                acf_error(a, NULL, "acf: a comment is not closed");
+                                return;
+                        }
+                        a->p += 2;
                 } else {
                         return;
                 }
-                if (c != '\n' && c != ' ' && c != '\t' && c != '\r' && c != '\f')
-                        bol = false;
         }
 }
 
@@ -118,6 +122,7 @@ static void next(struct acf *a) {
         a->ident = false;
         if (a->p >= a->end)
                 return;
+        a->blank = false;
         if (is_ident_char(*a->p, true)) {
                 size_t n = 0;
                 while (a->p < a->end && is_ident_char(*a->p, false)) {
@@ -132,8 +137,10 @@ static void next(struct acf *a) {
                 return;
         }
         if (*a->p == '"') {
-                /* a string (include's, optimize's): its text, quotes dropped */
+                /* a string (optimize's): its text behind one '"', so that it never reads as
+                   punctuation, a keyword or the end */
                 size_t n = 0;
+                a->tok[n++] = '"';
                 a->p++;
                 while (a->p < a->end && *a->p != '"' && *a->p != '\n') {
                         if (n + 1 < sizeof a->tok)
@@ -299,24 +306,42 @@ static struct idl_type *find_typedef(struct idl_ctx *ctx, const char *name) {
         return NULL;
 }
 
-/* Whether a parameter list already carries a binding: a handle_t parameter (by name, as
-   the AST is not resolved yet) or a first parameter that is a context handle. */
-static bool has_binding(struct idl_func *fn) {
+/* Whether type t (maybe still a name: the AST is not resolved yet) is handle_t, or has
+   [context_handle], through typedefs. */
+static bool type_is(struct idl_ctx *ctx, struct idl_type *t, bool ctx_handle) {
+        for (int depth = 0; t && depth < 32; depth++) {
+                if (ctx_handle && idl_attr_find(t->attrs, "context_handle"))
+                        return true;
+                if (!ctx_handle && ((t->kind == TYPE_BASIC && t->basic == BASIC_HANDLE) ||
+                                    (t->name && strcmp(t->name, "handle_t") == 0)))
+                        return true;
+                if (t->kind == TYPE_ALIAS || t->kind == TYPE_POINTER)
+                        t = t->ref;
+                else if (t->kind == TYPE_NAMEREF && t->name)
+                        t = find_typedef(ctx, t->name);
+                else
+                        return false;
+        }
+        return false;
+}
+
+/* Whether a parameter list already carries a binding (MIDL's explicit binding handles): a
+   handle_t parameter, or a first parameter that is an [in] context handle (an [out]-only
+   one binds nothing). */
+static bool has_binding(struct idl_ctx *ctx, struct idl_func *fn) {
         struct idl_field *p = fn->type ? fn->type->fields : NULL;
-        if (p && (idl_attr_find(p->attrs, "context_handle") ||
-                  (p->type && idl_attr_find(p->type->attrs, "context_handle"))))
+        if (p && idl_attr_find(p->attrs, "in") &&
+            (idl_attr_find(p->attrs, "context_handle") || type_is(ctx, p->type, true)))
                 return true;
         for (; p; p = p->next)
-                for (struct idl_type *t = p->type; t; t = t->kind == TYPE_ALIAS ? t->ref : NULL)
-                        if ((t->kind == TYPE_BASIC && t->basic == BASIC_HANDLE) ||
-                            (t->name && strcmp(t->name, "handle_t") == 0))
-                                return true;
+                if (type_is(ctx, p->type, false))
+                        return true;
         return false;
 }
 
 /* [explicit_handle]: `[in] handle_t IDL_handle` first. */
 static void add_explicit_handle(struct acf *a, struct idl_func *fn, const struct idl_loc *loc) {
-        if (!fn->type || fn->type->kind != TYPE_FUNCTION || has_binding(fn))
+        if (!fn->type || fn->type->kind != TYPE_FUNCTION || has_binding(a->ctx, fn))
                 return;
         struct idl_field *h = idl_alloc(a->ctx, sizeof *h);
         struct idl_type *t = idl_type_new(a->ctx, TYPE_BASIC, loc);
@@ -337,7 +362,8 @@ static void interface_attrs(struct acf *a, struct idl_iface *i, const struct acf
         for (unsigned k = 0; k < n; k++) {
                 const struct acf_attr *x = &at[k];
                 if (strcmp(x->name, "implicit_handle") == 0) {
-                        if (x->n_args != 2 || strcmp(x->arg[0], "handle_t") != 0) {
+                        if (x->n_args != 2 || strcmp(x->arg[0], "handle_t") != 0 ||
+                            !is_ident_char(x->arg[1][0], true)) {
                                 acf_error(a, &x->loc, "acf: implicit_handle takes `handle_t NAME` "
                                                       "(generic handles are not supported)");
                                 continue;
@@ -349,7 +375,11 @@ static void interface_attrs(struct acf *a, struct idl_iface *i, const struct acf
                         }
                         add_attr(a, &i->attrs, x);
                 } else if (strcmp(x->name, "explicit_handle") == 0) {
-                        *explicit_all = true;
+                        if (i->is_object || x->parens)
+                                acf_error(a, &x->loc, "acf: [explicit_handle] takes no arguments "
+                                                      "and binds RPC interfaces only");
+                        else
+                                *explicit_all = true;
                 } else if (strcmp(x->name, "code") == 0 || strcmp(x->name, "optimize") == 0) {
                         /* the default, and MIDL's format-string tuning: nothing to do */
                 } else {
@@ -380,7 +410,7 @@ int idl_apply_acf(struct idl_ctx *ctx, const char *path) {
 
 int idl_apply_acf_buffer(struct idl_ctx *ctx, const char *data, size_t len, const char *name) {
         struct acf a = { .ctx = ctx, .file = idl_strdup(ctx, name), .p = data, .end = data + len,
-                         .bol = data, .line = 1 };
+                         .bol = data, .blank = true, .line = 1 };
         struct acf_attr at[ACF_MAX_ATTRS];
         unsigned n = 0;
         bool explicit_all = false;
@@ -456,8 +486,12 @@ int idl_apply_acf_buffer(struct idl_ctx *ctx, const char *data, size_t len, cons
                 }
                 struct idl_loc at_fn = a.loc;
                 for (unsigned k = 0; k < n; k++) {
-                        if (strcmp(at[k].name, "explicit_handle") == 0)
+                        if (strcmp(at[k].name, "explicit_handle") == 0 && !iface->is_object &&
+                            !at[k].parens)
                                 add_explicit_handle(&a, fn, &at_fn);
+                        else if (strcmp(at[k].name, "explicit_handle") == 0)
+                                acf_error(&a, &at[k].loc, "acf: [explicit_handle] takes no "
+                                                          "arguments and binds RPC interfaces only");
                         else if (strcmp(at[k].name, "code") != 0 &&
                                  strcmp(at[k].name, "optimize") != 0)
                                 refuse(&a, &at[k], "an operation");
