@@ -77,12 +77,14 @@ static void srv_stop(handle_t h) {
 }
 
 static atomic_int lingering;            /* Linger calls in progress */
+static atomic_int linger_entered;       /* Linger calls that reached the manager */
 static atomic_int cancels_seen;         /* ... that saw their cancel */
 static atomic_bool linger_release;      /* the test is done with them */
 
 static LONG srv_linger(handle_t h, LONG ms, LONG test) {
         LONG r = 0;
 
+        atomic_fetch_add(&linger_entered, 1);
         atomic_fetch_add(&lingering, 1);
         for (LONG waited = 0; waited < ms && !atomic_load(&linger_release); waited += 5) {
                 if (test && RpcTestCancel() == RPC_S_OK) {
@@ -645,9 +647,38 @@ TEST(max_calls) {
         }
         atomic_store(&linger_release, false);
 
-        /* back to the default: no bound of its own */
+        /* calls waiting in line when the server stops listening do not run after it */
         ASSERT_EQ(RpcMgmtStopServerListening(NULL), RPC_S_OK);
         ASSERT_EQ(RpcMgmtWaitServerListen(), RPC_S_OK);
+        ASSERT_EQ(RpcServerListen(1, 1, TRUE), RPC_S_OK);
+        int entered = atomic_load(&linger_entered);
+        for (int i = 0; i < 3; i++) {
+                c[i] = (struct canceller){ .b = bind_to("ncacn_ip_tcp"), .ms = 20000,
+                                           .own_timeout = -2 };
+                ASSERT_EQ(pthread_create(&t[i], NULL, linger_thread, &c[i]), 0);
+        }
+        for (uint64_t until = now_ms() + 5000; atomic_load(&lingering) < 1;) {
+                ASSERT_LT(now_ms(), until);
+                usleep(1000);
+        }
+        usleep(200000);                 /* the other two reach the line */
+        ASSERT_EQ(atomic_load(&lingering), 1);
+        ASSERT_EQ(RpcMgmtStopServerListening(NULL), RPC_S_OK);
+        atomic_store(&linger_release, true);
+        ASSERT_EQ(RpcMgmtWaitServerListen(), RPC_S_OK);
+        int ok_calls = 0, refused = 0;
+        for (int i = 0; i < 3; i++) {
+                pthread_join(t[i], NULL);
+                ok_calls += c[i].status == RPC_S_OK;
+                refused += c[i].status == RPC_S_SERVER_TOO_BUSY;
+                RpcBindingFree(&c[i].b);
+        }
+        atomic_store(&linger_release, false);
+        ASSERT_EQ(ok_calls, 1);
+        ASSERT_EQ(refused, 2);
+        ASSERT_EQ(atomic_load(&linger_entered), entered + 1);
+
+        /* back to the default: no bound of its own */
         server_up();
 }
 
