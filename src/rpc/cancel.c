@@ -67,9 +67,10 @@ static struct {
 } slots = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
 static _Thread_local struct cancel_slot *mine;
-/* Call numbers, process-wide: a timer never mistakes a call of a slot reallocated at the
-   same address for the one it was set for. */
-static _Atomic uint64_t call_seq;
+/* Slots numbered process-wide, in the high half of their call numbers: a timer never
+   mistakes a call of a slot reallocated at the same address for the one it was set for,
+   and a call only counts on its own thread's slot (no shared counter on the hot path). */
+static _Atomic uint64_t slot_count;
 
 
 static void slot_gone(void *p) {
@@ -100,6 +101,7 @@ static struct cancel_slot *slot_get(void) {
         s->thread = pthread_self();
         s->fd = -1;
         atomic_init(&s->own_timeout_s, RPC_CANCEL_INFINITE);
+        atomic_init(&s->seq, (atomic_fetch_add(&slot_count, 1) + 1) << 32);
         atomic_init(&s->timeout_s, RPC_CANCEL_INFINITE);
         pthread_mutex_lock(&slots.lock);
         s->next = slots.list;
@@ -145,7 +147,8 @@ struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
         atomic_store_explicit(&s->requested, false, memory_order_relaxed);
         atomic_store_explicit(&s->abandoned, false, memory_order_relaxed);
         atomic_store_explicit(&s->told, false, memory_order_relaxed);
-        atomic_store_explicit(&s->seq, atomic_fetch_add(&call_seq, 1) + 1, memory_order_relaxed);
+        atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+                              memory_order_relaxed);      /* only this thread writes it */
         atomic_store_explicit(&s->state, SLOT_SENDING, memory_order_release);
         return s;
 }
