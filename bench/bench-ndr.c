@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "ndr/ndr-sample.h"
+#include "ndr-sample.h"
 
 #define BYTES (1024 * 1024)
 #define ITEMS 10000

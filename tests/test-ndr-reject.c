@@ -6,7 +6,7 @@
  * never a crash, a read past the buffer (ASan) or a large allocation.
  */
 #include "ndr/ndr-internal.h"
-#include "ndr/ndr-sample.h"
+#include "ndr-sample.h"
 #include "test.h"
 
 static int pull_bytes(const uint8_t *data, size_t size, struct arena *a,
@@ -43,19 +43,26 @@ static int pull_cvs(struct ndr_pull *ndr, void *out) {
 
 static void push_sample_request(struct ndr_push *push, uint32_t n) {
         static const uint16_t name[] = { 'n', 'a', 'm', 'e', 0 };
-        static uint16_t cbuf[] = { 1, 2 };
-        static uint8_t obj[] = { 1, 2, 3 };
+        static const uint16_t cbuf[] = { 1, 2 };
+        static const uint8_t obj[] = { 1, 2, 3 };
+        static CVS *cvs;
+        static SAMPLE_IP *ip;
         struct ndr_sample_item items[2] = { { 1, (uint16_t *)name }, { 2, NULL } };
         struct ndr_sample_node nodes[2] = { { 1, &nodes[1] }, { 2, NULL } };
         struct ndr_sample_pair pair = { 1, 2 };
-        struct ndr_sample_cvs cvs = { 2, 2, cbuf };
         uint32_t v = 5, *pv = &v;
         struct ndr_sample_request r = {
                 .list = { 2, items }, .head = nodes, .u = { .level = 1, .u.num = 3 }, .pp = &pv,
-                .full = { &pair, &pair }, .cvs = &cvs, .has_obj = true, .obj = obj, .obj_len = 3,
+                .full = { &pair, &pair }, .cvs = NULL, .obj = NULL,
                 .d = 1.5, .h64 = 7, .b = true, .e = 2, .n = n,
         };
 
+        if (!cvs) {
+                cvs = ndr_sample_cvs_new(2, 2, cbuf);
+                ip = ndr_sample_ip_new(obj, sizeof obj);
+        }
+        r.cvs = cvs;
+        r.obj = ip;
         ndr_push_init(push, 0);
         ndr_push_sample_request(push, &r);
 }
@@ -193,7 +200,7 @@ TEST(variance_inconsistent) {
         static const uint8_t cvs_bad_length[] = {
                 4, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 'a', 0,
         };
-        struct ndr_sample_cvs cvs;
+        CVS *cvs;
         ASSERT_ERRNO(pull_bytes(cvs_bad_size, sizeof cvs_bad_size, &a, pull_cvs, &cvs), -EBADMSG);
         ASSERT_ERRNO(pull_bytes(cvs_bad_length, sizeof cvs_bad_length, &a, pull_cvs, &cvs), -EBADMSG);
         /* ITEM_LIST whose conformance differs from count. */
@@ -246,9 +253,11 @@ TEST(range_violations) {
         ASSERT_ERRNO(ndr_push_union_level(&push, 2, 0x10000), -ERANGE);
         ndr_push_free(&push);
 
-        /* [range(1, 100)] n: the sender refuses 0; a hand-made 0 is refused on pull. */
+        /* [range(1, 100)] n: checked where it is unmarshaled, as MIDL's stubs do -- the
+         * client sends what it is given, the server stub refuses it. */
         push_sample_request(&push, 0);
-        ASSERT_ERRNO(ndr_push_error(&push), -ERANGE);
+        ASSERT_OK(ndr_push_error(&push));
+        ASSERT_ERRNO(pull_bytes(push.buf.data, push.buf.len, &a, pull_request, &out), -ERANGE);
         ndr_push_free(&push);
         push_sample_request(&push, 100);
         ASSERT_OK(ndr_push_error(&push));
@@ -276,19 +285,38 @@ TEST(deep_nesting) {
         arena_init(&a, 0);
         ASSERT_ERRNO(pull_bytes(data, n * 8, &a, pull_node, &head), -ELOOP);
 
-        /* A 64-node list (depth 64) passes with the default cap; 65 does not. */
-        memset(data + 8 * 63 + 4, 0, 4);
+        /* Each pointer followed nests one level: a 65-node list (64 links) passes with the
+         * default cap; 66 nodes do not. */
+        memset(data + 8 * 64 + 4, 0, 4);
         arena_reset(&a);
-        ASSERT_OK(ndr_pull_init(&pull, data, 64 * 8, NULL, &a));
+        ASSERT_OK(ndr_pull_init(&pull, data, 65 * 8, NULL, &a));
         ASSERT_OK(ndr_pull_sample_node(&pull, NDR_SCALARS | NDR_BUFFERS, &head));
         ASSERT_EQ(pull.depth, 0);
-        memcpy(data + 8 * 63 + 4, &(uint32_t){ 1 }, 4);
-        memset(data + 8 * 64 + 4, 0, 4);
-        ASSERT_ERRNO(pull_bytes(data, 65 * 8, &a, pull_node, &head), -ELOOP);
+        memcpy(data + 8 * 64 + 4, &(uint32_t){ 1 }, 4);
+        memset(data + 8 * 65 + 4, 0, 4);
+        ASSERT_ERRNO(pull_bytes(data, 66 * 8, &a, pull_node, &head), -ELOOP);
         /* The cap is the caller's to raise. */
-        ASSERT_OK(ndr_pull_init(&pull, data, 65 * 8, NULL, &a));
+        ASSERT_OK(ndr_pull_init(&pull, data, 66 * 8, NULL, &a));
         pull.max_depth = 100;
         ASSERT_OK(ndr_pull_sample_node(&pull, NDR_SCALARS | NDR_BUFFERS, &head));
+
+        /* The same through [ptr] (full) pointers: distinct referents, as deep. */
+        for (size_t i = 0; i < n; i++)
+                memcpy(data + 8 * i + 4, &(uint32_t){ 0x20000 + 4 * (uint32_t)i }, 4);
+        struct ndr_sample_fnode fhead;
+        arena_reset(&a);
+        ASSERT_OK(ndr_pull_init(&pull, data, n * 8, NULL, &a));
+        ASSERT_ERRNO(ndr_pull_sample_fnode(&pull, NDR_SCALARS | NDR_BUFFERS, &fhead), -ELOOP);
+        struct ndr_sample_fnode *chain = calloc(100, sizeof *chain);
+        ASSERT_NOT_NULL(chain);
+        for (int i = 0; i < 99; i++)
+                chain[i].next = &chain[i + 1];
+        struct ndr_push fpush;
+        ndr_push_init(&fpush, 0);
+        ASSERT_ERRNO(ndr_push_sample_fnode(&fpush, NDR_SCALARS | NDR_BUFFERS, chain), -ELOOP);
+        ASSERT_EQ(fpush.depth, 0);
+        ndr_push_free(&fpush);
+        free(chain);
 
         /* Push: a cycle through unique pointers ends at the cap, not in a stack overflow. */
         struct ndr_sample_node cyc = { 1, &cyc };

@@ -6,7 +6,7 @@
  * compared, pulled back and compared again.
  */
 #include "ndr/ndr-internal.h"
-#include "ndr/ndr-sample.h"
+#include "ndr-sample.h"
 #include "test.h"
 
 static const GUID guid1 = { 0x12345678, 0x1234, 0x5678, { 1, 2, 3, 4, 5, 6, 7, 8 } };
@@ -416,12 +416,14 @@ TEST(unions) {
         ASSERT_OK(ndr_pull_sample_union(&pull, NDR_SCALARS | NDR_BUFFERS, &out));
         ASSERT_TRUE(dcom_guid_equal(&out.u.guid, &guid1));
 
-        /* Non-encapsulated: the same arms without the discriminant, which the caller has. */
-        static const uint8_t want_arm[] = { 0x09, 0, 0, 0 };
-        union ndr_sample_arm arm;
+        /* Non-encapsulated ([switch_is] of a parameter): the discriminant, of the
+         * union's switch_type, leads the arm; a pull checks it against switch_is. */
+        static const uint8_t want_arm[] = { 0x01, 0x00, 0x00, 0x00, 0x09, 0, 0, 0 };
+        union ndr_sample_arm arm = { .num = 9 };
         ndr_push_reset(&push);
-        ASSERT_OK(ndr_push_sample_arm(&push, NDR_SCALARS | NDR_BUFFERS, 1, &u1.u));
+        ASSERT_OK(ndr_push_sample_arm(&push, NDR_SCALARS | NDR_BUFFERS, 1, &arm));
         PUSH_EXPECT(&push, want_arm);
+        memset(&arm, 0, sizeof arm);
         ASSERT_OK(ndr_pull_init(&pull, want_arm, sizeof want_arm, NULL, &a));
         ASSERT_OK(ndr_pull_sample_arm(&pull, NDR_SCALARS | NDR_BUFFERS, 1, &arm));
         ASSERT_EQ(arm.num, 9);
@@ -517,7 +519,7 @@ TEST(ref_pointers) {
 
 TEST(conformant_varying_struct_hoisted) {
         uint16_t buf[3] = { 'a', 'b', 'c' };
-        struct ndr_sample_cvs in = { 10, 3, buf }, out;
+        CVS *in = ndr_sample_cvs_new(10, 3, buf), *out;
         /* [C706] 14.3.7.2: max_count first, then the members, then offset/actual + data. */
         static const uint8_t want[] = {
                 0x0A, 0, 0, 0, 0x0A, 0, 0, 0, 0x03, 0, 0, 0,
@@ -528,16 +530,18 @@ TEST(conformant_varying_struct_hoisted) {
         struct arena a;
 
         ndr_push_init(&push, 0);
-        ASSERT_OK(ndr_push_sample_cvs(&push, NDR_SCALARS | NDR_BUFFERS, &in));
+        ASSERT_OK(ndr_push_sample_cvs(&push, NDR_SCALARS | NDR_BUFFERS, in));
         PUSH_EXPECT(&push, want);
         arena_init(&a, 0);
         ASSERT_OK(ndr_pull_init(&pull, want, sizeof want, NULL, &a));
         ASSERT_OK(ndr_pull_sample_cvs(&pull, NDR_SCALARS | NDR_BUFFERS, &out));
-        ASSERT_EQ(out.size, 10);
-        ASSERT_EQ(out.length, 3);
-        ASSERT_MEM_EQ(out.buf, buf, sizeof buf);
+        ASSERT_EQ(out->size, 10);
+        ASSERT_EQ(out->length, 3);
+        ASSERT_MEM_EQ(out->buf, buf, sizeof buf);
+        ASSERT_EQ(ndr_pull_remaining(&pull), 0);
         ndr_push_free(&push);
         arena_done(&a);
+        free(in);
 }
 
 TEST(context_handle_and_interface_pointer) {
@@ -701,11 +705,17 @@ TEST(stub_offset_alignment) {
 
 static void fill_request(struct ndr_sample_request *r, struct ndr_sample_item *items,
                          struct ndr_sample_node *nodes, struct ndr_sample_pair *pair,
-                         struct ndr_sample_cvs *cvs, uint32_t **pp) {
+                         uint32_t **pp) {
         static const uint16_t n0[] = { 'o', 'n', 'e', 0 }, n2[] = { 't', 'h', 'r', 'e', 'e', 0 };
-        static uint16_t cbuf[] = { 1, 2, 3, 4 };
-        static uint8_t obj[] = { 'M', 'E', 'O', 'W', 1, 0, 0, 0, 9 };
+        static const uint16_t cbuf[] = { 1, 2, 3, 4 };
+        static const uint8_t obj[] = { 'M', 'E', 'O', 'W', 1, 0, 0, 0, 9 };
+        static CVS *cvs;
+        static SAMPLE_IP *ip;
 
+        if (!cvs) {
+                cvs = ndr_sample_cvs_new(6, 4, cbuf);
+                ip = ndr_sample_ip_new(obj, sizeof obj);
+        }
         memset(r, 0, sizeof *r);
         r->handle = (struct ndr_context_handle){ 0, guid1 };
         items[0] = (struct ndr_sample_item){ 1, (uint16_t *)n0 };
@@ -719,11 +729,8 @@ static void fill_request(struct ndr_sample_request *r, struct ndr_sample_item *i
         r->pp = pp;
         *pair = (struct ndr_sample_pair){ 3, 4 };
         r->full = (struct ndr_sample_full){ pair, pair };
-        *cvs = (struct ndr_sample_cvs){ 6, 4, cbuf };
         r->cvs = cvs;
-        r->has_obj = true;
-        r->obj = obj;
-        r->obj_len = sizeof obj;
+        r->obj = ip;
         r->d = -2.5;
         r->h64 = 0x1122334455667788;
         r->b = true;
@@ -736,13 +743,12 @@ TEST(request_round_trip) {
         struct ndr_sample_item items[3];
         struct ndr_sample_node nodes[2];
         struct ndr_sample_pair pair;
-        struct ndr_sample_cvs cvs;
         uint32_t v = 77, *pv = &v;
         struct ndr_push push, again;
         struct ndr_pull pull;
         struct arena a;
 
-        fill_request(&in, items, nodes, &pair, &cvs, &pv);
+        fill_request(&in, items, nodes, &pair, &pv);
         ndr_push_init(&push, 0);
         ASSERT_OK(ndr_push_sample_request(&push, &in));
         arena_init(&a, 64 * 1024);
@@ -785,13 +791,12 @@ static int push_request_once(void *p) {
         struct ndr_sample_item items[3];
         struct ndr_sample_node nodes[2];
         struct ndr_sample_pair pair;
-        struct ndr_sample_cvs cvs;
         uint32_t v = 77, *pv = &v;
         struct ndr_push push;
         int r;
 
         (void)p;
-        fill_request(&in, items, nodes, &pair, &cvs, &pv);
+        fill_request(&in, items, nodes, &pair, &pv);
         ndr_push_init(&push, 0);
         r = ndr_push_sample_request(&push, &in);
         ndr_push_free(&push);
@@ -803,12 +808,11 @@ TEST(oom_loop) {
         struct ndr_sample_item items[3];
         struct ndr_sample_node nodes[2];
         struct ndr_sample_pair pair;
-        struct ndr_sample_cvs cvs;
         uint32_t v = 77, *pv = &v;
         struct ndr_push push;
         struct oom_ctx c;
 
-        fill_request(&in, items, nodes, &pair, &cvs, &pv);
+        fill_request(&in, items, nodes, &pair, &pv);
         ndr_push_init(&push, 0);
         ASSERT_OK(ndr_push_sample_request(&push, &in));
         c.data = push.buf.data;

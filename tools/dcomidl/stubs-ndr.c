@@ -200,12 +200,17 @@ void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind)
                 if (prim)
                         out(g, ind, "ndr_push_%s_ptr(%s, %s);\n", ptr_fn(l->ptr), e->ndr, v);
                 if (def) {
+                        /* Every pointee nests one level: a cycle through [unique] pointers
+                         * (or a very long chain) ends at ndr->max_depth with -ELOOP instead
+                         * of the stack. */
                         if (l->ptr == PTR_FULL)
-                                out(g, ind, "if (%s && ndr_push_full_ptr_pending(%s, %s) > 0) {\n",
+                                out(g, ind, "if (%s && ndr_push_full_ptr_pending(%s, %s) > 0 &&\n",
                                     v, e->ndr, v);
                         else
-                                out(g, ind, "if (%s) {\n", v);
+                                out(g, ind, "if (%s &&\n", v);
+                        out(g, ind + 1, "ndr_push_enter(%s) >= 0) {\n", e->ndr);
                         emit_push(e, i + 1, r, true, true, ind + 1);
+                        out(g, ind + 1, "ndr_push_leave(%s);\n", e->ndr);
                         out(g, ind, "}\n");
                 }
                 break;
@@ -607,9 +612,13 @@ void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
                         if (l->ptr == PTR_FULL && !referent_var_size(L, i)) {
                                 out(g, ind, "if (%s && ndr_pull_full_ptr_pending(%s, %s) > 0) {\n", v,
                                     e->ndr, v);
+                                /* a chain of distinct [ptr] referents nests as deep as a
+                                 * [unique] one: the same cap */
+                                out(g, ind + 1, "NDR_CHECK(ndr_pull_enter(%s));\n", e->ndr);
                                 e->behind++;
                                 emit_pull(e, i + 1, r, true, true, ind + 1, M_INLINE);
                                 e->behind--;
+                                out(g, ind + 1, "ndr_pull_leave(%s);\n", e->ndr);
                                 out(g, ind, "}\n");
                                 break;
                         }
