@@ -315,12 +315,15 @@ static void print_spec(FILE *f, struct idl_type *t) {
         }
 }
 
-/* A declaration of name with type t (pointers and arrays of a named or basic type). */
+/* A declaration of name with type t: pointers, arrays and functions ([C99] 6.7.5, inside
+ * out -- a function pointer parameter as IViewObject::Draw's pfnContinue) of a named or
+ * basic type. */
 void print_decl(FILE *f, struct idl_type *t, const char *name) {
         char *cur = strdup(name ? name : "");
         bool last_ptr = false;
 
-        for (int n = 0; cur && t && n < 64 && (t->kind == TYPE_POINTER || t->kind == TYPE_ARRAY);
+        for (int n = 0; cur && t && n < 64 &&
+             (t->kind == TYPE_POINTER || t->kind == TYPE_ARRAY || t->kind == TYPE_FUNCTION);
              n++, t = t->ref) {
                 char *nbuf = NULL;
                 size_t nlen = 0;
@@ -330,6 +333,19 @@ void print_decl(FILE *f, struct idl_type *t, const char *name) {
                 if (t->kind == TYPE_POINTER) {
                         fprintf(s, "*%s%s", t->is_const && !no_const ? "const " : "", cur);
                         last_ptr = true;
+                } else if (t->kind == TYPE_FUNCTION) {
+                        /* the parameters keep their const: only the outer local loses it */
+                        bool nc = no_const;
+                        no_const = false;
+                        fprintf(s, last_ptr ? "(%s)(" : "%s(", cur);
+                        for (struct idl_field *p = t->fields; p; p = p->next) {
+                                print_decl(s, p->type, p->name);
+                                if (p->next)
+                                        fputs(", ", s);
+                        }
+                        fputs(t->fields ? ")" : "void)", s);
+                        no_const = nc;
+                        last_ptr = false;
                 } else {
                         fprintf(s, last_ptr ? "(%s)[" : "%s[", cur);
                         bool w = expr_wide;
