@@ -68,7 +68,9 @@ DCOM_EXPORT void WINAPI SetLastError(DWORD err);
 
 /*
  * Modules (libloaderapi.h).  An HMODULE is the address the module is mapped at, as on
- * Windows: GetModuleHandleW(NULL) is the executable's, GetModuleHandleExW with
+ * Windows: GetModuleHandleW(NULL) is the executable's, GetModuleHandleW(L"calc.so") (or
+ * "calc": Windows adds ".dll", here ".so" is tried) a loaded module by file name or path,
+ * case-insensitively, GetModuleHandleExW with
  * GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS the one holding an address -- how a shared
  * library's DllRegisterServer finds its own file here, where no DllMain hands it its
  * HINSTANCE.  GetModuleFileNameW(NULL, ...) is the executable's path.  A path longer than
@@ -179,6 +181,22 @@ static inline LPWSTR lstrcatW(LPWSTR dst, LPCWSTR src) {
         lstrcpyW(dst + lstrlenW(dst), src);
         return dst;
 }
+
+/*
+ * wsprintfW / wvsprintfW (winuser.h): printf into a WCHAR buffer of at least 1024 WCHARs
+ * with Windows' conversions -- c C d i u x X p s S, h/l/I64 prefixes, %s a WCHAR string
+ * and %S a char (UTF-8) one, flags - 0 #, width and precision, no floating point -- and
+ * Windows' cap of 1024 WCHARs with the terminator.  Returns the WCHARs written without it.
+ */
+#include <stdarg.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+DCOM_EXPORT int WINAPIV wsprintfW(LPWSTR buf, LPCWSTR fmt, ...);
+DCOM_EXPORT int WINAPI wvsprintfW(LPWSTR buf, LPCWSTR fmt, va_list args);
+#ifdef __cplusplus
+}
+#endif
 
 /* As on Windows, <windows.h> brings in COM and OLE Automation (there through <ole2.h>:
    <objbase.h>, <oleauto.h>) unless the program asks for less with WIN32_LEAN_AND_MEAN. */
