@@ -183,6 +183,10 @@ struct obj {
         bool check_home;
         pthread_t home;
         atomic_int foreign;
+        /* with a handler: IStdMarshalInfo names it (NULL: GetClassForHandler fails) */
+        IStdMarshalInfo IStdMarshalInfo_iface;
+        bool has_info;
+        const CLSID *handler;
 };
 
 static void home_check(IObjTest2 *This);
@@ -196,6 +200,11 @@ static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) 
         if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IObjTest) ||
             IsEqualIID(riid, &IID_IObjTest2)) {
                 *ppv = This;
+                atomic_fetch_add(&impl(This)->refs, 1);
+                return S_OK;
+        }
+        if (IsEqualIID(riid, &IID_IStdMarshalInfo) && impl(This)->has_info) {
+                *ppv = &impl(This)->IStdMarshalInfo_iface;
                 atomic_fetch_add(&impl(This)->refs, 1);
                 return S_OK;
         }
@@ -279,9 +288,37 @@ static const IObjTest2Vtbl obj_vtbl = {
         o_twice, o_peer,
 };
 
+static struct obj *obj_from_info(IStdMarshalInfo *i) {
+        return (struct obj *)((char *)i - offsetof(struct obj, IStdMarshalInfo_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE smi_qi(IStdMarshalInfo *i, REFIID riid, void **ppv) {
+        return o_qi(&obj_from_info(i)->IObjTest2_iface, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE smi_addref(IStdMarshalInfo *i) {
+        return (ULONG)atomic_fetch_add(&obj_from_info(i)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE smi_release(IStdMarshalInfo *i) {
+        return (ULONG)atomic_fetch_sub(&obj_from_info(i)->refs, 1) - 1;
+}
+
+static HRESULT STDMETHODCALLTYPE smi_handler(IStdMarshalInfo *i, DWORD dest, void *dest_data,
+                                             CLSID *clsid) {
+        struct obj *o = obj_from_info(i);
+        if (!o->handler)
+                return E_NOTIMPL;
+        *clsid = *o->handler;
+        return S_OK;
+}
+
+static const IStdMarshalInfoVtbl smi_vtbl = { smi_qi, smi_addref, smi_release, smi_handler };
+
 static void obj_init(struct obj *o) {
         memset(o, 0, sizeof *o);
         o->IObjTest2_iface.lpVtbl = &obj_vtbl;
+        o->IStdMarshalInfo_iface.lpVtbl = &smi_vtbl;
         atomic_init(&o->refs, 1);
 }
 
@@ -1185,10 +1222,39 @@ TEST(custom_and_standard_marshalers) {
         ASSERT_OK(CoLockObjectExternal((IUnknown *)&o.IObjTest2_iface, FALSE, TRUE));
         ASSERT_EQ(atomic_load(&o.refs), 1);
 
+        /* IStdMarshalInfo ([MS-DCOM] 2.2.18.5): an OBJREF_HANDLER, the handler's CLSID after
+           the STDOBJREF; without a handler class, the standard form */
+        static const CLSID handler = { 0x0e1d2c3b, 0x4a59, 0x6877, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+        struct obj h;
+        obj_init(&h);
+        h.has_info = true;
+        h.handler = &handler;
+        for (int with = 1; with >= 0; with--) {
+                h.handler = with ? &handler : NULL;
+                ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+                ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&h.IObjTest2_iface,
+                                             MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+                n = stream_bytes(stm, bytes, sizeof bytes);
+                ASSERT_EQ(bytes[4], with ? OBJREF_HANDLER : OBJREF_STANDARD);
+                if (with) {
+                        GUID wire;
+                        memcpy(&wire, bytes + 24 + 40, sizeof wire);     /* little-endian host */
+                        ASSERT_TRUE(IsEqualCLSID(&wire, &handler));
+                }
+                ASSERT_GT(n, 24u + 40 + (with ? 16 : 0));
+                ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+                ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+                ASSERT_TRUE(p == &h.IObjTest2_iface);   /* our own object, handler or not */
+                IObjTest2_Release(p);
+                IStream_Release(stm);
+        }
+        ASSERT_EQ(atomic_load(&h.refs), 1);
+
         ASSERT_OK(CoRevokeClassObject(cookie));
         c_release(&c->IObjTest2_iface);
         CoUninitialize();
 }
+
 
 /* --- the modal loop: a callback into an STA that is waiting for its own call ------------- */
 
@@ -1252,7 +1318,23 @@ static HRESULT STDMETHODCALLTYPE cr_callback(ICaller *This, ICallMe *cb, LONG x,
         return cb ? ICallMe_Ping(cb, x, y) : E_POINTER;
 }
 
-static const ICallerVtbl caller_vtbl = { cr_qi, cr_addref, cr_release, cr_callback };
+static IUnknown *value_of_seen;         /* the pointer ValueOf was handed */
+
+static HRESULT STDMETHODCALLTYPE cr_valueof(ICaller *This, IUnknown *obj, LONG *v) {
+        IObjTest2 *t;
+        HRESULT hr;
+
+        value_of_seen = obj;
+        if (!obj)
+                return E_POINTER;
+        if (FAILED(hr = IUnknown_QueryInterface(obj, &IID_IObjTest2, (void **)&t)))
+                return hr;
+        hr = IObjTest2_get_Value(t, v);
+        IObjTest2_Release(t);
+        return hr;
+}
+
+static const ICallerVtbl caller_vtbl = { cr_qi, cr_addref, cr_release, cr_callback, cr_valueof };
 
 struct modal_ctx {
         uint8_t objref[2048];
@@ -1310,6 +1392,91 @@ TEST(sta_callback_modal_loop) {
         ASSERT_EQ(c.refs_after, 1);
         ASSERT_EQ(atomic_load(&c.cm.refs), 1);
         ASSERT_EQ(atomic_load(&obj.refs), 1);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/* Interface pointers in calls marshal as CoMarshalInterface does: an object's own
+   marshaler (OBJREF_CUSTOM, unmarshaled by its class in the callee's apartment) and an
+   object's handler (OBJREF_HANDLER) -- an [in] IUnknown * across apartments. */
+struct value_ctx {
+        uint8_t objref[2048];
+        size_t len;
+        IUnknown *arg;
+        LONG v;
+        HRESULT hr;
+};
+
+static void *value_sta(void *arg) {
+        struct value_ctx *c = arg;
+        ICaller *p = NULL;
+        IStream *stm;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        stm = stream_of(c->objref, c->len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
+        IStream_Release(stm);
+        c->hr = ICaller_ValueOf(p, c->arg, &c->v);
+        ICaller_Release(p);
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(marshalers_in_calls) {
+        struct caller obj = { { &caller_vtbl }, 1 };
+        struct value_ctx c;
+        DWORD cookie;
+        pthread_t t;
+        IStream *stm;
+
+        register_ps();
+        ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
+        ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
+        rpcss_start();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CoRegisterClassObject(&CLSID_ValueUnmarshaler, (IUnknown *)&ucf,
+                                        CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie));
+        memset(&c, 0, sizeof c);
+        /* a table-strong marshal: each STA below unmarshals it */
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_ICaller, (IUnknown *)&obj.ICaller_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_TABLESTRONG));
+        c.len = stream_bytes(stm, c.objref, sizeof c.objref);
+
+        /* a custom-marshaled object: the callee gets the copy its unmarshaler makes */
+        struct custom *cu = custom_new(77);
+        c.arg = (IUnknown *)&cu->IObjTest2_iface;
+        value_of_seen = NULL;
+        ASSERT_OK(pthread_create(&t, NULL, value_sta, &c));
+        pthread_join(t, NULL);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.v, 77);
+        ASSERT_TRUE(value_of_seen != NULL && value_of_seen != c.arg);
+        ASSERT_EQ(atomic_load(&cu->refs), 1);   /* nothing of the original kept */
+        c_release(&cu->IObjTest2_iface);
+
+        /* an object with a handler: its OBJREF_HANDLER (the STA marshals it as its own)
+           gives the MTA a proxy to it -- OpenDCOM loads no handler class in-process */
+        static const CLSID handler = { 0x0e1d2c3b, 0x4a59, 0x6877, { 1, 2, 3, 4, 5, 6, 7, 9 } };
+        struct obj h;
+        obj_init(&h);
+        h.value = 5;
+        h.has_info = true;
+        h.handler = &handler;
+        c.arg = (IUnknown *)&h.IObjTest2_iface;
+        ASSERT_OK(pthread_create(&t, NULL, value_sta, &c));
+        pthread_join(t, NULL);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.v, 5);
+        ASSERT_TRUE(value_of_seen != NULL && value_of_seen != c.arg);
+        ASSERT_EQ(atomic_load(&h.refs), 1);
+
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&obj.refs), 1);
+        ASSERT_OK(CoRevokeClassObject(cookie));
         CoUninitialize();
         rpcss_stop();
 }

@@ -161,7 +161,7 @@ static bool is_standard(IMarshal *m, REFIID riid, IUnknown *unk, DWORD dest, voi
 }
 
 static HRESULT marshal_standard(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
-                                DWORD mshlflags);
+                                void *dest_data, DWORD mshlflags);
 
 HRESULT WINAPI CoMarshalInterface(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
                                   void *dest_data, DWORD mshlflags) {
@@ -175,27 +175,49 @@ HRESULT WINAPI CoMarshalInterface(IStream *stm, REFIID riid, IUnknown *unk, DWOR
                 return E_INVALIDARG;
         if ((m = custom_marshaler(unk))) {
                 if (is_standard(m, riid, unk, dest, dest_data, mshlflags))
-                        hr = marshal_standard(stm, riid, unk, dest, mshlflags);
+                        hr = marshal_standard(stm, riid, unk, dest, dest_data, mshlflags);
                 else
                         hr = marshal_custom(stm, riid, unk, m, dest, dest_data, mshlflags);
                 m->lpVtbl->Release(m);
                 return hr;
         }
-        return marshal_standard(stm, riid, unk, dest, mshlflags);
+        return marshal_standard(stm, riid, unk, dest, dest_data, mshlflags);
 }
 
-/* An OBJREF_STANDARD for the object (or the proxy marshaled on). */
+/*
+ * The standard forms: a proxy's own OBJREF, or the object exported -- an OBJREF_STANDARD,
+ * or an OBJREF_HANDLER when the object names a handler class through IStdMarshalInfo
+ * ([MS-DCOM] 2.2.18.5: the client creates that class in-process around the proxy).
+ */
+static HRESULT standard_objref(IUnknown *unk, REFIID riid, DWORD dest, void *dest_data,
+                               DWORD mshlflags, struct objref *o) {
+        IStdMarshalInfo *info = NULL;
+        CLSID handler;
+        HRESULT hr;
+
+        if (com_proxy_is_proxy(unk))
+                return com_proxy_marshal(unk, riid, o);
+        if (FAILED(hr = com_export(unk, riid, dest, mshlflags, o)))
+                return hr;
+        if (SUCCEEDED(unk->lpVtbl->QueryInterface(unk, &IID_IStdMarshalInfo, (void **)&info))) {
+                if (info->lpVtbl->GetClassForHandler(info, dest, dest_data, &handler) == S_OK &&
+                    o->flags == OBJREF_STANDARD) {
+                        o->flags = OBJREF_HANDLER;
+                        o->clsid = handler;
+                }
+                info->lpVtbl->Release(info);
+        }
+        return S_OK;
+}
+
+/* An OBJREF_STANDARD (or _HANDLER) for the object, or the proxy marshaled on. */
 static HRESULT marshal_standard(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
-                                DWORD mshlflags) {
+                                void *dest_data, DWORD mshlflags) {
         struct objref o;
         struct buf b;
         HRESULT hr;
 
-        if (com_proxy_is_proxy(unk))
-                hr = com_proxy_marshal(unk, riid, &o);
-        else
-                hr = com_export(unk, riid, dest, mshlflags, &o);
-        if (FAILED(hr))
+        if (FAILED(hr = standard_objref(unk, riid, dest, dest_data, mshlflags, &o)))
                 return hr;
         buf_init(&b, OBJREF_STD_MAX);
         hr = objref_write(&b, &o) < 0 ? E_OUTOFMEMORY : stream_write(stm, b.data, b.len);
@@ -409,7 +431,7 @@ static HRESULT STDMETHODCALLTYPE sm_MarshalInterface(IMarshal *iface, IStream *s
 
         if (!stm || !unk || !riid)
                 return E_INVALIDARG;
-        return marshal_standard(stm, riid, unk, dest, mshlflags);
+        return marshal_standard(stm, riid, unk, dest, dest_data, mshlflags);
 }
 
 static HRESULT STDMETHODCALLTYPE sm_UnmarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
@@ -510,15 +532,63 @@ static int hr_errno(HRESULT hr) {
                                                                                            : -EIO;
 }
 
+/* The bytes of a stream written from its start, into the call's arena. */
+static int stream_to_arena(IStream *stm, struct arena *a, uint8_t **ret, uint32_t *ret_len) {
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ULARGE_INTEGER end;
+        ULONG got = 0;
+        uint8_t *p;
+
+        if (FAILED(stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_CUR, &end)) || end.QuadPart > NDR_OBJREF_MAX)
+                return -E2BIG;
+        if (!(p = arena_alloc(a, end.QuadPart ? (size_t)end.QuadPart : 1)))
+                return -ENOMEM;
+        if (FAILED(stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)) ||
+            FAILED(stm->lpVtbl->Read(stm, p, (ULONG)end.QuadPart, &got)) || got != end.QuadPart)
+                return -EIO;
+        *ret = p;
+        *ret_len = got;
+        return 0;
+}
+
+/* An object with a marshaler of its own in a call: its OBJREF_CUSTOM, through a stream
+   as CoMarshalInterface writes it (undone if it cannot be sent). */
+static int hook_marshal_custom(const GUID *iid, IUnknown *unk, IMarshal *m, struct arena *a,
+                               uint8_t **ret, uint32_t *ret_len) {
+        IStream *stm;
+        HRESULT hr;
+        int r;
+
+        if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm)))
+                return hr_errno(hr);
+        hr = marshal_custom(stm, iid, unk, m, MSHCTX_DIFFERENTMACHINE, NULL, MSHLFLAGS_NORMAL);
+        r = FAILED(hr) ? hr_errno(hr) : stream_to_arena(stm, a, ret, ret_len);
+        if (SUCCEEDED(hr) && r < 0) {
+                LARGE_INTEGER zero = { .QuadPart = 0 };
+                stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL);
+                CoReleaseMarshalData(stm);
+        }
+        stm->lpVtbl->Release(stm);
+        return r;
+}
+
 static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **ret, uint32_t *ret_len) {
         IUnknown *unk = obj;
         struct objref o;
         struct buf b;
+        IMarshal *m;
         HRESULT hr;
         int r;
 
-        hr = com_proxy_is_proxy(unk) ? com_proxy_marshal(unk, iid, &o)
-                                     : com_export(unk, iid, MSHCTX_DIFFERENTMACHINE, MSHLFLAGS_NORMAL, &o);
+        /* the object's own marshaler, as CoMarshalInterface honours it */
+        if ((m = custom_marshaler(unk))) {
+                bool std = is_standard(m, iid, unk, MSHCTX_DIFFERENTMACHINE, NULL, MSHLFLAGS_NORMAL);
+                r = std ? 0 : hook_marshal_custom(iid, unk, m, a, ret, ret_len);
+                m->lpVtbl->Release(m);
+                if (!std)
+                        return r;
+        }
+        hr = standard_objref(unk, iid, MSHCTX_DIFFERENTMACHINE, NULL, MSHLFLAGS_NORMAL, &o);
         if (FAILED(hr))
                 return hr_errno(hr);
         buf_init(&b, NDR_OBJREF_MAX);
@@ -548,8 +618,17 @@ static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, v
         if (r < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
         if (o.flags == OBJREF_CUSTOM) {
+                /* its unmarshaler reads from a stream: the bytes in one */
+                IStream *stm;
                 objref_clear(&o);
-                return -EOPNOTSUPP;     /* a custom unmarshaler reads from a stream */
+                if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm)))
+                        return hr_errno(hr);
+                LARGE_INTEGER zero = { .QuadPart = 0 };
+                if (SUCCEEDED(hr = stm->lpVtbl->Write(stm, bytes, len, NULL)) &&
+                    SUCCEEDED(hr = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)))
+                        hr = CoUnmarshalInterface(stm, iid, ret);
+                stm->lpVtbl->Release(stm);
+                return FAILED(hr) ? hr_errno(hr) : 0;
         }
         hr = com_exporter_is_local(o.std.oxid) ? com_export_unmarshal_local(&o.std, iid, true, ret)
                                                : S_FALSE;
