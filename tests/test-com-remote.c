@@ -1453,6 +1453,16 @@ TEST(marshalers_in_calls) {
         ASSERT_EQ(c.v, 77);
         ASSERT_TRUE(value_of_seen != NULL && value_of_seen != c.arg);
         ASSERT_EQ(atomic_load(&cu->refs), 1);   /* nothing of the original kept */
+
+        /* a peer names an unmarshaler this process did not register (nor is it in
+           CATID_Marshaler): refused, nothing created */
+        ASSERT_OK(CoRevokeClassObject(cookie));
+        ASSERT_OK(pthread_create(&t, NULL, value_sta, &c));
+        pthread_join(t, NULL);
+        ASSERT_TRUE(FAILED(c.hr));
+        ASSERT_EQ(atomic_load(&cu->refs), 1);
+        ASSERT_OK(CoRegisterClassObject(&CLSID_ValueUnmarshaler, (IUnknown *)&ucf,
+                                        CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie));
         c_release(&cu->IObjTest2_iface);
 
         /* an object with a handler: its OBJREF_HANDLER (the STA marshals it as its own)

@@ -2,8 +2,10 @@
 /*
  * Marshaling interface pointers: CoMarshalInterface and friends over an IStream.  What
  * goes in the stream is an OBJREF ([MS-DCOM] 2.2.18): OBJREF_STANDARD for objects this
- * process exports (exporter.c) and for proxies marshaled on (proxy.c), OBJREF_CUSTOM for
- * objects with their own IMarshal, whose unmarshaler class reads its part back.
+ * process exports (exporter.c) and for proxies marshaled on (proxy.c), OBJREF_HANDLER for
+ * objects naming a handler (IStdMarshalInfo), OBJREF_CUSTOM for objects with their own
+ * IMarshal, whose unmarshaler class reads its part back.  Generated stubs' interface
+ * pointers go the same way (the hooks at the end).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -11,6 +13,9 @@
 #include <string.h>
 
 #include "com/remote-internal.h"
+#include "dcom/winreg.h"
+
+static LOG_CHANNEL(com);
 
 /* A header (24 bytes) plus what the largest standard form holds. */
 #define OBJREF_STD_MAX (24 + 40 + 16 + 4 + 2 * OBJREF_MAX_DSA_ENTRIES + 64)
@@ -610,6 +615,41 @@ static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **r
         return r;
 }
 
+/*
+ * An OBJREF_CUSTOM from a peer makes this process create the class it names and hand the
+ * peer's bytes to that class's IMarshal::UnmarshalInterface: in calls, only a class that
+ * is a marshaler by someone's choice -- one this process registered itself
+ * (CoRegisterClassObject), or one registered in the COM marshalers' category
+ * (HKCR\CLSID\{clsid}\Implemented Categories\{00000003-0000-0000-C000-000000000046},
+ * CATID_Marshaler).  Any other registered in-process server a peer names is refused:
+ * a remote caller does not get to load components into a server.
+ */
+static bool custom_unmarshaler_allowed(const CLSID *clsid) {
+        WCHAR key[128], s[39];
+        IUnknown *cf = NULL;
+        HKEY h;
+
+        if (SUCCEEDED(com_class_table_get(clsid, CLSCTX_INPROC_SERVER, &IID_IUnknown, (void **)&cf))) {
+                cf->lpVtbl->Release(cf);
+                return true;
+        }
+        StringFromGUID2(clsid, s, 39);
+        memcpy(key, u"CLSID\\", 6 * sizeof(WCHAR));
+        memcpy(key + 6, s, 38 * sizeof(WCHAR));
+        memcpy(key + 44, u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}",
+               sizeof u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}");
+        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &h) != ERROR_SUCCESS) {
+                char g[39];
+                for (int i = 0; i < 39; i++)
+                        g[i] = (char)s[i];
+                log_debug(com, "an OBJREF_CUSTOM in a call names %s, which is no marshaler "
+                          "(not registered by this process nor in CATID_Marshaler): refused", g);
+                return false;
+        }
+        RegCloseKey(h);
+        return true;
+}
+
 static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, void **ret) {
         struct objref o;
         HRESULT hr;
@@ -620,7 +660,10 @@ static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, v
         if (o.flags == OBJREF_CUSTOM) {
                 /* its unmarshaler reads from a stream: the bytes in one */
                 IStream *stm;
+                bool allowed = custom_unmarshaler_allowed(&o.clsid);
                 objref_clear(&o);
+                if (!allowed)
+                        return -EACCES;
                 if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm)))
                         return hr_errno(hr);
                 LARGE_INTEGER zero = { .QuadPart = 0 };
