@@ -660,6 +660,28 @@ static HRESULT refuse(const struct build *b, const char *what, const char *name)
 static HRESULT kind_of(const struct build *b, ITypeInfo *ti, const TYPEDESC *td, struct tm_param *p,
                        int depth);
 
+/* struct tagCY { LONGLONG int64; }: CY as widl's type libraries describe it. */
+static bool is_cy_record(ITypeInfo *ti, const TYPEATTR *ta) {
+        BSTR name = NULL;
+        VARDESC *vd;
+        bool cy = false;
+
+        if (ta->cbSizeInstance != 8 || ta->cVars != 1 ||
+            ti->lpVtbl->GetDocumentation(ti, -1, &name, NULL, NULL, NULL) < 0 || !name)
+                return false;
+        static const OLECHAR cy_name[] = u"tagCY";
+        cy = (SysStringLen(name) == 5 && memcmp(name, cy_name, 10) == 0) ||
+             (SysStringLen(name) == 2 && memcmp(name, cy_name + 3, 4) == 0);
+        SysFreeString(name);
+        if (cy && ti->lpVtbl->GetVarDesc(ti, 0, &vd) >= 0) {
+                cy = vd->elemdescVar.tdesc.vt == VT_I8 || vd->elemdescVar.tdesc.vt == VT_UI8;
+                ti->lpVtbl->ReleaseVarDesc(ti, vd);
+        } else {
+                cy = false;
+        }
+        return cy;
+}
+
 static HRESULT userdefined(const struct build *b, ITypeInfo *ti, HREFTYPE href, struct tm_param *p,
                            bool behind_ptr, int depth) {
         ITypeInfo *ref = NULL;
@@ -693,6 +715,11 @@ static HRESULT userdefined(const struct build *b, ITypeInfo *ti, HREFTYPE href, 
                 hr = behind_ptr ? S_OK : E_NOTIMPL;
                 p->kind = TM_IFACE;
                 p->iid = IID_IUnknown;
+                break;
+        case TKIND_RECORD:
+                /* widl writes CY as the record wtypes.idl declares (MIDL as VT_CY) */
+                hr = !behind_ptr && is_cy_record(ref, ta) ? S_OK : E_NOTIMPL;
+                p->kind = TM_CY;
                 break;
         default:
                 hr = E_NOTIMPL;         /* records, unions: IRecordInfo is not here */
@@ -801,8 +828,10 @@ static HRESULT method_of(const struct build *b, ITypeInfo *ti, const FUNCDESC *f
                 return E_OUTOFMEMORY;
         for (unsigned k = 0; k < m->n; k++)
                 if (param_of(b, ti, &fd->lprgelemdescParam[k], &m->ps[k]) < 0) {
-                        char what[48];
-                        snprintf(what, sizeof what, "parameter %u's type", k + 1);
+                        const TYPEDESC *td = &fd->lprgelemdescParam[k].tdesc;
+                        char what[80];
+                        snprintf(what, sizeof what, "parameter %u's type (vt %u, to vt %u)", k + 1,
+                                 td->vt, td->vt == VT_PTR && td->lptdesc ? td->lptdesc->vt : 0);
                         return refuse(b, what, name);
                 }
         m->ours = true;

@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The type-library marshaler (src/oleaut/tmarshal.c) against dcomidl's generated proxy
+ * and stub for the same interface (tests/tmarshal/tmtest.idl: compiled by dcomidl for
+ * the generated code, by widl -t for the type library, registered with RegisterTypeLib
+ * in this run's OPENDCOM_ROOT):
+ *   - wire: every method called through the four pairs (generated or typelib proxy
+ *     against generated or typelib stub) on an in-process loopback channel; each pair's
+ *     results are right, and the request bytes (the ORPCTHIS causality ID aside) and
+ *     response bytes of the typelib marshaler equal the generated code's, call by call;
+ *   - across processes: a server child exports the object (its stub the typelib
+ *     marshaler's, found through HKCR\Interface\{iid}\ProxyStubClsid32 = PSOAInterface),
+ *     the test unmarshals it (its proxy the typelib marshaler's) and calls every method,
+ *     interface pointers going both ways (callbacks into the test);
+ *   - refusals: an interface that is not registered, or not in its library, has no
+ *     proxy (E_NOINTERFACE); a dispinterface is marshaled as IDispatch;
+ *   - the cost of a typelib-marshaled call against a generated one (printed).
+ */
+#define COBJMACROS
+
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <objbase.h>
+
+#include "com/remote-internal.h"
+#include "rpcss-run.h"
+#include "test.h"
+#include "tmtest.h"
+#include "tmtest_stub.h"
+
+static OLECHAR *W(const char *s) {
+        static OLECHAR bufs[8][128];
+        static int next;
+        OLECHAR *b = bufs[next++ % 8];
+        size_t i;
+
+        for (i = 0; s[i] && i < 127; i++)
+                b[i] = (OLECHAR)(unsigned char)s[i];
+        b[i] = 0;
+        return b;
+}
+
+static bool bstr_is(BSTR b, const char *s) {
+        size_t n = strlen(s);
+        if (!b || SysStringLen(b) != n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (b[i] != (OLECHAR)(unsigned char)s[i])
+                        return false;
+        return true;
+}
+
+/* --- the object ------------------------------------------------------------------------------ */
+
+struct tmobj {
+        ITmTest ITmTest_iface;
+        LONG refs;
+        LONG value;
+        unsigned nothing_calls;
+};
+
+static struct tmobj *impl(ITmTest *p) {
+        return (struct tmobj *)p;
+}
+
+static HRESULT STDMETHODCALLTYPE o_QueryInterface(ITmTest *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) ||
+            IsEqualIID(riid, &IID_ITmTest)) {
+                *ppv = This;
+                ITmTest_AddRef(This);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE o_AddRef(ITmTest *This) {
+        return (ULONG)__atomic_add_fetch(&impl(This)->refs, 1, __ATOMIC_SEQ_CST);
+}
+
+static ULONG STDMETHODCALLTYPE o_Release(ITmTest *This) {
+        return (ULONG)__atomic_sub_fetch(&impl(This)->refs, 1, __ATOMIC_SEQ_CST);
+}
+
+static HRESULT STDMETHODCALLTYPE o_GetTypeInfoCount(ITmTest *This, UINT *n) {
+        *n = 0;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_GetTypeInfo(ITmTest *This, UINT i, LCID lcid, ITypeInfo **ti) {
+        *ti = NULL;
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE o_GetIDsOfNames(ITmTest *This, REFIID riid, LPOLESTR *names, UINT n,
+                                                 LCID lcid, DISPID *ids) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Invoke(ITmTest *This, DISPID id, REFIID riid, LCID lcid, WORD flags,
+                                          DISPPARAMS *dp, VARIANT *res, EXCEPINFO *ei, UINT *ae) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Ints(ITmTest *This, BYTE b, SHORT s, USHORT us, LONG l, ULONG ul,
+                                        LONGLONG h, ULONGLONG uh, INT i, UINT ui, CHAR c,
+                                        LONGLONG *sum) {
+        *sum = (LONGLONG)b + s + us + l + (LONGLONG)ul + h + (LONGLONG)uh + i + (LONGLONG)ui + c;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Floats(ITmTest *This, float f, double d, DATE dt, TMCY cy,
+                                          float *of, double *r) {
+        *of = f * 2;
+        *r = f + d + dt + (double)cy.int64 / 10000.0;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Bools(ITmTest *This, VARIANT_BOOL b, SCODE code, VARIANT_BOOL *nb,
+                                         SCODE *r) {
+        *nb = b ? VARIANT_FALSE : VARIANT_TRUE;
+        *r = code + 1;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Dec(ITmTest *This, TMDEC d, TMDEC *io, TMCY *r) {
+        io->Lo64 += d.Lo64;
+        io->Hi32 += d.Hi32;
+        io->scale = d.scale;
+        io->sign = d.sign;
+        r->int64 = (LONGLONG)d.Lo64 * 10;
+        return S_OK;
+}
+
+/* *r = a + *io; *io becomes a copy of a */
+static HRESULT STDMETHODCALLTYPE o_Str(ITmTest *This, BSTR a, BSTR *io, BSTR *r) {
+        UINT la = SysStringLen(a), lb = SysStringLen(*io);
+        *r = SysAllocStringLen(NULL, la + lb);
+        if (la)
+                memcpy(*r, a, la * sizeof(OLECHAR));
+        if (lb)
+                memcpy(*r + la, *io, lb * sizeof(OLECHAR));
+        SysFreeString(*io);
+        *io = a ? SysAllocStringLen(a, la) : NULL;
+        return S_OK;
+}
+
+/* *r = v; *io becomes the string "var" */
+static HRESULT STDMETHODCALLTYPE o_Var(ITmTest *This, VARIANT v, VARIANT *io, VARIANT *r) {
+        VariantInit(r);
+        VariantCopy(r, &v);
+        VariantClear(io);
+        V_VT(io) = VT_BSTR;
+        V_BSTR(io) = SysAllocString(W("var"));
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Arr(ITmTest *This, LPSAFEARRAY a, LPSAFEARRAY *io, LPSAFEARRAY *r) {
+        LONG sum = 0, lo = 0, hi = -1, k;
+        VARIANT v;
+
+        if (a) {
+                SafeArrayGetLBound(a, 1, &lo);
+                SafeArrayGetUBound(a, 1, &hi);
+                for (k = lo; k <= hi; k++) {
+                        LONG x = 0;
+                        SafeArrayGetElement(a, &k, &x);
+                        sum += x;
+                }
+        }
+        SafeArrayDestroy(*io);
+        *io = SafeArrayCreateVector(VT_BSTR, 0, 2);
+        BSTR x = SysAllocString(W("x")), yz = SysAllocString(W("yz"));
+        k = 0;
+        SafeArrayPutElement(*io, &k, x);
+        k = 1;
+        SafeArrayPutElement(*io, &k, yz);
+        SysFreeString(x);
+        SysFreeString(yz);
+        *r = SafeArrayCreateVector(VT_VARIANT, 0, 1);
+        V_VT(&v) = VT_I4;
+        V_I4(&v) = sum;
+        k = 0;
+        SafeArrayPutElement(*r, &k, &v);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Itf(ITmTest *This, IUnknown *u, IDispatch *d, IUnknown **ou,
+                                       IDispatch **od) {
+        *ou = u;
+        if (u)
+                IUnknown_AddRef(u);
+        *od = d;
+        if (d)
+                IDispatch_AddRef(d);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Peer(ITmTest *This, ITmTest *p, ITmTest **o, LONG *r) {
+        *r = -1;
+        if (p && ITmTest_get_Value(p, r) != S_OK)
+                *r = -2;
+        *o = This;
+        ITmTest_AddRef(This);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Enum(ITmTest *This, TmColor c, TmHandle h, TmColor *io,
+                                        TmHandle *r) {
+        *r = (LONG)c + h;
+        *io = *io == TmRed ? TmBlue : TmGreen;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_get_Value(ITmTest *This, LONG *v) {
+        *v = impl(This)->value;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_put_Value(ITmTest *This, LONG v) {
+        impl(This)->value = v;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Fail(ITmTest *This, LONG code) {
+        return (HRESULT)code;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Many(ITmTest *This, LONG a1, double d1, LONG a2, double d2, LONG a3,
+                                        double d3, LONG a4, double d4, LONG a5, double d5, LONG a6,
+                                        double d6, LONG a7, double d7, LONG a8, double d8, float f9,
+                                        double d10, LONGLONG a9, SHORT a10, double *r) {
+        *r = a1 + a2 * 10.0 + a3 * 100.0 + a4 * 1000.0 + a5 * 1e4 + a6 * 1e5 + a7 * 1e6 +
+             a8 * 1e7 + (double)a9 * 1e8 + a10 * 1e9 + d1 + d2 * 2 + d3 * 3 + d4 * 4 + d5 * 5 +
+             d6 * 6 + d7 * 7 + d8 * 8 + f9 * 9 + d10 * 10;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Refs(ITmTest *This, LONG *a, double *d, SHORT *s, VARIANT_BOOL *b,
+                                        BYTE *y) {
+        *a += 1;
+        *d *= 2;
+        *s = 7;
+        *b = *b ? VARIANT_FALSE : VARIANT_TRUE;
+        *y = (BYTE)(*y + 3);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE o_Nothing(ITmTest *This) {
+        impl(This)->nothing_calls++;
+        return S_OK;
+}
+
+static const ITmTestVtbl obj_vtbl = {
+        o_QueryInterface, o_AddRef, o_Release, o_GetTypeInfoCount, o_GetTypeInfo,
+        o_GetIDsOfNames, o_Invoke, o_Ints, o_Floats, o_Bools, o_Dec, o_Str, o_Var, o_Arr,
+        o_Itf, o_Peer, o_Enum, o_get_Value, o_put_Value, o_Fail, o_Many, o_Refs, o_Nothing,
+};
+
+/* --- the calls ---------------------------------------------------------------------------- */
+
+/*
+ * Every method through p, results checked.  peer and other are objects of the caller's
+ * (passed as [in] interface pointers); want_other is what *ou should be when they come
+ * back.  inout_kept: the proxy leaves a replaced [in, out] value to the caller to free
+ * (dcomidl's does; COM's rule and the typelib marshaler free it).
+ */
+static void run_calls(ITmTest *p, ITmTest *peer, bool inout_kept) {
+        LONGLONG sum = 0;
+        ASSERT_HR_EQ(ITmTest_Ints(p, 200, -3, 60000, -100000, 4000000000u, -(1LL << 40),
+                                  1ULL << 50, -7, 9, -5, &sum),
+                     S_OK);
+        ASSERT_EQ(sum, 200LL - 3 + 60000 - 100000 + 4000000000LL - (1LL << 40) + (1LL << 50) -
+                               7 + 9 - 5);
+
+        float of = 0;
+        double r8 = 0;
+        TMCY cy = { 25000 };
+        ASSERT_HR_EQ(ITmTest_Floats(p, 1.5f, 2.25, 3.0, cy, &of, &r8), S_OK);
+        ASSERT_TRUE(of == 3.0f);
+        ASSERT_TRUE(r8 == 1.5 + 2.25 + 3.0 + 2.5);
+
+        VARIANT_BOOL nb = 0;
+        SCODE sc = 0;
+        ASSERT_HR_EQ(ITmTest_Bools(p, VARIANT_TRUE, 41, &nb, &sc), S_OK);
+        ASSERT_EQ(nb, VARIANT_FALSE);
+        ASSERT_EQ(sc, 42);
+
+        TMDEC d = { 0, 2, 0x80, 5, 1000 }, io = { 0, 0, 0, 1, 1 };
+        ASSERT_HR_EQ(ITmTest_Dec(p, d, &io, &cy), S_OK);
+        ASSERT_EQ(io.Lo64, 1001u);
+        ASSERT_EQ(io.Hi32, 6u);
+        ASSERT_EQ(io.scale, 2);
+        ASSERT_EQ(io.sign, 0x80);
+        ASSERT_EQ(cy.int64, 10000);
+
+        BSTR a = SysAllocString(W("ab")), s_io = SysAllocString(W("cde")), s_r = NULL;
+        BSTR s_old = s_io;
+        ASSERT_HR_EQ(ITmTest_Str(p, a, &s_io, &s_r), S_OK);
+        ASSERT_TRUE(bstr_is(s_r, "abcde"));
+        ASSERT_TRUE(bstr_is(s_io, "ab"));
+        if (inout_kept)
+                SysFreeString(s_old);
+        SysFreeString(s_io);
+        SysFreeString(s_r);
+        /* a NULL BSTR travels as one */
+        s_io = NULL;
+        ASSERT_HR_EQ(ITmTest_Str(p, NULL, &s_io, &s_r), S_OK);
+        ASSERT_NULL(s_io);
+        ASSERT_EQ(SysStringLen(s_r), 0u);
+        SysFreeString(s_r);
+        SysFreeString(a);
+
+        VARIANT v, v_io, v_r;
+        V_VT(&v) = VT_R8;
+        V_R8(&v) = 6.5;
+        V_VT(&v_io) = VT_BSTR;
+        V_BSTR(&v_io) = SysAllocString(W("old"));
+        BSTR v_old = V_BSTR(&v_io);
+        VariantInit(&v_r);
+        ASSERT_HR_EQ(ITmTest_Var(p, v, &v_io, &v_r), S_OK);
+        ASSERT_EQ(V_VT(&v_r), VT_R8);
+        ASSERT_TRUE(V_R8(&v_r) == 6.5);
+        ASSERT_EQ(V_VT(&v_io), VT_BSTR);
+        ASSERT_TRUE(bstr_is(V_BSTR(&v_io), "var"));
+        if (inout_kept)
+                SysFreeString(v_old);
+        VariantClear(&v_io);
+        VariantClear(&v_r);
+
+        SAFEARRAY *sa = SafeArrayCreateVector(VT_I4, 0, 3), *sa_io, *sa_r = NULL;
+        for (LONG k = 0; k < 3; k++) {
+                LONG x = (k + 1) * 10;
+                ASSERT_HR_EQ(SafeArrayPutElement(sa, &k, &x), S_OK);
+        }
+        sa_io = SafeArrayCreateVector(VT_BSTR, 0, 1);
+        SAFEARRAY *sa_old = sa_io;
+        ASSERT_HR_EQ(ITmTest_Arr(p, sa, &sa_io, &sa_r), S_OK);
+        ASSERT_NOT_NULL(sa_io);
+        ASSERT_NOT_NULL(sa_r);
+        BSTR e = NULL;
+        LONG k1 = 1;
+        ASSERT_HR_EQ(SafeArrayGetElement(sa_io, &k1, &e), S_OK);
+        ASSERT_TRUE(bstr_is(e, "yz"));
+        SysFreeString(e);
+        LONG k0 = 0;
+        ASSERT_HR_EQ(SafeArrayGetElement(sa_r, &k0, &v), S_OK);
+        ASSERT_EQ(V_VT(&v), VT_I4);
+        ASSERT_EQ(V_I4(&v), 60);
+        if (inout_kept)
+                SafeArrayDestroy(sa_old);
+        SafeArrayDestroy(sa);
+        SafeArrayDestroy(sa_io);
+        SafeArrayDestroy(sa_r);
+
+        IUnknown *ou = NULL;
+        IDispatch *od = NULL;
+        ASSERT_HR_EQ(ITmTest_Itf(p, (IUnknown *)peer, (IDispatch *)peer, &ou, &od), S_OK);
+        ASSERT_NOT_NULL(ou);
+        ASSERT_NOT_NULL(od);
+        /* the peer's own interfaces come back (COM identity) */
+        ASSERT_TRUE(ou == (IUnknown *)peer);
+        ASSERT_TRUE(od == (IDispatch *)peer);
+        IUnknown_Release(ou);
+        IDispatch_Release(od);
+        ASSERT_HR_EQ(ITmTest_Itf(p, NULL, NULL, &ou, &od), S_OK);
+        ASSERT_NULL(ou);
+        ASSERT_NULL(od);
+
+        ITmTest *back = NULL;
+        LONG pv = 0;
+        ASSERT_HR_EQ(ITmTest_put_Value(peer, 99), S_OK);
+        ASSERT_HR_EQ(ITmTest_Peer(p, peer, &back, &pv), S_OK);
+        ASSERT_EQ(pv, 99);
+        ASSERT_NOT_NULL(back);
+        ASSERT_HR_EQ(ITmTest_put_Value(back, 5), S_OK);
+        ITmTest_Release(back);
+
+        TmColor col = TmRed;
+        TmHandle hh = 0;
+        ASSERT_HR_EQ(ITmTest_Enum(p, TmBlue, 7, &col, &hh), S_OK);
+        ASSERT_EQ(hh, 40007);
+        ASSERT_EQ(col, TmBlue);
+
+        LONG val = 0;
+        ASSERT_HR_EQ(ITmTest_put_Value(p, -12345), S_OK);
+        ASSERT_HR_EQ(ITmTest_get_Value(p, &val), S_OK);
+        ASSERT_EQ(val, -12345);
+
+        ASSERT_HR_EQ(ITmTest_Fail(p, (LONG)0x80004005), E_FAIL);
+        ASSERT_HR_EQ(ITmTest_Fail(p, 1), S_FALSE);
+
+        ASSERT_HR_EQ(ITmTest_Many(p, 1, 0.5, 2, 0.25, 3, 0.125, 4, 1.0, 5, 2.0, 6, 3.0, 7, 4.0, 8,
+                                  5.0, 1.5f, 6.0, 9, 1, &r8),
+                     S_OK);
+        ASSERT_TRUE(r8 == 1 + 20.0 + 300.0 + 4000.0 + 5e4 + 6e5 + 7e6 + 8e7 + 9e8 + 1e9 + 0.5 +
+                                  0.5 + 0.375 + 4.0 + 10.0 + 18.0 + 28.0 + 40.0 + 13.5 + 60.0);
+
+        LONG ra = 41;
+        double rd = 1.25;
+        SHORT rs = 0;
+        VARIANT_BOOL rb = VARIANT_FALSE;
+        BYTE ry = 254;
+        ASSERT_HR_EQ(ITmTest_Refs(p, &ra, &rd, &rs, &rb, &ry), S_OK);
+        ASSERT_EQ(ra, 42);
+        ASSERT_TRUE(rd == 2.5);
+        ASSERT_EQ(rs, 7);
+        ASSERT_EQ(rb, VARIANT_TRUE);
+        ASSERT_EQ(ry, 1);
+
+        ASSERT_HR_EQ(ITmTest_Nothing(p), S_OK);
+}
+
+/* --- the loopback channel: a proxy's request straight into a stub ----------------------------- */
+
+#define MAX_REC 64
+
+struct rec {
+        uint8_t *req, *resp;
+        size_t req_len, resp_len;
+        uint16_t opnum;
+};
+
+struct loop {
+        const struct ndr_interface *tm_stub;    /* NULL: the generated stub */
+        ITmTest *obj;
+        struct rec recs[MAX_REC];
+        unsigned n;
+};
+
+static uint8_t *dup_bytes(const void *p, size_t n) {
+        uint8_t *d = malloc(n ? n : 1);
+        ASSERT_NOT_NULL(d);
+        memcpy(d, p, n);
+        return d;
+}
+
+static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
+                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct loop *L = b->ctx;
+        struct ndr_pull sin;
+        struct ndr_push sout;
+        struct arena sa;
+        int r;
+
+        ASSERT_OK(ndr_push_error(in));
+        ASSERT_LT(L->n, MAX_REC);
+        struct rec *rc = &L->recs[L->n++];
+        rc->opnum = opnum;
+        rc->req_len = in->buf.len;
+        rc->req = dup_bytes(in->buf.data, in->buf.len);
+        ASSERT_GE(rc->req_len, 32u);
+        memset(rc->req + 12, 0, 16);            /* ORPCTHIS.cid: new for every call */
+        arena_init(&sa, 1 << 20);
+        ndr_push_init(&sout, 0);
+        ASSERT_OK(ndr_pull_init(&sin, in->buf.data, in->buf.len, NULL, &sa));
+        /* a server's call owns the interface pointers it handles, as the runtime's does */
+        sin.release_ifaces = true;
+        sout.release_ifaces = true;
+        struct ndr_server_call call = { .in = &sin, .out = &sout, .arena = &sa, .impl = L->obj,
+                                        .iface = L->tm_stub ? L->tm_stub : &ITmTest_p_interface,
+                                        .opnum = opnum };
+        if (L->tm_stub) {
+                ASSERT_LT(opnum, L->tm_stub->n_ops);
+                ASSERT_NOT_NULL(L->tm_stub->ops[opnum].dispatch);
+                r = L->tm_stub->ops[opnum].dispatch(&call);
+        } else {
+                r = ITmTest_stub_dispatch(&call, opnum);
+        }
+        ASSERT_OK(r);
+        rc->resp_len = sout.buf.len;
+        rc->resp = dup_bytes(sout.buf.data, sout.buf.len);
+        ndr_push_free(&sout);
+        arena_reset(&sa);
+        uint8_t *p = arena_alloc(arena, rc->resp_len ? rc->resp_len : 1);
+        if (!p)
+                return -ENOMEM;
+        memcpy(p, rc->resp, rc->resp_len);
+        return ndr_pull_init(out, p, rc->resp_len, NULL, arena);
+}
+
+static void loop_free(struct loop *L) {
+        for (unsigned i = 0; i < L->n; i++) {
+                free(L->recs[i].req);
+                free(L->recs[i].resp);
+        }
+        L->n = 0;
+}
+
+/* The proxy manager's IUnknown for a loopback proxy: the test owns the proxy. */
+static HRESULT lp_qi(struct com_proxy *px, const IID *riid, void **ppv) {
+        *ppv = px;
+        return S_OK;
+}
+
+static ULONG lp_ref(struct com_proxy *px) {
+        return 1;
+}
+
+static const struct com_proxy_unknown lp_unk = { lp_qi, lp_ref, lp_ref };
+
+/* Interface pointers in-process: an OBJREF naming one of these objects (and back). */
+static IUnknown *iface_table[8];
+static unsigned n_ifaces;
+
+static int fake_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **ret, uint32_t *len) {
+        unsigned i;
+        for (i = 0; i < n_ifaces && iface_table[i] != obj; i++)
+                ;
+        if (i == n_ifaces) {
+                ASSERT_LT(n_ifaces, 8u);
+                iface_table[n_ifaces++] = obj;
+        }
+        uint8_t *p = arena_alloc(a, 4 + sizeof(GUID));
+        p[0] = 'M';
+        p[1] = 'E';
+        p[2] = 'O';
+        p[3] = (uint8_t)i;
+        memcpy(p + 4, iid, sizeof(GUID));
+        *ret = p;
+        *len = 4 + sizeof(GUID);
+        return 0;
+}
+
+static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, void **ret) {
+        if (len != 4 + sizeof(GUID) || memcmp(objref, "MEO", 3) != 0 || objref[3] >= n_ifaces ||
+            memcmp(objref + 4, iid, sizeof(GUID)) != 0)
+                return -EBADMSG;
+        *ret = iface_table[objref[3]];
+        IUnknown_AddRef((IUnknown *)*ret);
+        return 0;
+}
+
+static void fake_release(void *obj) {
+        IUnknown_Release((IUnknown *)obj);
+}
+
+static const struct ndr_iface_hooks fake_hooks = { fake_marshal, fake_unmarshal, fake_release };
+
+static void register_tlb(void) {
+        const char *tlb = getenv("TMTEST_TLB");
+        ITypeLib *tl = NULL;
+
+        if (!tlb || access(tlb, R_OK) != 0)
+                SKIP("no widl-made type library (Debian package wine64-tools)");
+        ASSERT_HR_EQ(LoadTypeLibEx(W(tlb), REGKIND_REGISTER, &tl), S_OK);
+        ITypeLib_Release(tl);
+}
+
+static const struct com_ps *tm_ps(void) {
+        const struct com_ps *ps = com_ps_find(&IID_ITmTest);
+        ASSERT_NOT_NULL(ps);
+        /* the typelib marshaler's, not the generated code linked in here */
+        ASSERT_TRUE(ps->proxy_vtbl != (const void *)&ITmTest_ProxyVtbl);
+        ASSERT_TRUE(ps->iface != &ITmTest_p_interface);
+        ASSERT_EQ(ps->iface->n_ops, ITmTest_p_interface.n_ops);
+        return ps;
+}
+
+TEST(wire_equals_generated) {
+        struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 }, peer = { { &obj_vtbl }, 1, 0, 0 };
+        static struct loop loops[4];
+        struct ndr_binding chans[4];
+
+        register_tlb();
+        const struct com_ps *ps = tm_ps();
+        ndr_set_iface_hooks(&fake_hooks);
+        /* [0] gen/gen, [1] tm proxy/gen stub, [2] gen proxy/tm stub, [3] tm/tm */
+        for (int i = 0; i < 4; i++) {
+                bool tm_proxy = i & 1, tm_stub = i & 2;
+                struct com_proxy px = {
+                        .lpVtbl = tm_proxy ? ps->proxy_vtbl : (const void *)&ITmTest_ProxyVtbl,
+                        .channel = &chans[i],
+                        .iface = tm_proxy ? ps->iface : &ITmTest_p_interface,
+                        .unk = &lp_unk,
+                };
+                loops[i] = (struct loop){ .tm_stub = tm_stub ? ps->iface : NULL,
+                                          .obj = &obj.ITmTest_iface };
+                chans[i] = (struct ndr_binding){ loop_call, &loops[i] };
+                void *pv = &px;
+                printf("# pair %d\n", i);
+                run_calls(pv, &peer.ITmTest_iface, !tm_proxy);
+                printf("# pair %d (%s proxy, %s stub): %u calls\n", i, tm_proxy ? "typelib" : "generated",
+                       tm_stub ? "typelib" : "generated", loops[i].n);
+        }
+        /* every reference given back: the objects hold only their own */
+        ASSERT_EQ(obj.refs, 1);
+        ASSERT_EQ(peer.refs, 1);
+        ASSERT_EQ(obj.nothing_calls, 4u);
+        for (int i = 1; i < 4; i++) {
+                ASSERT_EQ(loops[i].n, loops[0].n);
+                for (unsigned c = 0; c < loops[0].n; c++) {
+                        const struct rec *g = &loops[0].recs[c], *t = &loops[i].recs[c];
+                        ASSERT_EQ(t->opnum, g->opnum);
+                        /* requests depend on the proxy, responses on the stub */
+                        ASSERT_EQ(t->req_len, g->req_len);
+                        ASSERT_MEM_EQ(t->req, g->req, g->req_len);
+                        ASSERT_EQ(t->resp_len, g->resp_len);
+                        ASSERT_MEM_EQ(t->resp, g->resp, g->resp_len);
+                }
+        }
+        for (int i = 0; i < 4; i++)
+                loop_free(&loops[i]);
+        ndr_set_iface_hooks(NULL);
+        n_ifaces = 0;
+}
+
+/* A typelib-marshaled call's cost against a generated one's, on the loopback. */
+TEST(cost) {
+        struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 };
+        static struct loop loop;
+        struct ndr_binding chan = { loop_call, &loop };
+        struct timespec t0, t1;
+        double ns[2];
+        const int N = 20000;
+
+        register_tlb();
+        const struct com_ps *ps = tm_ps();
+        for (int i = 0; i < 2; i++) {
+                struct com_proxy px = {
+                        .lpVtbl = i ? ps->proxy_vtbl : (const void *)&ITmTest_ProxyVtbl,
+                        .channel = &chan,
+                        .iface = i ? ps->iface : &ITmTest_p_interface,
+                        .unk = &lp_unk,
+                };
+                loop = (struct loop){ .tm_stub = i ? ps->iface : NULL, .obj = &obj.ITmTest_iface };
+                void *pv = &px;
+                ITmTest *P = pv;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                for (int k = 0; k < N; k++) {
+                        LONG ra = 1;
+                        double rd = 1;
+                        SHORT rs;
+                        VARIANT_BOOL rb = 0;
+                        BYTE ry = 0;
+                        ASSERT_HR_EQ(ITmTest_Refs(P, &ra, &rd, &rs, &rb, &ry), S_OK);
+                        loop_free(&loop);
+                }
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                ns[i] = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / N;
+        }
+        printf("# Refs (5 [in, out] scalars) on the loopback, proxy + stub: generated %.0f ns, "
+               "typelib %.0f ns (%.2fx)\n", ns[0], ns[1], ns[1] / ns[0]);
+}
+
+TEST(refusals) {
+        static const IID unregistered = { 0x5a7d2c10, 0x9e0b, 0x4c7f,
+                                          { 0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x99 } };
+        WCHAR key[128];
+
+        register_tlb();
+        ASSERT_NULL(com_ps_find(&unregistered));
+        /* registered as typelib-marshaled, but its library does not describe it */
+        const char *k = "Interface\\{5A7D2C10-9E0B-4C7F-8B1E-2F6A3D4C5B98}";
+        size_t i;
+        for (i = 0; k[i]; i++)
+                key[i] = (WCHAR)(unsigned char)k[i];
+        key[i] = 0;
+        static const IID missing = { 0x5a7d2c10, 0x9e0b, 0x4c7f,
+                                     { 0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x98 } };
+        WCHAR sub[160];
+        memcpy(sub, key, (i + 1) * sizeof(WCHAR));
+        const char *ps = "\\ProxyStubClsid32";
+        size_t j;
+        for (j = 0; ps[j]; j++)
+                sub[i + j] = (WCHAR)(unsigned char)ps[j];
+        sub[i + j] = 0;
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, sub, NULL, REG_SZ,
+                                  W("{00020424-0000-0000-C000-000000000046}"), 39 * sizeof(WCHAR)),
+                  ERROR_SUCCESS);
+        const char *tl = "\\TypeLib";
+        for (j = 0; tl[j]; j++)
+                sub[i + j] = (WCHAR)(unsigned char)tl[j];
+        sub[i + j] = 0;
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, sub, NULL, REG_SZ,
+                                  W("{5A7D2C10-9E0B-4C7F-8B1E-2F6A3D4C5B00}"), 39 * sizeof(WCHAR)),
+                  ERROR_SUCCESS);
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, sub, W("Version"), REG_SZ, W("1.0"),
+                                  4 * sizeof(WCHAR)),
+                  ERROR_SUCCESS);
+        ASSERT_NULL(com_ps_find(&missing));
+        /* a dispinterface: IDispatch's proxy and stub under its IID */
+        static const IID dispif = { 0x5a7d2c10, 0x9e0b, 0x4c7f,
+                                    { 0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x97 } };
+        const char *dk = "Interface\\{5A7D2C10-9E0B-4C7F-8B1E-2F6A3D4C5B97}\\ProxyStubClsid32";
+        for (i = 0; dk[i]; i++)
+                key[i] = (WCHAR)(unsigned char)dk[i];
+        key[i] = 0;
+        ASSERT_EQ(RegSetKeyValueW(HKEY_CLASSES_ROOT, key, NULL, REG_SZ,
+                                  W("{00020420-0000-0000-C000-000000000046}"), 39 * sizeof(WCHAR)),
+                  ERROR_SUCCESS);
+        const struct com_ps *d = com_ps_find(&dispif);
+        ASSERT_NOT_NULL(d);
+        ASSERT_TRUE(d->proxy_vtbl == com_ps_find(&IID_IDispatch)->proxy_vtbl);
+        ASSERT_EQ(d->iface->n_ops, 7u);
+}
+
+/* --- across processes ------------------------------------------------------------------------ */
+
+static void xwrite(int fd, const void *p, size_t n) {
+        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
+}
+
+static void xread(int fd, void *p, size_t n) {
+        size_t got = 0;
+        while (got < n) {
+                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
+                ASSERT_GT(k, 0);
+                got += (size_t)k;
+        }
+}
+
+static _Noreturn void server_main(int in, int out) {
+        static struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 };
+        IStream *stm;
+        HGLOBAL h;
+        STATSTG st;
+        uint8_t cmd;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_ITmTest, (IUnknown *)&obj.ITmTest_iface,
+                                     MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+        ASSERT_OK(GetHGlobalFromStream(stm, &h));
+        ASSERT_OK(IStream_Stat(stm, &st, STATFLAG_NONAME));
+        uint32_t len = (uint32_t)st.cbSize.QuadPart;
+        xwrite(out, &len, sizeof len);
+        xwrite(out, GlobalLock(h), len);
+        GlobalUnlock(h);
+        IStream_Release(stm);
+        while (read(in, &cmd, 1) == 1)
+                ;
+        uint32_t calls = obj.nothing_calls;
+        xwrite(out, &calls, sizeof calls);
+        CoUninitialize();
+        _exit(0);
+}
+
+TEST(across_processes) {
+        struct tmobj peer = { { &obj_vtbl }, 1, 0, 0 };
+        int a[2], b[2], status;
+        uint8_t buf[4096];
+        uint32_t len, calls = 0;
+        ITmTest *p = NULL;
+        IStream *stm;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+
+        register_tlb();
+        rpcss_start();
+        ASSERT_OK(pipe(a));
+        ASSERT_OK(pipe(b));
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                close(a[1]);
+                close(b[0]);
+                server_main(a[0], b[1]);
+        }
+        close(a[0]);
+        close(b[1]);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        xread(b[0], &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(b[0], buf, len);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(IStream_Write(stm, buf, len, NULL));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_HR_EQ(CoUnmarshalInterface(stm, &IID_ITmTest, (void **)&p), S_OK);
+        IStream_Release(stm);
+        ASSERT_NOT_NULL(p);
+        /* the proxy is the typelib marshaler's */
+        const struct com_ps *ps = com_ps_find(&IID_ITmTest);
+        ASSERT_NOT_NULL(ps);
+        ASSERT_TRUE(*(const void **)p == ps->proxy_vtbl);
+
+        run_calls(p, &peer.ITmTest_iface, false);
+        run_calls(p, &peer.ITmTest_iface, false);
+
+        /* a dual interface's IDispatch part goes through the IDispatch proxy */
+        UINT n = 7;
+        ASSERT_HR_EQ(ITmTest_GetTypeInfoCount(p, &n), S_OK);
+        ASSERT_EQ(n, 0u);
+        ITmTest_Release(p);
+        close(a[1]);
+        xread(b[0], &calls, sizeof calls);
+        close(b[0]);
+        ASSERT_EQ(calls, 2u);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CoUninitialize();
+        ASSERT_EQ(peer.refs, 1);
+        rpcss_stop();
+}
