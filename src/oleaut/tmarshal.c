@@ -116,6 +116,10 @@ struct tm_param {
         bool in, out;
         bool is_signed;         /* integers widened for the callee */
         IID iid;                /* TM_IFACE */
+        /* TM_SAFEARRAY: what an array of the declared element type has (FADF_BSTR,
+           FADF_VARIANT, FADF_UNKNOWN, FADF_DISPATCH; its element size) */
+        USHORT sa_features;
+        ULONG sa_elem_size;
 };
 
 struct tm_method {
@@ -241,6 +245,9 @@ static void push_orpcthat(struct ndr_push *ndr) {
         ndr_push_unique_ptr(ndr, NULL);
 }
 
+/* An array's kind of cells, as fFeatures says. */
+#define SA_KIND_MASK (FADF_BSTR | FADF_UNKNOWN | FADF_DISPATCH | FADF_VARIANT | FADF_RECORD)
+
 /* --- values on the wire ------------------------------------------------------------------ */
 
 static const struct ndr_user_marshal *um_bstr, *um_variant, *um_sa;
@@ -325,8 +332,15 @@ static int pull_value(struct ndr_pull *ndr, const struct tm_param *p, union tm_v
         }
         case TM_BSTR:
         case TM_VARIANT:
-        case TM_SAFEARRAY:
                 return ndr_pull_user_marshal(ndr, um_of(p->kind), NDR_SCALARS | NDR_BUFFERS, v);
+        case TM_SAFEARRAY:
+                NDR_CHECK(ndr_pull_user_marshal(ndr, um_of(p->kind), NDR_SCALARS | NDR_BUFFERS, v));
+                /* the wire says what the array holds: it must be what the method takes
+                   (its code indexes the cells as the declared type) */
+                if (v->sa && ((v->sa->fFeatures & SA_KIND_MASK) != p->sa_features ||
+                              v->sa->cbElements != p->sa_elem_size))
+                        return -EBADMSG;
+                return 0;
         case TM_IFACE:
                 v->unk = NULL;
                 NDR_CHECK(ndr_pull_unique_ptr(ndr, &id));
@@ -754,7 +768,23 @@ static HRESULT kind_of(const struct build *b, ITypeInfo *ti, const TYPEDESC *td,
         case VT_DECIMAL: p->kind = TM_DECIMAL; return S_OK;
         case VT_BSTR: p->kind = TM_BSTR; return S_OK;
         case VT_VARIANT: p->kind = TM_VARIANT; return S_OK;
-        case VT_SAFEARRAY: p->kind = TM_SAFEARRAY; return S_OK;
+        case VT_SAFEARRAY: {
+                struct tm_param e = { 0 };
+                if (!td->lptdesc || kind_of(b, ti, td->lptdesc, &e, depth + 1) < 0)
+                        return E_NOTIMPL;
+                p->kind = TM_SAFEARRAY;
+                switch (e.kind) {
+                case TM_BSTR: p->sa_features = FADF_BSTR; p->sa_elem_size = sizeof(BSTR); break;
+                case TM_VARIANT: p->sa_features = FADF_VARIANT; p->sa_elem_size = sizeof(VARIANT); break;
+                case TM_IFACE:
+                        p->sa_features = IsEqualGUID(&e.iid, &IID_IDispatch) ? FADF_DISPATCH : FADF_UNKNOWN;
+                        p->sa_elem_size = sizeof(void *);
+                        break;
+                case TM_SAFEARRAY: return E_NOTIMPL;
+                default: p->sa_elem_size = (ULONG)value_size(e.kind); break;
+                }
+                return S_OK;
+        }
         case VT_UNKNOWN: p->kind = TM_IFACE; p->iid = IID_IUnknown; return S_OK;
         case VT_DISPATCH: p->kind = TM_IFACE; p->iid = IID_IDispatch; return S_OK;
         case VT_USERDEFINED:
