@@ -463,9 +463,10 @@ static HRESULT proxy_call(struct com_proxy *px, const struct tm_iface *tm, unsig
                 for (unsigned k = 0; k < m->n; k++)
                         if (m->ps[k].in && m->ps[k].out && owns(m->ps[k].kind))
                                 memcpy(&old[k], where[k], value_size(m->ps[k].kind));
+                unsigned pulled = 0;    /* the [out] values before the one that failed */
                 r = pull_orpcthat(&out);
                 ndr_pull_user_memory(&out);
-                for (unsigned k = 0; k < m->n && r >= 0; k++)
+                for (unsigned k = 0; k < m->n && r >= 0; k++, pulled = k)
                         if (m->ps[k].out)
                                 r = pull_value(&out, &m->ps[k], where[k], true);
                 if (r >= 0 && m->ret == TM_RET_HRESULT) {
@@ -485,6 +486,10 @@ static HRESULT proxy_call(struct com_proxy *px, const struct tm_iface *tm, unsig
                         for (unsigned k = 0; k < m->n; k++) {
                                 if (!m->ps[k].out)
                                         continue;
+                                /* interfaces are no user memory: the ones unmarshaled
+                                   before the failure are given back here */
+                                if (k < pulled && m->ps[k].kind == TM_IFACE)
+                                        value_free(TM_IFACE, where[k]);
                                 if (m->ps[k].in && owns(m->ps[k].kind))
                                         memcpy(where[k], &old[k], value_size(m->ps[k].kind));
                                 else if (!m->ps[k].in)
