@@ -198,6 +198,7 @@ struct rec {
 
 struct loop {
         const struct ndr_interface *tm_stub;    /* NULL: the generated stub */
+        int (*gen_dispatch)(struct ndr_server_call *call, uint32_t opnum);  /* NULL: ITmTest's */
         ITmTest *obj;
         struct rec recs[MAX_REC];
         unsigned n;
@@ -234,14 +235,14 @@ static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         sin.release_ifaces = true;
         sout.release_ifaces = true;
         struct ndr_server_call call = { .in = &sin, .out = &sout, .arena = &sa, .impl = L->obj,
-                                        .iface = L->tm_stub ? L->tm_stub : &ITmTest_p_interface,
+                                        .iface = L->tm_stub,
                                         .opnum = opnum };
         if (L->tm_stub) {
                 ASSERT_LT(opnum, L->tm_stub->n_ops);
                 ASSERT_NOT_NULL(L->tm_stub->ops[opnum].dispatch);
                 r = L->tm_stub->ops[opnum].dispatch(&call);
         } else {
-                r = ITmTest_stub_dispatch(&call, opnum);
+                r = (L->gen_dispatch ? L->gen_dispatch : ITmTest_stub_dispatch)(&call, opnum);
         }
         if (r < 0 && L->may_fail) {
                 ndr_push_free(&sout);
@@ -439,6 +440,108 @@ TEST(cost) {
         }
         printf("# Refs (5 [in, out] scalars) on the loopback, proxy + stub: generated %.0f ns, "
                "typelib %.0f ns (%.2fx)\n", ns[0], ns[1], ns[1] / ns[0]);
+}
+
+/* --- an [oleautomation] interface on IUnknown, and one deriving from it -------------------- */
+
+struct derived {
+        ITmDerived ITmDerived_iface;
+        LONG refs;
+};
+
+static HRESULT STDMETHODCALLTYPE d_QueryInterface(ITmDerived *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_ITmPlain) ||
+            IsEqualIID(riid, &IID_ITmDerived)) {
+                *ppv = This;
+                ITmDerived_AddRef(This);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE d_AddRef(ITmDerived *This) {
+        return (ULONG)++((struct derived *)This)->refs;
+}
+
+static ULONG STDMETHODCALLTYPE d_Release(ITmDerived *This) {
+        return (ULONG)--((struct derived *)This)->refs;
+}
+
+static HRESULT STDMETHODCALLTYPE d_Add(ITmDerived *This, LONG a, LONG b, LONG *r) {
+        *r = a + b;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE d_Name(ITmDerived *This, LONG n, BSTR *s) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "n=%d", (int)n);
+        *s = SysAllocString(W(buf));
+        return n < 0 ? E_INVALIDARG : S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE d_Twice(ITmDerived *This, double x, double *r) {
+        *r = 2 * x;
+        return S_OK;
+}
+
+static const ITmDerivedVtbl derived_vtbl = {
+        d_QueryInterface, d_AddRef, d_Release, d_Add, d_Name, d_Twice,
+};
+
+/* Both through the typelib marshaler and through dcomidl's code: the same bytes. */
+TEST(bases) {
+        struct derived obj = { { &derived_vtbl }, 1 };
+        static struct loop loops[2];
+        struct ndr_binding chans[2];
+
+        register_tlb();
+        const struct com_ps *plain = com_ps_find(&IID_ITmPlain);
+        const struct com_ps *derived = com_ps_find(&IID_ITmDerived);
+        ASSERT_NOT_NULL(plain);
+        ASSERT_NOT_NULL(derived);
+        ASSERT_TRUE(plain->proxy_vtbl != (const void *)&ITmPlain_ProxyVtbl);
+        ASSERT_TRUE(derived->proxy_vtbl != (const void *)&ITmDerived_ProxyVtbl);
+        ASSERT_EQ(plain->iface->n_ops, 5u);
+        ASSERT_EQ(derived->iface->n_ops, 6u);
+        for (int i = 0; i < 2; i++) {
+                bool tm = i == 1;
+                struct com_proxy px = {
+                        .lpVtbl = tm ? derived->proxy_vtbl : (const void *)&ITmDerived_ProxyVtbl,
+                        .channel = &chans[i],
+                        .iface = tm ? derived->iface : &ITmDerived_p_interface,
+                        .unk = &lp_unk,
+                };
+                loops[i] = (struct loop){ .tm_stub = tm ? derived->iface : NULL,
+                                          .gen_dispatch = ITmDerived_stub_dispatch,
+                                          .obj = (ITmTest *)(void *)&obj.ITmDerived_iface };
+                chans[i] = (struct ndr_binding){ loop_call, &loops[i] };
+                void *pv = &px;
+                ITmDerived *P = pv;
+                LONG r = 0;
+                double d = 0;
+                BSTR s = NULL;
+                ASSERT_HR_EQ(ITmDerived_Add(P, 40, 2, &r), S_OK);
+                ASSERT_EQ(r, 42);
+                ASSERT_HR_EQ(ITmDerived_Name(P, 7, &s), S_OK);
+                ASSERT_TRUE(bstr_is(s, "n=7"));
+                SysFreeString(s);
+                ASSERT_HR_EQ(ITmDerived_Name(P, -1, &s), E_INVALIDARG);
+                ASSERT_TRUE(bstr_is(s, "n=-1"));
+                SysFreeString(s);
+                ASSERT_HR_EQ(ITmDerived_Twice(P, 1.25, &d), S_OK);
+                ASSERT_TRUE(d == 2.5);
+        }
+        ASSERT_EQ(loops[1].n, loops[0].n);
+        for (unsigned c = 0; c < loops[0].n; c++) {
+                ASSERT_EQ(loops[1].recs[c].req_len, loops[0].recs[c].req_len);
+                ASSERT_MEM_EQ(loops[1].recs[c].req, loops[0].recs[c].req, loops[0].recs[c].req_len);
+                ASSERT_EQ(loops[1].recs[c].resp_len, loops[0].recs[c].resp_len);
+                ASSERT_MEM_EQ(loops[1].recs[c].resp, loops[0].recs[c].resp, loops[0].recs[c].resp_len);
+        }
+        loop_free(&loops[0]);
+        loop_free(&loops[1]);
+        ASSERT_EQ(obj.refs, 1);
 }
 
 /* A SAFEARRAY(LONG) parameter that comes as an array of BSTRs: the stub refuses it. */
