@@ -84,7 +84,9 @@ static HRESULT STDMETHODCALLTYPE o_Invoke(ITmTest *This, DISPID id, REFIID riid,
 static HRESULT STDMETHODCALLTYPE o_Ints(ITmTest *This, BYTE b, SHORT s, USHORT us, LONG l, ULONG ul,
                                         LONGLONG h, ULONGLONG uh, INT i, UINT ui, CHAR c,
                                         LONGLONG *sum) {
-        *sum = (LONGLONG)b + s + us + l + (LONGLONG)ul + h + (LONGLONG)uh + i + (LONGLONG)ui + c;
+        /* wrapping arithmetic: any input is fine (fuzz-tmarshal) */
+        *sum = (LONGLONG)((ULONGLONG)b + (ULONGLONG)(LONGLONG)s + us + (ULONGLONG)(LONGLONG)l + ul +
+                          (ULONGLONG)h + uh + (ULONGLONG)(LONGLONG)i + ui + (ULONGLONG)(LONGLONG)c);
         return S_OK;
 }
 
@@ -98,16 +100,16 @@ static HRESULT STDMETHODCALLTYPE o_Floats(ITmTest *This, float f, double d, DATE
 static HRESULT STDMETHODCALLTYPE o_Bools(ITmTest *This, VARIANT_BOOL b, SCODE code, VARIANT_BOOL *nb,
                                          SCODE *r) {
         *nb = b ? VARIANT_FALSE : VARIANT_TRUE;
-        *r = code + 1;
+        *r = (SCODE)((ULONG)code + 1u);
         return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE o_Dec(ITmTest *This, TMDEC d, TMDEC *io, TMCY *r) {
         io->Lo64 += d.Lo64;
-        io->Hi32 += d.Hi32;
+        io->Hi32 += d.Hi32;     /* unsigned: wraps */
         io->scale = d.scale;
         io->sign = d.sign;
-        r->int64 = (LONGLONG)d.Lo64 * 10;
+        r->int64 = (LONGLONG)(d.Lo64 * 10u);
         return S_OK;
 }
 
@@ -135,18 +137,13 @@ static HRESULT STDMETHODCALLTYPE o_Var(ITmTest *This, VARIANT v, VARIANT *io, VA
 }
 
 static HRESULT STDMETHODCALLTYPE o_Arr(ITmTest *This, LPSAFEARRAY a, LPSAFEARRAY *io, LPSAFEARRAY *r) {
-        LONG sum = 0, lo = 0, hi = -1, k;
+        LONG sum = 0, k;
         VARIANT v;
 
-        if (a) {
-                SafeArrayGetLBound(a, 1, &lo);
-                SafeArrayGetUBound(a, 1, &hi);
-                for (k = lo; k <= hi; k++) {
-                        LONG x = 0;
-                        SafeArrayGetElement(a, &k, &x);
-                        sum += x;
-                }
-        }
+        /* a vector of LONGs (the stub checked the cells' type): every cell, summed */
+        if (a && SafeArrayGetDim(a) == 1)
+                for (ULONG i = 0; i < a->rgsabound[0].cElements; i++)
+                        sum = (LONG)((ULONG)sum + ((const ULONG *)a->pvData)[i]);
         SafeArrayDestroy(*io);
         *io = SafeArrayCreateVector(VT_BSTR, 0, 2);
         BSTR x = SysAllocString(W("x")), yz = SysAllocString(W("yz"));
@@ -186,7 +183,7 @@ static HRESULT STDMETHODCALLTYPE o_Peer(ITmTest *This, ITmTest *p, ITmTest **o, 
 
 static HRESULT STDMETHODCALLTYPE o_Enum(ITmTest *This, TmColor c, TmHandle h, TmColor *io,
                                         TmHandle *r) {
-        *r = (LONG)c + h;
+        *r = (LONG)((ULONG)c + (ULONG)h);
         *io = *io == TmRed ? TmBlue : TmGreen;
         return S_OK;
 }
@@ -217,7 +214,7 @@ static HRESULT STDMETHODCALLTYPE o_Many(ITmTest *This, LONG a1, double d1, LONG 
 
 static HRESULT STDMETHODCALLTYPE o_Refs(ITmTest *This, LONG *a, double *d, SHORT *s, VARIANT_BOOL *b,
                                         BYTE *y) {
-        *a += 1;
+        *a = (LONG)((ULONG)*a + 1u);
         *d *= 2;
         *s = 7;
         *b = *b ? VARIANT_FALSE : VARIANT_TRUE;
