@@ -12,8 +12,8 @@
  *     marshaler's, found through HKCR\Interface\{iid}\ProxyStubClsid32 = PSOAInterface),
  *     the test unmarshals it (its proxy the typelib marshaler's) and calls every method,
  *     interface pointers going both ways (callbacks into the test);
- *   - refusals: an interface that is not registered, or not in its library, has no
- *     proxy (E_NOINTERFACE); a dispinterface is marshaled as IDispatch; an array whose
+ *   - refusals: an interface that is not registered, not in its library, or with a
+ *     record parameter has no proxy (E_NOINTERFACE); a dispinterface is marshaled as IDispatch; an array whose
  *     cells are not the declared type's is refused by the stub;
  *   - the cost of a typelib-marshaled call against a generated one (printed).
  */
@@ -579,6 +579,8 @@ TEST(refusals) {
 
         register_tlb();
         ASSERT_NULL(com_ps_find(&unregistered));
+        /* registered (RegisterTypeLib did), but a record parameter: not marshaled */
+        ASSERT_NULL(com_ps_find(&IID_ITmRecord));
         /* registered as typelib-marshaled, but its library does not describe it */
         const char *k = "Interface\\{5A7D2C10-9E0B-4C7F-8B1E-2F6A3D4C5B98}";
         size_t i;
