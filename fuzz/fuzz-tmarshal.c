@@ -32,8 +32,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct tmobj object = { { &obj_vtbl }, 1, 0, 0 };
-static struct tmobj peer = { { &obj_vtbl }, 1, 0, 0 };
+static struct tmobj object = {{&obj_vtbl}, 1, 0, 0};
+static struct tmobj peer = {{&obj_vtbl}, 1, 0, 0};
 static const struct com_ps *ps;
 
 static void check(bool ok, const char *what) {
@@ -66,7 +66,7 @@ static void fake_release(void *obj) {
         IUnknown_Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release };
+static const struct ndr_iface_hooks hooks = {fake_marshal, fake_unmarshal, fake_release};
 
 static void init_once(void) {
         static bool done;
@@ -103,9 +103,12 @@ static void serve(uint16_t opnum, const uint8_t *data, size_t size) {
         in.release_ifaces = true;
         ndr_push_init(&out, 1u << 24);
         out.release_ifaces = true;
-        struct ndr_server_call call = { .in = &in, .out = &out, .arena = &a,
-                                        .impl = &object.ITmTest_iface, .iface = ps->iface,
-                                        .opnum = opnum };
+        struct ndr_server_call call = {.in = &in,
+                                       .out = &out,
+                                       .arena = &a,
+                                       .impl = &object.ITmTest_iface,
+                                       .iface = ps->iface,
+                                       .opnum = opnum};
         (void)ps->iface->ops[opnum].dispatch(&call);
         ndr_push_free(&out);
         arena_reset(&a);
@@ -133,12 +136,12 @@ static ULONG unk_ref(struct com_proxy *px) {
         return 1;
 }
 
-static const struct com_proxy_unknown lp_unk = { unk_qi, unk_ref, unk_ref };
+static const struct com_proxy_unknown lp_unk = {unk_qi, unk_ref, unk_ref};
 
 static void call_proxy(uint16_t opnum, const uint8_t *data, size_t size) {
-        struct ndr_binding chan = { chan_call, NULL };
-        struct com_proxy px = { .lpVtbl = ps->proxy_vtbl, .channel = &chan, .iface = ps->iface,
-                                .unk = &lp_unk };
+        struct ndr_binding chan = {chan_call, NULL};
+        struct com_proxy px = {
+                .lpVtbl = ps->proxy_vtbl, .channel = &chan, .iface = ps->iface, .unk = &lp_unk};
         void *pv = &px;
         ITmTest *p = pv;
 
@@ -151,7 +154,7 @@ static void call_proxy(uint16_t opnum, const uint8_t *data, size_t size) {
                 break;
         }
         case 8: {
-                TMCY cy = { 1 };
+                TMCY cy = {1};
                 float of;
                 double r;
                 (void)ITmTest_Floats(p, 1.5f, 2.0, 3.0, cy, &of, &r);
@@ -164,7 +167,7 @@ static void call_proxy(uint16_t opnum, const uint8_t *data, size_t size) {
                 break;
         }
         case 10: {
-                TMDEC d = { 0 }, io = { 0 };
+                TMDEC d = {0}, io = {0};
                 TMCY cy;
                 (void)ITmTest_Dec(p, d, &io, &cy);
                 break;

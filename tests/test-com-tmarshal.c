@@ -13,8 +13,8 @@
  *     the test unmarshals it (its proxy the typelib marshaler's) and calls every method,
  *     interface pointers going both ways (callbacks into the test);
  *   - refusals: an interface that is not registered, not in its library, or with a
- *     record parameter has no proxy (E_NOINTERFACE); a dispinterface is marshaled as IDispatch; an array whose
- *     cells are not the declared type's is refused by the stub;
+ *     record parameter has no proxy (E_NOINTERFACE); a dispinterface is marshaled as IDispatch; an
+ * array whose cells are not the declared type's is refused by the stub;
  *   - the cost of a typelib-marshaled call against a generated one (printed).
  */
 #define COBJMACROS
@@ -42,15 +42,15 @@
  */
 static void run_calls(ITmTest *p, ITmTest *peer, bool inout_kept) {
         LONGLONG sum = 0;
-        ASSERT_HR_EQ(ITmTest_Ints(p, 200, -3, 60000, -100000, 4000000000u, -(1LL << 40),
-                                  1ULL << 50, -7, 9, -5, &sum),
+        ASSERT_HR_EQ(ITmTest_Ints(p, 200, -3, 60000, -100000, 4000000000u, -(1LL << 40), 1ULL << 50,
+                                  -7, 9, -5, &sum),
                      S_OK);
-        ASSERT_EQ(sum, 200LL - 3 + 60000 - 100000 + 4000000000LL - (1LL << 40) + (1LL << 50) -
-                               7 + 9 - 5);
+        ASSERT_EQ(sum, 200LL - 3 + 60000 - 100000 + 4000000000LL - (1LL << 40) + (1LL << 50) - 7 +
+                               9 - 5);
 
         float of = 0;
         double r8 = 0;
-        TMCY cy = { 25000 };
+        TMCY cy = {25000};
         ASSERT_HR_EQ(ITmTest_Floats(p, 1.5f, 2.25, 3.0, cy, &of, &r8), S_OK);
         ASSERT_TRUE(of == 3.0f);
         ASSERT_TRUE(r8 == 1.5 + 2.25 + 3.0 + 2.5);
@@ -61,7 +61,7 @@ static void run_calls(ITmTest *p, ITmTest *peer, bool inout_kept) {
         ASSERT_EQ(nb, VARIANT_FALSE);
         ASSERT_EQ(sc, 42);
 
-        TMDEC d = { 0, 2, 0x80, 5, 1000 }, io = { 0, 0, 0, 1, 1 };
+        TMDEC d = {0, 2, 0x80, 5, 1000}, io = {0, 0, 0, 1, 1};
         ASSERT_HR_EQ(ITmTest_Dec(p, d, &io, &cy), S_OK);
         ASSERT_EQ(io.Lo64, 1001u);
         ASSERT_EQ(io.Hi32, 6u);
@@ -197,12 +197,12 @@ struct rec {
 };
 
 struct loop {
-        const struct ndr_interface *tm_stub;    /* NULL: the generated stub */
-        int (*gen_dispatch)(struct ndr_server_call *call, uint32_t opnum);  /* NULL: ITmTest's */
+        const struct ndr_interface *tm_stub; /* NULL: the generated stub */
+        int (*gen_dispatch)(struct ndr_server_call *call, uint32_t opnum); /* NULL: ITmTest's */
         ITmTest *obj;
         struct rec recs[MAX_REC];
         unsigned n;
-        bool may_fail;                          /* the stub's failure is the call's */
+        bool may_fail; /* the stub's failure is the call's */
 };
 
 static uint8_t *dup_bytes(const void *p, size_t n) {
@@ -227,16 +227,19 @@ static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         rc->req_len = in->buf.len;
         rc->req = dup_bytes(in->buf.data, in->buf.len);
         ASSERT_GE(rc->req_len, 32u);
-        memset(rc->req + 12, 0, 16);            /* ORPCTHIS.cid: new for every call */
+        memset(rc->req + 12, 0, 16); /* ORPCTHIS.cid: new for every call */
         arena_init(&sa, 1 << 20);
         ndr_push_init(&sout, 0);
         ASSERT_OK(ndr_pull_init(&sin, in->buf.data, in->buf.len, NULL, &sa));
         /* a server's call owns the interface pointers it handles, as the runtime's does */
         sin.release_ifaces = true;
         sout.release_ifaces = true;
-        struct ndr_server_call call = { .in = &sin, .out = &sout, .arena = &sa, .impl = L->obj,
-                                        .iface = L->tm_stub,
-                                        .opnum = opnum };
+        struct ndr_server_call call = {.in = &sin,
+                                       .out = &sout,
+                                       .arena = &sa,
+                                       .impl = L->obj,
+                                       .iface = L->tm_stub,
+                                       .opnum = opnum};
         if (L->tm_stub) {
                 ASSERT_LT(opnum, L->tm_stub->n_ops);
                 ASSERT_NOT_NULL(L->tm_stub->ops[opnum].dispatch);
@@ -281,7 +284,7 @@ static ULONG lp_ref(struct com_proxy *px) {
         return 1;
 }
 
-static const struct com_proxy_unknown lp_unk = { lp_qi, lp_ref, lp_ref };
+static const struct com_proxy_unknown lp_unk = {lp_qi, lp_ref, lp_ref};
 
 /* Interface pointers in-process: an OBJREF naming one of these objects (and back). */
 static IUnknown *iface_table[8];
@@ -319,7 +322,7 @@ static void fake_release(void *obj) {
         IUnknown_Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks fake_hooks = { fake_marshal, fake_unmarshal, fake_release };
+static const struct ndr_iface_hooks fake_hooks = {fake_marshal, fake_unmarshal, fake_release};
 
 static void register_tlb(void) {
         const char *tlb = getenv("TMTEST_TLB");
@@ -342,7 +345,7 @@ static const struct com_ps *tm_ps(void) {
 }
 
 TEST(wire_equals_generated) {
-        struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 }, peer = { { &obj_vtbl }, 1, 0, 0 };
+        struct tmobj obj = {{&obj_vtbl}, 1, 0, 0}, peer = {{&obj_vtbl}, 1, 0, 0};
         static struct loop loops[4];
         struct ndr_binding chans[4];
 
@@ -358,14 +361,15 @@ TEST(wire_equals_generated) {
                         .iface = tm_proxy ? ps->iface : &ITmTest_p_interface,
                         .unk = &lp_unk,
                 };
-                loops[i] = (struct loop){ .tm_stub = tm_stub ? ps->iface : NULL,
-                                          .obj = &obj.ITmTest_iface };
-                chans[i] = (struct ndr_binding){ loop_call, &loops[i] };
+                loops[i] = (struct loop){.tm_stub = tm_stub ? ps->iface : NULL,
+                                         .obj = &obj.ITmTest_iface};
+                chans[i] = (struct ndr_binding){loop_call, &loops[i]};
                 void *pv = &px;
                 printf("# pair %d\n", i);
                 run_calls(pv, &peer.ITmTest_iface, !tm_proxy);
-                printf("# pair %d (%s proxy, %s stub): %u calls\n", i, tm_proxy ? "typelib" : "generated",
-                       tm_stub ? "typelib" : "generated", loops[i].n);
+                printf("# pair %d (%s proxy, %s stub): %u calls\n", i,
+                       tm_proxy ? "typelib" : "generated", tm_stub ? "typelib" : "generated",
+                       loops[i].n);
         }
         /* every reference given back: the objects hold only their own */
         ASSERT_EQ(obj.refs, 1);
@@ -406,9 +410,9 @@ TEST(wire_equals_generated) {
 
 /* A typelib-marshaled call's cost against a generated one's, on the loopback. */
 TEST(cost) {
-        struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 };
+        struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
         static struct loop loop;
-        struct ndr_binding chan = { loop_call, &loop };
+        struct ndr_binding chan = {loop_call, &loop};
         struct timespec t0, t1;
         double ns[2];
         const int N = 20000;
@@ -422,7 +426,7 @@ TEST(cost) {
                         .iface = i ? ps->iface : &ITmTest_p_interface,
                         .unk = &lp_unk,
                 };
-                loop = (struct loop){ .tm_stub = i ? ps->iface : NULL, .obj = &obj.ITmTest_iface };
+                loop = (struct loop){.tm_stub = i ? ps->iface : NULL, .obj = &obj.ITmTest_iface};
                 void *pv = &px;
                 ITmTest *P = pv;
                 clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -436,10 +440,13 @@ TEST(cost) {
                         loop_free(&loop);
                 }
                 clock_gettime(CLOCK_MONOTONIC, &t1);
-                ns[i] = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / N;
+                ns[i] = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+                         (double)(t1.tv_nsec - t0.tv_nsec)) /
+                        N;
         }
         printf("# Refs (5 [in, out] scalars) on the loopback, proxy + stub: generated %.0f ns, "
-               "typelib %.0f ns (%.2fx)\n", ns[0], ns[1], ns[1] / ns[0]);
+               "typelib %.0f ns (%.2fx)\n",
+               ns[0], ns[1], ns[1] / ns[0]);
 }
 
 /* --- an [oleautomation] interface on IUnknown, and one deriving from it -------------------- */
@@ -491,7 +498,7 @@ static const ITmDerivedVtbl derived_vtbl = {
 
 /* Both through the typelib marshaler and through dcomidl's code: the same bytes. */
 TEST(bases) {
-        struct derived obj = { { &derived_vtbl }, 1 };
+        struct derived obj = {{&derived_vtbl}, 1};
         static struct loop loops[2];
         struct ndr_binding chans[2];
 
@@ -512,10 +519,10 @@ TEST(bases) {
                         .iface = tm ? derived->iface : &ITmDerived_p_interface,
                         .unk = &lp_unk,
                 };
-                loops[i] = (struct loop){ .tm_stub = tm ? derived->iface : NULL,
-                                          .gen_dispatch = ITmDerived_stub_dispatch,
-                                          .obj = (ITmTest *)(void *)&obj.ITmDerived_iface };
-                chans[i] = (struct ndr_binding){ loop_call, &loops[i] };
+                loops[i] = (struct loop){.tm_stub = tm ? derived->iface : NULL,
+                                         .gen_dispatch = ITmDerived_stub_dispatch,
+                                         .obj = (ITmTest *)(void *)&obj.ITmDerived_iface};
+                chans[i] = (struct ndr_binding){loop_call, &loops[i]};
                 void *pv = &px;
                 ITmDerived *P = pv;
                 LONG r = 0;
@@ -537,7 +544,8 @@ TEST(bases) {
                 ASSERT_EQ(loops[1].recs[c].req_len, loops[0].recs[c].req_len);
                 ASSERT_MEM_EQ(loops[1].recs[c].req, loops[0].recs[c].req, loops[0].recs[c].req_len);
                 ASSERT_EQ(loops[1].recs[c].resp_len, loops[0].recs[c].resp_len);
-                ASSERT_MEM_EQ(loops[1].recs[c].resp, loops[0].recs[c].resp, loops[0].recs[c].resp_len);
+                ASSERT_MEM_EQ(loops[1].recs[c].resp, loops[0].recs[c].resp,
+                              loops[0].recs[c].resp_len);
         }
         loop_free(&loops[0]);
         loop_free(&loops[1]);
@@ -546,15 +554,17 @@ TEST(bases) {
 
 /* A SAFEARRAY(LONG) parameter that comes as an array of BSTRs: the stub refuses it. */
 TEST(array_type_checked) {
-        struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 };
+        struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
         static struct loop loop;
-        struct ndr_binding chan = { loop_call, &loop };
+        struct ndr_binding chan = {loop_call, &loop};
 
         register_tlb();
         const struct com_ps *ps = tm_ps();
-        struct com_proxy px = { .lpVtbl = &ITmTest_ProxyVtbl, .channel = &chan,
-                                .iface = &ITmTest_p_interface, .unk = &lp_unk };
-        loop = (struct loop){ .tm_stub = ps->iface, .obj = &obj.ITmTest_iface, .may_fail = true };
+        struct com_proxy px = {.lpVtbl = &ITmTest_ProxyVtbl,
+                               .channel = &chan,
+                               .iface = &ITmTest_p_interface,
+                               .unk = &lp_unk};
+        loop = (struct loop){.tm_stub = ps->iface, .obj = &obj.ITmTest_iface, .may_fail = true};
         void *pv = &px;
         ITmTest *P = pv;
         SAFEARRAY *a = SafeArrayCreateVector(VT_BSTR, 0, 2), *io = NULL, *r = NULL;
@@ -573,8 +583,8 @@ TEST(array_type_checked) {
 }
 
 TEST(refusals) {
-        static const IID unregistered = { 0x5a7d2c10, 0x9e0b, 0x4c7f,
-                                          { 0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x99 } };
+        static const IID unregistered = {
+                0x5a7d2c10, 0x9e0b, 0x4c7f, {0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x99}};
         WCHAR key[128];
 
         register_tlb();
@@ -587,8 +597,8 @@ TEST(refusals) {
         for (i = 0; k[i]; i++)
                 key[i] = (WCHAR)(unsigned char)k[i];
         key[i] = 0;
-        static const IID missing = { 0x5a7d2c10, 0x9e0b, 0x4c7f,
-                                     { 0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x98 } };
+        static const IID missing = {
+                0x5a7d2c10, 0x9e0b, 0x4c7f, {0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x98}};
         WCHAR sub[160];
         memcpy(sub, key, (i + 1) * sizeof(WCHAR));
         const char *ps = "\\ProxyStubClsid32";
@@ -611,8 +621,8 @@ TEST(refusals) {
                   ERROR_SUCCESS);
         ASSERT_NULL(com_ps_find(&missing));
         /* a dispinterface: IDispatch's proxy and stub under its IID */
-        static const IID dispif = { 0x5a7d2c10, 0x9e0b, 0x4c7f,
-                                    { 0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x97 } };
+        static const IID dispif = {
+                0x5a7d2c10, 0x9e0b, 0x4c7f, {0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x97}};
         const char *dk = "Interface\\{5A7D2C10-9E0B-4C7F-8B1E-2F6A3D4C5B97}\\ProxyStubClsid32";
         for (i = 0; dk[i]; i++)
                 key[i] = (WCHAR)(unsigned char)dk[i];
@@ -642,7 +652,7 @@ static void xread(int fd, void *p, size_t n) {
 }
 
 static _Noreturn void server_main(int in, int out) {
-        static struct tmobj obj = { { &obj_vtbl }, 1, 0, 0 };
+        static struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
         IStream *stm;
         HGLOBAL h;
         STATSTG st;
@@ -668,13 +678,13 @@ static _Noreturn void server_main(int in, int out) {
 }
 
 TEST(across_processes) {
-        struct tmobj peer = { { &obj_vtbl }, 1, 0, 0 };
+        struct tmobj peer = {{&obj_vtbl}, 1, 0, 0};
         int a[2], b[2], status;
         uint8_t buf[4096];
         uint32_t len, calls = 0;
         ITmTest *p = NULL;
         IStream *stm;
-        LARGE_INTEGER zero = { .QuadPart = 0 };
+        LARGE_INTEGER zero = {.QuadPart = 0};
 
         register_tlb();
         rpcss_start();

@@ -68,29 +68,30 @@ void oa_call_push_pair(struct oa_call *c, const void *p) {
 }
 
 #if OA_HAVE_CALL
-#define STACK_PARAMS                                                                           \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
+#define STACK_PARAMS                                                                               \
+        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,  \
+                uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,    \
+                uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,    \
+                uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
 #if OA_INT_REGS == 6
-#define INT_PARAMS uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
+#define INT_PARAMS  uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
 #define INT_ARGS(c) c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5]
 #else
 #define INT_PARAMS uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
-#define INT_ARGS(c) c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5],     \
-                    c->ints[6], c->ints[7]
+#define INT_ARGS(c)                                                                                \
+        c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5], c->ints[6],        \
+                c->ints[7]
 #endif
 #define FP_PARAMS double, double, double, double, double, double, double, double
-#define FP_ARGS(c) c->fps[0], c->fps[1], c->fps[2], c->fps[3], c->fps[4], c->fps[5], c->fps[6],  \
-                   c->fps[7]
-#define STACK_ARGS(c)                                                                          \
-        c->stack[0], c->stack[1], c->stack[2], c->stack[3], c->stack[4], c->stack[5],          \
-        c->stack[6], c->stack[7], c->stack[8], c->stack[9], c->stack[10], c->stack[11],        \
-        c->stack[12], c->stack[13], c->stack[14], c->stack[15], c->stack[16], c->stack[17],    \
-        c->stack[18], c->stack[19], c->stack[20], c->stack[21], c->stack[22], c->stack[23],    \
-        c->stack[24], c->stack[25], c->stack[26], c->stack[27], c->stack[28], c->stack[29],    \
-        c->stack[30], c->stack[31]
+#define FP_ARGS(c)                                                                                 \
+        c->fps[0], c->fps[1], c->fps[2], c->fps[3], c->fps[4], c->fps[5], c->fps[6], c->fps[7]
+#define STACK_ARGS(c)                                                                              \
+        c->stack[0], c->stack[1], c->stack[2], c->stack[3], c->stack[4], c->stack[5], c->stack[6], \
+                c->stack[7], c->stack[8], c->stack[9], c->stack[10], c->stack[11], c->stack[12],   \
+                c->stack[13], c->stack[14], c->stack[15], c->stack[16], c->stack[17],              \
+                c->stack[18], c->stack[19], c->stack[20], c->stack[21], c->stack[22],              \
+                c->stack[23], c->stack[24], c->stack[25], c->stack[26], c->stack[27],              \
+                c->stack[28], c->stack[29], c->stack[30], c->stack[31]
 
 /*
  * Every integer register, every vector register and 32 stack words are passed: the

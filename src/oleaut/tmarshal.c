@@ -74,25 +74,25 @@ static LOG_CHANNEL(typelib);
 
 int com_ps_register(const void *proxy_vtbl, const struct ndr_interface *iface);
 
-#define TM_MAX_METHODS 1024     /* the thunks there are */
-#define TM_MAX_PARAMS 64
-#define TM_THUNK_SIZE 16
-#define TM_MAGIC 0x544d4946u    /* "TMIF" */
+#define TM_MAX_METHODS 1024 /* the thunks there are */
+#define TM_MAX_PARAMS  64
+#define TM_THUNK_SIZE  16
+#define TM_MAGIC       0x544d4946u /* "TMIF" */
 
-#define NDR_CHECK(x)                            \
-        do {                                    \
-                int r_ = (x);                   \
-                if (r_ < 0)                     \
-                        return r_;              \
+#define NDR_CHECK(x)                                                                               \
+        do {                                                                                       \
+                int r_ = (x);                                                                      \
+                if (r_ < 0)                                                                        \
+                        return r_;                                                                 \
         } while (0)
 
 /* What a parameter is on the wire. */
 enum tm_kind {
-        TM_I1 = 1,      /* small: VT_I1, VT_UI1 */
-        TM_I2,          /* short: VT_I2, VT_UI2, VT_BOOL */
-        TM_I4,          /* long */
-        TM_I8,          /* hyper */
-        TM_ENUM,        /* v1_enum */
+        TM_I1 = 1, /* small: VT_I1, VT_UI1 */
+        TM_I2,     /* short: VT_I2, VT_UI2, VT_BOOL */
+        TM_I4,     /* long */
+        TM_I8,     /* hyper */
+        TM_ENUM,   /* v1_enum */
         TM_R4,
         TM_R8,
         TM_CY,
@@ -107,15 +107,15 @@ enum tm_kind {
 enum tm_ret {
         TM_RET_HRESULT = 1,
         TM_RET_VOID,
-        TM_RET_INT,     /* an integer of ret_kind (TM_I1..TM_I8, TM_ENUM) */
+        TM_RET_INT, /* an integer of ret_kind (TM_I1..TM_I8, TM_ENUM) */
 };
 
 struct tm_param {
-        uint8_t kind;           /* enum tm_kind */
-        bool byref;             /* a pointer to the value (IFoo ** for interfaces) */
+        uint8_t kind; /* enum tm_kind */
+        bool byref;   /* a pointer to the value (IFoo ** for interfaces) */
         bool in, out;
-        bool is_signed;         /* integers widened for the callee */
-        IID iid;                /* TM_IFACE */
+        bool is_signed; /* integers widened for the callee */
+        IID iid;        /* TM_IFACE */
         /* TM_SAFEARRAY: what an array of the declared element type has (FADF_BSTR,
            FADF_VARIANT, FADF_UNKNOWN, FADF_DISPATCH; its element size) */
         USHORT sa_features;
@@ -123,8 +123,8 @@ struct tm_param {
 };
 
 struct tm_method {
-        bool ours;              /* marshaled here (IUnknown's and IDispatch's are not) */
-        uint8_t ret;            /* enum tm_ret */
+        bool ours;   /* marshaled here (IUnknown's and IDispatch's are not) */
+        uint8_t ret; /* enum tm_ret */
         uint8_t ret_kind;
         uint16_t n;
         struct tm_param *ps;
@@ -136,9 +136,9 @@ struct tm_iface {
         IID iid;
         unsigned n_methods;
         struct tm_method *m;
-        struct ndr_interface ndr;       /* the stub table; proxies bind to it */
+        struct ndr_interface ndr; /* the stub table; proxies bind to it */
         struct ndr_op *ops;
-        void **vtbl_block;              /* [0]: this, then the proxy vtable's slots */
+        void **vtbl_block; /* [0]: this, then the proxy vtable's slots */
 };
 
 /* A parameter's value, wherever it lives (the largest is a VARIANT). */
@@ -177,7 +177,6 @@ static void push_orpcthis(struct ndr_push *ndr, const ORPCTHIS *t) {
 static int skip_extents(struct ndr_pull *ndr) {
         uint32_t size, reserved, id, conf, n, ext_size;
         GUID g;
-        int r;
 
         NDR_CHECK(ndr_pull_enter(ndr));
         NDR_CHECK(ndr_pull_align(ndr, 4));
@@ -207,8 +206,7 @@ static int skip_extents(struct ndr_pull *ndr) {
                 }
         }
         ndr_pull_leave(ndr);
-        r = 0;
-        return r;
+        return 0;
 }
 
 static int pull_orpcthis(struct ndr_pull *ndr, ORPCTHIS *t) {
@@ -269,13 +267,27 @@ static const struct ndr_user_marshal *um_of(uint8_t kind) {
 
 static void push_value(struct ndr_push *ndr, const struct tm_param *p, const union tm_val *v) {
         switch (p->kind) {
-        case TM_I1: ndr_push_uint8(ndr, v->u1); break;
-        case TM_I2: ndr_push_uint16(ndr, v->u2); break;
-        case TM_I4: ndr_push_uint32(ndr, v->u4); break;
-        case TM_ENUM: ndr_push_v1_enum(ndr, v->u4); break;
-        case TM_I8: ndr_push_hyper(ndr, v->u8); break;
-        case TM_R4: ndr_push_float(ndr, v->r4); break;
-        case TM_R8: ndr_push_double(ndr, v->r8); break;
+        case TM_I1:
+                ndr_push_uint8(ndr, v->u1);
+                break;
+        case TM_I2:
+                ndr_push_uint16(ndr, v->u2);
+                break;
+        case TM_I4:
+                ndr_push_uint32(ndr, v->u4);
+                break;
+        case TM_ENUM:
+                ndr_push_v1_enum(ndr, v->u4);
+                break;
+        case TM_I8:
+                ndr_push_hyper(ndr, v->u8);
+                break;
+        case TM_R4:
+                ndr_push_float(ndr, v->r4);
+                break;
+        case TM_R8:
+                ndr_push_double(ndr, v->r8);
+                break;
         case TM_CY:
                 ndr_push_align(ndr, 8);
                 ndr_push_hyper(ndr, v->u8);
@@ -309,13 +321,20 @@ static int pull_value(struct ndr_pull *ndr, const struct tm_param *p, union tm_v
         uint32_t id;
 
         switch (p->kind) {
-        case TM_I1: return ndr_pull_uint8(ndr, &v->u1);
-        case TM_I2: return ndr_pull_uint16(ndr, &v->u2);
-        case TM_I4: return ndr_pull_uint32(ndr, &v->u4);
-        case TM_ENUM: return ndr_pull_v1_enum(ndr, &v->u4);
-        case TM_I8: return ndr_pull_hyper(ndr, &v->u8);
-        case TM_R4: return ndr_pull_float(ndr, &v->r4);
-        case TM_R8: return ndr_pull_double(ndr, &v->r8);
+        case TM_I1:
+                return ndr_pull_uint8(ndr, &v->u1);
+        case TM_I2:
+                return ndr_pull_uint16(ndr, &v->u2);
+        case TM_I4:
+                return ndr_pull_uint32(ndr, &v->u4);
+        case TM_ENUM:
+                return ndr_pull_v1_enum(ndr, &v->u4);
+        case TM_I8:
+                return ndr_pull_hyper(ndr, &v->u8);
+        case TM_R4:
+                return ndr_pull_float(ndr, &v->r4);
+        case TM_R8:
+                return ndr_pull_double(ndr, &v->r8);
         case TM_CY:
                 NDR_CHECK(ndr_pull_align(ndr, 8));
                 return ndr_pull_hyper(ndr, &v->u8);
@@ -384,12 +403,20 @@ static void value_free(uint8_t kind, union tm_val *v) {
 
 static size_t value_size(uint8_t kind) {
         switch (kind) {
-        case TM_I1: return 1;
-        case TM_I2: return 2;
-        case TM_I4: case TM_ENUM: case TM_R4: return 4;
-        case TM_DECIMAL: return sizeof(DECIMAL);
-        case TM_VARIANT: return sizeof(VARIANT);
-        default: return 8;
+        case TM_I1:
+                return 1;
+        case TM_I2:
+                return 2;
+        case TM_I4:
+        case TM_ENUM:
+        case TM_R4:
+                return 4;
+        case TM_DECIMAL:
+                return sizeof(DECIMAL);
+        case TM_VARIANT:
+                return sizeof(VARIANT);
+        default:
+                return 8;
         }
 }
 
@@ -418,7 +445,7 @@ static void frame_arg(struct oa_frame *f, const struct tm_param *p, union tm_val
                 memcpy(&v->var, oa_frame_variant(f), sizeof(VARIANT));
                 break;
         default:
-                v->u8 = oa_frame_int(f);        /* little-endian: the low bytes are the value */
+                v->u8 = oa_frame_int(f); /* little-endian: the low bytes are the value */
                 break;
         }
 }
@@ -439,7 +466,7 @@ static HRESULT proxy_call(struct com_proxy *px, const struct tm_iface *tm, unsig
                 frame_arg(f, &m->ps[k], &args[k]);
                 where[k] = m->ps[k].byref ? args[k].ptr : &args[k];
                 if (!where[k])
-                        return com_stub_hresult(-EINVAL);       /* a NULL [ref] pointer */
+                        return com_stub_hresult(-EINVAL); /* a NULL [ref] pointer */
         }
         /* [out]-only values start empty (a failed call leaves them so) */
         for (unsigned k = 0; k < m->n; k++)
@@ -463,7 +490,7 @@ static HRESULT proxy_call(struct com_proxy *px, const struct tm_iface *tm, unsig
                 for (unsigned k = 0; k < m->n; k++)
                         if (m->ps[k].in && m->ps[k].out && owns(m->ps[k].kind))
                                 memcpy(&old[k], where[k], value_size(m->ps[k].kind));
-                unsigned pulled = 0;    /* the [out] values before the one that failed */
+                unsigned pulled = 0; /* the [out] values before the one that failed */
                 r = pull_orpcthat(&out);
                 ndr_pull_user_memory(&out);
                 for (unsigned k = 0; k < m->n && r >= 0; k++, pulled = k)
@@ -473,8 +500,8 @@ static HRESULT proxy_call(struct com_proxy *px, const struct tm_iface *tm, unsig
                         r = ndr_pull_uint32(&out, &v);
                         hr = (HRESULT)v;
                 } else if (r >= 0 && m->ret == TM_RET_INT) {
-                        union tm_val rv = { 0 };
-                        struct tm_param rp = { .kind = m->ret_kind };
+                        union tm_val rv = {0};
+                        struct tm_param rp = {.kind = m->ret_kind};
                         r = pull_value(&out, &rp, &rv, true);
                         *ret_int = rv.u8;
                         hr = S_OK;
@@ -512,7 +539,7 @@ static HRESULT proxy_call(struct com_proxy *px, const struct tm_iface *tm, unsig
 uint64_t oa_tm_proxy_call(const uint64_t *regs, uint32_t slot, const uint64_t *stack);
 
 uint64_t oa_tm_proxy_call(const uint64_t *regs, uint32_t slot, const uint64_t *stack) {
-        struct oa_frame f = { .stack = stack };
+        struct oa_frame f = {.stack = stack};
         uint64_t ret_int = 0;
 
         memcpy(f.ints, regs, OA_INT_REGS * sizeof(uint64_t));
@@ -564,20 +591,32 @@ static int push_arg(struct oa_call *c, const struct tm_param *p, union tm_val *v
                 return 0;
         }
         switch (p->kind) {
-        case TM_I1: oa_call_push_int(c, p->is_signed ? (uint64_t)(int64_t)(int8_t)v->u1 : v->u1); break;
-        case TM_I2: oa_call_push_int(c, p->is_signed ? (uint64_t)(int64_t)(int16_t)v->u2 : v->u2); break;
+        case TM_I1:
+                oa_call_push_int(c, p->is_signed ? (uint64_t)(int64_t)(int8_t)v->u1 : v->u1);
+                break;
+        case TM_I2:
+                oa_call_push_int(c, p->is_signed ? (uint64_t)(int64_t)(int16_t)v->u2 : v->u2);
+                break;
         case TM_I4:
-        case TM_ENUM: oa_call_push_int(c, p->is_signed ? (uint64_t)(int64_t)(int32_t)v->u4 : v->u4); break;
+        case TM_ENUM:
+                oa_call_push_int(c, p->is_signed ? (uint64_t)(int64_t)(int32_t)v->u4 : v->u4);
+                break;
         case TM_I8:
-        case TM_CY: oa_call_push_int(c, v->u8); break;
+        case TM_CY:
+                oa_call_push_int(c, v->u8);
+                break;
         case TM_R4: {
                 uint64_t bits = 0;
                 memcpy(&bits, &v->r4, sizeof v->r4);
                 oa_call_push_fp(c, bits);
                 break;
         }
-        case TM_R8: oa_call_push_fp(c, v->u8); break;
-        case TM_DECIMAL: oa_call_push_pair(c, &v->dec); break;
+        case TM_R8:
+                oa_call_push_fp(c, v->u8);
+                break;
+        case TM_DECIMAL:
+                oa_call_push_pair(c, &v->dec);
+                break;
         case TM_VARIANT: {
 #if OA_VARIANT_BY_REFERENCE
                 oa_call_push_int(c, (uint64_t)(uintptr_t)&v->var);
@@ -601,7 +640,7 @@ static int stub_dispatch(struct ndr_server_call *call) {
         const struct tm_method *m;
         struct ndr_pull *ndr = call->in;
         struct ndr_push *out = call->out;
-        struct oa_call c = { 0 };
+        struct oa_call c = {0};
         union tm_val *vals;
         ORPCTHIS this_;
         VARIANT ret;
@@ -655,8 +694,8 @@ static int stub_dispatch(struct ndr_server_call *call) {
         if (m->ret == TM_RET_HRESULT) {
                 ndr_push_uint32(out, (uint32_t)V_UI8(&ret));
         } else if (m->ret == TM_RET_INT) {
-                struct tm_param rp = { .kind = m->ret_kind };
-                union tm_val rv = { .u8 = V_UI8(&ret) };
+                struct tm_param rp = {.kind = m->ret_kind};
+                union tm_val rv = {.u8 = V_UI8(&ret)};
                 push_value(out, &rp, &rv);
         }
         return ndr_push_error(out);
@@ -741,7 +780,7 @@ static HRESULT userdefined(const struct build *b, ITypeInfo *ti, HREFTYPE href, 
                 p->kind = TM_CY;
                 break;
         default:
-                hr = E_NOTIMPL;         /* records, unions: IRecordInfo is not here */
+                hr = E_NOTIMPL; /* records, unions: IRecordInfo is not here */
                 break;
         }
         ref->lpVtbl->ReleaseTypeAttr(ref, ta);
@@ -757,41 +796,90 @@ static HRESULT kind_of(const struct build *b, ITypeInfo *ti, const TYPEDESC *td,
         if (depth > 16)
                 return E_NOTIMPL;
         switch (td->vt) {
-        case VT_I1: p->kind = TM_I1; p->is_signed = true; return S_OK;
-        case VT_UI1: p->kind = TM_I1; return S_OK;
-        case VT_I2: case VT_BOOL: p->kind = TM_I2; p->is_signed = true; return S_OK;
-        case VT_UI2: p->kind = TM_I2; return S_OK;
-        case VT_I4: case VT_INT: case VT_ERROR: case VT_HRESULT:
+        case VT_I1:
+                p->kind = TM_I1;
+                p->is_signed = true;
+                return S_OK;
+        case VT_UI1:
+                p->kind = TM_I1;
+                return S_OK;
+        case VT_I2:
+        case VT_BOOL:
+                p->kind = TM_I2;
+                p->is_signed = true;
+                return S_OK;
+        case VT_UI2:
+                p->kind = TM_I2;
+                return S_OK;
+        case VT_I4:
+        case VT_INT:
+        case VT_ERROR:
+        case VT_HRESULT:
                 p->kind = TM_I4;
                 p->is_signed = true;
                 return S_OK;
-        case VT_UI4: case VT_UINT: p->kind = TM_I4; return S_OK;
-        case VT_I8: case VT_UI8: p->kind = TM_I8; return S_OK;
-        case VT_R4: p->kind = TM_R4; return S_OK;
-        case VT_R8: case VT_DATE: p->kind = TM_R8; return S_OK;
-        case VT_CY: p->kind = TM_CY; return S_OK;
-        case VT_DECIMAL: p->kind = TM_DECIMAL; return S_OK;
-        case VT_BSTR: p->kind = TM_BSTR; return S_OK;
-        case VT_VARIANT: p->kind = TM_VARIANT; return S_OK;
+        case VT_UI4:
+        case VT_UINT:
+                p->kind = TM_I4;
+                return S_OK;
+        case VT_I8:
+        case VT_UI8:
+                p->kind = TM_I8;
+                return S_OK;
+        case VT_R4:
+                p->kind = TM_R4;
+                return S_OK;
+        case VT_R8:
+        case VT_DATE:
+                p->kind = TM_R8;
+                return S_OK;
+        case VT_CY:
+                p->kind = TM_CY;
+                return S_OK;
+        case VT_DECIMAL:
+                p->kind = TM_DECIMAL;
+                return S_OK;
+        case VT_BSTR:
+                p->kind = TM_BSTR;
+                return S_OK;
+        case VT_VARIANT:
+                p->kind = TM_VARIANT;
+                return S_OK;
         case VT_SAFEARRAY: {
-                struct tm_param e = { 0 };
+                struct tm_param e = {0};
                 if (!td->lptdesc || kind_of(b, ti, td->lptdesc, &e, depth + 1) < 0)
                         return E_NOTIMPL;
                 p->kind = TM_SAFEARRAY;
                 switch (e.kind) {
-                case TM_BSTR: p->sa_features = FADF_BSTR; p->sa_elem_size = sizeof(BSTR); break;
-                case TM_VARIANT: p->sa_features = FADF_VARIANT; p->sa_elem_size = sizeof(VARIANT); break;
+                case TM_BSTR:
+                        p->sa_features = FADF_BSTR;
+                        p->sa_elem_size = sizeof(BSTR);
+                        break;
+                case TM_VARIANT:
+                        p->sa_features = FADF_VARIANT;
+                        p->sa_elem_size = sizeof(VARIANT);
+                        break;
                 case TM_IFACE:
-                        p->sa_features = IsEqualGUID(&e.iid, &IID_IDispatch) ? FADF_DISPATCH : FADF_UNKNOWN;
+                        p->sa_features =
+                                IsEqualGUID(&e.iid, &IID_IDispatch) ? FADF_DISPATCH : FADF_UNKNOWN;
                         p->sa_elem_size = sizeof(void *);
                         break;
-                case TM_SAFEARRAY: return E_NOTIMPL;
-                default: p->sa_elem_size = (ULONG)value_size(e.kind); break;
+                case TM_SAFEARRAY:
+                        return E_NOTIMPL;
+                default:
+                        p->sa_elem_size = (ULONG)value_size(e.kind);
+                        break;
                 }
                 return S_OK;
         }
-        case VT_UNKNOWN: p->kind = TM_IFACE; p->iid = IID_IUnknown; return S_OK;
-        case VT_DISPATCH: p->kind = TM_IFACE; p->iid = IID_IDispatch; return S_OK;
+        case VT_UNKNOWN:
+                p->kind = TM_IFACE;
+                p->iid = IID_IUnknown;
+                return S_OK;
+        case VT_DISPATCH:
+                p->kind = TM_IFACE;
+                p->iid = IID_IDispatch;
+                return S_OK;
         case VT_USERDEFINED:
                 return userdefined(b, ti, td->hreftype, p, false, depth + 1);
         case VT_PTR:
@@ -800,12 +888,13 @@ static HRESULT kind_of(const struct build *b, ITypeInfo *ti, const TYPEDESC *td,
                         return userdefined(b, ti, td->lptdesc->hreftype, p, true, depth + 1);
                 return E_NOTIMPL;
         default:
-                return E_NOTIMPL;       /* VT_LPSTR, VT_LPWSTR, VT_CARRAY, VT_VOID... */
+                return E_NOTIMPL; /* VT_LPSTR, VT_LPWSTR, VT_CARRAY, VT_VOID... */
         }
 }
 
 /* A parameter: its value's kind and whether a pointer to it is passed. */
-static HRESULT param_of(const struct build *b, ITypeInfo *ti, const ELEMDESC *ed, struct tm_param *p) {
+static HRESULT param_of(const struct build *b, ITypeInfo *ti, const ELEMDESC *ed,
+                        struct tm_param *p) {
         const TYPEDESC *td = &ed->tdesc;
         USHORT fl = ed->paramdesc.wParamFlags;
         HRESULT hr;
@@ -819,7 +908,7 @@ static HRESULT param_of(const struct build *b, ITypeInfo *ti, const ELEMDESC *ed
         if (hr >= 0 && !p->out)
                 return S_OK;
         if (hr >= 0 && p->out)
-                return E_NOTIMPL;       /* an [out] value is a pointer */
+                return E_NOTIMPL; /* an [out] value is a pointer */
         if (td->vt != VT_PTR || !td->lptdesc)
                 return E_NOTIMPL;
         memset(p, 0, sizeof *p);
@@ -831,9 +920,9 @@ static HRESULT param_of(const struct build *b, ITypeInfo *ti, const ELEMDESC *ed
         return S_OK;
 }
 
-static HRESULT method_of(const struct build *b, ITypeInfo *ti, const FUNCDESC *fd, struct tm_method *m,
-                         const char *name) {
-        struct tm_param rp = { 0 };
+static HRESULT method_of(const struct build *b, ITypeInfo *ti, const FUNCDESC *fd,
+                         struct tm_method *m, const char *name) {
+        struct tm_param rp = {0};
 
         if (fd->funckind != FUNC_PUREVIRTUAL && fd->funckind != FUNC_VIRTUAL)
                 return refuse(b, "not a vtable method", name);
@@ -850,8 +939,8 @@ static HRESULT method_of(const struct build *b, ITypeInfo *ti, const FUNCDESC *f
                 break;
         default:
                 if (kind_of(b, ti, &fd->elemdescFunc.tdesc, &rp, 0) < 0 ||
-                    !(rp.kind == TM_I1 || rp.kind == TM_I2 || rp.kind == TM_I4 || rp.kind == TM_I8 ||
-                      rp.kind == TM_ENUM))
+                    !(rp.kind == TM_I1 || rp.kind == TM_I2 || rp.kind == TM_I4 ||
+                      rp.kind == TM_I8 || rp.kind == TM_ENUM))
                         return refuse(b, "return type", name);
                 m->ret = TM_RET_INT;
                 m->ret_kind = rp.kind;
@@ -894,8 +983,8 @@ static bool guid_is(const GUID *g, const GUID *h) {
 }
 
 /* The interface's own methods, then its base's (recursively, up to IUnknown/IDispatch). */
-static HRESULT collect(const struct build *b, ITypeInfo *ti, struct tm_iface *tm, bool *ret_dispatch,
-                       int depth) {
+static HRESULT collect(const struct build *b, ITypeInfo *ti, struct tm_iface *tm,
+                       bool *ret_dispatch, int depth) {
         TYPEATTR *ta;
         HRESULT hr;
 
@@ -1010,14 +1099,14 @@ static HRESULT build(const struct build *b, ITypeInfo *ti, struct tm_iface **ret
                 if (i < first) {
                         /* IUnknown's go to the proxy manager, IDispatch's to its proxy */
                         slots[i] = dslots[i];
-                        tm->ops[i] = i < 3 ? (struct ndr_op){ "IUnknown", NULL }
+                        tm->ops[i] = i < 3 ? (struct ndr_op){"IUnknown", NULL}
                                            : IDispatch_p_interface.ops[i];
                 } else {
 #if HAVE_THUNKS
                         slots[i] = (void *)(oa_tm_thunks + (size_t)i * TM_THUNK_SIZE);
 #endif
-                        tm->ops[i] = (struct ndr_op){ tm->m[i].name ? tm->m[i].name : "?",
-                                                      stub_dispatch };
+                        tm->ops[i] =
+                                (struct ndr_op){tm->m[i].name ? tm->m[i].name : "?", stub_dispatch};
                 }
         }
         tm->ndr = (struct ndr_interface){
@@ -1048,7 +1137,8 @@ static HRESULT typelib_of(const struct build *b, GUID *ret_lib, WORD *ret_major,
                 wkey[i] = (WCHAR)(unsigned char)key[i];
         wkey[i] = 0;
         if (RegGetValueW(HKEY_CLASSES_ROOT, wkey, NULL, RRF_RT_REG_SZ, NULL, val, &size) !=
-            ERROR_SUCCESS || FAILED(CLSIDFromString(val, ret_lib))) {
+                    ERROR_SUCCESS ||
+            FAILED(CLSIDFromString(val, ret_lib))) {
                 log_debug(typelib, "typelib marshaler: %s: no HKCR\\%s (RegisterTypeLib writes it)",
                           b->id, key);
                 return REGDB_E_IIDNOTREG;
@@ -1063,7 +1153,8 @@ static HRESULT typelib_of(const struct build *b, GUID *ret_lib, WORD *ret_major,
                 v[i] = val[i] < 0x80 ? (char)val[i] : '?';
         v[i] = 0;
         if (sscanf(v, "%x.%x", &maj, &min) != 2 || maj > 0xffff || min > 0xffff) {
-                log_debug(typelib, "typelib marshaler: %s: Version '%s' is not major.minor", b->id, v);
+                log_debug(typelib, "typelib marshaler: %s: Version '%s' is not major.minor", b->id,
+                          v);
                 return REGDB_E_IIDNOTREG;
         }
         *ret_major = (WORD)maj;
@@ -1074,7 +1165,7 @@ static HRESULT typelib_of(const struct build *b, GUID *ret_lib, WORD *ret_major,
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int oleaut_tm_load(const IID *iid, bool dispinterface) {
-        struct build b = { .iid = iid };
+        struct build b = {.iid = iid};
         ITypeLib *tl = NULL;
         ITypeInfo *ti = NULL, *view = NULL;
         TYPEATTR *ta = NULL;
@@ -1096,13 +1187,15 @@ int oleaut_tm_load(const IID *iid, bool dispinterface) {
                 ni->uuid = *iid;
                 r = com_ps_register(&IDispatch_ProxyVtbl, ni);
                 if (r < 0)
-                        free(ni);       /* -EEXIST: another thread's came first */
+                        free(ni); /* -EEXIST: another thread's came first */
                 log_debug(typelib, "typelib marshaler: %s: a dispinterface, as IDispatch", b.id);
                 return r == -EEXIST ? 0 : r;
         }
         if (!HAVE_THUNKS) {
-                log_debug(typelib, "typelib marshaler: %s: no proxy thunks for this machine "
-                                   "(x86-64 only)", b.id);
+                log_debug(typelib,
+                          "typelib marshaler: %s: no proxy thunks for this machine "
+                          "(x86-64 only)",
+                          b.id);
                 return -ENOEXEC;
         }
         if (typelib_of(&b, &lib, &maj, &min) < 0)
@@ -1140,7 +1233,7 @@ int oleaut_tm_load(const IID *iid, bool dispinterface) {
         if (hr >= 0) {
                 r = com_ps_register(tm->vtbl_block + 1, &tm->ndr);
                 if (r < 0)
-                        tm_free(tm);    /* -EEXIST: registered meanwhile */
+                        tm_free(tm); /* -EEXIST: registered meanwhile */
                 else
                         log_debug(typelib, "typelib marshaler: %s: %u methods", b.id,
                                   tm->n_methods);

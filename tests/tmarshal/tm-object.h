@@ -71,13 +71,14 @@ static HRESULT STDMETHODCALLTYPE o_GetTypeInfo(ITmTest *This, UINT i, LCID lcid,
         return E_NOTIMPL;
 }
 
-static HRESULT STDMETHODCALLTYPE o_GetIDsOfNames(ITmTest *This, REFIID riid, LPOLESTR *names, UINT n,
-                                                 LCID lcid, DISPID *ids) {
+static HRESULT STDMETHODCALLTYPE o_GetIDsOfNames(ITmTest *This, REFIID riid, LPOLESTR *names,
+                                                 UINT n, LCID lcid, DISPID *ids) {
         return E_NOTIMPL;
 }
 
-static HRESULT STDMETHODCALLTYPE o_Invoke(ITmTest *This, DISPID id, REFIID riid, LCID lcid, WORD flags,
-                                          DISPPARAMS *dp, VARIANT *res, EXCEPINFO *ei, UINT *ae) {
+static HRESULT STDMETHODCALLTYPE o_Invoke(ITmTest *This, DISPID id, REFIID riid, LCID lcid,
+                                          WORD flags, DISPPARAMS *dp, VARIANT *res, EXCEPINFO *ei,
+                                          UINT *ae) {
         return E_NOTIMPL;
 }
 
@@ -97,8 +98,8 @@ static HRESULT STDMETHODCALLTYPE o_Floats(ITmTest *This, float f, double d, DATE
         return S_OK;
 }
 
-static HRESULT STDMETHODCALLTYPE o_Bools(ITmTest *This, VARIANT_BOOL b, SCODE code, VARIANT_BOOL *nb,
-                                         SCODE *r) {
+static HRESULT STDMETHODCALLTYPE o_Bools(ITmTest *This, VARIANT_BOOL b, SCODE code,
+                                         VARIANT_BOOL *nb, SCODE *r) {
         *nb = b ? VARIANT_FALSE : VARIANT_TRUE;
         *r = (SCODE)((ULONG)code + 1u);
         return S_OK;
@@ -106,7 +107,7 @@ static HRESULT STDMETHODCALLTYPE o_Bools(ITmTest *This, VARIANT_BOOL b, SCODE co
 
 static HRESULT STDMETHODCALLTYPE o_Dec(ITmTest *This, TMDEC d, TMDEC *io, TMCY *r) {
         io->Lo64 += d.Lo64;
-        io->Hi32 += d.Hi32;     /* unsigned: wraps */
+        io->Hi32 += d.Hi32; /* unsigned: wraps */
         io->scale = d.scale;
         io->sign = d.sign;
         r->int64 = (LONGLONG)(d.Lo64 * 10u);
@@ -136,7 +137,8 @@ static HRESULT STDMETHODCALLTYPE o_Var(ITmTest *This, VARIANT v, VARIANT *io, VA
         return S_OK;
 }
 
-static HRESULT STDMETHODCALLTYPE o_Arr(ITmTest *This, LPSAFEARRAY a, LPSAFEARRAY *io, LPSAFEARRAY *r) {
+static HRESULT STDMETHODCALLTYPE o_Arr(ITmTest *This, LPSAFEARRAY a, LPSAFEARRAY *io,
+                                       LPSAFEARRAY *r) {
         LONG sum = 0, k;
         VARIANT v;
 
@@ -202,18 +204,18 @@ static HRESULT STDMETHODCALLTYPE o_Fail(ITmTest *This, LONG code) {
         return (HRESULT)code;
 }
 
-static HRESULT STDMETHODCALLTYPE o_Many(ITmTest *This, LONG a1, double d1, LONG a2, double d2, LONG a3,
-                                        double d3, LONG a4, double d4, LONG a5, double d5, LONG a6,
-                                        double d6, LONG a7, double d7, LONG a8, double d8, float f9,
-                                        double d10, LONGLONG a9, SHORT a10, double *r) {
-        *r = a1 + a2 * 10.0 + a3 * 100.0 + a4 * 1000.0 + a5 * 1e4 + a6 * 1e5 + a7 * 1e6 +
-             a8 * 1e7 + (double)a9 * 1e8 + a10 * 1e9 + d1 + d2 * 2 + d3 * 3 + d4 * 4 + d5 * 5 +
-             d6 * 6 + d7 * 7 + d8 * 8 + f9 * 9 + d10 * 10;
+static HRESULT STDMETHODCALLTYPE o_Many(ITmTest *This, LONG a1, double d1, LONG a2, double d2,
+                                        LONG a3, double d3, LONG a4, double d4, LONG a5, double d5,
+                                        LONG a6, double d6, LONG a7, double d7, LONG a8, double d8,
+                                        float f9, double d10, LONGLONG a9, SHORT a10, double *r) {
+        *r = a1 + a2 * 10.0 + a3 * 100.0 + a4 * 1000.0 + a5 * 1e4 + a6 * 1e5 + a7 * 1e6 + a8 * 1e7 +
+             (double)a9 * 1e8 + a10 * 1e9 + d1 + d2 * 2 + d3 * 3 + d4 * 4 + d5 * 5 + d6 * 6 +
+             d7 * 7 + d8 * 8 + f9 * 9 + d10 * 10;
         return S_OK;
 }
 
-static HRESULT STDMETHODCALLTYPE o_Refs(ITmTest *This, LONG *a, double *d, SHORT *s, VARIANT_BOOL *b,
-                                        BYTE *y) {
+static HRESULT STDMETHODCALLTYPE o_Refs(ITmTest *This, LONG *a, double *d, SHORT *s,
+                                        VARIANT_BOOL *b, BYTE *y) {
         *a = (LONG)((ULONG)*a + 1u);
         *d *= 2;
         *s = 7;
@@ -228,9 +230,29 @@ static HRESULT STDMETHODCALLTYPE o_Nothing(ITmTest *This) {
 }
 
 static const ITmTestVtbl obj_vtbl = {
-        o_QueryInterface, o_AddRef, o_Release, o_GetTypeInfoCount, o_GetTypeInfo,
-        o_GetIDsOfNames, o_Invoke, o_Ints, o_Floats, o_Bools, o_Dec, o_Str, o_Var, o_Arr,
-        o_Itf, o_Peer, o_Enum, o_get_Value, o_put_Value, o_Fail, o_Many, o_Refs, o_Nothing,
+        o_QueryInterface,
+        o_AddRef,
+        o_Release,
+        o_GetTypeInfoCount,
+        o_GetTypeInfo,
+        o_GetIDsOfNames,
+        o_Invoke,
+        o_Ints,
+        o_Floats,
+        o_Bools,
+        o_Dec,
+        o_Str,
+        o_Var,
+        o_Arr,
+        o_Itf,
+        o_Peer,
+        o_Enum,
+        o_get_Value,
+        o_put_Value,
+        o_Fail,
+        o_Many,
+        o_Refs,
+        o_Nothing,
 };
 
 #endif /* OPENDCOM_TESTS_TM_OBJECT_H */
