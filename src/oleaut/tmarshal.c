@@ -642,6 +642,7 @@ static int stub_dispatch(struct ndr_server_call *call) {
         struct ndr_push *out = call->out;
         struct oa_call c = {0};
         union tm_val *vals;
+        VARIANT *orig;
         ORPCTHIS this_;
         VARIANT ret;
         int r;
@@ -671,6 +672,17 @@ static int stub_dispatch(struct ndr_server_call *call) {
                                 value_free(TM_IFACE, &vals[k]);
                 return r;
         }
+        /* a by-reference VARIANT's referent is the unmarshaler's memory: if the object
+           makes the VARIANT something else, the referent is freed here (below) */
+        if (!(orig = ndr_pull_alloc(ndr, m->n ? m->n : 1, sizeof *orig))) {
+                for (unsigned k = 0; k < m->n; k++)
+                        if (m->ps[k].in && m->ps[k].out && m->ps[k].kind == TM_IFACE)
+                                value_free(TM_IFACE, &vals[k]);
+                return ndr->error;
+        }
+        for (unsigned k = 0; k < m->n; k++)
+                if (m->ps[k].in && m->ps[k].kind == TM_VARIANT)
+                        orig[k] = vals[k].var;
         oa_call_push_int(&c, (uint64_t)(uintptr_t)call->impl);
         for (unsigned k = 0; k < m->n; k++)
                 push_arg(&c, &m->ps[k], &vals[k]);
@@ -698,6 +710,11 @@ static int stub_dispatch(struct ndr_server_call *call) {
                 union tm_val rv = {.u8 = V_UI8(&ret)};
                 push_value(out, &rp, &rv);
         }
+        for (unsigned k = 0; k < m->n; k++)
+                if (m->ps[k].in && m->ps[k].kind == TM_VARIANT && (V_VT(&orig[k]) & VT_BYREF) &&
+                    (V_VT(&vals[k].var) != V_VT(&orig[k]) ||
+                     V_BYREF(&vals[k].var) != V_BYREF(&orig[k])))
+                        oleaut_variant_user_free(&orig[k]);
         return ndr_push_error(out);
 }
 
