@@ -11,7 +11,8 @@
  *   - across processes: a server child exports the object (its stub the typelib
  *     marshaler's, found through HKCR\Interface\{iid}\ProxyStubClsid32 = PSOAInterface),
  *     the test unmarshals it (its proxy the typelib marshaler's) and calls every method,
- *     interface pointers going both ways (callbacks into the test);
+ *     interface pointers going both ways (callbacks into the test); and the mixed pairs
+ *     across processes, either side using dcomidl's code instead;
  *   - refusals: an interface that is not registered, not in its library, or with a
  *     record parameter has no proxy (E_NOINTERFACE); a dispinterface is marshaled as IDispatch; an
  * array whose cells are not the declared type's is refused by the stub;
@@ -443,13 +444,14 @@ TEST(cost) {
                                                 SHORT rs;
                                                 VARIANT_BOOL rb = 0;
                                                 BYTE ry = 0;
-                                                ASSERT_HR_EQ(ITmTest_Refs(P, &ra, &rd, &rs, &rb, &ry),
-                                                             S_OK);
+                                                ASSERT_HR_EQ(
+                                                        ITmTest_Refs(P, &ra, &rd, &rs, &rb, &ry),
+                                                        S_OK);
                                         } else {
                                                 BSTR io = SysAllocString(W("io")), r = NULL;
                                                 BSTR old = io;
                                                 ASSERT_HR_EQ(ITmTest_Str(P, a, &io, &r), S_OK);
-                                                if (!i)         /* dcomidl's proxy keeps it */
+                                                if (!i) /* dcomidl's proxy keeps it */
                                                         SysFreeString(old);
                                                 SysFreeString(io);
                                                 SysFreeString(r);
@@ -673,8 +675,12 @@ static void xread(int fd, void *p, size_t n) {
         }
 }
 
-static _Noreturn void server_main(int in, int out) {
+/* generated: the process uses dcomidl's proxy and stub for ITmTest, not the typelib's */
+static _Noreturn void server_main(int in, int out, bool generated) {
         static struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
+
+        if (generated)
+                ASSERT_OK(com_ps_register(&ITmTest_ProxyVtbl, &ITmTest_p_interface));
         IStream *stm;
         HGLOBAL h;
         STATSTG st;
@@ -699,7 +705,8 @@ static _Noreturn void server_main(int in, int out) {
         _exit(0);
 }
 
-TEST(across_processes) {
+/* client_gen, server_gen: which side uses dcomidl's code instead of the typelib's */
+static void across(bool client_gen, bool server_gen) {
         struct tmobj peer = {{&obj_vtbl}, 1, 0, 0};
         int a[2], b[2], status;
         uint8_t buf[4096];
@@ -717,10 +724,12 @@ TEST(across_processes) {
         if (pid == 0) {
                 close(a[1]);
                 close(b[0]);
-                server_main(a[0], b[1]);
+                server_main(a[0], b[1], server_gen);
         }
         close(a[0]);
         close(b[1]);
+        if (client_gen)
+                ASSERT_OK(com_ps_register(&ITmTest_ProxyVtbl, &ITmTest_p_interface));
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         xread(b[0], &len, sizeof len);
         ASSERT_LE(len, sizeof buf);
@@ -731,13 +740,14 @@ TEST(across_processes) {
         ASSERT_HR_EQ(CoUnmarshalInterface(stm, &IID_ITmTest, (void **)&p), S_OK);
         IStream_Release(stm);
         ASSERT_NOT_NULL(p);
-        /* the proxy is the typelib marshaler's */
+        /* the proxy is the typelib marshaler's (or the generated one asked for) */
         const struct com_ps *ps = com_ps_find(&IID_ITmTest);
         ASSERT_NOT_NULL(ps);
         ASSERT_TRUE(*(const void **)p == ps->proxy_vtbl);
+        ASSERT_TRUE((ps->proxy_vtbl == (const void *)&ITmTest_ProxyVtbl) == client_gen);
 
-        run_calls(p, &peer.ITmTest_iface, false);
-        run_calls(p, &peer.ITmTest_iface, false);
+        run_calls(p, &peer.ITmTest_iface, client_gen);
+        run_calls(p, &peer.ITmTest_iface, client_gen);
 
         /* a dual interface's IDispatch part goes through the IDispatch proxy */
         UINT n = 7;
@@ -753,4 +763,18 @@ TEST(across_processes) {
         CoUninitialize();
         ASSERT_EQ(peer.refs, 1);
         rpcss_stop();
+}
+
+TEST(across_processes) {
+        across(false, false);
+}
+
+/* the mixed pairs across processes: the typelib marshaler's proxy against dcomidl's stub,
+   and dcomidl's proxy against the typelib marshaler's stub */
+TEST(across_processes_generated_stub) {
+        across(false, true);
+}
+
+TEST(across_processes_generated_proxy) {
+        across(true, false);
 }
