@@ -576,6 +576,78 @@ TEST(bases) {
         ASSERT_EQ(obj.refs, 1);
 }
 
+/* --- methods that return no HRESULT (only the type library describes ITmRet) -------------- */
+
+static const IID IID_ITmRet_ = {
+        0x5a7d2c10, 0x9e0b, 0x4c7f, {0x8b, 0x1e, 0x2f, 0x6a, 0x3d, 0x4c, 0x5b, 0x23}};
+
+typedef struct ITmRet ITmRet;
+typedef struct {
+        HRESULT(STDMETHODCALLTYPE *QueryInterface)(ITmRet *This, REFIID riid, void **ppv);
+        ULONG(STDMETHODCALLTYPE *AddRef)(ITmRet *This);
+        ULONG(STDMETHODCALLTYPE *Release)(ITmRet *This);
+        LONG(STDMETHODCALLTYPE *Sum2)(ITmRet *This, LONG a, SHORT b);
+        void(STDMETHODCALLTYPE *Poke)(ITmRet *This, LONG v);
+        LONGLONG(STDMETHODCALLTYPE *Big)(ITmRet *This, double x);
+} ITmRetVtbl;
+struct ITmRet {
+        const ITmRetVtbl *lpVtbl;
+};
+
+struct retobj {
+        ITmRet ITmRet_iface;
+        LONG refs, poked;
+};
+
+static HRESULT STDMETHODCALLTYPE r_QueryInterface(ITmRet *This, REFIID riid, void **ppv) {
+        *ppv = This;
+        return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE r_AddRef(ITmRet *This) {
+        return 2;
+}
+
+static LONG STDMETHODCALLTYPE r_Sum2(ITmRet *This, LONG a, SHORT b) {
+        return a + b;
+}
+
+static void STDMETHODCALLTYPE r_Poke(ITmRet *This, LONG v) {
+        ((struct retobj *)This)->poked = v;
+}
+
+static LONGLONG STDMETHODCALLTYPE r_Big(ITmRet *This, double x) {
+        return (LONGLONG)(x * 4294967296.0);
+}
+
+static const ITmRetVtbl ret_vtbl = {r_QueryInterface, r_AddRef, r_AddRef, r_Sum2, r_Poke, r_Big};
+
+/* The value comes back as the method's return value; a void method is called. */
+TEST(non_hresult_returns) {
+        struct retobj obj = {{&ret_vtbl}, 1, 0};
+        static struct loop loop;
+        struct ndr_binding chan = {loop_call, &loop};
+
+        register_tlb();
+        const struct com_ps *ps = com_ps_find(&IID_ITmRet_);
+        ASSERT_NOT_NULL(ps);
+        struct com_proxy px = {
+                .lpVtbl = ps->proxy_vtbl, .channel = &chan, .iface = ps->iface, .unk = &lp_unk};
+        loop = (struct loop){.tm_stub = ps->iface, .obj = (ITmTest *)(void *)&obj.ITmRet_iface};
+        void *pv = &px;
+        ITmRet *P = pv;
+        ASSERT_EQ(P->lpVtbl->Sum2(P, 40000, -2), 39998);
+        P->lpVtbl->Poke(P, 77);
+        ASSERT_EQ(obj.poked, 77);
+        ASSERT_EQ(P->lpVtbl->Big(P, -2.5), -(5LL << 31));
+        /* the wire: ORPCTHAT, then the value as MIDL sends a LONG (4 bytes) / nothing */
+        ASSERT_EQ(loop.n, 3u);
+        ASSERT_EQ(loop.recs[0].resp_len, 8u + 4u);
+        ASSERT_EQ(loop.recs[1].resp_len, 8u);
+        ASSERT_EQ(loop.recs[2].resp_len, 8u + 8u);
+        loop_free(&loop);
+}
+
 /* A SAFEARRAY(LONG) parameter that comes as an array of BSTRs: the stub refuses it. */
 TEST(array_type_checked) {
         struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
