@@ -79,6 +79,10 @@ struct ndr_server_call {
         const void *orpc_this;          /* object interfaces: its ORPCTHIS (<dcom/orpc-stub.h>) */
         struct arena *saved_arena_;     /* ndr_server_call_enter/leave */
         void *runtime;                  /* the RPC runtime's per-call state (rpc_call_*) */
+        /* what is dispatched: the runtime sets them (a table-driven stub, such as the
+           type-library marshaler's one dispatcher for all its methods, reads them) */
+        const struct ndr_interface *iface;
+        uint16_t opnum;
 };
 
 /* Around the implementation: midl_user_allocate() serves from the call's arena. */

@@ -33,11 +33,19 @@
 #include "dcom/guid.h"
 #include "dcom/utf16.h"
 #include "dcom/winreg.h"
+#include "oleaut/oleaut-internal.h"
 #include "registry/registry-internal.h"
 
 static LOG_CHANNEL(com);
 
 #define MAX_PROXY_FILES 1024 /* entries of an aProxyFileList */
+
+/* oleaut32's proxy/stub classes: the type-library marshaler (PSOAInterface, for
+   [oleautomation] and [dual] interfaces) and dispinterfaces' (PSDispatch) */
+static const CLSID CLSID_PSOAInterface_ = { 0x00020424, 0x0000, 0x0000,
+                                            { 0xc0, 0, 0, 0, 0, 0, 0, 0x46 } };
+static const CLSID CLSID_PSDispatch_ = { 0x00020420, 0x0000, 0x0000,
+                                         { 0xc0, 0, 0, 0, 0, 0, 0, 0x46 } };
 
 /* --- the factory (a proxy/stub library's class object) ----------------------------------- */
 
@@ -399,6 +407,13 @@ static int ps_load(const IID *iid) {
                 return -ENOENT;
         }
         dcom_guid_format(&clsid, DCOM_GUID_FORMAT_REGISTRY, cid);
+        /* [MS-OAUT] 1.3: interfaces a type library describes, marshaled through it */
+        if (IsEqualCLSID(&clsid, &CLSID_PSOAInterface_) || IsEqualCLSID(&clsid, &CLSID_PSDispatch_)) {
+                r = oleaut_tm_load(iid, IsEqualCLSID(&clsid, &CLSID_PSDispatch_));
+                if (r >= 0)
+                        log_debug(com, "proxy/stub for %s from its type library (%s)", id, cid);
+                return r;
+        }
         hr = com_inproc_class_object_any(&clsid, &IID_IPSFactoryBuffer, (void **)&f);
         if (FAILED(hr) || !f) {
                 log_debug(com,

@@ -17,7 +17,7 @@
  *   - a method that fails: DISP_E_EXCEPTION, its HRESULT in EXCEPINFO.scode and the
  *     error object it left (SetErrorInfo) in the rest of EXCEPINFO.
  * The call itself goes through the object's vtable with the platform's C calling
- * convention (what STDMETHODCALLTYPE is here): see push_*() and call_vtbl() -- x86-64
+ * convention (what STDMETHODCALLTYPE is here): see push_*() and oa_call_run() -- x86-64
  * System V and AArch64 (AAPCS64); on other machines Invoke answers E_NOTIMPL.
  */
 #include <string.h>
@@ -28,133 +28,6 @@
 
 #define MAX_DEPTH 16
 #define LOCALE_USER_DEFAULT_ 0x0400
-
-/* ---- the machine call ---- */
-
-#if defined(__x86_64__)
-#define N_INT_REGS 6
-#define VARIANT_BY_REFERENCE 0          /* a 24-byte struct is passed in memory, by value */
-#define HAVE_CALL 1
-#elif defined(__aarch64__)
-#define N_INT_REGS 8
-#define VARIANT_BY_REFERENCE 1          /* composites over 16 bytes: a pointer to a copy */
-#define HAVE_CALL 1
-#else
-#define HAVE_CALL 0
-#endif
-#define N_FP_REGS 8
-#define N_STACK 32
-
-struct call {
-        uint64_t ints[8];
-        double fps[N_FP_REGS];
-        uint64_t stack[N_STACK];
-        int ni, nf, ns;
-        bool overflow;
-};
-
-static void push_stack(struct call *c, uint64_t w) {
-        if (c->ns < N_STACK)
-                c->stack[c->ns++] = w;
-        else
-                c->overflow = true;
-}
-
-static void push_int(struct call *c, uint64_t w) {
-#if HAVE_CALL
-        if (c->ni < N_INT_REGS) {
-                c->ints[c->ni++] = w;
-                return;
-        }
-#endif
-        push_stack(c, w);
-}
-
-/* A float travels in the low 32 bits of a vector register (or a stack slot). */
-static void push_fp_bits(struct call *c, uint64_t bits) {
-        if (c->nf < N_FP_REGS) {
-                memcpy(&c->fps[c->nf++], &bits, sizeof bits);
-                return;
-        }
-        push_stack(c, bits);
-}
-
-/* A 16-byte struct of integers (DECIMAL): two registers, or both words on the stack. */
-static void push_pair(struct call *c, const void *p) {
-        uint64_t w[2];
-
-        memcpy(w, p, sizeof w);
-#if HAVE_CALL
-        if (c->ni + 2 <= N_INT_REGS) {
-                c->ints[c->ni++] = w[0];
-                c->ints[c->ni++] = w[1];
-                return;
-        }
-        c->ni = N_INT_REGS;
-#endif
-        push_stack(c, w[0]);
-        push_stack(c, w[1]);
-}
-
-#if HAVE_CALL
-#define STACK_PARAMS                                                                           \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,        \
-        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
-#if N_INT_REGS == 6
-#define INT_PARAMS uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
-#define INT_ARGS(c) c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5]
-#else
-#define INT_PARAMS uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t
-#define INT_ARGS(c) c->ints[0], c->ints[1], c->ints[2], c->ints[3], c->ints[4], c->ints[5],     \
-                    c->ints[6], c->ints[7]
-#endif
-#define FP_PARAMS double, double, double, double, double, double, double, double
-#define FP_ARGS(c) c->fps[0], c->fps[1], c->fps[2], c->fps[3], c->fps[4], c->fps[5], c->fps[6],  \
-                   c->fps[7]
-#define STACK_ARGS(c)                                                                          \
-        c->stack[0], c->stack[1], c->stack[2], c->stack[3], c->stack[4], c->stack[5],          \
-        c->stack[6], c->stack[7], c->stack[8], c->stack[9], c->stack[10], c->stack[11],        \
-        c->stack[12], c->stack[13], c->stack[14], c->stack[15], c->stack[16], c->stack[17],    \
-        c->stack[18], c->stack[19], c->stack[20], c->stack[21], c->stack[22], c->stack[23],    \
-        c->stack[24], c->stack[25], c->stack[26], c->stack[27], c->stack[28], c->stack[29],    \
-        c->stack[30], c->stack[31]
-
-/*
- * Every integer register, every vector register and 32 stack words are passed: the
- * callee takes its own arguments from them as its prototype says, the rest is ignored
- * (the caller pops the stack in both ABIs).
- */
-typedef uint64_t (*fn_int)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
-typedef double (*fn_double)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
-typedef float (*fn_float)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
-
-static void call_vtbl(void *fn, struct call *c, VARTYPE ret_vt, VARIANT *ret) {
-        switch (ret_vt) {
-        case VT_R4: {
-                fn_float f;
-                memcpy(&f, &fn, sizeof f);
-                V_R4(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
-                break;
-        }
-        case VT_R8:
-        case VT_DATE: {
-                fn_double f;
-                memcpy(&f, &fn, sizeof f);
-                V_R8(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
-                break;
-        }
-        default: {
-                fn_int f;
-                memcpy(&f, &fn, sizeof f);
-                V_UI8(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
-                break;
-        }
-        }
-        V_VT(ret) = ret_vt;
-}
-#endif
 
 /* ---- types ---- */
 
@@ -314,48 +187,48 @@ static void *value_of(VARIANT *v) {
         return &V_UI1(v);
 }
 
-static HRESULT push_value(struct call *c, VARTYPE vt, VARIANT *v) {
+static HRESULT push_value(struct oa_call *c, VARTYPE vt, VARIANT *v) {
         switch (vt) {
-        case VT_I1: push_int(c, (uint64_t)(int64_t)V_I1(v)); break;
-        case VT_UI1: push_int(c, V_UI1(v)); break;
-        case VT_I2: push_int(c, (uint64_t)(int64_t)V_I2(v)); break;
-        case VT_BOOL: push_int(c, (uint64_t)(int64_t)V_BOOL(v)); break;
-        case VT_UI2: push_int(c, V_UI2(v)); break;
-        case VT_I4: case VT_INT: case VT_ERROR: push_int(c, (uint64_t)(int64_t)V_I4(v)); break;
-        case VT_UI4: case VT_UINT: push_int(c, V_UI4(v)); break;
-        case VT_I8: case VT_UI8: case VT_CY: push_int(c, V_UI8(v)); break;
+        case VT_I1: oa_call_push_int(c, (uint64_t)(int64_t)V_I1(v)); break;
+        case VT_UI1: oa_call_push_int(c, V_UI1(v)); break;
+        case VT_I2: oa_call_push_int(c, (uint64_t)(int64_t)V_I2(v)); break;
+        case VT_BOOL: oa_call_push_int(c, (uint64_t)(int64_t)V_BOOL(v)); break;
+        case VT_UI2: oa_call_push_int(c, V_UI2(v)); break;
+        case VT_I4: case VT_INT: case VT_ERROR: oa_call_push_int(c, (uint64_t)(int64_t)V_I4(v)); break;
+        case VT_UI4: case VT_UINT: oa_call_push_int(c, V_UI4(v)); break;
+        case VT_I8: case VT_UI8: case VT_CY: oa_call_push_int(c, V_UI8(v)); break;
         case VT_R4: {
                 uint64_t bits = 0;
                 memcpy(&bits, &V_R4(v), sizeof(float));
-                push_fp_bits(c, bits);
+                oa_call_push_fp(c, bits);
                 break;
         }
         case VT_R8: case VT_DATE: {
                 uint64_t bits;
                 memcpy(&bits, &V_R8(v), sizeof bits);
-                push_fp_bits(c, bits);
+                oa_call_push_fp(c, bits);
                 break;
         }
         case VT_BSTR: case VT_UNKNOWN: case VT_DISPATCH:
-                push_int(c, (uint64_t)(uintptr_t)V_BYREF(v));
+                oa_call_push_int(c, (uint64_t)(uintptr_t)V_BYREF(v));
                 break;
         case VT_DECIMAL:
-                push_pair(c, &V_DECIMAL(v));
+                oa_call_push_pair(c, &V_DECIMAL(v));
                 break;
         case VT_VARIANT: {
-#if VARIANT_BY_REFERENCE
-                push_int(c, (uint64_t)(uintptr_t)v);
+#if OA_VARIANT_BY_REFERENCE
+                oa_call_push_int(c, (uint64_t)(uintptr_t)v);
 #else
                 uint64_t w[sizeof(VARIANT) / 8];
                 memcpy(w, v, sizeof w);
                 for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-                        push_stack(c, w[i]);
+                        oa_call_push_stack(c, w[i]);
 #endif
                 break;
         }
         default:
                 if (vt & VT_ARRAY) {
-                        push_int(c, (uint64_t)(uintptr_t)V_ARRAY(v));
+                        oa_call_push_int(c, (uint64_t)(uintptr_t)V_ARRAY(v));
                         break;
                 }
                 return DISP_E_BADVARTYPE;
@@ -395,12 +268,12 @@ static VARIANT *arg_for(DISPPARAMS *dp, const FUNCDESC *fd, SHORT k, UINT vis, U
 
 static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *instance, WORD flags,
                            DISPPARAMS *dp, VARIANT *result, EXCEPINFO *excep, UINT *arg_err) {
-#if !HAVE_CALL
+#if !OA_HAVE_CALL
         (void)owner; (void)fd; (void)instance; (void)flags; (void)dp; (void)result; (void)excep;
         (void)arg_err;
         return E_NOTIMPL;
 #else
-        struct call c = { 0 };
+        struct oa_call c = { 0 };
         VARIANT *temps = NULL, ret, *retval = NULL;
         UINT n_vis = 0;
         VARTYPE ret_vt;
@@ -430,7 +303,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                 return DISP_E_BADVARTYPE;       /* returned in memory: not a COM method's shape */
         if (fd->cParams && !(temps = dcom_calloc((size_t)fd->cParams, sizeof *temps)))
                 return E_OUTOFMEMORY;
-        push_int(&c, (uint64_t)(uintptr_t)instance);
+        oa_call_push_int(&c, (uint64_t)(uintptr_t)instance);
         UINT vis = 0;
         for (SHORT k = 0; k < fd->cParams; k++) {
                 const ELEMDESC *ed = &fd->lprgelemdescParam[k];
@@ -442,7 +315,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                 if ((hr = param_type(owner, &ed->tdesc, &pt)) < 0)
                         goto out;
                 if (pflags & PARAMFLAG_FLCID) {
-                        push_int(&c, LOCALE_USER_DEFAULT_);
+                        oa_call_push_int(&c, LOCALE_USER_DEFAULT_);
                         continue;
                 }
                 if (pflags & PARAMFLAG_FRETVAL) {
@@ -453,7 +326,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                         /* the callee writes the value into a VARIANT of ours */
                         V_VT(t) = VT_EMPTY;
                         retval = t;
-                        push_int(&c, (uint64_t)(uintptr_t)(pt.vt == VT_VARIANT ? t : value_of(t)));
+                        oa_call_push_int(&c, (uint64_t)(uintptr_t)(pt.vt == VT_VARIANT ? t : value_of(t)));
                         V_VT(t) = pt.vt == VT_VARIANT ? VT_EMPTY : pt.vt;
                         continue;
                 }
@@ -468,7 +341,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                                 V_VT(t) = VT_ERROR;
                                 V_ERROR(t) = DISP_E_PARAMNOTFOUND;
                                 if (pt.byref)
-                                        push_int(&c, (uint64_t)(uintptr_t)t);
+                                        oa_call_push_int(&c, (uint64_t)(uintptr_t)t);
                                 else if ((hr = push_value(&c, VT_VARIANT, t)) < 0)
                                         goto out;
                                 continue;
@@ -481,7 +354,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                         if (pt.byref) {         /* VARIANT *: the caller's own VARIANT */
                                 VARIANT *target = V_VT(src) == (VT_BYREF | VT_VARIANT)
                                                           ? V_VARIANTREF(src) : src;
-                                push_int(&c, (uint64_t)(uintptr_t)target);
+                                oa_call_push_int(&c, (uint64_t)(uintptr_t)target);
                         } else {
                                 VARIANT *val = V_VT(src) == (VT_BYREF | VT_VARIANT)
                                                        ? V_VARIANTREF(src) : src;
@@ -491,7 +364,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                         continue;
                 }
                 if (pt.byref && V_VT(src) == (VT_BYREF | pt.vt)) {
-                        push_int(&c, (uint64_t)(uintptr_t)V_BYREF(src));
+                        oa_call_push_int(&c, (uint64_t)(uintptr_t)V_BYREF(src));
                         continue;
                 }
                 if ((pt.vt & VT_ARRAY) && (V_VT(src) & ~VT_BYREF) == pt.vt) {
@@ -499,15 +372,15 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                         V_VT(t) = pt.vt;
                         V_ARRAY(t) = sa;
                         if (pt.byref)
-                                push_int(&c, (uint64_t)(uintptr_t)&V_ARRAY(t));
+                                oa_call_push_int(&c, (uint64_t)(uintptr_t)&V_ARRAY(t));
                         else
-                                push_int(&c, (uint64_t)(uintptr_t)sa);
+                                oa_call_push_int(&c, (uint64_t)(uintptr_t)sa);
                         V_VT(t) = VT_EMPTY;     /* the caller's array: not ours to free */
                         continue;
                 }
                 if (V_VT(src) == pt.vt) {
                         if (pt.byref)
-                                push_int(&c, (uint64_t)(uintptr_t)value_of(src));
+                                oa_call_push_int(&c, (uint64_t)(uintptr_t)value_of(src));
                         else if ((hr = push_value(&c, pt.vt, src)) < 0)
                                 goto out;
                         continue;
@@ -525,7 +398,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                         goto out;
                 }
                 if (pt.byref)
-                        push_int(&c, (uint64_t)(uintptr_t)value_of(t));
+                        oa_call_push_int(&c, (uint64_t)(uintptr_t)value_of(t));
                 else if ((hr = push_value(&c, pt.vt, t)) < 0)
                         goto out;
         }
@@ -540,7 +413,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                 goto out;
         }
         void **vtbl = *(void ***)instance;
-        call_vtbl(vtbl[fd->oVft / (SHORT)sizeof(void *)], &c, ret_vt == VT_VOID ? VT_UI8 : ret_vt,
+        oa_call_run(vtbl[fd->oVft / (SHORT)sizeof(void *)], &c, ret_vt == VT_VOID ? VT_UI8 : ret_vt,
                   &ret);
         hr = S_OK;
         if (fd->elemdescFunc.tdesc.vt == VT_HRESULT) {

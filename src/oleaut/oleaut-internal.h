@@ -20,6 +20,16 @@
  */
 void oleaut_ps_register(void);
 
+/*
+ * The type-library marshaler (tmarshal.c): registers with the COM layer a proxy and stub
+ * for iid built from the type library HKCR\Interface\{iid}\TypeLib names -- or, for a
+ * dispinterface (ProxyStubClsid32 PSDispatch), IDispatch's under iid.  0, or -ENOENT
+ * (no TypeLib key), -ENOEXEC (the library or the interface cannot be loaded, a type it
+ * uses is not marshaled, no thunks for this machine), -ENOMEM; the reason on
+ * DCOM_DEBUG=typelib.
+ */
+int oleaut_tm_load(const IID *iid, bool dispinterface);
+
 /* Registers only the wire routines of BSTR and VARIANT (tests, fuzz targets). */
 void oleaut_user_marshal_register(void);
 

@@ -118,4 +118,51 @@ bool tl_is_ours(ITypeInfo *iface);
 /* The description IUnknown's and IDispatch's seven methods have in stdole2.tlb. */
 HRESULT tl_stdole_dispatch(struct tlib **ret);
 
+/* --- the machine's calling convention (callframe.c) -------------------------------------- */
+
+#if defined(__x86_64__)
+#define OA_INT_REGS 6
+#define OA_VARIANT_BY_REFERENCE 0       /* a 24-byte struct is passed in memory, by value */
+#define OA_HAVE_CALL 1
+#elif defined(__aarch64__)
+#define OA_INT_REGS 8
+#define OA_VARIANT_BY_REFERENCE 1       /* composites over 16 bytes: a pointer to a copy */
+#define OA_HAVE_CALL 1
+#else
+#define OA_INT_REGS 8
+#define OA_VARIANT_BY_REFERENCE 0
+#define OA_HAVE_CALL 0
+#endif
+#define OA_FP_REGS 8
+#define OA_CALL_STACK 32        /* stack words a call made here may take */
+
+/* A call's arguments as the callee's prototype places them. */
+struct oa_call {
+        uint64_t ints[8];
+        double fps[OA_FP_REGS];
+        uint64_t stack[OA_CALL_STACK];
+        int ni, nf, ns;
+        bool overflow;          /* more than OA_CALL_STACK stack words: not callable */
+};
+void oa_call_push_int(struct oa_call *c, uint64_t w);
+void oa_call_push_fp(struct oa_call *c, uint64_t bits);        /* a float: the low 32 bits */
+void oa_call_push_pair(struct oa_call *c, const void *p16);   /* a 16-byte struct of ints */
+void oa_call_push_stack(struct oa_call *c, uint64_t w);
+/* Calls fn with c's arguments; its return value into *ret as ret_vt (VT_R4, VT_R8, VT_DATE
+   from the vector register, anything else the 64-bit integer one). */
+void oa_call_run(void *fn, struct oa_call *c, VARTYPE ret_vt, VARIANT *ret);
+
+/* What a thunk captured of a call: the argument registers and where its stack words are. */
+struct oa_frame {
+        uint64_t ints[8];
+        uint64_t fps[OA_FP_REGS];       /* each vector register's low 64 bits */
+        const uint64_t *stack;
+        int ni, nf;
+        size_t ns;
+};
+uint64_t oa_frame_int(struct oa_frame *f);             /* the next integer or pointer */
+uint64_t oa_frame_fp(struct oa_frame *f);              /* the next float or double's bits */
+void oa_frame_pair(struct oa_frame *f, void *dst16);   /* the next 16-byte struct of ints */
+const VARIANT *oa_frame_variant(struct oa_frame *f);   /* the next VARIANT passed by value */
+
 #endif /* DCOM_OLEAUT_TYPELIB_INTERNAL_H */

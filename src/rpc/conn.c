@@ -304,6 +304,7 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 struct ndr_server_call call = {
                         .in = &in, .out = &resp, .arena = &a, .impl = reg->epv,
                         .contexts = &cc.table, .runtime = &info,
+                        .iface = reg->iface, .opnum = opnum,
                 };
                 r = reg->invoke ? reg->invoke(&call, opnum, reg->invoke_ctx, &obj_fault)
                                 : reg->iface->ops[opnum].dispatch(&call);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "stubs-internal.h"
 
@@ -379,6 +380,20 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
                 }
                 break;
         case D_USER:
+                if (e->side == SIDE_SERVER && e->pname && strcmp(v, e->pname) == 0) {
+                        /* a server's [in] value is a local of the stub's, which returns
+                           before the call's arena is reset: the object is pulled (and
+                           freed) in the arena, the local a copy for the implementation */
+                        out(g, ind, "{\n");
+                        out(g, ind + 1, "void *u_ = ndr_pull_alloc(%s, 1, sizeof %s);\n", e->ndr, v);
+                        out(g, ind + 1, "if (!u_)\n");
+                        out(g, ind + 2, "return %s->error;\n", e->ndr);
+                        out(g, ind + 1, "NDR_CHECK(ndr_pull_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, u_));\n",
+                            e->ndr, l->uname, flags);
+                        out(g, ind + 1, "memcpy(&%s, u_, sizeof %s);\n", v, v);
+                        out(g, ind, "}\n");
+                        break;
+                }
                 out(g, ind, "NDR_CHECK(ndr_pull_user_marshal(%s, ndr_user_marshal_find(\"%s\"), %s, &%s));\n",
                     e->ndr, l->uname, flags, v);
                 break;

@@ -162,6 +162,18 @@ static void server_push_out(struct gen *g, struct method *m) {
                 struct em e = {.g = g, .L = &p->L, .ndr = "out_", .prefix = "",
                                .side = SIDE_SERVER, .pname = n};
                 emit_push(&e, 0, n, true, true, 1);
+                /* an [out]-only [wire_marshal] value (BSTR, VARIANT) is the
+                   implementation's, given up once marshaled; an [in, out] one is freed
+                   with the call (its pull registered that) */
+                if (p->f->dir == DIR_OUT && p->L.n == 2 && p->L.l[0].kind == L_PTR &&
+                    p->L.l[0].top && p->L.l[1].kind == L_DATA && p->L.l[1].dk == D_USER) {
+                        out(g, 1, "{\n");
+                        out(g, 2, "const struct ndr_user_marshal *um_ = ndr_user_marshal_find(\"%s\");\n",
+                            p->L.l[1].uname);
+                        out(g, 2, "if (um_ && um_->free)\n");
+                        out(g, 3, "um_->free(%s);\n", n);
+                        out(g, 1, "}\n");
+                }
         }
         if (m->ret) {
                 struct scalar s;
