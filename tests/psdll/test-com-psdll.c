@@ -319,7 +319,21 @@ static HRESULT STDMETHODCALLTYPE c_callback(ICaller *This, ICallMe *cb, LONG x, 
         return hr;
 }
 
-static const ICallerVtbl caller_vtbl = {c_qi, c_addref, c_release, c_callback};
+/* obj's IObjTest2 Value, through the proxy the library made for it */
+static HRESULT STDMETHODCALLTYPE c_valueof(ICaller *This, IUnknown *obj, LONG *v) {
+        IObjTest2 *t;
+        HRESULT hr;
+
+        if (!obj || !v)
+                return E_POINTER;
+        if (FAILED(hr = IUnknown_QueryInterface(obj, &IID_IObjTest2, (void **)&t)))
+                return hr;
+        hr = IObjTest2_get_Value(t, v);
+        IObjTest2_Release(t);
+        return hr;
+}
+
+static const ICallerVtbl caller_vtbl = {c_qi, c_addref, c_release, c_callback, c_valueof};
 
 /* The client's ICallMe (it also answers to the test IIDs without a proxy, for marshaling). */
 struct callme {
