@@ -153,6 +153,9 @@ struct tlw {
         size_t n_tis;
         int32_t stdole_file;            /* offset of stdole2.tlb in IMPFILES, or -1 */
         int32_t unknown_href, dispatch_href;
+        /* typedef [attrs] struct tag {...} name: the record tag takes attrs but the uuid */
+        const struct idl_type *tag_of_typedef;
+        struct idl_attr *typedef_attrs;
 };
 
 #define W(off) ((off) / 4)
@@ -1361,6 +1364,18 @@ static bool add_record(struct tlw *w, struct idl_type *t, const char *name,
                 idl_error(w->ctx, &t->loc, "struct '%s' is declared but not defined", t->name);
                 return false;
         }
+        if (!attrs && t == w->tag_of_typedef) {
+                /* the typedef's attributes but its uuid (the alias's), as widl gives them */
+                struct idl_attr **tail = &attrs;
+                for (struct idl_attr *a = w->typedef_attrs; a; a = a->next) {
+                        if (strcmp(a->name, "uuid") == 0 || strcmp(a->name, "public") == 0)
+                                continue;
+                        *tail = idl_alloc(w->ctx, sizeof **tail);
+                        **tail = *a;
+                        (*tail)->next = NULL;
+                        tail = &(*tail)->next;
+                }
+        }
         ti = new_ti(w, t, t->kind == TYPE_ENUM ? TKIND_ENUM : TKIND_RECORD,
                     t->name ? t->name : name, attrs, &t->loc);
         *ret = ti;
@@ -1520,7 +1535,10 @@ static bool add_typedef(struct tlw *w, struct idl_stmt *s) {
                            attributes */
                         ok &= add_record(w, r, a->name, a->attrs, &ti);
                 } else if (named) {
+                        w->tag_of_typedef = r;
+                        w->typedef_attrs = a->attrs;
                         ok &= add_alias(w, a, &ti);
+                        w->tag_of_typedef = NULL;
                 } else if (r->kind == TYPE_STRUCT || r->kind == TYPE_ENUM) {
                         if (r->defined && !r->imported)
                                 ok &= add_record(w, r, NULL, NULL, &ti);
