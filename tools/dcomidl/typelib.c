@@ -874,10 +874,11 @@ static bool default_value(struct tlw *w, struct idl_type *t, struct idl_attr *a,
                 idl_error(w->ctx, &a->loc, "[defaultvalue] needs one value");
                 return false;
         }
-        /* the parameter's own VARTYPE; an enum's constants are INTs */
+        /* the parameter's own VARTYPE; an enum's: INT when named by its tag, I4 by its
+           typedef (widl's choice) */
         unsigned vt;
         if (r && r->kind == TYPE_ENUM) {
-                vt = VT_INT;
+                vt = strip_ref(t)->kind == TYPE_ENUM ? VT_INT : VT_I4;
         } else {
                 if (encode(w, t, &a->loc, &e, 0) < 0)
                         return false;
