@@ -111,7 +111,8 @@ static int open_output(struct output *out, FILE **ret) {
 static int close_output(struct output *out, FILE *f, int r) {
         if (fclose(f) != 0 && r >= 0)
                 r = -errno;
-        if (r < 0)
+        /* -EINVAL: the IDL's errors, already told */
+        if (r < 0 && r != -EINVAL)
                 fprintf(stderr, "dcomidl: writing %s failed: %s\n", out->tmp, strerror(-r));
         return r;
 }
