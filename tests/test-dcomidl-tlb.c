@@ -3,7 +3,7 @@
  * dcomidl --tlb (tools/dcomidl/typelib.c): type libraries written by dcomidl, read back
  * by our reader (LoadTypeLibEx, REGKIND_NONE) and
  *   - compared, type by type and member by member, with what Wine's widl -t writes
- *     for the same IDL (tests/typelib/calc.idl 64- and 32-bit, tests/typelib/tlbw.idl):
+ *     for the same IDL (tests/typelib/calc.idl and tests/typelib/tlbw.idl, 64- and 32-bit):
  *     TLIBATTR, every TYPEATTR field that means something, every FUNCDESC, VARDESC and
  *     ELEMDESC with their flags, default values and constants, the TYPEDESCs down to the
  *     types they name, GetDocumentation, GetNames, GetIDsOfNames, the implemented
@@ -400,9 +400,15 @@ TEST(calc32_as_widl) {
         cmp_libs(d, w);
 }
 
-TEST(tlbw_as_widl) {
+TEST(tlbw64_as_widl) {
         const char *d, *w;
         need_pair("DCOMIDL_TLBW64", "WIDL_TLBW64", &d, &w);
+        cmp_libs(d, w);
+}
+
+TEST(tlbw32_as_widl) {
+        const char *d, *w;
+        need_pair("DCOMIDL_TLBW32", "WIDL_TLBW32", &d, &w);
         cmp_libs(d, w);
 }
 
@@ -658,7 +664,7 @@ static void try_load(const uint8_t *b, size_t len) {
 
 TEST(damaged_files) {
         static const char *const vars[] = { "DCOMIDL_CALC64", "DCOMIDL_CALC32", "DCOMIDL_TLBW64",
-                                             "DCOMIDL_VT64" };
+                                             "DCOMIDL_TLBW32", "DCOMIDL_VT64" };
         static const uint8_t vals[] = { 0x00, 0x7f, 0x80, 0xff };
 
         for (size_t f = 0; f < sizeof vars / sizeof *vars; f++) {

@@ -14,9 +14,9 @@
  * are shared too.
  *
  * IUnknown and IDispatch are stdole2.tlb's (an imported type found by GUID); every
- * other imported type, importlib of another library, unions, modules, custom data and
- * what else a type library cannot say the way the IDL says it are refused with an error
- * naming the construct: never a type library that says something else.
+ * other imported type, importlib of another library, unions, custom data and what else
+ * a type library cannot say the way the IDL says it are refused with an error naming
+ * the construct: never a type library that says something else.
  *
  * The Automation numbers below are [MS-OAUT]'s (2.2.7 VARENUM, 2.2.17 TYPEKIND, 2.2.16
  * TYPEFLAGS, 2.2.11 FUNCFLAGS, 2.2.18 VARFLAGS, 2.2.12 PARAMFLAG, 2.2.10 IMPLTYPEFLAGS):
@@ -40,7 +40,7 @@ enum {
 };
 enum { TKIND_ENUM, TKIND_RECORD, TKIND_MODULE, TKIND_INTERFACE, TKIND_DISPATCH, TKIND_COCLASS,
        TKIND_ALIAS };
-enum { FUNC_PUREVIRTUAL = 1, FUNC_DISPATCH = 4 };
+enum { FUNC_PUREVIRTUAL = 1, FUNC_STATIC = 3, FUNC_DISPATCH = 4 };
 enum { INVOKE_FUNC = 1, INVOKE_PROPERTYGET = 2, INVOKE_PROPERTYPUT = 4,
        INVOKE_PROPERTYPUTREF = 8 };
 enum { CC_STDCALL = 4 };
@@ -381,8 +381,7 @@ static bool attr_version(struct tlw *w, struct idl_attr *attrs, uint32_t *ret) {
 /* Attributes a type library has no place for here: refused rather than dropped. */
 static bool refuse_attrs(struct tlw *w, struct idl_attr *attrs, const char *what,
                          const char *name) {
-        static const char *const refused[] = { "custom", "helpstringdll", "entry",
-                                               "dllname", "helpstringcontext" };
+        static const char *const refused[] = { "custom", "helpstringdll" };
         bool ok = true;
 
         for (struct idl_attr *a = attrs; a; a = a->next)
@@ -497,6 +496,8 @@ static struct tinfo *new_ti(struct tlw *w, const void *key, int kind, const char
                 ti->w[W(MSFT_TI_DOC)] = (uint32_t)doc;
         if ((a = idl_attr_find(attrs, "helpcontext")) && attr_num(w, a, &n))
                 ti->w[W(MSFT_TI_HELPCTX)] = (uint32_t)n;
+        if ((a = idl_attr_find(attrs, "helpstringcontext")) && attr_num(w, a, &n))
+                ti->w[W(MSFT_TI_HELPSTRINGCTX)] = (uint32_t)n;
         attr_version(w, attrs, &ti->w[W(MSFT_TI_VERSION)]);
         return ti;
 }
@@ -1013,6 +1014,37 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
                 extra = 2;
                 ok &= attr_string(w, fn->attrs, "helpstring", &help_string);
         }
+        /* a module function's DLL entry point: a name, or an ordinal */
+        uint32_t entry = 0xffffffffu;
+        bool entry_ord = false;
+        if ((a = idl_attr_find(fn->attrs, "entry"))) {
+                if (funckind != FUNC_STATIC) {
+                        idl_error(w->ctx, &a->loc, "[entry] on '%s', which is not a module's "
+                                  "function", fn->name);
+                        ok = false;
+                } else if (a->n_args == 1 && (a->args[0]->kind == EXPR_STRING ||
+                                              a->args[0]->kind == EXPR_WSTRING)) {
+                        size_t len;
+                        char *e = unescape(w, a->args[0], &len);
+                        if (e)
+                                entry = alloc_string(w, e, len);
+                        else
+                                ok = false;
+                } else if (attr_num(w, a, &v)) {
+                        entry = (uint32_t)v;
+                        entry_ord = true;
+                } else {
+                        ok = false;
+                }
+                if (extra < 3)
+                        extra = 3;
+        }
+        uint32_t help_string_ctx = 0;
+        if ((a = idl_attr_find(fn->attrs, "helpstringcontext"))) {
+                extra = 6;      /* after the entry and two reserved words */
+                ok &= attr_num(w, a, &v);
+                help_string_ctx = (uint32_t)v;
+        }
         if ((a = idl_attr_find(fn->attrs, "id"))) {
                 ok &= attr_num(w, a, &v);
                 id = (uint32_t)v;
@@ -1094,6 +1126,8 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
         uint32_t kind = funckind | invkind << 3 | CC_STDCALL << 8 | next << 16;
         if (ndefaults)
                 kind |= MSFT_FKCCIC_DEFAULTS;
+        if (entry_ord)
+                kind |= MSFT_FKCCIC_ENTRY_ORD;
         if (lcid_retval == 1)
                 kind |= MSFT_FKCCIC_ONE_LCID_RETVAL;
         else if (lcid_retval >= 2)
@@ -1109,6 +1143,13 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
                 put32(&ti->fdata, rec + 24, help_ctx);
         if (extra >= 2)
                 put32(&ti->fdata, rec + 28, (uint32_t)help_string);
+        if (extra >= 3)
+                put32(&ti->fdata, rec + 32, entry);
+        if (extra >= 6) {
+                put32(&ti->fdata, rec + 36, 0xffffffffu);
+                put32(&ti->fdata, rec + 40, 0xffffffffu);
+                put32(&ti->fdata, rec + 44, help_string_ctx);
+        }
 
         struct member *m = add_member(&ti->funcs, &ti->n_funcs);
         m->id = id;
@@ -1123,9 +1164,10 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
         if (ti->w[W(MSFT_TI_RES3)] == 0xffffffffu)
                 ti->w[W(MSFT_TI_RES3)] = 0;
         ti->w[W(MSFT_TI_RES3)] += 0x38 + nparams * 0x10 + (ndefaults ? nparams * 4 : 0);
-        ti->w[W(MSFT_TI_IMPL_VFT)] += (uint32_t)w->ptr << 16;
+        if (funckind != FUNC_STATIC)
+                ti->w[W(MSFT_TI_IMPL_VFT)] += (uint32_t)w->ptr << 16;
         ti->w[W(MSFT_TI_ELEMS)] += 1;
-        member_name(w, ti, name_off, false, false);
+        member_name(w, ti, name_off, funckind == FUNC_STATIC, funckind == FUNC_STATIC);
         /* a property put's value has no name */
         i = 0;
         for (struct idl_field *p = params; p; p = p->next, i++) {
@@ -1185,10 +1227,9 @@ static bool add_var(struct tlw *w, struct tinfo *ti, struct idl_field *f, uint32
                 value = ti->datawidth;
                 ti->datawidth += e.width;
                 break;
-        default:        /* TKIND_DISPATCH */
+        default:        /* TKIND_DISPATCH: its size a pointer's, aligned as its members */
                 varkind = VAR_DISPATCH;
                 ti->datawidth = w->ptr;
-                align = w->ptr;
                 break;
         }
         put32(&ti->vdata, rec, 20 | index << 16);
@@ -1343,6 +1384,36 @@ static bool add_dispiface(struct tlw *w, struct idl_iface *i, struct tinfo **ret
                         ok = false;
                 }
         }
+        ti->done = true;
+        return ok;
+}
+
+/*
+ * A module: TKIND_MODULE, its functions static ([entry] names them in the DLL that
+ * [dllname] names); its constants are not described (as midl and widl).
+ */
+static bool add_module(struct tlw *w, struct idl_iface *m) {
+        struct tinfo *ti = new_ti(w, m, TKIND_MODULE, m->name, m->attrs, &m->loc);
+        uint32_t index = 0;
+        int32_t dll;
+        bool ok = attr_string(w, m->attrs, "dllname", &dll);
+
+        ti->w[W(MSFT_TI_DATATYPE1)] = (uint32_t)dll;
+        /* the alignment words say 1 and 8 (widl's) */
+        ti->w[W(MSFT_TI_KIND)] |= 1u << MSFT_TI_KIND_ALIGN_SHIFT | 8u << 6;
+        for (struct idl_stmt *s = m->stmts; s; s = s->next) {
+                if (s->kind == STMT_FUNC) {
+                        if (has_attr(s->func->attrs, "local"))
+                                continue;
+                        ok &= add_func(w, ti, s->func, index++, FUNC_STATIC);
+                } else if (s->kind != STMT_CONST && s->kind != STMT_CPP_QUOTE &&
+                           s->kind != STMT_PRAGMA) {
+                        idl_error(w->ctx, &s->loc, "a declaration inside module '%s': "
+                                  "dcomidl --tlb writes only its functions", m->name);
+                        ok = false;
+                }
+        }
+        ti->w[W(MSFT_TI_SIZE)] = index;         /* the number of functions (widl's) */
         ti->done = true;
         return ok;
 }
@@ -1597,9 +1668,7 @@ static bool add_library_stmts(struct tlw *w, struct idl_iface *lib) {
                                 ok &= add_coclass(w, s->iface);
                                 break;
                         case IFACE_MODULE:
-                                idl_error(w->ctx, &s->loc, "module '%s': dcomidl --tlb does not "
-                                          "write modules (TKIND_MODULE) yet", s->iface->name);
-                                ok = false;
+                                ok &= add_module(w, s->iface);
                                 break;
                         default:
                                 idl_error(w->ctx, &s->loc, "a library inside library '%s'",
@@ -1697,6 +1766,8 @@ static bool set_library(struct tlw *w, struct idl_iface *lib) {
         h[W(MSFT_H_NAME)] = alloc_name(w, lib->name);
         if ((a = idl_attr_find(lib->attrs, "helpcontext")) && attr_num(w, a, &v))
                 h[W(MSFT_H_HELPCTX)] = (uint32_t)v;
+        if ((a = idl_attr_find(lib->attrs, "helpstringcontext")) && attr_num(w, a, &v))
+                h[W(MSFT_H_HELPSTRINGCTX)] = (uint32_t)v;
         return ok;
 }
 
