@@ -2,8 +2,8 @@
 /*
  * dcomidl's front end on arbitrary text: the bytes go straight to the parser (no cpp,
  * imports are not followed), then, if they parse, through the semantic checks and
- * every back end -- header, GUIDs, and the stub generator's four outputs -- into
- * /dev/null.  Nothing may crash, hang or leak whatever the input.
+ * every back end -- header, GUIDs, the stub generator's four outputs and the type
+ * library -- into /dev/null.  Nothing may crash, hang or leak whatever the input.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 idl_write_stubs(&ctx, null, outs[i], "fuzz.idl", "fuzz.h",
                                                 "fuzz_stub.h");
                 }
+                /* the type library, 64- and 32-bit (an error without a library block) */
+                struct idl_tlb_opts o64 = { .win32 = false }, o32 = { .win32 = true };
+                idl_write_typelib(&ctx, null, &o64);
+                idl_write_typelib(&ctx, null, &o32);
         }
         idl_ctx_free(&ctx);
         return 0;

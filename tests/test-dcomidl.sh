@@ -66,6 +66,29 @@ for idl in "$IDL_DIR"/errors/*.idl; do
         fi
 done
 
+# --- --tlb: what a type library cannot say is refused by name, nothing written ---
+for idl in "$IDL_DIR"/tlb-errors/*.idl; do
+        base=$(basename "$idl" .idl)
+        out="$TMP/tlberr-$base"
+        mkdir -p "$out"
+        (cd "$IDL_DIR/tlb-errors" && "$DCOMIDL" -o "$out" --tlb "$base.tlb" "$base.idl") \
+                2>"$TMP/stderr" >/dev/null
+        rc=$?
+        want=$(cat "$IDL_DIR/tlb-errors/$base.err")
+        got=$(head -n 1 "$TMP/stderr")
+        if [ "$rc" -ne 1 ]; then
+                fail "tlb-errors/$base.idl: exit status $rc, expected 1"
+        elif [ "$got" != "$want" ]; then
+                fail "tlb-errors/$base.idl: got '$got', expected '$want'"
+        elif [ "$(wc -l < "$TMP/stderr")" -ne 1 ]; then
+                fail "tlb-errors/$base.idl: more than the one error: $(cat "$TMP/stderr")"
+        elif [ -n "$(ls -A "$out")" ]; then
+                fail "tlb-errors/$base.idl: output written despite the error: $(ls "$out")"
+        else
+                ok
+        fi
+done
+
 # --- the ACF beside the IDL (acf/ping.acf): implicit and explicit handles, encode ---
 mkdir -p "$TMP/acf" "$TMP/noacf"
 if (cd "$IDL_DIR/acf" && "$DCOMIDL" -o "$TMP/acf" ping.idl); then

@@ -20,11 +20,11 @@
 
 #include <objbase.h>
 
+#include "oleaut/msft.h"
 #include "oleaut/typelib-internal.h"
 
 static const GUID LIBID_stdole2 = { 0x00020430, 0, 0, { 0xc0, 0, 0, 0, 0, 0, 0, 0x46 } };
 
-#define TYPEINFO_SIZE 0x64u
 #define MAX_INHERIT 32
 
 static struct tlib *from_tl(ITypeLib *iface) {
@@ -544,7 +544,7 @@ static HRESULT STDMETHODCALLTYPE ti_GetRefTypeOfImplType(ITypeInfo *iface, UINT 
                 /* a dual dispinterface's interface view */
                 if (!ti->iface_view)
                         return TYPE_E_ELEMENTNOTFOUND;
-                *ret = ti->index * TYPEINFO_SIZE | TL_HREF_IFACE_VIEW;
+                *ret = ti->index * MSFT_TYPEINFO_SIZE | TL_HREF_IFACE_VIEW;
                 return S_OK;
         }
         if (index >= ti->attr.cImplTypes)
@@ -872,8 +872,8 @@ static HRESULT import_info(struct tlib *lib, struct tl_import *imp, ITypeInfo **
 HRESULT tl_ref_info(struct tlib *lib, HREFTYPE href, ITypeInfo **ret) {
         *ret = NULL;
         if ((href & 3) == 0 || (href & 3) == TL_HREF_IFACE_VIEW) {
-                UINT i = href / TYPEINFO_SIZE;
-                if (href % TYPEINFO_SIZE != (href & 3) || i >= lib->n_infos)
+                UINT i = href / MSFT_TYPEINFO_SIZE;
+                if (href % MSFT_TYPEINFO_SIZE != (href & 3) || i >= lib->n_infos)
                         return TYPE_E_ELEMENTNOTFOUND;
                 struct tl_info *ti = lib->infos[i];
                 if ((href & 3) == TL_HREF_IFACE_VIEW) {

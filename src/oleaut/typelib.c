@@ -24,23 +24,13 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "oleaut/msft.h"
 #include "oleaut/typelib-internal.h"
 
 static LOG_CHANNEL(typelib);
 
-#define MSFT_MAGIC 0x5446534du          /* "MSFT" */
-#define HEADER_SIZE 0x54u
-#define HELPDLL_FLAG 0x100u
-#define TYPEINFO_SIZE 0x64u
-#define SEG_COUNT 15u
 #define MAX_TD_DEPTH 16
 #define MAX_FILE (64u << 20)
-
-enum {
-        SEG_TYPEINFO, SEG_IMPINFO, SEG_IMPFILES, SEG_REFTAB, SEG_LIBTAB, SEG_GUIDTAB,
-        SEG_RES07, SEG_NAMETAB, SEG_STRINGTAB, SEG_TYPDESC, SEG_ARRAYDESC, SEG_CUSTDATA,
-        SEG_CDGUIDS, SEG_RES0E, SEG_RES0F,
-};
 
 struct seg {
         const uint8_t *p;
@@ -50,7 +40,7 @@ struct seg {
 struct msft {
         const uint8_t *data;
         size_t len;
-        struct seg seg[SEG_COUNT];
+        struct seg seg[MSFT_SEG_COUNT];
         unsigned ptr_size;      /* of the file's platform: 4 (SYS_WIN32) or 8 (SYS_WIN64) */
         struct tlib *lib;
 };
@@ -102,7 +92,7 @@ static HRESULT bstr_8bit(const uint8_t *s, size_t n, BSTR *ret) {
 
 /* The name at off in the name table: a 12-byte introduction, then its characters. */
 static HRESULT read_name(struct msft *m, int32_t off, BSTR *ret) {
-        const struct seg *s = &m->seg[SEG_NAMETAB];
+        const struct seg *s = &m->seg[MSFT_SEG_NAMETAB];
         uint32_t intro;
 
         *ret = NULL;
@@ -115,7 +105,7 @@ static HRESULT read_name(struct msft *m, int32_t off, BSTR *ret) {
 
 /* The string at off in the string table: a 16-bit length, then its characters. */
 static HRESULT read_string(struct msft *m, int32_t off, BSTR *ret) {
-        const struct seg *s = &m->seg[SEG_STRINGTAB];
+        const struct seg *s = &m->seg[MSFT_SEG_STRINGTAB];
         uint16_t n;
 
         *ret = NULL;
@@ -138,7 +128,7 @@ static void guid_from(const uint8_t *p, GUID *g) {
 
 /* The GUID at off in the GUID table (-1: none, GUID_NULL). */
 static HRESULT read_guid(struct msft *m, int32_t off, GUID *ret) {
-        const struct seg *s = &m->seg[SEG_GUIDTAB];
+        const struct seg *s = &m->seg[MSFT_SEG_GUIDTAB];
 
         memset(ret, 0, sizeof *ret);
         if (off == -1)
@@ -156,7 +146,7 @@ static HRESULT read_guid(struct msft *m, int32_t off, GUID *ret) {
  * for VT_USERDEFINED an hreftype.
  */
 static HRESULT decode_type(struct msft *m, int32_t enc, TYPEDESC *td, int depth) {
-        const struct seg *s = &m->seg[SEG_TYPDESC];
+        const struct seg *s = &m->seg[MSFT_SEG_TYPDESC];
         uint32_t w0, w1;
 
         memset(td, 0, sizeof *td);
@@ -179,7 +169,7 @@ static HRESULT decode_type(struct msft *m, int32_t enc, TYPEDESC *td, int depth)
                         return E_OUTOFMEMORY;
                 return decode_type(m, (int32_t)w1, td->lptdesc, depth + 1);
         case VT_CARRAY: {
-                const struct seg *a = &m->seg[SEG_ARRAYDESC];
+                const struct seg *a = &m->seg[MSFT_SEG_ARRAYDESC];
                 uint32_t elem, dims;
                 ARRAYDESC *ad;
 
@@ -213,7 +203,7 @@ static HRESULT decode_type(struct msft *m, int32_t enc, TYPEDESC *td, int depth)
  * bits) precedes the value (a BSTR: a 32-bit length, then 8-bit characters).
  */
 static HRESULT read_value(struct msft *m, int32_t enc, VARIANT *v) {
-        const struct seg *s = &m->seg[SEG_CUSTDATA];
+        const struct seg *s = &m->seg[MSFT_SEG_CUSTDATA];
         uint16_t vt;
         uint32_t n;
         size_t size;
@@ -410,7 +400,7 @@ static HRESULT read_members(struct msft *m, struct tl_info *ti, int32_t memoffse
 }
 
 static HRESULT read_typeinfo(struct msft *m, UINT index, struct tl_info *ti) {
-        const uint8_t *b = m->seg[SEG_TYPEINFO].p + index * TYPEINFO_SIZE;
+        const uint8_t *b = m->seg[MSFT_SEG_TYPEINFO].p + index * MSFT_TYPEINFO_SIZE;
         TYPEATTR *ta = &ti->attr;
         uint32_t kind = le32(b), elems = le32(b + 0x18), impl_vft = le32(b + 0x4c);
         int32_t datatype1 = (int32_t)le32(b + 0x54);
@@ -451,7 +441,7 @@ static HRESULT read_typeinfo(struct msft *m, UINT index, struct tl_info *ti) {
                         return E_OUTOFMEMORY;
                 if (ta->typekind == TKIND_COCLASS) {
                         /* a chain of 16-byte references: hreftype, flags, custom data, next */
-                        const struct seg *r = &m->seg[SEG_REFTAB];
+                        const struct seg *r = &m->seg[MSFT_SEG_REFTAB];
                         int32_t off = datatype1;
                         for (UINT i = 0; i < ta->cImplTypes; i++) {
                                 uint32_t next;
@@ -476,7 +466,7 @@ static HRESULT read_typeinfo(struct msft *m, UINT index, struct tl_info *ti) {
 
 /* The imported types: 12 bytes each (flags, file offset, GUID offset or index). */
 static HRESULT read_imports(struct msft *m) {
-        const struct seg *s = &m->seg[SEG_IMPINFO], *files = &m->seg[SEG_IMPFILES];
+        const struct seg *s = &m->seg[MSFT_SEG_IMPINFO], *files = &m->seg[MSFT_SEG_IMPFILES];
         struct tlib *lib = m->lib;
         HRESULT hr;
 
@@ -508,7 +498,7 @@ static HRESULT read_imports(struct msft *m) {
                  * imported type's GUID there (widl leaves the flag clear); by index else.
                  */
                 uint32_t href = 0;
-                const struct seg *g = &m->seg[SEG_GUIDTAB];
+                const struct seg *g = &m->seg[MSFT_SEG_GUIDTAB];
                 if ((le32(p) & 0x10000) ||
                     (seg_u32(g, (int64_t)target + 16, &href) && (href & 3) == 1)) {
                         imp->by_guid = true;
@@ -533,16 +523,16 @@ HRESULT tl_load_msft(const uint8_t *data, size_t len, struct tlib **ret) {
         struct tlib *lib;
         HRESULT hr;
 
-        if (len < HEADER_SIZE || len > MAX_FILE || le32(data) != MSFT_MAGIC)
+        if (len < MSFT_HEADER_SIZE || len > MAX_FILE || le32(data) != MSFT_MAGIC)
                 return TYPE_E_INVDATAREAD;
         n_infos = le32(data + 0x20);
         varflags = le32(data + 0x14);
         if (n_infos > 0xffff)
                 return TYPE_E_CANTLOADLIBRARY;
-        dir = HEADER_SIZE + ((varflags & HELPDLL_FLAG) ? 4 : 0) + 4 * n_infos;
-        if (!seg_has(&all, dir, SEG_COUNT * 16))
+        dir = MSFT_HEADER_SIZE + ((varflags & MSFT_VARFLAG_HELPDLL) ? 4 : 0) + 4 * n_infos;
+        if (!seg_has(&all, dir, MSFT_SEG_COUNT * 16))
                 return TYPE_E_CANTLOADLIBRARY;
-        for (unsigned i = 0; i < SEG_COUNT; i++) {
+        for (unsigned i = 0; i < MSFT_SEG_COUNT; i++) {
                 int32_t off = (int32_t)le32(data + dir + 16 * i);
                 int32_t n = (int32_t)le32(data + dir + 16 * i + 4);
                 if (off == -1)
@@ -552,7 +542,7 @@ HRESULT tl_load_msft(const uint8_t *data, size_t len, struct tlib **ret) {
                 m.seg[i].p = data + off;
                 m.seg[i].len = (uint32_t)n;
         }
-        if (m.seg[SEG_TYPEINFO].len / TYPEINFO_SIZE < n_infos)
+        if (m.seg[MSFT_SEG_TYPEINFO].len / MSFT_TYPEINFO_SIZE < n_infos)
                 return TYPE_E_CANTLOADLIBRARY;
         switch (varflags & 0xf) {
         case SYS_WIN32: m.ptr_size = 4; break;

@@ -271,6 +271,9 @@ void idl_add_builtins(struct idl_ctx *ctx) {
         builtin(ctx, "PVOID", ptr(ctx, v, false));
         builtin(ctx, "LPVOID", ptr(ctx, v, false));
         builtin(ctx, "LPCVOID", ptr(ctx, v, true));
+        struct idl_type *chr = b(ctx, BASIC_CHAR, SIGN_NONE);
+        builtin(ctx, "LPSTR", ptr(ctx, chr, false));    /* windef.h's */
+        builtin(ctx, "LPCSTR", ptr(ctx, chr, true));
         builtin(ctx, "LPWSTR", ptr(ctx, wchar, false));
         builtin(ctx, "LPCWSTR", ptr(ctx, wchar, true));
         builtin(ctx, "PWSTR", ptr(ctx, wchar, false));

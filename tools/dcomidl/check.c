@@ -245,6 +245,7 @@ static void resolve_type(struct check *c, struct idl_type *t, int depth) {
         case TYPE_POINTER:
         case TYPE_ARRAY:
                 resolve_type(c, t->ref, depth + 1);
+                resolve_type(c, t->sa_elem, depth + 1);
                 resolve_expr(c, t->size, depth + 1);
                 break;
         case TYPE_FUNCTION:

@@ -116,6 +116,7 @@ struct idl_type {
         bool checked;                   /* check.c bookkeeping */
         enum idl_ptr_kind ptr_kind;
         struct idl_type *ref;
+        struct idl_type *sa_elem;       /* SAFEARRAY(T): T, on the TYPE_POINTER node */
         struct idl_expr *size;
         struct idl_field *fields;       /* members, arms, enum constants, params */
         struct idl_field *switch_field; /* encapsulated union discriminant */
@@ -292,6 +293,15 @@ int idl_write_header(struct idl_ctx *ctx, FILE *f, const char *idl_name, const c
 int idl_write_iid(struct idl_ctx *ctx, FILE *f, const char *idl_name);
 /* The vtable name: get_/put_/putref_ for [propget]/[propput]/[propputref] (static buffer). */
 const char *idl_method_name(const struct idl_func *fn);
+
+/*
+ * typelib.c: the main file's library block as an MSFT type library (midl /tlb, widl -t);
+ * -EINVAL, with diagnostics naming the construct, for what it cannot represent.
+ */
+struct idl_tlb_opts {
+        bool win32;                     /* SYS_WIN32 (4-byte pointers); else SYS_WIN64 */
+};
+int idl_write_typelib(struct idl_ctx *ctx, FILE *f, const struct idl_tlb_opts *opts);
 
 /*
  * stubs.c: NDR stubs for the main file's interfaces: FILE_stub.h (EPVs, client, proxy and

@@ -55,6 +55,10 @@ static void usage(FILE *f) {
               "                         proxy/stub library's list of proxy files for\n"
               "                         <rpcproxy.h>'s DLLDATA_ROUTINES; the files an existing\n"
               "                         FILE lists are kept and FILE_ProxyFileInfo joins them\n"
+              "      --tlb FILE         write the library block's type library to FILE (midl's\n"
+              "                         /tlb, widl -t): an MSFT .tlb for 64-bit Windows\n"
+              "                         (SYS_WIN64), or 32-bit with --win32 (see dcomidl(1))\n"
+              "      --win32, --win64   the type library's platform (default: --win64)\n"
               "      --acf FILE         the application configuration file (MIDL's /acf);\n"
               "                         by default FILE.acf beside FILE.idl when it exists:\n"
               "                         [implicit_handle], [explicit_handle], typedef\n"
@@ -107,7 +111,8 @@ static int open_output(struct output *out, FILE **ret) {
 static int close_output(struct output *out, FILE *f, int r) {
         if (fclose(f) != 0 && r >= 0)
                 r = -errno;
-        if (r < 0)
+        /* -EINVAL: the IDL's errors, already told */
+        if (r < 0 && r != -EINVAL)
                 fprintf(stderr, "dcomidl: writing %s failed: %s\n", out->tmp, strerror(-r));
         return r;
 }
@@ -201,7 +206,8 @@ int main(int argc, char **argv) {
         struct idl_ctx ctx;
         const char *outdir = ".", *header = NULL, *iid = NULL, *depfile = NULL, *input = NULL;
         const char *client = NULL, *server = NULL, *proxy = NULL, *stub_header = NULL;
-        const char *dlldata = NULL, *acf = NULL;
+        const char *dlldata = NULL, *acf = NULL, *tlb = NULL;
+        struct idl_tlb_opts tlb_opts = { 0 };
         bool want_header = true, want_iid = true, want_acf = true;
         int want_client = -1, want_server = -1, want_proxy = -1;        /* -1: by content */
         int r, ret = 1;
@@ -218,7 +224,7 @@ int main(int argc, char **argv) {
         static const char *const with_arg[] = { "-I", "-D", "-o", "-h", "--header", "--iid-file",
                                                 "--depfile", "--cpp", "--client-file",
                                                 "--server-file", "--stub-header", "--proxy-file",
-                                                "--dlldata", "--acf" };
+                                                "--dlldata", "--acf", "--tlb" };
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *val = NULL;
 
@@ -272,6 +278,12 @@ int main(int argc, char **argv) {
                         dlldata = val;
                 else if (val && strcmp(a, "--acf") == 0)
                         acf = val;
+                else if (val && strcmp(a, "--tlb") == 0)
+                        tlb = val;
+                else if (strcmp(a, "--win32") == 0)
+                        tlb_opts.win32 = true;
+                else if (strcmp(a, "--win64") == 0)
+                        tlb_opts.win32 = false;
                 else if (strcmp(a, "--no-acf") == 0)
                         want_acf = false;
                 else if (strcmp(a, "--client") == 0)
@@ -364,7 +376,7 @@ int main(int argc, char **argv) {
                       (*p >= '0' && *p <= '9')))
                         *p = '_';
 
-        enum { N_OUTS = 8 };
+        enum { N_OUTS = 9 };
         struct output outs[N_OUTS] = { { 0 } };
         FILE *f;
         r = 0;
@@ -417,6 +429,12 @@ int main(int argc, char **argv) {
                 if (r >= 0)
                         r = close_output(&outs[7], f, write_dlldata(f, outs[7].path, pname));
         }
+        if (r >= 0 && tlb) {
+                outs[8].path = path_join(outdir, tlb);
+                r = open_output(&outs[8], &f);
+                if (r >= 0)
+                        r = close_output(&outs[8], f, idl_write_typelib(&ctx, f, &tlb_opts));
+        }
         if (r >= 0 && depfile) {
                 outs[2].path = strdup(depfile);
                 if (!outs[2].path)
@@ -425,7 +443,8 @@ int main(int argc, char **argv) {
                 if (r >= 0) {
                         write_dep_path(f, outs[0].path ? outs[0].path :
                                           outs[1].path ? outs[1].path :
-                                          outs[3].path ? outs[3].path : input);
+                                          outs[3].path ? outs[3].path :
+                                          outs[8].path ? outs[8].path : input);
                         fputs(":", f);
                         for (size_t i = 0; i < ctx.n_deps; i++) {
                                 fputs(" \\\n  ", f);

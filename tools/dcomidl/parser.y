@@ -571,6 +571,7 @@ type_nq: basic { $$ = $1; }
                 sa->name = "SAFEARRAY";
                 $$ = idl_type_new(CTX, TYPE_POINTER, &@1);
                 $$->ref = sa;
+                $$->sa_elem = $3;       /* the element type, for type libraries */
                 $$->attrs = NULL; }
         ;
 
