@@ -335,6 +335,42 @@ static void still_serving(void) {
         rpc_binding_free(b);
 }
 
+/*
+ * [C706] 12.6.3.1, [MS-RPCE] 3.3.1.5.2: each side sends at most what the other receives.
+ * A peer offering the most (65535, another OpenDCOM) gets our 65528 both ways; one
+ * offering less (Windows' 5840, impacket's 4280) gets its own offer.
+ */
+static void bind_frag(uint16_t xmit, uint16_t recv_frag, uint16_t *ret_xmit,
+                      uint16_t *ret_recv) {
+        uint8_t pdu[512], rd[512], t;
+        int fd = raw_connect();
+        size_t n = make_bind(pdu, 0, 1);
+
+        pdu[16] = (uint8_t)xmit;
+        pdu[17] = (uint8_t)(xmit >> 8);
+        pdu[18] = (uint8_t)recv_frag;
+        pdu[19] = (uint8_t)(recv_frag >> 8);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        *ret_xmit = (uint16_t)(rd[16] | rd[17] << 8);
+        *ret_recv = (uint16_t)(rd[18] | rd[19] << 8);
+        close(fd);
+}
+
+TEST(fragment_size_negotiated) {
+        uint16_t x, r;
+
+        start();
+        bind_frag(65535, 65535, &x, &r);
+        ASSERT_EQ(x, 65528);
+        ASSERT_EQ(r, 65528);
+        bind_frag(5840, 4280, &x, &r);
+        ASSERT_EQ(x, 4280);     /* the server sends at most what the client receives */
+        ASSERT_EQ(r, 5840);
+        still_serving();
+}
+
 TEST(hostile_peers) {
         uint8_t pdu[4096], rd[8192], t;
         size_t n;
