@@ -358,7 +358,8 @@ struct rpc_frag_spec {
            go over together once they reach flush_at bytes, and at the last one */
         size_t flush_at;
         /* with flush_at: several unprotected fragments go to emitv instead, their headers
-           from out and their stubs from the caller's buffer (no copy) */
+           from out and their stubs from the caller's buffer (no copy), up to 64 fragments
+           at a time whatever flush_at says */
         int (*emitv)(void *ctx, struct iovec *iov, int n);
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
