@@ -113,3 +113,9 @@ int rpc_reader_next(struct rpc_reader *r, const uint8_t **ret, size_t *ret_len) 
 size_t rpc_reader_pending(const struct rpc_reader *r) {
         return r->len - r->off;
 }
+
+void rpc_reader_drop(struct rpc_reader *r, size_t n) {
+        r->off += n < r->len - r->off ? n : r->len - r->off;
+        if (r->off == r->len)
+                r->off = r->len = 0;
+}

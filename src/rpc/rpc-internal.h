@@ -174,6 +174,8 @@ void rpc_reader_trim(struct rpc_reader *r);
 /* A stream of large PDUs is coming (a fragmented call): grows the buffer to 64 KiB so
    that one read takes several fragments; rpc_reader_trim gives it back. */
 void rpc_reader_bulk(struct rpc_reader *r);
+/* The first n pending bytes were taken elsewhere (fragments received in place). */
+void rpc_reader_drop(struct rpc_reader *r, size_t n);
 void rpc_reader_free(struct rpc_reader *r);
 
 /* 0, -EAGAIN (fewer than 16 bytes), -EPROTO / -EPROTONOSUPPORT (bad header). */
