@@ -379,6 +379,7 @@ TEST(fragment_size_negotiated) {
  * in fragments of at most 4000 stub bytes (the bind offers 4280).
  */
 static uint32_t u32_at(const uint8_t *p);
+static int bound_raw(void);
 
 enum { ECHO_N = 20000 };
 
@@ -466,6 +467,22 @@ TEST(fragments_in_place) {
                 echo_fragmented(fd, 14 + 5 * i, EVEN_TRICKLED);
         }
         close(fd);
+
+        /* the room reserved by alloc_hint is the budget's only while the fragments come:
+           a peer promising 60000 bytes and sending 4000 leaves the rest to the next call */
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_partial_bytes = 65536 });
+        static uint8_t stub[4000];
+        int liar = bound_raw();
+        uint8_t *big = malloc(sizeof stub + 64);
+        ASSERT_NOT_NULL(big);
+        n = make_request(big, 3, 0, 1, RPC_PFC_FIRST_FRAG, 60000, stub, sizeof stub);
+        ASSERT_EQ(send(liar, big, n, 0), (ssize_t)n);
+        free(big);
+        usleep(200 * 1000);
+        echo_fragmented(fd = bound_raw(), 30, EVEN);
+        close(fd);
+        close(liar);
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
         still_serving();
 }
 

@@ -488,7 +488,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
  */
 int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan *pl) {
         struct rpc_partial *p;
-        size_t room;
+        size_t room, grow;
 
         if (!c->bound || c->n_partial != 1)
                 return 0;
@@ -499,15 +499,29 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
                 return 0;
         pl->body_max = p->frag_length - pl->hdr_len;
         pl->left = p->left;
-        room = p->stub.len > pl->body_max ? p->stub.len : pl->body_max;
+        pl->taken = 0;
+        /* what reassembly would grow to anyway ... */
+        grow = p->stub.len > pl->body_max ? p->stub.len : pl->body_max;
+        room = pl->left;
         if (room > max)
                 room = max;
         if (room > MAX_REQUEST_STUB - p->stub.len)
                 room = MAX_REQUEST_STUB - p->stub.len;
-        if (room > pl->left)
-                room = pl->left;
-        if (buf_reserve(&p->stub, room) < 0)
+        /* ... or all that alloc_hint says is left (one recvmsg, no realloc copying the
+           stub as it doubles), taken from the connection's and the server's budgets for
+           as long as it is reserved (rpc_conn_direct_done gives back what did not come
+           and trims the buffer back to what reassembly would hold) */
+        if (room > grow) {
+                if (room <= RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes &&
+                    server_partial_take(c, room))
+                        pl->taken = room;
+                else
+                        room = grow < room ? grow : room;
+        }
+        if (buf_reserve(&p->stub, room) < 0) {
+                server_partial_give(c, pl->taken);
                 return 0;
+        }
         pl->room = room;
         pl->base = p->stub.data + p->stub.len;
         pl->call_id = p->call_id;
@@ -539,8 +553,11 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
             unverified_sec(c, &sec) < 0 || sec != p->sec)
                 return 0;
         if (body_len > MAX_REQUEST_STUB - p->stub.len ||
-            body_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes ||
-            !server_partial_take(c, body_len))
+            body_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes)
+                return 0;
+        if (pl->taken >= body_len)
+                pl->taken -= body_len;          /* reserved with the plan */
+        else if (!server_partial_take(c, body_len))
                 return 0;
         /* what handle_request learns from a fragment, its alloc_hint for the next plan,
            once the fragment is appended */
@@ -551,6 +568,28 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
 
 void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len) {
         server_partial_give(c, body_len);
+}
+
+void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl) {
+        server_partial_give(c, pl->taken);
+        pl->taken = 0;
+}
+
+void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl) {
+        struct rpc_partial *p = partial_find(c, pl->call_id);
+
+        if (!p || !p->stub.data)
+                return;
+        /* no more room than reassembly would have grown: a peer whose alloc_hint
+           promised more than it sent holds no more memory than one that did not */
+        size_t keep = p->stub.len > pl->body_max ? 2 * p->stub.len : p->stub.len + pl->body_max;
+        if (p->stub.cap > keep) {
+                uint8_t *q = dcom_realloc(p->stub.data, keep);
+                if (q) {
+                        p->stub.data = q;
+                        p->stub.cap = keep;
+                }
+        }
 }
 
 void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl, size_t body_len,

@@ -196,13 +196,17 @@ int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct b
  * the reassembly budgets (1), or not (0: it and what follows go through the reader,
  * rpc_conn_input); once its stub is in, rpc_conn_direct_commit() appends it to its call
  * (which runs at the last fragment, its answer in out); one that never comes whole is
- * given back with rpc_conn_direct_abort().
+ * given back with rpc_conn_direct_abort(), and rpc_conn_direct_done() ends each plan
+ * (before what did not come goes to the reader): the room reserved and not used is given
+ * back; rpc_conn_direct_trim(), once the plans are over, shrinks the call's buffer back
+ * to what reassembly would have grown to (the stub's size again, at least a fragment).
  */
 struct rpc_direct_plan {
         uint32_t call_id;
         size_t hdr_len, body_max, left, room;
         uint8_t *base;
         size_t next_left;                       /* the checked fragment's alloc_hint says */
+        size_t taken;                           /* of room, taken from the budgets, unused */
 };
 int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan *pl);
 int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_direct_plan *pl,
@@ -210,6 +214,8 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
 void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl, size_t body_len,
                             bool last, struct buf *out);
 void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len);
+void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl);
+void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl);
 
 /* An association group ended (conn.c -> the owner-end hook). */
 void rpc_owner_ended(uint64_t owner);

@@ -703,7 +703,7 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
         struct rpc_conn *c = sc->conn;
         struct rpc_reader *rd = &c->rd;
         struct rpc_direct_plan pl;
-        bool wait = false;
+        bool wait = false, planned = false;
         uint64_t end = dcom_monotonic_ms() + DRAIN_MS;
         int moved = 0, r = 0;
 
@@ -731,8 +731,11 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                 /* what the reader holds of the first (less than all of it: whole PDUs
                    were processed) */
                 got = rpc_reader_pending(rd);
-                if (!nf || got >= start[1])
+                planned = true;
+                if (!nf || got >= start[1]) {
+                        rpc_conn_direct_done(c, &pl);
                         break;
+                }
                 uint64_t since = got ? rd->since_ms : dcom_monotonic_ms();
                 iov_copy_in(iov, 2 * (int)nf, rd->buf + rd->off, got);
                 rpc_reader_drop(rd, got);
@@ -772,29 +775,37 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                         }
                         got += (size_t)n;
                 }
-                if (j == nf)
+                if (j == nf) {
+                        rpc_conn_direct_done(c, &pl);
                         continue;       /* all in: the next ones */
+                }
                 /* fragment j on: not what was predicted, or not whole -- to the reader,
                    copied out first (the reader's processing appends where they lie) */
                 if (checked)
                         rpc_conn_direct_abort(c, body[j]);
-                if (r < 0)
+                if (r < 0) {
+                        rpc_conn_direct_done(c, &pl);
                         break;
+                }
                 size_t n = got - start[j];
                 log_debug(rpc, "call %u: %zu bytes not as predicted, or not whole: to the reader",
                           pl.call_id, n);
                 uint8_t *tmp = n ? dcom_malloc(n) : NULL;
                 if (n && !tmp) {
+                        rpc_conn_direct_done(c, &pl);
                         r = -ENOMEM;
                         break;
                 }
                 iov_copy_out(iov, 2 * (int)nf, start[j], tmp, n);
+                rpc_conn_direct_done(c, &pl);
                 r = rpc_conn_input(c, tmp, n, out);
                 dcom_free(tmp);
                 if (j == 0 && rpc_reader_pending(rd))
                         rd->since_ms = since;   /* the PDU's clock runs from its first byte */
                 break;
         }
+        if (planned)
+                rpc_conn_direct_trim(c, &pl);
         if (wait)
                 linger_give(sc);
         return r < 0 ? r : moved;
