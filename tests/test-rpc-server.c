@@ -1516,6 +1516,26 @@ TEST(slow_peers) {
         ASSERT_TRUE(closed);
         ASSERT_LT(dcom_monotonic_ms() - t0, 1500);
         close(fd);
+
+        /* a fragment trickling a byte a millisecond, faster than a drain's read waits
+           (server.c conn_drain): still closed at the call deadline */
+        fd = bound_raw();
+        t0 = dcom_monotonic_ms();
+        static uint8_t big[2][2048];
+        n = make_request(big[0], 4, 0, 1, RPC_PFC_FIRST_FRAG, 1 << 20, big[1], 1024);
+        ASSERT_EQ(send(fd, big[0], n, MSG_NOSIGNAL), (ssize_t)n);
+        n = make_request(big[0], 4, 0, 1, 0, (1 << 20) - 1024, big[1], 1024);
+        closed = false;
+        for (size_t i = 0; i < n && !closed; i++) {
+                if (send(fd, big[0] + i, 1, MSG_NOSIGNAL) != 1)
+                        break;
+                closed = closed_within(fd, 1);
+        }
+        if (!closed)
+                closed = closed_within(fd, 1000);
+        ASSERT_TRUE(closed);
+        ASSERT_LT(dcom_monotonic_ms() - t0, 2000);
+        close(fd);
         still_serving();
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
 }

@@ -704,8 +704,17 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
         struct rpc_reader *rd = &c->rd;
         struct rpc_direct_plan pl;
         bool wait = false, planned = false;
-        uint64_t end = dcom_monotonic_ms() + DRAIN_MS;
+        uint64_t now = dcom_monotonic_ms(), end = now + DRAIN_MS;
         int moved = 0, r = 0;
+        /* never past the call's or the PDU's deadline: a peer trickling its fragments is
+           let go at it, for the sweep to close, as if it had not been drained */
+        uint64_t d = rpc_conn_deadline(c, limit_load(&sc->srv->pdu_timeout_ms),
+                                       limit_load(&sc->srv->call_timeout_ms));
+
+        if (d && d < end)
+                end = d;
+        if (now >= end)
+                return 0;
 
         while (!out->len && rpc_conn_direct_plan(c, DRAIN_MAX, &pl) > 0) {
                 uint8_t hdr[DRAIN_FRAGS][RPC_CO_HEADER_SIZE + 8 + 16];
