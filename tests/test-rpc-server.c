@@ -335,6 +335,157 @@ static void still_serving(void) {
         rpc_binding_free(b);
 }
 
+/*
+ * [C706] 12.6.3.1, [MS-RPCE] 3.3.1.5.2: each side sends at most what the other receives.
+ * A peer offering the most (65535, another OpenDCOM) gets our 65528 both ways; one
+ * offering less (Windows' 5840, impacket's 4280) gets its own offer.
+ */
+static void bind_frag(uint16_t xmit, uint16_t recv_frag, uint16_t *ret_xmit,
+                      uint16_t *ret_recv) {
+        uint8_t pdu[512], rd[512], t;
+        int fd = raw_connect();
+        size_t n = make_bind(pdu, 0, 1);
+
+        pdu[16] = (uint8_t)xmit;
+        pdu[17] = (uint8_t)(xmit >> 8);
+        pdu[18] = (uint8_t)recv_frag;
+        pdu[19] = (uint8_t)(recv_frag >> 8);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        *ret_xmit = (uint16_t)(rd[16] | rd[17] << 8);
+        *ret_recv = (uint16_t)(rd[18] | rd[19] << 8);
+        close(fd);
+}
+
+TEST(fragment_size_negotiated) {
+        uint16_t x, r;
+
+        start();
+        bind_frag(65535, 65535, &x, &r);
+        ASSERT_EQ(x, 65528);
+        ASSERT_EQ(r, 65528);
+        bind_frag(5840, 4280, &x, &r);
+        ASSERT_EQ(x, 4280);     /* the server sends at most what the client receives */
+        ASSERT_EQ(r, 5840);
+        still_serving();
+}
+
+/*
+ * A fragmented call's later fragments are received in place (server.c conn_drain) as the
+ * previous one predicts them -- the same size, alloc_hint's bytes left.  Whatever the
+ * peer sends instead (other sizes, a lying alloc_hint, none, fragments trickling in
+ * pieces) goes through the reader: the call is answered the same.  RtEcho of 20000 bytes
+ * in fragments of at most 4000 stub bytes (the bind offers 4280).
+ */
+static uint32_t u32_at(const uint8_t *p);
+static int bound_raw(void);
+
+enum { ECHO_N = 20000 };
+
+/* RtEcho's request stub: n, the conformance, the bytes. */
+static size_t echo_stub(uint8_t *p) {
+        uint32_t n = ECHO_N;
+        memcpy(p, &n, 4);
+        memcpy(p + 4, &n, 4);
+        for (size_t i = 0; i < ECHO_N; i++)
+                p[8 + i] = (uint8_t)(i * 7 + 3);
+        return 8 + ECHO_N;
+}
+
+/* The response's fragments reassembled: the conformance, the bytes ^ 0x5a, the LONG. */
+static void echo_check(int fd, uint32_t call_id) {
+        static uint8_t stub[ECHO_N + 64];
+        uint8_t rd[8192], t;
+        size_t len = 0;
+
+        for (;;) {
+                size_t n = raw_read(fd, rd, sizeof rd, &t);
+                ASSERT_GT(n, 24);
+                ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+                ASSERT_EQ(u32_at(rd + 12), call_id);
+                ASSERT_LE(len + n - 24, sizeof stub);
+                memcpy(stub + len, rd + 24, n - 24);
+                len += n - 24;
+                if (rd[3] & RPC_PFC_LAST_FRAG)
+                        break;
+        }
+        ASSERT_EQ(len, 4 + ECHO_N + 4);
+        ASSERT_EQ(u32_at(stub), ECHO_N);
+        for (size_t i = 0; i < ECHO_N; i++)
+                if (stub[4 + i] != (uint8_t)((i * 7 + 3) ^ 0x5a))
+                        ASSERT_EQ(i, (size_t)ECHO_N);   /* the first byte that differs */
+        ASSERT_EQ(u32_at(stub + 4 + ECHO_N), ECHO_N);
+}
+
+enum frag_way { EVEN, EVEN_TOTAL_HINT, EVEN_NO_HINT, UNEVEN, EVEN_TRICKLED };
+
+static void echo_fragmented(int fd, uint32_t call_id, enum frag_way way) {
+        static uint8_t stub[ECHO_N + 8], pdu[ECHO_N + 4096];
+        static const size_t uneven[] = { 4000, 1000, 3999, 4000, 17, 4000 };
+        size_t len = echo_stub(stub), off = 0, n = 0;
+
+        for (unsigned i = 0; off < len; i++) {
+                size_t k = way == UNEVEN ? uneven[i % 6] : 4000;
+                if (k > len - off)
+                        k = len - off;
+                uint32_t hint = way == EVEN_TOTAL_HINT ? (uint32_t)len
+                                : way == EVEN_NO_HINT ? 0 : (uint32_t)(len - off);
+                uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
+                                (off + k == len ? RPC_PFC_LAST_FRAG : 0);
+                n += make_request(pdu + n, call_id, 0, 1, flags, hint, stub + off, k);
+                off += k;
+        }
+        if (way != EVEN_TRICKLED) {
+                ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        } else {
+                /* pieces that end inside headers and stubs, with pauses longer than a
+                   read waits */
+                for (size_t o = 0; o < n; o += 1500) {
+                        size_t k = n - o < 1500 ? n - o : 1500;
+                        ASSERT_EQ(send(fd, pdu + o, k, 0), (ssize_t)k);
+                        usleep(10000);
+                }
+        }
+        echo_check(fd, call_id);
+}
+
+TEST(fragments_in_place) {
+        uint8_t pdu[512], rd[512], t;
+
+        start();
+        int fd = raw_connect();
+        size_t n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        for (uint32_t i = 0; i < 3; i++) {
+                echo_fragmented(fd, 10 + 5 * i, EVEN);
+                echo_fragmented(fd, 11 + 5 * i, EVEN_TOTAL_HINT);
+                echo_fragmented(fd, 12 + 5 * i, EVEN_NO_HINT);
+                echo_fragmented(fd, 13 + 5 * i, UNEVEN);
+                echo_fragmented(fd, 14 + 5 * i, EVEN_TRICKLED);
+        }
+        close(fd);
+
+        /* the room reserved by alloc_hint is the budget's only while the fragments come:
+           a peer promising 60000 bytes and sending 4000 leaves the rest to the next call */
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_partial_bytes = 65536 });
+        static uint8_t stub[4000];
+        int liar = bound_raw();
+        uint8_t *big = malloc(sizeof stub + 64);
+        ASSERT_NOT_NULL(big);
+        n = make_request(big, 3, 0, 1, RPC_PFC_FIRST_FRAG, 60000, stub, sizeof stub);
+        ASSERT_EQ(send(liar, big, n, 0), (ssize_t)n);
+        free(big);
+        usleep(200 * 1000);
+        echo_fragmented(fd = bound_raw(), 30, EVEN);
+        close(fd);
+        close(liar);
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+        still_serving();
+}
+
 TEST(hostile_peers) {
         uint8_t pdu[4096], rd[8192], t;
         size_t n;
@@ -1364,6 +1515,26 @@ TEST(slow_peers) {
         }
         ASSERT_TRUE(closed);
         ASSERT_LT(dcom_monotonic_ms() - t0, 1500);
+        close(fd);
+
+        /* a fragment trickling a byte a millisecond, faster than a drain's read waits
+           (server.c conn_drain): still closed at the call deadline */
+        fd = bound_raw();
+        t0 = dcom_monotonic_ms();
+        static uint8_t big[2][2048];
+        n = make_request(big[0], 4, 0, 1, RPC_PFC_FIRST_FRAG, 1 << 20, big[1], 1024);
+        ASSERT_EQ(send(fd, big[0], n, MSG_NOSIGNAL), (ssize_t)n);
+        n = make_request(big[0], 4, 0, 1, 0, (1 << 20) - 1024, big[1], 1024);
+        closed = false;
+        for (size_t i = 0; i < n && !closed; i++) {
+                if (send(fd, big[0] + i, 1, MSG_NOSIGNAL) != 1)
+                        break;
+                closed = closed_within(fd, 1);
+        }
+        if (!closed)
+                closed = closed_within(fd, 1000);
+        ASSERT_TRUE(closed);
+        ASSERT_LT(dcom_monotonic_ms() - t0, 2000);
         close(fd);
         still_serving();
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });

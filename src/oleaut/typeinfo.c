@@ -851,7 +851,7 @@ static HRESULT import_info(struct tlib *lib, struct tl_import *imp, ITypeInfo **
                 return other->lpVtbl->GetTypeInfo(other, imp->index, ret);
         }
         if (IsEqualGUID(&imp->lib_guid, &LIBID_stdole2)) {
-                struct tlib *std;
+                struct tlib *std = NULL;        /* (gcc -O3 cannot tell it is set) */
                 if ((hr = tl_stdole_dispatch(&std)) < 0)
                         return hr;
                 other = &std->ITypeLib_iface;

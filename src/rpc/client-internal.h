@@ -7,7 +7,9 @@
 
 #include "rpc/rpc-internal.h"
 
-#define CLIENT_MAX_FRAG 5840
+/* offered both ways in a bind; the server's smaller max_recv_frag bounds what we send
+   (the server's conn-internal.h SERVER_MAX_FRAG) */
+#define CLIENT_MAX_FRAG 65528
 #define CLIENT_MAX_CONTEXTS 16
 #define CLIENT_MAX_SEC 4                /* per-call security contexts beyond the binding's */
 

@@ -345,6 +345,27 @@ static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
         *p = c->partial[--c->n_partial];
 }
 
+/*
+ * [MS-RPCE] 3.3.1.5.2: at CONNECT, CALL and PKT the requests carry no verifier (impacket
+ * sends no sec_trailer at all): such a request has the connection's established context
+ * of such a level (NULL: none).  A context that failed leaves the connection's calls
+ * refused (impacket loops on a closed socket: the answer is a fault, not a close):
+ * -EACCES.
+ */
+static int unverified_sec(struct rpc_conn *c, struct rpc_sec **ret) {
+        for (unsigned i = 0; i < c->n_sec; i++)
+                if (c->sec[i].done && !c->sec[i].failed &&
+                    c->sec[i].level < RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+                        *ret = &c->sec[i];
+                        return 0;
+                }
+        for (unsigned i = 0; i < c->n_sec; i++)
+                if (c->sec[i].failed)
+                        return -EACCES;
+        *ret = NULL;
+        return 0;
+}
+
 static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *out) {
         uint32_t call_id = pdu->hdr.call_id;
         uint8_t flags = pdu->hdr.pfc_flags;
@@ -387,21 +408,9 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         }
                 }
         }
-        if (!sec && !pdu->has_auth) {
-                /* [MS-RPCE] 3.3.1.5.2: at CONNECT, CALL and PKT the requests carry no
-                   verifier (impacket sends no sec_trailer at all): the call has the
-                   connection's established context of such a level */
-                for (unsigned i = 0; i < c->n_sec && !sec; i++)
-                        if (c->sec[i].done && !c->sec[i].failed &&
-                            c->sec[i].level < RPC_AUTHN_LEVEL_PKT_INTEGRITY)
-                                sec = &c->sec[i];
-                /* a context that failed leaves its connection's calls refused (impacket
-                   loops on a closed socket: the answer is a fault, not a close) */
-                for (unsigned i = 0; i < c->n_sec && !sec; i++)
-                        if (c->sec[i].failed) {
-                                conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
-                                return 0;
-                        }
+        if (!sec && !pdu->has_auth && unverified_sec(c, &sec) < 0) {
+                conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
+                return 0;
         }
         p = partial_find(c, call_id);
         /* the common case: one fragment, dispatched straight from the input */
@@ -451,12 +460,154 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 return -EPROTO;
         }
         c->partial_bytes += pdu->stub_len;
+        /* what the next fragments should look like, for server.c to receive them in
+           place: the same size and header, as many as alloc_hint says are left */
+        p->frag_length = pdu->hdr.frag_length;
+        p->plain = !pdu->has_auth;
+        p->left = pdu->alloc_hint > pdu->stub_len ? pdu->alloc_hint - (uint32_t)pdu->stub_len : 0;
         if (flags & RPC_PFC_LAST_FRAG) {
                 dispatch(c, out, call_id, p->context_id, p->opnum, p->has_object ? &p->object : NULL,
                          p->drep, p->stub.data, p->stub.len, p->sec);
                 partial_drop(c, p);
         }
         return 0;
+}
+
+/* --- fragments received in place ------------------------------------------------------------ */
+
+/*
+ * A fragmented request's later fragments, received straight into the call's reassembly
+ * buffer: server.c lays the next fragments out as the last one predicts them (the same
+ * frag_length and header, alloc_hint's bytes left, each header to its own place and each
+ * stub where it belongs in the call) and reads them with one recvmsg; each fragment is
+ * then checked as handle_request would check it -- and taken from the budgets -- once its
+ * header is in, and appended once its stub is.  A fragment that is not what was
+ * predicted, or not whole in time, goes through the reader with everything after it,
+ * and gets the usual answer.  Only unprotected calls qualify (no verifier to check), and
+ * the reservation never goes past what reassembly would grow to anyway (the stub's own
+ * size again, at least a fragment), nor past the call's bound.
+ */
+int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan *pl) {
+        struct rpc_partial *p;
+        size_t room, grow;
+
+        if (!c->bound || c->n_partial != 1)
+                return 0;
+        p = &c->partial[0];
+        pl->hdr_len = RPC_CO_HEADER_SIZE + 8 + (p->has_object ? 16 : 0);
+        if (!p->plain || !p->left || p->frag_length <= pl->hdr_len ||
+            p->stub.len >= MAX_REQUEST_STUB || p->stub.error)
+                return 0;
+        pl->body_max = p->frag_length - pl->hdr_len;
+        pl->left = p->left;
+        pl->taken = 0;
+        /* what reassembly would grow to anyway ... */
+        grow = p->stub.len > pl->body_max ? p->stub.len : pl->body_max;
+        room = pl->left;
+        if (room > max)
+                room = max;
+        if (room > MAX_REQUEST_STUB - p->stub.len)
+                room = MAX_REQUEST_STUB - p->stub.len;
+        /* ... or all that alloc_hint says is left (one recvmsg, no realloc copying the
+           stub as it doubles), taken from the connection's and the server's budgets for
+           as long as it is reserved (rpc_conn_direct_done gives back what did not come
+           and trims the buffer back to what reassembly would hold) */
+        if (room > grow) {
+                if (room <= RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes &&
+                    server_partial_take(c, room))
+                        pl->taken = room;
+                else
+                        room = grow < room ? grow : room;
+        }
+        if (buf_reserve(&p->stub, room) < 0) {
+                server_partial_give(c, pl->taken);
+                return 0;
+        }
+        pl->room = room;
+        pl->base = p->stub.data + p->stub.len;
+        pl->call_id = p->call_id;
+        return 1;
+}
+
+int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_direct_plan *pl,
+                          size_t body_len, bool last) {
+        struct rpc_partial *p = partial_find(c, pl->call_id);
+        uint8_t h[RPC_CO_HEADER_SIZE + 8 + 16];
+        struct rpc_pdu pdu;
+        struct rpc_sec *sec;
+
+        if (!p || pl->hdr_len > sizeof h)
+                return 0;
+        /* the header alone, parsed as a PDU with an empty stub */
+        memcpy(h, hdr, pl->hdr_len);
+        if ((size_t)(h[8] | h[9] << 8) != pl->hdr_len + body_len || (h[4] & 0xf0) != 0x10)
+                return 0;       /* not the size predicted (or big-endian: let the reader) */
+        h[8] = (uint8_t)pl->hdr_len;
+        h[9] = (uint8_t)(pl->hdr_len >> 8);
+        if (rpc_pdu_parse(h, pl->hdr_len, &pdu) < 0 || pdu.hdr.ptype != RPC_PTYPE_REQUEST ||
+            pdu.has_auth || pdu.hdr.call_id != pl->call_id ||
+            (pdu.hdr.pfc_flags & RPC_PFC_FIRST_FRAG) ||
+            !(pdu.hdr.pfc_flags & RPC_PFC_LAST_FRAG) != !last ||
+            !(pdu.hdr.pfc_flags & RPC_PFC_OBJECT_UUID) != !p->has_object ||
+            pl->hdr_len + body_len > c->max_recv || rpc_request_parse(&pdu) < 0 ||
+            pdu.context_id != p->context_id || pdu.opnum != p->opnum ||
+            unverified_sec(c, &sec) < 0 || sec != p->sec)
+                return 0;
+        if (body_len > MAX_REQUEST_STUB - p->stub.len ||
+            body_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes)
+                return 0;
+        if (pl->taken >= body_len)
+                pl->taken -= body_len;          /* reserved with the plan */
+        else if (!server_partial_take(c, body_len))
+                return 0;
+        /* what handle_request learns from a fragment, its alloc_hint for the next plan,
+           once the fragment is appended */
+        pl->next_left = pdu.alloc_hint > body_len ? pdu.alloc_hint - (uint32_t)body_len : 0;
+        __atomic_add_fetch(&c->srv->stats.pkts_in, 1, __ATOMIC_RELAXED);
+        return 1;
+}
+
+void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len) {
+        server_partial_give(c, body_len);
+}
+
+void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl) {
+        server_partial_give(c, pl->taken);
+        pl->taken = 0;
+}
+
+void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl) {
+        struct rpc_partial *p = partial_find(c, pl->call_id);
+
+        if (!p || !p->stub.data)
+                return;
+        /* no more room than reassembly would have grown: a peer whose alloc_hint
+           promised more than it sent holds no more memory than one that did not */
+        size_t keep = p->stub.len > pl->body_max ? 2 * p->stub.len : p->stub.len + pl->body_max;
+        if (p->stub.cap > keep) {
+                uint8_t *q = dcom_realloc(p->stub.data, keep);
+                if (q) {
+                        p->stub.data = q;
+                        p->stub.cap = keep;
+                }
+        }
+}
+
+void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl, size_t body_len,
+                            bool last, struct buf *out) {
+        struct rpc_partial *p = partial_find(c, pl->call_id);
+
+        if (!p)
+                return;         /* cannot happen: checked, and nothing ran in between */
+        p->stub.len += body_len;
+        c->partial_bytes += body_len;
+        p->left = (uint32_t)pl->next_left;
+        if (last) {
+                dispatch(c, out, p->call_id, p->context_id, p->opnum,
+                         p->has_object ? &p->object : NULL, p->drep, p->stub.data, p->stub.len,
+                         p->sec);
+                partial_drop(c, p);
+        }
 }
 
 /* --- the engine ------------------------------------------------------------------------------ */

@@ -4,7 +4,7 @@
  * its header), one implementation for the client and the server: bytes come in as the
  * transport delivers them, whole PDUs go out, in place, validated up to the header.
  *
- * The buffer starts small (most PDUs are at most a fragment of 5840 bytes), grows to
+ * The buffer starts small (most PDUs are small; Windows' fragments are 5840 bytes), grows to
  * what the PDU being received needs (at most 64 KiB, frag_length's range), and shrinks
  * back when nothing is pending (rpc_reader_trim), so that an idle connection holds at
  * most READER_MIN bytes of receive buffer.
@@ -112,4 +112,10 @@ int rpc_reader_next(struct rpc_reader *r, const uint8_t **ret, size_t *ret_len) 
 
 size_t rpc_reader_pending(const struct rpc_reader *r) {
         return r->len - r->off;
+}
+
+void rpc_reader_drop(struct rpc_reader *r, size_t n) {
+        r->off += n < r->len - r->off ? n : r->len - r->off;
+        if (r->off == r->len)
+                r->off = r->len = 0;
 }

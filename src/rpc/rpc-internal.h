@@ -174,6 +174,8 @@ void rpc_reader_trim(struct rpc_reader *r);
 /* A stream of large PDUs is coming (a fragmented call): grows the buffer to 64 KiB so
    that one read takes several fragments; rpc_reader_trim gives it back. */
 void rpc_reader_bulk(struct rpc_reader *r);
+/* The first n pending bytes were taken elsewhere (fragments received in place). */
+void rpc_reader_drop(struct rpc_reader *r, size_t n);
 void rpc_reader_free(struct rpc_reader *r);
 
 /* 0, -EAGAIN (fewer than 16 bytes), -EPROTO / -EPROTONOSUPPORT (bad header). */
@@ -358,7 +360,8 @@ struct rpc_frag_spec {
            go over together once they reach flush_at bytes, and at the last one */
         size_t flush_at;
         /* with flush_at: several unprotected fragments go to emitv instead, their headers
-           from out and their stubs from the caller's buffer (no copy) */
+           from out and their stubs from the caller's buffer (no copy), up to 64 fragments
+           at a time whatever flush_at says */
         int (*emitv)(void *ctx, struct iovec *iov, int n);
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,

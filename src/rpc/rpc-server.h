@@ -62,6 +62,10 @@ struct rpc_partial {                            /* a request being reassembled *
         GUID object;
         uint8_t drep[4];
         struct buf stub;
+        /* its last fragment's: what the next ones should be (rpc_conn_direct_plan) */
+        uint16_t frag_length;
+        bool plain;                             /* no auth trailer */
+        uint32_t left;                          /* stub bytes to come, by alloc_hint */
 };
 
 struct rpc_conn {
@@ -181,6 +185,37 @@ int rpc_conn_process(struct rpc_conn *c, struct buf *out);
  * negative errno after which the connection is closed (once out is sent).
  */
 int rpc_conn_input(struct rpc_conn *c, const uint8_t *data, size_t len, struct buf *out);
+
+/*
+ * A fragmented request's next fragments received in place (server.c conn_drain):
+ * rpc_conn_direct_plan() says what they should be -- hdr_len bytes of header each, then
+ * a stub of body_max bytes (left in all, the last one shorter), which go one after the
+ * other to base, room bytes reserved there (at most max) -- or 0: receive them the usual
+ * way.  As each fragment's header comes in, rpc_conn_direct_check() says whether it is
+ * the fragment predicted, of body_len bytes (last: the call's last), and takes it from
+ * the reassembly budgets (1), or not (0: it and what follows go through the reader,
+ * rpc_conn_input); once its stub is in, rpc_conn_direct_commit() appends it to its call
+ * (which runs at the last fragment, its answer in out); one that never comes whole is
+ * given back with rpc_conn_direct_abort(), and rpc_conn_direct_done() ends each plan
+ * (before what did not come goes to the reader): the room reserved and not used is given
+ * back; rpc_conn_direct_trim(), once the plans are over, shrinks the call's buffer back
+ * to what reassembly would have grown to (the stub's size again, at least a fragment).
+ */
+struct rpc_direct_plan {
+        uint32_t call_id;
+        size_t hdr_len, body_max, left, room;
+        uint8_t *base;
+        size_t next_left;                       /* the checked fragment's alloc_hint says */
+        size_t taken;                           /* of room, taken from the budgets, unused */
+};
+int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan *pl);
+int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_direct_plan *pl,
+                          size_t body_len, bool last);
+void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl, size_t body_len,
+                            bool last, struct buf *out);
+void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len);
+void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl);
+void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl);
 
 /* An association group ended (conn.c -> the owner-end hook). */
 void rpc_owner_ended(uint64_t owner);

@@ -49,6 +49,9 @@ static LOG_CHANNEL(rpc);
 #define ACCEPT_BATCH 64                 /* accepts per listener event */
 #define MAX_FULL_READS 16               /* reads that filled the buffer, per event */
 #define LINGER_MS 2                     /* a busy connection's thread waits for its next call */
+#define DRAIN_MS 50                     /* ... or for the rest of its fragmented call, per event */
+#define DRAIN_FRAGS 32                  /* fragments received in place per recvmsg */
+#define DRAIN_MAX (1u << 20)            /* stub bytes received in place per recvmsg */
 
 /* --- the owner-end hooks --------------------------------------------------------------- */
 
@@ -599,25 +602,12 @@ static int conn_send(struct rpc_sconn *sc, struct buf *out) {
         return 0;
 }
 
-/*
- * Lingering: a thread that has just answered a call keeps its connection a moment longer,
- * waiting in a blocking read of that socket, as a thread per connection did -- the next
- * call of a busy client then costs one read and one write, not the event loop's wake-up
- * and re-arming (two system calls more, ~4 us a call here).  Only a bound connection with
- * nothing begun lingers, at most LINGER_MS, and at most max_lingerers threads (4 per CPU,
- * at least 8, at most half the pool) linger at once: past that, and for every other
- * connection, the event loop waits.  A peer sending
- * whole PDUs fast enough to keep a thread is making calls, and still holds at most one of
- * those few threads for at most LINGER_MS past its last PDU; a partial PDU ends the linger.
- */
-static bool linger_take(struct rpc_sconn *sc) {
+/* One of the max_lingerers places of threads waiting on their connection's socket, each
+   wait bounded by LINGER_MS (SO_RCVTIMEO). */
+static bool wait_take(struct rpc_sconn *sc) {
         struct rpc_server *srv = sc->srv;
-        struct rpc_conn *c = sc->conn;
         unsigned n = __atomic_load_n(&srv->lingering, __ATOMIC_RELAXED);
 
-        /* (stopping shuts the socket down: a lingering read sees end of file) */
-        if (!c->bound || c->n_partial || rpc_reader_pending(&c->rd) || sc->wlen)
-                return false;
         /* never more than half the pool: lingering must not keep ready connections
            waiting for a thread */
         do
@@ -633,8 +623,201 @@ static bool linger_take(struct rpc_sconn *sc) {
         return true;
 }
 
+/*
+ * Lingering: a thread that has just answered a call keeps its connection a moment longer,
+ * waiting in a blocking read of that socket, as a thread per connection did -- the next
+ * call of a busy client then costs one read and one write, not the event loop's wake-up
+ * and re-arming (two system calls more, ~4 us a call here).  Only a bound connection with
+ * nothing begun lingers, at most LINGER_MS, and at most max_lingerers threads (4 per CPU,
+ * at least 8, at most half the pool) linger at once: past that, and for every other
+ * connection, the event loop waits.  A peer sending
+ * whole PDUs fast enough to keep a thread is making calls, and still holds at most one of
+ * those few threads for at most LINGER_MS past its last PDU; a partial PDU ends the linger.
+ */
+static bool linger_take(struct rpc_sconn *sc) {
+        struct rpc_conn *c = sc->conn;
+
+        /* (stopping shuts the socket down: a lingering read sees end of file) */
+        if (!c->bound || c->n_partial || rpc_reader_pending(&c->rd) || sc->wlen)
+                return false;
+        return wait_take(sc);
+}
+
 static void linger_give(struct rpc_sconn *sc) {
         __atomic_sub_fetch(&sc->srv->lingering, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Skips n bytes of iov[0..*k) (the caller's copy), which it moves through. */
+static struct iovec *iov_skip(struct iovec *iov, int *k, size_t n) {
+        while (*k > 0 && n >= iov->iov_len) {
+                n -= iov->iov_len;
+                iov++;
+                (*k)--;
+        }
+        if (*k > 0) {
+                iov->iov_base = (uint8_t *)iov->iov_base + n;
+                iov->iov_len -= n;
+        }
+        return iov;
+}
+
+/* Copies n bytes of iov[0..k) from offset off to dst (the bytes received in place). */
+static void iov_copy_out(const struct iovec *iov, int k, size_t off, uint8_t *dst, size_t n) {
+        for (int i = 0; i < k && n; i++) {
+                if (off >= iov[i].iov_len) {
+                        off -= iov[i].iov_len;
+                        continue;
+                }
+                size_t t = iov[i].iov_len - off < n ? iov[i].iov_len - off : n;
+                memcpy(dst, (const uint8_t *)iov[i].iov_base + off, t);
+                dst += t;
+                n -= t;
+                off = 0;
+        }
+}
+
+/* ... and the other way: n bytes from src to iov[0..k) at offset 0. */
+static void iov_copy_in(const struct iovec *iov, int k, const uint8_t *src, size_t n) {
+        for (int i = 0; i < k && n; i++) {
+                size_t t = iov[i].iov_len < n ? iov[i].iov_len : n;
+                memcpy(iov[i].iov_base, src, t);
+                src += t;
+                n -= t;
+        }
+}
+
+/*
+ * Draining a fragmented call (conn.c rpc_conn_direct_plan): its next fragments are read
+ * in place with one recvmsg -- each header to a slot here, each stub straight to its
+ * place in the call's reassembly buffer -- instead of into the reader and copied from
+ * there: the stub is copied once, by the kernel, as the raw floor's is.  A fragment is
+ * checked (and taken from the budgets) once its header is in, appended once its stub is;
+ * one that is not as predicted, or not whole by the end, goes to the reader with what
+ * came after it (rpc_conn_input: one copy, the usual answers).  With one of the
+ * lingering places the reads wait while the fragments keep coming (each at most
+ * LINGER_MS), at most DRAIN_MS an event: a peer trickling its fragments holds one of
+ * those few threads no longer than one sending whole PDUs does, and the call deadline
+ * keeps its clock.  1: fragments were received in place, 0: none, -errno: close.
+ */
+static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
+        struct rpc_conn *c = sc->conn;
+        struct rpc_reader *rd = &c->rd;
+        struct rpc_direct_plan pl;
+        bool wait = false, planned = false;
+        uint64_t now = dcom_monotonic_ms(), end = now + DRAIN_MS;
+        int moved = 0, r = 0;
+        /* never past the call's or the PDU's deadline: a peer trickling its fragments is
+           let go at it, for the sweep to close, as if it had not been drained */
+        uint64_t d = rpc_conn_deadline(c, limit_load(&sc->srv->pdu_timeout_ms),
+                                       limit_load(&sc->srv->call_timeout_ms));
+
+        if (d && d < end)
+                end = d;
+        if (now >= end)
+                return 0;
+
+        while (!out->len && rpc_conn_direct_plan(c, DRAIN_MAX, &pl) > 0) {
+                uint8_t hdr[DRAIN_FRAGS][RPC_CO_HEADER_SIZE + 8 + 16];
+                size_t body[DRAIN_FRAGS], start[DRAIN_FRAGS + 1], got, left = pl.left, off = 0;
+                struct iovec iov[2 * DRAIN_FRAGS];
+                bool checked = false;
+                unsigned nf = 0, j = 0;
+
+                /* the fragments predicted, whole ones within the room reserved */
+                start[0] = 0;
+                while (nf < DRAIN_FRAGS && left) {
+                        size_t b = left < pl.body_max ? left : pl.body_max;
+                        if (off + b > pl.room)
+                                break;
+                        body[nf] = b;
+                        iov[2 * nf] = (struct iovec){ hdr[nf], pl.hdr_len };
+                        iov[2 * nf + 1] = (struct iovec){ pl.base + off, b };
+                        off += b;
+                        left -= b;
+                        start[nf + 1] = start[nf] + pl.hdr_len + b;
+                        nf++;
+                }
+                /* what the reader holds of the first (less than all of it: whole PDUs
+                   were processed) */
+                got = rpc_reader_pending(rd);
+                planned = true;
+                if (!nf || got >= start[1]) {
+                        rpc_conn_direct_done(c, &pl);
+                        break;
+                }
+                uint64_t since = got ? rd->since_ms : dcom_monotonic_ms();
+                iov_copy_in(iov, 2 * (int)nf, rd->buf + rd->off, got);
+                rpc_reader_drop(rd, got);
+                if (!wait && !moved)
+                        wait = wait_take(sc);
+                for (;;) {
+                        /* every fragment whose header is in: checked; whose stub is in:
+                           appended */
+                        while (j < nf && got >= start[j] + pl.hdr_len) {
+                                bool last = !left && j == nf - 1;
+                                if (!checked && !rpc_conn_direct_check(c, hdr[j], &pl, body[j], last))
+                                        break;
+                                checked = true;
+                                if (got < start[j + 1])
+                                        break;
+                                rpc_conn_direct_commit(c, &pl, body[j], last, out);
+                                checked = false;
+                                moved = 1;
+                                j++;
+                        }
+                        if (j == nf || (j < nf && got >= start[j] + pl.hdr_len && !checked) ||
+                            dcom_monotonic_ms() >= end)
+                                break;
+                        struct iovec cur[2 * DRAIN_FRAGS];
+                        int k = 2 * (int)nf;
+                        memcpy(cur, iov, sizeof(struct iovec) * (size_t)k);
+                        struct iovec *at = iov_skip(cur, &k, got);
+                        struct msghdr m = { .msg_iov = at, .msg_iovlen = (size_t)k };
+                        ssize_t n = recvmsg(sc->fd, &m, wait ? 0 : MSG_DONTWAIT);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0) {
+                                /* nothing yet, or the end: the event loop's read sees it */
+                                if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                                        r = -errno;
+                                break;
+                        }
+                        got += (size_t)n;
+                }
+                if (j == nf) {
+                        rpc_conn_direct_done(c, &pl);
+                        continue;       /* all in: the next ones */
+                }
+                /* fragment j on: not what was predicted, or not whole -- to the reader,
+                   copied out first (the reader's processing appends where they lie) */
+                if (checked)
+                        rpc_conn_direct_abort(c, body[j]);
+                if (r < 0) {
+                        rpc_conn_direct_done(c, &pl);
+                        break;
+                }
+                size_t n = got - start[j];
+                log_debug(rpc, "call %u: %zu bytes not as predicted, or not whole: to the reader",
+                          pl.call_id, n);
+                uint8_t *tmp = n ? dcom_malloc(n) : NULL;
+                if (n && !tmp) {
+                        rpc_conn_direct_done(c, &pl);
+                        r = -ENOMEM;
+                        break;
+                }
+                iov_copy_out(iov, 2 * (int)nf, start[j], tmp, n);
+                rpc_conn_direct_done(c, &pl);
+                r = rpc_conn_input(c, tmp, n, out);
+                dcom_free(tmp);
+                if (j == 0 && rpc_reader_pending(rd))
+                        rd->since_ms = since;   /* the PDU's clock runs from its first byte */
+                break;
+        }
+        if (planned)
+                rpc_conn_direct_trim(c, &pl);
+        if (wait)
+                linger_give(sc);
+        return r < 0 ? r : moved;
 }
 
 void (*rpc_answered_hook)(void);
@@ -717,9 +900,35 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         return;
                 }
                 /* a PDU begun: the event loop waits for the rest, not this thread */
-                if (lingering && rpc_reader_pending(&c->rd)) {
+                if (lingering && (rpc_reader_pending(&c->rd) || c->n_partial)) {
                         linger_give(sc);
                         lingering = false;
+                }
+                /* a fragmented call: its next fragments straight into its buffer */
+                if (c->n_partial) {
+                        int d = conn_drain(sc, out);
+                        if (out->error) {
+                                log_debug(rpc, "closing a connection: response: %s",
+                                          strerror(-out->error));
+                                goto close;
+                        }
+                        if (out->len) {
+                                int w = conn_send(sc, out);
+                                buf_clear(out);
+                                if (w < 0)
+                                        goto close;
+                        }
+                        if (d < 0) {
+                                log_debug(rpc, "closing a connection: %s", strerror(-d));
+                                goto close;
+                        }
+                        if (sc->wlen) {
+                                conn_arm(sc, EPOLLOUT);
+                                answered();
+                                return;
+                        }
+                        if (d > 0)
+                                continue;
                 }
                 /* a short read took what there was: the next bytes come with an event,
                    or, for a busy connection, to this thread lingering */
