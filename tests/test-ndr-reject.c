@@ -406,12 +406,16 @@ TEST(review_regressions) {
         /* Only integer representations 0 and 1 exist. */
         ASSERT_ERRNO(ndr_pull_init(&pull, enum_bad, sizeof enum_bad, drep_bad, &a), -EPROTONOSUPPORT);
 
-        /* A push that already failed takes no depth on enter. */
+        /* A push that already failed still enters and leaves (generated code walks on
+           to release what its pointees hold); its error stays. */
         struct ndr_push push;
         ndr_push_init(&push, 2);
         ndr_push_uint32(&push, 1);              /* over the 2-byte cap */
-        ASSERT_LT(ndr_push_enter(&push), 0);
+        ASSERT_EQ(ndr_push_enter(&push), 0);
+        ASSERT_EQ(push.depth, 1);
+        ndr_push_leave(&push);
         ASSERT_EQ(push.depth, 0);
+        ASSERT_ERRNO(ndr_push_error(&push), -E2BIG);
         ndr_push_free(&push);
         arena_done(&a);
 }

@@ -297,6 +297,16 @@ HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void 
         return hr;
 }
 
+bool com_class_table_registered_inproc(const CLSID *clsid) {
+        bool found = false;
+
+        pthread_mutex_lock(&table_lock);
+        for (struct com_class_reg *r = table; r && !found; r = r->next)
+                found = IsEqualCLSID(&r->clsid, clsid) && (r->clsctx & CLSCTX_INPROC_SERVER);
+        pthread_mutex_unlock(&table_lock);
+        return found;
+}
+
 void com_class_table_apartment_gone(struct com_apartment *apt) {
         for (;;) {
                 IUnknown *unk = NULL;

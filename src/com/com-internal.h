@@ -66,6 +66,9 @@ int com_pump(int timeout_ms);
 
 /* A class object registered with CoRegisterClassObject, for clsctx, or NULL. */
 HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void **ppv);
+/* Whether this process registered clsid itself for in-process use (CLSCTX_INPROC_SERVER
+   given to CoRegisterClassObject: not a local server's class serving in-process too). */
+bool com_class_table_registered_inproc(const CLSID *clsid);
 /* The class object of clsid's InprocServer32 library in any apartment, or none
    (activate.c; for proxy/stub factories). */
 HRESULT com_inproc_class_object_any(const CLSID *clsid, REFIID riid, void **ppv);

@@ -250,6 +250,52 @@ HRESULT WINAPI CoGetMarshalSizeMax(ULONG *size, REFIID riid, IUnknown *unk, DWOR
         return S_OK;
 }
 
+/*
+ * An OBJREF_CUSTOM from a peer makes this process create the class it names and hand the
+ * peer's bytes to that class's IMarshal::UnmarshalInterface: from a peer (a call's
+ * interface pointers, an activation's answer, and whatever their unmarshalers unmarshal
+ * in turn), only a class that is a marshaler by someone's choice -- one this process
+ * registered itself for in-process use (CoRegisterClassObject with
+ * CLSCTX_INPROC_SERVER), or one registered in the COM marshalers' category
+ * (HKCR\CLSID\{clsid}\Implemented Categories\{00000003-0000-0000-C000-000000000046},
+ * CATID_Marshaler).  Any other registered in-process server a peer names is refused:
+ * a remote caller does not get to load components into a server.
+ */
+static bool custom_unmarshaler_allowed(const CLSID *clsid) {
+        WCHAR key[128], s[39];
+        HKEY h;
+
+        if (com_class_table_registered_inproc(clsid))
+                return true;
+        StringFromGUID2(clsid, s, 39);
+        memcpy(key, u"CLSID\\", 6 * sizeof(WCHAR));
+        memcpy(key + 6, s, 38 * sizeof(WCHAR));
+        memcpy(key + 44, u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}",
+               sizeof u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}");
+        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &h) != ERROR_SUCCESS) {
+                char g[39];
+                for (int i = 0; i < 39; i++)
+                        g[i] = (char)s[i];
+                log_debug(com, "an OBJREF_CUSTOM from a peer names %s, which is no marshaler "
+                          "(not registered in-process by this process nor in CATID_Marshaler): "
+                          "refused", g);
+                return false;
+        }
+        RegCloseKey(h);
+        return true;
+}
+
+/* Set while unmarshaling what a peer sent (com_unmarshal_from_peer, the stubs' hook):
+   every OBJREF_CUSTOM met, at any depth, passes custom_unmarshaler_allowed. */
+static _Thread_local unsigned from_peer;
+
+HRESULT com_unmarshal_from_peer(IStream *stm, REFIID riid, void **ppv) {
+        from_peer++;
+        HRESULT hr = CoUnmarshalInterface(stm, riid, ppv);
+        from_peer--;
+        return hr;
+}
+
 static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv);
 
 static HRESULT unmarshal_custom(IStream *stm, const struct objref *o, REFIID riid, void **ppv) {
@@ -297,7 +343,9 @@ static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv) {
                 return CoUnmarshalInterface(stm, riid, ppv);
         }
         if (o.flags == OBJREF_CUSTOM) {
-                hr = unmarshal_custom(stm, &o, want, ppv);
+                hr = from_peer && !custom_unmarshaler_allowed(&o.clsid)
+                             ? E_ACCESSDENIED
+                             : unmarshal_custom(stm, &o, want, ppv);
         } else {
                 hr = com_exporter_is_local(o.std.oxid)
                              ? com_export_unmarshal_local(&o.std, want, true, ppv)
@@ -615,41 +663,6 @@ static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **r
         return r;
 }
 
-/*
- * An OBJREF_CUSTOM from a peer makes this process create the class it names and hand the
- * peer's bytes to that class's IMarshal::UnmarshalInterface: in calls, only a class that
- * is a marshaler by someone's choice -- one this process registered itself
- * (CoRegisterClassObject), or one registered in the COM marshalers' category
- * (HKCR\CLSID\{clsid}\Implemented Categories\{00000003-0000-0000-C000-000000000046},
- * CATID_Marshaler).  Any other registered in-process server a peer names is refused:
- * a remote caller does not get to load components into a server.
- */
-static bool custom_unmarshaler_allowed(const CLSID *clsid) {
-        WCHAR key[128], s[39];
-        IUnknown *cf = NULL;
-        HKEY h;
-
-        if (SUCCEEDED(com_class_table_get(clsid, CLSCTX_INPROC_SERVER, &IID_IUnknown, (void **)&cf))) {
-                cf->lpVtbl->Release(cf);
-                return true;
-        }
-        StringFromGUID2(clsid, s, 39);
-        memcpy(key, u"CLSID\\", 6 * sizeof(WCHAR));
-        memcpy(key + 6, s, 38 * sizeof(WCHAR));
-        memcpy(key + 44, u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}",
-               sizeof u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}");
-        if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &h) != ERROR_SUCCESS) {
-                char g[39];
-                for (int i = 0; i < 39; i++)
-                        g[i] = (char)s[i];
-                log_debug(com, "an OBJREF_CUSTOM in a call names %s, which is no marshaler "
-                          "(not registered by this process nor in CATID_Marshaler): refused", g);
-                return false;
-        }
-        RegCloseKey(h);
-        return true;
-}
-
 static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, void **ret) {
         struct objref o;
         HRESULT hr;
@@ -658,20 +671,18 @@ static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, v
         if (r < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
         if (o.flags == OBJREF_CUSTOM) {
-                /* its unmarshaler reads from a stream: the bytes in one */
+                /* its unmarshaler reads from a stream: the bytes in one (which class
+                   may unmarshal a peer's data: custom_unmarshaler_allowed) */
                 IStream *stm;
-                bool allowed = custom_unmarshaler_allowed(&o.clsid);
                 objref_clear(&o);
-                if (!allowed)
-                        return -EACCES;
                 if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm)))
                         return hr_errno(hr);
                 LARGE_INTEGER zero = { .QuadPart = 0 };
                 if (SUCCEEDED(hr = stm->lpVtbl->Write(stm, bytes, len, NULL)) &&
                     SUCCEEDED(hr = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)))
-                        hr = CoUnmarshalInterface(stm, iid, ret);
+                        hr = com_unmarshal_from_peer(stm, iid, ret);
                 stm->lpVtbl->Release(stm);
-                return FAILED(hr) ? hr_errno(hr) : 0;
+                return hr == E_ACCESSDENIED ? -EACCES : FAILED(hr) ? hr_errno(hr) : 0;
         }
         hr = com_exporter_is_local(o.std.oxid) ? com_export_unmarshal_local(&o.std, iid, true, ret)
                                                : S_FALSE;

@@ -57,6 +57,9 @@ bool com_ps_is_proxy_vtbl(const void *vtbl);
  * reference for another process cannot be registered with rpcss.
  */
 HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o);
+/* CoUnmarshalInterface of what a peer sent (marshal.c): an OBJREF_CUSTOM in it, at any
+   depth, only through a class this process chose as a marshaler (E_ACCESSDENIED). */
+HRESULT com_unmarshal_from_peer(IStream *stm, REFIID riid, void **ppv);
 /* Whether oxid is one of this process's exporters. */
 bool com_exporter_is_local(OXID oxid);
 /* One of this process's OXIDs: its IRemUnknown's IPID and authentication hint. */

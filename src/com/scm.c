@@ -335,7 +335,7 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
                         h = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL);
                 }
                 if (SUCCEEDED(h))
-                        h = CoUnmarshalInterface(stm, &iids[i], (void **)&results[i].pItf);
+                        h = com_unmarshal_from_peer(stm, &iids[i], (void **)&results[i].pItf);
                 if (stm)
                         stm->lpVtbl->Release(stm);
                 /* [MS-DCOM] 3.2.4.1.1: the proxies of another host's object call with

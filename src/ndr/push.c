@@ -49,16 +49,17 @@ int ndr_push_fail(struct ndr_push *ndr, int err) {
         return ndr->buf.error;
 }
 
+/* Also after an error: generated code still walks what it pushed (interface pointers
+   release their references on the error path), so the depth is taken and left alike;
+   only the cap refuses. */
 int ndr_push_enter(struct ndr_push *ndr) {
-        if (ndr->buf.error)
-                return ndr->buf.error;  /* no depth taken: the caller will not leave */
         if (ndr->depth >= ndr->max_depth) {
                 log_debug(ndr, "nesting deeper than %u (a cycle through unique pointers?)",
                           ndr->max_depth);
                 return ndr_push_fail(ndr, -ELOOP);
         }
         ndr->depth++;
-        return ndr->buf.error;
+        return 0;
 }
 
 void ndr_push_leave(struct ndr_push *ndr) {

@@ -115,7 +115,7 @@ struct tm_param {
         bool byref;   /* a pointer to the value (IFoo ** for interfaces) */
         bool in, out;
         bool is_signed; /* integers widened for the callee */
-        IID iid;        /* TM_IFACE */
+        IID iid;        /* TM_IFACE; TM_SAFEARRAY of interfaces: the element's */
         /* TM_SAFEARRAY: what an array of the declared element type has (FADF_BSTR,
            FADF_VARIANT, FADF_UNKNOWN, FADF_DISPATCH; its element size) */
         USHORT sa_features;
@@ -317,6 +317,33 @@ static void push_value(struct ndr_push *ndr, const struct tm_param *p, const uni
 }
 
 /* keep: an interface pointer stays with the caller (a client's, a stub's [in, out]). */
+/* Every cell of an interface array as iid (or -EBADMSG: one is not). */
+static int cells_as(SAFEARRAY *sa, const IID *iid) {
+        IUnknown **cell;
+        uint64_t n = 1;
+        int r = 0;
+
+        for (USHORT d = 0; d < sa->cDims; d++)
+                n *= sa->rgsabound[d].cElements;
+        if (!n)
+                return 0;
+        if (FAILED(SafeArrayAccessData(sa, (void **)&cell)))
+                return -EBADMSG;
+        for (uint64_t i = 0; i < n && !r; i++) {
+                IUnknown *as = NULL;
+                if (!cell[i])
+                        continue;
+                if (FAILED(cell[i]->lpVtbl->QueryInterface(cell[i], iid, (void **)&as)) || !as) {
+                        r = -EBADMSG;
+                        break;
+                }
+                cell[i]->lpVtbl->Release(cell[i]);
+                cell[i] = as;
+        }
+        SafeArrayUnaccessData(sa);
+        return r;
+}
+
 static int pull_value(struct ndr_pull *ndr, const struct tm_param *p, union tm_val *v, bool keep) {
         uint32_t id;
 
@@ -359,6 +386,13 @@ static int pull_value(struct ndr_pull *ndr, const struct tm_param *p, union tm_v
                 if (v->sa && ((v->sa->fFeatures & SA_KIND_MASK) != p->sa_features ||
                               v->sa->cbElements != p->sa_elem_size))
                         return -EBADMSG;
+                /* an array of interfaces: the cells were unmarshaled with the IID the wire
+                   named, which need not be the declared one -- each cell becomes the
+                   declared interface (QueryInterface) or the array is refused, never a
+                   narrower proxy the method would call past its vtable */
+                if (v->sa && (p->sa_features == FADF_UNKNOWN || p->sa_features == FADF_DISPATCH) &&
+                    !IsEqualGUID(&p->iid, &IID_IUnknown))
+                        return cells_as(v->sa, &p->iid);
                 return 0;
         case TM_IFACE:
                 v->unk = NULL;
@@ -711,8 +745,10 @@ static int stub_dispatch(struct ndr_server_call *call) {
                 push_value(out, &rp, &rv);
         }
         for (unsigned k = 0; k < m->n; k++)
+                /* the referent the object no longer points at (one it still points at
+                   is freed with the call's value: not twice) */
                 if (m->ps[k].in && m->ps[k].kind == TM_VARIANT && (V_VT(&orig[k]) & VT_BYREF) &&
-                    (V_VT(&vals[k].var) != V_VT(&orig[k]) ||
+                    (!(V_VT(&vals[k].var) & VT_BYREF) ||
                      V_BYREF(&vals[k].var) != V_BYREF(&orig[k])))
                         oleaut_variant_user_free(&orig[k]);
         return ndr_push_error(out);
@@ -880,6 +916,7 @@ static HRESULT kind_of(const struct build *b, ITypeInfo *ti, const TYPEDESC *td,
                         p->sa_features =
                                 IsEqualGUID(&e.iid, &IID_IDispatch) ? FADF_DISPATCH : FADF_UNKNOWN;
                         p->sa_elem_size = sizeof(void *);
+                        p->iid = e.iid;         /* checked against the wire's (pull_value) */
                         break;
                 case TM_SAFEARRAY:
                         return E_NOTIMPL;

@@ -495,7 +495,7 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
                 return 0;
         p = &c->partial[0];
         pl->hdr_len = RPC_CO_HEADER_SIZE + 8 + (p->has_object ? 16 : 0);
-        if (!p->plain || !p->left || p->frag_length <= pl->hdr_len ||
+        if (!p->plain || !p->left || p->frag_length <= pl->hdr_len || p->no_direct ||
             p->stub.len >= MAX_REQUEST_STUB || p->stub.error)
                 return 0;
         pl->body_max = p->frag_length - pl->hdr_len;
@@ -520,7 +520,12 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
                         room = grow < room ? grow : room;
         }
         if (buf_reserve(&p->stub, room) < 0) {
+                /* the optimistic room only: reassembly needs less, so the call goes on
+                   without a drain (buf_reserve leaves the buffer as it was) */
                 server_partial_give(c, pl->taken);
+                pl->taken = 0;
+                if (p->stub.error == -ENOMEM && room > grow)
+                        p->stub.error = 0;
                 return 0;
         }
         pl->room = room;
@@ -574,6 +579,13 @@ void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len) {
 void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl) {
         server_partial_give(c, pl->taken);
         pl->taken = 0;
+}
+
+void rpc_conn_direct_stop(struct rpc_conn *c, uint32_t call_id) {
+        struct rpc_partial *p = partial_find(c, call_id);
+
+        if (p)
+                p->no_direct = true;
 }
 
 void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl) {

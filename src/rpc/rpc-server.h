@@ -66,6 +66,8 @@ struct rpc_partial {                            /* a request being reassembled *
         uint16_t frag_length;
         bool plain;                             /* no auth trailer */
         uint32_t left;                          /* stub bytes to come, by alloc_hint */
+        bool no_direct;                         /* a fragment did not come whole in a drain:
+                                                   the rest through the reader */
 };
 
 struct rpc_conn {
@@ -216,6 +218,9 @@ void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl
 void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len);
 void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl);
 void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl);
+/* A fragment of the call did not come whole in time: no more drains for it (a peer
+   trickling a fragment would have its bytes copied in and out at every event). */
+void rpc_conn_direct_stop(struct rpc_conn *c, uint32_t call_id);
 
 /* An association group ended (conn.c -> the owner-end hook). */
 void rpc_owner_ended(uint64_t owner);

@@ -799,6 +799,9 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                 size_t n = got - start[j];
                 log_debug(rpc, "call %u: %zu bytes not as predicted, or not whole: to the reader",
                           pl.call_id, n);
+                /* the rest of this call through the reader: drained again at the next
+                   event, a trickled fragment would be copied in and out every time */
+                rpc_conn_direct_stop(c, pl.call_id);
                 uint8_t *tmp = n ? dcom_malloc(n) : NULL;
                 if (n && !tmp) {
                         rpc_conn_direct_done(c, &pl);
@@ -809,7 +812,7 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                 rpc_conn_direct_done(c, &pl);
                 r = rpc_conn_input(c, tmp, n, out);
                 dcom_free(tmp);
-                if (j == 0 && rpc_reader_pending(rd))
+                if (j == 0 && n && rpc_reader_pending(rd) == n)
                         rd->since_ms = since;   /* the PDU's clock runs from its first byte */
                 break;
         }
@@ -924,6 +927,15 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         }
                         if (sc->wlen) {
                                 conn_arm(sc, EPOLLOUT);
+                                answered();
+                                return;
+                        }
+                        /* fragments came: this connection's turn counts as a full
+                           read (a peer streaming calls does not keep the thread) */
+                        if (d > 0 && ++full_reads >= MAX_FULL_READS) {
+                                if (lingering)
+                                        linger_give(sc);
+                                conn_arm(sc, EPOLLIN);
                                 answered();
                                 return;
                         }
