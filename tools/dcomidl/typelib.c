@@ -795,10 +795,20 @@ static int encode(struct tlw *w, struct idl_type *t, const struct idl_loc *loc, 
                                 return -1;
                         }
                         dims[n++] = (uint32_t)v;
+                        if ((uint64_t)count * (uint64_t)v > 0x7fffffff) {
+                                idl_error(w->ctx, loc, "an array of more than 2^31 elements "
+                                          "has no place in a type library");
+                                return -1;
+                        }
                         count *= (uint32_t)v;
                 }
                 if (encode(w, a, loc, &elem, depth + 1) < 0)
                         return -1;
+                if ((uint64_t)elem.width * count > 0x7fffffff) {
+                        idl_error(w->ctx, loc, "an array larger than 2 GiB has no place in a "
+                                  "type library");
+                        return -1;
+                }
                 struct buf *ad = &w->seg[MSFT_SEG_ARRAYDESC];
                 size_t off = add32(ad, elem.enc);
                 add32(ad, n | (n * 8) << 16);
@@ -995,8 +1005,10 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
                 else if (has_attr(p->attrs, "optional"))
                         nopt++;
         }
-        if (nparams > 0xffff) {
-                idl_error(w->ctx, &fn->loc, "too many parameters for a type library");
+        /* a record's size, its memory size and the counts are 16-bit in the file */
+        if (nparams > 0xffff || (ti->w[W(MSFT_TI_ELEMS)] & 0xffff) == 0xffff ||
+            (ti->w[W(MSFT_TI_IMPL_VFT)] >> 16) + (uint32_t)w->ptr > 0xffff) {
+                idl_error(w->ctx, &fn->loc, "too many parameters or methods for a type library");
                 return false;
         }
         uint32_t name_off = alloc_name(w, fn->name);
@@ -1085,6 +1097,10 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
                 return false;
         uint32_t memsize = SIZEOF_FUNCDESC + ret.decoded + SIZEOF_ELEMDESC * nparams +
                            SIZEOF_PARAMDESCEX * ndefaults;
+        if (size > 0xffff || memsize > 0xffff) {
+                idl_error(w->ctx, &fn->loc, "too many parameters for a type library");
+                return false;
+        }
         size_t pbase = rec + 24 + extra * 4 + (ndefaults ? nparams * 4 : 0);
         uint32_t i = 0;
         for (struct idl_field *p = params; p; p = p->next, i++) {
@@ -1174,9 +1190,9 @@ static bool add_func(struct tlw *w, struct tinfo *ti, struct idl_func *fn, uint3
                 if (i == nparams - 1 &&
                     (invkind == INVOKE_PROPERTYPUT || invkind == INVOKE_PROPERTYPUTREF))
                         continue;
-                if (!p->name) {
-                        idl_error(w->ctx, &p->loc, "parameter %u of '%s' has no name", i + 1,
-                                  fn->name);
+                if (!p->name || strlen(p->name) > 255) {
+                        idl_error(w->ctx, &p->loc, "parameter %u of '%s' has no name, or one "
+                                  "longer than 255 characters", i + 1, fn->name);
                         ok = false;
                         continue;
                 }
@@ -1199,6 +1215,10 @@ static bool add_var(struct tlw *w, struct tinfo *ti, struct idl_field *f, uint32
         if (!f->name || strlen(f->name) > 255) {
                 idl_error(w->ctx, &f->loc, "a member without a name, or with one longer than 255 "
                           "characters, has no place in a type library");
+                return false;
+        }
+        if ((ti->w[W(MSFT_TI_ELEMS)] >> 16) == 0xffff) {
+                idl_error(w->ctx, &f->loc, "too many members for a type library");
                 return false;
         }
         if (f->bits) {
