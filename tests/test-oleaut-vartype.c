@@ -531,3 +531,193 @@ TEST(date_strings) {
         }
         ASSERT_HR_EQ(VarBstrFromDate(2958466.0, LOCALE_INVARIANT, 0, &s), E_INVALIDARG);
 }
+
+/* --- VariantChangeType ---------------------------------------------------------------- */
+
+static HRESULT change(VARIANT *out, const VARIANT *in, VARTYPE vt) {
+        VariantInit(out);
+        return VariantChangeTypeEx(out, in, LOCALE_INVARIANT, 0, vt);
+}
+
+TEST(change_common) {
+        /* COMMON_TYPETEST: 1 of every numeric type is CY 1, DECIMAL 1 (scale 0), DATE 1.0 */
+        static const VARTYPE types[] = { VT_I1, VT_UI1, VT_I2, VT_UI2, VT_I4, VT_UI4, VT_INT,
+                                         VT_UINT, VT_I8, VT_UI8, VT_R4, VT_R8, VT_CY, VT_DATE,
+                                         VT_DECIMAL };
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+                VARIANT v, o;
+                memset(&v, 0, sizeof v);
+                switch (types[i]) {
+                case VT_R4: V_R4(&v) = 1.0f; break;
+                case VT_R8: case VT_DATE: V_R8(&v) = 1.0; break;
+                case VT_CY: V_CY(&v).int64 = 10000; break;
+                case VT_DECIMAL: V_DECIMAL(&v).Lo64 = 1; break;
+                case VT_I8: case VT_UI8: V_I8(&v) = 1; break;
+                default: V_I4(&v) = 1; break;  /* little-endian: 1 in every width */
+                }
+                V_VT(&v) = types[i];
+                ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+                ASSERT_EQ(V_VT(&o), VT_CY);
+                ASSERT_EQ(V_CY(&o).int64, 10000);
+                ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), S_OK);
+                ASSERT_EQ(V_VT(&o), VT_DECIMAL);
+                if (types[i] == VT_CY)  /* VarDecFromCy keeps scale 4 */
+                        ASSERT_DEC(V_DECIMAL(&o), 4, 0, 0, 10000);
+                else
+                        ASSERT_DEC(V_DECIMAL(&o), 0, 0, 0, 1);
+                ASSERT_HR_EQ(change(&o, &v, VT_DATE), S_OK);
+                ASSERT_EQ(V_VT(&o), VT_DATE);
+                ASSERT_TRUE(V_DATE(&o) == 1.0);
+                ASSERT_HR_EQ(change(&o, &v, VT_BOOL), S_OK);
+                ASSERT_EQ(V_BOOL(&o), VARIANT_TRUE);
+                ASSERT_HR_EQ(change(&o, &v, VT_I4), S_OK);
+                ASSERT_EQ(V_I4(&o), 1);
+                ASSERT_HR_EQ(change(&o, &v, VT_UI8), S_OK);
+                ASSERT_EQ(V_UI8(&o), 1);
+                ASSERT_HR_EQ(change(&o, &v, VT_R8), S_OK);
+                ASSERT_TRUE(V_R8(&o) == 1.0);
+                if (types[i] != VT_DATE) {
+                        ASSERT_HR_EQ(change(&o, &v, VT_BSTR), S_OK);
+                        ASSERT_STR_EQ(ascii(V_BSTR(&o)), "1");
+                        VariantClear(&o);
+                }
+                ASSERT_HR_EQ(change(&o, &v, VT_ERROR), DISP_E_TYPEMISMATCH);
+                ASSERT_HR_EQ(change(&o, &v, VT_UNKNOWN), DISP_E_TYPEMISMATCH);
+        }
+}
+
+TEST(change_values) {
+        VARIANT v, o;
+
+        /* CY to integers: half to even; out of range DISP_E_OVERFLOW */
+        V_VT(&v) = VT_CY;
+        V_CY(&v).int64 = 25000;
+        ASSERT_HR_EQ(change(&o, &v, VT_I2), S_OK);
+        ASSERT_EQ(V_I2(&o), 2);
+        V_CY(&v).int64 = -15000;
+        ASSERT_HR_EQ(change(&o, &v, VT_I1), S_OK);
+        ASSERT_EQ(V_I1(&o), -2);
+        ASSERT_HR_EQ(change(&o, &v, VT_UI4), DISP_E_OVERFLOW);
+        V_CY(&v).int64 = 2560000;
+        ASSERT_HR_EQ(change(&o, &v, VT_UI1), DISP_E_OVERFLOW);
+        V_CY(&v).int64 = INT64_MAX;
+        ASSERT_HR_EQ(change(&o, &v, VT_I8), S_OK);
+        ASSERT_EQ(V_I8(&o), 922337203685478LL);
+        ASSERT_HR_EQ(change(&o, &v, VT_BSTR), S_OK);
+        ASSERT_STR_EQ(ascii(V_BSTR(&o)), "922337203685477.5807");
+        VariantClear(&o);
+        V_CY(&v).int64 = 0;
+        ASSERT_HR_EQ(change(&o, &v, VT_BOOL), S_OK);
+        ASSERT_EQ(V_BOOL(&o), VARIANT_FALSE);
+        /* to CY */
+        V_VT(&v) = VT_R8;
+        V_R8(&v) = 1e300;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), DISP_E_OVERFLOW);
+        V_R8(&v) = 0.00025;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, 2);
+        V_VT(&v) = VT_BOOL;
+        V_BOOL(&v) = VARIANT_TRUE;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, -10000);
+        ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), S_OK);
+        ASSERT_DEC(V_DECIMAL(&o), 0, 0x80, 0, 1);
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), S_OK);
+        ASSERT_TRUE(V_DATE(&o) == -1.0);
+        V_VT(&v) = VT_I8;
+        V_I8(&v) = CY_MAX_WHOLE + 1;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), DISP_E_OVERFLOW);
+        V_VT(&v) = VT_UI8;
+        V_UI8(&v) = UINT64_MAX;
+        ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), S_OK);
+        ASSERT_DEC(V_DECIMAL(&o), 0, 0, 0, UINT64_MAX);
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), DISP_E_OVERFLOW);
+        /* EMPTY is 0; NULL and ERROR do not convert */
+        V_VT(&v) = VT_EMPTY;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, 0);
+        ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), S_OK);
+        ASSERT_DEC(V_DECIMAL(&o), 0, 0, 0, 0);
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), S_OK);
+        ASSERT_TRUE(V_DATE(&o) == 0.0);
+        V_VT(&v) = VT_NULL;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), DISP_E_TYPEMISMATCH);
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), DISP_E_TYPEMISMATCH);
+        V_VT(&v) = VT_ERROR;
+        V_ERROR(&v) = DISP_E_PARAMNOTFOUND;
+        ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), DISP_E_TYPEMISMATCH);
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), DISP_E_TYPEMISMATCH);
+
+        /* DECIMAL sources: exact to CY and integers, a bad one E_INVALIDARG */
+        memset(&v, 0, sizeof v);
+        V_DECIMAL(&v) = dec(2, 0x80, 0, 150);
+        V_VT(&v) = VT_DECIMAL;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, -15000);
+        ASSERT_HR_EQ(change(&o, &v, VT_I4), S_OK);
+        ASSERT_EQ(V_I4(&o), -2);
+        ASSERT_HR_EQ(change(&o, &v, VT_R8), S_OK);
+        ASSERT_TRUE(V_R8(&o) == -1.5);
+        ASSERT_HR_EQ(change(&o, &v, VT_BSTR), S_OK);
+        ASSERT_STR_EQ(ascii(V_BSTR(&o)), "-1.5");
+        VariantClear(&o);
+        V_DECIMAL(&v) = dec(0, 0, 0xffffffffu, UINT64_MAX);
+        V_VT(&v) = VT_DECIMAL;
+        ASSERT_HR_EQ(change(&o, &v, VT_I8), DISP_E_OVERFLOW);
+        ASSERT_HR_EQ(change(&o, &v, VT_UI8), DISP_E_OVERFLOW);
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), DISP_E_OVERFLOW);
+        ASSERT_HR_EQ(change(&o, &v, VT_R8), S_OK);
+        ASSERT_TRUE(V_R8(&o) == 79228162514264337593543950335.0);
+        V_DECIMAL(&v) = dec(29, 0, 0, 1);
+        V_VT(&v) = VT_DECIMAL;
+        ASSERT_HR_EQ(change(&o, &v, VT_I4), E_INVALIDARG);
+        ASSERT_HR_EQ(change(&o, &v, VT_R8), E_INVALIDARG);
+
+        /* DATE: its double, rounded half to even to integers */
+        V_VT(&v) = VT_DATE;
+        V_DATE(&v) = 2.5;
+        ASSERT_HR_EQ(change(&o, &v, VT_I4), S_OK);
+        ASSERT_EQ(V_I4(&o), 2);
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, 25000);
+        V_DATE(&v) = 25570.0;
+        ASSERT_HR_EQ(change(&o, &v, VT_BSTR), S_OK);
+        ASSERT_STR_EQ(ascii(V_BSTR(&o)), "1/2/1970");
+        VariantClear(&o);
+        V_VT(&v) = VT_R8;
+        V_R8(&v) = 2958466.0;
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), DISP_E_OVERFLOW);
+
+        /* strings */
+        V_VT(&v) = VT_BSTR;
+        V_BSTR(&v) = bstr("-1234.5678");
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, -12345678);
+        ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), S_OK);
+        ASSERT_EQ(V_VT(&o), VT_DECIMAL);
+        ASSERT_DEC(V_DECIMAL(&o), 4, 0x80, 0, 12345678);
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), DISP_E_TYPEMISMATCH);
+        SysFreeString(V_BSTR(&v));
+        V_BSTR(&v) = bstr("1/2/2000 3:04:05 PM");
+        ASSERT_HR_EQ(change(&o, &v, VT_DATE), S_OK);
+        ASSERT_TRUE(fabs(V_DATE(&o) - (36527.0 + 54245 / 86400.0)) < 1e-11);
+        SysFreeString(V_BSTR(&v));
+
+        /* by reference, as the other types */
+        DECIMAL d = dec(1, 0, 0, 15);
+        V_VT(&v) = VT_DECIMAL | VT_BYREF;
+        V_DECIMALREF(&v) = &d;
+        ASSERT_HR_EQ(change(&o, &v, VT_CY), S_OK);
+        ASSERT_EQ(V_CY(&o).int64, 15000);
+        CY c = cy(-5000);
+        V_VT(&v) = VT_CY | VT_BYREF;
+        V_CYREF(&v) = &c;
+        ASSERT_HR_EQ(change(&o, &v, VT_DECIMAL), S_OK);
+        ASSERT_DEC(V_DECIMAL(&o), 4, 0x80, 0, 5000);
+        DATE t = -1.25;
+        V_VT(&v) = VT_DATE | VT_BYREF;
+        V_DATEREF(&v) = &t;
+        ASSERT_HR_EQ(change(&o, &v, VT_BSTR), S_OK);
+        ASSERT_STR_EQ(ascii(V_BSTR(&o)), "12/29/1899 6:00:00 AM");
+        VariantClear(&o);
+}
