@@ -10,8 +10,9 @@
  * CY, DATE and DECIMAL convert as the Var*From* functions of vartype.c do (CY and
  * DECIMAL exactly to and from integers and strings, DATE as its double, dates as
  * strings in the US English form).  Arrays convert only to their own type
- * (DISP_E_TYPEMISMATCH; VT_RECORD is DISP_E_BADVARTYPE until IRecordInfo is in).  A VT_ARRAY VARIANT owns its SAFEARRAY:
- * VariantClear destroys it, VariantCopy copies it (SafeArrayCopy).
+ * (DISP_E_TYPEMISMATCH; VT_RECORD is DISP_E_BADVARTYPE until IRecordInfo is in).
+ * A VT_ARRAY VARIANT owns its SAFEARRAY: VariantClear destroys it, VariantCopy copies
+ * it (SafeArrayCopy).
  */
 #include <errno.h>
 #include <float.h>
