@@ -121,6 +121,86 @@ WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSr
                                  USHORT wFlags, VARTYPE vt);
 
 /*
+ * CY, DECIMAL and DATE (src/oleaut/vartype.c), as Windows converts them:
+ * CY ([MS-OAUT] 2.2.24) counts ten-thousandths in 64 bits -- from a double d * 10000
+ * rounded half to even, to an integer rounded half to even; DECIMAL ([MS-OAUT] 2.2.26)
+ * is a 96-bit magnitude, a scale 0-28 and a sign byte 0/DECIMAL_NEG (others are
+ * E_INVALIDARG) -- from R8 with 15 significant digits, from R4 with 7; DATE ([MS-OAUT]
+ * 2.2.25) counts days from 1899-12-30 with the time of day as the fraction (forward
+ * from midnight for negative dates too: -1.25 is 1899-12-29 06:00), valid from
+ * 100-01-01 (-657434) to 9999-12-31.  A value outside the target's range is
+ * DISP_E_OVERFLOW.  Strings: the invariant number format; dates in the US English form
+ * ("1/2/2000 3:04:05 PM", "12:00:00 AM" for 0; VarDateFromStr also reads ISO
+ * "2000-01-02" and a time alone), whatever lcid says.
+ */
+#ifndef DCOM_SYSTEMTIME_DEFINED
+#define DCOM_SYSTEMTIME_DEFINED
+typedef struct _SYSTEMTIME {
+        WORD wYear;
+        WORD wMonth;
+        WORD wDayOfWeek;
+        WORD wDay;
+        WORD wHour;
+        WORD wMinute;
+        WORD wSecond;
+        WORD wMilliseconds;
+} SYSTEMTIME, *PSYSTEMTIME, *LPSYSTEMTIME;
+#endif
+
+WINOLEAUTAPI VarCyFromUI1(BYTE bIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromI1(signed char cIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromI2(SHORT sIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromUI2(USHORT usIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromI4(LONG lIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromUI4(ULONG ulIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromI8(LONG64 llIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromUI8(ULONG64 ullIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromR4(FLOAT fltIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromR8(double dblIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromDate(DATE dateIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromBool(VARIANT_BOOL boolIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromDec(const DECIMAL *pdecIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, CY *pCyOut);
+WINOLEAUTAPI VarR4FromCy(CY cyIn, FLOAT *pFltOut);
+WINOLEAUTAPI VarR8FromCy(CY cyIn, double *pDblOut);
+WINOLEAUTAPI VarI4FromCy(CY cyIn, LONG *plOut);
+WINOLEAUTAPI VarI8FromCy(CY cyIn, LONG64 *pi64Out);
+WINOLEAUTAPI VarBstrFromCy(CY cyIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut);
+
+WINOLEAUTAPI VarDecFromUI1(BYTE bIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromI1(signed char cIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromI2(SHORT sIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromUI2(USHORT usIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromI4(LONG lIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromUI4(ULONG ulIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromI8(LONG64 llIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromUI8(ULONG64 ullIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromR4(FLOAT fltIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromR8(double dblIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromDate(DATE dateIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromBool(VARIANT_BOOL bIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromCy(CY cyIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, DECIMAL *pDecOut);
+WINOLEAUTAPI VarR8FromDec(const DECIMAL *pDecIn, double *pDblOut);
+WINOLEAUTAPI VarI4FromDec(const DECIMAL *pdecIn, LONG *plOut);
+WINOLEAUTAPI VarI8FromDec(const DECIMAL *pdecIn, LONG64 *pi64Out);
+WINOLEAUTAPI VarBstrFromDec(const DECIMAL *pDecIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut);
+
+WINOLEAUTAPI VarDateFromI4(LONG lIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromI8(LONG64 llIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromR4(FLOAT fltIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromR8(double dblIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromBool(VARIANT_BOOL boolIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromCy(CY cyIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromDec(const DECIMAL *pdecIn, DATE *pdateOut);
+WINOLEAUTAPI VarDateFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, DATE *pdateOut);
+WINOLEAUTAPI VarR8FromDate(DATE dateIn, double *pdblOut);
+WINOLEAUTAPI VarBstrFromDate(DATE dateIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut);
+/* TRUE/FALSE; the milliseconds are ignored one way and 0 the other (Windows) */
+WINOLEAUTAPI_(INT) SystemTimeToVariantTime(LPSYSTEMTIME lpSystemTime, double *pvtime);
+WINOLEAUTAPI_(INT) VariantTimeToSystemTime(double vtime, LPSYSTEMTIME lpSystemTime);
+
+/*
  * SAFEARRAY ([MS-OAUT] 2.2.30): a descriptor (cDims bounds, kept last dimension first)
  * and its data.  Arrays of BSTR, VARIANT, IUnknown* and IDispatch* own their elements:
  * SafeArrayDestroy(Data) frees them, SafeArrayCopy/CopyData copy them deeply, and

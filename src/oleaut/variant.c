@@ -7,9 +7,12 @@
  * target's range (floating point rounds half to even first, as Windows does), BOOL as
  * -1/0 (and to the unsigned types as -1 truncated), numbers to and from strings in the
  * invariant locale whatever lcid says, DISP_E_TYPEMISMATCH for what does not convert.
- * CY, DATE, DECIMAL and arrays are not converted yet: DISP_E_TYPEMISMATCH (VT_RECORD
- * is DISP_E_BADVARTYPE until IRecordInfo is in).  A VT_ARRAY VARIANT owns its SAFEARRAY:
- * VariantClear destroys it, VariantCopy copies it (SafeArrayCopy).
+ * CY, DATE and DECIMAL convert as the Var*From* functions of vartype.c do (CY and
+ * DECIMAL exactly to and from integers and strings, DATE as its double, dates as
+ * strings in the US English form).  Arrays convert only to their own type
+ * (DISP_E_TYPEMISMATCH; VT_RECORD is DISP_E_BADVARTYPE until IRecordInfo is in).
+ * A VT_ARRAY VARIANT owns its SAFEARRAY: VariantClear destroys it, VariantCopy copies
+ * it (SafeArrayCopy).
  */
 #include <errno.h>
 #include <float.h>
@@ -310,10 +313,37 @@ static HRESULT bool_from_str(BSTR s, VARIANT_BOOL *ret) {
         return S_OK;
 }
 
-/* A by-value numeric, BOOL or EMPTY VARIANT as a number; S_FALSE when it is none. */
-static HRESULT num_from_variant(const VARIANT *v, struct num *ret) {
+/*
+ * A by-value numeric, BOOL or EMPTY VARIANT as a number; S_FALSE when it is none.
+ * CY and DECIMAL become integers rounded half to even when integer is set (exact, as
+ * Windows rounds them), doubles otherwise; DATE is its double.  A DECIMAL with a bad
+ * scale or sign is E_INVALIDARG.
+ */
+static HRESULT num_from_variant(const VARIANT *v, bool integer, struct num *ret) {
+        HRESULT hr;
+
         ret->kind = N_INT;
         switch (V_VT(v)) {
+        case VT_CY:
+                if (integer) {
+                        VarI8FromCy(V_CY(v), &ret->i);
+                } else {
+                        ret->kind = N_REAL;
+                        VarR8FromCy(V_CY(v), &ret->d);
+                }
+                break;
+        case VT_DATE:
+                ret->kind = N_REAL;
+                ret->d = V_DATE(v);
+                break;
+        case VT_DECIMAL:
+                if (integer && (hr = VarI8FromDec(&V_DECIMAL(v), &ret->i)) == S_OK)
+                        break;
+                /* past INT64: the double, which to_int() finds too large (or rounds for UI8) */
+                ret->kind = N_REAL;
+                if (FAILED(hr = VarR8FromDec(&V_DECIMAL(v), &ret->d)))
+                        return hr;
+                break;
         case VT_EMPTY: ret->i = 0; break;
         case VT_I1: ret->i = V_I1(v); break;
         case VT_I2: ret->i = V_I2(v); break;
@@ -391,9 +421,15 @@ static HRESULT bstr_from_num(const VARIANT *src, BSTR *ret) {
         case VT_UI8:
                 n = snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t)V_UI8(src));
                 break;
+        case VT_CY:
+                return VarBstrFromCy(V_CY(src), LOCALE_INVARIANT, 0, ret);
+        case VT_DATE:
+                return VarBstrFromDate(V_DATE(src), LOCALE_INVARIANT, 0, ret);
+        case VT_DECIMAL:
+                return VarBstrFromDec(&V_DECIMAL(src), LOCALE_INVARIANT, 0, ret);
         default: {
                 struct num x;
-                if (num_from_variant(src, &x) != S_OK)
+                if (num_from_variant(src, true, &x) != S_OK)
                         return DISP_E_TYPEMISMATCH;
                 n = snprintf(buf, sizeof buf, "%" PRId64, x.i);
                 break;
@@ -409,6 +445,56 @@ static HRESULT bstr_from_num(const VARIANT *src, BSTR *ret) {
 }
 
 static HRESULT coerce(VARIANT *dst, const VARIANT *src, LCID lcid, USHORT flags, VARTYPE vt);
+
+/* To CY, DECIMAL or DATE (vt) from a by-value VARIANT of another type. */
+static HRESULT coerce_wide(VARIANT *dst, const VARIANT *src, VARTYPE vt) {
+        VARTYPE from = V_VT(src);
+        struct num x;
+        HRESULT hr;
+
+        /* the conversions that keep more than a double would */
+        if (from == VT_BSTR) {
+                if (vt == VT_CY)
+                        return VarCyFromStr(V_BSTR(src), LOCALE_INVARIANT, 0, &V_CY(dst));
+                if (vt == VT_DECIMAL)
+                        hr = VarDecFromStr(V_BSTR(src), LOCALE_INVARIANT, 0, &V_DECIMAL(dst));
+                else
+                        hr = VarDateFromStr(V_BSTR(src), LOCALE_INVARIANT, 0, &V_DATE(dst));
+                V_VT(dst) = vt;         /* DECIMAL's wReserved is the VARIANT's vt */
+                return hr;
+        }
+        if (vt == VT_CY && from == VT_DECIMAL)
+                return VarCyFromDec(&V_DECIMAL(src), &V_CY(dst));
+        if (vt == VT_CY && from == VT_BOOL)
+                return VarCyFromBool(V_BOOL(src), &V_CY(dst));
+        if (vt == VT_DECIMAL && (from == VT_CY || from == VT_R4 || from == VT_BOOL)) {
+                hr = from == VT_CY ? VarDecFromCy(V_CY(src), &V_DECIMAL(dst))
+                   : from == VT_R4 ? VarDecFromR4(V_R4(src), &V_DECIMAL(dst))
+                                   : VarDecFromBool(V_BOOL(src), &V_DECIMAL(dst));
+                V_VT(dst) = vt;
+                return hr;
+        }
+        if ((hr = num_from_variant(src, false, &x)) != S_OK)
+                return FAILED(hr) ? hr : DISP_E_TYPEMISMATCH;
+        switch (vt) {
+        case VT_CY:
+                return x.kind == N_INT ? VarCyFromI8(x.i, &V_CY(dst))
+                     : x.kind == N_UINT ? VarCyFromUI8(x.u, &V_CY(dst))
+                                        : VarCyFromR8(x.d, &V_CY(dst));
+        case VT_DECIMAL:
+                hr = x.kind == N_INT ? VarDecFromI8(x.i, &V_DECIMAL(dst))
+                   : x.kind == N_UINT ? VarDecFromUI8(x.u, &V_DECIMAL(dst))
+                                      : VarDecFromR8(x.d, &V_DECIMAL(dst));
+                V_VT(dst) = vt;
+                return hr;
+        default:
+                if (x.kind == N_UINT && x.u > INT64_MAX)
+                        return DISP_E_OVERFLOW;
+                return x.kind == N_REAL ? VarDateFromR8(x.d, &V_DATE(dst))
+                                        : VarDateFromI8(x.kind == N_INT ? x.i : (LONG64)x.u,
+                                                        &V_DATE(dst));
+        }
+}
 
 /* An object's value: its DISPID_VALUE property ([MS-OAUT] 3.1.4.4.2). */
 static HRESULT value_property(IDispatch *disp, LCID lcid, VARIANT *ret) {
@@ -475,15 +561,15 @@ static HRESULT coerce(VARIANT *dst, const VARIANT *src, LCID lcid, USHORT flags,
         case VT_BOOL:
                 if (from == VT_BSTR)
                         return bool_from_str(V_BSTR(src), &V_BOOL(dst));
-                if (num_from_variant(src, &x) != S_OK)
-                        return DISP_E_TYPEMISMATCH;
+                if ((hr = num_from_variant(src, false, &x)) != S_OK)
+                        return FAILED(hr) ? hr : DISP_E_TYPEMISMATCH;
                 V_BOOL(dst) = (x.kind == N_REAL ? x.d != 0 : x.kind == N_INT ? x.i != 0 : x.u != 0)
                                       ? VARIANT_TRUE : VARIANT_FALSE;
                 return S_OK;
         case VT_R4:
         case VT_R8:
                 if (from == VT_BSTR ? FAILED(hr = num_from_str(V_BSTR(src), &x))
-                                    : (hr = num_from_variant(src, &x)) != S_OK)
+                                    : (hr = num_from_variant(src, false, &x)) != S_OK)
                         return FAILED(hr) ? hr : DISP_E_TYPEMISMATCH;
                 if (vt == VT_R8) {
                         V_R8(dst) = to_real(&x);
@@ -494,6 +580,10 @@ static HRESULT coerce(VARIANT *dst, const VARIANT *src, LCID lcid, USHORT flags,
                         V_R4(dst) = (float)d;
                 }
                 return S_OK;
+        case VT_CY:
+        case VT_DECIMAL:
+        case VT_DATE:
+                return coerce_wide(dst, src, vt);
         case VT_I1: case VT_I2: case VT_I4: case VT_INT: case VT_I8:
         case VT_UI1: case VT_UI2: case VT_UI4: case VT_UINT: case VT_UI8:
                 break;
@@ -504,8 +594,8 @@ static HRESULT coerce(VARIANT *dst, const VARIANT *src, LCID lcid, USHORT flags,
         if (from == VT_BSTR) {
                 if (FAILED(hr = num_from_str(V_BSTR(src), &x)))
                         return hr;
-        } else if (num_from_variant(src, &x) != S_OK) {
-                return DISP_E_TYPEMISMATCH;
+        } else if ((hr = num_from_variant(src, true, &x)) != S_OK) {
+                return FAILED(hr) ? hr : DISP_E_TYPEMISMATCH;
         }
         /* BOOL to UI1/UI2/UI4 keeps the bits of -1 (255, 65535, ...), as Windows does */
         if (from == VT_BOOL && vt != VT_UI8 && (vt == VT_UI1 || vt == VT_UI2 || vt == VT_UI4 ||
