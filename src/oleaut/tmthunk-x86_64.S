@@ -9,6 +9,11 @@
  * whose result goes back in rax (an HRESULT in eax).  The caller's stack arguments start
  * just above the return address.
  */
+#if defined(__CET__)
+/* built with -fcf-protection: this object too carries the IBT/SHSTK property note (every
+   slot starts with endbr64, calls and returns pair), or the library would lose it */
+#include <cet.h>
+#endif
         .text
         .p2align 4
         .globl  oa_tm_thunks
