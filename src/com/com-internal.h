@@ -69,6 +69,8 @@ HRESULT com_class_table_get(const CLSID *clsid, DWORD clsctx, REFIID riid, void 
 /* Whether this process registered clsid itself for in-process use (CLSCTX_INPROC_SERVER
    given to CoRegisterClassObject: not a local server's class serving in-process too). */
 bool com_class_table_registered_inproc(const CLSID *clsid);
+/* "PREFIX{GUID}SUFFIX" as UTF-16 in buf (128 WCHARs), a registry key (psfactory.c). */
+void com_guid_key(WCHAR *buf, const char *prefix, const GUID *g, const char *suffix);
 /* The class object of clsid's InprocServer32 library in any apartment, or none
    (activate.c; for proxy/stub factories). */
 HRESULT com_inproc_class_object_any(const CLSID *clsid, REFIID riid, void **ppv);

@@ -262,23 +262,18 @@ HRESULT WINAPI CoGetMarshalSizeMax(ULONG *size, REFIID riid, IUnknown *unk, DWOR
  * a remote caller does not get to load components into a server.
  */
 static bool custom_unmarshaler_allowed(const CLSID *clsid) {
-        WCHAR key[128], s[39];
+        WCHAR key[128];
         HKEY h;
 
         if (com_class_table_registered_inproc(clsid))
                 return true;
-        StringFromGUID2(clsid, s, 39);
-        memcpy(key, u"CLSID\\", 6 * sizeof(WCHAR));
-        memcpy(key + 6, s, 38 * sizeof(WCHAR));
-        memcpy(key + 44, u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}",
-               sizeof u"\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}");
+        com_guid_key(key, "CLSID\\", clsid,
+                     "\\Implemented Categories\\{00000003-0000-0000-C000-000000000046}");
         if (RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &h) != ERROR_SUCCESS) {
-                char g[39];
-                for (int i = 0; i < 39; i++)
-                        g[i] = (char)s[i];
+                char id[DCOM_GUID_STRING_REG];
                 log_debug(com, "an OBJREF_CUSTOM from a peer names %s, which is no marshaler "
                           "(not registered in-process by this process nor in CATID_Marshaler): "
-                          "refused", g);
+                          "refused", dcom_guid_format(clsid, DCOM_GUID_FORMAT_REGISTRY, id));
                 return false;
         }
         RegCloseKey(h);

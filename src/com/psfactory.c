@@ -172,8 +172,7 @@ HRESULT RPC_ENTRY NdrDllCanUnloadNow(CStdPSFactoryBuffer *pPSFactoryBuffer) {
 
 /* --- registration ------------------------------------------------------------------------ */
 
-/* "PREFIX{GUID}SUFFIX" as UTF-16 in buf (128 WCHARs). */
-static void guid_key(WCHAR *buf, const char *prefix, const GUID *g, const char *suffix) {
+void com_guid_key(WCHAR *buf, const char *prefix, const GUID *g, const char *suffix) {
         char id[DCOM_GUID_STRING_REG], s[128];
         size_t i;
 
@@ -241,17 +240,17 @@ HRESULT RPC_ENTRY NdrDllRegisterProxy(HMODULE hDll, const ProxyFileInfo **pProxy
                         if (!sv || !sv->header.piid || !pfi->pNamesArray[i])
                                 continue;
                         snprintf(n, sizeof n, "%u", (unsigned)sv->header.DispatchTableCount);
-                        guid_key(key, "Interface\\", sv->header.piid, "");
+                        com_guid_key(key, "Interface\\", sv->header.piid, "");
                         st = set_sz(key, NULL, pfi->pNamesArray[i]);
-                        guid_key(key, "Interface\\", sv->header.piid, "\\NumMethods");
+                        com_guid_key(key, "Interface\\", sv->header.piid, "\\NumMethods");
                         st = st ? st : set_sz(key, NULL, n);
-                        guid_key(key, "Interface\\", sv->header.piid, "\\ProxyStubClsid32");
+                        com_guid_key(key, "Interface\\", sv->header.piid, "\\ProxyStubClsid32");
                         st = st ? st : set_sz(key, NULL, clsid);
                 }
         }
-        guid_key(key, "CLSID\\", pclsid, "");
+        com_guid_key(key, "CLSID\\", pclsid, "");
         st = st ? st : set_sz(key, NULL, "PSFactoryBuffer");
-        guid_key(key, "CLSID\\", pclsid, "\\InprocServer32");
+        com_guid_key(key, "CLSID\\", pclsid, "\\InprocServer32");
         st = st ? st : set_sz(key, NULL, path);
         st = st ? st : set_sz(key, u"ThreadingModel", "Both");
         if (own_tx && st == ERROR_SUCCESS)
@@ -286,18 +285,18 @@ HRESULT RPC_ENTRY NdrDllUnregisterProxy(HMODULE hDll, const ProxyFileInfo **pPro
                         if (!sv || !sv->header.piid)
                                 continue;
                         /* an interface another library registered since is left to it */
-                        guid_key(key, "Interface\\", sv->header.piid, "\\ProxyStubClsid32");
+                        com_guid_key(key, "Interface\\", sv->header.piid, "\\ProxyStubClsid32");
                         if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val,
                                          &size) == ERROR_SUCCESS &&
                             (FAILED(CLSIDFromString(val, &cur)) || !IsEqualCLSID(&cur, pclsid)))
                                 continue;
-                        guid_key(key, "Interface\\", sv->header.piid, "");
+                        com_guid_key(key, "Interface\\", sv->header.piid, "");
                         st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key);
                         if (st == ERROR_FILE_NOT_FOUND)
                                 st = ERROR_SUCCESS;
                 }
         }
-        guid_key(key, "CLSID\\", pclsid, "");
+        com_guid_key(key, "CLSID\\", pclsid, "");
         if (st == ERROR_SUCCESS &&
             (st = RegDeleteTreeW(HKEY_CLASSES_ROOT, key)) == ERROR_FILE_NOT_FOUND)
                 st = ERROR_SUCCESS;
@@ -393,7 +392,7 @@ static int ps_load(const IID *iid) {
                           id);
                 return -EAGAIN;
         }
-        guid_key(key, "Interface\\", iid, "\\ProxyStubClsid32");
+        com_guid_key(key, "Interface\\", iid, "\\ProxyStubClsid32");
         if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &size) !=
             ERROR_SUCCESS) {
                 log_debug(com,
