@@ -254,8 +254,10 @@ static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags,
                 return DISP_E_EXCEPTION;
         case 11: {
                 VARIANT *arg = &dp->rgvarg[0];
-                SAFEARRAY *in = V_VT(arg) & VT_BYREF ? (V_ARRAYREF(arg) ? *V_ARRAYREF(arg) : NULL)
-                                                     : V_ARRAY(arg);
+                /* an array, or a reference to one: only then is the union a SAFEARRAY */
+                SAFEARRAY *in = !(V_VT(arg) & VT_ARRAY) ? NULL
+                                : V_VT(arg) & VT_BYREF ? (V_ARRAYREF(arg) ? *V_ARRAYREF(arg) : NULL)
+                                                       : V_ARRAY(arg);
                 SAFEARRAY *out;
                 uint8_t *cells;
                 if (!(V_VT(arg) & VT_ARRAY) || !in || SafeArrayGetDim(in) != 1) {
