@@ -87,6 +87,9 @@ static void serve_done(struct ctx *c) {
 
 static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         struct ctx *c = b->ctx;
         int r;
 

@@ -120,6 +120,9 @@ static size_t resp_size;
 
 static int chan_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         uint8_t *p = arena_alloc(arena, resp_size ? resp_size : 1);
         if (!p)
                 return -ENOMEM;

@@ -215,6 +215,9 @@ static uint8_t *dup_bytes(const void *p, size_t n) {
 
 static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         struct loop *L = b->ctx;
         struct ndr_pull sin;
         struct ndr_push sout;

@@ -120,6 +120,9 @@ static bool bump_version;
 
 static int chan_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         struct ndr_pull sin;
         struct ndr_push sout;
         struct arena sa;
@@ -418,6 +421,9 @@ static struct { IDispLike iface; } disp_obj = { { &disp_vtbl } };
 
 static int disp_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         struct ndr_pull sin;
         struct ndr_push sout;
         struct arena sa;

@@ -284,6 +284,9 @@ static int dispatch(const struct ndr_interface *iface, uint16_t opnum, const uin
 
 static int loop_call(struct ndr_binding *bd, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         struct loop *l = bd->ctx;
         struct ndr_push sout;
         int r;

@@ -703,6 +703,113 @@ TEST(stub_offset_alignment) {
         ndr_push_free(&push);
 }
 
+/* One push of: a byte, BIG bytes, a byte, BIG/2 uint16s, a byte, BIG/4 uint32s, a
+   small byte array, a large user-marshal object (copied), a trailing uint32. */
+static void push_mix(struct ndr_push *p, const uint8_t *b, const uint16_t *w, const uint32_t *d,
+                     size_t big) {
+        struct toy t = { malloc(big + 1) };
+
+        if (!t.s) {
+                ndr_push_fail(p, -ENOMEM);
+                return;
+        }
+        memset(t.s, 'x', big);
+        t.s[big] = 0;
+        ndr_push_uint8(p, 1);
+        ndr_push_conformance(p, (uint32_t)big);
+        ndr_push_bytes(p, b, big);
+        ndr_push_uint8(p, 2);
+        ndr_push_uint16_array(p, w, big / 2);
+        ndr_push_uint8(p, 3);
+        ndr_push_uint32_array(p, d, big / 4);
+        ndr_push_bytes(p, b, 5);
+        ndr_push_user_marshal(p, &toy_um, NDR_SCALARS | NDR_BUFFERS, &t);
+        free(t.s);      /* a routine's temporary: the push must not point at it */
+        ndr_push_uint32(p, 0xabcdef01);
+}
+
+TEST(push_by_reference) {
+        /* A client's large [in] arrays are referenced, not copied: the stub's pieces and
+           its flattened form are byte for byte what a copying push makes. */
+        const size_t big = NDR_PUSH_REF_MIN;
+        uint8_t *b = malloc(big);
+        uint16_t *w = malloc(big);
+        uint32_t *d = malloc(big);
+        struct ndr_push copy, ref;
+        struct iovec iov[16];
+
+        ASSERT_NOT_NULL(b);
+        ASSERT_NOT_NULL(w);
+        ASSERT_NOT_NULL(d);
+        for (size_t i = 0; i < big; i++)
+                b[i] = (uint8_t)(i * 7);
+        for (size_t i = 0; i < big / 2; i++)
+                w[i] = (uint16_t)(i * 31);
+        for (size_t i = 0; i < big / 4; i++)
+                d[i] = (uint32_t)(i * 2654435761u);
+        ASSERT_OK(ndr_user_marshal_register(&toy_um));
+        ndr_push_init(&copy, 0);
+        push_mix(&copy, b, w, d, big);
+        ASSERT_OK(ndr_push_error(&copy));
+        ASSERT_EQ(copy.n_refs, 0);
+
+        ndr_push_init(&ref, 0);
+        ndr_push_bytes(&ref, "HDR", 3);         /* a header before the stub */
+        ndr_push_start_stub(&ref);
+        ndr_push_by_reference(&ref);
+        push_mix(&ref, b, w, d, big);
+        ASSERT_OK(ndr_push_error(&ref));
+        ASSERT_EQ(ref.n_refs, 3);       /* the three big arrays; not the small one, not
+                                           what the user-marshal routine pushed */
+        ASSERT_EQ(ref.ref_bytes, 3 * big);
+        ASSERT_EQ(ndr_push_offset(&ref), copy.buf.len);
+        ASSERT_EQ(ref.buf.len - 3 + ref.ref_bytes, copy.buf.len);
+        /* the pieces, concatenated, are the stub */
+        size_t k = ndr_push_stub_iov(&ref, iov, 16);
+        ASSERT_EQ(k, 7);                        /* buf, ref, buf, ref, buf, ref, buf */
+        ASSERT_EQ(ndr_push_stub_iov(&ref, iov, 2), 7);  /* only 2 filled, the count all */
+        size_t off = 0;
+        for (size_t i = 0; i < k; i++) {
+                ASSERT_LE(off + iov[i].iov_len, copy.buf.len);
+                ASSERT_MEM_EQ(copy.buf.data + off, iov[i].iov_base, iov[i].iov_len);
+                off += iov[i].iov_len;
+        }
+        ASSERT_EQ(off, copy.buf.len);
+        ASSERT_TRUE(iov[1].iov_base == b);      /* referenced where it lies */
+        /* flattened: the whole stub in buf, the header kept */
+        ASSERT_OK(ndr_push_flatten(&ref));
+        ASSERT_EQ(ref.n_refs, 0);
+        ASSERT_EQ(ref.buf.len, 3 + copy.buf.len);
+        ASSERT_MEM_EQ(ref.buf.data, "HDR", 3);
+        ASSERT_MEM_EQ(ref.buf.data + 3, copy.buf.data, copy.buf.len);
+        ASSERT_EQ(ndr_push_offset(&ref), copy.buf.len);
+        ASSERT_OK(ndr_push_flatten(&ref));      /* nothing left to do */
+
+        /* a reset push references again; the growth cap counts referenced bytes */
+        ndr_push_reset(&ref);
+        ASSERT_EQ(ndr_push_offset(&ref), 0);
+        ndr_push_bytes(&ref, b, big);
+        ASSERT_EQ(ref.n_refs, 1);
+        ndr_push_free(&ref);
+        ndr_push_init(&ref, big + 3);
+        ndr_push_by_reference(&ref);
+        ndr_push_bytes(&ref, b, 4);
+        ndr_push_bytes(&ref, b, big);
+        ASSERT_ERRNO(ndr_push_error(&ref), -E2BIG);
+        ndr_push_free(&ref);
+        /* an interface pointer's OBJREF is copied, however large */
+        ndr_push_init(&ref, 0);
+        ndr_push_by_reference(&ref);
+        ASSERT_OK(ndr_push_interface_pointer(&ref, b, (uint32_t)big));
+        ASSERT_EQ(ref.n_refs, 0);
+        ASSERT_EQ(ref.buf.len, 8 + big);
+        ndr_push_free(&ref);
+        ndr_push_free(&copy);
+        free(b);
+        free(w);
+        free(d);
+}
+
 static void fill_request(struct ndr_sample_request *r, struct ndr_sample_item *items,
                          struct ndr_sample_node *nodes, struct ndr_sample_pair *pair,
                          uint32_t **pp) {

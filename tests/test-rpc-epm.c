@@ -133,6 +133,9 @@ static struct ndr_context_table contexts = { tab_lookup, tab_store };
 
 static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        /* the request whole (a generated stub references its large [in] arrays) */
+        if (ndr_push_flatten(in) < 0)
+                return -ENOMEM;
         struct ndr_push o;
         struct ndr_pull pin;
         struct arena a;

@@ -127,9 +127,11 @@ static void calls_on(const char *binding, enum rpc_protseq want) {
                 in[i] = (BYTE)(i * 7);
         ASSERT_OK(RpcTest_RtEcho((handle_t)b, n, in, out, &ret));
         ASSERT_EQ(ret, (LONG)n);
-        for (ULONG i = 0; i < n; i += 4099)
-                ASSERT_EQ(out[i], (BYTE)((i * 7) ^ 0x5a));
-        ASSERT_EQ(out[n - 1], (BYTE)(((n - 1) * 7) ^ 0x5a));
+        /* every byte: the request goes out from the caller's array (referenced, not
+           copied), in gathered slices between the fragments' headers */
+        for (ULONG i = 0; i < n; i++)
+                if (out[i] != (BYTE)((i * 7) ^ 0x5a))
+                        ASSERT_EQ(out[i], (BYTE)((i * 7) ^ 0x5a));
         free(in);
         free(out);
 

@@ -111,7 +111,9 @@ struct ndr_interface {
 };
 
 /*
- * A client binding.  call sends the request (in, a pushed stub) for opnum and
+ * A client binding.  call sends the request (in, a pushed stub -- whose large [in]
+ * arrays a generated stub references rather than copies: take it with
+ * ndr_push_stub_iov(), or ndr_push_flatten() to have it in in->buf whole) for opnum and
  * initializes out over the response stub with ndr_pull_init(..., arena).  0 or a
  * negative errno.  The RPC runtime's binding handles (src/rpc/client.c) are one; tests plug
  * in a loopback that calls the server dispatch directly.

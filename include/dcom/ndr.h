@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <dcom/arena.h>
 #include <dcom/buf.h>
@@ -319,7 +320,26 @@ struct ndr_push {
         uint32_t next_ref_id;
         struct ndr_ptr_map full;        /* full pointers: object -> referent ID << 1 | pushed */
         bool release_ifaces;            /* a server's response: pushed interfaces are given up */
+        /*
+         * A client's request (ndr_push_by_reference()): arrays of scalars of at least
+         * NDR_PUSH_REF_MIN bytes are not copied into buf but referenced where they lie --
+         * the caller's [in] memory outlives the call -- and go out from there.  buf then
+         * holds the stub without them: ref[i] goes in at buf offset ref[i].at.  A binding
+         * takes the stub with ndr_push_stub_iov() or ndr_push_flatten().
+         */
+        bool by_ref;
+        uint32_t n_refs, cap_refs;
+        struct ndr_push_ref *ref;
+        size_t ref_bytes;               /* the sum of the referenced arrays' sizes */
 };
+
+/* A referenced array (by_ref): n bytes at p, at offset `at` of buf. */
+struct ndr_push_ref {
+        size_t at;
+        const void *p;
+        size_t n;
+};
+#define NDR_PUSH_REF_MIN (16u << 10)
 
 /* An empty push buffer growing to at most max bytes (0: no cap). */
 DCOM_EXPORT void ndr_push_init(struct ndr_push *ndr, size_t max);
@@ -329,11 +349,27 @@ DCOM_EXPORT void ndr_push_free(struct ndr_push *ndr);
 DCOM_EXPORT void ndr_push_reset(struct ndr_push *ndr);
 /* The stub starts here (e.g. after a PDU header already in buf): alignment is from now. */
 DCOM_EXPORT void ndr_push_start_stub(struct ndr_push *ndr);
+/*
+ * Large arrays of scalars are referenced, not copied, from now on (see by_ref): for a
+ * push whose caller keeps the pushed memory unchanged until the stub has been sent --
+ * generated client stubs and proxies, for their requests.  User-marshal routines and
+ * interface pointers are always copied (their memory may be temporary).
+ */
+DCOM_EXPORT void ndr_push_by_reference(struct ndr_push *ndr);
+/*
+ * The stub (from base) as at most max pieces in order: buf's bytes and the referenced
+ * arrays between them.  Returns the number of pieces it takes (more than max: only
+ * max filled).
+ */
+DCOM_EXPORT size_t ndr_push_stub_iov(const struct ndr_push *ndr, struct iovec *iov, size_t max);
+/* Copies the referenced arrays into buf, which then holds the whole stub; 0 or -ENOMEM. */
+DCOM_EXPORT int ndr_push_flatten(struct ndr_push *ndr);
 static inline int ndr_push_error(const struct ndr_push *ndr) {
         return ndr->buf.error;
 }
+/* The stub's length so far, referenced arrays included. */
 static inline size_t ndr_push_offset(const struct ndr_push *ndr) {
-        return ndr->buf.len - ndr->base;
+        return ndr->buf.len + ndr->ref_bytes - ndr->base;
 }
 /* Records err unless an error is already recorded; returns the sticky error. */
 DCOM_EXPORT int ndr_push_fail(struct ndr_push *ndr, int err);

@@ -417,6 +417,12 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
                 pthread_t t;
                 DWORD idx;
 
+                /* the request as it is now: a call the STA runs meanwhile may change
+                   what its referenced arrays point at */
+                if ((r = ndr_push_flatten(in)) < 0) {
+                        ident_leave(&id);
+                        return r;
+                }
                 if ((o.done = CreateEventW(NULL, TRUE, FALSE, NULL))) {
                         /* the thread is born with the call's identity; the STA goes back
                            to its own while it pumps */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "ndr/ndr-internal.h"
 
@@ -27,6 +28,10 @@ void ndr_push_init(struct ndr_push *ndr, size_t max) {
 void ndr_push_free(struct ndr_push *ndr) {
         buf_free(&ndr->buf);
         ndr_map_free_(&ndr->full);
+        dcom_free(ndr->ref);
+        ndr->ref = NULL;
+        ndr->n_refs = ndr->cap_refs = 0;
+        ndr->ref_bytes = 0;
 }
 
 void ndr_push_reset(struct ndr_push *ndr) {
@@ -34,6 +39,8 @@ void ndr_push_reset(struct ndr_push *ndr) {
         ndr->base = 0;
         ndr->depth = 0;
         ndr->next_ref_id = NDR_REF_ID_FIRST;
+        ndr->n_refs = 0;
+        ndr->ref_bytes = 0;
         if (ndr->full.n) {
                 memset(ndr->full.keys, 0, ndr->full.cap * sizeof(uintptr_t));
                 ndr->full.n = 0;
@@ -42,6 +49,91 @@ void ndr_push_reset(struct ndr_push *ndr) {
 
 void ndr_push_start_stub(struct ndr_push *ndr) {
         ndr->base = ndr->buf.len;
+}
+
+void ndr_push_by_reference(struct ndr_push *ndr) {
+        ndr->by_ref = true;
+}
+
+size_t ndr_push_stub_iov(const struct ndr_push *ndr, struct iovec *iov, size_t max) {
+        size_t k = 0, at = ndr->base;
+
+        for (uint32_t i = 0; i <= ndr->n_refs; i++) {
+                size_t end = i < ndr->n_refs ? ndr->ref[i].at : ndr->buf.len;
+                if (end > at) {
+                        if (k < max)
+                                iov[k] = (struct iovec){ ndr->buf.data + at, end - at };
+                        k++;
+                }
+                at = end;
+                if (i < ndr->n_refs) {
+                        if (k < max)
+                                iov[k] = (struct iovec){ (void *)(uintptr_t)ndr->ref[i].p,
+                                                         ndr->ref[i].n };
+                        k++;
+                }
+        }
+        return k;
+}
+
+/* Each referenced array moved in, from the last: buf's bytes after it move up by the
+   sizes of those before them, once. */
+int ndr_push_flatten(struct ndr_push *ndr) {
+        struct buf *b = &ndr->buf;
+        size_t tail;
+
+        if (!ndr->n_refs)
+                return b->error;
+        if (b->error)
+                return b->error;
+        tail = b->len;
+        if (!buf_extend(b, ndr->ref_bytes))
+                return b->error;
+        size_t shift = ndr->ref_bytes;
+        for (uint32_t i = ndr->n_refs; i-- > 0;) {
+                const struct ndr_push_ref *r = &ndr->ref[i];
+                memmove(b->data + r->at + shift, b->data + r->at, tail - r->at);
+                shift -= r->n;
+                memcpy(b->data + r->at + shift, r->p, r->n);
+                tail = r->at;
+        }
+        ndr->n_refs = 0;
+        ndr->ref_bytes = 0;
+        return 0;
+}
+
+/*
+ * n bytes at p referenced at the current end of buf (by_ref, large enough), after the
+ * pad to align; false: copy them.  The growth cap counts them as if copied.
+ */
+static bool push_ref(struct ndr_push *ndr, size_t align, const void *p, size_t n) {
+        struct buf *b = &ndr->buf;
+
+        if (!ndr->by_ref || n < NDR_PUSH_REF_MIN || b->error)
+                return false;
+        if (ndr->n_refs == ndr->cap_refs) {
+                uint32_t cap = ndr->cap_refs ? 2 * ndr->cap_refs : 4;
+                struct ndr_push_ref *q = dcom_realloc(ndr->ref, cap * sizeof *q);
+                if (!q)
+                        return false;   /* copied instead */
+                ndr->ref = q;
+                ndr->cap_refs = cap;
+        }
+        size_t pad = (align - ((b->len + ndr->ref_bytes - ndr->base) & (align - 1))) & (align - 1);
+        if (b->max && (b->len + ndr->ref_bytes + pad > b->max ||
+                       n > b->max - b->len - ndr->ref_bytes - pad)) {
+                buf_poison(b, -E2BIG);
+                return true;
+        }
+        if (pad) {
+                uint8_t *q = buf_extend(b, pad);
+                if (!q)
+                        return true;
+                memset(q, 0, pad);
+        }
+        ndr->ref[ndr->n_refs++] = (struct ndr_push_ref){ b->len, p, n };
+        ndr->ref_bytes += n;
+        return true;
 }
 
 int ndr_push_fail(struct ndr_push *ndr, int err) {
@@ -74,7 +166,7 @@ void ndr_push_leave(struct ndr_push *ndr) {
 static inline uint8_t *put(struct ndr_push *ndr, size_t align, size_t n) {
         static uint8_t nothing;
         struct buf *b = &ndr->buf;
-        size_t pad = (align - ((b->len - ndr->base) & (align - 1))) & (align - 1);
+        size_t pad = (align - ((b->len + ndr->ref_bytes - ndr->base) & (align - 1))) & (align - 1);
         uint8_t *q;
 
         if (pad + n == 0)
@@ -203,6 +295,8 @@ int ndr_push_guid(struct ndr_push *ndr, const GUID *g) {
 }
 
 int ndr_push_bytes(struct ndr_push *ndr, const void *p, size_t n) {
+        if (push_ref(ndr, 1, p, n))
+                return ndr->buf.error;
         uint8_t *q = put(ndr, 1, n);
 
         if (q && n)
@@ -223,6 +317,8 @@ int ndr_push_uint16_array(struct ndr_push *ndr, const uint16_t *p, size_t n) {
 
         if (n > SIZE_MAX / 4)
                 return ndr_push_fail(ndr, -E2BIG);
+        if (NDR_HOST_LE && push_ref(ndr, 2, p, n * 2))
+                return ndr->buf.error;
         q = put(ndr, 2, n * 2);
         if (!q || !n)
                 return ndr->buf.error;
@@ -239,6 +335,8 @@ int ndr_push_uint32_array(struct ndr_push *ndr, const uint32_t *p, size_t n) {
 
         if (n > SIZE_MAX / 8)
                 return ndr_push_fail(ndr, -E2BIG);
+        if (NDR_HOST_LE && push_ref(ndr, 4, p, n * 4))
+                return ndr->buf.error;
         q = put(ndr, 4, n * 4);
         if (!q || !n)
                 return ndr->buf.error;
@@ -434,7 +532,11 @@ int ndr_push_context_handle(struct ndr_push *ndr, const struct ndr_context_handl
 int ndr_push_interface_pointer(struct ndr_push *ndr, const void *objref, uint32_t len) {
         ndr_push_conformance(ndr, len);
         ndr_push_uint32(ndr, len);
-        return ndr_push_bytes(ndr, objref, len);
+        /* copied: the OBJREF is usually the caller's temporary */
+        uint8_t *q = put(ndr, 1, len);
+        if (q && len)
+                memcpy(q, objref, len);
+        return ndr->buf.error;
 }
 
 int ndr_push_user_marshal(struct ndr_push *ndr, const struct ndr_user_marshal *um, int ndr_flags,
@@ -453,7 +555,11 @@ int ndr_push_user_marshal(struct ndr_push *ndr, const struct ndr_user_marshal *u
         r = ndr_push_enter(ndr);
         if (r < 0)
                 return r;
+        /* what a routine pushes may be its own temporary: copied */
+        bool by_ref = ndr->by_ref;
+        ndr->by_ref = false;
         r = um->push(ndr, ndr_flags, obj);
+        ndr->by_ref = by_ref;
         ndr_push_leave(ndr);
         if (r < 0)
                 return ndr_push_fail(ndr, r);

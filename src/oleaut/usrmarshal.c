@@ -728,6 +728,8 @@ static int push_body(struct ndr_push *ndr, const VARIANT *v) {
                 return ndr_push_fail(ndr, r);
         ndr_push_align(ndr, 8);
         start = ndr_push_offset(ndr);
+        /* where clSize lies in buf (before it, the stub may hold referenced arrays) */
+        size_t at = ndr->buf.len;
         ndr_push_uint32(ndr, 0);                /* clSize, below */
         ndr_push_uint32(ndr, 0);                /* rpcReserved */
         ndr_push_uint16(ndr, V_VT(v));
@@ -741,11 +743,11 @@ static int push_body(struct ndr_push *ndr, const VARIANT *v) {
         if (ndr_push_error(ndr))
                 return ndr_push_error(ndr);
         uint32_t cl = (uint32_t)((ndr_push_offset(ndr) - start + 7) / 8);
-        uint8_t *at = ndr->buf.data + ndr->base + start;
-        at[0] = (uint8_t)cl;
-        at[1] = (uint8_t)(cl >> 8);
-        at[2] = (uint8_t)(cl >> 16);
-        at[3] = (uint8_t)(cl >> 24);
+        uint8_t *q = ndr->buf.data + at;
+        q[0] = (uint8_t)cl;
+        q[1] = (uint8_t)(cl >> 8);
+        q[2] = (uint8_t)(cl >> 16);
+        q[3] = (uint8_t)(cl >> 24);
         return 0;
 }
 

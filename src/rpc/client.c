@@ -341,6 +341,9 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         /* the request, in fragments ([C706] 12.6.4.9) */
         uint32_t call_id = b->next_call_id++;
         bool protect = rpc_sec_protects(sec);
+        /* signed or sealed, the stub is made whole: the provider works in place */
+        if (protect && (r = ndr_push_flatten(in)) < 0)
+                return r;
         if (protect) {
                 /* [MS-RPCE] 2.2.2.13: the verification trailer ends the stub */
                 struct rpc_vt_call vt = {
@@ -355,7 +358,15 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         return -ENOMEM;
         }
         struct buf pdu = b->sendbuf;    /* kept across calls */
-        size_t stub_len = in->buf.len - in->base;
+        size_t stub_len = ndr_push_offset(in);
+        /* the stub's pieces: buf's bytes and the arrays referenced between them */
+        struct iovec few[8], *pieces = few;
+        size_t n_pieces = ndr_push_stub_iov(in, few, 8);
+        if (n_pieces > 8) {
+                if (!(pieces = dcom_reallocarray(NULL, n_pieces, sizeof *pieces)))
+                        return -ENOMEM;
+                ndr_push_stub_iov(in, pieces, n_pieces);
+        }
         /* fragments gather in pdu and go out SEND_BATCH at a time, from where they were
            made (a single fragment at once); unprotected, only their headers are made in
            pdu, and the stub goes out from in (sendmsg) */
@@ -367,7 +378,9 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         };
         buf_clear(&pdu);
         struct cancel_slot *cs = rpc_cancel_begin(b->fd, call_id);
-        r = rpc_frag_write(&pdu, &f, in->buf.data + in->base, stub_len);
+        r = rpc_frag_writev(&pdu, &f, pieces, (int)n_pieces, stub_len);
+        if (pieces != few)
+                dcom_free(pieces);
         if (pdu.cap > 65536 || pdu.error) {
                 buf_free(&pdu);
                 buf_init(&pdu, 0);

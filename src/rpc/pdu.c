@@ -328,34 +328,104 @@ bool rpc_syntax_is_btfn(const struct rpc_syntax_id *s, uint16_t *ret_bitmask) {
         return true;
 }
 
+/* A place in a stub given as pieces (rpc_frag_writev): piece i, offset off in it. */
+struct cursor {
+        const struct iovec *p;
+        int n, i;
+        size_t off;
+};
+
+/* Skips empty pieces: the cursor is then at a byte, or at the end. */
+static void cur_settle(struct cursor *c) {
+        while (c->i < c->n && c->off == c->p[c->i].iov_len) {
+                c->i++;
+                c->off = 0;
+        }
+}
+
+/* n bytes from the cursor appended to out (the cursor moves past them). */
+static void cur_append(struct cursor *c, struct buf *out, size_t n) {
+        while (n) {
+                cur_settle(c);
+                if (c->i == c->n)
+                        return;         /* (the pieces hold len bytes: not reached) */
+                size_t t = c->p[c->i].iov_len - c->off;
+                if (t > n)
+                        t = n;
+                buf_append(out, (const uint8_t *)c->p[c->i].iov_base + c->off, t);
+                c->off += t;
+                n -= t;
+        }
+}
+
 /*
  * Fragments gathered for one emitv: their headers in out (at offsets: out may move as it
- * grows), their stubs where the caller's stub lies.
+ * grows), their stubs where the caller's pieces lie (from a cursor, stub_len bytes: a
+ * fragment may take several pieces, a piece lie in several fragments).
  */
 #define GATHER_MAX 64
+#define GATHER_IOV 1000                 /* below IOV_MAX (1024) */
 
 struct gather {
         size_t hdr_off[GATHER_MAX], hdr_len[GATHER_MAX], stub_len[GATHER_MAX];
-        const uint8_t *stub[GATHER_MAX];
-        unsigned n;
+        struct cursor stub[GATHER_MAX];
+        unsigned n, n_iov;
         size_t bytes;
-        struct iovec iov[2 * GATHER_MAX];
+        struct iovec iov[GATHER_IOV];
 };
+
+/* The iovecs a fragment's stub takes from a cursor (moved past it). */
+static unsigned cur_count(struct cursor *c, size_t n) {
+        unsigned k = 0;
+
+        while (n) {
+                cur_settle(c);
+                if (c->i == c->n)
+                        break;
+                size_t t = c->p[c->i].iov_len - c->off;
+                if (t > n)
+                        t = n;
+                c->off += t;
+                n -= t;
+                k++;
+        }
+        return k;
+}
 
 static int gather_flush(struct buf *out, const struct rpc_frag_spec *f, struct gather *g) {
         struct iovec *iov = g->iov;
         int n = 0, r;
 
         for (unsigned i = 0; i < g->n; i++) {
+                struct cursor c = g->stub[i];
+                size_t left = g->stub_len[i];
+
                 iov[n++] = (struct iovec){ out->data + g->hdr_off[i], g->hdr_len[i] };
-                if (g->stub_len[i])
-                        iov[n++] = (struct iovec){ (void *)(uintptr_t)g->stub[i], g->stub_len[i] };
+                while (left) {
+                        cur_settle(&c);
+                        if (c.i == c.n)
+                                break;
+                        size_t t = c.p[c.i].iov_len - c.off;
+                        if (t > left)
+                                t = left;
+                        iov[n++] = (struct iovec){ (uint8_t *)c.p[c.i].iov_base + c.off, t };
+                        c.off += t;
+                        left -= t;
+                }
         }
         r = f->emitv(f->emit_ctx, iov, n);
         buf_clear(out);
         g->n = 0;
+        g->n_iov = 0;
         g->bytes = 0;
         return r;
+}
+
+int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
+                   size_t len) {
+        struct iovec one = { (void *)(uintptr_t)stub, len };
+
+        return rpc_frag_writev(out, f, &one, 1, len);
 }
 
 /*
@@ -363,12 +433,13 @@ static int gather_flush(struct buf *out, const struct rpc_frag_spec *f, struct g
  * most f->max_xmit bytes, each protected by f->sec ([MS-RPCE] 2.2.2.11: a protected
  * fragment's stub is a multiple of 16 bytes but the last) -- for both sides.
  */
-int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
-                   size_t len) {
+int rpc_frag_writev(struct buf *out, const struct rpc_frag_spec *f, const struct iovec *pieces,
+                    int n_pieces, size_t len) {
         bool request = f->ptype == RPC_PTYPE_REQUEST;
         bool protect = rpc_sec_protects(f->sec);
         size_t head = RPC_CO_HEADER_SIZE + 8 + (request && f->object ? 16 : 0);
         size_t room = f->max_xmit - head - rpc_sec_overhead(f->sec), off = 0;
+        struct cursor cur = { pieces, n_pieces, 0, 0 };
         int r;
 
         if (room < 16 || room > f->max_xmit)
@@ -383,6 +454,7 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                 if (!ga)
                         return -ENOMEM;
                 ga->n = 0;
+                ga->n_iov = 0;
                 ga->bytes = 0;
                 r = 0;
                 do {
@@ -390,6 +462,11 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                         uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
                                         (off + n == len ? RPC_PFC_LAST_FRAG : 0) |
                                         (request && f->object ? RPC_PFC_OBJECT_UUID : 0);
+                        struct cursor at = cur;
+                        unsigned k = 1 + cur_count(&cur, n);
+                        if (ga->n && ga->n_iov + k > GATHER_IOV &&
+                            (r = gather_flush(out, f, ga)) < 0)
+                                break;
                         size_t start = rpc_pdu_begin(out, f->ptype, flags, f->call_id);
                         rpc_put_u32(out, (uint32_t)(len - off));        /* alloc_hint */
                         rpc_put_u16(out, f->context_id);
@@ -413,9 +490,10 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                         out->data[start + 9] = (uint8_t)((hdr + n) >> 8);
                         ga->hdr_off[ga->n] = start;
                         ga->hdr_len[ga->n] = hdr;
-                        ga->stub[ga->n] = stub + off;
+                        ga->stub[ga->n] = at;
                         ga->stub_len[ga->n] = n;
                         ga->n++;
+                        ga->n_iov += k;
                         ga->bytes += hdr + n;
                         off += n;
                         /* GATHER_MAX fragments a batch (4 MiB of 65528-byte fragments,
@@ -452,7 +530,7 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
                         buf_put_u8(out, 0);
                 }
                 size_t stub_off = out->len - start;
-                buf_append(out, stub + off, n);
+                cur_append(&cur, out, n);
                 if ((r = rpc_sec_end_fragment(out, start, stub_off, f->sec)) < 0)
                         return r;
                 if (out->error)

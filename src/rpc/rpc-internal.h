@@ -366,6 +366,10 @@ struct rpc_frag_spec {
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
                    size_t len);
+/* The same for a stub of len bytes in pieces, in order (a request with referenced arrays,
+   ndr_push_stub_iov): gathered, each fragment's slices go out from where they lie. */
+int rpc_frag_writev(struct buf *out, const struct rpc_frag_spec *f, const struct iovec *pieces,
+                    int n_pieces, size_t len);
 
 /*
  * The verification trailer ([MS-RPCE] 2.2.2.13): what a protected request says about

@@ -939,6 +939,12 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                                 answered();
                                 return;
                         }
+                        /* the call came whole and was answered: as after a short read,
+                           the thread waits a moment for the next call in a blocking read
+                           (a bulk caller's next request then costs one read, not an
+                           EAGAIN, a re-arm and the event loop's wake-up) */
+                        if (d > 0 && !lingering && !c->n_partial)
+                                lingering = linger_take(sc);
                         if (d > 0)
                                 continue;
                 }
