@@ -204,6 +204,13 @@ struct IMarshal;
 DCOM_EXPORT HRESULT WINAPI CoGetStandardMarshal(REFIID riid, struct IUnknown *unk, DWORD dest_ctx,
                                                 void *dest_ctx_data, DWORD mshlflags,
                                                 struct IMarshal **ret);
+/*
+ * The CLSID of riid's proxy/stub factory: one CoRegisterPSClsid gave this process, else
+ * HKCR\Interface\{iid}\ProxyStubClsid32 (REGDB_E_IIDNOTREG without one).  Its
+ * IPSFactoryBuffer (CoGetClassObject) makes proxies and stubs on an IRpcChannelBuffer.
+ */
+DCOM_EXPORT HRESULT WINAPI CoGetPSClsid(REFIID riid, CLSID *clsid);
+DCOM_EXPORT HRESULT WINAPI CoRegisterPSClsid(REFIID riid, REFCLSID clsid);
 /* An interface pointer for another thread (apartment) of this process, and back. */
 DCOM_EXPORT HRESULT WINAPI CoMarshalInterThreadInterfaceInStream(REFIID riid, struct IUnknown *unk,
                                                                  struct IStream **ret);

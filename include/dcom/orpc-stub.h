@@ -93,6 +93,9 @@ struct com_proxy {
         void *ctx;                      /* the proxy manager's */
 };
 
+/* What a stub frees an object's [out] referents with once marshaled: CoTaskMemFree. */
+DCOM_EXPORT void com_stub_free(void *p);
+
 /* A proxy's failure as the caller sees it ([MS-RPCE] 3.1.1.5.5 codes as HRESULTs). */
 DCOM_EXPORT HRESULT com_stub_hresult(int err);
 

@@ -80,6 +80,11 @@ void com_set_call_fault(uint32_t status) {
         call_fault = status;
 }
 
+/* CoTaskMemAlloc's memory is dcom_malloc's (src/com/helpers/memory.c). */
+void com_stub_free(void *p) {
+        dcom_free(p);
+}
+
 HRESULT com_stub_hresult(int err) {
         uint32_t f;
 

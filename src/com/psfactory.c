@@ -73,33 +73,49 @@ static ULONG STDMETHODCALLTYPE psf_Release(IPSFactoryBuffer *iface) {
         return (ULONG)__atomic_sub_fetch(&f->RefCount, 1, __ATOMIC_SEQ_CST);
 }
 
+static bool pfl_find(const ProxyFileInfo **pfl, const IID *iid, const ProxyFileInfo **ret_pfi,
+                     unsigned *ret_index);
+static bool pfl_usable(const ProxyFileInfo *pfi, unsigned idx, const IID *iid);
+
 /*
- * Windows' proxy manager calls these and connects what they make to its
- * IRpcChannelBuffer.  Our proxies and stubs run on the COM library's own channel, which
- * takes them from the ProxyFileInfo instead (com_ps_load): there is no IRpcChannelBuffer
- * to connect them to, and a caller gets the honest answer rather than an object that
- * cannot work.
+ * What Windows' proxy manager and stub manager -- or a program with its own channel --
+ * ask a proxy/stub library for: an interface proxy, or stub, connected to an
+ * IRpcChannelBuffer (psbuffer.c).  The COM library's own remoting does not call these:
+ * it takes the proxies and stubs from the ProxyFileInfo (com_ps_load) onto its channel.
  */
 static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnknown *outer,
                                                  REFIID riid, IRpcProxyBuffer **ppProxy,
                                                  void **ppv) {
+        CStdPSFactoryBuffer *f = (CStdPSFactoryBuffer *)iface;
+        const ProxyFileInfo *pfi;
+        unsigned idx;
+
         if (!ppProxy || !ppv)
                 return E_POINTER;
         *ppProxy = NULL;
         *ppv = NULL;
-        log_debug(com, "IPSFactoryBuffer::CreateProxy: proxies are made by the COM library's "
-                       "proxy manager, not on an IRpcChannelBuffer");
-        return E_NOTIMPL;
+        if (!riid)
+                return E_INVALIDARG;
+        if (!pfl_find(f->pProxyFileList, riid, &pfi, &idx) || !pfl_usable(pfi, idx, riid))
+                return E_NOINTERFACE;
+        return com_ps_create_proxy(pfi->pProxyVtblList[idx], pfi->pStubVtblList[idx], outer, riid,
+                                   ppProxy, ppv);
 }
 
 static HRESULT STDMETHODCALLTYPE psf_CreateStub(IPSFactoryBuffer *iface, REFIID riid,
                                                 IUnknown *server, IRpcStubBuffer **ppStub) {
+        CStdPSFactoryBuffer *f = (CStdPSFactoryBuffer *)iface;
+        const ProxyFileInfo *pfi;
+        unsigned idx;
+
         if (!ppStub)
                 return E_POINTER;
         *ppStub = NULL;
-        log_debug(com, "IPSFactoryBuffer::CreateStub: stubs are run by the COM library's "
-                       "exporter, not on an IRpcChannelBuffer");
-        return E_NOTIMPL;
+        if (!riid)
+                return E_INVALIDARG;
+        if (!pfl_find(f->pProxyFileList, riid, &pfi, &idx) || !pfl_usable(pfi, idx, riid))
+                return E_NOINTERFACE;
+        return com_ps_create_stub(pfi->pStubVtblList[idx], riid, server, ppStub);
 }
 
 static const IPSFactoryBufferVtbl psf_vtbl = {
@@ -136,6 +152,14 @@ static bool pfl_find(const ProxyFileInfo **pfl, const IID *iid, const ProxyFileI
                 return true;
         }
         return false;
+}
+
+/* An entry pfl_find found is a whole proxy and stub for iid. */
+static bool pfl_usable(const ProxyFileInfo *pfi, unsigned idx, const IID *iid) {
+        const struct ndr_interface *si = pfi->pStubVtblList[idx]->header.pServerInfo;
+
+        return pfi->pProxyVtblList[idx]->pProxyVtbl && si && IsEqualIID(&si->uuid, iid) &&
+               si->n_ops >= 3 && si->ops;
 }
 
 static pthread_mutex_t factory_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -349,6 +373,15 @@ static void neg_add(const IID *iid, uint64_t gen) {
         pthread_mutex_unlock(&neg_lock);
 }
 
+/* iid may have a proxy/stub now (CoRegisterPSClsid). */
+static void neg_forget(const IID *iid) {
+        pthread_mutex_lock(&neg_lock);
+        for (unsigned i = 0; i < NEG_MAX; i++)
+                if (neg[i].at_ms && IsEqualIID(&neg[i].iid, iid))
+                        neg[i].at_ms = 0;
+        pthread_mutex_unlock(&neg_lock);
+}
+
 static int ps_load(const IID *iid);
 
 int com_ps_load(const IID *iid) {
@@ -368,10 +401,70 @@ int com_ps_load(const IID *iid) {
         return r;
 }
 
-static int ps_load(const IID *iid) {
-        char id[DCOM_GUID_STRING_REG], cid[DCOM_GUID_STRING_REG];
+/* --- CoGetPSClsid, CoRegisterPSClsid ------------------------------------------------------ */
+
+#define MAX_PS_CLSIDS 256               /* CoRegisterPSClsid entries of a process */
+
+static struct {
+        IID iid;
+        CLSID clsid;
+} ps_clsids[MAX_PS_CLSIDS];
+static unsigned n_ps_clsids;
+static pthread_mutex_t ps_clsid_lock = PTHREAD_MUTEX_INITIALIZER;
+
+HRESULT WINAPI CoRegisterPSClsid(REFIID riid, REFCLSID rclsid) {
+        HRESULT hr = S_OK;
+        unsigned i;
+
+        if (!riid || !rclsid)
+                return E_INVALIDARG;
+        pthread_mutex_lock(&ps_clsid_lock);
+        for (i = 0; i < n_ps_clsids && !IsEqualIID(&ps_clsids[i].iid, riid); i++)
+                ;
+        if (i == n_ps_clsids && n_ps_clsids == MAX_PS_CLSIDS) {
+                hr = E_OUTOFMEMORY;
+        } else {
+                if (i == n_ps_clsids)
+                        n_ps_clsids++;
+                ps_clsids[i].iid = *riid;
+                ps_clsids[i].clsid = *rclsid;
+        }
+        pthread_mutex_unlock(&ps_clsid_lock);
+        neg_forget(riid);       /* a lookup that found nothing may now find it */
+        return hr;
+}
+
+/* riid's proxy/stub CLSID: the process's registration, else the registry's; 0 or -ENOENT. */
+static int ps_clsid(const IID *riid, CLSID *ret) {
         WCHAR key[128], val[64];
         DWORD size = sizeof val;
+        bool found = false;
+
+        pthread_mutex_lock(&ps_clsid_lock);
+        for (unsigned i = 0; i < n_ps_clsids && !found; i++)
+                if (IsEqualIID(&ps_clsids[i].iid, riid)) {
+                        *ret = ps_clsids[i].clsid;
+                        found = true;
+                }
+        pthread_mutex_unlock(&ps_clsid_lock);
+        if (found)
+                return 0;
+        com_guid_key(key, "Interface\\", riid, "\\ProxyStubClsid32");
+        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &size) !=
+            ERROR_SUCCESS)
+                return -ENOENT;
+        return FAILED(CLSIDFromString(val, ret)) ? -EINVAL : 0;
+}
+
+HRESULT WINAPI CoGetPSClsid(REFIID riid, CLSID *pclsid) {
+        if (!riid || !pclsid)
+                return E_INVALIDARG;
+        /* (Windows: a value that is not a CLSID is not a registration either) */
+        return ps_clsid(riid, pclsid) < 0 ? REGDB_E_IIDNOTREG : S_OK;
+}
+
+static int ps_load(const IID *iid) {
+        char id[DCOM_GUID_STRING_REG], cid[DCOM_GUID_STRING_REG];
         IPSFactoryBuffer *f = NULL;
         const ProxyFileInfo *pfi;
         CLSID clsid;
@@ -392,16 +485,14 @@ static int ps_load(const IID *iid) {
                           id);
                 return -EAGAIN;
         }
-        com_guid_key(key, "Interface\\", iid, "\\ProxyStubClsid32");
-        if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, val, &size) !=
-            ERROR_SUCCESS) {
+        if ((r = ps_clsid(iid, &clsid)) == -ENOENT) {
                 log_debug(com,
                           "no proxy/stub for %s: HKCR\\Interface\\%s\\ProxyStubClsid32 is not "
                           "registered",
                           id, id);
                 return -ENOENT;
         }
-        if (FAILED(CLSIDFromString(val, &clsid))) {
+        if (r < 0) {
                 log_debug(com, "no proxy/stub for %s: its ProxyStubClsid32 is not a CLSID", id);
                 return -ENOENT;
         }
@@ -431,10 +522,7 @@ static int ps_load(const IID *iid) {
                 return -ENOEXEC;
         }
         if (!pfl_find(((CStdPSFactoryBuffer *)f)->pProxyFileList, iid, &pfi, &idx) ||
-            !pfi->pProxyVtblList[idx]->pProxyVtbl || !pfi->pStubVtblList[idx]->header.pServerInfo ||
-            !IsEqualIID(&pfi->pStubVtblList[idx]->header.pServerInfo->uuid, iid) ||
-            pfi->pStubVtblList[idx]->header.pServerInfo->n_ops < 3 ||
-            !pfi->pStubVtblList[idx]->header.pServerInfo->ops) {
+            !pfl_usable(pfi, idx, iid)) {
                 log_debug(com, "no proxy/stub for %s: its library (%s) does not have it", id, cid);
                 f->lpVtbl->Release(f);
                 return -ENOEXEC;

@@ -647,6 +647,280 @@ TEST(marshaling_without_a_stub) {
         CoUninitialize();
 }
 
+/* --- the factory's proxies and stubs on a channel of the caller's ------------------------- */
+
+/* A channel whose SendReceive hands the message to a stub buffer in this process, as a
+   program with its own transport would; it keeps what the proxy sent. */
+struct testchan {
+        IRpcChannelBuffer IRpcChannelBuffer_iface;
+        atomic_int refs;
+        IRpcStubBuffer *stub;
+        uint8_t req[32768];
+        ULONG req_len, method;
+        int buffers;                    /* GetBuffer minus FreeBuffer */
+};
+
+static struct testchan *tc_from(IRpcChannelBuffer *iface) {
+        return (struct testchan *)iface;
+}
+
+static HRESULT STDMETHODCALLTYPE tc_qi(IRpcChannelBuffer *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IRpcChannelBuffer)) {
+                *ppv = This;
+                atomic_fetch_add(&tc_from(This)->refs, 1);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE tc_addref(IRpcChannelBuffer *This) {
+        return (ULONG)atomic_fetch_add(&tc_from(This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE tc_release(IRpcChannelBuffer *This) {
+        return (ULONG)atomic_fetch_sub(&tc_from(This)->refs, 1) - 1;
+}
+
+static HRESULT STDMETHODCALLTYPE tc_getbuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
+                                              REFIID riid) {
+        ASSERT_TRUE(IsEqualIID(riid, &IID_IObjTest2));
+        msg->Buffer = malloc(msg->cbBuffer ? msg->cbBuffer : 1);
+        if (!msg->Buffer)
+                return E_OUTOFMEMORY;
+        tc_from(This)->buffers++;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE tc_sendreceive(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
+                                                ULONG *status) {
+        struct testchan *c = tc_from(This);
+        void *req = msg->Buffer;
+        HRESULT hr;
+
+        ASSERT_LE(msg->cbBuffer, sizeof c->req);
+        memcpy(c->req, msg->Buffer, msg->cbBuffer);
+        c->req_len = msg->cbBuffer;
+        c->method = msg->iMethod;
+        ASSERT_EQ(msg->dataRepresentation, 0x10);
+        *status = 0;
+        hr = IRpcStubBuffer_Invoke(c->stub, msg, This);   /* the reply replaces the request */
+        free(req);
+        c->buffers--;
+        if (FAILED(hr)) {
+                msg->Buffer = NULL;
+                return hr;
+        }
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE tc_freebuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg) {
+        free(msg->Buffer);
+        msg->Buffer = NULL;
+        tc_from(This)->buffers--;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE tc_getdestctx(IRpcChannelBuffer *This, DWORD *ctx, void **data) {
+        *ctx = MSHCTX_INPROC;
+        *data = NULL;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE tc_isconnected(IRpcChannelBuffer *This) {
+        return S_OK;
+}
+
+static const IRpcChannelBufferVtbl testchan_vtbl = {
+        tc_qi, tc_addref, tc_release, tc_getbuffer, tc_sendreceive, tc_freebuffer, tc_getdestctx,
+        tc_isconnected,
+};
+
+/* An outer unknown aggregating a proxy: counts what the interface's IUnknown sends it. */
+struct outer {
+        IUnknown IUnknown_iface;
+        atomic_int refs, qis;
+};
+
+static HRESULT STDMETHODCALLTYPE ou_qi(IUnknown *This, REFIID riid, void **ppv) {
+        atomic_fetch_add(&((struct outer *)This)->qis, 1);
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE ou_addref(IUnknown *This) {
+        return (ULONG)atomic_fetch_add(&((struct outer *)This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE ou_release(IUnknown *This) {
+        return (ULONG)atomic_fetch_sub(&((struct outer *)This)->refs, 1) - 1;
+}
+
+static const IUnknownVtbl outer_vtbl = {ou_qi, ou_addref, ou_release};
+
+/* A message for the stub: method m, n bytes of b (drep: ours unless given). */
+static HRESULT invoke_raw(IRpcStubBuffer *stub, struct testchan *c, ULONG m, const void *b,
+                          ULONG n, ULONG drep) {
+        RPCOLEMESSAGE msg = {0};
+        HRESULT hr;
+
+        msg.dataRepresentation = drep;
+        msg.iMethod = m;
+        msg.cbBuffer = n;
+        msg.Buffer = malloc(n ? n : 1);
+        ASSERT_NOT_NULL(msg.Buffer);
+        memcpy(msg.Buffer, b, n);
+        void *req = msg.Buffer;
+        c->buffers++;
+        hr = IRpcStubBuffer_Invoke(stub, &msg, &c->IRpcChannelBuffer_iface);
+        free(req);
+        c->buffers--;
+        if (SUCCEEDED(hr))
+                IRpcChannelBuffer_FreeBuffer(&c->IRpcChannelBuffer_iface, &msg);
+        return hr;
+}
+
+/*
+ * IPSFactoryBuffer's CreateStub and CreateProxy (the library's factory, found through
+ * CoGetPSClsid as Windows' proxy manager finds it): an object called through the proxy on
+ * a channel of the test's own -- the message the channel sees is the method's NDR alone,
+ * without ORPCTHIS -- with strings, a large array, [in, out] structures, the method's
+ * HRESULT; disconnected proxies and stubs; hostile messages to Invoke; aggregation.
+ */
+TEST(factory_buffers_on_a_channel) {
+        struct server_obj so = {{&obj_vtbl}, {&caller_vtbl}, 1, 5};
+        static struct testchan tc;
+        tc = (struct testchan){.IRpcChannelBuffer_iface = {&testchan_vtbl}, .refs = 1};
+        struct outer ou = {.IUnknown_iface = {&outer_vtbl}, .refs = 1};
+        IPSFactoryBuffer *psf = NULL;
+        IRpcStubBuffer *stub = NULL, *s2;
+        IRpcProxyBuffer *pb = NULL;
+        IObjTest2 *px = NULL;
+        CLSID clsid;
+        LONG v = 0;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        ASSERT_HR_EQ(CoGetPSClsid(&IID_IObjTest2, &clsid), S_OK);
+        ASSERT_TRUE(IsEqualCLSID(&clsid, &IID_IObjTest));
+        ASSERT_HR_EQ(CoGetPSClsid(&IID_Unregistered, &clsid), REGDB_E_IIDNOTREG);
+        ASSERT_HR_EQ(CoGetPSClsid(NULL, &clsid), E_INVALIDARG);
+        ASSERT_HR_EQ(CoGetClassObject(&IID_IObjTest, CLSCTX_INPROC_SERVER, NULL,
+                                      &IID_IPSFactoryBuffer, (void **)&psf),
+                     S_OK);
+
+        /* the stub, connected to the object (a reference of its own) */
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateStub(psf, &IID_Unregistered, (IUnknown *)&so, &stub),
+                     E_NOINTERFACE);
+        ASSERT_NULL(stub);
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateStub(psf, &IID_IObjTest2,
+                                                 (IUnknown *)&so.IObjTest2_iface, &stub),
+                     S_OK);
+        ASSERT_EQ(atomic_load(&so.refs), 2);
+        ASSERT_EQ(IRpcStubBuffer_CountRefs(stub), 1);
+        s2 = IRpcStubBuffer_IsIIDSupported(stub, &IID_IObjTest2);
+        ASSERT_TRUE(s2 == stub);
+        IRpcStubBuffer_Release(s2);
+        ASSERT_NULL(IRpcStubBuffer_IsIIDSupported(stub, &IID_ICaller));
+        tc.stub = stub;
+
+        /* the proxy: not connected, its calls fail; connected, they go through the channel */
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateProxy(psf, NULL, &IID_Unregistered, &pb, (void **)&px),
+                     E_NOINTERFACE);
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateProxy(psf, NULL, &IID_IObjTest2, &pb, (void **)&px),
+                     S_OK);
+        ASSERT_HR_EQ(IObjTest2_Add(px, 1, 2, &v), CO_E_OBJNOTCONNECTED);
+        ASSERT_HR_EQ(IRpcProxyBuffer_Connect(pb, &tc.IRpcChannelBuffer_iface), S_OK);
+        ASSERT_EQ(atomic_load(&tc.refs), 2);
+        ASSERT_HR_EQ(IObjTest2_Add(px, 40, 2, &v), S_OK);
+        ASSERT_EQ(v, 42);
+        /* what a Windows channel sees: the method's NDR, no ORPCTHIS */
+        static const uint8_t add_ndr[] = {40, 0, 0, 0, 2, 0, 0, 0};
+        ASSERT_EQ(tc.method, 3);
+        ASSERT_EQ(tc.req_len, sizeof add_ndr);
+        ASSERT_MEM_EQ(tc.req, add_ndr, sizeof add_ndr);
+        WCHAR *g = NULL;
+        ASSERT_HR_EQ(IObjTest2_Greet(px, u"bob", &g), S_OK);
+        ASSERT_NOT_NULL(g);
+        ASSERT_TRUE(g[0] == '>' && g[1] == 'b' && g[2] == 'o' && g[3] == 'b' && !g[4]);
+        CoTaskMemFree(g);
+        /* 24 KiB of [in] array: referenced by the proxy's push, whole in the channel's buffer */
+        enum { N = 6000 };
+        LONG *arr = malloc(N * sizeof *arr), sum = 0;
+        ASSERT_NOT_NULL(arr);
+        uint32_t want = 0;
+        for (int i = 0; i < N; i++) {
+                arr[i] = i * 3 - 7;
+                want += (uint32_t)arr[i];
+        }
+        ASSERT_HR_EQ(IObjTest2_Sum(px, N, arr, &sum), S_OK);
+        ASSERT_EQ((uint32_t)sum, want);
+        ASSERT_EQ(tc.req_len, 4 + 4 + N * 4);
+        ASSERT_MEM_EQ(tc.req + 8, arr, N * 4);
+        free(arr);
+        ASSERT_HR_EQ(IObjTest2_put_Value(px, 77), S_OK);
+        ASSERT_HR_EQ(IObjTest2_get_Value(px, &v), S_OK);
+        ASSERT_EQ(v, 77);
+        OBJ_PAIR pair = {21, NULL};
+        ASSERT_HR_EQ(IObjTest2_Pair(px, &pair), S_OK);
+        ASSERT_EQ(pair.a, 42);
+        ASSERT_HR_EQ(IObjTest2_Fail(px, E_ACCESSDENIED), E_ACCESSDENIED);
+        ASSERT_HR_EQ(IObjTest2_Twice(px, 8, &v), S_OK);
+        ASSERT_EQ(v, 16);
+        ASSERT_EQ(tc.buffers, 0);       /* every buffer freed */
+
+        /* hostile messages to the stub: clear errors, the object never called */
+        static const uint8_t four[4] = {1, 0, 0, 0};
+        ASSERT_HR_EQ(invoke_raw(stub, &tc, 1, add_ndr, sizeof add_ndr, 0x10), RPC_E_INVALIDMETHOD);
+        ASSERT_HR_EQ(invoke_raw(stub, &tc, 99, add_ndr, sizeof add_ndr, 0x10), RPC_E_INVALIDMETHOD);
+        ASSERT_HR_EQ(invoke_raw(stub, &tc, 3, four, sizeof four, 0x10),
+                     HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA));
+        ASSERT_HR_EQ(invoke_raw(stub, &tc, 3, add_ndr, sizeof add_ndr, 0x00),
+                     RPC_E_INVALID_DATAPACKET);
+        /* Sum: n 1000 with an array of 1 */
+        static const uint8_t lying_sum[] = {0xe8, 3, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0};
+        ASSERT_HR_EQ(invoke_raw(stub, &tc, 5, lying_sum, sizeof lying_sum, 0x10),
+                     HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA));
+        ASSERT_HR_EQ(invoke_raw(stub, &tc, 3, add_ndr, sizeof add_ndr, 0x10), S_OK);
+        ASSERT_EQ(tc.buffers, 0);
+
+        /* the stub disconnected: its object let go, calls refused; connected again */
+        IRpcStubBuffer_Disconnect(stub);
+        ASSERT_EQ(atomic_load(&so.refs), 1);
+        ASSERT_EQ(IRpcStubBuffer_CountRefs(stub), 0);
+        ASSERT_HR_EQ(IObjTest2_Add(px, 1, 2, &v), CO_E_OBJNOTCONNECTED);
+        ASSERT_HR_EQ(IRpcStubBuffer_Connect(stub, (IUnknown *)&so.IObjTest2_iface), S_OK);
+        ASSERT_HR_EQ(IObjTest2_Add(px, 1, 2, &v), S_OK);
+        ASSERT_EQ(v, 3);
+
+        /* the proxy disconnected: the channel let go, calls fail */
+        IRpcProxyBuffer_Disconnect(pb);
+        ASSERT_EQ(atomic_load(&tc.refs), 1);
+        ASSERT_HR_EQ(IObjTest2_Add(px, 1, 2, &v), CO_E_OBJNOTCONNECTED);
+        IObjTest2_Release(px);          /* ppv's reference: on the proxy buffer (no outer) */
+        ASSERT_EQ(IRpcProxyBuffer_Release(pb), 0);
+
+        /* aggregated: the interface's IUnknown is the outer object's */
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateProxy(psf, &ou.IUnknown_iface, &IID_IObjTest2, &pb,
+                                                  (void **)&px),
+                     S_OK);
+        ASSERT_EQ(atomic_load(&ou.refs), 2);    /* ppv's */
+        void *other = NULL;
+        ASSERT_HR_EQ(IObjTest2_QueryInterface(px, &IID_ICaller, &other), E_NOINTERFACE);
+        ASSERT_EQ(atomic_load(&ou.qis), 1);
+        ASSERT_HR_EQ(IRpcProxyBuffer_Connect(pb, &tc.IRpcChannelBuffer_iface), S_OK);
+        ASSERT_HR_EQ(IObjTest2_Twice(px, 21, &v), S_OK);
+        ASSERT_EQ(v, 42);
+        IObjTest2_Release(px);
+        ASSERT_EQ(atomic_load(&ou.refs), 1);
+        ASSERT_EQ(IRpcProxyBuffer_Release(pb), 0);      /* lets the channel go */
+        ASSERT_EQ(atomic_load(&tc.refs), 1);
+
+        ASSERT_EQ(IRpcStubBuffer_Release(stub), 0);
+        ASSERT_EQ(atomic_load(&so.refs), 1);
+        IPSFactoryBuffer_Release(psf);
+        CoUninitialize();
+}
+
 TEST(regsvr_unregisters_the_library) {
         char v[512];
 

@@ -231,7 +231,8 @@ static void server_call_impl(struct gen *g, struct method *m, const char *target
 /*
  * MIDL's contract for a program's manager routines: what they return through an [out]
  * pointer comes from midl_user_allocate (the program's), and the server stub frees it
- * with midl_user_free once marshaled.  Done for the referent of an [out] parameter's
+ * with midl_user_free once marshaled -- and COM's for an object's methods, with
+ * CoTaskMemAlloc / CoTaskMemFree (here the same allocator).  Done for the referent of an [out] parameter's
  * pointer (a string, a structure, an array); pointers inside that referent are the
  * manager's to keep or leak (not walked).  Memory of the call's arena (what the stub
  * pulled, the runtime's own) is left alone.
@@ -247,7 +248,8 @@ static void server_free_out(struct gen *g, struct method *m) {
                     (L->l[2].dk == D_IFACE || L->l[2].dk == D_USER))
                         continue;
                 out(g, 1, "if (*%s && !arena_owns(call->arena, *%s))\n", p->f->name, p->f->name);
-                out(g, 2, "midl_user_free((void *)*%s);\n", p->f->name);
+                out(g, 2, "%s((void *)*%s);\n", m->object ? "com_stub_free" : "midl_user_free",
+                    p->f->name);
         }
 }
 
@@ -293,7 +295,9 @@ void write_server_method(struct gen *g, struct method *m) {
         }
         fputc('\n', g->f);
         server_push_out(g, m);
-        if (!m->object && !g->ctx->status_stubs)
+        /* object methods: COM's rule, the stub frees [out] referents with CoTaskMemFree
+           (com_stub_free) */
+        if (m->object || !g->ctx->status_stubs)
                 server_free_out(g, m);
         out(g, 1, "return ndr_push_error(out_);\n}\n");
 }
