@@ -55,4 +55,17 @@ int oleaut_errorinfo_read(const uint8_t *p, size_t len, IErrorInfo **ret);
 HRESULT oleaut_load_typelib_mem(const void *data, size_t len, ITypeLib **ret);
 HRESULT oleaut_load_typelib_file(const OLECHAR *path, ITypeLib **ret);
 
+/*
+ * Where a record's type is described ([MS-OAUT] 2.2.31 RecordInfoData): what an
+ * IRecordInfo of ours says of itself (-EOPNOTSUPP for another implementation or a type
+ * outside any library); GetRecordInfoFromGuids goes the other way.
+ */
+struct oleaut_recinfo_data {
+        GUID lib_guid;
+        WORD major, minor;
+        LCID lcid;
+        GUID rec_guid;
+};
+int oleaut_recinfo_data(IRecordInfo *ri, struct oleaut_recinfo_data *ret);
+
 #endif /* DCOM_OLEAUT_INTERNAL_H */
