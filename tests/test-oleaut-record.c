@@ -15,8 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <errno.h>
+
 #include <objbase.h>
 
+#include "ndr/ndr-stub.h"
 #include "oleaut/oleaut-internal.h"
 #include "test.h"
 
@@ -811,4 +814,312 @@ TEST(safearray_record) {
         ASSERT_HR_EQ(SafeArrayDestroy(sa), S_OK);
         ASSERT_NULL(SafeArrayCreateVectorEx(VT_RECORD, 0, 2, NULL));
         ASSERT_EQ(IRecordInfo_Release(ri), 0);
+}
+
+/* --- the wire ([MS-OAUT] 2.2.28.2, 2.2.30.6) ----------------------------------------------- */
+
+/* Pushes v as a top-level VARIANT (ID, pad, wireVARIANTStr), pulls it back into *ret. */
+static int round_trip(const VARIANT *v, struct arena *a, VARIANT *ret, struct ndr_push *keep) {
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
+        struct ndr_pull in;
+        int r;
+
+        ndr_push_init(keep, 0);
+        if ((r = ndr_push_user_marshal(keep, um, NDR_SCALARS | NDR_BUFFERS, v)) < 0)
+                return r;
+        ndr_pull_init(&in, keep->buf.data, keep->buf.len, NULL, a);
+        r = ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, ret);
+        if (r >= 0 && ndr_pull_remaining(&in))
+                r = -EBADMSG;
+        return r;
+}
+
+static int pull_bytes(const uint8_t *p, size_t n, struct arena *a, VARIANT *ret) {
+        const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
+        struct ndr_pull in;
+
+        ndr_pull_init(&in, p, n, NULL, a);
+        return ndr_pull_user_marshal(&in, um, NDR_SCALARS | NDR_BUFFERS, ret);
+}
+
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+}
+
+/* records.tlb registered in this run's registry: the receiver finds types by GUID */
+static void register_lib(void) {
+        const char *p = getenv("RECORDS_TLB");
+        char full[4096];
+        ITypeLib *tl;
+
+        ASSERT_NOT_NULL(p);
+        ASSERT_NOT_NULL(realpath(p, full));
+        ASSERT_NOT_NULL(test_state_dir());
+        ASSERT_HR_EQ(LoadTypeLibEx(W(full), REGKIND_REGISTER, &tl), S_OK);
+        ITypeLib_Release(tl);
+        oleaut_user_marshal_register();
+}
+
+/* A's fields that travel, as B has them (no interfaces: no COM channel here). */
+static void same_everything(const Everything *a, const Everything *b) {
+        LONG idx = 1;
+        BSTR s;
+
+        ASSERT_EQ(b->c, a->c);
+        ASSERT_EQ(b->s, a->s);
+        ASSERT_EQ(b->l, a->l);
+        ASSERT_EQ(b->ll, a->ll);
+        ASSERT_EQ(b->ull, a->ull);
+        ASSERT_TRUE(b->d == a->d);
+        ASSERT_TRUE(b->f == a->f);
+        ASSERT_EQ(b->cy.int64, a->cy.int64);
+        ASSERT_EQ(b->flag, a->flag);
+        ASSERT_EQ(b->err, a->err);
+        ASSERT_MEM_EQ(&b->dec, &a->dec, sizeof a->dec);
+        ASSERT_STR_EQ(A(b->name), A(a->name));
+        ASSERT_EQ(V_VT(&b->v), V_VT(&a->v));
+        ASSERT_STR_EQ(A(V_BSTR(&b->v)), A(V_BSTR(&a->v)));
+        ASSERT_NULL(b->unk);
+        ASSERT_NOT_NULL(b->names);
+        ASSERT_HR_EQ(SafeArrayGetElement(b->names, &idx, &s), S_OK);
+        ASSERT_STR_EQ(A(s), "second");
+        SysFreeString(s);
+        ASSERT_NOT_NULL(b->points);
+        ASSERT_EQ(b->points->fFeatures & FADF_RECORD, FADF_RECORD);
+        ASSERT_EQ(((Point *)b->points->pvData)[1].y, 99);
+        ASSERT_EQ(b->origin.x, a->origin.x);
+        ASSERT_EQ(b->corners[1].y, a->corners[1].y);
+        ASSERT_EQ(b->color, a->color);
+}
+
+static Everything *sample(IRecordInfo *ri, struct counted *unk) {
+        Everything *e = IRecordInfo_RecordCreate(ri);
+
+        fill(ri, e, unk);
+        IUnknown_Release(e->unk);
+        e->unk = NULL;
+        e->c = -3;
+        e->s = -300;
+        e->ll = -(1LL << 40);
+        e->ull = 1ULL << 63;
+        e->f = 1.5f;
+        e->cy.int64 = 123456789;
+        e->flag = VARIANT_TRUE;
+        e->err = 0x80004005;
+        e->dec.Hi32 = 7;
+        e->dec.Lo64 = 99;
+        e->dec.scale = 2;
+        e->dec.sign = DECIMAL_NEG;
+        return e;
+}
+
+TEST(wire_variant_record) {
+        struct counted unk = { { &counted_vtbl }, 1 };
+        IRecordInfo *ri;
+        struct arena a;
+        struct ndr_push p;
+        VARIANT v, back;
+
+        register_lib();
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&LIBID_RecLib, 1, 2, 0, &GUID_Everything, &ri), S_OK);
+        Everything *e = sample(ri, &unk);
+        V_VT(&v) = VT_RECORD;
+        V_RECORD(&v) = e;
+        V_RECORDINFO(&v) = ri;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        /* the layout: our top-level ID and pad, wireVARIANTStr's 24 bytes, then BRECORD */
+        const uint8_t *w = p.buf.data + 8;
+        ASSERT_EQ(le32(w + 8) & 0xffff, VT_RECORD);
+        ASSERT_EQ(le32(w + 16), VT_RECORD);     /* the discriminant */
+        ASSERT_NE(le32(w + 20), 0);             /* wireBRECORD */
+        ASSERT_EQ(le32(w + 24), 1);             /* fFlags */
+        uint32_t cl = le32(w + 28);
+        ASSERT_NE(le32(w + 32), 0);             /* pRecInfo */
+        ASSERT_NE(le32(w + 36), 0);             /* pRecord */
+        ASSERT_EQ(le32(w + 40), 92);            /* MInterfacePointer: conformance, ulCntData */
+        ASSERT_EQ(le32(w + 44), 92);
+        ASSERT_EQ(le32(w + 48), 0x574f454d);    /* OBJREF_CUSTOM */
+        ASSERT_EQ(le32(w + 52), 4);
+        ASSERT_MEM_EQ(w + 56, &IID_IRecordInfo, 16);
+        ASSERT_MEM_EQ(w + 72, &IID_IRecordInfo, 16);    /* CLSID_RecordInfo, the same GUID */
+        ASSERT_EQ(le32(w + 88), 0);             /* cbExtension */
+        ASSERT_EQ(le32(w + 92), 44);            /* the size of RecordInfoData */
+        ASSERT_MEM_EQ(w + 96, &LIBID_RecLib, 16);
+        ASSERT_EQ(le32(w + 112), 1);            /* verMajor */
+        ASSERT_MEM_EQ(w + 116, &GUID_Everything, 16);
+        ASSERT_EQ(le32(w + 132), 2);            /* verMinor */
+        ASSERT_EQ(le32(w + 136), 0);            /* Lcid */
+        ASSERT_EQ(le32(w + 140), cl);           /* pRecord's conformance, the size prefix */
+        ASSERT_EQ(le32(w + 144), cl);
+        ASSERT_EQ(w + 144 + cl, p.buf.data + p.buf.len);      /* the record ends the VARIANT */
+        ASSERT_EQ(w[152], (uint8_t)-3);         /* c: the first field, the record 8-aligned */
+        /* and back: a record of the same type, every value */
+        ASSERT_EQ(V_VT(&back), VT_RECORD);
+        ASSERT_TRUE(IRecordInfo_IsMatchingType(ri, V_RECORDINFO(&back)));
+        same_everything(e, V_RECORD(&back));
+        arena_reset(&a);                        /* frees the pulled record */
+        ndr_push_free(&p);
+
+        /* by reference: the same wireBRECORD; the receiver's reference owns its copy */
+        V_VT(&v) = VT_RECORD | VT_BYREF;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        ASSERT_EQ(le32(p.buf.data + 8 + 16), VT_RECORD | VT_BYREF);
+        ASSERT_EQ(V_VT(&back), VT_RECORD | VT_BYREF);
+        same_everything(e, V_RECORD(&back));
+        arena_reset(&a);
+        ndr_push_free(&p);
+
+        V_VT(&v) = VT_RECORD;
+        ASSERT_HR_EQ(VariantClear(&v), S_OK);
+        ASSERT_EQ(unk.refs, 1);
+}
+
+TEST(wire_safearray_of_records) {
+        struct counted unk = { { &counted_vtbl }, 1 };
+        IRecordInfo *ri, *got;
+        SAFEARRAYBOUND b = { 3, -1 };
+        struct arena a;
+        struct ndr_push p;
+        VARIANT v, back;
+
+        register_lib();
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&LIBID_RecLib, 1, 2, 0, &GUID_Everything, &ri), S_OK);
+        Everything *e = sample(ri, &unk);
+        SAFEARRAY *sa = SafeArrayCreateEx(VT_RECORD, 1, &b, ri);
+        LONG idx = 0;
+        ASSERT_HR_EQ(SafeArrayPutElement(sa, &idx, e), S_OK);
+        V_VT(&v) = VT_ARRAY | VT_RECORD;
+        V_ARRAY(&v) = sa;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        const uint8_t *w = p.buf.data + 8;
+        ASSERT_EQ(le32(w + 16), VT_ARRAY);
+        ASSERT_EQ(le32(w + 32), 1 | (uint32_t)FADF_RECORD << 16);     /* cDims, fFeatures */
+        ASSERT_EQ(le32(w + 36), sizeof(Everything));                  /* the record's size */
+        ASSERT_EQ(le32(w + 40), (uint32_t)VT_RECORD << 16);
+        ASSERT_EQ(le32(w + 44), VT_RECORD);                           /* SF_RECORD */
+        ASSERT_EQ(le32(w + 48), 3);
+        ASSERT_EQ(V_VT(&back), VT_ARRAY | VT_RECORD);
+        SAFEARRAY *out = V_ARRAY(&back);
+        ASSERT_EQ(out->cbElements, sizeof(Everything));
+        ASSERT_EQ(out->rgsabound[0].lLbound, -1);
+        ASSERT_HR_EQ(SafeArrayGetRecordInfo(out, &got), S_OK);
+        ASSERT_TRUE(IRecordInfo_IsMatchingType(ri, got));
+        IRecordInfo_Release(got);
+        ASSERT_NULL(((Everything *)out->pvData)[0].name);      /* an empty record stays so */
+        same_everything(e, &((Everything *)out->pvData)[1]);    /* index 0 from -1 */
+        arena_reset(&a);
+        ndr_push_free(&p);
+        ASSERT_HR_EQ(VariantClear(&v), S_OK);
+        ASSERT_HR_EQ(IRecordInfo_RecordDestroy(ri, e), S_OK);
+        IRecordInfo_Release(ri);
+}
+
+/* Hostile and impossible records: clean errors, nothing leaked, nothing over-read. */
+TEST(wire_refusals) {
+        struct counted unk = { { &counted_vtbl }, 1 };
+        IRecordInfo *ri, *pt;
+        struct arena a;
+        struct ndr_push p;
+        VARIANT v, back;
+        uint8_t *m;
+        size_t n;
+
+        register_lib();
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&LIBID_RecLib, 1, 2, 0, &GUID_Everything, &ri), S_OK);
+        Everything *e = sample(ri, &unk);
+        V_VT(&v) = VT_RECORD;
+        V_RECORD(&v) = e;
+        V_RECORDINFO(&v) = ri;
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        arena_reset(&a);
+        n = p.buf.len;
+        m = malloc(n + 64);
+        const size_t w = 8;
+        uint32_t cl = le32(p.buf.data + w + 28);
+        struct { size_t at; uint32_t value; int err; } bad[] = {
+                { w + 24, 0, -EBADMSG },                /* fFlags 0 with a record */
+                { w + 24, 2, -EBADMSG },
+                { w + 28, cl + 64, -EBADMSG },          /* clSize past the message */
+                { w + 140, cl + 64, -EBADMSG },
+                { w + 28, 3, -EBADMSG },                /* less than the prefix */
+                { w + 140, 3, -EBADMSG },
+                { w + 144, cl - 1, -EBADMSG },          /* the prefix disagrees */
+                { w + 48, 0x574f454e, -EBADMSG },       /* not an OBJREF */
+                { w + 52, 1, -EBADMSG },                /* not OBJREF_CUSTOM */
+                { w + 72, 0x30, -EBADMSG },             /* another CLSID */
+                { w + 116, 0x12345678, -ENOENT },       /* a type nobody registered */
+                { w + 112, 9, -ENOENT },                /* another version of the library */
+                { w + 40, 91, -EBADMSG },               /* an OBJREF too short */
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+                memcpy(m, p.buf.data, n);
+                put32(m + bad[i].at, bad[i].value);
+                arena_init(&a, 0);
+                int r = pull_bytes(m, n, &a, &back);
+                if (r != bad[i].err)
+                        test_fail(__FILE__, __LINE__, "case %zu: %d, not %d", i, r, bad[i].err);
+                arena_reset(&a);
+        }
+        /* clSize and its conformance both smaller: the record's NDR runs out of bytes;
+           both larger with bytes there: more than the record took */
+        for (int d = -8; d <= 16; d += 24) {
+                memcpy(m, p.buf.data, n);
+                memset(m + n, 0, 64);
+                put32(m + w + 28, cl + (uint32_t)d);
+                put32(m + w + 140, cl + (uint32_t)d);
+                put32(m + w + 144, cl + (uint32_t)d);
+                arena_init(&a, 0);
+                ASSERT_EQ(pull_bytes(m, n + 64, &a, &back), -EBADMSG);
+                arena_reset(&a);
+        }
+        /* every truncation */
+        for (size_t len = 0; len < n; len++) {
+                arena_init(&a, 0);
+                ASSERT_LT(pull_bytes(p.buf.data, len, &a, &back), 0);
+                arena_reset(&a);
+        }
+        free(m);
+        ndr_push_free(&p);
+
+        /* what cannot be sent: a record without its type, another IRecordInfo */
+        struct fake_ri f = { { &fake_vtbl }, 2, 0, 0, 0, NULL };
+        V_RECORDINFO(&v) = &f.IRecordInfo_iface;
+        ASSERT_EQ(round_trip(&v, &a, &back, &p), -EOPNOTSUPP);
+        ndr_push_free(&p);
+        V_RECORDINFO(&v) = NULL;
+        ASSERT_EQ(round_trip(&v, &a, &back, &p), -EINVAL);
+        ndr_push_free(&p);
+
+        /* an array of records whose element size is not the type's */
+        SAFEARRAYBOUND b = { 2, 0 };
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&LIBID_RecLib, 1, 2, 0, &GUID_Point, &pt), S_OK);
+        V_VT(&v) = VT_ARRAY | VT_RECORD;
+        V_ARRAY(&v) = SafeArrayCreateEx(VT_RECORD, 1, &b, pt);
+        IRecordInfo_Release(pt);
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        arena_reset(&a);
+        m = malloc(p.buf.len);
+        memcpy(m, p.buf.data, p.buf.len);
+        put32(m + w + 36, 12);                  /* cbElements: not Point's 8 */
+        arena_init(&a, 0);
+        ASSERT_EQ(pull_bytes(m, p.buf.len, &a, &back), -EBADMSG);
+        arena_reset(&a);
+        free(m);
+        ndr_push_free(&p);
+        ASSERT_HR_EQ(VariantClear(&v), S_OK);
+
+        ASSERT_HR_EQ(IRecordInfo_RecordDestroy(ri, e), S_OK);
+        IRecordInfo_Release(ri);
 }

@@ -68,4 +68,24 @@ struct oleaut_recinfo_data {
 };
 int oleaut_recinfo_data(IRecordInfo *ri, struct oleaut_recinfo_data *ret);
 
+/* A record's field (recinfo.c): what it holds and where, one element or a fixed array's. */
+enum oleaut_fkind {
+        OA_FK_PLAIN,    /* bytes: no resources */
+        OA_FK_BSTR,
+        OA_FK_UNKNOWN,  /* IUnknown * or IDispatch * (vt says which) */
+        OA_FK_VARIANT,
+        OA_FK_ARRAY,    /* SAFEARRAY * (vt: VT_ARRAY | the element's) */
+        OA_FK_RECORD,   /* a nested record, inline (rec) */
+        OA_FK_OPAQUE,   /* a pointer not owned or described */
+};
+struct oleaut_field {
+        enum oleaut_fkind kind;
+        VARTYPE vt;
+        ULONG size;             /* of one element in memory */
+        ULONG offset, count;    /* count: 1, or a fixed array's elements */
+        IRecordInfo *rec;
+};
+/* The fields of an IRecordInfo of ours, in order, and the record's size (NULL: not ours). */
+const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size);
+
 #endif /* DCOM_OLEAUT_INTERNAL_H */

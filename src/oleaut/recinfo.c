@@ -30,22 +30,12 @@ static LOG_CHANNEL(typelib);
 #define MAX_NESTING 16
 #define MAX_FIELDS 4096
 
-enum fkind {
-        FK_PLAIN,       /* bytes: no resources */
-        FK_BSTR,
-        FK_UNKNOWN,     /* IUnknown * or IDispatch * */
-        FK_VARIANT,
-        FK_ARRAY,       /* SAFEARRAY * */
-        FK_RECORD,      /* a nested record, inline */
-        FK_OPAQUE,      /* a pointer we do not own or describe */
-};
-
 /* A field's type (a fixed array's: its element's). */
 struct rtype {
-        enum fkind kind;
-        VARTYPE vt;             /* what a VARIANT holding it says (VT_ARRAY|T for FK_ARRAY) */
+        enum oleaut_fkind kind;
+        VARTYPE vt;             /* what a VARIANT holding it says (VT_ARRAY|T for OA_FK_ARRAY) */
         ULONG size, align;
-        IRecordInfo *rec;       /* FK_RECORD, and FK_ARRAY of VT_RECORD */
+        IRecordInfo *rec;       /* OA_FK_RECORD, and OA_FK_ARRAY of VT_RECORD */
 };
 
 struct rfield {
@@ -68,6 +58,7 @@ struct recinfo {
         ULONG n_fields;
         struct rfield *fields;
         VARDESC **vds;          /* n_fields of them, released with ti (bounds point into them) */
+        struct oleaut_field *wire;      /* the fields as usrmarshal.c walks them */
         bool have_lib;          /* where the type comes from, for the wire ([MS-OAUT] 2.2.31) */
         GUID lib_guid;
         WORD major, minor;
@@ -89,7 +80,7 @@ static bool is_ours(IRecordInfo *iface) {
 static HRESULT recinfo_new(ITypeInfo *ti, int depth, struct recinfo **ret);
 
 static void plain(struct rtype *t, VARTYPE vt, ULONG size) {
-        t->kind = FK_PLAIN;
+        t->kind = OA_FK_PLAIN;
         t->vt = vt;
         t->size = size;
         t->align = size > 8 ? 8 : size;
@@ -128,13 +119,13 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                 plain(t, VT_DECIMAL, sizeof(DECIMAL));
                 return S_OK;
         case VT_BSTR:
-                t->kind = FK_BSTR;
+                t->kind = OA_FK_BSTR;
                 break;
         case VT_UNKNOWN: case VT_DISPATCH:
-                t->kind = FK_UNKNOWN;
+                t->kind = OA_FK_UNKNOWN;
                 break;
         case VT_VARIANT:
-                t->kind = FK_VARIANT;
+                t->kind = OA_FK_VARIANT;
                 t->vt = VT_VARIANT;
                 t->size = sizeof(VARIANT);
                 t->align = 8;
@@ -145,12 +136,12 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                         return TYPE_E_TYPEMISMATCH;
                 if (FAILED(hr = rtype_from_tdesc(ti, td->lptdesc, depth + 1, &elem)))
                         return hr;
-                if (elem.kind == FK_OPAQUE || elem.kind == FK_ARRAY) {
+                if (elem.kind == OA_FK_OPAQUE || elem.kind == OA_FK_ARRAY) {
                         if (elem.rec)
                                 elem.rec->lpVtbl->Release(elem.rec);
                         return DISP_E_BADVARTYPE;
                 }
-                t->kind = FK_ARRAY;
+                t->kind = OA_FK_ARRAY;
                 t->vt = VT_ARRAY | elem.vt;
                 t->rec = elem.rec;
                 t->size = t->align = sizeof(SAFEARRAY *);
@@ -162,11 +153,11 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                     SUCCEEDED(ti->lpVtbl->GetRefTypeInfo(ti, td->lptdesc->hreftype, &ref)) &&
                     SUCCEEDED(ref->lpVtbl->GetTypeAttr(ref, &attr)) &&
                     (attr->typekind == TKIND_INTERFACE || attr->typekind == TKIND_DISPATCH)) {
-                        t->kind = FK_UNKNOWN;
+                        t->kind = OA_FK_UNKNOWN;
                         t->vt = attr->typekind == TKIND_DISPATCH ||
                                 (attr->wTypeFlags & TYPEFLAG_FDUAL) ? VT_DISPATCH : VT_UNKNOWN;
                 } else {
-                        t->kind = FK_OPAQUE;
+                        t->kind = OA_FK_OPAQUE;
                         t->vt = VT_PTR;
                 }
                 if (attr)
@@ -176,7 +167,7 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                 t->size = t->align = sizeof(void *);
                 return S_OK;
         case VT_LPSTR: case VT_LPWSTR:
-                t->kind = FK_OPAQUE;
+                t->kind = OA_FK_OPAQUE;
                 t->vt = VT_PTR;
                 t->size = t->align = sizeof(void *);
                 return S_OK;
@@ -196,7 +187,7 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                 } else if (attr->typekind == TKIND_RECORD) {
                         struct recinfo *sub;
                         if (SUCCEEDED(hr = recinfo_new(ref, depth + 1, &sub))) {
-                                t->kind = FK_RECORD;
+                                t->kind = OA_FK_RECORD;
                                 t->vt = VT_RECORD;
                                 t->size = sub->size;
                                 t->align = sub->align;
@@ -271,6 +262,7 @@ static void recinfo_free(struct recinfo *ri) {
         }
         dcom_free(ri->fields);
         dcom_free(ri->vds);
+        dcom_free(ri->wire);
         SysFreeString(ri->name);
         ri->ti->lpVtbl->Release(ri->ti);
         dcom_free(ri);
@@ -317,6 +309,15 @@ static HRESULT recinfo_new(ITypeInfo *ti, int depth, struct recinfo **ret) {
         }
         if (FAILED(hr = ti->lpVtbl->GetDocumentation(ti, MEMBERID_NIL, &ri->name, NULL, NULL, NULL)))
                 goto out_free;
+        if (!(ri->wire = dcom_calloc(n ? n : 1, sizeof *ri->wire))) {
+                hr = E_OUTOFMEMORY;
+                goto out_free;
+        }
+        for (UINT i = 0; i < n; i++) {
+                const struct rfield *f = &ri->fields[i];
+                ri->wire[i] = (struct oleaut_field){ f->t.kind, f->t.vt, f->t.size, f->offset,
+                                                     f->count, f->t.rec };
+        }
         if (SUCCEEDED(ti->lpVtbl->GetContainingTypeLib(ti, &tl, &index))) {
                 TLIBATTR *la;
                 if (SUCCEEDED(tl->lpVtbl->GetLibAttr(tl, &la))) {
@@ -342,23 +343,23 @@ out_free:
 
 static void clear_value(const struct rtype *t, void *p) {
         switch (t->kind) {
-        case FK_BSTR:
+        case OA_FK_BSTR:
                 SysFreeString(*(BSTR *)p);
                 *(BSTR *)p = NULL;
                 break;
-        case FK_UNKNOWN:
+        case OA_FK_UNKNOWN:
                 if (*(IUnknown **)p)
                         (*(IUnknown **)p)->lpVtbl->Release(*(IUnknown **)p);
                 *(IUnknown **)p = NULL;
                 break;
-        case FK_VARIANT:
+        case OA_FK_VARIANT:
                 VariantClear(p);
                 break;
-        case FK_ARRAY:
+        case OA_FK_ARRAY:
                 SafeArrayDestroy(*(SAFEARRAY **)p);
                 *(SAFEARRAY **)p = NULL;
                 break;
-        case FK_RECORD:
+        case OA_FK_RECORD:
                 t->rec->lpVtbl->RecordClear(t->rec, p);
                 break;
         default:
@@ -369,26 +370,26 @@ static void clear_value(const struct rtype *t, void *p) {
 /* Copies one value into dst, which holds nothing (zeroed, or just cleared). */
 static HRESULT copy_value(const struct rtype *t, const void *src, void *dst) {
         switch (t->kind) {
-        case FK_BSTR: {
+        case OA_FK_BSTR: {
                 BSTR s = *(BSTR const *)src;
                 *(BSTR *)dst = NULL;
                 if (s && !(*(BSTR *)dst = SysAllocStringByteLen((LPCSTR)s, SysStringByteLen(s))))
                         return E_OUTOFMEMORY;
                 return S_OK;
         }
-        case FK_UNKNOWN: {
+        case OA_FK_UNKNOWN: {
                 IUnknown *u = *(IUnknown *const *)src;
                 if (u)
                         u->lpVtbl->AddRef(u);
                 *(IUnknown **)dst = u;
                 return S_OK;
         }
-        case FK_VARIANT:
+        case OA_FK_VARIANT:
                 V_VT((VARIANT *)dst) = VT_EMPTY;
                 return VariantCopy(dst, src);
-        case FK_ARRAY:
+        case OA_FK_ARRAY:
                 return SafeArrayCopy(*(SAFEARRAY *const *)src, (SAFEARRAY **)dst);
-        case FK_RECORD:
+        case OA_FK_RECORD:
                 memset(dst, 0, t->size);
                 return t->rec->lpVtbl->RecordCopy(t->rec, (void *)src, dst);
         default:
@@ -404,7 +405,7 @@ static HRESULT STDMETHODCALLTYPE ri_RecordClear(IRecordInfo *iface, PVOID pvExis
                 return E_INVALIDARG;
         for (ULONG i = 0; i < ri->n_fields; i++) {
                 const struct rfield *f = &ri->fields[i];
-                if (f->t.kind == FK_PLAIN || f->t.kind == FK_OPAQUE)
+                if (f->t.kind == OA_FK_PLAIN || f->t.kind == OA_FK_OPAQUE)
                         continue;
                 for (ULONG k = 0; k < f->count; k++)
                         clear_value(&f->t, (uint8_t *)pvExisting + f->offset + k * f->t.size);
@@ -425,12 +426,12 @@ static HRESULT STDMETHODCALLTYPE ri_RecordCopy(IRecordInfo *iface, PVOID pvExist
         memcpy(pvNew, pvExisting, ri->size);
         for (ULONG i = 0; i < ri->n_fields; i++) {
                 const struct rfield *f = &ri->fields[i];
-                if (f->t.kind != FK_PLAIN && f->t.kind != FK_OPAQUE)
+                if (f->t.kind != OA_FK_PLAIN && f->t.kind != OA_FK_OPAQUE)
                         memset((uint8_t *)pvNew + f->offset, 0, (size_t)f->count * f->t.size);
         }
         for (ULONG i = 0; i < ri->n_fields; i++) {
                 const struct rfield *f = &ri->fields[i];
-                if (f->t.kind == FK_PLAIN || f->t.kind == FK_OPAQUE)
+                if (f->t.kind == OA_FK_PLAIN || f->t.kind == OA_FK_OPAQUE)
                         continue;
                 for (ULONG k = 0; k < f->count; k++) {
                         size_t off = f->offset + (size_t)k * f->t.size;
@@ -532,10 +533,10 @@ static HRESULT carray_to_safearray(const struct rfield *f, const uint8_t *p, SAF
         SAFEARRAY *psa;
         HRESULT hr = S_OK;
 
-        if (f->dims > MAX_NESTING || f->t.kind == FK_OPAQUE || f->t.kind == FK_ARRAY)
+        if (f->dims > MAX_NESTING || f->t.kind == OA_FK_OPAQUE || f->t.kind == OA_FK_ARRAY)
                 return DISP_E_BADVARTYPE;
         memcpy(b, f->bounds, f->dims * sizeof *b);
-        if (f->t.kind == FK_RECORD)
+        if (f->t.kind == OA_FK_RECORD)
                 psa = SafeArrayCreateEx(VT_RECORD, f->dims, b, f->t.rec);
         else
                 psa = SafeArrayCreate(f->t.vt, f->dims, b);
@@ -562,7 +563,7 @@ static HRESULT field_lookup(IRecordInfo *iface, PVOID pvData, LPCOLESTR szFieldN
                 return E_INVALIDARG;
         if (!(*ret = find_field(impl(iface), szFieldName)))
                 return DISP_E_UNKNOWNNAME;
-        if ((*ret)->t.kind == FK_OPAQUE)
+        if ((*ret)->t.kind == OA_FK_OPAQUE)
                 return DISP_E_BADVARTYPE;
         return S_OK;
 }
@@ -580,11 +581,11 @@ static HRESULT STDMETHODCALLTYPE ri_GetField(IRecordInfo *iface, PVOID pvData,
         if (f->carray) {
                 if (FAILED(hr = carray_to_safearray(f, p, &V_ARRAY(&v))))
                         return hr;
-                V_VT(&v) = VT_ARRAY | (f->t.kind == FK_RECORD ? VT_RECORD : f->t.vt);
-        } else if (f->t.kind == FK_VARIANT) {
+                V_VT(&v) = VT_ARRAY | (f->t.kind == OA_FK_RECORD ? VT_RECORD : f->t.vt);
+        } else if (f->t.kind == OA_FK_VARIANT) {
                 if (FAILED(hr = VariantCopy(&v, (const VARIANT *)p)))
                         return hr;
-        } else if (f->t.kind == FK_RECORD) {
+        } else if (f->t.kind == OA_FK_RECORD) {
                 V_RECORDINFO(&v) = f->t.rec;
                 if (FAILED(hr = f->t.rec->lpVtbl->RecordCreateCopy(f->t.rec, (void *)p,
                                                                     &V_RECORD(&v))))
@@ -592,7 +593,7 @@ static HRESULT STDMETHODCALLTYPE ri_GetField(IRecordInfo *iface, PVOID pvData,
                 f->t.rec->lpVtbl->AddRef(f->t.rec);
                 V_VT(&v) = VT_RECORD;
         } else {
-                void *slot = f->t.kind == FK_PLAIN && f->t.vt == VT_DECIMAL ?
+                void *slot = f->t.kind == OA_FK_PLAIN && f->t.vt == VT_DECIMAL ?
                              (void *)&V_DECIMAL(&v) : (void *)&V_BYREF(&v);
                 if (FAILED(hr = copy_value(&f->t, p, slot)))
                         return hr;
@@ -617,7 +618,7 @@ static HRESULT STDMETHODCALLTYPE ri_GetFieldNoCopy(IRecordInfo *iface, PVOID pvD
                 return E_NOTIMPL;       /* Windows describes them with an embedded SAFEARRAY */
         VariantClear(pvarField);
         void *p = (uint8_t *)pvData + f->offset;
-        if (f->t.kind == FK_RECORD) {
+        if (f->t.kind == OA_FK_RECORD) {
                 V_VT(pvarField) = VT_RECORD | VT_BYREF;
                 V_RECORD(pvarField) = p;
                 V_RECORDINFO(pvarField) = f->t.rec;     /* not held: nothing by reference is */
@@ -634,9 +635,9 @@ static HRESULT value_for_field(const struct rfield *f, VARIANT *pvarField, VARIA
         HRESULT hr;
 
         V_VT(ret) = VT_EMPTY;
-        if (f->t.kind == FK_VARIANT)
+        if (f->t.kind == OA_FK_VARIANT)
                 return VariantCopyInd(ret, pvarField);
-        if (f->t.kind == FK_RECORD) {
+        if (f->t.kind == OA_FK_RECORD) {
                 VARIANT src;
                 V_VT(&src) = VT_EMPTY;
                 if (FAILED(hr = VariantCopyInd(&src, pvarField)))
@@ -655,9 +656,9 @@ static HRESULT value_for_field(const struct rfield *f, VARIANT *pvarField, VARIA
 /* Stores v (which the field now owns) into the field at p, releasing what it held. */
 static void store(const struct rfield *f, void *p, VARIANT *v) {
         clear_value(&f->t, p);
-        if (f->t.kind == FK_VARIANT) {
+        if (f->t.kind == OA_FK_VARIANT) {
                 *(VARIANT *)p = *v;
-        } else if (f->t.kind == FK_RECORD) {
+        } else if (f->t.kind == OA_FK_RECORD) {
                 memcpy(p, V_RECORD(v), f->t.size);      /* the values move, the block goes */
                 CoTaskMemFree(V_RECORD(v));
                 V_RECORDINFO(v)->lpVtbl->Release(V_RECORDINFO(v));
@@ -708,14 +709,14 @@ static HRESULT STDMETHODCALLTYPE ri_PutFieldNoCopy(IRecordInfo *iface, ULONG wFl
         if (f->carray)
                 return E_NOTIMPL;
         void *p = (uint8_t *)pvData + f->offset;
-        if (f->t.kind == FK_VARIANT) {
+        if (f->t.kind == OA_FK_VARIANT) {
                 clear_value(&f->t, p);
                 *(VARIANT *)p = *pvarField;
                 return S_OK;
         }
-        if (V_VT(pvarField) != (f->t.kind == FK_RECORD ? VT_RECORD : f->t.vt))
+        if (V_VT(pvarField) != (f->t.kind == OA_FK_RECORD ? VT_RECORD : f->t.vt))
                 return DISP_E_TYPEMISMATCH;
-        if (f->t.kind == FK_RECORD) {
+        if (f->t.kind == OA_FK_RECORD) {
                 if (!V_RECORD(pvarField) || !V_RECORDINFO(pvarField) ||
                     !f->t.rec->lpVtbl->IsMatchingType(f->t.rec, V_RECORDINFO(pvarField)))
                         return DISP_E_TYPEMISMATCH;
@@ -876,6 +877,14 @@ WINOLEAUTAPI GetRecordInfoFromGuids(REFGUID rGuidTypeLib, ULONG uVerMajor, ULONG
 }
 
 /* --- for the wire (usrmarshal.c) ------------------------------------------------------- */
+
+const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size) {
+        if (!is_ours(ri))
+                return NULL;
+        *ret_n = impl(ri)->n_fields;
+        *ret_size = impl(ri)->size;
+        return impl(ri)->wire;
+}
 
 int oleaut_recinfo_data(IRecordInfo *ri, struct oleaut_recinfo_data *ret) {
         if (!is_ours(ri) || !impl(ri)->have_lib)
