@@ -1120,6 +1120,33 @@ TEST(wire_refusals) {
         ndr_push_free(&p);
         ASSERT_HR_EQ(VariantClear(&v), S_OK);
 
+
+        /* an empty array of records names no type: none is taken, nor the sender's element
+           size (fuzz-oaut: resizing it allocated 600 MB a cell) */
+        SAFEARRAYBOUND none = { 0, 0 };
+        IRecordInfo *got;
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&LIBID_RecLib, 1, 2, 0, &GUID_Point, &pt), S_OK);
+        V_VT(&v) = VT_ARRAY | VT_RECORD;
+        V_ARRAY(&v) = SafeArrayCreateEx(VT_RECORD, 1, &none, pt);
+        arena_init(&a, 0);
+        ASSERT_OK(round_trip(&v, &a, &back, &p));
+        arena_reset(&a);
+        m = malloc(p.buf.len);
+        memcpy(m, p.buf.data, p.buf.len);
+        put32(m + w + 36, 0x24000008);
+        arena_init(&a, 0);
+        ASSERT_OK(pull_bytes(m, p.buf.len, &a, &back));
+        ASSERT_EQ(V_ARRAY(&back)->cbElements, 0);
+        ASSERT_HR_EQ(SafeArrayGetRecordInfo(V_ARRAY(&back), &got), S_OK);
+        ASSERT_NULL(got);
+        /* the receiver may say what it holds */
+        ASSERT_HR_EQ(SafeArraySetRecordInfo(V_ARRAY(&back), pt), S_OK);
+        ASSERT_EQ(V_ARRAY(&back)->cbElements, sizeof(Point));
+        arena_reset(&a);
+        free(m);
+        ndr_push_free(&p);
+        ASSERT_HR_EQ(VariantClear(&v), S_OK);
+        IRecordInfo_Release(pt);
         ASSERT_HR_EQ(IRecordInfo_RecordDestroy(ri, e), S_OK);
         IRecordInfo_Release(ri);
 }

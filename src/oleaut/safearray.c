@@ -641,8 +641,10 @@ HRESULT SafeArraySetRecordInfo(SAFEARRAY *psa, IRecordInfo *prinfo) {
         if (!psa || !(psa->fFeatures & FADF_RECORD))
                 return E_INVALIDARG;
         set_recinfo(psa, prinfo);
-        /* a descriptor from SafeArrayAllocDescriptorEx learns its element size here */
-        if (!psa->pvData && !psa->cbElements)
+        /* a descriptor from SafeArrayAllocDescriptorEx (or an empty array of no type)
+           learns its element size here */
+        size_t n;
+        if (!psa->cbElements && (!psa->pvData || (cell_count(psa, &n) && !n)))
                 psa->cbElements = record_size(prinfo);
         return S_OK;
 }

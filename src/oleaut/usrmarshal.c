@@ -995,10 +995,11 @@ static int new_array(VARTYPE vt, uint32_t sf, USHORT wire_features, USHORT dims,
  * An array of records ([MS-OAUT] 2.2.30.6 SAFEARR_BRECORD): the element IDs, then a
  * _wireBRECORD each.  The first element says the type (the array takes its IRecordInfo),
  * the others must be of it; cb must be the record's size.  A NULL element stays zeroed;
- * elements there are but none to say their type are refused.
+ * elements there are but none to say their type are refused; an empty array says no
+ * type and gets none (cbElements 0, until SafeArraySetRecordInfo).
  */
 static int pull_record_array(struct ndr_pull *ndr, VARTYPE vt, USHORT wire_features, uint32_t cb,
-                             USHORT dims, const SAFEARRAYBOUND *bounds, size_t n,
+                             USHORT dims, const SAFEARRAYBOUND *bounds, bool data, size_t n,
                              SAFEARRAY **ret) {
         SAFEARRAY *psa;
         uint8_t *present = NULL;
@@ -1012,10 +1013,12 @@ static int pull_record_array(struct ndr_pull *ndr, VARTYPE vt, USHORT wire_featu
         for (USHORT i = 0; i < dims; i++)
                 psa->rgsabound[dims - 1 - i] = bounds[i];
         psa->fFeatures |= wire_features & FADF_FIXEDSIZE;
-        if (n) {
+        if (!data)
+                n = 0;
+        if (data) {
                 if ((r = ndr_pull_conformance(ndr, &count)) < 0)
                         goto out_destroy;
-                if (count != n || !(present = dcom_malloc(n))) {
+                if (count != n || !(present = dcom_malloc(n ? n : 1))) {
                         r = count != n ? -EBADMSG : -ENOMEM;
                         goto out_destroy;
                 }
@@ -1063,7 +1066,9 @@ static int pull_record_array(struct ndr_pull *ndr, VARTYPE vt, USHORT wire_featu
                         r = -EBADMSG;   /* elements, but nothing says what they are */
                         goto out_destroy;
                 }
-                psa->cbElements = cb;
+                /* no element names the type: an empty array of records of no known size
+                   (the sender's cb is not believed: resizing would allocate by it) */
+                psa->cbElements = 0;
                 if (FAILED(SafeArrayAllocData(psa))) {
                         r = -ENOMEM;
                         goto out_destroy;
@@ -1137,7 +1142,7 @@ static int pull_sa_body(struct ndr_pull *ndr, SAFEARRAY **ret) {
                 goto out_free;
         if (sf == SF_RECORD) {
                 r = pull_record_array(ndr, (VARTYPE)(locks >> 16), features, cb, dims, bounds,
-                                      data_id ? n : 0, ret);
+                                      data_id != 0, n, ret);
                 goto out_free;
         }
         if ((r = new_array((VARTYPE)(locks >> 16), sf, features, dims, bounds, &iid, &psa)) < 0)
