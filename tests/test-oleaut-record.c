@@ -1150,3 +1150,165 @@ TEST(wire_refusals) {
         ASSERT_HR_EQ(IRecordInfo_RecordDestroy(ri, e), S_OK);
         IRecordInfo_Release(ri);
 }
+
+/* --- records through ITypeInfo::Invoke (CreateStdDispatch over records.idl's IShapes) ------ */
+
+typedef struct {
+        LONG id;
+        BSTR name;
+} Named;
+
+struct shapes;
+struct shapes_vtbl {
+        HRESULT (STDMETHODCALLTYPE *QueryInterface)(struct shapes *, REFIID, void **);
+        ULONG (STDMETHODCALLTYPE *AddRef)(struct shapes *);
+        ULONG (STDMETHODCALLTYPE *Release)(struct shapes *);
+        HRESULT (STDMETHODCALLTYPE *GetTypeInfoCount)(struct shapes *, UINT *);
+        HRESULT (STDMETHODCALLTYPE *GetTypeInfo)(struct shapes *, UINT, LCID, ITypeInfo **);
+        HRESULT (STDMETHODCALLTYPE *GetIDsOfNames)(struct shapes *, REFIID, LPOLESTR *, UINT, LCID,
+                                                   DISPID *);
+        HRESULT (STDMETHODCALLTYPE *Invoke)(struct shapes *, DISPID, REFIID, LCID, WORD,
+                                            DISPPARAMS *, VARIANT *, EXCEPINFO *, UINT *);
+        HRESULT (STDMETHODCALLTYPE *Move)(struct shapes *, Point *, LONG);
+        HRESULT (STDMETHODCALLTYPE *Make)(struct shapes *, LONG, LONG, Point *);
+        HRESULT (STDMETHODCALLTYPE *Label)(struct shapes *, Named *, BSTR *);
+};
+struct shapes {
+        const struct shapes_vtbl *lpVtbl;
+        LONG refs;
+};
+
+static HRESULT STDMETHODCALLTYPE sh_qi(struct shapes *This, REFIID riid, void **ppv) {
+        (void)riid;
+        *ppv = This;
+        This->refs++;
+        return S_OK;
+}
+static ULONG STDMETHODCALLTYPE sh_addref(struct shapes *This) { return (ULONG)++This->refs; }
+static ULONG STDMETHODCALLTYPE sh_release(struct shapes *This) { return (ULONG)--This->refs; }
+static HRESULT STDMETHODCALLTYPE sh_count(struct shapes *This, UINT *n) {
+        (void)This, (void)n;
+        return E_NOTIMPL;
+}
+static HRESULT STDMETHODCALLTYPE sh_ti(struct shapes *This, UINT i, LCID l, ITypeInfo **ti) {
+        (void)This, (void)i, (void)l, (void)ti;
+        return E_NOTIMPL;
+}
+static HRESULT STDMETHODCALLTYPE sh_ids(struct shapes *This, REFIID r, LPOLESTR *n, UINT c, LCID l,
+                                        DISPID *d) {
+        (void)This, (void)r, (void)n, (void)c, (void)l, (void)d;
+        return E_NOTIMPL;
+}
+static HRESULT STDMETHODCALLTYPE sh_invoke(struct shapes *This, DISPID id, REFIID r, LCID l, WORD f,
+                                           DISPPARAMS *dp, VARIANT *v, EXCEPINFO *e, UINT *a) {
+        (void)This, (void)id, (void)r, (void)l, (void)f, (void)dp, (void)v, (void)e, (void)a;
+        return E_NOTIMPL;
+}
+static HRESULT STDMETHODCALLTYPE sh_move(struct shapes *This, Point *p, LONG dx) {
+        (void)This;
+        p->x += dx;
+        return S_OK;
+}
+static HRESULT STDMETHODCALLTYPE sh_make(struct shapes *This, LONG x, LONG y, Point *r) {
+        (void)This;
+        r->x = x;
+        r->y = y;
+        return S_OK;
+}
+static HRESULT STDMETHODCALLTYPE sh_label(struct shapes *This, Named *n, BSTR *s) {
+        (void)This;
+        *s = SysAllocString(n->name);
+        return S_OK;
+}
+
+static const struct shapes_vtbl shapes_vtbl = {
+        sh_qi, sh_addref, sh_release, sh_count, sh_ti, sh_ids, sh_invoke, sh_move, sh_make, sh_label,
+};
+
+static const GUID IID_IShapes = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                  { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x07 } };
+static const GUID GUID_Named = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                 { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x06 } };
+
+static HRESULT call(IDispatch *d, DISPID id, VARIANT *args, UINT n, VARIANT *r, UINT *argerr) {
+        DISPPARAMS dp = { args, NULL, n, 0 };
+        EXCEPINFO ei;
+
+        memset(&ei, 0, sizeof ei);
+        VariantInit(r);
+        return IDispatch_Invoke(d, id, &IID_NULL, 0, DISPATCH_METHOD, &dp, r, &ei, argerr);
+}
+
+TEST(invoke_with_records) {
+        struct shapes obj = { &shapes_vtbl, 1 };
+        ITypeLib *tl = load_lib();
+        ITypeInfo *ti, *iti;
+        HREFTYPE href;
+        IUnknown *unk;
+        IDispatch *d;
+        IRecordInfo *pt = rec(&GUID_Point), *other = rec(&GUID_Other), *named = rec(&GUID_Named);
+        VARIANT a[2], r;
+        UINT argerr = 99;
+
+        ASSERT_HR_EQ(ITypeLib_GetTypeInfoOfGuid(tl, &IID_IShapes, &ti), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(ti, (UINT)-1, &href), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(ti, href, &iti), S_OK);
+        ASSERT_HR_EQ(CreateStdDispatch(NULL, (IUnknown *)&obj, iti, &unk), S_OK);
+        ASSERT_HR_EQ(IUnknown_QueryInterface(unk, &IID_IDispatch, (void **)&d), S_OK);
+
+        /* [in, out] Point *: the caller's record, by reference or in the VARIANT */
+        Point p = { 1, 2 };
+        V_VT(&a[1]) = VT_RECORD | VT_BYREF;
+        V_RECORD(&a[1]) = &p;
+        V_RECORDINFO(&a[1]) = pt;
+        V_VT(&a[0]) = VT_I4;
+        V_I4(&a[0]) = 5;
+        ASSERT_HR_EQ(call(d, 1, a, 2, &r, &argerr), S_OK);
+        ASSERT_EQ(p.x, 6);
+        ASSERT_EQ(p.y, 2);
+        V_VT(&a[1]) = VT_RECORD;
+        ASSERT_HR_EQ(call(d, 1, a, 2, &r, &argerr), S_OK);
+        ASSERT_EQ(p.x, 11);
+        /* another record type, or no record: the argument is named */
+        V_RECORDINFO(&a[1]) = other;
+        ASSERT_HR_EQ(call(d, 1, a, 2, &r, &argerr), DISP_E_TYPEMISMATCH);
+        ASSERT_EQ(argerr, 1);
+        ASSERT_EQ(p.x, 11);
+        V_VT(&a[1]) = VT_I4;
+        V_I4(&a[1]) = 3;
+        argerr = 99;
+        ASSERT_HR_EQ(call(d, 1, a, 2, &r, &argerr), DISP_E_TYPEMISMATCH);
+        ASSERT_EQ(argerr, 1);
+
+        /* [out, retval] Point *: a VT_RECORD of the caller's own */
+        V_VT(&a[1]) = VT_I4;
+        V_I4(&a[1]) = 3;
+        V_I4(&a[0]) = -4;
+        ASSERT_HR_EQ(call(d, 2, a, 2, &r, &argerr), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_RECORD);
+        ASSERT_TRUE(IRecordInfo_IsMatchingType(pt, V_RECORDINFO(&r)));
+        ASSERT_EQ(((Point *)V_RECORD(&r))->x, 3);
+        ASSERT_EQ(((Point *)V_RECORD(&r))->y, -4);
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+
+        /* a record with a BSTR in */
+        Named n = { 7, SysAllocString(W("Ada")) };
+        V_VT(&a[0]) = VT_RECORD;
+        V_RECORD(&a[0]) = &n;
+        V_RECORDINFO(&a[0]) = named;
+        ASSERT_HR_EQ(call(d, 3, a, 1, &r, &argerr), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_BSTR);
+        ASSERT_STR_EQ(A(V_BSTR(&r)), "Ada");
+        ASSERT_HR_EQ(VariantClear(&r), S_OK);
+        SysFreeString(n.name);
+
+        IDispatch_Release(d);
+        IUnknown_Release(unk);
+        ASSERT_EQ(obj.refs, 1);
+        ITypeInfo_Release(iti);
+        ITypeInfo_Release(ti);
+        ITypeLib_Release(tl);
+        IRecordInfo_Release(named);
+        IRecordInfo_Release(other);
+        IRecordInfo_Release(pt);
+}
