@@ -334,6 +334,15 @@ TEST(layout) {
         ASSERT_EQ(V_VT(&v), VT_RECORD | VT_BYREF);
         ASSERT_TRUE(V_RECORD(&v) == &e.origin);
         ASSERT_NOT_NULL(V_RECORDINFO(&v));
+        /* a nested type is read once per record: origin and corners share theirs */
+        IRecordInfo *origin_ri = V_RECORDINFO(&v), *corners_ri;
+        VARIANT c;
+        VariantInit(&c);
+        ASSERT_HR_EQ(IRecordInfo_GetField(ri, &e, W("corners"), &c), S_OK);
+        ASSERT_HR_EQ(SafeArrayGetRecordInfo(V_ARRAY(&c), &corners_ri), S_OK);
+        ASSERT_TRUE(corners_ri == origin_ri);
+        IRecordInfo_Release(corners_ri);
+        ASSERT_HR_EQ(VariantClear(&c), S_OK);
         ASSERT_HR_EQ(IRecordInfo_GetFieldNoCopy(ri, &e, W("nope"), &v, &carray), DISP_E_UNKNOWNNAME);
         ASSERT_HR_EQ(IRecordInfo_GetFieldNoCopy(ri, &e, W("l"), &v, NULL), E_INVALIDARG);
         ASSERT_HR_EQ(IRecordInfo_GetFieldNoCopy(ri, NULL, W("l"), &v, &carray), E_INVALIDARG);

@@ -85,7 +85,11 @@ struct oleaut_field {
         ULONG offset, count;    /* count: 1, or a fixed array's elements */
         IRecordInfo *rec;
 };
-/* The fields of an IRecordInfo of ours, in order, and the record's size (NULL: not ours). */
-const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size);
+/*
+ * The fields of an IRecordInfo of ours, in order, the record's size and its NDR alignment
+ * (its largest member's, pointers 4 bytes; NULL: not ours).
+ */
+const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size,
+                                                 ULONG *ret_ndr_align);
 
 #endif /* DCOM_OLEAUT_INTERNAL_H */

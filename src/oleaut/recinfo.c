@@ -12,7 +12,9 @@
  * copied shallowly, never freed, not readable by GetField (DISP_E_BADVARTYPE).  Every
  * field is checked when the description is read: it lies inside the record
  * (cbSizeInstance), is naturally aligned, and nesting is at most MAX_NESTING deep -- a
- * library describing something else (a 32-bit one, a damaged one) is refused.
+ * library describing something else (a 32-bit one, a damaged one) is refused; a nested
+ * record type is read once per record that holds it, and at most MAX_TOTAL_FIELDS fields
+ * in all, so that no library makes the reading exponential.
  *
  * Records live in CoTaskMem (RecordCreate, and VariantCopy/VariantClear in variant.c).
  * As on Windows (Wine's tests record it) RecordCopy releases what the destination held
@@ -29,6 +31,9 @@ static LOG_CHANNEL(typelib);
 
 #define MAX_NESTING 16
 #define MAX_FIELDS 4096
+/* fields read for one description, nested records' included: what a hostile library
+   (records of records, thousands wide) may cost before it is refused (TYPE_E_SIZETOOBIG) */
+#define MAX_TOTAL_FIELDS 65536
 
 /* A field's type (a fixed array's: its element's). */
 struct rtype {
@@ -55,6 +60,7 @@ struct recinfo {
         GUID guid;
         BSTR name;
         ULONG size, align;
+        ULONG ndr_align;        /* on the wire: its largest member's (pointers 4 bytes) */
         ULONG n_fields;
         struct rfield *fields;
         VARDESC **vds;          /* n_fields of them, released with ti (bounds point into them) */
@@ -77,7 +83,19 @@ static bool is_ours(IRecordInfo *iface) {
 
 /* --- reading the description -------------------------------------------------------- */
 
-static HRESULT recinfo_new(ITypeInfo *ti, int depth, struct recinfo **ret);
+static HRESULT recinfo_new(ITypeInfo *ti, int depth, unsigned *budget, struct recinfo **ret);
+
+/* A nested record's IRecordInfo an earlier field of parent already has (held), or NULL. */
+static IRecordInfo *sibling_of(struct recinfo *parent, ITypeInfo *ti) {
+        for (ULONG i = 0; parent && i < parent->n_fields; i++) {
+                IRecordInfo *r = parent->fields[i].t.rec;
+                if (r && impl(r)->ti == ti) {
+                        r->lpVtbl->AddRef(r);
+                        return r;
+                }
+        }
+        return NULL;
+}
 
 static void plain(struct rtype *t, VARTYPE vt, ULONG size) {
         t->kind = OA_FK_PLAIN;
@@ -87,7 +105,8 @@ static void plain(struct rtype *t, VARTYPE vt, ULONG size) {
 }
 
 /* The type td of ti describes, as a field (or a fixed array's or SAFEARRAY's element) holds it. */
-static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, struct rtype *t) {
+static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, unsigned *budget,
+                                struct recinfo *parent, struct rtype *t) {
         ITypeInfo *ref = NULL;
         TYPEATTR *attr = NULL;
         HRESULT hr = S_OK;
@@ -134,7 +153,8 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                 struct rtype elem;
                 if (depth >= MAX_NESTING || !td->lptdesc)
                         return TYPE_E_TYPEMISMATCH;
-                if (FAILED(hr = rtype_from_tdesc(ti, td->lptdesc, depth + 1, &elem)))
+                if (FAILED(hr = rtype_from_tdesc(ti, td->lptdesc, depth + 1, budget, parent,
+                                                 &elem)))
                         return hr;
                 if (elem.kind == OA_FK_OPAQUE || elem.kind == OA_FK_ARRAY) {
                         if (elem.rec)
@@ -183,10 +203,12 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
                 if (attr->typekind == TKIND_ENUM) {
                         plain(t, VT_I4, 4);
                 } else if (attr->typekind == TKIND_ALIAS) {
-                        hr = rtype_from_tdesc(ref, &attr->tdescAlias, depth + 1, t);
+                        hr = rtype_from_tdesc(ref, &attr->tdescAlias, depth + 1, budget, parent, t);
                 } else if (attr->typekind == TKIND_RECORD) {
-                        struct recinfo *sub;
-                        if (SUCCEEDED(hr = recinfo_new(ref, depth + 1, &sub))) {
+                        /* read once per record: its siblings of the same type share it */
+                        IRecordInfo *known = sibling_of(parent, ref);
+                        struct recinfo *sub = known ? impl(known) : NULL;
+                        if (known || SUCCEEDED(hr = recinfo_new(ref, depth + 1, budget, &sub))) {
                                 t->kind = OA_FK_RECORD;
                                 t->vt = VT_RECORD;
                                 t->size = sub->size;
@@ -209,13 +231,16 @@ static HRESULT rtype_from_tdesc(ITypeInfo *ti, const TYPEDESC *td, int depth, st
         return S_OK;
 }
 
-static HRESULT read_field(struct recinfo *ri, UINT i, int depth) {
+static HRESULT read_field(struct recinfo *ri, UINT i, int depth, unsigned *budget) {
         struct rfield *f = &ri->fields[i];
         const VARDESC *vd = ri->vds[i];
         const TYPEDESC *td = &vd->elemdescVar.tdesc;
         UINT n_names = 0;
         HRESULT hr;
 
+        if (!*budget)
+                return TYPE_E_SIZETOOBIG;
+        --*budget;
         if (vd->varkind != VAR_PERINSTANCE)
                 return TYPE_E_TYPEMISMATCH;
         f->offset = vd->oInst;
@@ -236,7 +261,7 @@ static HRESULT read_field(struct recinfo *ri, UINT i, int depth) {
                 f->count = (ULONG)n;
                 td = &ad->tdescElem;
         }
-        if (FAILED(hr = rtype_from_tdesc(ri->ti, td, depth, &f->t)))
+        if (FAILED(hr = rtype_from_tdesc(ri->ti, td, depth, budget, ri, &f->t)))
                 return hr;
         /* inside the record, naturally aligned */
         uint64_t end = (uint64_t)f->offset + (uint64_t)f->count * f->t.size;
@@ -268,7 +293,7 @@ static void recinfo_free(struct recinfo *ri) {
         dcom_free(ri);
 }
 
-static HRESULT recinfo_new(ITypeInfo *ti, int depth, struct recinfo **ret) {
+static HRESULT recinfo_new(ITypeInfo *ti, int depth, unsigned *budget, struct recinfo **ret) {
         TYPEATTR *attr;
         ITypeLib *tl;
         UINT index;
@@ -304,7 +329,7 @@ static HRESULT recinfo_new(ITypeInfo *ti, int depth, struct recinfo **ret) {
                 if (FAILED(hr = ti->lpVtbl->GetVarDesc(ti, i, &ri->vds[i])))
                         goto out_free;
                 ri->n_fields = i + 1;
-                if (FAILED(hr = read_field(ri, i, depth)))
+                if (FAILED(hr = read_field(ri, i, depth, budget)))
                         goto out_free;
         }
         if (FAILED(hr = ti->lpVtbl->GetDocumentation(ti, MEMBERID_NIL, &ri->name, NULL, NULL, NULL)))
@@ -313,8 +338,13 @@ static HRESULT recinfo_new(ITypeInfo *ti, int depth, struct recinfo **ret) {
                 hr = E_OUTOFMEMORY;
                 goto out_free;
         }
+        ri->ndr_align = 1;
         for (UINT i = 0; i < n; i++) {
                 const struct rfield *f = &ri->fields[i];
+                ULONG a = f->t.kind == OA_FK_PLAIN ? f->t.align :
+                          f->t.kind == OA_FK_RECORD ? impl(f->t.rec)->ndr_align : 4;
+                if (a > ri->ndr_align)
+                        ri->ndr_align = a;
                 ri->wire[i] = (struct oleaut_field){ f->t.kind, f->t.vt, f->t.size, f->offset,
                                                      f->count, f->t.rec };
         }
@@ -829,6 +859,7 @@ static const IRecordInfoVtbl recinfo_vtbl = {
 /* --- entry points ---------------------------------------------------------------------- */
 
 WINOLEAUTAPI GetRecordInfoFromTypeInfo(ITypeInfo *pTypeInfo, IRecordInfo **ppRecInfo) {
+        unsigned budget = MAX_TOTAL_FIELDS;
         struct recinfo *ri;
         TYPEATTR *attr;
         HRESULT hr;
@@ -844,11 +875,11 @@ WINOLEAUTAPI GetRecordInfoFromTypeInfo(ITypeInfo *pTypeInfo, IRecordInfo **ppRec
                 pTypeInfo->lpVtbl->ReleaseTypeAttr(pTypeInfo, attr);
                 if (FAILED(hr = pTypeInfo->lpVtbl->GetRefTypeInfo(pTypeInfo, href, &ref)))
                         return hr;
-                hr = recinfo_new(ref, 0, &ri);
+                hr = recinfo_new(ref, 0, &budget, &ri);
                 ref->lpVtbl->Release(ref);
         } else {
                 pTypeInfo->lpVtbl->ReleaseTypeAttr(pTypeInfo, attr);
-                hr = recinfo_new(pTypeInfo, 0, &ri);
+                hr = recinfo_new(pTypeInfo, 0, &budget, &ri);
         }
         if (FAILED(hr))
                 return hr;
@@ -878,11 +909,13 @@ WINOLEAUTAPI GetRecordInfoFromGuids(REFGUID rGuidTypeLib, ULONG uVerMajor, ULONG
 
 /* --- for the wire (usrmarshal.c) ------------------------------------------------------- */
 
-const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size) {
+const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size,
+                                                 ULONG *ret_ndr_align) {
         if (!is_ours(ri))
                 return NULL;
         *ret_n = impl(ri)->n_fields;
         *ret_size = impl(ri)->size;
+        *ret_ndr_align = impl(ri)->ndr_align;
         return impl(ri)->wire;
 }
 

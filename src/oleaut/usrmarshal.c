@@ -283,23 +283,6 @@ static const GUID CLSID_RecordInfo = { 0x0000002f, 0, 0,
 /* signature, flags, iid, clsid, cbExtension, size, pObjectData ([MS-DCOM] 2.2.18.6) */
 #define RECINFO_OBJREF_SIZE (4 + 4 + 16 + 16 + 4 + 4 + RECINFO_DATA_SIZE)
 
-/* A record's NDR alignment: its largest member's (pointers are 4 bytes on the wire). */
-static size_t record_align(IRecordInfo *ri, int depth) {
-        const struct oleaut_field *f;
-        size_t align = 1;
-        ULONG n, size;
-
-        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size)))
-                return 8;
-        for (ULONG i = 0; i < n; i++) {
-                size_t a = f[i].kind == OA_FK_PLAIN ? (f[i].size > 8 ? 8 : f[i].size) :
-                           f[i].kind == OA_FK_RECORD ? record_align(f[i].rec, depth + 1) : 4;
-                if (a > align)
-                        align = a;
-        }
-        return align;
-}
-
 /*
  * A record's fields as MIDL would marshal the struct ([C706] 14.3.6): the scalars in
  * order (pointers as referent IDs, nested records inline), then, in the same order, what
@@ -308,12 +291,12 @@ static size_t record_align(IRecordInfo *ri, int depth) {
 static int push_record(struct ndr_push *ndr, IRecordInfo *ri, const uint8_t *p, int pass,
                        int depth) {
         const struct oleaut_field *f;
-        ULONG n, size;
+        ULONG n, size, align;
 
-        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size)))
+        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size, &align)))
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (pass == NDR_SCALARS)
-                ndr_push_align(ndr, record_align(ri, depth));
+                ndr_push_align(ndr, align);
         for (ULONG i = 0; i < n && !ndr_push_error(ndr); i++) {
                 for (ULONG k = 0; k < f[i].count && !ndr_push_error(ndr); k++) {
                         const uint8_t *c = p + f[i].offset + (size_t)k * f[i].size;
@@ -435,9 +418,9 @@ static int push_wire_brecord(struct ndr_push *ndr, IRecordInfo *ri, const void *
 /* Undoes what a failed pull left in a record: markers of referents still to come. */
 static void scrub_record(IRecordInfo *ri, uint8_t *p, int depth) {
         const struct oleaut_field *f;
-        ULONG n, size;
+        ULONG n, size, align;
 
-        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size)))
+        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size, &align)))
                 return;
         for (ULONG i = 0; i < n; i++) {
                 for (ULONG k = 0; k < f[i].count; k++) {
@@ -464,12 +447,12 @@ static void scrub_record(IRecordInfo *ri, uint8_t *p, int depth) {
 /* push_record's reverse, into zeroed memory; on failure the caller scrubs and clears. */
 static int pull_record(struct ndr_pull *ndr, IRecordInfo *ri, uint8_t *p, int pass, int depth) {
         const struct oleaut_field *f;
-        ULONG n, size;
+        ULONG n, size, align;
         int r = 0;
 
-        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size)))
+        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size, &align)))
                 return -EOPNOTSUPP;
-        if (pass == NDR_SCALARS && (r = ndr_pull_align(ndr, record_align(ri, depth))) < 0)
+        if (pass == NDR_SCALARS && (r = ndr_pull_align(ndr, align)) < 0)
                 return r;
         for (ULONG i = 0; i < n; i++) {
                 for (ULONG k = 0; k < f[i].count; k++) {
@@ -590,8 +573,8 @@ static int pull_brecord(struct ndr_pull *ndr, IRecordInfo **ret_ri, void **ret_r
         if ((r = pull_recinfo(ndr, &ri)) < 0)
                 goto out;
         if (rec_id) {
-                ULONG n, size;
-                if (!oleaut_recinfo_fields(ri, &n, &size)) {
+                ULONG n, size, align;
+                if (!oleaut_recinfo_fields(ri, &n, &size, &align)) {
                         r = -EOPNOTSUPP;
                         goto out;
                 }
