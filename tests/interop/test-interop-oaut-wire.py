@@ -418,6 +418,25 @@ try:
         same, detail = same_but_ids_and_padding(data, s.getData())
         check("impacket re-encodes our array of records byte for byte (IDs, padding aside)",
               same, detail)
+
+    # impacket's stock _wireBRECORD (hypers, the interface pointer and bytes inline)
+    v = oaut.VARIANT(None, False)
+    v['clSize'] = 0
+    v['rpcReserved'] = 0
+    v['vt'] = VARENUM.VT_RECORD
+    v['_varUnion']['tag'] = VARENUM.VT_RECORD
+    br = v['_varUnion']['brecVal']
+    br['fFlags'] = 1
+    br['clSize'] = 8
+    objref = recinfo_objref(LIBID, 1, 2, 0, NAMED)
+    br['pRecInfo']['ulCntData'] = len(objref)
+    br['pRecInfo']['abData'] = list(objref)
+    br['pRecord'] = list(struct.pack('<LL', 8, 1))
+    s = StockStream(isNDR64=False)
+    s['v'] = v
+    rc, out, err = ours_pull(s.getData())
+    check("impacket's stock _wireBRECORD (not the IDL's) refused, not crashed",
+          rc == 1 and "refused" in err, err)
 finally:
     shutil.rmtree(root, ignore_errors=True)
 
