@@ -236,8 +236,15 @@ static void safearray(const uint8_t *data, size_t size) {
                                 (void)SafeArrayGetElement(copy, idx, cell);
                         }
                 }
+                /* resized to one cell in the last dimension: as many cells as the other
+                   dimensions make, so only when that is small (an empty array may say
+                   10752 x 63488 x 0, and the resize would then allocate 1.3 GB) */
                 SAFEARRAYBOUND nb = { 1, 0 };
-                (void)SafeArrayRedim(copy, &nb);
+                uint64_t cells = 1;
+                for (USHORT d = 1; d < copy->cDims && cells <= (1u << 20); d++)
+                        cells *= copy->rgsabound[d].cElements;
+                if (cells * copy->cbElements <= (1u << 20))
+                        (void)SafeArrayRedim(copy, &nb);
                 SafeArrayDestroy(copy);
         }
         arena_reset(&a);                /* destroys sa and again */
