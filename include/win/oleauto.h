@@ -131,7 +131,8 @@ WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSr
  * 100-01-01 (-657434) to 9999-12-31.  A value outside the target's range is
  * DISP_E_OVERFLOW.  Strings: the invariant number format; dates in the US English form
  * ("1/2/2000 3:04:05 PM", "12:00:00 AM" for 0; VarDateFromStr also reads ISO
- * "2000-01-02" and a time alone), whatever lcid says.
+ * "2000-01-02", a time alone, and English month names or their abbreviations:
+ * "5 December 2026", "Dec 5, 2026 10:00 AM"), whatever lcid says.
  */
 #ifndef DCOM_SYSTEMTIME_DEFINED
 #define DCOM_SYSTEMTIME_DEFINED
