@@ -16,10 +16,14 @@
  *        bytes as an error object's data (2.2.21.2).
  * Interface pointers inside VARIANTs unmarshal (through a stand-in for the COM layer's
  * hooks) to a counted object: after each input every reference must have come back, and
- * LeakSanitizer sees any BSTR, referent or array left behind.
+ * LeakSanitizer sees any BSTR, referent or array left behind.  Records (VT_RECORD,
+ * SF_RECORD) name their types in fuzz/data/records.tlb (dcomidl --tlb --win64 of
+ * tests/typelib/records.idl), registered in a private OPENDCOM_ROOT.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <objbase.h>
 
@@ -59,11 +63,34 @@ static void fake_release(void *obj) {
 
 static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release };
 
+static OLECHAR *W(const char *s) {
+        static OLECHAR b[4096];
+        size_t i;
+
+        for (i = 0; s[i] && i < sizeof b / sizeof *b - 1; i++)
+                b[i] = (OLECHAR)(unsigned char)s[i];
+        b[i] = 0;
+        return b;
+}
+
 static void init_once(void) {
         static bool done;
+        char root[] = "/tmp/fuzz-oaut-XXXXXX";
+        ITypeLib *tl = NULL;
+
         if (done)
                 return;
         done = true;
+        if (!mkdtemp(root)) {
+                perror("mkdtemp");
+                abort();
+        }
+        setenv("OPENDCOM_ROOT", root, 1);
+        if (LoadTypeLibEx(W(RECORDS_TLB), REGKIND_REGISTER, &tl) != S_OK) {
+                fprintf(stderr, "cannot register %s\n", RECORDS_TLB);
+                abort();
+        }
+        tl->lpVtbl->Release(tl);
         tester_init(&object);
         oleaut_user_marshal_register();
         ndr_set_iface_hooks(&hooks);
@@ -123,7 +150,7 @@ static void round_trip(const uint8_t *data, size_t size) {
         static const VARTYPE types[] = {
                 VT_EMPTY, VT_NULL, VT_I1, VT_I2, VT_I4, VT_I8, VT_UI1, VT_UI2, VT_UI4, VT_UI8,
                 VT_INT, VT_UINT, VT_R4, VT_R8, VT_BOOL, VT_BSTR, VT_ERROR, VT_UNKNOWN,
-                VT_DISPATCH, VT_CY, VT_DATE, VT_DECIMAL, VT_VARIANT,
+                VT_DISPATCH, VT_CY, VT_DATE, VT_DECIMAL, VT_VARIANT, VT_RECORD,
         };
         const struct ndr_user_marshal *um = ndr_user_marshal_find("VARIANT");
         struct arena a;
@@ -178,7 +205,8 @@ static void safearray(const uint8_t *data, size_t size) {
         ndr_push_free(&out);
         if (SUCCEEDED(SafeArrayCopy(sa, &copy))) {
                 LONG idx[4] = { 0, 0, 0, 0 }, lb;
-                uint8_t cell[32];
+                uint8_t cell[1024];
+                IRecordInfo *ri = NULL;
                 VARIANT v;
                 UINT dims = SafeArrayGetDim(copy);
                 for (UINT d = 1; d <= dims && d <= 4; d++)
@@ -196,12 +224,27 @@ static void safearray(const uint8_t *data, size_t size) {
                                 IUnknown *u;
                                 if (SUCCEEDED(SafeArrayGetElement(copy, idx, &u)) && u)
                                         u->lpVtbl->Release(u);
+                        } else if (copy->fFeatures & FADF_RECORD) {
+                                /* into an initialized record, then its values freed */
+                                memset(cell, 0, sizeof cell);
+                                if (SUCCEEDED(SafeArrayGetRecordInfo(copy, &ri)) && ri &&
+                                    SUCCEEDED(SafeArrayGetElement(copy, idx, cell)))
+                                        ri->lpVtbl->RecordClear(ri, cell);
+                                if (ri)
+                                        ri->lpVtbl->Release(ri);
                         } else {
                                 (void)SafeArrayGetElement(copy, idx, cell);
                         }
                 }
+                /* resized to one cell in the last dimension: as many cells as the other
+                   dimensions make, so only when that is small (an empty array may say
+                   10752 x 63488 x 0, and the resize would then allocate 1.3 GB) */
                 SAFEARRAYBOUND nb = { 1, 0 };
-                (void)SafeArrayRedim(copy, &nb);
+                uint64_t cells = 1;
+                for (USHORT d = 1; d < copy->cDims && cells <= (1u << 20); d++)
+                        cells *= copy->rgsabound[d].cElements;
+                if (cells * copy->cbElements <= (1u << 20))
+                        (void)SafeArrayRedim(copy, &nb);
                 SafeArrayDestroy(copy);
         }
         arena_reset(&a);                /* destroys sa and again */

@@ -19,6 +19,9 @@
  *     12 Raise(d)           BSTR -> E_FAIL with an error object set (SetErrorInfo):
  *                           source "tester", description d, GUID IID_IDispatch, help
  *                           file "tester.hlp", context 42
+ *     13 Stretch(r)         a VT_RECORD (by value or VT_BYREF) -> a copy of it; its field
+ *                           "x", if it is a VT_I4, doubled first (in the caller's record
+ *                           when by reference)
  * It answers ISupportErrorInfo for IDispatch.
  * Anything else is DISP_E_UNKNOWNNAME / DISP_E_MEMBERNOTFOUND; a wrong argument count
  * DISP_E_BADPARAMCOUNT; an argument that does not coerce DISP_E_TYPEMISMATCH with its
@@ -86,9 +89,9 @@ static HRESULT STDMETHODCALLTYPE tester_typeinfo(IDispatch *iface, UINT i, LCID 
 
 static const char *const tester_names[] = {
         NULL, "Add", "Greet", "Not", "Half", "IsEmpty", "Twice", "Self", "Unknown", "Fail", "Value",
-        "Reverse", "Raise",
+        "Reverse", "Raise", "Stretch",
 };
-#define TESTER_MEMBERS 12
+#define TESTER_MEMBERS 13
 
 static bool tester_name_is(const OLECHAR *w, const char *name) {
         size_t i = 0;
@@ -151,7 +154,7 @@ static BSTR tester_bstr(const char *s) {
 static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags, DISPPARAMS *dp,
                            VARIANT *result, EXCEPINFO *ei, UINT *argerr) {
         struct tester *t = tester_from(iface);
-        static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0, 1, 1 };
+        static const UINT want[] = { 0, 2, 1, 1, 1, 1, 2, 0, 0, 0, 0, 1, 1, 1 };
         VARIANT a, b;
         HRESULT hr;
 
@@ -306,6 +309,24 @@ static HRESULT tester_call(IDispatch *iface, DISPID id, REFIID riid, WORD flags,
                 }
                 VariantClear(&a);
                 return FAILED(hr) ? hr : E_FAIL;
+        }
+        case 13: {
+                VARIANT *arg = &dp->rgvarg[0], x;
+                OLECHAR xname[] = { 'x', 0 };
+                IRecordInfo *ri = V_RECORDINFO(arg);
+                if ((V_VT(arg) & ~VT_BYREF) != VT_RECORD || !ri || !V_RECORD(arg)) {
+                        if (argerr)
+                                *argerr = 0;
+                        return DISP_E_TYPEMISMATCH;
+                }
+                VariantInit(&x);
+                if (SUCCEEDED(ri->lpVtbl->GetField(ri, V_RECORD(arg), xname, &x)) &&
+                    V_VT(&x) == VT_I4) {
+                        V_I4(&x) = (LONG)((uint32_t)V_I4(&x) * 2);
+                        ri->lpVtbl->PutField(ri, INVOKE_PROPERTYPUT, V_RECORD(arg), xname, &x);
+                }
+                VariantClear(&x);
+                return VariantCopyInd(result, arg);
         }
         }
         return DISP_E_MEMBERNOTFOUND;

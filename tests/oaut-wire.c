@@ -7,11 +7,18 @@
  *                          exit 1 with the error when the bytes are refused
  *   oaut-wire push KIND    prints the hex of a VARIANT holding a fixed array:
  *                          i4 [10, -20, 30] from 0, bstr ["alpha", "", "gamma"] from 1,
- *                          variant [I4 7, BSTR "seven", BOOL true] from 0
+ *                          variant [I4 7, BSTR "seven", BOOL true] from 0; or a record:
+ *                          record (VT_RECORD Named {id 42, name "hello"}), record-array
+ *                          (VT_ARRAY|VT_RECORD of Named [{1, "a"}, {2, NULL}] from 0)
+ * Records' types come from the type library $RECORDS_TLB (tests/typelib/records.idl),
+ * registered in $OPENDCOM_ROOT first.
  * What pull prints for a VT_ARRAY: "vt 0xVVVV", "dims N", per dimension "bound CELEMENTS
  * LBOUND" (first dimension first), "vartype 0xVV", then per element "I4 value",
- * "BSTR text" (ASCII), or "VARIANT vt value".
+ * "BSTR text" (ASCII), or "VARIANT vt value"; for a record (VT_RECORD, or each of a
+ * record array's elements) "record NAME", then "field NAME vt value" per field.
  */
+#define COBJMACROS
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +50,42 @@ static void print_value(const VARIANT *v) {
         }
 }
 
+static void print_record(IRecordInfo *ri, void *rec) {
+        BSTR name, names[16];
+        ULONG n = 16;
+
+        if (FAILED(IRecordInfo_GetName(ri, &name)) ||
+            FAILED(IRecordInfo_GetFieldNames(ri, &n, names))) {
+                printf("record ?\n");
+                return;
+        }
+        printf("record ");
+        print_bstr(name);
+        printf("\n");
+        SysFreeString(name);
+        for (ULONG i = 0; i < n; i++) {
+                VARIANT f;
+                VariantInit(&f);
+                printf("field ");
+                print_bstr(names[i]);
+                if (rec && SUCCEEDED(IRecordInfo_GetField(ri, rec, names[i], &f))) {
+                        printf(" %u ", V_VT(&f));
+                        print_value(&f);
+                        VariantClear(&f);
+                } else {
+                        printf(" none");
+                }
+                printf("\n");
+                SysFreeString(names[i]);
+        }
+}
+
 static int describe(const VARIANT *v) {
         printf("vt 0x%04x\n", V_VT(v));
+        if ((V_VT(v) & ~VT_BYREF) == VT_RECORD) {
+                print_record(V_RECORDINFO(v), V_RECORD(v));
+                return 0;
+        }
         if (!(V_VT(v) & VT_ARRAY) || (V_VT(v) & VT_BYREF)) {
                 printf("value ");
                 print_value(v);
@@ -74,6 +115,13 @@ static int describe(const VARIANT *v) {
                 } else if (sa->fFeatures & FADF_VARIANT) {
                         printf("VARIANT %u ", V_VT((const VARIANT *)cell));
                         print_value((const VARIANT *)cell);
+                } else if (sa->fFeatures & FADF_RECORD) {
+                        IRecordInfo *ri;
+                        if (SUCCEEDED(SafeArrayGetRecordInfo(sa, &ri)) && ri) {
+                                print_record(ri, (void *)cell);
+                                IRecordInfo_Release(ri);
+                        }
+                        continue;
                 } else if (sa->cbElements == 4) {
                         LONG l;
                         memcpy(&l, cell, 4);
@@ -164,11 +212,40 @@ static int push(const char *kind) {
                 V_BOOL(&e) = VARIANT_TRUE;
                 SafeArrayPutElement(sa, &idx, &e);
                 V_VT(&v) = VT_ARRAY | VT_VARIANT;
+        } else if (!strcmp(kind, "record") || !strcmp(kind, "record-array")) {
+                static const GUID lib = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                          { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x01 } };
+                static const GUID named = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                            { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x06 } };
+                struct { LONG id; BSTR name; } *r;
+                IRecordInfo *ri;
+                if (FAILED(GetRecordInfoFromGuids(&lib, 1, 2, 0, &named, &ri))) {
+                        fprintf(stderr, "oaut-wire: Named is not registered ($RECORDS_TLB)\n");
+                        return 1;
+                }
+                if (!strcmp(kind, "record")) {
+                        r = IRecordInfo_RecordCreate(ri);
+                        r->id = 42;
+                        r->name = ascii_bstr("hello");
+                        V_VT(&v) = VT_RECORD;
+                        V_RECORD(&v) = r;
+                        V_RECORDINFO(&v) = ri;          /* the VARIANT's now */
+                        sa = NULL;
+                } else {
+                        sa = SafeArrayCreateVectorEx(VT_RECORD, 0, 2, ri);
+                        IRecordInfo_Release(ri);
+                        r = sa->pvData;
+                        r[0].id = 1;
+                        r[0].name = ascii_bstr("a");
+                        r[1].id = 2;
+                        V_VT(&v) = VT_ARRAY | VT_RECORD;
+                }
         } else {
                 fprintf(stderr, "oaut-wire: unknown kind %s\n", kind);
                 return 2;
         }
-        V_ARRAY(&v) = sa;
+        if (sa)
+                V_ARRAY(&v) = sa;
         struct ndr_push p;
         ndr_push_init(&p, 0);
         int r = ndr_push_user_marshal(&p, ndr_user_marshal_find("VARIANT"),
@@ -191,6 +268,20 @@ int main(int argc, char **argv) {
                 return 2;
         }
         oleaut_user_marshal_register();
+        const char *tlb = getenv("RECORDS_TLB");
+        if (tlb) {
+                OLECHAR w[4096];
+                ITypeLib *tl;
+                size_t i;
+                for (i = 0; tlb[i] && i < 4095; i++)
+                        w[i] = (OLECHAR)(unsigned char)tlb[i];
+                w[i] = 0;
+                if (FAILED(LoadTypeLibEx(w, REGKIND_REGISTER, &tl))) {
+                        fprintf(stderr, "oaut-wire: cannot register %s\n", tlb);
+                        return 1;
+                }
+                ITypeLib_Release(tl);
+        }
         if (!strcmp(argv[1], "pull"))
                 return pull(argv[2]);
         if (!strcmp(argv[1], "push"))

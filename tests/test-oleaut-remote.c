@@ -9,8 +9,9 @@
  * same object), SAFEARRAYs of I4, BSTR and VARIANT as argument (by value and VT_BYREF)
  * and result, an error object set by the failing object and read back here (GetErrorInfo,
  * ISupportErrorInfo), DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
- * argument counts and types, NULL result/EXCEPINFO/argerr pointers -- and finally checks
- * that every reference came back to the object.
+ * argument counts and types, NULL result/EXCEPINFO/argerr pointers, records (VT_RECORD by
+ * value and VT_BYREF, tests/typelib/records.idl registered for both processes) -- and
+ * finally checks that every reference came back to the object.
  */
 #define COBJMACROS
 
@@ -148,6 +149,17 @@ TEST(idispatch_across_processes) {
         UINT argerr = 99;
 
         rpcss_start();
+        /* records' types, for both processes: records.idl's library, registered */
+        const char *tlb = getenv("RECORDS_TLB");
+        char full[4096];
+        OLECHAR wfull[4096];
+        ITypeLib *tl;
+        ASSERT_NOT_NULL(tlb);
+        ASSERT_NOT_NULL(realpath(tlb, full));
+        for (size_t i = 0; (wfull[i] = (OLECHAR)(unsigned char)full[i]); i++)
+                ;
+        ASSERT_HR_EQ(LoadTypeLibEx(wfull, REGKIND_REGISTER, &tl), S_OK);
+        ITypeLib_Release(tl);
         IDispatch *d = connect_server(&pid);
         ASSERT_NOT_NULL(d);
 
@@ -405,6 +417,47 @@ TEST(idispatch_across_processes) {
         ASSERT_HR_EQ(call(d, 77, NULL, 0, &r, NULL, NULL), DISP_E_MEMBERNOTFOUND);
         ASSERT_HR_EQ(GetErrorInfo(0, &info), S_FALSE);
         VariantClear(&args[0]);
+
+        /* records: a copy comes back; by reference the object's change too */
+        static const GUID lib = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                  { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x01 } };
+        static const GUID named = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                    { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x06 } };
+        static const GUID point = { 0x7a1c0e20, 0x4b3d, 0x4f6e,
+                                    { 0x9a, 0x10, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x03 } };
+        struct { LONG id; BSTR name; } nm = { 5, SysAllocString(bob) };
+        struct { LONG x, y; } pt = { 21, -1 };
+        IRecordInfo *ri_named, *ri_point;
+        ASSERT_EQ(id_of(d, "Stretch"), 13);
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&lib, 1, 2, 0, &named, &ri_named), S_OK);
+        ASSERT_HR_EQ(GetRecordInfoFromGuids(&lib, 1, 2, 0, &point, &ri_point), S_OK);
+        V_VT(&args[0]) = VT_RECORD;
+        V_RECORD(&args[0]) = &nm;
+        V_RECORDINFO(&args[0]) = ri_named;
+        ASSERT_HR_EQ(call(d, 13, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(V_VT(&r), VT_RECORD);
+        ASSERT_TRUE(IRecordInfo_IsMatchingType(ri_named, V_RECORDINFO(&r)));
+        ASSERT_EQ(((LONG *)V_RECORD(&r))[0], 5);
+        ASSERT_MEM_EQ(((BSTR *)V_RECORD(&r))[1], bob, sizeof bob);
+        ASSERT_TRUE(((BSTR *)V_RECORD(&r))[1] != nm.name);
+        VariantClear(&r);
+        V_VT(&args[0]) = VT_RECORD | VT_BYREF;
+        V_RECORD(&args[0]) = &pt;
+        V_RECORDINFO(&args[0]) = ri_point;
+        ASSERT_HR_EQ(call(d, 13, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(pt.x, 42);                    /* written back into ours */
+        ASSERT_EQ(pt.y, -1);
+        ASSERT_EQ(V_VT(&r), VT_RECORD);
+        ASSERT_EQ(((LONG *)V_RECORD(&r))[0], 42);
+        VariantClear(&r);
+        V_VT(&args[0]) = VT_RECORD;             /* by value: ours stays as it was */
+        ASSERT_HR_EQ(call(d, 13, args, 1, &r, NULL, NULL), S_OK);
+        ASSERT_EQ(pt.x, 42);
+        ASSERT_EQ(((LONG *)V_RECORD(&r))[0], 84);
+        VariantClear(&r);
+        IRecordInfo_Release(ri_point);
+        IRecordInfo_Release(ri_named);
+        SysFreeString(nm.name);
 
         /* every reference the calls made came back */
         ASSERT_GT(server_refs(), 1);

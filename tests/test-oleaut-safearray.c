@@ -791,7 +791,7 @@ TEST(wire_refused) {
                 { 8 + 24, 0, -EBADMSG },                        /* wireSAFEARRAY NULL inside: ok? */
                 { 8 + 28, 2, -EBADMSG },                        /* conformance != cDims */
                 { 8 + 36, 8, -EBADMSG },                        /* element size for SF_I4 */
-                { 8 + 44, VT_RECORD, -EOPNOTSUPP },             /* SF_RECORD */
+                { 8 + 44, VT_RECORD, -EBADMSG },                /* SF_RECORD of a VT_I4 array */
                 { 8 + 44, VT_ERROR, -EBADMSG },                 /* SF_ERROR */
                 { 8 + 44, VT_I2, -EBADMSG },                    /* arm not the VARTYPE's */
                 { 8 + 48, 3, -EBADMSG },                        /* count != the bounds' */

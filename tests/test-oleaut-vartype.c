@@ -7,6 +7,7 @@
  * the edges the layouts set ([MS-OAUT] 2.2.24 CY, 2.2.25 DATE, 2.2.26 DECIMAL).
  */
 #include <math.h>
+#include <time.h>
 #include <string.h>
 
 #include <objbase.h>
@@ -504,6 +505,27 @@ TEST(date_strings) {
                 { "1", DISP_E_TYPEMISMATCH, 0 }, { "0:60", DISP_E_TYPEMISMATCH, 0 },
                 { "24:00", DISP_E_TYPEMISMATCH, 0 }, { "1;2;3", DISP_E_TYPEMISMATCH, 0 },
                 { "2/30/2000", DISP_E_TYPEMISMATCH, 0 }, { "", DISP_E_TYPEMISMATCH, 0 },
+                /* English month names and abbreviations, any case, day and year either side */
+                { "2 January, 1970", S_OK, 25570.0 }, { "2 January 1970", S_OK, 25570.0 },
+                { "2 Jan 1970", S_OK, 25570.0 }, { "2/Jan/1970", S_OK, 25570.0 },
+                { "2-Jan-1970", S_OK, 25570.0 }, { "January 2, 1970", S_OK, 25570.0 },
+                { "jan 2 70", S_OK, 25570.0 }, { "2 JANUARY 1970", S_OK, 25570.0 },
+                { "5 December 2026", S_OK, 46361.0 },
+                { "Dec 5, 2026 10:00 AM", S_OK, 46361.0 + 10 / 24.0 },
+                { "5 Dec 2026 22:30:15", S_OK, 46361.0 + (22 * 3600 + 30 * 60 + 15) / 86400.0 },
+                { "Feb 29 2000", S_OK, 36585.0 }, { "29 february 2000 12:00 PM", S_OK, 36585.5 },
+                /* a number that cannot be the day is the year, on the 1st */
+                { "Jan 35", S_OK, 12785.0 }, { "35 Jan", S_OK, 12785.0 },
+                { "Jan-35", S_OK, 12785.0 }, { "35-Jan", S_OK, 12785.0 },
+                { "Jan/35", S_OK, 12785.0 }, { "35/Jan", S_OK, 12785.0 },
+                { "December 2026", S_OK, 46357.0 },
+                /* not dates */
+                { "Jan", DISP_E_TYPEMISMATCH, 0 }, { "Ja 2 1970", DISP_E_TYPEMISMATCH, 0 },
+                { "Janu 2 1970", DISP_E_TYPEMISMATCH, 0 }, { "Foo 2 1970", DISP_E_TYPEMISMATCH, 0 },
+                { "Jan Feb 2", DISP_E_TYPEMISMATCH, 0 }, { "1 2 Jan", DISP_E_TYPEMISMATCH, 0 },
+                { "Feb 30 2000", DISP_E_TYPEMISMATCH, 0 }, { "2 Jan 1970 x", DISP_E_TYPEMISMATCH, 0 },
+                { "2 Jan 1970 25:00", DISP_E_TYPEMISMATCH, 0 },
+                { "Jan 2 1970 3", DISP_E_TYPEMISMATCH, 0 },
         };
         for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
                 s = bstr(in[i].s);
@@ -515,6 +537,27 @@ TEST(date_strings) {
                                   in[i].s, (unsigned)hr, t, (unsigned)in[i].hr, in[i].t);
         }
         ASSERT_HR_EQ(VarDateFromStr(NULL, LOCALE_INVARIANT, 0, &t), DISP_E_TYPEMISMATCH);
+
+        /* a month and one day: that day of this year (Wine's MKRELDATE) */
+        time_t now = time(NULL);
+        struct tm tm;
+        SYSTEMTIME st;
+        double jan2;
+        localtime_r(&now, &tm);
+        memset(&st, 0, sizeof st);
+        st.wYear = (WORD)(tm.tm_year + 1900);
+        st.wMonth = 1;
+        st.wDay = 2;
+        ASSERT_EQ(SystemTimeToVariantTime(&st, &jan2), TRUE);
+        static const char *const rel[] = { "Jan 2", "2 Jan", "january 2", "2-Jan" };
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+                s = bstr(rel[i]);
+                t = -99;
+                ASSERT_HR_EQ(VarDateFromStr(s, 0x409, 0, &t), S_OK);
+                SysFreeString(s);
+                if (t != jan2)
+                        test_fail(__FILE__, __LINE__, "\"%s\": %.17g, want %.17g", rel[i], t, jan2);
+        }
 
         /* test_VarDateChangeTypeEx's 25570 is "1/2/1970"; time alone, date and time */
         static const struct { double t; const char *s; } out[] = {

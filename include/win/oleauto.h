@@ -131,7 +131,8 @@ WINOLEAUTAPI VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSr
  * 100-01-01 (-657434) to 9999-12-31.  A value outside the target's range is
  * DISP_E_OVERFLOW.  Strings: the invariant number format; dates in the US English form
  * ("1/2/2000 3:04:05 PM", "12:00:00 AM" for 0; VarDateFromStr also reads ISO
- * "2000-01-02" and a time alone), whatever lcid says.
+ * "2000-01-02", a time alone, and English month names or their abbreviations:
+ * "5 December 2026", "Dec 5, 2026 10:00 AM"), whatever lcid says.
  */
 #ifndef DCOM_SYSTEMTIME_DEFINED
 #define DCOM_SYSTEMTIME_DEFINED
@@ -207,7 +208,9 @@ WINOLEAUTAPI_(INT) VariantTimeToSystemTime(double vtime, LPSYSTEMTIME lpSystemTi
  * Get/PutElement copy one (PutElement takes the BSTR or interface pointer itself, a
  * pointer to the value otherwise).  A locked array (SafeArrayLock, AccessData) is not
  * destroyed or resized: DISP_E_ARRAYISLOCKED.  An index outside the bounds is
- * DISP_E_BADINDEX, a NULL argument E_INVALIDARG.  VT_RECORD arrays are refused.
+ * DISP_E_BADINDEX, a NULL argument E_INVALIDARG.  VT_RECORD arrays (FADF_RECORD) need the
+ * IRecordInfo (SafeArrayCreateEx, SafeArraySetRecordInfo): elements are cleared and
+ * copied with it, and GetElement/PutElement copy a record into an initialized one.
  */
 WINOLEAUTAPI SafeArrayAllocDescriptor(UINT cDims, SAFEARRAY **ppsaOut);
 WINOLEAUTAPI SafeArrayAllocDescriptorEx(VARTYPE vt, UINT cDims, SAFEARRAY **ppsaOut);
@@ -238,6 +241,20 @@ WINOLEAUTAPI SafeArrayGetUBound(SAFEARRAY *psa, UINT nDim, LONG *plUbound);
 WINOLEAUTAPI SafeArrayGetVartype(SAFEARRAY *psa, VARTYPE *pvt);
 WINOLEAUTAPI SafeArraySetIID(SAFEARRAY *psa, REFGUID guid);
 WINOLEAUTAPI SafeArrayGetIID(SAFEARRAY *psa, GUID *pguid);
+WINOLEAUTAPI SafeArraySetRecordInfo(SAFEARRAY *psa, IRecordInfo *prinfo);
+WINOLEAUTAPI SafeArrayGetRecordInfo(SAFEARRAY *psa, IRecordInfo **prinfo);
+
+/*
+ * Records (user-defined types; src/oleaut/recinfo.c): an IRecordInfo over a TKIND_RECORD
+ * type description -- or an alias of one -- (E_INVALIDARG for another kind of type), or
+ * over the record of that GUID in the registered type library (LoadRegTypeLib).  A
+ * VARIANT holds one as VT_RECORD (pvRecord in CoTaskMem, pRecInfo held): VariantClear
+ * clears and frees it, VariantCopy makes a new one (RecordCopy).  A SAFEARRAY holds them
+ * when made by SafeArrayCreateEx(VT_RECORD, ..., the IRecordInfo) (FADF_RECORD).
+ */
+WINOLEAUTAPI GetRecordInfoFromTypeInfo(ITypeInfo *pTypeInfo, IRecordInfo **ppRecInfo);
+WINOLEAUTAPI GetRecordInfoFromGuids(REFGUID rGuidTypeLib, ULONG uVerMajor, ULONG uVerMinor,
+                                    LCID lcid, REFGUID rGuidTypeInfo, IRecordInfo **ppRecInfo);
 
 /*
  * Error objects: CreateErrorInfo makes one (ICreateErrorInfo; QueryInterface for

@@ -55,6 +55,13 @@ static void copy_back(VARIANT *arg, VARIANT *back) {
                 return;
         if (V_VT(back) != V_VT(arg) || !dst || !src)
                 goto out;
+        if (V_VT(arg) == (VT_RECORD | VT_BYREF)) {
+                /* the record that came back, into the caller's, if of its type */
+                IRecordInfo *ri = V_RECORDINFO(arg);
+                if (ri && V_RECORDINFO(back) && ri->lpVtbl->IsMatchingType(ri, V_RECORDINFO(back)))
+                        ri->lpVtbl->RecordCopy(ri, src, dst);
+                goto out;
+        }
         if (V_VT(arg) & VT_ARRAY) {
                 /* the caller's array is replaced by the one that came back */
                 SafeArrayDestroy(*(SAFEARRAY **)dst);
@@ -127,8 +134,8 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Proxy(IDispatch *This, DISPID dispIdM
                 flags |= fDISPATCH_zeroArgErr;
         for (UINT i = 0; i < pDispParams->cArgs; i++) {
                 VARTYPE vt = V_VT(&pDispParams->rgvarg[i]);
-                if (vt & VT_VECTOR || (vt & VT_TYPEMASK) == VT_RECORD)
-                        return DISP_E_BADVARTYPE;       /* no wire form (IRecordInfo: not yet) */
+                if (vt & VT_VECTOR)
+                        return DISP_E_BADVARTYPE;       /* no wire form */
                 if (vt & VT_BYREF)
                         n_refs++;
         }
@@ -244,7 +251,7 @@ HRESULT STDMETHODCALLTYPE IDispatch_Invoke_Stub(IDispatch *This, DISPID dispIdMe
                 pExcepInfo->pfnDeferredFillIn = NULL;
         }
         pExcepInfo->pvReserved = NULL;
-        if (V_VT(pVarResult) & VT_VECTOR || (V_VT(pVarResult) & VT_TYPEMASK) == VT_RECORD) {
+        if (V_VT(pVarResult) & VT_VECTOR) {
                 /* no wire form: the caller hears so rather than a fault */
                 V_VT(pVarResult) = VT_EMPTY;
                 hr = DISP_E_BADVARTYPE;

@@ -12,6 +12,10 @@
  *     [defaultvalue] its value; a named argument naming no parameter:
  *     DISP_E_PARAMNOTFOUND;
  *   - [lcid] parameters get the locale, a [retval] one becomes *pVarResult;
+ *   - a record parameter (a pointer to a TKIND_RECORD) takes a VT_RECORD argument of its
+ *     type (by value or reference: the callee gets the argument's record), else
+ *     DISP_E_TYPEMISMATCH; a [retval] record comes back as a VT_RECORD of its own;
+ *     records by value (not a pointer) are DISP_E_BADVARTYPE;
  *   - an unknown member, or one without the asked-for kind (method, get, put):
  *     DISP_E_MEMBERNOTFOUND;
  *   - a method that fails: DISP_E_EXCEPTION, its HRESULT in EXCEPINFO.scode and the
@@ -108,12 +112,31 @@ static HRESULT userdefined_vt(struct tl_info *ti, HREFTYPE href, VARTYPE *ret, i
         case TKIND_COCLASS:
                 *ret = VT_UNKNOWN;
                 break;
+        case TKIND_RECORD:
+                *ret = VT_RECORD;
+                break;
         default:
-                hr = DISP_E_BADVARTYPE;         /* records, unions: IRecordInfo is not here */
+                hr = DISP_E_BADVARTYPE;         /* unions */
                 break;
         }
         ref->lpVtbl->ReleaseTypeAttr(ref, ta);
 out:
+        ref->lpVtbl->Release(ref);
+        return hr;
+}
+
+/* The IRecordInfo of the record a parameter (a pointer to it) describes. */
+static HRESULT param_recinfo(struct tl_info *ti, const TYPEDESC *td, IRecordInfo **ret) {
+        ITypeInfo *ref;
+        HRESULT hr;
+
+        if (td->vt == VT_PTR)
+                td = td->lptdesc;
+        if (!td || td->vt != VT_USERDEFINED)
+                return DISP_E_BADVARTYPE;
+        if ((hr = tl_ref_info(ti->lib, td->hreftype, &ref)) < 0)
+                return hr;
+        hr = GetRecordInfoFromTypeInfo(ref, ret);       /* an alias of one too */
         ref->lpVtbl->Release(ref);
         return hr;
 }
@@ -299,7 +322,7 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
         }
         if ((hr = base_vt(owner, &fd->elemdescFunc.tdesc, &ret_vt, 0)) < 0)
                 return hr;
-        if (ret_vt == VT_VARIANT || ret_vt == VT_DECIMAL)
+        if (ret_vt == VT_VARIANT || ret_vt == VT_DECIMAL || ret_vt == VT_RECORD)
                 return DISP_E_BADVARTYPE;       /* returned in memory: not a COM method's shape */
         if (fd->cParams && !(temps = dcom_calloc((size_t)fd->cParams, sizeof *temps)))
                 return E_OUTOFMEMORY;
@@ -322,6 +345,24 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                         if (!pt.byref) {
                                 hr = DISP_E_BADVARTYPE;
                                 goto out;
+                        }
+                        if (pt.vt == VT_RECORD) {
+                                /* a new record of the type, for the callee to fill */
+                                IRecordInfo *ri;
+                                void *rec;
+                                if ((hr = param_recinfo(owner, &ed->tdesc, &ri)) < 0)
+                                        goto out;
+                                if (!(rec = ri->lpVtbl->RecordCreate(ri))) {
+                                        ri->lpVtbl->Release(ri);
+                                        hr = E_OUTOFMEMORY;
+                                        goto out;
+                                }
+                                V_RECORD(t) = rec;
+                                V_RECORDINFO(t) = ri;
+                                V_VT(t) = VT_RECORD;
+                                retval = t;
+                                oa_call_push_int(&c, (uint64_t)(uintptr_t)rec);
+                                continue;
                         }
                         /* the callee writes the value into a VARIANT of ours */
                         V_VT(t) = VT_EMPTY;
@@ -349,6 +390,29 @@ static HRESULT invoke_func(struct tl_info *owner, const FUNCDESC *fd, void *inst
                                 hr = DISP_E_BADPARAMCOUNT;
                                 goto out;
                         }
+                }
+                if (pt.vt == VT_RECORD) {
+                        /* a record of the parameter's type, passed as the pointer to it */
+                        IRecordInfo *ri;
+                        VARTYPE svt = V_VT(src);
+                        bool ok;
+                        if (!pt.byref) {
+                                hr = DISP_E_BADVARTYPE; /* by value: the ABI's, not ours */
+                                goto out;
+                        }
+                        if ((hr = param_recinfo(owner, &ed->tdesc, &ri)) < 0)
+                                goto out;
+                        ok = (svt == VT_RECORD || svt == (VT_RECORD | VT_BYREF)) && V_RECORD(src) &&
+                             V_RECORDINFO(src) && ri->lpVtbl->IsMatchingType(ri, V_RECORDINFO(src));
+                        ri->lpVtbl->Release(ri);
+                        if (!ok) {
+                                if (arg_err)
+                                        *arg_err = idx;
+                                hr = DISP_E_TYPEMISMATCH;
+                                goto out;
+                        }
+                        oa_call_push_int(&c, (uint64_t)(uintptr_t)V_RECORD(src));
+                        continue;
                 }
                 if (pt.vt == VT_VARIANT) {
                         if (pt.byref) {         /* VARIANT *: the caller's own VARIANT */

@@ -55,4 +55,41 @@ int oleaut_errorinfo_read(const uint8_t *p, size_t len, IErrorInfo **ret);
 HRESULT oleaut_load_typelib_mem(const void *data, size_t len, ITypeLib **ret);
 HRESULT oleaut_load_typelib_file(const OLECHAR *path, ITypeLib **ret);
 
+/*
+ * Where a record's type is described ([MS-OAUT] 2.2.31 RecordInfoData): what an
+ * IRecordInfo of ours says of itself (-EOPNOTSUPP for another implementation or a type
+ * outside any library); GetRecordInfoFromGuids goes the other way.
+ */
+struct oleaut_recinfo_data {
+        GUID lib_guid;
+        WORD major, minor;
+        LCID lcid;
+        GUID rec_guid;
+};
+int oleaut_recinfo_data(IRecordInfo *ri, struct oleaut_recinfo_data *ret);
+
+/* A record's field (recinfo.c): what it holds and where, one element or a fixed array's. */
+enum oleaut_fkind {
+        OA_FK_PLAIN,    /* bytes: no resources */
+        OA_FK_BSTR,
+        OA_FK_UNKNOWN,  /* IUnknown * or IDispatch * (vt says which) */
+        OA_FK_VARIANT,
+        OA_FK_ARRAY,    /* SAFEARRAY * (vt: VT_ARRAY | the element's) */
+        OA_FK_RECORD,   /* a nested record, inline (rec) */
+        OA_FK_OPAQUE,   /* a pointer not owned or described */
+};
+struct oleaut_field {
+        enum oleaut_fkind kind;
+        VARTYPE vt;
+        ULONG size;             /* of one element in memory */
+        ULONG offset, count;    /* count: 1, or a fixed array's elements */
+        IRecordInfo *rec;
+};
+/*
+ * The fields of an IRecordInfo of ours, in order, the record's size and its NDR alignment
+ * (its largest member's, pointers 4 bytes; NULL: not ours).
+ */
+const struct oleaut_field *oleaut_recinfo_fields(IRecordInfo *ri, ULONG *ret_n, ULONG *ret_size,
+                                                 ULONG *ret_ndr_align);
+
 #endif /* DCOM_OLEAUT_INTERNAL_H */

@@ -11,8 +11,10 @@
  * fastest.  A vector (SafeArrayCreateVector) is descriptor and data in one block.
  *
  * Elements are owned according to fFeatures: FADF_BSTR (SysFreeString),
- * FADF_UNKNOWN/FADF_DISPATCH (Release), FADF_VARIANT (VariantClear); the rest are plain
- * bytes.  VT_RECORD arrays need IRecordInfo, which is not in yet: refused.
+ * FADF_UNKNOWN/FADF_DISPATCH (Release), FADF_VARIANT (VariantClear), FADF_RECORD (the
+ * IRecordInfo's RecordClear and RecordCopy); the rest are plain bytes.  An FADF_RECORD
+ * array keeps its IRecordInfo (held) in the pointer just before the descriptor, as
+ * Windows does, and its elements are GetSize bytes.
  */
 #include <stdint.h>
 #include <string.h>
@@ -30,6 +32,24 @@
 
 static uint8_t *hidden(SAFEARRAY *psa) {
         return (uint8_t *)psa - HIDDEN_SIZE;
+}
+
+/* An FADF_RECORD array's IRecordInfo (NULL until set). */
+static IRecordInfo *recinfo(const SAFEARRAY *psa) {
+        IRecordInfo *ri;
+
+        memcpy(&ri, (const uint8_t *)psa - sizeof ri, sizeof ri);
+        return ri;
+}
+
+static void set_recinfo(SAFEARRAY *psa, IRecordInfo *ri) {
+        IRecordInfo *old = recinfo(psa);
+
+        if (ri)
+                ri->lpVtbl->AddRef(ri);
+        memcpy((uint8_t *)psa - sizeof ri, &ri, sizeof ri);
+        if (old)
+                old->lpVtbl->Release(old);
 }
 
 /* The size of an element of type vt in memory, 0 for a type an array cannot hold. */
@@ -95,6 +115,8 @@ static void destroy_cells(SAFEARRAY *psa, size_t from, size_t to) {
                         *(IUnknown **)cell = NULL;
                 } else if (psa->fFeatures & FADF_VARIANT) {
                         VariantClear(cell);
+                } else if ((psa->fFeatures & FADF_RECORD) && recinfo(psa)) {
+                        recinfo(psa)->lpVtbl->RecordClear(recinfo(psa), cell);
                 }
         }
 }
@@ -107,7 +129,8 @@ static HRESULT copy_cells(const SAFEARRAY *src, SAFEARRAY *dst) {
                 return S_OK;
         if (!cell_count(src, &n) || !data_size(src, &size))
                 return E_OUTOFMEMORY;
-        if (!(src->fFeatures & (FADF_BSTR | FADF_UNKNOWN | FADF_DISPATCH | FADF_VARIANT))) {
+        if (!(src->fFeatures & (FADF_BSTR | FADF_UNKNOWN | FADF_DISPATCH | FADF_VARIANT)) &&
+            !((src->fFeatures & FADF_RECORD) && recinfo(src))) {
                 if (size)
                         memcpy(dst->pvData, src->pvData, size);
                 return S_OK;
@@ -126,6 +149,11 @@ static HRESULT copy_cells(const SAFEARRAY *src, SAFEARRAY *dst) {
                         if (u)
                                 u->lpVtbl->AddRef(u);
                         *(IUnknown **)to = u;
+                } else if (src->fFeatures & FADF_RECORD) {
+                        HRESULT hr;
+                        IRecordInfo *ri = recinfo(src);
+                        if (FAILED(hr = ri->lpVtbl->RecordCopy(ri, (void *)from, to)))
+                                return hr;
                 } else {
                         HRESULT hr;
                         V_VT((VARIANT *)to) = VT_EMPTY;
@@ -155,6 +183,10 @@ HRESULT SafeArrayAllocDescriptor(UINT cDims, SAFEARRAY **ppsaOut) {
 
 /* [MS-OAUT] 2.2.9 (FADF_*): what an array of vt is marked with. */
 static void set_features(SAFEARRAY *psa, VARTYPE vt, const IID *iid) {
+        if (vt == VT_RECORD) {
+                psa->fFeatures = FADF_RECORD;
+                return;
+        }
         if (vt == VT_UNKNOWN || vt == VT_DISPATCH) {
                 psa->fFeatures = FADF_HAVEIID | (vt == VT_UNKNOWN ? FADF_UNKNOWN : FADF_DISPATCH);
                 if (!iid)
@@ -175,8 +207,9 @@ HRESULT SafeArrayAllocDescriptorEx(VARTYPE vt, UINT cDims, SAFEARRAY **ppsaOut) 
         HRESULT hr;
         ULONG size = vt_size(vt);
 
-        if (!size)
-                return vt == VT_RECORD ? E_NOTIMPL : E_INVALIDARG;
+        if (!size && vt != VT_RECORD)
+                return E_INVALIDARG;
+        /* a record array's element size comes with its IRecordInfo (SafeArraySetRecordInfo) */
         if (FAILED(hr = SafeArrayAllocDescriptor(cDims, ppsaOut)))
                 return hr;
         set_features(*ppsaOut, vt, NULL);
@@ -198,15 +231,28 @@ HRESULT SafeArrayAllocData(SAFEARRAY *psa) {
         return S_OK;
 }
 
-static SAFEARRAY *create(VARTYPE vt, UINT cDims, const SAFEARRAYBOUND *rgsabound, const IID *iid) {
-        SAFEARRAY *psa;
+/* The size of a record element, 0 when ri cannot say. */
+static ULONG record_size(IRecordInfo *ri) {
+        ULONG size = 0;
 
-        if (!rgsabound || !cDims || !vt_size(vt))
+        if (!ri || FAILED(ri->lpVtbl->GetSize(ri, &size)))
+                return 0;
+        return size;
+}
+
+static SAFEARRAY *create(VARTYPE vt, UINT cDims, const SAFEARRAYBOUND *rgsabound, const IID *iid,
+                         IRecordInfo *ri) {
+        SAFEARRAY *psa;
+        ULONG size = vt == VT_RECORD ? record_size(ri) : vt_size(vt);
+
+        if (!rgsabound || !cDims || !size)
                 return NULL;
         if (FAILED(SafeArrayAllocDescriptor(cDims, &psa)))
                 return NULL;
         set_features(psa, vt, iid);
-        psa->cbElements = vt_size(vt);
+        if (vt == VT_RECORD)
+                set_recinfo(psa, ri);
+        psa->cbElements = size;
         for (UINT i = 0; i < cDims; i++)
                 psa->rgsabound[cDims - 1 - i] = rgsabound[i];
         if (FAILED(SafeArrayAllocData(psa))) {
@@ -216,20 +262,20 @@ static SAFEARRAY *create(VARTYPE vt, UINT cDims, const SAFEARRAYBOUND *rgsabound
         return psa;
 }
 
+/* VT_RECORD needs its IRecordInfo: SafeArrayCreateEx. */
 SAFEARRAY *SafeArrayCreate(VARTYPE vt, UINT cDims, SAFEARRAYBOUND *rgsabound) {
-        return create(vt, cDims, rgsabound, NULL);
+        return create(vt, cDims, rgsabound, NULL, NULL);
 }
 
-/* pvExtra: the IID of a VT_UNKNOWN/VT_DISPATCH array (IRecordInfo for VT_RECORD: refused). */
+/* pvExtra: the IID of a VT_UNKNOWN/VT_DISPATCH array, the IRecordInfo of a VT_RECORD one. */
 SAFEARRAY *SafeArrayCreateEx(VARTYPE vt, UINT cDims, SAFEARRAYBOUND *rgsabound, PVOID pvExtra) {
-        if (vt == VT_RECORD)
-                return NULL;
         return create(vt, cDims, rgsabound,
-                      vt == VT_UNKNOWN || vt == VT_DISPATCH ? pvExtra : NULL);
+                      vt == VT_UNKNOWN || vt == VT_DISPATCH ? pvExtra : NULL,
+                      vt == VT_RECORD ? pvExtra : NULL);
 }
 
-SAFEARRAY *SafeArrayCreateVector(VARTYPE vt, LONG lLbound, ULONG cElements) {
-        ULONG size = vt_size(vt);
+static SAFEARRAY *create_vector(VARTYPE vt, LONG lLbound, ULONG cElements, IRecordInfo *ri) {
+        ULONG size = vt == VT_RECORD ? record_size(ri) : vt_size(vt);
         size_t head = HIDDEN_SIZE + sizeof(SAFEARRAY);
 
         if (!size || (size_t)cElements > (SIZE_MAX - head) / size)
@@ -242,6 +288,8 @@ SAFEARRAY *SafeArrayCreateVector(VARTYPE vt, LONG lLbound, ULONG cElements) {
         SAFEARRAY *psa = (SAFEARRAY *)(p + HIDDEN_SIZE);
         psa->cDims = 1;
         set_features(psa, vt, NULL);
+        if (vt == VT_RECORD)
+                set_recinfo(psa, ri);
         psa->fFeatures |= FADF_CREATEVECTOR;
         psa->cbElements = size;
         psa->rgsabound[0].cElements = cElements;
@@ -250,10 +298,13 @@ SAFEARRAY *SafeArrayCreateVector(VARTYPE vt, LONG lLbound, ULONG cElements) {
         return psa;
 }
 
+SAFEARRAY *SafeArrayCreateVector(VARTYPE vt, LONG lLbound, ULONG cElements) {
+        return create_vector(vt, lLbound, cElements, NULL);
+}
+
 SAFEARRAY *SafeArrayCreateVectorEx(VARTYPE vt, LONG lLbound, ULONG cElements, PVOID pvExtra) {
-        if (vt == VT_RECORD)
-                return NULL;
-        SAFEARRAY *psa = SafeArrayCreateVector(vt, lLbound, cElements);
+        SAFEARRAY *psa = create_vector(vt, lLbound, cElements,
+                                       vt == VT_RECORD ? pvExtra : NULL);
         if (psa && pvExtra && (vt == VT_UNKNOWN || vt == VT_DISPATCH))
                 memcpy(hidden(psa), pvExtra, sizeof(IID));
         return psa;
@@ -291,6 +342,8 @@ HRESULT SafeArrayDestroyDescriptor(SAFEARRAY *psa) {
                 return S_OK;
         if (psa->cLocks)
                 return DISP_E_ARRAYISLOCKED;
+        if (psa->fFeatures & FADF_RECORD)
+                set_recinfo(psa, NULL);
         dcom_free(hidden(psa));
         return S_OK;
 }
@@ -387,6 +440,8 @@ HRESULT SafeArrayGetElement(SAFEARRAY *psa, LONG *rgIndices, void *pv) {
                 if (u)
                         u->lpVtbl->AddRef(u);
                 *(IUnknown **)pv = u;
+        } else if ((psa->fFeatures & FADF_RECORD) && recinfo(psa)) {
+                hr = recinfo(psa)->lpVtbl->RecordCopy(recinfo(psa), cell, pv);
         } else {
                 memcpy(pv, cell, psa->cbElements);
         }
@@ -424,6 +479,8 @@ HRESULT SafeArrayPutElement(SAFEARRAY *psa, LONG *rgIndices, void *pv) {
                 *(IUnknown **)cell = u;
                 if (old)
                         old->lpVtbl->Release(old);
+        } else if ((psa->fFeatures & FADF_RECORD) && recinfo(psa)) {
+                hr = recinfo(psa)->lpVtbl->RecordCopy(recinfo(psa), pv, cell);
         } else {
                 memcpy(cell, pv, psa->cbElements);
         }
@@ -502,6 +559,8 @@ HRESULT SafeArrayCopy(SAFEARRAY *psa, SAFEARRAY **ppsaOut) {
         if (FAILED(hr = SafeArrayAllocDescriptor(psa->cDims, &out)))
                 return hr;
         memcpy(hidden(out), hidden(psa), HIDDEN_SIZE);
+        if ((psa->fFeatures & FADF_RECORD) && recinfo(psa))
+                recinfo(psa)->lpVtbl->AddRef(recinfo(psa));     /* the copy holds it too */
         out->fFeatures = psa->fFeatures & ~FADF_NOT_COPIED;
         out->cbElements = psa->cbElements;
         memcpy(out->rgsabound, psa->rgsabound, psa->cDims * sizeof(SAFEARRAYBOUND));
@@ -575,5 +634,26 @@ HRESULT SafeArrayGetIID(SAFEARRAY *psa, GUID *pguid) {
         if (!psa || !pguid || !(psa->fFeatures & FADF_HAVEIID))
                 return E_INVALIDARG;
         memcpy(pguid, hidden(psa), sizeof(GUID));
+        return S_OK;
+}
+
+HRESULT SafeArraySetRecordInfo(SAFEARRAY *psa, IRecordInfo *prinfo) {
+        if (!psa || !(psa->fFeatures & FADF_RECORD))
+                return E_INVALIDARG;
+        set_recinfo(psa, prinfo);
+        /* a descriptor from SafeArrayAllocDescriptorEx (or an empty array of no type)
+           learns its element size here */
+        size_t n;
+        if (!psa->cbElements && (!psa->pvData || (cell_count(psa, &n) && !n)))
+                psa->cbElements = record_size(prinfo);
+        return S_OK;
+}
+
+HRESULT SafeArrayGetRecordInfo(SAFEARRAY *psa, IRecordInfo **prinfo) {
+        if (!psa || !prinfo || !(psa->fFeatures & FADF_RECORD))
+                return E_INVALIDARG;
+        *prinfo = recinfo(psa);
+        if (*prinfo)
+                (*prinfo)->lpVtbl->AddRef(*prinfo);
         return S_OK;
 }

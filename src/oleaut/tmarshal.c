@@ -45,7 +45,8 @@
  * and a pointer to any of these (VT_PTR) for [out] and [in, out] parameters: a top-level
  * [ref] pointer, which has no wire form.  Refused (the interface then has no proxy/stub:
  * the caller gets E_NOINTERFACE, the reason on DCOM_DEBUG=typelib): records and unions
- * (IRecordInfo is not here), VT_LPSTR/VT_LPWSTR, C arrays, pointers to pointers other
+ * (a record parameter is the NDR of its struct, which is not written here yet: VARIANTs
+ * and SAFEARRAYs carry records), VT_LPSTR/VT_LPWSTR, C arrays, pointers to pointers other
  * than interface ones, return types other than HRESULT, void and integers, more than
  * TM_MAX_PARAMS parameters or TM_MAX_METHODS methods, and any machine but x86-64 (the
  * thunks are x86-64 System V assembly; AArch64's calling convention is in callframe.c,
@@ -833,7 +834,7 @@ static HRESULT userdefined(const struct build *b, ITypeInfo *ti, HREFTYPE href, 
                 p->kind = TM_CY;
                 break;
         default:
-                hr = E_NOTIMPL; /* records, unions: IRecordInfo is not here */
+                hr = E_NOTIMPL; /* records, unions: their NDR is not written here yet */
                 break;
         }
         ref->lpVtbl->ReleaseTypeAttr(ref, ta);

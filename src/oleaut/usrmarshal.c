@@ -24,12 +24,18 @@
  * pointer to the elements; SF_HAVEIID's IID), the bounds first dimension first, then the
  * elements: little-endian values (SF_I1..SF_I8) or pointer IDs and their BSTRs,
  * wireVARIANTs (none VT_BYREF: SafeArrayDestroy could not free its referent) or
- * OBJREFs.  SF_RECORD (IRecordInfo is not in yet) is refused
- * (-EOPNOTSUPP), SF_ERROR and counts that disagree with the bounds are -EBADMSG.
+ * OBJREFs, or (SF_RECORD) a wireBRECORD per element.  SF_ERROR and counts that disagree
+ * with the bounds are -EBADMSG.
+ * VT_RECORD ([MS-OAUT] 2.2.28.2): a wireBRECORD, by value and by reference alike -- the
+ * record's type as an OBJREF_CUSTOM of CLSID_RecordInfo whose RecordInfoData names the
+ * library and the record (the receiver finds it with GetRecordInfoFromGuids: an unknown
+ * type is -ENOENT), the record as the NDR of its fields; only an IRecordInfo of ours
+ * (recinfo.c) can be sent.
  *
  * An unmarshaled VARIANT's by-reference referent is memory of ours: oleaut_variant_user_free()
  * frees it (the registered free routine), where VariantClear would leave it.
  */
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -261,6 +267,379 @@ static int pull_iface(struct ndr_pull *ndr, VARTYPE base, IUnknown **ret) {
 static int push_variant(struct ndr_push *ndr, int flags, const VARIANT *v);
 static int pull_variant(struct ndr_pull *ndr, int flags, VARIANT *v);
 
+/* --- records ([MS-OAUT] 2.2.28.2) ----------------------------------------------------------- */
+
+static int push_lpsafearray(struct ndr_push *ndr, int flags, SAFEARRAY *const *ppsa);
+static int pull_lpsafearray(struct ndr_pull *ndr, int flags, SAFEARRAY **ppsa);
+
+#define MAX_RECORD_DEPTH 16
+
+/* [MS-OAUT] 1.9: CLSID_RecordInfo (the same GUID as IID_IRecordInfo) */
+static const GUID CLSID_RecordInfo = { 0x0000002f, 0, 0,
+                                       { 0xc0, 0, 0, 0, 0, 0, 0, 0x46 } };
+#define OBJREF_SIGNATURE 0x574f454du    /* "MEOW" */
+#define OBJREF_CUSTOM_FLAG 4u
+#define RECINFO_DATA_SIZE 44u           /* [MS-OAUT] 2.2.31 RecordInfoData */
+/* signature, flags, iid, clsid, cbExtension, size, pObjectData ([MS-DCOM] 2.2.18.6) */
+#define RECINFO_OBJREF_SIZE (4 + 4 + 16 + 16 + 4 + 4 + RECINFO_DATA_SIZE)
+
+/*
+ * A record's fields as MIDL would marshal the struct ([C706] 14.3.6): the scalars in
+ * order (pointers as referent IDs, nested records inline), then, in the same order, what
+ * the pointers point to.
+ */
+static int push_record(struct ndr_push *ndr, IRecordInfo *ri, const uint8_t *p, int pass,
+                       int depth) {
+        const struct oleaut_field *f;
+        ULONG n, size, align;
+
+        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size, &align)))
+                return ndr_push_fail(ndr, -EOPNOTSUPP);
+        if (pass == NDR_SCALARS)
+                ndr_push_align(ndr, align);
+        for (ULONG i = 0; i < n && !ndr_push_error(ndr); i++) {
+                for (ULONG k = 0; k < f[i].count && !ndr_push_error(ndr); k++) {
+                        const uint8_t *c = p + f[i].offset + (size_t)k * f[i].size;
+                        switch (f[i].kind) {
+                        case OA_FK_PLAIN:
+                                if (pass == NDR_SCALARS)
+                                        push_value(ndr, f[i].vt, c);
+                                break;
+                        case OA_FK_BSTR:
+                                push_bstr(ndr, pass, (const BSTR *)c);
+                                break;
+                        case OA_FK_VARIANT:
+                                if (V_VT((const VARIANT *)c) & VT_BYREF)
+                                        return ndr_push_fail(ndr, -EOPNOTSUPP);
+                                push_variant(ndr, pass, (const VARIANT *)c);
+                                break;
+                        case OA_FK_ARRAY:
+                                push_lpsafearray(ndr, pass, (SAFEARRAY *const *)c);
+                                break;
+                        case OA_FK_UNKNOWN: {
+                                IUnknown *u = *(IUnknown *const *)c;
+                                if (pass == NDR_SCALARS) {
+                                        ndr_push_unique_ptr(ndr, u);
+                                } else if (u) {
+                                        if (ndr->release_ifaces)
+                                                u->lpVtbl->AddRef(u);
+                                        ndr_push_iface(ndr, iface_iid(f[i].vt), u);
+                                }
+                                break;
+                        }
+                        case OA_FK_RECORD:
+                                push_record(ndr, f[i].rec, c, pass, depth + 1);
+                                break;
+                        default:
+                                return ndr_push_fail(ndr, -EOPNOTSUPP); /* an opaque pointer */
+                        }
+                }
+        }
+        return ndr_push_error(ndr);
+}
+
+/* Puts a little-endian 32-bit value over the 4 bytes pushed at stub offset at. */
+static void patch_u32(struct ndr_push *ndr, size_t at, uint32_t v) {
+        uint8_t *q = ndr->buf.data + ndr->base + at;
+
+        q[0] = (uint8_t)v;
+        q[1] = (uint8_t)(v >> 8);
+        q[2] = (uint8_t)(v >> 16);
+        q[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * [MS-OAUT] 2.2.28.2.1 _wireBRECORD, the referent of a wireBRECORD: fFlags, clSize, the
+ * IRecordInfo as an OBJREF_CUSTOM of CLSID_RecordInfo carrying the RecordInfoData that
+ * names the type (2.2.31), and the record as NDR prefixed by clSize.  The record's NDR
+ * aligns from the start of pRecord's bytes (where the prefix is).
+ */
+static int push_brecord(struct ndr_push *ndr, IRecordInfo *ri, const void *rec) {
+        struct oleaut_recinfo_data d;
+        size_t cl_at, conf_at, prefix_at;
+        int r;
+
+        if (!ri || oleaut_recinfo_data(ri, &d) < 0)
+                return ndr_push_fail(ndr, -EOPNOTSUPP);    /* no type we can name */
+        if ((r = ndr_push_enter(ndr)) < 0)
+                return ndr_push_fail(ndr, r);
+        ndr_push_align(ndr, 4);
+        ndr_push_uint32(ndr, rec ? 1 : 0);              /* fFlags */
+        cl_at = ndr_push_offset(ndr);
+        ndr_push_uint32(ndr, 0);                        /* clSize, below */
+        ndr_push_unique_ptr(ndr, ri);                   /* pRecInfo */
+        ndr_push_unique_ptr(ndr, rec);                  /* pRecord */
+        /* pRecInfo: an MInterfacePointer ([MS-DCOM] 2.2.14) */
+        ndr_push_conformance(ndr, RECINFO_OBJREF_SIZE);
+        ndr_push_uint32(ndr, RECINFO_OBJREF_SIZE);
+        ndr_push_uint32(ndr, OBJREF_SIGNATURE);
+        ndr_push_uint32(ndr, OBJREF_CUSTOM_FLAG);
+        ndr_push_guid(ndr, &IID_IRecordInfo);
+        ndr_push_guid(ndr, &CLSID_RecordInfo);
+        ndr_push_uint32(ndr, 0);                        /* cbExtension */
+        ndr_push_uint32(ndr, RECINFO_DATA_SIZE);        /* reserved: the size, as Windows */
+        ndr_push_guid(ndr, &d.lib_guid);
+        ndr_push_uint32(ndr, d.major);
+        ndr_push_guid(ndr, &d.rec_guid);
+        ndr_push_uint32(ndr, d.minor);
+        ndr_push_uint32(ndr, d.lcid);
+        if (rec && !ndr_push_error(ndr)) {
+                ndr_push_conformance(ndr, 0);           /* clSize again, below */
+                conf_at = ndr_push_offset(ndr) - 4;
+                size_t base = ndr->base;
+                ndr->base = ndr->buf.len;               /* pRecord's bytes: alignment from here */
+                prefix_at = ndr_push_offset(ndr);
+                ndr_push_uint32(ndr, 0);                /* the size prefix, below */
+                push_record(ndr, ri, rec, NDR_SCALARS, 0);
+                push_record(ndr, ri, rec, NDR_BUFFERS, 0);
+                size_t len = ndr_push_offset(ndr);
+                if (!ndr_push_error(ndr) && len > UINT32_MAX)
+                        ndr_push_fail(ndr, -E2BIG);
+                if (!ndr_push_error(ndr))
+                        patch_u32(ndr, prefix_at, (uint32_t)len);
+                ndr->base = base;
+                if (!ndr_push_error(ndr)) {
+                        patch_u32(ndr, conf_at, (uint32_t)len);
+                        patch_u32(ndr, cl_at, (uint32_t)len);
+                }
+        }
+        ndr_push_leave(ndr);
+        return ndr_push_error(ndr);
+}
+
+/* A wireBRECORD ([unique] pointer) and its referent: never NULL, a record names its type. */
+static int push_wire_brecord(struct ndr_push *ndr, IRecordInfo *ri, const void *rec) {
+        if (!ri)
+                return ndr_push_fail(ndr, -EINVAL);
+        ndr_push_unique_ptr(ndr, ri);
+        return push_brecord(ndr, ri, rec);
+}
+
+/* Undoes what a failed pull left in a record: markers of referents still to come. */
+static void scrub_record(IRecordInfo *ri, uint8_t *p, int depth) {
+        const struct oleaut_field *f;
+        ULONG n, size, align;
+
+        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size, &align)))
+                return;
+        for (ULONG i = 0; i < n; i++) {
+                for (ULONG k = 0; k < f[i].count; k++) {
+                        uint8_t *c = p + f[i].offset + (size_t)k * f[i].size;
+                        switch (f[i].kind) {
+                        case OA_FK_BSTR: case OA_FK_ARRAY: case OA_FK_UNKNOWN:
+                                if (*(void **)c == NDR_PTR_PENDING)
+                                        *(void **)c = NULL;
+                                break;
+                        case OA_FK_VARIANT:
+                                if (V_VT((VARIANT *)c) == VT_PENDING)
+                                        V_VT((VARIANT *)c) = VT_EMPTY;
+                                break;
+                        case OA_FK_RECORD:
+                                scrub_record(f[i].rec, c, depth + 1);
+                                break;
+                        default:
+                                break;
+                        }
+                }
+        }
+}
+
+/* push_record's reverse, into zeroed memory; on failure the caller scrubs and clears. */
+static int pull_record(struct ndr_pull *ndr, IRecordInfo *ri, uint8_t *p, int pass, int depth) {
+        const struct oleaut_field *f;
+        ULONG n, size, align;
+        int r = 0;
+
+        if (depth > MAX_RECORD_DEPTH || !(f = oleaut_recinfo_fields(ri, &n, &size, &align)))
+                return -EOPNOTSUPP;
+        if (pass == NDR_SCALARS && (r = ndr_pull_align(ndr, align)) < 0)
+                return r;
+        for (ULONG i = 0; i < n; i++) {
+                for (ULONG k = 0; k < f[i].count; k++) {
+                        uint8_t *c = p + f[i].offset + (size_t)k * f[i].size;
+                        switch (f[i].kind) {
+                        case OA_FK_PLAIN:
+                                if (pass == NDR_SCALARS)
+                                        r = pull_value(ndr, f[i].vt, c);
+                                break;
+                        case OA_FK_BSTR:
+                                r = pull_bstr(ndr, pass, (BSTR *)c);
+                                break;
+                        case OA_FK_VARIANT:
+                                r = pull_variant(ndr, pass, (VARIANT *)c);
+                                /* a reference would be memory VariantClear never frees */
+                                if (V_VT((VARIANT *)c) & VT_BYREF && V_VT((VARIANT *)c) != VT_PENDING) {
+                                        oleaut_variant_user_free((VARIANT *)c);
+                                        if (r >= 0)
+                                                r = -EBADMSG;
+                                }
+                                break;
+                        case OA_FK_ARRAY: {
+                                SAFEARRAY **ppsa = (SAFEARRAY **)c;
+                                VARTYPE vt;
+                                r = pull_lpsafearray(ndr, pass, ppsa);
+                                /* the array the field declares, not another */
+                                if (r >= 0 && pass == NDR_BUFFERS && *ppsa &&
+                                    (FAILED(SafeArrayGetVartype(*ppsa, &vt)) ||
+                                     vt != (f[i].vt & VT_TYPEMASK)))
+                                        r = -EBADMSG;
+                                break;
+                        }
+                        case OA_FK_UNKNOWN: {
+                                void **slot = (void **)c;
+                                uint32_t id;
+                                if (pass == NDR_SCALARS) {
+                                        if ((r = ndr_pull_unique_ptr(ndr, &id)) >= 0)
+                                                *slot = id ? NDR_PTR_PENDING : NULL;
+                                } else if (*slot == NDR_PTR_PENDING) {
+                                        *slot = NULL;
+                                        r = ndr_pull_iface_kept(ndr, iface_iid(f[i].vt), slot);
+                                }
+                                break;
+                        }
+                        case OA_FK_RECORD:
+                                r = pull_record(ndr, f[i].rec, c, pass, depth + 1);
+                                break;
+                        default:
+                                r = -EOPNOTSUPP;
+                                break;
+                        }
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* The IRecordInfo an MInterfacePointer names: an OBJREF_CUSTOM of CLSID_RecordInfo. */
+static int pull_recinfo(struct ndr_pull *ndr, IRecordInfo **ret) {
+        uint8_t *o;
+        uint32_t len, sig, flags, data_size;
+        GUID iid, clsid, lib, rec;
+        int r;
+
+        if ((r = ndr_pull_interface_pointer(ndr, NDR_OBJREF_MAX, &o, &len)) < 0)
+                return r;
+        if (len < RECINFO_OBJREF_SIZE)
+                return -EBADMSG;
+        memcpy(&sig, o, 4);
+        memcpy(&flags, o + 4, 4);
+        sig = le32toh(sig);
+        flags = le32toh(flags);
+        memcpy(&iid, o + 8, 16);
+        memcpy(&clsid, o + 24, 16);
+        memcpy(&data_size, o + 44, 4);
+        (void)data_size;        /* reserved: ignored, as [MS-DCOM] says */
+        if (sig != OBJREF_SIGNATURE || flags != OBJREF_CUSTOM_FLAG ||
+            !IsEqualGUID(&clsid, &CLSID_RecordInfo))
+                return -EBADMSG;
+        const uint8_t *dp = o + 48;     /* RecordInfoData, little-endian */
+        uint32_t major, minor, lcid;
+        memcpy(&lib, dp, 16);
+        memcpy(&major, dp + 16, 4);
+        memcpy(&rec, dp + 20, 16);
+        memcpy(&minor, dp + 36, 4);
+        memcpy(&lcid, dp + 40, 4);
+        /* GUIDs are little-endian in their first three fields: as in memory here */
+        if (FAILED(GetRecordInfoFromGuids(&lib, le32toh(major), le32toh(minor), le32toh(lcid),
+                                          &rec, ret)))
+                return -ENOENT;         /* a type this process does not know */
+        return 0;
+}
+
+/*
+ * A _wireBRECORD into a new record of ours: *ret_ri (held) and *ret_rec (CoTaskMem, NULL
+ * when the sender had none).  clSize must be what the record's NDR took (up to 7 bytes
+ * of padding after it), within what the message holds.
+ */
+static int pull_brecord(struct ndr_pull *ndr, IRecordInfo **ret_ri, void **ret_rec) {
+        uint32_t flags, cl, ri_id, rec_id, conf, prefix;
+        IRecordInfo *ri = NULL;
+        uint8_t *rec = NULL;
+        int r;
+
+        if ((r = ndr_pull_enter(ndr)) < 0)
+                return r;
+        if ((r = ndr_pull_align(ndr, 4)) < 0 || (r = ndr_pull_uint32(ndr, &flags)) < 0 ||
+            (r = ndr_pull_uint32(ndr, &cl)) < 0 || (r = ndr_pull_unique_ptr(ndr, &ri_id)) < 0 ||
+            (r = ndr_pull_unique_ptr(ndr, &rec_id)) < 0)
+                goto out;
+        /* [MS-OAUT] 2.2.28.2.1: fFlags 1 and clSize with a record, 0 and 0 without; the
+           type is always named */
+        if (!ri_id || flags != (rec_id ? 1u : 0u) || (!rec_id && cl) || (rec_id && cl < 4)) {
+                r = -EBADMSG;
+                goto out;
+        }
+        if ((r = pull_recinfo(ndr, &ri)) < 0)
+                goto out;
+        if (rec_id) {
+                ULONG n, size, align;
+                if (!oleaut_recinfo_fields(ri, &n, &size, &align)) {
+                        r = -EOPNOTSUPP;
+                        goto out;
+                }
+                if ((r = ndr_pull_conformance(ndr, &conf)) < 0)
+                        goto out;
+                if (conf != cl || ndr_pull_remaining(ndr) < cl) {
+                        r = -EBADMSG;
+                        goto out;
+                }
+                /* pRecord's bytes as a stream of their own: alignment from their start,
+                   no read past clSize */
+                const uint8_t *data = ndr->data;
+                size_t all = ndr->size, at = ndr->offset;
+                ndr->data += at;
+                ndr->size = cl;
+                ndr->offset = 0;
+                if (!(rec = CoTaskMemAlloc(size ? size : 1))) {
+                        r = -ENOMEM;
+                } else {
+                        memset(rec, 0, size);
+                        if ((r = ndr_pull_uint32(ndr, &prefix)) >= 0 && prefix != cl)
+                                r = -EBADMSG;
+                        if (r >= 0)
+                                r = pull_record(ndr, ri, rec, NDR_SCALARS, 0);
+                        if (r >= 0)
+                                r = pull_record(ndr, ri, rec, NDR_BUFFERS, 0);
+                        if (r >= 0 && ndr_pull_remaining(ndr) >= 8)
+                                r = -EBADMSG;   /* clSize says more than the record took */
+                        if (r < 0) {
+                                scrub_record(ri, rec, 0);
+                                ri->lpVtbl->RecordClear(ri, rec);
+                                CoTaskMemFree(rec);
+                                rec = NULL;
+                        }
+                }
+                ndr->data = data;
+                ndr->size = all;
+                ndr->offset = at + cl;
+                if (r < 0)
+                        goto out;
+        }
+        *ret_ri = ri;
+        *ret_rec = rec;
+        ri = NULL;
+        r = 0;
+out:
+        if (ri)
+                ri->lpVtbl->Release(ri);
+        ndr_pull_leave(ndr);
+        return r;
+}
+
+/* A wireBRECORD: never NULL (a record always names its type). */
+static int pull_wire_brecord(struct ndr_pull *ndr, IRecordInfo **ret_ri, void **ret_rec) {
+        uint32_t id;
+        int r;
+
+        if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                return r;
+        if (!id)
+                return -EBADMSG;
+        return pull_brecord(ndr, ret_ri, ret_rec);
+}
+
+
 /* [MS-OAUT] 2.2.8 */
 enum {
         SF_ERROR = VT_ERROR, SF_I1 = VT_I1, SF_I2 = VT_I2, SF_I4 = VT_I4, SF_I8 = VT_I8,
@@ -379,10 +758,22 @@ static int push_cells(struct ndr_push *ndr, SAFEARRAY *psa, uint32_t sf, const I
                 }
                 return ndr_push_error(ndr);
         }
+        IRecordInfo *ri = NULL;
+        if (sf == SF_RECORD) {
+                if (FAILED(SafeArrayGetRecordInfo(psa, &ri)) || !ri)
+                        return ndr_push_fail(ndr, -EOPNOTSUPP);
+                ri->lpVtbl->Release(ri);        /* the array holds it */
+        }
         for (int pass = NDR_SCALARS; pass <= NDR_BUFFERS; pass <<= 1) {
                 for (size_t i = 0; i < n && !ndr_push_error(ndr); i++) {
                         void *c = p + i * psa->cbElements;
-                        if (sf == SF_BSTR) {
+                        if (sf == SF_RECORD) {
+                                /* [MS-OAUT] 2.2.30.6: a wireBRECORD per element */
+                                if (pass == NDR_SCALARS)
+                                        ndr_push_unique_ptr(ndr, c);
+                                else
+                                        push_brecord(ndr, ri, c);
+                        } else if (sf == SF_BSTR) {
                                 push_bstr(ndr, pass, c);
                         } else if (sf == SF_VARIANT) {
                                 if (V_VT((VARIANT *)c) & VT_BYREF)
@@ -410,7 +801,7 @@ static int push_sa_body(struct ndr_push *ndr, SAFEARRAY *psa) {
         uint32_t sf = sf_of_array(psa, &vt);
         int r;
 
-        if (sf == SF_RECORD || sf == SF_ERROR || !psa->cDims)
+        if (sf == SF_ERROR || !psa->cDims)
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (psa->pvData == NULL && cells_of(psa))
                 return ndr_push_fail(ndr, -EINVAL);
@@ -583,6 +974,98 @@ static int new_array(VARTYPE vt, uint32_t sf, USHORT wire_features, USHORT dims,
         return 0;
 }
 
+/*
+ * An array of records ([MS-OAUT] 2.2.30.6 SAFEARR_BRECORD): the element IDs, then a
+ * _wireBRECORD each.  The first element says the type (the array takes its IRecordInfo),
+ * the others must be of it; cb must be the record's size.  A NULL element stays zeroed;
+ * elements there are but none to say their type are refused; an empty array says no
+ * type and gets none (cbElements 0, until SafeArraySetRecordInfo).
+ */
+static int pull_record_array(struct ndr_pull *ndr, VARTYPE vt, USHORT wire_features, uint32_t cb,
+                             USHORT dims, const SAFEARRAYBOUND *bounds, bool data, size_t n,
+                             SAFEARRAY **ret) {
+        SAFEARRAY *psa;
+        uint8_t *present = NULL;
+        uint32_t count, id;
+        int r;
+
+        if (vt && vt != VT_RECORD)
+                return -EBADMSG;
+        if (FAILED(SafeArrayAllocDescriptorEx(VT_RECORD, dims, &psa)))
+                return -ENOMEM;
+        for (USHORT i = 0; i < dims; i++)
+                psa->rgsabound[dims - 1 - i] = bounds[i];
+        psa->fFeatures |= wire_features & FADF_FIXEDSIZE;
+        if (!data)
+                n = 0;
+        if (data) {
+                if ((r = ndr_pull_conformance(ndr, &count)) < 0)
+                        goto out_destroy;
+                if (count != n || !(present = dcom_malloc(n ? n : 1))) {
+                        r = count != n ? -EBADMSG : -ENOMEM;
+                        goto out_destroy;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        if ((r = ndr_pull_unique_ptr(ndr, &id)) < 0)
+                                goto out_destroy;
+                        present[i] = id != 0;
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                IRecordInfo *ri, *have = NULL;
+                void *rec;
+                if (!present[i])
+                        continue;
+                if ((r = pull_brecord(ndr, &ri, &rec)) < 0)
+                        goto out_destroy;
+                SafeArrayGetRecordInfo(psa, &have);
+                if (!have) {
+                        /* the first: the array's type and element size */
+                        SafeArraySetRecordInfo(psa, ri);
+                        if (psa->cbElements != cb || FAILED(SafeArrayAllocData(psa)))
+                                r = psa->cbElements != cb ? -EBADMSG : -ENOMEM;
+                } else {
+                        if (!have->lpVtbl->IsMatchingType(have, ri))
+                                r = -EBADMSG;
+                        have->lpVtbl->Release(have);
+                }
+                if (r >= 0 && !rec)
+                        r = -EBADMSG;   /* an element is a record, not a type alone */
+                if (r < 0) {
+                        if (rec) {
+                                ri->lpVtbl->RecordClear(ri, rec);
+                                CoTaskMemFree(rec);
+                        }
+                        ri->lpVtbl->Release(ri);
+                        goto out_destroy;
+                }
+                /* the values move into the cell, the block goes */
+                memcpy((uint8_t *)psa->pvData + i * psa->cbElements, rec, psa->cbElements);
+                CoTaskMemFree(rec);
+                ri->lpVtbl->Release(ri);
+        }
+        if (!psa->pvData) {
+                if (n) {
+                        r = -EBADMSG;   /* elements, but nothing says what they are */
+                        goto out_destroy;
+                }
+                /* no element names the type: an empty array of records of no known size
+                   (the sender's cb is not believed: resizing would allocate by it) */
+                psa->cbElements = 0;
+                if (FAILED(SafeArrayAllocData(psa))) {
+                        r = -ENOMEM;
+                        goto out_destroy;
+                }
+        }
+        dcom_free(present);
+        *ret = psa;
+        return 0;
+out_destroy:
+        dcom_free(present);
+        SafeArrayDestroy(psa);
+        return r;
+}
+
 static int pull_sa_body(struct ndr_pull *ndr, SAFEARRAY **ret) {
         uint32_t conf, cb, locks, sf, size, data_id;
         uint16_t dims, features;
@@ -606,7 +1089,9 @@ static int pull_sa_body(struct ndr_pull *ndr, SAFEARRAY **ret) {
         case SF_BSTR: case SF_VARIANT: case SF_UNKNOWN: case SF_DISPATCH: case SF_HAVEIID:
                 break;
         case SF_RECORD:
-                return -EOPNOTSUPP;     /* IRecordInfo is not in yet */
+                if (!cb)
+                        return -EBADMSG;
+                break;
         default:
                 return -EBADMSG;        /* [MS-OAUT] 2.2.8: SF_ERROR is refused too */
         }
@@ -638,6 +1123,11 @@ static int pull_sa_body(struct ndr_pull *ndr, SAFEARRAY **ret) {
         if (data_id && (r = ndr_pull_check_count(ndr, (uint32_t)n, sf_scalar_size(sf) ?
                                                  sf_scalar_size(sf) : 4, 4)) < 0)
                 goto out_free;
+        if (sf == SF_RECORD) {
+                r = pull_record_array(ndr, (VARTYPE)(locks >> 16), features, cb, dims, bounds,
+                                      data_id != 0, n, ret);
+                goto out_free;
+        }
         if ((r = new_array((VARTYPE)(locks >> 16), sf, features, dims, bounds, &iid, &psa)) < 0)
                 goto out_free;
         if (data_id && (r = pull_cells(ndr, psa, sf, n, &iid)) < 0) {
@@ -677,6 +1167,9 @@ static int push_arm(struct ndr_push *ndr, const VARIANT *v) {
 
         if (vt & (VT_VECTOR | VT_RESERVED))
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
+        /* [MS-OAUT] 2.2.29.2: a record travels as a wireBRECORD by value and by reference */
+        if (base == VT_RECORD && !(vt & VT_ARRAY))
+                return push_wire_brecord(ndr, V_RECORDINFO(v), V_RECORD(v));
         if ((vt & VT_ARRAY) && !(vt & VT_BYREF)) {
                 /* [MS-OAUT] 2.2.29.1: a wirePSAFEARRAY, a pointer to a wireSAFEARRAY */
                 ndr_push_unique_ptr(ndr, &V_ARRAY(v));
@@ -816,10 +1309,21 @@ static int pull_body(struct ndr_pull *ndr, VARIANT *v) {
         if (disc != (vt & VT_ARRAY ? vt & ~VT_TYPEMASK : vt))
                 return -EBADMSG;
         VARTYPE base = vt & VT_TYPEMASK;
-        if (vt & (VT_VECTOR | VT_RESERVED) || base == VT_RECORD)
+        if (vt & (VT_VECTOR | VT_RESERVED))
                 return -EOPNOTSUPP;
-        if ((vt & VT_ARRAY) && (base <= VT_NULL || base == 15 || base > VT_UINT))
+        if ((vt & VT_ARRAY) && (base <= VT_NULL || base == 15 ||
+                                (base > VT_UINT && base != VT_RECORD)))
                 return -EBADMSG;        /* an array of no type */
+        if (base == VT_RECORD && !(vt & VT_ARRAY)) {
+                IRecordInfo *ri;
+                void *rec;
+                if ((r = pull_wire_brecord(ndr, &ri, &rec)) < 0)
+                        return r;
+                V_RECORD(v) = rec;
+                V_RECORDINFO(v) = ri;
+                V_VT(v) = vt;   /* a reference too owns both: oleaut_variant_user_free */
+                return 0;
+        }
         if (vt & VT_BYREF)
                 return pull_byref(ndr, v, vt);
         if (vt & VT_ARRAY) {
@@ -889,6 +1393,11 @@ void oleaut_variant_user_free(VARIANT *v) {
                 return;
         }
         if (!(vt & VT_BYREF)) {
+                VariantClear(v);
+                return;
+        }
+        if (vt == (VT_RECORD | VT_BYREF)) {     /* what pull_body made: as VariantClear */
+                V_VT(v) = VT_RECORD;
                 VariantClear(v);
                 return;
         }

@@ -9,10 +9,13 @@
  * invariant locale whatever lcid says, DISP_E_TYPEMISMATCH for what does not convert.
  * CY, DATE and DECIMAL convert as the Var*From* functions of vartype.c do (CY and
  * DECIMAL exactly to and from integers and strings, DATE as its double, dates as
- * strings in the US English form).  Arrays convert only to their own type
- * (DISP_E_TYPEMISMATCH; VT_RECORD is DISP_E_BADVARTYPE until IRecordInfo is in).
+ * strings in the US English form).  Arrays convert only to their own type, and a record
+ * (VT_RECORD) only to a record (a copy); anything else is DISP_E_TYPEMISMATCH.
  * A VT_ARRAY VARIANT owns its SAFEARRAY: VariantClear destroys it, VariantCopy copies
- * it (SafeArrayCopy).
+ * it (SafeArrayCopy).  A VT_RECORD one owns its record (CoTaskMem) and holds its
+ * IRecordInfo: VariantClear calls RecordClear, frees the block and releases the
+ * IRecordInfo (never RecordDestroy, as Wine's tests show of Windows); VariantCopy sizes a
+ * new block with GetSize and fills it with RecordCopy.
  */
 #include <errno.h>
 #include <float.h>
@@ -32,7 +35,7 @@ static HRESULT check_vt(VARTYPE vt) {
 
         if (vt & (VT_VECTOR | VT_RESERVED))
                 return DISP_E_BADVARTYPE;
-        if (base == 15 || base > VT_UINT)
+        if (base == 15 || (base > VT_UINT && base != VT_RECORD))
                 return DISP_E_BADVARTYPE;
         if ((vt & (VT_BYREF | VT_ARRAY)) && base <= VT_NULL)
                 return DISP_E_BADVARTYPE;
@@ -66,10 +69,47 @@ HRESULT VariantClear(VARIANTARG *pvarg) {
                 if (V_UNKNOWN(pvarg))
                         V_UNKNOWN(pvarg)->lpVtbl->Release(V_UNKNOWN(pvarg));
                 break;
+        case VT_RECORD:
+                if (V_RECORDINFO(pvarg)) {
+                        IRecordInfo *ri = V_RECORDINFO(pvarg);
+                        if (V_RECORD(pvarg))
+                                ri->lpVtbl->RecordClear(ri, V_RECORD(pvarg));
+                        /* read again: RecordClear may have changed it (Wine's tests do) */
+                        CoTaskMemFree(V_RECORD(pvarg));
+                        V_RECORD(pvarg) = NULL;
+                        ri->lpVtbl->Release(ri);
+                }
+                break;
         default:
                 break;          /* values, and what a VT_BYREF one points at is not ours */
         }
         V_VT(pvarg) = VT_EMPTY;
+        return S_OK;
+}
+
+/* v: a shallow copy of src, a VT_RECORD; given its own record and a hold on the IRecordInfo. */
+static HRESULT copy_record(VARIANT *v, const VARIANT *src) {
+        IRecordInfo *ri = V_RECORDINFO(src);
+        ULONG size;
+        HRESULT hr;
+
+        if (!ri)
+                return V_RECORD(src) ? E_INVALIDARG : S_OK;
+        V_RECORD(v) = NULL;
+        if (V_RECORD(src)) {
+                if (FAILED(hr = ri->lpVtbl->GetSize(ri, &size)))
+                        return hr;
+                void *p = CoTaskMemAlloc(size ? size : 1);
+                if (!p)
+                        return E_OUTOFMEMORY;
+                memset(p, 0, size);
+                if (FAILED(hr = ri->lpVtbl->RecordCopy(ri, V_RECORD(src), p))) {
+                        CoTaskMemFree(p);
+                        return hr;
+                }
+                V_RECORD(v) = p;
+        }
+        ri->lpVtbl->AddRef(ri);
         return S_OK;
 }
 
@@ -95,6 +135,8 @@ HRESULT VariantCopy(VARIANTARG *pvargDest, const VARIANTARG *pvargSrc) {
                         return E_OUTOFMEMORY;
         } else if ((V_VT(&v) == VT_UNKNOWN || V_VT(&v) == VT_DISPATCH) && V_UNKNOWN(&v)) {
                 V_UNKNOWN(&v)->lpVtbl->AddRef(V_UNKNOWN(&v));
+        } else if (V_VT(&v) == VT_RECORD && FAILED(hr = copy_record(&v, pvargSrc))) {
+                return hr;
         }
         *pvargDest = v;
         return S_OK;
@@ -131,6 +173,10 @@ static HRESULT deref(const VARIANT *src, VARIANT *ret) {
         case VT_DECIMAL:
                 memcpy(&V_DECIMAL(&v), p, sizeof(DECIMAL));
                 V_VT(&v) = VT_DECIMAL;
+                break;
+        case VT_RECORD:         /* by reference the same two pointers: the record is not ours */
+                V_RECORD(&v) = V_RECORD(src);
+                V_RECORDINFO(&v) = V_RECORDINFO(src);
                 break;
         case VT_VARIANT:
                 v = *(const VARIANT *)p;
@@ -658,9 +704,23 @@ HRESULT VariantChangeTypeEx(VARIANTARG *pvargDest, const VARIANTARG *pvarSrc, LC
                 return hr;
         if (vt & VT_BYREF)
                 return DISP_E_TYPEMISMATCH;
-        /* a VARIANT or a record is a type, but nothing converts to one */
-        if (vt == VT_VARIANT || vt == VT_RECORD)
+        /* a VARIANT is a type, but nothing converts to one; a record only from a record */
+        if (vt == VT_VARIANT)
                 return DISP_E_TYPEMISMATCH;
+        if ((vt == VT_RECORD) != ((V_VT(pvarSrc) & ~VT_BYREF) == VT_RECORD))
+                return DISP_E_TYPEMISMATCH;
+        if (vt == VT_RECORD) {
+                /* the same record type: a copy (the source says which type that is) */
+                V_VT(&out) = VT_EMPTY;
+                if (FAILED(hr = VariantCopyInd(&out, pvarSrc)))
+                        return hr;
+                if (FAILED(hr = VariantClear(pvargDest))) {
+                        VariantClear(&out);
+                        return hr;
+                }
+                *pvargDest = out;
+                return S_OK;
+        }
         if (FAILED(hr = check_vt(vt)))
                 return DISP_E_BADVARTYPE;
         /* an array converts only to its own type (a copy) */

@@ -16,12 +16,17 @@
  *   9999-12-31 (2958465 and the day's fraction); numbers outside DISP_E_OVERFLOW.
  *
  * Strings use the invariant number format ('.' and ','); dates the US English forms
- * ("1/2/2000 3:04:05 PM"; VarDateFromStr also reads "2000-01-02"), whatever lcid says.
+ * ("1/2/2000 3:04:05 PM"; VarDateFromStr also reads "2000-01-02" and English month names
+ * and their three-letter abbreviations: "5 December 2026", "Dec 5, 2026 10:00 AM",
+ * "2-Jan-1970", "Jan 2" -- this year's -- and "Jan 35" -- 1 January 1935), whatever lcid
+ * says.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "oleaut/oleaut-internal.h"
 
@@ -739,6 +744,116 @@ static bool read_time(const char *s, size_t n, size_t *i, unsigned *ret_sec) {
         return true;
 }
 
+/* An English month's name or its first three letters at s[*i], any case: 1-12, 0 if none. */
+static int read_month(const char *s, size_t n, size_t *i) {
+        static const char *const names[] = {
+                "january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december",
+        };
+        size_t len = 0;
+
+        while (*i + len < n && ((s[*i + len] | 0x20) >= 'a' && (s[*i + len] | 0x20) <= 'z'))
+                len++;
+        for (int m = 0; m < 12 && len >= 3; m++) {
+                if ((len == 3 || len == strlen(names[m])) && !strncasecmp(s + *i, names[m], len)) {
+                        *i += len;
+                        return m + 1;
+                }
+        }
+        return 0;
+}
+
+/* A year as written: two digits are 1930-2029, as Windows reads them. */
+static long full_year(long y, size_t digits) {
+        return digits <= 2 ? y + (y < 30 ? 2000 : 1900) : y;
+}
+
+/*
+ * A date with a month name, from s[*i] (Wine's tests of VarDateFromStr record Windows'
+ * answers for en-US): the month and one or two numbers in either order, separated by
+ * blanks, ',', '-' or '/' -- day then year ("2 January, 1970", "Jan 2 1970", "2-Jan-1970").
+ * One number is a day of this year's month when it can be one ("Jan 2"), else the year
+ * (the 1st of the month: "Jan 35" is 1 January 1935).  *i is left where a time may start.
+ * 1 when read, 0 when there is no month name (another form), -1 when malformed.
+ */
+static int read_named_date(const char *s, size_t n, size_t *i, long *y, long *m, long *d) {
+        struct { long v; size_t digits; } num[2];
+        int nn = 0, month = 0, month_at = -1, count = 0;
+        size_t j = *i;
+
+        for (;;) {
+                size_t at = j;
+                if (count) {
+                        bool sep = false;
+                        while (j < n && s[j] == ' ') {
+                                j++;
+                                sep = true;
+                        }
+                        if (j < n && (s[j] == ',' || s[j] == '-' || s[j] == '/')) {
+                                j++;
+                                sep = true;
+                                while (j < n && s[j] == ' ')
+                                        j++;
+                        }
+                        if (!sep) {
+                                j = at;
+                                break;
+                        }
+                }
+                if (j < n && ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z')) {
+                        int mo = read_month(s, n, &j);
+                        if (!mo || month) {
+                                j = at;         /* AM/PM or another word: not the date's */
+                                break;
+                        }
+                        month = mo;
+                        month_at = count++;
+                        continue;
+                }
+                if (j < n && s[j] >= '0' && s[j] <= '9' && nn < 2) {
+                        size_t start = j;
+                        long v = read_uint(s, n, &j);
+                        if (j < n && (s[j] == ':' || (s[j] >= '0' && s[j] <= '9'))) {
+                                j = at;         /* a time's hour (or a number too long) */
+                                break;
+                        }
+                        num[nn].v = v;
+                        num[nn++].digits = j - start;
+                        count++;
+                        continue;
+                }
+                j = at;
+                break;
+        }
+        if (!month)
+                return 0;
+        if (!nn || (nn == 2 && month_at == 2))
+                return -1;                      /* a month alone; "1 2 Jan" */
+        *m = month;
+        if (nn == 2) {
+                *d = num[0].v;
+                *y = full_year(num[1].v, num[1].digits);
+        } else {
+                time_t now = time(NULL);
+                struct tm tm;
+                int64_t first, next;
+                localtime_r(&now, &tm);
+                long this_year = tm.tm_year + 1900;
+                first = days_from_civil(this_year, (unsigned)month, 1);
+                next = month == 12 ? days_from_civil(this_year + 1, 1, 1) :
+                                     days_from_civil(this_year, (unsigned)month + 1, 1);
+                if (num[0].digits <= 2 && num[0].v >= 1 && num[0].v <= next - first) {
+                        *d = num[0].v;
+                        *y = this_year;
+                } else {
+                        *d = 1;
+                        *y = full_year(num[0].v, num[0].digits);
+                }
+        }
+        *i = j;
+        return 1;
+}
+
 HRESULT VarDateFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, DATE *pdateOut) {
         char s[128];
         size_t n, i = 0;
@@ -758,9 +873,16 @@ HRESULT VarDateFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, DATE *pda
         while (n > i && s[n - 1] == ' ')
                 n--;
         size_t mark = i;
-        long a = read_uint(s, n, &i);
+        int named = read_named_date(s, n, &i, &y, &m, &d);
+        if (named < 0)
+                return DISP_E_TYPEMISMATCH;
+        long a = named ? -1 : read_uint(s, n, &i);
         size_t a_len = i - mark;
-        if (a >= 0 && i < n && (s[i] == '/' || s[i] == '-')) {
+        if (named) {
+                have_date = true;
+                while (i < n && s[i] == ' ')
+                        i++;
+        } else if (a >= 0 && i < n && (s[i] == '/' || s[i] == '-')) {
                 char sep = s[i++];
                 long b = read_uint(s, n, &i), c;
                 if (b < 0 || i >= n || s[i] != sep)

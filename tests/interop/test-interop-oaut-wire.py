@@ -13,12 +13,24 @@ SAFEARR_* arms point at their elements ([size_is(Size), ref] aBstr, [size_is(clS
 pData).  So the peer here is impacket's NDR engine (NDRSTRUCT/NDRUNION/NDRPOINTER and
 its BSTR, VARIANT, SAFEARRAYBOUND classes) with those arms declared as the IDL says; the
 stock classes' bytes are checked to be refused cleanly (no crash, exit 1).
+
+Records ([MS-OAUT] 2.2.28.2): impacket's _wireBRECORD is not the IDL's either (fFlags and
+clSize as hypers, pRecInfo and pRecord inline), so the arm is declared as the IDL says
+with impacket's classes -- the pRecInfo an OBJREF_CUSTOM of CLSID_RecordInfo built with
+impacket's OBJREF_CUSTOM, carrying RecordInfoData (2.2.31); pRecord the size prefix and
+the record (tests/typelib/records.idl's Named {LONG id; BSTR name}) as impacket's NDR
+engine encodes that struct.  Ours finds the type in build/tests/records.tlb, registered
+in a private OPENDCOM_ROOT.
 Usage: test-interop-oaut-wire.py BUILD_DIR; exit 77 without python3-impacket.
 """
 import binascii
 import os
+import shutil
+import struct
 import subprocess
 import sys
+import tempfile
+import uuid
 
 import harness
 from harness import check, finish
@@ -26,8 +38,10 @@ from harness import check, finish
 build = sys.argv[1]
 
 try:
-    from impacket.dcerpc.v5.ndr import NDRCALL, NDRSTRUCT, NDRUNION, NDRPOINTER
-    from impacket.dcerpc.v5.dtypes import ULONG, USHORT
+    from impacket.dcerpc.v5.ndr import (NDRCALL, NDRSTRUCT, NDRUNION, NDRPOINTER,
+                                        NDRUniConformantArray)
+    from impacket.dcerpc.v5.dtypes import ULONG, USHORT, LONG
+    from impacket.dcerpc.v5.dcomrt import OBJREF_CUSTOM, PMInterfacePointer, BYTE_ARRAY
     from impacket.dcerpc.v5.dcom import oaut
     from impacket.dcerpc.v5.dcom.oaut import (VARENUM, SF_TYPE, SAFEARRAYBOUND,
                                               SAFEARRAYBOUND_ARRAY, BSTR_ARRAY,
@@ -64,6 +78,34 @@ class SAFEARR_VARIANT(NDRSTRUCT):
     structure = (('Size', ULONG), ('aVariant', PVARIANT_ARRAY))
 
 
+# 2.2.28.2.1, as the IDL says: {ULONG fFlags; ULONG clSize; MInterfacePointer *pRecInfo;
+# [size_is(clSize)] byte *pRecord;} behind a [unique] wireBRECORD.
+class PBYTE_ARRAY(NDRPOINTER):
+    referent = (('Data', BYTE_ARRAY),)
+
+
+class wireBRECORD_Str(NDRSTRUCT):
+    structure = (('fFlags', ULONG), ('clSize', ULONG), ('pRecInfo', PMInterfacePointer),
+                 ('pRecord', PBYTE_ARRAY))
+
+
+class wireBRECORD(NDRPOINTER):
+    referent = (('Data', wireBRECORD_Str),)
+
+
+# 2.2.30.6: a wireBRECORD per element
+class WIREBRECORD_ARRAY(NDRUniConformantArray):
+    item = wireBRECORD
+
+
+class PWIREBRECORD_ARRAY(NDRPOINTER):
+    referent = (('Data', WIREBRECORD_ARRAY),)
+
+
+class SAFEARR_BRECORD(NDRSTRUCT):
+    structure = (('Size', ULONG), ('aRecord', PWIREBRECORD_ARRAY))
+
+
 # 2.2.30.9
 class SAFEARRAYUNION(NDRUNION):
     commonHdr = (('tag', ULONG),)
@@ -71,6 +113,7 @@ class SAFEARRAYUNION(NDRUNION):
         SF_TYPE.SF_BSTR: ('BstrStr', SAFEARR_BSTR),
         SF_TYPE.SF_VARIANT: ('VariantStr', SAFEARR_VARIANT),
         SF_TYPE.SF_I4: ('LongStr', DWORD_SIZEDARR),
+        SF_TYPE.SF_RECORD: ('RecordStr', SAFEARR_BRECORD),
     }
 
 
@@ -92,6 +135,7 @@ class wirePSAFEARRAY(NDRPOINTER):
 class varUnion(oaut.varUnion):
     union = dict(oaut.varUnion.union)
     union[VARENUM.VT_ARRAY] = ('parray', wirePSAFEARRAY)
+    union[VARENUM.VT_RECORD] = ('brecVal', wireBRECORD)
 
 
 class wireVARIANTStr(oaut.wireVARIANTStr):
@@ -240,6 +284,161 @@ for kind, check_values in [
         same, detail = same_but_ids_and_padding(data, again)
         check("impacket re-encodes our %s array byte for byte (IDs, padding aside)" % kind,
               same, detail)
+
+# --- records ([MS-OAUT] 2.2.28.2) -----------------------------------------------------------
+LIBID = uuid.UUID("7a1c0e20-4b3d-4f6e-9a10-2c3d4e5f6a01")
+NAMED = uuid.UUID("7a1c0e20-4b3d-4f6e-9a10-2c3d4e5f6a06")
+CLSID_RECORDINFO = uuid.UUID("0000002f-0000-0000-c000-000000000046")
+
+
+class Named(NDRSTRUCT):
+    """tests/typelib/records.idl's Named as MIDL marshals the struct."""
+    structure = (('id', LONG), ('name', oaut.BSTR))
+
+
+def as_bytes(items):
+    """An impacket byte array's items (ints or 1-byte strings) as bytes."""
+    return b''.join(bytes([x]) if isinstance(x, int) else x for x in items)
+
+
+def recinfo_objref(lib, major, minor, lcid, rec):
+    o = OBJREF_CUSTOM()
+    o['iid'] = CLSID_RECORDINFO.bytes_le               # IID_IRecordInfo: the same GUID
+    o['clsid'] = CLSID_RECORDINFO.bytes_le
+    o['cbExtension'] = 0
+    data = lib.bytes_le + struct.pack('<L', major) + rec.bytes_le + struct.pack('<LL', minor, lcid)
+    o['ObjectReferenceSize'] = len(data)
+    o['pObjectData'] = data
+    return o.getData()
+
+
+def fill_brecord(br, ident, name, lib=LIBID, rec=NAMED):
+    n = Named()
+    n['id'] = ident
+    n['name']['asData'] = name
+    body = n.getData(4)                 # the struct, then its BSTR: after the 4-byte prefix
+    body += n.getDataReferents(4 + len(body))
+    payload = struct.pack('<L', 4 + len(body)) + body
+    br['fFlags'] = 1
+    br['clSize'] = len(payload)
+    objref = recinfo_objref(lib, 1, 2, 0, rec)
+    br['pRecInfo']['ulCntData'] = len(objref)
+    br['pRecInfo']['abData'] = list(objref)
+    br['pRecord'] = list(payload)
+
+
+def record_variant(ident, name, lib=LIBID, rec=NAMED):
+    v = VARIANT(None, False)
+    v['clSize'] = 0
+    v['rpcReserved'] = 0
+    v['vt'] = VARENUM.VT_RECORD
+    v['_varUnion']['tag'] = VARENUM.VT_RECORD
+    fill_brecord(v['_varUnion']['brecVal'], ident, name, lib, rec)
+    return v
+
+
+def record_array_variant(items):
+    elems = []
+    for ident, name in items:
+        br = wireBRECORD(None, False)
+        fill_brecord(br, ident, name)
+        elems.append(br)
+    return array_variant(VARIANT, VARENUM.VT_RECORD, SF_TYPE.SF_RECORD, 'RecordStr', 'Size',
+                         'aRecord', elems, 0, 16)       # Named: 16 bytes on LP64
+
+
+def named_of(br):
+    """(fFlags, clSize ok, the RecordInfoData ok, id, name) of a decoded _wireBRECORD."""
+    o = OBJREF_CUSTOM(as_bytes(br['pRecInfo']['abData']))
+    od = o['pObjectData']
+    payload = as_bytes(br['pRecord'])
+    n = Named()
+    n.fromStringReferents(payload, 4 + n.fromString(payload, 4))
+    return (br['fFlags'],
+            br['clSize'] == len(payload) == struct.unpack('<L', payload[:4])[0],
+            o['flags'] == 4 and o['clsid'] == CLSID_RECORDINFO.bytes_le
+            and od[:16] == LIBID.bytes_le and struct.unpack('<L', od[16:20])[0] == 1
+            and od[20:36] == NAMED.bytes_le and struct.unpack('<LL', od[36:44]) == (2, 0),
+            n['id'], n['name']['asData'])
+
+
+root = tempfile.mkdtemp(prefix="oaut-wire-")
+os.environ["OPENDCOM_ROOT"] = root
+os.environ["RECORDS_TLB"] = os.path.join(build, "tests", "records.tlb")
+try:
+    s = Stream(isNDR64=False)
+    s['v'] = record_variant(42, "hello")
+    rc, out, err = ours_pull(s.getData())
+    check("impacket's VT_RECORD (Named) pulled by ours",
+          rc == 0 and out == ["vt 0x0024", "record Named", "field id 3 42", "field name 8 hello",
+                              "left 0", ""], "%s %s" % (out, err))
+    s = Stream(isNDR64=False)
+    s['v'] = record_variant(1, "x", rec=uuid.UUID("7a1c0e20-4b3d-4f6e-9a10-2c3d4e5f6aff"))
+    rc, out, err = ours_pull(s.getData())
+    check("a record of a type nobody registered refused, not crashed", rc == 1 and "refused" in err,
+          err)
+    s = Stream(isNDR64=False)
+    s['v'] = record_array_variant([(7, "seven"), (8, "")])
+    rc, out, err = ours_pull(s.getData())
+    check("impacket's SAFEARRAY of records pulled by ours",
+          rc == 0 and out == ["vt 0x2024", "dims 1", "bound 2 0", "vartype 0x24", "record Named",
+                              "field id 3 7", "field name 8 seven", "record Named",
+                              "field id 3 8", "field name 8 ", "left 0", ""], "%s %s" % (out, err))
+
+    data = ours_push("record")
+    try:
+        s = Stream(data, isNDR64=False)
+        v = s['v']
+        br = v['_varUnion']['brecVal']
+        ok = v['vt'] == VARENUM.VT_RECORD and named_of(br) == (1, True, True, 42, "hello")
+        detail = ""
+    except Exception as e:                      # a decoding error is a failed check
+        ok, detail = False, repr(e)
+    check("our VT_RECORD decoded by impacket (RecordInfoData, the record's NDR)", ok, detail)
+    if ok:
+        same, detail = same_but_ids_and_padding(data, s.getData())
+        check("impacket re-encodes our record byte for byte (IDs, padding aside)", same, detail)
+
+    data = ours_push("record-array")
+    try:
+        s = Stream(data, isNDR64=False)
+        v = s['v']
+        sa = v['_varUnion']['parray']
+        recs = sa['uArrayStructs']['RecordStr']
+        ok = (v['vt'] == VARENUM.VT_ARRAY | VARENUM.VT_RECORD
+              and sa['uArrayStructs']['tag'] == SF_TYPE.SF_RECORD and sa['cbElements'] == 16
+              and sa['fFeatures'] & 0x20 and recs['Size'] == 2        # FADF_RECORD
+              and [named_of(br) for br in recs['aRecord']]
+              == [(1, True, True, 1, "a"), (1, True, True, 2, "")])  # NULL BSTR: impacket's ""
+        detail = ""
+    except Exception as e:
+        ok, detail = False, repr(e)
+    check("our SAFEARRAY of records decoded by impacket", ok, detail)
+    if ok:
+        same, detail = same_but_ids_and_padding(data, s.getData())
+        check("impacket re-encodes our array of records byte for byte (IDs, padding aside)",
+              same, detail)
+
+    # impacket's stock _wireBRECORD (hypers, the interface pointer and bytes inline)
+    v = oaut.VARIANT(None, False)
+    v['clSize'] = 0
+    v['rpcReserved'] = 0
+    v['vt'] = VARENUM.VT_RECORD
+    v['_varUnion']['tag'] = VARENUM.VT_RECORD
+    br = v['_varUnion']['brecVal']
+    br['fFlags'] = 1
+    br['clSize'] = 8
+    objref = recinfo_objref(LIBID, 1, 2, 0, NAMED)
+    br['pRecInfo']['ulCntData'] = len(objref)
+    br['pRecInfo']['abData'] = list(objref)
+    br['pRecord'] = list(struct.pack('<LL', 8, 1))
+    s = StockStream(isNDR64=False)
+    s['v'] = v
+    rc, out, err = ours_pull(s.getData())
+    check("impacket's stock _wireBRECORD (not the IDL's) refused, not crashed",
+          rc == 1 and "refused" in err, err)
+finally:
+    shutil.rmtree(root, ignore_errors=True)
 
 # --- impacket's stock classes (no pointers): refused cleanly -------------------------------
 stock = array_variant(oaut.VARIANT, VARENUM.VT_I4, SF_TYPE.SF_I4, 'LongStr', 'clSize', 'pData',
