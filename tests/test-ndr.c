@@ -703,8 +703,8 @@ TEST(stub_offset_alignment) {
         ndr_push_free(&push);
 }
 
-/* One push of: a byte, BIG bytes, a byte, BIG/2 uint16s, a byte, BIG/4 uint32s, a
-   small byte array, a large user-marshal object (copied), a trailing uint32. */
+/* One push of: a byte, a large user-marshal object (copied), BIG bytes, a byte, BIG/2
+   uint16s, a byte, BIG/4 uint32s, a small byte array, a trailing uint32. */
 static void push_mix(struct ndr_push *p, const uint8_t *b, const uint16_t *w, const uint32_t *d,
                      size_t big) {
         struct toy t = { malloc(big + 1) };
@@ -716,6 +716,8 @@ static void push_mix(struct ndr_push *p, const uint8_t *b, const uint16_t *w, co
         memset(t.s, 'x', big);
         t.s[big] = 0;
         ndr_push_uint8(p, 1);
+        ndr_push_user_marshal(p, &toy_um, NDR_SCALARS | NDR_BUFFERS, &t);
+        free(t.s);      /* a routine's temporary: the push must not point at it */
         ndr_push_conformance(p, (uint32_t)big);
         ndr_push_bytes(p, b, big);
         ndr_push_uint8(p, 2);
@@ -723,8 +725,6 @@ static void push_mix(struct ndr_push *p, const uint8_t *b, const uint16_t *w, co
         ndr_push_uint8(p, 3);
         ndr_push_uint32_array(p, d, big / 4);
         ndr_push_bytes(p, b, 5);
-        ndr_push_user_marshal(p, &toy_um, NDR_SCALARS | NDR_BUFFERS, &t);
-        free(t.s);      /* a routine's temporary: the push must not point at it */
         ndr_push_uint32(p, 0xabcdef01);
 }
 
@@ -785,6 +785,19 @@ TEST(push_by_reference) {
         ASSERT_EQ(ndr_push_offset(&ref), copy.buf.len);
         ASSERT_OK(ndr_push_flatten(&ref));      /* nothing left to do */
 
+        /* a user-marshal routine after a referenced array: the stub is made whole first
+           (routines patch what they pushed at ndr_push_offset()s) */
+        static const struct toy small = { (char *)"cat" };
+        ndr_push_reset(&ref);
+        ndr_push_bytes(&ref, b, big);
+        ASSERT_EQ(ref.n_refs, 1);
+        ASSERT_OK(ndr_push_user_marshal(&ref, &toy_um, NDR_SCALARS | NDR_BUFFERS, &small));
+        ASSERT_EQ(ref.n_refs, 0);
+        ASSERT_EQ(ref.buf.len, big + 5);
+        ASSERT_MEM_EQ(ref.buf.data, b, big);
+        static const uint8_t cat[] = { 3, 0, 'c', 'a', 't' };
+        ASSERT_MEM_EQ(ref.buf.data + big, cat, sizeof cat);
+
         /* a reset push references again; the growth cap counts referenced bytes */
         ndr_push_reset(&ref);
         ASSERT_EQ(ndr_push_offset(&ref), 0);
@@ -795,6 +808,14 @@ TEST(push_by_reference) {
         ndr_push_by_reference(&ref);
         ndr_push_bytes(&ref, b, 4);
         ndr_push_bytes(&ref, b, big);
+        ASSERT_ERRNO(ndr_push_error(&ref), -E2BIG);
+        ndr_push_free(&ref);
+        /* ... and so do the bytes copied after a reference */
+        ndr_push_init(&ref, big + 3);
+        ndr_push_by_reference(&ref);
+        ndr_push_bytes(&ref, b, big);
+        ASSERT_OK(ndr_push_error(&ref));
+        ndr_push_uint32(&ref, 1);
         ASSERT_ERRNO(ndr_push_error(&ref), -E2BIG);
         ndr_push_free(&ref);
         /* an interface pointer's OBJREF is copied, however large */

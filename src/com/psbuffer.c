@@ -43,6 +43,7 @@ struct chanproxy {
         LONG ref;
         pthread_mutex_t lock;
         IRpcChannelBuffer *chan;        /* Connect's; NULL: not connected */
+        IPSFactoryBuffer *factory;      /* held: its library stays loaded */
 };
 
 static struct chanproxy *proxy_from_iface(IRpcProxyBuffer *iface) {
@@ -53,6 +54,8 @@ static struct chanproxy *proxy_from_px(struct com_proxy *px) {
         return (struct chanproxy *)((char *)px - offsetof(struct chanproxy, px));
 }
 
+static ULONG px_add_ref(struct com_proxy *px);
+
 static HRESULT STDMETHODCALLTYPE cp_QueryInterface(IRpcProxyBuffer *iface, REFIID riid, void **ppv) {
         struct chanproxy *p = proxy_from_iface(iface);
 
@@ -60,13 +63,15 @@ static HRESULT STDMETHODCALLTYPE cp_QueryInterface(IRpcProxyBuffer *iface, REFII
                 return E_POINTER;
         if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IRpcProxyBuffer)) {
                 *ppv = iface;
+                __atomic_add_fetch(&p->ref, 1, __ATOMIC_SEQ_CST);
         } else if (IsEqualIID(riid, &p->iid)) {
-                *ppv = &p->px;          /* the interface, counted on the proxy buffer */
+                /* the interface, counted where its Release will go (the outer object) */
+                *ppv = &p->px;
+                px_add_ref(&p->px);
         } else {
                 *ppv = NULL;
                 return E_NOINTERFACE;
         }
-        __atomic_add_fetch(&p->ref, 1, __ATOMIC_SEQ_CST);
         return S_OK;
 }
 
@@ -81,8 +86,10 @@ static ULONG STDMETHODCALLTYPE cp_Release(IRpcProxyBuffer *iface) {
         if (r == 0) {
                 if (p->chan)
                         p->chan->lpVtbl->Release(p->chan);
+                IPSFactoryBuffer *f = p->factory;
                 pthread_mutex_destroy(&p->lock);
                 free(p);
+                f->lpVtbl->Release(f);  /* last: the library may go with it */
         }
         return (ULONG)r;
 }
@@ -204,15 +211,19 @@ static int chanproxy_call(struct ndr_binding *nb, const struct ndr_interface *if
                 memcpy(msg.Buffer, stub + ORPCTHIS_NULL_SIZE, msg.cbBuffer);
         hr = chan->lpVtbl->SendReceive(chan, &msg, &status);
         if (FAILED(hr)) {
-                /* the channel freed the buffer; a server fault is its status (an
+                /* the buffer is still the caller's to free (learn.microsoft.com,
+                   IRpcChannelBuffer::SendReceive); a server fault is its status (an
                    HRESULT, or a Win32 code made one) */
+                chan->lpVtbl->FreeBuffer(chan, &msg);
                 if (hr == RPC_E_FAULT && status)
                         hr = status & 0x80000000u ? (HRESULT)status : HRESULT_FROM_WIN32(status);
                 r = call_failed(hr);
                 goto out;
         }
         uint8_t *resp = arena_alloc(arena, (size_t)ORPCTHAT_NULL_SIZE + msg.cbBuffer);
-        if (!resp || (msg.cbBuffer && !msg.Buffer)) {
+        /* the answer in our data representation (little-endian: what our pulls read) */
+        if (!resp || (msg.cbBuffer && !msg.Buffer) ||
+            (msg.dataRepresentation & 0xffff) != NDR_LOCAL_DREP) {
                 chan->lpVtbl->FreeBuffer(chan, &msg);
                 r = call_failed(resp ? RPC_E_INVALID_DATAPACKET : E_OUTOFMEMORY);
                 goto out;
@@ -228,12 +239,15 @@ out:
         return r;
 }
 
-HRESULT com_ps_create_proxy(const CInterfaceProxyVtbl *pv, const CInterfaceStubVtbl *sv,
-                            IUnknown *outer, REFIID riid, IRpcProxyBuffer **ppProxy, void **ppv) {
+HRESULT com_ps_create_proxy(IPSFactoryBuffer *factory, const CInterfaceProxyVtbl *pv,
+                            const CInterfaceStubVtbl *sv, IUnknown *outer, REFIID riid,
+                            IRpcProxyBuffer **ppProxy, void **ppv) {
         struct chanproxy *p = calloc(1, sizeof *p);
 
         if (!p)
                 return E_OUTOFMEMORY;
+        p->factory = factory;
+        factory->lpVtbl->AddRef(factory);
         p->IRpcProxyBuffer_iface.lpVtbl = &chanproxy_vtbl;
         p->px.lpVtbl = pv->pProxyVtbl;
         p->px.channel = &p->nb;
@@ -261,6 +275,7 @@ struct chanstub {
         LONG ref;
         pthread_mutex_t lock;
         IUnknown *server;                       /* the object's iid; NULL: not connected */
+        IPSFactoryBuffer *factory;              /* held: its library stays loaded */
 };
 
 static struct chanstub *stub_from_iface(IRpcStubBuffer *iface) {
@@ -290,8 +305,10 @@ static ULONG STDMETHODCALLTYPE cs_Release(IRpcStubBuffer *iface) {
         if (r == 0) {
                 if (s->server)
                         s->server->lpVtbl->Release(s->server);
+                IPSFactoryBuffer *f = s->factory;
                 pthread_mutex_destroy(&s->lock);
                 free(s);
+                f->lpVtbl->Release(f);  /* last: the library may go with it */
         }
         return (ULONG)r;
 }
@@ -393,6 +410,10 @@ static HRESULT STDMETHODCALLTYPE cs_Invoke(IRpcStubBuffer *iface, RPCOLEMESSAGE 
                 goto out;
         }
         ndr_push_init(&out, 0);
+        /* as the server runtime's: pulled interface pointers are the call's (released at
+           its end), pushed ones given up with the answer */
+        in.release_ifaces = true;
+        out.release_ifaces = true;
         memset(&call, 0, sizeof call);
         call.in = &in;
         call.out = &out;
@@ -472,13 +493,15 @@ static const IRpcStubBufferVtbl chanstub_vtbl = {
         cs_IsIIDSupported, cs_CountRefs, cs_DebugServerQueryInterface, cs_DebugServerRelease,
 };
 
-HRESULT com_ps_create_stub(const CInterfaceStubVtbl *sv, REFIID riid, IUnknown *server,
-                           IRpcStubBuffer **ppStub) {
+HRESULT com_ps_create_stub(IPSFactoryBuffer *factory, const CInterfaceStubVtbl *sv, REFIID riid,
+                           IUnknown *server, IRpcStubBuffer **ppStub) {
         struct chanstub *s = calloc(1, sizeof *s);
         HRESULT hr;
 
         if (!s)
                 return E_OUTOFMEMORY;
+        s->factory = factory;
+        factory->lpVtbl->AddRef(factory);
         s->IRpcStubBuffer_iface.lpVtbl = &chanstub_vtbl;
         s->iface = sv->header.pServerInfo;
         s->methods = sv->header.DispatchTableCount;

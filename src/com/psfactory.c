@@ -98,7 +98,7 @@ static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnkno
                 return E_INVALIDARG;
         if (!pfl_find(f->pProxyFileList, riid, &pfi, &idx) || !pfl_usable(pfi, idx, riid))
                 return E_NOINTERFACE;
-        return com_ps_create_proxy(pfi->pProxyVtblList[idx], pfi->pStubVtblList[idx], outer, riid,
+        return com_ps_create_proxy(iface, pfi->pProxyVtblList[idx], pfi->pStubVtblList[idx], outer, riid,
                                    ppProxy, ppv);
 }
 
@@ -115,7 +115,7 @@ static HRESULT STDMETHODCALLTYPE psf_CreateStub(IPSFactoryBuffer *iface, REFIID 
                 return E_INVALIDARG;
         if (!pfl_find(f->pProxyFileList, riid, &pfi, &idx) || !pfl_usable(pfi, idx, riid))
                 return E_NOINTERFACE;
-        return com_ps_create_stub(pfi->pStubVtblList[idx], riid, server, ppStub);
+        return com_ps_create_stub(iface, pfi->pStubVtblList[idx], riid, server, ppStub);
 }
 
 static const IPSFactoryBufferVtbl psf_vtbl = {

@@ -46,16 +46,16 @@ int com_ps_load(const IID *iid);
 bool com_ps_is_proxy_vtbl(const void *vtbl);
 /*
  * IPSFactoryBuffer::CreateProxy / CreateStub of a proxy/stub library (psbuffer.c): the
- * library's interface proxy or stub for riid on an IRpcChannelBuffer.  The caller has
- * checked its arguments.
+ * library's interface proxy or stub for riid on an IRpcChannelBuffer, holding factory
+ * (the library stays loaded while they live).  The caller has checked its arguments.
  */
 struct tagCInterfaceProxyVtbl;
 struct tagCInterfaceStubVtbl;
-HRESULT com_ps_create_proxy(const struct tagCInterfaceProxyVtbl *pv,
+HRESULT com_ps_create_proxy(IPSFactoryBuffer *factory, const struct tagCInterfaceProxyVtbl *pv,
                             const struct tagCInterfaceStubVtbl *sv, IUnknown *outer, REFIID riid,
                             IRpcProxyBuffer **ppProxy, void **ppv);
-HRESULT com_ps_create_stub(const struct tagCInterfaceStubVtbl *sv, REFIID riid, IUnknown *server,
-                           IRpcStubBuffer **ppStub);
+HRESULT com_ps_create_stub(IPSFactoryBuffer *factory, const struct tagCInterfaceStubVtbl *sv,
+                           REFIID riid, IUnknown *server, IRpcStubBuffer **ppStub);
 
 /* --- the exporter (exporter.c) ---------------------------------------------------------------- */
 

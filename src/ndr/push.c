@@ -176,6 +176,12 @@ static inline uint8_t *put(struct ndr_push *ndr, size_t align, size_t n) {
                 buf_poison(b, -E2BIG);
                 return NULL;
         }
+        /* the growth cap counts referenced bytes too */
+        if (ndr->ref_bytes && b->max && (b->len + ndr->ref_bytes > b->max ||
+                                          pad + n > b->max - b->len - ndr->ref_bytes)) {
+                buf_poison(b, -E2BIG);
+                return NULL;
+        }
         q = buf_extend(b, pad + n);
         if (!q)
                 return NULL;
@@ -555,7 +561,13 @@ int ndr_push_user_marshal(struct ndr_push *ndr, const struct ndr_user_marshal *u
         r = ndr_push_enter(ndr);
         if (r < 0)
                 return r;
-        /* what a routine pushes may be its own temporary: copied */
+        /* what a routine pushes may be its own temporary: copied; and routines may patch
+           what they pushed at offsets they took from ndr_push_offset(), which are buf's
+           only while nothing before is referenced (rare: a large array, then a VARIANT) */
+        if (ndr->n_refs && (r = ndr_push_flatten(ndr)) < 0) {
+                ndr_push_leave(ndr);
+                return r;
+        }
         bool by_ref = ndr->by_ref;
         ndr->by_ref = false;
         r = um->push(ndr, ndr_flags, obj);

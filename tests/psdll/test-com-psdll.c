@@ -705,12 +705,12 @@ static HRESULT STDMETHODCALLTYPE tc_sendreceive(IRpcChannelBuffer *This, RPCOLEM
         ASSERT_EQ(msg->dataRepresentation, 0x10);
         *status = 0;
         hr = IRpcStubBuffer_Invoke(c->stub, msg, This);   /* the reply replaces the request */
-        free(req);
-        c->buffers--;
         if (FAILED(hr)) {
-                msg->Buffer = NULL;
+                msg->Buffer = req;      /* the caller's to free (FreeBuffer) */
                 return hr;
         }
+        free(req);
+        c->buffers--;
         return S_OK;
 }
 
