@@ -13,7 +13,12 @@
  *   6    one LPSAFEARRAY (wireSAFEARRAY, [MS-OAUT] 2.2.30) pulled, pushed back and pulled
  *        again, copied (SafeArrayCopy), read by index and resized;
  *   7    a response's ORPCTHAT read for its error extension ([MS-DCOM] 2.2.21.1), and the
- *        bytes as an error object's data (2.2.21.2).
+ *        bytes as an error object's data (2.2.21.2);
+ *   8-10 ITypeInfo's, ITypeLib's and ITypeComp's stubs ([MS-OAUT] 3.7, 3.11, 3.5) over
+ *        fuzz/data/tmtest.tlb loaded in process: byte 1 the opnum, byte 2 which type
+ *        (its interface view with bit 7), then the stub -- descriptions pushed and
+ *        released after, names, documentation with any refPtrFlags, IsName/FindName,
+ *        Bind; every reference to the library must come back.
  * Interface pointers inside VARIANTs unmarshal (through a stand-in for the COM layer's
  * hooks) to a counted object: after each input every reference must have come back, and
  * LeakSanitizer sees any BSTR, referent or array left behind.
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define COBJMACROS
 #include <objbase.h>
 
 #include "com/remote-internal.h"
@@ -31,6 +37,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 extern const struct ndr_interface IDispatch_p_interface;
+extern const struct ndr_interface ITypeInfo_p_interface;
+extern const struct ndr_interface ITypeLib_p_interface;
+extern const struct ndr_interface ITypeComp_p_interface;
 
 static struct tester object;
 
@@ -53,28 +62,100 @@ static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, 
         return 0;
 }
 
+/* what a server stub gives up: the tester, or a type library's ITypeInfo/ITypeComp */
 static void fake_release(void *obj) {
-        tester_release(obj);
+        IUnknown *u = obj;
+        u->lpVtbl->Release(u);
 }
 
 static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release };
 
+static ITypeLib *tlib;
+static ULONG tlib_refs;
+
+static ULONG lib_refs(void) {
+        ITypeLib_AddRef(tlib);
+        return ITypeLib_Release(tlib);
+}
+
 static void init_once(void) {
         static bool done;
+        static const char path[] = TMTEST_TLB;
+        OLECHAR w[sizeof path];
+
         if (done)
                 return;
         done = true;
         tester_init(&object);
         oleaut_user_marshal_register();
         ndr_set_iface_hooks(&hooks);
+        for (size_t i = 0; i < sizeof path; i++)
+                w[i] = (OLECHAR)(unsigned char)path[i];
+        if (LoadTypeLibEx(w, REGKIND_NONE, &tlib) != S_OK)
+                abort();
+        tlib_refs = lib_refs();
 }
 
 static void check_refs(void) {
         if (atomic_load(&object.refs) != 1)
                 abort();        /* a reference leaked or was released twice */
+        if (lib_refs() != tlib_refs)
+                abort();        /* the same for the type library's */
+}
+
+static void serve_iface(const struct ndr_interface *ifc, unsigned opnum, void *impl,
+                        const uint8_t *data, size_t size);
+
+/* 8-10: the type description's stubs, each over one object of tmtest.tlb */
+static void serve_type(unsigned which, const uint8_t *data, size_t size) {
+        UINT n = ITypeLib_GetTypeInfoCount(tlib);
+        ITypeInfo *ti = NULL;
+        ITypeComp *tc = NULL;
+        TYPEKIND kind = TKIND_MAX;
+
+        if (size < 2 || n == 0)
+                return;
+        if (FAILED(ITypeLib_GetTypeInfo(tlib, data[1] % n, &ti)))
+                return;
+        if (data[1] & 0x80) {
+                HREFTYPE h;
+                ITypeInfo *view;
+                if (SUCCEEDED(ITypeInfo_GetRefTypeOfImplType(ti, (UINT)-1, &h)) &&
+                    SUCCEEDED(ITypeInfo_GetRefTypeInfo(ti, h, &view))) {
+                        ITypeInfo_Release(ti);
+                        ti = view;
+                }
+        }
+        (void)ITypeLib_GetTypeInfoType(tlib, data[1] % n, &kind);
+        switch (which) {
+        case 0: {
+                unsigned opnum = 3u + data[0] % 19u;
+                if (opnum == 16 && kind == TKIND_COCLASS)
+                        break;          /* CreateInstance would activate the class */
+                serve_iface(&ITypeInfo_p_interface, opnum, ti, data + 2, size - 2);
+                break;
+        }
+        case 1:
+                serve_iface(&ITypeLib_p_interface, 3u + data[0] % 10u, tlib, data + 2, size - 2);
+                break;
+        default:
+                if (data[0] & 0x80 ? SUCCEEDED(ITypeLib_GetTypeComp(tlib, &tc))
+                                   : SUCCEEDED(ITypeInfo_GetTypeComp(ti, &tc))) {
+                        serve_iface(&ITypeComp_p_interface, 3u + data[0] % 2u, tc, data + 2,
+                                    size - 2);
+                        ITypeComp_Release(tc);
+                }
+                break;
+        }
+        ITypeInfo_Release(ti);
 }
 
 static void serve(unsigned opnum, const uint8_t *data, size_t size) {
+        serve_iface(&IDispatch_p_interface, opnum, &object.IDispatch_iface, data, size);
+}
+
+static void serve_iface(const struct ndr_interface *ifc, unsigned opnum, void *impl,
+                        const uint8_t *data, size_t size) {
         struct arena a;
         struct ndr_pull in;
         struct ndr_push out;
@@ -92,8 +173,9 @@ static void serve(unsigned opnum, const uint8_t *data, size_t size) {
         call.in = &in;
         call.out = &out;
         call.arena = &a;
-        call.impl = &object.IDispatch_iface;
-        (void)IDispatch_p_interface.ops[opnum].dispatch(&call);
+        call.impl = impl;
+        if (opnum < ifc->n_ops)
+                (void)ifc->ops[opnum].dispatch(&call);
         ndr_push_free(&out);
         arena_reset(&a);
 }
@@ -233,6 +315,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 safearray(data + 1, size - 1);
         else if (data[0] == 7)
                 error_extension(data + 1, size - 1);
+        else if (data[0] <= 10)
+                serve_type(data[0] - 8u, data + 1, size - 1);
         check_refs();
         return 0;
 }
