@@ -8,7 +8,9 @@ its local server (rpcss has dcomlaunch start it) and call every member by name; 
 impacket 0.10 (an independent client) creates it over NTLM at PKT_PRIVACY and calls it
 by name too -- the server's IDispatch is the type library's (DispGetIDsOfNames,
 DispInvoke) -- and reads its type through IDispatch::GetTypeInfo's ITypeInfo
-([MS-OAUT] 3.7: GetTypeAttr, GetFuncDesc, GetNames, GetDocumentation, enumerateMethods).  The server exits with its last object; -UnregServer removes the keys.
+([MS-OAUT] 3.7: GetTypeAttr, GetFuncDesc, GetNames, GetDocumentation, enumerateMethods),
+which tshark, when installed, dissects (decrypted with the account's password) without a
+malformed packet.  The server exits with its last object; -UnregServer removes the keys.
 
 Runs in a network namespace of its own (port 135 for impacket's DCOMConnection); needs
 root and python3-impacket for the impacket part, exit 77 without root.
@@ -130,6 +132,53 @@ def type_info_by_impacket(disp):
     ti.RemRelease()
 
 
+def start_capture():
+    """tshark (if installed) on the namespace's loopback while impacket reads the type."""
+    import shutil
+    import subprocess
+    if not shutil.which("tshark"):
+        return None
+    path = os.path.join(root, "typeinfo.pcap")
+    cap = subprocess.Popen(["tshark", "-i", "lo", "-q", "-w", path],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.time() + 10
+    while time.time() < end and not os.path.exists(path):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return cap, path
+
+
+def check_capture(cap):
+    """Wireshark's dissectors (DCE/RPC sealed with NTLM, decrypted with the password; DCOM
+    ITypeInfo) read every packet of those calls: none malformed, GetTypeAttr's TYPEATTR
+    read as ours was sent."""
+    import subprocess
+    if cap is None:
+        print("note: tshark is not installed: the capture was skipped")
+        return
+    proc, path = cap
+    time.sleep(0.5)
+    proc.terminate()
+    proc.wait()
+    pw = ["-o", "ntlmssp.nt_password:" + PASSWORD]
+    out = subprocess.run(["tshark", "-r", path] + pw, capture_output=True, text=True).stdout
+    bad = subprocess.run(["tshark", "-r", path] + pw + ["-Y", "_ws.malformed"],
+                         capture_output=True, text=True).stdout
+    check("tshark: ITypeInfo's GetTypeAttr, GetFuncDesc, GetNames and GetDocumentation "
+          "dissected",
+          all(any("ITypeInfo" in line and what in line for line in out.splitlines())
+              for what in ("GetTypeAttr response", "GetFuncDesc response",
+                           "GetNames response", "GetDocumentation response")),
+          out[-2000:])
+    check("tshark: no malformed packet", bad.strip() == "", bad)
+    attr = subprocess.run(["tshark", "-r", path] + pw + ["-V", "-Y",
+                          "typeinfo.opnum == 3 && dcerpc.pkt_type == 2"],
+                          capture_output=True, text=True).stdout
+    check("tshark: the TYPEATTR reads TKIND_DISPATCH, %d functions, FDUAL" % len(STATS_FUNCS),
+          "TKIND_DISPATCH" in attr and "Func Count: %d" % len(STATS_FUNCS) in attr and
+          "FDUAL: Set" in attr, attr[-3000:])
+
+
 try:
     server = os.path.join(build, "examples/stats-server")
     rc, out = tool(server, "-RegServer")
@@ -216,7 +265,9 @@ try:
             # impacket 0.10's Invoke response leaves out rgVarRef and so reads the HRESULT
             # as 0 (test-interop-oaut.py checks DISP_E_EXCEPTION itself): that it raises
             check("impacket: Add('warm') fails", True)
+        cap = start_capture()
         type_info_by_impacket(disp)
+        check_capture(cap)
         disp.RemRelease()
         dcom.disconnect()
         # RemRelease gives back one public reference and takes the OID out of impacket's
