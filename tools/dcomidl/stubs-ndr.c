@@ -372,11 +372,12 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
                                                     : fmt(g, "&ndr_iid_%s_", l->iface->name);
                         /* only an [in] parameter's own pointer is the server's to give
                            up after the call; [in, out] ones and members of structures
-                           (which may travel both ways) are the implementation's */
+                           (which may travel both ways) are the implementation's, or a
+                           client's caller's (released if the response fails later) */
                         bool kept = !(e->L->f && e->L->f->dir == DIR_IN);
                         out(g, ind, "if (%s)\n", v);
                         out(g, ind + 1, "NDR_CHECK(ndr_pull_iface%s(%s, %s, (void **)&%s));\n",
-                            kept ? "_kept" : "", e->ndr, iid, v);
+                            kept ? "_out" : "", e->ndr, iid, v);
                 }
                 break;
         case D_USER:
