@@ -13,6 +13,7 @@
  *     caller wants, and the object gets NULL for the others;
  *   - IsName and FindName send the name and get the library's spelling back apart;
  *   - Bind's BINDPTR travels as three pointers, one set according to DESCKIND;
+ *   - what a peer sends along with a failed HRESULT is freed, not handed out;
  *   - GetIDsOfNames, Invoke and AddressOfMember have no wire form (their opnums are
  *     reserved): E_NOTIMPL through a proxy, and E_NOTIMPL to a peer calling the opnum,
  *     as the Release* opnums do.
@@ -165,9 +166,16 @@ static void names_free(void *p) {
 HRESULT STDMETHODCALLTYPE ITypeInfo_GetTypeAttr_Proxy(ITypeInfo *This, TYPEATTR **ppTypeAttr) {
         CLEANLOCALSTORAGE stg;
 
+        HRESULT hr;
+
         if (!ppTypeAttr)
                 return E_INVALIDARG;
-        return ITypeInfo_RemoteGetTypeAttr_Proxy(This, ppTypeAttr, &stg);
+        hr = ITypeInfo_RemoteGetTypeAttr_Proxy(This, ppTypeAttr, &stg);
+        if (FAILED(hr)) {       /* a peer's failure hands the caller nothing */
+                typeattr_free(*ppTypeAttr);
+                *ppTypeAttr = NULL;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeInfo_GetTypeAttr_Stub(ITypeInfo *This, LPTYPEATTR *ppTypeAttr,
@@ -193,9 +201,16 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetFuncDesc_Proxy(ITypeInfo *This, UINT inde
                                                       FUNCDESC **ppFuncDesc) {
         CLEANLOCALSTORAGE stg;
 
+        HRESULT hr;
+
         if (!ppFuncDesc)
                 return E_INVALIDARG;
-        return ITypeInfo_RemoteGetFuncDesc_Proxy(This, index, ppFuncDesc, &stg);
+        hr = ITypeInfo_RemoteGetFuncDesc_Proxy(This, index, ppFuncDesc, &stg);
+        if (FAILED(hr)) {
+                funcdesc_free(*ppFuncDesc);
+                *ppFuncDesc = NULL;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeInfo_GetFuncDesc_Stub(ITypeInfo *This, UINT index,
@@ -222,9 +237,16 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetVarDesc_Proxy(ITypeInfo *This, UINT index
                                                      VARDESC **ppVarDesc) {
         CLEANLOCALSTORAGE stg;
 
+        HRESULT hr;
+
         if (!ppVarDesc)
                 return E_INVALIDARG;
-        return ITypeInfo_RemoteGetVarDesc_Proxy(This, index, ppVarDesc, &stg);
+        hr = ITypeInfo_RemoteGetVarDesc_Proxy(This, index, ppVarDesc, &stg);
+        if (FAILED(hr)) {
+                vardesc_free(*ppVarDesc);
+                *ppVarDesc = NULL;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeInfo_GetVarDesc_Stub(ITypeInfo *This, UINT index,
@@ -255,9 +277,19 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetNames_Proxy(ITypeInfo *This, MEMBERID mem
                                                    UINT *pcNames) {
         if (!pcNames || (cMaxNames && !rgBstrNames))
                 return E_INVALIDARG;
+        HRESULT hr;
+
         if (cMaxNames > MAX_NAMES)
                 cMaxNames = MAX_NAMES;
-        return ITypeInfo_RemoteGetNames_Proxy(This, memid, rgBstrNames, cMaxNames, pcNames);
+        hr = ITypeInfo_RemoteGetNames_Proxy(This, memid, rgBstrNames, cMaxNames, pcNames);
+        if (FAILED(hr)) {
+                for (UINT i = 0; i < *pcNames && i < cMaxNames; i++) {
+                        SysFreeString(rgBstrNames[i]);
+                        rgBstrNames[i] = NULL;
+                }
+                *pcNames = 0;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeInfo_GetNames_Stub(ITypeInfo *This, MEMBERID memid,
@@ -308,6 +340,14 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_Invoke_Stub(ITypeInfo *This) {
         return E_NOTIMPL;
 }
 
+/* What a peer sent with a failure: not the caller's. */
+static void no_strings(BSTR *a, BSTR *b, BSTR *c) {
+        SysFreeString(*a);
+        SysFreeString(*b);
+        SysFreeString(*c);
+        *a = *b = *c = NULL;
+}
+
 /* The caller's [out] BSTR from the one that came back (or freed if not wanted). */
 static void bstr_out(BSTR *dst, BSTR got) {
         if (dst)
@@ -330,6 +370,8 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetDocumentation_Proxy(ITypeInfo *This, MEMB
         HRESULT hr;
 
         hr = ITypeInfo_RemoteGetDocumentation_Proxy(This, memid, flags, &name, &doc, &ctx, &file);
+        if (FAILED(hr))
+                no_strings(&name, &doc, &file);
         bstr_out(pBstrName, name);
         bstr_out(pBstrDocString, doc);
         bstr_out(pBstrHelpFile, file);
@@ -364,6 +406,10 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetDllEntry_Proxy(ITypeInfo *This, MEMBERID 
         HRESULT hr;
 
         hr = ITypeInfo_RemoteGetDllEntry_Proxy(This, memid, invKind, flags, &dll, &name, &ordinal);
+        if (FAILED(hr)) {
+                BSTR none = NULL;
+                no_strings(&dll, &name, &none);
+        }
         bstr_out(pBstrDllName, dll);
         bstr_out(pBstrName, name);
         if (pwOrdinal)
@@ -405,7 +451,12 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_CreateInstance_Proxy(ITypeInfo *This, IUnkno
         *ppvObj = NULL;
         if (pUnkOuter)
                 return CLASS_E_NOAGGREGATION;
-        return ITypeInfo_RemoteCreateInstance_Proxy(This, riid, (IUnknown **)ppvObj);
+        HRESULT hr = ITypeInfo_RemoteCreateInstance_Proxy(This, riid, (IUnknown **)ppvObj);
+        if (FAILED(hr) && *ppvObj) {
+                ((IUnknown *)*ppvObj)->lpVtbl->Release(*ppvObj);
+                *ppvObj = NULL;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeInfo_CreateInstance_Stub(ITypeInfo *This, REFIID riid,
@@ -422,6 +473,10 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetContainingTypeLib_Proxy(ITypeInfo *This, 
         HRESULT hr;
 
         hr = ITypeInfo_RemoteGetContainingTypeLib_Proxy(This, &lib, &index);
+        if (FAILED(hr) && lib) {
+                lib->lpVtbl->Release(lib);
+                lib = NULL;
+        }
         if (ppTLib)
                 *ppTLib = lib;
         else if (lib)
@@ -510,6 +565,13 @@ HRESULT STDMETHODCALLTYPE ITypeComp_Bind_Proxy(ITypeComp *This, LPOLESTR szName,
         vardesc_free(var);
         if (comp)
                 comp->lpVtbl->Release(comp);
+        if (FAILED(hr)) {
+                if (*ppTInfo)
+                        (*ppTInfo)->lpVtbl->Release(*ppTInfo);
+                *ppTInfo = NULL;
+                *pDescKind = DESCKIND_NONE;
+                pBindPtr->lpfuncdesc = NULL;
+        }
         return hr;
 }
 
@@ -570,7 +632,12 @@ HRESULT STDMETHODCALLTYPE ITypeComp_BindType_Proxy(ITypeComp *This, LPOLESTR szN
         if (!szName || !ppTInfo || !ppTComp)
                 return E_INVALIDARG;
         *ppTComp = NULL;
-        return ITypeComp_RemoteBindType_Proxy(This, szName, lHashVal, ppTInfo);
+        HRESULT hr = ITypeComp_RemoteBindType_Proxy(This, szName, lHashVal, ppTInfo);
+        if (FAILED(hr) && *ppTInfo) {
+                (*ppTInfo)->lpVtbl->Release(*ppTInfo);
+                *ppTInfo = NULL;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeComp_BindType_Stub(ITypeComp *This, LPOLESTR szName,
@@ -605,9 +672,16 @@ HRESULT STDMETHODCALLTYPE ITypeLib_GetTypeInfoCount_Stub(ITypeLib *This, UINT *p
 HRESULT STDMETHODCALLTYPE ITypeLib_GetLibAttr_Proxy(ITypeLib *This, TLIBATTR **ppTLibAttr) {
         CLEANLOCALSTORAGE stg;
 
+        HRESULT hr;
+
         if (!ppTLibAttr)
                 return E_INVALIDARG;
-        return ITypeLib_RemoteGetLibAttr_Proxy(This, ppTLibAttr, &stg);
+        hr = ITypeLib_RemoteGetLibAttr_Proxy(This, ppTLibAttr, &stg);
+        if (FAILED(hr)) {
+                midl_user_free(*ppTLibAttr);
+                *ppTLibAttr = NULL;
+        }
+        return hr;
 }
 
 HRESULT STDMETHODCALLTYPE ITypeLib_GetLibAttr_Stub(ITypeLib *This, LPTLIBATTR *ppTLibAttr,
@@ -642,6 +716,8 @@ HRESULT STDMETHODCALLTYPE ITypeLib_GetDocumentation_Proxy(ITypeLib *This, INT in
         HRESULT hr;
 
         hr = ITypeLib_RemoteGetDocumentation_Proxy(This, index, flags, &name, &doc, &ctx, &file);
+        if (FAILED(hr))
+                no_strings(&name, &doc, &file);
         bstr_out(pBstrName, name);
         bstr_out(pBstrDocString, doc);
         bstr_out(pBstrHelpFile, file);
@@ -718,8 +794,17 @@ HRESULT STDMETHODCALLTYPE ITypeLib_FindName_Proxy(ITypeLib *This, LPOLESTR szNam
 
         if (!szNameBuf || !pcFound || (*pcFound && (!ppTInfo || !rgMemId)))
                 return E_INVALIDARG;
+        USHORT room = *pcFound;
         hr = ITypeLib_RemoteFindName_Proxy(This, szNameBuf, lHashVal, ppTInfo, rgMemId, pcFound,
                                            &lib_name);
+        if (FAILED(hr)) {
+                for (USHORT i = 0; i < *pcFound && i < room; i++)
+                        if (ppTInfo[i]) {
+                                ppTInfo[i]->lpVtbl->Release(ppTInfo[i]);
+                                ppTInfo[i] = NULL;
+                        }
+                *pcFound = 0;
+        }
         if (SUCCEEDED(hr) && *pcFound)
                 name_back(szNameBuf, lib_name);
         else
