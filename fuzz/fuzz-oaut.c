@@ -300,8 +300,15 @@ static void safearray(const uint8_t *data, size_t size) {
                                 (void)SafeArrayGetElement(copy, idx, cell);
                         }
                 }
+                /* one cell in rgsabound[0]: as many as the other dimensions hold, which
+                   an empty array's (0 there) may make gigabytes -- a legitimate
+                   request, not one to make here */
                 SAFEARRAYBOUND nb = { 1, 0 };
-                (void)SafeArrayRedim(copy, &nb);
+                uint64_t others = copy->cbElements;
+                for (USHORT d = 1; d < copy->cDims && others <= (1u << 24); d++)
+                        others *= copy->rgsabound[d].cElements;
+                if (others <= (1u << 24))
+                        (void)SafeArrayRedim(copy, &nb);
                 SafeArrayDestroy(copy);
         }
         arena_reset(&a);                /* destroys sa and again */
