@@ -217,9 +217,20 @@ static LONG s_holder(S2_HOLDER *h) {
         return h->s;
 }
 
+/* A nameless union switched by the later vt (TYPEDESC's shape): walk the chain it pulled. */
+static LONG s_td(S2_TD *td, S2_TD *back) {
+        LONG n = 0;
+        for (S2_TD *p = td; p; p = (p->vt == 26 || p->vt == 27) ? p->inner : NULL) {
+                touch(p, sizeof *p);
+                n++;
+        }
+        *back = *td;
+        return n;
+}
+
 static const struct Stub2_v1_0_epv stub2_impl = {
         s_tower, s_list, s_alias, s_named, s_table, s_grow, s_window, s_maxis, s_sized, s_inner,
-        s_strings, s_iface, s_blob, s_ignore, s_holder,
+        s_strings, s_iface, s_blob, s_ignore, s_holder, s_td,
 };
 
 static int no_lookup(struct ndr_context_table *t, const struct ndr_context_handle *w, void **ret) {

@@ -247,10 +247,20 @@ static LONG impl_ping(LONG x) {
         return -x;
 }
 
+/* The chain's depth; back is the same chain (the request's memory, sent before it dies). */
+static LONG impl_td(S2_TD *td, S2_TD *back) {
+        LONG n = 1;
+        calls++;
+        *back = *td;
+        for (S2_TD *p = td; (p->vt == 26 || p->vt == 27) && p->inner; p = p->inner)
+                n++;
+        return n;
+}
+
 static const struct Stub2_v1_0_epv epv = {
         impl_tower, impl_list, impl_alias, impl_named, impl_table, impl_grow, impl_window,
         impl_maxis, impl_sized, impl_inner, impl_strings, impl_iface, impl_blob, impl_ignore,
-        impl_holder,
+        impl_holder, impl_td,
 };
 static const struct Stub2b_v2_0_epv epv_b = { impl_ping };
 
@@ -722,13 +732,81 @@ TEST(wire_marshal_pointer_alignment) {
         ASSERT_EQ(lp.req_len, 8);
 }
 
+/*
+ * A nameless union switched by the member after it (TYPEDESC's): on the wire the
+ * discriminant leads the union ([C706] 14.3.8), so the receiver takes the arm from it
+ * and checks vt once vt is pulled; the arm's pointer is a referent deferred past vt.
+ */
+TEST(nameless_union_switched_later) {
+        static const uint8_t req[] = {
+                0x1a, 0x00, 0x00, 0x00,         /* discriminant 26 (VT_PTR), pad */
+                0x00, 0x00, 0x02, 0x00,         /* inner: [unique] referent ID */
+                0x1a, 0x00,                     /* vt */
+                0x00, 0x00,                     /* pad to the referent's 4 */
+                0x1d, 0x00, 0x00, 0x00,         /* discriminant 29 (VT_USERDEFINED), pad */
+                0x34, 0x12, 0x00, 0x00,         /* href */
+                0x1d, 0x00,                     /* vt */
+        };
+        static const uint8_t resp[] = {
+                0x1a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x1a, 0x00, 0x00, 0x00,
+                0x1d, 0x00, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00, 0x1d, 0x00,
+                0x00, 0x00, 0x02, 0x00, 0x00, 0x00,     /* pad, return 2 */
+        };
+        S2_TD leaf = { .href = 0x1234, .vt = 29 }, top = { .inner = &leaf, .vt = 26 }, back;
+        LONG ret = 0;
+
+        memset(&back, 0, sizeof back);
+        ASSERT_OK(Stub2_S2Td(&binding, &top, &back, &ret));
+        EXPECT_BYTES(lp.req, lp.req_len, req);
+        EXPECT_BYTES(lp.resp, lp.resp_len, resp);
+        ASSERT_EQ(ret, 2);
+        ASSERT_EQ(back.vt, 26);
+        ASSERT_NOT_NULL(back.inner);
+        ASSERT_EQ(back.inner->vt, 29);
+        ASSERT_EQ(back.inner->href, 0x1234u);
+        midl_user_free(back.inner);
+        truncations(15);
+
+        /* the default arm: no more than the discriminant and vt */
+        S2_TD plain = { .vt = 3 };
+        ASSERT_OK(Stub2_S2Td(&binding, &plain, &back, &ret));
+        static const uint8_t req_plain[] = { 0x03, 0x00, 0x03, 0x00 };
+        EXPECT_BYTES(lp.req, lp.req_len, req_plain);
+        ASSERT_EQ(ret, 1);
+        ASSERT_EQ(back.vt, 3);
+
+        /* a discriminant vt then contradicts: refused, the implementation never runs */
+        struct ndr_push o;
+        static const uint8_t liar[] = { 0x1d, 0x00, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00,
+                                        0x1a, 0x00 };
+        calls = 0;
+        ndr_push_init(&o, 0);
+        ASSERT_ERRNO(dispatch(&Stub2_v1_0_s_interface, 15, liar, sizeof liar, &o), -EBADMSG);
+        ndr_push_free(&o);
+        ASSERT_EQ(calls, 0);
+        /* a chain deeper than the pull's nesting guard: refused */
+        uint8_t deep[12 * 80 + 4], *w = deep;
+        for (int i = 0; i < 80; i++) {
+                static const uint8_t link[] = { 0x1a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00,
+                                                0x1a, 0x00, 0x00, 0x00 };
+                memcpy(w, link, sizeof link);
+                w[6] = (uint8_t)(2 + i);        /* distinct referent IDs */
+                w += sizeof link;
+        }
+        memcpy(w, "\x03\x00\x03\x00", 4);
+        ndr_push_init(&o, 0);
+        ASSERT_TRUE(dispatch(&Stub2_v1_0_s_interface, 15, deep, sizeof deep, &o) < 0);
+        ndr_push_free(&o);
+        ASSERT_EQ(calls, 0);
+}
+
 TEST(second_interface) {
         LONG ret = 0;
 
         ASSERT_OK(Stub2b_S2bPing(&binding, 9, &ret));
         ASSERT_EQ(ret, -9);
         ASSERT_EQ(Stub2b_v2_0_s_interface.n_ops, 1);
-        ASSERT_EQ(Stub2_v1_0_s_interface.n_ops, 15);
+        ASSERT_EQ(Stub2_v1_0_s_interface.n_ops, 16);
         ASSERT_STR_EQ(Stub2_v1_0_s_interface.ops[12].name, "S2Blob");
         struct ndr_push o;
         ndr_push_init(&o, 0);

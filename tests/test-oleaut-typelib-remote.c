@@ -9,8 +9,17 @@
  * by-reference swap, twelve mixed arguments, and the errors Windows gives
  * (DISP_E_BADPARAMCOUNT, DISP_E_TYPEMISMATCH with its argument's index,
  * DISP_E_MEMBERNOTFOUND, DISP_E_UNKNOWNNAME, DISP_E_EXCEPTION with the EXCEPINFO
- * DispInvoke made from the method's error object).  GetTypeInfoCount answers 1;
- * GetTypeInfo fails cleanly, ITypeInfo having no proxy yet.
+ * DispInvoke made from the method's error object).  GetTypeInfoCount answers 1.
+ *
+ * Then the type description itself across processes ([MS-OAUT] 3.7, 3.11, 3.5): the
+ * ITypeInfo IDispatch::GetTypeInfo returns is a proxy, and every answer it gives --
+ * TYPEATTR, each FUNCDESC (parameters' TYPEDESC chains: VT_PTR, VT_SAFEARRAY,
+ * VT_USERDEFINED; [defaultvalue]'s PARAMDESCEX), names, documentation, the implemented
+ * and referenced types, VARDESCs of an enum (VAR_CONST) and a structure, the containing
+ * ITypeLib (TLIBATTR, counts, documentation, GetTypeInfoOfGuid, IsName, FindName) and
+ * ITypeComp::Bind/BindType -- is compared field by field with the same library loaded
+ * in this process; then what a hostile caller may send (cMaxNames 0x7fffffff, bad
+ * indexes, memids and refPtrFlags).
  */
 #define COBJMACROS
 
@@ -18,6 +27,8 @@
 #include <unistd.h>
 
 #include <objbase.h>
+
+#include <stdlib.h>
 
 #include "calc-object.h"
 #include "rpcss-run.h"
@@ -185,9 +196,6 @@ TEST(automation_object_across_processes) {
         UINT n = 0;
         ASSERT_HR_EQ(IDispatch_GetTypeInfoCount(d, &n), S_OK);
         ASSERT_EQ(n, 1);
-        ITypeInfo *ti = NULL;
-        ASSERT_TRUE(FAILED(IDispatch_GetTypeInfo(d, 0, 0, &ti)));
-        ASSERT_NULL(ti);
 
         ASSERT_EQ(id_of(d, "add"), 1);
         ASSERT_EQ(id_of(d, "NAME"), 2);
@@ -272,6 +280,470 @@ TEST(automation_object_across_processes) {
         SysFreeString(ei.bstrDescription);
         SysFreeString(ei.bstrHelpFile);
 
+        IDispatch_Release(d);
+        CoUninitialize();
+        close(pipe_out);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        rpcss_stop();
+}
+
+/* --- the type description across processes --------------------------------------------- */
+
+/* The wire forms (oaidl_p.c), called as a peer would, past the local forms' checks. */
+HRESULT STDMETHODCALLTYPE ITypeInfo_LocalGetIDsOfNames_Proxy(ITypeInfo *This);
+HRESULT STDMETHODCALLTYPE ITypeInfo_LocalReleaseTypeAttr_Proxy(ITypeInfo *This);
+HRESULT STDMETHODCALLTYPE ITypeInfo_RemoteGetNames_Proxy(ITypeInfo *This, MEMBERID memid,
+                                                         BSTR *rgBstrNames, UINT cMaxNames,
+                                                         UINT *pcNames);
+HRESULT STDMETHODCALLTYPE ITypeInfo_RemoteGetDocumentation_Proxy(ITypeInfo *This, MEMBERID memid,
+                                                                 DWORD refPtrFlags,
+                                                                 BSTR *pBstrName,
+                                                                 BSTR *pBstrDocString,
+                                                                 DWORD *pdwHelpContext,
+                                                                 BSTR *pBstrHelpFile);
+
+static void same_typedesc(const TYPEDESC *a, const TYPEDESC *b, ITypeInfo *la, ITypeInfo *rb,
+                          int depth) {
+        ASSERT_LT(depth, 16);
+        ASSERT_EQ(a->vt, b->vt);
+        switch (a->vt) {
+        case VT_PTR:
+        case VT_SAFEARRAY:
+                ASSERT_NOT_NULL(a->lptdesc);
+                ASSERT_NOT_NULL(b->lptdesc);
+                same_typedesc(a->lptdesc, b->lptdesc, la, rb, depth + 1);
+                break;
+        case VT_CARRAY:
+                ASSERT_EQ(a->lpadesc->cDims, b->lpadesc->cDims);
+                for (USHORT i = 0; i < a->lpadesc->cDims; i++) {
+                        ASSERT_EQ(a->lpadesc->rgbounds[i].cElements,
+                                  b->lpadesc->rgbounds[i].cElements);
+                        ASSERT_EQ(a->lpadesc->rgbounds[i].lLbound, b->lpadesc->rgbounds[i].lLbound);
+                }
+                same_typedesc(&a->lpadesc->tdescElem, &b->lpadesc->tdescElem, la, rb, depth + 1);
+                break;
+        case VT_USERDEFINED: {
+                /* the same type behind the reference: its name and attributes */
+                ITypeInfo *x = NULL, *y = NULL;
+                BSTR nx = NULL, ny = NULL;
+                ASSERT_EQ(a->hreftype, b->hreftype);
+                ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(la, a->hreftype, &x), S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(rb, b->hreftype, &y), S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetDocumentation(x, MEMBERID_NIL, &nx, NULL, NULL, NULL),
+                             S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetDocumentation(y, MEMBERID_NIL, &ny, NULL, NULL, NULL),
+                             S_OK);
+                ASSERT_STR_EQ(A(nx), A(ny));
+                SysFreeString(nx);
+                SysFreeString(ny);
+                ITypeInfo_Release(x);
+                ITypeInfo_Release(y);
+                break;
+        }
+        default:
+                break;
+        }
+}
+
+static void same_variant(const VARIANT *a, const VARIANT *b) {
+        ASSERT_EQ(V_VT(a), V_VT(b));
+        switch (V_VT(a)) {
+        case VT_BSTR:
+                ASSERT_STR_EQ(A(V_BSTR(a)), A(V_BSTR(b)));
+                break;
+        case VT_I4:
+        case VT_INT:
+                ASSERT_EQ(V_I4(a), V_I4(b));
+                break;
+        default:
+                ASSERT_MEM_EQ(&a->llVal, &b->llVal, 8);
+                break;
+        }
+}
+
+static void same_elemdesc(const ELEMDESC *a, const ELEMDESC *b, ITypeInfo *la, ITypeInfo *rb) {
+        same_typedesc(&a->tdesc, &b->tdesc, la, rb, 0);
+        ASSERT_EQ(a->paramdesc.wParamFlags, b->paramdesc.wParamFlags);
+        if (a->paramdesc.wParamFlags & PARAMFLAG_FHASDEFAULT) {
+                ASSERT_NOT_NULL(a->paramdesc.pparamdescex);
+                ASSERT_NOT_NULL(b->paramdesc.pparamdescex);
+                ASSERT_EQ(a->paramdesc.pparamdescex->cBytes, b->paramdesc.pparamdescex->cBytes);
+                same_variant(&a->paramdesc.pparamdescex->varDefaultValue,
+                             &b->paramdesc.pparamdescex->varDefaultValue);
+        }
+}
+
+static void same_typeattr(ITypeInfo *l, ITypeInfo *r, TYPEATTR *out) {
+        TYPEATTR *a, *b;
+
+        ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(l, &a), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetTypeAttr(r, &b), S_OK);
+        ASSERT_MEM_EQ(&a->guid, &b->guid, sizeof(GUID));
+        ASSERT_EQ(a->lcid, b->lcid);
+        ASSERT_EQ(a->memidConstructor, b->memidConstructor);
+        ASSERT_EQ(a->memidDestructor, b->memidDestructor);
+        ASSERT_NULL(b->lpstrSchema);
+        ASSERT_EQ(a->cbSizeInstance, b->cbSizeInstance);
+        ASSERT_EQ(a->typekind, b->typekind);
+        ASSERT_EQ(a->cFuncs, b->cFuncs);
+        ASSERT_EQ(a->cVars, b->cVars);
+        ASSERT_EQ(a->cImplTypes, b->cImplTypes);
+        ASSERT_EQ(a->cbSizeVft, b->cbSizeVft);
+        ASSERT_EQ(a->cbAlignment, b->cbAlignment);
+        ASSERT_EQ(a->wTypeFlags, b->wTypeFlags);
+        ASSERT_EQ(a->wMajorVerNum, b->wMajorVerNum);
+        ASSERT_EQ(a->wMinorVerNum, b->wMinorVerNum);
+        ASSERT_EQ(a->idldescType.wIDLFlags, b->idldescType.wIDLFlags);
+        same_typedesc(&a->tdescAlias, &b->tdescAlias, l, r, 0);
+        *out = *a;
+        ITypeInfo_ReleaseTypeAttr(l, a);
+        ITypeInfo_ReleaseTypeAttr(r, b);
+}
+
+static void same_names_and_doc(ITypeInfo *l, ITypeInfo *r, MEMBERID memid) {
+        BSTR na[32], nb[32], da[4], db[4];
+        UINT ca = 0, cb = 0;
+        DWORD ha = 1, hb = 2;
+
+        ASSERT_HR_EQ(ITypeInfo_GetNames(l, memid, na, 32, &ca), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetNames(r, memid, nb, 32, &cb), S_OK);
+        ASSERT_EQ(ca, cb);
+        ASSERT_GE(ca, 1);
+        for (UINT i = 0; i < ca; i++) {
+                ASSERT_STR_EQ(A(na[i]), A(nb[i]));
+                SysFreeString(na[i]);
+                SysFreeString(nb[i]);
+        }
+        ASSERT_HR_EQ(ITypeInfo_GetDocumentation(l, memid, &da[0], &da[1], &ha, &da[2]), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetDocumentation(r, memid, &db[0], &db[1], &hb, &db[2]), S_OK);
+        ASSERT_EQ(ha, hb);
+        for (int i = 0; i < 3; i++) {
+                ASSERT_STR_EQ(A(da[i]), A(db[i]));
+                SysFreeString(da[i]);
+                SysFreeString(db[i]);
+        }
+}
+
+static void same_funcs(ITypeInfo *l, ITypeInfo *r, WORD n) {
+        for (UINT i = 0; i < n; i++) {
+                FUNCDESC *a, *b;
+                ASSERT_HR_EQ(ITypeInfo_GetFuncDesc(l, i, &a), S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetFuncDesc(r, i, &b), S_OK);
+                ASSERT_EQ(a->memid, b->memid);
+                ASSERT_EQ(a->funckind, b->funckind);
+                ASSERT_EQ(a->invkind, b->invkind);
+                ASSERT_EQ(a->callconv, b->callconv);
+                ASSERT_EQ(a->cParams, b->cParams);
+                ASSERT_EQ(a->cParamsOpt, b->cParamsOpt);
+                ASSERT_EQ(a->oVft, b->oVft);
+                ASSERT_EQ(a->cScodes, b->cScodes);
+                ASSERT_EQ(a->wFuncFlags, b->wFuncFlags);
+                for (SHORT k = 0; k < a->cParams; k++)
+                        same_elemdesc(&a->lprgelemdescParam[k], &b->lprgelemdescParam[k], l, r);
+                same_elemdesc(&a->elemdescFunc, &b->elemdescFunc, l, r);
+                same_names_and_doc(l, r, a->memid);
+                ITypeInfo_ReleaseFuncDesc(l, a);
+                ITypeInfo_ReleaseFuncDesc(r, b);
+        }
+}
+
+static void same_vars(ITypeInfo *l, ITypeInfo *r, WORD n) {
+        for (UINT i = 0; i < n; i++) {
+                VARDESC *a, *b;
+                ASSERT_HR_EQ(ITypeInfo_GetVarDesc(l, i, &a), S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetVarDesc(r, i, &b), S_OK);
+                ASSERT_EQ(a->memid, b->memid);
+                ASSERT_EQ(a->varkind, b->varkind);
+                ASSERT_EQ(a->wVarFlags, b->wVarFlags);
+                if (a->varkind == VAR_CONST)
+                        same_variant(a->lpvarValue, b->lpvarValue);
+                else
+                        ASSERT_EQ(a->oInst, b->oInst);
+                same_elemdesc(&a->elemdescVar, &b->elemdescVar, l, r);
+                same_names_and_doc(l, r, a->memid);
+                ITypeInfo_ReleaseVarDesc(l, a);
+                ITypeInfo_ReleaseVarDesc(r, b);
+        }
+}
+
+/* Everything a type says about itself, here and there. */
+static void same_type(ITypeInfo *l, ITypeInfo *r) {
+        TYPEATTR ta;
+
+        same_typeattr(l, r, &ta);
+        same_funcs(l, r, ta.cFuncs);
+        same_vars(l, r, ta.cVars);
+        for (UINT i = 0; i < ta.cImplTypes; i++) {
+                HREFTYPE ha, hb;
+                INT fa, fb;
+                ITypeInfo *x, *y;
+                ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(l, i, &ha), S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(r, i, &hb), S_OK);
+                ASSERT_EQ(ha, hb);
+                ASSERT_HR_EQ(ITypeInfo_GetImplTypeFlags(l, i, &fa), S_OK);
+                ASSERT_HR_EQ(ITypeInfo_GetImplTypeFlags(r, i, &fb), S_OK);
+                ASSERT_EQ(fa, fb);
+                /* (an import by index from stdole2 is not found here: the same there) */
+                HRESULT hr = ITypeInfo_GetRefTypeInfo(l, ha, &x);
+                ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(r, hb, &y), hr);
+                if (FAILED(hr))
+                        continue;
+                TYPEATTR tb;
+                same_typeattr(x, y, &tb);
+                ITypeInfo_Release(x);
+                ITypeInfo_Release(y);
+        }
+        BSTR a = NULL, b = NULL, sa = NULL, sb = NULL;
+        ASSERT_HR_EQ(ITypeInfo_GetDocumentation(l, MEMBERID_NIL, &a, &sa, NULL, NULL), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetDocumentation(r, MEMBERID_NIL, &b, &sb, NULL, NULL), S_OK);
+        ASSERT_STR_EQ(A(a), A(b));
+        ASSERT_STR_EQ(A(sa), A(sb));
+        SysFreeString(a);
+        SysFreeString(b);
+        SysFreeString(sa);
+        SysFreeString(sb);
+}
+
+static void same_library(ITypeLib *l, ITypeLib *r) {
+        TLIBATTR *a, *b;
+        UINT n = ITypeLib_GetTypeInfoCount(l);
+
+        ASSERT_HR_EQ(ITypeLib_GetLibAttr(l, &a), S_OK);
+        ASSERT_HR_EQ(ITypeLib_GetLibAttr(r, &b), S_OK);
+        ASSERT_MEM_EQ(&a->guid, &b->guid, sizeof(GUID));
+        ASSERT_EQ(a->lcid, b->lcid);
+        ASSERT_EQ(a->syskind, b->syskind);
+        ASSERT_EQ(a->wMajorVerNum, b->wMajorVerNum);
+        ASSERT_EQ(a->wMinorVerNum, b->wMinorVerNum);
+        ASSERT_EQ(a->wLibFlags, b->wLibFlags);
+        ITypeLib_ReleaseTLibAttr(l, a);
+        ITypeLib_ReleaseTLibAttr(r, b);
+        ASSERT_GT(n, 0);
+        ASSERT_EQ(ITypeLib_GetTypeInfoCount(r), n);
+        for (INT i = -1; i < (INT)n; i++) {
+                BSTR da[3], db[3];
+                DWORD ha = 1, hb = 2;
+                ASSERT_HR_EQ(ITypeLib_GetDocumentation(l, i, &da[0], &da[1], &ha, &da[2]), S_OK);
+                ASSERT_HR_EQ(ITypeLib_GetDocumentation(r, i, &db[0], &db[1], &hb, &db[2]), S_OK);
+                ASSERT_EQ(ha, hb);
+                for (int k = 0; k < 3; k++) {
+                        ASSERT_STR_EQ(A(da[k]), A(db[k]));
+                        SysFreeString(da[k]);
+                        SysFreeString(db[k]);
+                }
+                if (i < 0)
+                        continue;
+                TYPEKIND ka, kb;
+                ASSERT_HR_EQ(ITypeLib_GetTypeInfoType(l, (UINT)i, &ka), S_OK);
+                ASSERT_HR_EQ(ITypeLib_GetTypeInfoType(r, (UINT)i, &kb), S_OK);
+                ASSERT_EQ(ka, kb);
+                ITypeInfo *x, *y;
+                ASSERT_HR_EQ(ITypeLib_GetTypeInfo(l, (UINT)i, &x), S_OK);
+                ASSERT_HR_EQ(ITypeLib_GetTypeInfo(r, (UINT)i, &y), S_OK);
+                same_type(x, y);
+                ITypeInfo_Release(x);
+                ITypeInfo_Release(y);
+        }
+        /* a library's name as it spells it comes back in the caller's buffer */
+        OLECHAR name[16];
+        memcpy(name, W("aDD"), 4 * sizeof(OLECHAR));
+        BOOL found = FALSE;
+        ASSERT_HR_EQ(ITypeLib_IsName(r, name, 0, &found), S_OK);
+        ASSERT_TRUE(found);
+        ASSERT_STR_EQ(A(name), "Add");
+        memcpy(name, W("Nope"), 5 * sizeof(OLECHAR));
+        ASSERT_HR_EQ(ITypeLib_IsName(r, name, 0, &found), S_OK);
+        ASSERT_FALSE(found);
+        ASSERT_STR_EQ(A(name), "Nope");
+        ITypeInfo *tis[4] = { NULL }, *ltis[4] = { NULL };
+        MEMBERID ids[4], lids[4];
+        USHORT cf = 4, lcf = 4;
+        OLECHAR lname[16];
+        memcpy(name, W("add"), 4 * sizeof(OLECHAR));
+        memcpy(lname, W("add"), 4 * sizeof(OLECHAR));
+        ASSERT_HR_EQ(ITypeLib_FindName(r, name, 0, tis, ids, &cf), S_OK);
+        ASSERT_HR_EQ(ITypeLib_FindName(l, lname, 0, ltis, lids, &lcf), S_OK);
+        ASSERT_STR_EQ(A(name), A(lname));       /* whatever the library does to it */
+        ASSERT_EQ(cf, lcf);
+        ASSERT_GE(cf, 1);
+        for (USHORT i = 0; i < cf; i++) {
+                ASSERT_EQ(ids[i], lids[i]);
+                TYPEATTR ta;
+                same_typeattr(ltis[i], tis[i], &ta);
+                ITypeInfo_Release(tis[i]);
+                ITypeInfo_Release(ltis[i]);
+        }
+}
+
+/* The type that IDispatch::GetTypeInfo gives: ICalc's interface view, here and there. */
+static ITypeInfo *local_view(ITypeLib *tl) {
+        ITypeInfo *ti, *iti;
+        HREFTYPE href;
+
+        ASSERT_HR_EQ(ITypeLib_GetTypeInfoOfGuid(tl, &IID_ICalc, &ti), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(ti, (UINT)-1, &href), S_OK);
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeInfo(ti, href, &iti), S_OK);
+        ITypeInfo_Release(ti);
+        return iti;
+}
+
+TEST(typeinfo_across_processes) {
+        const char *tlb = getenv("CALC_TLB64");
+        pid_t pid;
+        int pipe_out, status;
+        ITypeLib *ltl, *rtl = NULL;
+        ITypeInfo *lti, *rti = NULL;
+        UINT index = 99;
+
+        if (!tlb || access(tlb, R_OK) != 0)
+                SKIP("no widl-made type library (Debian package wine64-tools)");
+        rpcss_start();
+        IDispatch *d = connect_server(tlb, &pid, &pipe_out);
+        ASSERT_NOT_NULL(d);
+        ASSERT_OK(LoadTypeLib(W(tlb), &ltl));
+        lti = local_view(ltl);
+
+        ASSERT_HR_EQ(IDispatch_GetTypeInfo(d, 0, 0, &rti), S_OK);
+        ASSERT_NOT_NULL(rti);
+        same_type(lti, rti);
+
+        /* the containing library, and every type in it */
+        ASSERT_HR_EQ(ITypeInfo_GetContainingTypeLib(rti, &rtl, &index), S_OK);
+        UINT lindex = 98;
+        ASSERT_HR_EQ(ITypeInfo_GetContainingTypeLib(lti, NULL, &lindex), S_OK);
+        ASSERT_EQ(index, lindex);
+        same_library(ltl, rtl);
+        static const GUID point = { 0x6d0f7f00, 0x52c4, 0x4b8e,
+                                    { 0x9a, 0x57, 0x3f, 0x1f, 0x0e, 0x0a, 0x7c, 0x03 } };
+        ITypeInfo *lp, *rp;
+        ASSERT_HR_EQ(ITypeLib_GetTypeInfoOfGuid(ltl, &point, &lp), S_OK);
+        ASSERT_HR_EQ(ITypeLib_GetTypeInfoOfGuid(rtl, &point, &rp), S_OK);
+        same_type(lp, rp);
+        ITypeInfo_Release(lp);
+        ITypeInfo_Release(rp);
+        static const GUID nowhere = { 0x6d0f7f00, 0x52c4, 0x4b8e,
+                                      { 0x9a, 0x57, 0x3f, 0x1f, 0x0e, 0x0a, 0x7c, 0x99 } };
+        rp = (ITypeInfo *)1;
+        ASSERT_HR_EQ(ITypeLib_GetTypeInfoOfGuid(rtl, &nowhere, &rp), TYPE_E_ELEMENTNOTFOUND);
+        ASSERT_NULL(rp);
+        ASSERT_HR_EQ(ITypeLib_GetTypeInfo(rtl, 999, &rp), TYPE_E_ELEMENTNOTFOUND);
+
+        /* ITypeComp: a method by name, a type by name */
+        ITypeComp *tc = NULL;
+        ITypeInfo *bound = NULL;
+        DESCKIND kind = DESCKIND_MAX;
+        BINDPTR bp;
+        ASSERT_HR_EQ(ITypeInfo_GetTypeComp(rti, &tc), S_OK);
+        ASSERT_HR_EQ(ITypeComp_Bind(tc, W("Add"), 0, INVOKE_FUNC, &bound, &kind, &bp), S_OK);
+        ASSERT_EQ(kind, DESCKIND_FUNCDESC);
+        ASSERT_NOT_NULL(bound);
+        ITypeComp *ltc;
+        ITypeInfo *lbound = NULL;
+        DESCKIND lkind = DESCKIND_MAX;
+        BINDPTR lbp;
+        ASSERT_HR_EQ(ITypeInfo_GetTypeComp(lti, &ltc), S_OK);
+        ASSERT_HR_EQ(ITypeComp_Bind(ltc, W("Add"), 0, INVOKE_FUNC, &lbound, &lkind, &lbp), S_OK);
+        ASSERT_EQ(lkind, DESCKIND_FUNCDESC);
+        ASSERT_EQ(bp.lpfuncdesc->memid, 1);
+        ASSERT_EQ(bp.lpfuncdesc->memid, lbp.lpfuncdesc->memid);
+        ASSERT_EQ(bp.lpfuncdesc->cParams, lbp.lpfuncdesc->cParams);
+        ASSERT_EQ(bp.lpfuncdesc->invkind, lbp.lpfuncdesc->invkind);
+        for (SHORT k = 0; k < bp.lpfuncdesc->cParams; k++)
+                same_elemdesc(&lbp.lpfuncdesc->lprgelemdescParam[k],
+                              &bp.lpfuncdesc->lprgelemdescParam[k], lbound, bound);
+        ITypeInfo_ReleaseFuncDesc(lbound, lbp.lpfuncdesc);
+        ITypeInfo_Release(lbound);
+        ITypeComp_Release(ltc);
+        ITypeInfo_ReleaseFuncDesc(bound, bp.lpfuncdesc);
+        ITypeInfo_Release(bound);
+        bound = NULL;
+        ASSERT_HR_EQ(ITypeComp_Bind(tc, W("Nope"), 0, INVOKE_FUNC, &bound, &kind, &bp), S_OK);
+        ASSERT_EQ(kind, DESCKIND_NONE);
+        ASSERT_NULL(bound);
+        ITypeComp_Release(tc);
+        ASSERT_HR_EQ(ITypeLib_GetTypeComp(rtl, &tc), S_OK);
+        ITypeComp *tc2 = (ITypeComp *)1;
+        ASSERT_HR_EQ(ITypeComp_BindType(tc, W("Point"), 0, &bound, &tc2), S_OK);
+        ASSERT_NULL(tc2);
+        ASSERT_NOT_NULL(bound);
+        BSTR nm = NULL;
+        ASSERT_HR_EQ(ITypeInfo_GetDocumentation(bound, MEMBERID_NIL, &nm, NULL, NULL, NULL), S_OK);
+        ASSERT_STR_EQ(A(nm), "Point");
+        SysFreeString(nm);
+        ITypeInfo_Release(bound);
+        ITypeComp_Release(tc);
+
+        /* the errors Windows gives, and what has no wire form */
+        FUNCDESC *fd = (FUNCDESC *)1;
+        ASSERT_HR_EQ(ITypeInfo_GetFuncDesc(rti, 999, &fd), TYPE_E_ELEMENTNOTFOUND);
+        ASSERT_NULL(fd);
+        VARDESC *vd = (VARDESC *)1;
+        ASSERT_HR_EQ(ITypeInfo_GetVarDesc(rti, 0, &vd), TYPE_E_ELEMENTNOTFOUND);
+        ASSERT_NULL(vd);
+        BSTR s = NULL;
+        ASSERT_HR_EQ(ITypeInfo_GetDocumentation(rti, 12345, &s, NULL, NULL, NULL),
+                     TYPE_E_ELEMENTNOTFOUND);
+        ASSERT_NULL(s);
+        HREFTYPE h;
+        ASSERT_HR_EQ(ITypeInfo_GetRefTypeOfImplType(rti, 7, &h), TYPE_E_ELEMENTNOTFOUND);
+        ITypeInfo *none = NULL;
+        ASSERT_TRUE(FAILED(ITypeInfo_GetRefTypeInfo(rti, 0x7777, &none)));
+        ASSERT_NULL(none);
+        MEMBERID mid;
+        LPOLESTR nmp = W("Add");
+        ASSERT_HR_EQ(ITypeInfo_GetIDsOfNames(rti, &nmp, 1, &mid), E_NOTIMPL);
+        void *addr = (void *)1;
+        ASSERT_HR_EQ(ITypeInfo_AddressOfMember(rti, 1, INVOKE_FUNC, &addr), E_NOTIMPL);
+        ASSERT_NULL(addr);
+        /* the reserved opnums answer, whoever calls them */
+        ASSERT_HR_EQ(ITypeInfo_LocalGetIDsOfNames_Proxy(rti), E_NOTIMPL);
+        ASSERT_HR_EQ(ITypeInfo_LocalReleaseTypeAttr_Proxy(rti), E_NOTIMPL);
+
+        /* hostile sizes: the proxy asks for at most 65536 names, a raw caller is refused */
+        BSTR names[8];
+        UINT got = 0, lgot = 0;
+        ASSERT_HR_EQ(ITypeInfo_GetNames(lti, 1, names, 8, &lgot), S_OK);
+        ASSERT_GE(lgot, 3);
+        for (UINT i = 0; i < lgot; i++)
+                SysFreeString(names[i]);
+        ASSERT_HR_EQ(ITypeInfo_GetNames(rti, 1, names, 0x7fffffff, &got), S_OK);
+        ASSERT_EQ(got, lgot);
+        for (UINT i = 0; i < got; i++)
+                SysFreeString(names[i]);
+        BSTR *big = calloc(65537, sizeof *big);
+        ASSERT_NOT_NULL(big);
+        got = 7;
+        ASSERT_TRUE(FAILED(ITypeInfo_RemoteGetNames_Proxy(rti, 1, big, 0x7fffffff, &got)));
+        ASSERT_TRUE(FAILED(ITypeInfo_RemoteGetNames_Proxy(rti, 1, big, 65537, &got)));
+        ASSERT_HR_EQ(ITypeInfo_RemoteGetNames_Proxy(rti, 1, big, 65536, &got), S_OK);
+        ASSERT_EQ(got, lgot);
+        for (UINT i = 0; i < got; i++)
+                SysFreeString(big[i]);
+        free(big);
+        got = 5;
+        ASSERT_HR_EQ(ITypeInfo_GetNames(rti, 0x7654, names, 4, &got), TYPE_E_ELEMENTNOTFOUND);
+        /* refPtrFlags with junk bits: only the values asked for come back */
+        BSTR n1 = NULL, n2 = NULL, n3 = NULL;
+        DWORD ctx = 5;
+        ASSERT_HR_EQ(ITypeInfo_RemoteGetDocumentation_Proxy(rti, 1, 0xfffffff1u, &n1, &n2, &ctx,
+                                                            &n3), S_OK);
+        ASSERT_STR_EQ(A(n1), "Add");
+        ASSERT_NULL(n2);
+        ASSERT_NULL(n3);
+        ASSERT_EQ(ctx, 0);
+        SysFreeString(n1);
+        ASSERT_HR_EQ(ITypeInfo_RemoteGetDocumentation_Proxy(rti, -77, 0xf, &n1, &n2, &ctx, &n3),
+                     TYPE_E_ELEMENTNOTFOUND);
+
+        /* the proxy still answers after all that */
+        TYPEATTR ta;
+        same_typeattr(lti, rti, &ta);
+
+        ITypeLib_Release(rtl);
+        ITypeInfo_Release(rti);
+        ITypeInfo_Release(lti);
+        ITypeLib_Release(ltl);
         IDispatch_Release(d);
         CoUninitialize();
         close(pipe_out);

@@ -458,6 +458,13 @@ DCOM_EXPORT void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
 DCOM_EXPORT int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj);
 DCOM_EXPORT int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 DCOM_EXPORT int ndr_pull_iface_kept(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
+/*
+ * Generated code's [out], [in, out] and member interface pointers: kept, as
+ * ndr_pull_iface_kept, and in user-memory mode (a client's response) released again if
+ * the pull is rolled back -- a later part of the response failing does not leak the
+ * proxies unmarshaled before it.
+ */
+DCOM_EXPORT int ndr_pull_iface_out(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 
 /* --- type serialization ([MS-RPCE] 2.2.6, version 1: "pickling") ------------------- */
 

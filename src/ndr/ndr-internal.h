@@ -14,5 +14,11 @@
 uintptr_t *ndr_map_find_(struct ndr_ptr_map *m, uintptr_t key);
 int ndr_map_insert_(struct ndr_ptr_map *m, struct arena *a, uintptr_t key, uintptr_t val);
 void ndr_map_free_(struct ndr_ptr_map *m);
+/*
+ * In user-memory mode: fn(obj) if the pull is rolled back (an interface pointer a client
+ * unmarshaled before a later part of the response failed).  -ENOMEM, having run fn(obj)
+ * at once, when it cannot be recorded.
+ */
+int ndr_pull_user_on_rollback_(struct ndr_pull *ndr, void (*fn)(void *obj), void *obj);
 
 #endif /* DCOM_NDR_INTERNAL_H */

@@ -230,6 +230,18 @@ int ndr_pull_iface_kept(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
         return pull_iface(ndr, iid, ret_obj, true);
 }
 
+int ndr_pull_iface_out(struct ndr_pull *ndr, const GUID *iid, void **ret_obj) {
+        const struct ndr_iface_hooks *h = iface_hooks;
+        int r = pull_iface(ndr, iid, ret_obj, true);
+
+        /* a client's: the caller's once the pull commits, released if a later part of
+           the response fails (ndr_pull_user_rollback) */
+        if (r >= 0 && *ret_obj && ndr->user_mode && h && h->release &&
+            (r = ndr_pull_user_on_rollback_(ndr, h->release, *ret_obj)) < 0)
+                *ret_obj = NULL;
+        return r;
+}
+
 /* --- ORPC ([MS-DCOM] 2.2.13) --------------------------------------------------------- */
 
 

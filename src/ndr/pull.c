@@ -180,6 +180,18 @@ void ndr_pull_user_rollback(struct ndr_pull *ndr) {
         ndr->user_bytes = 0;
 }
 
+int ndr_pull_user_on_rollback_(struct ndr_pull *ndr, void (*fn)(void *obj), void *obj) {
+        struct ndr_user_dtor *d = alloc_raw(ndr, 1, sizeof *d);
+
+        if (!d) {
+                fn(obj);
+                return -ENOMEM;
+        }
+        *d = (struct ndr_user_dtor){ ndr->user_dtors, fn, obj };
+        ndr->user_dtors = d;
+        return 0;
+}
+
 void ndr_pull_user_commit(struct ndr_pull *ndr) {
         ndr->user_dtors = NULL;
         ndr->user = NULL;

@@ -14,8 +14,9 @@
  *   - a deferred EXCEPINFO is filled in before it travels;
  *   - arrays travel as wireSAFEARRAYs (usrmarshal.c); a VT_ARRAY|VT_BYREF argument's
  *     array is replaced by the one the object left.
- * Also: the registration of IDispatch's proxy and stub, and of BSTR's and VARIANT's
- * wire routines, as built-ins of the COM layer (oleaut_ps_register).
+ * Also: the registration of IDispatch's proxy and stub (and ITypeInfo's, ITypeComp's and
+ * ITypeLib's, whose halves are typeinfo-ps.c's), and of BSTR's and VARIANT's wire
+ * routines, as built-ins of the COM layer (oleaut_ps_register).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -264,6 +265,10 @@ static void register_once(void) {
         com_ps_register(&IDispatch_ProxyVtbl, &IDispatch_p_interface);
         com_ps_register(&ISupportErrorInfo_ProxyVtbl, &ISupportErrorInfo_p_interface);
         com_ps_register(&IErrorInfo_ProxyVtbl, &IErrorInfo_p_interface);
+        /* [MS-OAUT] 3.7, 3.5, 3.11: their [call_as] halves are typeinfo-ps.c's */
+        com_ps_register(&ITypeInfo_ProxyVtbl, &ITypeInfo_p_interface);
+        com_ps_register(&ITypeComp_ProxyVtbl, &ITypeComp_p_interface);
+        com_ps_register(&ITypeLib_ProxyVtbl, &ITypeLib_p_interface);
 }
 
 void oleaut_ps_register(void) {

@@ -1459,10 +1459,42 @@ static const struct ndr_user_marshal lpsafearray_um = {
         .push = lpsafearray_push, .pull = lpsafearray_pull, .free = lpsafearray_free,
 };
 
+/*
+ * [MS-OAUT] 2.2.28: CLEANLOCALSTORAGE travels as a DWORD the sender sets to 0 and the
+ * receiver ignores.  The object's side releases what it described through the call's
+ * arena (typeinfo-ps.c), so the local value means nothing on either side.
+ */
+static int cls_push(struct ndr_push *ndr, int flags, const void *obj) {
+        (void)obj;
+        if (flags & NDR_SCALARS) {
+                ndr_push_align(ndr, 4);
+                ndr_push_uint32(ndr, 0);
+        }
+        return ndr_push_error(ndr);
+}
+
+static int cls_pull(struct ndr_pull *ndr, int flags, void *obj) {
+        uint32_t v;
+
+        memset(obj, 0, sizeof(CLEANLOCALSTORAGE));
+        if (flags & NDR_SCALARS) {
+                int rc = ndr_pull_align(ndr, 4);
+                if (rc < 0 || (rc = ndr_pull_uint32(ndr, &v)) < 0)
+                        return rc;
+        }
+        return 0;
+}
+
+static const struct ndr_user_marshal cls_um = {
+        .name = "CLEANLOCALSTORAGE", .mem_size = sizeof(CLEANLOCALSTORAGE),
+        .push = cls_push, .pull = cls_pull,
+};
+
 static void register_once(void) {
         ndr_user_marshal_register(&bstr_um);
         ndr_user_marshal_register(&variant_um);
         ndr_user_marshal_register(&lpsafearray_um);
+        ndr_user_marshal_register(&cls_um);
 }
 
 void oleaut_user_marshal_register(void) {

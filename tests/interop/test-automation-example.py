@@ -7,7 +7,10 @@ HKCR\\TypeLib and HKCR\\Interface keys); our C and C++ late-bound clients activa
 its local server (rpcss has dcomlaunch start it) and call every member by name; then
 impacket 0.10 (an independent client) creates it over NTLM at PKT_PRIVACY and calls it
 by name too -- the server's IDispatch is the type library's (DispGetIDsOfNames,
-DispInvoke).  The server exits with its last object; -UnregServer removes the keys.
+DispInvoke) -- and reads its type through IDispatch::GetTypeInfo's ITypeInfo
+([MS-OAUT] 3.7: GetTypeAttr, GetFuncDesc, GetNames, GetDocumentation, enumerateMethods),
+which tshark, when installed, dissects (decrypted with the account's password) without a
+malformed packet.  The server exits with its last object; -UnregServer removes the keys.
 
 Runs in a network namespace of its own (port 135 for impacket's DCOMConnection); needs
 root and python3-impacket for the impacket part, exit 77 without root.
@@ -32,6 +35,7 @@ CLSID = "8a0c3e61-2f4b-4d7a-9c15-6e3b1f0a7d42"
 APPID = "{8A0C3E61-2F4B-4D7A-9C15-6E3B1F0A7D43}"
 LIBID = "{8A0C3E61-2F4B-4D7A-9C15-6E3B1F0A7D40}"
 IID_IStats = "{8A0C3E61-2F4B-4D7A-9C15-6E3B1F0A7D41}"
+IID_Stats_bare = "8a0c3e61-2f4b-4d7a-9c15-6e3b1f0a7d41"
 
 root, env, tool, reg, start = harness.private_instance(build, "opendcom-auto-")
 # a 3 s ping period (instead of 120 s) for the server dcomlaunch starts: impacket gives
@@ -48,6 +52,131 @@ def wait_gone(deadline_s):
     while time.time() < end and server_pids():
         time.sleep(0.1)
     return not server_pids()
+
+
+# What stats.idl's IStats says, as GetTypeInfo's dispatch view of the dual interface
+# carries it: IUnknown's and IDispatch's methods first (restricted), then the library's
+# own; each with its parameters' names (a dispatch view drops the [retval] one).
+# GetNames goes by memid, so Name's put answers as its get (no parameter), and a type
+# library keeps one spelling of a name: Count is "count", as Add's [retval] spelled it
+# first.
+STATS_FUNCS = [("QueryInterface", ["riid", "ppvObj"]), ("AddRef", []), ("Release", []),
+               ("GetTypeInfoCount", ["pctinfo"]),
+               ("GetTypeInfo", ["itinfo", "lcid", "pptinfo"]),
+               ("GetIDsOfNames", ["riid", "rgszNames", "cNames", "lcid", "rgdispid"]),
+               ("Invoke", ["dispidMember", "riid", "lcid", "wFlags", "pdispparams",
+                           "pvarResult", "pexcepinfo", "puArgErr"]),
+               ("Name", []), ("Name", []), ("Add", ["value"]), ("count", []),
+               ("Mean", []), ("Values", []), ("Describe", ["prefix"]), ("Clear", [])]
+
+
+def type_info_by_impacket(disp):
+    """[MS-OAUT] 3.7 by an independent client: IDispatch::GetTypeInfo hands out an
+    ITypeInfo (an OBJREF), and impacket's ITypeInfo reads the type through it --
+    GetTypeAttr, GetFuncDesc and GetNames for each function (its enumerateMethods too),
+    GetDocumentation -- then asks for 0x7fffffff names (refused, the server unhurt)."""
+    import contextlib
+    import io
+    from impacket.dcerpc.v5.dcom.oaut import enumerateMethods, TYPEKIND
+    from impacket.dcerpc.v5.rpcrt import DCERPCException
+    ti = disp.GetTypeInfo()
+    attr = ti.GetTypeAttr()['ppTypeAttr']
+    check("impacket: ITypeInfo::GetTypeAttr -- IStats' GUID, TKIND_DISPATCH, dual",
+          attr['guid'] == string_to_bin(IID_Stats_bare) and
+          attr['typeKind'] == TYPEKIND.TKIND_DISPATCH and attr['wTypeFlags'] & 0x40 != 0,
+          "%r %r %#x" % (attr['guid'], attr['typeKind'], attr['wTypeFlags']))
+    check("impacket: cFuncs %d, cVars 0, cImplTypes 1" % len(STATS_FUNCS),
+          attr['cFuncs'] == len(STATS_FUNCS) and attr['cVars'] == 0 and
+          attr['cImplTypes'] == 1, "%d %d %d" % (attr['cFuncs'], attr['cVars'],
+                                                 attr['cImplTypes']))
+    got = []
+    for i in range(attr['cFuncs']):
+        fd = ti.GetFuncDesc(i)['ppFuncDesc']
+        names = ti.GetNames(fd['memid'], 255)
+        n = names['pcNames']
+        got.append((names['rgBstrNames'][0]['asData'],
+                    [names['rgBstrNames'][k]['asData'] for k in range(1, n)]))
+        if names['rgBstrNames'][0]['asData'] == "Add":
+            check("impacket: Add is [id(2)], FUNC_DISPATCH, INVOKE_FUNC, one VARIANT "
+                  "parameter returning VT_I4",
+                  fd['memid'] == 2 and fd['funckind'] == 4 and fd['invkind'] == 1 and
+                  fd['cParams'] == 1 and fd['elemdescFunc']['tdesc']['vt'] == 3,
+                  "memid %d funckind %d invkind %d cParams %d vt %d" % (
+                      fd['memid'], fd['funckind'], fd['invkind'], fd['cParams'],
+                      fd['elemdescFunc']['tdesc']['vt']))
+    check("impacket: GetFuncDesc/GetNames name every function and parameter as stats.idl",
+          got == STATS_FUNCS, str(got))
+    with contextlib.redirect_stdout(io.StringIO()):
+        methods = enumerateMethods(disp)
+    own = {name: sorted(params) for name, params in STATS_FUNCS}
+    check("impacket: enumerateMethods finds the library's %d distinct methods" % len(own),
+          sorted(methods) == sorted(own) and
+          all(sorted(k for k in methods[m] if k != 'ret') == own[m] for m in own),
+          str(methods))
+    doc = ti.GetDocumentation(-1, 1)
+    check("impacket: GetDocumentation(MEMBERID_NIL) names IStats",
+          doc['pBstrName']['asData'] == "IStats", repr(doc['pBstrName']['asData']))
+    try:
+        ti.GetNames(2, 0x7fffffff)
+        check("impacket: GetNames with cMaxNames 0x7fffffff is refused", False)
+    except DCERPCException as e:
+        check("impacket: GetNames with cMaxNames 0x7fffffff is refused (%s)" % e, True)
+    try:
+        ti.GetFuncDesc(999)
+        check("impacket: GetFuncDesc(999) fails", False)
+    except DCERPCException as e:
+        check("impacket: GetFuncDesc(999) is TYPE_E_ELEMENTNOTFOUND",
+              hresult(e) == 0x8002802B, str(e))
+    attr = ti.GetTypeAttr()['ppTypeAttr']
+    check("impacket: the ITypeInfo still answers", attr['cFuncs'] == len(STATS_FUNCS))
+    ti.RemRelease()
+
+
+def start_capture():
+    """tshark (if installed) on the namespace's loopback while impacket reads the type."""
+    import shutil
+    import subprocess
+    if not shutil.which("tshark"):
+        return None
+    path = os.path.join(root, "typeinfo.pcap")
+    cap = subprocess.Popen(["tshark", "-i", "lo", "-q", "-w", path],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.time() + 10
+    while time.time() < end and not os.path.exists(path):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return cap, path
+
+
+def check_capture(cap):
+    """Wireshark's dissectors (DCE/RPC sealed with NTLM, decrypted with the password; DCOM
+    ITypeInfo) read every packet of those calls: none malformed, GetTypeAttr's TYPEATTR
+    read as ours was sent."""
+    import subprocess
+    if cap is None:
+        print("note: tshark is not installed: the capture was skipped")
+        return
+    proc, path = cap
+    time.sleep(0.5)
+    proc.terminate()
+    proc.wait()
+    pw = ["-o", "ntlmssp.nt_password:" + PASSWORD]
+    out = subprocess.run(["tshark", "-r", path] + pw, capture_output=True, text=True).stdout
+    bad = subprocess.run(["tshark", "-r", path] + pw + ["-Y", "_ws.malformed"],
+                         capture_output=True, text=True).stdout
+    check("tshark: ITypeInfo's GetTypeAttr, GetFuncDesc, GetNames and GetDocumentation "
+          "dissected",
+          all(any("ITypeInfo" in line and what in line for line in out.splitlines())
+              for what in ("GetTypeAttr response", "GetFuncDesc response",
+                           "GetNames response", "GetDocumentation response")),
+          out[-2000:])
+    check("tshark: no malformed packet", bad.strip() == "", bad)
+    attr = subprocess.run(["tshark", "-r", path] + pw + ["-V", "-Y",
+                          "typeinfo.opnum == 3 && dcerpc.pkt_type == 2"],
+                          capture_output=True, text=True).stdout
+    check("tshark: the TYPEATTR reads TKIND_DISPATCH, %d functions, FDUAL" % len(STATS_FUNCS),
+          "TKIND_DISPATCH" in attr and "Func Count: %d" % len(STATS_FUNCS) in attr and
+          "FDUAL: Set" in attr, attr[-3000:])
 
 
 try:
@@ -136,6 +265,9 @@ try:
             # impacket 0.10's Invoke response leaves out rgVarRef and so reads the HRESULT
             # as 0 (test-interop-oaut.py checks DISP_E_EXCEPTION itself): that it raises
             check("impacket: Add('warm') fails", True)
+        cap = start_capture()
+        type_info_by_impacket(disp)
+        check_capture(cap)
         disp.RemRelease()
         dcom.disconnect()
         # RemRelease gives back one public reference and takes the OID out of impacket's

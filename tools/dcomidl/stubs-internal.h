@@ -45,7 +45,11 @@
  * Refused (a generation error naming the parameter or member, never wrong code):
  * conformant structures inside structures, in arrays or passed [out]/[in, out] by a
  * single pointer; [string] on non-character types; a count through a [unique]
- * parameter; anonymous nested structures and unions (VARIANT's); function pointers
+ * parameter; anonymous nested structures and unions (VARIANT's) except a nameless
+ * union member with [switch_is] (TYPEDESC's and VARDESC's: its functions take the
+ * enclosing structure); a count, or a switch_is formula, naming a later member (a
+ * union switched by a later member itself is taken from its discriminant on the wire
+ * and checked against the member once pulled); function pointers
  * (except as [ignore] members, which travel as a NULL pointer's 4 bytes, as MIDL's do),
  * bit-fields, [transmit_as], pipes.  At run time: a full pointer repeating the ID of a
  * variable-size referent (aliasing it would need the object before its size is known);
@@ -105,6 +109,7 @@ struct level {
         struct idl_type *type;          /* as declared (for C names) */
         struct sreg *sr;
         struct idl_expr *sw;            /* D_UNION: switch_is */
+        bool sw_later;                  /* D_UNION member: switch_is names a later member */
         struct idl_expr *iid_is;        /* D_IFACE: iid_is, else .iface */
         struct idl_iface *iface;
         const char *uname;              /* D_USER: the typedef's name */
@@ -149,6 +154,12 @@ struct gen {
         struct idl_type *pickles[MAX_STRUCTS];  /* [encode, decode] typedefs */
         size_t n_pickles;
         int errors;
+        /* while registering a structure's nameless union member: the structure (the
+           union's functions take it, as C reaches the arms through it) and the member's
+           index */
+        struct sreg *anon_parent;
+        size_t anon_index;
+        struct idl_attr *anon_attrs;    /* the member's attributes ([switch_type]) */
 };
 
 

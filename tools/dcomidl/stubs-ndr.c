@@ -372,11 +372,12 @@ static void emit_pull_data(struct em *e, const struct level *l, const char *v, b
                                                     : fmt(g, "&ndr_iid_%s_", l->iface->name);
                         /* only an [in] parameter's own pointer is the server's to give
                            up after the call; [in, out] ones and members of structures
-                           (which may travel both ways) are the implementation's */
+                           (which may travel both ways) are the implementation's, or a
+                           client's caller's (released if the response fails later) */
                         bool kept = !(e->L->f && e->L->f->dir == DIR_IN);
                         out(g, ind, "if (%s)\n", v);
                         out(g, ind + 1, "NDR_CHECK(ndr_pull_iface%s(%s, %s, (void **)&%s));\n",
-                            kept ? "_kept" : "", e->ndr, iid, v);
+                            kept ? "_out" : "", e->ndr, iid, v);
                 }
                 break;
         case D_USER:
@@ -687,6 +688,33 @@ static const char *level_param(const struct sreg *sr) {
 }
 
 
+/* A member's lvalue in its structure's functions: a nameless union is the structure. */
+static char *member_lvalue(struct gen *g, const struct levels *L) {
+        return L->f->name ? fmt(g, "r->%s", L->f->name) : "(*r)";
+}
+
+/*
+ * A union member whose switch_is names a later member (sw_later): the discriminant
+ * that leads the union on the wire chooses the arm, and is kept to be checked against
+ * that member once it is pulled.
+ */
+static void pull_union_switched_later(struct gen *g, const struct levels *L, size_t i,
+                                      const char *v) {
+        const struct level *l = &L->l[0];
+        struct scalar s;
+
+        scalar_info(l->sr->switch_type, &s);
+        out(g, 2, "{\n");
+        out(g, 3, "size_t at_ = ndr->offset;\n");
+        out(g, 3, "%s d_;\n", s.wtype);
+        out(g, 3, "NDR_CHECK(ndr_pull_align(ndr, %u));\n", s.size);
+        out(g, 3, "NDR_CHECK(%s(ndr, &d_));\n", s.pull);
+        out(g, 3, "ndr->offset = at_;       /* the union pulls it again */\n");
+        out(g, 3, "sw%zu_ = (int64_t)d_;\n", i);
+        out(g, 3, "NDR_CHECK(ndr_pull__%s(ndr, NDR_SCALARS, sw%zu_, &%s));\n", l->sr->fname, i, v);
+        out(g, 2, "}\n");
+}
+
 static void write_struct(struct gen *g, struct sreg *sr, bool push) {
         struct em e = {.g = g, .ndr = "ndr", .prefix = "r->", .side = SIDE_TYPE};
         const struct levels *last = sr->conformant ? &sr->members[sr->n_members - 1] : NULL;
@@ -698,7 +726,11 @@ static void write_struct(struct gen *g, struct sreg *sr, bool push) {
                 out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
                     sr->fname, sr->cname);
         if (!push) {
-                out(g, 1, "uint32_t id_ = 0, conf_ = 0;\n\n");
+                out(g, 1, "uint32_t id_ = 0, conf_ = 0;\n");
+                for (size_t i = 0; i < sr->n_members; i++)
+                        if (sr->members[i].l[0].sw_later)
+                                out(g, 1, "int64_t sw%zu_ = 0;\n", i);
+                out(g, 0, "\n");
                 out(g, 1, "(void)id_;\n        (void)conf_;\n");
         }
         out(g, 1, "if (ndr_flags & NDR_SCALARS) {\n");
@@ -714,12 +746,19 @@ static void write_struct(struct gen *g, struct sreg *sr, bool push) {
             sr->align);
         for (size_t i = 0; i < sr->n_members; i++) {
                 e.L = &sr->members[i];
-                char *v = fmt(g, "r->%s", e.L->f->name);
+                char *v = member_lvalue(g, e.L);
                 if (push)
                         emit_push(&e, 0, v, true, false, 2);
+                else if (e.L->l[0].sw_later)
+                        pull_union_switched_later(g, e.L, i, v);
                 else
                         emit_pull(&e, 0, v, true, false, 2, M_INLINE);
         }
+        /* a union's discriminant pulled before the member switch_is names: the same */
+        for (size_t i = 0; i < sr->n_members && !push; i++)
+                if (sr->members[i].l[0].sw_later)
+                        out(g, 2, "if ((int64_t)(%s) != sw%zu_)\n                        return -EBADMSG;        /* not the switch_is value */\n",
+                            expr_str(g, sr->members[i].l[0].sw, "r->"), i);
         out(g, 1, "}\n");
         if (sr->deferred) {
                 out(g, 1, "if (ndr_flags & NDR_BUFFERS) {\n");
@@ -727,7 +766,7 @@ static void write_struct(struct gen *g, struct sreg *sr, bool push) {
                         e.L = &sr->members[i];
                         if (!level_deferred(e.L, 0))
                                 continue;
-                        char *v = fmt(g, "r->%s", e.L->f->name);
+                        char *v = member_lvalue(g, e.L);
                         if (push)
                                 emit_push(&e, 0, v, false, true, 2);
                         else

@@ -875,12 +875,22 @@ static bool names_earlier(struct idl_type *st, struct idl_field *f, const struct
 /*
  * What the scalars pass evaluates (inline arrays' counts, inline unions' switch_is) can
  * only use members already pulled; behind a pointer the buffers pass comes after all.
+ * The exception is a union member itself: its discriminant travels with it, so the
+ * receiver takes the arm from the wire and checks the member named once it is pulled
+ * (TYPEDESC's union is switched by vt, which follows it) -- marked sw_later.
  */
-static bool inline_exprs_earlier(struct idl_type *st, struct idl_field *f, const struct levels *L) {
+static bool inline_exprs_earlier(struct idl_type *st, struct idl_field *f, struct levels *L) {
         for (int i = 0; i < L->n; i++) {
-                const struct level *l = &L->l[i];
+                struct level *l = &L->l[i];
                 if (l->kind == L_PTR && !l->top)
                         return true;
+                if (i == 0 && l->kind == L_DATA && l->dk == D_UNION &&
+                    !names_earlier(st, f, l->sw)) {
+                        if (l->sw->kind != EXPR_IDENT)
+                                return false;   /* checked afterwards: a member, not a formula */
+                        l->sw_later = true;
+                        continue;
+                }
                 const struct idl_expr *xs[] = {l->size_is, l->max_is, l->length_is, l->first_is,
                                                l->last_is, l->sw};
                 for (size_t k = 0; k < sizeof xs / sizeof *xs; k++)
@@ -929,6 +939,19 @@ struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                 snprintf(sr->cname, sizeof sr->cname, "%s %s",
                          st->kind == TYPE_STRUCT ? "struct" : "union", st->name);
                 snprintf(sr->fname, sizeof sr->fname, "%s", st->name);
+        } else if (g->anon_parent && st->kind == TYPE_UNION) {
+                /* a structure's nameless union member (TYPEDESC's, VARDESC's): its
+                   functions take the structure, whose arms C reaches directly */
+                snprintf(sr->cname, sizeof sr->cname, "%s", g->anon_parent->cname);
+                char fname[sizeof sr->fname + 24];
+                snprintf(fname, sizeof fname, "%s_u%zu", g->anon_parent->fname, g->anon_index);
+                if (strlen(fname) >= sizeof sr->fname) {
+                        idl_error(g->ctx, &st->loc, "stubs: '%s': name too long", fname);
+                        g->errors++;
+                        sr->state = 2;
+                        return NULL;
+                }
+                memcpy(sr->fname, fname, strlen(fname) + 1);
         } else {
                 idl_error(g->ctx, &st->loc, "stubs: an anonymous structure or union needs a typedef");
                 g->errors++;
@@ -965,6 +988,8 @@ struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                         a = idl_attr_find(x->attrs, "switch_type");
                 if (!a)
                         a = idl_attr_find(st->attrs, "switch_type");
+                if (!a && g->anon_parent)
+                        a = idl_attr_find(g->anon_attrs, "switch_type");
                 if (a && a->n_args == 1 && a->args[0]->kind == EXPR_TYPE)
                         sr->switch_type = a->args[0]->type;
                 else if (a && a->n_args == 1 && a->args[0]->kind == EXPR_IDENT) {
@@ -1011,12 +1036,25 @@ struct sreg *struct_register(struct gen *g, struct idl_type *type) {
                         L->f = f;
                         continue;
                 }
-                if (!f->name) {
+                struct idl_type *ft = idl_type_resolve(f->type);
+                bool anon = !f->name && !is_union && ft && ft->kind == TYPE_UNION && !ft->name &&
+                            idl_attr_find(f->attrs, "switch_is");
+                if (!f->name && !anon) {
                         gen_error(g, &f->loc, "member", "?", "needs a name");
                         ok = false;
                         continue;
                 }
-                if (!build_levels(g, f, false, L)) {
+                struct sreg *saved_parent = g->anon_parent;
+                size_t saved_index = g->anon_index;
+                struct idl_attr *saved_attrs = g->anon_attrs;
+                g->anon_parent = anon ? sr : NULL;
+                g->anon_index = i;
+                g->anon_attrs = f->attrs;
+                bool built = build_levels(g, f, false, L);
+                g->anon_parent = saved_parent;
+                g->anon_index = saved_index;
+                g->anon_attrs = saved_attrs;
+                if (!built) {
                         ok = false;
                         continue;
                 }
