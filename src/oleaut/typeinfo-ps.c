@@ -126,16 +126,27 @@ static void release_run(void *p) {
         r->obj->lpVtbl->Release(r->obj);
 }
 
-/*
- * Releases desc with obj's Release* when the call's arena is reset, after the answer.
- * Outside a server call (the stub called directly) or out of memory: at once, and
- * E_OUTOFMEMORY (the caller must not send what it described).
- */
-static HRESULT release_later(IUnknown *obj, void *desc, enum release_kind kind) {
-        struct arena *a = ndr_call_arena();
-        struct release *r = a ? arena_alloc(a, sizeof *r) : NULL;
+static const size_t release_size[] = {
+        [REL_TYPEATTR] = sizeof(TYPEATTR), [REL_FUNCDESC] = sizeof(FUNCDESC),
+        [REL_VARDESC] = sizeof(VARDESC), [REL_TLIBATTR] = sizeof(TLIBATTR),
+};
 
-        if (!r || arena_defer(a, release_run, r) < 0) {
+/*
+ * Releases *pdesc with obj's Release* when the call's arena is reset, after the answer,
+ * and gives the stub a copy of its top structure in the arena instead: a generated
+ * object stub frees an [out] referent that is not the arena's once it is marshaled
+ * (COM's rule), and the description is obj's to release (Windows' CLEANLOCALSTORAGE
+ * has it released and the pointer cleared before that free).  Outside a server call (the
+ * stub called directly) or out of memory: released at once, and E_OUTOFMEMORY (the
+ * caller must not send what it described).
+ */
+static HRESULT release_later(IUnknown *obj, void **pdesc, enum release_kind kind) {
+        struct arena *a = ndr_call_arena();
+        void *desc = *pdesc;
+        struct release *r = a ? arena_alloc(a, sizeof *r) : NULL;
+        void *front = r ? arena_alloc(a, release_size[kind]) : NULL;
+
+        if (!front || arena_defer(a, release_run, r) < 0) {
                 struct release now = {obj, desc, kind};
                 obj->lpVtbl->AddRef(obj);
                 release_run(&now);
@@ -145,6 +156,8 @@ static HRESULT release_later(IUnknown *obj, void *desc, enum release_kind kind) 
         r->desc = desc;
         r->kind = kind;
         obj->lpVtbl->AddRef(obj);
+        memcpy(front, desc, release_size[kind]);
+        *pdesc = front;
         return S_OK;
 }
 
@@ -189,7 +202,7 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetTypeAttr_Stub(ITypeInfo *This, LPTYPEATTR
                 *ppTypeAttr = NULL;
                 return FAILED(hr) ? hr : E_UNEXPECTED;
         }
-        if (FAILED(release_later((IUnknown *)This, *ppTypeAttr, REL_TYPEATTR))) {
+        if (FAILED(release_later((IUnknown *)This, (void **)ppTypeAttr, REL_TYPEATTR))) {
                 *ppTypeAttr = NULL;
                 return E_OUTOFMEMORY;
         }
@@ -225,7 +238,7 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetFuncDesc_Stub(ITypeInfo *This, UINT index
                 *ppFuncDesc = NULL;
                 return FAILED(hr) ? hr : E_UNEXPECTED;
         }
-        if (FAILED(release_later((IUnknown *)This, *ppFuncDesc, REL_FUNCDESC))) {
+        if (FAILED(release_later((IUnknown *)This, (void **)ppFuncDesc, REL_FUNCDESC))) {
                 *ppFuncDesc = NULL;
                 return E_OUTOFMEMORY;
         }
@@ -261,7 +274,7 @@ HRESULT STDMETHODCALLTYPE ITypeInfo_GetVarDesc_Stub(ITypeInfo *This, UINT index,
                 *ppVarDesc = NULL;
                 return FAILED(hr) ? hr : E_UNEXPECTED;
         }
-        if (FAILED(release_later((IUnknown *)This, *ppVarDesc, REL_VARDESC))) {
+        if (FAILED(release_later((IUnknown *)This, (void **)ppVarDesc, REL_VARDESC))) {
                 *ppVarDesc = NULL;
                 return E_OUTOFMEMORY;
         }
@@ -598,7 +611,7 @@ HRESULT STDMETHODCALLTYPE ITypeComp_Bind_Stub(ITypeComp *This, LPOLESTR szName, 
                 if (!*ppTInfo || !bp.lpfuncdesc)
                         break;
                 *ppFuncDesc = bp.lpfuncdesc;
-                if (FAILED(release_later((IUnknown *)*ppTInfo, bp.lpfuncdesc, REL_FUNCDESC)))
+                if (FAILED(release_later((IUnknown *)*ppTInfo, (void **)ppFuncDesc, REL_FUNCDESC)))
                         goto nomem;
                 break;
         case DESCKIND_VARDESC:
@@ -606,7 +619,7 @@ HRESULT STDMETHODCALLTYPE ITypeComp_Bind_Stub(ITypeComp *This, LPOLESTR szName, 
                 if (!*ppTInfo || !bp.lpvardesc)
                         break;
                 *ppVarDesc = bp.lpvardesc;
-                if (FAILED(release_later((IUnknown *)*ppTInfo, bp.lpvardesc, REL_VARDESC)))
+                if (FAILED(release_later((IUnknown *)*ppTInfo, (void **)ppVarDesc, REL_VARDESC)))
                         goto nomem;
                 break;
         case DESCKIND_TYPECOMP:
@@ -695,7 +708,7 @@ HRESULT STDMETHODCALLTYPE ITypeLib_GetLibAttr_Stub(ITypeLib *This, LPTLIBATTR *p
                 *ppTLibAttr = NULL;
                 return FAILED(hr) ? hr : E_UNEXPECTED;
         }
-        if (FAILED(release_later((IUnknown *)This, *ppTLibAttr, REL_TLIBATTR))) {
+        if (FAILED(release_later((IUnknown *)This, (void **)ppTLibAttr, REL_TLIBATTR))) {
                 *ppTLibAttr = NULL;
                 return E_OUTOFMEMORY;
         }
