@@ -47,11 +47,11 @@ struct chanproxy {
 };
 
 static struct chanproxy *proxy_from_iface(IRpcProxyBuffer *iface) {
-        return (struct chanproxy *)((char *)iface - offsetof(struct chanproxy, IRpcProxyBuffer_iface));
+        return CONTAINING_RECORD(iface, struct chanproxy, IRpcProxyBuffer_iface);
 }
 
 static struct chanproxy *proxy_from_px(struct com_proxy *px) {
-        return (struct chanproxy *)((char *)px - offsetof(struct chanproxy, px));
+        return CONTAINING_RECORD(px, struct chanproxy, px);
 }
 
 static ULONG px_add_ref(struct com_proxy *px);
@@ -279,7 +279,7 @@ struct chanstub {
 };
 
 static struct chanstub *stub_from_iface(IRpcStubBuffer *iface) {
-        return (struct chanstub *)((char *)iface - offsetof(struct chanstub, IRpcStubBuffer_iface));
+        return CONTAINING_RECORD(iface, struct chanstub, IRpcStubBuffer_iface);
 }
 
 static HRESULT STDMETHODCALLTYPE cs_QueryInterface(IRpcStubBuffer *iface, REFIID riid, void **ppv) {

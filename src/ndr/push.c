@@ -102,6 +102,13 @@ int ndr_push_flatten(struct ndr_push *ndr) {
         return 0;
 }
 
+/* The zero bytes that align the stub's next byte (referenced arrays counted) to align. */
+static inline size_t pad_to(const struct ndr_push *ndr, size_t align) {
+        size_t at = ndr->buf.len + ndr->ref_bytes - ndr->base;
+
+        return (align - (at & (align - 1))) & (align - 1);
+}
+
 /*
  * n bytes at p referenced at the current end of buf (by_ref, large enough), after the
  * pad to align; false: copy them.  The growth cap counts them as if copied.
@@ -119,7 +126,7 @@ static bool push_ref(struct ndr_push *ndr, size_t align, const void *p, size_t n
                 ndr->ref = q;
                 ndr->cap_refs = cap;
         }
-        size_t pad = (align - ((b->len + ndr->ref_bytes - ndr->base) & (align - 1))) & (align - 1);
+        size_t pad = pad_to(ndr, align);
         if (b->max && (b->len + ndr->ref_bytes + pad > b->max ||
                        n > b->max - b->len - ndr->ref_bytes - pad)) {
                 buf_poison(b, -E2BIG);
@@ -166,7 +173,7 @@ void ndr_push_leave(struct ndr_push *ndr) {
 static inline uint8_t *put(struct ndr_push *ndr, size_t align, size_t n) {
         static uint8_t nothing;
         struct buf *b = &ndr->buf;
-        size_t pad = (align - ((b->len + ndr->ref_bytes - ndr->base) & (align - 1))) & (align - 1);
+        size_t pad = pad_to(ndr, align);
         uint8_t *q;
 
         if (pad + n == 0)
