@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#define DCOM_BUF_NO_INLINE      /* the exported functions themselves */
 #include "base/alloc.h"
 #include "base/buf.h"
 
@@ -71,21 +72,21 @@ void *buf_extend(struct buf *b, size_t n) {
 }
 
 void buf_append(struct buf *b, const void *p, size_t n) {
-        void *q = buf_extend(b, n);
+        void *q = buf_extend_inline(b, n);
 
         if (q && n)
                 memcpy(q, p, n);
 }
 
 void buf_put_u8(struct buf *b, uint8_t v) {
-        uint8_t *q = buf_extend(b, 1);
+        uint8_t *q = buf_extend_inline(b, 1);
 
         if (q)
                 q[0] = v;
 }
 
 void buf_put_u16le(struct buf *b, uint16_t v) {
-        uint8_t *q = buf_extend(b, 2);
+        uint8_t *q = buf_extend_inline(b, 2);
 
         if (q) {
                 q[0] = (uint8_t)v;
@@ -94,7 +95,7 @@ void buf_put_u16le(struct buf *b, uint16_t v) {
 }
 
 void buf_put_u32le(struct buf *b, uint32_t v) {
-        uint8_t *q = buf_extend(b, 4);
+        uint8_t *q = buf_extend_inline(b, 4);
 
         if (q)
                 for (int i = 0; i < 4; i++)
@@ -102,7 +103,7 @@ void buf_put_u32le(struct buf *b, uint32_t v) {
 }
 
 void buf_put_u64le(struct buf *b, uint64_t v) {
-        uint8_t *q = buf_extend(b, 8);
+        uint8_t *q = buf_extend_inline(b, 8);
 
         if (q)
                 for (int i = 0; i < 8; i++)
@@ -111,7 +112,7 @@ void buf_put_u64le(struct buf *b, uint64_t v) {
 
 void buf_pad(struct buf *b, size_t align) {
         size_t pad = (align - (b->len & (align - 1))) & (align - 1);
-        void *q = buf_extend(b, pad);
+        void *q = buf_extend_inline(b, pad);
 
         if (q && pad)
                 memset(q, 0, pad);

@@ -181,15 +181,17 @@ static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_int
 
         /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
         rpc_call_handle_init(&h, b, &c->ipid);
-        /* the common call has no blanket: only then is one (with its strings) copied */
-        struct blanket bl = { .set = false };
+        /* the common call has no blanket: only then is one (with its strings, some 800
+           bytes) copied -- or even cleared */
+        struct blanket bl;
+        bool has_blanket = false;
         if (c->blanket && (atomic_load_explicit(&c->flags, memory_order_acquire) & CHAN_BLANKET_SET)) {
                 pthread_mutex_lock(&lock);
-                if (c->blanket->set)
+                if ((has_blanket = c->blanket->set))
                         bl = *c->blanket;
                 pthread_mutex_unlock(&lock);
         }
-        if (bl.set && bl.level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+        if (has_blanket && bl.level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
                 /* the blanket's own security context on the OXID's connection */
                 struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL,
                                                 bl.imp ? bl.imp : com_security_imp_level() };
@@ -340,7 +342,7 @@ struct ident {
 };
 
 static HRESULT ident_enter(uid_t want, struct ident *s) {
-        memset(s, 0, sizeof *s);
+        s->paused = s->switched = false;        /* saved: sec_impersonate_uid's to fill */
         if (geteuid() == want)
                 return S_OK;
         s->paused = com_impersonation_pause();  /* back to the process's identity */
@@ -401,7 +403,7 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
 
         if (route_fast(c)) {
                 rt.b = c->ox->b;
-                memset(&id, 0, sizeof id);      /* ident_leave: nothing to undo */
+                id.paused = id.switched = false;        /* ident_leave: nothing to undo */
         } else if (FAILED(hr = route_call(c, &rt)) || FAILED(hr = ident_enter(rt.want, &id))) {
                 com_set_call_fault((uint32_t)hr);
                 return -EREMOTEIO;

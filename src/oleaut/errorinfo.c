@@ -248,9 +248,15 @@ static void slot_init(void) {
         slot_err = pthread_key_create(&slot_key, slot_free);
 }
 
+/* The slot's value, as the key holds it (the key is there for its destructor): every
+   incoming ORPC call clears the slot and looks at it again, nearly always empty */
+static _Thread_local IErrorInfo *slot_mirror;
+
 HRESULT SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo) {
         if (dwReserved)
                 return E_INVALIDARG;
+        if (!perrinfo && !slot_mirror)
+                return S_OK;            /* cleared already */
         pthread_once(&slot_once, slot_init);
         if (slot_err)
                 return E_OUTOFMEMORY;
@@ -262,6 +268,7 @@ HRESULT SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo) {
                         perrinfo->lpVtbl->Release(perrinfo);
                 return E_OUTOFMEMORY;
         }
+        slot_mirror = perrinfo;
         if (old)
                 old->lpVtbl->Release(old);
         return S_OK;
@@ -271,6 +278,8 @@ HRESULT GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo) {
         if (!pperrinfo || dwReserved)
                 return E_INVALIDARG;
         *pperrinfo = NULL;
+        if (!slot_mirror)
+                return S_FALSE;
         pthread_once(&slot_once, slot_init);
         if (slot_err)
                 return S_FALSE;
@@ -278,6 +287,7 @@ HRESULT GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo) {
         if (!ei)
                 return S_FALSE;
         pthread_setspecific(slot_key, NULL);    /* handed over with its reference */
+        slot_mirror = NULL;
         *pperrinfo = ei;
         return S_OK;
 }

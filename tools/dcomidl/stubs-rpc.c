@@ -451,7 +451,9 @@ void write_client_method(struct gen *g, struct method *m) {
                 print_client_proto(g, m);
         }
         fputs(" {\n", g->f);
-        out(g, 1, "struct ndr_push in_;\n        struct ndr_pull out_;\n        struct arena arena_;\n        int rc_;\n");
+        /* the response is copied into the arena: a small one stays on the stack */
+        out(g, 1, "struct ndr_push in_;\n        struct ndr_pull out_;\n        struct arena arena_;\n"
+                  "        unsigned char abuf_[512];\n        int rc_;\n");
         if (m->object)
                 out(g, 1, "ORPCTHIS this_;\n        ORPCTHAT that_;\n        HRESULT hr_ = E_UNEXPECTED;\n");
         for (size_t i = 0; i < m->n; i++) {
@@ -481,7 +483,7 @@ void write_client_method(struct gen *g, struct method *m) {
                 out(g, 1, "if ((rc_ = com_orpc_this_init(&this_)) < 0)\n                return com_stub_hresult(rc_);\n");
                 out(g, 1, "memset(&that_, 0, sizeof that_);\n");
         }
-        out(g, 1, "ndr_push_init(&in_, 0);\n        ndr_push_by_reference(&in_);\n        arena_init(&arena_, NDR_CLIENT_CALL_MAX);\n");
+        out(g, 1, "ndr_push_init(&in_, 0);\n        ndr_push_by_reference(&in_);\n        arena_init_buf(&arena_, abuf_, sizeof abuf_, NDR_CLIENT_CALL_MAX);\n");
         out(g, 1, "rc_ = %s_%s_push(&in_%s", ifn, fn, m->object ? ", &this_" : "");
         for (size_t i = 0; i < m->n; i++)
                 if ((m->ps[i].f->dir & DIR_IN) && !m->ps[i].handle)
