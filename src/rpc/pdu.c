@@ -433,6 +433,57 @@ int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t
  * most f->max_xmit bytes, each protected by f->sec ([MS-RPCE] 2.2.2.11: a protected
  * fragment's stub is a multiple of 16 bytes but the last) -- for both sides.
  */
+/*
+ * The common PDU -- one fragment, nothing to sign or seal: the header made in place, the
+ * pieces copied behind it, in one growth of out ([C706] 12.6.4.9 and 12.6.4.10: the
+ * request's and the response's header).
+ */
+static int frag_write_one(struct buf *out, const struct rpc_frag_spec *f,
+                          const struct iovec *pieces, int n_pieces, size_t len, size_t head) {
+        bool request = f->ptype == RPC_PTYPE_REQUEST;
+        uint8_t flags = RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
+                        (request && f->object ? RPC_PFC_OBJECT_UUID : 0);
+
+        if (head + len > UINT16_MAX)
+                return -EMSGSIZE;
+        if (f->emit && !f->flush_at)
+                buf_clear(out);
+        size_t start = out->len;
+        uint8_t *p = buf_extend(out, head + len);
+        if (!p)
+                return -ENOMEM;
+        rpc_hdr_write(p, f->ptype, flags, (uint16_t)(head + len), 0, f->call_id);
+        p += RPC_CO_HEADER_SIZE;
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(len >> (8 * i));               /* alloc_hint */
+        p[4] = (uint8_t)f->context_id;
+        p[5] = (uint8_t)(f->context_id >> 8);
+        if (request) {
+                p[6] = (uint8_t)f->opnum;
+                p[7] = (uint8_t)(f->opnum >> 8);
+                if (f->object)
+                        dcom_guid_to_wire(f->object, p + 8);
+        } else {
+                p[6] = 0;                                       /* cancel_count */
+                p[7] = 0;
+        }
+        p = out->data + start + head;
+        for (int i = 0; i < n_pieces && len; i++) {
+                size_t t = pieces[i].iov_len < len ? pieces[i].iov_len : len;
+                if (t)
+                        memcpy(p, pieces[i].iov_base, t);
+                p += t;
+                len -= t;
+        }
+        if (!f->emit)
+                return 0;
+        int r = f->emit(f->emit_ctx, out->data + (f->flush_at ? 0 : start),
+                        out->len - (f->flush_at ? 0 : start));
+        if (f->flush_at)
+                buf_clear(out);
+        return r;
+}
+
 int rpc_frag_writev(struct buf *out, const struct rpc_frag_spec *f, const struct iovec *pieces,
                     int n_pieces, size_t len) {
         bool request = f->ptype == RPC_PTYPE_REQUEST;
@@ -446,6 +497,8 @@ int rpc_frag_writev(struct buf *out, const struct rpc_frag_spec *f, const struct
                 room = 16;
         if (protect)
                 room &= ~(size_t)15;
+        if (!protect && len <= room)
+                return frag_write_one(out, f, pieces, n_pieces, len, head);
         /* several fragments with nothing to sign or seal: their stubs are not copied, the
            headers and the stub's slices go out together (one fragment is copied: one
            small write is cheaper than a gathered one) */
