@@ -232,6 +232,16 @@ DCOM_EXPORT HRESULT WINAPI CoCopyProxy(struct IUnknown *proxy, struct IUnknown *
 /* The standard marshaler's class, and the Global Interface Table's (IGlobalInterfaceTable). */
 DCOM_EXPORT extern const CLSID CLSID_StdMarshal;
 DCOM_EXPORT extern const CLSID CLSID_StdGlobalInterfaceTable;
+/*
+ * The free-threaded marshaler, for an object to aggregate (outer: its controlling
+ * unknown; *ret: the marshaler's own IUnknown, to keep and to QueryInterface for IMarshal
+ * when asked): marshaled for another apartment of this process the object's pointer goes
+ * as it is (no proxy), for anywhere else the standard way.  CLSID_InProcFreeMarshaler is
+ * the class its in-process data names.
+ */
+DCOM_EXPORT HRESULT WINAPI CoCreateFreeThreadedMarshaler(struct IUnknown *outer,
+                                                         struct IUnknown **ret);
+DCOM_EXPORT extern const CLSID CLSID_InProcFreeMarshaler;
 DCOM_EXPORT HRESULT WINAPI CoLockObjectExternal(struct IUnknown *unk, BOOL lock,
                                                 BOOL last_unlock_releases);
 

@@ -190,6 +190,8 @@ HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv
                 return cf_QueryInterface(&git_cf, riid, ppv);
         if (IsEqualCLSID(clsid, &CLSID_StdMarshal))
                 return com_std_marshal_class_object(riid, ppv);
+        if (IsEqualCLSID(clsid, &CLSID_InProcFreeMarshaler))
+                return com_ftm_class_object(riid, ppv);
         if (IsEqualCLSID(clsid, &CLSID_DCOMAccessControl))
                 return com_access_control_class_object(riid, ppv);
         return REGDB_E_CLASSNOTREG;

@@ -338,7 +338,10 @@ static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv) {
                 return CoUnmarshalInterface(stm, riid, ppv);
         }
         if (o.flags == OBJREF_CUSTOM) {
-                hr = from_peer && !custom_unmarshaler_allowed(&o.clsid)
+                /* the free-threaded marshaler's data is an address in this process: never
+                   taken from a peer, whatever the registry says (ftm.c) */
+                hr = from_peer && (IsEqualCLSID(&o.clsid, &CLSID_InProcFreeMarshaler) ||
+                                   !custom_unmarshaler_allowed(&o.clsid))
                              ? E_ACCESSDENIED
                              : unmarshal_custom(stm, &o, want, ppv);
         } else {

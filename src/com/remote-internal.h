@@ -222,6 +222,8 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
    REGDB_E_CLASSNOTREG for any other class. */
 HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv);
 HRESULT com_std_marshal_class_object(const IID *riid, void **ppv);
+/* CLSID_InProcFreeMarshaler's (ftm.c) */
+HRESULT com_ftm_class_object(const IID *riid, void **ppv);
 
 /* --- error information in ORPCTHAT ([MS-DCOM] 2.2.21.1, errorext.c) ----------------------- */
 

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The free-threaded marshaler (CoCreateFreeThreadedMarshaler, CLSID_InProcFreeMarshaler):
+ * an IMarshal an object aggregates to say "any thread of this process may call me
+ * directly".  Marshaled for another apartment of the process (MSHCTX_INPROC, and
+ * MSHCTX_CROSSCTX) it writes the interface pointer itself, which unmarshals to the same
+ * pointer -- no proxy; for any other destination it hands the object to the standard
+ * marshaler, as Windows' does (learn.microsoft.com, "CoCreateFreeThreadedMarshaler").
+ *
+ * The data, in an OBJREF_CUSTOM naming CLSID_InProcFreeMarshaler: the marshal flags (4
+ * bytes), the pointer (8), and 16 bytes that Windows leaves to the implementation -- here
+ * a secret drawn once per process.  Whoever unmarshals a pointer must be this process:
+ * the data carries an address, so the unmarshaler refuses data without the secret, and
+ * CoUnmarshalInterface refuses this class outright in what a peer sent (marshal.c): a
+ * remote caller must never name an address to be called through.
+ *
+ * References: MSHLFLAGS_NORMAL data holds one, handed over by the unmarshal (or given
+ * back by CoReleaseMarshalData); TABLESTRONG data holds one until CoReleaseMarshalData,
+ * each unmarshal taking one of its own; TABLEWEAK data holds none (the object must live
+ * while the table entry does, as with the standard marshaler's weak entries).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "com/com-internal.h"
+#include "com/remote-internal.h"
+
+static LOG_CHANNEL(com);
+
+/* 0000033A-0000-0000-C000-000000000046 */
+DCOM_EXPORT const CLSID CLSID_InProcFreeMarshaler = {
+        0x0000033a, 0x0000, 0x0000, { 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46 }
+};
+
+#define FTM_DATA_SIZE 28        /* flags, pointer, secret */
+
+static uint8_t secret[16];
+static bool secret_ok;
+static pthread_once_t secret_once = PTHREAD_ONCE_INIT;
+
+static void secret_init(void) {
+        size_t got = 0;
+
+        while (got < sizeof secret) {
+                ssize_t n = getrandom(secret + got, sizeof secret - got, 0);
+                if (n < 0 && errno != EINTR)
+                        return;
+                if (n > 0)
+                        got += (size_t)n;
+        }
+        secret_ok = true;
+}
+
+struct ftm {
+        IUnknown IUnknown_inner;        /* the non-delegating IUnknown the outer object holds */
+        IMarshal IMarshal_iface;
+        atomic_uint refs;
+        IUnknown *outer;                /* the controlling unknown (not held); ours if none */
+};
+
+static struct ftm *impl_from_inner(IUnknown *iface) {
+        return CONTAINING_RECORD(iface, struct ftm, IUnknown_inner);
+}
+
+static struct ftm *impl_from_IMarshal(IMarshal *iface) {
+        return CONTAINING_RECORD(iface, struct ftm, IMarshal_iface);
+}
+
+static HRESULT STDMETHODCALLTYPE inner_QueryInterface(IUnknown *iface, REFIID riid, void **ppv) {
+        struct ftm *f = impl_from_inner(iface);
+
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown))
+                *ppv = &f->IUnknown_inner;
+        else if (IsEqualIID(riid, &IID_IMarshal))
+                *ppv = &f->IMarshal_iface;
+        else {
+                *ppv = NULL;
+                return E_NOINTERFACE;
+        }
+        ((IUnknown *)*ppv)->lpVtbl->AddRef((IUnknown *)*ppv);
+        return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE inner_AddRef(IUnknown *iface) {
+        return atomic_fetch_add(&impl_from_inner(iface)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE inner_Release(IUnknown *iface) {
+        struct ftm *f = impl_from_inner(iface);
+        ULONG r = atomic_fetch_sub(&f->refs, 1) - 1;
+
+        if (!r)
+                free(f);
+        return r;
+}
+
+static const IUnknownVtbl inner_vtbl = { inner_QueryInterface, inner_AddRef, inner_Release };
+
+/* IMarshal's IUnknown is the outer object's (COM's aggregation rule). */
+static HRESULT STDMETHODCALLTYPE ftm_QueryInterface(IMarshal *iface, REFIID riid, void **ppv) {
+        IUnknown *outer = impl_from_IMarshal(iface)->outer;
+        return outer->lpVtbl->QueryInterface(outer, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE ftm_AddRef(IMarshal *iface) {
+        IUnknown *outer = impl_from_IMarshal(iface)->outer;
+        return outer->lpVtbl->AddRef(outer);
+}
+
+static ULONG STDMETHODCALLTYPE ftm_Release(IMarshal *iface) {
+        IUnknown *outer = impl_from_IMarshal(iface)->outer;
+        return outer->lpVtbl->Release(outer);
+}
+
+static bool in_process(DWORD dest) {
+        return dest == MSHCTX_INPROC || dest == MSHCTX_CROSSCTX;
+}
+
+static HRESULT STDMETHODCALLTYPE ftm_GetUnmarshalClass(IMarshal *iface, REFIID riid, void *pv,
+                                                       DWORD dest, void *dest_data,
+                                                       DWORD mshlflags, CLSID *clsid) {
+        if (!clsid)
+                return E_POINTER;
+        *clsid = in_process(dest) ? CLSID_InProcFreeMarshaler : CLSID_StdMarshal;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ftm_GetMarshalSizeMax(IMarshal *iface, REFIID riid, void *pv,
+                                                       DWORD dest, void *dest_data,
+                                                       DWORD mshlflags, DWORD *size) {
+        IMarshal *std;
+        HRESULT hr;
+
+        if (!size)
+                return E_POINTER;
+        if (in_process(dest)) {
+                *size = FTM_DATA_SIZE;
+                return S_OK;
+        }
+        if (FAILED(hr = CoGetStandardMarshal(riid, pv, dest, dest_data, mshlflags, &std)))
+                return hr;
+        hr = std->lpVtbl->GetMarshalSizeMax(std, riid, pv, dest, dest_data, mshlflags, size);
+        std->lpVtbl->Release(std);
+        return hr;
+}
+
+static void put_le32(uint8_t *p, uint32_t v) {
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static HRESULT STDMETHODCALLTYPE ftm_MarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
+                                                      void *pv, DWORD dest, void *dest_data,
+                                                      DWORD mshlflags) {
+        uint8_t data[FTM_DATA_SIZE];
+        IUnknown *obj;
+        IMarshal *std;
+        HRESULT hr;
+
+        if (!stm || !pv || !riid)
+                return E_INVALIDARG;
+        if (!in_process(dest)) {
+                if (FAILED(hr = CoGetStandardMarshal(riid, pv, dest, dest_data, mshlflags, &std)))
+                        return hr;
+                hr = std->lpVtbl->MarshalInterface(std, stm, riid, pv, dest, dest_data, mshlflags);
+                std->lpVtbl->Release(std);
+                return hr;
+        }
+        pthread_once(&secret_once, secret_init);
+        if (!secret_ok)
+                return E_UNEXPECTED;
+        if (FAILED(hr = ((IUnknown *)pv)->lpVtbl->QueryInterface(pv, riid, (void **)&obj)))
+                return hr;
+        put_le32(data, mshlflags);
+        uint64_t addr = (uint64_t)(uintptr_t)obj;
+        for (int i = 0; i < 8; i++)
+                data[4 + i] = (uint8_t)(addr >> (8 * i));
+        memcpy(data + 12, secret, sizeof secret);
+        hr = stm->lpVtbl->Write(stm, data, sizeof data, NULL);
+        /* the data keeps the reference, but for a weak table entry */
+        if (FAILED(hr) || (mshlflags & MSHLFLAGS_TABLEWEAK))
+                obj->lpVtbl->Release(obj);
+        return FAILED(hr) ? STG_E_MEDIUMFULL : S_OK;
+}
+
+/* The data from the stream, checked: this process's, and its pointer. */
+static HRESULT read_data(IStream *stm, DWORD *ret_flags, IUnknown **ret_obj) {
+        uint8_t data[FTM_DATA_SIZE];
+        ULONG got = 0;
+        HRESULT hr;
+
+        if (!stm)
+                return E_INVALIDARG;
+        hr = stm->lpVtbl->Read(stm, data, sizeof data, &got);
+        if (FAILED(hr) || got != sizeof data)
+                return STG_E_READFAULT;
+        pthread_once(&secret_once, secret_init);
+        uint64_t addr = 0;
+        for (int i = 0; i < 8; i++)
+                addr |= (uint64_t)data[4 + i] << (8 * i);
+        if (!secret_ok || memcmp(data + 12, secret, sizeof secret) != 0 || !addr ||
+            (uint64_t)(uintptr_t)addr != addr) {
+                log_debug(com, "free-threaded marshal data not made by this process: refused");
+                return CO_E_OBJNOTCONNECTED;
+        }
+        *ret_flags = (DWORD)data[0] | (DWORD)data[1] << 8 | (DWORD)data[2] << 16 |
+                     (DWORD)data[3] << 24;
+        *ret_obj = (IUnknown *)(uintptr_t)addr;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ftm_UnmarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
+                                                        void **ppv) {
+        IUnknown *obj;
+        DWORD flags;
+        HRESULT hr;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (FAILED(hr = read_data(stm, &flags, &obj)))
+                return hr;
+        hr = obj->lpVtbl->QueryInterface(obj, riid ? riid : &IID_IUnknown, ppv);
+        /* normal data hands its reference over with the pointer */
+        if (!(flags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK)))
+                obj->lpVtbl->Release(obj);
+        return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE ftm_ReleaseMarshalData(IMarshal *iface, IStream *stm) {
+        IUnknown *obj;
+        DWORD flags;
+        HRESULT hr;
+
+        if (FAILED(hr = read_data(stm, &flags, &obj)))
+                return hr;
+        if (!(flags & MSHLFLAGS_TABLEWEAK))
+                obj->lpVtbl->Release(obj);
+        return S_OK;
+}
+
+/* In process nothing is exported; what the standard marshaler exported for other
+   processes is cut off as CoDisconnectObject does it for any object. */
+static HRESULT STDMETHODCALLTYPE ftm_DisconnectObject(IMarshal *iface, DWORD reserved) {
+        struct ftm *f = impl_from_IMarshal(iface);
+
+        return f->outer != &f->IUnknown_inner ? com_export_disconnect(f->outer) : S_OK;
+}
+
+static const IMarshalVtbl ftm_vtbl = {
+        ftm_QueryInterface, ftm_AddRef, ftm_Release, ftm_GetUnmarshalClass, ftm_GetMarshalSizeMax,
+        ftm_MarshalInterface, ftm_UnmarshalInterface, ftm_ReleaseMarshalData, ftm_DisconnectObject,
+};
+
+HRESULT WINAPI CoCreateFreeThreadedMarshaler(IUnknown *outer, IUnknown **ret) {
+        struct ftm *f;
+
+        if (!ret)
+                return E_INVALIDARG;
+        *ret = NULL;
+        if (!(f = calloc(1, sizeof *f)))
+                return E_OUTOFMEMORY;
+        f->IUnknown_inner.lpVtbl = &inner_vtbl;
+        f->IMarshal_iface.lpVtbl = &ftm_vtbl;
+        atomic_init(&f->refs, 1);
+        f->outer = outer ? outer : &f->IUnknown_inner;
+        *ret = &f->IUnknown_inner;
+        return S_OK;
+}
+
+/* CLSID_InProcFreeMarshaler's class object: unmarshalers (the library's own class). */
+static HRESULT STDMETHODCALLTYPE cf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClassFactory)) {
+                *ppv = iface;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE cf_AddRef(IClassFactory *iface) {
+        return 2;
+}
+
+static ULONG STDMETHODCALLTYPE cf_Release(IClassFactory *iface) {
+        return 1;
+}
+
+static HRESULT STDMETHODCALLTYPE cf_CreateInstance(IClassFactory *iface, IUnknown *outer,
+                                                   REFIID riid, void **ppv) {
+        IUnknown *unk;
+        HRESULT hr;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (outer)
+                return CLASS_E_NOAGGREGATION;
+        if (FAILED(hr = CoCreateFreeThreadedMarshaler(NULL, &unk)))
+                return hr;
+        hr = unk->lpVtbl->QueryInterface(unk, riid, ppv);
+        unk->lpVtbl->Release(unk);
+        return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE cf_LockServer(IClassFactory *iface, BOOL lock_it) {
+        return S_OK;
+}
+
+static const IClassFactoryVtbl cf_vtbl = {
+        cf_QueryInterface, cf_AddRef, cf_Release, cf_CreateInstance, cf_LockServer,
+};
+
+static IClassFactory ftm_cf = { &cf_vtbl };
+
+HRESULT com_ftm_class_object(const IID *riid, void **ppv) {
+        return cf_QueryInterface(&ftm_cf, riid, ppv);
+}
