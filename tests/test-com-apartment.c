@@ -154,3 +154,65 @@ TEST(held_apartment_outlives_its_end) {
         CloseHandle(h.held);
         CloseHandle(h.ended);
 }
+
+/* CoWaitForMultipleObjects: an STA runs its posted work meanwhile only when asked. */
+TEST(wait_for_objects_dispatches_when_asked) {
+        struct work w = { 0 };
+        struct poster p = { 0 };
+        pthread_t t;
+        DWORD index = 7;
+        HANDLE never = CreateEventW(NULL, TRUE, FALSE, NULL);
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED), S_OK);
+        p.apt = com_current_apartment();
+        for (int i = 0; i < 4; i++)
+                p.items[i] = (struct item){ &w, i };
+        ASSERT_EQ(pthread_create(&t, NULL, post_from_elsewhere, &p), 0);
+        pthread_join(t, NULL);
+        /* CWMO_DEFAULT: nothing dispatched while waiting */
+        ASSERT_HR_EQ(CoWaitForMultipleObjects(CWMO_DEFAULT, 30, 1, &never, &index), RPC_S_CALLPENDING);
+        ASSERT_EQ(atomic_load(&w.runs), 0);
+        /* CWMO_DISPATCH_CALLS: the posted work runs while it waits */
+        ASSERT_HR_EQ(CoWaitForMultipleObjects(CWMO_DISPATCH_CALLS, 200, 1, &never, &index),
+                     RPC_S_CALLPENDING);
+        ASSERT_EQ(atomic_load(&w.runs), 4);
+        /* a signaled handle: its index */
+        HANDLE two[2] = { never, CreateEventW(NULL, FALSE, TRUE, NULL) };
+        ASSERT_HR_EQ(CoWaitForMultipleObjects(CWMO_DEFAULT, 1000, 2, two, &index), S_OK);
+        ASSERT_EQ(index, 1u);
+        /* refused: unknown flags, too many handles, no index */
+        ASSERT_HR_EQ(CoWaitForMultipleObjects(8, 0, 1, &never, &index), E_INVALIDARG);
+        ASSERT_HR_EQ(CoWaitForMultipleObjects(0, 0, CWMO_MAX_HANDLES + 1, two, &index), E_INVALIDARG);
+        ASSERT_HR_EQ(CoWaitForMultipleObjects(0, 0, 1, &never, NULL), E_INVALIDARG);
+        CloseHandle(two[1]);
+        CloseHandle(never);
+        CoUninitialize();
+}
+
+/* CoIncrementMTAUsage: the MTA lives (implicitly) while no thread of it is initialized. */
+TEST(mta_usage_keeps_the_mta) {
+        CO_MTA_USAGE_COOKIE c1, c2;
+        APTTYPE type;
+        APTTYPEQUALIFIER q;
+
+        ASSERT_HR_EQ(CoGetApartmentType(&type, &q), CO_E_NOTINITIALIZED);
+        ASSERT_HR_EQ(CoIncrementMTAUsage(&c1), S_OK);
+        ASSERT_NOT_NULL(c1);
+        ASSERT_HR_EQ(CoGetApartmentType(&type, &q), S_OK);
+        ASSERT_EQ(type, APTTYPE_MTA);
+        ASSERT_EQ(q, APTTYPEQUALIFIER_IMPLICIT_MTA);
+        /* a thread that joins and leaves the MTA does not end it */
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        struct com_apartment *a = com_current_apartment();
+        CoUninitialize();
+        ASSERT_HR_EQ(CoIncrementMTAUsage(&c2), S_OK);
+        ASSERT_TRUE((void *)c2 == (void *)a);
+        ASSERT_HR_EQ(CoDecrementMTAUsage(c2), S_OK);
+        ASSERT_HR_EQ(CoGetApartmentType(&type, &q), S_OK);
+        ASSERT_HR_EQ(CoDecrementMTAUsage(c1), S_OK);
+        /* the last one ended it; a cookie given back twice is refused */
+        ASSERT_HR_EQ(CoGetApartmentType(&type, &q), CO_E_NOTINITIALIZED);
+        ASSERT_HR_EQ(CoDecrementMTAUsage(c1), E_INVALIDARG);
+        ASSERT_HR_EQ(CoDecrementMTAUsage(NULL), E_INVALIDARG);
+        ASSERT_HR_EQ(CoIncrementMTAUsage(NULL), E_INVALIDARG);
+}

@@ -350,6 +350,10 @@ TEST(progids) {
         ASSERT_HR_EQ(CLSIDFromProgID(u"STDFONT", &clsid), S_OK);      /* keys ignore case */
         ASSERT_GUID_EQ(&clsid, &CLSID_StdFont);
         memset(&clsid, 0, sizeof(clsid));
+        ASSERT_HR_EQ(CLSIDFromProgIDEx(u"StdFont", &clsid), S_OK);
+        ASSERT_GUID_EQ(&clsid, &CLSID_StdFont);
+        ASSERT_HR_EQ(CLSIDFromProgIDEx(u"NonExistent", &clsid), CO_E_CLASSSTRING);
+        memset(&clsid, 0, sizeof(clsid));
         ASSERT_HR_EQ(CLSIDFromString(u"StdFont", &clsid), S_OK);
         ASSERT_GUID_EQ(&clsid, &CLSID_StdFont);
 
@@ -586,4 +590,18 @@ TEST(treat_as_out_of_memory) {
         create_key(DEADBEEF_KEY);
         ASSERT_GT(ASSERT_OOM_LOOP(oom_treat_as, oom_treat_as_reset, NULL), 0);
         ASSERT_WIN32(RegDeleteTreeW(HKEY_CLASSES_ROOT, DEADBEEF_KEY), ERROR_SUCCESS);
+}
+
+/* FILETIME: 100-ns units since 1601; now, as the clock says. */
+TEST(file_time_now) {
+        FILETIME ft;
+        struct timespec ts;
+
+        ASSERT_HR_EQ(CoFileTimeNow(NULL), E_INVALIDARG);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ASSERT_HR_EQ(CoFileTimeNow(&ft), S_OK);
+        uint64_t t = (uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime;
+        uint64_t unix_s = t / 10000000u - 11644473600u;
+        ASSERT_GE(unix_s + 1, (uint64_t)ts.tv_sec);
+        ASSERT_LE(unix_s, (uint64_t)ts.tv_sec + 5);
 }

@@ -77,6 +77,13 @@ DCOM_EXPORT HRESULT WINAPI CoInitializeEx(void *reserved, DWORD coinit);
 DCOM_EXPORT HRESULT WINAPI CoInitialize(void *reserved);
 DCOM_EXPORT void WINAPI CoUninitialize(void);
 DCOM_EXPORT HRESULT WINAPI CoGetApartmentType(APTTYPE *type, APTTYPEQUALIFIER *qualifier);
+/*
+ * Keeps the MTA (making it if there is none) while no thread of it may be initialized:
+ * threads not initialized then run in it, implicitly.  Each cookie is given back once.
+ */
+typedef struct CO_MTA_USAGE_COOKIE__ *CO_MTA_USAGE_COOKIE;
+DCOM_EXPORT HRESULT WINAPI CoIncrementMTAUsage(CO_MTA_USAGE_COOKIE *cookie);
+DCOM_EXPORT HRESULT WINAPI CoDecrementMTAUsage(CO_MTA_USAGE_COOKIE cookie);
 
 /*
  * Waiting without blocking an STA: the work posted to the caller's STA (later, the
@@ -92,6 +99,16 @@ typedef void *HANDLE;
 #define COWAIT_INPUTAVAILABLE 4
 DCOM_EXPORT HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n,
                                                     HANDLE *handles, DWORD *index);
+/* The newer wait: for any one handle; an STA runs the calls for it meanwhile only with
+   CWMO_DISPATCH_CALLS (there are no window messages to dispatch here). */
+typedef enum CWMO_FLAGS {
+        CWMO_DEFAULT = 0,
+        CWMO_DISPATCH_CALLS = 1,
+        CWMO_DISPATCH_WINDOW_MESSAGES = 2,
+} CWMO_FLAGS;
+#define CWMO_MAX_HANDLES 56
+DCOM_EXPORT HRESULT WINAPI CoWaitForMultipleObjects(DWORD flags, DWORD timeout_ms, ULONG n,
+                                                    const HANDLE *handles, DWORD *index);
 /* Events (kernel32's names): unnamed, manual- or auto-reset. */
 DCOM_EXPORT HANDLE WINAPI CreateEventW(void *attributes, BOOL manual_reset, BOOL initial,
                                        LPCWSTR name);
@@ -288,6 +305,10 @@ DCOM_EXPORT HRESULT WINAPI IIDFromString(LPCOLESTR s, IID *ret);
 DCOM_EXPORT HRESULT WINAPI ProgIDFromCLSID(REFCLSID rclsid, LPOLESTR *ret);
 /* HKCR\ProgID\CLSID, following HKCR\ProgID\CurVer to the current version. */
 DCOM_EXPORT HRESULT WINAPI CLSIDFromProgID(LPCOLESTR progid, LPCLSID ret);
+/* CLSIDFromProgID (Windows' also offers to install the class: nothing installs here). */
+DCOM_EXPORT HRESULT WINAPI CLSIDFromProgIDEx(LPCOLESTR progid, LPCLSID ret);
+/* Now, in 100-ns units since 1601-01-01 UTC. */
+DCOM_EXPORT HRESULT WINAPI CoFileTimeNow(FILETIME *ret);
 DCOM_EXPORT HRESULT WINAPI CoGetTreatAsClass(REFCLSID old, LPCLSID ret);
 DCOM_EXPORT HRESULT WINAPI CoTreatAsClass(REFCLSID old, REFCLSID newclsid);
 

@@ -161,6 +161,45 @@ void com_mta_usage(struct com_apartment *a, bool add) {
         pthread_mutex_unlock(&mta_lock);
 }
 
+/* The holds CoIncrementMTAUsage gave out on the MTA alive now (mta_lock). */
+static unsigned mta_usages;
+
+HRESULT WINAPI CoIncrementMTAUsage(CO_MTA_USAGE_COOKIE *cookie) {
+        struct com_apartment *a;
+
+        if (!cookie)
+                return E_INVALIDARG;
+        *cookie = NULL;
+        pthread_mutex_lock(&mta_lock);
+        if ((a = mta))
+                a->refs++;
+        else
+                a = mta = apartment_new(APTTYPE_MTA);
+        if (a)
+                mta_usages++;
+        pthread_mutex_unlock(&mta_lock);
+        if (!a)
+                return E_OUTOFMEMORY;
+        *cookie = (CO_MTA_USAGE_COOKIE)a;
+        return S_OK;
+}
+
+HRESULT WINAPI CoDecrementMTAUsage(CO_MTA_USAGE_COOKIE cookie) {
+        struct com_apartment *a = (struct com_apartment *)cookie;
+
+        /* a cookie is the MTA it holds, which cannot end while held: anything else (or
+           one usage too many) is no cookie of ours */
+        pthread_mutex_lock(&mta_lock);
+        bool ok = a && a == mta && mta_usages > 0;
+        if (ok)
+                mta_usages--;
+        pthread_mutex_unlock(&mta_lock);
+        if (!ok)
+                return E_INVALIDARG;
+        mta_put(a);
+        return S_OK;
+}
+
 void WINAPI CoUninitialize(void) {
         struct com_apartment *a = tls.apt;
 
@@ -332,10 +371,11 @@ BOOL WINAPI CloseHandle(HANDLE h) {
  * auto-reset events once all are signaled; it is not atomic across them as Windows' is:
  * if another waiter takes one first, the wait goes on for it.
  */
-HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, HANDLE *handles,
-                                        DWORD *index) {
+/* The wait of both: an STA runs what is posted to it meanwhile if pump says so. */
+static HRESULT wait_handles(bool pump, DWORD flags, DWORD timeout_ms, ULONG n, HANDLE *handles,
+                            DWORD *index) {
         struct com_apartment *a = tls.apt;
-        bool sta = a && a->type != APTTYPE_MTA;
+        bool sta = pump && a && a->type != APTTYPE_MTA;
         bool all = flags & COWAIT_WAITALL;
         struct pollfd p[64];
         bool seen[64] = { false };
@@ -419,4 +459,20 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
                 if (every)
                         return S_OK;
         }
+}
+
+HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, HANDLE *handles,
+                                        DWORD *index) {
+        return wait_handles(true, flags, timeout_ms, n, handles, index);
+}
+
+/* learn.microsoft.com, "CoWaitForMultipleObjects": any one handle, at most 56 of them;
+   calls dispatched only when asked (CWMO_DISPATCH_CALLS). */
+HRESULT WINAPI CoWaitForMultipleObjects(DWORD flags, DWORD timeout_ms, ULONG n,
+                                        const HANDLE *handles, DWORD *index) {
+        if (flags & ~(DWORD)(CWMO_DISPATCH_CALLS | CWMO_DISPATCH_WINDOW_MESSAGES))
+                return E_INVALIDARG;
+        if (n > CWMO_MAX_HANDLES)
+                return E_INVALIDARG;
+        return wait_handles(flags & CWMO_DISPATCH_CALLS, 0, timeout_ms, n, (HANDLE *)handles, index);
 }
