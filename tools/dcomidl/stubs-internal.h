@@ -178,7 +178,8 @@ struct em {
         bool strict;                    /* client [out] buffer whose size the server returns */
         bool alias;                     /* server [in]-only parameter: may point into the request */
         FILE *checks;                   /* parameters: correlation checks after the last pull */
-        bool returns_void;              /* unused */
+        bool keep_going;                /* server response: a failure poisons the push, no
+                                           return (what the object returned is freed after) */
 };
 
 #define MAX_PARAMS 64
