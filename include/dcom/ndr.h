@@ -121,7 +121,8 @@ static inline size_t ndr_pull_remaining(const struct ndr_pull *ndr) {
 }
 /*
  * User-memory mode (client stubs: [out] data the caller keeps): from now on the objects,
- * arrays and strings pulled come from midl_user_allocate(), each recorded in the arena;
+ * arrays and strings pulled come from the heap (CoTaskMemAlloc's; also inside a server
+ * call, where midl_user_allocate() would give the call's arena), each recorded in the arena;
  * rollback frees them all (a failed pull), commit hands them to the caller.  Internal
  * records stay in the arena either way, and the arena's cap bounds both.
  */

@@ -27,7 +27,8 @@
  * Memory: the server pulls [in] arguments into the call's arena and allocates the [out]
  * ones there; what the implementation allocates with midl_user_allocate() during the
  * call is arena memory too (see ndr-stub.h).  The client pulls [out] data into the
- * caller's memory (top level) and midl_user_allocate() memory below it, all or nothing.
+ * caller's memory (top level) and heap memory below it (CoTaskMemAlloc's, also when the
+ * client is called from inside a server call), all or nothing.
  *
  * Correlation (size_is, length_is, switch_is naming other parameters or members): the
  * conformance and variance on the wire size what is allocated; the attribute's value is
