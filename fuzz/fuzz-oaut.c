@@ -80,7 +80,7 @@ static void fake_release(void *obj) {
         u->lpVtbl->Release(u);
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release };
+static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release, NULL };
 
 static OLECHAR *W(const char *s) {
         static OLECHAR b[4096];

@@ -66,7 +66,7 @@ static void fake_release(void *obj) {
         IUnknown_Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks hooks = {fake_marshal, fake_unmarshal, fake_release};
+static const struct ndr_iface_hooks hooks = {fake_marshal, fake_unmarshal, fake_release, NULL};
 
 static void init_once(void) {
         static bool done;

@@ -326,7 +326,7 @@ static void fake_release(void *obj) {
         IUnknown_Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks fake_hooks = {fake_marshal, fake_unmarshal, fake_release};
+static const struct ndr_iface_hooks fake_hooks = {fake_marshal, fake_unmarshal, fake_release, NULL};
 
 static void register_tlb(void) {
         const char *tlb = getenv("TMTEST_TLB");

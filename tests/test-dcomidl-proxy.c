@@ -356,7 +356,7 @@ static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, 
         return 0;
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, NULL };
+static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, NULL, NULL };
 
 TEST(iid_is_out) {
         void *pv = NULL;

@@ -154,7 +154,7 @@ static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, 
         return 0;
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, NULL };
+static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, NULL, NULL };
 
 static LONG impl_iface(const GUID *riid, void *obj, void **back) {
         calls++;

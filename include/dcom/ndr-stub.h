@@ -28,7 +28,9 @@
  * client function returns 0 or a negative errno -- the transport's, -EBADMSG for a
  * malformed response, -ENOMEM -- and on success stores the method's return value in
  * *ret (ret may be NULL; the parameter is absent for void methods).  [out] strings are
- * allocated with midl_user_allocate(): the caller frees them with midl_user_free().
+ * allocated from the heap -- CoTaskMemAlloc's, what midl_user_allocate() gives outside a
+ * server call, also for a call made from inside one: they are the caller's, not that
+ * call's arena's -- and the caller frees them with midl_user_free() (or CoTaskMemFree).
  * On error no [out] string is left allocated; other [out] values are unspecified.
  */
 #ifndef DCOM_NDR_STUB_H

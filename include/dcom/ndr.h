@@ -121,7 +121,8 @@ static inline size_t ndr_pull_remaining(const struct ndr_pull *ndr) {
 }
 /*
  * User-memory mode (client stubs: [out] data the caller keeps): from now on the objects,
- * arrays and strings pulled come from midl_user_allocate(), each recorded in the arena;
+ * arrays and strings pulled come from the heap (CoTaskMemAlloc's; also inside a server
+ * call, where midl_user_allocate() would give the call's arena), each recorded in the arena;
  * rollback frees them all (a failed pull), commit hands them to the caller.  Internal
  * records stay in the arena either way, and the arena's cap bounds both.
  */
@@ -311,6 +312,8 @@ DCOM_EXPORT int ndr_pull_interface_pointer(struct ndr_pull *ndr, size_t cap, uin
 
 /* --- push ----------------------------------------------------------------------------- */
 
+struct ndr_marshaled;
+
 struct ndr_push {
         struct buf buf;
         size_t base;            /* offset of the stub in buf: alignment is relative to it */
@@ -320,6 +323,9 @@ struct ndr_push {
         uint32_t next_ref_id;
         struct ndr_ptr_map full;        /* full pointers: object -> referent ID << 1 | pushed */
         bool release_ifaces;            /* a server's response: pushed interfaces are given up */
+        /* a server's response: the OBJREFs marshaled into it, until it is sent or not
+           (ndr_push_iface_unsend) */
+        struct ndr_marshaled *marshaled;
         /*
          * A client's request (ndr_push_by_reference()): arrays of scalars of at least
          * NDR_PUSH_REF_MIN bytes are not copied into buf but referenced where they lie --
@@ -443,6 +449,9 @@ struct ndr_iface_hooks {
         int (*unmarshal)(const GUID *iid, const uint8_t *objref, uint32_t len, void **ret_obj);
         /* gives up a reference (IUnknown::Release); NULL: references are kept */
         void (*release)(void *obj);
+        /* undoes marshal for OBJREF bytes that will never be unmarshaled
+           (CoReleaseMarshalData); NULL: nothing to undo */
+        void (*release_marshaled)(const uint8_t *objref, uint32_t len);
 };
 DCOM_EXPORT void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
 /* Largest OBJREF accepted (bytes). */
@@ -456,6 +465,16 @@ DCOM_EXPORT void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
  * and what it pushes.
  */
 DCOM_EXPORT int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj);
+/*
+ * A server's response (release_ifaces) that will not be sent -- its stub failed after
+ * marshaling interface pointers into it, the call faulted, or the answer could not be
+ * written: what was marshaled for it is released as COM does for data it never delivers
+ * (CoReleaseMarshalData: the exporter's public references, a custom marshaler's
+ * IMarshal::ReleaseMarshalData), once.  A response that is sent keeps them (its OBJREFs
+ * are the peer's); ndr_push_reset() and ndr_push_free() forget the record.  A push that
+ * fails outside a server's response releases what it marshaled at once.
+ */
+DCOM_EXPORT void ndr_push_iface_unsend(struct ndr_push *ndr);
 DCOM_EXPORT int ndr_pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 DCOM_EXPORT int ndr_pull_iface_kept(struct ndr_pull *ndr, const GUID *iid, void **ret_obj);
 /*

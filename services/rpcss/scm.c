@@ -709,12 +709,21 @@ static int objact_call(const struct class_ent *c, bool class_object, DWORD dest_
         if (r < 0)
                 return r;
         rpc_binding_set_timeout(b, OBJACT_TIMEOUT_MS);
-        /* [out] arrays from the server call's arena: they live until our reply is sent */
+        /* [out] arrays of the server call's arena; the interface pointers in them are ours,
+           from the heap (a client's [out] data): they go with that arena, once our reply
+           has carried them */
         r = objact_ObjactCreate((handle_t)b, c->cookie, &clsid, class_object, dest_ctx, n,
                                 (IID *)iids, res->hrs, res->ifaces, &hr);
         rpc_binding_free(b);
-        if (r >= 0)
-                res->hr = hr;
+        if (r < 0)
+                return r;
+        res->hr = hr;
+        struct arena *a = ndr_call_arena();
+        for (DWORD i = 0; a && i < n; i++)
+                if (res->ifaces[i] && arena_defer(a, dcom_free, res->ifaces[i]) < 0) {
+                        res->ifaces[i] = NULL;          /* freed at once */
+                        res->hrs[i] = E_OUTOFMEMORY;
+                }
         return r;
 }
 

@@ -663,6 +663,8 @@ static void sta_run(void *ctx) {
                         r = sc->iface->ops[sc->opnum].dispatch(sc->call);
                         if (r >= 0)
                                 com_errorext_response(sc->call->out);
+                        else    /* no answer: what it marshaled is given back here */
+                                ndr_push_iface_unsend(sc->call->out);
                         com_call_leave(cc);
                 } else {
                         sc->fault = (uint32_t)E_OUTOFMEMORY;    /* no context: not run */
@@ -767,6 +769,8 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
                         r = iface->ops[opnum].dispatch(call);
                         if (r >= 0)     /* [MS-DCOM] 2.2.21.1: the method's error object */
                                 com_errorext_response(call->out);
+                        else    /* a fault goes back: what the stub marshaled is undone */
+                                ndr_push_iface_unsend(call->out);
                         com_call_leave(cc);
                 } else {
                         *ret_fault = (uint32_t)E_OUTOFMEMORY;   /* no context: not run */

@@ -694,7 +694,28 @@ static void hook_release(void *obj) {
         ((IUnknown *)obj)->lpVtbl->Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks hooks = { hook_marshal, hook_unmarshal, hook_release };
+/* An OBJREF marshaled into a response that is not sent: as CoReleaseMarshalData (the
+   exporter's public references, a custom marshaler's ReleaseMarshalData). */
+static void hook_release_marshaled(const uint8_t *objref, uint32_t len) {
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        IStream *stm;
+        HRESULT hr;
+
+        if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm))) {
+                log_debug(com, "an unsent OBJREF kept: no stream (0x%08x)", (unsigned)hr);
+                return;
+        }
+        if (SUCCEEDED(hr = stm->lpVtbl->Write(stm, objref, len, NULL)) &&
+            SUCCEEDED(hr = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)))
+                hr = CoReleaseMarshalData(stm);
+        if (FAILED(hr))
+                log_debug(com, "releasing an unsent OBJREF: 0x%08x", (unsigned)hr);
+        stm->lpVtbl->Release(stm);
+}
+
+static const struct ndr_iface_hooks hooks = {
+        hook_marshal, hook_unmarshal, hook_release, hook_release_marshaled
+};
 
 /* Generated stubs marshal interface pointers through us as soon as the library is loaded. */
 __attribute__((constructor)) static void install_hooks(void) {

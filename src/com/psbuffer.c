@@ -429,14 +429,12 @@ static HRESULT STDMETHODCALLTYPE cs_Invoke(IRpcStubBuffer *iface, RPCOLEMESSAGE 
                 log_debug(com, "IRpcStubBuffer::Invoke: method %u: %s", (unsigned)msg->iMethod,
                           strerror(-r));
                 hr = invoke_hresult(r);
-                ndr_push_free(&out);
-                goto out;
+                goto out_unsend;
         }
         size_t len = out.buf.len - out.base - ORPCTHAT_NULL_SIZE;
         if (len > UINT32_MAX) {
                 hr = E_OUTOFMEMORY;
-                ndr_push_free(&out);
-                goto out;
+                goto out_unsend;
         }
         /* the response into the channel's buffer (it replaces the request's) */
         msg->cbBuffer = (ULONG)len;
@@ -445,6 +443,14 @@ static HRESULT STDMETHODCALLTYPE cs_Invoke(IRpcStubBuffer *iface, RPCOLEMESSAGE 
                 hr = E_OUTOFMEMORY;
         if (SUCCEEDED(hr) && len)
                 memcpy(msg->Buffer, out.buf.data + out.base + ORPCTHAT_NULL_SIZE, len);
+        if (SUCCEEDED(hr)) {
+                /* the answer is the channel's: its interface pointers go with it */
+                ndr_push_free(&out);
+                goto out;
+        }
+out_unsend:
+        /* no answer: what the stub marshaled into it is given back (CoReleaseMarshalData) */
+        ndr_push_iface_unsend(&out);
         ndr_push_free(&out);
 out:
         arena_done(&arena);

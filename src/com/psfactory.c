@@ -98,6 +98,7 @@ static HRESULT STDMETHODCALLTYPE psf_CreateProxy(IPSFactoryBuffer *iface, IUnkno
                 return E_INVALIDARG;
         if (!pfl_find(f->pProxyFileList, riid, &pfi, &idx) || !pfl_usable(pfi, idx, riid))
                 return E_NOINTERFACE;
+        oleaut_user_marshal_register();         /* as CreateStub */
         return com_ps_create_proxy(iface, pfi->pProxyVtblList[idx], pfi->pStubVtblList[idx], outer, riid,
                                    ppProxy, ppv);
 }
@@ -115,6 +116,9 @@ static HRESULT STDMETHODCALLTYPE psf_CreateStub(IPSFactoryBuffer *iface, REFIID 
                 return E_INVALIDARG;
         if (!pfl_find(f->pProxyFileList, riid, &pfi, &idx) || !pfl_usable(pfi, idx, riid))
                 return E_NOINTERFACE;
+        /* its methods may pass BSTR and VARIANT: their wire forms, also for a program
+           whose own channel carries the calls (no exporter to have registered them) */
+        oleaut_user_marshal_register();
         return com_ps_create_stub(iface, pfi->pStubVtblList[idx], riid, server, ppStub);
 }
 

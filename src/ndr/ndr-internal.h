@@ -20,5 +20,7 @@ void ndr_map_free_(struct ndr_ptr_map *m);
  * at once, when it cannot be recorded.
  */
 int ndr_pull_user_on_rollback_(struct ndr_pull *ndr, void (*fn)(void *obj), void *obj);
+/* Forgets the response's record of what was marshaled into it (ndr_push_reset/_free). */
+void ndr_push_marshaled_forget_(struct ndr_push *ndr);
 
 #endif /* DCOM_NDR_INTERNAL_H */

@@ -169,11 +169,55 @@ void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks) {
         iface_hooks = hooks;
 }
 
+/* An interface pointer marshaled into a server's response: its OBJREF, kept until the
+   response is sent (forgotten) or not (released). */
+struct ndr_marshaled {
+        struct ndr_marshaled *next;
+        uint32_t len;
+        uint8_t objref[];
+};
+
+static int marshaled_add(struct ndr_push *ndr, const uint8_t *objref, uint32_t len) {
+        struct ndr_marshaled *m = dcom_malloc(sizeof *m + len);
+
+        if (!m)
+                return -ENOMEM;
+        m->next = ndr->marshaled;
+        m->len = len;
+        memcpy(m->objref, objref, len);
+        ndr->marshaled = m;
+        return 0;
+}
+
+void ndr_push_marshaled_forget_(struct ndr_push *ndr) {
+        while (ndr->marshaled) {
+                struct ndr_marshaled *m = ndr->marshaled;
+                ndr->marshaled = m->next;
+                dcom_free(m);
+        }
+}
+
+void ndr_push_iface_unsend(struct ndr_push *ndr) {
+        const struct ndr_iface_hooks *h = iface_hooks;
+
+        /* taken off first: what a release does cannot find the record again */
+        struct ndr_marshaled *list = ndr->marshaled;
+        ndr->marshaled = NULL;
+        while (list) {
+                struct ndr_marshaled *m = list;
+                list = m->next;
+                if (h && h->release_marshaled)
+                        h->release_marshaled(m->objref, m->len);
+                dcom_free(m);
+        }
+}
+
 int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
         const struct ndr_iface_hooks *h = iface_hooks;
         struct arena a;
         uint8_t *objref = NULL;
         uint32_t len = 0;
+        bool recorded = false;
         int r;
 
         if (!h || !h->marshal)
@@ -188,12 +232,22 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
         }
         arena_init(&a, NDR_OBJREF_MAX * 2);
         r = h->marshal(iid, obj, &a, &objref, &len);
-        if (r >= 0 && len > NDR_OBJREF_MAX)
-                r = -E2BIG;
-        if (r >= 0)
-                r = ndr_push_interface_pointer(ndr, objref, len);
-        else
+        if (r >= 0) {
+                if (len > NDR_OBJREF_MAX)
+                        r = -E2BIG;
+                /* a server's response: released if it is not sent after all */
+                else if (ndr->release_ifaces && (r = marshaled_add(ndr, objref, len)) >= 0)
+                        recorded = true;
+                if (r >= 0)
+                        r = ndr_push_interface_pointer(ndr, objref, len);
+                else
+                        ndr_push_fail(ndr, r);
+                /* marshaled for nothing, and no record to undo it later: undone now */
+                if (r < 0 && !recorded && h->release_marshaled)
+                        h->release_marshaled(objref, len);
+        } else {
                 ndr_push_fail(ndr, r);
+        }
         arena_reset(&a);
         /* a server gives up the implementation's reference once marshaled (or not) */
         if (ndr->release_ifaces && obj && h->release)

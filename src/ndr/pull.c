@@ -111,8 +111,11 @@ static void *alloc_raw(struct ndr_pull *ndr, size_t count, size_t size) {
 
 /*
  * Memory for what the caller gets (objects, arrays, strings): the arena, or in user-memory
- * mode midl_user_allocate() with a record in the arena so that a failed pull frees it
- * all.  Not zeroed.
+ * mode the heap (CoTaskMemAlloc's, what midl_user_allocate() gives outside a server call)
+ * with a record in the arena so that a failed pull frees it all.  Not zeroed.  The heap
+ * even when this thread is inside a server call: a client stub's [out] data is its
+ * caller's, which may keep it past the call it was made from (midl_user_allocate() would
+ * give that call's arena).
  */
 struct ndr_user_block {
         struct ndr_user_block *next;
@@ -138,7 +141,7 @@ static void *alloc_user(struct ndr_pull *ndr, size_t count, size_t size) {
         b = alloc_raw(ndr, 1, sizeof *b);
         if (!b)
                 return NULL;
-        p = midl_user_allocate(count * size);
+        p = dcom_malloc(count * size);      /* at least a byte: distinct */
         if (!p) {
                 ndr->error = -ENOMEM;
                 return NULL;
@@ -175,7 +178,7 @@ void ndr_pull_user_rollback(struct ndr_pull *ndr) {
                 d->fn(d->obj);
         ndr->user_dtors = NULL;
         for (struct ndr_user_block *b = ndr->user; b; b = b->next)
-                midl_user_free(b->p);
+                dcom_free(b->p);
         ndr->user = NULL;
         ndr->user_bytes = 0;
 }

@@ -26,6 +26,7 @@ void ndr_push_init(struct ndr_push *ndr, size_t max) {
 }
 
 void ndr_push_free(struct ndr_push *ndr) {
+        ndr_push_marshaled_forget_(ndr);
         buf_free(&ndr->buf);
         ndr_map_free_(&ndr->full);
         dcom_free(ndr->ref);
@@ -35,6 +36,7 @@ void ndr_push_free(struct ndr_push *ndr) {
 }
 
 void ndr_push_reset(struct ndr_push *ndr) {
+        ndr_push_marshaled_forget_(ndr);
         buf_clear(&ndr->buf);
         ndr->base = 0;
         ndr->depth = 0;

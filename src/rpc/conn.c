@@ -184,9 +184,10 @@ void conn_put_bind_nak(struct buf *out, uint32_t call_id, uint16_t reason) {
  * Signed, each fragment's stub is a multiple of 16 bytes but the last, which is padded
  * to one ([MS-RPCE] 2.2.2.11).  A provider failing to sign gets the call a fault instead:
  * what is in out of the response is taken back, never sent unsigned or unsealed.
+ * Negative when the response will not reach the peer (that fault, or out of memory).
  */
-static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
-                         const uint8_t *stub, size_t len, struct rpc_sec *sec) {
+static int put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
+                        const uint8_t *stub, size_t len, struct rpc_sec *sec) {
         struct rpc_sec_ref ref = conn_sec_ref(sec);
         struct rpc_frag_spec f = {
                 .ptype = RPC_PTYPE_RESPONSE, .call_id = call_id, .context_id = ctx_id,
@@ -202,6 +203,7 @@ static void put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, 
                 conn_put_fault(out, call_id, ctx_id, ERROR_ACCESS_DENIED, false);
         }
         /* out of memory: out->error, the server closes the connection */
+        return r < 0 ? r : out->error;
 }
 
 static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
@@ -312,12 +314,17 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         /* the stub may return between its lookup and its store: handles go back here */
         conn_call_contexts_release(&cc);
         __atomic_add_fetch(&c->srv->stats.calls_in, 1, __ATOMIC_RELAXED);
+        bool sent = false;
         if (obj_fault)          /* an object interface's own fault status */
                 conn_put_fault(out, call_id, ctx_id, obj_fault, false);
         else if (r < 0)
                 conn_put_fault(out, call_id, ctx_id, dcom_fault_from_errno(r), false);
         else
-                put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len, sec);
+                sent = put_response(c, out, call_id, ctx_id, resp.buf.data, resp.buf.len, sec) >= 0;
+        /* an answer that does not go out: what was marshaled into it is released (once
+           sent, its interface pointers are the peer's) */
+        if (!sent)
+                ndr_push_iface_unsend(&resp);
         /* keep a modest response buffer for the next call; give a big one back */
         if (resp.buf.cap <= 65536 && !resp.buf.error) {
                 c->resp = resp;

@@ -27,7 +27,8 @@
  * Memory: the server pulls [in] arguments into the call's arena and allocates the [out]
  * ones there; what the implementation allocates with midl_user_allocate() during the
  * call is arena memory too (see ndr-stub.h).  The client pulls [out] data into the
- * caller's memory (top level) and midl_user_allocate() memory below it, all or nothing.
+ * caller's memory (top level) and heap memory below it (CoTaskMemAlloc's, also when the
+ * client is called from inside a server call), all or nothing.
  *
  * Correlation (size_is, length_is, switch_is naming other parameters or members): the
  * conformance and variance on the wire size what is allocated; the attribute's value is
@@ -178,7 +179,8 @@ struct em {
         bool strict;                    /* client [out] buffer whose size the server returns */
         bool alias;                     /* server [in]-only parameter: may point into the request */
         FILE *checks;                   /* parameters: correlation checks after the last pull */
-        bool returns_void;              /* unused */
+        bool keep_going;                /* server response: a failure poisons the push, no
+                                           return (what the object returned is freed after) */
 };
 
 #define MAX_PARAMS 64

@@ -191,6 +191,14 @@ void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind)
         switch (l->kind) {
         case L_PTR: {
                 const char *r = next_is_array(L, i) ? v : deref(g, v);
+                if (l->top && e->keep_going) {
+                        out(g, ind, "if (!%s) {\n", v);
+                        out(g, ind + 1, "ndr_push_fail(%s, -EINVAL);      /* NULL [ref] */\n", e->ndr);
+                        out(g, ind, "} else {\n");
+                        emit_push(e, i + 1, r, true, true, ind + 1);
+                        out(g, ind, "}\n");
+                        break;
+                }
                 if (l->top) {
                         out(g, ind, "if (!%s)\n", v);
                         out(g, ind + 1, "return ndr_push_fail(%s, -EINVAL);       /* NULL [ref] */\n",

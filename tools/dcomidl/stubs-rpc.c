@@ -154,23 +154,31 @@ static void server_push_out(struct gen *g, struct method *m) {
                         out(g, 1, "ndr_push_context_handle(out_, &w_%s);\n", n);
                         continue;
                 }
+                /* a failure poisons the response and the walk goes on: what the object
+                   returned in the later parameters is given up all the same (a poisoned
+                   push releases interface pointers, the frees below run) */
+                struct em e = {.g = g, .L = &p->L, .ndr = "out_", .prefix = "",
+                               .side = SIDE_SERVER, .pname = n, .keep_going = true};
                 if (p->top_array && !p->L.l[1].fixed) {
                         /* never more than the stub allocated, whatever became of the count */
-                        out(g, 1, "if ((uint64_t)%s > alloc_%s)\n", cap_expr(g, p), n);
-                        out(g, 2, "return ndr_push_fail(out_, -EINVAL);\n");
+                        out(g, 1, "if ((uint64_t)%s > alloc_%s) {\n", cap_expr(g, p), n);
+                        out(g, 2, "ndr_push_fail(out_, -EINVAL);\n");
+                        out(g, 1, "} else {\n");
+                        emit_push(&e, 0, n, true, true, 2);
+                        out(g, 1, "}\n");
+                } else {
+                        emit_push(&e, 0, n, true, true, 1);
                 }
-                struct em e = {.g = g, .L = &p->L, .ndr = "out_", .prefix = "",
-                               .side = SIDE_SERVER, .pname = n};
-                emit_push(&e, 0, n, true, true, 1);
                 /* an [out]-only [wire_marshal] value (BSTR, VARIANT) is the
-                   implementation's, given up once marshaled; an [in, out] one is freed
-                   with the call (its pull registered that) */
+                   implementation's, given up with the response, sent or not (exactly
+                   once: pushing does not free it); an [in, out] one is freed with the call
+                   (its pull registered that) */
                 if (p->f->dir == DIR_OUT && p->L.n == 2 && p->L.l[0].kind == L_PTR &&
                     p->L.l[0].top && p->L.l[1].kind == L_DATA && p->L.l[1].dk == D_USER) {
                         out(g, 1, "{\n");
                         out(g, 2, "const struct ndr_user_marshal *um_ = ndr_user_marshal_find(\"%s\");\n",
                             p->L.l[1].uname);
-                        out(g, 2, "if (um_ && um_->free)\n");
+                        out(g, 2, "if (um_ && um_->free && %s)\n", n);
                         out(g, 3, "um_->free(%s);\n", n);
                         out(g, 1, "}\n");
                 }
@@ -296,7 +304,8 @@ void write_server_method(struct gen *g, struct method *m) {
         fputc('\n', g->f);
         server_push_out(g, m);
         /* object methods: COM's rule, the stub frees [out] referents with CoTaskMemFree
-           (com_stub_free) */
+           (com_stub_free), whether the response could be built or not (the pushes above
+           never return early) */
         if (m->object || !g->ctx->status_stubs)
                 server_free_out(g, m);
         out(g, 1, "return ndr_push_error(out_);\n}\n");
