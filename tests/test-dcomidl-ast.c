@@ -143,6 +143,17 @@ TEST(types) {
         ASSERT_EQ(hr->kind, TYPE_BASIC);
         ASSERT_EQ(hr->basic, BASIC_LONG);
         ASSERT_EQ(idl_type_resolve(find_typedef(&ctx, "REFIID"))->kind, TYPE_POINTER);
+        /* the string typedefs are wtypes.idl's: [string] pointers to characters */
+        static const char *const strings[] = { "LPOLESTR", "LPCOLESTR", "LPSTR", "LPCSTR",
+                                               "LPWSTR", "LPCWSTR", "PWSTR", "PCWSTR" };
+        for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+                struct idl_type *t = find_typedef(&ctx, strings[i]);
+                ASSERT_NOT_NULL(t);
+                ASSERT_EQ(t->kind, TYPE_ALIAS);
+                ASSERT_NOT_NULL(idl_attr_find(t->attrs, "string"));
+                ASSERT_EQ(idl_type_resolve(t)->kind, TYPE_POINTER);
+        }
+        ASSERT_NULL(idl_attr_find(find_typedef(&ctx, "LPVOID")->attrs, "string"));
         idl_ctx_free(&ctx);
 }
 

@@ -238,6 +238,20 @@ static struct idl_type *ptr(struct idl_ctx *ctx, struct idl_type *to, bool is_co
         return t;
 }
 
+/*
+ * A string typedef as Windows' wtypes.idl writes it (typedef [string] OLECHAR *LPOLESTR):
+ * its pointer is a conformant varying string on the wire ([C706] 14.3.4: max_count,
+ * offset, actual_count, the characters with the terminator), exactly as if the IDL
+ * said [string] itself, which it may do too without adding a second string level.
+ */
+static void builtin_string(struct idl_ctx *ctx, const char *name, struct idl_type *ch,
+                           bool is_const) {
+        struct idl_type *a = builtin(ctx, name, ptr(ctx, ch, is_const));
+        struct idl_attr *s = idl_alloc(ctx, sizeof *s);
+        s->name = "string";
+        a->attrs = s;
+}
+
 void idl_add_builtins(struct idl_ctx *ctx) {
         struct idl_type *lng = b(ctx, BASIC_LONG, SIGN_NONE);
         struct idl_type *ulng = b(ctx, BASIC_LONG, SIGN_UNSIGNED);
@@ -265,19 +279,19 @@ void idl_add_builtins(struct idl_ctx *ctx) {
         builtin(ctx, "SCODE", lng);
         builtin(ctx, "ULONG_PTR", b(ctx, BASIC_INT3264, SIGN_UNSIGNED));
         builtin(ctx, "SIZE_T", b(ctx, BASIC_INT3264, SIGN_UNSIGNED));
-        builtin(ctx, "LPOLESTR", ptr(ctx, wchar, false));
-        builtin(ctx, "LPCOLESTR", ptr(ctx, wchar, true));
+        builtin_string(ctx, "LPOLESTR", wchar, false);
+        builtin_string(ctx, "LPCOLESTR", wchar, true);
         struct idl_type *v = idl_type_new(ctx, TYPE_VOID, NULL);
         builtin(ctx, "PVOID", ptr(ctx, v, false));
         builtin(ctx, "LPVOID", ptr(ctx, v, false));
         builtin(ctx, "LPCVOID", ptr(ctx, v, true));
         struct idl_type *chr = b(ctx, BASIC_CHAR, SIGN_NONE);
-        builtin(ctx, "LPSTR", ptr(ctx, chr, false));    /* windef.h's */
-        builtin(ctx, "LPCSTR", ptr(ctx, chr, true));
-        builtin(ctx, "LPWSTR", ptr(ctx, wchar, false));
-        builtin(ctx, "LPCWSTR", ptr(ctx, wchar, true));
-        builtin(ctx, "PWSTR", ptr(ctx, wchar, false));
-        builtin(ctx, "PCWSTR", ptr(ctx, wchar, true));
+        builtin_string(ctx, "LPSTR", chr, false);       /* windef.h's */
+        builtin_string(ctx, "LPCSTR", chr, true);
+        builtin_string(ctx, "LPWSTR", wchar, false);
+        builtin_string(ctx, "LPCWSTR", wchar, true);
+        builtin_string(ctx, "PWSTR", wchar, false);
+        builtin_string(ctx, "PCWSTR", wchar, true);
 
         struct idl_type *ft = idl_type_new(ctx, TYPE_STRUCT, NULL);
         ft->name = "_FILETIME";

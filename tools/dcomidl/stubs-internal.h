@@ -233,6 +233,7 @@ struct sreg *struct_register(struct gen *g, struct idl_type *type);
 
 /* stubs-ndr.c */
 char *count_expr64(struct em *e, const struct level *l);
+void array_range(struct em *e, const struct level *l, char **ret_first, char **ret_len);
 bool next_is_array(const struct levels *L, int i);
 void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind);
 bool later(const struct em *e);

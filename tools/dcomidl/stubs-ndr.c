@@ -57,6 +57,13 @@ static char *length_expr(struct em *e, const struct level *l, const char *count)
         return fmt(g, "(%s - %s)", count, first_expr(e, l));
 }
 
+/* What of array level l travels: its first index and element count, as C expressions. */
+void array_range(struct em *e, const struct level *l, char **ret_first, char **ret_len) {
+        char *cnt = count_expr(e, l);
+        *ret_first = l->varying ? first_expr(e, l) : "0";
+        *ret_len = l->varying ? length_expr(e, l, cnt) : cnt;
+}
+
 /* Fast paths: arrays of bytes and of 16/32-bit integers whose C type has the wire size. */
 static int fast_elem(const struct levels *L, int i) {
         const struct level *l = &L->l[i];
@@ -247,8 +254,8 @@ void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind)
                 int k = e->loops;
                 char *idx = fmt(g, "i%d_", k);
                 char *cnt = count_expr(e, l);
-                char *first = l->varying ? first_expr(e, l) : "0";
-                char *len = l->varying ? length_expr(e, l, cnt) : cnt;
+                char *first, *len;
+                array_range(e, l, &first, &len);
                 char *elem = fmt(g, "%s[%s + %s]", v, first, idx);
                 bool sub_def = level_deferred(L, i + 1);
                 int fast = fast_elem(L, i + 1);

@@ -237,27 +237,59 @@ static void server_call_impl(struct gen *g, struct method *m, const char *target
 }
 
 /*
+ * An [out] array (the stub's, in the arena) of [unique] or [ref] pointers to strings or
+ * scalars -- IEnumString::Next's LPOLESTR *rgelt: the strings the implementation put
+ * in the part that travels are its [out] referents too.  Full pointers may alias one
+ * another, and deeper shapes are not walked.
+ */
+static bool out_array_of_leaves(const struct param *p) {
+        const struct levels *L = &p->L;
+        return p->f->dir == DIR_OUT && !p->ctx && L->n == 4 && L->l[0].kind == L_PTR &&
+               L->l[0].top && L->l[1].kind == L_ARRAY && L->l[2].kind == L_PTR &&
+               !L->l[2].top && L->l[2].ptr != PTR_FULL &&
+               (L->l[3].kind == L_STRING || (L->l[3].kind == L_DATA && L->l[3].dk == D_SCALAR));
+}
+
+/*
  * MIDL's contract for a program's manager routines: what they return through an [out]
  * pointer comes from midl_user_allocate (the program's), and the server stub frees it
  * with midl_user_free once marshaled -- and COM's for an object's methods, with
- * CoTaskMemAlloc / CoTaskMemFree (here the same allocator).  Done for the referent of an [out] parameter's
- * pointer (a string, a structure, an array); pointers inside that referent are the
- * manager's to keep or leak (not walked).  Memory of the call's arena (what the stub
- * pulled, the runtime's own) is left alone.
+ * CoTaskMemAlloc / CoTaskMemFree (here the same allocator).  Done for the referent of
+ * an [out] parameter's pointer (a string, a structure, an array), and for the elements
+ * of an [out] array of pointers to strings or scalars (out_array_of_leaves); other
+ * pointers inside a referent are the manager's to keep or leak (not walked).  Memory
+ * of the call's arena (what the stub pulled, the runtime's own) is left alone.
  */
 static void server_free_out(struct gen *g, struct method *m) {
+        const char *free_fn = m->object ? "com_stub_free" : "midl_user_free";
+
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 const struct levels *L = &p->L;
+                const char *n = p->f->name;
+
+                if (out_array_of_leaves(p)) {
+                        struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
+                                       .side = SIDE_SERVER, .pname = n};
+                        char *first, *len;
+                        array_range(&e, &L->l[1], &first, &len);
+                        out(g, 1, "if (%s) {\n", n);
+                        out(g, 2, "uint32_t f_ = %s, n_ = %s;\n", first, len);
+                        out(g, 2, "for (uint32_t i_ = 0; i_ < n_; i_++)\n");
+                        out(g, 3, "if (%s[f_ + i_] && !arena_owns(call->arena, %s[f_ + i_]))\n",
+                            n, n);
+                        out(g, 4, "%s((void *)%s[f_ + i_]);\n", free_fn, n);
+                        out(g, 1, "}\n");
+                        continue;
+                }
                 if (p->f->dir != DIR_OUT || p->ctx || L->n < 2 || L->l[0].kind != L_PTR ||
                     !L->l[0].top || L->l[1].kind != L_PTR || L->l[1].top)
                         continue;
                 if (L->n > 2 && L->l[2].kind == L_DATA &&
                     (L->l[2].dk == D_IFACE || L->l[2].dk == D_USER))
                         continue;
-                out(g, 1, "if (*%s && !arena_owns(call->arena, *%s))\n", p->f->name, p->f->name);
-                out(g, 2, "%s((void *)*%s);\n", m->object ? "com_stub_free" : "midl_user_free",
-                    p->f->name);
+                out(g, 1, "if (*%s && !arena_owns(call->arena, *%s))\n", n, n);
+                out(g, 2, "%s((void *)*%s);\n", free_fn, n);
         }
 }
 
