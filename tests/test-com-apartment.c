@@ -206,9 +206,14 @@ TEST(mta_usage_keeps_the_mta) {
         struct com_apartment *a = com_current_apartment();
         CoUninitialize();
         ASSERT_HR_EQ(CoIncrementMTAUsage(&c2), S_OK);
-        ASSERT_TRUE((void *)c2 == (void *)a);
+        ASSERT_TRUE(c2 != c1);
         ASSERT_HR_EQ(CoDecrementMTAUsage(c2), S_OK);
+        /* given back twice while another is out: refused, the other still good */
+        ASSERT_HR_EQ(CoDecrementMTAUsage(c2), E_INVALIDARG);
         ASSERT_HR_EQ(CoGetApartmentType(&type, &q), S_OK);
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        ASSERT_TRUE(com_current_apartment() == a);     /* still the same MTA */
+        CoUninitialize();
         ASSERT_HR_EQ(CoDecrementMTAUsage(c1), S_OK);
         /* the last one ended it; a cookie given back twice is refused */
         ASSERT_HR_EQ(CoGetApartmentType(&type, &q), CO_E_NOTINITIALIZED);

@@ -381,6 +381,35 @@ TEST(other_processes_get_the_standard_marshal) {
         rewind_stream(s);
         ASSERT_HR_EQ(CoReleaseMarshalData(s), S_OK);
         IStream_Release(s);
+
+        /* an activation's reply is marshaled for another process whatever context the
+           request names: asked for MSHCTX_INPROC (the object's address, the process's
+           secret), the server refuses (rpcss also names the context itself) */
+        static const CLSID clsid = { 0x3f1a2b3c, 0x4d5e, 0x4f60, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+        DWORD cookie;
+        HRESULT res = S_OK;
+        uint8_t *blob = NULL;
+        size_t blob_len = 0;
+        ASSERT_HR_EQ(CoRegisterClassObject(&clsid, (IUnknown *)&o.IClassFactory_iface,
+                                           CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookie), S_OK);
+        for (DWORD dest = MSHCTX_INPROC; dest <= MSHCTX_CROSSCTX; dest++) {
+                HRESULT hr = com_class_table_activate(cookie, &clsid, true, dest, 1, &IID_IClassFactory,
+                                                      &res, &blob, &blob_len);
+                ASSERT_TRUE(FAILED(hr) || FAILED(res));
+                ASSERT_NULL(blob);
+        }
+        ASSERT_HR_EQ(com_class_table_activate(cookie, &clsid, true, MSHCTX_LOCAL, 1, &IID_IClassFactory,
+                                              &res, &blob, &blob_len), S_OK);
+        ASSERT_HR_EQ(res, S_OK);
+        ASSERT_NOT_NULL(blob);
+        ASSERT_GT(blob_len, 24u);
+        ASSERT_EQ(blob[4], 1);                          /* OBJREF_STANDARD */
+        s = stream_of(blob, (ULONG)blob_len);
+        ASSERT_HR_EQ(CoReleaseMarshalData(s), S_OK);
+        IStream_Release(s);
+        free(blob);
+        ASSERT_HR_EQ(CoRevokeClassObject(cookie), S_OK);
+
         ASSERT_HR_EQ(CoDisconnectObject((IUnknown *)&o.IClassFactory_iface, 0), S_OK);
         CoUninitialize();
         ASSERT_EQ(refs(&o), 1);

@@ -295,8 +295,22 @@ static HRESULT STDMETHODCALLTYPE lk_relay(ILeakTest *This, ULONG *len) {
         return hr;
 }
 
+static HRESULT STDMETHODCALLTYPE lk_window(ILeakTest *This, ULONG max, LONG *arr, ULONG *len,
+                                           BSTR *s, IUnknown **obj) {
+        struct leak *lk = impl_from_ILeakTest(This);
+
+        for (ULONG i = 0; i < max; i++)
+                arr[i] = (LONG)i;
+        *len = lk->grow ? max + 1 : max;
+        *s = SysAllocString(u"an [out] BSTR after a varying array");
+        *obj = lk->hand_out;
+        if (*obj)
+                IUnknown_AddRef(*obj);
+        return S_OK;
+}
+
 static const ILeakTestVtbl leak_vtbl = {
-        lk_qi, lk_addref, lk_release, lk_outs, lk_obj_then_fail, lk_name, lk_relay,
+        lk_qi, lk_addref, lk_release, lk_outs, lk_obj_then_fail, lk_name, lk_relay, lk_window,
 };
 
 /* --- a channel that hands each message to a stub buffer of this process ------------------- */
@@ -459,6 +473,42 @@ TEST(out_values_given_up_when_the_response_fails) {
         ASSERT_NULL(obj);
         SysFreeString(s);
         VariantClear(&v);
+        unwire(&w);
+        CoUninitialize();
+}
+
+/*
+ * A varying [out] array whose length the object set past its size: the stub reads no
+ * element past the array, and gives up the BSTR and the reference that follow (the
+ * review found the stub returning there, before them).
+ */
+TEST(out_values_given_up_after_a_bad_length) {
+        struct plain p = {{&plain_vtbl}, 1};
+        struct wired w;
+        LONG arr[4];
+        ULONG len = 0;
+        BSTR s = NULL;
+        IUnknown *obj = NULL;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        wire(&w);
+        w.obj.hand_out = &p.IUnknown_iface;
+        w.obj.grow = true;
+        ASSERT_TRUE(FAILED(ILeakTest_Window(w.px, 4, arr, &len, &s, &obj)));
+        ASSERT_NULL(s);
+        ASSERT_NULL(obj);
+        ASSERT_EQ(atomic_load(&p.refs), 1);
+
+        /* and one that goes (no interface pointer: this channel has no exporter behind
+           it, as in the case above) */
+        w.obj.grow = false;
+        w.obj.hand_out = NULL;
+        ASSERT_HR_EQ(ILeakTest_Window(w.px, 4, arr, &len, &s, &obj), S_OK);
+        ASSERT_EQ(len, 4);
+        ASSERT_EQ(arr[3], 3);
+        ASSERT_NOT_NULL(s);
+        ASSERT_NULL(obj);
+        SysFreeString(s);
         unwire(&w);
         CoUninitialize();
 }

@@ -917,7 +917,14 @@ static HRESULT remote_activate(handle_t h, ORPCTHIS *orpcthis, ORPCTHAT *orpctha
                 return RPC_E_VERSION_MISMATCH;
         if (class_object && req.n_iids != 1)
                 return E_INVALIDARG;
-        activate(h, &req.clsid, class_object, req.dest_ctx, req.n_iids, req.iids, req.n_protseqs,
+        /* the object is marshaled for where the caller is, not where it says it is: a
+           peer asking MSHCTX_INPROC would get the free-threaded marshaler's address (and
+           an export that is never pinged); [MS-DCOM] 2.2.22.2.5's destCtx is the client's
+           word, MSHCTX_LOCAL or MSHCTX_DIFFERENTMACHINE */
+        DWORD dest = rpc_call_protseq(h) == RPC_PROTSEQ_LRPC && req.dest_ctx != 2
+                             ? 0 /* MSHCTX_LOCAL */
+                             : 2 /* MSHCTX_DIFFERENTMACHINE */;
+        activate(h, &req.clsid, class_object, dest, req.n_iids, req.iids, req.n_protseqs,
                  req.protseqs, &res);
         if (FAILED(res.hr))
                 return res.hr;

@@ -161,42 +161,55 @@ void com_mta_usage(struct com_apartment *a, bool add) {
         pthread_mutex_unlock(&mta_lock);
 }
 
-/* The holds CoIncrementMTAUsage gave out on the MTA alive now (mta_lock). */
-static unsigned mta_usages;
+/* CoIncrementMTAUsage's holds on the MTA, each its own cookie (mta_lock): one given
+   back is forgotten, so that a second time, or a cookie never given, is refused. */
+struct mta_usage {
+        struct mta_usage *next;
+        struct com_apartment *apt;
+};
+static struct mta_usage *mta_usages;
 
 HRESULT WINAPI CoIncrementMTAUsage(CO_MTA_USAGE_COOKIE *cookie) {
-        struct com_apartment *a;
+        struct mta_usage *u;
 
         if (!cookie)
                 return E_INVALIDARG;
         *cookie = NULL;
-        pthread_mutex_lock(&mta_lock);
-        if ((a = mta))
-                a->refs++;
-        else
-                a = mta = apartment_new(APTTYPE_MTA);
-        if (a)
-                mta_usages++;
-        pthread_mutex_unlock(&mta_lock);
-        if (!a)
+        if (!(u = dcom_malloc(sizeof *u)))
                 return E_OUTOFMEMORY;
-        *cookie = (CO_MTA_USAGE_COOKIE)a;
+        pthread_mutex_lock(&mta_lock);
+        if (mta)
+                mta->refs++;
+        else
+                mta = apartment_new(APTTYPE_MTA);
+        if ((u->apt = mta)) {
+                u->next = mta_usages;
+                mta_usages = u;
+        }
+        pthread_mutex_unlock(&mta_lock);
+        if (!u->apt) {
+                dcom_free(u);
+                return E_OUTOFMEMORY;
+        }
+        *cookie = (CO_MTA_USAGE_COOKIE)u;
         return S_OK;
 }
 
 HRESULT WINAPI CoDecrementMTAUsage(CO_MTA_USAGE_COOKIE cookie) {
-        struct com_apartment *a = (struct com_apartment *)cookie;
+        struct mta_usage *u = NULL;
 
-        /* a cookie is the MTA it holds, which cannot end while held: anything else (or
-           one usage too many) is no cookie of ours */
         pthread_mutex_lock(&mta_lock);
-        bool ok = a && a == mta && mta_usages > 0;
-        if (ok)
-                mta_usages--;
+        for (struct mta_usage **pp = &mta_usages; *pp; pp = &(*pp)->next)
+                if (*pp == (struct mta_usage *)cookie) {
+                        u = *pp;
+                        *pp = u->next;
+                        break;
+                }
         pthread_mutex_unlock(&mta_lock);
-        if (!ok)
+        if (!u)
                 return E_INVALIDARG;
-        mta_put(a);
+        mta_put(u->apt);
+        dcom_free(u);
         return S_OK;
 }
 
@@ -470,6 +483,8 @@ HRESULT WINAPI CoWaitForMultipleHandles(DWORD flags, DWORD timeout_ms, ULONG n, 
    calls dispatched only when asked (CWMO_DISPATCH_CALLS). */
 HRESULT WINAPI CoWaitForMultipleObjects(DWORD flags, DWORD timeout_ms, ULONG n,
                                         const HANDLE *handles, DWORD *index) {
+        if (index)
+                *index = 0;
         if (flags & ~(DWORD)(CWMO_DISPATCH_CALLS | CWMO_DISPATCH_WINDOW_MESSAGES))
                 return E_INVALIDARG;
         if (n > CWMO_MAX_HANDLES)

@@ -357,6 +357,11 @@ static HRESULT marshal_one(IUnknown *obj, const IID *iid, DWORD dest, uint8_t **
         HGLOBAL g = NULL;
         HRESULT hr;
 
+        /* for another process only: what is marshaled for this one (MSHCTX_INPROC,
+           MSHCTX_CROSSCTX) may be an address (the free-threaded marshaler's) */
+        if (dest != MSHCTX_LOCAL && dest != MSHCTX_NOSHAREDMEM && dest != MSHCTX_DIFFERENTMACHINE)
+                return E_INVALIDARG;
+
         hr = CreateStreamOnHGlobal(NULL, TRUE, &stm);
         if (SUCCEEDED(hr))
                 hr = CoMarshalInterface(stm, iid, obj, dest, NULL, MSHLFLAGS_NORMAL);

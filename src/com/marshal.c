@@ -705,9 +705,15 @@ static void hook_release_marshaled(const uint8_t *objref, uint32_t len) {
                 log_debug(com, "an unsent OBJREF kept: no stream (0x%08x)", (unsigned)hr);
                 return;
         }
+        /* the runtime's thread (a response it could not write) is in no apartment: the
+           MTA's for the while, so that a custom marshaler's class can be made */
+        bool entered = !com_current_apartment() &&
+                       SUCCEEDED(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         if (SUCCEEDED(hr = stm->lpVtbl->Write(stm, objref, len, NULL)) &&
             SUCCEEDED(hr = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)))
                 hr = CoReleaseMarshalData(stm);
+        if (entered)
+                CoUninitialize();
         if (FAILED(hr))
                 log_debug(com, "releasing an unsent OBJREF: 0x%08x", (unsigned)hr);
         stm->lpVtbl->Release(stm);

@@ -451,7 +451,7 @@ static int frag_write_one(struct buf *out, const struct rpc_frag_spec *f,
         size_t start = out->len;
         uint8_t *p = buf_extend(out, head + len);
         if (!p)
-                return -ENOMEM;
+                return out->error ? out->error : -ENOMEM;
         rpc_hdr_write(p, f->ptype, flags, (uint16_t)(head + len), 0, f->call_id);
         p += RPC_CO_HEADER_SIZE;
         for (int i = 0; i < 4; i++)
@@ -475,6 +475,8 @@ static int frag_write_one(struct buf *out, const struct rpc_frag_spec *f,
                 p += t;
                 len -= t;
         }
+        if (len)
+                memset(p, 0, len);      /* (the pieces hold len bytes: not reached) */
         if (!f->emit)
                 return 0;
         int r = f->emit(f->emit_ctx, out->data + (f->flush_at ? 0 : start),

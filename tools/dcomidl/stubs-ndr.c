@@ -265,11 +265,21 @@ void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind)
                 out(g, ind, "{\n");
                 ind++;
                 out(g, ind, "uint32_t n%d_ = %s;\n", k, len);
+                /* a server's response goes on past a bad length (what the object returned
+                   later is given up all the same), without reading past the array */
+                bool guard = e->keep_going && l->varying;
+                if (guard) {
+                        out(g, ind, "if ((uint64_t)%s + n%d_ > %s) {\n", first, k, cnt);
+                        out(g, ind + 1, "ndr_push_fail(%s, -EINVAL);      /* length past the size */\n",
+                            e->ndr);
+                        out(g, ind, "} else {\n");
+                        ind++;
+                }
                 if (prim) {
-                        if (l->varying)
+                        if (l->varying && !guard)
                                 out(g, ind,
                                     "if ((uint64_t)%s + n%d_ > %s)\n", first, k, cnt);
-                        if (l->varying)
+                        if (l->varying && !guard)
                                 out(g, ind + 1,
                                     "return ndr_push_fail(%s, -EINVAL);      /* length past the "
                                     "size */\n",
@@ -298,6 +308,10 @@ void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind)
                         e->loops++;
                         emit_push(e, i + 1, elem, false, true, ind + 1);
                         e->loops--;
+                        out(g, ind, "}\n");
+                }
+                if (guard) {
+                        ind--;
                         out(g, ind, "}\n");
                 }
                 ind--;

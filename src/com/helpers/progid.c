@@ -109,6 +109,11 @@ DCOM_EXPORT HRESULT WINAPI CLSIDFromProgID(LPCOLESTR progid, LPCLSID ret) {
         return clsid_of_progid(progid, ret);
 }
 
+/* Windows' also offers the class to be installed on demand; nothing installs here. */
+DCOM_EXPORT HRESULT WINAPI CLSIDFromProgIDEx(LPCOLESTR progid, LPCLSID ret) {
+        return CLSIDFromProgID(progid, ret);
+}
+
 /* --- CLSID -> ProgID ------------------------------------------------------------------ */
 
 /*
@@ -117,11 +122,6 @@ DCOM_EXPORT HRESULT WINAPI CLSIDFromProgID(LPCOLESTR progid, LPCLSID ret) {
  * no ProgID (whether its key or only the ProgID subkey is missing); REGDB_E_READREGDB
  * for other registry errors.
  */
-/* Windows' also offers the class to be installed on demand; nothing installs here. */
-DCOM_EXPORT HRESULT WINAPI CLSIDFromProgIDEx(LPCOLESTR progid, LPCLSID ret) {
-        return CLSIDFromProgID(progid, ret);
-}
-
 DCOM_EXPORT HRESULT WINAPI ProgIDFromCLSID(REFCLSID rclsid, LPOLESTR *ret) {
         WCHAR path[COM_CLSID_PATH_CHARS + 7];
         LSTATUS s;
