@@ -13,6 +13,7 @@
 #include <objbase.h>
 
 #include "com/accesscontrol.h"
+#include "com/remote-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         IAccessControl *ac = NULL;
         IPersistStream *ps = NULL;
         IStream *stm = NULL;
-        if (FAILED(com_access_control_class_object(&IID_IClassFactory, (void **)&cf)) ||
+        if (FAILED(com_builtin_class_object(&CLSID_DCOMAccessControl, &IID_IClassFactory, (void **)&cf)) ||
             FAILED(IClassFactory_CreateInstance(cf, NULL, &IID_IAccessControl, (void **)&ac)) ||
             FAILED(IAccessControl_QueryInterface(ac, &IID_IPersistStream, (void **)&ps)) ||
             FAILED(CreateStreamOnHGlobal(NULL, TRUE, &stm)))

@@ -639,37 +639,12 @@ static const IPersistStreamVtbl ps_vtbl = {
         ps_GetSizeMax,
 };
 
-/* --- the class object ------------------------------------------------------------------------- */
+/* --- an instance (the built-in factory's, git.c) ---------------------------------------------- */
 
-static HRESULT STDMETHODCALLTYPE cf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
-        if (!ppv)
-                return E_POINTER;
-        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClassFactory)) {
-                *ppv = iface;
-                return S_OK;
-        }
-        *ppv = NULL;
-        return E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE cf_AddRef(IClassFactory *iface) {
-        return 2;               /* static */
-}
-
-static ULONG STDMETHODCALLTYPE cf_Release(IClassFactory *iface) {
-        return 1;
-}
-
-static HRESULT STDMETHODCALLTYPE cf_CreateInstance(IClassFactory *iface, IUnknown *outer,
-                                                   REFIID riid, void **ppv) {
+HRESULT com_access_control_create(const IID *riid, void **ppv) {
         struct access_control *ac;
         HRESULT hr;
 
-        if (!ppv)
-                return E_POINTER;
-        *ppv = NULL;
-        if (outer)
-                return CLASS_E_NOAGGREGATION;
         if (!(ac = calloc(1, sizeof *ac)))
                 return E_OUTOFMEMORY;
         ac->IAccessControl_iface.lpVtbl = &ac_vtbl;
@@ -679,18 +654,4 @@ static HRESULT STDMETHODCALLTYPE cf_CreateInstance(IClassFactory *iface, IUnknow
         hr = ac_QueryInterface(&ac->IAccessControl_iface, riid, ppv);
         ac_Release(&ac->IAccessControl_iface);
         return hr;
-}
-
-static HRESULT STDMETHODCALLTYPE cf_LockServer(IClassFactory *iface, BOOL lock_it) {
-        return S_OK;
-}
-
-static const IClassFactoryVtbl cf_vtbl = {
-        cf_QueryInterface, cf_AddRef, cf_Release, cf_CreateInstance, cf_LockServer,
-};
-
-static IClassFactory access_control_cf = { &cf_vtbl };
-
-HRESULT com_access_control_class_object(const IID *riid, void **ppv) {
-        return cf_QueryInterface(&access_control_cf, riid, ppv);
 }

@@ -25,8 +25,9 @@ struct com_acl_entry {
 int com_acl_parse(const uint8_t *p, size_t n, struct com_acl_entry **ret, size_t *ret_n);
 int com_acl_format(const struct com_acl_entry *v, size_t n, uint8_t **ret, size_t *ret_size);
 
-/* CLSID_DCOMAccessControl's class object (CoGetClassObject, CoCreateInstance in process). */
-HRESULT com_access_control_class_object(const IID *riid, void **ppv);
+/* An instance of CLSID_DCOMAccessControl, riid of it (its class object is the built-in
+   factory's: com_builtin_class_object). */
+HRESULT com_access_control_create(const IID *riid, void **ppv);
 
 /*
  * The token and name ("DOMAIN\user") of the caller whose call this thread is checking

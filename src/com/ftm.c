@@ -274,53 +274,14 @@ HRESULT WINAPI CoCreateFreeThreadedMarshaler(IUnknown *outer, IUnknown **ret) {
         return S_OK;
 }
 
-/* CLSID_InProcFreeMarshaler's class object: unmarshalers (the library's own class). */
-static HRESULT STDMETHODCALLTYPE cf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
-        if (!ppv)
-                return E_POINTER;
-        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClassFactory)) {
-                *ppv = iface;
-                return S_OK;
-        }
-        *ppv = NULL;
-        return E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE cf_AddRef(IClassFactory *iface) {
-        return 2;
-}
-
-static ULONG STDMETHODCALLTYPE cf_Release(IClassFactory *iface) {
-        return 1;
-}
-
-static HRESULT STDMETHODCALLTYPE cf_CreateInstance(IClassFactory *iface, IUnknown *outer,
-                                                   REFIID riid, void **ppv) {
+/* An instance of CLSID_InProcFreeMarshaler (the built-in factory's, git.c): an unmarshaler. */
+HRESULT com_ftm_create(const IID *riid, void **ppv) {
         IUnknown *unk;
         HRESULT hr;
 
-        if (!ppv)
-                return E_POINTER;
-        *ppv = NULL;
-        if (outer)
-                return CLASS_E_NOAGGREGATION;
         if (FAILED(hr = CoCreateFreeThreadedMarshaler(NULL, &unk)))
                 return hr;
         hr = unk->lpVtbl->QueryInterface(unk, riid, ppv);
         unk->lpVtbl->Release(unk);
         return hr;
-}
-
-static HRESULT STDMETHODCALLTYPE cf_LockServer(IClassFactory *iface, BOOL lock_it) {
-        return S_OK;
-}
-
-static const IClassFactoryVtbl cf_vtbl = {
-        cf_QueryInterface, cf_AddRef, cf_Release, cf_CreateInstance, cf_LockServer,
-};
-
-static IClassFactory ftm_cf = { &cf_vtbl };
-
-HRESULT com_ftm_class_object(const IID *riid, void **ppv) {
-        return cf_QueryInterface(&ftm_cf, riid, ppv);
 }

@@ -146,6 +146,17 @@ static IGlobalInterfaceTable std_git = { &git_vtbl };
 
 /* --- the built-in classes' factory -------------------------------------------------------- */
 
+static HRESULT git_create(const IID *riid, void **ppv) {
+        return git_QueryInterface(&std_git, riid, ppv);
+}
+
+/* One class object per built-in class: static (references count nothing), no aggregation. */
+struct builtin_cf {
+        IClassFactory IClassFactory_iface;
+        const CLSID *clsid;
+        HRESULT (*create)(const IID *riid, void **ppv);
+};
+
 static HRESULT STDMETHODCALLTYPE cf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
         if (!ppv)
                 return E_POINTER;
@@ -165,35 +176,35 @@ static ULONG STDMETHODCALLTYPE cf_Release(IClassFactory *iface) {
         return 1;
 }
 
-static HRESULT STDMETHODCALLTYPE git_cf_CreateInstance(IClassFactory *iface, IUnknown *outer,
-                                                       REFIID riid, void **ppv) {
+static HRESULT STDMETHODCALLTYPE cf_CreateInstance(IClassFactory *iface, IUnknown *outer,
+                                                   REFIID riid, void **ppv) {
         if (!ppv)
                 return E_POINTER;
         *ppv = NULL;
         if (outer)
                 return CLASS_E_NOAGGREGATION;
-        return git_QueryInterface(&std_git, riid, ppv);
+        return CONTAINING_RECORD(iface, struct builtin_cf, IClassFactory_iface)->create(riid, ppv);
 }
 
 static HRESULT STDMETHODCALLTYPE cf_LockServer(IClassFactory *iface, BOOL lock_it) {
         return S_OK;
 }
 
-static const IClassFactoryVtbl git_cf_vtbl = {
-        cf_QueryInterface, cf_AddRef, cf_Release, git_cf_CreateInstance, cf_LockServer,
+static const IClassFactoryVtbl cf_vtbl = {
+        cf_QueryInterface, cf_AddRef, cf_Release, cf_CreateInstance, cf_LockServer,
 };
 
-static IClassFactory git_cf = { &git_cf_vtbl };
+static struct builtin_cf builtins[] = {
+        { { &cf_vtbl }, &CLSID_StdGlobalInterfaceTable, git_create },
+        { { &cf_vtbl }, &CLSID_StdMarshal, com_std_marshal_create },
+        { { &cf_vtbl }, &CLSID_InProcFreeMarshaler, com_ftm_create },
+        { { &cf_vtbl }, &CLSID_DCOMAccessControl, com_access_control_create },
+};
 
 HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv) {
-        if (IsEqualCLSID(clsid, &CLSID_StdGlobalInterfaceTable))
-                return cf_QueryInterface(&git_cf, riid, ppv);
-        if (IsEqualCLSID(clsid, &CLSID_StdMarshal))
-                return com_std_marshal_class_object(riid, ppv);
-        if (IsEqualCLSID(clsid, &CLSID_InProcFreeMarshaler))
-                return com_ftm_class_object(riid, ppv);
-        if (IsEqualCLSID(clsid, &CLSID_DCOMAccessControl))
-                return com_access_control_class_object(riid, ppv);
+        for (size_t i = 0; i < ELEMENTSOF(builtins); i++)
+                if (IsEqualCLSID(clsid, builtins[i].clsid))
+                        return cf_QueryInterface(&builtins[i].IClassFactory_iface, riid, ppv);
         return REGDB_E_CLASSNOTREG;
 }
 

@@ -525,55 +525,16 @@ HRESULT WINAPI CoGetStandardMarshal(REFIID riid, IUnknown *unk, DWORD dest, void
         return std_marshal_new(unk, ret);
 }
 
-/* CLSID_StdMarshal's class object: makes unmarshalers */
-static HRESULT STDMETHODCALLTYPE smcf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv) {
-        if (!ppv)
-                return E_POINTER;
-        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClassFactory)) {
-                *ppv = iface;
-                return S_OK;
-        }
-        *ppv = NULL;
-        return E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE smcf_AddRef(IClassFactory *iface) {
-        return 2;
-}
-
-static ULONG STDMETHODCALLTYPE smcf_Release(IClassFactory *iface) {
-        return 1;
-}
-
-static HRESULT STDMETHODCALLTYPE smcf_CreateInstance(IClassFactory *iface, IUnknown *outer,
-                                                     REFIID riid, void **ppv) {
+/* An instance of CLSID_StdMarshal (the built-in factory's, git.c): an unmarshaler. */
+HRESULT com_std_marshal_create(const IID *riid, void **ppv) {
         IMarshal *m;
         HRESULT hr;
 
-        if (!ppv)
-                return E_POINTER;
-        *ppv = NULL;
-        if (outer)
-                return CLASS_E_NOAGGREGATION;
         if (FAILED(hr = std_marshal_new(NULL, &m)))
                 return hr;
         hr = m->lpVtbl->QueryInterface(m, riid, ppv);
         m->lpVtbl->Release(m);
         return hr;
-}
-
-static HRESULT STDMETHODCALLTYPE smcf_LockServer(IClassFactory *iface, BOOL lock_it) {
-        return S_OK;
-}
-
-static const IClassFactoryVtbl smcf_vtbl = {
-        smcf_QueryInterface, smcf_AddRef, smcf_Release, smcf_CreateInstance, smcf_LockServer,
-};
-
-static IClassFactory smcf = { &smcf_vtbl };
-
-HRESULT com_std_marshal_class_object(const IID *riid, void **ppv) {
-        return smcf_QueryInterface(&smcf, riid, ppv);
 }
 
 /* --- interface pointers in generated stubs ([MS-DCOM] 2.2.14: an MInterfacePointer) -------- */

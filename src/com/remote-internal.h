@@ -218,12 +218,12 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
 
 /* --- built-in classes (git.c, marshal.c) -------------------------------------------------- */
 
-/* CLSID_StdGlobalInterfaceTable's and CLSID_StdMarshal's class objects, for CoGetClassObject;
-   REGDB_E_CLASSNOTREG for any other class. */
+/* The library's own classes' class objects, for CoGetClassObject (git.c): the Global
+   Interface Table, the standard and free-threaded marshalers, DCOMAccessControl;
+   REGDB_E_CLASSNOTREG for any other class.  Their instances: */
 HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv);
-HRESULT com_std_marshal_class_object(const IID *riid, void **ppv);
-/* CLSID_InProcFreeMarshaler's (ftm.c) */
-HRESULT com_ftm_class_object(const IID *riid, void **ppv);
+HRESULT com_std_marshal_create(const IID *riid, void **ppv);
+HRESULT com_ftm_create(const IID *riid, void **ppv);
 
 /* --- error information in ORPCTHAT ([MS-DCOM] 2.2.21.1, errorext.c) ----------------------- */
 
