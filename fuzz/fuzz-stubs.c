@@ -136,13 +136,13 @@ static LONG s_tower(S2_TWR *in, S2_TWR **out) {
 static LONG s_list(S2_NODE *head, S2_NODE **rev) {
         LONG n = 0;
         for (S2_NODE *p = head; p && n < 1000; p = p->next)
-                n += p->value;
+                n = (LONG)((ULONG)n + (ULONG)p->value);        /* wraps: no UB */
         *rev = NULL;
         return n;
 }
 
 static LONG s_alias(S2_PT *a, S2_PT *b) {
-        return (a ? a->x : 0) + (b ? b->y : 0);
+        return (LONG)((ULONG)(a ? a->x : 0) + (ULONG)(b ? b->y : 0));
 }
 
 static LONG s_named(S2_NAMED *n, S2_NAMED *back) {
@@ -158,7 +158,7 @@ static LONG s_table(S2_TABLE *t) {
         /* rows is [unique]: NULL whatever count says (an implementation's check, as in MIDL) */
         for (ULONG i = 0; t->rows && i < t->count; i++)
                 if (t->rows[i])
-                        s += t->rows[i]->x;
+                        s = (LONG)((ULONG)s + (ULONG)t->rows[i]->x);
         return s;
 }
 
@@ -169,7 +169,7 @@ static void s_grow(ULONG *pn, BYTE *buf) {
 static LONG s_window(ULONG max, ULONG first, ULONG len, LONG *v) {
         LONG s = 0;
         for (ULONG i = first; i < first + len; i++)
-                s += v[i];
+                s = (LONG)((ULONG)s + (ULONG)v[i]);
         return s;
 }
 

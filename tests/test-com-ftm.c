@@ -185,6 +185,12 @@ TEST(references_by_flag) {
         ASSERT_HR_EQ(CoUnmarshalInterface(s, &IID_IClassFactory, (void **)&cf), S_OK);
         ASSERT_TRUE(cf == &o.IClassFactory_iface);     /* the object itself: no proxy */
         ASSERT_EQ(refs(&o), 2);
+        /* NORMAL data is used up: a second unmarshal of the same bytes is refused (its
+           reference was handed over already) */
+        IUnknown *again = NULL;
+        rewind_stream(s);
+        ASSERT_HR_EQ(CoUnmarshalInterface(s, &IID_IClassFactory, (void **)&again), CO_E_OBJNOTCONNECTED);
+        ASSERT_NULL(again);
         IClassFactory_Release(cf);
         ASSERT_EQ(refs(&o), 1);
         IStream_Release(s);
@@ -339,6 +345,17 @@ TEST(forged_data_refused) {
         memset(forged + 48 + 12, 0, 16);
         f = stream_of(forged, n);
         ASSERT_HR_EQ(CoUnmarshalInterface(f, &IID_IUnknown, (void **)&unk), CO_E_OBJNOTCONNECTED);
+        IStream_Release(f);
+        /* the secret with an address this process did not hand out (what a fuzzer that
+           sees memcmp's operands, or code that read the secret, could make): refused
+           before the address is used */
+        memcpy(forged, bytes, n);
+        memset(forged + 48 + 4, 0x41, 6);
+        f = stream_of(forged, n);
+        ASSERT_HR_EQ(CoUnmarshalInterface(f, &IID_IUnknown, (void **)&unk), CO_E_OBJNOTCONNECTED);
+        ASSERT_NULL(unk);
+        rewind_stream(f);
+        ASSERT_HR_EQ(CoReleaseMarshalData(f), CO_E_OBJNOTCONNECTED);
         IStream_Release(f);
         /* cut short */
         f = stream_of(bytes, n - 1);

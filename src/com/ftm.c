@@ -11,8 +11,10 @@
  * bytes), the pointer (8), and 16 bytes that Windows leaves to the implementation -- here
  * a secret drawn once per process.  Whoever unmarshals a pointer must be this process:
  * the data carries an address, so the unmarshaler refuses data without the secret, and
- * CoUnmarshalInterface refuses this class outright in what a peer sent (marshal.c): a
- * remote caller must never name an address to be called through.
+ * an address this process's marshaler did not hand out in data still outstanding (a
+ * table of them, counted); CoUnmarshalInterface refuses this class outright in what a
+ * peer sent (marshal.c): a remote caller must never name an address to be called
+ * through.
  *
  * References: MSHLFLAGS_NORMAL data holds one, handed over by the unmarshal (or given
  * back by CoReleaseMarshalData); TABLESTRONG data holds one until CoReleaseMarshalData,
@@ -53,6 +55,50 @@ static void secret_init(void) {
                         got += (size_t)n;
         }
         secret_ok = true;
+}
+
+/* The addresses in data outstanding: marshaled, not yet unmarshaled (NORMAL) or released. */
+#define LIVE_BUCKETS 64
+
+struct live {
+        struct live *next;
+        uint64_t addr;
+        unsigned long n;                /* data outstanding with it */
+};
+
+static struct live *live[LIVE_BUCKETS];
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct live **live_find_locked(uint64_t addr) {
+        struct live **pp = &live[(addr >> 4 ^ addr >> 12) % LIVE_BUCKETS];
+
+        while (*pp && (*pp)->addr != addr)
+                pp = &(*pp)->next;
+        return pp;
+}
+
+static bool live_add(uint64_t addr) {
+        pthread_mutex_lock(&live_lock);
+        struct live **pp = live_find_locked(addr);
+        if (!*pp && (*pp = calloc(1, sizeof **pp)))
+                (*pp)->addr = addr;
+        bool ok = *pp != NULL;
+        if (ok)
+                (*pp)->n++;
+        pthread_mutex_unlock(&live_lock);
+        return ok;
+}
+
+/* Whether addr is in data outstanding; take: that data is used up (one count less). */
+static bool live_check(uint64_t addr, bool take) {
+        pthread_mutex_lock(&live_lock);
+        struct live **pp = live_find_locked(addr), *l = *pp;
+        if (l && take && --l->n == 0) {
+                *pp = l->next;
+                free(l);
+        }
+        pthread_mutex_unlock(&live_lock);
+        return l != NULL;
 }
 
 struct ftm {
@@ -182,15 +228,23 @@ static HRESULT STDMETHODCALLTYPE ftm_MarshalInterface(IMarshal *iface, IStream *
         for (int i = 0; i < 8; i++)
                 data[4 + i] = (uint8_t)(addr >> (8 * i));
         memcpy(data + 12, secret, sizeof secret);
+        if (!live_add(addr)) {
+                obj->lpVtbl->Release(obj);
+                return E_OUTOFMEMORY;
+        }
         hr = stm->lpVtbl->Write(stm, data, sizeof data, NULL);
+        if (FAILED(hr))
+                live_check(addr, true);
         /* the data keeps the reference, but for a weak table entry */
         if (FAILED(hr) || (mshlflags & MSHLFLAGS_TABLEWEAK))
                 obj->lpVtbl->Release(obj);
         return FAILED(hr) ? STG_E_MEDIUMFULL : S_OK;
 }
 
-/* The data from the stream, checked: this process's, and its pointer. */
-static HRESULT read_data(IStream *stm, DWORD *ret_flags, IUnknown **ret_obj) {
+/* The data from the stream, checked: this process's, and an address it handed out in
+   data still outstanding.  A release uses the data up, and so does the unmarshal of
+   NORMAL data (table data stays for more). */
+static HRESULT read_data(IStream *stm, bool release, DWORD *ret_flags, IUnknown **ret_obj) {
         uint8_t data[FTM_DATA_SIZE];
         ULONG got = 0;
         HRESULT hr;
@@ -204,13 +258,19 @@ static HRESULT read_data(IStream *stm, DWORD *ret_flags, IUnknown **ret_obj) {
         uint64_t addr = 0;
         for (int i = 0; i < 8; i++)
                 addr |= (uint64_t)data[4 + i] << (8 * i);
+        DWORD flags = (DWORD)data[0] | (DWORD)data[1] << 8 | (DWORD)data[2] << 16 |
+                      (DWORD)data[3] << 24;
         if (!secret_ok || memcmp(data + 12, secret, sizeof secret) != 0 || !addr ||
             (uint64_t)(uintptr_t)addr != addr) {
                 log_debug(com, "free-threaded marshal data not made by this process: refused");
                 return CO_E_OBJNOTCONNECTED;
         }
-        *ret_flags = (DWORD)data[0] | (DWORD)data[1] << 8 | (DWORD)data[2] << 16 |
-                     (DWORD)data[3] << 24;
+        bool table = flags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK);
+        if (!live_check(addr, release || !table)) {
+                log_debug(com, "free-threaded marshal data with an address not handed out: refused");
+                return CO_E_OBJNOTCONNECTED;
+        }
+        *ret_flags = flags;
         *ret_obj = (IUnknown *)(uintptr_t)addr;
         return S_OK;
 }
@@ -224,7 +284,7 @@ static HRESULT STDMETHODCALLTYPE ftm_UnmarshalInterface(IMarshal *iface, IStream
         if (!ppv)
                 return E_POINTER;
         *ppv = NULL;
-        if (FAILED(hr = read_data(stm, &flags, &obj)))
+        if (FAILED(hr = read_data(stm, false, &flags, &obj)))
                 return hr;
         hr = obj->lpVtbl->QueryInterface(obj, riid ? riid : &IID_IUnknown, ppv);
         /* normal data hands its reference over with the pointer */
@@ -238,7 +298,7 @@ static HRESULT STDMETHODCALLTYPE ftm_ReleaseMarshalData(IMarshal *iface, IStream
         DWORD flags;
         HRESULT hr;
 
-        if (FAILED(hr = read_data(stm, &flags, &obj)))
+        if (FAILED(hr = read_data(stm, true, &flags, &obj)))
                 return hr;
         if (!(flags & MSHLFLAGS_TABLEWEAK))
                 obj->lpVtbl->Release(obj);
