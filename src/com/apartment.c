@@ -379,12 +379,12 @@ BOOL WINAPI CloseHandle(HANDLE h) {
 
 /*
  * Waits for any of the events, or with COWAIT_WAITALL for all of them; in an STA, work
- * posted to the apartment runs meanwhile.  S_OK with *index (0 for COWAIT_WAITALL),
+ * posted to the apartment runs meanwhile if pump says so (CoWaitForMultipleHandles
+ * always, CoWaitForMultipleObjects when asked).  S_OK with *index (0 for COWAIT_WAITALL),
  * RPC_S_CALLPENDING on timeout, RPC_E_NO_SYNC with no handles.  COWAIT_WAITALL takes the
  * auto-reset events once all are signaled; it is not atomic across them as Windows' is:
  * if another waiter takes one first, the wait goes on for it.
  */
-/* The wait of both: an STA runs what is posted to it meanwhile if pump says so. */
 static HRESULT wait_handles(bool pump, DWORD flags, DWORD timeout_ms, ULONG n, HANDLE *handles,
                             DWORD *index) {
         struct com_apartment *a = tls.apt;
