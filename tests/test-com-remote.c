@@ -412,6 +412,75 @@ static void *sta_main(void *arg) {
         return NULL;
 }
 
+/* A stream that takes nothing: every write fails (a full medium), the rest is refused. */
+static HRESULT STDMETHODCALLTYPE full_qi(IStream *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IStream)) {
+                *ppv = This;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE full_addref(IStream *This) {
+        return 2;
+}
+
+static ULONG STDMETHODCALLTYPE full_release(IStream *This) {
+        return 1;
+}
+
+static HRESULT STDMETHODCALLTYPE full_read(IStream *This, void *pv, ULONG cb, ULONG *got) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_write(IStream *This, const void *pv, ULONG cb, ULONG *put) {
+        if (put)
+                *put = 0;
+        return STG_E_MEDIUMFULL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_seek(IStream *This, LARGE_INTEGER move, DWORD origin,
+                                           ULARGE_INTEGER *pos) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_set_size(IStream *This, ULARGE_INTEGER size) {
+        return STG_E_MEDIUMFULL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_copy_to(IStream *This, IStream *to, ULARGE_INTEGER cb,
+                                              ULARGE_INTEGER *got, ULARGE_INTEGER *put) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_commit(IStream *This, DWORD flags) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_revert(IStream *This) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_lock(IStream *This, ULARGE_INTEGER off, ULARGE_INTEGER cb,
+                                           DWORD type) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_stat(IStream *This, STATSTG *st, DWORD flags) {
+        return E_NOTIMPL;
+}
+
+static HRESULT STDMETHODCALLTYPE full_clone(IStream *This, IStream **ret) {
+        *ret = NULL;
+        return E_NOTIMPL;
+}
+
+static const IStreamVtbl full_vtbl = {
+        full_qi, full_addref, full_release, full_read, full_write, full_seek, full_set_size,
+        full_copy_to, full_commit, full_revert, full_lock, full_lock, full_stat, full_clone,
+};
+
 TEST(cross_apartment) {
         struct sta_ctx c;
         pthread_t t;
@@ -437,7 +506,16 @@ TEST(cross_apartment) {
         ASSERT_EQ(v, 3);
         ASSERT_TRUE(pthread_equal(c.obj.last_thread, c.thread));
         exercise(p);
+        /* the proxy marshaled into a stream that takes nothing: the references its OBJREF
+           would have carried go back (else the object outlives everyone: checked below) */
+        IStream full = { &full_vtbl };
+        for (int i = 0; i < 3; i++)
+                ASSERT_HR_EQ(CoMarshalInterface(&full, &IID_IObjTest2, (IUnknown *)p, MSHCTX_LOCAL,
+                                                NULL, MSHLFLAGS_NORMAL), STG_E_MEDIUMFULL);
         IObjTest2_Release(p);
+        /* the proxy's last release gave every public reference back: the exporter holds
+           the object no more while its apartment lives */
+        ASSERT_EQ(atomic_load(&c.obj.refs), 1);
         SetEvent(c.done);
         pthread_join(t, NULL);
         /* every reference the exporter took is back: only the creator's remains */

@@ -215,6 +215,22 @@ static HRESULT standard_objref(IUnknown *unk, REFIID riid, DWORD dest, void *des
         return S_OK;
 }
 
+/*
+ * The references a standard OBJREF carries, given back when it was never written: the
+ * exporter's, or -- a proxy marshaled on -- taken into the proxy manager (as
+ * CoReleaseMarshalData does), which returns them to the server with its own.
+ */
+static void unwritten_objref(IUnknown *unk, struct objref *o) {
+        IUnknown *back = NULL;
+
+        if (!com_proxy_is_proxy(unk)) {
+                com_export_release(&o->std, o->std.cPublicRefs);
+                return;
+        }
+        if (o->std.cPublicRefs && SUCCEEDED(com_proxy_unmarshal(o, &IID_IUnknown, (void **)&back)))
+                back->lpVtbl->Release(back);
+}
+
 /* An OBJREF_STANDARD (or _HANDLER) for the object, or the proxy marshaled on. */
 static HRESULT marshal_standard(IStream *stm, REFIID riid, IUnknown *unk, DWORD dest,
                                 void *dest_data, DWORD mshlflags) {
@@ -226,8 +242,8 @@ static HRESULT marshal_standard(IStream *stm, REFIID riid, IUnknown *unk, DWORD 
                 return hr;
         buf_init(&b, OBJREF_STD_MAX);
         hr = objref_write(&b, &o) < 0 ? E_OUTOFMEMORY : stream_write(stm, b.data, b.len);
-        if (FAILED(hr) && !com_proxy_is_proxy(unk))
-                com_export_release(&o.std, o.std.cPublicRefs);
+        if (FAILED(hr))
+                unwritten_objref(unk, &o);
         buf_free(&b);
         objref_clear(&o);
         return hr;
@@ -615,8 +631,8 @@ static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **r
                         r = -ENOMEM;
                 }
         }
-        if (r < 0 && !com_proxy_is_proxy(unk))
-                com_export_release(&o.std, o.std.cPublicRefs);
+        if (r < 0)
+                unwritten_objref(unk, &o);
         buf_free(&b);
         objref_clear(&o);
         return r;
