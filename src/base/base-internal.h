@@ -21,6 +21,25 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/* Little-endian integers in a byte buffer (wire and file formats), whatever the host. */
+static inline uint32_t dcom_get_le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void dcom_put_le32(uint8_t *p, uint32_t v) {
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t dcom_get_le64(const uint8_t *p) {
+        return (uint64_t)dcom_get_le32(p) | (uint64_t)dcom_get_le32(p + 4) << 32;
+}
+
+static inline void dcom_put_le64(uint8_t *p, uint64_t v) {
+        dcom_put_le32(p, (uint32_t)v);
+        dcom_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 /* The value of one hex digit (either case), or -1.  For char and WCHAR alike. */
 static inline int hex_digit(uint32_t c) {
         if (c >= '0' && c <= '9')

@@ -47,24 +47,13 @@ DCOM_EXPORT const CLSID CLSID_DCOMAccessControl = {
 
 /* --- the saved form ------------------------------------------------------------------------- */
 
-static uint32_t get_le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
-
 int com_acl_parse(const uint8_t *p, size_t n, struct com_acl_entry **ret, size_t *ret_n) {
         struct com_acl_entry *v = NULL;
         size_t off = 12;
 
-        if (n < 12 || memcmp(p, "DCAC", 4) != 0 || get_le32(p + 4) != 1)
+        if (n < 12 || memcmp(p, "DCAC", 4) != 0 || dcom_get_le32(p + 4) != 1)
                 return -EBADMSG;
-        uint32_t count = get_le32(p + 8);
+        uint32_t count = dcom_get_le32(p + 8);
         /* an entry takes at least 5 + 8 bytes: the count cannot promise more than is there */
         if (count > ACL_MAX_ENTRIES || count > (n - 12) / 13)
                 return -EBADMSG;
@@ -75,7 +64,7 @@ int com_acl_parse(const uint8_t *p, size_t n, struct com_acl_entry **ret, size_t
                 if (n - off < 5)
                         goto bad;
                 uint8_t flags = p[off];
-                uint32_t access = get_le32(p + off + 1);
+                uint32_t access = dcom_get_le32(p + off + 1);
                 off += 5;
                 if ((flags != ACTRL_ACCESS_ALLOWED && flags != ACTRL_ACCESS_DENIED) ||
                     access != COM_RIGHTS_EXECUTE)
@@ -111,11 +100,11 @@ int com_acl_format(const struct com_acl_entry *v, size_t n, uint8_t **ret, size_
         if (!p)
                 return -ENOMEM;
         memcpy(p, "DCAC", 4);
-        put_le32(p + 4, 1);
-        put_le32(p + 8, (uint32_t)n);
+        dcom_put_le32(p + 4, 1);
+        dcom_put_le32(p + 8, (uint32_t)n);
         for (size_t i = 0; i < n; i++) {
                 p[off] = v[i].deny ? ACTRL_ACCESS_DENIED : ACTRL_ACCESS_ALLOWED;
-                put_le32(p + off + 1, v[i].access);
+                dcom_put_le32(p + off + 1, v[i].access);
                 off += 5;
                 sec_sid_push(&v[i].sid, p + off);
                 off += sec_sid_size(&v[i].sid);
@@ -572,7 +561,7 @@ static HRESULT STDMETHODCALLTYPE ps_Load(IPersistStream *iface, IStream *stm) {
                 return E_POINTER;
         if (FAILED(hr = read_exactly(stm, hdr, 4)))
                 return hr;
-        uint32_t len = get_le32(hdr);
+        uint32_t len = dcom_get_le32(hdr);
         if (len > ACL_MAX_BYTES || len < 12)
                 return E_FAIL;          /* not a list we saved; nothing changes */
         if (!(body = malloc(len)))
@@ -608,7 +597,7 @@ static HRESULT STDMETHODCALLTYPE ps_Save(IPersistStream *iface, IStream *stm, BO
         pthread_mutex_unlock(&ac->lock);
         if (r < 0)
                 return E_OUTOFMEMORY;
-        put_le32(hdr, (uint32_t)size);
+        dcom_put_le32(hdr, (uint32_t)size);
         hr = IStream_Write(stm, hdr, 4, &done);
         if (SUCCEEDED(hr) && done == 4)
                 hr = IStream_Write(stm, p, (ULONG)size, &done);

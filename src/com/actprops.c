@@ -33,10 +33,6 @@ static const CLSID CLSID_SpecialSystemProperties = COM_GUID(0x000001b9);
 #define MAX_BLOB (OBJREF_MAX_CUSTOM)
 #define MAX_PROPS 10                    /* MAX_ACTPROP_LIMIT */
 
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* --- reading ------------------------------------------------------------------------------- */
 
 /*
@@ -65,9 +61,9 @@ static int blob_open(const uint8_t *p, size_t len, const CLSID *clsid, struct ar
         const uint8_t *d = b->o.data;
         size_t n = b->o.data_len;
         /* [MS-DCOM] 2.2.22.1: dwSize counts what follows dwReserved */
-        if (le32(d) > n - 8)
+        if (dcom_get_le32(d) > n - 8)
                 return -EBADMSG;
-        n = 8 + le32(d);
+        n = 8 + dcom_get_le32(d);
         r = CustomHeader_Decode(d + 8, n - 8, a, &b->h, &used);
         if (r < 0)
                 return r == -ENOMEM ? r : -EBADMSG;

@@ -33,17 +33,6 @@ static const CLSID CLSID_ErrorObject = {
 /* Extents we look through in a response, and the OBJREF we take from one. */
 #define MAX_EXTENTS 64u
 
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
-
 static void put_guid(struct buf *b, const GUID *g) {
         buf_put_u32le(b, g->Data1);
         buf_put_u16le(b, g->Data2);
@@ -52,7 +41,7 @@ static void put_guid(struct buf *b, const GUID *g) {
 }
 
 static void get_guid(const uint8_t *p, GUID *g) {
-        g->Data1 = le32(p);
+        g->Data1 = dcom_get_le32(p);
         g->Data2 = (uint16_t)(p[4] | p[5] << 8);
         g->Data3 = (uint16_t)(p[6] | p[7] << 8);
         memcpy(g->Data4, p + 8, 8);
@@ -115,15 +104,15 @@ void com_errorext_response(struct ndr_push *out) {
                 return;
         size_t n = out->buf.len - out->base;
         const uint8_t *stub = out->buf.data + out->base;
-        if (out->buf.error || out->syntax != NDR_SYNTAX_NDR20 || n < 12 || le32(stub + 4) ||
-            !FAILED((HRESULT)le32(stub + n - 4)))
+        if (out->buf.error || out->syntax != NDR_SYNTAX_NDR20 || n < 12 || dcom_get_le32(stub + 4) ||
+            !FAILED((HRESULT)dcom_get_le32(stub + n - 4)))
                 goto out_release;
         buf_init(&x, 0);
         if (extension_bytes(ei, &x) >= 0 && buf_reserve(&out->buf, x.len) >= 0) {
                 uint8_t *s = out->buf.data + out->base;
                 memmove(s + 8 + x.len, s + 8, n - 8);
                 memcpy(s + 8, x.data, x.len);
-                put_le32(s + 4, 0x00020000);    /* ORPCTHAT.extensions, no longer NULL */
+                dcom_put_le32(s + 4, 0x00020000);    /* ORPCTHAT.extensions, no longer NULL */
                 out->buf.len += x.len;
         }
         buf_free(&x);
@@ -151,17 +140,17 @@ void com_errorext_reply(const struct ndr_pull *in) {
         size_t len = in->size, off = 8;
 
         /* ORPCTHAT: flags, then the extensions' pointer; a big-endian peer is not read */
-        if (in->big_endian || in->syntax != NDR_SYNTAX_NDR20 || len < 8 || !le32(p + 4))
+        if (in->big_endian || in->syntax != NDR_SYNTAX_NDR20 || len < 8 || !dcom_get_le32(p + 4))
                 return;
-        if (len - off < 12 || !le32(p + off + 8))
+        if (len - off < 12 || !dcom_get_le32(p + off + 8))
                 return;
-        uint32_t size = le32(p + off), count = (size + 1) & ~1u;
+        uint32_t size = dcom_get_le32(p + off), count = (size + 1) & ~1u;
         off += 12;
-        if (size > MAX_EXTENTS || len - off < 4 + 4 * (size_t)count || le32(p + off) != count)
+        if (size > MAX_EXTENTS || len - off < 4 + 4 * (size_t)count || dcom_get_le32(p + off) != count)
                 return;
         uint32_t ids[MAX_EXTENTS];
         for (uint32_t i = 0; i < count; i++)
-                ids[i] = le32(p + off + 4 + 4 * i);
+                ids[i] = dcom_get_le32(p + off + 4 + 4 * i);
         off += 4 + 4 * (size_t)count;
         for (uint32_t i = 0; i < count; i++) {
                 if (!ids[i])
@@ -169,7 +158,7 @@ void com_errorext_reply(const struct ndr_pull *in) {
                 /* ORPC_EXTENT: conformance, id, size, data[(size + 7) & ~7] */
                 if (len - off < 24)
                         return;
-                uint32_t conf = le32(p + off), n = le32(p + off + 20);
+                uint32_t conf = dcom_get_le32(p + off), n = dcom_get_le32(p + off + 20);
                 GUID id;
                 get_guid(p + off + 4, &id);
                 if (conf != ((n + 7) & ~7u) || conf < n || len - off - 24 < conf)

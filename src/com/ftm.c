@@ -196,11 +196,6 @@ static HRESULT STDMETHODCALLTYPE ftm_GetMarshalSizeMax(IMarshal *iface, REFIID r
         return hr;
 }
 
-static void put_le32(uint8_t *p, uint32_t v) {
-        for (int i = 0; i < 4; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static HRESULT STDMETHODCALLTYPE ftm_MarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
                                                       void *pv, DWORD dest, void *dest_data,
                                                       DWORD mshlflags) {
@@ -223,10 +218,9 @@ static HRESULT STDMETHODCALLTYPE ftm_MarshalInterface(IMarshal *iface, IStream *
                 return E_UNEXPECTED;
         if (FAILED(hr = ((IUnknown *)pv)->lpVtbl->QueryInterface(pv, riid, (void **)&obj)))
                 return hr;
-        put_le32(data, mshlflags);
         uint64_t addr = (uint64_t)(uintptr_t)obj;
-        for (int i = 0; i < 8; i++)
-                data[4 + i] = (uint8_t)(addr >> (8 * i));
+        dcom_put_le32(data, mshlflags);
+        dcom_put_le64(data + 4, addr);
         memcpy(data + 12, secret, sizeof secret);
         if (!live_add(addr)) {
                 obj->lpVtbl->Release(obj);
@@ -255,11 +249,8 @@ static HRESULT read_data(IStream *stm, bool release, DWORD *ret_flags, IUnknown 
         if (FAILED(hr) || got != sizeof data)
                 return STG_E_READFAULT;
         pthread_once(&secret_once, secret_init);
-        uint64_t addr = 0;
-        for (int i = 0; i < 8; i++)
-                addr |= (uint64_t)data[4 + i] << (8 * i);
-        DWORD flags = (DWORD)data[0] | (DWORD)data[1] << 8 | (DWORD)data[2] << 16 |
-                      (DWORD)data[3] << 24;
+        uint64_t addr = dcom_get_le64(data + 4);
+        DWORD flags = dcom_get_le32(data);
         if (!secret_ok || memcmp(data + 12, secret, sizeof secret) != 0 || !addr ||
             (uint64_t)(uintptr_t)addr != addr) {
                 log_debug(com, "free-threaded marshal data not made by this process: refused");

@@ -42,10 +42,6 @@ static HRESULT stream_read(IStream *stm, struct buf *b, size_t n) {
         return hr;
 }
 
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* A DUALSTRINGARRAY's head, then its entries. */
 static HRESULT read_dsa(IStream *stm, struct buf *b) {
         HRESULT hr = stream_read(stm, b, 4);
@@ -69,11 +65,11 @@ static HRESULT read_objref(IStream *stm, struct objref *o) {
         buf_init(&b, OBJREF_STD_MAX + OBJREF_MAX_CUSTOM);
         if (FAILED(hr = stream_read(stm, &b, 24)))
                 goto out;
-        if (le32(b.data) != OBJREF_SIGNATURE) {
+        if (dcom_get_le32(b.data) != OBJREF_SIGNATURE) {
                 hr = RPC_E_INVALID_OBJREF;
                 goto out;
         }
-        switch (le32(b.data + 4)) {
+        switch (dcom_get_le32(b.data + 4)) {
         case OBJREF_STANDARD:
                 if (FAILED(hr = stream_read(stm, &b, 40)) || FAILED(hr = read_dsa(stm, &b)))
                         goto out;
@@ -90,7 +86,7 @@ static HRESULT read_objref(IStream *stm, struct objref *o) {
                 if (FAILED(hr = stream_read(stm, &b, 44)) || FAILED(hr = read_dsa(stm, &b)) ||
                     FAILED(hr = stream_read(stm, &b, 32)))
                         goto out;
-                uint32_t rounded = le32(b.data + b.len - 4);
+                uint32_t rounded = dcom_get_le32(b.data + b.len - 4);
                 if (rounded > OBJREF_MAX_CUSTOM) {
                         hr = RPC_E_INVALID_OBJREF;
                         goto out;
@@ -138,12 +134,8 @@ static HRESULT marshal_custom(IStream *stm, REFIID riid, IUnknown *unk, IMarshal
         buf_init(&b, 0);
         objref_write(&b, &o);
         /* the reserved word: the size of what the marshaler writes, as Windows puts it */
-        if (b.len >= 4 && !b.error) {
-                b.data[b.len - 4] = (uint8_t)size;
-                b.data[b.len - 3] = (uint8_t)(size >> 8);
-                b.data[b.len - 2] = (uint8_t)(size >> 16);
-                b.data[b.len - 1] = (uint8_t)(size >> 24);
-        }
+        if (b.len >= 4 && !b.error)
+                dcom_put_le32(b.data + b.len - 4, size);
         hr = b.error ? E_OUTOFMEMORY : stream_write(stm, b.data, b.len);
         buf_free(&b);
         if (SUCCEEDED(hr))
