@@ -104,6 +104,14 @@ static int rr_serve(void *arg) {
         if (r >= 0 && s->tcp)
                 r = set_nodelay(fd);
         while (r >= 0) {
+                /* idle for as long as the run takes between the entries it is paired
+                   with (a dead parent kills this child); a message, once begun, has the
+                   usual bound */
+                struct pollfd cp = { .fd = fd, .events = POLLIN };
+                if (poll(&cp, 1, -1) < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
                 r = bench_read_full(fd, in, s->req);
                 if (r == -ECONNRESET) {
                         r = 0;          /* the client closed: done */
@@ -148,18 +156,33 @@ static char *rr_name(char *buf, bool tcp, size_t req, size_t resp) {
         return buf;
 }
 
-/* req bytes out, resp bytes back per round trip, with a forked server (reaped here). */
-static int floor_rr(struct bench *b, bool tcp, size_t req, size_t resp) {
+/*
+ * A floor kept up for the whole run: req bytes out, resp bytes back per round trip, with
+ * a forked server.  It is measured on its own when opened (the row other entries' ratios
+ * are taken against), and again in turns with each ORPC entry of the same sizes
+ * (bench_spec.pair).  Children forked later inherit its connection, so floors are
+ * closed in the reverse order of opening, after the object server is gone.
+ */
+struct floor {
         char name[BENCH_NAME_MAX];
+        struct rr_client c;
+        struct bench_spec spec;
+        pid_t pid;
+        bool up;
+};
+
+static int floor_open(struct bench *b, bool tcp, size_t req, size_t resp, const char *paired,
+                      struct floor *f) {
         struct sockaddr_storage ss = { 0 };
         socklen_t len;
         struct rr_server s = { .lfd = -1, .tcp = tcp, .req = req, .resp = resp };
-        struct rr_client c = { .fd = -1, .req = req, .resp = resp };
-        pid_t pid = -1;
         int r;
 
-        rr_name(name, tcp, req, resp);
-        if (!bench_enabled(b, name))
+        memset(f, 0, sizeof *f);
+        f->c = (struct rr_client){ .fd = -1, .req = req, .resp = resp };
+        f->pid = -1;
+        rr_name(f->name, tcp, req, resp);
+        if (!bench_enabled(b, f->name) && !bench_enabled(b, paired))
                 return 0;
         if (tcp) {
                 struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -176,48 +199,68 @@ static int floor_rr(struct bench *b, bool tcp, size_t req, size_t resp) {
         len = sizeof ss;
         if (getsockname(s.lfd, (struct sockaddr *)&ss, &len) < 0)
                 goto fail_errno;
-        r = bench_fork(b, rr_serve, &s, &pid);
+        r = bench_fork(b, rr_serve, &s, &f->pid);
         if (r < 0)
                 goto fail;
         close(s.lfd);
         s.lfd = -1;
-        c.fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (c.fd < 0)
+        f->c.fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (f->c.fd < 0)
                 goto fail_errno;
-        r = bench_set_io_timeout(c.fd, BENCH_IO_TIMEOUT_MS);
+        r = bench_set_io_timeout(f->c.fd, BENCH_IO_TIMEOUT_MS);
         if (r >= 0 && tcp)
-                r = set_nodelay(c.fd);
+                r = set_nodelay(f->c.fd);
         if (r < 0)
                 goto fail;
-        if (connect(c.fd, (struct sockaddr *)&ss, len) < 0)
+        if (connect(f->c.fd, (struct sockaddr *)&ss, len) < 0)
                 goto fail_errno;
-        c.out = malloc(req);
-        c.in = malloc(resp);
-        if (!c.out || !c.in) {
+        f->c.out = malloc(req);
+        f->c.in = malloc(resp);
+        if (!f->c.out || !f->c.in) {
                 r = -ENOMEM;
                 goto fail;
         }
         for (size_t i = 0; i < req; i++)
-                c.out[i] = (uint8_t)(i * 31 + 7);
-        r = bench_run(b, &(struct bench_spec){ .name = name, .fn = rr_call, .ctx = &c,
-                                               .bytes = req > resp ? req : resp, .batch = 1 },
-                      NULL);
-        goto out;
+                f->c.out[i] = (uint8_t)(i * 31 + 7);
+        f->spec = (struct bench_spec){ .name = f->name, .fn = rr_call, .ctx = &f->c,
+                                       .bytes = req > resp ? req : resp, .batch = 1 };
+        f->up = true;
+        return bench_run(b, &f->spec, NULL);
 fail_errno:
         r = -errno;
 fail:
-        fprintf(stderr, "bench-orpc: %s: %s\n", name, strerror(-r));
-out:
-        if (c.fd >= 0)
-                close(c.fd);            /* the server sees EOF and exits */
+        fprintf(stderr, "bench-orpc: %s: %s\n", f->name, strerror(-r));
         if (s.lfd >= 0)
                 close(s.lfd);
-        free(c.in);
-        free(c.out);
-        if (pid > 0 && bench_reap(b, pid) < 0 && r >= 0)
-                r = -EPROTO;
         return r;
 }
+
+/* The floor to take turns with, or NULL when it is not up (the entry then has no ratio). */
+static const struct bench_spec *floor_pair(const struct floor *f) {
+        return f->up ? &f->spec : NULL;
+}
+
+static int floor_close(struct bench *b, struct floor *f) {
+        int r = 0;
+
+        if (f->c.fd >= 0)
+                close(f->c.fd);         /* the server sees EOF and exits */
+        free(f->c.in);
+        free(f->c.out);
+        if (f->pid > 0 && bench_reap(b, f->pid) < 0)
+                r = -EPROTO;
+        f->c.fd = -1;
+        f->c.in = f->c.out = NULL;
+        f->pid = -1;
+        f->up = false;
+        return r;
+}
+
+/* floors[] in main: TCP and Unix of each size, and the entry each is paired with */
+enum { FLOOR_NULL = 0, FLOOR_BULK = 2 };
+static const char *const floor_entries[4] = {
+        "orpc-null-tcp", "orpc-null-lrpc", "orpc-bytes-1MiB-tcp", "orpc-bytes-1MiB-lrpc",
+};
 
 /* --- the object ----------------------------------------------------------------------- */
 
@@ -646,7 +689,7 @@ out:
  * the OXID known and not.
  */
 static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *data,
-                          struct counters *k) {
+                          struct counters *k, const struct floor *floors) {
         const char *t = tcp ? "tcp" : "lrpc";
         char name[BENCH_NAME_MAX], base[BENCH_NAME_MAX];
         IOrpcBench *p = NULL;
@@ -670,7 +713,8 @@ static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *
         snprintf(name, sizeof name, "orpc-null-%s", t);
         bench_run(b, &(struct bench_spec){ .name = name, .fn = null_calls, .ctx = p,
                                             .batch = 1,
-                                            .baseline = rr_name(base, tcp, NULL_REQ, NULL_RESP) },
+                                            .baseline = rr_name(base, tcp, NULL_REQ, NULL_RESP),
+                                            .pair = floor_pair(&floors[FLOOR_NULL + !tcp]) },
                   NULL);
 
         bk.p = p;
@@ -682,7 +726,9 @@ static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *
                         bench_run(b, &(struct bench_spec){ .name = name, .fn = bytes_calls,
                                                             .ctx = &bk, .bytes = BULK, .batch = 1,
                                                             .baseline = rr_name(base, tcp, BULK,
-                                                                                NULL_RESP) },
+                                                                                NULL_RESP),
+                                                            .pair = floor_pair(
+                                                                    &floors[FLOOR_BULK + !tcp]) },
                                   NULL);
         }
 
@@ -857,18 +903,18 @@ out_events:
 
 static void goal(struct bench *b, const char *name, const char *base, bool throughput,
                  double target) {
-        const struct bench_result *r = bench_find(b, name), *f = bench_find(b, base);
+        const struct bench_result *r = bench_find(b, name);
 
-        if (!r || !f || r->median_ns <= 0)
+        if (!r || r->ratio <= 0)
                 return;
         if (throughput) {
-                double x = f->median_ns / r->median_ns;
-                printf("# %-26s %.2fx the throughput of %s (goal >= %.2fx): %s\n", name, x, base,
-                       target, x >= target ? "met" : "NOT met");
+                double x = 1 / r->ratio;
+                printf("# %-26s %.2fx the throughput of %s%s (goal >= %.2fx): %s\n", name, x,
+                       base, r->paired ? " in turns" : "", target, x >= target ? "met" : "NOT met");
         } else {
-                double x = r->median_ns / f->median_ns;
-                printf("# %-26s %.2fx %s (goal <= %.2fx): %s\n", name, x, base, target,
-                       x <= target ? "met" : "NOT met");
+                double x = r->ratio;
+                printf("# %-26s %.2fx %s%s (goal <= %.2fx): %s\n", name, x, base,
+                       r->paired ? " in turns" : "", target, x <= target ? "met" : "NOT met");
         }
 }
 
@@ -940,11 +986,14 @@ int main(int argc, char **argv) {
         struct counters k = { NULL, NULL };
         pid_t rpcss = -1;
         uint8_t *data = NULL;
+        struct floor floors[4] = { { .pid = -1, .c.fd = -1 }, { .pid = -1, .c.fd = -1 },
+                                   { .pid = -1, .c.fd = -1 }, { .pid = -1, .c.fd = -1 } };
         int status = 0;
 
         /* the floors first: their children must not inherit the connections under test */
         for (int i = 0; i < 4; i++)
-                if (floor_rr(b, i % 2 == 0, i < 2 ? NULL_REQ : BULK, NULL_RESP) < 0)
+                if (floor_open(b, i % 2 == 0, i < 2 ? NULL_REQ : BULK, NULL_RESP,
+                               floor_entries[i], &floors[i]) < 0)
                         status = 1;
 
         if (bench_root_new("bench-orpc", root, sizeof root) < 0) {
@@ -988,8 +1037,8 @@ int main(int argc, char **argv) {
 
         if (s.pid > 0) {
                 counters_open(&k, &s);
-                cross_process(b, &s, false, data, &k);
-                cross_process(b, &s, true, data, &k);
+                cross_process(b, &s, false, data, &k, floors);
+                cross_process(b, &s, true, data, &k, floors);
         }
         in_process(b);
         summary(b);
@@ -1014,6 +1063,10 @@ out:
                 CoUninitialize();
         if (bench_service_stop(b, rpcss) < 0)
                 status = 1;
+        /* the last opened first: a later floor's server holds an earlier one's connection */
+        for (int i = 3; i >= 0; i--)
+                if (floor_close(b, &floors[i]) < 0)
+                        status = 1;
         free(data);
         if (have_root)
                 bench_root_remove(root);

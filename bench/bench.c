@@ -33,6 +33,8 @@
 /* 32 MiB of samples at most; a run that fills them stops early rather than realloc forever. */
 #define MAX_SAMPLES (UINT64_C(1) << 22)
 #define MAX_CHILDREN 16
+/* An entry and its pair (bench_spec.pair) take turns of this long. */
+#define PAIR_SLICE_NS UINT64_C(20000000)
 #define REAP_WAIT_MS 2000
 
 struct bench {
@@ -419,15 +421,18 @@ static void fmt_ns(char *buf, size_t size, double ns) {
 }
 
 static void print_row(const struct bench_result *r) {
-        char med[32], p99[32], mbs[32], vs[BENCH_NAME_MAX + 48];
+        char med[32], p99[32], mbs[32], bmed[32], vs[BENCH_NAME_MAX + 64];
 
         fmt_ns(med, sizeof(med), r->median_ns);
+        fmt_ns(bmed, sizeof(bmed), r->baseline_median_ns);
         fmt_ns(p99, sizeof(p99), r->p99_ns);
         if (r->bytes > 0)
                 snprintf(mbs, sizeof(mbs), "%.1f", r->mb_per_sec);
         else
                 snprintf(mbs, sizeof(mbs), "-");
-        if (r->ratio > 0)
+        if (r->ratio > 0 && r->paired)
+                snprintf(vs, sizeof(vs), "%.2fx %s in turns (%s)", r->ratio, r->baseline, bmed);
+        else if (r->ratio > 0)
                 snprintf(vs, sizeof(vs), "%.2fx %s", r->ratio, r->baseline);
         else if (r->baseline[0])
                 snprintf(vs, sizeof(vs), "- (%s not measured)", r->baseline);
@@ -488,9 +493,22 @@ static int call_fn(const struct bench_spec *s, uint64_t n) {
         return r < 0 ? r : s->fn(s->ctx, n);
 }
 
-static int measure(struct bench *b, const struct bench_spec *s, struct bench_result *res) {
-        uint64_t batch = s->batch, batch_max, max_ops, deadline, t, end;
-        uint64_t *samples = NULL, cap = 0, n = 0, total = 0;
+/* One entry's samples while they are taken. */
+struct sampler {
+        const struct bench_spec *s;
+        struct bench_result *res;
+        uint64_t batch;
+        uint64_t *samples, cap, n, total;
+        bool full;                      /* MAX_SAMPLES taken: no more */
+};
+
+/*
+ * The untimed first call (page faults and cold caches are not the operation), then the
+ * batch: the spec's, or doubled until a sample lasts BATCH_TARGET_NS.
+ */
+static int pick_batch(struct bench *b, struct sampler *sp) {
+        const struct bench_spec *s = sp->s;
+        uint64_t batch = s->batch, batch_max;
         int r;
 
         /* With a small --iterations keep ~100 samples rather than one huge batch. */
@@ -498,12 +516,9 @@ static int measure(struct bench *b, const struct bench_spec *s, struct bench_res
         if (b->iterations > 0 && b->iterations / 100 < batch_max)
                 batch_max = b->iterations / 100 > 0 ? b->iterations / 100 : 1;
 
-        /* One untimed call first: page faults and cold caches are not the operation. */
         r = call_fn(s, 1);
         if (r < 0)
                 return r;
-        deadline = bench_now_ns() + (uint64_t)(b->warmup * 1e9);
-
         if (batch == 0) {
                 batch = 1;
                 while (batch < batch_max) {
@@ -530,51 +545,114 @@ static int measure(struct bench *b, const struct bench_spec *s, struct bench_res
                 if (batch > batch_max)
                         batch = batch_max;
         }
-        res->batch = batch;
+        sp->batch = sp->res->batch = batch;
+        return 0;
+}
 
-        while (bench_now_ns() < deadline) {
-                r = call_fn(s, batch);
+static int warm_up(const struct sampler *sp, uint64_t until) {
+        while (bench_now_ns() < until) {
+                int r = call_fn(sp->s, sp->batch);
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
 
-        max_ops = b->iterations > 0 ? b->iterations : UINT64_MAX;
-        r = grow_samples(&samples, &cap);
-        if (r < 0)
-                goto out;
-        t = bench_now_ns();
-        end = b->seconds > 0 ? t + (uint64_t)(b->seconds * 1e9) : UINT64_MAX;
-        while (res->ops < max_ops) {
+/*
+ * Timed samples until the clock passes `end` or max_ops operations are measured in all;
+ * the time spent is added to *spent.
+ */
+static int sample_until(struct sampler *sp, uint64_t end, uint64_t max_ops, uint64_t *spent) {
+        const struct bench_spec *s = sp->s;
+        uint64_t t = bench_now_ns(), start = t;
+        int r = 0;
+
+        while (sp->res->ops < max_ops && !sp->full) {
                 uint64_t t1;
 
-                if (s->prepare) {
-                        if ((r = s->prepare(s->ctx)) < 0)
-                                goto out;
+                if (sp->n == sp->cap) {
+                        if (sp->cap == MAX_SAMPLES) {
+                                sp->full = true;
+                                break;
+                        }
+                        r = grow_samples(&sp->samples, &sp->cap);
+                        if (r < 0)
+                                break;
                         t = bench_now_ns();
                 }
-                r = s->fn(s->ctx, batch);
+                if (s->prepare) {
+                        if ((r = s->prepare(s->ctx)) < 0)
+                                break;
+                        t = bench_now_ns();
+                }
+                r = s->fn(s->ctx, sp->batch);
                 if (r < 0)
-                        goto out;
+                        break;
                 t1 = bench_now_ns();
-                samples[n++] = t1 - t;
-                total += t1 - t;
-                res->ops += batch;
+                sp->samples[sp->n++] = t1 - t;
+                sp->total += t1 - t;
+                sp->res->ops += sp->batch;
                 t = t1;
                 if (t >= end)
                         break;
-                if (n == cap) {
-                        if (cap == MAX_SAMPLES)
-                                break;
-                        r = grow_samples(&samples, &cap);
-                        if (r < 0)
-                                goto out;
-                        t = bench_now_ns();
-                }
         }
-        compute_stats(res, samples, n, total);
-        r = 0;
+        *spent += bench_now_ns() - start;
+        return r < 0 ? r : 0;
+}
+
+static int measure(struct bench *b, const struct bench_spec *s, struct bench_result *res) {
+        struct sampler sp = { .s = s, .res = res };
+        uint64_t max_ops = b->iterations > 0 ? b->iterations : UINT64_MAX, spent = 0;
+        int r;
+
+        r = pick_batch(b, &sp);
+        if (r >= 0)
+                r = warm_up(&sp, bench_now_ns() + (uint64_t)(b->warmup * 1e9));
+        if (r >= 0)
+                r = sample_until(&sp, b->seconds > 0 ? bench_now_ns() + (uint64_t)(b->seconds * 1e9)
+                                                     : UINT64_MAX, max_ops, &spent);
+        if (r >= 0 && sp.n > 0)
+                compute_stats(res, sp.samples, sp.n, sp.total);
+        free(sp.samples);
+        return r;
+}
+
+/*
+ * An entry and its pair taken in turns, PAIR_SLICE_NS each, until the entry has had its
+ * --seconds or --iterations: whatever else runs on the machine meanwhile falls on both
+ * alike, so their ratio holds where two entries measured seconds apart can differ by
+ * half.  The pair's own operations are not bounded by --iterations.
+ */
+static int measure_paired(struct bench *b, const struct bench_spec *s, struct bench_result *res,
+                          struct bench_result *pres) {
+        struct sampler sp = { .s = s, .res = res }, pp = { .s = s->pair, .res = pres };
+        uint64_t max_ops = b->iterations > 0 ? b->iterations : UINT64_MAX;
+        uint64_t budget = b->seconds > 0 ? (uint64_t)(b->seconds * 1e9) : UINT64_MAX;
+        uint64_t spent = 0, pspent = 0, warm;
+        int r;
+
+        if ((r = pick_batch(b, &pp)) < 0 || (r = pick_batch(b, &sp)) < 0)
+                goto out;
+        warm = (uint64_t)(b->warmup * 1e9 / 2);
+        if ((r = warm_up(&pp, bench_now_ns() + warm)) < 0 ||
+            (r = warm_up(&sp, bench_now_ns() + warm)) < 0)
+                goto out;
+        while (res->ops < max_ops && spent < budget && !sp.full) {
+                uint64_t slice = budget - spent < PAIR_SLICE_NS ? budget - spent : PAIR_SLICE_NS;
+
+                if ((r = sample_until(&pp, bench_now_ns() + slice, UINT64_MAX, &pspent)) < 0 ||
+                    (r = sample_until(&sp, bench_now_ns() + slice, max_ops, &spent)) < 0)
+                        goto out;
+        }
+        if (sp.n > 0 && pp.n > 0) {
+                compute_stats(res, sp.samples, sp.n, sp.total);
+                compute_stats(pres, pp.samples, pp.n, pp.total);
+        } else {
+                r = -EINVAL;
+        }
 out:
-        free(samples);
+        free(sp.samples);
+        free(pp.samples);
         return r;
 }
 
@@ -587,7 +665,10 @@ int bench_run(struct bench *b, const struct bench_spec *spec,
         if (ret_result)
                 *ret_result = NULL;
         if (!spec || !spec->fn || !valid_name(spec->name) ||
-            (spec->baseline && !valid_name(spec->baseline))) {
+            (spec->baseline && !valid_name(spec->baseline)) ||
+            (spec->pair && (!spec->pair->fn || !valid_name(spec->pair->name) ||
+                            spec->pair->pair || (spec->baseline &&
+                                                 strcmp(spec->baseline, spec->pair->name))))) {
                 say("bench_run: invalid spec (name '%s')", spec && spec->name ? spec->name : "");
                 b->failed = true;
                 return -EINVAL;
@@ -619,7 +700,17 @@ int bench_run(struct bench *b, const struct bench_spec *spec,
 
         snprintf(watch_name, sizeof(watch_name), "%s", spec->name);
         alarm(entry_timeout(b));
-        r = measure(b, spec, res);
+        if (spec->pair) {
+                struct bench_result pres = { .bytes = spec->pair->bytes };
+
+                snprintf(res->baseline, sizeof(res->baseline), "%s", spec->pair->name);
+                r = measure_paired(b, spec, res, &pres);
+                res->paired = true;
+                res->baseline_median_ns = pres.median_ns;
+                res->baseline_p99_ns = pres.p99_ns;
+        } else {
+                r = measure(b, spec, res);
+        }
         alarm(0);
         if (r < 0) {
                 printf("%-22s FAILED: %s\n", spec->name, strerror(-r));
@@ -629,10 +720,10 @@ int bench_run(struct bench *b, const struct bench_spec *spec,
                 return r;
         }
 
-        if (spec->baseline)
-                base = bench_find(b, spec->baseline);
-        if (base && base->median_ns > 0)
-                res->ratio = res->median_ns / base->median_ns;
+        if (!spec->pair && spec->baseline && (base = bench_find(b, spec->baseline)))
+                res->baseline_median_ns = base->median_ns;
+        if (res->baseline_median_ns > 0)
+                res->ratio = res->median_ns / res->baseline_median_ns;
         b->results[b->n_results++] = res;
         print_row(res);
         if (ret_result)
@@ -680,10 +771,12 @@ static int write_json(const struct bench *b) {
                         ", \"samples\": %" PRIu64 ", \"batch\": %" PRIu64 ", \"bytes\": %zu"
                         ", \"min_ns\": %.1f, \"median_ns\": %.1f, \"p99_ns\": %.1f"
                         ", \"mean_ns\": %.1f, \"ops_per_sec\": %.1f, \"mb_per_sec\": %.3f"
-                        ", \"ratio\": %.4f}",
+                        ", \"ratio\": %.4f, \"paired\": %s, \"baseline_median_ns\": %.1f"
+                        ", \"baseline_p99_ns\": %.1f}",
                         i ? "," : "", r->name, r->baseline, r->ops, r->samples, r->batch,
                         r->bytes, r->min_ns, r->median_ns, r->p99_ns, r->mean_ns,
-                        r->ops_per_sec, r->mb_per_sec, r->ratio);
+                        r->ops_per_sec, r->mb_per_sec, r->ratio, r->paired ? "true" : "false",
+                        r->baseline_median_ns, r->baseline_p99_ns);
         }
         fputs("\n  ]\n}\n", f);
         if (ferror(f)) {

@@ -7,7 +7,8 @@
  * median to the median of a baseline measured earlier in the same run.  The baselines
  * are the raw-socket floors (bench_floor_tcp(), bench_floor_unix()): absolute numbers
  * on shared 2-core VMs drift from run to run, ratios against a floor taken minutes
- * apart on the same machine do not drift nearly as much.
+ * apart on the same machine do not drift nearly as much -- and an entry measured in
+ * turns with its floor (bench_spec.pair) drifts least: both see the same seconds.
  *
  * Only libc and pthreads: a benchmark must measure our code, not a framework.
  *
@@ -65,6 +66,12 @@ struct bench_spec {
         /* Called before each call of fn, untimed: what an operation needs and is not
            (waiting for the previous one's process to be gone).  NULL: nothing. */
         int (*prepare)(void *ctx);
+        /* Measured in turns with this entry (a floor whose server is still up), 20 ms
+           each, rather than against a baseline taken earlier: the ratio is then of two
+           medians taken in the same seconds, which a busy machine shifts alike.  The
+           pair is not a row of its own; the row gives its median.  baseline, if set,
+           must name the same entry.  NULL: not paired. */
+        const struct bench_spec *pair;
 };
 
 struct bench_result {
@@ -81,7 +88,10 @@ struct bench_result {
         double mean_ns;
         double ops_per_sec;     /* ops / total measured time */
         double mb_per_sec;      /* bytes * ops_per_sec / 1e6; 0 when bytes == 0 */
-        double ratio;           /* median_ns / baseline's median_ns; 0 when no baseline */
+        double ratio;           /* median_ns / baseline_median_ns; 0 when no baseline */
+        bool paired;            /* the baseline was measured in turns with this entry */
+        double baseline_median_ns;      /* the baseline's median the ratio is taken against */
+        double baseline_p99_ns;         /* paired only: the baseline's p99 in the same turns */
 };
 
 /*
