@@ -349,6 +349,7 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         }
         ps.caps = caps;
         ps.explicit_call = true;
+        admit_forget();         /* what was let in under the defaults, if anything was */
         atomic_store_explicit(&process_cloaks,
                               (caps & (EOAC_STATIC_CLOAKING | EOAC_DYNAMIC_CLOAKING)) != 0,
                               memory_order_release);
@@ -426,8 +427,20 @@ struct admitted {
 static struct admitted admit_cache[ADMIT_CACHE];
 static unsigned admit_next;
 
+/*
+ * And before it, each thread's last admission, by the RPC runtime's key for the caller
+ * (rpc_call_caller_key: one connection under one security context): a thread serving a
+ * busy client lets its next call in without naming the caller, a lock or the table.  The
+ * same generation and second bound it; admit_forget's epoch ends every thread's at once.
+ */
+static _Thread_local struct {
+        uint64_t key, gen, until_ms, epoch;
+} last_admit;
+static uint64_t admit_epoch;
+
 static void admit_forget(void) {
         memset(admit_cache, 0, sizeof admit_cache);
+        __atomic_add_fetch(&admit_epoch, 1, __ATOMIC_RELEASE);
 }
 
 static uint64_t now_ms(void) {
@@ -533,12 +546,17 @@ bool com_security_check_call(void *call) {
         IAccessControl *acl = NULL;
         bool ok = false;
         char why[1024];
+        uint64_t key = rpc_call_caller_key(call), gen = hive_generation(), now = now_ms();
+        uint64_t epoch = __atomic_load_n(&admit_epoch, __ATOMIC_ACQUIRE);
 
+        /* (an IAccessControl is asked every time: it never gets into last_admit) */
+        if (key && last_admit.key == key && last_admit.gen == gen && now < last_admit.until_ms &&
+            last_admit.epoch == epoch)
+                return true;
         if (sec_caller_of_call(call, &who) < 0) {
                 audit("ORPC call refused: the caller cannot be named");
                 return false;
         }
-        uint64_t gen = hive_generation(), now = now_ms();
         pthread_mutex_lock(&ps.lock);
         if (ps.acl) {
                 acl = ps.acl;
@@ -548,6 +566,10 @@ bool com_security_check_call(void *call) {
                 if (same_caller(&admit_cache[i], &who) && admit_cache[i].gen == gen &&
                     now < admit_cache[i].until_ms) {
                         pthread_mutex_unlock(&ps.lock);
+                        last_admit.key = key;
+                        last_admit.gen = gen;
+                        last_admit.until_ms = admit_cache[i].until_ms;
+                        last_admit.epoch = epoch;
                         return true;
                 }
         pthread_mutex_unlock(&ps.lock);
@@ -596,6 +618,10 @@ bool com_security_check_call(void *call) {
                                         .has_uid = who.info.has_uid, .uid = who.info.uid,
                                         .level = level, .gen = gen, .until_ms = now + ADMIT_MS };
                 snprintf(a->sid, sizeof a->sid, "%s", who.sid);
+                last_admit.key = key;
+                last_admit.gen = gen;
+                last_admit.until_ms = a->until_ms;
+                last_admit.epoch = epoch;
         }
         pthread_mutex_unlock(&ps.lock);
         if (ok && acl)
@@ -661,7 +687,7 @@ static ULONG STDMETHODCALLTYPE ss_addref(IServerSecurity *iface) {
 static ULONG STDMETHODCALLTYPE ss_release(IServerSecurity *iface) {
         struct call_ctx *c = impl_from_IServerSecurity(iface);
         unsigned left = atomic_fetch_sub(&c->refs, 1) - 1;
-        if (left == 0)
+        if (left == 0 && !dcom_spare_keep(DCOM_SPARE_CALL, c, sizeof *c))
                 free(c);
         return left;
 }
@@ -875,9 +901,13 @@ void com_call_principal(char *out, size_t size) {
 }
 
 void *com_call_enter(void *call) {
-        /* malloc, not calloc: glibc's calloc bypasses its per-thread cache, and this is
-           one allocation per incoming call */
-        struct call_ctx *c = malloc(sizeof *c);
+        /* the thread's spare (the last call's, given back by ss_release) or malloc --
+           not calloc: glibc's calloc bypasses its per-thread cache, and this is one
+           allocation per incoming call */
+        struct call_ctx *c = dcom_spare_take(DCOM_SPARE_CALL, NULL);
+
+        if (!c)
+                c = malloc(sizeof *c);
 
         if (!c)
                 return NULL;

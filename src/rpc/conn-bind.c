@@ -136,6 +136,9 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 if (done)
                         s->done = true;
         }
+        /* what the caller is may have changed (its level, its identity once done): calls
+           under it are another caller's from now on */
+        s->serial = rpc_serial_next();
         *ret = s;
         return r;
 }

@@ -95,6 +95,14 @@ int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx
         return 0;
 }
 
+uint64_t rpc_call_caller_key(void *h) {
+        const struct rpc_call_info *i = info_of(h);
+
+        if (!i || !i->conn)
+                return 0;
+        return i->sec ? i->sec->serial : i->conn->serial;
+}
+
 int rpc_call_cancelled(void *h) {
         const struct rpc_call_info *i = info_of(h);
         if (!i || !i->conn)

@@ -52,12 +52,18 @@ static void server_partial_give(struct rpc_conn *c, size_t n) {
         pthread_mutex_unlock(&c->srv->lock);
 }
 
+uint64_t rpc_serial_next(void) {
+        static uint64_t next;
+        return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
+}
+
 struct rpc_conn *rpc_conn_new(struct rpc_server *srv, enum rpc_protseq protseq) {
         struct rpc_conn *c = dcom_calloc(1, sizeof *c);
 
         if (!c)
                 return NULL;
         c->srv = srv;
+        c->serial = rpc_serial_next();
         c->fd = -1;
         c->protseq = protseq;
         c->max_xmit = MUST_RECV_FRAG;

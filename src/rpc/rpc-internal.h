@@ -467,6 +467,16 @@ int rpc_call_cancelled(void *h);
 /* The call's security: auth_type and auth_level (RPC_AUTHN_LEVEL_NONE, type 0, ctx NULL
    for an unauthenticated call) and the provider's context (for the client's identity). */
 int rpc_call_auth(void *h, uint8_t *ret_type, uint8_t *ret_level, void **ret_ctx);
+/*
+ * Who is calling, as a number: the same for every call over one connection under one
+ * security context (or none) as long as nothing about that context changes, and never
+ * the same for two callers in the life of the process -- a cache of what was decided
+ * about a caller (COM's access check) may be keyed on it.  0 for a call from outside the
+ * runtime.
+ */
+uint64_t rpc_call_caller_key(void *h);
+/* The next of the process's serial numbers (from 1; rpc_call_caller_key's). */
+uint64_t rpc_serial_next(void);
 
 /* An owner's association ended: the hooks of the services keeping what owners registered
    (rpcss: the endpoint mapper's, the OXID resolver's), called in the order added.  Adding

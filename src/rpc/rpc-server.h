@@ -51,6 +51,7 @@ struct rpc_sec {                                /* one auth_context_id's context
         bool done;                              /* established */
         bool failed;                            /* a later step failed: calls are refused */
         bool retired;                           /* replaced by a bind again (its id reused) */
+        uint64_t serial;                        /* renewed by every step (rpc_call_caller_key) */
 };
 
 struct rpc_partial {                            /* a request being reassembled */
@@ -72,6 +73,7 @@ struct rpc_partial {                            /* a request being reassembled *
 
 struct rpc_conn {
         struct rpc_server *srv;
+        uint64_t serial;                        /* rpc_call_caller_key of its unauthenticated calls */
         int fd;                                 /* server.c's socket, for peeking; -1: none */
         struct rpc_assoc *assoc;
         enum rpc_protseq protseq;
