@@ -1179,3 +1179,99 @@ TEST(pull_alias) {
         ndr_pull_user_rollback(&pull);
         arena_done(&a);
 }
+
+/*
+ * <dcom/ndr.h>'s inline scalars (the macros) against the exported functions (the names in
+ * parentheses), at every offset of every stub size from 0 to 24 bytes, little- and
+ * big-endian: the same result, value and offset -- and a failed pull leaves the offset.
+ */
+TEST(inline_scalars_match_functions) {
+        static const uint8_t drep_be[4] = { 0x00, 0x00, 0x00, 0x00 };
+        uint8_t buf[24];
+        struct arena a;
+
+        for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (uint8_t)(0x11 * (i + 1));
+        arena_init(&a, 0);
+        for (int be = 0; be < 2; be++)
+                for (size_t size = 0; size <= sizeof buf; size++)
+                        for (size_t off = 0; off <= size; off++) {
+                                struct ndr_pull x, y;
+                                uint16_t h1 = 1, h2 = 1;
+                                uint32_t w1 = 1, w2 = 1;
+                                int32_t i1 = 1, i2 = 1;
+                                GUID g1 = GUID_NULL, g2 = GUID_NULL;
+
+                                ASSERT_OK(ndr_pull_init(&x, buf, size, be ? drep_be : NULL, &a));
+                                y = x;
+                                x.offset = y.offset = off;
+                                ASSERT_EQ(ndr_pull_uint16(&x, &h1), (ndr_pull_uint16)(&y, &h2));
+                                ASSERT_EQ(x.offset, y.offset);
+                                ASSERT_EQ(h1, h2);
+                                ASSERT_EQ(ndr_pull_uint32(&x, &w1), (ndr_pull_uint32)(&y, &w2));
+                                ASSERT_EQ(x.offset, y.offset);
+                                ASSERT_EQ(w1, w2);
+                                ASSERT_EQ(ndr_pull_int32(&x, &i1), (ndr_pull_int32)(&y, &i2));
+                                ASSERT_EQ(x.offset, y.offset);
+                                ASSERT_EQ(i1, i2);
+                                ASSERT_EQ(ndr_pull_unique_ptr(&x, &w1),
+                                          (ndr_pull_unique_ptr)(&y, &w2));
+                                ASSERT_EQ(x.offset, y.offset);
+                                ASSERT_EQ(w1, w2);
+                                ASSERT_EQ(ndr_pull_guid(&x, &g1), (ndr_pull_guid)(&y, &g2));
+                                ASSERT_EQ(x.offset, y.offset);
+                                ASSERT_MEM_EQ(&g1, &g2, sizeof g1);
+                        }
+        arena_done(&a);
+
+        /* pushes: into a buffer with room, one that must grow, one capped, one after an
+           error, one with a referenced array before it -- the same bytes either way */
+        for (size_t pre = 0; pre < 8; pre++)
+                for (size_t max = 0; max <= 48; max += 12) {
+                        struct ndr_push x, y;
+                        static const uint8_t big[NDR_PUSH_REF_MIN];
+
+                        ndr_push_init(&x, max);
+                        ndr_push_init(&y, max);
+                        if (pre == 7) {
+                                ndr_push_by_reference(&x);
+                                ndr_push_by_reference(&y);
+                                ndr_push_bytes(&x, big, sizeof big);
+                                (ndr_push_bytes)(&y, big, sizeof big);
+                        }
+                        for (size_t i = 0; i < pre % 7; i++) {
+                                ndr_push_uint8(&x, 0xAA);
+                                ndr_push_uint8(&y, 0xAA);
+                        }
+                        for (int round = 0; round < 3; round++) {
+                                ASSERT_EQ(ndr_push_uint16(&x, 0x0102), (ndr_push_uint16)(&y, 0x0102));
+                                ASSERT_EQ(ndr_push_uint32(&x, 0x03040506),
+                                          (ndr_push_uint32)(&y, 0x03040506));
+                                ASSERT_EQ(ndr_push_int32(&x, -7), (ndr_push_int32)(&y, -7));
+                                ASSERT_EQ(ndr_push_guid(&x, &guid1), (ndr_push_guid)(&y, &guid1));
+                                ASSERT_EQ(ndr_push_unique_ptr(&x, round ? &x : NULL),
+                                          (ndr_push_unique_ptr)(&y, round ? &y : NULL));
+                        }
+                        ASSERT_EQ(ndr_push_error(&x), ndr_push_error(&y));
+                        ASSERT_EQ(x.buf.len, y.buf.len);
+                        ASSERT_EQ(x.ref_bytes, y.ref_bytes);
+                        if (x.buf.len)
+                                ASSERT_MEM_EQ(x.buf.data, y.buf.data, x.buf.len);
+                        ASSERT_EQ(x.next_ref_id, y.next_ref_id);
+                        ndr_push_free(&x);
+                        ndr_push_free(&y);
+                }
+
+        /* the referent ID that wraps: both hand out the last one, then start over */
+        struct ndr_push x, y;
+        ndr_push_init(&x, 0);
+        ndr_push_init(&y, 0);
+        x.next_ref_id = y.next_ref_id = UINT32_MAX - NDR_REF_ID_STEP + 1;
+        ASSERT_OK(ndr_push_unique_ptr(&x, &x));
+        ASSERT_OK((ndr_push_unique_ptr)(&y, &y));
+        ASSERT_EQ(x.next_ref_id, NDR_REF_ID_STEP);
+        ASSERT_EQ(y.next_ref_id, NDR_REF_ID_STEP);
+        ASSERT_MEM_EQ(x.buf.data, y.buf.data, 4);
+        ndr_push_free(&x);
+        ndr_push_free(&y);
+}

@@ -538,6 +538,140 @@ DCOM_EXPORT int ndr_pull_user_marshal(struct ndr_pull *ndr, const struct ndr_use
 DCOM_EXPORT int ndr_user_marshal_register(const struct ndr_user_marshal *um);
 DCOM_EXPORT const struct ndr_user_marshal *ndr_user_marshal_find(const char *name);
 
+
+/*
+ * The scalars' common case inline, for generated stubs and the runtime alike: on a
+ * little-endian host, a pull of little-endian data that is all there, and a push with
+ * room, no error and no referenced array before it, take a handful of instructions
+ * instead of a call.  Everything else -- big-endian data, a short stub, a buffer to grow,
+ * an error to report -- goes to the exported function of the same name, which stays
+ * reachable as `(ndr_pull_uint32)(...)` or by its address.  Define DCOM_NDR_NO_INLINE
+ * before including this header to call the functions always.
+ */
+#if !defined(DCOM_NDR_NO_INLINE) && defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+        __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+
+static inline const uint8_t *ndr_pull_take_inline_(struct ndr_pull *ndr, size_t align, size_t n) {
+        size_t at = (ndr->offset + (align - 1)) & ~(align - 1);
+
+        if (ndr->big_endian || at < ndr->offset || at > ndr->size || n > ndr->size - at)
+                return NULL;
+        ndr->offset = at + n;
+        return ndr->data + at;
+}
+
+static inline int ndr_pull_uint16_inline_(struct ndr_pull *ndr, uint16_t *ret) {
+        const uint8_t *p = ndr_pull_take_inline_(ndr, 2, 2);
+
+        if (__builtin_expect(!p, 0))
+                return (ndr_pull_uint16)(ndr, ret);
+        __builtin_memcpy(ret, p, 2);
+        return 0;
+}
+
+static inline int ndr_pull_uint32_inline_(struct ndr_pull *ndr, uint32_t *ret) {
+        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 4);
+
+        if (__builtin_expect(!p, 0))
+                return (ndr_pull_uint32)(ndr, ret);
+        __builtin_memcpy(ret, p, 4);
+        return 0;
+}
+
+static inline int ndr_pull_int32_inline_(struct ndr_pull *ndr, int32_t *ret) {
+        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 4);
+
+        if (__builtin_expect(!p, 0))
+                return (ndr_pull_int32)(ndr, ret);
+        __builtin_memcpy(ret, p, 4);
+        return 0;
+}
+
+static inline int ndr_pull_guid_inline_(struct ndr_pull *ndr, GUID *ret) {
+        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 16);
+
+        if (__builtin_expect(!p, 0))
+                return (ndr_pull_guid)(ndr, ret);
+        __builtin_memcpy(ret, p, 16);   /* a little-endian GUID is its own wire form */
+        return 0;
+}
+
+static inline uint8_t *ndr_push_room_inline_(struct ndr_push *ndr, size_t align, size_t n) {
+        struct buf *b = &ndr->buf;
+        size_t pad = (align - ((b->len - ndr->base) & (align - 1))) & (align - 1);
+        uint8_t *q;
+
+        if (b->error || ndr->ref_bytes || !b->data || n > b->cap - b->len ||
+            pad > b->cap - b->len - n)
+                return NULL;
+        q = b->data + b->len;
+        for (size_t i = 0; i < pad; i++)
+                q[i] = 0;
+        b->len += pad + n;
+        return q + pad;
+}
+
+static inline int ndr_push_uint16_inline_(struct ndr_push *ndr, uint16_t v) {
+        uint8_t *q = ndr_push_room_inline_(ndr, 2, 2);
+
+        if (__builtin_expect(!q, 0))
+                return (ndr_push_uint16)(ndr, v);
+        __builtin_memcpy(q, &v, 2);
+        return 0;
+}
+
+static inline int ndr_push_uint32_inline_(struct ndr_push *ndr, uint32_t v) {
+        uint8_t *q = ndr_push_room_inline_(ndr, 4, 4);
+
+        if (__builtin_expect(!q, 0))
+                return (ndr_push_uint32)(ndr, v);
+        __builtin_memcpy(q, &v, 4);
+        return 0;
+}
+
+static inline int ndr_push_int32_inline_(struct ndr_push *ndr, int32_t v) {
+        return ndr_push_uint32_inline_(ndr, (uint32_t)v);
+}
+
+static inline int ndr_push_guid_inline_(struct ndr_push *ndr, const GUID *g) {
+        uint8_t *q = ndr_push_room_inline_(ndr, 4, 16);
+
+        if (__builtin_expect(!q, 0))
+                return (ndr_push_guid)(ndr, g);
+        __builtin_memcpy(q, g, 16);
+        return 0;
+}
+
+/* [C706] 14.3.11.1: a NULL unique pointer is 0; the rest get the next referent ID
+   (the exported function's sequence: it wraps past 0 itself). */
+static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *p) {
+        if (p && __builtin_expect(ndr->next_ref_id > UINT32_MAX - NDR_REF_ID_STEP, 0))
+                return (ndr_push_unique_ptr)(ndr, p);
+        uint8_t *q = ndr_push_room_inline_(ndr, 4, 4);
+        uint32_t id;
+
+        if (__builtin_expect(!q, 0))
+                return (ndr_push_unique_ptr)(ndr, p);
+        id = p ? ndr->next_ref_id : 0;
+        if (p)
+                ndr->next_ref_id += NDR_REF_ID_STEP;
+        __builtin_memcpy(q, &id, 4);
+        return 0;
+}
+
+#define ndr_pull_uint16(ndr, ret) ndr_pull_uint16_inline_((ndr), (ret))
+#define ndr_pull_uint32(ndr, ret) ndr_pull_uint32_inline_((ndr), (ret))
+#define ndr_pull_int32(ndr, ret) ndr_pull_int32_inline_((ndr), (ret))
+#define ndr_pull_unique_ptr(ndr, ret) ndr_pull_uint32_inline_((ndr), (ret))
+#define ndr_pull_guid(ndr, ret) ndr_pull_guid_inline_((ndr), (ret))
+#define ndr_push_uint16(ndr, v) ndr_push_uint16_inline_((ndr), (v))
+#define ndr_push_uint32(ndr, v) ndr_push_uint32_inline_((ndr), (v))
+#define ndr_push_int32(ndr, v) ndr_push_int32_inline_((ndr), (v))
+#define ndr_push_guid(ndr, g) ndr_push_guid_inline_((ndr), (g))
+#define ndr_push_unique_ptr(ndr, p) ndr_push_unique_ptr_inline_((ndr), (p))
+
+#endif /* inline scalars */
+
 #ifdef __cplusplus
 }
 #endif

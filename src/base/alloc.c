@@ -26,6 +26,10 @@ bool alloc_fail_fired(void) {
         return atomic_load(&fail_fired);
 }
 
+bool alloc_fail_armed(void) {
+        return atomic_load_explicit(&fail_countdown, memory_order_relaxed) != 0;
+}
+
 /* True when this allocation is to fail. */
 static bool inject(void) {
         unsigned long c = atomic_load_explicit(&fail_countdown, memory_order_relaxed);

@@ -28,5 +28,7 @@ void *dcom_memdup(const void *p, size_t n);
  */
 void alloc_fail_at(unsigned long n, bool sticky);
 bool alloc_fail_fired(void);
+/* Whether injection is on (a failure is still to come): caches of memory step aside. */
+bool alloc_fail_armed(void);
 
 #endif /* DCOM_BASE_ALLOC_H */

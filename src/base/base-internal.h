@@ -62,6 +62,20 @@ static inline uint64_t dcom_monotonic_ms(void) {
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The thread's spare blocks (spare.c): a block a hot path frees, kept for its next
+ * allocation.  take: the slot's block (its size in *ret_size) or NULL, and the slot is
+ * empty; keep: true if p (of size bytes, from dcom_malloc) is now the slot's, false if
+ * the slot is taken (the caller frees p).
+ */
+enum {
+        DCOM_SPARE_PUSH,        /* an NDR push buffer (ndr_push_init/free) */
+        DCOM_SPARE_CALL,        /* an incoming ORPC call's context (com_call_enter) */
+        DCOM_SPARE_SLOTS
+};
+void *dcom_spare_take(unsigned slot, size_t *ret_size);
+bool dcom_spare_keep(unsigned slot, void *p, size_t size);
+
 /* Recovers the containing object from a pointer to one of its members (Wine's impl_from_*). */
 #define CONTAINING_RECORD(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 

@@ -8,6 +8,8 @@
  * allocated is bounded by the arena's cap.
  */
 #include <assert.h>
+/* this file defines the functions <dcom/ndr.h> would inline */
+#define DCOM_NDR_NO_INLINE
 #include <errno.h>
 #include <string.h>
 

@@ -7,6 +7,8 @@
  * IDs as Windows does.  Alignment is relative to the start of the stub, which need not
  * be the start of the buffer (ndr_push_start_stub()).
  */
+/* this file defines the functions <dcom/ndr.h> would inline */
+#define DCOM_NDR_NO_INLINE
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -17,16 +19,35 @@ static LOG_CHANNEL(ndr);
 
 #define NDR_HOST_LE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
+/* A push buffer at most this big is kept for the thread's next push (a proxy pushes its
+   request into a new buffer and frees it: a malloc and a free every call otherwise). */
+#define SPARE_MAX 4096
+
 void ndr_push_init(struct ndr_push *ndr, size_t max) {
         *ndr = (struct ndr_push){
                 .max_depth = NDR_MAX_DEPTH_DEFAULT,
                 .next_ref_id = NDR_REF_ID_FIRST,
         };
         buf_init(&ndr->buf, max);
+        size_t cap;
+        uint8_t *p = dcom_spare_take(DCOM_SPARE_PUSH, &cap);
+        if (p && max && cap > max) {
+                dcom_spare_keep(DCOM_SPARE_PUSH, p, cap);       /* too big for this one */
+                p = NULL;
+        }
+        if (p) {
+                ndr->buf.data = p;
+                ndr->buf.cap = cap;
+        }
 }
 
 void ndr_push_free(struct ndr_push *ndr) {
         ndr_push_marshaled_forget_(ndr);
+        if (ndr->buf.cap <= SPARE_MAX &&
+            dcom_spare_keep(DCOM_SPARE_PUSH, ndr->buf.data, ndr->buf.cap)) {
+                ndr->buf.data = NULL;
+                ndr->buf.cap = ndr->buf.len = 0;
+        }
         buf_free(&ndr->buf);
         ndr_map_free_(&ndr->full);
         dcom_free(ndr->ref);

@@ -24,6 +24,7 @@
 
 #include "epm_stub.h"
 
+#include "base/sysio.h"
 #include "client-internal.h"
 
 static LOG_CHANNEL(rpc);
@@ -32,7 +33,7 @@ static LOG_CHANNEL(rpc);
 
 int client_send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
         while (n > 0) {
-                ssize_t w = send(b->fd, p, n, MSG_NOSIGNAL);
+                ssize_t w = dcom_send(b->fd, p, n, MSG_NOSIGNAL);
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -48,7 +49,7 @@ int client_send_all(struct rpc_binding *b, const uint8_t *p, size_t n) {
 int client_sendv_all(struct rpc_binding *b, struct iovec *iov, int n) {
         while (n > 0) {
                 struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
-                ssize_t w = sendmsg(b->fd, &m, MSG_NOSIGNAL);
+                ssize_t w = dcom_sendmsg(b->fd, &m, MSG_NOSIGNAL);
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -108,7 +109,7 @@ int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
                 size_t n;
                 if ((r = arm_deadline(b)) < 0 || (r = rpc_reader_room(&b->rd, &room, &n)) < 0)
                         return r;
-                ssize_t got = recv(b->fd, room, n, 0);
+                ssize_t got = dcom_recv(b->fd, room, n, 0);
                 if (got < 0) {
                         if (errno == EINTR)
                                 continue;

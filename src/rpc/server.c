@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "base/paths.h"
+#include "base/sysio.h"
 #include "epm_stub.h"
 #include "rpc/tower.h"
 #include "rpc/rpc-server.h"
@@ -581,8 +582,8 @@ static int conn_send(struct rpc_sconn *sc, struct buf *out) {
 
         __atomic_add_fetch(&sc->srv->stats.pkts_out, 1, __ATOMIC_RELAXED);
         while (off < out->len) {
-                ssize_t w = send(sc->fd, out->data + off, out->len - off,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t w = dcom_send(sc->fd, out->data + off, out->len - off,
+                                      MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -773,7 +774,7 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                         memcpy(cur, iov, sizeof(struct iovec) * (size_t)k);
                         struct iovec *at = iov_skip(cur, &k, got);
                         struct msghdr m = { .msg_iov = at, .msg_iovlen = (size_t)k };
-                        ssize_t n = recvmsg(sc->fd, &m, wait ? 0 : MSG_DONTWAIT);
+                        ssize_t n = dcom_recvmsg(sc->fd, &m, wait ? 0 : MSG_DONTWAIT);
                         if (n < 0 && errno == EINTR)
                                 continue;
                         if (n <= 0) {
@@ -869,7 +870,7 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                 if ((r = rpc_reader_room(&c->rd, &room, &size)) < 0)
                         goto close;
                 /* lingering, the read blocks (for at most LINGER_MS: SO_RCVTIMEO) */
-                ssize_t n = recv(sc->fd, room, size, lingering ? 0 : MSG_DONTWAIT);
+                ssize_t n = dcom_recv(sc->fd, room, size, lingering ? 0 : MSG_DONTWAIT);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
