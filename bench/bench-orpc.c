@@ -103,15 +103,15 @@ static int rr_serve(void *arg) {
         r = bench_set_io_timeout(fd, BENCH_IO_TIMEOUT_MS);
         if (r >= 0 && s->tcp)
                 r = set_nodelay(fd);
-        while (r >= 0) {
-                /* idle for as long as the run takes between the entries it is paired
-                   with (a dead parent kills this child); a message, once begun, has the
-                   usual bound */
-                struct pollfd cp = { .fd = fd, .events = POLLIN };
-                if (poll(&cp, 1, -1) < 0 && errno != EINTR) {
+        /* reads wait unbounded: the floor idles between the entries it is paired with for
+           as long as the run takes (a dead parent kills this child, a hung one its
+           watchdog) -- and a round trip stays one read and one write, as it was */
+        if (r >= 0) {
+                struct timeval none = { 0, 0 };
+                if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none) < 0)
                         r = -errno;
-                        break;
-                }
+        }
+        while (r >= 0) {
                 r = bench_read_full(fd, in, s->req);
                 if (r == -ECONNRESET) {
                         r = 0;          /* the client closed: done */
@@ -224,8 +224,11 @@ static int floor_open(struct bench *b, bool tcp, size_t req, size_t resp, const 
                 f->c.out[i] = (uint8_t)(i * 31 + 7);
         f->spec = (struct bench_spec){ .name = f->name, .fn = rr_call, .ctx = &f->c,
                                        .bytes = req > resp ? req : resp, .batch = 1 };
-        f->up = true;
-        return bench_run(b, &f->spec, NULL);
+        /* paired only with a floor that works: one whose run failed may hold a reply
+           nobody read, and would time every later turn against the wrong message */
+        r = bench_run(b, &f->spec, NULL);
+        f->up = r >= 0;
+        return r;
 fail_errno:
         r = -errno;
 fail:

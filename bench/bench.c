@@ -134,7 +134,8 @@ static _Noreturn void usage(const char *prog, const char *about, int status) {
                 "                         ratios: --filter floor-tcp,rpc)\n"
                 "      --json FILE        also write the results to FILE as JSON\n"
                 "      --timeout S        kill the run if one entry takes longer than S seconds\n"
-                "                         (default: warm-up + --seconds + 60, or 600)\n"
+                "                         (default: warm-up + --seconds + 60, or 600);\n"
+                "                         twice S for an entry measured in turns with its floor\n"
                 "  -h, --help             show this help\n",
                 prog, about ? about : "", about ? "\n" : "");
         exit(status);
@@ -637,7 +638,8 @@ static int measure_paired(struct bench *b, const struct bench_spec *s, struct be
         if ((r = warm_up(&pp, bench_now_ns() + warm)) < 0 ||
             (r = warm_up(&sp, bench_now_ns() + warm)) < 0)
                 goto out;
-        while (res->ops < max_ops && spent < budget && !sp.full) {
+        /* (either side's samples full: the turns end, so that none is measured alone) */
+        while (res->ops < max_ops && spent < budget && !sp.full && !pp.full) {
                 uint64_t slice = budget - spent < PAIR_SLICE_NS ? budget - spent : PAIR_SLICE_NS;
 
                 if ((r = sample_until(&pp, bench_now_ns() + slice, UINT64_MAX, &pspent)) < 0 ||
@@ -699,7 +701,9 @@ int bench_run(struct bench *b, const struct bench_spec *spec,
         res->bytes = spec->bytes;
 
         snprintf(watch_name, sizeof(watch_name), "%s", spec->name);
-        alarm(entry_timeout(b));
+        /* a paired entry runs its --seconds twice over, once in its own turns and once
+           in its pair's: so does its watchdog */
+        alarm(entry_timeout(b) * (spec->pair ? 2 : 1));
         if (spec->pair) {
                 struct bench_result pres = { .bytes = spec->pair->bytes };
 

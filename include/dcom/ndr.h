@@ -645,11 +645,12 @@ static inline int ndr_push_guid_inline_(struct ndr_push *ndr, const GUID *g) {
 /* [C706] 14.3.11.1: a NULL unique pointer is 0; the rest get the next referent ID
    (the exported function's sequence: it wraps past 0 itself). */
 static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *p) {
-        if (p && __builtin_expect(ndr->next_ref_id > UINT32_MAX - NDR_REF_ID_STEP, 0))
-                return (ndr_push_unique_ptr)(ndr, p);
-        uint8_t *q = ndr_push_room_inline_(ndr, 4, 4);
+        uint8_t *q;
         uint32_t id;
 
+        if (p && __builtin_expect(ndr->next_ref_id > UINT32_MAX - NDR_REF_ID_STEP, 0))
+                return (ndr_push_unique_ptr)(ndr, p);
+        q = ndr_push_room_inline_(ndr, 4, 4);
         if (__builtin_expect(!q, 0))
                 return (ndr_push_unique_ptr)(ndr, p);
         id = p ? ndr->next_ref_id : 0;
