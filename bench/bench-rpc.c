@@ -197,8 +197,10 @@ int main(int argc, char **argv) {
 
         bench_size_name(tcp_floor, "floor-tcp", MSG);
         bench_size_name(unix_floor, "floor-unix", MSG);
-        bench_floor_tcp(b, MSG, NULL);
-        bench_floor_unix(b, MSG, NULL);
+        /* kept up: the null calls are measured in turns with them */
+        struct bench_floor *ftcp = NULL, *funix = NULL;
+        bench_floor_open(b, true, MSG, "rpc-null-tcp,rpc-null-tcp-ntlm", &ftcp);
+        bench_floor_open(b, false, MSG, "rpc-null-lrpc", &funix);
 
         /* the raw echo server for 1..8 clients, forked before any connection is open (see
            bench_fork); its clients connect once the RPC server is forked too */
@@ -252,9 +254,11 @@ int main(int argc, char **argv) {
         if (!tcp || !lrpc)
                 return 1;
         bench_run(b, &(struct bench_spec){ .name = "rpc-null-tcp", .fn = null_call, .ctx = tcp,
-                                            .baseline = tcp_floor }, NULL);
+                                            .baseline = tcp_floor,
+                                            .pair = bench_floor_pair(ftcp) }, NULL);
         bench_run(b, &(struct bench_spec){ .name = "rpc-null-lrpc", .fn = null_call, .ctx = lrpc,
-                                            .baseline = unix_floor }, NULL);
+                                            .baseline = unix_floor,
+                                            .pair = bench_floor_pair(funix) }, NULL);
         /* NTLM: the whole PDU signed (PKT_INTEGRITY), and the stub sealed (PKT_PRIVACY) */
         static const struct { const char *name; uint8_t level; } sec[] = {
                 { "rpc-null-tcp-ntlm-integrity", RPC_AUTHN_LEVEL_PKT_INTEGRITY },
@@ -272,7 +276,8 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 bench_run(b, &(struct bench_spec){ .name = sec[i].name, .fn = null_call, .ctx = a,
-                                                    .baseline = tcp_floor }, NULL);
+                                                    .baseline = tcp_floor,
+                                                    .pair = bench_floor_pair(ftcp) }, NULL);
                 rpc_binding_free(a);
         }
         /*
@@ -318,6 +323,9 @@ int main(int argc, char **argv) {
         rpc_binding_free(lrpc);
         close(sc.control[1]);   /* the server's signal to stop */
         bench_reap(b, pid);
+        /* the floors last, the later first: every child forked after one holds it */
+        bench_floor_close(b, funix);
+        bench_floor_close(b, ftcp);
         if (own_root) {
                 char cmd[64];
                 snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);

@@ -1029,6 +1029,14 @@ static int echo_serve(void *ctx) {
         r = bench_set_io_timeout(fd, BENCH_IO_TIMEOUT_MS);
         if (r >= 0 && e->tcp)
                 r = set_nodelay(fd);
+        /* reads wait unbounded: a floor kept for pairing (bench_floor_open) idles between
+           its entries as long as the run takes -- a dead parent kills this child, a hung
+           one its watchdog */
+        if (r >= 0) {
+                struct timeval none = { 0, 0 };
+                if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none)) < 0)
+                        r = -errno;
+        }
         if (r < 0)
                 goto out;
         buf = malloc(e->msg);
@@ -1120,24 +1128,26 @@ static int pingpong_check(struct pingpong *p) {
         return r;
 }
 
-static int floor_run(struct bench *b, bool tcp, size_t msg, const char *baseline) {
+struct bench_floor {
         char name[BENCH_NAME_MAX];
+        struct pingpong p;
+        struct bench_spec spec;
+        pid_t pid;
+        bool up;                /* its server answers: pairable */
+};
+
+/*
+ * Forks the echo server and connects to it; the floor's row is measured unless
+ * `measure` is false (bench_floor_open for an entry the filter selects without it).
+ * On failure the floor is not up and its server is reaped.
+ */
+static int floor_start(struct bench *b, bool tcp, size_t msg, const char *baseline, bool measure,
+                       struct bench_floor *f) {
         struct sockaddr_storage ss = { 0 };
         socklen_t len;
         struct echo_server e = { .listen_fd = -1, .tcp = tcp, .msg = msg };
-        struct pingpong p = { .fd = -1, .msg = msg };
         const char *what;
-        pid_t pid = -1;
-        int r, r2;
-
-        bench_size_name(name, tcp ? "floor-tcp" : "floor-unix", msg);
-        if (msg == 0) {
-                say("%s: message size must be > 0", name);
-                b->failed = true;
-                return -EINVAL;
-        }
-        if (!bench_enabled(b, name))
-                return 0;
+        int r;
 
         what = "socket";
         e.listen_fd = socket(tcp ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1167,7 +1177,7 @@ static int floor_run(struct bench *b, bool tcp, size_t msg, const char *baseline
                 goto fail_errno;
 
         what = "fork";
-        r = bench_fork(b, echo_serve, &e, &pid);
+        r = bench_fork(b, echo_serve, &e, &f->pid);
         if (r < 0)
                 goto fail;
         /* The child holds the listening socket; a connect queues until it accepts. */
@@ -1175,54 +1185,87 @@ static int floor_run(struct bench *b, bool tcp, size_t msg, const char *baseline
         e.listen_fd = -1;
 
         what = "socket";
-        p.fd = socket(tcp ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (p.fd < 0)
+        f->p.fd = socket(tcp ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (f->p.fd < 0)
                 goto fail_errno;
         what = "setsockopt";
-        r = bench_set_io_timeout(p.fd, BENCH_IO_TIMEOUT_MS);
+        r = bench_set_io_timeout(f->p.fd, BENCH_IO_TIMEOUT_MS);
         if (r >= 0 && tcp)
-                r = set_nodelay(p.fd);
+                r = set_nodelay(f->p.fd);
         if (r < 0)
                 goto fail;
         what = "connect";
-        r = connect_bounded(p.fd, (struct sockaddr *)&ss, len);
+        r = connect_bounded(f->p.fd, (struct sockaddr *)&ss, len);
         if (r < 0)
                 goto fail;
         what = "echo check";
-        p.buf = malloc(msg);
-        if (!p.buf) {
+        f->p.buf = malloc(msg);
+        if (!f->p.buf) {
                 r = -ENOMEM;
                 goto fail;
         }
-        r = pingpong_check(&p);
+        r = pingpong_check(&f->p);
         if (r < 0)
                 goto fail;
 
-        r = bench_run(b, &(struct bench_spec){ .name = name, .fn = pingpong_fn, .ctx = &p,
-                                               .bytes = msg, .batch = 1, .baseline = baseline },
-                      NULL);
-        goto out;
+        f->spec = (struct bench_spec){ .name = f->name, .fn = pingpong_fn, .ctx = &f->p,
+                                       .bytes = msg, .batch = 1, .baseline = baseline };
+        r = measure ? bench_run(b, &f->spec, NULL) : 0;
+        f->spec.baseline = NULL;
+        /* paired only with a floor that works: one whose run failed may hold a reply
+           nobody read, and would time every later turn against the wrong message */
+        f->up = r >= 0;
+        return r;
 
 fail_errno:
         r = -errno;
 fail:
-        say("%s: %s: %s", name, what, strerror(-r));
+        say("%s: %s: %s", f->name, what, strerror(-r));
         b->failed = true;
-out:
-        free(p.buf);
-        if (p.fd >= 0)
-                close(p.fd);            /* the server sees EOF and exits 0 */
         if (e.listen_fd >= 0)
                 close(e.listen_fd);
-        if (pid > 0) {
-                r2 = bench_reap(b, pid);
-                if (r2 < 0) {
-                        b->failed = true;
-                        if (r >= 0)
-                                r = r2;
-                }
-        }
         return r;
+}
+
+static int floor_stop(struct bench *b, struct bench_floor *f) {
+        int r = 0;
+
+        free(f->p.buf);
+        f->p.buf = NULL;
+        if (f->p.fd >= 0)
+                close(f->p.fd);         /* the server sees EOF and exits 0 */
+        f->p.fd = -1;
+        if (f->pid > 0 && bench_reap(b, f->pid) < 0) {
+                b->failed = true;
+                r = -EPROTO;
+        }
+        f->pid = -1;
+        f->up = false;
+        return r;
+}
+
+static void floor_prepare(struct bench_floor *f, bool tcp, size_t msg) {
+        memset(f, 0, sizeof(*f));
+        f->p = (struct pingpong){ .fd = -1, .msg = msg };
+        f->pid = -1;
+        bench_size_name(f->name, tcp ? "floor-tcp" : "floor-unix", msg);
+}
+
+static int floor_run(struct bench *b, bool tcp, size_t msg, const char *baseline) {
+        struct bench_floor f;
+        int r, r2;
+
+        floor_prepare(&f, tcp, msg);
+        if (msg == 0) {
+                say("%s: message size must be > 0", f.name);
+                b->failed = true;
+                return -EINVAL;
+        }
+        if (!bench_enabled(b, f.name))
+                return 0;
+        r = floor_start(b, tcp, msg, baseline, true, &f);
+        r2 = floor_stop(b, &f);
+        return r < 0 ? r : r2;
 }
 
 int bench_floor_tcp(struct bench *b, size_t msg, const char *baseline) {
@@ -1231,6 +1274,52 @@ int bench_floor_tcp(struct bench *b, size_t msg, const char *baseline) {
 
 int bench_floor_unix(struct bench *b, size_t msg, const char *baseline) {
         return floor_run(b, false, msg, baseline);
+}
+
+int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
+                     struct bench_floor **ret) {
+        struct bench_floor *f;
+        int r;
+
+        *ret = NULL;
+        if (msg == 0) {
+                say("floor: message size must be > 0");
+                b->failed = true;
+                return -EINVAL;
+        }
+        if (!(f = malloc(sizeof(*f)))) {
+                b->failed = true;
+                return -ENOMEM;
+        }
+        floor_prepare(f, tcp, msg);
+        *ret = f;
+        bool row = bench_enabled(b, f->name), wanted = row;
+        if (entries) {
+                char list[256], *save = NULL;
+                snprintf(list, sizeof(list), "%s", entries);
+                for (char *t = strtok_r(list, ",", &save); t && !wanted; t = strtok_r(NULL, ",", &save))
+                        wanted = bench_enabled(b, t);
+        }
+        if (!wanted)
+                return 0;
+        r = floor_start(b, tcp, msg, NULL, row, f);
+        if (r < 0)
+                floor_stop(b, f);
+        return r;
+}
+
+const struct bench_spec *bench_floor_pair(const struct bench_floor *f) {
+        return f && f->up ? &f->spec : NULL;
+}
+
+int bench_floor_close(struct bench *b, struct bench_floor *f) {
+        int r;
+
+        if (!f)
+                return 0;
+        r = floor_stop(b, f);
+        free(f);
+        return r;
 }
 
 /* --- memcpy ------------------------------------------------------------------------ */

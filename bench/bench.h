@@ -143,6 +143,23 @@ const struct bench_result *bench_find(const struct bench *b, const char *name);
 int bench_floor_tcp(struct bench *b, size_t msg, const char *baseline);
 int bench_floor_unix(struct bench *b, size_t msg, const char *baseline);
 
+/*
+ * A floor kept up for the run, to measure entries in turns with (bench_spec.pair):
+ * bench_floor_open() forks its server, connects and measures its row as the two above
+ * do (when --filter selects it; the server is started anyway when it selects one of the
+ * comma-separated `entries` the floor is for, and not at all otherwise).  Open floors
+ * before the connections under test, as bench_fork() explains, and close them last, in
+ * the reverse order of opening: a later child holds an earlier floor's connection.
+ * *ret is set even on failure (bench_floor_pair() then answers NULL) and must be closed.
+ */
+struct bench_floor;
+int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
+                     struct bench_floor **ret);
+/* The spec to pair with, or NULL when the floor is not up (the entry then runs alone). */
+const struct bench_spec *bench_floor_pair(const struct bench_floor *f);
+/* Closes the connection, reaps the server and frees f (NULL: nothing); as bench_reap. */
+int bench_floor_close(struct bench *b, struct bench_floor *f);
+
 /* memcpy of `size` bytes between two warm buffers: "memcpy-<size>", the marshaling ceiling. */
 int bench_memcpy(struct bench *b, size_t size, const char *baseline);
 
