@@ -361,13 +361,14 @@ static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
 /*
  * [MS-RPCE] 3.3.1.5.2: at CONNECT, CALL and PKT the requests carry no verifier (impacket
  * sends no sec_trailer at all): such a request has the connection's established context
- * of such a level (NULL: none).  A context that failed leaves the connection's calls
- * refused (impacket loops on a closed socket: the answer is a fault, not a close):
- * -EACCES.
+ * of such a level (NULL: none) -- not one a bind again replaced: the caller is who the
+ * context that replaced it names, once that is established.  A context that failed
+ * leaves the connection's calls refused (impacket loops on a closed socket: the answer
+ * is a fault, not a close): -EACCES.
  */
 static int unverified_sec(struct rpc_conn *c, struct rpc_sec **ret) {
         for (unsigned i = 0; i < c->n_sec; i++)
-                if (c->sec[i].done && !c->sec[i].failed &&
+                if (c->sec[i].done && !c->sec[i].failed && !c->sec[i].retired &&
                     c->sec[i].level < RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
                         *ret = &c->sec[i];
                         return 0;
