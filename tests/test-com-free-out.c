@@ -156,8 +156,19 @@ static HRESULT STDMETHODCALLTYPE ft_list(IFreeTest *This, FREE_LIST **list) {
         return S_OK;
 }
 
+static HRESULT STDMETHODCALLTYPE ft_names(IFreeTest *This, ULONG celt, LPOLESTR *names,
+                                          ULONG *fetched) {
+        struct obj *o = impl_from_IFreeTest(This);
+
+        for (ULONG k = 0; k < celt; k++)
+                if (!(names[k] = str_dup(k ? "name" : "first")))
+                        return E_OUTOFMEMORY;
+        *fetched = o->lie ? celt + 1 : celt;
+        return S_OK;
+}
+
 static const IFreeTestVtbl ft_vtbl = {
-        ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list,
+        ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
 };
 
 /* --- a channel that hands each message to a stub buffer of this process ------------------- */
@@ -406,5 +417,27 @@ TEST(out_list_of_structs_freed) {
                 item_clear(&l->items[i]);
         CoTaskMemFree(l->items);
         CoTaskMemFree(l);
+        unwire(&w);
+}
+
+/*
+ * IEnumString::Next's shape, the object saying one string more than the array holds:
+ * the push refuses it, and the stub frees the strings inside the array without reading
+ * the element past it (the review found the loop trusting the length).
+ */
+TEST(out_string_array_past_its_size_freed_within_it) {
+        struct wired w;
+        LPOLESTR names[3] = {NULL, NULL, NULL};
+        ULONG fetched = 0;
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Names(w.px, 3, names, &fetched), S_OK);
+        ASSERT_EQ(fetched, 3);
+        ASSERT_TRUE(str_is(names[0], "first"));
+        ASSERT_TRUE(str_is(names[2], "name"));
+        for (int i = 0; i < 3; i++)
+                CoTaskMemFree(names[i]);
+        w.obj.lie = true;
+        ASSERT_TRUE(FAILED(IFreeTest_Names(w.px, 3, names, &fetched)));
         unwire(&w);
 }

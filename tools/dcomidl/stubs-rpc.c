@@ -281,7 +281,15 @@ static void server_free_out(struct gen *g, struct method *m) {
                         char *first, *len;
                         array_range(&e, &L->l[1], &first, &len);
                         out(g, 1, "if (%s) {\n", n);
-                        out(g, 2, "uint32_t f_ = %s, n_ = %s;\n", first, len);
+                        out(g, 2, "uint32_t f_ = %s, n_ = %s, c_ = (uint32_t)(%s);\n", first, len,
+                            cap_expr(g, p));
+                        /* a length past the size (the push refused it): the elements
+                           inside what the stub allocated, none past it */
+                        if (!L->l[1].fixed)
+                                out(g, 2, "if ((uint64_t)c_ > alloc_%s)\n                        c_ = (uint32_t)alloc_%s;\n",
+                                    n, n);
+                        out(g, 2, "if (f_ > c_)\n                        n_ = 0;\n");
+                        out(g, 2, "else if (n_ > c_ - f_)\n                        n_ = c_ - f_;\n");
                         out(g, 2, "for (uint32_t i_ = 0; i_ < n_; i_++)\n");
                         out(g, 3, "if (%s[f_ + i_] && !arena_owns(call->arena, %s[f_ + i_]))\n",
                             n, n);
