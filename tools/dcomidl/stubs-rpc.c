@@ -240,7 +240,7 @@ static void server_call_impl(struct gen *g, struct method *m, const char *target
  * An [out] array (the stub's, in the arena) of [unique] or [ref] pointers to strings or
  * scalars -- IEnumString::Next's LPOLESTR *rgelt: the strings the implementation put
  * in the part that travels are its [out] referents too.  Full pointers may alias one
- * another, and deeper shapes are not walked.
+ * another; arrays of structures are emit_free's (server_free_out).
  */
 static bool out_array_of_leaves(const struct param *p) {
         const struct levels *L = &p->L;
