@@ -138,6 +138,7 @@ struct sreg {
         bool deferred;                  /* has a NDR_BUFFERS part */
         bool conformant;                /* last member a conformant array */
         bool flat;                      /* no pointers at all (used for tags) */
+        bool free_out;                  /* a server stub walks it: ndr_free_out_<fname> */
         unsigned align;
         struct levels *members;         /* one per field (NULL entries for empty arms) */
         size_t n_members;
@@ -181,6 +182,7 @@ struct em {
         FILE *checks;                   /* parameters: correlation checks after the last pull */
         bool keep_going;                /* server response: a failure poisons the push, no
                                            return (what the object returned is freed after) */
+        const char *cap;                /* emit_free: a top-level array's allocated elements */
 };
 
 #define MAX_PARAMS 64
@@ -240,6 +242,9 @@ bool later(const struct em *e);
 void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
                enum mode m);
 void write_type_funcs(struct gen *g);
+bool free_walk_needed(const struct levels *L, int i);
+void free_walk_mark(const struct levels *L, int i);
+void emit_free(struct em *e, int i, const char *v, int ind);
 
 /* stubs-method.c */
 bool method_build(struct gen *g, struct idl_func *fn, struct method *m, bool object);

@@ -722,6 +722,179 @@ static char *member_lvalue(struct gen *g, const struct levels *L) {
         return L->f->name ? fmt(g, "r->%s", L->f->name) : "(*r)";
 }
 
+/* --- freeing what a server's implementation returned -------------------------------------- */
+
+/*
+ * MIDL's NdrPointerFree: once the response is marshaled, the server stub frees the
+ * pointers embedded in an [out] referent, deepest first, each unless it is the call's
+ * arena's (what the stub pulled for [in, out]).  Walked: [ref] and [unique] pointers
+ * (to strings, scalars, structures, arrays), structures by value and arrays of them
+ * (the elements that travel: first_is/length_is, within size_is, as the push reads
+ * them).  Not walked: full pointers ([ptr] may alias one another: neither followed nor
+ * freed), unions and encapsulated unions (left to the implementation), interface
+ * pointers (the response's marshaling releases them) and [wire_marshal]/[user_marshal]
+ * members (BSTR, VARIANT: their owners free them -- IDispatch_Invoke_Stub its
+ * EXCEPINFO's -- and a pulled one is freed with the call).
+ */
+static bool level_frees(const struct levels *L, int i);
+
+/* A structure with a pointer the walk frees, itself or in a member by value. */
+static bool struct_frees(const struct sreg *sr) {
+        if (!sr || sr->st->kind != TYPE_STRUCT)
+                return false;
+        for (size_t k = 0; k < sr->n_members; k++)
+                if (sr->members[k].n && level_frees(&sr->members[k], 0))
+                        return true;
+        return false;
+}
+
+/* Whether the value at level i holds something to free (a pointer's referent, or one
+   inside a structure or array by value). */
+static bool level_frees(const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR:
+                if (l->top)
+                        return level_frees(L, i + 1);
+                return l->ptr != PTR_FULL;
+        case L_ARRAY:
+                return level_frees(L, i + 1);
+        case L_STRING:
+                return false;
+        case L_DATA:
+                return l->dk == D_STRUCT && struct_frees(l->sr);
+        }
+        return false;
+}
+
+/* A parameter's value from level i reaches a structure with pointers to free. */
+bool free_walk_needed(const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR:
+                if (!l->top && l->ptr == PTR_FULL)
+                        return false;
+                return free_walk_needed(L, i + 1);
+        case L_ARRAY:
+                return free_walk_needed(L, i + 1);
+        case L_STRING:
+                return false;
+        case L_DATA:
+                return l->dk == D_STRUCT && struct_frees(l->sr);
+        }
+        return false;
+}
+
+/* The structures emit_free reaches from level i: their walkers are written. */
+void free_walk_mark(const struct levels *L, int i) {
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR:
+                if (!l->top && l->ptr == PTR_FULL)
+                        return;
+                free_walk_mark(L, i + 1);
+                return;
+        case L_ARRAY:
+                free_walk_mark(L, i + 1);
+                return;
+        case L_STRING:
+                return;
+        case L_DATA:
+                if (l->dk != D_STRUCT || !struct_frees(l->sr) || l->sr->free_out)
+                        return;
+                l->sr->free_out = true;
+                for (size_t k = 0; k < l->sr->n_members; k++)
+                        if (l->sr->members[k].n && level_frees(&l->sr->members[k], 0))
+                                free_walk_mark(&l->sr->members[k], 0);
+                return;
+        }
+}
+
+/*
+ * Frees what the value v at level i holds, deepest first, with free_ unless arena_
+ * owns it (the names in scope: arena_, free_, depth_).  A top-level pointer is the
+ * stub's own and only walked.
+ */
+void emit_free(struct em *e, int i, const char *v, int ind) {
+        struct gen *g = e->g;
+        const struct levels *L = e->L;
+        const struct level *l = &L->l[i];
+
+        switch (l->kind) {
+        case L_PTR: {
+                const char *r = next_is_array(L, i) ? v : deref(g, v);
+                if (!l->top && l->ptr == PTR_FULL)
+                        break;          /* may alias another: not ours to free twice */
+                out(g, ind, "if (%s) {\n", v);
+                if (level_frees(L, i + 1))
+                        emit_free(e, i + 1, r, ind + 1);
+                if (!l->top) {
+                        out(g, ind + 1, "if (!arena_owns(arena_, %s))\n", v);
+                        out(g, ind + 2, "free_((void *)%s);\n", v);
+                }
+                out(g, ind, "}\n");
+                break;
+        }
+        case L_STRING:
+                break;
+        case L_ARRAY: {
+                int k = e->loops;
+                char *first, *len;
+
+                if (!level_frees(L, i + 1) || !count_expr(e, l))
+                        break;
+                array_range(e, l, &first, &len);
+                out(g, ind, "{\n");
+                out(g, ind + 1, "uint32_t f%d_ = %s, n%d_ = %s, c%d_ = %s;\n\n", k, first, k, len,
+                    k, count_expr(e, l));
+                /* the elements that traveled (the rest need not be the object's at all);
+                   of a range past the size, which the push refused, those inside the
+                   array -- and of a top-level one, inside what the stub allocated */
+                if (e->cap && i == 1)
+                        out(g, ind + 1, "if ((uint64_t)c%d_ > %s)\n%*sc%d_ = (uint32_t)%s;\n", k,
+                            e->cap, (ind + 2) * 8, "", k, e->cap);
+                out(g, ind + 1, "if (f%d_ > c%d_)\n", k, k);
+                out(g, ind + 2, "n%d_ = 0;\n", k);
+                out(g, ind + 1, "else if (n%d_ > c%d_ - f%d_)\n", k, k, k);
+                out(g, ind + 2, "n%d_ = c%d_ - f%d_;\n", k, k, k);
+                out(g, ind + 1, "for (uint32_t i%d_ = 0; i%d_ < n%d_; i%d_++) {\n", k, k, k, k);
+                e->loops++;
+                emit_free(e, i + 1, fmt(g, "%s[f%d_ + i%d_]", v, k, k), ind + 2);
+                e->loops--;
+                out(g, ind + 1, "}\n");
+                out(g, ind, "}\n");
+                break;
+        }
+        case L_DATA:
+                if (l->dk == D_STRUCT && struct_frees(l->sr))
+                        out(g, ind, "ndr_free_out__%s(arena_, free_, &%s, depth_ + 1);\n",
+                            l->sr->fname, v);
+                break;
+        }
+}
+
+/* A structure's walker: its members' referents, deepest first. */
+static void write_struct_free(struct gen *g, struct sreg *sr) {
+        struct em e = {.g = g, .prefix = "r->", .side = SIDE_TYPE};
+
+        out(g, 0, "\nstatic void ndr_free_out__%s(struct arena *arena_, void (*free_)(void *), %s *r, unsigned depth_) {\n",
+            sr->fname, sr->cname);
+        /* as deep as a push goes; a cycle through [unique] pointers is the object's
+           error (the push refused it with -ELOOP): stopped, not detected */
+        out(g, 1, "if (depth_ > NDR_MAX_DEPTH_DEFAULT)\n");
+        out(g, 2, "return;\n");
+        for (size_t k = 0; k < sr->n_members; k++) {
+                e.L = &sr->members[k];
+                if (e.L->n && level_frees(e.L, 0))
+                        emit_free(&e, 0, member_lvalue(g, e.L), 1);
+        }
+        out(g, 0, "}\n");
+}
+
+
 /*
  * A union member whose switch_is names a later member (sw_later): the discriminant
  * that leads the union on the wire chooses the arm, and is kept to be checked against
@@ -931,4 +1104,17 @@ void write_type_funcs(struct gen *g) {
                         write_union(g, sr, false);
                 }
         }
+        /* the server stubs' [out] walkers: only the structures an [out] parameter reaches */
+        bool any = false;
+        for (size_t i = 0; i < g->n_structs; i++)
+                any |= g->structs[i]->free_out;
+        if (any)
+                out(g, 0, "\n");
+        for (size_t i = 0; i < g->n_structs; i++)
+                if (g->structs[i]->free_out)
+                        out(g, 0, "static void ndr_free_out__%s(struct arena *arena_, void (*free_)(void *), %s *r, unsigned depth_) __attribute__((unused));\n",
+                            g->structs[i]->fname, g->structs[i]->cname);
+        for (size_t i = 0; i < g->n_structs; i++)
+                if (g->structs[i]->free_out)
+                        write_struct_free(g, g->structs[i]);
 }

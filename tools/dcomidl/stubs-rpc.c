@@ -240,7 +240,7 @@ static void server_call_impl(struct gen *g, struct method *m, const char *target
  * An [out] array (the stub's, in the arena) of [unique] or [ref] pointers to strings or
  * scalars -- IEnumString::Next's LPOLESTR *rgelt: the strings the implementation put
  * in the part that travels are its [out] referents too.  Full pointers may alias one
- * another, and deeper shapes are not walked.
+ * another; arrays of structures are emit_free's (server_free_out).
  */
 static bool out_array_of_leaves(const struct param *p) {
         const struct levels *L = &p->L;
@@ -255,10 +255,17 @@ static bool out_array_of_leaves(const struct param *p) {
  * pointer comes from midl_user_allocate (the program's), and the server stub frees it
  * with midl_user_free once marshaled -- and COM's for an object's methods, with
  * CoTaskMemAlloc / CoTaskMemFree (here the same allocator).  Done for the referent of
- * an [out] parameter's pointer (a string, a structure, an array), and for the elements
- * of an [out] array of pointers to strings or scalars (out_array_of_leaves); other
- * pointers inside a referent are the manager's to keep or leak (not walked).  Memory
- * of the call's arena (what the stub pulled, the runtime's own) is left alone.
+ * an [out] parameter's pointer (a string, a structure, an array), for the elements of
+ * an [out] array of pointers to strings or scalars (out_array_of_leaves), and -- as
+ * MIDL's NdrPointerFree walks the whole [out] graph -- for the pointers embedded in a
+ * structure an [out] or [in, out] parameter reaches (by pointer, or in an array of
+ * them: IStorage::Stat's STATSTG, IEnumSTATSTG::Next's array), deepest first, through
+ * each structure's ndr_free_out_ walker (emit_free, in stubs-ndr.c, says what is walked
+ * and what is not: full pointers, unions, interface pointers, [wire_marshal] members) --
+ * except for a [call_as] method, whose IFoo_M_Stub (the application's) owns what it
+ * hands back (src/oleaut: the descriptions' Release*, IDispatch's EXCEPINFO).
+ * Memory of the call's arena (what the stub pulled, the runtime's own) is left alone,
+ * also below a pointer the implementation replaced.
  */
 static void server_free_out(struct gen *g, struct method *m) {
         const char *free_fn = m->object ? "com_stub_free" : "midl_user_free";
@@ -274,11 +281,38 @@ static void server_free_out(struct gen *g, struct method *m) {
                         char *first, *len;
                         array_range(&e, &L->l[1], &first, &len);
                         out(g, 1, "if (%s) {\n", n);
-                        out(g, 2, "uint32_t f_ = %s, n_ = %s;\n", first, len);
+                        out(g, 2, "uint32_t f_ = %s, n_ = %s, c_ = (uint32_t)(%s);\n", first, len,
+                            cap_expr(g, p));
+                        /* a length past the size (the push refused it): the elements
+                           inside what the stub allocated, none past it */
+                        if (!L->l[1].fixed)
+                                out(g, 2, "if ((uint64_t)c_ > alloc_%s)\n                        c_ = (uint32_t)alloc_%s;\n",
+                                    n, n);
+                        out(g, 2, "if (f_ > c_)\n                        n_ = 0;\n");
+                        out(g, 2, "else if (n_ > c_ - f_)\n                        n_ = c_ - f_;\n");
                         out(g, 2, "for (uint32_t i_ = 0; i_ < n_; i_++)\n");
                         out(g, 3, "if (%s[f_ + i_] && !arena_owns(call->arena, %s[f_ + i_]))\n",
                             n, n);
                         out(g, 4, "%s((void *)%s[f_ + i_]);\n", free_fn, n);
+                        out(g, 1, "}\n");
+                        continue;
+                }
+                /* a [call_as] method's IFoo_M_Stub is the application's, and so is what
+                   its object returned: typeinfo-ps.c hands the stub an arena copy of a
+                   FUNCDESC whose referents the object's ReleaseFuncDesc frees later */
+                if ((p->f->dir & DIR_OUT) && !p->ctx && !m->local && L->n >= 2 &&
+                    L->l[0].kind == L_PTR && L->l[0].top && free_walk_needed(L, 0)) {
+                        struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
+                                       .side = SIDE_SERVER, .pname = n};
+                        if (p->top_array && !L->l[1].fixed)
+                                e.cap = fmt(g, "alloc_%s", n);
+                        free_walk_mark(L, 0);
+                        out(g, 1, "{\n");
+                        out(g, 2, "struct arena *arena_ = call->arena;\n");
+                        out(g, 2, "void (*free_)(void *) = %s;\n", free_fn);
+                        out(g, 2, "unsigned depth_ = 0;\n\n");
+                        out(g, 2, "(void)arena_;\n                (void)free_;\n                (void)depth_;\n");
+                        emit_free(&e, 0, n, 2);
                         out(g, 1, "}\n");
                         continue;
                 }

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What a generated object stub frees of the [out] data an object returns (MIDL's
+ * NdrPointerFree, COM's CoTaskMemFree): the pointers embedded in [out] structures --
+ * IStorage::Stat's shape, IEnumSTATSTG::Next's array of them (also when the object says
+ * more than fit: the push refuses it, the stub frees the elements inside the array), a
+ * structure by value in a structure, an array of structures behind a pointer -- and of
+ * an [in, out] structure only what the object put there, never what the stub pulled
+ * from the request.  ASan is the judge: LeakSanitizer reports what the stub left, a bad
+ * or double free what it should not have freed.
+ * tests/free-out.idl's IFreeTest, its dcomidl proxy and stub (linked in), through the
+ * proxy file's IPSFactoryBuffer on a channel of the test's that hands each message to
+ * the stub buffer (IRpcStubBuffer::Invoke), as test-com-leak.
+ */
+#define COBJMACROS
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <objbase.h>
+#include <rpcproxy.h>
+
+#include "free-out.h"
+#include "test.h"
+
+extern const ProxyFileInfo free_out_ProxyFileInfo;
+static const ProxyFileInfo *const proxy_files[] = {&free_out_ProxyFileInfo, NULL};
+static CStdPSFactoryBuffer ps_factory;
+
+/* --- IFreeTest: every [out] pointer CoTaskMemAlloc'd ----------------------------------- */
+
+struct obj {
+        IFreeTest IFreeTest_iface;
+        atomic_int refs;
+        ULONG have;             /* what Next has left to give */
+        bool lie;               /* Next says one more than celt */
+        const WCHAR *seen_name; /* what Rename got from the stub */
+        const LONG *seen_value;
+};
+
+static struct obj *impl_from_IFreeTest(IFreeTest *iface) {
+        return (struct obj *)iface;
+}
+
+static WCHAR *str_dup(const char *s) {
+        size_t n = strlen(s);
+        WCHAR *w = CoTaskMemAlloc((n + 1) * sizeof *w);
+
+        if (w) {
+                for (size_t i = 0; i <= n; i++)
+                        w[i] = (WCHAR)s[i];
+        }
+        return w;
+}
+
+static bool str_is(const WCHAR *w, const char *s) {
+        if (!w)
+                return false;
+        for (size_t i = 0;; i++) {
+                if (w[i] != (WCHAR)s[i])
+                        return false;
+                if (!s[i])
+                        return true;
+        }
+}
+
+static HRESULT item_fill(FREE_ITEM *it, const char *name, LONG id, bool value) {
+        it->id = id;
+        it->name = str_dup(name);
+        it->value = NULL;
+        if (value && (it->value = CoTaskMemAlloc(sizeof *it->value)))
+                *it->value = id * 10;
+        return it->name && (!value || it->value) ? S_OK : E_OUTOFMEMORY;
+}
+
+/* what the client got: its to free */
+static void item_clear(FREE_ITEM *it) {
+        CoTaskMemFree(it->name);
+        CoTaskMemFree(it->value);
+        it->name = NULL;
+        it->value = NULL;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_qi(IFreeTest *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IFreeTest)) {
+                *ppv = This;
+                IFreeTest_AddRef(This);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE ft_addref(IFreeTest *This) {
+        return (ULONG)atomic_fetch_add(&impl_from_IFreeTest(This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE ft_release(IFreeTest *This) {
+        return (ULONG)atomic_fetch_sub(&impl_from_IFreeTest(This)->refs, 1) - 1;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_stat(IFreeTest *This, FREE_ITEM *item) {
+        (void)This;
+        return item_fill(item, "stat", 7, true);
+}
+
+static HRESULT STDMETHODCALLTYPE ft_next(IFreeTest *This, ULONG celt, FREE_ITEM *items,
+                                         ULONG *fetched) {
+        struct obj *o = impl_from_IFreeTest(This);
+        ULONG k = 0;
+
+        for (; k < celt && o->have; k++, o->have--) {
+                char name[16];
+                snprintf(name, sizeof name, "item %u", (unsigned)k);
+                /* every other one without a value: a NULL [unique] pointer */
+                if (FAILED(item_fill(&items[k], name, (LONG)k, k % 2 == 0)))
+                        return E_OUTOFMEMORY;
+        }
+        *fetched = o->lie ? celt + 1 : k;
+        return k == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_nested(IFreeTest *This, FREE_OUTER *outer) {
+        (void)This;
+        outer->tag = 99;
+        return item_fill(&outer->inner, "inner", 3, true);
+}
+
+static HRESULT STDMETHODCALLTYPE ft_rename(IFreeTest *This, FREE_OUTER *outer) {
+        struct obj *o = impl_from_IFreeTest(This);
+
+        /* the request's: the stub's to drop with the call */
+        o->seen_name = outer->inner.name;
+        o->seen_value = outer->inner.value;
+        if (!str_is(outer->inner.name, "old") || !outer->inner.value)
+                return E_INVALIDARG;
+        /* COM's rule for an [in, out] pointer: the object replaces, the stub frees */
+        if (!(outer->inner.name = str_dup("a new name")))
+                return E_OUTOFMEMORY;
+        *outer->inner.value += 1;
+        outer->tag += 1;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_list(IFreeTest *This, FREE_LIST **list) {
+        (void)This;
+        if (!(*list = CoTaskMemAlloc(sizeof **list)))
+                return E_OUTOFMEMORY;
+        (*list)->count = 3;
+        if (!((*list)->items = CoTaskMemAlloc(3 * sizeof *(*list)->items)))
+                return E_OUTOFMEMORY;
+        for (ULONG i = 0; i < 3; i++)
+                if (FAILED(item_fill(&(*list)->items[i], i == 1 ? "one" : "other", (LONG)i, i != 2)))
+                        return E_OUTOFMEMORY;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_names(IFreeTest *This, ULONG celt, LPOLESTR *names,
+                                          ULONG *fetched) {
+        struct obj *o = impl_from_IFreeTest(This);
+
+        for (ULONG k = 0; k < celt; k++)
+                if (!(names[k] = str_dup(k ? "name" : "first")))
+                        return E_OUTOFMEMORY;
+        *fetched = o->lie ? celt + 1 : celt;
+        return S_OK;
+}
+
+static const IFreeTestVtbl ft_vtbl = {
+        ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
+};
+
+/* --- a channel that hands each message to a stub buffer of this process ------------------- */
+
+struct chan {
+        IRpcChannelBuffer IRpcChannelBuffer_iface;
+        atomic_int refs;
+        IRpcStubBuffer *stub;
+};
+
+static struct chan *chan_from(IRpcChannelBuffer *iface) {
+        return (struct chan *)iface;
+}
+
+static HRESULT STDMETHODCALLTYPE ch_qi(IRpcChannelBuffer *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IRpcChannelBuffer)) {
+                *ppv = This;
+                atomic_fetch_add(&chan_from(This)->refs, 1);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE ch_addref(IRpcChannelBuffer *This) {
+        return (ULONG)atomic_fetch_add(&chan_from(This)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE ch_release(IRpcChannelBuffer *This) {
+        return (ULONG)atomic_fetch_sub(&chan_from(This)->refs, 1) - 1;
+}
+
+static HRESULT STDMETHODCALLTYPE ch_getbuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
+                                              REFIID riid) {
+        (void)This, (void)riid;
+        msg->Buffer = malloc(msg->cbBuffer ? msg->cbBuffer : 1);
+        return msg->Buffer ? S_OK : E_OUTOFMEMORY;
+}
+
+static HRESULT STDMETHODCALLTYPE ch_sendreceive(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
+                                                ULONG *status) {
+        void *req = msg->Buffer;
+        HRESULT hr;
+
+        *status = 0;
+        hr = IRpcStubBuffer_Invoke(chan_from(This)->stub, msg, This);   /* the reply replaces it */
+        if (FAILED(hr)) {
+                msg->Buffer = req;      /* the caller frees it (FreeBuffer) */
+                return hr;
+        }
+        free(req);
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ch_freebuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg) {
+        (void)This;
+        free(msg->Buffer);
+        msg->Buffer = NULL;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ch_getdestctx(IRpcChannelBuffer *This, DWORD *ctx, void **data) {
+        (void)This;
+        *ctx = MSHCTX_DIFFERENTMACHINE;
+        *data = NULL;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ch_isconnected(IRpcChannelBuffer *This) {
+        (void)This;
+        return S_OK;
+}
+
+static const IRpcChannelBufferVtbl chan_vtbl = {
+        ch_qi, ch_addref, ch_release, ch_getbuffer, ch_sendreceive, ch_freebuffer, ch_getdestctx,
+        ch_isconnected,
+};
+
+/* An object behind a stub behind a channel behind a proxy. */
+struct wired {
+        struct obj obj;
+        struct chan chan;
+        IRpcStubBuffer *stub;
+        IRpcProxyBuffer *pb;
+        IFreeTest *px;
+};
+
+static void wire(struct wired *w) {
+        IPSFactoryBuffer *psf = NULL;
+
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), S_OK);
+        ASSERT_HR_EQ(NdrDllGetClassObject(&IID_IFreeTest, &IID_IPSFactoryBuffer, (void **)&psf,
+                                          (const ProxyFileInfo **)proxy_files, NULL, &ps_factory),
+                     S_OK);
+        w->obj = (struct obj){.IFreeTest_iface = {&ft_vtbl}, .refs = 1};
+        w->chan = (struct chan){.IRpcChannelBuffer_iface = {&chan_vtbl}, .refs = 1};
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateStub(psf, &IID_IFreeTest,
+                                                 (IUnknown *)&w->obj.IFreeTest_iface, &w->stub),
+                     S_OK);
+        w->chan.stub = w->stub;
+        ASSERT_HR_EQ(IPSFactoryBuffer_CreateProxy(psf, NULL, &IID_IFreeTest, &w->pb, (void **)&w->px),
+                     S_OK);
+        ASSERT_HR_EQ(IRpcProxyBuffer_Connect(w->pb, &w->chan.IRpcChannelBuffer_iface), S_OK);
+        IPSFactoryBuffer_Release(psf);
+}
+
+static void unwire(struct wired *w) {
+        IFreeTest_Release(w->px);
+        ASSERT_EQ(IRpcProxyBuffer_Release(w->pb), 0);
+        ASSERT_EQ(IRpcStubBuffer_Release(w->stub), 0);
+        ASSERT_EQ(atomic_load(&w->chan.refs), 1);
+        ASSERT_EQ(atomic_load(&w->obj.refs), 1);
+        CoUninitialize();
+}
+
+/* IStorage::Stat's shape: the string and the value inside the [out] structure. */
+TEST(out_struct_pointers_freed) {
+        struct wired w;
+        FREE_ITEM it = {0};
+
+        wire(&w);
+        for (int round = 0; round < 3; round++) {
+                ASSERT_HR_EQ(IFreeTest_Stat(w.px, &it), S_OK);
+                ASSERT_TRUE(str_is(it.name, "stat"));
+                ASSERT_NOT_NULL(it.value);
+                ASSERT_EQ(*it.value, 70);
+                ASSERT_EQ(it.id, 7);
+                item_clear(&it);
+        }
+        unwire(&w);
+}
+
+/* IEnumSTATSTG::Next's: the elements fetched, NULL [unique] values among them. */
+TEST(out_array_of_structs_freed) {
+        struct wired w;
+        FREE_ITEM items[4];
+        ULONG fetched = 0;
+
+        wire(&w);
+        w.obj.have = 6;
+        memset(items, 0, sizeof items);
+        ASSERT_HR_EQ(IFreeTest_Next(w.px, 4, items, &fetched), S_OK);
+        ASSERT_EQ(fetched, 4);
+        for (ULONG i = 0; i < 4; i++) {
+                char name[16];
+                snprintf(name, sizeof name, "item %u", (unsigned)i);
+                ASSERT_TRUE(str_is(items[i].name, name));
+                ASSERT_EQ(items[i].id, (LONG)i);
+                if (i % 2 == 0) {
+                        ASSERT_NOT_NULL(items[i].value);
+                        ASSERT_EQ(*items[i].value, (LONG)i * 10);
+                } else {
+                        ASSERT_NULL(items[i].value);
+                }
+                item_clear(&items[i]);
+        }
+        /* the last two: fewer than asked, the rest of the stub's array never touched */
+        ASSERT_HR_EQ(IFreeTest_Next(w.px, 4, items, &fetched), S_FALSE);
+        ASSERT_EQ(fetched, 2);
+        ASSERT_TRUE(str_is(items[1].name, "item 1"));
+        item_clear(&items[0]);
+        item_clear(&items[1]);
+        ASSERT_HR_EQ(IFreeTest_Next(w.px, 4, items, &fetched), S_FALSE);
+        ASSERT_EQ(fetched, 0);
+        unwire(&w);
+}
+
+/*
+ * The object says it fetched one more than the array holds: the push refuses the
+ * response, and the stub still frees the elements inside the array (never one past it).
+ */
+TEST(out_array_past_its_size_freed_within_it) {
+        struct wired w;
+        FREE_ITEM items[3];
+        ULONG fetched = 0;
+
+        wire(&w);
+        w.obj.have = 3;
+        w.obj.lie = true;
+        memset(items, 0, sizeof items);
+        ASSERT_TRUE(FAILED(IFreeTest_Next(w.px, 3, items, &fetched)));
+        for (ULONG i = 0; i < 3; i++) {
+                ASSERT_NULL(items[i].name);
+                ASSERT_NULL(items[i].value);
+        }
+        unwire(&w);
+}
+
+/* A structure by value in the [out] structure, the pointers in the inner one. */
+TEST(nested_struct_pointers_freed) {
+        struct wired w;
+        FREE_OUTER o = {0};
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Nested(w.px, &o), S_OK);
+        ASSERT_EQ(o.tag, 99);
+        ASSERT_TRUE(str_is(o.inner.name, "inner"));
+        ASSERT_NOT_NULL(o.inner.value);
+        ASSERT_EQ(*o.inner.value, 30);
+        item_clear(&o.inner);
+        unwire(&w);
+}
+
+/*
+ * [in, out]: the string the object put in place of the request's is freed, the
+ * request's string and value (the call's arena's, the value written through) are not.
+ */
+TEST(in_out_struct_frees_only_the_objects) {
+        static const WCHAR old[] = u"old";
+        struct wired w;
+        LONG value = 41;
+        FREE_OUTER o = {.tag = 1, .inner = {.name = (WCHAR *)old, .value = &value, .id = 5}};
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Rename(w.px, &o), S_OK);
+        ASSERT_NOT_NULL(w.obj.seen_name);
+        ASSERT_TRUE(w.obj.seen_name != old);    /* the stub's copy, not ours */
+        ASSERT_NOT_NULL(w.obj.seen_value);
+        ASSERT_EQ(o.tag, 2);
+        ASSERT_EQ(o.inner.id, 5);
+        ASSERT_TRUE(str_is(o.inner.name, "a new name"));
+        ASSERT_NOT_NULL(o.inner.value);
+        ASSERT_EQ(*o.inner.value, 42);
+        /* what the proxy allocated for us is ours to free; our own is not */
+        if (o.inner.name != old)
+                CoTaskMemFree(o.inner.name);
+        if (o.inner.value != &value)
+                CoTaskMemFree(o.inner.value);
+        unwire(&w);
+}
+
+/* An array of structures behind a pointer in the structure behind the [out] pointer. */
+TEST(out_list_of_structs_freed) {
+        struct wired w;
+        FREE_LIST *l = NULL;
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_List(w.px, &l), S_OK);
+        ASSERT_NOT_NULL(l);
+        ASSERT_EQ(l->count, 3);
+        ASSERT_NOT_NULL(l->items);
+        ASSERT_TRUE(str_is(l->items[1].name, "one"));
+        ASSERT_EQ(*l->items[1].value, 10);
+        ASSERT_NULL(l->items[2].value);
+        for (ULONG i = 0; i < l->count; i++)
+                item_clear(&l->items[i]);
+        CoTaskMemFree(l->items);
+        CoTaskMemFree(l);
+        unwire(&w);
+}
+
+/*
+ * IEnumString::Next's shape, the object saying one string more than the array holds:
+ * the push refuses it, and the stub frees the strings inside the array without reading
+ * the element past it (the review found the loop trusting the length).
+ */
+TEST(out_string_array_past_its_size_freed_within_it) {
+        struct wired w;
+        LPOLESTR names[3] = {NULL, NULL, NULL};
+        ULONG fetched = 0;
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Names(w.px, 3, names, &fetched), S_OK);
+        ASSERT_EQ(fetched, 3);
+        ASSERT_TRUE(str_is(names[0], "first"));
+        ASSERT_TRUE(str_is(names[2], "name"));
+        for (int i = 0; i < 3; i++)
+                CoTaskMemFree(names[i]);
+        w.obj.lie = true;
+        ASSERT_TRUE(FAILED(IFreeTest_Names(w.px, 3, names, &fetched)));
+        unwire(&w);
+}
