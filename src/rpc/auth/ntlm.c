@@ -60,6 +60,10 @@ struct ntlm_ctx {
         size_t neg_len, chal_len, auth_len;
         uint8_t session_key[16];        /* ExportedSessionKey */
         uint8_t sign_out[16], sign_in[16];
+        /* HMAC-MD5 keyed with them once: each message then costs its own MD5 blocks and
+           the outer one, not the two of the keys' pads again (nettle's digest leaves the
+           context keyed for the next message) */
+        struct hmac_md5_ctx mac_out, mac_in;
         uint8_t seal_key_out[16], seal_key_in[16];      /* for ntlm_reset_crypto() */
         struct arcfour_ctx seal_out, seal_in;
         uint32_t seq_out, seq_in;
@@ -289,6 +293,8 @@ static void derive_keys(struct ntlm_ctx *c) {
 
         memcpy(c->sign_out, c->server ? ssign : csign, 16);
         memcpy(c->sign_in, c->server ? csign : ssign, 16);
+        hmac_md5_set_key(&c->mac_out, 16, c->sign_out);
+        hmac_md5_set_key(&c->mac_in, 16, c->sign_in);
         memcpy(c->seal_key_out, c->server ? sseal : cseal, 16);
         memcpy(c->seal_key_in, c->server ? cseal : sseal, 16);
         arcfour_set_key(&c->seal_out, 16, c->seal_key_out);
@@ -980,13 +986,17 @@ int ntlm_session_key(const struct ntlm_ctx *c, uint8_t ret[16]) {
         return 0;
 }
 
-/* 3.4.4.2 MAC with extended session security: the checksum before its encryption */
-static void mac(const uint8_t key[16], uint32_t seq, const uint8_t *msg, size_t len,
+/* 3.4.4.2 MAC with extended session security: the checksum before its encryption,
+   HMAC_MD5(SigningKey, seq || message) with h keyed with SigningKey */
+static void mac(struct hmac_md5_ctx *h, uint32_t seq, const uint8_t *msg, size_t len,
                 uint8_t out[8]) {
         uint8_t s[4], d[16];
 
         put_u32(s, seq);
-        hmac_md5(key, s, 4, msg, len, d);
+        hmac_md5_update(h, 4, s);
+        if (len)
+                hmac_md5_update(h, len, msg);
+        hmac_md5_digest(h, 16, d);
         memcpy(out, d, 8);
 }
 
@@ -1003,7 +1013,7 @@ static void put_sig(struct ntlm_ctx *c, const uint8_t cksum[8], uint8_t sig[16])
 static int check_sig(struct ntlm_ctx *c, const uint8_t *msg, size_t len, const uint8_t sig[16]) {
         uint8_t want[8], got[8];
 
-        mac(c->sign_in, c->seq_in, msg, len, want);
+        mac(&c->mac_in, c->seq_in, msg, len, want);
         if (c->flags & NTLMSSP_NEGOTIATE_KEY_EXCH)
                 arcfour_crypt(&c->seal_in, 8, got, sig + 4);
         else
@@ -1021,7 +1031,7 @@ int ntlm_sign(struct ntlm_ctx *c, const uint8_t *msg, size_t len, uint8_t sig[16
 
         if (!c->established)
                 return -ENOTCONN;
-        mac(c->sign_out, c->seq_out, msg, len, cksum);
+        mac(&c->mac_out, c->seq_out, msg, len, cksum);
         put_sig(c, cksum, sig);
         return 0;
 }
@@ -1040,7 +1050,7 @@ int ntlm_seal(struct ntlm_ctx *c, uint8_t *data, size_t data_len, const uint8_t 
                 return -ENOTCONN;
         /* 3.4.3: the checksum over the plaintext; the RC4 stream encrypts the data, then
            the checksum */
-        mac(c->sign_out, c->seq_out, msg, len, cksum);
+        mac(&c->mac_out, c->seq_out, msg, len, cksum);
         arcfour_crypt(&c->seal_out, data_len, data, data);
         put_sig(c, cksum, sig);
         return 0;
