@@ -357,6 +357,23 @@ TEST(verification_trailer) {
         cmd[1] = 0x80;
         ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &v, &n), -EACCES);
         buf_free(&b);
+
+        /* the magic inside the stub's data as well (aligned, then not): the trailer is the
+           last occurrence, where it ends the stub */
+        static const uint8_t magic[8] = { 0x8a, 0xe3, 0x13, 0x71, 0x02, 0xf4, 0x36, 0x71 };
+        for (size_t at = 0; at < 4; at++) {
+                buf_init(&b, 0);
+                buf_append(&b, "xxxx", at);
+                buf_append(&b, magic, 8);
+                buf_append(&b, "data", 4);
+                size_t stub = b.len;
+                rpc_sec_vt_append(&b, 0, &v);
+                ASSERT_OK(rpc_sec_vt_check(b.data, b.len, &v, &n));
+                ASSERT_EQ(n, (stub + 3) & ~(size_t)3);
+                /* and a stub that is only the magic, with no trailer after it: malformed */
+                ASSERT_ERRNO(rpc_sec_vt_check(b.data, at + 8, &v, &n), at ? 0 : -EBADMSG);
+                buf_free(&b);
+        }
 }
 
 TEST(zz_stop) {

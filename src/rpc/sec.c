@@ -103,38 +103,45 @@ enum {
 
 #define VT_MAX 512                      /* the most of a stub's end searched for a trailer */
 
-static void put_syntax_le(struct buf *b, const struct rpc_syntax_id *s) {
-        uint8_t g[16];
+#define VT_SIZE (8 + 4 + 4 + 4 + 40 + 4 + 16)   /* magic, BITMASK_1, PCONTEXT, HEADER2 */
 
-        dcom_guid_to_wire(&s->uuid, g);
-        buf_append(b, g, 16);
-        buf_put_u16le(b, s->ver_major);
-        buf_put_u16le(b, s->ver_minor);
+static uint8_t *put16(uint8_t *p, uint16_t v) {
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        return p + 2;
+}
+
+static uint8_t *put_syntax_le(uint8_t *p, const struct rpc_syntax_id *s) {
+        dcom_guid_to_wire(&s->uuid, p);
+        p = put16(p + 16, s->ver_major);
+        return put16(p, s->ver_minor);
 }
 
 void rpc_sec_vt_append(struct buf *b, size_t stub_start, const struct rpc_vt_call *v) {
         /* 2.2.2.13: 4-byte aligned from the stub's start; the commands, the last with END */
-        static const uint8_t zeros[4];
         size_t pad = (4 - ((b->len - stub_start) & 3)) & 3;
+        uint8_t *p = buf_extend(b, pad + VT_SIZE);
 
-        buf_append(b, zeros, pad);
-        buf_append(b, vt_magic, 8);
-        buf_put_u16le(b, SEC_VT_COMMAND_BITMASK_1);
-        buf_put_u16le(b, 4);
-        buf_put_u32le(b, v->header_signing ? SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING : 0);
-        buf_put_u16le(b, SEC_VT_COMMAND_PCONTEXT);
-        buf_put_u16le(b, 40);
-        put_syntax_le(b, &v->abstract);
-        put_syntax_le(b, &v->transfer);
-        buf_put_u16le(b, SEC_VT_COMMAND_HEADER2 | SEC_VT_COMMAND_END);
-        buf_put_u16le(b, 16);
-        buf_put_u8(b, RPC_PTYPE_REQUEST);
-        buf_put_u8(b, 0);
-        buf_put_u16le(b, 0);
-        buf_append(b, v->drep, 4);
-        buf_put_u32le(b, v->call_id);
-        buf_put_u16le(b, v->context_id);
-        buf_put_u16le(b, v->opnum);
+        if (!p)
+                return;         /* b's error says so */
+        memset(p, 0, pad);
+        memcpy(p + pad, vt_magic, 8);
+        p = put16(p + pad + 8, SEC_VT_COMMAND_BITMASK_1);
+        p = put16(p, 4);
+        dcom_put_le32(p, v->header_signing ? SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING : 0);
+        p = put16(p + 4, SEC_VT_COMMAND_PCONTEXT);
+        p = put16(p, 40);
+        p = put_syntax_le(p, &v->abstract);
+        p = put_syntax_le(p, &v->transfer);
+        p = put16(p, SEC_VT_COMMAND_HEADER2 | SEC_VT_COMMAND_END);
+        p = put16(p, 16);
+        p[0] = RPC_PTYPE_REQUEST;
+        p[1] = 0;
+        p = put16(p + 2, 0);
+        memcpy(p, v->drep, 4);
+        dcom_put_le32(p + 4, v->call_id);
+        p = put16(p + 8, v->context_id);
+        put16(p, v->opnum);
 }
 
 static uint16_t le16(const uint8_t *p) {
@@ -159,9 +166,15 @@ int rpc_sec_vt_check(const uint8_t *stub, size_t len, const struct rpc_vt_call *
         *ret_len = len;
         /* the last 4-aligned occurrence of the magic near the end: the trailer runs to the
            stub's end, so a match inside the NDR data before it cannot be the one */
-        for (size_t o = from; o + 8 <= len; o += 4)
-                if (memcmp(stub + o, vt_magic, 8) == 0)
+        /* (searched from the end down: the first match is the last occurrence) */
+        for (size_t o = len >= 8 ? (len - 8) & ~(size_t)3 : 0; len >= 8 && o >= from; o -= 4) {
+                if (memcmp(stub + o, vt_magic, 8) == 0) {
                         at = o;
+                        break;
+                }
+                if (o < 4)
+                        break;
+        }
         if (at == SIZE_MAX)
                 return 0;               /* none: clients need not send one */
         const uint8_t *p = stub + at + 8, *end = stub + len;
