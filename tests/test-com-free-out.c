@@ -22,6 +22,7 @@
 #include <rpcproxy.h>
 
 #include "free-out.h"
+#include "loop-channel.h"
 #include "test.h"
 
 extern const ProxyFileInfo free_out_ProxyFileInfo;
@@ -171,86 +172,10 @@ static const IFreeTestVtbl ft_vtbl = {
         ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
 };
 
-/* --- a channel that hands each message to a stub buffer of this process ------------------- */
-
-struct chan {
-        IRpcChannelBuffer IRpcChannelBuffer_iface;
-        atomic_int refs;
-        IRpcStubBuffer *stub;
-};
-
-static struct chan *chan_from(IRpcChannelBuffer *iface) {
-        return (struct chan *)iface;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_qi(IRpcChannelBuffer *This, REFIID riid, void **ppv) {
-        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IRpcChannelBuffer)) {
-                *ppv = This;
-                atomic_fetch_add(&chan_from(This)->refs, 1);
-                return S_OK;
-        }
-        *ppv = NULL;
-        return E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE ch_addref(IRpcChannelBuffer *This) {
-        return (ULONG)atomic_fetch_add(&chan_from(This)->refs, 1) + 1;
-}
-
-static ULONG STDMETHODCALLTYPE ch_release(IRpcChannelBuffer *This) {
-        return (ULONG)atomic_fetch_sub(&chan_from(This)->refs, 1) - 1;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_getbuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
-                                              REFIID riid) {
-        (void)This, (void)riid;
-        msg->Buffer = malloc(msg->cbBuffer ? msg->cbBuffer : 1);
-        return msg->Buffer ? S_OK : E_OUTOFMEMORY;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_sendreceive(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
-                                                ULONG *status) {
-        void *req = msg->Buffer;
-        HRESULT hr;
-
-        *status = 0;
-        hr = IRpcStubBuffer_Invoke(chan_from(This)->stub, msg, This);   /* the reply replaces it */
-        if (FAILED(hr)) {
-                msg->Buffer = req;      /* the caller frees it (FreeBuffer) */
-                return hr;
-        }
-        free(req);
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_freebuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg) {
-        (void)This;
-        free(msg->Buffer);
-        msg->Buffer = NULL;
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_getdestctx(IRpcChannelBuffer *This, DWORD *ctx, void **data) {
-        (void)This;
-        *ctx = MSHCTX_DIFFERENTMACHINE;
-        *data = NULL;
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_isconnected(IRpcChannelBuffer *This) {
-        (void)This;
-        return S_OK;
-}
-
-static const IRpcChannelBufferVtbl chan_vtbl = {
-        ch_qi, ch_addref, ch_release, ch_getbuffer, ch_sendreceive, ch_freebuffer, ch_getdestctx,
-        ch_isconnected,
-};
-
 /* An object behind a stub behind a channel behind a proxy. */
 struct wired {
         struct obj obj;
-        struct chan chan;
+        struct loop_chan chan;
         IRpcStubBuffer *stub;
         IRpcProxyBuffer *pb;
         IFreeTest *px;
@@ -264,7 +189,7 @@ static void wire(struct wired *w) {
                                           (const ProxyFileInfo **)proxy_files, NULL, &ps_factory),
                      S_OK);
         w->obj = (struct obj){.IFreeTest_iface = {&ft_vtbl}, .refs = 1};
-        w->chan = (struct chan){.IRpcChannelBuffer_iface = {&chan_vtbl}, .refs = 1};
+        loop_chan_init(&w->chan, NULL);
         ASSERT_HR_EQ(IPSFactoryBuffer_CreateStub(psf, &IID_IFreeTest,
                                                  (IUnknown *)&w->obj.IFreeTest_iface, &w->stub),
                      S_OK);

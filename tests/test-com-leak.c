@@ -22,6 +22,7 @@
 
 #include "leak.h"
 #include "rpcss-run.h"
+#include "loop-channel.h"
 #include "test.h"
 
 extern const ProxyFileInfo leak_ProxyFileInfo;
@@ -313,86 +314,10 @@ static const ILeakTestVtbl leak_vtbl = {
         lk_qi, lk_addref, lk_release, lk_outs, lk_obj_then_fail, lk_name, lk_relay, lk_window,
 };
 
-/* --- a channel that hands each message to a stub buffer of this process ------------------- */
-
-struct chan {
-        IRpcChannelBuffer IRpcChannelBuffer_iface;
-        atomic_int refs;
-        IRpcStubBuffer *stub;
-};
-
-static struct chan *chan_from(IRpcChannelBuffer *iface) {
-        return (struct chan *)iface;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_qi(IRpcChannelBuffer *This, REFIID riid, void **ppv) {
-        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IRpcChannelBuffer)) {
-                *ppv = This;
-                atomic_fetch_add(&chan_from(This)->refs, 1);
-                return S_OK;
-        }
-        *ppv = NULL;
-        return E_NOINTERFACE;
-}
-
-static ULONG STDMETHODCALLTYPE ch_addref(IRpcChannelBuffer *This) {
-        return (ULONG)atomic_fetch_add(&chan_from(This)->refs, 1) + 1;
-}
-
-static ULONG STDMETHODCALLTYPE ch_release(IRpcChannelBuffer *This) {
-        return (ULONG)atomic_fetch_sub(&chan_from(This)->refs, 1) - 1;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_getbuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
-                                              REFIID riid) {
-        (void)This, (void)riid;
-        msg->Buffer = malloc(msg->cbBuffer ? msg->cbBuffer : 1);
-        return msg->Buffer ? S_OK : E_OUTOFMEMORY;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_sendreceive(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg,
-                                                ULONG *status) {
-        void *req = msg->Buffer;
-        HRESULT hr;
-
-        *status = 0;
-        hr = IRpcStubBuffer_Invoke(chan_from(This)->stub, msg, This);   /* the reply replaces it */
-        if (FAILED(hr)) {
-                msg->Buffer = req;      /* the caller frees it (FreeBuffer) */
-                return hr;
-        }
-        free(req);
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_freebuffer(IRpcChannelBuffer *This, RPCOLEMESSAGE *msg) {
-        (void)This;
-        free(msg->Buffer);
-        msg->Buffer = NULL;
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_getdestctx(IRpcChannelBuffer *This, DWORD *ctx, void **data) {
-        (void)This;
-        *ctx = MSHCTX_DIFFERENTMACHINE;
-        *data = NULL;
-        return S_OK;
-}
-
-static HRESULT STDMETHODCALLTYPE ch_isconnected(IRpcChannelBuffer *This) {
-        (void)This;
-        return S_OK;
-}
-
-static const IRpcChannelBufferVtbl chan_vtbl = {
-        ch_qi, ch_addref, ch_release, ch_getbuffer, ch_sendreceive, ch_freebuffer, ch_getdestctx,
-        ch_isconnected,
-};
-
 /* An object behind a stub behind a channel behind a proxy. */
 struct wired {
         struct leak obj;
-        struct chan chan;
+        struct loop_chan chan;
         IRpcStubBuffer *stub;
         IRpcProxyBuffer *pb;
         ILeakTest *px;
@@ -411,7 +336,7 @@ static void wire(struct wired *w) {
         IPSFactoryBuffer *psf = factory();
 
         w->obj = (struct leak){.ILeakTest_iface = {&leak_vtbl}, .refs = 1};
-        w->chan = (struct chan){.IRpcChannelBuffer_iface = {&chan_vtbl}, .refs = 1};
+        loop_chan_init(&w->chan, NULL);
         ASSERT_HR_EQ(IPSFactoryBuffer_CreateStub(psf, &IID_ILeakTest,
                                                  (IUnknown *)&w->obj.ILeakTest_iface, &w->stub),
                      S_OK);
