@@ -132,6 +132,7 @@ struct rr_client {
         int fd;
         size_t req, resp;
         uint8_t *in, *out;
+        bool broken;            /* a round trip failed: the stream may be out of step */
 };
 
 static int rr_call(void *ctx, uint64_t n) {
@@ -140,8 +141,10 @@ static int rr_call(void *ctx, uint64_t n) {
 
         for (uint64_t i = 0; i < n; i++) {
                 r = bench_write_full(c->fd, c->out, c->req);
-                if (r < 0 || (r = bench_read_full(c->fd, c->in, c->resp)) < 0)
+                if (r < 0 || (r = bench_read_full(c->fd, c->in, c->resp)) < 0) {
+                        c->broken = true;
                         return r;
+                }
         }
         return 0;
 }
@@ -240,7 +243,8 @@ fail:
 
 /* The floor to take turns with, or NULL when it is not up (the entry then has no ratio). */
 static const struct bench_spec *floor_pair(const struct floor *f) {
-        return f->up ? &f->spec : NULL;
+        /* (nor one whose round trip failed in an earlier entry's turns) */
+        return f->up && !f->c.broken ? &f->spec : NULL;
 }
 
 static int floor_close(struct bench *b, struct floor *f) {

@@ -199,7 +199,9 @@ int main(int argc, char **argv) {
         bench_size_name(unix_floor, "floor-unix", MSG);
         /* kept up: the null calls are measured in turns with them */
         struct bench_floor *ftcp = NULL, *funix = NULL;
-        bench_floor_open(b, true, MSG, "rpc-null-tcp,rpc-null-tcp-ntlm", &ftcp);
+        bench_floor_open(b, true, MSG,
+                         "rpc-null-tcp,rpc-null-tcp-ntlm-integrity,rpc-null-tcp-ntlm-privacy",
+                         &ftcp);
         bench_floor_open(b, false, MSG, "rpc-null-lrpc", &funix);
 
         /* the raw echo server for 1..8 clients, forked before any connection is open (see

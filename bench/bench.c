@@ -1095,6 +1095,7 @@ struct pingpong {
         int fd;
         size_t msg;
         uint8_t *buf;
+        bool broken;            /* a round trip failed: the stream may be out of step */
 };
 
 static int pingpong_fn(void *ctx, uint64_t n) {
@@ -1103,11 +1104,12 @@ static int pingpong_fn(void *ctx, uint64_t n) {
 
         for (uint64_t i = 0; i < n; i++) {
                 r = bench_write_full(p->fd, p->buf, p->msg);
-                if (r < 0)
+                if (r >= 0)
+                        r = bench_read_full(p->fd, p->buf, p->msg);
+                if (r < 0) {
+                        p->broken = true;
                         return r;
-                r = bench_read_full(p->fd, p->buf, p->msg);
-                if (r < 0)
-                        return r;
+                }
         }
         return 0;
 }
@@ -1309,7 +1311,9 @@ int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
 }
 
 const struct bench_spec *bench_floor_pair(const struct bench_floor *f) {
-        return f && f->up ? &f->spec : NULL;
+        /* not one whose round trip failed, now or in an earlier entry's turns: a reply
+           left unread would time every later turn against the wrong message */
+        return f && f->up && !f->p.broken ? &f->spec : NULL;
 }
 
 int bench_floor_close(struct bench *b, struct bench_floor *f) {

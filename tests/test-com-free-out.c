@@ -36,6 +36,8 @@ struct obj {
         atomic_int refs;
         ULONG have;             /* what Next has left to give */
         bool lie;               /* Next says one more than celt */
+        bool cycle;             /* Chain closes its chain into a cycle */
+        FREE_NODE *loop;        /* the cycle's node: the test frees it (a walk may not) */
         const WCHAR *seen_name; /* what Rename got from the stub */
         const LONG *seen_value;
 };
@@ -168,8 +170,42 @@ static HRESULT STDMETHODCALLTYPE ft_names(IFreeTest *This, ULONG celt, LPOLESTR 
         return S_OK;
 }
 
+static HRESULT STDMETHODCALLTYPE ft_bag(IFreeTest *This, FREE_BAG *bag) {
+        (void)This;
+        if (!(bag->pn = CoTaskMemAlloc(sizeof *bag->pn)))
+                return E_OUTOFMEMORY;
+        *bag->pn = 2;
+        if (!(bag->items = CoTaskMemAlloc(2 * sizeof *bag->items)))
+                return E_OUTOFMEMORY;
+        for (ULONG i = 0; i < 2; i++)
+                if (FAILED(item_fill(&bag->items[i], i ? "second" : "first", (LONG)i, true)))
+                        return E_OUTOFMEMORY;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_chain(IFreeTest *This, FREE_NODE *head) {
+        struct obj *o = impl_from_IFreeTest(This);
+        FREE_NODE *n;
+
+        head->v = 1;
+        if (!(n = head->next = CoTaskMemAlloc(sizeof *n)))
+                return E_OUTOFMEMORY;
+        n->v = 2;
+        if (o->cycle) {
+                n->next = n;
+                o->loop = n;
+                return S_OK;
+        }
+        if (!(n->next = CoTaskMemAlloc(sizeof *n)))
+                return E_OUTOFMEMORY;
+        n->next->v = 3;
+        n->next->next = NULL;
+        return S_OK;
+}
+
 static const IFreeTestVtbl ft_vtbl = {
         ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
+        ft_bag, ft_chain,
 };
 
 /* An object behind a stub behind a channel behind a proxy. */
@@ -364,5 +400,59 @@ TEST(out_string_array_past_its_size_freed_within_it) {
                 CoTaskMemFree(names[i]);
         w.obj.lie = true;
         ASSERT_TRUE(FAILED(IFreeTest_Names(w.px, 3, names, &fetched)));
+        unwire(&w);
+}
+
+/*
+ * The array's count read through a pointer member declared before it ([size_is(*pn)]):
+ * the walk reads it before any member is freed (the review found pn freed first and
+ * then read).
+ */
+TEST(out_struct_count_behind_a_pointer_member) {
+        struct wired w;
+        FREE_BAG bag = {0};
+
+        wire(&w);
+        for (int round = 0; round < 2; round++) {
+                ASSERT_HR_EQ(IFreeTest_Bag(w.px, &bag), S_OK);
+                ASSERT_NOT_NULL(bag.pn);
+                ASSERT_EQ(*bag.pn, 2);
+                ASSERT_TRUE(str_is(bag.items[1].name, "second"));
+                ASSERT_EQ(*bag.items[1].value, 10);
+                for (ULONG i = 0; i < 2; i++)
+                        item_clear(&bag.items[i]);
+                CoTaskMemFree(bag.items);
+                CoTaskMemFree(bag.pn);
+                memset(&bag, 0, sizeof bag);
+        }
+        unwire(&w);
+}
+
+/*
+ * A chain through [unique] pointers is freed node by node; closed into a cycle, the push
+ * refuses it (-ELOOP) and the walk stops at the depth cap without freeing anything it
+ * reached -- the node leaks to the object (which frees it here), never freed once per
+ * lap (the review found the cap turning into a repeated free).
+ */
+TEST(out_chain_freed_and_cycle_left) {
+        struct wired w;
+        FREE_NODE head = {0};
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Chain(w.px, &head), S_OK);
+        ASSERT_EQ(head.v, 1);
+        ASSERT_NOT_NULL(head.next);
+        ASSERT_EQ(head.next->v, 2);
+        ASSERT_NOT_NULL(head.next->next);
+        ASSERT_EQ(head.next->next->v, 3);
+        ASSERT_NULL(head.next->next->next);
+        CoTaskMemFree(head.next->next);
+        CoTaskMemFree(head.next);
+
+        w.obj.cycle = true;
+        memset(&head, 0, sizeof head);
+        ASSERT_TRUE(FAILED(IFreeTest_Chain(w.px, &head)));
+        ASSERT_NOT_NULL(w.obj.loop);
+        CoTaskMemFree(w.obj.loop);
         unwire(&w);
 }

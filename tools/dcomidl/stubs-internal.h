@@ -183,6 +183,8 @@ struct em {
         bool keep_going;                /* server response: a failure poisons the push, no
                                            return (what the object returned is freed after) */
         const char *cap;                /* emit_free: a top-level array's allocated elements */
+        bool keep_member;               /* emit_free: a member's own pointer only walked (its
+                                           structure's walker frees it after all the walks) */
 };
 
 #define MAX_PARAMS 64

@@ -815,8 +815,10 @@ void free_walk_mark(const struct levels *L, int i) {
 
 /*
  * Frees what the value v at level i holds, deepest first, with free_ unless arena_
- * owns it (the names in scope: arena_, free_, depth_).  A top-level pointer is the
- * stub's own and only walked.
+ * owns it (the names in scope: arena_, free_, depth_, done_).  A top-level pointer is the
+ * stub's own and only walked.  done_ turns false when a walk below stopped at the depth
+ * cap (a cycle through [unique] pointers, which the push refused with -ELOOP): from then
+ * on nothing is freed -- what a cycle reaches leaks rather than being freed once per lap.
  */
 void emit_free(struct em *e, int i, const char *v, int ind) {
         struct gen *g = e->g;
@@ -831,8 +833,8 @@ void emit_free(struct em *e, int i, const char *v, int ind) {
                 out(g, ind, "if (%s) {\n", v);
                 if (level_frees(L, i + 1))
                         emit_free(e, i + 1, r, ind + 1);
-                if (!l->top) {
-                        out(g, ind + 1, "if (!arena_owns(arena_, %s))\n", v);
+                if (!l->top && !(i == 0 && e->keep_member)) {
+                        out(g, ind + 1, "if (done_ && !arena_owns(arena_, %s))\n", v);
                         out(g, ind + 2, "free_((void *)%s);\n", v);
                 }
                 out(g, ind, "}\n");
@@ -870,27 +872,41 @@ void emit_free(struct em *e, int i, const char *v, int ind) {
         }
         case L_DATA:
                 if (l->dk == D_STRUCT && struct_frees(l->sr))
-                        out(g, ind, "ndr_free_out__%s(arena_, free_, &%s, depth_ + 1);\n",
-                            l->sr->fname, v);
+                        out(g, ind, "if (!ndr_free_out__%s(arena_, free_, &%s, depth_ + 1))\n%*sdone_ = false;\n",
+                            l->sr->fname, v, (ind + 1) * 8, "");
                 break;
         }
 }
 
-/* A structure's walker: its members' referents, deepest first. */
+/*
+ * A structure's walker: its members' referents, deepest first -- every member walked
+ * before any member's own pointer is freed, since an array's size_is or length_is may
+ * read through another member ([size_is(*pn)]).  True if the walk went all the way down.
+ */
 static void write_struct_free(struct gen *g, struct sreg *sr) {
-        struct em e = {.g = g, .prefix = "r->", .side = SIDE_TYPE};
+        struct em e = {.g = g, .prefix = "r->", .side = SIDE_TYPE, .keep_member = true};
 
-        out(g, 0, "\nstatic void ndr_free_out__%s(struct arena *arena_, void (*free_)(void *), %s *r, unsigned depth_) {\n",
+        out(g, 0, "\nstatic bool ndr_free_out__%s(struct arena *arena_, void (*free_)(void *), %s *r, unsigned depth_) {\n",
             sr->fname, sr->cname);
-        /* as deep as a push goes; a cycle through [unique] pointers is the object's
-           error (the push refused it with -ELOOP): stopped, not detected */
+        out(g, 1, "bool done_ = true;\n\n");
+        /* as deep as a push goes: a cycle through [unique] pointers is the object's
+           error (the push refused it with -ELOOP), stopped here and leaked */
         out(g, 1, "if (depth_ > NDR_MAX_DEPTH_DEFAULT)\n");
-        out(g, 2, "return;\n");
+        out(g, 2, "return false;\n");
         for (size_t k = 0; k < sr->n_members; k++) {
                 e.L = &sr->members[k];
                 if (e.L->n && level_frees(e.L, 0))
                         emit_free(&e, 0, member_lvalue(g, e.L), 1);
         }
+        for (size_t k = 0; k < sr->n_members; k++) {
+                const struct levels *L = &sr->members[k];
+                const char *v = member_lvalue(g, L);
+                if (!L->n || L->l[0].kind != L_PTR || L->l[0].top || L->l[0].ptr == PTR_FULL)
+                        continue;
+                out(g, 1, "if (done_ && %s && !arena_owns(arena_, %s))\n", v, v);
+                out(g, 2, "free_((void *)%s);\n", v);
+        }
+        out(g, 1, "return done_;\n");
         out(g, 0, "}\n");
 }
 
@@ -1112,7 +1128,7 @@ void write_type_funcs(struct gen *g) {
                 out(g, 0, "\n");
         for (size_t i = 0; i < g->n_structs; i++)
                 if (g->structs[i]->free_out)
-                        out(g, 0, "static void ndr_free_out__%s(struct arena *arena_, void (*free_)(void *), %s *r, unsigned depth_) __attribute__((unused));\n",
+                        out(g, 0, "static bool ndr_free_out__%s(struct arena *arena_, void (*free_)(void *), %s *r, unsigned depth_) __attribute__((unused));\n",
                             g->structs[i]->fname, g->structs[i]->cname);
         for (size_t i = 0; i < g->n_structs; i++)
                 if (g->structs[i]->free_out)

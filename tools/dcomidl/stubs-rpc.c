@@ -310,8 +310,9 @@ static void server_free_out(struct gen *g, struct method *m) {
                         out(g, 1, "{\n");
                         out(g, 2, "struct arena *arena_ = call->arena;\n");
                         out(g, 2, "void (*free_)(void *) = %s;\n", free_fn);
-                        out(g, 2, "unsigned depth_ = 0;\n\n");
-                        out(g, 2, "(void)arena_;\n                (void)free_;\n                (void)depth_;\n");
+                        out(g, 2, "unsigned depth_ = 0;\n");
+                        out(g, 2, "bool done_ = true;\n\n");
+                        out(g, 2, "(void)arena_;\n                (void)free_;\n                (void)depth_;\n                (void)done_;\n");
                         emit_free(&e, 0, n, 2);
                         out(g, 1, "}\n");
                         continue;
