@@ -68,88 +68,7 @@
 
 /* --- raw floors of a request size and a response size --------------------------------- */
 
-struct rr_server {
-        int lfd;
-        bool tcp;
-        size_t req, resp;
-};
-
-static int set_nodelay(int fd) {
-        int one = 1;
-        return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ? -errno : 0;
-}
-
-/* The forked server: one connection, req bytes in, resp bytes out, until EOF. */
-static int rr_serve(void *arg) {
-        struct rr_server *s = arg;
-        struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
-        uint8_t *in = malloc(s->req), *out = calloc(1, s->resp);
-        int fd = -1, r;
-
-        if (!in || !out) {
-                r = -ENOMEM;
-                goto out;
-        }
-        r = poll(&pfd, 1, BENCH_IO_TIMEOUT_MS);
-        if (r <= 0) {
-                r = r == 0 ? -ETIMEDOUT : -errno;
-                goto out;
-        }
-        fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                goto out;
-        }
-        r = bench_set_io_timeout(fd, BENCH_IO_TIMEOUT_MS);
-        if (r >= 0 && s->tcp)
-                r = set_nodelay(fd);
-        /* reads wait unbounded: the floor idles between the entries it is paired with for
-           as long as the run takes (a dead parent kills this child, a hung one its
-           watchdog) -- and a round trip stays one read and one write, as it was */
-        if (r >= 0) {
-                struct timeval none = { 0, 0 };
-                if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none) < 0)
-                        r = -errno;
-        }
-        while (r >= 0) {
-                r = bench_read_full(fd, in, s->req);
-                if (r == -ECONNRESET) {
-                        r = 0;          /* the client closed: done */
-                        break;
-                }
-                if (r >= 0)
-                        r = bench_write_full(fd, out, s->resp);
-        }
-out:
-        if (fd >= 0)
-                close(fd);
-        free(in);
-        free(out);
-        return r;
-}
-
-struct rr_client {
-        int fd;
-        size_t req, resp;
-        uint8_t *in, *out;
-        bool broken;            /* a round trip failed: the stream may be out of step */
-};
-
-static int rr_call(void *ctx, uint64_t n) {
-        struct rr_client *c = ctx;
-        int r;
-
-        for (uint64_t i = 0; i < n; i++) {
-                r = bench_write_full(c->fd, c->out, c->req);
-                if (r < 0 || (r = bench_read_full(c->fd, c->in, c->resp)) < 0) {
-                        c->broken = true;
-                        return r;
-                }
-        }
-        return 0;
-}
-
-/* "floor-tcp-72B-36B" */
+/* "floor-tcp-72B-36B": the harness's name of such a floor (bench_floor_open) */
 static char *rr_name(char *buf, bool tcp, size_t req, size_t resp) {
         char tail[BENCH_NAME_MAX];
 
@@ -160,109 +79,12 @@ static char *rr_name(char *buf, bool tcp, size_t req, size_t resp) {
 }
 
 /*
- * A floor kept up for the whole run: req bytes out, resp bytes back per round trip, with
- * a forked server.  It is measured on its own when opened (the row other entries' ratios
- * are taken against), and again in turns with each ORPC entry of the same sizes
- * (bench_spec.pair).  Children forked later inherit its connection, so floors are
- * closed in the reverse order of opening, after the object server is gone.
+ * The floors are kept up for the whole run (bench_floor_open): each is measured on its
+ * own when opened (the row other entries' ratios are taken against), and again in turns
+ * with the ORPC entry of the same sizes (bench_spec.pair).  Children forked later
+ * inherit their connections, so they are closed in the reverse order of opening, after
+ * the object server is gone.
  */
-struct floor {
-        char name[BENCH_NAME_MAX];
-        struct rr_client c;
-        struct bench_spec spec;
-        pid_t pid;
-        bool up;
-};
-
-static int floor_open(struct bench *b, bool tcp, size_t req, size_t resp, const char *paired,
-                      struct floor *f) {
-        struct sockaddr_storage ss = { 0 };
-        socklen_t len;
-        struct rr_server s = { .lfd = -1, .tcp = tcp, .req = req, .resp = resp };
-        int r;
-
-        memset(f, 0, sizeof *f);
-        f->c = (struct rr_client){ .fd = -1, .req = req, .resp = resp };
-        f->pid = -1;
-        rr_name(f->name, tcp, req, resp);
-        if (!bench_enabled(b, f->name) && !bench_enabled(b, paired))
-                return 0;
-        if (tcp) {
-                struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-                sin->sin_family = AF_INET;
-                sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                len = sizeof *sin;
-        } else {
-                ss.ss_family = AF_UNIX;         /* autobound abstract address */
-                len = sizeof(sa_family_t);
-        }
-        s.lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (s.lfd < 0 || bind(s.lfd, (struct sockaddr *)&ss, len) < 0 || listen(s.lfd, 1) < 0)
-                goto fail_errno;
-        len = sizeof ss;
-        if (getsockname(s.lfd, (struct sockaddr *)&ss, &len) < 0)
-                goto fail_errno;
-        r = bench_fork(b, rr_serve, &s, &f->pid);
-        if (r < 0)
-                goto fail;
-        close(s.lfd);
-        s.lfd = -1;
-        f->c.fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (f->c.fd < 0)
-                goto fail_errno;
-        r = bench_set_io_timeout(f->c.fd, BENCH_IO_TIMEOUT_MS);
-        if (r >= 0 && tcp)
-                r = set_nodelay(f->c.fd);
-        if (r < 0)
-                goto fail;
-        if (connect(f->c.fd, (struct sockaddr *)&ss, len) < 0)
-                goto fail_errno;
-        f->c.out = malloc(req);
-        f->c.in = malloc(resp);
-        if (!f->c.out || !f->c.in) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        for (size_t i = 0; i < req; i++)
-                f->c.out[i] = (uint8_t)(i * 31 + 7);
-        f->spec = (struct bench_spec){ .name = f->name, .fn = rr_call, .ctx = &f->c,
-                                       .bytes = req > resp ? req : resp, .batch = 1 };
-        /* paired only with a floor that works: one whose run failed may hold a reply
-           nobody read, and would time every later turn against the wrong message */
-        r = bench_run(b, &f->spec, NULL);
-        f->up = r >= 0;
-        return r;
-fail_errno:
-        r = -errno;
-fail:
-        fprintf(stderr, "bench-orpc: %s: %s\n", f->name, strerror(-r));
-        if (s.lfd >= 0)
-                close(s.lfd);
-        return r;
-}
-
-/* The floor to take turns with, or NULL when it is not up (the entry then has no ratio). */
-static const struct bench_spec *floor_pair(const struct floor *f) {
-        /* (nor one whose round trip failed in an earlier entry's turns) */
-        return f->up && !f->c.broken ? &f->spec : NULL;
-}
-
-static int floor_close(struct bench *b, struct floor *f) {
-        int r = 0;
-
-        if (f->c.fd >= 0)
-                close(f->c.fd);         /* the server sees EOF and exits */
-        free(f->c.in);
-        free(f->c.out);
-        if (f->pid > 0 && bench_reap(b, f->pid) < 0)
-                r = -EPROTO;
-        f->c.fd = -1;
-        f->c.in = f->c.out = NULL;
-        f->pid = -1;
-        f->up = false;
-        return r;
-}
-
 /* floors[] in main: TCP and Unix of each size, and the entry each is paired with */
 enum { FLOOR_NULL = 0, FLOOR_BULK = 2 };
 static const char *const floor_entries[4] = {
@@ -696,7 +518,7 @@ out:
  * the OXID known and not.
  */
 static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *data,
-                          struct counters *k, const struct floor *floors) {
+                          struct counters *k, struct bench_floor *const *floors) {
         const char *t = tcp ? "tcp" : "lrpc";
         char name[BENCH_NAME_MAX], base[BENCH_NAME_MAX];
         IOrpcBench *p = NULL;
@@ -721,7 +543,7 @@ static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *
         bench_run(b, &(struct bench_spec){ .name = name, .fn = null_calls, .ctx = p,
                                             .batch = 1,
                                             .baseline = rr_name(base, tcp, NULL_REQ, NULL_RESP),
-                                            .pair = floor_pair(&floors[FLOOR_NULL + !tcp]) },
+                                            .pair = bench_floor_pair(floors[FLOOR_NULL + !tcp]) },
                   NULL);
 
         bk.p = p;
@@ -734,8 +556,8 @@ static void cross_process(struct bench *b, struct server *s, bool tcp, uint8_t *
                                                             .ctx = &bk, .bytes = BULK, .batch = 1,
                                                             .baseline = rr_name(base, tcp, BULK,
                                                                                 NULL_RESP),
-                                                            .pair = floor_pair(
-                                                                    &floors[FLOOR_BULK + !tcp]) },
+                                                            .pair = bench_floor_pair(
+                                                                    floors[FLOOR_BULK + !tcp]) },
                                   NULL);
         }
 
@@ -993,14 +815,13 @@ int main(int argc, char **argv) {
         struct counters k = { NULL, NULL };
         pid_t rpcss = -1;
         uint8_t *data = NULL;
-        struct floor floors[4] = { { .pid = -1, .c.fd = -1 }, { .pid = -1, .c.fd = -1 },
-                                   { .pid = -1, .c.fd = -1 }, { .pid = -1, .c.fd = -1 } };
+        struct bench_floor *floors[4] = { NULL, NULL, NULL, NULL };
         int status = 0;
 
         /* the floors first: their children must not inherit the connections under test */
         for (int i = 0; i < 4; i++)
-                if (floor_open(b, i % 2 == 0, i < 2 ? NULL_REQ : BULK, NULL_RESP,
-                               floor_entries[i], &floors[i]) < 0)
+                if (bench_floor_open(b, i % 2 == 0, i < 2 ? NULL_REQ : BULK, NULL_RESP,
+                                     floor_entries[i], &floors[i]) < 0)
                         status = 1;
 
         if (bench_root_new("bench-orpc", root, sizeof root) < 0) {
@@ -1072,7 +893,7 @@ out:
                 status = 1;
         /* the last opened first: a later floor's server holds an earlier one's connection */
         for (int i = 3; i >= 0; i--)
-                if (floor_close(b, &floors[i]) < 0)
+                if (bench_floor_close(b, floors[i]) < 0)
                         status = 1;
         free(data);
         if (have_root)

@@ -199,10 +199,10 @@ int main(int argc, char **argv) {
         bench_size_name(unix_floor, "floor-unix", MSG);
         /* kept up: the null calls are measured in turns with them */
         struct bench_floor *ftcp = NULL, *funix = NULL;
-        bench_floor_open(b, true, MSG,
+        bench_floor_open(b, true, MSG, MSG,
                          "rpc-null-tcp,rpc-null-tcp-ntlm-integrity,rpc-null-tcp-ntlm-privacy",
                          &ftcp);
-        bench_floor_open(b, false, MSG, "rpc-null-lrpc", &funix);
+        bench_floor_open(b, false, MSG, MSG, "rpc-null-lrpc", &funix);
 
         /* the raw echo server for 1..8 clients, forked before any connection is open (see
            bench_fork); its clients connect once the RPC server is forked too */

@@ -994,7 +994,7 @@ int bench_write_full(int fd, const void *buf, size_t n) {
 struct echo_server {
         int listen_fd;
         bool tcp;
-        size_t msg;
+        size_t req, resp;       /* resp <= req: the first resp bytes of each message back */
 };
 
 static int set_nodelay(int fd) {
@@ -1039,23 +1039,23 @@ static int echo_serve(void *ctx) {
         }
         if (r < 0)
                 goto out;
-        buf = malloc(e->msg);
+        buf = malloc(e->req);
         if (!buf) {
                 r = -ENOMEM;
                 goto out;
         }
         for (;;) {
-                ssize_t k = read_upto(fd, buf, e->msg);
+                ssize_t k = read_upto(fd, buf, e->req);
 
                 if (k == 0) {
                         r = 0;          /* the client closed between messages: done */
                         break;
                 }
-                if (k < 0 || (size_t)k != e->msg) {
+                if (k < 0 || (size_t)k != e->req) {
                         r = k < 0 ? (int)k : -ECONNRESET;
                         break;
                 }
-                r = bench_write_full(fd, buf, e->msg);
+                r = bench_write_full(fd, buf, e->resp);
                 if (r < 0)
                         break;
         }
@@ -1093,8 +1093,8 @@ static int connect_bounded(int fd, const struct sockaddr *sa, socklen_t len) {
 
 struct pingpong {
         int fd;
-        size_t msg;
-        uint8_t *buf;
+        size_t req, resp;       /* req bytes out, resp (<= req) back */
+        uint8_t *buf;           /* req bytes */
         bool broken;            /* a round trip failed: the stream may be out of step */
 };
 
@@ -1103,9 +1103,9 @@ static int pingpong_fn(void *ctx, uint64_t n) {
         int r;
 
         for (uint64_t i = 0; i < n; i++) {
-                r = bench_write_full(p->fd, p->buf, p->msg);
+                r = bench_write_full(p->fd, p->buf, p->req);
                 if (r >= 0)
-                        r = bench_read_full(p->fd, p->buf, p->msg);
+                        r = bench_read_full(p->fd, p->buf, p->resp);
                 if (r < 0) {
                         p->broken = true;
                         return r;
@@ -1116,15 +1116,15 @@ static int pingpong_fn(void *ctx, uint64_t n) {
 
 /* One round trip of a known pattern, so a floor never measures a broken echo. */
 static int pingpong_check(struct pingpong *p) {
-        uint8_t *want = malloc(p->msg);
+        uint8_t *want = malloc(p->req);
         int r;
 
         if (!want)
                 return -ENOMEM;
-        for (size_t i = 0; i < p->msg; i++)
+        for (size_t i = 0; i < p->req; i++)
                 want[i] = p->buf[i] = (uint8_t)(i * 31 + 7);
         r = pingpong_fn(p, 1);
-        if (r >= 0 && memcmp(want, p->buf, p->msg) != 0)
+        if (r >= 0 && memcmp(want, p->buf, p->resp) != 0)
                 r = -EBADMSG;
         free(want);
         return r;
@@ -1143,11 +1143,11 @@ struct bench_floor {
  * `measure` is false (bench_floor_open for an entry the filter selects without it).
  * On failure the floor is not up and its server is reaped.
  */
-static int floor_start(struct bench *b, bool tcp, size_t msg, const char *baseline, bool measure,
+static int floor_start(struct bench *b, bool tcp, const char *baseline, bool measure,
                        struct bench_floor *f) {
         struct sockaddr_storage ss = { 0 };
         socklen_t len;
-        struct echo_server e = { .listen_fd = -1, .tcp = tcp, .msg = msg };
+        struct echo_server e = { .listen_fd = -1, .tcp = tcp, .req = f->p.req, .resp = f->p.resp };
         const char *what;
         int r;
 
@@ -1201,7 +1201,7 @@ static int floor_start(struct bench *b, bool tcp, size_t msg, const char *baseli
         if (r < 0)
                 goto fail;
         what = "echo check";
-        f->p.buf = malloc(msg);
+        f->p.buf = malloc(f->p.req);
         if (!f->p.buf) {
                 r = -ENOMEM;
                 goto fail;
@@ -1211,7 +1211,7 @@ static int floor_start(struct bench *b, bool tcp, size_t msg, const char *baseli
                 goto fail;
 
         f->spec = (struct bench_spec){ .name = f->name, .fn = pingpong_fn, .ctx = &f->p,
-                                       .bytes = msg, .batch = 1, .baseline = baseline };
+                                       .bytes = f->p.req, .batch = 1, .baseline = baseline };
         r = measure ? bench_run(b, &f->spec, NULL) : 0;
         f->spec.baseline = NULL;
         /* paired only with a floor that works: one whose run failed may hold a reply
@@ -1246,18 +1246,25 @@ static int floor_stop(struct bench *b, struct bench_floor *f) {
         return r;
 }
 
-static void floor_prepare(struct bench_floor *f, bool tcp, size_t msg) {
+/* "floor-tcp-64B", or with a smaller response "floor-tcp-72B-36B" */
+static void floor_prepare(struct bench_floor *f, bool tcp, size_t req, size_t resp) {
         memset(f, 0, sizeof(*f));
-        f->p = (struct pingpong){ .fd = -1, .msg = msg };
+        f->p = (struct pingpong){ .fd = -1, .req = req, .resp = resp };
         f->pid = -1;
-        bench_size_name(f->name, tcp ? "floor-tcp" : "floor-unix", msg);
+        bench_size_name(f->name, tcp ? "floor-tcp" : "floor-unix", req);
+        if (resp != req) {
+                char tail[BENCH_NAME_MAX];
+                size_t n = strlen(f->name);
+                bench_size_name(tail, "", resp);
+                snprintf(f->name + n, sizeof(f->name) - n, "%s", tail);
+        }
 }
 
 static int floor_run(struct bench *b, bool tcp, size_t msg, const char *baseline) {
         struct bench_floor f;
         int r, r2;
 
-        floor_prepare(&f, tcp, msg);
+        floor_prepare(&f, tcp, msg, msg);
         if (msg == 0) {
                 say("%s: message size must be > 0", f.name);
                 b->failed = true;
@@ -1265,7 +1272,7 @@ static int floor_run(struct bench *b, bool tcp, size_t msg, const char *baseline
         }
         if (!bench_enabled(b, f.name))
                 return 0;
-        r = floor_start(b, tcp, msg, baseline, true, &f);
+        r = floor_start(b, tcp, baseline, true, &f);
         r2 = floor_stop(b, &f);
         return r < 0 ? r : r2;
 }
@@ -1278,14 +1285,14 @@ int bench_floor_unix(struct bench *b, size_t msg, const char *baseline) {
         return floor_run(b, false, msg, baseline);
 }
 
-int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
+int bench_floor_open(struct bench *b, bool tcp, size_t req, size_t resp, const char *entries,
                      struct bench_floor **ret) {
         struct bench_floor *f;
         int r;
 
         *ret = NULL;
-        if (msg == 0) {
-                say("floor: message size must be > 0");
+        if (req == 0 || resp == 0 || resp > req) {
+                say("floor: message sizes must be > 0, the response's at most the request's");
                 b->failed = true;
                 return -EINVAL;
         }
@@ -1293,7 +1300,7 @@ int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
                 b->failed = true;
                 return -ENOMEM;
         }
-        floor_prepare(f, tcp, msg);
+        floor_prepare(f, tcp, req, resp);
         *ret = f;
         bool row = bench_enabled(b, f->name), wanted = row;
         if (entries) {
@@ -1304,7 +1311,7 @@ int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
         }
         if (!wanted)
                 return 0;
-        r = floor_start(b, tcp, msg, NULL, row, f);
+        r = floor_start(b, tcp, NULL, row, f);
         if (r < 0)
                 floor_stop(b, f);
         return r;

@@ -153,7 +153,9 @@ int bench_floor_unix(struct bench *b, size_t msg, const char *baseline);
  * *ret is set even on failure (bench_floor_pair() then answers NULL) and must be closed.
  */
 struct bench_floor;
-int bench_floor_open(struct bench *b, bool tcp, size_t msg, const char *entries,
+/* req bytes out and the first resp (0 < resp <= req) of them back per round trip:
+   "floor-tcp-64B" when they are equal, else "floor-tcp-72B-36B". */
+int bench_floor_open(struct bench *b, bool tcp, size_t req, size_t resp, const char *entries,
                      struct bench_floor **ret);
 /* The spec to pair with, or NULL when the floor is not up (the entry then runs alone). */
 const struct bench_spec *bench_floor_pair(const struct bench_floor *f);

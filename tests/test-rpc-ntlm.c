@@ -363,7 +363,7 @@ TEST(verification_trailer) {
         static const uint8_t magic[8] = { 0x8a, 0xe3, 0x13, 0x71, 0x02, 0xf4, 0x36, 0x71 };
         for (size_t at = 0; at < 4; at++) {
                 buf_init(&b, 0);
-                buf_append(&b, "xxxx", at);
+                buf_append(&b, "....", at);   /* filler before the magic */
                 buf_append(&b, magic, 8);
                 buf_append(&b, "data", 4);
                 size_t stub = b.len;
