@@ -15,6 +15,8 @@
 #define MUST_RECV_FRAG 1432             /* [C706] 12.6.3.1: the least a peer may offer */
 #define MAX_PARTIAL_CALLS 8             /* requests being reassembled at once */
 #define MAX_REQUEST_STUB (4u << 20)     /* one request's stub, reassembled */
+#define SPARE_STUB_MIN (64u << 10)      /* a reassembly buffer kept for the next call ... */
+#define SPARE_STUB_MAX (2u << 20)       /* ... bulk calls', not every size's */
 #define CALL_ARENA_MAX (16u << 20)      /* one call's [in] and [out] data */
 #define MAX_RESPONSE_STUB (16u << 20)
 #define MAX_HANDLES_PER_ASSOC 4096

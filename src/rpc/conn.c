@@ -52,6 +52,11 @@ static void server_partial_give(struct rpc_conn *c, size_t n) {
         pthread_mutex_unlock(&c->srv->lock);
 }
 
+static void spare_free(struct rpc_conn *c) {
+        server_partial_give(c, c->spare_stub.cap);
+        buf_free(&c->spare_stub);
+}
+
 uint64_t rpc_serial_next(void) {
         static uint64_t next;
         return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
@@ -86,6 +91,7 @@ void rpc_conn_trim(struct rpc_conn *c) {
         if (rpc_reader_pending(&c->rd) || c->n_partial)
                 return;
         rpc_reader_free(&c->rd);
+        spare_free(c);
         /* a small response buffer stays for the next call; a grown one goes */
         if (c->resp_ready && c->resp.buf.cap > 4096) {
                 ndr_push_free(&c->resp);
@@ -100,6 +106,7 @@ void rpc_conn_free(struct rpc_conn *c) {
                 server_partial_give(c, c->partial[i].stub.len);
                 buf_free(&c->partial[i].stub);
         }
+        spare_free(c);
         if (c->assoc)
                 conn_assoc_leave(c->assoc);
         if (c->resp_ready)
@@ -351,10 +358,31 @@ static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
         return NULL;
 }
 
+/* A call's reassembly buffer: the connection's spare when it has one. */
+static void partial_stub_init(struct rpc_conn *c, struct rpc_partial *p) {
+        if (c->spare_stub.data) {
+                server_partial_give(c, c->spare_stub.cap);
+                p->stub = c->spare_stub;
+                p->stub.max = MAX_REQUEST_STUB;
+                buf_init(&c->spare_stub, 0);
+        } else
+                buf_init(&p->stub, MAX_REQUEST_STUB);
+}
+
 static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
-        c->partial_bytes -= p->stub.len;
-        server_partial_give(c, p->stub.len);
-        buf_free(&p->stub);
+        size_t len = p->stub.len, cap = p->stub.cap;
+
+        c->partial_bytes -= len;
+        /* a buffer of the size bulk calls use is kept for the next, budgeted for its
+           capacity (what the call held as its stub, the rest taken now) */
+        if (!c->spare_stub.data && p->stub.data && !p->stub.error && cap >= SPARE_STUB_MIN &&
+            cap <= SPARE_STUB_MAX && server_partial_take(c, cap - len)) {
+                c->spare_stub = p->stub;
+                c->spare_stub.len = 0;
+        } else {
+                server_partial_give(c, len);
+                buf_free(&p->stub);
+        }
         *p = c->partial[--c->n_partial];
 }
 
@@ -385,6 +413,8 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
         uint8_t flags = pdu->hdr.pfc_flags;
         struct rpc_partial *p;
 
+        c->no_direct_first = false;     /* a request through the reader: the next first
+                                           fragment may come in place again */
         if (!c->bound) {
                 conn_put_fault(out, call_id, 0, NCA_S_PROTO_ERROR, true);
                 return -EPROTO;
@@ -449,7 +479,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 p->object = pdu->object;
                 p->sec = sec;
                 memcpy(p->drep, pdu->hdr.drep, 4);
-                buf_init(&p->stub, MAX_REQUEST_STUB);
+                partial_stub_init(c, p);
         } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum ||
                    p->sec != sec) {
                 /* a fragment out of order, or of a call we never saw start */
@@ -565,7 +595,7 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
         h[9] = (uint8_t)(pl->hdr_len >> 8);
         if (rpc_pdu_parse(h, pl->hdr_len, &pdu) < 0 || pdu.hdr.ptype != RPC_PTYPE_REQUEST ||
             pdu.has_auth || pdu.hdr.call_id != pl->call_id ||
-            (pdu.hdr.pfc_flags & RPC_PFC_FIRST_FRAG) ||
+            !(pdu.hdr.pfc_flags & RPC_PFC_FIRST_FRAG) != !p->fresh ||
             !(pdu.hdr.pfc_flags & RPC_PFC_LAST_FRAG) != !last ||
             !(pdu.hdr.pfc_flags & RPC_PFC_OBJECT_UUID) != !p->has_object ||
             pl->hdr_len + body_len > c->max_recv || rpc_request_parse(&pdu) < 0 ||
@@ -598,8 +628,66 @@ void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl) {
 void rpc_conn_direct_stop(struct rpc_conn *c, uint32_t call_id) {
         struct rpc_partial *p = partial_find(c, call_id);
 
-        if (p)
+        if (p && p->fresh) {
+                /* nothing of it appended: its first fragment through the reader, which
+                   sets the call up again (and answers what it should) */
+                partial_drop(c, p);
+                c->no_direct_first = true;
+        } else if (p)
                 p->no_direct = true;
+}
+
+void rpc_conn_direct_end(struct rpc_conn *c) {
+        for (unsigned i = 0; i < c->n_partial; i++)
+                if (c->partial[i].fresh) {
+                        rpc_conn_direct_stop(c, c->partial[i].call_id);
+                        return;
+                }
+}
+
+/* [C706] 12.6.4.9: a request's first fragment, when more follow, by its header alone
+   (rpc_conn_direct_first): what handle_request would check before appending its stub. */
+int rpc_conn_direct_first(struct rpc_conn *c) {
+        const uint8_t *d = c->rd.buf + c->rd.off;
+        size_t have = rpc_reader_pending(&c->rd), hdr_len, frag_length;
+        uint8_t h[RPC_CO_HEADER_SIZE + 8 + 16];
+        struct rpc_partial *p;
+        struct rpc_sec *sec;
+        struct rpc_pdu pdu;
+
+        if (!c->bound || c->n_partial || c->no_direct_first || have < RPC_CO_HEADER_SIZE + 8)
+                return 0;
+        hdr_len = RPC_CO_HEADER_SIZE + 8 + ((d[3] & RPC_PFC_OBJECT_UUID) ? 16 : 0);
+        frag_length = (size_t)(d[8] | d[9] << 8);
+        /* little-endian headers only (as the later fragments'), started and not whole */
+        if (have < hdr_len || d[2] != RPC_PTYPE_REQUEST || (d[4] & 0xf0) != 0x10 ||
+            frag_length <= hdr_len || have >= frag_length || frag_length > c->max_recv)
+                return 0;
+        memcpy(h, d, hdr_len);
+        h[8] = (uint8_t)hdr_len;
+        h[9] = (uint8_t)(hdr_len >> 8);
+        if (rpc_pdu_parse(h, hdr_len, &pdu) < 0 || pdu.hdr.ptype != RPC_PTYPE_REQUEST ||
+            pdu.has_auth || (pdu.hdr.pfc_flags & (RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG)) !=
+            RPC_PFC_FIRST_FRAG || rpc_request_parse(&pdu) < 0 ||
+            pdu.alloc_hint <= frag_length - hdr_len || unverified_sec(c, &sec) < 0)
+                return 0;
+        p = &c->partial[c->n_partial++];
+        memset(p, 0, sizeof *p);
+        p->call_id = pdu.hdr.call_id;
+        p->since_ms = c->rd.since_ms;           /* its first byte's arrival */
+        p->context_id = pdu.context_id;
+        p->opnum = pdu.opnum;
+        p->has_object = pdu.has_object;
+        p->object = pdu.object;
+        p->sec = sec;
+        memcpy(p->drep, pdu.hdr.drep, 4);
+        partial_stub_init(c, p);
+        /* the prediction: this very fragment, then the others alloc_hint says follow */
+        p->frag_length = (uint16_t)frag_length;
+        p->plain = true;
+        p->left = pdu.alloc_hint;
+        p->fresh = true;
+        return 1;
 }
 
 void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl) {
@@ -628,6 +716,8 @@ void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl
         p->stub.len += body_len;
         c->partial_bytes += body_len;
         p->left = (uint32_t)pl->next_left;
+        p->fresh = false;
+        __atomic_add_fetch(&c->srv->stats.stub_in_place, body_len, __ATOMIC_RELAXED);
         if (last) {
                 dispatch(c, out, p->call_id, p->context_id, p->opnum,
                          p->has_object ? &p->object : NULL, p->drep, p->stub.data, p->stub.len,

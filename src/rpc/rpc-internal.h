@@ -489,6 +489,7 @@ struct rpc_server;
 
 struct rpc_stats {
         uint64_t calls_in, calls_out, pkts_in, pkts_out;
+        uint64_t stub_in_place;                 /* request stub bytes received in place */
 };
 
 /* A server answering the management interface; NULL without memory. */

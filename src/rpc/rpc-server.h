@@ -69,6 +69,8 @@ struct rpc_partial {                            /* a request being reassembled *
         uint32_t left;                          /* stub bytes to come, by alloc_hint */
         bool no_direct;                         /* a fragment did not come whole in a drain:
                                                    the rest through the reader */
+        bool fresh;                             /* set up by rpc_conn_direct_first: its
+                                                   first fragment is yet to come in place */
 };
 
 struct rpc_conn {
@@ -82,6 +84,9 @@ struct rpc_conn {
         struct rpc_peer who;                    /* the peer's credentials or address */
         char sec_addr[64];                      /* bind_ack's sec_addr: port or endpoint */
         bool bound;
+        bool no_direct_first;                   /* a first fragment did not come whole in a
+                                                   drain: through the reader, until a request
+                                                   is handled */
         uint16_t max_xmit, max_recv;            /* negotiated fragment sizes */
         struct {
                 uint16_t id;
@@ -94,6 +99,10 @@ struct rpc_conn {
         struct rpc_partial partial[8];
         unsigned n_partial;
         size_t partial_bytes;
+        /* the last reassembled call's buffer, for the next (a bulk caller's stubs land
+           in the same warm memory, not in a new allocation each call): taken from the
+           server's reassembly budget for its capacity, given back by rpc_conn_trim */
+        struct buf spare_stub;
         struct rpc_sec sec[RPC_MAX_SEC_CONTEXTS];
         unsigned n_sec;
         struct ndr_push resp;                   /* the last response's buffer, reused */
@@ -221,8 +230,23 @@ void rpc_conn_direct_abort(struct rpc_conn *c, size_t body_len);
 void rpc_conn_direct_done(struct rpc_conn *c, struct rpc_direct_plan *pl);
 void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl);
 /* A fragment of the call did not come whole in time: no more drains for it (a peer
-   trickling a fragment would have its bytes copied in and out at every event). */
+   trickling a fragment would have its bytes copied in and out at every event).  A call
+   whose first fragment had not come (rpc_conn_direct_first) is dropped: that fragment
+   goes through the reader as any other, and no first fragment is received in place
+   until a request has been handled. */
 void rpc_conn_direct_stop(struct rpc_conn *c, uint32_t call_id);
+/*
+ * A request's first fragment received in place as its later ones are: when the reader
+ * holds the start of a large one (its header, part of its stub: the server's first read
+ * of a PDU takes at most a few KiB), and alloc_hint says more fragments follow, the call
+ * is set up as its first fragment would set it up, with nothing appended yet, and 1 is
+ * returned: the drain that follows (rpc_conn_direct_plan) predicts that fragment itself,
+ * checks it as it checks the others, and receives its stub straight into the call's
+ * buffer.  0: not such a fragment, or not now (the reader takes it, the usual way).
+ * rpc_conn_direct_end() drops a call whose first fragment did not come.
+ */
+int rpc_conn_direct_first(struct rpc_conn *c);
+void rpc_conn_direct_end(struct rpc_conn *c);
 
 /* An association group ended (conn.c -> the owner-end hook). */
 void rpc_owner_ended(uint64_t owner);

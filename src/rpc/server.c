@@ -53,6 +53,7 @@ static LOG_CHANNEL(rpc);
 #define DRAIN_MS 50                     /* ... or for the rest of its fragmented call, per event */
 #define DRAIN_FRAGS 32                  /* fragments received in place per recvmsg */
 #define DRAIN_MAX (1u << 20)            /* stub bytes received in place per recvmsg */
+#define FIRST_READ 8192                 /* a PDU's first read, at most */
 
 /* --- the owner-end hooks --------------------------------------------------------------- */
 
@@ -688,7 +689,8 @@ static void iov_copy_in(const struct iovec *iov, int k, const uint8_t *src, size
 }
 
 /*
- * Draining a fragmented call (conn.c rpc_conn_direct_plan): its next fragments are read
+ * Draining a fragmented call (conn.c rpc_conn_direct_plan): its next fragments -- and its
+ * first, when the reader holds only its start (rpc_conn_direct_first) -- are read
  * in place with one recvmsg -- each header to a slot here, each stub straight to its
  * place in the call's reassembly buffer -- instead of into the reader and copied from
  * there: the stub is copied once, by the kernel, as the raw floor's is.  A fragment is
@@ -714,8 +716,10 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
 
         if (d && d < end)
                 end = d;
-        if (now >= end)
+        if (now >= end) {
+                rpc_conn_direct_end(c);
                 return 0;
+        }
 
         while (!out->len && rpc_conn_direct_plan(c, DRAIN_MAX, &pl) > 0) {
                 uint8_t hdr[DRAIN_FRAGS][RPC_CO_HEADER_SIZE + 8 + 16];
@@ -802,7 +806,6 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                           pl.call_id, n);
                 /* the rest of this call through the reader: drained again at the next
                    event, a trickled fragment would be copied in and out every time */
-                rpc_conn_direct_stop(c, pl.call_id);
                 uint8_t *tmp = n ? dcom_malloc(n) : NULL;
                 if (n && !tmp) {
                         rpc_conn_direct_done(c, &pl);
@@ -810,6 +813,9 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                         break;
                 }
                 iov_copy_out(iov, 2 * (int)nf, start[j], tmp, n);
+                /* after the copy: a call whose first fragment this was is dropped, its
+                   buffer with it */
+                rpc_conn_direct_stop(c, pl.call_id);
                 rpc_conn_direct_done(c, &pl);
                 r = rpc_conn_input(c, tmp, n, out);
                 dcom_free(tmp);
@@ -819,6 +825,8 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
         }
         if (planned)
                 rpc_conn_direct_trim(c, &pl);
+        /* a call set up for its first fragment that never came here: the reader's */
+        rpc_conn_direct_end(c);
         if (wait)
                 linger_give(sc);
         return r < 0 ? r : moved;
@@ -869,6 +877,10 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         rpc_reader_bulk(&c->rd);
                 if ((r = rpc_reader_room(&c->rd, &room, &size)) < 0)
                         goto close;
+                /* a PDU's first read takes its header and a few KiB: a large first
+                   fragment's stub then goes straight to its call (conn_drain) */
+                if (size > FIRST_READ && !rpc_reader_pending(&c->rd) && !c->n_partial)
+                        size = FIRST_READ;
                 /* lingering, the read blocks (for at most LINGER_MS: SO_RCVTIMEO) */
                 ssize_t n = dcom_recv(sc->fd, room, size, lingering ? 0 : MSG_DONTWAIT);
                 if (n < 0 && errno == EINTR)
@@ -908,8 +920,9 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                         linger_give(sc);
                         lingering = false;
                 }
-                /* a fragmented call: its next fragments straight into its buffer */
-                if (c->n_partial) {
+                /* a fragmented call: its next fragments straight into its buffer (and
+                   its first, when only its start is in) */
+                if (c->n_partial || (rpc_reader_pending(&c->rd) && rpc_conn_direct_first(c))) {
                         int d = conn_drain(sc, out);
                         if (out->error) {
                                 log_debug(rpc, "closing a connection: response: %s",
@@ -1801,6 +1814,7 @@ void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
         ret->calls_out = __atomic_load_n(&srv->stats.calls_out, __ATOMIC_RELAXED);
         ret->pkts_in = __atomic_load_n(&srv->stats.pkts_in, __ATOMIC_RELAXED);
         ret->pkts_out = __atomic_load_n(&srv->stats.pkts_out, __ATOMIC_RELAXED);
+        ret->stub_in_place = __atomic_load_n(&srv->stats.stub_in_place, __ATOMIC_RELAXED);
 }
 
 void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs) {
