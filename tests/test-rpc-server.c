@@ -383,11 +383,13 @@ TEST(fragment_size_negotiated) {
 static uint32_t u32_at(const uint8_t *p);
 static int bound_raw(void);
 
-enum { ECHO_N = 20000 };
+enum { ECHO_MAX = 256 << 10 };
+static size_t echo_n = 20000;           /* RtEcho's size in the raw calls */
+#define ECHO_N echo_n
 
 /* RtEcho's request stub: n, the conformance, the bytes. */
 static size_t echo_stub(uint8_t *p) {
-        uint32_t n = ECHO_N;
+        uint32_t n = (uint32_t)ECHO_N;
         memcpy(p, &n, 4);
         memcpy(p + 4, &n, 4);
         for (size_t i = 0; i < ECHO_N; i++)
@@ -397,7 +399,7 @@ static size_t echo_stub(uint8_t *p) {
 
 /* The response's fragments reassembled: the conformance, the bytes ^ 0x5a, the LONG. */
 static void echo_check(int fd, uint32_t call_id) {
-        static uint8_t stub[ECHO_N + 64], rd[65536];
+        static uint8_t stub[ECHO_MAX + 64], rd[65536];
         uint8_t t;
         size_t len = 0;
 
@@ -425,7 +427,7 @@ enum frag_way { EVEN, EVEN_TOTAL_HINT, EVEN_NO_HINT, UNEVEN, EVEN_TRICKLED };
 /* RtEcho in fragments of frag stub bytes (UNEVEN: sizes around it), context ctx. */
 static void echo_fragmented_in(int fd, uint32_t call_id, enum frag_way way, size_t frag,
                                uint16_t ctx) {
-        static uint8_t stub[ECHO_N + 8], pdu[ECHO_N + 4096];
+        static uint8_t stub[ECHO_MAX + 8], pdu[ECHO_MAX + 4096];
         static const size_t uneven[] = { 4000, 1000, 3999, 4000, 17, 4000 };
         size_t len = echo_stub(stub), off = 0, n = 0;
 
@@ -550,15 +552,47 @@ TEST(first_fragment_in_place) {
         }
         close(fd);
 
-        /* the start of a large first fragment, then the peer goes: nothing kept */
+        /* bulk calls, one after the other on a connection: from the second on, the
+           drain takes the buffer the last call left (the connection's spare) */
+        echo_n = 200 << 10;
+        fd = bound_raw_frag(32768);
+        for (uint32_t i = 0; i < 4; i++)
+                echo_fragmented_in(fd, 40 + i, i == 2 ? UNEVEN : EVEN, 30000, 0);
+        close(fd);
+        echo_n = 20000;
+
+        /* the start of a large first fragment whose alloc_hint promises 4 MiB, then
+           nothing: the room its drain reserved is given back when the drain ends (it is
+           no connection's spare: only a call that ran leaves one), and another
+           connection's 1.2 MiB call fits a budget that holds it once */
         static uint8_t stub[16000];
         uint8_t *big = malloc(sizeof stub + 64);
         ASSERT_NOT_NULL(big);
-        size_t n = make_request(big, 3, 0, 1, RPC_PFC_FIRST_FRAG, 40000, stub, sizeof stub);
+        size_t n = make_request(big, 3, 0, 1, RPC_PFC_FIRST_FRAG, 4u << 20, stub, sizeof stub);
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_partial_bytes = (2 << 20) + (64 << 10) });
         fd = bound_raw_frag(32768);
         ASSERT_EQ(send(fd, big, 9000, 0), 9000);
-        usleep(100 * 1000);
+        usleep(200 * 1000);
+        {
+                struct rpc_binding *b;
+                LONG ret;
+                ULONG len = 1200 << 10;
+                BYTE *in = calloc(1, len), *out = calloc(1, len);
+                ASSERT_NOT_NULL(in);
+                ASSERT_NOT_NULL(out);
+                in[len - 1] = 9;
+                ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+                ASSERT_OK(RpcTest_RtEcho((handle_t)b, len, in, out, &ret));
+                ASSERT_EQ(ret, (LONG)len);
+                ASSERT_EQ(out[len - 1], 9 ^ 0x5a);
+                rpc_binding_free(b);
+                free(in);
+                free(out);
+        }
+        /* ... then the peer goes: nothing kept, the server serves on */
         close(fd);
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+        still_serving();
         /* a first fragment larger than the bind allows is not taken in place: the
            reader's answer, a fault and the end */
         fd = bound_raw_frag(8192);

@@ -358,25 +358,19 @@ static struct rpc_partial *partial_find(struct rpc_conn *c, uint32_t call_id) {
         return NULL;
 }
 
-/* A call's reassembly buffer: the connection's spare when it has one. */
-static void partial_stub_init(struct rpc_conn *c, struct rpc_partial *p) {
-        if (c->spare_stub.data) {
-                server_partial_give(c, c->spare_stub.cap);
-                p->stub = c->spare_stub;
-                p->stub.max = MAX_REQUEST_STUB;
-                buf_init(&c->spare_stub, 0);
-        } else
-                buf_init(&p->stub, MAX_REQUEST_STUB);
-}
-
-static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
+/*
+ * A call's record goes; the buffer of a call that ran (kept: dispatched), of the size
+ * bulk calls use and no more than twice what it held (not what a lying alloc_hint had
+ * reserved), is kept for the connection's next drain, budgeted for its capacity (what
+ * the call held as its stub, the rest taken now).
+ */
+static void partial_end(struct rpc_conn *c, struct rpc_partial *p, bool kept) {
         size_t len = p->stub.len, cap = p->stub.cap;
 
         c->partial_bytes -= len;
-        /* a buffer of the size bulk calls use is kept for the next, budgeted for its
-           capacity (what the call held as its stub, the rest taken now) */
-        if (!c->spare_stub.data && p->stub.data && !p->stub.error && cap >= SPARE_STUB_MIN &&
-            cap <= SPARE_STUB_MAX && server_partial_take(c, cap - len)) {
+        if (kept && !c->spare_stub.data && p->stub.data && !p->stub.error &&
+            cap >= SPARE_STUB_MIN && cap <= SPARE_STUB_MAX && cap / 2 <= len &&
+            server_partial_take(c, cap - len)) {
                 c->spare_stub = p->stub;
                 c->spare_stub.len = 0;
         } else {
@@ -384,6 +378,10 @@ static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
                 buf_free(&p->stub);
         }
         *p = c->partial[--c->n_partial];
+}
+
+static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
+        partial_end(c, p, false);
 }
 
 /*
@@ -479,7 +477,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 p->object = pdu->object;
                 p->sec = sec;
                 memcpy(p->drep, pdu->hdr.drep, 4);
-                partial_stub_init(c, p);
+                buf_init(&p->stub, MAX_REQUEST_STUB);
         } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum ||
                    p->sec != sec) {
                 /* a fragment out of order, or of a call we never saw start */
@@ -512,7 +510,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
         if (flags & RPC_PFC_LAST_FRAG) {
                 dispatch(c, out, call_id, p->context_id, p->opnum, p->has_object ? &p->object : NULL,
                          p->drep, p->stub.data, p->stub.len, p->sec);
-                partial_drop(c, p);
+                partial_end(c, p, true);
         }
         return 0;
 }
@@ -562,6 +560,16 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
                         pl->taken = room;
                 else
                         room = grow < room ? grow : room;
+        }
+        /* a call with nothing in its buffer yet (its first fragment to come in place)
+           takes the connection's spare: the stub lands in the memory the last bulk call
+           warmed.  No longer the spare, it is the reassembly's (as if grown: the drain
+           trims it back at its end) */
+        if (!p->stub.data && c->spare_stub.data) {
+                server_partial_give(c, c->spare_stub.cap);
+                p->stub = c->spare_stub;
+                p->stub.max = MAX_REQUEST_STUB;
+                buf_init(&c->spare_stub, 0);
         }
         if (buf_reserve(&p->stub, room) < 0) {
                 /* the optimistic room only: reassembly needs less, so the call goes on
@@ -681,7 +689,7 @@ int rpc_conn_direct_first(struct rpc_conn *c) {
         p->object = pdu.object;
         p->sec = sec;
         memcpy(p->drep, pdu.hdr.drep, 4);
-        partial_stub_init(c, p);
+        buf_init(&p->stub, MAX_REQUEST_STUB);
         /* the prediction: this very fragment, then the others alloc_hint says follow */
         p->frag_length = (uint16_t)frag_length;
         p->plain = true;
@@ -722,7 +730,7 @@ void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl
                 dispatch(c, out, p->call_id, p->context_id, p->opnum,
                          p->has_object ? &p->object : NULL, p->drep, p->stub.data, p->stub.len,
                          p->sec);
-                partial_drop(c, p);
+                partial_end(c, p, true);
         }
 }
 

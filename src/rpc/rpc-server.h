@@ -99,9 +99,10 @@ struct rpc_conn {
         struct rpc_partial partial[8];
         unsigned n_partial;
         size_t partial_bytes;
-        /* the last reassembled call's buffer, for the next (a bulk caller's stubs land
-           in the same warm memory, not in a new allocation each call): taken from the
-           server's reassembly budget for its capacity, given back by rpc_conn_trim */
+        /* the last reassembled call's buffer, for the next drain (a bulk caller's stubs
+           land in the same warm memory, not in a new allocation each call): taken from
+           the server's reassembly budget for its capacity, given back when a call takes
+           it (rpc_conn_direct_plan) or by rpc_conn_trim */
         struct buf spare_stub;
         struct rpc_sec sec[RPC_MAX_SEC_CONTEXTS];
         unsigned n_sec;

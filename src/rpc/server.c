@@ -814,9 +814,9 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                 }
                 iov_copy_out(iov, 2 * (int)nf, start[j], tmp, n);
                 /* after the copy: a call whose first fragment this was is dropped, its
-                   buffer with it */
-                rpc_conn_direct_stop(c, pl.call_id);
+                   buffer with it (the plan's reservation given back first) */
                 rpc_conn_direct_done(c, &pl);
+                rpc_conn_direct_stop(c, pl.call_id);
                 r = rpc_conn_input(c, tmp, n, out);
                 dcom_free(tmp);
                 if (j == 0 && n && rpc_reader_pending(rd) == n)
