@@ -203,9 +203,35 @@ static HRESULT STDMETHODCALLTYPE ft_chain(IFreeTest *This, FREE_NODE *head) {
         return S_OK;
 }
 
+/* n items, their count in a ULONG of its own behind *ppn */
+static HRESULT counted_fill(ULONG **ppn, FREE_ITEM **items, ULONG n) {
+        if (!(*ppn = CoTaskMemAlloc(sizeof **ppn)))
+                return E_OUTOFMEMORY;
+        **ppn = n;
+        if (!(*items = CoTaskMemAlloc(n * sizeof **items)))
+                return E_OUTOFMEMORY;
+        for (ULONG i = 0; i < n; i++)
+                if (FAILED(item_fill(&(*items)[i], i ? "later" : "first", (LONG)i, i != 1)))
+                        return E_OUTOFMEMORY;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ft_counted(IFreeTest *This, ULONG **ppn, FREE_ITEM **items) {
+        (void)This;
+        return counted_fill(ppn, items, 3);
+}
+
+static HRESULT STDMETHODCALLTYPE ft_deep(IFreeTest *This, FREE_DEEP *deep) {
+        (void)This;
+        if (!(deep->ppn = CoTaskMemAlloc(sizeof *deep->ppn)))
+                return E_OUTOFMEMORY;
+        *deep->ppn = NULL;
+        return counted_fill(deep->ppn, &deep->items, 2);
+}
+
 static const IFreeTestVtbl ft_vtbl = {
         ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
-        ft_bag, ft_chain,
+        ft_bag, ft_chain, ft_counted, ft_deep,
 };
 
 /* An object behind a stub behind a channel behind a proxy. */
@@ -454,5 +480,44 @@ TEST(out_chain_freed_and_cycle_left) {
         ASSERT_TRUE(FAILED(IFreeTest_Chain(w.px, &head)));
         ASSERT_NOT_NULL(w.obj.loop);
         CoTaskMemFree(w.obj.loop);
+        unwire(&w);
+}
+
+/*
+ * The array's count behind two pointers (size_is(, **ppn) on a parameter, size_is(**ppn)
+ * on a member): dcomidl printed the inner dereference widened to a number and the outer
+ * one of that, which did not compile.  The count travels, the items' pointers are freed.
+ */
+TEST(out_count_behind_two_pointers) {
+        struct wired w;
+        ULONG *pn = NULL;
+        FREE_ITEM *items = NULL;
+        FREE_DEEP deep = {0};
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Counted(w.px, &pn, &items), S_OK);
+        ASSERT_NOT_NULL(pn);
+        ASSERT_EQ(*pn, 3);
+        ASSERT_NOT_NULL(items);
+        ASSERT_TRUE(str_is(items[0].name, "first"));
+        ASSERT_TRUE(str_is(items[2].name, "later"));
+        ASSERT_NULL(items[1].value);
+        ASSERT_EQ(*items[2].value, 20);
+        for (ULONG i = 0; i < *pn; i++)
+                item_clear(&items[i]);
+        CoTaskMemFree(items);
+        CoTaskMemFree(pn);
+
+        ASSERT_HR_EQ(IFreeTest_Deep(w.px, &deep), S_OK);
+        ASSERT_NOT_NULL(deep.ppn);
+        ASSERT_NOT_NULL(*deep.ppn);
+        ASSERT_EQ(**deep.ppn, 2);
+        ASSERT_TRUE(str_is(deep.items[1].name, "later"));
+        ASSERT_NULL(deep.items[1].value);
+        for (ULONG i = 0; i < 2; i++)
+                item_clear(&deep.items[i]);
+        CoTaskMemFree(deep.items);
+        CoTaskMemFree(*deep.ppn);
+        CoTaskMemFree(deep.ppn);
         unwire(&w);
 }

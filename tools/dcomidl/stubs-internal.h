@@ -246,6 +246,7 @@ void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
 void write_type_funcs(struct gen *g);
 bool free_walk_needed(const struct levels *L, int i);
 void free_walk_mark(const struct levels *L, int i);
+bool levels_have_array(const struct levels *L);
 void emit_free(struct em *e, int i, const char *v, int ind);
 
 /* stubs-method.c */

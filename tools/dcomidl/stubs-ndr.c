@@ -787,6 +787,14 @@ bool free_walk_needed(const struct levels *L, int i) {
         return false;
 }
 
+/* Whether a value's levels include an array (whose count an expression reads). */
+bool levels_have_array(const struct levels *L) {
+        for (int i = 0; i < L->n; i++)
+                if (L->l[i].kind == L_ARRAY)
+                        return true;
+        return false;
+}
+
 /* The structures emit_free reaches from level i: their walkers are written. */
 void free_walk_mark(const struct levels *L, int i) {
         const struct level *l = &L->l[i];
@@ -893,11 +901,14 @@ static void write_struct_free(struct gen *g, struct sreg *sr) {
            error (the push refused it with -ELOOP), stopped here and leaked */
         out(g, 1, "if (depth_ > NDR_MAX_DEPTH_DEFAULT)\n");
         out(g, 2, "return false;\n");
-        for (size_t k = 0; k < sr->n_members; k++) {
-                e.L = &sr->members[k];
-                if (e.L->n && level_frees(e.L, 0))
-                        emit_free(&e, 0, member_lvalue(g, e.L), 1);
-        }
+        /* the members holding arrays first: a count behind two pointers
+           ([size_is(**ppn)]) is freed by its own member's walk */
+        for (int arrays = 1; arrays >= 0; arrays--)
+                for (size_t k = 0; k < sr->n_members; k++) {
+                        e.L = &sr->members[k];
+                        if (e.L->n && levels_have_array(e.L) == arrays && level_frees(e.L, 0))
+                                emit_free(&e, 0, member_lvalue(g, e.L), 1);
+                }
         for (size_t k = 0; k < sr->n_members; k++) {
                 const struct levels *L = &sr->members[k];
                 const char *v = member_lvalue(g, L);

@@ -270,12 +270,18 @@ static bool out_array_of_leaves(const struct param *p) {
 static void server_free_out(struct gen *g, struct method *m) {
         const char *free_fn = m->object ? "com_stub_free" : "midl_user_free";
 
+        /* in three rounds, the walks that read counts before any referent goes: the
+           arrays of leaves, the walks (those holding arrays first), then the plain
+           referents -- a count behind two pointers ([size_is(, **ppn)]) is one */
+        for (int round = 0; round < 4; round++)
         for (size_t i = 0; i < m->n; i++) {
                 struct param *p = &m->ps[i];
                 const struct levels *L = &p->L;
                 const char *n = p->f->name;
 
                 if (out_array_of_leaves(p)) {
+                        if (round != 0)
+                                continue;
                         struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
                                        .side = SIDE_SERVER, .pname = n};
                         char *first, *len;
@@ -302,6 +308,8 @@ static void server_free_out(struct gen *g, struct method *m) {
                    FUNCDESC whose referents the object's ReleaseFuncDesc frees later */
                 if ((p->f->dir & DIR_OUT) && !p->ctx && !m->local && L->n >= 2 &&
                     L->l[0].kind == L_PTR && L->l[0].top && free_walk_needed(L, 0)) {
+                        if (round != (levels_have_array(L) ? 1 : 2))
+                                continue;
                         struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
                                        .side = SIDE_SERVER, .pname = n};
                         if (p->top_array && !L->l[1].fixed)
@@ -322,6 +330,8 @@ static void server_free_out(struct gen *g, struct method *m) {
                         continue;
                 if (L->n > 2 && L->l[2].kind == L_DATA &&
                     (L->l[2].dk == D_IFACE || L->l[2].dk == D_USER))
+                        continue;
+                if (round != 3)
                         continue;
                 out(g, 1, "if (*%s && !arena_owns(call->arena, *%s))\n", n, n);
                 out(g, 2, "%s((void *)*%s);\n", free_fn, n);

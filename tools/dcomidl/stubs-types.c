@@ -196,9 +196,15 @@ static bool print_expr(FILE *f, const struct idl_expr *e, const char *prefix) {
         case EXPR_UNARY:
                 if (!strchr("-+~!*", e->op))
                         return false;
-                if (e->op == '*' && expr_wide && e->a && e->a->kind == EXPR_IDENT) {
-                        fprintf(f, "((int64_t)*%s%s)", prefix, e->a->str);
-                        return true;
+                if (e->op == '*' && expr_wide) {
+                        /* what is dereferenced is a pointer, never widened (**ppn: the
+                           count behind a pointer behind a pointer); the value is */
+                        fputs("((int64_t)(*", f);
+                        expr_wide = false;
+                        bool ok = print_expr(f, e->a, prefix);
+                        expr_wide = true;
+                        fputs("))", f);
+                        return ok;
                 }
                 fputs("(", f);
                 fputc(e->op, f);
