@@ -80,7 +80,7 @@ static void fake_release(void *obj) {
         u->lpVtbl->Release(u);
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, fake_release, NULL };
+static const struct ndr_iface_hooks hooks = { .marshal = fake_marshal, .unmarshal = fake_unmarshal, .release = fake_release };
 
 static OLECHAR *W(const char *s) {
         static OLECHAR b[4096];
@@ -492,7 +492,7 @@ static void proxies(const uint8_t *data, size_t size) {
                 resp_size = size - 3;
         }
 
-        struct ndr_binding chan = { chan_call, NULL };
+        struct ndr_binding chan = { .call = chan_call, .ctx = NULL };
         const void *vtbl = ifc == &ITypeInfo_p_interface ? (const void *)&ITypeInfo_ProxyVtbl
                            : ifc == &ITypeLib_p_interface ? (const void *)&ITypeLib_ProxyVtbl
                                                           : (const void *)&ITypeComp_ProxyVtbl;

@@ -303,7 +303,7 @@ static int canned_call(struct ndr_binding *b, const struct ndr_interface *iface,
 
 static void call_client(int which, const uint8_t *data, size_t size) {
         struct canned c = { data, size };
-        struct ndr_binding b = { canned_call, &c };
+        struct ndr_binding b = { .call = canned_call, .ctx = &c };
         error_status_t st;
 
         switch (which) {

@@ -66,7 +66,7 @@ static void fake_release(void *obj) {
         IUnknown_Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks hooks = {fake_marshal, fake_unmarshal, fake_release, NULL};
+static const struct ndr_iface_hooks hooks = { .marshal = fake_marshal, .unmarshal = fake_unmarshal, .release = fake_release };
 
 static void init_once(void) {
         static bool done;
@@ -142,7 +142,7 @@ static ULONG unk_ref(struct com_proxy *px) {
 static const struct com_proxy_unknown lp_unk = {unk_qi, unk_ref, unk_ref};
 
 static void call_proxy(uint16_t opnum, const uint8_t *data, size_t size) {
-        struct ndr_binding chan = {chan_call, NULL};
+        struct ndr_binding chan = { .call = chan_call, .ctx = NULL };
         struct com_proxy px = {
                 .lpVtbl = ps->proxy_vtbl, .channel = &chan, .iface = ps->iface, .unk = &lp_unk};
         void *pv = &px;

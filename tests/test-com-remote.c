@@ -187,6 +187,7 @@ struct obj {
         IStdMarshalInfo IStdMarshalInfo_iface;
         bool has_info;
         const CLSID *handler;
+        IUnknown *ftm;                  /* the free-threaded marshaler it aggregates, or NULL */
 };
 
 static void home_check(IObjTest2 *This);
@@ -208,6 +209,8 @@ static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) 
                 atomic_fetch_add(&impl(This)->refs, 1);
                 return S_OK;
         }
+        if (IsEqualIID(riid, &IID_IMarshal) && impl(This)->ftm)
+                return IUnknown_QueryInterface(impl(This)->ftm, riid, ppv);
         *ppv = NULL;
         return E_NOINTERFACE;
 }
@@ -1412,7 +1415,18 @@ static HRESULT STDMETHODCALLTYPE cr_valueof(ICaller *This, IUnknown *obj, LONG *
         return hr;
 }
 
-static const ICallerVtbl caller_vtbl = { cr_qi, cr_addref, cr_release, cr_callback, cr_valueof };
+static IUnknown *same_seen;             /* the pointer Same was handed */
+
+static HRESULT STDMETHODCALLTYPE cr_same(ICaller *This, IUnknown *obj, IUnknown **same) {
+        same_seen = obj;
+        if (obj)
+                IUnknown_AddRef(obj);
+        *same = obj;
+        return S_OK;
+}
+
+static const ICallerVtbl caller_vtbl = { cr_qi, cr_addref, cr_release, cr_callback, cr_valueof,
+                                         cr_same };
 
 struct modal_ctx {
         uint8_t objref[2048];
@@ -1483,6 +1497,8 @@ struct value_ctx {
         IUnknown *arg;
         LONG v;
         HRESULT hr;
+        bool same_too;                  /* Same(arg) after ValueOf */
+        IUnknown *same;                 /* what it answered */
 };
 
 static void *value_sta(void *arg) {
@@ -1495,6 +1511,10 @@ static void *value_sta(void *arg) {
         ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
         IStream_Release(stm);
         c->hr = ICaller_ValueOf(p, c->arg, &c->v);
+        if (SUCCEEDED(c->hr) && c->same_too) {
+                c->same = NULL;
+                c->hr = ICaller_Same(p, c->arg, &c->same);
+        }
         ICaller_Release(p);
         CoUninitialize();
         return NULL;
@@ -1542,6 +1562,29 @@ TEST(marshalers_in_calls) {
         ASSERT_OK(CoRegisterClassObject(&CLSID_ValueUnmarshaler, (IUnknown *)&ucf,
                                         CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie));
         c_release(&cu->IObjTest2_iface);
+
+        /* an object aggregating the free-threaded marshaler goes to another apartment
+           of the process as itself, [in] and [out] -- as through
+           CoMarshalInterThreadInterfaceInStream: a call from one apartment to another
+           marshals for MSHCTX_INPROC (Windows' NdrProxyInitialize asks the channel) */
+        struct obj fo;
+        obj_init(&fo);
+        fo.value = 9;
+        ASSERT_OK(CoCreateFreeThreadedMarshaler((IUnknown *)&fo.IObjTest2_iface, &fo.ftm));
+        c.arg = (IUnknown *)&fo.IObjTest2_iface;
+        c.same_too = true;
+        value_of_seen = same_seen = NULL;
+        ASSERT_OK(pthread_create(&t, NULL, value_sta, &c));
+        pthread_join(t, NULL);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(c.v, 9);
+        ASSERT_TRUE(value_of_seen == c.arg);
+        ASSERT_TRUE(same_seen == c.arg);
+        ASSERT_TRUE(c.same == c.arg);           /* back as itself, no proxy */
+        IUnknown_Release(c.same);
+        c.same_too = false;
+        IUnknown_Release(fo.ftm);
+        ASSERT_EQ(atomic_load(&fo.refs), 1);    /* every marshal's reference handed back */
 
         /* an object with a handler: its OBJREF_HANDLER (the STA marshals it as its own)
            gives the MTA a proxy to it -- OpenDCOM loads no handler class in-process */

@@ -326,7 +326,7 @@ static void fake_release(void *obj) {
         IUnknown_Release((IUnknown *)obj);
 }
 
-static const struct ndr_iface_hooks fake_hooks = {fake_marshal, fake_unmarshal, fake_release, NULL};
+static const struct ndr_iface_hooks fake_hooks = { .marshal = fake_marshal, .unmarshal = fake_unmarshal, .release = fake_release };
 
 static void register_tlb(void) {
         const char *tlb = getenv("TMTEST_TLB");
@@ -367,7 +367,7 @@ TEST(wire_equals_generated) {
                 };
                 loops[i] = (struct loop){.tm_stub = tm_stub ? ps->iface : NULL,
                                          .obj = &obj.ITmTest_iface};
-                chans[i] = (struct ndr_binding){loop_call, &loops[i]};
+                chans[i] = (struct ndr_binding){.call = loop_call, .ctx = &loops[i]};
                 void *pv = &px;
                 printf("# pair %d\n", i);
                 run_calls(pv, &peer.ITmTest_iface, !tm_proxy);
@@ -416,7 +416,7 @@ TEST(wire_equals_generated) {
 TEST(cost) {
         struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
         static struct loop loop;
-        struct ndr_binding chan = {loop_call, &loop};
+        struct ndr_binding chan = { .call = loop_call, .ctx = &loop };
         struct timespec t0, t1;
         double best[2][2] = {{1e30, 1e30}, {1e30, 1e30}};
         const int N = 5000, ROUNDS = 5;
@@ -549,7 +549,7 @@ TEST(bases) {
                 loops[i] = (struct loop){.tm_stub = tm ? derived->iface : NULL,
                                          .gen_dispatch = ITmDerived_stub_dispatch,
                                          .obj = (ITmTest *)(void *)&obj.ITmDerived_iface};
-                chans[i] = (struct ndr_binding){loop_call, &loops[i]};
+                chans[i] = (struct ndr_binding){.call = loop_call, .ctx = &loops[i]};
                 void *pv = &px;
                 ITmDerived *P = pv;
                 LONG r = 0;
@@ -629,7 +629,7 @@ static const ITmRetVtbl ret_vtbl = {r_QueryInterface, r_AddRef, r_AddRef, r_Sum2
 TEST(non_hresult_returns) {
         struct retobj obj = {{&ret_vtbl}, 1, 0};
         static struct loop loop;
-        struct ndr_binding chan = {loop_call, &loop};
+        struct ndr_binding chan = { .call = loop_call, .ctx = &loop };
 
         register_tlb();
         const struct com_ps *ps = com_ps_find(&IID_ITmRet_);
@@ -655,7 +655,7 @@ TEST(non_hresult_returns) {
 TEST(array_type_checked) {
         struct tmobj obj = {{&obj_vtbl}, 1, 0, 0};
         static struct loop loop;
-        struct ndr_binding chan = {loop_call, &loop};
+        struct ndr_binding chan = { .call = loop_call, .ctx = &loop };
 
         register_tlb();
         const struct com_ps *ps = tm_ps();

@@ -158,7 +158,7 @@ static int chan_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         return ndr_pull_init(out, p, n, NULL, arena);
 }
 
-static struct ndr_binding channel = { chan_call, NULL };
+static struct ndr_binding channel = { .call = chan_call, .ctx = NULL };
 
 /* --- the proxy manager's IUnknown ------------------------------------------------------ */
 
@@ -356,7 +356,7 @@ static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, 
         return 0;
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, NULL, NULL };
+static const struct ndr_iface_hooks hooks = { .marshal = fake_marshal, .unmarshal = fake_unmarshal };
 
 TEST(iid_is_out) {
         void *pv = NULL;
@@ -451,7 +451,7 @@ static int disp_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         return ndr_pull_init(out, p, resp_len, NULL, arena);
 }
 
-static struct ndr_binding disp_channel = { disp_call, NULL };
+static struct ndr_binding disp_channel = { .call = disp_call, .ctx = NULL };
 static struct com_proxy disp_proxy = { &IDispLike_ProxyVtbl, &disp_channel, NULL, &pm, NULL };
 
 TEST(getidsofnames_as_impacket) {

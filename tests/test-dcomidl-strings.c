@@ -141,7 +141,7 @@ static int loop_call(struct ndr_binding *bd, const struct ndr_interface *iface, 
         return ndr_pull_init(out, p, n, NULL, arena);
 }
 
-static struct ndr_binding binding = { loop_call, &lp };
+static struct ndr_binding binding = { .call = loop_call, .ctx = &lp };
 
 #define EXPECT_BYTES(buf, len, want)                                                    \
         do {                                                                            \

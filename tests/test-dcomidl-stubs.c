@@ -300,7 +300,7 @@ static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         } while (0)
 
 static struct loop lp;
-static struct ndr_binding binding = { loop_call, &lp };
+static struct ndr_binding binding = { .call = loop_call, .ctx = &lp };
 
 /* --- (1) base types ---------------------------------------------------------------------- */
 

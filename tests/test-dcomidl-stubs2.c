@@ -154,7 +154,7 @@ static int fake_unmarshal(const GUID *iid, const uint8_t *objref, uint32_t len, 
         return 0;
 }
 
-static const struct ndr_iface_hooks hooks = { fake_marshal, fake_unmarshal, NULL, NULL };
+static const struct ndr_iface_hooks hooks = { .marshal = fake_marshal, .unmarshal = fake_unmarshal };
 
 static LONG impl_iface(const GUID *riid, void *obj, void **back) {
         calls++;
@@ -325,7 +325,7 @@ static int loop_call(struct ndr_binding *bd, const struct ndr_interface *iface, 
         return ndr_pull_init(out, p, n, NULL, arena);
 }
 
-static struct ndr_binding binding = { loop_call, &lp };
+static struct ndr_binding binding = { .call = loop_call, .ctx = &lp };
 
 #define EXPECT_BYTES(buf, len, want)                                                    \
         do {                                                                            \

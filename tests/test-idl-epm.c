@@ -258,7 +258,7 @@ static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         return ndr_pull_init(out, p, n, NULL, arena);
 }
 
-static struct ndr_binding binding = { loop_call, NULL };
+static struct ndr_binding binding = { .call = loop_call, .ctx = NULL };
 
 /* --- ndrdump ----------------------------------------------------------------------------- */
 

@@ -161,7 +161,7 @@ static int loop_call(struct ndr_binding *b, const struct ndr_interface *iface, u
         return r;
 }
 
-static struct ndr_binding binding = { loop_call, NULL };
+static struct ndr_binding binding = { .call = loop_call, .ctx = NULL };
 
 static void reset(void) {
         association_end();

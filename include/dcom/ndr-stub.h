@@ -124,7 +124,16 @@ struct ndr_binding {
         int (*call)(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
         void *ctx;
+        /* enum ndr_iface_ctx: where the calls' interface pointers go and come from (the
+           binding's peer; NDR_IFACE_REMOTE when it does not know better) */
+        uint8_t iface_ctx;
 };
+
+/* A client stub's request, about to be pushed for binding (NULL: none yet). */
+static inline void ndr_push_to(struct ndr_push *in, void *binding) {
+        if (binding)
+                in->iface_dest = ((struct ndr_binding *)binding)->iface_ctx;
+}
 
 /*
  * The client stub's per-call arena cap: the response stub and what is pulled from it (the
@@ -139,9 +148,14 @@ static inline int ndr_client_call(void *binding, const struct ndr_interface *ifa
                                   struct arena *arena) {
         struct ndr_binding *b = (struct ndr_binding *)binding;
 
+        int r;
+
         if (!b || !b->call)
                 return -EINVAL;
-        return b->call(b, iface, opnum, in, out, arena);
+        r = b->call(b, iface, opnum, in, out, arena);
+        if (r >= 0)
+                out->iface_src = b->iface_ctx;  /* the answer comes from where the call went */
+        return r;
 }
 
 #ifdef __cplusplus

@@ -87,6 +87,20 @@ struct ndr_ptr_map {
 
 /* --- pull --------------------------------------------------------------------------- */
 
+/*
+ * Where a stub's interface pointers go (ndr_push.iface_dest) or come from
+ * (ndr_pull.iface_src) -- the runtime's knowledge of the peer, for the COM layer's
+ * marshaling context (MSHCTX): another machine unless the runtime knows better; another
+ * process of this machine (ncalrpc); this very process, another apartment (a proxy to
+ * one of our own OXIDs, or an ncalrpc caller that is this process), where an object's
+ * own marshaler (the free-threaded marshaler's) may hand over the pointer itself.
+ */
+enum ndr_iface_ctx {
+        NDR_IFACE_REMOTE = 0,
+        NDR_IFACE_LOCAL = 1,
+        NDR_IFACE_INPROC = 2,
+};
+
 struct ndr_pull {
         const uint8_t *data;    /* the stub; alignment is relative to data[0] */
         size_t size;
@@ -101,6 +115,7 @@ struct ndr_pull {
         struct ndr_ptr_map pending;     /* full pointers: object -> referent pulled yet */
         bool user_mode;                 /* objects from midl_user_allocate(), see below */
         bool release_ifaces;            /* a server's request: pulled interfaces die with the call */
+        uint8_t iface_src;              /* enum ndr_iface_ctx: where its OBJREFs come from */
         struct ndr_user_block *user;    /* user-mode objects pulled so far (arena records) */
         size_t user_bytes;
         struct ndr_user_dtor *user_dtors;       /* user-mode [user_marshal] objects' frees */
@@ -323,6 +338,7 @@ struct ndr_push {
         uint32_t next_ref_id;
         struct ndr_ptr_map full;        /* full pointers: object -> referent ID << 1 | pushed */
         bool release_ifaces;            /* a server's response: pushed interfaces are given up */
+        uint8_t iface_dest;             /* enum ndr_iface_ctx: where its OBJREFs go */
         /* a server's response: the OBJREFs marshaled into it, until it is sent or not
            (ndr_push_iface_unsend) */
         struct ndr_marshaled *marshaled;
@@ -452,6 +468,12 @@ struct ndr_iface_hooks {
         /* undoes marshal for OBJREF bytes that will never be unmarshaled
            (CoReleaseMarshalData); NULL: nothing to undo */
         void (*release_marshaled)(const uint8_t *objref, uint32_t len);
+        /* marshal and unmarshal told where the OBJREF goes or comes from (the stub's
+           iface_dest, iface_src); used instead of those when set */
+        int (*marshal_to)(const GUID *iid, void *obj, enum ndr_iface_ctx dest, struct arena *a,
+                          uint8_t **ret_objref, uint32_t *ret_len);
+        int (*unmarshal_from)(const GUID *iid, const uint8_t *objref, uint32_t len,
+                              enum ndr_iface_ctx src, void **ret_obj);
 };
 DCOM_EXPORT void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
 /* Largest OBJREF accepted (bytes). */

@@ -573,15 +573,15 @@ static int stream_to_arena(IStream *stm, struct arena *a, uint8_t **ret, uint32_
 
 /* An object with a marshaler of its own in a call: its OBJREF_CUSTOM, through a stream
    as CoMarshalInterface writes it (undone if it cannot be sent). */
-static int hook_marshal_custom(const GUID *iid, IUnknown *unk, IMarshal *m, struct arena *a,
-                               uint8_t **ret, uint32_t *ret_len) {
+static int hook_marshal_custom(const GUID *iid, IUnknown *unk, IMarshal *m, DWORD dest,
+                               struct arena *a, uint8_t **ret, uint32_t *ret_len) {
         IStream *stm;
         HRESULT hr;
         int r;
 
         if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stm)))
                 return hr_errno(hr);
-        hr = marshal_custom(stm, iid, unk, m, MSHCTX_DIFFERENTMACHINE, NULL, MSHLFLAGS_NORMAL);
+        hr = marshal_custom(stm, iid, unk, m, dest, NULL, MSHLFLAGS_NORMAL);
         r = FAILED(hr) ? hr_errno(hr) : stream_to_arena(stm, a, ret, ret_len);
         if (SUCCEEDED(hr) && r < 0) {
                 LARGE_INTEGER zero = { .QuadPart = 0 };
@@ -592,7 +592,17 @@ static int hook_marshal_custom(const GUID *iid, IUnknown *unk, IMarshal *m, stru
         return r;
 }
 
-static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **ret, uint32_t *ret_len) {
+/*
+ * An interface pointer in a call, for where the call goes: an object's own marshaler is
+ * asked for that context (MSHCTX_INPROC to another apartment of this process: the
+ * free-threaded marshaler hands over the pointer itself, as Windows' does in a
+ * cross-apartment call); the standard marshal is the same for every destination (an
+ * OBJREF that names our resolver, whoever it reaches next).
+ */
+static int hook_marshal_to(const GUID *iid, void *obj, enum ndr_iface_ctx to, struct arena *a,
+                           uint8_t **ret, uint32_t *ret_len) {
+        DWORD dest = to == NDR_IFACE_INPROC ? MSHCTX_INPROC
+                     : to == NDR_IFACE_LOCAL ? MSHCTX_LOCAL : MSHCTX_DIFFERENTMACHINE;
         IUnknown *unk = obj;
         struct objref o;
         struct buf b;
@@ -602,8 +612,8 @@ static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **r
 
         /* the object's own marshaler, as CoMarshalInterface honours it */
         if ((m = custom_marshaler(unk))) {
-                bool std = is_standard(m, iid, unk, MSHCTX_DIFFERENTMACHINE, NULL, MSHLFLAGS_NORMAL);
-                r = std ? 0 : hook_marshal_custom(iid, unk, m, a, ret, ret_len);
+                bool std = is_standard(m, iid, unk, dest, NULL, MSHLFLAGS_NORMAL);
+                r = std ? 0 : hook_marshal_custom(iid, unk, m, dest, a, ret, ret_len);
                 m->lpVtbl->Release(m);
                 if (!std)
                         return r;
@@ -630,7 +640,19 @@ static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **r
         return r;
 }
 
-static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, void **ret) {
+static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **ret, uint32_t *ret_len) {
+        return hook_marshal_to(iid, obj, NDR_IFACE_REMOTE, a, ret, ret_len);
+}
+
+/*
+ * An interface pointer a call brought: what a peer sent passes com_unmarshal_from_peer's
+ * checks (no address-carrying marshaler, registered marshalers only); what this very
+ * process sent from another apartment (the runtime knows: NDR_IFACE_INPROC) is
+ * unmarshaled as CoUnmarshalInterface would here -- the free-threaded marshaler's
+ * pointer included, which its own table still vets.
+ */
+static int hook_unmarshal_from(const GUID *iid, const uint8_t *bytes, uint32_t len,
+                               enum ndr_iface_ctx from, void **ret) {
         struct objref o;
         HRESULT hr;
         int r = objref_parse(bytes, len, &o, NULL);
@@ -647,7 +669,8 @@ static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, v
                 LARGE_INTEGER zero = { .QuadPart = 0 };
                 if (SUCCEEDED(hr = stm->lpVtbl->Write(stm, bytes, len, NULL)) &&
                     SUCCEEDED(hr = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)))
-                        hr = com_unmarshal_from_peer(stm, iid, ret);
+                        hr = from == NDR_IFACE_INPROC ? CoUnmarshalInterface(stm, iid, ret)
+                                                      : com_unmarshal_from_peer(stm, iid, ret);
                 stm->lpVtbl->Release(stm);
                 return hr == E_ACCESSDENIED ? -EACCES : FAILED(hr) ? hr_errno(hr) : 0;
         }
@@ -657,6 +680,10 @@ static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, v
                 hr = com_proxy_unmarshal(&o, iid, ret);
         objref_clear(&o);
         return FAILED(hr) ? hr_errno(hr) : 0;
+}
+
+static int hook_unmarshal(const GUID *iid, const uint8_t *bytes, uint32_t len, void **ret) {
+        return hook_unmarshal_from(iid, bytes, len, NDR_IFACE_REMOTE, ret);
 }
 
 static void hook_release(void *obj) {
@@ -689,7 +716,8 @@ static void hook_release_marshaled(const uint8_t *objref, uint32_t len) {
 }
 
 static const struct ndr_iface_hooks hooks = {
-        hook_marshal, hook_unmarshal, hook_release, hook_release_marshaled
+        hook_marshal, hook_unmarshal, hook_release, hook_release_marshaled,
+        hook_marshal_to, hook_unmarshal_from,
 };
 
 /* Generated stubs marshal interface pointers through us as soon as the library is loaded. */

@@ -71,6 +71,7 @@ struct oxid_entry {
         IPID ipid_remunk;
         uint32_t authn_hint;
         struct rpc_binding *b;
+        uint8_t iface_ctx;              /* enum ndr_iface_ctx: this process, this machine, another */
         unsigned refs;                  /* proxy managers on it */
         struct chan remunk_chan;
         /* cloaked calls over ncalrpc: a connection of each identity they were made as,
@@ -455,6 +456,7 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
 static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->nb.call = chan_call;
         c->nb.ctx = c;
+        c->nb.iface_ctx = ox->iface_ctx;
         c->ox = ox;
         c->ipid = *ipid;
         c->blanket = NULL;
@@ -654,6 +656,12 @@ static struct oxid_entry *oxid_publish(struct oxid_entry *ox) {
         struct oxid_entry *x;
 
         rpc_binding_set_timeout(ox->b, 30000);
+        /* where its calls' interface pointers go: one of our own apartments (an object
+           there may hand over its very pointer: the free-threaded marshaler), another
+           process here, or another machine */
+        ox->iface_ctx = com_exporter_is_local(ox->oxid) ? NDR_IFACE_INPROC
+                        : rpc_binding_string(ox->b)->protseq == RPC_PROTSEQ_LRPC ? NDR_IFACE_LOCAL
+                                                                                : NDR_IFACE_REMOTE;
         chan_init(&ox->remunk_chan, ox, &ox->ipid_remunk);
         pthread_mutex_lock(&lock);
         if ((x = oxid_find_locked(ox->oxid, ox->resolver))) {

@@ -94,16 +94,32 @@ static ULONG STDMETHODCALLTYPE cp_Release(IRpcProxyBuffer *iface) {
         return (ULONG)r;
 }
 
+/* Where a channel's calls go, as its GetDestCtx says (NdrProxyInitialize and
+   NdrStubInitialize ask it too): the marshaling context of their interface pointers. */
+static uint8_t chan_iface_ctx(IRpcChannelBuffer *chan) {
+        DWORD ctx = MSHCTX_DIFFERENTMACHINE;
+        void *data = NULL;
+
+        if (FAILED(chan->lpVtbl->GetDestCtx(chan, &ctx, &data)))
+                return NDR_IFACE_REMOTE;
+        return ctx == MSHCTX_INPROC || ctx == MSHCTX_CROSSCTX ? NDR_IFACE_INPROC
+               : ctx == MSHCTX_LOCAL || ctx == MSHCTX_NOSHAREDMEM ? NDR_IFACE_LOCAL
+                                                                  : NDR_IFACE_REMOTE;
+}
+
 static HRESULT STDMETHODCALLTYPE cp_Connect(IRpcProxyBuffer *iface, IRpcChannelBuffer *chan) {
         struct chanproxy *p = proxy_from_iface(iface);
         IRpcChannelBuffer *old;
+        uint8_t ctx;
 
         if (!chan)
                 return E_INVALIDARG;
         chan->lpVtbl->AddRef(chan);
+        ctx = chan_iface_ctx(chan);
         pthread_mutex_lock(&p->lock);
         old = p->chan;
         p->chan = chan;
+        p->nb.iface_ctx = ctx;
         pthread_mutex_unlock(&p->lock);
         if (old)
                 old->lpVtbl->Release(old);
@@ -414,6 +430,7 @@ static HRESULT STDMETHODCALLTYPE cs_Invoke(IRpcStubBuffer *iface, RPCOLEMESSAGE 
            its end), pushed ones given up with the answer */
         in.release_ifaces = true;
         out.release_ifaces = true;
+        in.iface_src = out.iface_dest = chan ? chan_iface_ctx(chan) : NDR_IFACE_REMOTE;
         memset(&call, 0, sizeof call);
         call.in = &in;
         call.out = &out;

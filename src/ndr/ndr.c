@@ -220,7 +220,7 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
         bool recorded = false;
         int r;
 
-        if (!h || !h->marshal)
+        if (!h || (!h->marshal && !h->marshal_to))
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (!iid)
                 return ndr_push_fail(ndr, -EINVAL);
@@ -231,7 +231,9 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
                 return ndr->buf.error;
         }
         arena_init(&a, NDR_OBJREF_MAX * 2);
-        r = h->marshal(iid, obj, &a, &objref, &len);
+        r = h->marshal_to ? h->marshal_to(iid, obj, (enum ndr_iface_ctx)ndr->iface_dest, &a,
+                                          &objref, &len)
+                          : h->marshal(iid, obj, &a, &objref, &len);
         if (r >= 0) {
                 if (len > NDR_OBJREF_MAX)
                         r = -E2BIG;
@@ -267,9 +269,11 @@ static int pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj, boo
         r = ndr_pull_interface_pointer(ndr, NDR_OBJREF_MAX, &objref, &len);
         if (r < 0)
                 return r;
-        if (!h || !h->unmarshal)
+        if (!h || (!h->unmarshal && !h->unmarshal_from))
                 return -EOPNOTSUPP;
-        r = h->unmarshal(iid, objref, len, ret_obj);
+        r = h->unmarshal_from ? h->unmarshal_from(iid, objref, len,
+                                                  (enum ndr_iface_ctx)ndr->iface_src, ret_obj)
+                              : h->unmarshal(iid, objref, len, ret_obj);
         /* a server's [in] interface: released with the call, whatever happens next */
         if (r >= 0 && *ret_obj && !keep && ndr->release_ifaces && !ndr->user_mode && h->release)
                 r = arena_defer(ndr->arena, h->release, *ret_obj);

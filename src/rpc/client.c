@@ -52,6 +52,9 @@ int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
         }
         b->nb.call = client_call;
         b->nb.ctx = b;
+        /* ncalrpc reaches this machine (whether this very process, only a connection
+           would tell: left to the COM layer's bindings, which know their OXIDs) */
+        b->nb.iface_ctx = b->sb.protseq == RPC_PROTSEQ_LRPC ? NDR_IFACE_LOCAL : NDR_IFACE_REMOTE;
         b->fd = -1;
         b->timeout_ms = 30000;
         b->next_call_id = 1;

@@ -315,6 +315,7 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
            writable and outlives the call: [in] arrays may point into it */
         in.in_alias = true;
         resp.release_ifaces = true;
+        in.iface_src = resp.iface_dest = c->iface_ctx;
         if (r >= 0) {
                 struct ndr_server_call call = {
                         .in = &in, .out = &resp, .arena = &a, .impl = reg->epv,

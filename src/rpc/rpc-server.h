@@ -82,6 +82,7 @@ struct rpc_conn {
         struct sockaddr_storage local, peer;
         socklen_t local_len, peer_len;
         struct rpc_peer who;                    /* the peer's credentials or address */
+        uint8_t iface_ctx;                      /* enum ndr_iface_ctx: who, for COM */
         char sec_addr[64];                      /* bind_ack's sec_addr: port or endpoint */
         bool bound;
         bool no_direct_first;                   /* a first fragment did not come whole in a

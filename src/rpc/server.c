@@ -1158,6 +1158,10 @@ static void conn_start(struct rpc_listener *l, int fd, const struct sockaddr_sto
         sc->conn->peer = *peer;
         sc->conn->peer_len = peer_len;
         peer_identify(fd, l->protseq, peer, &sc->conn->who);
+        /* where the interface pointers of its calls come from and go (ndr_iface_ctx) */
+        sc->conn->iface_ctx = l->protseq != RPC_PROTSEQ_LRPC ? NDR_IFACE_REMOTE
+                              : sc->conn->who.has_cred && sc->conn->who.pid == getpid()
+                                        ? NDR_IFACE_INPROC : NDR_IFACE_LOCAL;
         sc->conn->local_len = sizeof sc->conn->local;
         if (getsockname(fd, (struct sockaddr *)&sc->conn->local, &sc->conn->local_len) < 0)
                 sc->conn->local_len = 0;

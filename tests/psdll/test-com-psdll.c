@@ -333,7 +333,16 @@ static HRESULT STDMETHODCALLTYPE c_valueof(ICaller *This, IUnknown *obj, LONG *v
         return hr;
 }
 
-static const ICallerVtbl caller_vtbl = {c_qi, c_addref, c_release, c_callback, c_valueof};
+static HRESULT STDMETHODCALLTYPE c_same(ICaller *This, IUnknown *obj, IUnknown **same) {
+        if (!same)
+                return E_POINTER;
+        if (obj)
+                IUnknown_AddRef(obj);
+        *same = obj;
+        return S_OK;
+}
+
+static const ICallerVtbl caller_vtbl = {c_qi, c_addref, c_release, c_callback, c_valueof, c_same};
 
 /* The client's ICallMe (it also answers to the test IIDs without a proxy, for marshaling). */
 struct callme {

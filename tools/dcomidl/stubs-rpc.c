@@ -569,7 +569,10 @@ void write_client_method(struct gen *g, struct method *m) {
                 out(g, 1, "if ((rc_ = com_orpc_this_init(&this_)) < 0)\n                return com_stub_hresult(rc_);\n");
                 out(g, 1, "memset(&that_, 0, sizeof that_);\n");
         }
-        out(g, 1, "ndr_push_init(&in_, 0);\n        ndr_push_by_reference(&in_);\n        arena_init_buf(&arena_, abuf_, sizeof abuf_, NDR_CLIENT_CALL_MAX);\n");
+        out(g, 1, "ndr_push_init(&in_, 0);\n        ndr_push_by_reference(&in_);\n");
+        /* the marshaling context of its interface pointers: the binding's peer */
+        out(g, 1, "ndr_push_to(&in_, %s);\n", m->object ? "((struct com_proxy *)This)->channel" : "h_");
+        out(g, 1, "arena_init_buf(&arena_, abuf_, sizeof abuf_, NDR_CLIENT_CALL_MAX);\n");
         out(g, 1, "rc_ = %s_%s_push(&in_%s", ifn, fn, m->object ? ", &this_" : "");
         for (size_t i = 0; i < m->n; i++)
                 if ((m->ps[i].f->dir & DIR_IN) && !m->ps[i].handle)
