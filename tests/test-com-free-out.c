@@ -229,9 +229,17 @@ static HRESULT STDMETHODCALLTYPE ft_deep(IFreeTest *This, FREE_DEEP *deep) {
         return counted_fill(deep->ppn, &deep->items, 2);
 }
 
+static HRESULT STDMETHODCALLTYPE ft_deep2(IFreeTest *This, FREE_DEEP2 *deep) {
+        (void)This;
+        if (!(deep->ppc = CoTaskMemAlloc(sizeof *deep->ppc)))
+                return E_OUTOFMEMORY;
+        deep->ppc[0] = NULL;
+        return counted_fill(&deep->ppc[0], &deep->items, 2);
+}
+
 static const IFreeTestVtbl ft_vtbl = {
         ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
-        ft_bag, ft_chain, ft_counted, ft_deep,
+        ft_bag, ft_chain, ft_counted, ft_deep, ft_deep2,
 };
 
 /* An object behind a stub behind a channel behind a proxy. */
@@ -519,5 +527,19 @@ TEST(out_count_behind_two_pointers) {
         CoTaskMemFree(deep.items);
         CoTaskMemFree(*deep.ppn);
         CoTaskMemFree(deep.ppn);
+
+        /* the count's member is an array too: walked after the array it sizes (the
+           review found declaration order freeing ppc[0] before the count was read) */
+        FREE_DEEP2 d2 = {0};
+        ASSERT_HR_EQ(IFreeTest_Deep2(w.px, &d2), S_OK);
+        ASSERT_NOT_NULL(d2.ppc);
+        ASSERT_NOT_NULL(d2.ppc[0]);
+        ASSERT_EQ(*d2.ppc[0], 2);
+        ASSERT_TRUE(str_is(d2.items[0].name, "first"));
+        for (ULONG i = 0; i < 2; i++)
+                item_clear(&d2.items[i]);
+        CoTaskMemFree(d2.items);
+        CoTaskMemFree(d2.ppc[0]);
+        CoTaskMemFree(d2.ppc);
         unwire(&w);
 }

@@ -124,16 +124,18 @@ struct ndr_binding {
         int (*call)(struct ndr_binding *b, const struct ndr_interface *iface, uint16_t opnum,
                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
         void *ctx;
-        /* enum ndr_iface_ctx: where the calls' interface pointers go and come from (the
-           binding's peer; NDR_IFACE_REMOTE when it does not know better) */
-        uint8_t iface_ctx;
 };
 
-/* A client stub's request, about to be pushed for binding (NULL: none yet). */
-static inline void ndr_push_to(struct ndr_push *in, void *binding) {
-        if (binding)
-                in->iface_dest = ((struct ndr_binding *)binding)->iface_ctx;
-}
+/*
+ * Where a binding's calls go, for the marshaling context of their interface pointers
+ * (enum ndr_iface_ctx): what the library's own bindings know of their peer -- a COM
+ * proxy's OXID, an ncalrpc binding, a custom channel's GetDestCtx -- and
+ * NDR_IFACE_REMOTE for any other.  ndr_push_to() marks a client stub's request before
+ * its arguments are pushed, ndr_pull_from() the response it got back.
+ */
+DCOM_EXPORT enum ndr_iface_ctx ndr_binding_iface_ctx(const void *binding);
+DCOM_EXPORT void ndr_push_to(struct ndr_push *in, const void *binding);
+DCOM_EXPORT void ndr_pull_from(struct ndr_pull *out, const void *binding);
 
 /*
  * The client stub's per-call arena cap: the response stub and what is pulled from it (the
@@ -154,7 +156,7 @@ static inline int ndr_client_call(void *binding, const struct ndr_interface *ifa
                 return -EINVAL;
         r = b->call(b, iface, opnum, in, out, arena);
         if (r >= 0)
-                out->iface_src = b->iface_ctx;  /* the answer comes from where the call went */
+                ndr_pull_from(out, b);          /* the answer comes from where the call went */
         return r;
 }
 

@@ -468,12 +468,6 @@ struct ndr_iface_hooks {
         /* undoes marshal for OBJREF bytes that will never be unmarshaled
            (CoReleaseMarshalData); NULL: nothing to undo */
         void (*release_marshaled)(const uint8_t *objref, uint32_t len);
-        /* marshal and unmarshal told where the OBJREF goes or comes from (the stub's
-           iface_dest, iface_src); used instead of those when set */
-        int (*marshal_to)(const GUID *iid, void *obj, enum ndr_iface_ctx dest, struct arena *a,
-                          uint8_t **ret_objref, uint32_t *ret_len);
-        int (*unmarshal_from)(const GUID *iid, const uint8_t *objref, uint32_t len,
-                              enum ndr_iface_ctx src, void **ret_obj);
 };
 DCOM_EXPORT void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks);
 /* Largest OBJREF accepted (bytes). */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "com/remote-internal.h"
+#include "ndr/ndr-internal.h"
 #include "dcom/winreg.h"
 
 static LOG_CHANNEL(com);
@@ -289,13 +290,26 @@ static bool custom_unmarshaler_allowed(const CLSID *clsid) {
 }
 
 /* Set while unmarshaling what a peer sent (com_unmarshal_from_peer, the stubs' hook):
-   every OBJREF_CUSTOM met, at any depth, passes custom_unmarshaler_allowed. */
-static _Thread_local unsigned from_peer;
+   every OBJREF_CUSTOM met, at any depth, passes custom_unmarshaler_allowed -- and the
+   free-threaded marshaler's data is refused unless the peer is this very process
+   (from_self: another apartment's call, as the runtime knows its peer). */
+static _Thread_local unsigned from_peer, from_self;
 
 HRESULT com_unmarshal_from_peer(IStream *stm, REFIID riid, void **ppv) {
         from_peer++;
         HRESULT hr = CoUnmarshalInterface(stm, riid, ppv);
         from_peer--;
+        return hr;
+}
+
+/* What another apartment of this process sent in a call: a peer's checks, except that
+   the free-threaded marshaler's pointer is taken (its own table still vets it). */
+static HRESULT unmarshal_from_self(IStream *stm, REFIID riid, void **ppv) {
+        unsigned outer = from_self;
+
+        from_self = from_peer + 1;      /* this depth of from_peer only */
+        HRESULT hr = com_unmarshal_from_peer(stm, riid, ppv);
+        from_self = outer;
         return hr;
 }
 
@@ -348,7 +362,8 @@ static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv) {
         if (o.flags == OBJREF_CUSTOM) {
                 /* the free-threaded marshaler's data is an address in this process: never
                    taken from a peer, whatever the registry says (ftm.c) */
-                hr = from_peer && (IsEqualCLSID(&o.clsid, &CLSID_InProcFreeMarshaler) ||
+                hr = from_peer && ((IsEqualCLSID(&o.clsid, &CLSID_InProcFreeMarshaler) &&
+                                    from_self != from_peer) ||
                                    !custom_unmarshaler_allowed(&o.clsid))
                              ? E_ACCESSDENIED
                              : unmarshal_custom(stm, &o, want, ppv);
@@ -645,11 +660,12 @@ static int hook_marshal(const GUID *iid, void *obj, struct arena *a, uint8_t **r
 }
 
 /*
- * An interface pointer a call brought: what a peer sent passes com_unmarshal_from_peer's
- * checks (no address-carrying marshaler, registered marshalers only); what this very
- * process sent from another apartment (the runtime knows: NDR_IFACE_INPROC) is
- * unmarshaled as CoUnmarshalInterface would here -- the free-threaded marshaler's
- * pointer included, which its own table still vets.
+ * An interface pointer a call brought passes com_unmarshal_from_peer's checks (no
+ * address-carrying marshaler, registered marshalers only) -- except that what this very
+ * process sent from another apartment (the runtime knows: NDR_IFACE_INPROC) may be the
+ * free-threaded marshaler's pointer, which its own table still vets.  A forked child
+ * holding its parent's connection is this process to the parent's server: it can name
+ * no class the parent did not register, and no pointer the parent did not hand out.
  */
 static int hook_unmarshal_from(const GUID *iid, const uint8_t *bytes, uint32_t len,
                                enum ndr_iface_ctx from, void **ret) {
@@ -669,7 +685,7 @@ static int hook_unmarshal_from(const GUID *iid, const uint8_t *bytes, uint32_t l
                 LARGE_INTEGER zero = { .QuadPart = 0 };
                 if (SUCCEEDED(hr = stm->lpVtbl->Write(stm, bytes, len, NULL)) &&
                     SUCCEEDED(hr = stm->lpVtbl->Seek(stm, zero, STREAM_SEEK_SET, NULL)))
-                        hr = from == NDR_IFACE_INPROC ? CoUnmarshalInterface(stm, iid, ret)
+                        hr = from == NDR_IFACE_INPROC ? unmarshal_from_self(stm, iid, ret)
                                                       : com_unmarshal_from_peer(stm, iid, ret);
                 stm->lpVtbl->Release(stm);
                 return hr == E_ACCESSDENIED ? -EACCES : FAILED(hr) ? hr_errno(hr) : 0;
@@ -717,10 +733,11 @@ static void hook_release_marshaled(const uint8_t *objref, uint32_t len) {
 
 static const struct ndr_iface_hooks hooks = {
         hook_marshal, hook_unmarshal, hook_release, hook_release_marshaled,
-        hook_marshal_to, hook_unmarshal_from,
 };
+static const struct ndr_iface_ctx_hooks ctx_hooks = { hook_marshal_to, hook_unmarshal_from };
 
 /* Generated stubs marshal interface pointers through us as soon as the library is loaded. */
 __attribute__((constructor)) static void install_hooks(void) {
         ndr_set_iface_hooks(&hooks);
+        ndr_set_iface_ctx_hooks(&ctx_hooks);
 }

@@ -453,10 +453,20 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         return r;
 }
 
+/* Where a proxy's calls go (ndr_binding_iface_ctx): its OXID's process. */
+static enum ndr_iface_ctx chan_iface_ctx(const struct ndr_binding *nb) {
+        const struct chan *c = nb->ctx;
+
+        return (enum ndr_iface_ctx)c->ox->iface_ctx;
+}
+
+__attribute__((constructor)) static void chan_kind_register(void) {
+        ndr_binding_kind_register(chan_call, chan_iface_ctx);
+}
+
 static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->nb.call = chan_call;
         c->nb.ctx = c;
-        c->nb.iface_ctx = ox->iface_ctx;
         c->ox = ox;
         c->ipid = *ipid;
         c->blanket = NULL;

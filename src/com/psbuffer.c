@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 #include "com/com-internal.h"
 #include "com/orpc-stub.h"
 #include "com/remote-internal.h"
+#include "ndr/ndr-internal.h"
 
 static LOG_CHANNEL(com);
 
@@ -43,6 +45,7 @@ struct chanproxy {
         LONG ref;
         pthread_mutex_t lock;
         IRpcChannelBuffer *chan;        /* Connect's; NULL: not connected */
+        _Atomic uint8_t iface_ctx;      /* enum ndr_iface_ctx: chan's GetDestCtx */
         IPSFactoryBuffer *factory;      /* held: its library stays loaded */
 };
 
@@ -119,7 +122,7 @@ static HRESULT STDMETHODCALLTYPE cp_Connect(IRpcProxyBuffer *iface, IRpcChannelB
         pthread_mutex_lock(&p->lock);
         old = p->chan;
         p->chan = chan;
-        p->nb.iface_ctx = ctx;
+        p->iface_ctx = ctx;
         pthread_mutex_unlock(&p->lock);
         if (old)
                 old->lpVtbl->Release(old);
@@ -253,6 +256,17 @@ static int chanproxy_call(struct ndr_binding *nb, const struct ndr_interface *if
 out:
         chan->lpVtbl->Release(chan);
         return r;
+}
+
+/* Where a proxy's calls go (ndr_binding_iface_ctx): as its channel's GetDestCtx said. */
+static enum ndr_iface_ctx chanproxy_iface_ctx(const struct ndr_binding *nb) {
+        const struct chanproxy *p = nb->ctx;
+
+        return (enum ndr_iface_ctx)p->iface_ctx;
+}
+
+__attribute__((constructor)) static void chanproxy_kind_register(void) {
+        ndr_binding_kind_register(chanproxy_call, chanproxy_iface_ctx);
 }
 
 HRESULT com_ps_create_proxy(IPSFactoryBuffer *factory, const CInterfaceProxyVtbl *pv,

@@ -7,6 +7,7 @@
 #define DCOM_NDR_INTERNAL_H
 
 #include <dcom/ndr.h>
+#include <dcom/ndr-stub.h>
 
 #include "base/base-internal.h"
 
@@ -22,5 +23,27 @@ void ndr_map_free_(struct ndr_ptr_map *m);
 int ndr_pull_user_on_rollback_(struct ndr_pull *ndr, void (*fn)(void *obj), void *obj);
 /* Forgets the response's record of what was marshaled into it (ndr_push_reset/_free). */
 void ndr_push_marshaled_forget_(struct ndr_push *ndr);
+
+/*
+ * The COM layer's interface pointer hooks told where the OBJREF goes or comes from (the
+ * stub's iface_dest, iface_src); used instead of the public hooks' marshal and
+ * unmarshal when set.  Not in <dcom/ndr.h>: a program's hooks stay as they were.
+ */
+struct ndr_iface_ctx_hooks {
+        int (*marshal_to)(const GUID *iid, void *obj, enum ndr_iface_ctx dest, struct arena *a,
+                          uint8_t **ret_objref, uint32_t *ret_len);
+        int (*unmarshal_from)(const GUID *iid, const uint8_t *objref, uint32_t len,
+                              enum ndr_iface_ctx src, void **ret_obj);
+};
+void ndr_set_iface_ctx_hooks(const struct ndr_iface_ctx_hooks *hooks);
+/*
+ * The library's own bindings: those whose call is call say where they go with ctx(b).
+ * Registered by their modules' constructors (at most NDR_BINDING_KINDS).
+ */
+#define NDR_BINDING_KINDS 8
+void ndr_binding_kind_register(int (*call)(struct ndr_binding *, const struct ndr_interface *,
+                                           uint16_t, struct ndr_push *, struct ndr_pull *,
+                                           struct arena *),
+                               enum ndr_iface_ctx (*ctx)(const struct ndr_binding *b));
 
 #endif /* DCOM_NDR_INTERNAL_H */

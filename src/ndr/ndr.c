@@ -165,6 +165,59 @@ void midl_user_free(void *p) {
 
 static const struct ndr_iface_hooks *_Atomic iface_hooks;
 
+/* Used only while the public hooks are the COM layer's own (a program that installs
+   its own gets exactly what it installed). */
+static const struct ndr_iface_ctx_hooks *_Atomic ctx_hooks;
+static const struct ndr_iface_hooks *_Atomic ctx_hooks_for;
+#define iface_ctx_hooks (iface_hooks == ctx_hooks_for ? ctx_hooks : NULL)
+
+void ndr_set_iface_ctx_hooks(const struct ndr_iface_ctx_hooks *hooks) {
+        ctx_hooks = hooks;
+        ctx_hooks_for = iface_hooks;
+}
+
+static struct {
+        int (*call)(struct ndr_binding *, const struct ndr_interface *, uint16_t,
+                    struct ndr_push *, struct ndr_pull *, struct arena *);
+        enum ndr_iface_ctx (*ctx)(const struct ndr_binding *b);
+} binding_kinds[NDR_BINDING_KINDS];
+static _Atomic unsigned n_binding_kinds;
+
+void ndr_binding_kind_register(int (*call)(struct ndr_binding *, const struct ndr_interface *,
+                                           uint16_t, struct ndr_push *, struct ndr_pull *,
+                                           struct arena *),
+                               enum ndr_iface_ctx (*ctx)(const struct ndr_binding *b)) {
+        unsigned n = n_binding_kinds;
+
+        if (n < NDR_BINDING_KINDS) {
+                binding_kinds[n].call = call;
+                binding_kinds[n].ctx = ctx;
+                n_binding_kinds = n + 1;
+        }
+}
+
+enum ndr_iface_ctx ndr_binding_iface_ctx(const void *binding) {
+        const struct ndr_binding *b = binding;
+        unsigned n = n_binding_kinds;
+
+        if (!b)
+                return NDR_IFACE_REMOTE;
+        /* only a binding of ours is taken at its word: any other's peer is another
+           machine, whatever its memory holds */
+        for (unsigned i = 0; i < n; i++)
+                if (binding_kinds[i].call == b->call)
+                        return binding_kinds[i].ctx(b);
+        return NDR_IFACE_REMOTE;
+}
+
+void ndr_push_to(struct ndr_push *in, const void *binding) {
+        in->iface_dest = (uint8_t)ndr_binding_iface_ctx(binding);
+}
+
+void ndr_pull_from(struct ndr_pull *out, const void *binding) {
+        out->iface_src = (uint8_t)ndr_binding_iface_ctx(binding);
+}
+
 void ndr_set_iface_hooks(const struct ndr_iface_hooks *hooks) {
         iface_hooks = hooks;
 }
@@ -220,7 +273,7 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
         bool recorded = false;
         int r;
 
-        if (!h || (!h->marshal && !h->marshal_to))
+        if (!h || !h->marshal)
                 return ndr_push_fail(ndr, -EOPNOTSUPP);
         if (!iid)
                 return ndr_push_fail(ndr, -EINVAL);
@@ -231,9 +284,10 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
                 return ndr->buf.error;
         }
         arena_init(&a, NDR_OBJREF_MAX * 2);
-        r = h->marshal_to ? h->marshal_to(iid, obj, (enum ndr_iface_ctx)ndr->iface_dest, &a,
-                                          &objref, &len)
-                          : h->marshal(iid, obj, &a, &objref, &len);
+        const struct ndr_iface_ctx_hooks *ch = iface_ctx_hooks;
+        r = ch && ch->marshal_to ? ch->marshal_to(iid, obj, (enum ndr_iface_ctx)ndr->iface_dest,
+                                                  &a, &objref, &len)
+                                 : h->marshal(iid, obj, &a, &objref, &len);
         if (r >= 0) {
                 if (len > NDR_OBJREF_MAX)
                         r = -E2BIG;
@@ -269,11 +323,12 @@ static int pull_iface(struct ndr_pull *ndr, const GUID *iid, void **ret_obj, boo
         r = ndr_pull_interface_pointer(ndr, NDR_OBJREF_MAX, &objref, &len);
         if (r < 0)
                 return r;
-        if (!h || (!h->unmarshal && !h->unmarshal_from))
+        if (!h || !h->unmarshal)
                 return -EOPNOTSUPP;
-        r = h->unmarshal_from ? h->unmarshal_from(iid, objref, len,
-                                                  (enum ndr_iface_ctx)ndr->iface_src, ret_obj)
-                              : h->unmarshal(iid, objref, len, ret_obj);
+        const struct ndr_iface_ctx_hooks *ch = iface_ctx_hooks;
+        r = ch && ch->unmarshal_from ? ch->unmarshal_from(iid, objref, len,
+                                                          (enum ndr_iface_ctx)ndr->iface_src, ret_obj)
+                                     : h->unmarshal(iid, objref, len, ret_obj);
         /* a server's [in] interface: released with the call, whatever happens next */
         if (r >= 0 && *ret_obj && !keep && ndr->release_ifaces && !ndr->user_mode && h->release)
                 r = arena_defer(ndr->arena, h->release, *ret_obj);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/errno-status.h"
+#include "ndr/ndr-internal.h"
 #include "epm_stub.h"
 
 #include "client-internal.h"
@@ -34,6 +35,19 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
                        struct ndr_push *in, struct ndr_pull *out, struct arena *arena);
 
 _Thread_local struct rpc_trips client_trips[RPC_PROTSEQ_LRPC + 1];
+
+/* Where a binding handle's calls go (ndr_binding_iface_ctx): ncalrpc reaches this
+   machine -- whether this very process, only the COM layer's bindings tell (they know
+   their OXIDs) -- and TCP, as far as we know, another. */
+static enum ndr_iface_ctx binding_iface_ctx(const struct ndr_binding *nb) {
+        const struct rpc_binding *b = nb->ctx;
+
+        return b->sb.protseq == RPC_PROTSEQ_LRPC ? NDR_IFACE_LOCAL : NDR_IFACE_REMOTE;
+}
+
+__attribute__((constructor)) static void binding_kind_register(void) {
+        ndr_binding_kind_register(client_call, binding_iface_ctx);
+}
 
 void rpc_client_trips(enum rpc_protseq protseq, struct rpc_trips *ret) {
         *ret = (unsigned)protseq <= RPC_PROTSEQ_LRPC ? client_trips[protseq] : (struct rpc_trips){ 0 };
@@ -52,9 +66,6 @@ int rpc_binding_from_string(const char *s, struct rpc_binding **ret) {
         }
         b->nb.call = client_call;
         b->nb.ctx = b;
-        /* ncalrpc reaches this machine (whether this very process, only a connection
-           would tell: left to the COM layer's bindings, which know their OXIDs) */
-        b->nb.iface_ctx = b->sb.protseq == RPC_PROTSEQ_LRPC ? NDR_IFACE_LOCAL : NDR_IFACE_REMOTE;
         b->fd = -1;
         b->timeout_ms = 30000;
         b->next_call_id = 1;

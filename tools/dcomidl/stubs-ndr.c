@@ -886,6 +886,32 @@ void emit_free(struct em *e, int i, const char *v, int ind) {
         }
 }
 
+static bool expr_names(const struct idl_expr *x, const char *name) {
+        if (!x || !name)
+                return false;
+        if (x->kind == EXPR_IDENT && x->str && strcmp(x->str, name) == 0)
+                return true;
+        return expr_names(x->a, name) || expr_names(x->b, name) || expr_names(x->c, name);
+}
+
+/* Whether a count, length or bound of one of the structure's arrays reads member M. */
+static bool member_counts(const struct sreg *sr, const struct levels *M) {
+        const char *name = M->f ? M->f->name : NULL;
+
+        for (size_t k = 0; name && k < sr->n_members; k++) {
+                const struct levels *L = &sr->members[k];
+                for (int i = 0; i < L->n; i++) {
+                        const struct level *l = &L->l[i];
+                        if (l->kind == L_ARRAY &&
+                            (expr_names(l->size_is, name) || expr_names(l->max_is, name) ||
+                             expr_names(l->length_is, name) || expr_names(l->first_is, name) ||
+                             expr_names(l->last_is, name)))
+                                return true;
+                }
+        }
+        return false;
+}
+
 /*
  * A structure's walker: its members' referents, deepest first -- every member walked
  * before any member's own pointer is freed, since an array's size_is or length_is may
@@ -901,12 +927,12 @@ static void write_struct_free(struct gen *g, struct sreg *sr) {
            error (the push refused it with -ELOOP), stopped here and leaked */
         out(g, 1, "if (depth_ > NDR_MAX_DEPTH_DEFAULT)\n");
         out(g, 2, "return false;\n");
-        /* the members holding arrays first: a count behind two pointers
+        /* the members an array's count reads last: a count behind two pointers
            ([size_is(**ppn)]) is freed by its own member's walk */
-        for (int arrays = 1; arrays >= 0; arrays--)
+        for (int counts = 0; counts <= 1; counts++)
                 for (size_t k = 0; k < sr->n_members; k++) {
                         e.L = &sr->members[k];
-                        if (e.L->n && levels_have_array(e.L) == arrays && level_frees(e.L, 0))
+                        if (e.L->n && member_counts(sr, e.L) == counts && level_frees(e.L, 0))
                                 emit_free(&e, 0, member_lvalue(g, e.L), 1);
                 }
         for (size_t k = 0; k < sr->n_members; k++) {

@@ -270,7 +270,7 @@ static bool out_array_of_leaves(const struct param *p) {
 static void server_free_out(struct gen *g, struct method *m) {
         const char *free_fn = m->object ? "com_stub_free" : "midl_user_free";
 
-        /* in three rounds, the walks that read counts before any referent goes: the
+        /* in four rounds, the walks that read counts before any referent goes: the
            arrays of leaves, the walks (those holding arrays first), then the plain
            referents -- a count behind two pointers ([size_is(, **ppn)]) is one */
         for (int round = 0; round < 4; round++)
