@@ -362,9 +362,9 @@ static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv) {
         if (o.flags == OBJREF_CUSTOM) {
                 /* the free-threaded marshaler's data is an address in this process: never
                    taken from a peer, whatever the registry says (ftm.c) */
-                hr = from_peer && ((IsEqualCLSID(&o.clsid, &CLSID_InProcFreeMarshaler) &&
-                                    from_self != from_peer) ||
-                                   !custom_unmarshaler_allowed(&o.clsid))
+                hr = from_peer && (IsEqualCLSID(&o.clsid, &CLSID_InProcFreeMarshaler)
+                                           ? from_self != from_peer
+                                           : !custom_unmarshaler_allowed(&o.clsid))
                              ? E_ACCESSDENIED
                              : unmarshal_custom(stm, &o, want, ppv);
         } else {
