@@ -1612,6 +1612,89 @@ TEST(marshalers_in_calls) {
         rpcss_stop();
 }
 
+/*
+ * A call between apartments that fails before the callee takes its [in] interface
+ * pointer (the callee disconnected): the free-threaded object's data, which has no
+ * rundown, is given back by the caller -- its reference too.
+ */
+struct failed_ctx {
+        uint8_t objref[2048];
+        size_t len;
+        IUnknown *arg;
+        pthread_mutex_t m;
+        pthread_cond_t cv;
+        int step;                       /* 1: the proxy is made; 2: the callee is gone */
+        HRESULT hr;
+};
+
+static void failed_step(struct failed_ctx *c, int set, int wait) {
+        pthread_mutex_lock(&c->m);
+        if (set)
+                c->step = set;
+        pthread_cond_broadcast(&c->cv);
+        while (wait && c->step < wait)
+                pthread_cond_wait(&c->cv, &c->m);
+        pthread_mutex_unlock(&c->m);
+}
+
+static void *failed_sta(void *arg) {
+        struct failed_ctx *c = arg;
+        IUnknown *same = NULL;
+        ICaller *p = NULL;
+        IStream *stm;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        stm = stream_of(c->objref, c->len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
+        IStream_Release(stm);
+        failed_step(c, 1, 2);
+        c->hr = ICaller_Same(p, c->arg, &same);
+        ASSERT_NULL(same);
+        ICaller_Release(p);
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(failed_call_gives_back_inproc_data) {
+        struct caller obj = { { &caller_vtbl }, 1 };
+        struct failed_ctx c;
+        struct obj fo;
+        pthread_t t;
+        IStream *stm;
+
+        register_ps();
+        ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
+        ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
+        rpcss_start();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        memset(&c, 0, sizeof c);
+        pthread_mutex_init(&c.m, NULL);
+        pthread_cond_init(&c.cv, NULL);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_ICaller, (IUnknown *)&obj.ICaller_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+        c.len = stream_bytes(stm, c.objref, sizeof c.objref);
+        IStream_Release(stm);
+        obj_init(&fo);
+        ASSERT_OK(CoCreateFreeThreadedMarshaler((IUnknown *)&fo.IObjTest2_iface, &fo.ftm));
+        c.arg = (IUnknown *)&fo.IObjTest2_iface;
+        same_seen = NULL;
+        ASSERT_OK(pthread_create(&t, NULL, failed_sta, &c));
+        failed_step(&c, 0, 1);
+        ASSERT_OK(CoDisconnectObject((IUnknown *)&obj.ICaller_iface, 0));
+        failed_step(&c, 2, 0);
+        pthread_join(t, NULL);
+        ASSERT_TRUE(FAILED(c.hr));
+        ASSERT_NULL(same_seen);                 /* never called */
+        IUnknown_Release(fo.ftm);
+        ASSERT_EQ(atomic_load(&fo.refs), 1);    /* the marshal's reference given back */
+        ASSERT_EQ(atomic_load(&obj.refs), 1);
+        pthread_cond_destroy(&c.cv);
+        pthread_mutex_destroy(&c.m);
+        CoUninitialize();
+        rpcss_stop();
+}
+
 /* HKLM\Software\OpenDCOM\Remoting AdvertisedAddresses: what clients are told (NAT). */
 TEST(advertised_addresses) {
         int to, from, status;

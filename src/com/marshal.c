@@ -734,7 +734,23 @@ static void hook_release_marshaled(const uint8_t *objref, uint32_t len) {
 static const struct ndr_iface_hooks hooks = {
         hook_marshal, hook_unmarshal, hook_release, hook_release_marshaled,
 };
-static const struct ndr_iface_ctx_hooks ctx_hooks = { hook_marshal_to, hook_unmarshal_from };
+/* A failed call's request to another apartment: the free-threaded marshaler's data
+   the callee did not take is given back (its table knows: data taken is refused);
+   anything else may be the callee's by now, and is left to it (or to the rundown). */
+static void hook_release_untaken(const uint8_t *objref, uint32_t len) {
+        struct objref o;
+
+        if (objref_parse(objref, len, &o, NULL) < 0)
+                return;
+        bool ftm = o.flags == OBJREF_CUSTOM && IsEqualCLSID(&o.clsid, &CLSID_InProcFreeMarshaler);
+        objref_clear(&o);
+        if (ftm)
+                hook_release_marshaled(objref, len);
+}
+
+static const struct ndr_iface_ctx_hooks ctx_hooks = {
+        hook_marshal_to, hook_unmarshal_from, hook_release_untaken,
+};
 
 /* Generated stubs marshal interface pointers through us as soon as the library is loaded. */
 __attribute__((constructor)) static void install_hooks(void) {

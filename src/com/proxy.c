@@ -392,8 +392,8 @@ static void *outcall_main(void *arg) {
         return NULL;
 }
 
-static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
-                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                          struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         struct chan *c = (struct chan *)nb;
         struct com_apartment *apt = com_current_apartment();
         uint32_t fault = 0;
@@ -453,6 +453,17 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         return r;
 }
 
+static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                     struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        int r = chan_call_once(nb, iface, opnum, in, out, arena);
+
+        /* a call that failed: what it marshaled for another of our apartments and was
+           not taken is given back (the free-threaded marshaler's data has no rundown) */
+        if (r < 0)
+                ndr_push_iface_failed_(in);
+        return r;
+}
+
 /* Where a proxy's calls go (ndr_binding_iface_ctx): its OXID's process. */
 static enum ndr_iface_ctx chan_iface_ctx(const struct ndr_binding *nb) {
         const struct chan *c = nb->ctx;
@@ -463,6 +474,7 @@ static enum ndr_iface_ctx chan_iface_ctx(const struct ndr_binding *nb) {
 __attribute__((constructor)) static void chan_kind_register(void) {
         ndr_binding_kind_register(chan_call, chan_iface_ctx);
 }
+
 
 static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->nb.call = chan_call;

@@ -34,7 +34,16 @@ struct ndr_iface_ctx_hooks {
                           uint8_t **ret_objref, uint32_t *ret_len);
         int (*unmarshal_from)(const GUID *iid, const uint8_t *objref, uint32_t len,
                               enum ndr_iface_ctx src, void **ret_obj);
+        /* a failed call's request: gives back what its OBJREF holds if nobody took it
+           (only data that knows whether it was taken: the free-threaded marshaler's) */
+        void (*release_untaken)(const uint8_t *objref, uint32_t len);
 };
+/*
+ * A client's request for another apartment of this process (iface_dest INPROC) keeps
+ * what it marshaled; the call failed: each OBJREF's release_untaken (the others may be
+ * the callee's already).  The records go with ndr_push_free.
+ */
+void ndr_push_iface_failed_(struct ndr_push *ndr);
 void ndr_set_iface_ctx_hooks(const struct ndr_iface_ctx_hooks *hooks);
 /*
  * The library's own bindings: those whose call is call say where they go with ctx(b).

@@ -250,6 +250,20 @@ void ndr_push_marshaled_forget_(struct ndr_push *ndr) {
         }
 }
 
+void ndr_push_iface_failed_(struct ndr_push *ndr) {
+        const struct ndr_iface_ctx_hooks *ch = iface_ctx_hooks;
+        struct ndr_marshaled *list = ndr->marshaled;
+
+        ndr->marshaled = NULL;
+        while (list) {
+                struct ndr_marshaled *m = list;
+                list = m->next;
+                if (ch && ch->release_untaken)
+                        ch->release_untaken(m->objref, m->len);
+                dcom_free(m);
+        }
+}
+
 void ndr_push_iface_unsend(struct ndr_push *ndr) {
         const struct ndr_iface_hooks *h = iface_hooks;
 
@@ -294,6 +308,10 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
                 /* a server's response: released if it is not sent after all */
                 else if (ndr->release_ifaces && (r = marshaled_add(ndr, objref, len)) >= 0)
                         recorded = true;
+                /* a client's request to this process: kept, for a call that fails
+                   (ndr_push_iface_failed_); without memory for the record, sent anyway */
+                else if (!ndr->release_ifaces && ndr->iface_dest == NDR_IFACE_INPROC)
+                        (void)marshaled_add(ndr, objref, len);
                 if (r >= 0)
                         r = ndr_push_interface_pointer(ndr, objref, len);
                 else
