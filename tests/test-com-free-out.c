@@ -237,9 +237,20 @@ static HRESULT STDMETHODCALLTYPE ft_deep2(IFreeTest *This, FREE_DEEP2 *deep) {
         return counted_fill(&deep->ppc[0], &deep->items, 2);
 }
 
+static HRESULT STDMETHODCALLTYPE ft_strings(IFreeTest *This, ULONG *pn, LPOLESTR **strs) {
+        (void)This;
+        *pn = 3;
+        if (!(*strs = CoTaskMemAlloc(3 * sizeof **strs)))
+                return E_OUTOFMEMORY;
+        for (ULONG i = 0; i < 3; i++)
+                if (!((*strs)[i] = str_dup(i == 2 ? "last" : "string")))
+                        return E_OUTOFMEMORY;
+        return S_OK;
+}
+
 static const IFreeTestVtbl ft_vtbl = {
         ft_qi, ft_addref, ft_release, ft_stat, ft_next, ft_nested, ft_rename, ft_list, ft_names,
-        ft_bag, ft_chain, ft_counted, ft_deep, ft_deep2,
+        ft_bag, ft_chain, ft_counted, ft_deep, ft_deep2, ft_strings,
 };
 
 /* An object behind a stub behind a channel behind a proxy. */
@@ -541,5 +552,24 @@ TEST(out_count_behind_two_pointers) {
         CoTaskMemFree(d2.items);
         CoTaskMemFree(d2.ppc[0]);
         CoTaskMemFree(d2.ppc);
+        unwire(&w);
+}
+
+/* An array of strings behind an [out] pointer (size_is(, *pn)): the stub frees the
+   strings in it, not only the array (the review found them leaked). */
+TEST(out_strings_behind_a_pointer_freed) {
+        struct wired w;
+        LPOLESTR *strs = NULL;
+        ULONG n = 0;
+
+        wire(&w);
+        ASSERT_HR_EQ(IFreeTest_Strings(w.px, &n, &strs), S_OK);
+        ASSERT_EQ(n, 3);
+        ASSERT_NOT_NULL(strs);
+        ASSERT_TRUE(str_is(strs[0], "string"));
+        ASSERT_TRUE(str_is(strs[2], "last"));
+        for (ULONG i = 0; i < n; i++)
+                CoTaskMemFree(strs[i]);
+        CoTaskMemFree(strs);
         unwire(&w);
 }

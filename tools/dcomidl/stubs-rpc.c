@@ -250,6 +250,17 @@ static bool out_array_of_leaves(const struct param *p) {
                (L->l[3].kind == L_STRING || (L->l[3].kind == L_DATA && L->l[3].dk == D_SCALAR));
 }
 
+/* The same array behind an [out] pointer the implementation sets (LPOLESTR **strs,
+   size_is(, *pn)): the array is its, and so are the strings in it. */
+static bool out_ptr_to_array_of_leaves(const struct param *p) {
+        const struct levels *L = &p->L;
+        return p->f->dir == DIR_OUT && !p->ctx && L->n == 5 && L->l[0].kind == L_PTR &&
+               L->l[0].top && L->l[1].kind == L_PTR && !L->l[1].top &&
+               L->l[1].ptr != PTR_FULL && L->l[2].kind == L_ARRAY && L->l[3].kind == L_PTR &&
+               !L->l[3].top && L->l[3].ptr != PTR_FULL &&
+               (L->l[4].kind == L_STRING || (L->l[4].kind == L_DATA && L->l[4].dk == D_SCALAR));
+}
+
 /*
  * MIDL's contract for a program's manager routines: what they return through an [out]
  * pointer comes from midl_user_allocate (the program's), and the server stub frees it
@@ -279,6 +290,27 @@ static void server_free_out(struct gen *g, struct method *m) {
                 const struct levels *L = &p->L;
                 const char *n = p->f->name;
 
+                if (out_ptr_to_array_of_leaves(p)) {
+                        /* the elements that traveled (the push read no others), before
+                           round 3 frees the array itself */
+                        if (round != 0)
+                                goto plain;
+                        struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
+                                       .side = SIDE_SERVER, .pname = n};
+                        char *first, *len;
+                        array_range(&e, &L->l[2], &first, &len);
+                        out(g, 1, "if (*%s) {\n", n);
+                        out(g, 2, "uint64_t f_ = %s, n_ = %s, c_ = %s;\n", first, len,
+                            count_expr64(&e, &L->l[2]));
+                        out(g, 2, "if (f_ > c_)\n                        n_ = 0;\n");
+                        out(g, 2, "else if (n_ > c_ - f_)\n                        n_ = c_ - f_;\n");
+                        out(g, 2, "for (uint64_t i_ = 0; i_ < n_; i_++)\n");
+                        out(g, 3, "if ((*%s)[f_ + i_] && !arena_owns(call->arena, (*%s)[f_ + i_]))\n",
+                            n, n);
+                        out(g, 4, "%s((void *)(*%s)[f_ + i_]);\n", free_fn, n);
+                        out(g, 1, "}\n");
+                        continue;
+                }
                 if (out_array_of_leaves(p)) {
                         if (round != 0)
                                 continue;
@@ -325,6 +357,7 @@ static void server_free_out(struct gen *g, struct method *m) {
                         out(g, 1, "}\n");
                         continue;
                 }
+plain:
                 if (p->f->dir != DIR_OUT || p->ctx || L->n < 2 || L->l[0].kind != L_PTR ||
                     !L->l[0].top || L->l[1].kind != L_PTR || L->l[1].top)
                         continue;
