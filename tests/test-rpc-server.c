@@ -1324,6 +1324,16 @@ TEST(idle_connections) {
                 close(fds[i]);
         }
         ASSERT_LT(now_ns() - t0, 3000000000u);
+        /* ... and gone from the server's count (the peer sees the shutdown before the
+           server's loop has freed their slots: a newcomer then would be "too busy") */
+        for (int i = 0; i < 500; i++) {
+                unsigned conns, assocs;
+                rpc_server_counts(s, &conns, &assocs);
+                if (conns == 1)
+                        break;
+                ASSERT_LT(i, 499);
+                usleep(10000);
+        }
 
         /* a bound TCP connection with no call is closed after the idle timeout */
         int fd = raw_connect_to(p);
