@@ -475,7 +475,6 @@ __attribute__((constructor)) static void chan_kind_register(void) {
         ndr_binding_kind_register(chan_call, chan_iface_ctx);
 }
 
-
 static void chan_init(struct chan *c, struct oxid_entry *ox, const IPID *ipid) {
         c->nb.call = chan_call;
         c->nb.ctx = c;
