@@ -187,6 +187,7 @@ static void define_stmts(struct idl_ctx *ctx, struct idl_stmt *s, int depth) {
 /* --- resolution --------------------------------------------------------------------- */
 
 static void resolve_expr(struct check *c, struct idl_expr *e, int depth);
+static void fix_casts(struct check *c, struct idl_expr *e, int depth);
 
 static void add_case(struct idl_ctx *ctx, struct idl_field *f, struct idl_expr *e) {
         struct idl_expr **v = idl_alloc(ctx, (f->n_cases + 1) * sizeof *v);
@@ -234,6 +235,9 @@ static void resolve_type(struct check *c, struct idl_type *t, int depth) {
                         resolve_expr(c, f->value, depth + 1);
                         /* [case(1, 2)] / [default] on arms: the same as case labels */
                         for (struct idl_attr *a = f->attrs; a; a = a->next) {
+                                for (size_t i = 0; i < a->n_args; i++)
+                                        if (a->args[i]->kind != EXPR_TYPE)
+                                                fix_casts(c, a->args[i], depth + 1);
                                 if (strcmp(a->name, "case") == 0)
                                         for (size_t i = 0; i < a->n_args; i++)
                                                 add_case(c->ctx, f, a->args[i]);
@@ -272,11 +276,49 @@ static void resolve_expr(struct check *c, struct idl_expr *e, int depth) {
         resolve_expr(c, e->c, depth + 1);
 }
 
+/*
+ * [C99] 6.5.4: `(NAME)*p`, `(NAME)**pp`, `(NAME)-x` and `(NAME)+x` are casts when NAME
+ * is a type -- the grammar, which cannot tell names from types, read a product (a
+ * difference, a sum) of a parenthesized name.  Rewritten where the operand is all the
+ * right side (`(ULONG)*pn + 1` is; in `(ULONG)-n * 2` the cast would take only n: left
+ * as read, and refused later as a name that is no parameter).
+ */
+static bool operand_only(const struct idl_expr *e) {
+        return e->kind != EXPR_BINARY && e->kind != EXPR_TERNARY;
+}
+
+static void fix_casts(struct check *c, struct idl_expr *e, int depth) {
+        if (!e || depth > 200)
+                return;
+        fix_casts(c, e->a, depth + 1);
+        if (!(e->kind == EXPR_BINARY && (e->op == '.' || e->op == 'P')))
+                fix_casts(c, e->b, depth + 1);
+        fix_casts(c, e->c, depth + 1);
+        if (e->kind != EXPR_BINARY || (e->op != '*' && e->op != '-' && e->op != '+') ||
+            !e->a || e->a->kind != EXPR_PAREN || !e->a->a || e->a->a->kind != EXPR_IDENT ||
+            !e->b || !operand_only(e->b) ||
+            !idl_sym_find(c->ctx, e->a->a->str, SYM_TYPE))
+                return;
+        struct idl_type *t = idl_type_new(c->ctx, TYPE_NAMEREF, &e->a->a->loc);
+        struct idl_expr *u = idl_alloc(c->ctx, sizeof *u);
+        t->name = e->a->a->str;
+        resolve_type(c, t, 0);
+        *u = (struct idl_expr){ .kind = EXPR_UNARY, .op = e->op, .a = e->b, .loc = e->loc };
+        e->kind = EXPR_CAST;
+        e->op = 0;
+        e->a = u;
+        e->b = NULL;
+        e->type = t;
+}
+
 static void resolve_attrs(struct check *c, struct idl_attr *a) {
         for (; a; a = a->next)
-                for (size_t i = 0; i < a->n_args; i++)
+                for (size_t i = 0; i < a->n_args; i++) {
                         if (a->args[i]->kind == EXPR_TYPE)
                                 resolve_type(c, a->args[i]->type, 0);
+                        else
+                                fix_casts(c, a->args[i], 0);
+                }
 }
 
 /* --- constant expressions ----------------------------------------------------------- */
