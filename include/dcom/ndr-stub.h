@@ -149,7 +149,6 @@ static inline int ndr_client_call(void *binding, const struct ndr_interface *ifa
                                   uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
                                   struct arena *arena) {
         struct ndr_binding *b = (struct ndr_binding *)binding;
-
         int r;
 
         if (!b || !b->call)
