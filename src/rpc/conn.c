@@ -385,6 +385,25 @@ static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
         partial_end(c, p, false);
 }
 
+/* A call's record, from its first fragment's request header (the caller checked there
+   is room: MAX_PARTIAL_CALLS). */
+static struct rpc_partial *partial_new(struct rpc_conn *c, const struct rpc_pdu *pdu,
+                                       struct rpc_sec *sec, uint64_t since_ms) {
+        struct rpc_partial *p = &c->partial[c->n_partial++];
+
+        memset(p, 0, sizeof *p);
+        p->call_id = pdu->hdr.call_id;
+        p->since_ms = since_ms;
+        p->context_id = pdu->context_id;
+        p->opnum = pdu->opnum;
+        p->has_object = pdu->has_object;
+        p->object = pdu->object;
+        p->sec = sec;
+        memcpy(p->drep, pdu->hdr.drep, 4);
+        buf_init(&p->stub, MAX_REQUEST_STUB);
+        return p;
+}
+
 /*
  * [MS-RPCE] 3.3.1.5.2: at CONNECT, CALL and PKT the requests carry no verifier (impacket
  * sends no sec_trailer at all): such a request has the connection's established context
@@ -468,17 +487,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         conn_put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
                         return -EPROTO;
                 }
-                p = &c->partial[c->n_partial++];
-                memset(p, 0, sizeof *p);
-                p->call_id = call_id;
-                p->since_ms = dcom_monotonic_ms();
-                p->context_id = pdu->context_id;
-                p->opnum = pdu->opnum;
-                p->has_object = pdu->has_object;
-                p->object = pdu->object;
-                p->sec = sec;
-                memcpy(p->drep, pdu->hdr.drep, 4);
-                buf_init(&p->stub, MAX_REQUEST_STUB);
+                p = partial_new(c, pdu, sec, dcom_monotonic_ms());
         } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum ||
                    p->sec != sec) {
                 /* a fragment out of order, or of a call we never saw start */
@@ -587,6 +596,19 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
         return 1;
 }
 
+/* A request fragment's header alone (hdr_len bytes into h, which pdu then points
+   into), parsed as a PDU with an empty stub: no auth trailer.  0, or -EBADMSG. */
+static int request_header_parse(uint8_t h[RPC_CO_HEADER_SIZE + 8 + 16], const uint8_t *hdr,
+                                size_t hdr_len, struct rpc_pdu *pdu) {
+        memcpy(h, hdr, hdr_len);
+        h[8] = (uint8_t)hdr_len;
+        h[9] = (uint8_t)(hdr_len >> 8);
+        if (rpc_pdu_parse(h, hdr_len, pdu) < 0 || pdu->hdr.ptype != RPC_PTYPE_REQUEST ||
+            pdu->has_auth || rpc_request_parse(pdu) < 0)
+                return -EBADMSG;
+        return 0;
+}
+
 int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_direct_plan *pl,
                           size_t body_len, bool last) {
         struct rpc_partial *p = partial_find(c, pl->call_id);
@@ -596,18 +618,14 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
 
         if (!p || pl->hdr_len > sizeof h)
                 return 0;
-        /* the header alone, parsed as a PDU with an empty stub */
-        memcpy(h, hdr, pl->hdr_len);
-        if ((size_t)(h[8] | h[9] << 8) != pl->hdr_len + body_len || (h[4] & 0xf0) != 0x10)
+        if ((size_t)(hdr[8] | hdr[9] << 8) != pl->hdr_len + body_len || (hdr[4] & 0xf0) != 0x10)
                 return 0;       /* not the size predicted (or big-endian: let the reader) */
-        h[8] = (uint8_t)pl->hdr_len;
-        h[9] = (uint8_t)(pl->hdr_len >> 8);
-        if (rpc_pdu_parse(h, pl->hdr_len, &pdu) < 0 || pdu.hdr.ptype != RPC_PTYPE_REQUEST ||
-            pdu.has_auth || pdu.hdr.call_id != pl->call_id ||
+        if (request_header_parse(h, hdr, pl->hdr_len, &pdu) < 0 ||
+            pdu.hdr.call_id != pl->call_id ||
             !(pdu.hdr.pfc_flags & RPC_PFC_FIRST_FRAG) != !p->fresh ||
             !(pdu.hdr.pfc_flags & RPC_PFC_LAST_FRAG) != !last ||
             !(pdu.hdr.pfc_flags & RPC_PFC_OBJECT_UUID) != !p->has_object ||
-            pl->hdr_len + body_len > c->max_recv || rpc_request_parse(&pdu) < 0 ||
+            pl->hdr_len + body_len > c->max_recv ||
             pdu.context_id != p->context_id || pdu.opnum != p->opnum ||
             unverified_sec(c, &sec) < 0 || sec != p->sec)
                 return 0;
@@ -672,25 +690,11 @@ int rpc_conn_direct_first(struct rpc_conn *c) {
         if (have < hdr_len || d[2] != RPC_PTYPE_REQUEST || (d[4] & 0xf0) != 0x10 ||
             frag_length <= hdr_len || have >= frag_length || frag_length > c->max_recv)
                 return 0;
-        memcpy(h, d, hdr_len);
-        h[8] = (uint8_t)hdr_len;
-        h[9] = (uint8_t)(hdr_len >> 8);
-        if (rpc_pdu_parse(h, hdr_len, &pdu) < 0 || pdu.hdr.ptype != RPC_PTYPE_REQUEST ||
-            pdu.has_auth || (pdu.hdr.pfc_flags & (RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG)) !=
-            RPC_PFC_FIRST_FRAG || rpc_request_parse(&pdu) < 0 ||
+        if (request_header_parse(h, d, hdr_len, &pdu) < 0 ||
+            (pdu.hdr.pfc_flags & (RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG)) != RPC_PFC_FIRST_FRAG ||
             pdu.alloc_hint <= frag_length - hdr_len || unverified_sec(c, &sec) < 0)
                 return 0;
-        p = &c->partial[c->n_partial++];
-        memset(p, 0, sizeof *p);
-        p->call_id = pdu.hdr.call_id;
-        p->since_ms = c->rd.since_ms;           /* its first byte's arrival */
-        p->context_id = pdu.context_id;
-        p->opnum = pdu.opnum;
-        p->has_object = pdu.has_object;
-        p->object = pdu.object;
-        p->sec = sec;
-        memcpy(p->drep, pdu.hdr.drep, 4);
-        buf_init(&p->stub, MAX_REQUEST_STUB);
+        p = partial_new(c, &pdu, sec, c->rd.since_ms);  /* since its first byte */
         /* the prediction: this very fragment, then the others alloc_hint says follow */
         p->frag_length = (uint16_t)frag_length;
         p->plain = true;
