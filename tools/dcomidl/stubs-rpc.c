@@ -262,6 +262,31 @@ static bool out_ptr_to_array_of_leaves(const struct param *p) {
 }
 
 /*
+ * The strings or scalars an [out] array a of pointers (level arr) holds, each freed
+ * unless the call's arena owns it: the elements that traveled, within cnt (and bound:
+ * what the stub allocated, when it did) -- of a range past the size, which the push
+ * refused, those inside the array.
+ */
+static void free_leaf_elements(struct gen *g, const struct param *p, int arr, const char *a,
+                               const char *cnt, const char *bound, const char *free_fn) {
+        struct em e = {.g = g, .L = &p->L, .ndr = "out_", .prefix = "", .side = SIDE_SERVER,
+                       .pname = p->f->name};
+        char *first, *len;
+
+        array_range(&e, &p->L.l[arr], &first, &len);
+        out(g, 1, "if (%s) {\n", a);
+        out(g, 2, "uint64_t f_ = %s, n_ = %s, c_ = %s;\n", first, len, cnt);
+        if (bound)
+                out(g, 2, "if (c_ > %s)\n                        c_ = %s;\n", bound, bound);
+        out(g, 2, "if (f_ > c_)\n                        n_ = 0;\n");
+        out(g, 2, "else if (n_ > c_ - f_)\n                        n_ = c_ - f_;\n");
+        out(g, 2, "for (uint64_t i_ = 0; i_ < n_; i_++)\n");
+        out(g, 3, "if (%s[f_ + i_] && !arena_owns(call->arena, %s[f_ + i_]))\n", a, a);
+        out(g, 4, "%s((void *)%s[f_ + i_]);\n", free_fn, a);
+        out(g, 1, "}\n");
+}
+
+/*
  * MIDL's contract for a program's manager routines: what they return through an [out]
  * pointer comes from midl_user_allocate (the program's), and the server stub frees it
  * with midl_user_free once marshaled -- and COM's for an object's methods, with
@@ -290,51 +315,21 @@ static void server_free_out(struct gen *g, struct method *m) {
                 const struct levels *L = &p->L;
                 const char *n = p->f->name;
 
-                if (out_ptr_to_array_of_leaves(p)) {
-                        /* the elements that traveled (the push read no others), before
-                           round 3 frees the array itself */
-                        if (round != 0)
-                                goto plain;
-                        struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
-                                       .side = SIDE_SERVER, .pname = n};
-                        char *first, *len;
-                        array_range(&e, &L->l[2], &first, &len);
-                        out(g, 1, "if (*%s) {\n", n);
-                        out(g, 2, "uint64_t f_ = %s, n_ = %s, c_ = %s;\n", first, len,
-                            count_expr64(&e, &L->l[2]));
-                        out(g, 2, "if (f_ > c_)\n                        n_ = 0;\n");
-                        out(g, 2, "else if (n_ > c_ - f_)\n                        n_ = c_ - f_;\n");
-                        out(g, 2, "for (uint64_t i_ = 0; i_ < n_; i_++)\n");
-                        out(g, 3, "if ((*%s)[f_ + i_] && !arena_owns(call->arena, (*%s)[f_ + i_]))\n",
-                            n, n);
-                        out(g, 4, "%s((void *)(*%s)[f_ + i_]);\n", free_fn, n);
-                        out(g, 1, "}\n");
+                /* round 0: the leaves in an [out] array of pointers (round 3 frees an
+                   array the implementation allocated, *strs) */
+                if (round == 0 && out_array_of_leaves(p)) {
+                        free_leaf_elements(g, p, 1, n, cap_expr(g, p),
+                                           L->l[1].fixed ? NULL : fmt(g, "alloc_%s", n), free_fn);
                         continue;
                 }
-                if (out_array_of_leaves(p)) {
-                        if (round != 0)
-                                continue;
-                        struct em e = {.g = g, .L = L, .ndr = "out_", .prefix = "",
-                                       .side = SIDE_SERVER, .pname = n};
-                        char *first, *len;
-                        array_range(&e, &L->l[1], &first, &len);
-                        out(g, 1, "if (%s) {\n", n);
-                        out(g, 2, "uint32_t f_ = %s, n_ = %s, c_ = (uint32_t)(%s);\n", first, len,
-                            cap_expr(g, p));
-                        /* a length past the size (the push refused it): the elements
-                           inside what the stub allocated, none past it */
-                        if (!L->l[1].fixed)
-                                out(g, 2, "if ((uint64_t)c_ > alloc_%s)\n                        c_ = (uint32_t)alloc_%s;\n",
-                                    n, n);
-                        out(g, 2, "if (f_ > c_)\n                        n_ = 0;\n");
-                        out(g, 2, "else if (n_ > c_ - f_)\n                        n_ = c_ - f_;\n");
-                        out(g, 2, "for (uint32_t i_ = 0; i_ < n_; i_++)\n");
-                        out(g, 3, "if (%s[f_ + i_] && !arena_owns(call->arena, %s[f_ + i_]))\n",
-                            n, n);
-                        out(g, 4, "%s((void *)%s[f_ + i_]);\n", free_fn, n);
-                        out(g, 1, "}\n");
+                if (round == 0 && out_ptr_to_array_of_leaves(p)) {
+                        struct em e = {.g = g, .prefix = ""};
+                        free_leaf_elements(g, p, 2, fmt(g, "(*%s)", n), count_expr64(&e, &L->l[2]),
+                                           NULL, free_fn);
                         continue;
                 }
+                if (out_array_of_leaves(p))
+                        continue;
                 /* a [call_as] method's IFoo_M_Stub is the application's, and so is what
                    its object returned: typeinfo-ps.c hands the stub an arena copy of a
                    FUNCDESC whose referents the object's ReleaseFuncDesc frees later */
@@ -357,7 +352,6 @@ static void server_free_out(struct gen *g, struct method *m) {
                         out(g, 1, "}\n");
                         continue;
                 }
-plain:
                 if (p->f->dir != DIR_OUT || p->ctx || L->n < 2 || L->l[0].kind != L_PTR ||
                     !L->l[0].top || L->l[1].kind != L_PTR || L->l[1].top)
                         continue;
