@@ -54,8 +54,9 @@ struct exporter {
         IRemUnknown2 remunk;
         bool registered;                /* with rpcss */
         struct ifstub *remunk_stub;
-        unsigned busy;                  /* calls in it (the lock) */
-        bool gone;                      /* its apartment ended: freed when not busy */
+        /* 1 while its apartment lives, and 1 for each call in it (taken under the lock,
+           given back without it): the last one frees it */
+        atomic_uint busy;
         unsigned n_objects;             /* stub managers: in the MTA they keep it alive */
 };
 
@@ -743,7 +744,7 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
                 ok = true;
                 itf = s->itf;
                 ex = s->ex;
-                ex->busy++;
+                atomic_fetch_add_explicit(&ex->busy, 1, memory_order_relaxed);
                 apt = ex->apt;
                 sta = apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self());
                 /* an STA object's reference is taken on its own thread (sta_run) */
@@ -783,10 +784,8 @@ static int orpc_invoke(struct ndr_server_call *call, uint16_t opnum, void *ctx, 
         if (held)
                 itf->lpVtbl->Release(itf);
         com_apartment_release(apt);
-        pthread_mutex_lock(&lock);
-        bool free_it = --ex->busy == 0 && ex->gone;
-        pthread_mutex_unlock(&lock);
-        if (free_it)
+        /* (its apartment gone meanwhile, this was the last call in it) */
+        if (atomic_fetch_sub_explicit(&ex->busy, 1, memory_order_acq_rel) == 1)
                 exporter_free(ex);
         return r;
 }
@@ -1008,6 +1007,7 @@ static struct exporter *exporter_get_locked(struct com_apartment *apt) {
                 return NULL;
         }
         atomic_fetch_add(&apt->ref, 1);
+        atomic_init(&ex->busy, 1);
         ex->apt = apt;
         ex->oxid = random_id();
         ex->remunk.lpVtbl = &remunk_vtbl;
@@ -1458,7 +1458,6 @@ void com_exporter_apartment_gone(struct com_apartment *apt) {
         pthread_mutex_unlock(&lock);
         dead_release(&d);
         if (gone) {
-                bool free_it;
                 pthread_mutex_lock(&lock);
                 bool registered = gone->registered;
                 pthread_mutex_unlock(&lock);
@@ -1466,11 +1465,7 @@ void com_exporter_apartment_gone(struct com_apartment *apt) {
                         com_resolver_revoke_oxid(gone->oxid);
                 com_apartment_release(gone->apt);
                 /* a call may still be running in it: the last one frees it */
-                pthread_mutex_lock(&lock);
-                gone->gone = true;
-                free_it = !gone->busy;
-                pthread_mutex_unlock(&lock);
-                if (free_it)
+                if (atomic_fetch_sub_explicit(&gone->busy, 1, memory_order_acq_rel) == 1)
                         exporter_free(gone);
         }
 }
