@@ -56,7 +56,16 @@ static size_t pending_pdu_length(const struct rpc_reader *r) {
 }
 
 int rpc_reader_room(struct rpc_reader *r, uint8_t **ret, size_t *ret_n) {
-        size_t need = pending_pdu_length(r), want;
+        size_t need, want;
+
+        /* the common case: everything taken, the whole buffer (at least READER_MIN) free */
+        if (r->off == r->len && r->buf) {
+                r->off = r->len = 0;
+                *ret = r->buf;
+                *ret_n = r->cap;
+                return 0;
+        }
+        need = pending_pdu_length(r);
 
         /* what is pending moves to the front when the tail is short of one PDU */
         want = need ? need : READER_MIN;
@@ -84,9 +93,20 @@ int rpc_reader_room(struct rpc_reader *r, uint8_t **ret, size_t *ret_n) {
         return 0;
 }
 
+/* Whether the n bytes at p, a PDU's start, hold all of it ([C706] 12.6.3.1: frag_length
+   at offset 8, in the byte order byte 4 gives). */
+static bool whole_pdu(const uint8_t *p, size_t n) {
+        if (n < RPC_CO_HEADER_SIZE)
+                return false;
+        size_t len = (p[4] & 0xf0) ? (size_t)(p[8] | p[9] << 8) : (size_t)(p[8] << 8 | p[9]);
+        return len <= n;
+}
+
 void rpc_reader_filled(struct rpc_reader *r, size_t n) {
-        if (r->len == r->off && n)
-                r->since_ms = dcom_monotonic_ms();      /* a new PDU begins */
+        /* a new PDU begins: its clock starts -- unless it came whole, to be taken at once
+           (rpc_reader_next starts the clock of one behind it) */
+        if (r->len == r->off && n && !whole_pdu(r->buf + r->len, n))
+                r->since_ms = dcom_monotonic_ms();
         r->len += n;
 }
 
