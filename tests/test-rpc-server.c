@@ -833,6 +833,69 @@ TEST(protocol_details) {
         close(fd);
 }
 
+/*
+ * The server takes a whole plain request in one fragment straight to its call (conn.c
+ * fast_request); every request it does not -- another byte order, flags besides
+ * FIRST|LAST|OBJECT, too short for its object UUID, in pieces -- gets what the general
+ * path gives it.  Each case is answered as before on the same connection, or refused
+ * as before.
+ */
+TEST(requests_off_the_common_path) {
+        uint8_t pdu[4096], rd[8192], t;
+        size_t n;
+        int fd;
+        static const uint8_t x4[4] = { 1, 0, 0, 0 };
+
+        start();
+        fd = raw_connect();
+        n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+
+        /* big-endian ([C706] 14.1: drep[0] 0x00): the stub's long is 0x00000005 */
+        static const uint8_t x4_be[4] = { 0, 0, 0, 5 };
+        n = make_request(pdu, 0x01020304, 0, 0, 3, 4, x4_be, 4);
+        pdu[4] = 0x00;
+        /* frag_length, auth_length, call_id, alloc_hint, p_cont_id, opnum */
+        static const uint8_t field_at[] = { 8, 10, 12, 16, 20, 22 }, field_len[] = { 2, 2, 4, 4, 2, 2 };
+        for (size_t k = 0; k < sizeof field_at; k++) {
+                uint8_t sw[4];
+                memcpy(sw, pdu + field_at[k], field_len[k]);
+                for (unsigned i = 0; i < field_len[k]; i++)
+                        pdu[field_at[k] + i] = sw[field_len[k] - 1 - i];
+        }
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(rd[12] | rd[13] << 8 | rd[14] << 16 | (uint32_t)rd[15] << 24, 0x01020304u);
+        ASSERT_EQ(rd[24], 6);   /* y = x + 1, answered in our byte order */
+
+        /* a pending cancel flagged, a request sent in two pieces: answered */
+        n = make_request(pdu, 7, 0, 0, 3 | RPC_PFC_PENDING_CANCEL, 4, x4, 4);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(rd[24], 2);
+        n = make_request(pdu, 8, 0, 0, 3, 4, x4, 4);
+        ASSERT_EQ(send(fd, pdu, 10, 0), 10);
+        usleep(20000);
+        ASSERT_EQ(send(fd, pdu + 10, n - 10, 0), (ssize_t)(n - 10));
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(rd[12], 8);
+
+        /* PFC_OBJECT_UUID with no room for the UUID: a protocol error, then closed */
+        n = make_request(pdu, 9, 0, 0, 3 | RPC_PFC_OBJECT_UUID, 4, x4, 4);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24, NCA_S_PROTO_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+        still_serving();
+}
+
 static uint64_t deadline_ns;
 
 static uint64_t now_ns(void) {

@@ -210,11 +210,12 @@ void conn_put_bind_nak(struct buf *out, uint32_t call_id, uint16_t reason) {
 static int put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint16_t ctx_id,
                         const uint8_t *stub, size_t len, struct rpc_sec *sec) {
         const size_t head = RPC_CO_HEADER_SIZE + 8;
-        struct rpc_sec_ref ref = conn_sec_ref(sec);
+        struct rpc_sec_ref ref = sec ? conn_sec_ref(sec) : (struct rpc_sec_ref){ 0 };
 
         /* the common response, one fragment with nothing to sign or seal, made here
            ([C706] 12.6.4.10: alloc_hint, p_cont_id, cancel_count, reserved, stub) */
-        if (c->max_xmit > head && len <= (size_t)c->max_xmit - head && !rpc_sec_protects(&ref)) {
+        if (c->max_xmit > head && len <= (size_t)c->max_xmit - head &&
+            (!sec || !rpc_sec_protects(&ref))) {
                 uint8_t *p = buf_extend(out, head + len);
                 if (!p)
                         return out->error ? out->error : -ENOMEM;
@@ -292,8 +293,8 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
                 info.object = *object;
                 info.has_object = true;
         }
-        struct rpc_sec_ref ref = conn_sec_ref(sec);
-        if (rpc_sec_protects(&ref)) {
+        struct rpc_sec_ref ref = sec ? conn_sec_ref(sec) : (struct rpc_sec_ref){ 0 };
+        if (sec && rpc_sec_protects(&ref)) {
                 /* [MS-RPCE] 2.2.2.13: a verification trailer, when there is one, must
                    describe this very call; the stub ends where it begins */
                 struct rpc_vt_call vt = {

@@ -115,19 +115,10 @@ int rpc_hdr_parse(const uint8_t *p, size_t len, struct rpc_hdr *h) {
 
 void rpc_hdr_write(uint8_t *p, uint8_t ptype, uint8_t flags, uint16_t frag_length,
                    uint16_t auth_length, uint32_t call_id) {
-        p[0] = 5;
-        p[1] = 0;
-        p[2] = ptype;
-        p[3] = flags;
-        memcpy(p + 4, ndr_drep_le, 4);
-        p[8] = (uint8_t)frag_length;
-        p[9] = (uint8_t)(frag_length >> 8);
-        p[10] = (uint8_t)auth_length;
-        p[11] = (uint8_t)(auth_length >> 8);
-        p[12] = (uint8_t)call_id;
-        p[13] = (uint8_t)(call_id >> 8);
-        p[14] = (uint8_t)(call_id >> 16);
-        p[15] = (uint8_t)(call_id >> 24);
+        /* two 8-byte little-endian words: version 5.0, ptype, flags and the data
+           representation (ndr_drep_le: 0x10 0 0 0); frag_length, auth_length, call_id */
+        dcom_put_le64(p, 5 | (uint64_t)ptype << 16 | (uint64_t)flags << 24 | (uint64_t)0x10 << 32);
+        dcom_put_le64(p + 8, frag_length | (uint64_t)auth_length << 16 | (uint64_t)call_id << 32);
 }
 
 /*
