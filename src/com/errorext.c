@@ -48,7 +48,8 @@ static void get_guid(const uint8_t *p, GUID *g) {
 }
 
 void com_errorext_begin(void) {
-        SetErrorInfo(0, NULL);
+        if (oleaut_error_slot)
+                SetErrorInfo(0, NULL);
 }
 
 /* The OBJREF_CUSTOM of the error object ([MS-DCOM] 2.2.21.2), appended to b. */
@@ -100,7 +101,7 @@ void com_errorext_response(struct ndr_push *out) {
         struct buf x;
 
         /* taken either way: what a call left on its thread goes with it */
-        if (GetErrorInfo(0, &ei) != S_OK)
+        if (!oleaut_error_slot || GetErrorInfo(0, &ei) != S_OK)
                 return;
         size_t n = out->buf.len - out->base;
         const uint8_t *stub = out->buf.data + out->base;

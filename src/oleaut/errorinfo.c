@@ -250,12 +250,12 @@ static void slot_init(void) {
 
 /* The slot's value, as the key holds it (the key is there for its destructor): every
    incoming ORPC call clears the slot and looks at it again, nearly always empty */
-static _Thread_local IErrorInfo *slot_mirror;
+_Thread_local IErrorInfo *oleaut_error_slot;
 
 HRESULT SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo) {
         if (dwReserved)
                 return E_INVALIDARG;
-        if (!perrinfo && !slot_mirror)
+        if (!perrinfo && !oleaut_error_slot)
                 return S_OK;            /* cleared already */
         pthread_once(&slot_once, slot_init);
         if (slot_err)
@@ -268,7 +268,7 @@ HRESULT SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo) {
                         perrinfo->lpVtbl->Release(perrinfo);
                 return E_OUTOFMEMORY;
         }
-        slot_mirror = perrinfo;
+        oleaut_error_slot = perrinfo;
         if (old)
                 old->lpVtbl->Release(old);
         return S_OK;
@@ -278,7 +278,7 @@ HRESULT GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo) {
         if (!pperrinfo || dwReserved)
                 return E_INVALIDARG;
         *pperrinfo = NULL;
-        if (!slot_mirror)
+        if (!oleaut_error_slot)
                 return S_FALSE;
         pthread_once(&slot_once, slot_init);
         if (slot_err)
@@ -287,7 +287,7 @@ HRESULT GetErrorInfo(ULONG dwReserved, IErrorInfo **pperrinfo) {
         if (!ei)
                 return S_FALSE;
         pthread_setspecific(slot_key, NULL);    /* handed over with its reference */
-        slot_mirror = NULL;
+        oleaut_error_slot = NULL;
         *pperrinfo = ei;
         return S_OK;
 }

@@ -47,6 +47,9 @@ void oleaut_variant_user_free(VARIANT *v);
  */
 int oleaut_errorinfo_write(IErrorInfo *ei, struct buf *b);
 int oleaut_errorinfo_read(const uint8_t *p, size_t len, IErrorInfo **ret);
+/* The thread's SetErrorInfo slot as errorinfo.c mirrors it: NULL when empty (the ORPC
+   exporter looks before and after every call it runs, nearly always finding nothing) */
+extern _Thread_local IErrorInfo *oleaut_error_slot;
 
 /*
  * A type library from memory (the fuzz target's way in) or from a file (LoadTypeLibEx);
