@@ -47,9 +47,8 @@ static void get_guid(const uint8_t *p, GUID *g) {
         memcpy(g->Data4, p + 8, 8);
 }
 
-void com_errorext_begin(void) {
-        if (oleaut_error_slot)
-                SetErrorInfo(0, NULL);
+void com_errorext_clear(void) {
+        SetErrorInfo(0, NULL);
 }
 
 /* The OBJREF_CUSTOM of the error object ([MS-DCOM] 2.2.21.2), appended to b. */
@@ -96,12 +95,12 @@ static int extension_bytes(IErrorInfo *ei, struct buf *x) {
         return x->error;                        /* 48 + n8 bytes: a multiple of 8 */
 }
 
-void com_errorext_response(struct ndr_push *out) {
+void com_errorext_take(struct ndr_push *out) {
         IErrorInfo *ei = NULL;
         struct buf x;
 
         /* taken either way: what a call left on its thread goes with it */
-        if (!oleaut_error_slot || GetErrorInfo(0, &ei) != S_OK)
+        if (GetErrorInfo(0, &ei) != S_OK)
                 return;
         size_t n = out->buf.len - out->base;
         const uint8_t *stub = out->buf.data + out->base;

@@ -227,13 +227,25 @@ HRESULT com_ftm_create(const IID *riid, void **ppv);
 
 /* --- error information in ORPCTHAT ([MS-DCOM] 2.2.21.1, errorext.c) ----------------------- */
 
+/* The thread's SetErrorInfo slot (errorinfo.c): NULL when empty, as it nearly always is
+   before and after a call (looked at here, inline, on every call an exporter runs). */
+extern _Thread_local IErrorInfo *oleaut_error_slot;
+
 /* Before an exported object's method runs, on its thread: no stale error object is sent. */
-void com_errorext_begin(void);
+void com_errorext_clear(void);
+static inline void com_errorext_begin(void) {
+        if (oleaut_error_slot)
+                com_errorext_clear();
+}
 /*
  * After it ran, on the same thread, with the response the stub wrote: the thread's error
  * object (taken either way) goes into ORPCTHAT when the HRESULT is a failure.
  */
-void com_errorext_response(struct ndr_push *out);
+void com_errorext_take(struct ndr_push *out);
+static inline void com_errorext_response(struct ndr_push *out) {
+        if (oleaut_error_slot)
+                com_errorext_take(out);
+}
 /* A proxy's response, on the caller's thread: an error object in it becomes the caller's. */
 void com_errorext_reply(const struct ndr_pull *in);
 

@@ -47,8 +47,7 @@ void oleaut_variant_user_free(VARIANT *v);
  */
 int oleaut_errorinfo_write(IErrorInfo *ei, struct buf *b);
 int oleaut_errorinfo_read(const uint8_t *p, size_t len, IErrorInfo **ret);
-/* The thread's SetErrorInfo slot as errorinfo.c mirrors it: NULL when empty (the ORPC
-   exporter looks before and after every call it runs, nearly always finding nothing) */
+/* The thread's SetErrorInfo slot as errorinfo.c mirrors it (NULL: empty) */
 extern _Thread_local IErrorInfo *oleaut_error_slot;
 
 /*
