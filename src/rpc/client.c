@@ -303,6 +303,95 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
         return 0;
 }
 
+/*
+ * Whether a plain request of stub_len bytes is one fragment: the fragment writer's
+ * reckoning (rpc_frag_writev), for a stub nothing is added to.
+ */
+static bool plain_one_fragment(uint16_t max_xmit, const GUID *object, size_t stub_len) {
+        size_t head = RPC_CO_HEADER_SIZE + 8 + (object ? 16 : 0);
+        size_t room = max_xmit - head;
+
+        if (room < 16 || room > max_xmit)
+                room = 16;
+        return stub_len <= room && head + stub_len <= UINT16_MAX;
+}
+
+/* A small request is copied behind its header and goes out in one send(); a larger one
+   goes out from the push buffer, behind its header, in one sendmsg (no copy). */
+#define PLAIN_COPY_MAX 1024
+
+/*
+ * The common request -- one fragment, nothing to sign or seal, the stub in one piece --
+ * sent without the fragment writer: its header made on the stack, the stub sent from
+ * where the NDR push left it.  The bytes are the fragment writer's (rpc_frag_writev).
+ */
+static int send_plain_request(struct rpc_binding *b, uint32_t call_id, uint16_t ctx_id,
+                              uint16_t opnum, const GUID *object, const uint8_t *stub,
+                              size_t stub_len) {
+        uint8_t pdu[PLAIN_COPY_MAX];
+        size_t head = RPC_CO_HEADER_SIZE + 8 + (object ? 16 : 0);
+        uint8_t flags = RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG | (object ? RPC_PFC_OBJECT_UUID : 0);
+
+        /* [C706] 12.6.3.1: version 5.0, ptype, pfc_flags, our data representation, then
+           frag_length, auth_length (none) and call_id */
+        pdu[0] = 5;
+        pdu[1] = 0;
+        pdu[2] = RPC_PTYPE_REQUEST;
+        pdu[3] = flags;
+        memcpy(pdu + 4, ndr_drep_le, 4);
+        dcom_put_le64(pdu + 8, (uint64_t)(head + stub_len) | (uint64_t)call_id << 32);
+        /* [C706] 12.6.4.9: alloc_hint (the whole stub), p_cont_id, opnum, the object */
+        dcom_put_le64(pdu + 16, (uint64_t)stub_len | (uint64_t)ctx_id << 32 | (uint64_t)opnum << 48);
+        if (object) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                memcpy(pdu + 24, object, 16);   /* a little-endian GUID is its own wire form */
+#else
+                dcom_guid_to_wire(object, pdu + 24);
+#endif
+        }
+        if (head + stub_len <= sizeof pdu) {
+                if (stub_len)
+                        memcpy(pdu + head, stub, stub_len);
+                return client_send_all(b, pdu, head + stub_len);
+        }
+        struct iovec iov[2] = { { pdu, head }, { (void *)(uintptr_t)stub, stub_len } };
+        return client_sendv_all(b, iov, 2);
+}
+
+/*
+ * Any other request: its fragments made by the fragment writer (rpc_frag_writev), which
+ * gathers them in the binding's send buffer and sends them SEND_BATCH at a time from where
+ * they were made (a single fragment at once); unprotected, only their headers are made
+ * there, and the stub goes out from in (sendmsg).  *ret_cs: the call's cancel slot, once
+ * anything of it may have gone out.
+ */
+static int send_fragments(struct rpc_binding *b, struct ndr_push *in,
+                          const struct rpc_frag_spec *f, size_t stub_len,
+                          struct cancel_slot **ret_cs) {
+        struct buf pdu = b->sendbuf;    /* kept across calls */
+        int r;
+
+        /* the stub's pieces: buf's bytes and the arrays referenced between them */
+        struct iovec few[8], *pieces = few;
+        size_t n_pieces = ndr_push_stub_iov(in, few, 8);
+        if (n_pieces > 8) {
+                if (!(pieces = dcom_reallocarray(NULL, n_pieces, sizeof *pieces)))
+                        return -ENOMEM;
+                ndr_push_stub_iov(in, pieces, n_pieces);
+        }
+        buf_clear(&pdu);
+        *ret_cs = rpc_cancel_begin(b->fd, f->call_id);
+        r = rpc_frag_writev(&pdu, f, pieces, (int)n_pieces, stub_len);
+        if (pieces != few)
+                dcom_free(pieces);
+        if (pdu.cap > 65536 || pdu.error) {
+                buf_free(&pdu);
+                buf_init(&pdu, 0);
+        }
+        b->sendbuf = pdu;
+        return r;
+}
+
 static int do_call(struct rpc_binding *b, const struct call_opts *o,
                    const struct ndr_interface *iface, uint16_t opnum, struct ndr_push *in,
                    struct ndr_pull *out, struct arena *arena) {
@@ -371,35 +460,21 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 if (in->buf.error)
                         return -ENOMEM;
         }
-        struct buf pdu = b->sendbuf;    /* kept across calls */
         size_t stub_len = ndr_push_offset(in);
-        /* the stub's pieces: buf's bytes and the arrays referenced between them */
-        struct iovec few[8], *pieces = few;
-        size_t n_pieces = ndr_push_stub_iov(in, few, 8);
-        if (n_pieces > 8) {
-                if (!(pieces = dcom_reallocarray(NULL, n_pieces, sizeof *pieces)))
-                        return -ENOMEM;
-                ndr_push_stub_iov(in, pieces, n_pieces);
+        struct cancel_slot *cs = NULL;
+        if (!protect && !in->n_refs && plain_one_fragment(b->max_xmit, object, stub_len)) {
+                cs = rpc_cancel_begin(b->fd, call_id);
+                r = send_plain_request(b, call_id, ctx_id, opnum, object,
+                                       stub_len ? in->buf.data + in->base : NULL, stub_len);
+        } else {
+                struct rpc_frag_spec f = {
+                        .ptype = RPC_PTYPE_REQUEST, .call_id = call_id, .context_id = ctx_id,
+                        .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = sec,
+                        .emit = send_one, .emit_ctx = b, .flush_at = SEND_BATCH,
+                        .emitv = send_gathered,
+                };
+                r = send_fragments(b, in, &f, stub_len, &cs);
         }
-        /* fragments gather in pdu and go out SEND_BATCH at a time, from where they were
-           made (a single fragment at once); unprotected, only their headers are made in
-           pdu, and the stub goes out from in (sendmsg) */
-        struct rpc_frag_spec f = {
-                .ptype = RPC_PTYPE_REQUEST, .call_id = call_id, .context_id = ctx_id,
-                .opnum = opnum, .object = object, .max_xmit = b->max_xmit, .sec = sec,
-                .emit = send_one, .emit_ctx = b, .flush_at = SEND_BATCH,
-                .emitv = send_gathered,
-        };
-        buf_clear(&pdu);
-        struct cancel_slot *cs = rpc_cancel_begin(b->fd, call_id);
-        r = rpc_frag_writev(&pdu, &f, pieces, (int)n_pieces, stub_len);
-        if (pieces != few)
-                dcom_free(pieces);
-        if (pdu.cap > 65536 || pdu.error) {
-                buf_free(&pdu);
-                buf_init(&pdu, 0);
-        }
-        b->sendbuf = pdu;
         if (r >= 0)
                 r = rpc_cancel_sent(cs, &b->deadline_ms);
         if (r < 0)
