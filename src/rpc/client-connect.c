@@ -96,18 +96,68 @@ static int arm_deadline(struct rpc_binding *b) {
 }
 
 /*
+ * Whether p (len bytes) is exactly one little-endian PDU without an auth verifier, as
+ * rpc_pdu_parse() finds it ([C706] 12.6.3.1: version 5.0 or 5.1, frag_length the bytes
+ * given): then *pdu is what rpc_pdu_parse() makes of it.  false for anything else, which
+ * rpc_pdu_parse() decides.
+ */
+static bool plain_pdu(const uint8_t *p, size_t len, struct rpc_pdu *pdu) {
+        if (len < RPC_CO_HEADER_SIZE || p[0] != 5 || p[1] > 1 || (p[4] & 0xf0) != 0x10 ||
+            (size_t)(p[8] | p[9] << 8) != len || p[10] || p[11])
+                return false;
+        pdu->hdr = (struct rpc_hdr){
+                .rpc_vers = 5, .rpc_vers_minor = p[1], .ptype = p[2], .pfc_flags = p[3],
+                .drep = { p[4], p[5], p[6], p[7] }, .frag_length = (uint16_t)len,
+                .call_id = dcom_get_le32(p + 12),
+        };
+        pdu->raw = p;
+        pdu->body = p + RPC_CO_HEADER_SIZE;
+        pdu->body_len = len - RPC_CO_HEADER_SIZE;
+        pdu->has_auth = false;
+        pdu->sec = (struct rpc_sec_trailer){ 0 };
+        pdu->auth = NULL;
+        pdu->auth_len = 0;
+        return true;
+}
+
+/*
  * One PDU (at most 64 KiB), validated; it stays valid until the next client_recv_pdu().  The
  * framing is the server's too (reader.c); the waits are the call's deadline.
  */
 int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
+        struct rpc_reader *rd = &b->rd;
         const uint8_t *p;
         size_t len;
         int r;
 
-        while ((r = rpc_reader_next(&b->rd, &p, &len)) == 0) {
+        /*
+         * Nothing pending (a response to the one request in flight, the common case): one
+         * recv into the whole buffer, and when it brought exactly one PDU, that is the
+         * PDU -- no framing.  Anything else (part of one, more than one, EINTR) goes to
+         * the reader as it came.
+         */
+        if (rd->off == rd->len && rd->buf) {
+                rd->off = rd->len = 0;
+                if ((r = arm_deadline(b)) < 0)
+                        return r;
+                ssize_t got = dcom_recv(b->fd, rd->buf, rd->cap, 0);
+                if (got < 0 && errno != EINTR)
+                        return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+                if (got == 0)
+                        return -ECONNRESET;     /* the peer closed mid-call */
+                if (got > 0) {
+                        if (plain_pdu(rd->buf, (size_t)got, pdu) ||
+                            rpc_pdu_parse(rd->buf, (size_t)got, pdu) == 0) {
+                                rd->off = rd->len = (size_t)got;
+                                return 0;
+                        }
+                        rpc_reader_filled(rd, (size_t)got);
+                }
+        }
+        while ((r = rpc_reader_next(rd, &p, &len)) == 0) {
                 uint8_t *room;
                 size_t n;
-                if ((r = arm_deadline(b)) < 0 || (r = rpc_reader_room(&b->rd, &room, &n)) < 0)
+                if ((r = arm_deadline(b)) < 0 || (r = rpc_reader_room(rd, &room, &n)) < 0)
                         return r;
                 ssize_t got = dcom_recv(b->fd, room, n, 0);
                 if (got < 0) {
@@ -117,7 +167,7 @@ int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
                 }
                 if (got == 0)
                         return -ECONNRESET;     /* the peer closed mid-call */
-                rpc_reader_filled(&b->rd, (size_t)got);
+                rpc_reader_filled(rd, (size_t)got);
         }
         if (r < 0 || rpc_pdu_parse(p, len, pdu) < 0)
                 return -EPROTO;
