@@ -482,8 +482,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         client_trips[b->sb.protseq].requests++;
 
         /* the response, reassembled in the call's arena */
-        struct buf resp;
-        buf_init(&resp, NDR_CLIENT_CALL_MAX);
+        struct buf resp = { .max = NDR_CLIENT_CALL_MAX };       /* buf_init's, without a call */
         uint8_t drep[4];
         for (bool first = true;; first = false) {
                 struct rpc_pdu p;
@@ -525,7 +524,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                                 break;
                         }
                         memcpy(copy, p.stub_len ? p.stub : (const uint8_t *)"", p.stub_len);
-                        buf_free(&resp);
+                        /* (resp is still empty: nothing to free) */
                         return rpc_cancel_end(cs, ndr_pull_init(out, copy, p.stub_len, drep, arena));
                 }
                 buf_append(&resp, p.stub, p.stub_len);
