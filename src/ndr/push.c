@@ -24,34 +24,38 @@ static LOG_CHANNEL(ndr);
 #define SPARE_MAX 4096
 
 void ndr_push_init(struct ndr_push *ndr, size_t max) {
-        *ndr = (struct ndr_push){
-                .max_depth = NDR_MAX_DEPTH_DEFAULT,
-                .next_ref_id = NDR_REF_ID_FIRST,
-        };
-        buf_init(&ndr->buf, max);
-        size_t cap;
+        size_t cap = 0;
         uint8_t *p = dcom_spare_take(DCOM_SPARE_PUSH, &cap);
+
         if (p && max && cap > max) {
                 dcom_spare_keep(DCOM_SPARE_PUSH, p, cap);       /* too big for this one */
                 p = NULL;
         }
-        if (p) {
-                ndr->buf.data = p;
-                ndr->buf.cap = cap;
-        }
+        /* buf_init's empty buffer, or the spare one, set here: a proxy's every call */
+        *ndr = (struct ndr_push){
+                .buf = { .data = p, .cap = p ? cap : 0, .max = max },
+                .max_depth = NDR_MAX_DEPTH_DEFAULT,
+                .next_ref_id = NDR_REF_ID_FIRST,
+        };
 }
 
+/* What was never allocated is not freed: a proxy's request has no full pointers, no
+   referenced arrays and no OBJREFs to forget, and its buffer goes back to the spare slot. */
 void ndr_push_free(struct ndr_push *ndr) {
-        ndr_push_marshaled_forget_(ndr);
-        if (ndr->buf.cap <= SPARE_MAX &&
-            dcom_spare_keep(DCOM_SPARE_PUSH, ndr->buf.data, ndr->buf.cap)) {
-                ndr->buf.data = NULL;
-                ndr->buf.cap = ndr->buf.len = 0;
+        uint8_t *data = ndr->buf.data;
+
+        if (ndr->marshaled)
+                ndr_push_marshaled_forget_(ndr);
+        if (data && !(ndr->buf.cap <= SPARE_MAX &&
+                      dcom_spare_keep(DCOM_SPARE_PUSH, data, ndr->buf.cap)))
+                dcom_free(data);
+        ndr->buf = (struct buf){ .max = ndr->buf.max };        /* buf_free's */
+        if (ndr->full.keys)
+                ndr_map_free_(&ndr->full);
+        if (ndr->ref) {
+                dcom_free(ndr->ref);
+                ndr->ref = NULL;
         }
-        buf_free(&ndr->buf);
-        ndr_map_free_(&ndr->full);
-        dcom_free(ndr->ref);
-        ndr->ref = NULL;
         ndr->n_refs = ndr->cap_refs = 0;
         ndr->ref_bytes = 0;
 }
@@ -234,7 +238,8 @@ static inline void le32(uint8_t *q, uint32_t v) {
 
 /* [C706] 14.2.2: pad bytes to the next multiple of align. */
 int ndr_push_align(struct ndr_push *ndr, size_t align) {
-        put(ndr, align, 0);
+        if (pad_to(ndr, align))         /* (aligned already: the common case, nothing to do) */
+                put(ndr, align, 0);
         return ndr->buf.error;
 }
 
