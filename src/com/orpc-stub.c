@@ -39,10 +39,12 @@ static void fork_register(void) {
 }
 
 static int next_cid(GUID *ret) {
-        pthread_once(&fork_once, fork_register);
         unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
 
         if (cid_pool.used >= 32 || cid_pool.gen != gen) {
+                /* every thread's first ID comes here: the fork handler is in place before
+                   any pool holds IDs a child could repeat */
+                pthread_once(&fork_once, fork_register);
                 size_t got = 0;
                 while (got < sizeof cid_pool.b) {
                         ssize_t n = getrandom(cid_pool.b + got, sizeof cid_pool.b - got, 0);
@@ -57,7 +59,11 @@ static int next_cid(GUID *ret) {
         uint8_t *b = cid_pool.b + 16 * cid_pool.used++;
         b[7] = (uint8_t)((b[7] & 0x0F) | 0x40);         /* RFC 4122 version 4 */
         b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(ret, b, sizeof *ret);    /* a little-endian GUID is its own wire form */
+#else
         dcom_guid_from_wire(b, ret);
+#endif
         return 0;
 }
 
