@@ -316,6 +316,16 @@ static bool plain_one_fragment(uint16_t max_xmit, const GUID *object, size_t stu
         return stub_len <= room && head + stub_len <= UINT16_MAX;
 }
 
+/* A little-endian integer into a header being made: one store on a little-endian host
+   (byte by byte, the compiler rebuilt the value from its bytes first) */
+static inline void put_le64(uint8_t *p, uint64_t v) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(p, &v, sizeof v);
+#else
+        dcom_put_le64(p, v);
+#endif
+}
+
 /* A small request is copied behind its header and goes out in one send(); a larger one
    goes out from the push buffer, behind its header, in one sendmsg (no copy). */
 #define PLAIN_COPY_MAX 1024
@@ -339,9 +349,9 @@ static int send_plain_request(struct rpc_binding *b, uint32_t call_id, uint16_t 
         pdu[2] = RPC_PTYPE_REQUEST;
         pdu[3] = flags;
         memcpy(pdu + 4, ndr_drep_le, 4);
-        dcom_put_le64(pdu + 8, (uint64_t)(head + stub_len) | (uint64_t)call_id << 32);
+        put_le64(pdu + 8, (uint64_t)(head + stub_len) | (uint64_t)call_id << 32);
         /* [C706] 12.6.4.9: alloc_hint (the whole stub), p_cont_id, opnum, the object */
-        dcom_put_le64(pdu + 16, (uint64_t)stub_len | (uint64_t)ctx_id << 32 | (uint64_t)opnum << 48);
+        put_le64(pdu + 16, (uint64_t)stub_len | (uint64_t)ctx_id << 32 | (uint64_t)opnum << 48);
         if (object) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
                 memcpy(pdu + 24, object, 16);   /* a little-endian GUID is its own wire form */
