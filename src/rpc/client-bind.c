@@ -19,7 +19,9 @@ static LOG_CHANNEL(rpc);
 
 /* --- bind / alter_context ---------------------------------------------------------------------- */
 
-int client_context_for(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret) {
+/* An interface is bound once per abstract syntax (a bind follows only a miss): the first
+   match is the only one. */
+int client_context_match(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret) {
         for (unsigned i = 0; i < b->n_ctx; i++)
                 if (b->ctx[i].iface == iface ||
                     (dcom_guid_equal(&b->ctx[i].iface->uuid, &iface->uuid) &&

@@ -311,9 +311,7 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
 
 /* [C706] ept_map: the endpoint of iface at the binding's host, asked of its mapper. */
 
-#define REUSE_CHECK_MS 1000
-
-int client_ensure_connected(struct rpc_binding *b, const struct ndr_interface *iface) {
+int client_connect_checked(struct rpc_binding *b, const struct ndr_interface *iface) {
         char ep[64];
         int r;
 
@@ -323,7 +321,7 @@ int client_ensure_connected(struct rpc_binding *b, const struct ndr_interface *i
          * Finding it closed before sending anything, the call reconnects instead of
          * failing -- nothing of it has run.
          */
-        if (b->fd >= 0 && b->call_start_ms - b->last_use_ms >= REUSE_CHECK_MS) {
+        if (b->fd >= 0 && b->call_start_ms - b->last_use_ms >= CLIENT_REUSE_CHECK_MS) {
                 uint8_t c;
                 ssize_t n = recv(b->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
                 if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||

@@ -69,7 +69,16 @@ int client_send_all(struct rpc_binding *b, const uint8_t *p, size_t n);
 int client_sendv_all(struct rpc_binding *b, struct iovec *iov, int n);
 int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu);
 void client_set_timeouts(int fd, unsigned ms);
-int client_ensure_connected(struct rpc_binding *b, const struct ndr_interface *iface);
+/* A connection quiet this long is checked before a call reuses it (client_connect_checked). */
+#define CLIENT_REUSE_CHECK_MS 1000
+/* Connects b, or reconnects it when its quiet connection turns out closed. */
+int client_connect_checked(struct rpc_binding *b, const struct ndr_interface *iface);
+/* b connected for a call: on a connection in use (the common call), nothing to do. */
+static inline int client_ensure_connected(struct rpc_binding *b, const struct ndr_interface *iface) {
+        if (b->fd >= 0 && b->call_start_ms - b->last_use_ms < CLIENT_REUSE_CHECK_MS)
+                return 0;
+        return client_connect_checked(b, iface);
+}
 void client_group_key(const struct rpc_binding *b, char *key, size_t size);
 uint32_t client_group_find(const char *key);
 void client_group_left(const char *key, uint32_t group);
@@ -78,7 +87,18 @@ int client_resolve_endpoint(struct rpc_binding *b, const struct ndr_interface *i
                      char *ret, size_t size);
 
 /* client-bind.c */
-int client_context_for(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret);
+/* The presentation context bound for iface (one per abstract syntax): -ENOENT if none. */
+int client_context_match(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret);
+/* The same, inline for the common call, whose interface is bound by this very pointer. */
+static inline int client_context_for(struct rpc_binding *b, const struct ndr_interface *iface,
+                                     uint16_t *ret) {
+        for (unsigned i = 0; i < b->n_ctx; i++)
+                if (b->ctx[i].iface == iface) {
+                        *ret = b->ctx[i].id;
+                        return 0;
+                }
+        return client_context_match(b, iface, ret);
+}
 int client_bind_context(struct rpc_binding *b, const struct ndr_interface *iface, uint16_t *ret,
                  bool reuse, struct rpc_sec_ref *sec, const struct rpc_auth_identity *who);
 
