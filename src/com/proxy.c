@@ -367,7 +367,8 @@ static void ident_leave(struct ident *s) {
                 fprintf(stderr, "opendcom: cannot revert a cloaked call's identity\n");
                 abort();
         }
-        com_impersonation_resume(s->paused);
+        if (s->paused)          /* (nothing to resume otherwise: the common call) */
+                com_impersonation_resume(true);
 }
 
 /* An STA's outgoing call, made by another thread while the STA pumps. */
