@@ -54,6 +54,44 @@ static size_t round_up(size_t n) {
         return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
+/* A request the current chunk cannot hold (or none yet): a new chunk for it.  Not inlined:
+   arena_alloc's common case then saves no registers for it. */
+__attribute__((noinline)) static void *alloc_chunk(struct arena *a, size_t need) {
+        struct arena_chunk *c = a->chunk, *n;
+        size_t next = c && (void *)c != a->first ? c->size * 2 : CHUNK_MIN;
+
+        if (next > CHUNK_MAX)
+                next = CHUNK_MAX;
+        if (need > next / 4) {
+                /*
+                 * A big request gets a chunk of its own, slipped behind the
+                 * current one, which keeps serving small requests.
+                 */
+                n = dcom_malloc(sizeof(struct arena_chunk) + need);
+                if (!n)
+                        return NULL;
+                n->size = n->off = need;
+                if (c) {
+                        n->prev = c->prev;
+                        c->prev = n;
+                } else {
+                        n->prev = NULL;
+                        a->chunk = n;
+                }
+                a->used += need;
+                return n->data;
+        }
+        n = dcom_malloc(sizeof(struct arena_chunk) + next);
+        if (!n)
+                return NULL;
+        n->size = next;
+        n->off = need;
+        n->prev = c;
+        a->chunk = n;
+        a->used += need;
+        return n->data;
+}
+
 void *arena_alloc(struct arena *a, size_t size) {
         struct arena_chunk *c = a->chunk;
         size_t need;
@@ -65,40 +103,9 @@ void *arena_alloc(struct arena *a, size_t size) {
                 a->over_limit = true;
                 return NULL;
         }
-
-        if (!c || c->size - c->off < need) {
-                size_t next = c && (void *)c != a->first ? c->size * 2 : CHUNK_MIN;
-                struct arena_chunk *n;
-
-                if (next > CHUNK_MAX)
-                        next = CHUNK_MAX;
-                if (need > next / 4) {
-                        /*
-                         * A big request gets a chunk of its own, slipped behind the
-                         * current one, which keeps serving small requests.
-                         */
-                        n = dcom_malloc(sizeof(struct arena_chunk) + need);
-                        if (!n)
-                                return NULL;
-                        n->size = n->off = need;
-                        if (c) {
-                                n->prev = c->prev;
-                                c->prev = n;
-                        } else {
-                                n->prev = NULL;
-                                a->chunk = n;
-                        }
-                        a->used += need;
-                        return n->data;
-                }
-                n = dcom_malloc(sizeof(struct arena_chunk) + next);
-                if (!n)
-                        return NULL;
-                n->size = next;
-                n->off = 0;
-                n->prev = c;
-                a->chunk = c = n;
-        }
+        /* the common case, room in the chunk: a bump of two counters */
+        if (!c || c->size - c->off < need)
+                return alloc_chunk(a, need);
         void *p = c->data + c->off;
         c->off += need;
         a->used += need;
