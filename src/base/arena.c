@@ -35,19 +35,18 @@ void arena_init(struct arena *a, size_t limit) {
 }
 
 void arena_init_buf(struct arena *a, void *buf, size_t size, size_t limit) {
-        arena_init(a, limit);
         /* The buffer becomes a chunk header plus data, if it is big enough to matter. */
         uintptr_t p = ((uintptr_t)buf + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1);
         size_t skip = p - (uintptr_t)buf;
-        if (size < skip + sizeof(struct arena_chunk) + ARENA_ALIGN)
+        if (size < skip + sizeof(struct arena_chunk) + ARENA_ALIGN) {
+                arena_init(a, limit);
                 return;
+        }
         struct arena_chunk *c = (struct arena_chunk *)p;
         c->prev = NULL;
         c->size = size - skip - sizeof(struct arena_chunk);
         c->off = 0;
-        a->chunk = c;
-        a->first = c;
-        a->first_size = size;
+        *a = (struct arena){ .chunk = c, .first = c, .first_size = size, .limit = limit };
 }
 
 static size_t round_up(size_t n) {
