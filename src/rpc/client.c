@@ -402,6 +402,21 @@ static int send_fragments(struct rpc_binding *b, struct ndr_push *in,
         return r;
 }
 
+/*
+ * [C706] 12.6.4.10: a response's alloc_hint, p_cont_id, cancel_count and reserved octet,
+ * then the stub -- read here for a little-endian one without a verifier (the common
+ * response; rpc_response_parse's result), by rpc_response_parse otherwise.
+ */
+static int response_parse(struct rpc_pdu *p) {
+        if (p->has_auth || (p->hdr.drep[0] & 0xf0) != 0x10 || p->body_len < 8)
+                return rpc_response_parse(p);
+        p->alloc_hint = dcom_get_le32(p->body);
+        p->context_id = (uint16_t)(p->body[4] | p->body[5] << 8);
+        p->stub = p->body + 8;
+        p->stub_len = p->body_len - 8;
+        return 0;
+}
+
 static int do_call(struct rpc_binding *b, const struct call_opts *o,
                    const struct ndr_interface *iface, uint16_t opnum, struct ndr_push *in,
                    struct ndr_pull *out, struct arena *arena) {
@@ -513,7 +528,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         b->fault_protected = protect;
                         break;
                 }
-                if (p.hdr.ptype != RPC_PTYPE_RESPONSE || rpc_response_parse(&p) < 0 ||
+                if (p.hdr.ptype != RPC_PTYPE_RESPONSE || response_parse(&p) < 0 ||
                     (first && !(p.hdr.pfc_flags & RPC_PFC_FIRST_FRAG))) {
                         r = -EPROTO;
                         break;
