@@ -91,9 +91,9 @@ static void slots_init(void) {
         pthread_key_create(&slots.key, slot_gone);
 }
 
-static struct cancel_slot *slot_get(void) {
-        if (mine)
-                return mine;
+/* A thread's first call (or RpcMgmtSetCancelTimeout): its slot, made and registered.  Out
+   of line, as are the other rare paths below: a call's own steps then save no registers. */
+__attribute__((noinline)) static struct cancel_slot *slot_new(void) {
         pthread_once(&slots.once, slots_init);
         struct cancel_slot *s = calloc(1, sizeof *s);
         if (!s)
@@ -110,6 +110,10 @@ static struct cancel_slot *slot_get(void) {
         pthread_setspecific(slots.key, s);
         mine = s;
         return s;
+}
+
+static struct cancel_slot *slot_get(void) {
+        return mine ? mine : slot_new();
 }
 
 /* A PDU with no body: co_cancel or orphaned, on the caller's connection. */
@@ -153,16 +157,8 @@ struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
         return s;
 }
 
-int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms) {
-        if (!s)
-                return 0;
-        /* sequentially consistent, both: with the canceller's store of `requested` then its
-           compare-and-swap, one of the two sides sees the other (release/acquire would let
-           the load pass the store, and the cancel be lost) */
-        atomic_store(&s->state, SLOT_WAITING);
-        if (!atomic_load(&s->requested))
-                return 0;
-        /* cancelled while the request went out: the caller tells the server itself */
+/* Cancelled while the request went out: the caller tells the server itself. */
+__attribute__((noinline)) static int sent_cancelled(struct cancel_slot *s, uint64_t *deadline_ms) {
         int expect = SLOT_WAITING;
         while (!atomic_compare_exchange_weak(&s->state, &expect, SLOT_BUSY)) {
                 expect = SLOT_WAITING;
@@ -181,9 +177,20 @@ int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms) {
         return atomic_load(&s->abandoned) ? -ECANCELED : 0;
 }
 
-int rpc_cancel_end(struct cancel_slot *s, int r) {
+int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms) {
         if (!s)
-                return r;
+                return 0;
+        /* sequentially consistent, both: with the canceller's store of `requested` then its
+           compare-and-swap, one of the two sides sees the other (release/acquire would let
+           the load pass the store, and the cancel be lost) */
+        atomic_store(&s->state, SLOT_WAITING);
+        if (!atomic_load(&s->requested))
+                return 0;
+        return sent_cancelled(s, deadline_ms);
+}
+
+/* Back to IDLE once no canceller holds the socket (BUSY: it is writing on it). */
+__attribute__((noinline)) static void idle_after_busy(struct cancel_slot *s) {
         for (;;) {
                 int st = atomic_load_explicit(&s->state, memory_order_acquire);
                 if (st == SLOT_BUSY) {
@@ -193,6 +200,10 @@ int rpc_cancel_end(struct cancel_slot *s, int r) {
                 if (atomic_compare_exchange_weak(&s->state, &st, SLOT_IDLE))
                         break;
         }
+}
+
+/* The end of a call that timed out or was cancelled (s is IDLE again). */
+__attribute__((noinline)) static int end_cancelled(struct cancel_slot *s, int r) {
         if (r == -ETIMEDOUT && atomic_load(&s->requested) && !atomic_load(&s->abandoned))
                 send_bare(s->fd, RPC_PTYPE_ORPHANED, s->call_id);  /* the cancel's time ran out */
         s->fd = -1;
@@ -203,6 +214,19 @@ int rpc_cancel_end(struct cancel_slot *s, int r) {
         /* a call whose cancel's time ran out while it waited failed as cancelled */
         if (r == -ETIMEDOUT && atomic_load(&s->requested))
                 return -ECANCELED;
+        return r;
+}
+
+int rpc_cancel_end(struct cancel_slot *s, int r) {
+        if (!s)
+                return r;
+        /* the common end: WAITING (or SENDING, after a failed send) to IDLE at once */
+        int st = atomic_load_explicit(&s->state, memory_order_acquire);
+        if (st == SLOT_BUSY || !atomic_compare_exchange_strong(&s->state, &st, SLOT_IDLE))
+                idle_after_busy(s);
+        if (r == -ETIMEDOUT || atomic_load(&s->abandoned))
+                return end_cancelled(s, r);
+        s->fd = -1;
         return r;
 }
 
