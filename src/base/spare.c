@@ -44,16 +44,20 @@ void *dcom_spare_take(unsigned slot, size_t *ret_size) {
         return p;
 }
 
-bool dcom_spare_keep(unsigned slot, void *p, size_t size) {
-        if (!p || slots[slot].p)
+/* The thread's first block kept: its exit is to free the slots.  Out of line: keeping a
+   block then saves no registers. */
+__attribute__((noinline)) static bool key_thread(void) {
+        pthread_once(&once, key_init);
+        /* any value but NULL: destructors run only for those */
+        if (key_err || pthread_setspecific(key, &keyed) != 0)
                 return false;
-        if (!keyed) {
-                pthread_once(&once, key_init);
-                /* any value but NULL: destructors run only for those */
-                if (key_err || pthread_setspecific(key, &keyed) != 0)
-                        return false;
-                keyed = true;
-        }
+        keyed = true;
+        return true;
+}
+
+bool dcom_spare_keep(unsigned slot, void *p, size_t size) {
+        if (!p || slots[slot].p || (!keyed && !key_thread()))
+                return false;
         slots[slot].p = p;
         slots[slot].size = size;
         return true;

@@ -236,11 +236,17 @@ static inline void le32(uint8_t *q, uint32_t v) {
         q[3] = (uint8_t)(v >> 24);
 }
 
+/* The pad itself, out of line: an aligned push (the common case) saves no registers. */
+__attribute__((noinline)) static int push_pad(struct ndr_push *ndr, size_t align) {
+        put(ndr, align, 0);
+        return ndr->buf.error;
+}
+
 /* [C706] 14.2.2: pad bytes to the next multiple of align. */
 int ndr_push_align(struct ndr_push *ndr, size_t align) {
-        if (pad_to(ndr, align))         /* (aligned already: the common case, nothing to do) */
-                put(ndr, align, 0);
-        return ndr->buf.error;
+        if (!pad_to(ndr, align))        /* aligned already: nothing to add */
+                return ndr->buf.error;
+        return push_pad(ndr, align);
 }
 
 int ndr_push_uint8(struct ndr_push *ndr, uint8_t v) {

@@ -141,11 +141,18 @@ static void tell(struct cancel_slot *s) {
         }
 }
 
+/* The thread's first call: its slot made, then begun as any other. */
+__attribute__((noinline)) static struct cancel_slot *begin_first(int fd, uint32_t call_id) {
+        if (!slot_new())
+                return NULL;    /* the call goes on, only not cancellable */
+        return rpc_cancel_begin(fd, call_id);
+}
+
 struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
-        struct cancel_slot *s = slot_get();
+        struct cancel_slot *s = mine;
 
         if (!s)
-                return NULL;
+                return begin_first(fd, call_id);
         s->fd = fd;
         s->call_id = call_id;
         atomic_store_explicit(&s->requested, false, memory_order_relaxed);
