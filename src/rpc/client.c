@@ -468,7 +468,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
 
         /* the request, in fragments ([C706] 12.6.4.9) */
         uint32_t call_id = b->next_call_id++;
-        bool protect = rpc_sec_protects(sec);
+        bool protect = sec->ops && rpc_sec_protects(sec);      /* (no provider: the common call) */
         /* signed or sealed, the stub is made whole: the provider works in place */
         if (protect && (r = ndr_push_flatten(in)) < 0)
                 return r;
