@@ -38,24 +38,31 @@ static void fork_register(void) {
         pthread_atfork(NULL, NULL, fork_child);
 }
 
+/* The pool refilled, once in 32 calls: out of line, so that the others save no registers. */
+__attribute__((noinline)) static int refill_cids(unsigned gen) {
+        size_t got = 0;
+
+        /* every thread's first ID comes here: the fork handler is in place before any pool
+           holds IDs a child could repeat */
+        pthread_once(&fork_once, fork_register);
+        while (got < sizeof cid_pool.b) {
+                ssize_t n = getrandom(cid_pool.b + got, sizeof cid_pool.b - got, 0);
+                if (n < 0 && errno != EINTR)
+                        return -errno;
+                if (n > 0)
+                        got += (size_t)n;
+        }
+        cid_pool.used = 0;
+        cid_pool.gen = gen;
+        return 0;
+}
+
 static int next_cid(GUID *ret) {
         unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+        int r;
 
-        if (cid_pool.used >= 32 || cid_pool.gen != gen) {
-                /* every thread's first ID comes here: the fork handler is in place before
-                   any pool holds IDs a child could repeat */
-                pthread_once(&fork_once, fork_register);
-                size_t got = 0;
-                while (got < sizeof cid_pool.b) {
-                        ssize_t n = getrandom(cid_pool.b + got, sizeof cid_pool.b - got, 0);
-                        if (n < 0 && errno != EINTR)
-                                return -errno;
-                        if (n > 0)
-                                got += (size_t)n;
-                }
-                cid_pool.used = 0;
-                cid_pool.gen = gen;
-        }
+        if ((cid_pool.used >= 32 || cid_pool.gen != gen) && (r = refill_cids(gen)) < 0)
+                return r;
         uint8_t *b = cid_pool.b + 16 * cid_pool.used++;
         b[7] = (uint8_t)((b[7] & 0x0F) | 0x40);         /* RFC 4122 version 4 */
         b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
