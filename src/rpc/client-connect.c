@@ -120,14 +120,39 @@ static bool plain_pdu(const uint8_t *p, size_t len, struct rpc_pdu *pdu) {
         return true;
 }
 
+/* client_recv_pdu's general case: the reader frames what comes. */
+__attribute__((noinline)) static int recv_framed(struct rpc_binding *b, struct rpc_pdu *pdu) {
+        struct rpc_reader *rd = &b->rd;
+        const uint8_t *p;
+        size_t len;
+        int r;
+
+        while ((r = rpc_reader_next(rd, &p, &len)) == 0) {
+                uint8_t *room;
+                size_t n;
+                if ((r = arm_deadline(b)) < 0 || (r = rpc_reader_room(rd, &room, &n)) < 0)
+                        return r;
+                ssize_t got = dcom_recv(b->fd, room, n, 0);
+                if (got < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+                }
+                if (got == 0)
+                        return -ECONNRESET;     /* the peer closed mid-call */
+                rpc_reader_filled(rd, (size_t)got);
+        }
+        if (r < 0 || rpc_pdu_parse(p, len, pdu) < 0)
+                return -EPROTO;
+        return 0;
+}
+
 /*
  * One PDU (at most 64 KiB), validated; it stays valid until the next client_recv_pdu().  The
  * framing is the server's too (reader.c); the waits are the call's deadline.
  */
 int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
         struct rpc_reader *rd = &b->rd;
-        const uint8_t *p;
-        size_t len;
         int r;
 
         /*
@@ -154,24 +179,7 @@ int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
                         rpc_reader_filled(rd, (size_t)got);
                 }
         }
-        while ((r = rpc_reader_next(rd, &p, &len)) == 0) {
-                uint8_t *room;
-                size_t n;
-                if ((r = arm_deadline(b)) < 0 || (r = rpc_reader_room(rd, &room, &n)) < 0)
-                        return r;
-                ssize_t got = dcom_recv(b->fd, room, n, 0);
-                if (got < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-                }
-                if (got == 0)
-                        return -ECONNRESET;     /* the peer closed mid-call */
-                rpc_reader_filled(rd, (size_t)got);
-        }
-        if (r < 0 || rpc_pdu_parse(p, len, pdu) < 0)
-                return -EPROTO;
-        return 0;
+        return recv_framed(b, pdu);
 }
 
 void client_set_timeouts(int fd, unsigned ms) {
