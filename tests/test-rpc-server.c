@@ -135,6 +135,30 @@ static void calls_on(const char *binding, enum rpc_protseq want) {
         free(in);
         free(out);
 
+        /* every way a request goes out: one send() up to 1 KiB, one fragment sent in
+           two pieces (header, stub) past that, fragments at the negotiated size, and
+           the stub's referenced array (16 KiB and up) from the caller's memory -- each
+           size around those bounds echoed whole */
+        static const ULONG sizes[] = { 0, 1, 980, 984, 985, 1016, 1017, 1024, 1025, 4000,
+                                       5840, 16383, 16384, 16385, 65000, 65483, 65484,
+                                       65485, 70000 };
+        for (size_t k = 0; k < ELEMENTSOF(sizes); k++) {
+                ULONG m = sizes[k];
+                BYTE *a = malloc(m + 1), *z = calloc(1, m + 1);
+                ASSERT_NOT_NULL(a);
+                ASSERT_NOT_NULL(z);
+                for (ULONG i = 0; i < m; i++)
+                        a[i] = (BYTE)(i * 13 + m);
+                ret = -1;
+                ASSERT_OK(RpcTest_RtEcho((handle_t)b, m, a, z, &ret));
+                ASSERT_EQ(ret, (LONG)m);
+                for (ULONG i = 0; i < m; i++)
+                        if (z[i] != (BYTE)((BYTE)(i * 13 + m) ^ 0x5a))
+                                ASSERT_EQ(z[i], (BYTE)((BYTE)(i * 13 + m) ^ 0x5a));
+                free(a);
+                free(z);
+        }
+
         /* a second interface on the same connection: alter_context */
         rpc_if_id_vector_p_t v = NULL;
         error_status_t st = 1;
