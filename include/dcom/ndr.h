@@ -35,9 +35,11 @@
 #ifndef DCOM_NDR_H
 #define DCOM_NDR_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include <dcom/arena.h>
@@ -554,6 +556,182 @@ DCOM_EXPORT int ndr_pull_user_marshal(struct ndr_pull *ndr, const struct ndr_use
 DCOM_EXPORT int ndr_user_marshal_register(const struct ndr_user_marshal *um);
 DCOM_EXPORT const struct ndr_user_marshal *ndr_user_marshal_find(const char *name);
 
+
+/* --- runs of fixed-size members ------------------------------------------------------- */
+
+/*
+ * A structure's members of fixed wire size in a row -- integers, GUIDs, [unique]
+ * pointers' referent IDs, structures of such -- lie at offsets the IDL compiler knows:
+ * generated code takes room for the whole run at once, with one check, then stores or
+ * loads each member at its offset.  The bytes on the wire are those of the member-by-
+ * member calls.
+ *
+ * Push: ndr_push_fixed() pads (zeros) to align and appends n bytes, every one of which the
+ * caller fills with ndr_put_*() (little-endian, as every push); NULL once the push has
+ * failed (its sticky error says why).  ndr_push_unique_id() numbers a [unique] pointer as
+ * ndr_push_unique_ptr() does.
+ * Pull: ndr_pull_fixed() pads to align and takes n bytes -- the one bounds check; -EBADMSG
+ * and the cursor unmoved if the stub is shorter -- and ndr_get_*() read them in the
+ * sender's byte order (the drep's).
+ */
+static inline uint8_t *ndr_push_fixed(struct ndr_push *ndr, size_t align, size_t n) {
+        struct buf *b = &ndr->buf;
+        size_t pad = (align - ((b->len - ndr->base) & (align - 1))) & (align - 1);
+        uint8_t *q;
+
+        /* a buffer to grow, an error, or referenced arrays before (they move the alignment
+           and count against the cap): the exported functions know */
+        if (b->error || ndr->ref_bytes || !b->data || n > b->cap - b->len ||
+            pad > b->cap - b->len - n) {
+                ndr_push_align(ndr, align);
+                ndr_push_zeros(ndr, n);
+                return b->error ? NULL : b->data + b->len - n;
+        }
+        q = b->data + b->len;
+        for (size_t i = 0; i < pad; i++)
+                q[i] = 0;
+        b->len += pad + n;
+        return q + pad;
+}
+
+/* [C706] 14.3.11.1: 0 for NULL, else the next referent ID (never 0: it wraps past). */
+static inline uint32_t ndr_push_unique_id(struct ndr_push *ndr, const void *p) {
+        uint32_t id;
+
+        if (!p)
+                return 0;
+        id = ndr->next_ref_id;
+        ndr->next_ref_id += NDR_REF_ID_STEP;
+        if (ndr->next_ref_id == 0)      /* 2^30 pointers later */
+                ndr->next_ref_id = NDR_REF_ID_STEP;
+        return id;
+}
+
+static inline void ndr_put_uint8(uint8_t *q, uint8_t v) {
+        q[0] = v;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* the host's order is the wire's: one store each */
+static inline void ndr_put_uint16(uint8_t *q, uint16_t v) {
+        memcpy(q, &v, sizeof v);
+}
+
+static inline void ndr_put_uint32(uint8_t *q, uint32_t v) {
+        memcpy(q, &v, sizeof v);
+}
+
+static inline void ndr_put_uint64(uint8_t *q, uint64_t v) {
+        memcpy(q, &v, sizeof v);
+}
+#else
+static inline void ndr_put_uint16(uint8_t *q, uint16_t v) {
+        q[0] = (uint8_t)v;
+        q[1] = (uint8_t)(v >> 8);
+}
+
+static inline void ndr_put_uint32(uint8_t *q, uint32_t v) {
+        q[0] = (uint8_t)v;
+        q[1] = (uint8_t)(v >> 8);
+        q[2] = (uint8_t)(v >> 16);
+        q[3] = (uint8_t)(v >> 24);
+}
+
+static inline void ndr_put_uint64(uint8_t *q, uint64_t v) {
+        ndr_put_uint32(q, (uint32_t)v);
+        ndr_put_uint32(q + 4, (uint32_t)(v >> 32));
+}
+#endif
+
+/* [C706] 14.2: IEEE single and double, in the integers' byte order. */
+static inline void ndr_put_float(uint8_t *q, float v) {
+        uint32_t u;
+
+        memcpy(&u, &v, sizeof u);
+        ndr_put_uint32(q, u);
+}
+
+static inline void ndr_put_double(uint8_t *q, double v) {
+        uint64_t u;
+
+        memcpy(&u, &v, sizeof u);
+        ndr_put_uint64(q, u);
+}
+
+/* [MS-DTYP] 2.3.4.2: Data1..Data3 little-endian, Data4 as bytes (dcom_guid_to_wire). */
+static inline void ndr_put_guid(uint8_t *q, const GUID *g) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(q, g, 16);               /* a little-endian GUID is its own wire form */
+#else
+        ndr_put_uint32(q, g->Data1);
+        ndr_put_uint16(q + 4, g->Data2);
+        ndr_put_uint16(q + 6, g->Data3);
+        memcpy(q + 8, g->Data4, 8);
+#endif
+}
+
+static inline int ndr_pull_fixed(struct ndr_pull *ndr, size_t align, size_t n, const uint8_t **ret) {
+        size_t pad = (align - (ndr->offset & (align - 1))) & (align - 1);
+        size_t left = ndr->size - ndr->offset;  /* offset <= size: no wrap */
+
+        if (pad > left || n > left - pad)
+                return -EBADMSG;
+        *ret = ndr->data + ndr->offset + pad;
+        ndr->offset += pad + n;
+        return 0;
+}
+
+static inline uint8_t ndr_get_uint8(const struct ndr_pull *ndr, const uint8_t *p) {
+        (void)ndr;
+        return p[0];
+}
+
+static inline uint16_t ndr_get_uint16(const struct ndr_pull *ndr, const uint8_t *p) {
+        if (ndr->big_endian)
+                return (uint16_t)(p[0] << 8 | p[1]);
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t ndr_get_uint32(const struct ndr_pull *ndr, const uint8_t *p) {
+        if (ndr->big_endian)
+                return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t ndr_get_uint64(const struct ndr_pull *ndr, const uint8_t *p) {
+        if (ndr->big_endian)
+                return (uint64_t)ndr_get_uint32(ndr, p) << 32 | ndr_get_uint32(ndr, p + 4);
+        return (uint64_t)ndr_get_uint32(ndr, p + 4) << 32 | ndr_get_uint32(ndr, p);
+}
+
+static inline float ndr_get_float(const struct ndr_pull *ndr, const uint8_t *p) {
+        uint32_t u = ndr_get_uint32(ndr, p);
+        float v;
+
+        memcpy(&v, &u, sizeof v);
+        return v;
+}
+
+static inline double ndr_get_double(const struct ndr_pull *ndr, const uint8_t *p) {
+        uint64_t u = ndr_get_uint64(ndr, p);
+        double v;
+
+        memcpy(&v, &u, sizeof v);
+        return v;
+}
+
+static inline void ndr_get_guid(const struct ndr_pull *ndr, const uint8_t *p, GUID *ret) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (!ndr->big_endian) {
+                memcpy(ret, p, 16);
+                return;
+        }
+#endif
+        ret->Data1 = ndr_get_uint32(ndr, p);
+        ret->Data2 = ndr_get_uint16(ndr, p + 4);
+        ret->Data3 = ndr_get_uint16(ndr, p + 6);
+        memcpy(ret->Data4, p + 8, 8);
+}
 
 /*
  * The scalars' common case inline, for generated stubs and the runtime alike: on a
