@@ -576,13 +576,14 @@ DCOM_EXPORT const struct ndr_user_marshal *ndr_user_marshal_find(const char *nam
  */
 static inline uint8_t *ndr_push_fixed(struct ndr_push *ndr, size_t align, size_t n) {
         struct buf *b = &ndr->buf;
-        size_t pad = (align - ((b->len - ndr->base) & (align - 1))) & (align - 1);
+        size_t pad = (ndr->base - b->len) & (align - 1);
         uint8_t *q;
 
         /* a buffer to grow, an error, or referenced arrays before (they move the alignment
-           and count against the cap): the exported functions know */
-        if (b->error || ndr->ref_bytes || !b->data || n > b->cap - b->len ||
-            pad > b->cap - b->len - n) {
+           and count against the cap): the exported functions know.  n is the size of a
+           run (a constant: its first test folds away), the pad at most 7. */
+        if (n > SIZE_MAX / 2 || b->error || ndr->ref_bytes || !b->data ||
+            pad + n > b->cap - b->len) {
                 ndr_push_align(ndr, align);
                 ndr_push_zeros(ndr, n);
                 return b->error ? NULL : b->data + b->len - n;
@@ -671,10 +672,10 @@ static inline void ndr_put_guid(uint8_t *q, const GUID *g) {
 }
 
 static inline int ndr_pull_fixed(struct ndr_pull *ndr, size_t align, size_t n, const uint8_t **ret) {
-        size_t pad = (align - (ndr->offset & (align - 1))) & (align - 1);
-        size_t left = ndr->size - ndr->offset;  /* offset <= size: no wrap */
+        size_t pad = (0 - ndr->offset) & (align - 1);
 
-        if (pad > left || n > left - pad)
+        /* offset <= size: no wrap; the pad is at most 7 */
+        if (n > SIZE_MAX / 2 || pad + n > ndr->size - ndr->offset)
                 return -EBADMSG;
         *ret = ndr->data + ndr->offset + pad;
         ndr->offset += pad + n;
@@ -745,79 +746,87 @@ static inline void ndr_get_guid(const struct ndr_pull *ndr, const uint8_t *p, GU
 #if !defined(DCOM_NDR_NO_INLINE) && defined(__GNUC__) && defined(__BYTE_ORDER__) && \
         __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 
-static inline const uint8_t *ndr_pull_take_inline_(struct ndr_pull *ndr, size_t align, size_t n) {
-        size_t at = (ndr->offset + (align - 1)) & ~(align - 1);
+/* Where n bytes aligned to align start, if they are there and little-endian: n is a
+   constant of at most 16 and the pad at most 7, so the sum cannot wrap. */
+static inline bool ndr_pull_take_inline_(const struct ndr_pull *ndr, size_t align, size_t n,
+                                         size_t *ret_at) {
+        size_t pad = (0 - ndr->offset) & (align - 1);
 
-        if (ndr->big_endian || at < ndr->offset || at > ndr->size || n > ndr->size - at)
-                return NULL;
-        ndr->offset = at + n;
-        return ndr->data + at;
+        *ret_at = ndr->offset + pad;
+        return !ndr->big_endian && pad + n <= ndr->size - ndr->offset;
 }
 
 static inline int ndr_pull_uint16_inline_(struct ndr_pull *ndr, uint16_t *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 2, 2);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 2, 2, &at), 0))
                 return (ndr_pull_uint16)(ndr, ret);
-        __builtin_memcpy(ret, p, 2);
+        __builtin_memcpy(ret, ndr->data + at, 2);
+        ndr->offset = at + 2;
         return 0;
 }
 
 static inline int ndr_pull_uint32_inline_(struct ndr_pull *ndr, uint32_t *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 4);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 4, 4, &at), 0))
                 return (ndr_pull_uint32)(ndr, ret);
-        __builtin_memcpy(ret, p, 4);
+        __builtin_memcpy(ret, ndr->data + at, 4);
+        ndr->offset = at + 4;
         return 0;
 }
 
 static inline int ndr_pull_int32_inline_(struct ndr_pull *ndr, int32_t *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 4);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 4, 4, &at), 0))
                 return (ndr_pull_int32)(ndr, ret);
-        __builtin_memcpy(ret, p, 4);
+        __builtin_memcpy(ret, ndr->data + at, 4);
+        ndr->offset = at + 4;
         return 0;
 }
 
 static inline int ndr_pull_guid_inline_(struct ndr_pull *ndr, GUID *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 16);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 4, 16, &at), 0))
                 return (ndr_pull_guid)(ndr, ret);
-        __builtin_memcpy(ret, p, 16);   /* a little-endian GUID is its own wire form */
+        __builtin_memcpy(ret, ndr->data + at, 16);      /* a little-endian GUID is its own wire form */
+        ndr->offset = at + 16;
         return 0;
 }
 
-static inline uint8_t *ndr_push_room_inline_(struct ndr_push *ndr, size_t align, size_t n) {
+/* Room for n bytes after the pad to align (zeroed): n is a constant of at most 16 and
+   the pad at most 7; an empty buffer has no room (cap 0). */
+static inline bool ndr_push_room_inline_(struct ndr_push *ndr, size_t align, size_t n,
+                                         uint8_t **ret_q) {
         struct buf *b = &ndr->buf;
-        size_t pad = (align - ((b->len - ndr->base) & (align - 1))) & (align - 1);
+        size_t pad = (ndr->base - b->len) & (align - 1);
         uint8_t *q;
 
-        if (b->error || ndr->ref_bytes || !b->data || n > b->cap - b->len ||
-            pad > b->cap - b->len - n)
-                return NULL;
+        if (b->error || ndr->ref_bytes || pad + n > b->cap - b->len)
+                return false;
         q = b->data + b->len;
         for (size_t i = 0; i < pad; i++)
                 q[i] = 0;
         b->len += pad + n;
-        return q + pad;
+        *ret_q = q + pad;
+        return true;
 }
 
 static inline int ndr_push_uint16_inline_(struct ndr_push *ndr, uint16_t v) {
-        uint8_t *q = ndr_push_room_inline_(ndr, 2, 2);
+        uint8_t *q;
 
-        if (__builtin_expect(!q, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 2, 2, &q), 0))
                 return (ndr_push_uint16)(ndr, v);
         __builtin_memcpy(q, &v, 2);
         return 0;
 }
 
 static inline int ndr_push_uint32_inline_(struct ndr_push *ndr, uint32_t v) {
-        uint8_t *q = ndr_push_room_inline_(ndr, 4, 4);
+        uint8_t *q;
 
-        if (__builtin_expect(!q, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 4, 4, &q), 0))
                 return (ndr_push_uint32)(ndr, v);
         __builtin_memcpy(q, &v, 4);
         return 0;
@@ -828,29 +837,21 @@ static inline int ndr_push_int32_inline_(struct ndr_push *ndr, int32_t v) {
 }
 
 static inline int ndr_push_guid_inline_(struct ndr_push *ndr, const GUID *g) {
-        uint8_t *q = ndr_push_room_inline_(ndr, 4, 16);
+        uint8_t *q;
 
-        if (__builtin_expect(!q, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 4, 16, &q), 0))
                 return (ndr_push_guid)(ndr, g);
         __builtin_memcpy(q, g, 16);
         return 0;
 }
 
-/* [C706] 14.3.11.1: a NULL unique pointer is 0; the rest get the next referent ID
-   (the exported function's sequence: it wraps past 0 itself). */
+/* [C706] 14.3.11.1: a NULL unique pointer is 0; the rest get the next referent ID. */
 static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *p) {
         uint8_t *q;
-        uint32_t id;
 
-        if (p && __builtin_expect(ndr->next_ref_id > UINT32_MAX - NDR_REF_ID_STEP, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 4, 4, &q), 0))
                 return (ndr_push_unique_ptr)(ndr, p);
-        q = ndr_push_room_inline_(ndr, 4, 4);
-        if (__builtin_expect(!q, 0))
-                return (ndr_push_unique_ptr)(ndr, p);
-        id = p ? ndr->next_ref_id : 0;
-        if (p)
-                ndr->next_ref_id += NDR_REF_ID_STEP;
-        __builtin_memcpy(q, &id, 4);
+        ndr_put_uint32(q, ndr_push_unique_id(ndr, p));
         return 0;
 }
 
@@ -866,6 +867,7 @@ static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *
 #define ndr_push_unique_ptr(ndr, p) ndr_push_unique_ptr_inline_((ndr), (p))
 
 #endif /* inline scalars */
+
 
 #ifdef __cplusplus
 }
