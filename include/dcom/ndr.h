@@ -868,6 +868,29 @@ static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *
 
 #endif /* inline scalars */
 
+/*
+ * What generated stubs set on every call, inline too: the exported functions are these
+ * (DCOM_NDR_NO_INLINE calls them always).
+ */
+static inline void ndr_push_by_reference_inline_(struct ndr_push *ndr) {
+        ndr->by_ref = true;
+}
+
+static inline void ndr_pull_user_memory_inline_(struct ndr_pull *ndr) {
+        ndr->user_mode = true;
+}
+
+static inline void ndr_pull_user_commit_inline_(struct ndr_pull *ndr) {
+        ndr->user_dtors = NULL;
+        ndr->user = NULL;
+        ndr->user_bytes = 0;
+}
+
+#ifndef DCOM_NDR_NO_INLINE
+#define ndr_push_by_reference(ndr) ndr_push_by_reference_inline_(ndr)
+#define ndr_pull_user_memory(ndr) ndr_pull_user_memory_inline_(ndr)
+#define ndr_pull_user_commit(ndr) ndr_pull_user_commit_inline_(ndr)
+#endif
 
 #ifdef __cplusplus
 }

@@ -158,7 +158,7 @@ void *ndr_pull_alloc(struct ndr_pull *ndr, size_t count, size_t size) {
 }
 
 void ndr_pull_user_memory(struct ndr_pull *ndr) {
-        ndr->user_mode = true;
+        ndr_pull_user_memory_inline_(ndr);
 }
 
 /* A [user_marshal] object pulled in user-memory mode: freed only if the pull fails. */
@@ -192,9 +192,7 @@ int ndr_pull_user_on_rollback_(struct ndr_pull *ndr, void (*fn)(void *obj), void
 }
 
 void ndr_pull_user_commit(struct ndr_pull *ndr) {
-        ndr->user_dtors = NULL;
-        ndr->user = NULL;
-        ndr->user_bytes = 0;
+        ndr_pull_user_commit_inline_(ndr);
 }
 
 int ndr_pull_conformant_alloc(struct ndr_pull *ndr, size_t base, size_t elem_mem, size_t elem_wire,

@@ -75,7 +75,7 @@ void ndr_push_start_stub(struct ndr_push *ndr) {
 }
 
 void ndr_push_by_reference(struct ndr_push *ndr) {
-        ndr->by_ref = true;
+        ndr_push_by_reference_inline_(ndr);
 }
 
 size_t ndr_push_stub_iov(const struct ndr_push *ndr, struct iovec *iov, size_t max) {
