@@ -1176,11 +1176,11 @@ static void write_struct(struct gen *g, struct sreg *sr, bool push) {
         const struct levels *last = sr->conformant ? &sr->members[sr->n_members - 1] : NULL;
 
         if (push)
-                out(g, 0, "\nstatic int ndr_push__%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
-                    sr->fname, sr->cname);
+                out(g, 0, "\nstatic %sint ndr_push__%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
+                    sr->hot ? "inline " : "", sr->fname, sr->cname);
         else
-                out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
-                    sr->fname, sr->cname);
+                out(g, 0, "\nstatic %sint ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
+                    sr->hot ? "inline " : "", sr->fname, sr->cname);
         if (!push) {
                 out(g, 1, "uint32_t id_ = 0, conf_ = 0;\n");
                 for (size_t i = 0; i < sr->n_members; i++)
@@ -1355,10 +1355,11 @@ void write_type_funcs(struct gen *g) {
         out(g, 0, "\n/* --- types --- */\n\n");
         for (size_t i = 0; i < g->n_structs; i++) {
                 struct sreg *sr = g->structs[i];
-                out(g, 0, "static int ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) __attribute__((unused));\n",
-                    sr->fname, level_param(sr), sr->cname);
-                out(g, 0, "static int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) __attribute__((unused));\n",
-                    sr->fname, level_param(sr), sr->cname);
+                const char *in = sr->hot ? "inline " : "";
+                out(g, 0, "static %sint ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) __attribute__((unused));\n",
+                    in, sr->fname, level_param(sr), sr->cname);
+                out(g, 0, "static %sint ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) __attribute__((unused));\n",
+                    in, sr->fname, level_param(sr), sr->cname);
                 out(g, 0, "static const char ndr_tag_%s_ __attribute__((unused));\n", sr->fname);
         }
         for (size_t i = 0; i < g->n_structs; i++) {
