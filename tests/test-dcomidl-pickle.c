@@ -118,3 +118,35 @@ TEST(two_in_a_row) {
         arena_reset(&a);
         ndr_push_free(&p);
 }
+
+/* A run of fixed-size members with pad bytes inside, pushed over a dirty buffer: the
+   pads are zeros ([C706] 14.2.2, as every push makes them), and it decodes back. */
+TEST(run_pads_are_zeros) {
+        static const uint8_t want[] = {
+                0x5a, 0, 0, 0, 0, 0, 0, 0,                              /* b, pad to 8 */
+                0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,         /* h */
+                0x22, 0x11, 0x01, 0x00,                                 /* s, f, pad */
+                0xfe, 0xff, 0xff, 0xff,                                 /* l */
+                0x33,                                                   /* tail */
+        };
+        PADDED_PK d = { .b = 0x5a, .h = 0x0102030405060708ull, .s = 0x1122, .f = 1,
+                        .l = -2, .tail = 0x33 }, back;
+        struct ndr_push p;
+        struct arena a;
+        size_t used = 0;
+
+        ndr_push_init(&p, 0);
+        for (int i = 0; i < 64; i++)
+                ndr_push_uint8(&p, 0xff);
+        ndr_push_reset(&p);             /* keeps the memory, 0xff all over */
+        ASSERT_OK(PADDED_PK_Encode(&p, &d));
+        ASSERT_GE(p.buf.len, NDR_PICKLE_HEADER + sizeof want);
+        ASSERT_MEM_EQ(p.buf.data + NDR_PICKLE_HEADER, want, sizeof want);
+        arena_init(&a, 1 << 20);
+        ASSERT_OK(PADDED_PK_Decode(p.buf.data, p.buf.len, &a, &back, &used));
+        ASSERT_EQ(used, p.buf.len);
+        ASSERT_TRUE(back.b == d.b && back.h == d.h && back.s == d.s && back.f == 1 &&
+                    back.l == d.l && back.tail == d.tail);
+        arena_reset(&a);
+        ndr_push_free(&p);
+}

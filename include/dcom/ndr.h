@@ -35,9 +35,11 @@
 #ifndef DCOM_NDR_H
 #define DCOM_NDR_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include <dcom/arena.h>
@@ -555,6 +557,183 @@ DCOM_EXPORT int ndr_user_marshal_register(const struct ndr_user_marshal *um);
 DCOM_EXPORT const struct ndr_user_marshal *ndr_user_marshal_find(const char *name);
 
 
+/* --- runs of fixed-size members ------------------------------------------------------- */
+
+/*
+ * A structure's members of fixed wire size in a row -- integers, GUIDs, [unique]
+ * pointers' referent IDs, structures of such -- lie at offsets the IDL compiler knows:
+ * generated code takes room for the whole run at once, with one check, then stores or
+ * loads each member at its offset.  The bytes on the wire are those of the member-by-
+ * member calls.
+ *
+ * Push: ndr_push_fixed() pads (zeros) to align and appends n bytes, every one of which the
+ * caller fills with ndr_put_*() (little-endian, as every push); NULL once the push has
+ * failed (its sticky error says why).  ndr_push_unique_id() numbers a [unique] pointer as
+ * ndr_push_unique_ptr() does.
+ * Pull: ndr_pull_fixed() pads to align and takes n bytes -- the one bounds check; -EBADMSG
+ * and the cursor unmoved if the stub is shorter -- and ndr_get_*() read them in the
+ * sender's byte order (the drep's).
+ */
+static inline uint8_t *ndr_push_fixed(struct ndr_push *ndr, size_t align, size_t n) {
+        struct buf *b = &ndr->buf;
+        size_t pad = (ndr->base - b->len) & (align - 1);
+        uint8_t *q;
+
+        /* a buffer to grow, an error, or referenced arrays before (they move the alignment
+           and count against the cap): the exported functions know.  n is the size of a
+           run (a constant: its first test folds away), the pad at most 7. */
+        if (n > SIZE_MAX / 2 || b->error || ndr->ref_bytes || !b->data ||
+            pad + n > b->cap - b->len) {
+                ndr_push_align(ndr, align);
+                ndr_push_zeros(ndr, n);
+                return b->error ? NULL : b->data + b->len - n;
+        }
+        q = b->data + b->len;
+        for (size_t i = 0; i < pad; i++)
+                q[i] = 0;
+        b->len += pad + n;
+        return q + pad;
+}
+
+/* [C706] 14.3.11.1: 0 for NULL, else the next referent ID (never 0: it wraps past). */
+static inline uint32_t ndr_push_unique_id(struct ndr_push *ndr, const void *p) {
+        uint32_t id;
+
+        if (!p)
+                return 0;
+        id = ndr->next_ref_id;
+        ndr->next_ref_id += NDR_REF_ID_STEP;
+        if (ndr->next_ref_id == 0)      /* 2^30 pointers later */
+                ndr->next_ref_id = NDR_REF_ID_STEP;
+        return id;
+}
+
+static inline void ndr_put_uint8(uint8_t *q, uint8_t v) {
+        q[0] = v;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* the host's order is the wire's: one store each */
+static inline void ndr_put_uint16(uint8_t *q, uint16_t v) {
+        memcpy(q, &v, sizeof v);
+}
+
+static inline void ndr_put_uint32(uint8_t *q, uint32_t v) {
+        memcpy(q, &v, sizeof v);
+}
+
+static inline void ndr_put_uint64(uint8_t *q, uint64_t v) {
+        memcpy(q, &v, sizeof v);
+}
+#else
+static inline void ndr_put_uint16(uint8_t *q, uint16_t v) {
+        q[0] = (uint8_t)v;
+        q[1] = (uint8_t)(v >> 8);
+}
+
+static inline void ndr_put_uint32(uint8_t *q, uint32_t v) {
+        q[0] = (uint8_t)v;
+        q[1] = (uint8_t)(v >> 8);
+        q[2] = (uint8_t)(v >> 16);
+        q[3] = (uint8_t)(v >> 24);
+}
+
+static inline void ndr_put_uint64(uint8_t *q, uint64_t v) {
+        ndr_put_uint32(q, (uint32_t)v);
+        ndr_put_uint32(q + 4, (uint32_t)(v >> 32));
+}
+#endif
+
+/* [C706] 14.2: IEEE single and double, in the integers' byte order. */
+static inline void ndr_put_float(uint8_t *q, float v) {
+        uint32_t u;
+
+        memcpy(&u, &v, sizeof u);
+        ndr_put_uint32(q, u);
+}
+
+static inline void ndr_put_double(uint8_t *q, double v) {
+        uint64_t u;
+
+        memcpy(&u, &v, sizeof u);
+        ndr_put_uint64(q, u);
+}
+
+/* [MS-DTYP] 2.3.4.2: Data1..Data3 little-endian, Data4 as bytes (dcom_guid_to_wire). */
+static inline void ndr_put_guid(uint8_t *q, const GUID *g) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(q, g, 16);               /* a little-endian GUID is its own wire form */
+#else
+        ndr_put_uint32(q, g->Data1);
+        ndr_put_uint16(q + 4, g->Data2);
+        ndr_put_uint16(q + 6, g->Data3);
+        memcpy(q + 8, g->Data4, 8);
+#endif
+}
+
+static inline int ndr_pull_fixed(struct ndr_pull *ndr, size_t align, size_t n, const uint8_t **ret) {
+        size_t pad = (0 - ndr->offset) & (align - 1);
+
+        /* offset <= size: no wrap; the pad is at most 7 */
+        if (n > SIZE_MAX / 2 || pad + n > ndr->size - ndr->offset)
+                return -EBADMSG;
+        *ret = ndr->data + ndr->offset + pad;
+        ndr->offset += pad + n;
+        return 0;
+}
+
+static inline uint8_t ndr_get_uint8(const struct ndr_pull *ndr, const uint8_t *p) {
+        (void)ndr;
+        return p[0];
+}
+
+static inline uint16_t ndr_get_uint16(const struct ndr_pull *ndr, const uint8_t *p) {
+        if (ndr->big_endian)
+                return (uint16_t)(p[0] << 8 | p[1]);
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t ndr_get_uint32(const struct ndr_pull *ndr, const uint8_t *p) {
+        if (ndr->big_endian)
+                return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t ndr_get_uint64(const struct ndr_pull *ndr, const uint8_t *p) {
+        if (ndr->big_endian)
+                return (uint64_t)ndr_get_uint32(ndr, p) << 32 | ndr_get_uint32(ndr, p + 4);
+        return (uint64_t)ndr_get_uint32(ndr, p + 4) << 32 | ndr_get_uint32(ndr, p);
+}
+
+static inline float ndr_get_float(const struct ndr_pull *ndr, const uint8_t *p) {
+        uint32_t u = ndr_get_uint32(ndr, p);
+        float v;
+
+        memcpy(&v, &u, sizeof v);
+        return v;
+}
+
+static inline double ndr_get_double(const struct ndr_pull *ndr, const uint8_t *p) {
+        uint64_t u = ndr_get_uint64(ndr, p);
+        double v;
+
+        memcpy(&v, &u, sizeof v);
+        return v;
+}
+
+static inline void ndr_get_guid(const struct ndr_pull *ndr, const uint8_t *p, GUID *ret) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (!ndr->big_endian) {
+                memcpy(ret, p, 16);
+                return;
+        }
+#endif
+        ret->Data1 = ndr_get_uint32(ndr, p);
+        ret->Data2 = ndr_get_uint16(ndr, p + 4);
+        ret->Data3 = ndr_get_uint16(ndr, p + 6);
+        memcpy(ret->Data4, p + 8, 8);
+}
+
 /*
  * The scalars' common case inline, for generated stubs and the runtime alike: on a
  * little-endian host, a pull of little-endian data that is all there, and a push with
@@ -567,79 +746,87 @@ DCOM_EXPORT const struct ndr_user_marshal *ndr_user_marshal_find(const char *nam
 #if !defined(DCOM_NDR_NO_INLINE) && defined(__GNUC__) && defined(__BYTE_ORDER__) && \
         __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 
-static inline const uint8_t *ndr_pull_take_inline_(struct ndr_pull *ndr, size_t align, size_t n) {
-        size_t at = (ndr->offset + (align - 1)) & ~(align - 1);
+/* Where n bytes aligned to align start, if they are there and little-endian: n is a
+   constant of at most 16 and the pad at most 7, so the sum cannot wrap. */
+static inline bool ndr_pull_take_inline_(const struct ndr_pull *ndr, size_t align, size_t n,
+                                         size_t *ret_at) {
+        size_t pad = (0 - ndr->offset) & (align - 1);
 
-        if (ndr->big_endian || at < ndr->offset || at > ndr->size || n > ndr->size - at)
-                return NULL;
-        ndr->offset = at + n;
-        return ndr->data + at;
+        *ret_at = ndr->offset + pad;
+        return !ndr->big_endian && pad + n <= ndr->size - ndr->offset;
 }
 
 static inline int ndr_pull_uint16_inline_(struct ndr_pull *ndr, uint16_t *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 2, 2);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 2, 2, &at), 0))
                 return (ndr_pull_uint16)(ndr, ret);
-        __builtin_memcpy(ret, p, 2);
+        __builtin_memcpy(ret, ndr->data + at, 2);
+        ndr->offset = at + 2;
         return 0;
 }
 
 static inline int ndr_pull_uint32_inline_(struct ndr_pull *ndr, uint32_t *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 4);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 4, 4, &at), 0))
                 return (ndr_pull_uint32)(ndr, ret);
-        __builtin_memcpy(ret, p, 4);
+        __builtin_memcpy(ret, ndr->data + at, 4);
+        ndr->offset = at + 4;
         return 0;
 }
 
 static inline int ndr_pull_int32_inline_(struct ndr_pull *ndr, int32_t *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 4);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 4, 4, &at), 0))
                 return (ndr_pull_int32)(ndr, ret);
-        __builtin_memcpy(ret, p, 4);
+        __builtin_memcpy(ret, ndr->data + at, 4);
+        ndr->offset = at + 4;
         return 0;
 }
 
 static inline int ndr_pull_guid_inline_(struct ndr_pull *ndr, GUID *ret) {
-        const uint8_t *p = ndr_pull_take_inline_(ndr, 4, 16);
+        size_t at;
 
-        if (__builtin_expect(!p, 0))
+        if (__builtin_expect(!ndr_pull_take_inline_(ndr, 4, 16, &at), 0))
                 return (ndr_pull_guid)(ndr, ret);
-        __builtin_memcpy(ret, p, 16);   /* a little-endian GUID is its own wire form */
+        __builtin_memcpy(ret, ndr->data + at, 16);      /* a little-endian GUID is its own wire form */
+        ndr->offset = at + 16;
         return 0;
 }
 
-static inline uint8_t *ndr_push_room_inline_(struct ndr_push *ndr, size_t align, size_t n) {
+/* Room for n bytes after the pad to align (zeroed): n is a constant of at most 16 and
+   the pad at most 7; an empty buffer has no room (cap 0). */
+static inline bool ndr_push_room_inline_(struct ndr_push *ndr, size_t align, size_t n,
+                                         uint8_t **ret_q) {
         struct buf *b = &ndr->buf;
-        size_t pad = (align - ((b->len - ndr->base) & (align - 1))) & (align - 1);
+        size_t pad = (ndr->base - b->len) & (align - 1);
         uint8_t *q;
 
-        if (b->error || ndr->ref_bytes || !b->data || n > b->cap - b->len ||
-            pad > b->cap - b->len - n)
-                return NULL;
+        if (b->error || ndr->ref_bytes || pad + n > b->cap - b->len)
+                return false;
         q = b->data + b->len;
         for (size_t i = 0; i < pad; i++)
                 q[i] = 0;
         b->len += pad + n;
-        return q + pad;
+        *ret_q = q + pad;
+        return true;
 }
 
 static inline int ndr_push_uint16_inline_(struct ndr_push *ndr, uint16_t v) {
-        uint8_t *q = ndr_push_room_inline_(ndr, 2, 2);
+        uint8_t *q;
 
-        if (__builtin_expect(!q, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 2, 2, &q), 0))
                 return (ndr_push_uint16)(ndr, v);
         __builtin_memcpy(q, &v, 2);
         return 0;
 }
 
 static inline int ndr_push_uint32_inline_(struct ndr_push *ndr, uint32_t v) {
-        uint8_t *q = ndr_push_room_inline_(ndr, 4, 4);
+        uint8_t *q;
 
-        if (__builtin_expect(!q, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 4, 4, &q), 0))
                 return (ndr_push_uint32)(ndr, v);
         __builtin_memcpy(q, &v, 4);
         return 0;
@@ -650,29 +837,21 @@ static inline int ndr_push_int32_inline_(struct ndr_push *ndr, int32_t v) {
 }
 
 static inline int ndr_push_guid_inline_(struct ndr_push *ndr, const GUID *g) {
-        uint8_t *q = ndr_push_room_inline_(ndr, 4, 16);
+        uint8_t *q;
 
-        if (__builtin_expect(!q, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 4, 16, &q), 0))
                 return (ndr_push_guid)(ndr, g);
         __builtin_memcpy(q, g, 16);
         return 0;
 }
 
-/* [C706] 14.3.11.1: a NULL unique pointer is 0; the rest get the next referent ID
-   (the exported function's sequence: it wraps past 0 itself). */
+/* [C706] 14.3.11.1: a NULL unique pointer is 0; the rest get the next referent ID. */
 static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *p) {
         uint8_t *q;
-        uint32_t id;
 
-        if (p && __builtin_expect(ndr->next_ref_id > UINT32_MAX - NDR_REF_ID_STEP, 0))
+        if (__builtin_expect(!ndr_push_room_inline_(ndr, 4, 4, &q), 0))
                 return (ndr_push_unique_ptr)(ndr, p);
-        q = ndr_push_room_inline_(ndr, 4, 4);
-        if (__builtin_expect(!q, 0))
-                return (ndr_push_unique_ptr)(ndr, p);
-        id = p ? ndr->next_ref_id : 0;
-        if (p)
-                ndr->next_ref_id += NDR_REF_ID_STEP;
-        __builtin_memcpy(q, &id, 4);
+        ndr_put_uint32(q, ndr_push_unique_id(ndr, p));
         return 0;
 }
 
@@ -688,6 +867,30 @@ static inline int ndr_push_unique_ptr_inline_(struct ndr_push *ndr, const void *
 #define ndr_push_unique_ptr(ndr, p) ndr_push_unique_ptr_inline_((ndr), (p))
 
 #endif /* inline scalars */
+
+/*
+ * What generated stubs set on every call, inline too: the exported functions are these
+ * (DCOM_NDR_NO_INLINE calls them always).
+ */
+static inline void ndr_push_by_reference_inline_(struct ndr_push *ndr) {
+        ndr->by_ref = true;
+}
+
+static inline void ndr_pull_user_memory_inline_(struct ndr_pull *ndr) {
+        ndr->user_mode = true;
+}
+
+static inline void ndr_pull_user_commit_inline_(struct ndr_pull *ndr) {
+        ndr->user_dtors = NULL;
+        ndr->user = NULL;
+        ndr->user_bytes = 0;
+}
+
+#ifndef DCOM_NDR_NO_INLINE
+#define ndr_push_by_reference(ndr) ndr_push_by_reference_inline_(ndr)
+#define ndr_pull_user_memory(ndr) ndr_pull_user_memory_inline_(ndr)
+#define ndr_pull_user_commit(ndr) ndr_pull_user_commit_inline_(ndr)
+#endif
 
 #ifdef __cplusplus
 }

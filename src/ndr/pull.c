@@ -71,16 +71,10 @@ void ndr_pull_leave(struct ndr_pull *ndr) {
         ndr->depth--;
 }
 
-/* The one bounds check: pad to align, then n bytes.  The cursor moves only on success. */
+/* The one bounds check (<dcom/ndr.h>'s, which generated code's runs of fixed-size members
+   take too): pad to align, then n bytes.  The cursor moves only on success. */
 static inline int take(struct ndr_pull *ndr, size_t align, size_t n, const uint8_t **ret) {
-        size_t pad = (align - (ndr->offset & (align - 1))) & (align - 1);
-        size_t left = ndr->size - ndr->offset;
-
-        if (pad > left || n > left - pad)
-                return -EBADMSG;
-        *ret = ndr->data + ndr->offset + pad;
-        ndr->offset += pad + n;
-        return 0;
+        return ndr_pull_fixed(ndr, align, n, ret);
 }
 
 int ndr_pull_align(struct ndr_pull *ndr, size_t align) {
@@ -170,7 +164,7 @@ void *ndr_pull_alloc(struct ndr_pull *ndr, size_t count, size_t size) {
 }
 
 void ndr_pull_user_memory(struct ndr_pull *ndr) {
-        ndr->user_mode = true;
+        ndr_pull_user_memory_inline_(ndr);
 }
 
 /* A [user_marshal] object pulled in user-memory mode: freed only if the pull fails. */
@@ -204,9 +198,7 @@ int ndr_pull_user_on_rollback_(struct ndr_pull *ndr, void (*fn)(void *obj), void
 }
 
 void ndr_pull_user_commit(struct ndr_pull *ndr) {
-        ndr->user_dtors = NULL;
-        ndr->user = NULL;
-        ndr->user_bytes = 0;
+        ndr_pull_user_commit_inline_(ndr);
 }
 
 int ndr_pull_conformant_alloc(struct ndr_pull *ndr, size_t base, size_t elem_mem, size_t elem_wire,
@@ -233,24 +225,6 @@ int ndr_pull_conformant_alloc(struct ndr_pull *ndr, size_t base, size_t elem_mem
 
 /* --- primitives ([C706] 14.2) ---------------------------------------------------------- */
 
-static inline uint16_t get16(const struct ndr_pull *ndr, const uint8_t *p) {
-        if (ndr->big_endian)
-                return (uint16_t)(p[0] << 8 | p[1]);
-        return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t get32(const struct ndr_pull *ndr, const uint8_t *p) {
-        if (ndr->big_endian)
-                return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t get64(const struct ndr_pull *ndr, const uint8_t *p) {
-        if (ndr->big_endian)
-                return (uint64_t)get32(ndr, p) << 32 | get32(ndr, p + 4);
-        return (uint64_t)get32(ndr, p + 4) << 32 | get32(ndr, p);
-}
-
 int ndr_pull_uint8(struct ndr_pull *ndr, uint8_t *ret) {
         const uint8_t *p;
         int r = take(ndr, 1, 1, &p);
@@ -268,7 +242,7 @@ int ndr_pull_uint16(struct ndr_pull *ndr, uint16_t *ret) {
 
         if (r < 0)
                 return r;
-        *ret = get16(ndr, p);
+        *ret = ndr_get_uint16(ndr, p);
         return 0;
 }
 
@@ -278,7 +252,7 @@ int ndr_pull_uint32(struct ndr_pull *ndr, uint32_t *ret) {
 
         if (r < 0)
                 return r;
-        *ret = get32(ndr, p);
+        *ret = ndr_get_uint32(ndr, p);
         return 0;
 }
 
@@ -288,7 +262,7 @@ int ndr_pull_uint64(struct ndr_pull *ndr, uint64_t *ret) {
 
         if (r < 0)
                 return r;
-        *ret = get64(ndr, p);
+        *ret = ndr_get_uint64(ndr, p);
         return 0;
 }
 
@@ -386,14 +360,7 @@ int ndr_pull_guid(struct ndr_pull *ndr, GUID *ret) {
 
         if (r < 0)
                 return r;
-        if (!ndr->big_endian) {
-                dcom_guid_from_wire(p, ret);
-                return 0;
-        }
-        ret->Data1 = get32(ndr, p);
-        ret->Data2 = get16(ndr, p + 4);
-        ret->Data3 = get16(ndr, p + 6);
-        memcpy(ret->Data4, p + 8, 8);
+        ndr_get_guid(ndr, p, ret);
         return 0;
 }
 
@@ -443,7 +410,7 @@ int ndr_pull_uint16_array(struct ndr_pull *ndr, uint16_t *dst, size_t n) {
                 memcpy(dst, p, n * 2);
         else
                 for (size_t i = 0; i < n; i++)
-                        dst[i] = get16(ndr, p + 2 * i);
+                        dst[i] = ndr_get_uint16(ndr, p + 2 * i);
         return 0;
 }
 
@@ -460,7 +427,7 @@ int ndr_pull_uint32_array(struct ndr_pull *ndr, uint32_t *dst, size_t n) {
                 memcpy(dst, p, n * 4);
         else
                 for (size_t i = 0; i < n; i++)
-                        dst[i] = get32(ndr, p + 4 * i);
+                        dst[i] = ndr_get_uint32(ndr, p + 4 * i);
         return 0;
 }
 
@@ -481,8 +448,8 @@ int ndr_pull_variance(struct ndr_pull *ndr, uint32_t max_count, uint32_t *ret_of
 
         if (r < 0)
                 return r;
-        offset = get32(ndr, p);
-        actual = get32(ndr, p + 4);
+        offset = ndr_get_uint32(ndr, p);
+        actual = ndr_get_uint32(ndr, p + 4);
         if (offset > max_count || actual > max_count - offset) {
                 log_debug(ndr, "variance offset %u + actual_count %u > max_count %u",
                           offset, actual, max_count);
@@ -594,7 +561,7 @@ static int pull_string(struct ndr_pull *ndr, bool conformant, uint32_t max, size
                 memcpy(p, src, (size_t)actual * elem);
         else
                 for (uint32_t i = 0; i < actual; i++)
-                        ((uint16_t *)p)[i] = get16(ndr, src + 2 * i);
+                        ((uint16_t *)p)[i] = ndr_get_uint16(ndr, src + 2 * i);
         /* The first NUL must be the last element (Windows and Wine check the same). */
         if (elem == 1) {
                 const uint8_t *nul = memchr(p, 0, actual);

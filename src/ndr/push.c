@@ -79,7 +79,7 @@ void ndr_push_start_stub(struct ndr_push *ndr) {
 }
 
 void ndr_push_by_reference(struct ndr_push *ndr) {
-        ndr->by_ref = true;
+        ndr_push_by_reference_inline_(ndr);
 }
 
 size_t ndr_push_stub_iov(const struct ndr_push *ndr, struct iovec *iov, size_t max) {
@@ -337,7 +337,7 @@ int ndr_push_guid(struct ndr_push *ndr, const GUID *g) {
         uint8_t *q = put(ndr, 4, 16);
 
         if (q)
-                dcom_guid_to_wire(g, q);
+                ndr_put_guid(q, g);
         return ndr->buf.error;
 }
 
@@ -488,13 +488,11 @@ int ndr_push_wstring_fixed(struct ndr_push *ndr, const uint16_t *s, uint32_t max
 
 /* --- pointers ([C706] 14.3.10) ---------------------------------------------------------- */
 
+/* The next referent ID (<dcom/ndr.h>'s numbering, never 0). */
 static uint32_t next_id(struct ndr_push *ndr) {
-        uint32_t id = ndr->next_ref_id;
+        static const uint8_t any;
 
-        ndr->next_ref_id += NDR_REF_ID_STEP;
-        if (ndr->next_ref_id == 0)      /* 2^30 pointers later: never hand out 0 */
-                ndr->next_ref_id = NDR_REF_ID_STEP;
-        return id;
+        return ndr_push_unique_id(ndr, &any);
 }
 
 int ndr_push_unique_ptr(struct ndr_push *ndr, const void *p) {

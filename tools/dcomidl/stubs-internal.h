@@ -139,6 +139,8 @@ struct sreg {
         bool conformant;                /* last member a conformant array */
         bool flat;                      /* no pointers at all (used for tags) */
         bool free_out;                  /* a server stub walks it: ndr_free_out_<fname> */
+        bool hot;                       /* ORPCTHAT: every call of every method marshals
+                                           one -- its functions declared inline */
         unsigned align;
         struct levels *members;         /* one per field (NULL entries for empty arms) */
         size_t n_members;

@@ -970,16 +970,217 @@ static void pull_union_switched_later(struct gen *g, const struct levels *L, siz
         out(g, 2, "}\n");
 }
 
+/* --- runs of fixed-size members --------------------------------------------------------- */
+
+/*
+ * Members whose inline part has a fixed wire size and nothing to check on either side --
+ * integers, floats, booleans, [v1_enum]s, GUIDs, FILETIMEs, the referent IDs of [unique]
+ * and interface pointers, [ignore]d pointers, and structures of such by value -- lie at
+ * offsets known here once the first is aligned.  A run of them is pushed into one
+ * ndr_push_fixed() and pulled from one ndr_pull_fixed() (<dcom/ndr.h>): one bounds check
+ * instead of one per member, the same bytes.  Not in runs: 16-bit enums and [range]
+ * members (checked values), embedded [ref] and full pointers, arrays, strings, unions,
+ * [wire_marshal]/[user_marshal] types.
+ */
+static bool fixed_member(const struct levels *L, unsigned *ret_size, unsigned *ret_align,
+                         unsigned *ret_items);
+
+/* A structure of fixed-size members only: its wire size (no trailing pad in NDR 2.0). */
+static bool fixed_struct(const struct sreg *sr, unsigned *ret_size, unsigned *ret_items) {
+        unsigned off = 0, items = 0;
+
+        if (!sr || sr->st->kind != TYPE_STRUCT || sr->conformant || !sr->n_members)
+                return false;
+        for (size_t i = 0; i < sr->n_members; i++) {
+                unsigned size, align, n;
+                if (!fixed_member(&sr->members[i], &size, &align, &n))
+                        return false;
+                off = (off + align - 1) & ~(align - 1);
+                off += size;
+                items += n;
+        }
+        *ret_size = off;
+        *ret_items = items;
+        return true;
+}
+
+/* Whether member L's inline part has a fixed layout: its size, alignment and stores. */
+static bool fixed_member(const struct levels *L, unsigned *ret_size, unsigned *ret_align,
+                         unsigned *ret_items) {
+        const struct level *l = &L->l[0];
+        struct scalar s;
+
+        *ret_items = 1;
+        if (L->n == 0)
+                return false;
+        if (l->kind == L_PTR) {
+                *ret_size = *ret_align = 4;
+                return !l->top && l->ptr == PTR_UNIQUE;
+        }
+        if (l->kind != L_DATA)
+                return false;
+        switch (l->dk) {
+        case D_SCALAR:
+                if (l->range || !scalar_info(l->type, &s) || strcmp(s.push, "ndr_push_enum16") == 0)
+                        return false;
+                *ret_size = *ret_align = s.size;
+                return true;
+        case D_GUID:
+                *ret_size = 16;
+                *ret_align = 4;
+                return true;
+        case D_FILETIME:
+                *ret_size = 8;
+                *ret_align = 4;
+                *ret_items = 2;
+                return true;
+        case D_IFACE:
+        case D_IGNORE:
+                *ret_size = *ret_align = 4;
+                return true;
+        case D_STRUCT:
+                *ret_align = l->sr ? l->sr->align : 1;
+                return fixed_struct(l->sr, ret_size, ret_items);
+        default:
+                return false;
+        }
+}
+
+/* Member L (value v) of a run, at *off from the run's start (aligned here, the pad zeroed,
+   then moved past it): stored through q_ (push) or loaded from p_ (pull). */
+static void emit_fixed(struct gen *g, const struct levels *L, const char *v, bool push,
+                       unsigned *off, int ind) {
+        const struct level *l = &L->l[0];
+        unsigned size = 0, align = 1, items, o;
+        struct scalar s;
+
+        fixed_member(L, &size, &align, &items);
+        o = (*off + align - 1) & ~(align - 1);
+        if (push && o > *off)   /* pad bytes are zeros, as every push's */
+                out(g, ind, "memset(q_ + %u, 0, %u);        /* pad */\n", *off, o - *off);
+        *off = o + size;
+        if (l->kind == L_PTR || l->dk == D_IFACE) {
+                if (push)
+                        out(g, ind, "ndr_put_uint32(q_ + %u, ndr_push_unique_id(ndr, %s));\n", o, v);
+                else
+                        out(g, ind, "%s = ndr_get_uint32(ndr, p_ + %u) ? NDR_PTR_PENDING : NULL;\n", v, o);
+                return;
+        }
+        switch (l->dk) {
+        case D_SCALAR:
+                scalar_info(l->type, &s);
+                if (strcmp(s.wtype, "bool") == 0) {
+                        if (push)
+                                out(g, ind, "ndr_put_uint8(q_ + %u, (%s) ? 1 : 0);\n", o, v);
+                        else
+                                out(g, ind, "%s = ndr_get_uint8(ndr, p_ + %u) != 0;\n", v, o);
+                } else if (strcmp(s.wtype, "float") == 0 || strcmp(s.wtype, "double") == 0) {
+                        if (push)
+                                out(g, ind, "ndr_put_%s(q_ + %u, (%s)(%s));\n", s.wtype, o, s.wtype, v);
+                        else
+                                out(g, ind, "%s = ndr_get_%s(ndr, p_ + %u);\n", v, s.wtype, o);
+                } else if (push) {
+                        out(g, ind, "ndr_put_uint%u(q_ + %u, (uint%u_t)(%s));\n", s.size * 8, o,
+                            s.size * 8, v);
+                } else if (s.wtype[0] == 'u') {
+                        out(g, ind, "%s = ndr_get_uint%u(ndr, p_ + %u);\n", v, s.size * 8, o);
+                } else {
+                        out(g, ind, "%s = (%s)ndr_get_uint%u(ndr, p_ + %u);\n", v, s.wtype,
+                            s.size * 8, o);
+                }
+                break;
+        case D_GUID:
+                if (push)
+                        out(g, ind, "ndr_put_guid(q_ + %u, &%s);\n", o, v);
+                else
+                        out(g, ind, "ndr_get_guid(ndr, p_ + %u, &%s);\n", o, v);
+                break;
+        case D_FILETIME:
+                if (push) {
+                        out(g, ind, "ndr_put_uint32(q_ + %u, %s.dwLowDateTime);\n", o, v);
+                        out(g, ind, "ndr_put_uint32(q_ + %u, %s.dwHighDateTime);\n", o + 4, v);
+                } else {
+                        out(g, ind, "%s.dwLowDateTime = ndr_get_uint32(ndr, p_ + %u);\n", v, o);
+                        out(g, ind, "%s.dwHighDateTime = ndr_get_uint32(ndr, p_ + %u);\n", v, o + 4);
+                }
+                break;
+        case D_IGNORE:
+                if (push)
+                        out(g, ind, "ndr_put_uint32(q_ + %u, 0);   /* [ignore] */\n", o);
+                else    /* whatever the peer sent, the member is NULL */
+                        out(g, ind, "%s = NULL;       /* [ignore] */\n", v);
+                break;
+        case D_STRUCT:
+                for (size_t k = 0; k < l->sr->n_members; k++) {
+                        const struct levels *M = &l->sr->members[k];
+                        emit_fixed(g, M, fmt(g, "%s.%s", v, M->f->name), push, &o, ind);
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+/*
+ * The run of fixed-size members from sr's member i: its end (the first member after it)
+ * when it is worth one check -- two stores or more -- else i; *ret_size its wire size.
+ * It starts aligned to *ret_align -- the structure's own at its start, else the first
+ * member's -- and takes no member aligned more: the offsets inside are then the same
+ * wherever it lands.
+ */
+static size_t fixed_run(const struct sreg *sr, size_t i, unsigned *ret_size, unsigned *ret_align) {
+        unsigned off = 0, align = i == 0 ? sr->align : 0, items = 0;
+        size_t j;
+
+        for (j = i; j < sr->n_members; j++) {
+                unsigned sz, al, n;
+                if (!fixed_member(&sr->members[j], &sz, &al, &n))
+                        break;
+                if (!align)
+                        align = al;
+                if (al > align)
+                        break;
+                off = (off + al - 1) & ~(al - 1);
+                off += sz;
+                items += n;
+        }
+        if (items < 2)
+                return i;
+        *ret_size = off;
+        *ret_align = align;
+        return j;
+}
+
+static void write_fixed_run(struct gen *g, const struct sreg *sr, size_t i, size_t end,
+                            unsigned size, unsigned align, bool push) {
+        unsigned off = 0;
+
+        out(g, 2, "{\n");
+        if (push) {
+                out(g, 3, "uint8_t *q_ = ndr_push_fixed(ndr, %u, %u);\n\n", align, size);
+                out(g, 3, "if (q_) {\n");
+        } else {
+                out(g, 3, "const uint8_t *p_;\n\n");
+                out(g, 3, "NDR_CHECK(ndr_pull_fixed(ndr, %u, %u, &p_));\n", align, size);
+        }
+        for (; i < end; i++)
+                emit_fixed(g, &sr->members[i], member_lvalue(g, &sr->members[i]), push, &off,
+                           push ? 4 : 3);
+        if (push)
+                out(g, 3, "}\n");
+        out(g, 2, "}\n");
+}
+
 static void write_struct(struct gen *g, struct sreg *sr, bool push) {
         struct em e = {.g = g, .ndr = "ndr", .prefix = "r->", .side = SIDE_TYPE};
         const struct levels *last = sr->conformant ? &sr->members[sr->n_members - 1] : NULL;
 
         if (push)
-                out(g, 0, "\nstatic int ndr_push__%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
-                    sr->fname, sr->cname);
+                out(g, 0, "\nstatic %sint ndr_push__%s(struct ndr_push *ndr, int ndr_flags, const %s *r) {\n",
+                    sr->hot ? "inline " : "", sr->fname, sr->cname);
         else
-                out(g, 0, "\nstatic int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
-                    sr->fname, sr->cname);
+                out(g, 0, "\nstatic %sint ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags, %s *r) {\n",
+                    sr->hot ? "inline " : "", sr->fname, sr->cname);
         if (!push) {
                 out(g, 1, "uint32_t id_ = 0, conf_ = 0;\n");
                 for (size_t i = 0; i < sr->n_members; i++)
@@ -997,9 +1198,22 @@ static void write_struct(struct gen *g, struct sreg *sr, bool push) {
                 else
                         out(g, 2, "NDR_CHECK(ndr_pull_conformance(ndr, &conf_));       /* hoisted */\n");
         }
-        out(g, 2, push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
-            sr->align);
+        if (!sr->n_members)
+                out(g, 2, push ? "ndr_push_align(ndr, %u);\n" : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
+                    sr->align);
         for (size_t i = 0; i < sr->n_members; i++) {
+                unsigned size = 0, align = 1;
+                size_t end = fixed_run(sr, i, &size, &align);
+                if (end > i) {
+                        /* the first run also aligns the structure */
+                        write_fixed_run(g, sr, i, end, size, align, push);
+                        i = end - 1;
+                        continue;
+                }
+                if (i == 0)
+                        out(g, 2, push ? "ndr_push_align(ndr, %u);\n"
+                                       : "NDR_CHECK(ndr_pull_align(ndr, %u));\n",
+                            sr->align);
                 e.L = &sr->members[i];
                 char *v = member_lvalue(g, e.L);
                 if (push)
@@ -1141,10 +1355,11 @@ void write_type_funcs(struct gen *g) {
         out(g, 0, "\n/* --- types --- */\n\n");
         for (size_t i = 0; i < g->n_structs; i++) {
                 struct sreg *sr = g->structs[i];
-                out(g, 0, "static int ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) __attribute__((unused));\n",
-                    sr->fname, level_param(sr), sr->cname);
-                out(g, 0, "static int ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) __attribute__((unused));\n",
-                    sr->fname, level_param(sr), sr->cname);
+                const char *in = sr->hot ? "inline " : "";
+                out(g, 0, "static %sint ndr_push__%s(struct ndr_push *ndr, int ndr_flags,%s const %s *r) __attribute__((unused));\n",
+                    in, sr->fname, level_param(sr), sr->cname);
+                out(g, 0, "static %sint ndr_pull__%s(struct ndr_pull *ndr, int ndr_flags,%s %s *r) __attribute__((unused));\n",
+                    in, sr->fname, level_param(sr), sr->cname);
                 out(g, 0, "static const char ndr_tag_%s_ __attribute__((unused));\n", sr->fname);
         }
         for (size_t i = 0; i < g->n_structs; i++) {
