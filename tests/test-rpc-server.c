@@ -1503,6 +1503,8 @@ enum fake_mode {
         FAKE_TRICKLE,           /* answers with empty fragments, one every 50 ms, no end */
         FAKE_SMALL_RECV,        /* bind_ack max_xmit 5840, max_recv 1432; faults the call */
         FAKE_WRONG_CALL_ID,     /* the bind_ack answers another call */
+        FAKE_SCRIPT,            /* answers the call with fake.script, its call_id patched
+                                   into each PDU, in two sends split at fake.split */
 };
 
 static struct {
@@ -1510,6 +1512,9 @@ static struct {
         enum fake_mode mode;
         size_t max_frag;        /* the largest request fragment seen */
         unsigned frags;
+        uint8_t script[512];
+        size_t script_len, split;
+        bool script_be;         /* the call_id goes in big-endian */
 } fake;
 
 static void fake_send(int fd, uint8_t ptype, uint8_t flags, uint32_t call_id, const void *body,
@@ -1569,7 +1574,25 @@ static void *fake_main(void *arg) {
                 if (rd[3] & RPC_PFC_LAST_FRAG)
                         break;
         }
-        if (fake.mode == FAKE_TRICKLE) {
+        if (fake.mode == FAKE_SCRIPT) {
+                for (size_t at = 0; at + 16 <= fake.script_len;) {
+                        uint8_t *h = fake.script + at;
+                        for (int i = 0; i < 4; i++)
+                                h[12 + i] = (uint8_t)(call_id >> (fake.script_be ? 24 - 8 * i : 8 * i));
+                        size_t fl = fake.script_be ? (size_t)(h[8] << 8 | h[9]) : (size_t)(h[8] | h[9] << 8);
+                        if (fl < 16)
+                                break;
+                        at += fl;
+                }
+                size_t k = fake.split && fake.split < fake.script_len ? fake.split : fake.script_len;
+                (void)send(fd, fake.script, k, MSG_NOSIGNAL);
+                if (k < fake.script_len) {
+                        usleep(30000);
+                        (void)send(fd, fake.script + k, fake.script_len - k, MSG_NOSIGNAL);
+                }
+                /* then nothing: the client's next read sees the end */
+                usleep(30000);
+        } else if (fake.mode == FAKE_TRICKLE) {
                 uint8_t resp[8] = { 0 };
                 for (int i = 0; i < 100; i++) {
                         fake_send(fd, RPC_PTYPE_RESPONSE, i == 0 ? RPC_PFC_FIRST_FRAG : 0, call_id,
@@ -1588,6 +1611,21 @@ out:
         return NULL;
 }
 
+/* The script the next FAKE_SCRIPT server answers with (fake_start clears fake). */
+static struct {
+        uint8_t bytes[512];
+        size_t len, split;
+        bool be;
+} next_script;
+
+static void fake_script_next(const uint8_t *p, size_t n, bool be, size_t split) {
+        ASSERT_LE(n, sizeof next_script.bytes);
+        memcpy(next_script.bytes, p, n);
+        next_script.len = n;
+        next_script.be = be;
+        next_script.split = split;
+}
+
 static pthread_t fake_start(enum fake_mode mode, char *binding, size_t size) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t sl = sizeof sa;
@@ -1595,6 +1633,12 @@ static pthread_t fake_start(enum fake_mode mode, char *binding, size_t size) {
 
         memset(&fake, 0, sizeof fake);
         fake.mode = mode;
+        if (mode == FAKE_SCRIPT) {
+                memcpy(fake.script, next_script.bytes, next_script.len);
+                fake.script_len = next_script.len;
+                fake.script_be = next_script.be;
+                fake.split = next_script.split;
+        }
         fake.lfd = socket(AF_INET, SOCK_STREAM, 0);
         ASSERT_OK(bind(fake.lfd, (struct sockaddr *)&sa, sizeof sa));
         ASSERT_OK(listen(fake.lfd, 1));
@@ -1657,6 +1701,96 @@ TEST(client_fragment_size) {
         ASSERT_ERRNO(r, -EPROTO);
         rpc_binding_free(b);
         fake_stop(th);
+}
+
+/* A response's header, little- or big-endian (call_id patched in by fake_main). */
+static size_t script_response(uint8_t *p, bool be, uint8_t flags, uint16_t frag_length,
+                              const uint8_t *body, size_t body_len) {
+        memset(p, 0, 16);
+        p[0] = 5;
+        p[2] = RPC_PTYPE_RESPONSE;
+        p[3] = flags;
+        p[4] = be ? 0x00 : 0x10;
+        p[8] = (uint8_t)(be ? frag_length >> 8 : frag_length);
+        p[9] = (uint8_t)(be ? frag_length : frag_length >> 8);
+        memcpy(p + 16, body, body_len);
+        return 16 + body_len;
+}
+
+/* One RtNull against a scripted server; its status, and y. */
+static int scripted_null(LONG *ret_y) {
+        struct rpc_binding *b;
+        char s[64];
+        LONG ret = -1;
+
+        pthread_t th = fake_start(FAKE_SCRIPT, s, sizeof s);
+        ASSERT_OK(rpc_binding_from_string(s, &b));
+        rpc_binding_set_timeout(b, 5000);
+        *ret_y = 0;
+        int r = RpcTest_RtNull((handle_t)b, 1, ret_y, &ret);
+        rpc_binding_free(b);
+        fake_stop(th);
+        return r;
+}
+
+/*
+ * The client's response path ([C706] 12.6.4.10) against what a server may send: the
+ * common one (one little-endian fragment in one read) and everything beside it -- the
+ * other byte order, a response in two reads, one with another PDU behind it in the
+ * same read, one too short for its fields, one that promises more than it sends.
+ */
+TEST(client_responses) {
+        LONG y;
+
+        /* the common response: y = 42, ret = 0 */
+        static const uint8_t le[8 + 8] = { 8, 0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0 };
+        static const uint8_t be[8 + 8] = { 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 0 };
+
+        struct {
+                const char *what;
+                bool be;
+                size_t split;
+                int want;
+                LONG want_y;
+        } cases[] = {
+                { "little-endian, one read", false, 0, 0, 42 },
+                { "big-endian", true, 0, 0, 42 },
+                { "header, then the rest", false, 10, 0, 42 },
+                { "fields, then the stub", false, 24, 0, 42 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                uint8_t script[64];
+                size_t n = script_response(script, cases[i].be, 3, 32, cases[i].be ? be : le, 16);
+                fake_script_next(script, n, cases[i].be, cases[i].split);
+                int r = scripted_null(&y);
+                if (r != cases[i].want || y != cases[i].want_y)
+                        fprintf(stderr, "case: %s\n", cases[i].what);
+                ASSERT_EQ(r, cases[i].want);
+                ASSERT_EQ(y, cases[i].want_y);
+        }
+
+        /* another PDU behind the response in the same read: the call is answered */
+        uint8_t two[128];
+        size_t n = script_response(two, false, 3, 32, le, 16);
+        n += script_response(two + n, false, 3, 32, le, 16);
+        fake_script_next(two, n, false, 0);
+        ASSERT_EQ(scripted_null(&y), 0);
+        ASSERT_EQ(y, 42);
+
+        /* frag_length too short for alloc_hint, p_cont_id and cancel_count: refused */
+        n = script_response(two, false, 3, 20, le, 4);
+        fake_script_next(two, n, false, 0);
+        ASSERT_ERRNO(scripted_null(&y), -EPROTO);
+
+        /* a fragment that promises 200 bytes, sends 40 and the server goes: an error */
+        n = script_response(two, false, 3, 200, le, 16);
+        fake_script_next(two, n, false, 0);
+        ASSERT_LT(scripted_null(&y), 0);
+
+        /* not the first fragment first: refused */
+        n = script_response(two, false, RPC_PFC_LAST_FRAG, 32, le, 16);
+        fake_script_next(two, n, false, 0);
+        ASSERT_ERRNO(scripted_null(&y), -EPROTO);
 }
 
 TEST(client_reconnect) {
