@@ -237,9 +237,14 @@ static pthread_key_t slot_key;
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 static int slot_err;
 
+/* The slot's value, as the key holds it (the key is there for its destructor): every
+   incoming ORPC call clears the slot and looks at it again, nearly always empty */
+_Thread_local IErrorInfo *oleaut_error_slot;
+
 static void slot_free(void *p) {
         IErrorInfo *ei = p;
 
+        oleaut_error_slot = NULL;       /* (run on the exiting thread itself) */
         if (ei)
                 ei->lpVtbl->Release(ei);
 }
@@ -247,10 +252,6 @@ static void slot_free(void *p) {
 static void slot_init(void) {
         slot_err = pthread_key_create(&slot_key, slot_free);
 }
-
-/* The slot's value, as the key holds it (the key is there for its destructor): every
-   incoming ORPC call clears the slot and looks at it again, nearly always empty */
-_Thread_local IErrorInfo *oleaut_error_slot;
 
 HRESULT SetErrorInfo(ULONG dwReserved, IErrorInfo *perrinfo) {
         if (dwReserved)

@@ -821,11 +821,12 @@ static int handle_pdu(struct rpc_conn *c, const uint8_t *data, size_t len, struc
  */
 static int fast_request(struct rpc_conn *c, struct buf *out) {
         struct rpc_reader *rd = &c->rd;
-        const uint8_t *p = rd->buf + rd->off;
         size_t have = rd->len - rd->off;
 
-        if (have < RPC_CO_HEADER_SIZE + 8 || !c->bound || c->n_partial || c->n_sec ||
-            p[0] != 5 || p[1] > 1 || p[2] != RPC_PTYPE_REQUEST ||
+        if (have < RPC_CO_HEADER_SIZE + 8 || !c->bound || c->n_partial || c->n_sec)
+                return 0;
+        const uint8_t *p = rd->buf + rd->off;
+        if (p[0] != 5 || p[1] > 1 || p[2] != RPC_PTYPE_REQUEST ||
             (p[3] & (uint8_t)~RPC_PFC_OBJECT_UUID) != (RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG) ||
             dcom_get_le32(p + 4) != 0x10 || p[10] || p[11])
                 return 0;
