@@ -196,6 +196,33 @@ TEST(calls_lrpc) {
         calls_on(lrpc_binding, RPC_PROTSEQ_LRPC);
 }
 
+/*
+ * Interface pointers in calls go where the call goes (ndr_binding_iface_ctx): a binding
+ * to an ncalrpc endpoint of this very process marshals them in-process -- as this
+ * server, seeing our pid on the connection, unmarshals what comes from it -- once it
+ * knows the listener's pid (its connection); before, and over TCP, they go as to another
+ * process or machine.
+ */
+TEST(own_endpoint_in_process) {
+        struct rpc_binding *b;
+        LONG y = 0, ret;
+
+        start();
+        ASSERT_OK(rpc_binding_from_string(lrpc_binding, &b));
+        ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_LOCAL);
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_INPROC);
+        /* the connection gone, the next one is asked again */
+        rpc_binding_reset_endpoint(b);
+        ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_LOCAL);
+        rpc_binding_free(b);
+
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_REMOTE);
+        rpc_binding_free(b);
+}
+
 TEST(calls_ipv6) {
         uint16_t p6;
         char s[64];

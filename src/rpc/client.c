@@ -37,12 +37,17 @@ static int client_call(struct ndr_binding *nb, const struct ndr_interface *iface
 _Thread_local struct rpc_trips client_trips[RPC_PROTSEQ_LRPC + 1];
 
 /* Where a binding handle's calls go (ndr_binding_iface_ctx): ncalrpc reaches this
-   machine -- whether this very process, only the COM layer's bindings tell (they know
-   their OXIDs) -- and TCP, as far as we know, another. */
+   machine -- this very process when the socket's listener is ours, as the server decides
+   it of us (server.c conn_start) -- and TCP, as far as we know, another.  Before its
+   first connection a binding's [in] pointers go as to another process: the server takes
+   those from itself as well (not the other way round). */
 static enum ndr_iface_ctx binding_iface_ctx(const struct ndr_binding *nb) {
         const struct rpc_binding *b = nb->ctx;
 
-        return b->sb.protseq == RPC_PROTSEQ_LRPC ? NDR_IFACE_LOCAL : NDR_IFACE_REMOTE;
+        if (b->sb.protseq != RPC_PROTSEQ_LRPC)
+                return NDR_IFACE_REMOTE;
+        return __atomic_load_n(&b->peer_is_self, __ATOMIC_ACQUIRE) ? NDR_IFACE_INPROC
+                                                                    : NDR_IFACE_LOCAL;
 }
 
 __attribute__((constructor)) static void binding_kind_register(void) {
@@ -101,6 +106,7 @@ void client_disconnect(struct rpc_binding *b) {
         if (b->fd >= 0)
                 close(b->fd);
         b->fd = -1;
+        __atomic_store_n(&b->peer_is_self, false, __ATOMIC_RELEASE);
         b->hdr_sign = b->hdr_offered = false;
         sec_end(b);     /* a security context lives and dies with its connection */
         b->n_ctx = 0;
