@@ -17,6 +17,7 @@
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -200,8 +201,8 @@ TEST(calls_lrpc) {
  * Interface pointers in calls go where the call goes (ndr_binding_iface_ctx): a binding
  * to an ncalrpc endpoint of this very process marshals them in-process -- as this
  * server, seeing our pid on the connection, unmarshals what comes from it -- once it
- * knows the listener's pid (its connection); before, and over TCP, they go as to another
- * process or machine.
+ * knows the listener's pid (its connection); before, in a forked child, and over TCP,
+ * they go as to another process or machine.
  */
 TEST(own_endpoint_in_process) {
         struct rpc_binding *b;
@@ -212,6 +213,14 @@ TEST(own_endpoint_in_process) {
         ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_LOCAL);
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
         ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_INPROC);
+        /* a forked child holding the connection is another process */
+        pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0)
+                _exit(ndr_binding_iface_ctx((const struct ndr_binding *)b) == NDR_IFACE_LOCAL ? 0 : 1);
+        int status = -1;
+        ASSERT_EQ(waitpid(child, &status, 0), child);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         /* the connection gone, the next one is asked again */
         rpc_binding_reset_endpoint(b);
         ASSERT_EQ(ndr_binding_iface_ctx((const struct ndr_binding *)b), NDR_IFACE_LOCAL);

@@ -276,14 +276,15 @@ static int connect_endpoint(struct rpc_binding *b, const char *endpoint) {
                         close(fd);
                         return -EACCES;
                 }
-                /* the process that listens, as of its listen(): ourselves, the server
-                   sees the same of us (its SO_PEERCRED) -- our interface pointers go to
-                   it in-process ([MS-DCOM] MSHCTX_INPROC), and its come back so */
+                /* the process that listens, as of its listen(): when it is ourselves,
+                   the server sees the same of us (its SO_PEERCRED) -- our interface
+                   pointers go to it in-process ([MS-DCOM] MSHCTX_INPROC), and its come
+                   back so (client.c binding_iface_ctx) */
                 struct ucred cred;
                 socklen_t len = sizeof cred;
-                bool self = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-                            len == sizeof cred && cred.pid == getpid();
-                __atomic_store_n(&b->peer_is_self, self, __ATOMIC_RELEASE);
+                pid_t peer = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+                                             len == sizeof cred ? cred.pid : 0;
+                __atomic_store_n(&b->peer_pid, peer, __ATOMIC_RELEASE);
         } else {
                 struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                                           .ai_flags = AI_NUMERICSERV };

@@ -23,9 +23,9 @@ struct rpc_binding {
         uint64_t last_use_ms;           /* the previous call's start on this connection */
         pthread_mutex_t lock;
         int fd;                         /* -1: not connected */
-        /* atomic: connected over ncalrpc to a socket this very process listens on (the
-           kernel's word, SO_PEERCRED: the server sees us as in-process too) */
-        bool peer_is_self;
+        /* atomic: over ncalrpc, the pid of the process listening on the socket connected
+           to (the kernel's word, SO_PEERCRED, as of its listen()); 0: none known */
+        pid_t peer_pid;
         uint32_t next_call_id;
         uint16_t max_xmit, max_recv;
         uint32_t assoc_group;

@@ -41,16 +41,26 @@ _Thread_local struct rpc_trips client_trips[RPC_PROTSEQ_LRPC + 1];
    it of us (server.c conn_start) -- and TCP, as far as we know, another.  Before its
    first connection a binding's [in] pointers go as to another process: the server takes
    those from itself as well (not the other way round). */
+static pid_t self_pid;          /* getpid(), kept: a system call otherwise */
+
 static enum ndr_iface_ctx binding_iface_ctx(const struct ndr_binding *nb) {
         const struct rpc_binding *b = nb->ctx;
 
         if (b->sb.protseq != RPC_PROTSEQ_LRPC)
                 return NDR_IFACE_REMOTE;
-        return __atomic_load_n(&b->peer_is_self, __ATOMIC_ACQUIRE) ? NDR_IFACE_INPROC
-                                                                    : NDR_IFACE_LOCAL;
+        /* (a forked child holding its parent's connection is not the listener) */
+        pid_t p = __atomic_load_n(&b->peer_pid, __ATOMIC_ACQUIRE);
+        return p && p == __atomic_load_n(&self_pid, __ATOMIC_RELAXED) ? NDR_IFACE_INPROC
+                                                                       : NDR_IFACE_LOCAL;
+}
+
+static void self_pid_reset(void) {
+        __atomic_store_n(&self_pid, getpid(), __ATOMIC_RELAXED);
 }
 
 __attribute__((constructor)) static void binding_kind_register(void) {
+        self_pid_reset();
+        (void)pthread_atfork(NULL, NULL, self_pid_reset);
         ndr_binding_kind_register(client_call, binding_iface_ctx);
 }
 
@@ -106,7 +116,7 @@ void client_disconnect(struct rpc_binding *b) {
         if (b->fd >= 0)
                 close(b->fd);
         b->fd = -1;
-        __atomic_store_n(&b->peer_is_self, false, __ATOMIC_RELEASE);
+        __atomic_store_n(&b->peer_pid, 0, __ATOMIC_RELEASE);
         b->hdr_sign = b->hdr_offered = false;
         sec_end(b);     /* a security context lives and dies with its connection */
         b->n_ctx = 0;
