@@ -8,6 +8,7 @@
 #define DCOM_BASE_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <dcom/guid.h>
@@ -26,9 +27,15 @@ static inline uint32_t dcom_get_le32(const uint8_t *p) {
         return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* (on a little-endian host one store: byte by byte, compilers rebuild a value made of
+   several fields from its bytes first) */
 static inline void dcom_put_le32(uint8_t *p, uint32_t v) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(p, &v, sizeof v);
+#else
         for (int i = 0; i < 4; i++)
                 p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 static inline uint64_t dcom_get_le64(const uint8_t *p) {
@@ -36,8 +43,12 @@ static inline uint64_t dcom_get_le64(const uint8_t *p) {
 }
 
 static inline void dcom_put_le64(uint8_t *p, uint64_t v) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(p, &v, sizeof v);
+#else
         dcom_put_le32(p, (uint32_t)v);
         dcom_put_le32(p + 4, (uint32_t)(v >> 32));
+#endif
 }
 
 /* The value of one hex digit (either case), or -1.  For char and WCHAR alike. */

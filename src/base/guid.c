@@ -90,6 +90,11 @@ char *dcom_guid_format(const GUID *g, enum dcom_guid_format fmt, char buf[DCOM_G
 }
 
 void dcom_guid_to_wire(const GUID *g, uint8_t out[DCOM_GUID_WIRE_SIZE]) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        _Static_assert(sizeof *g == DCOM_GUID_WIRE_SIZE, "a GUID has no padding");
+        memcpy(out, g, DCOM_GUID_WIRE_SIZE);    /* a little-endian GUID is its wire form */
+        return;
+#endif
         out[0] = (uint8_t)g->Data1;
         out[1] = (uint8_t)(g->Data1 >> 8);
         out[2] = (uint8_t)(g->Data1 >> 16);

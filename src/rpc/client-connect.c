@@ -95,31 +95,6 @@ static int arm_deadline(struct rpc_binding *b) {
         return 0;
 }
 
-/*
- * Whether p (len bytes) is exactly one little-endian PDU without an auth verifier, as
- * rpc_pdu_parse() finds it ([C706] 12.6.3.1: version 5.0 or 5.1, frag_length the bytes
- * given): then *pdu is what rpc_pdu_parse() makes of it.  false for anything else, which
- * rpc_pdu_parse() decides.
- */
-static bool plain_pdu(const uint8_t *p, size_t len, struct rpc_pdu *pdu) {
-        if (len < RPC_CO_HEADER_SIZE || p[0] != 5 || p[1] > 1 || (p[4] & 0xf0) != 0x10 ||
-            (size_t)(p[8] | p[9] << 8) != len || p[10] || p[11])
-                return false;
-        pdu->hdr = (struct rpc_hdr){
-                .rpc_vers = 5, .rpc_vers_minor = p[1], .ptype = p[2], .pfc_flags = p[3],
-                .drep = { p[4], p[5], p[6], p[7] }, .frag_length = (uint16_t)len,
-                .call_id = dcom_get_le32(p + 12),
-        };
-        pdu->raw = p;
-        pdu->body = p + RPC_CO_HEADER_SIZE;
-        pdu->body_len = len - RPC_CO_HEADER_SIZE;
-        pdu->has_auth = false;
-        pdu->sec = (struct rpc_sec_trailer){ 0 };
-        pdu->auth = NULL;
-        pdu->auth_len = 0;
-        return true;
-}
-
 /* client_recv_pdu's general case: the reader frames what comes. */
 __attribute__((noinline)) static int recv_framed(struct rpc_binding *b, struct rpc_pdu *pdu) {
         struct rpc_reader *rd = &b->rd;
@@ -171,8 +146,7 @@ int client_recv_pdu(struct rpc_binding *b, struct rpc_pdu *pdu) {
                 if (got == 0)
                         return -ECONNRESET;     /* the peer closed mid-call */
                 if (got > 0) {
-                        if (plain_pdu(rd->buf, (size_t)got, pdu) ||
-                            rpc_pdu_parse(rd->buf, (size_t)got, pdu) == 0) {
+                        if (rpc_pdu_parse(rd->buf, (size_t)got, pdu) == 0) {
                                 rd->off = rd->len = (size_t)got;
                                 return 0;
                         }

@@ -325,21 +325,8 @@ static int call_sec(struct rpc_binding *b, const struct call_opts *o,
  */
 static bool plain_one_fragment(uint16_t max_xmit, const GUID *object, size_t stub_len) {
         size_t head = RPC_CO_HEADER_SIZE + 8 + (object ? 16 : 0);
-        size_t room = max_xmit - head;
 
-        if (room < 16 || room > max_xmit)
-                room = 16;
-        return stub_len <= room && head + stub_len <= UINT16_MAX;
-}
-
-/* A little-endian integer into a header being made: one store on a little-endian host
-   (byte by byte, the compiler rebuilt the value from its bytes first) */
-static inline void put_le64(uint8_t *p, uint64_t v) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(p, &v, sizeof v);
-#else
-        dcom_put_le64(p, v);
-#endif
+        return stub_len <= rpc_frag_room(max_xmit, head, 0) && head + stub_len <= UINT16_MAX;
 }
 
 /* A small request is copied behind its header and goes out in one send(); a larger one
@@ -358,23 +345,11 @@ static int send_plain_request(struct rpc_binding *b, uint32_t call_id, uint16_t 
         size_t head = RPC_CO_HEADER_SIZE + 8 + (object ? 16 : 0);
         uint8_t flags = RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG | (object ? RPC_PFC_OBJECT_UUID : 0);
 
-        /* [C706] 12.6.3.1: version 5.0, ptype, pfc_flags, our data representation, then
-           frag_length, auth_length (none) and call_id */
-        pdu[0] = 5;
-        pdu[1] = 0;
-        pdu[2] = RPC_PTYPE_REQUEST;
-        pdu[3] = flags;
-        memcpy(pdu + 4, ndr_drep_le, 4);
-        put_le64(pdu + 8, (uint64_t)(head + stub_len) | (uint64_t)call_id << 32);
+        rpc_hdr_write(pdu, RPC_PTYPE_REQUEST, flags, (uint16_t)(head + stub_len), 0, call_id);
         /* [C706] 12.6.4.9: alloc_hint (the whole stub), p_cont_id, opnum, the object */
-        put_le64(pdu + 16, (uint64_t)stub_len | (uint64_t)ctx_id << 32 | (uint64_t)opnum << 48);
-        if (object) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                memcpy(pdu + 24, object, 16);   /* a little-endian GUID is its own wire form */
-#else
+        dcom_put_le64(pdu + 16, (uint64_t)stub_len | (uint64_t)ctx_id << 32 | (uint64_t)opnum << 48);
+        if (object)
                 dcom_guid_to_wire(object, pdu + 24);
-#endif
-        }
         if (head + stub_len <= sizeof pdu) {
                 if (stub_len)
                         memcpy(pdu + head, stub, stub_len);
@@ -416,21 +391,6 @@ static int send_fragments(struct rpc_binding *b, struct ndr_push *in,
         }
         b->sendbuf = pdu;
         return r;
-}
-
-/*
- * [C706] 12.6.4.10: a response's alloc_hint, p_cont_id, cancel_count and reserved octet,
- * then the stub -- read here for a little-endian one without a verifier (the common
- * response; rpc_response_parse's result), by rpc_response_parse otherwise.
- */
-static int response_parse(struct rpc_pdu *p) {
-        if (p->has_auth || (p->hdr.drep[0] & 0xf0) != 0x10 || p->body_len < 8)
-                return rpc_response_parse(p);
-        p->alloc_hint = dcom_get_le32(p->body);
-        p->context_id = (uint16_t)(p->body[4] | p->body[5] << 8);
-        p->stub = p->body + 8;
-        p->stub_len = p->body_len - 8;
-        return 0;
 }
 
 static int do_call(struct rpc_binding *b, const struct call_opts *o,
@@ -544,7 +504,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         b->fault_protected = protect;
                         break;
                 }
-                if (p.hdr.ptype != RPC_PTYPE_RESPONSE || response_parse(&p) < 0 ||
+                if (p.hdr.ptype != RPC_PTYPE_RESPONSE || rpc_response_parse(&p) < 0 ||
                     (first && !(p.hdr.pfc_flags & RPC_PFC_FIRST_FRAG))) {
                         r = -EPROTO;
                         break;

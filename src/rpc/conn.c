@@ -214,8 +214,7 @@ static int put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, u
 
         /* the common response, one fragment with nothing to sign or seal, made here
            ([C706] 12.6.4.10: alloc_hint, p_cont_id, cancel_count, reserved, stub) */
-        if (c->max_xmit > head && len <= (size_t)c->max_xmit - head &&
-            (!sec || !rpc_sec_protects(&ref))) {
+        if (len <= rpc_frag_room(c->max_xmit, head, 0) && (!sec || !rpc_sec_protects(&ref))) {
                 uint8_t *p = buf_extend(out, head + len);
                 if (!p)
                         return out->error ? out->error : -ENOMEM;

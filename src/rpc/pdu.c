@@ -113,20 +113,30 @@ int rpc_hdr_parse(const uint8_t *p, size_t len, struct rpc_hdr *h) {
         return 0;
 }
 
-void rpc_hdr_write(uint8_t *p, uint8_t ptype, uint8_t flags, uint16_t frag_length,
-                   uint16_t auth_length, uint32_t call_id) {
-        /* two 8-byte little-endian words: version 5.0, ptype, flags and the data
-           representation (ndr_drep_le: 0x10 0 0 0); frag_length, auth_length, call_id */
-        dcom_put_le64(p, 5 | (uint64_t)ptype << 16 | (uint64_t)flags << 24 | (uint64_t)0x10 << 32);
-        dcom_put_le64(p + 8, frag_length | (uint64_t)auth_length << 16 | (uint64_t)call_id << 32);
-}
-
 /*
  * A whole PDU (len == frag_length): the body between the header and the auth verifier,
  * and the verifier ([MS-RPCE] 2.2.2.11: the sec_trailer sits auth_length + 8 bytes before
  * the end; auth_pad_length bytes before it belong to the body's padding).
  */
 int rpc_pdu_parse(const uint8_t *p, size_t len, struct rpc_pdu *pdu) {
+        /* the common PDU, little-endian without a verifier: its header read in place
+           (what rpc_hdr_parse gives it: [C706] 12.6.3.1, version 5.0 or 5.1) */
+        if (len >= RPC_CO_HEADER_SIZE && p[0] == 5 && p[1] <= 1 && (p[4] & 0xf0) == 0x10 &&
+            (size_t)(p[8] | p[9] << 8) == len && !p[10] && !p[11]) {
+                pdu->hdr = (struct rpc_hdr){
+                        .rpc_vers = 5, .rpc_vers_minor = p[1], .ptype = p[2], .pfc_flags = p[3],
+                        .drep = { p[4], p[5], p[6], p[7] }, .frag_length = (uint16_t)len,
+                        .call_id = dcom_get_le32(p + 12),
+                };
+                pdu->raw = p;
+                pdu->body = p + RPC_CO_HEADER_SIZE;
+                pdu->body_len = len - RPC_CO_HEADER_SIZE;
+                pdu->has_auth = false;
+                pdu->auth = NULL;
+                pdu->auth_len = 0;
+                memset(&pdu->sec, 0, sizeof pdu->sec);
+                return 0;
+        }
         int r = rpc_hdr_parse(p, len, &pdu->hdr);
 
         if (r < 0)
@@ -173,6 +183,14 @@ int rpc_request_parse(struct rpc_pdu *pdu) {
 }
 
 int rpc_response_parse(struct rpc_pdu *pdu) {
+        /* the common response, little-endian without a verifier: read in place */
+        if (!pdu->has_auth && (pdu->hdr.drep[0] & 0xf0) == 0x10 && pdu->body_len >= 8) {
+                pdu->alloc_hint = dcom_get_le32(pdu->body);
+                pdu->context_id = (uint16_t)(pdu->body[4] | pdu->body[5] << 8);
+                pdu->stub = pdu->body + 8;
+                pdu->stub_len = pdu->body_len - 8;
+                return 0;
+        }
         struct rd r = { .p = pdu->body, .len = pdu->body_len,
                         .be = (pdu->hdr.drep[0] & 0xf0) == 0 };
         uint8_t cancel, reserved;
@@ -482,12 +500,10 @@ int rpc_frag_writev(struct buf *out, const struct rpc_frag_spec *f, const struct
         bool request = f->ptype == RPC_PTYPE_REQUEST;
         bool protect = rpc_sec_protects(f->sec);
         size_t head = RPC_CO_HEADER_SIZE + 8 + (request && f->object ? 16 : 0);
-        size_t room = f->max_xmit - head - rpc_sec_overhead(f->sec), off = 0;
+        size_t room = rpc_frag_room(f->max_xmit, head, rpc_sec_overhead(f->sec)), off = 0;
         struct cursor cur = { pieces, n_pieces, 0, 0 };
         int r;
 
-        if (room < 16 || room > f->max_xmit)
-                room = 16;
         if (protect)
                 room &= ~(size_t)15;
         if (!protect && len <= room)

@@ -180,8 +180,13 @@ void rpc_reader_free(struct rpc_reader *r);
 
 /* 0, -EAGAIN (fewer than 16 bytes), -EPROTO / -EPROTONOSUPPORT (bad header). */
 int rpc_hdr_parse(const uint8_t *p, size_t len, struct rpc_hdr *ret);
-void rpc_hdr_write(uint8_t *p, uint8_t ptype, uint8_t flags, uint16_t frag_length,
-                   uint16_t auth_length, uint32_t call_id);
+static inline void rpc_hdr_write(uint8_t *p, uint8_t ptype, uint8_t flags, uint16_t frag_length,
+                                 uint16_t auth_length, uint32_t call_id) {
+        /* two 8-byte little-endian words: version 5.0, ptype, flags and the data
+           representation (ndr_drep_le: 0x10 0 0 0); frag_length, auth_length, call_id */
+        dcom_put_le64(p, 5 | (uint64_t)ptype << 16 | (uint64_t)flags << 24 | (uint64_t)0x10 << 32);
+        dcom_put_le64(p + 8, frag_length | (uint64_t)auth_length << 16 | (uint64_t)call_id << 32);
+}
 /* A whole PDU (len must be its frag_length). */
 int rpc_pdu_parse(const uint8_t *p, size_t len, struct rpc_pdu *ret);
 int rpc_request_parse(struct rpc_pdu *pdu);
@@ -366,6 +371,13 @@ struct rpc_frag_spec {
 };
 int rpc_frag_write(struct buf *out, const struct rpc_frag_spec *f, const uint8_t *stub,
                    size_t len);
+/* The stub bytes a fragment of max_xmit bytes holds behind its head and a verifier's
+   overhead (at least 16, whatever a peer negotiated): one fragment takes len <= this. */
+static inline size_t rpc_frag_room(uint16_t max_xmit, size_t head, size_t overhead) {
+        size_t room = max_xmit - head - overhead;
+
+        return room < 16 || room > max_xmit ? 16 : room;
+}
 /* The same for a stub of len bytes in pieces, in order (a request with referenced arrays,
    ndr_push_stub_iov): gathered, each fragment's slices go out from where they lie. */
 int rpc_frag_writev(struct buf *out, const struct rpc_frag_spec *f, const struct iovec *pieces,
