@@ -13,6 +13,7 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -1448,7 +1449,8 @@ TEST(idle_connections) {
         }
         ASSERT_LT(now_ns() - t0, 3000000000u);
         /* ... and gone from the server's count (the peer sees the shutdown before the
-           server's loop has freed their slots: a newcomer then would be "too busy") */
+           server's loop has closed them; their places were given up at the shutdown:
+           expired_connections_make_room) */
         for (int i = 0; i < 500; i++) {
                 unsigned conns, assocs;
                 rpc_server_counts(s, &conns, &assocs);
@@ -1486,6 +1488,112 @@ TEST(idle_connections) {
         ASSERT_EQ(y, 9);
         rpc_binding_free(b);
         rpc_server_free(s);
+}
+
+/*
+ * Connections the sweep has shut down make room at once, as evicted ones do: a newcomer
+ * that comes between the sweep and the connections' close is not "too busy".  Made
+ * deterministic with both pool threads held in calls: the first released takes the
+ * sweep's timer (ready since before the newcomer came), then the newcomer's accept,
+ * while the two expired connections' own events wait behind it.
+ */
+static sem_t gate_entered, gates[2];
+
+static LONG gated_null(handle_t h, LONG x, LONG *y) {
+        if (x >= 1000 && x < 1002) {
+                sem_post(&gate_entered);
+                while (sem_wait(&gates[x - 1000]) < 0)
+                        ;
+        }
+        *y = x + 1;
+        return 0;
+}
+
+static const struct RpcTest_v1_1_epv gated_epv = { gated_null, rt_echo, rt_owner };
+
+struct gated_call {
+        char binding[80];
+        struct rpc_binding *b;  /* kept open after the call: the connection stays */
+        LONG x, y;
+        int r;
+};
+
+static void *gated_main(void *arg) {
+        struct gated_call *g = arg;
+        LONG ret;
+
+        g->r = rpc_binding_from_string(g->binding, &g->b);
+        if (g->r >= 0)
+                g->r = RpcTest_RtNull((handle_t)g->b, g->x, &g->y, &ret);
+        return NULL;
+}
+
+TEST(expired_connections_make_room) {
+        struct gated_call calls[2];
+        pthread_t th[2];
+        struct rpc_server *s;
+        uint8_t pdu[512], rd[512], t;
+        uint16_t p;
+        int fds[2];
+
+        sem_init(&gate_entered, 0, 0);
+        sem_init(&gates[0], 0, 0);
+        sem_init(&gates[1], 0, 0);
+        s = rpc_server_new();
+        ASSERT_NOT_NULL(s);
+        ASSERT_OK(rpc_server_register_if(s, &RpcTest_v1_1_s_interface, &gated_epv));
+        ASSERT_OK(rpc_server_listen_tcp(s, "127.0.0.1", 0, &p));
+        rpc_server_set_max_connections(s, 4);
+        rpc_server_set_timeouts(s, 1500, 0);
+        rpc_server_set_limits(s, &(struct rpc_server_limits){ .max_threads = 2 });
+
+        /* two silent connections, to expire at their bind deadline */
+        for (int i = 0; i < 2; i++)
+                fds[i] = raw_connect_to(p);
+        for (int i = 0;; i++) {
+                unsigned conns, assocs;
+                rpc_server_counts(s, &conns, &assocs);
+                if (conns == 2)
+                        break;
+                ASSERT_LT(i, 499);
+                usleep(10000);
+        }
+        uint64_t t0 = now_ns();
+        /* two calls hold the pool's two threads: the server is at its bound, 4 */
+        for (int i = 0; i < 2; i++) {
+                snprintf(calls[i].binding, sizeof calls[i].binding, "ncacn_ip_tcp:127.0.0.1[%u]",
+                         (unsigned)p);
+                calls[i].x = 1000 + i;
+                ASSERT_EQ(pthread_create(&th[i], NULL, gated_main, &calls[i]), 0);
+                while (sem_wait(&gate_entered) < 0)
+                        ;
+        }
+        /* the bind deadline passes and the sweep's timer fires, unserved; both within
+           reach only if the calls were in before the deadline */
+        ASSERT_LT(now_ns() - t0, 1000000000u);
+        usleep(2000 * 1000);
+        int fd = raw_connect_to(p);
+        size_t n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        usleep(100 * 1000);
+        /* one thread back: the sweep shuts the two down, then the newcomer is accepted */
+        sem_post(&gates[0]);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        sem_post(&gates[1]);
+        for (int i = 0; i < 2; i++) {
+                pthread_join(th[i], NULL);
+                ASSERT_OK(calls[i].r);
+                ASSERT_EQ(calls[i].y, 1001 + i);
+                rpc_binding_free(calls[i].b);
+                ASSERT_TRUE(raw_closed(fds[i]));
+                close(fds[i]);
+        }
+        close(fd);
+        rpc_server_free(s);
+        sem_destroy(&gate_entered);
+        sem_destroy(&gates[0]);
+        sem_destroy(&gates[1]);
 }
 
 /* --- association groups ------------------------------------------------------------------------ */

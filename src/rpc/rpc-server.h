@@ -140,7 +140,7 @@ struct rpc_server {
         struct rpc_sconn *conns;                /* every connection served (server.c) */
         unsigned n_conns;                       /* n_tcp + n_lrpc */
         unsigned n_tcp, max_tcp, n_lrpc, max_lrpc;      /* separate budgets */
-        unsigned n_evicting[2];                 /* shut down to make room, not yet gone */
+        unsigned n_leaving[2];                  /* evicted or expired, not yet closed */
         struct rpc_peer_count *peers[RPC_PEER_BUCKETS]; /* connections per address / user */
         struct rpc_refuser *refusers;           /* "too busy" answers waiting for a bind */
         unsigned n_refusers;

@@ -274,6 +274,8 @@ struct rpc_sconn {                      /* a connection the server serves */
         uint64_t quiet_since_ms;        /* atomic: waiting for a new PDU since; 0 busy */
         bool evicted;                   /* srv->lock: shut down to make room */
         bool expired;                   /* srv->lock: shut down by the sweep */
+        /* either: to close at its next event; its place and its peer's are given up
+           already (leave_locked) */
         uint8_t *wbuf;                  /* response bytes the peer has not taken yet */
         size_t wlen, woff;
         uint64_t wsince_ms;             /* since when they wait */
@@ -494,8 +496,8 @@ static void conn_close(struct rpc_sconn *sc) {
                 srv->n_lrpc--;
         else
                 srv->n_tcp--;
-        if (sc->evicted)
-                srv->n_evicting[sc->protseq == RPC_PROTSEQ_LRPC]--;
+        if (sc->evicted || sc->expired)
+                srv->n_leaving[sc->protseq == RPC_PROTSEQ_LRPC]--;
         else
                 peer_remove_locked(srv, &sc->who);
         pthread_cond_broadcast(&srv->pool_gone);
@@ -1021,6 +1023,17 @@ static void peer_identify(int fd, enum rpc_protseq protseq, const struct sockadd
 }
 
 /*
+ * A connection shut down to make room (evicted) or by the sweep (expired): it closes at
+ * its next event, when a thread comes to it, but its place in the transport's budget and
+ * its peer's count are given up now -- a newcomer between the two is not "too busy".
+ */
+static void leave_locked(struct rpc_server *srv, struct rpc_sconn *sc) {
+        srv->n_leaving[sc->protseq == RPC_PROTSEQ_LRPC]++;
+        peer_remove_locked(srv, &sc->who);
+        shutdown(sc->fd, SHUT_RDWR);            /* its next event sees end of file */
+}
+
+/*
  * Room for a connection from who (srv->lock): under the transport's budget and under
  * max_per_peer connections from one address (TCP) or one local user (ncalrpc).  At a
  * bound, the connection of that set that has waited longest for a new PDU (bound,
@@ -1033,13 +1046,14 @@ static bool make_room_locked(struct rpc_server *srv, enum rpc_protseq ps,
         unsigned lrpc = ps == RPC_PROTSEQ_LRPC;
         bool per_peer = peer_count_locked(srv, who) >= srv->max_per_peer;
 
-        if (!per_peer && count < max + srv->n_evicting[lrpc])
+        if (!per_peer && count < max + srv->n_leaving[lrpc])
                 return true;
         uint64_t now = dcom_monotonic_ms(), oldest = 0;
         struct rpc_sconn *victim = NULL;
         for (struct rpc_sconn *sc = srv->conns; sc; sc = sc->next) {
                 uint64_t q = __atomic_load_n(&sc->quiet_since_ms, __ATOMIC_RELAXED);
-                if (sc->evicted || sc->protseq != ps || !q || now - q < EVICT_MIN_IDLE_MS ||
+                if (sc->evicted || sc->expired || sc->protseq != ps || !q ||
+                    now - q < EVICT_MIN_IDLE_MS ||
                     (per_peer && !rpc_peer_same(&sc->who, who)))
                         continue;
                 if (!victim || q < oldest) {
@@ -1052,9 +1066,7 @@ static bool make_room_locked(struct rpc_server *srv, enum rpc_protseq ps,
         log_debug(rpc, "evicting a connection idle for %llu ms to make room",
                   (unsigned long long)(now - oldest));
         victim->evicted = true;
-        srv->n_evicting[lrpc]++;
-        peer_remove_locked(srv, &victim->who);
-        shutdown(victim->fd, SHUT_RDWR);        /* its next event sees end of file */
+        leave_locked(srv, victim);
         return true;
 }
 
@@ -1175,7 +1187,7 @@ static void conn_start(struct rpc_listener *l, int fd, const struct sockaddr_sto
         if (!srv->stopping && !make_room_locked(srv, l->protseq, &sc->who, *count, max))
                 max = 0;                /* full of busy connections: refused */
         else
-                max += srv->n_evicting[lrpc];
+                max += srv->n_leaving[lrpc];
         if (srv->stopping || *count >= max || peer_add_locked(srv, &sc->who) < 0) {
                 bool busy = !srv->stopping;
                 unsigned n = *count;
@@ -1254,13 +1266,13 @@ static void sweep(struct rpc_server *srv) {
         pthread_mutex_lock(&srv->lock);
         for (struct rpc_sconn *sc = srv->conns; sc; sc = sc->next) {
                 uint64_t d = __atomic_load_n(&sc->deadline_ms, __ATOMIC_RELAXED);
-                if (!d || now < d || sc->expired)
+                if (!d || now < d || sc->expired || sc->evicted)
                         continue;
                 unsigned why = __atomic_load_n(&sc->why, __ATOMIC_RELAXED);
                 log_debug(rpc, "closing a connection: %s",
                           why_text[why < ELEMENTSOF(why_text) ? why : WHY_NONE]);
                 sc->expired = true;
-                shutdown(sc->fd, SHUT_RDWR);
+                leave_locked(srv, sc);
         }
         for (struct rpc_refuser *rf = srv->refusers; rf; rf = rf->next)
                 if (!rf->expired && now >= rf->deadline_ms) {
