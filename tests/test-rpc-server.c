@@ -13,6 +13,7 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <time.h>
@@ -1594,6 +1595,43 @@ TEST(expired_connections_make_room) {
         sem_destroy(&gate_entered);
         sem_destroy(&gates[0]);
         sem_destroy(&gates[1]);
+}
+
+/*
+ * The cancel token a layer above gives a call (COM's CoCancelCall, src/com/cancel.c): one
+ * requested before the call began is seen once its request is out -- with no time to
+ * answer the call is abandoned (-ECANCELED, its connection closed, the next call
+ * reconnects); with time, the server's answer is the call's.
+ */
+TEST(cancel_token) {
+        struct rpc_binding *b;
+        struct rpc_call_handle h;
+        struct rpc_cancel_token tok;
+        char sb[80];
+        LONG y = 0, ret = 0;
+
+        start();
+        snprintf(sb, sizeof sb, "ncacn_ip_tcp:127.0.0.1[%u]", (unsigned)port);
+        ASSERT_OK(rpc_binding_from_string(sb, &b));
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        rpc_call_handle_init(&h, b, NULL);
+        h.cancel = &tok;
+        atomic_init(&tok.timeout_s, 0);
+        atomic_init(&tok.requested, true);
+        ASSERT_ERRNO(RpcTest_RtNull((handle_t)&h.nb, 2, &y, &ret), -ECANCELED);
+        /* the binding reconnects; a token not requested changes nothing */
+        atomic_store(&tok.requested, false);
+        ASSERT_OK(RpcTest_RtNull((handle_t)&h.nb, 3, &y, &ret));
+        ASSERT_EQ(y, 4);
+        /* time to answer: the server's answer (it does not look) is the call's */
+        atomic_store(&tok.timeout_s, 30);
+        atomic_store(&tok.requested, true);
+        ASSERT_OK(RpcTest_RtNull((handle_t)&h.nb, 5, &y, &ret));
+        ASSERT_EQ(y, 6);
+        /* and the plain binding still works */
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 7, &y, &ret));
+        ASSERT_EQ(y, 8);
+        rpc_binding_free(b);
 }
 
 /* --- association groups ------------------------------------------------------------------------ */

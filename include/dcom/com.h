@@ -115,6 +115,8 @@ DCOM_EXPORT HANDLE WINAPI CreateEventW(void *attributes, BOOL manual_reset, BOOL
 DCOM_EXPORT BOOL WINAPI SetEvent(HANDLE h);
 DCOM_EXPORT BOOL WINAPI ResetEvent(HANDLE h);
 DCOM_EXPORT BOOL WINAPI CloseHandle(HANDLE h);
+/* The calling thread's ID (its Linux thread ID, gettid()): what CoCancelCall takes. */
+DCOM_EXPORT DWORD WINAPI GetCurrentThreadId(void);
 
 /* --- activation ------------------------------------------------------------------------ */
 

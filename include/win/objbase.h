@@ -127,6 +127,31 @@ DCOM_EXPORT HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_s
                                                 DWORD *capabilities);
 DCOM_EXPORT HRESULT WINAPI CoImpersonateClient(void);
 DCOM_EXPORT HRESULT WINAPI CoRevertToSelf(void);
+
+/*
+ * Call cancellation (src/com/cancel.c).  A thread's synchronous calls to objects in other
+ * processes or machines can be cancelled from another thread while they wait -- those it
+ * makes while it has enabled cancellation (CoEnableCallCancellation, counted; reserved
+ * must be NULL; CoDisableCallCancellation: CO_E_CANCEL_DISABLED when not enabled;
+ * CoUninitialize's last call disables it).  CoCancelCall(tid, seconds): tid a thread's
+ * GetCurrentThreadId() (0: this thread); the server is told (a co_cancel: its method sees
+ * it with CoTestCancel) and the call gets `seconds` more to answer (INFINITE: for ever),
+ * then fails with RPC_E_CALL_CANCELED (its connection is closed; the proxy reconnects on
+ * its next call).  S_OK: the cancel was sent; CO_E_CANCEL_DISABLED: the thread's call
+ * (or the thread) is not cancellable; E_NOINTERFACE: it has no call waiting;
+ * RPC_E_CALL_CANCELED: it was cancelled already.  CoGetCancelObject gives the same as an
+ * ICancelMethodCalls for the call then waiting (Cancel; TestCancel: RPC_S_CALLPENDING,
+ * RPC_E_CALL_CANCELED, or RPC_E_CALL_COMPLETE once it ended); CoSetCancelObject puts a
+ * thread's own cancel object in its place (NULL: back to the built-in one).
+ * CoTestCancel, in a method a remote caller called: RPC_E_CALL_CANCELED when the caller
+ * cancelled, else RPC_S_CALLPENDING (RPC_E_CALL_COMPLETE outside such a call).
+ */
+DCOM_EXPORT HRESULT WINAPI CoEnableCallCancellation(void *reserved);
+DCOM_EXPORT HRESULT WINAPI CoDisableCallCancellation(void *reserved);
+DCOM_EXPORT HRESULT WINAPI CoCancelCall(DWORD thread_id, ULONG timeout_s);
+DCOM_EXPORT HRESULT WINAPI CoTestCancel(void);
+DCOM_EXPORT HRESULT WINAPI CoGetCancelObject(DWORD thread_id, REFIID riid, void **ppv);
+DCOM_EXPORT HRESULT WINAPI CoSetCancelObject(IUnknown *cancel);
 #ifdef __cplusplus
 }
 #endif

@@ -219,6 +219,7 @@ void WINAPI CoUninitialize(void) {
         if (!tls.inits || --tls.inits)
                 return;         /* unbalanced calls are ignored, as on Windows */
         tls.apt = NULL;
+        com_cancel_uninitialized();     /* learn.microsoft.com, CoDisableCallCancellation */
         if (a->type == APTTYPE_MTA) {
                 mta_put(a);
                 return;

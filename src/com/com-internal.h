@@ -41,6 +41,8 @@ struct com_apartment {
 
 /* The calling thread's apartment (NULL: not initialized; implicit MTA not counted). */
 struct com_apartment *com_current_apartment(void);
+/* cancel.c: CoUninitialize's last call on this thread turns call cancellation off. */
+void com_cancel_uninitialized(void);
 /*
  * The caller's apartment -- its own, or the MTA for a thread that never initialized
  * while one exists (the implicit MTA) -- held: the memory stays valid until

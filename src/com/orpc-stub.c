@@ -12,6 +12,7 @@
 #include "base/base-internal.h"
 #include "com/orpc-stub.h"
 #include "dcom/guid.h"
+#include "dcom/ncastatus.h"
 #include "dcom/status.h"
 
 /*
@@ -107,9 +108,13 @@ HRESULT com_stub_hresult(int err) {
                 call_fault = 0;
                 if (f & 0x80000000u)
                         return (HRESULT)f;      /* an HRESULT already (RPC_E_DISCONNECTED) */
+                if (f == NCA_S_FAULT_CANCEL)
+                        return RPC_E_CALL_CANCELED;     /* the server gave up, cancelled */
                 if (f)
                         return HRESULT_FROM_WIN32(dcom_status_from_fault(f));
                 return dcom_hresult_from_errno(err);
+        case ECANCELED:         /* abandoned by its cancel (CoCancelCall: cancel.c) */
+                return RPC_E_CALL_CANCELED;
         case EBADMSG:
         case ERANGE:
         case E2BIG:

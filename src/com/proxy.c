@@ -176,12 +176,13 @@ static void atfork_register(void) {
 /* One call on the wire; *ret_fault: a fault's status. */
 static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_interface *iface,
                      uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
-                     struct arena *arena, uint32_t *ret_fault) {
+                     struct arena *arena, struct rpc_cancel_token *cancel, uint32_t *ret_fault) {
         struct rpc_call_handle h;
         int r;
 
         /* [MS-DCOM] 3.2.4.2: the IPID goes in the request's object UUID */
         rpc_call_handle_init(&h, b, &c->ipid);
+        h.cancel = cancel;      /* CoCancelCall's (cancel.c) */
         /* the common call has no blanket: only then is one (with its strings, some 800
            bytes) copied -- or even cleared */
         struct blanket bl;
@@ -380,6 +381,7 @@ struct outcall {
         struct ndr_push *in;
         struct ndr_pull *out;
         struct arena *arena;
+        struct rpc_cancel_token *cancel;
         uint32_t fault;
         int r;
         HANDLE done;
@@ -388,14 +390,17 @@ struct outcall {
 static void *outcall_main(void *arg) {
         struct outcall *o = arg;
 
-        o->r = chan_send(o->c, o->b, o->iface, o->opnum, o->in, o->out, o->arena, &o->fault);
+        o->r = chan_send(o->c, o->b, o->iface, o->opnum, o->in, o->out, o->arena, o->cancel,
+                         &o->fault);
         SetEvent(o->done);
         return NULL;
 }
 
-static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
-                          struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
-        struct chan *c = (struct chan *)nb;
+/* cc: the call's cancel frame (cancel.c), or NULL */
+static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, uint16_t opnum,
+                            struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
+                            struct com_cancel_call *cc) {
+        struct rpc_cancel_token *cancel = cc && cc->cancellable ? &cc->token : NULL;
         struct com_apartment *apt = com_current_apartment();
         uint32_t fault = 0;
         struct route rt;
@@ -417,7 +422,7 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
                  * object it called, in particular, which would otherwise wait for the STA
                  * while the STA waits for it.
                  */
-                struct outcall o = { c, rt.b, iface, opnum, in, out, arena, 0, 0, NULL };
+                struct outcall o = { c, rt.b, iface, opnum, in, out, arena, cancel, 0, 0, NULL };
                 pthread_t t;
                 DWORD idx;
 
@@ -431,8 +436,13 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
                         /* the thread is born with the call's identity; the STA goes back
                            to its own while it pumps */
                         if (pthread_create(&t, NULL, outcall_main, &o) == 0) {
+                                if (cancel)     /* a cancel now goes to the helper's call */
+                                        com_cancel_set_rpc_thread(cc, t);
                                 ident_leave(&id);
                                 CoWaitForMultipleHandles(0, INFINITE, 1, &o.done, &idx);
+                                /* before the join: a thread ID reused after it is not ours */
+                                if (cancel)
+                                        com_cancel_set_rpc_thread(cc, pthread_self());
                                 pthread_join(t, NULL);
                                 CloseHandle(o.done);
                                 if (o.r == -EREMOTEIO)
@@ -445,12 +455,25 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
                 }
                 /* no thread to spare: the call is made here, without the loop */
         }
-        r = chan_send(c, rt.b, iface, opnum, in, out, arena, &fault);
+        r = chan_send(c, rt.b, iface, opnum, in, out, arena, cancel, &fault);
         ident_leave(&id);
         if (r == -EREMOTEIO)
                 com_set_call_fault(fault);
         else if (r >= 0)
                 com_errorext_reply(out);        /* [MS-DCOM] 2.2.21.1 */
+        return r;
+}
+
+static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
+                          struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+        struct chan *c = (struct chan *)nb;
+        struct com_cancel_call cc;
+
+        /* a thread that never enabled call cancellation: one thread-local load */
+        if (!com_cancel_enter(&cc))
+                return chan_call_framed(c, iface, opnum, in, out, arena, NULL);
+        int r = chan_call_framed(c, iface, opnum, in, out, arena, &cc);
+        com_cancel_leave(&cc);
         return r;
 }
 

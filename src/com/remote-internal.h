@@ -225,6 +225,29 @@ HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv
 HRESULT com_std_marshal_create(const IID *riid, void **ppv);
 HRESULT com_ftm_create(const IID *riid, void **ppv);
 
+/*
+ * cancel.c: an outgoing call on the wire of a thread that enabled call cancellation at
+ * some point (CoEnableCallCancellation) -- a frame on the caller's stack from
+ * com_cancel_enter to com_cancel_leave, the call made with `token` when `cancellable`.
+ * rpc_thread: the thread making the call on the wire (an STA's helper once it runs).
+ */
+struct com_cancel_call {
+        struct com_cancel_call *prev;   /* the call this one is nested in (STA) */
+        uint64_t number;
+        pthread_t rpc_thread;
+        bool cancellable, cancelled;
+        struct rpc_cancel_token token;
+};
+struct cancel_thread;
+extern _Thread_local struct cancel_thread *com_cancel_self_;
+bool com_cancel_enter_(struct com_cancel_call *cc);
+/* false: the thread never enabled cancellation (no frame, nothing to leave) */
+static inline bool com_cancel_enter(struct com_cancel_call *cc) {
+        return com_cancel_self_ && com_cancel_enter_(cc);
+}
+void com_cancel_leave(struct com_cancel_call *cc);
+void com_cancel_set_rpc_thread(struct com_cancel_call *cc, pthread_t thread);
+
 /* --- error information in ORPCTHAT ([MS-DCOM] 2.2.21.1, errorext.c) ----------------------- */
 
 /* The thread's SetErrorInfo slot (errorinfo.c): NULL when empty, as it nearly always is

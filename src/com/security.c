@@ -646,6 +646,7 @@ refuse:
 
 struct call_ctx {
         IServerSecurity IServerSecurity_iface;
+        ICancelMethodCalls ICancelMethodCalls_iface;    /* CoTestCancel's */
         atomic_uint refs;               /* the call's, and each AddRef kept past it */
         void *call;                     /* the RPC call; NULL once it returned */
         pthread_t thread;               /* the one it runs on: impersonation is that thread's */
@@ -672,6 +673,11 @@ static HRESULT STDMETHODCALLTYPE ss_qi(IServerSecurity *iface, REFIID riid, void
         if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IServerSecurity)) {
                 ss_addref(iface);
                 *ppv = iface;
+                return S_OK;
+        }
+        if (IsEqualGUID(riid, &IID_ICancelMethodCalls)) {
+                ss_addref(iface);
+                *ppv = &impl_from_IServerSecurity(iface)->ICancelMethodCalls_iface;
                 return S_OK;
         }
         *ppv = NULL;
@@ -850,6 +856,45 @@ static const IServerSecurityVtbl ss_vtbl = {
         ss_is_impersonating,
 };
 
+/*
+ * The call's cancel object as its callee sees it (CoGetCallContext(IID_ICancelMethodCalls),
+ * CoTestCancel): whether the caller cancelled -- a co_cancel or orphaned PDU for the call
+ * behind its request (src/rpc/cancel.c rpc_conn_cancelled).  The callee cancels nothing.
+ */
+static struct call_ctx *impl_from_ICancelMethodCalls(ICancelMethodCalls *iface) {
+        return (struct call_ctx *)((char *)iface - offsetof(struct call_ctx, ICancelMethodCalls_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE scm_qi(ICancelMethodCalls *iface, REFIID riid, void **ppv) {
+        return ss_qi(&impl_from_ICancelMethodCalls(iface)->IServerSecurity_iface, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE scm_addref(ICancelMethodCalls *iface) {
+        return ss_addref(&impl_from_ICancelMethodCalls(iface)->IServerSecurity_iface);
+}
+
+static ULONG STDMETHODCALLTYPE scm_release(ICancelMethodCalls *iface) {
+        return ss_release(&impl_from_ICancelMethodCalls(iface)->IServerSecurity_iface);
+}
+
+static HRESULT STDMETHODCALLTYPE scm_cancel(ICancelMethodCalls *iface, ULONG seconds) {
+        (void)iface;
+        (void)seconds;
+        return E_UNEXPECTED;    /* a call is cancelled by its caller, not its callee */
+}
+
+static HRESULT STDMETHODCALLTYPE scm_test(ICancelMethodCalls *iface) {
+        struct call_ctx *c = impl_from_ICancelMethodCalls(iface);
+
+        if (!c->call)
+                return RPC_E_CALL_COMPLETE;
+        return rpc_call_cancelled(c->call) > 0 ? RPC_E_CALL_CANCELED : RPC_S_CALLPENDING;
+}
+
+static const ICancelMethodCallsVtbl scm_vtbl = {
+        scm_qi, scm_addref, scm_release, scm_cancel, scm_test,
+};
+
 /* Back to the process's identity while something else runs on this thread (a nested
    call, a thread started from here): true if there was an impersonation to pause. */
 static bool pause_locked_thread(struct call_ctx *c) {
@@ -917,6 +962,7 @@ void *com_call_enter(void *call) {
         c->uid = 0;
         c->saved.changed = false;
         c->IServerSecurity_iface.lpVtbl = &ss_vtbl;
+        c->ICancelMethodCalls_iface.lpVtbl = &scm_vtbl;
         atomic_init(&c->refs, 1);
         c->call = call;
         c->thread = pthread_self();
@@ -963,6 +1009,12 @@ HRESULT WINAPI CoGetCallContext(REFIID riid, void **ppv) {
         if (!current)
                 return RPC_E_CALL_COMPLETE;
         return ss_qi(&current->IServerSecurity_iface, riid, ppv);
+}
+
+HRESULT WINAPI CoTestCancel(void) {
+        if (!current)
+                return RPC_E_CALL_COMPLETE;
+        return scm_test(&current->ICancelMethodCalls_iface);
 }
 
 HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_svc, OLECHAR **server_princ,

@@ -56,6 +56,7 @@ struct cancel_slot {
         _Atomic uint64_t seq;           /* calls begun: a timer tells one from the next */
         int fd;                         /* the current call's connection (not IDLE) */
         uint32_t call_id;
+        struct rpc_cancel_token *token; /* the current call's, from the layer above */
         _Atomic long own_timeout_s;     /* RpcMgmtSetCancelTimeout (this thread's) */
 };
 
@@ -142,19 +143,21 @@ static void tell(struct cancel_slot *s) {
 }
 
 /* The thread's first call: its slot made, then begun as any other. */
-__attribute__((noinline)) static struct cancel_slot *begin_first(int fd, uint32_t call_id) {
+__attribute__((noinline)) static struct cancel_slot *begin_first(int fd, uint32_t call_id,
+                                                                  struct rpc_cancel_token *token) {
         if (!slot_new())
                 return NULL;    /* the call goes on, only not cancellable */
-        return rpc_cancel_begin(fd, call_id);
+        return rpc_cancel_begin(fd, call_id, token);
 }
 
-struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id) {
+struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id, struct rpc_cancel_token *token) {
         struct cancel_slot *s = mine;
 
         if (!s)
-                return begin_first(fd, call_id);
+                return begin_first(fd, call_id, token);
         s->fd = fd;
         s->call_id = call_id;
+        s->token = token;
         atomic_store_explicit(&s->requested, false, memory_order_relaxed);
         atomic_store_explicit(&s->abandoned, false, memory_order_relaxed);
         atomic_store_explicit(&s->told, false, memory_order_relaxed);
@@ -184,15 +187,27 @@ __attribute__((noinline)) static int sent_cancelled(struct cancel_slot *s, uint6
         return atomic_load(&s->abandoned) ? -ECANCELED : 0;
 }
 
+/* Cancelled through the layer above's token (before the call began, maybe): as if the
+   cancel had come while the request went out. */
+__attribute__((noinline)) static int token_cancelled(struct cancel_slot *s, uint64_t *deadline_ms) {
+        atomic_store(&s->timeout_s, atomic_load(&s->token->timeout_s));
+        atomic_store(&s->requested, true);
+        return sent_cancelled(s, deadline_ms);
+}
+
 int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms) {
         if (!s)
                 return 0;
         /* sequentially consistent, both: with the canceller's store of `requested` then its
            compare-and-swap, one of the two sides sees the other (release/acquire would let
-           the load pass the store, and the cancel be lost) */
+           the load pass the store, and the cancel be lost); the token's the same way, with
+           its canceller's store then rpc_cancel_thread's load of the state */
         atomic_store(&s->state, SLOT_WAITING);
-        if (!atomic_load(&s->requested))
-                return 0;
+        if (!atomic_load(&s->requested)) {
+                if (!s->token || !atomic_load(&s->token->requested))
+                        return 0;
+                return token_cancelled(s, deadline_ms);
+        }
         return sent_cancelled(s, deadline_ms);
 }
 

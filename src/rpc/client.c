@@ -259,6 +259,7 @@ struct call_opts {
         const GUID *object;             /* NULL: none */
         uint8_t auth_level, auth_type;  /* auth_level 0: the binding's security */
         const struct rpc_auth_identity *auth;
+        struct rpc_cancel_token *cancel;        /* the layer above's (cancel.c); NULL */
 };
 
 static bool same_str(const char *a, const char *b) {
@@ -368,7 +369,7 @@ static int send_plain_request(struct rpc_binding *b, uint32_t call_id, uint16_t 
  */
 static int send_fragments(struct rpc_binding *b, struct ndr_push *in,
                           const struct rpc_frag_spec *f, size_t stub_len,
-                          struct cancel_slot **ret_cs) {
+                          struct rpc_cancel_token *cancel, struct cancel_slot **ret_cs) {
         struct buf pdu = b->sendbuf;    /* kept across calls */
         int r;
 
@@ -381,7 +382,7 @@ static int send_fragments(struct rpc_binding *b, struct ndr_push *in,
                 ndr_push_stub_iov(in, pieces, n_pieces);
         }
         buf_clear(&pdu);
-        *ret_cs = rpc_cancel_begin(b->fd, f->call_id);
+        *ret_cs = rpc_cancel_begin(b->fd, f->call_id, cancel);
         r = rpc_frag_writev(&pdu, f, pieces, (int)n_pieces, stub_len);
         if (pieces != few)
                 dcom_free(pieces);
@@ -464,7 +465,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         size_t stub_len = ndr_push_offset(in);
         struct cancel_slot *cs = NULL;
         if (!protect && !in->n_refs && plain_one_fragment(b->max_xmit, object, stub_len)) {
-                cs = rpc_cancel_begin(b->fd, call_id);
+                cs = rpc_cancel_begin(b->fd, call_id, o->cancel);
                 r = send_plain_request(b, call_id, ctx_id, opnum, object,
                                        stub_len ? in->buf.data + in->base : NULL, stub_len);
         } else {
@@ -474,7 +475,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                         .emit = send_one, .emit_ctx = b, .flush_at = SEND_BATCH,
                         .emitv = send_gathered,
                 };
-                r = send_fragments(b, in, &f, stub_len, &cs);
+                r = send_fragments(b, in, &f, stub_len, o->cancel, &cs);
         }
         if (r >= 0)
                 r = rpc_cancel_sent(cs, &b->deadline_ms);
@@ -596,6 +597,7 @@ static int handle_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 .object = h->has_object ? &h->object
                           : h->b->sb.has_object ? &h->b->sb.object : NULL,
                 .auth_level = h->auth_level, .auth_type = h->auth_type, .auth = &h->auth,
+                .cancel = h->cancel,
         };
 
         h->fault = 0;

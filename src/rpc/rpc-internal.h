@@ -649,6 +649,7 @@ struct rpc_call_handle {
         struct rpc_auth_identity auth;  /* its strings are the caller's, kept alive */
         uint32_t fault;
         int last_error;
+        struct rpc_cancel_token *cancel;        /* NULL: none (cancel.c) */
 };
 void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object);
 /*
@@ -728,11 +729,22 @@ void rpc_client_trips(enum rpc_protseq protseq, struct rpc_trips *ret);
  * thread's call in progress, if any, waiting timeout_s seconds (RPC_CANCEL_INFINITE: for
  * ever; RPC_CANCEL_DEFAULT: the thread's own, rpc_cancel_set_timeout) before abandoning
  * it.
+ *
+ * A layer above that cancels its own calls (COM's CoCancelCall) gives the call a token
+ * (rpc_call_handle's `cancel`): the canceller stores the token's timeout_s, then
+ * `requested`, then calls rpc_cancel_thread on the thread making the call.  A call sees
+ * the token once its request is out, so the cancel holds whenever it came -- before the
+ * call began (on another thread, or before it connected), while its request went out, or
+ * while it waits.
  */
 #define RPC_CANCEL_INFINITE (-1L)
 #define RPC_CANCEL_DEFAULT (-2L)
+struct rpc_cancel_token {
+        _Atomic long timeout_s;
+        _Atomic bool requested;
+};
 struct cancel_slot;
-struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id);
+struct cancel_slot *rpc_cancel_begin(int fd, uint32_t call_id, struct rpc_cancel_token *token);
 int rpc_cancel_sent(struct cancel_slot *s, uint64_t *deadline_ms);
 int rpc_cancel_end(struct cancel_slot *s, int r);
 void rpc_cancel_thread(pthread_t thread, long timeout_s);
