@@ -315,6 +315,13 @@ TEST(cancel_with_time_to_answer) {
         ASSERT_EQ(c.hr, S_OK);
         ASSERT_EQ(c.seen, 1);
         ASSERT_LT(c.took_ms, 5000);
+        /* INFINITE: as long as the server takes */
+        caller_start(&c, COINIT_MULTITHREADED, 1, 10000);
+        ASSERT_EQ(CoCancelCall(atomic_load(&c.tid), INFINITE), S_OK);
+        caller_join(&c);
+        ASSERT_EQ(c.hr, S_OK);
+        ASSERT_EQ(c.seen, 1);
+        ASSERT_LT(c.took_ms, 5000);
         CoUninitialize();
         server_stop();
 }
@@ -357,8 +364,9 @@ TEST(cancel_object) {
 
         server_start();
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
-        /* a call that ends on its own: its object says so */
-        caller_start(&c, COINIT_MULTITHREADED, 1, 200);
+        /* a call that ends on its own: its object says so (2 s: time to look while it
+           waits, on a loaded machine too) */
+        caller_start(&c, COINIT_MULTITHREADED, 1, 2000);
         ASSERT_OK(CoGetCancelObject(atomic_load(&c.tid), &IID_ICancelMethodCalls, (void **)&cm));
         ASSERT_EQ(ICancelMethodCalls_TestCancel(cm), RPC_S_CALLPENDING);
         ASSERT_EQ(CoGetCancelObject(atomic_load(&c.tid), &IID_IStream, (void **)&u), E_NOINTERFACE);

@@ -10,7 +10,7 @@
  * call of such a thread pushes a frame on the entry's stack (proxy.c, around the call;
  * an STA's calls nest while it waits); a frame is cancellable when the thread had
  * cancellation enabled as the call began.  Threads without an entry pay one thread-local
- * load a call.
+ * load a call (initial-exec: libdcom takes a pointer of the static TLS block).
  *
  * The call itself is cancelled by the RPC runtime (src/rpc/cancel.c): the frame's token
  * travels with the call (rpc_call_handle's `cancel`), and the canceller stores the
@@ -55,7 +55,8 @@ static struct {
         pthread_once_t once;
 } threads = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
-_Thread_local struct cancel_thread *com_cancel_self_;
+_Thread_local struct cancel_thread *com_cancel_self_
+        __attribute__((visibility("hidden"), tls_model("initial-exec")));
 
 DWORD WINAPI GetCurrentThreadId(void) {
         return (DWORD)gettid();
@@ -199,8 +200,8 @@ static ULONG STDMETHODCALLTYPE cm_release(ICancelMethodCalls *iface) {
 
 static HRESULT STDMETHODCALLTYPE cm_cancel(ICancelMethodCalls *iface, ULONG seconds) {
         struct canceller *c = impl_from(iface);
-        /* INFINITE (and anything past a long): wait for the answer for ever */
-        long timeout = seconds > (ULONG)LONG_MAX ? RPC_CANCEL_INFINITE : (long)seconds;
+        /* INFINITE: wait for the answer for ever (no timer) */
+        long timeout = seconds == INFINITE ? RPC_CANCEL_INFINITE : (long)seconds;
         HRESULT hr;
 
         pthread_mutex_lock(&threads.lock);
@@ -231,7 +232,7 @@ static HRESULT STDMETHODCALLTYPE cm_test(ICancelMethodCalls *iface) {
 
         pthread_mutex_lock(&threads.lock);
         struct com_cancel_call *cc = frame_locked(find_locked(c->tid), c->number);
-        if (c->cancelled)
+        if (c->cancelled || (cc && cc->cancelled))      /* by this object or another */
                 hr = RPC_E_CALL_CANCELED;
         else
                 hr = cc ? RPC_S_CALLPENDING : RPC_E_CALL_COMPLETE;

@@ -382,6 +382,8 @@ struct outcall {
         struct ndr_pull *out;
         struct arena *arena;
         struct rpc_cancel_token *cancel;
+        struct com_cancel_call *cc;     /* with cancel: the STA's frame */
+        pthread_t sta;
         uint32_t fault;
         int r;
         HANDLE done;
@@ -390,8 +392,14 @@ struct outcall {
 static void *outcall_main(void *arg) {
         struct outcall *o = arg;
 
+        /* a cancel from now on goes to this thread's call (and one that came before is
+           the token's, seen once the request is out); back to the STA before the end */
+        if (o->cancel)
+                com_cancel_set_rpc_thread(o->cc, pthread_self());
         o->r = chan_send(o->c, o->b, o->iface, o->opnum, o->in, o->out, o->arena, o->cancel,
                          &o->fault);
+        if (o->cancel)
+                com_cancel_set_rpc_thread(o->cc, o->sta);
         SetEvent(o->done);
         return NULL;
 }
@@ -422,7 +430,8 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                  * object it called, in particular, which would otherwise wait for the STA
                  * while the STA waits for it.
                  */
-                struct outcall o = { c, rt.b, iface, opnum, in, out, arena, cancel, 0, 0, NULL };
+                struct outcall o = { c, rt.b, iface, opnum, in, out, arena, cancel, cc,
+                                     pthread_self(), 0, 0, NULL };
                 pthread_t t;
                 DWORD idx;
 
@@ -436,13 +445,8 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                         /* the thread is born with the call's identity; the STA goes back
                            to its own while it pumps */
                         if (pthread_create(&t, NULL, outcall_main, &o) == 0) {
-                                if (cancel)     /* a cancel now goes to the helper's call */
-                                        com_cancel_set_rpc_thread(cc, t);
                                 ident_leave(&id);
                                 CoWaitForMultipleHandles(0, INFINITE, 1, &o.done, &idx);
-                                /* before the join: a thread ID reused after it is not ours */
-                                if (cancel)
-                                        com_cancel_set_rpc_thread(cc, pthread_self());
                                 pthread_join(t, NULL);
                                 CloseHandle(o.done);
                                 if (o.r == -EREMOTEIO)
@@ -469,7 +473,7 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
         struct chan *c = (struct chan *)nb;
         struct com_cancel_call cc;
 
-        /* a thread that never enabled call cancellation: one thread-local load */
+        /* a thread that never enabled call cancellation: one thread-local load (initial-exec) */
         if (!com_cancel_enter(&cc))
                 return chan_call_framed(c, iface, opnum, in, out, arena, NULL);
         int r = chan_call_framed(c, iface, opnum, in, out, arena, &cc);

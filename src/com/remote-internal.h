@@ -239,7 +239,9 @@ struct com_cancel_call {
         struct rpc_cancel_token token;
 };
 struct cancel_thread;
-extern _Thread_local struct cancel_thread *com_cancel_self_;
+/* initial-exec: one %fs-relative load on the call path, not a __tls_get_addr call */
+extern _Thread_local struct cancel_thread *com_cancel_self_
+        __attribute__((visibility("hidden"), tls_model("initial-exec")));
 bool com_cancel_enter_(struct com_cancel_call *cc);
 /* false: the thread never enabled cancellation (no frame, nothing to leave) */
 static inline bool com_cancel_enter(struct com_cancel_call *cc) {
