@@ -9,8 +9,8 @@
  * CoEnableCallCancellation or CoSetCancelObject, gone with the thread).  Each outgoing
  * call of such a thread pushes a frame on the entry's stack (proxy.c, around the call;
  * an STA's calls nest while it waits); a frame is cancellable when the thread had
- * cancellation enabled as the call began.  Threads without an entry pay one thread-local
- * load a call (initial-exec: libdcom takes a pointer of the static TLS block).
+ * cancellation enabled as the call began.  In a process where no thread ever enabled
+ * it, a call pays one load of a global (com_cancel_used_); otherwise a thread-local too.
  *
  * The call itself is cancelled by the RPC runtime (src/rpc/cancel.c): the frame's token
  * travels with the call (rpc_call_handle's `cancel`), and the canceller stores the
@@ -55,8 +55,8 @@ static struct {
         pthread_once_t once;
 } threads = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
-_Thread_local struct cancel_thread *com_cancel_self_
-        __attribute__((visibility("hidden"), tls_model("initial-exec")));
+_Thread_local struct cancel_thread *com_cancel_self_;
+int com_cancel_used_;
 
 DWORD WINAPI GetCurrentThreadId(void) {
         return (DWORD)gettid();
@@ -103,6 +103,8 @@ static struct cancel_thread *self_get(void) {
         threads.list = t;
         pthread_mutex_unlock(&threads.lock);
         com_cancel_self_ = t;
+        /* (this thread reads it back in order; another has no entry to find) */
+        __atomic_store_n(&com_cancel_used_, 1, __ATOMIC_RELAXED);
         return t;
 }
 

@@ -473,7 +473,7 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
         struct chan *c = (struct chan *)nb;
         struct com_cancel_call cc;
 
-        /* a thread that never enabled call cancellation: one thread-local load (initial-exec) */
+        /* no thread of the process ever enabled call cancellation: one load */
         if (!com_cancel_enter(&cc))
                 return chan_call_framed(c, iface, opnum, in, out, arena, NULL);
         int r = chan_call_framed(c, iface, opnum, in, out, arena, &cc);

@@ -239,13 +239,17 @@ struct com_cancel_call {
         struct rpc_cancel_token token;
 };
 struct cancel_thread;
-/* initial-exec: one %fs-relative load on the call path, not a __tls_get_addr call */
-extern _Thread_local struct cancel_thread *com_cancel_self_
-        __attribute__((visibility("hidden"), tls_model("initial-exec")));
+extern _Thread_local struct cancel_thread *com_cancel_self_ __attribute__((visibility("hidden")));
+/* Set once a thread of the process has an entry.  Until then a call costs one load of it:
+   the thread-local is reached through __tls_get_addr in libdcom.so (initial-exec would
+   take a slot of the static TLS block, and libdcom.so is also dlopen'ed -- an
+   InprocServer32 linked against it -- where none may be left). */
+extern int com_cancel_used_ __attribute__((visibility("hidden")));
 bool com_cancel_enter_(struct com_cancel_call *cc);
 /* false: the thread never enabled cancellation (no frame, nothing to leave) */
 static inline bool com_cancel_enter(struct com_cancel_call *cc) {
-        return com_cancel_self_ && com_cancel_enter_(cc);
+        return __atomic_load_n(&com_cancel_used_, __ATOMIC_RELAXED) && com_cancel_self_ &&
+               com_cancel_enter_(cc);
 }
 void com_cancel_leave(struct com_cancel_call *cc);
 void com_cancel_set_rpc_thread(struct com_cancel_call *cc, pthread_t thread);
