@@ -470,14 +470,14 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
 
 static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                           struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
-        struct chan *c = (struct chan *)nb;
         struct com_cancel_call cc;
-
-        /* no thread of the process ever enabled call cancellation: one load */
-        if (!com_cancel_enter(&cc))
-                return chan_call_framed(c, iface, opnum, in, out, arena, NULL);
-        int r = chan_call_framed(c, iface, opnum, in, out, arena, &cc);
-        com_cancel_leave(&cc);
+        /* no thread of the process ever enabled call cancellation: one load (and one call
+           site, so that the call is inlined here) */
+        bool framed = com_cancel_enter(&cc);
+        int r = chan_call_framed((struct chan *)nb, iface, opnum, in, out, arena,
+                                 framed ? &cc : NULL);
+        if (framed)
+                com_cancel_leave(&cc);
         return r;
 }
 
