@@ -663,6 +663,95 @@ TEST(cross_process) {
         rpcss_stop();
 }
 
+/* What a proxy manager answers of its own: IClientSecurity and IMultiQI. */
+TEST(proxy_manager_interfaces) {
+        int to, from, status;
+        pid_t pid;
+        IObjTest2 *p;
+        IClientSecurity *cs = NULL;
+        IMultiQI *mq = NULL;
+        IUnknown *u1 = NULL, *u2 = NULL, *copy = NULL;
+        LONG v = 0;
+
+        rpcss_start();
+        pid = server_start(&to, &from);
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        p = unmarshal_from(from);
+        IObjTest2 *second = unmarshal_from(from);       /* (the server sends two) */
+        IObjTest2_Release(second);
+
+        /* IClientSecurity: the blanket functions as methods, on the same identity */
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IClientSecurity, (void **)&cs));
+        ASSERT_OK(IClientSecurity_QueryInterface(cs, &IID_IUnknown, (void **)&u1));
+        ASSERT_OK(IObjTest2_QueryInterface(p, &IID_IUnknown, (void **)&u2));
+        ASSERT_TRUE((void *)u1 == (void *)u2);
+        IUnknown_Release(u2);
+        DWORD level = 99, svc = 99, caps = 99;
+        ASSERT_OK(IClientSecurity_QueryBlanket(cs, (IUnknown *)p, &svc, NULL, NULL, &level, NULL,
+                                               NULL, &caps));
+        ASSERT_TRUE(level <= RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
+        ASSERT_EQ(caps, 0);
+        ASSERT_OK(IClientSecurity_SetBlanket(cs, (IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE,
+                                             NULL, RPC_C_AUTHN_LEVEL_CONNECT,
+                                             RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE));
+        ASSERT_OK(IClientSecurity_QueryBlanket(cs, (IUnknown *)p, &svc, NULL, NULL, &level, NULL,
+                                               NULL, NULL));
+        ASSERT_EQ(level, RPC_C_AUTHN_LEVEL_CONNECT);
+        ASSERT_EQ(svc, RPC_C_AUTHN_WINNT);
+        ASSERT_EQ(IClientSecurity_SetBlanket(cs, (IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE,
+                                             NULL, 7, RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE),
+                  E_INVALIDARG);
+        ASSERT_OK(IClientSecurity_CopyProxy(cs, (IUnknown *)p, &copy));
+        ASSERT_TRUE(copy && (void *)copy != (void *)p);
+        ASSERT_OK(IObjTest2_Add((IObjTest2 *)copy, 2, 3, &v));
+        ASSERT_EQ(v, 5);
+        IUnknown_Release(copy);
+        /* the manager's own pointers are no interface proxies */
+        ASSERT_EQ(IClientSecurity_QueryBlanket(cs, (IUnknown *)cs, &svc, NULL, NULL, &level, NULL,
+                                               NULL, NULL), E_NOINTERFACE);
+
+        /* IMultiQI: several at once, one found locally, one remotely, one nowhere */
+        ASSERT_OK(IClientSecurity_QueryInterface(cs, &IID_IMultiQI, (void **)&mq));
+        MULTI_QI q[4] = {
+                { &IID_IObjTest, NULL, E_FAIL }, { &IID_IObjTest2, NULL, E_FAIL },
+                { &IID_IStream, NULL, E_FAIL }, { &IID_IUnknown, NULL, E_FAIL },
+        };
+        ASSERT_EQ(IMultiQI_QueryMultipleInterfaces(mq, 4, q), CO_S_NOTALLINTERFACES);
+        ASSERT_OK(q[0].hr);
+        ASSERT_OK(q[1].hr);
+        ASSERT_EQ(q[2].hr, E_NOINTERFACE);
+        ASSERT_TRUE(q[2].pItf == NULL);
+        ASSERT_OK(q[3].hr);
+        ASSERT_TRUE((void *)q[1].pItf == (void *)p);
+        ASSERT_TRUE((void *)q[3].pItf == (void *)u1);
+        ASSERT_OK(IObjTest_Add((IObjTest *)q[0].pItf, 20, 22, &v));
+        ASSERT_EQ(v, 42);
+        for (int k = 0; k < 4; k++)
+                if (q[k].pItf)
+                        IUnknown_Release(q[k].pItf);
+        MULTI_QI none = { &IID_IStream, NULL, S_OK };
+        ASSERT_EQ(IMultiQI_QueryMultipleInterfaces(mq, 1, &none), E_NOINTERFACE);
+        ASSERT_EQ(IMultiQI_QueryMultipleInterfaces(mq, 0, q), E_INVALIDARG);
+        MULTI_QI all = { &IID_IObjTest, NULL, E_FAIL };
+        ASSERT_EQ(IMultiQI_QueryMultipleInterfaces(mq, 1, &all), S_OK);
+        IUnknown_Release(all.pItf);
+
+        IMultiQI_Release(mq);
+        IClientSecurity_Release(cs);
+        IUnknown_Release(u1);
+        IObjTest2_Release(p);
+        /* every reference those pointers held went back with the last one */
+        ASSERT_EQ(server_refs(to, from), 1);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(to);
+        close(from);
+        CoUninitialize();
+        rpcss_stop();
+}
+
 TEST(disconnect_and_death) {
         int to, from, status;
         pid_t pid;

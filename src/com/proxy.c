@@ -98,6 +98,8 @@ struct ifproxy {
 
 struct proxymgr {
         IUnknown IUnknown_iface;        /* the identity */
+        IClientSecurity IClientSecurity_iface;  /* the manager's own interfaces */
+        IMultiQI IMultiQI_iface;
         struct proxymgr *next;
         atomic_uint refs;
         struct oxid_entry *ox;
@@ -1143,47 +1145,61 @@ static struct ifproxy *ifproxy_add_locked(struct proxymgr *m, const IID *iid, co
 
 static void secure_refs(struct proxymgr *m, struct ifproxy *i);
 
-/* [MS-DCOM] 3.2.4.4.3: QueryInterface not answered locally goes to RemQueryInterface */
-static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
-        struct com_proxy rpx;
-        REMQIRESULT *res = NULL;
-        IPID via;
-        HRESULT hr;
+#define MULTI_QI_MAX 256                /* one RemQueryInterface's (the exporter's MAX_QI_IIDS) */
 
-        if (!ppv)
-                return E_POINTER;
-        *ppv = NULL;
-        pthread_mutex_lock(&lock);
-        if (IsEqualIID(riid, &IID_IUnknown)) {
-                pthread_mutex_unlock(&lock);
+/* What the manager answers without a round trip: its own interfaces and those it has
+   proxies for (referenced); false when riid needs asking. */
+static bool mgr_qi_local(struct proxymgr *m, const IID *riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IClientSecurity) ||
+            IsEqualIID(riid, &IID_IMultiQI)) {
                 mgr_addref(m);
-                *ppv = &m->IUnknown_iface;
-                return S_OK;
+                *ppv = IsEqualIID(riid, &IID_IUnknown) ? (void *)&m->IUnknown_iface
+                       : IsEqualIID(riid, &IID_IMultiQI) ? (void *)&m->IMultiQI_iface
+                                                         : (void *)&m->IClientSecurity_iface;
+                return true;
         }
+        pthread_mutex_lock(&lock);
         for (struct ifproxy *i = m->ifs; i; i = i->next)
                 if (dcom_guid_equal(&i->iid, riid)) {
                         pthread_mutex_unlock(&lock);
                         mgr_addref(m);
                         *ppv = &i->px;
-                        return S_OK;
+                        return true;
                 }
+        pthread_mutex_unlock(&lock);
+        return false;
+}
+
+/*
+ * [MS-DCOM] 3.2.4.4.3: the interfaces not answered locally, asked for in one
+ * RemQueryInterface (n <= MULTI_QI_MAX, each with a proxy/stub here); hrs[k] and ppv[k]
+ * get each one's answer.  Fails as a whole only when the call does.
+ */
+static HRESULT mgr_qi_remote(struct proxymgr *m, unsigned n, IID *iids, void **ppv, HRESULT *hrs) {
+        struct com_proxy rpx;
+        REMQIRESULT *res = NULL;
+        IPID via;
+        HRESULT hr;
+
+        pthread_mutex_lock(&lock);
         via = m->ifs->chan.ipid;
         pthread_mutex_unlock(&lock);
-        if (!com_ps_find(riid))
-                return E_NOINTERFACE;
-        hr = IRemUnknown_RemQueryInterface_Proxy(remunk_proxy(m->ox, &rpx), &via, COM_MARSHAL_REFS, 1,
-                                           (IID *)riid, &res);
+        hr = IRemUnknown_RemQueryInterface_Proxy(remunk_proxy(m->ox, &rpx), &via, COM_MARSHAL_REFS,
+                                                 (unsigned short)n, iids, &res);
         if (FAILED(hr) || !res) {
                 midl_user_free(res);
                 return FAILED(hr) ? hr : E_UNEXPECTED;
         }
-        hr = res[0].hResult;
-        if (SUCCEEDED(hr)) {
-                STDOBJREF std = res[0].std;
+        for (unsigned k = 0; k < n; k++) {
+                ppv[k] = NULL;
+                hrs[k] = res[k].hResult;
+                if (FAILED(hrs[k]))
+                        continue;
+                STDOBJREF std = res[k].std;
                 struct ifproxy *i;
-                pthread_mutex_lock(&lock);
                 uint32_t unused = 0;
-                i = ifproxy_add_locked(m, riid, &std, &hr, &unused);
+                pthread_mutex_lock(&lock);
+                i = ifproxy_add_locked(m, &iids[k], &std, &hrs[k], &unused);
                 pthread_mutex_unlock(&lock);
                 if (unused)
                         give_back(m->ox, &std.ipid, unused);
@@ -1191,11 +1207,28 @@ static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
                         secure_refs(m, i);
                 if (i) {
                         mgr_addref(m);
-                        *ppv = &i->px;
+                        ppv[k] = &i->px;
                 }
         }
         midl_user_free(res);
-        return hr;
+        return S_OK;
+}
+
+/* [MS-DCOM] 3.2.4.4.3: QueryInterface not answered locally goes to RemQueryInterface */
+static HRESULT mgr_qi(struct proxymgr *m, const IID *riid, void **ppv) {
+        IID iid;
+        HRESULT hr, one;
+
+        if (!ppv)
+                return E_POINTER;
+        *ppv = NULL;
+        if (mgr_qi_local(m, riid, ppv))
+                return S_OK;
+        if (!com_ps_find(riid))
+                return E_NOINTERFACE;
+        iid = *riid;
+        hr = mgr_qi_remote(m, 1, &iid, ppv, &one);
+        return FAILED(hr) ? hr : one;
 }
 
 static HRESULT px_qi(struct com_proxy *px, const IID *riid, void **ppv) {
@@ -1215,6 +1248,146 @@ static ULONG STDMETHODCALLTYPE id_release(IUnknown *iface) {
 }
 
 static const IUnknownVtbl identity_vtbl = { id_qi, id_addref, id_release };
+
+/*
+ * IClientSecurity: the proxy manager's answer to CoQueryProxyBlanket, CoSetProxyBlanket
+ * and CoCopyProxy, which these are (learn.microsoft.com, IClientSecurity): pProxy is any
+ * interface proxy -- of this object or another.
+ */
+static struct proxymgr *impl_from_IClientSecurity(IClientSecurity *iface) {
+        return (struct proxymgr *)((char *)iface - offsetof(struct proxymgr, IClientSecurity_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE csec_qi(IClientSecurity *iface, REFIID riid, void **ppv) {
+        return mgr_qi(impl_from_IClientSecurity(iface), riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE csec_addref(IClientSecurity *iface) {
+        return mgr_addref(impl_from_IClientSecurity(iface));
+}
+
+static ULONG STDMETHODCALLTYPE csec_release(IClientSecurity *iface) {
+        return mgr_release(impl_from_IClientSecurity(iface));
+}
+
+static HRESULT STDMETHODCALLTYPE csec_query(IClientSecurity *iface, IUnknown *proxy, DWORD *authn_svc,
+                                            DWORD *authz_svc, OLECHAR **principal, DWORD *level,
+                                            DWORD *imp, void **auth_info, DWORD *caps) {
+        return CoQueryProxyBlanket(proxy, authn_svc, authz_svc, principal, level, imp, auth_info, caps);
+}
+
+static HRESULT STDMETHODCALLTYPE csec_set(IClientSecurity *iface, IUnknown *proxy, DWORD authn_svc,
+                                          DWORD authz_svc, OLECHAR *principal, DWORD level,
+                                          DWORD imp, void *auth_info, DWORD caps) {
+        return CoSetProxyBlanket(proxy, authn_svc, authz_svc, principal, level, imp, auth_info, caps);
+}
+
+static HRESULT STDMETHODCALLTYPE csec_copy(IClientSecurity *iface, IUnknown *proxy, IUnknown **ret) {
+        return CoCopyProxy(proxy, ret);
+}
+
+static const IClientSecurityVtbl csec_vtbl = {
+        csec_qi, csec_addref, csec_release, csec_query, csec_set, csec_copy,
+};
+
+/*
+ * IMultiQI (learn.microsoft.com, IMultiQI::QueryMultipleInterfaces): several interfaces
+ * in one round trip -- those the manager has are answered at once, the rest go in one
+ * RemQueryInterface (a batch per MULTI_QI_MAX).  S_OK when every one was found,
+ * CO_S_NOTALLINTERFACES when some were, E_NOINTERFACE when none.
+ */
+static struct proxymgr *impl_from_IMultiQI(IMultiQI *iface) {
+        return (struct proxymgr *)((char *)iface - offsetof(struct proxymgr, IMultiQI_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE mqi_qi(IMultiQI *iface, REFIID riid, void **ppv) {
+        return mgr_qi(impl_from_IMultiQI(iface), riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE mqi_addref(IMultiQI *iface) {
+        return mgr_addref(impl_from_IMultiQI(iface));
+}
+
+static ULONG STDMETHODCALLTYPE mqi_release(IMultiQI *iface) {
+        return mgr_release(impl_from_IMultiQI(iface));
+}
+
+static HRESULT STDMETHODCALLTYPE mqi_query(IMultiQI *iface, ULONG n, MULTI_QI *mqi) {
+        struct proxymgr *m = impl_from_IMultiQI(iface);
+        IID *iids = NULL;
+        unsigned *slot = NULL, asked = 0;
+        ULONG found = 0;
+        void **got = NULL;
+        HRESULT *hrs = NULL, hr = S_OK;
+
+        if (!n || !mqi)
+                return E_INVALIDARG;
+        for (ULONG k = 0; k < n; k++)
+                if (!mqi[k].pIID)
+                        return E_INVALIDARG;
+        for (ULONG k = 0; k < n; k++) {
+                mqi[k].pItf = NULL;
+                if (mgr_qi_local(m, mqi[k].pIID, (void **)&mqi[k].pItf)) {
+                        mqi[k].hr = S_OK;
+                        continue;
+                }
+                /* S_FALSE for now: to be asked */
+                mqi[k].hr = com_ps_find(mqi[k].pIID) ? S_FALSE : E_NOINTERFACE;
+                if (mqi[k].hr == S_FALSE)
+                        asked++;
+        }
+        if (asked) {
+                unsigned cap = asked < MULTI_QI_MAX ? asked : MULTI_QI_MAX;
+                iids = calloc(cap, sizeof *iids);
+                slot = calloc(cap, sizeof *slot);
+                got = calloc(cap, sizeof *got);
+                hrs = calloc(cap, sizeof *hrs);
+                if (!iids || !slot || !got || !hrs)
+                        hr = E_OUTOFMEMORY;
+        }
+        for (ULONG k = 0; asked && k < n;) {
+                unsigned b = 0;
+                for (; k < n && b < MULTI_QI_MAX; k++) {
+                        if (mqi[k].hr != S_FALSE)
+                                continue;
+                        if (FAILED(hr)) {
+                                mqi[k].hr = hr;
+                                continue;
+                        }
+                        iids[b] = *mqi[k].pIID;
+                        slot[b++] = (unsigned)k;
+                }
+                if (!b)
+                        continue;
+                HRESULT r = mgr_qi_remote(m, b, iids, got, hrs);
+                for (unsigned j = 0; j < b; j++) {
+                        mqi[slot[j]].hr = FAILED(r) ? r : hrs[j];
+                        mqi[slot[j]].pItf = FAILED(r) ? NULL : got[j];
+                }
+        }
+        free(iids);
+        free(slot);
+        free(got);
+        free(hrs);
+        for (ULONG k = 0; k < n; k++)
+                if (SUCCEEDED(mqi[k].hr))
+                        found++;
+        return found == n ? S_OK : found ? CO_S_NOTALLINTERFACES : E_NOINTERFACE;
+}
+
+static const IMultiQIVtbl mqi_vtbl = { mqi_qi, mqi_addref, mqi_release, mqi_query };
+
+/* The manager an interface of its own belongs to (identity, IClientSecurity, IMultiQI),
+   or NULL for any other pointer. */
+static struct proxymgr *mgr_of_own(IUnknown *unk) {
+        if (unk->lpVtbl == &identity_vtbl)
+                return impl_from_IUnknown(unk);
+        if (unk->lpVtbl == (const void *)&csec_vtbl)
+                return impl_from_IClientSecurity((IClientSecurity *)unk);
+        if (unk->lpVtbl == (const void *)&mqi_vtbl)
+                return impl_from_IMultiQI((IMultiQI *)unk);
+        return NULL;
+}
 
 /*
  * [MS-DCOM] 1.3.6, secure references (EOAC_SECURE_REFS, LegacySecureReferences): the
@@ -1332,6 +1505,8 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
                 return E_OUTOFMEMORY;
         }
         m->IUnknown_iface.lpVtbl = &identity_vtbl;
+        m->IClientSecurity_iface.lpVtbl = &csec_vtbl;
+        m->IMultiQI_iface.lpVtbl = &mqi_vtbl;
         atomic_init(&m->refs, 1);
         m->ox = ox;
         m->oxid = o->std.oxid;
@@ -1377,7 +1552,7 @@ HRESULT com_proxy_unmarshal(const struct objref *o, const IID *riid, void **ret)
 }
 
 HRESULT com_proxy_rem_release(IUnknown *proxy, uint32_t public_refs, uint32_t private_refs) {
-        if (!com_proxy_is_proxy(proxy) || proxy->lpVtbl == &identity_vtbl ||
+        if (!com_proxy_is_proxy(proxy) || mgr_of_own(proxy) ||
             ((struct com_proxy *)proxy)->unk != &px_unk)
                 return E_INVALIDARG;
         struct ifproxy *i = (struct ifproxy *)proxy;
@@ -1389,15 +1564,14 @@ HRESULT com_proxy_rem_release(IUnknown *proxy, uint32_t public_refs, uint32_t pr
 
 bool com_proxy_is_proxy(IUnknown *unk) {
         /* an interface proxy's vtable is a generated one, and its manager ours */
-        return unk->lpVtbl == &identity_vtbl ||
+        return mgr_of_own(unk) ||
                (com_ps_is_proxy_vtbl(unk->lpVtbl) && (((struct com_proxy *)unk)->unk == &px_unk ||
                                                       ((struct com_proxy *)unk)->unk == &copy_unk));
 }
 
 /* [MS-DCOM] 3.2.4.3: a proxy marshaled on carries references of its own */
 HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o) {
-        struct proxymgr *m = unk->lpVtbl == &identity_vtbl ? impl_from_IUnknown(unk)
-                                                           : ((struct ifproxy *)unk)->mgr;
+        struct proxymgr *m = mgr_of_own(unk) ? mgr_of_own(unk) : ((struct ifproxy *)unk)->mgr;
         struct com_proxy rpx;
         struct ifproxy *i;
         void *itf;
@@ -1445,7 +1619,7 @@ HRESULT com_proxy_marshal(IUnknown *unk, const IID *iid, struct objref *o) {
 /* --- CoSetProxyBlanket / CoQueryProxyBlanket (IClientSecurity in spirit) ------------------- */
 
 static struct ifproxy *ifproxy_of(IUnknown *unk) {
-        if (!unk || unk->lpVtbl == &identity_vtbl || !com_proxy_is_proxy(unk))
+        if (!unk || mgr_of_own(unk) || !com_proxy_is_proxy(unk))
                 return NULL;
         return (struct ifproxy *)unk;
 }
@@ -1479,7 +1653,7 @@ HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_s
         if (!proxy)
                 return E_INVALIDARG;
         if (!i)
-                return proxy->lpVtbl == &identity_vtbl ? S_OK : E_NOINTERFACE;
+                return mgr_of_own(proxy) ? S_OK : E_NOINTERFACE;
         if (level > RPC_AUTHN_LEVEL_PKT_PRIVACY || imp > RPC_C_IMP_LEVEL_DELEGATE)
                 return E_INVALIDARG;
         pthread_mutex_lock(&lock);
@@ -1551,7 +1725,7 @@ HRESULT WINAPI CoCopyProxy(IUnknown *proxy, IUnknown **ret) {
         if (!proxy)
                 return E_INVALIDARG;
         if (!(i = ifproxy_of(proxy)))
-                return proxy->lpVtbl == &identity_vtbl ? E_NOINTERFACE : E_INVALIDARG;
+                return mgr_of_own(proxy) ? E_NOINTERFACE : E_INVALIDARG;
         if (!(c = calloc(1, sizeof *c)))
                 return E_OUTOFMEMORY;
         pthread_mutex_lock(&lock);
