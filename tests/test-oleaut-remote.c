@@ -11,7 +11,9 @@
  * ISupportErrorInfo), DISP_E_EXCEPTION with its EXCEPINFO, a property put and get, wrong
  * argument counts and types, NULL result/EXCEPINFO/argerr pointers, records (VT_RECORD by
  * value and VT_BYREF, tests/typelib/records.idl registered for both processes) -- and
- * finally checks that every reference came back to the object.
+ * finally checks that every reference came back to the object.  Then IEnumVARIANT (a
+ * collection's enumerator, [MS-OAUT] 3.3) across processes: Next with and without a count,
+ * past the end, Skip, Reset, Clone, a count too large for the server, and its references.
  */
 #define COBJMACROS
 
@@ -463,6 +465,251 @@ TEST(idispatch_across_processes) {
         ASSERT_GT(server_refs(), 1);
         IDispatch_Release(d);
         ASSERT_EQ(server_refs(), 1);
+        xwrite(to_server, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(to_server);
+        close(from_server);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/* --- IEnumVARIANT ([MS-OAUT] 3.3) across processes ------------------------------------------- */
+
+#define ENUM_ITEMS 10u
+
+/* An enumerator over ENUM_ITEMS elements: item i is VT_I4 i, VT_BSTR "item<i>" or VT_R8
+   i + 0.5 by i % 3.  live counts the enumerators not yet freed. */
+struct venum {
+        IEnumVARIANT IEnumVARIANT_iface;
+        atomic_int refs;
+        ULONG pos;
+};
+
+static atomic_int live;
+
+static struct venum *venum_new(ULONG pos);
+
+static struct venum *venum_impl(IEnumVARIANT *e) {
+        return (struct venum *)e;
+}
+
+static HRESULT STDMETHODCALLTYPE ve_qi(IEnumVARIANT *e, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumVARIANT)) {
+                *ppv = e;
+                IEnumVARIANT_AddRef(e);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE ve_addref(IEnumVARIANT *e) {
+        return (ULONG)atomic_fetch_add(&venum_impl(e)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE ve_release(IEnumVARIANT *e) {
+        int r = atomic_fetch_sub(&venum_impl(e)->refs, 1) - 1;
+        if (!r) {
+                free(e);
+                atomic_fetch_sub(&live, 1);
+        }
+        return (ULONG)r;
+}
+
+static void item(ULONG i, VARIANT *v) {
+        VariantInit(v);
+        if (i % 3 == 0) {
+                V_VT(v) = VT_I4;
+                V_I4(v) = (LONG)i;
+        } else if (i % 3 == 1) {
+                OLECHAR s[] = { 'i', 't', 'e', 'm', (OLECHAR)('0' + i), 0 };
+                V_VT(v) = VT_BSTR;
+                V_BSTR(v) = SysAllocString(s);
+        } else {
+                V_VT(v) = VT_R8;
+                V_R8(v) = i + 0.5;
+        }
+}
+
+static HRESULT STDMETHODCALLTYPE ve_next(IEnumVARIANT *e, ULONG celt, VARIANT *v, ULONG *fetched) {
+        struct venum *x = venum_impl(e);
+        ULONG k = 0;
+
+        for (; k < celt && x->pos < ENUM_ITEMS; k++)
+                item(x->pos++, &v[k]);
+        if (fetched)
+                *fetched = k;
+        return k == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT STDMETHODCALLTYPE ve_skip(IEnumVARIANT *e, ULONG celt) {
+        struct venum *x = venum_impl(e);
+
+        if (celt > ENUM_ITEMS - x->pos) {
+                x->pos = ENUM_ITEMS;
+                return S_FALSE;
+        }
+        x->pos += celt;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ve_reset(IEnumVARIANT *e) {
+        venum_impl(e)->pos = 0;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE ve_clone(IEnumVARIANT *e, IEnumVARIANT **ret) {
+        struct venum *c = venum_new(venum_impl(e)->pos);
+
+        *ret = c ? &c->IEnumVARIANT_iface : NULL;
+        return c ? S_OK : E_OUTOFMEMORY;
+}
+
+static const IEnumVARIANTVtbl venum_vtbl = {
+        ve_qi, ve_addref, ve_release, ve_next, ve_skip, ve_reset, ve_clone,
+};
+
+static struct venum *venum_new(ULONG pos) {
+        struct venum *x = calloc(1, sizeof *x);
+
+        if (x) {
+                x->IEnumVARIANT_iface.lpVtbl = &venum_vtbl;
+                atomic_init(&x->refs, 1);
+                x->pos = pos;
+                atomic_fetch_add(&live, 1);
+        }
+        return x;
+}
+
+/* The child: marshals an enumerator; 'r' reports the enumerators alive, 'q' quits. */
+static _Noreturn void enum_server_main(int in, int out) {
+        IStream *stm;
+        HGLOBAL h;
+        STATSTG st;
+        uint8_t cmd;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        struct venum *e = venum_new(0);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IEnumVARIANT, (IUnknown *)&e->IEnumVARIANT_iface,
+                                     MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+        IEnumVARIANT_Release(&e->IEnumVARIANT_iface);   /* the marshal holds it */
+        ASSERT_OK(GetHGlobalFromStream(stm, &h));
+        ASSERT_OK(IStream_Stat(stm, &st, STATFLAG_NONAME));
+        uint32_t len = (uint32_t)st.cbSize.QuadPart;
+        xwrite(out, &len, sizeof len);
+        xwrite(out, GlobalLock(h), len);
+        GlobalUnlock(h);
+        IStream_Release(stm);
+        while (read(in, &cmd, 1) == 1 && cmd == 'r') {
+                int32_t r[2] = { atomic_load(&live), 0 };
+                xwrite(out, r, sizeof r);
+        }
+        CoUninitialize();
+        _exit(0);
+}
+
+static void expect_item(const VARIANT *v, ULONG i) {
+        VARIANT want;
+
+        item(i, &want);
+        ASSERT_EQ(V_VT(v), V_VT(&want));
+        if (V_VT(v) == VT_I4)
+                ASSERT_EQ(V_I4(v), V_I4(&want));
+        else if (V_VT(v) == VT_R8)
+                ASSERT_TRUE(V_R8(v) == V_R8(&want));
+        else
+                ASSERT_MEM_EQ(V_BSTR(v), V_BSTR(&want), 6 * sizeof(OLECHAR));
+        VariantClear(&want);
+}
+
+TEST(ienumvariant_across_processes) {
+        int a[2], b[2], status;
+        uint8_t buf[4096];
+        uint32_t len;
+        IEnumVARIANT *e = NULL, *c = NULL;
+        IStream *stm;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        VARIANT v[6];
+        ULONG got = 99;
+
+        rpcss_start();
+        ASSERT_OK(pipe(a));
+        ASSERT_OK(pipe(b));
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                close(a[1]);
+                close(b[0]);
+                enum_server_main(a[0], b[1]);
+        }
+        close(a[0]);
+        close(b[1]);
+        to_server = a[1];
+        from_server = b[0];
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        xread(from_server, &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(from_server, buf, len);
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(IStream_Write(stm, buf, len, NULL));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IEnumVARIANT, (void **)&e));
+        IStream_Release(stm);
+
+        /* one at a time without a count, as Windows allows */
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 1, &v[0], NULL), S_OK);
+        expect_item(&v[0], 0);
+        VariantClear(&v[0]);
+        /* several: strings and numbers */
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 4, v, &got), S_OK);
+        ASSERT_EQ(got, 4);
+        for (ULONG i = 0; i < 4; i++) {
+                expect_item(&v[i], 1 + i);
+                VariantClear(&v[i]);
+        }
+        ASSERT_HR_EQ(IEnumVARIANT_Skip(e, 3), S_OK);
+        /* past the end: what there is, and S_FALSE */
+        for (int i = 0; i < 6; i++)
+                VariantInit(&v[i]);
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 6, v, &got), S_FALSE);
+        ASSERT_EQ(got, 2);
+        expect_item(&v[0], 8);
+        expect_item(&v[1], 9);
+        ASSERT_EQ(V_VT(&v[2]), VT_EMPTY);
+        VariantClear(&v[0]);
+        VariantClear(&v[1]);
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 1, &v[0], NULL), S_FALSE);
+        ASSERT_EQ(V_VT(&v[0]), VT_EMPTY);
+        ASSERT_HR_EQ(IEnumVARIANT_Skip(e, 1), S_FALSE);
+        /* Reset and Clone: a second enumerator in the server, at the same place */
+        ASSERT_OK(IEnumVARIANT_Reset(e));
+        ASSERT_OK(IEnumVARIANT_Skip(e, 2));
+        ASSERT_OK(IEnumVARIANT_Clone(e, &c));
+        ASSERT_TRUE(c != NULL && c != e);
+        ASSERT_EQ(server_refs(), 2);
+        ASSERT_HR_EQ(IEnumVARIANT_Next(c, 1, &v[0], &got), S_OK);
+        expect_item(&v[0], 2);
+        VariantClear(&v[0]);
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 1, &v[0], &got), S_OK);
+        expect_item(&v[0], 2);          /* the original did not move */
+        VariantClear(&v[0]);
+        IEnumVARIANT_Release(c);
+        ASSERT_EQ(server_refs(), 1);
+        /* nothing asked, and a buffer missing */
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 0, NULL, &got), S_OK);
+        ASSERT_EQ(got, 0);
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 3, NULL, &got), E_INVALIDARG);
+        /* a count the server cannot hold in one call's memory fails cleanly */
+        ASSERT_TRUE(FAILED(IEnumVARIANT_Next(e, 0x40000000, v, &got)));
+        ASSERT_EQ(got, 0);
+        ASSERT_HR_EQ(IEnumVARIANT_Next(e, 1, &v[0], NULL), S_OK);
+        expect_item(&v[0], 3);
+        VariantClear(&v[0]);
+
+        IEnumVARIANT_Release(e);
+        ASSERT_EQ(server_refs(), 0);
         xwrite(to_server, "q", 1);
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -265,6 +265,7 @@ static void register_once(void) {
         com_ps_register(&IDispatch_ProxyVtbl, &IDispatch_p_interface);
         com_ps_register(&ISupportErrorInfo_ProxyVtbl, &ISupportErrorInfo_p_interface);
         com_ps_register(&IErrorInfo_ProxyVtbl, &IErrorInfo_p_interface);
+        com_ps_register(&IEnumVARIANT_ProxyVtbl, &IEnumVARIANT_p_interface);   /* enumvariant.c */
         /* [MS-OAUT] 3.7, 3.5, 3.11: their [call_as] halves are typeinfo-ps.c's */
         com_ps_register(&ITypeInfo_ProxyVtbl, &ITypeInfo_p_interface);
         com_ps_register(&ITypeComp_ProxyVtbl, &ITypeComp_p_interface);
