@@ -2,11 +2,16 @@
 /*
  * The STA's queue (src/com/apartment.c), where remoting will deliver incoming calls:
  * work posted from other threads runs on the apartment's own thread, in order, and only
- * while that thread pumps (com_pump or CoWaitForMultipleHandles).
+ * while that thread pumps (com_pump or CoWaitForMultipleHandles).  And an apartment's
+ * object context (CoGetObjectContext): its threading information, the logical thread ID,
+ * and callbacks run in an STA, in the MTA from an STA, and refused once it ended.
  */
+#define COBJMACROS
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
+
+#include <ole2.h>
 
 #include "com/com-internal.h"
 #include "test.h"
@@ -220,4 +225,195 @@ TEST(mta_usage_keeps_the_mta) {
         ASSERT_HR_EQ(CoDecrementMTAUsage(c1), E_INVALIDARG);
         ASSERT_HR_EQ(CoDecrementMTAUsage(NULL), E_INVALIDARG);
         ASSERT_HR_EQ(CoIncrementMTAUsage(NULL), E_INVALIDARG);
+}
+
+/* --- the object context (src/com/context.c) -------------------------------------------------- */
+
+struct ctx_run {
+        pthread_t thread;
+        atomic_int runs;
+};
+
+static HRESULT STDMETHODCALLTYPE record_thread(ComCallData *d) {
+        struct ctx_run *r = d->pUserDefined;
+
+        r->thread = pthread_self();
+        atomic_fetch_add(&r->runs, 1);
+        return (HRESULT)d->dwDispid;    /* what the callback answers is the call's */
+}
+
+struct sta_ctx {
+        IContextCallback *cb;
+        ULONG_PTR token;
+        pthread_t thread;
+        HANDLE ready, stop;
+};
+
+/* An STA that hands out its context, then pumps until told to stop. */
+static void *context_sta(void *arg) {
+        struct sta_ctx *s = arg;
+        IComThreadingInfo *ti = NULL;
+        APTTYPE type;
+        THDTYPE thd;
+        DWORD idx;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        s->thread = pthread_self();
+        ASSERT_OK(CoGetObjectContext(&IID_IContextCallback, (void **)&s->cb));
+        ASSERT_OK(CoGetContextToken(&s->token));
+        ASSERT_OK(IContextCallback_QueryInterface(s->cb, &IID_IComThreadingInfo, (void **)&ti));
+        ASSERT_OK(IComThreadingInfo_GetCurrentApartmentType(ti, &type));
+        ASSERT_TRUE(type == APTTYPE_MAINSTA || type == APTTYPE_STA);
+        ASSERT_OK(IComThreadingInfo_GetCurrentThreadType(ti, &thd));
+        ASSERT_EQ(thd, THDTYPE_PROCESSMESSAGES);
+        /* the token is the context's IUnknown */
+        IUnknown *unk = NULL;
+        ASSERT_OK(IComThreadingInfo_QueryInterface(ti, &IID_IUnknown, (void **)&unk));
+        ASSERT_TRUE((ULONG_PTR)unk == s->token);
+        IUnknown_Release(unk);
+        IComThreadingInfo_Release(ti);
+        SetEvent(s->ready);
+        CoWaitForMultipleHandles(0, INFINITE, 1, &s->stop, &idx);
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(object_context) {
+        struct sta_ctx s = { 0 };
+        struct ctx_run run = { 0 };
+        ComCallData d = { .dwDispid = (DWORD)S_FALSE, .pUserDefined = &run };
+        IComThreadingInfo *ti = NULL;
+        IContextCallback *mta_cb = NULL;
+        ULONG_PTR token = 0;
+        pthread_t t;
+        DWORD idx;
+        GUID g1, g2, mine = { 0x12345678, 0x1234, 0x5678, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+        void *p = (void *)1;
+
+        ASSERT_HR_EQ(CoGetObjectContext(&IID_IComThreadingInfo, &p), CO_E_NOTINITIALIZED);
+        ASSERT_TRUE(p == NULL);
+        ASSERT_HR_EQ(CoGetContextToken(&token), CO_E_NOTINITIALIZED);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_HR_EQ(CoGetObjectContext(&IID_IStream, &p), E_NOINTERFACE);
+        ASSERT_OK(CoGetObjectContext(&IID_IComThreadingInfo, (void **)&ti));
+        APTTYPE type;
+        THDTYPE thd;
+        ASSERT_OK(IComThreadingInfo_GetCurrentApartmentType(ti, &type));
+        ASSERT_EQ(type, APTTYPE_MTA);
+        ASSERT_OK(IComThreadingInfo_GetCurrentThreadType(ti, &thd));
+        ASSERT_EQ(thd, THDTYPE_BLOCKMESSAGES);
+        /* the logical thread ID: the thread's own, stable, and settable */
+        ASSERT_OK(IComThreadingInfo_GetCurrentLogicalThreadId(ti, &g1));
+        ASSERT_OK(CoGetCurrentLogicalThreadId(&g2));
+        ASSERT_TRUE(IsEqualGUID(&g1, &g2));
+        ASSERT_OK(IComThreadingInfo_SetCurrentLogicalThreadId(ti, &mine));
+        ASSERT_OK(CoGetCurrentLogicalThreadId(&g2));
+        ASSERT_TRUE(IsEqualGUID(&g2, &mine));
+        ASSERT_HR_EQ(CoGetCurrentLogicalThreadId(NULL), E_INVALIDARG);
+        IComThreadingInfo_Release(ti);
+
+        /* an STA's context: its callback runs there, and answers what the function did */
+        s.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+        s.stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+        ASSERT_OK(pthread_create(&t, NULL, context_sta, &s));
+        CoWaitForMultipleHandles(0, INFINITE, 1, &s.ready, &idx);
+        ASSERT_OK(CoGetContextToken(&token));
+        ASSERT_TRUE(token != s.token);          /* the MTA's is another */
+        ASSERT_HR_EQ(IContextCallback_ContextCallback(s.cb, record_thread, &d, &IID_IUnknown, 0,
+                                                      NULL), S_FALSE);
+        ASSERT_EQ(atomic_load(&run.runs), 1);
+        ASSERT_TRUE(pthread_equal(run.thread, s.thread));
+        ASSERT_HR_EQ(IContextCallback_ContextCallback(s.cb, NULL, &d, &IID_IUnknown, 0, NULL),
+                     E_INVALIDARG);
+        /* the MTA's context, called from the MTA: at once, on this thread */
+        ASSERT_OK(CoGetObjectContext(&IID_IContextCallback, (void **)&mta_cb));
+        d.dwDispid = S_OK;
+        ASSERT_OK(IContextCallback_ContextCallback(mta_cb, record_thread, &d, &IID_IUnknown, 0, NULL));
+        ASSERT_TRUE(pthread_equal(run.thread, pthread_self()));
+        /* the STA ends: its context's memory stays while referenced, its callbacks fail */
+        SetEvent(s.stop);
+        pthread_join(t, NULL);
+        ASSERT_HR_EQ(IContextCallback_ContextCallback(s.cb, record_thread, &d, &IID_IUnknown, 0,
+                                                      NULL), RPC_E_DISCONNECTED);
+        ASSERT_EQ(atomic_load(&run.runs), 2);
+        IContextCallback_Release(s.cb);
+        CloseHandle(s.ready);
+        CloseHandle(s.stop);
+        CoUninitialize();
+        /* the MTA ended with this thread: its context's callbacks fail too */
+        ASSERT_HR_EQ(IContextCallback_ContextCallback(mta_cb, record_thread, &d, &IID_IUnknown, 0,
+                                                      NULL), RPC_E_DISCONNECTED);
+        IContextCallback_Release(mta_cb);
+}
+
+/* An STA calls into the MTA's context: on an MTA thread, while the STA waits. */
+struct sta_into_mta {
+        IContextCallback *mta_cb;
+        struct ctx_run run;
+        pthread_t sta;
+        HRESULT hr;
+};
+
+static void *sta_calls_mta(void *arg) {
+        struct sta_into_mta *c = arg;
+        ComCallData d = { .dwDispid = S_OK, .pUserDefined = &c->run };
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        c->sta = pthread_self();
+        c->hr = IContextCallback_ContextCallback(c->mta_cb, record_thread, &d, &IID_IUnknown, 0, NULL);
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(context_callback_into_the_mta) {
+        struct sta_into_mta c = { 0 };
+        pthread_t t;
+        APTTYPE type;
+        APTTYPEQUALIFIER q;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CoGetObjectContext(&IID_IContextCallback, (void **)&c.mta_cb));
+        ASSERT_OK(pthread_create(&t, NULL, sta_calls_mta, &c));
+        pthread_join(t, NULL);
+        ASSERT_OK(c.hr);
+        ASSERT_EQ(atomic_load(&c.run.runs), 1);
+        ASSERT_FALSE(pthread_equal(c.run.thread, c.sta));
+        ASSERT_FALSE(pthread_equal(c.run.thread, pthread_self()));
+        IContextCallback_Release(c.mta_cb);
+        CoUninitialize();
+        ASSERT_HR_EQ(CoGetApartmentType(&type, &q), CO_E_NOTINITIALIZED);
+}
+
+static void *process_number(void *arg) {
+        *(DWORD *)arg = CoGetCurrentProcess();
+        return NULL;
+}
+
+/* OleInitialize is an STA; CoGetCurrentProcess a number per thread. */
+TEST(ole_initialize_and_thread_numbers) {
+        APTTYPE type;
+        APTTYPEQUALIFIER q;
+        DWORD other = 0;
+        pthread_t t;
+
+        ASSERT_HR_EQ(OleInitialize((void *)1), E_INVALIDARG);
+        ASSERT_HR_EQ(OleInitialize(NULL), S_OK);
+        ASSERT_OK(CoGetApartmentType(&type, &q));
+        ASSERT_TRUE(type == APTTYPE_MAINSTA || type == APTTYPE_STA);
+        ASSERT_HR_EQ(OleInitialize(NULL), S_FALSE);
+        ASSERT_HR_EQ(CoInitializeEx(NULL, COINIT_MULTITHREADED), RPC_E_CHANGED_MODE);
+        OleUninitialize();
+        OleUninitialize();
+        ASSERT_HR_EQ(CoGetApartmentType(&type, &q), CO_E_NOTINITIALIZED);
+        /* in the MTA, OleInitialize is a change of mode */
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_HR_EQ(OleInitialize(NULL), RPC_E_CHANGED_MODE);
+        CoUninitialize();
+
+        DWORD mine = CoGetCurrentProcess();
+        ASSERT_TRUE(mine != 0);
+        ASSERT_EQ(CoGetCurrentProcess(), mine);
+        ASSERT_OK(pthread_create(&t, NULL, process_number, &other));
+        pthread_join(t, NULL);
+        ASSERT_TRUE(other != 0 && other != mine);
 }

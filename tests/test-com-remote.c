@@ -1452,8 +1452,12 @@ static ULONG STDMETHODCALLTYPE cm_release(ICallMe *This) {
         return (ULONG)atomic_fetch_sub(&((struct callme *)This)->refs, 1) - 1;
 }
 
+/* [MS-DCOM] 1.3.5: the causality IDs the object and the callback ran under */
+static GUID cid_in_object, cid_in_callback;
+
 static HRESULT STDMETHODCALLTYPE cm_ping(ICallMe *This, LONG x, LONG *y) {
         ((struct callme *)This)->ran_on = pthread_self();
+        CoGetCurrentLogicalThreadId(&cid_in_callback);
         *y = x + 1;
         return S_OK;
 }
@@ -1485,6 +1489,7 @@ static ULONG STDMETHODCALLTYPE cr_release(ICaller *This) {
 
 /* the object (in the MTA) calls back the caller's object (in its STA) */
 static HRESULT STDMETHODCALLTYPE cr_callback(ICaller *This, ICallMe *cb, LONG x, LONG *y) {
+        CoGetCurrentLogicalThreadId(&cid_in_object);
         return cb ? ICallMe_Ping(cb, x, y) : E_POINTER;
 }
 
@@ -1525,6 +1530,7 @@ struct modal_ctx {
         LONG y;
         HRESULT hr;
         int refs_after;
+        GUID own_before;                /* the STA's logical thread ID outside any call */
 };
 
 static void *modal_sta(void *arg) {
@@ -1539,6 +1545,7 @@ static void *modal_sta(void *arg) {
         stm = stream_of(c->objref, c->len);
         ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
         IStream_Release(stm);
+        ASSERT_OK(CoGetCurrentLogicalThreadId(&c->own_before));
         /* without the modal loop this call waits for itself */
         c->hr = ICaller_CallBack(p, &c->cm.ICallMe_iface, 20, &c->y);
         /* the server gave up the [in] pointer it got (its proxy released, our stub
@@ -1570,6 +1577,11 @@ TEST(sta_callback_modal_loop) {
         ASSERT_OK(c.hr);
         ASSERT_EQ(c.y, 21);
         ASSERT_TRUE(pthread_equal(c.cm.ran_on, c.thread));     /* on the STA's own thread */
+        /* [MS-DCOM] 1.3.5: the callback, made while the object ran the STA's call, carried
+           that call's causality ID; the STA's call itself got a new one */
+        ASSERT_TRUE(IsEqualGUID(&cid_in_object, &cid_in_callback));
+        ASSERT_FALSE(IsEqualGUID(&cid_in_object, &GUID_NULL));
+        ASSERT_FALSE(IsEqualGUID(&cid_in_object, &c.own_before));
         ASSERT_EQ(c.refs_after, 1);
         ASSERT_EQ(atomic_load(&c.cm.refs), 1);
         ASSERT_EQ(atomic_load(&obj.refs), 1);

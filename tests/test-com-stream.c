@@ -1040,3 +1040,33 @@ out_release:
 TEST(stream_out_of_memory) {
         ASSERT_GT(ASSERT_OOM_LOOP(oom_stream, NULL, NULL), 0);
 }
+
+/* CoMarshalHresult / CoUnmarshalHresult: four bytes, little-endian, and a short stream. */
+TEST(hresult_in_a_stream) {
+        IStream *stm;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ULARGE_INTEGER pos;
+        HRESULT hr = S_OK;
+        uint8_t b[4];
+        ULONG n = 0;
+
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalHresult(stm, E_ACCESSDENIED));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_CUR, &pos));
+        ASSERT_EQ(pos.QuadPart, 4);
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(IStream_Read(stm, b, 4, &n));
+        ASSERT_EQ(n, 4);
+        ASSERT_EQ(b[0], 0x05);                  /* 0x80070005 */
+        ASSERT_EQ(b[3], 0x80);
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        ASSERT_OK(CoUnmarshalHresult(stm, &hr));
+        ASSERT_HR_EQ(hr, E_ACCESSDENIED);
+        /* nothing more to read */
+        ASSERT_HR_EQ(CoUnmarshalHresult(stm, &hr), STG_E_READFAULT);
+        ASSERT_HR_EQ(CoUnmarshalHresult(NULL, &hr), E_INVALIDARG);
+        ASSERT_HR_EQ(CoUnmarshalHresult(stm, NULL), E_INVALIDARG);
+        ASSERT_HR_EQ(CoMarshalHresult(NULL, S_OK), E_INVALIDARG);
+        ASSERT_FALSE(CoIsOle1Class(&IID_IUnknown));
+        IStream_Release(stm);
+}

@@ -77,6 +77,13 @@ DCOM_EXPORT HRESULT WINAPI CoInitializeEx(void *reserved, DWORD coinit);
 DCOM_EXPORT HRESULT WINAPI CoInitialize(void *reserved);
 DCOM_EXPORT void WINAPI CoUninitialize(void);
 DCOM_EXPORT HRESULT WINAPI CoGetApartmentType(APTTYPE *type, APTTYPEQUALIFIER *qualifier);
+/* The calling thread's logical thread ID: the causality ID ([MS-DCOM] 1.3.5) of the incoming
+   call it runs, which the calls it makes meanwhile carry; else an ID of its own. */
+DCOM_EXPORT HRESULT WINAPI CoGetCurrentLogicalThreadId(GUID *id);
+/* The calling apartment's object context (IComThreadingInfo, IContextCallback), and a
+   token naming it: the context's IUnknown, not referenced. */
+DCOM_EXPORT HRESULT WINAPI CoGetObjectContext(REFIID riid, void **ppv);
+DCOM_EXPORT HRESULT WINAPI CoGetContextToken(ULONG_PTR *token);
 /*
  * Keeps the MTA (making it if there is none) while no thread of it may be initialized:
  * threads not initialized then run in it, implicitly.  Each cookie is given back once.

@@ -146,6 +146,14 @@ DCOM_EXPORT HRESULT WINAPI CoRevertToSelf(void);
  * CoTestCancel, in a method a remote caller called: RPC_E_CALL_CANCELED when the caller
  * cancelled, else RPC_S_CALLPENDING (RPC_E_CALL_COMPLETE outside such a call).
  */
+/* A number unique to the calling thread for the process's life (never reused, unlike a
+   thread ID); an HRESULT in a stream as COM writes one (4 bytes, little-endian); OLE 1
+   classes do not exist here (FALSE). */
+DCOM_EXPORT DWORD WINAPI CoGetCurrentProcess(void);
+DCOM_EXPORT HRESULT WINAPI CoMarshalHresult(IStream *stm, HRESULT hr);
+DCOM_EXPORT HRESULT WINAPI CoUnmarshalHresult(IStream *stm, HRESULT *hr);
+DCOM_EXPORT BOOL WINAPI CoIsOle1Class(REFCLSID clsid);
+
 DCOM_EXPORT HRESULT WINAPI CoEnableCallCancellation(void *reserved);
 DCOM_EXPORT HRESULT WINAPI CoDisableCallCancellation(void *reserved);
 DCOM_EXPORT HRESULT WINAPI CoCancelCall(DWORD thread_id, ULONG timeout_s);

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ole2.h>
+
 #include "com/com-internal.h"
 
 static LOG_CHANNEL(com);
@@ -43,6 +45,7 @@ static struct com_apartment *apartment_new(APTTYPE type) {
         a->refs = 1;
         atomic_init(&a->ref, 1);
         a->tail = &a->head;
+        com_context_init(a);
         pthread_mutex_init(&a->lock, NULL);
         a->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (a->wake < 0) {
@@ -129,6 +132,28 @@ HRESULT WINAPI CoInitializeEx(void *reserved, DWORD coinit) {
         tls.inits = 1;
         log_debug(com, "thread entered %s", sta ? "an STA" : "the MTA");
         return S_OK;
+}
+
+HRESULT WINAPI OleInitialize(LPVOID reserved) {
+        /* OLE's clipboard, drag and drop and compound documents are not part of OpenDCOM:
+           what remains is the thread's single-threaded apartment */
+        if (reserved)
+                return E_INVALIDARG;
+        return CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+}
+
+void WINAPI OleUninitialize(void) {
+        CoUninitialize();
+}
+
+DWORD WINAPI CoGetCurrentProcess(void) {
+        static atomic_uint next;
+        static _Thread_local DWORD mine;
+
+        /* (after 2^32 threads a number would come again; 0 is never one) */
+        while (!mine)
+                mine = atomic_fetch_add(&next, 1) + 1;
+        return mine;
 }
 
 HRESULT WINAPI CoInitialize(void *reserved) {

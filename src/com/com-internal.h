@@ -37,7 +37,14 @@ struct com_apartment {
         bool closing;
         bool classes_gone;              /* its registrations revoked (classtable.c's lock) */
         atomic_uint ref;                /* its existence + com_apartment_get() holders */
+        /* its object context (context.c): the interfaces' vtables, nothing else */
+        struct {
+                const void *threading, *callback;
+        } context;
 };
+
+/* context.c: an apartment's object context, set up with it. */
+void com_context_init(struct com_apartment *apt);
 
 /* The calling thread's apartment (NULL: not initialized; implicit MTA not counted). */
 struct com_apartment *com_current_apartment(void);

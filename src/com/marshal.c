@@ -380,6 +380,38 @@ static HRESULT unmarshal(IStream *stm, REFIID riid, void **ppv) {
 
 static HRESULT release_data(IStream *stm);
 
+/* learn.microsoft.com, CoMarshalHresult: the HRESULT as its 4 bytes, little-endian. */
+HRESULT WINAPI CoMarshalHresult(IStream *stm, HRESULT hr) {
+        uint8_t b[4] = { (uint8_t)hr, (uint8_t)((uint32_t)hr >> 8), (uint8_t)((uint32_t)hr >> 16),
+                         (uint8_t)((uint32_t)hr >> 24) };
+
+        if (!stm)
+                return E_INVALIDARG;
+        return stream_write(stm, b, sizeof b);
+}
+
+HRESULT WINAPI CoUnmarshalHresult(IStream *stm, HRESULT *hr) {
+        uint8_t b[4];
+        ULONG n = 0;
+        HRESULT r;
+
+        if (!stm || !hr)
+                return E_INVALIDARG;
+        r = stm->lpVtbl->Read(stm, b, sizeof b, &n);
+        if (FAILED(r))
+                return r;
+        if (n != sizeof b)
+                return STG_E_READFAULT;
+        *hr = (HRESULT)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                        (uint32_t)b[3] << 24);
+        return S_OK;
+}
+
+BOOL WINAPI CoIsOle1Class(REFCLSID clsid) {
+        (void)clsid;
+        return FALSE;
+}
+
 HRESULT WINAPI CoReleaseMarshalData(IStream *stm) {
         HRESULT hr;
 

@@ -11,6 +11,7 @@
 
 #include "base/base-internal.h"
 #include "com/orpc-stub.h"
+#include "dcom/com.h"
 #include "dcom/guid.h"
 #include "dcom/ncastatus.h"
 #include "dcom/status.h"
@@ -75,12 +76,56 @@ static int next_cid(GUID *ret) {
         return 0;
 }
 
+bool (*com_orpc_causality_hook)(GUID *ret);
+
+/* The logical thread ID of a thread outside any incoming call (CoGetCurrentLogicalThreadId):
+   made when first asked for; `set` once the application chose it. */
+static _Thread_local struct {
+        GUID id;
+        bool has, set;
+} logical;
+
 int com_orpc_this_init(ORPCTHIS *t) {
         memset(t, 0, sizeof *t);
         t->version.MajorVersion = COM_MAJOR_VERSION;
         t->version.MinorVersion = COM_MINOR_VERSION;
-        /* [MS-DCOM] 1.3.5: a new causality ID for a call not made from inside another */
+        /* [MS-DCOM] 1.3.5: a call made while the thread runs an incoming one carries that
+           call's causality ID; any other a new one -- unless the application set the
+           thread's logical thread ID (IComThreadingInfo), which its calls then carry */
+        bool (*in_call)(GUID *) = __atomic_load_n(&com_orpc_causality_hook, __ATOMIC_RELAXED);
+        if (in_call && in_call(&t->cid))
+                return 0;
+        if (logical.set) {
+                t->cid = logical.id;
+                return 0;
+        }
         return next_cid(&t->cid);
+}
+
+HRESULT com_logical_thread_id(GUID *ret) {
+        bool (*in_call)(GUID *) = __atomic_load_n(&com_orpc_causality_hook, __ATOMIC_RELAXED);
+        int r;
+
+        if (in_call && in_call(ret))
+                return S_OK;
+        if (!logical.has) {
+                if ((r = next_cid(&logical.id)) < 0)
+                        return dcom_hresult_from_errno(r);
+                logical.has = true;
+        }
+        *ret = logical.id;
+        return S_OK;
+}
+
+void com_set_logical_thread_id(const GUID *id) {
+        logical.id = *id;
+        logical.has = logical.set = true;
+}
+
+HRESULT WINAPI CoGetCurrentLogicalThreadId(GUID *id) {
+        if (!id)
+                return E_INVALIDARG;
+        return com_logical_thread_id(id);
 }
 
 int com_orpc_this_check(const ORPCTHIS *t) {

@@ -16,4 +16,15 @@
  */
 void com_set_call_fault(uint32_t status);
 
+/*
+ * [MS-DCOM] 1.3.5: the causality ID of the incoming call this thread runs, false when it
+ * runs none -- the COM library's (security.c sets it); NULL in a program that links
+ * generated code without it, whose every call then gets a new one.
+ */
+extern bool (*com_orpc_causality_hook)(GUID *ret);
+/* The thread's logical thread ID (the running call's causality ID, else the thread's
+   own), and the thread's own set by the application (IComThreadingInfo). */
+HRESULT com_logical_thread_id(GUID *ret);
+void com_set_logical_thread_id(const GUID *id);
+
 #endif /* DCOM_COM_ORPC_STUB_INTERNAL_H */

@@ -987,6 +987,23 @@ void com_call_leave(void *cookie) {
         ss_release(&c->IServerSecurity_iface);
 }
 
+/* [MS-DCOM] 1.3.5: the innermost incoming call's (com_orpc_causality_hook) */
+static bool call_causality(GUID *ret) {
+        struct call_ctx *c = current;
+        const struct ndr_server_call *call;
+        const ORPCTHIS *t;
+
+        /* (orpc_this: set by the generated stub while the method runs) */
+        if (!c || !(call = c->call) || !(t = call->orpc_this))
+                return false;
+        *ret = t->cid;
+        return true;
+}
+
+__attribute__((constructor)) static void causality_hook_set(void) {
+        __atomic_store_n(&com_orpc_causality_hook, call_causality, __ATOMIC_RELAXED);
+}
+
 bool com_impersonation_self(uid_t *ret) {
         if (!current || !current->impersonating || !current->saved.changed)
                 return false;

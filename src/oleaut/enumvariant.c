@@ -25,8 +25,17 @@ HRESULT STDMETHODCALLTYPE IEnumVARIANT_Next_Proxy(IEnumVARIANT *This, ULONG celt
         hr = IEnumVARIANT_RemoteNext_Proxy(This, celt, rgVar, &fetched);
         if (fetched > celt)             /* (the stub checked the length against celt) */
                 fetched = celt;
+        if (FAILED(hr)) {
+                /* a server that failed may still have sent elements (the count is the
+                   object's): the caller hears of none, so none is left to it */
+                for (ULONG i = 0; i < fetched; i++)
+                        VariantClear(&rgVar[i]);
+                fetched = 0;
+        } else if (hr == S_OK && fetched < celt) {
+                hr = S_FALSE;           /* fewer than asked is S_FALSE, whatever it said */
+        }
         if (pCeltFetched)
-                *pCeltFetched = FAILED(hr) ? 0 : fetched;
+                *pCeltFetched = fetched;
         return hr;
 }
 
@@ -50,10 +59,15 @@ HRESULT STDMETHODCALLTYPE IEnumVARIANT_Next_Stub(IEnumVARIANT *This, ULONG celt,
         HRESULT hr;
 
         *pCeltFetched = 0;
-        if (!f || arena_defer(a, fetched_clear, f) < 0)
+        if (!f)
                 return E_OUTOFMEMORY;
+        /* the whole buffer (zeroed by the stub) is cleared after the answer is sent:
+           what the object filled and did not count too -- or at once, if the deferral
+           itself finds no memory */
         f->v = rgVar;
-        f->n = 0;
+        f->n = celt;
+        if (arena_defer(a, fetched_clear, f) < 0)
+                return E_OUTOFMEMORY;
         hr = This->lpVtbl->Next(This, celt, rgVar, &n);
         /* S_OK is every element asked for, whatever the object counted; never more than
            the buffer holds */
@@ -61,7 +75,6 @@ HRESULT STDMETHODCALLTYPE IEnumVARIANT_Next_Stub(IEnumVARIANT *This, ULONG celt,
                 n = celt;
         if (n > celt)
                 n = celt;
-        f->n = FAILED(hr) ? celt : n;   /* cleared after the answer is sent */
         *pCeltFetched = FAILED(hr) ? 0 : n;
         return hr;
 }
