@@ -2079,3 +2079,245 @@ TEST(nested_wrappers_refused) {
         buf_free(&b);
         CoUninitialize();
 }
+
+/* --- message filters (CoRegisterMessageFilter) ------------------------------------------------ */
+
+struct mfilter {
+        IMessageFilter IMessageFilter_iface;
+        atomic_int refs;
+        atomic_int reject_n;            /* calls to refuse next ... */
+        DWORD reject_with;              /* ... with this */
+        atomic_int incoming;
+        DWORD last_type, last_method;
+        IID last_iid;
+        bool last_has_unk;
+        atomic_int retries;
+        DWORD retry_answer;
+        DWORD last_reject_type;
+        DWORD reject_types[8];          /* each RetryRejectedCall's dwRejectType */
+};
+
+static struct mfilter *mf_impl(IMessageFilter *f) {
+        return (struct mfilter *)f;
+}
+
+static HRESULT STDMETHODCALLTYPE mf_qi(IMessageFilter *f, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IMessageFilter)) {
+                *ppv = f;
+                atomic_fetch_add(&mf_impl(f)->refs, 1);
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE mf_addref(IMessageFilter *f) {
+        return (ULONG)atomic_fetch_add(&mf_impl(f)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE mf_release(IMessageFilter *f) {
+        return (ULONG)atomic_fetch_sub(&mf_impl(f)->refs, 1) - 1;
+}
+
+static DWORD STDMETHODCALLTYPE mf_incoming(IMessageFilter *f, DWORD type, HTASK caller, DWORD ticks,
+                                           LPINTERFACEINFO info) {
+        struct mfilter *m = mf_impl(f);
+
+        atomic_fetch_add(&m->incoming, 1);
+        m->last_type = type;
+        m->last_method = info->wMethod;
+        m->last_iid = info->iid;
+        m->last_has_unk = info->pUnk != NULL;
+        if (atomic_load(&m->reject_n) > 0) {
+                atomic_fetch_sub(&m->reject_n, 1);
+                return m->reject_with;
+        }
+        return SERVERCALL_ISHANDLED;
+}
+
+static DWORD STDMETHODCALLTYPE mf_retry(IMessageFilter *f, HTASK callee, DWORD ticks, DWORD type) {
+        struct mfilter *m = mf_impl(f);
+
+        int n = atomic_fetch_add(&m->retries, 1);
+        if (n < 8)
+                m->reject_types[n] = type;
+        m->last_reject_type = type;
+        return m->retry_answer;
+}
+
+static DWORD STDMETHODCALLTYPE mf_pending(IMessageFilter *f, HTASK callee, DWORD ticks, DWORD type) {
+        return PENDINGMSG_WAITDEFPROCESS;
+}
+
+static const IMessageFilterVtbl mfilter_vtbl = { mf_qi, mf_addref, mf_release, mf_incoming,
+                                                 mf_retry, mf_pending };
+
+static void mfilter_init(struct mfilter *m) {
+        memset(m, 0, sizeof *m);
+        m->IMessageFilter_iface.lpVtbl = &mfilter_vtbl;
+        atomic_init(&m->refs, 1);
+}
+
+/* The object's STA, with its filter. */
+struct filtered_sta {
+        struct sta_ctx s;
+        struct mfilter f;
+};
+
+static void *filtered_sta_main(void *arg) {
+        struct filtered_sta *c = arg;
+        IMessageFilter *old = (IMessageFilter *)1;
+
+        /* registered before sta_main's CoInitializeEx would be too early: an STA's only */
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        ASSERT_OK(CoRegisterMessageFilter(&c->f.IMessageFilter_iface, &old));
+        ASSERT_TRUE(old == NULL);
+        sta_main(&c->s);                /* (its own CoInitializeEx nests in ours) */
+        CoUninitialize();
+        return NULL;
+}
+
+/* A client STA with its own filter: calls the object, and an MTA object that calls back. */
+struct filtered_client {
+        uint8_t objref[2048];
+        size_t len;
+        uint8_t caller_ref[2048];
+        size_t caller_len;
+        struct mfilter f;
+        struct mfilter *server;
+        struct callme cm;
+        HRESULT hr_retried, hr_given_up, hr_waited, hr_callback;
+        uint64_t waited_ms;
+        int refs_left;
+};
+
+static void *filtered_client_main(void *arg) {
+        struct filtered_client *c = arg;
+        IObjTest2 *p = NULL;
+        ICaller *caller = NULL;
+        IStream *stm;
+        LONG v = 0;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        ASSERT_OK(CoRegisterMessageFilter(&c->f.IMessageFilter_iface, NULL));
+        stm = stream_of(c->objref, c->len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+        /* deferred twice, tried again at once each time */
+        c->server->reject_with = SERVERCALL_RETRYLATER;
+        atomic_store(&c->server->reject_n, 2);
+        c->f.retry_answer = 0;
+        c->hr_retried = IObjTest2_Add(p, 40, 2, &v);
+        /* rejected, and given up */
+        c->server->reject_with = SERVERCALL_REJECTED;
+        atomic_store(&c->server->reject_n, 1);
+        c->f.retry_answer = (DWORD)-1;
+        c->hr_given_up = IObjTest2_Add(p, 1, 1, &v);
+        /* deferred, tried again after 150 ms */
+        c->server->reject_with = SERVERCALL_RETRYLATER;
+        atomic_store(&c->server->reject_n, 1);
+        c->f.retry_answer = 150;
+        uint64_t t0 = test_now_ms();
+        c->hr_waited = IObjTest2_Add(p, 2, 3, &v);
+        c->waited_ms = test_now_ms() - t0;
+        ASSERT_EQ(v, 5);
+        IObjTest2_Release(p);
+
+        /* a callback made while the object runs our call is nested in it */
+        c->cm.ICallMe_iface.lpVtbl = &callme_vtbl;
+        atomic_init(&c->cm.refs, 1);
+        stm = stream_of(c->caller_ref, c->caller_len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&caller));
+        IStream_Release(stm);
+        c->hr_callback = ICaller_CallBack(caller, &c->cm.ICallMe_iface, 1, &v);
+        ICaller_Release(caller);
+        CoUninitialize();
+        c->refs_left = atomic_load(&c->f.refs);         /* CoUninitialize let it go */
+        return NULL;
+}
+
+TEST(message_filters) {
+        struct filtered_sta *srv = calloc(1, sizeof *srv);
+        struct filtered_client *cl = calloc(1, sizeof *cl);
+        struct caller obj = { { &caller_vtbl }, 1 };
+        IMessageFilter *old = NULL;
+        IObjTest2 *p = NULL;
+        IStream *stm;
+        pthread_t ts, tc;
+        LONG v = 0;
+
+        ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
+        ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
+        rpcss_start();
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        mfilter_init(&srv->f);
+        mfilter_init(&cl->f);
+        /* the MTA has no message filter */
+        ASSERT_HR_EQ(CoRegisterMessageFilter(&cl->f.IMessageFilter_iface, &old), CO_E_NOT_SUPPORTED);
+        ASSERT_TRUE(old == NULL);
+
+        srv->s.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+        srv->s.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+        ASSERT_OK(pthread_create(&ts, NULL, filtered_sta_main, srv));
+        DWORD idx;
+        ASSERT_OK(CoWaitForMultipleHandles(0, 10000, 1, &srv->s.ready, &idx));
+        stm = stream_of(srv->s.objref, srv->s.len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+
+        /* a caller without a filter (the MTA) hears the refusal as it came */
+        srv->f.reject_with = SERVERCALL_RETRYLATER;
+        atomic_store(&srv->f.reject_n, 1);
+        ASSERT_HR_EQ(IObjTest2_Add(p, 1, 2, &v), RPC_E_SERVERCALL_RETRYLATER);
+        ASSERT_EQ(atomic_load(&srv->f.incoming), 1);
+        ASSERT_EQ(srv->f.last_type, CALLTYPE_TOPLEVEL);
+        ASSERT_EQ(srv->f.last_method, 3);               /* IObjTest::Add */
+        ASSERT_TRUE(IsEqualIID(&srv->f.last_iid, &IID_IObjTest2));
+        ASSERT_TRUE(srv->f.last_has_unk);
+        ASSERT_EQ(atomic_load(&srv->s.obj.calls), 0);   /* it did not run */
+        ASSERT_OK(IObjTest2_Add(p, 1, 2, &v));
+        ASSERT_EQ(v, 3);
+        ASSERT_EQ(atomic_load(&srv->f.incoming), 2);
+
+        /* a client STA with a filter: its rejected calls go again as it says */
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)p, MSHCTX_INPROC, NULL,
+                                     MSHLFLAGS_NORMAL));
+        cl->len = stream_bytes(stm, cl->objref, sizeof cl->objref);
+        IStream_Release(stm);
+        cl->server = &srv->f;
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_ICaller, (IUnknown *)&obj.ICaller_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+        cl->caller_len = stream_bytes(stm, cl->caller_ref, sizeof cl->caller_ref);
+        IStream_Release(stm);
+        ASSERT_OK(pthread_create(&tc, NULL, filtered_client_main, cl));
+        pthread_join(tc, NULL);
+        ASSERT_OK(cl->hr_retried);
+        ASSERT_EQ(atomic_load(&cl->f.retries), 4);      /* 2 + 1 (given up) + 1 (waited) */
+        ASSERT_HR_EQ(cl->hr_given_up, RPC_E_CALL_REJECTED);
+        ASSERT_EQ(cl->f.reject_types[0], SERVERCALL_RETRYLATER);
+        ASSERT_EQ(cl->f.reject_types[1], SERVERCALL_RETRYLATER);
+        ASSERT_EQ(cl->f.reject_types[2], SERVERCALL_REJECTED);
+        ASSERT_EQ(cl->f.reject_types[3], SERVERCALL_RETRYLATER);
+        ASSERT_OK(cl->hr_waited);
+        ASSERT_GE(cl->waited_ms, 140);
+        /* the callback into the client's STA came while it waited for its own call, with
+           that call's causality: nested */
+        ASSERT_OK(cl->hr_callback);
+        ASSERT_GE(atomic_load(&cl->f.incoming), 1);
+        ASSERT_EQ(cl->f.last_type, CALLTYPE_NESTED);
+        ASSERT_EQ(cl->refs_left, 1);
+
+        IObjTest2_Release(p);
+        SetEvent(srv->s.done);
+        pthread_join(ts, NULL);
+        ASSERT_EQ(atomic_load(&srv->f.refs), 1);        /* the STA's end let it go */
+        CloseHandle(srv->s.ready);
+        CloseHandle(srv->s.done);
+        free(srv);
+        free(cl);
+        CoUninitialize();
+        rpcss_stop();
+}

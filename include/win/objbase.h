@@ -154,6 +154,12 @@ DCOM_EXPORT HRESULT WINAPI CoMarshalHresult(IStream *stm, HRESULT hr);
 DCOM_EXPORT HRESULT WINAPI CoUnmarshalHresult(IStream *stm, HRESULT *hr);
 DCOM_EXPORT BOOL WINAPI CoIsOle1Class(REFCLSID clsid);
 
+/* An STA's message filter (IMessageFilter): it admits, rejects or defers the calls that
+   come into the apartment, and has the apartment's rejected calls tried again or given
+   up.  The apartment's thread only (else CO_E_NOT_SUPPORTED); NULL revokes it; *old
+   (may be NULL) gets the one before, referenced.  Released at the apartment's end. */
+DCOM_EXPORT HRESULT WINAPI CoRegisterMessageFilter(IMessageFilter *filter, IMessageFilter **old);
+
 DCOM_EXPORT HRESULT WINAPI CoEnableCallCancellation(void *reserved);
 DCOM_EXPORT HRESULT WINAPI CoDisableCallCancellation(void *reserved);
 DCOM_EXPORT HRESULT WINAPI CoCancelCall(DWORD thread_id, ULONG timeout_s);

@@ -251,6 +251,7 @@ void WINAPI CoUninitialize(void) {
         }
         com_class_table_apartment_gone(a);
         com_exporter_apartment_gone(a);
+        com_filter_apartment_gone(a);
         if (a->type == APTTYPE_MAINSTA) {
                 pthread_mutex_lock(&mta_lock);
                 main_sta_taken = false;

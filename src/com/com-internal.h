@@ -41,7 +41,31 @@ struct com_apartment {
         struct {
                 const void *threading, *callback;
         } context;
+        /* an STA's message filter and the call it waits for (msgfilter.c): its thread's */
+        struct {
+                IMessageFilter *filter;
+                unsigned waiting;               /* outgoing calls it waits for, nested */
+                GUID cid;                       /* the innermost one's causality ID */
+                uint64_t since_ms;              /* ... and when it began */
+        } filter;
 };
+
+/* msgfilter.c: the STA's filter let go (its end); an outgoing call waited for (saving
+   the outer one's); the filter's word on a call coming in (0: run it, else the fault to
+   answer); whether a call the callee rejected is tried again (false: not, its fault as
+   it is, or RPC_E_CALL_REJECTED when the filter gave up). */
+struct com_filter_wait {
+        unsigned saved_depth;
+        GUID saved_cid;
+        uint64_t saved_since;
+};
+void com_filter_apartment_gone(struct com_apartment *a);
+void com_filter_wait_begin(struct com_apartment *a, const uint8_t *stub, size_t len,
+                           struct com_filter_wait *w);
+void com_filter_wait_end(struct com_apartment *a, const struct com_filter_wait *w);
+uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *itf, const IID *iid,
+                             uint16_t opnum, const uint8_t *stub, size_t len);
+bool com_filter_retry(uint32_t fault, uint64_t *first_ms);
 
 /* context.c: an apartment's object context, set up with it. */
 void com_context_init(struct com_apartment *apt);

@@ -654,8 +654,17 @@ static void sta_run(void *ctx) {
                         itf->lpVtbl->AddRef(itf);
         }
         pthread_mutex_unlock(&lock);
+        uint32_t refused = 0;
+        /* the apartment's message filter admits an object's call, or not (IRemUnknown's
+           are not its to refuse) */
+        if (itf && held)
+                refused = com_filter_incoming(com_current_apartment(), itf, &sc->iface->uuid,
+                                              sc->opnum, sc->call->in->data, sc->call->in->size);
         if (!itf) {
                 sc->fault = (uint32_t)RPC_E_DISCONNECTED;       /* disconnected meanwhile */
+        } else if (refused) {
+                sc->fault = refused;
+                itf->lpVtbl->Release(itf);
         } else {
                 sc->call->impl = itf;
                 void *cc = com_call_enter(sc->call);

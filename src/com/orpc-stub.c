@@ -139,6 +139,10 @@ void com_set_call_fault(uint32_t status) {
         call_fault = status;
 }
 
+uint32_t com_call_fault_peek(void) {
+        return call_fault;
+}
+
 /* CoTaskMemAlloc's memory is dcom_malloc's (src/com/helpers/memory.c). */
 void com_stub_free(void *p) {
         dcom_free(p);

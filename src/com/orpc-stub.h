@@ -15,6 +15,8 @@
  * (RPC_E_DISCONNECTED) comes back as it is, an nca_s_ code as its RPC_STATUS.
  */
 void com_set_call_fault(uint32_t status);
+/* That status, left for com_stub_hresult(). */
+uint32_t com_call_fault_peek(void);
 
 /*
  * [MS-DCOM] 1.3.5: the causality ID of the incoming call this thread runs, false when it

@@ -434,6 +434,7 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                  */
                 struct outcall o = { c, rt.b, iface, opnum, in, out, arena, cancel, cc,
                                      pthread_self(), 0, 0, NULL };
+                struct com_filter_wait fw;
                 pthread_t t;
                 DWORD idx;
 
@@ -448,7 +449,12 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                            to its own while it pumps */
                         if (pthread_create(&t, NULL, outcall_main, &o) == 0) {
                                 ident_leave(&id);
+                                /* (its message filter tells the calls that come in
+                                   meanwhile by this one's causality) */
+                                com_filter_wait_begin(apt, in->buf.data + in->base,
+                                                      in->buf.len - in->base, &fw);
                                 CoWaitForMultipleHandles(0, INFINITE, 1, &o.done, &idx);
+                                com_filter_wait_end(apt, &fw);
                                 pthread_join(t, NULL);
                                 CloseHandle(o.done);
                                 if (o.r == -EREMOTEIO)
@@ -485,7 +491,14 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
 
 static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
-        int r = chan_call_once(nb, iface, opnum, in, out, arena);
+        uint64_t first_ms = 0;
+        int r;
+
+        /* a call the callee rejected or deferred goes again while an STA's message filter
+           says so (msgfilter.c) */
+        while ((r = chan_call_once(nb, iface, opnum, in, out, arena)) == -EREMOTEIO &&
+               com_filter_retry(com_call_fault_peek(), &first_ms))
+                ;
 
         /* a call that failed: what it marshaled for another of our apartments and was
            not taken is given back (the free-threaded marshaler's data has no rundown) */
