@@ -23,7 +23,10 @@
  *        method, byte 2 the type, byte 3 bit 0 whether the rest is the answer itself or
  *        bytes XORed over what our stub answers to that call (a well-formed TYPEATTR,
  *        FUNCDESC, VARDESC, TLIBATTR... bent); what the proxy returns is freed with its
- *        Release* (LeakSanitizer sees what it misses).
+ *        Release* (LeakSanitizer sees what it misses);
+ *   12   IEnumVARIANT's stub ([MS-OAUT] 3.3), opnum 3 + (byte 1) % 4: RemoteNext, Skip,
+ *        Reset, Clone, into an enumerator of strings, numbers and the automation object
+ *        (byte 2 where it starts): what it hands out is cleared after it is pushed.
  * Interface pointers inside VARIANTs unmarshal (through a stand-in for the COM layer's
  * hooks) to a counted object: after each input every reference must have come back, and
  * LeakSanitizer sees any BSTR, referent or array left behind.  Records (VT_RECORD,
@@ -49,6 +52,7 @@ extern const struct ndr_interface IDispatch_p_interface;
 extern const struct ndr_interface ITypeInfo_p_interface;
 extern const struct ndr_interface ITypeLib_p_interface;
 extern const struct ndr_interface ITypeComp_p_interface;
+extern const struct ndr_interface IEnumVARIANT_p_interface;
 extern const ITypeInfoVtbl ITypeInfo_ProxyVtbl;
 extern const ITypeLibVtbl ITypeLib_ProxyVtbl;
 extern const ITypeCompVtbl ITypeComp_ProxyVtbl;
@@ -622,6 +626,102 @@ out:
         ITypeInfo_Release(ti);
 }
 
+/* An enumerator over 7 elements: a number, a string, the automation object, in turns. */
+struct fenum {
+        IEnumVARIANT IEnumVARIANT_iface;
+        int refs;
+        ULONG pos;
+};
+
+static const IEnumVARIANTVtbl fenum_vtbl;
+
+static struct fenum *fenum_new(ULONG pos) {
+        struct fenum *e = calloc(1, sizeof *e);
+
+        if (e) {
+                e->IEnumVARIANT_iface.lpVtbl = &fenum_vtbl;
+                e->refs = 1;
+                e->pos = pos;
+        }
+        return e;
+}
+
+static HRESULT STDMETHODCALLTYPE fe_qi(IEnumVARIANT *e, REFIID riid, void **ppv) {
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE fe_addref(IEnumVARIANT *e) {
+        return (ULONG)++((struct fenum *)e)->refs;
+}
+
+static ULONG STDMETHODCALLTYPE fe_release(IEnumVARIANT *e) {
+        struct fenum *x = (struct fenum *)e;
+        int r = --x->refs;
+
+        if (!r)
+                free(x);
+        return (ULONG)r;
+}
+
+static HRESULT STDMETHODCALLTYPE fe_next(IEnumVARIANT *e, ULONG celt, VARIANT *v, ULONG *got) {
+        struct fenum *x = (struct fenum *)e;
+        ULONG k = 0;
+
+        for (; k < celt && x->pos < 7; k++, x->pos++) {
+                VariantInit(&v[k]);
+                if (x->pos % 3 == 0) {
+                        V_VT(&v[k]) = VT_I4;
+                        V_I4(&v[k]) = (LONG)x->pos;
+                } else if (x->pos % 3 == 1) {
+                        V_VT(&v[k]) = VT_BSTR;
+                        V_BSTR(&v[k]) = SysAllocString(W("element"));
+                } else {
+                        V_VT(&v[k]) = VT_DISPATCH;
+                        V_DISPATCH(&v[k]) = &object.IDispatch_iface;
+                        tester_addref(&object.IDispatch_iface);
+                }
+        }
+        if (got)
+                *got = k;
+        return k == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT STDMETHODCALLTYPE fe_skip(IEnumVARIANT *e, ULONG celt) {
+        struct fenum *x = (struct fenum *)e;
+
+        x->pos = celt > 7 - x->pos ? 7 : x->pos + celt;
+        return x->pos == 7 ? S_FALSE : S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE fe_reset(IEnumVARIANT *e) {
+        ((struct fenum *)e)->pos = 0;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE fe_clone(IEnumVARIANT *e, IEnumVARIANT **ret) {
+        struct fenum *c = fenum_new(((struct fenum *)e)->pos);
+
+        *ret = c ? &c->IEnumVARIANT_iface : NULL;
+        return c ? S_OK : E_OUTOFMEMORY;
+}
+
+static const IEnumVARIANTVtbl fenum_vtbl = { fe_qi, fe_addref, fe_release, fe_next, fe_skip,
+                                             fe_reset, fe_clone };
+
+static void serve_enum(const uint8_t *data, size_t size) {
+        struct fenum *e;
+
+        if (size < 2 || !(e = fenum_new(data[1] % 8u)))
+                return;
+        /* (Clone's [out] goes through the stand-in marshaler, which releases it) */
+        serve_iface(&IEnumVARIANT_p_interface, 3u + data[0] % 4u, &e->IEnumVARIANT_iface, data + 2,
+                    size - 2);
+        if (e->refs != 1)
+                abort();        /* the enumerator's reference leaked or went twice */
+        fe_release(&e->IEnumVARIANT_iface);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size < 1)
                 return 0;
@@ -640,6 +740,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 serve_type(data[0] - 8u, data + 1, size - 1);
         else if (data[0] == 11)
                 proxies(data + 1, size - 1);
+        else if (data[0] == 12)
+                serve_enum(data + 1, size - 1);
         check_refs();
         return 0;
 }

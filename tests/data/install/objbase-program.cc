@@ -12,6 +12,11 @@ int main() {
         IUnknown *u = NULL;
         HRESULT hr = CoCreateInstance(c, NULL, CLSCTX_INPROC_SERVER, IID_IUnknown, (void **)&u);
         if (hr != REGDB_E_CLASSNOTREG) return 4;
+        IComThreadingInfo *ti = NULL;
+        if (FAILED(CoGetObjectContext(IID_IComThreadingInfo, (void **)&ti))) return 5;
+        THDTYPE t;
+        if (FAILED(ti->GetCurrentThreadType(&t)) || t != THDTYPE_BLOCKMESSAGES) return 6;
+        ti->Release();
         CoUninitialize();
         return 0;
 }
