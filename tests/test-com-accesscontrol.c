@@ -28,6 +28,7 @@
 #include "obj_stub.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 
 #define UID_ALLOWED 1           /* daemon */
 #define UID_REFUSED 65534       /* nobody */
@@ -290,19 +291,6 @@ TEST(dcom_access_control_persist) {
 }
 
 /* --- a server process that hands COM its IAccessControl -------------------------------------- */
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
-}
 
 /* The object: IObjTest2::Add counts the calls that ran. */
 static atomic_int calls_run;

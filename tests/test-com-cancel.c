@@ -24,6 +24,7 @@
 #include "rpc/auth/accounts.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 
 __attribute__((constructor)) static void short_ping_period(void) {
         setenv("OPENDCOM_PING_PERIOD_MS", "200", 0);
@@ -33,19 +34,6 @@ static uint64_t now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
 }
 
 static void register_ps(void) {

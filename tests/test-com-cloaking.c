@@ -25,6 +25,7 @@
 #include "obj_stub.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 
 #define UID_CALLER 1            /* daemon */
 
@@ -37,19 +38,6 @@ static _Thread_local unsigned geteuid_calls;
 uid_t geteuid(void) {
         geteuid_calls++;
         return (uid_t)syscall(SYS_geteuid);
-}
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
 }
 
 struct objref_buf {

@@ -29,6 +29,7 @@
 #include "remote_stub.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 
 /* A short ping period for every process of the test (rpcss, servers, clients): the
    period is read once per process. */
@@ -531,19 +532,6 @@ TEST(cross_apartment) {
 }
 
 /* --- across processes (rpcss resolves the OXID) ----------------------------------------------- */
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
-}
 
 /*
  * The server process: marshals its object twice (MSHCTX_LOCAL) and sends both OBJREFs,

@@ -29,6 +29,7 @@
 #include "com/remote-internal.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 #include "tmtest.h"
 #include "tmtest_stub.h"
 #include "tmarshal/tm-object.h"
@@ -736,19 +737,6 @@ TEST(refusals) {
 }
 
 /* --- across processes ------------------------------------------------------------------------ */
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
-}
 
 /* generated: the process uses dcomidl's proxy and stub for ITmTest, not the typelib's */
 static _Noreturn void server_main(int in, int out, bool generated) {

@@ -26,19 +26,7 @@
 #include "disp-tester.h"
 #include "rpcss-run.h"
 #include "test.h"
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
-}
+#include "test-pipe.h"
 
 /* The child: marshals the tester, then 'r' reports its references and calls, 'q' quits. */
 static _Noreturn void server_main(int in, int out) {

@@ -33,19 +33,7 @@
 #include "calc-object.h"
 #include "rpcss-run.h"
 #include "test.h"
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        size_t got = 0;
-        while (got < n) {
-                ssize_t k = read(fd, (uint8_t *)p + got, n - got);
-                ASSERT_GT(k, 0);
-                got += (size_t)k;
-        }
-}
+#include "test-pipe.h"
 
 static OLECHAR *W(const char *s) {
         static OLECHAR bufs[4][128];

@@ -25,6 +25,7 @@
 #include "rpc/rpc-internal.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 
 #define NOBODY 65534
 #define PERIOD_MS 200
@@ -408,14 +409,6 @@ struct report {
         int revoke, rundown, add, remove, register_same, register_own;
         OXID own;
 };
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
-}
-
-static void xread(int fd, void *p, size_t n) {
-        ASSERT_EQ(read(fd, p, n), (ssize_t)n);
-}
 
 /* The other process: tries our OXID, registers its own, waits to be told to exit. */
 static _Noreturn void intruder(OXID victim, int in, int out, bool drop) {

@@ -30,6 +30,7 @@
 #include "rpc/rpc-server.h"
 #include "rpcss-run.h"
 #include "test.h"
+#include "test-pipe.h"
 
 #define NOBODY 65534
 #define ACCESS_DENIED 5u
@@ -115,20 +116,12 @@ struct report {
         uint8_t join_ptype;             /* the answer to a bind into the victim's group */
 };
 
-static void xread(int fd, void *p, size_t n) {
-        ASSERT_EQ(read(fd, p, n), (ssize_t)n);
-}
-
 /* The attacker's read: the test gone (end of file) ends it quietly. */
 static void child_read(int fd, void *p, size_t n) {
         ssize_t r = read(fd, p, n);
         if (r == 0)
                 _exit(0);
         ASSERT_EQ(r, (ssize_t)n);
-}
-
-static void xwrite(int fd, const void *p, size_t n) {
-        ASSERT_EQ(write(fd, p, n), (ssize_t)n);
 }
 
 /* A bind for the endpoint mapper into association group `group` over ncalrpc. */
