@@ -408,6 +408,9 @@ TEST(ole_initialize_and_thread_numbers) {
         /* in the MTA, OleInitialize is a change of mode */
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         ASSERT_HR_EQ(OleInitialize(NULL), RPC_E_CHANGED_MODE);
+        OleUninitialize();              /* (its OleInitialize failed: nothing to undo) */
+        ASSERT_OK(CoGetApartmentType(&type, &q));
+        ASSERT_EQ(type, APTTYPE_MTA);
         CoUninitialize();
 
         DWORD mine = CoGetCurrentProcess();

@@ -1566,7 +1566,7 @@ TEST(sta_callback_modal_loop) {
         ASSERT_EQ(c.y, 21);
         ASSERT_TRUE(pthread_equal(c.cm.ran_on, c.thread));     /* on the STA's own thread */
         /* [MS-DCOM] 1.3.5: the callback, made while the object ran the STA's call, carried
-           that call's causality ID; the STA's call itself got a new one */
+           that call's causality ID; the STA's call, made outside any, got a new one */
         ASSERT_TRUE(IsEqualGUID(&cid_in_object, &cid_in_callback));
         ASSERT_FALSE(IsEqualGUID(&cid_in_object, &GUID_NULL));
         ASSERT_FALSE(IsEqualGUID(&cid_in_object, &c.own_before));

@@ -134,15 +134,25 @@ HRESULT WINAPI CoInitializeEx(void *reserved, DWORD coinit) {
         return S_OK;
 }
 
+/* OleInitialize's successes on this thread: OleUninitialize undoes those only */
+static _Thread_local unsigned ole_inits;
+
 HRESULT WINAPI OleInitialize(LPVOID reserved) {
+        HRESULT hr;
+
         /* OLE's clipboard, drag and drop and compound documents are not part of OpenDCOM:
            what remains is the thread's single-threaded apartment */
         if (reserved)
                 return E_INVALIDARG;
-        return CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+        if (SUCCEEDED(hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED)))
+                ole_inits++;
+        return hr;
 }
 
 void WINAPI OleUninitialize(void) {
+        if (!ole_inits)
+                return;         /* unbalanced, or its OleInitialize failed: ignored */
+        ole_inits--;
         CoUninitialize();
 }
 

@@ -63,8 +63,9 @@ void com_filter_apartment_gone(struct com_apartment *a);
 void com_filter_wait_begin(struct com_apartment *a, const uint8_t *stub, size_t len,
                            struct com_filter_wait *w);
 void com_filter_wait_end(struct com_apartment *a, const struct com_filter_wait *w);
-uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *itf, const IID *iid,
-                             uint16_t opnum, const uint8_t *stub, size_t len);
+struct ndr_pull;
+uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *unk, const IID *iid,
+                             uint16_t opnum, const struct ndr_pull *in);
 bool com_filter_retry(uint32_t fault, uint64_t *first_ms);
 
 /* context.c: an apartment's object context, set up with it. */

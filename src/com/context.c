@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "com/com-internal.h"
 #include "com/orpc-stub.h"
@@ -128,7 +129,8 @@ struct ctxcall {
 static void ctxcall_run(void *arg) {
         struct ctxcall *c = arg;
 
-        c->hr = c->fn(c->param);
+        /* (an STA that is ending runs what was posted with its apartment gone) */
+        c->hr = com_current_apartment() == c->apt ? c->fn(c->param) : RPC_E_DISCONNECTED;
         SetEvent(c->done);
 }
 
@@ -192,8 +194,10 @@ static HRESULT STDMETHODCALLTYPE cb_call(IContextCallback *iface, PFNCONTEXTCALL
                 CloseHandle(c.done);
                 return r == -ESHUTDOWN ? RPC_E_DISCONNECTED : E_OUTOFMEMORY;
         }
-        /* an STA caller keeps running its own apartment's calls meanwhile */
-        CoWaitForMultipleHandles(0, INFINITE, 1, &c.done, &idx);
+        /* an STA caller keeps running its own apartment's calls meanwhile; c is the
+           callback's until it is done, whatever the wait says */
+        while (CoWaitForMultipleHandles(0, INFINITE, 1, &c.done, &idx) != S_OK)
+                usleep(1000);
         CloseHandle(c.done);
         return c.hr;
 }

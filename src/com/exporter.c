@@ -642,7 +642,7 @@ static bool is_remunk_iid(const GUID *g);
 
 static void sta_run(void *ctx) {
         struct sta_call *sc = ctx;
-        IUnknown *itf = NULL;
+        IUnknown *itf = NULL, *s_unk = NULL;
         bool held = false;
         int r = 0;
 
@@ -650,16 +650,18 @@ static void sta_run(void *ctx) {
         struct ifstub *s = ipid_find_locked(&sc->ipid);
         if (s && (s->sm ? dcom_guid_equal(&s->iid, &sc->iface->uuid) : is_remunk_iid(&sc->iface->uuid))) {
                 itf = s->itf;
-                if ((held = s->sm != NULL))
+                if ((held = s->sm != NULL)) {
                         itf->lpVtbl->AddRef(itf);
+                        s_unk = s->sm->unk;     /* the identity: alive while itf is held */
+                }
         }
         pthread_mutex_unlock(&lock);
         uint32_t refused = 0;
         /* the apartment's message filter admits an object's call, or not (IRemUnknown's
            are not its to refuse) */
         if (itf && held)
-                refused = com_filter_incoming(com_current_apartment(), itf, &sc->iface->uuid,
-                                              sc->opnum, sc->call->in->data, sc->call->in->size);
+                refused = com_filter_incoming(com_current_apartment(), s_unk, &sc->iface->uuid,
+                                              sc->opnum, sc->call->in);
         if (!itf) {
                 sc->fault = (uint32_t)RPC_E_DISCONNECTED;       /* disconnected meanwhile */
         } else if (refused) {

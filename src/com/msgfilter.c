@@ -56,20 +56,13 @@ void com_filter_apartment_gone(struct com_apartment *a) {
                 IMessageFilter_Release(f);
 }
 
-/* [MS-DCOM] 2.2.13.3: an ORPCTHIS begins the request's stub, its cid at offset 12 */
-static bool request_cid(const uint8_t *stub, size_t len, GUID *cid) {
-        if (len < 28)
-                return false;
-        dcom_guid_from_wire(stub + 12, cid);
-        return true;
-}
-
 void com_filter_wait_begin(struct com_apartment *a, const uint8_t *stub, size_t len,
                            struct com_filter_wait *w) {
         w->saved_depth = a->filter.waiting;
         w->saved_cid = a->filter.cid;
         w->saved_since = a->filter.since_ms;
-        if (!request_cid(stub, len, &a->filter.cid))
+        /* (our own request: little-endian) */
+        if (!com_orpc_cid_of(stub, len, false, &a->filter.cid))
                 memset(&a->filter.cid, 0, sizeof a->filter.cid);
         a->filter.since_ms = now_ms();
         a->filter.waiting++;
@@ -81,17 +74,18 @@ void com_filter_wait_end(struct com_apartment *a, const struct com_filter_wait *
         a->filter.since_ms = w->saved_since;
 }
 
-uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *itf, const IID *iid,
-                             uint16_t opnum, const uint8_t *stub, size_t len) {
+uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *unk, const IID *iid,
+                             uint16_t opnum, const struct ndr_pull *in) {
         IMessageFilter *f = a->filter.filter;
-        INTERFACEINFO info = { itf, *iid, opnum };
+        INTERFACEINFO info = { unk, *iid, opnum };
         DWORD type = CALLTYPE_TOPLEVEL, ticks = 0;
         GUID cid;
 
         if (!f)
                 return 0;
         if (a->filter.waiting) {
-                bool nested = request_cid(stub, len, &cid) && dcom_guid_equal(&cid, &a->filter.cid);
+                bool nested = com_orpc_cid_of(in->data, in->size, in->big_endian, &cid) &&
+                              dcom_guid_equal(&cid, &a->filter.cid);
                 type = nested ? CALLTYPE_NESTED : CALLTYPE_TOPLEVEL_CALLPENDING;
                 ticks = (DWORD)(now_ms() - a->filter.since_ms);
         }
@@ -127,7 +121,10 @@ bool com_filter_retry(uint32_t fault, uint64_t *first_ms) {
                 return false;
         }
         if (r >= 100) {
-                /* "wait" that long, the apartment serving its calls meanwhile */
+                /* "wait" that long, the apartment serving its calls meanwhile (a
+                   month at most: a wait's timeout is an int in milliseconds) */
+                if (r > 0x7fffffffu)
+                        r = 0x7fffffffu;
                 HANDLE never = CreateEventW(NULL, TRUE, FALSE, NULL);
                 DWORD idx;
                 if (never) {

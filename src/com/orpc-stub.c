@@ -78,27 +78,45 @@ static int next_cid(GUID *ret) {
 
 bool (*com_orpc_causality_hook)(GUID *ret);
 
-/* The logical thread ID of a thread outside any incoming call (CoGetCurrentLogicalThreadId):
-   made when first asked for; `set` once the application chose it. */
+/*
+ * The thread's logical thread ID outside any incoming call (learn.microsoft.com,
+ * CoGetCurrentLogicalThreadId): made when first asked for -- and again in a child of
+ * fork(), which must not share its parent's -- or set by the application
+ * (IComThreadingInfo::SetCurrentLogicalThreadId, `set`).
+ */
 static _Thread_local struct {
         GUID id;
+        unsigned gen;           /* fork_gen when made */
         bool has, set;
 } logical;
+
+static int logical_id(GUID *ret) {
+        unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+        int r;
+
+        if (!logical.has || (!logical.set && logical.gen != gen)) {
+                if ((r = next_cid(&logical.id)) < 0)
+                        return r;
+                logical.has = true;
+                logical.gen = gen;
+        }
+        *ret = logical.id;
+        return 0;
+}
 
 int com_orpc_this_init(ORPCTHIS *t) {
         memset(t, 0, sizeof *t);
         t->version.MajorVersion = COM_MAJOR_VERSION;
         t->version.MinorVersion = COM_MINOR_VERSION;
         /* [MS-DCOM] 1.3.5: a call made while the thread runs an incoming one carries that
-           call's causality ID; any other a new one -- unless the application set the
-           thread's logical thread ID (IComThreadingInfo), which its calls then carry */
+           call's causality ID; any other "a new CID" -- unless the application set the
+           thread's logical thread ID, which its calls then carry (Wine uses a thread's
+           own ID for all of them; the specification's rule is the one followed here) */
         bool (*in_call)(GUID *) = __atomic_load_n(&com_orpc_causality_hook, __ATOMIC_RELAXED);
         if (in_call && in_call(&t->cid))
                 return 0;
-        if (logical.set) {
-                t->cid = logical.id;
-                return 0;
-        }
+        if (logical.set)
+                return logical_id(&t->cid);
         return next_cid(&t->cid);
 }
 
@@ -108,18 +126,28 @@ HRESULT com_logical_thread_id(GUID *ret) {
 
         if (in_call && in_call(ret))
                 return S_OK;
-        if (!logical.has) {
-                if ((r = next_cid(&logical.id)) < 0)
-                        return dcom_hresult_from_errno(r);
-                logical.has = true;
-        }
-        *ret = logical.id;
-        return S_OK;
+        return (r = logical_id(ret)) < 0 ? dcom_hresult_from_errno(r) : S_OK;
 }
 
 void com_set_logical_thread_id(const GUID *id) {
         logical.id = *id;
         logical.has = logical.set = true;
+}
+
+/* [MS-DCOM] 2.2.13.3: an ORPCTHIS begins a request's stub, its cid at offset 12 */
+bool com_orpc_cid_of(const uint8_t *stub, size_t len, bool big_endian, GUID *cid) {
+        if (len < 28)
+                return false;
+        const uint8_t *p = stub + 12;
+        if (big_endian) {
+                cid->Data1 = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+                cid->Data2 = (uint16_t)(p[4] << 8 | p[5]);
+                cid->Data3 = (uint16_t)(p[6] << 8 | p[7]);
+                memcpy(cid->Data4, p + 8, 8);
+        } else {
+                dcom_guid_from_wire(p, cid);
+        }
+        return true;
 }
 
 HRESULT WINAPI CoGetCurrentLogicalThreadId(GUID *id) {

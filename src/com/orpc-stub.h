@@ -28,5 +28,7 @@ extern bool (*com_orpc_causality_hook)(GUID *ret);
    own), and the thread's own set by the application (IComThreadingInfo). */
 HRESULT com_logical_thread_id(GUID *ret);
 void com_set_logical_thread_id(const GUID *id);
+/* The causality ID of a request's stub (its ORPCTHIS, in the peer's byte order). */
+bool com_orpc_cid_of(const uint8_t *stub, size_t len, bool big_endian, GUID *cid);
 
 #endif /* DCOM_COM_ORPC_STUB_INTERNAL_H */

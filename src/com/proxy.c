@@ -445,14 +445,15 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                         return r;
                 }
                 if ((o.done = CreateEventW(NULL, TRUE, FALSE, NULL))) {
+                        /* its message filter tells the calls that come in meanwhile by
+                           this one's causality (read before the request is the helper
+                           thread's, which may append to it) */
+                        com_filter_wait_begin(apt, in->buf.data + in->base,
+                                              in->buf.len - in->base, &fw);
                         /* the thread is born with the call's identity; the STA goes back
                            to its own while it pumps */
                         if (pthread_create(&t, NULL, outcall_main, &o) == 0) {
                                 ident_leave(&id);
-                                /* (its message filter tells the calls that come in
-                                   meanwhile by this one's causality) */
-                                com_filter_wait_begin(apt, in->buf.data + in->base,
-                                                      in->buf.len - in->base, &fw);
                                 CoWaitForMultipleHandles(0, INFINITE, 1, &o.done, &idx);
                                 com_filter_wait_end(apt, &fw);
                                 pthread_join(t, NULL);
@@ -463,6 +464,7 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                                         com_errorext_reply(out);        /* on this thread */
                                 return o.r;
                         }
+                        com_filter_wait_end(apt, &fw);
                         CloseHandle(o.done);
                 }
                 /* no thread to spare: the call is made here, without the loop */

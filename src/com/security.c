@@ -654,6 +654,8 @@ struct call_ctx {
         bool impersonating;
         bool paused_outer;              /* it paused prev's impersonation while it runs */
         uid_t uid;                      /* whom it impersonates */
+        bool has_cid;                   /* the request's causality ID ([MS-DCOM] 1.3.5) */
+        GUID cid;
         struct sec_saved_creds saved;
 };
 
@@ -965,6 +967,10 @@ void *com_call_enter(void *call) {
         c->ICancelMethodCalls_iface.lpVtbl = &scm_vtbl;
         atomic_init(&c->refs, 1);
         c->call = call;
+        /* from the request itself: the calls the method makes -- and those the stub
+           makes around it, unmarshaling and marshaling interface pointers -- carry it */
+        const struct ndr_pull *in = ((const struct ndr_server_call *)call)->in;
+        c->has_cid = in && com_orpc_cid_of(in->data, in->size, in->big_endian, &c->cid);
         c->thread = pthread_self();
         c->prev = current;
         /* a call nested in an impersonating one (an STA's modal loop) runs as the
@@ -990,13 +996,10 @@ void com_call_leave(void *cookie) {
 /* [MS-DCOM] 1.3.5: the innermost incoming call's (com_orpc_causality_hook) */
 static bool call_causality(GUID *ret) {
         struct call_ctx *c = current;
-        const struct ndr_server_call *call;
-        const ORPCTHIS *t;
 
-        /* (orpc_this: set by the generated stub while the method runs) */
-        if (!c || !(call = c->call) || !(t = call->orpc_this))
+        if (!c || !c->call || !c->has_cid)
                 return false;
-        *ret = t->cid;
+        *ret = c->cid;
         return true;
 }
 

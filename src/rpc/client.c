@@ -449,6 +449,9 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         /* signed or sealed, the stub is made whole: the provider works in place */
         if (protect && (r = ndr_push_flatten(in)) < 0)
                 return r;
+        /* the request's own bytes, as they were before the trailer: what a call made again
+           with the same request (a message filter's retry) starts from */
+        size_t in_len = in->buf.len;
         if (protect) {
                 /* [MS-RPCE] 2.2.2.13: the verification trailer ends the stub */
                 struct rpc_vt_call vt = {
@@ -477,6 +480,7 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
                 };
                 r = send_fragments(b, in, &f, stub_len, o->cancel, &cs);
         }
+        in->buf.len = in_len;           /* (the trailer was this call's, written out) */
         if (r >= 0)
                 r = rpc_cancel_sent(cs, &b->deadline_ms);
         if (r < 0)
