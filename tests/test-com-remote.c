@@ -538,6 +538,10 @@ TEST(cross_apartment) {
  * then obeys one-byte commands: 'r' reports its reference count, 'd' disconnects the
  * object, 'q' quits.
  */
+/* The server's CoInitializeSecurity authentication services (-2: it does not call it). */
+static LONG server_n_svc = -2;
+static SOLE_AUTHENTICATION_SERVICE server_svcs[2];
+
 static _Noreturn void server_main(int in, int out) {
         struct obj o;
         IStream *stm;
@@ -547,6 +551,19 @@ static _Noreturn void server_main(int in, int out) {
 
         register_ps();
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        if (server_n_svc != -2) {
+                /* no descriptor: anyone the machine lets in, with one of these services */
+                DWORD n = 99;
+                SOLE_AUTHENTICATION_SERVICE *got = NULL;
+                ASSERT_OK(CoInitializeSecurity(NULL, server_n_svc, server_svcs, NULL,
+                                               RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_IMP_LEVEL_IDENTIFY,
+                                               NULL, EOAC_NONE, NULL));
+                ASSERT_OK(CoQueryAuthenticationServices(&n, &got));
+                ASSERT_EQ(n, server_n_svc < 0 ? n : (DWORD)server_n_svc);
+                if (server_n_svc > 0)
+                        ASSERT_EQ(got[0].dwAuthnSvc, server_svcs[0].dwAuthnSvc);
+                CoTaskMemFree(got);
+        }
         obj_init(&o);
         for (int i = 0; i < 2; i++) {
                 ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
@@ -897,6 +914,63 @@ TEST(cross_process_tcp_ntlm) {
         com_proxy_set_tcp_only(false);
         com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
         access_for_authenticated_users(false);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/*
+ * CoInitializeSecurity's authentication services: a server that lists only Kerberos
+ * refuses an NTLM caller, one that lists NTLM takes it, one that lists none takes no
+ * authenticated call; CoQueryAuthenticationServices gives the list back (in the child).
+ */
+TEST(authentication_services) {
+        int to, from, status;
+        pid_t pid;
+        IObjTest2 *p;
+        LONG v = 0;
+        static const struct {
+                LONG n;
+                DWORD svc;
+                HRESULT want;
+        } cases[] = {
+                { 1, RPC_C_AUTHN_GSS_KERBEROS, E_ACCESSDENIED },
+                { 1, RPC_C_AUTHN_WINNT, S_OK },
+                { 0, 0, E_ACCESSDENIED },
+                { -1, 0, S_OK },
+        };
+
+        if (geteuid() != 0)
+                SKIP("the NTLM account store is root's");
+        ASSERT_OK(accounts_set_password("alice", "Secret-1"));
+        rpcss_start();
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        com_proxy_set_tcp_only(true);
+        com_proxy_set_default_auth(RPC_AUTHN_LEVEL_PKT_PRIVACY, RPC_AUTHN_WINNT, "alice", "",
+                                   "Secret-1");
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+                server_n_svc = cases[i].n;
+                server_svcs[0] = (SOLE_AUTHENTICATION_SERVICE){ cases[i].svc, RPC_C_AUTHZ_NONE,
+                                                                NULL, S_OK };
+                pid = server_start(&to, &from);
+                p = unmarshal_from(from);
+                IObjTest2 *second = unmarshal_from(from);
+                IObjTest2_Release(second);
+                printf("case %zu: %ld service(s), %lu\n", i, (long)cases[i].n,
+                       (unsigned long)cases[i].svc);
+                ASSERT_HR_EQ(IObjTest2_Add(p, 40, 2, &v), cases[i].want);
+                if (cases[i].want == S_OK)
+                        ASSERT_EQ(v, 42);
+                IObjTest2_Release(p);
+                xwrite(to, "q", 1);
+                ASSERT_EQ(waitpid(pid, &status, 0), pid);
+                ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                close(to);
+                close(from);
+        }
+        server_n_svc = -2;
+        com_proxy_set_tcp_only(false);
+        com_proxy_set_default_auth(0, 0, NULL, NULL, NULL);
         CoUninitialize();
         rpcss_stop();
 }

@@ -125,6 +125,10 @@ DCOM_EXPORT HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_s
                                                 OLECHAR **server_princ_name, DWORD *authn_level,
                                                 DWORD *imp_level, RPC_AUTHZ_HANDLE *privs,
                                                 DWORD *capabilities);
+/* The authentication services the process takes calls with: CoInitializeSecurity's
+   asAuthSvc (a call authenticated with another is refused, E_ACCESSDENIED), or those the
+   library has when it let COM choose.  *svcs: CoTaskMemAlloc'd, NULL when there are none. */
+DCOM_EXPORT HRESULT WINAPI CoQueryAuthenticationServices(DWORD *n, SOLE_AUTHENTICATION_SERVICE **svcs);
 DCOM_EXPORT HRESULT WINAPI CoImpersonateClient(void);
 DCOM_EXPORT HRESULT WINAPI CoRevertToSelf(void);
 

@@ -36,6 +36,8 @@
 
 static LOG_CHANNEL(com);
 
+#define MAX_AUTH_SVCS 16                /* entries of asAuthSvc kept (more: refused) */
+
 static struct {
         pthread_mutex_t lock;
         bool done;                      /* initialized, explicitly or by default */
@@ -48,8 +50,12 @@ static struct {
         IAccessControl *acl;            /* EOAC_ACCESS_CONTROL: it decides, call by call */
         uint8_t authn_level, imp_level;
         DWORD caps;
+        /* CoInitializeSecurity's asAuthSvc: the authentication services a caller may use
+           (n_svc -1: any this library has) */
+        LONG n_svc;
+        SOLE_AUTHENTICATION_SERVICE svcs[MAX_AUTH_SVCS];
         char how[400];                  /* for the debug line and tests */
-} ps = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} ps = { .lock = PTHREAD_MUTEX_INITIALIZER, .n_svc = -1 };
 
 static void self_sid(char *out, size_t n) {
         snprintf(out, n, "S-1-22-1-%u", (unsigned)geteuid());
@@ -240,8 +246,7 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         HRESULT hr = S_OK;
         int r;
 
-        (void)svcs;
-        if (reserved1 || reserved3 || n_svc < -1 || (n_svc > 0 && !svcs))
+        if (reserved1 || reserved3 || n_svc < -1 || (n_svc > 0 && !svcs) || n_svc > MAX_AUTH_SVCS)
                 return E_INVALIDARG;
         if (authn_level > RPC_C_AUTHN_LEVEL_PKT_PRIVACY ||
             imp_level > RPC_C_IMP_LEVEL_DELEGATE)
@@ -348,6 +353,13 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
                 return hr;
         }
         ps.caps = caps;
+        /* the services the server takes calls with (learn.microsoft.com,
+           CoInitializeSecurity: cAuthSvc 0 registers none, -1 lets COM choose) */
+        ps.n_svc = n_svc;
+        for (LONG i = 0; i < n_svc; i++) {
+                ps.svcs[i] = svcs[i];
+                ps.svcs[i].pPrincipalName = NULL;       /* (the caller's memory) */
+        }
         ps.explicit_call = true;
         admit_forget();         /* what was let in under the defaults, if anything was */
         atomic_store_explicit(&process_cloaks,
@@ -359,6 +371,44 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         if (user || authn_level)
                 com_proxy_set_default_auth(authn_level ? (uint8_t)authn_level : 0, svc, user ? user : "",
                                            domain, password);
+        return S_OK;
+}
+
+/*
+ * The authentication services the process takes calls with (learn.microsoft.com,
+ * CoQueryAuthenticationServices): CoInitializeSecurity's list, or -- when it let COM
+ * choose, or was not called -- those this library has (NTLM, Negotiate, Kerberos).
+ * The array is the caller's (CoTaskMemFree); principal names are not kept.
+ */
+HRESULT WINAPI CoQueryAuthenticationServices(DWORD *n, SOLE_AUTHENTICATION_SERVICE **svcs) {
+        static const DWORD builtin[] = { RPC_C_AUTHN_WINNT, RPC_C_AUTHN_GSS_NEGOTIATE,
+                                         RPC_C_AUTHN_GSS_KERBEROS };
+        SOLE_AUTHENTICATION_SERVICE list[MAX_AUTH_SVCS];
+        LONG count = 0;
+        bool listed;
+
+        if (!n || !svcs)
+                return E_INVALIDARG;
+        *n = 0;
+        *svcs = NULL;
+        pthread_mutex_lock(&ps.lock);
+        if ((listed = ps.n_svc >= 0)) {
+                count = ps.n_svc;
+                memcpy(list, ps.svcs, (size_t)count * sizeof *list);
+        }
+        pthread_mutex_unlock(&ps.lock);
+        if (!listed) {
+                for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++)
+                        if (rpc_auth_find((uint8_t)builtin[i]))
+                                list[count++] = (SOLE_AUTHENTICATION_SERVICE){
+                                        builtin[i], RPC_C_AUTHZ_NONE, NULL, S_OK };
+        }
+        if (!count)
+                return S_OK;
+        if (!(*svcs = CoTaskMemAlloc((size_t)count * sizeof **svcs)))
+                return E_OUTOFMEMORY;
+        memcpy(*svcs, list, (size_t)count * sizeof *list);
+        *n = (DWORD)count;
         return S_OK;
 }
 
@@ -420,7 +470,7 @@ static void audit(const char *line) {
 struct admitted {
         bool used, remote, anonymous, has_uid;
         uid_t uid;
-        uint8_t level;
+        uint8_t level, authn_svc;
         char sid[80];
         uint64_t gen, until_ms;
 };
@@ -449,10 +499,22 @@ static uint64_t now_ms(void) {
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static bool same_caller(const struct admitted *a, const struct sec_caller *c) {
+static bool same_caller(const struct admitted *a, const struct sec_caller *c, uint8_t svc) {
         return a->used && a->remote == c->info.remote && a->anonymous == c->info.anonymous &&
                a->has_uid == c->info.has_uid && (!a->has_uid || a->uid == c->info.uid) &&
-               a->level == c->level && strcmp(a->sid, c->sid) == 0;
+               a->level == c->level && a->authn_svc == svc && strcmp(a->sid, c->sid) == 0;
+}
+
+/* Whether the process takes calls authenticated with svc (ps.lock held): any, unless
+   CoInitializeSecurity listed the services; an unauthenticated call (0) is the level's
+   to judge. */
+static bool svc_accepted_locked(uint8_t svc) {
+        if (!svc || ps.n_svc < 0)
+                return true;
+        for (LONG i = 0; i < ps.n_svc; i++)
+                if (ps.svcs[i].dwAuthnSvc == svc || ps.svcs[i].dwAuthnSvc == RPC_C_AUTHN_DEFAULT)
+                        return true;
+        return false;
 }
 
 /* The caller's name as COM gives it to IAccessControl and CoQueryClientBlanket:
@@ -557,13 +619,19 @@ bool com_security_check_call(void *call) {
                 audit("ORPC call refused: the caller cannot be named");
                 return false;
         }
+        /* the authentication service the call came with (0: none; local calls have none
+           to choose, the kernel names them) */
+        uint8_t svc = 0, svc_level;
+        void *svc_ctx;
+        if (!who.info.remote || rpc_call_auth(call, &svc, &svc_level, &svc_ctx) < 0)
+                svc = 0;
         pthread_mutex_lock(&ps.lock);
         if (ps.acl) {
                 acl = ps.acl;
                 acl->lpVtbl->AddRef(acl);
         }
         for (unsigned i = 0; !acl && i < ADMIT_CACHE; i++)
-                if (same_caller(&admit_cache[i], &who) && admit_cache[i].gen == gen &&
+                if (same_caller(&admit_cache[i], &who, svc) && admit_cache[i].gen == gen &&
                     now < admit_cache[i].until_ms) {
                         pthread_mutex_unlock(&ps.lock);
                         last_admit.key = key;
@@ -603,6 +671,13 @@ bool com_security_check_call(void *call) {
                 snprintf(why, sizeof why, "remote-access refused to %s: authentication level %u is "
                          "below this process's %u (%s)", whom, (unsigned)level,
                          (unsigned)ps.authn_level, ps.how);
+        } else if (!svc_accepted_locked(svc)) {
+                char whom[320];
+                sec_token_describe(t, whom, sizeof whom);
+                snprintf(why, sizeof why, "remote-access refused to %s: authentication service %u "
+                         "is not among the %ld this process takes calls with "
+                         "(CoInitializeSecurity's asAuthSvc)", whom, (unsigned)svc,
+                         (long)ps.n_svc);
         } else {
                 /* the machine's restriction first, then the process's permission (or,
                    with EOAC_ACCESS_CONTROL, its object: below, without the lock) */
@@ -616,7 +691,8 @@ bool com_security_check_call(void *call) {
                 *a = (struct admitted){ .used = true, .remote = remote,
                                         .anonymous = who.info.anonymous,
                                         .has_uid = who.info.has_uid, .uid = who.info.uid,
-                                        .level = level, .gen = gen, .until_ms = now + ADMIT_MS };
+                                        .level = level, .authn_svc = svc, .gen = gen,
+                                        .until_ms = now + ADMIT_MS };
                 snprintf(a->sid, sizeof a->sid, "%s", who.sid);
                 last_admit.key = key;
                 last_admit.gen = gen;
