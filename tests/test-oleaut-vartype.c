@@ -764,3 +764,125 @@ TEST(change_values) {
         ASSERT_STR_EQ(ascii(V_BSTR(&o)), "12/29/1899 6:00:00 AM");
         VariantClear(&o);
 }
+
+/* The rest of the conversion matrix (varconv.c): a sample of each row, its edges and
+   its errors, and the BSTR helpers. */
+TEST(conversion_matrix) {
+        LONG l = 0;
+        BYTE b = 0;
+        SHORT sh = 0;
+        ULONG ul = 0;
+        LONG64 ll = 0;
+        ULONG64 ull = 0;
+        FLOAT f = 0;
+        double d = 0;
+        VARIANT_BOOL vb = 0;
+        signed char c = 0;
+        USHORT us = 0;
+        DATE dt = 0;
+        BSTR s = NULL;
+
+        /* integers from integers: in range, and past it */
+        ASSERT_OK(VarI4FromUI1(200, &l));
+        ASSERT_EQ(l, 200);
+        ASSERT_OK(VarUI1FromI4(255, &b));
+        ASSERT_EQ(b, 255);
+        ASSERT_HR_EQ(VarUI1FromI4(256, &b), DISP_E_OVERFLOW);
+        ASSERT_HR_EQ(VarUI1FromI2(-1, &b), DISP_E_OVERFLOW);
+        ASSERT_OK(VarI2FromI8(-32768, &sh));
+        ASSERT_EQ(sh, -32768);
+        ASSERT_HR_EQ(VarI2FromUI4(40000, &sh), DISP_E_OVERFLOW);
+        ASSERT_OK(VarUI4FromI8(4294967295LL, &ul));
+        ASSERT_EQ(ul, 4294967295u);
+        ASSERT_HR_EQ(VarUI4FromI4(-1, &ul), DISP_E_OVERFLOW);
+        ASSERT_OK(VarI1FromI4(-128, &c));
+        ASSERT_EQ(c, -128);
+        ASSERT_OK(VarUI2FromI4(65535, &us));
+        ASSERT_EQ(us, 65535);
+        ASSERT_OK(VarUI8FromI4(7, &ull));
+        ASSERT_EQ(ull, 7u);
+        ASSERT_OK(VarI8FromUI8(9223372036854775807ULL, &ll));
+        ASSERT_EQ(ll, 9223372036854775807LL);
+        /* from reals: rounded half to even */
+        ASSERT_OK(VarI4FromR8(2.5, &l));
+        ASSERT_EQ(l, 2);
+        ASSERT_OK(VarI4FromR8(3.5, &l));
+        ASSERT_EQ(l, 4);
+        ASSERT_OK(VarI4FromR4(-1.5f, &l));
+        ASSERT_EQ(l, -2);
+        ASSERT_HR_EQ(VarI4FromR8(3e9, &l), DISP_E_OVERFLOW);
+        ASSERT_OK(VarR8FromI4(-7, &d));
+        ASSERT_TRUE(d == -7.0);
+        ASSERT_OK(VarR4FromR8(0.5, &f));
+        ASSERT_TRUE(f == 0.5f);
+        /* booleans: any non-zero is VARIANT_TRUE, which is -1 as a number */
+        ASSERT_OK(VarBoolFromI4(42, &vb));
+        ASSERT_EQ(vb, VARIANT_TRUE);
+        ASSERT_OK(VarBoolFromR8(0.0, &vb));
+        ASSERT_EQ(vb, VARIANT_FALSE);
+        ASSERT_OK(VarI4FromBool(VARIANT_TRUE, &l));
+        ASSERT_EQ(l, -1);
+        /* DECIMAL, CY and DATE sources */
+        DECIMAL dc = dec(1, DECIMAL_NEG, 0, 125);       /* -12.5 */
+        ASSERT_OK(VarI2FromDec(&dc, &sh));
+        ASSERT_EQ(sh, -12);
+        ASSERT_HR_EQ(VarI2FromDec(NULL, &sh), E_INVALIDARG);
+        ASSERT_OK(VarI2FromCy(cy(15000), &sh));          /* 1.5 */
+        ASSERT_EQ(sh, 2);
+        ASSERT_OK(VarI4FromDate(36526.75, &l));         /* 2000-01-01 18:00 */
+        ASSERT_EQ(l, 36527);
+        ASSERT_OK(VarDateFromUI2(2, &dt));
+        ASSERT_TRUE(dt == 2.0);
+        /* from strings: numbers, booleans, and what is neither */
+        BSTR in = bstr("  -123 ");
+        ASSERT_OK(VarI4FromStr(in, LOCALE_USER_DEFAULT, 0, &l));
+        ASSERT_EQ(l, -123);
+        SysFreeString(in);
+        in = bstr("1.25");
+        ASSERT_OK(VarR8FromStr(in, LOCALE_INVARIANT, 0, &d));
+        ASSERT_TRUE(d == 1.25);
+        SysFreeString(in);
+        in = bstr("300");
+        ASSERT_HR_EQ(VarUI1FromStr(in, LOCALE_INVARIANT, 0, &b), DISP_E_OVERFLOW);
+        SysFreeString(in);
+        in = bstr("twelve");
+        ASSERT_HR_EQ(VarI4FromStr(in, LOCALE_INVARIANT, 0, &l), DISP_E_TYPEMISMATCH);
+        SysFreeString(in);
+        in = bstr("True");
+        ASSERT_OK(VarBoolFromStr(in, LOCALE_INVARIANT, VARIANT_ALPHABOOL, &vb));
+        ASSERT_EQ(vb, VARIANT_TRUE);
+        SysFreeString(in);
+        ASSERT_HR_EQ(VarI4FromStr(NULL, LOCALE_INVARIANT, 0, &l), DISP_E_TYPEMISMATCH);
+        ASSERT_HR_EQ(VarI4FromUI1(1, NULL), E_INVALIDARG);
+        /* to strings */
+        ASSERT_OK(VarBstrFromI4(-42, LOCALE_USER_DEFAULT, 0, &s));
+        ASSERT_STR_EQ(ascii(s), "-42");
+        SysFreeString(s);
+        ASSERT_OK(VarBstrFromR8(0.5, LOCALE_INVARIANT, 0, &s));
+        ASSERT_STR_EQ(ascii(s), "0.5");
+        SysFreeString(s);
+        ASSERT_OK(VarBstrFromBool(VARIANT_TRUE, LOCALE_INVARIANT, VARIANT_ALPHABOOL, &s));
+        ASSERT_STR_EQ(ascii(s), "True");
+        SysFreeString(s);
+        ASSERT_OK(VarBstrFromUI8(18446744073709551615ULL, LOCALE_INVARIANT, 0, &s));
+        ASSERT_STR_EQ(ascii(s), "18446744073709551615");
+        SysFreeString(s);
+
+        /* VarBstrCat and VarBstrCmp */
+        BSTR x = bstr("abc"), y = bstr("ABD"), z = NULL;
+        ASSERT_OK(VarBstrCat(x, y, &z));
+        ASSERT_STR_EQ(ascii(z), "abcABD");
+        ASSERT_EQ(SysStringLen(z), 6);
+        SysFreeString(z);
+        ASSERT_OK(VarBstrCat(NULL, NULL, &z));
+        ASSERT_EQ(SysStringLen(z), 0);
+        SysFreeString(z);
+        ASSERT_HR_EQ(VarBstrCat(x, y, NULL), E_INVALIDARG);
+        ASSERT_EQ(VarBstrCmp(x, y, LOCALE_INVARIANT, 0), VARCMP_GT);       /* 'a' > 'A' */
+        ASSERT_EQ(VarBstrCmp(x, y, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_LT);
+        ASSERT_EQ(VarBstrCmp(x, x, LOCALE_INVARIANT, 0), VARCMP_EQ);
+        ASSERT_EQ(VarBstrCmp(NULL, x, LOCALE_INVARIANT, 0), VARCMP_LT);
+        ASSERT_EQ(VarBstrCmp(NULL, NULL, LOCALE_INVARIANT, 0), VARCMP_EQ);
+        SysFreeString(x);
+        SysFreeString(y);
+}

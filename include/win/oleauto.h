@@ -202,6 +202,192 @@ WINOLEAUTAPI_(INT) SystemTimeToVariantTime(LPSYSTEMTIME lpSystemTime, double *pv
 WINOLEAUTAPI_(INT) VariantTimeToSystemTime(double vtime, LPSYSTEMTIME lpSystemTime);
 
 /*
+ * The other conversions between the integers, R4, R8, BOOL, DATE, CY, DECIMAL and
+ * strings (src/oleaut/varconv.c): each is VariantChangeTypeEx's, with its rules and
+ * errors (DISP_E_OVERFLOW, DISP_E_TYPEMISMATCH); a From-string one takes the coercion's
+ * lcid and flags (VARIANT_ALPHABOOL, VARIANT_LOCALBOOL...), a To-string one gives a BSTR
+ * the caller frees.
+ */
+WINOLEAUTAPI VarUI1FromI1(signed char vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromI2(SHORT vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromUI2(USHORT vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromI4(LONG vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromUI4(ULONG vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromI8(LONG64 vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromUI8(ULONG64 vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromR4(FLOAT vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromR8(double vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromBool(VARIANT_BOOL vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromDate(DATE vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromCy(CY vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromDec(const DECIMAL *pdecIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, BYTE *pOut);
+WINOLEAUTAPI VarI1FromUI1(BYTE vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromI2(SHORT vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromUI2(USHORT vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromI4(LONG vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromUI4(ULONG vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromI8(LONG64 vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromUI8(ULONG64 vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromR4(FLOAT vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromR8(double vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromBool(VARIANT_BOOL vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromDate(DATE vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromCy(CY vIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromDec(const DECIMAL *pdecIn, signed char *pOut);
+WINOLEAUTAPI VarI1FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, signed char *pOut);
+WINOLEAUTAPI VarI2FromUI1(BYTE vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromI1(signed char vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromUI2(USHORT vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromI4(LONG vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromUI4(ULONG vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromI8(LONG64 vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromUI8(ULONG64 vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromR4(FLOAT vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromR8(double vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromBool(VARIANT_BOOL vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromDate(DATE vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromCy(CY vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromDec(const DECIMAL *pdecIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, SHORT *pOut);
+WINOLEAUTAPI VarUI2FromUI1(BYTE vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromI1(signed char vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromI2(SHORT vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromI4(LONG vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromUI4(ULONG vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromI8(LONG64 vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromUI8(ULONG64 vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromR4(FLOAT vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromR8(double vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromBool(VARIANT_BOOL vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromDate(DATE vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromCy(CY vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromDec(const DECIMAL *pdecIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, USHORT *pOut);
+WINOLEAUTAPI VarI4FromUI1(BYTE vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromI1(signed char vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromI2(SHORT vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromUI2(USHORT vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromUI4(ULONG vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromI8(LONG64 vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromUI8(ULONG64 vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromR4(FLOAT vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromR8(double vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromBool(VARIANT_BOOL vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromDate(DATE vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, LONG *pOut);
+WINOLEAUTAPI VarUI4FromUI1(BYTE vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromI1(signed char vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromI2(SHORT vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromUI2(USHORT vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromI4(LONG vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromI8(LONG64 vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromUI8(ULONG64 vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromR4(FLOAT vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromR8(double vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromBool(VARIANT_BOOL vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromDate(DATE vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromCy(CY vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromDec(const DECIMAL *pdecIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, ULONG *pOut);
+WINOLEAUTAPI VarI8FromUI1(BYTE vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromI1(signed char vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromI2(SHORT vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromUI2(USHORT vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromI4(LONG vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromUI4(ULONG vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromUI8(ULONG64 vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromR4(FLOAT vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromR8(double vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromBool(VARIANT_BOOL vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromDate(DATE vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, LONG64 *pOut);
+WINOLEAUTAPI VarUI8FromUI1(BYTE vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromI1(signed char vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromI2(SHORT vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromUI2(USHORT vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromI4(LONG vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromUI4(ULONG vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromI8(LONG64 vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromR4(FLOAT vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromR8(double vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromBool(VARIANT_BOOL vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromDate(DATE vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromCy(CY vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromDec(const DECIMAL *pdecIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, ULONG64 *pOut);
+WINOLEAUTAPI VarR4FromUI1(BYTE vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromI1(signed char vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromI2(SHORT vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromUI2(USHORT vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromI4(LONG vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromUI4(ULONG vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromI8(LONG64 vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromUI8(ULONG64 vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromR8(double vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromBool(VARIANT_BOOL vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromDate(DATE vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromDec(const DECIMAL *pdecIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, FLOAT *pOut);
+WINOLEAUTAPI VarR8FromUI1(BYTE vIn, double *pOut);
+WINOLEAUTAPI VarR8FromI1(signed char vIn, double *pOut);
+WINOLEAUTAPI VarR8FromI2(SHORT vIn, double *pOut);
+WINOLEAUTAPI VarR8FromUI2(USHORT vIn, double *pOut);
+WINOLEAUTAPI VarR8FromI4(LONG vIn, double *pOut);
+WINOLEAUTAPI VarR8FromUI4(ULONG vIn, double *pOut);
+WINOLEAUTAPI VarR8FromI8(LONG64 vIn, double *pOut);
+WINOLEAUTAPI VarR8FromUI8(ULONG64 vIn, double *pOut);
+WINOLEAUTAPI VarR8FromR4(FLOAT vIn, double *pOut);
+WINOLEAUTAPI VarR8FromBool(VARIANT_BOOL vIn, double *pOut);
+WINOLEAUTAPI VarR8FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, double *pOut);
+WINOLEAUTAPI VarBoolFromUI1(BYTE vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromI1(signed char vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromI2(SHORT vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromUI2(USHORT vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromI4(LONG vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromUI4(ULONG vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromI8(LONG64 vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromUI8(ULONG64 vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromR4(FLOAT vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromR8(double vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromDate(DATE vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromCy(CY vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromDec(const DECIMAL *pdecIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBstrFromUI1(BYTE vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromI1(signed char vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromI2(SHORT vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromUI2(USHORT vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromI4(LONG vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromUI4(ULONG vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromI8(LONG64 vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromUI8(ULONG64 vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromR4(FLOAT vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromR8(double vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromBool(VARIANT_BOOL vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarDateFromUI1(BYTE vIn, DATE *pOut);
+WINOLEAUTAPI VarDateFromI1(signed char vIn, DATE *pOut);
+WINOLEAUTAPI VarDateFromI2(SHORT vIn, DATE *pOut);
+WINOLEAUTAPI VarDateFromUI2(USHORT vIn, DATE *pOut);
+WINOLEAUTAPI VarDateFromUI4(ULONG vIn, DATE *pOut);
+WINOLEAUTAPI VarDateFromUI8(ULONG64 vIn, DATE *pOut);
+
+/* Two BSTRs joined (NULL is the empty string), and compared: VARCMP_LT, _EQ or _GT --
+   by UTF-16 code unit, shorter first on a common prefix; NORM_IGNORECASE folds ASCII
+   letters -- whatever lcid says. */
+#ifndef VARCMP_LT
+#define VARCMP_LT 0
+#define VARCMP_EQ 1
+#define VARCMP_GT 2
+#define VARCMP_NULL 3
+#endif
+#ifndef NORM_IGNORECASE
+#define NORM_IGNORECASE 0x00000001
+#endif
+WINOLEAUTAPI VarBstrCat(BSTR bstrLeft, BSTR bstrRight, BSTR *pbstrResult);
+WINOLEAUTAPI VarBstrCmp(BSTR bstrLeft, BSTR bstrRight, LCID lcid, ULONG dwFlags);
+
+/*
  * SAFEARRAY ([MS-OAUT] 2.2.30): a descriptor (cDims bounds, kept last dimension first)
  * and its data.  Arrays of BSTR, VARIANT, IUnknown* and IDispatch* own their elements:
  * SafeArrayDestroy(Data) frees them, SafeArrayCopy/CopyData copy them deeply, and
