@@ -425,3 +425,84 @@ TEST(process_security) {
         delete_tree(HKEY_CLASSES_ROOT, u"AppID\\" u"{1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809}");
 }
 
+
+/* A custom marshaler's call context (CoSwitchCallContext): what CoGetCallContext and the
+   Co* helpers of the server's view use until the old one is put back. */
+struct fake_ss {
+        IServerSecurity IServerSecurity_iface;
+        int refs, impersonations, reverts;
+};
+
+static HRESULT STDMETHODCALLTYPE fss_qi(IServerSecurity *i, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IServerSecurity)) {
+                *ppv = i;
+                ((struct fake_ss *)i)->refs++;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE fss_addref(IServerSecurity *i) {
+        return (ULONG)++((struct fake_ss *)i)->refs;
+}
+
+static ULONG STDMETHODCALLTYPE fss_release(IServerSecurity *i) {
+        return (ULONG)--((struct fake_ss *)i)->refs;
+}
+
+static HRESULT STDMETHODCALLTYPE fss_query(IServerSecurity *i, DWORD *svc, DWORD *authz,
+                                           OLECHAR **princ, DWORD *level, DWORD *imp,
+                                           void **privs, DWORD *caps) {
+        if (svc)
+                *svc = RPC_C_AUTHN_WINNT;
+        if (level)
+                *level = RPC_C_AUTHN_LEVEL_PKT_PRIVACY;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE fss_impersonate(IServerSecurity *i) {
+        ((struct fake_ss *)i)->impersonations++;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE fss_revert(IServerSecurity *i) {
+        ((struct fake_ss *)i)->reverts++;
+        return S_OK;
+}
+
+static BOOL STDMETHODCALLTYPE fss_is_impersonating(IServerSecurity *i) {
+        return FALSE;
+}
+
+static const IServerSecurityVtbl fss_vtbl = { fss_qi, fss_addref, fss_release, fss_query,
+                                              fss_impersonate, fss_revert, fss_is_impersonating };
+
+TEST(switch_call_context) {
+        struct fake_ss f = { { &fss_vtbl }, 1, 0, 0 };
+        IUnknown *old = (IUnknown *)1, *back = NULL;
+        IServerSecurity *ss = NULL;
+        DWORD level = 0, svc = 0;
+
+        ASSERT_HR_EQ(CoGetCallContext(&IID_IServerSecurity, (void **)&ss), RPC_E_CALL_COMPLETE);
+        ASSERT_HR_EQ(CoSwitchCallContext(NULL, NULL), E_INVALIDARG);
+        ASSERT_OK(CoSwitchCallContext((IUnknown *)&f.IServerSecurity_iface, &old));
+        ASSERT_TRUE(old == NULL);               /* no call: no context before */
+        ASSERT_OK(CoGetCallContext(&IID_IServerSecurity, (void **)&ss));
+        ASSERT_TRUE(ss == &f.IServerSecurity_iface);
+        IServerSecurity_Release(ss);
+        ASSERT_EQ(f.refs, 1);                   /* switching in took no reference */
+        ASSERT_OK(CoQueryClientBlanket(&svc, NULL, NULL, &level, NULL, NULL, NULL));
+        ASSERT_EQ(level, RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
+        ASSERT_EQ(svc, RPC_C_AUTHN_WINNT);
+        ASSERT_OK(CoImpersonateClient());
+        ASSERT_OK(CoRevertToSelf());
+        ASSERT_EQ(f.impersonations, 1);
+        ASSERT_EQ(f.reverts, 1);
+        ASSERT_EQ(f.refs, 1);
+        /* the old one back */
+        ASSERT_OK(CoSwitchCallContext(old, &back));
+        ASSERT_TRUE(back == (IUnknown *)&f.IServerSecurity_iface);
+        ASSERT_HR_EQ(CoGetCallContext(&IID_IServerSecurity, (void **)&ss), RPC_E_CALL_COMPLETE);
+        ASSERT_HR_EQ(CoImpersonateClient(), RPC_E_CALL_COMPLETE);
+}

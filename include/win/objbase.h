@@ -129,6 +129,10 @@ DCOM_EXPORT HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_s
    asAuthSvc (a call authenticated with another is refused, E_ACCESSDENIED), or those the
    library has when it let COM choose.  *svcs: CoTaskMemAlloc'd, NULL when there are none. */
 DCOM_EXPORT HRESULT WINAPI CoQueryAuthenticationServices(DWORD *n, SOLE_AUTHENTICATION_SERVICE **svcs);
+/* A custom marshaler's call context for the calls it makes on a caller's behalf: what
+   CoGetCallContext (and CoQueryClientBlanket, CoImpersonateClient, CoRevertToSelf) use
+   on this thread until the old one, *old_ctx, is switched back; not referenced. */
+DCOM_EXPORT HRESULT WINAPI CoSwitchCallContext(IUnknown *new_ctx, IUnknown **old_ctx);
 DCOM_EXPORT HRESULT WINAPI CoImpersonateClient(void);
 DCOM_EXPORT HRESULT WINAPI CoRevertToSelf(void);
 

@@ -1098,13 +1098,47 @@ void com_impersonation_resume(bool paused) {
         resume_thread(current, paused);
 }
 
+/*
+ * CoSwitchCallContext's object (learn.microsoft.com): a custom marshaler that calls an
+ * object on a caller's behalf puts its own call context in place of the thread's, not
+ * referenced, and puts the old one back after.  `switched` says one is in place (NULL:
+ * none at all).
+ */
+static _Thread_local struct {
+        bool on;
+        IUnknown *obj;
+} switched;
+
+HRESULT WINAPI CoSwitchCallContext(IUnknown *new_ctx, IUnknown **old_ctx) {
+        IUnknown *own = current ? (IUnknown *)&current->IServerSecurity_iface : NULL;
+
+        if (!old_ctx)
+                return E_INVALIDARG;
+        *old_ctx = switched.on ? switched.obj : own;
+        /* the thread's own context back: nothing switched any more */
+        switched.on = new_ctx != own;
+        switched.obj = new_ctx;
+        return S_OK;
+}
+
 HRESULT WINAPI CoGetCallContext(REFIID riid, void **ppv) {
         if (!ppv)
                 return E_INVALIDARG;
         *ppv = NULL;
+        if (switched.on)
+                return switched.obj ? switched.obj->lpVtbl->QueryInterface(switched.obj, riid, ppv)
+                                    : RPC_E_CALL_COMPLETE;
         if (!current)
                 return RPC_E_CALL_COMPLETE;
         return ss_qi(&current->IServerSecurity_iface, riid, ppv);
+}
+
+/* A switched-in call context's IServerSecurity (referenced), or NULL with *hr. */
+static IServerSecurity *switched_security(HRESULT *hr) {
+        IServerSecurity *ss = NULL;
+
+        *hr = CoGetCallContext(&IID_IServerSecurity, (void **)&ss);
+        return SUCCEEDED(*hr) ? ss : NULL;
 }
 
 HRESULT WINAPI CoTestCancel(void) {
@@ -1116,6 +1150,18 @@ HRESULT WINAPI CoTestCancel(void) {
 HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_svc, OLECHAR **server_princ,
                                     DWORD *authn_level, DWORD *imp_level, RPC_AUTHZ_HANDLE *privs,
                                     DWORD *caps) {
+        if (switched.on) {
+                HRESULT hr;
+                IServerSecurity *ss = switched_security(&hr);
+                if (!ss)
+                        return hr;
+                if (caps)
+                        *caps = 0;      /* (IServerSecurity's is [in, out]) */
+                hr = ss->lpVtbl->QueryBlanket(ss, authn_svc, authz_svc, server_princ, authn_level,
+                                              imp_level, privs, caps);
+                ss->lpVtbl->Release(ss);
+                return hr;
+        }
         if (!current)
                 return RPC_E_CALL_COMPLETE;
         return query_blanket(current, authn_svc, authz_svc, server_princ, authn_level, imp_level,
@@ -1123,12 +1169,30 @@ HRESULT WINAPI CoQueryClientBlanket(DWORD *authn_svc, DWORD *authz_svc, OLECHAR 
 }
 
 HRESULT WINAPI CoImpersonateClient(void) {
+        if (switched.on) {
+                HRESULT hr;
+                IServerSecurity *ss = switched_security(&hr);
+                if (!ss)
+                        return hr;
+                hr = ss->lpVtbl->ImpersonateClient(ss);
+                ss->lpVtbl->Release(ss);
+                return hr;
+        }
         if (!current)
                 return RPC_E_CALL_COMPLETE;
         return impersonate(current);
 }
 
 HRESULT WINAPI CoRevertToSelf(void) {
+        if (switched.on) {
+                HRESULT hr;
+                IServerSecurity *ss = switched_security(&hr);
+                if (!ss)
+                        return hr;
+                hr = ss->lpVtbl->RevertToSelf(ss);
+                ss->lpVtbl->Release(ss);
+                return hr;
+        }
         if (!current)
                 return RPC_E_CALL_COMPLETE;
         return revert(current);
