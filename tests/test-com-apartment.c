@@ -413,6 +413,11 @@ TEST(ole_initialize_and_thread_numbers) {
         ASSERT_EQ(type, APTTYPE_MTA);
         CoUninitialize();
 
+        /* no SCM binding is cached for any machine */
+        OLECHAR host[] = { 'h', 'o', 's', 't', 0 };
+        ASSERT_HR_EQ(CoInvalidateRemoteMachineBindings(NULL), E_INVALIDARG);
+        ASSERT_HR_EQ(CoInvalidateRemoteMachineBindings(host), CO_S_MACHINENAMENOTFOUND);
+
         DWORD mine = CoGetCurrentProcess();
         ASSERT_TRUE(mine != 0);
         ASSERT_EQ(CoGetCurrentProcess(), mine);

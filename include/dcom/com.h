@@ -190,6 +190,9 @@ typedef struct tagMULTI_QI {
 
 DCOM_EXPORT HRESULT WINAPI CoCreateInstance(REFCLSID rclsid, struct IUnknown *outer, DWORD clsctx,
                                             REFIID riid, void **ppv);
+/* The SCM bindings cached for a machine flushed: none is (each activation opens its
+   own), so CO_S_MACHINENAMENOTFOUND. */
+DCOM_EXPORT HRESULT WINAPI CoInvalidateRemoteMachineBindings(OLECHAR *machine);
 DCOM_EXPORT HRESULT WINAPI CoCreateInstanceEx(REFCLSID rclsid, struct IUnknown *outer,
                                               DWORD clsctx, COSERVERINFO *server, DWORD count,
                                               MULTI_QI *results);

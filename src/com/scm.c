@@ -133,6 +133,17 @@ static void scm_auth_of(const COSERVERINFO *server, struct scm_auth *a) {
                 a->have = com_proxy_default_auth(&a->level, &a->svc, a->user, a->domain, a->password);
 }
 
+/*
+ * learn.microsoft.com, CoInvalidateRemoteMachineBindings: the SCM bindings cached for a
+ * machine are flushed.  Every activation here opens its own binding to the machine's
+ * SCM (scm_binding) and closes it after, so none is ever cached: no machine is found.
+ */
+HRESULT WINAPI CoInvalidateRemoteMachineBindings(LPOLESTR machine) {
+        if (!machine)
+                return E_INVALIDARG;
+        return CO_S_MACHINENAMENOTFOUND;
+}
+
 /* The binding to the SCM that activates: rpcss here or on host, authenticated for host. */
 static HRESULT scm_binding(const char *host, const struct scm_auth *auth, struct rpc_binding **ret) {
         char sb[MAX_HOST + 64];
