@@ -932,11 +932,13 @@ TEST(authentication_services) {
                 LONG n;
                 DWORD svc;
                 HRESULT want;
+                unsigned n_adv;                 /* the OBJREF's security bindings */
+                uint16_t adv[2];
         } cases[] = {
-                { 1, RPC_C_AUTHN_GSS_KERBEROS, E_ACCESSDENIED },
-                { 1, RPC_C_AUTHN_WINNT, S_OK },
-                { 0, 0, E_ACCESSDENIED },
-                { -1, 0, S_OK },
+                { 1, RPC_C_AUTHN_GSS_KERBEROS, E_ACCESSDENIED, 1, { 16 } },
+                { 1, RPC_C_AUTHN_WINNT, S_OK, 1, { 10 } },
+                { 0, 0, E_ACCESSDENIED, 0, { 0 } },
+                { -1, 0, S_OK, 2, { 10, 9 } },
         };
 
         if (geteuid() != 0)
@@ -953,11 +955,45 @@ TEST(authentication_services) {
                 server_svcs[0] = (SOLE_AUTHENTICATION_SERVICE){ cases[i].svc, RPC_C_AUTHZ_NONE,
                                                                 NULL, S_OK };
                 pid = server_start(&to, &from);
-                p = unmarshal_from(from);
-                IObjTest2 *second = unmarshal_from(from);
-                IObjTest2_Release(second);
                 printf("case %zu: %ld service(s), %lu\n", i, (long)cases[i].n,
                        (unsigned long)cases[i].svc);
+                /* the exporter advertises the services it takes calls with: its OXID's
+                   bindings, as rpcss's ResolveOxid2 gives them ([MS-DCOM] 3.1.2.5.1.6) */
+                uint8_t buf[2048];
+                uint32_t len;
+                struct objref o;
+                uint16_t svc;
+                char princ[64], sb[64];
+                unsigned n_adv = 0;
+                xread(from, &len, sizeof len);
+                ASSERT_LE(len, sizeof buf);
+                xread(from, buf, len);
+                ASSERT_OK(objref_parse(buf, len, &o, NULL));
+                struct rpc_binding *rb = NULL;
+                snprintf(sb, sizeof sb, "ncacn_ip_tcp:127.0.0.1[%s]", rpcss_port);
+                ASSERT_OK(rpc_binding_from_string(sb, &rb));
+                DUALSTRINGARRAY *d = NULL;
+                IPID ipid;
+                DWORD hint = 0;
+                COMVERSION ver = { 0, 0 };
+                error_status_t st = 99;
+                unsigned short tcp_only[1] = { 7 };
+                OXID oxid = o.std.oxid;
+                ASSERT_OK(IObjectExporter_ResolveOxid2((handle_t)rb, &oxid, 1, tcp_only, &d, &ipid,
+                                                       &hint, &ver, &st));
+                ASSERT_EQ(st, 0);
+                for (; dsa_security_binding(d, n_adv, &svc, princ, sizeof princ) >= 0; n_adv++)
+                        if (n_adv < cases[i].n_adv)
+                                ASSERT_EQ(svc, cases[i].adv[n_adv]);
+                ASSERT_EQ(n_adv, cases[i].n_adv);
+                midl_user_free(d);
+                rpc_binding_free(rb);
+                objref_clear(&o);
+                IStream *stm = stream_of(buf, len);
+                ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+                IStream_Release(stm);
+                IObjTest2 *second = unmarshal_from(from);
+                IObjTest2_Release(second);
                 ASSERT_HR_EQ(IObjTest2_Add(p, 40, 2, &v), cases[i].want);
                 if (cases[i].want == S_OK)
                         ASSERT_EQ(v, 42);

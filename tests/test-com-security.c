@@ -500,6 +500,19 @@ TEST(switch_call_context) {
         ASSERT_EQ(f.impersonations, 1);
         ASSERT_EQ(f.reverts, 1);
         ASSERT_EQ(f.refs, 1);
+        /* a call that comes in meanwhile (an STA's modal loop) sees its own context, and
+           the switched one is back after it */
+        struct ndr_server_call nested;
+        memset(&nested, 0, sizeof nested);
+        void *cc = com_call_enter(&nested);
+        ASSERT_NOT_NULL(cc);
+        ASSERT_OK(CoGetCallContext(&IID_IServerSecurity, (void **)&ss));
+        ASSERT_TRUE(ss != &f.IServerSecurity_iface);
+        IServerSecurity_Release(ss);
+        com_call_leave(cc);
+        ASSERT_OK(CoGetCallContext(&IID_IServerSecurity, (void **)&ss));
+        ASSERT_TRUE(ss == &f.IServerSecurity_iface);
+        IServerSecurity_Release(ss);
         /* the old one back */
         ASSERT_OK(CoSwitchCallContext(old, &back));
         ASSERT_TRUE(back == (IUnknown *)&f.IServerSecurity_iface);

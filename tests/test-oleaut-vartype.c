@@ -777,7 +777,7 @@ TEST(conversion_matrix) {
         FLOAT f = 0;
         double d = 0;
         VARIANT_BOOL vb = 0;
-        signed char c = 0;
+        CHAR c = 0;             /* Windows' I1: plain char */
         USHORT us = 0;
         DATE dt = 0;
         BSTR s = NULL;
@@ -796,7 +796,9 @@ TEST(conversion_matrix) {
         ASSERT_EQ(ul, 4294967295u);
         ASSERT_HR_EQ(VarUI4FromI4(-1, &ul), DISP_E_OVERFLOW);
         ASSERT_OK(VarI1FromI4(-128, &c));
-        ASSERT_EQ(c, -128);
+        ASSERT_EQ((signed char)c, -128);
+        ASSERT_OK(VarI4FromI1(c, &l));
+        ASSERT_EQ(l, -128);
         ASSERT_OK(VarUI2FromI4(65535, &us));
         ASSERT_EQ(us, 65535);
         ASSERT_OK(VarUI8FromI4(7, &ull));
@@ -849,8 +851,12 @@ TEST(conversion_matrix) {
         ASSERT_HR_EQ(VarI4FromStr(in, LOCALE_INVARIANT, 0, &l), DISP_E_TYPEMISMATCH);
         SysFreeString(in);
         in = bstr("True");
-        ASSERT_OK(VarBoolFromStr(in, LOCALE_INVARIANT, VARIANT_ALPHABOOL, &vb));
+        ASSERT_OK(VarBoolFromStr(in, LOCALE_INVARIANT, 0, &vb));
         ASSERT_EQ(vb, VARIANT_TRUE);
+        SysFreeString(in);
+        in = bstr("0");
+        ASSERT_OK(VarBoolFromStr(in, LOCALE_INVARIANT, 0, &vb));
+        ASSERT_EQ(vb, VARIANT_FALSE);
         SysFreeString(in);
         ASSERT_HR_EQ(VarI4FromStr(NULL, LOCALE_INVARIANT, 0, &l), DISP_E_TYPEMISMATCH);
         ASSERT_HR_EQ(VarI4FromUI1(1, NULL), E_INVALIDARG);
@@ -861,8 +867,12 @@ TEST(conversion_matrix) {
         ASSERT_OK(VarBstrFromR8(0.5, LOCALE_INVARIANT, 0, &s));
         ASSERT_STR_EQ(ascii(s), "0.5");
         SysFreeString(s);
-        ASSERT_OK(VarBstrFromBool(VARIANT_TRUE, LOCALE_INVARIANT, VARIANT_ALPHABOOL, &s));
+        /* a BOOL's words, not VARIANT's -1 */
+        ASSERT_OK(VarBstrFromBool(VARIANT_TRUE, LOCALE_INVARIANT, 0, &s));
         ASSERT_STR_EQ(ascii(s), "True");
+        SysFreeString(s);
+        ASSERT_OK(VarBstrFromBool(VARIANT_FALSE, LOCALE_INVARIANT, VAR_LOCALBOOL, &s));
+        ASSERT_STR_EQ(ascii(s), "False");
         SysFreeString(s);
         ASSERT_OK(VarBstrFromUI8(18446744073709551615ULL, LOCALE_INVARIANT, 0, &s));
         ASSERT_STR_EQ(ascii(s), "18446744073709551615");
@@ -878,8 +888,22 @@ TEST(conversion_matrix) {
         ASSERT_EQ(SysStringLen(z), 0);
         SysFreeString(z);
         ASSERT_HR_EQ(VarBstrCat(x, y, NULL), E_INVALIDARG);
-        ASSERT_EQ(VarBstrCmp(x, y, LOCALE_INVARIANT, 0), VARCMP_GT);       /* 'a' > 'A' */
+        /* a byte string keeps its odd byte */
+        BSTR odd = SysAllocStringByteLen("xyz", 3);
+        ASSERT_OK(VarBstrCat(odd, odd, &z));
+        ASSERT_EQ(SysStringByteLen(z), 6);
+        ASSERT_MEM_EQ(z, "xyzxyz", 6);
+        SysFreeString(z);
+        SysFreeString(odd);
+        /* binary with lcid 0; as a collation otherwise: letters first, then case */
+        ASSERT_EQ(VarBstrCmp(x, y, 0, 0), VARCMP_GT);                      /* 'a' > 'A' */
+        ASSERT_EQ(VarBstrCmp(x, y, LOCALE_INVARIANT, 0), VARCMP_LT);       /* c < D */
         ASSERT_EQ(VarBstrCmp(x, y, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_LT);
+        BSTR X = bstr("ABC");
+        ASSERT_EQ(VarBstrCmp(x, X, LOCALE_INVARIANT, 0), VARCMP_LT);       /* lower first */
+        ASSERT_EQ(VarBstrCmp(X, x, LOCALE_INVARIANT, 0), VARCMP_GT);
+        ASSERT_EQ(VarBstrCmp(x, X, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_EQ);
+        SysFreeString(X);
         ASSERT_EQ(VarBstrCmp(x, x, LOCALE_INVARIANT, 0), VARCMP_EQ);
         ASSERT_EQ(VarBstrCmp(NULL, x, LOCALE_INVARIANT, 0), VARCMP_LT);
         ASSERT_EQ(VarBstrCmp(NULL, NULL, LOCALE_INVARIANT, 0), VARCMP_EQ);

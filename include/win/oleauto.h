@@ -149,7 +149,7 @@ typedef struct _SYSTEMTIME {
 #endif
 
 WINOLEAUTAPI VarCyFromUI1(BYTE bIn, CY *pCyOut);
-WINOLEAUTAPI VarCyFromI1(signed char cIn, CY *pCyOut);
+WINOLEAUTAPI VarCyFromI1(CHAR cIn, CY *pCyOut);
 WINOLEAUTAPI VarCyFromI2(SHORT sIn, CY *pCyOut);
 WINOLEAUTAPI VarCyFromUI2(USHORT usIn, CY *pCyOut);
 WINOLEAUTAPI VarCyFromI4(LONG lIn, CY *pCyOut);
@@ -169,7 +169,7 @@ WINOLEAUTAPI VarI8FromCy(CY cyIn, LONG64 *pi64Out);
 WINOLEAUTAPI VarBstrFromCy(CY cyIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut);
 
 WINOLEAUTAPI VarDecFromUI1(BYTE bIn, DECIMAL *pDecOut);
-WINOLEAUTAPI VarDecFromI1(signed char cIn, DECIMAL *pDecOut);
+WINOLEAUTAPI VarDecFromI1(CHAR cIn, DECIMAL *pDecOut);
 WINOLEAUTAPI VarDecFromI2(SHORT sIn, DECIMAL *pDecOut);
 WINOLEAUTAPI VarDecFromUI2(USHORT usIn, DECIMAL *pDecOut);
 WINOLEAUTAPI VarDecFromI4(LONG lIn, DECIMAL *pDecOut);
@@ -208,7 +208,7 @@ WINOLEAUTAPI_(INT) VariantTimeToSystemTime(double vtime, LPSYSTEMTIME lpSystemTi
  * lcid and flags (VARIANT_ALPHABOOL, VARIANT_LOCALBOOL...), a To-string one gives a BSTR
  * the caller frees.
  */
-WINOLEAUTAPI VarUI1FromI1(signed char vIn, BYTE *pOut);
+WINOLEAUTAPI VarUI1FromI1(CHAR vIn, BYTE *pOut);
 WINOLEAUTAPI VarUI1FromI2(SHORT vIn, BYTE *pOut);
 WINOLEAUTAPI VarUI1FromUI2(USHORT vIn, BYTE *pOut);
 WINOLEAUTAPI VarUI1FromI4(LONG vIn, BYTE *pOut);
@@ -222,22 +222,22 @@ WINOLEAUTAPI VarUI1FromDate(DATE vIn, BYTE *pOut);
 WINOLEAUTAPI VarUI1FromCy(CY vIn, BYTE *pOut);
 WINOLEAUTAPI VarUI1FromDec(const DECIMAL *pdecIn, BYTE *pOut);
 WINOLEAUTAPI VarUI1FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, BYTE *pOut);
-WINOLEAUTAPI VarI1FromUI1(BYTE vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromI2(SHORT vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromUI2(USHORT vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromI4(LONG vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromUI4(ULONG vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromI8(LONG64 vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromUI8(ULONG64 vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromR4(FLOAT vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromR8(double vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromBool(VARIANT_BOOL vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromDate(DATE vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromCy(CY vIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromDec(const DECIMAL *pdecIn, signed char *pOut);
-WINOLEAUTAPI VarI1FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, signed char *pOut);
+WINOLEAUTAPI VarI1FromUI1(BYTE vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromI2(SHORT vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromUI2(USHORT vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromI4(LONG vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromUI4(ULONG vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromI8(LONG64 vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromUI8(ULONG64 vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromR4(FLOAT vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromR8(double vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromBool(VARIANT_BOOL vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromDate(DATE vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromCy(CY vIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromDec(const DECIMAL *pdecIn, CHAR *pOut);
+WINOLEAUTAPI VarI1FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, CHAR *pOut);
 WINOLEAUTAPI VarI2FromUI1(BYTE vIn, SHORT *pOut);
-WINOLEAUTAPI VarI2FromI1(signed char vIn, SHORT *pOut);
+WINOLEAUTAPI VarI2FromI1(CHAR vIn, SHORT *pOut);
 WINOLEAUTAPI VarI2FromUI2(USHORT vIn, SHORT *pOut);
 WINOLEAUTAPI VarI2FromI4(LONG vIn, SHORT *pOut);
 WINOLEAUTAPI VarI2FromUI4(ULONG vIn, SHORT *pOut);
@@ -251,7 +251,7 @@ WINOLEAUTAPI VarI2FromCy(CY vIn, SHORT *pOut);
 WINOLEAUTAPI VarI2FromDec(const DECIMAL *pdecIn, SHORT *pOut);
 WINOLEAUTAPI VarI2FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, SHORT *pOut);
 WINOLEAUTAPI VarUI2FromUI1(BYTE vIn, USHORT *pOut);
-WINOLEAUTAPI VarUI2FromI1(signed char vIn, USHORT *pOut);
+WINOLEAUTAPI VarUI2FromI1(CHAR vIn, USHORT *pOut);
 WINOLEAUTAPI VarUI2FromI2(SHORT vIn, USHORT *pOut);
 WINOLEAUTAPI VarUI2FromI4(LONG vIn, USHORT *pOut);
 WINOLEAUTAPI VarUI2FromUI4(ULONG vIn, USHORT *pOut);
@@ -265,7 +265,7 @@ WINOLEAUTAPI VarUI2FromCy(CY vIn, USHORT *pOut);
 WINOLEAUTAPI VarUI2FromDec(const DECIMAL *pdecIn, USHORT *pOut);
 WINOLEAUTAPI VarUI2FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, USHORT *pOut);
 WINOLEAUTAPI VarI4FromUI1(BYTE vIn, LONG *pOut);
-WINOLEAUTAPI VarI4FromI1(signed char vIn, LONG *pOut);
+WINOLEAUTAPI VarI4FromI1(CHAR vIn, LONG *pOut);
 WINOLEAUTAPI VarI4FromI2(SHORT vIn, LONG *pOut);
 WINOLEAUTAPI VarI4FromUI2(USHORT vIn, LONG *pOut);
 WINOLEAUTAPI VarI4FromUI4(ULONG vIn, LONG *pOut);
@@ -277,7 +277,7 @@ WINOLEAUTAPI VarI4FromBool(VARIANT_BOOL vIn, LONG *pOut);
 WINOLEAUTAPI VarI4FromDate(DATE vIn, LONG *pOut);
 WINOLEAUTAPI VarI4FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, LONG *pOut);
 WINOLEAUTAPI VarUI4FromUI1(BYTE vIn, ULONG *pOut);
-WINOLEAUTAPI VarUI4FromI1(signed char vIn, ULONG *pOut);
+WINOLEAUTAPI VarUI4FromI1(CHAR vIn, ULONG *pOut);
 WINOLEAUTAPI VarUI4FromI2(SHORT vIn, ULONG *pOut);
 WINOLEAUTAPI VarUI4FromUI2(USHORT vIn, ULONG *pOut);
 WINOLEAUTAPI VarUI4FromI4(LONG vIn, ULONG *pOut);
@@ -291,7 +291,7 @@ WINOLEAUTAPI VarUI4FromCy(CY vIn, ULONG *pOut);
 WINOLEAUTAPI VarUI4FromDec(const DECIMAL *pdecIn, ULONG *pOut);
 WINOLEAUTAPI VarUI4FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, ULONG *pOut);
 WINOLEAUTAPI VarI8FromUI1(BYTE vIn, LONG64 *pOut);
-WINOLEAUTAPI VarI8FromI1(signed char vIn, LONG64 *pOut);
+WINOLEAUTAPI VarI8FromI1(CHAR vIn, LONG64 *pOut);
 WINOLEAUTAPI VarI8FromI2(SHORT vIn, LONG64 *pOut);
 WINOLEAUTAPI VarI8FromUI2(USHORT vIn, LONG64 *pOut);
 WINOLEAUTAPI VarI8FromI4(LONG vIn, LONG64 *pOut);
@@ -303,7 +303,7 @@ WINOLEAUTAPI VarI8FromBool(VARIANT_BOOL vIn, LONG64 *pOut);
 WINOLEAUTAPI VarI8FromDate(DATE vIn, LONG64 *pOut);
 WINOLEAUTAPI VarI8FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, LONG64 *pOut);
 WINOLEAUTAPI VarUI8FromUI1(BYTE vIn, ULONG64 *pOut);
-WINOLEAUTAPI VarUI8FromI1(signed char vIn, ULONG64 *pOut);
+WINOLEAUTAPI VarUI8FromI1(CHAR vIn, ULONG64 *pOut);
 WINOLEAUTAPI VarUI8FromI2(SHORT vIn, ULONG64 *pOut);
 WINOLEAUTAPI VarUI8FromUI2(USHORT vIn, ULONG64 *pOut);
 WINOLEAUTAPI VarUI8FromI4(LONG vIn, ULONG64 *pOut);
@@ -317,7 +317,7 @@ WINOLEAUTAPI VarUI8FromCy(CY vIn, ULONG64 *pOut);
 WINOLEAUTAPI VarUI8FromDec(const DECIMAL *pdecIn, ULONG64 *pOut);
 WINOLEAUTAPI VarUI8FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, ULONG64 *pOut);
 WINOLEAUTAPI VarR4FromUI1(BYTE vIn, FLOAT *pOut);
-WINOLEAUTAPI VarR4FromI1(signed char vIn, FLOAT *pOut);
+WINOLEAUTAPI VarR4FromI1(CHAR vIn, FLOAT *pOut);
 WINOLEAUTAPI VarR4FromI2(SHORT vIn, FLOAT *pOut);
 WINOLEAUTAPI VarR4FromUI2(USHORT vIn, FLOAT *pOut);
 WINOLEAUTAPI VarR4FromI4(LONG vIn, FLOAT *pOut);
@@ -330,7 +330,7 @@ WINOLEAUTAPI VarR4FromDate(DATE vIn, FLOAT *pOut);
 WINOLEAUTAPI VarR4FromDec(const DECIMAL *pdecIn, FLOAT *pOut);
 WINOLEAUTAPI VarR4FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, FLOAT *pOut);
 WINOLEAUTAPI VarR8FromUI1(BYTE vIn, double *pOut);
-WINOLEAUTAPI VarR8FromI1(signed char vIn, double *pOut);
+WINOLEAUTAPI VarR8FromI1(CHAR vIn, double *pOut);
 WINOLEAUTAPI VarR8FromI2(SHORT vIn, double *pOut);
 WINOLEAUTAPI VarR8FromUI2(USHORT vIn, double *pOut);
 WINOLEAUTAPI VarR8FromI4(LONG vIn, double *pOut);
@@ -341,7 +341,7 @@ WINOLEAUTAPI VarR8FromR4(FLOAT vIn, double *pOut);
 WINOLEAUTAPI VarR8FromBool(VARIANT_BOOL vIn, double *pOut);
 WINOLEAUTAPI VarR8FromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, double *pOut);
 WINOLEAUTAPI VarBoolFromUI1(BYTE vIn, VARIANT_BOOL *pOut);
-WINOLEAUTAPI VarBoolFromI1(signed char vIn, VARIANT_BOOL *pOut);
+WINOLEAUTAPI VarBoolFromI1(CHAR vIn, VARIANT_BOOL *pOut);
 WINOLEAUTAPI VarBoolFromI2(SHORT vIn, VARIANT_BOOL *pOut);
 WINOLEAUTAPI VarBoolFromUI2(USHORT vIn, VARIANT_BOOL *pOut);
 WINOLEAUTAPI VarBoolFromI4(LONG vIn, VARIANT_BOOL *pOut);
@@ -355,7 +355,7 @@ WINOLEAUTAPI VarBoolFromCy(CY vIn, VARIANT_BOOL *pOut);
 WINOLEAUTAPI VarBoolFromDec(const DECIMAL *pdecIn, VARIANT_BOOL *pOut);
 WINOLEAUTAPI VarBoolFromStr(const OLECHAR *strIn, LCID lcid, ULONG dwFlags, VARIANT_BOOL *pOut);
 WINOLEAUTAPI VarBstrFromUI1(BYTE vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
-WINOLEAUTAPI VarBstrFromI1(signed char vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
+WINOLEAUTAPI VarBstrFromI1(CHAR vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
 WINOLEAUTAPI VarBstrFromI2(SHORT vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
 WINOLEAUTAPI VarBstrFromUI2(USHORT vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
 WINOLEAUTAPI VarBstrFromI4(LONG vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
@@ -366,15 +366,33 @@ WINOLEAUTAPI VarBstrFromR4(FLOAT vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
 WINOLEAUTAPI VarBstrFromR8(double vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
 WINOLEAUTAPI VarBstrFromBool(VARIANT_BOOL vIn, LCID lcid, ULONG dwFlags, BSTR *pOut);
 WINOLEAUTAPI VarDateFromUI1(BYTE vIn, DATE *pOut);
-WINOLEAUTAPI VarDateFromI1(signed char vIn, DATE *pOut);
+WINOLEAUTAPI VarDateFromI1(CHAR vIn, DATE *pOut);
 WINOLEAUTAPI VarDateFromI2(SHORT vIn, DATE *pOut);
 WINOLEAUTAPI VarDateFromUI2(USHORT vIn, DATE *pOut);
 WINOLEAUTAPI VarDateFromUI4(ULONG vIn, DATE *pOut);
 WINOLEAUTAPI VarDateFromUI8(ULONG64 vIn, DATE *pOut);
 
-/* Two BSTRs joined (NULL is the empty string), and compared: VARCMP_LT, _EQ or _GT --
-   by UTF-16 code unit, shorter first on a common prefix; NORM_IGNORECASE folds ASCII
-   letters -- whatever lcid says. */
+/* The flags of the Var<To>From<From> functions (VarBstrFromBool: "True"/"False", and
+   the localized words with VAR_LOCALBOOL -- English here, as every locale is). */
+#ifndef VAR_TIMEVALUEONLY
+#define VAR_TIMEVALUEONLY 0x001
+#define VAR_DATEVALUEONLY 0x002
+#define VAR_VALIDDATE 0x004
+#define VAR_CALENDAR_HIJRI 0x008
+#define VAR_LOCALBOOL 0x010
+#define VAR_FORMAT_NOSUBSTITUTE 0x020
+#define VAR_FOURDIGITYEARS 0x040
+#define VAR_CALENDAR_THAI 0x080
+#define VAR_CALENDAR_GREGORIAN 0x100
+#endif
+#ifndef LOCALE_NOUSEROVERRIDE
+#define LOCALE_NOUSEROVERRIDE 0x80000000
+#endif
+
+/* Two BSTRs joined (NULL is the empty string; their bytes, an odd one kept), and
+   compared: VARCMP_LT, _EQ or _GT.  With lcid 0 by UTF-16 code unit (binary), else as
+   a collation would -- letters by their upper case first, then lower before upper --
+   and NORM_IGNORECASE leaves case out; case is ASCII's, whatever the locale. */
 #ifndef VARCMP_LT
 #define VARCMP_LT 0
 #define VARCMP_EQ 1

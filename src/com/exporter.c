@@ -967,8 +967,12 @@ static int listen_locked(void) {
                 dsa_builder_init(&b);
                 advertise(&b, listen, port);
                 dsa_builder_add_string(&b, DSA_TOWER_LRPC, lrpc_ep);
-                dsa_builder_add_security(&b, RPC_AUTHN_WINNT, "");
-                dsa_builder_add_security(&b, RPC_AUTHN_GSS_NEGOTIATE, "");
+                /* [MS-DCOM] 2.2.19.3: the services a client may authenticate with --
+                   those the process takes calls with (CoInitializeSecurity's list) */
+                uint8_t svcs[16];
+                unsigned n_svcs = com_security_advertised_svcs(svcs, 16);
+                for (unsigned i = 0; i < n_svcs; i++)
+                        dsa_builder_add_security(&b, svcs[i], "");
                 r = dsa_builder_finish(&b, &own_bindings);
         }
         /* rpcss's activation requests (objact), local only: checked per call */

@@ -113,6 +113,10 @@ uint16_t com_security_tcp_port(void);
 const char *com_security_describe(void);
 /* EOAC_SECURE_REFS / LegacySecureReferences: our proxies take private references. */
 bool com_security_secure_refs(void);
+/* The authentication services the exporter advertises in its bindings: those
+   CoInitializeSecurity listed (RPC_C_AUTHN_DEFAULT: NTLM and Negotiate), else NTLM and
+   Negotiate; at most max, none for a list of none. */
+unsigned com_security_advertised_svcs(uint8_t *out, unsigned max);
 /* The current incoming call's identity as a reference-holder key ("" outside a call). */
 void com_call_principal(char *out, size_t size);
 /* Whether an incoming ORPC call may run: the machine's access restriction, the process's

@@ -28,6 +28,7 @@
 #include "com/com-internal.h"
 #include "com/remote-internal.h"
 #include "dcom/utf16.h"
+#include "rpc/auth/providers.h"
 #include "rpc/rpc-internal.h"
 #include "registry/registry-internal.h"
 #include "security/caller.h"
@@ -158,6 +159,7 @@ static void atfork_child(void) {
         free(ps.access.sd);
         memset(&ps.access, 0, sizeof ps.access);
         ps.how[0] = 0;
+        ps.n_svc = -1;
         ps.acl = NULL;          /* the parent's reference; the child settles its own */
         admit_forget();
 }
@@ -246,8 +248,35 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         HRESULT hr = S_OK;
         int r;
 
-        if (reserved1 || reserved3 || n_svc < -1 || (n_svc > 0 && !svcs) || n_svc > MAX_AUTH_SVCS)
+        /* EOAC_APPID: the AppID says everything, the other arguments are ignored */
+        if (caps & EOAC_APPID) {
+                n_svc = -1;
+                svcs = NULL;
+        }
+        if (reserved1 || reserved3 || n_svc < -1 || (n_svc > 0 && !svcs))
                 return E_INVALIDARG;
+        /* each listed service registered or not (its hr, an output), the distinct ones
+           kept; none of them usable: nothing could authenticate a caller */
+        uint8_t kept[MAX_AUTH_SVCS];
+        LONG n_kept = 0, usable = 0;
+        (void)rpc_auth_register_defaults();     /* the built-in providers, as a server has */
+        for (LONG i = 0; i < n_svc; i++) {
+                DWORD v = svcs[i].dwAuthnSvc;
+                bool ok = v == RPC_C_AUTHN_DEFAULT || v == RPC_C_AUTHN_NONE ||
+                          (v < 256 && rpc_auth_find((uint8_t)v));
+                svcs[i].hr = ok ? S_OK : HRESULT_FROM_WIN32(RPC_S_UNKNOWN_AUTHN_SERVICE);
+                if (!ok)
+                        continue;
+                usable++;
+                uint8_t k = v == RPC_C_AUTHN_DEFAULT ? 0xff : (uint8_t)v;
+                bool dup = false;
+                for (LONG j = 0; j < n_kept; j++)
+                        dup |= kept[j] == k;
+                if (!dup && n_kept < MAX_AUTH_SVCS)
+                        kept[n_kept++] = k;
+        }
+        if (n_svc > 0 && !usable)
+                return RPC_E_NO_GOOD_SECURITY_PACKAGES;
         if (authn_level > RPC_C_AUTHN_LEVEL_PKT_PRIVACY ||
             imp_level > RPC_C_IMP_LEVEL_DELEGATE)
                 return E_INVALIDARG;
@@ -355,11 +384,10 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
         ps.caps = caps;
         /* the services the server takes calls with (learn.microsoft.com,
            CoInitializeSecurity: cAuthSvc 0 registers none, -1 lets COM choose) */
-        ps.n_svc = n_svc;
-        for (LONG i = 0; i < n_svc; i++) {
-                ps.svcs[i] = svcs[i];
-                ps.svcs[i].pPrincipalName = NULL;       /* (the caller's memory) */
-        }
+        ps.n_svc = n_svc < 0 ? -1 : n_kept;
+        for (LONG i = 0; i < n_kept; i++)
+                ps.svcs[i] = (SOLE_AUTHENTICATION_SERVICE){
+                        kept[i] == 0xff ? RPC_C_AUTHN_DEFAULT : kept[i], RPC_C_AUTHZ_NONE, NULL, S_OK };
         ps.explicit_call = true;
         admit_forget();         /* what was let in under the defaults, if anything was */
         atomic_store_explicit(&process_cloaks,
@@ -372,6 +400,27 @@ HRESULT WINAPI CoInitializeSecurity(PSECURITY_DESCRIPTOR sd, LONG n_svc,
                 com_proxy_set_default_auth(authn_level ? (uint8_t)authn_level : 0, svc, user ? user : "",
                                            domain, password);
         return S_OK;
+}
+
+unsigned com_security_advertised_svcs(uint8_t *out, unsigned max) {
+        static const uint8_t dflt[] = { RPC_C_AUTHN_WINNT, RPC_C_AUTHN_GSS_NEGOTIATE };
+        unsigned n = 0;
+
+        pthread_mutex_lock(&ps.lock);
+        for (LONG i = 0; ps.n_svc >= 0 && i < ps.n_svc; i++) {
+                DWORD v = ps.svcs[i].dwAuthnSvc;
+                if (v == RPC_C_AUTHN_DEFAULT) {
+                        for (size_t k = 0; k < sizeof dflt && n < max; k++)
+                                out[n++] = dflt[k];
+                } else if (v != RPC_C_AUTHN_NONE && n < max) {
+                        out[n++] = (uint8_t)v;
+                }
+        }
+        if (ps.n_svc < 0)
+                for (size_t k = 0; k < sizeof dflt && n < max; k++)
+                        out[n++] = dflt[k];
+        pthread_mutex_unlock(&ps.lock);
+        return n;
 }
 
 /*
@@ -398,6 +447,7 @@ HRESULT WINAPI CoQueryAuthenticationServices(DWORD *n, SOLE_AUTHENTICATION_SERVI
         }
         pthread_mutex_unlock(&ps.lock);
         if (!listed) {
+                (void)rpc_auth_register_defaults();
                 for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++)
                         if (rpc_auth_find((uint8_t)builtin[i]))
                                 list[count++] = (SOLE_AUTHENTICATION_SERVICE){
@@ -543,6 +593,14 @@ static _Thread_local struct {
 
 struct call_ctx;
 static _Thread_local struct call_ctx *current;
+
+/* CoSwitchCallContext's object on this thread (below): a call coming in puts it aside
+   for its own length, so that a nested call sees its own caller */
+struct switched_ctx {
+        bool on;
+        IUnknown *obj;
+};
+static _Thread_local struct switched_ctx switched;
 static void *call_of(struct call_ctx *c);
 
 int com_security_caller_token(struct sec_token **ret, char *name, size_t name_size) {
@@ -730,6 +788,7 @@ struct call_ctx {
         bool impersonating;
         bool paused_outer;              /* it paused prev's impersonation while it runs */
         uid_t uid;                      /* whom it impersonates */
+        struct switched_ctx outer_switch;       /* the thread's switched context, put aside */
         bool has_cid;                   /* the request's causality ID ([MS-DCOM] 1.3.5) */
         GUID cid;
         struct sec_saved_creds saved;
@@ -1052,6 +1111,8 @@ void *com_call_enter(void *call) {
         /* a call nested in an impersonating one (an STA's modal loop) runs as the
            process, not as the outer call's caller; the outer resumes after it */
         c->paused_outer = pause_locked_thread(c->prev);
+        c->outer_switch = switched;
+        switched = (struct switched_ctx){ 0 };
         current = c;
         return c;
 }
@@ -1064,6 +1125,7 @@ void com_call_leave(void *cookie) {
         /* a method that returns while impersonating is reverted, as Windows does */
         revert(c);
         current = c->prev;
+        switched = c->outer_switch;     /* (a switch the method left in place ends here) */
         resume_thread(c->prev, c->paused_outer);
         c->call = NULL;                 /* kept references answer RPC_E_CALL_COMPLETE */
         ss_release(&c->IServerSecurity_iface);
@@ -1104,10 +1166,6 @@ void com_impersonation_resume(bool paused) {
  * referenced, and puts the old one back after.  `switched` says one is in place (NULL:
  * none at all).
  */
-static _Thread_local struct {
-        bool on;
-        IUnknown *obj;
-} switched;
 
 HRESULT WINAPI CoSwitchCallContext(IUnknown *new_ctx, IUnknown **old_ctx) {
         IUnknown *own = current ? (IUnknown *)&current->IServerSecurity_iface : NULL;
@@ -1142,6 +1200,14 @@ static IServerSecurity *switched_security(HRESULT *hr) {
 }
 
 HRESULT WINAPI CoTestCancel(void) {
+        if (switched.on) {
+                ICancelMethodCalls *cm = NULL;
+                if (FAILED(CoGetCallContext(&IID_ICancelMethodCalls, (void **)&cm)) || !cm)
+                        return RPC_E_CALL_COMPLETE;
+                HRESULT hr = cm->lpVtbl->TestCancel(cm);
+                cm->lpVtbl->Release(cm);
+                return hr;
+        }
         if (!current)
                 return RPC_E_CALL_COMPLETE;
         return scm_test(&current->ICancelMethodCalls_iface);

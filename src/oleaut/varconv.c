@@ -14,12 +14,27 @@
 
 #include <oleauto.h>
 
-typedef signed char I1_;
-
-/* src converted to vt; *d then holds the value (a BSTR the caller takes) */
+/* src converted to vt, with these functions' VAR_* and LOCALE_* flags as the coercion's
+   VARIANT_* ones (the others mean nothing to it); *d then holds the value (a BSTR the
+   caller takes) */
 static HRESULT change(const VARIANT *src, LCID lcid, ULONG flags, VARTYPE vt, VARIANT *d) {
+        USHORT f = 0;
+
+        if (flags & VAR_LOCALBOOL)
+                f |= VARIANT_LOCALBOOL;
+        if (flags & VAR_CALENDAR_HIJRI)
+                f |= VARIANT_CALENDAR_HIJRI;
+        if (flags & VAR_CALENDAR_THAI)
+                f |= VARIANT_CALENDAR_THAI;
+        if (flags & VAR_CALENDAR_GREGORIAN)
+                f |= VARIANT_CALENDAR_GREGORIAN;
+        if (flags & LOCALE_NOUSEROVERRIDE)
+                f |= VARIANT_NOUSEROVERRIDE;
+        /* a string to a BOOL: "True" and "False" as well as numbers (VarBoolFromStr) */
+        if (vt == VT_BOOL && V_VT(src) == VT_BSTR)
+                f |= VARIANT_ALPHABOOL;
         VariantInit(d);
-        return VariantChangeTypeEx(d, src, lcid, (USHORT)flags, vt);
+        return VariantChangeTypeEx(d, src, lcid, f, vt);
 }
 
 #define FROM_VALUE(TN, TC, TVT, TACC, SN, SC, SVT, SACC)                                       \
@@ -79,7 +94,7 @@ static HRESULT change(const VARIANT *src, LCID lcid, ULONG flags, VARTYPE vt, VA
                 return hr;                                                                      \
         }
 
-FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, I4, LONG, VT_I4, V_I4)
@@ -93,22 +108,22 @@ FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, Date, DATE, VT_DATE, V_DATE)
 FROM_VALUE(UI1, BYTE, VT_UI1, V_UI1, Cy, CY, VT_CY, V_CY)
 FROM_DEC(UI1, BYTE, VT_UI1, V_UI1)
 FROM_STR(UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, I2, SHORT, VT_I2, V_I2)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, UI2, USHORT, VT_UI2, V_UI2)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, I4, LONG, VT_I4, V_I4)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, UI4, ULONG, VT_UI4, V_UI4)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, I8, LONG64, VT_I8, V_I8)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, UI8, ULONG64, VT_UI8, V_UI8)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, R4, FLOAT, VT_R4, V_R4)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, R8, double, VT_R8, V_R8)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, Date, DATE, VT_DATE, V_DATE)
-FROM_VALUE(I1, I1_, VT_I1, V_I1, Cy, CY, VT_CY, V_CY)
-FROM_DEC(I1, I1_, VT_I1, V_I1)
-FROM_STR(I1, I1_, VT_I1, V_I1)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, UI1, BYTE, VT_UI1, V_UI1)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, I2, SHORT, VT_I2, V_I2)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, UI2, USHORT, VT_UI2, V_UI2)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, I4, LONG, VT_I4, V_I4)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, UI4, ULONG, VT_UI4, V_UI4)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, I8, LONG64, VT_I8, V_I8)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, UI8, ULONG64, VT_UI8, V_UI8)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, R4, FLOAT, VT_R4, V_R4)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, R8, double, VT_R8, V_R8)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, Date, DATE, VT_DATE, V_DATE)
+FROM_VALUE(I1, CHAR, VT_I1, V_I1, Cy, CY, VT_CY, V_CY)
+FROM_DEC(I1, CHAR, VT_I1, V_I1)
+FROM_STR(I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(I2, SHORT, VT_I2, V_I2, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(I2, SHORT, VT_I2, V_I2, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(I2, SHORT, VT_I2, V_I2, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(I2, SHORT, VT_I2, V_I2, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(I2, SHORT, VT_I2, V_I2, I4, LONG, VT_I4, V_I4)
 FROM_VALUE(I2, SHORT, VT_I2, V_I2, UI4, ULONG, VT_UI4, V_UI4)
@@ -122,7 +137,7 @@ FROM_VALUE(I2, SHORT, VT_I2, V_I2, Cy, CY, VT_CY, V_CY)
 FROM_DEC(I2, SHORT, VT_I2, V_I2)
 FROM_STR(I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, I4, LONG, VT_I4, V_I4)
 FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, UI4, ULONG, VT_UI4, V_UI4)
@@ -136,7 +151,7 @@ FROM_VALUE(UI2, USHORT, VT_UI2, V_UI2, Cy, CY, VT_CY, V_CY)
 FROM_DEC(UI2, USHORT, VT_UI2, V_UI2)
 FROM_STR(UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(I4, LONG, VT_I4, V_I4, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(I4, LONG, VT_I4, V_I4, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(I4, LONG, VT_I4, V_I4, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(I4, LONG, VT_I4, V_I4, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(I4, LONG, VT_I4, V_I4, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(I4, LONG, VT_I4, V_I4, UI4, ULONG, VT_UI4, V_UI4)
@@ -148,7 +163,7 @@ FROM_VALUE(I4, LONG, VT_I4, V_I4, Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 FROM_VALUE(I4, LONG, VT_I4, V_I4, Date, DATE, VT_DATE, V_DATE)
 FROM_STR(I4, LONG, VT_I4, V_I4)
 FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, I4, LONG, VT_I4, V_I4)
@@ -162,7 +177,7 @@ FROM_VALUE(UI4, ULONG, VT_UI4, V_UI4, Cy, CY, VT_CY, V_CY)
 FROM_DEC(UI4, ULONG, VT_UI4, V_UI4)
 FROM_STR(UI4, ULONG, VT_UI4, V_UI4)
 FROM_VALUE(I8, LONG64, VT_I8, V_I8, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(I8, LONG64, VT_I8, V_I8, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(I8, LONG64, VT_I8, V_I8, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(I8, LONG64, VT_I8, V_I8, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(I8, LONG64, VT_I8, V_I8, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(I8, LONG64, VT_I8, V_I8, I4, LONG, VT_I4, V_I4)
@@ -174,7 +189,7 @@ FROM_VALUE(I8, LONG64, VT_I8, V_I8, Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 FROM_VALUE(I8, LONG64, VT_I8, V_I8, Date, DATE, VT_DATE, V_DATE)
 FROM_STR(I8, LONG64, VT_I8, V_I8)
 FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, I4, LONG, VT_I4, V_I4)
@@ -188,7 +203,7 @@ FROM_VALUE(UI8, ULONG64, VT_UI8, V_UI8, Cy, CY, VT_CY, V_CY)
 FROM_DEC(UI8, ULONG64, VT_UI8, V_UI8)
 FROM_STR(UI8, ULONG64, VT_UI8, V_UI8)
 FROM_VALUE(R4, FLOAT, VT_R4, V_R4, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(R4, FLOAT, VT_R4, V_R4, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(R4, FLOAT, VT_R4, V_R4, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(R4, FLOAT, VT_R4, V_R4, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(R4, FLOAT, VT_R4, V_R4, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(R4, FLOAT, VT_R4, V_R4, I4, LONG, VT_I4, V_I4)
@@ -201,7 +216,7 @@ FROM_VALUE(R4, FLOAT, VT_R4, V_R4, Date, DATE, VT_DATE, V_DATE)
 FROM_DEC(R4, FLOAT, VT_R4, V_R4)
 FROM_STR(R4, FLOAT, VT_R4, V_R4)
 FROM_VALUE(R8, double, VT_R8, V_R8, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(R8, double, VT_R8, V_R8, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(R8, double, VT_R8, V_R8, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(R8, double, VT_R8, V_R8, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(R8, double, VT_R8, V_R8, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(R8, double, VT_R8, V_R8, I4, LONG, VT_I4, V_I4)
@@ -212,7 +227,7 @@ FROM_VALUE(R8, double, VT_R8, V_R8, R4, FLOAT, VT_R4, V_R4)
 FROM_VALUE(R8, double, VT_R8, V_R8, Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 FROM_STR(R8, double, VT_R8, V_R8)
 FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, I4, LONG, VT_I4, V_I4)
@@ -226,7 +241,7 @@ FROM_VALUE(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL, Cy, CY, VT_CY, V_CY)
 FROM_DEC(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 FROM_STR(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 TO_BSTR(UI1, BYTE, VT_UI1, V_UI1)
-TO_BSTR(I1, I1_, VT_I1, V_I1)
+TO_BSTR(I1, CHAR, VT_I1, V_I1)
 TO_BSTR(I2, SHORT, VT_I2, V_I2)
 TO_BSTR(UI2, USHORT, VT_UI2, V_UI2)
 TO_BSTR(I4, LONG, VT_I4, V_I4)
@@ -235,46 +250,68 @@ TO_BSTR(I8, LONG64, VT_I8, V_I8)
 TO_BSTR(UI8, ULONG64, VT_UI8, V_UI8)
 TO_BSTR(R4, FLOAT, VT_R4, V_R4)
 TO_BSTR(R8, double, VT_R8, V_R8)
-TO_BSTR(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 FROM_VALUE(Date, DATE, VT_DATE, V_DATE, UI1, BYTE, VT_UI1, V_UI1)
-FROM_VALUE(Date, DATE, VT_DATE, V_DATE, I1, I1_, VT_I1, V_I1)
+FROM_VALUE(Date, DATE, VT_DATE, V_DATE, I1, CHAR, VT_I1, V_I1)
 FROM_VALUE(Date, DATE, VT_DATE, V_DATE, I2, SHORT, VT_I2, V_I2)
 FROM_VALUE(Date, DATE, VT_DATE, V_DATE, UI2, USHORT, VT_UI2, V_UI2)
 FROM_VALUE(Date, DATE, VT_DATE, V_DATE, UI4, ULONG, VT_UI4, V_UI4)
 FROM_VALUE(Date, DATE, VT_DATE, V_DATE, UI8, ULONG64, VT_UI8, V_UI8)
 
+/* Not VARIANT's "-1"/"0": "True" or "False", whatever the flags (VAR_LOCALBOOL's words
+   are these in every locale here) */
+HRESULT VarBstrFromBool(VARIANT_BOOL vIn, LCID lcid, ULONG dwFlags, BSTR *pOut) {
+        static const OLECHAR t[] = { 'T', 'r', 'u', 'e', 0 }, f[] = { 'F', 'a', 'l', 's', 'e', 0 };
+
+        (void)lcid;
+        (void)dwFlags;
+        if (!pOut)
+                return E_INVALIDARG;
+        *pOut = SysAllocString(vIn ? t : f);
+        return *pOut ? S_OK : E_OUTOFMEMORY;
+}
+
 HRESULT VarBstrCat(BSTR bstrLeft, BSTR bstrRight, BSTR *pbstrResult) {
-        UINT l = SysStringLen(bstrLeft), r = SysStringLen(bstrRight);
+        UINT l = SysStringByteLen(bstrLeft), r = SysStringByteLen(bstrRight);
         BSTR out;
 
         if (!pbstrResult)
                 return E_INVALIDARG;
         *pbstrResult = NULL;
-        if (l > 0x7fffffffu / sizeof(OLECHAR) - r)
+        if (l > 0x7ffffff0u - r)
                 return E_OUTOFMEMORY;
-        if (!(out = SysAllocStringLen(NULL, l + r)))
+        /* (SysAllocStringByteLen ends the bytes with a NUL character) */
+        if (!(out = SysAllocStringByteLen(NULL, l + r)))
                 return E_OUTOFMEMORY;
         if (l)
-                memcpy(out, bstrLeft, l * sizeof(OLECHAR));
+                memcpy(out, bstrLeft, l);
         if (r)
-                memcpy(out + l, bstrRight, r * sizeof(OLECHAR));
-        out[l + r] = 0;
+                memcpy((char *)out + l, bstrRight, r);
         *pbstrResult = out;
         return S_OK;
 }
 
-static OLECHAR fold(OLECHAR c, ULONG flags) {
-        return (flags & NORM_IGNORECASE) && c >= 'a' && c <= 'z' ? (OLECHAR)(c - 'a' + 'A') : c;
+static OLECHAR upper(OLECHAR c) {
+        return c >= 'a' && c <= 'z' ? (OLECHAR)(c - 'a' + 'A') : c;
 }
 
 HRESULT VarBstrCmp(BSTR bstrLeft, BSTR bstrRight, LCID lcid, ULONG dwFlags) {
-        UINT l = SysStringLen(bstrLeft), r = SysStringLen(bstrRight);
+        UINT l = SysStringLen(bstrLeft), r = SysStringLen(bstrRight), n = l < r ? l : r;
+        int tie = 0;
 
-        (void)lcid;
-        for (UINT i = 0; i < l && i < r; i++) {
-                OLECHAR a = fold(bstrLeft[i], dwFlags), b = fold(bstrRight[i], dwFlags);
-                if (a != b)
+        for (UINT i = 0; i < n; i++) {
+                OLECHAR a = bstrLeft[i], b = bstrRight[i];
+                if (a == b)
+                        continue;
+                if (!lcid)              /* binary */
                         return a < b ? VARCMP_LT : VARCMP_GT;
+                OLECHAR ua = upper(a), ub = upper(b);
+                if (ua != ub)
+                        return ua < ub ? VARCMP_LT : VARCMP_GT;
+                /* only case differs: lower before upper, decided if nothing else is */
+                if (!tie && !(dwFlags & NORM_IGNORECASE))
+                        tie = a > b ? -1 : 1;   /* ('a' > 'A': the lower is less) */
         }
-        return l == r ? VARCMP_EQ : l < r ? VARCMP_LT : VARCMP_GT;
+        if (l != r)
+                return l < r ? VARCMP_LT : VARCMP_GT;
+        return tie < 0 ? VARCMP_LT : tie > 0 ? VARCMP_GT : VARCMP_EQ;
 }

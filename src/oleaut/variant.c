@@ -391,7 +391,7 @@ static HRESULT num_from_variant(const VARIANT *v, bool integer, struct num *ret)
                         return hr;
                 break;
         case VT_EMPTY: ret->i = 0; break;
-        case VT_I1: ret->i = V_I1(v); break;
+        case VT_I1: ret->i = (signed char)V_I1(v); break;     /* (CHAR: plain char) */
         case VT_I2: ret->i = V_I2(v); break;
         case VT_BOOL: ret->i = V_BOOL(v); break;
         case VT_I4: case VT_INT: ret->i = V_I4(v); break;

@@ -281,8 +281,8 @@ HRESULT VarCyFromUI2(USHORT usIn, CY *pCyOut) {
         return VarCyFromI8(usIn, pCyOut);
 }
 
-HRESULT VarCyFromI1(signed char cIn, CY *pCyOut) {
-        return VarCyFromI8(cIn, pCyOut);
+HRESULT VarCyFromI1(CHAR cIn, CY *pCyOut) {
+        return VarCyFromI8((signed char)cIn, pCyOut);
 }
 
 HRESULT VarCyFromUI1(BYTE bIn, CY *pCyOut) {
@@ -414,8 +414,8 @@ HRESULT VarDecFromUI2(USHORT usIn, DECIMAL *pDecOut) {
         return VarDecFromI8(usIn, pDecOut);
 }
 
-HRESULT VarDecFromI1(signed char cIn, DECIMAL *pDecOut) {
-        return VarDecFromI8(cIn, pDecOut);
+HRESULT VarDecFromI1(CHAR cIn, DECIMAL *pDecOut) {
+        return VarDecFromI8((signed char)cIn, pDecOut);
 }
 
 HRESULT VarDecFromUI1(BYTE bIn, DECIMAL *pDecOut) {
