@@ -65,11 +65,13 @@ static int32_t server_refs(void) {
         return r[0];
 }
 
-static IDispatch *connect_server(pid_t *ret_pid) {
+/* A forked server (its main takes the pipes' ends), and the interface it marshaled, iid,
+   unmarshaled here (COM started after the fork: the child starts its own). */
+static void *connect_to(void (*server)(int in, int out), const IID *iid, pid_t *ret_pid) {
         int a[2], b[2];
         uint8_t buf[4096];
         uint32_t len;
-        IDispatch *d = NULL;
+        void *p = NULL;
         IStream *stm;
         LARGE_INTEGER zero = { .QuadPart = 0 };
 
@@ -80,13 +82,13 @@ static IDispatch *connect_server(pid_t *ret_pid) {
         if (pid == 0) {
                 close(a[1]);
                 close(b[0]);
-                server_main(a[0], b[1]);
+                server(a[0], b[1]);
+                _exit(0);
         }
         close(a[0]);
         close(b[1]);
         to_server = a[1];
         from_server = b[0];
-        /* COM only after the fork: the child starts its own */
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         xread(from_server, &len, sizeof len);
         ASSERT_LE(len, sizeof buf);
@@ -94,10 +96,14 @@ static IDispatch *connect_server(pid_t *ret_pid) {
         ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
         ASSERT_OK(IStream_Write(stm, buf, len, NULL));
         ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
-        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IDispatch, (void **)&d));
+        ASSERT_OK(CoUnmarshalInterface(stm, iid, &p));
         IStream_Release(stm);
         *ret_pid = pid;
-        return d;
+        return p;
+}
+
+static IDispatch *connect_server(pid_t *ret_pid) {
+        return connect_to(server_main, &IID_IDispatch, ret_pid);
 }
 
 static DISPID id_of(IDispatch *d, const char *name) {
@@ -613,38 +619,14 @@ static void expect_item(const VARIANT *v, ULONG i) {
 }
 
 TEST(ienumvariant_across_processes) {
-        int a[2], b[2], status;
-        uint8_t buf[4096];
-        uint32_t len;
+        int status;
         IEnumVARIANT *e = NULL, *c = NULL;
-        IStream *stm;
-        LARGE_INTEGER zero = { .QuadPart = 0 };
         VARIANT v[6];
         ULONG got = 99;
+        pid_t pid;
 
         rpcss_start();
-        ASSERT_OK(pipe(a));
-        ASSERT_OK(pipe(b));
-        pid_t pid = fork();
-        ASSERT_GE(pid, 0);
-        if (pid == 0) {
-                close(a[1]);
-                close(b[0]);
-                enum_server_main(a[0], b[1]);
-        }
-        close(a[0]);
-        close(b[1]);
-        to_server = a[1];
-        from_server = b[0];
-        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
-        xread(from_server, &len, sizeof len);
-        ASSERT_LE(len, sizeof buf);
-        xread(from_server, buf, len);
-        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
-        ASSERT_OK(IStream_Write(stm, buf, len, NULL));
-        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
-        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IEnumVARIANT, (void **)&e));
-        IStream_Release(stm);
+        e = connect_to(enum_server_main, &IID_IEnumVARIANT, &pid);
 
         /* one at a time without a count, as Windows allows */
         ASSERT_HR_EQ(IEnumVARIANT_Next(e, 1, &v[0], NULL), S_OK);
