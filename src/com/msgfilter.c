@@ -121,8 +121,8 @@ bool com_filter_retry(uint32_t fault, uint64_t *first_ms) {
                 return false;
         }
         if (r >= 100) {
-                /* "wait" that long, the apartment serving its calls meanwhile (a
-                   month at most: a wait's timeout is an int in milliseconds) */
+                /* "wait" that long, the apartment serving its calls meanwhile (24 days
+                   at most: a wait's timeout is an int of milliseconds) */
                 if (r > 0x7fffffffu)
                         r = 0x7fffffffu;
                 HANDLE never = CreateEventW(NULL, TRUE, FALSE, NULL);
