@@ -1368,8 +1368,11 @@ static HRESULT STDMETHODCALLTYPE m_unmarshal(IMarshal *m, IStream *stm, REFIID r
         return hr;
 }
 
+static atomic_int custom_data_released;   /* ReleaseMarshalData calls */
+
 static HRESULT STDMETHODCALLTYPE m_release_data(IMarshal *m, IStream *stm) {
         LONG v;
+        atomic_fetch_add(&custom_data_released, 1);
         return IStream_Read(stm, &v, sizeof v, NULL);
 }
 
@@ -2416,6 +2419,90 @@ TEST(message_filters) {
         CloseHandle(srv->s.done);
         free(srv);
         free(cl);
+        CoUninitialize();
+        rpcss_stop();
+}
+
+/* --- a call whose request never went ---------------------------------------------------------- */
+
+/* The child: an ICaller marshaled for this machine; it waits to be killed. */
+static _Noreturn void caller_server_main(int in, int out) {
+        struct caller obj = { { &caller_vtbl }, 1 };
+        uint8_t buf[2048];
+        IStream *stm;
+        char cmd;
+
+        ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
+        ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_ICaller, (IUnknown *)&obj.ICaller_iface,
+                                     MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL));
+        uint32_t len = (uint32_t)stream_bytes(stm, buf, sizeof buf);
+        IStream_Release(stm);
+        xwrite(out, &len, sizeof len);
+        xwrite(out, buf, len);
+        while (read(in, &cmd, 1) == 1)
+                ;
+        _exit(0);
+}
+
+/*
+ * A call that fails before its request went -- its server gone, the proxy's reconnect
+ * refused -- gives back the interface pointers marshaled into it at once: a
+ * custom-marshaled object's data is released (ReleaseMarshalData), which nothing else
+ * would ever do (custom data has no rundown); a standard one's references likewise.
+ */
+TEST(unsent_request_gives_back_its_marshals) {
+        int a[2], b[2], status;
+        uint8_t buf[2048];
+        uint32_t len;
+        ICaller *p = NULL;
+        DWORD cookie;
+        LONG v = 0;
+
+        register_ps();
+        ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
+        ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
+        rpcss_start();
+        ASSERT_OK(pipe(a));
+        ASSERT_OK(pipe(b));
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+                close(a[1]);
+                close(b[0]);
+                caller_server_main(a[0], b[1]);
+        }
+        close(a[0]);
+        close(b[1]);
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        ASSERT_OK(CoRegisterClassObject(&CLSID_ValueUnmarshaler, (IUnknown *)&ucf,
+                                        CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie));
+        xread(b[0], &len, sizeof len);
+        ASSERT_LE(len, sizeof buf);
+        xread(b[0], buf, len);
+        IStream *stm = stream_of(buf, len);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
+        IStream_Release(stm);
+
+        ASSERT_EQ(kill(pid, SIGKILL), 0);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        struct custom *cu = custom_new(5);
+        atomic_store(&custom_data_released, 0);
+        /* the first call may find the old connection (its request may have gone: kept);
+           the next ones find no server to connect to: nothing went, all is given back */
+        for (int i = 0; i < 4; i++)
+                ASSERT_TRUE(FAILED(ICaller_ValueOf(p, (IUnknown *)&cu->IObjTest2_iface, &v)));
+        ASSERT_GE(atomic_load(&custom_data_released), 3);
+        ASSERT_EQ(atomic_load(&cu->refs), 1);   /* (custom data holds no reference) */
+        c_release(&cu->IObjTest2_iface);
+
+        ICaller_Release(p);
+        ASSERT_OK(CoRevokeClassObject(cookie));
+        close(a[1]);
+        close(b[0]);
         CoUninitialize();
         rpcss_stop();
 }

@@ -175,10 +175,12 @@ static void atfork_register(void) {
 
 /* --- the channel ------------------------------------------------------------------------------ */
 
-/* One call on the wire; *ret_fault: a fault's status. */
+/* One call on the wire; *ret_fault: a fault's status; *ret_sent: whether its request may
+   have reached the server. */
 static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_interface *iface,
                      uint16_t opnum, struct ndr_push *in, struct ndr_pull *out,
-                     struct arena *arena, struct rpc_cancel_token *cancel, uint32_t *ret_fault) {
+                     struct arena *arena, struct rpc_cancel_token *cancel, uint32_t *ret_fault,
+                     bool *ret_sent) {
         struct rpc_call_handle h;
         int r;
 
@@ -208,6 +210,7 @@ static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_int
         }
         r = h.nb.call(&h.nb, iface, opnum, in, out, arena);
         *ret_fault = r == -EREMOTEIO ? h.fault : 0;
+        *ret_sent = h.sent;
         return r;
 }
 
@@ -387,6 +390,7 @@ struct outcall {
         struct com_cancel_call *cc;     /* with cancel: the STA's frame */
         pthread_t sta;
         uint32_t fault;
+        bool sent;
         int r;
         HANDLE done;
 };
@@ -399,17 +403,18 @@ static void *outcall_main(void *arg) {
         if (o->cancel)
                 com_cancel_set_rpc_thread(o->cc, pthread_self());
         o->r = chan_send(o->c, o->b, o->iface, o->opnum, o->in, o->out, o->arena, o->cancel,
-                         &o->fault);
+                         &o->fault, &o->sent);
         if (o->cancel)
                 com_cancel_set_rpc_thread(o->cc, o->sta);
         SetEvent(o->done);
         return NULL;
 }
 
-/* cc: the call's cancel frame (cancel.c), or NULL */
+/* cc: the call's cancel frame (cancel.c), or NULL; *sent: whether the request may have
+   reached the server (false when the call failed before it went) */
 static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, uint16_t opnum,
                             struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
-                            struct com_cancel_call *cc) {
+                            struct com_cancel_call *cc, bool *sent) {
         struct rpc_cancel_token *cancel = cc && cc->cancellable ? &cc->token : NULL;
         struct com_apartment *apt = com_current_apartment();
         uint32_t fault = 0;
@@ -418,6 +423,7 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
         HRESULT hr;
         int r;
 
+        *sent = false;
         if (route_fast(c)) {
                 rt.b = c->ox->b;
                 id.paused = id.switched = false;        /* ident_leave: nothing to undo */
@@ -433,7 +439,7 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                  * while the STA waits for it.
                  */
                 struct outcall o = { c, rt.b, iface, opnum, in, out, arena, cancel, cc,
-                                     pthread_self(), 0, 0, NULL };
+                                     pthread_self(), 0, false, 0, NULL };
                 struct com_filter_wait fw;
                 pthread_t t;
                 DWORD idx;
@@ -458,6 +464,7 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                                 com_filter_wait_end(apt, &fw);
                                 pthread_join(t, NULL);
                                 CloseHandle(o.done);
+                                *sent = o.sent;
                                 if (o.r == -EREMOTEIO)
                                         com_set_call_fault(o.fault);
                                 else if (o.r >= 0)
@@ -469,7 +476,7 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
                 }
                 /* no thread to spare: the call is made here, without the loop */
         }
-        r = chan_send(c, rt.b, iface, opnum, in, out, arena, cancel, &fault);
+        r = chan_send(c, rt.b, iface, opnum, in, out, arena, cancel, &fault, sent);
         ident_leave(&id);
         if (r == -EREMOTEIO)
                 com_set_call_fault(fault);
@@ -479,13 +486,14 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
 }
 
 static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
-                          struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
+                          struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
+                          bool *sent) {
         struct com_cancel_call cc;
         /* no thread of the process ever enabled call cancellation: one load (and one call
            site, so that the call is inlined here) */
         bool framed = com_cancel_enter(&cc);
         int r = chan_call_framed((struct chan *)nb, iface, opnum, in, out, arena,
-                                 framed ? &cc : NULL);
+                                 framed ? &cc : NULL, sent);
         if (framed)
                 com_cancel_leave(&cc);
         return r;
@@ -494,17 +502,25 @@ static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *if
 static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         uint64_t first_ms = 0;
+        bool sent = false, ever_sent = false;
         int r;
 
         /* a call the callee rejected or deferred goes again while an STA's message filter
            says so (msgfilter.c) */
-        while ((r = chan_call_once(nb, iface, opnum, in, out, arena)) == -EREMOTEIO &&
+        while ((r = chan_call_once(nb, iface, opnum, in, out, arena, &sent)) == -EREMOTEIO &&
                com_filter_retry(com_call_fault_peek(), &first_ms))
-                ;
-
-        /* a call that failed: what it marshaled for another of our apartments and was
-           not taken is given back (the free-threaded marshaler's data has no rundown) */
-        if (r < 0)
+                ever_sent = true;
+        ever_sent |= sent;
+        if (r >= 0)
+                return r;
+        /* a call that failed before its request went (no connection): the interface
+           pointers marshaled into it are given back now -- nobody can hold them -- rather
+           than at their rundown; one that may have reached the server keeps them, but for
+           what it marshaled for another of our apartments and was not taken (the
+           free-threaded marshaler's data has no rundown) */
+        if (!ever_sent)
+                ndr_push_iface_unsend(in);
+        else
                 ndr_push_iface_failed_(in);
         return r;
 }

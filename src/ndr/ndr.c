@@ -308,9 +308,10 @@ int ndr_push_iface(struct ndr_push *ndr, const GUID *iid, void *obj) {
                 /* a server's response: released if it is not sent after all */
                 else if (ndr->release_ifaces && (r = marshaled_add(ndr, objref, len)) >= 0)
                         recorded = true;
-                /* a client's request to this process: kept, for a call that fails
+                /* a client's request: kept, for a call that fails -- never sent
+                   (ndr_push_iface_unsend), or sent to this process
                    (ndr_push_iface_failed_); without memory for the record, sent anyway */
-                else if (!ndr->release_ifaces && ndr->iface_dest == NDR_IFACE_INPROC)
+                else if (!ndr->release_ifaces)
                         (void)marshaled_add(ndr, objref, len);
                 if (r >= 0)
                         r = ndr_push_interface_pointer(ndr, objref, len);

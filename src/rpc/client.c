@@ -260,6 +260,7 @@ struct call_opts {
         uint8_t auth_level, auth_type;  /* auth_level 0: the binding's security */
         const struct rpc_auth_identity *auth;
         struct rpc_cancel_token *cancel;        /* the layer above's (cancel.c); NULL */
+        bool *sent;                     /* set once the request may have left (NULL: not asked) */
 };
 
 static bool same_str(const char *a, const char *b) {
@@ -467,6 +468,9 @@ static int do_call(struct rpc_binding *b, const struct call_opts *o,
         }
         size_t stub_len = ndr_push_offset(in);
         struct cancel_slot *cs = NULL;
+        /* from here some of it may reach the server (a send that fails part way) */
+        if (o->sent)
+                *o->sent = true;
         if (!protect && !in->n_refs && plain_one_fragment(b->max_xmit, object, stub_len)) {
                 cs = rpc_cancel_begin(b->fd, call_id, o->cancel);
                 r = send_plain_request(b, call_id, ctx_id, opnum, object,
@@ -601,10 +605,11 @@ static int handle_call(struct ndr_binding *nb, const struct ndr_interface *iface
                 .object = h->has_object ? &h->object
                           : h->b->sb.has_object ? &h->b->sb.object : NULL,
                 .auth_level = h->auth_level, .auth_type = h->auth_type, .auth = &h->auth,
-                .cancel = h->cancel,
+                .cancel = h->cancel, .sent = &h->sent,
         };
 
         h->fault = 0;
+        h->sent = false;
         h->last_error = binding_call(h->b, &o, iface, opnum, in, out, arena, &h->fault);
         return h->last_error;
 }

@@ -650,6 +650,9 @@ struct rpc_call_handle {
         uint32_t fault;
         int last_error;
         struct rpc_cancel_token *cancel;        /* NULL: none (cancel.c) */
+        /* after a call: whether its request may have reached the server -- false when
+           it failed before a byte was sent (no connection, say) */
+        bool sent;
 };
 void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object);
 /*
