@@ -16,18 +16,10 @@
  */
 #define COBJMACROS
 #include <string.h>
-#include <time.h>
 
 #include "com/com-internal.h"
 #include "com/orpc-stub.h"
 #include "dcom/guid.h"
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 HRESULT WINAPI CoRegisterMessageFilter(IMessageFilter *filter, IMessageFilter **old) {
         struct com_apartment *a = com_current_apartment();
@@ -64,7 +56,7 @@ void com_filter_wait_begin(struct com_apartment *a, const uint8_t *stub, size_t 
         /* (our own request: little-endian) */
         if (!com_orpc_cid_of(stub, len, false, &a->filter.cid))
                 memset(&a->filter.cid, 0, sizeof a->filter.cid);
-        a->filter.since_ms = now_ms();
+        a->filter.since_ms = dcom_monotonic_ms();
         a->filter.waiting++;
 }
 
@@ -87,7 +79,7 @@ uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *unk, const IID *
                 bool nested = com_orpc_cid_of(in->data, in->size, in->big_endian, &cid) &&
                               dcom_guid_equal(&cid, &a->filter.cid);
                 type = nested ? CALLTYPE_NESTED : CALLTYPE_TOPLEVEL_CALLPENDING;
-                ticks = (DWORD)(now_ms() - a->filter.since_ms);
+                ticks = (DWORD)(dcom_monotonic_ms() - a->filter.since_ms);
         }
         IMessageFilter_AddRef(f);       /* it may revoke itself meanwhile */
         DWORD r = IMessageFilter_HandleInComingCall(f, type, NULL, ticks, &info);
@@ -109,9 +101,9 @@ bool com_filter_retry(uint32_t fault, uint64_t *first_ms) {
         if (!a || a->type == APTTYPE_MTA || !(f = a->filter.filter))
                 return false;
         if (!*first_ms)
-                *first_ms = now_ms();
+                *first_ms = dcom_monotonic_ms();
         IMessageFilter_AddRef(f);
-        r = IMessageFilter_RetryRejectedCall(f, NULL, (DWORD)(now_ms() - *first_ms),
+        r = IMessageFilter_RetryRejectedCall(f, NULL, (DWORD)(dcom_monotonic_ms() - *first_ms),
                                              fault == (uint32_t)RPC_E_SERVERCALL_RETRYLATER
                                                      ? SERVERCALL_RETRYLATER : SERVERCALL_REJECTED);
         IMessageFilter_Release(f);
