@@ -789,8 +789,6 @@ struct call_ctx {
         bool paused_outer;              /* it paused prev's impersonation while it runs */
         uid_t uid;                      /* whom it impersonates */
         struct switched_ctx outer_switch;       /* the thread's switched context, put aside */
-        bool has_cid;                   /* the request's causality ID ([MS-DCOM] 1.3.5) */
-        GUID cid;
         struct sec_saved_creds saved;
 };
 
@@ -1102,10 +1100,6 @@ void *com_call_enter(void *call) {
         c->ICancelMethodCalls_iface.lpVtbl = &scm_vtbl;
         atomic_init(&c->refs, 1);
         c->call = call;
-        /* from the request itself: the calls the method makes -- and those the stub
-           makes around it, unmarshaling and marshaling interface pointers -- carry it */
-        const struct ndr_pull *in = ((const struct ndr_server_call *)call)->in;
-        c->has_cid = in && com_orpc_cid_of(in->data, in->size, in->big_endian, &c->cid);
         c->thread = pthread_self();
         c->prev = current;
         /* a call nested in an impersonating one (an STA's modal loop) runs as the
@@ -1134,11 +1128,14 @@ void com_call_leave(void *cookie) {
 /* [MS-DCOM] 1.3.5: the innermost incoming call's (com_orpc_causality_hook) */
 static bool call_causality(GUID *ret) {
         struct call_ctx *c = current;
+        const struct ndr_pull *in;
 
-        if (!c || !c->call || !c->has_cid)
+        /* read from the request itself, when a call needs it (not on every call): the
+           calls the method makes -- and those the stub makes around it, unmarshaling and
+           marshaling interface pointers -- carry it; the request outlives the call */
+        if (!c || !c->call || !(in = ((const struct ndr_server_call *)c->call)->in))
                 return false;
-        *ret = c->cid;
-        return true;
+        return com_orpc_cid_of(in->data, in->size, in->big_endian, ret);
 }
 
 __attribute__((constructor)) static void causality_hook_set(void) {
