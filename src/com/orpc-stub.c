@@ -90,6 +90,9 @@ static _Thread_local struct {
         bool has, set;
 } logical;
 
+/* whether any thread ever set its own: until then a call reads no thread-local for it */
+static bool logical_used;
+
 static int logical_id(GUID *ret) {
         unsigned gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
         int r;
@@ -115,7 +118,7 @@ int com_orpc_this_init(ORPCTHIS *t) {
         bool (*in_call)(GUID *) = __atomic_load_n(&com_orpc_causality_hook, __ATOMIC_RELAXED);
         if (in_call && in_call(&t->cid))
                 return 0;
-        if (logical.set)
+        if (__atomic_load_n(&logical_used, __ATOMIC_RELAXED) && logical.set)
                 return logical_id(&t->cid);
         return next_cid(&t->cid);
 }
@@ -132,6 +135,7 @@ HRESULT com_logical_thread_id(GUID *ret) {
 void com_set_logical_thread_id(const GUID *id) {
         logical.id = *id;
         logical.has = logical.set = true;
+        __atomic_store_n(&logical_used, true, __ATOMIC_RELAXED);
 }
 
 /* [MS-DCOM] 2.2.13.3: an ORPCTHIS begins a request's stub, its cid at offset 12 */

@@ -20,8 +20,9 @@ uint32_t com_call_fault_peek(void);
 
 /*
  * [MS-DCOM] 1.3.5: the causality ID of the incoming call this thread runs, false when it
- * runs none -- the COM library's (security.c sets it); NULL in a program that links
- * generated code without it, whose every call then gets a new one.
+ * runs none -- the COM library's (security.c sets it at the process's first incoming
+ * call); NULL before that, and in a program that links generated code without the
+ * library: every call then gets a new one.
  */
 extern bool (*com_orpc_causality_hook)(GUID *ret);
 /* The thread's logical thread ID (the running call's causality ID, else the thread's

@@ -1080,6 +1080,8 @@ void com_call_principal(char *out, size_t size) {
                 snprintf(out, size, "%s\\%s", id.domain, id.user);
 }
 
+static bool call_causality(GUID *ret);
+
 void *com_call_enter(void *call) {
         /* the thread's spare (the last call's, given back by ss_release) or malloc --
            not calloc: glibc's calloc bypasses its per-thread cache, and this is one
@@ -1100,6 +1102,10 @@ void *com_call_enter(void *call) {
         c->ICancelMethodCalls_iface.lpVtbl = &scm_vtbl;
         atomic_init(&c->refs, 1);
         c->call = call;
+        /* from the process's first incoming call on, its outgoing calls ask whether they
+           are made inside one (a process that only calls out never pays for it) */
+        if (!__atomic_load_n(&com_orpc_causality_hook, __ATOMIC_RELAXED))
+                __atomic_store_n(&com_orpc_causality_hook, call_causality, __ATOMIC_RELAXED);
         c->thread = pthread_self();
         c->prev = current;
         /* a call nested in an impersonating one (an STA's modal loop) runs as the
@@ -1136,10 +1142,6 @@ static bool call_causality(GUID *ret) {
         if (!c || !c->call || !(in = ((const struct ndr_server_call *)c->call)->in))
                 return false;
         return com_orpc_cid_of(in->data, in->size, in->big_endian, ret);
-}
-
-__attribute__((constructor)) static void causality_hook_set(void) {
-        __atomic_store_n(&com_orpc_causality_hook, call_causality, __ATOMIC_RELAXED);
 }
 
 bool com_impersonation_self(uid_t *ret) {

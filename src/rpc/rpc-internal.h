@@ -644,15 +644,16 @@ struct rpc_call_handle {
         struct ndr_binding nb;          /* first: what the stub calls through */
         struct rpc_binding *b;
         bool has_object;
+        /* after a call: whether its request may have reached the server -- false when
+           it failed before a byte was sent (no connection, say); in has_object's
+           padding, so that the handle is no larger to clear on every call */
+        bool sent;
         GUID object;
         uint8_t auth_level, auth_type;  /* auth_level 0: the binding's security */
         struct rpc_auth_identity auth;  /* its strings are the caller's, kept alive */
         uint32_t fault;
         int last_error;
         struct rpc_cancel_token *cancel;        /* NULL: none (cancel.c) */
-        /* after a call: whether its request may have reached the server -- false when
-           it failed before a byte was sent (no connection, say) */
-        bool sent;
 };
 void rpc_call_handle_init(struct rpc_call_handle *h, struct rpc_binding *b, const GUID *object);
 /*
