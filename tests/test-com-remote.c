@@ -589,7 +589,8 @@ static _Noreturn void server_main(int in, int out) {
         _exit(0);
 }
 
-static pid_t server_start(int *to, int *from) {
+/* A forked child running main (which does not return) with the pipes' other ends. */
+static pid_t fork_peer(void (*main_fn)(int in, int out), int *to, int *from) {
         int a[2], b[2];
         pid_t pid;
 
@@ -600,13 +601,18 @@ static pid_t server_start(int *to, int *from) {
         if (pid == 0) {
                 close(a[1]);
                 close(b[0]);
-                server_main(a[0], b[1]);
+                main_fn(a[0], b[1]);
+                _exit(0);
         }
         close(a[0]);
         close(b[1]);
         *to = a[1];
         *from = b[0];
         return pid;
+}
+
+static pid_t server_start(int *to, int *from) {
+        return fork_peer(server_main, to, from);
 }
 
 static IObjTest2 *unmarshal_from(int from) {
@@ -2455,7 +2461,7 @@ static _Noreturn void caller_server_main(int in, int out) {
  * would ever do (custom data has no rundown); a standard one's references likewise.
  */
 TEST(unsent_request_gives_back_its_marshals) {
-        int a[2], b[2], status;
+        int to, from, status;
         uint8_t buf[2048];
         uint32_t len;
         ICaller *p = NULL;
@@ -2466,23 +2472,13 @@ TEST(unsent_request_gives_back_its_marshals) {
         ASSERT_OK(com_ps_register(&ICallMe_ProxyVtbl, &ICallMe_p_interface));
         ASSERT_OK(com_ps_register(&ICaller_ProxyVtbl, &ICaller_p_interface));
         rpcss_start();
-        ASSERT_OK(pipe(a));
-        ASSERT_OK(pipe(b));
-        pid_t pid = fork();
-        ASSERT_GE(pid, 0);
-        if (pid == 0) {
-                close(a[1]);
-                close(b[0]);
-                caller_server_main(a[0], b[1]);
-        }
-        close(a[0]);
-        close(b[1]);
+        pid_t pid = fork_peer(caller_server_main, &to, &from);
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
         ASSERT_OK(CoRegisterClassObject(&CLSID_ValueUnmarshaler, (IUnknown *)&ucf,
                                         CLSCTX_INPROC_SERVER, REGCLS_MULTIPLEUSE, &cookie));
-        xread(b[0], &len, sizeof len);
+        xread(from, &len, sizeof len);
         ASSERT_LE(len, sizeof buf);
-        xread(b[0], buf, len);
+        xread(from, buf, len);
         IStream *stm = stream_of(buf, len);
         ASSERT_OK(CoUnmarshalInterface(stm, &IID_ICaller, (void **)&p));
         IStream_Release(stm);
@@ -2501,8 +2497,8 @@ TEST(unsent_request_gives_back_its_marshals) {
 
         ICaller_Release(p);
         ASSERT_OK(CoRevokeClassObject(cookie));
-        close(a[1]);
-        close(b[0]);
+        close(to);
+        close(from);
         CoUninitialize();
         rpcss_stop();
 }
