@@ -189,6 +189,11 @@ struct obj {
         bool has_info;
         const CLSID *handler;
         IUnknown *ftm;                  /* the free-threaded marshaler it aggregates, or NULL */
+        /* with IExternalConnection: what COM told it */
+        IExternalConnection IExternalConnection_iface;
+        bool has_extconn;
+        atomic_int connections, ext_adds, ext_releases;
+        atomic_int last_closes;                 /* -1: never told */
 };
 
 static void home_check(IObjTest2 *This);
@@ -207,6 +212,11 @@ static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) 
         }
         if (IsEqualIID(riid, &IID_IStdMarshalInfo) && impl(This)->has_info) {
                 *ppv = &impl(This)->IStdMarshalInfo_iface;
+                atomic_fetch_add(&impl(This)->refs, 1);
+                return S_OK;
+        }
+        if (IsEqualIID(riid, &IID_IExternalConnection) && impl(This)->has_extconn) {
+                *ppv = &impl(This)->IExternalConnection_iface;
                 atomic_fetch_add(&impl(This)->refs, 1);
                 return S_OK;
         }
@@ -319,11 +329,51 @@ static HRESULT STDMETHODCALLTYPE smi_handler(IStdMarshalInfo *i, DWORD dest, voi
 
 static const IStdMarshalInfoVtbl smi_vtbl = { smi_qi, smi_addref, smi_release, smi_handler };
 
+static struct obj *obj_from_ext(IExternalConnection *i) {
+        return (struct obj *)((char *)i - offsetof(struct obj, IExternalConnection_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE ext_qi(IExternalConnection *i, REFIID riid, void **ppv) {
+        return o_qi(&obj_from_ext(i)->IObjTest2_iface, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE ext_addref(IExternalConnection *i) {
+        return o_addref(&obj_from_ext(i)->IObjTest2_iface);
+}
+
+static ULONG STDMETHODCALLTYPE ext_release(IExternalConnection *i) {
+        return o_release(&obj_from_ext(i)->IObjTest2_iface);
+}
+
+static DWORD STDMETHODCALLTYPE ext_add(IExternalConnection *i, DWORD type, DWORD reserved) {
+        struct obj *o = obj_from_ext(i);
+        home_check(&o->IObjTest2_iface);
+        ASSERT_EQ(type, EXTCONN_STRONG);
+        ASSERT_EQ(reserved, 0);
+        atomic_fetch_add(&o->ext_adds, 1);
+        return (DWORD)atomic_fetch_add(&o->connections, 1) + 1;
+}
+
+static DWORD STDMETHODCALLTYPE ext_rel(IExternalConnection *i, DWORD type, DWORD reserved,
+                                       BOOL closes) {
+        struct obj *o = obj_from_ext(i);
+        home_check(&o->IObjTest2_iface);
+        ASSERT_EQ(type, EXTCONN_STRONG);
+        ASSERT_EQ(reserved, 0);
+        atomic_fetch_add(&o->ext_releases, 1);
+        atomic_store(&o->last_closes, closes ? 1 : 0);
+        return (DWORD)atomic_fetch_sub(&o->connections, 1) - 1;
+}
+
+static const IExternalConnectionVtbl ext_vtbl = { ext_qi, ext_addref, ext_release, ext_add, ext_rel };
+
 static void obj_init(struct obj *o) {
         memset(o, 0, sizeof *o);
         o->IObjTest2_iface.lpVtbl = &obj_vtbl;
         o->IStdMarshalInfo_iface.lpVtbl = &smi_vtbl;
+        o->IExternalConnection_iface.lpVtbl = &ext_vtbl;
         atomic_init(&o->refs, 1);
+        atomic_init(&o->last_closes, -1);
 }
 
 static void register_ps(void) {
@@ -1424,6 +1474,229 @@ static HRESULT STDMETHODCALLTYPE ucf_lock(IClassFactory *f, BOOL l) {
 
 static const IClassFactoryVtbl ucf_vtbl = { ucf_qi, ucf_ref, ucf_ref, ucf_create, ucf_lock };
 static IClassFactory ucf = { &ucf_vtbl };
+
+/* --- IExternalConnection: what COM tells an object of its strong external references ------ */
+
+static IStream *marshaled(struct obj *o, DWORD flags) {
+        IStream *stm;
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&o->IObjTest2_iface,
+                                     MSHCTX_INPROC, NULL, flags));
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+        return stm;
+}
+
+static void rewound(IStream *stm) {
+        LARGE_INTEGER zero = { .QuadPart = 0 };
+        ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+}
+
+/* Waits (5 s at most) for the object's connection count to become n. */
+static void connections_become(struct obj *o, int n) {
+        uint64_t t0 = test_now_ms();
+        while (atomic_load(&o->connections) != n && test_now_ms() - t0 < 5000)
+                usleep(1000);
+        ASSERT_EQ(atomic_load(&o->connections), n);
+}
+
+struct ext_sta {
+        struct obj obj;
+        uint8_t normal[2048], weak[2048];
+        size_t n_normal, n_weak;
+        HANDLE ready, again, done;
+};
+
+/* An STA object marshaled NORMAL and TABLEWEAK; 'again' marshals it NORMAL once more (data
+   nobody takes); 'done' ends the apartment. */
+static void *ext_sta_main(void *arg) {
+        struct ext_sta *c = arg;
+        HANDLE h[2] = { c->done, c->again };
+        IStream *stm;
+        DWORD idx;
+
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+        c->obj.home = pthread_self();
+        c->obj.check_home = true;
+        stm = marshaled(&c->obj, MSHLFLAGS_NORMAL);
+        c->n_normal = stream_bytes(stm, c->normal, sizeof c->normal);
+        IStream_Release(stm);
+        stm = marshaled(&c->obj, MSHLFLAGS_TABLEWEAK);
+        c->n_weak = stream_bytes(stm, c->weak, sizeof c->weak);
+        IStream_Release(stm);
+        SetEvent(c->ready);
+        for (;;) {
+                ASSERT_OK(CoWaitForMultipleHandles(0, 20000, 2, h, &idx));
+                if (idx == 0)
+                        break;
+                ResetEvent(c->again);
+                stm = marshaled(&c->obj, MSHLFLAGS_NORMAL);
+                IStream_Release(stm);
+                SetEvent(c->ready);
+        }
+        /* the weak data is given back before the end; the NORMAL data of 'again' is not */
+        stm = stream_of(c->weak, c->n_weak);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        CoUninitialize();
+        return NULL;
+}
+
+TEST(external_connection) {
+        struct obj o;
+        IStream *stm, *stm2;
+        IObjTest2 *p = NULL, *q = NULL;
+
+        register_ps();
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        obj_init(&o);
+        o.has_extconn = true;
+
+        /* NORMAL: a connection; its data released: closed (fLastReleaseCloses TRUE) */
+        stm = marshaled(&o, MSHLFLAGS_NORMAL);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.last_closes), 1);
+
+        /* NORMAL unmarshaled in its own apartment: the object itself, released without
+           closing (FALSE) */
+        stm = marshaled(&o, MSHLFLAGS_NORMAL);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+        ASSERT_TRUE(p == &o.IObjTest2_iface);
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.last_closes), 0);
+        IObjTest2_Release(p);
+
+        /* TABLEWEAK is no connection, and its release tells nothing */
+        int adds = atomic_load(&o.ext_adds), rels = atomic_load(&o.ext_releases);
+        stm = marshaled(&o, MSHLFLAGS_TABLEWEAK);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IObjTest2_Release(p);
+        rewound(stm);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.ext_adds), adds);
+        ASSERT_EQ(atomic_load(&o.ext_releases), rels);
+
+        /* TABLESTRONG: one connection however often it is unmarshaled, until its data goes */
+        stm = marshaled(&o, MSHLFLAGS_TABLESTRONG);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        for (int i = 0; i < 2; i++) {
+                rewound(stm);
+                ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+                IObjTest2_Release(p);
+        }
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        rewound(stm);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.last_closes), 1);
+
+        /* both kinds of table data at once: the weak one does not count, and each release
+           takes its own kind (the strong one's ends the connection, whatever the order) */
+        stm = marshaled(&o, MSHLFLAGS_TABLEWEAK);
+        stm2 = marshaled(&o, MSHLFLAGS_TABLESTRONG);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_OK(CoReleaseMarshalData(stm2));
+        IStream_Release(stm2);
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+
+        /* CoLockObjectExternal is a connection; fLastUnlockReleases is fLastReleaseCloses */
+        IUnknown *unk = (IUnknown *)&o.IObjTest2_iface;
+        ASSERT_OK(CoLockObjectExternal(unk, TRUE, TRUE));
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_OK(CoLockObjectExternal(unk, FALSE, TRUE));
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.last_closes), 1);
+        ASSERT_OK(CoLockObjectExternal(unk, TRUE, TRUE));
+        ASSERT_OK(CoLockObjectExternal(unk, FALSE, FALSE));
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.last_closes), 0);
+        /* a lock and a marshal: one connection, which the last of them ends */
+        adds = atomic_load(&o.ext_adds);
+        ASSERT_OK(CoLockObjectExternal(unk, TRUE, TRUE));
+        stm = marshaled(&o, MSHLFLAGS_NORMAL);
+        ASSERT_EQ(atomic_load(&o.ext_adds), adds + 1);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_OK(CoLockObjectExternal(unk, FALSE, TRUE));
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+
+        /* CoDisconnectObject tells it nothing, and gives back every reference it took */
+        stm = marshaled(&o, MSHLFLAGS_NORMAL);
+        rels = atomic_load(&o.ext_releases);
+        ASSERT_OK(CoDisconnectObject(unk, 0));
+        ASSERT_EQ(atomic_load(&o.ext_releases), rels);
+        ASSERT_EQ(atomic_load(&o.connections), 1);
+        ASSERT_EQ(atomic_load(&o.refs), 1);
+        IStream_Release(stm);
+        atomic_store(&o.connections, 0);
+
+        /* an object without IExternalConnection is told nothing: the class test's own */
+        obj_init(&o);
+        stm = marshaled(&o, MSHLFLAGS_NORMAL);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.ext_adds), 0);
+        ASSERT_EQ(atomic_load(&o.refs), 1);
+
+        /* an STA's object, called from this MTA: told on its own thread; a proxy's
+           references (RemAddRef, RemRelease) are connections too */
+        struct ext_sta c;
+        pthread_t t;
+        DWORD idx;
+        memset(&c, 0, sizeof c);
+        obj_init(&c.obj);
+        c.obj.has_extconn = true;
+        c.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+        c.again = CreateEventW(NULL, TRUE, FALSE, NULL);
+        c.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+        ASSERT_OK(pthread_create(&t, NULL, ext_sta_main, &c));
+        ASSERT_OK(CoWaitForMultipleHandles(0, 10000, 1, &c.ready, &idx));
+        ResetEvent(c.ready);
+        ASSERT_EQ(atomic_load(&c.obj.connections), 1);
+        stm = stream_of(c.normal, c.n_normal);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+        IStream_Release(stm);
+        ASSERT_TRUE(p != &c.obj.IObjTest2_iface);
+        LONG v;
+        ASSERT_OK(IObjTest2_Add(p, 1, 2, &v));
+        ASSERT_EQ(atomic_load(&c.obj.connections), 1);
+        IObjTest2_Release(p);
+        connections_become(&c.obj, 0);
+        ASSERT_EQ(atomic_load(&c.obj.last_closes), 1);
+        /* the weak data unmarshaled here: the proxy asks for references of its own */
+        stm = stream_of(c.weak, c.n_weak);
+        ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&q));
+        IStream_Release(stm);
+        connections_become(&c.obj, 1);
+        IObjTest2_Release(q);
+        connections_become(&c.obj, 0);
+        /* the apartment ends with a client's references out: told, without closing */
+        SetEvent(c.again);
+        ASSERT_OK(CoWaitForMultipleHandles(0, 10000, 1, &c.ready, &idx));
+        ASSERT_EQ(atomic_load(&c.obj.connections), 1);
+        SetEvent(c.done);
+        pthread_join(t, NULL);
+        ASSERT_EQ(atomic_load(&c.obj.connections), 0);
+        ASSERT_EQ(atomic_load(&c.obj.last_closes), 0);
+        ASSERT_EQ(atomic_load(&c.obj.ext_adds), atomic_load(&c.obj.ext_releases));
+        ASSERT_EQ(atomic_load(&c.obj.foreign), 0);
+        ASSERT_EQ(atomic_load(&c.obj.refs), 1);
+        CloseHandle(c.ready);
+        CloseHandle(c.again);
+        CloseHandle(c.done);
+        CoUninitialize();
+}
 
 TEST(custom_and_standard_marshalers) {
         struct custom *c;

@@ -42,6 +42,9 @@ static LOG_CHANNEL(com);
 #define MAX_PS 512
 #define MAX_QI_IIDS 256                 /* interfaces one RemQueryInterface may ask for */
 #define MAX_PUBLIC_REFS 0x40000000u     /* per IPID: beyond it RemAddRef fails */
+/* [MS-DCOM] 2.2.18.2: a client ignores STDOBJREF flags other than SORF_NOPING; this one
+   marks a TABLESTRONG marshal's data, so that releasing it gives back the right kind */
+#define SORFP_TABLESTRONG 0x0001u
 
 struct ifstub;
 struct stubmgr;
@@ -67,8 +70,11 @@ struct stubmgr {
         OID oid;
         bool noping;
         bool pinged;                    /* the OID is registered with rpcss for pings */
-        unsigned table_marshals;        /* TABLESTRONG/TABLEWEAK marshals not released */
+        unsigned table_strong;          /* TABLESTRONG marshals not released */
+        unsigned table_weak;            /* TABLEWEAK marshals not released */
         unsigned locks;                 /* CoLockObjectExternal */
+        IExternalConnection *extconn;   /* the object's, held, or NULL */
+        bool ext_connected;             /* what extconn was last told */
         unsigned local_proxies;         /* proxy managers of this process's other apartments */
         struct ifstub *ifs;
 };
@@ -281,8 +287,17 @@ static struct stubmgr *stubmgr_by_oid_locked(const struct exporter *ex, OID oid)
         return NULL;
 }
 
+/* An IExternalConnection call decided under the lock, made outside it. */
+struct ext_call {
+        IExternalConnection *conn;      /* held */
+        bool add, closes;
+};
+#define MAX_EXT_CALLS 16
+
 /* What a stub manager going away leaves to release outside the lock. */
 struct dead {
+        struct ext_call ext[MAX_EXT_CALLS];
+        unsigned n_ext;
         IUnknown *ptrs[64];
         struct com_apartment *apts[64];         /* each one's apartment, held */
         unsigned n;
@@ -329,7 +344,75 @@ static void dead_add_oid(struct dead *d, OXID oxid, OID oid) {
         d->oid[d->n_oids++] = oid;
 }
 
+static void ext_call_make(IExternalConnection *c, bool add, bool closes) {
+        if (add)
+                c->lpVtbl->AddConnection(c, EXTCONN_STRONG, 0);
+        else
+                c->lpVtbl->ReleaseConnection(c, EXTCONN_STRONG, 0, closes);
+        c->lpVtbl->Release(c);
+}
+
+struct ext_task {
+        IExternalConnection *conn;
+        bool add, closes;
+};
+
+static void ext_task_run(void *p) {
+        struct ext_task *t = p;
+
+        ext_call_make(t->conn, t->add, t->closes);
+        free(t);
+}
+
+/*
+ * The object's strong external references -- clients' public and private references,
+ * TABLESTRONG marshals, CoLockObjectExternal -- went from none to some (AddConnection) or
+ * from some to none (ReleaseConnection; closes is its fLastReleaseCloses), as Windows tells
+ * an object that has IExternalConnection: a local server counts its clients with it.
+ * TABLEWEAK marshals are no connection.  An STA object is told on its own thread: posted
+ * under the lock, so that its calls arrive in the order decided; anyone else's (and an STA's
+ * from its own thread) once the lock is dropped, in dead_release.
+ */
+static void ext_tell_locked(struct stubmgr *m, struct dead *d, bool strong, bool closes) {
+        struct com_apartment *apt = m->ex->apt;
+
+        if (!m->extconn || strong == m->ext_connected)
+                return;
+        m->ext_connected = strong;
+        m->extconn->lpVtbl->AddRef(m->extconn);
+        if (apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self())) {
+                struct ext_task *t = malloc(sizeof *t);
+                if (t) {
+                        *t = (struct ext_task){ m->extconn, strong, closes };
+                        if (com_apartment_post(apt, ext_task_run, t) == 0)
+                                return;
+                        free(t);
+                }
+                /* no memory, or the STA is closing: told from here */
+        }
+        while (d->n_ext == MAX_EXT_CALLS) {
+                if (!d->more && !(d->more = calloc(1, sizeof *d->more))) {
+                        m->ext_connected = !strong;     /* not told: decided again next time */
+                        m->extconn->lpVtbl->Release(m->extconn);
+                        return;
+                }
+                d = d->more;
+        }
+        d->ext[d->n_ext++] = (struct ext_call){ m->extconn, strong, closes };
+}
+
+static void ext_sync_locked(struct stubmgr *m, struct dead *d, bool closes) {
+        bool strong = m->table_strong || m->locks;
+
+        for (struct ifstub *s = m->ifs; s && !strong; s = s->next)
+                strong = s->public_refs || s->private_refs;
+        ext_tell_locked(m, d, strong, closes);
+}
+
 static void dead_release(struct dead *d) {
+        for (struct dead *x = d; x; x = x->more)
+                for (unsigned i = 0; i < x->n_ext; i++)
+                        ext_call_make(x->ext[i].conn, x->ext[i].add, x->ext[i].closes);
         if (d->mta_release)
                 com_mta_usage(d->mta_release, false);   /* may end the MTA: not under the lock */
         for (struct dead *x = d, *next; x; x = next) {
@@ -359,6 +442,8 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
         }
         if (m->pinged)
                 dead_add_oid(d, m->ex->oxid, m->oid);
+        if (m->extconn)
+                dead_add(d, (IUnknown *)m->extconn, m->ex->apt);
         dead_add(d, m->unk, m->ex->apt);
         if (--m->ex->n_objects == 0 && m->ex->apt->type == APTTYPE_MTA && !d->mta_release)
                 d->mta_release = m->ex->apt;
@@ -366,9 +451,11 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
         free(m);
 }
 
-/* No client, table marshal or lock holds it any more: it goes. */
-static void stubmgr_check_locked(struct stubmgr *m, struct dead *d) {
-        if (m->table_marshals || m->locks)
+/* Its strong references went down (closes: IExternalConnection's fLastReleaseCloses); when
+   no client, table marshal or lock holds it any more, it goes. */
+static void stubmgr_check_locked(struct stubmgr *m, struct dead *d, bool closes) {
+        ext_sync_locked(m, d, closes);
+        if (m->table_strong || m->table_weak || m->locks)
                 return;
         for (struct ifstub *s = m->ifs; s; s = s->next)
                 if (s->public_refs || s->private_refs)
@@ -471,8 +558,10 @@ static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface(IRemUnknown2 *iface, REFIP
         if (!res)
                 return E_OUTOFMEMORY;
         memset(res, 0, cIids * sizeof *res);
-        if (!(unk = object_of(ex, ripid, &sm)))
+        if (!(unk = object_of(ex, ripid, &sm))) {
+                midl_user_free(res);
                 return RPC_E_INVALID_OBJECT;
+        }
         for (unsigned i = 0; i < cIids; i++) {
                 IUnknown *itf = NULL;
                 HRESULT hr = unk->lpVtbl->QueryInterface(unk, &iids[i], (void **)&itf);
@@ -480,11 +569,15 @@ static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface(IRemUnknown2 *iface, REFIP
                         hr = REGDB_E_IIDNOTREG;
                 if (SUCCEEDED(hr)) {
                         pthread_mutex_lock(&lock);
-                        if (stubmgr_find_locked(unk) == sm)
+                        struct dead d = { .n = 0 };
+                        if (stubmgr_find_locked(unk) == sm) {
                                 hr = ifstub_get_locked(sm, &iids[i], &itf, cRefs, &res[i].std);
-                        else
+                                ext_sync_locked(sm, &d, false);
+                        } else {
                                 hr = CO_E_OBJNOTCONNECTED;      /* disconnected meanwhile */
+                        }
                         pthread_mutex_unlock(&lock);
+                        dead_release(&d);
                 }
                 if (itf)
                         itf->lpVtbl->Release(itf);
@@ -499,6 +592,7 @@ static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface(IRemUnknown2 *iface, REFIP
 static HRESULT STDMETHODCALLTYPE ru_RemAddRef(IRemUnknown2 *iface, unsigned short cInterfaceRefs,
                                               REMINTERFACEREF InterfaceRefs[], HRESULT *pResults) {
         struct exporter *ex = impl_from_IRemUnknown2(iface);
+        struct dead d = { .n = 0 };
         HRESULT all = S_OK;
         char who[96];
 
@@ -520,6 +614,7 @@ static HRESULT STDMETHODCALLTYPE ru_RemAddRef(IRemUnknown2 *iface, unsigned shor
                         s->private_refs += priv;
                         if (p)
                                 p->refs += priv;
+                        ext_sync_locked(s->sm, &d, false);
                 }
                 if (pResults)
                         pResults[i] = hr;
@@ -527,6 +622,7 @@ static HRESULT STDMETHODCALLTYPE ru_RemAddRef(IRemUnknown2 *iface, unsigned shor
                         all = S_FALSE;
         }
         pthread_mutex_unlock(&lock);
+        dead_release(&d);
         return all;
 }
 
@@ -561,7 +657,7 @@ static HRESULT STDMETHODCALLTYPE ru_RemRelease(IRemUnknown2 *iface, unsigned sho
                         log_debug(com, "RemRelease of %u private references on an IPID by %s, "
                                   "who holds none: ignored", (unsigned)priv, who[0] ? who : "?");
                 }
-                stubmgr_check_locked(s->sm, &d);
+                stubmgr_check_locked(s->sm, &d, true);
         }
         pthread_mutex_unlock(&lock);
         dead_release(&d);
@@ -1246,6 +1342,8 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
         HRESULT hr;
         uint32_t refs = (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK)) ? 0 : COM_MARSHAL_REFS;
         bool add_oid = false;
+        IExternalConnection *extconn = NULL;
+        struct dead d = { .n = 0 };
 
         memset(o, 0, sizeof *o);
         if (!apt)
@@ -1256,6 +1354,9 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
         hr = id->lpVtbl->QueryInterface(id, iid, (void **)&itf);
         if (FAILED(hr))
                 goto out_id;
+        /* a new stub manager keeps it: asked here, for no object code runs under the lock */
+        if (FAILED(id->lpVtbl->QueryInterface(id, &IID_IExternalConnection, (void **)&extconn)))
+                extconn = NULL;
         if (dest != MSHCTX_INPROC)
                 preregister(apt);       /* rpcss asked without the lock, in the common case */
         com_ps_find(iid);               /* a proxy/stub library is loaded without the lock */
@@ -1278,6 +1379,8 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 sm->ex = ex;
                 sm->unk = id;
                 id->lpVtbl->AddRef(id);
+                sm->extconn = extconn;
+                extconn = NULL;
                 /* objects exported from the MTA keep it alive, as its threads do */
                 if (ex->n_objects++ == 0)
                         com_mta_usage(ex->apt, true);
@@ -1288,16 +1391,18 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
         }
         ex = sm->ex;
         if (dest != MSHCTX_INPROC && FAILED(hr = register_locked(ex))) {
-                struct dead d = { .n = 0 };
-                stubmgr_check_locked(sm, &d);   /* a new one with nothing: gone again */
-                pthread_mutex_unlock(&lock);
-                dead_release(&d);
-                goto out_itf;
+                stubmgr_check_locked(sm, &d, true);     /* a new one with nothing: gone again */
+                goto out_unlock;
         }
         hr = ifstub_get_locked(sm, iid, &itf, refs, &o->std);
         if (SUCCEEDED(hr)) {
-                if (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK))
-                        sm->table_marshals++;
+                if (mshlflags & MSHLFLAGS_TABLESTRONG) {
+                        sm->table_strong++;
+                        o->std.flags |= SORFP_TABLESTRONG;
+                } else if (mshlflags & MSHLFLAGS_TABLEWEAK) {
+                        sm->table_weak++;
+                }
+                ext_sync_locked(sm, &d, false);
                 if (!sm->noping && !sm->pinged && dest != MSHCTX_INPROC) {
                         sm->pinged = true;
                         add_oid = true;
@@ -1321,9 +1426,12 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
 out_unlock:
         pthread_mutex_unlock(&lock);
 out_itf:
+        dead_release(&d);
         if (itf)
                 itf->lpVtbl->Release(itf);
 out_id:
+        if (extconn)
+                extconn->lpVtbl->Release(extconn);
         id->lpVtbl->Release(id);
 out_apt:
         com_apartment_release(apt);
@@ -1354,7 +1462,7 @@ HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool re
                         uint32_t n = std->cPublicRefs;
                         if (hr == S_OK) {
                                 s->public_refs -= n < s->public_refs ? n : s->public_refs;
-                                stubmgr_check_locked(s->sm, &d);
+                                stubmgr_check_locked(s->sm, &d, false);
                         }
                 }
         }
@@ -1378,9 +1486,14 @@ HRESULT com_export_release(const STDOBJREF *std, unsigned refs) {
         if (s && s->sm && s->sm->oid == std->oid) {
                 if (refs)
                         s->public_refs -= refs < s->public_refs ? refs : s->public_refs;
-                else if (s->sm->table_marshals)
-                        s->sm->table_marshals--;        /* a table marshal's data released */
-                stubmgr_check_locked(s->sm, &d);
+                else {
+                        /* a table marshal's data released */
+                        unsigned *n = std->flags & SORFP_TABLESTRONG ? &s->sm->table_strong
+                                                                     : &s->sm->table_weak;
+                        if (*n)
+                                (*n)--;
+                }
+                stubmgr_check_locked(s->sm, &d, true);
                 hr = S_OK;
         }
         pthread_mutex_unlock(&lock);
@@ -1433,7 +1546,8 @@ HRESULT com_export_lock(IUnknown *unk, bool lck, bool last_unlock_releases) {
                         struct stubmgr *m = stubmgr_find_locked(id);
                         if (m) {
                                 m->locks++;
-                                m->table_marshals--;
+                                m->table_weak--;
+                                ext_sync_locked(m, &d, false);
                         }
                         pthread_mutex_unlock(&lock);
                 }
@@ -1443,7 +1557,9 @@ HRESULT com_export_lock(IUnknown *unk, bool lck, bool last_unlock_releases) {
                 if (m && m->locks) {
                         m->locks--;
                         if (last_unlock_releases)
-                                stubmgr_check_locked(m, &d);
+                                stubmgr_check_locked(m, &d, true);
+                        else
+                                ext_sync_locked(m, &d, false);
                 }
                 pthread_mutex_unlock(&lock);
         }
@@ -1460,8 +1576,11 @@ void com_exporter_apartment_gone(struct com_apartment *apt) {
         pthread_mutex_lock(&lock);
         for (struct stubmgr *m = objects, *next; m; m = next) {
                 next = m->next;
-                if (m->ex->apt == apt)
-                        stubmgr_disconnect_locked(m, &d);
+                if (m->ex->apt != apt)
+                        continue;
+                /* the object is told its clients are gone, but not to close: Windows' */
+                ext_tell_locked(m, &d, false, false);
+                stubmgr_disconnect_locked(m, &d);
         }
         for (struct exporter **p = &exporters; *p; p = &(*p)->next)
                 if ((*p)->apt == apt) {
@@ -1526,7 +1645,7 @@ void com_exporter_rundown_now(void) {
                                         s->public_refs = 0;
                                         privrefs_clear_locked(s);
                                 }
-                                stubmgr_check_locked(m, &d);
+                                stubmgr_check_locked(m, &d, true);
                         }
                 }
                 pthread_mutex_unlock(&lock);
