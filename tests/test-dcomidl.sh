@@ -197,6 +197,19 @@ elif grep -q "disp.idl:40:90: error: stubs: parameter 'cb'" "$TMP/stderr" && [ -
 else
         fail "disp.idl's stub error: $(cat "$TMP/stderr")"
 fi
+# an interface defined inside another is refused (MIDL and widl: declarations only)
+mkdir -p "$TMP/nested"
+printf '[object, uuid(00000019-0000-0000-C000-000000000047)]\ninterface IA\n{\n%s\n%s\n}\n' \
+        '  [object, uuid(00000019-0000-0000-C000-000000000048)] interface IB { void f(void); }' \
+        '  void g(void);' > "$TMP/nested.idl"
+if "$DCOMIDL" -o "$TMP/nested" --no-stubs "$TMP/nested.idl" 2>"$TMP/stderr"; then
+        fail "an interface inside an interface was accepted"
+elif grep -q "nested.idl:4:.*error: 'IB' cannot be defined inside interface 'IA'" "$TMP/stderr" &&
+     [ -z "$(ls "$TMP/nested")" ]; then
+        ok
+else
+        fail "nested interface: $(cat "$TMP/stderr")"
+fi
 
 # --- the generated headers compile as C11 and C++ ---
 # (an RPC interface's header includes <rpc.h>: the Windows headers, and the generated

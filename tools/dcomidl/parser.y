@@ -407,6 +407,12 @@ stmt:   ';' { $$ = NULL; }
                 $$->attrs = $1; }
         | attrs_opt tINTERFACE tIDENT inherit_opt '{' iface_body '}' {
                 struct idl_iface *i = iface_new(ls, IFACE_INTERFACE, $3, $1, &@3);
+                /* MIDL and widl take declarations only: no interface, library, coclass
+                   or module inside an interface */
+                for (struct idl_stmt *in = $6.head; in; in = in->next)
+                        if (in->kind == STMT_INTERFACE)
+                                idl_error(CTX, &in->loc, "'%s' cannot be defined inside "
+                                          "interface '%s'", in->name ? in->name : "?", $3);
                 i->base_name = $4;
                 i->base_loc = @4;
                 i->stmts = $6.head;
