@@ -1359,3 +1359,194 @@ TEST(malformed_files) {
         free(good);
 }
 
+
+/* --- DispCallFunc ---------------------------------------------------------------------------- */
+
+static int dcf_ints[8];
+
+static int dcf_int(int a0, int a1, short a2, unsigned a3, int a4) {
+        dcf_ints[0] = a0;
+        dcf_ints[1] = a1;
+        dcf_ints[2] = a2;
+        dcf_ints[3] = (int)a3;
+        dcf_ints[4] = a4;
+        return 4321;
+}
+
+static double dcf_double(double a0, float a1, double a2, int a3) {
+        return a0 + a1 + a2 + a3;       /* 1.5 + 2.25 + 1e6 - 7 */
+}
+
+static LONGLONG dcf_longlong(LONGLONG a0, CY a1) {
+        return a0 + a1.int64;
+}
+
+static VARIANT dcf_variant(int a0, VARIANT_BOOL a1, DECIMAL a2, VARIANT a3, LONGLONG empty) {
+        VARIANT v;
+        V_VT(&v) = VT_I4;
+        V_I4(&v) = a0 + (a1 == VARIANT_TRUE) + (int)a2.Hi32 + (int)a2.Lo64 + V_I4(&a3) +
+                   (empty == 0x5555555555555555LL);
+        return v;
+}
+
+static DECIMAL dcf_decimal(int scale) {
+        DECIMAL d;
+        memset(&d, 0, sizeof d);
+        d.scale = (BYTE)scale;
+        d.sign = DECIMAL_NEG;
+        d.Hi32 = 7;
+        d.Lo64 = 99;
+        return d;
+}
+
+/* more arguments than registers: twelve integers and ten doubles */
+static LONGLONG dcf_many(int i0, double d0, int i1, double d1, int i2, double d2, int i3,
+                         double d3, int i4, double d4, int i5, double d5, int i6, double d6,
+                         int i7, double d7, int i8, double d8, int i9, double d9, int i10,
+                         int i11) {
+        return (LONGLONG)(i0 + i1 * 2 + i2 * 3 + i3 * 4 + i4 * 5 + i5 * 6 + i6 * 7 + i7 * 8 +
+                          i8 * 9 + i9 * 10 + i10 * 11 + i11 * 12) * 1000 +
+               (LONGLONG)(d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9);
+}
+
+static HRESULT dcf_byref(LONG *out, BSTR s) {
+        *out = (LONG)SysStringLen(s);
+        return S_FALSE;
+}
+
+static int dcf_method(void *self, int a);
+static int (*const dcf_vtbl[4])(void *, int) = { NULL, NULL, NULL, dcf_method };
+static const void *dcf_object = dcf_vtbl;
+
+static int dcf_method(void *self, int a) {
+        return self == &dcf_object ? a * 2 : -1;
+}
+
+TEST(disp_call_func) {
+        VARIANT args[22], res;
+        VARIANTARG *pargs[22];
+        VARTYPE types[22];
+
+        for (int i = 0; i < 22; i++)
+                pargs[i] = &args[i];
+        memset(args, 0x55, sizeof args);
+        types[0] = VT_I4, V_I4(&args[0]) = 1;
+        types[1] = VT_I4, V_I4(&args[1]) = -1;
+        types[2] = VT_I2, V_I2(&args[2]) = -1234;       /* the high bytes stay 0x55 */
+        types[3] = VT_UI4, V_UI4(&args[3]) = 0xdeadbeef;
+        types[4] = VT_UI4, V_I1(&args[4]) = -3;         /* read as its type: 0x555555fd */
+        memset(&res, 0xcc, sizeof res);
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_STDCALL, VT_UI4, 5, types, pargs, &res));
+        ASSERT_EQ(V_VT(&res), VT_UI4);
+        ASSERT_EQ(V_UI4(&res), 4321);
+        ASSERT_EQ(dcf_ints[0], 1);
+        ASSERT_EQ(dcf_ints[1], -1);
+        ASSERT_EQ(dcf_ints[2], -1234);
+        ASSERT_EQ((unsigned)dcf_ints[3], 0xdeadbeefu);
+        ASSERT_EQ((unsigned)dcf_ints[4], 0x555555fdu);
+
+        types[0] = VT_R8, V_R8(&args[0]) = 1.5;
+        types[1] = VT_R4, V_R4(&args[1]) = 2.25f;
+        types[2] = VT_R8, V_R8(&args[2]) = 1e6;
+        types[3] = VT_I4, V_I4(&args[3]) = -7;
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_double, CC_CDECL, VT_R8, 4, types, pargs, &res));
+        ASSERT_EQ(V_VT(&res), VT_R8);
+        ASSERT_TRUE(V_R8(&res) == 1.5 + 2.25 + 1e6 - 7);
+
+        types[0] = VT_I8, V_I8(&args[0]) = 0x123456789LL;
+        types[1] = VT_CY, V_CY(&args[1]).int64 = 1000;
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_longlong, CC_STDCALL, VT_I8, 2, types, pargs,
+                               &res));
+        ASSERT_EQ(V_VT(&res), VT_I8);
+        ASSERT_EQ(V_I8(&res), 0x123456789LL + 1000);
+
+        /* a DECIMAL and a VARIANT by value, VT_EMPTY as its eight bytes, a VARIANT result */
+        memset(args, 0x55, sizeof args);
+        types[0] = VT_I4, V_I4(&args[0]) = 1000;
+        types[1] = VT_BOOL, V_BOOL(&args[1]) = VARIANT_TRUE;
+        types[2] = VT_DECIMAL, V_DECIMAL(&args[2]).Hi32 = 200, V_DECIMAL(&args[2]).Lo64 = 30;
+        types[3] = VT_VARIANT, V_VT(&args[3]) = VT_I4, V_I4(&args[3]) = 4;
+        types[4] = VT_EMPTY;
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_variant, CC_STDCALL, VT_VARIANT, 5, types,
+                               pargs, &res));
+        ASSERT_EQ(V_VT(&res), VT_I4);
+        ASSERT_EQ(V_I4(&res), 1000 + 1 + 200 + 30 + 4 + 1);
+
+        types[0] = VT_I4, V_I4(&args[0]) = 3;
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_decimal, CC_STDCALL, VT_DECIMAL, 1, types,
+                               pargs, &res));
+        ASSERT_EQ(V_VT(&res), VT_DECIMAL);
+        ASSERT_EQ(V_DECIMAL(&res).scale, 3);
+        ASSERT_EQ(V_DECIMAL(&res).sign, DECIMAL_NEG);
+        ASSERT_EQ(V_DECIMAL(&res).Hi32, 7);
+        ASSERT_EQ(V_DECIMAL(&res).Lo64, 99);
+
+        /* twelve integers and ten doubles, interleaved: registers, then the stack */
+        for (int i = 0, ni = 0, nd = 0; i < 22; i++) {
+                bool dbl = i < 20 && i % 2;
+                types[i] = dbl ? VT_R8 : VT_I4;
+                if (dbl)
+                        V_R8(&args[i]) = 0.5 * ++nd;
+                else
+                        V_I4(&args[i]) = ++ni;
+        }
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_many, CC_CDECL, VT_I8, 22, types, pargs, &res));
+        LONGLONG want = 0;
+        for (int k = 1; k <= 12; k++)
+                want += k * k;
+        ASSERT_EQ(V_I8(&res), want * 1000 + 27);       /* 0.5 * 55 = 27.5, truncated */
+
+        /* by reference, a BSTR, and an HRESULT as VT_ERROR */
+        LONG got = 0;
+        BSTR s = SysAllocString(u"four");
+        types[0] = VT_I4 | VT_BYREF, V_I4REF(&args[0]) = &got;
+        types[1] = VT_BSTR, V_BSTR(&args[1]) = s;
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)dcf_byref, CC_STDCALL, VT_ERROR, 2, types, pargs,
+                               &res));
+        ASSERT_EQ(got, 4);
+        ASSERT_EQ(V_VT(&res), VT_ERROR);
+        ASSERT_EQ(V_ERROR(&res), S_FALSE);
+        /* VT_HRESULT as the result: refused, the result untouched */
+        memset(&res, 0xcc, sizeof res);
+        ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_byref, CC_STDCALL, VT_HRESULT, 2, types,
+                                  pargs, &res), E_INVALIDARG);
+        ASSERT_EQ(V_VT(&res), 0xcccc);
+        SysFreeString(s);
+
+        /* through a vtable: slot 3, the object first */
+        types[0] = VT_I4, V_I4(&args[0]) = 21;
+        ASSERT_OK(DispCallFunc(&dcf_object, 3 * sizeof(void *), CC_STDCALL, VT_I4, 1, types, pargs,
+                               &res));
+        ASSERT_EQ(V_I4(&res), 42);
+        /* a void function: VT_EMPTY, the register's value kept */
+        types[0] = VT_I4, V_I4(&args[0]) = 5;
+        ASSERT_OK(DispCallFunc(&dcf_object, 3 * sizeof(void *), CC_CDECL, VT_EMPTY, 1, types, pargs,
+                               &res));
+        ASSERT_EQ(V_VT(&res), VT_EMPTY);
+        ASSERT_EQ(V_I4(&res), 10);
+
+        /* what cannot be called */
+        ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_PASCAL, VT_I4, 0, types, pargs, &res),
+                     E_INVALIDARG);
+        ASSERT_HR_EQ(DispCallFunc(NULL, 0, CC_STDCALL, VT_I4, 0, types, pargs, &res), E_INVALIDARG);
+        ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_STDCALL, VT_I4, 1, NULL, pargs, &res),
+                     E_INVALIDARG);
+        ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_STDCALL, VT_I4, 0, types, pargs, NULL),
+                     E_INVALIDARG);
+        ASSERT_HR_EQ(DispCallFunc(&dcf_object, 3, CC_STDCALL, VT_I4, 1, types, pargs, &res),
+                     E_INVALIDARG);
+        types[0] = VT_RECORD;
+        ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_STDCALL, VT_I4, 1, types, pargs, &res),
+                     DISP_E_BADVARTYPE);
+        /* more stack than a call takes here (32 words) */
+        VARIANT big[40];
+        VARIANTARG *pbig[40];
+        VARTYPE tbig[40];
+        for (int i = 0; i < 40; i++) {
+                pbig[i] = &big[i];
+                tbig[i] = VT_I8;
+                V_I8(&big[i]) = i;
+        }
+        ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_STDCALL, VT_I4, 40, tbig, pbig, &res),
+                     DISP_E_BADPARAMCOUNT);
+}

@@ -535,6 +535,9 @@ WINOLEAUTAPI DispInvoke(void *_this, ITypeInfo *ptinfo, DISPID dispidMember, WOR
 WINOLEAUTAPI CreateStdDispatch(IUnknown *punkOuter, void *pvThis, ITypeInfo *ptinfo,
                                IUnknown **ppunkStdDisp);
 WINOLEAUTAPI CreateDispTypeInfo(INTERFACEDATA *pidata, LCID lcid, ITypeInfo **pptinfo);
+WINOLEAUTAPI DispCallFunc(void *pvInstance, ULONG_PTR oVft, CALLCONV cc, VARTYPE vtReturn,
+                          UINT cActuals, VARTYPE *prgvt, VARIANTARG **prgpvarg,
+                          VARIANT *pvargResult);
 
 #ifdef __cplusplus
 }

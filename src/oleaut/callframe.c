@@ -101,6 +101,11 @@ void oa_call_push_pair(struct oa_call *c, const void *p) {
 typedef uint64_t (*fn_int)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
 typedef double (*fn_double)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
 typedef float (*fn_float)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
+/* a 16-byte composite of integers (DECIMAL): rax:rdx, x0:x1 */
+struct oa_pair {
+        uint64_t lo, hi;
+};
+typedef struct oa_pair (*fn_pair)(INT_PARAMS, FP_PARAMS, STACK_PARAMS);
 
 void oa_call_run(void *fn, struct oa_call *c, VARTYPE ret_vt, VARIANT *ret) {
         switch (ret_vt) {
@@ -115,6 +120,14 @@ void oa_call_run(void *fn, struct oa_call *c, VARTYPE ret_vt, VARIANT *ret) {
                 fn_double f;
                 memcpy(&f, &fn, sizeof f);
                 V_R8(ret) = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
+                break;
+        }
+        case VT_DECIMAL: {
+                fn_pair f;
+                memcpy(&f, &fn, sizeof f);
+                struct oa_pair p = f(INT_ARGS(c), FP_ARGS(c), STACK_ARGS(c));
+                _Static_assert(sizeof p == sizeof(DECIMAL), "DECIMAL is 16 bytes");
+                memcpy(&V_DECIMAL(ret), &p, sizeof p);  /* its first word is V_VT's place */
                 break;
         }
         default: {

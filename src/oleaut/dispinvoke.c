@@ -581,6 +581,88 @@ HRESULT tl_invoke(struct tl_info *ti, void *instance, MEMBERID memid, WORD flags
         return hr;
 }
 
+/*
+ * DispCallFunc: a call to a function, or to slot oVft / sizeof(void *) of an object's
+ * vtable (the object then goes first), whose signature is given at run time -- each
+ * argument's VARTYPE in prgvt, its value in *prgpvarg[i] (read as that type, whatever the
+ * VARIANT's own vt says; VT_BYREF, VT_ARRAY and interfaces as pointers, VT_VARIANT the
+ * VARIANT itself, VT_EMPTY its eight data bytes) -- with the machine's C calling
+ * convention; the result in *pvargResult as vtReturn (VT_EMPTY keeps the return register's
+ * value, VT_VARIANT is what the function returned).  Windows' rules as Wine's typelib
+ * tests record them: VT_HRESULT as the result is E_INVALIDARG (VT_ERROR is the way).
+ */
+WINOLEAUTAPI DispCallFunc(void *pvInstance, ULONG_PTR oVft, CALLCONV cc, VARTYPE vtReturn,
+                          UINT cActuals, VARTYPE *prgvt, VARIANTARG **prgpvarg,
+                          VARIANT *pvargResult) {
+#if !OA_HAVE_CALL
+        (void)pvInstance; (void)oVft; (void)cc; (void)vtReturn; (void)cActuals; (void)prgvt;
+        (void)prgpvarg; (void)pvargResult;
+        return E_NOTIMPL;
+#else
+        struct oa_call c = { 0 };
+        void *fn;
+        VARIANT ret;
+
+        if (!pvargResult || (cActuals && (!prgvt || !prgpvarg)))
+                return E_INVALIDARG;
+        if (cc != CC_CDECL && cc != CC_STDCALL)
+                return E_INVALIDARG;    /* the others have no meaning on this machine */
+        if (vtReturn == VT_HRESULT || (vtReturn & (VT_VECTOR | VT_RESERVED)))
+                return E_INVALIDARG;
+        if (pvInstance) {
+                void **vtbl = *(void ***)pvInstance;
+                if (!vtbl || oVft % sizeof(void *))
+                        return E_INVALIDARG;
+                fn = vtbl[oVft / sizeof(void *)];
+        } else {
+                fn = (void *)oVft;
+        }
+        if (!fn)
+                return E_INVALIDARG;
+        memset(&ret, 0, sizeof ret);
+#if defined(__x86_64__)
+        /* System V: a VARIANT (memory class) comes back through a pointer the caller passes
+           first, in %rdi */
+        if (vtReturn == VT_VARIANT)
+                oa_call_push_int(&c, (uint64_t)(uintptr_t)&ret);
+#else
+        if (vtReturn == VT_VARIANT)
+                return DISP_E_BADVARTYPE;
+#endif
+        if (pvInstance)
+                oa_call_push_int(&c, (uint64_t)(uintptr_t)pvInstance);
+        for (UINT i = 0; i < cActuals; i++) {
+                VARTYPE vt = prgvt[i];
+                VARIANT *v = prgpvarg[i];
+                HRESULT hr;
+                if (!v)
+                        return E_INVALIDARG;
+                if (vt & VT_BYREF) {
+                        oa_call_push_int(&c, (uint64_t)(uintptr_t)V_BYREF(v));
+                        continue;
+                }
+                if (vt == VT_EMPTY || vt == VT_NULL) {
+                        oa_call_push_int(&c, V_UI8(v));
+                        continue;
+                }
+                if ((hr = push_value(&c, vt, v)) < 0)
+                        return hr;
+        }
+        if (c.overflow)
+                return DISP_E_BADPARAMCOUNT;
+        if (vtReturn == VT_VARIANT) {
+                VARIANT scratch;
+                oa_call_run(fn, &c, VT_UI8, &scratch);
+                *pvargResult = ret;     /* the function's VARIANT, as it made it */
+                return S_OK;
+        }
+        oa_call_run(fn, &c, vtReturn == VT_EMPTY || vtReturn == VT_VOID ? VT_UI8 : vtReturn, &ret);
+        V_VT(&ret) = vtReturn == VT_VOID ? VT_EMPTY : vtReturn;
+        *pvargResult = ret;
+        return S_OK;
+#endif
+}
+
 /* ---- the IDispatch helpers ---- */
 
 WINOLEAUTAPI DispGetIDsOfNames(ITypeInfo *ptinfo, OLECHAR **rgszNames, UINT cNames,

@@ -149,7 +149,8 @@ void oa_call_push_fp(struct oa_call *c, uint64_t bits);        /* a float: the l
 void oa_call_push_pair(struct oa_call *c, const void *p16);   /* a 16-byte struct of ints */
 void oa_call_push_stack(struct oa_call *c, uint64_t w);
 /* Calls fn with c's arguments; its return value into *ret as ret_vt (VT_R4, VT_R8, VT_DATE
-   from the vector register, anything else the 64-bit integer one). */
+   from the vector register, VT_DECIMAL from the first two integer ones, anything else the
+   64-bit integer one). */
 void oa_call_run(void *fn, struct oa_call *c, VARTYPE ret_vt, VARIANT *ret);
 
 /* What a thunk captured of a call: the argument registers and where its stack words are. */

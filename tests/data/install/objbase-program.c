@@ -60,8 +60,20 @@ int main(void) {
         IStream_Release(stm);
         /* the proxy manager's and Automation's interfaces are the library's */
         if (IsEqualIID(&IID_IClientSecurity, &IID_IMultiQI) ||
-            IsEqualIID(&IID_IEnumVARIANT, &IID_IMessageFilter))
+            IsEqualIID(&IID_IEnumVARIANT, &IID_IMessageFilter) ||
+            IsEqualIID(&IID_IExternalConnection, &IID_IMessageFilter))
                 return 13;
+        /* a late-bound call of a C function: SysStringLen(BSTR) through DispCallFunc */
+        VARIANT arg, res;
+        VARIANTARG *parg = &arg;
+        VARTYPE vt = VT_BSTR;
+        V_VT(&arg) = VT_BSTR;
+        V_BSTR(&arg) = SysAllocString(OLESTR("seven!!"));
+        if (FAILED(DispCallFunc(NULL, (ULONG_PTR)SysStringLen, CC_STDCALL, VT_UI4, 1, &vt, &parg,
+                                &res)) ||
+            V_VT(&res) != VT_UI4 || V_UI4(&res) != 7)
+                return 15;
+        VariantClear(&arg);
         CoUninitialize();
         /* OLE's start: a single-threaded apartment */
         if (FAILED(OleInitialize(NULL)) || FAILED(CoGetApartmentType(&apt, &(APTTYPEQUALIFIER){ 0 })) ||
