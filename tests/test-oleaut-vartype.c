@@ -910,3 +910,118 @@ TEST(conversion_matrix) {
         SysFreeString(x);
         SysFreeString(y);
 }
+
+/* --- Var<To>FromDisp: an object's value property --------------------------------------------- */
+
+struct valobj {
+        IDispatch IDispatch_iface;
+        VARIANT value;
+        HRESULT fail;           /* Invoke's answer, when set */
+        LCID last_lcid;
+        int invokes;
+};
+
+static struct valobj *valobj_of(IDispatch *d) {
+        return (struct valobj *)d;
+}
+
+static HRESULT STDMETHODCALLTYPE vo_qi(IDispatch *This, REFIID riid, void **ppv) {
+        if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch)) {
+                *ppv = This;
+                return S_OK;
+        }
+        *ppv = NULL;
+        return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE vo_addref(IDispatch *This) {
+        return 2;
+}
+
+static ULONG STDMETHODCALLTYPE vo_release(IDispatch *This) {
+        return 1;
+}
+
+static HRESULT STDMETHODCALLTYPE vo_count(IDispatch *This, UINT *n) {
+        *n = 0;
+        return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE vo_typeinfo(IDispatch *This, UINT i, LCID lcid, ITypeInfo **ti) {
+        *ti = NULL;
+        return DISP_E_BADINDEX;
+}
+
+static HRESULT STDMETHODCALLTYPE vo_ids(IDispatch *This, REFIID riid, LPOLESTR *names, UINT n,
+                                        LCID lcid, DISPID *ids) {
+        return DISP_E_UNKNOWNNAME;
+}
+
+static HRESULT STDMETHODCALLTYPE vo_invoke(IDispatch *This, DISPID id, REFIID riid, LCID lcid,
+                                           WORD flags, DISPPARAMS *dp, VARIANT *res,
+                                           EXCEPINFO *ei, UINT *argerr) {
+        struct valobj *o = valobj_of(This);
+        o->invokes++;
+        o->last_lcid = lcid;
+        ASSERT_EQ(id, DISPID_VALUE);
+        ASSERT_TRUE(flags & DISPATCH_PROPERTYGET);
+        ASSERT_TRUE(dp && dp->cArgs == 0);
+        if (o->fail)
+                return o->fail;
+        return VariantCopy(res, &o->value);
+}
+
+static const IDispatchVtbl valobj_vtbl = {
+        vo_qi, vo_addref, vo_release, vo_count, vo_typeinfo, vo_ids, vo_invoke,
+};
+
+TEST(conversions_from_an_object) {
+        struct valobj o;
+        IDispatch *d = &o.IDispatch_iface;
+        LONG l = 0;
+        BYTE b = 0;
+        double r8 = 0;
+        VARIANT_BOOL vb = 0;
+        DECIMAL dec;
+        CY cy;
+        BSTR s = NULL;
+
+        memset(&o, 0, sizeof o);
+        o.IDispatch_iface.lpVtbl = &valobj_vtbl;
+        V_VT(&o.value) = VT_BSTR;
+        V_BSTR(&o.value) = SysAllocString(u"12.5");
+        ASSERT_OK(VarI4FromDisp(d, 0x0409, &l));
+        ASSERT_EQ(l, 12);                       /* half to even */
+        ASSERT_EQ(o.last_lcid, 0x0409);
+        ASSERT_OK(VarR8FromDisp(d, LOCALE_USER_DEFAULT, &r8));
+        ASSERT_TRUE(r8 == 12.5);
+        ASSERT_OK(VarCyFromDisp(d, LOCALE_USER_DEFAULT, &cy));
+        ASSERT_EQ(cy.int64, 125000);
+        ASSERT_OK(VarDecFromDisp(d, LOCALE_USER_DEFAULT, &dec));
+        ASSERT_EQ(dec.scale, 1);
+        ASSERT_EQ(dec.Lo64, 125);
+        ASSERT_OK(VarBstrFromDisp(d, LOCALE_USER_DEFAULT, 0, &s));
+        ASSERT_TRUE(s && SysStringLen(s) == 4 && s[2] == '.');
+        SysFreeString(s);
+        VariantClear(&o.value);
+
+        V_VT(&o.value) = VT_I4;
+        V_I4(&o.value) = 300;
+        ASSERT_HR_EQ(VarUI1FromDisp(d, LOCALE_USER_DEFAULT, &b), DISP_E_OVERFLOW);
+        ASSERT_OK(VarBoolFromDisp(d, LOCALE_USER_DEFAULT, &vb));
+        ASSERT_EQ(vb, VARIANT_TRUE);
+        LONG64 i8 = 0;
+        ASSERT_OK(VarI8FromDisp(d, LOCALE_USER_DEFAULT, &i8));
+        ASSERT_EQ(i8, 300);
+
+        /* no value, or an object as the value: a type mismatch; Invoke's failure as is */
+        ASSERT_HR_EQ(VarI4FromDisp(NULL, LOCALE_USER_DEFAULT, &l), DISP_E_TYPEMISMATCH);
+        V_VT(&o.value) = VT_DISPATCH;
+        V_DISPATCH(&o.value) = d;
+        ASSERT_HR_EQ(VarI4FromDisp(d, LOCALE_USER_DEFAULT, &l), DISP_E_TYPEMISMATCH);
+        o.fail = DISP_E_MEMBERNOTFOUND;
+        ASSERT_HR_EQ(VarR8FromDisp(d, LOCALE_USER_DEFAULT, &r8), DISP_E_MEMBERNOTFOUND);
+        ASSERT_HR_EQ(VarI4FromDisp(d, LOCALE_USER_DEFAULT, NULL), E_INVALIDARG);
+        ASSERT_HR_EQ(VarBstrFromDisp(d, LOCALE_USER_DEFAULT, 0, NULL), E_INVALIDARG);
+        ASSERT_EQ(o.invokes, 10);     /* none for a NULL object or output */
+}

@@ -527,6 +527,23 @@ typedef struct tagINTERFACEDATA {
 #define MEMBERID_NIL DISPID_UNKNOWN
 #endif
 
+/* An object's value (its DISPID_VALUE property) converted: Var<To>FromDisp. */
+WINOLEAUTAPI VarUI1FromDisp(IDispatch *pdispIn, LCID lcid, BYTE *pbOut);
+WINOLEAUTAPI VarI1FromDisp(IDispatch *pdispIn, LCID lcid, CHAR *pcOut);
+WINOLEAUTAPI VarI2FromDisp(IDispatch *pdispIn, LCID lcid, SHORT *psOut);
+WINOLEAUTAPI VarUI2FromDisp(IDispatch *pdispIn, LCID lcid, USHORT *puiOut);
+WINOLEAUTAPI VarI4FromDisp(IDispatch *pdispIn, LCID lcid, LONG *plOut);
+WINOLEAUTAPI VarUI4FromDisp(IDispatch *pdispIn, LCID lcid, ULONG *pulOut);
+WINOLEAUTAPI VarI8FromDisp(IDispatch *pdispIn, LCID lcid, LONG64 *pi64Out);
+WINOLEAUTAPI VarUI8FromDisp(IDispatch *pdispIn, LCID lcid, ULONG64 *pi64Out);
+WINOLEAUTAPI VarR4FromDisp(IDispatch *pdispIn, LCID lcid, FLOAT *pfltOut);
+WINOLEAUTAPI VarR8FromDisp(IDispatch *pdispIn, LCID lcid, double *pdblOut);
+WINOLEAUTAPI VarDateFromDisp(IDispatch *pdispIn, LCID lcid, DATE *pdateOut);
+WINOLEAUTAPI VarCyFromDisp(IDispatch *pdispIn, LCID lcid, CY *pcyOut);
+WINOLEAUTAPI VarBoolFromDisp(IDispatch *pdispIn, LCID lcid, VARIANT_BOOL *pboolOut);
+WINOLEAUTAPI VarDecFromDisp(IDispatch *pdispIn, LCID lcid, DECIMAL *pdecOut);
+WINOLEAUTAPI VarBstrFromDisp(IDispatch *pdispIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut);
+
 WINOLEAUTAPI DispGetIDsOfNames(ITypeInfo *ptinfo, OLECHAR **rgszNames, UINT cNames,
                                DISPID *rgdispid);
 WINOLEAUTAPI DispInvoke(void *_this, ITypeInfo *ptinfo, DISPID dispidMember, WORD wFlags,

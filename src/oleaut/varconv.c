@@ -315,3 +315,50 @@ HRESULT VarBstrCmp(BSTR bstrLeft, BSTR bstrRight, LCID lcid, ULONG dwFlags) {
                 return l < r ? VARCMP_LT : VARCMP_GT;
         return tie < 0 ? VARCMP_LT : tie > 0 ? VARCMP_GT : VARCMP_EQ;
 }
+
+/*
+ * Var<To>FromDisp: an object's value -- its DISPID_VALUE property, got with
+ * IDispatch::Invoke in lcid -- converted as VariantChangeTypeEx does; a NULL object, or one
+ * whose value is itself an object, is DISP_E_TYPEMISMATCH; the Invoke's failure is the
+ * result.
+ */
+#define FROM_DISP(TN, TC, TVT, TACC)                                                            \
+        HRESULT Var##TN##FromDisp(IDispatch *pdispIn, LCID lcid, TC *pOut) {                    \
+                VARIANT s, d;                                                                   \
+                HRESULT hr;                                                                     \
+                if (!pOut)                                                                      \
+                        return E_INVALIDARG;                                                    \
+                V_VT(&s) = VT_DISPATCH;                                                         \
+                V_DISPATCH(&s) = pdispIn;                                                       \
+                if (SUCCEEDED(hr = change(&s, lcid, 0, TVT, &d)))                               \
+                        *pOut = TACC(&d);                                                       \
+                return hr;                                                                      \
+        }
+
+FROM_DISP(UI1, BYTE, VT_UI1, V_UI1)
+FROM_DISP(I1, CHAR, VT_I1, V_I1)
+FROM_DISP(I2, SHORT, VT_I2, V_I2)
+FROM_DISP(UI2, USHORT, VT_UI2, V_UI2)
+FROM_DISP(I4, LONG, VT_I4, V_I4)
+FROM_DISP(UI4, ULONG, VT_UI4, V_UI4)
+FROM_DISP(I8, LONG64, VT_I8, V_I8)
+FROM_DISP(UI8, ULONG64, VT_UI8, V_UI8)
+FROM_DISP(R4, FLOAT, VT_R4, V_R4)
+FROM_DISP(R8, double, VT_R8, V_R8)
+FROM_DISP(Date, DATE, VT_DATE, V_DATE)
+FROM_DISP(Cy, CY, VT_CY, V_CY)
+FROM_DISP(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
+FROM_DISP(Dec, DECIMAL, VT_DECIMAL, V_DECIMAL)
+
+HRESULT VarBstrFromDisp(IDispatch *pdispIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut) {
+        VARIANT s, d;
+        HRESULT hr;
+
+        if (!pbstrOut)
+                return E_INVALIDARG;
+        V_VT(&s) = VT_DISPATCH;
+        V_DISPATCH(&s) = pdispIn;
+        if (SUCCEEDED(hr = change(&s, lcid, dwFlags, VT_BSTR, &d)))
+                *pbstrOut = V_BSTR(&d);
+        return hr;
+}
