@@ -193,6 +193,7 @@ struct obj {
         IExternalConnection IExternalConnection_iface;
         bool has_extconn;
         atomic_int connections, ext_adds, ext_releases;
+        atomic_int ext_min, ext_max;            /* the count's extremes as told */
         atomic_int last_closes;                 /* -1: never told */
 };
 
@@ -351,7 +352,10 @@ static DWORD STDMETHODCALLTYPE ext_add(IExternalConnection *i, DWORD type, DWORD
         ASSERT_EQ(type, EXTCONN_STRONG);
         ASSERT_EQ(reserved, 0);
         atomic_fetch_add(&o->ext_adds, 1);
-        return (DWORD)atomic_fetch_add(&o->connections, 1) + 1;
+        int n = atomic_fetch_add(&o->connections, 1) + 1;
+        for (int m = atomic_load(&o->ext_max); n > m && !atomic_compare_exchange_weak(&o->ext_max, &m, n);)
+                ;
+        return (DWORD)n;
 }
 
 static DWORD STDMETHODCALLTYPE ext_rel(IExternalConnection *i, DWORD type, DWORD reserved,
@@ -362,7 +366,10 @@ static DWORD STDMETHODCALLTYPE ext_rel(IExternalConnection *i, DWORD type, DWORD
         ASSERT_EQ(reserved, 0);
         atomic_fetch_add(&o->ext_releases, 1);
         atomic_store(&o->last_closes, closes ? 1 : 0);
-        return (DWORD)atomic_fetch_sub(&o->connections, 1) - 1;
+        int n = atomic_fetch_sub(&o->connections, 1) - 1;
+        for (int m = atomic_load(&o->ext_min); n < m && !atomic_compare_exchange_weak(&o->ext_min, &m, n);)
+                ;
+        return (DWORD)n;
 }
 
 static const IExternalConnectionVtbl ext_vtbl = { ext_qi, ext_addref, ext_release, ext_add, ext_rel };
@@ -1492,6 +1499,22 @@ static void rewound(IStream *stm) {
         ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
 }
 
+/* Threads of the MTA marshaling, releasing, locking and unlocking one object at once. */
+static void *ext_churn(void *arg) {
+        struct obj *o = arg;
+        IUnknown *unk = (IUnknown *)&o->IObjTest2_iface;
+        ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        for (int i = 0; i < 500; i++) {
+                IStream *stm = marshaled(o, i % 3 ? MSHLFLAGS_NORMAL : MSHLFLAGS_TABLESTRONG);
+                ASSERT_OK(CoReleaseMarshalData(stm));
+                IStream_Release(stm);
+                ASSERT_OK(CoLockObjectExternal(unk, TRUE, TRUE));
+                ASSERT_OK(CoLockObjectExternal(unk, FALSE, i % 2));
+        }
+        CoUninitialize();
+        return NULL;
+}
+
 /* Waits (5 s at most) for the object's connection count to become n. */
 static void connections_become(struct obj *o, int n) {
         uint64_t t0 = test_now_ms();
@@ -1640,6 +1663,27 @@ TEST(external_connection) {
         ASSERT_EQ(atomic_load(&o.refs), 1);
         IStream_Release(stm);
         atomic_store(&o.connections, 0);
+
+        /* four threads at once on one stub manager (a TABLEWEAK marshal keeps it, and is no
+           connection): its calls arrive in the order decided, so the object's count never
+           leaves 0..1 (a Release overtaking its Add made it -1, two Adds in a row 2), and
+           ends at 0 */
+        obj_init(&o);
+        o.has_extconn = true;
+        stm = marshaled(&o, MSHLFLAGS_TABLEWEAK);
+        pthread_t churn[4];
+        for (int i = 0; i < 4; i++)
+                ASSERT_OK(pthread_create(&churn[i], NULL, ext_churn, &o));
+        for (int i = 0; i < 4; i++)
+                pthread_join(churn[i], NULL);
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.ext_min), 0);
+        ASSERT_EQ(atomic_load(&o.ext_max), 1);
+        ASSERT_EQ(atomic_load(&o.ext_adds), atomic_load(&o.ext_releases));
+        ASSERT_GT(atomic_load(&o.ext_adds), 0);
+        ASSERT_OK(CoReleaseMarshalData(stm));
+        IStream_Release(stm);
+        ASSERT_EQ(atomic_load(&o.refs), 1);
 
         /* an object without IExternalConnection is told nothing: the class test's own */
         obj_init(&o);

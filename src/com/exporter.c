@@ -73,8 +73,8 @@ struct stubmgr {
         unsigned table_strong;          /* TABLESTRONG marshals not released */
         unsigned table_weak;            /* TABLEWEAK marshals not released */
         unsigned locks;                 /* CoLockObjectExternal */
-        IExternalConnection *extconn;   /* the object's, held, or NULL */
-        bool ext_connected;             /* what extconn was last told */
+        struct extq *extq;              /* the object has IExternalConnection: its calls */
+        bool ext_connected;             /* what it was last told */
         unsigned local_proxies;         /* proxy managers of this process's other apartments */
         struct ifstub *ifs;
 };
@@ -287,17 +287,30 @@ static struct stubmgr *stubmgr_by_oid_locked(const struct exporter *ex, OID oid)
         return NULL;
 }
 
-/* An IExternalConnection call decided under the lock, made outside it. */
-struct ext_call {
-        IExternalConnection *conn;      /* held */
+/* An IExternalConnection call decided under the lock, waiting its turn. */
+struct ext_item {
+        struct ext_item *next;
         bool add, closes;
 };
-#define MAX_EXT_CALLS 16
+
+/*
+ * The calls decided for one object's IExternalConnection, made in the order they were
+ * decided: one thread at a time empties the queue (draining), each call outside the lock --
+ * an STA object's on the STA's thread.  Held by the stub manager and by the thread
+ * draining it; everything but conn is under the lock.
+ */
+struct extq {
+        IExternalConnection *conn;      /* held */
+        struct ext_item *head, **tail;
+        unsigned refs;
+        bool draining;
+};
+#define MAX_DRAINS 16
 
 /* What a stub manager going away leaves to release outside the lock. */
 struct dead {
-        struct ext_call ext[MAX_EXT_CALLS];
-        unsigned n_ext;
+        struct extq *drain[MAX_DRAINS]; /* queues this thread empties */
+        unsigned n_drain;
         IUnknown *ptrs[64];
         struct com_apartment *apts[64];         /* each one's apartment, held */
         unsigned n;
@@ -344,24 +357,35 @@ static void dead_add_oid(struct dead *d, OXID oxid, OID oid) {
         d->oid[d->n_oids++] = oid;
 }
 
-static void ext_call_make(IExternalConnection *c, bool add, bool closes) {
-        if (add)
-                c->lpVtbl->AddConnection(c, EXTCONN_STRONG, 0);
-        else
-                c->lpVtbl->ReleaseConnection(c, EXTCONN_STRONG, 0, closes);
-        c->lpVtbl->Release(c);
+static void extq_drain(struct extq *q) {
+        for (;;) {
+                pthread_mutex_lock(&lock);
+                struct ext_item *it = q->head;
+                if (it && !(q->head = it->next))
+                        q->tail = &q->head;
+                bool last = false;
+                if (!it) {
+                        q->draining = false;
+                        last = --q->refs == 0;  /* its stub manager went meanwhile */
+                }
+                pthread_mutex_unlock(&lock);
+                if (!it) {
+                        if (last) {
+                                q->conn->lpVtbl->Release(q->conn);
+                                free(q);
+                        }
+                        return;
+                }
+                if (it->add)
+                        q->conn->lpVtbl->AddConnection(q->conn, EXTCONN_STRONG, 0);
+                else
+                        q->conn->lpVtbl->ReleaseConnection(q->conn, EXTCONN_STRONG, 0, it->closes);
+                free(it);
+        }
 }
 
-struct ext_task {
-        IExternalConnection *conn;
-        bool add, closes;
-};
-
-static void ext_task_run(void *p) {
-        struct ext_task *t = p;
-
-        ext_call_make(t->conn, t->add, t->closes);
-        free(t);
+static void extq_drain_task(void *p) {
+        extq_drain(p);
 }
 
 /*
@@ -369,36 +393,39 @@ static void ext_task_run(void *p) {
  * TABLESTRONG marshals, CoLockObjectExternal -- went from none to some (AddConnection) or
  * from some to none (ReleaseConnection; closes is its fLastReleaseCloses), as Windows tells
  * an object that has IExternalConnection: a local server counts its clients with it.
- * TABLEWEAK marshals are no connection.  An STA object is told on its own thread: posted
- * under the lock, so that its calls arrive in the order decided; anyone else's (and an STA's
- * from its own thread) once the lock is dropped, in dead_release.
+ * TABLEWEAK marshals are no connection.  The call joins the object's queue; a thread that
+ * finds nobody emptying it does so: on an STA's own thread (a posted task) for an STA
+ * object, else this thread once the lock is dropped (dead_release).
  */
 static void ext_tell_locked(struct stubmgr *m, struct dead *d, bool strong, bool closes) {
+        struct extq *q = m->extq;
         struct com_apartment *apt = m->ex->apt;
+        struct ext_item *it;
 
-        if (!m->extconn || strong == m->ext_connected)
-                return;
+        if (!q || strong == m->ext_connected || !(it = malloc(sizeof *it)))
+                return;         /* no memory: decided again at the next change */
         m->ext_connected = strong;
-        m->extconn->lpVtbl->AddRef(m->extconn);
-        if (apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self())) {
-                struct ext_task *t = malloc(sizeof *t);
-                if (t) {
-                        *t = (struct ext_task){ m->extconn, strong, closes };
-                        if (com_apartment_post(apt, ext_task_run, t) == 0)
-                                return;
-                        free(t);
-                }
-                /* no memory, or the STA is closing: told from here */
-        }
-        while (d->n_ext == MAX_EXT_CALLS) {
+        *it = (struct ext_item){ NULL, strong, closes };
+        *q->tail = it;
+        q->tail = &it->next;
+        if (q->draining)
+                return;         /* the thread emptying it makes this call in its turn */
+        q->draining = true;
+        q->refs++;
+        if (apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self()) &&
+            com_apartment_post(apt, extq_drain_task, q) == 0)
+                return;
+        /* the MTA, the STA's own thread, or an STA closing: from here */
+        while (d->n_drain == MAX_DRAINS) {
                 if (!d->more && !(d->more = calloc(1, sizeof *d->more))) {
-                        m->ext_connected = !strong;     /* not told: decided again next time */
-                        m->extconn->lpVtbl->Release(m->extconn);
+                        /* no memory: emptied by whoever queues the next call */
+                        q->draining = false;
+                        q->refs--;
                         return;
                 }
                 d = d->more;
         }
-        d->ext[d->n_ext++] = (struct ext_call){ m->extconn, strong, closes };
+        d->drain[d->n_drain++] = q;
 }
 
 static void ext_sync_locked(struct stubmgr *m, struct dead *d, bool closes) {
@@ -411,8 +438,8 @@ static void ext_sync_locked(struct stubmgr *m, struct dead *d, bool closes) {
 
 static void dead_release(struct dead *d) {
         for (struct dead *x = d; x; x = x->more)
-                for (unsigned i = 0; i < x->n_ext; i++)
-                        ext_call_make(x->ext[i].conn, x->ext[i].add, x->ext[i].closes);
+                for (unsigned i = 0; i < x->n_drain; i++)
+                        extq_drain(x->drain[i]);
         if (d->mta_release)
                 com_mta_usage(d->mta_release, false);   /* may end the MTA: not under the lock */
         for (struct dead *x = d, *next; x; x = next) {
@@ -442,8 +469,15 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
         }
         if (m->pinged)
                 dead_add_oid(d, m->ex->oxid, m->oid);
-        if (m->extconn)
-                dead_add(d, (IUnknown *)m->extconn, m->ex->apt);
+        if (m->extq && --m->extq->refs == 0) {
+                /* nobody is emptying it: what is queued (only if memory ran out) is dropped */
+                for (struct ext_item *it = m->extq->head, *next; it; it = next) {
+                        next = it->next;
+                        free(it);
+                }
+                dead_add(d, (IUnknown *)m->extq->conn, m->ex->apt);
+                free(m->extq);
+        }
         dead_add(d, m->unk, m->ex->apt);
         if (--m->ex->n_objects == 0 && m->ex->apt->type == APTTYPE_MTA && !d->mta_release)
                 d->mta_release = m->ex->apt;
@@ -695,7 +729,7 @@ static HRESULT STDMETHODCALLTYPE ru_RemQueryInterface2(IRemUnknown2 *iface, REFI
                         memcpy(ppMIF[i]->abData, b.data, b.len);
                         phr[i] = S_OK;
                 } else {
-                        com_export_release(&o.std, o.std.cPublicRefs);
+                        com_export_release(&o.std, o.std.cPublicRefs, true);
                         phr[i] = E_OUTOFMEMORY;
                 }
                 buf_free(&b);
@@ -1340,7 +1374,8 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
         struct exporter *ex;
         struct stubmgr *sm;
         HRESULT hr;
-        uint32_t refs = (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK)) ? 0 : COM_MARSHAL_REFS;
+        uint32_t refs = (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK | COM_MSHLFLAGS_LOCK))
+                                ? 0 : COM_MARSHAL_REFS;
         bool add_oid = false;
         IExternalConnection *extconn = NULL;
         struct dead d = { .n = 0 };
@@ -1379,8 +1414,12 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 sm->ex = ex;
                 sm->unk = id;
                 id->lpVtbl->AddRef(id);
-                sm->extconn = extconn;
-                extconn = NULL;
+                if (extconn && (sm->extq = calloc(1, sizeof *sm->extq))) {
+                        sm->extq->conn = extconn;
+                        sm->extq->tail = &sm->extq->head;
+                        sm->extq->refs = 1;
+                        extconn = NULL;
+                }
                 /* objects exported from the MTA keep it alive, as its threads do */
                 if (ex->n_objects++ == 0)
                         com_mta_usage(ex->apt, true);
@@ -1394,9 +1433,16 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 stubmgr_check_locked(sm, &d, true);     /* a new one with nothing: gone again */
                 goto out_unlock;
         }
-        hr = ifstub_get_locked(sm, iid, &itf, refs, &o->std);
+        /* the bindings first: nothing is counted for a marshal that cannot be written */
+        o->res = dsa_dup(dest != MSHCTX_INPROC && resolver_bindings ? resolver_bindings
+                                                                      : own_bindings);
+        hr = o->res ? ifstub_get_locked(sm, iid, &itf, refs, &o->std) : E_OUTOFMEMORY;
+        if (FAILED(hr))
+                stubmgr_check_locked(sm, &d, false);    /* a new one with nothing: gone again */
         if (SUCCEEDED(hr)) {
-                if (mshlflags & MSHLFLAGS_TABLESTRONG) {
+                if (mshlflags & COM_MSHLFLAGS_LOCK) {
+                        sm->locks++;
+                } else if (mshlflags & MSHLFLAGS_TABLESTRONG) {
                         sm->table_strong++;
                         o->std.flags |= SORFP_TABLESTRONG;
                 } else if (mshlflags & MSHLFLAGS_TABLEWEAK) {
@@ -1409,10 +1455,6 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 }
                 o->flags = OBJREF_STANDARD;
                 o->iid = *iid;
-                o->res = dsa_dup(dest != MSHCTX_INPROC && resolver_bindings ? resolver_bindings
-                                                                              : own_bindings);
-                if (!o->res)
-                        hr = E_OUTOFMEMORY;
         }
         if (add_oid && SUCCEEDED(hr)) {
                 OXID oxid = ex->oxid;
@@ -1477,7 +1519,7 @@ HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool re
         return hr;
 }
 
-HRESULT com_export_release(const STDOBJREF *std, unsigned refs) {
+HRESULT com_export_release(const STDOBJREF *std, unsigned refs, bool rollback) {
         struct dead d = { .n = 0 };
         HRESULT hr = CO_E_OBJNOTCONNECTED;
 
@@ -1493,7 +1535,7 @@ HRESULT com_export_release(const STDOBJREF *std, unsigned refs) {
                         if (*n)
                                 (*n)--;
                 }
-                stubmgr_check_locked(s->sm, &d, true);
+                stubmgr_check_locked(s->sm, &d, !rollback);
                 hr = S_OK;
         }
         pthread_mutex_unlock(&lock);
@@ -1538,19 +1580,10 @@ HRESULT com_export_lock(IUnknown *unk, bool lck, bool last_unlock_releases) {
         if (FAILED(hr = unk->lpVtbl->QueryInterface(unk, &IID_IUnknown, (void **)&id)))
                 return hr;
         if (lck) {
-                /* a stub manager for it, as for a marshal that gives nobody references */
-                hr = com_export(id, &IID_IUnknown, MSHCTX_INPROC, MSHLFLAGS_TABLEWEAK, &o);
-                if (SUCCEEDED(hr)) {
+                /* its stub manager (made if need be) counts the lock; nobody gets references */
+                hr = com_export(id, &IID_IUnknown, MSHCTX_INPROC, COM_MSHLFLAGS_LOCK, &o);
+                if (SUCCEEDED(hr))
                         objref_clear(&o);
-                        pthread_mutex_lock(&lock);
-                        struct stubmgr *m = stubmgr_find_locked(id);
-                        if (m) {
-                                m->locks++;
-                                m->table_weak--;
-                                ext_sync_locked(m, &d, false);
-                        }
-                        pthread_mutex_unlock(&lock);
-                }
         } else {
                 pthread_mutex_lock(&lock);
                 struct stubmgr *m = stubmgr_find_locked(id);

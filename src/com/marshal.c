@@ -217,7 +217,7 @@ static void unwritten_objref(IUnknown *unk, struct objref *o) {
         IUnknown *back = NULL;
 
         if (!com_proxy_is_proxy(unk)) {
-                com_export_release(&o->std, o->std.cPublicRefs);
+                com_export_release(&o->std, o->std.cPublicRefs, true);
                 return;
         }
         if (o->std.cPublicRefs && SUCCEEDED(com_proxy_unmarshal(o, &IID_IUnknown, (void **)&back)))
@@ -439,7 +439,7 @@ static HRESULT release_data(IStream *stm) {
                         m->lpVtbl->Release(m);
                 }
         } else if (com_exporter_is_local(o.std.oxid)) {
-                hr = com_export_release(&o.std, o.std.cPublicRefs);
+                hr = com_export_release(&o.std, o.std.cPublicRefs, false);
         } else {
                 /* another process's object: its references go back through a proxy */
                 IUnknown *unk = NULL;

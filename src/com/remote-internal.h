@@ -69,6 +69,9 @@ HRESULT com_ps_create_stub(IPSFactoryBuffer *factory, const struct tagCInterface
  * reference for another process cannot be registered with rpcss.
  */
 HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o);
+/* com_export's mshlflags for CoLockObjectExternal: the stub manager gets a lock, the OBJREF
+   no references */
+#define COM_MSHLFLAGS_LOCK 0x40000000u
 /* CoUnmarshalInterface of what a peer sent (marshal.c): an OBJREF_CUSTOM in it, at any
    depth, only through a class this process chose as a marshaler (E_ACCESSDENIED). */
 HRESULT com_unmarshal_from_peer(IStream *stm, REFIID riid, void **ppv);
@@ -85,8 +88,10 @@ bool com_exporter_oxid_info(OXID oxid, IPID *ret_ipid_remunk, uint32_t *ret_hint
  */
 HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool release,
                                    void **ret);
-/* Gives back refs public references of std's IPID (CoReleaseMarshalData). */
-HRESULT com_export_release(const STDOBJREF *std, unsigned refs);
+/* Gives back refs public references of std's IPID (CoReleaseMarshalData), or a table
+   marshal's hold (refs 0); rollback: a marshal that failed after all, which does not tell
+   the object's IExternalConnection to close. */
+HRESULT com_export_release(const STDOBJREF *std, unsigned refs, bool rollback);
 /* A proxy manager of this process for one of its own objects came (add) or went: such
    proxies do not ping, so the object is not run down while they exist. */
 void com_export_local_proxy(OXID oxid, OID oid, bool add);
