@@ -293,7 +293,10 @@ TEST(object_context) {
         ASSERT_HR_EQ(CoGetObjectContext(&IID_IComThreadingInfo, &p), CO_E_NOTINITIALIZED);
         ASSERT_TRUE(p == NULL);
         ASSERT_HR_EQ(CoGetContextToken(&token), CO_E_NOTINITIALIZED);
+        ASSERT_HR_EQ(CoDisconnectContext(INFINITE), CO_E_NOTINITIALIZED);
         ASSERT_OK(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        /* the apartment's context is a default one: it cannot be disconnected */
+        ASSERT_HR_EQ(CoDisconnectContext(1000), CO_E_NOT_SUPPORTED);
         ASSERT_HR_EQ(CoGetObjectContext(&IID_IStream, &p), E_NOINTERFACE);
         ASSERT_OK(CoGetObjectContext(&IID_IComThreadingInfo, (void **)&ti));
         APTTYPE type;

@@ -210,6 +210,16 @@ elif grep -q "nested.idl:4:.*error: 'IB' cannot be defined inside interface 'IA'
 else
         fail "nested interface: $(cat "$TMP/stderr")"
 fi
+printf '[uuid(00000019-0000-0000-C000-000000000049)]\ncoclass C\n{\n%s\n}\n' \
+        '  [object, uuid(00000019-0000-0000-C000-000000000048)] interface IB { void f(void); }' \
+        > "$TMP/nested2.idl"
+if "$DCOMIDL" -o "$TMP/nested" --no-stubs "$TMP/nested2.idl" 2>"$TMP/stderr"; then
+        fail "an interface inside a coclass was accepted"
+elif grep -q "error: 'IB' cannot be defined inside coclass 'C'" "$TMP/stderr"; then
+        ok
+else
+        fail "nested in a coclass: $(cat "$TMP/stderr")"
+fi
 
 # --- the generated headers compile as C11 and C++ ---
 # (an RPC interface's header includes <rpc.h>: the Windows headers, and the generated

@@ -1535,6 +1535,11 @@ TEST(disp_call_func) {
                      E_INVALIDARG);
         ASSERT_HR_EQ(DispCallFunc(&dcf_object, 3, CC_STDCALL, VT_I4, 1, types, pargs, &res),
                      E_INVALIDARG);
+        /* a pointer-sized type a VARIANT has no member for: the data bytes */
+        char text[] = "eight";
+        types[0] = VT_LPSTR, V_BYREF(&args[0]) = text;
+        ASSERT_OK(DispCallFunc(NULL, (ULONG_PTR)strlen, CC_CDECL, VT_UI8, 1, types, pargs, &res));
+        ASSERT_EQ(V_UI8(&res), 5);
         types[0] = VT_RECORD;
         ASSERT_HR_EQ(DispCallFunc(NULL, (ULONG_PTR)dcf_int, CC_STDCALL, VT_I4, 1, types, pargs, &res),
                      DISP_E_BADVARTYPE);

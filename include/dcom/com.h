@@ -84,6 +84,9 @@ DCOM_EXPORT HRESULT WINAPI CoGetCurrentLogicalThreadId(GUID *id);
    token naming it: the context's IUnknown, not referenced. */
 DCOM_EXPORT HRESULT WINAPI CoGetObjectContext(REFIID riid, void **ppv);
 DCOM_EXPORT HRESULT WINAPI CoGetContextToken(ULONG_PTR *token);
+/* Each apartment is one default context, which cannot be disconnected: CO_E_NOT_SUPPORTED
+   (CO_E_NOTINITIALIZED without an apartment), as Windows answers for a default context. */
+DCOM_EXPORT HRESULT WINAPI CoDisconnectContext(DWORD dwTimeout);
 /*
  * Keeps the MTA (making it if there is none) while no thread of it may be initialized:
  * threads not initialized then run in it, implicitly.  Each cookie is given back once.

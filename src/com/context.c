@@ -209,6 +209,21 @@ void com_context_init(struct com_apartment *a) {
         a->context.callback = &callback_vtbl;
 }
 
+/*
+ * learn.microsoft.com, CoDisconnectContext: "the default context cannot be disconnected"
+ * (CO_E_NOTSUPPORTED).  Here every apartment is its own default context, and there is no
+ * other kind; CoDisconnectObject disconnects objects one by one.
+ */
+HRESULT WINAPI CoDisconnectContext(DWORD dwTimeout) {
+        struct com_apartment *a = com_apartment_get();
+
+        (void)dwTimeout;
+        if (!a)
+                return CO_E_NOTINITIALIZED;
+        com_apartment_release(a);
+        return CO_E_NOT_SUPPORTED;
+}
+
 HRESULT WINAPI CoGetObjectContext(REFIID riid, void **ppv) {
         struct com_apartment *a;
         HRESULT hr;

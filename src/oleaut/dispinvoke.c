@@ -586,7 +586,8 @@ HRESULT tl_invoke(struct tl_info *ti, void *instance, MEMBERID memid, WORD flags
  * vtable (the object then goes first), whose signature is given at run time -- each
  * argument's VARTYPE in prgvt, its value in *prgpvarg[i] (read as that type, whatever the
  * VARIANT's own vt says; VT_BYREF, VT_ARRAY and interfaces as pointers, VT_VARIANT the
- * VARIANT itself, VT_EMPTY its eight data bytes) -- with the machine's C calling
+ * VARIANT itself; VT_EMPTY, VT_NULL, VT_HRESULT, VT_PTR, VT_INT_PTR, VT_UINT_PTR, VT_LPSTR and
+ * VT_LPWSTR its eight data bytes) -- with the machine's C calling
  * convention; the result in *pvargResult as vtReturn (VT_EMPTY keeps the return register's
  * value, VT_VARIANT is what the function returned).  Windows' rules as Wine's typelib
  * tests record them: VT_HRESULT as the result is E_INVALIDARG (VT_ERROR is the way).
@@ -641,9 +642,14 @@ WINOLEAUTAPI DispCallFunc(void *pvInstance, ULONG_PTR oVft, CALLCONV cc, VARTYPE
                         oa_call_push_int(&c, (uint64_t)(uintptr_t)V_BYREF(v));
                         continue;
                 }
-                if (vt == VT_EMPTY || vt == VT_NULL) {
+                switch (vt) {
+                case VT_EMPTY: case VT_NULL: case VT_HRESULT: case VT_PTR: case VT_INT_PTR:
+                case VT_UINT_PTR: case VT_LPSTR: case VT_LPWSTR:
+                        /* no value of its own kind in a VARIANT: its eight data bytes */
                         oa_call_push_int(&c, V_UI8(v));
                         continue;
+                default:
+                        break;
                 }
                 if ((hr = push_value(&c, vt, v)) < 0)
                         return hr;

@@ -180,6 +180,16 @@ static struct idl_iface *iface_new(struct idl_lexstate *ls, enum idl_iface_kind 
         return i;
 }
 
+/* MIDL and widl take declarations only in an interface, dispinterface, coclass or module:
+   no interface, library, coclass or module defined inside (a library may hold them). */
+static void no_nested(struct idl_lexstate *ls, struct idl_stmt *body, const char *kind,
+                      const char *name) {
+        for (struct idl_stmt *in = body; in; in = in->next)
+                if (in->kind == STMT_INTERFACE)
+                        idl_error(CTX, &in->loc, "'%s' cannot be defined inside %s '%s'",
+                                  in->name ? in->name : "?", kind, name);
+}
+
 static struct idl_stmt *iface_stmt(struct idl_lexstate *ls, struct idl_iface *i) {
         struct idl_stmt *s = stmt_new(ls, STMT_INTERFACE, &i->loc);
         s->iface = i;
@@ -407,12 +417,7 @@ stmt:   ';' { $$ = NULL; }
                 $$->attrs = $1; }
         | attrs_opt tINTERFACE tIDENT inherit_opt '{' iface_body '}' {
                 struct idl_iface *i = iface_new(ls, IFACE_INTERFACE, $3, $1, &@3);
-                /* MIDL and widl take declarations only: no interface, library, coclass
-                   or module inside an interface */
-                for (struct idl_stmt *in = $6.head; in; in = in->next)
-                        if (in->kind == STMT_INTERFACE)
-                                idl_error(CTX, &in->loc, "'%s' cannot be defined inside "
-                                          "interface '%s'", in->name ? in->name : "?", $3);
+                no_nested(ls, $6.head, "interface", $3);
                 i->base_name = $4;
                 i->base_loc = @4;
                 i->stmts = $6.head;
@@ -425,12 +430,14 @@ stmt:   ';' { $$ = NULL; }
         | attrs_opt tDISPINTERFACE tIDENT '{' tPROPERTIES ':' fields tMETHODS ':' iface_body '}'
           {
                 struct idl_iface *i = iface_new(ls, IFACE_DISPINTERFACE, $3, $1, &@3);
+                no_nested(ls, $10.head, "dispinterface", $3);
                 i->defined = true;
                 i->stmts = $10.head;
                 i->type->fields = $7.head;
                 $$ = iface_stmt(ls, i); }
         | attrs_opt tDISPINTERFACE tIDENT '{' iface_body '}' {
                 struct idl_iface *i = iface_new(ls, IFACE_DISPINTERFACE, $3, $1, &@3);
+                no_nested(ls, $5.head, "dispinterface", $3);
                 i->defined = true;
                 i->stmts = $5.head;
                 $$ = iface_stmt(ls, i); }
@@ -441,6 +448,7 @@ stmt:   ';' { $$ = NULL; }
                 $$->text = "dispinterface"; }
         | attrs_opt tCOCLASS tIDENT '{' iface_body '}' {
                 struct idl_iface *i = iface_new(ls, IFACE_COCLASS, $3, $1, &@3);
+                no_nested(ls, $5.head, "coclass", $3);
                 i->defined = true;
                 i->stmts = $5.head;
                 $$ = iface_stmt(ls, i); }
@@ -456,6 +464,7 @@ stmt:   ';' { $$ = NULL; }
                 $$ = iface_stmt(ls, i); }
         | attrs_opt tMODULE tIDENT '{' iface_body '}' {
                 struct idl_iface *i = iface_new(ls, IFACE_MODULE, $3, $1, &@3);
+                no_nested(ls, $5.head, "module", $3);
                 i->defined = true;
                 i->stmts = $5.head;
                 $$ = iface_stmt(ls, i); }
