@@ -2610,10 +2610,19 @@ struct filtered_client {
         struct mfilter f;
         struct mfilter *server;
         struct callme cm;
-        HRESULT hr_retried, hr_given_up, hr_waited, hr_callback;
-        uint64_t waited_ms;
+        HRESULT hr_retried, hr_given_up, hr_waited, hr_callback, hr_cancelled, hr_cancel;
+        uint64_t waited_ms, cancelled_ms;
+        atomic_uint tid;
         int refs_left;
 };
+
+/* CoCancelCall of the client's call once it waits to go again */
+static void *cancel_soon(void *arg) {
+        struct filtered_client *c = arg;
+        usleep(200 * 1000);
+        c->hr_cancel = CoCancelCall(atomic_load(&c->tid), 0);
+        return NULL;
+}
 
 static void *filtered_client_main(void *arg) {
         struct filtered_client *c = arg;
@@ -2645,6 +2654,19 @@ static void *filtered_client_main(void *arg) {
         c->hr_waited = IObjTest2_Add(p, 2, 3, &v);
         c->waited_ms = test_now_ms() - t0;
         ASSERT_EQ(v, 5);
+        /* deferred, to go again in 20 s: a CoCancelCall while it waits ends it */
+        ASSERT_OK(CoEnableCallCancellation(NULL));
+        atomic_store(&c->tid, GetCurrentThreadId());
+        c->server->reject_with = SERVERCALL_RETRYLATER;
+        atomic_store(&c->server->reject_n, 1);
+        c->f.retry_answer = 20000;
+        pthread_t canceller;
+        ASSERT_OK(pthread_create(&canceller, NULL, cancel_soon, c));
+        t0 = test_now_ms();
+        c->hr_cancelled = IObjTest2_Add(p, 2, 3, &v);
+        c->cancelled_ms = test_now_ms() - t0;
+        pthread_join(canceller, NULL);
+        ASSERT_OK(CoDisableCallCancellation(NULL));
         IObjTest2_Release(p);
 
         /* a callback made while the object runs our call is nested in it */
@@ -2719,7 +2741,8 @@ TEST(message_filters) {
         ASSERT_OK(pthread_create(&tc, NULL, filtered_client_main, cl));
         pthread_join(tc, NULL);
         ASSERT_OK(cl->hr_retried);
-        ASSERT_EQ(atomic_load(&cl->f.retries), 4);      /* 2 + 1 (given up) + 1 (waited) */
+        /* 2 + 1 (given up) + 1 (waited) + 1 (cancelled while waiting) */
+        ASSERT_EQ(atomic_load(&cl->f.retries), 5);
         ASSERT_HR_EQ(cl->hr_given_up, RPC_E_CALL_REJECTED);
         ASSERT_EQ(cl->f.reject_types[0], SERVERCALL_RETRYLATER);
         ASSERT_EQ(cl->f.reject_types[1], SERVERCALL_RETRYLATER);
@@ -2727,6 +2750,10 @@ TEST(message_filters) {
         ASSERT_EQ(cl->f.reject_types[3], SERVERCALL_RETRYLATER);
         ASSERT_OK(cl->hr_waited);
         ASSERT_GE(cl->waited_ms, 140);
+        ASSERT_OK(cl->hr_cancel);
+        ASSERT_HR_EQ(cl->hr_cancelled, RPC_E_CALL_CANCELED);
+        ASSERT_GE(cl->cancelled_ms, 150);
+        ASSERT_LT(cl->cancelled_ms, 5000);
         /* the callback into the client's STA came while it waited for its own call, with
            that call's causality: nested */
         ASSERT_OK(cl->hr_callback);

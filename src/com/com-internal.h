@@ -66,7 +66,10 @@ void com_filter_wait_end(struct com_apartment *a, const struct com_filter_wait *
 struct ndr_pull;
 uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *unk, const IID *iid,
                              uint16_t opnum, const struct ndr_pull *in);
-bool com_filter_retry(uint32_t fault, uint64_t *first_ms);
+struct rpc_cancel_token;
+/* cancel: the call's cancel token (NULL: not cancellable); a CoCancelCall while the call
+   waits to go again ends it with RPC_E_CALL_CANCELED */
+bool com_filter_retry(uint32_t fault, uint64_t *first_ms, struct rpc_cancel_token *cancel);
 
 /* context.c: an apartment's object context, set up with it. */
 void com_context_init(struct com_apartment *apt);

@@ -20,6 +20,7 @@
 #include "com/com-internal.h"
 #include "com/orpc-stub.h"
 #include "dcom/guid.h"
+#include "rpc/rpc-internal.h"
 
 HRESULT WINAPI CoRegisterMessageFilter(IMessageFilter *filter, IMessageFilter **old) {
         struct com_apartment *a = com_current_apartment();
@@ -91,7 +92,14 @@ uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *unk, const IID *
         return 0;
 }
 
-bool com_filter_retry(uint32_t fault, uint64_t *first_ms) {
+static bool cancelled(struct rpc_cancel_token *cancel) {
+        if (!cancel || !atomic_load(&cancel->requested))
+                return false;
+        com_set_call_fault((uint32_t)RPC_E_CALL_CANCELED);
+        return true;
+}
+
+bool com_filter_retry(uint32_t fault, uint64_t *first_ms, struct rpc_cancel_token *cancel) {
         struct com_apartment *a = com_current_apartment();
         IMessageFilter *f;
         DWORD r;
@@ -113,16 +121,16 @@ bool com_filter_retry(uint32_t fault, uint64_t *first_ms) {
                 return false;
         }
         if (r >= 100) {
-                /* "wait" that long, the apartment serving its calls meanwhile (24 days
-                   at most: a wait's timeout is an int of milliseconds) */
-                if (r > 0x7fffffffu)
-                        r = 0x7fffffffu;
+                /* "wait" that long, the apartment serving its calls meanwhile, and
+                   watching for a CoCancelCall (in slices of 50 ms) */
                 HANDLE never = CreateEventW(NULL, TRUE, FALSE, NULL);
+                uint64_t until = dcom_monotonic_ms() + r;
                 DWORD idx;
-                if (never) {
-                        CoWaitForMultipleHandles(0, r, 1, &never, &idx);
+                for (uint64_t now; never && !cancelled(cancel) && (now = dcom_monotonic_ms()) < until;)
+                        CoWaitForMultipleHandles(0, (DWORD)(until - now < 50 ? until - now : 50), 1,
+                                                 &never, &idx);
+                if (never)
                         CloseHandle(never);
-                }
         }
-        return true;
+        return !cancelled(cancel);
 }

@@ -485,31 +485,26 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
         return r;
 }
 
-static int chan_call_once(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
-                          struct ndr_push *in, struct ndr_pull *out, struct arena *arena,
-                          bool *sent) {
-        struct com_cancel_call cc;
-        /* no thread of the process ever enabled call cancellation: one load (and one call
-           site, so that the call is inlined here) */
-        bool framed = com_cancel_enter(&cc);
-        int r = chan_call_framed((struct chan *)nb, iface, opnum, in, out, arena,
-                                 framed ? &cc : NULL, sent);
-        if (framed)
-                com_cancel_leave(&cc);
-        return r;
-}
-
 static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         uint64_t first_ms = 0;
         bool sent = false, ever_sent = false;
+        struct com_cancel_call cc;
+        /* one cancel frame for all its attempts: a CoCancelCall while it waits to go again
+           ends it; no thread of the process ever enabled call cancellation: one load (and
+           one call site below, so that the call is inlined here) */
+        bool framed = com_cancel_enter(&cc);
         int r;
 
         /* a call the callee rejected or deferred goes again while an STA's message filter
            says so (msgfilter.c) */
-        while ((r = chan_call_once(nb, iface, opnum, in, out, arena, &sent)) == -EREMOTEIO &&
-               com_filter_retry(com_call_fault_peek(), &first_ms))
+        while ((r = chan_call_framed((struct chan *)nb, iface, opnum, in, out, arena,
+                                     framed ? &cc : NULL, &sent)) == -EREMOTEIO &&
+               com_filter_retry(com_call_fault_peek(), &first_ms,
+                                framed && cc.cancellable ? &cc.token : NULL))
                 ever_sent = true;
+        if (framed)
+                com_cancel_leave(&cc);
         ever_sent |= sent;
         if (r >= 0)
                 return r;
