@@ -5,7 +5,8 @@
  * "dispatch", the automation object of disp-tester.h as IDispatch -- for another machine
  * N times (default 2), prints each OBJREF as one hex line, then answers commands on
  * stdin, one per line: "refs" prints the object's reference count and the calls it
- * served, "quit" ends.
+ * served (for IObjTest2 also its connections as IExternalConnection was told them and
+ * the last ReleaseConnection's fLastReleaseCloses, -1 before any), "quit" ends.
  * Its rpcss is the one OPENDCOM_ROOT and OPENDCOM_EPM_PORT name.
  */
 #include <stdatomic.h>
@@ -19,13 +20,19 @@
 #include "disp-tester.h"
 #include "obj_stub.h"
 
-static atomic_int refs = 1, calls;
+static atomic_int refs = 1, calls, connections, last_closes = -1;
 static LONG value;
+static IExternalConnection extconn;
 
 static HRESULT STDMETHODCALLTYPE o_qi(IObjTest2 *This, REFIID riid, void **ppv) {
         if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IObjTest) ||
             IsEqualIID(riid, &IID_IObjTest2)) {
                 *ppv = This;
+                atomic_fetch_add(&refs, 1);
+                return S_OK;
+        }
+        if (IsEqualIID(riid, &IID_IExternalConnection)) {
+                *ppv = &extconn;
                 atomic_fetch_add(&refs, 1);
                 return S_OK;
         }
@@ -105,6 +112,34 @@ static const IObjTest2Vtbl vtbl = {
 
 static IObjTest2 object = { &vtbl };
 
+/* the object's IExternalConnection: what COM tells it of its clients */
+static HRESULT STDMETHODCALLTYPE ec_qi(IExternalConnection *This, REFIID riid, void **ppv) {
+        return o_qi(&object, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE ec_addref(IExternalConnection *This) {
+        return o_addref(&object);
+}
+
+static ULONG STDMETHODCALLTYPE ec_release(IExternalConnection *This) {
+        return o_release(&object);
+}
+
+static DWORD STDMETHODCALLTYPE ec_add(IExternalConnection *This, DWORD type, DWORD reserved) {
+        return type == EXTCONN_STRONG ? (DWORD)atomic_fetch_add(&connections, 1) + 1 : 0;
+}
+
+static DWORD STDMETHODCALLTYPE ec_rel(IExternalConnection *This, DWORD type, DWORD reserved,
+                                      BOOL closes) {
+        if (type != EXTCONN_STRONG)
+                return 0;
+        atomic_store(&last_closes, closes ? 1 : 0);
+        return (DWORD)atomic_fetch_sub(&connections, 1) - 1;
+}
+
+static const IExternalConnectionVtbl ec_vtbl = { ec_qi, ec_addref, ec_release, ec_add, ec_rel };
+static IExternalConnection extconn = { &ec_vtbl };
+
 int main(int argc, char **argv) {
         int n = argc > 1 ? atoi(argv[1]) : 2;
         bool dispatch = argc > 2 && strcmp(argv[2], "dispatch") == 0;
@@ -143,7 +178,8 @@ int main(int argc, char **argv) {
                 if (strncmp(line, "refs", 4) == 0 && dispatch)
                         printf("%d %d\n", atomic_load(&tester.refs), atomic_load(&tester.calls));
                 else if (strncmp(line, "refs", 4) == 0)
-                        printf("%d %d\n", atomic_load(&refs), atomic_load(&calls));
+                        printf("%d %d %d %d\n", atomic_load(&refs), atomic_load(&calls),
+                               atomic_load(&connections), atomic_load(&last_closes));
                 else if (strncmp(line, "quit", 4) == 0)
                         break;
                 fflush(stdout);

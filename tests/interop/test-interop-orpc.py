@@ -93,11 +93,16 @@ def run(args, timeout=30):
         return -1, "timeout"
 
 
-def refs(server):
+def state(server):
+    """orpc-serve's object: references, calls served, connections (IExternalConnection),
+    the last ReleaseConnection's fLastReleaseCloses (-1: none yet)"""
     server.stdin.write("refs\n")
     server.stdin.flush()
-    r, c = server.stdout.readline().split()
-    return int(r), int(c)
+    return [int(v) for v in server.stdout.readline().split()]
+
+
+def refs(server):
+    return tuple(state(server)[:2])
 
 
 def orpcthis():
@@ -149,6 +154,9 @@ try:
                    stdout=subprocess.PIPE, text=True)
     objrefs = [bytes.fromhex(server.stdout.readline().strip()) for _ in range(2)]
     check("orpc-serve marshals its object twice", all(len(o) > 64 for o in objrefs))
+    s = state(server)
+    check("IExternalConnection: the two marshals are one connection", s[2] == 1 and s[3] == -1,
+          str(s))
 
     # --- the OBJREF as impacket reads it ([MS-DCOM] 2.2.18) ---
     o = OBJREF_STANDARD(objrefs[0])
@@ -262,6 +270,10 @@ try:
     while time.time() < end and refs(server)[0] > 1:
         time.sleep(0.1)
     check("no pings: run down, every reference given up", refs(server)[0] == 1)
+    # the object's IExternalConnection heard of its one connection ending, closing
+    s = state(server)
+    check("IExternalConnection: no connection left, the last release closing",
+          s[2] == 0 and s[3] == 1, str(s))
     dce.disconnect()
 
     server.stdin.write("quit\n")
