@@ -1684,6 +1684,21 @@ TEST(external_connection) {
         ASSERT_OK(CoReleaseMarshalData(stm));
         IStream_Release(stm);
         ASSERT_EQ(atomic_load(&o.refs), 1);
+        /* the same without the TABLEWEAK keeper: stub managers come and go (each last
+           release ends one), and a new one takes over the queue the old one left while
+           its calls are still on their way -- still 0..1 */
+        obj_init(&o);
+        o.has_extconn = true;
+        for (int i = 0; i < 4; i++)
+                ASSERT_OK(pthread_create(&churn[i], NULL, ext_churn, &o));
+        for (int i = 0; i < 4; i++)
+                pthread_join(churn[i], NULL);
+        ASSERT_EQ(atomic_load(&o.connections), 0);
+        ASSERT_EQ(atomic_load(&o.ext_min), 0);
+        ASSERT_EQ(atomic_load(&o.ext_max), 1);
+        ASSERT_EQ(atomic_load(&o.ext_adds), atomic_load(&o.ext_releases));
+        ASSERT_OK(CoDisconnectObject(unk, 0));
+        ASSERT_EQ(atomic_load(&o.refs), 1);
 
         /* an object without IExternalConnection is told nothing: the class test's own */
         obj_init(&o);

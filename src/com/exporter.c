@@ -300,11 +300,18 @@ struct ext_item {
  * draining it; everything but conn is under the lock.
  */
 struct extq {
-        IExternalConnection *conn;      /* held */
+        IExternalConnection *conn;      /* held (and so the object) */
+        struct com_apartment *apt;      /* held: the object's, where conn's last Release goes */
+        IUnknown *id;                   /* the object's identity, while conn holds it */
         struct ext_item *head, **tail;
         unsigned refs;
         bool draining;
+        /* its stub manager went while a thread empties it: a new stub manager for the
+           object takes it over, so that the object's calls stay in order */
+        bool orphan;
+        struct extq *orphan_next;
 };
+static struct extq *orphans;
 #define MAX_DRAINS 16
 
 /* What a stub manager going away leaves to release outside the lock. */
@@ -321,17 +328,19 @@ struct dead {
         struct dead *more;
 };
 
-static void dead_add(struct dead *d, IUnknown *p, struct com_apartment *apt) {
+/* false: no memory, p was released here (rather than leaked) and apt not taken */
+static bool dead_add(struct dead *d, IUnknown *p, struct com_apartment *apt) {
         while (d->n == 64) {
                 if (!d->more && !(d->more = calloc(1, sizeof *d->more))) {
-                        p->lpVtbl->Release(p);  /* no memory: release it now rather than leak */
-                        return;
+                        p->lpVtbl->Release(p);
+                        return false;
                 }
                 d = d->more;
         }
         atomic_fetch_add(&apt->ref, 1);
         d->apts[d->n] = apt;
         d->ptrs[d->n++] = p;
+        return true;
 }
 
 static void release_task(void *p) {
@@ -367,11 +376,17 @@ static void extq_drain(struct extq *q) {
                 if (!it) {
                         q->draining = false;
                         last = --q->refs == 0;  /* its stub manager went meanwhile */
+                        if (last && q->orphan) {
+                                struct extq **pp = &orphans;
+                                while (*pp != q)
+                                        pp = &(*pp)->orphan_next;
+                                *pp = q->orphan_next;
+                        }
                 }
                 pthread_mutex_unlock(&lock);
                 if (!it) {
                         if (last) {
-                                q->conn->lpVtbl->Release(q->conn);
+                                release_in((IUnknown *)q->conn, q->apt);        /* and q->apt */
                                 free(q);
                         }
                         return;
@@ -386,6 +401,34 @@ static void extq_drain(struct extq *q) {
 
 static void extq_drain_task(void *p) {
         extq_drain(p);
+}
+
+/*
+ * The queue of a new stub manager for the object id: the one a stub manager of it left
+ * while a thread still empties it, so that its calls keep their order, or a new one
+ * (taking *conn) -- NULL when there is no memory (the object is then told nothing).
+ */
+static struct extq *extq_get_locked(IUnknown *id, IExternalConnection **conn,
+                                    struct com_apartment *apt) {
+        struct extq *q;
+
+        for (struct extq **pp = &orphans; (q = *pp); pp = &q->orphan_next)
+                if (q->id == id) {
+                        *pp = q->orphan_next;
+                        q->orphan = false;
+                        q->refs++;
+                        return q;       /* *conn stays the caller's to release */
+                }
+        if (!(q = calloc(1, sizeof *q)))
+                return NULL;
+        q->conn = *conn;
+        *conn = NULL;
+        q->apt = apt;
+        atomic_fetch_add(&apt->ref, 1);
+        q->id = id;
+        q->tail = &q->head;
+        q->refs = 1;
+        return q;
 }
 
 /*
@@ -469,14 +512,24 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
         }
         if (m->pinged)
                 dead_add_oid(d, m->ex->oxid, m->oid);
-        if (m->extq && --m->extq->refs == 0) {
+        struct extq *q = m->extq;
+        if (q && --q->refs == 0) {
                 /* nobody is emptying it: what is queued (only if memory ran out) is dropped */
-                for (struct ext_item *it = m->extq->head, *next; it; it = next) {
+                for (struct ext_item *it = q->head, *next; it; it = next) {
                         next = it->next;
                         free(it);
                 }
-                dead_add(d, (IUnknown *)m->extq->conn, m->ex->apt);
-                free(m->extq);
+                /* conn goes in its apartment; q's hold on that is given back here, never
+                   the last one: dead_add took another, or (no memory) the exporter holds
+                   its apartment -- q's is that one but for an object re-exported from
+                   another apartment, whose hold is then kept (a leak, on no memory only) */
+                if (dead_add(d, (IUnknown *)q->conn, q->apt) || q->apt == m->ex->apt)
+                        atomic_fetch_sub(&q->apt->ref, 1);
+                free(q);
+        } else if (q) {
+                q->orphan = true;
+                q->orphan_next = orphans;
+                orphans = q;
         }
         dead_add(d, m->unk, m->ex->apt);
         if (--m->ex->n_objects == 0 && m->ex->apt->type == APTTYPE_MTA && !d->mta_release)
@@ -1368,14 +1421,18 @@ static HRESULT objact_create(handle_t h, ULONG cookie, GUID *clsid, ULONG class_
 
 static const struct objact_v1_0_epv objact_epv = { .ObjactCreate = objact_create };
 
-HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o) {
+/* com_export, or (as_lock) CoLockObjectExternal's: the stub manager counts a lock, the
+   OBJREF gets no references */
+static HRESULT export_object(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags,
+                             bool as_lock, struct objref *o) {
         struct com_apartment *apt = com_apartment_get();
         IUnknown *id = NULL, *itf = NULL;
         struct exporter *ex;
         struct stubmgr *sm;
         HRESULT hr;
-        uint32_t refs = (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK | COM_MSHLFLAGS_LOCK))
+        uint32_t refs = as_lock || (mshlflags & (MSHLFLAGS_TABLESTRONG | MSHLFLAGS_TABLEWEAK))
                                 ? 0 : COM_MARSHAL_REFS;
+        bool created = false;
         bool add_oid = false;
         IExternalConnection *extconn = NULL;
         struct dead d = { .n = 0 };
@@ -1414,33 +1471,31 @@ HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, s
                 sm->ex = ex;
                 sm->unk = id;
                 id->lpVtbl->AddRef(id);
-                if (extconn && (sm->extq = calloc(1, sizeof *sm->extq))) {
-                        sm->extq->conn = extconn;
-                        sm->extq->tail = &sm->extq->head;
-                        sm->extq->refs = 1;
-                        extconn = NULL;
-                }
+                if (extconn)
+                        sm->extq = extq_get_locked(id, &extconn, ex->apt);
                 /* objects exported from the MTA keep it alive, as its threads do */
                 if (ex->n_objects++ == 0)
                         com_mta_usage(ex->apt, true);
                 sm->oid = random_id();
+                created = true;
                 sm->noping = mshlflags & MSHLFLAGS_NOPING;
                 sm->next = objects;
                 objects = sm;
         }
         ex = sm->ex;
         if (dest != MSHCTX_INPROC && FAILED(hr = register_locked(ex))) {
-                stubmgr_check_locked(sm, &d, true);     /* a new one with nothing: gone again */
+                if (created)
+                        stubmgr_check_locked(sm, &d, true);     /* with nothing: gone again */
                 goto out_unlock;
         }
         /* the bindings first: nothing is counted for a marshal that cannot be written */
         o->res = dsa_dup(dest != MSHCTX_INPROC && resolver_bindings ? resolver_bindings
                                                                       : own_bindings);
         hr = o->res ? ifstub_get_locked(sm, iid, &itf, refs, &o->std) : E_OUTOFMEMORY;
-        if (FAILED(hr))
-                stubmgr_check_locked(sm, &d, false);    /* a new one with nothing: gone again */
+        if (FAILED(hr) && created)
+                stubmgr_check_locked(sm, &d, false);    /* with nothing: gone again */
         if (SUCCEEDED(hr)) {
-                if (mshlflags & COM_MSHLFLAGS_LOCK) {
+                if (as_lock) {
                         sm->locks++;
                 } else if (mshlflags & MSHLFLAGS_TABLESTRONG) {
                         sm->table_strong++;
@@ -1480,6 +1535,10 @@ out_apt:
         if (FAILED(hr))
                 objref_clear(o);
         return hr;
+}
+
+HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o) {
+        return export_object(unk, iid, dest, mshlflags, false, o);
 }
 
 HRESULT com_export_unmarshal_local(const STDOBJREF *std, const IID *iid, bool release, void **ret) {
@@ -1581,7 +1640,7 @@ HRESULT com_export_lock(IUnknown *unk, bool lck, bool last_unlock_releases) {
                 return hr;
         if (lck) {
                 /* its stub manager (made if need be) counts the lock; nobody gets references */
-                hr = com_export(id, &IID_IUnknown, MSHCTX_INPROC, COM_MSHLFLAGS_LOCK, &o);
+                hr = export_object(id, &IID_IUnknown, MSHCTX_INPROC, 0, true, &o);
                 if (SUCCEEDED(hr))
                         objref_clear(&o);
         } else {

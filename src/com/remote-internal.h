@@ -69,9 +69,6 @@ HRESULT com_ps_create_stub(IPSFactoryBuffer *factory, const struct tagCInterface
  * reference for another process cannot be registered with rpcss.
  */
 HRESULT com_export(IUnknown *unk, const IID *iid, DWORD dest, DWORD mshlflags, struct objref *o);
-/* com_export's mshlflags for CoLockObjectExternal: the stub manager gets a lock, the OBJREF
-   no references */
-#define COM_MSHLFLAGS_LOCK 0x40000000u
 /* CoUnmarshalInterface of what a peer sent (marshal.c): an OBJREF_CUSTOM in it, at any
    depth, only through a class this process chose as a marshaler (E_ACCESSDENIED). */
 HRESULT com_unmarshal_from_peer(IStream *stm, REFIID riid, void **ppv);
