@@ -1446,12 +1446,11 @@ static HRESULT export_object(IUnknown *unk, const IID *iid, DWORD dest, DWORD ms
         hr = id->lpVtbl->QueryInterface(id, iid, (void **)&itf);
         if (FAILED(hr))
                 goto out_id;
-        /* a new stub manager keeps it: asked here, for no object code runs under the lock */
-        if (FAILED(id->lpVtbl->QueryInterface(id, &IID_IExternalConnection, (void **)&extconn)))
-                extconn = NULL;
         if (dest != MSHCTX_INPROC)
                 preregister(apt);       /* rpcss asked without the lock, in the common case */
         com_ps_find(iid);               /* a proxy/stub library is loaded without the lock */
+        bool asked = false;
+again:
         pthread_mutex_lock(&lock);
         if (listen_locked() < 0) {
                 hr = HRESULT_FROM_WIN32(RPC_S_OUT_OF_RESOURCES);
@@ -1462,6 +1461,16 @@ static HRESULT export_object(IUnknown *unk, const IID *iid, DWORD dest, DWORD ms
                 goto out_unlock;
         }
         sm = stubmgr_find_locked(id);
+        if (!sm && !asked) {
+                /* a new stub manager keeps the object's IExternalConnection, if it has one:
+                   asked without the lock (object code), then looked up again */
+                pthread_mutex_unlock(&lock);
+                if (FAILED(id->lpVtbl->QueryInterface(id, &IID_IExternalConnection,
+                                                      (void **)&extconn)))
+                        extconn = NULL;
+                asked = true;
+                goto again;
+        }
         if (!sm) {
                 /* the object lives in the apartment that exports it first */
                 if (!(ex = exporter_get_locked(apt)) || !(sm = calloc(1, sizeof *sm))) {
