@@ -472,6 +472,8 @@ static void ext_tell_locked(struct stubmgr *m, struct dead *d, bool strong, bool
 }
 
 static void ext_sync_locked(struct stubmgr *m, struct dead *d, bool closes) {
+        if (!m->extq)
+                return;         /* the object has no IExternalConnection */
         bool strong = m->table_strong || m->locks;
 
         for (struct ifstub *s = m->ifs; s && !strong; s = s->next)

@@ -92,6 +92,7 @@ uint32_t com_filter_incoming(struct com_apartment *a, IUnknown *unk, const IID *
         return 0;
 }
 
+/* Whether CoCancelCall asked for the call (then its fault is RPC_E_CALL_CANCELED). */
 static bool cancelled(struct rpc_cancel_token *cancel) {
         if (!cancel || !atomic_load(&cancel->requested))
                 return false;

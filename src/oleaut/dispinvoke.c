@@ -235,6 +235,11 @@ static HRESULT push_value(struct oa_call *c, VARTYPE vt, VARIANT *v) {
         case VT_BSTR: case VT_UNKNOWN: case VT_DISPATCH:
                 oa_call_push_int(c, (uint64_t)(uintptr_t)V_BYREF(v));
                 break;
+        case VT_EMPTY: case VT_NULL: case VT_HRESULT: case VT_PTR: case VT_INT_PTR:
+        case VT_UINT_PTR: case VT_LPSTR: case VT_LPWSTR:
+                /* no value of its own kind in a VARIANT (DispCallFunc's): its eight bytes */
+                oa_call_push_int(c, V_UI8(v));
+                break;
         case VT_DECIMAL:
                 oa_call_push_pair(c, &V_DECIMAL(v));
                 break;
@@ -641,15 +646,6 @@ WINOLEAUTAPI DispCallFunc(void *pvInstance, ULONG_PTR oVft, CALLCONV cc, VARTYPE
                 if (vt & VT_BYREF) {
                         oa_call_push_int(&c, (uint64_t)(uintptr_t)V_BYREF(v));
                         continue;
-                }
-                switch (vt) {
-                case VT_EMPTY: case VT_NULL: case VT_HRESULT: case VT_PTR: case VT_INT_PTR:
-                case VT_UINT_PTR: case VT_LPSTR: case VT_LPWSTR:
-                        /* no value of its own kind in a VARIANT: its eight data bytes */
-                        oa_call_push_int(&c, V_UI8(v));
-                        continue;
-                default:
-                        break;
                 }
                 if ((hr = push_value(&c, vt, v)) < 0)
                         return hr;

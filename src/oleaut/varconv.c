@@ -349,16 +349,4 @@ FROM_DISP(Date, DATE, VT_DATE, V_DATE)
 FROM_DISP(Cy, CY, VT_CY, V_CY)
 FROM_DISP(Bool, VARIANT_BOOL, VT_BOOL, V_BOOL)
 FROM_DISP(Dec, DECIMAL, VT_DECIMAL, V_DECIMAL)
-
-HRESULT VarBstrFromDisp(IDispatch *pdispIn, LCID lcid, ULONG dwFlags, BSTR *pbstrOut) {
-        VARIANT s, d;
-        HRESULT hr;
-
-        if (!pbstrOut)
-                return E_INVALIDARG;
-        V_VT(&s) = VT_DISPATCH;
-        V_DISPATCH(&s) = pdispIn;
-        if (SUCCEEDED(hr = change(&s, lcid, dwFlags, VT_BSTR, &d)))
-                *pbstrOut = V_BSTR(&d);
-        return hr;
-}
+TO_BSTR(Disp, IDispatch *, VT_DISPATCH, V_DISPATCH)
