@@ -287,23 +287,20 @@ static struct stubmgr *stubmgr_by_oid_locked(const struct exporter *ex, OID oid)
         return NULL;
 }
 
-/* An IExternalConnection call decided under the lock, waiting its turn. */
-struct ext_item {
-        struct ext_item *next;
-        bool add, closes;
-};
-
 /*
  * The calls decided for one object's IExternalConnection, made in the order they were
- * decided: one thread at a time empties the queue (draining), each call outside the lock --
- * an STA object's on the STA's thread.  Held by the stub manager and by the thread
+ * decided: one thread at a time delivers them (draining), each outside the lock -- an STA
+ * object's on the STA's thread.  At most one call waits: calls alternate (Add, Release,
+ * Add...), so a new one and the undelivered one before it cancel out -- the object hears
+ * nothing of a connection that came and went, or went and came back, before it was told,
+ * and no peer can make the queue grow.  Held by the stub manager and by the thread
  * draining it; everything but conn is under the lock.
  */
 struct extq {
         IExternalConnection *conn;      /* held (and so the object) */
         struct com_apartment *apt;      /* held: the object's, where conn's last Release goes */
         IUnknown *id;                   /* the object's identity, while conn holds it */
-        struct ext_item *head, **tail;
+        bool pending, pending_add, pending_closes;      /* the call waiting */
         unsigned refs;
         bool draining;
         /* its stub manager went while a thread empties it: a new stub manager for the
@@ -369,11 +366,10 @@ static void dead_add_oid(struct dead *d, OXID oxid, OID oid) {
 static void extq_drain(struct extq *q) {
         for (;;) {
                 pthread_mutex_lock(&lock);
-                struct ext_item *it = q->head;
-                if (it && !(q->head = it->next))
-                        q->tail = &q->head;
+                bool call = q->pending, add = q->pending_add, closes = q->pending_closes;
                 bool last = false;
-                if (!it) {
+                q->pending = false;
+                if (!call) {
                         q->draining = false;
                         last = --q->refs == 0;  /* its stub manager went meanwhile */
                         if (last && q->orphan) {
@@ -384,18 +380,17 @@ static void extq_drain(struct extq *q) {
                         }
                 }
                 pthread_mutex_unlock(&lock);
-                if (!it) {
+                if (!call) {
                         if (last) {
                                 release_in((IUnknown *)q->conn, q->apt);        /* and q->apt */
                                 free(q);
                         }
                         return;
                 }
-                if (it->add)
+                if (add)
                         q->conn->lpVtbl->AddConnection(q->conn, EXTCONN_STRONG, 0);
                 else
-                        q->conn->lpVtbl->ReleaseConnection(q->conn, EXTCONN_STRONG, 0, it->closes);
-                free(it);
+                        q->conn->lpVtbl->ReleaseConnection(q->conn, EXTCONN_STRONG, 0, closes);
         }
 }
 
@@ -426,7 +421,6 @@ static struct extq *extq_get_locked(IUnknown *id, IExternalConnection **conn,
         q->apt = apt;
         atomic_fetch_add(&apt->ref, 1);
         q->id = id;
-        q->tail = &q->head;
         q->refs = 1;
         return q;
 }
@@ -436,23 +430,27 @@ static struct extq *extq_get_locked(IUnknown *id, IExternalConnection **conn,
  * TABLESTRONG marshals, CoLockObjectExternal -- went from none to some (AddConnection) or
  * from some to none (ReleaseConnection; closes is its fLastReleaseCloses), as Windows tells
  * an object that has IExternalConnection: a local server counts its clients with it.
- * TABLEWEAK marshals are no connection.  The call joins the object's queue; a thread that
- * finds nobody emptying it does so: on an STA's own thread (a posted task) for an STA
- * object, else this thread once the lock is dropped (dead_release).
+ * TABLEWEAK marshals are no connection.  The call waits in the object's queue (or cancels
+ * the one waiting there); a thread that finds nobody delivering does so: on an STA's own
+ * thread (a posted task) for an STA object, else this thread once the lock is dropped
+ * (dead_release).
  */
 static void ext_tell_locked(struct stubmgr *m, struct dead *d, bool strong, bool closes) {
         struct extq *q = m->extq;
         struct com_apartment *apt = m->ex->apt;
-        struct ext_item *it;
 
-        if (!q || strong == m->ext_connected || !(it = malloc(sizeof *it)))
-                return;         /* no memory: decided again at the next change */
+        if (!q || strong == m->ext_connected)
+                return;
         m->ext_connected = strong;
-        *it = (struct ext_item){ NULL, strong, closes };
-        *q->tail = it;
-        q->tail = &it->next;
+        if (q->pending) {
+                q->pending = false;     /* the opposite call, not yet made: both go */
+                return;
+        }
+        q->pending = true;
+        q->pending_add = strong;
+        q->pending_closes = closes;
         if (q->draining)
-                return;         /* the thread emptying it makes this call in its turn */
+                return;         /* the thread delivering makes this call in its turn */
         q->draining = true;
         q->refs++;
         if (apt->type != APTTYPE_MTA && !pthread_equal(apt->owner, pthread_self()) &&
@@ -461,7 +459,7 @@ static void ext_tell_locked(struct stubmgr *m, struct dead *d, bool strong, bool
         /* the MTA, the STA's own thread, or an STA closing: from here */
         while (d->n_drain == MAX_DRAINS) {
                 if (!d->more && !(d->more = calloc(1, sizeof *d->more))) {
-                        /* no memory: emptied by whoever queues the next call */
+                        /* no memory: delivered by whoever decides the next call */
                         q->draining = false;
                         q->refs--;
                         return;
@@ -516,12 +514,8 @@ static void stubmgr_disconnect_locked(struct stubmgr *m, struct dead *d) {
                 dead_add_oid(d, m->ex->oxid, m->oid);
         struct extq *q = m->extq;
         if (q && --q->refs == 0) {
-                /* nobody is emptying it: what is queued (only if memory ran out) is dropped */
-                for (struct ext_item *it = q->head, *next; it; it = next) {
-                        next = it->next;
-                        free(it);
-                }
-                /* conn goes in its apartment; q's hold on that is given back here, never
+                /* nobody is delivering (a call waiting, only if memory ran out, is dropped);
+                   conn goes in its apartment; q's hold on that is given back here, never
                    the last one: dead_add took another, or (no memory) the exporter holds
                    its apartment -- q's is that one but for an object re-exported from
                    another apartment, whose hold is then kept (a leak, on no memory only) */
