@@ -67,12 +67,19 @@ static int rd_guid(struct rd *r, GUID *g) {
         return 0;
 }
 
-/* [C706] 12.6.3.1: the syntax id is a GUID and a 32-bit version (major low, minor high). */
+/*
+ * [C706] 12.6.3.1: the syntax id is a GUID and a 32-bit version, major in its low 16 bits
+ * and minor in its high ones -- one integer in the sender's order, so a big-endian sender
+ * puts the minor version first.
+ */
 static int rd_syntax(struct rd *r, struct rpc_syntax_id *s) {
-        return rd_guid(r, &s->uuid) < 0 || rd_u16(r, &s->ver_major) < 0 ||
-                               rd_u16(r, &s->ver_minor) < 0
-                       ? -EBADMSG
-                       : 0;
+        uint32_t v;
+
+        if (rd_guid(r, &s->uuid) < 0 || rd_u32(r, &v) < 0)
+                return -EBADMSG;
+        s->ver_major = (uint16_t)v;
+        s->ver_minor = (uint16_t)(v >> 16);
+        return 0;
 }
 
 

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+smbtorture's rpc.echo suite (samba-testsuite) against our RPC runtime, as `make test`
+runs it: tests/echo-server serves Samba's rpcecho interface (tests/data/rpcecho) from
+dcomidl's MIDL-shaped stubs on 127.0.0.1 and ncalrpc, in a private OPENDCOM_ROOT with an
+account added by dcompasswd.  An independent client's NDR (unions with 16-bit
+discriminants and 8-aligned arms, 16- and 32-bit enums, conformant arrays of 200 KB in
+fragments, UTF-16 strings, pointer chains) and protocol, over
+    - ncacn_ip_tcp anonymous, little- and big-endian;
+    - NTLM at CONNECT, PKT_INTEGRITY and PKT_PRIVACY, big-endian sealed, and NTLM inside
+      SPNEGO signed and sealed;
+    - ncalrpc (Samba finds the socket through its "ncalrpc dir");
+then a wrong password refused with the server still serving, and tshark on the capture
+of the unprotected runs: no malformed packet, no expert error.
+
+Two of the suite's ten tests ask for what this server does not do, and are not run:
+    - echo.surrounding wants an [in, out] conformant structure to come back longer than
+      it went (Samba's server reallocates it); a MIDL stub hands the manager the caller's
+      structure, which cannot grow, and our operation 8 is declared otherwise, with
+      other bytes on the wire (tests/data/rpcecho/rpcecho.idl says how);
+    - echo.sleep sends three calls at once on one connection it did not negotiate
+      concurrent multiplexing for ([MS-RPCE] 3.3.1.5.8: an exclusive connection's client
+      waits for each response) and wants them answered concurrently; our server answers
+      them in turn (and the suite itself skips it with torture:quick=yes).
+Each peer runs with a timeout; every process started is killed by PID at the end.
+Exit 77 (skipped) without smbtorture.
+Usage: test-interop-echo.py BUILD_DIR
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import harness
+from harness import check, cleanup, procs, wait_port
+
+build = sys.argv[1]
+torture = shutil.which("smbtorture")
+if not torture:
+    print("SKIP: smbtorture is not installed (samba-testsuite)")
+    sys.exit(77)
+
+USER, PASSWORD = "alice", "S3cret-pass!"
+TESTS = ["addone", "sinkdata", "echodata", "sourcedata", "testcall", "testcall2", "enum",
+         "doublepointer"]
+
+root = tempfile.mkdtemp(prefix="opendcom-echo-")
+env = dict(os.environ, OPENDCOM_ROOT=root)
+
+
+def torture_run(binding, tests, user=None, extra=()):
+    """smbtorture on binding with the named rpc.echo tests; (rc, output)."""
+    args = [torture, binding] + ["rpc.echo.echo.%s" % t for t in tests]
+    args += ["-U%s%%%s" % (user, PASSWORD) if user else "-U%"]
+    args += ["--option=torture:quick=yes"] + list(extra)
+    try:
+        r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        return -1, "timeout"
+
+
+try:
+    r = subprocess.run([os.path.join(build, "tools/dcompasswd/dcompasswd"), "-a", "-s", USER],
+                       input=PASSWORD + "\n", env=env, capture_output=True, text=True, timeout=30)
+    check("dcompasswd adds the account", r.returncode == 0, r.stderr)
+
+    server = subprocess.Popen([os.path.join(build, "tests/echo-server")], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    procs.append(server)
+    line = server.stdout.readline()
+    check("echo-server starts", "ncacn_ip_tcp:127.0.0.1[" in line, line)
+    port = int(line.split("[")[1].split("]")[0]) if "[" in line else 0
+    lrpc = line.rsplit("[", 1)[1].split("]")[0] if "ncalrpc:[" in line else ""
+    check("echo-server listens", port and wait_port(port))
+
+    pcap = os.path.join(root, "echo.pcap")
+    capture = None
+    if shutil.which("dumpcap") and os.geteuid() == 0:
+        capture = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "tcp port %d" % port,
+                                    "-w", pcap], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        procs.append(capture)
+        time.sleep(1.0)
+
+    # (options, user): anonymous first (the capture tshark reads), then authenticated
+    runs = [("", None), ("bigendian", None),
+            ("connect", USER), ("sign", USER), ("seal", USER), ("bigendian,seal", USER),
+            ("spnego,sign", USER), ("spnego,seal", USER)]
+    for opts, user in runs:
+        b = "ncacn_ip_tcp:127.0.0.1[%d%s]" % (port, "," + opts if opts else "")
+        rc, out = torture_run(b, TESTS, user)
+        passed = [t for t in TESTS if "success: echo.%s\n" % t in out]
+        check("smbtorture rpc.echo over [%s]%s: %d of %d" %
+              (opts or "anonymous", " as " + user if user else "", len(passed), len(TESTS)),
+              rc == 0 and len(passed) == len(TESTS), out[-1500:])
+    if capture:
+        time.sleep(0.5)
+        capture.send_signal(signal.SIGTERM)
+        capture.wait(10)
+
+    # ncalrpc: Samba's client finds the socket by name in its "ncalrpc dir"
+    rc, out = torture_run("ncalrpc:[%s]" % lrpc, TESTS,
+                          extra=["--option=ncalrpc dir=%s" % os.path.join(root, "run", "rpc")])
+    passed = [t for t in TESTS if "success: echo.%s\n" % t in out]
+    check("smbtorture rpc.echo over ncalrpc: %d of %d" % (len(passed), len(TESTS)),
+          rc == 0 and len(passed) == len(TESTS), out[-1500:])
+
+    # a wrong password: the bind refused, and the server still serves
+    args = [torture, "ncacn_ip_tcp:127.0.0.1[%d,seal]" % port, "rpc.echo.echo.addone",
+            "-U%s%%wrong-password" % USER]
+    r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    out = r.stdout + r.stderr
+    check("a wrong password is refused", r.returncode != 0 and "success: echo.addone" not in out
+          and ("LOGON_FAILURE" in out or "ACCESS_DENIED" in out), out[-800:])
+    rc, out = torture_run("ncacn_ip_tcp:127.0.0.1[%d,seal]" % port, ["addone"], USER)
+    check("still serving afterwards", rc == 0 and "success: echo.addone" in out, out[-800:])
+    check("echo-server still runs", server.poll() is None)
+
+    if capture:
+        args = ["tshark", "-n", "-r", pcap, "-d", "tcp.port==%d,dcerpc" % port]
+        r = subprocess.run(args + ["-Y", "_ws.malformed || _ws.expert.severity >= error"],
+                           capture_output=True, text=True, timeout=120)
+        out = "\n".join(l for l in (r.stdout + r.stderr).splitlines()
+                        if "Running as user" not in l and "This could be dangerous" not in l)
+        check("tshark: no malformed packet, no expert error", r.returncode == 0 and
+              out.strip() == "", out[-1500:])
+        r = subprocess.run(args + ["-Y", "dcerpc.pkt_type == 0 && dcerpc.drep.byteorder == 0",
+                                   "-T", "fields", "-e", "frame.number"],
+                           capture_output=True, text=True, timeout=120)
+        check("tshark: big-endian requests seen", len(r.stdout.split()) >= len(TESTS), r.stdout[-200:])
+    else:
+        print("note: not root or no dumpcap: the tshark check was skipped")
+
+    server.send_signal(signal.SIGTERM)
+    check("echo-server stops on SIGTERM", server.wait(10) == 0)
+finally:
+    cleanup(root)
+
+print("%d passed, %d failed" % (harness.checks - harness.failures, harness.failures))
+sys.exit(1 if harness.failures else 0)
