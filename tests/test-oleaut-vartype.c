@@ -904,6 +904,21 @@ TEST(conversion_matrix) {
         ASSERT_EQ(VarBstrCmp(X, x, LOCALE_INVARIANT, 0), VARCMP_GT);
         ASSERT_EQ(VarBstrCmp(x, X, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_EQ);
         SysFreeString(X);
+        /* beyond ASCII: U+00E9 and U+00C9 (e and E with acute) differ only by case, as do
+           U+03B1 and U+0391 (alpha); U+00E9 still sorts after every unaccented letter */
+        static const OLECHAR e_acute[] = { 0x00e9, 'x', 0 }, E_acute[] = { 0x00c9, 'x', 0 },
+                             alpha[] = { 0x03b1, 0 }, Alpha[] = { 0x0391, 0 };
+        BSTR e1 = SysAllocString(e_acute), e2 = SysAllocString(E_acute);
+        BSTR a1 = SysAllocString(alpha), a2 = SysAllocString(Alpha);
+        ASSERT_EQ(VarBstrCmp(e1, e2, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_EQ);
+        ASSERT_EQ(VarBstrCmp(e1, e2, LOCALE_INVARIANT, 0), VARCMP_LT);     /* lower first */
+        ASSERT_EQ(VarBstrCmp(e1, e2, 0, 0), VARCMP_GT);                    /* binary */
+        ASSERT_EQ(VarBstrCmp(a1, a2, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_EQ);
+        ASSERT_EQ(VarBstrCmp(e1, x, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_GT);
+        SysFreeString(e1);
+        SysFreeString(e2);
+        SysFreeString(a1);
+        SysFreeString(a2);
         ASSERT_EQ(VarBstrCmp(x, x, LOCALE_INVARIANT, 0), VARCMP_EQ);
         ASSERT_EQ(VarBstrCmp(NULL, x, LOCALE_INVARIANT, 0), VARCMP_LT);
         ASSERT_EQ(VarBstrCmp(NULL, NULL, LOCALE_INVARIANT, 0), VARCMP_EQ);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <oleauto.h>
+#include <dcom/utf16.h>
 
 /* src converted to vt, with these functions' VAR_* and LOCALE_* flags as the coercion's
    VARIANT_* ones (the others mean nothing to it); *d then holds the value (a BSTR the
@@ -290,10 +291,6 @@ HRESULT VarBstrCat(BSTR bstrLeft, BSTR bstrRight, BSTR *pbstrResult) {
         return S_OK;
 }
 
-static OLECHAR upper(OLECHAR c) {
-        return c >= 'a' && c <= 'z' ? (OLECHAR)(c - 'a' + 'A') : c;
-}
-
 HRESULT VarBstrCmp(BSTR bstrLeft, BSTR bstrRight, LCID lcid, ULONG dwFlags) {
         UINT l = SysStringLen(bstrLeft), r = SysStringLen(bstrRight), n = l < r ? l : r;
         int tie = 0;
@@ -304,7 +301,9 @@ HRESULT VarBstrCmp(BSTR bstrLeft, BSTR bstrRight, LCID lcid, ULONG dwFlags) {
                         continue;
                 if (!lcid)              /* binary */
                         return a < b ? VARCMP_LT : VARCMP_GT;
-                OLECHAR ua = upper(a), ub = upper(b);
+                /* a unit's case folded with the Unicode table the registry uses ("é"
+                   and "É" differ only by case), not only ASCII's */
+                OLECHAR ua = dcom_utf16_toupper(a), ub = dcom_utf16_toupper(b);
                 if (ua != ub)
                         return ua < ub ? VARCMP_LT : VARCMP_GT;
                 /* only case differs: lower before upper, decided if nothing else is */
