@@ -11,7 +11,9 @@ fragments, UTF-16 strings, pointer chains) and protocol, over
     - NTLM at CONNECT, PKT_INTEGRITY and PKT_PRIVACY, big-endian sealed, and NTLM inside
       SPNEGO signed and sealed;
     - ncalrpc (Samba finds the socket through its "ncalrpc dir");
-then a wrong password refused with the server still serving, and tshark on the capture
+then Samba's python bindings (samba.dcerpc.echo): more presentation contexts on one
+connection, plain and sealed, a request made by hand, an opnum out of range; a wrong
+password refused with the server still serving, and tshark on the capture
 of the unprotected runs: no malformed packet, no expert error.
 
 Two of the suite's ten tests ask for what this server does not do, and are not run:
@@ -109,6 +111,38 @@ try:
     passed = [t for t in TESTS if "success: echo.%s\n" % t in out]
     check("smbtorture rpc.echo over ncalrpc: %d of %d" % (len(passed), len(TESTS)),
           rc == 0 and len(passed) == len(TESTS), out[-1500:])
+
+    # Samba's python bindings (samba.dcerpc.echo): more presentation contexts on one
+    # connection (alter_context), anonymous and sealed; a request made by hand; an opnum
+    # past the interface's
+    try:
+        from samba.dcerpc import echo, mgmt
+        from samba import param, credentials
+        lp = param.LoadParm()
+        lp.load_default()
+        b = "ncacn_ip_tcp:127.0.0.1[%d]" % port
+        c = echo.rpcecho(b, lp)
+        check("samba.dcerpc.echo: AddOne, EchoData, TestCall",
+              (c.AddOne(1), c.EchoData([1, 2, 3]), c.TestCall("foobar")) == (2, [1, 2, 3], "foobar"))
+        c2 = echo.rpcecho(b, lp, basis_connection=c)
+        m = mgmt.mgmt(b, lp, basis_connection=c)
+        check("a second context and mgmt's on the same connection", c2.AddOne(2) == 3 and
+              len(m.inq_if_ids().if_id) >= 2)
+        check("a request made by hand", c.request(0, chr(0) * 4) == b"\x01\x00\x00\x00")
+        try:
+            c.request(10, b"")
+            check("opnum 10: nca_s_op_rng_error", False, "answered")
+        except RuntimeError as e:
+            check("opnum 10: nca_s_op_rng_error", e.args[0] == 0xc002002e, str(e))
+        creds = credentials.Credentials()
+        creds.guess(lp)
+        creds.set_username(USER)
+        creds.set_password(PASSWORD)
+        s1 = echo.rpcecho("ncacn_ip_tcp:127.0.0.1[%d,seal]" % port, lp, creds)
+        s2 = echo.rpcecho("ncacn_ip_tcp:127.0.0.1[%d,seal]" % port, lp, creds, basis_connection=s1)
+        check("sealed, and a second sealed context", s1.AddOne(41) == 42 and s2.AddOne(1) == 2)
+    except ImportError:
+        print("note: python3-samba is not installed: its checks were skipped")
 
     # a wrong password: the bind refused, and the server still serves
     args = [torture, "ncacn_ip_tcp:127.0.0.1[%d,seal]" % port, "rpc.echo.echo.addone",
