@@ -6,10 +6,13 @@
  * ones would -- walking lists, reading arrays to the counts the IDL gives, writing the
  * [out] buffers the stub sized -- so any count the stub failed to check shows up as an
  * ASan report.  Client side: the bytes are a response pulled by a generated client stub
- * (ept_map, inq_if_ids, S2List, S2Tower); what it returns is freed, and a failed pull
+ * (ept_map, inq_if_ids, S2List, S2Tower, S2InOutConf into the caller's structure); what
+ * it returns is freed, and a failed pull
  * must leave nothing allocated (LeakSanitizer).
  */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "epm_stub.h"
@@ -228,9 +231,17 @@ static LONG s_td(S2_TD *td, S2_TD *back) {
         return n;
 }
 
+/* An [in, out] conformant structure: read all of it, then grow it when asked (the stub
+   must refuse to send past what it allocated) or shrink it. */
+static LONG s_inout_conf(LONG grow, S2_TWR *t) {
+        touch(t->tower_octet_string, t->tower_length);
+        t->tower_length = grow > 0 ? t->tower_length + 1 : t->tower_length / 2;
+        return 0;
+}
+
 static const struct Stub2_v1_0_epv stub2_impl = {
         s_tower, s_list, s_alias, s_named, s_table, s_grow, s_window, s_maxis, s_sized, s_inner,
-        s_strings, s_iface, s_blob, s_ignore, s_holder, s_td,
+        s_strings, s_iface, s_blob, s_ignore, s_holder, s_td, s_inout_conf,
 };
 
 static int no_lookup(struct ndr_context_table *t, const struct ndr_context_handle *w, void **ret) {
@@ -341,6 +352,20 @@ static void call_client(int which, const uint8_t *data, size_t size) {
                         }
                 break;
         }
+        case 4: {
+                /* the caller's [in, out] conformant structure, exactly as large as it says
+                   (ASan: a response copied past what was sent) */
+                S2_TWR *t = malloc(offsetof(S2_TWR, tower_octet_string) + 5);
+                LONG ret;
+                if (!t)
+                        break;
+                t->tower_length = 5;
+                memset(t->tower_octet_string, 7, 5);
+                if (Stub2_S2InOutConf(&b, 0, t, &ret) == 0)
+                        touch(t->tower_octet_string, t->tower_length);
+                free(t);
+                break;
+        }
         default: {
                 S2_TWR *t = NULL;
                 LONG ret;
@@ -357,8 +382,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size < 2)
                 return 0;
         if (data[0] & 0x80)
-                call_client(data[0] & 3, data + 2, size - 2);
+                call_client(data[0] & 7, data + 2, size - 2);
         else
-                serve(data[0] % 3, data[1] % 16, data + 2, size - 2);
+                serve(data[0] % 3, data[1] % 17, data + 2, size - 2);
         return 0;
 }

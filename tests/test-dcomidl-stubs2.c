@@ -257,10 +257,21 @@ static LONG impl_td(S2_TD *td, S2_TD *back) {
         return n;
 }
 
+static LONG impl_inout_conf(LONG grow, S2_TWR *t) {
+        calls++;
+        if (grow >= 0 || (ULONG)-grow > t->tower_length)
+                t->tower_length += (ULONG)grow;     /* past the end: the stub refuses it */
+        else
+                t->tower_length -= (ULONG)-grow;
+        for (ULONG i = 0; i < t->tower_length && grow <= 0; i++)
+                t->tower_octet_string[i] ^= 0xff;
+        return (LONG)t->tower_length;
+}
+
 static const struct Stub2_v1_0_epv epv = {
         impl_tower, impl_list, impl_alias, impl_named, impl_table, impl_grow, impl_window,
         impl_maxis, impl_sized, impl_inner, impl_strings, impl_iface, impl_blob, impl_ignore,
-        impl_holder, impl_td,
+        impl_holder, impl_td, impl_inout_conf,
 };
 static const struct Stub2b_v2_0_epv epv_b = { impl_ping };
 
@@ -271,6 +282,8 @@ struct loop {
         size_t req_len, resp_len;
         size_t resp_cut;
         int server_r;
+        const uint8_t *fake;            /* the client gets these bytes, not the server's */
+        size_t fake_len;
 };
 
 static struct loop lp;
@@ -317,11 +330,11 @@ static int loop_call(struct ndr_binding *bd, const struct ndr_interface *iface, 
         ndr_push_free(&sout);
         if (r < 0)
                 return r;
-        size_t n = l->resp_cut ? l->resp_cut : l->resp_len;
+        size_t n = l->fake ? l->fake_len : l->resp_cut ? l->resp_cut : l->resp_len;
         uint8_t *p = arena_alloc(arena, n ? n : 1);
         if (!p)
                 return -ENOMEM;
-        memcpy(p, l->resp, n);
+        memcpy(p, l->fake ? l->fake : l->resp, n);
         return ndr_pull_init(out, p, n, NULL, arena);
 }
 
@@ -548,6 +561,62 @@ TEST(max_is_bytes) {
         EXPECT_BYTES(lp.req, lp.req_len, req);
         ASSERT_EQ(ret, 6);
         truncations(7);
+}
+
+/*
+ * An [in, out] conformant structure by one [ref] pointer (MIDL takes it): the same bytes
+ * both ways, the conformance first.  The implementation may shrink the structure in
+ * place, not grow it (the server stub allocated what came, the client's memory holds what
+ * it sent): a larger count is refused on the server, and a response larger than the
+ * request on the client, before anything is written to the caller's memory.
+ */
+TEST(inout_conformant_struct) {
+        static const uint8_t req[] = {
+                0xfe, 0xff, 0xff, 0xff,         /* grow = -2 */
+                0x04, 0, 0, 0,                  /* the hoisted conformance */
+                0x04, 0, 0, 0,                  /* tower_length */
+                0x01, 0x02, 0x03, 0x04,
+        };
+        static const uint8_t resp[] = {
+                0x02, 0, 0, 0, 0x02, 0, 0, 0, 0xfe, 0xfd, 0x00, 0x00,
+                0x02, 0, 0, 0,                  /* return */
+        };
+        /* exactly FIELD_OFFSET(S2_TWR, tower_octet_string[5]): ASan sees a byte past it */
+        S2_TWR *t = malloc(offsetof(S2_TWR, tower_octet_string) + 5);
+        LONG ret = 0;
+
+        ASSERT_NOT_NULL(t);
+        t->tower_length = 4;
+        memcpy(t->tower_octet_string, "\1\2\3\4\x55", 5);
+        ASSERT_OK(Stub2_S2InOutConf(&binding, -2, t, &ret));
+        EXPECT_BYTES(lp.req, lp.req_len, req);
+        EXPECT_BYTES(lp.resp, lp.resp_len, resp);
+        ASSERT_EQ(ret, 2);
+        ASSERT_EQ(t->tower_length, 2);
+        ASSERT_EQ(t->tower_octet_string[1], 0xfd);
+        ASSERT_EQ(t->tower_octet_string[4], 0x55);      /* past what came back: untouched */
+        truncations(16);
+
+        /* the implementation grows it: the server refuses to send past its memory */
+        t->tower_length = 2;
+        ASSERT_ERRNO(Stub2_S2InOutConf(&binding, 3, t, &ret), -EINVAL);
+        ASSERT_ERRNO(lp.server_r, -EINVAL);
+
+        /* a server sending back more than the client sent: refused, nothing written */
+        static const uint8_t larger[] = {
+                0x05, 0, 0, 0, 0x05, 0, 0, 0, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x00, 0x00, 0x00,
+                0x05, 0, 0, 0,
+        };
+        t->tower_length = 2;
+        memcpy(t->tower_octet_string, "\1\2\3\4\x55", 5);
+        lp.fake = larger;
+        lp.fake_len = sizeof larger;
+        ASSERT_ERRNO(Stub2_S2InOutConf(&binding, 0, t, &ret), -EBADMSG);
+        lp.fake = NULL;
+        ASSERT_EQ(t->tower_length, 2);
+        ASSERT_EQ(t->tower_octet_string[0], 1);
+        ASSERT_EQ(t->tower_octet_string[2], 3);
+        free(t);
 }
 
 TEST(count_through_inout_pointer) {
@@ -806,7 +875,7 @@ TEST(second_interface) {
         ASSERT_OK(Stub2b_S2bPing(&binding, 9, &ret));
         ASSERT_EQ(ret, -9);
         ASSERT_EQ(Stub2b_v2_0_s_interface.n_ops, 1);
-        ASSERT_EQ(Stub2_v1_0_s_interface.n_ops, 16);
+        ASSERT_EQ(Stub2_v1_0_s_interface.n_ops, 17);
         ASSERT_STR_EQ(Stub2_v1_0_s_interface.ops[12].name, "S2Blob");
         struct ndr_push o;
         ndr_push_init(&o, 0);

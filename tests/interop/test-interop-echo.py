@@ -19,8 +19,8 @@ of the unprotected runs: no malformed packet, no expert error.
 Two of the suite's ten tests ask for what this server does not do, and are not run:
     - echo.surrounding wants an [in, out] conformant structure to come back longer than
       it went (Samba's server reallocates it); a MIDL stub hands the manager the caller's
-      structure, which cannot grow, and our operation 8 is declared otherwise, with
-      other bytes on the wire (tests/data/rpcecho/rpcecho.idl says how);
+      structure, which may shrink but not grow, so ours comes back as long as it went,
+      zeroed -- which Samba's python binding checks instead;
     - echo.sleep sends three calls at once on one connection it did not negotiate
       concurrent multiplexing for ([MS-RPCE] 3.3.1.5.8: an exclusive connection's client
       waits for each response) and wants them answered concurrently; our server answers
@@ -129,6 +129,15 @@ try:
         check("a second context and mgmt's on the same connection", c2.AddOne(2) == 3 and
               len(m.inq_if_ids().if_id) >= 2)
         check("a request made by hand", c.request(0, chr(0) * 4) == b"\x01\x00\x00\x00")
+        # operation 8: an [in, out] conformant structure by one [ref] pointer, its
+        # conformance first both ways; it comes back zeroed, as long as it went
+        sur = echo.Surrounding()
+        sur.x = 4
+        sur.surrounding = [1, 2, 3, 4]
+        back = c.TestSurrounding(sur)
+        check("TestSurrounding: an [in, out] conformant structure both ways",
+              back.x == 4 and list(back.surrounding) == [0, 0, 0, 0],
+              "%d %s" % (back.x, list(back.surrounding)))
         try:
             c.request(10, b"")
             check("opnum 10: nca_s_op_rng_error", False, "answered")

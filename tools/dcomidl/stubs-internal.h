@@ -44,9 +44,11 @@
  * stubs); a [local] method without one answers E_NOTIMPL through a proxy.
  *
  * Refused (a generation error naming the parameter or member, never wrong code):
- * conformant structures inside structures, in arrays or passed [out]/[in, out] by a
- * single pointer; [string] on non-character types; a count through a [unique]
- * parameter; anonymous nested structures and unions (VARIANT's) except a nameless
+ * conformant structures inside structures, in arrays, passed [out] by a single pointer
+ * or [in, out] by anything but a top-level [ref] one (which the manager may shrink, not
+ * grow: the server stub refuses to send more than it allocated, the client stub to
+ * copy more into the caller's structure than it sent); [string] on non-character
+ * types; a count through a [unique] parameter; anonymous nested structures and unions (VARIANT's) except a nameless
  * union member with [switch_is] (TYPEDESC's and VARDESC's: its functions take the
  * enclosing structure); a count, or a switch_is formula, naming a later member (a
  * union switched by a later member itself is taken from its discriminant on the wire
@@ -239,6 +241,8 @@ struct sreg *struct_register(struct gen *g, struct idl_type *type);
 
 /* stubs-ndr.c */
 char *count_expr64(struct em *e, const struct level *l);
+char *conf_struct_count(struct gen *g, const struct sreg *sr, const char *v);
+bool inout_conf_struct(const struct param *p);
 void array_range(struct em *e, const struct level *l, char **ret_first, char **ret_len);
 bool next_is_array(const struct levels *L, int i);
 void emit_push(struct em *e, int i, const char *v, bool prim, bool def, int ind);

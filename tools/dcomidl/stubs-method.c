@@ -217,10 +217,16 @@ bool method_build(struct gen *g, struct idl_func *fn, struct method *m, bool obj
                                 ok = false;
                         }
                         if (l1->kind == L_DATA && l1->dk == D_STRUCT && l1->sr &&
-                            l1->sr->conformant) {
+                            l1->sr->conformant && f->dir == DIR_OUT) {
                                 gen_error(g, &f->loc, "parameter", f->name,
-                                          "an [out] or [in, out] conformant structure needs a "
-                                          "pointer to a pointer (its size is the server's)");
+                                          "an [out] conformant structure needs a pointer to a "
+                                          "pointer (its size is the server's)");
+                                ok = false;
+                        } else if (l1->kind == L_DATA && l1->dk == D_STRUCT && l1->sr &&
+                                   l1->sr->conformant && !(l0->kind == L_PTR && l0->top)) {
+                                gen_error(g, &f->loc, "parameter", f->name,
+                                          "an [in, out] conformant structure is passed by a "
+                                          "[ref] pointer");
                                 ok = false;
                         }
                 }

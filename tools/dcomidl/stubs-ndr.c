@@ -469,6 +469,12 @@ static void emit_conf_alloc(struct em *e, struct sreg *sr, const char *v, int in
             e->ndr, v, v, m, wire, v);
 }
 
+/* The element count a conformant structure *v holds (its conformance), in 64 bits. */
+char *conf_struct_count(struct gen *g, const struct sreg *sr, const char *v) {
+        struct em e = {.g = g, .prefix = fmt(g, "(*%s).", v)};
+        return count_expr64(&e, &sr->members[sr->n_members - 1].l[0]);
+}
+
 static void emit_pull_array(struct em *e, int i, const char *v, bool prim, bool def, int ind,
                             enum mode m) {
         struct gen *g = e->g;
@@ -612,12 +618,42 @@ void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
                 bool arr = next_is_array(L, i);
                 const char *r = arr ? v : deref(g, v);
                 if (l->top) {
+                        const struct level *n = &L->l[i + 1];
+                        if (m == M_INPLACE && !arr && n->kind == L_DATA && n->dk == D_STRUCT &&
+                            n->sr->conformant) {
+                                /* the caller's [in, out] conformant structure: pulled aside,
+                                   then copied in when it is no larger than what was sent --
+                                   the caller's memory holds that much and no more */
+                                const char *t = fmt(g, "t%d_", e->loops);
+                                out(g, ind, "{\n");
+                                const struct levels *M = &n->sr->members[n->sr->n_members - 1];
+                                out(g, ind + 1, "%s *%s = NULL;\n", n->sr->cname, t);
+                                /* (the copy itself is the call's: only what it points to
+                                   is the caller's) */
+                                out(g, ind + 1, "bool um%d_ = %s->user_mode;\n\n", e->loops, e->ndr);
+                                out(g, ind + 1, "%s->user_mode = false;\n", e->ndr);
+                                out(g, ind + 1, "int rc%d_ = ndr_pull_conformant_alloc(%s, sizeof *%s, sizeof (*%s).%s[0], %u, (void **)&%s);\n",
+                                    e->loops, e->ndr, t, t, M->f->name,
+                                    M->l[0].varying ? 0 : elem_wire_size(g, M, 1), t);
+                                out(g, ind + 1, "%s->user_mode = um%d_;\n", e->ndr, e->loops);
+                                out(g, ind + 1, "NDR_CHECK(rc%d_);\n", e->loops);
+                                emit_pull(e, i + 1, deref(g, t), true, true, ind + 1, M_INLINE);
+                                out(g, ind + 1, "if (%s > %s)\n", conf_struct_count(g, n->sr, t),
+                                    conf_struct_count(g, n->sr, v));
+                                out(g, ind + 2, "return -EBADMSG;        /* larger than sent */\n");
+                                /* up to the array's end, not sizeof's: the caller may
+                                   have allocated no more (FIELD_OFFSET(T, a[n])) */
+                                out(g, ind + 1, "memcpy(%s, %s, (size_t)((char *)(*%s).%s - (char *)%s) + (size_t)%s * sizeof (*%s).%s[0]);\n",
+                                    v, t, t, M->f->name, t, conf_struct_count(g, n->sr, t), t,
+                                    M->f->name);
+                                out(g, ind, "}\n");
+                                break;
+                        }
                         if (m == M_INPLACE) {
                                 emit_pull(e, i + 1, r, true, true, ind, arr ? M_INPLACE : M_INLINE);
                                 break;
                         }
                         if (!arr) {
-                                const struct level *n = &L->l[i + 1];
                                 if (n->kind == L_DATA && n->dk == D_STRUCT && n->sr->conformant)
                                         emit_conf_alloc(e, n->sr, v, ind);
                                 else {

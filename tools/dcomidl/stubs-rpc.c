@@ -71,6 +71,16 @@ static char *cap_expr(struct gen *g, const struct param *p) {
         return count_expr64(&e, &p->L.l[1]);
 }
 
+/*
+ * An [in, out] [ref] pointer to a conformant structure: the manager may shrink it, never
+ * grow it -- the stub allocated what the client sent, and the client has room for no more.
+ */
+bool inout_conf_struct(const struct param *p) {
+        return p->f->dir == DIR_INOUT && p->L.n >= 2 && p->L.l[0].kind == L_PTR && p->L.l[0].top &&
+               p->L.l[1].kind == L_DATA && p->L.l[1].dk == D_STRUCT && p->L.l[1].sr &&
+               p->L.l[1].sr->conformant;
+}
+
 /* The server's [in] parameters: pull, then the correlation checks. */
 static void server_pull_in(struct gen *g, struct method *m) {
         char *checks = NULL;
@@ -102,6 +112,8 @@ static void server_pull_in(struct gen *g, struct method *m) {
                 emit_pull(&e, 0, n, true, true, 1, M_ALLOC);
                 if (p->top_array && !p->L.l[1].fixed)
                         out(g, 1, "alloc_%s = c_%s_1;\n", n, n);
+                if (inout_conf_struct(p))
+                        out(g, 1, "alloc_%s = %s;\n", n, conf_struct_count(g, p->L.l[1].sr, n));
         }
         fclose(cf);
         if (len)
@@ -159,7 +171,14 @@ static void server_push_out(struct gen *g, struct method *m) {
                    push releases interface pointers, the frees below run) */
                 struct em e = {.g = g, .L = &p->L, .ndr = "out_", .prefix = "",
                                .side = SIDE_SERVER, .pname = n, .keep_going = true};
-                if (p->top_array && !p->L.l[1].fixed) {
+                if (inout_conf_struct(p)) {
+                        /* never more than the stub allocated, whatever the manager set */
+                        out(g, 1, "if (%s > alloc_%s) {\n", conf_struct_count(g, p->L.l[1].sr, n), n);
+                        out(g, 2, "ndr_push_fail(out_, -EINVAL);\n");
+                        out(g, 1, "} else {\n");
+                        emit_push(&e, 0, n, true, true, 2);
+                        out(g, 1, "}\n");
+                } else if (p->top_array && !p->L.l[1].fixed) {
                         /* never more than the stub allocated, whatever became of the count */
                         out(g, 1, "if ((uint64_t)%s > alloc_%s) {\n", cap_expr(g, p), n);
                         out(g, 2, "ndr_push_fail(out_, -EINVAL);\n");
@@ -206,7 +225,7 @@ static void server_locals(struct gen *g, struct method *m) {
                                 any_ctx_out = true;
                         }
                 }
-                if (p->top_array)
+                if (p->top_array || inout_conf_struct(p))
                         out(g, 1, "uint64_t alloc_%s = 0;\n        (void)alloc_%s;\n", n, n);
                 declare_counts(g, p);
         }
