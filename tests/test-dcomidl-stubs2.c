@@ -612,10 +612,18 @@ TEST(inout_conformant_struct) {
         lp.fake = larger;
         lp.fake_len = sizeof larger;
         ASSERT_ERRNO(Stub2_S2InOutConf(&binding, 0, t, &ret), -EBADMSG);
-        lp.fake = NULL;
         ASSERT_EQ(t->tower_length, 2);
         ASSERT_EQ(t->tower_octet_string[0], 1);
         ASSERT_EQ(t->tower_octet_string[2], 3);
+        /* a response whose structure came but not what follows it: the caller's structure
+           is copied into only when all of the response came */
+        static const uint8_t cut[] = { 0x01, 0, 0, 0, 0x01, 0, 0, 0, 0xaa, 0x00, 0x00, 0x00 };
+        lp.fake = cut;
+        lp.fake_len = sizeof cut;
+        ASSERT_ERRNO(Stub2_S2InOutConf(&binding, 0, t, &ret), -EBADMSG);
+        lp.fake = NULL;
+        ASSERT_EQ(t->tower_length, 2);
+        ASSERT_EQ(t->tower_octet_string[0], 1);
         free(t);
 }
 

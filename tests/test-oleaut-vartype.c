@@ -915,6 +915,15 @@ TEST(conversion_matrix) {
         ASSERT_EQ(VarBstrCmp(e1, e2, 0, 0), VARCMP_GT);                    /* binary */
         ASSERT_EQ(VarBstrCmp(a1, a2, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_EQ);
         ASSERT_EQ(VarBstrCmp(e1, x, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_GT);
+        /* U+00FF (y with diaeresis) is lower case, its upper U+0178 a larger unit: the
+           lower still sorts first */
+        static const OLECHAR y_d[] = { 0x00ff, 0 }, Y_d[] = { 0x0178, 0 };
+        BSTR y1 = SysAllocString(y_d), y2 = SysAllocString(Y_d);
+        ASSERT_EQ(VarBstrCmp(y1, y2, LOCALE_INVARIANT, 0), VARCMP_LT);
+        ASSERT_EQ(VarBstrCmp(y2, y1, LOCALE_INVARIANT, 0), VARCMP_GT);
+        ASSERT_EQ(VarBstrCmp(y1, y2, LOCALE_INVARIANT, NORM_IGNORECASE), VARCMP_EQ);
+        SysFreeString(y1);
+        SysFreeString(y2);
         SysFreeString(e1);
         SysFreeString(e2);
         SysFreeString(a1);

@@ -959,12 +959,13 @@ TEST(requests_off_the_common_path) {
         /*
          * A big-endian bind ([C706] 12.6.3.1): every integer in the sender's order, the
          * syntax versions too -- one 32-bit integer, major in its low half, so RpcTest
-         * v1.1 starts with its minor version.  Accepted (smbtorture's [bigendian] was
+         * v1.0 starts with its minor version, 0.  Accepted (smbtorture's [bigendian] was
          * refused, "abstract syntax not supported", when the two halves were read as two
          * 16-bit fields in order).
          */
         fd = raw_connect();
         n = make_bind(pdu, 0, 1);
+        pdu[50] = 0;                            /* RpcTest v1.0 (minor 0), which v1.1 serves */
         pdu[4] = 0x00;
         static const uint8_t bind_at[] = { 8, 10, 12, 16, 18, 20, 26, 28, 32, 36, 38, 48, 52, 56, 58, 68 },
                              bind_len[] = { 2, 2, 4, 2, 2, 4, 2, 2, 4, 2, 2, 4, 4, 2, 2, 4 };
@@ -974,7 +975,8 @@ TEST(requests_off_the_common_path) {
                 for (unsigned i = 0; i < bind_len[k]; i++)
                         pdu[bind_at[k] + i] = sw[bind_len[k] - 1 - i];
         }
-        ASSERT_EQ(pdu[48] << 8 | pdu[49], 1);   /* the minor version, first */
+        ASSERT_EQ(pdu[48] << 8 | pdu[49], 0);   /* the minor version, first */
+        ASSERT_EQ(pdu[50] << 8 | pdu[51], 1);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);

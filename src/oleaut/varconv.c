@@ -308,7 +308,7 @@ HRESULT VarBstrCmp(BSTR bstrLeft, BSTR bstrRight, LCID lcid, ULONG dwFlags) {
                         return ua < ub ? VARCMP_LT : VARCMP_GT;
                 /* only case differs: lower before upper, decided if nothing else is */
                 if (!tie && !(dwFlags & NORM_IGNORECASE))
-                        tie = a > b ? -1 : 1;   /* ('a' > 'A': the lower is less) */
+                        tie = ua != a ? -1 : 1; /* a is the lower case one: less */
         }
         if (l != r)
                 return l < r ? VARCMP_LT : VARCMP_GT;

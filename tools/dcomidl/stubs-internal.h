@@ -45,9 +45,10 @@
  *
  * Refused (a generation error naming the parameter or member, never wrong code):
  * conformant structures inside structures, in arrays, passed [out] by a single pointer
- * or [in, out] by anything but a top-level [ref] one (which the manager may shrink, not
- * grow: the server stub refuses to send more than it allocated, the client stub to
- * copy more into the caller's structure than it sent); [string] on non-character
+ * or [in, out] by anything but a top-level [ref] one, or varying (the manager may
+ * shrink one, not grow it: the server stub refuses to send more than it allocated, the
+ * client stub to copy more into the caller's structure than it sent, and copies only
+ * once the whole response came); [string] on non-character
  * types; a count through a [unique] parameter; anonymous nested structures and unions (VARIANT's) except a nameless
  * union member with [switch_is] (TYPEDESC's and VARDESC's: its functions take the
  * enclosing structure); a count, or a switch_is formula, naming a later member (a

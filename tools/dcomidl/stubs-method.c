@@ -228,6 +228,15 @@ bool method_build(struct gen *g, struct idl_func *fn, struct method *m, bool obj
                                           "an [in, out] conformant structure is passed by a "
                                           "[ref] pointer");
                                 ok = false;
+                        } else if (l1->kind == L_DATA && l1->dk == D_STRUCT && l1->sr &&
+                                   l1->sr->conformant &&
+                                   l1->sr->members[l1->sr->n_members - 1].l[0].varying) {
+                                /* which elements come back is the server's: the caller's
+                                   others would have to be kept, element by element */
+                                gen_error(g, &f->loc, "parameter", f->name,
+                                          "an [in, out] conformant varying structure is not "
+                                          "supported");
+                                ok = false;
                         }
                 }
         }

@@ -621,32 +621,25 @@ void emit_pull(struct em *e, int i, const char *v, bool prim, bool def, int ind,
                         const struct level *n = &L->l[i + 1];
                         if (m == M_INPLACE && !arr && n->kind == L_DATA && n->dk == D_STRUCT &&
                             n->sr->conformant) {
-                                /* the caller's [in, out] conformant structure: pulled aside,
-                                   then copied in when it is no larger than what was sent --
-                                   the caller's memory holds that much and no more */
-                                const char *t = fmt(g, "t%d_", e->loops);
-                                out(g, ind, "{\n");
+                                /* the caller's [in, out] conformant structure: pulled aside
+                                   (t_NAME_, the call's memory; what it points to is the
+                                   caller's), refused when larger than what was sent, and
+                                   copied in once every [out] has come (client_pull_fn):
+                                   a failed pull leaves the caller's structure as it was */
                                 const struct levels *M = &n->sr->members[n->sr->n_members - 1];
-                                out(g, ind + 1, "%s *%s = NULL;\n", n->sr->cname, t);
-                                /* (the copy itself is the call's: only what it points to
-                                   is the caller's) */
-                                out(g, ind + 1, "bool um%d_ = %s->user_mode;\n\n", e->loops, e->ndr);
+                                const char *t = fmt(g, "t_%s_", e->pname);
+                                out(g, ind, "{\n");
+                                out(g, ind + 1, "bool um_ = %s->user_mode;\n\n", e->ndr);
                                 out(g, ind + 1, "%s->user_mode = false;\n", e->ndr);
-                                out(g, ind + 1, "int rc%d_ = ndr_pull_conformant_alloc(%s, sizeof *%s, sizeof (*%s).%s[0], %u, (void **)&%s);\n",
-                                    e->loops, e->ndr, t, t, M->f->name,
-                                    M->l[0].varying ? 0 : elem_wire_size(g, M, 1), t);
-                                out(g, ind + 1, "%s->user_mode = um%d_;\n", e->ndr, e->loops);
-                                out(g, ind + 1, "NDR_CHECK(rc%d_);\n", e->loops);
-                                emit_pull(e, i + 1, deref(g, t), true, true, ind + 1, M_INLINE);
-                                out(g, ind + 1, "if (%s > %s)\n", conf_struct_count(g, n->sr, t),
-                                    conf_struct_count(g, n->sr, v));
-                                out(g, ind + 2, "return -EBADMSG;        /* larger than sent */\n");
-                                /* up to the array's end, not sizeof's: the caller may
-                                   have allocated no more (FIELD_OFFSET(T, a[n])) */
-                                out(g, ind + 1, "memcpy(%s, %s, (size_t)((char *)(*%s).%s - (char *)%s) + (size_t)%s * sizeof (*%s).%s[0]);\n",
-                                    v, t, t, M->f->name, t, conf_struct_count(g, n->sr, t), t,
-                                    M->f->name);
+                                out(g, ind + 1, "int rc_ = ndr_pull_conformant_alloc(%s, sizeof *%s, sizeof (*%s).%s[0], %u, (void **)&%s);\n",
+                                    e->ndr, t, t, M->f->name, elem_wire_size(g, M, 1), t);
+                                out(g, ind + 1, "%s->user_mode = um_;\n", e->ndr);
+                                out(g, ind + 1, "NDR_CHECK(rc_);\n");
                                 out(g, ind, "}\n");
+                                emit_pull(e, i + 1, deref(g, t), true, true, ind, M_INLINE);
+                                out(g, ind, "if (%s > %s)\n", conf_struct_count(g, n->sr, t),
+                                    conf_struct_count(g, n->sr, v));
+                                out(g, ind + 1, "return -EBADMSG;        /* larger than sent */\n");
                                 break;
                         }
                         if (m == M_INPLACE) {

@@ -361,6 +361,11 @@ static void server_free_out(struct gen *g, struct method *m) {
                         if (p->top_array && !L->l[1].fixed)
                                 e.cap = fmt(g, "alloc_%s", n);
                         free_walk_mark(L, 0);
+                        /* a structure the implementation grew (its push was refused):
+                           not walked past what the stub allocated -- what it may hold
+                           there is left (the call's arena, mostly) */
+                        if (inout_conf_struct(p))
+                                out(g, 1, "if (%s <= alloc_%s)\n", conf_struct_count(g, L->l[1].sr, n), n);
                         out(g, 1, "{\n");
                         out(g, 2, "struct arena *arena_ = call->arena;\n");
                         out(g, 2, "void (*free_)(void *) = %s;\n", free_fn);
@@ -498,6 +503,10 @@ static void client_pull_fn(struct gen *g, struct method *m, const char *name, co
                 print_decl(g->f, m->rtype, "rv_");
                 fputs(";\n", g->f);
         }
+        for (size_t i = 0; i < m->n; i++)
+                if (inout_conf_struct(&m->ps[i]))
+                        out(g, 1, "%s *t_%s_ = NULL;\n", m->ps[i].L.l[1].sr->cname,
+                            m->ps[i].f->name);
         out(g, 0, "\n        (void)id_;\n");
         for (size_t i = 0; i < m->n; i++)
                 if (!(m->ps[i].f->dir & DIR_OUT) && !m->ps[i].handle)
@@ -535,6 +544,18 @@ static void client_pull_fn(struct gen *g, struct method *m, const char *name, co
                     s.wtype, s.pull);
                 out(g, 1, "if (ret_)\n                *ret_ = rv_;\n");
         }
+        /* [in, out] conformant structures, now that nothing can fail: into the caller's
+           memory, up to the array's end (a caller may have allocated FIELD_OFFSET(T,
+           a[n]), less than sizeof (T) + n elements) */
+        for (size_t i = 0; i < m->n; i++) {
+                struct param *p = &m->ps[i];
+                if (!inout_conf_struct(p))
+                        continue;
+                const struct sreg *sr = p->L.l[1].sr;
+                const char *a = sr->members[sr->n_members - 1].f->name, *n = p->f->name;
+                out(g, 1, "memcpy(%s, t_%s_, (size_t)((char *)t_%s_->%s - (char *)t_%s_) + (size_t)%s * sizeof t_%s_->%s[0]);\n",
+                    n, n, n, a, n, conf_struct_count(g, sr, fmt(g, "t_%s_", n)), n, a);
+        }
         out(g, 1, "return 0;\n}\n\n");
 }
 
@@ -551,6 +572,8 @@ static void client_clear_out(struct gen *g, struct method *m, int ind) {
                                     p->f->name, p->f->name);
                         continue;
                 }
+                if (inout_conf_struct(p))
+                        continue;       /* copied in only when all of it came */
                 if (level_deferred(&p->L, 1))
                         out(g, ind, "if (%s)\n%*smemset(%s, 0, sizeof *%s);\n", p->f->name,
                             (ind + 1) * 8, "", p->f->name, p->f->name);
