@@ -376,6 +376,36 @@ TEST(verification_trailer) {
         }
 }
 
+/*
+ * A client that bound an older minor version of the interface (v1.0 of RpcTest v1.1, which
+ * the server accepts) names that version in its verification trailer: the server checks
+ * the trailer against what this context bound, not against what it registered (the call
+ * was refused, access denied).
+ */
+TEST(verification_trailer_bound_version) {
+        struct rpc_binding *b = bind_as(tcp_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "alice",
+                                        "Secret-1");
+        struct ndr_interface v10 = RpcTest_v1_1_s_interface;
+        struct ndr_push in;
+        struct ndr_pull out;
+        struct arena a;
+        int32_t y = 0, ret = -1;
+
+        v10.ver_minor = 0;
+        ndr_push_init(&in, 0);
+        ndr_push_int32(&in, 41);
+        arena_init(&a, 1 << 20);
+        memset(&seen, 0, sizeof seen);
+        ASSERT_OK(ndr_client_call((handle_t)b, &v10, 0, &in, &out, &a));
+        ASSERT_OK(ndr_pull_int32(&out, &y));
+        ASSERT_OK(ndr_pull_int32(&out, &ret));
+        ASSERT_EQ(y, 42);
+        ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
+        arena_reset(&a);
+        ndr_push_free(&in);
+        rpc_binding_free(b);
+}
+
 TEST(zz_stop) {
         rpc_server_free(srv);
         rpc_server_free(strict);

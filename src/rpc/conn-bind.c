@@ -291,11 +291,13 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                                 for (unsigned k = 0; k < c->n_ctx; k++)
                                         if (c->ctx[k].id == pc->context_id) {
                                                 c->ctx[k].reg = reg;
+                                                c->ctx[k].ver_minor = pc->abstract.ver_minor;
                                                 found = true;
                                         }
                                 if (!found) {
                                         c->ctx[c->n_ctx].id = pc->context_id;
                                         c->ctx[c->n_ctx].reg = reg;
+                                        c->ctx[c->n_ctx].ver_minor = pc->abstract.ver_minor;
                                         c->n_ctx++;
                                 }
                         } else {

@@ -295,9 +295,15 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         struct rpc_sec_ref ref = sec ? conn_sec_ref(sec) : (struct rpc_sec_ref){ 0 };
         if (sec && rpc_sec_protects(&ref)) {
                 /* [MS-RPCE] 2.2.2.13: a verification trailer, when there is one, must
-                   describe this very call; the stub ends where it begins */
+                   describe this very call -- the abstract syntax as the client bound it
+                   (a v1.0 client of a v1.1 interface names v1.0); the stub ends where
+                   it begins */
+                uint16_t minor = reg->iface->ver_minor;
+                for (unsigned i = 0; i < c->n_ctx; i++)
+                        if (c->ctx[i].id == ctx_id)
+                                minor = c->ctx[i].ver_minor;
                 struct rpc_vt_call vt = {
-                        .abstract = { reg->iface->uuid, reg->iface->ver_major, reg->iface->ver_minor },
+                        .abstract = { reg->iface->uuid, reg->iface->ver_major, minor },
                         .transfer = rpc_syntax_ndr20,
                         .call_id = call_id, .context_id = ctx_id, .opnum = opnum,
                         .header_signing = c->hdr_sign,

@@ -91,6 +91,7 @@ struct rpc_conn {
         uint16_t max_xmit, max_recv;            /* negotiated fragment sizes */
         struct {
                 uint16_t id;
+                uint16_t ver_minor;             /* the version the client bound (<= reg's) */
                 const struct rpc_if_reg *reg;
         } ctx[RPC_MAX_CONTEXTS];
         unsigned n_ctx;
