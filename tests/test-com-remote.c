@@ -1831,6 +1831,65 @@ TEST(custom_and_standard_marshalers) {
         ASSERT_OK(CoLockObjectExternal((IUnknown *)&o.IObjTest2_iface, FALSE, TRUE));
         ASSERT_EQ(atomic_load(&o.refs), 1);
 
+        /*
+         * CoGetStdMarshalEx(SMEXF_SERVER): the standard marshaler aggregated into the object,
+         * whose IMarshal (QueryInterface'd through the object) marshals the object in the
+         * standard form; its IUnknown methods are the object's, its inner IUnknown its own.
+         */
+        IUnknown *inner = (IUnknown *)1;
+        ASSERT_HR_EQ(CoGetStdMarshalEx(NULL, SMEXF_SERVER, &inner), E_INVALIDARG);
+        ASSERT_NULL(inner);
+        ASSERT_HR_EQ(CoGetStdMarshalEx((IUnknown *)&o.IObjTest2_iface, 0, &inner), E_INVALIDARG);
+        ASSERT_HR_EQ(CoGetStdMarshalEx((IUnknown *)&o.IObjTest2_iface, SMEXF_SERVER | SMEXF_HANDLER,
+                                       &inner), E_INVALIDARG);
+        ASSERT_HR_EQ(CoGetStdMarshalEx((IUnknown *)&o.IObjTest2_iface, SMEXF_SERVER, NULL),
+                     E_INVALIDARG);
+        ASSERT_HR_EQ(CoGetStdMarshalEx((IUnknown *)&o.IObjTest2_iface, SMEXF_HANDLER, &inner),
+                     E_NOTIMPL);
+        ASSERT_NULL(inner);
+        ASSERT_OK(CoGetStdMarshalEx((IUnknown *)&o.IObjTest2_iface, SMEXF_SERVER, &inner));
+        ASSERT_EQ(atomic_load(&o.refs), 1);             /* no reference on the outer object */
+        o.ftm = inner;                                  /* the object's IMarshal: the aggregate's */
+        ASSERT_OK(IObjTest2_QueryInterface(&o.IObjTest2_iface, &IID_IMarshal, (void **)&std));
+        ASSERT_EQ(atomic_load(&o.refs), 2);             /* counted on the object */
+        IUnknown *id = NULL;
+        ASSERT_OK(IMarshal_QueryInterface(std, &IID_IUnknown, (void **)&id));
+        ASSERT_TRUE(id == (IUnknown *)&o.IObjTest2_iface);     /* the object's identity */
+        IUnknown_Release(id);
+        ASSERT_OK(IMarshal_GetUnmarshalClass(std, &IID_IObjTest2, &o, MSHCTX_INPROC, NULL,
+                                             MSHLFLAGS_NORMAL, &clsid));
+        ASSERT_TRUE(IsEqualCLSID(&clsid, &CLSID_StdMarshal));
+        for (int direct = 0; direct < 2; direct++) {
+                /* through CoMarshalInterface (which finds the IMarshal), then by hand */
+                ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+                if (direct)
+                        ASSERT_OK(IMarshal_MarshalInterface(std, stm, &IID_IObjTest2, NULL,
+                                                            MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+                else
+                        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&o.IObjTest2_iface,
+                                                     MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL));
+                n = stream_bytes(stm, bytes, sizeof bytes);
+                ASSERT_EQ(bytes[4], OBJREF_STANDARD);
+                ASSERT_OK(IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+                ASSERT_OK(CoUnmarshalInterface(stm, &IID_IObjTest2, (void **)&p));
+                ASSERT_TRUE(p == &o.IObjTest2_iface);
+                IObjTest2_Release(p);
+                IStream_Release(stm);
+        }
+        /* a table marshal, disconnected through the aggregate's IMarshal */
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &stm));
+        ASSERT_OK(CoMarshalInterface(stm, &IID_IObjTest2, (IUnknown *)&o.IObjTest2_iface,
+                                     MSHCTX_INPROC, NULL, MSHLFLAGS_TABLESTRONG));
+        ASSERT_GT(atomic_load(&o.refs), 2);
+        ASSERT_OK(IMarshal_DisconnectObject(std, 0));
+        ASSERT_EQ(atomic_load(&o.refs), 2);
+        IStream_Release(stm);
+        IMarshal_Release(std);
+        std = NULL;
+        ASSERT_EQ(atomic_load(&o.refs), 1);
+        o.ftm = NULL;
+        ASSERT_EQ(IUnknown_Release(inner), 0u);        /* the aggregate goes with its owner */
+
         /* IStdMarshalInfo ([MS-DCOM] 2.2.18.5): an OBJREF_HANDLER, the handler's CLSID after
            the STDOBJREF; without a handler class, the standard form */
         static const CLSID handler = { 0x0e1d2c3b, 0x4a59, 0x6877, { 1, 2, 3, 4, 5, 6, 7, 8 } };

@@ -236,6 +236,16 @@ struct IMarshal;
 DCOM_EXPORT HRESULT WINAPI CoGetStandardMarshal(REFIID riid, struct IUnknown *unk, DWORD dest_ctx,
                                                 void *dest_ctx_data, DWORD mshlflags,
                                                 struct IMarshal **ret);
+typedef enum tagSTDMSHLFLAGS {
+        SMEXF_SERVER = 0x01,            /* the standard marshaler in a server object */
+        SMEXF_HANDLER = 0x02,           /* in a client's handler: E_NOTIMPL here */
+} STDMSHLFLAGS;
+/*
+ * The standard marshaler aggregated into outer (SMEXF_SERVER): *inner is the aggregate's
+ * own IUnknown, whose IMarshal marshals outer; outer's IMarshal hands calls to it.
+ */
+DCOM_EXPORT HRESULT WINAPI CoGetStdMarshalEx(struct IUnknown *outer, DWORD smexflags,
+                                             struct IUnknown **inner);
 /*
  * The CLSID of riid's proxy/stub factory: one CoRegisterPSClsid gave this process, else
  * HKCR\Interface\{iid}\ProxyStubClsid32 (REGDB_E_IIDNOTREG without one).  Its

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -578,6 +579,123 @@ HRESULT WINAPI CoGetStandardMarshal(REFIID riid, IUnknown *unk, DWORD dest, void
                 return E_INVALIDARG;
         *ret = NULL;
         return std_marshal_new(unk, ret);
+}
+
+/*
+ * CoGetStdMarshalEx(outer, SMEXF_SERVER): the standard marshaler aggregated into a server
+ * object that implements IMarshal by handing some or all of its calls to it (a handler's
+ * server side, an object marshaling itself by value only in some contexts).  The inner
+ * IUnknown is the aggregate's own; IMarshal's IUnknown is the outer object's, and the
+ * object marshaled is the outer one (or the interface pointer a call names).  As COM's
+ * aggregation rules say, the inner object holds no reference on the outer.
+ */
+struct std_marshal_ex {
+        IUnknown inner;
+        IMarshal IMarshal_iface;
+        atomic_uint refs;
+        IUnknown *outer;
+};
+
+static struct std_marshal_ex *ex_from_inner(IUnknown *iface) {
+        return (struct std_marshal_ex *)iface;
+}
+
+static struct std_marshal_ex *ex_from_IMarshal(IMarshal *iface) {
+        return (struct std_marshal_ex *)((char *)iface - offsetof(struct std_marshal_ex, IMarshal_iface));
+}
+
+static HRESULT STDMETHODCALLTYPE smx_inner_QueryInterface(IUnknown *iface, REFIID riid, void **ppv) {
+        struct std_marshal_ex *m = ex_from_inner(iface);
+
+        if (!ppv)
+                return E_POINTER;
+        if (IsEqualIID(riid, &IID_IUnknown))
+                *ppv = &m->inner;
+        else if (IsEqualIID(riid, &IID_IMarshal))
+                *ppv = &m->IMarshal_iface;
+        else {
+                *ppv = NULL;
+                return E_NOINTERFACE;
+        }
+        ((IUnknown *)*ppv)->lpVtbl->AddRef((IUnknown *)*ppv);
+        return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE smx_inner_AddRef(IUnknown *iface) {
+        return atomic_fetch_add(&ex_from_inner(iface)->refs, 1) + 1;
+}
+
+static ULONG STDMETHODCALLTYPE smx_inner_Release(IUnknown *iface) {
+        struct std_marshal_ex *m = ex_from_inner(iface);
+        ULONG r = atomic_fetch_sub(&m->refs, 1) - 1;
+
+        if (!r)
+                free(m);
+        return r;
+}
+
+static const IUnknownVtbl std_marshal_ex_inner_vtbl = {
+        smx_inner_QueryInterface, smx_inner_AddRef, smx_inner_Release,
+};
+
+static HRESULT STDMETHODCALLTYPE smx_QueryInterface(IMarshal *iface, REFIID riid, void **ppv) {
+        IUnknown *outer = ex_from_IMarshal(iface)->outer;
+        return outer->lpVtbl->QueryInterface(outer, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE smx_AddRef(IMarshal *iface) {
+        IUnknown *outer = ex_from_IMarshal(iface)->outer;
+        return outer->lpVtbl->AddRef(outer);
+}
+
+static ULONG STDMETHODCALLTYPE smx_Release(IMarshal *iface) {
+        IUnknown *outer = ex_from_IMarshal(iface)->outer;
+        return outer->lpVtbl->Release(outer);
+}
+
+static HRESULT STDMETHODCALLTYPE smx_MarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
+                                                      void *pv, DWORD dest, void *dest_data,
+                                                      DWORD mshlflags) {
+        IUnknown *unk = pv ? pv : ex_from_IMarshal(iface)->outer;
+
+        if (!stm || !riid)
+                return E_INVALIDARG;
+        return marshal_standard(stm, riid, unk, dest, dest_data, mshlflags);
+}
+
+static HRESULT STDMETHODCALLTYPE smx_DisconnectObject(IMarshal *iface, DWORD reserved) {
+        return com_export_disconnect(ex_from_IMarshal(iface)->outer);
+}
+
+static const IMarshalVtbl std_marshal_ex_vtbl = {
+        smx_QueryInterface, smx_AddRef, smx_Release, sm_GetUnmarshalClass, sm_GetMarshalSizeMax,
+        smx_MarshalInterface, sm_UnmarshalInterface, sm_ReleaseMarshalData, smx_DisconnectObject,
+};
+
+HRESULT WINAPI CoGetStdMarshalEx(IUnknown *outer, DWORD smexflags, IUnknown **inner) {
+        struct com_apartment *apt;
+        struct std_marshal_ex *m;
+
+        if (!inner)
+                return E_INVALIDARG;
+        *inner = NULL;
+        if (!outer || (smexflags != SMEXF_SERVER && smexflags != SMEXF_HANDLER))
+                return E_INVALIDARG;
+        if (!(apt = com_apartment_get()))
+                return CO_E_NOTINITIALIZED;
+        com_apartment_release(apt);
+        /* the client side of a handler (the standard marshaler a handler aggregates to
+           reach its proxy) needs the proxy manager as an aggregatable object: not here */
+        if (smexflags == SMEXF_HANDLER)
+                return E_NOTIMPL;
+        if (!(m = calloc(1, sizeof *m)))
+                return E_OUTOFMEMORY;
+        m->inner.lpVtbl = &std_marshal_ex_inner_vtbl;
+        m->IMarshal_iface.lpVtbl = &std_marshal_ex_vtbl;
+        atomic_init(&m->refs, 1);
+        m->outer = outer;
+        *inner = &m->inner;
+        return S_OK;
 }
 
 /* An instance of CLSID_StdMarshal (the built-in factory's, git.c): an unmarshaler. */

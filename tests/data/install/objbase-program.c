@@ -74,6 +74,18 @@ int main(void) {
             V_VT(&res) != VT_UI4 || V_UI4(&res) != 7)
                 return 15;
         VariantClear(&arg);
+        /* the standard marshaler aggregated into a server object (its IUnknown here: the
+           malloc's, which is the outer one) */
+        IUnknown *inner = NULL;
+        if (FAILED(CoGetMalloc(MEMCTX_TASK, &m)) ||
+            FAILED(CoGetStdMarshalEx((IUnknown *)m, SMEXF_SERVER, &inner)) || !inner)
+                return 16;
+        IMarshal *mar = NULL;
+        if (FAILED(IUnknown_QueryInterface(inner, &IID_IMarshal, (void **)&mar)))
+                return 17;
+        IMarshal_Release(mar);
+        IUnknown_Release(inner);
+        IMalloc_Release(m);
         CoUninitialize();
         /* OLE's start: a single-threaded apartment */
         if (FAILED(OleInitialize(NULL)) || FAILED(CoGetApartmentType(&apt, &(APTTYPEQUALIFIER){ 0 })) ||
