@@ -171,6 +171,10 @@ int main(int argc, char **argv) {
                 RpcStringFreeA(&ps);
                 RpcStringFreeA(&ep);
         }
+        /* in the local endpoint mapper when one runs (smbtorture maps rpcecho through it) */
+        st = RpcEpRegisterA(rpcecho_v1_0_s_ifspec, bindings, NULL, (RPC_CSTR) "rpcecho");
+        if (st != RPC_S_OK)
+                fprintf(stderr, "echo-server: not in the endpoint mapper (status %ld)\n", (long)st);
         RpcBindingVectorFree(&bindings);
 
         st = RpcServerListen(1, RPC_C_LISTEN_MAX_CALLS_DEFAULT, TRUE);

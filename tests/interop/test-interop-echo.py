@@ -11,7 +11,9 @@ fragments, UTF-16 strings, pointer chains) and protocol, over
     - NTLM at CONNECT, PKT_INTEGRITY and PKT_PRIVACY, big-endian sealed, and NTLM inside
       SPNEGO signed and sealed;
     - ncalrpc (Samba finds the socket through its "ncalrpc dir");
-then Samba's python bindings (samba.dcerpc.echo): more presentation contexts on one
+then, with rpcss on port 135 when it may bind it (root) and the echo server registered,
+smbtorture rpc.countcalls and rpc.mgmt through the endpoint mapper; Samba's python
+bindings (samba.dcerpc.echo): more presentation contexts on one
 connection, plain and sealed, a request made by hand, an opnum out of range; a wrong
 password refused with the server still serving, and tshark on the capture
 of the unprotected runs: no malformed packet, no expert error.
@@ -32,6 +34,7 @@ Usage: test-interop-echo.py BUILD_DIR
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -66,7 +69,30 @@ def torture_run(binding, tests, user=None, extra=()):
         return -1, "timeout"
 
 
+def port_135_free():
+    if os.geteuid() != 0:
+        return False
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 135))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 try:
+    # rpcss on port 135 when it may bind it (root): the echo server registers with it, and
+    # smbtorture's suites that find interfaces through the endpoint mapper run too
+    rpcss = None
+    if port_135_free():
+        rpcss = subprocess.Popen([os.path.join(build, "services/rpcss"), "--port", "135",
+                                  "--listen", "127.0.0.1", "--foreground"], env=env,
+                                 stderr=open(os.path.join(root, "rpcss.log"), "w"))
+        procs.append(rpcss)
+        check("rpcss listens on port 135", wait_port(135))
     r = subprocess.run([os.path.join(build, "tools/dcompasswd/dcompasswd"), "-a", "-s", USER],
                        input=PASSWORD + "\n", env=env, capture_output=True, text=True, timeout=30)
     check("dcompasswd adds the account", r.returncode == 0, r.stderr)
@@ -152,6 +178,24 @@ try:
         check("sealed, and a second sealed context", s1.AddOne(41) == 42 and s2.AddOne(1) == 2)
     except ImportError:
         print("note: python3-samba is not installed: its checks were skipped")
+
+    # through the endpoint mapper: rpc.countcalls calls every opnum of every interface it
+    # maps with an empty stub (it prints the last one answered: 9 of rpcecho's 0-9) and
+    # rpc.mgmt the management interface beside each (rpcss's, then the echo server's)
+    if rpcss:
+        r = subprocess.run([torture, "ncacn_ip_tcp:127.0.0.1", "rpc.countcalls", "-U%"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        out = r.stdout + r.stderr
+        check("smbtorture rpc.countcalls: rpcecho's opnums 0-9, each refused or answered",
+              "Scanning pipe 'rpcecho'\nFound 9 calls" in out, out[-1500:])
+        r = subprocess.run([torture, "ncacn_ip_tcp:127.0.0.1", "rpc.mgmt", "-U%"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        out = r.stdout + r.stderr
+        check("smbtorture rpc.mgmt: the echo server's management interface lists rpcecho",
+              "60a15ec5-4de8-11d7-a637-005056a20182  version 0x00000001  'rpcecho'" in out and
+              "server refused to stop listening" in out, out[-1500:])
+    else:
+        print("note: port 135 is not ours to bind: rpc.countcalls and rpc.mgmt were skipped")
 
     # a wrong password: the bind refused, and the server still serves
     args = [torture, "ncacn_ip_tcp:127.0.0.1[%d,seal]" % port, "rpc.echo.echo.addone",
