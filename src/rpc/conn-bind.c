@@ -194,6 +194,18 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 conn_put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                 return 0;
         }
+        /* one bind time feature negotiation a bind: two are refused, and the connection
+           closed, as Windows does (Samba's raw_protocol test_no_auth_bind_time_twice) */
+        if (!alter) {
+                unsigned n_btfn = 0;
+                for (unsigned i = 0; i < b->n_contexts; i++)
+                        n_btfn += rpc_syntax_is_btfn(&b->contexts[i].transfer[0], NULL);
+                if (n_btfn > 1) {
+                        log_debug(rpc, "bind with %u feature negotiations", n_btfn);
+                        conn_put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                        return -EPROTO;
+                }
+        }
         if (rebind && b->assoc_group_id && b->assoc_group_id != c->assoc->id) {
                 log_debug(rpc, "bind again on a connection, to another association group");
                 conn_put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
@@ -277,11 +289,14 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 for (unsigned k = 0; k < pc->n_transfer; k++)
                         if (memcmp(&pc->transfer[k], &rpc_syntax_ndr20, sizeof rpc_syntax_ndr20) == 0)
                                 ndr20 = true;
-                if (pc->n_transfer == 1 && rpc_syntax_is_btfn(&pc->transfer[0], &btfn)) {
-                        /* [MS-RPCE] 3.3.1.5.3: ack, with the features we support: keep the
-                           connection when a call is orphaned (0x2) */
+                if (rpc_syntax_is_btfn(&pc->transfer[0], &btfn)) {
+                        /* [MS-RPCE] 3.3.1.5.3: ack, with the features we support: more than
+                           one security context on a connection (0x1: conn_sec_find's
+                           auth_context_ids), keeping the connection when a call is orphaned
+                           (0x2).  As Windows does, the context's first transfer syntax
+                           decides, whatever follows it */
                         result = RPC_RESULT_NEGOTIATE_ACK;
-                        reason = btfn & 0x2;
+                        reason = btfn & 0x3;
                 } else if (reg && ndr20) {
                         if (c->n_ctx < RPC_MAX_CONTEXTS || conn_context_if(c, pc->context_id)) {
                                 result = RPC_RESULT_ACCEPTANCE;

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+Samba's raw DCE/RPC conformance suite (python3-samba: samba.tests.dcerpc.raw_protocol)
+against rpcss, as `make test` runs it.  The suite builds PDUs by hand -- binds with odd
+presentation contexts, bind time feature negotiation, PFC flags, association groups,
+requests on unbound contexts, authentication at every level -- and checks every field
+of the answers against what Windows answers (Samba's server was made to match it).
+
+rpcss runs on 127.0.0.1 port 135, which the suite's client always uses, in a private
+OPENDCOM_ROOT with an account added by dcompasswd; the tests listed in PASSING must
+pass.  The suite has 194 tests; the others are not run here: they hold the server to
+Windows' choices this runtime does not make yet (fragment sizes of at most 5840 bytes,
+2048 for a 0 offer; NTLM's multi-leg and middle-of-call authentication corner cases;
+concurrent multiplexing; orphaned-call handling), and name what to align next.
+Exit 77 (skipped) without python3-samba or when port 135 cannot be bound (not root).
+Usage: test-interop-raw.py BUILD_DIR
+"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import harness
+from harness import check, cleanup, procs, wait_port
+
+build = sys.argv[1]
+try:
+    import samba.tests.dcerpc.raw_protocol as raw
+except ImportError:
+    print("SKIP: python3-samba is not installed")
+    sys.exit(77)
+
+PASSING = [
+    "test_alloc_hint", "test_assoc_group_diff1", "test_assoc_group_fail1",
+    "test_assoc_group_fail2", "test_auth_none_call_bind", "test_auth_none_connect_bind",
+    "test_auth_none_integrity_bind", "test_auth_none_packet_bind",
+    "test_auth_none_privacy_bind",
+    "test_no_auth_bind_time_keep_on_orphan_ignore_additional",
+    "test_no_auth_bind_time_keep_on_orphan_simple",
+    "test_no_auth_bind_time_none_ignore_additional", "test_no_auth_bind_time_none_simple",
+    "test_no_auth_bind_time_only_first", "test_no_auth_bind_time_sec_ctx_ignore_additional",
+    "test_no_auth_bind_time_twice", "test_no_auth_invalid_valid_request",
+    "test_no_auth_no_ctx", "test_no_auth_presentation_ctx_invalid2", "test_no_auth_request",
+    "test_no_auth_request_alter_pfc_00", "test_no_auth_request_alter_pfc_08",
+    "test_no_auth_request_alter_pfc_CONC_MPX",
+    "test_no_auth_request_alter_pfc_DID_NOT_EXECUTE",
+    "test_no_auth_request_alter_pfc_FIRST", "test_no_auth_request_alter_pfc_LAST",
+    "test_no_auth_request_alter_pfc_MAYBE", "test_no_auth_request_alter_pfc_OBJECT_UUID",
+    "test_no_auth_request_bind_pfc_00", "test_no_auth_request_bind_pfc_08",
+    "test_no_auth_request_bind_pfc_DID_NOT_EXECUTE", "test_no_auth_request_bind_pfc_FIRST",
+    "test_no_auth_request_bind_pfc_HDR_SIGNING", "test_no_auth_request_bind_pfc_LAST",
+    "test_no_auth_request_bind_pfc_MAYBE", "test_no_auth_request_bind_pfc_OBJECT_UUID",
+    "test_spnego_0_bind", "test_spnego_255_bind", "test_spnego_7_bind",
+    "test_spnego_auth_pad_ok", "test_spnego_connect_bind_none",
+    "test_spnego_connect_bind_seal", "test_spnego_connect_bind_sign",
+    "test_spnego_none_bind", "test_spnego_privacy_bind_seal",
+]
+
+
+def port_135_free():
+    if os.geteuid() != 0:
+        return False
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 135))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+if not port_135_free():
+    print("SKIP: port 135 is not ours to bind (the suite's client uses no other)")
+    sys.exit(77)
+
+USER, PASSWORD = "alice", "S3cret-pass!"
+root = tempfile.mkdtemp(prefix="opendcom-raw-")
+conf = os.path.join(root, "smb.conf")
+with open(conf, "w") as f:
+    f.write("[global]\n  workgroup = WORKGROUP\n  realm = WORKGROUP.LOCAL\n")
+os.environ.update(OPENDCOM_ROOT=root, SMB_CONF_PATH=conf, SERVER="127.0.0.1", USERNAME=USER,
+                  PASSWORD=PASSWORD, DOMAIN="WORKGROUP", REALM="WORKGROUP.LOCAL")
+try:
+    r = subprocess.run([os.path.join(build, "tools/dcompasswd/dcompasswd"), "-a", "-s", USER],
+                       input=PASSWORD + "\n", capture_output=True, text=True, timeout=30)
+    check("dcompasswd adds the account", r.returncode == 0, r.stderr)
+    rpcss = subprocess.Popen([os.path.join(build, "services/rpcss"), "--port", "135",
+                              "--listen", "127.0.0.1", "--foreground"],
+                             stderr=open(os.path.join(root, "rpcss.log"), "w"))
+    procs.append(rpcss)
+    check("rpcss listens on port 135", wait_port(135))
+
+    suite = unittest.TestSuite(raw.TestDCERPC_BIND(n) for n in PASSING)
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
+    bad = {t.id().rsplit(".", 1)[1]: tb for t, tb in result.failures + result.errors}
+    for n in PASSING:
+        check("raw_protocol %s" % n, n not in bad, bad.get(n, "")[-1200:])
+    check("rpcss still serves", rpcss.poll() is None and wait_port(135))
+finally:
+    cleanup(root)
+
+print("%d passed, %d failed" % (harness.checks - harness.failures, harness.failures))
+sys.exit(1 if harness.failures else 0)
