@@ -744,10 +744,15 @@ TEST(hostile_peers) {
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(t, RPC_PTYPE_FAULT);
         ASSERT_EQ(rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24, NCA_S_UNK_IF);
+        /* as Windows' faults: a non-zero alloc_hint (24), and no context named for one
+           that does not exist (Samba's raw_protocol suite checks both) */
+        ASSERT_EQ(rd[16] | rd[17] << 8 | rd[18] << 16 | (uint32_t)rd[19] << 24, 24);
+        ASSERT_EQ(rd[20] | rd[21] << 8, 0);
         n = make_request(pdu, 3, 5, 77, 3, 4, x4, 4);           /* opnum 77 */
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24, NCA_S_OP_RNG_ERROR);
+        ASSERT_EQ(rd[20] | rd[21] << 8, 5);     /* a context that exists: named */
         n = make_request(pdu, 4, 5, 0, 3, 0xfffffff0u, x4, 4); /* alloc_hint: ignored */
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);

@@ -175,8 +175,10 @@ void conn_put_fault(struct buf *out, uint32_t call_id, uint16_t ctx_id, uint32_t
                                      RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
                                              (did_not_execute ? RPC_PFC_DID_NOT_EXECUTE : 0),
                                      call_id);
-        /* [C706] 12.6.4.7: alloc_hint, p_cont_id, cancel_count, reserved, status, reserved2 */
-        rpc_put_u32(out, 0);
+        /* [C706] 12.6.4.7: alloc_hint, p_cont_id, cancel_count, reserved, status, reserved2.
+           Windows' faults carry a non-zero alloc_hint, which Samba's raw_protocol suite
+           checks (Samba's server sends 24): so do ours */
+        rpc_put_u32(out, 24);
         rpc_put_u16(out, ctx_id);
         buf_put_u8(out, 0);
         buf_put_u8(out, 0);
@@ -262,7 +264,8 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
         int r;
 
         if (!reg) {
-                conn_put_fault(out, call_id, ctx_id, NCA_S_UNK_IF, true);
+                /* no such context: the fault names none (0), as Windows' does */
+                conn_put_fault(out, call_id, 0, NCA_S_UNK_IF, true);
                 return;
         }
         if (opnum >= reg->iface->n_ops || (!reg->invoke && !reg->iface->ops[opnum].dispatch)) {

@@ -34,8 +34,9 @@ except ImportError:
     sys.exit(77)
 
 PASSING = [
-    "test_alloc_hint", "test_assoc_group_diff1", "test_assoc_group_fail1",
-    "test_assoc_group_fail2", "test_auth_none_call_bind", "test_auth_none_connect_bind",
+    "test_alloc_hint", "test_alter_no_auth_no_ctx", "test_assoc_group_diff1",
+    "test_assoc_group_fail1", "test_assoc_group_fail2", "test_assoc_group_ok1",
+    "test_auth_none_call_bind", "test_auth_none_connect_bind",
     "test_auth_none_integrity_bind", "test_auth_none_packet_bind",
     "test_auth_none_privacy_bind",
     "test_no_auth_bind_time_keep_on_orphan_ignore_additional",
@@ -43,9 +44,11 @@ PASSING = [
     "test_no_auth_bind_time_none_ignore_additional", "test_no_auth_bind_time_none_simple",
     "test_no_auth_bind_time_only_first", "test_no_auth_bind_time_sec_ctx_ignore_additional",
     "test_no_auth_bind_time_twice", "test_no_auth_invalid_valid_request",
-    "test_no_auth_no_ctx", "test_no_auth_presentation_ctx_invalid2", "test_no_auth_request",
-    "test_no_auth_request_alter_pfc_00", "test_no_auth_request_alter_pfc_08",
-    "test_no_auth_request_alter_pfc_CONC_MPX",
+    "test_no_auth_no_ctx", "test_no_auth_presentation_ctx_invalid1",
+    "test_no_auth_presentation_ctx_invalid2", "test_no_auth_presentation_ctx_invalid3",
+    "test_no_auth_presentation_ctx_valid1", "test_no_auth_presentation_ctx_valid2",
+    "test_no_auth_request", "test_no_auth_request_alter_pfc_00",
+    "test_no_auth_request_alter_pfc_08", "test_no_auth_request_alter_pfc_CONC_MPX",
     "test_no_auth_request_alter_pfc_DID_NOT_EXECUTE",
     "test_no_auth_request_alter_pfc_FIRST", "test_no_auth_request_alter_pfc_LAST",
     "test_no_auth_request_alter_pfc_MAYBE", "test_no_auth_request_alter_pfc_OBJECT_UUID",
@@ -56,7 +59,10 @@ PASSING = [
     "test_spnego_0_bind", "test_spnego_255_bind", "test_spnego_7_bind",
     "test_spnego_auth_pad_ok", "test_spnego_connect_bind_none",
     "test_spnego_connect_bind_seal", "test_spnego_connect_bind_sign",
-    "test_spnego_none_bind", "test_spnego_privacy_bind_seal",
+    "test_spnego_connect_reauth_alter", "test_spnego_integrity_bind_seal",
+    "test_spnego_integrity_bind_sign", "test_spnego_none_bind",
+    "test_spnego_packet_bind_seal", "test_spnego_packet_bind_sign",
+    "test_spnego_privacy_bind_seal",
 ]
 
 
