@@ -81,11 +81,13 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
         bool done = false;
         int r;
 
-        if (!ops)
-                return -EPROTONOSUPPORT;
+        /* the level first: an invalid one is refused as such (a bind_nak "not
+           specified"), whatever the type, as Windows does */
         if (pdu->sec.auth_level < RPC_AUTHN_LEVEL_CONNECT ||
             pdu->sec.auth_level > RPC_AUTHN_LEVEL_PKT_PRIVACY)
                 return -EACCES;
+        if (!ops)
+                return -EPROTONOSUPPORT;
         if (s && s->type != pdu->sec.auth_type)
                 return -EACCES;
         if (s && s->done && s->level != pdu->sec.auth_level)

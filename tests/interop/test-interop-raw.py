@@ -36,9 +36,10 @@ except ImportError:
 PASSING = [
     "test_alloc_hint", "test_alter_no_auth_no_ctx", "test_assoc_group_diff1",
     "test_assoc_group_fail1", "test_assoc_group_fail2", "test_assoc_group_ok1",
+    "test_auth_none_0_bind", "test_auth_none_255_bind", "test_auth_none_7_bind",
     "test_auth_none_call_bind", "test_auth_none_connect_bind",
-    "test_auth_none_integrity_bind", "test_auth_none_packet_bind",
-    "test_auth_none_privacy_bind",
+    "test_auth_none_integrity_bind", "test_auth_none_none_bind",
+    "test_auth_none_packet_bind", "test_auth_none_privacy_bind",
     "test_no_auth_bind_time_keep_on_orphan_ignore_additional",
     "test_no_auth_bind_time_keep_on_orphan_simple",
     "test_no_auth_bind_time_none_ignore_additional", "test_no_auth_bind_time_none_simple",
