@@ -291,12 +291,13 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 for (unsigned k = 0; k < pc->n_transfer; k++)
                         if (memcmp(&pc->transfer[k], &rpc_syntax_ndr20, sizeof rpc_syntax_ndr20) == 0)
                                 ndr20 = true;
-                if (rpc_syntax_is_btfn(&pc->transfer[0], &btfn)) {
+                if (!alter && rpc_syntax_is_btfn(&pc->transfer[0], &btfn)) {
                         /* [MS-RPCE] 3.3.1.5.3: ack, with the features we support: more than
                            one security context on a connection (0x1: conn_sec_find's
                            auth_context_ids), keeping the connection when a call is orphaned
                            (0x2).  As Windows does, the context's first transfer syntax
-                           decides, whatever follows it */
+                           decides, whatever follows it; only a bind negotiates (an
+                           alter_context's such context is refused as any other) */
                         result = RPC_RESULT_NEGOTIATE_ACK;
                         reason = btfn & 0x3;
                 } else if (reg && ndr20) {
