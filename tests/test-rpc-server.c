@@ -900,6 +900,16 @@ TEST(protocol_details) {
         close(fd);
 }
 
+/* Turns the little-endian fields of pdu (n of them, at at[k], len[k] bytes) big-endian. */
+static void swap_fields(uint8_t *pdu, const uint8_t *at, const uint8_t *len, size_t n) {
+        for (size_t k = 0; k < n; k++) {
+                uint8_t sw[4];
+                memcpy(sw, pdu + at[k], len[k]);
+                for (unsigned i = 0; i < len[k]; i++)
+                        pdu[at[k] + i] = sw[len[k] - 1 - i];
+        }
+}
+
 /*
  * The server takes a whole plain request in one fragment straight to its call (conn.c
  * fast_request); every request it does not -- another byte order, flags besides
@@ -926,12 +936,7 @@ TEST(requests_off_the_common_path) {
         pdu[4] = 0x00;
         /* frag_length, auth_length, call_id, alloc_hint, p_cont_id, opnum */
         static const uint8_t field_at[] = { 8, 10, 12, 16, 20, 22 }, field_len[] = { 2, 2, 4, 4, 2, 2 };
-        for (size_t k = 0; k < sizeof field_at; k++) {
-                uint8_t sw[4];
-                memcpy(sw, pdu + field_at[k], field_len[k]);
-                for (unsigned i = 0; i < field_len[k]; i++)
-                        pdu[field_at[k] + i] = sw[field_len[k] - 1 - i];
-        }
+        swap_fields(pdu, field_at, field_len, sizeof field_at);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
@@ -974,12 +979,7 @@ TEST(requests_off_the_common_path) {
         pdu[4] = 0x00;
         static const uint8_t bind_at[] = { 8, 10, 12, 16, 18, 20, 26, 28, 32, 36, 38, 48, 52, 56, 58, 68 },
                              bind_len[] = { 2, 2, 4, 2, 2, 4, 2, 2, 4, 2, 2, 4, 4, 2, 2, 4 };
-        for (size_t k = 0; k < sizeof bind_at; k++) {
-                uint8_t sw[4];
-                memcpy(sw, pdu + bind_at[k], bind_len[k]);
-                for (unsigned i = 0; i < bind_len[k]; i++)
-                        pdu[bind_at[k] + i] = sw[bind_len[k] - 1 - i];
-        }
+        swap_fields(pdu, bind_at, bind_len, sizeof bind_at);
         ASSERT_EQ(pdu[48] << 8 | pdu[49], 0);   /* the minor version, first */
         ASSERT_EQ(pdu[50] << 8 | pdu[51], 1);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
@@ -993,12 +993,7 @@ TEST(requests_off_the_common_path) {
         ASSERT_EQ(rd[at + 4] | rd[at + 5] << 8, 0);
         n = make_request(pdu, 0x01020304, 0, 0, 3, 4, x4_be, 4);
         pdu[4] = 0x00;
-        for (size_t k = 0; k < sizeof field_at; k++) {
-                uint8_t sw[4];
-                memcpy(sw, pdu + field_at[k], field_len[k]);
-                for (unsigned i = 0; i < field_len[k]; i++)
-                        pdu[field_at[k] + i] = sw[field_len[k] - 1 - i];
-        }
+        swap_fields(pdu, field_at, field_len, sizeof field_at);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(t, RPC_PTYPE_RESPONSE);

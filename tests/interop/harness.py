@@ -4,6 +4,7 @@ What every interop test (tests/interop/test-interop-*.py) needs: checks counted 
 printed TAP-like, a free loopback port, waiting for a listener, and the processes a test
 starts, stopped by PID at the end with its private state directory removed.
 """
+import os
 import shutil
 import signal
 import socket
@@ -39,6 +40,23 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+
+def port_135_free():
+    """Whether this test may bind 127.0.0.1:135, where the endpoint mapper's clients that
+    know no other port (rpcdump.py, smbtorture's mapping, Samba's raw_protocol) look:
+    root, and nobody listening there."""
+    if os.geteuid() != 0:
+        return False
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 135))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def wait_port(port, timeout=10):

@@ -34,14 +34,13 @@ Usage: test-interop-echo.py BUILD_DIR
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import harness
-from harness import check, cleanup, procs, wait_port
+from harness import check, cleanup, port_135_free, procs, wait_port
 
 build = sys.argv[1]
 torture = shutil.which("smbtorture")
@@ -67,20 +66,6 @@ def torture_run(binding, tests, user=None, extra=()):
         return r.returncode, r.stdout + r.stderr
     except subprocess.TimeoutExpired:
         return -1, "timeout"
-
-
-def port_135_free():
-    if os.geteuid() != 0:
-        return False
-    s = socket.socket()
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 135))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 try:

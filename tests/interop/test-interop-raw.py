@@ -17,14 +17,13 @@ Exit 77 (skipped) without python3-samba or when port 135 cannot be bound (not ro
 Usage: test-interop-raw.py BUILD_DIR
 """
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import unittest
 
 import harness
-from harness import check, cleanup, procs, wait_port
+from harness import check, cleanup, port_135_free, procs, wait_port
 
 build = sys.argv[1]
 try:
@@ -65,20 +64,6 @@ PASSING = [
     "test_spnego_packet_bind_seal", "test_spnego_packet_bind_sign",
     "test_spnego_privacy_bind_seal",
 ]
-
-
-def port_135_free():
-    if os.geteuid() != 0:
-        return False
-    s = socket.socket()
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 135))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 if not port_135_free():

@@ -29,7 +29,7 @@ import threading
 import time
 
 import harness
-from harness import check, cleanup, finish, free_port, procs, wait_port
+from harness import check, cleanup, finish, free_port, port_135_free, procs, wait_port
 
 build = sys.argv[1]
 
@@ -66,20 +66,6 @@ def run(args, timeout=30):
         return r.returncode, r.stdout + r.stderr
     except subprocess.TimeoutExpired:
         return -1, "timeout"
-
-
-def port_135_free():
-    if os.geteuid() != 0:
-        return False
-    s = socket.socket()
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 135))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 try:
