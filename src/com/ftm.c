@@ -101,30 +101,30 @@ static bool live_check(uint64_t addr, bool take) {
         return l != NULL;
 }
 
-struct ftm {
-        IUnknown IUnknown_inner;        /* the non-delegating IUnknown the outer object holds */
-        IMarshal IMarshal_iface;
-        atomic_uint refs;
-        IUnknown *outer;                /* the controlling unknown (not held); ours if none */
-};
-
-static struct ftm *impl_from_inner(IUnknown *iface) {
-        return CONTAINING_RECORD(iface, struct ftm, IUnknown_inner);
+/*
+ * An IMarshal aggregated into an object (the free-threaded marshaler here,
+ * CoGetStdMarshalEx's standard marshaler in marshal.c): the non-delegating IUnknown the
+ * outer object holds, and an IMarshal whose IUnknown methods are the outer object's (COM's
+ * aggregation rule).  The aggregate holds no reference on its outer object; without one
+ * (outer NULL) it is its own.
+ */
+static struct com_marshal_agg *agg_from_inner(IUnknown *iface) {
+        return CONTAINING_RECORD(iface, struct com_marshal_agg, inner);
 }
 
-static struct ftm *impl_from_IMarshal(IMarshal *iface) {
-        return CONTAINING_RECORD(iface, struct ftm, IMarshal_iface);
+struct com_marshal_agg *com_marshal_agg_of(IMarshal *iface) {
+        return CONTAINING_RECORD(iface, struct com_marshal_agg, IMarshal_iface);
 }
 
 static HRESULT STDMETHODCALLTYPE inner_QueryInterface(IUnknown *iface, REFIID riid, void **ppv) {
-        struct ftm *f = impl_from_inner(iface);
+        struct com_marshal_agg *a = agg_from_inner(iface);
 
         if (!ppv)
                 return E_POINTER;
         if (IsEqualIID(riid, &IID_IUnknown))
-                *ppv = &f->IUnknown_inner;
+                *ppv = &a->inner;
         else if (IsEqualIID(riid, &IID_IMarshal))
-                *ppv = &f->IMarshal_iface;
+                *ppv = &a->IMarshal_iface;
         else {
                 *ppv = NULL;
                 return E_NOINTERFACE;
@@ -134,35 +134,50 @@ static HRESULT STDMETHODCALLTYPE inner_QueryInterface(IUnknown *iface, REFIID ri
 }
 
 static ULONG STDMETHODCALLTYPE inner_AddRef(IUnknown *iface) {
-        return atomic_fetch_add(&impl_from_inner(iface)->refs, 1) + 1;
+        return atomic_fetch_add(&agg_from_inner(iface)->refs, 1) + 1;
 }
 
 static ULONG STDMETHODCALLTYPE inner_Release(IUnknown *iface) {
-        struct ftm *f = impl_from_inner(iface);
-        ULONG r = atomic_fetch_sub(&f->refs, 1) - 1;
+        struct com_marshal_agg *a = agg_from_inner(iface);
+        ULONG r = atomic_fetch_sub(&a->refs, 1) - 1;
 
         if (!r)
-                free(f);
+                free(a);
         return r;
 }
 
 static const IUnknownVtbl inner_vtbl = { inner_QueryInterface, inner_AddRef, inner_Release };
 
-/* IMarshal's IUnknown is the outer object's (COM's aggregation rule). */
-static HRESULT STDMETHODCALLTYPE ftm_QueryInterface(IMarshal *iface, REFIID riid, void **ppv) {
-        IUnknown *outer = impl_from_IMarshal(iface)->outer;
+HRESULT STDMETHODCALLTYPE com_marshal_agg_QueryInterface(IMarshal *iface, REFIID riid, void **ppv) {
+        IUnknown *outer = com_marshal_agg_of(iface)->outer;
         return outer->lpVtbl->QueryInterface(outer, riid, ppv);
 }
 
-static ULONG STDMETHODCALLTYPE ftm_AddRef(IMarshal *iface) {
-        IUnknown *outer = impl_from_IMarshal(iface)->outer;
+ULONG STDMETHODCALLTYPE com_marshal_agg_AddRef(IMarshal *iface) {
+        IUnknown *outer = com_marshal_agg_of(iface)->outer;
         return outer->lpVtbl->AddRef(outer);
 }
 
-static ULONG STDMETHODCALLTYPE ftm_Release(IMarshal *iface) {
-        IUnknown *outer = impl_from_IMarshal(iface)->outer;
+ULONG STDMETHODCALLTYPE com_marshal_agg_Release(IMarshal *iface) {
+        IUnknown *outer = com_marshal_agg_of(iface)->outer;
         return outer->lpVtbl->Release(outer);
 }
+
+HRESULT com_marshal_agg_new(const IMarshalVtbl *vtbl, IUnknown *outer, IUnknown **ret) {
+        struct com_marshal_agg *a;
+
+        *ret = NULL;
+        if (!(a = calloc(1, sizeof *a)))
+                return E_OUTOFMEMORY;
+        a->inner.lpVtbl = &inner_vtbl;
+        a->IMarshal_iface.lpVtbl = vtbl;
+        atomic_init(&a->refs, 1);
+        a->outer = outer ? outer : &a->inner;
+        *ret = &a->inner;
+        return S_OK;
+}
+
+/* --- the free-threaded marshaler ----------------------------------------------------------- */
 
 static bool in_process(DWORD dest) {
         return dest == MSHCTX_INPROC || dest == MSHCTX_CROSSCTX;
@@ -299,30 +314,21 @@ static HRESULT STDMETHODCALLTYPE ftm_ReleaseMarshalData(IMarshal *iface, IStream
 /* In process nothing is exported; what the standard marshaler exported for other
    processes is cut off as CoDisconnectObject does it for any object. */
 static HRESULT STDMETHODCALLTYPE ftm_DisconnectObject(IMarshal *iface, DWORD reserved) {
-        struct ftm *f = impl_from_IMarshal(iface);
+        struct com_marshal_agg *a = com_marshal_agg_of(iface);
 
-        return f->outer != &f->IUnknown_inner ? com_export_disconnect(f->outer) : S_OK;
+        return a->outer != &a->inner ? com_export_disconnect(a->outer) : S_OK;
 }
 
 static const IMarshalVtbl ftm_vtbl = {
-        ftm_QueryInterface, ftm_AddRef, ftm_Release, ftm_GetUnmarshalClass, ftm_GetMarshalSizeMax,
+        com_marshal_agg_QueryInterface, com_marshal_agg_AddRef, com_marshal_agg_Release,
+        ftm_GetUnmarshalClass, ftm_GetMarshalSizeMax,
         ftm_MarshalInterface, ftm_UnmarshalInterface, ftm_ReleaseMarshalData, ftm_DisconnectObject,
 };
 
 HRESULT WINAPI CoCreateFreeThreadedMarshaler(IUnknown *outer, IUnknown **ret) {
-        struct ftm *f;
-
         if (!ret)
                 return E_INVALIDARG;
-        *ret = NULL;
-        if (!(f = calloc(1, sizeof *f)))
-                return E_OUTOFMEMORY;
-        f->IUnknown_inner.lpVtbl = &inner_vtbl;
-        f->IMarshal_iface.lpVtbl = &ftm_vtbl;
-        atomic_init(&f->refs, 1);
-        f->outer = outer ? outer : &f->IUnknown_inner;
-        *ret = &f->IUnknown_inner;
-        return S_OK;
+        return com_marshal_agg_new(&ftm_vtbl, outer, ret);
 }
 
 /* An instance of CLSID_InProcFreeMarshaler (the built-in factory's, git.c): an unmarshaler. */

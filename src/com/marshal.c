@@ -589,74 +589,10 @@ HRESULT WINAPI CoGetStandardMarshal(REFIID riid, IUnknown *unk, DWORD dest, void
  * object marshaled is the outer one (or the interface pointer a call names).  As COM's
  * aggregation rules say, the inner object holds no reference on the outer.
  */
-struct std_marshal_ex {
-        IUnknown inner;
-        IMarshal IMarshal_iface;
-        atomic_uint refs;
-        IUnknown *outer;
-};
-
-static struct std_marshal_ex *ex_from_inner(IUnknown *iface) {
-        return (struct std_marshal_ex *)iface;
-}
-
-static struct std_marshal_ex *ex_from_IMarshal(IMarshal *iface) {
-        return (struct std_marshal_ex *)((char *)iface - offsetof(struct std_marshal_ex, IMarshal_iface));
-}
-
-static HRESULT STDMETHODCALLTYPE smx_inner_QueryInterface(IUnknown *iface, REFIID riid, void **ppv) {
-        struct std_marshal_ex *m = ex_from_inner(iface);
-
-        if (!ppv)
-                return E_POINTER;
-        if (IsEqualIID(riid, &IID_IUnknown))
-                *ppv = &m->inner;
-        else if (IsEqualIID(riid, &IID_IMarshal))
-                *ppv = &m->IMarshal_iface;
-        else {
-                *ppv = NULL;
-                return E_NOINTERFACE;
-        }
-        ((IUnknown *)*ppv)->lpVtbl->AddRef((IUnknown *)*ppv);
-        return S_OK;
-}
-
-static ULONG STDMETHODCALLTYPE smx_inner_AddRef(IUnknown *iface) {
-        return atomic_fetch_add(&ex_from_inner(iface)->refs, 1) + 1;
-}
-
-static ULONG STDMETHODCALLTYPE smx_inner_Release(IUnknown *iface) {
-        struct std_marshal_ex *m = ex_from_inner(iface);
-        ULONG r = atomic_fetch_sub(&m->refs, 1) - 1;
-
-        if (!r)
-                free(m);
-        return r;
-}
-
-static const IUnknownVtbl std_marshal_ex_inner_vtbl = {
-        smx_inner_QueryInterface, smx_inner_AddRef, smx_inner_Release,
-};
-
-static HRESULT STDMETHODCALLTYPE smx_QueryInterface(IMarshal *iface, REFIID riid, void **ppv) {
-        IUnknown *outer = ex_from_IMarshal(iface)->outer;
-        return outer->lpVtbl->QueryInterface(outer, riid, ppv);
-}
-
-static ULONG STDMETHODCALLTYPE smx_AddRef(IMarshal *iface) {
-        IUnknown *outer = ex_from_IMarshal(iface)->outer;
-        return outer->lpVtbl->AddRef(outer);
-}
-
-static ULONG STDMETHODCALLTYPE smx_Release(IMarshal *iface) {
-        IUnknown *outer = ex_from_IMarshal(iface)->outer;
-        return outer->lpVtbl->Release(outer);
-}
-
 static HRESULT STDMETHODCALLTYPE smx_MarshalInterface(IMarshal *iface, IStream *stm, REFIID riid,
                                                       void *pv, DWORD dest, void *dest_data,
                                                       DWORD mshlflags) {
-        IUnknown *unk = pv ? pv : ex_from_IMarshal(iface)->outer;
+        IUnknown *unk = pv ? pv : com_marshal_agg_of(iface)->outer;
 
         if (!stm || !riid)
                 return E_INVALIDARG;
@@ -664,17 +600,17 @@ static HRESULT STDMETHODCALLTYPE smx_MarshalInterface(IMarshal *iface, IStream *
 }
 
 static HRESULT STDMETHODCALLTYPE smx_DisconnectObject(IMarshal *iface, DWORD reserved) {
-        return com_export_disconnect(ex_from_IMarshal(iface)->outer);
+        return com_export_disconnect(com_marshal_agg_of(iface)->outer);
 }
 
 static const IMarshalVtbl std_marshal_ex_vtbl = {
-        smx_QueryInterface, smx_AddRef, smx_Release, sm_GetUnmarshalClass, sm_GetMarshalSizeMax,
+        com_marshal_agg_QueryInterface, com_marshal_agg_AddRef, com_marshal_agg_Release,
+        sm_GetUnmarshalClass, sm_GetMarshalSizeMax,
         smx_MarshalInterface, sm_UnmarshalInterface, sm_ReleaseMarshalData, smx_DisconnectObject,
 };
 
 HRESULT WINAPI CoGetStdMarshalEx(IUnknown *outer, DWORD smexflags, IUnknown **inner) {
         struct com_apartment *apt;
-        struct std_marshal_ex *m;
 
         if (!inner)
                 return E_INVALIDARG;
@@ -688,14 +624,7 @@ HRESULT WINAPI CoGetStdMarshalEx(IUnknown *outer, DWORD smexflags, IUnknown **in
            reach its proxy) needs the proxy manager as an aggregatable object: not here */
         if (smexflags == SMEXF_HANDLER)
                 return E_NOTIMPL;
-        if (!(m = calloc(1, sizeof *m)))
-                return E_OUTOFMEMORY;
-        m->inner.lpVtbl = &std_marshal_ex_inner_vtbl;
-        m->IMarshal_iface.lpVtbl = &std_marshal_ex_vtbl;
-        atomic_init(&m->refs, 1);
-        m->outer = outer;
-        *inner = &m->inner;
-        return S_OK;
+        return com_marshal_agg_new(&std_marshal_ex_vtbl, outer, inner);
 }
 
 /* An instance of CLSID_StdMarshal (the built-in factory's, git.c): an unmarshaler. */

@@ -9,6 +9,7 @@
 #ifndef DCOM_COM_REMOTE_INTERNAL_H
 #define DCOM_COM_REMOTE_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -230,6 +231,25 @@ HRESULT com_scm_activate(const CLSID *clsid, DWORD clsctx, COSERVERINFO *server,
 HRESULT com_builtin_class_object(const CLSID *clsid, const IID *riid, void **ppv);
 HRESULT com_std_marshal_create(const IID *riid, void **ppv);
 HRESULT com_ftm_create(const IID *riid, void **ppv);
+
+/*
+ * ftm.c: an IMarshal aggregated into an object (the free-threaded marshaler,
+ * CoGetStdMarshalEx's): com_marshal_agg_new gives the non-delegating IUnknown with one
+ * reference; IMarshal_iface has `vtbl`, whose IUnknown methods are com_marshal_agg_*
+ * (the outer object's).  The outer object is not held; NULL makes the aggregate its own.
+ */
+struct com_marshal_agg {
+        IUnknown inner;
+        IMarshal IMarshal_iface;
+        atomic_uint refs;
+        IUnknown *outer;
+};
+
+HRESULT com_marshal_agg_new(const IMarshalVtbl *vtbl, IUnknown *outer, IUnknown **ret);
+struct com_marshal_agg *com_marshal_agg_of(IMarshal *iface);
+HRESULT STDMETHODCALLTYPE com_marshal_agg_QueryInterface(IMarshal *iface, REFIID riid, void **ppv);
+ULONG STDMETHODCALLTYPE com_marshal_agg_AddRef(IMarshal *iface);
+ULONG STDMETHODCALLTYPE com_marshal_agg_Release(IMarshal *iface);
 
 /*
  * cancel.c: an outgoing call on the wire of a thread that enabled call cancellation at
