@@ -307,6 +307,26 @@ static uint32_t fault_status(const uint8_t *rd) {
         return rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24;
 }
 
+/* A connection with toy context id established at level (its AUTH3 "DONE"). */
+static int toy_session(uint32_t id, uint8_t level, uint8_t *rd) {
+        int fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, id, level, TOY, rd), RPC_PTYPE_BIND_ACK);
+        auth3(fd, id, level, "DONE");
+        return fd;
+}
+
+/* A request under context id at level is refused (access denied, not "did not execute"),
+   and the connection closed; fd is closed. */
+static void refused_and_closed(int fd, uint32_t seq, uint32_t id, uint8_t level, uint8_t *rd) {
+        LONG y = 0;
+
+        ASSERT_EQ(call_null(fd, 0, id, level, seq, 1, false, &y, rd), RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+}
+
 TEST(toy_provider) {
         uint8_t rd[8192];
         LONG y = 0;
@@ -337,11 +357,15 @@ TEST(toy_provider) {
         ASSERT_EQ(rd[n - 13], TOY);
         ASSERT_EQ(rd[n - 12], RPC_AUTHN_LEVEL_PKT_PRIVACY);
         ASSERT_EQ(rd[n - 9] | rd[n - 8] << 8 | rd[n - 7] << 16 | (uint32_t)rd[n - 6] << 24, 7);
-        /* before AUTH3: not established */
+        /* before AUTH3: not established -- a protocol error, nothing executed, and the
+           connection closed, as Windows answers */
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
                   RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
-        auth3(fd, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, "DONE");
+        ASSERT_EQ(fault_status(rd), NCA_S_PROTO_ERROR);
+        ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG | RPC_PFC_DID_NOT_EXECUTE);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+        fd = toy_session(7, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
         /* signed and sealed both ways */
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 41, false, &y, rd),
                   RPC_PTYPE_RESPONSE);
@@ -361,17 +385,6 @@ TEST(toy_provider) {
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 3, 1, false, &y, rd),
                   RPC_PTYPE_RESPONSE);
         ASSERT_EQ(y, 2);
-        /* an AUTH3 for a context nobody began: no context is made */
-        unsigned before = toy_contexts;
-        auth3(fd, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, "HELLO");
-        ASSERT_EQ(call_null(fd, 0, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
-                  RPC_PTYPE_FAULT);
-        ASSERT_EQ(toy_contexts, before);
-        /* an unknown context id; a level other than the context's */
-        ASSERT_EQ(call_null(fd, 0, 9, RPC_AUTHN_LEVEL_PKT_PRIVACY, 0, 1, false, &y, rd),
-                  RPC_PTYPE_FAULT);
-        ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 4, 1, false, &y, rd),
-                  RPC_PTYPE_FAULT);
         /* a second security context on the same connection: alter_context, new id */
         ASSERT_EQ(bind_toy(fd, true, 8, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd),
                   RPC_PTYPE_ALTER_CONTEXT_RESP);
@@ -394,18 +407,40 @@ TEST(toy_provider) {
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
 
-        /* a failed AUTH3: the next request is refused (the connection stays) */
+        /* an AUTH3 for a context nobody began: no context is made, and a request naming
+           it is refused; so is one naming an unknown id, or its context at another level */
+        fd = toy_session(7, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
+        unsigned before = toy_contexts;
+        auth3(fd, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, "HELLO");
+        ASSERT_EQ(toy_contexts, before);
+        refused_and_closed(fd, 0, 99, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
+        fd = toy_session(7, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
+        refused_and_closed(fd, 0, 9, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
+        fd = toy_session(7, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
+        refused_and_closed(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_INTEGRITY, rd);
+
+        /* a failed AUTH3: the next request is refused, and the connection closed */
         fd = conn_open();
         ASSERT_EQ(bind_toy(fd, false, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd), RPC_PTYPE_BIND_ACK);
         auth3(fd, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "NOPE");
-        ASSERT_EQ(call_null(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 1, false, &y, rd),
-                  RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        refused_and_closed(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, rd);
         /* and another try on the failed context changes nothing: no guessing on it */
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd), RPC_PTYPE_BIND_ACK);
+        auth3(fd, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "NOPE");
         auth3(fd, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "DONE");
-        ASSERT_EQ(call_null(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, 0, 1, false, &y, rd),
-                  RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        refused_and_closed(fd, 0, 3, RPC_AUTHN_LEVEL_PKT_INTEGRITY, rd);
+
+        /* a level changed in the middle of a handshake (the AUTH3's): the context is
+           refused, as Windows refuses it (Samba's raw_protocol test_spnego_change_auth_level) */
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 4, RPC_AUTHN_LEVEL_PKT_INTEGRITY, TOY, rd), RPC_PTYPE_BIND_ACK);
+        auth3(fd, 4, RPC_AUTHN_LEVEL_PKT_PRIVACY, "DONE");
+        refused_and_closed(fd, 0, 4, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);
+        /* a bind at CALL: bind_nak, "invalid checksum" ([MS-RPCE] 2.2.1.1.8: clients send PKT) */
+        fd = conn_open();
+        ASSERT_EQ(bind_toy(fd, false, 5, RPC_AUTHN_LEVEL_CALL, TOY, rd), RPC_PTYPE_BIND_NAK);
+        ASSERT_EQ(rd[16] | rd[17] << 8, RPC_BIND_NAK_INVALID_CHECKSUM);
         close(fd);
 
         /* one handshake at a time per connection: a second context begun while the

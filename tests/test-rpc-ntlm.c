@@ -130,6 +130,7 @@ static void calls_at(const char *s, uint8_t level) {
 TEST(levels_tcp) {
         start();
         calls_at(tcp_binding, RPC_AUTHN_LEVEL_CONNECT);
+        calls_at(tcp_binding, RPC_AUTHN_LEVEL_PKT);     /* signed, as PKT_INTEGRITY */
         calls_at(tcp_binding, RPC_AUTHN_LEVEL_PKT_INTEGRITY);
         calls_at(tcp_binding, RPC_AUTHN_LEVEL_PKT_PRIVACY);
 }
@@ -172,8 +173,8 @@ TEST(minimum_level) {
         ASSERT_EQ(y, 2);
         rpc_binding_free(b);
 
-        /* an interface requiring PKT: CALL and PKT, whose PDUs nothing verifies, count as
-           CONNECT; PKT_INTEGRITY meets it */
+        /* an interface requiring PKT: PKT is given as PKT_INTEGRITY (every PDU signed)
+           and CALL is sent as PKT ([MS-RPCE] 2.2.1.1.8), so both meet it; CONNECT does not */
         struct rpc_server *pkt = rpc_server_new();
         uint16_t pport;
         char pb[64];
@@ -182,8 +183,11 @@ TEST(minimum_level) {
                                           RPC_AUTHN_LEVEL_PKT));
         ASSERT_OK(rpc_server_listen_tcp(pkt, "127.0.0.1", 0, &pport));
         snprintf(pb, sizeof pb, "ncacn_ip_tcp:127.0.0.1[%u]", pport);
-        denied(pb, RPC_AUTHN_LEVEL_PKT, "alice", "Secret-1");
-        denied(pb, RPC_AUTHN_LEVEL_CALL, "alice", "Secret-1");
+        denied(pb, RPC_AUTHN_LEVEL_CONNECT, "alice", "Secret-1");
+        b = bind_as(pb, RPC_AUTHN_LEVEL_CALL, "alice", "Secret-1");
+        ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
+        ASSERT_EQ(seen.level, RPC_AUTHN_LEVEL_PKT);
+        rpc_binding_free(b);
         b = bind_as(pb, RPC_AUTHN_LEVEL_PKT_INTEGRITY, "alice", "Secret-1");
         ASSERT_OK(RpcTest_RtNull((handle_t)b, 1, &y, &ret));
         rpc_binding_free(b);

@@ -1002,6 +1002,78 @@ TEST(requests_off_the_common_path) {
         still_serving();
 }
 
+/*
+ * What Windows answers where the specifications leave it open, as Samba's raw_protocol
+ * suite holds a server to it (test-interop-raw runs that suite against rpcss as root).
+ */
+TEST(windows_answers) {
+        uint8_t pdu[4096], rd[8192], t;
+        size_t n;
+        int fd;
+        static const uint8_t x4[4] = { 1, 0, 0, 0 };
+
+        start();
+        fd = raw_connect();
+        n = make_bind(pdu, 0x101, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        /* a response names its context by the id's low byte */
+        n = make_request(pdu, 2, 0x101, 0, 3, 4, x4, 4);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(rd[20] | rd[21] << 8, 0x01);
+        ASSERT_EQ(rd[24], 2);
+        /* an alter_context restating the context is accepted ... */
+        n = make_bind(pdu, 0x101, 3);
+        pdu[2] = RPC_PTYPE_ALTER_CONTEXT;
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_ALTER_CONTEXT_RESP);
+        /* ... one changing it (RpcTest v1.0 for the context of v1.1) is a protocol
+           error: not executed, the connection closed */
+        n = make_bind(pdu, 0x101, 4);
+        pdu[2] = RPC_PTYPE_ALTER_CONTEXT;
+        pdu[50] = 0;
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG | RPC_PFC_DID_NOT_EXECUTE);
+        ASSERT_EQ(rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24, NCA_S_PROTO_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+
+        /* a request whose verifier names no security context (here one of type none, on a
+           connection without any): access denied, the fault not "did not execute", the
+           connection closed -- it is not run unauthenticated */
+        fd = raw_connect();
+        n = make_bind(pdu, 0, 1);
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        struct buf b;
+        buf_init(&b, 0);
+        size_t start0 = rpc_pdu_begin(&b, RPC_PTYPE_REQUEST, 3, 5);
+        rpc_put_u32(&b, 4);
+        rpc_put_u16(&b, 0);
+        rpc_put_u16(&b, 0);
+        buf_append(&b, x4, 4);
+        /* [MS-RPCE] 2.2.2.11: auth_type none, level connect, no padding, context 0 */
+        buf_append(&b, "\x00\x02\x00\x00\x00\x00\x00\x00none", 12);
+        rpc_pdu_end(&b, start0);
+        b.data[10] = 4;                 /* auth_length */
+        ASSERT_EQ(send(fd, b.data, b.len, 0), (ssize_t)b.len);
+        buf_free(&b);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG);
+        ASSERT_EQ(rd[24] | rd[25] << 8 | rd[26] << 16 | (uint32_t)rd[27] << 24, ERROR_ACCESS_DENIED);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+        still_serving();
+}
+
 static uint64_t deadline_ns;
 
 static uint64_t now_ns(void) {

@@ -197,7 +197,7 @@ static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_int
                         bl = *c->blanket;
                 pthread_mutex_unlock(&lock);
         }
-        if (has_blanket && bl.level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+        if (has_blanket && bl.level >= RPC_AUTHN_LEVEL_CALL) {      /* (CALL: sent as PKT) */
                 /* the blanket's own security context on the OXID's connection */
                 struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL,
                                                 bl.imp ? bl.imp : com_security_imp_level() };

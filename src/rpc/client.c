@@ -183,7 +183,8 @@ int rpc_binding_set_auth(struct rpc_binding *b, uint8_t level, uint8_t authn_svc
         client_disconnect(b);
         auth_clear(b);
         if (ops) {
-                b->auth_level = level < RPC_AUTHN_LEVEL_CONNECT ? RPC_AUTHN_LEVEL_CONNECT : level;
+                b->auth_level = level < RPC_AUTHN_LEVEL_CONNECT ? RPC_AUTHN_LEVEL_CONNECT
+                                                                : rpc_authn_level_client(level);
                 b->auth_type = authn_svc;
                 b->auth_user = dcom_strdup(id && id->user ? id->user : "");
                 b->auth_domain = dcom_strdup(id && id->domain ? id->domain : "");
@@ -622,8 +623,9 @@ int rpc_call_handle_set_auth(struct rpc_call_handle *h, uint8_t level, uint8_t a
                 h->auth_level = 0;
                 return 0;
         }
-        /* below PKT_INTEGRITY a request carries no verifier naming its context */
-        if (level < RPC_AUTHN_LEVEL_PKT_INTEGRITY || level > RPC_AUTHN_LEVEL_PKT_PRIVACY || !id)
+        /* below PKT (CALL is sent as PKT) a request carries no verifier naming its context */
+        level = rpc_authn_level_client(level);
+        if (level < RPC_AUTHN_LEVEL_PKT || level > RPC_AUTHN_LEVEL_PKT_PRIVACY || !id)
                 return -EINVAL;
         rpc_auth_register_defaults();
         ops = rpc_auth_find(authn_svc);

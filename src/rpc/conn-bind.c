@@ -71,8 +71,8 @@ struct rpc_sec *conn_sec_find(struct rpc_conn *c, uint32_t id) {
 /*
  * The token of a bind, alter_context or AUTH3 for its auth_context_id: a new context
  * (accept) or the next leg of one (step); what the provider answers goes to tok.
- * -EPROTONOSUPPORT: no provider for the type; -ENOSPC: too many contexts; -EACCES and
- * the provider's errors otherwise.
+ * -EPROTONOSUPPORT: no provider for the type; -ENOSPC: too many contexts; -EDOM: the
+ * level CALL; -EACCES and the provider's errors otherwise.
  */
 static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *tok,
                      struct rpc_sec **ret) {
@@ -88,10 +88,18 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 return -EACCES;
         if (!ops)
                 return -EPROTONOSUPPORT;
-        if (s && s->type != pdu->sec.auth_type)
+        /* [MS-RPCE] 2.2.1.1.8: on a connection CALL is PKT, and a client sends PKT
+           (rpc_authn_level_client); a bind at CALL is refused "invalid checksum", as
+           Windows does (Samba's raw_protocol test_spnego_call_bind) */
+        if (pdu->sec.auth_level == RPC_AUTHN_LEVEL_CALL)
+                return -EDOM;
+        /* a context keeps the type and level its handshake began with: a leg that
+           changes them fails the context (an alter_context's is answered with a fault and
+           the connection closed; an AUTH3's shows on the next request) */
+        if (s && (s->type != pdu->sec.auth_type || s->level != pdu->sec.auth_level)) {
+                s->failed = true;
                 return -EACCES;
-        if (s && s->done && s->level != pdu->sec.auth_level)
-                return -EACCES;         /* an established context keeps its level */
+        }
         if (s && s->failed)
                 return -EACCES;         /* one try per context: no password guessing on it */
         if (s) {
@@ -208,6 +216,26 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                         return -EPROTO;
                 }
         }
+        /* an alter_context adds presentation contexts but does not change one: a context
+           id bound to another interface or version is a protocol error, refused before
+           any security token is looked at, as Windows does (Samba's raw_protocol
+           test_spnego_change_abstract).  (A bind again replaces them: see rebind.) */
+        if (alter) {
+                for (unsigned i = 0; i < b->n_contexts; i++) {
+                        const struct rpc_pres_context *pc = &b->contexts[i];
+                        const struct rpc_if_reg *reg = rpc_server_find_if(c->srv, &pc->abstract);
+                        for (unsigned k = 0; reg && k < c->n_ctx; k++)
+                                if (c->ctx[k].id == pc->context_id &&
+                                    (c->ctx[k].reg != reg ||
+                                     c->ctx[k].ver_minor != pc->abstract.ver_minor)) {
+                                        log_debug(rpc, "alter_context changes context %u",
+                                                  pc->context_id);
+                                        conn_put_fault(out, pdu->hdr.call_id, 0, NCA_S_PROTO_ERROR,
+                                                       true);
+                                        return -EPROTO;
+                                }
+                }
+        }
         if (rebind && b->assoc_group_id && b->assoc_group_id != c->assoc->id) {
                 log_debug(rpc, "bind again on a connection, to another association group");
                 conn_put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
@@ -237,8 +265,9 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                         conn_put_bind_nak(out, pdu->hdr.call_id,
                                      r == -EPROTONOSUPPORT
                                              ? RPC_BIND_NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED
-                                             : r == -ENOSPC ? RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED
-                                                            : RPC_BIND_NAK_REASON_NOT_SPECIFIED);
+                                     : r == -ENOSPC ? RPC_BIND_NAK_LOCAL_LIMIT_EXCEEDED
+                                     : r == -EDOM   ? RPC_BIND_NAK_INVALID_CHECKSUM
+                                                    : RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                         return 0;
                 }
         }
@@ -329,7 +358,10 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 static const struct rpc_syntax_id none;
                 rpc_put_syntax(out, ts ? ts : &none);
         }
-        if (sec && tok.len) {
+        /* a leg of a handshake is answered with a sec_trailer, its token empty when the
+           provider has nothing more to say (NTLM's AUTHENTICATE in an alter_context): so
+           Windows answers (Samba's raw_protocol test_ntlmssp_multi_auth_*) */
+        if (sec) {
                 struct rpc_sec_ref ref = conn_sec_ref(sec);
                 rpc_sec_put_trailer(out, start, start, 4, &ref, tok.data, tok.len);
         }

@@ -214,6 +214,9 @@ static int put_response(struct rpc_conn *c, struct buf *out, uint32_t call_id, u
         const size_t head = RPC_CO_HEADER_SIZE + 8;
         struct rpc_sec_ref ref = sec ? conn_sec_ref(sec) : (struct rpc_sec_ref){ 0 };
 
+        /* a response names its presentation context by the id's low byte, as Windows'
+           do (and Samba's server: its raw_protocol suite checks it on contexts above 255) */
+        ctx_id &= 0xff;
         /* the common response, one fragment with nothing to sign or seal, made here
            ([C706] 12.6.4.10: alloc_hint, p_cont_id, cancel_count, reserved, stub) */
         if (len <= rpc_frag_room(c->max_xmit, head, 0) && (!sec || !rpc_sec_protects(&ref))) {
@@ -279,9 +282,7 @@ static void dispatch(struct rpc_conn *c, struct buf *out, uint32_t call_id, uint
            unauthenticated local call counts as PKT_PRIVACY (as Windows' ALPC calls do) */
         if (!sec && c->protseq == RPC_PROTSEQ_LRPC)
                 level = RPC_AUTHN_LEVEL_PKT_PRIVACY;
-        /* at CALL and PKT our providers verify no PDU: they count as CONNECT */
-        if (level == RPC_AUTHN_LEVEL_CALL || level == RPC_AUTHN_LEVEL_PKT)
-                level = RPC_AUTHN_LEVEL_CONNECT;
+        /* (PKT is verified as PKT_INTEGRITY, and counts as PKT; a bind at CALL is refused) */
         if (level < reg->min_level) {
                 char peer[64];
                 conn_peer_name(c, peer, sizeof peer);
@@ -448,7 +449,7 @@ static struct rpc_partial *partial_new(struct rpc_conn *c, const struct rpc_pdu 
 static int unverified_sec(struct rpc_conn *c, struct rpc_sec **ret) {
         for (unsigned i = 0; i < c->n_sec; i++)
                 if (c->sec[i].done && !c->sec[i].failed && !c->sec[i].retired &&
-                    c->sec[i].level < RPC_AUTHN_LEVEL_PKT_INTEGRITY) {
+                    c->sec[i].level < RPC_AUTHN_LEVEL_PKT) {
                         *ret = &c->sec[i];
                         return 0;
                 }
@@ -475,12 +476,23 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 return -EPROTO;
         }
         struct rpc_sec *sec = NULL;
-        if (pdu->has_auth && pdu->sec.auth_type != 0) {
+        if (pdu->has_auth) {
+                /* a verifier names an established context, by its id, type and level (one
+                   of type none names none): otherwise access denied, and the connection
+                   closes -- the fault without "did not execute", as Windows answers
+                   (Samba's raw_protocol test_auth_none_*_request) */
                 sec = conn_sec_find(c, pdu->sec.auth_context_id);
-                if (!sec || !sec->done || sec->failed || sec->type != pdu->sec.auth_type ||
+                if (sec && !sec->done && !sec->failed) {
+                        /* a handshake not finished: a protocol error, not executed, the
+                           connection closed, as Windows (Samba's raw_protocol
+                           test_spnego_unfinished_request) */
+                        conn_put_fault(out, call_id, 0, NCA_S_PROTO_ERROR, true);
+                        return -EPROTO;
+                }
+                if (!sec || sec->failed || sec->type != pdu->sec.auth_type ||
                     sec->level != pdu->sec.auth_level) {
-                        conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
-                        return 0;
+                        conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, false);
+                        return -EACCES;
                 }
                 struct rpc_sec_ref ref = conn_sec_ref(sec);
                 if (rpc_sec_protects(&ref)) {
@@ -498,7 +510,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                                    connection closes (its RC4 state is lost anyway) */
                                 conn_audit_sec_failure(c, sec->ops, sec->ctx, "request verification", r);
                                 log_debug(rpc, "request %u failed verification", call_id);
-                                conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
+                                conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, false);
                                 return -EACCES;
                         }
                 }
@@ -783,7 +795,7 @@ static int handle_pdu(struct rpc_conn *c, const uint8_t *data, size_t len, struc
         __atomic_add_fetch(&c->srv->stats.pkts_in, 1, __ATOMIC_RELAXED);
         if (c->bound && len > c->max_recv) {
                 log_debug(rpc, "fragment of %zu bytes, %u negotiated", len, c->max_recv);
-                conn_put_fault(out, pdu.hdr.call_id, 0, NCA_S_PROTO_ERROR, true);
+                conn_put_fault(out, pdu.hdr.call_id, 0, NCA_S_PROTO_ERROR, false);
                 return -EPROTO;
         }
         switch (pdu.hdr.ptype) {

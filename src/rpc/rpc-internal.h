@@ -216,6 +216,17 @@ enum {
         RPC_AUTHN_LEVEL_PKT_PRIVACY = 6,
 };
 
+/*
+ * [MS-RPCE] 2.2.1.1.8: a level a provider cannot give is upgraded to the next it can.  Ours
+ * (NTLM, Kerberos, SPNEGO) have no replay-only protection: PKT is given as PKT_INTEGRITY
+ * (every PDU signed, the level on the wire staying 4, as Windows and Samba do), and CALL,
+ * which connection-oriented RPC takes as PKT, goes on the wire as PKT (a Windows server
+ * refuses a bind at CALL).
+ */
+static inline uint8_t rpc_authn_level_client(uint8_t level) {
+        return level == RPC_AUTHN_LEVEL_CALL ? RPC_AUTHN_LEVEL_PKT : level;
+}
+
 /* impersonation levels (RPC_C_IMP_LEVEL_* in <rpcdce.h>) */
 enum {
         RPC_IMP_LEVEL_IDENTIFY = 2,
@@ -320,7 +331,7 @@ struct rpc_sec_ref {
         uint8_t type, level;
         uint32_t id;                    /* auth_context_id */
 };
-/* Whether PDUs of s carry a verifier (PKT_INTEGRITY and PKT_PRIVACY). */
+/* Whether PDUs of s carry a verifier (PKT, PKT_INTEGRITY and PKT_PRIVACY: 2.2.1.1.8). */
 bool rpc_sec_protects(const struct rpc_sec_ref *s);
 /* The most a fragment's verifier adds (padding, sec_trailer, verifier); 0 unprotected. */
 size_t rpc_sec_overhead(const struct rpc_sec_ref *s);

@@ -37,7 +37,8 @@ size_t rpc_sec_put_trailer(struct buf *out, size_t start, size_t base, size_t al
 }
 
 bool rpc_sec_protects(const struct rpc_sec_ref *s) {
-        return s && s->ops && s->level >= RPC_AUTHN_LEVEL_PKT_INTEGRITY && s->ops->sign &&
+        /* [MS-RPCE] 2.2.1.1.8: PKT is given as PKT_INTEGRITY (rpc_authn_level_client) */
+        return s && s->ops && s->level >= RPC_AUTHN_LEVEL_PKT && s->ops->sign &&
                s->ops->verifier_size;
 }
 
