@@ -965,6 +965,17 @@ TEST(cross_process_tcp_ntlm) {
                                    "Secret-1");
         p = unmarshal_from(from);
         exercise(p);
+        /* a blanket without an identity (auth info NULL: the process's own, as the
+           connection has it) at no more than the connection's level: the connection's
+           security -- CALL (sent as PKT) and PKT_PRIVACY alike */
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_CALL, RPC_C_IMP_LEVEL_IDENTIFY, NULL, 0));
+        ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
+        ASSERT_EQ(v, 2);
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, NULL, 0));
+        ASSERT_OK(IObjTest2_Add(p, 2, 2, &v));
+        ASSERT_EQ(v, 4);
         IObjTest2_Release(p);
         p = unmarshal_from(from);       /* (the macro evaluates its argument twice) */
         IObjTest2_Release(p);

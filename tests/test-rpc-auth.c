@@ -407,6 +407,41 @@ TEST(toy_provider) {
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
 
+        /* PKT is given as PKT_INTEGRITY ([MS-RPCE] 2.2.1.1.8): signed both ways (call_null
+           checks the response's verifier), a tampered request refused */
+        fd = toy_session(6, RPC_AUTHN_LEVEL_PKT, rd);
+        ASSERT_EQ(call_null(fd, 0, 6, RPC_AUTHN_LEVEL_PKT, 0, 41, false, &y, rd),
+                  RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(y, 42);
+        ASSERT_EQ(last_level, RPC_AUTHN_LEVEL_PKT);
+        last_level = 0;
+        ASSERT_EQ(call_null(fd, 0, 6, RPC_AUTHN_LEVEL_PKT, 1, 1, true, &y, rd), RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(last_level, 0);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+        /* and one without a verifier at all is not credited to it: it runs unauthenticated
+           (at PKT nothing is taken on trust), as if no context were there */
+        fd = toy_session(6, RPC_AUTHN_LEVEL_PKT, rd);
+        static const uint8_t x4[4] = { 1, 0, 0, 0 };
+        struct buf pb;
+        buf_init(&pb, 0);
+        size_t ps = rpc_pdu_begin(&pb, RPC_PTYPE_REQUEST, 3, 30);
+        rpc_put_u32(&pb, 4);
+        rpc_put_u16(&pb, 0);
+        rpc_put_u16(&pb, 0);
+        buf_append(&pb, x4, 4);
+        rpc_pdu_end(&pb, ps);
+        send_buf(fd, &pb);
+        buf_free(&pb);
+        last_level = 0xff;
+        size_t pn = read_pdu(fd, rd);
+        ASSERT_GT(pn, 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(rd[10] | rd[11] << 8, 0);     /* unsigned: it was no call of the context */
+        ASSERT_EQ(last_level, RPC_AUTHN_LEVEL_NONE);
+        close(fd);
+
         /* an AUTH3 for a context nobody began: no context is made, and a request naming
            it is refused; so is one naming an unknown id, or its context at another level */
         fd = toy_session(7, RPC_AUTHN_LEVEL_PKT_PRIVACY, rd);

@@ -197,8 +197,16 @@ static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_int
                         bl = *c->blanket;
                 pthread_mutex_unlock(&lock);
         }
-        if (has_blanket && bl.level >= RPC_AUTHN_LEVEL_CALL) {      /* (CALL: sent as PKT) */
-                /* the blanket's own security context on the OXID's connection */
+        uint8_t conn_level = 0, conn_svc = 0;
+        if (has_blanket && !bl.has_identity)
+                rpc_binding_auth_info(b, &conn_level, &conn_svc);
+        /* a blanket without an identity (CoSetProxyBlanket's auth info NULL: the process's
+           own, as the connection has it) at no more than the connection's level and of its
+           service: the connection's security as it is.  Otherwise the blanket's own
+           security context on the OXID's connection (CALL is sent as PKT) */
+        if (has_blanket && bl.level >= RPC_AUTHN_LEVEL_CALL &&
+            !(!bl.has_identity && conn_svc == bl.svc &&
+              rpc_authn_level_client(conn_level) >= rpc_authn_level_client(bl.level))) {
                 struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL,
                                                 bl.imp ? bl.imp : com_security_imp_level() };
                 r = rpc_call_handle_set_auth(&h, bl.level, bl.svc,

@@ -93,6 +93,10 @@ static int sec_token(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
            Windows does (Samba's raw_protocol test_spnego_call_bind) */
         if (pdu->sec.auth_level == RPC_AUTHN_LEVEL_CALL)
                 return -EDOM;
+        /* from PKT every PDU is signed: a provider that cannot sign cannot give it */
+        if (pdu->sec.auth_level >= RPC_AUTHN_LEVEL_PKT &&
+            (!ops->sign || !ops->verify || !ops->verifier_size))
+                return -EACCES;
         /* a context keeps the type and level its handshake began with: a leg that
            changes them fails the context (an alter_context's is answered with a fault and
            the connection closed; an AUTH3's shows on the next request) */
@@ -241,9 +245,18 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 conn_put_bind_nak(out, pdu->hdr.call_id, RPC_BIND_NAK_REASON_NOT_SPECIFIED);
                 return -EPROTO;
         }
-        /* [MS-RPCE] 2.2.2.3, 3.3.1.5.2.2: header signing, when the client offers it */
-        if (!alter && !rebind && (pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN))
+        /* [MS-RPCE] 2.2.2.3, 3.3.1.5.2.2: header signing, from the first bind or
+           alter_context that offers it (an alter_context may, when the bind did not, as
+           Windows takes it), for every security context of the connection from then on;
+           the answer to a PDU offering it says it is granted.  It only ever turns on: no
+           PDU can take it away */
+        bool hdr_offer = pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN;
+        if (hdr_offer && !c->hdr_sign) {
                 c->hdr_sign = true;
+                for (unsigned i = 0; i < c->n_sec; i++)
+                        if (c->sec[i].ops->header_signing)
+                                c->sec[i].ops->header_signing(c->sec[i].ctx, true);
+        }
         if (rebind && pdu->has_auth && pdu->sec.auth_type != 0) {
                 struct rpc_sec *old = conn_sec_find(c, pdu->sec.auth_context_id);
                 if (old)
@@ -293,7 +306,7 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
 
         size_t start = rpc_pdu_begin(out, alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK,
                                      RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
-                                             (!alter && c->hdr_sign ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
+                                             (hdr_offer ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),
                                      pdu->hdr.call_id);
         rpc_put_u16(out, c->max_xmit);
         rpc_put_u16(out, c->max_recv);

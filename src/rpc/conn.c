@@ -439,9 +439,9 @@ static struct rpc_partial *partial_new(struct rpc_conn *c, const struct rpc_pdu 
 }
 
 /*
- * [MS-RPCE] 3.3.1.5.2: at CONNECT, CALL and PKT the requests carry no verifier (impacket
- * sends no sec_trailer at all): such a request has the connection's established context
- * of such a level (NULL: none) -- not one a bind again replaced: the caller is who the
+ * [MS-RPCE] 3.3.1.5.2: at CONNECT the requests may carry no verifier (impacket sends no
+ * sec_trailer at all; PKT is signed, 2.2.1.1.8, and a bind at CALL refused): such a
+ * request has the connection's established CONNECT context (NULL: none) -- not one a bind again replaced: the caller is who the
  * context that replaced it names, once that is established.  A context that failed
  * leaves the connection's calls refused (impacket loops on a closed socket: the answer
  * is a fault, not a close): -EACCES.
