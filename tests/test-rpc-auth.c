@@ -327,6 +327,129 @@ static void refused_and_closed(int fd, uint32_t seq, uint32_t id, uint8_t level,
         close(fd);
 }
 
+/* A fragment (flags) of call call_id: RtNull's 4-byte stub x, or 2 bytes of it (half 0
+   or 1), signed at PKT_INTEGRITY with sequence number seq; its sec_trailer says type,
+   level and id (they need not be the context's); without_trailer: none. */
+static void send_fragment(int fd, uint8_t flags, uint32_t call_id, uint16_t ctx, int half,
+                          uint8_t type, uint8_t level, uint32_t id, uint32_t seq,
+                          bool without_trailer) {
+        static const uint8_t x4[4] = { 1, 0, 0, 0 };
+        struct buf b;
+        buf_init(&b, 0);
+        size_t start = rpc_pdu_begin(&b, RPC_PTYPE_REQUEST, flags, call_id);
+        rpc_put_u32(&b, 4);
+        rpc_put_u16(&b, ctx);
+        rpc_put_u16(&b, 0);
+        size_t stub_off = b.len - start;
+        buf_append(&b, half < 0 ? x4 : x4 + 2 * half, half < 0 ? 4 : 2);
+        if (!without_trailer) {
+                uint8_t zero[8] = { 0 };
+                put_trailer(&b, start, start + stub_off, 16, type, level, id, zero, 8);
+        }
+        rpc_pdu_end(&b, start);
+        if (!without_trailer) {
+                uint8_t *q = b.data + start;
+                size_t len = b.len - start;
+                uint32_t sumv = sum(q, len);
+                memcpy(q + len - 8, &sumv, 4);
+                memcpy(q + len - 4, &seq, 4);
+        }
+        send_buf(fd, &b);
+        buf_free(&b);
+}
+
+/*
+ * A fragmented call's later fragments belong to it, as Windows takes them (Samba's
+ * raw_protocol test_ntlmssp_multi_auth_first1_*): their sec_trailer fields are not
+ * looked at, they are verified under the first fragment's context; one without a
+ * verifier, or of a call never begun, is a protocol error; a first fragment again for
+ * the call, naming another context, a security package error -- each closes.
+ */
+TEST(fragment_security) {
+        uint8_t rd[8192];
+        int fd;
+        const uint8_t I = RPC_AUTHN_LEVEL_PKT_INTEGRITY;
+
+        srv = rpc_server_new();
+        ASSERT_NOT_NULL(srv);
+        ASSERT_OK(rpc_server_register_if(srv, &RpcTest_v1_1_s_interface, &epv));
+        ASSERT_OK(rpc_server_listen_tcp(srv, "127.0.0.1", 0, &port));
+        ASSERT_OK(rpc_auth_register(&toy_ops));
+
+        /* the second fragment's trailer names another id, type and level: still the
+           call's, verified under context 7, and run */
+        fd = toy_session(7, I, rd);
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 40, 0, 0, TOY, I, 7, 0, false);
+        send_fragment(fd, RPC_PFC_LAST_FRAG, 40, 0, 1, 111, 111, 111, 1, false);
+        last_level = 0;
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_RESPONSE);
+        ASSERT_EQ(rd[24], 2);                           /* y = x + 1 */
+        ASSERT_EQ(last_level, I);
+        close(fd);
+
+        /* a later fragment without a verifier: a protocol error, on the call */
+        fd = toy_session(7, I, rd);
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 41, 0, 0, TOY, I, 7, 0, false);
+        send_fragment(fd, RPC_PFC_LAST_FRAG, 41, 0, 1, 0, 0, 0, 0, true);
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG);
+        ASSERT_EQ(rd[12], 41);
+        ASSERT_EQ(fault_status(rd), NCA_S_PROTO_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+
+        /* a later fragment of a call never begun: a protocol error on the call being
+           reassembled (its call id), or context 0 when none is */
+        fd = toy_session(7, I, rd);
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 42, 0, 0, TOY, I, 7, 0, false);
+        send_fragment(fd, RPC_PFC_LAST_FRAG, 43, 0, 1, TOY, I, 7, 1, false);
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[12], 42);
+        ASSERT_EQ(fault_status(rd), NCA_S_PROTO_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+        fd = toy_session(7, I, rd);
+        send_fragment(fd, RPC_PFC_LAST_FRAG, 44, 5, 1, TOY, I, 7, 0, false);
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG);
+        ASSERT_EQ(rd[20] | rd[21] << 8, 0);
+        ASSERT_EQ(fault_status(rd), NCA_S_PROTO_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+
+        /* a later fragment signed badly: a security package error */
+        fd = toy_session(7, I, rd);
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 45, 0, 0, TOY, I, 7, 0, false);
+        send_fragment(fd, RPC_PFC_LAST_FRAG, 45, 0, 1, TOY, I, 7, 9, false);   /* seq 9 */
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
+        ASSERT_EQ(fault_status(rd), RPC_S_SEC_PKG_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+
+        /* the call begun again under another established context: a security package
+           error, on the call */
+        fd = toy_session(7, I, rd);
+        ASSERT_EQ(bind_toy(fd, true, 8, I, TOY, rd), RPC_PTYPE_ALTER_CONTEXT_RESP);
+        auth3(fd, 8, I, "DONE");
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 46, 0, 0, TOY, I, 7, 0, false);
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 46, 0, 0, TOY, I, 8, 0, false);
+        ASSERT_GT(read_pdu(fd, rd), 0);
+        ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
+        ASSERT_EQ(rd[12], 46);
+        ASSERT_EQ(fault_status(rd), RPC_S_SEC_PKG_ERROR);
+        ASSERT_TRUE(raw_closed(fd));
+        close(fd);
+
+        rpc_server_free(srv);
+        ASSERT_EQ(toy_contexts, 0);
+        rpc_auth_unregister(&toy_ops);
+}
+
 TEST(toy_provider) {
         uint8_t rd[8192];
         LONG y = 0;
@@ -397,12 +520,13 @@ TEST(toy_provider) {
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 4, 5, false, &y, rd),
                   RPC_PTYPE_RESPONSE);
         ASSERT_EQ(y, 6);
-        /* tampered: access denied, nothing executed, and the connection closed (a
-           forged or replayed PDU means someone is in the middle) */
+        /* tampered: a security package error (as Windows answers), nothing executed,
+           and the connection closed (a forged or replayed PDU means someone is in the
+           middle) */
         last_level = 0;
         ASSERT_EQ(call_null(fd, 0, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, 5, 1, true, &y, rd),
                   RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(fault_status(rd), RPC_S_SEC_PKG_ERROR);
         ASSERT_EQ(last_level, 0);
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
@@ -416,7 +540,7 @@ TEST(toy_provider) {
         ASSERT_EQ(last_level, RPC_AUTHN_LEVEL_PKT);
         last_level = 0;
         ASSERT_EQ(call_null(fd, 0, 6, RPC_AUTHN_LEVEL_PKT, 1, 1, true, &y, rd), RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
+        ASSERT_EQ(fault_status(rd), RPC_S_SEC_PKG_ERROR);
         ASSERT_EQ(last_level, 0);
         ASSERT_TRUE(raw_closed(fd));
         close(fd);

@@ -460,6 +460,29 @@ static int unverified_sec(struct rpc_conn *c, struct rpc_sec **ret) {
         return 0;
 }
 
+/*
+ * A protected request fragment verified (and unsealed) under sec, in a copy: the input
+ * may be read-only.  A forged, replayed or reordered PDU: audited, negative -- the caller
+ * faults (a security package error, as Windows: Samba's raw_protocol
+ * test_spnego_integrity_bind_none) and the connection closes (its RC4 state is lost).
+ */
+static int open_protected(struct rpc_conn *c, struct rpc_pdu *pdu, struct rpc_sec *sec) {
+        struct rpc_sec_ref ref = conn_sec_ref(sec);
+        struct thread_scratch *ts = conn_thread_scratch();
+
+        if (ts && !ts->pdu)
+                ts->pdu = dcom_malloc(UINT16_MAX);
+        if (!ts || !ts->pdu)
+                return -ENOMEM;
+        memcpy(ts->pdu, pdu->raw, pdu->hdr.frag_length);
+        int r = rpc_sec_open_fragment(pdu, ts->pdu, &ref);
+        if (r < 0) {
+                conn_audit_sec_failure(c, sec->ops, sec->ctx, "request verification", r);
+                log_debug(rpc, "request %u failed verification", pdu->hdr.call_id);
+        }
+        return r;
+}
+
 static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *out) {
         uint32_t call_id = pdu->hdr.call_id;
         uint8_t flags = pdu->hdr.pfc_flags;
@@ -476,7 +499,63 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 return -EPROTO;
         }
         struct rpc_sec *sec = NULL;
-        if (pdu->has_auth) {
+        p = partial_find(c, call_id);
+        if (!(flags & RPC_PFC_FIRST_FRAG)) {
+                /* a later fragment belongs to its call: its context id, opnum and
+                   sec_trailer's fields are not looked at, it is verified under the first
+                   fragment's security context, as Windows does (Samba's raw_protocol
+                   test_ntlmssp_multi_auth_first1_last*); one of a call we never saw start
+                   is a protocol error -- on the call being reassembled, if one is -- and
+                   closes the connection */
+                if (!p) {
+                        struct rpc_partial *q = c->n_partial == 1 ? &c->partial[0] : NULL;
+                        conn_put_fault(out, q ? q->call_id : call_id, q ? q->context_id : 0,
+                                       NCA_S_PROTO_ERROR, false);
+                        return -EPROTO;
+                }
+                if (memcmp(pdu->hdr.drep, p->drep, 4) != 0) {
+                        conn_put_fault(out, call_id, p->context_id, NCA_S_PROTO_ERROR, true);
+                        partial_drop(c, p);
+                        return -EPROTO;
+                }
+                sec = p->sec;
+                struct rpc_sec_ref ref = conn_sec_ref(sec);
+                if (sec && rpc_sec_protects(&ref)) {
+                        if (!pdu->has_auth) {
+                                conn_put_fault(out, call_id, p->context_id, NCA_S_PROTO_ERROR, false);
+                                partial_drop(c, p);
+                                return -EPROTO;
+                        }
+                        pdu->sec.auth_type = sec->type;
+                        pdu->sec.auth_level = sec->level;
+                        pdu->sec.auth_context_id = sec->id;
+                        int r = open_protected(c, pdu, sec);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                conn_put_fault(out, call_id, p->context_id, RPC_S_SEC_PKG_ERROR, false);
+                                partial_drop(c, p);
+                                return -EACCES;
+                        }
+                }
+        } else if (p) {
+                /* a call begun again: the fault goes to the one being reassembled (its
+                   context), a security package error when the new first fragment names
+                   another established context, as Windows answers (Samba's raw_protocol
+                   test_ntlmssp_multi_auth_first1_firstSame*) */
+                uint32_t status = NCA_S_PROTO_ERROR;
+                if (pdu->has_auth && pdu->context_id == p->context_id) {
+                        struct rpc_sec *other = conn_sec_find(c, pdu->sec.auth_context_id);
+                        if (other && other != p->sec)
+                                status = RPC_S_SEC_PKG_ERROR;
+                }
+                conn_put_fault(out, call_id, p->context_id, status, false);
+                partial_drop(c, p);
+                return -EPROTO;
+        } else if (!(flags & RPC_PFC_LAST_FRAG) && c->n_partial >= MAX_PARTIAL_CALLS) {
+                conn_put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
+                return -EPROTO;
+        } else if (pdu->has_auth) {
                 /* a verifier names an established context, by its id, type and level (one
                    of type none names none): otherwise access denied, and the connection
                    closes -- the fault without "did not execute", as Windows answers
@@ -495,52 +574,26 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         return -EACCES;
                 }
                 struct rpc_sec_ref ref = conn_sec_ref(sec);
-                if (rpc_sec_protects(&ref)) {
-                        /* verified (and unsealed) in a copy: the input may be read-only */
-                        struct thread_scratch *ts = conn_thread_scratch();
-                        if (ts && !ts->pdu)
-                                ts->pdu = dcom_malloc(UINT16_MAX);
-                        if (!ts || !ts->pdu)
-                                return -ENOMEM;
-                        uint8_t *scratch = ts->pdu;
-                        memcpy(scratch, pdu->raw, pdu->hdr.frag_length);
-                        int r = rpc_sec_open_fragment(pdu, scratch, &ref);
-                        if (r < 0) {
-                                /* a forged, replayed or reordered PDU: the fault, then the
-                                   connection closes (its RC4 state is lost anyway) */
-                                conn_audit_sec_failure(c, sec->ops, sec->ctx, "request verification", r);
-                                log_debug(rpc, "request %u failed verification", call_id);
-                                conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, false);
-                                return -EACCES;
-                        }
+                int r = rpc_sec_protects(&ref) ? open_protected(c, pdu, sec) : 0;
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        conn_put_fault(out, call_id, pdu->context_id, RPC_S_SEC_PKG_ERROR, false);
+                        return -EACCES;
                 }
-        }
-        if (!sec && !pdu->has_auth && unverified_sec(c, &sec) < 0) {
+        } else if (unverified_sec(c, &sec) < 0) {
                 conn_put_fault(out, call_id, pdu->context_id, ERROR_ACCESS_DENIED, true);
                 return 0;
         }
-        p = partial_find(c, call_id);
         /* the common case: one fragment, dispatched straight from the input */
-        if ((flags & RPC_PFC_FIRST_FRAG) && (flags & RPC_PFC_LAST_FRAG) && !p) {
+        if ((flags & RPC_PFC_FIRST_FRAG) && (flags & RPC_PFC_LAST_FRAG)) {
                 dispatch(c, out, call_id, pdu->context_id, pdu->opnum,
                          pdu->has_object ? &pdu->object : NULL, pdu->hdr.drep, pdu->stub,
                          pdu->stub_len, sec);
                 return 0;
         }
-        if (flags & RPC_PFC_FIRST_FRAG) {
-                if (p || c->n_partial >= MAX_PARTIAL_CALLS) {
-                        conn_put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
-                        return -EPROTO;
-                }
+        if (flags & RPC_PFC_FIRST_FRAG)
                 p = partial_new(c, pdu, sec, dcom_monotonic_ms());
-        } else if (!p || p->context_id != pdu->context_id || p->opnum != pdu->opnum ||
-                   p->sec != sec) {
-                /* a fragment out of order, or of a call we never saw start */
-                conn_put_fault(out, call_id, pdu->context_id, NCA_S_PROTO_ERROR, true);
-                if (p)
-                        partial_drop(c, p);
-                return -EPROTO;
-        }
         if (pdu->stub_len > MAX_REQUEST_STUB - p->stub.len ||
             pdu->stub_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes ||
             !server_partial_take(c, pdu->stub_len)) {
