@@ -976,6 +976,11 @@ TEST(cross_process_tcp_ntlm) {
                                     RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, NULL, 0));
         ASSERT_OK(IObjTest2_Add(p, 2, 2, &v));
         ASSERT_EQ(v, 4);
+        /* RPC_C_AUTHN_DEFAULT: the connection's service */
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_DEFAULT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, RPC_C_IMP_LEVEL_IDENTIFY, NULL, 0));
+        ASSERT_OK(IObjTest2_Add(p, 3, 3, &v));
+        ASSERT_EQ(v, 6);
         IObjTest2_Release(p);
         p = unmarshal_from(from);       /* (the macro evaluates its argument twice) */
         IObjTest2_Release(p);
@@ -983,6 +988,23 @@ TEST(cross_process_tcp_ntlm) {
         xwrite(to, "q", 1);
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(to);
+        close(from);
+
+        /* a blanket without an identity above its connection's level (CONNECT here): a
+           security context of its own, with the connection's credentials */
+        pid = server_start(&to, &from);
+        com_proxy_set_default_auth(RPC_AUTHN_LEVEL_CONNECT, RPC_AUTHN_WINNT, "alice", "",
+                                   "Secret-1");
+        p = unmarshal_from(from);
+        ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
+        ASSERT_OK(CoSetProxyBlanket((IUnknown *)p, RPC_C_AUTHN_DEFAULT, RPC_C_AUTHZ_NONE, NULL,
+                                    RPC_C_AUTHN_LEVEL_PKT_PRIVACY, RPC_C_IMP_LEVEL_IDENTIFY, NULL, 0));
+        ASSERT_OK(IObjTest2_Add(p, 4, 4, &v));
+        ASSERT_EQ(v, 8);
+        IObjTest2_Release(p);
+        xwrite(to, "q", 1);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
         close(to);
         close(from);
         com_proxy_set_tcp_only(false);

@@ -401,13 +401,14 @@ TEST(fragment_security) {
         close(fd);
 
         /* a later fragment of a call never begun: a protocol error on the call being
-           reassembled (its call id), or context 0 when none is */
+           reassembled (its call id and context), or context 0 when none is */
         fd = toy_session(7, I, rd);
-        send_fragment(fd, RPC_PFC_FIRST_FRAG, 42, 0, 0, TOY, I, 7, 0, false);
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 42, 3, 0, TOY, I, 7, 0, false);
         send_fragment(fd, RPC_PFC_LAST_FRAG, 43, 0, 1, TOY, I, 7, 1, false);
         ASSERT_GT(read_pdu(fd, rd), 0);
         ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
         ASSERT_EQ(rd[12], 42);
+        ASSERT_EQ(rd[20] | rd[21] << 8, 3);
         ASSERT_EQ(fault_status(rd), NCA_S_PROTO_ERROR);
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
@@ -421,13 +422,29 @@ TEST(fragment_security) {
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
 
-        /* a later fragment signed badly: a security package error */
+        /* a later fragment signed badly: a security package error -- whatever its
+           trailer's fields say (they do not exempt it from verification) */
+        for (int foreign = 0; foreign < 2; foreign++) {
+                fd = toy_session(7, I, rd);
+                send_fragment(fd, RPC_PFC_FIRST_FRAG, 45, 0, 0, TOY, I, 7, 0, false);
+                send_fragment(fd, RPC_PFC_LAST_FRAG, 45, 0, 1, foreign ? 111 : TOY,
+                              foreign ? 111 : I, foreign ? 111 : 7, 9, false);  /* seq 9 */
+                ASSERT_GT(read_pdu(fd, rd), 0);
+                ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
+                ASSERT_EQ(fault_status(rd), RPC_S_SEC_PKG_ERROR);
+                ASSERT_TRUE(raw_closed(fd));
+                close(fd);
+        }
+
+        /* the call's context failed meanwhile (an AUTH3 changing its level): the call is
+           refused, access denied */
         fd = toy_session(7, I, rd);
-        send_fragment(fd, RPC_PFC_FIRST_FRAG, 45, 0, 0, TOY, I, 7, 0, false);
-        send_fragment(fd, RPC_PFC_LAST_FRAG, 45, 0, 1, TOY, I, 7, 9, false);   /* seq 9 */
+        send_fragment(fd, RPC_PFC_FIRST_FRAG, 47, 0, 0, TOY, I, 7, 0, false);
+        auth3(fd, 7, RPC_AUTHN_LEVEL_PKT_PRIVACY, "DONE");
+        send_fragment(fd, RPC_PFC_LAST_FRAG, 47, 0, 1, TOY, I, 7, 1, false);
         ASSERT_GT(read_pdu(fd, rd), 0);
         ASSERT_EQ(rd[2], RPC_PTYPE_FAULT);
-        ASSERT_EQ(fault_status(rd), RPC_S_SEC_PKG_ERROR);
+        ASSERT_EQ(fault_status(rd), ERROR_ACCESS_DENIED);
         ASSERT_TRUE(raw_closed(fd));
         close(fd);
 

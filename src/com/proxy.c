@@ -36,6 +36,7 @@ struct blanket {
         uint32_t caps;
         char user[257], domain[257], password[257];
         bool has_identity;
+        bool svc_default;               /* RPC_C_AUTHN_DEFAULT: the connection's service */
         /* EOAC_STATIC_CLOAKING: the identity fixed when the blanket was set, or at the
            proxy's first call (kept even while set is false: the process's capability) */
         bool has_static;
@@ -198,15 +199,22 @@ static int chan_send(struct chan *c, struct rpc_binding *b, const struct ndr_int
                 pthread_mutex_unlock(&lock);
         }
         uint8_t conn_level = 0, conn_svc = 0;
-        if (has_blanket && !bl.has_identity)
+        if (has_blanket && !bl.has_identity) {
                 rpc_binding_auth_info(b, &conn_level, &conn_svc);
+                if (bl.svc_default && conn_svc)
+                        bl.svc = conn_svc;
+        }
         /* a blanket without an identity (CoSetProxyBlanket's auth info NULL: the process's
            own, as the connection has it) at no more than the connection's level and of its
            service: the connection's security as it is.  Otherwise the blanket's own
-           security context on the OXID's connection (CALL is sent as PKT) */
+           security context on the OXID's connection (CALL is sent as PKT), with the
+           connection's credentials when the blanket names none */
         if (has_blanket && bl.level >= RPC_AUTHN_LEVEL_CALL &&
             !(!bl.has_identity && conn_svc == bl.svc &&
               rpc_authn_level_client(conn_level) >= rpc_authn_level_client(bl.level))) {
+                if (!bl.has_identity && rpc_binding_auth_identity(b, bl.user, bl.domain, bl.password,
+                                                                  sizeof bl.user) == 0)
+                        bl.has_identity = true;
                 struct rpc_auth_identity id = { bl.user, bl.domain, bl.password, NULL,
                                                 bl.imp ? bl.imp : com_security_imp_level() };
                 r = rpc_call_handle_set_auth(&h, bl.level, bl.svc,
@@ -1693,6 +1701,7 @@ HRESULT WINAPI CoSetProxyBlanket(IUnknown *proxy, DWORD authn_svc, DWORD authz_s
         pthread_mutex_lock(&lock);
         b.level = (uint8_t)(level ? level : (def_auth.level ? def_auth.level : i->mgr->ox->authn_hint));
         b.svc = (uint8_t)(authn_svc == RPC_C_AUTHN_DEFAULT ? RPC_AUTHN_WINNT : authn_svc);
+        b.svc_default = authn_svc == RPC_C_AUTHN_DEFAULT;
         b.imp = (uint8_t)imp;
         b.caps = caps;
         if (caps & EOAC_STATIC_CLOAKING) {

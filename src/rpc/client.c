@@ -711,6 +711,23 @@ int rpc_binding_copy(struct rpc_binding *b, struct rpc_binding **ret) {
         return 0;
 }
 
+int rpc_binding_auth_identity(struct rpc_binding *b, char *user, char *domain, char *password,
+                              size_t size) {
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&b->lock);
+        if (b->auth_level && b->auth_user && b->auth_domain && b->auth_password &&
+            strlen(b->auth_user) < size && strlen(b->auth_domain) < size &&
+            strlen(b->auth_password) < size) {
+                strcpy(user, b->auth_user);
+                strcpy(domain, b->auth_domain);
+                strcpy(password, b->auth_password);
+                r = 0;
+        }
+        pthread_mutex_unlock(&b->lock);
+        return r;
+}
+
 void rpc_binding_auth_info(struct rpc_binding *b, uint8_t *ret_level, uint8_t *ret_type) {
         pthread_mutex_lock(&b->lock);
         *ret_level = b->auth_level;

@@ -251,12 +251,6 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
            the answer to a PDU offering it says it is granted.  It only ever turns on: no
            PDU can take it away */
         bool hdr_offer = pdu->hdr.pfc_flags & RPC_PFC_SUPPORT_HEADER_SIGN;
-        if (hdr_offer && !c->hdr_sign) {
-                c->hdr_sign = true;
-                for (unsigned i = 0; i < c->n_sec; i++)
-                        if (c->sec[i].ops->header_signing)
-                                c->sec[i].ops->header_signing(c->sec[i].ctx, true);
-        }
         if (rebind && pdu->has_auth && pdu->sec.auth_type != 0) {
                 struct rpc_sec *old = conn_sec_find(c, pdu->sec.auth_context_id);
                 if (old)
@@ -304,6 +298,14 @@ int conn_handle_bind(struct rpc_conn *c, const struct rpc_pdu *pdu, struct buf *
                 c->bound = true;
         }
 
+        /* granted with the answer that says so, not before (a refused bind grants nothing);
+           a context this PDU began is among those it now covers */
+        if (hdr_offer && !c->hdr_sign) {
+                c->hdr_sign = true;
+                for (unsigned i = 0; i < c->n_sec; i++)
+                        if (c->sec[i].ops->header_signing)
+                                c->sec[i].ops->header_signing(c->sec[i].ctx, true);
+        }
         size_t start = rpc_pdu_begin(out, alter ? RPC_PTYPE_ALTER_CONTEXT_RESP : RPC_PTYPE_BIND_ACK,
                                      RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG |
                                              (hdr_offer ? RPC_PFC_SUPPORT_HEADER_SIGN : 0),

@@ -519,7 +519,22 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         return -EPROTO;
                 }
                 sec = p->sec;
+                /* its context failed or was replaced since the call began: the call is
+                   refused, as every call under it now is */
+                if (sec && (sec->failed || sec->retired)) {
+                        conn_put_fault(out, call_id, p->context_id, ERROR_ACCESS_DENIED, false);
+                        partial_drop(c, p);
+                        return -EACCES;
+                }
                 struct rpc_sec_ref ref = conn_sec_ref(sec);
+                struct rpc_sec *now;
+                if (!(sec && rpc_sec_protects(&ref)) && unverified_sec(c, &now) < 0) {
+                        /* a context of the connection failed meanwhile: its calls are
+                           refused (the connection stays, as for a whole request) */
+                        conn_put_fault(out, call_id, p->context_id, ERROR_ACCESS_DENIED, true);
+                        partial_drop(c, p);
+                        return 0;
+                }
                 if (sec && rpc_sec_protects(&ref)) {
                         if (!pdu->has_auth) {
                                 conn_put_fault(out, call_id, p->context_id, NCA_S_PROTO_ERROR, false);
@@ -546,7 +561,7 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                 uint32_t status = NCA_S_PROTO_ERROR;
                 if (pdu->has_auth && pdu->context_id == p->context_id) {
                         struct rpc_sec *other = conn_sec_find(c, pdu->sec.auth_context_id);
-                        if (other && other != p->sec)
+                        if (other && other->done && !other->failed && other != p->sec)
                                 status = RPC_S_SEC_PKG_ERROR;
                 }
                 conn_put_fault(out, call_id, p->context_id, status, false);
@@ -598,14 +613,14 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
             pdu->stub_len > RPC_CONN_MAX_PARTIAL_BYTES - c->partial_bytes ||
             !server_partial_take(c, pdu->stub_len)) {
                 /* past the call's, the connection's or the whole server's bound */
-                conn_put_fault(out, call_id, pdu->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
+                conn_put_fault(out, call_id, p->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
                 partial_drop(c, p);
                 return -EPROTO;
         }
         buf_append(&p->stub, pdu->stub, pdu->stub_len);
         if (p->stub.error) {
                 server_partial_give(c, pdu->stub_len);
-                conn_put_fault(out, call_id, pdu->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
+                conn_put_fault(out, call_id, p->context_id, NCA_S_FAULT_REMOTE_NO_MEMORY, true);
                 partial_drop(c, p);
                 return -EPROTO;
         }
@@ -725,6 +740,7 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
             !(pdu.hdr.pfc_flags & RPC_PFC_OBJECT_UUID) != !p->has_object ||
             pl->hdr_len + body_len > c->max_recv ||
             pdu.context_id != p->context_id || pdu.opnum != p->opnum ||
+            memcmp(pdu.hdr.drep, p->drep, 4) != 0 ||
             unverified_sec(c, &sec) < 0 || sec != p->sec)
                 return 0;
         if (body_len > MAX_REQUEST_STUB - p->stub.len ||

@@ -723,6 +723,10 @@ void rpc_binding_set_object(struct rpc_binding *b, const GUID *object);
 void rpc_binding_reset_endpoint(struct rpc_binding *b);
 int rpc_binding_copy(struct rpc_binding *b, struct rpc_binding **ret);
 void rpc_binding_auth_info(struct rpc_binding *b, uint8_t *ret_level, uint8_t *ret_type);
+/* The credentials b authenticates with, copied (each under size bytes); -ENOENT when it
+   has none. */
+int rpc_binding_auth_identity(struct rpc_binding *b, char *user, char *domain, char *password,
+                              size_t size);
 
 /*
  * What this thread has asked of servers as a client, by transport -- tests and benchmarks
