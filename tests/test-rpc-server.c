@@ -390,6 +390,18 @@ static size_t make_request(uint8_t *p, uint32_t call_id, uint16_t ctx, uint16_t 
         return n;
 }
 
+/* A connection bound to RpcTest v1.1 under context id ctx. */
+static int raw_bound(uint16_t ctx) {
+        uint8_t pdu[512], rd[512], t;
+        int fd = raw_connect();
+        size_t n = make_bind(pdu, ctx, 1);
+
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        return fd;
+}
+
 static void still_serving(void) {
         struct rpc_binding *b;
         LONG y = 0, ret;
@@ -924,11 +936,7 @@ TEST(requests_off_the_common_path) {
         static const uint8_t x4[4] = { 1, 0, 0, 0 };
 
         start();
-        fd = raw_connect();
-        n = make_bind(pdu, 0, 1);
-        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
-        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
-        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        fd = raw_bound(0);
 
         /* big-endian ([C706] 14.1: drep[0] 0x00): the stub's long is 0x00000005 */
         static const uint8_t x4_be[4] = { 0, 0, 0, 5 };
@@ -1013,11 +1021,7 @@ TEST(windows_answers) {
         static const uint8_t x4[4] = { 1, 0, 0, 0 };
 
         start();
-        fd = raw_connect();
-        n = make_bind(pdu, 0x101, 1);
-        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
-        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
-        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
+        fd = raw_bound(0x101);
         /* a response names its context by the id's low byte */
         n = make_request(pdu, 2, 0x101, 0, 3, 4, x4, 4);
         ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
@@ -1047,24 +1051,14 @@ TEST(windows_answers) {
         /* a request whose verifier names no security context (here one of type none, on a
            connection without any): access denied, the fault not "did not execute", the
            connection closed -- it is not run unauthenticated */
-        fd = raw_connect();
-        n = make_bind(pdu, 0, 1);
-        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
-        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
-        ASSERT_EQ(t, RPC_PTYPE_BIND_ACK);
-        struct buf b;
-        buf_init(&b, 0);
-        size_t start0 = rpc_pdu_begin(&b, RPC_PTYPE_REQUEST, 3, 5);
-        rpc_put_u32(&b, 4);
-        rpc_put_u16(&b, 0);
-        rpc_put_u16(&b, 0);
-        buf_append(&b, x4, 4);
+        fd = raw_bound(0);
+        n = make_request(pdu, 5, 0, 0, 3, 4, x4, 4);
         /* [MS-RPCE] 2.2.2.11: auth_type none, level connect, no padding, context 0 */
-        buf_append(&b, "\x00\x02\x00\x00\x00\x00\x00\x00none", 12);
-        rpc_pdu_end(&b, start0);
-        b.data[10] = 4;                 /* auth_length */
-        ASSERT_EQ(send(fd, b.data, b.len, 0), (ssize_t)b.len);
-        buf_free(&b);
+        memcpy(pdu + n, "\x00\x02\x00\x00\x00\x00\x00\x00none", 12);
+        n += 12;
+        pdu[8] = (uint8_t)n;            /* frag_length */
+        pdu[10] = 4;                    /* auth_length */
+        ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
         ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
         ASSERT_EQ(t, RPC_PTYPE_FAULT);
         ASSERT_EQ(rd[3], RPC_PFC_FIRST_FRAG | RPC_PFC_LAST_FRAG);
