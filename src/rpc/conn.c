@@ -527,15 +527,16 @@ static int handle_request(struct rpc_conn *c, struct rpc_pdu *pdu, struct buf *o
                         return -EACCES;
                 }
                 struct rpc_sec_ref ref = conn_sec_ref(sec);
+                bool protects = sec && rpc_sec_protects(&ref);
                 struct rpc_sec *now;
-                if (!(sec && rpc_sec_protects(&ref)) && unverified_sec(c, &now) < 0) {
+                if (!protects && unverified_sec(c, &now) < 0) {
                         /* a context of the connection failed meanwhile: its calls are
                            refused (the connection stays, as for a whole request) */
                         conn_put_fault(out, call_id, p->context_id, ERROR_ACCESS_DENIED, true);
                         partial_drop(c, p);
                         return 0;
                 }
-                if (sec && rpc_sec_protects(&ref)) {
+                if (protects) {
                         if (!pdu->has_auth) {
                                 conn_put_fault(out, call_id, p->context_id, NCA_S_PROTO_ERROR, false);
                                 partial_drop(c, p);

@@ -523,10 +523,11 @@ void rpc_server_free(struct rpc_server *srv);
 int rpc_server_register_if(struct rpc_server *srv, const struct ndr_interface *iface,
                            const void *epv);
 /* The same with a minimum auth_level: calls below it get access denied (and an audit
-   line); RPC_AUTHN_LEVEL_NONE admits everyone, as rpc_server_register_if().  PKT's PDUs
-   are signed as PKT_INTEGRITY's ([MS-RPCE] 2.2.1.1.8), CALL is PKT.  A level says how the PDUs are
-   protected, not who the caller is: anonymous NTLM at PKT_PRIVACY passes it (as
-   Windows' RPC_IF_ALLOW_SECURE_ONLY); who may call is rpc_call_identity()'s to tell. */
+   line); RPC_AUTHN_LEVEL_NONE admits everyone, as rpc_server_register_if().  PKT's
+   PDUs are signed as PKT_INTEGRITY's ([MS-RPCE] 2.2.1.1.8), CALL is PKT.  A level says
+   how the PDUs are protected, not who the caller is: anonymous NTLM at PKT_PRIVACY
+   passes it (as Windows' RPC_IF_ALLOW_SECURE_ONLY); who may call is
+   rpc_call_identity()'s to tell. */
 int rpc_server_register_if2(struct rpc_server *srv, const struct ndr_interface *iface,
                             const void *epv, uint8_t min_level);
 /*
