@@ -239,6 +239,19 @@ static void print_header(const struct bench *b, const char *about, int usable) {
                "clock read %.0f ns\n",
                sysconf(_SC_NPROCESSORS_ONLN), usable, pin, bound, b->warmup,
                (double)(t1 - t0) / 1001.0);
+        /* BBR on loopback paces some connections and not others: a bulk entry and its
+           floor can each change by 2x from run to run (cubic or reno do not) */
+        FILE *cc = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "re");
+        char alg[32] = "";
+        if (cc) {
+                if (fgets(alg, sizeof(alg), cc))
+                        alg[strcspn(alg, "\n")] = '\0';
+                fclose(cc);
+        }
+        if (alg[0])
+                printf("# TCP congestion control: %s%s\n", alg,
+                       strcmp(alg, "bbr") ? "" : " (bulk TCP entries vary by up to 2x between "
+                                                 "runs: compare them under cubic)");
         printf("%-22s %10s %10s %10s %12s %10s  %s\n",
                "entry", "ops", "median", "p99", "ops/s", "MB/s", "median vs baseline");
         fflush(stdout);
