@@ -240,7 +240,7 @@ static void print_header(const struct bench *b, const char *about, int usable) {
                sysconf(_SC_NPROCESSORS_ONLN), usable, pin, bound, b->warmup,
                (double)(t1 - t0) / 1001.0);
         /* BBR on loopback paces some connections and not others: a bulk entry and its
-           floor can each change by 2x from run to run (cubic or reno do not) */
+           floor can each change by 2x from run to run (cubic does not) */
         FILE *cc = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "re");
         char alg[32] = "";
         if (cc) {
