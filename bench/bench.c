@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -46,6 +48,7 @@ struct bench {
         int pin_client, pin_server;     /* -1: not pinned */
         char *filter;                   /* comma-separated substrings, or NULL */
         const char *json_path;
+        const char *tcp_cc;             /* --tcp-cc: a private network namespace's, or NULL */
         struct bench_result **results;
         size_t n_results, cap_results;
         bool failed;
@@ -133,6 +136,11 @@ static _Noreturn void usage(const char *prog, const char *about, int status) {
                 "                         comma-separated substrings (include the floor to get\n"
                 "                         ratios: --filter floor-tcp,rpc)\n"
                 "      --json FILE        also write the results to FILE as JSON\n"
+                "      --tcp-cc NAME      run in a private network namespace (root) whose TCP\n"
+                "                         congestion control is NAME (cubic, reno...), servers\n"
+                "                         and floors alike.  Under BBR, loopback bulk entries\n"
+                "                         and their floors each change by up to 2x from run to\n"
+                "                         run; compare them under cubic\n"
                 "      --timeout S        kill the run if one entry takes longer than S seconds\n"
                 "                         (default: warm-up + --seconds + 60, or 600);\n"
                 "                         twice S for an entry measured in turns with its floor\n"
@@ -210,6 +218,40 @@ static void check_cpu_allowed(const char *prog, const cpu_set_t *set, int cpu) {
         }
 }
 
+/*
+ * --tcp-cc: this process and all it starts from now on get a network namespace of their
+ * own, its loopback up and its TCP congestion control cc -- for every connection, the
+ * library's and the floors' alike, from their first byte (setting it on a connection
+ * once established leaves BBR's pacing behind).  0, or a negative errno.
+ */
+static int private_net(const char *cc) {
+        struct ifreq ifr = { 0 };
+        int fd, r = 0;
+
+        if (unshare(CLONE_NEWNET) < 0)
+                return errno == EPERM ? -EPERM : -errno;
+        if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+                return -errno;
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                r = -errno;
+        ifr.ifr_flags |= IFF_UP;
+        if (r == 0 && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                r = -errno;
+        close(fd);
+        if (r < 0)
+                return r;
+        /* (/proc/sys/net is the namespace of whoever opens it: this new one) */
+        FILE *f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "we");
+        if (!f)
+                return -errno;
+        if (fputs(cc, f) < 0)
+                r = -EIO;
+        if (fclose(f) != 0 && r == 0)
+                r = errno == ENOENT ? -ENOENT : -errno;
+        return r;
+}
+
 /* `usable`: CPUs the process could run on before --pin narrowed them to one. */
 static void print_header(const struct bench *b, const char *about, int usable) {
         char pin[64], bound[96];
@@ -249,9 +291,10 @@ static void print_header(const struct bench *b, const char *about, int usable) {
                 fclose(cc);
         }
         if (alg[0])
-                printf("# TCP congestion control: %s%s\n", alg,
+                printf("# TCP congestion control: %s%s%s\n", alg,
+                       b->tcp_cc ? " (a private network namespace: --tcp-cc)" : "",
                        strcmp(alg, "bbr") ? "" : " (bulk TCP entries vary by up to 2x between "
-                                                 "runs: compare them under cubic)");
+                                                 "runs: compare them under cubic, --tcp-cc cubic)");
         printf("%-22s %10s %10s %10s %12s %10s  %s\n",
                "entry", "ops", "median", "p99", "ops/s", "MB/s", "median vs baseline");
         fflush(stdout);
@@ -265,6 +308,7 @@ struct bench *bench_new(int argc, char **argv, const char *about) {
                 { "pin",        required_argument, NULL, 'p' },
                 { "filter",     required_argument, NULL, 'f' },
                 { "json",       required_argument, NULL, 'J' },
+                { "tcp-cc",     required_argument, NULL, 'C' },
                 { "timeout",    required_argument, NULL, 'T' },
                 { "help",       no_argument,       NULL, 'h' },
                 { NULL, 0, NULL, 0 }
@@ -334,6 +378,13 @@ struct bench *bench_new(int argc, char **argv, const char *about) {
                 case 'J':
                         b->json_path = optarg;
                         break;
+                case 'C':
+                        /* TCP_CA_NAME_MAX is 16 with its NUL */
+                        if (!*optarg || strlen(optarg) > 15 || strchr(optarg, '/'))
+                                bad_option(prog, "--tcp-cc wants an algorithm's name, not '%s'",
+                                           optarg);
+                        b->tcp_cc = optarg;
+                        break;
                 case 'T':
                         if (!parse_u64(optarg, &v) || v == 0 || v > 86400)
                                 bad_option(prog, "--timeout wants seconds in 1..86400, not '%s'",
@@ -366,6 +417,19 @@ struct bench *bench_new(int argc, char **argv, const char *about) {
                 if (r < 0) {
                         fprintf(stderr, "%s: pinning to CPU %d failed: %s\n", prog, b->pin_client,
                                 strerror(-r));
+                        exit(1);
+                }
+        }
+
+        if (b->tcp_cc) {
+                int r = private_net(b->tcp_cc);
+                if (r < 0) {
+                        fprintf(stderr, "%s: --tcp-cc %s: %s\n", prog, b->tcp_cc,
+                                r == -EPERM ? "a network namespace of its own needs root "
+                                              "(CAP_SYS_ADMIN)"
+                                : r == -ENOENT ? "not an available algorithm (see /proc/sys/net/"
+                                                 "ipv4/tcp_available_congestion_control)"
+                                : strerror(-r));
                         exit(1);
                 }
         }
