@@ -2626,6 +2626,8 @@ struct mfilter {
         DWORD retry_answer;
         DWORD last_reject_type;
         DWORD reject_types[8];          /* each RetryRejectedCall's dwRejectType */
+        DWORD ticks[8];                 /* ... and dwTickCount */
+        atomic_int reject_delay_ms;     /* the incoming call waits this long to be refused */
 };
 
 static struct mfilter *mf_impl(IMessageFilter *f) {
@@ -2661,6 +2663,8 @@ static DWORD STDMETHODCALLTYPE mf_incoming(IMessageFilter *f, DWORD type, HTASK 
         m->last_has_unk = info->pUnk != NULL;
         if (atomic_load(&m->reject_n) > 0) {
                 atomic_fetch_sub(&m->reject_n, 1);
+                if (atomic_load(&m->reject_delay_ms))
+                        usleep((useconds_t)atomic_load(&m->reject_delay_ms) * 1000);
                 return m->reject_with;
         }
         return SERVERCALL_ISHANDLED;
@@ -2670,8 +2674,10 @@ static DWORD STDMETHODCALLTYPE mf_retry(IMessageFilter *f, HTASK callee, DWORD t
         struct mfilter *m = mf_impl(f);
 
         int n = atomic_fetch_add(&m->retries, 1);
-        if (n < 8)
+        if (n < 8) {
                 m->reject_types[n] = type;
+                m->ticks[n] = ticks;
+        }
         m->last_reject_type = type;
         return m->retry_answer;
 }
@@ -2761,6 +2767,15 @@ static void *filtered_client_main(void *arg) {
         c->hr_waited = IObjTest2_Add(p, 2, 3, &v);
         c->waited_ms = test_now_ms() - t0;
         ASSERT_EQ(v, 5);
+        /* deferred after 200 ms in the callee: RetryRejectedCall's tick count is the time
+           since the call was made, that first attempt included */
+        c->server->reject_with = SERVERCALL_RETRYLATER;
+        atomic_store(&c->server->reject_delay_ms, 200);
+        atomic_store(&c->server->reject_n, 1);
+        c->f.retry_answer = 0;
+        ASSERT_OK(IObjTest2_Add(p, 3, 4, &v));
+        ASSERT_EQ(v, 7);
+        atomic_store(&c->server->reject_delay_ms, 0);
         /* deferred, to go again in 20 s: a CoCancelCall while it waits ends it */
         ASSERT_OK(CoEnableCallCancellation(NULL));
         atomic_store(&c->tid, GetCurrentThreadId());
@@ -2848,13 +2863,16 @@ TEST(message_filters) {
         ASSERT_OK(pthread_create(&tc, NULL, filtered_client_main, cl));
         pthread_join(tc, NULL);
         ASSERT_OK(cl->hr_retried);
-        /* 2 + 1 (given up) + 1 (waited) + 1 (cancelled while waiting) */
-        ASSERT_EQ(atomic_load(&cl->f.retries), 5);
+        /* 2 + 1 (given up) + 1 (waited) + 1 (deferred late) + 1 (cancelled while waiting) */
+        ASSERT_EQ(atomic_load(&cl->f.retries), 6);
         ASSERT_HR_EQ(cl->hr_given_up, RPC_E_CALL_REJECTED);
         ASSERT_EQ(cl->f.reject_types[0], SERVERCALL_RETRYLATER);
         ASSERT_EQ(cl->f.reject_types[1], SERVERCALL_RETRYLATER);
         ASSERT_EQ(cl->f.reject_types[2], SERVERCALL_REJECTED);
         ASSERT_EQ(cl->f.reject_types[3], SERVERCALL_RETRYLATER);
+        ASSERT_LT(cl->f.ticks[0], 1000);
+        ASSERT_GE(cl->f.ticks[4], 190);         /* the late deferral's: since the call */
+        ASSERT_LT(cl->f.ticks[4], 5000);
         ASSERT_OK(cl->hr_waited);
         ASSERT_GE(cl->waited_ms, 140);
         ASSERT_OK(cl->hr_cancel);

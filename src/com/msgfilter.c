@@ -109,7 +109,7 @@ bool com_filter_retry(uint32_t fault, uint64_t *first_ms, struct rpc_cancel_toke
                 return false;
         if (!a || a->type == APTTYPE_MTA || !(f = a->filter.filter))
                 return false;
-        if (!*first_ms)
+        if (!*first_ms)         /* (a filter registered while the call was out) */
                 *first_ms = dcom_monotonic_ms();
         IMessageFilter_AddRef(f);
         r = IMessageFilter_RetryRejectedCall(f, NULL, (DWORD)(dcom_monotonic_ms() - *first_ms),

@@ -510,8 +510,14 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
            ends it; no thread of the process ever enabled call cancellation: one load (and
            one call site below, so that the call is inlined here) */
         bool framed = com_cancel_enter(&cc);
+        struct com_apartment *apt = com_current_apartment();
         int r;
 
+        /* RetryRejectedCall's dwTickCount: the time "since the call was made", its first
+           attempt included -- noted for an STA with a message filter only (no other
+           caller is asked, and the common call reads no clock) */
+        if (apt && apt->type != APTTYPE_MTA && apt->filter.filter)
+                first_ms = dcom_monotonic_ms();
         /* a call the callee rejected or deferred goes again while an STA's message filter
            says so (msgfilter.c) */
         while ((r = chan_call_framed((struct chan *)nb, iface, opnum, in, out, arena,
