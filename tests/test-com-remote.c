@@ -834,10 +834,25 @@ TEST(disconnect_and_death) {
         p = unmarshal_from(from);
         q = unmarshal_from(from);
         ASSERT_OK(IObjTest2_Add(p, 1, 1, &v));
+        ASSERT_TRUE(CoIsHandlerConnected((IUnknown *)p));
         /* the server disconnects its object: calls get RPC_E_DISCONNECTED */
         xwrite(to, "d", 1);
         xread(from, &r, sizeof r);
+        ASSERT_TRUE(CoIsHandlerConnected((IUnknown *)p));      /* nobody has been told yet */
         ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), RPC_E_DISCONNECTED);
+        /* what the call learned is the object's: every pointer to it knows */
+        ASSERT_FALSE(CoIsHandlerConnected((IUnknown *)p));
+        ASSERT_FALSE(CoIsHandlerConnected((IUnknown *)q));
+        IUnknown *ident = NULL;
+        ASSERT_OK(IObjTest2_QueryInterface(q, &IID_IUnknown, (void **)&ident));
+        ASSERT_FALSE(CoIsHandlerConnected(ident));
+        IUnknown_Release(ident);
+        /* an object that is not a proxy is connected; no object is not */
+        IStream *local = NULL;
+        ASSERT_OK(CreateStreamOnHGlobal(NULL, TRUE, &local));
+        ASSERT_TRUE(CoIsHandlerConnected((IUnknown *)local));
+        IStream_Release(local);
+        ASSERT_FALSE(CoIsHandlerConnected(NULL));
         IObjTest2_Release(q);
         IObjTest2_Release(p);
 

@@ -110,6 +110,7 @@ struct proxymgr {
         DUALSTRINGARRAY *res;           /* the resolver's bindings, for marshaling it on */
         struct ifproxy *ifs;
         char pinged_at[320];            /* the resolver that pings for it ("": none) */
+        atomic_bool gone;               /* a call was told the object or its server is gone */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -501,6 +502,22 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
         return r;
 }
 
+static struct proxymgr *chan_mgr(struct chan *c);
+
+/*
+ * A call told that its object, or the process that had it, is no more: its proxy
+ * manager remembers it for CoIsHandlerConnected.  Only those answers -- a server that
+ * does not answer now (RPC_S_SERVER_UNAVAILABLE, a timeout) may answer later.
+ */
+static void chan_note_gone(struct chan *c, int r) {
+        HRESULT hr = r == -EREMOTEIO ? (HRESULT)com_call_fault_peek() : com_stub_hresult(r);
+        struct proxymgr *m;
+
+        if ((hr == RPC_E_DISCONNECTED || hr == CO_E_OBJNOTCONNECTED || hr == RPC_E_SERVER_DIED ||
+             hr == RPC_E_SERVER_DIED_DNE) && (m = chan_mgr(c)))
+                atomic_store(&m->gone, true);
+}
+
 static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, uint16_t opnum,
                      struct ndr_push *in, struct ndr_pull *out, struct arena *arena) {
         uint64_t first_ms = 0;
@@ -530,6 +547,7 @@ static int chan_call(struct ndr_binding *nb, const struct ndr_interface *iface, 
         ever_sent |= sent;
         if (r >= 0)
                 return r;
+        chan_note_gone((struct chan *)nb, r);
         /* a call that failed before its request went (no connection): the interface
            pointers marshaled into it are given back now -- nobody can hold them -- rather
            than at their rundown; one that may have reached the server keeps them, but for
@@ -1296,6 +1314,34 @@ static ULONG STDMETHODCALLTYPE id_release(IUnknown *iface) {
 }
 
 static const IUnknownVtbl identity_vtbl = { id_qi, id_addref, id_release };
+
+/* The proxy manager whose interface proxy c is the channel of (NULL: an OXID's
+   IRemUnknown channel, no object's). */
+static struct proxymgr *chan_mgr(struct chan *c) {
+        if (c == &c->ox->remunk_chan)
+                return NULL;
+        return ((struct ifproxy *)((char *)c - offsetof(struct ifproxy, chan)))->mgr;
+}
+
+/*
+ * learn.microsoft.com, CoIsHandlerConnected: TRUE for an object that is not remote, and
+ * for a proxy whose object is still connected; FALSE for a proxy whose calls were told
+ * the object was disconnected (RPC_E_DISCONNECTED, CO_E_OBJNOTCONNECTED) or its server
+ * died (RPC_E_SERVER_DIED[_DNE]).  Nothing goes on the wire: what the last calls learned.
+ */
+BOOL WINAPI CoIsHandlerConnected(IUnknown *unk) {
+        IUnknown *id = NULL;
+        BOOL connected = TRUE;
+
+        if (!unk)
+                return FALSE;
+        if (FAILED(unk->lpVtbl->QueryInterface(unk, &IID_IUnknown, (void **)&id)) || !id)
+                return TRUE;    /* (not a proxy: every proxy answers IUnknown) */
+        if (id->lpVtbl == &identity_vtbl)
+                connected = !atomic_load(&impl_from_IUnknown(id)->gone);
+        id->lpVtbl->Release(id);
+        return connected;
+}
 
 /*
  * IClientSecurity: the proxy manager's answer to CoQueryProxyBlanket, CoSetProxyBlanket
