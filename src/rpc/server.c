@@ -52,9 +52,9 @@ static LOG_CHANNEL(rpc);
 #define LINGER_MS 2                     /* a busy connection's thread waits for its next call */
 #define DRAIN_MS 50                     /* ... or for the rest of its fragmented call, per event */
 #define DRAIN_FRAGS 32                  /* fragments received in place per recvmsg */
-#define DRAIN_MAX (2u << 20)            /* stub bytes received in place per recvmsg (a 1 MiB
-                                           call and its headers in one; DRAIN_FRAGS of the
-                                           largest fragments) */
+#define DRAIN_MAX ((1u << 20) + (64u << 10))    /* stub bytes received in place per
+                                                   recvmsg: a 1 MiB call's, with its
+                                                   few bytes more, in one read */
 #define FIRST_READ 8192                 /* a PDU's first read, at most */
 
 /* --- the owner-end hooks --------------------------------------------------------------- */
