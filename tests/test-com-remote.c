@@ -839,6 +839,11 @@ TEST(disconnect_and_death) {
         xwrite(to, "d", 1);
         xread(from, &r, sizeof r);
         ASSERT_TRUE(CoIsHandlerConnected((IUnknown *)p));      /* nobody has been told yet */
+        /* a remote QueryInterface learns it too (its exporter no longer knows the IPID) */
+        IUnknown *other = NULL;
+        ASSERT_TRUE(FAILED(IObjTest2_QueryInterface(p, &IID_IObjTest, (void **)&other)));
+        ASSERT_TRUE(other == NULL);
+        ASSERT_FALSE(CoIsHandlerConnected((IUnknown *)p));
         ASSERT_EQ(IObjTest2_Add(p, 1, 1, &v), RPC_E_DISCONNECTED);
         /* what the call learned is the object's: every pointer to it knows */
         ASSERT_FALSE(CoIsHandlerConnected((IUnknown *)p));

@@ -232,7 +232,8 @@ DCOM_EXPORT HRESULT WINAPI CoGetMarshalSizeMax(ULONG *size, REFIID riid, struct 
                                                DWORD dest_ctx, void *dest_ctx_data,
                                                DWORD mshlflags);
 DCOM_EXPORT HRESULT WINAPI CoDisconnectObject(struct IUnknown *unk, DWORD reserved);
-/* TRUE: unk is not a proxy, or its object was not found gone by a call (no round trip) */
+/* TRUE: unk is not a proxy, or no call through it was answered that its object is
+   disconnected (no round trip; a server that stops answering is not counted) */
 DCOM_EXPORT BOOL WINAPI CoIsHandlerConnected(struct IUnknown *unk);
 struct IMarshal;
 DCOM_EXPORT HRESULT WINAPI CoGetStandardMarshal(REFIID riid, struct IUnknown *unk, DWORD dest_ctx,

@@ -505,16 +505,23 @@ static int chan_call_framed(struct chan *c, const struct ndr_interface *iface, u
 static struct proxymgr *chan_mgr(struct chan *c);
 
 /*
- * A call told that its object, or the process that had it, is no more: its proxy
- * manager remembers it for CoIsHandlerConnected.  Only those answers -- a server that
- * does not answer now (RPC_S_SERVER_UNAVAILABLE, a timeout) may answer later.
+ * The answers that say an object is no more (its exporter disconnected it, or answers
+ * for a process that is not the one it was in), which its proxy manager remembers for
+ * CoIsHandlerConnected.  Only those: a server that does not answer now
+ * (RPC_S_SERVER_UNAVAILABLE, a timeout) may answer later, so a killed server is not
+ * told apart from an unreachable one.
  */
+static bool hr_says_gone(HRESULT hr) {
+        return hr == RPC_E_DISCONNECTED || hr == CO_E_OBJNOTCONNECTED ||
+               hr == RPC_E_INVALID_OBJECT || hr == RPC_E_SERVER_DIED ||
+               hr == RPC_E_SERVER_DIED_DNE;
+}
+
 static void chan_note_gone(struct chan *c, int r) {
         HRESULT hr = r == -EREMOTEIO ? (HRESULT)com_call_fault_peek() : com_stub_hresult(r);
         struct proxymgr *m;
 
-        if ((hr == RPC_E_DISCONNECTED || hr == CO_E_OBJNOTCONNECTED || hr == RPC_E_SERVER_DIED ||
-             hr == RPC_E_SERVER_DIED_DNE) && (m = chan_mgr(c)))
+        if (hr_says_gone(hr) && (m = chan_mgr(c)))
                 atomic_store(&m->gone, true);
 }
 
@@ -1254,11 +1261,15 @@ static HRESULT mgr_qi_remote(struct proxymgr *m, unsigned n, IID *iids, void **p
                                                  (unsigned short)n, iids, &res);
         if (FAILED(hr) || !res) {
                 midl_user_free(res);
+                if (hr_says_gone(hr))   /* (the object's IPID unknown to its exporter) */
+                        atomic_store(&m->gone, true);
                 return FAILED(hr) ? hr : E_UNEXPECTED;
         }
         for (unsigned k = 0; k < n; k++) {
                 ppv[k] = NULL;
                 hrs[k] = res[k].hResult;
+                if (hrs[k] == CO_E_OBJNOTCONNECTED)     /* disconnected while it asked */
+                        atomic_store(&m->gone, true);
                 if (FAILED(hrs[k]))
                         continue;
                 STDOBJREF std = res[k].std;
@@ -1325,9 +1336,11 @@ static struct proxymgr *chan_mgr(struct chan *c) {
 
 /*
  * learn.microsoft.com, CoIsHandlerConnected: TRUE for an object that is not remote, and
- * for a proxy whose object is still connected; FALSE for a proxy whose calls were told
- * the object was disconnected (RPC_E_DISCONNECTED, CO_E_OBJNOTCONNECTED) or its server
- * died (RPC_E_SERVER_DIED[_DNE]).  Nothing goes on the wire: what the last calls learned.
+ * for a proxy whose object is still connected; FALSE for a proxy one of whose calls (or
+ * remote QueryInterface) was answered that the object is disconnected (hr_says_gone).
+ * Nothing goes on the wire: what the calls so far learned.  A server that stopped
+ * answering is not "disconnected" here (it may answer again).  Once gone, always gone:
+ * an exporter never gives a disconnected object's OID to another object.
  */
 BOOL WINAPI CoIsHandlerConnected(IUnknown *unk) {
         IUnknown *id = NULL;
