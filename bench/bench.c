@@ -222,14 +222,17 @@ static void check_cpu_allowed(const char *prog, const cpu_set_t *set, int cpu) {
  * --tcp-cc: this process and all it starts from now on get a network namespace of their
  * own, its loopback up and its TCP congestion control cc -- for every connection, the
  * library's and the floors' alike, from their first byte (setting it on a connection
- * once established leaves BBR's pacing behind).  0, or a negative errno.
+ * once established leaves BBR's pacing behind).  0, or a negative errno and in *step
+ * what failed.
  */
-static int private_net(const char *cc) {
+static int private_net(const char *cc, const char **step) {
         struct ifreq ifr = { 0 };
         int fd, r = 0;
 
+        *step = "a network namespace of its own (unshare)";
         if (unshare(CLONE_NEWNET) < 0)
-                return errno == EPERM ? -EPERM : -errno;
+                return -errno;
+        *step = "its loopback interface up";
         if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
                 return -errno;
         snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
@@ -242,13 +245,14 @@ static int private_net(const char *cc) {
         if (r < 0)
                 return r;
         /* (/proc/sys/net is the namespace of whoever opens it: this new one) */
+        *step = "its net.ipv4.tcp_congestion_control";
         FILE *f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "we");
         if (!f)
                 return -errno;
         if (fputs(cc, f) < 0)
                 r = -EIO;
         if (fclose(f) != 0 && r == 0)
-                r = errno == ENOENT ? -ENOENT : -errno;
+                r = -errno;
         return r;
 }
 
@@ -293,8 +297,9 @@ static void print_header(const struct bench *b, const char *about, int usable) {
         if (alg[0])
                 printf("# TCP congestion control: %s%s%s\n", alg,
                        b->tcp_cc ? " (a private network namespace: --tcp-cc)" : "",
-                       strcmp(alg, "bbr") ? "" : " (bulk TCP entries vary by up to 2x between "
-                                                 "runs: compare them under cubic, --tcp-cc cubic)");
+                       strcmp(alg, "bbr") || b->tcp_cc ? "" : " (bulk TCP entries vary by up "
+                                                              "to 2x between runs: compare "
+                                                              "them under --tcp-cc cubic)");
         printf("%-22s %10s %10s %10s %12s %10s  %s\n",
                "entry", "ops", "median", "p99", "ops/s", "MB/s", "median vs baseline");
         fflush(stdout);
@@ -422,13 +427,16 @@ struct bench *bench_new(int argc, char **argv, const char *about) {
         }
 
         if (b->tcp_cc) {
-                int r = private_net(b->tcp_cc);
+                const char *step = "";
+                int r = private_net(b->tcp_cc, &step);
                 if (r < 0) {
-                        fprintf(stderr, "%s: --tcp-cc %s: %s\n", prog, b->tcp_cc,
-                                r == -EPERM ? "a network namespace of its own needs root "
-                                              "(CAP_SYS_ADMIN)"
-                                : r == -ENOENT ? "not an available algorithm (see /proc/sys/net/"
-                                                 "ipv4/tcp_available_congestion_control)"
+                        bool sysctl = strstr(step, "tcp_congestion_control") != NULL;
+                        fprintf(stderr, "%s: --tcp-cc %s: %s: %s\n", prog, b->tcp_cc, step,
+                                sysctl && r == -ENOENT ? "not an available algorithm (net.ipv4."
+                                                         "tcp_available_congestion_control)"
+                                : sysctl && r == -EPERM ? "not one a namespace may choose (net."
+                                                          "ipv4.tcp_allowed_congestion_control)"
+                                : !sysctl && r == -EPERM ? "needs root (CAP_SYS_ADMIN)"
                                 : strerror(-r));
                         exit(1);
                 }
