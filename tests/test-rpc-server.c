@@ -37,7 +37,12 @@ static LONG rt_null(handle_t h, LONG x, LONG *y) {
         return 0;
 }
 
+static GUID echo_object;                 /* the last RtEcho's object UUID (zeros: none) */
+
 static LONG rt_echo(handle_t h, ULONG n, const BYTE *data, BYTE *back) {
+        const GUID *o = rpc_call_object(h);
+
+        echo_object = o ? *o : (GUID){ 0 };
         for (ULONG i = 0; i < n; i++)
                 back[i] = (BYTE)(data[i] ^ 0x5a);
         return (LONG)n;
@@ -497,6 +502,7 @@ static void echo_check(int fd, uint32_t call_id) {
 }
 
 enum frag_way { EVEN, EVEN_TOTAL_HINT, EVEN_NO_HINT, UNEVEN, EVEN_TRICKLED };
+static const uint8_t *echo_obj;         /* the raw calls' object UUID (NULL: none) */
 
 /* RtEcho in fragments of frag stub bytes (UNEVEN: sizes around it), context ctx. */
 static void echo_fragmented_in(int fd, uint32_t call_id, enum frag_way way, size_t frag,
@@ -513,7 +519,17 @@ static void echo_fragmented_in(int fd, uint32_t call_id, enum frag_way way, size
                                 : way == EVEN_NO_HINT ? 0 : (uint32_t)(len - off);
                 uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
                                 (off + k == len ? RPC_PFC_LAST_FRAG : 0);
-                n += make_request(pdu + n, call_id, ctx, 1, flags, hint, stub + off, k);
+                size_t f = make_request(pdu + n, call_id, ctx, 1, flags, hint, stub + off, k);
+                if (echo_obj) {
+                        /* the object UUID goes between the request header and the stub */
+                        memmove(pdu + n + 40, pdu + n + 24, f - 24);
+                        memcpy(pdu + n + 24, echo_obj, 16);
+                        f += 16;
+                        pdu[n + 3] |= RPC_PFC_OBJECT_UUID;
+                        pdu[n + 8] = (uint8_t)f;
+                        pdu[n + 9] = (uint8_t)(f >> 8);
+                }
+                n += f;
                 off += k;
         }
         if (way != EVEN_TRICKLED) {
@@ -703,6 +719,104 @@ TEST(first_fragment_in_place) {
         free(in);
         free(out);
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+        still_serving();
+}
+
+/*
+ * A bulk caller's next call is received in place from its first byte (conn.c
+ * rpc_conn_direct_predict): after a call whose first fragment came in place, the
+ * connection's next read is laid out as that call predicts the next one, its header
+ * checked when it comes and the call taken to be the one it names.  Whatever comes
+ * instead -- other sizes, other PDUs, pieces -- goes through the reader and is answered
+ * the same.  A guess is made while the connection's thread waits for the next call
+ * (LINGER_MS after an answer): the calls here follow their answers at once, and what is
+ * counted is "at least once" over several tries.  RtEcho of 200 KiB in fragments of
+ * 30000 stub bytes.
+ */
+TEST(next_call_guessed) {
+        static const uint8_t obj_a[16] = { 0xa1, 0xa2, 0xa3, [15] = 0xaf };
+        static const uint8_t obj_b[16] = { 0xb1, 0xb2, 0xb3, [15] = 0xbf };
+        uint8_t pdu[1024], rd[512], t;
+        struct rpc_stats before, after;
+        size_t n;
+
+        start();
+        echo_n = 200 << 10;
+        int fd = bound_raw_frag(32768);
+        rpc_server_get_stats(srv, &before);
+        for (uint32_t i = 0; i < 8; i++)
+                echo_fragmented_in(fd, 60 + i, EVEN, 30000, 0);
+        rpc_server_get_stats(srv, &after);
+        ASSERT_GE(after.calls_guessed - before.calls_guessed, 1);
+        /* all of their stubs in place (one call may have been slower than a drain waits) */
+        ASSERT_GE(after.stub_in_place - before.stub_in_place, 7 * (8 + echo_n));
+
+        /* unlike the guess, each right after a bulk call */
+        rpc_server_get_stats(srv, &before);
+        for (uint32_t i = 0; i < 3; i++) {
+                uint32_t id = 100 + 20 * i;
+                echo_fragmented_in(fd, id, EVEN, 30000, 0);
+                echo_n = 100;           /* a call of one fragment */
+                echo_fragmented_in(fd, id + 1, EVEN, 30000, 0);
+                echo_n = 200 << 10;
+                echo_fragmented_in(fd, id + 2, EVEN, 30000, 0);
+                echo_n = 240 << 10;     /* longer: its last fragment is not where predicted */
+                echo_fragmented_in(fd, id + 3, EVEN, 30000, 0);
+                echo_n = 200 << 10;
+                echo_fragmented_in(fd, id + 4, EVEN, 30000, 0);
+                echo_n = 100 << 10;     /* shorter */
+                echo_fragmented_in(fd, id + 5, EVEN, 30000, 0);
+                echo_n = 200 << 10;
+                echo_fragmented_in(fd, id + 6, EVEN, 30000, 0);
+                echo_fragmented_in(fd, id + 7, EVEN, 20000, 0);         /* other fragments */
+                echo_fragmented_in(fd, id + 8, EVEN, 30000, 0);
+                echo_fragmented_in(fd, id + 9, UNEVEN, 30000, 0);
+                echo_fragmented_in(fd, id + 10, EVEN, 30000, 0);
+                echo_fragmented_in(fd, id + 11, EVEN_TRICKLED, 30000, 0);
+                echo_fragmented_in(fd, id + 12, EVEN, 30000, 0);
+                /* the guess's shape, a context never bound: the call is the context its
+                   fragment names (a fault), not the last call's */
+                echo_fragmented_in(fd, id + 13, EVEN, 30000, 9);
+                echo_fragmented_in(fd, id + 14, EVEN, 30000, 0);
+                /* an alter_context: its answer */
+                n = make_bind(pdu, 0, id + 15);
+                pdu[2] = RPC_PTYPE_ALTER_CONTEXT;
+                ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+                ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+                ASSERT_EQ(t, RPC_PTYPE_ALTER_CONTEXT_RESP);
+                echo_fragmented_in(fd, id + 16, EVEN, 30000, 0);
+                /* two small calls in one write: both answered, in order */
+                static const uint8_t x4[4] = { 1, 0, 0, 0 };
+                n = make_request(pdu, id + 17, 0, 0, 3, 4, x4, 4);
+                n += make_request(pdu + n, id + 18, 0, 0, 3, 4, x4, 4);
+                ASSERT_EQ(send(fd, pdu, n, 0), (ssize_t)n);
+                for (uint32_t k = 0; k < 2; k++) {
+                        ASSERT_GT(raw_read(fd, rd, sizeof rd, &t), 0);
+                        ASSERT_EQ(t, RPC_PTYPE_RESPONSE);
+                        ASSERT_EQ(u32_at(rd + 12), id + 17 + k);
+                        ASSERT_EQ(rd[24], 2);   /* y = x + 1 */
+                }
+        }
+        rpc_server_get_stats(srv, &after);
+        ASSERT_GE(after.guesses_missed - before.guesses_missed, 1);
+        close(fd);
+
+        /* a guessed call is the object its fragment names, not the last call's */
+        fd = bound_raw_frag(32768);
+        for (uint32_t i = 0; i < 8; i++) {
+                const uint8_t *o = i % 2 ? obj_b : obj_a;
+                echo_obj = o;
+                echo_fragmented_in(fd, 200 + i, EVEN, 30000, 0);
+                uint8_t got[16];
+                dcom_guid_to_wire(&echo_object, got);
+                ASSERT_EQ(memcmp(got, o, 16), 0);
+        }
+        echo_obj = NULL;
+        echo_fragmented_in(fd, 210, EVEN, 30000, 0);
+        ASSERT_TRUE(dcom_guid_is_null(&echo_object));
+        /* ... and a peer that goes while its next call is guessed */
+        close(fd);
+        echo_n = 20000;
         still_serving();
 }
 

@@ -419,6 +419,20 @@ static void partial_drop(struct rpc_conn *c, struct rpc_partial *p) {
         partial_end(c, p, false);
 }
 
+/* A call set up for its first fragment to come in place, dropped with nothing of it
+   appended: the buffer it took from the connection's spare, as it was, goes back to
+   being the spare (budgeted again) for the call that does come.  (Not one a plan grew or
+   allocated: only a call that ran leaves a spare, of its size.) */
+static void partial_forget(struct rpc_conn *c, struct rpc_partial *p) {
+        if (!c->spare_stub.data && p->stub.data && !p->stub.error && !p->stub.len &&
+            p->spare_cap && p->stub.cap == p->spare_cap &&
+            server_partial_take(c, p->stub.cap)) {
+                c->spare_stub = p->stub;
+                buf_init(&p->stub, 0);
+        }
+        partial_drop(c, p);
+}
+
 /* A call's record, from its first fragment's request header (the caller checked there
    is room: MAX_PARTIAL_CALLS). */
 static struct rpc_partial *partial_new(struct rpc_conn *c, const struct rpc_pdu *pdu,
@@ -693,6 +707,7 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
                 server_partial_give(c, c->spare_stub.cap);
                 p->stub = c->spare_stub;
                 p->stub.max = MAX_REQUEST_STUB;
+                p->spare_cap = p->stub.cap;
                 buf_init(&c->spare_stub, 0);
         }
         if (buf_reserve(&p->stub, room) < 0) {
@@ -734,8 +749,20 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
                 return 0;
         if ((size_t)(hdr[8] | hdr[9] << 8) != pl->hdr_len + body_len || (hdr[4] & 0xf0) != 0x10)
                 return 0;       /* not the size predicted (or big-endian: let the reader) */
-        if (request_header_parse(h, hdr, pl->hdr_len, &pdu) < 0 ||
-            pdu.hdr.call_id != pl->call_id ||
+        if (request_header_parse(h, hdr, pl->hdr_len, &pdu) < 0)
+                return 0;
+        if (p->guessed) {
+                /* a guess's first fragment (rpc_conn_direct_predict): the call is the one
+                   it names, checked below as any first fragment in place is */
+                p->call_id = pl->call_id = pdu.hdr.call_id;
+                p->context_id = pdu.context_id;
+                p->opnum = pdu.opnum;
+                p->object = pdu.object;
+                memcpy(p->drep, pdu.hdr.drep, 4);
+                if (unverified_sec(c, &p->sec) < 0)
+                        return 0;
+        }
+        if (pdu.hdr.call_id != pl->call_id ||
             !(pdu.hdr.pfc_flags & RPC_PFC_FIRST_FRAG) != !p->fresh ||
             !(pdu.hdr.pfc_flags & RPC_PFC_LAST_FRAG) != !last ||
             !(pdu.hdr.pfc_flags & RPC_PFC_OBJECT_UUID) != !p->has_object ||
@@ -772,19 +799,32 @@ void rpc_conn_direct_stop(struct rpc_conn *c, uint32_t call_id) {
 
         if (p && p->fresh) {
                 /* nothing of it appended: its first fragment through the reader, which
-                   sets the call up again (and answers what it should) */
-                partial_drop(c, p);
+                   sets the call up again (and answers what it should); a guess that was
+                   wrong is not made again until a call's first fragment comes in place */
+                if (p->guessed) {
+                        c->predict.valid = false;
+                        __atomic_add_fetch(&c->srv->stats.guesses_missed, 1, __ATOMIC_RELAXED);
+                }
+                partial_forget(c, p);
                 c->no_direct_first = true;
         } else if (p)
                 p->no_direct = true;
 }
 
 void rpc_conn_direct_end(struct rpc_conn *c) {
-        for (unsigned i = 0; i < c->n_partial; i++)
-                if (c->partial[i].fresh) {
-                        rpc_conn_direct_stop(c, c->partial[i].call_id);
-                        return;
-                }
+        for (unsigned i = 0; i < c->n_partial; i++) {
+                struct rpc_partial *p = &c->partial[i];
+
+                if (!p->fresh)
+                        continue;
+                if (p->guessed)
+                        /* nothing came for the guess (what did went to the reader, the
+                           guess stopped): the buffer stays, the next event guesses again */
+                        partial_forget(c, p);
+                else
+                        rpc_conn_direct_stop(c, p->call_id);
+                return;
+        }
 }
 
 /* [C706] 12.6.4.9: a request's first fragment, when more follow, by its header alone
@@ -818,10 +858,32 @@ int rpc_conn_direct_first(struct rpc_conn *c) {
         return 1;
 }
 
+int rpc_conn_direct_predict(struct rpc_conn *c) {
+        struct rpc_partial *p;
+
+        if (!c->predict.valid || !c->bound || c->n_partial || c->no_direct_first ||
+            !c->spare_stub.data || rpc_reader_pending(&c->rd))
+                return 0;
+        p = &c->partial[c->n_partial++];
+        memset(p, 0, sizeof *p);
+        p->call_id = c->predict.call_id + 1;    /* until its fragment says which it is */
+        p->since_ms = dcom_monotonic_ms();
+        p->has_object = c->predict.has_object;
+        buf_init(&p->stub, MAX_REQUEST_STUB);
+        p->frag_length = c->predict.frag_length;
+        p->plain = true;
+        p->left = c->predict.alloc_hint;
+        p->fresh = true;
+        p->guessed = true;
+        return 1;
+}
+
 void rpc_conn_direct_trim(struct rpc_conn *c, const struct rpc_direct_plan *pl) {
         struct rpc_partial *p = partial_find(c, pl->call_id);
 
-        if (!p || !p->stub.data)
+        /* (a call with nothing appended is dropped next, rpc_conn_direct_end: a guess
+           keeps its buffer whole for the next) */
+        if (!p || !p->stub.data || p->fresh)
                 return;
         /* no more room than reassembly would have grown: a peer whose alloc_hint
            promised more than it sent holds no more memory than one that did not */
@@ -844,7 +906,18 @@ void rpc_conn_direct_commit(struct rpc_conn *c, const struct rpc_direct_plan *pl
         p->stub.len += body_len;
         c->partial_bytes += body_len;
         p->left = (uint32_t)pl->next_left;
+        if (p->fresh && pl->next_left) {
+                /* a first fragment in place: the next call is guessed to be alike */
+                c->predict.valid = true;
+                c->predict.has_object = p->has_object;
+                c->predict.frag_length = (uint16_t)(pl->hdr_len + body_len);
+                c->predict.alloc_hint = (uint32_t)(pl->next_left + body_len);
+                c->predict.call_id = p->call_id;
+        }
+        if (p->guessed)
+                __atomic_add_fetch(&c->srv->stats.calls_guessed, 1, __ATOMIC_RELAXED);
         p->fresh = false;
+        p->guessed = false;
         __atomic_add_fetch(&c->srv->stats.stub_in_place, body_len, __ATOMIC_RELAXED);
         if (last) {
                 dispatch(c, out, p->call_id, p->context_id, p->opnum,

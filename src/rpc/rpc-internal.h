@@ -513,6 +513,10 @@ struct rpc_server;
 struct rpc_stats {
         uint64_t calls_in, calls_out, pkts_in, pkts_out;
         uint64_t stub_in_place;                 /* request stub bytes received in place */
+        uint64_t calls_guessed;                 /* ... from the call's first byte, its first
+                                                   fragment as the last call's predicted */
+        uint64_t guesses_missed;                /* a guess whose first fragment did not come
+                                                   (other bytes came, or not whole in time) */
 };
 
 /* A server answering the management interface; NULL without memory. */

@@ -71,6 +71,12 @@ struct rpc_partial {                            /* a request being reassembled *
                                                    the rest through the reader */
         bool fresh;                             /* set up by rpc_conn_direct_first: its
                                                    first fragment is yet to come in place */
+        bool guessed;                           /* set up by rpc_conn_direct_predict: its
+                                                   header is the last call's, its call id,
+                                                   context, operation and object to be
+                                                   learnt from its first fragment */
+        size_t spare_cap;                       /* its buffer is the connection's spare
+                                                   (rpc_conn_direct_plan), this size */
 };
 
 struct rpc_conn {
@@ -106,6 +112,13 @@ struct rpc_conn {
            the server's reassembly budget for its capacity, given back when a call takes
            it (rpc_conn_direct_plan) or by rpc_conn_trim */
         struct buf spare_stub;
+        /* the last call whose first fragment came in place: the next one is predicted
+           to look like it (rpc_conn_direct_predict) until one does not */
+        struct {
+                bool valid, has_object;
+                uint16_t frag_length;
+                uint32_t alloc_hint, call_id;
+        } predict;
         struct rpc_sec sec[RPC_MAX_SEC_CONTEXTS];
         unsigned n_sec;
         struct ndr_push resp;                   /* the last response's buffer, reused */
@@ -249,6 +262,20 @@ void rpc_conn_direct_stop(struct rpc_conn *c, uint32_t call_id);
  * rpc_conn_direct_end() drops a call whose first fragment did not come.
  */
 int rpc_conn_direct_first(struct rpc_conn *c);
+/*
+ * A bulk caller's next call received in place from its first byte: when the connection
+ * is idle (nothing in the reader, no call begun), holds the spare buffer of its last call
+ * and that call's first fragment came in place, the next is predicted to look like it
+ * (its fragment size, object flag and alloc_hint), and a call is set up with that guess
+ * -- nothing of it known yet -- and 1 returned: the drain that follows reads the first
+ * read of the call straight into the layout the guess predicts, and the first fragment's
+ * header, when it comes, is checked as rpc_conn_direct_first checks one (its call id,
+ * context, operation and object taken from it).  Bytes that are not such a fragment go
+ * to the reader with everything after them (one copy, the usual answers), and no guess
+ * is made again until a call's first fragment comes in place.  A guess nothing came for
+ * is forgotten (rpc_conn_direct_end), the spare buffer kept.  0: no guess.
+ */
+int rpc_conn_direct_predict(struct rpc_conn *c);
 void rpc_conn_direct_end(struct rpc_conn *c);
 
 /* An association group ended (conn.c -> the owner-end hook). */

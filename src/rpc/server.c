@@ -704,9 +704,11 @@ static void iov_copy_in(const struct iovec *iov, int k, const uint8_t *src, size
  * lingering places the reads wait while the fragments keep coming (each at most
  * LINGER_MS), at most DRAIN_MS an event: a peer trickling its fragments holds one of
  * those few threads no longer than one sending whole PDUs does, and the call deadline
- * keeps its clock.  1: fragments were received in place, 0: none, -errno: close.
+ * keeps its clock.  A guess (rpc_conn_direct_predict: the call's first read, its layout
+ * the last call's) is drained the same way, from the call's first byte.  *ret_in: the
+ * bytes its reads brought.  1: fragments were received in place, 0: none, -errno: close.
  */
-static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
+static int conn_drain(struct rpc_sconn *sc, struct buf *out, bool guess, size_t *ret_in) {
         struct rpc_conn *c = sc->conn;
         struct rpc_reader *rd = &c->rd;
         struct rpc_direct_plan pl;
@@ -717,6 +719,8 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
            let go at it, for the sweep to close, as if it had not been drained */
         uint64_t d = rpc_conn_deadline(c, limit_load(&sc->srv->pdu_timeout_ms),
                                        limit_load(&sc->srv->call_timeout_ms));
+
+        *ret_in = 0;
 
         if (d && d < end)
                 end = d;
@@ -777,6 +781,12 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                         if (j == nf || (j < nf && got >= start[j] + pl.hdr_len && !checked) ||
                             dcom_monotonic_ms() >= end)
                                 break;
+                        /* a PDU of another type or size (a guess's first read may bring
+                           anything): the reader's now, not once hdr_len bytes have come */
+                        if (!checked && got >= start[j] + 10 &&
+                            (hdr[j][2] != RPC_PTYPE_REQUEST ||
+                             (size_t)(hdr[j][8] | hdr[j][9] << 8) != pl.hdr_len + body[j]))
+                                break;
                         struct iovec cur[2 * DRAIN_FRAGS];
                         int k = 2 * (int)nf;
                         memcpy(cur, iov, sizeof(struct iovec) * (size_t)k);
@@ -792,6 +802,7 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                                 break;
                         }
                         got += (size_t)n;
+                        *ret_in += (size_t)n;
                 }
                 if (j == nf) {
                         rpc_conn_direct_done(c, &pl);
@@ -806,6 +817,12 @@ static int conn_drain(struct rpc_sconn *sc, struct buf *out) {
                         break;
                 }
                 size_t n = got - start[j];
+                if (guess && !got) {
+                        /* nothing came for the guess: it is forgotten (the end), not
+                           taken as wrong */
+                        rpc_conn_direct_done(c, &pl);
+                        break;
+                }
                 log_debug(rpc, "call %u: %zu bytes not as predicted, or not whole: to the reader",
                           pl.call_id, n);
                 /* the rest of this call through the reader: drained again at the next
@@ -856,7 +873,7 @@ static void answered(void) {
  */
 static void conn_event(struct rpc_sconn *sc, struct buf *out) {
         struct rpc_conn *c = sc->conn;
-        bool lingering = false;
+        bool lingering = false, guessed = false;
         unsigned full_reads = 0;
         int r;
 
@@ -874,8 +891,21 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
         }
         for (;;) {
                 uint8_t *room;
-                size_t size;
+                size_t size = 0;
+                ssize_t n = 0;
+                /* a bulk caller's next call: read in place from its first byte, as its
+                   last one predicts it (a guess: what comes unlike it goes to the reader,
+                   and a guess nothing came for is not made again in this event) */
+                bool guess = !guessed && !c->n_partial && !rpc_reader_pending(&c->rd) &&
+                             rpc_conn_direct_predict(c);
 
+                if (guess) {
+                        /* the drain waits for it in a place of its own */
+                        if (lingering)
+                                linger_give(sc);
+                        lingering = false;
+                        goto drain;
+                }
                 /* a fragmented call in progress: read up to 64 KiB at a time */
                 if (c->n_partial)
                         rpc_reader_bulk(&c->rd);
@@ -886,7 +916,7 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                 if (size > FIRST_READ && !rpc_reader_pending(&c->rd) && !c->n_partial)
                         size = FIRST_READ;
                 /* lingering, the read blocks (for at most LINGER_MS: SO_RCVTIMEO) */
-                ssize_t n = dcom_recv(sc->fd, room, size, lingering ? 0 : MSG_DONTWAIT);
+                n = dcom_recv(sc->fd, room, size, lingering ? 0 : MSG_DONTWAIT);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -927,7 +957,9 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                 /* a fragmented call: its next fragments straight into its buffer (and
                    its first, when only its start is in) */
                 if (c->n_partial || (rpc_reader_pending(&c->rd) && rpc_conn_direct_first(c))) {
-                        int d = conn_drain(sc, out);
+drain:;
+                        size_t in;
+                        int d = conn_drain(sc, out, guess, &in);
                         if (out->error) {
                                 log_debug(rpc, "closing a connection: response: %s",
                                           strerror(-out->error));
@@ -963,7 +995,12 @@ static void conn_event(struct rpc_sconn *sc, struct buf *out) {
                            EAGAIN, a re-arm and the event loop's wake-up) */
                         if (d > 0 && !lingering && !c->n_partial)
                                 lingering = linger_take(sc);
-                        if (d > 0)
+                        /* a guess: what came was taken (in place or by the reader); if
+                           nothing, no guess again this event, and the usual read says
+                           whether the peer went */
+                        if (guess && !in)
+                                guessed = true;
+                        if (d > 0 || guess)
                                 continue;
                 }
                 /* a short read took what there was: the next bytes come with an event,
@@ -1833,6 +1870,8 @@ void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
         ret->pkts_in = __atomic_load_n(&srv->stats.pkts_in, __ATOMIC_RELAXED);
         ret->pkts_out = __atomic_load_n(&srv->stats.pkts_out, __ATOMIC_RELAXED);
         ret->stub_in_place = __atomic_load_n(&srv->stats.stub_in_place, __ATOMIC_RELAXED);
+        ret->calls_guessed = __atomic_load_n(&srv->stats.calls_guessed, __ATOMIC_RELAXED);
+        ret->guesses_missed = __atomic_load_n(&srv->stats.guesses_missed, __ATOMIC_RELAXED);
 }
 
 void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs) {
