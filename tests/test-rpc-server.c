@@ -820,6 +820,103 @@ TEST(next_call_guessed) {
         still_serving();
 }
 
+/*
+ * Attacking the guess: after a bulk call (the guess armed), a call like it with one byte
+ * of a header changed, cut short, or followed by junk, sent in pieces of random sizes.
+ * The server answers it, faults it or closes the connection -- never crashes, hangs or
+ * keeps a reservation: after 60 of them a 1.2 MiB call fits a budget that holds it once,
+ * and the server serves on.
+ */
+TEST(next_call_guessed_mutated) {
+        static uint8_t stub[(200 << 10) + 8], pdu[(200 << 10) + 4096];
+        uint32_t seed = 12345;
+#define RND() (seed = seed * 1103515245u + 12345u, seed >> 8)
+
+        struct rpc_stats before, after;
+
+        start();
+        echo_n = 200 << 10;
+        size_t len = echo_stub(stub);
+        rpc_server_get_stats(srv, &before);
+        for (int it = 0; it < 60; it++) {
+                int fd = bound_raw_frag(32768);
+                echo_fragmented_in(fd, 1, EVEN, 30000, 0);
+                /* the next call, as the last, 30000 stub bytes a fragment */
+                size_t n = 0, off = 0, frag0[16], nf = 0;
+                while (off < len) {
+                        size_t k = len - off < 30000 ? len - off : 30000;
+                        uint8_t flags = (off == 0 ? RPC_PFC_FIRST_FRAG : 0) |
+                                        (off + k == len ? RPC_PFC_LAST_FRAG : 0);
+                        frag0[nf++] = n;
+                        n += make_request(pdu + n, 2, 0, 1, flags, (uint32_t)(len - off), stub + off, k);
+                        off += k;
+                }
+                switch (RND() % 4) {
+                case 0: case 1:         /* a header byte of fragment 0 or another */
+                {
+                        size_t f = RND() % 3 ? 0 : frag0[RND() % nf];
+                        size_t at = f + RND() % 24;
+                        pdu[at] ^= (uint8_t)(1u << (RND() % 8));
+                        break;
+                }
+                case 2:                 /* cut short */
+                        n = RND() % n;
+                        break;
+                default:                /* junk after it */
+                        for (size_t k = 0, m = RND() % 200; k < m; k++)
+                                pdu[n++] = (uint8_t)RND();
+                }
+                for (size_t o = 0; o < n;) {
+                        size_t k = 1 + RND() % 70000;
+                        if (k > n - o)
+                                k = n - o;
+                        if (send(fd, pdu + o, k, MSG_NOSIGNAL) != (ssize_t)k)
+                                break;
+                        o += k;
+                }
+                /* whatever comes back, until the call's answer, the end, or a pause */
+                struct timeval tv = { 0, 300 * 1000 };
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                static uint8_t rd[65536];
+                uint8_t t;
+                size_t r;
+                while ((r = raw_read(fd, rd, sizeof rd, &t)) > 0) {
+                        ASSERT_TRUE(t == RPC_PTYPE_RESPONSE || t == RPC_PTYPE_FAULT ||
+                                    t == RPC_PTYPE_BIND_NAK || t == RPC_PTYPE_SHUTDOWN);
+                        if (t != RPC_PTYPE_RESPONSE || (rd[3] & RPC_PFC_LAST_FRAG))
+                                break;
+                }
+                close(fd);
+                if (it % 20 == 19)
+                        still_serving();
+        }
+#undef RND
+        /* (the guess was made, and was wrong, at least once each) */
+        rpc_server_get_stats(srv, &after);
+        ASSERT_GE(after.calls_guessed - before.calls_guessed, 1);
+        ASSERT_GE(after.guesses_missed - before.guesses_missed, 1);
+        echo_n = 20000;
+        /* nothing kept: a call that fits the budget once goes through */
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_partial_bytes = 1300 << 10 });
+        usleep(100 * 1000);
+        struct rpc_binding *b;
+        LONG ret;
+        ULONG big = 1200 << 10;
+        BYTE *in = calloc(1, big), *out = calloc(1, big);
+        ASSERT_NOT_NULL(in);
+        ASSERT_NOT_NULL(out);
+        in[big - 1] = 7;
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+        ASSERT_OK(RpcTest_RtEcho((handle_t)b, big, in, out, &ret));
+        ASSERT_EQ(ret, (LONG)big);
+        ASSERT_EQ(out[big - 1], 7 ^ 0x5a);
+        rpc_binding_free(b);
+        free(in);
+        free(out);
+        rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
+        still_serving();
+}
+
 TEST(hostile_peers) {
         uint8_t pdu[4096], rd[8192], t;
         size_t n;
