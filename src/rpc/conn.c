@@ -757,7 +757,7 @@ int rpc_conn_direct_check(struct rpc_conn *c, const uint8_t *hdr, struct rpc_dir
                 p->call_id = pl->call_id = pdu.hdr.call_id;
                 p->context_id = pdu.context_id;
                 p->opnum = pdu.opnum;
-                p->object = pdu.object;
+                p->object = pdu.has_object ? pdu.object : (GUID){ 0 };
                 memcpy(p->drep, pdu.hdr.drep, 4);
                 if (unverified_sec(c, &p->sec) < 0)
                         return 0;
