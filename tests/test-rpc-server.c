@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mgmt_stub.h"
@@ -803,6 +804,7 @@ TEST(next_call_guessed) {
 
         /* a guessed call is the object its fragment names, not the last call's */
         fd = bound_raw_frag(32768);
+        rpc_server_get_stats(srv, &before);
         for (uint32_t i = 0; i < 8; i++) {
                 const uint8_t *o = i % 2 ? obj_b : obj_a;
                 echo_obj = o;
@@ -814,8 +816,39 @@ TEST(next_call_guessed) {
         echo_obj = NULL;
         echo_fragmented_in(fd, 210, EVEN, 30000, 0);
         ASSERT_TRUE(dcom_guid_is_null(&echo_object));
-        /* ... and a peer that goes while its next call is guessed */
+        rpc_server_get_stats(srv, &after);
+        ASSERT_GE(after.calls_guessed - before.calls_guessed, 1);
+        /* ... and a peer that goes while its next call is guessed: the connection
+           closes at once, nothing spins, no thread is left waiting */
+        unsigned conns0, conns, assocs;
+        struct rusage ru0, ru1;
         close(fd);
+        usleep(50 * 1000);
+        rpc_server_counts(srv, &conns0, &assocs);
+        getrusage(RUSAGE_SELF, &ru0);
+        for (uint32_t i = 0; i < 5; i++) {
+                fd = bound_raw_frag(32768);
+                echo_fragmented_in(fd, 220, EVEN, 30000, 0);
+                echo_fragmented_in(fd, 221, EVEN, 30000, 0);
+                close(fd);
+        }
+        for (int k = 0; k < 100; k++) {
+                rpc_server_counts(srv, &conns, &assocs);
+                rpc_server_get_stats(srv, &after);
+                if (conns <= conns0 && !after.lingering)
+                        break;
+                usleep(10 * 1000);
+        }
+        ASSERT_LE(conns, conns0);
+        ASSERT_EQ(after.lingering, 0);
+        usleep(200 * 1000);
+        getrusage(RUSAGE_SELF, &ru1);
+        /* ten 200 KiB echoes and their checks (ASan): well under a second of CPU */
+        int64_t cpu_ms = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+                          ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1000 +
+                         (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+                          ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1000;
+        ASSERT_LT(cpu_ms, 400);
         echo_n = 20000;
         still_serving();
 }

@@ -681,6 +681,17 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
         pl->body_max = p->frag_length - pl->hdr_len;
         pl->left = p->left;
         pl->taken = 0;
+        /* a call with nothing in its buffer yet (its first fragment to come in place)
+           takes the connection's spare: the stub lands in the memory the last bulk call
+           warmed.  No longer the spare, it is the reassembly's (as if grown: the drain
+           trims it back at its end); its budget given back before the room is taken */
+        if (!p->stub.data && c->spare_stub.data) {
+                server_partial_give(c, c->spare_stub.cap);
+                p->stub = c->spare_stub;
+                p->stub.max = MAX_REQUEST_STUB;
+                p->spare_cap = p->stub.cap;
+                buf_init(&c->spare_stub, 0);
+        }
         /* what reassembly would grow to anyway ... */
         grow = p->stub.len > pl->body_max ? p->stub.len : pl->body_max;
         room = pl->left;
@@ -698,17 +709,6 @@ int rpc_conn_direct_plan(struct rpc_conn *c, size_t max, struct rpc_direct_plan 
                         pl->taken = room;
                 else
                         room = grow < room ? grow : room;
-        }
-        /* a call with nothing in its buffer yet (its first fragment to come in place)
-           takes the connection's spare: the stub lands in the memory the last bulk call
-           warmed.  No longer the spare, it is the reassembly's (as if grown: the drain
-           trims it back at its end) */
-        if (!p->stub.data && c->spare_stub.data) {
-                server_partial_give(c, c->spare_stub.cap);
-                p->stub = c->spare_stub;
-                p->stub.max = MAX_REQUEST_STUB;
-                p->spare_cap = p->stub.cap;
-                buf_init(&c->spare_stub, 0);
         }
         if (buf_reserve(&p->stub, room) < 0) {
                 /* the optimistic room only: reassembly needs less, so the call goes on

@@ -517,6 +517,8 @@ struct rpc_stats {
                                                    fragment as the last call's predicted */
         uint64_t guesses_missed;                /* a guess whose first fragment did not come
                                                    (other bytes came, or not whole in time) */
+        unsigned lingering;                     /* now: threads waiting in their connection's
+                                                   read for its next bytes */
 };
 
 /* A server answering the management interface; NULL without memory. */

@@ -1872,6 +1872,7 @@ void rpc_server_get_stats(struct rpc_server *srv, struct rpc_stats *ret) {
         ret->stub_in_place = __atomic_load_n(&srv->stats.stub_in_place, __ATOMIC_RELAXED);
         ret->calls_guessed = __atomic_load_n(&srv->stats.calls_guessed, __ATOMIC_RELAXED);
         ret->guesses_missed = __atomic_load_n(&srv->stats.guesses_missed, __ATOMIC_RELAXED);
+        ret->lingering = __atomic_load_n(&srv->lingering, __ATOMIC_RELAXED);
 }
 
 void rpc_server_counts(struct rpc_server *srv, unsigned *ret_conns, unsigned *ret_assocs) {
