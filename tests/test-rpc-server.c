@@ -611,6 +611,24 @@ static int bound_raw_frag(uint16_t frag) {
         return fd;
 }
 
+/* RtEcho of len bytes through the RPC client, on a connection of its own. */
+static void echo_big(ULONG len) {
+        struct rpc_binding *b;
+        LONG ret;
+        BYTE *in = calloc(1, len), *out = calloc(1, len);
+
+        ASSERT_NOT_NULL(in);
+        ASSERT_NOT_NULL(out);
+        in[len - 1] = 9;
+        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
+        ASSERT_OK(RpcTest_RtEcho((handle_t)b, len, in, out, &ret));
+        ASSERT_EQ(ret, (LONG)len);
+        ASSERT_EQ(out[len - 1], 9 ^ 0x5a);
+        rpc_binding_free(b);
+        free(in);
+        free(out);
+}
+
 /*
  * A large first fragment is received in place as the later ones are (conn.c
  * rpc_conn_direct_first): the server's first read of a PDU takes at most 8 KiB, and the
@@ -664,22 +682,7 @@ TEST(first_fragment_in_place) {
         fd = bound_raw_frag(32768);
         ASSERT_EQ(send(fd, big, 9000, 0), 9000);
         usleep(200 * 1000);
-        {
-                struct rpc_binding *b;
-                LONG ret;
-                ULONG len = 1200 << 10;
-                BYTE *in = calloc(1, len), *out = calloc(1, len);
-                ASSERT_NOT_NULL(in);
-                ASSERT_NOT_NULL(out);
-                in[len - 1] = 9;
-                ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
-                ASSERT_OK(RpcTest_RtEcho((handle_t)b, len, in, out, &ret));
-                ASSERT_EQ(ret, (LONG)len);
-                ASSERT_EQ(out[len - 1], 9 ^ 0x5a);
-                rpc_binding_free(b);
-                free(in);
-                free(out);
-        }
+        echo_big(1200 << 10);
         /* ... then the peer goes: nothing kept, the server serves on */
         close(fd);
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
@@ -932,20 +935,7 @@ TEST(next_call_guessed_mutated) {
         /* nothing kept: a call that fits the budget once goes through */
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ .max_partial_bytes = 1300 << 10 });
         usleep(100 * 1000);
-        struct rpc_binding *b;
-        LONG ret;
-        ULONG big = 1200 << 10;
-        BYTE *in = calloc(1, big), *out = calloc(1, big);
-        ASSERT_NOT_NULL(in);
-        ASSERT_NOT_NULL(out);
-        in[big - 1] = 7;
-        ASSERT_OK(rpc_binding_from_string(tcp_binding, &b));
-        ASSERT_OK(RpcTest_RtEcho((handle_t)b, big, in, out, &ret));
-        ASSERT_EQ(ret, (LONG)big);
-        ASSERT_EQ(out[big - 1], 7 ^ 0x5a);
-        rpc_binding_free(b);
-        free(in);
-        free(out);
+        echo_big(1200 << 10);
         rpc_server_set_limits(srv, &(struct rpc_server_limits){ 0 });
         still_serving();
 }
