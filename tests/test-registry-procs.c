@@ -131,10 +131,11 @@ TEST(concurrent_writers_lose_nothing) {
                (unsigned)total, now() - t0);
 }
 
-/* Writes batches of BATCH values, one transaction per batch key, until killed. */
+/* Writes batches of BATCH values, one transaction per batch key, until killed; with
+   `midway`, says so through fd when the first batch is half written, and waits there. */
 #define BATCH 400
 
-static void writer(int fd) {
+static void writer(int fd, bool midway) {
         WCHAR key[64], name[16];
 
         for (unsigned b = 0;; b++) {
@@ -159,8 +160,13 @@ static void writer(int fd) {
                         name[4] = 0;
                         if (RegSetValueExW(k, name, 0, REG_DWORD, (const BYTE *)&v, 4))
                                 _exit(4);
-                        if (b == 0 && i == BATCH / 2)
-                                (void)!write(fd, "x", 1);       /* first batch half done */
+                        if (midway && b == 0 && i == BATCH / 2) {
+                                /* first batch half done: killed here, not after a commit
+                                   that a fast writer could make before the kill comes */
+                                (void)!write(fd, "x", 1);
+                                for (;;)
+                                        pause();
+                        }
                 }
                 RegCloseKey(k);
                 if (dcom_reg_commit())
@@ -182,7 +188,7 @@ TEST(sigkill_mid_transaction_keeps_the_file_whole) {
                 ASSERT_GE(pid, 0);
                 if (pid == 0) {
                         close(fds[0]);
-                        writer(fds[1]);
+                        writer(fds[1], round == 0);
                         _exit(0);
                 }
                 close(fds[1]);

@@ -10,12 +10,21 @@
 
 #include "test.h"
 
-static struct test_case *cases_head, **cases_tail = &cases_head;
+static struct test_case *cases_head;
 static const char *current = "(setup)";
 
+/*
+ * Kept in declaration order (file, then line): the order constructors run in is the
+ * linker's, and a link-time-optimised build reorders them.
+ */
 void test_register(struct test_case *tc) {
-        *cases_tail = tc;
-        cases_tail = &tc->next;
+        struct test_case **p = &cases_head;
+
+        while (*p && (strcmp((*p)->file, tc->file) < 0 ||
+                      (strcmp((*p)->file, tc->file) == 0 && (*p)->line < tc->line)))
+                p = &(*p)->next;
+        tc->next = *p;
+        *p = tc;
 }
 
 void test_fail(const char *file, int line, const char *fmt, ...) {

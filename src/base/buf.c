@@ -64,8 +64,8 @@ void *buf_extend(struct buf *b, size_t n) {
 
         if (buf_reserve(b, n) < 0)
                 return NULL;
-        if (!b->data)
-                return &nothing;        /* n == 0 on an empty buffer: NULL + 0 is undefined */
+        if (!b->data)   /* n == 0 on an empty buffer (NULL + 0 is undefined); else reserved */
+                return n ? NULL : &nothing;
         p = b->data + b->len;
         b->len += n;
         return p;
