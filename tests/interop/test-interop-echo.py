@@ -85,8 +85,17 @@ try:
     server = subprocess.Popen([os.path.join(build, "tests/echo-server")], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     procs.append(server)
+    # its bindings' line, after what it says before (it is in no endpoint mapper when
+    # another process holds port 135, or this one may not bind it)
+    said = []
     line = server.stdout.readline()
-    check("echo-server starts", "ncacn_ip_tcp:127.0.0.1[" in line, line)
+    while line and "ncacn_ip_tcp:" not in line:
+        said.append(line.strip())
+        line = server.stdout.readline()
+    check("echo-server starts", "ncacn_ip_tcp:127.0.0.1[" in line, line + " ".join(said))
+    if rpcss:
+        check("echo-server is in rpcss's endpoint mapper",
+              not any("endpoint mapper" in s for s in said), " ".join(said))
     port = int(line.split("[")[1].split("]")[0]) if "[" in line else 0
     lrpc = line.rsplit("[", 1)[1].split("]")[0] if "ncalrpc:[" in line else ""
     check("echo-server listens", port and wait_port(port))
