@@ -380,6 +380,83 @@ TEST(verification_trailer) {
         }
 }
 
+static uint8_t *be16(uint8_t *p, uint16_t v) {
+        p[0] = (uint8_t)(v >> 8);
+        p[1] = (uint8_t)v;
+        return p + 2;
+}
+
+static uint8_t *be32(uint8_t *p, uint32_t v) {
+        return be16(be16(p, (uint16_t)(v >> 16)), (uint16_t)v);
+}
+
+/* An RPC_SYNTAX_IDENTIFIER in big-endian NDR: the GUID's three integers too. */
+static uint8_t *be_syntax(uint8_t *p, const struct rpc_syntax_id *s) {
+        p = be32(p, s->uuid.Data1);
+        p = be16(p, s->uuid.Data2);
+        p = be16(p, s->uuid.Data3);
+        memcpy(p, s->uuid.Data4, 8);
+        return be16(be16(p + 8, s->ver_major), s->ver_minor);
+}
+
+/*
+ * [MS-RPCE] 2.2.2.13 and [C706] 14.1: a big-endian client (drep[0] 0x00).  Samba's writes
+ * its trailer little-endian (test-interop-echo's bigendian,seal run), which is read first;
+ * one written big-endian, as the rest of its NDR, is read too.  Made here by hand from
+ * the spec's layout.
+ */
+TEST(verification_trailer_big_endian) {
+        struct rpc_vt_call v = {
+                .abstract = { RpcTest_v1_1_s_interface.uuid, 1, 1 },
+                .transfer = rpc_syntax_ndr20,
+                .drep = { 0x00, 0, 0, 0 }, .call_id = 0x01020304, .context_id = 0x0506,
+                .opnum = 0x0708, .header_signing = true,
+        };
+        static const uint8_t magic[8] = { 0x8a, 0xe3, 0x13, 0x71, 0x02, 0xf4, 0x36, 0x71 };
+        uint8_t t[8 + 8 + 4 + 4 + 40 + 4 + 16], *p = t;
+        size_t n;
+
+        memcpy(t, "stub", 4);
+        memcpy(p += 4, magic, 8);
+        p = be32(be16(be16(p + 8, 0x0001), 4), 1);              /* BITMASK_1: header signing */
+        p = be_syntax(be_syntax(be16(be16(p, 0x0002), 40), &v.abstract), &v.transfer);
+        p = be16(be16(p, 0x4003), 16);                          /* HEADER2, END */
+        memset(p, 0, 8);
+        p[0] = 0;                                               /* PTYPE request */
+        p = be32(p + 8, v.call_id);
+        p = be16(be16(p, v.context_id), v.opnum);
+        ASSERT_EQ((size_t)(p - t), sizeof t);
+
+        ASSERT_OK(rpc_sec_vt_check(t, sizeof t, &v, &n));
+        ASSERT_EQ(n, 4);
+        /* every integer read in that order: a field changed is caught */
+        struct rpc_vt_call w = v;
+        w.opnum = 0x0807;
+        ASSERT_ERRNO(rpc_sec_vt_check(t, sizeof t, &w, &n), -EACCES);
+        w = v;
+        w.abstract.uuid.Data1 ^= 1;
+        ASSERT_ERRNO(rpc_sec_vt_check(t, sizeof t, &w, &n), -EACCES);
+        w = v;
+        w.header_signing = false;
+        ASSERT_ERRNO(rpc_sec_vt_check(t, sizeof t, &w, &n), -EACCES);
+        /* the same bytes under a little-endian drep: lengths that do not fit, malformed */
+        w = v;
+        w.drep[0] = 0x10;
+        ASSERT_ERRNO(rpc_sec_vt_check(t, sizeof t, &w, &n), -EBADMSG);
+
+        /* Samba's: a little-endian trailer under the big-endian drep */
+        struct buf b;
+        buf_init(&b, 0);
+        buf_append(&b, "stub", 4);
+        rpc_sec_vt_append(&b, 0, &v);
+        ASSERT_OK(rpc_sec_vt_check(b.data, b.len, &v, &n));
+        ASSERT_EQ(n, 4);
+        w = v;
+        w.call_id++;
+        ASSERT_ERRNO(rpc_sec_vt_check(b.data, b.len, &w, &n), -EACCES);
+        buf_free(&b);
+}
+
 /*
  * A client that bound an older minor version of the interface (v1.0 of RpcTest v1.1, which
  * the server accepts) names that version in its verification trailer: the server checks
