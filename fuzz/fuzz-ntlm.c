@@ -110,8 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 }
                 break;
         case 4: {
+                /* a big-endian drep (the top bit of the selector): both readings */
                 struct rpc_vt_call v = { .abstract = rpc_syntax_ndr20, .transfer = rpc_syntax_ndr20,
-                                         .drep = { 0x10 }, .call_id = 1, .header_signing = true };
+                                         .drep = { data[0] & 0x80 ? 0x00 : 0x10 }, .call_id = 1,
+                                         .header_signing = true };
                 size_t n;
                 if (rpc_sec_vt_check(data + 1, size - 1, &v, &n) == 0 && n > size - 1)
                         __builtin_trap();
