@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 }
                 break;
         case 4: {
-                /* a big-endian drep (the top bit of the selector): both readings */
+                /* a big-endian drep too (the top bit of the selector): the trailer names it */
                 struct rpc_vt_call v = { .abstract = rpc_syntax_ndr20, .transfer = rpc_syntax_ndr20,
                                          .drep = { data[0] & 0x80 ? 0x00 : 0x10 }, .call_id = 1,
                                          .header_signing = true };

@@ -412,8 +412,8 @@ struct rpc_vt_call {
 /* Appends the trailer to b, whose stub began at stub_start. */
 void rpc_sec_vt_append(struct buf *b, size_t stub_start, const struct rpc_vt_call *v);
 /*
- * Finds and checks the trailer at the end of a request's stub (little-endian, else in
- * the byte order v->drep names; ours are little-endian): 0 (none, or one that
+ * Finds and checks the trailer at the end of a request's stub (little-endian whatever
+ * v->drep says, as Samba's big-endian client writes it): 0 (none, or one that
  * matches: *ret_len is then the stub's length without it), -EACCES for a mismatch or a
  * must-process command we do not know, -EBADMSG for a malformed one.
  */

@@ -145,81 +145,30 @@ void rpc_sec_vt_append(struct buf *b, size_t stub_start, const struct rpc_vt_cal
         put16(p, v->opnum);
 }
 
-/* The trailer is NDR in the stub: in the byte order the request's drep names. */
-static uint16_t rd16(const uint8_t *p, bool be) {
-        return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[0] | p[1] << 8);
+/*
+ * The trailer is little-endian whatever the request's drep says ([MS-RPCE] 2.2.2.13 names
+ * no byte order): Samba's big-endian client writes it so (test-interop-echo's
+ * bigendian,seal run) and Samba's server reads it so, and no Windows client is
+ * big-endian.  A trailer written big-endian is malformed here.
+ */
+static uint16_t le16(const uint8_t *p) {
+        return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t rd32(const uint8_t *p, bool be) {
-        return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-                  : (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                    (uint32_t)p[3] << 24;
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static bool syntax_is(const uint8_t *p, const struct rpc_syntax_id *s, bool be) {
+static bool syntax_is(const uint8_t *p, const struct rpc_syntax_id *s) {
         uint8_t g[16];
 
         dcom_guid_to_wire(&s->uuid, g);
-        if (be) {
-                /* the GUID's Data1, Data2 and Data3 are integers too */
-                uint8_t t;
-                t = g[0], g[0] = g[3], g[3] = t;
-                t = g[1], g[1] = g[2], g[2] = t;
-                t = g[4], g[4] = g[5], g[5] = t;
-                t = g[6], g[6] = g[7], g[7] = t;
-        }
-        return memcmp(p, g, 16) == 0 && rd16(p + 16, be) == s->ver_major &&
-               rd16(p + 18, be) == s->ver_minor;
-}
-
-/* The commands after the magic at p, read in one byte order. */
-static int vt_commands(const uint8_t *p, const uint8_t *end, const struct rpc_vt_call *v,
-                       bool be) {
-        for (;;) {
-                if (end - p < 4)
-                        return -EBADMSG;
-                uint16_t cmd = rd16(p, be), n = rd16(p + 2, be);
-                p += 4;
-                if ((size_t)(end - p) < n)
-                        return -EBADMSG;
-                switch (cmd & 0x3fff) {
-                case SEC_VT_COMMAND_BITMASK_1:
-                        if (n != 4)
-                                return -EBADMSG;
-                        /* a client that supports header signing, on a connection where it
-                           was not negotiated: a downgrade by someone in between */
-                        if ((rd32(p, be) & SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING) && !v->header_signing)
-                                return -EACCES;
-                        break;
-                case SEC_VT_COMMAND_PCONTEXT:
-                        if (n != 40)
-                                return -EBADMSG;
-                        if (!syntax_is(p, &v->abstract, be) || !syntax_is(p + 20, &v->transfer, be))
-                                return -EACCES;
-                        break;
-                case SEC_VT_COMMAND_HEADER2:
-                        if (n != 16)
-                                return -EBADMSG;
-                        if (p[0] != RPC_PTYPE_REQUEST || memcmp(p + 4, v->drep, 4) != 0 ||
-                            rd32(p + 8, be) != v->call_id || rd16(p + 12, be) != v->context_id ||
-                            rd16(p + 14, be) != v->opnum)
-                                return -EACCES;
-                        break;
-                default:
-                        if (cmd & SEC_VT_MUST_PROCESS_COMMAND)
-                                return -EACCES; /* a command we must understand and do not */
-                        break;
-                }
-                p += n;
-                if (cmd & SEC_VT_COMMAND_END)
-                        return 0;
-        }
+        return memcmp(p, g, 16) == 0 && le16(p + 16) == s->ver_major && le16(p + 18) == s->ver_minor;
 }
 
 int rpc_sec_vt_check(const uint8_t *stub, size_t len, const struct rpc_vt_call *v,
                      size_t *ret_len) {
         size_t from = len > VT_MAX ? (len - VT_MAX + 3) & ~(size_t)3 : 0, at = SIZE_MAX;
-        int r;
 
         *ret_len = len;
         /* the last 4-aligned occurrence of the magic near the end: the trailer runs to the
@@ -235,21 +184,46 @@ int rpc_sec_vt_check(const uint8_t *stub, size_t len, const struct rpc_vt_call *
         }
         if (at == SIZE_MAX)
                 return 0;               /* none: clients need not send one */
-        /*
-         * Little-endian, whatever the request's drep says: Samba's big-endian client writes
-         * it so (test-interop-echo's bigendian,seal run), and no Windows client is
-         * big-endian.  A trailer that is not one in little-endian is read once more, in the
-         * byte order the drep names ([C706] 14.1: drep[0] bit 4), as NDR would be: it has
-         * to describe this very call either way, and the security provider protects it.
-         */
-        r = vt_commands(stub + at + 8, stub + len, v, false);
-        if (r < 0 && !(v->drep[0] & 0x10)) {
-                int r_be = vt_commands(stub + at + 8, stub + len, v, true);
-                /* both wrong: "does not match" from the reading that made sense */
-                r = r_be == 0 || r_be == -EACCES ? r_be : r;
+        const uint8_t *p = stub + at + 8, *end = stub + len;
+        for (;;) {
+                if (end - p < 4)
+                        return -EBADMSG;
+                uint16_t cmd = le16(p), n = le16(p + 2);
+                p += 4;
+                if ((size_t)(end - p) < n)
+                        return -EBADMSG;
+                switch (cmd & 0x3fff) {
+                case SEC_VT_COMMAND_BITMASK_1:
+                        if (n != 4)
+                                return -EBADMSG;
+                        /* a client that supports header signing, on a connection where it
+                           was not negotiated: a downgrade by someone in between */
+                        if ((le32(p) & SEC_VT_CLIENT_SUPPORTS_HEADER_SIGNING) && !v->header_signing)
+                                return -EACCES;
+                        break;
+                case SEC_VT_COMMAND_PCONTEXT:
+                        if (n != 40)
+                                return -EBADMSG;
+                        if (!syntax_is(p, &v->abstract) || !syntax_is(p + 20, &v->transfer))
+                                return -EACCES;
+                        break;
+                case SEC_VT_COMMAND_HEADER2:
+                        if (n != 16)
+                                return -EBADMSG;
+                        if (p[0] != RPC_PTYPE_REQUEST || memcmp(p + 4, v->drep, 4) != 0 ||
+                            le32(p + 8) != v->call_id || le16(p + 12) != v->context_id ||
+                            le16(p + 14) != v->opnum)
+                                return -EACCES;
+                        break;
+                default:
+                        if (cmd & SEC_VT_MUST_PROCESS_COMMAND)
+                                return -EACCES; /* a command we must understand and do not */
+                        break;
+                }
+                p += n;
+                if (cmd & SEC_VT_COMMAND_END)
+                        break;
         }
-        if (r < 0)
-                return r;
         *ret_len = at;
         return 0;
 }
