@@ -35,7 +35,9 @@ _Noreturn void test_fail_mem(const char *file, int line, const char *expr_a, con
 
 #define TEST(name)                                                                      \
         static void test_##name(void);                                                  \
-        static struct test_case test_case_##name = { #name, test_##name, __FILE__, __LINE__, NULL }; \
+        static struct test_case test_case_##name = {                                    \
+                #name, test_##name, __FILE__, __LINE__, NULL                            \
+        };                                                                              \
         __attribute__((constructor)) static void test_register_##name(void) {          \
                 test_register(&test_case_##name);                                       \
         }                                                                               \
